@@ -1,0 +1,6 @@
+/** Every qpuc subcommand, in the order `qpuc --help` lists them. */
+import type { Command } from '../command.ts';
+
+/** Loaded lazily so that `qpuc disasm` does not pay for loading the compiler. */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+};

@@ -1,0 +1,97 @@
+/**
+ * The one device interface at the kernel-driver boundary. The real drivers
+ * (runtime/drivers) and the emulators (runtime/emulator) both implement it,
+ * so the runtime above cannot tell them apart — the shape Mesa gives its own
+ * simulator.
+ */
+
+/** Compilation targets: VideoCore IV (Pi 0–3), VI (V3D 4.2, Pi 4), VII (V3D 7.1, Pi 5). */
+export type Target = 'vc4' | 'vc6' | 'vc7';
+
+/** A buffer object: GPU-visible memory with a GPU (bus) address and a host view. */
+export interface DeviceBuffer {
+  /** Driver handle (DRM GEM handle, mailbox handle, or the emulator's own). */
+  readonly handle: number;
+  /** Address the GPU uses for byte 0 of the buffer. */
+  readonly gpuAddress: number;
+  /** Size in bytes (at least what was asked, page-rounded). */
+  readonly size: number;
+  /** Host view of the memory; valid until the buffer is freed. */
+  readonly bytes: Uint8Array;
+}
+
+/** A V3D compute job exactly as DRM_IOCTL_V3D_SUBMIT_CSD takes it. */
+export interface CsdJob {
+  kind: 'csd';
+  /** The seven CSD config words (shared/docs/hardware-interface.md 1.7). */
+  cfg: readonly [number, number, number, number, number, number, number];
+  /** Buffers the job uses (DRM fences them; the emulator may ignore it). */
+  buffers: readonly DeviceBuffer[];
+}
+
+/** A VC4 job exactly as the mailbox execute_qpu call takes it. */
+export interface QpuJob {
+  kind: 'execute_qpu';
+  numQpus: number;
+  /** Bus address of the control list: per QPU (uniforms address, code address). */
+  controlAddress: number;
+  noflush: boolean;
+  timeoutMs: number;
+}
+
+/** Where time went, for a job the emulator ran (hardware fills what it can measure). */
+export interface JobProfile {
+  /** GPU clock cycles from dispatch to the last QPU ending. */
+  cycles: number;
+  /** Clock the cycles were counted at, in Hz. */
+  clockHz: number;
+  /** Estimated (emulator) or measured (hardware) seconds. */
+  seconds: number;
+  /** Instructions issued, summed over QPU threads. */
+  instructions: number;
+  /** Bytes read and written through the TMU (and VPM/DMA on VC4). */
+  bytesRead: number;
+  bytesWritten: number;
+  /** Float operations executed (lanes × ops). */
+  flops: number;
+  /** Stall cycles by cause, summed over QPUs (e.g. tmu, sfu, barrier). */
+  stalls: Record<string, number>;
+  /** Per-QPU busy cycles. */
+  perQpuCycles: number[];
+}
+
+/** A problem the hazard checker found in code real hardware would run wrongly. */
+export interface HazardReport {
+  /** Rule identifier, e.g. 'sfu-read-too-soon'. */
+  rule: string;
+  severity: 'error' | 'warning';
+  message: string;
+  /** Byte address of the instruction. */
+  address: number;
+  qpu: number;
+}
+
+/** What a finished job reports. */
+export interface JobResult {
+  profile: JobProfile;
+  hazards: HazardReport[];
+}
+
+/** Allocate, map, submit and wait: all the runtime needs from a GPU. */
+export interface Device {
+  readonly target: Target;
+  /** 'hardware' for a real GPU behind a kernel driver, 'emulator' otherwise. */
+  readonly backend: 'hardware' | 'emulator';
+  /** One line saying what this device is, for users. */
+  readonly description: string;
+  /** Number of QPUs. */
+  readonly numQpus: number;
+  /** Allocate GPU-visible memory (CREATE_BO + MMAP_BO, or the VC4 mailbox). */
+  allocate(size: number): DeviceBuffer;
+  /** Release a buffer; its host view must not be used afterwards. */
+  free(buffer: DeviceBuffer): void;
+  /** Run a job to completion (SUBMIT_CSD + WAIT_BO, or execute_qpu). */
+  run(job: CsdJob | QpuJob, options?: { timeoutMs?: number }): Promise<JobResult>;
+  /** Release every buffer and the device itself. */
+  close(): void;
+}
