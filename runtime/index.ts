@@ -1,0 +1,262 @@
+/**
+ * The qpuc runtime: open a GPU (real, emulated, or the CPU reference), put
+ * arrays in GPU-visible memory, launch kernels.
+ *
+ * ```ts
+ * const rt = await Runtime.open();
+ * const x = rt.alloc(Float32Array, 1024);
+ * await rt.launch(Blas.saxpy, { qpus: 8 }, x.length, 2, x, y);
+ * ```
+ */
+import { kernelInfo } from '../lang/index.ts';
+import type { CompiledKernel } from '../compiler/compile.ts';
+import type { Device, HazardReport, JobProfile, Target } from './device.ts';
+import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
+import { KernelCache, type KernelRef } from './kernel-cache.ts';
+import { csdConfig, uniformWords, type ResolvedArg } from './v3d-launch.ts';
+import { ReferenceMemory } from './reference-memory.ts';
+import { probeHardware } from './drivers/probe.ts';
+import { V3dEmulatorDevice } from './emulator/v3d/device.ts';
+import { interpretKernel } from '../compiler/ir/interpret.ts';
+
+export type { Target, JobProfile, HazardReport } from './device.ts';
+export type { GpuArray, TypedArrayConstructor } from './buffers.ts';
+
+/** Where kernels run: a real GPU, the emulator, the CPU reference interpreter, or the best available. */
+export type Backend = 'auto' | 'hardware' | 'emulator' | 'reference';
+
+/** Options of {@link Runtime.open}. */
+export interface OpenOptions {
+  /** GPU generation; default: the hardware's, or 'vc6' for the emulator and reference. */
+  target?: Target;
+  /** Default 'auto': real hardware when its device node is usable, else the emulator. */
+  backend?: Backend;
+  /** Where to say which backend was chosen and why (default: nowhere). */
+  log?: (line: string) => void;
+  /** Emulator settings. */
+  emulator?: {
+    /** 'error' (default) rejects a launch whose code breaks a hardware rule; 'warn' reports it. */
+    hazards?: 'error' | 'warn' | 'off';
+    /** Exact special-function results instead of hardware-like approximations. */
+    exactSfu?: boolean;
+    /** QPUs of the emulated GPU (default 8 on vc6, 12 on vc7). */
+    numQpus?: number;
+  };
+}
+
+/** Options of {@link Runtime.launch}. */
+export interface LaunchOptions {
+  /** Number of QPU batches (16 lanes each) to run the kernel on. */
+  qpus: number;
+  /** Give up waiting after this long (hardware; default 10 s). */
+  timeoutMs?: number;
+}
+
+/** What a launch reports. */
+export interface LaunchResult {
+  /** 'Class.method'. */
+  kernel: string;
+  backend: Exclude<Backend, 'auto'>;
+  target: Target;
+  /** Timing (emulator: modelled; hardware: measured; reference: none). */
+  profile?: JobProfile;
+  /** Hazard-checker findings (emulator only). */
+  hazards: HazardReport[];
+  /** Machine instructions in the kernel (absent on the reference backend). */
+  instructionCount?: number;
+}
+
+/** A problem launching a kernel: bad arguments, no device, a failed job. */
+export class RuntimeError extends Error {}
+
+/** An open GPU (or stand-in) with its memory and compiled-kernel cache. */
+export class Runtime {
+  private readonly buffers = new BufferTable();
+  private readonly cache: KernelCache;
+  private readonly codeBuffers = new Map<CompiledKernel, number>();
+  private closed = false;
+
+  private constructor(
+    /** The generation kernels are compiled for. */
+    readonly target: Target,
+    /** Where kernels run. */
+    readonly backend: Exclude<Backend, 'auto'>,
+    /** One line describing the device. */
+    readonly description: string,
+    private readonly device: Device | undefined,
+    private readonly refMemory: ReferenceMemory | undefined,
+  ) {
+    this.cache = new KernelCache(target);
+  }
+
+  /** Open a runtime. `auto` picks real hardware when usable and the emulator otherwise, and says which through `log`. */
+  static async open(options: OpenOptions = {}): Promise<Runtime> {
+    const backend = options.backend ?? 'auto';
+    const log = options.log ?? (() => {});
+    if (!['auto', 'hardware', 'emulator', 'reference'].includes(backend)) {
+      throw new RuntimeError(`unknown backend '${String(backend)}' (expected auto, hardware, emulator or reference)`);
+    }
+    if (options.target !== undefined && !['vc4', 'vc6', 'vc7'].includes(options.target)) {
+      throw new RuntimeError(`unknown target '${String(options.target)}' (expected vc4, vc6 or vc7)`);
+    }
+    if (backend === 'reference') {
+      const target = options.target ?? 'vc6';
+      log(`qpuc: running kernels on the CPU reference interpreter (${target} semantics)`);
+      return new Runtime(target, 'reference', 'CPU reference interpreter', undefined, new ReferenceMemory());
+    }
+    if (backend === 'hardware' || backend === 'auto') {
+      const probe = probeHardware();
+      if (probe.v3d) {
+        throw new RuntimeError(
+          `found ${probe.v3d.node}, but launching on real V3D hardware is not implemented in this version of qpuc; use backend 'emulator'`,
+        );
+      }
+      if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${probe.reason}`);
+      log(`qpuc: no Raspberry Pi GPU (${probe.reason}); using the emulator`);
+    }
+    const target = options.target ?? 'vc6';
+    if (target === 'vc4') throw new RuntimeError("the vc4 emulator is not available yet; use target 'vc6' or 'vc7'");
+    const device = new V3dEmulatorDevice({
+      target,
+      ...(options.emulator?.numQpus !== undefined ? { numQpus: options.emulator.numQpus } : {}),
+      ...(options.emulator?.hazards !== undefined ? { hazards: options.emulator.hazards } : {}),
+      ...(options.emulator?.exactSfu !== undefined ? { exactSfu: options.emulator.exactSfu } : {}),
+    });
+    return new Runtime(target, 'emulator', device.description, device, undefined);
+  }
+
+  private check(): void {
+    if (this.closed) throw new RuntimeError('this runtime is closed');
+  }
+
+  /** Allocate a zeroed typed array of `length` elements in GPU-visible memory. */
+  alloc<C extends TypedArrayConstructor>(ctor: C, length: number): InstanceType<C> {
+    this.check();
+    if (!Number.isInteger(length) || length <= 0) throw new RuntimeError(`alloc length must be a positive integer, got ${length}`);
+    const bytesPer = ctor.BYTES_PER_ELEMENT;
+    const buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
+    buf.bytes.fill(0);
+    this.buffers.add(buf);
+    return new ctor(buf.bytes.buffer, buf.bytes.byteOffset, length) as InstanceType<C>;
+  }
+
+  /** Release an array from {@link alloc}; it must not be used afterwards. */
+  free(array: GpuArray): void {
+    const b = this.buffers.find(array);
+    if (!b) throw new RuntimeError('free: this array was not allocated by this runtime');
+    this.buffers.remove(b);
+    if (this.device) this.device.free(b);
+    else this.refMemory?.free(b);
+  }
+
+  /**
+   * Run a kernel: `kernel` is a `@kernel` static method (or a kernel compiled
+   * with `compileFile`), `args` its arguments — numbers for scalars, arrays
+   * from {@link alloc} for `Ptr<T>` parameters. Compiles on first use and caches.
+   */
+  async launch(kernel: unknown, options: LaunchOptions, ...args: unknown[]): Promise<LaunchResult> {
+    this.check();
+    const ref = this.kernelRef(kernel);
+    const qpus = options?.qpus;
+    if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) {
+      throw new RuntimeError(`launch ${ref.name}: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`);
+    }
+    if (this.backend === 'reference') {
+      const ir = this.cache.ir(ref);
+      const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
+      interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
+      return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
+    }
+    const compiled = this.cache.compiled(ref);
+    const resolved = this.resolveArgs(ref.name, compiled.params, args);
+    const device = this.device as Device;
+    const codeAddress = this.codeAddress(compiled, device);
+    const words = uniformWords(compiled.uniforms, resolved, qpus);
+    const ubuf = device.allocate(words.byteLength);
+    new Uint32Array(ubuf.bytes.buffer, ubuf.bytes.byteOffset, words.length).set(words);
+    try {
+      const version = this.target === 'vc7' ? 71 : 42;
+      const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress);
+      const result = await device.run({ kind: 'csd', cfg, buffers: this.buffers.all() }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      return {
+        kernel: ref.name,
+        backend: this.backend,
+        target: this.target,
+        profile: result.profile,
+        hazards: result.hazards,
+        instructionCount: compiled.instructionCount,
+      };
+    } finally {
+      device.free(ubuf);
+    }
+  }
+
+  /** Compile (or fetch from the cache) a kernel without running it. */
+  compile(kernel: unknown): CompiledKernel {
+    this.check();
+    return this.cache.compiled(this.kernelRef(kernel));
+  }
+
+  /** Release all memory and the device. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.device?.close();
+  }
+
+  private kernelRef(kernel: unknown): KernelRef {
+    if (typeof kernel === 'object' && kernel !== null && 'code' in kernel && 'listing' in kernel) {
+      const k = kernel as CompiledKernel;
+      return { name: k.name, compiled: k };
+    }
+    const info = kernelInfo(kernel);
+    if (!info) throw new RuntimeError('launch: the first argument must be a @kernel static method (or a compiled kernel)');
+    if (info.kind !== 'kernel') throw new RuntimeError(`launch: ${info.className}.${info.methodName} is a @device helper, not a @kernel`);
+    if (!info.file) {
+      throw new RuntimeError(
+        `launch: qpuc does not know which file declares ${info.className}.${info.methodName}; run the host program with 'qpuc run', or with 'node --import qpuc/register'`,
+      );
+    }
+    return { name: `${info.className}.${info.methodName}`, file: info.file };
+  }
+
+  private codeAddress(compiled: CompiledKernel, device: Device): number {
+    let addr = this.codeBuffers.get(compiled);
+    if (addr === undefined) {
+      const buf = device.allocate(compiled.code.length);
+      buf.bytes.set(compiled.code);
+      addr = buf.gpuAddress;
+      this.codeBuffers.set(compiled, addr);
+    }
+    return addr;
+  }
+
+  private resolveArgs(name: string, params: { name: string; type: string }[], args: unknown[]): ResolvedArg[] {
+    if (args.length !== params.length) {
+      throw new RuntimeError(`launch ${name}: expected ${params.length} arguments (${params.map((p) => `${p.name}: ${p.type}`).join(', ')}), got ${args.length}`);
+    }
+    return params.map((p, k) => {
+      const a = args[k];
+      const what = `launch ${name}: argument ${k + 1} (${p.name}: ${p.type})`;
+      if (p.type.startsWith('ptr<')) {
+        if (!ArrayBuffer.isView(a)) throw new RuntimeError(`${what} must be an array from rt.alloc`);
+        const address = this.device ? this.buffers.gpuAddress(a) : this.buffers.gpuAddress(a);
+        if (address === undefined) throw new RuntimeError(`${what} is not GPU memory: allocate it with rt.alloc`);
+        const elem = p.type.slice(4, -1);
+        const actual = elemTypeOf(a as GpuArray);
+        if (elem !== actual) throw new RuntimeError(`${what} expects ${elem} elements, got a ${a.constructor.name}`);
+        return { kind: 'pointer', address };
+      }
+      if (typeof a === 'boolean' && p.type === 'bool') return { kind: 'scalar', type: p.type, value: a ? 1 : 0 };
+      if (typeof a !== 'number' || Number.isNaN(a) && p.type !== 'f32') throw new RuntimeError(`${what} must be a number`);
+      if ((p.type === 'i32' || p.type === 'u32') && !Number.isInteger(a)) throw new RuntimeError(`${what} must be an integer, got ${a}`);
+      if (p.type === 'i32' && (a < -2147483648 || a > 2147483647)) throw new RuntimeError(`${what} is out of i32 range: ${a}`);
+      if (p.type === 'u32' && (a < 0 || a > 4294967295)) throw new RuntimeError(`${what} is out of u32 range: ${a}`);
+      return { kind: 'scalar', type: p.type, value: a };
+    });
+  }
+}
+
+function typeName(t: unknown): string {
+  return typeof t === 'object' && t !== null && 'ptr' in t ? `ptr<${String((t as { ptr: string }).ptr)}>` : String(t);
+}

@@ -1,0 +1,67 @@
+/**
+ * Compile-on-first-use cache: a kernel is compiled once per runtime (per
+ * target), keyed by its file, name and the file's modification time.
+ */
+import { statSync } from 'node:fs';
+import { compileFile, loadPreparedKernels, type CompiledKernel } from '../compiler/compile.ts';
+import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import type { IrFunction } from '../compiler/ir/types.ts';
+import type { Target } from './device.ts';
+import { readFileSync } from 'node:fs';
+
+/** A kernel to run: by source file and name, or already compiled. */
+export type KernelRef = { name: string; file: string; compiled?: undefined } | { name: string; compiled: CompiledKernel; file?: undefined };
+
+/** A kernel that does not compile: the message holds every diagnostic, formatted like tsc. */
+export class KernelCompileError extends Error {}
+
+/** Compiled kernels and lowered IR per file, refreshed when the file changes. */
+export class KernelCache {
+  private readonly machine = new Map<string, { mtime: number; kernels: Map<string, CompiledKernel> }>();
+  private readonly irs = new Map<string, { mtime: number; kernels: Map<string, IrFunction> }>();
+
+  constructor(private readonly target: Target) {}
+
+  /** Machine code of a kernel. Throws KernelCompileError with formatted diagnostics. */
+  compiled(ref: KernelRef): CompiledKernel {
+    if (ref.compiled) return ref.compiled;
+    const mtime = statSync(ref.file).mtimeMs;
+    let entry = this.machine.get(ref.file);
+    if (!entry || entry.mtime !== mtime) {
+      const result = compileFile(ref.file, { target: this.target });
+      if (result.diagnostics.length > 0) throw compileError(ref.file, result.diagnostics);
+      entry = { mtime, kernels: new Map(result.kernels.map((k) => [k.name, k])) };
+      this.machine.set(ref.file, entry);
+    }
+    const k = entry.kernels.get(ref.name);
+    if (!k) throw new KernelCompileError(`${ref.file}: no @kernel named ${ref.name}`);
+    return k;
+  }
+
+  /** Lowered, optimised IR of a kernel (for the reference backend). */
+  ir(ref: KernelRef): IrFunction {
+    if (ref.compiled) return ref.compiled.ir;
+    const mtime = statSync(ref.file).mtimeMs;
+    let entry = this.irs.get(ref.file);
+    if (!entry || entry.mtime !== mtime) {
+      const result = loadPreparedKernels(ref.file);
+      if (result.diagnostics.length > 0) throw compileError(ref.file, result.diagnostics);
+      entry = { mtime, kernels: result.kernels };
+      this.irs.set(ref.file, entry);
+    }
+    const k = entry.kernels.get(ref.name);
+    if (!k) throw new KernelCompileError(`${ref.file}: no @kernel named ${ref.name}`);
+    return k;
+  }
+}
+
+function compileError(file: string, diagnostics: Parameters<typeof formatDiagnostic>[0][]): KernelCompileError {
+  let source: string | undefined;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    source = undefined;
+  }
+  const text = diagnostics.map((d) => formatDiagnostic(d, d.file === file ? source : undefined)).join('\n');
+  return new KernelCompileError(`${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'} compiling ${file}:\n\n${text}`);
+}
