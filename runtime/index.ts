@@ -106,13 +106,24 @@ export class Runtime {
     }
     if (backend === 'hardware' || backend === 'auto') {
       const probe = probeHardware();
+      let reason = probe.reason;
       if (probe.v3d) {
-        throw new RuntimeError(
-          `found ${probe.v3d.node}, but launching on real V3D hardware is not implemented in this version of qpuc; use backend 'emulator'`,
-        );
+        try {
+          const { V3dDrmDevice } = await import('./drivers/v3d-drm.ts');
+          const device = new V3dDrmDevice(probe.v3d.node);
+          if (options.target && options.target !== device.target) {
+            device.close();
+            throw new RuntimeError(`this GPU is ${device.target}, but target '${options.target}' was asked for`);
+          }
+          log(`qpuc: running kernels on ${device.description}`);
+          return new Runtime(device.target, 'hardware', device.description, device, undefined);
+        } catch (e) {
+          if (backend === 'hardware' || e instanceof RuntimeError) throw e instanceof RuntimeError ? e : new RuntimeError((e as Error).message);
+          reason = (e as Error).message;
+        }
       }
-      if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${probe.reason}`);
-      log(`qpuc: no Raspberry Pi GPU (${probe.reason}); using the emulator`);
+      if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${reason}`);
+      log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
     }
     const target = options.target ?? 'vc6';
     if (target === 'vc4') throw new RuntimeError("the vc4 emulator is not available yet; use target 'vc6' or 'vc7'");
@@ -137,7 +148,7 @@ export class Runtime {
     const buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
     buf.bytes.fill(0);
     this.buffers.add(buf);
-    return new ctor(buf.bytes.buffer, buf.bytes.byteOffset, length) as InstanceType<C>;
+    return new ctor(buf.bytes.buffer as ArrayBuffer, buf.bytes.byteOffset, length) as InstanceType<C>;
   }
 
   /** Release an array from {@link alloc}; it must not be used afterwards. */

@@ -121,6 +121,24 @@ const FLOAT_BINOPS: Record<string, { op: string; unit: 'add' | 'mul' }> = {
   fmax: { op: 'fmax', unit: 'add' },
 };
 
+const SHIFTS = new Set(['shl', 'shr', 'sar', 'rotr']);
+
+/** Shift amounts are taken mod 32, so 16..31 can be the small immediates -16..-1 (py-videocore6 summation.py). */
+function shiftAmount(c: Ctx, v: Value): MSrc {
+  const k = constValue(c, v);
+  if (k !== undefined) {
+    const n = k & 31;
+    return imm(n >= 16 ? n - 32 : n);
+  }
+  return src(c, v);
+}
+
+/** The 32-bit value of a constant IR value, or undefined. */
+function constValue(c: Ctx, v: Value): number | undefined {
+  const def = c.defs.get(v.id);
+  return def?.op === 'const' ? constBits(def) : undefined;
+}
+
 /** Flag-setting op and the condition that means "true" for a compare. */
 function compare(c: Ctx, pred: string, a: Value, b: Value): Cond {
   const t = a.type;
@@ -162,8 +180,8 @@ function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
   };
   const intb = INT_BINOPS[op];
   const fb = FLOAT_BINOPS[op];
-  if (intb && op !== 'fadd') {
-    alu(c, intb.unit, intb.op, d, [src(c, arg(0)), src(c, arg(1))]);
+  if (intb) {
+    alu(c, intb.unit, intb.op, d, [src(c, arg(0)), SHIFTS.has(op) ? shiftAmount(c, arg(1)) : src(c, arg(1))]);
     return;
   }
   if (fb) {
@@ -404,8 +422,8 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   if (entry.qpuId) {
     const payload = rf(ver === 42 ? 0 : 3);
     const t = vreg(mf.nextVReg++);
-    pro.push({ unit: 'add', op: 'shl', dst: t, srcs: [payload, imm(16)] });
-    pro.push({ unit: 'add', op: 'shr', dst: entry.qpuId, srcs: [t, imm(16)] });
+    pro.push({ unit: 'add', op: 'shl', dst: t, srcs: [payload, imm(-16)] });
+    pro.push({ unit: 'add', op: 'shr', dst: entry.qpuId, srcs: [t, imm(-16)] });
   }
   for (const [key, r] of entry.uniforms) {
     void key;
