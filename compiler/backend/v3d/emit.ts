@@ -5,12 +5,13 @@
  * and the thread-end sequence.
  */
 import type { SourceLoc } from '../../ir/types.ts';
-import type { V3dAluInstr, V3dAluPart, V3dBranchInstr, V3dInput, V3dInstr, V3dVersion } from '../../isa/v3d/instr.ts';
-import { MAGIC, MUX, nopInstr, smallImmIndex } from '../../isa/v3d/instr.ts';
+import type { V3dBranchInstr, V3dInstr, V3dVersion } from '../../isa/v3d/instr.ts';
+import { nopInstr } from '../../isa/v3d/instr.ts';
 import type { FlowBlock, RegisterView } from '../common/liveness.ts';
 import { allocateRegisters } from '../common/regalloc.ts';
-import type { MFunction, MInstr, MSrc, UniformSlot } from './mir.ts';
-import { defOf, usesOf } from './mir.ts';
+import type { MFunction, MInstr, UniformSlot } from './mir.ts';
+import { defOf, rf, usesOf } from './mir.ts';
+import { scheduleSegment } from './schedule.ts';
 import { BackendError } from './isel.ts';
 
 /** Machine code for one kernel, before encoding. */
@@ -67,6 +68,35 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
     return c;
   };
 
+  // Registers are allocated: rewrite every operand to its rf entry.
+  const physOp = (m: MInstr): MInstr => {
+    const r = { ...m, srcs: m.srcs.map((x) => (x.kind === 'imm' ? x : rf(phys(x)))) };
+    if (m.dst && m.dst.kind !== 'magic') r.dst = rf(phys(m.dst));
+    return r;
+  };
+  const isSelfMove = (m: MInstr): boolean => {
+    const s0 = m.srcs[0];
+    return m.op === 'mov' && !m.cond && !m.pf && m.dst?.kind === 'rf' && s0?.kind === 'rf' && m.dst.index === s0.index;
+  };
+
+  // Segments: straight-line runs ending in at most one branch.
+  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr }
+  const segments: Segment[] = [];
+  for (const b of mf.blocks) {
+    let seg: Segment = { blockId: b.id, ops: [] };
+    for (const m of b.instrs) {
+      if (m.unit === 'branch') {
+        seg.branch = m;
+        segments.push(seg);
+        seg = { ops: [] };
+      } else {
+        const p = physOp(m);
+        if (!isSelfMove(p)) seg.ops.push(p);
+      }
+    }
+    if (seg.ops.length > 0 || seg.blockId !== undefined) segments.push(seg);
+  }
+
   const instrs: V3dInstr[] = [];
   const locs: (SourceLoc | undefined)[] = [];
   const blockStart = new Map<number, number>();
@@ -75,26 +105,35 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
     instrs.push(i);
     locs.push(loc);
   };
-  for (const b of mf.blocks) {
-    blockStart.set(b.id, instrs.length);
-    for (const m of b.instrs) {
-      if (m.unit === 'branch') {
-        const br: V3dBranchInstr = {
-          kind: 'branch', cond: m.branch?.cond ?? 'always', msfign: 'none', bdi: 'rel', ub: false, bdu: 'rel', raddrA: 0, offset: 0,
-        };
-        fixups.push({ at: instrs.length, target: m.branch?.target ?? END });
-        push(br, m.loc);
-        for (let k = 0; k < 3; k++) push(nopInstr()); // delay slots
-        continue;
-      }
-      // Copies that coalescing made into self-moves vanish.
-      const s0 = m.srcs[0];
-      if (m.op === 'mov' && !m.cond && !m.pf && m.dst && m.dst.kind !== 'magic' && s0 && s0.kind !== 'imm' && phys(m.dst) === phys(s0)) {
-        continue;
-      }
-      push(toAlu(m, ver, phys), m.loc);
+  segments.forEach((seg, si) => {
+    if (seg.blockId !== undefined) blockStart.set(seg.blockId, instrs.length);
+    const words = scheduleSegment(seg.ops, ver);
+    const br = seg.branch;
+    // A jump to the code that follows anyway is dropped.
+    const nextSeg = segments[si + 1];
+    const target = br?.branch?.target;
+    const fallsInto = nextSeg === undefined ? target === END : nextSeg.blockId === target && nextSeg.blockId !== undefined;
+    if (!br || (br.branch?.cond === 'always' && fallsInto)) {
+      for (const w of words) push(w.word, w.ops.find((o) => o.loc)?.loc);
+      return;
     }
-  }
+    // The branch issues as early as its flags and the uniform stream allow, so that up to three of the
+    // segment's own words fill its delay slots (they run on both paths anyway).
+    let earliest = 0;
+    words.forEach((w, k) => {
+      if (w.ops.some((o) => o.pf || o.uf || o.op === 'ldunifrf' || o.op === 'tmuwt')) earliest = k + 1;
+    });
+    const at = Math.max(earliest, words.length - 3);
+    words.slice(0, at).forEach((w) => push(w.word, w.ops.find((o) => o.loc)?.loc));
+    fixups.push({ at: instrs.length, target: target ?? END });
+    push(
+      { kind: 'branch', cond: br.branch?.cond ?? 'always', msfign: 'none', bdi: 'rel', ub: false, bdu: 'rel', raddrA: 0, offset: 0 },
+      br.loc,
+    );
+    const slots = words.slice(at);
+    slots.forEach((w) => push(w.word, w.ops.find((o) => o.loc)?.loc));
+    for (let k = slots.length; k < 3; k++) push(nopInstr());
+  });
   // Thread end (py-videocore6/7 and Mesa): a thrsw pair marks the last switch, the next thrsw ends the thread after its two delay slots.
   blockStart.set(END, instrs.length);
   const sig = (thrsw: boolean): V3dInstr => {
@@ -112,84 +151,3 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
   return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size };
 }
 
-/** Build one ALU instruction word from a machine op whose registers are allocated. */
-function toAlu(m: MInstr, ver: V3dVersion, phys: (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }) => number): V3dAluInstr {
-  const ins = nopInstr();
-  const dst = (): { waddr: number; magic: boolean } => {
-    if (!m.dst) return { waddr: MAGIC.NOP, magic: true };
-    return m.dst.kind === 'magic' ? { waddr: m.dst.addr, magic: true } : { waddr: phys(m.dst), magic: false };
-  };
-  if (m.unit === 'sig') {
-    const d = dst();
-    if (m.op === 'ldunifrf') ins.sig.ldunifrf = true;
-    else if (m.op === 'ldtmu') ins.sig.ldtmu = true;
-    else if (m.op === 'thrsw') ins.sig.thrsw = true;
-    else throw new BackendError(`unknown signal '${m.op}'`, m.loc);
-    if (m.op !== 'thrsw') {
-      ins.sigAddr = d.waddr;
-      ins.sigMagic = d.magic;
-    }
-    return ins;
-  }
-  let op = m.op;
-  let srcs: MSrc[] = m.srcs;
-  if (op === 'mov' && ver === 42) {
-    // 4.2's add unit has no mov: or x, x is the same copy.
-    op = 'or';
-    srcs = [m.srcs[0] as MSrc, m.srcs[0] as MSrc];
-  }
-  const part: V3dAluPart = { op, a: input(), b: input(), ...dst(), pack: 'none' };
-  let smallImm: number | undefined;
-  const ports: number[] = []; // 4.2: rf indices on raddr_a, raddr_b
-  srcs.forEach((s, k) => {
-    const inp = k === 0 ? part.a : part.b;
-    if (s.kind === 'imm') {
-      const idx = smallImmIndex(s.value);
-      if (idx === undefined) throw new BackendError(`0x${s.value.toString(16)} is not a small immediate`, m.loc);
-      if (smallImm !== undefined && smallImm !== idx) throw new BackendError('two different small immediates in one instruction', m.loc);
-      smallImm = idx;
-      if (ver === 42) {
-        inp.mux = MUX.B;
-        ins.sig.smallImmB = true;
-        ins.raddrB = idx;
-      } else {
-        inp.raddr = idx;
-        const which = m.unit === 'add' ? (k === 0 ? 'smallImmA' : 'smallImmB') : k === 0 ? 'smallImmC' : 'smallImmD';
-        ins.sig[which] = true;
-        if (m.unit === 'add') k === 0 ? (ins.raddrA = idx) : (ins.raddrB = idx);
-      }
-      return;
-    }
-    const r = phys(s);
-    if (ver === 42) {
-      if (ports[0] === undefined || ports[0] === r) {
-        ports[0] = r;
-        inp.mux = MUX.A;
-        ins.raddrA = r;
-      } else if (smallImm === undefined && (ports[1] === undefined || ports[1] === r)) {
-        ports[1] = r;
-        inp.mux = MUX.B;
-        ins.raddrB = r;
-      } else throw new BackendError('more than two register-file reads in one instruction', m.loc);
-    } else {
-      inp.raddr = r;
-      if (m.unit === 'add') k === 0 ? (ins.raddrA = r) : (ins.raddrB = r);
-    }
-  });
-  if (m.unit === 'add') {
-    ins.add = part;
-    if (m.cond) ins.flags.ac = m.cond;
-    if (m.pf) ins.flags.apf = m.pf;
-    if (m.uf) ins.flags.auf = m.uf;
-  } else {
-    ins.mul = part;
-    if (m.cond) ins.flags.mc = m.cond;
-    if (m.pf) ins.flags.mpf = m.pf;
-    if (m.uf) ins.flags.muf = m.uf;
-  }
-  return ins;
-}
-
-function input(): V3dInput {
-  return { mux: 0, raddr: 0, unpack: 'none' };
-}

@@ -44,7 +44,18 @@ interface Ctx {
   defs: Map<number, Instr>;
   loc?: SourceLoc;
   blockOf: Map<number, MBlock>;
+  /** A store may still be in flight (conservatively true at every block start once the kernel stores). */
+  storesPending: boolean;
 }
+
+/**
+ * Whether a load issued after a store by the same thread sees the stored
+ * value without a `tmuwt` between them. Hardware evidence only covers the
+ * case with `tmuwt` (py-videocore6 test_tmu_keeps_memory_consistency); the
+ * TMU serves one thread's requests in order, so qpuc assumes yes. Set false
+ * to make the backend wait for pending stores before every later load.
+ */
+export const TMU_LOADS_SEE_EARLIER_STORES = true;
 
 function newVReg(c: Ctx): VReg {
   return vreg(c.mf.nextVReg++);
@@ -255,14 +266,18 @@ function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
     }
     case 'load': {
       const p = arg(0);
+      if (c.storesPending && !TMU_LOADS_SEE_EARLIER_STORES) {
+        emit(c, { unit: 'add', op: 'tmuwt', dst: magic(MAGIC.NOP), srcs: [] });
+        c.storesPending = false;
+      }
       if (isPtr(p.type) && elemSize(p.type.ptr) !== 4) {
         throw new BackendError(`loads of ${p.type.ptr} are not supported by the V3D backend yet`, c.loc);
       }
       const mask = a[1];
       if (mask) {
         pushZeroTest(c, src(c, mask));
-        mov(c, magic(MAGIC.TMUA), reg(c, p), 'ifna');
-      } else mov(c, magic(MAGIC.TMUA), reg(c, p));
+        emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], cond: 'ifna', tmu: 'load' });
+      } else emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], tmu: 'load' });
       emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
       return;
     }
@@ -332,12 +347,28 @@ function copyArgs(c: Ctx, target: Block, args: Value[]): void {
   });
 }
 
+const INVERT = { anyna: 'alla', allna: 'anya' } as const;
+
+/** The block a branch with arguments goes to: the target itself, or a new block that copies the arguments and jumps on. */
+function argsBlock(c: Ctx, target: Block, args: Value[], body: MBlock[], newId: () => number): number {
+  if (args.length === 0) return target.id;
+  const cb: MBlock = { id: newId(), instrs: [] };
+  const saved = c.cur;
+  c.cur = cb.instrs;
+  copyArgs(c, target, args);
+  emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond: 'always', target: target.id } });
+  c.cur = saved;
+  body.push(cb);
+  return cb.id;
+}
+
 /** Translate one lowered IR function to machine IR for V3D version `ver`. */
 export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const mf: MFunction = { name: fn.name, blocks: [], uniforms: [], nextVReg: 0 };
   const entry: EntryRegs = { uniforms: new Map() };
   entryRegs.set(mf, entry);
-  const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map() };
+  const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false };
+  const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store'));
 
   // Parameters: one uniform each, in order.
   fn.params.forEach((p, k) => c.vals.set(p.value.id, uniformReg(c, { kind: 'param', index: k })));
@@ -354,6 +385,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   fn.blocks.forEach((b, bi) => {
     const mb = c.blockOf.get(b.id) as MBlock;
     c.cur = mb.instrs;
+    c.storesPending = kernelStores;
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
@@ -377,8 +409,9 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
         mov(c, magic(MAGIC.TMUD), src(c, v));
         if (mask) {
           pushZeroTest(c, src(c, mask));
-          mov(c, magic(MAGIC.TMUA), reg(c, p), 'ifna');
-        } else mov(c, magic(MAGIC.TMUA), reg(c, p));
+          emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], cond: 'ifna', tmu: 'store' });
+        } else emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], tmu: 'store' });
+        c.storesPending = true;
         continue;
       }
       if (ins.op === 'barrier') throw new BackendError('qpu.barrier() is not supported by the V3D backend yet', c.loc);
@@ -399,21 +432,16 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       if (t.target.block !== next) jump(t.target.block.id);
     } else {
       const cond = branchCondition(c, t.cond);
-      // Taken side goes through its own copy block when it passes arguments.
-      let takenId = t.then.block.id;
-      if (t.then.args.length > 0) {
-        const cb: MBlock = { id: nextBlockId++, instrs: [] };
-        const saved = c.cur;
-        c.cur = cb.instrs;
-        copyArgs(c, t.then.block, t.then.args);
-        jump(t.then.block.id);
-        c.cur = saved;
-        body.push(cb);
-        takenId = cb.id;
+      if (t.then.block === next && t.then.args.length === 0) {
+        // The then-block follows: branch to the else side on the inverted condition and fall through.
+        const elseId = argsBlock(c, t.else.block, t.else.args, body, () => nextBlockId++);
+        emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond: INVERT[cond], target: elseId } });
+      } else {
+        const takenId = argsBlock(c, t.then.block, t.then.args, body, () => nextBlockId++);
+        emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond, target: takenId } });
+        copyArgs(c, t.else.block, t.else.args);
+        if (t.else.block !== next) jump(t.else.block.id);
       }
-      emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond, target: takenId } });
-      copyArgs(c, t.else.block, t.else.args);
-      if (t.else.block !== next) jump(t.else.block.id);
     }
   });
 

@@ -48,6 +48,8 @@ export interface MInstr {
   uf?: UpdateFlag;
   /** Branch condition and target block id. */
   branch?: { cond: BranchCond; target: number };
+  /** For writes to tmua: whether the lookup returns data (a load) or not (a store). */
+  tmu?: 'load' | 'store';
   loc?: SourceLoc;
 }
 
