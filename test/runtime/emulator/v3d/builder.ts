@@ -6,6 +6,8 @@
 import type { Pack, Unpack, V3dAluInstr, V3dAluPart, V3dBranchInstr, V3dFlags, V3dInput, V3dSignals, V3dVersion, BranchCond, BranchDest } from '../../../../compiler/isa/v3d/instr.ts';
 import { MAGIC, noSignals, nopInstr, nopPart, smallImmIndex } from '../../../../compiler/isa/v3d/instr.ts';
 import { encodeInstr } from '../../../../compiler/isa/v3d/encode.ts';
+import { decodeInstr } from '../../../../compiler/isa/v3d/decode.ts';
+import { assembleV3d } from '../../../../compiler/isa/v3d/asm.ts';
 import { GpuMemory } from '../../../../runtime/emulator/memory.ts';
 import { runCsd, type EmulatorResult, type RunCsdOptions } from '../../../../runtime/emulator/v3d/run.ts';
 
@@ -163,8 +165,38 @@ export function runProgram(ver: V3dVersion, code: (V3dAluInstr | V3dBranchInstr)
   return { mem, data: new DataView(data.buffer), result };
 }
 
-/** Store 16 lanes of `row` to DATA + offset with eidx addressing: needs rf/accumulators free, see tests. */
+/** Bits of an f32. */
 export function f32(x: number): number {
   const b = new Float32Array([x]);
   return new Uint32Array(b.buffer)[0] as number;
+}
+
+/** The standard program end in assembler text. */
+export const END = `
+nop ; nop ; thrsw
+nop ; nop ; thrsw
+nop ; nop
+nop ; nop
+nop ; nop ; thrsw
+nop ; nop
+nop ; nop
+nop ; nop
+`;
+
+/** Assemble `source` (its `.uniform` values become the uniform stream) and run it like {@link runProgram}. */
+export function runAsm(ver: V3dVersion, source: string, opts: Omit<Parameters<typeof runProgram>[2] & object, 'uniforms'> & { uniforms?: number[] } = {}): Run {
+  const prog = assembleV3d(source, 'test.s', ver);
+  const code = prog.words.map((w) => decodeInstr(w, ver));
+  const uniforms = opts.uniforms ?? prog.data.filter((d) => d.directive === 'uniform').flatMap((d) => d.values);
+  return runProgram(ver, code, { ...opts, uniforms });
+}
+
+/** The 16 u32 words at DATA + offset. */
+export function words(r: Run, offset: number, n = 16): number[] {
+  return Array.from({ length: n }, (_, i) => r.data.getUint32(offset + 4 * i, true));
+}
+
+/** The 16 f32 values at DATA + offset. */
+export function floats(r: Run, offset: number, n = 16): number[] {
+  return Array.from({ length: n }, (_, i) => r.data.getFloat32(offset + 4 * i, true));
 }
