@@ -9,7 +9,7 @@
  * ```
  */
 import { kernelInfo } from '../lang/index.ts';
-import type { CompiledKernel } from '../compiler/compile.ts';
+import type { CompiledKernel } from '../compiler/backend/index.ts';
 import type { Device, HazardReport, JobProfile, Target } from './device.ts';
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelRef } from './kernel-cache.ts';
@@ -17,7 +17,6 @@ import { csdConfig, uniformWords, type ResolvedArg } from './v3d-launch.ts';
 import { ReferenceMemory } from './reference-memory.ts';
 import { probeHardware } from './drivers/probe.ts';
 import { V3dEmulatorDevice } from './emulator/v3d/device.ts';
-import { interpretKernel } from '../compiler/ir/interpret.ts';
 
 export type { Target, JobProfile, HazardReport } from './device.ts';
 export type { GpuArray, TypedArrayConstructor } from './buffers.ts';
@@ -173,12 +172,13 @@ export class Runtime {
       throw new RuntimeError(`launch ${ref.name}: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`);
     }
     if (this.backend === 'reference') {
-      const ir = this.cache.ir(ref);
+      const ir = await this.cache.ir(ref);
       const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
+      const { interpretKernel } = await import('../compiler/ir/interpret.ts');
       interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
       return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
     }
-    const compiled = this.cache.compiled(ref);
+    const compiled = await this.cache.compiled(ref);
     const resolved = this.resolveArgs(ref.name, compiled.params, args);
     const device = this.device as Device;
     const codeAddress = this.codeAddress(compiled, device);
@@ -203,7 +203,7 @@ export class Runtime {
   }
 
   /** Compile (or fetch from the cache) a kernel without running it. */
-  compile(kernel: unknown): CompiledKernel {
+  async compile(kernel: unknown): Promise<CompiledKernel> {
     this.check();
     return this.cache.compiled(this.kernelRef(kernel));
   }

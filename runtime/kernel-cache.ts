@@ -3,8 +3,8 @@
  * target), keyed by its file, name and the file's modification time.
  */
 import { statSync } from 'node:fs';
-import { compileFile, loadPreparedKernels, type CompiledKernel } from '../compiler/compile.ts';
-import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import type { CompiledKernel } from '../compiler/backend/index.ts';
+import type { Diagnostic } from '../compiler/diagnostics.ts';
 import type { IrFunction } from '../compiler/ir/types.ts';
 import type { Target } from './device.ts';
 import { readFileSync } from 'node:fs';
@@ -23,13 +23,15 @@ export class KernelCache {
   constructor(private readonly target: Target) {}
 
   /** Machine code of a kernel. Throws KernelCompileError with formatted diagnostics. */
-  compiled(ref: KernelRef): CompiledKernel {
+  async compiled(ref: KernelRef): Promise<CompiledKernel> {
     if (ref.compiled) return ref.compiled;
     const mtime = statSync(ref.file).mtimeMs;
     let entry = this.machine.get(ref.file);
     if (!entry || entry.mtime !== mtime) {
+      // The compiler (and ts-morph) load on first use: hosts that launch precompiled kernels never pay for them.
+      const { compileFile } = await import('../compiler/compile.ts');
       const result = compileFile(ref.file, { target: this.target });
-      if (result.diagnostics.length > 0) throw compileError(ref.file, result.diagnostics);
+      if (result.diagnostics.length > 0) throw await compileError(ref.file, result.diagnostics);
       entry = { mtime, kernels: new Map(result.kernels.map((k) => [k.name, k])) };
       this.machine.set(ref.file, entry);
     }
@@ -39,13 +41,14 @@ export class KernelCache {
   }
 
   /** Lowered, optimised IR of a kernel (for the reference backend). */
-  ir(ref: KernelRef): IrFunction {
+  async ir(ref: KernelRef): Promise<IrFunction> {
     if (ref.compiled) return ref.compiled.ir;
     const mtime = statSync(ref.file).mtimeMs;
     let entry = this.irs.get(ref.file);
     if (!entry || entry.mtime !== mtime) {
+      const { loadPreparedKernels } = await import('../compiler/compile.ts');
       const result = loadPreparedKernels(ref.file);
-      if (result.diagnostics.length > 0) throw compileError(ref.file, result.diagnostics);
+      if (result.diagnostics.length > 0) throw await compileError(ref.file, result.diagnostics);
       entry = { mtime, kernels: result.kernels };
       this.irs.set(ref.file, entry);
     }
@@ -55,7 +58,8 @@ export class KernelCache {
   }
 }
 
-function compileError(file: string, diagnostics: Parameters<typeof formatDiagnostic>[0][]): KernelCompileError {
+async function compileError(file: string, diagnostics: Diagnostic[]): Promise<KernelCompileError> {
+  const { formatDiagnostic } = await import('../compiler/diagnostics.ts');
   let source: string | undefined;
   try {
     source = readFileSync(file, 'utf8');
