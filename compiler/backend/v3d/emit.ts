@@ -11,7 +11,7 @@ import type { FlowBlock, RegisterView } from '../common/liveness.ts';
 import { allocateRegisters } from '../common/regalloc.ts';
 import type { MFunction, MInstr, UniformSlot } from './mir.ts';
 import { defOf, rf, usesOf } from './mir.ts';
-import { scheduleSegment } from './schedule.ts';
+import { orderSegment, scheduleSegment } from './schedule.ts';
 import { BackendError } from './isel.ts';
 
 /** Machine code for one kernel, before encoding. */
@@ -42,6 +42,19 @@ const REGISTER_COUNT = 64;
 /** Allocate registers and lay out the code. */
 export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
   const END = -1;
+  // Order each straight-line run before allocation (branches stay where they are).
+  for (const b of mf.blocks) {
+    const out: MInstr[] = [];
+    let run: MInstr[] = [];
+    for (const m of b.instrs) {
+      if (m.unit === 'branch') {
+        out.push(...orderSegment(run), m);
+        run = [];
+      } else run.push(m);
+    }
+    out.push(...orderSegment(run));
+    b.instrs = out;
+  }
   const flow: FlowBlock<MInstr>[] = mf.blocks.map((b, k) => {
     const last = b.instrs[b.instrs.length - 1];
     const succs: number[] = [];

@@ -44,6 +44,8 @@ interface Ctx {
   defs: Map<number, Instr>;
   loc?: SourceLoc;
   blockOf: Map<number, MBlock>;
+  /** IR value whose zero test flag A holds, if any. */
+  flagsFrom?: number;
   /** A store may still be in flight (conservatively true at every block start once the kernel stores). */
   storesPending: boolean;
 }
@@ -63,6 +65,7 @@ function newVReg(c: Ctx): VReg {
 
 function emit(c: Ctx, i: MInstr): void {
   if (c.loc && !i.loc) i.loc = c.loc;
+  if (i.pf || i.uf) c.flagsFrom = undefined;
   c.cur.push(i);
 }
 
@@ -102,9 +105,15 @@ function alu(c: Ctx, unit: 'add' | 'mul', op: string, dst: MDst, srcs: MSrc[], e
   emit(c, { unit, op, dst, srcs, ...extra });
 }
 
-/** Set flag A from a 0/1 bool register: A := (b == 0), so `ifna` selects lanes where b is true. */
-function pushZeroTest(c: Ctx, b: MSrc): void {
+/**
+ * Set flag A from a 0/1 bool register: A := (b == 0), so `ifna` selects lanes
+ * where b is true. Testing the same SSA value again, with no flag write in
+ * between, reuses the flags.
+ */
+function pushZeroTest(c: Ctx, b: MSrc, value?: Value): void {
+  if (value && c.flagsFrom === value.id) return;
   emit(c, { unit: 'add', op: 'or', dst: magic(MAGIC.NOP), srcs: [b, b], pf: 'pushz' });
+  if (value) c.flagsFrom = value.id;
 }
 
 /** dst := 1 where `cond` holds, else 0. */
@@ -275,7 +284,7 @@ function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
       }
       const mask = a[1];
       if (mask) {
-        pushZeroTest(c, src(c, mask));
+        pushZeroTest(c, src(c, mask), mask);
         emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], cond: 'ifna', tmu: 'load' });
       } else emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], tmu: 'load' });
       emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
@@ -386,6 +395,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     const mb = c.blockOf.get(b.id) as MBlock;
     c.cur = mb.instrs;
     c.storesPending = kernelStores;
+    c.flagsFrom = undefined;
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
@@ -408,7 +418,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
         }
         mov(c, magic(MAGIC.TMUD), src(c, v));
         if (mask) {
-          pushZeroTest(c, src(c, mask));
+          pushZeroTest(c, src(c, mask), mask);
           emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], cond: 'ifna', tmu: 'store' });
         } else emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], tmu: 'store' });
         c.storesPending = true;

@@ -39,11 +39,12 @@ function isLoadIssue(m: MInstr): boolean {
 function effects(m: MInstr): { reads: string[]; writes: string[] } {
   const reads: string[] = [];
   const writes: string[] = [];
-  for (const s of m.srcs) if (s.kind === 'rf') reads.push(`rf${s.index}`);
-  if (m.dst?.kind === 'rf') writes.push(`rf${m.dst.index}`);
+  const key = (r: { kind: string; index?: number; id?: number }) => (r.kind === 'rf' ? `rf${r.index}` : `v${r.id}`);
+  for (const s of m.srcs) if (s.kind !== 'imm') reads.push(key(s));
+  if (m.dst && m.dst.kind !== 'magic') writes.push(key(m.dst));
   if (m.cond) {
     reads.push('flags');
-    if (m.dst?.kind === 'rf') reads.push(`rf${m.dst.index}`);
+    if (m.dst && m.dst.kind !== 'magic') reads.push(key(m.dst));
   }
   if (m.pf) writes.push('flags');
   if (m.uf) {
@@ -165,6 +166,31 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion): ScheduledWord[]
       out.push({ word: buildBundle({}, ver) as V3dAluInstr, ops: [] });
     }
     cycle++;
+  }
+  return out;
+}
+
+/**
+ * Order a segment's ops before register allocation: the same priorities as
+ * {@link scheduleSegment}, without pairing, so that TMU lookups are issued
+ * before earlier results are collected even when allocation would later make
+ * them share registers.
+ */
+export function orderSegment(ops: MInstr[]): MInstr[] {
+  const nodes = buildGraph(ops);
+  const out: MInstr[] = [];
+  let pendingLoads = 0;
+  for (let step = 0; step < nodes.length; step++) {
+    const ready = nodes
+      .filter((n) => n.cycle === undefined && n.preds.every((p) => p.node.cycle !== undefined))
+      .filter((n) => !(isLoadIssue(n.m) && pendingLoads >= MAX_PENDING_LOADS))
+      .sort((a, b) => b.height - a.height || a.index - b.index);
+    const n = ready[0];
+    if (!n) throw new Error('scheduler: dependency cycle');
+    n.cycle = step;
+    if (isLoadIssue(n.m)) pendingLoads++;
+    if (n.m.op === 'ldtmu') pendingLoads--;
+    out.push(n.m);
   }
   return out;
 }
