@@ -1,0 +1,115 @@
+/**
+ * Compiler diagnostics: every code, message and hint lives in the one table
+ * below, so codes stay stable and the messages can be reviewed together.
+ *
+ * Ranges: QPU1xxx unsupported construct, QPU2xxx types, QPU3xxx kernel
+ * discovery and calls, QPU4xxx literals and constants, QPU9xxx internal errors.
+ */
+
+/** A diagnostic definition: message template (`{0}`, `{1}`… are filled in) and a hint. */
+interface DiagnosticDef {
+  readonly code: number;
+  readonly message: string;
+  readonly hint: string;
+}
+
+/** The one table of diagnostics, keyed by a short stable name. */
+export const DIAGNOSTICS = {
+  unsupportedStatement: { code: 1001, message: "'{0}' statements are not supported in kernels", hint: 'Kernels support const/let, assignments, if/else, for, while, do-while, switch, break, continue and return.' },
+  unsupportedExpression: { code: 1002, message: "{0} is not supported in kernels", hint: 'Kernels compute on f32/i32/u32/bool scalars and Ptr<T> memory; see docs/language.md.' },
+  unsupportedOperator: { code: 1003, message: "operator '{0}' is not supported in kernels", hint: 'Use the arithmetic, bitwise, comparison and logical operators listed in docs/language.md.' },
+  varDeclaration: { code: 1004, message: "'var' declarations are not supported", hint: "Use 'let' or 'const'." },
+  destructuring: { code: 1005, message: 'destructuring is not supported in kernels', hint: 'Declare one scalar variable per declaration.' },
+  missingInitializer: { code: 1006, message: "variable '{0}' must be initialised where it is declared", hint: "Write 'let {0}: i32 = 0;' — kernels have no undefined values." },
+  unknownIdentifier: { code: 1007, message: "cannot find name '{0}'", hint: 'Kernels may use their parameters, local variables, qpu.*, Math.* and the conversion functions f32/i32/u32.' },
+  assignToConst: { code: 1008, message: "cannot assign to '{0}' because it is a constant", hint: "Declare it with 'let' if it changes." },
+  assignToParam: { code: 1009, message: "cannot assign to parameter '{0}'", hint: 'Kernel parameters are uniform inputs; copy it into a local with let.' },
+  invalidAssignTarget: { code: 1010, message: 'invalid assignment target', hint: 'Assign to a local variable or to a pointer element p[i].' },
+  breakOutsideLoop: { code: 1011, message: "'{0}' outside of a loop", hint: "'break' needs an enclosing loop or switch; 'continue' an enclosing loop." },
+  unknownLabel: { code: 1012, message: "unknown label '{0}'", hint: 'Labels must name an enclosing loop.' },
+  switchFallthrough: { code: 1013, message: 'switch case falls through to the next case', hint: "End every non-empty case with 'break', 'continue' or 'return'." },
+  duplicateCase: { code: 1014, message: 'duplicate case value {0}', hint: 'Each case label of a switch must be a distinct constant.' },
+  caseNotConstant: { code: 1015, message: 'case label must be an integer constant', hint: 'Use an integer literal or a constant expression.' },
+  returnValueInKernel: { code: 1016, message: 'a kernel cannot return a value', hint: 'Kernels return void; write results through a Ptr<T> parameter.' },
+  missingReturn: { code: 1017, message: "device function '{0}' must end with a return statement", hint: 'Every path of a device function that returns a value must return one.' },
+  shadowing: { code: 1018, message: "'{0}' is already declared in this scope", hint: 'Use a different name.' },
+  optionalChaining: { code: 1019, message: 'optional chaining is not supported', hint: 'Kernel values are never null or undefined.' },
+  nestedFunction: { code: 1020, message: 'functions and closures are not supported inside kernels', hint: 'Move the helper to a @device static method and call it.' },
+  labeledNonLoop: { code: 1021, message: 'labels are only allowed on loops', hint: 'Remove the label.' },
+  switchNotInt: { code: 1022, message: "switch discriminant must be i32 or u32, got '{0}'", hint: 'Convert it with i32(x) or u32(x).' },
+  typeMismatch: { code: 2001, message: "type '{0}' is not assignable to type '{1}'", hint: 'Convert explicitly with f32(x), i32(x) or u32(x).' },
+  operandMismatch: { code: 2002, message: "operator '{0}' cannot be applied to types '{1}' and '{2}'", hint: 'Both operands must have the same type; convert one with f32(x), i32(x) or u32(x).' },
+  operandType: { code: 2003, message: "operator '{0}' cannot be applied to type '{1}'", hint: 'See docs/language.md for which types each operator accepts.' },
+  unknownType: { code: 2004, message: "unsupported type '{0}'", hint: 'Kernel types are f32, i32, u32, bool and Ptr<T> with T one of f32 i32 u32 u8 u16 i8 i16.' },
+  missingType: { code: 2005, message: "parameter '{0}' needs a type annotation", hint: 'Annotate it: (n: u32, x: Ptr<f32>).' },
+  conditionType: { code: 2006, message: "condition must be bool, got '{0}'", hint: 'Compare explicitly, for example x != 0.' },
+  notAPointer: { code: 2007, message: "only Ptr<T> values can be indexed, got '{0}'", hint: 'Declare the parameter as Ptr<T>.' },
+  indexType: { code: 2008, message: "pointer index must be i32 or u32, got '{0}'", hint: 'Convert the index with i32(x) or u32(x).' },
+  argumentType: { code: 2009, message: "argument of type '{0}' is not assignable to parameter of type '{1}'", hint: 'Convert explicitly with f32(x), i32(x) or u32(x).' },
+  pointerArithmetic: { code: 2010, message: 'pointer values can only be indexed or passed to device functions', hint: 'Index the pointer: p[i].' },
+  returnType: { code: 2011, message: "kernel return type must be void, got '{0}'", hint: 'Kernels return void; write results through a Ptr<T> parameter.' },
+  pointerLocal: { code: 2012, message: 'pointer values cannot be stored in mutable variables', hint: "Use 'const' or index the parameter directly." },
+  voidValue: { code: 2013, message: 'a void call has no value', hint: 'Call it as a statement.' },
+  kernelCall: { code: 3001, message: "'{0}' is not a @device function", hint: 'Kernels can call @device static methods, qpu.*, Math.* and f32/i32/u32; mark helpers with @device.' },
+  recursion: { code: 3002, message: "recursive call to '{0}'", hint: 'Device functions are inlined, so recursion is impossible; write a loop.' },
+  argumentCount: { code: 3003, message: "expected {0} arguments, got {1}", hint: 'Check the signature of the function.' },
+  notStatic: { code: 3004, message: "@{0} method '{1}' must be static", hint: "Declare it 'static'." },
+  notExported: { code: 3005, message: "class '{0}' declares kernels but is not exported", hint: "Add 'export' so the runtime can launch its kernels." },
+  fileNotFound: { code: 3006, message: "cannot read file '{0}'", hint: 'Check the path.' },
+  noKernels: { code: 3007, message: 'no @kernel methods found', hint: 'Decorate a static method of an exported class with @kernel from qpuc.' },
+  syntaxError: { code: 3008, message: '{0}', hint: 'Fix the TypeScript syntax error first.' },
+  laneConstant: { code: 3009, message: '{0} argument must be a constant', hint: 'Pass an integer literal.' },
+  spreadArgs: { code: 3010, message: 'spread arguments are not supported', hint: 'Pass each argument explicitly.' },
+  literalRange: { code: 4001, message: "literal {0} does not fit in type '{1}'", hint: 'Use a value in range or convert explicitly.' },
+  literalNotInteger: { code: 4002, message: "literal {0} is not an integer but type '{1}' is", hint: 'Use an integer literal or f32(…).' },
+  internal: { code: 9001, message: 'internal compiler error: {0}', hint: 'This is a bug in qpuc; please report it with the kernel that triggers it.' },
+} as const satisfies Record<string, DiagnosticDef>;
+
+/** Stable name of a diagnostic in {@link DIAGNOSTICS}. */
+export type DiagnosticName = keyof typeof DIAGNOSTICS;
+
+/** One reported problem, located in a source file. */
+export interface Diagnostic {
+  /** Numeric code: printed as `QPU` + code. */
+  code: number;
+  /** Key of the definition in {@link DIAGNOSTICS}. */
+  name: DiagnosticName;
+  message: string;
+  hint: string;
+  file: string;
+  /** 1-based line and column of the offending construct. */
+  line: number;
+  col: number;
+  /** Length of the underlined span (at least 1). */
+  length: number;
+}
+
+/** Fills a table entry's placeholders and locates it. */
+export function makeDiagnostic(name: DiagnosticName, args: readonly (string | number)[], at: { file: string; line: number; col: number; length?: number }): Diagnostic {
+  const def: DiagnosticDef = DIAGNOSTICS[name];
+  const fill = (s: string) => s.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+  return { code: def.code, name, message: fill(def.message), hint: fill(def.hint), file: at.file, line: at.line, col: at.col, length: Math.max(1, at.length ?? 1) };
+}
+
+/** `QPU1003` style code text. */
+export function codeText(code: number): string {
+  return `QPU${String(code).padStart(4, '0')}`;
+}
+
+/**
+ * Formats a diagnostic like tsc: `file:line:col - error QPUnnnn: message`,
+ * then the source line with the span underlined, then the hint.
+ * `source` is the file's text (omit it to print the first line only).
+ */
+export function formatDiagnostic(d: Diagnostic, source?: string): string {
+  let out = `${d.file}:${d.line}:${d.col} - error ${codeText(d.code)}: ${d.message}\n`;
+  const lines = source?.split(/\r?\n/);
+  const text = lines?.[d.line - 1];
+  if (text !== undefined) {
+    const gutter = String(d.line);
+    const width = Math.max(1, Math.min(d.length, text.length - d.col + 1));
+    out += `\n${gutter} ${text}\n${' '.repeat(gutter.length)} ${' '.repeat(d.col - 1)}${'~'.repeat(width)}\n`;
+  }
+  out += `  hint: ${d.hint}\n`;
+  return out;
+}

@@ -1,0 +1,113 @@
+/**
+ * Kernel discovery: parses a file and the relative files it imports (parsing
+ * only, no type-check program: that keeps a warm compile in milliseconds) and
+ * finds the `@kernel` and `@device` static methods of their classes.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ts } from 'ts-morph';
+import type { Diagnostic, DiagnosticName } from '../diagnostics.ts';
+import { makeDiagnostic } from '../diagnostics.ts';
+
+/** A decorated static method found in a source file. */
+export interface MethodInfo {
+  kind: 'kernel' | 'device';
+  className: string;
+  name: string;
+  decl: ts.MethodDeclaration;
+  source: ts.SourceFile;
+  file: string;
+}
+
+/** Every parsed file and decorated method of one compilation. */
+export interface Program {
+  files: Map<string, ts.SourceFile>;
+  /** Methods by `Class.method`. */
+  methods: Map<string, MethodInfo>;
+  /** Per file: local identifier → class name it refers to (imports may rename). */
+  classAliases: Map<string, Map<string, string>>;
+  diagnostics: Diagnostic[];
+}
+
+/** Reports a diagnostic at a node. */
+export function diagAt(sf: ts.SourceFile, file: string, node: ts.Node, name: DiagnosticName, args: readonly (string | number)[] = []): Diagnostic {
+  const start = node.getStart(sf);
+  const { line, character } = sf.getLineAndCharacterOfPosition(start);
+  return makeDiagnostic(name, args, { file, line: line + 1, col: character + 1, length: node.getEnd() - start });
+}
+
+function decoratorName(d: ts.Decorator): string | undefined {
+  const e = d.expression;
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) return e.expression.text;
+  return undefined;
+}
+
+function resolveImport(from: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const base = resolve(dirname(from), spec);
+  for (const c of [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, resolve(base, 'index.ts')]) if (existsSync(c) && c.endsWith('.ts')) return c;
+  return undefined;
+}
+
+/**
+ * Parses `file` (from `sourceText` when given) and its relative imports,
+ * collecting decorated methods. Problems become diagnostics, never throws.
+ */
+export function discover(file: string, sourceText?: string): Program {
+  const prog: Program = { files: new Map(), methods: new Map(), classAliases: new Map(), diagnostics: [] };
+  const load = (path: string, text: string | undefined) => {
+    if (prog.files.has(path)) return;
+    let src = text;
+    if (src === undefined) {
+      try {
+        src = readFileSync(path, 'utf8');
+      } catch {
+        prog.diagnostics.push(makeDiagnostic('fileNotFound', [path], { file: path, line: 1, col: 1 }));
+        return;
+      }
+    }
+    const sf = ts.createSourceFile(path, src, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    prog.files.set(path, sf);
+    // Syntax errors first: lowering a broken tree would only produce noise.
+    const parseDiags = (sf as unknown as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+    for (const d of parseDiags) {
+      const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
+      prog.diagnostics.push(makeDiagnostic('syntaxError', [ts.flattenDiagnosticMessageText(d.messageText, '\n')], { file: path, line: line + 1, col: character + 1, length: d.length }));
+    }
+    const aliases = new Map<string, string>();
+    prog.classAliases.set(path, aliases);
+    const imports: string[] = [];
+    for (const st of sf.statements) {
+      if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+        const target = resolveImport(path, st.moduleSpecifier.text);
+        if (!target) continue;
+        imports.push(target);
+        const named = st.importClause?.namedBindings;
+        if (named && ts.isNamedImports(named)) for (const el of named.elements) aliases.set(el.name.text, (el.propertyName ?? el.name).text);
+      }
+      if (ts.isClassDeclaration(st) && st.name) {
+        const className = st.name.text;
+        aliases.set(className, className);
+        const exported = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false;
+        let reportedExport = false;
+        for (const m of st.members) {
+          if (!ts.isMethodDeclaration(m) || !ts.isIdentifier(m.name)) continue;
+          const decos = ts.getDecorators(m) ?? [];
+          const kind = decos.map(decoratorName).find((n) => n === 'kernel' || n === 'device');
+          if (!kind) continue;
+          const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
+          if (!isStatic) prog.diagnostics.push(diagAt(sf, path, m.name, 'notStatic', [kind, m.name.text]));
+          if (kind === 'kernel' && !exported && !reportedExport) {
+            prog.diagnostics.push(diagAt(sf, path, st.name, 'notExported', [className]));
+            reportedExport = true;
+          }
+          prog.methods.set(`${className}.${m.name.text}`, { kind, className, name: m.name.text, decl: m, source: sf, file: path });
+        }
+      }
+    }
+    for (const i of imports) load(i, undefined);
+  };
+  load(resolve(file), sourceText);
+  return prog;
+}

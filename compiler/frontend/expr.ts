@@ -1,0 +1,608 @@
+/**
+ * Expression lowering: types every expression (from annotations and the
+ * rules of docs/language.md) and emits IR for it. Errors are reported and a
+ * placeholder value flagged `bad` is returned, so one mistake does not cascade.
+ */
+import { ts } from 'ts-morph';
+import type { Value } from '../ir/types.ts';
+import { isPtr } from '../ir/types.ts';
+import { widenedType } from '../ir/eval.ts';
+import { LowerContext } from './context.ts';
+import type { Binding } from './context.ts';
+import type { LangType } from './types.ts';
+import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
+import { BINARY_OPS, FAST_INTRINSICS, MATH_CONSTANTS, MATH_INTRINSICS, QPU_INTRINSICS } from './intrinsics.ts';
+import type { Intrinsic } from './intrinsics.ts';
+import type { MethodInfo } from './discover.ts';
+
+/** A lowered expression: its value and type; `bad` after an error. */
+export interface Typed {
+  v: Value;
+  t: LangType;
+  bad?: boolean;
+}
+
+const COMPOUND: Readonly<Record<number, string>> = {
+  [ts.SyntaxKind.PlusEqualsToken]: '+', [ts.SyntaxKind.MinusEqualsToken]: '-', [ts.SyntaxKind.AsteriskEqualsToken]: '*',
+  [ts.SyntaxKind.SlashEqualsToken]: '/', [ts.SyntaxKind.PercentEqualsToken]: '%', [ts.SyntaxKind.AmpersandEqualsToken]: '&',
+  [ts.SyntaxKind.BarEqualsToken]: '|', [ts.SyntaxKind.CaretEqualsToken]: '^', [ts.SyntaxKind.LessThanLessThanEqualsToken]: '<<',
+  [ts.SyntaxKind.GreaterThanGreaterThanEqualsToken]: '>>', [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken]: '>>>',
+  [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: '**',
+};
+
+/** Strips parentheses and non-null assertions, which mean nothing in kernels. */
+export function skipParens(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  return e;
+}
+
+/** Numeric value of a literal-like expression (literal, ±literal, Math constant), or undefined. */
+export function literalValue(e: ts.Expression): number | undefined {
+  e = skipParens(e);
+  if (ts.isNumericLiteral(e)) return Number(e.text.replace(/_/g, ''));
+  if (ts.isPrefixUnaryExpression(e) && (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken)) {
+    const x = literalValue(e.operand);
+    return x === undefined ? undefined : e.operator === ts.SyntaxKind.MinusToken ? -x : x;
+  }
+  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Math') return MATH_CONSTANTS[e.name.text];
+  return undefined;
+}
+
+/** True when a literal-like expression is written as a float (decimal point, exponent, Math constant). */
+function looksFloat(e: ts.Expression): boolean {
+  e = skipParens(e);
+  if (ts.isNumericLiteral(e)) return /^[0-9._]*[.eE]/.test(e.text) && !/^0[xXbBoO]/.test(e.text);
+  if (ts.isPrefixUnaryExpression(e)) return looksFloat(e.operand);
+  return ts.isPropertyAccessExpression(e);
+}
+
+/** No side effects and no memory reads: safe to evaluate unconditionally (for `&&`, `||`, `?:`). */
+export function isSimple(e: ts.Expression): boolean {
+  e = skipParens(e);
+  if (ts.isIdentifier(e) || ts.isNumericLiteral(e) || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (ts.isPropertyAccessExpression(e)) return true;
+  if (ts.isPrefixUnaryExpression(e)) return e.operator !== ts.SyntaxKind.PlusPlusToken && e.operator !== ts.SyntaxKind.MinusMinusToken && isSimple(e.operand);
+  if (ts.isBinaryExpression(e)) {
+    const k = e.operatorToken.kind;
+    if (k === ts.SyntaxKind.EqualsToken || COMPOUND[k] !== undefined) return false;
+    return isSimple(e.left) && isSimple(e.right);
+  }
+  if (ts.isConditionalExpression(e)) return isSimple(e.condition) && isSimple(e.whenTrue) && isSimple(e.whenFalse);
+  return false;
+}
+
+/** Lowers expressions; statement lowering (needed to inline device bodies) comes from the subclass. */
+export abstract class ExprLowerer extends LowerContext {
+  /** Lowers an inlined device function's body (statement lowering). */
+  protected abstract inlineBody(m: MethodInfo, args: Typed[], call: ts.CallExpression): Typed;
+
+  /** A placeholder after an error. */
+  protected bad(t: LangType = 'i32'): Typed {
+    const ty = t === 'void' ? 'i32' : t;
+    return { v: this.w.const(ty, 0), t, bad: true };
+  }
+
+  /** Emits an instruction at `node`'s location. */
+  protected emitAt(node: ts.Node, op: string, args: Value[], type: LangType, attrs?: Record<string, number | string | boolean>): Value {
+    this.w.loc = this.locOf(node);
+    return this.w.emit(op, args, type === 'void' ? 'i32' : type, attrs);
+  }
+
+  /** Lowers a literal-like expression as type `t`, checking range. */
+  protected literal(e: ts.Expression, x: number, t: LangType): Typed {
+    if (t === 'bool' || t === 'void' || isPtr(t)) {
+      this.error(e, 'typeMismatch', [looksFloat(e) ? 'f32' : 'i32', langTypeText(t)]);
+      return this.bad(t);
+    }
+    if (t !== 'f32') {
+      if (!Number.isInteger(x)) {
+        this.error(e, 'literalNotInteger', [e.getText(this.file.sf), t]);
+        return this.bad(t);
+      }
+      const [lo, hi] = t === 'i32' ? [-2147483648, 2147483647] : [0, 4294967295];
+      if (x < lo || x > hi) {
+        this.error(e, 'literalRange', [e.getText(this.file.sf), t]);
+        return this.bad(t);
+      }
+    }
+    this.w.loc = this.locOf(e);
+    return { v: this.w.const(t, t === 'f32' ? Math.fround(x) : x), t };
+  }
+
+  /** Type a literal-like expression takes without context: f32 when written as a float, else i32. */
+  protected defaultLiteralType(e: ts.Expression): 'i32' | 'f32' {
+    return looksFloat(e) ? 'f32' : 'i32';
+  }
+
+  /** Lowers a bool condition. */
+  cond(e: ts.Expression): Value {
+    const c = this.expr(e, 'bool');
+    if (c.t !== 'bool' && !c.bad) this.error(e, 'conditionType', [langTypeText(c.t)]);
+    return c.t === 'bool' ? c.v : this.w.const('bool', 0);
+  }
+
+  /** Lowers `e` expecting type `want` (literals adopt it) and checks the result is that type. */
+  exprOf(e: ts.Expression, want: LangType): Typed {
+    const r = this.expr(e, want);
+    if (!r.bad && !sameType(r.t, want)) {
+      this.error(e, 'typeMismatch', [langTypeText(r.t), langTypeText(want)]);
+      return { ...r, t: want, bad: true, v: this.bad(want).v };
+    }
+    return r;
+  }
+
+  /** Lowers an expression; `expected` is the context's type, which bare literals take. */
+  expr(e: ts.Expression, expected?: LangType): Typed {
+    const lit = literalValue(e);
+    if (lit !== undefined) return this.literal(e, lit, expected && isNumericType(expected) ? expected : this.defaultLiteralType(e));
+    e = skipParens(e);
+    this.w.loc = this.locOf(e);
+    if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return { v: this.w.const('bool', e.kind === ts.SyntaxKind.TrueKeyword ? 1 : 0), t: 'bool' };
+    if (ts.isIdentifier(e)) return this.identifier(e);
+    if (ts.isBinaryExpression(e)) return this.binary(e, expected);
+    if (ts.isPrefixUnaryExpression(e)) return this.prefix(e, expected);
+    if (ts.isPostfixUnaryExpression(e)) return this.increment(e, e.operand, e.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', true);
+    if (ts.isElementAccessExpression(e)) {
+      if (e.questionDotToken) return this.unsupported(e, 'optionalChaining');
+      const { addr, elem } = this.address(e);
+      if (!elem) return this.bad();
+      return { v: this.emitAt(e, 'load', [addr], widenedType(elem)), t: widenedType(elem) };
+    }
+    if (ts.isCallExpression(e)) return this.call(e, expected);
+    if (ts.isConditionalExpression(e)) return this.conditional(e, expected);
+    if (ts.isPropertyAccessExpression(e)) {
+      if (e.questionDotToken) return this.unsupported(e, 'optionalChaining');
+      this.error(e, 'unsupportedExpression', [`property access '${e.getText(this.file.sf)}'`]);
+      return this.bad();
+    }
+    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return this.unsupported(e, 'nestedFunction');
+    this.error(e, 'unsupportedExpression', [describe(e)]);
+    return this.bad(expected);
+  }
+
+  private unsupported(e: ts.Node, name: 'optionalChaining' | 'nestedFunction'): Typed {
+    this.error(e, name);
+    return this.bad();
+  }
+
+  private identifier(e: ts.Identifier): Typed {
+    if (e.text === 'NaN' || e.text === 'Infinity') return { v: this.w.const('f32', e.text === 'NaN' ? NaN : Infinity), t: 'f32' };
+    const b = this.scope.lookup(e.text);
+    if (!b) {
+      this.error(e, 'unknownIdentifier', [e.text]);
+      return this.bad();
+    }
+    return { v: b.value, t: b.type };
+  }
+
+  /** Address and element type of `p[i]`. */
+  protected address(e: ts.ElementAccessExpression): { addr: Value; elem?: import('../ir/types.ts').ElemType } {
+    const p = this.expr(e.expression);
+    const idx = this.expr(e.argumentExpression, 'i32');
+    if (!isPtr(p.t === 'void' ? 'i32' : p.t)) {
+      if (!p.bad) this.error(e.expression, 'notAPointer', [langTypeText(p.t)]);
+      return { addr: p.v };
+    }
+    if (!isIntType(idx.t)) {
+      if (!idx.bad) this.error(e.argumentExpression, 'indexType', [langTypeText(idx.t)]);
+      return { addr: p.v };
+    }
+    const pt = p.t as { ptr: import('../ir/types.ts').ElemType };
+    return { addr: this.emitAt(e, 'gep', [p.v, idx.v], pt), elem: pt.ptr };
+  }
+
+  /** Applies binary operator `op` to typed operands (shared by `a op b` and `a op= b`). */
+  protected applyBinary(node: ts.Node, op: string, l: Typed, r: Typed): Typed {
+    const info = BINARY_OPS[op];
+    if (!info) {
+      this.error(node, 'unsupportedOperator', [op]);
+      return this.bad();
+    }
+    if (l.bad || r.bad) return this.bad(info.pred ? 'bool' : l.t);
+    if (isPtr(l.t === 'void' ? 'i32' : l.t) || isPtr(r.t === 'void' ? 'i32' : r.t)) {
+      this.error(node, 'pointerArithmetic');
+      return this.bad();
+    }
+    if (!sameType(l.t, r.t)) {
+      this.error(node, 'operandMismatch', [op, langTypeText(l.t), langTypeText(r.t)]);
+      return this.bad(info.pred ? 'bool' : l.t);
+    }
+    const t = l.t;
+    if (info.pred) {
+      const okBool = t === 'bool' && (info.pred === 'eq' || info.pred === 'ne');
+      if (!isNumericType(t) && !okBool) {
+        this.error(node, 'operandType', [op, langTypeText(t)]);
+        return this.bad('bool');
+      }
+      return { v: this.emitAt(node, 'cmp', [l.v, r.v], 'bool', { pred: info.pred }), t: 'bool' };
+    }
+    const irOp = t === 'f32' ? info.f32 : isIntType(t) ? (op === '>>' && t === 'u32' ? 'shr' : info.int) : undefined;
+    if (!irOp) {
+      this.error(node, 'operandType', [op, langTypeText(t)]);
+      return this.bad(t);
+    }
+    return { v: this.emitAt(node, irOp, [l.v, r.v], t), t };
+  }
+
+  private binary(e: ts.BinaryExpression, expected?: LangType): Typed {
+    const k = e.operatorToken.kind;
+    const op = e.operatorToken.getText(this.file.sf);
+    if (k === ts.SyntaxKind.EqualsToken) return this.assign(e.left, e.right);
+    const compound = COMPOUND[k];
+    if (compound !== undefined) return this.compoundAssign(e, compound);
+    if (k === ts.SyntaxKind.AmpersandAmpersandToken || k === ts.SyntaxKind.BarBarToken) return this.logical(e, k === ts.SyntaxKind.AmpersandAmpersandToken);
+    if (k === ts.SyntaxKind.CommaToken || k === ts.SyntaxKind.InKeyword || k === ts.SyntaxKind.InstanceOfKeyword || k === ts.SyntaxKind.QuestionQuestionToken) {
+      this.error(e.operatorToken, 'unsupportedOperator', [op]);
+      return this.bad();
+    }
+    // A bare literal on one side takes the other side's type.
+    const litL = literalValue(e.left) !== undefined;
+    const litR = literalValue(e.right) !== undefined;
+    const isCmp = BINARY_OPS[op]?.pred !== undefined;
+    const isShift = op === '<<' || op === '>>' || op === '>>>';
+    let l: Typed;
+    let r: Typed;
+    if (litL && litR) {
+      const t = !isCmp && expected && isNumericType(expected) ? expected : looksFloat(e.left) || looksFloat(e.right) ? 'f32' : 'i32';
+      l = this.expr(e.left, t);
+      r = this.expr(e.right, t);
+    } else if (litL) {
+      r = this.expr(e.right);
+      l = this.expr(e.left, r.t);
+    } else {
+      l = this.expr(e.left, isCmp || isShift ? undefined : expected);
+      r = this.expr(e.right, litR ? l.t : undefined);
+    }
+    return this.applyBinary(e.operatorToken, op, l, r);
+  }
+
+  private logical(e: ts.BinaryExpression, isAnd: boolean): Typed {
+    const l = this.cond(e.left);
+    if (isSimple(e.right)) {
+      const r = this.cond(e.right);
+      return { v: this.emitAt(e, isAnd ? 'and' : 'or', [l, r], 'bool'), t: 'bool' };
+    }
+    // Short-circuit: the right side may have effects, so it runs only when needed.
+    const vars = this.mutables();
+    const rhs = this.join([]);
+    const merge = this.join(vars, ['bool']);
+    if (isAnd) this.branch(l, rhs, [], merge, vars, [l]);
+    else {
+      this.markLive(merge);
+      this.markLive(rhs);
+      this.w.terminate({ kind: 'condbr', cond: l, then: { block: merge, args: [...vars.map((v) => v.value), l] }, else: { block: rhs, args: [] } });
+      this.startDead();
+    }
+    this.enter(rhs);
+    const r = this.cond(e.right);
+    this.jump(merge, vars, [r]);
+    this.enter(merge, vars);
+    return { v: merge.params[merge.params.length - 1]!, t: 'bool' };
+  }
+
+  private conditional(e: ts.ConditionalExpression, expected?: LangType): Typed {
+    const c = this.cond(e.condition);
+    const litT = literalValue(e.whenTrue) !== undefined;
+    const litF = literalValue(e.whenFalse) !== undefined;
+    if (isSimple(e.whenTrue) && isSimple(e.whenFalse)) {
+      let a: Typed;
+      let b: Typed;
+      if (litT && !litF) {
+        b = this.expr(e.whenFalse, expected);
+        a = this.expr(e.whenTrue, b.t);
+      } else {
+        a = this.expr(e.whenTrue, expected);
+        b = this.expr(e.whenFalse, a.t);
+      }
+      if (a.bad || b.bad) return this.bad(a.t);
+      if (!sameType(a.t, b.t)) {
+        this.error(e, 'operandMismatch', ['?:', langTypeText(a.t), langTypeText(b.t)]);
+        return this.bad(a.t);
+      }
+      return { v: this.emitAt(e, 'select', [c, a.v, b.v], a.t), t: a.t };
+    }
+    // Arms with effects: real control flow, merged through a block parameter.
+    const vars = this.mutables();
+    const saved = vars.map((v) => v.value);
+    const thenB = this.join([]);
+    const elseB = this.join([]);
+    this.branch(c, thenB, [], elseB, []);
+    const first = litT && !litF ? e.whenFalse : e.whenTrue;
+    const second = first === e.whenTrue ? e.whenFalse : e.whenTrue;
+    this.enter(first === e.whenTrue ? thenB : elseB);
+    const a = this.expr(first, expected);
+    const aBlock = this.w.block;
+    const aLive = !this.dead;
+    const aVals = vars.map((v) => v.value);
+    vars.forEach((v, i) => (v.value = saved[i]!));
+    this.enter(first === e.whenTrue ? elseB : thenB);
+    const b = this.expr(second, a.t);
+    if (!a.bad && !b.bad && !sameType(a.t, b.t)) this.error(e, 'operandMismatch', ['?:', langTypeText(a.t), langTypeText(b.t)]);
+    const t = a.t === 'void' ? 'i32' : a.t;
+    const merge = this.join(vars, [t]);
+    const bv = sameType(a.t, b.t) ? b.v : this.w.const(t, 0);
+    this.jump(merge, vars, [bv]);
+    aBlock.term = { kind: 'br', target: { block: merge, args: [...aVals, a.v] } };
+    if (aLive) {
+      this.dead = false;
+      this.markLive(merge);
+    }
+    this.enter(merge, vars);
+    return { v: merge.params[merge.params.length - 1]!, t: a.t, ...(a.bad || b.bad ? { bad: true } : {}) };
+  }
+
+  private prefix(e: ts.PrefixUnaryExpression, expected?: LangType): Typed {
+    switch (e.operator) {
+      case ts.SyntaxKind.PlusPlusToken:
+        return this.increment(e, e.operand, '+', false);
+      case ts.SyntaxKind.MinusMinusToken:
+        return this.increment(e, e.operand, '-', false);
+      case ts.SyntaxKind.ExclamationToken: {
+        const c = this.cond(e.operand);
+        return { v: this.emitAt(e, 'not', [c], 'bool'), t: 'bool' };
+      }
+      case ts.SyntaxKind.PlusToken: {
+        const x = this.expr(e.operand, expected);
+        if (!x.bad && !isNumericType(x.t)) this.error(e, 'operandType', ['+', langTypeText(x.t)]);
+        return x;
+      }
+      case ts.SyntaxKind.MinusToken: {
+        const x = this.expr(e.operand, expected);
+        if (x.bad) return x;
+        if (!isNumericType(x.t)) {
+          this.error(e, 'operandType', ['-', langTypeText(x.t)]);
+          return this.bad();
+        }
+        return { v: this.emitAt(e, x.t === 'f32' ? 'fneg' : 'neg', [x.v], x.t), t: x.t };
+      }
+      case ts.SyntaxKind.TildeToken: {
+        const x = this.expr(e.operand, expected);
+        if (x.bad) return x;
+        if (!isIntType(x.t)) {
+          this.error(e, 'operandType', ['~', langTypeText(x.t)]);
+          return this.bad();
+        }
+        return { v: this.emitAt(e, 'not', [x.v], x.t), t: x.t };
+      }
+    }
+    this.error(e, 'unsupportedExpression', [describe(e)]);
+    return this.bad();
+  }
+
+  /** The binding an assignment writes, or undefined after reporting why it cannot be written. */
+  private target(e: ts.Expression): Binding | undefined {
+    e = skipParens(e);
+    if (!ts.isIdentifier(e)) {
+      this.error(e, 'invalidAssignTarget');
+      return undefined;
+    }
+    const b = this.scope.lookup(e.text);
+    if (!b) this.error(e, 'unknownIdentifier', [e.text]);
+    else if (b.kind === 'const') this.error(e, 'assignToConst', [e.text]);
+    else if (b.kind === 'param') this.error(e, 'assignToParam', [e.text]);
+    else return b;
+    return undefined;
+  }
+
+  private assign(left: ts.Expression, right: ts.Expression): Typed {
+    const l = skipParens(left);
+    if (ts.isElementAccessExpression(l)) {
+      const { addr, elem } = this.address(l);
+      if (!elem) {
+        this.expr(right);
+        return this.bad();
+      }
+      const v = this.exprOf(right, widenedType(elem));
+      this.w.loc = this.locOf(l);
+      this.w.effect('store', [addr, v.v]);
+      return v;
+    }
+    const b = this.target(l);
+    if (!b) {
+      this.expr(right);
+      return this.bad();
+    }
+    const v = this.exprOf(right, b.type);
+    b.value = v.v;
+    return v;
+  }
+
+  private compoundAssign(e: ts.BinaryExpression, op: string): Typed {
+    const l = skipParens(e.left);
+    if (ts.isElementAccessExpression(l)) {
+      const { addr, elem } = this.address(l);
+      if (!elem) return this.bad();
+      const t = widenedType(elem);
+      const old = { v: this.emitAt(l, 'load', [addr], t), t };
+      const res = this.applyBinary(e.operatorToken, op, old, this.expr(e.right, t));
+      if (!res.bad && sameType(res.t, t)) this.w.effect('store', [addr, res.v]);
+      return res;
+    }
+    const b = this.target(l);
+    if (!b) return this.bad();
+    const res = this.applyBinary(e.operatorToken, op, { v: b.value, t: b.type }, this.expr(e.right, b.type));
+    if (!res.bad) b.value = res.v;
+    return res;
+  }
+
+  private increment(e: ts.Expression, operand: ts.Expression, op: '+' | '-', postfix: boolean): Typed {
+    const o = skipParens(operand);
+    const step = (old: Typed): Typed => {
+      if (!isNumericType(old.t)) {
+        this.error(e, 'operandType', [op + op, langTypeText(old.t)]);
+        return this.bad();
+      }
+      return this.applyBinary(e, op, old, { v: this.w.const(old.t, 1), t: old.t });
+    };
+    if (ts.isElementAccessExpression(o)) {
+      const { addr, elem } = this.address(o);
+      if (!elem) return this.bad();
+      const t = widenedType(elem);
+      const old: Typed = { v: this.emitAt(o, 'load', [addr], t), t };
+      const res = step(old);
+      if (!res.bad) this.w.effect('store', [addr, res.v]);
+      return postfix ? old : res;
+    }
+    const b = this.target(o);
+    if (!b) return this.bad();
+    const old: Typed = { v: b.value, t: b.type };
+    const res = step(old);
+    if (!res.bad) b.value = res.v;
+    return postfix ? old : res;
+  }
+
+  private call(e: ts.CallExpression, expected?: LangType): Typed {
+    const callee = skipParens(e.expression);
+    if (e.arguments.some((a) => ts.isSpreadElement(a))) {
+      this.error(e, 'spreadArgs');
+      return this.bad();
+    }
+    if (ts.isIdentifier(callee) && (callee.text === 'f32' || callee.text === 'i32' || callee.text === 'u32')) return this.conversion(e, callee.text);
+    if (ts.isPropertyAccessExpression(callee)) {
+      const obj = skipParens(callee.expression);
+      const name = callee.name.text;
+      if (ts.isIdentifier(obj) && obj.text === 'qpu' && QPU_INTRINSICS[name]) return this.intrinsic(e, QPU_INTRINSICS[name], `qpu.${name}`, expected);
+      if (ts.isIdentifier(obj) && obj.text === 'Math' && MATH_INTRINSICS[name]) return this.intrinsic(e, MATH_INTRINSICS[name], `Math.${name}`, expected);
+      if (ts.isPropertyAccessExpression(obj) && obj.name.text === 'fast' && ts.isIdentifier(obj.expression) && obj.expression.text === 'qpu' && FAST_INTRINSICS[name]) return this.intrinsic(e, FAST_INTRINSICS[name], `qpu.fast.${name}`, expected);
+      if (ts.isIdentifier(obj)) {
+        const cls = this.prog.classAliases.get(this.file.file)?.get(obj.text) ?? obj.text;
+        const m = this.prog.methods.get(`${cls}.${name}`);
+        if (m && m.kind === 'device') return this.deviceCall(e, m);
+      }
+    }
+    this.error(e.expression, 'kernelCall', [callee.getText(this.file.sf)]);
+    for (const a of e.arguments) this.expr(a);
+    return this.bad(expected);
+  }
+
+  private argCount(e: ts.CallExpression, n: number): boolean {
+    if (e.arguments.length === n) return true;
+    this.error(e, 'argumentCount', [n, e.arguments.length]);
+    return false;
+  }
+
+  private conversion(e: ts.CallExpression, to: 'f32' | 'i32' | 'u32'): Typed {
+    if (!this.argCount(e, 1)) return this.bad(to);
+    const arg = e.arguments[0]!;
+    const lit = literalValue(arg);
+    if (lit !== undefined) {
+      // Literal arguments convert at compile time exactly as the host-side conversion functions do.
+      const x = to === 'f32' ? Math.fround(lit) : Number.isInteger(lit) ? (to === 'i32' ? lit | 0 : lit >>> 0) : to === 'i32' ? Math.max(-2147483648, Math.min(2147483647, Math.trunc(lit))) : Math.max(0, Math.min(4294967295, Math.trunc(lit)));
+      this.w.loc = this.locOf(e);
+      return { v: this.w.const(to, x), t: to };
+    }
+    const x = this.expr(arg);
+    if (x.bad) return this.bad(to);
+    if (x.t === to) return x;
+    if (x.t === 'void' || isPtr(x.t)) {
+      this.error(arg, 'argumentType', [langTypeText(x.t), 'f32 | i32 | u32 | bool']);
+      return this.bad(to);
+    }
+    if (x.t === 'bool') {
+      const one = this.w.const(to, 1);
+      const zero = this.w.const(to, 0);
+      return { v: this.emitAt(e, 'select', [x.v, one, zero], to), t: to };
+    }
+    return { v: this.emitAt(e, 'cvt', [x.v], to), t: to };
+  }
+
+  private intrinsic(e: ts.CallExpression, k: Intrinsic, name: string, expected?: LangType): Typed {
+    const arity = { id: 0, void0: 0, f32: 1, abs: 1, int1: 1, bool1: 1, reduce: 1, fround: 1, f32x2: 2, num2: 2, int2: 2, lanes: 2 }[k.shape];
+    if (!this.argCount(e, arity)) return this.bad();
+    const a = e.arguments;
+    const numeric = (x: Typed, node: ts.Node, ok: (t: LangType) => boolean, what: string): boolean => {
+      if (x.bad) return false;
+      if (ok(x.t)) return true;
+      this.error(node, 'argumentType', [langTypeText(x.t), what]);
+      return false;
+    };
+    switch (k.shape) {
+      case 'id':
+        return { v: this.emitAt(e, k.op, [], 'u32'), t: 'u32' };
+      case 'void0':
+        this.w.loc = this.locOf(e);
+        this.w.effect(k.op, []);
+        return { v: this.w.const('i32', 0), t: 'void' };
+      case 'f32':
+      case 'fround': {
+        const x = this.expr(a[0]!, 'f32');
+        if (!numeric(x, a[0]!, (t) => t === 'f32', 'f32')) return this.bad('f32');
+        return k.shape === 'fround' ? x : { v: this.emitAt(e, k.op, [x.v], 'f32'), t: 'f32' };
+      }
+      case 'f32x2': {
+        const x = this.expr(a[0]!, 'f32');
+        const y = this.expr(a[1]!, 'f32');
+        if (!numeric(x, a[0]!, (t) => t === 'f32', 'f32') || !numeric(y, a[1]!, (t) => t === 'f32', 'f32')) return this.bad('f32');
+        return { v: this.emitAt(e, k.op, [x.v, y.v], 'f32'), t: 'f32' };
+      }
+      case 'num2':
+      case 'int2': {
+        const ok = k.shape === 'int2' ? isIntType : isNumericType;
+        const what = k.shape === 'int2' ? 'i32 | u32' : 'f32 | i32 | u32';
+        const want = expected && ok(expected) ? expected : undefined;
+        const lit0 = literalValue(a[0]!) !== undefined;
+        const y0 = lit0 ? this.expr(a[1]!, want) : undefined;
+        const x = this.expr(a[0]!, y0 ? y0.t : want);
+        const y = y0 ?? this.expr(a[1]!, x.t);
+        if (!numeric(x, a[0]!, ok, what) || !numeric(y, a[1]!, ok, what)) return this.bad(x.t);
+        if (!sameType(x.t, y.t)) {
+          this.error(e, 'operandMismatch', [name, langTypeText(x.t), langTypeText(y.t)]);
+          return this.bad(x.t);
+        }
+        return { v: this.emitAt(e, x.t === 'f32' ? (k.fop ?? k.op) : k.op, [x.v, y.v], x.t), t: x.t };
+      }
+      case 'abs': {
+        const x = this.expr(a[0]!, expected && isNumericType(expected) ? expected : undefined);
+        if (!numeric(x, a[0]!, isNumericType, 'f32 | i32 | u32')) return this.bad(x.t);
+        if (x.t === 'f32') return { v: this.emitAt(e, 'fabs', [x.v], 'f32'), t: 'f32' };
+        if (x.t === 'u32') return x;
+        // |x| = max(x, -x); |MIN| wraps to MIN, as i32 arithmetic does.
+        const n = this.emitAt(e, 'neg', [x.v], 'i32');
+        return { v: this.emitAt(e, 'max', [x.v, n], 'i32'), t: 'i32' };
+      }
+      case 'int1': {
+        const x = this.expr(a[0]!, 'i32');
+        if (!numeric(x, a[0]!, isIntType, 'i32 | u32')) return this.bad(x.t);
+        return { v: this.emitAt(e, k.op, [x.v], x.t), t: x.t };
+      }
+      case 'bool1': {
+        const c = this.cond(a[0]!);
+        return { v: this.emitAt(e, k.op, [c], 'bool'), t: 'bool' };
+      }
+      case 'reduce': {
+        const x = this.expr(a[0]!, expected && isNumericType(expected) ? expected : undefined);
+        if (!numeric(x, a[0]!, isNumericType, 'f32 | i32 | u32')) return this.bad(x.t);
+        return { v: this.emitAt(e, k.op, [x.v], x.t), t: x.t };
+      }
+      case 'lanes': {
+        const x = this.expr(a[0]!, expected && isNumericType(expected) ? expected : undefined);
+        const n = this.expr(a[1]!, 'u32');
+        if (!numeric(x, a[0]!, isNumericType, 'f32 | i32 | u32') || !numeric(n, a[1]!, isIntType, 'i32 | u32')) return this.bad(x.t);
+        return { v: this.emitAt(e, k.op, [x.v, n.v], x.t), t: x.t };
+      }
+    }
+  }
+
+  private deviceCall(e: ts.CallExpression, m: MethodInfo): Typed {
+    const key = `${m.className}.${m.name}`;
+    if (this.callStack.includes(key)) {
+      this.error(e, 'recursion', [key]);
+      return this.bad();
+    }
+    const params = m.decl.parameters;
+    if (!this.argCount(e, params.length)) return this.bad();
+    return this.inlineBody(m, [], e);
+  }
+}
+
+function describe(e: ts.Node): string {
+  const names: Partial<Record<ts.SyntaxKind, string>> = {
+    [ts.SyntaxKind.StringLiteral]: 'a string', [ts.SyntaxKind.NoSubstitutionTemplateLiteral]: 'a template string', [ts.SyntaxKind.TemplateExpression]: 'a template string',
+    [ts.SyntaxKind.ObjectLiteralExpression]: 'an object literal', [ts.SyntaxKind.ArrayLiteralExpression]: 'an array literal', [ts.SyntaxKind.NewExpression]: "'new'",
+    [ts.SyntaxKind.ThisKeyword]: "'this'", [ts.SyntaxKind.NullKeyword]: "'null'", [ts.SyntaxKind.TypeOfExpression]: "'typeof'", [ts.SyntaxKind.DeleteExpression]: "'delete'",
+    [ts.SyntaxKind.AwaitExpression]: "'await'", [ts.SyntaxKind.AsExpression]: "a type assertion ('as')", [ts.SyntaxKind.BigIntLiteral]: 'a bigint literal',
+    [ts.SyntaxKind.VoidExpression]: "'void'", [ts.SyntaxKind.RegularExpressionLiteral]: 'a regular expression', [ts.SyntaxKind.TaggedTemplateExpression]: 'a tagged template',
+    [ts.SyntaxKind.ClassExpression]: 'a class expression', [ts.SyntaxKind.YieldExpression]: "'yield'", [ts.SyntaxKind.SpreadElement]: 'spread', [ts.SyntaxKind.SatisfiesExpression]: "'satisfies'",
+  };
+  return names[e.kind] ?? `'${ts.SyntaxKind[e.kind]}'`;
+}

@@ -1,0 +1,328 @@
+/**
+ * Statement lowering and the entry points that lower one kernel (with its
+ * `@device` callees inlined at every call) to IR.
+ */
+import { ts } from 'ts-morph';
+import type { Block, IrFunction } from '../ir/types.ts';
+import { newBlock } from '../ir/builder.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { MethodInfo, Program } from './discover.ts';
+import { Scope } from './context.ts';
+import type { Binding, JumpTarget } from './context.ts';
+import { ExprLowerer, literalValue } from './expr.ts';
+import type { Typed } from './expr.ts';
+import type { LangType } from './types.ts';
+import { langTypeText, sameType, typeFromNode, isIntType } from './types.ts';
+
+const UNSUPPORTED_STATEMENTS: Partial<Record<ts.SyntaxKind, string>> = {
+  [ts.SyntaxKind.ThrowStatement]: 'throw', [ts.SyntaxKind.TryStatement]: 'try', [ts.SyntaxKind.ForOfStatement]: 'for...of',
+  [ts.SyntaxKind.ForInStatement]: 'for...in', [ts.SyntaxKind.WithStatement]: 'with', [ts.SyntaxKind.DebuggerStatement]: 'debugger',
+  [ts.SyntaxKind.ClassDeclaration]: 'class', [ts.SyntaxKind.ImportDeclaration]: 'import', [ts.SyntaxKind.EnumDeclaration]: 'enum',
+  [ts.SyntaxKind.InterfaceDeclaration]: 'interface', [ts.SyntaxKind.TypeAliasDeclaration]: 'type',
+};
+
+/** Lowers statements; together with ExprLowerer, a whole kernel. */
+export class Lowerer extends ExprLowerer {
+  /** Lowers the kernel `m` into this.fn. */
+  lowerKernel(m: MethodInfo): void {
+    this.file = { sf: m.source, file: m.file };
+    const exit = newBlock(this.fn);
+    this.ret = { block: exit, type: 'void', vars: [] };
+    const rt = m.decl.type ? typeFromNode(ts, m.decl.type) : 'void';
+    if (m.decl.type && rt !== 'void') this.error(m.decl.type, 'returnType', [m.decl.type.getText(m.source)]);
+    for (const p of m.decl.parameters) {
+      const t = this.paramType(p);
+      const name = p.name.getText(m.source);
+      const v = { id: this.fn.nextValueId++, type: t === 'void' ? ('i32' as const) : t, uniform: true, name };
+      this.fn.params.push({ name, value: v });
+      this.scope.vars.set(name, { name, type: t, kind: 'param', value: v });
+    }
+    if (m.decl.body) this.block(m.decl.body.statements);
+    if (!this.dead) this.jump(exit, []);
+    // Keep the exit block last: it reads best and backends fall through into it.
+    this.fn.blocks = [...this.fn.blocks.filter((b) => b !== exit), exit];
+  }
+
+  private paramType(p: ts.ParameterDeclaration): LangType {
+    const name = p.name.getText(this.file.sf);
+    if (!ts.isIdentifier(p.name)) this.error(p.name, 'destructuring');
+    if (p.initializer || p.questionToken || p.dotDotDotToken) this.error(p, 'unsupportedExpression', ['an optional, default or rest parameter']);
+    if (!p.type) {
+      this.error(p, 'missingType', [name]);
+      return 'i32';
+    }
+    const t = typeFromNode(ts, p.type);
+    if (!t || t === 'void') {
+      this.error(p.type, 'unknownType', [p.type.getText(this.file.sf)]);
+      return 'i32';
+    }
+    return t;
+  }
+
+  protected inlineBody(m: MethodInfo, _args: Typed[], call: ts.CallExpression): Typed {
+    const key = `${m.className}.${m.name}`;
+    // Parameter types come from the callee's file; arguments are lowered in the caller's.
+    const callerFile = this.file;
+    this.file = { sf: m.source, file: m.file };
+    const types = m.decl.parameters.map((p) => this.paramType(p));
+    const rt = m.decl.type ? typeFromNode(ts, m.decl.type) : 'void';
+    if (!rt) this.error(m.decl.type!, 'unknownType', [m.decl.type!.getText(m.source)]);
+    this.file = callerFile;
+    const args = call.arguments.map((a, i) => this.exprOf(a, types[i]!));
+    const ret = rt ?? 'i32';
+    const cont = this.join([], ret === 'void' ? [] : [ret]);
+    const saved = { scope: this.scope, jumps: this.jumps, ret: this.ret, file: this.file };
+    this.scope = new Scope();
+    this.jumps = [];
+    this.ret = { block: cont, type: ret, vars: [] };
+    this.file = { sf: m.source, file: m.file };
+    this.callStack.push(key);
+    try {
+      m.decl.parameters.forEach((p, i) => {
+        const name = p.name.getText(m.source);
+        this.scope.vars.set(name, { name, type: types[i]!, kind: 'param', value: args[i]!.v });
+      });
+      if (m.decl.body) this.block(m.decl.body.statements);
+      if (!this.dead) {
+        if (ret === 'void') this.jump(cont, []);
+        else {
+          this.error(m.decl.name, 'missingReturn', [key]);
+          this.jump(cont, [], [this.w.const(ret, 0)]);
+        }
+      }
+    } finally {
+      this.callStack.pop();
+      Object.assign(this, saved);
+    }
+    this.enter(cont);
+    return ret === 'void' ? { v: this.w.const('i32', 0), t: 'void' } : { v: cont.params[0]!, t: ret };
+  }
+
+  private block(stmts: readonly ts.Statement[]): void {
+    this.inScope(() => {
+      for (const s of stmts) this.stmt(s);
+    });
+  }
+
+  private stmt(s: ts.Statement): void {
+    this.w.loc = this.locOf(s);
+    if (ts.isBlock(s)) return this.block(s.statements);
+    if (ts.isEmptyStatement(s)) return;
+    if (ts.isVariableStatement(s)) return this.varDecl(s.declarationList);
+    if (ts.isExpressionStatement(s)) {
+      const e = s.expression;
+      if (ts.isCallExpression(e)) {
+        this.expr(e);
+        return;
+      }
+      this.expr(e);
+      return;
+    }
+    if (ts.isIfStatement(s)) return this.ifStmt(s);
+    if (ts.isWhileStatement(s)) return this.loop(s, undefined, s.expression, undefined, s.statement, false);
+    if (ts.isDoStatement(s)) return this.loop(s, undefined, s.expression, undefined, s.statement, true);
+    if (ts.isForStatement(s)) {
+      this.inScope(() => this.loop(s, s.initializer, s.condition, s.incrementor, s.statement, false));
+      return;
+    }
+    if (ts.isLabeledStatement(s)) {
+      const inner = s.statement;
+      if (!(ts.isForStatement(inner) || ts.isWhileStatement(inner) || ts.isDoStatement(inner))) {
+        this.error(s.label, 'labeledNonLoop');
+        return this.stmt(inner);
+      }
+      this.pendingLabel = s.label.text;
+      return this.stmt(inner);
+    }
+    if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) return this.breakContinue(s);
+    if (ts.isReturnStatement(s)) return this.returnStmt(s);
+    if (ts.isSwitchStatement(s)) return this.switchStmt(s);
+    if (ts.isFunctionDeclaration(s)) return this.error(s, 'nestedFunction');
+    const what = UNSUPPORTED_STATEMENTS[s.kind] ?? ts.SyntaxKind[s.kind];
+    this.error(s, 'unsupportedStatement', [what]);
+  }
+
+  private pendingLabel: string | undefined;
+
+  private varDecl(list: ts.VariableDeclarationList): void {
+    const isConst = (list.flags & ts.NodeFlags.Const) !== 0;
+    const isLet = (list.flags & ts.NodeFlags.Let) !== 0;
+    if (!isConst && !isLet) this.error(list, 'varDeclaration');
+    for (const d of list.declarations) {
+      if (!ts.isIdentifier(d.name)) {
+        this.error(d.name, 'destructuring');
+        continue;
+      }
+      const name = d.name.text;
+      if (this.scope.vars.has(name)) this.error(d.name, 'shadowing', [name]);
+      let declared: LangType | undefined;
+      if (d.type) {
+        declared = typeFromNode(ts, d.type);
+        if (!declared || declared === 'void') {
+          this.error(d.type, 'unknownType', [d.type.getText(this.file.sf)]);
+          declared = undefined;
+        }
+      }
+      if (!d.initializer) {
+        this.error(d.name, 'missingInitializer', [name]);
+        this.scope.vars.set(name, { name, type: declared ?? 'i32', kind: isConst ? 'const' : 'let', value: this.bad(declared ?? 'i32').v });
+        continue;
+      }
+      const v = declared ? this.exprOf(d.initializer, declared) : this.expr(d.initializer);
+      if (v.t === 'void' && !v.bad) this.error(d.initializer, 'voidValue');
+      this.scope.vars.set(name, { name, type: v.t === 'void' ? 'i32' : v.t, kind: isConst ? 'const' : 'let', value: v.v });
+    }
+  }
+
+  private ifStmt(s: ts.IfStatement): void {
+    const c = this.cond(s.expression);
+    const vars = this.mutables();
+    const saved = vars.map((v) => v.value);
+    const thenB = this.join([]);
+    const merge = this.join(vars);
+    const elseB = s.elseStatement ? this.join([]) : merge;
+    this.branch(c, thenB, [], elseB, s.elseStatement ? [] : vars);
+    this.enter(thenB);
+    this.inScope(() => this.stmt(s.thenStatement));
+    if (!this.dead) this.jump(merge, vars);
+    if (s.elseStatement) {
+      vars.forEach((v, i) => (v.value = saved[i]!));
+      this.enter(elseB);
+      this.inScope(() => this.stmt(s.elseStatement!));
+      if (!this.dead) this.jump(merge, vars);
+    }
+    this.enter(merge, vars);
+  }
+
+  private loop(s: ts.Statement, init: ts.ForInitializer | undefined, cond: ts.Expression | undefined, incr: ts.Expression | undefined, body: ts.Statement, bodyFirst: boolean): void {
+    const label = this.pendingLabel;
+    this.pendingLabel = undefined;
+    if (init) {
+      if (ts.isVariableDeclarationList(init)) this.varDecl(init);
+      else this.expr(init);
+    }
+    const vars = this.mutables();
+    const header = this.join(vars);
+    const exit = this.join(vars);
+    // `continue` goes to the increment (for), the condition (do-while) or the header (while).
+    const latch = incr || bodyFirst ? this.join(vars) : header;
+    this.jump(header, vars);
+    this.enter(header, vars);
+    const bodyB = this.join([]);
+    if (bodyFirst || !cond) this.jump(bodyB, []);
+    else {
+      this.w.loc = this.locOf(cond);
+      this.branch(this.cond(cond), bodyB, [], exit, vars);
+    }
+    this.enter(bodyB);
+    const target: JumpTarget = { isSwitch: false, breakTo: exit, continueTo: latch, vars, ...(label ? { label } : {}) };
+    this.jumps.push(target);
+    this.inScope(() => this.stmt(body));
+    this.jumps.pop();
+    if (!this.dead) this.jump(latch, vars);
+    if (latch !== header) {
+      this.enter(latch, vars);
+      if (incr) this.expr(incr);
+      if (bodyFirst && cond) {
+        this.w.loc = this.locOf(cond);
+        this.branch(this.cond(cond), header, vars, exit, vars);
+      } else this.jump(header, vars);
+    }
+    void s;
+    this.enter(exit, vars);
+  }
+
+  private breakContinue(s: ts.BreakStatement | ts.ContinueStatement): void {
+    const isBreak = ts.isBreakStatement(s);
+    const label = s.label?.text;
+    let t: JumpTarget | undefined;
+    for (let i = this.jumps.length - 1; i >= 0; i--) {
+      const j = this.jumps[i]!;
+      if (label ? j.label === label : isBreak || !j.isSwitch) {
+        t = j;
+        break;
+      }
+    }
+    if (!t) {
+      if (label) this.error(s.label!, 'unknownLabel', [label]);
+      else this.error(s, 'breakOutsideLoop', [isBreak ? 'break' : 'continue']);
+      return;
+    }
+    const dest = isBreak ? t.breakTo : t.continueTo;
+    if (!dest) {
+      this.error(s, 'breakOutsideLoop', ['continue']);
+      return;
+    }
+    this.jump(dest, t.vars);
+  }
+
+  private returnStmt(s: ts.ReturnStatement): void {
+    const r = this.ret;
+    if (r.type === 'void') {
+      if (s.expression) {
+        const isKernel = this.callStack.length === 0;
+        this.error(s.expression, isKernel ? 'returnValueInKernel' : 'typeMismatch', isKernel ? [] : ['a value', 'void']);
+      }
+      this.jump(r.block, []);
+      return;
+    }
+    if (!s.expression) {
+      this.error(s, 'typeMismatch', ['void', langTypeText(r.type)]);
+      this.jump(r.block, [], [this.w.const(r.type, 0)]);
+      return;
+    }
+    const v = this.exprOf(s.expression, r.type);
+    this.jump(r.block, [], [v.v]);
+  }
+
+  private switchStmt(s: ts.SwitchStatement): void {
+    const d = this.expr(s.expression, 'i32');
+    if (!d.bad && !isIntType(d.t)) this.error(s.expression, 'switchNotInt', [langTypeText(d.t)]);
+    const t = isIntType(d.t) ? d.t : 'i32';
+    const vars = this.mutables();
+    const exit = this.join(vars);
+    const clauses = s.caseBlock.clauses;
+    const bodies: Block[] = clauses.map(() => this.join(vars));
+    const seen = new Set<number>();
+    let defaultBody: Block | undefined;
+    clauses.forEach((c, i) => {
+      if (ts.isDefaultClause(c)) {
+        defaultBody = bodies[i];
+        return;
+      }
+      const x = literalValue(c.expression);
+      if (x === undefined || !Number.isInteger(x)) {
+        this.error(c.expression, 'caseNotConstant');
+        return;
+      }
+      if (seen.has(x)) this.error(c.expression, 'duplicateCase', [x]);
+      seen.add(x);
+      const k = this.literal(c.expression, x, t);
+      this.w.loc = this.locOf(c);
+      const eq = this.w.emit('cmp', [d.v, k.v], 'bool', { pred: 'eq' });
+      const next = this.join([]);
+      this.branch(eq, bodies[i]!, vars, next, []);
+      this.enter(next);
+    });
+    this.jump(defaultBody ?? exit, vars);
+    this.jumps.push({ isSwitch: true, breakTo: exit, vars });
+    clauses.forEach((c, i) => {
+      this.enter(bodies[i]!, vars);
+      this.inScope(() => {
+        for (const st of c.statements) this.stmt(st);
+      });
+      // Falling through into the next clause is allowed, as in TypeScript.
+      if (!this.dead) this.jump(bodies[i + 1] ?? exit, vars);
+    });
+    this.jumps.pop();
+    this.enter(exit, vars);
+  }
+}
+
+/** Lowers one kernel to IR, appending problems to `diagnostics`. */
+export function lowerKernel(prog: Program, m: MethodInfo, fn: IrFunction, diagnostics: Diagnostic[]): void {
+  new Lowerer(fn, prog, diagnostics).lowerKernel(m);
+}
+
+export type { Binding };
+export { sameType };

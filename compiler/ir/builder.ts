@@ -1,0 +1,71 @@
+/**
+ * Helpers that create IR functions, blocks, values and instructions while
+ * keeping value and block ids dense and unique.
+ */
+import type { Block, Instr, IrFunction, IrType, SourceLoc, Terminator, Value } from './types.ts';
+
+/** A fresh, empty function (no blocks yet). */
+export function createFunction(name: string, file?: string): IrFunction {
+  const fn: IrFunction = { name, params: [], blocks: [], nextValueId: 0, nextBlockId: 0 };
+  if (file !== undefined) fn.file = file;
+  return fn;
+}
+
+/** A fresh value of `type` (not yet defined by anything). */
+export function newValue(fn: IrFunction, type: IrType, uniform: boolean, name?: string): Value {
+  const v: Value = { id: fn.nextValueId++, type, uniform };
+  if (name !== undefined) v.name = name;
+  return v;
+}
+
+/** A fresh block appended to the function, ending in `ret` until a terminator is set. */
+export function newBlock(fn: IrFunction, append = true): Block {
+  const b: Block = { id: fn.nextBlockId++, params: [], instrs: [], term: { kind: 'ret' } };
+  if (append) fn.blocks.push(b);
+  return b;
+}
+
+/** Adds a block parameter. */
+export function addParam(fn: IrFunction, block: Block, type: IrType, uniform = false, name?: string): Value {
+  const v = newValue(fn, type, uniform, name);
+  block.params.push(v);
+  return v;
+}
+
+/** Appends instructions to one block. */
+export class BlockWriter {
+  constructor(
+    readonly fn: IrFunction,
+    public block: Block,
+    public loc?: SourceLoc,
+  ) {}
+
+  /** Appends `op args` with a result of `type`; uniform when every operand is. */
+  emit(op: string, args: Value[], type: IrType, attrs?: Instr['attrs'], uniform?: boolean): Value {
+    const result = newValue(this.fn, type, uniform ?? args.every((a) => a.uniform));
+    this.push({ op, args, result, ...(attrs ? { attrs } : {}) });
+    return result;
+  }
+
+  /** Appends an instruction without a result (store, barrier). */
+  effect(op: string, args: Value[], attrs?: Instr['attrs']): void {
+    this.push({ op, args, ...(attrs ? { attrs } : {}) });
+  }
+
+  /** A `const` of `type`. Bools are 0/1. */
+  const(type: IrType, value: number): Value {
+    return this.emit('const', [], type, { value }, true);
+  }
+
+  /** Appends a prepared instruction, stamping the current source location. */
+  push(instr: Instr): void {
+    if (this.loc && !instr.loc) instr.loc = this.loc;
+    this.block.instrs.push(instr);
+  }
+
+  /** Ends the block. */
+  terminate(term: Terminator): void {
+    if (this.loc && !term.loc) term.loc = this.loc;
+    this.block.term = term;
+  }
+}

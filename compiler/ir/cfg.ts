@@ -1,0 +1,156 @@
+/**
+ * Control-flow graph queries over an IrFunction: successors, predecessors,
+ * reverse postorder, dominators and natural loops. Passes compute these on
+ * demand; nothing is cached in the IR itself.
+ */
+import type { Block, BlockRef, IrFunction, Terminator } from './types.ts';
+
+/** Branch targets of a terminator, in order (then before else). */
+export function targets(term: Terminator): BlockRef[] {
+  switch (term.kind) {
+    case 'br':
+      return [term.target];
+    case 'condbr':
+      return [term.then, term.else];
+    case 'ret':
+      return [];
+  }
+}
+
+/** Successor blocks of a block (may repeat when both arms go to one block). */
+export function successors(b: Block): Block[] {
+  return targets(b.term).map((t) => t.block);
+}
+
+/** Predecessor lists of every block (one entry per incoming edge). */
+export function predecessors(fn: IrFunction): Map<Block, Block[]> {
+  const preds = new Map<Block, Block[]>(fn.blocks.map((b) => [b, []]));
+  for (const b of fn.blocks) for (const s of successors(b)) preds.get(s)?.push(b);
+  return preds;
+}
+
+/** Blocks reachable from the entry, in reverse postorder. */
+export function reversePostorder(fn: IrFunction): Block[] {
+  const entry = fn.blocks[0];
+  if (!entry) return [];
+  const seen = new Set<Block>([entry]);
+  const post: Block[] = [];
+  // Iterative DFS: kernels can be long, recursion depth is not worth risking.
+  const stack: { b: Block; i: number }[] = [{ b: entry, i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const succ = successors(top.b);
+    if (top.i < succ.length) {
+      const s = succ[top.i++]!;
+      if (!seen.has(s)) {
+        seen.add(s);
+        stack.push({ b: s, i: 0 });
+      }
+    } else {
+      post.push(top.b);
+      stack.pop();
+    }
+  }
+  return post.reverse();
+}
+
+/** Removes blocks not reachable from the entry and puts the rest in reverse postorder (the order printed IR reads best in). */
+export function removeUnreachable(fn: IrFunction): void {
+  fn.blocks = reversePostorder(fn);
+}
+
+/** Immediate dominators (Cooper, Harvey & Kennedy's iterative algorithm); the entry maps to itself. */
+export function dominators(fn: IrFunction): Map<Block, Block> {
+  const rpo = reversePostorder(fn);
+  const index = new Map(rpo.map((b, i) => [b, i]));
+  const preds = predecessors(fn);
+  const idom = new Map<Block, Block>();
+  const entry = rpo[0];
+  if (!entry) return idom;
+  idom.set(entry, entry);
+  const intersect = (a: Block, b: Block): Block => {
+    while (a !== b) {
+      while (index.get(a)! > index.get(b)!) a = idom.get(a)!;
+      while (index.get(b)! > index.get(a)!) b = idom.get(b)!;
+    }
+    return a;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const b of rpo.slice(1)) {
+      let d: Block | undefined;
+      for (const p of preds.get(b) ?? []) {
+        if (!idom.has(p)) continue;
+        d = d ? intersect(p, d) : p;
+      }
+      if (d && idom.get(b) !== d) {
+        idom.set(b, d);
+        changed = true;
+      }
+    }
+  }
+  return idom;
+}
+
+/** True when block `a` dominates block `b` (every block dominates itself). */
+export function dominates(idom: Map<Block, Block>, a: Block, b: Block): boolean {
+  for (let x: Block | undefined = b; x; ) {
+    if (x === a) return true;
+    const up: Block | undefined = idom.get(x);
+    if (up === x) return false;
+    x = up;
+  }
+  return false;
+}
+
+/** A natural loop: its header, every block in it (header included), and its parent loop. */
+export interface Loop {
+  header: Block;
+  blocks: Set<Block>;
+  parent?: Loop;
+  children: Loop[];
+}
+
+/**
+ * Natural loops, innermost first in `byBlock`. Back edges are edges to a
+ * dominator; an edge to a non-dominating block already seen in the DFS means
+ * the CFG is irreducible (the frontend never produces that) and is reported.
+ */
+export function findLoops(fn: IrFunction): { loops: Loop[]; innermost: Map<Block, Loop>; irreducible: boolean } {
+  const idom = dominators(fn);
+  const preds = predecessors(fn);
+  const byHeader = new Map<Block, Loop>();
+  const rpo = reversePostorder(fn);
+  const order = new Map(rpo.map((b, i) => [b, i]));
+  let irreducible = false;
+  for (const b of rpo) {
+    for (const s of successors(b)) {
+      if (order.get(s)! > order.get(b)!) continue;
+      if (!dominates(idom, s, b)) {
+        irreducible = true;
+        continue;
+      }
+      let loop = byHeader.get(s);
+      if (!loop) byHeader.set(s, (loop = { header: s, blocks: new Set([s]), children: [] }));
+      const work = [b];
+      while (work.length > 0) {
+        const x = work.pop()!;
+        if (loop.blocks.has(x)) continue;
+        loop.blocks.add(x);
+        for (const p of preds.get(x) ?? []) if (order.has(p)) work.push(p);
+      }
+    }
+  }
+  const loops = [...byHeader.values()].sort((a, b) => a.blocks.size - b.blocks.size);
+  const innermost = new Map<Block, Loop>();
+  for (const loop of loops) {
+    for (const b of loop.blocks) if (!innermost.has(b)) innermost.set(b, loop);
+    // The parent is the smallest strictly larger loop containing the header.
+    const parent = loops.find((o) => o !== loop && o.blocks.size > loop.blocks.size && o.blocks.has(loop.header));
+    if (parent) {
+      loop.parent = parent;
+      parent.children.push(loop);
+    }
+  }
+  return { loops, innermost, irreducible };
+}

@@ -1,0 +1,135 @@
+/**
+ * The scalar meaning of every lane-local IR op, as docs/language.md defines
+ * it. The interpreter and constant folding both call this, so folding can
+ * never disagree with the reference. Values are JS numbers: i32 in
+ * [-2^31, 2^31), u32 and pointers in [0, 2^32), f32 already rounded, bool 0/1.
+ */
+import type { ElemType, IrType, ScalarType } from './types.ts';
+import { isPtr } from './types.ts';
+
+const I32_MIN = -2147483648;
+
+/** Normalises a JS number into the canonical representation of `t`. */
+export function normalize(t: IrType, x: number): number {
+  if (isPtr(t)) return x >>> 0;
+  switch (t) {
+    case 'i32':
+      return x | 0;
+    case 'u32':
+      return x >>> 0;
+    case 'f32':
+      return Math.fround(x);
+    case 'bool':
+      return x ? 1 : 0;
+  }
+}
+
+/** Value of a memory element type once loaded: u8/u16 widen to u32, i8/i16 to i32. */
+export function widenedType(e: ElemType): ScalarType {
+  return e === 'f32' ? 'f32' : e === 'i32' || e === 'i8' || e === 'i16' ? 'i32' : 'u32';
+}
+
+function intDiv(t: IrType, a: number, b: number): number {
+  // Division by zero gives the dividend, and i32 MIN / -1 gives MIN (as WGSL): no traps on a GPU.
+  if (b === 0) return a;
+  if (t === 'i32' && a === I32_MIN && b === -1) return a;
+  return normalize(t, Math.trunc(a / b));
+}
+
+function intRem(t: IrType, a: number, b: number): number {
+  if (b === 0) return 0;
+  if (t === 'i32' && a === I32_MIN && b === -1) return 0;
+  return normalize(t, a % b);
+}
+
+function mulhi(t: IrType, a: number, b: number): number {
+  const p = t === 'i32' ? BigInt(a) * BigInt(b) : BigInt(a >>> 0) * BigInt(b >>> 0);
+  return normalize(t, Number(BigInt.asIntN(32, p >> 32n)));
+}
+
+/** Converts a scalar between types (`cvt`): float→int truncates and saturates, NaN → 0; int↔int reinterprets bits. */
+export function convert(from: IrType, to: IrType, x: number): number {
+  if (to === 'bool') return x !== 0 && !Number.isNaN(x) ? 1 : 0;
+  if (from === 'f32' && (to === 'i32' || to === 'u32')) {
+    if (Number.isNaN(x)) return 0;
+    const lo = to === 'i32' ? I32_MIN : 0;
+    const hi = to === 'i32' ? 2147483647 : 4294967295;
+    return Math.max(lo, Math.min(hi, Math.trunc(x)));
+  }
+  return normalize(to, x);
+}
+
+/** Result of `cmp.pred a, b` (NaN compares false except `ne`). */
+export function compare(pred: string, a: number, b: number): number {
+  switch (pred) {
+    case 'eq': return a === b ? 1 : 0;
+    case 'ne': return a !== b ? 1 : 0;
+    case 'lt': return a < b ? 1 : 0;
+    case 'le': return a <= b ? 1 : 0;
+    case 'gt': return a > b ? 1 : 0;
+    case 'ge': return a >= b ? 1 : 0;
+  }
+  throw new Error(`unknown cmp predicate '${pred}'`);
+}
+
+/**
+ * Evaluates a lane-local op. `t` is the result type (for cmp and cvt: the
+ * operand type, `to` the result type). Throws for ops that are not lane-local.
+ */
+export function evalOp(op: string, t: IrType, args: readonly number[], attrs: Record<string, number | string | boolean> | undefined, to: IrType = t): number {
+  const a = args[0] ?? 0;
+  const b = args[1] ?? 0;
+  const f = Math.fround;
+  switch (op) {
+    case 'const': return normalize(t, Number(attrs?.['value'] ?? 0));
+    case 'add': return t === 'f32' ? f(a + b) : normalize(t, a + b);
+    case 'sub': return normalize(t, a - b);
+    case 'mul': return normalize(t, Math.imul(a, b));
+    case 'div': return intDiv(t, a, b);
+    case 'rem': return intRem(t, a, b);
+    case 'and': return normalize(t, a & b);
+    case 'or': return normalize(t, a | b);
+    case 'xor': return normalize(t, a ^ b);
+    case 'not': return t === 'bool' ? (a ? 0 : 1) : normalize(t, ~a);
+    case 'neg': return normalize(t, -a);
+    case 'shl': return normalize(t, a << (b & 31));
+    case 'shr': return normalize(t, a >>> (b & 31));
+    case 'sar': return normalize(t, a >> (b & 31));
+    case 'rotr': { const s = b & 31; return normalize(t, (a >>> s) | (a << ((32 - s) & 31))); }
+    case 'min': return Math.min(a, b);
+    case 'max': return Math.max(a, b);
+    case 'clz': return normalize(t, Math.clz32(a));
+    case 'mulhi': return mulhi(t, a, b);
+    case 'fadd': return f(a + b);
+    case 'fsub': return f(a - b);
+    case 'fmul': return f(a * b);
+    case 'fdiv': return f(a / b);
+    case 'fmin': return f(Math.min(a, b));
+    case 'fmax': return f(Math.max(a, b));
+    case 'fpow': return f(Math.pow(a, b));
+    case 'fneg': return f(-a);
+    case 'fabs': return f(Math.abs(a));
+    case 'fsqrt': return f(Math.sqrt(a));
+    case 'ffloor': return f(Math.floor(a));
+    case 'fceil': return f(Math.ceil(a));
+    case 'fround': return f(Math.round(a));
+    case 'ftrunc': return f(Math.trunc(a));
+    case 'fexp': return f(Math.exp(a));
+    case 'fexp2': return f(Math.pow(2, a));
+    case 'flog': return f(Math.log(a));
+    case 'flog2': return f(Math.log2(a));
+    case 'fsin': return f(Math.sin(a));
+    case 'fcos': return f(Math.cos(a));
+    case 'frecip': return f(1 / a);
+    case 'frsqrt': return f(1 / Math.sqrt(a));
+    case 'cmp': return compare(String(attrs?.['pred']), a, b);
+    case 'select': return a ? b : (args[2] ?? 0);
+    case 'cvt': return convert(t, to, a);
+    case 'gep': return (a + Math.imul(b, isPtr(t) ? elemBytes(t.ptr) : 1)) >>> 0;
+  }
+  throw new Error(`op '${op}' is not lane-local`);
+}
+
+function elemBytes(e: ElemType): number {
+  return e === 'u8' || e === 'i8' ? 1 : e === 'u16' || e === 'i16' ? 2 : 4;
+}

@@ -1,0 +1,243 @@
+/**
+ * The reference interpreter: runs IR for N QPUs × 16 lanes with exactly the
+ * semantics of docs/language.md. Every compiled result is checked against it.
+ *
+ * Each lane runs as its own thread of control, so IR with varying branches
+ * (before SPMD lowering) runs per lane, and lowered IR runs the same way with
+ * every lane taking the same path. Cross-lane ops (rotate, broadcast, any,
+ * all, reduce_*) are rendezvous points: a lane stops at one until every
+ * unfinished lane of its QPU has stopped at one; then the lanes stopped at the
+ * earliest such op (in reverse postorder of blocks) execute it together, as
+ * the active lanes. `barrier` waits for every lane of every QPU.
+ */
+import type { Block, ElemType, Instr, IrFunction } from './types.ts';
+import { isPtr } from './types.ts';
+import { evalOp, normalize, widenedType } from './eval.ts';
+import { reversePostorder } from './cfg.ts';
+import { MASKED_OPS } from './typing.ts';
+
+/** Byte-addressed little-endian memory the interpreter loads from and stores to. */
+export interface InterpreterMemory {
+  /** Reads one element; u8/u16 zero-extend, i8/i16 sign-extend, f32 gives the float. */
+  read(address: number, type: ElemType): number;
+  /** Writes one element; integers are truncated to the element's width. */
+  write(address: number, type: ElemType, value: number): void;
+}
+
+/** Options of {@link interpretKernel}. */
+export interface InterpretOptions {
+  /** Number of QPUs; each runs 16 lanes. */
+  qpus: number;
+  /** Abort after this many executed instructions per lane (default 50 million), to catch endless loops. */
+  maxSteps?: number;
+}
+
+/** Lanes per QPU. */
+export const LANES = 16;
+
+const CROSS_LANE = new Set(['rotate', 'broadcast', 'any', 'all', 'reduce_add', 'reduce_min', 'reduce_max', 'barrier']);
+
+interface Lane {
+  qpu: number;
+  lane: number;
+  regs: Float64Array;
+  block: Block;
+  ip: number;
+  done: boolean;
+  steps: number;
+}
+
+/** A memory backed by an ArrayBuffer starting at address `base` (for tests and the reference runtime). */
+export class ArrayMemory implements InterpreterMemory {
+  readonly view: DataView;
+  constructor(
+    readonly buffer: ArrayBuffer,
+    readonly base = 0,
+  ) {
+    this.view = new DataView(buffer);
+  }
+  private at(address: number, size: number): number {
+    const off = address - this.base;
+    if (off < 0 || off + size > this.view.byteLength || off % size !== 0) throw new RangeError(`memory access of ${size} bytes at 0x${address.toString(16)} is out of bounds or misaligned`);
+    return off;
+  }
+  /** Reads one element. */
+  read(address: number, type: ElemType): number {
+    const v = this.view;
+    switch (type) {
+      case 'f32': return v.getFloat32(this.at(address, 4), true);
+      case 'i32': return v.getInt32(this.at(address, 4), true);
+      case 'u32': return v.getUint32(this.at(address, 4), true);
+      case 'u16': return v.getUint16(this.at(address, 2), true);
+      case 'i16': return v.getInt16(this.at(address, 2), true);
+      case 'u8': return v.getUint8(this.at(address, 1));
+      case 'i8': return v.getInt8(this.at(address, 1));
+    }
+  }
+  /** Writes one element. */
+  write(address: number, type: ElemType, value: number): void {
+    const v = this.view;
+    switch (type) {
+      case 'f32': return v.setFloat32(this.at(address, 4), value, true);
+      case 'i32': case 'u32': return v.setUint32(this.at(address, 4), value >>> 0, true);
+      case 'u16': case 'i16': return v.setUint16(this.at(address, 2), value & 0xffff, true);
+      case 'u8': case 'i8': return v.setUint8(this.at(address, 1), value & 0xff);
+    }
+  }
+}
+
+/**
+ * Runs `fn` on `options.qpus` QPUs × 16 lanes. `args` are the kernel's
+ * parameters in order: numbers for scalars, `{ address }` for pointers.
+ * Throws an Error for malformed IR, bad arguments or a step-limit overrun.
+ */
+export function interpretKernel(fn: IrFunction, args: (number | { address: number })[], memory: InterpreterMemory, options: InterpretOptions): void {
+  if (args.length !== fn.params.length) throw new Error(`${fn.name} takes ${fn.params.length} arguments, got ${args.length}`);
+  const entry = fn.blocks[0];
+  if (!entry) throw new Error(`${fn.name} has no blocks`);
+  const maxSteps = options.maxSteps ?? 50_000_000;
+  const order = new Map(reversePostorder(fn).map((b, i) => [b, i]));
+  const lanes: Lane[] = [];
+  for (let q = 0; q < options.qpus; q++) {
+    for (let l = 0; l < LANES; l++) {
+      const regs = new Float64Array(fn.nextValueId);
+      fn.params.forEach((p, k) => {
+        const a = args[k]!;
+        const x = typeof a === 'number' ? a : a.address;
+        if (isPtr(p.value.type) !== (typeof a !== 'number')) throw new Error(`argument ${k} (${p.name}) must be ${isPtr(p.value.type) ? 'a buffer' : 'a number'}`);
+        regs[p.value.id] = normalize(p.value.type, x);
+      });
+      lanes.push({ qpu: q, lane: l, regs, block: entry, ip: 0, done: false, steps: 0 });
+    }
+  }
+  const ctx = { fn, memory, qpus: options.qpus, maxSteps };
+  for (;;) {
+    for (const lane of lanes) if (!lane.done) runLane(ctx, lane);
+    if (lanes.every((l) => l.done)) return;
+    let atBarrier = 0;
+    let progressed = false;
+    for (let q = 0; q < options.qpus; q++) {
+      const group = pickGroup(lanes.slice(q * LANES, (q + 1) * LANES), order);
+      if (!group) continue;
+      const ins = group[0]!.block.instrs[group[0]!.ip]!;
+      if (ins.op === 'barrier') {
+        atBarrier++;
+        continue;
+      }
+      crossLane(ins, group, lanes.slice(q * LANES, (q + 1) * LANES));
+      for (const l of group) l.ip++;
+      progressed = true;
+    }
+    if (!progressed && atBarrier > 0) {
+      // Every unfinished lane waits at a barrier: release them all.
+      for (const l of lanes) if (!l.done && l.block.instrs[l.ip]?.op === 'barrier') l.ip++;
+    }
+  }
+}
+
+function pickGroup(qpuLanes: Lane[], order: Map<Block, number>): Lane[] | undefined {
+  let best: Lane | undefined;
+  const key = (l: Lane) => (order.get(l.block) ?? 0) * 1e6 + l.ip;
+  for (const l of qpuLanes) if (!l.done && (!best || key(l) < key(best))) best = l;
+  if (!best) return undefined;
+  return qpuLanes.filter((l) => !l.done && l.block === best.block && l.ip === best.ip);
+}
+
+function crossLane(ins: Instr, group: Lane[], qpuLanes: Lane[]): void {
+  const [v, n] = ins.args;
+  const res = ins.result;
+  if (!v || !res) throw new Error(`${ins.op} needs an operand and a result`);
+  const maskAt = MASKED_OPS[ins.op];
+  const mask = maskAt !== undefined ? ins.args[maskAt] : undefined;
+  const active = group.filter((l) => !mask || l.regs[mask.id] !== 0);
+  const vals = active.map((l) => l.regs[v.id]!);
+  let out: ((l: Lane) => number) | undefined;
+  switch (ins.op) {
+    case 'any': { const r = vals.some((x) => x !== 0) ? 1 : 0; out = () => r; break; }
+    case 'all': { const r = vals.every((x) => x !== 0) ? 1 : 0; out = () => r; break; }
+    case 'reduce_add': {
+      // Sequential sum in lane order: the documented reference order for f32 rounding.
+      let s = 0;
+      for (const x of vals) s = res.type === 'f32' ? Math.fround(s + x) : normalize(res.type, s + x);
+      out = () => s;
+      break;
+    }
+    case 'reduce_min': case 'reduce_max': {
+      // With no active lane the result is 0 (documented).
+      const r = vals.length === 0 ? 0 : vals.reduce((a, b) => (ins.op === 'reduce_min' ? Math.min(a, b) : Math.max(a, b)));
+      out = () => normalize(res.type, r);
+      break;
+    }
+    case 'rotate': {
+      if (!n) throw new Error('rotate needs a lane count');
+      const k = group[0]!.regs[n.id]!;
+      out = (l) => qpuLanes[(((l.lane - k) % LANES) + LANES) % LANES]!.regs[v.id]!;
+      break;
+    }
+    case 'broadcast': {
+      if (!n) throw new Error('broadcast needs a lane');
+      const src = qpuLanes[(group[0]!.regs[n.id]! >>> 0) % LANES]!;
+      out = () => src.regs[v.id]!;
+      break;
+    }
+  }
+  if (!out) throw new Error(`unknown cross-lane op ${ins.op}`);
+  const results = group.map((l) => out(l));
+  group.forEach((l, i) => (l.regs[res.id] = results[i]!));
+}
+
+function runLane(ctx: { fn: IrFunction; memory: InterpreterMemory; qpus: number; maxSteps: number }, lane: Lane): void {
+  const r = lane.regs;
+  for (;;) {
+    const b = lane.block;
+    while (lane.ip < b.instrs.length) {
+      const ins = b.instrs[lane.ip]!;
+      if (CROSS_LANE.has(ins.op)) return;
+      if (++lane.steps > ctx.maxSteps) throw new Error(`${ctx.fn.name}: step limit of ${ctx.maxSteps} exceeded (endless loop?)`);
+      execute(ins, lane, ctx);
+      lane.ip++;
+    }
+    const t = b.term;
+    if (t.kind === 'ret') {
+      lane.done = true;
+      return;
+    }
+    const ref = t.kind === 'br' ? t.target : r[t.cond.id] !== 0 ? t.then : t.else;
+    const vals = ref.args.map((a) => r[a.id]!);
+    ref.block.params.forEach((p, i) => (r[p.id] = vals[i]!));
+    lane.block = ref.block;
+    lane.ip = 0;
+  }
+}
+
+function execute(ins: Instr, lane: Lane, ctx: { memory: InterpreterMemory; qpus: number }): void {
+  const r = lane.regs;
+  const res = ins.result;
+  switch (ins.op) {
+    case 'lane_id': r[res!.id] = lane.lane; return;
+    case 'qpu_id': r[res!.id] = lane.qpu; return;
+    case 'num_qpus': r[res!.id] = ctx.qpus; return;
+    case 'global_id': r[res!.id] = lane.qpu * LANES + lane.lane; return;
+    case 'global_count': r[res!.id] = ctx.qpus * LANES; return;
+    case 'load': {
+      const [p, m] = ins.args;
+      if (!p || !isPtr(p.type) || !res) throw new Error('load needs a pointer and a result');
+      if (m && r[m.id] === 0) { r[res.id] = 0; return; } // masked-off lanes read 0
+      r[res.id] = normalize(widenedType(p.type.ptr), ctx.memory.read(r[p.id]!, p.type.ptr));
+      return;
+    }
+    case 'store': {
+      const [p, v, m] = ins.args;
+      if (!p || !v || !isPtr(p.type)) throw new Error('store needs a pointer and a value');
+      if (m && r[m.id] === 0) return;
+      ctx.memory.write(r[p.id]!, p.type.ptr, r[v.id]!);
+      return;
+    }
+  }
+  if (!res) throw new Error(`${ins.op} has no result`);
+  const a0 = ins.args[0];
+  // cmp and cvt read their operand type; everything else computes in its result type.
+  const t = ins.op === 'cmp' || ins.op === 'cvt' ? a0!.type : ins.op === 'select' ? res.type : ins.op === 'gep' ? a0!.type : res.type;
+  const vals = ins.args.map((a) => r[a.id]!);
+  r[res.id] = evalOp(ins.op, t, vals, ins.attrs, res.type);
+}

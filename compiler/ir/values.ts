@@ -1,0 +1,48 @@
+/**
+ * Value-level utilities: walking every use, substituting values, and finding
+ * where values are defined. Passes rewrite uses through {@link replaceUses}
+ * rather than patching instructions by hand.
+ */
+import type { Block, Instr, IrFunction, Value } from './types.ts';
+import { targets } from './cfg.ts';
+
+/** Calls `f` for every operand slot of the function (instruction args, branch args, conditions), letting it replace the value. */
+export function mapUses(fn: IrFunction, f: (v: Value, where: Block) => Value): void {
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) i.args = i.args.map((a) => f(a, b));
+    const t = b.term;
+    if (t.kind === 'condbr') t.cond = f(t.cond, b);
+    for (const r of targets(t)) r.args = r.args.map((a) => f(a, b));
+  }
+}
+
+/** Replaces uses according to `subst`, following chains (a → b → c). */
+export function replaceUses(fn: IrFunction, subst: Map<Value, Value>): void {
+  if (subst.size === 0) return;
+  const resolve = (v: Value): Value => {
+    let x = v;
+    for (let n = 0; subst.has(x) && n < 1_000_000; n++) x = subst.get(x)!;
+    return x;
+  };
+  mapUses(fn, resolve);
+}
+
+/** Where each value is defined: its block and the instruction (undefined for parameters). */
+export function definitions(fn: IrFunction): Map<Value, { block: Block; instr?: Instr }> {
+  const defs = new Map<Value, { block: Block; instr?: Instr }>();
+  for (const b of fn.blocks) {
+    for (const p of b.params) defs.set(p, { block: b });
+    for (const i of b.instrs) if (i.result) defs.set(i.result, { block: b, instr: i });
+  }
+  return defs;
+}
+
+/** Number of uses of each value. */
+export function useCounts(fn: IrFunction): Map<Value, number> {
+  const n = new Map<Value, number>();
+  mapUses(fn, (v) => {
+    n.set(v, (n.get(v) ?? 0) + 1);
+    return v;
+  });
+  return n;
+}

@@ -1,0 +1,268 @@
+/**
+ * SPMD lowering: turns per-lane control flow into the QPU's execution model,
+ * one instruction stream per QPU with an active-lane mask.
+ *
+ * Reducible CFGs only (the frontend builds nothing else). Blocks are laid out
+ * in reverse postorder with each loop contiguous; each block runs under a
+ * varying bool mask (the lanes that reach it), computed from its incoming
+ * edges' masks. Block parameters become `select`s over the incoming edges.
+ * Memory ops and lane reductions get the mask as their last operand. Each
+ * loop becomes one uniform loop that iterates while `any(mask of lanes still
+ * in it)`; its header carries the lanes' mask, the accumulated mask and
+ * arguments of every exit edge (lanes leave at different iterations), and
+ * the last value of every loop-defined value used after the loop.
+ * Afterwards every `condbr` condition is uniform: see docs/language.md,
+ * "Backend contract".
+ */
+import type { Block, Instr, IrFunction, IrType, Value } from '../ir/types.ts';
+import { addParam, newBlock, newValue } from '../ir/builder.ts';
+import { findLoops, reversePostorder, targets } from '../ir/cfg.ts';
+import type { Loop } from '../ir/cfg.ts';
+import { MASKED_OPS } from '../ir/typing.ts';
+import { definitions } from '../ir/values.ts';
+import { analyzeUniformity } from './uniformity.ts';
+
+/** An edge's lanes (undefined = every lane) and arguments, this iteration. */
+interface EdgeState {
+  from: Block;
+  mask: Value | undefined;
+  args: Value[];
+  target: Block;
+}
+
+class SpmdLowering {
+  private cur: Block;
+  private readonly out: Block[] = [];
+  private readonly edges = new Map<string, EdgeState>();
+  private readonly blockMask = new Map<Block, Value | undefined>();
+  private readonly subst = new Map<Value, Value>();
+  /** Loop-defined values replaced after their loop: the accumulator and the mask of lanes that ran the loop. */
+  private readonly aliasAfter = new Map<Value, { value: Value; mask: Value | undefined; loop: Loop }>();
+  private readonly rpo: Map<Block, number>;
+  private readonly innermost: Map<Block, Loop>;
+  private readonly defs: Map<Value, { block: Block; instr?: Instr }>;
+
+  constructor(private readonly fn: IrFunction) {
+    const order = reversePostorder(fn);
+    this.rpo = new Map(order.map((b, i) => [b, i]));
+    const { innermost, irreducible } = findLoops(fn);
+    if (irreducible) throw new Error('SPMD lowering needs a reducible CFG');
+    this.innermost = innermost;
+    this.defs = definitions(fn);
+    this.cur = this.block();
+  }
+
+  private block(): Block {
+    const b = newBlock(this.fn, false);
+    this.out.push(b);
+    return b;
+  }
+
+  private emit(op: string, args: Value[], type: IrType, attrs?: Instr['attrs']): Value {
+    const result = newValue(this.fn, type, args.every((a) => a.uniform));
+    this.cur.instrs.push({ op, args, result, ...(attrs ? { attrs } : {}) });
+    return result;
+  }
+  private and(m: Value | undefined, c: Value): Value {
+    return m ? this.emit('and', [m, c], 'bool') : c;
+  }
+  private or(a: Value | undefined, b: Value | undefined): Value | undefined {
+    return a && b ? this.emit('or', [a, b], 'bool') : undefined;
+  }
+  private maskValue(m: Value | undefined): Value {
+    return m ?? this.emit('const', [], 'bool', { value: 1 });
+  }
+  private zero(t: IrType): Value {
+    return this.emit('const', [], t, { value: 0 });
+  }
+
+  /** The node (block, or the outermost loop strictly inside `region`) a block belongs to. */
+  private nodeOf(b: Block, region: Loop | undefined): Block | Loop {
+    let l = this.innermost.get(b);
+    if (!l || l === region) return b;
+    while (l.parent && l.parent !== region) l = l.parent;
+    return l;
+  }
+
+  private headerOf(n: Block | Loop): Block {
+    return 'header' in n ? n.header : n;
+  }
+
+  run(): IrFunction {
+    const blocks = this.fn.blocks.filter((b) => this.rpo.has(b));
+    this.region(blocks, undefined, undefined);
+    this.cur.term = { kind: 'ret' };
+    const fn = this.fn;
+    fn.blocks = this.out;
+    const resolve = (v: Value): Value => {
+      while (this.subst.has(v)) v = this.subst.get(v)!;
+      return v;
+    };
+    for (const b of fn.blocks) {
+      for (const i of b.instrs) i.args = i.args.map(resolve);
+      const t = b.term;
+      if (t.kind === 'condbr') t.cond = resolve(t.cond);
+      for (const r of targets(t)) r.args = r.args.map(resolve);
+    }
+    return fn;
+  }
+
+  /** Emits the blocks of a region (the function, or a loop's body) under `entryMask`. */
+  private region(blocks: Block[], region: Loop | undefined, entryMask: Value | undefined): void {
+    const nodes: (Block | Loop)[] = [];
+    for (const b of blocks) {
+      const n = this.nodeOf(b, region);
+      if (!nodes.includes(n)) nodes.push(n);
+    }
+    nodes.sort((a, b) => this.rpo.get(this.headerOf(a))! - this.rpo.get(this.headerOf(b))!);
+    nodes.forEach((n, k) => {
+      const header = this.headerOf(n);
+      const incoming = [...this.edges.values()].filter((e) => e.target === header);
+      const isEntry = k === 0;
+      if ('header' in n) return this.loop(n, incoming, isEntry ? entryMask : undefined, isEntry);
+      const mask = isEntry ? entryMask : this.incomingMask(incoming);
+      this.blockMask.set(n, mask);
+      if (!isEntry) this.mergeParams(n.params, incoming);
+      this.body(n, mask);
+    });
+  }
+
+  private incomingMask(incoming: EdgeState[]): Value | undefined {
+    if (incoming.length === 0) return this.emit('const', [], 'bool', { value: 0 });
+    let m = incoming[0]!.mask;
+    for (const e of incoming.slice(1)) m = this.or(m, e.mask);
+    return m;
+  }
+
+  /** The value each parameter takes: the argument of whichever incoming edge the lane took. */
+  private mergedValues(params: Value[], incoming: EdgeState[]): Value[] {
+    return params.map((p, i) => {
+      if (incoming.length === 0) return this.zero(p.type);
+      let v = incoming[0]!.args[i]!;
+      for (const e of incoming.slice(1)) {
+        const a = e.args[i]!;
+        if (a !== v) v = this.emit('select', [this.maskValue(e.mask), a, v], p.type);
+      }
+      return v;
+    });
+  }
+
+  private mergeParams(params: Value[], incoming: EdgeState[]): void {
+    this.mergedValues(params, incoming).forEach((v, i) => this.subst.set(params[i]!, v));
+  }
+
+  private body(b: Block, mask: Value | undefined): void {
+    for (const i of b.instrs) {
+      const at = MASKED_OPS[i.op];
+      if (mask && at !== undefined) {
+        if (i.args.length > at) i.args = [...i.args.slice(0, at), this.and(i.args[at]!, mask)];
+        else i.args = [...i.args, mask];
+      }
+      this.cur.instrs.push(i);
+    }
+    const t = b.term;
+    if (t.kind === 'br') this.edges.set(`${b.id}:0`, { from: b, mask, args: t.target.args, target: t.target.block });
+    else if (t.kind === 'condbr') {
+      const notC = this.emit('not', [t.cond], 'bool');
+      this.edges.set(`${b.id}:0`, { from: b, mask: this.and(mask, t.cond), args: t.then.args, target: t.then.block });
+      this.edges.set(`${b.id}:1`, { from: b, mask: this.and(mask, notC), args: t.else.args, target: t.else.block });
+    }
+  }
+
+  private loop(loop: Loop, incoming: EdgeState[], entryMask: Value | undefined, isEntry: boolean): void {
+    const h = loop.header;
+    const inLoop = (b: Block) => loop.blocks.has(b);
+    const mIn = isEntry ? entryMask : this.incomingMask(incoming);
+    const init = isEntry ? h.params.map((p) => p) : this.mergedValues(h.params, incoming);
+    // Exit edges and loop-defined values used after the loop.
+    const exits: { key: string; from: Block; target: Block }[] = [];
+    for (const b of loop.blocks) targets(b.term).forEach((r, k) => !inLoop(r.block) && exits.push({ key: `${b.id}:${k}`, from: b, target: r.block }));
+    const liveOut: Value[] = [];
+    for (const b of this.fn.blocks) {
+      if (inLoop(b) || !this.rpo.has(b)) continue;
+      const uses = [...b.instrs.flatMap((i) => i.args), ...targets(b.term).flatMap((r) => r.args), ...(b.term.kind === 'condbr' ? [b.term.cond] : [])];
+      for (const v of uses) {
+        const d = this.defs.get(v);
+        if (d && inLoop(d.block) && !liveOut.includes(v)) liveOut.push(v);
+      }
+    }
+    const nh = this.block();
+    const mask = addParam(this.fn, nh, 'bool');
+    const xs = exits.map(() => addParam(this.fn, nh, 'bool'));
+    const as = exits.map((e) => e.target.params.map((p) => addParam(this.fn, nh, p.type)));
+    const accs = liveOut.map((v) => addParam(this.fn, nh, v.type));
+    nh.params.unshift(...h.params);
+    const entryArgs = [...init, this.maskValue(mIn), ...xs.map(() => this.zero('bool')), ...as.flatMap((a) => a.map((p) => this.zero(p.type))), ...accs.map((p) => this.zero(p.type))];
+    this.cur.term = { kind: 'br', target: { block: nh, args: entryArgs } };
+    this.cur = nh;
+
+    this.region([...loop.blocks].sort((a, b) => this.rpo.get(a)! - this.rpo.get(b)!), loop, mask);
+
+    const back = [...this.edges.values()].filter((e) => e.target === h && inLoop(e.from));
+    let cont: Value | undefined = back.length === 0 ? this.zero('bool') : back[0]!.mask;
+    for (const e of back.slice(1)) cont = this.or(cont, e.mask);
+    const contMask = this.maskValue(cont);
+    const next = h.params.map((p, i) => {
+      let v: Value = back[0]?.args[i] ?? p;
+      for (const e of back.slice(1)) if (e.args[i] !== v) v = this.emit('select', [this.maskValue(e.mask), e.args[i]!, v], p.type);
+      return v;
+    });
+    const xs2 = exits.map((e, k) => this.emit('or', [xs[k]!, this.maskValue(this.edges.get(e.key)?.mask)], 'bool'));
+    const as2 = exits.map((e, k) => {
+      const st = this.edges.get(e.key);
+      return as[k]!.map((acc, j) => (st ? this.emit('select', [this.maskValue(st.mask), st.args[j]!, acc], acc.type) : acc));
+    });
+    const accs2 = liveOut.map((v, k) => {
+      const alias = this.aliasAfter.get(v);
+      const src = alias && alias.loop.parent === loop ? alias : { value: v, mask: this.blockMask.get(this.defs.get(v)!.block) };
+      return this.emit('select', [this.maskValue(src.mask), src.value, accs[k]!], v.type);
+    });
+    const anyCont = this.emit('any', [contMask], 'bool');
+    anyCont.uniform = true;
+    const lx = this.block();
+    const xsOut = xs2.map(() => addParam(this.fn, lx, 'bool'));
+    const asOut = as2.map((a) => a.map((v) => addParam(this.fn, lx, v.type)));
+    const accsOut = accs2.map((v) => addParam(this.fn, lx, v.type));
+    this.cur.term = {
+      kind: 'condbr',
+      cond: anyCont,
+      then: { block: nh, args: [...next, contMask, ...xs2, ...as2.flat(), ...accs2] },
+      else: { block: lx, args: [...xs2, ...as2.flat(), ...accs2] },
+    };
+    this.cur = lx;
+    // For the enclosing region the loop is one node: its exit edges carry the accumulated masks and arguments.
+    exits.forEach((e, k) => this.edges.set(e.key, { from: e.from, mask: xsOut[k], args: asOut[k]!, target: e.target }));
+    liveOut.forEach((v, k) => {
+      const inner = this.aliasAfter.get(v);
+      if (inner && inner.loop.parent === loop) this.replaceOutside(inner.value, accsOut[k]!, loop);
+      this.aliasAfter.set(v, { value: accsOut[k]!, mask: mIn, loop });
+      this.replaceOutside(v, accsOut[k]!, loop);
+    });
+    for (const e of [...this.edges.keys()]) if (this.edges.get(e)!.target === h) this.edges.delete(e);
+  }
+
+  /** Replaces uses of `v` outside `loop` (in blocks not yet emitted or being built) by `by`. */
+  private replaceOutside(v: Value, by: Value, loop: Loop): void {
+    for (const b of this.fn.blocks) {
+      if (loop.blocks.has(b)) continue;
+      for (const i of b.instrs) i.args = i.args.map((a) => (a === v ? by : a));
+      const t = b.term;
+      if (t.kind === 'condbr' && t.cond === v) t.cond = by;
+      for (const r of targets(t)) r.args = r.args.map((a) => (a === v ? by : a));
+    }
+    for (const e of this.edges.values()) e.args = e.args.map((a) => (a === v ? by : a));
+  }
+}
+
+/** True when some branch depends on a varying condition (so SPMD lowering has work to do). */
+export function hasVaryingBranch(fn: IrFunction): boolean {
+  return fn.blocks.some((b) => b.term.kind === 'condbr' && !b.term.cond.uniform);
+}
+
+/** Lowers varying control flow to masks in place (see the file comment); returns the function. */
+export function lowerSpmd(fn: IrFunction): IrFunction {
+  analyzeUniformity(fn);
+  if (!hasVaryingBranch(fn)) return fn;
+  new SpmdLowering(fn).run();
+  return analyzeUniformity(fn);
+}

@@ -1,0 +1,69 @@
+/**
+ * Uniformity analysis: marks each value uniform (the same in every active
+ * lane of a QPU) or varying. Sources of variance are lane-dependent ops
+ * (lane_id, global_id, rotate) and loads through varying addresses; it spreads
+ * through operands, and through control: a block parameter at a join of a
+ * varying branch is varying, and so is a value that leaves a loop with a
+ * varying branch (lanes leave it at different iterations).
+ */
+import type { Block, IrFunction, Value } from '../ir/types.ts';
+import { opInfo } from '../ir/ops.ts';
+import { findLoops, successors, targets } from '../ir/cfg.ts';
+import { MASKED_OPS } from '../ir/typing.ts';
+import { definitions, mapUses } from '../ir/values.ts';
+
+/** Ops whose result is the same in every lane whatever their operands. */
+const UNIFORM_RESULT = new Set(['any', 'all', 'reduce_add', 'reduce_min', 'reduce_max', 'broadcast']);
+
+function reach(from: Block): Set<Block> {
+  const seen = new Set<Block>([from]);
+  const work = [from];
+  while (work.length > 0) for (const s of successors(work.pop()!)) if (!seen.has(s)) (seen.add(s), work.push(s));
+  return seen;
+}
+
+/** Recomputes `uniform` on every value of the function (parameters stay uniform). */
+export function analyzeUniformity(fn: IrFunction): IrFunction {
+  const varying = new Set<Value>();
+  const { loops } = findLoops(fn);
+  const defs = definitions(fn);
+  const joinsDone = new Set<Block>();
+  const loopsDone = new Set<object>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    const mark = (v: Value) => {
+      if (!varying.has(v)) (varying.add(v), (changed = true));
+    };
+    for (const b of fn.blocks) {
+      for (const i of b.instrs) {
+        if (!i.result) continue;
+        const info = opInfo(i.op);
+        const maskAt = MASKED_OPS[i.op];
+        const data = maskAt === undefined ? i.args : i.args.slice(0, maskAt);
+        if (info?.varying || (!UNIFORM_RESULT.has(i.op) && data.some((a) => varying.has(a)))) mark(i.result);
+      }
+      for (const r of targets(b.term)) r.args.forEach((a, k) => varying.has(a) && mark(r.block.params[k]!));
+      const t = b.term;
+      if (t.kind === 'condbr' && varying.has(t.cond) && !joinsDone.has(b)) {
+        joinsDone.add(b);
+        const a = reach(t.then.block);
+        for (const x of reach(t.else.block)) if (a.has(x)) x.params.forEach(mark);
+        for (const loop of loops) {
+          if (!loop.blocks.has(b) || loopsDone.has(loop)) continue;
+          loopsDone.add(loop);
+          // Values defined in the loop and used after it differ per lane.
+          mapUses(fn, (v, where) => {
+            const d = defs.get(v);
+            if (d && loop.blocks.has(d.block) && !loop.blocks.has(where)) mark(v);
+            return v;
+          });
+          for (const x of loop.blocks) for (const r of targets(x.term)) if (!loop.blocks.has(r.block)) r.block.params.forEach(mark);
+        }
+      }
+    }
+  }
+  const params = new Set(fn.params.map((p) => p.value));
+  for (const [v] of defs) v.uniform = !varying.has(v);
+  for (const p of params) p.uniform = true;
+  return fn;
+}
