@@ -21,7 +21,7 @@
  */
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
-import type { Block, Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
+import type { Block, BlockRef, Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
 import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, rf, vreg } from './mir.ts';
@@ -358,6 +358,31 @@ function copyArgs(c: Ctx, target: Block, args: Value[]): void {
 
 const INVERT = { anyna: 'alla', allna: 'anya' } as const;
 
+/** Value id → ids of the blocks that use it (operands, conditions, branch arguments). */
+function valueUses(fn: IrFunction): Map<number, Set<number>> {
+  const uses = new Map<number, Set<number>>();
+  const use = (v: Value, b: Block) => {
+    let s = uses.get(v.id);
+    if (!s) uses.set(v.id, (s = new Set()));
+    s.add(b.id);
+  };
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) for (const a of i.args) use(a, b);
+    const t = b.term;
+    if (t.kind === 'br') for (const a of t.target.args) use(a, b);
+    if (t.kind === 'condbr') {
+      use(t.cond, b);
+      for (const a of [...t.then.args, ...t.else.args]) use(a, b);
+    }
+  }
+  return uses;
+}
+
+function usedOnlyIn(uses: Map<number, Set<number>>, v: Value, blockId: number): boolean {
+  const s = uses.get(v.id);
+  return !s || (s.size === 1 && s.has(blockId));
+}
+
 /** The block a branch with arguments goes to: the target itself, or a new block that copies the arguments and jumps on. */
 function argsBlock(c: Ctx, target: Block, args: Value[], body: MBlock[], newId: () => number): number {
   if (args.length === 0) return target.id;
@@ -377,6 +402,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const entry: EntryRegs = { uniforms: new Map() };
   entryRegs.set(mf, entry);
   const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false };
+  const uses = valueUses(fn);
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store'));
 
   // Parameters: one uniform each, in order.
@@ -442,14 +468,24 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       if (t.target.block !== next) jump(t.target.block.id);
     } else {
       const cond = branchCondition(c, t.cond);
-      if (t.then.block === next && t.then.args.length === 0) {
+      // Arguments for a block whose parameters are used only inside that block can be copied before the
+      // branch: on the other path nothing reads them. That saves a copy block and a jump (loop back edges).
+      const hoist = (side: BlockRef, other: BlockRef) =>
+        side.args.length > 0 && side.block !== other.block && side.block.params.every((p) => usedOnlyIn(uses, p, side.block.id));
+      const hoistThen = hoist(t.then, t.else);
+      const hoistElse = hoist(t.else, t.then);
+      if (hoistThen) copyArgs(c, t.then.block, t.then.args);
+      if (hoistElse) copyArgs(c, t.else.block, t.else.args);
+      const thenArgs = hoistThen ? [] : t.then.args;
+      const elseArgs = hoistElse ? [] : t.else.args;
+      if (t.then.block === next && thenArgs.length === 0) {
         // The then-block follows: branch to the else side on the inverted condition and fall through.
-        const elseId = argsBlock(c, t.else.block, t.else.args, body, () => nextBlockId++);
+        const elseId = argsBlock(c, t.else.block, elseArgs, body, () => nextBlockId++);
         emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond: INVERT[cond], target: elseId } });
       } else {
-        const takenId = argsBlock(c, t.then.block, t.then.args, body, () => nextBlockId++);
+        const takenId = argsBlock(c, t.then.block, thenArgs, body, () => nextBlockId++);
         emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond, target: takenId } });
-        copyArgs(c, t.else.block, t.else.args);
+        copyArgs(c, t.else.block, elseArgs);
         if (t.else.block !== next) jump(t.else.block.id);
       }
     }
@@ -479,7 +515,9 @@ function branchCondition(c: Ctx, cond: Value): 'anyna' | 'allna' {
     const [v, mask] = def.args;
     if (!v) throw new BackendError(`${def.op}: missing operand`, c.loc);
     let s = src(c, v);
+    let tested: Value | undefined = v;
     if (mask) {
+      tested = undefined;
       const t = newVReg(c);
       if (def.op === 'any') alu(c, 'add', 'and', t, [s, src(c, mask)]);
       else {
@@ -490,11 +528,11 @@ function branchCondition(c: Ctx, cond: Value): 'anyna' | 'allna' {
       }
       s = t;
     }
-    pushZeroTest(c, s);
+    pushZeroTest(c, s, tested);
     return def.op === 'any' ? 'anyna' : 'allna';
   }
   if (c.vals.get(cond.id) === undefined) throw new BackendError('branch on an any()/all() value that is not available', c.loc);
-  pushZeroTest(c, src(c, cond));
+  pushZeroTest(c, src(c, cond), cond);
   return 'allna';
 }
 
