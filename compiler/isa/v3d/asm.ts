@@ -155,8 +155,7 @@ function parsePart(ctx: Ctx, t: Tok, isAdd: boolean, flags: V3dFlags): PartSynta
   let i = 0;
   if (info.hasDestination) {
     const d = ops[i++] as Tok;
-    if (d.text.startsWith('waddr ')) [part.waddr, part.magic] = parseWaddr(ctx, d);
-    else {
+    {
       const [base, suf] = baseAndSuffix(d.text);
       if (suf !== undefined) {
         if (!(PACKS as readonly string[]).includes(suf) || suf === 'none') ctx.fail(`unknown output pack '.${suf}'`, d.col + base.length + 1);
