@@ -139,5 +139,6 @@ test('7.1 sweep: every op x operand kinds x modifiers encodes, decodes back and 
       }
     }
   }
+  t.log(`${n} cases`);
   t.true(n > 300, `${n} cases`);
 });
