@@ -4,7 +4,7 @@ import { CliError, UsageError, optionValue, parseArgs, parseTarget, type Command
 import { getIsaTools } from '../../compiler/isa/targets.ts';
 import { AsmError } from '../../compiler/isa/isa.ts';
 
-const usage = `usage: qpuc asm --target vc6|vc7 FILE.s -o FILE.bin
+const usage = `usage: qpuc asm --target vc4|vc6|vc7 FILE.s -o FILE.bin
 
 Assemble QPU instructions written in Mesa's syntax (what 'qpuc disasm' prints),
 plus labels ('name:'), comments ('#' or '//'), '.uniform v, ...' data and

@@ -4,7 +4,7 @@ import { CliError, UsageError, optionValue, parseArgs, parseTarget, type Command
 import { getIsaTools } from '../../compiler/isa/targets.ts';
 import { DecodeError } from '../../compiler/isa/isa.ts';
 
-const usage = `usage: qpuc disasm --target vc6|vc7 [--addr] (--hex "W1 W2 ..." | FILE)
+const usage = `usage: qpuc disasm --target vc4|vc6|vc7 [--addr] (--hex "W1 W2 ..." | FILE)
 
 Disassemble QPU instructions in Mesa's syntax (what V3D_DEBUG=qpu prints).
 

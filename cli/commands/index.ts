@@ -5,6 +5,6 @@ import type { Command } from '../command.ts';
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   compile: { summary: 'compile the @kernel methods of a TypeScript file to QPU machine code', load: async () => (await import('./compile.ts')).command },
   run: { summary: 'run a TypeScript host program that launches kernels (GPU or emulator)', load: async () => (await import('./run.ts')).command },
-  asm: { summary: 'assemble QPU assembly text to machine code (vc6, vc7)', load: async () => (await import('./asm.ts')).asmCommand },
-  disasm: { summary: 'disassemble QPU machine code (vc6, vc7)', load: async () => (await import('./disasm.ts')).disasmCommand },
+  asm: { summary: 'assemble QPU assembly text to machine code (vc4, vc6, vc7)', load: async () => (await import('./asm.ts')).asmCommand },
+  disasm: { summary: 'disassemble QPU machine code (vc4, vc6, vc7)', load: async () => (await import('./disasm.ts')).disasmCommand },
 };
