@@ -77,14 +77,14 @@ test('asm errors: unknown mnemonic and out-of-range immediate give file:line:col
   t.regex(e.err, /imm\.s:1:15 - error: 17 is not a small immediate/);
 });
 
-test('disasm errors: odd length, bad hex, missing file, vc4, no input', async (t) => {
+test('disasm errors: odd length, bad hex, missing file, unknown target, no input', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'qpuc-'));
   await writeFile(join(dir, 'odd.bin'), Buffer.alloc(12));
   const cases: [string[], RegExp][] = [
     [['disasm', join(dir, 'odd.bin')], /12 bytes, not a whole number of 64-bit instructions/],
     [['disasm', '--hex', '3c203192bb814000 0xzz'], /'0xzz' at column 18 is not a 64-bit hex word/],
     [['disasm', join(dir, 'missing.bin')], /cannot read .*missing\.bin': no such file/],
-    [['disasm', '--target', 'vc4', '--hex', '0'], /vc4 instruction set is not available yet/],
+    [['disasm', '--target', 'vc9', '--hex', '0'], /unknown target 'vc9'/],
     [['disasm'], /nothing to disassemble/],
     [['asm', join(dir, 'nope.s'), '-o', join(dir, 'x.bin')], /cannot read .*nope\.s': no such file/],
     [['asm', join(dir, 'nope.s')], /missing -o/],
