@@ -4,7 +4,13 @@
 import type { IrFunction } from '../ir/types.ts';
 import { lowerSpmd } from './spmd.ts';
 import { analyzeUniformity } from './uniformity.ts';
-import { removeTrivialParams } from './params.ts';
+import { propagateCopies } from './copyprop.ts';
+import { foldConstants } from './fold.ts';
+import { numberValues } from './gvn.ts';
+import { hoistInvariants } from './licm.ts';
+import { reduceStrength } from './strength.ts';
+import { eliminateDeadCode } from './dce.ts';
+import { classifyMemoryAccesses } from './memaccess.ts';
 
 /** A named IR-to-IR pass. */
 export interface Pass {
@@ -15,8 +21,16 @@ export interface Pass {
 /** The passes {@link prepareForBackend} runs, in order (tests verify the IR after each). */
 export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'spmd', run: lowerSpmd },
-  { name: 'params', run: removeTrivialParams },
+  { name: 'copyprop', run: propagateCopies },
+  { name: 'fold', run: foldConstants },
+  { name: 'gvn', run: numberValues },
+  { name: 'licm', run: hoistInvariants },
+  { name: 'strength', run: reduceStrength },
+  { name: 'fold2', run: foldConstants },
+  { name: 'gvn2', run: numberValues },
+  { name: 'dce', run: eliminateDeadCode },
   { name: 'uniformity', run: analyzeUniformity },
+  { name: 'memaccess', run: classifyMemoryAccesses },
 ];
 
 /**

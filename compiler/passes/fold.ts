@@ -1,0 +1,97 @@
+/**
+ * Constant folding and algebraic simplification. Folds with
+ * compiler/ir/eval.ts, the interpreter's own semantics, so a folded program
+ * means exactly what the unfolded one did. A `condbr` on a constant becomes
+ * a `br`; blocks that become unreachable are removed.
+ */
+import type { Instr, IrFunction, Value } from '../ir/types.ts';
+import { isPtr } from '../ir/types.ts';
+import { opInfo } from '../ir/ops.ts';
+import { evalOp } from '../ir/eval.ts';
+import { removeUnreachable } from '../ir/cfg.ts';
+import { replaceUses } from '../ir/values.ts';
+
+const NOT_FOLDABLE = new Set(['load', 'store', 'barrier', 'lane_id', 'qpu_id', 'num_qpus', 'global_id', 'global_count', 'rotate', 'broadcast', 'any', 'all', 'reduce_add', 'reduce_min', 'reduce_max']);
+
+function constOf(v: Value, consts: Map<Value, number>): number | undefined {
+  return consts.get(v);
+}
+
+/** Folds constants and simplifies identities in place; returns the function. */
+export function foldConstants(fn: IrFunction): IrFunction {
+  const consts = new Map<Value, number>();
+  const subst = new Map<Value, Value>();
+  const resolve = (v: Value): Value => {
+    while (subst.has(v)) v = subst.get(v)!;
+    return v;
+  };
+  const makeConst = (i: Instr, x: number) => {
+    i.op = 'const';
+    i.args = [];
+    i.attrs = { value: x };
+    i.result!.uniform = true;
+    consts.set(i.result!, x);
+  };
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      i.args = i.args.map(resolve);
+      const r = i.result;
+      if (!r) continue;
+      if (i.op === 'const') {
+        consts.set(r, Number(i.attrs?.['value'] ?? 0));
+        continue;
+      }
+      if (NOT_FOLDABLE.has(i.op) || !opInfo(i.op)) continue;
+      const cs = i.args.map((a) => constOf(a, consts));
+      if (cs.every((c) => c !== undefined) && !isPtr(r.type)) {
+        const t = i.op === 'cmp' || i.op === 'cvt' ? i.args[0]!.type : r.type;
+        makeConst(i, evalOp(i.op, t, cs as number[], i.attrs, r.type));
+        continue;
+      }
+      const simpler = simplify(i, cs);
+      if (simpler) subst.set(r, simpler);
+    }
+    const t = b.term;
+    if (t.kind === 'condbr') {
+      t.cond = resolve(t.cond);
+      const c = consts.get(t.cond);
+      if (c !== undefined) b.term = { kind: 'br', target: c ? t.then : t.else, ...(t.loc ? { loc: t.loc } : {}) };
+    }
+  }
+  replaceUses(fn, subst);
+  removeUnreachable(fn);
+  return fn;
+}
+
+/** An existing value equal to the instruction's result, for identities like x+0, x*1, and(x,true). */
+function simplify(i: Instr, cs: (number | undefined)[]): Value | undefined {
+  const [a, b, c] = i.args;
+  const [ca, cb, cc] = cs;
+  const t = i.result!.type;
+  const int = t === 'i32' || t === 'u32';
+  switch (i.op) {
+    case 'add': case 'or': case 'xor':
+      if (t !== 'bool' && cb === 0) return a;
+      if (t !== 'bool' && ca === 0) return b;
+      if (i.op === 'or' && t === 'bool') return cb === 0 ? a : ca === 0 ? b : a === b ? a : undefined;
+      return undefined;
+    case 'sub': case 'shl': case 'shr': case 'sar':
+      return int && cb === 0 ? a : undefined;
+    case 'mul':
+      return cb === 1 ? a : ca === 1 ? b : undefined;
+    case 'div':
+      return cb === 1 ? a : undefined;
+    case 'fmul':
+      return cb === 1 ? a : ca === 1 ? b : undefined;
+    case 'and':
+      if (t === 'bool') return cb === 1 ? a : ca === 1 ? b : a === b ? a : undefined;
+      return a === b ? a : undefined;
+    case 'select':
+      if (ca !== undefined) return ca ? b : c;
+      if (b === c) return b;
+      return cb === 1 && cc === 0 && t === 'bool' ? a : undefined;
+    case 'gep':
+      return cb === 0 ? a : undefined;
+  }
+  return undefined;
+}

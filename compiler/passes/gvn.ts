@@ -1,0 +1,54 @@
+/**
+ * Common subexpression elimination over the dominator tree (hash-based GVN):
+ * an instruction equal to one in a dominating position — same op, operands,
+ * attributes and type — reuses that one's result. Loads are merged only
+ * within a block and with no store or barrier between them.
+ */
+import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
+import { typeText } from '../ir/types.ts';
+import { opInfo } from '../ir/ops.ts';
+import { dominators } from '../ir/cfg.ts';
+import { replaceUses } from '../ir/values.ts';
+
+function key(i: Instr, resolve: (v: Value) => Value): string {
+  let ids = i.args.map((a) => resolve(a).id);
+  if (opInfo(i.op)?.commutative && ids.length === 2) ids = [...ids].sort((x, y) => x - y);
+  const attrs = i.attrs ? Object.keys(i.attrs).sort().map((k) => `${k}=${String(i.attrs![k])}`).join(',') : '';
+  return `${i.op}|${ids.join(',')}|${attrs}|${typeText(i.result!.type)}`;
+}
+
+/** Eliminates common subexpressions in place; returns the function. */
+export function numberValues(fn: IrFunction): IrFunction {
+  const idom = dominators(fn);
+  const children = new Map<Block, Block[]>();
+  for (const [b, d] of idom) if (b !== d) children.set(d, [...(children.get(d) ?? []), b]);
+  const subst = new Map<Value, Value>();
+  const resolve = (v: Value): Value => {
+    while (subst.has(v)) v = subst.get(v)!;
+    return v;
+  };
+  const visit = (b: Block, scope: Map<string, Value>) => {
+    const local = new Map(scope);
+    let loads = new Map<string, Value>();
+    for (const i of b.instrs) {
+      i.args = i.args.map(resolve);
+      const info = opInfo(i.op);
+      if (!i.result || !info) {
+        if (info?.effect) loads = new Map();
+        continue;
+      }
+      if (info.effect) continue;
+      const k = key(i, resolve);
+      const table = info.readsMemory ? loads : local;
+      const prev = table.get(k);
+      if (prev) subst.set(i.result, prev);
+      else table.set(k, i.result);
+    }
+    for (const c of children.get(b) ?? []) visit(c, local);
+  };
+  const entry = fn.blocks[0];
+  if (entry) visit(entry, new Map());
+  replaceUses(fn, subst);
+  for (const b of fn.blocks) b.instrs = b.instrs.filter((i) => !i.result || !subst.has(i.result));
+  return fn;
+}
