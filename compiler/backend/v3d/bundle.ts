@@ -108,6 +108,9 @@ export function buildBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined
     return { op, a, b: bIn, ...d, pack: 'none' };
   };
 
+  // 4.2 rule 12: ldtmu with a TMU write in one instruction is a Mesa-forbidden pair (warning level): avoid it.
+  const tmuWrite = (m?: MInstr) => m?.dst?.kind === 'magic' && (m.dst.addr === MAGIC.TMUD || m.dst.addr === MAGIC.TMUA || m.dst.addr === MAGIC.TMUAU || (m.dst.addr >= 32 && m.dst.addr <= 46));
+  if (ver === 42 && b.sig?.op === 'ldtmu' && (tmuWrite(b.add) || tmuWrite(b.mul))) return undefined;
   if (b.mul?.rotate) {
     // 4.2 rotate signal: raddr_b holds the amount (a small-immediate index, 0 = r5), so port B and the
     // small immediate are taken (rule 18).

@@ -9,8 +9,9 @@ import type { V3dBranchInstr, V3dInstr, V3dVersion } from '../../isa/v3d/instr.t
 import { MAGIC, nopInstr } from '../../isa/v3d/instr.ts';
 import { buildBundle } from './bundle.ts';
 import type { FlowBlock, RegisterView } from '../common/liveness.ts';
-import { allocateRegisters } from '../common/regalloc.ts';
-import type { MFunction, MInstr, UniformSlot } from './mir.ts';
+import { allocateRegisters, RegisterPressureError } from '../common/regalloc.ts';
+import type { MBlock, MFunction, MInstr, UniformSlot } from './mir.ts';
+import { MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
 import { defOf, rf, usesOf } from './mir.ts';
 import { orderSegment, scheduleSegment } from './schedule.ts';
 import { BackendError } from './isel.ts';
@@ -24,6 +25,8 @@ export interface V3dCode {
   uniforms: UniformSlot[];
   /** Number of register-file entries used. */
   registersUsed: number;
+  /** Scratch bytes per batch for spilled values (0: no spilling). */
+  scratchBytesPerThread: number;
 }
 
 const isReg = (r: { kind: string }): r is { kind: 'vreg'; id: number } | { kind: 'rf'; index: number } => r.kind === 'vreg' || r.kind === 'rf';
@@ -44,11 +47,9 @@ const view: RegisterView<MInstr> = {
 /** Registers per thread with two threads per QPU (cfg5 THREADING = 0): rf0..rf63. */
 const REGISTER_COUNT = 64;
 
-/** Allocate registers and lay out the code. */
-export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
-  const END = -1;
-  // Order each straight-line run before allocation (branches stay where they are).
-  for (const b of mf.blocks) {
+/** Order each straight-line run before allocation (branches and barriers stay where they are). */
+function orderBlocks(blocks: MBlock[]): void {
+  for (const b of blocks) {
     const out: MInstr[] = [];
     let run: MInstr[] = [];
     for (const m of b.instrs) {
@@ -60,17 +61,22 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
     out.push(...orderSegment(run));
     b.instrs = out;
   }
-  const flow: FlowBlock<MInstr>[] = mf.blocks.map((b, k) => {
+}
+
+/** Colour the registers of `blocks` onto rf0..rf63 (throws RegisterPressureError). */
+function allocate(blocks: MBlock[]): Map<string, number> {
+  const END = -1;
+  const flow: FlowBlock<MInstr>[] = blocks.map((b, k) => {
     const last = b.instrs[b.instrs.length - 1];
     const succs: number[] = [];
     const falls = !(last?.unit === 'branch' && last.branch?.cond === 'always');
-    const next = mf.blocks[k + 1];
+    const next = blocks[k + 1];
     if (falls && next) succs.push(next.id);
     for (const i of b.instrs) if (i.branch && i.branch.target !== END) succs.push(i.branch.target);
     return { id: b.id, instrs: b.instrs, succs };
   });
   const colours = Array.from({ length: REGISTER_COUNT }, (_, k) => k);
-  const assignment = allocateRegisters(flow, view, {
+  return allocateRegisters(flow, view, {
     colours,
     precoloured: (k) => (k.startsWith('rf') ? Number(k.slice(2)) : undefined),
     copyOf: (i) => {
@@ -80,8 +86,42 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
       return [keyOf(m.dst), keyOf(s)];
     },
   });
+}
+
+/** Allocate registers and lay out the code. */
+export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
+  const END = -1;
+  // Allocate; on failure spill one more register (rewriting the selection-order code again) and retry.
+  const selected = mf.blocks.map((b) => ({ id: b.id, instrs: [...b.instrs] }));
+  const spilled: string[] = [];
+  let assignment: Map<string, number> | undefined;
+  // The pre-allocation order hoists loads and so lengthens live ranges; under pressure, selection order is kept.
+  let reorder = true;
+  for (;;) {
+    const { blocks, temps } = rewriteSpills(mf, selected, spilled, ver);
+    if (reorder) orderBlocks(blocks);
+    try {
+      assignment = allocate(blocks);
+      mf.blocks = blocks;
+      break;
+    } catch (e) {
+      if (!(e instanceof RegisterPressureError)) throw e;
+      if (reorder) {
+        reorder = false;
+        continue;
+      }
+      const pick = e.candidates
+        .filter((c) => c.key.startsWith('v') && !temps.has(c.key) && !spilled.includes(c.key))
+        .sort((a, b) => b.degree - a.degree)[0];
+      if (!pick || spilled.length >= MAX_SPILL_SLOTS) {
+        throw new BackendError(`${e.message} even after spilling ${spilled.length} values to memory`);
+      }
+      if (spilled.length === 0) mf.uniforms.unshift({ kind: 'scratch' });
+      spilled.push(pick.key);
+    }
+  }
   const phys = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): number => {
-    const c = assignment.get(keyOf(r));
+    const c = (assignment as Map<string, number>).get(keyOf(r));
     if (c === undefined) throw new BackendError(`register ${keyOf(r)} has no allocation`);
     return c;
   };
@@ -184,6 +224,6 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
     (instrs[f.at] as V3dBranchInstr).offset = (target - (f.at + 4)) * 8;
   }
   const used = new Set(assignment.values());
-  return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size };
+  return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size, scratchBytesPerThread: spilled.length > 0 ? SPILL_BYTES_PER_BATCH : 0 };
 }
 

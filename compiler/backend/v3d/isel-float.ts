@@ -19,7 +19,7 @@
 import type { Instr } from '../../ir/types.ts';
 import type { MSrc, VReg } from './mir.ts';
 import { imm } from './mir.ts';
-import { alu, arg, flagOp, kf, k32, mov, op, override, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { alu, arg, flagOp, inReg, kf, k32, mov, op, override, src, type Ctx, type OpHandler } from './isel-ctx.ts';
 
 const ONE = imm(0x3f800000);
 const TWO = imm(0x40000000);
@@ -102,11 +102,12 @@ function factorial(k: number): number {
   return k <= 1 ? 1 : k * factorial(k - 1);
 }
 
-/** 2^t: t = n + f with n = round(t), |f| ≤ 1/2, Taylor series of e^(f ln 2) to degree 7. */
-function exp2(c: Ctx, t: MSrc): VReg {
+/** 2^(t + lo): t = n + f with n = round(t), |f| ≤ 1/2, Taylor series of e^(f ln 2) to degree 7. */
+function exp2(c: Ctx, t: MSrc, lo?: MSrc): VReg {
   const tc = op(c, 'fmin', op(c, 'fmax', t, kf(c, -200)), kf(c, 200));
   const n = op(c, 'fround', tc);
-  const f = op(c, 'fsub', tc, n);
+  const f0 = op(c, 'fsub', tc, n);
+  const f = lo ? op(c, 'fadd', f0, lo) : f0;
   return passNaN(c, scale2n(c, horner(c, f, EXP2_COEFFS), n), t);
 }
 
@@ -159,31 +160,67 @@ function ln(c: Ctx, x: MSrc): VReg {
   return logSpecials(c, r, x);
 }
 
-/** a^b = 2^(b log2|a|), with the sign and NaN rules of Math.pow for a < 0, and x^0 = 1. */
+/** s + err = a + b exactly (Knuth's two-sum; no FMA needed). */
+function twoSum(c: Ctx, a: MSrc, b: MSrc): { s: VReg; err: VReg } {
+  const s = op(c, 'fadd', a, b);
+  const bb = op(c, 'fsub', s, a);
+  const err = op(c, 'fadd', op(c, 'fsub', a, op(c, 'fsub', s, bb)), op(c, 'fsub', b, bb));
+  return { s, err };
+}
+
+/**
+ * a^b = 2^t, t = b log2|a|. Rounding t to f32 would cost |t| * 2^-24 of
+ * relative error (9 ulp at t = 9), so t is kept as hi + lo: b*e is exact
+ * from a 12/12-bit split of b, b*log2(m) is rounded (|log2 m| ≤ 1/2), and a
+ * two-sum joins them. Non-finite cases take the plain product. Signs and
+ * NaNs follow Math.pow for negative a; x^0 = 1.
+ */
 function pow(c: Ctx, a: MSrc, b: MSrc): VReg {
   const absA = op(c, 'shr', op(c, 'shl', a, imm(1)), imm(1));
-  const mag = exp2(c, op(c, 'fmul', b, log2(c, absA)));
+  const { e, lnm } = logParts(c, absA);
+  const l2m = op(c, 'fmul', lnm, kf(c, Math.LOG2E));
+  const tPlain = op(c, 'fmul', b, logSpecials(c, op(c, 'fadd', e, l2m), absA));
+  const bh = op(c, 'and', b, k32(c, 0xfffff000));
+  const bl = op(c, 'fsub', b, bh);
+  const { s: s1, err } = twoSum(c, op(c, 'fmul', bh, e), op(c, 'fmul', b, l2m));
+  const lo = op(c, 'fadd', err, op(c, 'fmul', bl, e));
+  const hi0 = op(c, 'fadd', s1, lo);
+  const lo0 = op(c, 'fsub', lo, op(c, 'fsub', hi0, s1));
+  // Where t is ±inf/NaN (0, inf or NaN operands) or the split overflowed (lo NaN): the plain product, lo = 0.
+  const inf = op(c, 'fsub', tPlain, tPlain);
+  flagOp(c, 'fcmp', 'pushz', inf, inf);
+  const hi1 = override(c, hi0, 'ifna', tPlain);
+  const lo1 = override(c, lo0, 'ifna', imm(0));
+  flagOp(c, 'fcmp', 'pushz', lo1, lo1);
+  const hi = override(c, hi1, 'ifna', tPlain);
+  const loF = override(c, lo1, 'ifna', imm(0));
+  const mag = exp2(c, hi, loF);
   const negMag = fneg(c, mag);
   // b integral: trunc(b) == b; b even: trunc(b/2) == b/2 (both exact for every f32).
   const hb = op(c, 'fmul', b, HALF);
   const tb = op(c, 'ftrunc', b);
   const thb = op(c, 'ftrunc', hb);
-  const nan = k32(c, QNAN);
-  // push moves A into B: after these two, B = (b even), A = (a < 0).
+  const ar = inReg(c, a);
+  // A push moves A into B. Sign bit of a set (-0 and -inf included) and b not even: negative…
   flagOp(c, 'fcmp', 'pushz', thb, hb);
-  flagOp(c, 'fcmp', 'pushn', a, imm(0));
-  const signed = override(c, mag, 'ifa', negMag); // a < 0: -|a|^b …
-  alu(c, 'add', 'mov', signed, [mag], { cond: 'ifb' }); // … unless b is even
+  flagOp(c, 'or', 'pushn', ar, ar);
+  const r0 = override(c, mag, 'ifa', negMag);
+  alu(c, 'add', 'mov', r0, [mag], { cond: 'ifb' });
+  // …unless b is not integral either (then the magnitude; -0 and -inf keep it)…
   flagOp(c, 'fcmp', 'pushz', tb, b);
-  flagOp(c, 'fcmp', 'pushn', a, imm(0)); // B = (b integral), A = (a < 0)
-  const r = override(c, signed, 'ifa', nan); // a < 0 and b not integral: NaN
-  alu(c, 'add', 'mov', r, [signed], { cond: 'ifb' });
-  // (-inf)^b for b not integral is +inf or +0 (the magnitude), not NaN.
+  flagOp(c, 'or', 'pushn', ar, ar);
+  const r1 = override(c, r0, 'ifa', mag);
+  alu(c, 'add', 'mov', r1, [r0], { cond: 'ifb' });
+  // …and a < 0 (finite) with b not integral is NaN.
+  flagOp(c, 'fcmp', 'pushz', tb, b);
+  flagOp(c, 'fcmp', 'pushn', a, imm(0));
+  const r2 = override(c, r1, 'ifa', k32(c, QNAN));
+  alu(c, 'add', 'mov', r2, [r1], { cond: 'ifb' });
   flagOp(c, 'fcmp', 'pushz', tb, b);
   flagOp(c, 'fcmp', 'pushz', a, k32(c, NEG_INF)); // B = (b integral), A = (a == -inf)
-  const r2 = override(c, r, 'ifa', mag);
-  alu(c, 'add', 'mov', r2, [r], { cond: 'ifb' });
-  return whereEq(c, r2, b, imm(0), ONE);
+  const r3 = override(c, r2, 'ifa', r1);
+  alu(c, 'add', 'mov', r3, [r2], { cond: 'ifb' });
+  return whereEq(c, r3, b, imm(0), ONE);
 }
 
 /** π/2 in three parts; k*P1 and k*P2 are exact for |k| < 2^12 (Cody-Waite, Cephes' constants doubled). */
@@ -248,7 +285,7 @@ export const FLOAT_OPS: Record<string, OpHandler> = {
   fsqrt: un(fsqrt),
   frecip: un((c, x) => op(c, 'recip', x)),
   frsqrt: un((c, x) => op(c, 'rsqrt', x)),
-  fexp2: un(exp2),
+  fexp2: un((c, x) => exp2(c, x)),
   fexp: un(exp),
   flog2: un(log2),
   flog: un(ln),

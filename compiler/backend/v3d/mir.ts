@@ -77,7 +77,9 @@ export type UniformSlot =
   | { kind: 'param'; index: number }
   | { kind: 'const'; value: number }
   | { kind: 'numQpus' }
-  | { kind: 'globalCount' };
+  | { kind: 'globalCount' }
+  /** GPU address of the spill area: `CompiledKernel.scratchBytesPerThread` bytes per batch, batch k at k times that. */
+  | { kind: 'scratch' };
 
 /** A machine function: blocks in layout order, and the uniform words it reads at entry. */
 export interface MFunction {
