@@ -114,6 +114,32 @@ export abstract class ExprLowerer extends LowerContext {
     return looksFloat(e) ? 'f32' : 'i32';
   }
 
+  /** The type an expression will have, when it can be told without lowering it (for contextual typing of literals). */
+  protected peekType(e: ts.Expression): LangType | undefined {
+    e = skipParens(e);
+    if (literalValue(e) !== undefined) return undefined;
+    if (ts.isIdentifier(e)) return this.scope.lookup(e.text)?.type;
+    if (ts.isElementAccessExpression(e)) {
+      const p = this.peekType(e.expression);
+      return p && p !== 'void' && isPtr(p) ? widenedType(p.ptr) : undefined;
+    }
+    if (ts.isCallExpression(e)) {
+      const c = skipParens(e.expression);
+      if (ts.isIdentifier(c) && (c.text === 'f32' || c.text === 'i32' || c.text === 'u32')) return c.text;
+      if (ts.isPropertyAccessExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === 'qpu' && QPU_INTRINSICS[c.name.text]?.shape === 'id') return 'u32';
+      return undefined;
+    }
+    if (ts.isConditionalExpression(e)) return this.peekType(e.whenTrue) ?? this.peekType(e.whenFalse);
+    if (ts.isPrefixUnaryExpression(e)) return e.operator === ts.SyntaxKind.ExclamationToken ? 'bool' : this.peekType(e.operand);
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.getText(this.file.sf);
+      if (BINARY_OPS[op]?.pred || op === '&&' || op === '||') return 'bool';
+      if (op === '<<' || op === '>>' || op === '>>>') return this.peekType(e.left);
+      return this.peekType(e.left) ?? this.peekType(e.right);
+    }
+    return undefined;
+  }
+
   /** Lowers a bool condition. */
   cond(e: ts.Expression): Value {
     const c = this.expr(e, 'bool');
@@ -203,6 +229,10 @@ export abstract class ExprLowerer extends LowerContext {
       this.error(node, 'pointerArithmetic');
       return this.bad();
     }
+    if ((op === '<<' || op === '>>' || op === '>>>') && isIntType(l.t) && isIntType(r.t) && l.t !== r.t) {
+      // A shift count only uses its low 5 bits, so its signedness cannot matter: reinterpret it.
+      r = { v: this.emitAt(node, 'cvt', [r.v], l.t), t: l.t };
+    }
     if (!sameType(l.t, r.t)) {
       this.error(node, 'operandMismatch', [op, langTypeText(l.t), langTypeText(r.t)]);
       return this.bad(info.pred ? 'bool' : l.t);
@@ -235,7 +265,7 @@ export abstract class ExprLowerer extends LowerContext {
       this.error(e.operatorToken, 'unsupportedOperator', [op]);
       return this.bad();
     }
-    // A bare literal on one side takes the other side's type.
+    // Literals take the other operand's type (contextual typing), else the context's.
     const litL = literalValue(e.left) !== undefined;
     const litR = literalValue(e.right) !== undefined;
     const isCmp = BINARY_OPS[op]?.pred !== undefined;
@@ -250,8 +280,9 @@ export abstract class ExprLowerer extends LowerContext {
       r = this.expr(e.right);
       l = this.expr(e.left, r.t);
     } else {
-      l = this.expr(e.left, isCmp || isShift ? undefined : expected);
-      r = this.expr(e.right, litR ? l.t : undefined);
+      const ctx = isCmp || isShift ? undefined : expected;
+      l = this.expr(e.left, this.peekType(e.left) ?? (isShift ? undefined : this.peekType(e.right)) ?? ctx);
+      r = this.expr(e.right, l.t);
     }
     return this.applyBinary(e.operatorToken, op, l, r);
   }
