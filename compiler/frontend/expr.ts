@@ -51,7 +51,11 @@ export function literalValue(e: ts.Expression): number | undefined {
 /** True when a literal-like expression is written as a float (decimal point, exponent, Math constant). */
 function looksFloat(e: ts.Expression): boolean {
   e = skipParens(e);
-  if (ts.isNumericLiteral(e)) return /^[0-9._]*[.eE]/.test(e.text) && !/^0[xXbBoO]/.test(e.text);
+  // The source text, not `e.text`: TypeScript normalises `7.0` to "7".
+  if (ts.isNumericLiteral(e)) {
+    const src = e.getText();
+    return /^[0-9._]*[.eE]/.test(src) && !/^0[xXbBoO]/.test(src);
+  }
   if (ts.isPrefixUnaryExpression(e)) return looksFloat(e.operand);
   return ts.isPropertyAccessExpression(e);
 }
@@ -517,10 +521,14 @@ export abstract class ExprLowerer extends LowerContext {
     const arg = e.arguments[0]!;
     const lit = literalValue(arg);
     if (lit !== undefined) {
-      // Literal arguments convert at compile time exactly as the host-side conversion functions do.
-      const x = to === 'f32' ? Math.fround(lit) : Number.isInteger(lit) ? (to === 'i32' ? lit | 0 : lit >>> 0) : to === 'i32' ? Math.max(-2147483648, Math.min(2147483647, Math.trunc(lit))) : Math.max(0, Math.min(4294967295, Math.trunc(lit)));
+      // A literal argument has its own type first (f32 when written as a float; else i32, or u32 when
+      // only that fits), then converts by the typed rules — folded here at compile time.
+      const from = looksFloat(arg) ? 'f32' : lit >= -2147483648 && lit <= 2147483647 ? 'i32' : 'u32';
+      const x = this.literal(arg, lit, from);
+      if (x.bad) return this.bad(to);
+      const v = from === to ? lit : to === 'f32' ? Math.fround(lit) : from === 'f32' ? convertLiteral(Math.fround(lit), to) : to === 'i32' ? lit | 0 : lit >>> 0;
       this.w.loc = this.locOf(e);
-      return { v: this.w.const(to, x), t: to };
+      return { v: this.w.const(to, to === 'f32' ? Math.fround(v) : v), t: to };
     }
     const x = this.expr(arg);
     if (x.bad) return this.bad(to);
@@ -624,6 +632,12 @@ export abstract class ExprLowerer extends LowerContext {
     if (!this.argCount(e, params.length)) return this.bad();
     return this.inlineBody(m, [], e);
   }
+}
+
+/** f32 → i32/u32 by the documented rule: truncate toward zero, saturate, NaN → 0. */
+function convertLiteral(x: number, to: 'i32' | 'u32'): number {
+  if (Number.isNaN(x)) return 0;
+  return to === 'i32' ? Math.max(-2147483648, Math.min(2147483647, Math.trunc(x))) : Math.max(0, Math.min(4294967295, Math.trunc(x)));
 }
 
 function describe(e: ts.Node): string {

@@ -146,3 +146,10 @@ test('qpu intrinsics: ids, broadcast, any/all and reductions over the active lan
     }
   }
 });
+
+test('a literal written as a float is f32 even when integral: u32(-7.0) saturates to 0, u32(-7) wraps', (t) => {
+  const fn = onlyKernel(compileSource(src('out[l] = u32(-7.0) + u32(-7) * 2;', 'out: Ptr<u32>')));
+  const out = new Uint32Array(16);
+  runKernel(fn, [out], 1);
+  t.is(out[0], Math.imul(4294967289, 2) >>> 0);
+});

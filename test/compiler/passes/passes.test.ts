@@ -244,3 +244,16 @@ b0:
   const access = fn.blocks[0]!.instrs.filter((i) => i.op === 'load' || i.op === 'store').map((i) => `${i.attrs?.['access']}${i.attrs?.['stride'] ? ` ${i.attrs['stride']}` : ''}`);
   t.deepEqual(access, ['uniform', 'contiguous', 'strided 16', 'gather']);
 });
+
+test('gvn keeps const -0 and const 0 apart (found by the differential test)', (t) => {
+  const fn = numberValues(parseFunction(`func K.f(p %0: ptr<f32>) {
+b0:
+  %1: f32 = const 0
+  %2: f32 = const -0
+  %3: f32 = fdiv %1, %2
+  store %0, %3
+  ret
+}
+`));
+  t.is(fn.blocks[0]!.instrs.length, 4);
+});
