@@ -263,7 +263,7 @@ export class QpuExecutor {
     let tmuWord: Uint32Array | undefined;
     if (ins.ldtmu) {
       const got = t.tmu.pop();
-      if (!got) throw new ExecutionError('ldtmu with no TMU lookup outstanding hangs the QPU (hazard ldtmu-empty)', t.pc, t.qpu);
+      if (!got) throw new ExecutionError('hazard r26-ldtmu-empty: ldtmu with no TMU lookup outstanding hangs the QPU', t.pc, t.qpu);
       this.timing.stall(q, got.ready, 'tmu');
       tmuWord = got.word;
     }
