@@ -28,6 +28,7 @@ import {
   UPDATE_FLAGS, addOpInfo, isaTable, mulOpInfo, type SignalName, type V3dOpInfo,
 } from './table.ts';
 import { EncodeError, encodeInstr } from './encode.ts';
+import { assignReads, type Src } from './operands.ts';
 
 /** A piece of a source line with its 1-based column. */
 interface Tok {
@@ -90,8 +91,6 @@ function parseWaddr(ctx: Ctx, t: Tok): [number, boolean] {
   return ctx.fail(`unknown destination '${t.text}'`, t.col);
 }
 
-/** A source operand before port assignment. */
-type Src = { kind: 'acc'; n: number } | { kind: 'rf'; n: number } | { kind: 'imm'; index: number };
 
 function parseSrc(ctx: Ctx, t: Tok): [Src, Unpack] {
   const [base, suf] = baseAndSuffix(t.text);
@@ -156,8 +155,7 @@ function parsePart(ctx: Ctx, t: Tok, isAdd: boolean, flags: V3dFlags): PartSynta
   let i = 0;
   if (info.hasDestination) {
     const d = ops[i++] as Tok;
-    if (d.text.startsWith('waddr ')) [part.waddr, part.magic] = parseWaddr(ctx, d);
-    else {
+    {
       const [base, suf] = baseAndSuffix(d.text);
       if (suf !== undefined) {
         if (!(PACKS as readonly string[]).includes(suf) || suf === 'none') ctx.fail(`unknown output pack '.${suf}'`, d.col + base.length + 1);
@@ -194,49 +192,14 @@ function parseSignal(ctx: Ctx, t: Tok, instr: V3dAluInstr, addr: { set: boolean 
   [instr.sigAddr, instr.sigMagic, addr.set] = [n, magic, true];
 }
 
-/** Turn parsed sources into inputs: ports and muxes on 4.2, raddrs and small-immediate signals on 7.1. */
+/** Turn parsed sources into inputs (ports and muxes on 4.2, raddrs and small-immediate signals on 7.1). */
 function assignInputs(ctx: Ctx, instr: V3dAluInstr, add: PartSyntax, mul: PartSyntax): void {
-  const slots: { part: PartSyntax; input: 'a' | 'b'; target: V3dAluPart }[] = [];
-  for (const [p, target] of [[add, instr.add], [mul, instr.mul]] as const) {
-    p.srcs.forEach((_, i) => slots.push({ part: p, input: i === 0 ? 'a' : 'b', target }));
-  }
-  if (ctx.ver === 71) {
-    const immSig = { add: { a: 'smallImmA', b: 'smallImmB' }, mul: { a: 'smallImmC', b: 'smallImmD' } } as const;
-    for (const s of slots) {
-      const { src, unpack } = s.part.srcs[s.input === 'a' ? 0 : 1] as PartSyntax['srcs'][number];
-      const raddr = src.kind === 'imm' ? src.index : src.kind === 'rf' ? src.n : 0;
-      if (src.kind === 'imm') instr.sig[immSig[s.part === add ? 'add' : 'mul'][s.input]] = true;
-      s.target[s.input] = { mux: 0, raddr, unpack };
-    }
-    [instr.raddrA, instr.raddrB] = [instr.add.a.raddr, instr.add.b.raddr];
-    return;
-  }
-  let imm: number | undefined;
-  const ports: number[] = [];
-  for (const s of slots) {
-    const { src, unpack, tok } = s.part.srcs[s.input === 'a' ? 0 : 1] as PartSyntax['srcs'][number];
-    let mux: number;
-    if (src.kind === 'acc') mux = src.n;
-    else if (src.kind === 'imm') {
-      if (imm !== undefined && imm !== src.index) ctx.fail('V3D 4.2 instructions hold one small immediate value', tok.col);
-      imm = src.index;
-      mux = 7;
-    } else {
-      let port = ports.indexOf(src.n);
-      if (port < 0) {
-        ports.push(src.n);
-        port = ports.length - 1;
-      }
-      mux = port === 0 ? 6 : 7;
-    }
-    s.target[s.input] = { mux, raddr: 0, unpack };
-    if (ports.length > 2 || (ports.length > 1 && imm !== undefined)) {
-      ctx.fail('V3D 4.2 instructions read at most two register-file entries (one with a small immediate)', tok.col);
-    }
-  }
-  instr.raddrA = ports[0] ?? 0;
-  instr.raddrB = imm ?? ports[1] ?? 0;
-  if (imm !== undefined) instr.sig.smallImmB = true;
+  const all = [
+    ...add.srcs.map((s, i) => ({ ...s, alu: 'add' as const, input: i === 0 ? 'a' as const : 'b' as const })),
+    ...mul.srcs.map((s, i) => ({ ...s, alu: 'mul' as const, input: i === 0 ? 'a' as const : 'b' as const })),
+  ];
+  const bad = assignReads(instr, all, ctx.ver);
+  if (bad) ctx.fail(bad.message, (all[bad.at] as (typeof all)[number]).tok.col);
 }
 
 function parseAlu(ctx: Ctx, t: Tok): V3dAluInstr {

@@ -220,15 +220,14 @@ function decodeAlu(t: V3dIsaTable, word: bigint): V3dAluInstr {
   const mul = decodePart(t, word, false, sig);
   const raddrA = t.ver === 42 ? get(word, F.raddrA) : add.a.raddr;
   const raddrB = t.ver === 42 ? get(word, F.raddrB) : add.b.raddr;
-  if (t.ver === 42 && sig.smallImmB && get(word, F.raddrB) >= 48) {
-    throw new DecodeError(`small immediate index ${get(word, F.raddrB)} out of range 0..47`, word);
-  }
-  if (t.ver === 71) {
-    const imm: [boolean, number][] = [[sig.smallImmA, add.a.raddr], [sig.smallImmB, get(word, F.raddrB)],
-      [sig.smallImmC, mul.a.raddr], [sig.smallImmD, get(word, F.raddrD)]];
-    for (const [on, idx] of imm) {
-      if (on && idx >= 48) throw new DecodeError(`small immediate index ${idx} out of range 0..47`, word);
-    }
+  // An immediate index above 47 has no value; only operands the ops read matter (Mesa does not check).
+  const readsA = (rows: readonly OpRow[], op: string) => (rows.find((r) => r.op === op)?.args.includes('a') ?? false);
+  const imm: [boolean, number][] = t.ver === 42
+    ? [[sig.smallImmB && [add.a, add.b, mul.a, mul.b].some((i) => i.mux === 7), raddrB]]
+    : [[sig.smallImmA && readsA(t.add, add.op), add.a.raddr], [sig.smallImmB, add.b.raddr],
+      [sig.smallImmC && readsA(t.mul, mul.op), mul.a.raddr], [sig.smallImmD, mul.b.raddr]];
+  for (const [on, idx] of imm) {
+    if (on && idx >= 48) throw new DecodeError(`small immediate index ${idx} out of range 0..47`, word);
   }
   return {
     kind: 'alu', sig,

@@ -2,8 +2,6 @@
  * Bit fields of the 64-bit V3D instruction word (notes sections 2 and 13),
  * and the small helpers the encoder and decoder share.
  */
-import type { OpRow } from './table.ts';
-
 /** A field: lowest bit and width. */
 export interface Field {
   readonly shift: number;
@@ -58,9 +56,4 @@ export function put(value: number, f: Field, what: string): bigint {
 export function inRanges(v: number, pairs: readonly number[]): boolean {
   for (let i = 0; i + 1 < pairs.length; i += 2) if (v >= (pairs[i] as number) && v <= (pairs[i + 1] as number)) return true;
   return false;
-}
-
-/** The first opcode of a row (what the encoder starts from). */
-export function firstOpcode(row: OpRow): number {
-  return row.opc[0] as number;
 }

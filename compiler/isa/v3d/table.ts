@@ -401,8 +401,9 @@ export type UnpackKind = 'f32' | 'f16x2' | 'int32' | 'none';
 export function selectorModMask(row: OpRow, ver: V3dVersion): number {
   switch (row.mods) {
     case 'round42':
-    case 'cvt':
       return row.pack ? 0b11 : 0;
+    case 'cvt':
+      return 0b11;
     case 'round71':
       return row.pack ? 0b1111 : 0b1100;
     case 'fmov71':
