@@ -5,4 +5,5 @@ import type { Command } from '../command.ts';
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   asm: { summary: 'assemble QPU assembly text to machine code (vc6, vc7)', load: async () => (await import('./asm.ts')).asmCommand },
   disasm: { summary: 'disassemble QPU machine code (vc6, vc7)', load: async () => (await import('./disasm.ts')).disasmCommand },
+  sim: { summary: 'run a raw V3D memory image on the emulator (vc6, vc7)', load: async () => (await import('./sim.ts')).simCommand },
 };
