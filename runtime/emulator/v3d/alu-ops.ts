@@ -6,7 +6,7 @@
  * leave open are marked CHOICE.
  */
 import { type AluScratch, type OpContext, LANES } from './lanes.ts';
-import { f16ToF32, f32ToF16, flushBits, roundHalfEven, sfuTruncate, SFU_FUNCTIONS, toInt32Saturating, toUint32Saturating } from './numerics.ts';
+import { f16ToF32, f32ToF16, FLUSH_DENORMALS, roundHalfEven, sfuTruncate, SFU_FUNCTIONS, toInt32Saturating, toUint32Saturating } from './numerics.ts';
 
 /** Side effect an op has beyond its result, handled by the instruction executor. */
 export type OpEffect = 'none' | 'barrier' | 'tmuwt' | 'vpmwt';
@@ -186,5 +186,9 @@ export const ALU_OPS: ReadonlyMap<string, AluOpDef> = new Map(OPS.map((o) => [o.
 
 /** Flush denormal results of a float op in place (see numerics.FLUSH_DENORMALS). */
 export function flushLanes(u: Uint32Array): void {
-  for (let i = 0; i < LANES; i++) u[i] = flushBits(u[i] as number);
+  if (!FLUSH_DENORMALS) return;
+  for (let i = 0; i < LANES; i++) {
+    const x = u[i] as number;
+    if ((x & 0x7f800000) === 0 && (x & 0x7fffff) !== 0) u[i] = x & 0x80000000;
+  }
 }
