@@ -224,7 +224,7 @@ export class Qpu {
 
   private branch(i: Vc4BranchInstr, info: ExecInfo): void {
     info.branch = true;
-    if (this.branchDelay > 0) this.fail('branch in the delay slots of another branch');
+    // A branch in another's delay slots is undefined on hardware: the hazard checker reports it; the later one wins here.
     const cond = VC4_BRANCH_COND_EVAL[i.cond];
     const flags = cond ? (cond.flag === 'z' ? this.z : cond.flag === 'n' ? this.n : this.c) : this.z;
     let taken = true;
@@ -243,7 +243,8 @@ export class Qpu {
     // Register-added branches read element 15 of ra (hardware observation [ADD]; ARG says element 0).
     const reg = i.reg ? (this.ra[i.raddrA * 16 + 15] as number) : 0;
     this.branchTarget = ((i.rel ? after : 0) + i.imm + reg) >>> 0;
-    this.branchDelay = 3;
+    // 3 delay slots [ARG p.34]; the count starts after this instruction's own step.
+    this.branchDelay = 4;
     const link = new Uint32Array(16).fill(after);
     const all = new Uint8Array(16).fill(1);
     const noPack = { pm: false, pack: 0, float: false, isMul: false };
@@ -354,7 +355,8 @@ export class Qpu {
       info.r4Signal = true;
     } else if (i.sig === 'thrend') {
       info.thrend = true;
-      this.endDelay = 2;
+      // thrend: two more instructions run [ARG p.21]; the count starts after this one.
+      this.endDelay = 3;
     } else if (i.sig === 'thrsw' || i.sig === 'lthrsw') {
       info.thrsw = true;
     } else if (i.sig === 'loadcv' || i.sig === 'loadc' || i.sig === 'ldcend' || i.sig === 'loadam') {
