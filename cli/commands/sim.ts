@@ -2,7 +2,7 @@
  * `qpuc sim`: run a raw V3D program image on the emulator, exactly as
  * SUBMIT_CSD would run it on a Pi 4 (vc6) or Pi 5 (vc7), for code from any
  * assembler. VC4 images run through the VC4 emulator's `--execute-qpu`
- * (see {@link runVc4}).
+ * (runtime/emulator/vc4/sim-cli.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CliError, UsageError, optionValue, parseArgs, parseInteger, parseTarget, type CliIo, type Command } from '../command.ts';
@@ -17,6 +17,7 @@ import type { CsdConfig } from '../../runtime/emulator/v3d/dispatch.ts';
 export const SIM_EXIT = { ERROR: 1, HAZARD: 3, FAULT: 4, CYCLE_LIMIT: 5 } as const;
 
 const USAGE = `usage: qpuc sim --target vc6|vc7 --memory IMAGE --base ADDR --csd C0,C1,C2,C3,C4,C5,C6 [options]
+       qpuc sim --target vc4 --memory IMAGE --base ADDR --execute-qpu N@CONTROL_ADDR [options]
 
 Run a raw GPU memory image on the V3D emulator. IMAGE holds code, uniforms and
 data starting at bus address ADDR; C0..C6 are the seven SUBMIT_CSD cfg words
@@ -33,14 +34,6 @@ options:
 exit codes: 0 normal end, 1 unsupported instruction or other failure, 2 usage,
 3 hazard, 4 access outside the image, 5 cycle limit.
 `;
-
-/**
- * Hook for VC4 (`--target vc4`): the VC4 emulator adds its mailbox-style
- * `--execute-qpu` run here; until then it is a usage error.
- */
-export function runVc4(): never {
-  throw new UsageError('--target vc4 runs through --execute-qpu, which comes with the VC4 emulator (not built yet)');
-}
 
 function parseCsd(text: string): CsdConfig {
   const parts = text.split(',').map((s) => s.trim());
@@ -68,16 +61,21 @@ function textReport(r: EmulatorResult): string {
 /** The `sim` subcommand. */
 export const simCommand: Command = {
   name: 'sim',
-  summary: 'run a raw V3D memory image on the emulator (vc6, vc7)',
+  summary: 'run a raw memory image on the emulator (vc4, vc6, vc7)',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
+    // VC4 programs launch the way the mailbox does (--execute-qpu), with options of their own.
+    const t = args.indexOf('--target');
+    if ((t >= 0 && args[t + 1] === 'vc4') || args.includes('--target=vc4')) {
+      const { runVc4SimCli } = await import('../../runtime/emulator/vc4/sim-cli.ts');
+      return runVc4SimCli(args, io);
+    }
     const p = parseArgs(args, {
       target: { flag: false }, memory: { flag: false }, base: { flag: false }, csd: { flag: false }, out: { flag: false },
       report: { flag: false }, 'max-cycles': { flag: false }, hazards: { flag: false }, qpus: { flag: false }, 'exact-sfu': { flag: true },
     });
     if (p.positionals.length > 0) throw new UsageError(`unexpected argument '${p.positionals[0]}'`);
     const target = parseTarget(optionValue(p, 'target'));
-    if (target === 'vc4') runVc4();
     const need = (name: string): string => {
       const v = optionValue(p, name);
       if (v === undefined) throw new UsageError(`--${name} is required`);
