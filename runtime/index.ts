@@ -299,6 +299,12 @@ export class Runtime {
       buf.bytes.set(compiled.code);
       addr = buf.gpuAddress;
       this.codeBuffers.set(compiled, addr);
+      // Hazard reports name the kernel source line of the offending word.
+      const map = new Map(device.sourceMap ?? []);
+      compiled.listing.forEach((l, k) => {
+        if (l.loc) map.set((addr as number) + 8 * k, l.loc);
+      });
+      device.sourceMap = map;
     }
     return addr;
   }
