@@ -53,3 +53,21 @@ test('vc6: a raw program reads the shared uniform stream', async (t) => {
   t.deepEqual(Array.from(out), Array.from({ length: 16 }, (_, i) => i + 7));
   rt.close();
 });
+
+test('a hazard in a launched kernel names the kernel source line', async (t) => {
+  const { compileFile } = await import('../../compiler/compile.ts');
+  const { fileURLToPath } = await import('node:url');
+  const file = fileURLToPath(new URL('../../kernels/saxpy.ts', import.meta.url));
+  const k = compileFile(file, { target: 'vc6' }).kernels[0];
+  if (!k) return t.fail('saxpy did not compile');
+  // Put a second branch into the first branch's delay slot: hardware runs that wrongly (semantics notes rule 1).
+  const at = k.listing.findIndex((l) => /^b/.test(l.text));
+  t.true(at >= 0);
+  const code = k.code.slice();
+  code.set(k.code.subarray(at * 8, at * 8 + 8), (at + 1) * 8);
+  const listing = k.listing.map((l, i) => (i === at + 1 ? { ...l, loc: { file, line: 8, col: 5 } } : l));
+  const rt = await Runtime.open({ target: 'vc6', backend: 'emulator' });
+  const x = rt.alloc(Float32Array, 16);
+  await t.throwsAsync(rt.launch({ ...k, code, listing }, { qpus: 1 }, 16, 1, x, x), { message: /branch in the delay slots of a branch.*saxpy\.ts:8:5/ });
+  rt.close();
+});
