@@ -199,7 +199,7 @@ export class Runtime {
     try {
       const version = this.target === 'vc7' ? 71 : 42;
       const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress);
-      const result = await device.run({ kind: 'csd', cfg, buffers: this.buffers.all() }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      const result = await device.run({ kind: 'csd', cfg, buffers: [...this.buffers.all(), ubuf] }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
       return {
         kernel: ref.name,
         backend: this.backend,
