@@ -241,3 +241,53 @@ test('uniform branch: a relative ub branch takes its uniform taken or not and re
   // Not taken (flags A start clear here, so anya fails): the uniform is still consumed.
   t.deepEqual(words(runAsm(42, kernel('.anya'), { uniforms: [8, 111, DATA] }), 0), new Array(16).fill(111));
 });
+
+test('link branch: b.link saves branch + 32, lr reads it, a branch to lri returns (pv6 test_branch_link_reg)', (t) => {
+  const r = runAsm(42, `
+    .uniform ${DATA}
+    nop ; mov r2, 1
+    b.link  sub
+    nop ; nop
+    nop ; nop
+    nop ; nop
+    add r2, r2, 4 ; nop
+    lr r3 ; nop
+    ${storeR('r2')}
+    eidx r0 ; nop ; ldunif
+    shl r0, r0, 2 ; nop
+    add r0, r0, r5 ; mov tmud, r3
+    nop ; mov tmua, r0
+    tmuwt - ; nop
+    ${END}
+    sub:
+    add r2, r2, 2 ; nop
+    b  lri
+    nop ; nop
+    nop ; nop
+    nop ; nop`, { uniforms: [DATA, DATA + 64] });
+  // Returned after the subroutine's +2, then +4: 7; lr = address of the branch (instruction 1) + 32.
+  t.deepEqual(words(r, 0), new Array(16).fill(7));
+  t.deepEqual(words(r, 64), new Array(16).fill(0x10000 + 8 + 32));
+});
+
+test('register branch: target from lane 0 of rf, uniform stream from lane 1 (pv6 test_uniform_branch_reg)', (t) => {
+  // rf1 lane 0 = code address of 'there', lane 1 = address of the uniform holding DATA.
+  const r = runAsm(42, `
+    .uniform ${0x10000 + 8 * 12}, ${0x20000 + 16}, 0, 0, ${DATA}
+    eidx r0 ; nop ; ldunif
+    nop ; mov r1, r5 ; ldunif
+    sub.pushz r3, r0, 1 ; nop
+    nop ; mov rf1, r1
+    nop ; mov.ifa rf1, r5
+    bu  rf1, rf1
+    nop ; nop
+    nop ; nop
+    nop ; nop
+    nop ; mov r2, 9
+    ${END.trim().split('\n').slice(0, 2).join('\n')}
+    there:
+    nop ; mov r2, 3
+    ${storeR('r2')}
+    ${END}`);
+  t.deepEqual(words(r, 0), new Array(16).fill(3));
+});
