@@ -94,6 +94,8 @@ export interface CompiledAlu {
   uniforms: number;
   /** Registers read (rows), for hazard and SFU-stall checks. */
   reads: number[];
+  /** No signal, condition, flag update, pack, SFU or magic write: the executor's fast path. */
+  plain: boolean;
 }
 
 /** Branch condition codes. */
@@ -220,7 +222,12 @@ export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion):
   }
   const rotateAmount = ver === 42 && s.rotate ? (instr.raddrB === 0 ? -1 : smallImmValue(instr.raddrB) & 15) : 0;
   if (rotateAmount === -1) reads.push(ROW_ACC + 5);
+  const sigs = s.thrsw || s.ldunif || s.ldunifa || s.ldunifrf || s.ldunifarf || s.ldtmu || s.wrtmuc || s.rotate;
+  const plainPart = (p: CompiledPart | null): boolean =>
+    p === null || (p.cond === 0 && p.push === 0 && p.update === 0 && !p.op.sfu && p.op.effect === 'none' && p.dest.pack === 0 && (p.dest.kind === DEST.ROW || p.dest.kind === DEST.NONE));
+  const plain = !sigs && plainPart(add) && plainPart(mul);
   return {
+    plain,
     kind: 'alu', address, next: undefined, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
     wrtmuc: s.wrtmuc, implicitDest, sigDest, ldunifrf: s.ldunifrf, ldunifarf: s.ldunifarf, rotateAmount, uniforms, reads,
   };

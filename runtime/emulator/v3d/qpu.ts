@@ -113,10 +113,11 @@ export class QpuExecutor {
   private compute(t: ThreadState, p: CompiledPart, s: AluScratch, rotateBy: number): void {
     const op = p.op;
     const rot = p.rotate ? rotateBy : 0;
-    if (op.srcs >= 1) s.a = this.operand(t, p.a, op.floatIn, s.ca, rot);
-    if (op.srcs >= 2) s.b = this.operand(t, p.b, op.floatIn, s.cb, rot);
+    const flushIn = op.floatIn && !op.selfFlushing;
+    if (op.srcs >= 1) s.a = this.operand(t, p.a, flushIn, s.ca, rot);
+    if (op.srcs >= 2) s.b = this.operand(t, p.b, flushIn, s.cb, rot);
     op.exec(s, t);
-    if (op.floatOut && FLUSH_DENORMALS) flushLanes(s.d.u);
+    if (op.floatOut && FLUSH_DENORMALS && !op.selfFlushing) flushLanes(s.d.u);
     this.counters.flops += op.flops * LANES;
   }
 
@@ -250,6 +251,16 @@ export class QpuExecutor {
       if (t.sfuReady > q.time - ISSUE_CYCLES && ins.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
     }
     const add = ins.add, mul = ins.mul;
+    if (ins.plain) {
+      // Fast path (most compute code): register-to-register ALU work, no signals, flags or magic writes.
+      if (t.sfuRow >= 0 && t.sfuReady > q.time - ISSUE_CYCLES && ins.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
+      if (add) this.compute(t, add, this.addS, 0);
+      if (mul) this.compute(t, mul, this.mulS, 0);
+      if (add && add.dest.kind === DEST.ROW) this.writeRow(t, add.dest.row, this.addS.d.u, 0xffff, 0, add.op.floatOut);
+      if (mul && mul.dest.kind === DEST.ROW) this.writeRow(t, mul.dest.row, this.mulS.d.u, 0xffff, 0, mul.op.floatOut);
+      t.prevThrsw = false;
+      return;
+    }
     const rotateBy = ins.rotateAmount === -1 ? (t.get(ROW_ACC + 5, 0) & 15) : ins.rotateAmount;
     if (add) this.compute(t, add, this.addS, 0);
     if (mul) this.compute(t, mul, this.mulS, rotateBy);
