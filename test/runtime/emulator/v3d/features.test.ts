@@ -291,3 +291,27 @@ test('register branch: target from lane 0 of rf, uniform stream from lane 1 (pv6
     ${END}`);
   t.deepEqual(words(r, 0), new Array(16).fill(3));
 });
+
+test('f32 unpack .abs/.l/.h and f16 output pack .l (pv6 test_alu unpack/pack cases)', (t) => {
+  const r = runAsm(42, `
+    .uniform ${DATA}, ${DATA + 64}, ${DATA + 128}
+    eidx r0 ; nop
+    itof r0, r0 ; nop
+    fsub r1, r0, 0x41000000 ; nop
+    fadd r2, r1.abs, r1.abs ; nop
+    vfpack r3, r0, r1 ; nop
+    fadd r3, r3.l, r3.h ; fmul rf5.l, r0, r0
+    nop ; mov rf6, r3
+    ${storeR('r2')}
+    nop ; mov r2, rf6
+    ${storeR('r2')}
+    nop ; mov r2, rf5
+    ${storeR('r2')}
+    ${END}`);
+  const f = (o: number): number[] => Array.from({ length: 16 }, (_, i) => r.data.getFloat32(o + 4 * i, true));
+  t.deepEqual(f(0), Array.from({ length: 16 }, (_, e) => 2 * Math.abs(e - 8)));
+  t.deepEqual(f(64), Array.from({ length: 16 }, (_, e) => 2 * e - 8));
+  // rf5 low half: f16(e*e); e.g. 1.0 = 0x3c00, 4.0 = 0x4400, 9.0 = 0x4880; high half kept (0).
+  const f16 = [0, 0x3c00, 0x4400, 0x4880];
+  t.deepEqual(words(r, 128).slice(0, 4), f16);
+});
