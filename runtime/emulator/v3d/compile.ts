@@ -25,12 +25,14 @@ export interface Operand {
   unpack: number;
   /** The immediate in all 16 lanes (row -1). */
   vec: LaneVec | null;
+  /** The immediate's bit pattern is a denormal float (integers 1..15 are). */
+  denormal: boolean;
 }
 
 function immOperand(value: number, unpack: number): Operand {
   const vec = new LaneVec();
   vec.u.fill(value);
-  return { row: -1, imm: value, unpack, vec };
+  return { row: -1, imm: value, unpack, vec, denormal: (value & 0x7f800000) === 0 && (value & 0x7fffff) !== 0 };
 }
 
 /** Destination kinds. */
@@ -92,6 +94,8 @@ export interface CompiledAlu {
   uniforms: number;
   /** Registers read (rows), for hazard and SFU-stall checks. */
   reads: number[];
+  /** No signal, condition, flag update, pack, SFU or magic write: the executor's fast path. */
+  plain: boolean;
 }
 
 /** Branch condition codes. */
@@ -158,16 +162,16 @@ function packCode(p: 'none' | 'l' | 'h'): number {
 
 function operand42(inp: V3dInput, instr: V3dAluInstr): Operand {
   const unpack = UNPACK[inp.unpack];
-  if (inp.mux <= 5) return { row: ROW_ACC + inp.mux, imm: 0, unpack, vec: null };
-  if (inp.mux === 6) return { row: instr.raddrA, imm: 0, unpack, vec: null };
+  if (inp.mux <= 5) return { row: ROW_ACC + inp.mux, imm: 0, unpack, vec: null, denormal: false };
+  if (inp.mux === 6) return { row: instr.raddrA, imm: 0, unpack, vec: null, denormal: false };
   if (instr.sig.smallImmB && !instr.sig.rotate) return immOperand(smallImmValue(instr.raddrB), unpack);
-  return { row: instr.raddrB, imm: 0, unpack, vec: null };
+  return { row: instr.raddrB, imm: 0, unpack, vec: null, denormal: false };
 }
 
 function operand71(inp: V3dInput, small: boolean): Operand {
   const unpack = UNPACK[inp.unpack];
   if (small) return immOperand(smallImmValue(inp.raddr), unpack);
-  return { row: inp.raddr, imm: 0, unpack, vec: null };
+  return { row: inp.raddr, imm: 0, unpack, vec: null, denormal: false };
 }
 
 function part(p: V3dAluPart, which: 'add' | 'mul', instr: V3dAluInstr, ver: V3dVersion, address: number): CompiledPart | null {
@@ -218,7 +222,12 @@ export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion):
   }
   const rotateAmount = ver === 42 && s.rotate ? (instr.raddrB === 0 ? -1 : smallImmValue(instr.raddrB) & 15) : 0;
   if (rotateAmount === -1) reads.push(ROW_ACC + 5);
+  const sigs = s.thrsw || s.ldunif || s.ldunifa || s.ldunifrf || s.ldunifarf || s.ldtmu || s.wrtmuc || s.rotate;
+  const plainPart = (p: CompiledPart | null): boolean =>
+    p === null || (p.cond === 0 && p.push === 0 && p.update === 0 && !p.op.sfu && p.op.effect === 'none' && p.dest.pack === 0 && (p.dest.kind === DEST.ROW || p.dest.kind === DEST.NONE));
+  const plain = !sigs && plainPart(add) && plainPart(mul);
   return {
+    plain,
     kind: 'alu', address, next: undefined, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
     wrtmuc: s.wrtmuc, implicitDest, sigDest, ldunifrf: s.ldunifrf, ldunifarf: s.ldunifarf, rotateAmount, uniforms, reads,
   };

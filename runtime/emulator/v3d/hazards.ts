@@ -166,6 +166,10 @@ export class HazardChecker {
           E('r10-r4-too-soon', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later');
         }
       }
+      // With 4 threads per QPU each thread owns rf0..rf31 only (M:ra; notes 1 "rf per thread").
+      if (this.threadsPerQpu === 4 && (ins.reads.some((r) => r >= 32 && r < 64) || dests(ins).some((d) => d.isRf && d.row >= 32))) {
+        E('rf-beyond-thread-share', 'register file entry rf32..rf63 used with 4 threads per QPU (each thread has rf0..rf31)');
+      }
       // Rule 12 / 12b: one peripheral access per instruction.
       const { tmu, sfu, tsy, ldtmu, wrtmuc } = per;
       // Two TMU writes in one instruction are never allowed; wrtmuc may pair with one (rule 12).

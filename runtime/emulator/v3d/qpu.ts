@@ -87,7 +87,7 @@ export class QpuExecutor {
   private operand(t: ThreadState, o: Operand, floatIn: boolean, copy: LaneVec, rotateBy: number): LaneVec {
     const un = o.unpack;
     const src = o.row < 0 ? (o.vec as LaneVec) : (t.rows[o.row] as LaneVec);
-    const flush = floatIn && FLUSH_DENORMALS && un <= 1 && hasDenormal(src.u);
+    const flush = floatIn && FLUSH_DENORMALS && un <= 1 && (o.row < 0 ? o.denormal : t.dirty[o.row] === 1 && hasDenormal(src.u));
     if (un === 0 && !flush && rotateBy === 0) return src;
     copy.u.set(src.u);
     if (flush) flushLanes(copy.u);
@@ -113,10 +113,11 @@ export class QpuExecutor {
   private compute(t: ThreadState, p: CompiledPart, s: AluScratch, rotateBy: number): void {
     const op = p.op;
     const rot = p.rotate ? rotateBy : 0;
-    if (op.srcs >= 1) s.a = this.operand(t, p.a, op.floatIn, s.ca, rot);
-    if (op.srcs >= 2) s.b = this.operand(t, p.b, op.floatIn, s.cb, rot);
+    const flushIn = op.floatIn && !op.selfFlushing;
+    if (op.srcs >= 1) s.a = this.operand(t, p.a, flushIn, s.ca, rot);
+    if (op.srcs >= 2) s.b = this.operand(t, p.b, flushIn, s.cb, rot);
     op.exec(s, t);
-    if (op.floatOut && FLUSH_DENORMALS) flushLanes(s.d.u);
+    if (op.floatOut && FLUSH_DENORMALS && !op.selfFlushing) flushLanes(s.d.u);
     this.counters.flops += op.flops * LANES;
   }
 
@@ -172,9 +173,12 @@ export class QpuExecutor {
   }
 
   /** Write 16 lanes to a register row under `mask`, with optional f16 pack into one half. */
-  private writeRow(t: ThreadState, row: number, v: Uint32Array, mask: number, pack: number): void {
+  private writeRow(t: ThreadState, row: number, v: Uint32Array, mask: number, pack: number, clean: boolean): void {
     const regs = t.regs;
     const base = row * LANES;
+    // Track rows that may hold denormal bit patterns, so float reads of flushed rows skip the check.
+    if (!clean || pack !== 0) t.dirty[row] = 1;
+    else if (mask === 0xffff) t.dirty[row] = 0;
     if (pack === 0) {
       if (mask === 0xffff) regs.set(v, base);
       else for (let i = 0; i < LANES; i++) if (mask & (1 << i)) regs[base + i] = v[i] as number;
@@ -191,19 +195,19 @@ export class QpuExecutor {
   }
 
   /** Deliver 16 lanes to a destination (register or magic) under `mask`. */
-  private write(t: ThreadState, d: Dest, v: Uint32Array, mask: number, q: QpuClock): void {
+  private write(t: ThreadState, d: Dest, v: Uint32Array, mask: number, q: QpuClock, clean = false): void {
     switch (d.kind) {
       case DEST.NONE: return;
-      case DEST.ROW: this.writeRow(t, d.row, v, mask, d.pack); return;
+      case DEST.ROW: this.writeRow(t, d.row, v, mask, d.pack, clean); return;
       case DEST.QUAD: {
         const tmp = this.tmp;
         for (let i = 0; i < LANES; i++) tmp[i] = v[i & ~3] as number;
-        this.writeRow(t, d.row, tmp, mask, 0);
+        this.writeRow(t, d.row, tmp, mask, 0, clean);
         return;
       }
       case DEST.REP: {
         this.tmp.fill(v[0] as number);
-        this.writeRow(t, d.row, this.tmp, mask, 0);
+        this.writeRow(t, d.row, this.tmp, mask, 0, clean);
         return;
       }
       case DEST.TMUD: t.tmu.pushData(v); return;
@@ -225,7 +229,7 @@ export class QpuExecutor {
           f[i] = t.exactSfu ? val : sfuTruncate(val);
         }
         flushLanes(r4);
-        this.writeRow(t, ROW_ACC + 4, r4, 0xffff, 0);
+        this.writeRow(t, ROW_ACC + 4, r4, 0xffff, 0, true);
         return;
       }
       default: throw new ExecutionError(`TMU texture write address ${d.magic} is not supported for general memory`, t.pc, t.qpu);
@@ -247,6 +251,16 @@ export class QpuExecutor {
       if (t.sfuReady > q.time - ISSUE_CYCLES && ins.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
     }
     const add = ins.add, mul = ins.mul;
+    if (ins.plain) {
+      // Fast path (most compute code): register-to-register ALU work, no signals, flags or magic writes.
+      if (t.sfuRow >= 0 && t.sfuReady > q.time - ISSUE_CYCLES && ins.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
+      if (add) this.compute(t, add, this.addS, 0);
+      if (mul) this.compute(t, mul, this.mulS, 0);
+      if (add && add.dest.kind === DEST.ROW) this.writeRow(t, add.dest.row, this.addS.d.u, 0xffff, 0, add.op.floatOut);
+      if (mul && mul.dest.kind === DEST.ROW) this.writeRow(t, mul.dest.row, this.mulS.d.u, 0xffff, 0, mul.op.floatOut);
+      t.prevThrsw = false;
+      return;
+    }
     const rotateBy = ins.rotateAmount === -1 ? (t.get(ROW_ACC + 5, 0) & 15) : ins.rotateAmount;
     if (add) this.compute(t, add, this.addS, 0);
     if (mul) this.compute(t, mul, this.mulS, rotateBy);
@@ -277,13 +291,13 @@ export class QpuExecutor {
     let addrMask = 0;
     if (add) {
       const k = add.dest.kind;
-      if (k === DEST.TMUA || k === DEST.TMUAU) { addrPart = add; addrMask = addMask; } else this.write(t, add.dest, this.addS.d.u, addMask, q);
+      if (k === DEST.TMUA || k === DEST.TMUAU) { addrPart = add; addrMask = addMask; } else this.write(t, add.dest, this.addS.d.u, addMask, q, add.op.floatOut);
       if (add.op.sfu) { t.sfuRow = add.dest.kind === DEST.ROW ? add.dest.row : -1; t.sfuReady = q.time + SFU_LATENCY - ISSUE_CYCLES; }
     }
     let mulAddr = false;
     if (mul) {
       const k = mul.dest.kind;
-      if (k === DEST.TMUA || k === DEST.TMUAU) mulAddr = true; else this.write(t, mul.dest, this.mulS.d.u, mulMask, q);
+      if (k === DEST.TMUA || k === DEST.TMUAU) mulAddr = true; else this.write(t, mul.dest, this.mulS.d.u, mulMask, q, mul.op.floatOut);
     }
     if (ins.ldunif || ins.ldunifa) {
       this.tmp.fill(ins.ldunif ? unifVal : unifaVal);

@@ -147,7 +147,10 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     timing.stall(q.clock, t.wake, t.waitCause);
     if (q.lastRan !== undefined && q.lastRan !== t && t.switches > 0) {
       // Accumulators, flags and rtop belong to the QPU, not the thread: another thread ran, so they are garbage.
-      if (ver === 42) t.regs.fill(POISON, ROW_ACC * LANES);
+      if (ver === 42) {
+        t.regs.fill(POISON, ROW_ACC * LANES);
+        t.dirty.fill(1, ROW_ACC);
+      }
       t.flagA.fill(1);
       t.flagB.fill(0);
       t.rtop.fill(POISON);

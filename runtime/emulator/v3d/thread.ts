@@ -16,6 +16,8 @@ export class ThreadState implements OpContext {
   readonly regs = new Uint32Array(ROWS * LANES);
   /** Views of each register row, so that ALU ops read registers without copying. */
   readonly rows: LaneVec[] = Array.from({ length: ROWS }, (_, r) => new LaneVec(this.regs.buffer, r * LANES * 4));
+  /** Per row: 1 if it may hold a denormal pattern (not written by a flushing float op). */
+  readonly dirty = new Uint8Array(ROWS).fill(1);
   readonly flagA = new Uint8Array(LANES);
   readonly flagB = new Uint8Array(LANES);
   readonly rtop = new Uint32Array(LANES);

@@ -190,3 +190,8 @@ test('a source map makes reports name the source line', (t) => {
   const sourceMap = new Map([[at(1), { file: 'kernels/k.ts', line: 12, col: 7 }]]);
   t.throws(() => runAsm(42, `nop ; nop\nnop ; nop ; ldtmu.r0\n${END}`, { run: { sourceMap } }), { message: /kernels\/k\.ts:12:7/ });
 });
+
+test('4 threads per QPU (cfg5 THREADING): rf32..rf63 are not the thread\'s', (t) => {
+  caught(t, 42, `eidx rf40 ; nop\n${END}`, 'rf-beyond-thread-share', 0, 'error', { cfg5Flags: 1 });
+  t.deepEqual(asm(42, `eidx rf40 ; nop\n${END}`).result.hazards, []);
+});
