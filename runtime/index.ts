@@ -30,7 +30,7 @@ export interface OpenOptions {
   target?: Target;
   /** Default 'auto': real hardware when its device node is usable, else the emulator. */
   backend?: Backend;
-  /** Where to say which backend was chosen and why (default: nowhere). */
+  /** Where to say which backend was chosen and why (default: standard error; pass `() => {}` for silence). */
   log?: (line: string) => void;
   /** Emulator settings. */
   emulator?: {
@@ -91,7 +91,7 @@ export class Runtime {
   /** Open a runtime. `auto` picks real hardware when usable and the emulator otherwise, and says which through `log`. */
   static async open(options: OpenOptions = {}): Promise<Runtime> {
     const backend = options.backend ?? 'auto';
-    const log = options.log ?? (() => {});
+    const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
     if (!['auto', 'hardware', 'emulator', 'reference'].includes(backend)) {
       throw new RuntimeError(`unknown backend '${String(backend)}' (expected auto, hardware, emulator or reference)`);
     }
