@@ -3,7 +3,7 @@
  * below, so codes stay stable and the messages can be reviewed together.
  *
  * Ranges: QPU1xxx unsupported construct, QPU2xxx types, QPU3xxx kernel
- * discovery and calls, QPU4xxx literals and constants, QPU9xxx internal errors.
+ * discovery and calls, QPU4xxx literals and constants, QPU5xxx backend limits, QPU9xxx internal errors.
  */
 
 /** A diagnostic definition: message template (`{0}`, `{1}`… are filled in) and a hint. */
@@ -62,6 +62,7 @@ export const DIAGNOSTICS = {
   spreadArgs: { code: 3010, message: 'spread arguments are not supported', hint: 'Pass each argument explicitly.' },
   literalRange: { code: 4001, message: "literal {0} does not fit in type '{1}'", hint: 'Use a value in range or convert explicitly.' },
   literalNotInteger: { code: 4002, message: "literal {0} is not an integer but type '{1}' is", hint: 'Use an integer literal or f32(…).' },
+  backendUnsupported: { code: 5001, message: 'the {0} backend cannot compile this yet: {1}', hint: 'Rewrite the construct, or run the kernel with backend: \'reference\' meanwhile; see docs/language.md for what each backend supports.' },
   internal: { code: 9001, message: 'internal compiler error: {0}', hint: 'This is a bug in qpuc; please report it with the kernel that triggers it.' },
 } as const satisfies Record<string, DiagnosticDef>;
 

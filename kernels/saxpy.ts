@@ -1,4 +1,4 @@
-import { kernel, qpu, type f32, type u32, type Ptr } from '../lang/index.ts';
+import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 
 /** Single-precision BLAS level-1 kernels. */
 export class Blas {

@@ -120,6 +120,12 @@ export interface V3dBranchInstr {
   raddrA: number;
   /** Byte offset (rel: relative to the instruction after the three delay slots) or absolute byte address; multiple of 8. */
   offset: number;
+  /**
+   * Bit 23: also save the return address (branch + 32) in the link register
+   * (py-videocore6 `set_link`; semantics notes 2.7). Mesa calls the bit unused
+   * and never sets it. Absent = false.
+   */
+  link?: boolean;
 }
 
 /** Any V3D instruction. */

@@ -1,0 +1,72 @@
+/** `qpuc compile FILE --target vc6 [-o DIR]`: machine code, listing and source map per kernel. */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from '../command.ts';
+import { CliError, UsageError, optionValue, parseArgs, parseTarget } from '../command.ts';
+import { formatListing, listingSourceMap } from '../../compiler/listing.ts';
+
+const usage = `usage: qpuc compile FILE.ts [--target vc6|vc7] [-o DIR] [--kernel Class.method]
+
+Compiles every @kernel in FILE.ts (or only --kernel) and writes, per kernel,
+into DIR (default ./build):
+  NAME.TARGET.qpu       machine code (little-endian 64-bit words; 'qpuc disasm' reads it)
+  NAME.TARGET.asm       listing: address, instruction, kernel source line
+  NAME.TARGET.asm.map   source map from listing lines to the kernel source
+  NAME.TARGET.json      parameters and uniform-stream layout
+
+Exit codes: 0 compiled, 1 the kernel has errors, 2 bad command line or unreadable file.
+`;
+
+/** Write a file so that a reader never sees it half-written. */
+function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export const command: Command = {
+  name: 'compile',
+  summary: 'compile the @kernel methods of a TypeScript file to QPU machine code',
+  usage,
+  async run(args, io) {
+    const p = parseArgs(args, { target: { flag: false, short: 't' }, out: { flag: false, short: 'o' }, kernel: { flag: false, repeat: true } });
+    if (p.positionals.length !== 1) throw new UsageError(p.positionals.length === 0 ? 'missing input file' : 'exactly one input file, please');
+    const file = resolve(p.positionals[0] as string);
+    const target = parseTarget(optionValue(p, 'target'));
+    if (!existsSync(file)) throw new CliError(`qpuc compile: cannot read '${p.positionals[0]}': no such file`, 2);
+    const outDir = resolve(optionValue(p, 'out') ?? 'build');
+    const { compileFile } = await import('../../compiler/compile.ts');
+    const { formatDiagnostic } = await import('../../compiler/diagnostics.ts');
+    const only = p.options.get('kernel');
+    const result = compileFile(file, { target, ...(only ? { only } : {}) });
+    if (result.diagnostics.length > 0) {
+      const source = readFileSync(file, 'utf8');
+      for (const d of result.diagnostics) io.err(`${formatDiagnostic(d, d.file === file ? source : undefined)}\n`);
+      io.err(`Found ${result.diagnostics.length} error${result.diagnostics.length === 1 ? '' : 's'}.\n`);
+      return 1;
+    }
+    if (only) {
+      const missing = only.filter((n) => !result.kernels.some((k) => k.name === n));
+      if (missing.length > 0) throw new CliError(`qpuc compile: no @kernel named ${missing.join(', ')} in ${p.positionals[0]}`, 1);
+    }
+    mkdirSync(outDir, { recursive: true });
+    const methodCount = new Map<string, number>();
+    for (const k of result.kernels) {
+      const m = k.name.split('.').pop() as string;
+      methodCount.set(m, (methodCount.get(m) ?? 0) + 1);
+    }
+    for (const k of result.kernels) {
+      const method = k.name.split('.').pop() as string;
+      const base = join(outDir, `${(methodCount.get(method) ?? 0) > 1 ? k.name : method}.${k.target}`);
+      writeAtomic(`${base}.qpu`, k.code);
+      writeAtomic(`${base}.asm`, formatListing(k));
+      writeAtomic(`${base}.asm.map`, listingSourceMap(k, `${base}.asm`));
+      writeAtomic(
+        `${base}.json`,
+        `${JSON.stringify({ kernel: k.name, target: k.target, instructions: k.instructionCount, registers: k.registersUsed, params: k.params, uniforms: k.uniforms }, null, 2)}\n`,
+      );
+      io.out(`${k.name}: ${base}.qpu (${k.instructionCount} instructions, ${k.registersUsed} registers)\n`);
+    }
+    return 0;
+  },
+};

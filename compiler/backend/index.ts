@@ -1,0 +1,60 @@
+/**
+ * The backends' entry point: one lowered IR function in, machine code for a
+ * target out.
+ */
+import type { Target } from '../../runtime/device.ts';
+import type { IrFunction, IrType, SourceLoc } from '../ir/types.ts';
+import { typeText } from '../ir/types.ts';
+import { selectInstructions, BackendError } from './v3d/isel.ts';
+import { emitV3d } from './v3d/emit.ts';
+import type { UniformSlot } from './v3d/mir.ts';
+import { encodeInstr } from '../isa/v3d/encode.ts';
+import { disassembleInstr } from '../isa/v3d/disasm.ts';
+
+/** One kernel compiled for one target. */
+export interface CompiledKernel {
+  /** 'Class.method'. */
+  name: string;
+  target: Target;
+  /** Instruction words, little-endian, as the GPU fetches them. */
+  code: Uint8Array;
+  /** Number of 64-bit instructions. */
+  instructionCount: number;
+  /** Kernel parameters in order, with their IR types ('u32', 'ptr<f32>'…). */
+  params: { name: string; type: string }[];
+  /** What each uniform word holds, in stream order. */
+  uniforms: UniformSlot[];
+  /** Per instruction: disassembly and source position. */
+  listing: { text: string; loc?: SourceLoc }[];
+  /** Register-file entries used. */
+  registersUsed: number;
+  /** The IR after lowering and optimisation (for the reference backend and debugging). */
+  ir: IrFunction;
+}
+
+const VERSION: Partial<Record<Target, 42 | 71>> = { vc6: 42, vc7: 71 };
+
+/** Compile one prepared IR function. Throws BackendError for constructs the backend lacks. */
+export function compileFunction(name: string, ir: IrFunction, target: Target): CompiledKernel {
+  const ver = VERSION[target];
+  if (!ver) throw new BackendError(`the ${target} backend is not implemented yet (vc6 and vc7 are)`);
+  const mf = selectInstructions(ir, ver);
+  const code = emitV3d(mf, ver);
+  const bytes = new Uint8Array(code.instrs.length * 8);
+  const dv = new DataView(bytes.buffer);
+  code.instrs.forEach((ins, k) => dv.setBigUint64(k * 8, encodeInstr(ins, ver), true));
+  return {
+    name,
+    target,
+    code: bytes,
+    instructionCount: code.instrs.length,
+    params: ir.params.map((p) => ({ name: p.name, type: typeText(p.value.type as IrType) })),
+    uniforms: code.uniforms,
+    listing: code.instrs.map((ins, k) => {
+      const loc = code.locs[k];
+      return loc ? { text: disassembleInstr(ins, ver), loc } : { text: disassembleInstr(ins, ver) };
+    }),
+    registersUsed: code.registersUsed,
+    ir,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Building one V3D instruction word from up to one add op, one mul op and
+ * signals, after register allocation: read-port assignment (4.2: two rf
+ * ports and one small immediate; 7.1: one address per operand and one
+ * immediate operand per instruction), and the legality check that pairing
+ * relies on (the ISA layer's validator and encoder are the oracle).
+ */
+import type { Cond, PushFlag, UpdateFlag, V3dAluInstr, V3dAluPart, V3dInput, V3dVersion } from '../../isa/v3d/instr.ts';
+import { MAGIC, MUX, nopInstr, smallImmIndex } from '../../isa/v3d/instr.ts';
+import { validateInstr } from '../../isa/v3d/validate.ts';
+import { encodeInstr } from '../../isa/v3d/encode.ts';
+import type { MInstr, MSrc } from './mir.ts';
+
+/** Ops either ALU can run; the bundler picks whichever half is free. */
+const EITHER_UNIT = new Set(['mov', 'add', 'sub']);
+
+/** Whether `m` can run on `unit`. */
+export function canUseUnit(m: MInstr, unit: 'add' | 'mul'): boolean {
+  return m.unit === unit || (EITHER_UNIT.has(m.op) && (m.unit === 'add' || m.unit === 'mul'));
+}
+
+/** The ops of one instruction word, with allocated registers (every register operand is `rf`). */
+export interface Bundle {
+  add?: MInstr;
+  mul?: MInstr;
+  sig?: MInstr;
+}
+
+const rfIndex = (s: MSrc | undefined): number | undefined => (s && s.kind === 'rf' ? s.index : undefined);
+
+/** Encode a bundle, or return undefined if the hardware cannot issue these ops together. */
+export function buildBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined {
+  const ins = nopInstr();
+  // 4.2 read ports: raddr_a, raddr_b (raddr_b doubles as the small-immediate index).
+  const ports: (number | undefined)[] = [undefined, undefined];
+  let imm: number | undefined;
+  const writes = new Set<string>();
+
+  const dstOf = (m: MInstr): { waddr: number; magic: boolean } | undefined => {
+    if (!m.dst) return { waddr: MAGIC.NOP, magic: true };
+    if (m.dst.kind === 'magic') return { waddr: m.dst.addr, magic: true };
+    if (m.dst.kind !== 'rf') return undefined;
+    const key = `rf${m.dst.index}`;
+    if (writes.has(key)) return undefined; // two writes to one register in one instruction: undefined on hardware
+    writes.add(key);
+    return { waddr: m.dst.index, magic: false };
+  };
+
+  const input = (s: MSrc, unit: 'add' | 'mul', k: number): V3dInput | undefined => {
+    const inp: V3dInput = { mux: 0, raddr: 0, unpack: 'none' };
+    if (s.kind === 'imm') {
+      const idx = smallImmIndex(s.value);
+      if (idx === undefined) return undefined;
+      if (ver === 42) {
+        if (imm !== undefined && imm !== idx) return undefined;
+        if (imm === undefined && ports[1] !== undefined) return undefined;
+        imm = idx;
+        ins.sig.smallImmB = true;
+        ins.raddrB = idx;
+        inp.mux = MUX.B;
+      } else {
+        if (imm !== undefined) return undefined; // one immediate operand per instruction on 7.1
+        imm = idx;
+        inp.raddr = idx;
+        const which = unit === 'add' ? (k === 0 ? 'smallImmA' : 'smallImmB') : k === 0 ? 'smallImmC' : 'smallImmD';
+        ins.sig[which] = true;
+      }
+      return inp;
+    }
+    const r = rfIndex(s);
+    if (r === undefined) return undefined;
+    if (ver === 42) {
+      if (ports[0] === undefined || ports[0] === r) {
+        ports[0] = r;
+        ins.raddrA = r;
+        inp.mux = MUX.A;
+      } else if (imm === undefined && (ports[1] === undefined || ports[1] === r)) {
+        ports[1] = r;
+        ins.raddrB = r;
+        inp.mux = MUX.B;
+      } else return undefined;
+    } else inp.raddr = r;
+    return inp;
+  };
+
+  const part = (m: MInstr, unit: 'add' | 'mul'): V3dAluPart | undefined => {
+    let op = m.op;
+    let srcs = m.srcs;
+    if (op === 'mov' && unit === 'add' && ver === 42) {
+      // 4.2's add ALU has no mov: or x, x copies.
+      op = 'or';
+      srcs = [m.srcs[0] as MSrc, m.srcs[0] as MSrc];
+    }
+    const d = dstOf(m);
+    if (!d) return undefined;
+    const a = srcs[0] ? input(srcs[0], unit, 0) : { mux: 0, raddr: 0, unpack: 'none' as const };
+    const bIn = srcs[1] ? input(srcs[1], unit, 1) : { mux: 0, raddr: 0, unpack: 'none' as const };
+    if (!a || !bIn) return undefined;
+    return { op, a, b: bIn, ...d, pack: 'none' };
+  };
+
+  if (b.sig) {
+    const s = b.sig;
+    if (s.op === 'thrsw') ins.sig.thrsw = true;
+    else {
+      if (s.op === 'ldunifrf') ins.sig.ldunifrf = true;
+      else if (s.op === 'ldtmu') ins.sig.ldtmu = true;
+      else return undefined;
+      const d = dstOf(s);
+      if (!d) return undefined;
+      ins.sigAddr = d.waddr;
+      ins.sigMagic = d.magic;
+    }
+  }
+  const flags = (m: MInstr, c: 'a' | 'm') => {
+    const f = ins.flags as Record<string, Cond | PushFlag | UpdateFlag | undefined>;
+    if (m.cond) f[`${c}c`] = m.cond;
+    if (m.pf) f[`${c}pf`] = m.pf;
+    if (m.uf) f[`${c}uf`] = m.uf;
+  };
+  if (b.add) {
+    const p = part(b.add, 'add');
+    if (!p) return undefined;
+    ins.add = p;
+    flags(b.add, 'a');
+  }
+  if (b.mul) {
+    const p = part(b.mul, 'mul');
+    if (!p) return undefined;
+    ins.mul = p;
+    flags(b.mul, 'm');
+  }
+  if (ver === 71) {
+    // On 7.1 raddr_a/raddr_b are the add ALU's operand addresses.
+    ins.raddrA = ins.add.a.raddr;
+    ins.raddrB = ins.add.b.raddr;
+  }
+  if (validateInstr(ins, ver).length > 0) return undefined;
+  try {
+    encodeInstr(ins, ver);
+  } catch {
+    return undefined;
+  }
+  return ins;
+}

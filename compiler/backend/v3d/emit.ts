@@ -1,0 +1,166 @@
+/**
+ * From machine IR to V3D instructions: register allocation onto the
+ * register file, operand encoding per version (4.2 muxes and two read ports;
+ * 7.1 one address per operand), branch layout with the three delay slots,
+ * and the thread-end sequence.
+ */
+import type { SourceLoc } from '../../ir/types.ts';
+import type { V3dBranchInstr, V3dInstr, V3dVersion } from '../../isa/v3d/instr.ts';
+import { nopInstr } from '../../isa/v3d/instr.ts';
+import type { FlowBlock, RegisterView } from '../common/liveness.ts';
+import { allocateRegisters } from '../common/regalloc.ts';
+import type { MFunction, MInstr, UniformSlot } from './mir.ts';
+import { defOf, rf, usesOf } from './mir.ts';
+import { orderSegment, scheduleSegment } from './schedule.ts';
+import { BackendError } from './isel.ts';
+
+/** Machine code for one kernel, before encoding. */
+export interface V3dCode {
+  instrs: V3dInstr[];
+  /** Source location per instruction (undefined for glue: delay-slot nops, the end sequence). */
+  locs: (SourceLoc | undefined)[];
+  /** What each uniform-stream word holds, in stream order. */
+  uniforms: UniformSlot[];
+  /** Number of register-file entries used. */
+  registersUsed: number;
+}
+
+const keyOf = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): string =>
+  r.kind === 'vreg' ? `v${r.id}` : `rf${r.index}`;
+
+const view: RegisterView<MInstr> = {
+  uses: (i) => usesOf(i).map(keyOf),
+  def: (i) => {
+    const d = defOf(i);
+    return d ? keyOf(d) : undefined;
+  },
+};
+
+/** Registers per thread with two threads per QPU (cfg5 THREADING = 0): rf0..rf63. */
+const REGISTER_COUNT = 64;
+
+/** Allocate registers and lay out the code. */
+export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
+  const END = -1;
+  // Order each straight-line run before allocation (branches stay where they are).
+  for (const b of mf.blocks) {
+    const out: MInstr[] = [];
+    let run: MInstr[] = [];
+    for (const m of b.instrs) {
+      if (m.unit === 'branch') {
+        out.push(...orderSegment(run), m);
+        run = [];
+      } else run.push(m);
+    }
+    out.push(...orderSegment(run));
+    b.instrs = out;
+  }
+  const flow: FlowBlock<MInstr>[] = mf.blocks.map((b, k) => {
+    const last = b.instrs[b.instrs.length - 1];
+    const succs: number[] = [];
+    const falls = !(last?.unit === 'branch' && last.branch?.cond === 'always');
+    const next = mf.blocks[k + 1];
+    if (falls && next) succs.push(next.id);
+    for (const i of b.instrs) if (i.branch && i.branch.target !== END) succs.push(i.branch.target);
+    return { id: b.id, instrs: b.instrs, succs };
+  });
+  const colours = Array.from({ length: REGISTER_COUNT }, (_, k) => k);
+  const assignment = allocateRegisters(flow, view, {
+    colours,
+    precoloured: (k) => (k.startsWith('rf') ? Number(k.slice(2)) : undefined),
+    copyOf: (i) => {
+      const m = i as MInstr;
+      const s = m.srcs[0];
+      if (m.op !== 'mov' || m.cond || !m.dst || m.dst.kind === 'magic' || !s || s.kind === 'imm') return undefined;
+      return [keyOf(m.dst), keyOf(s)];
+    },
+  });
+  const phys = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): number => {
+    const c = assignment.get(keyOf(r));
+    if (c === undefined) throw new BackendError(`register ${keyOf(r)} has no allocation`);
+    return c;
+  };
+
+  // Registers are allocated: rewrite every operand to its rf entry.
+  const physOp = (m: MInstr): MInstr => {
+    const r = { ...m, srcs: m.srcs.map((x) => (x.kind === 'imm' ? x : rf(phys(x)))) };
+    if (m.dst && m.dst.kind !== 'magic') r.dst = rf(phys(m.dst));
+    return r;
+  };
+  const isSelfMove = (m: MInstr): boolean => {
+    const s0 = m.srcs[0];
+    return m.op === 'mov' && !m.cond && !m.pf && m.dst?.kind === 'rf' && s0?.kind === 'rf' && m.dst.index === s0.index;
+  };
+
+  // Segments: straight-line runs ending in at most one branch.
+  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr }
+  const segments: Segment[] = [];
+  for (const b of mf.blocks) {
+    let seg: Segment = { blockId: b.id, ops: [] };
+    for (const m of b.instrs) {
+      if (m.unit === 'branch') {
+        seg.branch = m;
+        segments.push(seg);
+        seg = { ops: [] };
+      } else {
+        const p = physOp(m);
+        if (!isSelfMove(p)) seg.ops.push(p);
+      }
+    }
+    if (seg.ops.length > 0 || seg.blockId !== undefined) segments.push(seg);
+  }
+
+  const instrs: V3dInstr[] = [];
+  const locs: (SourceLoc | undefined)[] = [];
+  const blockStart = new Map<number, number>();
+  const fixups: { at: number; target: number }[] = [];
+  const push = (i: V3dInstr, loc?: SourceLoc) => {
+    instrs.push(i);
+    locs.push(loc);
+  };
+  segments.forEach((seg, si) => {
+    if (seg.blockId !== undefined) blockStart.set(seg.blockId, instrs.length);
+    const words = scheduleSegment(seg.ops, ver);
+    const br = seg.branch;
+    // A jump to the code that follows anyway is dropped.
+    const nextSeg = segments[si + 1];
+    const target = br?.branch?.target;
+    const fallsInto = nextSeg === undefined ? target === END : nextSeg.blockId === target && nextSeg.blockId !== undefined;
+    if (!br || (br.branch?.cond === 'always' && fallsInto)) {
+      for (const w of words) push(w.word, w.ops.find((o) => o.loc)?.loc);
+      return;
+    }
+    // The branch issues as early as its flags and the uniform stream allow, so that up to three of the
+    // segment's own words fill its delay slots (they run on both paths anyway).
+    let earliest = 0;
+    words.forEach((w, k) => {
+      if (w.ops.some((o) => o.pf || o.uf || o.op === 'ldunifrf' || o.op === 'tmuwt')) earliest = k + 1;
+    });
+    const at = Math.max(earliest, words.length - 3);
+    words.slice(0, at).forEach((w) => push(w.word, w.ops.find((o) => o.loc)?.loc));
+    fixups.push({ at: instrs.length, target: target ?? END });
+    push(
+      { kind: 'branch', cond: br.branch?.cond ?? 'always', msfign: 'none', bdi: 'rel', ub: false, bdu: 'rel', raddrA: 0, offset: 0 },
+      br.loc,
+    );
+    const slots = words.slice(at);
+    slots.forEach((w) => push(w.word, w.ops.find((o) => o.loc)?.loc));
+    for (let k = slots.length; k < 3; k++) push(nopInstr());
+  });
+  // Thread end (py-videocore6/7 and Mesa): a thrsw pair marks the last switch, the next thrsw ends the thread after its two delay slots.
+  blockStart.set(END, instrs.length);
+  const sig = (thrsw: boolean): V3dInstr => {
+    const n = nopInstr();
+    n.sig.thrsw = thrsw;
+    return n;
+  };
+  for (const t of [true, true, false, false, true, false, false, false]) push(sig(t));
+  for (const f of fixups) {
+    const target = blockStart.get(f.target);
+    if (target === undefined) throw new BackendError(`branch to unknown block ${f.target}`);
+    (instrs[f.at] as V3dBranchInstr).offset = (target - (f.at + 4)) * 8;
+  }
+  const used = new Set(assignment.values());
+  return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size };
+}
+

@@ -1,0 +1,94 @@
+/**
+ * Machine IR for the V3D backends (vc6, vc7): one machine operation per
+ * MInstr over virtual registers, in blocks, before register allocation and
+ * before add/mul pairing. Flags are implicit state: an instruction that
+ * pushes flags and the instructions that read them stay in order.
+ */
+import type { BranchCond, Cond, PushFlag, UpdateFlag } from '../../isa/v3d/instr.ts';
+import type { SourceLoc } from '../../ir/types.ts';
+
+/** A virtual register (allocated to an rf entry later). */
+export interface VReg {
+  kind: 'vreg';
+  id: number;
+}
+/** A fixed register-file entry (payload registers at entry). */
+export interface PhysReg {
+  kind: 'rf';
+  index: number;
+}
+/** A magic write address (tmua, tmud, nop, sfu…). */
+export interface Magic {
+  kind: 'magic';
+  addr: number;
+}
+/** A 32-bit constant that fits a small immediate. */
+export interface SmallImm {
+  kind: 'imm';
+  value: number;
+}
+/** An instruction source. */
+export type MSrc = VReg | PhysReg | SmallImm;
+/** An instruction destination. */
+export type MDst = VReg | PhysReg | Magic;
+
+/** Which part of the V3D instruction word an operation occupies. */
+export type MUnit = 'add' | 'mul' | 'sig' | 'branch';
+
+/** One machine operation. */
+export interface MInstr {
+  unit: MUnit;
+  /** Mesa op name for add/mul; signal name for 'sig' (ldunifrf, ldtmu, thrsw); 'b' for branches. */
+  op: string;
+  dst?: MDst;
+  srcs: MSrc[];
+  /** The write happens only where the condition holds: the old value of dst stays live (read). */
+  cond?: Cond;
+  pf?: PushFlag;
+  uf?: UpdateFlag;
+  /** Branch condition and target block id. */
+  branch?: { cond: BranchCond; target: number };
+  /** For writes to tmua: whether the lookup returns data (a load) or not (a store). */
+  tmu?: 'load' | 'store';
+  loc?: SourceLoc;
+}
+
+/** A machine basic block. Control falls through to the next block in order unless the last instruction is an unconditional branch. */
+export interface MBlock {
+  id: number;
+  instrs: MInstr[];
+}
+
+/** How one uniform-stream word is filled at launch. */
+export type UniformSlot =
+  | { kind: 'param'; index: number }
+  | { kind: 'const'; value: number }
+  | { kind: 'numQpus' }
+  | { kind: 'globalCount' };
+
+/** A machine function: blocks in layout order, and the uniform words it reads at entry. */
+export interface MFunction {
+  name: string;
+  blocks: MBlock[];
+  uniforms: UniformSlot[];
+  nextVReg: number;
+}
+
+/** Shorthands. */
+export const vreg = (id: number): VReg => ({ kind: 'vreg', id });
+export const magic = (addr: number): Magic => ({ kind: 'magic', addr });
+export const imm = (value: number): SmallImm => ({ kind: 'imm', value: value >>> 0 });
+export const rf = (index: number): PhysReg => ({ kind: 'rf', index });
+
+/** Registers an instruction reads (conditional writes also read their destination). */
+export function usesOf(i: MInstr): (VReg | PhysReg)[] {
+  const out: (VReg | PhysReg)[] = [];
+  for (const s of i.srcs) if (s.kind !== 'imm') out.push(s);
+  if (i.cond && i.dst && i.dst.kind !== 'magic') out.push(i.dst);
+  return out;
+}
+
+/** The register an instruction writes, if any. */
+export function defOf(i: MInstr): VReg | PhysReg | undefined {
+  return i.dst && i.dst.kind !== 'magic' ? i.dst : undefined;
+}

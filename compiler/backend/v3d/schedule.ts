@@ -1,0 +1,196 @@
+/**
+ * List scheduling of one straight-line segment of allocated machine ops into
+ * V3D instruction words, pairing add and mul ops and signals.
+ *
+ * Dependencies: registers (read-after-write waits one instruction; a reader
+ * and a later writer may share an instruction, since reads see the values
+ * from before it), flags and `rtop` as registers, the TMU write and `ldtmu`
+ * orders, and the uniform stream order. Priority is the longest path to the
+ * segment's end, with TMU round trips weighted heavily so that loads are
+ * issued early and their results collected late; at most MAX_PENDING_LOADS
+ * lookups are in flight (the per-thread output FIFO, semantics notes 5.3).
+ */
+import type { V3dAluInstr, V3dVersion } from '../../isa/v3d/instr.ts';
+import { MAGIC } from '../../isa/v3d/instr.ts';
+import { buildBundle, canUseUnit, type Bundle } from './bundle.ts';
+import type { MInstr } from './mir.ts';
+
+/** Words a thread may have waiting in the TMU output FIFO with two threads per QPU (16 / 2). */
+export const MAX_PENDING_LOADS = 8;
+/** Cycles a TMU lookup takes, for priorities only (Mesa's scheduler uses 100 instructions). */
+const TMU_LATENCY = 20;
+const SFU_OPS = new Set(['recip', 'rsqrt', 'exp', 'log', 'sin', 'rsqrt2']);
+const TMU_MAGIC = new Set<number>([MAGIC.TMUD, MAGIC.TMUA, MAGIC.TMUAU, MAGIC.TMUL, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46]);
+
+/** A scheduled instruction word and the ops in it (for source maps). */
+export interface ScheduledWord {
+  word: V3dAluInstr;
+  ops: MInstr[];
+}
+
+function isTmuWrite(m: MInstr): boolean {
+  return m.dst?.kind === 'magic' && TMU_MAGIC.has(m.dst.addr);
+}
+function isLoadIssue(m: MInstr): boolean {
+  return m.dst?.kind === 'magic' && m.dst.addr === MAGIC.TMUA && m.tmu === 'load';
+}
+
+/** Registers (and flags, rtop) an op reads and writes. */
+function effects(m: MInstr): { reads: string[]; writes: string[] } {
+  const reads: string[] = [];
+  const writes: string[] = [];
+  const key = (r: { kind: string; index?: number; id?: number }) => (r.kind === 'rf' ? `rf${r.index}` : `v${r.id}`);
+  for (const s of m.srcs) if (s.kind !== 'imm') reads.push(key(s));
+  if (m.dst && m.dst.kind !== 'magic') writes.push(key(m.dst));
+  if (m.cond) {
+    reads.push('flags');
+    if (m.dst && m.dst.kind !== 'magic') reads.push(key(m.dst));
+  }
+  if (m.pf) writes.push('flags');
+  if (m.uf) {
+    reads.push('flags');
+    writes.push('flags');
+  }
+  if (m.op === 'multop') writes.push('rtop');
+  if (m.op === 'umul24') reads.push('rtop');
+  return { reads, writes };
+}
+
+interface Node {
+  m: MInstr;
+  index: number;
+  preds: { node: Node; latency: number }[];
+  /** `weight` is the latency used for priorities (a TMU round trip), `latency` the distance the hardware needs. */
+  succs: { node: Node; latency: number; weight: number }[];
+  height: number;
+  cycle?: number;
+}
+
+function buildGraph(ops: MInstr[]): Node[] {
+  const nodes: Node[] = ops.map((m, index) => ({ m, index, preds: [], succs: [], height: 0 }));
+  const edge = (from: Node, to: Node, latency: number, weight = latency) => {
+    from.succs.push({ node: to, latency, weight });
+    to.preds.push({ node: from, latency });
+  };
+  const lastWrite = new Map<string, Node>();
+  const readsSince = new Map<string, Node[]>();
+  let lastTmuWrite: Node | undefined;
+  const tmuWritesBefore: Node[] = [];
+  let lastLdtmu: Node | undefined;
+  let lastUniform: Node | undefined;
+  for (const n of nodes) {
+    const { reads, writes } = effects(n.m);
+    for (const r of reads) {
+      const w = lastWrite.get(r);
+      if (w) edge(w, n, SFU_OPS.has(w.m.op) ? 2 : 1);
+    }
+    for (const r of writes) {
+      const w = lastWrite.get(r);
+      if (w) edge(w, n, 1);
+      for (const rd of readsSince.get(r) ?? []) if (rd !== n) edge(rd, n, 0);
+    }
+    for (const r of reads) {
+      const list = readsSince.get(r) ?? [];
+      list.push(n);
+      readsSince.set(r, list);
+    }
+    for (const r of writes) {
+      lastWrite.set(r, n);
+      readsSince.set(r, []);
+    }
+    if (isTmuWrite(n.m)) {
+      if (lastTmuWrite) edge(lastTmuWrite, n, 1);
+      lastTmuWrite = n;
+      tmuWritesBefore.push(n);
+    }
+    if (n.m.op === 'ldtmu' || n.m.op === 'tmuwt') {
+      if (lastLdtmu) edge(lastLdtmu, n, 1);
+      // ldtmu waits in hardware until its data arrive: legal one instruction later, but best much later.
+      for (const w of tmuWritesBefore) edge(w, n, 1, TMU_LATENCY);
+      tmuWritesBefore.length = 0;
+      if (lastTmuWrite && !n.preds.some((p) => p.node === lastTmuWrite)) edge(lastTmuWrite, n, 1, TMU_LATENCY);
+      lastLdtmu = n;
+      if (n.m.op === 'tmuwt') lastTmuWrite = n; // later TMU traffic stays behind the wait
+    }
+    if (n.m.op === 'ldunifrf') {
+      if (lastUniform) edge(lastUniform, n, 1);
+      lastUniform = n;
+    }
+  }
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    const n = nodes[k] as Node;
+    n.height = Math.max(0, ...n.succs.map((s) => s.node.height + Math.max(1, s.weight)));
+  }
+  return nodes;
+}
+
+/** Schedule `ops` (no branches) into instruction words. */
+export function scheduleSegment(ops: MInstr[], ver: V3dVersion): ScheduledWord[] {
+  const nodes = buildGraph(ops);
+  const out: ScheduledWord[] = [];
+  let remaining = nodes.length;
+  let pendingLoads = 0;
+  let cycle = 0;
+  while (remaining > 0) {
+    const bundle: Bundle = {};
+    const inBundle: Node[] = [];
+    let added = true;
+    while (added) {
+      added = false;
+      const ready = nodes
+        .filter((n) => n.cycle === undefined && n.preds.every((p) => p.node.cycle !== undefined && (p.node.cycle as number) + p.latency <= cycle))
+        .sort((a, b) => b.height - a.height || a.index - b.index);
+      for (const n of ready) {
+        if (isLoadIssue(n.m) && pendingLoads >= MAX_PENDING_LOADS) continue;
+        const slots: ('add' | 'mul' | 'sig')[] = n.m.unit === 'sig' ? ['sig'] : canUseUnit(n.m, 'add') && canUseUnit(n.m, 'mul') ? [n.m.unit as 'add' | 'mul', n.m.unit === 'add' ? 'mul' : 'add'] : [n.m.unit as 'add' | 'mul'];
+        for (const slot of slots) {
+          if (bundle[slot]) continue;
+          const trial: Bundle = { ...bundle, [slot]: n.m };
+          if (!buildBundle(trial, ver)) continue;
+          bundle[slot] = n.m;
+          inBundle.push(n);
+          n.cycle = cycle;
+          remaining--;
+          if (isLoadIssue(n.m)) pendingLoads++;
+          if (n.m.op === 'ldtmu') pendingLoads--;
+          added = true;
+          break;
+        }
+        if (added) break; // readiness may have changed (a write may now join its reader)
+      }
+    }
+    if (inBundle.length > 0) {
+      out.push({ word: buildBundle(bundle, ver) as V3dAluInstr, ops: inBundle.map((n) => n.m) });
+    } else if (remaining > 0) {
+      // Nothing can issue yet (an SFU result is on its way): a nop keeps the distance.
+      out.push({ word: buildBundle({}, ver) as V3dAluInstr, ops: [] });
+    }
+    cycle++;
+  }
+  return out;
+}
+
+/**
+ * Order a segment's ops before register allocation: the same priorities as
+ * {@link scheduleSegment}, without pairing, so that TMU lookups are issued
+ * before earlier results are collected even when allocation would later make
+ * them share registers.
+ */
+export function orderSegment(ops: MInstr[]): MInstr[] {
+  const nodes = buildGraph(ops);
+  const out: MInstr[] = [];
+  let pendingLoads = 0;
+  for (let step = 0; step < nodes.length; step++) {
+    const ready = nodes
+      .filter((n) => n.cycle === undefined && n.preds.every((p) => p.node.cycle !== undefined))
+      .filter((n) => !(isLoadIssue(n.m) && pendingLoads >= MAX_PENDING_LOADS))
+      .sort((a, b) => b.height - a.height || a.index - b.index);
+    const n = ready[0];
+    if (!n) throw new Error('scheduler: dependency cycle');
+    n.cycle = step;
+    if (isLoadIssue(n.m)) pendingLoads++;
+    if (n.m.op === 'ldtmu') pendingLoads--;
+    out.push(n.m);
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * The compiler driver: a kernel source file in, machine code per kernel out,
+ * for one target. Used by `qpuc compile` and by the runtime's compile cache.
+ */
+import type { Target } from '../runtime/device.ts';
+import type { IrFunction } from './ir/types.ts';
+import { loadKernels } from './frontend/index.ts';
+import { prepareForBackend } from './passes/pipeline.ts';
+import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
+import { BackendError } from './backend/v3d/isel.ts';
+import { compileFunction, type CompiledKernel } from './backend/index.ts';
+import { RegisterPressureError } from './backend/common/regalloc.ts';
+
+export type { CompiledKernel } from './backend/index.ts';
+
+/** The result of compiling a file: kernels that compiled, and every diagnostic. */
+export interface CompileResult {
+  kernels: CompiledKernel[];
+  diagnostics: Diagnostic[];
+}
+
+/** Options of {@link compileFile}. */
+export interface CompileOptions {
+  target: Target;
+  /** Only these kernels ('Class.method'); default all. */
+  only?: string[];
+}
+
+/** Load the kernels IR of a file, prepared for a backend (no machine code). */
+export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[] } {
+  const mod = loadKernels(file);
+  const kernels = new Map<string, IrFunction>();
+  for (const [name, fn] of mod.kernels) kernels.set(name, prepareForBackend(fn));
+  return { kernels, diagnostics: mod.diagnostics };
+}
+
+/** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
+export function compileFile(file: string, options: CompileOptions): CompileResult {
+  const { kernels: prepared, diagnostics } = loadPreparedKernels(file);
+  const out: CompiledKernel[] = [];
+  if (diagnostics.length > 0) return { kernels: out, diagnostics };
+  for (const [name, ir] of prepared) {
+    if (options.only && !options.only.includes(name)) continue;
+    try {
+      out.push(compileFunction(name, ir, options.target));
+    } catch (e) {
+      if (e instanceof BackendError || e instanceof RegisterPressureError) {
+        const loc = e instanceof BackendError ? e.loc : undefined;
+        diagnostics.push(
+          makeDiagnostic('backendUnsupported', [options.target, e.message], loc ?? { file, line: 1, col: 1 }),
+        );
+      } else throw e;
+    }
+  }
+  return { kernels: out, diagnostics };
+}
+

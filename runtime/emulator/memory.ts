@@ -1,0 +1,122 @@
+/**
+ * GPU memory as the emulators see it: a set of regions, each a base bus
+ * address plus the bytes behind it. A real V3D reaches memory through its MMU;
+ * an access outside every mapped buffer is a fault the kernel only logs
+ * (shared/docs/v3d-semantics-notes.md 5.3), so the emulator stops with a clear
+ * error instead of inventing a value.
+ */
+
+/** One mapped range of GPU memory. */
+export interface MemoryRegion {
+  /** Bus address of byte 0. */
+  readonly base: number;
+  readonly bytes: Uint8Array;
+}
+
+/** An access that hit no region (or straddled a region's end). */
+export class MemoryFaultError extends Error {
+  constructor(readonly address: number, readonly size: number, readonly write: boolean) {
+    super(`GPU memory fault: ${write ? 'write' : 'read'} of ${size} bytes at 0x${(address >>> 0).toString(16).padStart(8, '0')} is outside every mapped buffer`);
+  }
+}
+
+/** GPU-visible memory made of regions; 32-bit accesses are little-endian. */
+export class GpuMemory {
+  private regions: { base: number; end: number; bytes: Uint8Array; view: DataView }[] = [];
+  /** Last region hit: kernels stream through one buffer, so this skips the search. */
+  private last: { base: number; end: number; bytes: Uint8Array; view: DataView } | undefined;
+
+  /** Map `bytes` at bus address `base`; regions must not overlap. */
+  map(base: number, bytes: Uint8Array): MemoryRegion {
+    const b = base >>> 0;
+    const end = b + bytes.length;
+    if (end > 0x1_0000_0000) throw new RangeError(`region at 0x${b.toString(16)} of ${bytes.length} bytes passes 4 GiB`);
+    for (const r of this.regions) {
+      if (b < r.end && r.base < end) throw new RangeError(`region at 0x${b.toString(16)} overlaps the one at 0x${r.base.toString(16)}`);
+    }
+    const region = { base: b, end, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+    this.regions.push(region);
+    return { base: b, bytes };
+  }
+
+  /** Remove the region starting at `base`. */
+  unmap(base: number): void {
+    const i = this.regions.findIndex((r) => r.base === base >>> 0);
+    if (i < 0) throw new RangeError(`no region at 0x${(base >>> 0).toString(16)}`);
+    if (this.last === this.regions[i]) this.last = undefined;
+    this.regions.splice(i, 1);
+  }
+
+  /** The mapped regions, in mapping order. */
+  list(): MemoryRegion[] {
+    return this.regions.map((r) => ({ base: r.base, bytes: r.bytes }));
+  }
+
+  private find(address: number, size: number, write: boolean): { base: number; end: number; bytes: Uint8Array; view: DataView } {
+    const a = address >>> 0;
+    const l = this.last;
+    if (l !== undefined && a >= l.base && a + size <= l.end) return l;
+    for (const r of this.regions) {
+      if (a >= r.base && a + size <= r.end) {
+        this.last = r;
+        return r;
+      }
+    }
+    throw new MemoryFaultError(a, size, write);
+  }
+
+  /** Read a 32-bit little-endian word (unsigned). */
+  read32(address: number): number {
+    const r = this.find(address, 4, false);
+    return r.view.getUint32((address >>> 0) - r.base, true);
+  }
+
+  /** Write a 32-bit little-endian word. */
+  write32(address: number, value: number): void {
+    const r = this.find(address, 4, true);
+    r.view.setUint32((address >>> 0) - r.base, value >>> 0, true);
+  }
+
+  /** Read a 16-bit little-endian value (unsigned). */
+  read16(address: number): number {
+    const r = this.find(address, 2, false);
+    return r.view.getUint16((address >>> 0) - r.base, true);
+  }
+
+  /** Write the low 16 bits of `value`. */
+  write16(address: number, value: number): void {
+    const r = this.find(address, 2, true);
+    r.view.setUint16((address >>> 0) - r.base, value & 0xffff, true);
+  }
+
+  /** Read one byte. */
+  read8(address: number): number {
+    const r = this.find(address, 1, false);
+    return r.bytes[(address >>> 0) - r.base] as number;
+  }
+
+  /** Write the low 8 bits of `value`. */
+  write8(address: number, value: number): void {
+    const r = this.find(address, 1, true);
+    r.bytes[(address >>> 0) - r.base] = value & 0xff;
+  }
+
+  /** Read a 64-bit little-endian word (instruction fetch). */
+  read64(address: number): bigint {
+    const r = this.find(address, 8, false);
+    return r.view.getBigUint64((address >>> 0) - r.base, true);
+  }
+
+  /** Copy `length` bytes starting at `address` (must lie in one region). */
+  readBytes(address: number, length: number): Uint8Array {
+    const r = this.find(address, length, false);
+    const o = (address >>> 0) - r.base;
+    return r.bytes.slice(o, o + length);
+  }
+
+  /** Copy `data` to `address` (must lie in one region). */
+  writeBytes(address: number, data: Uint8Array): void {
+    const r = this.find(address, data.length, true);
+    r.bytes.set(data, (address >>> 0) - r.base);
+  }
+}

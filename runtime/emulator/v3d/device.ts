@@ -1,0 +1,116 @@
+/**
+ * The VC6/VC7 emulator behind the runtime's `Device` interface: buffers are
+ * page-aligned regions of one emulated GPU address space, and `run` executes a
+ * CSD job with runCsd, like CREATE_BO + MMAP_BO + SUBMIT_CSD + WAIT_BO would.
+ */
+import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../device.ts';
+import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
+import { GpuMemory } from '../memory.ts';
+import type { HazardMode, SourceMap } from './hazards.ts';
+import { runCsd } from './run.ts';
+import { DEFAULT_CLOCK_HZ } from './timing.ts';
+
+/** Options of {@link V3dEmulatorDevice}. */
+export interface V3dEmulatorOptions {
+  target: 'vc6' | 'vc7';
+  /** Default 8 (Pi 4: 2 slices x 4) for vc6 and 12 (Pi 5: 3 x 4, pv7 test_parallel_full) for vc7. */
+  numQpus?: number;
+  /** Default 500 MHz for vc6 (pv6 measured 500.53) and 960 MHz for vc7 (RPi v3d_freq; pv7's README assumes 800). */
+  clockHz?: number;
+  /** Default 'error': a hazard rejects the job. */
+  hazards?: HazardMode;
+  exactSfu?: boolean;
+  /** Stop a job after this many cycles (default runCsd's). */
+  maxCycles?: number;
+}
+
+/** Page size of buffer allocations (Pi 4 kernels use 4 KiB pages). */
+const PAGE = 4096;
+/**
+ * First GPU address handed out. CREATE_BO never returns 0 (hardware-interface
+ * 1.3); starting above 0 also makes a null pointer in a kernel fault here.
+ */
+const FIRST_ADDRESS = 0x0010_0000;
+
+/** An emulated Pi 4 (vc6) or Pi 5 (vc7) GPU. */
+export class V3dEmulatorDevice implements Device {
+  readonly target: 'vc6' | 'vc7';
+  readonly backend = 'emulator' as const;
+  readonly numQpus: number;
+  readonly clockHz: number;
+  readonly memory = new GpuMemory();
+  /** Source map for hazard reports of the next jobs (set by the runtime after compiling). */
+  sourceMap: SourceMap | undefined;
+  private readonly opts: V3dEmulatorOptions;
+  private readonly buffers = new Map<number, DeviceBuffer>();
+  private nextHandle = 1;
+  private nextAddress = FIRST_ADDRESS;
+  private closed = false;
+
+  constructor(options: V3dEmulatorOptions) {
+    this.opts = options;
+    this.target = options.target;
+    this.numQpus = options.numQpus ?? (options.target === 'vc6' ? 8 : 12);
+    this.clockHz = options.clockHz ?? DEFAULT_CLOCK_HZ[this.version];
+  }
+
+  /** V3D version the target runs. */
+  get version(): V3dVersion {
+    return this.target === 'vc6' ? 42 : 71;
+  }
+
+  /** What this device is, for users. */
+  get description(): string {
+    return `V3D ${this.version === 42 ? '4.2 (Pi 4, VideoCore VI)' : '7.1 (Pi 5, VideoCore VII)'} emulator, ${this.numQpus} QPUs at ${this.clockHz / 1e6} MHz`;
+  }
+
+  /** Allocate zeroed, page-rounded memory at a fresh page-aligned GPU address. */
+  allocate(size: number): DeviceBuffer {
+    this.assertOpen();
+    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`buffer size must be a positive integer, got ${size}`);
+    const rounded = Math.ceil(size / PAGE) * PAGE;
+    if (this.nextAddress + rounded > 0xffff_f000) throw new RangeError('emulated GPU address space exhausted');
+    const bytes = new Uint8Array(rounded);
+    const gpuAddress = this.nextAddress;
+    // One guard page between buffers so that running off a buffer's end faults instead of reading its neighbour.
+    this.nextAddress += rounded + PAGE;
+    this.memory.map(gpuAddress, bytes);
+    const buf: DeviceBuffer = { handle: this.nextHandle++, gpuAddress, size: rounded, bytes };
+    this.buffers.set(buf.handle, buf);
+    return buf;
+  }
+
+  /** Unmap a buffer; later accesses to its addresses fault. */
+  free(buffer: DeviceBuffer): void {
+    this.assertOpen();
+    if (!this.buffers.delete(buffer.handle)) throw new Error(`buffer ${buffer.handle} is not allocated on this device`);
+    this.memory.unmap(buffer.gpuAddress);
+  }
+
+  /** Run a CSD job; a hazard in 'error' mode, a fault or the cycle limit rejects the promise. */
+  async run(job: CsdJob | QpuJob): Promise<JobResult> {
+    this.assertOpen();
+    if (job.kind !== 'csd') throw new Error(`${this.target} emulator runs SUBMIT_CSD jobs, not ${job.kind}`);
+    const opts = this.opts;
+    const result = runCsd(this.memory, job.cfg, {
+      version: this.version,
+      numQpus: this.numQpus,
+      clockHz: this.clockHz,
+      hazards: opts.hazards ?? 'error',
+      ...(opts.exactSfu !== undefined ? { exactSfu: opts.exactSfu } : {}),
+      ...(opts.maxCycles !== undefined ? { maxCycles: opts.maxCycles } : {}),
+      ...(this.sourceMap ? { sourceMap: this.sourceMap } : {}),
+    });
+    return { profile: result.profile, hazards: result.hazards };
+  }
+
+  /** Free everything. */
+  close(): void {
+    for (const b of [...this.buffers.values()]) this.free(b);
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('device is closed');
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * `runCsd`: run one SUBMIT_CSD job on the emulated V3D. Batches are placed on
+ * QPU thread slots, each QPU runs one thread at a time and switches at
+ * `thrsw`, QPUs advance by their own clocks and the one furthest behind runs
+ * next, so memory effects interleave in time order.
+ */
+import type { V3dInstr, V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
+import { decodeInstr } from '../../../compiler/isa/v3d/decode.ts';
+import type { HazardReport, JobProfile } from '../../device.ts';
+import type { GpuMemory } from '../memory.ts';
+import { compileInstr, ROW_ACC, type CompiledInstr } from './compile.ts';
+import { batchPayload, decodeCsd, payloadXYRegister, type CsdConfig, type CsdParams } from './dispatch.ts';
+import { HazardChecker, HazardError, type HazardMode, type SourceMap } from './hazards.ts';
+import { ExecutionError, QpuExecutor, STEP } from './qpu.ts';
+import { ThreadState } from './thread.ts';
+import { DEFAULT_CLOCK_HZ, QpuClock, SharedTiming, THREAD_SWITCH_CYCLES } from './timing.ts';
+import { LANES } from './lanes.ts';
+
+/** Options of {@link runCsd}. */
+export interface RunCsdOptions {
+  version: V3dVersion;
+  /** QPUs of the core (default 8 on 4.2, 12 on 7.1; notes 1). */
+  numQpus?: number;
+  /** What to do with hazards: throw at the first error (default), report, or not check. */
+  hazards?: HazardMode;
+  /** Stop with an error once any QPU's clock passes this many cycles. */
+  maxCycles?: number;
+  /** Exact SFU results instead of the hardware-like approximation. */
+  exactSfu?: boolean;
+  /** Clock for the seconds estimate (default 500 MHz on 4.2, 960 MHz on 7.1). */
+  clockHz?: number;
+  /** Instruction byte address → TS source position, named in hazard reports. */
+  sourceMap?: SourceMap;
+  /** Decoder of instruction words (default: the ISA layer's decodeInstr). */
+  decode?: (word: bigint, ver: V3dVersion) => V3dInstr;
+}
+
+/** What a finished job reports. */
+export interface EmulatorResult {
+  profile: JobProfile;
+  hazards: HazardReport[];
+}
+
+/** The job ran past `maxCycles`. */
+export class CycleLimitError extends Error {}
+
+/** Default cycle limit: ~2 s of a Pi 4, far beyond the kernel's hang check (0.5-1 s). */
+export const DEFAULT_MAX_CYCLES = 1e9;
+
+/** Garbage written into a thread's accumulators and flags when another thread ran in between (notes 2.1). */
+const POISON = 0xdeadbeef;
+
+interface Slot {
+  thread: ThreadState | undefined;
+}
+
+interface Qpu {
+  index: number;
+  clock: QpuClock;
+  slots: Slot[];
+  current: number;
+  /** Thread that issued last, to tell whether accumulators survived a switch. */
+  lastRan: ThreadState | undefined;
+}
+
+/** Run the CSD job given by the seven cfg words on `memory`. */
+export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions): EmulatorResult {
+  const ver = options.version;
+  const p = decodeCsd(cfg, ver);
+  const numQpus = options.numQpus ?? (ver === 42 ? 8 : 12);
+  const clockHz = options.clockHz ?? DEFAULT_CLOCK_HZ[ver];
+  const maxCycles = options.maxCycles ?? DEFAULT_MAX_CYCLES;
+  const decode = options.decode ?? decodeInstr;
+  const timing = new SharedTiming();
+  const exec = new QpuExecutor(memory, ver, timing);
+  const hazards = new HazardChecker(ver, options.hazards ?? 'error', options.sourceMap, p.singleSeg, p.threading ? 4 : 2);
+  const cache = new Map<number, CompiledInstr>();
+  const fetch = (address: number): CompiledInstr => {
+    let c = cache.get(address);
+    if (c === undefined) {
+      c = compileInstr(decode(memory.read64(address), ver), address, ver);
+      cache.set(address, c);
+    }
+    return c;
+  };
+
+  // Thread slots: 2 per QPU (slots 0 and 2 in tidx) or 4 with THREADING (notes 1).
+  const slotIds = p.threading ? [0, 1, 2, 3] : [0, 2];
+  const qpus: Qpu[] = [];
+  for (let i = 0; i < numQpus; i++) qpus.push({ index: i, clock: new QpuClock(), slots: slotIds.map(() => ({ thread: undefined })), current: 0, lastRan: undefined });
+  let nextBatch = 0;
+  const sgSize = (sg: number): number => Math.min(p.batchesPerSg, p.batches - sg * p.batchesPerSg);
+  const barrierArrived = new Map<number, ThreadState[]>();
+
+  const start = (q: Qpu, s: number): void => {
+    if (nextBatch >= p.batches) return;
+    const n = nextBatch++;
+    const pl = batchPayload(p, n);
+    const t = new ThreadState(q.index, slotIds[s] as number, n, pl.supergroup, p.codeAddress, p.uniformAddress, options.exactSfu ?? false);
+    t.lastThrsw = p.singleSeg;
+    t.regs.set(pl.wgXY, payloadXYRegister(ver) * LANES);
+    t.regs.set(pl.wgZ, 2 * LANES);
+    t.wake = q.clock.time;
+    (q.slots[s] as Slot).thread = t;
+  };
+  // Batches fill slot 0 of every QPU first, then the next slot (each batch its own QPU when batches <= QPUs, notes 1).
+  for (let s = 0; s < slotIds.length; s++) for (const q of qpus) start(q, s);
+
+  const runnable = (q: Qpu): boolean => q.slots.some((s) => s.thread !== undefined && s.thread.status === 'run');
+  /** Pick the slot to run on `q`: round-robin from `current`, first thread whose data are back, else the earliest. */
+  const pick = (q: Qpu): number => {
+    let best = -1;
+    let bestWake = Infinity;
+    const n = q.slots.length;
+    for (let k = 0; k < n; k++) {
+      const i = (q.current + k) % n;
+      const t = (q.slots[i] as Slot).thread;
+      if (!t || t.status !== 'run') continue;
+      if (t.wake <= q.clock.time) return i;
+      if (t.wake < bestWake) { bestWake = t.wake; best = i; }
+    }
+    return best;
+  };
+
+  const QUANTUM = 256;
+  for (;;) {
+    let q: Qpu | undefined;
+    let second = Infinity;
+    for (const c of qpus) {
+      if (!runnable(c)) continue;
+      if (!q || c.clock.time < q.clock.time) {
+        if (q) second = Math.min(second, q.clock.time);
+        q = c;
+      } else second = Math.min(second, c.clock.time);
+    }
+    if (!q) {
+      if (barrierArrived.size > 0) {
+        const [sg, ts] = barrierArrived.entries().next().value as [number, ThreadState[]];
+        throw new ExecutionError(`barrier deadlock: supergroup ${sg} has ${sgSize(sg)} batches but only ${ts.length} threads could reach the barrier (all must be resident; hazard barrier-not-resident)`, ts[0]?.pc ?? 0, ts[0]?.qpu ?? 0);
+      }
+      break;
+    }
+    const si = pick(q);
+    const slot = q.slots[si] as Slot;
+    const t = slot.thread as ThreadState;
+    q.current = si;
+    timing.stall(q.clock, t.wake, t.waitCause);
+    if (q.lastRan !== undefined && q.lastRan !== t && t.switches > 0) {
+      // Accumulators, flags and rtop belong to the QPU, not the thread: another thread ran, so they are garbage.
+      if (ver === 42) {
+        t.regs.fill(POISON, ROW_ACC * LANES);
+        t.dirty.fill(1, ROW_ACC);
+      }
+      t.flagA.fill(1);
+      t.flagB.fill(0);
+      t.rtop.fill(POISON);
+    }
+    q.lastRan = t;
+    const limit = Math.min(second, maxCycles) + QUANTUM;
+    let ev: number = STEP.CONTINUE;
+    const checking = hazards.mode !== 'off';
+    let ins = fetch(t.pc);
+    while (q.clock.time < limit) {
+      if (checking) hazards.check(t, ins);
+      ev = exec.step(t, ins, q.clock);
+      if (ev !== STEP.CONTINUE) break;
+      if (t.pc === ins.address + 8) ins = ins.next ??= fetch(t.pc);
+      else ins = fetch(t.pc);
+    }
+    if (q.clock.time > maxCycles) throw new CycleLimitError(`cycle limit ${maxCycles} reached (QPU ${q.index} at 0x${t.pc.toString(16)})`);
+    if (ev === STEP.CONTINUE) continue;
+    hazards.onSwitch(t, ev === STEP.END);
+    if (ev === STEP.END) {
+      hazards.onEnd(t);
+      t.status = 'done';
+      slot.thread = undefined;
+      start(q, si);
+      q.current = (si + 1) % q.slots.length;
+      continue;
+    }
+    t.switches++;
+    q.clock.time += THREAD_SWITCH_CYCLES;
+    // Resume once the oldest outstanding read has data (Mesa: the first ldtmu after a switch cannot stall).
+    t.wake = Math.max(q.clock.time, t.tmu.oldestReady() ?? 0);
+    t.waitCause = 'tmu';
+    q.current = (si + 1) % q.slots.length;
+    if (t.barrierPending) {
+      t.barrierPending = false;
+      hazards.onBarrier(t);
+      t.status = 'barrier';
+      const list = barrierArrived.get(t.supergroup) ?? [];
+      list.push(t);
+      barrierArrived.set(t.supergroup, list);
+      if (list.length === sgSize(t.supergroup)) {
+        const release = Math.max(...list.map((x) => qpus[x.qpu]?.clock.time ?? 0));
+        for (const x of list) {
+          x.status = 'run';
+          x.wake = Math.max(x.wake, release);
+          x.waitCause = 'barrier';
+        }
+        barrierArrived.delete(t.supergroup);
+      }
+    }
+  }
+
+  let end = 0;
+  // Stores still in flight at thread end reach memory by job end (pv6 memset has no tmuwt) [T].
+  for (const q of qpus) end = Math.max(end, q.clock.time, timing.lastCompletion);
+  const c = exec.counters;
+  const profile: JobProfile = {
+    cycles: end,
+    clockHz,
+    seconds: end / clockHz,
+    instructions: c.instructions,
+    bytesRead: c.bytesRead,
+    bytesWritten: c.bytesWritten,
+    flops: c.flops,
+    stalls: { ...timing.stalls },
+    perQpuCycles: qpus.map((q) => q.clock.time),
+  };
+  return { profile, hazards: hazards.reports };
+}
+
+export { HazardError, type CsdParams };

@@ -1,0 +1,196 @@
+/**
+ * The TMU as general-memory load/store unit (shared/docs/v3d-semantics-notes.md 5):
+ * per-thread pending config and data words, lookups at per-lane addresses, and
+ * the FIFO of returned words that `ldtmu` pops in request order.
+ *
+ * Memory is touched when the lookup is issued (the `tmua` write). That is one
+ * legal order of the hardware's: a thread's own loads after `tmuwt` see its
+ * stores [T], and cross-thread visibility needs store + tmuwt + barrier [T],
+ * which this order also satisfies.
+ */
+import type { GpuMemory } from '../memory.ts';
+import { LANES } from './lanes.ts';
+import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
+
+/** Config byte 0xFF: per-pixel, op 15 (load/store), type 7 (32-bit). */
+export const DEFAULT_TMU_CONFIG = 0xffffffff;
+
+/** Words returned by one lookup, waiting for `ldtmu`. */
+export interface TmuResult {
+  /** Words in component order, one 16-lane array each. */
+  words: Uint32Array[];
+  /** Next word `ldtmu` takes. */
+  next: number;
+  /** Cycle at which the data are back (set by the timing model). */
+  ready: number;
+}
+
+/** A store or read-less op still in flight, for `tmuwt` timing. */
+export interface TmuPending {
+  ready: number;
+}
+
+/** What one lookup did, for the profile and the timing model. */
+export interface LookupStats {
+  bytesRead: number;
+  bytesWritten: number;
+  /** Words this lookup queues for `ldtmu` (0 for stores and prefetches). */
+  returnWords: number;
+}
+
+/** Per-thread TMU state. */
+export class TmuState {
+  /** Pending config word; each lookup takes the low byte and shifts in 0xFF [T pv6]. */
+  config = DEFAULT_TMU_CONFIG;
+  /** Data words pushed by tmud (and 7.1 tmudref/tmuoff) for the next lookup. */
+  readonly data: Uint32Array[] = [];
+  /** Lookups whose words `ldtmu` has not taken yet, oldest first. */
+  readonly fifo: TmuResult[] = [];
+  /** Words in `fifo` not yet taken. */
+  pendingWords = 0;
+  /** Completion cycle of the latest store / atomic / prefetch (for tmuwt). */
+  lastDone = 0;
+
+  /** Push one data word (tmud): a copy of the 16 lanes. */
+  pushData(lanes: Uint32Array): void {
+    this.data.push(Uint32Array.from(lanes));
+  }
+
+  /** Take the next word for `ldtmu`, or undefined when nothing is queued. */
+  pop(): { word: Uint32Array; ready: number } | undefined {
+    const head = this.fifo[0];
+    if (head === undefined) return undefined;
+    const word = head.words[head.next++] as Uint32Array;
+    if (head.next === head.words.length) this.fifo.shift();
+    this.pendingWords--;
+    return { word, ready: head.ready };
+  }
+
+  /** Cycle at which the oldest queued read has its data (or undefined). */
+  oldestReady(): number | undefined {
+    return this.fifo[0]?.ready;
+  }
+
+  /** Forget everything (thread end: stores already reached memory). */
+  reset(): void {
+    this.config = DEFAULT_TMU_CONFIG;
+    this.data.length = 0;
+    this.fifo.length = 0;
+    this.pendingWords = 0;
+  }
+}
+
+/** Components per lane for type codes 2/3/4 (vec2/3/4); 1 otherwise. */
+function components(type: number): number {
+  return type >= 2 && type <= 4 ? type : 1;
+}
+
+/**
+ * Address of component k of a vector access: 4.2 wraps inside the aligned
+ * 16-byte block, 7.1 is contiguous (notes 5.1, pv6 `test_tmu_vec_write`, pv7).
+ */
+function componentAddress(a: number, k: number, ver: V3dVersion): number {
+  if (ver === 42) return ((a & ~15) | ((a + 4 * k) & 15)) >>> 0;
+  return (a + 4 * k) >>> 0;
+}
+
+function loadScalar(mem: GpuMemory, a: number, type: number): number {
+  switch (type) {
+    case 0: return (mem.read8(a) << 24) >> 24;
+    case 5: return mem.read8(a);
+    case 1: return (mem.read16(a) << 16) >> 16;
+    case 6: return mem.read16(a);
+    default: return mem.read32(a);
+  }
+}
+
+function storeScalar(mem: GpuMemory, a: number, type: number, v: number): void {
+  if (type === 0 || type === 5) mem.write8(a, v);
+  else if (type === 1 || type === 6) mem.write16(a, v);
+  else mem.write32(a, v);
+}
+
+/** Atomic combine for TMU ops 0..10 with data (7.1 [T]; 4.2 assumed the same). */
+function combine(opc: number, old: number, d0: number, d1: number): number {
+  switch (opc) {
+    case 0: return (old + d0) >>> 0;
+    case 1: return (old - d0) >>> 0;
+    case 2: return d0 >>> 0;
+    case 3: return old === d0 >>> 0 ? d1 >>> 0 : old;
+    case 4: return Math.min(old, d0 >>> 0);
+    case 5: return Math.max(old, d0 >>> 0);
+    case 6: return Math.min(old | 0, d0 | 0) >>> 0;
+    case 7: return Math.max(old | 0, d0 | 0) >>> 0;
+    case 8: return (old & d0) >>> 0;
+    case 9: return (old | d0) >>> 0;
+    case 10: return (old ^ d0) >>> 0;
+    default: return old;
+  }
+}
+
+/**
+ * Issue one lookup (a `tmua`/`tmuau` write) for the lanes in `mask` at the
+ * per-lane `addrs`. Consumes the pending data words and one config byte;
+ * returned words go to the FIFO (ready time filled in by the caller).
+ */
+export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, mask: number, ver: V3dVersion): LookupStats {
+  const cfgByte = tmu.config & 0xff;
+  tmu.config = ((tmu.config >>> 8) | 0xff000000) >>> 0;
+  // Bit 7 selects per-pixel vs per-quad; per-quad lookups are untested (notes 5.1), run per lane here.
+  const opc = (cfgByte >>> 3) & 15;
+  const type = cfgByte & 7;
+  const data = tmu.data.splice(0, tmu.data.length);
+  const n = components(type);
+  const size = type === 0 || type === 5 ? 1 : type === 1 || type === 6 ? 2 : 4;
+  const stats: LookupStats = { bytesRead: 0, bytesWritten: 0, returnWords: 0 };
+  if (opc === 15 && data.length > 0) {
+    // Store: one data word per component; stores return nothing (M:h).
+    const comps = Math.min(n, data.length);
+    for (let l = 0; l < LANES; l++) {
+      if (!(mask & (1 << l))) continue;
+      const a = addrs[l] as number;
+      for (let k = 0; k < comps; k++) storeScalar(mem, componentAddress(a, k, ver), type, (data[k] as Uint32Array)[l] as number);
+      stats.bytesWritten += comps * size;
+    }
+    return stats;
+  }
+  if (opc === 15) {
+    const words: Uint32Array[] = [];
+    for (let k = 0; k < n; k++) words.push(new Uint32Array(LANES));
+    for (let l = 0; l < LANES; l++) {
+      // Lanes a condition switched off read nothing; their words stay 0 (CHOICE: value unknown).
+      if (!(mask & (1 << l))) continue;
+      const a = addrs[l] as number;
+      for (let k = 0; k < n; k++) (words[k] as Uint32Array)[l] = loadScalar(mem, componentAddress(a, k, ver), type);
+      stats.bytesRead += n * size;
+    }
+    tmu.fifo.push({ words, next: 0, ready: 0 });
+    tmu.pendingWords += n;
+    stats.returnWords = n;
+    return stats;
+  }
+  if (data.length === 0 && opc < 8) {
+    // Prefetch (op 0) and the cache ops 1..7 without data return nothing (pv6/pv7 scopy 0x80 prefetch).
+    for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesRead += 4 * n;
+    return stats;
+  }
+  // Atomics: memory gets the combined value, ldtmu returns the old one (pv7 test_tmu_op_write_*).
+  // Without data, ops 8/9/10 are increment / decrement / not (Mesa).
+  const result = new Uint32Array(LANES);
+  for (let l = 0; l < LANES; l++) {
+    if (!(mask & (1 << l))) continue;
+    const a = addrs[l] as number;
+    const old = mem.read32(a);
+    let v: number;
+    if (data.length === 0) v = opc === 8 ? (old + 1) >>> 0 : opc === 9 ? (old - 1) >>> 0 : ~old >>> 0;
+    else v = combine(opc, old, (data[0] as Uint32Array)[l] as number, data.length > 1 ? ((data[1] as Uint32Array)[l] as number) : 0);
+    mem.write32(a, v);
+    result[l] = old;
+    stats.bytesRead += 4;
+    stats.bytesWritten += 4;
+  }
+  tmu.fifo.push({ words: [result], next: 0, ready: 0 });
+  tmu.pendingWords += 1;
+  stats.returnWords = 1;
+  return stats;
+}

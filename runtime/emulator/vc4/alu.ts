@@ -1,0 +1,258 @@
+/**
+ * VideoCore IV ALU numerics, per element, on 32-bit patterns: results and the
+ * carry flag of every add and mul op, unpack and pack. Behaviour from
+ * shared/docs/vc4-isa-notes.md §1.11 and §6 (VC4C's hardware-generated
+ * opcode table, the VC4 addendum, py-videocore's hardware tests).
+ */
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** Float value of a bit pattern. */
+export function bitsToFloat(b: number): number {
+  u32[0] = b;
+  return f32[0] as number;
+}
+/** Bit pattern of a float (rounded to nearest single). */
+export function floatToBits(f: number): number {
+  f32[0] = f;
+  return u32[0] as number;
+}
+
+const isNaNBits = (b: number): boolean => (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0;
+const isDenormOrZero = (b: number): boolean => (b & 0x7f800000) === 0;
+/** Denormal inputs act as +0 [VC4C-HW, ADD]. */
+const flushIn = (b: number): number => (isDenormOrZero(b) ? 0 : b >>> 0);
+/** Denormal and −0 outputs become +0 [VC4C-HW]. */
+const flushOut = (b: number): number => (isDenormOrZero(b) ? 0 : b >>> 0);
+
+/**
+ * Round an exact sum hi + lo (hi the double nearest to it) to single
+ * precision toward zero, as fadd/fsub/itof do [VC4C-HW: fadd(1.0, −2^97) =
+ * 0xefffffff].
+ */
+function roundTowardZero(hi: number, lo: number): number {
+  const x = hi;
+  if (x === 0 && lo === 0) return 0;
+  let bits = floatToBits(x);
+  if (!Number.isFinite(x)) return bits >>> 0;
+  const f = bitsToFloat(bits);
+  if (!Number.isFinite(f)) {
+    // Overflowed by rounding to nearest: truncation gives the largest finite value.
+    return (x < 0 ? 0xff7fffff : 0x7f7fffff) >>> 0;
+  }
+  // d > 0: f is above the exact value; d < 0: below.
+  const d = (f - hi) - lo;
+  const positive = hi > 0 || (hi === 0 && lo > 0);
+  if ((positive && d > 0) || (!positive && d < 0)) bits = (bits - 1) >>> 0; // one ulp toward zero
+  return bits >>> 0;
+}
+
+function twoSum(a: number, b: number): [number, number] {
+  const s = a + b;
+  const bb = s - a;
+  return [s, (a - (s - bb)) + (b - bb)];
+}
+
+/** A NaN operand yields ±inf with the NaN's sign (no NaN outputs) [ADD, VC4C-HW]. */
+const nanToInf = (b: number): number => ((b & 0x80000000) | 0x7f800000) >>> 0;
+
+function fadd(a: number, b: number): number {
+  if (isNaNBits(b)) return nanToInf(b); // two NaNs: the second decides ("0.0 + NaN = +Inf")
+  if (isNaNBits(a)) return nanToInf(a);
+  const x = bitsToFloat(flushIn(a));
+  const y = bitsToFloat(flushIn(b));
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return flushOut(floatToBits(x + y));
+  const [s, e] = twoSum(x, y);
+  return flushOut(roundTowardZero(s, e));
+}
+
+function fminmax(a: number, b: number, max: boolean): number {
+  // Compare as sign-magnitude integers: −NaN < −inf < … < −0 = +0 < … < +inf < +NaN.
+  const key = (v: number): number => ((v & 0x80000000) ? -(v & 0x7fffffff) : (v & 0x7fffffff));
+  const gt = key(a) > key(b);
+  return max ? (gt ? a : b) >>> 0 : (gt ? b : a) >>> 0;
+}
+
+function fmul(a: number, b: number): number {
+  const an = isNaNBits(a);
+  const bn = isNaNBits(b);
+  const x = bitsToFloat(flushIn(a));
+  const y = bitsToFloat(flushIn(b));
+  if (an || bn) {
+    if ((!an && x === 0) || (!bn && y === 0)) return 0;
+    return (((a ^ b) & 0x80000000) | 0x7f800000) >>> 0;
+  }
+  // Rounding of fmul on hardware is unconfirmed (notes §6): round to nearest as VC4C does.
+  return flushOut(floatToBits(Math.fround(x * y)));
+}
+
+function ftoi(a: number): number {
+  if (isNaNBits(a)) return 0;
+  const x = bitsToFloat(flushIn(a));
+  if (!(Math.abs(x) < 2147483648)) return 0; // out of range → 0 [VC4C-HW]
+  return Math.trunc(x) | 0;
+}
+
+/** int32 → float, truncating toward zero [VC4C-HW: itof(0x7fffffff) = 0x4effffff]. */
+function itof(a: number): number {
+  return flushOut(rtzInt(a | 0));
+}
+function rtzInt(i: number): number {
+  const f = Math.fround(i);
+  let bits = floatToBits(f);
+  if (Math.abs(f) > Math.abs(i)) bits = (bits - 1) >>> 0;
+  return bits >>> 0;
+}
+
+const byteOp = (a: number, b: number, f: (x: number, y: number) => number): number => {
+  let r = 0;
+  for (let k = 0; k < 32; k += 8) r |= (f((a >>> k) & 255, (b >>> k) & 255) & 255) << k;
+  return r >>> 0;
+};
+
+/** Carry (and unwrapped add/sub result) of the last add-lane function call; avoids an allocation per lane. */
+export const carryOut = { c: 0, wide: 0 };
+
+const fpos = (r: number): number => (r !== 0 && !(r & 0x80000000) ? 1 : 0);
+
+/** Per-lane add-ALU functions: result bits, carry in carryOut. Inputs already unpacked. */
+export const ADD_LANE: Readonly<Record<string, (a: number, b: number) => number>> = {
+  nop: () => ((carryOut.c = 0), 0),
+  fadd: (a, b) => { const r = fadd(a >>> 0, b >>> 0); carryOut.c = fpos(r); return r; },
+  // fsub inverts a second-operand NaN's sign like any other value [VC4C-HW].
+  fsub: (a, b) => { const r = fadd(a >>> 0, (b ^ 0x80000000) >>> 0); carryOut.c = fpos(r); return r; },
+  fmin: (a, b) => { carryOut.c = cmpSM(a, b); return fminmax(a >>> 0, b >>> 0, false); },
+  fmax: (a, b) => { carryOut.c = cmpSM(a, b); return fminmax(a >>> 0, b >>> 0, true); },
+  fminabs: (a, b) => { const x = a & 0x7fffffff; const y = b & 0x7fffffff; carryOut.c = x > y ? 1 : 0; return Math.min(x, y); },
+  fmaxabs: (a, b) => { const x = a & 0x7fffffff; const y = b & 0x7fffffff; carryOut.c = x > y ? 1 : 0; return Math.max(x, y); },
+  ftoi: (a) => { carryOut.c = 0; return ftoi(a >>> 0) >>> 0; },
+  itof: (a) => { const r = itof(a); carryOut.c = fpos(r); return r; },
+  add: (a, b) => { a >>>= 0; b >>>= 0; const w = a + b; carryOut.c = w > 0xffffffff ? 1 : 0; carryOut.wide = (a | 0) + (b | 0); return w >>> 0; },
+  sub: (a, b) => { a >>>= 0; b >>>= 0; carryOut.c = a < b ? 1 : 0; carryOut.wide = (a | 0) - (b | 0); return (a - b) >>> 0; },
+  shr: (a, b) => { const n = b & 31; carryOut.c = n ? (a >>> (n - 1)) & 1 : 0; return a >>> n; },
+  asr: (a, b) => { const n = b & 31; carryOut.c = n ? (a >>> (n - 1)) & 1 : 0; return (a >> n) >>> 0; },
+  ror: (a, b) => { const n = b & 31; carryOut.c = 0; return ((a >>> n) | (a << (32 - n))) >>> 0; },
+  shl: (a, b) => { const n = b & 31; carryOut.c = n ? (a >>> (32 - n)) & 1 : 0; return (a << n) >>> 0; },
+  min: (a, b) => { carryOut.c = (a | 0) > (b | 0) ? 1 : 0; return ((a | 0) < (b | 0) ? a : b) >>> 0; },
+  max: (a, b) => { carryOut.c = (a | 0) > (b | 0) ? 1 : 0; return ((a | 0) > (b | 0) ? a : b) >>> 0; },
+  and: (a, b) => ((carryOut.c = 0), (a & b) >>> 0),
+  or: (a, b) => ((carryOut.c = 0), (a | b) >>> 0),
+  xor: (a, b) => ((carryOut.c = 0), (a ^ b) >>> 0),
+  not: (a) => ((carryOut.c = 0), ~a >>> 0),
+  clz: (a) => ((carryOut.c = 0), Math.clz32(a)),
+  v8adds: (a, b) => ((carryOut.c = 0), byteOp(a >>> 0, b >>> 0, (x, y) => Math.min(x + y, 255))),
+  v8subs: (a, b) => ((carryOut.c = 0), byteOp(a >>> 0, b >>> 0, (x, y) => Math.max(x - y, 0))),
+};
+
+/** Result and carry of an add-ALU op (inputs already unpacked). */
+export function addOp(op: string, a: number, b: number): { r: number; c: number; wide?: number } {
+  const fn = ADD_LANE[op] ?? (ADD_LANE.nop as (a: number, b: number) => number);
+  carryOut.wide = NaN;
+  const r = fn(a, b);
+  return Number.isNaN(carryOut.wide) ? { r, c: carryOut.c } : { r, c: carryOut.c, wide: carryOut.wide };
+}
+
+function cmpSM(a: number, b: number): number {
+  const key = (v: number): number => ((v & 0x80000000) ? -(v & 0x7fffffff) : (v & 0x7fffffff));
+  return key(a) > key(b) ? 1 : 0;
+}
+
+/** Per-lane mul-ALU functions; the mul carry is unverified on hardware and modelled as 0. */
+export const MUL_LANE: Readonly<Record<string, (a: number, b: number) => number>> = {
+  nop: () => 0,
+  fmul: (a, b) => fmul(a >>> 0, b >>> 0),
+  // Unsigned 24-bit multiply, no sign extension: −1 × 16 = 0x0ffffff0 [VC4C-HW, PVC-T alu].
+  mul24: (a, b) => Math.imul(a & 0xffffff, b & 0xffffff) >>> 0,
+  v8muld: (a, b) => byteOp(a >>> 0, b >>> 0, (x, y) => Math.floor((x * y + 127) / 255)),
+  v8min: (a, b) => byteOp(a >>> 0, b >>> 0, Math.min),
+  v8max: (a, b) => byteOp(a >>> 0, b >>> 0, Math.max),
+  v8adds: (a, b) => byteOp(a >>> 0, b >>> 0, (x, y) => Math.min(x + y, 255)),
+  v8subs: (a, b) => byteOp(a >>> 0, b >>> 0, (x, y) => Math.max(x - y, 0)),
+};
+
+/** Result of a mul-ALU op. */
+export function mulOp(op: string, a: number, b: number): number {
+  return (MUL_LANE[op] ?? (() => 0))(a, b);
+}
+
+/** IEEE half → float bits. */
+export function halfToFloatBits(h: number): number {
+  const s = (h >>> 15) & 1;
+  const e = (h >>> 10) & 31;
+  const m = h & 1023;
+  let v: number;
+  if (e === 0) v = m * 2 ** -24;
+  else if (e === 31) v = m ? NaN : Infinity;
+  else v = (1 + m / 1024) * 2 ** (e - 15);
+  return floatToBits(s ? -v : v);
+}
+
+/** Float bits → IEEE half: ±0 → +0, NaN → ±inf, half denormals → 0, overflow → ±inf [VC4C-OP]. */
+export function floatBitsToHalf(b: number): number {
+  const x = bitsToFloat(b);
+  const s = b & 0x80000000 ? 0x8000 : 0;
+  if (Number.isNaN(x)) return s | 0x7c00;
+  const a = Math.abs(x);
+  if (a >= 65520) return s | 0x7c00;
+  if (a < 2 ** -14) return 0;
+  const e = Math.floor(Math.log2(a));
+  const m = Math.round((a / 2 ** e - 1) * 1024);
+  return m === 1024 ? s | ((e + 16) << 10) : s | ((e + 15) << 10) | m;
+}
+
+/** Unpack a 32-bit input [ARG Tables 7–8]; `float` when the consuming op takes floats. */
+export function unpack(mode: number, v: number, float: boolean): number {
+  switch (mode) {
+    case 1: case 2: {
+      const h = mode === 1 ? v & 0xffff : v >>> 16;
+      return float ? halfToFloatBits(h) : ((h << 16) >> 16) >>> 0;
+    }
+    case 3: { const byte = v >>> 24; return (byte * 0x01010101) >>> 0; }
+    case 4: case 5: case 6: case 7: {
+      const byte = (v >>> ((mode - 4) * 8)) & 255;
+      return float ? floatToBits(Math.fround(byte / 255)) : byte;
+    }
+    default: return v >>> 0;
+  }
+}
+
+const satS = (x: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, x));
+const colour = (b: number): number => {
+  const x = bitsToFloat(b);
+  return Number.isNaN(x) ? 0 : satS(Math.round(x * 255), 0, 255);
+};
+
+/**
+ * Regfile-A pack (pm = 0) [ARG Table 6]: returns the new register value given
+ * the old one (partial packs keep the other lanes [VC4C-E]). `wide` is the
+ * unwrapped integer result of add/sub, for 32-bit saturation.
+ */
+export function packA(mode: number, v: number, old: number, float: boolean, wide?: number): number {
+  const s = v | 0;
+  const sat32 = wide !== undefined ? satS(wide, -2147483648, 2147483647) : s;
+  const setByte = (k: number, byte: number): number => ((old & ~(255 << (k * 8))) | ((byte & 255) << (k * 8))) >>> 0;
+  switch (mode) {
+    case 0: return v >>> 0;
+    case 1: case 2: case 9: case 10: {
+      const half = float ? floatBitsToHalf(v) : (mode >= 9 ? satS(sat32, -32768, 32767) : s) & 0xffff;
+      return mode === 1 || mode === 9 ? ((old & 0xffff0000) | half) >>> 0 : ((old & 0xffff) | (half << 16)) >>> 0;
+    }
+    case 3: return ((v & 255) * 0x01010101) >>> 0;
+    case 4: case 5: case 6: case 7: return setByte(mode - 4, v);
+    case 8: return sat32 >>> 0;
+    case 11: return (satS(sat32, 0, 255) * 0x01010101) >>> 0;
+    default: return setByte(mode - 12, satS(sat32, 0, 255));
+  }
+}
+
+/** Mul colour pack (pm = 1) [ARG Table 9]: float → u8 (×255, saturated) into all bytes (3) or byte mode − 4. */
+export function packMul(mode: number, v: number, old: number): number {
+  const c = colour(v);
+  if (mode === 3) return (c * 0x01010101) >>> 0;
+  if (mode >= 4 && mode <= 7) {
+    const k = (mode - 4) * 8;
+    return ((old & ~(255 << k)) | (c << k)) >>> 0;
+  }
+  return v >>> 0;
+}

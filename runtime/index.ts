@@ -1,0 +1,340 @@
+/**
+ * The qpuc runtime: open a GPU (real, emulated, or the CPU reference), put
+ * arrays in GPU-visible memory, launch kernels.
+ *
+ * ```ts
+ * const rt = await Runtime.open();
+ * const x = rt.alloc(Float32Array, 1024);
+ * await rt.launch(Blas.saxpy, { qpus: 8 }, x.length, 2, x, y);
+ * ```
+ */
+import { kernelInfo } from '../lang/index.ts';
+import type { CompiledKernel } from '../compiler/backend/index.ts';
+import type { Device, DeviceBuffer, HazardReport, JobProfile, JobResult, Target } from './device.ts';
+import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
+import { KernelCache, type KernelRef } from './kernel-cache.ts';
+import { csdConfig, uniformWords, type ResolvedArg } from './v3d-launch.ts';
+import { ReferenceMemory } from './reference-memory.ts';
+import { probeHardware } from './drivers/probe.ts';
+import { V3dEmulatorDevice } from './emulator/v3d/device.ts';
+
+export type { Target, JobProfile, HazardReport } from './device.ts';
+export type { GpuArray, TypedArrayConstructor } from './buffers.ts';
+
+/** Where kernels run: a real GPU, the emulator, the CPU reference interpreter, or the best available. */
+export type Backend = 'auto' | 'hardware' | 'emulator' | 'reference';
+
+/** Options of {@link Runtime.open}. */
+export interface OpenOptions {
+  /** GPU generation; default: the hardware's, or 'vc6' for the emulator and reference. */
+  target?: Target;
+  /** Default 'auto': real hardware when its device node is usable, else the emulator. */
+  backend?: Backend;
+  /** Where to say which backend was chosen and why (default: standard error; pass `() => {}` for silence). */
+  log?: (line: string) => void;
+  /** Emulator settings. */
+  emulator?: {
+    /** 'error' (default) rejects a launch whose code breaks a hardware rule; 'warn' reports it. */
+    hazards?: 'error' | 'warn' | 'off';
+    /** Exact special-function results instead of hardware-like approximations. */
+    exactSfu?: boolean;
+    /** QPUs of the emulated GPU (default 8 on vc6, 12 on vc7). */
+    numQpus?: number;
+  };
+}
+
+/** Options of {@link Runtime.launch}. */
+export interface LaunchOptions {
+  /** Number of QPU batches (16 lanes each) to run the kernel on. */
+  qpus: number;
+  /** Give up waiting after this long (hardware; default 10 s). */
+  timeoutMs?: number;
+}
+
+/** What a launch reports. */
+export interface LaunchResult {
+  /** 'Class.method'. */
+  kernel: string;
+  backend: Exclude<Backend, 'auto'>;
+  target: Target;
+  /** Timing (emulator: modelled; hardware: measured; reference: none). */
+  profile?: JobProfile;
+  /** Hazard-checker findings (emulator only). */
+  hazards: HazardReport[];
+  /** Machine instructions in the kernel (absent on the reference backend). */
+  instructionCount?: number;
+}
+
+/** A problem launching a kernel: bad arguments, no device, a failed job. */
+export class RuntimeError extends Error {}
+
+/** An open GPU (or stand-in) with its memory and compiled-kernel cache. */
+export class Runtime {
+  private readonly buffers = new BufferTable();
+  private readonly cache: KernelCache;
+  private readonly codeBuffers = new Map<CompiledKernel, number>();
+  private closed = false;
+
+  private constructor(
+    /** The generation kernels are compiled for. */
+    readonly target: Target,
+    /** Where kernels run. */
+    readonly backend: Exclude<Backend, 'auto'>,
+    /** One line describing the device. */
+    readonly description: string,
+    private readonly device: Device | undefined,
+    private readonly refMemory: ReferenceMemory | undefined,
+  ) {
+    this.cache = new KernelCache(target);
+  }
+
+  /** Open a runtime. `auto` picks real hardware when usable and the emulator otherwise, and says which through `log`. */
+  static async open(options: OpenOptions = {}): Promise<Runtime> {
+    const backend = options.backend ?? 'auto';
+    const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+    if (!['auto', 'hardware', 'emulator', 'reference'].includes(backend)) {
+      throw new RuntimeError(`unknown backend '${String(backend)}' (expected auto, hardware, emulator or reference)`);
+    }
+    if (options.target !== undefined && !['vc4', 'vc6', 'vc7'].includes(options.target)) {
+      throw new RuntimeError(`unknown target '${String(options.target)}' (expected vc4, vc6 or vc7)`);
+    }
+    if (backend === 'reference') {
+      const target = options.target ?? 'vc6';
+      log(`qpuc: running kernels on the CPU reference interpreter (${target} semantics)`);
+      return new Runtime(target, 'reference', 'CPU reference interpreter', undefined, new ReferenceMemory());
+    }
+    if (backend === 'hardware' || backend === 'auto') {
+      const probe = probeHardware();
+      let reason = probe.reason;
+      if (probe.v3d) {
+        try {
+          const { V3dDrmDevice } = await import('./drivers/v3d-drm.ts');
+          const device = new V3dDrmDevice(probe.v3d.node);
+          if (options.target && options.target !== device.target) {
+            device.close();
+            throw new RuntimeError(`this GPU is ${device.target}, but target '${options.target}' was asked for`);
+          }
+          log(`qpuc: running kernels on ${device.description}`);
+          return new Runtime(device.target, 'hardware', device.description, device, undefined);
+        } catch (e) {
+          if (backend === 'hardware' || e instanceof RuntimeError) throw e instanceof RuntimeError ? e : new RuntimeError((e as Error).message);
+          reason = (e as Error).message;
+        }
+      }
+      if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${reason}`);
+      log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
+    }
+    const target = options.target ?? 'vc6';
+    if (target === 'vc4') {
+      const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
+      const device = new Vc4EmulatorDevice();
+      return new Runtime(target, 'emulator', device.description, device, undefined);
+    }
+    const device = new V3dEmulatorDevice({
+      target,
+      ...(options.emulator?.numQpus !== undefined ? { numQpus: options.emulator.numQpus } : {}),
+      ...(options.emulator?.hazards !== undefined ? { hazards: options.emulator.hazards } : {}),
+      ...(options.emulator?.exactSfu !== undefined ? { exactSfu: options.emulator.exactSfu } : {}),
+    });
+    return new Runtime(target, 'emulator', device.description, device, undefined);
+  }
+
+  private check(): void {
+    if (this.closed) throw new RuntimeError('this runtime is closed');
+  }
+
+  /** Allocate a zeroed typed array of `length` elements in GPU-visible memory. */
+  alloc<C extends TypedArrayConstructor>(ctor: C, length: number): InstanceType<C> {
+    this.check();
+    if (!Number.isInteger(length) || length <= 0) throw new RuntimeError(`alloc length must be a positive integer, got ${length}`);
+    const bytesPer = ctor.BYTES_PER_ELEMENT;
+    const buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
+    buf.bytes.fill(0);
+    this.buffers.add(buf);
+    return new ctor(buf.bytes.buffer as ArrayBuffer, buf.bytes.byteOffset, length) as InstanceType<C>;
+  }
+
+  /** The GPU address of an array from {@link alloc} (or a subarray of one), for hand-written programs' uniforms. */
+  addressOf(array: GpuArray): number {
+    const a = this.buffers.gpuAddress(array);
+    if (a === undefined) throw new RuntimeError('addressOf: this array was not allocated by this runtime');
+    return a;
+  }
+
+  /** Release an array from {@link alloc}; it must not be used afterwards. */
+  free(array: GpuArray): void {
+    const b = this.buffers.find(array);
+    if (!b) throw new RuntimeError('free: this array was not allocated by this runtime');
+    this.buffers.remove(b);
+    if (this.device) this.device.free(b);
+    else this.refMemory?.free(b);
+  }
+
+  /**
+   * Run a kernel: `kernel` is a `@kernel` static method (or a kernel compiled
+   * with `compileFile`), `args` its arguments — numbers for scalars, arrays
+   * from {@link alloc} for `Ptr<T>` parameters. Compiles on first use and caches.
+   */
+  async launch(kernel: unknown, options: LaunchOptions, ...args: unknown[]): Promise<LaunchResult> {
+    this.check();
+    const ref = this.kernelRef(kernel);
+    const qpus = options?.qpus;
+    if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) {
+      throw new RuntimeError(`launch ${ref.name}: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`);
+    }
+    if (this.backend === 'reference') {
+      const ir = await this.cache.ir(ref);
+      const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
+      const { interpretKernel } = await import('../compiler/ir/interpret.ts');
+      interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
+      return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
+    }
+    const compiled = await this.cache.compiled(ref);
+    const resolved = this.resolveArgs(ref.name, compiled.params, args);
+    const device = this.device as Device;
+    const codeAddress = this.codeAddress(compiled, device);
+    const words = uniformWords(compiled.uniforms, resolved, qpus);
+    const ubuf = device.allocate(words.byteLength);
+    new Uint32Array(ubuf.bytes.buffer, ubuf.bytes.byteOffset, words.length).set(words);
+    try {
+      const version = this.target === 'vc7' ? 71 : 42;
+      const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress);
+      const result = await device.run({ kind: 'csd', cfg, buffers: [...this.buffers.all(), ubuf] }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      return {
+        kernel: ref.name,
+        backend: this.backend,
+        target: this.target,
+        profile: result.profile,
+        hazards: result.hazards,
+        instructionCount: compiled.instructionCount,
+      };
+    } finally {
+      device.free(ubuf);
+    }
+  }
+
+  /**
+   * Run hand-written machine code (from `qpuc asm` or any assembler) on
+   * `qpus` QPUs. V3D targets: one uniform stream shared by every batch, as
+   * SUBMIT_CSD gives it. VC4: `uniforms(qpu)` gives each QPU its own stream,
+   * as the execute_qpu control list does.
+   */
+  async launchRaw(
+    program: { code: Uint8Array; uniforms: Uint32Array | ((qpu: number) => Uint32Array) },
+    options: LaunchOptions,
+  ): Promise<LaunchResult> {
+    this.check();
+    if (!this.device) throw new RuntimeError('launchRaw needs a GPU or the emulator, not the reference backend');
+    const device = this.device;
+    const qpus = options?.qpus;
+    if (!Number.isInteger(qpus) || qpus < 1) throw new RuntimeError(`launchRaw: options.qpus must be a positive integer, got ${String(qpus)}`);
+    if (program.code.length === 0 || program.code.length % 8 !== 0) {
+      throw new RuntimeError(`launchRaw: code must be whole 64-bit instructions, got ${program.code.length} bytes`);
+    }
+    const temp: DeviceBuffer[] = [];
+    const put = (bytes: Uint8Array): DeviceBuffer => {
+      const b = device.allocate(Math.max(8, bytes.length));
+      b.bytes.set(bytes);
+      temp.push(b);
+      return b;
+    };
+    const words = (u: Uint32Array) => new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
+    const streamOf = (q: number) => (typeof program.uniforms === 'function' ? program.uniforms(q) : program.uniforms);
+    try {
+      const code = put(program.code);
+      let result: JobResult;
+      if (this.target === 'vc4') {
+        if (qpus > device.numQpus) throw new RuntimeError(`launchRaw: VideoCore IV has ${device.numQpus} QPUs, asked for ${qpus}`);
+        const control = new Uint32Array(2 * qpus);
+        for (let q = 0; q < qpus; q++) {
+          control[2 * q] = put(words(streamOf(q))).gpuAddress;
+          control[2 * q + 1] = code.gpuAddress;
+        }
+        const list = put(words(control));
+        result = await device.run({ kind: 'execute_qpu', numQpus: qpus, controlAddress: list.gpuAddress, noflush: false, timeoutMs: options.timeoutMs ?? 10_000 });
+      } else {
+        const u = put(words(streamOf(0)));
+        const cfg = csdConfig(this.target === 'vc7' ? 71 : 42, qpus, code.gpuAddress, u.gpuAddress);
+        result = await device.run({ kind: 'csd', cfg, buffers: [...this.buffers.all(), ...temp] }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      }
+      return { kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards, instructionCount: program.code.length / 8 };
+    } finally {
+      for (const b of temp) device.free(b);
+    }
+  }
+
+  /** Compile (or fetch from the cache) a kernel without running it. */
+  async compile(kernel: unknown): Promise<CompiledKernel> {
+    this.check();
+    return this.cache.compiled(this.kernelRef(kernel));
+  }
+
+  /** Release all memory and the device. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.device?.close();
+  }
+
+  private kernelRef(kernel: unknown): KernelRef {
+    if (typeof kernel === 'object' && kernel !== null && 'code' in kernel && 'listing' in kernel) {
+      const k = kernel as CompiledKernel;
+      return { name: k.name, compiled: k };
+    }
+    const info = kernelInfo(kernel);
+    if (!info) throw new RuntimeError('launch: the first argument must be a @kernel static method (or a compiled kernel)');
+    if (info.kind !== 'kernel') throw new RuntimeError(`launch: ${info.className}.${info.methodName} is a @device helper, not a @kernel`);
+    if (!info.file) {
+      throw new RuntimeError(
+        `launch: qpuc does not know which file declares ${info.className}.${info.methodName}; run the host program with 'qpuc run', or with 'node --import qpuc/register'`,
+      );
+    }
+    return { name: `${info.className}.${info.methodName}`, file: info.file };
+  }
+
+  private codeAddress(compiled: CompiledKernel, device: Device): number {
+    let addr = this.codeBuffers.get(compiled);
+    if (addr === undefined) {
+      const buf = device.allocate(compiled.code.length);
+      buf.bytes.set(compiled.code);
+      addr = buf.gpuAddress;
+      this.codeBuffers.set(compiled, addr);
+      // Hazard reports name the kernel source line of the offending word.
+      const map = new Map(device.sourceMap ?? []);
+      compiled.listing.forEach((l, k) => {
+        if (l.loc) map.set((addr as number) + 8 * k, l.loc);
+      });
+      device.sourceMap = map;
+    }
+    return addr;
+  }
+
+  private resolveArgs(name: string, params: { name: string; type: string }[], args: unknown[]): ResolvedArg[] {
+    if (args.length !== params.length) {
+      throw new RuntimeError(`launch ${name}: expected ${params.length} arguments (${params.map((p) => `${p.name}: ${p.type}`).join(', ')}), got ${args.length}`);
+    }
+    return params.map((p, k) => {
+      const a = args[k];
+      const what = `launch ${name}: argument ${k + 1} (${p.name}: ${p.type})`;
+      if (p.type.startsWith('ptr<')) {
+        if (!ArrayBuffer.isView(a)) throw new RuntimeError(`${what} must be an array from rt.alloc`);
+        const address = this.buffers.gpuAddress(a);
+        if (address === undefined) throw new RuntimeError(`${what} is not GPU memory: allocate it with rt.alloc`);
+        const elem = p.type.slice(4, -1);
+        const actual = elemTypeOf(a as GpuArray);
+        if (elem !== actual) throw new RuntimeError(`${what} expects ${elem} elements, got a ${a.constructor.name}`);
+        return { kind: 'pointer', address };
+      }
+      if (typeof a === 'boolean' && p.type === 'bool') return { kind: 'scalar', type: p.type, value: a ? 1 : 0 };
+      if (typeof a !== 'number' || Number.isNaN(a) && p.type !== 'f32') throw new RuntimeError(`${what} must be a number`);
+      if ((p.type === 'i32' || p.type === 'u32') && !Number.isInteger(a)) throw new RuntimeError(`${what} must be an integer, got ${a}`);
+      if (p.type === 'i32' && (a < -2147483648 || a > 2147483647)) throw new RuntimeError(`${what} is out of i32 range: ${a}`);
+      if (p.type === 'u32' && (a < 0 || a > 4294967295)) throw new RuntimeError(`${what} is out of u32 range: ${a}`);
+      return { kind: 'scalar', type: p.type, value: a };
+    });
+  }
+}
+
+function typeName(t: unknown): string {
+  return typeof t === 'object' && t !== null && 'ptr' in t ? `ptr<${String((t as { ptr: string }).ptr)}>` : String(t);
+}

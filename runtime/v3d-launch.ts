@@ -1,0 +1,70 @@
+/**
+ * Turning `launch(kernel, { qpus }, ...args)` into what SUBMIT_CSD takes:
+ * the uniform stream and the seven CSD config words
+ * (shared/docs/hardware-interface.md 1.7).
+ */
+import type { UniformSlot } from '../compiler/backend/v3d/mir.ts';
+
+/** Values a kernel argument can have once resolved: a GPU address for pointers, a number otherwise. */
+export type ResolvedArg = { kind: 'pointer'; address: number } | { kind: 'scalar'; type: string; value: number };
+
+/** 32-bit pattern of a scalar argument of IR type `type`. */
+export function scalarBits(type: string, value: number): number {
+  if (type === 'f32') {
+    const f = new Float32Array([value]);
+    return new Uint32Array(f.buffer)[0] as number;
+  }
+  if (type === 'bool') return value ? 1 : 0;
+  return value >>> 0;
+}
+
+/** The uniform words for one launch. */
+export function uniformWords(slots: readonly UniformSlot[], args: readonly ResolvedArg[], qpus: number): Uint32Array {
+  const words = new Uint32Array(Math.max(1, slots.length));
+  slots.forEach((s, k) => {
+    switch (s.kind) {
+      case 'const':
+        words[k] = s.value >>> 0;
+        break;
+      case 'numQpus':
+        words[k] = qpus;
+        break;
+      case 'globalCount':
+        words[k] = qpus * 16;
+        break;
+      case 'param': {
+        const a = args[s.index];
+        if (!a) throw new Error(`uniform slot ${k} names parameter ${s.index}, which was not passed`);
+        words[k] = a.kind === 'pointer' ? a.address >>> 0 : scalarBits(a.type, a.value);
+        break;
+      }
+    }
+  });
+  return words;
+}
+
+/** The CSD config words for `batches` 16-lane batches, one 16-invocation workgroup each. */
+export function csdConfig(
+  version: 42 | 71,
+  batches: number,
+  codeAddress: number,
+  uniformsAddress: number,
+): [number, number, number, number, number, number, number] {
+  if (!Number.isInteger(batches) || batches < 1 || batches > 0xffff) {
+    throw new RangeError(`qpus must be an integer from 1 to 65535, got ${batches}`);
+  }
+  if (codeAddress % 8 !== 0) throw new RangeError('code must be 8-byte aligned (cfg5 keeps flags in bits 2:0)');
+  const wgSize = 16;
+  const wgsPerSg = 1;
+  const batchesPerSgM1 = Math.ceil((wgsPerSg * wgSize) / 16) - 1;
+  return [
+    (batches << 16) >>> 0, // workgroup count X, offset 0
+    (1 << 16) >>> 0,
+    (1 << 16) >>> 0,
+    ((batchesPerSgM1 << 12) | (wgsPerSg << 8) | wgSize) >>> 0,
+    version >= 71 ? batches : batches - 1, // minus one before V3D 7.1.6
+    // PROPAGATE_NANS as Mesa sets it before 7.1; THREADING = 0 (two threads, 64 registers each); not SINGLE_SEG.
+    (codeAddress | (version < 71 ? 4 : 0)) >>> 0,
+    uniformsAddress >>> 0,
+  ];
+}
