@@ -12,33 +12,52 @@ import { printFunction } from '../ir/print.ts';
 import { parseFunction } from '../ir/parse.ts';
 import { verifyFunction } from '../ir/verify.ts';
 import { ArrayMemory, interpretKernel } from '../ir/interpret.ts';
-import type { InterpreterMemory } from '../ir/interpret.ts';
 import { generateKernel, printKernel, rng } from './generate.ts';
 import { evaluateKernel } from './evaluate.ts';
 import type { GenMemory } from './evaluate.ts';
 import { INPUT_LEN, OUT_SLOTS } from './ast.ts';
 
-/** Something that runs a compiled kernel: the interpreter on some form of the IR, or a backend on the emulator. */
+/** The kernel's pointer arguments in parameter order: a (i32), b (u32), f (f32), out (i32), outf (f32). */
+export type DiffArrays = [Int32Array, Uint32Array, Float32Array, Int32Array, Float32Array];
+
+/**
+ * Something that runs a compiled kernel: the interpreter on some form of the
+ * IR, or a backend on the emulator. It runs `Gen.k` with the arrays as its
+ * pointer arguments and leaves the results in them.
+ */
 export interface DiffExecutor {
   name: string;
-  /** Runs the kernel (`source` is the TS text, `ir` the frontend's IR; executors compile as they need). */
-  run(kernel: { source: string; ir: IrFunction }, args: (number | { address: number })[], memory: InterpreterMemory, qpus: number): void | Promise<void>;
+  /** `source` is the kernel's TS text, `ir` the frontend's IR; executors compile as they need. */
+  run(kernel: { source: string; ir: IrFunction }, arrays: DiffArrays, qpus: number): void | Promise<void>;
+}
+
+/** Runs `fn` on the interpreter with the arrays laid out in one memory, copying results back. */
+export function interpretOnArrays(fn: IrFunction, arrays: DiffArrays, qpus: number): void {
+  const base = 0x10000;
+  const offsets: number[] = [];
+  let size = 0;
+  for (const a of arrays) (offsets.push(size), (size += a.byteLength));
+  const mem = new ArrayMemory(new ArrayBuffer(size), base);
+  const bytes = new Uint8Array(mem.buffer);
+  arrays.forEach((a, i) => bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offsets[i]!));
+  interpretKernel(fn, offsets.map((o) => ({ address: base + o })), mem, { qpus });
+  arrays.forEach((a, i) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(bytes.subarray(offsets[i]!, offsets[i]! + a.byteLength)));
 }
 
 /** The interpreter on the frontend's per-lane IR (before SPMD lowering). */
 export const perLaneInterpreter: DiffExecutor = {
   name: 'interpreter (per-lane IR)',
-  run: (k, args, mem, qpus) => interpretKernel(parseFunction(printFunction(k.ir)), args, mem, { qpus }),
+  run: (k, arrays, qpus) => interpretOnArrays(parseFunction(printFunction(k.ir)), arrays, qpus),
 };
 
 /** The interpreter on the IR backends receive (after lowering and optimisation), verified first. */
 export const loweredInterpreter: DiffExecutor = {
   name: 'interpreter (lowered + optimised IR)',
-  run: (k, args, mem, qpus) => {
+  run: (k, arrays, qpus) => {
     const fn = prepareForBackend(parseFunction(printFunction(k.ir)));
     const errors = verifyFunction(fn, { lowered: true });
     if (errors.length > 0) throw new Error(`lowered IR does not verify:\n${errors.join('\n')}`);
-    interpretKernel(fn, args, mem, { qpus });
+    interpretOnArrays(fn, arrays, qpus);
   },
 };
 
@@ -83,20 +102,11 @@ export async function checkSeed(seed: number, executors: readonly DiffExecutor[]
   evaluateKernel(gen, want, qpus);
   for (const ex of executors) {
     const got = inputs(seed, qpus);
-    const arrays = [got.a, got.b, got.f, got.out, got.outf];
-    const base = 0x10000;
-    const offsets: number[] = [];
-    let size = 0;
-    for (const a of arrays) (offsets.push(size), (size += a.byteLength));
-    const mem = new ArrayMemory(new ArrayBuffer(size), base);
-    const bytes = new Uint8Array(mem.buffer);
-    arrays.forEach((a, i) => bytes.set(new Uint8Array(a.buffer), offsets[i]!));
     try {
-      await ex.run({ source, ir }, offsets.map((o) => ({ address: base + o })), mem, qpus);
+      await ex.run({ source, ir }, [got.a, got.b, got.f, got.out, got.outf], qpus);
     } catch (e) {
       return fail(`${ex.name} threw: ${e instanceof Error ? e.message : String(e)}`);
     }
-    arrays.forEach((a, i) => new Uint8Array(a.buffer).set(bytes.subarray(offsets[i]!, offsets[i]! + a.byteLength)));
     for (let i = 0; i < want.out.length; i++) {
       if (got.out[i] !== want.out[i]) return fail(`${ex.name}: out[${i}] (lane ${Math.floor(i / OUT_SLOTS)}) = ${got.out[i]}, expected ${want.out[i]}`);
       if (!sameF32(got.outf[i]!, want.outf[i]!)) return fail(`${ex.name}: outf[${i}] (lane ${Math.floor(i / OUT_SLOTS)}) = ${got.outf[i]}, expected ${want.outf[i]}`);
