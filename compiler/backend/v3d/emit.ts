@@ -6,7 +6,8 @@
  */
 import type { SourceLoc } from '../../ir/types.ts';
 import type { V3dBranchInstr, V3dInstr, V3dVersion } from '../../isa/v3d/instr.ts';
-import { nopInstr } from '../../isa/v3d/instr.ts';
+import { MAGIC, nopInstr } from '../../isa/v3d/instr.ts';
+import { buildBundle } from './bundle.ts';
 import type { FlowBlock, RegisterView } from '../common/liveness.ts';
 import { allocateRegisters } from '../common/regalloc.ts';
 import type { MFunction, MInstr, UniformSlot } from './mir.ts';
@@ -24,6 +25,10 @@ export interface V3dCode {
   /** Number of register-file entries used. */
   registersUsed: number;
 }
+
+const isReg = (r: { kind: string }): r is { kind: 'vreg'; id: number } | { kind: 'rf'; index: number } => r.kind === 'vreg' || r.kind === 'rf';
+/** Branches and barriers end a straight-line segment. */
+const isBoundary = (m: MInstr): boolean => m.unit === 'branch' || m.unit === 'sync';
 
 const keyOf = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): string =>
   r.kind === 'vreg' ? `v${r.id}` : `rf${r.index}`;
@@ -47,7 +52,7 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
     const out: MInstr[] = [];
     let run: MInstr[] = [];
     for (const m of b.instrs) {
-      if (m.unit === 'branch') {
+      if (isBoundary(m)) {
         out.push(...orderSegment(run), m);
         run = [];
       } else run.push(m);
@@ -71,7 +76,7 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
     copyOf: (i) => {
       const m = i as MInstr;
       const s = m.srcs[0];
-      if (m.op !== 'mov' || m.cond || !m.dst || m.dst.kind === 'magic' || !s || s.kind === 'imm') return undefined;
+      if (m.op !== 'mov' || m.cond || m.rotate || !m.dst || !isReg(m.dst) || !s || !isReg(s)) return undefined;
       return [keyOf(m.dst), keyOf(s)];
     },
   });
@@ -83,22 +88,26 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
 
   // Registers are allocated: rewrite every operand to its rf entry.
   const physOp = (m: MInstr): MInstr => {
-    const r = { ...m, srcs: m.srcs.map((x) => (x.kind === 'imm' ? x : rf(phys(x)))) };
-    if (m.dst && m.dst.kind !== 'magic') r.dst = rf(phys(m.dst));
+    const r = { ...m, srcs: m.srcs.map((x) => (isReg(x) ? rf(phys(x)) : x)) };
+    if (m.dst && isReg(m.dst)) r.dst = rf(phys(m.dst));
     return r;
   };
   const isSelfMove = (m: MInstr): boolean => {
     const s0 = m.srcs[0];
-    return m.op === 'mov' && !m.cond && !m.pf && m.dst?.kind === 'rf' && s0?.kind === 'rf' && m.dst.index === s0.index;
+    return m.op === 'mov' && !m.cond && !m.pf && !m.rotate && m.dst?.kind === 'rf' && s0?.kind === 'rf' && m.dst.index === s0.index;
   };
 
   // Segments: straight-line runs ending in at most one branch.
-  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr }
+  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr; barrier?: boolean }
   const segments: Segment[] = [];
   for (const b of mf.blocks) {
     let seg: Segment = { blockId: b.id, ops: [] };
     for (const m of b.instrs) {
-      if (m.unit === 'branch') {
+      if (m.unit === 'sync') {
+        seg.barrier = true;
+        segments.push(seg);
+        seg = { ops: [] };
+      } else if (m.unit === 'branch') {
         seg.branch = m;
         segments.push(seg);
         seg = { ops: [] };
@@ -122,6 +131,20 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
     if (seg.blockId !== undefined) blockStart.set(seg.blockId, instrs.length);
     const words = scheduleSegment(seg.ops, ver);
     const br = seg.branch;
+    if (seg.barrier) {
+      // Barrier (notes 2.6): barrierid to syncb in the same instruction as a thrsw; the two delay slots stay
+      // empty (no SFU there, rule 9; nothing that should run after the switch, rule 27).
+      for (const w of words) push(w.word, w.ops.find((o) => o.loc)?.loc);
+      const bw = buildBundle(
+        { add: { unit: 'add', op: 'barrierid', dst: { kind: 'magic', addr: MAGIC.SYNCB }, srcs: [] }, sig: { unit: 'sig', op: 'thrsw', srcs: [] } },
+        ver,
+      );
+      if (!bw) throw new BackendError('the barrier instruction does not encode');
+      push(bw);
+      push(nopInstr());
+      push(nopInstr());
+      return;
+    }
     // A jump to the code that follows anyway is dropped.
     const nextSeg = segments[si + 1];
     const target = br?.branch?.target;
