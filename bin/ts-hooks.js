@@ -8,11 +8,16 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { transformTypeScript } from './transform.js';
 
+// This qpuc's own package.json: 'qpuc' imports that find no installed copy resolve here (self-reference).
+const QPUC_PACKAGE = new URL('../package.json', import.meta.url).href;
+
 /** @type {import('node:module').ResolveHook} */
 export async function resolve(specifier, context, nextResolve) {
   try {
     return await nextResolve(specifier, context);
   } catch (e) {
+    // A host program run by `qpuc run` outside a project that installs qpuc still gets this qpuc.
+    if (/^qpuc(\/|$)/.test(specifier)) return nextResolve(specifier, { ...context, parentURL: QPUC_PACKAGE });
     if ((specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) && /\.(m|c)?js$/.test(specifier) && context.parentURL) {
       const tsUrl = new URL(specifier.replace(/\.(m|c)?js$/, '.$1ts'), context.parentURL);
       if (existsSync(fileURLToPath(tsUrl))) return nextResolve(tsUrl.href, context);

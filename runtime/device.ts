@@ -86,6 +86,8 @@ export interface Device {
   readonly description: string;
   /** Number of QPUs. */
   readonly numQpus: number;
+  /** Kernel source position of code words by GPU address, for hazard reports (emulators use it; hardware ignores it). */
+  sourceMap?: ReadonlyMap<number, { file: string; line: number; col: number }> | undefined;
   /** Allocate GPU-visible memory (CREATE_BO + MMAP_BO, or the VC4 mailbox). */
   allocate(size: number): DeviceBuffer;
   /** Release a buffer; its host view must not be used afterwards. */

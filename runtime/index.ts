@@ -10,7 +10,7 @@
  */
 import { kernelInfo } from '../lang/index.ts';
 import type { CompiledKernel } from '../compiler/backend/index.ts';
-import type { Device, HazardReport, JobProfile, Target } from './device.ts';
+import type { Device, DeviceBuffer, HazardReport, JobProfile, JobResult, Target } from './device.ts';
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelRef } from './kernel-cache.ts';
 import { csdConfig, uniformWords, type ResolvedArg } from './v3d-launch.ts';
@@ -30,7 +30,7 @@ export interface OpenOptions {
   target?: Target;
   /** Default 'auto': real hardware when its device node is usable, else the emulator. */
   backend?: Backend;
-  /** Where to say which backend was chosen and why (default: nowhere). */
+  /** Where to say which backend was chosen and why (default: standard error; pass `() => {}` for silence). */
   log?: (line: string) => void;
   /** Emulator settings. */
   emulator?: {
@@ -91,7 +91,7 @@ export class Runtime {
   /** Open a runtime. `auto` picks real hardware when usable and the emulator otherwise, and says which through `log`. */
   static async open(options: OpenOptions = {}): Promise<Runtime> {
     const backend = options.backend ?? 'auto';
-    const log = options.log ?? (() => {});
+    const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
     if (!['auto', 'hardware', 'emulator', 'reference'].includes(backend)) {
       throw new RuntimeError(`unknown backend '${String(backend)}' (expected auto, hardware, emulator or reference)`);
     }
@@ -125,7 +125,11 @@ export class Runtime {
       log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
     }
     const target = options.target ?? 'vc6';
-    if (target === 'vc4') throw new RuntimeError("the vc4 emulator is not available yet; use target 'vc6' or 'vc7'");
+    if (target === 'vc4') {
+      const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
+      const device = new Vc4EmulatorDevice();
+      return new Runtime(target, 'emulator', device.description, device, undefined);
+    }
     const device = new V3dEmulatorDevice({
       target,
       ...(options.emulator?.numQpus !== undefined ? { numQpus: options.emulator.numQpus } : {}),
@@ -148,6 +152,13 @@ export class Runtime {
     buf.bytes.fill(0);
     this.buffers.add(buf);
     return new ctor(buf.bytes.buffer as ArrayBuffer, buf.bytes.byteOffset, length) as InstanceType<C>;
+  }
+
+  /** The GPU address of an array from {@link alloc} (or a subarray of one), for hand-written programs' uniforms. */
+  addressOf(array: GpuArray): number {
+    const a = this.buffers.gpuAddress(array);
+    if (a === undefined) throw new RuntimeError('addressOf: this array was not allocated by this runtime');
+    return a;
   }
 
   /** Release an array from {@link alloc}; it must not be used afterwards. */
@@ -190,7 +201,7 @@ export class Runtime {
     try {
       const version = this.target === 'vc7' ? 71 : 42;
       const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress);
-      const buffers = scratch ? [...this.buffers.all(), scratch] : this.buffers.all();
+      const buffers = scratch ? [...this.buffers.all(), ubuf, scratch] : [...this.buffers.all(), ubuf];
       const result = await device.run({ kind: 'csd', cfg, buffers }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
       return {
         kernel: ref.name,
@@ -203,6 +214,56 @@ export class Runtime {
     } finally {
       device.free(ubuf);
       if (scratch) device.free(scratch);
+    }
+  }
+
+  /**
+   * Run hand-written machine code (from `qpuc asm` or any assembler) on
+   * `qpus` QPUs. V3D targets: one uniform stream shared by every batch, as
+   * SUBMIT_CSD gives it. VC4: `uniforms(qpu)` gives each QPU its own stream,
+   * as the execute_qpu control list does.
+   */
+  async launchRaw(
+    program: { code: Uint8Array; uniforms: Uint32Array | ((qpu: number) => Uint32Array) },
+    options: LaunchOptions,
+  ): Promise<LaunchResult> {
+    this.check();
+    if (!this.device) throw new RuntimeError('launchRaw needs a GPU or the emulator, not the reference backend');
+    const device = this.device;
+    const qpus = options?.qpus;
+    if (!Number.isInteger(qpus) || qpus < 1) throw new RuntimeError(`launchRaw: options.qpus must be a positive integer, got ${String(qpus)}`);
+    if (program.code.length === 0 || program.code.length % 8 !== 0) {
+      throw new RuntimeError(`launchRaw: code must be whole 64-bit instructions, got ${program.code.length} bytes`);
+    }
+    const temp: DeviceBuffer[] = [];
+    const put = (bytes: Uint8Array): DeviceBuffer => {
+      const b = device.allocate(Math.max(8, bytes.length));
+      b.bytes.set(bytes);
+      temp.push(b);
+      return b;
+    };
+    const words = (u: Uint32Array) => new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
+    const streamOf = (q: number) => (typeof program.uniforms === 'function' ? program.uniforms(q) : program.uniforms);
+    try {
+      const code = put(program.code);
+      let result: JobResult;
+      if (this.target === 'vc4') {
+        if (qpus > device.numQpus) throw new RuntimeError(`launchRaw: VideoCore IV has ${device.numQpus} QPUs, asked for ${qpus}`);
+        const control = new Uint32Array(2 * qpus);
+        for (let q = 0; q < qpus; q++) {
+          control[2 * q] = put(words(streamOf(q))).gpuAddress;
+          control[2 * q + 1] = code.gpuAddress;
+        }
+        const list = put(words(control));
+        result = await device.run({ kind: 'execute_qpu', numQpus: qpus, controlAddress: list.gpuAddress, noflush: false, timeoutMs: options.timeoutMs ?? 10_000 });
+      } else {
+        const u = put(words(streamOf(0)));
+        const cfg = csdConfig(this.target === 'vc7' ? 71 : 42, qpus, code.gpuAddress, u.gpuAddress);
+        result = await device.run({ kind: 'csd', cfg, buffers: [...this.buffers.all(), ...temp] }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      }
+      return { kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards, instructionCount: program.code.length / 8 };
+    } finally {
+      for (const b of temp) device.free(b);
     }
   }
 
@@ -242,6 +303,12 @@ export class Runtime {
       buf.bytes.set(compiled.code);
       addr = buf.gpuAddress;
       this.codeBuffers.set(compiled, addr);
+      // Hazard reports name the kernel source line of the offending word.
+      const map = new Map(device.sourceMap ?? []);
+      compiled.listing.forEach((l, k) => {
+        if (l.loc) map.set((addr as number) + 8 * k, l.loc);
+      });
+      device.sourceMap = map;
     }
     return addr;
   }
@@ -255,7 +322,7 @@ export class Runtime {
       const what = `launch ${name}: argument ${k + 1} (${p.name}: ${p.type})`;
       if (p.type.startsWith('ptr<')) {
         if (!ArrayBuffer.isView(a)) throw new RuntimeError(`${what} must be an array from rt.alloc`);
-        const address = this.device ? this.buffers.gpuAddress(a) : this.buffers.gpuAddress(a);
+        const address = this.buffers.gpuAddress(a);
         if (address === undefined) throw new RuntimeError(`${what} is not GPU memory: allocate it with rt.alloc`);
         const elem = p.type.slice(4, -1);
         const actual = elemTypeOf(a as GpuArray);

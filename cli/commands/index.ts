@@ -7,4 +7,5 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   run: { summary: 'run a TypeScript host program that launches kernels (GPU or emulator)', load: async () => (await import('./run.ts')).command },
   asm: { summary: 'assemble QPU assembly text to machine code (vc4, vc6, vc7)', load: async () => (await import('./asm.ts')).asmCommand },
   disasm: { summary: 'disassemble QPU machine code (vc4, vc6, vc7)', load: async () => (await import('./disasm.ts')).disasmCommand },
+  sim: { summary: 'run a raw memory image on the emulator (vc4, vc6, vc7)', load: async () => (await import('./sim.ts')).simCommand },
 };

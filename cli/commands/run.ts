@@ -29,7 +29,10 @@ export const command: Command = {
       await import(pathToFileURL(file).href);
     } catch (e) {
       if (e instanceof KernelCompileError || e instanceof RuntimeError) throw new CliError(e.message, 1);
-      throw e;
+      // Anything else is the host program's own failure, reported as node would report it.
+      const err = e as { code?: string; message?: string; stack?: string };
+      const text = err.code === 'ERR_MODULE_NOT_FOUND' || !err.stack ? String(err.message ?? e) : err.stack;
+      throw new CliError(`qpuc run: ${p.positionals[0]} failed: ${text}`, 1);
     }
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   },

@@ -51,7 +51,11 @@ export function literalValue(e: ts.Expression): number | undefined {
 /** True when a literal-like expression is written as a float (decimal point, exponent, Math constant). */
 function looksFloat(e: ts.Expression): boolean {
   e = skipParens(e);
-  if (ts.isNumericLiteral(e)) return /^[0-9._]*[.eE]/.test(e.text) && !/^0[xXbBoO]/.test(e.text);
+  // The source text, not `e.text`: TypeScript normalises `7.0` to "7".
+  if (ts.isNumericLiteral(e)) {
+    const src = e.getText();
+    return /^[0-9._]*[.eE]/.test(src) && !/^0[xXbBoO]/.test(src);
+  }
   if (ts.isPrefixUnaryExpression(e)) return looksFloat(e.operand);
   return ts.isPropertyAccessExpression(e);
 }
@@ -112,6 +116,32 @@ export abstract class ExprLowerer extends LowerContext {
   /** Type a literal-like expression takes without context: f32 when written as a float, else i32. */
   protected defaultLiteralType(e: ts.Expression): 'i32' | 'f32' {
     return looksFloat(e) ? 'f32' : 'i32';
+  }
+
+  /** The type an expression will have, when it can be told without lowering it (for contextual typing of literals). */
+  protected peekType(e: ts.Expression): LangType | undefined {
+    e = skipParens(e);
+    if (literalValue(e) !== undefined) return undefined;
+    if (ts.isIdentifier(e)) return this.scope.lookup(e.text)?.type;
+    if (ts.isElementAccessExpression(e)) {
+      const p = this.peekType(e.expression);
+      return p && p !== 'void' && isPtr(p) ? widenedType(p.ptr) : undefined;
+    }
+    if (ts.isCallExpression(e)) {
+      const c = skipParens(e.expression);
+      if (ts.isIdentifier(c) && (c.text === 'f32' || c.text === 'i32' || c.text === 'u32')) return c.text;
+      if (ts.isPropertyAccessExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === 'qpu' && QPU_INTRINSICS[c.name.text]?.shape === 'id') return 'u32';
+      return undefined;
+    }
+    if (ts.isConditionalExpression(e)) return this.peekType(e.whenTrue) ?? this.peekType(e.whenFalse);
+    if (ts.isPrefixUnaryExpression(e)) return e.operator === ts.SyntaxKind.ExclamationToken ? 'bool' : this.peekType(e.operand);
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.getText(this.file.sf);
+      if (BINARY_OPS[op]?.pred || op === '&&' || op === '||') return 'bool';
+      if (op === '<<' || op === '>>' || op === '>>>') return this.peekType(e.left);
+      return this.peekType(e.left) ?? this.peekType(e.right);
+    }
+    return undefined;
   }
 
   /** Lowers a bool condition. */
@@ -203,6 +233,10 @@ export abstract class ExprLowerer extends LowerContext {
       this.error(node, 'pointerArithmetic');
       return this.bad();
     }
+    if ((op === '<<' || op === '>>' || op === '>>>') && isIntType(l.t) && isIntType(r.t) && l.t !== r.t) {
+      // A shift count only uses its low 5 bits, so its signedness cannot matter: reinterpret it.
+      r = { v: this.emitAt(node, 'cvt', [r.v], l.t), t: l.t };
+    }
     if (!sameType(l.t, r.t)) {
       this.error(node, 'operandMismatch', [op, langTypeText(l.t), langTypeText(r.t)]);
       return this.bad(info.pred ? 'bool' : l.t);
@@ -235,7 +269,7 @@ export abstract class ExprLowerer extends LowerContext {
       this.error(e.operatorToken, 'unsupportedOperator', [op]);
       return this.bad();
     }
-    // A bare literal on one side takes the other side's type.
+    // Literals take the other operand's type (contextual typing), else the context's.
     const litL = literalValue(e.left) !== undefined;
     const litR = literalValue(e.right) !== undefined;
     const isCmp = BINARY_OPS[op]?.pred !== undefined;
@@ -250,8 +284,9 @@ export abstract class ExprLowerer extends LowerContext {
       r = this.expr(e.right);
       l = this.expr(e.left, r.t);
     } else {
-      l = this.expr(e.left, isCmp || isShift ? undefined : expected);
-      r = this.expr(e.right, litR ? l.t : undefined);
+      const ctx = isCmp || isShift ? undefined : expected;
+      l = this.expr(e.left, this.peekType(e.left) ?? (isShift ? undefined : this.peekType(e.right)) ?? ctx);
+      r = this.expr(e.right, l.t);
     }
     return this.applyBinary(e.operatorToken, op, l, r);
   }
@@ -486,10 +521,14 @@ export abstract class ExprLowerer extends LowerContext {
     const arg = e.arguments[0]!;
     const lit = literalValue(arg);
     if (lit !== undefined) {
-      // Literal arguments convert at compile time exactly as the host-side conversion functions do.
-      const x = to === 'f32' ? Math.fround(lit) : Number.isInteger(lit) ? (to === 'i32' ? lit | 0 : lit >>> 0) : to === 'i32' ? Math.max(-2147483648, Math.min(2147483647, Math.trunc(lit))) : Math.max(0, Math.min(4294967295, Math.trunc(lit)));
+      // A literal argument has its own type first (f32 when written as a float; else i32, or u32 when
+      // only that fits), then converts by the typed rules — folded here at compile time.
+      const from = looksFloat(arg) ? 'f32' : lit >= -2147483648 && lit <= 2147483647 ? 'i32' : 'u32';
+      const x = this.literal(arg, lit, from);
+      if (x.bad) return this.bad(to);
+      const v = from === to ? lit : to === 'f32' ? Math.fround(lit) : from === 'f32' ? convertLiteral(Math.fround(lit), to) : to === 'i32' ? lit | 0 : lit >>> 0;
       this.w.loc = this.locOf(e);
-      return { v: this.w.const(to, x), t: to };
+      return { v: this.w.const(to, to === 'f32' ? Math.fround(v) : v), t: to };
     }
     const x = this.expr(arg);
     if (x.bad) return this.bad(to);
@@ -593,6 +632,12 @@ export abstract class ExprLowerer extends LowerContext {
     if (!this.argCount(e, params.length)) return this.bad();
     return this.inlineBody(m, [], e);
   }
+}
+
+/** f32 → i32/u32 by the documented rule: truncate toward zero, saturate, NaN → 0. */
+function convertLiteral(x: number, to: 'i32' | 'u32'): number {
+  if (Number.isNaN(x)) return 0;
+  return to === 'i32' ? Math.max(-2147483648, Math.min(2147483647, Math.trunc(x))) : Math.max(0, Math.min(4294967295, Math.trunc(x)));
 }
 
 function describe(e: ts.Node): string {

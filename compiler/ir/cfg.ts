@@ -39,9 +39,10 @@ export function reversePostorder(fn: IrFunction): Block[] {
   const stack: { b: Block; i: number }[] = [{ b: entry, i: 0 }];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
+    // Visiting the last successor first puts a condbr's `then` side before its `else` side in reverse postorder.
     const succ = successors(top.b);
     if (top.i < succ.length) {
-      const s = succ[top.i++]!;
+      const s = succ[succ.length - 1 - top.i++]!;
       if (!seen.has(s)) {
         seen.add(s);
         stack.push({ b: s, i: 0 });

@@ -8,12 +8,14 @@ import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
 import { typeText } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
 import { dominators } from '../ir/cfg.ts';
+import { numberText } from '../ir/print.ts';
 import { replaceUses } from '../ir/values.ts';
 
 function key(i: Instr, resolve: (v: Value) => Value): string {
   let ids = i.args.map((a) => resolve(a).id);
   if (opInfo(i.op)?.commutative && ids.length === 2) ids = [...ids].sort((x, y) => x - y);
-  const attrs = i.attrs ? Object.keys(i.attrs).sort().map((k) => `${k}=${String(i.attrs![k])}`).join(',') : '';
+  // numberText keeps -0 apart from 0 (String(-0) is "0").
+  const attrs = i.attrs ? Object.keys(i.attrs).sort().map((k) => { const v = i.attrs![k]; return `${k}=${typeof v === 'number' ? numberText(v) : String(v)}`; }).join(',') : '';
   return `${i.op}|${ids.join(',')}|${attrs}|${typeText(i.result!.type)}`;
 }
 

@@ -39,6 +39,7 @@ export function classifyMemoryAccesses(fn: IrFunction): IrFunction {
         const [a, c] = i.args.map((x) => stride.get(x));
         const k = (x: Value | undefined) => (x ? consts.get(x) : undefined);
         let s: Stride;
+        if (i.op === 'const') consts.set(r, Number(i.attrs?.['value']));
         if (r.uniform) s = 0;
         else
           switch (i.op) {

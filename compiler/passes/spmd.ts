@@ -36,6 +36,10 @@ class SpmdLowering {
   private readonly edges = new Map<string, EdgeState>();
   private readonly blockMask = new Map<Block, Value | undefined>();
   private readonly subst = new Map<Value, Value>();
+  /** Values of guarded blocks: the join parameter that stands for each after its block. */
+  private readonly guarded = new Map<Value, { param: Value; exec: Block }>();
+  /** Values used outside the block defining them (or by its terminator), in the original CFG. */
+  private readonly usedElsewhere = new Map<Value, Set<Block>>();
   /** Loop-defined values replaced after their loop: the accumulator and the mask of lanes that ran the loop. */
   private readonly aliasAfter = new Map<Value, { value: Value; mask: Value | undefined; loop: Loop }>();
   private readonly rpo: Map<Block, number>;
@@ -49,6 +53,19 @@ class SpmdLowering {
     if (irreducible) throw new Error('SPMD lowering needs a reducible CFG');
     this.innermost = innermost;
     this.defs = definitions(fn);
+    for (const b of fn.blocks) {
+      const note = (v: Value, where: Block) => {
+        let set = this.usedElsewhere.get(v);
+        if (!set) this.usedElsewhere.set(v, (set = new Set()));
+        set.add(where);
+      };
+      for (const i of b.instrs) for (const a of i.args) note(a, b);
+      const t = b.term;
+      // A block's own terminator reads its values after the guard's join.
+      const termSite = { id: -1 } as unknown as Block;
+      if (t.kind === 'condbr') note(t.cond, termSite);
+      for (const r of targets(t)) for (const a of r.args) note(a, termSite);
+    }
     this.cur = this.block();
   }
 
@@ -76,6 +93,11 @@ class SpmdLowering {
     return this.emit('const', [], t, { value: 0 });
   }
 
+  private usedOutside(v: Value, b: Block): boolean {
+    for (const where of this.usedElsewhere.get(v) ?? []) if (where !== b) return true;
+    return false;
+  }
+
   /** The node (block, or the outermost loop strictly inside `region`) a block belongs to. */
   private nodeOf(b: Block, region: Loop | undefined): Block | Loop {
     let l = this.innermost.get(b);
@@ -94,11 +116,19 @@ class SpmdLowering {
     this.cur.term = { kind: 'ret' };
     const fn = this.fn;
     fn.blocks = this.out;
-    const resolve = (v: Value): Value => {
-      while (this.subst.has(v)) v = this.subst.get(v)!;
-      return v;
-    };
     for (const b of fn.blocks) {
+      // Inside a guarded block its own values are themselves; after it, the join's parameters.
+      const resolve = (v: Value): Value => {
+        for (;;) {
+          const s = this.subst.get(v);
+          if (s) v = s;
+          else {
+            const g = this.guarded.get(v);
+            if (!g || g.exec === b) return v;
+            v = g.param;
+          }
+        }
+      };
       for (const i of b.instrs) i.args = i.args.map(resolve);
       const t = b.term;
       if (t.kind === 'condbr') t.cond = resolve(t.cond);
@@ -123,7 +153,7 @@ class SpmdLowering {
       const mask = isEntry ? entryMask : this.incomingMask(incoming);
       this.blockMask.set(n, mask);
       if (!isEntry) this.mergeParams(n.params, incoming);
-      this.body(n, mask);
+      this.body(n, mask, entryMask);
     });
   }
 
@@ -151,7 +181,30 @@ class SpmdLowering {
     this.mergedValues(params, incoming).forEach((v, i) => this.subst.set(params[i]!, v));
   }
 
-  private body(b: Block, mask: Value | undefined): void {
+  /**
+   * A block under a mask that may be empty gets a branch around it when no
+   * lane is active: `condbr any(mask)`. Under a uniform condition that is
+   * exactly the original branch. Its values used later pass through the
+   * join block's parameters (zero when skipped: no lane reads them then).
+   */
+  private guardable(b: Block, mask: Value | undefined, regionMask: Value | undefined): boolean {
+    if (!mask || mask === regionMask) return false;
+    return b.instrs.length >= 3 || b.instrs.some((i) => MASKED_OPS[i.op] !== undefined || i.op === 'store');
+  }
+
+  private body(b: Block, mask: Value | undefined, regionMask: Value | undefined): void {
+    let join: Block | undefined;
+    let exec: Block | undefined;
+    let pre: Block | undefined;
+    let anyActive: Value | undefined;
+    if (this.guardable(b, mask, regionMask)) {
+      anyActive = this.emit('any', [mask!], 'bool');
+      anyActive.uniform = true;
+      pre = this.cur;
+      exec = this.block();
+      join = this.block();
+      this.cur = exec;
+    }
     for (const i of b.instrs) {
       const at = MASKED_OPS[i.op];
       if (mask && at !== undefined) {
@@ -159,6 +212,16 @@ class SpmdLowering {
         else i.args = [...i.args, mask];
       }
       this.cur.instrs.push(i);
+    }
+    if (exec && join && pre && anyActive) {
+      const live = b.instrs.flatMap((i) => (i.result && this.usedOutside(i.result, b) ? [i.result] : []));
+      const params = live.map((v) => addParam(this.fn, join, v.type));
+      exec.term = { kind: 'br', target: { block: join, args: live } };
+      this.cur = pre;
+      const zeros = live.map((v) => this.zero(v.type));
+      pre.term = { kind: 'condbr', cond: anyActive, then: { block: exec, args: [] }, else: { block: join, args: zeros } };
+      live.forEach((v, k) => this.guarded.set(v, { param: params[k]!, exec }));
+      this.cur = join;
     }
     const t = b.term;
     if (t.kind === 'br') this.edges.set(`${b.id}:0`, { from: b, mask, args: t.target.args, target: t.target.block });

@@ -94,3 +94,23 @@ test('qpuc run: missing host program is exit 2', (t) => {
   t.is(r.status, 2);
   t.regex(r.stderr, /cannot read 'nope\.ts'/);
 });
+
+test('qpuc run: a host program outside any project still imports qpuc; its own errors are exit 1 without "internal error"', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'qpuc-host-'));
+  writeFileSync(
+    join(dir, 'k.ts'),
+    "import { kernel, qpu, type u32, type Ptr } from 'qpuc';\nexport class K {\n  @kernel\n  static k(n: u32, out: Ptr<u32>): void {\n    out[qpu.globalId()] = n + qpu.laneId();\n  }\n}\n",
+  );
+  writeFileSync(
+    join(dir, 'host.ts'),
+    "import { Runtime } from 'qpuc/runtime';\nimport { K } from './k.js';\nconst rt = await Runtime.open({ backend: 'emulator' });\nconst o = rt.alloc(Uint32Array, 32);\nawait rt.launch(K.k, { qpus: 2 }, 5, o);\nconsole.log(Array.from(o).join(','));\n",
+  );
+  const ok = spawnSync(process.execPath, [join(root, 'bin/qpuc.js'), 'run', 'host.ts'], { encoding: 'utf8', cwd: dir });
+  t.is(ok.status, 0, ok.stderr);
+  t.is(ok.stdout.trim(), Array.from({ length: 32 }, (_, i) => 5 + (i % 16)).join(','));
+  writeFileSync(join(dir, 'boom.ts'), "throw new Error('boom');\n");
+  const bad = spawnSync(process.execPath, [join(root, 'bin/qpuc.js'), 'run', 'boom.ts'], { encoding: 'utf8', cwd: dir });
+  t.is(bad.status, 1);
+  t.regex(bad.stderr, /boom\.ts failed: Error: boom/);
+  t.notRegex(bad.stderr, /internal error/);
+});

@@ -169,7 +169,8 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
   };
   segments.forEach((seg, si) => {
     if (seg.blockId !== undefined) blockStart.set(seg.blockId, instrs.length);
-    const words = scheduleSegment(seg.ops, ver);
+    const flagWriter = seg.branch && seg.branch.branch?.cond !== 'always' ? [...seg.ops].reverse().find((o) => o.pf || o.uf) : undefined;
+    const words = scheduleSegment(seg.ops, ver, flagWriter);
     const br = seg.branch;
     if (seg.barrier) {
       // Barrier (notes 2.6): barrierid to syncb in the same instruction as a thrsw; the two delay slots stay

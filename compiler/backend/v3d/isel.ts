@@ -167,7 +167,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   entryRegs.set(mf, entry);
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store'));
   const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores };
-  const uses = valueUses(fn);
+  const liveIn = irLiveIn(fn);
 
   // Parameters: one uniform each, in order.
   fn.params.forEach((p, k) => c.vals.set(p.value.id, uniformReg(c, { kind: 'param', index: k })));
@@ -181,11 +181,21 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     c.blockOf.set(b.id, mb);
     body.push(mb);
   }
+  // Flag A at the end of each selected block: a block with a single predecessor starts with it (copies of branch
+  // arguments between them write no flags).
+  const preds = new Map<number, number[]>();
+  for (const b of fn.blocks) {
+    const t = b.term;
+    const targets = t.kind === 'br' ? [t.target.block] : t.kind === 'condbr' ? [t.then.block, t.else.block] : [];
+    for (const x of new Set(targets)) preds.set(x.id, [...(preds.get(x.id) ?? []), b.id]);
+  }
+  const flagsAtEnd = new Map<number, number | undefined>();
   fn.blocks.forEach((b, bi) => {
     const mb = c.blockOf.get(b.id) as MBlock;
     c.cur = mb.instrs;
     c.storesPending = kernelStores;
-    c.flagsFrom = undefined;
+    const ps = preds.get(b.id) ?? [];
+    c.flagsFrom = ps.length === 1 && bi > 0 ? flagsAtEnd.get(ps[0] as number) : undefined;
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
@@ -196,8 +206,8 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
         else c.vals.set(r.id, uniformReg(c, { kind: 'const', value: bits }));
         continue;
       }
-      if ((ins.op === 'any' || ins.op === 'all') && ins.result && onlyBranchCondition(uses, ins.result, b)) {
-        // Used only as this block's branch condition: fused into the branch below (flags + anyna/allna).
+      if ((ins.op === 'any' || ins.op === 'all') && ins.result && onlyBranchConditions(fn, ins.result)) {
+        // Used only as branch conditions: each branch tests the mask itself (flags + anyna/allna), no cross-lane reduction.
         continue;
       }
       if (ins.op === 'store') {
@@ -217,18 +227,23 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     const t = b.term;
     c.loc = t.loc;
     const next = fn.blocks[bi + 1];
+    const recordFlags = () => flagsAtEnd.set(b.id, c.flagsFrom);
     const jump = (target: number) => emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond: 'always', target } });
     if (t.kind === 'ret') {
       jump(-1); // -1 = the program end sequence
     } else if (t.kind === 'br') {
+      recordFlags();
       copyArgs(c, t.target.block, t.target.args);
       if (t.target.block !== next) jump(t.target.block.id);
     } else {
       const cond = branchCondition(c, t.cond);
+      recordFlags();
       // Arguments for a block whose parameters are used only inside that block can be copied before the
       // branch: on the other path nothing reads them. That saves a copy block and a jump (loop back edges).
       const hoist = (side: BlockRef, other: BlockRef) =>
-        side.args.length > 0 && side.block !== other.block && side.block.params.every((p) => usedOnlyIn(uses, p, side.block.id));
+        side.args.length > 0 &&
+        side.block !== other.block &&
+        side.block.params.every((p) => !liveIn.get(other.block.id)?.has(p.id) && !other.args.some((a) => a.id === p.id));
       const hoistThen = hoist(t.then, t.else);
       const hoistElse = hoist(t.else, t.then);
       if (hoistThen) copyArgs(c, t.then.block, t.then.args);
@@ -265,12 +280,59 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   return mf;
 }
 
-/** Whether v's only use is as the condition of b's terminator. */
-function onlyBranchCondition(uses: Map<number, Set<number>>, v: Value, b: Block): boolean {
-  const t = b.term;
-  if (t.kind !== 'condbr' || t.cond.id !== v.id || !usedOnlyIn(uses, v, b.id)) return false;
-  if ([...t.then.args, ...t.else.args].some((a) => a.id === v.id)) return false;
-  return !b.instrs.some((i) => i.args.some((a) => a.id === v.id));
+/** Whether every use of v is as a `condbr` condition. */
+function onlyBranchConditions(fn: IrFunction, v: Value): boolean {
+  for (const b of fn.blocks) {
+    if (b.instrs.some((i) => i.args.some((a) => a.id === v.id))) return false;
+    const t = b.term;
+    const args = t.kind === 'br' ? t.target.args : t.kind === 'condbr' ? [...t.then.args, ...t.else.args] : [];
+    if (args.some((a) => a.id === v.id)) return false;
+  }
+  return true;
+}
+
+/** Values live on entry to each block (IR level), by block id. */
+function irLiveIn(fn: IrFunction): Map<number, Set<number>> {
+  const gen = new Map<number, Set<number>>();
+  const kill = new Map<number, Set<number>>();
+  const succs = new Map<number, number[]>();
+  for (const b of fn.blocks) {
+    const g = new Set<number>();
+    const k = new Set<number>(b.params.map((p) => p.id));
+    const use = (v: Value) => {
+      if (!k.has(v.id)) g.add(v.id);
+    };
+    for (const i of b.instrs) {
+      i.args.forEach(use);
+      if (i.result) k.add(i.result.id);
+    }
+    const t = b.term;
+    if (t.kind === 'br') t.target.args.forEach(use);
+    if (t.kind === 'condbr') {
+      use(t.cond);
+      [...t.then.args, ...t.else.args].forEach(use);
+    }
+    gen.set(b.id, g);
+    kill.set(b.id, k);
+    succs.set(b.id, t.kind === 'br' ? [t.target.block.id] : t.kind === 'condbr' ? [t.then.block.id, t.else.block.id] : []);
+  }
+  const liveIn = new Map<number, Set<number>>(fn.blocks.map((b) => [b.id, new Set(gen.get(b.id))]));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const b of [...fn.blocks].reverse()) {
+      const inn = liveIn.get(b.id) as Set<number>;
+      const k = kill.get(b.id) as Set<number>;
+      for (const s of succs.get(b.id) ?? []) {
+        for (const v of liveIn.get(s) ?? []) {
+          if (!k.has(v) && !inn.has(v)) {
+            inn.add(v);
+            changed = true;
+          }
+        }
+      }
+    }
+  }
+  return liveIn;
 }
 
 /** Branch condition for a uniform bool: fuses any()/all() of a mask; else tests the 0/1 value. */

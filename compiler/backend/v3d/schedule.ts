@@ -132,9 +132,21 @@ function buildGraph(ops: MInstr[]): Node[] {
   return nodes;
 }
 
-/** Schedule `ops` (no branches) into instruction words. */
-export function scheduleSegment(ops: MInstr[], ver: V3dVersion): ScheduledWord[] {
+/**
+ * Schedule `ops` (no branches) into instruction words. `urgent` ops (the flag
+ * write a following branch reads) go as early as their operands allow, so that
+ * the branch can issue early and the rest fills its delay slots.
+ */
+export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr): ScheduledWord[] {
   const nodes = buildGraph(ops);
+  const boost = (n: Node, by: number, seen: Set<Node>) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    n.height += by;
+    for (const p of n.preds) boost(p.node, by, seen);
+  };
+  const u = nodes.find((n) => n.m === urgent);
+  if (u) boost(u, 1000, new Set());
   const out: ScheduledWord[] = [];
   let remaining = nodes.length;
   let pendingLoads = 0;

@@ -6,7 +6,7 @@
  * leave open are marked CHOICE.
  */
 import { type AluScratch, type OpContext, LANES } from './lanes.ts';
-import { f16ToF32, f32ToF16, flushBits, roundHalfEven, sfuTruncate, SFU_FUNCTIONS, toInt32Saturating, toUint32Saturating } from './numerics.ts';
+import { f16ToF32, f32ToF16, FLUSH_DENORMALS, roundHalfEven, sfuTruncate, SFU_FUNCTIONS, toInt32Saturating, toUint32Saturating } from './numerics.ts';
 
 /** Side effect an op has beyond its result, handled by the instruction executor. */
 export type OpEffect = 'none' | 'barrier' | 'tmuwt' | 'vpmwt';
@@ -29,6 +29,12 @@ export interface AluOpDef {
   /** Float operations per lane, for the profile. */
   readonly flops: number;
   readonly effect: OpEffect;
+  /**
+   * The op flushes denormal inputs and results itself inside its lane loop
+   * (the hot float ops, to save two passes), or its results cannot be new
+   * denormals when its inputs are flushed; the executor then skips its passes.
+   */
+  readonly selfFlushing: boolean;
   /** Compute `s.d` from `s.a`/`s.b` for all 16 lanes. */
   exec(s: AluScratch, c: OpContext): void;
   /** Fill `s.carry` (flag C) when a push/update needs it; absent = C is 0. */
@@ -36,18 +42,25 @@ export interface AluOpDef {
 }
 
 type Exec = (s: AluScratch, c: OpContext) => void;
-interface OpOptions { floatIn?: boolean; floatOut?: boolean; flags?: FlagKind; sfu?: boolean; flops?: number; effect?: OpEffect; carry?: (s: AluScratch) => void }
+interface OpOptions { selfFlushing?: boolean; floatIn?: boolean; floatOut?: boolean; flags?: FlagKind; sfu?: boolean; flops?: number; effect?: OpEffect; carry?: (s: AluScratch) => void }
 
 function op(name: string, srcs: 0 | 1 | 2, exec: Exec, o: OpOptions = {}): AluOpDef {
   const floatIn = o.floatIn ?? false;
   const def: AluOpDef = {
     name, srcs, exec, floatIn, floatOut: o.floatOut ?? floatIn, flags: o.flags ?? (floatIn ? 'float' : 'int'),
-    sfu: o.sfu ?? false, flops: o.flops ?? 0, effect: o.effect ?? 'none',
+    sfu: o.sfu ?? false, flops: o.flops ?? 0, effect: o.effect ?? 'none', selfFlushing: o.selfFlushing ?? false,
   };
   if (o.carry) def.carry = o.carry;
   return def;
 }
 const F = { floatIn: true, flops: 1 } as const;
+/** Float op that flushes in its own loop. */
+const FF = { floatIn: true, flops: 1, selfFlushing: true } as const;
+/**
+ * Smallest normal f32, or 0 when flushing is off: `x < M && x > -M` picks out
+ * denormals, and `x * 0` turns one into a zero of the same sign.
+ */
+const M = FLUSH_DENORMALS ? 1.1754943508222875e-38 : 0;
 
 /**
  * CHOICE (notes 4: fmin/fmax NaN and -0 unknown): a NaN operand loses to the
@@ -91,11 +104,11 @@ function vfl(flag: 'flagA' | 'flagB', want: number): Exec {
 
 const OPS: AluOpDef[] = [
   // Float arithmetic (IEEE single precision; Float32Array stores round to nearest even).
-  op('fadd', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) + (b[i] as number); }, F),
+  op('fadd', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) { let x = a[i] as number, y = b[i] as number; if (x < M && x > -M) x *= 0; if (y < M && y > -M) y *= 0; const r = Math.fround(x + y); d[i] = r < M && r > -M ? r * 0 : r; } }, FF),
   // faddnf behaves as fadd in pv6/pv7 tests; its difference (NaN handling?) is unknown (notes 4).
-  op('faddnf', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) + (b[i] as number); }, F),
-  op('fsub', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) - (b[i] as number); }, F),
-  op('fmul', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) * (b[i] as number); }, F),
+  op('faddnf', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) { let x = a[i] as number, y = b[i] as number; if (x < M && x > -M) x *= 0; if (y < M && y > -M) y *= 0; const r = Math.fround(x + y); d[i] = r < M && r > -M ? r * 0 : r; } }, FF),
+  op('fsub', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) { let x = a[i] as number, y = b[i] as number; if (x < M && x > -M) x *= 0; if (y < M && y > -M) y *= 0; const r = Math.fround(x - y); d[i] = r < M && r > -M ? r * 0 : r; } }, FF),
+  op('fmul', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) { let x = a[i] as number, y = b[i] as number; if (x < M && x > -M) x *= 0; if (y < M && y > -M) y *= 0; const r = Math.fround(x * y); d[i] = r < M && r > -M ? r * 0 : r; } }, FF),
   op('fmin', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = fmin2(a[i] as number, b[i] as number); }, { ...F, flops: 0 }),
   op('fmax', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = fmax2(a[i] as number, b[i] as number); }, { ...F, flops: 0 }),
   // fcmp writes a - b and sets Z: a == b, N: a < b, C: a <= b (Mesa feq/flt/fge); unordered (NaN) sets none (CHOICE).
@@ -186,5 +199,9 @@ export const ALU_OPS: ReadonlyMap<string, AluOpDef> = new Map(OPS.map((o) => [o.
 
 /** Flush denormal results of a float op in place (see numerics.FLUSH_DENORMALS). */
 export function flushLanes(u: Uint32Array): void {
-  for (let i = 0; i < LANES; i++) u[i] = flushBits(u[i] as number);
+  if (!FLUSH_DENORMALS) return;
+  for (let i = 0; i < LANES; i++) {
+    const x = u[i] as number;
+    if ((x & 0x7f800000) === 0 && (x & 0x7fffff) !== 0) u[i] = x & 0x80000000;
+  }
 }

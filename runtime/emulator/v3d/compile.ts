@@ -6,6 +6,7 @@
 import type { Cond, PushFlag, UpdateFlag, Unpack, V3dAluInstr, V3dAluPart, V3dBranchInstr, V3dInput, V3dInstr, V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { smallImmValue } from '../../../compiler/isa/v3d/instr.ts';
 import { ALU_OPS, type AluOpDef } from './alu-ops.ts';
+import { LaneVec } from './lanes.ts';
 
 /** Row of accumulator r0 in a thread's register array (4.2); r0..r5 are rows 64..69. */
 export const ROW_ACC = 64;
@@ -22,6 +23,16 @@ export interface Operand {
   row: number;
   imm: number;
   unpack: number;
+  /** The immediate in all 16 lanes (row -1). */
+  vec: LaneVec | null;
+  /** The immediate's bit pattern is a denormal float (integers 1..15 are). */
+  denormal: boolean;
+}
+
+function immOperand(value: number, unpack: number): Operand {
+  const vec = new LaneVec();
+  vec.u.fill(value);
+  return { row: -1, imm: value, unpack, vec, denormal: (value & 0x7f800000) === 0 && (value & 0x7fffff) !== 0 };
 }
 
 /** Destination kinds. */
@@ -61,6 +72,8 @@ export interface CompiledPart {
 export interface CompiledAlu {
   kind: 'alu';
   address: number;
+  /** The instruction at address + 8, once fetched (saves the cache lookup on straight-line code). */
+  next: CompiledInstr | undefined;
   source: V3dAluInstr;
   add: CompiledPart | null;
   mul: CompiledPart | null;
@@ -81,6 +94,8 @@ export interface CompiledAlu {
   uniforms: number;
   /** Registers read (rows), for hazard and SFU-stall checks. */
   reads: number[];
+  /** No signal, condition, flag update, pack, SFU or magic write: the executor's fast path. */
+  plain: boolean;
 }
 
 /** Branch condition codes. */
@@ -92,6 +107,7 @@ export const BDEST = { abs: 0, rel: 1, link: 2, reg: 3 } as const;
 export interface CompiledBranch {
   kind: 'branch';
   address: number;
+  next: CompiledInstr | undefined;
   source: V3dBranchInstr;
   cond: number;
   bdi: number;
@@ -146,16 +162,16 @@ function packCode(p: 'none' | 'l' | 'h'): number {
 
 function operand42(inp: V3dInput, instr: V3dAluInstr): Operand {
   const unpack = UNPACK[inp.unpack];
-  if (inp.mux <= 5) return { row: ROW_ACC + inp.mux, imm: 0, unpack };
-  if (inp.mux === 6) return { row: instr.raddrA, imm: 0, unpack };
-  if (instr.sig.smallImmB && !instr.sig.rotate) return { row: -1, imm: smallImmValue(instr.raddrB), unpack };
-  return { row: instr.raddrB, imm: 0, unpack };
+  if (inp.mux <= 5) return { row: ROW_ACC + inp.mux, imm: 0, unpack, vec: null, denormal: false };
+  if (inp.mux === 6) return { row: instr.raddrA, imm: 0, unpack, vec: null, denormal: false };
+  if (instr.sig.smallImmB && !instr.sig.rotate) return immOperand(smallImmValue(instr.raddrB), unpack);
+  return { row: instr.raddrB, imm: 0, unpack, vec: null, denormal: false };
 }
 
 function operand71(inp: V3dInput, small: boolean): Operand {
   const unpack = UNPACK[inp.unpack];
-  if (small) return { row: -1, imm: smallImmValue(inp.raddr), unpack };
-  return { row: inp.raddr, imm: 0, unpack };
+  if (small) return immOperand(smallImmValue(inp.raddr), unpack);
+  return { row: inp.raddr, imm: 0, unpack, vec: null, denormal: false };
 }
 
 function part(p: V3dAluPart, which: 'add' | 'mul', instr: V3dAluInstr, ver: V3dVersion, address: number): CompiledPart | null {
@@ -183,7 +199,7 @@ function part(p: V3dAluPart, which: 'add' | 'mul', instr: V3dAluInstr, ver: V3dV
 export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion): CompiledInstr {
   if (instr.kind === 'branch') {
     return {
-      kind: 'branch', address, source: instr, cond: BCOND[instr.cond], bdi: BDEST[instr.bdi], ub: instr.ub,
+      kind: 'branch', address, next: undefined, source: instr, cond: BCOND[instr.cond], bdi: BDEST[instr.bdi], ub: instr.ub,
       bdu: BDEST[instr.bdu], raddrA: instr.raddrA, offset: instr.offset,
     };
   }
@@ -206,8 +222,13 @@ export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion):
   }
   const rotateAmount = ver === 42 && s.rotate ? (instr.raddrB === 0 ? -1 : smallImmValue(instr.raddrB) & 15) : 0;
   if (rotateAmount === -1) reads.push(ROW_ACC + 5);
+  const sigs = s.thrsw || s.ldunif || s.ldunifa || s.ldunifrf || s.ldunifarf || s.ldtmu || s.wrtmuc || s.rotate;
+  const plainPart = (p: CompiledPart | null): boolean =>
+    p === null || (p.cond === 0 && p.push === 0 && p.update === 0 && !p.op.sfu && p.op.effect === 'none' && p.dest.pack === 0 && (p.dest.kind === DEST.ROW || p.dest.kind === DEST.NONE));
+  const plain = !sigs && plainPart(add) && plainPart(mul);
   return {
-    kind: 'alu', address, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
+    plain,
+    kind: 'alu', address, next: undefined, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
     wrtmuc: s.wrtmuc, implicitDest, sigDest, ldunifrf: s.ldunifrf, ldunifarf: s.ldunifarf, rotateAmount, uniforms, reads,
   };
 }

@@ -44,6 +44,8 @@ interface History {
   accValid: number;
   flagsValid: boolean;
   count: number;
+  /** TMU words pending at the previous check (rule 25 reports growth past the limit). */
+  pendingSeen: number;
 }
 
 function isTmuWrite(d: Dest | null | undefined): boolean {
@@ -99,7 +101,7 @@ export class HazardChecker {
   private h(t: ThreadState): History {
     let h = this.hist.get(t);
     if (!h) {
-      h = { prev: [undefined, undefined, undefined], branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0 };
+      h = { prev: [undefined, undefined, undefined], branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0, pendingSeen: 0 };
       this.hist.set(t, h);
     }
     return h;
@@ -164,6 +166,10 @@ export class HazardChecker {
           E('r10-r4-too-soon', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later');
         }
       }
+      // With 4 threads per QPU each thread owns rf0..rf31 only (M:ra; notes 1 "rf per thread").
+      if (this.threadsPerQpu === 4 && (ins.reads.some((r) => r >= 32 && r < 64) || dests(ins).some((d) => d.isRf && d.row >= 32))) {
+        E('rf-beyond-thread-share', 'register file entry rf32..rf63 used with 4 threads per QPU (each thread has rf0..rf31)');
+      }
       // Rule 12 / 12b: one peripheral access per instruction.
       const { tmu, sfu, tsy, ldtmu, wrtmuc } = per;
       // Two TMU writes in one instruction are never allowed; wrtmuc may pair with one (rule 12).
@@ -208,7 +214,8 @@ export class HazardChecker {
       // Rules 25/26: TMU output FIFO.
       if (ins.ldtmu && t.tmu.pendingWords === 0) E('r26-ldtmu-empty', 'ldtmu with no TMU lookup outstanding (the QPU hangs)');
       const limit = TMU_OUTPUT_WORDS_PER_QPU / this.threadsPerQpu;
-      if (t.tmu.pendingWords > limit) this.report('r25-tmu-fifo-overflow', 'error', `${t.tmu.pendingWords} TMU words awaiting ldtmu, more than the ${limit} one thread may hold`, prev?.address ?? ins.address, t.qpu);
+      // Report where the queue grows past the limit (the lookup before this instruction), once.
+      if (t.tmu.pendingWords > limit && t.tmu.pendingWords > h.pendingSeen) this.report('r25-tmu-fifo-overflow', 'error', `${t.tmu.pendingWords} TMU words awaiting ldtmu, more than the ${limit} one thread may hold`, prev?.address ?? ins.address, t.qpu);
       // Rule 27: code after the switch in the thrsw slots.
       if (inThrswSlot && !inEndSlot) {
         const accOrFlag = dests(ins).some((d) => d.kind === DEST.ROW && !d.isRf) || [ins.add, ins.mul].some((p) => p && (p.push || p.update));
@@ -223,6 +230,7 @@ export class HazardChecker {
       if (v42 && isSfuStart(ins) && dests(ins).some((d) => d.kind === DEST.SFU)) h.accValid |= 1 << 4;
       if ([ins.add, ins.mul].some((p) => p && p.push)) h.flagsValid = true;
       if (unifaWrite) h.unifaAt = h.count;
+      h.pendingSeen = t.tmu.pendingWords;
     }
     // Advance the checker's own slot counters.
     if (h.branchSlots > 0) h.branchSlots--;

@@ -7,17 +7,29 @@
 /** Lanes per QPU thread (Mesa V3D_CHANNELS). */
 export const LANES = 16;
 
-/** One 16-lane value with its three typed views. */
+/** One 16-lane value with its three typed views (own storage, or a row of a register array). */
 export class LaneVec {
-  readonly u = new Uint32Array(LANES);
-  readonly f = new Float32Array(this.u.buffer);
-  readonly i = new Int32Array(this.u.buffer);
+  readonly u: Uint32Array;
+  readonly f: Float32Array;
+  readonly i: Int32Array;
+  constructor(buffer?: ArrayBuffer, byteOffset = 0) {
+    const b = buffer ?? new ArrayBuffer(LANES * 4);
+    this.u = new Uint32Array(b, byteOffset, LANES);
+    this.f = new Float32Array(b, byteOffset, LANES);
+    this.i = new Int32Array(b, byteOffset, LANES);
+  }
 }
 
-/** Operands and result of one ALU (add or mul) for one instruction. */
+/**
+ * Operands and result of one ALU (add or mul) for one instruction. `a` and `b`
+ * point at the register rows themselves when no unpack, flush or rotate
+ * changes the value (no copy), else at the private copies `ca`/`cb`.
+ */
 export class AluScratch {
-  readonly a = new LaneVec();
-  readonly b = new LaneVec();
+  a = new LaneVec();
+  b = new LaneVec();
+  readonly ca = new LaneVec();
+  readonly cb = new LaneVec();
   readonly d = new LaneVec();
   /** Carry predicate per lane (flag C), filled only when a flag push/update asks. */
   readonly carry = new Uint8Array(LANES);

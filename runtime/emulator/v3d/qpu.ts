@@ -80,33 +80,20 @@ export class QpuExecutor {
     return v;
   }
 
-  private load(dst: LaneVec, regs: Uint32Array, o: Operand, floatIn: boolean): void {
-    const u = dst.u;
-    if (o.row < 0) u.fill(o.imm);
-    else {
-      const base = o.row * LANES;
-      for (let i = 0; i < LANES; i++) u[i] = regs[base + i] as number;
-    }
+  /**
+   * The 16 lanes an operand reads: the register row itself when nothing
+   * changes it, else `copy` holding the flushed / unpacked / rotated value.
+   */
+  private operand(t: ThreadState, o: Operand, floatIn: boolean, copy: LaneVec, rotateBy: number): LaneVec {
     const un = o.unpack;
-    if (floatIn && FLUSH_DENORMALS && un <= 1) flushLanes(u);
-    if (un === 0) return;
-    const f = dst.f;
-    switch (un) {
-      case 1: for (let i = 0; i < LANES; i++) u[i] = (u[i] as number) & 0x7fffffff; break; // abs
-      case 2: for (let i = 0; i < LANES; i++) f[i] = f16ToF32((u[i] as number) & 0xffff); break; // .l
-      case 3: for (let i = 0; i < LANES; i++) f[i] = f16ToF32((u[i] as number) >>> 16); break; // .h
-      case 4: for (let i = 0; i < LANES; i++) f[i] = Math.min(1, Math.max(0, f[i] as number)); break; // sat
-      case 5: for (let i = 0; i < LANES; i++) f[i] = Math.min(1, Math.max(-1, f[i] as number)); break; // nsat
-      case 6: for (let i = 0; i < LANES; i++) f[i] = Math.max(0, f[i] as number); break; // max0
-      case 7: for (let i = 0; i < LANES; i++) { const h = f32ToF16(f[i] as number); u[i] = h | (h << 16); } break; // ff
-      case 8: for (let i = 0; i < LANES; i++) { const h = (u[i] as number) & 0xffff; u[i] = h | (h << 16); } break; // ll
-      case 9: for (let i = 0; i < LANES; i++) { const h = (u[i] as number) >>> 16; u[i] = h | (h << 16); } break; // hh
-      case 10: for (let i = 0; i < LANES; i++) { const x = u[i] as number; u[i] = (x >>> 16) | (x << 16); } break; // swp
-      case 11: for (let i = 0; i < LANES; i++) u[i] = (u[i] as number) & 0xffff; break; // ul
-      case 12: for (let i = 0; i < LANES; i++) u[i] = (u[i] as number) >>> 16; break; // uh
-      case 13: for (let i = 0; i < LANES; i++) u[i] = ((u[i] as number) << 16) >> 16; break; // il
-      case 14: for (let i = 0; i < LANES; i++) u[i] = (u[i] as number) >> 16; break; // ih
-    }
+    const src = o.row < 0 ? (o.vec as LaneVec) : (t.rows[o.row] as LaneVec);
+    const flush = floatIn && FLUSH_DENORMALS && un <= 1 && (o.row < 0 ? o.denormal : t.dirty[o.row] === 1 && hasDenormal(src.u));
+    if (un === 0 && !flush && rotateBy === 0) return src;
+    copy.u.set(src.u);
+    if (flush) flushLanes(copy.u);
+    if (un !== 0) unpackLanes(copy, un);
+    if (rotateBy !== 0) this.rotate(copy, o, rotateBy);
+    return copy;
   }
 
   /**
@@ -115,7 +102,7 @@ export class QpuExecutor {
    * inside each quad; result lane j = src[(j - n) mod size].
    */
   private rotate(v: LaneVec, o: Operand, n: number): void {
-    if (o.row < 0 || n === 0) return;
+    if (o.row < 0) return;
     const src = this.tmp;
     src.set(v.u);
     const u = v.u;
@@ -125,14 +112,12 @@ export class QpuExecutor {
 
   private compute(t: ThreadState, p: CompiledPart, s: AluScratch, rotateBy: number): void {
     const op = p.op;
-    if (op.srcs >= 1) this.load(s.a, t.regs, p.a, op.floatIn);
-    if (op.srcs >= 2) this.load(s.b, t.regs, p.b, op.floatIn);
-    if (p.rotate) {
-      if (op.srcs >= 1) this.rotate(s.a, p.a, rotateBy);
-      if (op.srcs >= 2) this.rotate(s.b, p.b, rotateBy);
-    }
+    const rot = p.rotate ? rotateBy : 0;
+    const flushIn = op.floatIn && !op.selfFlushing;
+    if (op.srcs >= 1) s.a = this.operand(t, p.a, flushIn, s.ca, rot);
+    if (op.srcs >= 2) s.b = this.operand(t, p.b, flushIn, s.cb, rot);
     op.exec(s, t);
-    if (op.floatOut && FLUSH_DENORMALS) flushLanes(s.d.u);
+    if (op.floatOut && FLUSH_DENORMALS && !op.selfFlushing) flushLanes(s.d.u);
     this.counters.flops += op.flops * LANES;
   }
 
@@ -188,9 +173,12 @@ export class QpuExecutor {
   }
 
   /** Write 16 lanes to a register row under `mask`, with optional f16 pack into one half. */
-  private writeRow(t: ThreadState, row: number, v: Uint32Array, mask: number, pack: number): void {
+  private writeRow(t: ThreadState, row: number, v: Uint32Array, mask: number, pack: number, clean: boolean): void {
     const regs = t.regs;
     const base = row * LANES;
+    // Track rows that may hold denormal bit patterns, so float reads of flushed rows skip the check.
+    if (!clean || pack !== 0) t.dirty[row] = 1;
+    else if (mask === 0xffff) t.dirty[row] = 0;
     if (pack === 0) {
       if (mask === 0xffff) regs.set(v, base);
       else for (let i = 0; i < LANES; i++) if (mask & (1 << i)) regs[base + i] = v[i] as number;
@@ -207,19 +195,19 @@ export class QpuExecutor {
   }
 
   /** Deliver 16 lanes to a destination (register or magic) under `mask`. */
-  private write(t: ThreadState, d: Dest, v: Uint32Array, mask: number, q: QpuClock): void {
+  private write(t: ThreadState, d: Dest, v: Uint32Array, mask: number, q: QpuClock, clean = false): void {
     switch (d.kind) {
       case DEST.NONE: return;
-      case DEST.ROW: this.writeRow(t, d.row, v, mask, d.pack); return;
+      case DEST.ROW: this.writeRow(t, d.row, v, mask, d.pack, clean); return;
       case DEST.QUAD: {
         const tmp = this.tmp;
         for (let i = 0; i < LANES; i++) tmp[i] = v[i & ~3] as number;
-        this.writeRow(t, d.row, tmp, mask, 0);
+        this.writeRow(t, d.row, tmp, mask, 0, clean);
         return;
       }
       case DEST.REP: {
         this.tmp.fill(v[0] as number);
-        this.writeRow(t, d.row, this.tmp, mask, 0);
+        this.writeRow(t, d.row, this.tmp, mask, 0, clean);
         return;
       }
       case DEST.TMUD: t.tmu.pushData(v); return;
@@ -241,7 +229,7 @@ export class QpuExecutor {
           f[i] = t.exactSfu ? val : sfuTruncate(val);
         }
         flushLanes(r4);
-        this.writeRow(t, ROW_ACC + 4, r4, 0xffff, 0);
+        this.writeRow(t, ROW_ACC + 4, r4, 0xffff, 0, true);
         return;
       }
       default: throw new ExecutionError(`TMU texture write address ${d.magic} is not supported for general memory`, t.pc, t.qpu);
@@ -263,6 +251,16 @@ export class QpuExecutor {
       if (t.sfuReady > q.time - ISSUE_CYCLES && ins.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
     }
     const add = ins.add, mul = ins.mul;
+    if (ins.plain) {
+      // Fast path (most compute code): register-to-register ALU work, no signals, flags or magic writes.
+      if (t.sfuRow >= 0 && t.sfuReady > q.time - ISSUE_CYCLES && ins.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
+      if (add) this.compute(t, add, this.addS, 0);
+      if (mul) this.compute(t, mul, this.mulS, 0);
+      if (add && add.dest.kind === DEST.ROW) this.writeRow(t, add.dest.row, this.addS.d.u, 0xffff, 0, add.op.floatOut);
+      if (mul && mul.dest.kind === DEST.ROW) this.writeRow(t, mul.dest.row, this.mulS.d.u, 0xffff, 0, mul.op.floatOut);
+      t.prevThrsw = false;
+      return;
+    }
     const rotateBy = ins.rotateAmount === -1 ? (t.get(ROW_ACC + 5, 0) & 15) : ins.rotateAmount;
     if (add) this.compute(t, add, this.addS, 0);
     if (mul) this.compute(t, mul, this.mulS, rotateBy);
@@ -279,7 +277,7 @@ export class QpuExecutor {
     let tmuWord: Uint32Array | undefined;
     if (ins.ldtmu) {
       const got = t.tmu.pop();
-      if (!got) throw new ExecutionError('ldtmu with no TMU lookup outstanding hangs the QPU (hazard ldtmu-empty)', t.pc, t.qpu);
+      if (!got) throw new ExecutionError('hazard r26-ldtmu-empty: ldtmu with no TMU lookup outstanding hangs the QPU', t.pc, t.qpu);
       this.timing.stall(q, got.ready, 'tmu');
       tmuWord = got.word;
     }
@@ -291,16 +289,15 @@ export class QpuExecutor {
     // Register and non-address magic writes, then TMU address writes.
     let addrPart: CompiledPart | null = null;
     let addrMask = 0;
-    let addrUnif = 0;
     if (add) {
       const k = add.dest.kind;
-      if (k === DEST.TMUA || k === DEST.TMUAU) { addrPart = add; addrMask = addMask; } else this.write(t, add.dest, this.addS.d.u, addMask, q);
+      if (k === DEST.TMUA || k === DEST.TMUAU) { addrPart = add; addrMask = addMask; } else this.write(t, add.dest, this.addS.d.u, addMask, q, add.op.floatOut);
       if (add.op.sfu) { t.sfuRow = add.dest.kind === DEST.ROW ? add.dest.row : -1; t.sfuReady = q.time + SFU_LATENCY - ISSUE_CYCLES; }
     }
     let mulAddr = false;
     if (mul) {
       const k = mul.dest.kind;
-      if (k === DEST.TMUA || k === DEST.TMUAU) mulAddr = true; else this.write(t, mul.dest, this.mulS.d.u, mulMask, q);
+      if (k === DEST.TMUA || k === DEST.TMUAU) mulAddr = true; else this.write(t, mul.dest, this.mulS.d.u, mulMask, q, mul.op.floatOut);
     }
     if (ins.ldunif || ins.ldunifa) {
       this.tmp.fill(ins.ldunif ? unifVal : unifaVal);
@@ -315,14 +312,8 @@ export class QpuExecutor {
         this.write(t, sd, this.tmp, 0xffff, q);
       }
     }
-    for (const [p, m, s] of [[addrPart, addrMask, this.addS], [mulAddr ? mul : null, mulMask, this.mulS]] as const) {
-      if (!p) continue;
-      if (p.dest.kind === DEST.TMUAU) {
-        addrUnif = this.readUniform(t);
-        t.tmu.config = addrUnif;
-      }
-      this.write(t, p.dest, s.d.u, m, q);
-    }
+    if (addrPart) this.address(t, addrPart, this.addS.d.u, addrMask, q);
+    if (mulAddr && mul) this.address(t, mul, this.mulS.d.u, mulMask, q);
     // Side effects of ops.
     if (add && add.op.effect === 'tmuwt') this.timing.stall(q, t.tmu.lastDone, 'tmu');
     // Thread switch bookkeeping: back-to-back thrsw = last-switch marker (notes 1).
@@ -334,6 +325,12 @@ export class QpuExecutor {
       }
     }
     t.prevThrsw = ins.thrsw;
+  }
+
+  /** A TMU address write; `tmuau` first takes its config word from the uniform stream. */
+  private address(t: ThreadState, p: CompiledPart, v: Uint32Array, mask: number, q: QpuClock): void {
+    if (p.dest.kind === DEST.TMUAU) t.tmu.config = this.readUniform(t);
+    this.write(t, p.dest, v, mask, q);
   }
 
   private branch(t: ThreadState, b: CompiledBranch): number {
@@ -368,6 +365,37 @@ export class QpuExecutor {
     if (b.source.link === true) t.link = (b.address + 32) >>> 0;
     return target;
   }
+}
+
+/** Apply input unpack `un` (compile.UNPACK codes) in place. */
+function unpackLanes(dst: LaneVec, un: number): void {
+  const u = dst.u;
+  const f = dst.f;
+  switch (un) {
+    case 1: for (let i = 0; i < LANES; i++) u[i] = (u[i] as number) & 0x7fffffff; break; // abs
+    case 2: for (let i = 0; i < LANES; i++) f[i] = f16ToF32((u[i] as number) & 0xffff); break; // .l
+    case 3: for (let i = 0; i < LANES; i++) f[i] = f16ToF32((u[i] as number) >>> 16); break; // .h
+    case 4: for (let i = 0; i < LANES; i++) f[i] = Math.min(1, Math.max(0, f[i] as number)); break; // sat
+    case 5: for (let i = 0; i < LANES; i++) f[i] = Math.min(1, Math.max(-1, f[i] as number)); break; // nsat
+    case 6: for (let i = 0; i < LANES; i++) f[i] = Math.max(0, f[i] as number); break; // max0
+    case 7: for (let i = 0; i < LANES; i++) { const h = f32ToF16(f[i] as number); u[i] = h | (h << 16); } break; // ff
+    case 8: for (let i = 0; i < LANES; i++) { const h = (u[i] as number) & 0xffff; u[i] = h | (h << 16); } break; // ll
+    case 9: for (let i = 0; i < LANES; i++) { const h = (u[i] as number) >>> 16; u[i] = h | (h << 16); } break; // hh
+    case 10: for (let i = 0; i < LANES; i++) { const x = u[i] as number; u[i] = (x >>> 16) | (x << 16); } break; // swp
+    case 11: for (let i = 0; i < LANES; i++) u[i] = (u[i] as number) & 0xffff; break; // ul
+    case 12: for (let i = 0; i < LANES; i++) u[i] = (u[i] as number) >>> 16; break; // uh
+    case 13: for (let i = 0; i < LANES; i++) u[i] = ((u[i] as number) << 16) >> 16; break; // il
+    case 14: for (let i = 0; i < LANES; i++) u[i] = (u[i] as number) >> 16; break; // ih
+  }
+}
+
+/** Any lane a denormal (non-zero mantissa, zero exponent)? */
+function hasDenormal(u: Uint32Array): boolean {
+  for (let i = 0; i < LANES; i++) {
+    const x = u[i] as number;
+    if ((x & 0x7f800000) === 0 && (x & 0x7fffff) !== 0) return true;
+  }
+  return false;
 }
 
 function bitsToFlushedFloat(x: Float32Array, i: number): number {

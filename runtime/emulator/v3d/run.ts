@@ -147,7 +147,10 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     timing.stall(q.clock, t.wake, t.waitCause);
     if (q.lastRan !== undefined && q.lastRan !== t && t.switches > 0) {
       // Accumulators, flags and rtop belong to the QPU, not the thread: another thread ran, so they are garbage.
-      if (ver === 42) t.regs.fill(POISON, ROW_ACC * LANES);
+      if (ver === 42) {
+        t.regs.fill(POISON, ROW_ACC * LANES);
+        t.dirty.fill(1, ROW_ACC);
+      }
       t.flagA.fill(1);
       t.flagB.fill(0);
       t.rtop.fill(POISON);
@@ -155,11 +158,14 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     q.lastRan = t;
     const limit = Math.min(second, maxCycles) + QUANTUM;
     let ev: number = STEP.CONTINUE;
+    const checking = hazards.mode !== 'off';
+    let ins = fetch(t.pc);
     while (q.clock.time < limit) {
-      const ins = fetch(t.pc);
-      hazards.check(t, ins);
+      if (checking) hazards.check(t, ins);
       ev = exec.step(t, ins, q.clock);
       if (ev !== STEP.CONTINUE) break;
+      if (t.pc === ins.address + 8) ins = ins.next ??= fetch(t.pc);
+      else ins = fetch(t.pc);
     }
     if (q.clock.time > maxCycles) throw new CycleLimitError(`cycle limit ${maxCycles} reached (QPU ${q.index} at 0x${t.pc.toString(16)})`);
     if (ev === STEP.CONTINUE) continue;

@@ -3,7 +3,7 @@
  * counter, uniform streams, TMU queue, pending branch and thread-switch
  * countdowns, and its timing bookkeeping.
  */
-import { LANES, type OpContext } from './lanes.ts';
+import { LaneVec, LANES, type OpContext } from './lanes.ts';
 import { ROWS } from './compile.ts';
 import { TmuState } from './tmu.ts';
 
@@ -14,6 +14,10 @@ export type ThreadStatus = 'run' | 'barrier' | 'done';
 export class ThreadState implements OpContext {
   /** rf0..rf63 then r0..r5 (4.2), 16 lanes each, row-major. */
   readonly regs = new Uint32Array(ROWS * LANES);
+  /** Views of each register row, so that ALU ops read registers without copying. */
+  readonly rows: LaneVec[] = Array.from({ length: ROWS }, (_, r) => new LaneVec(this.regs.buffer, r * LANES * 4));
+  /** Per row: 1 if it may hold a denormal pattern (not written by a flushing float op). */
+  readonly dirty = new Uint8Array(ROWS).fill(1);
   readonly flagA = new Uint8Array(LANES);
   readonly flagB = new Uint8Array(LANES);
   readonly rtop = new Uint32Array(LANES);

@@ -111,40 +111,46 @@ const byteOp = (a: number, b: number, f: (x: number, y: number) => number): numb
   return r >>> 0;
 };
 
+/** Carry (and unwrapped add/sub result) of the last add-lane function call; avoids an allocation per lane. */
+export const carryOut = { c: 0, wide: 0 };
+
+const fpos = (r: number): number => (r !== 0 && !(r & 0x80000000) ? 1 : 0);
+
+/** Per-lane add-ALU functions: result bits, carry in carryOut. Inputs already unpacked. */
+export const ADD_LANE: Readonly<Record<string, (a: number, b: number) => number>> = {
+  nop: () => ((carryOut.c = 0), 0),
+  fadd: (a, b) => { const r = fadd(a >>> 0, b >>> 0); carryOut.c = fpos(r); return r; },
+  // fsub inverts a second-operand NaN's sign like any other value [VC4C-HW].
+  fsub: (a, b) => { const r = fadd(a >>> 0, (b ^ 0x80000000) >>> 0); carryOut.c = fpos(r); return r; },
+  fmin: (a, b) => { carryOut.c = cmpSM(a, b); return fminmax(a >>> 0, b >>> 0, false); },
+  fmax: (a, b) => { carryOut.c = cmpSM(a, b); return fminmax(a >>> 0, b >>> 0, true); },
+  fminabs: (a, b) => { const x = a & 0x7fffffff; const y = b & 0x7fffffff; carryOut.c = x > y ? 1 : 0; return Math.min(x, y); },
+  fmaxabs: (a, b) => { const x = a & 0x7fffffff; const y = b & 0x7fffffff; carryOut.c = x > y ? 1 : 0; return Math.max(x, y); },
+  ftoi: (a) => { carryOut.c = 0; return ftoi(a >>> 0) >>> 0; },
+  itof: (a) => { const r = itof(a); carryOut.c = fpos(r); return r; },
+  add: (a, b) => { a >>>= 0; b >>>= 0; const w = a + b; carryOut.c = w > 0xffffffff ? 1 : 0; carryOut.wide = (a | 0) + (b | 0); return w >>> 0; },
+  sub: (a, b) => { a >>>= 0; b >>>= 0; carryOut.c = a < b ? 1 : 0; carryOut.wide = (a | 0) - (b | 0); return (a - b) >>> 0; },
+  shr: (a, b) => { const n = b & 31; carryOut.c = n ? (a >>> (n - 1)) & 1 : 0; return a >>> n; },
+  asr: (a, b) => { const n = b & 31; carryOut.c = n ? (a >>> (n - 1)) & 1 : 0; return (a >> n) >>> 0; },
+  ror: (a, b) => { const n = b & 31; carryOut.c = 0; return ((a >>> n) | (a << (32 - n))) >>> 0; },
+  shl: (a, b) => { const n = b & 31; carryOut.c = n ? (a >>> (32 - n)) & 1 : 0; return (a << n) >>> 0; },
+  min: (a, b) => { carryOut.c = (a | 0) > (b | 0) ? 1 : 0; return ((a | 0) < (b | 0) ? a : b) >>> 0; },
+  max: (a, b) => { carryOut.c = (a | 0) > (b | 0) ? 1 : 0; return ((a | 0) > (b | 0) ? a : b) >>> 0; },
+  and: (a, b) => ((carryOut.c = 0), (a & b) >>> 0),
+  or: (a, b) => ((carryOut.c = 0), (a | b) >>> 0),
+  xor: (a, b) => ((carryOut.c = 0), (a ^ b) >>> 0),
+  not: (a) => ((carryOut.c = 0), ~a >>> 0),
+  clz: (a) => ((carryOut.c = 0), Math.clz32(a)),
+  v8adds: (a, b) => ((carryOut.c = 0), byteOp(a >>> 0, b >>> 0, (x, y) => Math.min(x + y, 255))),
+  v8subs: (a, b) => ((carryOut.c = 0), byteOp(a >>> 0, b >>> 0, (x, y) => Math.max(x - y, 0))),
+};
+
 /** Result and carry of an add-ALU op (inputs already unpacked). */
 export function addOp(op: string, a: number, b: number): { r: number; c: number; wide?: number } {
-  a >>>= 0;
-  b >>>= 0;
-  switch (op) {
-    case 'fadd': { const r = fadd(a, b); return { r, c: r !== 0 && !(r & 0x80000000) ? 1 : 0 }; }
-    case 'fsub': {
-      // fsub inverts a second-operand NaN's sign like any other value [VC4C-HW].
-      const r = fadd(a, (b ^ 0x80000000) >>> 0);
-      return { r, c: r !== 0 && !(r & 0x80000000) ? 1 : 0 };
-    }
-    case 'fmin': return { r: fminmax(a, b, false), c: cmpSM(a, b) };
-    case 'fmax': return { r: fminmax(a, b, true), c: cmpSM(a, b) };
-    case 'fminabs': { const x = a & 0x7fffffff; const y = b & 0x7fffffff; return { r: Math.min(x, y), c: x > y ? 1 : 0 }; }
-    case 'fmaxabs': { const x = a & 0x7fffffff; const y = b & 0x7fffffff; return { r: Math.max(x, y), c: x > y ? 1 : 0 }; }
-    case 'ftoi': return { r: ftoi(a) >>> 0, c: 0 };
-    case 'itof': { const r = itof(a); return { r, c: r !== 0 && !(r & 0x80000000) ? 1 : 0 }; }
-    case 'add': { const w = a + b; return { r: w >>> 0, c: w > 0xffffffff ? 1 : 0, wide: (a | 0) + (b | 0) }; }
-    case 'sub': return { r: (a - b) >>> 0, c: a < b ? 1 : 0, wide: (a | 0) - (b | 0) };
-    case 'shr': { const n = b & 31; return { r: a >>> n, c: n ? (a >>> (n - 1)) & 1 : 0 }; }
-    case 'asr': { const n = b & 31; return { r: (a >> n) >>> 0, c: n ? (a >>> (n - 1)) & 1 : 0 }; }
-    case 'ror': { const n = b & 31; return { r: ((a >>> n) | (a << (32 - n))) >>> 0, c: 0 }; }
-    case 'shl': { const n = b & 31; return { r: (a << n) >>> 0, c: n ? (a >>> (32 - n)) & 1 : 0 }; }
-    case 'min': return { r: ((a | 0) < (b | 0) ? a : b) >>> 0, c: (a | 0) > (b | 0) ? 1 : 0 };
-    case 'max': return { r: ((a | 0) > (b | 0) ? a : b) >>> 0, c: (a | 0) > (b | 0) ? 1 : 0 };
-    case 'and': return { r: (a & b) >>> 0, c: 0 };
-    case 'or': return { r: (a | b) >>> 0, c: 0 };
-    case 'xor': return { r: (a ^ b) >>> 0, c: 0 };
-    case 'not': return { r: ~a >>> 0, c: 0 };
-    case 'clz': return { r: Math.clz32(a), c: 0 };
-    case 'v8adds': return { r: byteOp(a, b, (x, y) => Math.min(x + y, 255)), c: 0 };
-    case 'v8subs': return { r: byteOp(a, b, (x, y) => Math.max(x - y, 0)), c: 0 };
-    default: return { r: 0, c: 0 };
-  }
+  const fn = ADD_LANE[op] ?? (ADD_LANE.nop as (a: number, b: number) => number);
+  carryOut.wide = NaN;
+  const r = fn(a, b);
+  return Number.isNaN(carryOut.wide) ? { r, c: carryOut.c } : { r, c: carryOut.c, wide: carryOut.wide };
 }
 
 function cmpSM(a: number, b: number): number {
@@ -152,21 +158,22 @@ function cmpSM(a: number, b: number): number {
   return key(a) > key(b) ? 1 : 0;
 }
 
-/** Result of a mul-ALU op; carry is unverified on hardware and modelled as 0. */
+/** Per-lane mul-ALU functions; the mul carry is unverified on hardware and modelled as 0. */
+export const MUL_LANE: Readonly<Record<string, (a: number, b: number) => number>> = {
+  nop: () => 0,
+  fmul: (a, b) => fmul(a >>> 0, b >>> 0),
+  // Unsigned 24-bit multiply, no sign extension: −1 × 16 = 0x0ffffff0 [VC4C-HW, PVC-T alu].
+  mul24: (a, b) => Math.imul(a & 0xffffff, b & 0xffffff) >>> 0,
+  v8muld: (a, b) => byteOp(a >>> 0, b >>> 0, (x, y) => Math.floor((x * y + 127) / 255)),
+  v8min: (a, b) => byteOp(a >>> 0, b >>> 0, Math.min),
+  v8max: (a, b) => byteOp(a >>> 0, b >>> 0, Math.max),
+  v8adds: (a, b) => byteOp(a >>> 0, b >>> 0, (x, y) => Math.min(x + y, 255)),
+  v8subs: (a, b) => byteOp(a >>> 0, b >>> 0, (x, y) => Math.max(x - y, 0)),
+};
+
+/** Result of a mul-ALU op. */
 export function mulOp(op: string, a: number, b: number): number {
-  a >>>= 0;
-  b >>>= 0;
-  switch (op) {
-    case 'fmul': return fmul(a, b);
-    // Unsigned 24-bit multiply, no sign extension: −1 × 16 = 0x0ffffff0 [VC4C-HW, PVC-T alu].
-    case 'mul24': return Math.imul(a & 0xffffff, b & 0xffffff) >>> 0;
-    case 'v8muld': return byteOp(a, b, (x, y) => Math.floor((x * y + 127) / 255));
-    case 'v8min': return byteOp(a, b, Math.min);
-    case 'v8max': return byteOp(a, b, Math.max);
-    case 'v8adds': return byteOp(a, b, (x, y) => Math.min(x + y, 255));
-    case 'v8subs': return byteOp(a, b, (x, y) => Math.max(x - y, 0));
-    default: return 0;
-  }
+  return (MUL_LANE[op] ?? (() => 0))(a, b);
 }
 
 /** IEEE half → float bits. */

@@ -29,6 +29,9 @@ export const VC4_HAZARD_RULES = {
 /** A hazard rule id. */
 export type Vc4HazardRule = keyof typeof VC4_HAZARD_RULES;
 
+/** validateVc4 per decoded instruction object (the decoder caches objects by address). */
+const VALIDATED = new WeakMap<object, string[]>();
+
 /** Per-QPU history the rules look back on. */
 export class HazardChecker {
   private history: ExecInfo[] = [];
@@ -54,7 +57,9 @@ export class HazardChecker {
     const h = this.history;
     const prev = h[h.length - 1];
     const a = x.address;
-    for (const m of validateVc4(x.instr)) this.report('invalid-combination', a, m);
+    let msgs = VALIDATED.get(x.instr);
+    if (!msgs) VALIDATED.set(x.instr, (msgs = validateVc4(x.instr)));
+    for (const m of msgs) this.report('invalid-combination', a, m);
     if (prev) {
       // No forwarding: a physical register written by the previous instruction reads stale data [ARG p.37].
       for (const r of x.regReads) {

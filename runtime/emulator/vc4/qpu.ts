@@ -5,7 +5,7 @@
  */
 import type { Vc4AluInstr, Vc4BranchInstr, Vc4Instr, Vc4LoadImmInstr, Vc4SemaphoreInstr } from '../../../compiler/isa/vc4/instr.ts';
 import { VC4_ADD_OPS, VC4_MUL_OPS, VC4_REGS, VC4_SMALL_IMMS, type RegRole } from '../../../compiler/isa/vc4/table.ts';
-import { addOp, bitsToFloat, floatToBits, mulOp, packA, packMul, unpack } from './alu.ts';
+import { ADD_LANE, MUL_LANE, bitsToFloat, carryOut, floatToBits, packA, packMul, unpack } from './alu.ts';
 import { Vc4EmulatorError, physical, type GpuMemory } from './memory.ts';
 import { Vpm, VpmError, VpmPort } from './vpm.ts';
 
@@ -93,6 +93,16 @@ export class Qpu {
   stalls: Record<string, number> = {};
   /** Pending r4 write from ldtmu, applied at the end of the instruction. */
   private r4Next?: Uint32Array;
+  // Scratch lanes reused by every instruction (the emulator's hot path allocates nothing per lane).
+  private readonly portA = lanes();
+  private readonly portB = lanes();
+  private readonly addRes = lanes();
+  private readonly mulRes = lanes();
+  private readonly addC = new Uint8Array(16);
+  private readonly addWide = new Float64Array(16);
+  private readonly maskAdd = new Uint8Array(16);
+  private readonly maskMul = new Uint8Array(16);
+  private readonly zero = lanes();
 
   constructor(readonly id: number, readonly shared: Vc4Shared, code: number, uniforms: number) {
     this.pc = code >>> 0;
@@ -113,6 +123,12 @@ export class Qpu {
 
   /** Whether the instruction must wait this tick, and why. */
   stallCause(instr: Vc4Instr): StallCause | undefined {
+    let may = MAY_STALL.get(instr);
+    if (may === undefined) MAY_STALL.set(instr, (may = mayStall(instr)));
+    return may ? this.stallCauseSlow(instr) : undefined;
+  }
+
+  private stallCauseSlow(instr: Vc4Instr): StallCause | undefined {
     const sh = this.shared;
     if (instr.kind === 'sem') {
       const v = sh.semaphores[instr.semaphore] as number;
@@ -224,7 +240,7 @@ export class Qpu {
 
   private branch(i: Vc4BranchInstr, info: ExecInfo): void {
     info.branch = true;
-    if (this.branchDelay > 0) this.fail('branch in the delay slots of another branch');
+    // A branch in another's delay slots is undefined on hardware: the hazard checker reports it; the later one wins here.
     const cond = VC4_BRANCH_COND_EVAL[i.cond];
     const flags = cond ? (cond.flag === 'z' ? this.z : cond.flag === 'n' ? this.n : this.c) : this.z;
     let taken = true;
@@ -243,7 +259,8 @@ export class Qpu {
     // Register-added branches read element 15 of ra (hardware observation [ADD]; ARG says element 0).
     const reg = i.reg ? (this.ra[i.raddrA * 16 + 15] as number) : 0;
     this.branchTarget = ((i.rel ? after : 0) + i.imm + reg) >>> 0;
-    this.branchDelay = 3;
+    // 3 delay slots [ARG p.34]; the count starts after this instruction's own step.
+    this.branchDelay = 4;
     const link = new Uint32Array(16).fill(after);
     const all = new Uint8Array(16).fill(1);
     const noPack = { pm: false, pack: 0, float: false, isMul: false };
@@ -251,15 +268,18 @@ export class Qpu {
     this.write(!i.ws, true, i.waddrMul, link, all, noPack, info);
   }
 
-  private mask(cond: string): Uint8Array {
-    const m = new Uint8Array(16);
-    for (let e = 0; e < 16; e++) m[e] = this.condLane(cond, e) ? 1 : 0;
+  private mask(cond: string, into?: Uint8Array): Uint8Array {
+    const m = into ?? new Uint8Array(16);
+    if (cond === 'always') m.fill(1);
+    else if (cond === 'never') m.fill(0);
+    else for (let e = 0; e < 16; e++) m[e] = this.condLane(cond, e) ? 1 : 0;
     return m;
   }
 
   /** Value of a register-file read port, with its side effects. */
   private readPort(bFile: boolean, addr: number, info: ExecInfo, unifValue: () => number): Uint32Array {
-    const out = lanes();
+    const out = bFile ? this.portB : this.portA;
+    out.fill(0);
     if (addr < 32) {
       const f = bFile ? this.rb : this.ra;
       out.set(f.subarray(addr * 16, addr * 16 + 16));
@@ -284,19 +304,20 @@ export class Qpu {
   }
 
   private alu(i: Vc4AluInstr, info: ExecInfo): void {
-    const used = (m: string): boolean =>
-      (i.opAdd !== 'nop' && (i.addA === m || i.addB === m)) || (i.opMul !== 'nop' && (i.mulA === m || i.mulB === m));
+    const addOn = i.opAdd !== 'nop';
+    const mulOn = i.opMul !== 'nop';
+    const used = (m: string): boolean => (addOn && (i.addA === m || i.addB === m)) || (mulOn && (i.mulA === m || i.mulB === m));
     // One uniform pop per instruction even when both ports name it (VC4C's model; hardware unconfirmed).
     let unif: number | undefined;
     const unifValue = (): number => (unif ??= this.popUniform());
-    const a = i.raddrA !== 39 || used('ra') ? this.readPort(false, i.raddrA, info, unifValue) : lanes();
+    const a = i.raddrA !== 39 || used('ra') ? this.readPort(false, i.raddrA, info, unifValue) : this.zero;
     let b: Uint32Array;
     if (i.sig === 'smi') {
       const code = i.raddrB;
       const imm = VC4_SMALL_IMMS[code];
       const bits = imm ? (imm.kind === 'float' ? floatToBits(imm.value) : imm.value >>> 0) : (code - 64) >>> 0;
-      b = new Uint32Array(16).fill(bits);
-    } else b = i.raddrB !== 39 || used('rb') ? this.readPort(true, i.raddrB, info, unifValue) : lanes();
+      b = this.portB.fill(bits);
+    } else b = i.raddrB !== 39 || used('rb') ? this.readPort(true, i.raddrB, info, unifValue) : this.zero;
     info.readsR4 = used('r4');
     const operand = (m: string, floatIn: boolean): Uint32Array => {
       let v: Uint32Array;
@@ -309,28 +330,29 @@ export class Qpu {
       for (let e = 0; e < 16; e++) out[e] = unpack(i.unpack, v[e] as number, floatIn);
       return out;
     };
-    const addRes = lanes();
-    const addC = new Uint8Array(16);
+    const addRes = this.addRes;
+    const addC = this.addC;
     let addWide: Float64Array | undefined;
     if (i.opAdd !== 'nop') {
       const fin = ADD_FLOAT_IN.get(i.opAdd) ?? false;
       const x = operand(i.addA, fin);
       const y = operand(i.addB, fin);
-      if (i.opAdd === 'add' || i.opAdd === 'sub') addWide = new Float64Array(16);
+      const fn = ADD_LANE[i.opAdd] as (a: number, b: number) => number;
+      if (i.opAdd === 'add' || i.opAdd === 'sub') addWide = this.addWide;
       for (let e = 0; e < 16; e++) {
-        const r = addOp(i.opAdd, x[e] as number, y[e] as number);
-        addRes[e] = r.r;
-        addC[e] = r.c;
-        if (addWide) addWide[e] = r.wide ?? 0;
+        addRes[e] = fn(x[e] as number, y[e] as number);
+        addC[e] = carryOut.c;
+        if (addWide) addWide[e] = carryOut.wide;
       }
       if (fin && i.opAdd !== 'ftoi') this.shared.flops += 16;
     }
-    let mulRes = lanes();
+    let mulRes = this.mulRes;
     if (i.opMul !== 'nop') {
       const fin = MUL_FLOAT_IN.get(i.opMul) ?? false;
       const x = operand(i.mulA, fin);
       const y = operand(i.mulB, fin);
-      for (let e = 0; e < 16; e++) mulRes[e] = mulOp(i.opMul, x[e] as number, y[e] as number);
+      const fn = MUL_LANE[i.opMul] as (a: number, b: number) => number;
+      for (let e = 0; e < 16; e++) mulRes[e] = fn(x[e] as number, y[e] as number);
       if (fin) this.shared.flops += 16;
       if (i.sig === 'smi' && i.raddrB >= 48) {
         // Output element e = element (e − n) mod 16 [ARG p.20, PVC rotate tests].
@@ -343,8 +365,8 @@ export class Qpu {
         mulRes = rot;
       }
     }
-    const addMask = i.opAdd !== 'nop' ? this.mask(i.condAdd) : new Uint8Array(16);
-    const mulMask = i.opMul !== 'nop' ? this.mask(i.condMul) : new Uint8Array(16);
+    const addMask = this.mask(i.opAdd !== 'nop' ? i.condAdd : 'never', this.maskAdd);
+    const mulMask = this.mask(i.opMul !== 'nop' ? i.condMul : 'never', this.maskMul);
     // Signals that read units happen before the writes of this instruction take effect.
     if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') {
       const q = this.tmu[i.sig === 'ldtmu0' ? 0 : 1] as { data: Uint32Array }[];
@@ -354,7 +376,8 @@ export class Qpu {
       info.r4Signal = true;
     } else if (i.sig === 'thrend') {
       info.thrend = true;
-      this.endDelay = 2;
+      // thrend: two more instructions run [ARG p.21]; the count starts after this one.
+      this.endDelay = 3;
     } else if (i.sig === 'thrsw' || i.sig === 'lthrsw') {
       info.thrsw = true;
     } else if (i.sig === 'loadcv' || i.sig === 'loadc' || i.sig === 'ldcend' || i.sig === 'loadam') {
@@ -487,6 +510,19 @@ export class Qpu {
 
   /** Bus address → physical, for reports. */
   static physical = physical;
+}
+
+/** Per decoded instruction: whether it can ever stall (most cannot; skip the checks for them). */
+const MAY_STALL = new WeakMap<Vc4Instr, boolean>();
+function mayStall(i: Vc4Instr): boolean {
+  if (i.kind === 'sem') return true;
+  if (i.kind !== 'alu') return false;
+  const stallRoles: readonly RegRole[] = ['mutex', 'vpm_wait'];
+  if (stallRoles.includes(VC4_REGS.readA[i.raddrA]?.role ?? 'nop')) return true;
+  if (i.sig !== 'smi' && stallRoles.includes(VC4_REGS.readB[i.raddrB]?.role ?? 'nop')) return true;
+  if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') return true;
+  const w = (mul: boolean, addr: number): RegRole | undefined => ((mul !== i.ws) ? VC4_REGS.writeB : VC4_REGS.writeA)[addr]?.role;
+  return w(false, i.waddrAdd) === 'dma_addr' || w(true, i.waddrMul) === 'dma_addr';
 }
 
 const VC4_BRANCH_COND_EVAL: Record<string, { flag: string; set: boolean; all: boolean } | undefined> = {

@@ -77,3 +77,37 @@ test('rotate, reduceAdd, u8 and i16 pointers', (t) => {
     t.deepEqual([...small], Array.from(small0, (x) => (x + 250) & 255), form);
   }
 });
+
+test('device helpers from an imported file (renamed import), with a return inside a divergent loop', (t) => {
+  const m = loadKernels(new URL('../../fixtures/kernels/multi/main.ts', import.meta.url).pathname);
+  t.deepEqual(m.diagnostics, []);
+  const fn = m.kernels.get('Multi.search')!;
+  const data = Float32Array.from({ length: 20 }, (_, i) => i * 1.5);
+  const want = Array.from({ length: 16 }, (_, l) => {
+    const th = Math.fround(Math.fround(l * l) / 10);
+    const i = [...data].findIndex((x) => x > th);
+    return i < 0 ? 20 : i;
+  });
+  for (const f of [fn, prepareForBackend(parseFunction(printFunction(fn)))]) {
+    const out = new Int32Array(16);
+    runKernel(f, [data, out, 20], 1);
+    t.deepEqual([...out], want);
+  }
+});
+
+test('errors inside a device helper are reported in the helper\'s own file', (t) => {
+  const m = loadKernels('/virtual/caller.ts', {
+    source: `import { kernel, device, type f32, type Ptr } from 'qpuc';
+export class C {
+  @device
+  static h(x: f32): f32 {
+    return x + undefinedName;
+  }
+  @kernel
+  static k(p: Ptr<f32>): void {
+    p[0] = C.h(p[1]);
+  }
+}`,
+  });
+  t.deepEqual(m.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`), ['/virtual/caller.ts:5:16 1007']);
+});

@@ -148,3 +148,22 @@ test('7.1 lane exchange: rot, rotq, shuffle, bcastf, ballot, alleq, allfeq (pv7 
   t.is(lane0(run('allfeq', [0x80000000, 0])), 1, '-0 equals +0');
   t.is(lane0(run('alleq', [0x80000000, 0])), 0);
 });
+
+test('denormals flush to signed zero on float inputs and results (FLUSH_DENORMALS choice)', (t) => {
+  const tiny = 1e-40; // an f32 denormal
+  t.is(run('fadd', [tiny], [0], { float: true })[0], 0);
+  t.true(Object.is(run('fadd', [-tiny], [-0], { float: true })[0], -0));
+  // 2^-100 * 2^-30 underflows to a denormal result, flushed.
+  t.is(run('fmul', [2 ** -100], [2 ** -30], { float: true })[0], 0);
+  // A denormal input times a large number would be normal on a CPU; flushed input gives 0.
+  t.is(run('fmul', [tiny], [2 ** 60], { float: true })[0], 0);
+  t.is(run('fsub', [1.5 * 2 ** -126], [2 ** -126], { float: true })[0], 0, 'normal - normal = denormal, flushed');
+  t.is(run('fadd', [1.5], [2.25], { float: true })[0], 3.75);
+});
+
+test('fmin/fmax: NaN loses to a number, -0 < +0 (documented choice)', (t) => {
+  t.is(run('fmin', [NaN], [3], { float: true })[0], 3);
+  t.is(run('fmax', [2], [NaN], { float: true })[0], 2);
+  t.true(Object.is(run('fmin', [0], [-0], { float: true })[0], -0));
+  t.true(Object.is(run('fmax', [-0], [0], { float: true })[0], 0));
+});

@@ -241,3 +241,77 @@ test('uniform branch: a relative ub branch takes its uniform taken or not and re
   // Not taken (flags A start clear here, so anya fails): the uniform is still consumed.
   t.deepEqual(words(runAsm(42, kernel('.anya'), { uniforms: [8, 111, DATA] }), 0), new Array(16).fill(111));
 });
+
+test('link branch: b.link saves branch + 32, lr reads it, a branch to lri returns (pv6 test_branch_link_reg)', (t) => {
+  const r = runAsm(42, `
+    .uniform ${DATA}
+    nop ; mov r2, 1
+    b.link  sub
+    nop ; nop
+    nop ; nop
+    nop ; nop
+    add r2, r2, 4 ; nop
+    lr r3 ; nop
+    ${storeR('r2')}
+    eidx r0 ; nop ; ldunif
+    shl r0, r0, 2 ; nop
+    add r0, r0, r5 ; mov tmud, r3
+    nop ; mov tmua, r0
+    tmuwt - ; nop
+    ${END}
+    sub:
+    add r2, r2, 2 ; nop
+    b  lri
+    nop ; nop
+    nop ; nop
+    nop ; nop`, { uniforms: [DATA, DATA + 64] });
+  // Returned after the subroutine's +2, then +4: 7; lr = address of the branch (instruction 1) + 32.
+  t.deepEqual(words(r, 0), new Array(16).fill(7));
+  t.deepEqual(words(r, 64), new Array(16).fill(0x10000 + 8 + 32));
+});
+
+test('register branch: target from lane 0 of rf, uniform stream from lane 1 (pv6 test_uniform_branch_reg)', (t) => {
+  // rf1 lane 0 = code address of 'there', lane 1 = address of the uniform holding DATA.
+  const r = runAsm(42, `
+    .uniform ${0x10000 + 8 * 12}, ${0x20000 + 16}, 0, 0, ${DATA}
+    eidx r0 ; nop ; ldunif
+    nop ; mov r1, r5 ; ldunif
+    sub.pushz r3, r0, 1 ; nop
+    nop ; mov rf1, r1
+    nop ; mov.ifa rf1, r5
+    bu  rf1, rf1
+    nop ; nop
+    nop ; nop
+    nop ; nop
+    nop ; mov r2, 9
+    ${END.trim().split('\n').slice(0, 2).join('\n')}
+    there:
+    nop ; mov r2, 3
+    ${storeR('r2')}
+    ${END}`);
+  t.deepEqual(words(r, 0), new Array(16).fill(3));
+});
+
+test('f32 unpack .abs/.l/.h and f16 output pack .l (pv6 test_alu unpack/pack cases)', (t) => {
+  const r = runAsm(42, `
+    .uniform ${DATA}, ${DATA + 64}, ${DATA + 128}
+    eidx r0 ; nop
+    itof r0, r0 ; nop
+    fsub r1, r0, 0x41000000 ; nop
+    fadd r2, r1.abs, r1.abs ; nop
+    vfpack r3, r0, r1 ; nop
+    fadd r3, r3.l, r3.h ; fmul rf5.l, r0, r0
+    nop ; mov rf6, r3
+    ${storeR('r2')}
+    nop ; mov r2, rf6
+    ${storeR('r2')}
+    nop ; mov r2, rf5
+    ${storeR('r2')}
+    ${END}`);
+  const f = (o: number): number[] => Array.from({ length: 16 }, (_, i) => r.data.getFloat32(o + 4 * i, true));
+  t.deepEqual(f(0), Array.from({ length: 16 }, (_, e) => 2 * Math.abs(e - 8)));
+  t.deepEqual(f(64), Array.from({ length: 16 }, (_, e) => 2 * e - 8));
+  // rf5 low half: f16(e*e); e.g. 1.0 = 0x3c00, 4.0 = 0x4400, 9.0 = 0x4880; high half kept (0).
+  const f16 = [0, 0x3c00, 0x4400, 0x4880];
+  t.deepEqual(words(r, 128).slice(0, 4), f16);
+});

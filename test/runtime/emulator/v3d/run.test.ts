@@ -146,3 +146,20 @@ test('payload: rf0 = wg_y << 16 | wg_x, rf2 = z | wg-in-sg << 16 | local << (32 
     }
   }
 });
+
+test('7.1 with THREADING: 48 batches fill 12 QPUs x 4 threads, every tidx 0..47 seen (pv7 test_parallel_full)', (t) => {
+  const r = runAsm(71, `
+    .uniform ${DATA}
+    tidx rf1 ; nop ; ldunif
+    shl rf2, rf1, 6 ; nop
+    eidx rf3 ; nop
+    shl rf3, rf3, 2 ; nop
+    add rf2, rf2, rf3 ; nop
+    add rf2, rf2, rf0 ; nop
+    mov tmud, rf1 ; nop
+    mov tmua, rf2 ; nop
+    ${STORE_TMUWT}
+    ${END}`, { batches: 48, cfg5Flags: 1 });
+  for (let id = 0; id < 48; id++) t.deepEqual(words(r, id * 64), new Array(16).fill(id), `tidx ${id}`);
+  t.is(r.result.profile.perQpuCycles.length, 12);
+});

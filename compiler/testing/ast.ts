@@ -1,0 +1,43 @@
+/**
+ * The small AST of generated differential-test kernels. It is printed as
+ * TypeScript source for the compiler, and evaluated directly by
+ * compiler/testing/evaluate.ts: the two never share code with the compiler.
+ */
+
+/** Scalar types of generated code. */
+export type GenType = 'i32' | 'u32' | 'f32' | 'bool';
+
+/** A generated expression. */
+export type GenExpr =
+  | { k: 'lit'; t: GenType; value: number }
+  | { k: 'var'; t: GenType; name: string }
+  | { k: 'bin'; t: GenType; op: string; a: GenExpr; b: GenExpr }
+  | { k: 'un'; t: GenType; op: '-' | '~' | '!'; a: GenExpr }
+  | { k: 'cvt'; t: GenType; a: GenExpr }
+  | { k: 'load'; t: GenType; array: 'a' | 'b' | 'f'; index: GenExpr }
+  | { k: 'sel'; t: GenType; c: GenExpr; a: GenExpr; b: GenExpr }
+  | { k: 'math'; t: GenType; fn: string; args: GenExpr[] }
+  | { k: 'id'; t: 'u32'; which: 'laneId' | 'globalId' | 'qpuId' };
+
+/** A generated statement. */
+export type GenStmt =
+  | { k: 'assign'; name: string; value: GenExpr }
+  | { k: 'store'; array: 'out' | 'outf'; slot: number; value: GenExpr }
+  | { k: 'if'; c: GenExpr; then: GenStmt[]; else: GenStmt[] }
+  | { k: 'for'; counter: string; bound: GenExpr; body: GenStmt[] }
+  | { k: 'do'; counter: string; bound: number; c: GenExpr; body: GenStmt[] }
+  | { k: 'switch'; on: GenExpr; cases: { value: number; body: GenStmt[]; brk: boolean }[]; dflt: GenStmt[] }
+  | { k: 'break' }
+  | { k: 'continue' }
+  | { k: 'return' };
+
+/** A generated kernel: typed local variables (initialised from the inputs) and a body. */
+export interface GenKernel {
+  vars: { name: string; t: GenType; init: GenExpr }[];
+  body: GenStmt[];
+}
+
+/** Output slots per lane: `out[g * OUT_SLOTS + j]` and `outf[g * OUT_SLOTS + j]`. */
+export const OUT_SLOTS = 4;
+/** Length of each input array a (i32), b (u32), f (f32); loads index them with `& (INPUT_LEN - 1)`. */
+export const INPUT_LEN = 64;

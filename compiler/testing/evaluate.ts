@@ -1,0 +1,183 @@
+/**
+ * Direct evaluation of a generated kernel (compiler/testing/ast.ts) with the
+ * semantics of docs/language.md, lane by lane. Written independently of the
+ * compiler (no IR, no compiler/ir/eval.ts), so the differential test checks
+ * the whole compiler against the documented meaning.
+ */
+import type { GenExpr, GenKernel, GenStmt, GenType } from './ast.ts';
+import { INPUT_LEN, OUT_SLOTS } from './ast.ts';
+
+/** Inputs and outputs of a generated kernel. */
+export interface GenMemory {
+  a: Int32Array;
+  b: Uint32Array;
+  f: Float32Array;
+  out: Int32Array;
+  outf: Float32Array;
+}
+
+const MIN = -2147483648;
+const f = Math.fround;
+
+function wrap(t: GenType, x: number): number {
+  return t === 'i32' ? x | 0 : t === 'u32' ? x >>> 0 : t === 'f32' ? f(x) : x ? 1 : 0;
+}
+
+function binary(t: GenType, op: string, x: number, y: number): number {
+  if (t === 'f32') {
+    switch (op) {
+      case '+': return f(x + y);
+      case '-': return f(x - y);
+      case '*': return f(x * y);
+      case '/': return f(x / y);
+    }
+  }
+  const s = y & 31;
+  switch (op) {
+    case '+': return wrap(t, x + y);
+    case '-': return wrap(t, x - y);
+    case '*': return wrap(t, Math.imul(x, y));
+    case '/':
+      if (y === 0) return x; // documented: x / 0 = x
+      if (t === 'i32' && x === MIN && y === -1) return MIN;
+      return wrap(t, Math.trunc(x / y));
+    case '%':
+      if (y === 0 || (t === 'i32' && x === MIN && y === -1)) return 0;
+      return wrap(t, x % y);
+    case '&': return wrap(t, x & y);
+    case '|': return wrap(t, x | y);
+    case '^': return wrap(t, x ^ y);
+    case '<<': return wrap(t, x << s);
+    case '>>': return t === 'i32' ? x >> s : x >>> s;
+    case '>>>': return wrap(t, x >>> s);
+  }
+  throw new Error(`no binary ${op} on ${t}`);
+}
+
+function convert(to: GenType, from: GenType, x: number): number {
+  if (to === 'f32') return f(x);
+  if (from === 'f32') {
+    if (Number.isNaN(x)) return 0;
+    const tr = Math.trunc(x);
+    return to === 'i32' ? Math.min(2147483647, Math.max(MIN, tr)) : Math.min(4294967295, Math.max(0, tr));
+  }
+  return wrap(to, x);
+}
+
+/** Evaluates an expression for lane `g` in environment `env`. */
+function expr(e: GenExpr, env: Map<string, number>, mem: GenMemory, g: number): number {
+  const ev = (x: GenExpr) => expr(x, env, mem, g);
+  switch (e.k) {
+    case 'lit': return e.t === 'f32' ? f(e.value) : e.value; // a literal takes its type: f32 literals round
+    case 'var': return env.get(e.name)!;
+    case 'id': return e.which === 'laneId' ? g % 16 : e.which === 'globalId' ? g : Math.floor(g / 16);
+    case 'load': {
+      const i = ev(e.index) % INPUT_LEN;
+      return e.array === 'a' ? mem.a[i]! : e.array === 'b' ? mem.b[i]! : mem.f[i]!;
+    }
+    case 'cvt': return convert(e.t, e.a.t, ev(e.a));
+    case 'sel': return ev(e.c) ? ev(e.a) : ev(e.b);
+    case 'un': {
+      const x = ev(e.a);
+      if (e.op === '!') return x ? 0 : 1;
+      if (e.op === '~') return wrap(e.t, ~x);
+      return e.t === 'f32' ? f(-x) : wrap(e.t, -x);
+    }
+    case 'math': {
+      const [x, y] = e.args.map(ev) as [number, number];
+      switch (e.fn) {
+        case 'min': return Math.min(x, y);
+        case 'max': return Math.max(x, y);
+        case 'abs': return e.t === 'f32' ? Math.abs(x) : e.t === 'i32' ? Math.abs(x) | 0 : x;
+        case 'imul': return wrap(e.t, Math.imul(x, y));
+        case 'clz32': return Math.clz32(x);
+        case 'sqrt': return f(Math.sqrt(x));
+        case 'floor': return Math.floor(x);
+        case 'ceil': return Math.ceil(x);
+        case 'trunc': return Math.trunc(x);
+        case 'round': return Math.round(x);
+      }
+      throw new Error(`no Math.${e.fn}`);
+    }
+    case 'bin': {
+      if (e.op === '&&') return ev(e.a) && ev(e.b) ? 1 : 0;
+      if (e.op === '||') return ev(e.a) || ev(e.b) ? 1 : 0;
+      const x = ev(e.a);
+      const y = ev(e.b);
+      switch (e.op) {
+        case '<': return x < y ? 1 : 0;
+        case '<=': return x <= y ? 1 : 0;
+        case '>': return x > y ? 1 : 0;
+        case '>=': return x >= y ? 1 : 0;
+        case '==': return x === y ? 1 : 0;
+        case '!=': return x !== y ? 1 : 0;
+      }
+      return binary(e.t, e.op, x, y);
+    }
+  }
+}
+
+type Signal = 'normal' | 'break' | 'continue' | 'return';
+
+function stmts(ss: GenStmt[], env: Map<string, number>, mem: GenMemory, g: number): Signal {
+  for (const s of ss) {
+    const r = stmt(s, env, mem, g);
+    if (r !== 'normal') return r;
+  }
+  return 'normal';
+}
+
+function stmt(s: GenStmt, env: Map<string, number>, mem: GenMemory, g: number): Signal {
+  const ev = (x: GenExpr) => expr(x, env, mem, g);
+  switch (s.k) {
+    case 'assign': env.set(s.name, ev(s.value)); return 'normal';
+    case 'store': {
+      const v = ev(s.value);
+      if (s.array === 'out') mem.out[g * OUT_SLOTS + s.slot] = v;
+      else mem.outf[g * OUT_SLOTS + s.slot] = v;
+      return 'normal';
+    }
+    case 'if': return ev(s.c) ? stmts(s.then, env, mem, g) : stmts(s.else, env, mem, g);
+    case 'break': case 'continue': case 'return': return s.k;
+    case 'for':
+      for (env.set(s.counter, 0); env.get(s.counter)! < ev(s.bound); env.set(s.counter, (env.get(s.counter)! + 1) >>> 0)) {
+        const r = stmts(s.body, env, mem, g);
+        if (r === 'break') break;
+        if (r === 'return') return r;
+      }
+      return 'normal';
+    case 'do':
+      env.set(s.counter, 0);
+      do {
+        env.set(s.counter, env.get(s.counter)! + 1);
+        const r = stmts(s.body, env, mem, g);
+        if (r === 'break') break;
+        if (r === 'return') return r;
+      } while (env.get(s.counter)! < s.bound && ev(s.c));
+      return 'normal';
+    case 'switch': {
+      // Clauses in source order, default last; execution falls through until a break.
+      const on = ev(s.on);
+      const clauses = [...s.cases.map((c) => ({ body: c.body, brk: c.brk, hit: c.value === on })), { body: s.dflt, brk: false, hit: false }];
+      let start = clauses.findIndex((c) => c.hit);
+      if (start < 0) start = clauses.length - 1;
+      for (const c of clauses.slice(start)) {
+        const r = stmts(c.body, env, mem, g);
+        if (r === 'break') return 'normal';
+        if (r !== 'normal') return r;
+        if (c.brk) return 'normal';
+      }
+      return 'normal';
+    }
+  }
+}
+
+/** Runs the kernel for every work item of `qpus` QPUs × 16 lanes (lanes are independent: no cross-lane ops are generated). */
+export function evaluateKernel(k: GenKernel, mem: GenMemory, qpus: number): void {
+  for (let g = 0; g < qpus * 16; g++) {
+    const env = new Map<string, number>();
+    env.set('g', g);
+    for (const v of k.vars) env.set(v.name, expr(v.init, env, mem, g));
+    stmts(k.body, env, mem, g);
+  }
+}

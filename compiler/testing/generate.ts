@@ -1,0 +1,226 @@
+/**
+ * A generator of random well-typed kernels for differential testing
+ * (arithmetic, conversions, divergent if/switch/loops with break, continue
+ * and early return, loads and stores), and their printer to TypeScript.
+ * Deterministic for a seed.
+ */
+import type { GenExpr, GenKernel, GenStmt, GenType } from './ast.ts';
+import { INPUT_LEN, OUT_SLOTS } from './ast.ts';
+
+/** A small deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const INT_OPS = ['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>', '>>>'];
+const F_OPS = ['+', '-', '*', '/'];
+const CMP = ['<', '<=', '>', '>=', '==', '!='];
+const F_MATH = ['sqrt', 'abs', 'floor', 'ceil', 'trunc', 'min', 'max', 'round'];
+
+class Generator {
+  private readonly r: () => number;
+  private vars: { name: string; t: GenType }[] = [];
+  private counters: string[] = [];
+  private loopDepth = 0;
+  private nextCounter = 0;
+
+  constructor(seed: number) {
+    this.r = rng(seed);
+  }
+  private int(n: number): number {
+    return Math.floor(this.r() * n);
+  }
+  private pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
+
+  private lit(t: GenType): GenExpr {
+    if (t === 'bool') return { k: 'lit', t, value: this.int(2) };
+    if (t === 'f32') return { k: 'lit', t, value: this.pick([0.5, 1.5, -2.25, 3, 100.125, 0.1, -7]) };
+    const v = this.pick([0, 1, 2, 3, 5, 7, 13, 31, 32, 255, 1000, 65536, 2147483647]);
+    return { k: 'lit', t, value: t === 'i32' && this.int(3) === 0 ? -v | 0 : v };
+  }
+
+  /** An in-bounds index into an input array; depth 0 gives a leaf that cannot recurse. */
+  private index(depth = 1): GenExpr {
+    const a: GenExpr = depth <= 0 ? { k: 'id', t: 'u32', which: 'globalId' } : this.expr('u32', depth - 1);
+    return { k: 'bin', t: 'u32', op: '&', a, b: { k: 'lit', t: 'u32', value: INPUT_LEN - 1 } };
+  }
+
+  /** An expression of type t; `depth` bounds nesting. Never two literals under one operator (their type would be ambiguous). */
+  expr(t: GenType, depth: number): GenExpr {
+    const leaf = depth <= 0 || this.r() < 0.25;
+    if (leaf) {
+      const vs = this.vars.filter((v) => v.t === t);
+      const c = this.int(4);
+      if (c === 0 && t !== 'bool') return this.lit(t);
+      if (c === 1 && t === 'u32' && this.counters.length > 0) return { k: 'var', t, name: this.pick(this.counters) };
+      if (c === 2 && t === 'u32') return { k: 'id', t, which: this.pick(['laneId', 'globalId', 'qpuId'] as const) };
+      if (vs.length > 0) return { k: 'var', t, name: this.pick(vs).name };
+      if (t === 'bool') return { k: 'bin', t, op: '<', a: { k: 'id', t: 'u32', which: 'laneId' }, b: { k: 'lit', t: 'u32', value: 8 } };
+      return { k: 'load', t, array: t === 'i32' ? 'a' : t === 'u32' ? 'b' : 'f', index: this.index(0) };
+    }
+    const d = depth - 1;
+    if (t === 'bool') {
+      const c = this.int(5);
+      if (c < 2) return this.cmp(d);
+      if (c === 2) return { k: 'un', t, op: '!', a: this.expr('bool', d) };
+      return { k: 'bin', t, op: this.pick(['&&', '||']), a: this.expr('bool', d), b: this.expr('bool', d) };
+    }
+    const c = this.int(10);
+    if (c === 0) return { k: 'load', t, array: t === 'i32' ? 'a' : t === 'u32' ? 'b' : 'f', index: this.index() };
+    if (c === 1) {
+      const from = this.pick((['i32', 'u32', 'f32'] as const).filter((x) => x !== t));
+      return { k: 'cvt', t, a: this.expr(from, d) };
+    }
+    if (c === 2) return { k: 'sel', t, c: this.expr('bool', d), a: this.expr(t, d), b: this.nonLit(t, d) };
+    if (c === 3) {
+      if (t === 'f32') {
+        const fn = this.pick(F_MATH);
+        return { k: 'math', t, fn, args: fn === 'min' || fn === 'max' ? [this.nonLit(t, d), this.expr(t, d)] : [this.expr(t, d)] };
+      }
+      const fn = this.pick(['min', 'max', 'abs', 'imul', 'clz32']);
+      return { k: 'math', t, fn, args: fn === 'abs' || fn === 'clz32' ? [this.nonLit(t, d)] : [this.nonLit(t, d), this.expr(t, d)] };
+    }
+    if (c === 4) return { k: 'un', t, op: t === 'f32' || this.int(2) === 0 ? '-' : '~', a: this.nonLit(t, d) };
+    const op = this.pick(t === 'f32' ? F_OPS : INT_OPS);
+    return { k: 'bin', t, op, a: this.nonLit(t, d), b: this.expr(t, d) };
+  }
+
+  private nonLit(t: GenType, depth: number): GenExpr {
+    for (let i = 0; i < 4; i++) {
+      const e = this.expr(t, depth);
+      if (e.k !== 'lit') return e;
+    }
+    return { k: 'load', t, array: t === 'i32' ? 'a' : t === 'u32' ? 'b' : 'f', index: this.index(0) };
+  }
+
+  private cmp(d: number): GenExpr {
+    const t = this.pick(['i32', 'u32', 'f32'] as const);
+    return { k: 'bin', t: 'bool', op: this.pick(CMP), a: this.nonLit(t, d), b: this.expr(t, d) };
+  }
+
+  private stmts(n: number, depth: number): GenStmt[] {
+    const out: GenStmt[] = [];
+    for (let i = 0; i < n; i++) out.push(this.stmt(depth));
+    return out;
+  }
+
+  private stmt(depth: number): GenStmt {
+    const c = this.int(depth <= 0 ? 4 : 10);
+    if (c <= 1) {
+      const v = this.pick(this.vars);
+      return { k: 'assign', name: v.name, value: this.expr(v.t, 3) };
+    }
+    if (c === 2) {
+      const f = this.int(2) === 0;
+      return { k: 'store', array: f ? 'outf' : 'out', slot: this.int(OUT_SLOTS), value: this.expr(f ? 'f32' : 'i32', 3) };
+    }
+    if (c === 3) {
+      if (this.loopDepth > 0 && this.int(2) === 0) return { k: this.pick(['break', 'continue'] as const) };
+      if (this.int(4) === 0) return { k: 'if', c: this.expr('bool', 2), then: [{ k: 'return' }], else: [] };
+      const v = this.pick(this.vars);
+      return { k: 'assign', name: v.name, value: this.expr(v.t, 1) };
+    }
+    if (c <= 5) return { k: 'if', c: this.expr('bool', 2), then: this.stmts(1 + this.int(3), depth - 1), else: this.int(2) ? this.stmts(this.int(3), depth - 1) : [] };
+    if (c === 6) {
+      const cases = [0, 1, 2].filter(() => this.r() < 0.7).map((value) => ({ value, body: this.stmts(1 + this.int(2), depth - 1), brk: this.r() < 0.7 }));
+      return { k: 'switch', on: { k: 'bin', t: 'u32', op: '&', a: this.expr('u32', 1), b: { k: 'lit', t: 'u32', value: 3 } }, cases, dflt: this.stmts(this.int(2), depth - 1) };
+    }
+    const counter = `k${this.nextCounter++}`;
+    this.loopDepth++;
+    this.counters.push(counter);
+    let s: GenStmt;
+    if (c <= 8) s = { k: 'for', counter, bound: { k: 'bin', t: 'u32', op: '&', a: this.expr('u32', 1), b: { k: 'lit', t: 'u32', value: 7 } }, body: this.stmts(1 + this.int(3), depth - 1) };
+    else s = { k: 'do', counter, bound: 1 + this.int(5), c: this.expr('bool', 1), body: this.stmts(1 + this.int(3), depth - 1) };
+    this.counters.pop();
+    this.loopDepth--;
+    return s;
+  }
+
+  kernel(): GenKernel {
+    const vars: GenKernel['vars'] = [];
+    const n = 3 + this.int(4);
+    for (let i = 0; i < n; i++) {
+      const t = (['i32', 'u32', 'f32', 'bool'] as const)[i % 4]!;
+      const init = this.expr(t, 2);
+      vars.push({ name: `v${i}`, t, init });
+      this.vars.push({ name: `v${i}`, t });
+    }
+    const body = this.stmts(3 + this.int(5), 3);
+    for (const v of vars.slice(0, 3)) {
+      if (v.t === 'f32') body.push({ k: 'store', array: 'outf', slot: 3, value: { k: 'var', t: 'f32', name: v.name } });
+      else if (v.t === 'i32') body.push({ k: 'store', array: 'out', slot: 3, value: { k: 'var', t: 'i32', name: v.name } });
+    }
+    return { vars, body };
+  }
+}
+
+/** A random well-typed kernel for `seed`. */
+export function generateKernel(seed: number): GenKernel {
+  return new Generator(seed).kernel();
+}
+
+function num(e: Extract<GenExpr, { k: 'lit' }>): string {
+  if (e.t === 'bool') return e.value ? 'true' : 'false';
+  if (e.t === 'f32') return Number.isInteger(e.value) ? `${e.value}.0` : String(e.value);
+  return String(e.value);
+}
+
+/** TypeScript text of an expression (fully parenthesised). */
+export function printExpr(e: GenExpr): string {
+  switch (e.k) {
+    case 'lit': return e.value < 0 ? `(${num(e)})` : num(e);
+    case 'var': return e.name;
+    case 'bin': return `(${printExpr(e.a)} ${e.op} ${printExpr(e.b)})`;
+    case 'un': return `(${e.op}${printExpr(e.a)})`;
+    case 'cvt': return `${e.t}(${printExpr(e.a)})`;
+    case 'load': return `${e.array}[${printExpr(e.index)}]`;
+    case 'sel': return `(${printExpr(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`;
+    case 'math': return `Math.${e.fn}(${e.args.map(printExpr).join(', ')})`;
+    case 'id': return `qpu.${e.which}()`;
+  }
+}
+
+function printStmts(ss: GenStmt[], ind: string): string {
+  return ss.map((s) => printStmt(s, ind)).join('');
+}
+
+function printStmt(s: GenStmt, ind: string): string {
+  const i2 = `${ind}  `;
+  switch (s.k) {
+    case 'assign': return `${ind}${s.name} = ${printExpr(s.value)};\n`;
+    case 'store': return `${ind}${s.array}[g * ${OUT_SLOTS} + ${s.slot}] = ${printExpr(s.value)};\n`;
+    case 'if': return `${ind}if (${printExpr(s.c)}) {\n${printStmts(s.then, i2)}${ind}}${s.else.length ? ` else {\n${printStmts(s.else, i2)}${ind}}` : ''}\n`;
+    case 'for': return `${ind}for (let ${s.counter}: u32 = 0; ${s.counter} < ${printExpr(s.bound)}; ${s.counter}++) {\n${printStmts(s.body, i2)}${ind}}\n`;
+    case 'do': return `${ind}let ${s.counter}: u32 = 0;\n${ind}do {\n${i2}${s.counter}++;\n${printStmts(s.body, i2)}${ind}} while (${s.counter} < ${s.bound} && ${printExpr(s.c)});\n`;
+    case 'switch': {
+      const cases = s.cases.map((c) => `${i2}case ${c.value}: {\n${printStmts(c.body, `${i2}  `)}${c.brk ? `${i2}  break;\n` : ''}${i2}}\n`).join('');
+      return `${ind}switch (${printExpr(s.on)}) {\n${cases}${i2}default: {\n${printStmts(s.dflt, `${i2}  `)}${i2}}\n${ind}}\n`;
+    }
+    case 'break': return `${ind}break;\n`;
+    case 'continue': return `${ind}continue;\n`;
+    case 'return': return `${ind}return;\n`;
+  }
+}
+
+/** The kernel as a TypeScript source file: class `Gen`, kernel `k`. */
+export function printKernel(k: GenKernel): string {
+  const decls = k.vars.map((v) => `    let ${v.name}: ${v.t} = ${printExpr(v.init)};\n`).join('');
+  return `import { kernel, qpu, f32, i32, u32, type bool, type Ptr } from 'qpuc';
+
+export class Gen {
+  @kernel
+  static k(a: Ptr<i32>, b: Ptr<u32>, f: Ptr<f32>, out: Ptr<i32>, outf: Ptr<f32>): void {
+    const g = qpu.globalId();
+${decls}${printStmts(k.body, '    ')}  }
+}
+`;
+}

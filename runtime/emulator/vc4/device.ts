@@ -1,0 +1,94 @@
+/**
+ * The VC4 emulator behind the Device interface: GPU memory is one arena of
+ * bus addresses in the uncached 0xC0000000 alias (what QPULib/V3DLib
+ * allocate with mailbox flag 0xC), jobs are execute_qpu control lists.
+ */
+import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../device.ts';
+import { runExecuteQpu, VC4_NUM_QPUS } from './execute.ts';
+
+const PAGE = 4096;
+
+/** Options of the emulated device. */
+export interface Vc4EmulatorOptions {
+  /** Arena size in bytes (default 64 MiB). */
+  memoryBytes?: number;
+  /** V3D clock in Hz for time estimates (default 250 MHz). */
+  clockHz?: number;
+  /** Maps a code address to a source location for hazard messages. */
+  sourceLine?: (address: number) => string | undefined;
+}
+
+/** A VideoCore IV (Pi 0–3) GPU emulated in-process. */
+export class Vc4EmulatorDevice implements Device {
+  readonly target = 'vc4' as const;
+  readonly backend = 'emulator' as const;
+  readonly numQpus = VC4_NUM_QPUS;
+  readonly description: string;
+  /** Bus address of arena byte 0: physical 1 MiB in the 0xC alias, so no buffer is ever at address 0. */
+  readonly base = 0xc0100000;
+  private arena: Uint8Array;
+  private next = 0;
+  private nextHandle = 1;
+  private readonly live = new Map<number, DeviceBuffer>();
+  private readonly freeList: { offset: number; size: number }[] = [];
+  private closed = false;
+
+  constructor(private readonly options: Vc4EmulatorOptions = {}) {
+    this.arena = new Uint8Array(options.memoryBytes ?? 64 * 1024 * 1024);
+    this.description = `VideoCore IV emulator (12 QPUs, ${((options.clockHz ?? 250e6) / 1e6).toFixed(0)} MHz timing model)`;
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error('Vc4EmulatorDevice is closed');
+  }
+
+  allocate(size: number): DeviceBuffer {
+    this.check();
+    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`allocate: size must be a positive integer, got ${size}`);
+    const rounded = Math.ceil(size / PAGE) * PAGE;
+    const k = this.freeList.findIndex((f) => f.size >= rounded);
+    let offset: number;
+    if (k >= 0) {
+      const f = this.freeList[k] as { offset: number; size: number };
+      offset = f.offset;
+      if (f.size > rounded) this.freeList[k] = { offset: f.offset + rounded, size: f.size - rounded };
+      else this.freeList.splice(k, 1);
+    } else {
+      if (this.next + rounded > this.arena.length) {
+        throw new RangeError(`allocate: out of emulated GPU memory (${rounded} bytes asked, ${this.arena.length - this.next} left; raise memoryBytes)`);
+      }
+      offset = this.next;
+      this.next += rounded;
+    }
+    const bytes = this.arena.subarray(offset, offset + rounded);
+    bytes.fill(0);
+    const buf: DeviceBuffer = { handle: this.nextHandle++, gpuAddress: (this.base + offset) >>> 0, size: rounded, bytes };
+    this.live.set(buf.handle, buf);
+    return buf;
+  }
+
+  free(buffer: DeviceBuffer): void {
+    this.check();
+    if (!this.live.delete(buffer.handle)) throw new Error(`free: unknown buffer handle ${buffer.handle}`);
+    this.freeList.push({ offset: buffer.gpuAddress - this.base, size: buffer.size });
+  }
+
+  async run(job: CsdJob | QpuJob, options?: { timeoutMs?: number }): Promise<JobResult> {
+    this.check();
+    if (job.kind !== 'execute_qpu') throw new Error('the VC4 emulator runs execute_qpu jobs; CSD jobs are for vc6/vc7');
+    const clockHz = this.options.clockHz ?? 250e6;
+    // The firmware's timeout is wall time on the GPU: convert it to emulated cycles.
+    const timeoutMs = options?.timeoutMs ?? job.timeoutMs;
+    const r = runExecuteQpu({ bytes: this.arena, base: this.base }, {
+      numQpus: job.numQpus, controlAddress: job.controlAddress, clockHz,
+      maxCycles: timeoutMs > 0 ? Math.ceil((timeoutMs / 1000) * clockHz) : undefined,
+      sourceLine: this.options.sourceLine,
+    });
+    return { profile: r.profile, hazards: r.hazards };
+  }
+
+  close(): void {
+    this.live.clear();
+    this.closed = true;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Golden tests: each kernel in test/fixtures/golden is compiled, and the IR
+ * text after the frontend and after every backend pass is compared with
+ * `<kernel>.<pass>.ir` (the expected files were reviewed by hand; regenerate
+ * with QPUC_UPDATE_GOLDEN=1 and review the diff). The verifier runs after
+ * every pass, and the interpreter checks that every pass preserves the
+ * kernel's effect on memory.
+ */
+import test from 'ava';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadKernels } from '../../../compiler/frontend/index.ts';
+import { BACKEND_PASSES } from '../../../compiler/passes/pipeline.ts';
+import { printFunction } from '../../../compiler/ir/print.ts';
+import { parseFunction } from '../../../compiler/ir/parse.ts';
+import { verifyFunction } from '../../../compiler/ir/verify.ts';
+import type { IrFunction } from '../../../compiler/ir/types.ts';
+import { isPtr } from '../../../compiler/ir/types.ts';
+import { runKernel } from '../../helpers/kernels.ts';
+
+const dir = new URL('../../fixtures/golden/', import.meta.url).pathname;
+const update = process.env['QPUC_UPDATE_GOLDEN'] === '1';
+
+/** Memory after running `fn` on fixed inputs: 256 elements per pointer, small deterministic values. */
+function effect(fn: IrFunction): unknown[] {
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) % 64;
+  const args = fn.params.map((p) => {
+    const t = p.value.type;
+    if (!isPtr(t)) return t === 'f32' ? 1.5 : 37;
+    const arr = t.ptr === 'f32' ? new Float32Array(256) : t.ptr === 'i32' ? new Int32Array(256) : new Uint32Array(256);
+    for (let i = 0; i < arr.length; i++) arr[i] = t.ptr === 'f32' ? rnd() / 8 : rnd();
+    return arr;
+  });
+  runKernel(fn, args, 2);
+  return args.map((a) => (typeof a === 'number' ? a : [...a]));
+}
+
+for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts')).sort()) {
+  test(`golden: ${f}`, (t) => {
+    const m = loadKernels(join(dir, f));
+    t.deepEqual(m.diagnostics, []);
+    for (const [name, fn0] of m.kernels) {
+      const reference = effect(parseFunction(printFunction(fn0)));
+      let fn = fn0;
+      const stages: [string, string][] = [['frontend', printFunction(fn)]];
+      t.deepEqual(verifyFunction(fn), [], `${name} after frontend`);
+      for (const p of BACKEND_PASSES) {
+        fn = p.run(fn);
+        t.deepEqual(verifyFunction(fn, { lowered: true }), [], `${name} after ${p.name}`);
+        t.deepEqual(effect(parseFunction(printFunction(fn))), reference, `${name}: ${p.name} changed the result`);
+        stages.push([p.name, printFunction(fn)]);
+      }
+      for (const [stage, text] of stages) {
+        const path = join(dir, `${f.replace(/\.ts$/, '')}.${name}.${stage}.ir`);
+        if (update || !existsSync(path)) writeFileSync(path, text);
+        t.is(text, readFileSync(path, 'utf8'), `${path}`);
+      }
+    }
+  });
+}

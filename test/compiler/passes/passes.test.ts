@@ -1,0 +1,259 @@
+/**
+ * Each pass on hand-written IR, with the expected IR written by hand.
+ */
+import test from 'ava';
+import { parseFunction } from '../../../compiler/ir/parse.ts';
+import { printFunction } from '../../../compiler/ir/print.ts';
+import { verifyFunction } from '../../../compiler/ir/verify.ts';
+import type { IrFunction } from '../../../compiler/ir/types.ts';
+import { foldConstants } from '../../../compiler/passes/fold.ts';
+import { eliminateDeadCode } from '../../../compiler/passes/dce.ts';
+import { numberValues } from '../../../compiler/passes/gvn.ts';
+import { hoistInvariants } from '../../../compiler/passes/licm.ts';
+import { propagateCopies } from '../../../compiler/passes/copyprop.ts';
+import { reduceStrength } from '../../../compiler/passes/strength.ts';
+import { classifyMemoryAccesses } from '../../../compiler/passes/memaccess.ts';
+import { analyzeUniformity } from '../../../compiler/passes/uniformity.ts';
+import { ArrayMemory, interpretKernel } from '../../../compiler/ir/interpret.ts';
+
+function check(t: import('ava').ExecutionContext, pass: (fn: IrFunction) => IrFunction, input: string, expected: string): void {
+  const fn = pass(parseFunction(input));
+  t.deepEqual(verifyFunction(fn), []);
+  t.is(printFunction(fn), expected);
+}
+
+test('fold: constants fold with the documented semantics, condbr on a constant becomes br', (t) => {
+  check(t, foldConstants, `func K.f(p %0: ptr<i32>) {
+b0:
+  %1: i32 = const 7
+  %2: i32 = const 0
+  %3: i32 = div %1, %2
+  %4: i32 = const -2147483648
+  %5: i32 = const -1
+  %6: i32 = rem %4, %5
+  %7: bool = cmp %3, %1 [pred=eq]
+  condbr %7, b1, b2
+b1:
+  store %0, %6
+  ret
+b2:
+  store %0, %3
+  ret
+}
+`, `func K.f(p %0: ptr<i32>) {
+b0:
+  %1: i32 = const 7
+  %2: i32 = const 0
+  %3: i32 = const 7
+  %4: i32 = const -2147483648
+  %5: i32 = const -1
+  %6: i32 = const 0
+  %7: bool = const 1
+  br b1
+b1:
+  store %0, %6
+  ret
+}
+`);
+});
+
+test('fold: identities x+0, x*1, select of a constant', (t) => {
+  check(t, foldConstants, `func K.f(p %0: ptr<u32>, x %1: u32, c %2: bool) {
+b0:
+  %3: u32 = const 0
+  %4: u32 = const 1
+  %5: u32 = add %1, %3
+  %6: u32 = mul %4, %5
+  %7: bool = const 1
+  %8: u32 = select %7, %6, %3
+  store %0, %8
+  ret
+}
+`, `func K.f(p %0: ptr<u32>, x %1: u32, c %2: bool) {
+b0:
+  %3: u32 = const 0
+  %4: u32 = const 1
+  %5: u32 = add %1, %3
+  %6: u32 = mul %4, %1
+  %7: bool = const 1
+  %8: u32 = select %7, %1, %3
+  store %0, %1
+  ret
+}
+`);
+});
+
+test('dce: removes unused pure instructions and dead loop-carried parameters, keeps stores', (t) => {
+  check(t, eliminateDeadCode, `func K.f(p %0: ptr<u32>, n %1: u32) {
+b0:
+  %2: u32 = const 0
+  %3: u32 = load %0
+  br b1(%2, %2)
+b1(%4: u32, %5: u32):
+  %6: u32 = const 1
+  %7: u32 = add %4, %6
+  %8: u32 = add %5, %5
+  %9: bool = cmp %7, %1 [pred=lt]
+  condbr %9, b1(%7, %8), b2
+b2:
+  store %0, %7
+  ret
+}
+`, `func K.f(p %0: ptr<u32>, n %1: u32) {
+b0:
+  %2: u32 = const 0
+  br b1(%2)
+b1(%4: u32):
+  %6: u32 = const 1
+  %7: u32 = add %4, %6
+  %9: bool = cmp %7, %1 [pred=lt]
+  condbr %9, b1(%7), b2
+b2:
+  store %0, %7
+  ret
+}
+`);
+});
+
+test('gvn: equal expressions in dominating blocks merge (commutative operands too); loads only without a store between', (t) => {
+  check(t, numberValues, `func K.f(p %0: ptr<u32>, a %1: u32, b %2: u32) {
+b0:
+  %3: u32 = add %1, %2
+  %4: u32 = load %0
+  store %0, %3
+  %5: u32 = load %0
+  %6: u32 = load %0
+  br b1
+b1:
+  %7: u32 = add %2, %1
+  %8: u32 = add %7, %5
+  %9: u32 = add %8, %6
+  %10: u32 = add %9, %4
+  store %0, %10
+  ret
+}
+`, `func K.f(p %0: ptr<u32>, a %1: u32, b %2: u32) {
+b0:
+  %3: u32 = add %1, %2
+  %4: u32 = load %0
+  store %0, %3
+  %5: u32 = load %0
+  br b1
+b1:
+  %8: u32 = add %3, %5
+  %9: u32 = add %8, %5
+  %10: u32 = add %9, %4
+  store %0, %10
+  ret
+}
+`);
+});
+
+test('licm: invariant arithmetic moves to the preheader; loads and loop-variant values stay', (t) => {
+  check(t, hoistInvariants, `func K.f(p %0: ptr<u32>, n %1: u32) {
+b0:
+  %2: u32 = const 0
+  br b1(%2)
+b1(%3: u32):
+  %4: u32 = const 3
+  %5: u32 = mul %1, %4
+  %6: u32 = load %0
+  %7: u32 = add %3, %5
+  %8: bool = cmp %7, %6 [pred=lt]
+  condbr %8, b1(%7), b2
+b2:
+  ret
+}
+`, `func K.f(p %0: ptr<u32>, n %1: u32) {
+b0:
+  %2: u32 = const 0
+  %4: u32 = const 3
+  %5: u32 = mul %1, %4
+  br b1(%2)
+b1(%3: u32):
+  %6: u32 = load %0
+  %7: u32 = add %3, %5
+  %8: bool = cmp %7, %6 [pred=lt]
+  condbr %8, b1(%7), b2
+b2:
+  ret
+}
+`);
+});
+
+test('copyprop: a single-predecessor block takes its arguments directly', (t) => {
+  check(t, propagateCopies, `func K.f(p %0: ptr<u32>, x %1: u32) {
+b0:
+  br b1(%1)
+b1(%2: u32):
+  store %0, %2
+  ret
+}
+`, `func K.f(p %0: ptr<u32>, x %1: u32) {
+b0:
+  br b1
+b1:
+  store %0, %1
+  ret
+}
+`);
+});
+
+test('strength: i32 division by 2^k rounds toward zero like div, for every sign', (t) => {
+  for (const k of [1, 2, 5, 30]) {
+    const src = `func K.f(p %0: ptr<i32>) {
+b0:
+  %1: u32 varying = lane_id
+  %2: ptr<i32> varying = gep %0, %1
+  %3: i32 varying = load %2
+  %4: i32 = const ${2 ** k}
+  %5: i32 varying = div %3, %4
+  store %2, %5
+  ret
+}
+`;
+    const fn = reduceStrength(parseFunction(src));
+    t.deepEqual(verifyFunction(fn), []);
+    t.false(printFunction(fn).includes('div'));
+    const xs = [0, 1, -1, 7, -7, 2 ** 30, -(2 ** 30), 2147483647, -2147483648, 12345, -12345, 3, -3, 2 ** k, -(2 ** k), -(2 ** k) - 1];
+    const mem = new ArrayMemory(new ArrayBuffer(64));
+    xs.forEach((x, i) => mem.view.setInt32(i * 4, x, true));
+    interpretKernel(fn, [{ address: 0 }], mem, { qpus: 1 });
+    xs.forEach((x, i) => t.is(mem.view.getInt32(i * 4, true), Math.trunc(x / 2 ** k) | 0, `${x} / ${2 ** k}`));
+  }
+});
+
+test('memaccess: uniform, contiguous, strided and gather addresses', (t) => {
+  const fn = classifyMemoryAccesses(analyzeUniformity(parseFunction(`func K.f(p %0: ptr<u16>, q %1: ptr<u32>) {
+b0:
+  %2: u32 varying = lane_id
+  %3: u32 = const 5
+  %4: ptr<u16> = gep %0, %3
+  %5: u32 = load %4
+  %6: ptr<u16> varying = gep %0, %2
+  %7: u32 varying = load %6
+  %8: u32 = const 2
+  %9: u32 varying = shl %2, %8
+  %10: ptr<u32> varying = gep %1, %9
+  store %10, %7
+  %11: ptr<u32> varying = gep %1, %7
+  store %11, %5
+  ret
+}
+`)));
+  const access = fn.blocks[0]!.instrs.filter((i) => i.op === 'load' || i.op === 'store').map((i) => `${i.attrs?.['access']}${i.attrs?.['stride'] ? ` ${i.attrs['stride']}` : ''}`);
+  t.deepEqual(access, ['uniform', 'contiguous', 'strided 16', 'gather']);
+});
+
+test('gvn keeps const -0 and const 0 apart (found by the differential test)', (t) => {
+  const fn = numberValues(parseFunction(`func K.f(p %0: ptr<f32>) {
+b0:
+  %1: f32 = const 0
+  %2: f32 = const -0
+  %3: f32 = fdiv %1, %2
+  store %0, %3
+  ret
+}
+`));
+  t.is(fn.blocks[0]!.instrs.length, 4);
+});
