@@ -21,6 +21,11 @@ const IEEE = [0, -0, Infinity, -Infinity, NaN];
 const SPECS: Record<string, KernelSpec> = {
   'Int.shifts': { gen: { b: withSpecials([0, 31, 32, 33, 16, 15], intIn(0, 40)) } },
   'Lanes.exchange': { scalars: { k: 5 } },
+  'Lanes.barrier': { qpus: 8 },
+  'Lanes.reductions': { qpus: 1 },
+  'Blocks.nestedLanes': { qpus: 1 },
+  'Control.loops': { qpus: 8 },
+  'Int.divRem': { qpus: 8, n: 1000 },
   'Lanes.divergent': { gen: { f: uniformF32(-100, 100) } },
   'MathOps.div': { gen: { a: withSpecials(IEEE, magnitudes(-60, 60)), b: withSpecials([...IEEE, 1e-30, 3], magnitudes(-60, 60)) } },
   'MathOps.sqrt': { gen: { a: withSpecials([...IEEE, -1, 1e-30, 1e30, 2], magnitudes(-100, 100, true)) } },

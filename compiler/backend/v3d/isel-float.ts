@@ -16,7 +16,7 @@
 import type { Instr } from '../../ir/types.ts';
 import type { MSrc, VReg } from './mir.ts';
 import { imm } from './mir.ts';
-import { alu, arg, flagOp, inReg, kf, k32, mov, op, override, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { alu, arg, constValue, flagOp, inReg, kf, k32, mov, op, override, src, type Ctx, type OpHandler } from './isel-ctx.ts';
 
 const ONE = imm(0x3f800000);
 const TWO = imm(0x40000000);
@@ -379,7 +379,14 @@ export const FLOAT_OPS: Record<string, OpHandler> = {
   fexp: un(exp),
   flog2: un(log2),
   flog: un(ln),
-  fpow: bin(pow),
+  // x ** 2 and x ** 1 are exact (Math.pow computes them exactly before rounding): no need for the general method.
+  fpow: (c, ins, d) => {
+    const k = constValue(c, arg(c, ins, 1));
+    const x = src(c, arg(c, ins, 0));
+    if (k === 0x40000000) alu(c, 'mul', 'fmul', d, [x, x]);
+    else if (k === 0x3f800000) mov(c, d, x);
+    else mov(c, d, pow(c, x, src(c, arg(c, ins, 1))));
+  },
   fsin: un((c, x) => sinCos(c, x, false)),
   fcos: un((c, x) => sinCos(c, x, true)),
 };
