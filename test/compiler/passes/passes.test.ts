@@ -13,6 +13,7 @@ import { hoistInvariants } from '../../../compiler/passes/licm.ts';
 import { propagateCopies } from '../../../compiler/passes/copyprop.ts';
 import { reduceStrength } from '../../../compiler/passes/strength.ts';
 import { classifyMemoryAccesses } from '../../../compiler/passes/memaccess.ts';
+import { simplifyCfg } from '../../../compiler/passes/simplifycfg.ts';
 import { analyzeUniformity } from '../../../compiler/passes/uniformity.ts';
 import { ArrayMemory, interpretKernel } from '../../../compiler/ir/interpret.ts';
 
@@ -256,4 +257,30 @@ b0:
 }
 `));
   t.is(fn.blocks[0]!.instrs.length, 4);
+});
+
+test('simplifycfg: threads empty blocks, merges a block into its only predecessor, folds condbr with equal arms', (t) => {
+  check(t, simplifyCfg, `func K.f(p %0: ptr<u32>, c %1: bool) {
+b0:
+  condbr %1, b1, b1
+b1:
+  br b2
+b2:
+  %2: u32 = const 1
+  br b3(%2)
+b3(%3: u32):
+  store %0, %3
+  condbr %1, b4, b5
+b4:
+  br b5
+b5:
+  ret
+}
+`, `func K.f(p %0: ptr<u32>, c %1: bool) {
+b0:
+  %2: u32 = const 1
+  store %0, %2
+  ret
+}
+`);
 });
