@@ -62,6 +62,8 @@ export class LowerContext {
   file!: FileContext;
   /** Device functions being inlined (to detect recursion). */
   readonly callStack: string[] = [];
+  /** Every device function inlined so far. */
+  readonly inlined = new Set<string>();
 
   constructor(
     readonly fn: IrFunction,

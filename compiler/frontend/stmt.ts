@@ -59,8 +59,27 @@ export class Lowerer extends ExprLowerer {
     return t;
   }
 
+  /** Checks a device function nobody calls, as if called with fresh arguments, so its errors are reported too. */
+  checkDevice(m: MethodInfo): void {
+    this.file = { sf: m.source, file: m.file };
+    const rt = m.decl.type ? typeFromNode(ts, m.decl.type) : 'void';
+    if (!rt) this.error(m.decl.type!, 'unknownType', [m.decl.type!.getText(m.source)]);
+    const ret = rt ?? 'i32';
+    this.ret = { block: this.join([], ret === 'void' ? [] : [ret]), type: ret, vars: [] };
+    this.callStack.push(`${m.className}.${m.name}`);
+    for (const p of m.decl.parameters) {
+      const t = this.paramType(p);
+      const name = p.name.getText(m.source);
+      const v = { id: this.fn.nextValueId++, type: t === 'void' ? ('i32' as const) : t, uniform: true, name };
+      this.scope.vars.set(name, { name, type: t, kind: 'param', value: v });
+    }
+    if (m.decl.body) this.block(m.decl.body.statements);
+    if (!this.dead && ret !== 'void') this.error(m.decl.name, 'missingReturn', [`${m.className}.${m.name}`]);
+  }
+
   protected inlineBody(m: MethodInfo, _args: Typed[], call: ts.CallExpression): Typed {
     const key = `${m.className}.${m.name}`;
+    this.inlined.add(key);
     // Parameter types come from the callee's file; arguments are lowered in the caller's.
     const callerFile = this.file;
     this.file = { sf: m.source, file: m.file };
@@ -319,9 +338,16 @@ export class Lowerer extends ExprLowerer {
   }
 }
 
-/** Lowers one kernel to IR, appending problems to `diagnostics`. */
-export function lowerKernel(prog: Program, m: MethodInfo, fn: IrFunction, diagnostics: Diagnostic[]): void {
-  new Lowerer(fn, prog, diagnostics).lowerKernel(m);
+/** Lowers one kernel to IR, appending problems to `diagnostics`; returns the device functions it inlined. */
+export function lowerKernel(prog: Program, m: MethodInfo, fn: IrFunction, diagnostics: Diagnostic[]): Set<string> {
+  const l = new Lowerer(fn, prog, diagnostics);
+  l.lowerKernel(m);
+  return l.inlined;
+}
+
+/** Type-checks a device function that no kernel calls (its IR is thrown away). */
+export function checkDevice(prog: Program, m: MethodInfo, fn: IrFunction, diagnostics: Diagnostic[]): void {
+  new Lowerer(fn, prog, diagnostics).checkDevice(m);
 }
 
 export type { Binding };
