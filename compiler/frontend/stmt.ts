@@ -9,7 +9,8 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { MethodInfo, Program } from './discover.ts';
 import { Scope } from './context.ts';
 import type { Binding, JumpTarget } from './context.ts';
-import { ExprLowerer, literalValue } from './expr.ts';
+import { literalValue } from './expr.ts';
+import { CallLowerer } from './calls.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
 import { langTypeText, sameType, typeFromNode, isIntType } from './types.ts';
@@ -22,7 +23,7 @@ const UNSUPPORTED_STATEMENTS: Partial<Record<ts.SyntaxKind, string>> = {
 };
 
 /** Lowers statements; together with ExprLowerer, a whole kernel. */
-export class Lowerer extends ExprLowerer {
+export class Lowerer extends CallLowerer {
   /** Lowers the kernel `m` into this.fn. */
   lowerKernel(m: MethodInfo): void {
     this.file = { sf: m.source, file: m.file };
@@ -77,7 +78,7 @@ export class Lowerer extends ExprLowerer {
     if (!this.dead && ret !== 'void') this.error(m.decl.name, 'missingReturn', [`${m.className}.${m.name}`]);
   }
 
-  protected inlineBody(m: MethodInfo, _args: Typed[], call: ts.CallExpression): Typed {
+  protected inlineBody(m: MethodInfo, call: ts.CallExpression): Typed {
     const key = `${m.className}.${m.name}`;
     this.inlined.add(key);
     // Parameter types come from the callee's file; arguments are lowered in the caller's.
@@ -350,5 +351,3 @@ export function checkDevice(prog: Program, m: MethodInfo, fn: IrFunction, diagno
   new Lowerer(fn, prog, diagnostics).checkDevice(m);
 }
 
-export type { Binding };
-export { sameType };
