@@ -130,19 +130,14 @@ export class Lowerer extends CallLowerer {
     if (ts.isEmptyStatement(s)) return;
     if (ts.isVariableStatement(s)) return this.varDecl(s.declarationList);
     if (ts.isExpressionStatement(s)) {
-      const e = s.expression;
-      if (ts.isCallExpression(e)) {
-        this.expr(e);
-        return;
-      }
-      this.expr(e);
+      this.expr(s.expression);
       return;
     }
     if (ts.isIfStatement(s)) return this.ifStmt(s);
-    if (ts.isWhileStatement(s)) return this.loop(s, undefined, s.expression, undefined, s.statement, false);
-    if (ts.isDoStatement(s)) return this.loop(s, undefined, s.expression, undefined, s.statement, true);
+    if (ts.isWhileStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, false);
+    if (ts.isDoStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, true);
     if (ts.isForStatement(s)) {
-      this.inScope(() => this.loop(s, s.initializer, s.condition, s.incrementor, s.statement, false));
+      this.inScope(() => this.loop(s.initializer, s.condition, s.incrementor, s.statement, false));
       return;
     }
     if (ts.isLabeledStatement(s)) {
@@ -214,7 +209,7 @@ export class Lowerer extends CallLowerer {
     this.enter(merge, vars);
   }
 
-  private loop(s: ts.Statement, init: ts.ForInitializer | undefined, cond: ts.Expression | undefined, incr: ts.Expression | undefined, body: ts.Statement, bodyFirst: boolean): void {
+  private loop(init: ts.ForInitializer | undefined, cond: ts.Expression | undefined, incr: ts.Expression | undefined, body: ts.Statement, bodyFirst: boolean): void {
     const label = this.pendingLabel;
     this.pendingLabel = undefined;
     if (init) {
@@ -248,7 +243,6 @@ export class Lowerer extends CallLowerer {
         this.branch(this.cond(cond), header, vars, exit, vars);
       } else this.jump(header, vars);
     }
-    void s;
     this.enter(exit, vars);
   }
 
