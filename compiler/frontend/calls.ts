@@ -5,7 +5,7 @@
  */
 import { ts } from 'ts-morph';
 import { isPtr } from '../ir/types.ts';
-import { ExprLowerer, literalValue, looksFloat, skipParens } from './expr.ts';
+import { ExprLowerer, skipParens } from './expr.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
 import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
@@ -48,11 +48,12 @@ export abstract class CallLowerer extends ExprLowerer {
   private conversion(e: ts.CallExpression, to: 'f32' | 'i32' | 'u32'): Typed {
     if (!this.argCount(e, 1)) return this.bad(to);
     const arg = e.arguments[0]!;
-    const lit = literalValue(arg);
-    if (lit !== undefined) {
+    const f = this.flex(arg);
+    if (f !== undefined) {
+      const lit = f.value;
       // A literal argument has its own type first (f32 when written as a float; else i32, or u32 when
       // only that fits), then converts by the typed rules — folded here at compile time.
-      const from = looksFloat(arg) ? 'f32' : lit >= -2147483648 && lit <= 2147483647 ? 'i32' : 'u32';
+      const from = f.float ? 'f32' : lit >= -2147483648 && lit <= 2147483647 ? 'i32' : 'u32';
       const x = this.literal(arg, lit, from);
       if (x.bad) return this.bad(to);
       const v = from === to ? lit : to === 'f32' ? Math.fround(lit) : from === 'f32' ? convertLiteral(Math.fround(lit), to) : to === 'i32' ? lit | 0 : lit >>> 0;
@@ -108,7 +109,7 @@ export abstract class CallLowerer extends ExprLowerer {
         const ok = k.shape === 'int2' ? isIntType : isNumericType;
         const what = k.shape === 'int2' ? 'i32 | u32' : 'f32 | i32 | u32';
         const want = expected && ok(expected) ? expected : undefined;
-        const lit0 = literalValue(a[0]!) !== undefined;
+        const lit0 = this.flex(a[0]!) !== undefined;
         const y0 = lit0 ? this.expr(a[1]!, want) : undefined;
         const x = this.expr(a[0]!, y0 ? y0.t : want);
         const y = y0 ?? this.expr(a[1]!, x.t);

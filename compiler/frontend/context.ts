@@ -18,6 +18,8 @@ export interface Binding {
   type: LangType;
   kind: 'param' | 'let' | 'const';
   value: Value;
+  /** An unannotated `const` initialised by a literal: like a literal, it takes its context's type. */
+  literal?: { value: number; float: boolean };
 }
 
 /** A lexical scope. */

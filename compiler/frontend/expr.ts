@@ -112,15 +112,29 @@ export abstract class ExprLowerer extends LowerContext {
     return { v: this.w.const(t, t === 'f32' ? Math.fround(x) : x), t };
   }
 
-  /** Type a literal-like expression takes without context: f32 when written as a float, else i32. */
-  protected defaultLiteralType(e: ts.Expression): 'i32' | 'f32' {
-    return looksFloat(e) ? 'f32' : 'i32';
+  /**
+   * The value of a literal-like expression — a literal, `±literal`, a Math
+   * constant, or a name bound by `const K = literal` — and whether it is
+   * written as a float; undefined for anything else.
+   */
+  protected flex(e: ts.Expression): { value: number; float: boolean } | undefined {
+    const x = literalValue(e);
+    if (x !== undefined) return { value: x, float: looksFloat(e) };
+    const inner = skipParens(e);
+    if (ts.isIdentifier(inner)) return this.scope.lookup(inner.text)?.literal;
+    if (ts.isPrefixUnaryExpression(inner) && (inner.operator === ts.SyntaxKind.MinusToken || inner.operator === ts.SyntaxKind.PlusToken)) {
+      const f = this.flex(inner.operand);
+      if (f) return { value: inner.operator === ts.SyntaxKind.MinusToken ? -f.value : f.value, float: f.float };
+    }
+    return undefined;
   }
+
+
 
   /** The type an expression will have, when it can be told without lowering it (for contextual typing of literals). */
   protected peekType(e: ts.Expression): LangType | undefined {
     e = skipParens(e);
-    if (literalValue(e) !== undefined) return undefined;
+    if (this.flex(e) !== undefined) return undefined;
     if (ts.isIdentifier(e)) return this.scope.lookup(e.text)?.type;
     if (ts.isElementAccessExpression(e)) {
       const p = this.peekType(e.expression);
@@ -162,8 +176,8 @@ export abstract class ExprLowerer extends LowerContext {
 
   /** Lowers an expression; `expected` is the context's type, which bare literals take. */
   expr(e: ts.Expression, expected?: LangType): Typed {
-    const lit = literalValue(e);
-    if (lit !== undefined) return this.literal(e, lit, expected && isNumericType(expected) ? expected : this.defaultLiteralType(e));
+    const lit = this.flex(e);
+    if (lit !== undefined) return this.literal(e, lit.value, expected && isNumericType(expected) ? expected : lit.float ? 'f32' : 'i32');
     e = skipParens(e);
     this.w.loc = this.locOf(e);
     if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return { v: this.w.const('bool', e.kind === ts.SyntaxKind.TrueKeyword ? 1 : 0), t: 'bool' };
@@ -269,14 +283,16 @@ export abstract class ExprLowerer extends LowerContext {
       return this.bad();
     }
     // Literals take the other operand's type (contextual typing), else the context's.
-    const litL = literalValue(e.left) !== undefined;
-    const litR = literalValue(e.right) !== undefined;
+    const fl = this.flex(e.left);
+    const fr = this.flex(e.right);
+    const litL = fl !== undefined;
+    const litR = fr !== undefined;
     const isCmp = BINARY_OPS[op]?.pred !== undefined;
     const isShift = op === '<<' || op === '>>' || op === '>>>';
     let l: Typed;
     let r: Typed;
     if (litL && litR) {
-      const t = !isCmp && expected && isNumericType(expected) ? expected : looksFloat(e.left) || looksFloat(e.right) ? 'f32' : 'i32';
+      const t = !isCmp && expected && isNumericType(expected) ? expected : fl?.float || fr?.float ? 'f32' : 'i32';
       l = this.expr(e.left, t);
       r = this.expr(e.right, t);
     } else if (litL) {
@@ -316,8 +332,8 @@ export abstract class ExprLowerer extends LowerContext {
 
   private conditional(e: ts.ConditionalExpression, expected?: LangType): Typed {
     const c = this.cond(e.condition);
-    const litT = literalValue(e.whenTrue) !== undefined;
-    const litF = literalValue(e.whenFalse) !== undefined;
+    const litT = this.flex(e.whenTrue) !== undefined;
+    const litF = this.flex(e.whenFalse) !== undefined;
     if (isSimple(e.whenTrue) && isSimple(e.whenFalse)) {
       let a: Typed;
       let b: Typed;

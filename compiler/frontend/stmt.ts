@@ -9,7 +9,6 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { MethodInfo, Program } from './discover.ts';
 import { Scope } from './context.ts';
 import type { Binding, JumpTarget } from './context.ts';
-import { literalValue } from './expr.ts';
 import { CallLowerer } from './calls.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
@@ -183,9 +182,12 @@ export class Lowerer extends CallLowerer {
         this.scope.vars.set(name, { name, type: declared ?? 'i32', kind: isConst ? 'const' : 'let', value: this.bad(declared ?? 'i32').v });
         continue;
       }
-      const v = declared ? this.exprOf(d.initializer, declared) : this.expr(d.initializer);
+      const lit = isConst && !declared ? this.flex(d.initializer) : undefined;
+      // A literal const's own type matters only where context gives none: i32 when it fits, else u32.
+      const own = lit && !lit.float && Number.isInteger(lit.value) && (lit.value < -2147483648 || lit.value > 2147483647) ? 'u32' : undefined;
+      const v = declared ? this.exprOf(d.initializer, declared) : this.expr(d.initializer, own);
       if (v.t === 'void' && !v.bad) this.error(d.initializer, 'voidValue');
-      this.scope.vars.set(name, { name, type: v.t === 'void' ? 'i32' : v.t, kind: isConst ? 'const' : 'let', value: v.v });
+      this.scope.vars.set(name, { name, type: v.t === 'void' ? 'i32' : v.t, kind: isConst ? 'const' : 'let', value: v.v, ...(lit && !v.bad ? { literal: lit } : {}) });
     }
   }
 
@@ -304,7 +306,7 @@ export class Lowerer extends CallLowerer {
         defaultBody = bodies[i];
         return;
       }
-      const x = literalValue(c.expression);
+      const x = this.flex(c.expression)?.value;
       if (x === undefined || !Number.isInteger(x)) {
         this.error(c.expression, 'caseNotConstant');
         return;

@@ -173,3 +173,22 @@ test('an endless loop stops at the step limit with an error, not a hang', async 
   const fn = onlyKernel(compileSource(src('let i: u32 = 0;\n    while (true) { i++; }', 'out: Ptr<u32>')));
   t.throws(() => interpretKernel(fn, [{ address: 0 }], new ArrayMemory(new ArrayBuffer(64)), { qpus: 1, maxSteps: 10_000 }), { message: /step limit/ });
 });
+
+test('an unannotated const literal takes each use site\'s type, including case labels', (t) => {
+  const fn = onlyKernel(compileSource(src(`
+    const K = 3;
+    const H = 0.5;
+    const BIG = 3000000000;
+    let u: u32 = l * K + BIG;
+    let i: i32 = -K * i32(l);
+    let f: f32 = f32(l) * H;
+    switch (l) {
+      case K:
+        u = 7;
+        break;
+    }
+    out[l] = u + u32(i) + u32(f);`, 'out: Ptr<u32>')));
+  const out = new Uint32Array(16);
+  runKernel(fn, [out], 1);
+  t.deepEqual([...out], Array.from({ length: 16 }, (_, l) => ((l === 3 ? 7 : l * 3 + 3000000000) + ((-3 * l) >>> 0) + Math.trunc(l * 0.5)) >>> 0));
+});
