@@ -14,6 +14,9 @@ export type ThreadStatus = 'run' | 'barrier' | 'done';
 export class ThreadState implements OpContext {
   /** rf0..rf63 then r0..r5 (4.2), 16 lanes each, row-major. */
   readonly regs = new Uint32Array(ROWS * LANES);
+  /** `regs` as f32 and i32 (same bytes), for generated instruction code. */
+  readonly regsF = new Float32Array(this.regs.buffer);
+  readonly regsI = new Int32Array(this.regs.buffer);
   /** Views of each register row, so that ALU ops read registers without copying. */
   readonly rows: LaneVec[] = Array.from({ length: ROWS }, (_, r) => new LaneVec(this.regs.buffer, r * LANES * 4));
   /** Per row: 1 if it may hold a denormal pattern (not written by a flushing float op). */
