@@ -50,9 +50,9 @@ export interface AluOpDef {
   readonly flops: number;
   readonly effect: OpEffect;
   /**
-   * The op flushes denormal inputs and results itself inside its lane loop
-   * (the hot float ops, to save two passes), or its results cannot be new
-   * denormals when its inputs are flushed; the executor then skips its passes.
+   * The op's interpreted kernel flushes denormal inputs and results itself
+   * inside its lane loop (the hot float ops, to save two passes); the
+   * interpreter then skips its passes. Generated code always flushes inline.
    */
   readonly selfFlushing: boolean;
   /** Lane-local semantics as source (absent for ops that mix lanes, e.g. fdx or rot). */
@@ -104,10 +104,15 @@ export const LANE_HELPERS = {
   fmul: (p: number, q: number): number => p * q,
 };
 
-/** Build the 16-lane kernel of a lane spec (once per op, at module load). */
-function laneExec(l: LaneSpec): Exec {
+/**
+ * Build the 16-lane kernel of a lane spec (once per op, at module load). A
+ * self-flushing kernel flushes denormal inputs and its result in the same loop.
+ */
+function laneExec(l: LaneSpec, selfFlushing: boolean): Exec {
+  const inFlush = selfFlushing ? 'if (a < M && a > -M) a *= 0; if (b < M && b > -M) b *= 0;' : '';
+  const outFlush = selfFlushing ? 'r = Math.fround(r); if (r < M && r > -M) r *= 0;' : '';
   const src = `const M = H.M; return (s, c) => { const A = s.a.${l.a}, B = s.b.${l.b}, D = s.d.${l.out};
-    for (let i = 0; i < 16; i++) { const a = A[i], b = B[i]; let r = 0; ${l.body} D[i] = r; } };`;
+    for (let i = 0; i < 16; i++) { let a = A[i], b = B[i]; ${inFlush} let r = 0; ${l.body} ${outFlush} D[i] = r; } };`;
   return new Function('H', src)(LANE_HELPERS) as Exec;
 }
 
@@ -131,15 +136,15 @@ function op(name: string, srcs: 0 | 1 | 2, exec: Exec, o: OpOptions = {}): AluOp
 function lop(name: string, srcs: 0 | 1 | 2, views: string, body: string, o: OpOptions & { carryExpr?: string } = {}): AluOpDef {
   const [a, b, out] = views.split(' ') as [LaneView, LaneView, LaneView];
   const lane: LaneSpec = o.carryExpr === undefined ? { a, b, out, body } : { a, b, out, body, carry: o.carryExpr };
-  const def = op(name, srcs, laneExec(lane), o.carryExpr === undefined ? o : { ...o, carry: laneCarry(lane, o.carryExpr) });
+  const def = op(name, srcs, laneExec(lane, o.selfFlushing === true), o.carryExpr === undefined ? o : { ...o, carry: laneCarry(lane, o.carryExpr) });
   return { ...def, lane };
 }
 
 const F = { floatIn: true, flops: 1 } as const;
 /** Float op that flushes in its own loop. */
 const FF = { floatIn: true, flops: 1, selfFlushing: true } as const;
-/** Body of a self-flushing binary float op: flush inputs, round to f32, flush the result. */
-const flushed = (e: string): string => `let x = a, y = b; if (x < M && x > -M) x *= 0; if (y < M && y > -M) y *= 0; r = Math.fround(${e}); if (r < M && r > -M) r *= 0;`;
+/** Body of a binary float op rounded to f32 (flushing is the executors' job, notes 4). */
+const flushed = (e: string): string => `r = Math.fround(${e.replace(/x/g, 'a').replace(/y/g, 'b')});`;
 
 function sfu(name: keyof typeof SFU_FUNCTIONS): AluOpDef {
   return lop(name, 1, 'f u f', `r = c.exactSfu ? H.SFU.${name}(a) : H.sfuTruncate(H.SFU.${name}(a));`, { floatIn: true, sfu: true, flops: 1 });

@@ -74,8 +74,8 @@ class Writer {
  * the register lane or the immediate, denormal-flushed for float ops that do
  * not flush themselves, then `.abs`.
  */
-function operandCode(w: Writer, name: string, o: Operand, v: LaneView, op: AluOpDef): string {
-  const flush = FLUSH_DENORMALS && op.floatIn && !op.selfFlushing;
+function operandCode(w: Writer, name: string, o: Operand, v: LaneView, op: AluOpDef, flushRows: boolean): string {
+  const flush = FLUSH_DENORMALS && op.floatIn;
   const abs = o.unpack === 1;
   if (o.row < 0) {
     // Immediates are folded now: flush and abs on the bits, then the view's value.
@@ -90,7 +90,7 @@ function operandCode(w: Writer, name: string, o: Operand, v: LaneView, op: AluOp
     return `const ${name} = ${lit(f)};`;
   }
   let s = `let ${name} = ${REG_VIEW[v]}[${o.row * 16} + i];`;
-  if (flush) s += v === 'f' ? ` if (${name} < M && ${name} > -M) ${name} *= 0;` : ` if ((${name} & 0x7f800000) === 0) ${name} = ${v === 'u' ? `(${name} & 0x80000000) >>> 0` : `${name} & 0x80000000`};`;
+  if (flush && flushRows) s += v === 'f' ? ` if (${name} < M && ${name} > -M) ${name} *= 0;` : ` if ((${name} & 0x7f800000) === 0) ${name} = ${v === 'u' ? `(${name} & 0x80000000) >>> 0` : `${name} & 0x80000000`};`;
   if (abs) s += v === 'f' ? ` ${name} = Math.abs(${name});` : ` ${name} = ${v === 'u' ? `(${name} & 0x7fffffff) >>> 0` : `${name} & 0x7fffffff`};`;
   return s;
 }
@@ -108,8 +108,18 @@ function predicateCode(p: CompiledPart, which: number, bits: string): string {
 /** Which predicate each UF-list entry tests: 1 z, 2 n, 3 c (as in qpu.ts). */
 const UF_WHICH = [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3];
 
-/** Emit one half: its lane block, its register write, and its flag update (applied after both halves). */
-function half(w: Writer, p: CompiledPart, tag: 'A' | 'M', flagLines: string[]): void {
+/** Code of one half: its lane block, its register write, its flag update (applied after both halves). */
+interface HalfCode {
+  block: string;
+  write: string;
+  flag: string;
+}
+
+/**
+ * Emit one half. `flushRows`: flush denormal register operands of float ops
+ * (the generated function skips that when no operand row can hold one).
+ */
+function half(w: Writer, p: CompiledPart, tag: 'A' | 'M', flushRows: boolean, first: boolean): HalfCode {
   const l = laneOf(p) as LaneSpec;
   const op = p.op;
   const d = p.dest;
@@ -117,38 +127,50 @@ function half(w: Writer, p: CompiledPart, tag: 'A' | 'M', flagLines: string[]): 
   const rowDest = d.kind === DEST.ROW;
   const needScratch = flagWhich !== 0 || !(rowDest || d.kind === DEST.NONE);
   const lines: string[] = [];
-  lines.push(op.srcs >= 1 ? operandCode(w, 'a', p.a, l.a, op) : 'const a = 0;');
-  lines.push(op.srcs >= 2 ? operandCode(w, 'b', p.b, l.b, op) : 'const b = 0;');
+  lines.push(op.srcs >= 1 ? operandCode(w, 'a', p.a, l.a, op, flushRows) : 'const a = 0;');
+  lines.push(op.srcs >= 2 ? operandCode(w, 'b', p.b, l.b, op, flushRows) : 'const b = 0;');
   lines.push('let r = 0;', l.body);
-  if (FLUSH_DENORMALS && op.floatOut && !op.selfFlushing) {
+  if (FLUSH_DENORMALS && op.floatOut) {
     lines.push(l.out === 'f' ? 'r = Math.fround(r); if (r < M && r > -M) r *= 0;' : `if ((r & 0x7f800000) === 0) r = ${l.out === 'u' ? '(r & 0x80000000) >>> 0' : 'r & 0x80000000'};`);
   }
   if (needScratch) {
-    w.pre.push(`const S${tag} = x.${tag === 'A' ? 'addS' : 'mulS'}.d, S${tag}u = S${tag}.u, S${tag}v = S${tag}.${l.out};`);
+    if (first) w.pre.push(`const S${tag} = x.${tag === 'A' ? 'addS' : 'mulS'}.d, S${tag}u = S${tag}.u, S${tag}v = S${tag}.${l.out};`);
     lines.push(`S${tag}v[i] = r;`);
     if (flagWhich) lines.push(`p${tag} = ${predicateCode(p, flagWhich, `S${tag}u[i]`)};`);
   }
   // The other half may read this row: its write waits until both halves have read their operands.
   const store = needScratch ? `R[${d.row * 16} + i] = S${tag}u[i];` : `${REG_VIEW[l.out]}[${d.row * 16} + i] = r${tag};`;
   if (!needScratch && rowDest) {
-    w.pre.push(`let r${tag} = 0;`);
+    if (first) w.pre.push(`let r${tag} = 0;`);
     lines.push(`r${tag} = r;`);
   }
-  w.loop.push(`{ ${lines.join(' ')} }`);
-  if (rowDest) w.writes.push(p.cond ? `if (${COND_EXPR[p.cond]}) ${store}` : store);
-  if (rowDest) {
+  const write = rowDest ? (p.cond ? `if (${COND_EXPR[p.cond]}) ${store}` : store) : '';
+  if (rowDest && first) {
     // Rows that may hold denormal patterns (qpu.ts writeRow): a conditional clean write keeps the old mark.
     if (!op.floatOut) w.post.push(`t.dirty[${d.row}] = 1;`);
     else if (!p.cond) w.post.push(`t.dirty[${d.row}] = 0;`);
   }
+  let flag = '';
   if (flagWhich) {
-    if (p.push) flagLines.push(`FB[i] = FA[i]; FA[i] = p${tag};`);
+    if (p.push) flag = `FB[i] = FA[i]; FA[i] = p${tag};`;
     else {
       const kind = (p.update - 1) & 3;
       const upd = ['FA[i] & q', 'FA[i] & (q ^ 1)', '(FA[i] | (q ^ 1)) ^ 1', '(FA[i] | q) ^ 1'][kind] as string;
-      flagLines.push(`{ const q = p${tag}; FA[i] = ${upd}; }`);
+      flag = `{ const q = p${tag}; FA[i] = ${upd}; }`;
     }
   }
+  return { block: `{ ${lines.join(' ')} }`, write, flag };
+}
+
+/**
+ * The 16 lanes, unrolled (each lane a block with a constant `i`, which V8
+ * folds into the register offsets).
+ */
+function lanes(w: Writer, parts: readonly [CompiledPart, 'A' | 'M'][], flushRows: boolean, first: boolean): string {
+  const hs = parts.map(([p, tag]) => half(w, p, tag, flushRows, first));
+  const usesCond = parts.some(([p]) => p.cond !== 0);
+  const one = [usesCond ? 'const fa = FA[i], fb = FB[i];' : '', ...hs.map((h) => h.block), ...hs.map((h) => h.write), ...hs.map((h) => h.flag)].filter((x) => x !== '').join(' ');
+  return Array.from({ length: 16 }, (_, i) => `{ const i = ${i}; ${one} }`).join('\n    ');
 }
 
 /**
@@ -173,17 +195,22 @@ export function generateAlu(ins: CompiledAlu): InstrFn | null {
   const magic = (p: CompiledPart): boolean => p.dest.kind !== DEST.ROW && p.dest.kind !== DEST.NONE;
   // Masks for magic writes use the pre-instruction flags.
   for (const [p, tag] of parts) if (magic(p)) w.pre.push(`const m${tag} = ${p.cond ? `x.condMask(t, ${p.cond})` : '0xffff'};`);
-  const flagLines: string[] = [];
   let flops = 0;
   for (const [p, tag] of parts) {
     if (p.push || p.update) w.pre.push(`let p${tag} = 0;`);
-    half(w, p, tag, flagLines);
     flops += p.op.flops * 16;
   }
-  const usesCond = parts.some(([p]) => p.cond !== 0);
-  const body: string[] = [];
-  if (usesCond) body.push('const fa = FA[i], fb = FB[i];');
-  body.push(...w.loop, ...w.writes, ...flagLines);
+  // Register operands of float ops need the denormal flush only if their row may hold one (ThreadState.dirty).
+  const floatRows = new Set<number>();
+  for (const [p] of parts) {
+    if (!p.op.floatIn) continue;
+    if (p.op.srcs >= 1 && p.a.row >= 0) floatRows.add(p.a.row);
+    if (p.op.srcs >= 2 && p.b.row >= 0) floatRows.add(p.b.row);
+  }
+  const plainLanes = lanes(w, parts, false, true);
+  const body = floatRows.size === 0 || !FLUSH_DENORMALS
+    ? plainLanes
+    : `if ((${[...floatRows].map((r) => `D[${r}]`).join(' | ')}) === 0) {\n    ${plainLanes}\n  } else {\n    ${lanes(w, parts, true, false)}\n  }`;
   const post: string[] = [...w.post];
   // Magic (non-address) writes, in add, mul order.
   const addrs: string[] = [];
@@ -204,10 +231,8 @@ export function generateAlu(ins: CompiledAlu): InstrFn | null {
   post.push(`t.prevThrsw = ${ins.thrsw};`);
   const src = `"use strict"; const M = H.M; return function qpuInstr(t, x, q) {
   ${w.pre.join('\n  ')}
-  const R = t.regs, F = t.regsF, I = t.regsI, FA = t.flagA, FB = t.flagB, c = t;
-  for (let i = 0; i < 16; i++) {
-    ${body.join('\n    ')}
-  }
+  const R = t.regs, F = t.regsF, I = t.regsI, FA = t.flagA, FB = t.flagB, D = t.dirty, c = t;
+  ${body}
   ${post.join('\n  ')}
 };`;
   let factory = factories.get(src);
@@ -222,4 +247,25 @@ export function generateAlu(ins: CompiledAlu): InstrFn | null {
 function fill(w: Writer, d: Dest, value: string): string {
   if (d.kind === DEST.ROW) return `R.fill(${value}, ${d.row * 16}, ${d.row * 16 + 16}); t.dirty[${d.row}] = 1;`;
   return `x.fillWrite(t, ${w.k(d)}, ${value}, q);`;
+}
+
+/** Generated code by version and instruction word: the same word always compiles to the same function. */
+const byWord = new Map<string, InstrFn | null>();
+
+/**
+ * The generated function for `ins` (decoded from `word`), shared by every
+ * address and job holding that word so V8 optimises it once. `customDecoder`:
+ * the word was decoded by a caller-supplied decoder, so it is not shared.
+ */
+export function generatedCode(ins: CompiledAlu, word: bigint, ver: number, customDecoder: boolean): InstrFn | null {
+  if (customDecoder) return generateAlu(ins);
+  const key = `${ver}:${word}`;
+  let fn = byWord.get(key);
+  if (fn === undefined) {
+    // Bounded: a long-lived process running many different kernels starts over rather than growing.
+    if (byWord.size >= 1 << 16) byWord.clear();
+    fn = generateAlu(ins);
+    byWord.set(key, fn);
+  }
+  return fn;
 }

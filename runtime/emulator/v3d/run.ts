@@ -8,7 +8,7 @@ import type { V3dInstr, V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { decodeInstr } from '../../../compiler/isa/v3d/decode.ts';
 import type { HazardReport, JobProfile } from '../../device.ts';
 import type { GpuMemory } from '../memory.ts';
-import { generateAlu } from './codegen.ts';
+import { generatedCode } from './codegen.ts';
 import { compileInstr, ROW_ACC, type CompiledInstr } from './compile.ts';
 import { batchPayload, decodeCsd, payloadXYRegister, type CsdConfig, type CsdParams } from './dispatch.ts';
 import { HazardChecker, HazardError, type HazardMode, type SourceMap } from './hazards.ts';
@@ -79,8 +79,9 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   const fetch = (address: number): CompiledInstr => {
     let c = cache.get(address);
     if (c === undefined) {
-      c = compileInstr(decode(memory.read64(address), ver), address, ver);
-      if (c.kind === 'alu') c.run = generateAlu(c);
+      const word = memory.read64(address);
+      c = compileInstr(decode(word, ver), address, ver);
+      if (c.kind === 'alu') c.run = generatedCode(c, word, ver, decode !== decodeInstr);
       cache.set(address, c);
     }
     return c;
