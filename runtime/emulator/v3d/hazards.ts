@@ -85,6 +85,12 @@ export interface AluHazardFacts {
   rowsWritten: readonly number[];
   /** Rows a 4.2 rotate reads (empty without rotate). */
   rotateSources: readonly number[];
+  /**
+   * Nothing but the distance, FIFO and after-switch rules can apply to it
+   * outside delay slots: no switch, signal of interest, static finding,
+   * unifa/multop/umul24/SFU use or rf32+ access. The checker's fast path.
+   */
+  quick: boolean;
   /** Rule 12/12b, rule 18/18b and rule 22 findings, in the order the table checks them. */
   peripheralIssues: readonly StaticIssue[];
   portIssues: readonly StaticIssue[];
@@ -143,8 +149,14 @@ export function aluHazardFacts(ins: CompiledAlu, ver: V3dVersion): AluHazardFact
   }
   const accOrFlag = ds.some((d) => d.kind === DEST.ROW && !d.isRf) || parts.some((p) => p && (p.push || p.update));
   const multop = parts.some((p) => p?.op.name === 'multop');
+  const umul24 = parts.some((p) => p?.op.name === 'umul24');
+  const highRf = ins.reads.some((r) => r >= 32 && r < 64) || ds.some((d) => d.isRf && d.row >= 32);
+  const unifaWrite = ds.some((d) => d.kind === DEST.UNIFA);
+  const quick = !ins.thrsw && !ins.ldtmu && !ins.ldunifa && !ins.ldunifarf && !multop && !umul24 && !highRf && !unifaWrite && !isSfuStart(ins) &&
+    peripheralIssues.length + portIssues.length + sfuDestIssues.length + rotateSources.length === 0;
   return {
-    unifaWrite: ds.some((d) => d.kind === DEST.UNIFA),
+    quick,
+    unifaWrite,
     sfuStart: isSfuStart(ins),
     legacySfu,
     touchesR4: ins.reads.includes(r4) || ds.some((d) => d.kind === DEST.SFU || (d.kind === DEST.ROW && d.row === r4)),
@@ -154,8 +166,8 @@ export function aluHazardFacts(ins: CompiledAlu, ver: V3dVersion): AluHazardFact
     ldunifAny: ins.ldunif || ins.ldunifrf || ins.ldunifa || ins.ldunifarf,
     ldunifaAny: ins.ldunifa || ins.ldunifarf,
     multop,
-    umul24: parts.some((p) => p?.op.name === 'umul24'),
-    highRf: ins.reads.some((r) => r >= 32 && r < 64) || ds.some((d) => d.isRf && d.row >= 32),
+    umul24,
+    highRf,
     slotUse: tmu > 0 || wrtmuc > 0 || ins.ldtmu || accOrFlag || ins.mul?.op.name === 'multop',
     accReads,
     flagsRead: parts.some((p) => p && (p.cond !== 0 || p.update !== 0 || FLAG_READERS.has(p.op.name))),
@@ -265,6 +277,22 @@ export class HazardChecker {
       h.branchAt = h.count;
     } else {
       const f = ins.facts ??= aluHazardFacts(ins, this.ver);
+      if (f.quick && !inBranchSlot && !inThrswSlot) {
+        // Fast path: the rules below that can fire for an ordinary instruction, then the bookkeeping.
+        if (v42 && prev !== undefined && prev.kind === 'alu' && prev.facts?.legacySfu === true && f.touchesR4) {
+          this.report('r10-r4-too-soon', 'error', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later', address, t.qpu);
+        }
+        const pending = t.tmu.pendingWords;
+        if (pending > this.fifoLimit && pending > h.pendingSeen) this.report('r25-tmu-fifo-overflow', 'error', `${pending} TMU words awaiting ldtmu, more than the ${this.fifoLimit} one thread may hold`, prev?.address ?? address, t.qpu);
+        if (v42 && (f.accReads & ~h.accValid) !== 0) this.report('acc-after-switch', 'warning', 'accumulator read before being written since a thread switch', address, t.qpu);
+        if (!h.flagsValid && f.flagsRead) this.report('acc-after-switch', 'warning', 'flags read before being written since a thread switch', address, t.qpu);
+        h.accValid |= f.accWrites;
+        if (f.pushes) h.flagsValid = true;
+        h.pendingSeen = pending;
+        h.prev = ins;
+        h.count++;
+        return;
+      }
       const E = (rule: string, what: string): void => this.report(rule, 'error', what, address, t.qpu);
       const W = (rule: string, what: string): void => this.report(rule, 'warning', what, address, t.qpu);
       // Rule 2 and 4/5: thread switches.
