@@ -11,8 +11,9 @@ import type { Vc4AddOp, Vc4MulOp } from '../../../compiler/isa/vc4/instr.ts';
 import { ADD_LANE, MUL_LANE, carryOut } from './alu.ts';
 
 /**
- * An op on 16 lanes: reads words a..a+15 and b..b+15 of R, writes o..o+15
- * (o never overlaps a or b). F is a float view of R's buffer.
+ * An op on 16 lanes: reads words a..a+15 and b..b+15 of R, writes o..o+15.
+ * o may equal a or b (each lane is read before it is written) but must not
+ * overlap them otherwise. F is a float view of R's buffer.
  */
 export type VectorOp = (R: Uint32Array, F: Float32Array, o: number, a: number, b: number) => void;
 

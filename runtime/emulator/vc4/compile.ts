@@ -191,6 +191,26 @@ function finish(address: number, instr: Vc4Instr, steps: Step[], stall: Compiled
   };
 }
 
+/** Row of a physical register or accumulator r0–r3 destination, else −1. */
+function destRow(bSpace: boolean, addr: number): number {
+  const role = regName(bSpace, addr).role;
+  if (role === 'regfile') return (bSpace ? ROW.RB : ROW.RA) + addr;
+  return role === 'acc' ? ROW.ACC + addr - 32 : -1;
+}
+
+/**
+ * A destination an op can write in place: register or accumulator, written
+ * on every lane, no pack. `note` records the write for the hazard checker.
+ */
+function directDest(bSpace: boolean, addr: number, cond: Vc4Cond, pm: boolean, pack: number, isMul: boolean): { row: number; note: Step } | undefined {
+  const row = destRow(bSpace, addr);
+  if (row < 0 || cond !== 'always') return undefined;
+  const isAcc = row >= ROW.ACC;
+  if (pack !== 0 && ((pm && isMul) || (!pm && !bSpace && !isAcc))) return undefined;
+  const note: Step = isAcc ? (q) => { q.accW |= 1 << (row - ROW.ACC); } : bSpace ? (q) => { q.wB = addr; } : (q) => { q.wA = addr; };
+  return { row, note };
+}
+
 function writePair(i: Vc4WriteFields, srcAdd: number, srcMul: number, addP: PackInfo, mulP: PackInfo, addOn: boolean, mulOn: boolean, wf: WriteFacts): Step[] {
   const out: Step[] = [];
   const a = addOn ? compileWrite(i.ws, i.waddrAdd, srcAdd, laneCond(i.condAdd), addP, wf) : null;
@@ -270,33 +290,45 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     });
     return to;
   };
-  let addA = 0;
-  let addB = 0;
+  const addFin = ADD_FLOAT_IN.get(i.opAdd) ?? false;
+  const mulFin = MUL_FLOAT_IN.get(i.opMul) ?? false;
+  // All operands first: unpack steps then run before either op can overwrite a source row.
+  const addA = addOn ? operand(i.addA, addFin) : 0;
+  const addB = addOn ? operand(i.addB, addFin) : 0;
+  const ma = mulOn ? operand(i.mulA, mulFin) : 0;
+  const mb = mulOn ? operand(i.mulB, mulFin) : 0;
+  const rotate = mulOn && i.sig === 'smi' && i.raddrB >= SMI_ROTATE_BASE;
+  // Results go straight to their destination row when nothing else in the instruction still needs the old value.
+  const addDest = addOn ? directDest(i.ws, i.waddrAdd, i.condAdd, i.pm, i.pack, false) : undefined;
+  const mulDest = mulOn && !rotate ? directDest(!i.ws, i.waddrMul, i.condMul, i.pm, i.pack, true) : undefined;
+  const addDirect = addDest && !(mulOn && (addDest.row === ma || addDest.row === mb || addDest.row === mulDest?.row || destRow(!i.ws, i.waddrMul) === addDest.row)) ? addDest : undefined;
+  const mulDirect = mulDest && !(addOn && destRow(i.ws, i.waddrAdd) === mulDest.row) ? mulDest : undefined;
   if (addOn) {
-    const fin = ADD_FLOAT_IN.get(i.opAdd) ?? false;
-    addA = operand(i.addA, fin);
-    addB = operand(i.addB, fin);
     const k = addVectorOp(i.opAdd);
-    const o = ROW.ADD_RES * 16;
+    const o = (addDirect?.row ?? ROW.ADD_RES) * 16;
     const x = addA * 16;
     const y = addB * 16;
-    const flops = fin && i.opAdd !== 'ftoi' ? 16 : 0;
-    steps.push(flops ? (q) => { k(q.R, q.F, o, x, y); q.shared.flops += 16; } : (q) => k(q.R, q.F, o, x, y));
     if (i.sf) {
+      // The carry reads the operands, so it runs before the result may overwrite one of them.
       const carry = addCarryOp(i.opAdd);
       steps.push((q) => carry(q.R, x, y, q.addC));
     }
+    const flops = addFin && i.opAdd !== 'ftoi' ? 16 : 0;
+    const note = addDirect?.note;
+    if (note) steps.push(flops ? (q) => { k(q.R, q.F, o, x, y); q.shared.flops += 16; note(q); } : (q) => { k(q.R, q.F, o, x, y); note(q); });
+    else steps.push(flops ? (q) => { k(q.R, q.F, o, x, y); q.shared.flops += 16; } : (q) => k(q.R, q.F, o, x, y));
   }
-  let mulOut: number = ROW.MUL_RES;
+  let mulOut: number = mulDirect?.row ?? ROW.MUL_RES;
   let rotatedAccs = 0;
   if (mulOn) {
-    const fin = MUL_FLOAT_IN.get(i.opMul) ?? false;
-    const ma = operand(i.mulA, fin) * 16;
-    const mb = operand(i.mulB, fin) * 16;
     const k = mulVectorOp(i.opMul);
-    const o = ROW.MUL_RES * 16;
-    steps.push(fin ? (q) => { k(q.R, q.F, o, ma, mb); q.shared.flops += 16; } : (q) => k(q.R, q.F, o, ma, mb));
-    if (i.sig === 'smi' && i.raddrB >= SMI_ROTATE_BASE) {
+    const o = mulOut * 16;
+    const a = ma * 16;
+    const b = mb * 16;
+    const note = mulDirect?.note;
+    if (note) steps.push(mulFin ? (q) => { k(q.R, q.F, o, a, b); q.shared.flops += 16; note(q); } : (q) => { k(q.R, q.F, o, a, b); note(q); });
+    else steps.push(mulFin ? (q) => { k(q.R, q.F, o, a, b); q.shared.flops += 16; } : (q) => k(q.R, q.F, o, a, b));
+    if (rotate) {
       // Output element e = element (e − n) mod 16 [ARG p.20, PVC rotate tests]; 48 rotates by r5 element 0.
       const fixed = i.raddrB - SMI_ROTATE_BASE;
       const r5 = (ROW.ACC + 5) * 16;
@@ -335,11 +367,12 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     i, ROW.ADD_RES, mulOut,
     { pm: i.pm, pack: i.pack, float: ADD_FLOAT_OUT.get(i.opAdd) ?? false, isMul: false, ...(wideOf ? { wideOf } : {}) },
     { pm: i.pm, pack: i.pack, float: MUL_FLOAT_OUT.get(i.opMul) ?? false, isMul: true },
-    addOn, mulOn, wf,
+    addOn && !addDirect, mulOn && !mulDirect, wf,
   ));
   if (i.sf) {
     // Flags from the add ALU unless its op is nop, then from the mul ALU; only lanes whose write condition holds [ADD, VC4C].
-    const f = addOn ? compileFlags(ROW.ADD_RES, laneCond(i.condAdd), true) : mulOn ? compileFlags(mulOut, laneCond(i.condMul), false) : null;
+    const addRes = addDirect?.row ?? ROW.ADD_RES;
+    const f = addOn ? compileFlags(addRes, laneCond(i.condAdd), true) : mulOn ? compileFlags(mulOut, laneCond(i.condMul), false) : null;
     if (f) steps.push(f);
   }
   return finish(address, i, steps, mergeStalls(stalls), { facts: facts | wf.facts, readA, readB, rotatedAccs, tmuPush: wf.tmuPush, tmuPop });
