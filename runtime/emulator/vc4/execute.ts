@@ -100,37 +100,46 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
   const maxTicks = Math.ceil(maxCycles / VC4_TIMING.clocksPerInstruction);
   const clockHz = options.clockHz ?? VC4_TIMING.defaultClockHz;
   const current: CompiledInstr[] = qpus.map((q) => fetch(q));
-  const waits: (StallCause | undefined)[] = qpus.map(() => undefined);
+  // A stalled QPU sleeps until the tick its wait can end (stall cycles are booked when it goes to sleep);
+  // waits on other QPUs (semaphore, mutex) sleep one tick and look again.
+  const sleep = new Float64Array(numQpus);
   let running = numQpus;
   let q = qpus[0] as Qpu;
+  const stallFor = (x: Qpu, k: number, cause: StallCause, until: number, tick: number): void => {
+    const wakeAt = until === Infinity ? tick + 1 : Math.max(tick + 1, Math.ceil(until));
+    sleep[k] = wakeAt;
+    x.stalls[cause] = (x.stalls[cause] ?? 0) + VC4_TIMING.clocksPerInstruction * (wakeAt - tick);
+    x.busyTicks += wakeAt - tick;
+  };
   try {
     while (running > 0) {
-      if (shared.tick >= maxTicks) {
+      const tick = shared.tick;
+      if (tick >= maxTicks) {
         const stuck = qpus.find((x) => !x.done) as Qpu;
         throw new Vc4EmulatorError(`exceeded ${maxCycles} cycles (deadlock or endless loop?)`, stuck.id, stuck.pc);
       }
-      const tick = shared.tick;
-      let issued = false;
-      let wake = Infinity;
+      let next = Infinity;
       for (let k = 0; k < numQpus; k++) {
         q = qpus[k] as Qpu;
         if (q.done) continue;
-        q.busyTicks++;
+        if ((sleep[k] as number) > tick) {
+          if ((sleep[k] as number) < next) next = sleep[k] as number;
+          continue;
+        }
         const c = current[k] as CompiledInstr;
         if (q.readyAt > tick) {
-          waits[k] = q.readyCause;
-          if (q.readyAt < wake) wake = q.readyAt;
+          stallFor(q, k, q.readyCause, q.readyAt, tick);
+          if ((sleep[k] as number) < next) next = sleep[k] as number;
           continue;
         }
         const cause = c.stall ? c.stall(q) : undefined;
         if (cause) {
-          waits[k] = cause;
-          const w = wakeTick(q, c, cause);
-          if (w < wake) wake = w;
+          stallFor(q, k, cause, wakeTick(q, c, cause), tick);
+          if ((sleep[k] as number) < next) next = sleep[k] as number;
           continue;
         }
-        waits[k] = undefined;
-        issued = true;
+        q.busyTicks++;
+        next = tick + 1;
         q.wA = -1;
         q.wB = -1;
         q.accW = 0;
@@ -145,16 +154,8 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
         } else if (q.pc === ((c.address + 8) >>> 0)) current[k] = c.next ??= fetch(q);
         else current[k] = fetch(q);
       }
-      // Nobody could issue: skip to the first tick a wait can end (same result, fewer empty ticks).
-      const skip = !issued && wake !== Infinity ? Math.max(1, Math.min(Math.ceil(wake) - tick, maxTicks - tick)) : 1;
-      for (let k = 0; k < numQpus; k++) {
-        const w = waits[k];
-        const x = qpus[k] as Qpu;
-        if (!w || x.done) continue;
-        x.stalls[w] = (x.stalls[w] ?? 0) + VC4_TIMING.clocksPerInstruction * skip;
-        x.busyTicks += skip - 1;
-      }
-      shared.tick = tick + skip;
+      // Nobody issued: jump to the first tick a sleeping QPU wakes (same result, no empty ticks).
+      shared.tick = running > 0 && next !== Infinity ? Math.min(next, maxTicks) : tick + 1;
     }
   } catch (e) {
     if (e instanceof VpmError) throw new Vc4EmulatorError(e.message, q.id, q.pc);
