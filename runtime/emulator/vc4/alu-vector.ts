@@ -44,7 +44,10 @@ function faddKernel(sign: number, scalar: LaneFn): VectorOp {
       const xa = R[a + e] as number;
       const xb = ((R[b + e] as number) ^ sign) >>> 0;
       if (infOrNaN(xa) || infOrNaN(xb)) {
-        R[o + e] = scalar(xa, R[b + e] as number);
+        // No NaN results: a NaN operand gives ±inf with its sign, the second operand deciding [ADD, VC4C-HW].
+        if (xb & 0x7fffff && infOrNaN(xb)) R[o + e] = (xb & 0x80000000) | 0x7f800000;
+        else if (xa & 0x7fffff && infOrNaN(xa)) R[o + e] = (xa & 0x80000000) | 0x7f800000;
+        else R[o + e] = scalar(xa, R[b + e] as number);
         continue;
       }
       const x = isZeroExp(xa) ? 0 : (F[a + e] as number);
@@ -93,12 +96,17 @@ const fmulKernel: VectorOp = (R, F, o, a, b) => {
 
 /** Per-byte unsigned saturating add/sub of two packed words. */
 function v8sat(x: number, y: number, sub: boolean): number {
+  if (!sub) {
+    // SWAR: wrapping byte sums, then bytes that carried out of bit 7 saturate to 255.
+    const r = ((x & 0x7f7f7f7f) + (y & 0x7f7f7f7f)) ^ ((x ^ y) & 0x80808080);
+    const carry = ((x & y) | ((x | y) & ~r)) & 0x80808080;
+    return (r | ((carry >>> 7) * 255)) >>> 0;
+  }
   let r = 0;
   for (let k = 0; k < 32; k += 8) {
     const p = (x >>> k) & 255;
     const q = (y >>> k) & 255;
-    const v = sub ? (p > q ? p - q : 0) : (p + q > 255 ? 255 : p + q);
-    r |= v << k;
+    r |= (p > q ? p - q : 0) << k;
   }
   return r >>> 0;
 }
