@@ -47,7 +47,12 @@ function faddKernel(sign: number, scalar: LaneFn): VectorOp {
         // No NaN results: a NaN operand gives ±inf with its sign, the second operand deciding [ADD, VC4C-HW].
         if (xb & 0x7fffff && infOrNaN(xb)) R[o + e] = (xb & 0x80000000) | 0x7f800000;
         else if (xa & 0x7fffff && infOrNaN(xa)) R[o + e] = (xa & 0x80000000) | 0x7f800000;
-        else R[o + e] = scalar(xa, R[b + e] as number);
+        else {
+          // Infinities: IEEE sum of the flushed operands; inf − inf stores the platform's default NaN exactly as the reference does.
+          const x = isZeroExp(xa) ? 0 : (F[a + e] as number);
+          const y = isZeroExp(xb) ? 0 : sign ? -(F[b + e] as number) : (F[b + e] as number);
+          F[o + e] = x + y;
+        }
         continue;
       }
       const x = isZeroExp(xa) ? 0 : (F[a + e] as number);
@@ -81,7 +86,11 @@ const fmulKernel: VectorOp = (R, F, o, a, b) => {
     const xa = R[a + e] as number;
     const xb = R[b + e] as number;
     if (infOrNaN(xa) || infOrNaN(xb)) {
-      R[o + e] = scalar(xa, xb);
+      if ((infOrNaN(xa) && xa & 0x7fffff) || (infOrNaN(xb) && xb & 0x7fffff)) R[o + e] = scalar(xa, xb);
+      else {
+        // inf × finite = ±inf; inf × 0 (denormals count as 0) stores the default NaN exactly as the reference does.
+        F[o + e] = (isZeroExp(xa) ? 0 : (F[a + e] as number)) * (isZeroExp(xb) ? 0 : (F[b + e] as number));
+      }
       continue;
     }
     if (isZeroExp(xa) || isZeroExp(xb)) {
