@@ -38,7 +38,7 @@ export const DIAGNOSTICS = {
   labeledNonLoop: { code: 1021, message: 'labels are only allowed on loops', hint: 'Remove the label.' },
   switchNotInt: { code: 1022, message: "switch discriminant must be i32 or u32, got '{0}'", hint: 'Convert it with i32(x) or u32(x).' },
   typeMismatch: { code: 2001, message: "type '{0}' is not assignable to type '{1}'", hint: 'Convert explicitly with f32(x), i32(x) or u32(x).' },
-  operandMismatch: { code: 2002, message: "operator '{0}' cannot be applied to types '{1}' and '{2}'", hint: 'Both operands must have the same type; convert one with f32(x), i32(x) or u32(x).' },
+  operandMismatch: { code: 2002, message: "operator '{0}' cannot be applied to types '{1}' and '{2}'", hint: 'Both operands must have the same type: convert one with f32(x), i32(x) or u32(x), or declare the variable with the type it needs (let i: u32 = 0).' },
   operandType: { code: 2003, message: "operator '{0}' cannot be applied to type '{1}'", hint: 'See docs/language.md for which types each operator accepts.' },
   unknownType: { code: 2004, message: "unsupported type '{0}'", hint: 'Kernel types are f32, i32, u32, bool and Ptr<T> with T one of f32 i32 u32 u8 u16 i8 i16.' },
   missingType: { code: 2005, message: "parameter '{0}' needs a type annotation", hint: 'Annotate it: (n: u32, x: Ptr<f32>).' },

@@ -18,6 +18,8 @@ export interface Binding {
   type: LangType;
   kind: 'param' | 'let' | 'const';
   value: Value;
+  /** An unannotated `const` initialised by a literal: like a literal, it takes its context's type. */
+  literal?: { value: number; float: boolean };
 }
 
 /** A lexical scope. */
@@ -62,6 +64,8 @@ export class LowerContext {
   file!: FileContext;
   /** Device functions being inlined (to detect recursion). */
   readonly callStack: string[] = [];
+  /** Every device function inlined so far. */
+  readonly inlined = new Set<string>();
 
   constructor(
     readonly fn: IrFunction,

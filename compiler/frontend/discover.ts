@@ -36,6 +36,9 @@ export function diagAt(sf: ts.SourceFile, file: string, node: ts.Node, name: Dia
   return makeDiagnostic(name, args, { file, line: line + 1, col: character + 1, length: node.getEnd() - start });
 }
 
+/** Parsed files by path, reused while their text is unchanged (ts-morph trees are immutable once parsed). */
+const parseCache = new Map<string, { text: string; sf: ts.SourceFile }>();
+
 function decoratorName(d: ts.Decorator): string | undefined {
   const e = d.expression;
   if (ts.isIdentifier(e)) return e.text;
@@ -67,7 +70,10 @@ export function discover(file: string, sourceText?: string): Program {
         return;
       }
     }
-    const sf = ts.createSourceFile(path, src, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    // Parsing dominates a warm compile; an unchanged file's tree is reused.
+    const cached = parseCache.get(path);
+    const sf = cached && cached.text === src ? cached.sf : ts.createSourceFile(path, src, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    if (!cached || cached.sf !== sf) parseCache.set(path, { text: src, sf });
     prog.files.set(path, sf);
     // Syntax errors first: lowering a broken tree would only produce noise.
     const parseDiags = (sf as unknown as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];

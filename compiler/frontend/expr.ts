@@ -11,8 +11,7 @@ import { LowerContext } from './context.ts';
 import type { Binding } from './context.ts';
 import type { LangType } from './types.ts';
 import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
-import { BINARY_OPS, FAST_INTRINSICS, MATH_CONSTANTS, MATH_INTRINSICS, QPU_INTRINSICS } from './intrinsics.ts';
-import type { Intrinsic } from './intrinsics.ts';
+import { BINARY_OPS, MATH_CONSTANTS, QPU_INTRINSICS } from './intrinsics.ts';
 import type { MethodInfo } from './discover.ts';
 
 /** A lowered expression: its value and type; `bad` after an error. */
@@ -49,7 +48,7 @@ export function literalValue(e: ts.Expression): number | undefined {
 }
 
 /** True when a literal-like expression is written as a float (decimal point, exponent, Math constant). */
-function looksFloat(e: ts.Expression): boolean {
+export function looksFloat(e: ts.Expression): boolean {
   e = skipParens(e);
   // The source text, not `e.text`: TypeScript normalises `7.0` to "7".
   if (ts.isNumericLiteral(e)) {
@@ -78,7 +77,7 @@ export function isSimple(e: ts.Expression): boolean {
 /** Lowers expressions; statement lowering (needed to inline device bodies) comes from the subclass. */
 export abstract class ExprLowerer extends LowerContext {
   /** Lowers an inlined device function's body (statement lowering). */
-  protected abstract inlineBody(m: MethodInfo, args: Typed[], call: ts.CallExpression): Typed;
+  protected abstract inlineBody(m: MethodInfo, call: ts.CallExpression): Typed;
 
   /** A placeholder after an error. */
   protected bad(t: LangType = 'i32'): Typed {
@@ -113,15 +112,29 @@ export abstract class ExprLowerer extends LowerContext {
     return { v: this.w.const(t, t === 'f32' ? Math.fround(x) : x), t };
   }
 
-  /** Type a literal-like expression takes without context: f32 when written as a float, else i32. */
-  protected defaultLiteralType(e: ts.Expression): 'i32' | 'f32' {
-    return looksFloat(e) ? 'f32' : 'i32';
+  /**
+   * The value of a literal-like expression — a literal, `±literal`, a Math
+   * constant, or a name bound by `const K = literal` — and whether it is
+   * written as a float; undefined for anything else.
+   */
+  protected flex(e: ts.Expression): { value: number; float: boolean } | undefined {
+    const x = literalValue(e);
+    if (x !== undefined) return { value: x, float: looksFloat(e) };
+    const inner = skipParens(e);
+    if (ts.isIdentifier(inner)) return this.scope.lookup(inner.text)?.literal;
+    if (ts.isPrefixUnaryExpression(inner) && (inner.operator === ts.SyntaxKind.MinusToken || inner.operator === ts.SyntaxKind.PlusToken)) {
+      const f = this.flex(inner.operand);
+      if (f) return { value: inner.operator === ts.SyntaxKind.MinusToken ? -f.value : f.value, float: f.float };
+    }
+    return undefined;
   }
+
+
 
   /** The type an expression will have, when it can be told without lowering it (for contextual typing of literals). */
   protected peekType(e: ts.Expression): LangType | undefined {
     e = skipParens(e);
-    if (literalValue(e) !== undefined) return undefined;
+    if (this.flex(e) !== undefined) return undefined;
     if (ts.isIdentifier(e)) return this.scope.lookup(e.text)?.type;
     if (ts.isElementAccessExpression(e)) {
       const p = this.peekType(e.expression);
@@ -163,8 +176,8 @@ export abstract class ExprLowerer extends LowerContext {
 
   /** Lowers an expression; `expected` is the context's type, which bare literals take. */
   expr(e: ts.Expression, expected?: LangType): Typed {
-    const lit = literalValue(e);
-    if (lit !== undefined) return this.literal(e, lit, expected && isNumericType(expected) ? expected : this.defaultLiteralType(e));
+    const lit = this.flex(e);
+    if (lit !== undefined) return this.literal(e, lit.value, expected && isNumericType(expected) ? expected : lit.float ? 'f32' : 'i32');
     e = skipParens(e);
     this.w.loc = this.locOf(e);
     if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return { v: this.w.const('bool', e.kind === ts.SyntaxKind.TrueKeyword ? 1 : 0), t: 'bool' };
@@ -270,14 +283,16 @@ export abstract class ExprLowerer extends LowerContext {
       return this.bad();
     }
     // Literals take the other operand's type (contextual typing), else the context's.
-    const litL = literalValue(e.left) !== undefined;
-    const litR = literalValue(e.right) !== undefined;
+    const fl = this.flex(e.left);
+    const fr = this.flex(e.right);
+    const litL = fl !== undefined;
+    const litR = fr !== undefined;
     const isCmp = BINARY_OPS[op]?.pred !== undefined;
     const isShift = op === '<<' || op === '>>' || op === '>>>';
     let l: Typed;
     let r: Typed;
     if (litL && litR) {
-      const t = !isCmp && expected && isNumericType(expected) ? expected : looksFloat(e.left) || looksFloat(e.right) ? 'f32' : 'i32';
+      const t = !isCmp && expected && isNumericType(expected) ? expected : fl?.float || fr?.float ? 'f32' : 'i32';
       l = this.expr(e.left, t);
       r = this.expr(e.right, t);
     } else if (litL) {
@@ -317,8 +332,8 @@ export abstract class ExprLowerer extends LowerContext {
 
   private conditional(e: ts.ConditionalExpression, expected?: LangType): Typed {
     const c = this.cond(e.condition);
-    const litT = literalValue(e.whenTrue) !== undefined;
-    const litF = literalValue(e.whenFalse) !== undefined;
+    const litT = this.flex(e.whenTrue) !== undefined;
+    const litF = this.flex(e.whenFalse) !== undefined;
     if (isSimple(e.whenTrue) && isSimple(e.whenFalse)) {
       let a: Typed;
       let b: Typed;
@@ -486,160 +501,9 @@ export abstract class ExprLowerer extends LowerContext {
     return postfix ? old : res;
   }
 
-  private call(e: ts.CallExpression, expected?: LangType): Typed {
-    const callee = skipParens(e.expression);
-    if (e.arguments.some((a) => ts.isSpreadElement(a))) {
-      this.error(e, 'spreadArgs');
-      return this.bad();
-    }
-    if (ts.isIdentifier(callee) && (callee.text === 'f32' || callee.text === 'i32' || callee.text === 'u32')) return this.conversion(e, callee.text);
-    if (ts.isPropertyAccessExpression(callee)) {
-      const obj = skipParens(callee.expression);
-      const name = callee.name.text;
-      if (ts.isIdentifier(obj) && obj.text === 'qpu' && QPU_INTRINSICS[name]) return this.intrinsic(e, QPU_INTRINSICS[name], `qpu.${name}`, expected);
-      if (ts.isIdentifier(obj) && obj.text === 'Math' && MATH_INTRINSICS[name]) return this.intrinsic(e, MATH_INTRINSICS[name], `Math.${name}`, expected);
-      if (ts.isPropertyAccessExpression(obj) && obj.name.text === 'fast' && ts.isIdentifier(obj.expression) && obj.expression.text === 'qpu' && FAST_INTRINSICS[name]) return this.intrinsic(e, FAST_INTRINSICS[name], `qpu.fast.${name}`, expected);
-      if (ts.isIdentifier(obj)) {
-        const cls = this.prog.classAliases.get(this.file.file)?.get(obj.text) ?? obj.text;
-        const m = this.prog.methods.get(`${cls}.${name}`);
-        if (m && m.kind === 'device') return this.deviceCall(e, m);
-      }
-    }
-    this.error(e.expression, 'kernelCall', [callee.getText(this.file.sf)]);
-    for (const a of e.arguments) this.expr(a);
-    return this.bad(expected);
-  }
-
-  private argCount(e: ts.CallExpression, n: number): boolean {
-    if (e.arguments.length === n) return true;
-    this.error(e, 'argumentCount', [n, e.arguments.length]);
-    return false;
-  }
-
-  private conversion(e: ts.CallExpression, to: 'f32' | 'i32' | 'u32'): Typed {
-    if (!this.argCount(e, 1)) return this.bad(to);
-    const arg = e.arguments[0]!;
-    const lit = literalValue(arg);
-    if (lit !== undefined) {
-      // A literal argument has its own type first (f32 when written as a float; else i32, or u32 when
-      // only that fits), then converts by the typed rules — folded here at compile time.
-      const from = looksFloat(arg) ? 'f32' : lit >= -2147483648 && lit <= 2147483647 ? 'i32' : 'u32';
-      const x = this.literal(arg, lit, from);
-      if (x.bad) return this.bad(to);
-      const v = from === to ? lit : to === 'f32' ? Math.fround(lit) : from === 'f32' ? convertLiteral(Math.fround(lit), to) : to === 'i32' ? lit | 0 : lit >>> 0;
-      this.w.loc = this.locOf(e);
-      return { v: this.w.const(to, to === 'f32' ? Math.fround(v) : v), t: to };
-    }
-    const x = this.expr(arg);
-    if (x.bad) return this.bad(to);
-    if (x.t === to) return x;
-    if (x.t === 'void' || isPtr(x.t)) {
-      this.error(arg, 'argumentType', [langTypeText(x.t), 'f32 | i32 | u32 | bool']);
-      return this.bad(to);
-    }
-    if (x.t === 'bool') {
-      const one = this.w.const(to, 1);
-      const zero = this.w.const(to, 0);
-      return { v: this.emitAt(e, 'select', [x.v, one, zero], to), t: to };
-    }
-    return { v: this.emitAt(e, 'cvt', [x.v], to), t: to };
-  }
-
-  private intrinsic(e: ts.CallExpression, k: Intrinsic, name: string, expected?: LangType): Typed {
-    const arity = { id: 0, void0: 0, f32: 1, abs: 1, int1: 1, bool1: 1, reduce: 1, fround: 1, f32x2: 2, num2: 2, int2: 2, lanes: 2 }[k.shape];
-    if (!this.argCount(e, arity)) return this.bad();
-    const a = e.arguments;
-    const numeric = (x: Typed, node: ts.Node, ok: (t: LangType) => boolean, what: string): boolean => {
-      if (x.bad) return false;
-      if (ok(x.t)) return true;
-      this.error(node, 'argumentType', [langTypeText(x.t), what]);
-      return false;
-    };
-    switch (k.shape) {
-      case 'id':
-        return { v: this.emitAt(e, k.op, [], 'u32'), t: 'u32' };
-      case 'void0':
-        this.w.loc = this.locOf(e);
-        this.w.effect(k.op, []);
-        return { v: this.w.const('i32', 0), t: 'void' };
-      case 'f32':
-      case 'fround': {
-        const x = this.expr(a[0]!, 'f32');
-        if (!numeric(x, a[0]!, (t) => t === 'f32', 'f32')) return this.bad('f32');
-        return k.shape === 'fround' ? x : { v: this.emitAt(e, k.op, [x.v], 'f32'), t: 'f32' };
-      }
-      case 'f32x2': {
-        const x = this.expr(a[0]!, 'f32');
-        const y = this.expr(a[1]!, 'f32');
-        if (!numeric(x, a[0]!, (t) => t === 'f32', 'f32') || !numeric(y, a[1]!, (t) => t === 'f32', 'f32')) return this.bad('f32');
-        return { v: this.emitAt(e, k.op, [x.v, y.v], 'f32'), t: 'f32' };
-      }
-      case 'num2':
-      case 'int2': {
-        const ok = k.shape === 'int2' ? isIntType : isNumericType;
-        const what = k.shape === 'int2' ? 'i32 | u32' : 'f32 | i32 | u32';
-        const want = expected && ok(expected) ? expected : undefined;
-        const lit0 = literalValue(a[0]!) !== undefined;
-        const y0 = lit0 ? this.expr(a[1]!, want) : undefined;
-        const x = this.expr(a[0]!, y0 ? y0.t : want);
-        const y = y0 ?? this.expr(a[1]!, x.t);
-        if (!numeric(x, a[0]!, ok, what) || !numeric(y, a[1]!, ok, what)) return this.bad(x.t);
-        if (!sameType(x.t, y.t)) {
-          this.error(e, 'operandMismatch', [name, langTypeText(x.t), langTypeText(y.t)]);
-          return this.bad(x.t);
-        }
-        return { v: this.emitAt(e, x.t === 'f32' ? (k.fop ?? k.op) : k.op, [x.v, y.v], x.t), t: x.t };
-      }
-      case 'abs': {
-        const x = this.expr(a[0]!, expected && isNumericType(expected) ? expected : undefined);
-        if (!numeric(x, a[0]!, isNumericType, 'f32 | i32 | u32')) return this.bad(x.t);
-        if (x.t === 'f32') return { v: this.emitAt(e, 'fabs', [x.v], 'f32'), t: 'f32' };
-        if (x.t === 'u32') return x;
-        // |x| = max(x, -x); |MIN| wraps to MIN, as i32 arithmetic does.
-        const n = this.emitAt(e, 'neg', [x.v], 'i32');
-        return { v: this.emitAt(e, 'max', [x.v, n], 'i32'), t: 'i32' };
-      }
-      case 'int1': {
-        const x = this.expr(a[0]!, 'i32');
-        if (!numeric(x, a[0]!, isIntType, 'i32 | u32')) return this.bad(x.t);
-        return { v: this.emitAt(e, k.op, [x.v], x.t), t: x.t };
-      }
-      case 'bool1': {
-        const c = this.cond(a[0]!);
-        return { v: this.emitAt(e, k.op, [c], 'bool'), t: 'bool' };
-      }
-      case 'reduce': {
-        const x = this.expr(a[0]!, expected && isNumericType(expected) ? expected : undefined);
-        if (!numeric(x, a[0]!, isNumericType, 'f32 | i32 | u32')) return this.bad(x.t);
-        return { v: this.emitAt(e, k.op, [x.v], x.t), t: x.t };
-      }
-      case 'lanes': {
-        const x = this.expr(a[0]!, expected && isNumericType(expected) ? expected : undefined);
-        const n = this.expr(a[1]!, 'u32');
-        if (!numeric(x, a[0]!, isNumericType, 'f32 | i32 | u32') || !numeric(n, a[1]!, isIntType, 'i32 | u32')) return this.bad(x.t);
-        return { v: this.emitAt(e, k.op, [x.v, n.v], x.t), t: x.t };
-      }
-    }
-  }
-
-  private deviceCall(e: ts.CallExpression, m: MethodInfo): Typed {
-    const key = `${m.className}.${m.name}`;
-    if (this.callStack.includes(key)) {
-      this.error(e, 'recursion', [key]);
-      return this.bad();
-    }
-    const params = m.decl.parameters;
-    if (!this.argCount(e, params.length)) return this.bad();
-    return this.inlineBody(m, [], e);
-  }
+  /** Lowers a call: conversions, intrinsics and device functions (compiler/frontend/calls.ts). */
+  protected abstract call(e: ts.CallExpression, expected?: LangType): Typed;
 }
-
-/** f32 → i32/u32 by the documented rule: truncate toward zero, saturate, NaN → 0. */
-function convertLiteral(x: number, to: 'i32' | 'u32'): number {
-  if (Number.isNaN(x)) return 0;
-  return to === 'i32' ? Math.max(-2147483648, Math.min(2147483647, Math.trunc(x))) : Math.max(0, Math.min(4294967295, Math.trunc(x)));
-}
-
 function describe(e: ts.Node): string {
   const names: Partial<Record<ts.SyntaxKind, string>> = {
     [ts.SyntaxKind.StringLiteral]: 'a string', [ts.SyntaxKind.NoSubstitutionTemplateLiteral]: 'a template string', [ts.SyntaxKind.TemplateExpression]: 'a template string',

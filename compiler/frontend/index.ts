@@ -3,13 +3,14 @@
  * `@kernel` method (device helpers inlined), with diagnostics for anything
  * outside the kernel language. Never throws on bad input.
  */
+import { resolve } from 'node:path';
 import type { IrFunction } from '../ir/types.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
 import { createFunction } from '../ir/builder.ts';
 import { removeUnreachable } from '../ir/cfg.ts';
 import { discover } from './discover.ts';
-import { lowerKernel } from './stmt.ts';
+import { checkDevice, lowerKernel } from './stmt.ts';
 import { removeTrivialParams } from '../passes/params.ts';
 import { analyzeUniformity } from '../passes/uniformity.ts';
 
@@ -41,13 +42,14 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
     diagnostics.push(...prog.diagnostics);
     if (prog.diagnostics.some((d) => d.name === 'syntaxError' || d.name === 'fileNotFound')) return { kernels, diagnostics, sources };
     let found = 0;
+    const called = new Set<string>();
     for (const [key, m] of prog.methods) {
       if (m.kind !== 'kernel') continue;
       found++;
       const fn = createFunction(key, m.file);
       const before = diagnostics.length;
       try {
-        lowerKernel(prog, m, fn, diagnostics);
+        for (const d of lowerKernel(prog, m, fn, diagnostics)) called.add(d);
         removeUnreachable(fn);
         removeTrivialParams(fn);
         analyzeUniformity(fn);
@@ -57,9 +59,30 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
       }
       if (diagnostics.length === before) kernels.set(key, fn);
     }
+    // Device functions of the compiled file that no kernel calls are still checked.
+    for (const [key, m] of prog.methods) {
+      if (m.kind !== 'device' || called.has(key) || m.file !== resolve(file)) continue;
+      try {
+        checkDevice(prog, m, createFunction(key, m.file), diagnostics);
+      } catch (e) {
+        const { line, character } = m.source.getLineAndCharacterOfPosition(m.decl.getStart(m.source));
+        diagnostics.push(makeDiagnostic('internal', [e instanceof Error ? e.message : String(e)], { file: m.file, line: line + 1, col: character + 1 }));
+      }
+    }
     if (found === 0 && options.requireKernels !== false) diagnostics.push(makeDiagnostic('noKernels', [], { file, line: 1, col: 1 }));
   } catch (e) {
     diagnostics.push(makeDiagnostic('internal', [e instanceof Error ? e.message : String(e)], { file, line: 1, col: 1 }));
   }
-  return { kernels, diagnostics, sources };
+  return { kernels, diagnostics: dedupe(diagnostics), sources };
+}
+
+/** A device function inlined into several kernels reports each problem once. */
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.file}:${d.line}:${d.col}:${d.code}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

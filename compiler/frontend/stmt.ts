@@ -9,7 +9,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { MethodInfo, Program } from './discover.ts';
 import { Scope } from './context.ts';
 import type { Binding, JumpTarget } from './context.ts';
-import { ExprLowerer, literalValue } from './expr.ts';
+import { CallLowerer } from './calls.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
 import { langTypeText, sameType, typeFromNode, isIntType } from './types.ts';
@@ -22,7 +22,7 @@ const UNSUPPORTED_STATEMENTS: Partial<Record<ts.SyntaxKind, string>> = {
 };
 
 /** Lowers statements; together with ExprLowerer, a whole kernel. */
-export class Lowerer extends ExprLowerer {
+export class Lowerer extends CallLowerer {
   /** Lowers the kernel `m` into this.fn. */
   lowerKernel(m: MethodInfo): void {
     this.file = { sf: m.source, file: m.file };
@@ -59,8 +59,27 @@ export class Lowerer extends ExprLowerer {
     return t;
   }
 
-  protected inlineBody(m: MethodInfo, _args: Typed[], call: ts.CallExpression): Typed {
+  /** Checks a device function nobody calls, as if called with fresh arguments, so its errors are reported too. */
+  checkDevice(m: MethodInfo): void {
+    this.file = { sf: m.source, file: m.file };
+    const rt = m.decl.type ? typeFromNode(ts, m.decl.type) : 'void';
+    if (!rt) this.error(m.decl.type!, 'unknownType', [m.decl.type!.getText(m.source)]);
+    const ret = rt ?? 'i32';
+    this.ret = { block: this.join([], ret === 'void' ? [] : [ret]), type: ret, vars: [] };
+    this.callStack.push(`${m.className}.${m.name}`);
+    for (const p of m.decl.parameters) {
+      const t = this.paramType(p);
+      const name = p.name.getText(m.source);
+      const v = { id: this.fn.nextValueId++, type: t === 'void' ? ('i32' as const) : t, uniform: true, name };
+      this.scope.vars.set(name, { name, type: t, kind: 'param', value: v });
+    }
+    if (m.decl.body) this.block(m.decl.body.statements);
+    if (!this.dead && ret !== 'void') this.error(m.decl.name, 'missingReturn', [`${m.className}.${m.name}`]);
+  }
+
+  protected inlineBody(m: MethodInfo, call: ts.CallExpression): Typed {
     const key = `${m.className}.${m.name}`;
+    this.inlined.add(key);
     // Parameter types come from the callee's file; arguments are lowered in the caller's.
     const callerFile = this.file;
     this.file = { sf: m.source, file: m.file };
@@ -110,19 +129,14 @@ export class Lowerer extends ExprLowerer {
     if (ts.isEmptyStatement(s)) return;
     if (ts.isVariableStatement(s)) return this.varDecl(s.declarationList);
     if (ts.isExpressionStatement(s)) {
-      const e = s.expression;
-      if (ts.isCallExpression(e)) {
-        this.expr(e);
-        return;
-      }
-      this.expr(e);
+      this.expr(s.expression);
       return;
     }
     if (ts.isIfStatement(s)) return this.ifStmt(s);
-    if (ts.isWhileStatement(s)) return this.loop(s, undefined, s.expression, undefined, s.statement, false);
-    if (ts.isDoStatement(s)) return this.loop(s, undefined, s.expression, undefined, s.statement, true);
+    if (ts.isWhileStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, false);
+    if (ts.isDoStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, true);
     if (ts.isForStatement(s)) {
-      this.inScope(() => this.loop(s, s.initializer, s.condition, s.incrementor, s.statement, false));
+      this.inScope(() => this.loop(s.initializer, s.condition, s.incrementor, s.statement, false));
       return;
     }
     if (ts.isLabeledStatement(s)) {
@@ -168,9 +182,12 @@ export class Lowerer extends ExprLowerer {
         this.scope.vars.set(name, { name, type: declared ?? 'i32', kind: isConst ? 'const' : 'let', value: this.bad(declared ?? 'i32').v });
         continue;
       }
-      const v = declared ? this.exprOf(d.initializer, declared) : this.expr(d.initializer);
+      const lit = isConst && !declared ? this.flex(d.initializer) : undefined;
+      // A literal const's own type matters only where context gives none: i32 when it fits, else u32.
+      const own = lit && !lit.float && Number.isInteger(lit.value) && (lit.value < -2147483648 || lit.value > 2147483647) ? 'u32' : undefined;
+      const v = declared ? this.exprOf(d.initializer, declared) : this.expr(d.initializer, own);
       if (v.t === 'void' && !v.bad) this.error(d.initializer, 'voidValue');
-      this.scope.vars.set(name, { name, type: v.t === 'void' ? 'i32' : v.t, kind: isConst ? 'const' : 'let', value: v.v });
+      this.scope.vars.set(name, { name, type: v.t === 'void' ? 'i32' : v.t, kind: isConst ? 'const' : 'let', value: v.v, ...(lit && !v.bad ? { literal: lit } : {}) });
     }
   }
 
@@ -194,7 +211,7 @@ export class Lowerer extends ExprLowerer {
     this.enter(merge, vars);
   }
 
-  private loop(s: ts.Statement, init: ts.ForInitializer | undefined, cond: ts.Expression | undefined, incr: ts.Expression | undefined, body: ts.Statement, bodyFirst: boolean): void {
+  private loop(init: ts.ForInitializer | undefined, cond: ts.Expression | undefined, incr: ts.Expression | undefined, body: ts.Statement, bodyFirst: boolean): void {
     const label = this.pendingLabel;
     this.pendingLabel = undefined;
     if (init) {
@@ -228,7 +245,6 @@ export class Lowerer extends ExprLowerer {
         this.branch(this.cond(cond), header, vars, exit, vars);
       } else this.jump(header, vars);
     }
-    void s;
     this.enter(exit, vars);
   }
 
@@ -290,7 +306,7 @@ export class Lowerer extends ExprLowerer {
         defaultBody = bodies[i];
         return;
       }
-      const x = literalValue(c.expression);
+      const x = this.flex(c.expression)?.value;
       if (x === undefined || !Number.isInteger(x)) {
         this.error(c.expression, 'caseNotConstant');
         return;
@@ -319,10 +335,15 @@ export class Lowerer extends ExprLowerer {
   }
 }
 
-/** Lowers one kernel to IR, appending problems to `diagnostics`. */
-export function lowerKernel(prog: Program, m: MethodInfo, fn: IrFunction, diagnostics: Diagnostic[]): void {
-  new Lowerer(fn, prog, diagnostics).lowerKernel(m);
+/** Lowers one kernel to IR, appending problems to `diagnostics`; returns the device functions it inlined. */
+export function lowerKernel(prog: Program, m: MethodInfo, fn: IrFunction, diagnostics: Diagnostic[]): Set<string> {
+  const l = new Lowerer(fn, prog, diagnostics);
+  l.lowerKernel(m);
+  return l.inlined;
 }
 
-export type { Binding };
-export { sameType };
+/** Type-checks a device function that no kernel calls (its IR is thrown away). */
+export function checkDevice(prog: Program, m: MethodInfo, fn: IrFunction, diagnostics: Diagnostic[]): void {
+  new Lowerer(fn, prog, diagnostics).checkDevice(m);
+}
+

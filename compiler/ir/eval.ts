@@ -82,7 +82,7 @@ export function evalOp(op: string, t: IrType, args: readonly number[], attrs: Re
   const f = Math.fround;
   switch (op) {
     case 'const': return normalize(t, Number(attrs?.['value'] ?? 0));
-    case 'add': return t === 'f32' ? f(a + b) : normalize(t, a + b);
+    case 'add': return normalize(t, a + b);
     case 'sub': return normalize(t, a - b);
     case 'mul': return normalize(t, Math.imul(a, b));
     case 'div': return intDiv(t, a, b);

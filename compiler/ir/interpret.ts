@@ -236,8 +236,8 @@ function execute(ins: Instr, lane: Lane, ctx: { memory: InterpreterMemory; qpus:
   }
   if (!res) throw new Error(`${ins.op} has no result`);
   const a0 = ins.args[0];
-  // cmp and cvt read their operand type; everything else computes in its result type.
-  const t = ins.op === 'cmp' || ins.op === 'cvt' ? a0!.type : ins.op === 'select' ? res.type : ins.op === 'gep' ? a0!.type : res.type;
+  // cmp, cvt and gep compute in their first operand's type; everything else in its result type.
+  const t = ins.op === 'cmp' || ins.op === 'cvt' || ins.op === 'gep' ? a0!.type : res.type;
   const vals = ins.args.map((a) => r[a.id]!);
   r[res.id] = evalOp(ins.op, t, vals, ins.attrs, res.type);
 }

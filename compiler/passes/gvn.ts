@@ -29,8 +29,10 @@ export function numberValues(fn: IrFunction): IrFunction {
     while (subst.has(v)) v = subst.get(v)!;
     return v;
   };
-  const visit = (b: Block, scope: Map<string, Value>) => {
-    const local = new Map(scope);
+  // One table with an undo log per dominator-tree node: entering a block adds, leaving it removes.
+  const table = new Map<string, Value>();
+  const visit = (b: Block) => {
+    const added: string[] = [];
     let loads = new Map<string, Value>();
     for (const i of b.instrs) {
       i.args = i.args.map(resolve);
@@ -41,15 +43,19 @@ export function numberValues(fn: IrFunction): IrFunction {
       }
       if (info.effect) continue;
       const k = key(i, resolve);
-      const table = info.readsMemory ? loads : local;
-      const prev = table.get(k);
+      const t = info.readsMemory ? loads : table;
+      const prev = t.get(k);
       if (prev) subst.set(i.result, prev);
-      else table.set(k, i.result);
+      else {
+        t.set(k, i.result);
+        if (t === table) added.push(k);
+      }
     }
-    for (const c of children.get(b) ?? []) visit(c, local);
+    for (const c of children.get(b) ?? []) visit(c);
+    for (const k of added) table.delete(k);
   };
   const entry = fn.blocks[0];
-  if (entry) visit(entry, new Map());
+  if (entry) visit(entry);
   replaceUses(fn, subst);
   for (const b of fn.blocks) b.instrs = b.instrs.filter((i) => !i.result || !subst.has(i.result));
   return fn;

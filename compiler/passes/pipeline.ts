@@ -11,6 +11,7 @@ import { hoistInvariants } from './licm.ts';
 import { reduceStrength } from './strength.ts';
 import { eliminateDeadCode } from './dce.ts';
 import { classifyMemoryAccesses } from './memaccess.ts';
+import { simplifyCfg } from './simplifycfg.ts';
 
 /** A named IR-to-IR pass. */
 export interface Pass {
@@ -26,9 +27,11 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'gvn', run: numberValues },
   { name: 'licm', run: hoistInvariants },
   { name: 'strength', run: reduceStrength },
+  { name: 'licm2', run: hoistInvariants },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },
+  { name: 'simplifycfg', run: simplifyCfg },
   { name: 'uniformity', run: analyzeUniformity },
   { name: 'memaccess', run: classifyMemoryAccesses },
 ];

@@ -93,6 +93,12 @@ class SpmdLowering {
     return this.emit('const', [], t, { value: 0 });
   }
 
+  private edgesTo(b: Block): EdgeState[] {
+    const out: EdgeState[] = [];
+    for (const e of this.edges.values()) if (e.target === b) out.push(e);
+    return out;
+  }
+
   private usedOutside(v: Value, b: Block): boolean {
     for (const where of this.usedElsewhere.get(v) ?? []) if (where !== b) return true;
     return false;
@@ -147,7 +153,7 @@ class SpmdLowering {
     nodes.sort((a, b) => this.rpo.get(this.headerOf(a))! - this.rpo.get(this.headerOf(b))!);
     nodes.forEach((n, k) => {
       const header = this.headerOf(n);
-      const incoming = [...this.edges.values()].filter((e) => e.target === header);
+      const incoming = this.edgesTo(header);
       const isEntry = k === 0;
       if ('header' in n) return this.loop(n, incoming, isEntry ? entryMask : undefined, isEntry);
       const mask = isEntry ? entryMask : this.incomingMask(incoming);
@@ -261,7 +267,7 @@ class SpmdLowering {
 
     this.region([...loop.blocks].sort((a, b) => this.rpo.get(a)! - this.rpo.get(b)!), loop, mask);
 
-    const back = [...this.edges.values()].filter((e) => e.target === h && inLoop(e.from));
+    const back = this.edgesTo(h).filter((e) => inLoop(e.from));
     let cont: Value | undefined = back.length === 0 ? this.zero('bool') : back[0]!.mask;
     for (const e of back.slice(1)) cont = this.or(cont, e.mask);
     const contMask = this.maskValue(cont);
@@ -301,7 +307,7 @@ class SpmdLowering {
       this.aliasAfter.set(v, { value: accsOut[k]!, mask: mIn, loop });
       this.replaceOutside(v, accsOut[k]!, loop);
     });
-    for (const e of [...this.edges.keys()]) if (this.edges.get(e)!.target === h) this.edges.delete(e);
+    for (const [k, e] of this.edges) if (e.target === h) this.edges.delete(k);
   }
 
   /** Replaces uses of `v` outside `loop` (in blocks not yet emitted or being built) by `by`. */

@@ -1,7 +1,8 @@
 /**
- * Strength reduction.
- * - Integer multiply, u32 divide and u32 remainder by a power-of-two
- *   constant become shifts and masks; i32 divide by 2^k becomes the
+ * Strength reduction (the QPU has no integer divider and only a 24-bit multiplier).
+ * - Multiply by a constant with one or two set bits, or 2^k - 1: shifts and an add/sub.
+ * - u32 divide and remainder by a constant: a shift/mask for 2^k, else one
+ *   high multiply with a magic number; i32 divide and remainder by 2^k: the
  *   round-toward-zero shift sequence.
  * - Address induction variables: in a loop whose header parameter `i` steps
  *   by a loop-invariant amount (`i' = i + s`), each `gep base, i` with an
@@ -19,44 +20,106 @@ function log2Exact(x: number | undefined): number | undefined {
   return 31 - Math.clz32(x);
 }
 
+/** Emits replacement instructions for one op; `finish` writes the original result so its uses stay valid. */
+interface Emitter {
+  op(op: string, args: Value[]): Value;
+  c(x: number): Value;
+  finish(op: string, args: Value[]): void;
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x >>> 0; v; v &= v - 1) n++;
+  return n;
+}
+
+/** x * d with d's bits: one shift, two shifts and an add, or a shift and a subtract (2^k - 1). */
+function mulByConst(e: Emitter, x: Value, d: number): boolean {
+  const bits = d >>> 0;
+  const k = log2Exact(bits);
+  if (k !== undefined) return e.finish('shl', [x, e.c(k)]), true;
+  if (popcount(bits) === 2) {
+    const lo = 31 - Math.clz32(bits & -bits);
+    const hi = 31 - Math.clz32(bits);
+    const a = e.op('shl', [x, e.c(hi)]);
+    return e.finish('add', [a, lo === 0 ? x : e.op('shl', [x, e.c(lo)])]), true;
+  }
+  const k1 = log2Exact(bits + 1);
+  if (k1 !== undefined && k1 < 32) return e.finish('sub', [e.op('shl', [x, e.c(k1)]), x]), true;
+  return false;
+}
+
+/**
+ * u32 quotient by a constant d ≥ 2 that is not a power of two, with one
+ * high multiply (Granlund & Montgomery 1994, fig. 4.1):
+ * t = mulhi(m, x), q = (t + ((x - t) >> 1)) >> (l - 1), l = ceil(log2 d).
+ */
+function udivMagic(e: Emitter, x: Value, d: number): [Value, Value] {
+  const l = 32 - Math.clz32(d - 1);
+  const m = Number((((1n << 32n) * ((1n << BigInt(l)) - BigInt(d))) / BigInt(d) + 1n) & 0xffffffffn);
+  const t = e.op('mulhi', [x, e.c(m)]);
+  const half = e.op('shr', [e.op('sub', [x, t]), e.c(1)]);
+  return [e.op('add', [t, half]), e.c(l - 1)]; // operands of the final shr
+}
+
+/** i32 quotient by 2^k, rounding toward zero: add 2^k - 1 to negative dividends before the arithmetic shift. */
+function sdivPow2(e: Emitter, x: Value, k: number): [Value, Value] {
+  const bias = e.op('shr', [e.op('sar', [x, e.c(31)]), e.c(32 - k)]);
+  return [e.op('add', [x, bias]), e.c(k)]; // operands of the final sar
+}
+
+function reduce(i: Instr, e: Emitter, x: Value, d: number, t: 'i32' | 'u32'): boolean {
+  const bits = d >>> 0;
+  const k = log2Exact(bits);
+  if (i.op === 'mul') return mulByConst(e, x, d);
+  if (t === 'u32' && bits >= 2) {
+    if (i.op === 'div') {
+      e.finish('shr', k !== undefined ? [x, e.c(k)] : udivMagic(e, x, bits));
+      return true;
+    }
+    if (i.op === 'rem') {
+      if (k !== undefined) e.finish('and', [x, e.c(bits - 1)]);
+      else e.finish('sub', [x, e.op('mul', [e.op('shr', udivMagic(e, x, bits)), e.c(bits)])]);
+      return true;
+    }
+  }
+  if (t === 'i32' && k !== undefined && k > 0 && k < 31) {
+    if (i.op === 'div') return e.finish('sar', sdivPow2(e, x, k)), true;
+    if (i.op === 'rem') return e.finish('sub', [x, e.op('shl', [e.op('sar', sdivPow2(e, x, k)), e.c(k)])]), true;
+  }
+  return false;
+}
+
 /** Reduces strength in place; returns the function. */
 export function reduceStrength(fn: IrFunction): IrFunction {
   const consts = new Map<Value, number>();
   for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'const' && i.result) consts.set(i.result, Number(i.attrs?.['value']));
   for (const b of fn.blocks) {
     const out: Instr[] = [];
-    const c = (t: 'i32' | 'u32', x: number): Value => {
-      const v = newValue(fn, t, true);
-      out.push({ op: 'const', args: [], result: v, attrs: { value: x } });
-      return v;
-    };
     for (const i of b.instrs) {
       const r = i.result;
       const t = r?.type;
-      if (!r || (t !== 'i32' && t !== 'u32')) {
-        out.push(i);
-        continue;
-      }
       let [x, y] = i.args;
       if (i.op === 'mul' && x && y && consts.has(x) && !consts.has(y)) [x, y] = [y, x];
-      const k = y ? log2Exact(consts.get(y) === undefined ? undefined : consts.get(y)! >>> 0) : undefined;
-      if (k === undefined || !x) {
+      const d = y ? consts.get(y) : undefined;
+      if (!r || (t !== 'i32' && t !== 'u32') || !x || d === undefined || (i.op !== 'mul' && i.op !== 'div' && i.op !== 'rem')) {
         out.push(i);
         continue;
       }
-      if (i.op === 'mul') out.push({ ...i, op: 'shl', args: [x, c(t, k)] });
-      else if (i.op === 'div' && t === 'u32') out.push({ ...i, op: 'shr', args: [x, c(t, k)] });
-      else if (i.op === 'rem' && t === 'u32') out.push({ ...i, op: 'and', args: [x, c(t, (2 ** k - 1) >>> 0)] });
-      else if (i.op === 'div' && t === 'i32' && k > 0 && k < 31) {
-        // Round toward zero: add 2^k - 1 to negative dividends before the arithmetic shift.
-        const sign = newValue(fn, t, x.uniform);
-        out.push({ op: 'sar', args: [x, c(t, 31)], result: sign });
-        const bias = newValue(fn, t, x.uniform);
-        out.push({ op: 'shr', args: [sign, c(t, 32 - k)], result: bias });
-        const sum = newValue(fn, t, x.uniform);
-        out.push({ op: 'add', args: [x, bias], result: sum });
-        out.push({ ...i, op: 'sar', args: [sum, c(t, k)] });
-      } else out.push(i);
+      const e: Emitter = {
+        op: (op, args) => {
+          const v = newValue(fn, t, args.every((a) => a.uniform));
+          out.push({ op, args, result: v, ...(i.loc ? { loc: i.loc } : {}) });
+          return v;
+        },
+        c: (v) => {
+          const cv = newValue(fn, t, true);
+          out.push({ op: 'const', args: [], result: cv, attrs: { value: t === 'i32' ? v | 0 : v >>> 0 } });
+          return cv;
+        },
+        finish: (op, args) => void out.push({ ...i, op, args }),
+      };
+      if (!reduce(i, e, x, d, t)) out.push(i);
     }
     b.instrs = out;
   }

@@ -17,7 +17,8 @@ export type GenExpr =
   | { k: 'load'; t: GenType; array: 'a' | 'b' | 'f'; index: GenExpr }
   | { k: 'sel'; t: GenType; c: GenExpr; a: GenExpr; b: GenExpr }
   | { k: 'math'; t: GenType; fn: string; args: GenExpr[] }
-  | { k: 'id'; t: 'u32'; which: 'laneId' | 'globalId' | 'qpuId' };
+  | { k: 'id'; t: 'u32'; which: 'laneId' | 'globalId' | 'qpuId' }
+  | { k: 'call'; t: GenType; helper: string; args: GenExpr[] };
 
 /** A generated statement. */
 export type GenStmt =
@@ -29,10 +30,22 @@ export type GenStmt =
   | { k: 'switch'; on: GenExpr; cases: { value: number; body: GenStmt[]; brk: boolean }[]; dflt: GenStmt[] }
   | { k: 'break' }
   | { k: 'continue' }
-  | { k: 'return' };
+  | { k: 'return'; value?: GenExpr };
+
+/** A `@device` helper: parameters copied into locals, a body that may return early, and a final return. */
+export interface GenHelper {
+  name: string;
+  params: { name: string; t: GenType }[];
+  ret: GenType;
+  /** Locals initialised from the parameters (parameters themselves are immutable). */
+  locals: { name: string; t: GenType; param: string }[];
+  body: GenStmt[];
+  result: GenExpr;
+}
 
 /** A generated kernel: typed local variables (initialised from the inputs) and a body. */
 export interface GenKernel {
+  helpers: GenHelper[];
   vars: { name: string; t: GenType; init: GenExpr }[];
   body: GenStmt[];
 }

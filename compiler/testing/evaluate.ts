@@ -4,7 +4,7 @@
  * compiler (no IR, no compiler/ir/eval.ts), so the differential test checks
  * the whole compiler against the documented meaning.
  */
-import type { GenExpr, GenKernel, GenStmt, GenType } from './ast.ts';
+import type { GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
 import { INPUT_LEN, OUT_SLOTS } from './ast.ts';
 
 /** Inputs and outputs of a generated kernel. */
@@ -64,9 +64,18 @@ function convert(to: GenType, from: GenType, x: number): number {
   return wrap(to, x);
 }
 
-/** Evaluates an expression for lane `g` in environment `env`. */
-function expr(e: GenExpr, env: Map<string, number>, mem: GenMemory, g: number): number {
-  const ev = (x: GenExpr) => expr(x, env, mem, g);
+/** Per-lane evaluation context: memory, lane, helpers, and the value of the last `return`. */
+interface Ctx {
+  mem: GenMemory;
+  g: number;
+  helpers: Map<string, GenHelper>;
+  returned: number;
+}
+
+/** Evaluates an expression in environment `env`. */
+function expr(e: GenExpr, env: Map<string, number>, ctx: Ctx): number {
+  const { mem, g } = ctx;
+  const ev = (x: GenExpr) => expr(x, env, ctx);
   switch (e.k) {
     case 'lit': return e.t === 'f32' ? f(e.value) : e.value; // a literal takes its type: f32 literals round
     case 'var': return env.get(e.name)!;
@@ -99,6 +108,15 @@ function expr(e: GenExpr, env: Map<string, number>, mem: GenMemory, g: number): 
       }
       throw new Error(`no Math.${e.fn}`);
     }
+    case 'call': {
+      // Arguments are evaluated left to right, then the helper runs in its own environment.
+      const h = ctx.helpers.get(e.helper)!;
+      const local = new Map<string, number>();
+      e.args.forEach((a, i) => local.set(h.params[i]!.name, ev(a)));
+      for (const l of h.locals) local.set(l.name, local.get(l.param)!);
+      if (stmts(h.body, local, ctx) === 'return') return ctx.returned;
+      return expr(h.result, local, ctx);
+    }
     case 'bin': {
       if (e.op === '&&') return ev(e.a) && ev(e.b) ? 1 : 0;
       if (e.op === '||') return ev(e.a) || ev(e.b) ? 1 : 0;
@@ -119,16 +137,17 @@ function expr(e: GenExpr, env: Map<string, number>, mem: GenMemory, g: number): 
 
 type Signal = 'normal' | 'break' | 'continue' | 'return';
 
-function stmts(ss: GenStmt[], env: Map<string, number>, mem: GenMemory, g: number): Signal {
+function stmts(ss: GenStmt[], env: Map<string, number>, ctx: Ctx): Signal {
   for (const s of ss) {
-    const r = stmt(s, env, mem, g);
+    const r = stmt(s, env, ctx);
     if (r !== 'normal') return r;
   }
   return 'normal';
 }
 
-function stmt(s: GenStmt, env: Map<string, number>, mem: GenMemory, g: number): Signal {
-  const ev = (x: GenExpr) => expr(x, env, mem, g);
+function stmt(s: GenStmt, env: Map<string, number>, ctx: Ctx): Signal {
+  const { mem, g } = ctx;
+  const ev = (x: GenExpr) => expr(x, env, ctx);
   switch (s.k) {
     case 'assign': env.set(s.name, ev(s.value)); return 'normal';
     case 'store': {
@@ -137,11 +156,14 @@ function stmt(s: GenStmt, env: Map<string, number>, mem: GenMemory, g: number): 
       else mem.outf[g * OUT_SLOTS + s.slot] = v;
       return 'normal';
     }
-    case 'if': return ev(s.c) ? stmts(s.then, env, mem, g) : stmts(s.else, env, mem, g);
-    case 'break': case 'continue': case 'return': return s.k;
+    case 'if': return ev(s.c) ? stmts(s.then, env, ctx) : stmts(s.else, env, ctx);
+    case 'return':
+      if (s.value) ctx.returned = ev(s.value);
+      return 'return';
+    case 'break': case 'continue': return s.k;
     case 'for':
       for (env.set(s.counter, 0); env.get(s.counter)! < ev(s.bound); env.set(s.counter, (env.get(s.counter)! + 1) >>> 0)) {
-        const r = stmts(s.body, env, mem, g);
+        const r = stmts(s.body, env, ctx);
         if (r === 'break') break;
         if (r === 'return') return r;
       }
@@ -150,7 +172,7 @@ function stmt(s: GenStmt, env: Map<string, number>, mem: GenMemory, g: number): 
       env.set(s.counter, 0);
       do {
         env.set(s.counter, env.get(s.counter)! + 1);
-        const r = stmts(s.body, env, mem, g);
+        const r = stmts(s.body, env, ctx);
         if (r === 'break') break;
         if (r === 'return') return r;
       } while (env.get(s.counter)! < s.bound && ev(s.c));
@@ -162,7 +184,7 @@ function stmt(s: GenStmt, env: Map<string, number>, mem: GenMemory, g: number): 
       let start = clauses.findIndex((c) => c.hit);
       if (start < 0) start = clauses.length - 1;
       for (const c of clauses.slice(start)) {
-        const r = stmts(c.body, env, mem, g);
+        const r = stmts(c.body, env, ctx);
         if (r === 'break') return 'normal';
         if (r !== 'normal') return r;
         if (c.brk) return 'normal';
@@ -174,10 +196,12 @@ function stmt(s: GenStmt, env: Map<string, number>, mem: GenMemory, g: number): 
 
 /** Runs the kernel for every work item of `qpus` QPUs × 16 lanes (lanes are independent: no cross-lane ops are generated). */
 export function evaluateKernel(k: GenKernel, mem: GenMemory, qpus: number): void {
+  const helpers = new Map(k.helpers.map((h) => [h.name, h]));
   for (let g = 0; g < qpus * 16; g++) {
+    const ctx: Ctx = { mem, g, helpers, returned: 0 };
     const env = new Map<string, number>();
     env.set('g', g);
-    for (const v of k.vars) env.set(v.name, expr(v.init, env, mem, g));
-    stmts(k.body, env, mem, g);
+    for (const v of k.vars) env.set(v.name, expr(v.init, env, ctx));
+    stmts(k.body, env, ctx);
   }
 }

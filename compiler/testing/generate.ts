@@ -4,7 +4,7 @@
  * and early return, loads and stores), and their printer to TypeScript.
  * Deterministic for a seed.
  */
-import type { GenExpr, GenKernel, GenStmt, GenType } from './ast.ts';
+import type { GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
 import { INPUT_LEN, OUT_SLOTS } from './ast.ts';
 
 /** A small deterministic PRNG (mulberry32). */
@@ -30,6 +30,9 @@ class Generator {
   private counters: string[] = [];
   private loopDepth = 0;
   private nextCounter = 0;
+  private helpers: GenHelper[] = [];
+  /** Inside a helper: its return type (stores and kernel-only ids are not generated there). */
+  private inHelper: GenType | undefined;
 
   constructor(seed: number) {
     this.r = rng(seed);
@@ -65,6 +68,7 @@ class Generator {
       if (c === 2 && t === 'u32') return { k: 'id', t, which: this.pick(['laneId', 'globalId', 'qpuId'] as const) };
       if (vs.length > 0) return { k: 'var', t, name: this.pick(vs).name };
       if (t === 'bool') return { k: 'bin', t, op: '<', a: { k: 'id', t: 'u32', which: 'laneId' }, b: { k: 'lit', t: 'u32', value: 8 } };
+      if (this.inHelper) return this.lit(t); // helpers have no pointers
       return { k: 'load', t, array: t === 'i32' ? 'a' : t === 'u32' ? 'b' : 'f', index: this.index(0) };
     }
     const d = depth - 1;
@@ -75,7 +79,7 @@ class Generator {
       return { k: 'bin', t, op: this.pick(['&&', '||']), a: this.expr('bool', d), b: this.expr('bool', d) };
     }
     const c = this.int(10);
-    if (c === 0) return { k: 'load', t, array: t === 'i32' ? 'a' : t === 'u32' ? 'b' : 'f', index: this.index() };
+    if (c === 0 && !this.inHelper) return { k: 'load', t, array: t === 'i32' ? 'a' : t === 'u32' ? 'b' : 'f', index: this.index() };
     if (c === 1) {
       const from = this.pick((['i32', 'u32', 'f32'] as const).filter((x) => x !== t));
       return { k: 'cvt', t, a: this.expr(from, d) };
@@ -90,6 +94,8 @@ class Generator {
       return { k: 'math', t, fn, args: fn === 'abs' || fn === 'clz32' ? [this.nonLit(t, d)] : [this.nonLit(t, d), this.expr(t, d)] };
     }
     if (c === 4) return { k: 'un', t, op: t === 'f32' || this.int(2) === 0 ? '-' : '~', a: this.nonLit(t, d) };
+    const callee = this.inHelper ? undefined : this.helpers.find((h) => h.ret === t);
+    if (c === 5 && callee) return { k: 'call', t, helper: callee.name, args: callee.params.map((p) => this.expr(p.t, d)) };
     const op = this.pick(t === 'f32' ? F_OPS : INT_OPS);
     return { k: 'bin', t, op, a: this.nonLit(t, d), b: this.expr(t, d) };
   }
@@ -99,7 +105,15 @@ class Generator {
       const e = this.expr(t, depth);
       if (e.k !== 'lit') return e;
     }
+    if (this.inHelper) return this.nonLitFallback(t);
     return { k: 'load', t, array: t === 'i32' ? 'a' : t === 'u32' ? 'b' : 'f', index: this.index(0) };
+  }
+
+  /** A non-literal leaf inside a helper, where there is no memory: a lane id, converted to t. */
+  private nonLitFallback(t: GenType): GenExpr {
+    const id: GenExpr = { k: 'id', t: 'u32', which: 'laneId' };
+    if (t === 'bool') return { k: 'bin', t, op: '<', a: id, b: { k: 'lit', t: 'u32', value: 8 } };
+    return t === 'u32' ? id : { k: 'cvt', t, a: id };
   }
 
   private cmp(d: number): GenExpr {
@@ -119,13 +133,17 @@ class Generator {
       const v = this.pick(this.vars);
       return { k: 'assign', name: v.name, value: this.expr(v.t, 3) };
     }
+    if (c === 2 && this.inHelper) {
+      const v = this.pick(this.vars);
+      return { k: 'assign', name: v.name, value: this.expr(v.t, 2) };
+    }
     if (c === 2) {
       const f = this.int(2) === 0;
       return { k: 'store', array: f ? 'outf' : 'out', slot: this.int(OUT_SLOTS), value: this.expr(f ? 'f32' : 'i32', 3) };
     }
     if (c === 3) {
       if (this.loopDepth > 0 && this.int(2) === 0) return { k: this.pick(['break', 'continue'] as const) };
-      if (this.int(4) === 0) return { k: 'if', c: this.expr('bool', 2), then: [{ k: 'return' }], else: [] };
+      if (this.int(4) === 0) return { k: 'if', c: this.expr('bool', 2), then: [this.inHelper ? { k: 'return', value: this.expr(this.inHelper, 2) } : { k: 'return' }], else: [] };
       const v = this.pick(this.vars);
       return { k: 'assign', name: v.name, value: this.expr(v.t, 1) };
     }
@@ -145,7 +163,22 @@ class Generator {
     return s;
   }
 
+  private helper(index: number): GenHelper {
+    const ret = (['i32', 'u32', 'f32'] as const)[this.int(3)]!;
+    const params = Array.from({ length: 1 + this.int(3) }, (_, i) => ({ name: `p${i}`, t: (['i32', 'u32', 'f32', 'bool'] as const)[this.int(4)]! }));
+    const locals = params.map((p, i) => ({ name: `q${i}`, t: p.t, param: p.name }));
+    this.vars = locals.map((l) => ({ name: l.name, t: l.t }));
+    this.inHelper = ret;
+    const body = this.stmts(1 + this.int(3), 2);
+    const result = this.expr(ret, 2);
+    this.inHelper = undefined;
+    return { name: `h${index}`, params, ret, locals, body, result };
+  }
+
   kernel(): GenKernel {
+    const helperCount = this.int(3);
+    for (let i = 0; i < helperCount; i++) this.helpers.push(this.helper(i));
+    this.vars = [];
     const vars: GenKernel['vars'] = [];
     const n = 3 + this.int(4);
     for (let i = 0; i < n; i++) {
@@ -159,7 +192,7 @@ class Generator {
       if (v.t === 'f32') body.push({ k: 'store', array: 'outf', slot: 3, value: { k: 'var', t: 'f32', name: v.name } });
       else if (v.t === 'i32') body.push({ k: 'store', array: 'out', slot: 3, value: { k: 'var', t: 'i32', name: v.name } });
     }
-    return { vars, body };
+    return { helpers: this.helpers, vars, body };
   }
 }
 
@@ -186,6 +219,7 @@ export function printExpr(e: GenExpr): string {
     case 'sel': return `(${printExpr(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`;
     case 'math': return `Math.${e.fn}(${e.args.map(printExpr).join(', ')})`;
     case 'id': return `qpu.${e.which}()`;
+    case 'call': return `Gen.${e.helper}(${e.args.map(printExpr).join(', ')})`;
   }
 }
 
@@ -207,17 +241,21 @@ function printStmt(s: GenStmt, ind: string): string {
     }
     case 'break': return `${ind}break;\n`;
     case 'continue': return `${ind}continue;\n`;
-    case 'return': return `${ind}return;\n`;
+    case 'return': return `${ind}return${s.value ? ` ${printExpr(s.value)}` : ''};\n`;
   }
 }
 
 /** The kernel as a TypeScript source file: class `Gen`, kernel `k`. */
 export function printKernel(k: GenKernel): string {
   const decls = k.vars.map((v) => `    let ${v.name}: ${v.t} = ${printExpr(v.init)};\n`).join('');
-  return `import { kernel, qpu, f32, i32, u32, type bool, type Ptr } from 'qpuc';
+  const helpers = k.helpers.map((h) => {
+    const locals = h.locals.map((l) => `    let ${l.name}: ${l.t} = ${l.param};\n`).join('');
+    return `  @device\n  static ${h.name}(${h.params.map((p) => `${p.name}: ${p.t}`).join(', ')}): ${h.ret} {\n${locals}${printStmts(h.body, '    ')}    return ${printExpr(h.result)};\n  }\n\n`;
+  }).join('');
+  return `import { kernel, device, qpu, f32, i32, u32, type bool, type Ptr } from 'qpuc';
 
 export class Gen {
-  @kernel
+${helpers}  @kernel
   static k(a: Ptr<i32>, b: Ptr<u32>, f: Ptr<f32>, out: Ptr<i32>, outf: Ptr<f32>): void {
     const g = qpu.globalId();
 ${decls}${printStmts(k.body, '    ')}  }

@@ -8,7 +8,7 @@ import test from 'ava';
 import { checkSeed } from '../../compiler/testing/differential.ts';
 import { generateKernel, printKernel } from '../../compiler/testing/generate.ts';
 
-const count = Number(process.env['QPUC_DIFF_COUNT'] ?? 120);
+const count = Number(process.env['QPUC_DIFF_COUNT'] ?? 100);
 const start = Number(process.env['QPUC_DIFF_SEED'] ?? 1);
 
 test(`interpreter agrees with direct evaluation on ${count} generated kernels (seeds ${start}..)`, async (t) => {
@@ -30,6 +30,7 @@ test('the generator is deterministic and produces divergent control flow', (t) =
   t.true(sources.some((s) => /\breturn;/.test(s)));
   t.true(sources.some((s) => /switch \(/.test(s)));
   t.true(sources.some((s) => /do \{/.test(s)));
+  t.true(sources.some((s) => /@device/.test(s) && /Gen\.h\d\(/.test(s)));
 });
 
 test('a wrong executor is caught', async (t) => {

@@ -111,3 +111,10 @@ export class C {
   });
   t.deepEqual(m.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`), ['/virtual/caller.ts:5:16 1007']);
 });
+
+test('an exception inside the compiler becomes an internal-error diagnostic, not a throw', (t) => {
+  const m = loadKernels('/virtual/broken.ts', { source: 42 as unknown as string });
+  t.is(m.diagnostics.length, 1);
+  t.is(m.diagnostics[0]!.code, 9001);
+  t.regex(m.diagnostics[0]!.message, /^internal compiler error: /);
+});

@@ -153,3 +153,42 @@ test('a literal written as a float is f32 even when integral: u32(-7.0) saturate
   runKernel(fn, [out], 1);
   t.is(out[0], Math.imul(4294967289, 2) >>> 0);
 });
+
+test('barrier: every QPU sees the others\' stores made before it', (t) => {
+  const fn = onlyKernel(compileSource(src(`
+    const g = qpu.globalId();
+    out[g] = g * 10;
+    qpu.barrier();
+    const other = (g + 16) % qpu.globalCount();
+    out[qpu.globalCount() + g] = out[other];`, 'out: Ptr<u32>')));
+  for (const f of [fn, prepareForBackend(parseFunction(printFunction(fn)))]) {
+    const out = new Uint32Array(2 * 3 * 16);
+    runKernel(f, [out], 3);
+    for (let g = 0; g < 48; g++) t.is(out[48 + g], ((g + 16) % 48) * 10);
+  }
+});
+
+test('an endless loop stops at the step limit with an error, not a hang', async (t) => {
+  const { interpretKernel, ArrayMemory } = await import('../../../compiler/ir/interpret.ts');
+  const fn = onlyKernel(compileSource(src('let i: u32 = 0;\n    while (true) { i++; }', 'out: Ptr<u32>')));
+  t.throws(() => interpretKernel(fn, [{ address: 0 }], new ArrayMemory(new ArrayBuffer(64)), { qpus: 1, maxSteps: 10_000 }), { message: /step limit/ });
+});
+
+test('an unannotated const literal takes each use site\'s type, including case labels', (t) => {
+  const fn = onlyKernel(compileSource(src(`
+    const K = 3;
+    const H = 0.5;
+    const BIG = 3000000000;
+    let u: u32 = l * K + BIG;
+    let i: i32 = -K * i32(l);
+    let f: f32 = f32(l) * H;
+    switch (l) {
+      case K:
+        u = 7;
+        break;
+    }
+    out[l] = u + u32(i) + u32(f);`, 'out: Ptr<u32>')));
+  const out = new Uint32Array(16);
+  runKernel(fn, [out], 1);
+  t.deepEqual([...out], Array.from({ length: 16 }, (_, l) => ((l === 3 ? 7 : l * 3 + 3000000000) + ((-3 * l) >>> 0) + Math.trunc(l * 0.5)) >>> 0));
+});

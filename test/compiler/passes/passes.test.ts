@@ -13,6 +13,7 @@ import { hoistInvariants } from '../../../compiler/passes/licm.ts';
 import { propagateCopies } from '../../../compiler/passes/copyprop.ts';
 import { reduceStrength } from '../../../compiler/passes/strength.ts';
 import { classifyMemoryAccesses } from '../../../compiler/passes/memaccess.ts';
+import { simplifyCfg } from '../../../compiler/passes/simplifycfg.ts';
 import { analyzeUniformity } from '../../../compiler/passes/uniformity.ts';
 import { ArrayMemory, interpretKernel } from '../../../compiler/ir/interpret.ts';
 
@@ -256,4 +257,72 @@ b0:
 }
 `));
   t.is(fn.blocks[0]!.instrs.length, 4);
+});
+
+test('simplifycfg: threads empty blocks, merges a block into its only predecessor, folds condbr with equal arms', (t) => {
+  check(t, simplifyCfg, `func K.f(p %0: ptr<u32>, c %1: bool) {
+b0:
+  condbr %1, b1, b1
+b1:
+  br b2
+b2:
+  %2: u32 = const 1
+  br b3(%2)
+b3(%3: u32):
+  store %0, %3
+  condbr %1, b4, b5
+b4:
+  br b5
+b5:
+  ret
+}
+`, `func K.f(p %0: ptr<u32>, c %1: bool) {
+b0:
+  %2: u32 = const 1
+  store %0, %2
+  ret
+}
+`);
+});
+
+test('strength: multiply, u32 divide/remainder by constants and i32 remainder by 2^k agree with plain JS', (t) => {
+  const xsU = [0, 1, 2, 3, 6, 7, 99, 100, 101, 1000, 65535, 65536, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 123456789, 987654321, 3000000000];
+  const run = (type: 'u32' | 'i32', op: string, d: number, xs: number[]): number[] => {
+    const fn = reduceStrength(parseFunction(`func K.f(p %0: ptr<${type}>) {
+b0:
+  %1: u32 varying = lane_id
+  %2: ptr<${type}> varying = gep %0, %1
+  %3: ${type} varying = load %2
+  %4: ${type} = const ${d}
+  %5: ${type} varying = ${op} %3, %4
+  store %2, %5
+  ret
+}
+`));
+    t.deepEqual(verifyFunction(fn), []);
+    t.false(printFunction(fn).includes(` ${op} `), `${type} ${op} ${d} was not reduced`);
+    const out: number[] = [];
+    for (let base = 0; base < xs.length; base += 16) {
+      const chunk = xs.slice(base, base + 16);
+      const mem = new ArrayMemory(new ArrayBuffer(64));
+      chunk.forEach((x, i) => mem.view.setUint32(i * 4, x >>> 0, true));
+      interpretKernel(fn, [{ address: 0 }], mem, { qpus: 1 });
+      chunk.forEach((_, i) => out.push(type === 'u32' ? mem.view.getUint32(i * 4, true) : mem.view.getInt32(i * 4, true)));
+    }
+    return out;
+  };
+  for (const d of [3, 5, 6, 7, 10, 11, 25, 100, 641, 1000, 65535, 65537, 0x7fffffff, 0x80000001, 0xfffffffe, 0xffffffff]) {
+    t.deepEqual(run('u32', 'div', d, xsU), xsU.map((x) => Math.floor(x / d)), `u32 / ${d}`);
+    t.deepEqual(run('u32', 'rem', d, xsU), xsU.map((x) => x % d), `u32 % ${d}`);
+  }
+  for (const d of [3, 5, 6, 10, 12, 31, 0x80000001, 0x7fffffff]) {
+    t.deepEqual(run('u32', 'mul', d, xsU), xsU.map((x) => Math.imul(x, d) >>> 0), `u32 * ${d}`);
+  }
+  const xsI = xsU.map((x) => x | 0).concat([-1, -2, -3, -7, -8, -9, -2147483648, -2147483647]);
+  for (const k of [1, 3, 8, 30]) {
+    t.deepEqual(run('i32', 'rem', 2 ** k, xsI), xsI.map((x) => x % 2 ** k | 0), `i32 % ${2 ** k}`);
+  }
+  for (const d of [3, 24, 96, 2147483647, -2147483648]) {
+    t.deepEqual(run('i32', 'mul', d, xsI), xsI.map((x) => Math.imul(x, d)), `i32 * ${d}`);
+  }
 });
