@@ -27,7 +27,7 @@ const SPECS: Record<string, KernelSpec> = {
   'Control.loops': { qpus: 8 },
   'Int.divRem': { qpus: 8, n: 1000 },
   'Lanes.divergent': { gen: { f: uniformF32(-100, 100) } },
-  'MathOps.div': { gen: { a: withSpecials(IEEE, magnitudes(-60, 60)), b: withSpecials([...IEEE, 1e-30, 3], magnitudes(-60, 60)) } },
+  'MathOps.div': { gen: { a: withSpecials([...IEEE, 1e38, -3e38], magnitudes(-60, 60)), b: withSpecials([...IEEE, 1e-30, 3, 1e38, -3e38], magnitudes(-60, 60)) } },
   'MathOps.sqrt': { gen: { a: withSpecials([...IEEE, -1, 1e-30, 1e30, 2], magnitudes(-100, 100, true)) } },
   'MathOps.exp': { ulps: 4, gen: { a: withSpecials([...IEEE, 89, -87, 1e-7], uniformF32(-80, 80)) } },
   'MathOps.log': { ulps: 4, gen: { a: withSpecials([...IEEE, -1, 1, 1.0000001, 0.99999994, 2], magnitudes(-100, 100, true)) } },

@@ -64,7 +64,15 @@ function passNaNTo(c: Ctx, res: MSrc, fallback: MSrc): VReg {
 }
 
 /** a * (1/b) with one residual correction: within 1 ulp, IEEE special cases included (the fallback of {@link fdiv}). */
-function fdivApprox(c: Ctx, a: MSrc, b: MSrc): VReg {
+function fdivApprox(c: Ctx, a0: MSrc, b0: MSrc): VReg {
+  // 1/b is denormal (flushed to 0) for |b| >= 2^126: scale both by 2^-32 when |b| > 2^100 (a tiny a flushing
+  // to 0 then changes nothing: the quotient is below 2^-194 anyway).
+  const down = kf(c, 2 ** -32);
+  const sa = op(c, 'fmul', a0, down);
+  const sb = op(c, 'fmul', b0, down);
+  flagOp(c, 'fcmp', 'pushn', kf(c, 2 ** 100), op(c, 'shr', op(c, 'shl', b0, imm(1)), imm(1)));
+  const a = override(c, a0, 'ifa', sa);
+  const b = override(c, b0, 'ifa', sb);
   const r = recipRefined(c, b);
   const q = op(c, 'fmul', a, r);
   const resid = op(c, 'fsub', a, op(c, 'fmul', q, b));

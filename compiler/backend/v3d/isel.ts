@@ -232,7 +232,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       } else {
         const takenId = argsBlock(c, t.then.block, thenArgs, body, () => nextBlockId++);
         emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond, target: takenId } });
-        copyArgs(c, t.else.block, elseArgs);
+        if (!hoistElse) copyArgs(c, t.else.block, elseArgs); // hoisted copies were made before the branch
         if (t.else.block !== next) jump(t.else.block.id);
       }
     }
