@@ -193,13 +193,16 @@ export class Runtime {
     const resolved = this.resolveArgs(ref.name, compiled.params, args);
     const device = this.device as Device;
     const codeAddress = this.codeAddress(compiled, device);
-    const words = uniformWords(compiled.uniforms, resolved, qpus);
+    // Spilled values live in a per-launch scratch area: scratchBytesPerThread bytes per batch.
+    const scratch = compiled.scratchBytesPerThread > 0 ? device.allocate(compiled.scratchBytesPerThread * qpus) : undefined;
+    const words = uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress);
     const ubuf = device.allocate(words.byteLength);
     new Uint32Array(ubuf.bytes.buffer, ubuf.bytes.byteOffset, words.length).set(words);
     try {
       const version = this.target === 'vc7' ? 71 : 42;
       const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress);
-      const result = await device.run({ kind: 'csd', cfg, buffers: [...this.buffers.all(), ubuf] }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      const buffers = scratch ? [...this.buffers.all(), ubuf, scratch] : [...this.buffers.all(), ubuf];
+      const result = await device.run({ kind: 'csd', cfg, buffers }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
       return {
         kernel: ref.name,
         backend: this.backend,
@@ -210,6 +213,7 @@ export class Runtime {
       };
     } finally {
       device.free(ubuf);
+      if (scratch) device.free(scratch);
     }
   }
 

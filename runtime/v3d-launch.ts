@@ -18,8 +18,8 @@ export function scalarBits(type: string, value: number): number {
   return value >>> 0;
 }
 
-/** The uniform words for one launch. */
-export function uniformWords(slots: readonly UniformSlot[], args: readonly ResolvedArg[], qpus: number): Uint32Array {
+/** The uniform words for one launch (`scratchAddress`: the spill area, for kernels that have a 'scratch' slot). */
+export function uniformWords(slots: readonly UniformSlot[], args: readonly ResolvedArg[], qpus: number, scratchAddress?: number): Uint32Array {
   const words = new Uint32Array(Math.max(1, slots.length));
   slots.forEach((s, k) => {
     switch (s.kind) {
@@ -31,6 +31,10 @@ export function uniformWords(slots: readonly UniformSlot[], args: readonly Resol
         break;
       case 'globalCount':
         words[k] = qpus * 16;
+        break;
+      case 'scratch':
+        if (scratchAddress === undefined) throw new Error(`uniform slot ${k} needs a scratch area, and none was allocated`);
+        words[k] = scratchAddress >>> 0;
         break;
       case 'param': {
         const a = args[s.index];

@@ -28,6 +28,12 @@ export interface CompiledKernel {
   listing: { text: string; loc?: SourceLoc }[];
   /** Register-file entries used. */
   registersUsed: number;
+  /**
+   * Bytes of scratch memory each batch needs for spilled values (0: none).
+   * The runtime allocates `scratchBytesPerThread * qpus` bytes per launch and
+   * passes the address in the uniform slot of kind 'scratch'.
+   */
+  scratchBytesPerThread: number;
   /** The IR after lowering and optimisation (for the reference backend and debugging). */
   ir: IrFunction;
 }
@@ -55,6 +61,7 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
       return loc ? { text: disassembleInstr(ins, ver), loc } : { text: disassembleInstr(ins, ver) };
     }),
     registersUsed: code.registersUsed,
+    scratchBytesPerThread: code.scratchBytesPerThread,
     ir,
   };
 }

@@ -16,7 +16,15 @@ export interface RegisterFile {
 }
 
 /** Allocation failure: more values live at once than the register file holds. */
-export class RegisterPressureError extends Error {}
+export class RegisterPressureError extends Error {
+  constructor(
+    message: string,
+    /** The register that found no colour and its interference neighbours, with their degrees: spill candidates. */
+    readonly candidates: { key: string; degree: number }[] = [],
+  ) {
+    super(message);
+  }
+}
 
 /** Colour every register key; physical keys keep their own colour. */
 export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<I>, file: RegisterFile): Map<string, number> {
@@ -80,9 +88,8 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
     }
     if (chosen === undefined) chosen = file.colours.find((c) => !taken.has(c));
     if (chosen === undefined) {
-      throw new RegisterPressureError(
-        `more than ${file.colours.length} values are live at once; spilling is not implemented yet`,
-      );
+      const cands = [k, ...(adj.get(k) ?? [])].map((key) => ({ key, degree: adj.get(key)?.size ?? 0 }));
+      throw new RegisterPressureError(`more than ${file.colours.length} values are live at once`, cands);
     }
     colour.set(k, chosen);
   }

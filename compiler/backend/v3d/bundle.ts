@@ -39,6 +39,10 @@ export function buildBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined
   const dstOf = (m: MInstr): { waddr: number; magic: boolean } | undefined => {
     if (!m.dst) return { waddr: MAGIC.NOP, magic: true };
     if (m.dst.kind === 'magic') return { waddr: m.dst.addr, magic: true };
+    if (m.dst.kind === 'acc') {
+      if (ver !== 42) return undefined;
+      return { waddr: m.dst.waddr ?? m.dst.index, magic: true };
+    }
     if (m.dst.kind !== 'rf') return undefined;
     const key = `rf${m.dst.index}`;
     if (writes.has(key)) return undefined; // two writes to one register in one instruction: undefined on hardware
@@ -65,6 +69,11 @@ export function buildBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined
         const which = unit === 'add' ? (k === 0 ? 'smallImmA' : 'smallImmB') : k === 0 ? 'smallImmC' : 'smallImmD';
         ins.sig[which] = true;
       }
+      return inp;
+    }
+    if (s.kind === 'acc') {
+      if (ver !== 42) return undefined;
+      inp.mux = s.index;
       return inp;
     }
     const r = rfIndex(s);
@@ -99,6 +108,20 @@ export function buildBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined
     return { op, a, b: bIn, ...d, pack: 'none' };
   };
 
+  // 4.2 rule 12: ldtmu with a TMU write in one instruction is a Mesa-forbidden pair (warning level): avoid it.
+  const tmuWrite = (m?: MInstr) => m?.dst?.kind === 'magic' && (m.dst.addr === MAGIC.TMUD || m.dst.addr === MAGIC.TMUA || m.dst.addr === MAGIC.TMUAU || (m.dst.addr >= 32 && m.dst.addr <= 46));
+  if (ver === 42 && b.sig?.op === 'ldtmu' && (tmuWrite(b.add) || tmuWrite(b.mul))) return undefined;
+  if (b.mul?.rotate) {
+    // 4.2 rotate signal: raddr_b holds the amount (a small-immediate index, 0 = r5), so port B and the
+    // small immediate are taken (rule 18).
+    if (ver !== 42 || b.sig) return undefined;
+    const amt = b.mul.rotate;
+    const idx = amt.kind === 'imm' ? smallImmIndex(amt.value) : 0;
+    if (idx === undefined || (amt.kind === 'imm' && idx === 0)) return undefined;
+    ports[1] = -1;
+    ins.sig.rotate = true;
+    ins.raddrB = idx;
+  } else if (b.add?.rotate) return undefined;
   if (b.sig) {
     const s = b.sig;
     if (s.op === 'thrsw') ins.sig.thrsw = true;

@@ -6,10 +6,12 @@
  */
 import type { SourceLoc } from '../../ir/types.ts';
 import type { V3dBranchInstr, V3dInstr, V3dVersion } from '../../isa/v3d/instr.ts';
-import { nopInstr } from '../../isa/v3d/instr.ts';
+import { MAGIC, nopInstr } from '../../isa/v3d/instr.ts';
+import { buildBundle } from './bundle.ts';
 import type { FlowBlock, RegisterView } from '../common/liveness.ts';
-import { allocateRegisters } from '../common/regalloc.ts';
-import type { MFunction, MInstr, UniformSlot } from './mir.ts';
+import { allocateRegisters, RegisterPressureError } from '../common/regalloc.ts';
+import type { MBlock, MFunction, MInstr, UniformSlot } from './mir.ts';
+import { MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
 import { defOf, rf, usesOf } from './mir.ts';
 import { orderSegment, scheduleSegment } from './schedule.ts';
 import { BackendError } from './isel.ts';
@@ -23,7 +25,13 @@ export interface V3dCode {
   uniforms: UniformSlot[];
   /** Number of register-file entries used. */
   registersUsed: number;
+  /** Scratch bytes per batch for spilled values (0: no spilling). */
+  scratchBytesPerThread: number;
 }
+
+const isReg = (r: { kind: string }): r is { kind: 'vreg'; id: number } | { kind: 'rf'; index: number } => r.kind === 'vreg' || r.kind === 'rf';
+/** Branches and barriers end a straight-line segment. */
+const isBoundary = (m: MInstr): boolean => m.unit === 'branch' || m.unit === 'sync';
 
 const keyOf = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): string =>
   r.kind === 'vreg' ? `v${r.id}` : `rf${r.index}`;
@@ -39,15 +47,13 @@ const view: RegisterView<MInstr> = {
 /** Registers per thread with two threads per QPU (cfg5 THREADING = 0): rf0..rf63. */
 const REGISTER_COUNT = 64;
 
-/** Allocate registers and lay out the code. */
-export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
-  const END = -1;
-  // Order each straight-line run before allocation (branches stay where they are).
-  for (const b of mf.blocks) {
+/** Order each straight-line run before allocation (branches and barriers stay where they are). */
+function orderBlocks(blocks: MBlock[]): void {
+  for (const b of blocks) {
     const out: MInstr[] = [];
     let run: MInstr[] = [];
     for (const m of b.instrs) {
-      if (m.unit === 'branch') {
+      if (isBoundary(m)) {
         out.push(...orderSegment(run), m);
         run = [];
       } else run.push(m);
@@ -55,50 +61,93 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
     out.push(...orderSegment(run));
     b.instrs = out;
   }
-  const flow: FlowBlock<MInstr>[] = mf.blocks.map((b, k) => {
+}
+
+/** Colour the registers of `blocks` onto rf0..rf63 (throws RegisterPressureError). */
+function allocate(blocks: MBlock[]): Map<string, number> {
+  const END = -1;
+  const flow: FlowBlock<MInstr>[] = blocks.map((b, k) => {
     const last = b.instrs[b.instrs.length - 1];
     const succs: number[] = [];
     const falls = !(last?.unit === 'branch' && last.branch?.cond === 'always');
-    const next = mf.blocks[k + 1];
+    const next = blocks[k + 1];
     if (falls && next) succs.push(next.id);
     for (const i of b.instrs) if (i.branch && i.branch.target !== END) succs.push(i.branch.target);
     return { id: b.id, instrs: b.instrs, succs };
   });
   const colours = Array.from({ length: REGISTER_COUNT }, (_, k) => k);
-  const assignment = allocateRegisters(flow, view, {
+  return allocateRegisters(flow, view, {
     colours,
     precoloured: (k) => (k.startsWith('rf') ? Number(k.slice(2)) : undefined),
     copyOf: (i) => {
       const m = i as MInstr;
       const s = m.srcs[0];
-      if (m.op !== 'mov' || m.cond || !m.dst || m.dst.kind === 'magic' || !s || s.kind === 'imm') return undefined;
+      if (m.op !== 'mov' || m.cond || m.rotate || !m.dst || !isReg(m.dst) || !s || !isReg(s)) return undefined;
       return [keyOf(m.dst), keyOf(s)];
     },
   });
+}
+
+/** Allocate registers and lay out the code. */
+export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
+  const END = -1;
+  // Allocate; on failure spill one more register (rewriting the selection-order code again) and retry.
+  const selected = mf.blocks.map((b) => ({ id: b.id, instrs: [...b.instrs] }));
+  const spilled: string[] = [];
+  let assignment: Map<string, number> | undefined;
+  // The pre-allocation order hoists loads and so lengthens live ranges; under pressure, selection order is kept.
+  let reorder = true;
+  for (;;) {
+    const { blocks, temps } = rewriteSpills(mf, selected, spilled, ver);
+    if (reorder) orderBlocks(blocks);
+    try {
+      assignment = allocate(blocks);
+      mf.blocks = blocks;
+      break;
+    } catch (e) {
+      if (!(e instanceof RegisterPressureError)) throw e;
+      if (reorder) {
+        reorder = false;
+        continue;
+      }
+      const pick = e.candidates
+        .filter((c) => c.key.startsWith('v') && !temps.has(c.key) && !spilled.includes(c.key))
+        .sort((a, b) => b.degree - a.degree)[0];
+      if (!pick || spilled.length >= MAX_SPILL_SLOTS) {
+        throw new BackendError(`${e.message} even after spilling ${spilled.length} values to memory`);
+      }
+      if (spilled.length === 0) mf.uniforms.unshift({ kind: 'scratch' });
+      spilled.push(pick.key);
+    }
+  }
   const phys = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): number => {
-    const c = assignment.get(keyOf(r));
+    const c = (assignment as Map<string, number>).get(keyOf(r));
     if (c === undefined) throw new BackendError(`register ${keyOf(r)} has no allocation`);
     return c;
   };
 
   // Registers are allocated: rewrite every operand to its rf entry.
   const physOp = (m: MInstr): MInstr => {
-    const r = { ...m, srcs: m.srcs.map((x) => (x.kind === 'imm' ? x : rf(phys(x)))) };
-    if (m.dst && m.dst.kind !== 'magic') r.dst = rf(phys(m.dst));
+    const r = { ...m, srcs: m.srcs.map((x) => (isReg(x) ? rf(phys(x)) : x)) };
+    if (m.dst && isReg(m.dst)) r.dst = rf(phys(m.dst));
     return r;
   };
   const isSelfMove = (m: MInstr): boolean => {
     const s0 = m.srcs[0];
-    return m.op === 'mov' && !m.cond && !m.pf && m.dst?.kind === 'rf' && s0?.kind === 'rf' && m.dst.index === s0.index;
+    return m.op === 'mov' && !m.cond && !m.pf && !m.rotate && m.dst?.kind === 'rf' && s0?.kind === 'rf' && m.dst.index === s0.index;
   };
 
   // Segments: straight-line runs ending in at most one branch.
-  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr }
+  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr; barrier?: boolean }
   const segments: Segment[] = [];
   for (const b of mf.blocks) {
     let seg: Segment = { blockId: b.id, ops: [] };
     for (const m of b.instrs) {
-      if (m.unit === 'branch') {
+      if (m.unit === 'sync') {
+        seg.barrier = true;
+        segments.push(seg);
+        seg = { ops: [] };
+      } else if (m.unit === 'branch') {
         seg.branch = m;
         segments.push(seg);
         seg = { ops: [] };
@@ -120,8 +169,23 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
   };
   segments.forEach((seg, si) => {
     if (seg.blockId !== undefined) blockStart.set(seg.blockId, instrs.length);
-    const words = scheduleSegment(seg.ops, ver);
+    const flagWriter = seg.branch && seg.branch.branch?.cond !== 'always' ? [...seg.ops].reverse().find((o) => o.pf || o.uf) : undefined;
+    const words = scheduleSegment(seg.ops, ver, flagWriter);
     const br = seg.branch;
+    if (seg.barrier) {
+      // Barrier (notes 2.6): barrierid to syncb in the same instruction as a thrsw; the two delay slots stay
+      // empty (no SFU there, rule 9; nothing that should run after the switch, rule 27).
+      for (const w of words) push(w.word, w.ops.find((o) => o.loc)?.loc);
+      const bw = buildBundle(
+        { add: { unit: 'add', op: 'barrierid', dst: { kind: 'magic', addr: MAGIC.SYNCB }, srcs: [] }, sig: { unit: 'sig', op: 'thrsw', srcs: [] } },
+        ver,
+      );
+      if (!bw) throw new BackendError('the barrier instruction does not encode');
+      push(bw);
+      push(nopInstr());
+      push(nopInstr());
+      return;
+    }
     // A jump to the code that follows anyway is dropped.
     const nextSeg = segments[si + 1];
     const target = br?.branch?.target;
@@ -161,6 +225,6 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
     (instrs[f.at] as V3dBranchInstr).offset = (target - (f.at + 4)) * 8;
   }
   const used = new Set(assignment.values());
-  return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size };
+  return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size, scratchBytesPerThread: spilled.length > 0 ? SPILL_BYTES_PER_BATCH : 0 };
 }
 

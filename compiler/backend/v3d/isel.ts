@@ -21,143 +21,20 @@
  */
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
-import type { Block, BlockRef, Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
-import { elemSize, isPtr } from '../../ir/types.ts';
-import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
+import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
+import type { MBlock, MFunction, MInstr, MSrc, VReg } from './mir.ts';
 import { imm, magic, rf, vreg } from './mir.ts';
+import {
+  alu, arg, BackendError, boolFromFlags, constBits, entryRegs, mov, newVReg, pushZeroTest, src, uniformReg, emit,
+  type Ctx, type EntryRegs, type OpHandler,
+} from './isel-ctx.ts';
+import { INT_OPS } from './isel-int.ts';
+import { FLOAT_OPS } from './isel-float.ts';
+import { MEMORY_OPS, selectStore } from './isel-memory.ts';
+import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
 
-/** A construct this backend cannot translate yet; becomes a QPU diagnostic. */
-export class BackendError extends Error {
-  constructor(message: string, readonly loc?: SourceLoc) {
-    super(message);
-  }
-}
-
-interface Ctx {
-  ver: V3dVersion;
-  fn: IrFunction;
-  mf: MFunction;
-  cur: MInstr[];
-  /** IR value id → machine operand. */
-  vals: Map<number, MSrc>;
-  /** IR value id → defining instruction (for fusing any/all into branches). */
-  defs: Map<number, Instr>;
-  loc?: SourceLoc;
-  blockOf: Map<number, MBlock>;
-  /** IR value whose zero test flag A holds, if any. */
-  flagsFrom?: number;
-  /** A store may still be in flight (conservatively true at every block start once the kernel stores). */
-  storesPending: boolean;
-}
-
-/**
- * Whether a load issued after a store by the same thread sees the stored
- * value without a `tmuwt` between them. Hardware evidence only covers the
- * case with `tmuwt` (py-videocore6 test_tmu_keeps_memory_consistency); the
- * TMU serves one thread's requests in order, so qpuc assumes yes. Set false
- * to make the backend wait for pending stores before every later load.
- */
-export const TMU_LOADS_SEE_EARLIER_STORES = true;
-
-function newVReg(c: Ctx): VReg {
-  return vreg(c.mf.nextVReg++);
-}
-
-function emit(c: Ctx, i: MInstr): void {
-  if (c.loc && !i.loc) i.loc = c.loc;
-  if (i.pf || i.uf) c.flagsFrom = undefined;
-  c.cur.push(i);
-}
-
-/** Machine operand of an IR value (small immediates stay immediates). */
-function src(c: Ctx, v: Value): MSrc {
-  const s = c.vals.get(v.id);
-  if (!s) throw new BackendError(`value %${v.id} used before it is defined`, c.loc);
-  return s;
-}
-
-/** A register operand of an IR value: immediates are copied into a register first. */
-function reg(c: Ctx, v: Value): MSrc {
-  const s = src(c, v);
-  if (s.kind !== 'imm') return s;
-  const d = newVReg(c);
-  mov(c, d, s);
-  return d;
-}
-
-function mov(c: Ctx, dst: MDst, s: MSrc, cond?: Cond): void {
-  emit(c, { unit: 'add', op: 'mov', dst, srcs: [s], ...(cond ? { cond } : {}) });
-}
-
-function alu(c: Ctx, unit: 'add' | 'mul', op: string, dst: MDst, srcs: MSrc[], extra: Partial<MInstr> = {}): void {
-  // Two different immediates cannot share one instruction (one small-immediate field).
-  if (srcs.length === 2 && srcs[0]?.kind === 'imm' && srcs[1]?.kind === 'imm' && srcs[0].value !== srcs[1].value) {
-    const t = newVReg(c);
-    mov(c, t, srcs[0]);
-    srcs = [t, srcs[1]];
-  }
-  // 7.1 allows one immediate operand per instruction.
-  if (c.ver === 71 && srcs.length === 2 && srcs[0]?.kind === 'imm' && srcs[1]?.kind === 'imm') {
-    const t = newVReg(c);
-    mov(c, t, srcs[0]);
-    srcs = [t, srcs[1]];
-  }
-  emit(c, { unit, op, dst, srcs, ...extra });
-}
-
-/**
- * Set flag A from a 0/1 bool register: A := (b == 0), so `ifna` selects lanes
- * where b is true. Testing the same SSA value again, with no flag write in
- * between, reuses the flags.
- */
-function pushZeroTest(c: Ctx, b: MSrc, value?: Value): void {
-  if (value && c.flagsFrom === value.id) return;
-  emit(c, { unit: 'add', op: 'or', dst: magic(MAGIC.NOP), srcs: [b, b], pf: 'pushz' });
-  if (value) c.flagsFrom = value.id;
-}
-
-/** dst := 1 where `cond` holds, else 0. */
-function boolFromFlags(c: Ctx, dst: VReg, cond: Cond): void {
-  mov(c, dst, imm(0));
-  mov(c, dst, imm(1), cond);
-}
-
-const INT_BINOPS: Record<string, { op: string; unit: 'add' | 'mul' }> = {
-  add: { op: 'add', unit: 'add' },
-  sub: { op: 'sub', unit: 'add' },
-  and: { op: 'and', unit: 'add' },
-  or: { op: 'or', unit: 'add' },
-  xor: { op: 'xor', unit: 'add' },
-  shl: { op: 'shl', unit: 'add' },
-  shr: { op: 'shr', unit: 'add' },
-  sar: { op: 'asr', unit: 'add' },
-  rotr: { op: 'ror', unit: 'add' },
-};
-const FLOAT_BINOPS: Record<string, { op: string; unit: 'add' | 'mul' }> = {
-  fadd: { op: 'fadd', unit: 'add' },
-  fsub: { op: 'fsub', unit: 'add' },
-  fmul: { op: 'fmul', unit: 'mul' },
-  fmin: { op: 'fmin', unit: 'add' },
-  fmax: { op: 'fmax', unit: 'add' },
-};
-
-const SHIFTS = new Set(['shl', 'shr', 'sar', 'rotr']);
-
-/** Shift amounts are taken mod 32, so 16..31 can be the small immediates -16..-1 (py-videocore6 summation.py). */
-function shiftAmount(c: Ctx, v: Value): MSrc {
-  const k = constValue(c, v);
-  if (k !== undefined) {
-    const n = k & 31;
-    return imm(n >= 16 ? n - 32 : n);
-  }
-  return src(c, v);
-}
-
-/** The 32-bit value of a constant IR value, or undefined. */
-function constValue(c: Ctx, v: Value): number | undefined {
-  const def = c.defs.get(v.id);
-  return def?.op === 'const' ? constBits(def) : undefined;
-}
+export { BackendError } from './isel-ctx.ts';
+export { TMU_LOADS_SEE_EARLIER_STORES } from './isel-memory.ts';
 
 /** Flag-setting op and the condition that means "true" for a compare. */
 function compare(c: Ctx, pred: string, a: Value, b: Value): Cond {
@@ -176,167 +53,54 @@ function compare(c: Ctx, pred: string, a: Value, b: Value): Cond {
       case 'eq': alu(c, 'add', 'fcmp', nop, [x, y], { pf: 'pushz' }); return 'ifa';
       case 'ne': alu(c, 'add', 'fcmp', nop, [x, y], { pf: 'pushz' }); return 'ifna';
       case 'lt': alu(c, 'add', 'fcmp', nop, [x, y], { pf: 'pushn' }); return 'ifa';
-      case 'ge': alu(c, 'add', 'fcmp', nop, [x, y], { pf: 'pushc' }); return 'ifa';
+      case 'ge': alu(c, 'add', 'fcmp', nop, [y, x], { pf: 'pushc' }); return 'ifa'; // C: y <= x (false for NaN)
     }
   } else {
     const signed = t === 'i32';
     switch (p) {
       case 'eq': alu(c, 'add', 'xor', nop, [x, y], { pf: 'pushz' }); return 'ifa';
       case 'ne': alu(c, 'add', 'xor', nop, [x, y], { pf: 'pushz' }); return 'ifna';
-      case 'lt': alu(c, 'add', signed ? 'min' : 'sub', nop, [x, y], { pf: 'pushc' }); return 'ifa';
-      case 'ge': alu(c, 'add', signed ? 'min' : 'sub', nop, [x, y], { pf: 'pushc' }); return 'ifna';
+      // sub a, b: C = a < b unsigned; min a, b: C = b < a signed (semantics notes 3), hence min y, x.
+      case 'lt': alu(c, 'add', signed ? 'min' : 'sub', nop, signed ? [y, x] : [x, y], { pf: 'pushc' }); return 'ifa';
+      case 'ge': alu(c, 'add', signed ? 'min' : 'sub', nop, signed ? [y, x] : [x, y], { pf: 'pushc' }); return 'ifna';
     }
   }
   throw new BackendError(`compare predicate '${pred}' on ${String(t)}`, c.loc);
 }
 
+const GENERAL_OPS: Record<string, OpHandler> = {
+  cmp: (c, ins, d) => boolFromFlags(c, d, compare(c, String(ins.attrs?.pred ?? ''), arg(c, ins, 0), arg(c, ins, 1))),
+  select: (c, ins, d) => {
+    pushZeroTest(c, src(c, arg(c, ins, 0)), arg(c, ins, 0));
+    mov(c, d, src(c, arg(c, ins, 2)));
+    mov(c, d, src(c, arg(c, ins, 1)), 'ifna');
+  },
+  cvt: (c, ins, d) => {
+    const from = arg(c, ins, 0).type;
+    const to = ins.result?.type;
+    const s = src(c, arg(c, ins, 0));
+    if (to === 'f32' && from === 'i32') alu(c, 'add', 'itof', d, [s]);
+    else if (to === 'f32' && (from === 'u32' || from === 'bool')) alu(c, 'add', 'utof', d, [s]);
+    else if (to === 'i32' && from === 'f32') alu(c, 'add', 'ftoiz', d, [s]);
+    else if (to === 'u32' && from === 'f32') alu(c, 'add', 'ftouz', d, [s]);
+    else if (to === 'bool' && from === 'f32') {
+      // f32 → bool: x != 0 (NaN is true, as fcmp of NaN sets no Z).
+      alu(c, 'add', 'fcmp', magic(MAGIC.NOP), [s, imm(0)], { pf: 'pushz' });
+      boolFromFlags(c, d, 'ifna');
+    } else if (to === 'bool') {
+      pushZeroTest(c, s);
+      boolFromFlags(c, d, 'ifna');
+    } else mov(c, d, s);
+  },
+};
+
+/** Every IR op with a result that the V3D backend selects, by name. */
+const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
+
 function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
-  const a = ins.args;
-  const op = ins.op;
-  const arg = (k: number): Value => {
-    const v = a[k];
-    if (!v) throw new BackendError(`${op}: missing operand ${k}`, c.loc);
-    return v;
-  };
-  const intb = INT_BINOPS[op];
-  const fb = FLOAT_BINOPS[op];
-  if (intb) {
-    alu(c, intb.unit, intb.op, d, [src(c, arg(0)), SHIFTS.has(op) ? shiftAmount(c, arg(1)) : src(c, arg(1))]);
-    return;
-  }
-  if (fb) {
-    alu(c, fb.unit, fb.op, d, [src(c, arg(0)), src(c, arg(1))]);
-    return;
-  }
-  switch (op) {
-    case 'mul': {
-      // Full 32-bit product: multop fills rtop, umul24 consumes it (Mesa vir_UMUL).
-      const x = src(c, arg(0));
-      const y = src(c, arg(1));
-      alu(c, 'mul', 'multop', magic(MAGIC.NOP), [x, y]);
-      alu(c, 'mul', 'umul24', d, [x, y]);
-      return;
-    }
-    case 'min': case 'max': {
-      const signed = arg(0).type === 'i32';
-      alu(c, 'add', signed ? op : `u${op}`, d, [src(c, arg(0)), src(c, arg(1))]);
-      return;
-    }
-    case 'not':
-      if (ins.result?.type === 'bool') alu(c, 'add', 'xor', d, [src(c, arg(0)), imm(1)]);
-      else alu(c, 'add', 'not', d, [src(c, arg(0))]);
-      return;
-    case 'neg': alu(c, 'add', 'neg', d, [src(c, arg(0))]); return;
-    case 'clz': alu(c, 'add', 'clz', d, [src(c, arg(0))]); return;
-    case 'fneg': alu(c, 'add', 'fsub', d, [imm(0), src(c, arg(0))]); return;
-    case 'ffloor': alu(c, 'add', 'ffloor', d, [src(c, arg(0))]); return;
-    case 'fceil': alu(c, 'add', 'fceil', d, [src(c, arg(0))]); return;
-    case 'ftrunc': alu(c, 'add', 'ftrunc', d, [src(c, arg(0))]); return;
-    case 'fround': alu(c, 'add', 'fround', d, [src(c, arg(0))]); return;
-    case 'cmp': {
-      const cond = compare(c, String(ins.attrs?.pred ?? ''), arg(0), arg(1));
-      boolFromFlags(c, d, cond);
-      return;
-    }
-    case 'select': {
-      pushZeroTest(c, src(c, arg(0)));
-      mov(c, d, src(c, arg(2)));
-      mov(c, d, src(c, arg(1)), 'ifna');
-      return;
-    }
-    case 'cvt': {
-      const from = arg(0).type;
-      const to = ins.result?.type;
-      const s = src(c, arg(0));
-      if (to === 'f32' && from === 'i32') alu(c, 'add', 'itof', d, [s]);
-      else if (to === 'f32' && (from === 'u32' || from === 'bool')) alu(c, 'add', 'utof', d, [s]);
-      else if (to === 'i32' && from === 'f32') alu(c, 'add', 'ftoiz', d, [s]);
-      else if (to === 'u32' && from === 'f32') alu(c, 'add', 'ftouz', d, [s]);
-      else if (to === 'bool' && from === 'f32') boolFromFlags(c, d, compare(c, 'ne', arg(0), constantZero(c, arg(0))));
-      else if (to === 'bool') {
-        pushZeroTest(c, s);
-        boolFromFlags(c, d, 'ifna');
-      } else mov(c, d, s);
-      return;
-    }
-    case 'gep': {
-      const p = arg(0);
-      if (!isPtr(p.type)) throw new BackendError('gep on a non-pointer', c.loc);
-      const size = elemSize(p.type.ptr);
-      const idx = src(c, arg(1));
-      if (size === 1) {
-        alu(c, 'add', 'add', d, [src(c, p), idx]);
-      } else {
-        const t = newVReg(c);
-        alu(c, 'add', 'shl', t, [idx, imm(Math.log2(size))]);
-        alu(c, 'add', 'add', d, [src(c, p), t]);
-      }
-      return;
-    }
-    case 'load': {
-      const p = arg(0);
-      if (c.storesPending && !TMU_LOADS_SEE_EARLIER_STORES) {
-        emit(c, { unit: 'add', op: 'tmuwt', dst: magic(MAGIC.NOP), srcs: [] });
-        c.storesPending = false;
-      }
-      if (isPtr(p.type) && elemSize(p.type.ptr) !== 4) {
-        throw new BackendError(`loads of ${p.type.ptr} are not supported by the V3D backend yet`, c.loc);
-      }
-      const mask = a[1];
-      if (mask) {
-        pushZeroTest(c, src(c, mask), mask);
-        emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], cond: 'ifna', tmu: 'load' });
-      } else emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], tmu: 'load' });
-      emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
-      return;
-    }
-    case 'lane_id': emit(c, { unit: 'add', op: 'eidx', dst: d, srcs: [] }); return;
-    case 'qpu_id': mov(c, d, qpuIdReg(c)); return;
-    case 'global_id': {
-      const t = newVReg(c);
-      const e = newVReg(c);
-      alu(c, 'add', 'shl', t, [qpuIdReg(c), imm(4)]);
-      emit(c, { unit: 'add', op: 'eidx', dst: e, srcs: [] });
-      alu(c, 'add', 'add', d, [t, e]);
-      return;
-    }
-    case 'num_qpus': mov(c, d, uniformReg(c, { kind: 'numQpus' })); return;
-    case 'global_count': mov(c, d, uniformReg(c, { kind: 'globalCount' })); return;
-  }
-  throw new BackendError(`the V3D backend cannot translate '${op}' yet`, c.loc);
-}
-
-function constantZero(c: Ctx, like: Value): Value {
-  const v: Value = { id: -1 - c.vals.size, type: like.type, uniform: true };
-  c.vals.set(v.id, imm(0));
-  return v;
-}
-
-/** Registers read at entry: uniforms in stream order, then the payload-derived qpu id. */
-interface EntryRegs {
-  qpuId?: VReg;
-  uniforms: Map<string, VReg>;
-}
-const entryRegs = new WeakMap<MFunction, EntryRegs>();
-
-function uniformReg(c: Ctx, slot: UniformSlot): VReg {
-  const e = entryRegs.get(c.mf);
-  if (!e) throw new BackendError('entry state missing', c.loc);
-  const key = JSON.stringify(slot);
-  let r = e.uniforms.get(key);
-  if (!r) {
-    r = newVReg(c);
-    e.uniforms.set(key, r);
-    c.mf.uniforms.push(slot);
-  }
-  return r;
-}
-
-function qpuIdReg(c: Ctx): VReg {
-  const e = entryRegs.get(c.mf);
-  if (!e) throw new BackendError('entry state missing', c.loc);
-  if (!e.qpuId) e.qpuId = newVReg(c);
-  return e.qpuId;
+  const h = HANDLERS[ins.op];
+  if (!h) throw new BackendError(`the V3D backend cannot translate '${ins.op}' yet`, c.loc);
+  h(c, ins, d);
 }
 
 /** Parallel copy of block arguments into a target's parameters (through temporaries, so cycles are safe). */
@@ -401,9 +165,9 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const mf: MFunction = { name: fn.name, blocks: [], uniforms: [], nextVReg: 0 };
   const entry: EntryRegs = { uniforms: new Map() };
   entryRegs.set(mf, entry);
-  const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false };
-  const uses = valueUses(fn);
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store'));
+  const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores };
+  const liveIn = irLiveIn(fn);
 
   // Parameters: one uniform each, in order.
   fn.params.forEach((p, k) => c.vals.set(p.value.id, uniformReg(c, { kind: 'param', index: k })));
@@ -417,11 +181,21 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     c.blockOf.set(b.id, mb);
     body.push(mb);
   }
+  // Flag A at the end of each selected block: a block with a single predecessor starts with it (copies of branch
+  // arguments between them write no flags).
+  const preds = new Map<number, number[]>();
+  for (const b of fn.blocks) {
+    const t = b.term;
+    const targets = t.kind === 'br' ? [t.target.block] : t.kind === 'condbr' ? [t.then.block, t.else.block] : [];
+    for (const x of new Set(targets)) preds.set(x.id, [...(preds.get(x.id) ?? []), b.id]);
+  }
+  const flagsAtEnd = new Map<number, number | undefined>();
   fn.blocks.forEach((b, bi) => {
     const mb = c.blockOf.get(b.id) as MBlock;
     c.cur = mb.instrs;
     c.storesPending = kernelStores;
-    c.flagsFrom = undefined;
+    const ps = preds.get(b.id) ?? [];
+    c.flagsFrom = ps.length === 1 && bi > 0 ? flagsAtEnd.get(ps[0] as number) : undefined;
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
@@ -432,25 +206,18 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
         else c.vals.set(r.id, uniformReg(c, { kind: 'const', value: bits }));
         continue;
       }
-      if (ins.op === 'any' || ins.op === 'all') {
-        // Only as a branch condition for now (fused below): record, emit nothing.
+      if ((ins.op === 'any' || ins.op === 'all') && ins.result && onlyBranchConditions(fn, ins.result)) {
+        // Used only as branch conditions: each branch tests the mask itself (flags + anyna/allna), no cross-lane reduction.
         continue;
       }
       if (ins.op === 'store') {
-        const [p, v, mask] = ins.args;
-        if (!p || !v) throw new BackendError('store: missing operands', c.loc);
-        if (isPtr(p.type) && elemSize(p.type.ptr) !== 4) {
-          throw new BackendError(`stores of ${p.type.ptr} are not supported by the V3D backend yet`, c.loc);
-        }
-        mov(c, magic(MAGIC.TMUD), src(c, v));
-        if (mask) {
-          pushZeroTest(c, src(c, mask), mask);
-          emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], cond: 'ifna', tmu: 'store' });
-        } else emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [reg(c, p)], tmu: 'store' });
-        c.storesPending = true;
+        selectStore(c, ins);
         continue;
       }
-      if (ins.op === 'barrier') throw new BackendError('qpu.barrier() is not supported by the V3D backend yet', c.loc);
+      if (ins.op === 'barrier') {
+        selectBarrier(c);
+        continue;
+      }
       const r = ins.result;
       if (!r) throw new BackendError(`'${ins.op}' without a result`, c.loc);
       const d = newVReg(c);
@@ -460,18 +227,23 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     const t = b.term;
     c.loc = t.loc;
     const next = fn.blocks[bi + 1];
+    const recordFlags = () => flagsAtEnd.set(b.id, c.flagsFrom);
     const jump = (target: number) => emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond: 'always', target } });
     if (t.kind === 'ret') {
       jump(-1); // -1 = the program end sequence
     } else if (t.kind === 'br') {
+      recordFlags();
       copyArgs(c, t.target.block, t.target.args);
       if (t.target.block !== next) jump(t.target.block.id);
     } else {
       const cond = branchCondition(c, t.cond);
+      recordFlags();
       // Arguments for a block whose parameters are used only inside that block can be copied before the
       // branch: on the other path nothing reads them. That saves a copy block and a jump (loop back edges).
       const hoist = (side: BlockRef, other: BlockRef) =>
-        side.args.length > 0 && side.block !== other.block && side.block.params.every((p) => usedOnlyIn(uses, p, side.block.id));
+        side.args.length > 0 &&
+        side.block !== other.block &&
+        side.block.params.every((p) => !liveIn.get(other.block.id)?.has(p.id) && !other.args.some((a) => a.id === p.id));
       const hoistThen = hoist(t.then, t.else);
       const hoistElse = hoist(t.else, t.then);
       if (hoistThen) copyArgs(c, t.then.block, t.then.args);
@@ -508,6 +280,61 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   return mf;
 }
 
+/** Whether every use of v is as a `condbr` condition. */
+function onlyBranchConditions(fn: IrFunction, v: Value): boolean {
+  for (const b of fn.blocks) {
+    if (b.instrs.some((i) => i.args.some((a) => a.id === v.id))) return false;
+    const t = b.term;
+    const args = t.kind === 'br' ? t.target.args : t.kind === 'condbr' ? [...t.then.args, ...t.else.args] : [];
+    if (args.some((a) => a.id === v.id)) return false;
+  }
+  return true;
+}
+
+/** Values live on entry to each block (IR level), by block id. */
+function irLiveIn(fn: IrFunction): Map<number, Set<number>> {
+  const gen = new Map<number, Set<number>>();
+  const kill = new Map<number, Set<number>>();
+  const succs = new Map<number, number[]>();
+  for (const b of fn.blocks) {
+    const g = new Set<number>();
+    const k = new Set<number>(b.params.map((p) => p.id));
+    const use = (v: Value) => {
+      if (!k.has(v.id)) g.add(v.id);
+    };
+    for (const i of b.instrs) {
+      i.args.forEach(use);
+      if (i.result) k.add(i.result.id);
+    }
+    const t = b.term;
+    if (t.kind === 'br') t.target.args.forEach(use);
+    if (t.kind === 'condbr') {
+      use(t.cond);
+      [...t.then.args, ...t.else.args].forEach(use);
+    }
+    gen.set(b.id, g);
+    kill.set(b.id, k);
+    succs.set(b.id, t.kind === 'br' ? [t.target.block.id] : t.kind === 'condbr' ? [t.then.block.id, t.else.block.id] : []);
+  }
+  const liveIn = new Map<number, Set<number>>(fn.blocks.map((b) => [b.id, new Set(gen.get(b.id))]));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const b of [...fn.blocks].reverse()) {
+      const inn = liveIn.get(b.id) as Set<number>;
+      const k = kill.get(b.id) as Set<number>;
+      for (const s of succs.get(b.id) ?? []) {
+        for (const v of liveIn.get(s) ?? []) {
+          if (!k.has(v) && !inn.has(v)) {
+            inn.add(v);
+            changed = true;
+          }
+        }
+      }
+    }
+  }
+  return liveIn;
+}
+
 /** Branch condition for a uniform bool: fuses any()/all() of a mask; else tests the 0/1 value. */
 function branchCondition(c: Ctx, cond: Value): 'anyna' | 'allna' {
   const def = c.defs.get(cond.id);
@@ -534,16 +361,4 @@ function branchCondition(c: Ctx, cond: Value): 'anyna' | 'allna' {
   if (c.vals.get(cond.id) === undefined) throw new BackendError('branch on an any()/all() value that is not available', c.loc);
   pushZeroTest(c, src(c, cond), cond);
   return 'allna';
-}
-
-/** The 32-bit pattern of a `const` instruction. */
-function constBits(ins: Instr): number {
-  const v = Number(ins.attrs?.value ?? 0);
-  const t = ins.result?.type;
-  if (t === 'f32') {
-    const f = new Float32Array([v]);
-    return new Uint32Array(f.buffer)[0] as number;
-  }
-  if (t === 'bool') return v ? 1 : 0;
-  return v >>> 0;
 }

@@ -27,13 +27,24 @@ export interface SmallImm {
   kind: 'imm';
   value: number;
 }
+/**
+ * A 4.2 accumulator (r0..r5), used only inside short fixed sequences (the
+ * full-rotate idiom needs an accumulator source, notes 2.8). The allocator
+ * never sees them; the scheduler orders their reads and writes. `waddr`
+ * overrides the write address (55 = r5rep: lane 0 to every lane of r5).
+ */
+export interface Acc {
+  kind: 'acc';
+  index: number;
+  waddr?: number;
+}
 /** An instruction source. */
-export type MSrc = VReg | PhysReg | SmallImm;
+export type MSrc = VReg | PhysReg | SmallImm | Acc;
 /** An instruction destination. */
-export type MDst = VReg | PhysReg | Magic;
+export type MDst = VReg | PhysReg | Magic | Acc;
 
-/** Which part of the V3D instruction word an operation occupies. */
-export type MUnit = 'add' | 'mul' | 'sig' | 'branch';
+/** Which part of the V3D instruction word an operation occupies ('sync': a barrier, laid out by emit.ts as its own word). */
+export type MUnit = 'add' | 'mul' | 'sig' | 'branch' | 'sync';
 
 /** One machine operation. */
 export interface MInstr {
@@ -50,6 +61,8 @@ export interface MInstr {
   branch?: { cond: BranchCond; target: number };
   /** For writes to tmua: whether the lookup returns data (a load) or not (a store). */
   tmu?: 'load' | 'store';
+  /** 4.2 rotate signal on this mul op: the amount (a small immediate 1..15, or r5). */
+  rotate?: SmallImm | Acc;
   loc?: SourceLoc;
 }
 
@@ -64,7 +77,9 @@ export type UniformSlot =
   | { kind: 'param'; index: number }
   | { kind: 'const'; value: number }
   | { kind: 'numQpus' }
-  | { kind: 'globalCount' };
+  | { kind: 'globalCount' }
+  /** GPU address of the spill area: `CompiledKernel.scratchBytesPerThread` bytes per batch, batch k at k times that. */
+  | { kind: 'scratch' };
 
 /** A machine function: blocks in layout order, and the uniform words it reads at entry. */
 export interface MFunction {
@@ -79,16 +94,17 @@ export const vreg = (id: number): VReg => ({ kind: 'vreg', id });
 export const magic = (addr: number): Magic => ({ kind: 'magic', addr });
 export const imm = (value: number): SmallImm => ({ kind: 'imm', value: value >>> 0 });
 export const rf = (index: number): PhysReg => ({ kind: 'rf', index });
+export const acc = (index: number, waddr?: number): Acc => (waddr === undefined ? { kind: 'acc', index } : { kind: 'acc', index, waddr });
 
 /** Registers an instruction reads (conditional writes also read their destination). */
 export function usesOf(i: MInstr): (VReg | PhysReg)[] {
   const out: (VReg | PhysReg)[] = [];
-  for (const s of i.srcs) if (s.kind !== 'imm') out.push(s);
-  if (i.cond && i.dst && i.dst.kind !== 'magic') out.push(i.dst);
+  for (const s of i.srcs) if (s.kind === 'vreg' || s.kind === 'rf') out.push(s);
+  if (i.cond && i.dst && (i.dst.kind === 'vreg' || i.dst.kind === 'rf')) out.push(i.dst);
   return out;
 }
 
 /** The register an instruction writes, if any. */
 export function defOf(i: MInstr): VReg | PhysReg | undefined {
-  return i.dst && i.dst.kind !== 'magic' ? i.dst : undefined;
+  return i.dst && (i.dst.kind === 'vreg' || i.dst.kind === 'rf') ? i.dst : undefined;
 }

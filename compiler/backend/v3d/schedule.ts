@@ -14,12 +14,13 @@ import type { V3dAluInstr, V3dVersion } from '../../isa/v3d/instr.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import { buildBundle, canUseUnit, type Bundle } from './bundle.ts';
 import type { MInstr } from './mir.ts';
+import { BackendError } from './isel-ctx.ts';
 
 /** Words a thread may have waiting in the TMU output FIFO with two threads per QPU (16 / 2). */
 export const MAX_PENDING_LOADS = 8;
 /** Cycles a TMU lookup takes, for priorities only (Mesa's scheduler uses 100 instructions). */
 const TMU_LATENCY = 20;
-const SFU_OPS = new Set(['recip', 'rsqrt', 'exp', 'log', 'sin', 'rsqrt2']);
+const SFU_OPS = new Set(['recip', 'rsqrt', 'exp', 'log', 'sin', 'rsqrt2', 'rot', 'rotq', 'shuffle', 'bcastf', 'ballot', 'alleq', 'allfeq']);
 const TMU_MAGIC = new Set<number>([MAGIC.TMUD, MAGIC.TMUA, MAGIC.TMUAU, MAGIC.TMUL, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46]);
 
 /** A scheduled instruction word and the ops in it (for source maps). */
@@ -39,12 +40,14 @@ function isLoadIssue(m: MInstr): boolean {
 function effects(m: MInstr): { reads: string[]; writes: string[] } {
   const reads: string[] = [];
   const writes: string[] = [];
-  const key = (r: { kind: string; index?: number; id?: number }) => (r.kind === 'rf' ? `rf${r.index}` : `v${r.id}`);
-  for (const s of m.srcs) if (s.kind !== 'imm') reads.push(key(s));
-  if (m.dst && m.dst.kind !== 'magic') writes.push(key(m.dst));
+  const key = (r: { kind: string; index?: number; id?: number }) => (r.kind === 'rf' ? `rf${r.index}` : r.kind === 'acc' ? `acc${r.index}` : `v${r.id}`);
+  const isReg = (r: { kind: string }) => r.kind !== 'imm' && r.kind !== 'magic';
+  for (const s of m.srcs) if (isReg(s)) reads.push(key(s));
+  if (m.rotate && m.rotate.kind === 'acc') reads.push(key(m.rotate));
+  if (m.dst && isReg(m.dst)) writes.push(key(m.dst));
   if (m.cond) {
     reads.push('flags');
-    if (m.dst && m.dst.kind !== 'magic') reads.push(key(m.dst));
+    if (m.dst && isReg(m.dst)) reads.push(key(m.dst));
   }
   if (m.pf) writes.push('flags');
   if (m.uf) {
@@ -52,7 +55,11 @@ function effects(m: MInstr): { reads: string[]; writes: string[] } {
     writes.push('flags');
   }
   if (m.op === 'multop') writes.push('rtop');
-  if (m.op === 'umul24') reads.push('rtop');
+  if (m.op === 'umul24') {
+    // umul24 consumes and clears rtop: it both reads and writes it, so no other umul24 slips between a multop and its partner.
+    reads.push('rtop');
+    writes.push('rtop');
+  }
   return { reads, writes };
 }
 
@@ -82,7 +89,8 @@ function buildGraph(ops: MInstr[]): Node[] {
     const { reads, writes } = effects(n.m);
     for (const r of reads) {
       const w = lastWrite.get(r);
-      if (w) edge(w, n, SFU_OPS.has(w.m.op) ? 2 : 1);
+      // Rule 21 (4.2): a rotate's source and r5 amount must not be written by the previous instruction.
+      if (w) edge(w, n, SFU_OPS.has(w.m.op) || n.m.rotate ? 2 : 1);
     }
     for (const r of writes) {
       const w = lastWrite.get(r);
@@ -124,13 +132,26 @@ function buildGraph(ops: MInstr[]): Node[] {
   return nodes;
 }
 
-/** Schedule `ops` (no branches) into instruction words. */
-export function scheduleSegment(ops: MInstr[], ver: V3dVersion): ScheduledWord[] {
+/**
+ * Schedule `ops` (no branches) into instruction words. `urgent` ops (the flag
+ * write a following branch reads) go as early as their operands allow, so that
+ * the branch can issue early and the rest fills its delay slots.
+ */
+export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr): ScheduledWord[] {
   const nodes = buildGraph(ops);
+  const boost = (n: Node, by: number, seen: Set<Node>) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    n.height += by;
+    for (const p of n.preds) boost(p.node, by, seen);
+  };
+  const u = nodes.find((n) => n.m === urgent);
+  if (u) boost(u, 1000, new Set());
   const out: ScheduledWord[] = [];
   let remaining = nodes.length;
   let pendingLoads = 0;
   let cycle = 0;
+  let idle = 0;
   while (remaining > 0) {
     const bundle: Bundle = {};
     const inBundle: Node[] = [];
@@ -158,6 +179,12 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion): ScheduledWord[]
         }
         if (added) break; // readiness may have changed (a write may now join its reader)
       }
+    }
+    if (inBundle.length > 0) idle = 0;
+    else if (++idle > 16) {
+      // No latency is that long: some ready op fits no instruction word at all.
+      const stuck = nodes.find((n) => n.cycle === undefined && n.preds.every((p) => p.node.cycle !== undefined));
+      throw new BackendError(`cannot encode '${stuck?.m.op ?? '?'}' (${JSON.stringify(stuck?.m.srcs ?? [])}) on V3D ${ver === 42 ? '4.2' : '7.1'}`, stuck?.m.loc);
     }
     if (inBundle.length > 0) {
       out.push({ word: buildBundle(bundle, ver) as V3dAluInstr, ops: inBundle.map((n) => n.m) });

@@ -14,6 +14,26 @@ export type OpEffect = 'none' | 'barrier' | 'tmuwt' | 'vpmwt';
 /** How the flag predicates Z/N/C of a result are formed. */
 export type FlagKind = 'int' | 'float' | 'fcmp';
 
+/** Typed view a lane value is read or written through (same 32 bits: unsigned, signed, f32). */
+export type LaneView = 'u' | 'i' | 'f';
+
+/**
+ * A lane-local op as JavaScript source, the one definition both executors use:
+ * `exec` is built from it once, and the instruction code generator
+ * (codegen.ts) splices it into each instruction's fused 16-lane loop.
+ * `body` assigns `r` from operands `a`, `b` (read through views `a`/`b`), may
+ * use the lane index `i`, the thread context `c` ({@link OpContext}), the
+ * helpers `H` ({@link LANE_HELPERS}) and `M` (smallest normal f32 or 0).
+ */
+export interface LaneSpec {
+  readonly a: LaneView;
+  readonly b: LaneView;
+  readonly out: LaneView;
+  readonly body: string;
+  /** Expression for flag C from `a`, `b` (absent: C is 0). */
+  readonly carry?: string;
+}
+
 /** One ALU op. */
 export interface AluOpDef {
   readonly name: string;
@@ -30,11 +50,13 @@ export interface AluOpDef {
   readonly flops: number;
   readonly effect: OpEffect;
   /**
-   * The op flushes denormal inputs and results itself inside its lane loop
-   * (the hot float ops, to save two passes), or its results cannot be new
-   * denormals when its inputs are flushed; the executor then skips its passes.
+   * The op's interpreted kernel flushes denormal inputs and results itself
+   * inside its lane loop (the hot float ops, to save two passes); the
+   * interpreter then skips its passes. Generated code always flushes inline.
    */
   readonly selfFlushing: boolean;
+  /** Lane-local semantics as source (absent for ops that mix lanes, e.g. fdx or rot). */
+  readonly lane?: LaneSpec;
   /** Compute `s.d` from `s.a`/`s.b` for all 16 lanes. */
   exec(s: AluScratch, c: OpContext): void;
   /** Fill `s.carry` (flag C) when a push/update needs it; absent = C is 0. */
@@ -44,18 +66,6 @@ export interface AluOpDef {
 type Exec = (s: AluScratch, c: OpContext) => void;
 interface OpOptions { selfFlushing?: boolean; floatIn?: boolean; floatOut?: boolean; flags?: FlagKind; sfu?: boolean; flops?: number; effect?: OpEffect; carry?: (s: AluScratch) => void }
 
-function op(name: string, srcs: 0 | 1 | 2, exec: Exec, o: OpOptions = {}): AluOpDef {
-  const floatIn = o.floatIn ?? false;
-  const def: AluOpDef = {
-    name, srcs, exec, floatIn, floatOut: o.floatOut ?? floatIn, flags: o.flags ?? (floatIn ? 'float' : 'int'),
-    sfu: o.sfu ?? false, flops: o.flops ?? 0, effect: o.effect ?? 'none', selfFlushing: o.selfFlushing ?? false,
-  };
-  if (o.carry) def.carry = o.carry;
-  return def;
-}
-const F = { floatIn: true, flops: 1 } as const;
-/** Float op that flushes in its own loop. */
-const FF = { floatIn: true, flops: 1, selfFlushing: true } as const;
 /**
  * Smallest normal f32, or 0 when flushing is off: `x < M && x > -M` picks out
  * denormals, and `x * 0` turns one into a zero of the same sign.
@@ -86,101 +96,136 @@ function halves(x: number, y: number, f: (p: number, q: number) => number): numb
   return (lo | (hi << 16)) >>> 0;
 }
 
-function sfu(name: keyof typeof SFU_FUNCTIONS): AluOpDef {
-  const fn = SFU_FUNCTIONS[name];
-  return op(name, 1, (s, c) => {
-    const a = s.a.f, d = s.d.f;
-    if (c.exactSfu) for (let i = 0; i < LANES; i++) d[i] = fn(a[i] as number);
-    else for (let i = 0; i < LANES; i++) d[i] = sfuTruncate(fn(a[i] as number));
-  }, { floatIn: true, sfu: true, flops: 1 });
+/** What lane bodies may call as `H.name`. */
+export const LANE_HELPERS = {
+  M, fmin2, fmax2, halves, f16ToF32, f32ToF16, roundHalfEven, sfuTruncate, toInt32Saturating, toUint32Saturating, SFU: SFU_FUNCTIONS,
+  fadd: (p: number, q: number): number => p + q,
+  fsub: (p: number, q: number): number => p - q,
+  fmul: (p: number, q: number): number => p * q,
+};
+
+/**
+ * Build the 16-lane kernel of a lane spec (once per op, at module load). A
+ * self-flushing kernel flushes denormal inputs and its result in the same loop.
+ */
+function laneExec(l: LaneSpec, selfFlushing: boolean): Exec {
+  const inFlush = selfFlushing ? 'if (a < M && a > -M) a *= 0; if (b < M && b > -M) b *= 0;' : '';
+  const outFlush = selfFlushing ? 'r = Math.fround(r); if (r < M && r > -M) r *= 0;' : '';
+  const src = `const M = H.M; return (s, c) => { const A = s.a.${l.a}, B = s.b.${l.b}, D = s.d.${l.out};
+    for (let i = 0; i < 16; i++) { let a = A[i], b = B[i]; ${inFlush} let r = 0; ${l.body} ${outFlush} D[i] = r; } };`;
+  return new Function('H', src)(LANE_HELPERS) as Exec;
 }
 
-function vfl(flag: 'flagA' | 'flagB', want: number): Exec {
-  return (s, c) => {
-    const d = s.d.u, fl = c[flag];
-    for (let i = 0; i < LANES; i++) d[i] = fl[i] === want ? 0x00010001 : 0;
+function laneCarry(l: LaneSpec, carry: string): (s: AluScratch) => void {
+  const src = `return (s) => { const A = s.a.${l.a}, B = s.b.${l.b}, C = s.carry;
+    for (let i = 0; i < 16; i++) { const a = A[i], b = B[i]; C[i] = (${carry}) ? 1 : 0; } };`;
+  return new Function('H', src)(LANE_HELPERS) as (s: AluScratch) => void;
+}
+
+function op(name: string, srcs: 0 | 1 | 2, exec: Exec, o: OpOptions = {}): AluOpDef {
+  const floatIn = o.floatIn ?? false;
+  const def: AluOpDef = {
+    name, srcs, exec, floatIn, floatOut: o.floatOut ?? floatIn, flags: o.flags ?? (floatIn ? 'float' : 'int'),
+    sfu: o.sfu ?? false, flops: o.flops ?? 0, effect: o.effect ?? 'none', selfFlushing: o.selfFlushing ?? false,
   };
+  if (o.carry) def.carry = o.carry;
+  return def;
+}
+
+/** A lane-local op: views `'a b out'` (e.g. `'f f f'`) and a body assigning `r`. */
+function lop(name: string, srcs: 0 | 1 | 2, views: string, body: string, o: OpOptions & { carryExpr?: string } = {}): AluOpDef {
+  const [a, b, out] = views.split(' ') as [LaneView, LaneView, LaneView];
+  const lane: LaneSpec = o.carryExpr === undefined ? { a, b, out, body } : { a, b, out, body, carry: o.carryExpr };
+  const def = op(name, srcs, laneExec(lane, o.selfFlushing === true), o.carryExpr === undefined ? o : { ...o, carry: laneCarry(lane, o.carryExpr) });
+  return { ...def, lane };
+}
+
+const F = { floatIn: true, flops: 1 } as const;
+/** Float op that flushes in its own loop. */
+const FF = { floatIn: true, flops: 1, selfFlushing: true } as const;
+/** Body of a binary float op rounded to f32 (flushing is the executors' job, notes 4). */
+const flushed = (e: string): string => `r = Math.fround(${e.replace(/x/g, 'a').replace(/y/g, 'b')});`;
+
+function sfu(name: keyof typeof SFU_FUNCTIONS): AluOpDef {
+  return lop(name, 1, 'f u f', `r = c.exactSfu ? H.SFU.${name}(a) : H.sfuTruncate(H.SFU.${name}(a));`, { floatIn: true, sfu: true, flops: 1 });
 }
 
 const OPS: AluOpDef[] = [
   // Float arithmetic (IEEE single precision; Float32Array stores round to nearest even).
-  op('fadd', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) { let x = a[i] as number, y = b[i] as number; if (x < M && x > -M) x *= 0; if (y < M && y > -M) y *= 0; const r = Math.fround(x + y); d[i] = r < M && r > -M ? r * 0 : r; } }, FF),
+  lop('fadd', 2, 'f f f', flushed('x + y'), FF),
   // faddnf behaves as fadd in pv6/pv7 tests; its difference (NaN handling?) is unknown (notes 4).
-  op('faddnf', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) { let x = a[i] as number, y = b[i] as number; if (x < M && x > -M) x *= 0; if (y < M && y > -M) y *= 0; const r = Math.fround(x + y); d[i] = r < M && r > -M ? r * 0 : r; } }, FF),
-  op('fsub', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) { let x = a[i] as number, y = b[i] as number; if (x < M && x > -M) x *= 0; if (y < M && y > -M) y *= 0; const r = Math.fround(x - y); d[i] = r < M && r > -M ? r * 0 : r; } }, FF),
-  op('fmul', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) { let x = a[i] as number, y = b[i] as number; if (x < M && x > -M) x *= 0; if (y < M && y > -M) y *= 0; const r = Math.fround(x * y); d[i] = r < M && r > -M ? r * 0 : r; } }, FF),
-  op('fmin', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = fmin2(a[i] as number, b[i] as number); }, { ...F, flops: 0 }),
-  op('fmax', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = fmax2(a[i] as number, b[i] as number); }, { ...F, flops: 0 }),
+  lop('faddnf', 2, 'f f f', flushed('x + y'), FF),
+  lop('fsub', 2, 'f f f', flushed('x - y'), FF),
+  lop('fmul', 2, 'f f f', flushed('x * y'), FF),
+  lop('fmin', 2, 'f f f', 'r = H.fmin2(a, b);', { ...F, flops: 0 }),
+  lop('fmax', 2, 'f f f', 'r = H.fmax2(a, b);', { ...F, flops: 0 }),
   // fcmp writes a - b and sets Z: a == b, N: a < b, C: a <= b (Mesa feq/flt/fge); unordered (NaN) sets none (CHOICE).
-  op('fcmp', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) - (b[i] as number); }, { floatIn: true, flags: 'fcmp', flops: 1 }),
-  op('fmov', 1, (s) => { s.d.u.set(s.a.u); }, { floatIn: true }),
-  op('fround', 1, (s) => { const a = s.a.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = roundHalfEven(a[i] as number); }, { floatIn: true }),
-  op('ftrunc', 1, (s) => { const a = s.a.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = Math.trunc(a[i] as number); }, { floatIn: true }),
-  op('ffloor', 1, (s) => { const a = s.a.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = Math.floor(a[i] as number); }, { floatIn: true }),
-  op('fceil', 1, (s) => { const a = s.a.f, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = Math.ceil(a[i] as number); }, { floatIn: true }),
-  op('ftoin', 1, (s) => { const a = s.a.f, d = s.d.i; for (let i = 0; i < LANES; i++) d[i] = toInt32Saturating(roundHalfEven(a[i] as number)); }, { floatIn: true, floatOut: false, flags: 'int' }),
-  op('ftoiz', 1, (s) => { const a = s.a.f, d = s.d.i; for (let i = 0; i < LANES; i++) d[i] = toInt32Saturating(Math.trunc(a[i] as number)); }, { floatIn: true, floatOut: false, flags: 'int' }),
-  op('ftouz', 1, (s) => { const a = s.a.f, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = toUint32Saturating(a[i] as number); }, { floatIn: true, floatOut: false, flags: 'int' }),
+  lop('fcmp', 2, 'f f f', 'r = a - b;', { floatIn: true, flags: 'fcmp', flops: 1 }),
+  lop('fmov', 1, 'u u u', 'r = a;', { floatIn: true }),
+  lop('fround', 1, 'f u f', 'r = H.roundHalfEven(a);', { floatIn: true }),
+  lop('ftrunc', 1, 'f u f', 'r = Math.trunc(a);', { floatIn: true }),
+  lop('ffloor', 1, 'f u f', 'r = Math.floor(a);', { floatIn: true }),
+  lop('fceil', 1, 'f u f', 'r = Math.ceil(a);', { floatIn: true }),
+  lop('ftoin', 1, 'f u i', 'r = H.toInt32Saturating(H.roundHalfEven(a));', { floatIn: true, floatOut: false, flags: 'int' }),
+  lop('ftoiz', 1, 'f u i', 'r = H.toInt32Saturating(Math.trunc(a));', { floatIn: true, floatOut: false, flags: 'int' }),
+  lop('ftouz', 1, 'f u u', 'r = H.toUint32Saturating(a);', { floatIn: true, floatOut: false, flags: 'int' }),
   // itof/utof rounding unknown (notes 9): CHOICE round to nearest even (the Float32Array store).
-  op('itof', 1, (s) => { const a = s.a.i, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = a[i] as number; }, { floatOut: true, flags: 'float' }),
-  op('utof', 1, (s) => { const a = s.a.u, d = s.d.f; for (let i = 0; i < LANES; i++) d[i] = a[i] as number; }, { floatOut: true, flags: 'float' }),
+  lop('itof', 1, 'i u f', 'r = a;', { floatOut: true, flags: 'float' }),
+  lop('utof', 1, 'u u f', 'r = a;', { floatOut: true, flags: 'float' }),
   // fdx/fdy work in compute (pv6/pv7 test_alu): differences inside 2x2 quads.
   op('fdx', 1, (s) => { const a = s.a.f, d = s.d.f; for (let i = 0; i < LANES; i++) { const k = i & ~1; d[i] = (a[k + 1] as number) - (a[k] as number); } }, F),
   op('fdy', 1, (s) => { const a = s.a.f, d = s.d.f; for (let i = 0; i < LANES; i++) { const k = (i & ~3) + (i & 1); d[i] = (a[k + 2] as number) - (a[k] as number); } }, F),
   // Integer ops: 32-bit wrapping [T].
-  op('add', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) + (b[i] as number); },
-    { carry: (s) => { const a = s.a.u, b = s.b.u, c = s.carry; for (let i = 0; i < LANES; i++) c[i] = (a[i] as number) + (b[i] as number) > 0xffffffff ? 1 : 0; } }),
-  op('sub', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) - (b[i] as number); },
-    { carry: (s) => { const a = s.a.u, b = s.b.u, c = s.carry; for (let i = 0; i < LANES; i++) c[i] = (a[i] as number) < (b[i] as number) ? 1 : 0; } }),
-  op('neg', 1, (s) => { const a = s.a.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = -(a[i] as number); }),
-  op('not', 1, (s) => { const a = s.a.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = ~(a[i] as number); }),
-  op('and', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) & (b[i] as number); }),
-  op('or', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) | (b[i] as number); }),
-  op('xor', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) ^ (b[i] as number); }),
-  op('min', 2, (s) => { const a = s.a.i, b = s.b.i, d = s.d.i; for (let i = 0; i < LANES; i++) d[i] = Math.min(a[i] as number, b[i] as number); },
-    { carry: (s) => { const a = s.a.i, b = s.b.i, c = s.carry; for (let i = 0; i < LANES; i++) c[i] = (b[i] as number) < (a[i] as number) ? 1 : 0; } }),
-  op('max', 2, (s) => { const a = s.a.i, b = s.b.i, d = s.d.i; for (let i = 0; i < LANES; i++) d[i] = Math.max(a[i] as number, b[i] as number); }),
-  op('umin', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = Math.min(a[i] as number, b[i] as number); }),
-  op('umax', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = Math.max(a[i] as number, b[i] as number); }),
+  lop('add', 2, 'u u u', 'r = a + b;', { carryExpr: 'a + b > 0xffffffff' }),
+  lop('sub', 2, 'u u u', 'r = a - b;', { carryExpr: 'a < b' }),
+  lop('neg', 1, 'u u u', 'r = -a;'),
+  lop('not', 1, 'u u u', 'r = ~a;'),
+  lop('and', 2, 'u u u', 'r = a & b;'),
+  lop('or', 2, 'u u u', 'r = a | b;'),
+  lop('xor', 2, 'u u u', 'r = a ^ b;'),
+  lop('min', 2, 'i i i', 'r = Math.min(a, b);', { carryExpr: 'b < a' }),
+  lop('max', 2, 'i i i', 'r = Math.max(a, b);'),
+  lop('umin', 2, 'u u u', 'r = Math.min(a, b);'),
+  lop('umax', 2, 'u u u', 'r = Math.max(a, b);'),
   // Shift counts and rotates are modulo 32 (pv6 summation.py) [T]; JS shifts already take count & 31.
-  op('shl', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) << (b[i] as number); }),
-  op('shr', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) >>> (b[i] as number); }),
-  op('asr', 2, (s) => { const a = s.a.i, b = s.b.u, d = s.d.i; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) >> (b[i] as number); }),
-  op('ror', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) { const x = a[i] as number, n = (b[i] as number) & 31; d[i] = (x >>> n) | (x << (32 - n)); } }),
-  op('clz', 1, (s) => { const a = s.a.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = Math.clz32(a[i] as number); }),
+  lop('shl', 2, 'u u u', 'r = a << b;'),
+  lop('shr', 2, 'u u u', 'r = a >>> b;'),
+  lop('asr', 2, 'i u i', 'r = a >> b;'),
+  lop('ror', 2, 'u u u', 'const n = b & 31; r = (a >>> n) | (a << (32 - n));'),
+  lop('clz', 1, 'u u u', 'r = Math.clz32(a);'),
   // 24-bit multiplies: low 32 bits of the product of the low 24 bits (smul24 sign-extends them) [U beyond 24 bits].
   // multop leaves (a*b - umul24(a,b)) in rtop so that `multop; umul24` gives the full low 32 bits of a*b (Mesa vir_UMUL).
-  op('umul24', 2, (s, c) => { const a = s.a.u, b = s.b.u, d = s.d.u, r = c.rtop; for (let i = 0; i < LANES; i++) { d[i] = Math.imul((a[i] as number) & 0xffffff, (b[i] as number) & 0xffffff) + (r[i] as number); r[i] = 0; } }),
-  op('smul24', 2, (s) => { const a = s.a.i, b = s.b.i, d = s.d.i; for (let i = 0; i < LANES; i++) d[i] = Math.imul(((a[i] as number) << 8) >> 8, ((b[i] as number) << 8) >> 8); }),
-  op('multop', 2, (s, c) => { const a = s.a.u, b = s.b.u, d = s.d.u, r = c.rtop; for (let i = 0; i < LANES; i++) { const x = a[i] as number, y = b[i] as number; r[i] = Math.imul(x, y) - Math.imul(x & 0xffffff, y & 0xffffff); d[i] = r[i] as number; } }),
-  op('mov', 1, (s) => { s.d.u.set(s.a.u); }),
+  lop('umul24', 2, 'u u u', 'r = Math.imul(a & 0xffffff, b & 0xffffff) + c.rtop[i]; c.rtop[i] = 0;'),
+  lop('smul24', 2, 'i i i', 'r = Math.imul((a << 8) >> 8, (b << 8) >> 8);'),
+  lop('multop', 2, 'u u u', 'c.rtop[i] = Math.imul(a, b) - Math.imul(a & 0xffffff, b & 0xffffff); r = c.rtop[i];'),
+  lop('mov', 1, 'u u u', 'r = a;'),
   // Packed 16-bit ops [T 7.1 vadd/vsub; vfpack, vfmin/vfmax/vfmul per half].
-  op('vadd', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) { const x = a[i] as number, y = b[i] as number; d[i] = ((x + y) & 0xffff) | (((x >>> 16) + (y >>> 16)) << 16); } }),
-  op('vsub', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) { const x = a[i] as number, y = b[i] as number; d[i] = ((x - y) & 0xffff) | (((x >>> 16) - (y >>> 16)) << 16); } }),
-  op('vfpack', 2, (s) => { const a = s.a.f, b = s.b.f, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = f32ToF16(a[i] as number) | (f32ToF16(b[i] as number) << 16); }, { floatIn: true, floatOut: false }),
-  op('vfmin', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = halves(a[i] as number, b[i] as number, fmin2); }),
-  op('vfmax', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = halves(a[i] as number, b[i] as number, fmax2); }),
-  op('vfmul', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = halves(a[i] as number, b[i] as number, (p, q) => p * q); }, { flops: 2 }),
-  op('vfadd', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = halves(a[i] as number, b[i] as number, (p, q) => p + q); }, { flops: 2 }),
-  op('vfsub', 2, (s) => { const a = s.a.u, b = s.b.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = halves(a[i] as number, b[i] as number, (p, q) => p - q); }, { flops: 2 }),
+  lop('vadd', 2, 'u u u', 'r = ((a + b) & 0xffff) | (((a >>> 16) + (b >>> 16)) << 16);'),
+  lop('vsub', 2, 'u u u', 'r = ((a - b) & 0xffff) | (((a >>> 16) - (b >>> 16)) << 16);'),
+  lop('vfpack', 2, 'f f u', 'r = H.f32ToF16(a) | (H.f32ToF16(b) << 16);', { floatIn: true, floatOut: false }),
+  lop('vfmin', 2, 'u u u', 'r = H.halves(a, b, H.fmin2);'),
+  lop('vfmax', 2, 'u u u', 'r = H.halves(a, b, H.fmax2);'),
+  lop('vfmul', 2, 'u u u', 'r = H.halves(a, b, H.fmul);', { flops: 2 }),
+  lop('vfadd', 2, 'u u u', 'r = H.halves(a, b, H.fadd);', { flops: 2 }),
+  lop('vfsub', 2, 'u u u', 'r = H.halves(a, b, H.fsub);', { flops: 2 }),
   // Flag read-outs [T test_cond_vflx, test_cond_flx].
-  op('vfla', 0, vfl('flagA', 1)),
-  op('vflna', 0, vfl('flagA', 0)),
-  op('vflb', 0, vfl('flagB', 1)),
-  op('vflnb', 0, vfl('flagB', 0)),
-  op('flapush', 1, (s, c) => { const a = s.a.u, d = s.d.u, f = c.flagA; for (let i = 0; i < LANES; i++) d[i] = ((a[i] as number) << 2) | (f[i] ? 3 : 0); }),
-  op('flbpush', 1, (s, c) => { const a = s.a.u, d = s.d.u, f = c.flagB; for (let i = 0; i < LANES; i++) d[i] = ((a[i] as number) << 2) | (f[i] ? 3 : 0); }),
+  lop('vfla', 0, 'u u u', 'r = c.flagA[i] === 1 ? 0x00010001 : 0;'),
+  lop('vflna', 0, 'u u u', 'r = c.flagA[i] === 0 ? 0x00010001 : 0;'),
+  lop('vflb', 0, 'u u u', 'r = c.flagB[i] === 1 ? 0x00010001 : 0;'),
+  lop('vflnb', 0, 'u u u', 'r = c.flagB[i] === 0 ? 0x00010001 : 0;'),
+  lop('flapush', 1, 'u u u', 'r = (a << 2) | (c.flagA[i] ? 3 : 0);'),
+  lop('flbpush', 1, 'u u u', 'r = (a << 2) | (c.flagB[i] ? 3 : 0);'),
   // flpop's flag effect is unknown (notes 3); it only shifts here.
-  op('flpop', 1, (s) => { const a = s.a.u, d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = (a[i] as number) >>> 2; }),
+  lop('flpop', 1, 'u u u', 'r = a >>> 2;'),
   // Ids: eidx = lane number; tidx = QPU << 2 | slot (notes 1).
-  op('eidx', 0, (s) => { const d = s.d.u; for (let i = 0; i < LANES; i++) d[i] = i; }),
-  op('tidx', 0, (s, c) => { s.d.u.fill(c.tidx); }),
-  op('lr', 0, (s, c) => { s.d.u.fill(c.link); }),
+  lop('eidx', 0, 'u u u', 'r = i;'),
+  lop('tidx', 0, 'u u u', 'r = c.tidx;'),
+  lop('lr', 0, 'u u u', 'r = c.link;'),
   // CHOICE: the fragment-shader ids read 0 in compute (their compute values are unknown, notes 1).
-  ...['msf', 'revf', 'iid', 'sampid', 'xcd', 'ycd', 'fxcd', 'fycd'].map((n) => op(n, 0, (s) => { s.d.u.fill(0); })),
-  op('barrierid', 0, (s) => { s.d.u.fill(0); }, { effect: 'barrier' }),
-  op('tmuwt', 0, (s) => { s.d.u.fill(0); }, { effect: 'tmuwt' }),
-  op('vpmwt', 0, (s) => { s.d.u.fill(0); }, { effect: 'vpmwt' }),
+  ...['msf', 'revf', 'iid', 'sampid', 'xcd', 'ycd', 'fxcd', 'fycd'].map((n) => lop(n, 0, 'u u u', 'r = 0;')),
+  lop('barrierid', 0, 'u u u', 'r = 0;', { effect: 'barrier' }),
+  lop('tmuwt', 0, 'u u u', 'r = 0;', { effect: 'tmuwt' }),
+  lop('vpmwt', 0, 'u u u', 'r = 0;', { effect: 'vpmwt' }),
   // SFU (op form on both versions; 4.2's write-address form reuses these functions).
   sfu('recip'), sfu('rsqrt'), sfu('rsqrt2'), sfu('exp'), sfu('log'), sfu('sin'),
   // 7.1 lane exchange (pv7 test_alu) [T]; SFU class (M:instr). Inactive lanes: all lanes run here.

@@ -6,6 +6,8 @@
 import type { Cond, PushFlag, UpdateFlag, Unpack, V3dAluInstr, V3dAluPart, V3dBranchInstr, V3dInput, V3dInstr, V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { smallImmValue } from '../../../compiler/isa/v3d/instr.ts';
 import { ALU_OPS, type AluOpDef } from './alu-ops.ts';
+import type { InstrFn } from './codegen.ts';
+import type { AluHazardFacts } from './hazards.ts';
 import { LaneVec } from './lanes.ts';
 
 /** Row of accumulator r0 in a thread's register array (4.2); r0..r5 are rows 64..69. */
@@ -96,6 +98,10 @@ export interface CompiledAlu {
   reads: number[];
   /** No signal, condition, flag update, pack, SFU or magic write: the executor's fast path. */
   plain: boolean;
+  /** Generated code for this instruction (codegen.ts), or null to interpret it. */
+  run: InstrFn | null;
+  /** The hazard checker's facts about this instruction, once it has seen it. */
+  facts: AluHazardFacts | undefined;
 }
 
 /** Branch condition codes. */
@@ -227,7 +233,7 @@ export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion):
     p === null || (p.cond === 0 && p.push === 0 && p.update === 0 && !p.op.sfu && p.op.effect === 'none' && p.dest.pack === 0 && (p.dest.kind === DEST.ROW || p.dest.kind === DEST.NONE));
   const plain = !sigs && plainPart(add) && plainPart(mul);
   return {
-    plain,
+    plain, run: null, facts: undefined,
     kind: 'alu', address, next: undefined, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
     wrtmuc: s.wrtmuc, implicitDest, sigDest, ldunifrf: s.ldunifrf, ldunifarf: s.ldunifarf, rotateAmount, uniforms, reads,
   };

@@ -26,14 +26,15 @@ export class HazardError extends Error {
 /** TMU output FIFO: 16 words per QPU shared by its threads (M:h MAX_TMU_QUEUE_SIZE; notes 5.3). */
 const TMU_OUTPUT_WORDS_PER_QPU = 16;
 
-interface History {
-  /** Previous three instructions, most recent first. */
-  prev: (CompiledInstr | undefined)[];
+/** Per-thread checker state (kept on the thread so the hot path does no map lookup). */
+export interface HazardHistory {
+  /** Previous instruction executed by this thread. */
+  prev: CompiledInstr | undefined;
   /** Instructions left in a branch's delay slots / a switch's slots (as the checker counts them). */
   branchSlots: number;
   thrswSlots: number;
   thrswEnds: boolean;
-  /** Switch instructions seen and last-switch markers seen. */
+  /** Last-switch markers seen. */
   markers: number;
   /** Instruction count at the last unifa write (-inf = none). */
   unifaAt: number;
@@ -46,6 +47,138 @@ interface History {
   count: number;
   /** TMU words pending at the previous check (rule 25 reports growth past the limit). */
   pendingSeen: number;
+}
+
+/** A rule an instruction breaks whatever runs around it: [rule, severity, message]. */
+type StaticIssue = readonly [string, 'error' | 'warning', string];
+
+/**
+ * What the rules need to know about one ALU instruction, worked out once per
+ * code address so that checking an executed instruction is O(1).
+ */
+export interface AluHazardFacts {
+  unifaWrite: boolean;
+  /** Starts an SFU (4.2 magic write or SFU-class op). */
+  sfuStart: boolean;
+  /** 4.2 magic SFU write (result in r4). */
+  legacySfu: boolean;
+  /** Reads r4, or writes r4 or an SFU address (rule 10 second instruction). */
+  touchesR4: boolean;
+  writesRf: boolean;
+  writesRfAlu: boolean;
+  tmuwt: boolean;
+  ldunifAny: boolean;
+  ldunifaAny: boolean;
+  multop: boolean;
+  umul24: boolean;
+  /** Uses rf32..rf63 (illegal with 4 threads per QPU). */
+  highRf: boolean;
+  /** Rule 27 use: TMU write, wrtmuc, ldtmu, accumulator or flag write, multop. */
+  slotUse: boolean;
+  /** Accumulators read (bit k = rk) and whether flags are read. */
+  accReads: number;
+  flagsRead: boolean;
+  /** Accumulators written (bit k = rk) and whether flags are pushed. */
+  accWrites: number;
+  pushes: boolean;
+  /** Rows written (rule 21 looks at the previous instruction's). */
+  rowsWritten: readonly number[];
+  /** Rows a 4.2 rotate reads (empty without rotate). */
+  rotateSources: readonly number[];
+  /**
+   * Nothing but the distance, FIFO and after-switch rules can apply to it
+   * outside delay slots: no switch, signal of interest, static finding,
+   * unifa/multop/umul24/SFU use or rf32+ access. The checker's fast path.
+   */
+  quick: boolean;
+  /** Rule 12/12b, rule 18/18b and rule 22 findings, in the order the table checks them. */
+  peripheralIssues: readonly StaticIssue[];
+  portIssues: readonly StaticIssue[];
+  sfuDestIssues: readonly StaticIssue[];
+}
+
+const FLAG_READERS = new Set(['vfla', 'vflna', 'vflb', 'vflnb', 'flapush', 'flbpush']);
+
+/** Work out the facts of `ins` for version `ver`. */
+export function aluHazardFacts(ins: CompiledAlu, ver: V3dVersion): AluHazardFacts {
+  const v42 = ver === 42;
+  const ds = dests(ins);
+  const { tmu, sfu, tsy, ldtmu, wrtmuc } = peripherals(ins);
+  const peripheralIssues: StaticIssue[] = [];
+  // Two TMU writes in one instruction are never allowed; wrtmuc may pair with one (rule 12).
+  const tmuOk = tmu <= 1;
+  if (v42) {
+    const classes = (tmu > 0 ? 1 : 0) + sfu + tsy + ldtmu + (wrtmuc && tmu === 0 ? 1 : 0);
+    if (!tmuOk || sfu > 1 || (classes > 1 && !(classes === 2 && ldtmu === 1 && tmu > 0 && sfu + tsy === 0))) peripheralIssues.push(['r12-peripherals', 'error', 'more than one of {TMU write, SFU, TSY, ldtmu} in one instruction']);
+    else if (ldtmu === 1 && tmu > 0) peripheralIssues.push(['r12-ldtmu-with-tmu-write', 'warning', 'ldtmu together with a TMU write (Mesa forbids it; py-videocore6 kernels do it and work)']);
+  } else {
+    const classes = (tmu > 0 || wrtmuc > 0 ? 1 : 0) + sfu + tsy;
+    if (!tmuOk || classes > 1) peripheralIssues.push(['r12b-peripherals', 'error', 'more than one of {TMU write, wrtmuc, TSY, SFU incl. rot/bcastf/...} in one instruction']);
+  }
+  const portIssues: StaticIssue[] = [];
+  const src = ins.source;
+  // Rule 18 (4.2): the rotate amount occupies raddr_b.
+  if (v42 && src.sig.rotate) {
+    const usesB = [ins.add, ins.mul].some((p) => p && ((p.op.srcs >= 1 && p.a.row === src.raddrB && (p === ins.add ? src.add.a.mux : src.mul.a.mux) === 7) || (p.op.srcs >= 2 && (p === ins.add ? src.add.b.mux : src.mul.b.mux) === 7)));
+    if (usesB || src.sig.smallImmB) portIssues.push(['r18-rotate-port-b', 'error', 'rotate takes raddr_b for its amount: no small immediate or register-file port B in that instruction']);
+  }
+  // Rule 18b (7.1): one small immediate, on an operand its ALU reads.
+  if (!v42) {
+    const g = src.sig;
+    const n = (g.smallImmA ? 1 : 0) + (g.smallImmB ? 1 : 0) + (g.smallImmC ? 1 : 0) + (g.smallImmD ? 1 : 0);
+    if (n > 1 || ((g.smallImmA || g.smallImmB) && !ins.add) || ((g.smallImmC || g.smallImmD) && !ins.mul)) portIssues.push(['r18b-small-immediate', 'error', 'small immediate without the op that reads it, or more than one']);
+  }
+  const sfuDestIssues: StaticIssue[] = [];
+  // Rule 22 (4.2): SFU op into an accumulator.
+  if (v42 && ins.add?.op.sfu && ins.add.dest.kind === DEST.ROW && !ins.add.dest.isRf) sfuDestIssues.push(['r22-sfu-op-to-accumulator', 'warning', 'SFU op writing an accumulator (Mesa writes them to the register file)']);
+  const r4 = ROW_ACC + 4;
+  const legacySfu = ds.some((d) => d.kind === DEST.SFU);
+  const parts = [ins.add, ins.mul];
+  let accReads = 0;
+  for (const r of ins.reads) if (r >= ROW_ACC) accReads |= 1 << (r - ROW_ACC);
+  let accWrites = 0;
+  for (const d of ds) if (d.kind !== DEST.NONE && d.row >= ROW_ACC && !d.isRf && d.magic !== 6) accWrites |= 1 << (d.row - ROW_ACC);
+  if (v42 && (ins.ldunif || ins.ldunifa)) accWrites |= 1 << 5;
+  if (v42 && legacySfu) accWrites |= 1 << 4;
+  const rowsWritten = ds.filter((d) => d.kind === DEST.ROW || d.kind === DEST.QUAD || d.kind === DEST.REP).map((d) => d.row);
+  if (ins.ldunif || ins.ldunifa) rowsWritten.push(ROW_ACC + 5);
+  const rotateSources: number[] = [];
+  if (v42 && src.sig.rotate && ins.mul) {
+    rotateSources.push(ins.mul.a.row, ins.mul.op.srcs >= 2 ? ins.mul.b.row : -1);
+    if (ins.rotateAmount === -1) rotateSources.push(ROW_ACC + 5);
+  }
+  const accOrFlag = ds.some((d) => d.kind === DEST.ROW && !d.isRf) || parts.some((p) => p && (p.push || p.update));
+  const multop = parts.some((p) => p?.op.name === 'multop');
+  const umul24 = parts.some((p) => p?.op.name === 'umul24');
+  const highRf = ins.reads.some((r) => r >= 32 && r < 64) || ds.some((d) => d.isRf && d.row >= 32);
+  const unifaWrite = ds.some((d) => d.kind === DEST.UNIFA);
+  const quick = !ins.thrsw && !ins.ldtmu && !ins.ldunifa && !ins.ldunifarf && !multop && !umul24 && !highRf && !unifaWrite && !isSfuStart(ins) &&
+    peripheralIssues.length + portIssues.length + sfuDestIssues.length + rotateSources.length === 0;
+  return {
+    quick,
+    unifaWrite,
+    sfuStart: isSfuStart(ins),
+    legacySfu,
+    touchesR4: ins.reads.includes(r4) || ds.some((d) => d.kind === DEST.SFU || (d.kind === DEST.ROW && d.row === r4)),
+    writesRf: writesRf(ins, false),
+    writesRfAlu: writesRf(ins, true),
+    tmuwt: ins.add?.op.effect === 'tmuwt',
+    ldunifAny: ins.ldunif || ins.ldunifrf || ins.ldunifa || ins.ldunifarf,
+    ldunifaAny: ins.ldunifa || ins.ldunifarf,
+    multop,
+    umul24,
+    highRf,
+    slotUse: tmu > 0 || wrtmuc > 0 || ins.ldtmu || accOrFlag || ins.mul?.op.name === 'multop',
+    accReads,
+    flagsRead: parts.some((p) => p && (p.cond !== 0 || p.update !== 0 || FLAG_READERS.has(p.op.name))),
+    accWrites,
+    pushes: parts.some((p) => p && p.push !== 0),
+    rowsWritten,
+    rotateSources,
+    peripheralIssues,
+    portIssues,
+    sfuDestIssues,
+  };
 }
 
 function isTmuWrite(d: Dest | null | undefined): boolean {
@@ -73,8 +206,7 @@ function peripherals(ins: CompiledAlu): { tmu: number; sfu: number; tsy: number;
   return { tmu, sfu, tsy, ldtmu: ins.ldtmu ? 1 : 0, wrtmuc: ins.wrtmuc ? 1 : 0 };
 }
 
-function isSfuStart(ins: CompiledInstr | undefined): boolean {
-  if (!ins || ins.kind !== 'alu') return false;
+function isSfuStart(ins: CompiledAlu): boolean {
   return dests(ins).some((d) => d.kind === DEST.SFU) || ins.add?.op.sfu === true;
 }
 
@@ -84,11 +216,16 @@ function writesRf(ins: CompiledAlu, aluOnly: boolean): boolean {
   return (ins.sigDest?.isRf ?? false) || ((ins.ldunif || ins.ldunifa) && ins.implicitDest.isRf);
 }
 
+function newHistory(): HazardHistory {
+  return { prev: undefined, branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0, pendingSeen: 0 };
+}
+
 /** Per-job hazard checker, fed every instruction each thread executes. */
 export class HazardChecker {
   readonly reports: HazardReport[] = [];
   private readonly seen = new Set<string>();
-  private readonly hist = new Map<ThreadState, History>();
+  /** TMU output FIFO words one thread may hold. */
+  private readonly fifoLimit: number;
 
   constructor(
     readonly ver: V3dVersion,
@@ -96,15 +233,12 @@ export class HazardChecker {
     readonly sourceMap: SourceMap | undefined,
     readonly singleSeg: boolean,
     readonly threadsPerQpu: number,
-  ) {}
+  ) {
+    this.fifoLimit = TMU_OUTPUT_WORDS_PER_QPU / threadsPerQpu;
+  }
 
-  private h(t: ThreadState): History {
-    let h = this.hist.get(t);
-    if (!h) {
-      h = { prev: [undefined, undefined, undefined], branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0, pendingSeen: 0 };
-      this.hist.set(t, h);
-    }
-    return h;
+  private h(t: ThreadState): HazardHistory {
+    return (t.hazardHistory ??= newHistory());
   }
 
   /** Record a hazard; throws in 'error' mode for error-level rules. */
@@ -119,129 +253,121 @@ export class HazardChecker {
     if (severity === 'error' && this.mode === 'error') throw new HazardError(r);
   }
 
+  private issues(list: readonly StaticIssue[], address: number, qpu: number): void {
+    for (const [rule, severity, what] of list) this.report(rule, severity, what, address, qpu);
+  }
+
   /** Check `ins`, about to run on thread `t`. */
   check(t: ThreadState, ins: CompiledInstr): void {
     if (this.mode === 'off') return;
-    const h = this.h(t);
-    const E = (rule: string, what: string): void => this.report(rule, 'error', what, ins.address, t.qpu);
-    const W = (rule: string, what: string): void => this.report(rule, 'warning', what, ins.address, t.qpu);
+    const h = t.hazardHistory ?? this.h(t);
+    const address = ins.address;
     const inBranchSlot = h.branchSlots > 0;
     const inThrswSlot = h.thrswSlots > 0;
     const inEndSlot = inThrswSlot && h.thrswEnds;
-    const prev = h.prev[0];
+    const prev = h.prev;
+    const prevThrsw = prev !== undefined && prev.kind === 'alu' && prev.thrsw;
     const v42 = this.ver === 42;
 
     if (ins.kind === 'branch') {
-      if (inBranchSlot) E('r1-branch-in-branch-slot', 'branch in the delay slots of a branch');
-      if (inThrswSlot) E('r3-branch-in-thrsw-slot', 'branch in the delay slots of a thrsw');
-      if (h.count - h.unifaAt <= 3) W('r15-branch-after-unifa', 'branch within 3 instructions of a unifa write');
-      if (!h.flagsValid && ins.cond !== 0) W('acc-after-switch', 'branch condition reads flags not written since a thread switch (flags do not survive a switch)');
+      if (inBranchSlot) this.report('r1-branch-in-branch-slot', 'error', 'branch in the delay slots of a branch', address, t.qpu);
+      if (inThrswSlot) this.report('r3-branch-in-thrsw-slot', 'error', 'branch in the delay slots of a thrsw', address, t.qpu);
+      if (h.count - h.unifaAt <= 3) this.report('r15-branch-after-unifa', 'warning', 'branch within 3 instructions of a unifa write', address, t.qpu);
+      if (!h.flagsValid && ins.cond !== 0) this.report('acc-after-switch', 'warning', 'branch condition reads flags not written since a thread switch (flags do not survive a switch)', address, t.qpu);
       h.branchAt = h.count;
     } else {
-      const per = peripherals(ins);
-      const unifaWrite = dests(ins).some((d) => d.kind === DEST.UNIFA);
+      const f = ins.facts ??= aluHazardFacts(ins, this.ver);
+      if (f.quick && !inBranchSlot && !inThrswSlot) {
+        // Fast path: the rules below that can fire for an ordinary instruction, then the bookkeeping.
+        if (v42 && prev !== undefined && prev.kind === 'alu' && prev.facts?.legacySfu === true && f.touchesR4) {
+          this.report('r10-r4-too-soon', 'error', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later', address, t.qpu);
+        }
+        const pending = t.tmu.pendingWords;
+        if (pending > this.fifoLimit && pending > h.pendingSeen) this.report('r25-tmu-fifo-overflow', 'error', `${pending} TMU words awaiting ldtmu, more than the ${this.fifoLimit} one thread may hold`, prev?.address ?? address, t.qpu);
+        if (v42 && (f.accReads & ~h.accValid) !== 0) this.report('acc-after-switch', 'warning', 'accumulator read before being written since a thread switch', address, t.qpu);
+        if (!h.flagsValid && f.flagsRead) this.report('acc-after-switch', 'warning', 'flags read before being written since a thread switch', address, t.qpu);
+        h.accValid |= f.accWrites;
+        if (f.pushes) h.flagsValid = true;
+        h.pendingSeen = pending;
+        h.prev = ins;
+        h.count++;
+        return;
+      }
+      const E = (rule: string, what: string): void => this.report(rule, 'error', what, address, t.qpu);
+      const W = (rule: string, what: string): void => this.report(rule, 'warning', what, address, t.qpu);
       // Rule 2 and 4/5: thread switches.
       if (ins.thrsw) {
         if (inBranchSlot) E('r2-thrsw-in-branch-slot', 'thrsw in the delay slots of a branch');
-        const marker = prev?.kind === 'alu' && prev.thrsw;
-        if (marker) {
+        if (prevThrsw) {
           h.markers++;
           if (h.markers > 1) E('r5-two-last-thrsw-markers', 'more than one last-thrsw marker (back-to-back thrsw)');
         } else if (inThrswSlot) W('r4-thrsw-in-thrsw-slot', 'thrsw within 2 instructions of another one');
-        if (unifaWrite) E('r14-unifa-at-thrsw', 'unifa written by a thrsw instruction');
+        if (f.unifaWrite) E('r14-unifa-at-thrsw', 'unifa written by a thrsw instruction');
       }
-      if (inThrswSlot && unifaWrite) E('r14-unifa-at-thrsw', 'unifa written in the delay slots of a thrsw');
+      if (inThrswSlot) {
+        if (f.unifaWrite) E('r14-unifa-at-thrsw', 'unifa written in the delay slots of a thrsw');
+      }
       // Rules 6-8: end of program.
-      const isEnd = ins.thrsw && !(prev?.kind === 'alu' && prev.thrsw) && (t.lastThrsw || this.singleSeg);
-      if (v42 && (isEnd || inEndSlot) && writesRf(ins, false)) E('r6-rf-write-at-end', 'register-file write by the end thrsw or its two delay slots');
-      if (!v42 && isEnd && writesRf(ins, true)) E('r6b-rf-write-at-end', 'ALU register-file write in the end thrsw instruction');
-      if (v42 && inEndSlot && h.thrswSlots === 1 && ins.add?.op.effect === 'tmuwt') E('r7-tmuwt-last', 'tmuwt in the final instruction (GFXH-1625)');
-      if (inEndSlot && ins.uniforms > 0) E('r8-uniform-in-end-slot', 'uniform read in the delay slots of the end thrsw');
+      const isEnd = ins.thrsw && !prevThrsw && (t.lastThrsw || this.singleSeg);
+      if (isEnd || inEndSlot) {
+        if (v42 && f.writesRf) E('r6-rf-write-at-end', 'register-file write by the end thrsw or its two delay slots');
+        if (!v42 && isEnd && f.writesRfAlu) E('r6b-rf-write-at-end', 'ALU register-file write in the end thrsw instruction');
+        if (v42 && inEndSlot && h.thrswSlots === 1 && f.tmuwt) E('r7-tmuwt-last', 'tmuwt in the final instruction (GFXH-1625)');
+        if (inEndSlot && ins.uniforms > 0) E('r8-uniform-in-end-slot', 'uniform read in the delay slots of the end thrsw');
+      }
       // Rule 9: SFU in thrsw slots (the result would land in the other thread).
-      if (inThrswSlot && isSfuStart(ins)) E('r9-sfu-in-thrsw-slot', 'SFU started in the delay slots of a thrsw');
+      if (inThrswSlot && f.sfuStart) E('r9-sfu-in-thrsw-slot', 'SFU started in the delay slots of a thrsw');
       // Rule 10: legacy SFU r4 distance.
-      if (v42 && prev?.kind === 'alu' && dests(prev).some((d) => d.kind === DEST.SFU)) {
-        const r4 = ROW_ACC + 4;
-        if (ins.reads.includes(r4) || dests(ins).some((d) => d.kind === DEST.SFU || (d.kind === DEST.ROW && d.row === r4))) {
-          E('r10-r4-too-soon', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later');
-        }
+      if (v42 && prev !== undefined && prev.kind === 'alu' && prev.facts?.legacySfu === true && f.touchesR4) {
+        E('r10-r4-too-soon', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later');
       }
       // With 4 threads per QPU each thread owns rf0..rf31 only (M:ra; notes 1 "rf per thread").
-      if (this.threadsPerQpu === 4 && (ins.reads.some((r) => r >= 32 && r < 64) || dests(ins).some((d) => d.isRf && d.row >= 32))) {
-        E('rf-beyond-thread-share', 'register file entry rf32..rf63 used with 4 threads per QPU (each thread has rf0..rf31)');
-      }
+      if (f.highRf && this.threadsPerQpu === 4) E('rf-beyond-thread-share', 'register file entry rf32..rf63 used with 4 threads per QPU (each thread has rf0..rf31)');
       // Rule 12 / 12b: one peripheral access per instruction.
-      const { tmu, sfu, tsy, ldtmu, wrtmuc } = per;
-      // Two TMU writes in one instruction are never allowed; wrtmuc may pair with one (rule 12).
-      const tmuOk = tmu <= 1;
-      if (v42) {
-        const classes = (tmu > 0 ? 1 : 0) + sfu + tsy + ldtmu + (wrtmuc && tmu === 0 ? 1 : 0);
-        if (!tmuOk || sfu > 1 || (classes > 1 && !(classes === 2 && ldtmu === 1 && tmu > 0 && sfu + tsy === 0))) E('r12-peripherals', 'more than one of {TMU write, SFU, TSY, ldtmu} in one instruction');
-        else if (ldtmu === 1 && tmu > 0) W('r12-ldtmu-with-tmu-write', 'ldtmu together with a TMU write (Mesa forbids it; py-videocore6 kernels do it and work)');
-      } else {
-        const classes = (tmu > 0 || wrtmuc > 0 ? 1 : 0) + sfu + tsy;
-        if (!tmuOk || classes > 1) E('r12b-peripherals', 'more than one of {TMU write, wrtmuc, TSY, SFU incl. rot/bcastf/...} in one instruction');
-      }
+      if (f.peripheralIssues.length > 0) this.issues(f.peripheralIssues, address, t.qpu);
       // Rule 13: unifa → ldunifa distance.
-      if ((ins.ldunifa || ins.ldunifarf) && h.count - h.unifaAt <= 3) E('r13-ldunifa-too-soon', 'ldunifa within 3 instructions of the unifa write (needs 3 between)');
+      if (f.ldunifaAny && h.count - h.unifaAt <= 3) E('r13-ldunifa-too-soon', 'ldunifa within 3 instructions of the unifa write (needs 3 between)');
       // Rules 15/16: branch delay slots.
-      if (inBranchSlot && unifaWrite) W('r15-unifa-in-branch-slot', 'unifa written in the delay slots of a branch');
-      if (inBranchSlot && (ins.ldunif || ins.ldunifrf || ins.ldunifa || ins.ldunifarf)) W('r16-ldunif-in-branch-slot', 'uniform load in the delay slots of a branch');
-      // Rule 18 (4.2): the rotate amount occupies raddr_b.
-      if (v42 && ins.source.sig.rotate) {
-        const usesB = [ins.add, ins.mul].some((p) => p && ((p.op.srcs >= 1 && p.a.row === ins.source.raddrB && (p === ins.add ? ins.source.add.a.mux : ins.source.mul.a.mux) === 7) || (p.op.srcs >= 2 && (p === ins.add ? ins.source.add.b.mux : ins.source.mul.b.mux) === 7)));
-        if (usesB || ins.source.sig.smallImmB) E('r18-rotate-port-b', 'rotate takes raddr_b for its amount: no small immediate or register-file port B in that instruction');
+      if (inBranchSlot) {
+        if (f.unifaWrite) W('r15-unifa-in-branch-slot', 'unifa written in the delay slots of a branch');
+        if (f.ldunifAny) W('r16-ldunif-in-branch-slot', 'uniform load in the delay slots of a branch');
       }
-      // Rule 18b (7.1): one small immediate, on an operand its ALU reads.
-      if (!v42) {
-        const s = ins.source.sig;
-        const n = (s.smallImmA ? 1 : 0) + (s.smallImmB ? 1 : 0) + (s.smallImmC ? 1 : 0) + (s.smallImmD ? 1 : 0);
-        if (n > 1 || ((s.smallImmA || s.smallImmB) && !ins.add) || ((s.smallImmC || s.smallImmD) && !ins.mul)) E('r18b-small-immediate', 'small immediate without the op that reads it, or more than one');
-      }
+      // Rules 18 / 18b: read ports and small immediates.
+      if (f.portIssues.length > 0) this.issues(f.portIssues, address, t.qpu);
       // Rule 20: multop → umul24 across a switch.
-      if (ins.mul?.op.name === 'umul24' || ins.add?.op.name === 'umul24') h.multopPending = false;
-      if (ins.mul?.op.name === 'multop' || ins.add?.op.name === 'multop') h.multopPending = true;
+      if (f.umul24) h.multopPending = false;
+      if (f.multop) h.multopPending = true;
       // Rule 21 (4.2): rotate inputs written by the previous instruction.
-      if (v42 && ins.source.sig.rotate && ins.mul && prev?.kind === 'alu') {
-        const written = dests(prev).filter((d) => d.kind === DEST.ROW || d.kind === DEST.QUAD || d.kind === DEST.REP).map((d) => d.row);
-        if (prev.ldunif || prev.ldunifa) written.push(ROW_ACC + 5);
-        const srcRows = [ins.mul.a.row, ins.mul.op.srcs >= 2 ? ins.mul.b.row : -1];
-        if (ins.rotateAmount === -1) srcRows.push(ROW_ACC + 5);
-        if (srcRows.some((r) => r >= 0 && written.includes(r))) E('r21-rotate-input-too-new', 'rotate source (or r5 amount) written by the previous instruction');
+      if (f.rotateSources.length > 0 && prev !== undefined && prev.kind === 'alu') {
+        const written = (prev.facts ??= aluHazardFacts(prev, this.ver)).rowsWritten;
+        if (f.rotateSources.some((r) => r >= 0 && written.includes(r))) E('r21-rotate-input-too-new', 'rotate source (or r5 amount) written by the previous instruction');
       }
       // Rule 22 (4.2): SFU op into an accumulator.
-      if (v42 && ins.add?.op.sfu && ins.add.dest.kind === DEST.ROW && !ins.add.dest.isRf) W('r22-sfu-op-to-accumulator', 'SFU op writing an accumulator (Mesa writes them to the register file)');
+      if (f.sfuDestIssues.length > 0) this.issues(f.sfuDestIssues, address, t.qpu);
       // Rules 25/26: TMU output FIFO.
-      if (ins.ldtmu && t.tmu.pendingWords === 0) E('r26-ldtmu-empty', 'ldtmu with no TMU lookup outstanding (the QPU hangs)');
-      const limit = TMU_OUTPUT_WORDS_PER_QPU / this.threadsPerQpu;
+      const pending = t.tmu.pendingWords;
+      if (ins.ldtmu && pending === 0) E('r26-ldtmu-empty', 'ldtmu with no TMU lookup outstanding (the QPU hangs)');
       // Report where the queue grows past the limit (the lookup before this instruction), once.
-      if (t.tmu.pendingWords > limit && t.tmu.pendingWords > h.pendingSeen) this.report('r25-tmu-fifo-overflow', 'error', `${t.tmu.pendingWords} TMU words awaiting ldtmu, more than the ${limit} one thread may hold`, prev?.address ?? ins.address, t.qpu);
+      if (pending > this.fifoLimit && pending > h.pendingSeen) this.report('r25-tmu-fifo-overflow', 'error', `${pending} TMU words awaiting ldtmu, more than the ${this.fifoLimit} one thread may hold`, prev?.address ?? address, t.qpu);
       // Rule 27: code after the switch in the thrsw slots.
-      if (inThrswSlot && !inEndSlot) {
-        const accOrFlag = dests(ins).some((d) => d.kind === DEST.ROW && !d.isRf) || [ins.add, ins.mul].some((p) => p && (p.push || p.update));
-        if (tmu > 0 || wrtmuc || ins.ldtmu || accOrFlag || ins.mul?.op.name === 'multop') W('r27-thrsw-slot-use', 'TMU, ldtmu, accumulator, flag or multop use in the delay slots of a thrsw');
-      }
+      if (inThrswSlot && !inEndSlot && f.slotUse) W('r27-thrsw-slot-use', 'TMU, ldtmu, accumulator, flag or multop use in the delay slots of a thrsw');
       // Accumulators/flags read after a switch that another thread may have clobbered (notes 2.1: warn anyway).
-      const accReads = ins.reads.filter((r) => r >= ROW_ACC).map((r) => r - ROW_ACC);
-      if (v42 && accReads.some((k) => !(h.accValid & (1 << k)))) W('acc-after-switch', 'accumulator read before being written since a thread switch');
-      if (!h.flagsValid && [ins.add, ins.mul].some((p) => p && (p.cond || p.update || ['vfla', 'vflna', 'vflb', 'vflnb', 'flapush', 'flbpush'].includes(p.op.name)))) W('acc-after-switch', 'flags read before being written since a thread switch');
-      for (const d of dests(ins)) if (d.kind !== DEST.NONE && d.row >= ROW_ACC && !d.isRf && d.magic !== 6) h.accValid |= 1 << (d.row - ROW_ACC);
-      if (v42 && (ins.ldunif || ins.ldunifa)) h.accValid |= 1 << 5;
-      if (v42 && isSfuStart(ins) && dests(ins).some((d) => d.kind === DEST.SFU)) h.accValid |= 1 << 4;
-      if ([ins.add, ins.mul].some((p) => p && p.push)) h.flagsValid = true;
-      if (unifaWrite) h.unifaAt = h.count;
-      h.pendingSeen = t.tmu.pendingWords;
+      if (v42 && (f.accReads & ~h.accValid) !== 0) W('acc-after-switch', 'accumulator read before being written since a thread switch');
+      if (!h.flagsValid && f.flagsRead) W('acc-after-switch', 'flags read before being written since a thread switch');
+      h.accValid |= f.accWrites;
+      if (f.pushes) h.flagsValid = true;
+      if (f.unifaWrite) h.unifaAt = h.count;
+      h.pendingSeen = pending;
     }
     // Advance the checker's own slot counters.
     if (h.branchSlots > 0) h.branchSlots--;
     if (h.thrswSlots > 0) h.thrswSlots--;
     if (ins.kind === 'branch') h.branchSlots = 3;
-    if (ins.kind === 'alu' && ins.thrsw && !(prev?.kind === 'alu' && prev.thrsw)) {
+    else if (ins.thrsw && !prevThrsw) {
       h.thrswSlots = 2;
       h.thrswEnds = t.lastThrsw || this.singleSeg;
     }
-    h.prev.unshift(ins);
-    h.prev.length = 3;
+    h.prev = ins;
     h.count++;
   }
 
@@ -249,7 +375,7 @@ export class HazardChecker {
   onSwitch(t: ThreadState, ended: boolean): void {
     if (this.mode === 'off') return;
     const h = this.h(t);
-    const at = h.prev[0]?.address ?? t.pc;
+    const at = h.prev?.address ?? t.pc;
     if (!ended && h.multopPending) this.report('r20-multop-across-switch', 'error', 'thread switch between multop and umul24 (rtop does not survive it)', at, t.qpu);
     h.accValid = 0;
     h.flagsValid = false;
@@ -259,14 +385,14 @@ export class HazardChecker {
   onBarrier(t: ThreadState): void {
     if (this.mode === 'off') return;
     if (t.tmu.pendingWords > 0 || t.tmu.data.length > 0) {
-      this.report('r24-tmu-at-barrier', 'warning', 'TMU work outstanding at a barrier (no texturing may be outstanding at a TSY blocking operation)', this.h(t).prev[0]?.address ?? t.pc, t.qpu);
+      this.report('r24-tmu-at-barrier', 'warning', 'TMU work outstanding at a barrier (no texturing may be outstanding at a TSY blocking operation)', this.h(t).prev?.address ?? t.pc, t.qpu);
     }
   }
 
   /** The thread ended. */
   onEnd(t: ThreadState): void {
     if (this.mode === 'off') return;
-    if (t.tmu.pendingWords > 0) this.report('tmu-results-left', 'warning', `${t.tmu.pendingWords} TMU words never collected with ldtmu`, this.h(t).prev[0]?.address ?? t.pc, t.qpu);
-    this.hist.delete(t);
+    if (t.tmu.pendingWords > 0) this.report('tmu-results-left', 'warning', `${t.tmu.pendingWords} TMU words never collected with ldtmu`, this.h(t).prev?.address ?? t.pc, t.qpu);
+    t.hazardHistory = undefined;
   }
 }

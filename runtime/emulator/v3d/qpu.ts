@@ -41,8 +41,9 @@ const UF_PRED = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
 
 /** The instruction executor shared by all threads of a job. */
 export class QpuExecutor {
-  private readonly addS = new AluScratch();
-  private readonly mulS = new AluScratch();
+  /** Per-ALU scratch (results that go to flags or magic writes); generated code uses them too. */
+  readonly addS = new AluScratch();
+  readonly mulS = new AluScratch();
   private readonly pred = new Uint8Array(LANES);
   private readonly tmp = new Uint32Array(LANES);
   readonly counters: ExecCounters = { instructions: 0, bytesRead: 0, bytesWritten: 0, flops: 0 };
@@ -61,8 +62,13 @@ export class QpuExecutor {
     q.busy += ISSUE_CYCLES;
     let next = t.pc + 8;
     let takenTarget = -1;
-    if (instr.kind === 'alu') this.alu(t, instr, q);
-    else takenTarget = this.branch(t, instr);
+    if (instr.kind === 'alu') {
+      // SFU results read by the next instruction stall until ready (M:sched read_stalls).
+      if (t.sfuRow >= 0 && t.sfuReady > q.time - ISSUE_CYCLES && instr.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
+      const run = instr.run;
+      if (run !== null) run(t, this, q);
+      else this.alu(t, instr, q);
+    } else takenTarget = this.branch(t, instr);
     // Delay slots: a branch takes effect after three more instructions, a switch after two.
     if (t.branchSlots > 0 && --t.branchSlots === 0) next = t.branchTarget;
     if (takenTarget >= 0) {
@@ -74,10 +80,37 @@ export class QpuExecutor {
     return STEP.CONTINUE;
   }
 
-  private readUniform(t: ThreadState): number {
+  /** Next word of the main uniform stream (ldunif, tmuau, wrtmuc ...). */
+  readUniform(t: ThreadState): number {
     const v = this.mem.read32(t.unif);
     t.unif = (t.unif + 4) >>> 0;
     return v;
+  }
+
+  /** Next word of the unifa side stream (ldunifa). */
+  readUnifa(t: ThreadState): number {
+    const v = this.mem.read32(t.unifa);
+    t.unifa = (t.unifa + 4) >>> 0;
+    return v;
+  }
+
+  /** ldtmu: the next returned word, after waiting for its data. */
+  popTmu(t: ThreadState, q: QpuClock): Uint32Array {
+    const got = t.tmu.pop();
+    if (!got) throw new ExecutionError('hazard r26-ldtmu-empty: ldtmu with no TMU lookup outstanding hangs the QPU', t.pc, t.qpu);
+    this.timing.stall(q, got.ready, 'tmu');
+    return got.word;
+  }
+
+  /** tmuwt: wait until this thread's TMU work is done. */
+  tmuwt(t: ThreadState, q: QpuClock): void {
+    this.timing.stall(q, t.tmu.lastDone, 'tmu');
+  }
+
+  /** One value in all 16 lanes to a destination (uniform signals). */
+  fillWrite(t: ThreadState, d: Dest, value: number, q: QpuClock): void {
+    this.tmp.fill(value);
+    this.write(t, d, this.tmp, 0xffff, q);
   }
 
   /**
@@ -122,7 +155,7 @@ export class QpuExecutor {
   }
 
   /** Lane mask (bit per lane) where condition `cond` holds on the pre-instruction flags. */
-  private condMask(t: ThreadState, cond: number): number {
+  condMask(t: ThreadState, cond: number): number {
     if (cond === 0) return 0xffff;
     const f = cond === 1 || cond === 3 ? t.flagA : t.flagB;
     const want = cond <= 2 ? 1 : 0;
@@ -195,7 +228,7 @@ export class QpuExecutor {
   }
 
   /** Deliver 16 lanes to a destination (register or magic) under `mask`. */
-  private write(t: ThreadState, d: Dest, v: Uint32Array, mask: number, q: QpuClock, clean = false): void {
+  write(t: ThreadState, d: Dest, v: Uint32Array, mask: number, q: QpuClock, clean = false): void {
     switch (d.kind) {
       case DEST.NONE: return;
       case DEST.ROW: this.writeRow(t, d.row, v, mask, d.pack, clean); return;
@@ -246,14 +279,9 @@ export class QpuExecutor {
   }
 
   private alu(t: ThreadState, ins: CompiledAlu, q: QpuClock): void {
-    // SFU results read by the next instruction stall until ready (M:sched read_stalls).
-    if (t.sfuRow >= 0) {
-      if (t.sfuReady > q.time - ISSUE_CYCLES && ins.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
-    }
     const add = ins.add, mul = ins.mul;
     if (ins.plain) {
       // Fast path (most compute code): register-to-register ALU work, no signals, flags or magic writes.
-      if (t.sfuRow >= 0 && t.sfuReady > q.time - ISSUE_CYCLES && ins.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
       if (add) this.compute(t, add, this.addS, 0);
       if (mul) this.compute(t, mul, this.mulS, 0);
       if (add && add.dest.kind === DEST.ROW) this.writeRow(t, add.dest.row, this.addS.d.u, 0xffff, 0, add.op.floatOut);
@@ -270,17 +298,9 @@ export class QpuExecutor {
     let unifVal = 0;
     if (ins.ldunif || ins.ldunifrf) unifVal = this.readUniform(t);
     let unifaVal = 0;
-    if (ins.ldunifa || ins.ldunifarf) {
-      unifaVal = this.mem.read32(t.unifa);
-      t.unifa = (t.unifa + 4) >>> 0;
-    }
+    if (ins.ldunifa || ins.ldunifarf) unifaVal = this.readUnifa(t);
     let tmuWord: Uint32Array | undefined;
-    if (ins.ldtmu) {
-      const got = t.tmu.pop();
-      if (!got) throw new ExecutionError('hazard r26-ldtmu-empty: ldtmu with no TMU lookup outstanding hangs the QPU', t.pc, t.qpu);
-      this.timing.stall(q, got.ready, 'tmu');
-      tmuWord = got.word;
-    }
+    if (ins.ldtmu) tmuWord = this.popTmu(t, q);
     // wrtmuc: texture config from the uniform stream; general-memory lookups do not use it.
     if (ins.wrtmuc) this.readUniform(t);
     // Flags: both ALUs' conditions used the old flags above; now update.
@@ -315,7 +335,7 @@ export class QpuExecutor {
     if (addrPart) this.address(t, addrPart, this.addS.d.u, addrMask, q);
     if (mulAddr && mul) this.address(t, mul, this.mulS.d.u, mulMask, q);
     // Side effects of ops.
-    if (add && add.op.effect === 'tmuwt') this.timing.stall(q, t.tmu.lastDone, 'tmu');
+    if (add && add.op.effect === 'tmuwt') this.tmuwt(t, q);
     // Thread switch bookkeeping: back-to-back thrsw = last-switch marker (notes 1).
     if (ins.thrsw) {
       if (t.prevThrsw) t.lastThrsw = true;
@@ -328,7 +348,7 @@ export class QpuExecutor {
   }
 
   /** A TMU address write; `tmuau` first takes its config word from the uniform stream. */
-  private address(t: ThreadState, p: CompiledPart, v: Uint32Array, mask: number, q: QpuClock): void {
+  address(t: ThreadState, p: CompiledPart, v: Uint32Array, mask: number, q: QpuClock): void {
     if (p.dest.kind === DEST.TMUAU) t.tmu.config = this.readUniform(t);
     this.write(t, p.dest, v, mask, q);
   }

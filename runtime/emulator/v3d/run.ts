@@ -8,6 +8,7 @@ import type { V3dInstr, V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { decodeInstr } from '../../../compiler/isa/v3d/decode.ts';
 import type { HazardReport, JobProfile } from '../../device.ts';
 import type { GpuMemory } from '../memory.ts';
+import { generatedCode } from './codegen.ts';
 import { compileInstr, ROW_ACC, type CompiledInstr } from './compile.ts';
 import { batchPayload, decodeCsd, payloadXYRegister, type CsdConfig, type CsdParams } from './dispatch.ts';
 import { HazardChecker, HazardError, type HazardMode, type SourceMap } from './hazards.ts';
@@ -63,6 +64,23 @@ interface Qpu {
   lastRan: ThreadState | undefined;
 }
 
+/**
+ * Run thread `t` until its QPU clock reaches `limit` or it switches or ends;
+ * returns the {@link STEP} code. The hot loop lives in its own small function
+ * so V8 optimises it apart from the scheduler around it.
+ */
+function runSlice(t: ThreadState, clock: QpuClock, limit: number, exec: QpuExecutor, hazards: HazardChecker | null, fetch: (address: number) => CompiledInstr): number {
+  let ins = fetch(t.pc);
+  while (clock.time < limit) {
+    if (hazards !== null) hazards.check(t, ins);
+    const ev = exec.step(t, ins, clock);
+    if (ev !== STEP.CONTINUE) return ev;
+    if (t.pc === ins.address + 8) ins = ins.next ??= fetch(t.pc);
+    else ins = fetch(t.pc);
+  }
+  return STEP.CONTINUE;
+}
+
 /** Run the CSD job given by the seven cfg words on `memory`. */
 export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions): EmulatorResult {
   const ver = options.version;
@@ -78,7 +96,9 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   const fetch = (address: number): CompiledInstr => {
     let c = cache.get(address);
     if (c === undefined) {
-      c = compileInstr(decode(memory.read64(address), ver), address, ver);
+      const word = memory.read64(address);
+      c = compileInstr(decode(word, ver), address, ver);
+      if (c.kind === 'alu') c.run = generatedCode(c, word, ver, decode !== decodeInstr);
       cache.set(address, c);
     }
     return c;
@@ -157,16 +177,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     }
     q.lastRan = t;
     const limit = Math.min(second, maxCycles) + QUANTUM;
-    let ev: number = STEP.CONTINUE;
-    const checking = hazards.mode !== 'off';
-    let ins = fetch(t.pc);
-    while (q.clock.time < limit) {
-      if (checking) hazards.check(t, ins);
-      ev = exec.step(t, ins, q.clock);
-      if (ev !== STEP.CONTINUE) break;
-      if (t.pc === ins.address + 8) ins = ins.next ??= fetch(t.pc);
-      else ins = fetch(t.pc);
-    }
+    const ev = runSlice(t, q.clock, limit, exec, hazards.mode !== 'off' ? hazards : null, fetch);
     if (q.clock.time > maxCycles) throw new CycleLimitError(`cycle limit ${maxCycles} reached (QPU ${q.index} at 0x${t.pc.toString(16)})`);
     if (ev === STEP.CONTINUE) continue;
     hazards.onSwitch(t, ev === STEP.END);

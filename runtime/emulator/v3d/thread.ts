@@ -6,6 +6,7 @@
 import { LaneVec, LANES, type OpContext } from './lanes.ts';
 import { ROWS } from './compile.ts';
 import { TmuState } from './tmu.ts';
+import type { HazardHistory } from './hazards.ts';
 
 /** What a thread is doing, for the scheduler. */
 export type ThreadStatus = 'run' | 'barrier' | 'done';
@@ -14,6 +15,9 @@ export type ThreadStatus = 'run' | 'barrier' | 'done';
 export class ThreadState implements OpContext {
   /** rf0..rf63 then r0..r5 (4.2), 16 lanes each, row-major. */
   readonly regs = new Uint32Array(ROWS * LANES);
+  /** `regs` as f32 and i32 (same bytes), for generated instruction code. */
+  readonly regsF = new Float32Array(this.regs.buffer);
+  readonly regsI = new Int32Array(this.regs.buffer);
   /** Views of each register row, so that ALU ops read registers without copying. */
   readonly rows: LaneVec[] = Array.from({ length: ROWS }, (_, r) => new LaneVec(this.regs.buffer, r * LANES * 4));
   /** Per row: 1 if it may hold a denormal pattern (not written by a flushing float op). */
@@ -49,6 +53,8 @@ export class ThreadState implements OpContext {
   sfuRow = -1;
   sfuReady = 0;
   instructions = 0;
+  /** The hazard checker's state for this thread (hazards.ts). */
+  hazardHistory: HazardHistory | undefined = undefined;
   /** Switches taken (hazard rule 5 and the accumulator poisoning). */
   switches = 0;
 

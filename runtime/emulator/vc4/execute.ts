@@ -9,9 +9,12 @@ import type { HazardReport, JobProfile } from '../../device.ts';
 import { decodeVc4 } from '../../../compiler/isa/vc4/encode.ts';
 import type { Vc4Instr } from '../../../compiler/isa/vc4/instr.ts';
 import { DecodeError } from '../../../compiler/isa/isa.ts';
+import { compileVc4, type CompiledInstr } from './compile.ts';
 import { HazardChecker } from './hazards.ts';
 import { GpuMemory, Vc4EmulatorError } from './memory.ts';
-import { Qpu, Vc4Shared, type ExecInfo } from './qpu.ts';
+import { Qpu, Vc4Shared, type StallCause } from './qpu.ts';
+import { VC4_TIMING } from './timing.ts';
+import { VpmError } from './vpm.ts';
 
 /** Options of one execute_qpu run. */
 export interface ExecuteQpuOptions {
@@ -37,33 +40,36 @@ export interface ExecuteQpuResult {
 /** Physical QPUs of the Pi's V3D: 3 slices × 4 [ARG IDENT1 defaults]. */
 export const VC4_NUM_QPUS = 12;
 
-/** Decoded-instruction cache keyed by physical address (invalidate if code changes between runs). */
-function decoder(memory: GpuMemory): (qpu: Qpu) => Vc4Instr {
-  const cache = new Map<number, Vc4Instr>();
+/** Compiled-instruction cache of one run, keyed by image offset (code may differ between runs). */
+function fetcher(memory: GpuMemory): (q: Qpu) => CompiledInstr {
+  const cache = new Map<number, CompiledInstr>();
   return (q) => {
     const key = memory.offset(q.pc, 8);
     if (key < 0 || (q.pc & 7) !== 0) q.fail(`instruction fetch from ${key < 0 ? 'unmapped' : 'misaligned'} address`);
-    let i = cache.get(key);
-    if (!i) {
+    let c = cache.get(key);
+    if (!c) {
       const word = (BigInt(memory.view.getUint32(key + 4, true)) << 32n) | BigInt(memory.view.getUint32(key, true));
+      let instr: Vc4Instr;
       try {
-        i = decodeVc4(word);
+        instr = decodeVc4(word);
       } catch (e) {
         if (e instanceof DecodeError) q.fail(`invalid instruction 0x${word.toString(16).padStart(16, '0')}: ${e.message}`);
         throw e;
       }
-      cache.set(key, i);
+      c = compileVc4(q.pc, instr);
+      cache.set(key, c);
     }
-    return i;
+    return c;
   };
 }
 
-function freshInfo(address: number, instr: Vc4Instr): ExecInfo {
-  return {
-    address, instr, regWrites: [], regReads: [], accWrites: [], readsR4: false, sfuWrite: false, r4Signal: false, tmuWrite: false,
-    unifRead: false, unifAddrWrite: false, noswapWrite: false, vpmAccess: false, vpmSetup: false, rotation: false, rotateByR5: false,
-    rotatedAccs: [], branch: false, thrend: false, thrsw: false,
-  };
+/** The tick at which a stalled QPU's wait can end by time alone (Infinity: it waits for another QPU). */
+function wakeTick(q: Qpu, c: CompiledInstr, cause: StallCause): number {
+  switch (cause) {
+    case 'tmu': return (q.tmuReady[c.tmuPop] as Float64Array)[q.tmuHead[c.tmuPop] as number] as number;
+    case 'dma': return Math.min(...[q.vpmPort.loadDoneAt, q.vpmPort.storeDoneAt].filter((t) => t > q.shared.tick));
+    default: return Infinity;
+  }
 }
 
 /**
@@ -89,43 +95,75 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
     qpus.push(new Qpu(k, shared, code, unif));
     checkers.push(new HazardChecker(k, options.sourceLine));
   }
-  const fetch = decoder(mem);
-  const maxTicks = Math.ceil((options.maxCycles ?? 4e9) / 4);
-  const clockHz = options.clockHz ?? 250e6;
+  const fetch = fetcher(mem);
+  const maxCycles = options.maxCycles ?? 4e9;
+  const maxTicks = Math.ceil(maxCycles / VC4_TIMING.clocksPerInstruction);
+  const clockHz = options.clockHz ?? VC4_TIMING.defaultClockHz;
+  const current: CompiledInstr[] = qpus.map((q) => fetch(q));
+  // A stalled QPU sleeps until the tick its wait can end (stall cycles are booked when it goes to sleep);
+  // waits on other QPUs (semaphore, mutex) sleep one tick and look again.
+  const sleep = new Float64Array(numQpus);
   let running = numQpus;
-  while (running > 0) {
-    if (shared.tick >= maxTicks) {
-      const q = qpus.find((x) => !x.done) as Qpu;
-      throw new Vc4EmulatorError(`exceeded ${options.maxCycles ?? 4e9} cycles (deadlock or endless loop?)`, q.id, q.pc);
-    }
-    for (const q of qpus) {
-      if (q.done) continue;
-      const instr = fetch(q);
-      const stall = q.stallCause(instr);
-      if (stall) {
-        q.stalls[stall] = (q.stalls[stall] ?? 0) + 4;
+  let q = qpus[0] as Qpu;
+  const stallFor = (x: Qpu, k: number, cause: StallCause, until: number, tick: number): void => {
+    const wakeAt = until === Infinity ? tick + 1 : Math.max(tick + 1, Math.ceil(until));
+    sleep[k] = wakeAt;
+    x.stalls[cause] = (x.stalls[cause] ?? 0) + VC4_TIMING.clocksPerInstruction * (wakeAt - tick);
+    x.busyTicks += wakeAt - tick;
+  };
+  try {
+    while (running > 0) {
+      const tick = shared.tick;
+      if (tick >= maxTicks) {
+        const stuck = qpus.find((x) => !x.done) as Qpu;
+        throw new Vc4EmulatorError(`exceeded ${maxCycles} cycles (deadlock or endless loop?)`, stuck.id, stuck.pc);
+      }
+      let next = Infinity;
+      for (let k = 0; k < numQpus; k++) {
+        q = qpus[k] as Qpu;
+        if (q.done) continue;
+        if ((sleep[k] as number) > tick) {
+          if ((sleep[k] as number) < next) next = sleep[k] as number;
+          continue;
+        }
+        const c = current[k] as CompiledInstr;
+        if (q.readyAt > tick) {
+          stallFor(q, k, q.readyCause, q.readyAt, tick);
+          if ((sleep[k] as number) < next) next = sleep[k] as number;
+          continue;
+        }
+        const cause = c.stall ? c.stall(q) : undefined;
+        if (cause) {
+          stallFor(q, k, cause, wakeTick(q, c, cause), tick);
+          if ((sleep[k] as number) < next) next = sleep[k] as number;
+          continue;
+        }
         q.busyTicks++;
-        continue;
+        next = tick + 1;
+        q.wA = -1;
+        q.wB = -1;
+        q.accW = 0;
+        c.exec(q);
+        q.finish();
+        (checkers[k] as HazardChecker).check(c, q.wA, q.wB, q.accW);
+        if (q.done) {
+          running--;
+          const chk = checkers[k] as HazardChecker;
+          if (!q.hostInterrupt) chk.report('no-host-interrupt', c.address, 'program ended without writing host_int (execute_qpu waits for one interrupt per QPU)');
+          if (q.vpmPort.read && q.vpmPort.read.remaining > 0) chk.report('vpm-reads-unconsumed', c.address, `${q.vpmPort.read.remaining} VPM reads set up but not consumed`);
+        } else if (q.pc === ((c.address + 8) >>> 0)) current[k] = c.next ??= fetch(q);
+        else current[k] = fetch(q);
       }
-      const info = freshInfo(q.pc, instr);
-      const tmuBefore = q.tmu[0]!.length + q.tmu[1]!.length;
-      q.execute(instr, info);
-      q.busyTicks++;
-      const tmuDelta = q.tmu[0]!.length + q.tmu[1]!.length - tmuBefore;
-      const chk = checkers[q.id] as HazardChecker;
-      if (tmuDelta) chk.tmu(tmuDelta, info.address);
-      chk.check(info);
-      if (q.done) {
-        running--;
-        if (!q.hostInterrupt) chk.report('no-host-interrupt', info.address, 'program ended without writing host_int (execute_qpu waits for one interrupt per QPU)');
-        if (q.vpmPort.read && q.vpmPort.read.remaining > 0) chk.report('vpm-reads-unconsumed', info.address, `${q.vpmPort.read.remaining} VPM reads set up but not consumed`);
-      }
+      // Nobody issued: jump to the first tick a sleeping QPU wakes (same result, no empty ticks).
+      shared.tick = running > 0 && next !== Infinity ? Math.min(next, maxTicks) : tick + 1;
     }
-    shared.tick++;
+  } catch (e) {
+    if (e instanceof VpmError) throw new Vc4EmulatorError(e.message, q.id, q.pc);
+    throw e;
   }
   const stalls: Record<string, number> = {};
   for (const q of qpus) for (const [k, v] of Object.entries(q.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
-  const cycles = shared.tick * 4;
+  const cycles = shared.tick * VC4_TIMING.clocksPerInstruction;
   return {
     profile: {
       cycles, clockHz, seconds: cycles / clockHz, instructions: qpus.reduce((s, q) => s + q.instructions, 0),

@@ -1,11 +1,13 @@
 /**
  * The VC4 hazard checker: rules the reference guide lists that the hardware
  * does not enforce (shared/docs/vc4-isa-notes.md §7), checked on the
- * instructions each QPU actually executes, in order.
+ * instructions each QPU actually executes, in order. Incremental: it keeps
+ * the facts of the last three instructions as numbers, so a check is a few
+ * integer compares on the compile-time facts (compile.ts FACT bits) plus
+ * what the instruction actually wrote.
  */
 import type { HazardReport } from '../../device.ts';
-import { validateVc4 } from '../../../compiler/isa/vc4/validate.ts';
-import type { ExecInfo } from './qpu.ts';
+import { FACT, type CompiledInstr } from './compile.ts';
 
 /** Every rule the checker knows, with its severity. */
 export const VC4_HAZARD_RULES = {
@@ -29,74 +31,96 @@ export const VC4_HAZARD_RULES = {
 /** A hazard rule id. */
 export type Vc4HazardRule = keyof typeof VC4_HAZARD_RULES;
 
-/** validateVc4 per decoded instruction object (the decoder caches objects by address). */
-const VALIDATED = new WeakMap<object, string[]>();
+/** Facts of the rules that look back 1–3 instructions; anything else needs no history. */
+const LOOK_BACK = FACT.SFU_WRITE | FACT.UNIF_ADDR_WRITE | FACT.THREND | FACT.BRANCH | FACT.NOSWAP_WRITE;
 
 /** Per-QPU history the rules look back on. */
 export class HazardChecker {
-  private history: ExecInfo[] = [];
-  private tmuRequests = 0;
+  // The previous instruction's writes (register numbers, −1 none; accumulator bit mask) and facts 1, 2, 3 back.
+  private prevWA = -1;
+  private prevWB = -1;
+  private prevAcc = 0;
+  private f1 = 0;
+  private f2 = 0;
+  private f3 = 0;
+  private a1 = 0;
+  private a2 = 0;
+  private a3 = 0;
+  private readonly tmuOut = [0, 0];
   readonly reports: HazardReport[] = [];
 
   constructor(readonly qpu: number, private readonly sourceLine?: (address: number) => string | undefined) {}
 
+  /** Record a hazard at `address`, naming the source line when a source map is present. */
   report(rule: Vc4HazardRule, address: number, message: string): void {
     const where = this.sourceLine?.(address);
     this.reports.push({ rule, severity: VC4_HAZARD_RULES[rule], message: where ? `${message} (${where})` : message, address, qpu: this.qpu });
   }
 
-  /** Outstanding TMU requests changed (push +1, ldtmu −1). */
-  tmu(delta: number, address: number): void {
-    this.tmuRequests += delta;
-    // More than 4 outstanding direct requests give shifted results on hardware [ADD]; keep ≤ 4.
-    if (delta > 0 && this.tmuRequests > 4) this.report('tmu-queue-overflow', address, `${this.tmuRequests} TMU requests outstanding (at most 4 are reliable)`);
+  /**
+   * Check an executed instruction against the ones before it. `wA`/`wB` are
+   * the physical regfile registers it actually wrote (−1: none; a write whose
+   * condition failed on every lane does not count), `accW` its accumulators.
+   */
+  check(x: CompiledInstr, wA: number, wB: number, accW: number): void {
+    const a = x.address;
+    const f = x.facts;
+    if (x.problems.length) for (const m of x.problems) this.report('invalid-combination', a, m);
+    // No forwarding: a physical register written by the previous instruction reads stale data [ARG p.37].
+    if (x.readA >= 0 && x.readA === this.prevWA) this.report('regfile-read-after-write', a, `ra${x.readA} read right after the instruction that writes it`);
+    if (x.readB >= 0 && x.readB === this.prevWB) this.report('regfile-read-after-write', a, `rb${x.readB} read right after the instruction that writes it`);
+    if (f & FACT.ROTATION) {
+      if (x.rotatedAccs & this.prevAcc) this.report('rotate-after-write', a, 'vector rotation of an accumulator written by the previous instruction');
+      if (f & FACT.ROTATE_BY_R5 && this.prevAcc & 32) this.report('rotate-after-write', a, 'rotation by r5 right after writing r5');
+    }
+    if (x.tmuPush >= 0) this.tmu(x.tmuPush, 1, a);
+    if (x.tmuPop >= 0) this.tmu(x.tmuPop, -1, a);
+    if ((this.f1 | this.f2 | this.f3) & LOOK_BACK) this.lookBack(x, wA, wB);
+    if (f & FACT.THREND && (wA >= 0 || wB >= 0)) this.report('thrend-regfile-write', a, 'the thrend instruction writes a register file location');
+    if (f & FACT.VPM_SETUP && f & FACT.VPM_ACCESS) this.report('vpm-setup-misuse', a, 'VPM read/write combined with a VPM setup write in one instruction');
+    if (f & FACT.THRSW) this.report('thrsw-in-user-program', a, 'thread switch in a user program (threads are for fragment shaders)');
+    this.prevWA = wA;
+    this.prevWB = wB;
+    this.prevAcc = accW;
+    this.f3 = this.f2;
+    this.f2 = this.f1;
+    this.f1 = f;
+    this.a3 = this.a2;
+    this.a2 = this.a1;
+    this.a1 = a;
   }
 
-  /** Check an executed instruction against the ones before it. */
-  check(x: ExecInfo): void {
-    const h = this.history;
-    const prev = h[h.length - 1];
+  /** Outstanding requests per TMU; more than 4 give shifted results on hardware [ADD]: keep ≤ 4 per TMU. */
+  private tmu(t: number, delta: number, address: number): void {
+    const n = (this.tmuOut[t] as number) + delta;
+    this.tmuOut[t] = n;
+    if (delta > 0 && n > 4) this.report('tmu-queue-overflow', address, `${n} requests outstanding on TMU${t} (at most 4 are reliable)`);
+  }
+
+  private lookBack(x: CompiledInstr, wA: number, wB: number): void {
     const a = x.address;
-    let msgs = VALIDATED.get(x.instr);
-    if (!msgs) VALIDATED.set(x.instr, (msgs = validateVc4(x.instr)));
-    for (const m of msgs) this.report('invalid-combination', a, m);
-    if (prev) {
-      // No forwarding: a physical register written by the previous instruction reads stale data [ARG p.37].
-      for (const r of x.regReads) {
-        if (prev.regWrites.includes(r)) this.report('regfile-read-after-write', a, `r${r[0]}${r.slice(1)} read right after the instruction that writes it`);
+    const f = x.facts;
+    const back2 = [this.f1, this.f2] as const;
+    for (let k = 0; k < 2; k++) {
+      const p = back2[k] as number;
+      if (p & FACT.SFU_WRITE && f & (FACT.READS_R4 | FACT.SFU_WRITE | FACT.R4_SIGNAL)) {
+        this.report('sfu-r4-too-soon', a, `r4 used ${k + 1} instruction(s) after an SFU write; the result is ready after 2`);
       }
-      if (x.rotation && x.rotatedAccs.some((k) => prev.accWrites.includes(k))) {
-        this.report('rotate-after-write', a, 'vector rotation of an accumulator written by the previous instruction');
-      }
-      if (x.rotateByR5 && prev.accWrites.includes(5)) this.report('rotate-after-write', a, 'rotation by r5 right after writing r5');
-    }
-    for (const back of [1, 2]) {
-      const p = h[h.length - back];
-      if (!p) continue;
-      if (p.sfuWrite && (x.readsR4 || x.sfuWrite || x.r4Signal)) {
-        this.report('sfu-r4-too-soon', a, `r4 used ${back} instruction(s) after an SFU write; the result is ready after 2`);
-      }
-      if (p.unifAddrWrite && x.unifRead) this.report('uniform-after-unif-addr', a, 'uniform read within 2 instructions of a uniforms_address write');
-      if (p.thrend) {
-        if (x.unifRead || x.vpmAccess || x.vpmSetup) this.report('after-thrend-access', a, 'uniform or VPM access in the 2 instructions after thrend');
-        if (x.regReads.some((r) => r.endsWith('14') && r.length === 3) || x.regWrites.some((r) => r.endsWith('14') && r.length === 3)) {
-          this.report('after-thrend-access', a, 'register 14 of A or B accessed after thrend');
-        }
+      if (p & FACT.UNIF_ADDR_WRITE && f & FACT.UNIF_READ) this.report('uniform-after-unif-addr', a, 'uniform read within 2 instructions of a uniforms_address write');
+      if (p & FACT.THREND) {
+        if (f & (FACT.UNIF_READ | FACT.VPM_ACCESS | FACT.VPM_SETUP)) this.report('after-thrend-access', a, 'uniform or VPM access in the 2 instructions after thrend');
+        if (x.readA === 14 || x.readB === 14 || wA === 14 || wB === 14) this.report('after-thrend-access', a, 'register 14 of A or B accessed after thrend');
       }
     }
-    for (const back of [1, 2, 3]) {
-      const p = h[h.length - back];
-      if (!p?.branch) continue;
-      if (x.branch) this.report('branch-in-delay-slot', a, `branch in the delay slots of the branch at 0x${p.address.toString(16)}`);
-      if (x.thrend || x.thrsw) this.report('thread-switch-in-delay-slot', a, 'thread switch or end in a branch delay slot');
+    const addrs = [this.a1, this.a2, this.a3] as const;
+    const back3 = [this.f1, this.f2, this.f3] as const;
+    for (let k = 0; k < 3; k++) {
+      if (!((back3[k] as number) & FACT.BRANCH)) continue;
+      if (f & FACT.BRANCH) this.report('branch-in-delay-slot', a, `branch in the delay slots of the branch at 0x${(addrs[k] as number).toString(16)}`);
+      if (f & (FACT.THREND | FACT.THRSW)) this.report('thread-switch-in-delay-slot', a, 'thread switch or end in a branch delay slot');
     }
-    if (x.tmuWrite && h.slice(-2).some((p) => p.noswapWrite)) {
+    if (f & FACT.TMU_WRITE && (this.f1 | this.f2) & FACT.NOSWAP_WRITE) {
       this.report('tmu-noswap-too-late', a, 'TMU write within 3 instructions of a tmu_noswap write');
     }
-    if (x.thrend && x.regWrites.length) this.report('thrend-regfile-write', a, 'the thrend instruction writes a register file location');
-    if (x.vpmSetup && x.vpmAccess) this.report('vpm-setup-misuse', a, 'VPM read/write combined with a VPM setup write in one instruction');
-    if (x.thrsw) this.report('thrsw-in-user-program', a, 'thread switch in a user program (threads are for fragment shaders)');
-    h.push(x);
-    if (h.length > 4) h.shift();
   }
 }

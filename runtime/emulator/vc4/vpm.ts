@@ -10,7 +10,9 @@
 import type { GpuMemory } from './memory.ts';
 
 /** Thrown for VPM/DMA setups the model does not implement or that are invalid. */
-export class VpmError extends Error {}
+export class VpmError extends Error {
+  override name = 'VpmError';
+}
 
 const ROWS = 64;
 
@@ -34,6 +36,11 @@ export class VpmPort {
   /** Tick at which the last DMA load / store completes. */
   loadDoneAt = 0;
   storeDoneAt = 0;
+
+  /** vr_busy (A file) / vw_busy (B file): whether this QPU's last DMA load / store is still running [ARG p.56]. */
+  busy(store: boolean, tick: number): boolean {
+    return (store ? this.storeDoneAt : this.loadDoneAt) > tick;
+  }
 }
 
 /** The shared VPM. */
@@ -85,19 +92,19 @@ export class Vpm {
   }
 
   /** A QPU read of `vpm`: the next vector of the read setup. */
-  readVector(port: VpmPort, out: Uint32Array): void {
+  readVector(port: VpmPort, out: Uint32Array, o: number): void {
     const acc = port.read;
     if (!acc || acc.remaining <= 0) throw new VpmError('VPM read without a pending read setup (or more reads than NUM)');
-    for (let k = 0; k < 16; k++) out[k] = this.words[this.vector(acc, k)] as number;
+    for (let k = 0; k < 16; k++) out[o + k] = this.words[this.vector(acc, k)] as number;
     acc.addr = (acc.addr + acc.stride) & 0xff;
     acc.remaining--;
   }
 
   /** A QPU write to `vpm`. */
-  writeVector(port: VpmPort, v: Uint32Array): void {
+  writeVector(port: VpmPort, v: Uint32Array, o: number): void {
     const acc = port.write;
     if (!acc) throw new VpmError('VPM write without a write setup');
-    for (let k = 0; k < 16; k++) this.words[this.vector(acc, k)] = v[k] as number;
+    for (let k = 0; k < 16; k++) this.words[this.vector(acc, k)] = v[o + k] as number;
     acc.addr = (acc.addr + acc.stride) & 0xff;
   }
 

@@ -109,3 +109,17 @@ test('semaphores order 4 QPUs: each waits for the previous one', (t) => {
   t.is(r.word(DATA), 15, 'all four increments happened, none lost');
   t.true((r.profile.stalls.semaphore ?? 0) > 0);
 });
+
+test('both ALUs read their inputs before either writes (in-place results); carry comes from the old operands', (t) => {
+  const src = [
+    'mov ra1, unif', 'ldi r1, 3', 'ldi r2, 5', 'ldi r0, -1',
+    'add r1, r1, r2; mul24 r2, r1, r1', // r1 = 3 + 5, r2 = 3 · 3: the mul reads the old r1
+    'add.setf r0, r0, 1', // 0xffffffff + 1 wraps to 0: Z and C set [notes §6: C = unsigned carry]
+    'ldi r3, 0', 'mov.ifcs r3, 7',
+    'shl r1, r1, 8; nop', 'add r1, r1, r2', 'shl r1, r1, 8', 'add r1, r1, r3', 'nop',
+    storeVector('r1', 'ra1'), EXIT,
+  ].join('\n');
+  const r = run(src, { uniforms: () => [DATA] });
+  t.is(r.word(DATA), (8 << 16) | (9 << 8) | 7);
+  t.deepEqual(r.hazards, []);
+});

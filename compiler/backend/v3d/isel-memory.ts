@@ -1,0 +1,88 @@
+/**
+ * Memory ops for V3D: address arithmetic and TMU loads and stores of every
+ * element type.
+ *
+ * 8- and 16-bit elements use the TMU's own element types (config byte bits
+ * 2:0: 0 i8, 1 i16, 5 u8, 6 u16; op 15 = load/store; bit 7 per-pixel,
+ * semantics notes 5.1), written with `tmuc` before the lookup. A config word
+ * serves four lookups from its low byte up and shifts in 0xFF, the default
+ * (32-bit) config, so the word 0xFFFFFF_cc affects exactly the next lookup.
+ * Sub-word stores cannot be done as 32-bit read-modify-write: two lanes
+ * writing bytes of one word would race. Hardware evidence for 8/16-bit
+ * lookups is missing (notes 5.1: "unknown"); the emulator models them.
+ */
+import type { Instr } from '../../ir/types.ts';
+import { elemSize, isPtr } from '../../ir/types.ts';
+import { MAGIC } from '../../isa/v3d/instr.ts';
+import type { VReg } from './mir.ts';
+import { imm, magic } from './mir.ts';
+import { alu, arg, BackendError, emit, k32, mov, newVReg, pushZeroTest, reg, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+
+/**
+ * Whether a load issued after a store by the same thread sees the stored
+ * value without a `tmuwt` between them. Hardware evidence only covers the
+ * case with `tmuwt` (py-videocore6 test_tmu_keeps_memory_consistency); the
+ * TMU serves one thread's requests in order, so qpuc assumes yes. Set false
+ * to make the backend wait for pending stores before every later load.
+ */
+export const TMU_LOADS_SEE_EARLIER_STORES = true;
+
+/** TMU config type field per element type (notes 5.1). */
+const TMU_TYPE: Record<string, number> = { i8: 0, i16: 1, u8: 5, u16: 6 };
+
+/** Write `tmuc` so that the next lookup uses 8/16-bit element type `t` (nothing for 32-bit types). */
+function subWordConfig(c: Ctx, elem: string): void {
+  const type = TMU_TYPE[elem];
+  if (type === undefined) return;
+  const byte = 0x80 | (15 << 3) | type; // per-pixel, op 15 (load/store), type
+  mov(c, magic(MAGIC.TMUC), k32(c, (0xffffff00 | byte) >>> 0));
+}
+
+function elemOf(c: Ctx, ins: Instr): string {
+  const p = arg(c, ins, 0);
+  if (!isPtr(p.type)) throw new BackendError(`${ins.op} through a non-pointer`, c.loc);
+  return p.type.ptr;
+}
+
+function load(c: Ctx, ins: Instr, d: VReg): void {
+  const p = arg(c, ins, 0);
+  if (c.storesPending && !TMU_LOADS_SEE_EARLIER_STORES) {
+    emit(c, { unit: 'add', op: 'tmuwt', dst: magic(MAGIC.NOP), srcs: [] });
+    c.storesPending = false;
+  }
+  const mask = ins.args[1];
+  const addr = reg(c, p);
+  if (mask) pushZeroTest(c, src(c, mask), mask);
+  subWordConfig(c, elemOf(c, ins));
+  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'load', ...(mask ? { cond: 'ifna' as const } : {}) });
+  emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
+}
+
+/** A store: data word(s), then the (masked) address write. */
+export function selectStore(c: Ctx, ins: Instr): void {
+  const [p, v, mask] = ins.args;
+  if (!p || !v) throw new BackendError('store: missing operands', c.loc);
+  const addr = reg(c, p);
+  if (mask) pushZeroTest(c, src(c, mask), mask);
+  subWordConfig(c, elemOf(c, ins));
+  mov(c, magic(MAGIC.TMUD), src(c, v));
+  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'store', ...(mask ? { cond: 'ifna' as const } : {}) });
+  c.storesPending = true;
+}
+
+function gep(c: Ctx, ins: Instr, d: VReg): void {
+  const p = arg(c, ins, 0);
+  if (!isPtr(p.type)) throw new BackendError('gep on a non-pointer', c.loc);
+  const size = elemSize(p.type.ptr);
+  const idx = src(c, arg(c, ins, 1));
+  if (size === 1) {
+    alu(c, 'add', 'add', d, [src(c, p), idx]);
+  } else {
+    const t = newVReg(c);
+    alu(c, 'add', 'shl', t, [idx, imm(Math.log2(size))]);
+    alu(c, 'add', 'add', d, [src(c, p), t]);
+  }
+}
+
+/** Memory op handlers (stores have no result: {@link selectStore}). */
+export const MEMORY_OPS: Record<string, OpHandler> = { load, gep };

@@ -1,0 +1,480 @@
+/**
+ * Compiles a decoded VC4 instruction (compiler/isa/vc4: the ISA table is the
+ * only source of opcodes, registers and their roles) into a list of
+ * specialised closures over a QPU's register array, plus the per-instruction
+ * facts the hazard checker and the scheduler need. Done once per code
+ * address per run, so the hot loop does no decoding, no string compares and
+ * no allocation: operands and destinations are resolved to row offsets here.
+ */
+import type { Vc4AluInstr, Vc4BranchInstr, Vc4Cond, Vc4Instr, Vc4LoadImmInstr, Vc4Mux, Vc4SemaphoreInstr, Vc4WriteFields } from '../../../compiler/isa/vc4/instr.ts';
+import { VC4_ADD_OPS, VC4_BRANCH_CONDS, VC4_MUL_OPS, VC4_REGS, VC4_SIGNALS, REG_NOP, SMI_ROTATE_BASE, type RegRole } from '../../../compiler/isa/vc4/table.ts';
+import { validateVc4 } from '../../../compiler/isa/vc4/validate.ts';
+import { packA, packMul, unpack } from './alu.ts';
+import { addCarryOp, addVectorOp, mulVectorOp } from './alu-vector.ts';
+import { FLAG, ROW, type Qpu, type StallCause } from './qpu.ts';
+
+/** Bits of CompiledInstr.facts: what the instruction does that hazard rules look at. */
+export const FACT = {
+  READS_R4: 1, SFU_WRITE: 2, R4_SIGNAL: 4, TMU_WRITE: 8, UNIF_READ: 16, UNIF_ADDR_WRITE: 32, NOSWAP_WRITE: 64,
+  VPM_ACCESS: 128, VPM_SETUP: 256, ROTATION: 512, ROTATE_BY_R5: 1024, BRANCH: 2048, THREND: 4096, THRSW: 8192,
+} as const;
+
+/** One step of an instruction. */
+type Step = (q: Qpu) => void;
+
+/** An instruction ready to run on any QPU. */
+export interface CompiledInstr {
+  address: number;
+  instr: Vc4Instr;
+  /** Run the instruction (the caller has checked `stall`). */
+  exec: Step;
+  /** Why it cannot issue now, or undefined; null for instructions that never wait. */
+  stall: ((q: Qpu) => StallCause | undefined) | null;
+  /** FACT bits. */
+  facts: number;
+  /** Physical regfile A / B address read (−1: none). */
+  readA: number;
+  readB: number;
+  /** Accumulators (bit k = rk) that feed a vector rotation. */
+  rotatedAccs: number;
+  /** TMU (0/1) this instruction sends a request to / pops a result from, −1 for none. */
+  tmuPush: number;
+  tmuPop: number;
+  /** Single-instruction problems validateVc4 finds. */
+  problems: string[];
+  /** The instruction at address + 8, once fetched (straight-line code skips the cache lookup). */
+  next: CompiledInstr | undefined;
+}
+
+const ADD_FLOAT_IN = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o.floatIn]));
+const ADD_FLOAT_OUT = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o.floatOut]));
+const MUL_FLOAT_IN = new Map<string, boolean>(VC4_MUL_OPS.map((o) => [o.name, o.floatIn]));
+const MUL_FLOAT_OUT = new Map<string, boolean>(VC4_MUL_OPS.map((o) => [o.name, o.floatOut]));
+const R4_SIGNALS = new Set<string>(VC4_SIGNALS.filter((s) => s.r4).map((s) => s.name));
+
+/** Offset of each flag's 16 lanes in Qpu.flags. */
+const FLAG_OFFSET = { z: FLAG.Z, n: FLAG.N, c: FLAG.C } as const;
+
+/** A per-lane condition: the offset of the flag's lanes in Qpu.flags and the value that passes ('zs' = Z set, 'nc' = N clear, …) [ARG Table 2]. */
+type LaneCond = { kind: 'always' } | { kind: 'never' } | { kind: 'test'; flag: number; want: number };
+function laneCond(cond: Vc4Cond): LaneCond {
+  if (cond === 'always' || cond === 'never') return { kind: cond };
+  return { kind: 'test', flag: FLAG_OFFSET[cond[0] as 'z' | 'n' | 'c'], want: cond[1] === 's' ? 1 : 0 };
+}
+
+/** How a result is packed on its way to a destination [ARG Tables 6, 9]. */
+interface PackInfo {
+  pm: boolean;
+  pack: number;
+  float: boolean;
+  isMul: boolean;
+  /** Operand rows of an add/sub whose unwrapped result a saturating pack needs. */
+  wideOf?: readonly [number, number, 'add' | 'sub'];
+}
+
+/** Static facts a destination contributes. */
+interface WriteFacts {
+  facts: number;
+  tmuPush: number;
+  dma: boolean;
+}
+
+const regName = (bSpace: boolean, addr: number): { name: string; role: RegRole } =>
+  (bSpace ? VC4_REGS.writeB : VC4_REGS.writeA)[addr] as { name: string; role: RegRole };
+
+/**
+ * The write of row `src` to address `addr` of A space (`bSpace` false) or B
+ * space, under `cond`; null when nothing is written.
+ */
+function compileWrite(bSpace: boolean, addr: number, src: number, cond: LaneCond, p: PackInfo, wf: WriteFacts): Step | null {
+  if (addr === REG_NOP || cond.kind === 'never') return null;
+  const { name, role } = regName(bSpace, addr);
+  const s = src * 16;
+  const mulPack = p.pm && p.isMul && p.pack !== 0;
+  if (role === 'regfile' || role === 'acc') {
+    const isAcc = role === 'acc';
+    const d = ((isAcc ? ROW.ACC - 32 : bSpace ? ROW.RB : ROW.RA) + addr) * 16;
+    const aPack = !isAcc && !p.pm && !bSpace && p.pack !== 0;
+    const note = isAcc ? (q: Qpu): void => { q.accW |= 1 << (addr - 32); } : bSpace ? (q: Qpu): void => { q.wB = addr; } : (q: Qpu): void => { q.wA = addr; };
+    if (!mulPack && !aPack) {
+      if (cond.kind === 'always') {
+        return (q) => {
+          const R = q.R;
+          for (let e = 0; e < 16; e++) R[d + e] = R[s + e] as number;
+          note(q);
+        };
+      }
+      const { flag, want } = cond;
+      return (q) => {
+        const R = q.R;
+        const fl = q.flags;
+        let any = false;
+        for (let e = 0; e < 16; e++) {
+          if (fl[flag + e] !== want) continue;
+          R[d + e] = R[s + e] as number;
+          any = true;
+        }
+        if (any) note(q);
+      };
+    }
+    const wide = p.wideOf;
+    return (q) => {
+      const R = q.R;
+      let any = false;
+      for (let e = 0; e < 16; e++) {
+        if (cond.kind === 'test' && q.flags[cond.flag + e] !== cond.want) continue;
+        const v = R[s + e] as number;
+        const old = R[d + e] as number;
+        let w: number | undefined;
+        if (wide) {
+          const x = (R[wide[0] * 16 + e] as number) | 0;
+          const y = (R[wide[1] * 16 + e] as number) | 0;
+          w = wide[2] === 'add' ? x + y : x - y;
+        }
+        R[d + e] = mulPack ? packMul(p.pack, v, old) : packA(p.pack, v, old, p.float, w);
+        any = true;
+      }
+      if (any) note(q);
+    };
+  }
+  // From here on: I/O destinations, gated by element 0's condition where it matters [ADD, VC4C-E].
+  const lane0 = (q: Qpu): boolean => cond.kind === 'always' || (cond.kind === 'test' && q.flags[cond.flag] === cond.want);
+  if (role === 'r5quad' || role === 'r5rep') {
+    const d = (ROW.ACC + 5) * 16;
+    return (q) => {
+      if (!lane0(q)) return;
+      const R = q.R;
+      // A space copies elements 0, 4, 8, 12 across their quads; B space replicates element 0 [ADD].
+      for (let e = 0; e < 16; e++) R[d + e] = R[s + (role === 'r5rep' ? 0 : e & ~3)] as number;
+      q.accW |= 32;
+    };
+  }
+  switch (role) {
+    case 'sfu': wf.facts |= FACT.SFU_WRITE; break;
+    case 'tmu': wf.facts |= FACT.TMU_WRITE; wf.tmuPush = name.startsWith('t1') ? 1 : 0; break;
+    case 'unif_addr': wf.facts |= FACT.UNIF_ADDR_WRITE; break;
+    case 'tmu_noswap': wf.facts |= FACT.NOSWAP_WRITE; break;
+    case 'vpm': wf.facts |= FACT.VPM_ACCESS; break;
+    case 'vpm_setup': wf.facts |= FACT.VPM_SETUP; break;
+    case 'dma_addr': wf.dma = true; break;
+    default: break;
+  }
+  return (q) => q.writeIo(role, bSpace, name, src, lane0(q));
+}
+
+/** Set Z, N (and C from `carry`, else 0) from row `res` on lanes passing `cond` [ARG p.27; notes §1.9]. */
+function compileFlags(res: number, cond: LaneCond, carry: boolean): Step | null {
+  if (cond.kind === 'never') return null;
+  const r = res * 16;
+  const test = cond.kind === 'test' ? cond.flag : -1;
+  const want = cond.kind === 'test' ? cond.want : 0;
+  return (q) => {
+    const R = q.R;
+    const fl = q.flags;
+    const addC = q.addC;
+    for (let e = 0; e < 16; e++) {
+      if (test >= 0 && fl[test + e] !== want) continue;
+      const x = R[r + e] as number;
+      fl[FLAG.Z + e] = x === 0 ? 1 : 0;
+      fl[FLAG.N + e] = x >>> 31;
+      fl[FLAG.C + e] = carry ? (addC[e] as number) : 0;
+    }
+  };
+}
+
+function finish(address: number, instr: Vc4Instr, steps: Step[], stall: CompiledInstr['stall'], base: Partial<CompiledInstr>): CompiledInstr {
+  const n = steps.length;
+  const exec: Step = n === 1 ? (steps[0] as Step) : (q) => { for (let k = 0; k < n; k++) (steps[k] as Step)(q); };
+  return {
+    address, instr, exec, stall, facts: 0, readA: -1, readB: -1, rotatedAccs: 0, tmuPush: -1, tmuPop: -1,
+    problems: validateVc4(instr), next: undefined, ...base,
+  };
+}
+
+/** Row of a physical register or accumulator r0–r3 destination, else −1. */
+function destRow(bSpace: boolean, addr: number): number {
+  const role = regName(bSpace, addr).role;
+  if (role === 'regfile') return (bSpace ? ROW.RB : ROW.RA) + addr;
+  return role === 'acc' ? ROW.ACC + addr - 32 : -1;
+}
+
+/**
+ * A destination an op can write in place: register or accumulator, written
+ * on every lane, no pack. `note` records the write for the hazard checker.
+ */
+function directDest(bSpace: boolean, addr: number, cond: Vc4Cond, pm: boolean, pack: number, isMul: boolean): { row: number; note: Step } | undefined {
+  const row = destRow(bSpace, addr);
+  if (row < 0 || cond !== 'always') return undefined;
+  const isAcc = row >= ROW.ACC;
+  if (pack !== 0 && ((pm && isMul) || (!pm && !bSpace && !isAcc))) return undefined;
+  const note: Step = isAcc ? (q) => { q.accW |= 1 << (row - ROW.ACC); } : bSpace ? (q) => { q.wB = addr; } : (q) => { q.wA = addr; };
+  return { row, note };
+}
+
+function writePair(i: Vc4WriteFields, srcAdd: number, srcMul: number, addP: PackInfo, mulP: PackInfo, addOn: boolean, mulOn: boolean, wf: WriteFacts): Step[] {
+  const out: Step[] = [];
+  const a = addOn ? compileWrite(i.ws, i.waddrAdd, srcAdd, laneCond(i.condAdd), addP, wf) : null;
+  const m = mulOn ? compileWrite(!i.ws, i.waddrMul, srcMul, laneCond(i.condMul), mulP, wf) : null;
+  if (a) out.push(a);
+  if (m) out.push(m);
+  return out;
+}
+
+/** A stall test for a DMA start / wait register access; null when the instruction has none. */
+function mergeStalls(tests: ((q: Qpu) => StallCause | undefined)[]): CompiledInstr['stall'] {
+  if (tests.length === 0) return null;
+  return (q) => {
+    for (const t of tests) {
+      const c = t(q);
+      if (c) return c;
+    }
+    return undefined;
+  };
+}
+
+function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
+  const steps: Step[] = [];
+  const stalls: ((q: Qpu) => StallCause | undefined)[] = [];
+  const addOn = i.opAdd !== 'nop';
+  const mulOn = i.opMul !== 'nop';
+  const used = (m: Vc4Mux): boolean => (addOn && (i.addA === m || i.addB === m)) || (mulOn && (i.mulA === m || i.mulB === m));
+  let facts = used('r4') ? FACT.READS_R4 : 0;
+  let readA = -1;
+  let readB = -1;
+  // Read ports: physical registers are read in place; I/O reads fill PORT_A / PORT_B (with side effects).
+  let rowA: number = ROW.PORT_A;
+  let rowB: number = ROW.PORT_B;
+  let ioA: { role: RegRole; name: string } | undefined;
+  let ioB: { role: RegRole; name: string } | undefined;
+  if (i.raddrA !== REG_NOP || used('ra')) {
+    if (i.raddrA < 32) {
+      rowA = ROW.RA + i.raddrA;
+      readA = i.raddrA;
+    } else ioA = VC4_REGS.readA[i.raddrA] as { role: RegRole; name: string };
+  }
+  if (i.sig === 'smi') rowB = ROW.SMALL_IMM + i.raddrB;
+  else if (i.raddrB !== REG_NOP || used('rb')) {
+    if (i.raddrB < 32) {
+      rowB = ROW.RB + i.raddrB;
+      readB = i.raddrB;
+    } else ioB = VC4_REGS.readB[i.raddrB] as { role: RegRole; name: string };
+  }
+  for (const [io, store] of [[ioA, false], [ioB, true]] as const) {
+    if (!io) continue;
+    if (io.role === 'unif') facts |= FACT.UNIF_READ;
+    if (io.role === 'vpm') facts |= FACT.VPM_ACCESS;
+    if (io.role === 'mutex') stalls.push((q) => (q.shared.mutexOwner !== -1 && q.shared.mutexOwner !== q.id ? 'mutex' : undefined));
+    if (io.role === 'vpm_wait') stalls.push((q) => ((store ? q.vpmPort.storeDoneAt : q.vpmPort.loadDoneAt) > q.shared.tick ? 'dma' : undefined));
+  }
+  if (ioA || ioB) {
+    // One uniform pop per instruction even when both ports name it (VC4C's model; hardware unconfirmed).
+    const unif = ioA?.role === 'unif' || ioB?.role === 'unif';
+    const a = ioA;
+    const b = ioB;
+    steps.push((q) => {
+      const u = unif ? q.popUniform() : 0;
+      if (a) q.readIo(a.role, false, a.name, ROW.PORT_A, u);
+      if (b) q.readIo(b.role, true, b.name, ROW.PORT_B, u);
+    });
+  }
+  // Operands, with regfile-A unpack (pm = 0) or r4 unpack (pm = 1) into scratch rows [ARG Tables 7–8].
+  let scratch: number = ROW.UNPACKED;
+  const operand = (m: Vc4Mux, floatIn: boolean): number => {
+    const row = m === 'ra' ? rowA : m === 'rb' ? rowB : ROW.ACC + Number(m.slice(1));
+    if (i.unpack === 0 || !((!i.pm && m === 'ra') || (i.pm && m === 'r4'))) return row;
+    const to = scratch++;
+    const mode = i.unpack;
+    steps.push((q) => {
+      const R = q.R;
+      for (let e = 0; e < 16; e++) R[to * 16 + e] = unpack(mode, R[row * 16 + e] as number, floatIn);
+    });
+    return to;
+  };
+  const addFin = ADD_FLOAT_IN.get(i.opAdd) ?? false;
+  const mulFin = MUL_FLOAT_IN.get(i.opMul) ?? false;
+  // All operands first: unpack steps then run before either op can overwrite a source row.
+  const addA = addOn ? operand(i.addA, addFin) : 0;
+  const addB = addOn ? operand(i.addB, addFin) : 0;
+  const ma = mulOn ? operand(i.mulA, mulFin) : 0;
+  const mb = mulOn ? operand(i.mulB, mulFin) : 0;
+  const rotate = mulOn && i.sig === 'smi' && i.raddrB >= SMI_ROTATE_BASE;
+  // Results go straight to their destination row when nothing else in the instruction still needs the old value.
+  const addDest = addOn ? directDest(i.ws, i.waddrAdd, i.condAdd, i.pm, i.pack, false) : undefined;
+  const mulDest = mulOn && !rotate ? directDest(!i.ws, i.waddrMul, i.condMul, i.pm, i.pack, true) : undefined;
+  const addDirect = addDest && !(mulOn && (addDest.row === ma || addDest.row === mb || addDest.row === mulDest?.row || destRow(!i.ws, i.waddrMul) === addDest.row)) ? addDest : undefined;
+  const mulDirect = mulDest && !(addOn && destRow(i.ws, i.waddrAdd) === mulDest.row) ? mulDest : undefined;
+  // The common case, a pure ALU instruction writing registers in place, runs as one closure.
+  const plain = !ioA && !ioB && scratch === ROW.UNPACKED && !i.sf && !rotate && (i.sig === 'none' || i.sig === 'smi');
+  if (plain && (addOn || mulOn) && (!addOn || addDirect) && (!mulOn || mulDirect)) {
+    const ka = addVectorOp(i.opAdd);
+    const km = mulVectorOp(i.opMul);
+    const oa = (addDirect?.row ?? 0) * 16;
+    const om = (mulDirect?.row ?? 0) * 16;
+    const [xa, ya, xm, ym] = [addA * 16, addB * 16, ma * 16, mb * 16];
+    const flops = (addOn && addFin && i.opAdd !== 'ftoi' ? 16 : 0) + (mulOn && mulFin ? 16 : 0);
+    // Direct destinations write every lane, so what the hazard checker needs is known now.
+    const written = [addDirect, mulDirect].map((d) => d?.row ?? -1);
+    const wA = (written.find((r) => r >= ROW.RA && r < ROW.RB) ?? ROW.RA - 1) - ROW.RA;
+    const wB = (written.find((r) => r >= ROW.RB && r < ROW.ACC) ?? ROW.RB - 1) - ROW.RB;
+    const accW = written.reduce((m, r) => (r >= ROW.ACC ? m | (1 << (r - ROW.ACC)) : m), 0);
+    const exec: Step = (q) => {
+      const R = q.R;
+      const F = q.F;
+      if (addOn) ka(R, F, oa, xa, ya);
+      if (mulOn) km(R, F, om, xm, ym);
+      q.shared.flops += flops;
+      q.wA = wA;
+      q.wB = wB;
+      q.accW = accW;
+    };
+    return finish(address, i, [exec], null, { facts, readA, readB });
+  }
+  if (addOn) {
+    const k = addVectorOp(i.opAdd);
+    const o = (addDirect?.row ?? ROW.ADD_RES) * 16;
+    const x = addA * 16;
+    const y = addB * 16;
+    if (i.sf) {
+      // The carry reads the operands, so it runs before the result may overwrite one of them.
+      const carry = addCarryOp(i.opAdd);
+      steps.push((q) => carry(q.R, x, y, q.addC));
+    }
+    const flops = addFin && i.opAdd !== 'ftoi' ? 16 : 0;
+    const note = addDirect?.note;
+    if (note) steps.push(flops ? (q) => { k(q.R, q.F, o, x, y); q.shared.flops += 16; note(q); } : (q) => { k(q.R, q.F, o, x, y); note(q); });
+    else steps.push(flops ? (q) => { k(q.R, q.F, o, x, y); q.shared.flops += 16; } : (q) => k(q.R, q.F, o, x, y));
+  }
+  let mulOut: number = mulDirect?.row ?? ROW.MUL_RES;
+  let rotatedAccs = 0;
+  if (mulOn) {
+    const k = mulVectorOp(i.opMul);
+    const o = mulOut * 16;
+    const a = ma * 16;
+    const b = mb * 16;
+    const note = mulDirect?.note;
+    if (note) steps.push(mulFin ? (q) => { k(q.R, q.F, o, a, b); q.shared.flops += 16; note(q); } : (q) => { k(q.R, q.F, o, a, b); note(q); });
+    else steps.push(mulFin ? (q) => { k(q.R, q.F, o, a, b); q.shared.flops += 16; } : (q) => k(q.R, q.F, o, a, b));
+    if (rotate) {
+      // Output element e = element (e − n) mod 16 [ARG p.20, PVC rotate tests]; 48 rotates by r5 element 0.
+      const fixed = i.raddrB - SMI_ROTATE_BASE;
+      const r5 = (ROW.ACC + 5) * 16;
+      const d = ROW.ROTATED * 16;
+      facts |= FACT.ROTATION | (fixed === 0 ? FACT.ROTATE_BY_R5 : 0);
+      for (const m of [i.mulA, i.mulB]) if (m[0] === 'r') rotatedAccs |= m === 'ra' || m === 'rb' ? 0 : 1 << Number(m.slice(1));
+      steps.push((q) => {
+        const R = q.R;
+        const n = fixed === 0 ? (R[r5] as number) & 15 : fixed;
+        for (let e = 0; e < 16; e++) R[d + e] = R[o + ((e - n + 16) & 15)] as number;
+      });
+      mulOut = ROW.ROTATED;
+    }
+  }
+  // Signals act before this instruction's writes take effect.
+  let tmuPop = -1;
+  if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') {
+    const t = i.sig === 'ldtmu0' ? 0 : 1;
+    tmuPop = t;
+    stalls.push((q) => (q.tmuPending(t) ? 'tmu' : undefined));
+    steps.push((q) => q.loadTmu(t));
+  } else if (i.sig === 'thrend') {
+    facts |= FACT.THREND;
+    // thrend: two more instructions run [ARG p.21]; the count starts after this one.
+    steps.push((q) => { q.endDelay = 3; });
+  } else if (i.sig === 'thrsw' || i.sig === 'lthrsw') {
+    facts |= FACT.THRSW;
+  } else if (R4_SIGNALS.has(i.sig)) {
+    const sig = i.sig;
+    steps.push((q) => q.fail(`signal ${sig} needs the tile buffer (fragment shaders only)`));
+  }
+  if (R4_SIGNALS.has(i.sig)) facts |= FACT.R4_SIGNAL;
+  const wf: WriteFacts = { facts: 0, tmuPush: -1, dma: false };
+  const wideOf = addOn && (i.opAdd === 'add' || i.opAdd === 'sub') ? ([addA, addB, i.opAdd] as const) : undefined;
+  steps.push(...writePair(
+    i, ROW.ADD_RES, mulOut,
+    { pm: i.pm, pack: i.pack, float: ADD_FLOAT_OUT.get(i.opAdd) ?? false, isMul: false, ...(wideOf ? { wideOf } : {}) },
+    { pm: i.pm, pack: i.pack, float: MUL_FLOAT_OUT.get(i.opMul) ?? false, isMul: true },
+    addOn && !addDirect, mulOn && !mulDirect, wf,
+  ));
+  if (i.sf) {
+    // Flags from the add ALU unless its op is nop, then from the mul ALU; only lanes whose write condition holds [ADD, VC4C].
+    const addRes = addDirect?.row ?? ROW.ADD_RES;
+    const f = addOn ? compileFlags(addRes, laneCond(i.condAdd), true) : mulOn ? compileFlags(mulOut, laneCond(i.condMul), false) : null;
+    if (f) steps.push(f);
+  }
+  return finish(address, i, steps, mergeStalls(stalls), { facts: facts | wf.facts, readA, readB, rotatedAccs, tmuPush: wf.tmuPush, tmuPop });
+}
+
+/** Load immediate and semaphore words: both ALUs "mov" the immediate [ARG p.33]. */
+function compileImm(address: number, i: Vc4LoadImmInstr | Vc4SemaphoreInstr): CompiledInstr {
+  const lanes = new Uint32Array(16);
+  if (i.kind === 'sem') lanes.fill(((i.high << 5) | (i.acquire ? 16 : 0) | i.semaphore) >>> 0); // ARG: the low word, like ldi
+  else {
+    for (let e = 0; e < 16; e++) {
+      if (i.mode === 'u32') lanes[e] = i.imm;
+      else {
+        // Element e: LSB from bit e, MSB from bit 16 + e [ARG p.33].
+        const v = (((i.imm >>> (16 + e)) & 1) << 1) | ((i.imm >>> e) & 1);
+        lanes[e] = (i.mode === 'pes' && v >= 2 ? v - 4 : v) >>> 0;
+      }
+    }
+  }
+  const steps: Step[] = [];
+  let stall: CompiledInstr['stall'] = null;
+  if (i.kind === 'sem') {
+    const { semaphore, acquire } = i;
+    // Decrement at 0 or increment at 15 stalls [ARG p.33].
+    stall = (q) => {
+      const v = q.shared.semaphores[semaphore] as number;
+      return (acquire ? v === 0 : v === 15) ? 'semaphore' : undefined;
+    };
+    steps.push((q) => { (q.shared.semaphores[semaphore] as number) += acquire ? -1 : 1; });
+  }
+  steps.push((q) => q.R.set(lanes, ROW.IMM * 16));
+  const wf: WriteFacts = { facts: 0, tmuPush: -1, dma: false };
+  steps.push(...writePair(i, ROW.IMM, ROW.IMM, { pm: i.pm, pack: i.pack, float: false, isMul: false }, { pm: i.pm, pack: i.pack, float: false, isMul: true }, true, true, wf));
+  // Load-immediate flags: N = bit 31, Z = zero, C = 0 [VC4C-E].
+  const f = i.sf ? compileFlags(ROW.IMM, laneCond(i.condAdd), false) : null;
+  if (f) steps.push(f);
+  return finish(address, i, steps, stall, { facts: wf.facts, tmuPush: wf.tmuPush });
+}
+
+const BRANCH_CONDS = new Map<string, (typeof VC4_BRANCH_CONDS)[number]>(VC4_BRANCH_CONDS.map((c) => [c.name, c]));
+
+function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
+  const c = BRANCH_CONDS.get(i.cond);
+  const always = i.cond === 'always';
+  const flag = FLAG_OFFSET[(c?.flag ?? 'z') as 'z' | 'n' | 'c'];
+  const want = c?.set ? 1 : 0;
+  const all = c?.all ?? false;
+  const wf: WriteFacts = { facts: 0, tmuPush: -1, dma: false };
+  const noPack = { pm: false, pack: 0, float: false, isMul: false };
+  const links = writePair({ ...i, pm: false, pack: 0, condAdd: 'always', condMul: 'always', sf: false }, ROW.IMM, ROW.IMM, noPack, noPack, true, true, wf);
+  const reg = (ROW.RA + i.raddrA) * 16 + 15;
+  const exec: Step = (q) => {
+    if (!always) {
+      const fl = q.flags;
+      let hits = 0;
+      for (let e = 0; e < 16; e++) if (fl[flag + e] === want) hits++;
+      if (all ? hits !== 16 : hits === 0) return;
+    }
+    const after = (q.pc + 32) >>> 0;
+    // Register-added branches read element 15 of ra (hardware observation [ADD]; ARG says element 0).
+    q.branchTarget = ((i.rel ? after : 0) + i.imm + (i.reg ? (q.R[reg] as number) : 0)) >>> 0;
+    // 3 delay slots [ARG p.34]; the count starts after this instruction's own step.
+    q.branchDelay = 4;
+    if (links.length) {
+      q.R.fill(after, ROW.IMM * 16, ROW.IMM * 16 + 16);
+      for (const l of links) l(q);
+    }
+  };
+  return finish(address, i, [exec], null, { facts: FACT.BRANCH, readA: i.reg ? i.raddrA : -1 });
+}
+
+/** Compile the instruction at `address` (any alias). */
+export function compileVc4(address: number, instr: Vc4Instr): CompiledInstr {
+  switch (instr.kind) {
+    case 'alu': return compileAlu(address, instr);
+    case 'branch': return compileBranch(address, instr);
+    default: return compileImm(address, instr);
+  }
+}

@@ -1,0 +1,58 @@
+// Differential tests of the V3D backend: every kernel of the corpus under test/fixtures/e2e/ is compiled for
+// vc6 and vc7, run on the emulator (hazard checker in 'error' mode) and on the reference interpreter with the
+// same inputs, and all memory the kernel can reach is compared. Tolerances for f32 are those of
+// docs/backend-v3d.md ("Accuracy"); everything else is bit-exact.
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { compileFile } from '../../compiler/compile.ts';
+import { differential, intIn, uniformF32, withSpecials, type Gen, type KernelSpec } from '../helpers/differential.ts';
+
+const DIR = fileURLToPath(new URL('../fixtures/e2e/', import.meta.url));
+const SEED = Number(process.env.QPUC_DIFF_SEED ?? 1);
+
+/** Magnitudes 2^lo .. 2^hi, either sign unless `positive`. */
+const magnitudes = (lo: number, hi: number, positive = false): Gen => (r) =>
+  (positive || r() < 0.5 ? 1 : -1) * (1 + r()) * 2 ** Math.floor(lo + r() * (hi - lo));
+const IEEE = [0, -0, Infinity, -Infinity, NaN];
+
+const SPECS: Record<string, KernelSpec> = {
+  'Int.shifts': { gen: { b: withSpecials([0, 31, 32, 33, 16, 15], intIn(0, 40)) } },
+  'Lanes.exchange': { scalars: { k: 5 } },
+  'Lanes.divergent': { gen: { f: uniformF32(-100, 100) } },
+  'MathOps.div': { ulps: 1, gen: { a: withSpecials(IEEE, magnitudes(-20, 20)), b: withSpecials(IEEE, magnitudes(-20, 20)) } },
+  'MathOps.sqrt': { ulps: 2, gen: { a: withSpecials([...IEEE, -1, 1e-30, 1e30, 2], magnitudes(-100, 100, true)) } },
+  'MathOps.exp': { ulps: 4, gen: { a: withSpecials([...IEEE, 89, -87, 1e-7], uniformF32(-80, 80)) } },
+  'MathOps.log': { ulps: 4, gen: { a: withSpecials([...IEEE, -1, 1, 1.0000001, 0.99999994, 2], magnitudes(-100, 100, true)) } },
+  'MathOps.log2': { ulps: 4, gen: { a: withSpecials([...IEEE, -1, 1, 1.0000001, 0.99999994, 8], magnitudes(-100, 100, true)) } },
+  'MathOps.pow': {
+    ulps: 4,
+    gen: { a: withSpecials([...IEEE, -2, -0.5, 1, -3], uniformF32(0.1, 10)), b: withSpecials([0, -0, 1, 2, 3, -1, 0.5, NaN], uniformF32(-1.5, 1.5)) },
+  },
+  'MathOps.sin': { ulps: 4, gen: { a: withSpecials([...IEEE, 1e-5, 3.1415927], uniformF32(-100, 100)) } },
+  'MathOps.cos': { ulps: 4, gen: { a: withSpecials([...IEEE, 1e-5, 3.1415927], uniformF32(-100, 100)) } },
+  'MathOps.fast': { rel: 2 ** -11, gen: { a: magnitudes(-20, 20, true) } },
+  'MathOps.fastExp2': { rel: 2 ** -11, gen: { a: uniformF32(-20, 20) } },
+};
+
+/** QPUC_DIFF_ONLY=math runs one corpus file (debugging). */
+const only = process.env.QPUC_DIFF_ONLY;
+const files = readdirSync(DIR).filter((f) => f.endsWith('.ts') && (!only || f.startsWith(only))).sort();
+
+for (const target of ['vc6', 'vc7'] as const) {
+  for (const f of files) {
+    const compiled = compileFile(DIR + f, { target });
+    test(`${f} compiles for ${target} without diagnostics`, (t) => {
+      t.deepEqual(compiled.diagnostics.map((d) => `${d.code} ${d.message}`), []);
+      t.true(compiled.kernels.length > 0);
+    });
+    for (const k of compiled.kernels) {
+      test(`${k.name} on ${target}: emulator agrees with the reference`, async (t) => {
+        const spec = SPECS[k.name] ?? {};
+        const res = await differential(k, target, spec, SEED);
+        t.deepEqual(res.mismatches, []);
+        t.is(res.hazards, 0);
+      });
+    }
+  }
+}
