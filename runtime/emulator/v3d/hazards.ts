@@ -47,6 +47,8 @@ export interface HazardHistory {
   count: number;
   /** TMU words pending at the previous check (rule 25 reports growth past the limit). */
   pendingSeen: number;
+  /** The previous instruction was a 4.2 magic SFU write (rule 10). */
+  prevLegacySfu: boolean;
 }
 
 /** A rule an instruction breaks whatever runs around it: [rule, severity, message]. */
@@ -62,8 +64,8 @@ export interface AluHazardFacts {
   sfuStart: boolean;
   /** 4.2 magic SFU write (result in r4). */
   legacySfu: boolean;
-  /** Reads r4, or writes r4 or an SFU address (rule 10 second instruction). */
-  touchesR4: boolean;
+  /** 4.2 and reads r4, or writes r4 or an SFU address (rule 10 second instruction). */
+  r4Sensitive: boolean;
   writesRf: boolean;
   writesRfAlu: boolean;
   tmuwt: boolean;
@@ -159,7 +161,7 @@ export function aluHazardFacts(ins: CompiledAlu, ver: V3dVersion): AluHazardFact
     unifaWrite,
     sfuStart: isSfuStart(ins),
     legacySfu,
-    touchesR4: ins.reads.includes(r4) || ds.some((d) => d.kind === DEST.SFU || (d.kind === DEST.ROW && d.row === r4)),
+    r4Sensitive: v42 && (ins.reads.includes(r4) || ds.some((d) => d.kind === DEST.SFU || (d.kind === DEST.ROW && d.row === r4))),
     writesRf: writesRf(ins, false),
     writesRfAlu: writesRf(ins, true),
     tmuwt: ins.add?.op.effect === 'tmuwt',
@@ -217,7 +219,7 @@ function writesRf(ins: CompiledAlu, aluOnly: boolean): boolean {
 }
 
 function newHistory(): HazardHistory {
-  return { prev: undefined, branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0, pendingSeen: 0 };
+  return { prev: undefined, branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0, pendingSeen: 0, prevLegacySfu: false };
 }
 
 /** Per-job hazard checker, fed every instruction each thread executes. */
@@ -257,8 +259,30 @@ export class HazardChecker {
     for (const [rule, severity, what] of list) this.report(rule, severity, what, address, qpu);
   }
 
-  /** Check `ins`, about to run on thread `t`. */
+  /**
+   * Check `ins`, about to run on thread `t`. Small enough to inline into the
+   * run loop: an ordinary instruction outside delay slots (facts.quick) with
+   * nothing to report only updates the bookkeeping here.
+   */
   check(t: ThreadState, ins: CompiledInstr): void {
+    const h = t.hazardHistory;
+    if (h !== undefined && ins.kind === 'alu') {
+      const f = ins.facts;
+      if (f !== undefined && f.quick && (h.branchSlots | h.thrswSlots) === 0 && !(f.r4Sensitive && h.prevLegacySfu) &&
+        t.tmu.pendingWords <= h.pendingSeen && (f.accReads & ~h.accValid) === 0 && (h.flagsValid || !f.flagsRead)) {
+        h.accValid |= f.accWrites;
+        if (f.pushes) h.flagsValid = true;
+        h.pendingSeen = t.tmu.pendingWords;
+        h.prevLegacySfu = false;
+        h.prev = ins;
+        h.count++;
+        return;
+      }
+    }
+    this.checkFull(t, ins);
+  }
+
+  private checkFull(t: ThreadState, ins: CompiledInstr): void {
     if (this.mode === 'off') return;
     const h = t.hazardHistory ?? this.h(t);
     const address = ins.address;
@@ -270,6 +294,7 @@ export class HazardChecker {
     const v42 = this.ver === 42;
 
     if (ins.kind === 'branch') {
+      h.prevLegacySfu = false;
       if (inBranchSlot) this.report('r1-branch-in-branch-slot', 'error', 'branch in the delay slots of a branch', address, t.qpu);
       if (inThrswSlot) this.report('r3-branch-in-thrsw-slot', 'error', 'branch in the delay slots of a thrsw', address, t.qpu);
       if (h.count - h.unifaAt <= 3) this.report('r15-branch-after-unifa', 'warning', 'branch within 3 instructions of a unifa write', address, t.qpu);
@@ -277,22 +302,6 @@ export class HazardChecker {
       h.branchAt = h.count;
     } else {
       const f = ins.facts ??= aluHazardFacts(ins, this.ver);
-      if (f.quick && !inBranchSlot && !inThrswSlot) {
-        // Fast path: the rules below that can fire for an ordinary instruction, then the bookkeeping.
-        if (v42 && prev !== undefined && prev.kind === 'alu' && prev.facts?.legacySfu === true && f.touchesR4) {
-          this.report('r10-r4-too-soon', 'error', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later', address, t.qpu);
-        }
-        const pending = t.tmu.pendingWords;
-        if (pending > this.fifoLimit && pending > h.pendingSeen) this.report('r25-tmu-fifo-overflow', 'error', `${pending} TMU words awaiting ldtmu, more than the ${this.fifoLimit} one thread may hold`, prev?.address ?? address, t.qpu);
-        if (v42 && (f.accReads & ~h.accValid) !== 0) this.report('acc-after-switch', 'warning', 'accumulator read before being written since a thread switch', address, t.qpu);
-        if (!h.flagsValid && f.flagsRead) this.report('acc-after-switch', 'warning', 'flags read before being written since a thread switch', address, t.qpu);
-        h.accValid |= f.accWrites;
-        if (f.pushes) h.flagsValid = true;
-        h.pendingSeen = pending;
-        h.prev = ins;
-        h.count++;
-        return;
-      }
       const E = (rule: string, what: string): void => this.report(rule, 'error', what, address, t.qpu);
       const W = (rule: string, what: string): void => this.report(rule, 'warning', what, address, t.qpu);
       // Rule 2 and 4/5: thread switches.
@@ -318,7 +327,7 @@ export class HazardChecker {
       // Rule 9: SFU in thrsw slots (the result would land in the other thread).
       if (inThrswSlot && f.sfuStart) E('r9-sfu-in-thrsw-slot', 'SFU started in the delay slots of a thrsw');
       // Rule 10: legacy SFU r4 distance.
-      if (v42 && prev !== undefined && prev.kind === 'alu' && prev.facts?.legacySfu === true && f.touchesR4) {
+      if (f.r4Sensitive && h.prevLegacySfu) {
         E('r10-r4-too-soon', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later');
       }
       // With 4 threads per QPU each thread owns rf0..rf31 only (M:ra; notes 1 "rf per thread").
@@ -358,6 +367,7 @@ export class HazardChecker {
       if (f.pushes) h.flagsValid = true;
       if (f.unifaWrite) h.unifaAt = h.count;
       h.pendingSeen = pending;
+      h.prevLegacySfu = f.legacySfu;
     }
     // Advance the checker's own slot counters.
     if (h.branchSlots > 0) h.branchSlots--;
