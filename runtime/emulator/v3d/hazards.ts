@@ -394,7 +394,7 @@ export class HazardChecker {
   /** The thread blocks at a barrier. */
   onBarrier(t: ThreadState): void {
     if (this.mode === 'off') return;
-    if (t.tmu.pendingWords > 0 || t.tmu.data.length > 0) {
+    if (t.tmu.pendingWords > 0 || t.tmu.dataCount > 0) {
       this.report('r24-tmu-at-barrier', 'warning', 'TMU work outstanding at a barrier (no texturing may be outstanding at a TSY blocking operation)', this.h(t).prev?.address ?? t.pc, t.qpu);
     }
   }

@@ -274,7 +274,7 @@ export class QpuExecutor {
     this.counters.bytesRead += stats.bytesRead;
     this.counters.bytesWritten += stats.bytesWritten;
     const ready = this.timing.lookup(q, stats.bytesRead, stats.bytesWritten);
-    if (stats.returnWords > 0) (t.tmu.fifo[t.tmu.fifo.length - 1] as { ready: number }).ready = ready;
+    if (stats.returnWords > 0) (t.tmu.newest() as { ready: number }).ready = ready;
     if (ready > t.tmu.lastDone) t.tmu.lastDone = ready;
   }
 
