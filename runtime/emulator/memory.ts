@@ -65,6 +65,23 @@ export class GpuMemory {
     throw new MemoryFaultError(a, size, write);
   }
 
+  /**
+   * The region holding bytes [address, address + size), or undefined: lets a
+   * 16-lane access resolve its region once instead of per lane.
+   */
+  regionFor(address: number, size: number): { readonly base: number; readonly end: number; readonly view: DataView } | undefined {
+    const a = address >>> 0;
+    const l = this.last;
+    if (l !== undefined && a >= l.base && a + size <= l.end) return l;
+    for (const r of this.regions) {
+      if (a >= r.base && a + size <= r.end) {
+        this.last = r;
+        return r;
+      }
+    }
+    return undefined;
+  }
+
   /** Read a 32-bit little-endian word (unsigned). */
   read32(address: number): number {
     const r = this.find(address, 4, false);

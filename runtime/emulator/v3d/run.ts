@@ -126,7 +126,10 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   // Batches fill slot 0 of every QPU first, then the next slot (each batch its own QPU when batches <= QPUs, notes 1).
   for (let s = 0; s < slotIds.length; s++) for (const q of qpus) start(q, s);
 
-  const runnable = (q: Qpu): boolean => q.slots.some((s) => s.thread !== undefined && s.thread.status === 'run');
+  const runnable = (q: Qpu): boolean => {
+    for (const s of q.slots) if (s.thread !== undefined && s.thread.status === 'run') return true;
+    return false;
+  };
   /** Pick the slot to run on `q`: round-robin from `current`, first thread whose data are back, else the earliest. */
   const pick = (q: Qpu): number => {
     let best = -1;

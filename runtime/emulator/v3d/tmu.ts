@@ -138,6 +138,30 @@ function componentAddress(a: number, k: number, ver: V3dVersion): number {
   return (a + 4 * k) >>> 0;
 }
 
+/**
+ * 32-bit accesses of the lanes in `mask`: element k of lane l at
+ * componentAddress(addrs[l], k). The region is looked up once and reused while
+ * lanes stay inside it (they nearly always do); anything else goes through
+ * GpuMemory's checked accessors, which fault outside every buffer.
+ */
+function access32(mem: GpuMemory, addrs: Uint32Array, mask: number, n: number, ver: V3dVersion, words: Uint32Array[], store: boolean): void {
+  let r = mem.regionFor(addrs[0] as number, 4);
+  for (let l = 0; l < LANES; l++) {
+    if (!(mask & (1 << l))) continue;
+    const a = addrs[l] as number;
+    for (let k = 0; k < n; k++) {
+      const ak = k === 0 ? a : componentAddress(a, k, ver);
+      if (r === undefined || ak < r.base || ak + 4 > r.end) r = mem.regionFor(ak, 4);
+      const w = words[k] as Uint32Array;
+      if (r === undefined) {
+        if (store) mem.write32(ak, w[l] as number);
+        else w[l] = mem.read32(ak);
+      } else if (store) r.view.setUint32(ak - r.base, w[l] as number, true);
+      else w[l] = r.view.getUint32(ak - r.base, true);
+    }
+  }
+}
+
 function loadScalar(mem: GpuMemory, a: number, type: number): number {
   switch (type) {
     case 0: return (mem.read8(a) << 24) >> 24;
@@ -195,6 +219,11 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
   if (opc === 15 && dataCount > 0) {
     // Store: one data word per component; stores return nothing (M:h).
     const comps = Math.min(n, dataCount);
+    if (size === 4) {
+      access32(mem, addrs, mask, comps, ver, data, true);
+      for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesWritten += comps * 4;
+      return stats;
+    }
     for (let l = 0; l < LANES; l++) {
       if (!(mask & (1 << l))) continue;
       const a = addrs[l] as number;
@@ -205,6 +234,12 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
   }
   if (opc === 15) {
     const words = tmu.enqueue(n).words;
+    if (size === 4) {
+      access32(mem, addrs, mask, n, ver, words, false);
+      for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesRead += n * 4;
+      stats.returnWords = n;
+      return stats;
+    }
     for (let l = 0; l < LANES; l++) {
       // Lanes a condition switched off read nothing; their words stay 0 (CHOICE: value unknown).
       if (!(mask & (1 << l))) continue;
