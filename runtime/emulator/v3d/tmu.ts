@@ -153,11 +153,15 @@ function access32(mem: GpuMemory, addrs: Uint32Array, mask: number, n: number, v
       const ak = k === 0 ? a : componentAddress(a, k, ver);
       if (r === undefined || ak < r.base || ak + 4 > r.end) r = mem.regionFor(ak, 4);
       const w = words[k] as Uint32Array;
+      const off = ak - (r?.base ?? 0);
       if (r === undefined) {
         if (store) mem.write32(ak, w[l] as number);
         else w[l] = mem.read32(ak);
-      } else if (store) r.view.setUint32(ak - r.base, w[l] as number, true);
-      else w[l] = r.view.getUint32(ak - r.base, true);
+      } else if (r.words !== undefined && (off & 3) === 0) {
+        if (store) r.words[off >>> 2] = w[l] as number;
+        else w[l] = r.words[off >>> 2] as number;
+      } else if (store) r.view.setUint32(off, w[l] as number, true);
+      else w[l] = r.view.getUint32(off, true);
     }
   }
 }
