@@ -88,8 +88,8 @@ export interface AluHazardFacts {
   /** Rows a 4.2 rotate reads (empty without rotate). */
   rotateSources: readonly number[];
   /**
-   * Nothing but the distance, FIFO and after-switch rules can apply to it
-   * outside delay slots: no switch, signal of interest, static finding,
+   * Nothing but the distance, FIFO (r25/r26) and after-switch rules can apply
+   * to it outside delay slots: no switch, ldunifa, static finding,
    * unifa/multop/umul24/SFU use or rf32+ access. The checker's fast path.
    */
   quick: boolean;
@@ -154,7 +154,7 @@ export function aluHazardFacts(ins: CompiledAlu, ver: V3dVersion): AluHazardFact
   const umul24 = parts.some((p) => p?.op.name === 'umul24');
   const highRf = ins.reads.some((r) => r >= 32 && r < 64) || ds.some((d) => d.isRf && d.row >= 32);
   const unifaWrite = ds.some((d) => d.kind === DEST.UNIFA);
-  const quick = !ins.thrsw && !ins.ldtmu && !ins.ldunifa && !ins.ldunifarf && !multop && !umul24 && !highRf && !unifaWrite && !isSfuStart(ins) &&
+  const quick = !ins.thrsw && !ins.ldunifa && !ins.ldunifarf && !multop && !umul24 && !highRf && !unifaWrite && !isSfuStart(ins) &&
     peripheralIssues.length + portIssues.length + sfuDestIssues.length + rotateSources.length === 0;
   return {
     quick,
@@ -268,11 +268,13 @@ export class HazardChecker {
     const h = t.hazardHistory;
     if (h !== undefined && ins.kind === 'alu') {
       const f = ins.facts;
+      const pending = t.tmu.pendingWords;
       if (f !== undefined && f.quick && (h.branchSlots | h.thrswSlots) === 0 && !(f.r4Sensitive && h.prevLegacySfu) &&
-        t.tmu.pendingWords <= h.pendingSeen && (f.accReads & ~h.accValid) === 0 && (h.flagsValid || !f.flagsRead)) {
+        (pending <= h.pendingSeen || pending <= this.fifoLimit) && (pending > 0 || !ins.ldtmu) &&
+        (f.accReads & ~h.accValid) === 0 && (h.flagsValid || !f.flagsRead)) {
         h.accValid |= f.accWrites;
         if (f.pushes) h.flagsValid = true;
-        h.pendingSeen = t.tmu.pendingWords;
+        h.pendingSeen = pending;
         h.prevLegacySfu = false;
         h.prev = ins;
         h.count++;
