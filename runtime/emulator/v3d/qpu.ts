@@ -362,10 +362,10 @@ export class QpuExecutor {
       // a0/na0 read lane 0 (notes 2.7: name only, lane 0 assumed).
       case BCOND.a0: taken = A[0] === 1; break;
       case BCOND.na0: taken = A[0] === 0; break;
-      case BCOND.alla: taken = A.every((x) => x === 1); break;
-      case BCOND.anyna: taken = A.some((x) => x === 0); break;
-      case BCOND.anya: taken = A.some((x) => x === 1); break;
-      default: taken = A.every((x) => x === 0); break;
+      case BCOND.alla: taken = countA(A) === LANES; break;
+      case BCOND.anyna: taken = countA(A) < LANES; break;
+      case BCOND.anya: taken = countA(A) > 0; break;
+      default: taken = countA(A) === 0; break;
     }
     // A uniform-stream branch takes its uniform whether taken or not (M).
     const unifVal = b.ub && (b.bdu === BDEST.abs || b.bdu === BDEST.rel) ? this.readUniform(t) : 0;
@@ -385,6 +385,13 @@ export class QpuExecutor {
     if (b.source.link === true) t.link = (b.address + 32) >>> 0;
     return target;
   }
+}
+
+/** Lanes whose flag is set. */
+function countA(A: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < LANES; i++) n += A[i] as number;
+  return n;
 }
 
 /** Apply input unpack `un` (compile.UNPACK codes) in place. */
