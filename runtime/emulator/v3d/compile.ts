@@ -76,6 +76,8 @@ export interface CompiledAlu {
   address: number;
   /** The instruction at address + 8, once fetched (saves the cache lookup on straight-line code). */
   next: CompiledInstr | undefined;
+  /** The instruction last run after this one when that was not address + 8 (a branch's target after its slots). */
+  jump: CompiledInstr | undefined;
   source: V3dAluInstr;
   add: CompiledPart | null;
   mul: CompiledPart | null;
@@ -114,6 +116,8 @@ export interface CompiledBranch {
   kind: 'branch';
   address: number;
   next: CompiledInstr | undefined;
+  /** As {@link CompiledAlu.jump}. */
+  jump: CompiledInstr | undefined;
   source: V3dBranchInstr;
   cond: number;
   bdi: number;
@@ -205,7 +209,7 @@ function part(p: V3dAluPart, which: 'add' | 'mul', instr: V3dAluInstr, ver: V3dV
 export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion): CompiledInstr {
   if (instr.kind === 'branch') {
     return {
-      kind: 'branch', address, next: undefined, source: instr, cond: BCOND[instr.cond], bdi: BDEST[instr.bdi], ub: instr.ub,
+      kind: 'branch', address, next: undefined, jump: undefined, source: instr, cond: BCOND[instr.cond], bdi: BDEST[instr.bdi], ub: instr.ub,
       bdu: BDEST[instr.bdu], raddrA: instr.raddrA, offset: instr.offset,
     };
   }
@@ -234,7 +238,7 @@ export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion):
   const plain = !sigs && plainPart(add) && plainPart(mul);
   return {
     plain, run: null, facts: undefined,
-    kind: 'alu', address, next: undefined, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
+    kind: 'alu', address, next: undefined, jump: undefined, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
     wrtmuc: s.wrtmuc, implicitDest, sigDest, ldunifrf: s.ldunifrf, ldunifarf: s.ldunifarf, rotateAmount, uniforms, reads,
   };
 }

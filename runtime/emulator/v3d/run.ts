@@ -70,14 +70,20 @@ interface Qpu {
  * so V8 optimises it apart from the scheduler around it.
  */
 function runSlice(t: ThreadState, clock: QpuClock, limit: number, exec: QpuExecutor, hazards: HazardChecker | null, fetch: (address: number) => CompiledInstr): number {
-  let ins = fetch(t.pc);
+  const resume = t.resumeAt;
+  let ins = resume !== undefined && resume.address === t.pc ? resume : fetch(t.pc);
   while (clock.time < limit) {
     if (hazards !== null) hazards.check(t, ins);
     const ev = exec.step(t, ins, clock);
     if (ev !== STEP.CONTINUE) return ev;
-    if (t.pc === ins.address + 8) ins = ins.next ??= fetch(t.pc);
-    else ins = fetch(t.pc);
+    const pc = t.pc;
+    if (pc === ins.address + 8) ins = ins.next ??= fetch(pc);
+    else {
+      const j = ins.jump;
+      ins = j !== undefined && j.address === pc ? j : (ins.jump = fetch(pc));
+    }
   }
+  t.resumeAt = ins;
   return STEP.CONTINUE;
 }
 
