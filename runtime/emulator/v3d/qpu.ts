@@ -244,7 +244,7 @@ export class QpuExecutor {
         return;
       }
       case DEST.TMUD: t.tmu.pushData(v); return;
-      case DEST.TMUC: t.tmu.config = v[0] as number; return;
+      case DEST.TMUC: t.tmu.config = (v[0] as number) | 0; return;
       case DEST.TMUA: case DEST.TMUAU: this.lookup(t, v, mask, q); return;
       // unifa takes lane 0 (pv6 test_unifa).
       case DEST.UNIFA: t.unifa = v[0] as number; return;
@@ -349,7 +349,7 @@ export class QpuExecutor {
 
   /** A TMU address write; `tmuau` first takes its config word from the uniform stream. */
   address(t: ThreadState, p: CompiledPart, v: Uint32Array, mask: number, q: QpuClock): void {
-    if (p.dest.kind === DEST.TMUAU) t.tmu.config = this.readUniform(t);
+    if (p.dest.kind === DEST.TMUAU) t.tmu.config = this.readUniform(t) | 0;
     this.write(t, p.dest, v, mask, q);
   }
 

@@ -40,14 +40,19 @@ export interface LookupStats {
  * arrays each time made the garbage collector the emulator's largest cost.
  */
 export class TmuState {
-  /** Pending config word; each lookup takes the low byte and shifts in 0xFF [T pv6]. */
-  config = DEFAULT_TMU_CONFIG;
+  /** Pending config word (its bits, as int32); each lookup takes the low byte and shifts in 0xFF [T pv6]. */
+  config = DEFAULT_TMU_CONFIG | 0;
   /** Data words pushed by tmud (and 7.1 tmudref/tmuoff) for the next lookup: the first `dataCount` of `data`. */
   readonly data: Uint32Array[] = [];
   dataCount = 0;
-  /** Lookups whose words `ldtmu` has not taken yet, oldest first, from `head`. */
+  /**
+   * Lookups whose words `ldtmu` has not taken yet, oldest first: entries
+   * head..tail-1. (The array never shrinks: truncating it would free its
+   * backing store and reallocate it on the next lookup.)
+   */
   private readonly fifo: TmuResult[] = [];
   private head = 0;
+  private tail = 0;
   private readonly pool: TmuResult[] = [];
   /** Words in the FIFO not yet taken. */
   pendingWords = 0;
@@ -77,14 +82,14 @@ export class TmuState {
     e.count = n;
     e.next = 0;
     e.ready = 0;
-    this.fifo.push(e);
+    this.fifo[this.tail++] = e;
     this.pendingWords += n;
     return e;
   }
 
   /** The newest FIFO entry (the lookup just issued). */
   newest(): TmuResult | undefined {
-    return this.fifo.length > this.head ? this.fifo[this.fifo.length - 1] : undefined;
+    return this.tail > this.head ? this.fifo[this.tail - 1] : undefined;
   }
 
   /**
@@ -92,15 +97,15 @@ export class TmuState {
    * array stays valid until the next lookup is issued (callers copy it first).
    */
   pop(): { word: Uint32Array; ready: number } | undefined {
-    const e = this.fifo[this.head];
-    if (e === undefined) return undefined;
+    if (this.head === this.tail) return undefined;
+    const e = this.fifo[this.head] as TmuResult;
     const word = e.words[e.next++] as Uint32Array;
     if (e.next === e.count) {
       this.head++;
       this.pool.push(e);
-      if (this.head === this.fifo.length) {
-        this.fifo.length = 0;
+      if (this.head === this.tail) {
         this.head = 0;
+        this.tail = 0;
       }
     }
     this.pendingWords--;
@@ -111,15 +116,15 @@ export class TmuState {
 
   /** Cycle at which the oldest queued read has its data (or undefined). */
   oldestReady(): number | undefined {
-    return this.fifo[this.head]?.ready;
+    return this.head < this.tail ? this.fifo[this.head]?.ready : undefined;
   }
 
   /** Forget everything (thread end: stores already reached memory). */
   reset(): void {
-    this.config = DEFAULT_TMU_CONFIG;
+    this.config = DEFAULT_TMU_CONFIG | 0;
     this.dataCount = 0;
-    this.fifo.length = 0;
     this.head = 0;
+    this.tail = 0;
     this.pendingWords = 0;
   }
 }
@@ -139,29 +144,44 @@ function componentAddress(a: number, k: number, ver: V3dVersion): number {
 }
 
 /**
- * 32-bit accesses of the lanes in `mask`: element k of lane l at
- * componentAddress(addrs[l], k). The region is looked up once and reused while
- * lanes stay inside it (they nearly always do); anything else goes through
- * GpuMemory's checked accessors, which fault outside every buffer.
+ * 32-bit loads of the lanes in `mask` into `words` (element k of lane l at
+ * componentAddress(addrs[l], k)). Lanes inside the region of lane 0's address,
+ * 4-aligned, read its word view directly; any other lane goes through
+ * GpuMemory's checked accessor, which faults outside every buffer.
  */
-function access32(mem: GpuMemory, addrs: Uint32Array, mask: number, n: number, ver: V3dVersion, words: Uint32Array[], store: boolean): void {
-  let r = mem.regionFor(addrs[0] as number, 4);
+function load32(mem: GpuMemory, addrs: Uint32Array, mask: number, n: number, ver: V3dVersion, words: Uint32Array[]): void {
+  const r = mem.regionFor(addrs[0] as number, 4);
+  const base = r === undefined ? 0 : r.base;
+  const limit = r === undefined ? 0 : r.end - 4;
+  const view = r === undefined ? undefined : r.words;
+  for (let k = 0; k < n; k++) {
+    const w = words[k] as Uint32Array;
+    for (let l = 0; l < LANES; l++) {
+      if (!(mask & (1 << l))) continue;
+      const a = addrs[l] as number;
+      const ak = k === 0 ? a : componentAddress(a, k, ver);
+      const off = ak - base;
+      if (view !== undefined && off >= 0 && ak <= limit && (off & 3) === 0) w[l] = view[off >>> 2] as number;
+      else w[l] = mem.read32(ak);
+    }
+  }
+}
+
+/** 32-bit stores of `words` for the lanes in `mask`: as {@link load32}, lane-major so a fault leaves earlier lanes stored. */
+function store32(mem: GpuMemory, addrs: Uint32Array, mask: number, n: number, ver: V3dVersion, words: Uint32Array[]): void {
+  const r = mem.regionFor(addrs[0] as number, 4);
+  const base = r === undefined ? 0 : r.base;
+  const limit = r === undefined ? 0 : r.end - 4;
+  const view = r === undefined ? undefined : r.words;
   for (let l = 0; l < LANES; l++) {
     if (!(mask & (1 << l))) continue;
     const a = addrs[l] as number;
     for (let k = 0; k < n; k++) {
       const ak = k === 0 ? a : componentAddress(a, k, ver);
-      if (r === undefined || ak < r.base || ak + 4 > r.end) r = mem.regionFor(ak, 4);
-      const w = words[k] as Uint32Array;
-      const off = ak - (r?.base ?? 0);
-      if (r === undefined) {
-        if (store) mem.write32(ak, w[l] as number);
-        else w[l] = mem.read32(ak);
-      } else if (r.words !== undefined && (off & 3) === 0) {
-        if (store) r.words[off >>> 2] = w[l] as number;
-        else w[l] = r.words[off >>> 2] as number;
-      } else if (store) r.view.setUint32(off, w[l] as number, true);
-      else w[l] = r.view.getUint32(off, true);
+      const off = ak - base;
+      const v = (words[k] as Uint32Array)[l] as number;
+      if (view !== undefined && off >= 0 && ak <= limit && (off & 3) === 0) view[off >>> 2] = v;
+      else mem.write32(ak, v);
     }
   }
 }
@@ -207,7 +227,8 @@ function combine(opc: number, old: number, d0: number, d1: number): number {
  */
 export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, mask: number, ver: V3dVersion): LookupStats {
   const cfgByte = tmu.config & 0xff;
-  tmu.config = ((tmu.config >>> 8) | 0xff000000) >>> 0;
+  // Kept as a signed int32: an unsigned value above 2^31 would be a boxed double in V8.
+  tmu.config = (tmu.config >>> 8) | 0xff000000;
   // Bit 7 selects per-pixel vs per-quad; per-quad lookups are untested (notes 5.1), run per lane here.
   const opc = (cfgByte >>> 3) & 15;
   const type = cfgByte & 7;
@@ -224,7 +245,7 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
     // Store: one data word per component; stores return nothing (M:h).
     const comps = Math.min(n, dataCount);
     if (size === 4) {
-      access32(mem, addrs, mask, comps, ver, data, true);
+      store32(mem, addrs, mask, comps, ver, data);
       for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesWritten += comps * 4;
       return stats;
     }
@@ -239,7 +260,7 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
   if (opc === 15) {
     const words = tmu.enqueue(n).words;
     if (size === 4) {
-      access32(mem, addrs, mask, n, ver, words, false);
+      load32(mem, addrs, mask, n, ver, words);
       for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesRead += n * 4;
       stats.returnWords = n;
       return stats;
