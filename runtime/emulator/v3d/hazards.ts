@@ -49,6 +49,8 @@ export interface HazardHistory {
   pendingSeen: number;
   /** The previous instruction was a 4.2 magic SFU write (rule 10). */
   prevLegacySfu: boolean;
+  /** 7.1 rule 28: rf0's latest write was implicit, from an instruction where another signal also wrote rf. */
+  rf0Conflict: boolean;
 }
 
 /** A rule an instruction breaks whatever runs around it: [rule, severity, message]. */
@@ -93,6 +95,12 @@ export interface AluHazardFacts {
    * unifa/multop/umul24/SFU use or rf32+ access. The checker's fast path.
    */
   quick: boolean;
+  /** 7.1 rule 28: writes rf0 (explicitly, by rep/quad, or implicitly by ldunif/ldunifa) ... */
+  rf0Write: boolean;
+  /** ... and that write is implicit while another signal writes the register file too. */
+  rf0Conflict: boolean;
+  /** 7.1 rule 28: a signal of this instruction writes the register file. */
+  sigWritesRf: boolean;
   /** Rule 12/12b, rule 18/18b and rule 22 findings, in the order the table checks them. */
   peripheralIssues: readonly StaticIssue[];
   portIssues: readonly StaticIssue[];
@@ -156,8 +164,15 @@ export function aluHazardFacts(ins: CompiledAlu, ver: V3dVersion): AluHazardFact
   const unifaWrite = ds.some((d) => d.kind === DEST.UNIFA);
   const quick = !ins.thrsw && !ins.ldunifa && !ins.ldunifarf && !multop && !umul24 && !highRf && !unifaWrite && !isSfuStart(ins) &&
     peripheralIssues.length + portIssues.length + sfuDestIssues.length + rotateSources.length === 0;
+  // Rule 28 (7.1 only; 4.2's implicit writes go to r5).
+  const implicitRf0 = !v42 && (ins.ldunif || ins.ldunifa);
+  const otherSigRf = ins.sigDest?.isRf === true;
+  const rf0Write = !v42 && (implicitRf0 || ds.some((d) => (d.kind === DEST.ROW || d.kind === DEST.QUAD || d.kind === DEST.REP) && d.row === 0));
   return {
     quick,
+    rf0Write,
+    rf0Conflict: implicitRf0 && otherSigRf,
+    sigWritesRf: !v42 && (otherSigRf || implicitRf0),
     unifaWrite,
     sfuStart: isSfuStart(ins),
     legacySfu,
@@ -219,7 +234,7 @@ function writesRf(ins: CompiledAlu, aluOnly: boolean): boolean {
 }
 
 function newHistory(): HazardHistory {
-  return { prev: undefined, branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0, pendingSeen: 0, prevLegacySfu: false };
+  return { prev: undefined, branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0, pendingSeen: 0, prevLegacySfu: false, rf0Conflict: false };
 }
 
 /** Per-job hazard checker, fed every instruction each thread executes. */
@@ -274,6 +289,7 @@ export class HazardChecker {
         (f.accReads & ~h.accValid) === 0 && (h.flagsValid || !f.flagsRead)) {
         h.accValid |= f.accWrites;
         if (f.pushes) h.flagsValid = true;
+        if (f.rf0Write) h.rf0Conflict = f.rf0Conflict;
         h.pendingSeen = pending;
         h.prevLegacySfu = false;
         h.prev = ins;
@@ -370,6 +386,7 @@ export class HazardChecker {
       if (f.unifaWrite) h.unifaAt = h.count;
       h.pendingSeen = pending;
       h.prevLegacySfu = f.legacySfu;
+      if (f.rf0Write) h.rf0Conflict = f.rf0Conflict;
     }
     // Advance the checker's own slot counters.
     if (h.branchSlots > 0) h.branchSlots--;
@@ -389,6 +406,14 @@ export class HazardChecker {
     const h = this.h(t);
     const at = h.prev?.address ?? t.pc;
     if (!ended && h.multopPending) this.report('r20-multop-across-switch', 'error', 'thread switch between multop and umul24 (rtop does not survive it)', at, t.qpu);
+    // Rule 28 (7.1, Mesa's quote of the hardware docs): at the actual switch, rf0 is undefined in the new section if
+    // its latest write was an implicit one made while another signal wrote rf, and the section's final instruction
+    // (the second delay slot, `prev`) has an rf-writing signal.
+    const last = h.prev;
+    if (!ended && h.rf0Conflict && last !== undefined && last.kind === 'alu' && (last.facts ??= aluHazardFacts(last, this.ver)).sigWritesRf) {
+      this.report('r28-rf0-undefined-after-switch', 'error', 'rf0 is undefined after this switch: its latest write was an implicit ldunif/ldunifa write alongside another rf-writing signal, and the last delay slot has an rf-writing signal', last.address, t.qpu);
+    }
+    h.rf0Conflict = false;
     h.accValid = 0;
     h.flagsValid = false;
   }
