@@ -92,7 +92,7 @@ function measure(bytes: Uint8Array, runs: number): { ips: number; result: Execut
 /** Measured figures for `npm run bench`. */
 export async function run(): Promise<{ name: string; value: number; unit: string; goal?: string }[]> {
   const alu = measure(image(aluProgram(process.env.VC4_BENCH_ONLY === "tmu" ? 10 : 20000), () => []), 5);
-  const tmu = measure(image(tmuVpmProgram(2000), (k) => [
+  const tmu = measure(image(tmuVpmProgram(process.env.VC4_BENCH_ONLY === "alu" ? 10 : 2000), (k) => [
     BASE + DATA, BASE + DATA + 0x10000 + 0x1000 * k,
     0x00001a00 | k, // generic VPM write: horizontal 32-bit, stride 1, row k [ARG Table 32]
     (0x80904000 | (k << 7)) >>> 0, // VDW store: 1 row of 16 words, horizontal, from VPM row k [ARG Table 34]
