@@ -146,11 +146,16 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
         c.exec(q);
         q.finish();
         (checkers[k] as HazardChecker).check(c, q.wA, q.wB, q.accW);
+        if (q.vpmPort.droppedSetup) {
+          q.vpmPort.droppedSetup = false;
+          (checkers[k] as HazardChecker).report('vpm-setup-misuse', c.address, 'third VPM read setup while two are queued: the hardware ignores it [ARG p.56]');
+        }
         if (q.done) {
           running--;
           const chk = checkers[k] as HazardChecker;
           if (!q.hostInterrupt) chk.report('no-host-interrupt', c.address, 'program ended without writing host_int (execute_qpu waits for one interrupt per QPU)');
-          if (q.vpmPort.read && q.vpmPort.read.remaining > 0) chk.report('vpm-reads-unconsumed', c.address, `${q.vpmPort.read.remaining} VPM reads set up but not consumed`);
+          const left = q.vpmPort.pendingReads;
+          if (left > 0) chk.report('vpm-reads-unconsumed', c.address, `${left} VPM reads set up but not consumed`);
         } else if (q.pc === ((c.address + 8) >>> 0)) current[k] = c.next ??= fetch(q);
         else current[k] = fetch(q);
       }
