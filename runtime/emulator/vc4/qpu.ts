@@ -139,7 +139,8 @@ export class Qpu {
       const ready = line === this.nextUnifLine ? this.nextUnifReady : sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
       this.unifLine = line;
       this.nextUnifLine = line + 1;
-      this.nextUnifReady = sh.port.request(ready > sh.tick ? ready : sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
+      // The prefetch is queued now, behind whatever the port is already doing (not after this line arrives).
+      this.nextUnifReady = sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
       this.delayUntil(ready, 'uniforms');
     }
     this.unifPtr = (this.unifPtr + 4) >>> 0;

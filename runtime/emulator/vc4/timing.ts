@@ -35,12 +35,14 @@ export const VC4_TIMING = {
   tmuCacheLines: 64,
   lineBytes: 64,
   /**
-   * SDRAM bytes per tick shared by all slices and the DMA engines. Source:
-   * Pi 2/3 LPDDR2 at 450 MHz (900 MT/s) × 32 bit = 3.6 GB/s peak; assumed 60 %
-   * achievable → 2.16 GB/s = 8.6 bytes per 250 MHz clock ≈ 34 bytes per tick
-   * (the 60 % is a guess).
+   * SDRAM bytes per tick shared by all slices and the DMA engines (1.5 GB/s
+   * at 250 MHz). Peak: Pi 2/3 LPDDR2 at 450 MHz (900 MT/s) × 32 bit = 3.6 GB/s.
+   * The usable share (42 %) is FITTED: it makes bench/vc4-sgemm.ts reproduce
+   * py-videocore's published 8 GFLOP/s sgemm (11.5 GFLOP/s with a guessed
+   * 60 %); no measured VC4 bandwidth exists (notes §9), so the sgemm
+   * comparison checks consistency, not an independent prediction.
    */
-  memoryBytesPerTick: 34,
+  memoryBytesPerTick: 24,
   /**
    * DMA (VCD load / VDW store) start-up before the first byte moves. Guess:
    * VC4C's emulator completes a DMA 12 cycles after the address write [VC4C-E].
