@@ -67,7 +67,11 @@ function fetcher(memory: GpuMemory): (q: Qpu) => CompiledInstr {
 function wakeTick(q: Qpu, c: CompiledInstr, cause: StallCause): number {
   switch (cause) {
     case 'tmu': return (q.tmuReady[c.tmuPop] as Float64Array)[q.tmuHead[c.tmuPop] as number] as number;
-    case 'dma': return Math.min(...[q.vpmPort.loadDoneAt, q.vpmPort.storeDoneAt].filter((t) => t > q.shared.tick));
+    case 'dma': {
+      const { loadDoneAt: l, storeDoneAt: s } = q.vpmPort;
+      const now = q.shared.tick;
+      return l > now && (s <= now || l < s) ? l : s > now ? s : Infinity;
+    }
     default: return Infinity;
   }
 }

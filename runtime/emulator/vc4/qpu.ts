@@ -174,7 +174,8 @@ export class Qpu {
   loadTmu(t: number): void {
     if (this.tmuCount[t] === 0) this.fail(`ldtmu${t} with no outstanding TMU request`);
     const h = this.tmuHead[t] as number;
-    this.r4Next.set((this.tmuData[t] as Uint32Array).subarray(h * 16, h * 16 + 16));
+    const data = this.tmuData[t] as Uint32Array;
+    for (let e = 0; e < 16; e++) this.r4Next[e] = data[h * 16 + e] as number;
     this.r4Pending = true;
     this.tmuHead[t] = (h + 1) % TMU_FIFO;
     (this.tmuCount[t] as number)--;
