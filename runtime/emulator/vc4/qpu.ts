@@ -297,7 +297,7 @@ export class Qpu {
       if (e instanceof Error && e.name === 'VpmError') this.fail(e.message);
       throw e;
     }
-    const vpmSide = start + VC4_TIMING.dmaStartupTicks + bytes / VC4_TIMING.dmaVpmBytesPerTick;
+    const vpmSide = start + VC4_TIMING.dmaStartupTicks + Math.ceil(bytes / VC4_TIMING.dmaVpmBytesPerTick);
     const memSide = sh.port.request(start + VC4_TIMING.dmaStartupTicks, bytes);
     const done = vpmSide > memSide ? vpmSide : memSide;
     if (store) {

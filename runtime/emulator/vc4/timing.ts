@@ -64,16 +64,18 @@ export const VC4_TIMING = {
  * transfer time (fractional ticks are kept so small requests add up).
  */
 export class MemoryPort {
-  private freeAt = 0;
+  // Fractional ticks kept in a typed array: a fractional number in an object field would be boxed on every store.
+  private readonly freeAt = new Float64Array(1);
   /** Bytes moved through the port (all requesters). */
   bytes = 0;
 
-  /** Reserve the port for `bytes`; returns the tick the last byte arrives. */
+  /** Reserve the port for `bytes`; returns the (whole) tick the last byte has arrived by. */
   request(now: number, bytes: number): number {
-    const start = this.freeAt > now ? this.freeAt : now;
-    this.freeAt = start + bytes / VC4_TIMING.memoryBytesPerTick;
+    const f = this.freeAt;
+    const start = (f[0] as number) > now ? (f[0] as number) : now;
+    f[0] = start + bytes / VC4_TIMING.memoryBytesPerTick;
     this.bytes += bytes;
-    return this.freeAt;
+    return Math.ceil(f[0] as number);
   }
 }
 
@@ -94,7 +96,7 @@ export class TmuTiming {
    */
   lookup(now: number, lanes: Uint32Array, off: number): number {
     const start = this.freeAt > now ? this.freeAt : now;
-    this.freeAt = start + 16 / VC4_TIMING.tmuLanesPerTick;
+    this.freeAt = start + Math.ceil(16 / VC4_TIMING.tmuLanesPerTick);
     let ready = start + VC4_TIMING.tmuHitLatencyTicks;
     let lastLine = -1;
     for (let e = 0; e < 16; e++) {
