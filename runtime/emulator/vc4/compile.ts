@@ -24,7 +24,10 @@ type Step = (q: Qpu) => void;
 
 /** An instruction ready to run on any QPU. */
 export interface CompiledInstr {
+  /** Bus address (unsigned). */
   address: number;
+  /** address + 8 as a signed 32-bit integer, to compare with Qpu.pc. */
+  nextPc: number;
   instr: Vc4Instr;
   /** Run the instruction (the caller has checked `stall`). */
   exec: Step;
@@ -186,7 +189,7 @@ function finish(address: number, instr: Vc4Instr, steps: Step[], stall: Compiled
   const n = steps.length;
   const exec: Step = n === 1 ? (steps[0] as Step) : (q) => { for (let k = 0; k < n; k++) (steps[k] as Step)(q); };
   return {
-    address, instr, exec, stall, facts: 0, readA: -1, readB: -1, rotatedAccs: 0, tmuPush: -1, tmuPop: -1,
+    address, nextPc: (address + 8) | 0, instr, exec, stall, facts: 0, readA: -1, readB: -1, rotatedAccs: 0, tmuPush: -1, tmuPop: -1,
     problems: validateVc4(instr), next: undefined, ...base,
   };
 }
@@ -459,7 +462,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
     }
     const after = (q.pc + 32) >>> 0;
     // Register-added branches read element 15 of ra (hardware observation [ADD]; ARG says element 0).
-    q.branchTarget = ((i.rel ? after : 0) + i.imm + (i.reg ? (q.R[reg] as number) : 0)) >>> 0;
+    q.branchTarget = ((i.rel ? after : 0) + i.imm + (i.reg ? (q.R[reg] as number) : 0)) | 0;
     // 3 delay slots [ARG p.34]; the count starts after this instruction's own step.
     q.branchDelay = 4;
     if (links.length) {

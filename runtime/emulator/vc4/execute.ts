@@ -56,7 +56,7 @@ function fetcher(memory: GpuMemory): (q: Qpu) => CompiledInstr {
         if (e instanceof DecodeError) q.fail(`invalid instruction 0x${word.toString(16).padStart(16, '0')}: ${e.message}`);
         throw e;
       }
-      c = compileVc4(q.pc, instr);
+      c = compileVc4(q.pc >>> 0, instr);
       cache.set(key, c);
     }
     return c;
@@ -120,7 +120,7 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
       const tick = shared.tick;
       if (tick >= maxTicks) {
         const stuck = qpus.find((x) => !x.done) as Qpu;
-        throw new Vc4EmulatorError(`exceeded ${maxCycles} cycles (deadlock or endless loop?)`, stuck.id, stuck.pc);
+        throw new Vc4EmulatorError(`exceeded ${maxCycles} cycles (deadlock or endless loop?)`, stuck.id, stuck.pc >>> 0);
       }
       let next = Infinity;
       for (let k = 0; k < numQpus; k++) {
@@ -160,14 +160,14 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
           if (!q.hostInterrupt) chk.report('no-host-interrupt', c.address, 'program ended without writing host_int (execute_qpu waits for one interrupt per QPU)');
           const left = q.vpmPort.pendingReads;
           if (left > 0) chk.report('vpm-reads-unconsumed', c.address, `${left} VPM reads set up but not consumed`);
-        } else if (q.pc === ((c.address + 8) >>> 0)) current[k] = c.next ??= fetch(q);
+        } else if (q.pc === c.nextPc) current[k] = c.next ??= fetch(q);
         else current[k] = fetch(q);
       }
       // Nobody issued: jump to the first tick a sleeping QPU wakes (same result, no empty ticks).
       shared.tick = running > 0 && next !== Infinity ? Math.min(next, maxTicks) : tick + 1;
     }
   } catch (e) {
-    if (e instanceof VpmError) throw new Vc4EmulatorError(e.message, q.id, q.pc);
+    if (e instanceof VpmError) throw new Vc4EmulatorError(e.message, q.id, q.pc >>> 0);
     throw e;
   }
   const stalls: Record<string, number> = {};

@@ -74,7 +74,9 @@ export class Qpu {
   readonly flags = new Uint8Array(48);
   /** Carry of the current add op, computed only when it sets flags. */
   readonly addC = new Uint8Array(16);
+  /** Bus address of the next instruction, as a signed 32-bit integer (alias bits make it ≥ 2^31; a small integer is never boxed). */
   pc: number;
+  /** Bus address of the next uniform, signed 32-bit like `pc`. */
   unifPtr: number;
   /** Uniform stream timing: the line being read, and the next one, prefetched [ARG p.22 (uniform FIFO), guess on depth]. */
   private unifLine = -1;
@@ -112,8 +114,8 @@ export class Qpu {
   readonly slice: number;
 
   constructor(readonly id: number, readonly shared: Vc4Shared, code: number, uniforms: number) {
-    this.pc = code >>> 0;
-    this.unifPtr = uniforms >>> 0;
+    this.pc = code | 0;
+    this.unifPtr = uniforms | 0;
     this.slice = (id >> 2) % 3;
     // Small-immediate rows [ARG Table 5]; rotation codes 48–63 read as code − 64 through mux 7 [ADD, PVC rotate tests].
     for (let code = 0; code < 64; code++) {
@@ -125,14 +127,14 @@ export class Qpu {
 
   /** Abort the run with a fault at the current instruction. */
   fail(message: string): never {
-    throw new Vc4EmulatorError(message, this.id, this.pc);
+    throw new Vc4EmulatorError(message, this.id, this.pc >>> 0);
   }
 
   /** Next uniform, charging line fills of the uniform stream to the memory port. */
   popUniform(): number {
     const sh = this.shared;
     const v = sh.memory.read32(this.unifPtr);
-    if (v === undefined) this.fail(`uniform read from unmapped address 0x${this.unifPtr.toString(16)}`);
+    if (v === undefined) this.fail(`uniform read from unmapped address 0x${(this.unifPtr >>> 0).toString(16)}`);
     const line = (this.unifPtr & 0x3fffffff) >>> 6;
     if (line !== this.unifLine) {
       // Entering a new 64-byte line: it was prefetched if the stream is sequential, else fetch it now.
@@ -143,7 +145,7 @@ export class Qpu {
       this.nextUnifReady = sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
       this.delayUntil(ready, 'uniforms');
     }
-    this.unifPtr = (this.unifPtr + 4) >>> 0;
+    this.unifPtr = (this.unifPtr + 4) | 0;
     sh.bytesRead += 4;
     return v;
   }
@@ -165,7 +167,7 @@ export class Qpu {
       R.set(this.r4Next, ROW.ACC * 16 + 64);
       this.r4Pending = false;
     }
-    this.pc = (this.pc + 8) >>> 0;
+    this.pc = (this.pc + 8) | 0;
     if (this.branchDelay > 0 && --this.branchDelay === 0) this.pc = this.branchTarget;
     if (this.endDelay > 0 && --this.endDelay === 0) this.done = true;
   }
@@ -226,7 +228,7 @@ export class Qpu {
         return;
       case 'unif_addr':
         // The write flushes the uniform FIFO [VC4C-E]: the next read starts a new line fetch.
-        this.unifPtr = R[o] as number;
+        this.unifPtr = (R[o] as number) | 0;
         this.unifLine = -1;
         this.nextUnifLine = -1;
         return;
