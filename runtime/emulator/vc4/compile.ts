@@ -79,7 +79,6 @@ interface PackInfo {
 interface WriteFacts {
   facts: number;
   tmuPush: number;
-  dma: boolean;
 }
 
 const regName = (bSpace: boolean, addr: number): { name: string; role: RegRole } =>
@@ -159,7 +158,6 @@ function compileWrite(bSpace: boolean, addr: number, src: number, cond: LaneCond
     case 'tmu_noswap': wf.facts |= FACT.NOSWAP_WRITE; break;
     case 'vpm': wf.facts |= FACT.VPM_ACCESS; break;
     case 'vpm_setup': wf.facts |= FACT.VPM_SETUP; break;
-    case 'dma_addr': wf.dma = true; break;
     default: break;
   }
   return (q) => q.writeIo(role, bSpace, name, src, lane0(q));
@@ -390,7 +388,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     steps.push((q) => q.fail(`signal ${sig} needs the tile buffer (fragment shaders only)`));
   }
   if (R4_SIGNALS.has(i.sig)) facts |= FACT.R4_SIGNAL;
-  const wf: WriteFacts = { facts: 0, tmuPush: -1, dma: false };
+  const wf: WriteFacts = { facts: 0, tmuPush: -1 };
   const wideOf = addOn && (i.opAdd === 'add' || i.opAdd === 'sub') ? ([addA, addB, i.opAdd] as const) : undefined;
   steps.push(...writePair(
     i, ROW.ADD_RES, mulOut,
@@ -433,7 +431,7 @@ function compileImm(address: number, i: Vc4LoadImmInstr | Vc4SemaphoreInstr): Co
     steps.push((q) => { (q.shared.semaphores[semaphore] as number) += acquire ? -1 : 1; });
   }
   steps.push((q) => q.R.set(lanes, ROW.IMM * 16));
-  const wf: WriteFacts = { facts: 0, tmuPush: -1, dma: false };
+  const wf: WriteFacts = { facts: 0, tmuPush: -1 };
   steps.push(...writePair(i, ROW.IMM, ROW.IMM, { pm: i.pm, pack: i.pack, float: false, isMul: false }, { pm: i.pm, pack: i.pack, float: false, isMul: true }, true, true, wf));
   // Load-immediate flags: N = bit 31, Z = zero, C = 0 [VC4C-E].
   const f = i.sf ? compileFlags(ROW.IMM, laneCond(i.condAdd), false) : null;
@@ -449,7 +447,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
   const flag = FLAG_OFFSET[(c?.flag ?? 'z') as 'z' | 'n' | 'c'];
   const want = c?.set ? 1 : 0;
   const all = c?.all ?? false;
-  const wf: WriteFacts = { facts: 0, tmuPush: -1, dma: false };
+  const wf: WriteFacts = { facts: 0, tmuPush: -1 };
   const noPack = { pm: false, pack: 0, float: false, isMul: false };
   const links = writePair({ ...i, pm: false, pack: 0, condAdd: 'always', condMul: 'always', sf: false }, ROW.IMM, ROW.IMM, noPack, noPack, true, true, wf);
   const reg = (ROW.RA + i.raddrA) * 16 + 15;

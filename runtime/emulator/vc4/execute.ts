@@ -1,9 +1,12 @@
 /**
  * runExecuteQpu: what the firmware's mailbox `execute_qpu` does, on the
  * emulator. The control list holds (uniforms address, code address) pairs,
- * one per QPU [shared/docs/hardware-interface.md §2.5]; all QPUs run in lock
- * step, one instruction slot (4 clocks) per tick, stalling on TMU results,
- * semaphores, the mutex and DMA waits.
+ * one per QPU [shared/docs/hardware-interface.md §2.5]. All QPUs advance in
+ * lock step, one instruction slot (4 clocks) per tick, in QPU order within a
+ * tick, so shared state (semaphores, mutex, VPM, DMA engines, memory port)
+ * sees the same order on every run. Instructions are compiled once per
+ * address (compile.ts); a stalled QPU sleeps until the tick its wait can end,
+ * and ticks where nobody can issue are skipped.
  */
 import type { HazardReport, JobProfile } from '../../device.ts';
 import { decodeVc4 } from '../../../compiler/isa/vc4/encode.ts';
