@@ -306,28 +306,36 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   const mulDirect = mulDest && !(addOn && destRow(i.ws, i.waddrAdd) === mulDest.row) ? mulDest : undefined;
   // The common case, a pure ALU instruction writing registers in place, runs as one closure.
   const plain = !ioA && !ioB && scratch === ROW.UNPACKED && !i.sf && !rotate && (i.sig === 'none' || i.sig === 'smi');
-  if (plain && (addOn || mulOn) && (!addOn || addDirect) && (!mulOn || mulDirect)) {
+  // When the mul reads the add's destination, the mul can still go first if the add does not read the mul's.
+  const mulFirst = addOn && mulOn && !addDirect && !!addDest && !!mulDirect && mulDirect.row !== addA && mulDirect.row !== addB;
+  const addInPlace = addDirect ?? (mulFirst ? addDest : undefined);
+  if (plain && (addOn || mulOn) && (!addOn || addInPlace) && (!mulOn || mulDirect)) {
     const ka = addVectorOp(i.opAdd);
     const km = mulVectorOp(i.opMul);
-    const oa = (addDirect?.row ?? 0) * 16;
+    const oa = (addInPlace?.row ?? 0) * 16;
     const om = (mulDirect?.row ?? 0) * 16;
     const [xa, ya, xm, ym] = [addA * 16, addB * 16, ma * 16, mb * 16];
     const flops = (addOn && addFin && i.opAdd !== 'ftoi' ? 16 : 0) + (mulOn && mulFin ? 16 : 0);
     // Direct destinations write every lane, so what the hazard checker needs is known now.
-    const written = [addDirect, mulDirect].map((d) => d?.row ?? -1);
+    const written = [addInPlace, mulDirect].map((d) => d?.row ?? -1);
     const wA = (written.find((r) => r >= ROW.RA && r < ROW.RB) ?? ROW.RA - 1) - ROW.RA;
     const wB = (written.find((r) => r >= ROW.RB && r < ROW.ACC) ?? ROW.RB - 1) - ROW.RB;
     const accW = written.reduce((m, r) => (r >= ROW.ACC ? m | (1 << (r - ROW.ACC)) : m), 0);
-    const exec: Step = (q) => {
-      const R = q.R;
-      const F = q.F;
-      if (addOn) ka(R, F, oa, xa, ya);
-      if (mulOn) km(R, F, om, xm, ym);
+    const note = (q: Qpu): void => {
       q.shared.flops += flops;
       q.wA = wA;
       q.wB = wB;
       q.accW = accW;
     };
+    const exec: Step = mulFirst
+      ? (q) => { km(q.R, q.F, om, xm, ym); ka(q.R, q.F, oa, xa, ya); note(q); }
+      : (q) => {
+        const R = q.R;
+        const F = q.F;
+        if (addOn) ka(R, F, oa, xa, ya);
+        if (mulOn) km(R, F, om, xm, ym);
+        note(q);
+      };
     return finish(address, i, [exec], null, { facts, readA, readB });
   }
   if (addOn) {
