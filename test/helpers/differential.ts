@@ -121,7 +121,7 @@ export async function differential(kernel: CompiledKernel, target: Target, spec:
     } else scalars.push(p.name === 'n' ? n : (spec.scalars?.[p.name] ?? 3));
   }
   const run = async (backend: 'emulator' | 'reference'): Promise<{ arrays: GpuArray[]; hazards: number }> => {
-    const rt = await Runtime.open({ target, backend });
+    const rt = await Runtime.open({ target, backend, log: () => undefined });
     try {
       const arrays = inputs.map((inp) => {
         const a = rt.alloc(CTORS[inp.elem] as TypedArrayConstructor, inp.data.length);

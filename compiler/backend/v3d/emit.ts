@@ -130,6 +130,10 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
   const physOp = (m: MInstr): MInstr => {
     const r = { ...m, srcs: m.srcs.map((x) => (isReg(x) ? rf(phys(x)) : x)) };
     if (m.dst && isReg(m.dst)) r.dst = rf(phys(m.dst));
+    // fmin and fmax share an opcode and are told apart by operand order, so fmax of one register with itself has
+    // no encoding; two values in one register are equal (coalesced copies), and fmax(x, x) = x.
+    const [s0, s1] = r.srcs;
+    if (r.op === 'fmax' && s0?.kind === 'rf' && s1?.kind === 'rf' && s0.index === s1.index) return { ...r, op: 'mov', srcs: [s0] };
     return r;
   };
   const isSelfMove = (m: MInstr): boolean => {

@@ -3,11 +3,8 @@
  * and the SFU gives ~14-bit recip, rsqrt, exp2, log2 and sin(pi x); the
  * language's accurate operations are built from them:
  *
- * - `fdiv`: SFU reciprocal, one Newton step, quotient, one residual
- *   correction (≤ 1 ulp; Mesa lowers fdiv to the bare `recip`, too coarse
- *   for the language).
- * - `fsqrt`: SFU rsqrt, one Newton step, sqrt estimate, one residual
- *   correction (≤ 2 ulp).
+ * - `fdiv`, `fsqrt`: correctly rounded (a faithful estimate from the SFU
+ *   and Newton steps, then the exact remainder picks the neighbour).
  * - `fexp2`, `fexp`, `flog2`, `flog`, `fpow`, `fsin`, `fcos`: range
  *   reduction and polynomials evaluated in f32 (no SFU), ≤ 4 ulp on the
  *   ranges docs/backend-v3d.md lists.
@@ -19,7 +16,7 @@
 import type { Instr } from '../../ir/types.ts';
 import type { MSrc, VReg } from './mir.ts';
 import { imm } from './mir.ts';
-import { alu, arg, flagOp, inReg, kf, k32, mov, op, override, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { alu, arg, constValue, flagOp, inReg, kf, k32, mov, op, override, src, type Ctx, type OpHandler } from './isel-ctx.ts';
 
 const ONE = imm(0x3f800000);
 const TWO = imm(0x40000000);
@@ -66,17 +63,73 @@ function passNaNTo(c: Ctx, res: MSrc, fallback: MSrc): VReg {
   return override(c, res, 'ifna', fallback);
 }
 
-/** a / b within 1 ulp (IEEE special cases included). */
-export function fdiv(c: Ctx, a: MSrc, b: MSrc): VReg {
+/** a * (1/b) with one residual correction: within 1 ulp, IEEE special cases included (the fallback of {@link fdiv}). */
+function fdivApprox(c: Ctx, a: MSrc, b: MSrc): VReg {
   const r = recipRefined(c, b);
   const q = op(c, 'fmul', a, r);
   const resid = op(c, 'fsub', a, op(c, 'fmul', q, b));
   const q2 = op(c, 'fadd', q, op(c, 'fmul', resid, r));
-  // Where q is not finite (0/0, x/0, overflow) the correction is NaN: keep q.
-  return passNaNTo(c, q2, q);
+  // Where q is not finite (0/0, x/0, overflow) the correction is NaN: keep q; a zero dividend keeps q's sign (-0 + 0 = +0).
+  return whereEq(c, passNaNTo(c, q2, q), a, imm(0), q);
 }
 
-function fsqrt(c: Ctx, x: MSrc): VReg {
+/** x split into a high part with 12 significant bits and the exact rest (Dekker). */
+function split(c: Ctx, x: MSrc): { hi: VReg; lo: VReg } {
+  const hi = op(c, 'and', x, k32(c, 0xfffff000));
+  return { hi, lo: op(c, 'fsub', x, hi) };
+}
+
+/** a - q*b exactly, for q within an ulp of a/b (Dekker's product; the remainder is then representable). */
+function exactResidual(c: Ctx, a: MSrc, q: MSrc, b: MSrc): VReg {
+  const p = op(c, 'fmul', q, b);
+  const qs = split(c, q);
+  const bs = split(c, b);
+  const err = op(c, 'fadd', op(c, 'fadd', op(c, 'fadd', op(c, 'fsub', op(c, 'fmul', qs.hi, bs.hi), p), op(c, 'fmul', qs.hi, bs.lo)), op(c, 'fmul', qs.lo, bs.hi)), op(c, 'fmul', qs.lo, bs.lo));
+  return op(c, 'fsub', op(c, 'fsub', a, p), err);
+}
+
+/**
+ * IEEE a / b, correctly rounded (the language defines f32 division exactly).
+ * On the mantissas ma, mb in [1, 2): a faithful quotient q (SFU reciprocal,
+ * Newton step, residual correction), then its exact remainder decides
+ * between q and its neighbours (a quotient is never exactly halfway between
+ * two floats, so there are no ties); the exponent difference is applied
+ * last, exactly. Zero, infinite, NaN and denormal operands take the
+ * reciprocal path, whose special values are IEEE's (denormals read as 0).
+ */
+export function fdiv(c: Ctx, a: MSrc, b: MSrc): VReg {
+  const expOf = (x: MSrc) => op(c, 'shr', op(c, 'shl', x, imm(1)), imm(-8)); // bits 30:23 (shift 24)
+  const mantOf = (x: MSrc) => op(c, 'or', op(c, 'shr', op(c, 'shl', x, imm(9)), imm(9)), k32(c, 0x3f800000));
+  const ea = expOf(a);
+  const eb = expOf(b);
+  const ma = mantOf(a);
+  const mb = mantOf(b);
+  const r = recipRefined(c, mb);
+  const q0 = op(c, 'fmul', ma, r);
+  const q1 = op(c, 'fadd', q0, op(c, 'fmul', op(c, 'fsub', ma, op(c, 'fmul', q0, mb)), r));
+  const e1 = exactResidual(c, ma, q1, mb);
+  const up = op(c, 'add', q1, imm(1));
+  const down = op(c, 'sub', q1, imm(1));
+  const twoE = op(c, 'fmul', e1, TWO);
+  const hu = op(c, 'fmul', op(c, 'fsub', up, q1), mb); // half the gap to the next float, times mb, times 2: exact
+  const hd = op(c, 'fmul', op(c, 'fsub', q1, down), mb);
+  const negTwoE = fneg(c, twoE);
+  flagOp(c, 'fcmp', 'pushn', hu, twoE); // remainder beyond the upper midpoint
+  const qa = override(c, q1, 'ifa', up);
+  flagOp(c, 'fcmp', 'pushn', hd, negTwoE); // below the lower midpoint
+  const q = override(c, qa, 'ifa', down);
+  const scaled = scale2nInt(c, q, op(c, 'sub', ea, eb));
+  const sign = op(c, 'shl', op(c, 'shr', op(c, 'xor', a, b), imm(-1)), imm(-1));
+  const exact = op(c, 'or', scaled, sign);
+  // Exponent field 0 or 255 in either operand: (e - 1) as u32 >= 254.
+  const worst = op(c, 'umax', op(c, 'sub', ea, imm(1)), op(c, 'sub', eb, imm(1)));
+  const approx = fdivApprox(c, a, b);
+  flagOp(c, 'sub', 'pushc', worst, k32(c, 254)); // C: worst < 254 (both normal)
+  return override(c, exact, 'ifna', approx);
+}
+
+/** sqrt(x) within 1 ulp: SFU rsqrt, one Newton step, one residual correction; IEEE special values. */
+function fsqrtApprox(c: Ctx, x: MSrc): VReg {
   const y = op(c, 'rsqrt', x);
   // y1 = y * (1.5 - 0.5 * (x*y)*y): products stay near 1, so no denormal intermediate for tiny x.
   const xyy = op(c, 'fmul', op(c, 'fmul', x, y), y);
@@ -87,9 +140,46 @@ function fsqrt(c: Ctx, x: MSrc): VReg {
   return whereEq(c, whereEq(c, s2, x, imm(0), x), x, k32(c, INF), x);
 }
 
+/**
+ * sqrt(x) correctly rounded for positive normal x (the hardware square root
+ * the language refers to is exact; the language allows 2 ulp). x = m * 2^(2k)
+ * with m in [1, 4); s faithful to sqrt(m) from {@link fsqrtApprox}; with the
+ * exact remainder e = m - s^2 (Dekker), s rounds up iff e > s*u and down iff
+ * e <= -s*d (u, d: gaps to the neighbours; both sides are multiples of the
+ * grid, and square roots have no ties); then the exact scaling by 2^k.
+ */
+function fsqrt(c: Ctx, x: MSrc): VReg {
+  const field = op(c, 'shr', x, imm(-9)); // sign and exponent (shift 23)
+  const ex = op(c, 'sub', field, k32(c, 127));
+  const m1 = op(c, 'or', op(c, 'shr', op(c, 'shl', x, imm(9)), imm(9)), k32(c, 0x3f800000));
+  const m2 = op(c, 'fmul', m1, TWO);
+  flagOp(c, 'and', 'pushz', ex, imm(1));
+  const m = override(c, m1, 'ifna', m2); // odd exponent: m in [2, 4)
+  const k = op(c, 'asr', ex, imm(1));
+  const s = fsqrtApprox(c, m);
+  const e = exactResidual(c, m, s, s);
+  const up = op(c, 'add', s, imm(1));
+  const down = op(c, 'sub', s, imm(1));
+  const su = op(c, 'fmul', s, op(c, 'fsub', up, s));
+  const nsd = fneg(c, op(c, 'fmul', s, op(c, 'fsub', s, down)));
+  flagOp(c, 'fcmp', 'pushn', su, e); // su < e
+  const r1 = override(c, s, 'ifa', up);
+  flagOp(c, 'fcmp', 'pushc', e, nsd); // e <= -s*d
+  const r = override(c, r1, 'ifa', down);
+  const exact = scale2nInt(c, r, k);
+  // Positive normal x: (field - 1) as u32 < 254 (the sign bit makes field >= 256).
+  const approx = fsqrtApprox(c, x);
+  flagOp(c, 'sub', 'pushc', op(c, 'sub', field, imm(1)), k32(c, 254));
+  return override(c, exact, 'ifna', approx);
+}
+
 /** p * 2^n for an integral f32 n in [-252, 254] (two exponent-field scalings, each in range). */
 function scale2n(c: Ctx, p: MSrc, n: MSrc): VReg {
-  const ni = op(c, 'ftoiz', n);
+  return scale2nInt(c, p, op(c, 'ftoiz', n));
+}
+
+/** p * 2^ni for an i32 ni in [-252, 254]. */
+function scale2nInt(c: Ctx, p: MSrc, ni: MSrc): VReg {
   const n1 = op(c, 'asr', ni, imm(1));
   const n2 = op(c, 'sub', ni, n1);
   const pow = (k: MSrc) => op(c, 'shl', op(c, 'add', k, k32(c, 127)), imm(-9)); // shift 23 (counts are mod 32; small immediates are -16..15)
@@ -289,7 +379,14 @@ export const FLOAT_OPS: Record<string, OpHandler> = {
   fexp: un(exp),
   flog2: un(log2),
   flog: un(ln),
-  fpow: bin(pow),
+  // x ** 2 and x ** 1 are exact (Math.pow computes them exactly before rounding): no need for the general method.
+  fpow: (c, ins, d) => {
+    const k = constValue(c, arg(c, ins, 1));
+    const x = src(c, arg(c, ins, 0));
+    if (k === 0x40000000) alu(c, 'mul', 'fmul', d, [x, x]);
+    else if (k === 0x3f800000) mov(c, d, x);
+    else mov(c, d, pow(c, x, src(c, arg(c, ins, 1))));
+  },
   fsin: un((c, x) => sinCos(c, x, false)),
   fcos: un((c, x) => sinCos(c, x, true)),
 };

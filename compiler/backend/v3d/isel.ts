@@ -122,31 +122,6 @@ function copyArgs(c: Ctx, target: Block, args: Value[]): void {
 
 const INVERT = { anyna: 'alla', allna: 'anya' } as const;
 
-/** Value id → ids of the blocks that use it (operands, conditions, branch arguments). */
-function valueUses(fn: IrFunction): Map<number, Set<number>> {
-  const uses = new Map<number, Set<number>>();
-  const use = (v: Value, b: Block) => {
-    let s = uses.get(v.id);
-    if (!s) uses.set(v.id, (s = new Set()));
-    s.add(b.id);
-  };
-  for (const b of fn.blocks) {
-    for (const i of b.instrs) for (const a of i.args) use(a, b);
-    const t = b.term;
-    if (t.kind === 'br') for (const a of t.target.args) use(a, b);
-    if (t.kind === 'condbr') {
-      use(t.cond, b);
-      for (const a of [...t.then.args, ...t.else.args]) use(a, b);
-    }
-  }
-  return uses;
-}
-
-function usedOnlyIn(uses: Map<number, Set<number>>, v: Value, blockId: number): boolean {
-  const s = uses.get(v.id);
-  return !s || (s.size === 1 && s.has(blockId));
-}
-
 /** The block a branch with arguments goes to: the target itself, or a new block that copies the arguments and jumps on. */
 function argsBlock(c: Ctx, target: Block, args: Value[], body: MBlock[], newId: () => number): number {
   if (args.length === 0) return target.id;
