@@ -91,8 +91,10 @@ function measure(bytes: Uint8Array, runs: number): { ips: number; result: Execut
 
 /** Measured figures for `npm run bench`. */
 export async function run(): Promise<{ name: string; value: number; unit: string; goal?: string }[]> {
-  const alu = measure(image(aluProgram(process.env.VC4_BENCH_ONLY === "tmu" ? 10 : 20000), () => []), 5);
-  const tmu = measure(image(tmuVpmProgram(2000), (k) => [
+  // VC4_BENCH_ONLY=alu|tmu shrinks the other workload to nothing, for profiling one of them with --cpu-prof.
+  const only = process.env.VC4_BENCH_ONLY;
+  const alu = measure(image(aluProgram(only === 'tmu' ? 10 : 20000), () => []), 5);
+  const tmu = measure(image(tmuVpmProgram(only === 'alu' ? 10 : 2000), (k) => [
     BASE + DATA, BASE + DATA + 0x10000 + 0x1000 * k,
     0x00001a00 | k, // generic VPM write: horizontal 32-bit, stride 1, row k [ARG Table 32]
     (0x80904000 | (k << 7)) >>> 0, // VDW store: 1 row of 16 words, horizontal, from VPM row k [ARG Table 34]
@@ -107,6 +109,6 @@ export async function run(): Promise<{ name: string; value: number; unit: string
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.stdout.on("error", () => {});
+  process.stdout.on('error', () => {}); // e.g. piped into head
   for (const m of await run()) console.log(`${m.name}: ${m.value} ${m.unit}${m.goal ? ` (goal ${m.goal})` : ''}`);
 }

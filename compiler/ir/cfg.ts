@@ -4,6 +4,7 @@
  * demand; nothing is cached in the IR itself.
  */
 import type { Block, BlockRef, IrFunction, Terminator } from './types.ts';
+import { addParam, newBlock } from './builder.ts';
 
 /** Branch targets of a terminator, in order (then before else). */
 export function targets(term: Terminator): BlockRef[] {
@@ -154,4 +155,24 @@ export function findLoops(fn: IrFunction): { loops: Loop[]; innermost: Map<Block
     }
   }
   return { loops, innermost, irreducible };
+}
+
+/**
+ * The loop's preheader: its single outside predecessor when that ends in
+ * `br`, else a new block (with the header's parameters) that every outside
+ * edge now enters through.
+ */
+export function ensurePreheader(fn: IrFunction, loop: Loop): Block {
+  const outside = (predecessors(fn).get(loop.header) ?? []).filter((p) => !loop.blocks.has(p));
+  const only = outside[0];
+  if (outside.length === 1 && only && only.term.kind === 'br') return only;
+  const pre = newBlock(fn, false);
+  const h = loop.header;
+  const args = h.params.map((p) => addParam(fn, pre, p.type, p.uniform));
+  pre.term = { kind: 'br', target: { block: h, args } };
+  for (const p of new Set(outside)) for (const r of targets(p.term)) if (r.block === h) r.block = pre;
+  fn.blocks.splice(fn.blocks.indexOf(h), 0, pre);
+  // The new block belongs to every enclosing loop, so their block sets stay right for later queries.
+  for (let p = loop.parent; p; p = p.parent) p.blocks.add(pre);
+  return pre;
 }

@@ -77,55 +77,61 @@ export function compare(pred: string, a: number, b: number): number {
  * operand type, `to` the result type). Throws for ops that are not lane-local.
  */
 export function evalOp(op: string, t: IrType, args: readonly number[], attrs: Record<string, number | string | boolean> | undefined, to: IrType = t): number {
-  const a = args[0] ?? 0;
-  const b = args[1] ?? 0;
+  return scalarOp(op, t, attrs, to)(args[0] ?? 0, args[1] ?? 0, args[2] ?? 0);
+}
+
+/**
+ * The function computing a lane-local op on its operand values (same typing
+ * as {@link evalOp}); the interpreter builds one per instruction, once.
+ */
+export function scalarOp(op: string, t: IrType, attrs: Record<string, number | string | boolean> | undefined, to: IrType = t): (a: number, b: number, c: number) => number {
   const f = Math.fround;
   switch (op) {
-    case 'const': return normalize(t, Number(attrs?.['value'] ?? 0));
-    case 'add': return normalize(t, a + b);
-    case 'sub': return normalize(t, a - b);
-    case 'mul': return normalize(t, Math.imul(a, b));
-    case 'div': return intDiv(t, a, b);
-    case 'rem': return intRem(t, a, b);
-    case 'and': return normalize(t, a & b);
-    case 'or': return normalize(t, a | b);
-    case 'xor': return normalize(t, a ^ b);
-    case 'not': return t === 'bool' ? (a ? 0 : 1) : normalize(t, ~a);
-    case 'neg': return normalize(t, -a);
-    case 'shl': return normalize(t, a << (b & 31));
-    case 'shr': return normalize(t, a >>> (b & 31));
-    case 'sar': return normalize(t, a >> (b & 31));
-    case 'rotr': { const s = b & 31; return normalize(t, (a >>> s) | (a << ((32 - s) & 31))); }
-    case 'min': return Math.min(a, b);
-    case 'max': return Math.max(a, b);
-    case 'clz': return normalize(t, Math.clz32(a));
-    case 'mulhi': return mulhi(t, a, b);
-    case 'fadd': return f(a + b);
-    case 'fsub': return f(a - b);
-    case 'fmul': return f(a * b);
-    case 'fdiv': return f(a / b);
-    case 'fmin': return f(Math.min(a, b));
-    case 'fmax': return f(Math.max(a, b));
-    case 'fpow': return f(Math.pow(a, b));
-    case 'fneg': return f(-a);
-    case 'fabs': return f(Math.abs(a));
-    case 'fsqrt': return f(Math.sqrt(a));
-    case 'ffloor': return f(Math.floor(a));
-    case 'fceil': return f(Math.ceil(a));
-    case 'fround': return f(Math.round(a));
-    case 'ftrunc': return f(Math.trunc(a));
-    case 'fexp': return f(Math.exp(a));
-    case 'fexp2': return f(Math.pow(2, a));
-    case 'flog': return f(Math.log(a));
-    case 'flog2': return f(Math.log2(a));
-    case 'fsin': return f(Math.sin(a));
-    case 'fcos': return f(Math.cos(a));
-    case 'frecip': return f(1 / a);
-    case 'frsqrt': return f(1 / Math.sqrt(a));
-    case 'cmp': return compare(String(attrs?.['pred']), a, b);
-    case 'select': return a ? b : (args[2] ?? 0);
-    case 'cvt': return convert(t, to, a);
-    case 'gep': return (a + Math.imul(b, isPtr(t) ? elemBytes(t.ptr) : 1)) >>> 0;
+    case 'const': return (a, b, c) => normalize(t, Number(attrs?.['value'] ?? 0));
+    case 'add': return (a, b, c) => normalize(t, a + b);
+    case 'sub': return (a, b, c) => normalize(t, a - b);
+    case 'mul': return (a, b, c) => normalize(t, Math.imul(a, b));
+    case 'div': return (a, b, c) => intDiv(t, a, b);
+    case 'rem': return (a, b, c) => intRem(t, a, b);
+    case 'and': return (a, b, c) => normalize(t, a & b);
+    case 'or': return (a, b, c) => normalize(t, a | b);
+    case 'xor': return (a, b, c) => normalize(t, a ^ b);
+    case 'not': return (a, b, c) => t === 'bool' ? (a ? 0 : 1) : normalize(t, ~a);
+    case 'neg': return (a, b, c) => normalize(t, -a);
+    case 'shl': return (a, b, c) => normalize(t, a << (b & 31));
+    case 'shr': return (a, b, c) => normalize(t, a >>> (b & 31));
+    case 'sar': return (a, b, c) => normalize(t, a >> (b & 31));
+    case 'rotr': return (a, b) => { const s = b & 31; return normalize(t, (a >>> s) | (a << ((32 - s) & 31))); };
+    case 'min': return (a, b, c) => Math.min(a, b);
+    case 'max': return (a, b, c) => Math.max(a, b);
+    case 'clz': return (a, b, c) => normalize(t, Math.clz32(a));
+    case 'mulhi': return (a, b, c) => mulhi(t, a, b);
+    case 'fadd': return (a, b, c) => f(a + b);
+    case 'fsub': return (a, b, c) => f(a - b);
+    case 'fmul': return (a, b, c) => f(a * b);
+    case 'fdiv': return (a, b, c) => f(a / b);
+    case 'fmin': return (a, b, c) => f(Math.min(a, b));
+    case 'fmax': return (a, b, c) => f(Math.max(a, b));
+    case 'fpow': return (a, b, c) => f(Math.pow(a, b));
+    case 'fneg': return (a, b, c) => f(-a);
+    case 'fabs': return (a, b, c) => f(Math.abs(a));
+    case 'fsqrt': return (a, b, c) => f(Math.sqrt(a));
+    case 'ffloor': return (a, b, c) => f(Math.floor(a));
+    case 'fceil': return (a, b, c) => f(Math.ceil(a));
+    case 'fround': return (a, b, c) => f(Math.round(a));
+    case 'ftrunc': return (a, b, c) => f(Math.trunc(a));
+    case 'fexp': return (a, b, c) => f(Math.exp(a));
+    case 'fexp2': return (a, b, c) => f(Math.pow(2, a));
+    case 'flog': return (a, b, c) => f(Math.log(a));
+    case 'flog2': return (a, b, c) => f(Math.log2(a));
+    case 'fsin': return (a, b, c) => f(Math.sin(a));
+    case 'fcos': return (a, b, c) => f(Math.cos(a));
+    case 'frecip': return (a, b, c) => f(1 / a);
+    case 'frsqrt': return (a, b, c) => f(1 / Math.sqrt(a));
+    case 'cmp': return (a, b, c) => compare(String(attrs?.['pred']), a, b);
+    case 'select': return (a, b, c) => (a ? b : c);
+    case 'cvt': return (a, b, c) => convert(t, to, a);
+    case 'gep': return (a, b, c) => (a + Math.imul(b, isPtr(t) ? elemBytes(t.ptr) : 1)) >>> 0;
   }
   throw new Error(`op '${op}' is not lane-local`);
 }

@@ -12,7 +12,7 @@
  */
 import type { Block, ElemType, Instr, IrFunction } from './types.ts';
 import { isPtr } from './types.ts';
-import { evalOp, normalize, widenedType } from './eval.ts';
+import { normalize, scalarOp, widenedType } from './eval.ts';
 import { reversePostorder } from './cfg.ts';
 import { MASKED_OPS } from './typing.ts';
 
@@ -110,21 +110,23 @@ export function interpretKernel(fn: IrFunction, args: (number | { address: numbe
       lanes.push({ qpu: q, lane: l, regs, block: entry, ip: 0, done: false, steps: 0 });
     }
   }
-  const ctx = { fn, memory, qpus: options.qpus, maxSteps };
+  const ctx = { fn, memory, qpus: options.qpus, maxSteps, steps: new Map<Block, (Step | undefined)[]>() };
+  const byQpu = Array.from({ length: options.qpus }, (_, q) => lanes.slice(q * LANES, (q + 1) * LANES));
   for (;;) {
-    for (const lane of lanes) if (!lane.done) runLane(ctx, lane);
-    if (lanes.every((l) => l.done)) return;
+    let running = false;
+    for (const lane of lanes) if (!lane.done) (runLane(ctx, lane), (running ||= !lane.done));
+    if (!running) return;
     let atBarrier = 0;
     let progressed = false;
     for (let q = 0; q < options.qpus; q++) {
-      const group = pickGroup(lanes.slice(q * LANES, (q + 1) * LANES), order);
+      const group = pickGroup(byQpu[q]!, order);
       if (!group) continue;
       const ins = group[0]!.block.instrs[group[0]!.ip]!;
       if (ins.op === 'barrier') {
         atBarrier++;
         continue;
       }
-      crossLane(ins, group, lanes.slice(q * LANES, (q + 1) * LANES));
+      crossLane(ins, group, byQpu[q]!);
       for (const l of group) l.ip++;
       progressed = true;
     }
@@ -186,17 +188,20 @@ function crossLane(ins: Instr, group: Lane[], qpuLanes: Lane[]): void {
   group.forEach((l, i) => (l.regs[res.id] = results[i]!));
 }
 
-function runLane(ctx: { fn: IrFunction; memory: InterpreterMemory; qpus: number; maxSteps: number }, lane: Lane): void {
+function runLane(ctx: { fn: IrFunction; memory: InterpreterMemory; qpus: number; maxSteps: number; steps: Map<Block, (Step | undefined)[]> }, lane: Lane): void {
   const r = lane.regs;
   for (;;) {
     const b = lane.block;
-    while (lane.ip < b.instrs.length) {
-      const ins = b.instrs[lane.ip]!;
-      if (CROSS_LANE.has(ins.op)) return;
-      if (++lane.steps > ctx.maxSteps) throw new Error(`${ctx.fn.name}: step limit of ${ctx.maxSteps} exceeded (endless loop?)`);
-      execute(ins, lane, ctx);
+    let steps = ctx.steps.get(b);
+    if (!steps) ctx.steps.set(b, (steps = b.instrs.map((ins) => (CROSS_LANE.has(ins.op) ? undefined : compileInstr(ins, ctx)))));
+    while (lane.ip < steps.length) {
+      const step = steps[lane.ip];
+      if (!step) return; // a cross-lane op: wait for the other lanes
+      step(lane);
       lane.ip++;
     }
+    lane.steps += b.instrs.length + 1;
+    if (lane.steps > ctx.maxSteps) throw new Error(`${ctx.fn.name}: step limit of ${ctx.maxSteps} exceeded (endless loop?)`);
     const t = b.term;
     if (t.kind === 'ret') {
       lane.done = true;
@@ -210,34 +215,48 @@ function runLane(ctx: { fn: IrFunction; memory: InterpreterMemory; qpus: number;
   }
 }
 
-function execute(ins: Instr, lane: Lane, ctx: { memory: InterpreterMemory; qpus: number }): void {
-  const r = lane.regs;
+/** One instruction compiled to a closure over its operand slots (built once per launch: the hot loop does no dispatch on op names). */
+type Step = (lane: Lane) => void;
+
+function compileInstr(ins: Instr, ctx: { memory: InterpreterMemory; qpus: number }): Step {
   const res = ins.result;
+  const out = res ? res.id : -1;
+  const [a0, a1, a2] = ins.args;
   switch (ins.op) {
-    case 'lane_id': r[res!.id] = lane.lane; return;
-    case 'qpu_id': r[res!.id] = lane.qpu; return;
-    case 'num_qpus': r[res!.id] = ctx.qpus; return;
-    case 'global_id': r[res!.id] = lane.qpu * LANES + lane.lane; return;
-    case 'global_count': r[res!.id] = ctx.qpus * LANES; return;
+    case 'lane_id': return (l) => void (l.regs[out] = l.lane);
+    case 'qpu_id': return (l) => void (l.regs[out] = l.qpu);
+    case 'num_qpus': return (l) => void (l.regs[out] = ctx.qpus);
+    case 'global_id': return (l) => void (l.regs[out] = l.qpu * LANES + l.lane);
+    case 'global_count': return (l) => void (l.regs[out] = ctx.qpus * LANES);
     case 'load': {
-      const [p, m] = ins.args;
-      if (!p || !isPtr(p.type) || !res) throw new Error('load needs a pointer and a result');
-      if (m && r[m.id] === 0) { r[res.id] = 0; return; } // masked-off lanes read 0
-      r[res.id] = normalize(widenedType(p.type.ptr), ctx.memory.read(r[p.id]!, p.type.ptr));
-      return;
+      if (!a0 || !isPtr(a0.type) || !res) throw new Error('load needs a pointer and a result');
+      const elem = a0.type.ptr;
+      const wide = widenedType(elem);
+      const p = a0.id;
+      const m = a1 ? a1.id : -1;
+      // Masked-off lanes read 0.
+      return (l) => void (l.regs[out] = m >= 0 && l.regs[m] === 0 ? 0 : normalize(wide, ctx.memory.read(l.regs[p]!, elem)));
     }
     case 'store': {
-      const [p, v, m] = ins.args;
-      if (!p || !v || !isPtr(p.type)) throw new Error('store needs a pointer and a value');
-      if (m && r[m.id] === 0) return;
-      ctx.memory.write(r[p.id]!, p.type.ptr, r[v.id]!);
-      return;
+      if (!a0 || !a1 || !isPtr(a0.type)) throw new Error('store needs a pointer and a value');
+      const elem = a0.type.ptr;
+      const p = a0.id;
+      const v = a1.id;
+      const m = a2 ? a2.id : -1;
+      return (l) => {
+        if (m < 0 || l.regs[m] !== 0) ctx.memory.write(l.regs[p]!, elem, l.regs[v]!);
+      };
     }
   }
   if (!res) throw new Error(`${ins.op} has no result`);
-  const a0 = ins.args[0];
   // cmp, cvt and gep compute in their first operand's type; everything else in its result type.
   const t = ins.op === 'cmp' || ins.op === 'cvt' || ins.op === 'gep' ? a0!.type : res.type;
-  const vals = ins.args.map((a) => r[a.id]!);
-  r[res.id] = evalOp(ins.op, t, vals, ins.attrs, res.type);
+  const f = scalarOp(ins.op, t, ins.attrs, res.type);
+  const x = a0 ? a0.id : -1;
+  const y = a1 ? a1.id : -1;
+  const z = a2 ? a2.id : -1;
+  return (l) => {
+    const r = l.regs;
+    r[out] = f(x >= 0 ? r[x]! : 0, y >= 0 ? r[y]! : 0, z >= 0 ? r[z]! : 0);
+  };
 }

@@ -7,25 +7,10 @@
  */
 import type { Block, IrFunction, Value } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
-import { findLoops, predecessors, targets } from '../ir/cfg.ts';
-import type { Loop } from '../ir/cfg.ts';
-import { addParam, newBlock } from '../ir/builder.ts';
+import { ensurePreheader, findLoops } from '../ir/cfg.ts';
 import { definitions } from '../ir/values.ts';
 
 const STAY = new Set(['rotate', 'broadcast', 'any', 'all', 'reduce_add', 'reduce_min', 'reduce_max']);
-
-function preheader(fn: IrFunction, loop: Loop): Block {
-  const outside = (predecessors(fn).get(loop.header) ?? []).filter((p) => !loop.blocks.has(p));
-  const only = outside[0];
-  if (outside.length === 1 && only && only.term.kind === 'br') return only;
-  const pre = newBlock(fn, false);
-  const h = loop.header;
-  const args = h.params.map((p) => addParam(fn, pre, p.type, p.uniform));
-  pre.term = { kind: 'br', target: { block: h, args } };
-  for (const p of new Set(outside)) for (const r of targets(p.term)) if (r.block === h) r.block = pre;
-  fn.blocks.splice(fn.blocks.indexOf(h), 0, pre);
-  return pre;
-}
 
 /** Hoists loop-invariant instructions in place; returns the function. */
 export function hoistInvariants(fn: IrFunction): IrFunction {
@@ -50,7 +35,7 @@ export function hoistInvariants(fn: IrFunction): IrFunction {
       }
     }
     if (moved.length === 0) continue;
-    const pre = preheader(fn, loop);
+    const pre = ensurePreheader(fn, loop);
     for (const { block, instr } of moved) {
       block.instrs.splice(block.instrs.indexOf(instr), 1);
       pre.instrs.push(instr);

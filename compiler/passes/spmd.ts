@@ -155,7 +155,7 @@ class SpmdLowering {
       const header = this.headerOf(n);
       const incoming = this.edgesTo(header);
       const isEntry = k === 0;
-      if ('header' in n) return this.loop(n, incoming, isEntry ? entryMask : undefined, isEntry);
+      if ('header' in n) return this.loop(n, incoming, isEntry ? entryMask : undefined, isEntry, entryMask);
       const mask = isEntry ? entryMask : this.incomingMask(incoming);
       this.blockMask.set(n, mask);
       if (!isEntry) this.mergeParams(n.params, incoming);
@@ -238,7 +238,7 @@ class SpmdLowering {
     }
   }
 
-  private loop(loop: Loop, incoming: EdgeState[], entryMask: Value | undefined, isEntry: boolean): void {
+  private loop(loop: Loop, incoming: EdgeState[], entryMask: Value | undefined, isEntry: boolean, regionMask: Value | undefined): void {
     const h = loop.header;
     const inLoop = (b: Block) => loop.blocks.has(b);
     const mIn = isEntry ? entryMask : this.incomingMask(incoming);
@@ -261,8 +261,18 @@ class SpmdLowering {
     const as = exits.map((e) => e.target.params.map((p) => addParam(this.fn, nh, p.type)));
     const accs = liveOut.map((v) => addParam(this.fn, nh, v.type));
     nh.params.unshift(...h.params);
-    const entryArgs = [...init, this.maskValue(mIn), ...xs.map(() => this.zero('bool')), ...as.flatMap((a) => a.map((p) => this.zero(p.type))), ...accs.map((p) => this.zero(p.type))];
-    this.cur.term = { kind: 'br', target: { block: nh, args: entryArgs } };
+    // The exit block is laid out after the body, but exists now: a loop no lane enters is skipped straight to it.
+    const lx = newBlock(this.fn, false);
+    const xsOut = xs.map(() => addParam(this.fn, lx, 'bool'));
+    const asOut = as.map((a) => a.map((v) => addParam(this.fn, lx, v.type)));
+    const accsOut = accs.map((v) => addParam(this.fn, lx, v.type));
+    const exitInit = [...xs.map(() => this.zero('bool')), ...as.flatMap((a) => a.map((p) => this.zero(p.type))), ...accs.map((p) => this.zero(p.type))];
+    const entryArgs = [...init, this.maskValue(mIn), ...exitInit];
+    if (mIn && mIn !== regionMask) {
+      const anyIn = this.emit('any', [mIn], 'bool');
+      anyIn.uniform = true;
+      this.cur.term = { kind: 'condbr', cond: anyIn, then: { block: nh, args: entryArgs }, else: { block: lx, args: exitInit } };
+    } else this.cur.term = { kind: 'br', target: { block: nh, args: entryArgs } };
     this.cur = nh;
 
     this.region([...loop.blocks].sort((a, b) => this.rpo.get(a)! - this.rpo.get(b)!), loop, mask);
@@ -288,10 +298,7 @@ class SpmdLowering {
     });
     const anyCont = this.emit('any', [contMask], 'bool');
     anyCont.uniform = true;
-    const lx = this.block();
-    const xsOut = xs2.map(() => addParam(this.fn, lx, 'bool'));
-    const asOut = as2.map((a) => a.map((v) => addParam(this.fn, lx, v.type)));
-    const accsOut = accs2.map((v) => addParam(this.fn, lx, v.type));
+    this.out.push(lx);
     this.cur.term = {
       kind: 'condbr',
       cond: anyCont,

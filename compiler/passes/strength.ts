@@ -11,7 +11,7 @@
  */
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
 import { isPtr } from '../ir/types.ts';
-import { findLoops, predecessors, targets } from '../ir/cfg.ts';
+import { ensurePreheader, findLoops, predecessors, targets } from '../ir/cfg.ts';
 import { addParam, newValue } from '../ir/builder.ts';
 import { definitions, replaceUses } from '../ir/values.ts';
 
@@ -130,12 +130,11 @@ function addressInductionVariables(fn: IrFunction): IrFunction {
   const { loops } = findLoops(fn);
   for (const loop of loops) {
     const h = loop.header;
-    const preds = (predecessors(fn).get(h) ?? []);
-    const outside = preds.filter((p) => !loop.blocks.has(p));
-    const latches = preds.filter((p) => loop.blocks.has(p));
-    const pre = outside[0];
+    const latches = (predecessors(fn).get(h) ?? []).filter((p) => loop.blocks.has(p));
     const latch = latches[0];
-    if (outside.length !== 1 || latches.length !== 1 || !pre || !latch || pre.term.kind !== 'br') continue;
+    if (latches.length !== 1 || !latch) continue;
+    const pre = ensurePreheader(fn, loop);
+    if (pre.term.kind !== 'br') continue;
     const entryRef = pre.term.target;
     const backRef = targets(latch.term).find((r) => r.block === h);
     if (!backRef || targets(latch.term).filter((r) => r.block === h).length !== 1) continue;

@@ -20,11 +20,24 @@ export class MemoryFaultError extends Error {
   }
 }
 
+/** Host byte order is little-endian (then a Uint32Array view reads GPU words directly). */
+const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** A mapped region with its views. */
+interface Region {
+  base: number;
+  end: number;
+  bytes: Uint8Array;
+  view: DataView;
+  /** Aligned 32-bit words (word k = bytes 4k..4k+3) on a little-endian host with a 4-aligned buffer, else undefined. */
+  words: Uint32Array | undefined;
+}
+
 /** GPU-visible memory made of regions; 32-bit accesses are little-endian. */
 export class GpuMemory {
-  private regions: { base: number; end: number; bytes: Uint8Array; view: DataView }[] = [];
+  private regions: Region[] = [];
   /** Last region hit: kernels stream through one buffer, so this skips the search. */
-  private last: { base: number; end: number; bytes: Uint8Array; view: DataView } | undefined;
+  private last: Region | undefined;
 
   /** Map `bytes` at bus address `base`; regions must not overlap. */
   map(base: number, bytes: Uint8Array): MemoryRegion {
@@ -34,7 +47,8 @@ export class GpuMemory {
     for (const r of this.regions) {
       if (b < r.end && r.base < end) throw new RangeError(`region at 0x${b.toString(16)} overlaps the one at 0x${r.base.toString(16)}`);
     }
-    const region = { base: b, end, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+    const words = HOST_LE && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : undefined;
+    const region: Region = { base: b, end, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), words };
     this.regions.push(region);
     return { base: b, bytes };
   }
@@ -52,7 +66,7 @@ export class GpuMemory {
     return this.regions.map((r) => ({ base: r.base, bytes: r.bytes }));
   }
 
-  private find(address: number, size: number, write: boolean): { base: number; end: number; bytes: Uint8Array; view: DataView } {
+  private find(address: number, size: number, write: boolean): Region {
     const a = address >>> 0;
     const l = this.last;
     if (l !== undefined && a >= l.base && a + size <= l.end) return l;
@@ -63,6 +77,23 @@ export class GpuMemory {
       }
     }
     throw new MemoryFaultError(a, size, write);
+  }
+
+  /**
+   * The region holding bytes [address, address + size), or undefined: lets a
+   * 16-lane access resolve its region once instead of per lane.
+   */
+  regionFor(address: number, size: number): { readonly base: number; readonly end: number; readonly view: DataView; readonly words: Uint32Array | undefined } | undefined {
+    const a = address >>> 0;
+    const l = this.last;
+    if (l !== undefined && a >= l.base && a + size <= l.end) return l;
+    for (const r of this.regions) {
+      if (a >= r.base && a + size <= r.end) {
+        this.last = r;
+        return r;
+      }
+    }
+    return undefined;
   }
 
   /** Read a 32-bit little-endian word (unsigned). */

@@ -8,7 +8,7 @@ import test from 'ava';
 import { checkSeed } from '../../compiler/testing/differential.ts';
 import { generateKernel, printKernel } from '../../compiler/testing/generate.ts';
 
-const count = Number(process.env['QPUC_DIFF_COUNT'] ?? 100);
+const count = Number(process.env['QPUC_DIFF_COUNT'] ?? 60);
 const start = Number(process.env['QPUC_DIFF_SEED'] ?? 1);
 
 test(`interpreter agrees with direct evaluation on ${count} generated kernels (seeds ${start}..)`, async (t) => {

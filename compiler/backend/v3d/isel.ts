@@ -232,7 +232,8 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       } else {
         const takenId = argsBlock(c, t.then.block, thenArgs, body, () => nextBlockId++);
         emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond, target: takenId } });
-        if (!hoistElse) copyArgs(c, t.else.block, elseArgs); // hoisted copies were made before the branch
+        // Hoisted else-arguments were already copied before the branch.
+        if (elseArgs.length > 0) copyArgs(c, t.else.block, elseArgs);
         if (t.else.block !== next) jump(t.else.block.id);
       }
     }

@@ -96,9 +96,27 @@ function halves(x: number, y: number, f: (p: number, q: number) => number): numb
   return (lo | (hi << 16)) >>> 0;
 }
 
+/**
+ * f32 -> unorm with maximum `max` (Mesa _mesa_float_to_unorm: x < 0 -> 0, x > 1 -> max, else x * max rounded half
+ * to even). NaN: CHOICE 0 (Mesa's rounding of NaN is undefined).
+ */
+function toUnorm(x: number, max: number): number {
+  if (x !== x || x < 0) return 0;
+  if (x > 1) return max;
+  return roundHalfEven(Math.fround(x * max));
+}
+
+/** f32 -> snorm with maximum `max` (clamp to [-1, 1], scale, round half to even; NaN: CHOICE 0). */
+function toSnorm(x: number, max: number): number {
+  if (x !== x) return 0;
+  if (x < -1) return -max;
+  if (x > 1) return max;
+  return roundHalfEven(Math.fround(x * max)) | 0;
+}
+
 /** What lane bodies may call as `H.name`. */
 export const LANE_HELPERS = {
-  M, fmin2, fmax2, halves, f16ToF32, f32ToF16, roundHalfEven, sfuTruncate, toInt32Saturating, toUint32Saturating, SFU: SFU_FUNCTIONS,
+  M, fmin2, fmax2, halves, toUnorm, toSnorm, f16ToF32, f32ToF16, roundHalfEven, sfuTruncate, toInt32Saturating, toUint32Saturating, SFU: SFU_FUNCTIONS,
   fadd: (p: number, q: number): number => p + q,
   fsub: (p: number, q: number): number => p - q,
   fmul: (p: number, q: number): number => p * q,
@@ -226,6 +244,21 @@ const OPS: AluOpDef[] = [
   lop('barrierid', 0, 'u u u', 'r = 0;', { effect: 'barrier' }),
   lop('tmuwt', 0, 'u u u', 'r = 0;', { effect: 'tmuwt' }),
   lop('vpmwt', 0, 'u u u', 'r = 0;', { effect: 'vpmwt' }),
+  // 7.1 pack / conversion ops. Meaning from Mesa: nir_opcodes.py constant-folding definitions of the NIR ops that
+  // nir_to_vir.c lowers to them (pack_2x32_to_2x16 -> vpack, pack_4x16_to_4x8 -> v8pack,
+  // pack_uint_32_to_r10g10b10a2 -> v10pack, f2unorm_16/f2snorm_16 -> ftounorm16/ftosnorm16,
+  // pack_2x16_to_unorm_2x8/snorm_2x8 -> vftounorm8/vftosnorm8). Untested on boards (notes 8: "ops (untested)").
+  lop('vpack', 2, 'u u u', 'r = (a & 0xffff) | (b << 16);'),
+  lop('v8pack', 2, 'u u u', 'r = (a & 0xff) | ((a & 0xff0000) >>> 8) | ((b & 0xff) << 16) | ((b & 0xff0000) << 8);'),
+  lop('v10pack', 2, 'u u u', 'r = (a & 0x3ff) | (((a >>> 16) & 0x3ff) << 10) | ((b & 0x3ff) << 20) | (((b >>> 16) & 0x3ff) << 30);'),
+  // f32 -> 16-bit unorm / snorm (Mesa _mesa_float_to_unorm/snorm: clamp, scale, round half to even). snorm's result is
+  // the int16 value as a 32-bit two's complement word (Mesa folds an int into the uint32 result). NaN: CHOICE 0.
+  lop('ftounorm16', 1, 'f u u', 'r = H.toUnorm(a, 65535);', { floatIn: true, floatOut: false, flags: 'int' }),
+  lop('ftosnorm16', 1, 'f u i', 'r = H.toSnorm(a, 32767);', { floatIn: true, floatOut: false, flags: 'int' }),
+  // f16x2 -> two 8-bit unorm / snorm values, one in the low byte of each 16-bit half. CHOICE (Mesa's fold ORs a
+  // sign-extended int, which would spill into the high half): a negative snorm8 value is sign-extended within its half.
+  lop('vftounorm8', 1, 'u u u', 'r = H.toUnorm(H.f16ToF32(a & 0xffff), 255) | (H.toUnorm(H.f16ToF32(a >>> 16), 255) << 16);'),
+  lop('vftosnorm8', 1, 'u u u', 'r = (H.toSnorm(H.f16ToF32(a & 0xffff), 127) & 0xffff) | (H.toSnorm(H.f16ToF32(a >>> 16), 127) << 16);'),
   // SFU (op form on both versions; 4.2's write-address form reuses these functions).
   sfu('recip'), sfu('rsqrt'), sfu('rsqrt2'), sfu('exp'), sfu('log'), sfu('sin'),
   // 7.1 lane exchange (pv7 test_alu) [T]; SFU class (M:instr). Inactive lanes: all lanes run here.

@@ -76,6 +76,8 @@ export interface CompiledAlu {
   address: number;
   /** The instruction at address + 8, once fetched (saves the cache lookup on straight-line code). */
   next: CompiledInstr | undefined;
+  /** The instruction last run after this one when that was not address + 8 (a branch's target after its slots). */
+  jump: CompiledInstr | undefined;
   source: V3dAluInstr;
   add: CompiledPart | null;
   mul: CompiledPart | null;
@@ -114,6 +116,8 @@ export interface CompiledBranch {
   kind: 'branch';
   address: number;
   next: CompiledInstr | undefined;
+  /** As {@link CompiledAlu.jump}. */
+  jump: CompiledInstr | undefined;
   source: V3dBranchInstr;
   cond: number;
   bdi: number;
@@ -132,6 +136,15 @@ export class UnsupportedInstrError extends Error {
     super(`${message} at 0x${address.toString(16).padStart(8, '0')}`);
   }
 }
+
+/**
+ * 7.1 ops the ISA tables decode but whose results no source pins down: Mesa
+ * never emits them (or only names them), and no py-videocore7 test runs them.
+ */
+const UNDOCUMENTED = new Set([
+  'vfcmp', 'vfmov', 'vfabs', 'vfneg', 'vfnab', 'v11fpack', 'v8dot', 'vftounorm10lo', 'vftounorm10hi',
+  'funpackunormlo', 'funpackunormhi', 'funpacksnormlo', 'funpacksnormhi', 'flafirst', 'flnafirst', 'ftoc',
+]);
 
 const CONDS: Record<Cond, number> = { ifa: 1, ifb: 2, ifna: 3, ifnb: 4 };
 const PUSHES: Record<PushFlag, number> = { pushz: 1, pushn: 2, pushc: 3 };
@@ -183,7 +196,12 @@ function operand71(inp: V3dInput, small: boolean): Operand {
 function part(p: V3dAluPart, which: 'add' | 'mul', instr: V3dAluInstr, ver: V3dVersion, address: number): CompiledPart | null {
   if (p.op === 'nop') return null;
   const op = ALU_OPS.get(p.op);
-  if (!op) throw new UnsupportedInstrError(`ALU op '${p.op}' is not supported`, address);
+  if (!op) {
+    const why = UNDOCUMENTED.has(p.op)
+      ? 'its behaviour is undocumented (no board test, no Mesa lowering or folding to take it from)'
+      : 'it is not a compute op';
+    throw new UnsupportedInstrError(`ALU op '${p.op}' is not supported: ${why}`, address);
+  }
   const s = instr.sig;
   const a = ver === 42 ? operand42(p.a, instr) : operand71(p.a, which === 'add' ? s.smallImmA : s.smallImmC);
   const b = ver === 42 ? operand42(p.b, instr) : operand71(p.b, which === 'add' ? s.smallImmB : s.smallImmD);
@@ -205,7 +223,7 @@ function part(p: V3dAluPart, which: 'add' | 'mul', instr: V3dAluInstr, ver: V3dV
 export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion): CompiledInstr {
   if (instr.kind === 'branch') {
     return {
-      kind: 'branch', address, next: undefined, source: instr, cond: BCOND[instr.cond], bdi: BDEST[instr.bdi], ub: instr.ub,
+      kind: 'branch', address, next: undefined, jump: undefined, source: instr, cond: BCOND[instr.cond], bdi: BDEST[instr.bdi], ub: instr.ub,
       bdu: BDEST[instr.bdu], raddrA: instr.raddrA, offset: instr.offset,
     };
   }
@@ -234,7 +252,7 @@ export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion):
   const plain = !sigs && plainPart(add) && plainPart(mul);
   return {
     plain, run: null, facts: undefined,
-    kind: 'alu', address, next: undefined, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
+    kind: 'alu', address, next: undefined, jump: undefined, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
     wrtmuc: s.wrtmuc, implicitDest, sigDest, ldunifrf: s.ldunifrf, ldunifarf: s.ldunifarf, rotateAmount, uniforms, reads,
   };
 }

@@ -47,6 +47,10 @@ export interface HazardHistory {
   count: number;
   /** TMU words pending at the previous check (rule 25 reports growth past the limit). */
   pendingSeen: number;
+  /** The previous instruction was a 4.2 magic SFU write (rule 10). */
+  prevLegacySfu: boolean;
+  /** 7.1 rule 28: rf0's latest write was implicit, from an instruction where another signal also wrote rf. */
+  rf0Conflict: boolean;
 }
 
 /** A rule an instruction breaks whatever runs around it: [rule, severity, message]. */
@@ -62,8 +66,8 @@ export interface AluHazardFacts {
   sfuStart: boolean;
   /** 4.2 magic SFU write (result in r4). */
   legacySfu: boolean;
-  /** Reads r4, or writes r4 or an SFU address (rule 10 second instruction). */
-  touchesR4: boolean;
+  /** 4.2 and reads r4, or writes r4 or an SFU address (rule 10 second instruction). */
+  r4Sensitive: boolean;
   writesRf: boolean;
   writesRfAlu: boolean;
   tmuwt: boolean;
@@ -86,11 +90,17 @@ export interface AluHazardFacts {
   /** Rows a 4.2 rotate reads (empty without rotate). */
   rotateSources: readonly number[];
   /**
-   * Nothing but the distance, FIFO and after-switch rules can apply to it
-   * outside delay slots: no switch, signal of interest, static finding,
+   * Nothing but the distance, FIFO (r25/r26) and after-switch rules can apply
+   * to it outside delay slots: no switch, ldunifa, static finding,
    * unifa/multop/umul24/SFU use or rf32+ access. The checker's fast path.
    */
   quick: boolean;
+  /** 7.1 rule 28: writes rf0 (explicitly, by rep/quad, or implicitly by ldunif/ldunifa) ... */
+  rf0Write: boolean;
+  /** ... and that write is implicit while another signal writes the register file too. */
+  rf0Conflict: boolean;
+  /** 7.1 rule 28: a signal of this instruction writes the register file. */
+  sigWritesRf: boolean;
   /** Rule 12/12b, rule 18/18b and rule 22 findings, in the order the table checks them. */
   peripheralIssues: readonly StaticIssue[];
   portIssues: readonly StaticIssue[];
@@ -152,14 +162,21 @@ export function aluHazardFacts(ins: CompiledAlu, ver: V3dVersion): AluHazardFact
   const umul24 = parts.some((p) => p?.op.name === 'umul24');
   const highRf = ins.reads.some((r) => r >= 32 && r < 64) || ds.some((d) => d.isRf && d.row >= 32);
   const unifaWrite = ds.some((d) => d.kind === DEST.UNIFA);
-  const quick = !ins.thrsw && !ins.ldtmu && !ins.ldunifa && !ins.ldunifarf && !multop && !umul24 && !highRf && !unifaWrite && !isSfuStart(ins) &&
+  const quick = !ins.thrsw && !ins.ldunifa && !ins.ldunifarf && !multop && !umul24 && !highRf && !unifaWrite && !isSfuStart(ins) &&
     peripheralIssues.length + portIssues.length + sfuDestIssues.length + rotateSources.length === 0;
+  // Rule 28 (7.1 only; 4.2's implicit writes go to r5).
+  const implicitRf0 = !v42 && (ins.ldunif || ins.ldunifa);
+  const otherSigRf = ins.sigDest?.isRf === true;
+  const rf0Write = !v42 && (implicitRf0 || ds.some((d) => (d.kind === DEST.ROW || d.kind === DEST.QUAD || d.kind === DEST.REP) && d.row === 0));
   return {
     quick,
+    rf0Write,
+    rf0Conflict: implicitRf0 && otherSigRf,
+    sigWritesRf: !v42 && (otherSigRf || implicitRf0),
     unifaWrite,
     sfuStart: isSfuStart(ins),
     legacySfu,
-    touchesR4: ins.reads.includes(r4) || ds.some((d) => d.kind === DEST.SFU || (d.kind === DEST.ROW && d.row === r4)),
+    r4Sensitive: v42 && (ins.reads.includes(r4) || ds.some((d) => d.kind === DEST.SFU || (d.kind === DEST.ROW && d.row === r4))),
     writesRf: writesRf(ins, false),
     writesRfAlu: writesRf(ins, true),
     tmuwt: ins.add?.op.effect === 'tmuwt',
@@ -217,7 +234,7 @@ function writesRf(ins: CompiledAlu, aluOnly: boolean): boolean {
 }
 
 function newHistory(): HazardHistory {
-  return { prev: undefined, branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0, pendingSeen: 0 };
+  return { prev: undefined, branchSlots: 0, thrswSlots: 0, thrswEnds: false, markers: 0, unifaAt: -Infinity, branchAt: -Infinity, multopPending: false, accValid: 0x3f, flagsValid: true, count: 0, pendingSeen: 0, prevLegacySfu: false, rf0Conflict: false };
 }
 
 /** Per-job hazard checker, fed every instruction each thread executes. */
@@ -257,8 +274,33 @@ export class HazardChecker {
     for (const [rule, severity, what] of list) this.report(rule, severity, what, address, qpu);
   }
 
-  /** Check `ins`, about to run on thread `t`. */
+  /**
+   * Check `ins`, about to run on thread `t`. Small enough to inline into the
+   * run loop: an ordinary instruction outside delay slots (facts.quick) with
+   * nothing to report only updates the bookkeeping here.
+   */
   check(t: ThreadState, ins: CompiledInstr): void {
+    const h = t.hazardHistory;
+    if (h !== undefined && ins.kind === 'alu') {
+      const f = ins.facts;
+      const pending = t.tmu.pendingWords;
+      if (f !== undefined && f.quick && (h.branchSlots | h.thrswSlots) === 0 && !(f.r4Sensitive && h.prevLegacySfu) &&
+        (pending <= h.pendingSeen || pending <= this.fifoLimit) && (pending > 0 || !ins.ldtmu) &&
+        (f.accReads & ~h.accValid) === 0 && (h.flagsValid || !f.flagsRead)) {
+        h.accValid |= f.accWrites;
+        if (f.pushes) h.flagsValid = true;
+        if (f.rf0Write) h.rf0Conflict = f.rf0Conflict;
+        h.pendingSeen = pending;
+        h.prevLegacySfu = false;
+        h.prev = ins;
+        h.count++;
+        return;
+      }
+    }
+    this.checkFull(t, ins);
+  }
+
+  private checkFull(t: ThreadState, ins: CompiledInstr): void {
     if (this.mode === 'off') return;
     const h = t.hazardHistory ?? this.h(t);
     const address = ins.address;
@@ -270,6 +312,7 @@ export class HazardChecker {
     const v42 = this.ver === 42;
 
     if (ins.kind === 'branch') {
+      h.prevLegacySfu = false;
       if (inBranchSlot) this.report('r1-branch-in-branch-slot', 'error', 'branch in the delay slots of a branch', address, t.qpu);
       if (inThrswSlot) this.report('r3-branch-in-thrsw-slot', 'error', 'branch in the delay slots of a thrsw', address, t.qpu);
       if (h.count - h.unifaAt <= 3) this.report('r15-branch-after-unifa', 'warning', 'branch within 3 instructions of a unifa write', address, t.qpu);
@@ -277,22 +320,6 @@ export class HazardChecker {
       h.branchAt = h.count;
     } else {
       const f = ins.facts ??= aluHazardFacts(ins, this.ver);
-      if (f.quick && !inBranchSlot && !inThrswSlot) {
-        // Fast path: the rules below that can fire for an ordinary instruction, then the bookkeeping.
-        if (v42 && prev !== undefined && prev.kind === 'alu' && prev.facts?.legacySfu === true && f.touchesR4) {
-          this.report('r10-r4-too-soon', 'error', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later', address, t.qpu);
-        }
-        const pending = t.tmu.pendingWords;
-        if (pending > this.fifoLimit && pending > h.pendingSeen) this.report('r25-tmu-fifo-overflow', 'error', `${pending} TMU words awaiting ldtmu, more than the ${this.fifoLimit} one thread may hold`, prev?.address ?? address, t.qpu);
-        if (v42 && (f.accReads & ~h.accValid) !== 0) this.report('acc-after-switch', 'warning', 'accumulator read before being written since a thread switch', address, t.qpu);
-        if (!h.flagsValid && f.flagsRead) this.report('acc-after-switch', 'warning', 'flags read before being written since a thread switch', address, t.qpu);
-        h.accValid |= f.accWrites;
-        if (f.pushes) h.flagsValid = true;
-        h.pendingSeen = pending;
-        h.prev = ins;
-        h.count++;
-        return;
-      }
       const E = (rule: string, what: string): void => this.report(rule, 'error', what, address, t.qpu);
       const W = (rule: string, what: string): void => this.report(rule, 'warning', what, address, t.qpu);
       // Rule 2 and 4/5: thread switches.
@@ -318,7 +345,7 @@ export class HazardChecker {
       // Rule 9: SFU in thrsw slots (the result would land in the other thread).
       if (inThrswSlot && f.sfuStart) E('r9-sfu-in-thrsw-slot', 'SFU started in the delay slots of a thrsw');
       // Rule 10: legacy SFU r4 distance.
-      if (v42 && prev !== undefined && prev.kind === 'alu' && prev.facts?.legacySfu === true && f.touchesR4) {
+      if (f.r4Sensitive && h.prevLegacySfu) {
         E('r10-r4-too-soon', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later');
       }
       // With 4 threads per QPU each thread owns rf0..rf31 only (M:ra; notes 1 "rf per thread").
@@ -358,6 +385,8 @@ export class HazardChecker {
       if (f.pushes) h.flagsValid = true;
       if (f.unifaWrite) h.unifaAt = h.count;
       h.pendingSeen = pending;
+      h.prevLegacySfu = f.legacySfu;
+      if (f.rf0Write) h.rf0Conflict = f.rf0Conflict;
     }
     // Advance the checker's own slot counters.
     if (h.branchSlots > 0) h.branchSlots--;
@@ -377,6 +406,14 @@ export class HazardChecker {
     const h = this.h(t);
     const at = h.prev?.address ?? t.pc;
     if (!ended && h.multopPending) this.report('r20-multop-across-switch', 'error', 'thread switch between multop and umul24 (rtop does not survive it)', at, t.qpu);
+    // Rule 28 (7.1, Mesa's quote of the hardware docs): at the actual switch, rf0 is undefined in the new section if
+    // its latest write was an implicit one made while another signal wrote rf, and the section's final instruction
+    // (the second delay slot, `prev`) has an rf-writing signal.
+    const last = h.prev;
+    if (!ended && h.rf0Conflict && last !== undefined && last.kind === 'alu' && (last.facts ??= aluHazardFacts(last, this.ver)).sigWritesRf) {
+      this.report('r28-rf0-undefined-after-switch', 'error', 'rf0 is undefined after this switch: its latest write was an implicit ldunif/ldunifa write alongside another rf-writing signal, and the last delay slot has an rf-writing signal', last.address, t.qpu);
+    }
+    h.rf0Conflict = false;
     h.accValid = 0;
     h.flagsValid = false;
   }
@@ -384,7 +421,7 @@ export class HazardChecker {
   /** The thread blocks at a barrier. */
   onBarrier(t: ThreadState): void {
     if (this.mode === 'off') return;
-    if (t.tmu.pendingWords > 0 || t.tmu.data.length > 0) {
+    if (t.tmu.pendingWords > 0 || t.tmu.dataCount > 0) {
       this.report('r24-tmu-at-barrier', 'warning', 'TMU work outstanding at a barrier (no texturing may be outstanding at a TSY blocking operation)', this.h(t).prev?.address ?? t.pc, t.qpu);
     }
   }

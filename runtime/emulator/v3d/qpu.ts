@@ -244,7 +244,7 @@ export class QpuExecutor {
         return;
       }
       case DEST.TMUD: t.tmu.pushData(v); return;
-      case DEST.TMUC: t.tmu.config = v[0] as number; return;
+      case DEST.TMUC: t.tmu.config = (v[0] as number) | 0; return;
       case DEST.TMUA: case DEST.TMUAU: this.lookup(t, v, mask, q); return;
       // unifa takes lane 0 (pv6 test_unifa).
       case DEST.UNIFA: t.unifa = v[0] as number; return;
@@ -274,7 +274,7 @@ export class QpuExecutor {
     this.counters.bytesRead += stats.bytesRead;
     this.counters.bytesWritten += stats.bytesWritten;
     const ready = this.timing.lookup(q, stats.bytesRead, stats.bytesWritten);
-    if (stats.returnWords > 0) (t.tmu.fifo[t.tmu.fifo.length - 1] as { ready: number }).ready = ready;
+    if (stats.returnWords > 0) (t.tmu.newest() as { ready: number }).ready = ready;
     if (ready > t.tmu.lastDone) t.tmu.lastDone = ready;
   }
 
@@ -349,7 +349,7 @@ export class QpuExecutor {
 
   /** A TMU address write; `tmuau` first takes its config word from the uniform stream. */
   address(t: ThreadState, p: CompiledPart, v: Uint32Array, mask: number, q: QpuClock): void {
-    if (p.dest.kind === DEST.TMUAU) t.tmu.config = this.readUniform(t);
+    if (p.dest.kind === DEST.TMUAU) t.tmu.config = this.readUniform(t) | 0;
     this.write(t, p.dest, v, mask, q);
   }
 
@@ -362,10 +362,10 @@ export class QpuExecutor {
       // a0/na0 read lane 0 (notes 2.7: name only, lane 0 assumed).
       case BCOND.a0: taken = A[0] === 1; break;
       case BCOND.na0: taken = A[0] === 0; break;
-      case BCOND.alla: taken = A.every((x) => x === 1); break;
-      case BCOND.anyna: taken = A.some((x) => x === 0); break;
-      case BCOND.anya: taken = A.some((x) => x === 1); break;
-      default: taken = A.every((x) => x === 0); break;
+      case BCOND.alla: taken = countA(A) === LANES; break;
+      case BCOND.anyna: taken = countA(A) < LANES; break;
+      case BCOND.anya: taken = countA(A) > 0; break;
+      default: taken = countA(A) === 0; break;
     }
     // A uniform-stream branch takes its uniform whether taken or not (M).
     const unifVal = b.ub && (b.bdu === BDEST.abs || b.bdu === BDEST.rel) ? this.readUniform(t) : 0;
@@ -385,6 +385,13 @@ export class QpuExecutor {
     if (b.source.link === true) t.link = (b.address + 32) >>> 0;
     return target;
   }
+}
+
+/** Lanes whose flag is set. */
+function countA(A: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < LANES; i++) n += A[i] as number;
+  return n;
 }
 
 /** Apply input unpack `un` (compile.UNPACK codes) in place. */

@@ -70,14 +70,20 @@ interface Qpu {
  * so V8 optimises it apart from the scheduler around it.
  */
 function runSlice(t: ThreadState, clock: QpuClock, limit: number, exec: QpuExecutor, hazards: HazardChecker | null, fetch: (address: number) => CompiledInstr): number {
-  let ins = fetch(t.pc);
+  const resume = t.resumeAt;
+  let ins = resume !== undefined && resume.address === t.pc ? resume : fetch(t.pc);
   while (clock.time < limit) {
     if (hazards !== null) hazards.check(t, ins);
     const ev = exec.step(t, ins, clock);
     if (ev !== STEP.CONTINUE) return ev;
-    if (t.pc === ins.address + 8) ins = ins.next ??= fetch(t.pc);
-    else ins = fetch(t.pc);
+    const pc = t.pc;
+    if (pc === ins.address + 8) ins = ins.next ??= fetch(pc);
+    else {
+      const j = ins.jump;
+      ins = j !== undefined && j.address === pc ? j : (ins.jump = fetch(pc));
+    }
   }
+  t.resumeAt = ins;
   return STEP.CONTINUE;
 }
 
@@ -126,7 +132,10 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   // Batches fill slot 0 of every QPU first, then the next slot (each batch its own QPU when batches <= QPUs, notes 1).
   for (let s = 0; s < slotIds.length; s++) for (const q of qpus) start(q, s);
 
-  const runnable = (q: Qpu): boolean => q.slots.some((s) => s.thread !== undefined && s.thread.status === 'run');
+  const runnable = (q: Qpu): boolean => {
+    for (const s of q.slots) if (s.thread !== undefined && s.thread.status === 'run') return true;
+    return false;
+  };
   /** Pick the slot to run on `q`: round-robin from `current`, first thread whose data are back, else the earliest. */
   const pick = (q: Qpu): number => {
     let best = -1;

@@ -7,6 +7,7 @@ import { LaneVec, LANES, type OpContext } from './lanes.ts';
 import { ROWS } from './compile.ts';
 import { TmuState } from './tmu.ts';
 import type { HazardHistory } from './hazards.ts';
+import type { CompiledInstr } from './compile.ts';
 
 /** What a thread is doing, for the scheduler. */
 export type ThreadStatus = 'run' | 'barrier' | 'done';
@@ -53,6 +54,8 @@ export class ThreadState implements OpContext {
   sfuRow = -1;
   sfuReady = 0;
   instructions = 0;
+  /** The instruction at `pc` when the scheduler last paused this thread (saves a cache lookup). */
+  resumeAt: CompiledInstr | undefined = undefined;
   /** The hazard checker's state for this thread (hazards.ts). */
   hazardHistory: HazardHistory | undefined = undefined;
   /** Switches taken (hazard rule 5 and the accumulator poisoning). */

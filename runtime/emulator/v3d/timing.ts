@@ -84,9 +84,14 @@ export class SharedTiming {
     const ready = Math.max(q.time + TMU_LATENCY, this.busFree);
     if (ready > this.lastCompletion) this.lastCompletion = ready;
     // Keep the in-flight list sorted by completion (it nearly always is).
+    // (Insertion by hand: splice allocates its result array on every call.)
     let i = inflight.length;
-    while (i > 0 && (inflight[i - 1] as number) > ready) i--;
-    inflight.splice(i, 0, ready);
+    inflight.push(ready);
+    while (i > 0 && (inflight[i - 1] as number) > ready) {
+      inflight[i] = inflight[i - 1] as number;
+      i--;
+    }
+    inflight[i] = ready;
     return ready;
   }
 

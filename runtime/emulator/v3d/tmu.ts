@@ -17,16 +17,12 @@ export const DEFAULT_TMU_CONFIG = 0xffffffff;
 
 /** Words returned by one lookup, waiting for `ldtmu`. */
 export interface TmuResult {
-  /** Words in component order, one 16-lane array each. */
+  /** Words in component order, one 16-lane array each (the first `count` are this lookup's). */
   words: Uint32Array[];
+  count: number;
   /** Next word `ldtmu` takes. */
   next: number;
   /** Cycle at which the data are back (set by the timing model). */
-  ready: number;
-}
-
-/** A store or read-less op still in flight, for `tmuwt` timing. */
-export interface TmuPending {
   ready: number;
 }
 
@@ -38,44 +34,97 @@ export interface LookupStats {
   returnWords: number;
 }
 
-/** Per-thread TMU state. */
+/**
+ * Per-thread TMU state. Data words and FIFO entries are pooled: a TMU-heavy
+ * kernel issues a lookup every few instructions, and allocating their 16-lane
+ * arrays each time made the garbage collector the emulator's largest cost.
+ */
 export class TmuState {
-  /** Pending config word; each lookup takes the low byte and shifts in 0xFF [T pv6]. */
-  config = DEFAULT_TMU_CONFIG;
-  /** Data words pushed by tmud (and 7.1 tmudref/tmuoff) for the next lookup. */
+  /** Pending config word (its bits, as int32); each lookup takes the low byte and shifts in 0xFF [T pv6]. */
+  config = DEFAULT_TMU_CONFIG | 0;
+  /** Data words pushed by tmud (and 7.1 tmudref/tmuoff) for the next lookup: the first `dataCount` of `data`. */
   readonly data: Uint32Array[] = [];
-  /** Lookups whose words `ldtmu` has not taken yet, oldest first. */
-  readonly fifo: TmuResult[] = [];
-  /** Words in `fifo` not yet taken. */
+  dataCount = 0;
+  /**
+   * Lookups whose words `ldtmu` has not taken yet, oldest first: entries
+   * head..tail-1. (The array never shrinks: truncating it would free its
+   * backing store and reallocate it on the next lookup.)
+   */
+  private readonly fifo: TmuResult[] = [];
+  private head = 0;
+  private tail = 0;
+  private readonly pool: TmuResult[] = [];
+  /** Words in the FIFO not yet taken. */
   pendingWords = 0;
   /** Completion cycle of the latest store / atomic / prefetch (for tmuwt). */
   lastDone = 0;
+  /** What `pop` returns (reused). */
+  private readonly popped: { word: Uint32Array; ready: number } = { word: new Uint32Array(0), ready: 0 };
+  /** The latest lookup's figures (reused: no allocation per lookup). */
+  readonly stats: LookupStats = { bytesRead: 0, bytesWritten: 0, returnWords: 0 };
 
   /** Push one data word (tmud): a copy of the 16 lanes. */
   pushData(lanes: Uint32Array): void {
-    this.data.push(Uint32Array.from(lanes));
+    let w = this.data[this.dataCount];
+    if (w === undefined) {
+      w = new Uint32Array(LANES);
+      this.data.push(w);
+    }
+    w.set(lanes);
+    this.dataCount++;
   }
 
-  /** Take the next word for `ldtmu`, or undefined when nothing is queued. */
+  /** A FIFO entry with `n` zeroed words, appended to the FIFO. */
+  enqueue(n: number): TmuResult {
+    const e = this.pool.pop() ?? { words: [], count: 0, next: 0, ready: 0 };
+    while (e.words.length < n) e.words.push(new Uint32Array(LANES));
+    for (let k = 0; k < n; k++) (e.words[k] as Uint32Array).fill(0);
+    e.count = n;
+    e.next = 0;
+    e.ready = 0;
+    this.fifo[this.tail++] = e;
+    this.pendingWords += n;
+    return e;
+  }
+
+  /** The newest FIFO entry (the lookup just issued). */
+  newest(): TmuResult | undefined {
+    return this.tail > this.head ? this.fifo[this.tail - 1] : undefined;
+  }
+
+  /**
+   * Take the next word for `ldtmu`, or undefined when nothing is queued. The
+   * array stays valid until the next lookup is issued (callers copy it first).
+   */
   pop(): { word: Uint32Array; ready: number } | undefined {
-    const head = this.fifo[0];
-    if (head === undefined) return undefined;
-    const word = head.words[head.next++] as Uint32Array;
-    if (head.next === head.words.length) this.fifo.shift();
+    if (this.head === this.tail) return undefined;
+    const e = this.fifo[this.head] as TmuResult;
+    const word = e.words[e.next++] as Uint32Array;
+    if (e.next === e.count) {
+      this.head++;
+      this.pool.push(e);
+      if (this.head === this.tail) {
+        this.head = 0;
+        this.tail = 0;
+      }
+    }
     this.pendingWords--;
-    return { word, ready: head.ready };
+    this.popped.word = word;
+    this.popped.ready = e.ready;
+    return this.popped;
   }
 
   /** Cycle at which the oldest queued read has its data (or undefined). */
   oldestReady(): number | undefined {
-    return this.fifo[0]?.ready;
+    return this.head < this.tail ? this.fifo[this.head]?.ready : undefined;
   }
 
   /** Forget everything (thread end: stores already reached memory). */
   reset(): void {
-    this.config = DEFAULT_TMU_CONFIG;
-    this.data.length = 0;
-    this.fifo.length = 0;
+    this.config = DEFAULT_TMU_CONFIG | 0;
+    this.dataCount = 0;
+    this.head = 0;
+    this.tail = 0;
     this.pendingWords = 0;
   }
 }
@@ -92,6 +141,49 @@ function components(type: number): number {
 function componentAddress(a: number, k: number, ver: V3dVersion): number {
   if (ver === 42) return ((a & ~15) | ((a + 4 * k) & 15)) >>> 0;
   return (a + 4 * k) >>> 0;
+}
+
+/**
+ * 32-bit loads of the lanes in `mask` into `words` (element k of lane l at
+ * componentAddress(addrs[l], k)). Lanes inside the region of lane 0's address,
+ * 4-aligned, read its word view directly; any other lane goes through
+ * GpuMemory's checked accessor, which faults outside every buffer.
+ */
+function load32(mem: GpuMemory, addrs: Uint32Array, mask: number, n: number, ver: V3dVersion, words: Uint32Array[]): void {
+  const r = mem.regionFor(addrs[0] as number, 4);
+  const base = r === undefined ? 0 : r.base;
+  const limit = r === undefined ? 0 : r.end - 4;
+  const view = r === undefined ? undefined : r.words;
+  for (let k = 0; k < n; k++) {
+    const w = words[k] as Uint32Array;
+    for (let l = 0; l < LANES; l++) {
+      if (!(mask & (1 << l))) continue;
+      const a = addrs[l] as number;
+      const ak = k === 0 ? a : componentAddress(a, k, ver);
+      const off = ak - base;
+      if (view !== undefined && off >= 0 && ak <= limit && (off & 3) === 0) w[l] = view[off >>> 2] as number;
+      else w[l] = mem.read32(ak);
+    }
+  }
+}
+
+/** 32-bit stores of `words` for the lanes in `mask`: as {@link load32}, lane-major so a fault leaves earlier lanes stored. */
+function store32(mem: GpuMemory, addrs: Uint32Array, mask: number, n: number, ver: V3dVersion, words: Uint32Array[]): void {
+  const r = mem.regionFor(addrs[0] as number, 4);
+  const base = r === undefined ? 0 : r.base;
+  const limit = r === undefined ? 0 : r.end - 4;
+  const view = r === undefined ? undefined : r.words;
+  for (let l = 0; l < LANES; l++) {
+    if (!(mask & (1 << l))) continue;
+    const a = addrs[l] as number;
+    for (let k = 0; k < n; k++) {
+      const ak = k === 0 ? a : componentAddress(a, k, ver);
+      const off = ak - base;
+      const v = (words[k] as Uint32Array)[l] as number;
+      if (view !== undefined && off >= 0 && ak <= limit && (off & 3) === 0) view[off >>> 2] = v;
+      else mem.write32(ak, v);
+    }
+  }
 }
 
 function loadScalar(mem: GpuMemory, a: number, type: number): number {
@@ -135,17 +227,28 @@ function combine(opc: number, old: number, d0: number, d1: number): number {
  */
 export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, mask: number, ver: V3dVersion): LookupStats {
   const cfgByte = tmu.config & 0xff;
-  tmu.config = ((tmu.config >>> 8) | 0xff000000) >>> 0;
+  // Kept as a signed int32: an unsigned value above 2^31 would be a boxed double in V8.
+  tmu.config = (tmu.config >>> 8) | 0xff000000;
   // Bit 7 selects per-pixel vs per-quad; per-quad lookups are untested (notes 5.1), run per lane here.
   const opc = (cfgByte >>> 3) & 15;
   const type = cfgByte & 7;
-  const data = tmu.data.splice(0, tmu.data.length);
+  const data = tmu.data;
+  const dataCount = tmu.dataCount;
+  tmu.dataCount = 0;
   const n = components(type);
   const size = type === 0 || type === 5 ? 1 : type === 1 || type === 6 ? 2 : 4;
-  const stats: LookupStats = { bytesRead: 0, bytesWritten: 0, returnWords: 0 };
-  if (opc === 15 && data.length > 0) {
+  const stats = tmu.stats;
+  stats.bytesRead = 0;
+  stats.bytesWritten = 0;
+  stats.returnWords = 0;
+  if (opc === 15 && dataCount > 0) {
     // Store: one data word per component; stores return nothing (M:h).
-    const comps = Math.min(n, data.length);
+    const comps = Math.min(n, dataCount);
+    if (size === 4) {
+      store32(mem, addrs, mask, comps, ver, data);
+      for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesWritten += comps * 4;
+      return stats;
+    }
     for (let l = 0; l < LANES; l++) {
       if (!(mask & (1 << l))) continue;
       const a = addrs[l] as number;
@@ -155,8 +258,13 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
     return stats;
   }
   if (opc === 15) {
-    const words: Uint32Array[] = [];
-    for (let k = 0; k < n; k++) words.push(new Uint32Array(LANES));
+    const words = tmu.enqueue(n).words;
+    if (size === 4) {
+      load32(mem, addrs, mask, n, ver, words);
+      for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesRead += n * 4;
+      stats.returnWords = n;
+      return stats;
+    }
     for (let l = 0; l < LANES; l++) {
       // Lanes a condition switched off read nothing; their words stay 0 (CHOICE: value unknown).
       if (!(mask & (1 << l))) continue;
@@ -164,33 +272,29 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
       for (let k = 0; k < n; k++) (words[k] as Uint32Array)[l] = loadScalar(mem, componentAddress(a, k, ver), type);
       stats.bytesRead += n * size;
     }
-    tmu.fifo.push({ words, next: 0, ready: 0 });
-    tmu.pendingWords += n;
     stats.returnWords = n;
     return stats;
   }
-  if (data.length === 0 && opc < 8) {
+  if (dataCount === 0 && opc < 8) {
     // Prefetch (op 0) and the cache ops 1..7 without data return nothing (pv6/pv7 scopy 0x80 prefetch).
     for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesRead += 4 * n;
     return stats;
   }
   // Atomics: memory gets the combined value, ldtmu returns the old one (pv7 test_tmu_op_write_*).
   // Without data, ops 8/9/10 are increment / decrement / not (Mesa).
-  const result = new Uint32Array(LANES);
+  const result = tmu.enqueue(1).words[0] as Uint32Array;
   for (let l = 0; l < LANES; l++) {
     if (!(mask & (1 << l))) continue;
     const a = addrs[l] as number;
     const old = mem.read32(a);
     let v: number;
-    if (data.length === 0) v = opc === 8 ? (old + 1) >>> 0 : opc === 9 ? (old - 1) >>> 0 : ~old >>> 0;
-    else v = combine(opc, old, (data[0] as Uint32Array)[l] as number, data.length > 1 ? ((data[1] as Uint32Array)[l] as number) : 0);
+    if (dataCount === 0) v = opc === 8 ? (old + 1) >>> 0 : opc === 9 ? (old - 1) >>> 0 : ~old >>> 0;
+    else v = combine(opc, old, (data[0] as Uint32Array)[l] as number, dataCount > 1 ? ((data[1] as Uint32Array)[l] as number) : 0);
     mem.write32(a, v);
     result[l] = old;
     stats.bytesRead += 4;
     stats.bytesWritten += 4;
   }
-  tmu.fifo.push({ words: [result], next: 0, ready: 0 });
-  tmu.pendingWords += 1;
   stats.returnWords = 1;
   return stats;
 }

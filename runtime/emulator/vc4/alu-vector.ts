@@ -58,22 +58,21 @@ function faddKernel(sign: number, scalar: LaneFn): VectorOp {
       const x = isZeroExp(xa) ? 0 : (F[a + e] as number);
       const y = isZeroExp(xb) ? 0 : sign ? -(F[b + e] as number) : (F[b + e] as number);
       const s = x + y;
-      const f = Math.fround(s);
-      let towardZero: boolean;
-      if (f !== s) towardZero = Math.abs(f) > Math.abs(s);
-      else {
-        const bb = s - x;
-        const err = (x - (s - bb)) + (y - bb);
-        towardZero = err !== 0 && (err < 0) !== (s < 0);
-      }
       if (s === 0) {
         R[o + e] = 0; // −0 results become +0 [VC4C-HW]
         continue;
       }
+      const f = Math.fround(s);
       F[o + e] = f;
       let bits = R[o + e] as number;
-      if ((bits & 0x7f800000) === 0x7f800000) bits = (bits & 0x80000000) | 0x7f7fffff; // overflow truncates to max finite
-      else if (towardZero) bits -= 1;
+      if (f !== s) {
+        // Rounded away from zero: step one ulp back (from ±inf this gives the largest finite value, as truncation does).
+        if ((f > s) === (s > 0)) bits -= 1;
+      } else {
+        const bb = s - x;
+        const err = (x - (s - bb)) + (y - bb);
+        if (err !== 0 && (err < 0) !== (s < 0)) bits -= 1;
+      }
       R[o + e] = (bits & 0x7f800000) === 0 ? 0 : bits; // denormal results flush to +0
     }
   };

@@ -24,7 +24,10 @@ type Step = (q: Qpu) => void;
 
 /** An instruction ready to run on any QPU. */
 export interface CompiledInstr {
+  /** Bus address (unsigned). */
   address: number;
+  /** address + 8 as a signed 32-bit integer, to compare with Qpu.pc. */
+  nextPc: number;
   instr: Vc4Instr;
   /** Run the instruction (the caller has checked `stall`). */
   exec: Step;
@@ -76,7 +79,6 @@ interface PackInfo {
 interface WriteFacts {
   facts: number;
   tmuPush: number;
-  dma: boolean;
 }
 
 const regName = (bSpace: boolean, addr: number): { name: string; role: RegRole } =>
@@ -156,7 +158,6 @@ function compileWrite(bSpace: boolean, addr: number, src: number, cond: LaneCond
     case 'tmu_noswap': wf.facts |= FACT.NOSWAP_WRITE; break;
     case 'vpm': wf.facts |= FACT.VPM_ACCESS; break;
     case 'vpm_setup': wf.facts |= FACT.VPM_SETUP; break;
-    case 'dma_addr': wf.dma = true; break;
     default: break;
   }
   return (q) => q.writeIo(role, bSpace, name, src, lane0(q));
@@ -186,7 +187,7 @@ function finish(address: number, instr: Vc4Instr, steps: Step[], stall: Compiled
   const n = steps.length;
   const exec: Step = n === 1 ? (steps[0] as Step) : (q) => { for (let k = 0; k < n; k++) (steps[k] as Step)(q); };
   return {
-    address, instr, exec, stall, facts: 0, readA: -1, readB: -1, rotatedAccs: 0, tmuPush: -1, tmuPop: -1,
+    address, nextPc: (address + 8) | 0, instr, exec, stall, facts: 0, readA: -1, readB: -1, rotatedAccs: 0, tmuPush: -1, tmuPop: -1,
     problems: validateVc4(instr), next: undefined, ...base,
   };
 }
@@ -305,28 +306,36 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   const mulDirect = mulDest && !(addOn && destRow(i.ws, i.waddrAdd) === mulDest.row) ? mulDest : undefined;
   // The common case, a pure ALU instruction writing registers in place, runs as one closure.
   const plain = !ioA && !ioB && scratch === ROW.UNPACKED && !i.sf && !rotate && (i.sig === 'none' || i.sig === 'smi');
-  if (plain && (addOn || mulOn) && (!addOn || addDirect) && (!mulOn || mulDirect)) {
+  // When the mul reads the add's destination, the mul can still go first if the add does not read the mul's.
+  const mulFirst = addOn && mulOn && !addDirect && !!addDest && !!mulDirect && mulDirect.row !== addA && mulDirect.row !== addB;
+  const addInPlace = addDirect ?? (mulFirst ? addDest : undefined);
+  if (plain && (addOn || mulOn) && (!addOn || addInPlace) && (!mulOn || mulDirect)) {
     const ka = addVectorOp(i.opAdd);
     const km = mulVectorOp(i.opMul);
-    const oa = (addDirect?.row ?? 0) * 16;
+    const oa = (addInPlace?.row ?? 0) * 16;
     const om = (mulDirect?.row ?? 0) * 16;
     const [xa, ya, xm, ym] = [addA * 16, addB * 16, ma * 16, mb * 16];
     const flops = (addOn && addFin && i.opAdd !== 'ftoi' ? 16 : 0) + (mulOn && mulFin ? 16 : 0);
     // Direct destinations write every lane, so what the hazard checker needs is known now.
-    const written = [addDirect, mulDirect].map((d) => d?.row ?? -1);
+    const written = [addInPlace, mulDirect].map((d) => d?.row ?? -1);
     const wA = (written.find((r) => r >= ROW.RA && r < ROW.RB) ?? ROW.RA - 1) - ROW.RA;
     const wB = (written.find((r) => r >= ROW.RB && r < ROW.ACC) ?? ROW.RB - 1) - ROW.RB;
     const accW = written.reduce((m, r) => (r >= ROW.ACC ? m | (1 << (r - ROW.ACC)) : m), 0);
-    const exec: Step = (q) => {
-      const R = q.R;
-      const F = q.F;
-      if (addOn) ka(R, F, oa, xa, ya);
-      if (mulOn) km(R, F, om, xm, ym);
+    const note = (q: Qpu): void => {
       q.shared.flops += flops;
       q.wA = wA;
       q.wB = wB;
       q.accW = accW;
     };
+    const exec: Step = mulFirst
+      ? (q) => { km(q.R, q.F, om, xm, ym); ka(q.R, q.F, oa, xa, ya); note(q); }
+      : (q) => {
+        const R = q.R;
+        const F = q.F;
+        if (addOn) ka(R, F, oa, xa, ya);
+        if (mulOn) km(R, F, om, xm, ym);
+        note(q);
+      };
     return finish(address, i, [exec], null, { facts, readA, readB });
   }
   if (addOn) {
@@ -387,7 +396,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     steps.push((q) => q.fail(`signal ${sig} needs the tile buffer (fragment shaders only)`));
   }
   if (R4_SIGNALS.has(i.sig)) facts |= FACT.R4_SIGNAL;
-  const wf: WriteFacts = { facts: 0, tmuPush: -1, dma: false };
+  const wf: WriteFacts = { facts: 0, tmuPush: -1 };
   const wideOf = addOn && (i.opAdd === 'add' || i.opAdd === 'sub') ? ([addA, addB, i.opAdd] as const) : undefined;
   steps.push(...writePair(
     i, ROW.ADD_RES, mulOut,
@@ -430,7 +439,7 @@ function compileImm(address: number, i: Vc4LoadImmInstr | Vc4SemaphoreInstr): Co
     steps.push((q) => { (q.shared.semaphores[semaphore] as number) += acquire ? -1 : 1; });
   }
   steps.push((q) => q.R.set(lanes, ROW.IMM * 16));
-  const wf: WriteFacts = { facts: 0, tmuPush: -1, dma: false };
+  const wf: WriteFacts = { facts: 0, tmuPush: -1 };
   steps.push(...writePair(i, ROW.IMM, ROW.IMM, { pm: i.pm, pack: i.pack, float: false, isMul: false }, { pm: i.pm, pack: i.pack, float: false, isMul: true }, true, true, wf));
   // Load-immediate flags: N = bit 31, Z = zero, C = 0 [VC4C-E].
   const f = i.sf ? compileFlags(ROW.IMM, laneCond(i.condAdd), false) : null;
@@ -446,7 +455,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
   const flag = FLAG_OFFSET[(c?.flag ?? 'z') as 'z' | 'n' | 'c'];
   const want = c?.set ? 1 : 0;
   const all = c?.all ?? false;
-  const wf: WriteFacts = { facts: 0, tmuPush: -1, dma: false };
+  const wf: WriteFacts = { facts: 0, tmuPush: -1 };
   const noPack = { pm: false, pack: 0, float: false, isMul: false };
   const links = writePair({ ...i, pm: false, pack: 0, condAdd: 'always', condMul: 'always', sf: false }, ROW.IMM, ROW.IMM, noPack, noPack, true, true, wf);
   const reg = (ROW.RA + i.raddrA) * 16 + 15;
@@ -459,7 +468,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
     }
     const after = (q.pc + 32) >>> 0;
     // Register-added branches read element 15 of ra (hardware observation [ADD]; ARG says element 0).
-    q.branchTarget = ((i.rel ? after : 0) + i.imm + (i.reg ? (q.R[reg] as number) : 0)) >>> 0;
+    q.branchTarget = ((i.rel ? after : 0) + i.imm + (i.reg ? (q.R[reg] as number) : 0)) | 0;
     // 3 delay slots [ARG p.34]; the count starts after this instruction's own step.
     q.branchDelay = 4;
     if (links.length) {

@@ -1,9 +1,12 @@
 /**
  * runExecuteQpu: what the firmware's mailbox `execute_qpu` does, on the
  * emulator. The control list holds (uniforms address, code address) pairs,
- * one per QPU [shared/docs/hardware-interface.md §2.5]; all QPUs run in lock
- * step, one instruction slot (4 clocks) per tick, stalling on TMU results,
- * semaphores, the mutex and DMA waits.
+ * one per QPU [shared/docs/hardware-interface.md §2.5]. All QPUs advance in
+ * lock step, one instruction slot (4 clocks) per tick, in QPU order within a
+ * tick, so shared state (semaphores, mutex, VPM, DMA engines, memory port)
+ * sees the same order on every run. Instructions are compiled once per
+ * address (compile.ts); a stalled QPU sleeps until the tick its wait can end,
+ * and ticks where nobody can issue are skipped.
  */
 import type { HazardReport, JobProfile } from '../../device.ts';
 import { decodeVc4 } from '../../../compiler/isa/vc4/encode.ts';
@@ -56,7 +59,7 @@ function fetcher(memory: GpuMemory): (q: Qpu) => CompiledInstr {
         if (e instanceof DecodeError) q.fail(`invalid instruction 0x${word.toString(16).padStart(16, '0')}: ${e.message}`);
         throw e;
       }
-      c = compileVc4(q.pc, instr);
+      c = compileVc4(q.pc >>> 0, instr);
       cache.set(key, c);
     }
     return c;
@@ -67,7 +70,11 @@ function fetcher(memory: GpuMemory): (q: Qpu) => CompiledInstr {
 function wakeTick(q: Qpu, c: CompiledInstr, cause: StallCause): number {
   switch (cause) {
     case 'tmu': return (q.tmuReady[c.tmuPop] as Float64Array)[q.tmuHead[c.tmuPop] as number] as number;
-    case 'dma': return Math.min(...[q.vpmPort.loadDoneAt, q.vpmPort.storeDoneAt].filter((t) => t > q.shared.tick));
+    case 'dma': {
+      const { loadDoneAt: l, storeDoneAt: s } = q.vpmPort;
+      const now = q.shared.tick;
+      return l > now && (s <= now || l < s) ? l : s > now ? s : Infinity;
+    }
     default: return Infinity;
   }
 }
@@ -116,7 +123,7 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
       const tick = shared.tick;
       if (tick >= maxTicks) {
         const stuck = qpus.find((x) => !x.done) as Qpu;
-        throw new Vc4EmulatorError(`exceeded ${maxCycles} cycles (deadlock or endless loop?)`, stuck.id, stuck.pc);
+        throw new Vc4EmulatorError(`exceeded ${maxCycles} cycles (deadlock or endless loop?)`, stuck.id, stuck.pc >>> 0);
       }
       let next = Infinity;
       for (let k = 0; k < numQpus; k++) {
@@ -146,19 +153,24 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
         c.exec(q);
         q.finish();
         (checkers[k] as HazardChecker).check(c, q.wA, q.wB, q.accW);
+        if (q.vpmPort.droppedSetup) {
+          q.vpmPort.droppedSetup = false;
+          (checkers[k] as HazardChecker).report('vpm-setup-misuse', c.address, 'third VPM read setup while two are queued: the hardware ignores it [ARG p.56]');
+        }
         if (q.done) {
           running--;
           const chk = checkers[k] as HazardChecker;
           if (!q.hostInterrupt) chk.report('no-host-interrupt', c.address, 'program ended without writing host_int (execute_qpu waits for one interrupt per QPU)');
-          if (q.vpmPort.read && q.vpmPort.read.remaining > 0) chk.report('vpm-reads-unconsumed', c.address, `${q.vpmPort.read.remaining} VPM reads set up but not consumed`);
-        } else if (q.pc === ((c.address + 8) >>> 0)) current[k] = c.next ??= fetch(q);
+          const left = q.vpmPort.pendingReads;
+          if (left > 0) chk.report('vpm-reads-unconsumed', c.address, `${left} VPM reads set up but not consumed`);
+        } else if (q.pc === c.nextPc) current[k] = c.next ??= fetch(q);
         else current[k] = fetch(q);
       }
       // Nobody issued: jump to the first tick a sleeping QPU wakes (same result, no empty ticks).
       shared.tick = running > 0 && next !== Infinity ? Math.min(next, maxTicks) : tick + 1;
     }
   } catch (e) {
-    if (e instanceof VpmError) throw new Vc4EmulatorError(e.message, q.id, q.pc);
+    if (e instanceof VpmError) throw new Vc4EmulatorError(e.message, q.id, q.pc >>> 0);
     throw e;
   }
   const stalls: Record<string, number> = {};

@@ -27,10 +27,26 @@ export class GpuMemory {
     const o = physical(bus) - this.base;
     return o >= 0 && o + size <= this.bytes.length ? o : -1;
   }
+  /** The word at a bus address (bits 1:0 ignored), or undefined outside the image. */
   read32(bus: number): number | undefined {
     const o = this.offset(bus & ~3);
     return o < 0 ? undefined : this.view.getUint32(o, true);
   }
+  /** A 16-bit (`bytes` 2, address & ~1) or 8-bit little-endian value, or undefined outside the image. */
+  readSub(bus: number, bytes: 1 | 2): number | undefined {
+    const o = this.offset(bytes === 2 ? bus & ~1 : bus, bytes);
+    if (o < 0) return undefined;
+    return bytes === 2 ? this.view.getUint16(o, true) : this.view.getUint8(o);
+  }
+  /** Write a 16-bit or 8-bit value; false when outside the image. */
+  writeSub(bus: number, v: number, bytes: 1 | 2): boolean {
+    const o = this.offset(bytes === 2 ? bus & ~1 : bus, bytes);
+    if (o < 0) return false;
+    if (bytes === 2) this.view.setUint16(o, v, true);
+    else this.view.setUint8(o, v);
+    return true;
+  }
+  /** Write the word at a bus address (bits 1:0 ignored); false when outside the image. */
   write32(bus: number, v: number): boolean {
     const o = this.offset(bus & ~3);
     if (o < 0) return false;

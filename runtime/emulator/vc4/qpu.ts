@@ -74,7 +74,9 @@ export class Qpu {
   readonly flags = new Uint8Array(48);
   /** Carry of the current add op, computed only when it sets flags. */
   readonly addC = new Uint8Array(16);
+  /** Bus address of the next instruction, as a signed 32-bit integer (alias bits make it ≥ 2^31; a small integer is never boxed). */
   pc: number;
+  /** Bus address of the next uniform, signed 32-bit like `pc`. */
   unifPtr: number;
   /** Uniform stream timing: the line being read, and the next one, prefetched [ARG p.22 (uniform FIFO), guess on depth]. */
   private unifLine = -1;
@@ -112,8 +114,8 @@ export class Qpu {
   readonly slice: number;
 
   constructor(readonly id: number, readonly shared: Vc4Shared, code: number, uniforms: number) {
-    this.pc = code >>> 0;
-    this.unifPtr = uniforms >>> 0;
+    this.pc = code | 0;
+    this.unifPtr = uniforms | 0;
     this.slice = (id >> 2) % 3;
     // Small-immediate rows [ARG Table 5]; rotation codes 48–63 read as code − 64 through mux 7 [ADD, PVC rotate tests].
     for (let code = 0; code < 64; code++) {
@@ -125,24 +127,25 @@ export class Qpu {
 
   /** Abort the run with a fault at the current instruction. */
   fail(message: string): never {
-    throw new Vc4EmulatorError(message, this.id, this.pc);
+    throw new Vc4EmulatorError(message, this.id, this.pc >>> 0);
   }
 
   /** Next uniform, charging line fills of the uniform stream to the memory port. */
   popUniform(): number {
     const sh = this.shared;
     const v = sh.memory.read32(this.unifPtr);
-    if (v === undefined) this.fail(`uniform read from unmapped address 0x${this.unifPtr.toString(16)}`);
+    if (v === undefined) this.fail(`uniform read from unmapped address 0x${(this.unifPtr >>> 0).toString(16)}`);
     const line = (this.unifPtr & 0x3fffffff) >>> 6;
     if (line !== this.unifLine) {
       // Entering a new 64-byte line: it was prefetched if the stream is sequential, else fetch it now.
       const ready = line === this.nextUnifLine ? this.nextUnifReady : sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
       this.unifLine = line;
       this.nextUnifLine = line + 1;
-      this.nextUnifReady = sh.port.request(ready > sh.tick ? ready : sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
+      // The prefetch is queued now, behind whatever the port is already doing (not after this line arrives).
+      this.nextUnifReady = sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
       this.delayUntil(ready, 'uniforms');
     }
-    this.unifPtr = (this.unifPtr + 4) >>> 0;
+    this.unifPtr = (this.unifPtr + 4) | 0;
     sh.bytesRead += 4;
     return v;
   }
@@ -164,7 +167,7 @@ export class Qpu {
       R.set(this.r4Next, ROW.ACC * 16 + 64);
       this.r4Pending = false;
     }
-    this.pc = (this.pc + 8) >>> 0;
+    this.pc = (this.pc + 8) | 0;
     if (this.branchDelay > 0 && --this.branchDelay === 0) this.pc = this.branchTarget;
     if (this.endDelay > 0 && --this.endDelay === 0) this.done = true;
   }
@@ -173,7 +176,8 @@ export class Qpu {
   loadTmu(t: number): void {
     if (this.tmuCount[t] === 0) this.fail(`ldtmu${t} with no outstanding TMU request`);
     const h = this.tmuHead[t] as number;
-    this.r4Next.set((this.tmuData[t] as Uint32Array).subarray(h * 16, h * 16 + 16));
+    const data = this.tmuData[t] as Uint32Array;
+    for (let e = 0; e < 16; e++) this.r4Next[e] = data[h * 16 + e] as number;
     this.r4Pending = true;
     this.tmuHead[t] = (h + 1) % TMU_FIFO;
     (this.tmuCount[t] as number)--;
@@ -224,7 +228,7 @@ export class Qpu {
         return;
       case 'unif_addr':
         // The write flushes the uniform FIFO [VC4C-E]: the next read starts a new line fetch.
-        this.unifPtr = R[o] as number;
+        this.unifPtr = (R[o] as number) | 0;
         this.unifLine = -1;
         this.nextUnifLine = -1;
         return;
@@ -295,7 +299,7 @@ export class Qpu {
       if (e instanceof Error && e.name === 'VpmError') this.fail(e.message);
       throw e;
     }
-    const vpmSide = start + VC4_TIMING.dmaStartupTicks + bytes / VC4_TIMING.dmaVpmBytesPerTick;
+    const vpmSide = start + VC4_TIMING.dmaStartupTicks + Math.ceil(bytes / VC4_TIMING.dmaVpmBytesPerTick);
     const memSide = sh.port.request(start + VC4_TIMING.dmaStartupTicks, bytes);
     const done = vpmSide > memSide ? vpmSide : memSide;
     if (store) {

@@ -35,12 +35,14 @@ export const VC4_TIMING = {
   tmuCacheLines: 64,
   lineBytes: 64,
   /**
-   * SDRAM bytes per tick shared by all slices and the DMA engines. Source:
-   * Pi 2/3 LPDDR2 at 450 MHz (900 MT/s) × 32 bit = 3.6 GB/s peak; assumed 60 %
-   * achievable → 2.16 GB/s = 8.6 bytes per 250 MHz clock ≈ 34 bytes per tick
-   * (the 60 % is a guess).
+   * SDRAM bytes per tick shared by all slices and the DMA engines (1.5 GB/s
+   * at 250 MHz). Peak: Pi 2/3 LPDDR2 at 450 MHz (900 MT/s) × 32 bit = 3.6 GB/s.
+   * The usable share (42 %) is FITTED: it makes bench/vc4-sgemm.ts reproduce
+   * py-videocore's published 8 GFLOP/s sgemm (11.5 GFLOP/s with a guessed
+   * 60 %); no measured VC4 bandwidth exists (notes §9), so the sgemm
+   * comparison checks consistency, not an independent prediction.
    */
-  memoryBytesPerTick: 34,
+  memoryBytesPerTick: 24,
   /**
    * DMA (VCD load / VDW store) start-up before the first byte moves. Guess:
    * VC4C's emulator completes a DMA 12 cycles after the address write [VC4C-E].
@@ -62,16 +64,18 @@ export const VC4_TIMING = {
  * transfer time (fractional ticks are kept so small requests add up).
  */
 export class MemoryPort {
-  private freeAt = 0;
+  // Fractional ticks kept in a typed array: a fractional number in an object field would be boxed on every store.
+  private readonly freeAt = new Float64Array(1);
   /** Bytes moved through the port (all requesters). */
   bytes = 0;
 
-  /** Reserve the port for `bytes`; returns the tick the last byte arrives. */
+  /** Reserve the port for `bytes`; returns the (whole) tick the last byte has arrived by. */
   request(now: number, bytes: number): number {
-    const start = this.freeAt > now ? this.freeAt : now;
-    this.freeAt = start + bytes / VC4_TIMING.memoryBytesPerTick;
+    const f = this.freeAt;
+    const start = (f[0] as number) > now ? (f[0] as number) : now;
+    f[0] = start + bytes / VC4_TIMING.memoryBytesPerTick;
     this.bytes += bytes;
-    return this.freeAt;
+    return Math.ceil(f[0] as number);
   }
 }
 
@@ -92,7 +96,7 @@ export class TmuTiming {
    */
   lookup(now: number, lanes: Uint32Array, off: number): number {
     const start = this.freeAt > now ? this.freeAt : now;
-    this.freeAt = start + 16 / VC4_TIMING.tmuLanesPerTick;
+    this.freeAt = start + Math.ceil(16 / VC4_TIMING.tmuLanesPerTick);
     let ready = start + VC4_TIMING.tmuHitLatencyTicks;
     let lastLine = -1;
     for (let e = 0; e < 16; e++) {

@@ -192,3 +192,53 @@ test('an unannotated const literal takes each use site\'s type, including case l
   runKernel(fn, [out], 1);
   t.deepEqual([...out], Array.from({ length: 16 }, (_, l) => ((l === 3 ? 7 : l * 3 + 3000000000) + ((-3 * l) >>> 0) + Math.trunc(l * 0.5)) >>> 0));
 });
+
+test('labelled break and continue out of nested divergent loops; while with continue; do-while', (t) => {
+  const fn = onlyKernel(compileSource(src(`
+    let count: u32 = 0;
+    outer: for (let i: u32 = 0; i < 6; i++) {
+      for (let j: u32 = 0; j < 6; j++) {
+        if (j > l % 4) continue outer;
+        if (i * j > l) break outer;
+        count += 1;
+      }
+    }
+    let w: u32 = 0;
+    let k: u32 = 0;
+    while (k < l) {
+      k++;
+      if (k % 3 == 0) continue;
+      w += k;
+    }
+    let d: u32 = 0;
+    do {
+      d += 2;
+    } while (d < l);
+    out[l] = count * 10000 + w * 100 + d;`, 'out: Ptr<u32>')));
+  const want = Array.from({ length: 16 }, (_, l) => {
+    let count = 0;
+    outer: for (let i = 0; i < 6; i++) {
+      for (let j = 0; j < 6; j++) {
+        if (j > l % 4) continue outer;
+        if (i * j > l) break outer;
+        count += 1;
+      }
+    }
+    let w = 0;
+    let k = 0;
+    while (k < l) {
+      k++;
+      if (k % 3 === 0) continue;
+      w += k;
+    }
+    let d = 0;
+    do d += 2;
+    while (d < l);
+    return count * 10000 + w * 100 + d;
+  });
+  for (const f of [fn, prepareForBackend(parseFunction(printFunction(fn)))]) {
+    const out = new Uint32Array(16);
+    runKernel(f, [out], 1);
+    t.deepEqual([...out], want);
+  }
+});

@@ -195,3 +195,32 @@ test('4 threads per QPU (cfg5 THREADING): rf32..rf63 are not the thread\'s', (t)
   caught(t, 42, `eidx rf40 ; nop\n${END}`, 'rf-beyond-thread-share', 0, 'error', { cfg5Flags: 1 });
   t.deepEqual(asm(42, `eidx rf40 ; nop\n${END}`).result.hazards, []);
 });
+
+/** 7.1: rf0 = DATA, two loads queued, then `pre` (instruction 6), a thrsw, and `slot2` as its last delay slot. */
+function r28Program(pre: string, slot2: string): string {
+  return `
+    eidx rf1 ; nop ; ldunif
+    shl rf1, rf1, 2 ; nop
+    add rf2, rf0, rf1 ; nop
+    mov tmua, rf2 ; nop
+    mov tmua, rf2 ; nop
+    nop ; nop
+    ${pre}
+    nop ; nop ; thrsw
+    nop ; nop
+    ${slot2}
+    mov rf5, rf0 ; nop
+    ${END}`;
+}
+
+test('r28 (7.1): implicit rf0 write alongside ldtmu, then an rf-writing signal in the last thrsw slot', (t) => {
+  const opts = { uniforms: [DATA] };
+  // The rule's three conditions (Mesa qpu_schedule.c, quoting the hardware docs) all hold: the report names slot 2.
+  caught(t, 71, r28Program('nop ; nop ; ldtmu.rf3 ; ldunif', 'nop ; nop ; ldtmu.rf4'), 'r28-rf0-undefined-after-switch', 9, 'error', { uniforms: [DATA, 0] });
+  // Each condition missing in turn: no report.
+  const none = (src: string, u: number[]): number => reports(asm(71, src, { uniforms: u }), 'r28-rf0-undefined-after-switch').length;
+  t.is(none(r28Program('nop ; nop ; ldtmu.rf3', 'nop ; nop ; ldtmu.rf4'), opts.uniforms), 0, 'rf0 last written explicitly (by the payload/ldunif alone)');
+  t.is(none(r28Program('nop ; nop ; ldtmu.rf3 ; ldunif', 'nop ; nop'), [DATA, 0]), 0, 'no rf-writing signal in the last slot');
+  t.is(none(r28Program('nop ; nop ; ldtmu.rf3 ; ldunif\n    mov rf0, rf1 ; nop', 'nop ; nop ; ldtmu.rf4'), [DATA, 0]), 0, 'an explicit rf0 write clears it');
+  t.is(none(r28Program('nop ; nop ; ldtmu.rf3 ; ldunif', 'nop ; nop ; ldtmu.rf4').replace('nop ; nop ; thrsw', 'nop ; nop ; thrsw\n    nop ; nop'), [DATA, 0]), 0, 'slot 2 is then a plain nop');
+});

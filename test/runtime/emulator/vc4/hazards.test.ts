@@ -1,5 +1,7 @@
 /** Each hazard rule of the checker, triggered by a small program (rules: notes §7, ARG p.37). */
 import test from 'ava';
+import { assembleVc4 } from '../../../../compiler/isa/vc4/index.ts';
+import { runExecuteQpu } from '../../../../runtime/emulator/vc4/execute.ts';
 import { DATA, EXIT, run } from './program.ts';
 
 function rules(src: string, uniforms: number[] = [DATA, DATA]): string[] {
@@ -62,4 +64,20 @@ test('VPM access combined with a setup write; reads left unconsumed', (t) => {
 test('missing host interrupt and invalid combinations', (t) => {
   t.true(rules(['nop; thrend', 'nop', 'nop'].join('\n')).includes('no-host-interrupt'));
   t.true(rules(['mov r1, unif', 'nop', 'mov t0s, r1; mov recip, r1', 'nop; ldtmu0', 'nop', 'nop', EXIT].join('\n')).includes('invalid-combination'));
+});
+
+test('hazard messages name the source line the sourceLine map gives for the address', (t) => {
+  const bytes = new Uint8Array(0x10000);
+  const view = new DataView(bytes.buffer);
+  assembleVc4(['ldi ra1, 5', 'add r0, ra1, 1', EXIT].join('\n'), 't.qasm').words.forEach((w, i) => {
+    view.setUint32(i * 8, Number(w & 0xffffffffn), true);
+    view.setUint32(i * 8 + 4, Number(w >> 32n), true);
+  });
+  view.setUint32(0x8000, 0xc0009000, true);
+  view.setUint32(0x8004, 0xc0000000, true);
+  const r = runExecuteQpu({ bytes, base: 0xc0000000 }, {
+    numQpus: 1, controlAddress: 0xc0008000, sourceLine: (a) => (a === 0xc0000008 ? 'kernels/k.ts:12:5' : undefined),
+  });
+  const h = r.hazards.find((x) => x.rule === 'regfile-read-after-write');
+  t.truthy(h?.message.includes('kernels/k.ts:12:5'));
 });

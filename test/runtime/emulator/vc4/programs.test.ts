@@ -123,3 +123,13 @@ test('both ALUs read their inputs before either writes (in-place results); carry
   t.is(r.word(DATA), (8 << 16) | (9 << 8) | 7);
   t.deepEqual(r.hazards, []);
 });
+
+test('mul reading the add destination sees the old value when the emulator runs the mul first', (t) => {
+  const src = [
+    'mov ra1, unif', 'ldi r1, 3', 'ldi r3, 5',
+    'add r1, r1, r3; mul24 r2, r1, r1', // r1 = 8, r2 = 9
+    'shl r1, r1, 8', 'add r1, r1, r2', 'nop',
+    storeVector('r1', 'ra1'), EXIT,
+  ].join('\n');
+  t.is(run(src, { uniforms: () => [DATA] }).word(DATA), (8 << 8) | 9);
+});
