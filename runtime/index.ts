@@ -43,6 +43,9 @@ export interface OpenOptions {
   };
 }
 
+/** Batches a kernel with `qpu.barrier()` may use: one supergroup (WGS_PER_SG ≤ 16), all resident (16 threads on a Pi 4). */
+export const MAX_BARRIER_BATCHES = 16;
+
 /** Options of {@link Runtime.launch}. */
 export interface LaunchOptions {
   /** Number of QPU batches (16 lanes each) to run the kernel on. */
@@ -191,6 +194,10 @@ export class Runtime {
     }
     const compiled = await this.cache.compiled(ref);
     const resolved = this.resolveArgs(ref.name, compiled.params, args);
+    // A barrier waits for its supergroup only: put every batch in one (WGS_PER_SG is 1..16, and all of them must be resident).
+    if (compiled.usesBarrier && qpus > MAX_BARRIER_BATCHES) {
+      throw new RuntimeError(`launch ${ref.name}: a kernel with qpu.barrier() runs on at most ${MAX_BARRIER_BATCHES} QPU batches, got qpus = ${qpus}`);
+    }
     const device = this.device as Device;
     const codeAddress = this.codeAddress(compiled, device);
     // Spilled values live in a per-launch scratch area: scratchBytesPerThread bytes per batch.
@@ -200,7 +207,7 @@ export class Runtime {
     new Uint32Array(ubuf.bytes.buffer, ubuf.bytes.byteOffset, words.length).set(words);
     try {
       const version = this.target === 'vc7' ? 71 : 42;
-      const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress);
+      const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress, compiled.usesBarrier ? qpus : 1);
       const buffers = scratch ? [...this.buffers.all(), ubuf, scratch] : [...this.buffers.all(), ubuf];
       const result = await device.run({ kind: 'csd', cfg, buffers }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
       return {

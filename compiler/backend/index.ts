@@ -34,6 +34,12 @@ export interface CompiledKernel {
    * passes the address in the uniform slot of kind 'scratch'.
    */
   scratchBytesPerThread: number;
+  /**
+   * Whether the kernel has a `qpu.barrier()`: the runtime must then launch all
+   * batches in one supergroup (at most 16, all resident), since the hardware
+   * barrier only waits for the supergroup.
+   */
+  usesBarrier: boolean;
   /** The IR after lowering and optimisation (for the reference backend and debugging). */
   ir: IrFunction;
 }
@@ -62,6 +68,7 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
     }),
     registersUsed: code.registersUsed,
     scratchBytesPerThread: code.scratchBytesPerThread,
+    usesBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier')),
     ir,
   };
 }

@@ -22,6 +22,7 @@ const SPECS: Record<string, KernelSpec> = {
   'Int.shifts': { gen: { b: withSpecials([0, 31, 32, 33, 16, 15], intIn(0, 40)) } },
   'Lanes.exchange': { scalars: { k: 5 } },
   'Lanes.barrier': { qpus: 8 },
+  'Lanes.barrierSkew': { qpus: 6 },
   'Lanes.reductions': { qpus: 1 },
   'Blocks.nestedLanes': { qpus: 1 },
   'Control.loops': { qpus: 8 },

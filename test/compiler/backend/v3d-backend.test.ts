@@ -9,7 +9,8 @@ import { printFunction } from '../../../compiler/ir/print.ts';
 import { parseFunction } from '../../../compiler/ir/parse.ts';
 import { verifyFunction } from '../../../compiler/ir/verify.ts';
 import { evalOp } from '../../../compiler/ir/eval.ts';
-import { uniformWords } from '../../../runtime/v3d-launch.ts';
+import { csdConfig, uniformWords } from '../../../runtime/v3d-launch.ts';
+import { Runtime } from '../../../runtime/index.ts';
 import { SPILL_BYTES_PER_BATCH } from '../../../compiler/backend/v3d/spill.ts';
 import { differential } from '../../helpers/differential.ts';
 
@@ -71,4 +72,24 @@ test('uniformWords puts the scratch address in the scratch slot and refuses a la
   const slots = [{ kind: 'scratch' as const }, { kind: 'numQpus' as const }];
   t.deepEqual(Array.from(uniformWords(slots, [], 3, 0x12340)), [0x12340, 3]);
   t.throws(() => uniformWords(slots, [], 3), { message: /scratch/ });
+});
+
+test('barrier kernels: usesBarrier, one supergroup in cfg3, and at most 16 batches', async (t) => {
+  const LANES = fileURLToPath(new URL('../../fixtures/e2e/lanes.ts', import.meta.url));
+  const k = compileFile(LANES, { target: 'vc6' }).kernels.find((x) => x.name === 'Lanes.barrier');
+  if (!k) return t.fail('Lanes.barrier did not compile');
+  t.true(k.usesBarrier);
+  t.false(compileFile(SAXPY, { target: 'vc6' }).kernels[0]?.usesBarrier);
+  // cfg3: BATCHES_PER_SG_M1 (19:12), WGS_PER_SG (11:8, 0 = 16), WG_SIZE (7:0) — hardware-interface.md 1.7.
+  t.is(csdConfig(42, 5, 0x1000, 0x2000, 5)[3], (4 << 12) | (5 << 8) | 16);
+  t.is(csdConfig(42, 16, 0x1000, 0x2000, 16)[3], (15 << 12) | (0 << 8) | 16);
+  t.is(csdConfig(42, 40, 0x1000, 0x2000)[3], (0 << 12) | (1 << 8) | 16);
+  const rt = await Runtime.open({ target: 'vc6', backend: 'emulator', log: () => undefined });
+  try {
+    const o = rt.alloc(Int32Array, 17 * 16);
+    const tmp = rt.alloc(Int32Array, 17 * 16);
+    await t.throwsAsync(() => rt.launch(k, { qpus: 17 }, o, tmp), { message: /at most 16/ });
+  } finally {
+    rt.close();
+  }
 });
