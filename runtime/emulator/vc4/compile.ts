@@ -12,6 +12,7 @@ import { validateVc4 } from '../../../compiler/isa/vc4/validate.ts';
 import { packA, packMul, unpack } from './alu.ts';
 import { addCarryOp, addVectorOp, mulVectorOp } from './alu-vector.ts';
 import { FLAG, ROW, type Qpu, type StallCause } from './qpu.ts';
+import { VC4_TIMING } from './timing.ts';
 
 /** Bits of CompiledInstr.facts: what the instruction does that hazard rules look at. */
 export const FACT = {
@@ -470,7 +471,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
     // Register-added branches read element 15 of ra (hardware observation [ADD]; ARG says element 0).
     q.branchTarget = ((i.rel ? after : 0) + i.imm + (i.reg ? (q.R[reg] as number) : 0)) | 0;
     // 3 delay slots [ARG p.34]; the count starts after this instruction's own step.
-    q.branchDelay = 4;
+    q.branchDelay = VC4_TIMING.branchDelaySlots + 1;
     if (links.length) {
       q.R.fill(after, ROW.IMM * 16, ROW.IMM * 16 + 16);
       for (const l of links) l(q);
