@@ -12,6 +12,7 @@ import { validateVc4 } from '../../../compiler/isa/vc4/validate.ts';
 import { packA, packMul, unpack } from './alu.ts';
 import { addCarryOp, addVectorOp, mulVectorOp } from './alu-vector.ts';
 import { FLAG, ROW, type Qpu, type StallCause } from './qpu.ts';
+import { VC4_TIMING } from './timing.ts';
 
 /** Bits of CompiledInstr.facts: what the instruction does that hazard rules look at. */
 export const FACT = {
@@ -305,7 +306,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   const addDirect = addDest && !(mulOn && (addDest.row === ma || addDest.row === mb || addDest.row === mulDest?.row || destRow(!i.ws, i.waddrMul) === addDest.row)) ? addDest : undefined;
   const mulDirect = mulDest && !(addOn && destRow(i.ws, i.waddrAdd) === mulDest.row) ? mulDest : undefined;
   // The common case, a pure ALU instruction writing registers in place, runs as one closure.
-  const plain = !ioA && !ioB && scratch === ROW.UNPACKED && !i.sf && !rotate && (i.sig === 'none' || i.sig === 'smi');
+  const plain = !ioA && !ioB && scratch === ROW.UNPACKED && !rotate && (i.sig === 'none' || i.sig === 'smi');
   // When the mul reads the add's destination, the mul can still go first if the add does not read the mul's.
   const mulFirst = addOn && mulOn && !addDirect && !!addDest && !!mulDirect && mulDirect.row !== addA && mulDirect.row !== addB;
   const addInPlace = addDirect ?? (mulFirst ? addDest : undefined);
@@ -321,17 +322,23 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     const wA = (written.find((r) => r >= ROW.RA && r < ROW.RB) ?? ROW.RA - 1) - ROW.RA;
     const wB = (written.find((r) => r >= ROW.RB && r < ROW.ACC) ?? ROW.RB - 1) - ROW.RB;
     const accW = written.reduce((m, r) => (r >= ROW.ACC ? m | (1 << (r - ROW.ACC)) : m), 0);
+    // Set flags from the in-place result (add unless it is nop [ADD]); the carry reads the operands before any write.
+    const flagsRow = addOn ? (addInPlace?.row ?? -1) : (mulDirect?.row ?? -1);
+    const setFlags = i.sf ? compileFlags(flagsRow, laneCond(addOn ? i.condAdd : i.condMul), addOn) : null;
+    const carry = i.sf && addOn ? addCarryOp(i.opAdd) : null;
     const note = (q: Qpu): void => {
+      if (setFlags) setFlags(q);
       q.shared.flops += flops;
       q.wA = wA;
       q.wB = wB;
       q.accW = accW;
     };
     const exec: Step = mulFirst
-      ? (q) => { km(q.R, q.F, om, xm, ym); ka(q.R, q.F, oa, xa, ya); note(q); }
+      ? (q) => { if (carry) carry(q.R, xa, ya, q.addC); km(q.R, q.F, om, xm, ym); ka(q.R, q.F, oa, xa, ya); note(q); }
       : (q) => {
         const R = q.R;
         const F = q.F;
+        if (carry) carry(R, xa, ya, q.addC);
         if (addOn) ka(R, F, oa, xa, ya);
         if (mulOn) km(R, F, om, xm, ym);
         note(q);
@@ -470,7 +477,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
     // Register-added branches read element 15 of ra (hardware observation [ADD]; ARG says element 0).
     q.branchTarget = ((i.rel ? after : 0) + i.imm + (i.reg ? (q.R[reg] as number) : 0)) | 0;
     // 3 delay slots [ARG p.34]; the count starts after this instruction's own step.
-    q.branchDelay = 4;
+    q.branchDelay = VC4_TIMING.branchDelaySlots + 1;
     if (links.length) {
       q.R.fill(after, ROW.IMM * 16, ROW.IMM * 16 + 16);
       for (const l of links) l(q);

@@ -167,7 +167,8 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
         else current[k] = fetch(q);
       }
       // Nobody issued: jump to the first tick a sleeping QPU wakes (same result, no empty ticks).
-      shared.tick = running > 0 && next !== Infinity ? Math.min(next, maxTicks) : tick + 1;
+      // `| 0` keeps the field a small integer (a double-valued store would box it on every tick).
+      shared.tick = (running > 0 && next !== Infinity ? Math.min(next, maxTicks) : tick + 1) | 0;
     }
   } catch (e) {
     if (e instanceof VpmError) throw new Vc4EmulatorError(e.message, q.id, q.pc >>> 0);

@@ -142,7 +142,7 @@ export class Qpu {
       this.unifLine = line;
       this.nextUnifLine = line + 1;
       // The prefetch is queued now, behind whatever the port is already doing (not after this line arrives).
-      this.nextUnifReady = sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
+      this.nextUnifReady = (sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks) | 0;
       this.delayUntil(ready, 'uniforms');
     }
     this.unifPtr = (this.unifPtr + 4) | 0;
@@ -153,7 +153,7 @@ export class Qpu {
   /** Hold the QPU's next issue until `tick` (the current instruction has already run). */
   delayUntil(tick: number, cause: StallCause): void {
     if (tick > this.readyAt) {
-      this.readyAt = tick;
+      this.readyAt = tick | 0; // whole ticks; `| 0` keeps the field unboxed
       this.readyCause = cause;
     }
   }
@@ -303,12 +303,12 @@ export class Qpu {
     const memSide = sh.port.request(start + VC4_TIMING.dmaStartupTicks, bytes);
     const done = vpmSide > memSide ? vpmSide : memSide;
     if (store) {
-      sh.vdwFreeAt = done;
-      this.vpmPort.storeDoneAt = done;
+      sh.vdwFreeAt = done | 0;
+      this.vpmPort.storeDoneAt = done | 0;
       sh.bytesWritten += bytes;
     } else {
-      sh.vcdFreeAt = done;
-      this.vpmPort.loadDoneAt = done;
+      sh.vcdFreeAt = done | 0;
+      this.vpmPort.loadDoneAt = done | 0;
       sh.bytesRead += bytes;
     }
   }

@@ -96,7 +96,7 @@ export class TmuTiming {
    */
   lookup(now: number, lanes: Uint32Array, off: number): number {
     const start = this.freeAt > now ? this.freeAt : now;
-    this.freeAt = start + Math.ceil(16 / VC4_TIMING.tmuLanesPerTick);
+    this.freeAt = (start + Math.ceil(16 / VC4_TIMING.tmuLanesPerTick)) | 0;
     let ready = start + VC4_TIMING.tmuHitLatencyTicks;
     let lastLine = -1;
     for (let e = 0; e < 16; e++) {
