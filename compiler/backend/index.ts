@@ -46,12 +46,23 @@ export interface CompiledKernel {
 
 const VERSION: Partial<Record<Target, 42 | 71>> = { vc6: 42, vc7: 71 };
 
+function firstLoc(ir: IrFunction): SourceLoc | undefined {
+  for (const b of ir.blocks) for (const i of b.instrs) if (i.loc) return i.loc;
+  return undefined;
+}
+
 /** Compile one prepared IR function. Throws BackendError for constructs the backend lacks. */
 export function compileFunction(name: string, ir: IrFunction, target: Target): CompiledKernel {
   const ver = VERSION[target];
   if (!ver) throw new BackendError(`the ${target} backend is not implemented yet (vc6 and vc7 are)`);
-  const mf = selectInstructions(ir, ver);
-  const code = emitV3d(mf, ver);
+  let code: ReturnType<typeof emitV3d>;
+  try {
+    code = emitV3d(selectInstructions(ir, ver), ver);
+  } catch (e) {
+    // Whole-kernel limits (registers, encodings) have no op of their own: point at the kernel's first statement.
+    if (e instanceof BackendError && !e.loc) throw new BackendError(e.message, firstLoc(ir));
+    throw e;
+  }
   const bytes = new Uint8Array(code.instrs.length * 8);
   const dv = new DataView(bytes.buffer);
   code.instrs.forEach((ins, k) => dv.setBigUint64(k * 8, encodeInstr(ins, ver), true));

@@ -93,3 +93,14 @@ test('barrier kernels: usesBarrier, one supergroup in cfg3, and at most 16 batch
     rt.close();
   }
 });
+
+test('more live values than registers plus spill slots is diagnostic QPU5001 inside the kernel, not a crash', (t) => {
+  const file = fileURLToPath(new URL('../../fixtures/too-many-live.ts', import.meta.url));
+  const r = compileFile(file, { target: 'vc6' });
+  t.is(r.kernels.length, 0);
+  t.is(r.diagnostics.length, 1);
+  const d = r.diagnostics[0];
+  t.is(d?.code, 5001);
+  t.regex(d?.message ?? '', /live at once/);
+  t.true((d?.line ?? 0) > 5, 'located in the kernel body');
+});
