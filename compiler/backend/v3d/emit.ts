@@ -9,6 +9,7 @@ import type { V3dBranchInstr, V3dInstr, V3dVersion } from '../../isa/v3d/instr.t
 import { MAGIC, nopInstr } from '../../isa/v3d/instr.ts';
 import { buildBundle } from './bundle.ts';
 import type { FlowBlock, RegisterView } from '../common/liveness.ts';
+import { computeLiveness } from '../common/liveness.ts';
 import { allocateRegisters, RegisterPressureError } from '../common/regalloc.ts';
 import type { MBlock, MFunction, MInstr, UniformSlot } from './mir.ts';
 import { MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
@@ -63,10 +64,10 @@ function orderBlocks(blocks: MBlock[]): void {
   }
 }
 
-/** Colour the registers of `blocks` onto rf0..rf63 (throws RegisterPressureError). */
-function allocate(blocks: MBlock[]): Map<string, number> {
+/** Control-flow successors of each block (fall-through, branch targets). */
+function flowOf(blocks: MBlock[]): FlowBlock<MInstr>[] {
   const END = -1;
-  const flow: FlowBlock<MInstr>[] = blocks.map((b, k) => {
+  return blocks.map((b, k) => {
     const last = b.instrs[b.instrs.length - 1];
     const succs: number[] = [];
     const falls = !(last?.unit === 'branch' && last.branch?.cond === 'always');
@@ -75,6 +76,37 @@ function allocate(blocks: MBlock[]): Map<string, number> {
     for (const i of b.instrs) if (i.branch && i.branch.target !== END) succs.push(i.branch.target);
     return { id: b.id, instrs: b.instrs, succs };
   });
+}
+
+/**
+ * The register to spill next: at the point where the most values are live,
+ * the allowed one that is live at the most instructions (spilling the
+ * longest range at the peak relieves it for the least reload traffic).
+ */
+function spillCandidate(blocks: MBlock[], allowed: (key: string) => boolean): string | undefined {
+  const flow = flowOf(blocks);
+  const { liveOut } = computeLiveness(flow, view);
+  const span = new Map<string, number>();
+  let peak: Set<string> = new Set();
+  for (const b of flow) {
+    const live = new Set(liveOut.get(b.id));
+    for (let i = b.instrs.length - 1; i >= 0; i--) {
+      const m = b.instrs[i] as MInstr;
+      const d = view.def(m);
+      if (d) live.delete(d);
+      for (const u of view.uses(m)) live.add(u);
+      for (const k of live) span.set(k, (span.get(k) ?? 0) + 1);
+      if (live.size > peak.size) peak = new Set(live);
+    }
+  }
+  let best: string | undefined;
+  for (const k of peak) if (allowed(k) && (best === undefined || (span.get(k) ?? 0) > (span.get(best) ?? 0))) best = k;
+  return best;
+}
+
+/** Colour the registers of `blocks` onto rf0..rf63 (throws RegisterPressureError). */
+function allocate(blocks: MBlock[]): Map<string, number> {
+  const flow = flowOf(blocks);
   const colours = Array.from({ length: REGISTER_COUNT }, (_, k) => k);
   return allocateRegisters(flow, view, {
     colours,
@@ -110,14 +142,13 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
         reorder = false;
         continue;
       }
-      const pick = e.candidates
-        .filter((c) => c.key.startsWith('v') && !temps.has(c.key) && !spilled.includes(c.key))
-        .sort((a, b) => b.degree - a.degree)[0];
+      const pick = spillCandidate(blocks, (k) => k.startsWith('v') && !temps.has(k) && !spilled.includes(k)) ??
+        e.candidates.filter((c) => c.key.startsWith('v') && !temps.has(c.key) && !spilled.includes(c.key)).sort((a, b) => b.degree - a.degree)[0]?.key;
       if (!pick || spilled.length >= MAX_SPILL_SLOTS) {
         throw new BackendError(`${e.message} even after spilling ${spilled.length} values to memory`);
       }
       if (spilled.length === 0) mf.uniforms.unshift({ kind: 'scratch' });
-      spilled.push(pick.key);
+      spilled.push(pick);
     }
   }
   const phys = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): number => {

@@ -103,11 +103,17 @@ function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
   h(c, ins, d);
 }
 
-/** Parallel copy of block arguments into a target's parameters (through temporaries, so cycles are safe). */
+/**
+ * Parallel copy of block arguments into a target's parameters. Only arguments
+ * that are themselves parameters of the target (loop back edges: a swap, a
+ * rotation) go through temporaries; the rest are moved directly, so a merge
+ * of many values does not double the live set.
+ */
 function copyArgs(c: Ctx, target: Block, args: Value[]): void {
+  const params = new Set(target.params.map((p) => p.id));
   const temps: MSrc[] = args.map((a) => {
     const s = src(c, a);
-    if (s.kind === 'imm') return s;
+    if (s.kind === 'imm' || !params.has(a.id)) return s;
     const t = newVReg(c);
     mov(c, t, s);
     return t;
@@ -121,6 +127,9 @@ function copyArgs(c: Ctx, target: Block, args: Value[]): void {
 }
 
 const INVERT = { anyna: 'alla', allna: 'anya' } as const;
+
+/** Branch arguments copied before a conditional branch at most (more would lengthen too many live ranges). */
+const MAX_HOISTED_ARGS = 8;
 
 /** The block a branch with arguments goes to: the target itself, or a new block that copies the arguments and jumps on. */
 function argsBlock(c: Ctx, target: Block, args: Value[], body: MBlock[], newId: () => number): number {
@@ -215,8 +224,10 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       recordFlags();
       // Arguments for a block whose parameters are used only inside that block can be copied before the
       // branch: on the other path nothing reads them. That saves a copy block and a jump (loop back edges).
+      // Not for wide merges: the hoisted copies stay live across the other path and add to its register pressure.
       const hoist = (side: BlockRef, other: BlockRef) =>
         side.args.length > 0 &&
+        side.args.length <= MAX_HOISTED_ARGS &&
         side.block !== other.block &&
         side.block.params.every((p) => !liveIn.get(other.block.id)?.has(p.id) && !other.args.some((a) => a.id === p.id));
       const hoistThen = hoist(t.then, t.else);
