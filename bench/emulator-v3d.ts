@@ -163,8 +163,8 @@ function pct(model: number, published: number): string {
 
 /** Benchmark rows for `npm run bench`. */
 export async function run(): Promise<{ name: string; value: number; unit: string; goal?: string }[]> {
-  const alu = measure(aluKernel(500), 8);
-  const tmu = measure(tmuKernel(5000), 8);
+  const alu = measure(aluKernel(2000), 8);
+  const tmu = measure(tmuKernel(20000), 8);
   // Honesty about the constants: READ/WRITE_BYTES_PER_CYCLE were fitted to summation and memset; scopy is predicted
   // from those two; sgemm is predicted (its inner loop is bound by TMU latency and issue, not by those constants).
   const model = (kind: 'summation' | 'memset' | 'scopy', published: number, how: string) => {
@@ -187,9 +187,9 @@ export async function run(): Promise<{ name: string; value: number; unit: string
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'alu') {
   // Profiling aid: `node --cpu-prof bin/run-ts.js bench/emulator-v3d.ts alu` (or tmu) runs one kernel only.
-  console.log(measure(aluKernel(500), 8, 10));
+  console.log(measure(aluKernel(2000), 8, 10));
 } else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'tmu') {
-  console.log(measure(tmuKernel(5000), 8, 10));
+  console.log(measure(tmuKernel(20000), 8, 10));
 } else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const r of await run()) console.log(`${r.name.padEnd(68)} ${String(r.value).padStart(8)} ${r.unit}${r.goal ? `  (goal ${r.goal})` : ''}`);
 }
