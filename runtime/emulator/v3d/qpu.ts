@@ -57,9 +57,7 @@ export class QpuExecutor {
   /** Run `instr` (at `t.pc`) on thread `t` of the QPU whose clock is `q`; returns a {@link STEP} code. */
   step(t: ThreadState, instr: CompiledAlu | CompiledBranch, q: QpuClock): number {
     this.counters.instructions++;
-    t.instructions++;
     q.time += ISSUE_CYCLES;
-    q.busy += ISSUE_CYCLES;
     let next = t.pc + 8;
     let takenTarget = -1;
     if (instr.kind === 'alu') {
