@@ -131,7 +131,9 @@ function half(w: Writer, p: CompiledPart, tag: 'A' | 'M', flushRows: boolean, fi
   lines.push(op.srcs >= 2 ? operandCode(w, 'b', p.b, l.b, op, flushRows) : 'const b = 0;');
   lines.push('let r = 0;', l.body);
   if (FLUSH_DENORMALS && op.floatOut) {
-    lines.push(l.out === 'f' ? 'r = Math.fround(r); if (r < M && r > -M) r *= 0;' : `if ((r & 0x7f800000) === 0) r = ${l.out === 'u' ? '(r & 0x80000000) >>> 0' : 'r & 0x80000000'};`);
+    // (A body that is one f32-rounded assignment needs no second Math.fround.)
+    const rounded = /^r = Math\.fround\([^;]*\);$/.test(l.body);
+    lines.push(l.out === 'f' ? `${rounded ? '' : 'r = Math.fround(r); '}if (r < M && r > -M) r *= 0;` : `if ((r & 0x7f800000) === 0) r = ${l.out === 'u' ? '(r & 0x80000000) >>> 0' : 'r & 0x80000000'};`);
   }
   if (needScratch) {
     if (first) w.pre.push(`const S${tag} = x.${tag === 'A' ? 'addS' : 'mulS'}.d, S${tag}u = S${tag}.u, S${tag}v = S${tag}.${l.out};`);

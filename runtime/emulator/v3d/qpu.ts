@@ -54,9 +54,11 @@ export class QpuExecutor {
     private readonly timing: SharedTiming,
   ) {}
 
-  /** Run `instr` (at `t.pc`) on thread `t` of the QPU whose clock is `q`; returns a {@link STEP} code. */
+  /**
+   * Run `instr` (at `t.pc`) on thread `t` of the QPU whose clock is `q`; returns a {@link STEP} code.
+   * The caller counts executed instructions into `counters.instructions` (once per run of steps, not per step).
+   */
   step(t: ThreadState, instr: CompiledAlu | CompiledBranch, q: QpuClock): number {
-    this.counters.instructions++;
     q.time += ISSUE_CYCLES;
     let next = t.pc + 8;
     let takenTarget = -1;

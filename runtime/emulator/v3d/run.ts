@@ -74,10 +74,16 @@ interface Qpu {
 function runSlice(t: ThreadState, clock: QpuClock, limit: number, exec: QpuExecutor, hazards: HazardChecker | null, fetch: (address: number) => CompiledInstr): number {
   const resume = t.resumeAt;
   let ins = resume !== undefined && resume.address === t.pc ? resume : fetch(t.pc);
+  const counters = exec.counters;
+  let n = 0;
   while (clock.time < limit) {
     if (hazards !== null) hazards.check(t, ins);
+    n++;
     const ev = exec.step(t, ins, clock);
-    if (ev !== STEP.CONTINUE) return ev;
+    if (ev !== STEP.CONTINUE) {
+      counters.instructions += n;
+      return ev;
+    }
     const pc = t.pc;
     if (pc === ins.address + 8) ins = ins.next ??= fetch(pc);
     else {
@@ -86,6 +92,7 @@ function runSlice(t: ThreadState, clock: QpuClock, limit: number, exec: QpuExecu
     }
   }
   t.resumeAt = ins;
+  counters.instructions += n;
   return STEP.CONTINUE;
 }
 
