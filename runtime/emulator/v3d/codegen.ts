@@ -184,6 +184,9 @@ export function generateAlu(ins: CompiledAlu): InstrFn | null {
   if (!partOk(add) || !partOk(mul)) return null;
   const sd = ins.sigDest;
   if (sd && !ins.ldtmu && (sd.kind === DEST.TMUA || sd.kind === DEST.TMUAU)) return null;
+  // Add writing rep/quad (after the loop here) and mul writing the same row directly would land in the other order
+  // than the interpreter's add-then-mul. (Undefined on hardware, notes 2.1; kept identical anyway.)
+  if (add && mul && (add.dest.kind === DEST.QUAD || add.dest.kind === DEST.REP) && mul.dest.kind === DEST.ROW && mul.dest.row === add.dest.row) return null;
   const w = new Writer();
   // Signals that read (uniform streams, TMU FIFO) go before any write lands.
   if (ins.ldunif || ins.ldunifrf) w.pre.push('const uv = x.readUniform(t);');
