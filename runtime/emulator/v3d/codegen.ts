@@ -131,9 +131,8 @@ function half(w: Writer, p: CompiledPart, tag: 'A' | 'M', flushRows: boolean, fi
   lines.push(op.srcs >= 2 ? operandCode(w, 'b', p.b, l.b, op, flushRows) : 'const b = 0;');
   lines.push('let r = 0;', l.body);
   if (FLUSH_DENORMALS && op.floatOut) {
-    // (A body that is one f32-rounded assignment needs no second Math.fround.)
-    const rounded = /^r = Math\.fround\([^;]*\);$/.test(l.body);
-    lines.push(l.out === 'f' ? `${rounded ? '' : 'r = Math.fround(r); '}if (r < M && r > -M) r *= 0;` : `if ((r & 0x7f800000) === 0) r = ${l.out === 'u' ? '(r & 0x80000000) >>> 0' : 'r & 0x80000000'};`);
+    // An f32 result is tested before rounding (see M2 in alu-ops.ts); the typed-array store rounds it.
+    lines.push(l.out === 'f' ? 'if (r < M2 && r > -M2) r *= 0;' : `if ((r & 0x7f800000) === 0) r = ${l.out === 'u' ? '(r & 0x80000000) >>> 0' : 'r & 0x80000000'};`);
   }
   if (needScratch) {
     if (first) w.pre.push(`const S${tag} = x.${tag === 'A' ? 'addS' : 'mulS'}.d, S${tag}u = S${tag}.u, S${tag}v = S${tag}.${l.out};`);
@@ -234,7 +233,7 @@ export function generateAlu(ins: CompiledAlu): InstrFn | null {
   // Thread switch bookkeeping: back-to-back thrsw = last-switch marker (notes 1).
   if (ins.thrsw) post.push('if (t.prevThrsw) t.lastThrsw = true; else { t.thrswSlots = 3; t.thrswEnds = t.lastThrsw; }');
   post.push(`t.prevThrsw = ${ins.thrsw};`);
-  const src = `"use strict"; const M = H.M; return function qpuInstr(t, x, q) {
+  const src = `"use strict"; const M = H.M, M2 = H.M2; return function qpuInstr(t, x, q) {
   ${w.pre.join('\n  ')}
   const R = t.regs, F = t.regsF, I = t.regsI, FA = t.flagA, FB = t.flagB, D = t.dirty, c = t;
   ${body}

@@ -142,3 +142,20 @@ test('instructions the generator does not cover fall back to the interpreter (cr
   t.is(generateAlu(c(42, { mul: ['mov', 'r1', 'r0'], rotate: 2 })), null, 'rotate signal');
   t.not(generateAlu(c(42, { add: ['fadd', 'rf1', 'rf2', 'rf3'], mul: ['fmul', 'r0', 'rf2', 'r1'] })), null);
 });
+
+test('f32 results at the denormal boundary: flushed exactly when they round below the smallest normal (both executors)', (t) => {
+  // rf1 * rf2 with rf2 = 2^-126 (smallest normal, M): (1 - 2^-24) M is the midpoint M - 2^-150, whose tie rounds
+  // up to M (kept); (1 - 2^-23) M is the largest denormal (flushed to +0); -(1 - 2^-24) M rounds to -M.
+  const cases: [number, number][] = [[0x3f7fffff, 0x00800000], [0x3f7ffffe, 0x00000000], [0xbf7fffff, 0x80800000], [0xbf7ffffe, 0x80000000]];
+  for (const [a, want] of cases) {
+    for (const gen of [false, true]) {
+      const c = compileInstr(alu(42, { mul: ['fmul', 'rf3', 'rf1', 'rf2'] }), 0, 42) as CompiledAlu;
+      c.run = gen ? generateAlu(c) : null;
+      const th = new ThreadState(0, 0, 0, 0, 0, 0, false);
+      th.regs.fill(a >>> 0, 16, 32);
+      th.regs.fill(0x00800000, 32, 48);
+      new QpuExecutor(new GpuMemory(), 42, new SharedTiming()).step(th, c, new QpuClock());
+      t.is(th.regs[48], want >>> 0, `${gen ? 'generated' : 'interpreter'}: 0x${a.toString(16)} * 2^-126`);
+    }
+  }
+});
