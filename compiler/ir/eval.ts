@@ -54,7 +54,8 @@ export function convert(from: IrType, to: IrType, x: number): number {
     if (Number.isNaN(x)) return 0;
     const lo = to === 'i32' ? I32_MIN : 0;
     const hi = to === 'i32' ? 2147483647 : 4294967295;
-    return Math.max(lo, Math.min(hi, Math.trunc(x)));
+    // `+ 0` turns the -0 that Math.trunc gives for -1 < x < 0 into the integer 0: integers have no sign of zero.
+    return Math.max(lo, Math.min(hi, Math.trunc(x))) + 0;
   }
   return normalize(to, x);
 }

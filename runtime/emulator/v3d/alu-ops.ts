@@ -73,6 +73,14 @@ interface OpOptions { selfFlushing?: boolean; floatIn?: boolean; floatOut?: bool
 const M = FLUSH_DENORMALS ? 1.1754943508222875e-38 : 0;
 
 /**
+ * The same test on a double before its f32 rounding: it rounds to an f32
+ * denormal exactly when its magnitude is below M - 2^-150 (the midpoint
+ * between the largest denormal and M; the tie rounds to M, whose significand
+ * is even). Lets generated code flush without a Math.fround.
+ */
+const M2 = FLUSH_DENORMALS ? M - 2 ** -150 : 0;
+
+/**
  * CHOICE (notes 4: fmin/fmax NaN and -0 unknown): a NaN operand loses to the
  * other operand (IEEE minNum/maxNum) and -0 orders below +0.
  */
@@ -116,7 +124,7 @@ function toSnorm(x: number, max: number): number {
 
 /** What lane bodies may call as `H.name`. */
 export const LANE_HELPERS = {
-  M, fmin2, fmax2, halves, toUnorm, toSnorm, f16ToF32, f32ToF16, roundHalfEven, sfuTruncate, toInt32Saturating, toUint32Saturating, SFU: SFU_FUNCTIONS,
+  M, M2, fmin2, fmax2, halves, toUnorm, toSnorm, f16ToF32, f32ToF16, roundHalfEven, sfuTruncate, toInt32Saturating, toUint32Saturating, SFU: SFU_FUNCTIONS,
   fadd: (p: number, q: number): number => p + q,
   fsub: (p: number, q: number): number => p - q,
   fmul: (p: number, q: number): number => p * q,
@@ -161,8 +169,12 @@ function lop(name: string, srcs: 0 | 1 | 2, views: string, body: string, o: OpOp
 const F = { floatIn: true, flops: 1 } as const;
 /** Float op that flushes in its own loop. */
 const FF = { floatIn: true, flops: 1, selfFlushing: true } as const;
-/** Body of a binary float op rounded to f32 (flushing is the executors' job, notes 4). */
-const flushed = (e: string): string => `r = Math.fround(${e.replace(/x/g, 'a').replace(/y/g, 'b')});`;
+/**
+ * Body of a binary float op. The double result rounds to f32 where it is
+ * stored (a Float32Array store rounds to nearest even, and for + - * of two
+ * f32 values double rounding is exact); flushing is the executors' job.
+ */
+const flushed = (e: string): string => `r = ${e.replace(/x/g, 'a').replace(/y/g, 'b')};`;
 
 function sfu(name: keyof typeof SFU_FUNCTIONS): AluOpDef {
   return lop(name, 1, 'f u f', `r = c.exactSfu ? H.SFU.${name}(a) : H.sfuTruncate(H.SFU.${name}(a));`, { floatIn: true, sfu: true, flops: 1 });

@@ -131,7 +131,8 @@ function half(w: Writer, p: CompiledPart, tag: 'A' | 'M', flushRows: boolean, fi
   lines.push(op.srcs >= 2 ? operandCode(w, 'b', p.b, l.b, op, flushRows) : 'const b = 0;');
   lines.push('let r = 0;', l.body);
   if (FLUSH_DENORMALS && op.floatOut) {
-    lines.push(l.out === 'f' ? 'r = Math.fround(r); if (r < M && r > -M) r *= 0;' : `if ((r & 0x7f800000) === 0) r = ${l.out === 'u' ? '(r & 0x80000000) >>> 0' : 'r & 0x80000000'};`);
+    // An f32 result is tested before rounding (see M2 in alu-ops.ts); the typed-array store rounds it.
+    lines.push(l.out === 'f' ? 'if (r < M2 && r > -M2) r *= 0;' : `if ((r & 0x7f800000) === 0) r = ${l.out === 'u' ? '(r & 0x80000000) >>> 0' : 'r & 0x80000000'};`);
   }
   if (needScratch) {
     if (first) w.pre.push(`const S${tag} = x.${tag === 'A' ? 'addS' : 'mulS'}.d, S${tag}u = S${tag}.u, S${tag}v = S${tag}.${l.out};`);
@@ -182,6 +183,9 @@ export function generateAlu(ins: CompiledAlu): InstrFn | null {
   if (!partOk(add) || !partOk(mul)) return null;
   const sd = ins.sigDest;
   if (sd && !ins.ldtmu && (sd.kind === DEST.TMUA || sd.kind === DEST.TMUAU)) return null;
+  // Add writing rep/quad (after the loop here) and mul writing the same row directly would land in the other order
+  // than the interpreter's add-then-mul. (Undefined on hardware, notes 2.1; kept identical anyway.)
+  if (add && mul && (add.dest.kind === DEST.QUAD || add.dest.kind === DEST.REP) && mul.dest.kind === DEST.ROW && mul.dest.row === add.dest.row) return null;
   const w = new Writer();
   // Signals that read (uniform streams, TMU FIFO) go before any write lands.
   if (ins.ldunif || ins.ldunifrf) w.pre.push('const uv = x.readUniform(t);');
@@ -229,7 +233,7 @@ export function generateAlu(ins: CompiledAlu): InstrFn | null {
   // Thread switch bookkeeping: back-to-back thrsw = last-switch marker (notes 1).
   if (ins.thrsw) post.push('if (t.prevThrsw) t.lastThrsw = true; else { t.thrswSlots = 3; t.thrswEnds = t.lastThrsw; }');
   post.push(`t.prevThrsw = ${ins.thrsw};`);
-  const src = `"use strict"; const M = H.M; return function qpuInstr(t, x, q) {
+  const src = `"use strict"; const M = H.M, M2 = H.M2; return function qpuInstr(t, x, q) {
   ${w.pre.join('\n  ')}
   const R = t.regs, F = t.regsF, I = t.regsI, FA = t.flagA, FB = t.flagB, D = t.dirty, c = t;
   ${body}

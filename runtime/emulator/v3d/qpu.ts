@@ -54,12 +54,12 @@ export class QpuExecutor {
     private readonly timing: SharedTiming,
   ) {}
 
-  /** Run `instr` (at `t.pc`) on thread `t` of the QPU whose clock is `q`; returns a {@link STEP} code. */
+  /**
+   * Run `instr` (at `t.pc`) on thread `t` of the QPU whose clock is `q`; returns a {@link STEP} code.
+   * The caller counts executed instructions into `counters.instructions` (once per run of steps, not per step).
+   */
   step(t: ThreadState, instr: CompiledAlu | CompiledBranch, q: QpuClock): number {
-    this.counters.instructions++;
-    t.instructions++;
     q.time += ISSUE_CYCLES;
-    q.busy += ISSUE_CYCLES;
     let next = t.pc + 8;
     let takenTarget = -1;
     if (instr.kind === 'alu') {

@@ -62,6 +62,8 @@ interface Qpu {
   current: number;
   /** Thread that issued last, to tell whether accumulators survived a switch. */
   lastRan: ThreadState | undefined;
+  /** Some slot holds a thread with status 'run' (kept up to date wherever a status changes). */
+  active: boolean;
 }
 
 /**
@@ -72,10 +74,16 @@ interface Qpu {
 function runSlice(t: ThreadState, clock: QpuClock, limit: number, exec: QpuExecutor, hazards: HazardChecker | null, fetch: (address: number) => CompiledInstr): number {
   const resume = t.resumeAt;
   let ins = resume !== undefined && resume.address === t.pc ? resume : fetch(t.pc);
+  const counters = exec.counters;
+  let n = 0;
   while (clock.time < limit) {
     if (hazards !== null) hazards.check(t, ins);
+    n++;
     const ev = exec.step(t, ins, clock);
-    if (ev !== STEP.CONTINUE) return ev;
+    if (ev !== STEP.CONTINUE) {
+      counters.instructions += n;
+      return ev;
+    }
     const pc = t.pc;
     if (pc === ins.address + 8) ins = ins.next ??= fetch(pc);
     else {
@@ -84,6 +92,7 @@ function runSlice(t: ThreadState, clock: QpuClock, limit: number, exec: QpuExecu
     }
   }
   t.resumeAt = ins;
+  counters.instructions += n;
   return STEP.CONTINUE;
 }
 
@@ -113,7 +122,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   // Thread slots: 2 per QPU (slots 0 and 2 in tidx) or 4 with THREADING (notes 1).
   const slotIds = p.threading ? [0, 1, 2, 3] : [0, 2];
   const qpus: Qpu[] = [];
-  for (let i = 0; i < numQpus; i++) qpus.push({ index: i, clock: new QpuClock(), slots: slotIds.map(() => ({ thread: undefined })), current: 0, lastRan: undefined });
+  for (let i = 0; i < numQpus; i++) qpus.push({ index: i, clock: new QpuClock(), slots: slotIds.map(() => ({ thread: undefined })), current: 0, lastRan: undefined, active: false });
   let nextBatch = 0;
   const sgSize = (sg: number): number => Math.min(p.batchesPerSg, p.batches - sg * p.batchesPerSg);
   const barrierArrived = new Map<number, ThreadState[]>();
@@ -128,6 +137,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     t.regs.set(pl.wgZ, 2 * LANES);
     t.wake = q.clock.time;
     (q.slots[s] as Slot).thread = t;
+    q.active = true;
   };
   // Batches fill slot 0 of every QPU first, then the next slot (each batch its own QPU when batches <= QPUs, notes 1).
   for (let s = 0; s < slotIds.length; s++) for (const q of qpus) start(q, s);
@@ -152,15 +162,21 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   };
 
   const QUANTUM = 256;
+  const checker = hazards.mode !== 'off' ? hazards : null;
   for (;;) {
+    // The QPU furthest behind runs next; `second` is the next one's clock.
     let q: Qpu | undefined;
+    let qt = Infinity;
     let second = Infinity;
-    for (const c of qpus) {
-      if (!runnable(c)) continue;
-      if (!q || c.clock.time < q.clock.time) {
-        if (q) second = Math.min(second, q.clock.time);
+    for (let i = 0; i < qpus.length; i++) {
+      const c = qpus[i] as Qpu;
+      if (!c.active) continue;
+      const tm = c.clock.time;
+      if (tm < qt) {
+        second = qt;
+        qt = tm;
         q = c;
-      } else second = Math.min(second, c.clock.time);
+      } else if (tm < second) second = tm;
     }
     if (!q) {
       if (barrierArrived.size > 0) {
@@ -186,7 +202,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     }
     q.lastRan = t;
     const limit = Math.min(second, maxCycles) + QUANTUM;
-    const ev = runSlice(t, q.clock, limit, exec, hazards.mode !== 'off' ? hazards : null, fetch);
+    const ev = runSlice(t, q.clock, limit, exec, checker, fetch);
     if (q.clock.time > maxCycles) throw new CycleLimitError(`cycle limit ${maxCycles} reached (QPU ${q.index} at 0x${t.pc.toString(16)})`);
     if (ev === STEP.CONTINUE) continue;
     hazards.onSwitch(t, ev === STEP.END);
@@ -194,6 +210,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
       hazards.onEnd(t);
       t.status = 'done';
       slot.thread = undefined;
+      q.active = runnable(q);
       start(q, si);
       q.current = (si + 1) % q.slots.length;
       continue;
@@ -208,6 +225,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
       t.barrierPending = false;
       hazards.onBarrier(t);
       t.status = 'barrier';
+      q.active = runnable(q);
       const list = barrierArrived.get(t.supergroup) ?? [];
       list.push(t);
       barrierArrived.set(t.supergroup, list);
@@ -215,6 +233,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
         const release = Math.max(...list.map((x) => qpus[x.qpu]?.clock.time ?? 0));
         for (const x of list) {
           x.status = 'run';
+          (qpus[x.qpu] as Qpu).active = true;
           x.wake = Math.max(x.wake, release);
           x.waitCause = 'barrier';
         }

@@ -53,7 +53,6 @@ export class ThreadState implements OpContext {
   /** Row written by the latest op-form SFU and the cycle its result is ready (timing). */
   sfuRow = -1;
   sfuReady = 0;
-  instructions = 0;
   /** The instruction at `pc` when the scheduler last paused this thread (saves a cache lookup). */
   resumeAt: CompiledInstr | undefined = undefined;
   /** The hazard checker's state for this thread (hazards.ts). */

@@ -54,7 +54,6 @@ export class QpuClock {
   time = 0;
   /** Completion times of this QPU's lookups in flight (for the queue depth). */
   readonly inflight: number[] = [];
-  busy = 0;
 }
 
 /** The memory path shared by all QPUs and the job's stall accounting. */

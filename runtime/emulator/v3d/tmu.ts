@@ -74,11 +74,11 @@ export class TmuState {
     this.dataCount++;
   }
 
-  /** A FIFO entry with `n` zeroed words, appended to the FIFO. */
-  enqueue(n: number): TmuResult {
+  /** A FIFO entry for `n` words, appended to the FIFO; the words are zeroed unless `full` (every lane will be written). */
+  enqueue(n: number, full = false): TmuResult {
     const e = this.pool.pop() ?? { words: [], count: 0, next: 0, ready: 0 };
     while (e.words.length < n) e.words.push(new Uint32Array(LANES));
-    for (let k = 0; k < n; k++) (e.words[k] as Uint32Array).fill(0);
+    if (!full) for (let k = 0; k < n; k++) (e.words[k] as Uint32Array).fill(0);
     e.count = n;
     e.next = 0;
     e.ready = 0;
@@ -186,6 +186,17 @@ function store32(mem: GpuMemory, addrs: Uint32Array, mask: number, n: number, ve
   }
 }
 
+/** Lanes set in a 16-bit mask. */
+function lanesIn(mask: number): number {
+  let m = mask & 0xffff;
+  let c = 0;
+  while (m !== 0) {
+    m &= m - 1;
+    c++;
+  }
+  return c;
+}
+
 function loadScalar(mem: GpuMemory, a: number, type: number): number {
   switch (type) {
     case 0: return (mem.read8(a) << 24) >> 24;
@@ -246,7 +257,7 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
     const comps = Math.min(n, dataCount);
     if (size === 4) {
       store32(mem, addrs, mask, comps, ver, data);
-      for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesWritten += comps * 4;
+      stats.bytesWritten = lanesIn(mask) * comps * 4;
       return stats;
     }
     for (let l = 0; l < LANES; l++) {
@@ -258,10 +269,10 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
     return stats;
   }
   if (opc === 15) {
-    const words = tmu.enqueue(n).words;
+    const words = tmu.enqueue(n, size === 4 && mask === 0xffff).words;
     if (size === 4) {
       load32(mem, addrs, mask, n, ver, words);
-      for (let l = 0; l < LANES; l++) if (mask & (1 << l)) stats.bytesRead += n * 4;
+      stats.bytesRead = lanesIn(mask) * n * 4;
       stats.returnWords = n;
       return stats;
     }

@@ -1,9 +1,8 @@
-// Bugs found in other layers by the V3D differential tests, kept as `test.failing` until their owners fix them
-// (ava then reports the test as passing unexpectedly, and it becomes a plain test).
+// Bugs the V3D differential tests found in the reference interpreter, kept as regression tests.
 import test from 'ava';
 import { evalOp } from '../../../compiler/ir/eval.ts';
 
-test.failing('reference: i32(-0.5) is the integer 0, so f32(i32(-0.5)) is +0, not -0 (compiler/ir/eval.ts convert)', (t) => {
+test('reference: i32(-0.5) is the integer 0, so f32(i32(-0.5)) is +0, not -0 (compiler/ir/eval.ts convert)', (t) => {
   const i = evalOp('cvt', 'f32', [-0.5], undefined, 'i32');
   const back = evalOp('cvt', 'i32', [i], undefined, 'f32');
   // An i32 has no negative zero: the V3D backend (ftoiz, then itof) gives +0.
