@@ -67,7 +67,7 @@ for (const target of ['vc6', 'vc7'] as const) {
 
 // Random kernels from the language engineer's generator (compiler/testing/generate.ts), checked against its direct
 // evaluation. A fixed range of seeds runs by default; QPUC_V3D_GEN_COUNT / QPUC_V3D_GEN_SEED choose others.
-const genCount = Number(process.env.QPUC_V3D_GEN_COUNT ?? 40);
+const genCount = Number(process.env.QPUC_V3D_GEN_COUNT ?? 20);
 const genStart = Number(process.env.QPUC_V3D_GEN_SEED ?? 1);
 for (const target of ['vc6', 'vc7'] as const) {
   test(`generated kernels (seeds ${genStart}..${genStart + genCount - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {

@@ -79,11 +79,11 @@ function flowOf(blocks: MBlock[]): FlowBlock<MInstr>[] {
 }
 
 /**
- * The register to spill next: at the point where the most values are live,
- * the allowed one that is live at the most instructions (spilling the
- * longest range at the peak relieves it for the least reload traffic).
+ * The registers to spill next: at the point where the most values are live,
+ * the allowed ones that are live at the most instructions (spilling the
+ * longest ranges at the peak relieves it for the least reload traffic).
  */
-function spillCandidate(blocks: MBlock[], allowed: (key: string) => boolean): string | undefined {
+function spillCandidates(blocks: MBlock[], allowed: (key: string) => boolean): string[] {
   const flow = flowOf(blocks);
   const { liveOut } = computeLiveness(flow, view);
   const span = new Map<string, number>();
@@ -99,9 +99,10 @@ function spillCandidate(blocks: MBlock[], allowed: (key: string) => boolean): st
       if (live.size > peak.size) peak = new Set(live);
     }
   }
-  let best: string | undefined;
-  for (const k of peak) if (allowed(k) && (best === undefined || (span.get(k) ?? 0) > (span.get(best) ?? 0))) best = k;
-  return best;
+  // A quarter of the excess over the register file (at least one), longest ranges first: spilling the whole
+  // excess at once overshoots, since reload temporaries and the next peak differ.
+  const want = Math.max(1, Math.floor((peak.size - REGISTER_COUNT) / 4));
+  return [...peak].filter(allowed).sort((a, b) => (span.get(b) ?? 0) - (span.get(a) ?? 0)).slice(0, want);
 }
 
 /** Colour the registers of `blocks` onto rf0..rf63 (throws RegisterPressureError). */
@@ -142,13 +143,15 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
         reorder = false;
         continue;
       }
-      const pick = spillCandidate(blocks, (k) => k.startsWith('v') && !temps.has(k) && !spilled.includes(k)) ??
-        e.candidates.filter((c) => c.key.startsWith('v') && !temps.has(c.key) && !spilled.includes(c.key)).sort((a, b) => b.degree - a.degree)[0]?.key;
+      const allowed = (k: string) => k.startsWith('v') && !temps.has(k) && !spilled.includes(k);
+      let picks = spillCandidates(blocks, allowed);
+      if (picks.length === 0) picks = e.candidates.filter((c) => allowed(c.key)).sort((a, b) => b.degree - a.degree).slice(0, 1).map((c) => c.key);
+      const pick = picks[0];
       if (!pick || spilled.length >= MAX_SPILL_SLOTS) {
         throw new BackendError(`${e.message} even after spilling ${spilled.length} values to memory`);
       }
       if (spilled.length === 0) mf.uniforms.unshift({ kind: 'scratch' });
-      spilled.push(pick);
+      spilled.push(...picks.slice(0, MAX_SPILL_SLOTS - spilled.length));
     }
   }
   const phys = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): number => {
