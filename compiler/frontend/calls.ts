@@ -96,7 +96,7 @@ export abstract class CallLowerer extends ExprLowerer {
       case 'fround': {
         const x = this.expr(a[0]!, 'f32');
         if (!numeric(x, a[0]!, (t) => t === 'f32', 'f32')) return this.bad('f32');
-        return k.shape === 'fround' ? x : { v: this.emitAt(e, k.op, [x.v], 'f32'), t: 'f32' };
+        return k.shape === 'fround' ? x : { v: this.emitAt(e, k.op, [x.v], 'f32', k.fast ? { fast: true } : undefined), t: 'f32' };
       }
       case 'f32x2': {
         const x = this.expr(a[0]!, 'f32');

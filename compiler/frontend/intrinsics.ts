@@ -23,6 +23,8 @@ export interface Intrinsic {
   shape: IntrinsicShape;
   op: string;
   fop?: string;
+  /** `qpu.fast.*`: the op carries `attrs.fast`, so backends may give the raw special-function-unit result. */
+  fast?: boolean;
 }
 
 /** `qpu.name(...)`. */
@@ -46,9 +48,9 @@ export const QPU_INTRINSICS: Readonly<Record<string, Intrinsic>> = {
 export const FAST_INTRINSICS: Readonly<Record<string, Intrinsic>> = {
   recip: { shape: 'f32', op: 'frecip' },
   rsqrt: { shape: 'f32', op: 'frsqrt' },
-  exp2: { shape: 'f32', op: 'fexp2' },
-  log2: { shape: 'f32', op: 'flog2' },
-  sin: { shape: 'f32', op: 'fsin' },
+  exp2: { shape: 'f32', op: 'fexp2', fast: true },
+  log2: { shape: 'f32', op: 'flog2', fast: true },
+  sin: { shape: 'f32', op: 'fsin', fast: true },
 };
 
 /** `Math.name(...)`. */

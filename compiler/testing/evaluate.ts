@@ -58,7 +58,7 @@ function convert(to: GenType, from: GenType, x: number): number {
   if (to === 'f32') return f(x);
   if (from === 'f32') {
     if (Number.isNaN(x)) return 0;
-    const tr = Math.trunc(x);
+    const tr = Math.trunc(x) + 0; // integers have no -0
     return to === 'i32' ? Math.min(2147483647, Math.max(MIN, tr)) : Math.min(4294967295, Math.max(0, tr));
   }
   return wrap(to, x);

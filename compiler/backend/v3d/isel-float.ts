@@ -327,6 +327,18 @@ const P2 = 4.837512969970703125e-4;
 const P3 = 7.54978995489188216e-8;
 
 /** sin (quadrant 0) or cos (quadrant offset 1) of x: r = x - kπ/2, Taylor polynomials on |r| ≤ π/4. */
+/**
+ * qpu.fast.sin: the SFU computes sin(pi t) for |t| <= 0.5 (semantics notes 4), so t = x/pi is reduced by
+ * the nearest integer n and the sign flipped for odd n; no polynomial refinement.
+ */
+function fastSin(c: Ctx, x: MSrc): VReg {
+  const t = op(c, 'fmul', x, kf(c, 1 / Math.PI));
+  const n = op(c, 'fround', t);
+  const s = op(c, 'sin', op(c, 'fsub', t, n));
+  flagOp(c, 'and', 'pushz', op(c, 'ftoiz', n), imm(1));
+  return override(c, s, 'ifna', fneg(c, s));
+}
+
 function sinCos(c: Ctx, x: MSrc, cos: boolean): VReg {
   const k = op(c, 'fround', op(c, 'fmul', x, kf(c, 2 / Math.PI)));
   const r = op(c, 'fsub', op(c, 'fsub', op(c, 'fsub', x, op(c, 'fmul', k, kf(c, P1))), op(c, 'fmul', k, kf(c, P2))), op(c, 'fmul', k, kf(c, P3)));
@@ -383,9 +395,10 @@ export const FLOAT_OPS: Record<string, OpHandler> = {
   fsqrt: un(fsqrt),
   frecip: un((c, x) => op(c, 'recip', x)),
   frsqrt: un((c, x) => op(c, 'rsqrt', x)),
-  fexp2: un((c, x) => exp2(c, x)),
+  // qpu.fast.*: the raw SFU result (attrs.fast), about 12 correct bits; Math.* gets the accurate sequences.
+  fexp2: (c, ins, d) => mov(c, d, ins.attrs?.fast ? op(c, 'exp', src(c, arg(c, ins, 0))) : exp2(c, src(c, arg(c, ins, 0)))),
   fexp: un(exp),
-  flog2: un(log2),
+  flog2: (c, ins, d) => mov(c, d, ins.attrs?.fast ? op(c, 'log', src(c, arg(c, ins, 0))) : log2(c, src(c, arg(c, ins, 0)))),
   flog: un(ln),
   // x ** 2 and x ** 1 are exact (Math.pow computes them exactly before rounding): no need for the general method.
   fpow: (c, ins, d) => {
@@ -395,6 +408,6 @@ export const FLOAT_OPS: Record<string, OpHandler> = {
     else if (k === 0x3f800000) mov(c, d, x);
     else mov(c, d, pow(c, x, src(c, arg(c, ins, 1))));
   },
-  fsin: un((c, x) => sinCos(c, x, false)),
+  fsin: (c, ins, d) => mov(c, d, ins.attrs?.fast ? fastSin(c, src(c, arg(c, ins, 0))) : sinCos(c, src(c, arg(c, ins, 0)), false)),
   fcos: un((c, x) => sinCos(c, x, true)),
 };
