@@ -8,18 +8,9 @@
 import type { CompiledKernel } from '../../compiler/backend/index.ts';
 import { Runtime, type Target } from '../../runtime/index.ts';
 import type { GpuArray, TypedArrayConstructor } from '../../runtime/buffers.ts';
+import { rng } from '../../compiler/testing/rng.ts';
 
-/** A seeded 32-bit generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../compiler/testing/rng.ts';
 
 /** How one element of an input array is drawn. */
 export type Gen = (r: () => number, i: number) => number;

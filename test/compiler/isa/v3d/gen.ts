@@ -9,18 +9,9 @@ import {
   type V3dInput, type V3dInstr, type V3dVersion,
 } from '../../../../compiler/isa/v3d/instr.ts';
 import { isaTable, type OpRow } from '../../../../compiler/isa/v3d/table.ts';
+import { rng as prng } from '../../../../compiler/testing/rng.ts';
 
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng as prng } from '../../../../compiler/testing/rng.ts';
 
 /** Random helpers over one PRNG. */
 export class Rand {

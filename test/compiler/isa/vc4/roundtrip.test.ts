@@ -7,18 +7,8 @@ import {
   VC4_ADD_OPS, VC4_BRANCH_CONDS, VC4_CONDS, VC4_LDI_MODES, VC4_MUL_OPS, VC4_MUXES, VC4_PACK_MUL, VC4_SIGNALS,
 } from '../../../../compiler/isa/vc4/table.ts';
 import { DecodeError } from '../../../../compiler/isa/isa.ts';
+import { rng as prng } from '../../../../compiler/testing/rng.ts';
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomInstr(r: () => number): Vc4Instr {
   const int = (n: number): number => Math.floor(r() * n);

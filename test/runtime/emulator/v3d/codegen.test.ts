@@ -8,18 +8,8 @@ import { QpuExecutor } from '../../../../runtime/emulator/v3d/qpu.ts';
 import { ThreadState } from '../../../../runtime/emulator/v3d/thread.ts';
 import { QpuClock, SharedTiming } from '../../../../runtime/emulator/v3d/timing.ts';
 import { alu, type AluSpec, type PartSpec, type Src } from './builder.ts';
+import { rng } from '../../../../compiler/testing/rng.ts';
 
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Register contents that exercise the numerics: ints, normal floats, denormals, signed zeros, NaN, infinities, f16 pairs. */
 const VALUES = [0, 1, 7, 0xffffffff, 0x80000000, 0x7fffffff, 0x3f800000, 0xbf800000, 0x3fc00000, 0x00000123, 0x80000456, 0x7f800000,
