@@ -8,7 +8,7 @@ import { loadKernels } from './frontend/index.ts';
 import { prepareForBackend } from './passes/pipeline.ts';
 import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
 import { BackendError } from './backend/v3d/isel.ts';
-import { compileFunction, type CompiledKernel } from './backend/index.ts';
+import { compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
 import { RegisterPressureError } from './backend/common/regalloc.ts';
 
 export type { CompiledKernel } from './backend/index.ts';
@@ -41,6 +41,11 @@ export function compileFile(file: string, options: CompileOptions): CompileResul
   if (diagnostics.length > 0) return { kernels: out, diagnostics };
   for (const [name, ir] of prepared) {
     if (options.only && !options.only.includes(name)) continue;
+    if (!hasBackend(options.target)) {
+      const first = ir.blocks.flatMap((b) => b.instrs).find((i) => i.loc)?.loc;
+      diagnostics.push(makeDiagnostic('noBackend', [name, options.target], first ?? { file, line: 1, col: 1 }));
+      continue;
+    }
     try {
       out.push(compileFunction(name, ir, options.target));
     } catch (e) {

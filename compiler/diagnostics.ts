@@ -63,6 +63,7 @@ export const DIAGNOSTICS = {
   literalRange: { code: 4001, message: "literal {0} does not fit in type '{1}'", hint: 'Use a value in range or convert explicitly.' },
   literalNotInteger: { code: 4002, message: "literal {0} is not an integer but type '{1}' is", hint: 'Use an integer literal or f32(…).' },
   backendUnsupported: { code: 5001, message: 'the {0} backend cannot compile this yet: {1}', hint: 'Rewrite the construct, or run the kernel with backend: \'reference\' meanwhile; see docs/language.md for what each backend supports.' },
+  noBackend: { code: 5002, message: "kernel '{0}' cannot be compiled for {1}: qpuc has no {1} code generator yet", hint: "Compile for vc6 or vc7, run it with backend: 'reference', or hand-write the code and run it with Runtime.launchRaw." },
   internal: { code: 9001, message: 'internal compiler error: {0}', hint: 'This is a bug in qpuc; please report it with the kernel that triggers it.' },
 } as const satisfies Record<string, DiagnosticDef>;
 

@@ -46,6 +46,11 @@ export interface CompiledKernel {
 
 const VERSION: Partial<Record<Target, 42 | 71>> = { vc6: 42, vc7: 71 };
 
+/** Whether qpuc can generate code for `target` (vc4 has an ISA layer and emulator, no code generator yet). */
+export function hasBackend(target: Target): boolean {
+  return VERSION[target] !== undefined;
+}
+
 function firstLoc(ir: IrFunction): SourceLoc | undefined {
   for (const b of ir.blocks) for (const i of b.instrs) if (i.loc) return i.loc;
   return undefined;

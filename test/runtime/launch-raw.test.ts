@@ -30,11 +30,11 @@ test('vc4: each QPU gets its own uniform stream through the execute_qpu control 
   rt.close();
 });
 
-test('vc4: launching a @kernel reports that the vc4 backend does not exist yet, as a diagnostic', async (t) => {
+test('vc4: launching a @kernel reports that there is no vc4 code generator yet, as a diagnostic', async (t) => {
   const rt = await Runtime.open({ target: 'vc4', backend: 'emulator' });
   const { Blas } = await import('../../kernels/saxpy.ts');
   const x = rt.alloc(Float32Array, 16);
-  await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 1 }, 16, 1, x, x), { message: /error QPU5001: the vc4 backend cannot compile this yet/ });
+  await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 1 }, 16, 1, x, x), { message: /error QPU5002: kernel 'Blas.saxpy' cannot be compiled for vc4: qpuc has no vc4 code generator yet/ });
   rt.close();
 });
 
