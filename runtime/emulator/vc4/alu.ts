@@ -167,15 +167,20 @@ export interface Vc4LaneSpec {
  * fadd / fsub (`neg` flips b) rounding toward zero [VC4C-HW]. Fast path for
  * finite operands: the double sum s plus its error term is the exact sum; the
  * single f nearest to s is one ulp too far from zero exactly when |f| > |exact|.
- * Exponent 255 (inf/NaN: NaN → ±inf rules) takes the reference function;
- * exponent 0 (zero, denormal) reads as +0 [VC4C-HW].
+ * Exponent 0 (zero, denormal) reads as +0 [VC4C-HW]. The reference function
+ * (`fadd` above) is the definition; a test checks this against it.
  */
 function faddBody(neg: boolean): string {
   const bb = neg ? '((b ^ 0x80000000) >>> 0)' : 'b';
   return `const ea = a & 0x7f800000, eb = b & 0x7f800000;
-    if (ea === 0x7f800000 || eb === 0x7f800000) r = H.fadd(a, ${bb});
-    else {
-      const x = ea === 0 ? 0 : fa, y = eb === 0 ? 0 : ${neg ? '-fb' : 'fb'}, s = x + y;
+    const x = ea === 0 ? 0 : fa, y = eb === 0 ? 0 : ${neg ? '-fb' : 'fb'};
+    if (ea === 0x7f800000 || eb === 0x7f800000) {
+      // A NaN operand gives ±inf with its sign, the second operand deciding; infinities add as IEEE does.
+      if (eb === 0x7f800000 && (b & 0x7fffff) !== 0) r = ((${bb} & 0x80000000) | 0x7f800000) >>> 0;
+      else if (ea === 0x7f800000 && (a & 0x7fffff) !== 0) r = ((a & 0x80000000) | 0x7f800000) >>> 0;
+      else { H.F1[0] = x + y; r = H.U1[0]; }
+    } else {
+      const s = x + y;
       if (s === 0) r = 0;
       else {
         const f = Math.fround(s); H.F1[0] = f; let bits = H.U1[0];
@@ -225,12 +230,16 @@ export const VC4_ADD_LANE_SPECS: Readonly<Record<string, Vc4LaneSpec>> = {
 export const VC4_MUL_LANE_SPECS: Readonly<Record<string, Vc4LaneSpec>> = {
   nop: { body: 'r = 0;' },
   // The double product of two singles is exact, so the f32 store rounds once (nearest, as VC4C models it; notes §6).
-  // Denormal inputs act as +0 and a zero or denormal product is +0 [VC4C-HW]; inf/NaN take the reference.
+  // Denormal inputs act as +0 and a zero or denormal product is +0 [VC4C-HW]; a NaN times a non-zero gives ±inf,
+  // times zero +0; inf × 0 is the platform's NaN, as in the reference (`fmul` above, checked by a test).
   fmul: {
     float: true,
     body: `const ea = a & 0x7f800000, eb = b & 0x7f800000;
-    if (ea === 0x7f800000 || eb === 0x7f800000) r = H.fmul(a, b);
-    else if (ea === 0 || eb === 0) r = 0;
+    if (ea === 0x7f800000 || eb === 0x7f800000) {
+      const na = ea === 0x7f800000 && (a & 0x7fffff) !== 0, nb = eb === 0x7f800000 && (b & 0x7fffff) !== 0;
+      if (na || nb) r = (!na && ea === 0) || (!nb && eb === 0) ? 0 : (((a ^ b) & 0x80000000) | 0x7f800000) >>> 0;
+      else { H.F1[0] = (ea === 0 ? 0 : fa) * (eb === 0 ? 0 : fb); r = H.U1[0]; }
+    } else if (ea === 0 || eb === 0) r = 0;
     else { H.F1[0] = fa * fb; r = H.U1[0]; if ((r & 0x7f800000) === 0) r = 0; }`,
   },
   // Unsigned 24-bit multiply, no sign extension: −1 × 16 = 0x0ffffff0 [VC4C-HW, PVC-T alu].

@@ -10,6 +10,7 @@ import type { Vc4AluInstr, Vc4BranchInstr, Vc4Cond, Vc4Instr, Vc4LoadImmInstr, V
 import { VC4_ADD_OPS, VC4_BRANCH_CONDS, VC4_MUL_OPS, VC4_REGS, VC4_SIGNALS, REG_NOP, SMI_ROTATE_BASE, type RegRole } from '../../../compiler/isa/vc4/table.ts';
 import { validateVc4 } from '../../../compiler/isa/vc4/validate.ts';
 import { packA, packMul, unpack } from './alu.ts';
+import { generateAlu } from './codegen.ts';
 import { addCarryOp, addVectorOp, mulVectorOp } from './alu-vector.ts';
 import { FLAG, ROW, type Qpu, type StallCause } from './qpu.ts';
 import { VC4_TIMING } from './timing.ts';
@@ -60,8 +61,9 @@ const R4_SIGNALS = new Set<string>(VC4_SIGNALS.filter((s) => s.r4).map((s) => s.
 const FLAG_OFFSET = { z: FLAG.Z, n: FLAG.N, c: FLAG.C } as const;
 
 /** A per-lane condition: the offset of the flag's lanes in Qpu.flags and the value that passes ('zs' = Z set, 'nc' = N clear, …) [ARG Table 2]. */
-type LaneCond = { kind: 'always' } | { kind: 'never' } | { kind: 'test'; flag: number; want: number };
-function laneCond(cond: Vc4Cond): LaneCond {
+export type LaneCond = { kind: 'always' } | { kind: 'never' } | { kind: 'test'; flag: number; want: number };
+/** The lane test of a write condition. */
+export function laneCond(cond: Vc4Cond): LaneCond {
   if (cond === 'always' || cond === 'never') return { kind: cond };
   return { kind: 'test', flag: FLAG_OFFSET[cond[0] as 'z' | 'n' | 'c'], want: cond[1] === 's' ? 1 : 0 };
 }
@@ -234,6 +236,42 @@ function mergeStalls(tests: ((q: Qpu) => StallCause | undefined)[]): CompiledIns
   };
 }
 
+/** An I/O register read on a port. */
+export interface IoRead { role: RegRole; name: string }
+
+/**
+ * What an ALU instruction's two read ports deliver: the row each mux `ra` /
+ * `rb` reads, the I/O register read into PORT_A / PORT_B (with its side
+ * effects), and the physical registers read (−1: none). Shared by the
+ * interpreter and the code generator so both read exactly the same ports.
+ */
+export function readPorts(i: Vc4AluInstr): { rowA: number; rowB: number; ioA?: IoRead; ioB?: IoRead; readA: number; readB: number } {
+  const addOn = i.opAdd !== 'nop';
+  const mulOn = i.opMul !== 'nop';
+  const used = (m: Vc4Mux): boolean => (addOn && (i.addA === m || i.addB === m)) || (mulOn && (i.mulA === m || i.mulB === m));
+  let readA = -1;
+  let readB = -1;
+  // Physical registers are read in place; I/O reads fill PORT_A / PORT_B.
+  let rowA: number = ROW.PORT_A;
+  let rowB: number = ROW.PORT_B;
+  let ioA: IoRead | undefined;
+  let ioB: IoRead | undefined;
+  if (i.raddrA !== REG_NOP || used('ra')) {
+    if (i.raddrA < 32) {
+      rowA = ROW.RA + i.raddrA;
+      readA = i.raddrA;
+    } else ioA = VC4_REGS.readA[i.raddrA] as IoRead;
+  }
+  if (i.sig === 'smi') rowB = ROW.SMALL_IMM + i.raddrB;
+  else if (i.raddrB !== REG_NOP || used('rb')) {
+    if (i.raddrB < 32) {
+      rowB = ROW.RB + i.raddrB;
+      readB = i.raddrB;
+    } else ioB = VC4_REGS.readB[i.raddrB] as IoRead;
+  }
+  return { rowA, rowB, readA, readB, ...(ioA ? { ioA } : {}), ...(ioB ? { ioB } : {}) };
+}
+
 function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   const steps: Step[] = [];
   const stalls: ((q: Qpu) => StallCause | undefined)[] = [];
@@ -241,26 +279,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   const mulOn = i.opMul !== 'nop';
   const used = (m: Vc4Mux): boolean => (addOn && (i.addA === m || i.addB === m)) || (mulOn && (i.mulA === m || i.mulB === m));
   let facts = used('r4') ? FACT.READS_R4 : 0;
-  let readA = -1;
-  let readB = -1;
-  // Read ports: physical registers are read in place; I/O reads fill PORT_A / PORT_B (with side effects).
-  let rowA: number = ROW.PORT_A;
-  let rowB: number = ROW.PORT_B;
-  let ioA: { role: RegRole; name: string } | undefined;
-  let ioB: { role: RegRole; name: string } | undefined;
-  if (i.raddrA !== REG_NOP || used('ra')) {
-    if (i.raddrA < 32) {
-      rowA = ROW.RA + i.raddrA;
-      readA = i.raddrA;
-    } else ioA = VC4_REGS.readA[i.raddrA] as { role: RegRole; name: string };
-  }
-  if (i.sig === 'smi') rowB = ROW.SMALL_IMM + i.raddrB;
-  else if (i.raddrB !== REG_NOP || used('rb')) {
-    if (i.raddrB < 32) {
-      rowB = ROW.RB + i.raddrB;
-      readB = i.raddrB;
-    } else ioB = VC4_REGS.readB[i.raddrB] as { role: RegRole; name: string };
-  }
+  const { rowA, rowB, ioA, ioB, readA, readB } = readPorts(i);
   for (const [io, store] of [[ioA, false], [ioB, true]] as const) {
     if (!io) continue;
     if (io.role === 'unif') facts |= FACT.UNIF_READ;
@@ -486,10 +505,19 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
   return finish(address, i, [exec], null, { facts: FACT.BRANCH, readA: i.reg ? i.raddrA : -1 });
 }
 
-/** Compile the instruction at `address` (any alias). */
-export function compileVc4(address: number, instr: Vc4Instr): CompiledInstr {
+/**
+ * Compile the instruction at `address` (any alias). `generate` false keeps
+ * the interpreter's closures for ALU instructions (the differential test).
+ */
+export function compileVc4(address: number, instr: Vc4Instr, generate = true): CompiledInstr {
   switch (instr.kind) {
-    case 'alu': return compileAlu(address, instr);
+    case 'alu': {
+      const c = compileAlu(address, instr);
+      // The interpreter's compile still runs: it yields the facts, stalls and problems both share.
+      const g = generate ? generateAlu(instr) : null;
+      if (g) c.exec = g;
+      return c;
+    }
     case 'branch': return compileBranch(address, instr);
     default: return compileImm(address, instr);
   }
