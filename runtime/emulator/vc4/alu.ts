@@ -119,17 +119,6 @@ function cmpSM(a: number, b: number): number {
   return key(a) > key(b) ? 1 : 0;
 }
 
-/** Per-byte unsigned saturating add/sub of two packed words. */
-function v8sat(x: number, y: number, sub: boolean): number {
-  if (!sub) {
-    // SWAR: wrapping byte sums, then bytes that carried out of bit 7 saturate to 255.
-    const r = ((x & 0x7f7f7f7f) + (y & 0x7f7f7f7f)) ^ ((x ^ y) & 0x80808080);
-    const carry = ((x & y) | ((x | y) & ~r)) & 0x80808080;
-    return (r | ((carry >>> 7) * 255)) >>> 0;
-  }
-  return byteOp(x, y, (p, q) => (p > q ? p - q : 0));
-}
-
 const F1 = new Float32Array(1);
 const U1 = new Uint32Array(F1.buffer);
 
@@ -139,7 +128,8 @@ const U1 = new Uint32Array(F1.buffer);
  * (`H.F1[0] = x; r = H.U1[0]` rounds x to single and reads its bits).
  */
 export const LANE_HELPERS = {
-  F1, U1, fadd, fmul, ftoi, itof, fminmax, cmpSM, v8sat,
+  F1, U1, fadd, fmul, ftoi, itof, fminmax, cmpSM,
+  v8subs: (a: number, b: number): number => byteOp(a, b, (x, y) => (x > y ? x - y : 0)),
   v8muld: (a: number, b: number): number => byteOp(a, b, (x, y) => Math.floor((x * y + 127) / 255)),
   v8min: (a: number, b: number): number => byteOp(a, b, Math.min),
   v8max: (a: number, b: number): number => byteOp(a, b, Math.max),
@@ -191,6 +181,10 @@ function faddBody(neg: boolean): string {
     }`;
 }
 
+/** Per-byte saturating add, SWAR: wrapping byte sums, then bytes that carried out of bit 7 become 255. */
+const V8ADDS = `const w = ((a & 0x7f7f7f7f) + (b & 0x7f7f7f7f)) ^ ((a ^ b) & 0x80808080);
+    r = (w | ((((a & b) | ((a | b) & ~w)) & 0x80808080) >>> 7) * 255) >>> 0;`;
+
 /** C = result is positive (non-zero, sign clear) for float results [VC4C-E]. */
 const FPOS = 'r !== 0 && r < 0x80000000';
 const SHIFT_CARRY_RIGHT = '(b & 31) !== 0 && ((a >>> ((b & 31) - 1)) & 1) === 1';
@@ -222,8 +216,8 @@ export const VC4_ADD_LANE_SPECS: Readonly<Record<string, Vc4LaneSpec>> = {
   xor: { body: 'r = (a ^ b) >>> 0;' },
   not: { body: 'r = ~a >>> 0;' },
   clz: { body: 'r = Math.clz32(a);' },
-  v8adds: { body: 'r = H.v8sat(a, b, false);' },
-  v8subs: { body: 'r = H.v8sat(a, b, true);' },
+  v8adds: { body: V8ADDS },
+  v8subs: { body: 'r = H.v8subs(a, b);' },
 };
 
 /** Mul-ALU ops [ARG Table 13]; the mul carry is unverified on hardware and modelled as 0. */
@@ -248,8 +242,8 @@ export const VC4_MUL_LANE_SPECS: Readonly<Record<string, Vc4LaneSpec>> = {
   // `mov` on the mul ALU is v8min x, x: the equal case is the hot one.
   v8min: { body: 'r = a === b ? a : H.v8min(a, b);' },
   v8max: { body: 'r = a === b ? a : H.v8max(a, b);' },
-  v8adds: { body: 'r = H.v8sat(a, b, false);' },
-  v8subs: { body: 'r = H.v8sat(a, b, true);' },
+  v8adds: { body: V8ADDS },
+  v8subs: { body: 'r = H.v8subs(a, b);' },
 };
 
 type LaneFn = (a: number, b: number) => number;

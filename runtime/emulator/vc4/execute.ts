@@ -118,7 +118,8 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
   let running = numQpus;
   let q = qpus[0] as Qpu;
   const stallFor = (x: Qpu, k: number, cause: StallCause, until: number, tick: number): void => {
-    const wakeAt = until === Infinity ? tick + 1 : Math.max(tick + 1, Math.ceil(until));
+    // Whole ticks as small integers: a double here would allocate a heap number on every stall.
+    const wakeAt = (until === Infinity ? tick + 1 : Math.max(tick + 1, Math.ceil(until))) | 0;
     sleep[k] = wakeAt;
     x.stalls[cause] = (x.stalls[cause] ?? 0) + VC4_TIMING.clocksPerInstruction * (wakeAt - tick);
     x.busyTicks += wakeAt - tick;
