@@ -49,6 +49,9 @@ export interface CompiledInstr {
   problems: string[];
   /** The instruction at address + 8, once fetched (straight-line code skips the cache lookup). */
   next: CompiledInstr | undefined;
+  /** The last non-sequential successor (a taken branch's target) and its pc (signed, like Qpu.pc; 0 none yet). */
+  jump: CompiledInstr | undefined;
+  jumpPc: number;
 }
 
 const ADD_FLOAT_IN = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o.floatIn]));
@@ -191,7 +194,7 @@ function finish(address: number, instr: Vc4Instr, steps: Step[], stall: Compiled
   const exec: Step = n === 1 ? (steps[0] as Step) : (q) => { for (let k = 0; k < n; k++) (steps[k] as Step)(q); };
   return {
     address, nextPc: (address + 8) | 0, instr, exec, stall, facts: 0, readA: -1, readB: -1, rotatedAccs: 0, tmuPush: -1, tmuPop: -1,
-    problems: validateVc4(instr), next: undefined, ...base,
+    problems: validateVc4(instr), next: undefined, jump: undefined, jumpPc: 0, ...base,
   };
 }
 

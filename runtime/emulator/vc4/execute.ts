@@ -121,7 +121,8 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
     // Whole ticks as small integers: a double here would allocate a heap number on every stall.
     const wakeAt = (until === Infinity ? tick + 1 : Math.max(tick + 1, Math.ceil(until))) | 0;
     sleep[k] = wakeAt;
-    x.stalls[cause] = (x.stalls[cause] ?? 0) + VC4_TIMING.clocksPerInstruction * (wakeAt - tick);
+    if (x.stalls[cause] === 0) x.stallOrder.push(cause);
+    x.stalls[cause] += VC4_TIMING.clocksPerInstruction * (wakeAt - tick);
     x.busyTicks += wakeAt - tick;
     awake &= ~(1 << k);
     asleep |= 1 << k;
@@ -179,7 +180,14 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
           const left = q.vpmPort.pendingReads;
           if (left > 0) chk.report('vpm-reads-unconsumed', c.address, `${left} VPM reads set up but not consumed`);
         } else if (q.pc === c.nextPc) current[k] = c.next ??= fetch(q);
-        else current[k] = fetch(q);
+        else if (q.pc === c.jumpPc && c.jump) current[k] = c.jump;
+        else {
+          // Taken branches land on the same target again and again: remember the last one per instruction.
+          const j = fetch(q);
+          c.jump = j;
+          c.jumpPc = q.pc;
+          current[k] = j;
+        }
       }
       // Nobody issued: jump to the first tick a sleeping QPU wakes (same result, no empty ticks).
       // `| 0` keeps the field a small integer (a double-valued store would box it on every tick).
@@ -191,7 +199,7 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
     throw e;
   }
   const stalls: Record<string, number> = {};
-  for (const q of qpus) for (const [k, v] of Object.entries(q.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
+  for (const q of qpus) for (const k of q.stallOrder) stalls[k] = (stalls[k] ?? 0) + q.stalls[k];
   const cycles = shared.tick * VC4_TIMING.clocksPerInstruction;
   return {
     profile: {

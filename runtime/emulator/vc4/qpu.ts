@@ -102,7 +102,10 @@ export class Qpu {
   noswap = false;
   instructions = 0;
   busyTicks = 0;
-  readonly stalls: Record<string, number> = {};
+  /** Stall clocks per cause: a fixed shape (a record growing key by key would make every update a slow keyed store). */
+  readonly stalls: Record<StallCause, number> = { tmu: 0, semaphore: 0, mutex: 0, dma: 0, uniforms: 0 };
+  /** Causes in the order this QPU first stalled on them (the profile lists them so). */
+  readonly stallOrder: StallCause[] = [];
   /** The QPU cannot issue before this tick (uniform fetch, DMA start while busy). */
   readyAt = 0;
   readyCause: StallCause = 'uniforms';

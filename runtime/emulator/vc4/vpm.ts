@@ -190,6 +190,13 @@ export class Vpm {
   writeVector(port: VpmPort, v: Uint32Array, o: number): void {
     if (!port.hasWrite) throw new VpmError('VPM write without a write setup');
     const acc = port.write;
+    if (acc.size === 2 && acc.horiz) {
+      // 32-bit horizontal (the common setup): the 16 elements fill one VPM row.
+      const w = ((acc.addr & 0x3f) % ROWS) * 16;
+      for (let k = 0; k < 16; k++) this.words[w + k] = v[o + k] as number;
+      acc.addr = (acc.addr + acc.stride) & 0xff;
+      return;
+    }
     const mask = acc.size === 2 ? 0xffffffff : acc.size === 1 ? 0xffff : 0xff;
     for (let k = 0; k < 16; k++) {
       const at = locate(acc, k);
