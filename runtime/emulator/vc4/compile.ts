@@ -47,6 +47,11 @@ export interface CompiledInstr {
   tmuPop: number;
   /** Single-instruction problems validateVc4 finds. */
   problems: string[];
+  /**
+   * No problems and no facts a hazard rule looks at except its register
+   * reads: the checker's fast path (set by compileVc4 from the fields above).
+   */
+  quiet: boolean;
   /** The instruction at address + 8, once fetched (straight-line code skips the cache lookup). */
   next: CompiledInstr | undefined;
   /** The last non-sequential successor (a taken branch's target) and its pc (signed, like Qpu.pc; 0 none yet). */
@@ -194,7 +199,7 @@ function finish(address: number, instr: Vc4Instr, steps: Step[], stall: Compiled
   const exec: Step = n === 1 ? (steps[0] as Step) : (q) => { for (let k = 0; k < n; k++) (steps[k] as Step)(q); };
   return {
     address, nextPc: (address + 8) | 0, instr, exec, stall, facts: 0, readA: -1, readB: -1, rotatedAccs: 0, tmuPush: -1, tmuPop: -1,
-    problems: validateVc4(instr), next: undefined, jump: undefined, jumpPc: 0, ...base,
+    problems: validateVc4(instr), quiet: false, next: undefined, jump: undefined, jumpPc: 0, ...base,
   };
 }
 
@@ -230,6 +235,7 @@ function writePair(i: Vc4WriteFields, srcAdd: number, srcMul: number, addP: Pack
 /** A stall test for a DMA start / wait register access; null when the instruction has none. */
 function mergeStalls(tests: ((q: Qpu) => StallCause | undefined)[]): CompiledInstr['stall'] {
   if (tests.length === 0) return null;
+  if (tests.length === 1) return tests[0] as (q: Qpu) => StallCause | undefined;
   return (q) => {
     for (const t of tests) {
       const c = t(q);
@@ -513,6 +519,12 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
  * the interpreter's closures for ALU instructions (the differential test).
  */
 export function compileVc4(address: number, instr: Vc4Instr, generate = true): CompiledInstr {
+  const c = compileAny(address, instr, generate);
+  c.quiet = c.problems.length === 0 && c.facts === (c.facts & (FACT.READS_R4 | FACT.UNIF_READ)) && c.tmuPush < 0 && c.tmuPop < 0;
+  return c;
+}
+
+function compileAny(address: number, instr: Vc4Instr, generate: boolean): CompiledInstr {
   switch (instr.kind) {
     case 'alu': {
       const c = compileAlu(address, instr);
