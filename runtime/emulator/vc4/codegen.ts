@@ -3,8 +3,8 @@
  * JavaScript function over a QPU's register array. Operand rows, write
  * conditions, destinations, flag updates and the hazard checker's write notes
  * are resolved while the source is written, and both ALUs run in one fused
- * loop of 16 unrolled lanes with constant offsets, so the hot path has no
- * per-lane dispatch, no scratch rows and no closure calls.
+ * 16-lane loop with constant row offsets, so the hot path has no per-lane
+ * dispatch, no scratch rows and no closure calls.
  *
  * The op semantics are not restated here: each op's body is its lane spec in
  * alu.ts, the text the interpreter's kernels are built from. Instructions
@@ -21,7 +21,7 @@
 import type { Vc4AluInstr, Vc4Cond } from '../../../compiler/isa/vc4/instr.ts';
 import { REG_NOP, SMI_ROTATE_BASE, VC4_ADD_OPS, VC4_MUL_OPS, VC4_REGS, type RegRole } from '../../../compiler/isa/vc4/table.ts';
 import { LANE_HELPERS, VC4_ADD_LANE_SPECS, VC4_MUL_LANE_SPECS, type Vc4LaneSpec } from './alu.ts';
-import { laneCond, readPorts } from './compile.ts';
+import { laneCond, readPorts } from './ports.ts';
 import { FLAG, ROW, type Qpu } from './qpu.ts';
 
 /** A generated instruction: runs the whole instruction on QPU `q` (issue, stalls and finish stay with the executor). */

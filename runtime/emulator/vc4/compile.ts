@@ -11,6 +11,7 @@ import { VC4_ADD_OPS, VC4_BRANCH_CONDS, VC4_MUL_OPS, VC4_REGS, VC4_SIGNALS, REG_
 import { validateVc4 } from '../../../compiler/isa/vc4/validate.ts';
 import { packA, packMul, unpack } from './alu.ts';
 import { generateAlu } from './codegen.ts';
+import { FLAG_OFFSET, laneCond, readPorts, type LaneCond } from './ports.ts';
 import { addCarryOp, addVectorOp, mulVectorOp } from './alu-vector.ts';
 import { FLAG, ROW, type Qpu, type StallCause } from './qpu.ts';
 import { VC4_TIMING } from './timing.ts';
@@ -64,17 +65,6 @@ const ADD_FLOAT_OUT = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o
 const MUL_FLOAT_IN = new Map<string, boolean>(VC4_MUL_OPS.map((o) => [o.name, o.floatIn]));
 const MUL_FLOAT_OUT = new Map<string, boolean>(VC4_MUL_OPS.map((o) => [o.name, o.floatOut]));
 const R4_SIGNALS = new Set<string>(VC4_SIGNALS.filter((s) => s.r4).map((s) => s.name));
-
-/** Offset of each flag's 16 lanes in Qpu.flags. */
-const FLAG_OFFSET = { z: FLAG.Z, n: FLAG.N, c: FLAG.C } as const;
-
-/** A per-lane condition: the offset of the flag's lanes in Qpu.flags and the value that passes ('zs' = Z set, 'nc' = N clear, …) [ARG Table 2]. */
-export type LaneCond = { kind: 'always' } | { kind: 'never' } | { kind: 'test'; flag: number; want: number };
-/** The lane test of a write condition. */
-export function laneCond(cond: Vc4Cond): LaneCond {
-  if (cond === 'always' || cond === 'never') return { kind: cond };
-  return { kind: 'test', flag: FLAG_OFFSET[cond[0] as 'z' | 'n' | 'c'], want: cond[1] === 's' ? 1 : 0 };
-}
 
 /** How a result is packed on its way to a destination [ARG Tables 6, 9]. */
 interface PackInfo {
@@ -243,42 +233,6 @@ function mergeStalls(tests: ((q: Qpu) => StallCause | undefined)[]): CompiledIns
     }
     return undefined;
   };
-}
-
-/** An I/O register read on a port. */
-export interface IoRead { role: RegRole; name: string }
-
-/**
- * What an ALU instruction's two read ports deliver: the row each mux `ra` /
- * `rb` reads, the I/O register read into PORT_A / PORT_B (with its side
- * effects), and the physical registers read (−1: none). Shared by the
- * interpreter and the code generator so both read exactly the same ports.
- */
-export function readPorts(i: Vc4AluInstr): { rowA: number; rowB: number; ioA?: IoRead; ioB?: IoRead; readA: number; readB: number } {
-  const addOn = i.opAdd !== 'nop';
-  const mulOn = i.opMul !== 'nop';
-  const used = (m: Vc4Mux): boolean => (addOn && (i.addA === m || i.addB === m)) || (mulOn && (i.mulA === m || i.mulB === m));
-  let readA = -1;
-  let readB = -1;
-  // Physical registers are read in place; I/O reads fill PORT_A / PORT_B.
-  let rowA: number = ROW.PORT_A;
-  let rowB: number = ROW.PORT_B;
-  let ioA: IoRead | undefined;
-  let ioB: IoRead | undefined;
-  if (i.raddrA !== REG_NOP || used('ra')) {
-    if (i.raddrA < 32) {
-      rowA = ROW.RA + i.raddrA;
-      readA = i.raddrA;
-    } else ioA = VC4_REGS.readA[i.raddrA] as IoRead;
-  }
-  if (i.sig === 'smi') rowB = ROW.SMALL_IMM + i.raddrB;
-  else if (i.raddrB !== REG_NOP || used('rb')) {
-    if (i.raddrB < 32) {
-      rowB = ROW.RB + i.raddrB;
-      readB = i.raddrB;
-    } else ioB = VC4_REGS.readB[i.raddrB] as IoRead;
-  }
-  return { rowA, rowB, readA, readB, ...(ioA ? { ioA } : {}), ...(ioB ? { ioB } : {}) };
 }
 
 function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
