@@ -3,6 +3,12 @@
  * carry flag of every add and mul op, unpack and pack. Behaviour from
  * shared/docs/vc4-isa-notes.md §1.11 and §6 (VC4C's hardware-generated
  * opcode table, the VC4 addendum, py-videocore's hardware tests).
+ *
+ * The full-precision functions (fadd, fmul, …) are the reference; each op's
+ * executable semantics is its lane spec (VC4_ADD_LANE_SPECS /
+ * VC4_MUL_LANE_SPECS): source text with fast paths that fall back to those
+ * functions, compiled into the scalar functions here, the 16-lane kernels of
+ * alu-vector.ts and the per-instruction code of codegen.ts.
  */
 
 const f32 = new Float32Array(1);
