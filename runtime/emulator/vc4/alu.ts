@@ -168,8 +168,10 @@ export interface Vc4LaneSpec {
  */
 function faddBody(neg: boolean): string {
   const bb = neg ? '((b ^ 0x80000000) >>> 0)' : 'b';
+  // Flushed operands become a zero of either sign (`fa * 0`): the sum is the same, and V8 keeps x and y plain
+  // doubles (mixing the integer 0 with doubles costs a representation change per lane).
   return `const ea = a & 0x7f800000, eb = b & 0x7f800000;
-    const x = ea === 0 ? 0 : fa, y = eb === 0 ? 0 : ${neg ? '-fb' : 'fb'};
+    const x = ea === 0 ? fa * 0 : fa, y = eb === 0 ? fb * 0 : ${neg ? '-fb' : 'fb'};
     if (ea === 0x7f800000 || eb === 0x7f800000) {
       // A NaN operand gives ±inf with its sign, the second operand deciding; infinities add as IEEE does.
       if (eb === 0x7f800000 && (b & 0x7fffff) !== 0) r = ((${bb} & 0x80000000) | 0x7f800000) >>> 0;
@@ -238,7 +240,7 @@ export const VC4_MUL_LANE_SPECS: Readonly<Record<string, Vc4LaneSpec>> = {
     if (ea === 0x7f800000 || eb === 0x7f800000) {
       const na = ea === 0x7f800000 && (a & 0x7fffff) !== 0, nb = eb === 0x7f800000 && (b & 0x7fffff) !== 0;
       if (na || nb) r = (!na && ea === 0) || (!nb && eb === 0) ? 0 : (((a ^ b) & 0x80000000) | 0x7f800000) >>> 0;
-      else { H.F1[0] = (ea === 0 ? 0 : fa) * (eb === 0 ? 0 : fb); r = H.U1[0]; }
+      else { H.F1[0] = (ea === 0 ? fa * 0 : fa) * (eb === 0 ? fb * 0 : fb); r = H.U1[0]; }
     } else if (ea === 0 || eb === 0) r = 0;
     else { H.F1[0] = fa * fb; r = H.U1[0]; if ((r & 0x7f800000) === 0) r = 0; }`,
   },
