@@ -152,7 +152,7 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   const laneSrc = body === '' ? [] : Array.from({ length: 16 }, (_, k) => `{ const i = ${k}; ${body} }`);
   if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') post.push(`q.loadTmu(${i.sig === 'ldtmu0' ? 0 : 1});`);
   // thrend: two more instructions run [ARG p.21]; the count starts after this one.
-  if (i.sig === 'thrend') post.push('q.endDelay = 3;');
+  if (i.sig === 'thrend') post.push('q.endDelay = 3; q.pending = true;');
   for (const h of halves) {
     if (h.cond === null) continue;
     if (h.io) post.push(`q.writeIo(${JSON.stringify(h.io.role)}, ${h.io.bSpace}, ${JSON.stringify(h.io.name)}, ${h.row}, l0${h.tag});`);

@@ -377,7 +377,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   } else if (i.sig === 'thrend') {
     facts |= FACT.THREND;
     // thrend: two more instructions run [ARG p.21]; the count starts after this one.
-    steps.push((q) => { q.endDelay = 3; });
+    steps.push((q) => { q.endDelay = 3; q.pending = true; });
   } else if (i.sig === 'thrsw' || i.sig === 'lthrsw') {
     facts |= FACT.THRSW;
   } else if (R4_SIGNALS.has(i.sig)) {
@@ -460,6 +460,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
     q.branchTarget = ((i.rel ? after : 0) + i.imm + (i.reg ? (q.R[reg] as number) : 0)) | 0;
     // 3 delay slots [ARG p.34]; the count starts after this instruction's own step.
     q.branchDelay = VC4_TIMING.branchDelaySlots + 1;
+    q.pending = true;
     if (links.length) {
       q.R.fill(after, ROW.IMM * 16, ROW.IMM * 16 + 16);
       for (const l of links) l(q);
