@@ -3,6 +3,12 @@
  * carry flag of every add and mul op, unpack and pack. Behaviour from
  * shared/docs/vc4-isa-notes.md §1.11 and §6 (VC4C's hardware-generated
  * opcode table, the VC4 addendum, py-videocore's hardware tests).
+ *
+ * The full-precision functions (fadd, fmul, …) are the reference; each op's
+ * executable semantics is its lane spec (VC4_ADD_LANE_SPECS /
+ * VC4_MUL_LANE_SPECS): source text with fast paths that fall back to those
+ * functions, compiled into the scalar functions here, the 16-lane kernels of
+ * alu-vector.ts and the per-instruction code of codegen.ts.
  */
 
 const f32 = new Float32Array(1);
@@ -114,62 +120,166 @@ const byteOp = (a: number, b: number, f: (x: number, y: number) => number): numb
 /** Carry (and unwrapped add/sub result) of the last add-lane function call; avoids an allocation per lane. */
 export const carryOut = { c: 0, wide: 0 };
 
-const fpos = (r: number): number => (r !== 0 && !(r & 0x80000000) ? 1 : 0);
-
-/** Per-lane add-ALU functions: result bits, carry in carryOut. Inputs already unpacked. */
-export const ADD_LANE: Readonly<Record<string, (a: number, b: number) => number>> = {
-  nop: () => ((carryOut.c = 0), 0),
-  fadd: (a, b) => { const r = fadd(a >>> 0, b >>> 0); carryOut.c = fpos(r); return r; },
-  // fsub inverts a second-operand NaN's sign like any other value [VC4C-HW].
-  fsub: (a, b) => { const r = fadd(a >>> 0, (b ^ 0x80000000) >>> 0); carryOut.c = fpos(r); return r; },
-  fmin: (a, b) => { carryOut.c = cmpSM(a, b); return fminmax(a >>> 0, b >>> 0, false); },
-  fmax: (a, b) => { carryOut.c = cmpSM(a, b); return fminmax(a >>> 0, b >>> 0, true); },
-  fminabs: (a, b) => { const x = a & 0x7fffffff; const y = b & 0x7fffffff; carryOut.c = x > y ? 1 : 0; return Math.min(x, y); },
-  fmaxabs: (a, b) => { const x = a & 0x7fffffff; const y = b & 0x7fffffff; carryOut.c = x > y ? 1 : 0; return Math.max(x, y); },
-  ftoi: (a) => { carryOut.c = 0; return ftoi(a >>> 0) >>> 0; },
-  itof: (a) => { const r = itof(a); carryOut.c = fpos(r); return r; },
-  add: (a, b) => { a >>>= 0; b >>>= 0; const w = a + b; carryOut.c = w > 0xffffffff ? 1 : 0; carryOut.wide = (a | 0) + (b | 0); return w >>> 0; },
-  sub: (a, b) => { a >>>= 0; b >>>= 0; carryOut.c = a < b ? 1 : 0; carryOut.wide = (a | 0) - (b | 0); return (a - b) >>> 0; },
-  shr: (a, b) => { const n = b & 31; carryOut.c = n ? (a >>> (n - 1)) & 1 : 0; return a >>> n; },
-  asr: (a, b) => { const n = b & 31; carryOut.c = n ? (a >>> (n - 1)) & 1 : 0; return (a >> n) >>> 0; },
-  ror: (a, b) => { const n = b & 31; carryOut.c = 0; return ((a >>> n) | (a << (32 - n))) >>> 0; },
-  shl: (a, b) => { const n = b & 31; carryOut.c = n ? (a >>> (32 - n)) & 1 : 0; return (a << n) >>> 0; },
-  min: (a, b) => { carryOut.c = (a | 0) > (b | 0) ? 1 : 0; return ((a | 0) < (b | 0) ? a : b) >>> 0; },
-  max: (a, b) => { carryOut.c = (a | 0) > (b | 0) ? 1 : 0; return ((a | 0) > (b | 0) ? a : b) >>> 0; },
-  and: (a, b) => ((carryOut.c = 0), (a & b) >>> 0),
-  or: (a, b) => ((carryOut.c = 0), (a | b) >>> 0),
-  xor: (a, b) => ((carryOut.c = 0), (a ^ b) >>> 0),
-  not: (a) => ((carryOut.c = 0), ~a >>> 0),
-  clz: (a) => ((carryOut.c = 0), Math.clz32(a)),
-  v8adds: (a, b) => ((carryOut.c = 0), byteOp(a >>> 0, b >>> 0, (x, y) => Math.min(x + y, 255))),
-  v8subs: (a, b) => ((carryOut.c = 0), byteOp(a >>> 0, b >>> 0, (x, y) => Math.max(x - y, 0))),
-};
-
-/** Result and carry of an add-ALU op (inputs already unpacked). */
-export function addOp(op: string, a: number, b: number): { r: number; c: number; wide?: number } {
-  const fn = ADD_LANE[op] ?? (ADD_LANE.nop as (a: number, b: number) => number);
-  carryOut.wide = NaN;
-  const r = fn(a, b);
-  return Number.isNaN(carryOut.wide) ? { r, c: carryOut.c } : { r, c: carryOut.c, wide: carryOut.wide };
-}
-
 function cmpSM(a: number, b: number): number {
   const key = (v: number): number => ((v & 0x80000000) ? -(v & 0x7fffffff) : (v & 0x7fffffff));
   return key(a) > key(b) ? 1 : 0;
 }
 
-/** Per-lane mul-ALU functions; the mul carry is unverified on hardware and modelled as 0. */
-export const MUL_LANE: Readonly<Record<string, (a: number, b: number) => number>> = {
-  nop: () => 0,
-  fmul: (a, b) => fmul(a >>> 0, b >>> 0),
-  // Unsigned 24-bit multiply, no sign extension: −1 × 16 = 0x0ffffff0 [VC4C-HW, PVC-T alu].
-  mul24: (a, b) => Math.imul(a & 0xffffff, b & 0xffffff) >>> 0,
-  v8muld: (a, b) => byteOp(a >>> 0, b >>> 0, (x, y) => Math.floor((x * y + 127) / 255)),
-  v8min: (a, b) => byteOp(a >>> 0, b >>> 0, Math.min),
-  v8max: (a, b) => byteOp(a >>> 0, b >>> 0, Math.max),
-  v8adds: (a, b) => byteOp(a >>> 0, b >>> 0, (x, y) => Math.min(x + y, 255)),
-  v8subs: (a, b) => byteOp(a >>> 0, b >>> 0, (x, y) => Math.max(x - y, 0)),
+const F1 = new Float32Array(1);
+const U1 = new Uint32Array(F1.buffer);
+
+/**
+ * What lane bodies may call as `H.name`: the full-precision reference
+ * functions the fast paths fall back to, and a one-word f32/u32 scratch
+ * (`H.F1[0] = x; r = H.U1[0]` rounds x to single and reads its bits).
+ */
+export const LANE_HELPERS = {
+  F1, U1, fadd, fmul, ftoi, itof, fminmax, cmpSM,
+  v8subs: (a: number, b: number): number => byteOp(a, b, (x, y) => (x > y ? x - y : 0)),
+  v8muld: (a: number, b: number): number => byteOp(a, b, (x, y) => Math.floor((x * y + 127) / 255)),
+  v8min: (a: number, b: number): number => byteOp(a, b, Math.min),
+  v8max: (a: number, b: number): number => byteOp(a, b, Math.max),
 };
+
+/**
+ * One op's per-lane semantics as JavaScript source: the single definition
+ * that the interpreter's scalar and 16-lane functions (alu.ts, alu-vector.ts)
+ * and the instruction code generator (codegen.ts) are all built from.
+ * `body` reads `a`, `b` (unsigned 32-bit operand words, already unpacked),
+ * `fa`, `fb` (their float values, when `float`), helpers `H`
+ * ({@link LANE_HELPERS}), and assigns `r` (the unsigned result word).
+ */
+export interface Vc4LaneSpec {
+  readonly body: string;
+  /** The body reads `fa`/`fb`. */
+  readonly float?: boolean;
+  /** Flag C, an expression of `a`, `b`, `r` (absent: 0) [ARG p.27; notes §1.9]. */
+  readonly carry?: string;
+  /** Unwrapped signed result of add/sub (for the saturating regfile-A packs). */
+  readonly wide?: string;
+}
+
+/**
+ * fadd / fsub (`neg` flips b) rounding toward zero [VC4C-HW]. Fast path for
+ * finite operands: the double sum s plus its error term is the exact sum; the
+ * single f nearest to s is one ulp too far from zero exactly when |f| > |exact|.
+ * Exponent 0 (zero, denormal) reads as +0 [VC4C-HW]. The reference function
+ * (`fadd` above) is the definition; a test checks this against it.
+ */
+function faddBody(neg: boolean): string {
+  const bb = neg ? '((b ^ 0x80000000) >>> 0)' : 'b';
+  // Flushed operands become a zero of either sign (`fa * 0`): the sum is the same, and V8 keeps x and y plain
+  // doubles (mixing the integer 0 with doubles costs a representation change per lane).
+  return `const ea = a & 0x7f800000, eb = b & 0x7f800000;
+    const x = ea === 0 ? fa * 0 : fa, y = eb === 0 ? fb * 0 : ${neg ? '-fb' : 'fb'};
+    if (ea === 0x7f800000 || eb === 0x7f800000) {
+      // A NaN operand gives ±inf with its sign, the second operand deciding; infinities add as IEEE does.
+      if (eb === 0x7f800000 && (b & 0x7fffff) !== 0) r = ((${bb} & 0x80000000) | 0x7f800000) >>> 0;
+      else if (ea === 0x7f800000 && (a & 0x7fffff) !== 0) r = ((a & 0x80000000) | 0x7f800000) >>> 0;
+      else { H.F1[0] = x + y; r = H.U1[0]; }
+    } else {
+      const s = x + y;
+      if (s === 0) r = 0;
+      else {
+        const f = Math.fround(s); H.F1[0] = f; let bits = H.U1[0];
+        if (f !== s) { if ((f > s) === (s > 0)) bits -= 1; }
+        else { const t = s - x; const err = (x - (s - t)) + (y - t); if (err !== 0 && (err < 0) !== (s < 0)) bits -= 1; }
+        r = (bits & 0x7f800000) === 0 ? 0 : bits;
+      }
+    }`;
+}
+
+/** Per-byte saturating add, SWAR: wrapping byte sums, then bytes that carried out of bit 7 become 255. */
+const V8ADDS = `const w = ((a & 0x7f7f7f7f) + (b & 0x7f7f7f7f)) ^ ((a ^ b) & 0x80808080);
+    r = (w | ((((a & b) | ((a | b) & ~w)) & 0x80808080) >>> 7) * 255) >>> 0;`;
+
+/** C = result is positive (non-zero, sign clear) for float results [VC4C-E]. */
+const FPOS = 'r !== 0 && r < 0x80000000';
+const SHIFT_CARRY_RIGHT = '(b & 31) !== 0 && ((a >>> ((b & 31) - 1)) & 1) === 1';
+
+/** Add-ALU ops [ARG Table 12]: semantics per lane. */
+export const VC4_ADD_LANE_SPECS: Readonly<Record<string, Vc4LaneSpec>> = {
+  nop: { body: 'r = 0;' },
+  fadd: { body: faddBody(false), float: true, carry: FPOS },
+  // fsub inverts a second-operand NaN's sign like any other value [VC4C-HW].
+  fsub: { body: faddBody(true), float: true, carry: FPOS },
+  fmin: { body: 'r = H.fminmax(a, b, false);', carry: 'H.cmpSM(a, b) === 1' },
+  fmax: { body: 'r = H.fminmax(a, b, true);', carry: 'H.cmpSM(a, b) === 1' },
+  fminabs: { body: 'r = Math.min(a & 0x7fffffff, b & 0x7fffffff);', carry: '(a & 0x7fffffff) > (b & 0x7fffffff)' },
+  fmaxabs: { body: 'r = Math.max(a & 0x7fffffff, b & 0x7fffffff);', carry: '(a & 0x7fffffff) > (b & 0x7fffffff)' },
+  ftoi: { body: 'r = H.ftoi(a) >>> 0;' },
+  // Integers below 2^24 convert exactly (the f32 store); larger ones truncate [VC4C-HW].
+  itof: { body: 'const n = a | 0; if (n > -16777216 && n < 16777216) { H.F1[0] = n; r = H.U1[0]; } else r = H.itof(n);', carry: FPOS },
+  add: { body: 'r = (a + b) >>> 0;', carry: 'a + b > 0xffffffff', wide: '(a | 0) + (b | 0)' },
+  sub: { body: 'r = (a - b) >>> 0;', carry: 'a < b', wide: '(a | 0) - (b | 0)' },
+  // Shift counts are modulo 32 (JS shifts take count & 31 too).
+  shr: { body: 'r = a >>> b;', carry: SHIFT_CARRY_RIGHT },
+  asr: { body: 'r = (a >> b) >>> 0;', carry: SHIFT_CARRY_RIGHT },
+  ror: { body: 'r = ((a >>> b) | (a << (32 - (b & 31)))) >>> 0;' },
+  shl: { body: 'r = (a << b) >>> 0;', carry: '(b & 31) !== 0 && ((a >>> (32 - (b & 31))) & 1) === 1' },
+  min: { body: 'r = (a | 0) < (b | 0) ? a : b;', carry: '(a | 0) > (b | 0)' },
+  max: { body: 'r = (a | 0) > (b | 0) ? a : b;', carry: '(a | 0) > (b | 0)' },
+  and: { body: 'r = (a & b) >>> 0;' },
+  or: { body: 'r = (a | b) >>> 0;' },
+  xor: { body: 'r = (a ^ b) >>> 0;' },
+  not: { body: 'r = ~a >>> 0;' },
+  clz: { body: 'r = Math.clz32(a);' },
+  v8adds: { body: V8ADDS },
+  v8subs: { body: 'r = H.v8subs(a, b);' },
+};
+
+/** Mul-ALU ops [ARG Table 13]; the mul carry is unverified on hardware and modelled as 0. */
+export const VC4_MUL_LANE_SPECS: Readonly<Record<string, Vc4LaneSpec>> = {
+  nop: { body: 'r = 0;' },
+  // The double product of two singles is exact, so the f32 store rounds once (nearest, as VC4C models it; notes §6).
+  // Denormal inputs act as +0 and a zero or denormal product is +0 [VC4C-HW]; a NaN times a non-zero gives ±inf,
+  // times zero +0; inf × 0 is the platform's NaN, as in the reference (`fmul` above, checked by a test).
+  fmul: {
+    float: true,
+    body: `const ea = a & 0x7f800000, eb = b & 0x7f800000;
+    if (ea === 0x7f800000 || eb === 0x7f800000) {
+      const na = ea === 0x7f800000 && (a & 0x7fffff) !== 0, nb = eb === 0x7f800000 && (b & 0x7fffff) !== 0;
+      if (na || nb) r = (!na && ea === 0) || (!nb && eb === 0) ? 0 : (((a ^ b) & 0x80000000) | 0x7f800000) >>> 0;
+      else { H.F1[0] = (ea === 0 ? fa * 0 : fa) * (eb === 0 ? fb * 0 : fb); r = H.U1[0]; }
+    } else if (ea === 0 || eb === 0) r = 0;
+    else { H.F1[0] = fa * fb; r = H.U1[0]; if ((r & 0x7f800000) === 0) r = 0; }`,
+  },
+  // Unsigned 24-bit multiply, no sign extension: −1 × 16 = 0x0ffffff0 [VC4C-HW, PVC-T alu].
+  mul24: { body: 'r = Math.imul(a & 0xffffff, b & 0xffffff) >>> 0;' },
+  v8muld: { body: 'r = H.v8muld(a, b);' },
+  // `mov` on the mul ALU is v8min x, x: the equal case is the hot one.
+  v8min: { body: 'r = a === b ? a : H.v8min(a, b);' },
+  v8max: { body: 'r = a === b ? a : H.v8max(a, b);' },
+  v8adds: { body: V8ADDS },
+  v8subs: { body: 'r = H.v8subs(a, b);' },
+};
+
+type LaneFn = (a: number, b: number) => number;
+
+/** The scalar function of a spec; add ops also leave their carry (and wide result) in carryOut. */
+function scalar(spec: Vc4LaneSpec, isAdd: boolean): LaneFn {
+  const fl = spec.float ? 'const fa = H.bitsToFloat(a), fb = H.bitsToFloat(b);' : '';
+  const c = isAdd ? `carryOut.c = ${spec.carry ? `(${spec.carry}) ? 1 : 0` : '0'};${spec.wide ? ` carryOut.wide = ${spec.wide};` : ''}` : '';
+  const src = `return function lane(a, b) { a >>>= 0; b >>>= 0; ${fl} let r = 0; ${spec.body} ${c} return r >>> 0; };`;
+  return new Function('H', 'carryOut', src)({ ...LANE_HELPERS, bitsToFloat }, carryOut) as LaneFn;
+}
+
+const lanes = (specs: Readonly<Record<string, Vc4LaneSpec>>, isAdd: boolean): Record<string, LaneFn> =>
+  Object.fromEntries(Object.entries(specs).map(([k, v]) => [k, scalar(v, isAdd)]));
+
+/** Per-lane add-ALU functions: result bits, carry in carryOut. Inputs already unpacked. */
+export const ADD_LANE: Readonly<Record<string, LaneFn>> = lanes(VC4_ADD_LANE_SPECS, true);
+
+/** Result and carry of an add-ALU op (inputs already unpacked). */
+export function addOp(op: string, a: number, b: number): { r: number; c: number; wide?: number } {
+  const fn = ADD_LANE[op] ?? (ADD_LANE.nop as LaneFn);
+  carryOut.wide = NaN;
+  const r = fn(a, b);
+  return Number.isNaN(carryOut.wide) ? { r, c: carryOut.c } : { r, c: carryOut.c, wide: carryOut.wide };
+}
+
+/** Per-lane mul-ALU functions. */
+export const MUL_LANE: Readonly<Record<string, LaneFn>> = lanes(VC4_MUL_LANE_SPECS, false);
 
 /** Result of a mul-ALU op. */
 export function mulOp(op: string, a: number, b: number): number {

@@ -10,6 +10,8 @@ import type { Vc4AluInstr, Vc4BranchInstr, Vc4Cond, Vc4Instr, Vc4LoadImmInstr, V
 import { VC4_ADD_OPS, VC4_BRANCH_CONDS, VC4_MUL_OPS, VC4_REGS, VC4_SIGNALS, REG_NOP, SMI_ROTATE_BASE, type RegRole } from '../../../compiler/isa/vc4/table.ts';
 import { validateVc4 } from '../../../compiler/isa/vc4/validate.ts';
 import { packA, packMul, unpack } from './alu.ts';
+import { generateAlu } from './codegen.ts';
+import { FLAG_OFFSET, laneCond, readPorts, type LaneCond } from './ports.ts';
 import { addCarryOp, addVectorOp, mulVectorOp } from './alu-vector.ts';
 import { FLAG, ROW, type Qpu, type StallCause } from './qpu.ts';
 import { VC4_TIMING } from './timing.ts';
@@ -46,8 +48,16 @@ export interface CompiledInstr {
   tmuPop: number;
   /** Single-instruction problems validateVc4 finds. */
   problems: string[];
+  /**
+   * No problems and no facts a hazard rule looks at except its register
+   * reads: the checker's fast path (set by compileVc4 from the fields above).
+   */
+  quiet: boolean;
   /** The instruction at address + 8, once fetched (straight-line code skips the cache lookup). */
   next: CompiledInstr | undefined;
+  /** The last non-sequential successor (a taken branch's target) and its pc (signed, like Qpu.pc; 0 none yet). */
+  jump: CompiledInstr | undefined;
+  jumpPc: number;
 }
 
 const ADD_FLOAT_IN = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o.floatIn]));
@@ -55,16 +65,6 @@ const ADD_FLOAT_OUT = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o
 const MUL_FLOAT_IN = new Map<string, boolean>(VC4_MUL_OPS.map((o) => [o.name, o.floatIn]));
 const MUL_FLOAT_OUT = new Map<string, boolean>(VC4_MUL_OPS.map((o) => [o.name, o.floatOut]));
 const R4_SIGNALS = new Set<string>(VC4_SIGNALS.filter((s) => s.r4).map((s) => s.name));
-
-/** Offset of each flag's 16 lanes in Qpu.flags. */
-const FLAG_OFFSET = { z: FLAG.Z, n: FLAG.N, c: FLAG.C } as const;
-
-/** A per-lane condition: the offset of the flag's lanes in Qpu.flags and the value that passes ('zs' = Z set, 'nc' = N clear, …) [ARG Table 2]. */
-type LaneCond = { kind: 'always' } | { kind: 'never' } | { kind: 'test'; flag: number; want: number };
-function laneCond(cond: Vc4Cond): LaneCond {
-  if (cond === 'always' || cond === 'never') return { kind: cond };
-  return { kind: 'test', flag: FLAG_OFFSET[cond[0] as 'z' | 'n' | 'c'], want: cond[1] === 's' ? 1 : 0 };
-}
 
 /** How a result is packed on its way to a destination [ARG Tables 6, 9]. */
 interface PackInfo {
@@ -189,7 +189,7 @@ function finish(address: number, instr: Vc4Instr, steps: Step[], stall: Compiled
   const exec: Step = n === 1 ? (steps[0] as Step) : (q) => { for (let k = 0; k < n; k++) (steps[k] as Step)(q); };
   return {
     address, nextPc: (address + 8) | 0, instr, exec, stall, facts: 0, readA: -1, readB: -1, rotatedAccs: 0, tmuPush: -1, tmuPop: -1,
-    problems: validateVc4(instr), next: undefined, ...base,
+    problems: validateVc4(instr), quiet: false, next: undefined, jump: undefined, jumpPc: 0, ...base,
   };
 }
 
@@ -225,6 +225,7 @@ function writePair(i: Vc4WriteFields, srcAdd: number, srcMul: number, addP: Pack
 /** A stall test for a DMA start / wait register access; null when the instruction has none. */
 function mergeStalls(tests: ((q: Qpu) => StallCause | undefined)[]): CompiledInstr['stall'] {
   if (tests.length === 0) return null;
+  if (tests.length === 1) return tests[0] as (q: Qpu) => StallCause | undefined;
   return (q) => {
     for (const t of tests) {
       const c = t(q);
@@ -241,26 +242,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   const mulOn = i.opMul !== 'nop';
   const used = (m: Vc4Mux): boolean => (addOn && (i.addA === m || i.addB === m)) || (mulOn && (i.mulA === m || i.mulB === m));
   let facts = used('r4') ? FACT.READS_R4 : 0;
-  let readA = -1;
-  let readB = -1;
-  // Read ports: physical registers are read in place; I/O reads fill PORT_A / PORT_B (with side effects).
-  let rowA: number = ROW.PORT_A;
-  let rowB: number = ROW.PORT_B;
-  let ioA: { role: RegRole; name: string } | undefined;
-  let ioB: { role: RegRole; name: string } | undefined;
-  if (i.raddrA !== REG_NOP || used('ra')) {
-    if (i.raddrA < 32) {
-      rowA = ROW.RA + i.raddrA;
-      readA = i.raddrA;
-    } else ioA = VC4_REGS.readA[i.raddrA] as { role: RegRole; name: string };
-  }
-  if (i.sig === 'smi') rowB = ROW.SMALL_IMM + i.raddrB;
-  else if (i.raddrB !== REG_NOP || used('rb')) {
-    if (i.raddrB < 32) {
-      rowB = ROW.RB + i.raddrB;
-      readB = i.raddrB;
-    } else ioB = VC4_REGS.readB[i.raddrB] as { role: RegRole; name: string };
-  }
+  const { rowA, rowB, ioA, ioB, readA, readB } = readPorts(i);
   for (const [io, store] of [[ioA, false], [ioB, true]] as const) {
     if (!io) continue;
     if (io.role === 'unif') facts |= FACT.UNIF_READ;
@@ -395,7 +377,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   } else if (i.sig === 'thrend') {
     facts |= FACT.THREND;
     // thrend: two more instructions run [ARG p.21]; the count starts after this one.
-    steps.push((q) => { q.endDelay = 3; });
+    steps.push((q) => { q.endDelay = 3; q.pending = true; });
   } else if (i.sig === 'thrsw' || i.sig === 'lthrsw') {
     facts |= FACT.THRSW;
   } else if (R4_SIGNALS.has(i.sig)) {
@@ -478,6 +460,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
     q.branchTarget = ((i.rel ? after : 0) + i.imm + (i.reg ? (q.R[reg] as number) : 0)) | 0;
     // 3 delay slots [ARG p.34]; the count starts after this instruction's own step.
     q.branchDelay = VC4_TIMING.branchDelaySlots + 1;
+    q.pending = true;
     if (links.length) {
       q.R.fill(after, ROW.IMM * 16, ROW.IMM * 16 + 16);
       for (const l of links) l(q);
@@ -486,10 +469,25 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
   return finish(address, i, [exec], null, { facts: FACT.BRANCH, readA: i.reg ? i.raddrA : -1 });
 }
 
-/** Compile the instruction at `address` (any alias). */
-export function compileVc4(address: number, instr: Vc4Instr): CompiledInstr {
+/**
+ * Compile the instruction at `address` (any alias). `generate` false keeps
+ * the interpreter's closures for ALU instructions (the differential test).
+ */
+export function compileVc4(address: number, instr: Vc4Instr, generate = true): CompiledInstr {
+  const c = compileAny(address, instr, generate);
+  c.quiet = c.problems.length === 0 && c.facts === (c.facts & (FACT.READS_R4 | FACT.UNIF_READ)) && c.tmuPush < 0 && c.tmuPop < 0;
+  return c;
+}
+
+function compileAny(address: number, instr: Vc4Instr, generate: boolean): CompiledInstr {
   switch (instr.kind) {
-    case 'alu': return compileAlu(address, instr);
+    case 'alu': {
+      const c = compileAlu(address, instr);
+      // The interpreter's compile still runs: it yields the facts, stalls and problems both share.
+      const g = generate ? generateAlu(instr) : null;
+      if (g) c.exec = g;
+      return c;
+    }
     case 'branch': return compileBranch(address, instr);
     default: return compileImm(address, instr);
   }

@@ -110,13 +110,23 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
   // A stalled QPU sleeps until the tick its wait can end (stall cycles are booked when it goes to sleep);
   // waits on other QPUs (semaphore, mutex) sleep one tick and look again.
   const sleep = new Float64Array(numQpus);
+  // Bit k: QPU k is awake (may issue this tick). Sleepers wake when the tick reaches `sleep[k]`; a tick
+  // then visits only the awake QPUs, in QPU order, so a run of mostly stalled QPUs costs per issue, not per QPU.
+  let awake = (1 << numQpus) - 1;
+  let asleep = 0;
+  let nextWake = Infinity;
   let running = numQpus;
   let q = qpus[0] as Qpu;
   const stallFor = (x: Qpu, k: number, cause: StallCause, until: number, tick: number): void => {
-    const wakeAt = until === Infinity ? tick + 1 : Math.max(tick + 1, Math.ceil(until));
+    // Whole ticks as small integers: a double here would allocate a heap number on every stall.
+    const wakeAt = (until === Infinity ? tick + 1 : Math.max(tick + 1, Math.ceil(until))) | 0;
     sleep[k] = wakeAt;
-    x.stalls[cause] = (x.stalls[cause] ?? 0) + VC4_TIMING.clocksPerInstruction * (wakeAt - tick);
+    if (x.stalls[cause] === 0) x.stallOrder.push(cause);
+    x.stalls[cause] += VC4_TIMING.clocksPerInstruction * (wakeAt - tick);
     x.busyTicks += wakeAt - tick;
+    awake &= ~(1 << k);
+    asleep |= 1 << k;
+    if (wakeAt < nextWake) nextWake = wakeAt;
   };
   try {
     while (running > 0) {
@@ -125,28 +135,33 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
         const stuck = qpus.find((x) => !x.done) as Qpu;
         throw new Vc4EmulatorError(`exceeded ${maxCycles} cycles (deadlock or endless loop?)`, stuck.id, stuck.pc >>> 0);
       }
-      let next = Infinity;
-      for (let k = 0; k < numQpus; k++) {
-        q = qpus[k] as Qpu;
-        if (q.done) continue;
-        if ((sleep[k] as number) > tick) {
-          if ((sleep[k] as number) < next) next = sleep[k] as number;
-          continue;
+      if (nextWake <= tick) {
+        nextWake = Infinity;
+        for (let m = asleep; m !== 0; m &= m - 1) {
+          const k = 31 - Math.clz32(m & -m);
+          const w = sleep[k] as number;
+          if (w <= tick) {
+            awake |= 1 << k;
+            asleep &= ~(1 << k);
+          } else if (w < nextWake) nextWake = w;
         }
+      }
+      let issued = false;
+      for (let m = awake; m !== 0; m &= m - 1) {
+        const k = 31 - Math.clz32(m & -m);
+        q = qpus[k] as Qpu;
         const c = current[k] as CompiledInstr;
         if (q.readyAt > tick) {
           stallFor(q, k, q.readyCause, q.readyAt, tick);
-          if ((sleep[k] as number) < next) next = sleep[k] as number;
           continue;
         }
         const cause = c.stall ? c.stall(q) : undefined;
         if (cause) {
           stallFor(q, k, cause, wakeTick(q, c, cause), tick);
-          if ((sleep[k] as number) < next) next = sleep[k] as number;
           continue;
         }
         q.busyTicks++;
-        next = tick + 1;
+        issued = true;
         q.wA = -1;
         q.wB = -1;
         q.accW = 0;
@@ -159,15 +174,24 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
         }
         if (q.done) {
           running--;
+          awake &= ~(1 << k);
           const chk = checkers[k] as HazardChecker;
           if (!q.hostInterrupt) chk.report('no-host-interrupt', c.address, 'program ended without writing host_int (execute_qpu waits for one interrupt per QPU)');
           const left = q.vpmPort.pendingReads;
           if (left > 0) chk.report('vpm-reads-unconsumed', c.address, `${left} VPM reads set up but not consumed`);
         } else if (q.pc === c.nextPc) current[k] = c.next ??= fetch(q);
-        else current[k] = fetch(q);
+        else if (q.pc === c.jumpPc && c.jump) current[k] = c.jump;
+        else {
+          // Taken branches land on the same target again and again: remember the last one per instruction.
+          const j = fetch(q);
+          c.jump = j;
+          c.jumpPc = q.pc;
+          current[k] = j;
+        }
       }
       // Nobody issued: jump to the first tick a sleeping QPU wakes (same result, no empty ticks).
       // `| 0` keeps the field a small integer (a double-valued store would box it on every tick).
+      const next = issued ? tick + 1 : nextWake;
       shared.tick = (running > 0 && next !== Infinity ? Math.min(next, maxTicks) : tick + 1) | 0;
     }
   } catch (e) {
@@ -175,7 +199,7 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
     throw e;
   }
   const stalls: Record<string, number> = {};
-  for (const q of qpus) for (const [k, v] of Object.entries(q.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
+  for (const q of qpus) for (const k of q.stallOrder) stalls[k] = (stalls[k] ?? 0) + q.stalls[k];
   const cycles = shared.tick * VC4_TIMING.clocksPerInstruction;
   return {
     profile: {

@@ -65,10 +65,15 @@ export class HazardChecker {
   check(x: CompiledInstr, wA: number, wB: number, accW: number): void {
     const a = x.address;
     const f = x.facts;
+    if (x.quiet && ((this.f1 | this.f2 | this.f3) & LOOK_BACK) === 0) {
+      // Nothing but the register-file rule can fire (the usual ALU instruction): check it and move the history on.
+      if ((x.readA >= 0 && x.readA === this.prevWA) || (x.readB >= 0 && x.readB === this.prevWB)) this.readAfterWrite(x);
+      this.shift(x, wA, wB, accW);
+      return;
+    }
     if (x.problems.length) for (const m of x.problems) this.report('invalid-combination', a, m);
     // No forwarding: a physical register written by the previous instruction reads stale data [ARG p.37].
-    if (x.readA >= 0 && x.readA === this.prevWA) this.report('regfile-read-after-write', a, `ra${x.readA} read right after the instruction that writes it`);
-    if (x.readB >= 0 && x.readB === this.prevWB) this.report('regfile-read-after-write', a, `rb${x.readB} read right after the instruction that writes it`);
+    this.readAfterWrite(x);
     if (f & FACT.ROTATION) {
       if (x.rotatedAccs & this.prevAcc) this.report('rotate-after-write', a, 'vector rotation of an accumulator written by the previous instruction');
       if (f & FACT.ROTATE_BY_R5 && this.prevAcc & 32) this.report('rotate-after-write', a, 'rotation by r5 right after writing r5');
@@ -79,6 +84,18 @@ export class HazardChecker {
     if (f & FACT.THREND && (wA >= 0 || wB >= 0)) this.report('thrend-regfile-write', a, 'the thrend instruction writes a register file location');
     if (f & FACT.VPM_SETUP && f & FACT.VPM_ACCESS) this.report('vpm-setup-misuse', a, 'VPM read/write combined with a VPM setup write in one instruction');
     if (f & FACT.THRSW) this.report('thrsw-in-user-program', a, 'thread switch in a user program (threads are for fragment shaders)');
+    this.shift(x, wA, wB, accW);
+  }
+
+  private readAfterWrite(x: CompiledInstr): void {
+    if (x.readA >= 0 && x.readA === this.prevWA) this.report('regfile-read-after-write', x.address, `ra${x.readA} read right after the instruction that writes it`);
+    if (x.readB >= 0 && x.readB === this.prevWB) this.report('regfile-read-after-write', x.address, `rb${x.readB} read right after the instruction that writes it`);
+  }
+
+  /** Make `x` the previous instruction. */
+  private shift(x: CompiledInstr, wA: number, wB: number, accW: number): void {
+    const a = x.address;
+    const f = x.facts;
     this.prevWA = wA;
     this.prevWB = wB;
     this.prevAcc = accW;

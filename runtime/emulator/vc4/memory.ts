@@ -14,13 +14,22 @@ export class Vc4EmulatorError extends Error {
 /** Strip the alias bits of a bus address. */
 export const physical = (bus: number): number => (bus & 0x3fffffff) >>> 0;
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** The memory image the emulated QPUs see. */
 export class GpuMemory {
   readonly view: DataView;
   readonly base: number;
+  /**
+   * Word view of the image when words line up with it and the host is little-endian
+   * (the GPU's byte order): word accesses then skip DataView's per-call byte-order handling.
+   */
+  private readonly words: Uint32Array | null;
   constructor(readonly bytes: Uint8Array, baseBusAddress: number) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.base = physical(baseBusAddress);
+    const aligned = bytes.byteOffset % 4 === 0 && this.base % 4 === 0 && HOST_LITTLE_ENDIAN;
+    this.words = aligned ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : null;
   }
   /** Byte offset into the image of a bus address, or −1 when outside (or `size` bytes do not fit). */
   offset(bus: number, size = 4): number {
@@ -29,8 +38,9 @@ export class GpuMemory {
   }
   /** The word at a bus address (bits 1:0 ignored), or undefined outside the image. */
   read32(bus: number): number | undefined {
-    const o = this.offset(bus & ~3);
-    return o < 0 ? undefined : this.view.getUint32(o, true);
+    const o = (bus & 0x3ffffffc) - this.base;
+    if (o < 0 || o + 4 > this.bytes.length) return undefined;
+    return this.words ? this.words[o >>> 2] : this.view.getUint32(o, true);
   }
   /** A 16-bit (`bytes` 2, address & ~1) or 8-bit little-endian value, or undefined outside the image. */
   readSub(bus: number, bytes: 1 | 2): number | undefined {
@@ -48,9 +58,10 @@ export class GpuMemory {
   }
   /** Write the word at a bus address (bits 1:0 ignored); false when outside the image. */
   write32(bus: number, v: number): boolean {
-    const o = this.offset(bus & ~3);
-    if (o < 0) return false;
-    this.view.setUint32(o, v >>> 0, true);
+    const o = (bus & 0x3ffffffc) - this.base;
+    if (o < 0 || o + 4 > this.bytes.length) return false;
+    if (this.words) this.words[o >>> 2] = v;
+    else this.view.setUint32(o, v >>> 0, true);
     return true;
   }
 }

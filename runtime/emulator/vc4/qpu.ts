@@ -97,12 +97,20 @@ export class Qpu {
   branchTarget = 0;
   branchDelay = 0;
   endDelay = -1;
+  /**
+   * Set with any countdown above (SFU result, ldtmu result, branch, program end): finish() looks at them only
+   * then, so the usual instruction ends with a counter and a pc update. Whoever starts a countdown sets it.
+   */
+  pending = false;
   done = false;
   hostInterrupt = false;
   noswap = false;
   instructions = 0;
   busyTicks = 0;
-  readonly stalls: Record<string, number> = {};
+  /** Stall clocks per cause: a fixed shape (a record growing key by key would make every update a slow keyed store). */
+  readonly stalls: Record<StallCause, number> = { tmu: 0, semaphore: 0, mutex: 0, dma: 0, uniforms: 0 };
+  /** Causes in the order this QPU first stalled on them (the profile lists them so). */
+  readonly stallOrder: StallCause[] = [];
   /** The QPU cannot issue before this tick (uniform fetch, DMA start while busy). */
   readyAt = 0;
   readyCause: StallCause = 'uniforms';
@@ -161,15 +169,21 @@ export class Qpu {
   /** End of an instruction: SFU and ldtmu results land in r4, branch and program-end countdowns. */
   finish(): void {
     this.instructions++;
+    this.pc = (this.pc + 8) | 0;
+    if (this.pending) this.finishPending();
+  }
+
+  /** The countdowns of finish(), in the order they take effect. */
+  private finishPending(): void {
     const R = this.R;
     if (this.sfuLeft > 0 && --this.sfuLeft === 0) R.set(this.sfuData, ROW.ACC * 16 + 64);
     if (this.r4Pending) {
       R.set(this.r4Next, ROW.ACC * 16 + 64);
       this.r4Pending = false;
     }
-    this.pc = (this.pc + 8) | 0;
     if (this.branchDelay > 0 && --this.branchDelay === 0) this.pc = this.branchTarget;
     if (this.endDelay > 0 && --this.endDelay === 0) this.done = true;
+    this.pending = this.sfuLeft > 0 || this.branchDelay > 0 || this.endDelay > 0;
   }
 
   /** The `ldtmu0/1` signal: pop the oldest result of TMU `t` into r4 at the end of this instruction. */
@@ -179,6 +193,7 @@ export class Qpu {
     const data = this.tmuData[t] as Uint32Array;
     for (let e = 0; e < 16; e++) this.r4Next[e] = data[h * 16 + e] as number;
     this.r4Pending = true;
+    this.pending = true;
     this.tmuHead[t] = (h + 1) % TMU_FIFO;
     (this.tmuCount[t] as number)--;
   }
@@ -247,6 +262,7 @@ export class Qpu {
       case 'sfu':
         for (let e = 0; e < 16; e++) this.sfuData[e] = sfu(name, R[o + e] as number);
         this.sfuLeft = VC4_TIMING.sfuLatencyTicks + 1;
+        this.pending = true;
         return;
       case 'tmu':
         this.tmuRequest(name, o);

@@ -190,6 +190,13 @@ export class Vpm {
   writeVector(port: VpmPort, v: Uint32Array, o: number): void {
     if (!port.hasWrite) throw new VpmError('VPM write without a write setup');
     const acc = port.write;
+    if (acc.size === 2 && acc.horiz) {
+      // 32-bit horizontal (the common setup): the 16 elements fill one VPM row.
+      const w = ((acc.addr & 0x3f) % ROWS) * 16;
+      for (let k = 0; k < 16; k++) this.words[w + k] = v[o + k] as number;
+      acc.addr = (acc.addr + acc.stride) & 0xff;
+      return;
+    }
     const mask = acc.size === 2 ? 0xffffffff : acc.size === 1 ? 0xffff : 0xff;
     for (let k = 0; k < 16; k++) {
       const at = locate(acc, k);
@@ -210,6 +217,20 @@ export class Vpm {
     const bytes = d.modew === 0 ? 4 : d.modew < 4 ? 2 : 1;
     const part = d.modew === 0 ? 0 : d.modew < 4 ? d.modew & 1 : d.modew & 3;
     let a = addr >>> 0;
+    if (bytes === 4 && d.horiz) {
+      // 32-bit horizontal rows (the common store): the same walk without the per-word mode tests.
+      for (let r = 0; r < d.units; r++) {
+        for (let k = 0; k < d.depth; k++) {
+          const col = d.x + k;
+          if (!mem.write32(a, this.words[((d.y + r + (col >>> 4)) % ROWS) * 16 + (col & 15)] as number)) {
+            throw new VpmError(`DMA store to unmapped address 0x${(a >>> 0).toString(16)}`);
+          }
+          a += 4;
+        }
+        a += d.stride;
+      }
+      return d.units * d.depth * 4;
+    }
     for (let r = 0; r < d.units; r++) {
       for (let k = 0; k < d.depth; k++) {
         // Horizontal: memory row r comes from VPM row Y + r; vertical: from VPM column X + r [ARG Table 34].

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { VC4_ADD_OPS, VC4_MUL_OPS } from '../../../../compiler/isa/vc4/table.ts';
 import { addCarryOp, addLaneOp, addVectorOp, mulLaneOp, mulVectorOp } from '../../../../runtime/emulator/vc4/alu-vector.ts';
-import { ADD_LANE, carryOut } from '../../../../runtime/emulator/vc4/alu.ts';
+import { ADD_LANE, LANE_HELPERS, MUL_LANE, carryOut } from '../../../../runtime/emulator/vc4/alu.ts';
 import { f } from './program.ts';
 
 // Specials: ±0, denormals, ±inf, NaNs, extremes, values whose sum needs rounding toward zero [VC4C-HW rows].
@@ -80,4 +80,33 @@ test('documented fadd rows hold in the kernel too [VC4C-HW]', (t) => {
   R.fill(f(1.0), 16, 32);
   addVectorOp('fsub')(R, new Float32Array(R.buffer), 32, 0, 16);
   t.is(R[32], 0x6fffffff);
+});
+
+test('lane-spec fast paths = the full-precision reference functions they fall back to', (t) => {
+  const H = LANE_HELPERS;
+  const fpos = (r: number): number => (r !== 0 && r < 0x80000000 ? 1 : 0);
+  const bytes = (x: number, y: number, g: (p: number, q: number) => number): number => {
+    let r = 0;
+    for (let k = 0; k < 32; k += 8) r |= g((x >>> k) & 255, (y >>> k) & 255) << k;
+    return r >>> 0;
+  };
+  const cases: [string, (x: number, y: number) => number, (x: number, y: number) => number][] = [
+    ['fadd', ADD_LANE.fadd!, H.fadd],
+    ['fsub', ADD_LANE.fsub!, (x, y) => H.fadd(x, (y ^ 0x80000000) >>> 0)],
+    ['itof', ADD_LANE.itof!, (x) => H.itof(x | 0)],
+    ['fmul', MUL_LANE.fmul!, H.fmul],
+    ['v8adds', MUL_LANE.v8adds!, (x, y) => bytes(x, y, (p, q) => Math.min(p + q, 255))],
+    ['v8subs', MUL_LANE.v8subs!, (x, y) => bytes(x, y, (p, q) => Math.max(p - q, 0))],
+    ['v8min', MUL_LANE.v8min!, (x, y) => bytes(x, y, Math.min)],
+  ];
+  for (const [name, fast, ref] of cases) {
+    for (let k = 0; k < xs.length; k++) {
+      const x = xs[k] as number;
+      const y = ys[k] as number;
+      const got = fast(x, y);
+      if (got !== ref(x, y)) return t.fail(`${name}(0x${x.toString(16)}, 0x${y.toString(16)}) = 0x${got.toString(16)}, reference 0x${ref(x, y).toString(16)}`);
+      if ((name === 'fadd' || name === 'fsub') && carryOut.c !== fpos(got)) return t.fail(`${name} carry`);
+    }
+  }
+  t.pass();
 });
