@@ -54,14 +54,8 @@ export interface OpRow {
 
 const ANYSRC = 'dab';
 
-/** V3D 4.2 add ALU (notes section 8; Mesa's v3d42_add_ops without the 3.3-only vdwwt). */
-const ADD42 = [
-  { op: 'fadd', opc: [0, 47], args: ANYSRC, mods: 'f32ab', order: 'le' },
-  { op: 'faddnf', opc: [0, 47], args: ANYSRC, mods: 'f32ab', order: 'gt' },
-  { op: 'vfpack', opc: [53, 55, 57, 59, 61, 63], args: ANYSRC, mods: 'vfpack' },
-  { op: 'add', opc: [56, 56], args: ANYSRC },
-  { op: 'sub', opc: [60, 60], args: ANYSRC },
-  { op: 'fsub', opc: [64, 111], args: ANYSRC, mods: 'f32ab' },
+/** Add-ALU rows identical on 4.2 and 7.1 (integer min..ror, fmin..vsub, not..flpop). */
+const SHARED_ADD_ROWS = [
   { op: 'min', opc: [120, 120], args: ANYSRC },
   { op: 'max', opc: [121, 121], args: ANYSRC },
   { op: 'umin', opc: [122, 122], args: ANYSRC },
@@ -83,6 +77,17 @@ const ADD42 = [
   { op: 'flapush', opc: [186, 186], sel: [2, 2], args: 'da' },
   { op: 'flbpush', opc: [186, 186], sel: [3, 3], args: 'da' },
   { op: 'flpop', opc: [186, 186], sel: [4, 4], args: 'da' },
+] as const;
+
+/** V3D 4.2 add ALU (notes section 8; Mesa's v3d42_add_ops without the 3.3-only vdwwt). */
+const ADD42 = [
+  { op: 'fadd', opc: [0, 47], args: ANYSRC, mods: 'f32ab', order: 'le' },
+  { op: 'faddnf', opc: [0, 47], args: ANYSRC, mods: 'f32ab', order: 'gt' },
+  { op: 'vfpack', opc: [53, 55, 57, 59, 61, 63], args: ANYSRC, mods: 'vfpack' },
+  { op: 'add', opc: [56, 56], args: ANYSRC },
+  { op: 'sub', opc: [60, 60], args: ANYSRC },
+  { op: 'fsub', opc: [64, 111], args: ANYSRC, mods: 'f32ab' },
+  ...SHARED_ADD_ROWS,
   { op: 'recip', opc: [186, 186], sel: [5, 5], args: 'da' },
   { op: 'setmsf', opc: [186, 186], sel: [6, 6], args: 'da' },
   { op: 'setrevf', opc: [186, 186], sel: [7, 7], args: 'da' },
@@ -167,27 +172,7 @@ const ADD71 = [
   { op: 'fsub', opc: [64, 111], args: ANYSRC, mods: 'f32ab' },
   // Mesa's table says 112..119 but its unpack rejects 117..119.
   { op: 'vfsub', opc: [112, 116], args: ANYSRC, mods: 'f16a' },
-  { op: 'min', opc: [120, 120], args: ANYSRC },
-  { op: 'max', opc: [121, 121], args: ANYSRC },
-  { op: 'umin', opc: [122, 122], args: ANYSRC },
-  { op: 'umax', opc: [123, 123], args: ANYSRC },
-  { op: 'shl', opc: [124, 124], args: ANYSRC },
-  { op: 'shr', opc: [125, 125], args: ANYSRC },
-  { op: 'asr', opc: [126, 126], args: ANYSRC },
-  { op: 'ror', opc: [127, 127], args: ANYSRC },
-  { op: 'fmin', opc: [128, 175], args: ANYSRC, mods: 'f32ab', order: 'le' },
-  { op: 'fmax', opc: [128, 175], args: ANYSRC, mods: 'f32ab', order: 'gt' },
-  { op: 'vfmin', opc: [176, 180], args: ANYSRC, mods: 'f16a' },
-  { op: 'and', opc: [181, 181], args: ANYSRC },
-  { op: 'or', opc: [182, 182], args: ANYSRC },
-  { op: 'xor', opc: [183, 183], args: ANYSRC },
-  { op: 'vadd', opc: [184, 184], args: ANYSRC },
-  { op: 'vsub', opc: [185, 185], args: ANYSRC },
-  { op: 'not', opc: [186, 186], sel: [0, 0], args: 'da' },
-  { op: 'neg', opc: [186, 186], sel: [1, 1], args: 'da' },
-  { op: 'flapush', opc: [186, 186], sel: [2, 2], args: 'da' },
-  { op: 'flbpush', opc: [186, 186], sel: [3, 3], args: 'da' },
-  { op: 'flpop', opc: [186, 186], sel: [4, 4], args: 'da' },
+  ...SHARED_ADD_ROWS,
   { op: 'clz', opc: [186, 186], sel: [5, 5], args: 'da' },
   { op: 'setmsf', opc: [186, 186], sel: [6, 6], args: 'da' },
   { op: 'setrevf', opc: [186, 186], sel: [7, 7], args: 'da' },
