@@ -100,6 +100,22 @@ function laneWrite(h: Half, e: string): string {
   return `if (${condSource(h.when, e) as string}) { ${store} w${h.tag} = 1; }`;
 }
 
+/**
+ * Source of an I/O write: the frequent peripherals call the unit Qpu.writeIo
+ * would dispatch to (same arguments, no role switch per call); the rest go
+ * through writeIo, which defines them all.
+ */
+function ioWrite(role: RegRole, bSpace: boolean, name: string, row: number, lane0: string): string {
+  const o = row * 16;
+  switch (role) {
+    case 'vpm': return `q.shared.vpm.writeVector(q.vpmPort, R, ${o});`;
+    case 'vpm_setup': return `q.shared.vpm.setup(q.vpmPort, R[${o}], ${bSpace});`;
+    case 'dma_addr': return `q.startDma(${bSpace}, R[${o}]);`;
+    case 'tmu': return `q.tmuRequest(${JSON.stringify(name)}, ${o});`;
+    default: return `q.writeIo(${JSON.stringify(role)}, ${bSpace}, ${JSON.stringify(name)}, ${row}, ${lane0});`;
+  }
+}
+
 /** Compiled functions by source: identical instructions at any address (and in any run) share one V8 compile. */
 const cache = new Map<string, InstrFn>();
 
@@ -155,7 +171,7 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   if (i.sig === 'thrend') post.push('q.endDelay = 3; q.pending = true;');
   for (const h of halves) {
     if (h.cond === null) continue;
-    if (h.io) post.push(`q.writeIo(${JSON.stringify(h.io.role)}, ${h.io.bSpace}, ${JSON.stringify(h.io.name)}, ${h.row}, l0${h.tag});`);
+    if (h.io) post.push(ioWrite(h.io.role, h.io.bSpace, h.io.name, h.row, `l0${h.tag}`));
     else if (h.cond === '') post.push(h.note);
     else post.push(`if (w${h.tag} === 1) ${h.note}`);
   }

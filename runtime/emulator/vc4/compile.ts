@@ -451,9 +451,10 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
   const exec: Step = (q) => {
     if (!always) {
       const fl = q.flags;
-      let hits = 0;
-      for (let e = 0; e < 16; e++) if (fl[flag + e] === want) hits++;
-      if (all ? hits !== 16 : hits === 0) return;
+      // Stop at the first lane that decides: a miss for all-lane conditions, a hit for any-lane ones.
+      let e = 0;
+      if (all) { while (e < 16 && fl[flag + e] === want) e++; if (e !== 16) return; }
+      else { while (e < 16 && fl[flag + e] !== want) e++; if (e === 16) return; }
     }
     const after = (q.pc + 32) >>> 0;
     // Register-added branches read element 15 of ra (hardware observation [ADD]; ARG says element 0).

@@ -33,6 +33,8 @@ export type Vc4HazardRule = keyof typeof VC4_HAZARD_RULES;
 
 /** Facts of the rules that look back 1–3 instructions; anything else needs no history. */
 const LOOK_BACK = FACT.SFU_WRITE | FACT.UNIF_ADDR_WRITE | FACT.THREND | FACT.BRANCH | FACT.NOSWAP_WRITE;
+/** The look-back facts that can fire on a quiet instruction (facts ⊆ READS_R4 | UNIF_READ, no TMU access). */
+const QUIET_LOOK_BACK = LOOK_BACK & ~FACT.BRANCH;
 
 /** Per-QPU history the rules look back on. */
 export class HazardChecker {
@@ -65,7 +67,8 @@ export class HazardChecker {
   check(x: CompiledInstr, wA: number, wB: number, accW: number): void {
     const a = x.address;
     const f = x.facts;
-    if (x.quiet && ((this.f1 | this.f2 | this.f3) & LOOK_BACK) === 0) {
+    // A branch in the history only matters to branch / thrend / thrsw instructions, which are never quiet.
+    if (x.quiet && ((this.f1 | this.f2 | this.f3) & QUIET_LOOK_BACK) === 0) {
       // Nothing but the register-file rule can fire (the usual ALU instruction): check it and move the history on.
       if ((x.readA >= 0 && x.readA === this.prevWA) || (x.readB >= 0 && x.readB === this.prevWB)) this.readAfterWrite(x);
       this.shift(x, wA, wB, accW);

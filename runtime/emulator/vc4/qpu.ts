@@ -276,7 +276,7 @@ export class Qpu {
   }
 
   /** A direct TMU lookup: all 16 lanes are fetched whatever the condition [ADD]; each gets the word at address & ~3. */
-  private tmuRequest(name: string, o: number): void {
+  tmuRequest(name: string, o: number): void {
     if (name !== 't0s' && name !== 't1s') this.fail(`${name}: texture lookups are not emulated (direct lookups via t0s/t1s only)`);
     const t = name === 't0s' ? 0 : 1;
     if (this.tmuCount[t] === TMU_FIFO) this.fail(`TMU${t} request FIFO overflow (${TMU_FIFO} outstanding)`);
@@ -303,7 +303,7 @@ export class Qpu {
    * wait and they all land on hardware [PVC-T dma; ARG p.56 "cannot be started
    * until the previous one is complete"], so the QPU stalls rather than drops it.
    */
-  private startDma(store: boolean, addr: number): void {
+  startDma(store: boolean, addr: number): void {
     const sh = this.shared;
     const busyUntil = store ? sh.vdwFreeAt : sh.vcdFreeAt;
     const start = busyUntil > sh.tick ? busyUntil : sh.tick;
