@@ -4,16 +4,14 @@
  * (shared/docs/hardware-interface.md 1.7).
  */
 import type { UniformSlot } from '../compiler/backend/v3d/mir.ts';
+import { f32Bits } from '../compiler/ir/f32.ts';
 
 /** Values a kernel argument can have once resolved: a GPU address for pointers, a number otherwise. */
 export type ResolvedArg = { kind: 'pointer'; address: number } | { kind: 'scalar'; type: string; value: number };
 
 /** 32-bit pattern of a scalar argument of IR type `type`. */
 export function scalarBits(type: string, value: number): number {
-  if (type === 'f32') {
-    const f = new Float32Array([value]);
-    return new Uint32Array(f.buffer)[0] as number;
-  }
+  if (type === 'f32') return f32Bits(value);
   if (type === 'bool') return value ? 1 : 0;
   return value >>> 0;
 }

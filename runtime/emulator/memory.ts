@@ -66,24 +66,8 @@ export class GpuMemory {
     return this.regions.map((r) => ({ base: r.base, bytes: r.bytes }));
   }
 
-  private find(address: number, size: number, write: boolean): Region {
-    const a = address >>> 0;
-    const l = this.last;
-    if (l !== undefined && a >= l.base && a + size <= l.end) return l;
-    for (const r of this.regions) {
-      if (a >= r.base && a + size <= r.end) {
-        this.last = r;
-        return r;
-      }
-    }
-    throw new MemoryFaultError(a, size, write);
-  }
-
-  /**
-   * The region holding bytes [address, address + size), or undefined: lets a
-   * 16-lane access resolve its region once instead of per lane.
-   */
-  regionFor(address: number, size: number): { readonly base: number; readonly end: number; readonly view: DataView; readonly words: Uint32Array | undefined } | undefined {
+  /** The region holding [address, address + size), remembering the last hit (accesses cluster). */
+  private locate(address: number, size: number): Region | undefined {
     const a = address >>> 0;
     const l = this.last;
     if (l !== undefined && a >= l.base && a + size <= l.end) return l;
@@ -94,6 +78,20 @@ export class GpuMemory {
       }
     }
     return undefined;
+  }
+
+  private find(address: number, size: number, write: boolean): Region {
+    const r = this.locate(address, size);
+    if (r === undefined) throw new MemoryFaultError(address >>> 0, size, write);
+    return r;
+  }
+
+  /**
+   * The region holding bytes [address, address + size), or undefined: lets a
+   * 16-lane access resolve its region once instead of per lane.
+   */
+  regionFor(address: number, size: number): { readonly base: number; readonly end: number; readonly view: DataView; readonly words: Uint32Array | undefined } | undefined {
+    return this.locate(address, size);
   }
 
   /** Read a 32-bit little-endian word (unsigned). */

@@ -8,6 +8,7 @@ import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
 import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, vreg } from './mir.ts';
+import { f32Bits } from '../../ir/f32.ts';
 
 /** A construct this backend cannot translate yet; becomes diagnostic QPU5001. */
 export class BackendError extends Error {
@@ -142,11 +143,6 @@ export function constBits(ins: Instr): number {
   return v >>> 0;
 }
 
-/** Bits of the f32 nearest to `x`. */
-export function f32Bits(x: number): number {
-  const f = new Float32Array([x]);
-  return new Uint32Array(f.buffer)[0] as number;
-}
 
 /** The 32-bit value of a constant IR value, or undefined. */
 export function constValue(c: Ctx, v: Value): number | undefined {

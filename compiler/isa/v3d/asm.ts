@@ -29,6 +29,7 @@ import {
 } from './table.ts';
 import { EncodeError, encodeInstr } from './encode.ts';
 import { assignReads, type Src } from './operands.ts';
+import { f32Bits } from '../../ir/f32.ts';
 
 /** A piece of a source line with its 1-based column. */
 interface Tok {
@@ -310,8 +311,7 @@ function parseUniformValue(ctx: Ctx, t: Tok): number {
     return i >>> 0;
   }
   if (/^-?\d*\.\d+(e-?\d+)?$|^-?\d+\.\d*(e-?\d+)?$/i.test(t.text)) {
-    const f = new Float32Array([Number(t.text)]);
-    return new Uint32Array(f.buffer)[0] as number;
+    return f32Bits(Number(t.text));
   }
   return ctx.fail(`bad .uniform value '${t.text}'`, t.col);
 }

@@ -3,6 +3,7 @@
  * identifiers with `.suffix` modifiers (`ra0.16a`, `fmul.ifzc`), label
  * references (`:name`, `r:name`) and C operators.
  */
+import { f32Bits } from '../../ir/f32.ts';
 
 /** One token with its 1-based column. */
 export type Token =
@@ -234,10 +235,7 @@ function binary(op: string, a: Value, b: Value, col: number): Value {
 
 /** The 32-bit pattern of a number value (floats as IEEE single). */
 export function valueBits(v: Value): number {
-  if (v.t === 'float') {
-    const f = new Float32Array([v.v]);
-    return new Uint32Array(f.buffer)[0] as number;
-  }
+  if (v.t === 'float') return f32Bits(v.v);
   if (v.t === 'int') return v.v >>> 0;
   throw new Error('register has no bits');
 }

@@ -5,8 +5,7 @@
  * Every choice the hardware notes leave open is a named constant here.
  */
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
+import { bitsToF32, f32Bits } from '../../../compiler/ir/f32.ts';
 
 /**
  * CHOICE (notes 4 / 9: denormals unknown): float ALU inputs and results with a
@@ -24,17 +23,11 @@ export const FLUSH_DENORMALS = true;
  */
 export const SFU_MANTISSA_BITS = 14;
 
-/** Bits of a float. */
-export function floatBits(x: number): number {
-  f32[0] = x;
-  return u32[0] as number;
-}
+/** Bits of a float (the project's one conversion, compiler/ir/f32.ts). */
+export const floatBits = f32Bits;
 
 /** Float of bits. */
-export function bitsFloat(b: number): number {
-  u32[0] = b;
-  return f32[0] as number;
-}
+export const bitsFloat = bitsToF32;
 
 /** Flush a denormal bit pattern to a signed zero (if {@link FLUSH_DENORMALS}). */
 export function flushBits(b: number): number {

@@ -11,19 +11,12 @@
  * alu-vector.ts and the per-instruction code of codegen.ts.
  */
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
+import { bitsToF32, f32Bits } from '../../../compiler/ir/f32.ts';
 
-/** Float value of a bit pattern. */
-export function bitsToFloat(b: number): number {
-  u32[0] = b;
-  return f32[0] as number;
-}
+/** Float value of a bit pattern (the project's one conversion, compiler/ir/f32.ts). */
+export const bitsToFloat = bitsToF32;
 /** Bit pattern of a float (rounded to nearest single). */
-export function floatToBits(f: number): number {
-  f32[0] = f;
-  return u32[0] as number;
-}
+export const floatToBits = f32Bits;
 
 const isNaNBits = (b: number): boolean => (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0;
 const isDenormOrZero = (b: number): boolean => (b & 0x7f800000) === 0;
