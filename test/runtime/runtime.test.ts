@@ -45,3 +45,13 @@ test('a subarray of GPU memory is passed at its own address', async (t) => {
   t.is(rt.addressOf(y.subarray(16)), rt.addressOf(y) + 64);
   rt.close();
 });
+
+test('the reference backend faults on an access outside every buffer, as the emulator does', async (t) => {
+  for (const backend of ['reference', 'emulator'] as const) {
+    const rt = await Runtime.open({ backend, log: () => {} });
+    const x = rt.alloc(Float32Array, 16); // one 4 KiB page, then a guard page
+    const y = rt.alloc(Float32Array, 16);
+    await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 1 }, 2048, 1, x, y), { message: /outside every mapped buffer/ }, backend);
+    rt.close();
+  }
+});
