@@ -3,8 +3,6 @@
 /** A subcommand: `qpuc NAME ...`. */
 export interface Command {
   name: string;
-  /** One line for `qpuc --help`. */
-  summary: string;
   /** Full usage text, printed on misuse (exit 2) and for `qpuc NAME --help`. */
   usage: string;
   /** Run with the arguments after the command name; resolves to the exit code. */

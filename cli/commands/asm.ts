@@ -17,7 +17,6 @@ plus labels ('name:'), comments ('#' or '//'), '.uniform v, ...' data and
 /** The asm command. */
 export const asmCommand: Command = {
   name: 'asm',
-  summary: 'assemble QPU assembly text to machine code (vc6, vc7)',
   usage,
   async run(args) {
     const p = parseArgs(args, { target: { flag: false }, output: { flag: false, short: 'o' } });

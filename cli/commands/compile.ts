@@ -26,7 +26,6 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
 
 export const command: Command = {
   name: 'compile',
-  summary: 'compile the @kernel methods of a TypeScript file to QPU machine code',
   usage,
   async run(args, io) {
     const p = parseArgs(args, { target: { flag: false, short: 't' }, out: { flag: false, short: 'o' }, kernel: { flag: false, repeat: true } });

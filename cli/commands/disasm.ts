@@ -51,7 +51,6 @@ async function readWords(file: string): Promise<bigint[]> {
 /** The disasm command. */
 export const disasmCommand: Command = {
   name: 'disasm',
-  summary: 'disassemble QPU machine code (vc6, vc7)',
   usage,
   async run(args, io) {
     const p = parseArgs(args, { target: { flag: false }, hex: { flag: false }, addr: { flag: true } });

@@ -1,7 +1,10 @@
 /** Every qpuc subcommand, in the order `qpuc --help` lists them. */
 import type { Command } from '../command.ts';
 
-/** Loaded lazily so that `qpuc disasm` does not pay for loading the compiler. */
+/**
+ * Loaded lazily so that `qpuc disasm` does not pay for loading the compiler;
+ * the one-line summaries for `qpuc --help` live here, not in the commands.
+ */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   compile: { summary: 'compile the @kernel methods of a TypeScript file to QPU machine code', load: async () => (await import('./compile.ts')).command },
   run: { summary: 'run a TypeScript host program that launches kernels (GPU or emulator)', load: async () => (await import('./run.ts')).command },

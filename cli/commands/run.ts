@@ -15,7 +15,6 @@ emulator. ARGS reach the program as process.argv.slice(2).
 
 export const command: Command = {
   name: 'run',
-  summary: 'run a TypeScript host program that launches kernels (GPU or emulator)',
   usage,
   async run(args) {
     const p = parseArgs(args, {});

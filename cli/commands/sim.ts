@@ -61,7 +61,6 @@ function textReport(r: EmulatorResult): string {
 /** The `sim` subcommand. */
 export const simCommand: Command = {
   name: 'sim',
-  summary: 'run a raw memory image on the emulator (vc4, vc6, vc7)',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     // VC4 programs launch the way the mailbox does (--execute-qpu), with options of their own.
