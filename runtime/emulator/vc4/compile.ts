@@ -13,7 +13,7 @@ import { packA, packMul, unpack } from './alu.ts';
 import { generateAlu } from './codegen.ts';
 import { FLAG_OFFSET, laneCond, readPorts, type LaneCond } from './ports.ts';
 import { addCarryOp, addVectorOp, mulVectorOp } from './alu-vector.ts';
-import { FLAG, ROW, type Qpu, type StallCause } from './qpu.ts';
+import { FLAG, NO_STALL, ROW, STALL, type Qpu, type StallCause } from './qpu.ts';
 import { VC4_TIMING } from './timing.ts';
 
 /** Bits of CompiledInstr.facts: what the instruction does that hazard rules look at. */
@@ -25,8 +25,8 @@ export const FACT = {
 /** One step of an instruction. */
 type Step = (q: Qpu) => void;
 
-/** An instruction ready to run on any QPU. */
-export interface CompiledInstr {
+/** An instruction ready to run on any QPU (a class: one shape for all, see the constructor). */
+export class CompiledInstr {
   /** Bus address (unsigned). */
   address: number;
   /** address + 8 as a signed 32-bit integer, to compare with Qpu.pc. */
@@ -34,30 +34,50 @@ export interface CompiledInstr {
   instr: Vc4Instr;
   /** Run the instruction (the caller has checked `stall`). */
   exec: Step;
-  /** Why it cannot issue now, or undefined; null for instructions that never wait. */
-  stall: ((q: Qpu) => StallCause | undefined) | null;
+  /** Why it cannot issue now, or NO_STALL; null for instructions that never wait. */
+  stall: ((q: Qpu) => StallCause | typeof NO_STALL) | null = null;
   /** FACT bits. */
-  facts: number;
+  facts: number = 0;
   /** Physical regfile A / B address read (−1: none). */
-  readA: number;
-  readB: number;
+  readA: number = -1;
+  readB: number = -1;
   /** Accumulators (bit k = rk) that feed a vector rotation. */
-  rotatedAccs: number;
+  rotatedAccs: number = 0;
   /** TMU (0/1) this instruction sends a request to / pops a result from, −1 for none. */
-  tmuPush: number;
-  tmuPop: number;
+  tmuPush: number = -1;
+  tmuPop: number = -1;
   /** Single-instruction problems validateVc4 finds. */
   problems: string[];
   /**
    * No problems and no facts a hazard rule looks at except its register
    * reads: the checker's fast path (set by compileVc4 from the fields above).
    */
-  quiet: boolean;
+  quiet: boolean = false;
+  /**
+   * Touches state other QPUs see or change (uniform and TMU fetches through
+   * the memory port, the VPM, the DMA engines, semaphores, the mutex): the
+   * executor runs such instructions in global (tick, QPU number) order;
+   * everything else a QPU may run ahead of the others.
+   */
+  shared: boolean = false;
+  /** Changes semaphore or mutex state: QPUs waiting on one look again. */
+  sync: boolean = false;
   /** The instruction at address + 8, once fetched (straight-line code skips the cache lookup). */
-  next: CompiledInstr | undefined;
+  next: CompiledInstr | undefined = undefined;
   /** The last non-sequential successor (a taken branch's target) and its pc (signed, like Qpu.pc; 0 none yet). */
-  jump: CompiledInstr | undefined;
-  jumpPc: number;
+  jump: CompiledInstr | undefined = undefined;
+  jumpPc: number = 0;
+
+  constructor(address: number, instr: Vc4Instr, exec: Step, stall: CompiledInstr['stall']) {
+    // Every field is set here, in one order: all instructions share one hidden class, so the executor's
+    // property loads stay monomorphic.
+    this.address = address;
+    this.nextPc = (address + 8) | 0;
+    this.instr = instr;
+    this.exec = exec;
+    this.stall = stall;
+    this.problems = validateVc4(instr);
+  }
 }
 
 const ADD_FLOAT_IN = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o.floatIn]));
@@ -80,7 +100,14 @@ interface PackInfo {
 interface WriteFacts {
   facts: number;
   tmuPush: number;
+  /** Writes a unit other QPUs share / changes the mutex (CompiledInstr.shared, .sync). */
+  shared: boolean;
+  sync: boolean;
 }
+
+/** I/O registers whose reads / writes reach state other QPUs share (the memory port, VPM, mutex, TMUs, DMA engines). */
+const SHARED_READS = new Set<RegRole>(['unif', 'vpm', 'mutex']);
+const SHARED_WRITES = new Set<RegRole>(['vpm', 'mutex', 'tmu', 'dma_addr']);
 
 const regName = (bSpace: boolean, addr: number): { name: string; role: RegRole } =>
   (bSpace ? VC4_REGS.writeB : VC4_REGS.writeA)[addr] as { name: string; role: RegRole };
@@ -152,6 +179,8 @@ function compileWrite(bSpace: boolean, addr: number, src: number, cond: LaneCond
       q.accW |= 32;
     };
   }
+  if (SHARED_WRITES.has(role)) wf.shared = true;
+  if (role === 'mutex') wf.sync = true;
   switch (role) {
     case 'sfu': wf.facts |= FACT.SFU_WRITE; break;
     case 'tmu': wf.facts |= FACT.TMU_WRITE; wf.tmuPush = name.startsWith('t1') ? 1 : 0; break;
@@ -184,13 +213,14 @@ function compileFlags(res: number, cond: LaneCond, carry: boolean): Step | null 
   };
 }
 
-function finish(address: number, instr: Vc4Instr, steps: Step[], stall: CompiledInstr['stall'], base: Partial<CompiledInstr>): CompiledInstr {
+/** The fields of CompiledInstr a compile function decides. */
+type InstrFacts = Partial<Pick<CompiledInstr, 'facts' | 'readA' | 'readB' | 'rotatedAccs' | 'tmuPush' | 'tmuPop' | 'shared' | 'sync'>>;
+
+function finish(address: number, instr: Vc4Instr, steps: Step[], stall: CompiledInstr['stall'], base: InstrFacts): CompiledInstr {
   const n = steps.length;
   const exec: Step = n === 1 ? (steps[0] as Step) : (q) => { for (let k = 0; k < n; k++) (steps[k] as Step)(q); };
-  return {
-    address, nextPc: (address + 8) | 0, instr, exec, stall, facts: 0, readA: -1, readB: -1, rotatedAccs: 0, tmuPush: -1, tmuPop: -1,
-    problems: validateVc4(instr), quiet: false, next: undefined, jump: undefined, jumpPc: 0, ...base,
-  };
+  // Assigning fields the constructor created keeps the shape.
+  return Object.assign(new CompiledInstr(address, instr, exec, stall), base);
 }
 
 /** Row of a physical register or accumulator r0–r3 destination, else −1. */
@@ -223,32 +253,34 @@ function writePair(i: Vc4WriteFields, srcAdd: number, srcMul: number, addP: Pack
 }
 
 /** A stall test for a DMA start / wait register access; null when the instruction has none. */
-function mergeStalls(tests: ((q: Qpu) => StallCause | undefined)[]): CompiledInstr['stall'] {
+function mergeStalls(tests: ((q: Qpu) => StallCause | typeof NO_STALL)[]): CompiledInstr['stall'] {
   if (tests.length === 0) return null;
-  if (tests.length === 1) return tests[0] as (q: Qpu) => StallCause | undefined;
+  if (tests.length === 1) return tests[0] as (q: Qpu) => StallCause | typeof NO_STALL;
   return (q) => {
     for (const t of tests) {
       const c = t(q);
-      if (c) return c;
+      if (c !== NO_STALL) return c;
     }
-    return undefined;
+    return NO_STALL;
   };
 }
 
 function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   const steps: Step[] = [];
-  const stalls: ((q: Qpu) => StallCause | undefined)[] = [];
+  const stalls: ((q: Qpu) => StallCause | typeof NO_STALL)[] = [];
   const addOn = i.opAdd !== 'nop';
   const mulOn = i.opMul !== 'nop';
   const used = (m: Vc4Mux): boolean => (addOn && (i.addA === m || i.addB === m)) || (mulOn && (i.mulA === m || i.mulB === m));
   let facts = used('r4') ? FACT.READS_R4 : 0;
   const { rowA, rowB, ioA, ioB, readA, readB } = readPorts(i);
+  let sharedRead = false;
   for (const [io, store] of [[ioA, false], [ioB, true]] as const) {
     if (!io) continue;
+    if (SHARED_READS.has(io.role)) sharedRead = true;
     if (io.role === 'unif') facts |= FACT.UNIF_READ;
     if (io.role === 'vpm') facts |= FACT.VPM_ACCESS;
-    if (io.role === 'mutex') stalls.push((q) => (q.shared.mutexOwner !== -1 && q.shared.mutexOwner !== q.id ? 'mutex' : undefined));
-    if (io.role === 'vpm_wait') stalls.push((q) => ((store ? q.vpmPort.storeDoneAt : q.vpmPort.loadDoneAt) > q.shared.tick ? 'dma' : undefined));
+    if (io.role === 'mutex') stalls.push((q) => (q.shared.mutexOwner !== -1 && q.shared.mutexOwner !== q.id ? STALL.MUTEX : NO_STALL));
+    if (io.role === 'vpm_wait') stalls.push((q) => ((store ? q.vpmPort.storeDoneAt : q.vpmPort.loadDoneAt) > q.shared.tick ? STALL.DMA : NO_STALL));
   }
   if (ioA || ioB) {
     // One uniform pop per instruction even when both ports name it (VC4C's model; hardware unconfirmed).
@@ -327,6 +359,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
       };
     return finish(address, i, [exec], null, { facts, readA, readB });
   }
+  const mutexRead = ioA?.role === 'mutex' || ioB?.role === 'mutex';
   if (addOn) {
     const k = addVectorOp(i.opAdd);
     const o = (addDirect?.row ?? ROW.ADD_RES) * 16;
@@ -372,7 +405,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') {
     const t = i.sig === 'ldtmu0' ? 0 : 1;
     tmuPop = t;
-    stalls.push((q) => (q.tmuPending(t) ? 'tmu' : undefined));
+    stalls.push((q) => (q.tmuPending(t) ? STALL.TMU : NO_STALL));
     steps.push((q) => q.loadTmu(t));
   } else if (i.sig === 'thrend') {
     facts |= FACT.THREND;
@@ -385,7 +418,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     steps.push((q) => q.fail(`signal ${sig} needs the tile buffer (fragment shaders only)`));
   }
   if (R4_SIGNALS.has(i.sig)) facts |= FACT.R4_SIGNAL;
-  const wf: WriteFacts = { facts: 0, tmuPush: -1 };
+  const wf: WriteFacts = { facts: 0, tmuPush: -1, shared: false, sync: false };
   const wideOf = addOn && (i.opAdd === 'add' || i.opAdd === 'sub') ? ([addA, addB, i.opAdd] as const) : undefined;
   steps.push(...writePair(
     i, ROW.ADD_RES, mulOut,
@@ -399,7 +432,9 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     const f = addOn ? compileFlags(addRes, laneCond(i.condAdd), true) : mulOn ? compileFlags(mulOut, laneCond(i.condMul), false) : null;
     if (f) steps.push(f);
   }
-  return finish(address, i, steps, mergeStalls(stalls), { facts: facts | wf.facts, readA, readB, rotatedAccs, tmuPush: wf.tmuPush, tmuPop });
+  return finish(address, i, steps, mergeStalls(stalls), {
+    facts: facts | wf.facts, readA, readB, rotatedAccs, tmuPush: wf.tmuPush, tmuPop, shared: sharedRead || wf.shared, sync: mutexRead || wf.sync,
+  });
 }
 
 /** Load immediate and semaphore words: both ALUs "mov" the immediate [ARG p.33]. */
@@ -423,17 +458,18 @@ function compileImm(address: number, i: Vc4LoadImmInstr | Vc4SemaphoreInstr): Co
     // Decrement at 0 or increment at 15 stalls [ARG p.33].
     stall = (q) => {
       const v = q.shared.semaphores[semaphore] as number;
-      return (acquire ? v === 0 : v === 15) ? 'semaphore' : undefined;
+      return (acquire ? v === 0 : v === 15) ? STALL.SEMAPHORE : NO_STALL;
     };
     steps.push((q) => { (q.shared.semaphores[semaphore] as number) += acquire ? -1 : 1; });
   }
   steps.push((q) => q.R.set(lanes, ROW.IMM * 16));
-  const wf: WriteFacts = { facts: 0, tmuPush: -1 };
+  const wf: WriteFacts = { facts: 0, tmuPush: -1, shared: false, sync: false };
   steps.push(...writePair(i, ROW.IMM, ROW.IMM, { pm: i.pm, pack: i.pack, float: false, isMul: false }, { pm: i.pm, pack: i.pack, float: false, isMul: true }, true, true, wf));
   // Load-immediate flags: N = bit 31, Z = zero, C = 0 [VC4C-E].
   const f = i.sf ? compileFlags(ROW.IMM, laneCond(i.condAdd), false) : null;
   if (f) steps.push(f);
-  return finish(address, i, steps, stall, { facts: wf.facts, tmuPush: wf.tmuPush });
+  const sem = i.kind === 'sem';
+  return finish(address, i, steps, stall, { facts: wf.facts, tmuPush: wf.tmuPush, shared: sem || wf.shared, sync: sem || wf.sync });
 }
 
 const BRANCH_CONDS = new Map<string, (typeof VC4_BRANCH_CONDS)[number]>(VC4_BRANCH_CONDS.map((c) => [c.name, c]));
@@ -444,7 +480,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
   const flag = FLAG_OFFSET[(c?.flag ?? 'z') as 'z' | 'n' | 'c'];
   const want = c?.set ? 1 : 0;
   const all = c?.all ?? false;
-  const wf: WriteFacts = { facts: 0, tmuPush: -1 };
+  const wf: WriteFacts = { facts: 0, tmuPush: -1, shared: false, sync: false };
   const noPack = { pm: false, pack: 0, float: false, isMul: false };
   const links = writePair({ ...i, pm: false, pack: 0, condAdd: 'always', condMul: 'always', sf: false }, ROW.IMM, ROW.IMM, noPack, noPack, true, true, wf);
   const reg = (ROW.RA + i.raddrA) * 16 + 15;
@@ -467,7 +503,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
       for (const l of links) l(q);
     }
   };
-  return finish(address, i, [exec], null, { facts: FACT.BRANCH, readA: i.reg ? i.raddrA : -1 });
+  return finish(address, i, [exec], null, { facts: FACT.BRANCH, readA: i.reg ? i.raddrA : -1, shared: wf.shared, sync: wf.sync });
 }
 
 /**

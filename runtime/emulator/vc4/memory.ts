@@ -24,12 +24,20 @@ export class GpuMemory {
    * Word view of the image when words line up with it and the host is little-endian
    * (the GPU's byte order): word accesses then skip DataView's per-call byte-order handling.
    */
-  private readonly words: Uint32Array | null;
+  readonly words: Uint32Array | null;
+  /** Image size in bytes (a plain field: cheaper than a typed array's length in hot loops). */
+  readonly size: number;
   constructor(readonly bytes: Uint8Array, baseBusAddress: number) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.base = physical(baseBusAddress);
     const aligned = bytes.byteOffset % 4 === 0 && this.base % 4 === 0 && HOST_LITTLE_ENDIAN;
     this.words = aligned ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : null;
+    this.size = bytes.byteLength;
+  }
+  /** Index into `words` of the word at a bus address (bits 1:0 ignored), or −1 outside the image. */
+  wordIndex(bus: number): number {
+    const o = (bus & 0x3ffffffc) - this.base;
+    return o >= 0 && o + 4 <= this.size ? o >>> 2 : -1;
   }
   /** Byte offset into the image of a bus address, or −1 when outside (or `size` bytes do not fit). */
   offset(bus: number, size = 4): number {
@@ -39,7 +47,7 @@ export class GpuMemory {
   /** The word at a bus address (bits 1:0 ignored), or undefined outside the image. */
   read32(bus: number): number | undefined {
     const o = (bus & 0x3ffffffc) - this.base;
-    if (o < 0 || o + 4 > this.bytes.length) return undefined;
+    if (o < 0 || o + 4 > this.size) return undefined;
     return this.words ? this.words[o >>> 2] : this.view.getUint32(o, true);
   }
   /** A 16-bit (`bytes` 2, address & ~1) or 8-bit little-endian value, or undefined outside the image. */
@@ -59,7 +67,7 @@ export class GpuMemory {
   /** Write the word at a bus address (bits 1:0 ignored); false when outside the image. */
   write32(bus: number, v: number): boolean {
     const o = (bus & 0x3ffffffc) - this.base;
-    if (o < 0 || o + 4 > this.bytes.length) return false;
+    if (o < 0 || o + 4 > this.size) return false;
     if (this.words) this.words[o >>> 2] = v;
     else this.view.setUint32(o, v >>> 0, true);
     return true;

@@ -40,8 +40,22 @@ export const ROW = {
 /** Offsets of the Z, N and C lanes in Qpu.flags. */
 export const FLAG = { Z: 0, N: 16, C: 32 } as const;
 
-/** Why a QPU could not issue an instruction. */
-export type StallCause = 'tmu' | 'semaphore' | 'mutex' | 'dma' | 'uniforms';
+/** Why a QPU could not issue an instruction: an index into Qpu.stalls (numbers keep the hot path free of keyed lookups). */
+export const STALL = { TMU: 0, SEMAPHORE: 1, MUTEX: 2, DMA: 3, UNIFORMS: 4 } as const;
+/** A STALL value. */
+export type StallCause = (typeof STALL)[keyof typeof STALL];
+/** A stall test's answer when the instruction can issue. */
+export const NO_STALL = -1;
+/** The profile's name of each stall cause. */
+export const STALL_NAMES = ['tmu', 'semaphore', 'mutex', 'dma', 'uniforms'] as const;
+
+/** R[o…o+15] = v (a loop: cheaper than TypedArray.prototype.fill for 16 words). */
+function fill16(R: Uint32Array, o: number, v: number): void {
+  for (let e = 0; e < 16; e++) R[o + e] = v;
+}
+
+/** Word offset of r4 in Qpu.R. */
+const R4 = (ROW.ACC + 4) * 16;
 
 /** TMU request FIFO depth per QPU per TMU: 8 request + 8 receive slots [ARG p.39]. */
 const TMU_FIFO = 16;
@@ -107,13 +121,13 @@ export class Qpu {
   noswap = false;
   instructions = 0;
   busyTicks = 0;
-  /** Stall clocks per cause: a fixed shape (a record growing key by key would make every update a slow keyed store). */
-  readonly stalls: Record<StallCause, number> = { tmu: 0, semaphore: 0, mutex: 0, dma: 0, uniforms: 0 };
+  /** Stall clocks per cause (index: StallCause). */
+  readonly stalls = new Float64Array(STALL_NAMES.length);
   /** Causes in the order this QPU first stalled on them (the profile lists them so). */
   readonly stallOrder: StallCause[] = [];
   /** The QPU cannot issue before this tick (uniform fetch, DMA start while busy). */
   readyAt = 0;
-  readyCause: StallCause = 'uniforms';
+  readyCause: StallCause = STALL.UNIFORMS;
   /** Physical regfile A / B register written by the current instruction (−1: none), and accumulators (bit mask). */
   wA = -1;
   wB = -1;
@@ -151,7 +165,7 @@ export class Qpu {
       this.nextUnifLine = line + 1;
       // The prefetch is queued now, behind whatever the port is already doing (not after this line arrives).
       this.nextUnifReady = (sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks) | 0;
-      this.delayUntil(ready, 'uniforms');
+      this.delayUntil(ready, STALL.UNIFORMS);
     }
     this.unifPtr = (this.unifPtr + 4) | 0;
     sh.bytesRead += 4;
@@ -176,9 +190,10 @@ export class Qpu {
   /** The countdowns of finish(), in the order they take effect. */
   private finishPending(): void {
     const R = this.R;
-    if (this.sfuLeft > 0 && --this.sfuLeft === 0) R.set(this.sfuData, ROW.ACC * 16 + 64);
+    // Plain loops: TypedArray.prototype.set costs more than 16 copies.
+    if (this.sfuLeft > 0 && --this.sfuLeft === 0) for (let e = 0; e < 16; e++) R[R4 + e] = this.sfuData[e] as number;
     if (this.r4Pending) {
-      R.set(this.r4Next, ROW.ACC * 16 + 64);
+      for (let e = 0; e < 16; e++) R[R4 + e] = this.r4Next[e] as number;
       this.r4Pending = false;
     }
     if (this.branchDelay > 0 && --this.branchDelay === 0) this.pc = this.branchTarget;
@@ -208,19 +223,19 @@ export class Qpu {
     const R = this.R;
     const o = row * 16;
     switch (role) {
-      case 'unif': R.fill(unif, o, o + 16); return;
+      case 'unif': fill16(R, o, unif); return;
       case 'elem_num': for (let e = 0; e < 16; e++) R[o + e] = e; return;
-      case 'qpu_num': R.fill(this.id, o, o + 16); return;
+      case 'qpu_num': fill16(R, o, this.id); return;
       case 'vpm': this.shared.vpm.readVector(this.vpmPort, R, o); return;
-      case 'vpm_busy': R.fill(this.vpmPort.busy(bFile, this.shared.tick) ? 1 : 0, o, o + 16); return;
-      case 'mutex': this.shared.mutexOwner = this.id; R.fill(0, o, o + 16); return;
-      case 'nop': case 'vpm_wait': R.fill(0, o, o + 16); return;
+      case 'vpm_busy': fill16(R, o, this.vpmPort.busy(bFile, this.shared.tick) ? 1 : 0); return;
+      case 'mutex': this.shared.mutexOwner = this.id; fill16(R, o, 0); return;
+      case 'nop': case 'vpm_wait': fill16(R, o, 0); return;
       case 'vary': case 'x_coord': case 'y_coord': case 'ms_flags': case 'rev_flag':
         this.fail(`read of ${name}: fragment-shader input, not available to user programs`);
       // falls through (fail never returns)
       default:
         // Unmapped reads: element number on A, QPU number on B (inferred from ARG p.24 [?]).
-        if (bFile) R.fill(this.id, o, o + 16);
+        if (bFile) fill16(R, o, this.id);
         else for (let e = 0; e < 16; e++) R[o + e] = e;
     }
   }
@@ -284,9 +299,12 @@ export class Qpu {
     const slot = ((this.tmuHead[t] as number) + (this.tmuCount[t] as number)) % TMU_FIFO;
     const data = this.tmuData[t] as Uint32Array;
     const R = this.R;
+    const mem = sh.memory;
+    const words = mem.words;
     for (let e = 0; e < 16; e++) {
       const bus = (R[o + e] as number) & ~3;
-      const w = sh.memory.read32(bus);
+      const i = words === null ? -1 : mem.wordIndex(bus);
+      const w = i >= 0 ? (words as Uint32Array)[i] : mem.read32(bus);
       if (w === undefined) this.fail(`TMU read of unmapped address 0x${(bus >>> 0).toString(16)} (element ${e})`);
       data[slot * 16 + e] = w;
     }
@@ -307,7 +325,7 @@ export class Qpu {
     const sh = this.shared;
     const busyUntil = store ? sh.vdwFreeAt : sh.vcdFreeAt;
     const start = busyUntil > sh.tick ? busyUntil : sh.tick;
-    if (busyUntil > sh.tick) this.delayUntil(busyUntil, 'dma');
+    if (busyUntil > sh.tick) this.delayUntil(busyUntil, STALL.DMA);
     let bytes: number;
     try {
       bytes = store ? sh.vpm.store(this.vpmPort, sh.memory, addr) : sh.vpm.load(this.vpmPort, sh.memory, addr);

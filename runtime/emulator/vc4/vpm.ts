@@ -219,6 +219,20 @@ export class Vpm {
     let a = addr >>> 0;
     if (bytes === 4 && d.horiz) {
       // 32-bit horizontal rows (the common store): the same walk without the per-word mode tests.
+      const out = mem.words;
+      if (out !== null && d.x + d.depth <= 16) {
+        // Each row is one VPM row segment and one run of memory words: check the run's ends, then copy.
+        for (let r = 0; r < d.units; r++) {
+          const first = mem.wordIndex(a);
+          const last = mem.wordIndex(a + 4 * (d.depth - 1));
+          if (first < 0 || last !== first + d.depth - 1) break; // unmapped or wrapping: the careful walk below reports it
+          const from = ((d.y + r) % ROWS) * 16 + d.x;
+          for (let k = 0; k < d.depth; k++) out[first + k] = this.words[from + k] as number;
+          a += 4 * d.depth + d.stride;
+          if (r === d.units - 1) return d.units * d.depth * 4;
+        }
+        a = addr >>> 0;
+      }
       for (let r = 0; r < d.units; r++) {
         for (let k = 0; k < d.depth; k++) {
           const col = d.x + k;
