@@ -38,7 +38,7 @@ function carryOf(spec: Vc4LaneSpec): CarryOp {
   // Carry of a float op depends on its result, so the body runs here too (this path is the interpreter's, not the hot one).
   const view = spec.float ? 'const F = new Float32Array(R.buffer, R.byteOffset, R.length);' : '';
   const src = `return function carry(R, xa, xb, C) { ${view}
-    for (let i = 0; i < 16; i++) { ${operands(spec)} let r = 0; ${spec.body} C[i] = (${spec.carry}) ? 1 : 0; } };`;
+    for (let i = 0; i < 16; i++) { ${operands(spec)} let r = 0; ${spec.body} C[i] = (${spec.carry}) | 0; } };`;
   return new Function('H', src)(LANE_HELPERS) as CarryOp;
 }
 

@@ -174,9 +174,12 @@ function faddBody(neg: boolean): string {
       const s = x + y;
       if (s === 0) r = 0;
       else {
-        const f = Math.fround(s); H.F1[0] = f; let bits = H.U1[0];
-        if (f !== s) { if ((f > s) === (s > 0)) bits -= 1; }
-        else { const t = s - x; const err = (x - (s - t)) + (y - t); if (err !== 0 && (err < 0) !== (s < 0)) bits -= 1; }
+        // Without branches (on real data they mispredict lane after lane): o = f − exact, exact = s + err (TwoSum);
+        // o ≠ 0 has the sign of f − s when f ≠ s (|f − s| ≥ ulp(s) > |err|), else of −err. f lies beyond the
+        // exact sum, away from zero, exactly when o and s have the same sign: then step one ulp toward zero.
+        // \`(cond) | 0\` compiles to a flag set, where \`cond ? 1 : 0\` compiles to a jump.
+        const f = Math.fround(s); H.F1[0] = f; const t = s - x; const err = (x - (s - t)) + (y - t);
+        const bits = H.U1[0] - (((f - s - err) * s > 0) | 0);
         r = (bits & 0x7f800000) === 0 ? 0 : bits;
       }
     }`;
@@ -186,8 +189,8 @@ function faddBody(neg: boolean): string {
 const V8ADDS = `const w = ((a & 0x7f7f7f7f) + (b & 0x7f7f7f7f)) ^ ((a ^ b) & 0x80808080);
     r = (w | ((((a & b) | ((a | b) & ~w)) & 0x80808080) >>> 7) * 255) >>> 0;`;
 
-/** C = result is positive (non-zero, sign clear) for float results [VC4C-E]. */
-const FPOS = 'r !== 0 && r < 0x80000000';
+/** C = result is positive (non-zero, sign clear) for float results [VC4C-E]; `&`, not `&&`: no jump on data. */
+const FPOS = '(r !== 0) & (r < 0x80000000)';
 const SHIFT_CARRY_RIGHT = '(b & 31) !== 0 && ((a >>> ((b & 31) - 1)) & 1) === 1';
 
 /** Add-ALU ops [ARG Table 12]: semantics per lane. */

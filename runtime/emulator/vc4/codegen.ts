@@ -27,7 +27,7 @@ import { FLAG, ROW, type Qpu } from './qpu.ts';
 /** A generated instruction: runs the whole instruction on QPU `q` (issue, stalls and finish stay with the executor). */
 export type InstrFn = (q: Qpu) => void;
 
-type Factory = (H: typeof LANE_HELPERS) => InstrFn;
+type Factory = (H: typeof LANE_HELPERS, P: readonly number[]) => InstrFn;
 
 /** Signals that need nothing here or only a call after the lanes; the rest keep the interpreter. */
 const SIGNALS_OK = new Set<string>(['none', 'smi', 'ldtmu0', 'ldtmu1', 'thrend', 'thrsw', 'lthrsw', 'bkpt', 'sbwait', 'sbdone']);
@@ -48,8 +48,9 @@ interface Half {
   /** Destination: a register or accumulator row written in the lane loop, or an I/O register written after it. */
   row: number;
   io?: { role: RegRole; bSpace: boolean; name: string; lane0: string };
-  /** Hazard-checker note of a register write (`q.wA = 3;` …). */
+  /** Hazard-checker note of a register write (`q.wA = @;` …, `@` standing for `noteArg`). */
   note: string;
+  noteArg?: number;
 }
 
 /** Source of the lane condition on lane `e` (flag offsets folded), '' for always, null for never. */
@@ -78,24 +79,34 @@ function resolveHalf(i: Vc4AluInstr, tag: 'A' | 'M', rowOf: (m: string) => numbe
   const half: Half = { tag, spec, a, b, when: cond, cond: condSource(cond, '0'), row: isAdd ? ROW.ADD_RES : ROW.MUL_RES, note: '' };
   if (addr === REG_NOP || half.cond === null) return { ...half, cond: null };
   const { name, role } = (bSpace ? VC4_REGS.writeB : VC4_REGS.writeA)[addr] as { name: string; role: RegRole };
-  if (role === 'regfile') return { ...half, row: (bSpace ? ROW.RB : ROW.RA) + addr, note: bSpace ? `q.wB = ${addr};` : `q.wA = ${addr};` };
-  if (role === 'acc') return { ...half, row: ROW.ACC + addr - 32, note: `q.accW |= ${1 << (addr - 32)};` };
+  if (role === 'regfile') return { ...half, row: (bSpace ? ROW.RB : ROW.RA) + addr, note: bSpace ? 'q.wB = @;' : 'q.wA = @;', noteArg: addr };
+  if (role === 'acc') return { ...half, row: ROW.ACC + addr - 32, note: 'q.accW |= @;', noteArg: 1 << (addr - 32) };
   if (role === 'r5quad' || role === 'r5rep') return undefined;
   return { ...half, io: { role, bSpace, name, lane0: half.cond === '' ? 'true' : half.cond } };
 }
 
+/**
+ * Names the numbers an instruction's source depends on beyond its shape
+ * (operand and destination rows, register numbers): each becomes a variable
+ * of the generated factory, so instructions of one shape share one source and
+ * V8 compiles it once, however many registers a kernel uses.
+ */
+type Param = (value: number) => string;
+
 /** Statements of half `h` on lane `e`: operands, the op body, the result in `r${tag}` (and carry in `cA`). */
-function laneOp(h: Half, e: string, carry: boolean): string {
+function laneOp(h: Half, e: string, carry: boolean, p: Param): string {
   const s = h.spec;
-  const fl = s.float ? ` const fa = F[${at(h.a * 16, e)}], fb = F[${at(h.b * 16, e)}];` : '';
-  const c = carry && s.carry ? ` cA = (${s.carry}) ? 1 : 0;` : '';
-  return `{ const a = R[${at(h.a * 16, e)}], b = R[${at(h.b * 16, e)}];${fl} let r = 0; ${s.body} r${h.tag} = r;${c} }`;
+  const a = p(h.a * 16);
+  const b = p(h.b * 16);
+  const fl = s.float ? ` const fa = F[${a} + ${e}], fb = F[${b} + ${e}];` : '';
+  const c = carry && s.carry ? ` cA = (${s.carry}) | 0;` : '';
+  return `{ const a = R[${a} + ${e}], b = R[${b} + ${e}];${fl} let r = 0; ${s.body} r${h.tag} = r;${c} }`;
 }
 
 /** The write of half `h` on lane `e`. */
-function laneWrite(h: Half, e: string): string {
+function laneWrite(h: Half, e: string, p: Param): string {
   if (h.cond === null) return '';
-  const store = `R[${at(h.row * 16, e)}] = r${h.tag};`;
+  const store = `R[${h.io ? h.row * 16 : p(h.row * 16)} + ${e}] = r${h.tag};`;
   if (h.io || h.cond === '') return store;
   return `if (${condSource(h.when, e) as string}) { ${store} w${h.tag} = 1; }`;
 }
@@ -116,8 +127,8 @@ function ioWrite(role: RegRole, bSpace: boolean, name: string, row: number, lane
   }
 }
 
-/** Compiled functions by source: identical instructions at any address (and in any run) share one V8 compile. */
-const cache = new Map<string, InstrFn>();
+/** Factories by source: instructions of one shape, at any address and in any run, share one V8 compile. */
+const cache = new Map<string, Factory>();
 
 /**
  * The generated function of ALU instruction `i`, or null when it needs the
@@ -154,41 +165,49 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   }
   if (carry) pre.push('let cA = 0;');
   const e = 'i';
-  const parts = halves.map((h) => laneOp(h, e, carry));
-  parts.push(...halves.map((h) => laneWrite(h, e)));
+  const params: number[] = [];
+  const p: Param = (v) => {
+    params.push(v);
+    return `p${params.length - 1}`;
+  };
+  const parts = halves.map((h) => laneOp(h, e, carry, p));
+  parts.push(...halves.map((h) => laneWrite(h, e, p)));
   if (setFlags && flagHalf) {
     const r = `r${flagHalf.tag}`;
-    const set = `FL[${at(FLAG.Z, e)}] = ${r} === 0 ? 1 : 0; FL[${at(FLAG.N, e)}] = ${r} >>> 31; FL[${at(FLAG.C, e)}] = ${carry ? 'cA' : '0'};`;
+    // `(x) | 0` rather than `x ? 1 : 0`: a flag set, not a jump that mispredicts on data.
+    const set = `FL[${at(FLAG.Z, e)}] = (${r} === 0) | 0; FL[${at(FLAG.N, e)}] = ${r} >>> 31; FL[${at(FLAG.C, e)}] = ${carry ? 'cA' : '0'};`;
     const c = condSource(flagCond, e);
     parts.push(c ? `if (${c}) { ${set} }` : set);
   }
-  const body = parts.filter((p) => p !== '').join(' ');
-  // 16 unrolled copies, each with a constant `i` that V8 folds into the row offsets: float-heavy instructions run
-  // about 20 % faster than as a loop (no per-access bounds arithmetic), for a few ms of extra compile per word.
-  const laneSrc = body === '' ? [] : Array.from({ length: 16 }, (_, k) => `{ const i = ${k}; ${body} }`);
+  const body = parts.filter((x) => x !== '').join(' ');
+  // A lane loop, not 16 unrolled copies: unrolled float code runs ~20 % faster once optimized, but costs V8
+  // 16 times the compile time, and a kernel of a few hundred distinct instructions then runs unoptimized for seconds.
+  const laneSrc = body === '' ? '' : `for (let i = 0; i < 16; i++) { ${body} }`;
   if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') post.push(`q.loadTmu(${i.sig === 'ldtmu0' ? 0 : 1});`);
   // thrend: two more instructions run [ARG p.21]; the count starts after this one.
   if (i.sig === 'thrend') post.push('q.endDelay = 3; q.pending = true;');
   for (const h of halves) {
     if (h.cond === null) continue;
+    const note = h.noteArg === undefined ? h.note : h.note.replace('@', p(h.noteArg));
     if (h.io) post.push(ioWrite(h.io.role, h.io.bSpace, h.io.name, h.row, `l0${h.tag}`));
-    else if (h.cond === '') post.push(h.note);
-    else post.push(`if (w${h.tag} === 1) ${h.note}`);
+    else if (h.cond === '') post.push(note);
+    else post.push(`if (w${h.tag} === 1) ${note}`);
   }
   const flops = halves.reduce((n, h) => n + (FLOAT_IN.get(h.tag === 'A' ? i.opAdd : i.opMul) && !(h.tag === 'A' && i.opAdd === 'ftoi') ? 16 : 0), 0);
   if (flops) post.push(`q.shared.flops += ${flops};`);
-  const src = `"use strict"; return function vc4Instr(q) {
+  const src = `"use strict"; const [${params.map((_, k) => `p${k}`).join(', ')}] = P; return function vc4Instr(q) {
   const R = q.R, F = q.F, FL = q.flags;
   ${pre.join('\n  ')}
-  ${laneSrc.join('\n  ')}
+  ${laneSrc}
   ${post.join('\n  ')}
 };`;
-  let fn = cache.get(src);
-  if (!fn) {
+  let factory = cache.get(src);
+  if (!factory) {
     // Bounded: a long-lived process running many different kernels starts over rather than growing.
     if (cache.size >= 1 << 14) cache.clear();
-    fn = (new Function('H', src) as Factory)(LANE_HELPERS);
-    cache.set(src, fn);
+    factory = new Function('H', 'P', src) as Factory;
+    cache.set(src, factory);
   }
+  const fn = factory(LANE_HELPERS, params);
   return fn;
 }

@@ -49,8 +49,9 @@ export class CompiledInstr {
   /** Single-instruction problems validateVc4 finds. */
   problems: string[];
   /**
-   * No problems and no facts a hazard rule looks at except its register
-   * reads: the checker's fast path (set by compileVc4 from the fields above).
+   * No rule can fire on this instruction except through the look-back
+   * facts of the ones before it, and it does not touch the TMU queues: the
+   * checker's fast path (set by compileVc4 from the fields above).
    */
   quiet: boolean = false;
   /**
@@ -62,6 +63,8 @@ export class CompiledInstr {
   shared: boolean = false;
   /** Changes semaphore or mutex state: QPUs waiting on one look again. */
   sync: boolean = false;
+  /** Reads a uniform: shared when the read fetches a line through the memory port (Qpu.unifFetchDue). */
+  unif: boolean = false;
   /** The instruction at address + 8, once fetched (straight-line code skips the cache lookup). */
   next: CompiledInstr | undefined = undefined;
   /** The last non-sequential successor (a taken branch's target) and its pc (signed, like Qpu.pc; 0 none yet). */
@@ -105,8 +108,11 @@ interface WriteFacts {
   sync: boolean;
 }
 
-/** I/O registers whose reads / writes reach state other QPUs share (the memory port, VPM, mutex, TMUs, DMA engines). */
-const SHARED_READS = new Set<RegRole>(['unif', 'vpm', 'mutex']);
+/**
+ * I/O registers whose reads / writes reach state other QPUs share (VPM, mutex, TMUs, DMA engines). A uniform
+ * read is shared only when it fetches a line (CompiledInstr.unif, Qpu.unifFetchDue).
+ */
+const SHARED_READS = new Set<RegRole>(['vpm', 'mutex']);
 const SHARED_WRITES = new Set<RegRole>(['vpm', 'mutex', 'tmu', 'dma_addr']);
 
 const regName = (bSpace: boolean, addr: number): { name: string; role: RegRole } =>
@@ -214,7 +220,7 @@ function compileFlags(res: number, cond: LaneCond, carry: boolean): Step | null 
 }
 
 /** The fields of CompiledInstr a compile function decides. */
-type InstrFacts = Partial<Pick<CompiledInstr, 'facts' | 'readA' | 'readB' | 'rotatedAccs' | 'tmuPush' | 'tmuPop' | 'shared' | 'sync'>>;
+type InstrFacts = Partial<Pick<CompiledInstr, 'facts' | 'readA' | 'readB' | 'rotatedAccs' | 'tmuPush' | 'tmuPop' | 'shared' | 'sync' | 'unif'>>;
 
 function finish(address: number, instr: Vc4Instr, steps: Step[], stall: CompiledInstr['stall'], base: InstrFacts): CompiledInstr {
   const n = steps.length;
@@ -434,6 +440,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   }
   return finish(address, i, steps, mergeStalls(stalls), {
     facts: facts | wf.facts, readA, readB, rotatedAccs, tmuPush: wf.tmuPush, tmuPop, shared: sharedRead || wf.shared, sync: mutexRead || wf.sync,
+    unif: ioA?.role === 'unif' || ioB?.role === 'unif',
   });
 }
 
@@ -512,7 +519,10 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
  */
 export function compileVc4(address: number, instr: Vc4Instr, generate = true): CompiledInstr {
   const c = compileAny(address, instr, generate);
-  c.quiet = c.problems.length === 0 && c.facts === (c.facts & (FACT.READS_R4 | FACT.UNIF_READ)) && c.tmuPush < 0 && c.tmuPop < 0;
+  // Quiet: no rule can fire on the instruction by itself (only through look-back facts in its history).
+  const f = c.facts;
+  c.quiet = c.problems.length === 0 && c.tmuPush < 0 && c.tmuPop < 0 && (f & (FACT.ROTATION | FACT.BRANCH | FACT.THREND | FACT.THRSW)) === 0
+    && (f & (FACT.VPM_SETUP | FACT.VPM_ACCESS)) !== (FACT.VPM_SETUP | FACT.VPM_ACCESS);
   return c;
 }
 

@@ -84,6 +84,9 @@ function wakeTick(q: Qpu, c: CompiledInstr, cause: StallCause): number {
   }
 }
 
+/** A tick no clock reaches (maxTicks is capped below it). */
+const NEVER = 0x7fffffff;
+
 const RUNNING = 0;
 /** Waiting on a semaphore or the mutex: only another QPU's change can end it. */
 const BLOCKED = 1;
@@ -99,7 +102,8 @@ const DONE = 2;
  * once per turn, so V8 optimizes it once for all runs.
  */
 class Run {
-  readonly ticks: Float64Array;
+  /** Each QPU's clock: whole ticks as int32, so no clock value is ever a boxed double. */
+  readonly ticks: Int32Array;
   readonly state: Uint8Array;
   readonly current: CompiledInstr[];
   readonly blockedCause: StallCause[];
@@ -120,7 +124,7 @@ class Run {
     readonly maxCycles: number,
   ) {
     const n = qpus.length;
-    this.ticks = new Float64Array(n);
+    this.ticks = new Int32Array(n);
     this.state = new Uint8Array(n);
     this.current = qpus.map((q) => fetch.at(q));
     this.blockedCause = qpus.map(() => STALL.SEMAPHORE);
@@ -203,7 +207,7 @@ class Run {
     const shared = this.shared;
     const ticks = this.ticks;
     const maxTicks = this.maxTicks;
-    let lt = lk >= 0 ? (ticks[lk] as number) : Infinity;
+    let lt = lk >= 0 ? (ticks[lk] as number) : NEVER;
     let c = this.current[k] as CompiledInstr;
     let t = ticks[k] as number;
     for (;;) {
@@ -212,7 +216,7 @@ class Run {
         throw new Vc4EmulatorError(`exceeded ${this.maxCycles} cycles (deadlock or endless loop?)`, stuck.id, stuck.pc >>> 0);
       }
       // Shared work waits until every QPU with a smaller key has done its own.
-      if (c.shared && (t > lt || (t === lt && k > lk))) break;
+      if ((c.shared || (c.unif && q.unifFetchDue())) && (t > lt || (t === lt && k > lk))) break;
       shared.tick = t;
       if (q.readyAt > t) {
         this.book(q, q.readyCause, q.readyAt - t);
@@ -229,7 +233,7 @@ class Run {
             this.blockedCause[k] = cause;
             break;
           }
-          const w = until === Infinity ? t + 1 : Math.max(t + 1, Math.ceil(until));
+          const w = (until === Infinity ? t + 1 : Math.max(t + 1, Math.ceil(until))) | 0;
           this.book(q, cause, w - t);
           t = w;
           continue;
@@ -322,7 +326,8 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
     checkers.push(new HazardChecker(k, options.sourceLine));
   }
   const maxCycles = options.maxCycles ?? 4e9;
-  const maxTicks = Math.ceil(maxCycles / VC4_TIMING.clocksPerInstruction);
+  // Clocks are int32 ticks: the longest run is 2^31 − 2 ticks (about 34 s of GPU time at 250 MHz).
+  const maxTicks = Math.min(Math.ceil(maxCycles / VC4_TIMING.clocksPerInstruction), NEVER - 1);
   const clockHz = options.clockHz ?? VC4_TIMING.defaultClockHz;
   const fetch = new Fetcher(mem);
   let run: Run | undefined;

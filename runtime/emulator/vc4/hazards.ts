@@ -33,7 +33,10 @@ export type Vc4HazardRule = keyof typeof VC4_HAZARD_RULES;
 
 /** Facts of the rules that look back 1–3 instructions; anything else needs no history. */
 const LOOK_BACK = FACT.SFU_WRITE | FACT.UNIF_ADDR_WRITE | FACT.THREND | FACT.BRANCH | FACT.NOSWAP_WRITE;
-/** The look-back facts that can fire on a quiet instruction (facts ⊆ READS_R4 | UNIF_READ, no TMU access). */
+/**
+ * The look-back facts that can fire on a quiet instruction (CompiledInstr.quiet: not a branch, thrend, thrsw
+ * or rotation, no TMU access, no single-instruction problem); a branch only matters to those that are not.
+ */
 const QUIET_LOOK_BACK = LOOK_BACK & ~FACT.BRANCH;
 
 /** Per-QPU history the rules look back on. */
@@ -67,7 +70,6 @@ export class HazardChecker {
   check(x: CompiledInstr, wA: number, wB: number, accW: number): void {
     const a = x.address;
     const f = x.facts;
-    // A branch in the history only matters to branch / thrend / thrsw instructions, which are never quiet.
     if (x.quiet && ((this.f1 | this.f2 | this.f3) & QUIET_LOOK_BACK) === 0) {
       // Nothing but the register-file rule can fire (the usual ALU instruction): check it and move the history on.
       if ((x.readA >= 0 && x.readA === this.prevWA) || (x.readB >= 0 && x.readB === this.prevWB)) this.readAfterWrite(x);

@@ -96,6 +96,11 @@ export class Qpu {
   private unifLine = -1;
   private nextUnifLine = -1;
   private nextUnifReady = 0;
+  /** The two cached lines' words, and masks of those inside memory. */
+  private readonly unifData = new Uint32Array(16);
+  private readonly nextUnifData = new Uint32Array(16);
+  private unifValid = 0;
+  private nextUnifValid = 0;
   /** TMU receive queues: ring of 16-lane results and ready ticks, per TMU. */
   readonly tmuData = [new Uint32Array(TMU_FIFO * 16), new Uint32Array(TMU_FIFO * 16)];
   readonly tmuReady = [new Float64Array(TMU_FIFO), new Float64Array(TMU_FIFO)];
@@ -152,24 +157,58 @@ export class Qpu {
     throw new Vc4EmulatorError(message, this.id, this.pc >>> 0);
   }
 
-  /** Next uniform, charging line fills of the uniform stream to the memory port. */
+  /**
+   * Whether the next uniform read enters a line the uniform cache does not
+   * hold: then it fetches through the memory port, an access other QPUs see.
+   */
+  unifFetchDue(): boolean {
+    return ((this.unifPtr & 0x3fffffff) >>> 6) !== this.unifLine;
+  }
+
+  /**
+   * Next uniform. The uniform cache holds the current 64-byte line and the
+   * next one, prefetched; each line's words are read from memory when its
+   * fetch is issued (later writes to a cached line are not seen, as with
+   * any cache [ARG p.22: uniforms are read through a cache; depth a guess]).
+   */
   popUniform(): number {
     const sh = this.shared;
-    const v = sh.memory.read32(this.unifPtr);
-    if (v === undefined) this.fail(`uniform read from unmapped address 0x${(this.unifPtr >>> 0).toString(16)}`);
     const line = (this.unifPtr & 0x3fffffff) >>> 6;
     if (line !== this.unifLine) {
-      // Entering a new 64-byte line: it was prefetched if the stream is sequential, else fetch it now.
-      const ready = line === this.nextUnifLine ? this.nextUnifReady : sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
+      // Entering a new line: it was prefetched if the stream is sequential, else fetch it now.
+      let ready: number;
+      if (line === this.nextUnifLine) {
+        ready = this.nextUnifReady;
+        this.unifData.set(this.nextUnifData);
+        this.unifValid = this.nextUnifValid;
+      } else {
+        ready = sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks;
+        this.unifValid = this.readLine(line, this.unifData);
+      }
       this.unifLine = line;
       this.nextUnifLine = line + 1;
       // The prefetch is queued now, behind whatever the port is already doing (not after this line arrives).
       this.nextUnifReady = (sh.port.request(sh.tick, VC4_TIMING.lineBytes) + VC4_TIMING.missLatencyTicks) | 0;
+      this.nextUnifValid = this.readLine(line + 1, this.nextUnifData);
       this.delayUntil(ready, STALL.UNIFORMS);
     }
+    const w = (this.unifPtr >>> 2) & 15;
+    if (((this.unifValid >>> w) & 1) === 0) this.fail(`uniform read from unmapped address 0x${(this.unifPtr >>> 0).toString(16)}`);
     this.unifPtr = (this.unifPtr + 4) | 0;
     sh.bytesRead += 4;
-    return v;
+    return this.unifData[w] as number;
+  }
+
+  /** Copy the 16 words of physical line `line` into `out`; returns a mask of the words inside memory. */
+  private readLine(line: number, out: Uint32Array): number {
+    const mem = this.shared.memory;
+    let valid = 0;
+    for (let e = 0; e < 16; e++) {
+      const v = mem.read32(line * 64 + 4 * e);
+      out[e] = v ?? 0;
+      if (v !== undefined) valid |= 1 << e;
+    }
+    return valid;
   }
 
   /** Hold the QPU's next issue until `tick` (the current instruction has already run). */
