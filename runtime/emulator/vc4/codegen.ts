@@ -1,10 +1,11 @@
 /**
  * Instruction code generation for VC4: a decoded ALU instruction becomes one
- * JavaScript function over a QPU's register array. Operand rows, write
- * conditions, destinations, flag updates and the hazard checker's write notes
- * are resolved while the source is written, and both ALUs run fused over 16
- * unrolled lanes with constant offsets, so the hot path has no per-lane
- * dispatch, no scratch rows and no closure calls.
+ * JavaScript function over a QPU's register array. Write conditions, I/O,
+ * flag updates and signals are resolved while the source is written, and both
+ * ALUs run fused in one 16-lane loop, so the hot path has no per-lane
+ * dispatch, no scratch rows and no closure calls. Operand and destination rows
+ * and register numbers are parameters of the generated factory: instructions
+ * of one shape share one source, which V8 compiles once for the whole kernel.
  *
  * The op semantics are not restated here: each op's body is its lane spec in
  * alu.ts, the text the interpreter's kernels are built from. Instructions
