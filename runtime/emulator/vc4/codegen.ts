@@ -94,14 +94,17 @@ function resolveHalf(i: Vc4AluInstr, tag: 'A' | 'M', rowOf: (m: string) => numbe
  */
 type Param = (value: number) => string;
 
-/** Statements of half `h` on lane `e`: operands, the op body, the result in `r${tag}` (and carry in `cA`). */
-function laneOp(h: Half, e: string, carry: boolean, p: Param): string {
+/**
+ * Statements of half `h` on lane `e`: operands, the op body, the result in `r${tag}` (and carry in `cA`).
+ * An operand from a row in `uniformRows` is the uniform `u` (its float `fu`) on every lane.
+ */
+function laneOp(h: Half, e: string, carry: boolean, p: Param, uniformRows: readonly number[]): string {
   const s = h.spec;
-  const a = p(h.a * 16);
-  const b = p(h.b * 16);
-  const fl = s.float ? ` const fa = F[${a} + ${e}], fb = F[${b} + ${e}];` : '';
+  const word = (row: number): string => (uniformRows.includes(row) ? 'u' : `R[${p(row * 16)} + ${e}]`);
+  const float = (row: number): string => (uniformRows.includes(row) ? 'fu' : `F[${p(row * 16)} + ${e}]`);
+  const fl = s.float ? ` const fa = ${float(h.a)}, fb = ${float(h.b)};` : '';
   const c = carry && s.carry ? ` cA = (${s.carry}) | 0;` : '';
-  return `{ const a = R[${a} + ${e}], b = R[${b} + ${e}];${fl} let r = 0; ${s.body} r${h.tag} = r;${c} }`;
+  return `{ const a = ${word(h.a)}, b = ${word(h.b)};${fl} let r = 0; ${s.body} r${h.tag} = r;${c} }`;
 }
 
 /** The write of half `h` on lane `e`. */
@@ -147,11 +150,16 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   const pre: string[] = [];
   const post: string[] = [];
   const { ioA, ioB } = ports;
+  // A uniform read is one word for all lanes: the lanes read it as a value (`u`, `fu`), not from a filled port row.
+  const uniformRows: number[] = [];
   if (ioA || ioB) {
     // One uniform pop per instruction even when both ports name it (as the interpreter).
-    pre.push(ioA?.role === 'unif' || ioB?.role === 'unif' ? 'const u = q.popUniform();' : 'const u = 0;');
-    if (ioA) pre.push(`q.readIo(${JSON.stringify(ioA.role)}, false, ${JSON.stringify(ioA.name)}, ${ROW.PORT_A}, u);`);
-    if (ioB) pre.push(`q.readIo(${JSON.stringify(ioB.role)}, true, ${JSON.stringify(ioB.name)}, ${ROW.PORT_B}, u);`);
+    const unif = ioA?.role === 'unif' || ioB?.role === 'unif';
+    pre.push(unif ? 'const u = q.popUniform(); H.U1[0] = u; const fu = H.F1[0];' : 'const u = 0;');
+    if (ioA?.role === 'unif') uniformRows.push(ROW.PORT_A);
+    else if (ioA) pre.push(`q.readIo(${JSON.stringify(ioA.role)}, false, ${JSON.stringify(ioA.name)}, ${ROW.PORT_A}, u);`);
+    if (ioB?.role === 'unif') uniformRows.push(ROW.PORT_B);
+    else if (ioB) pre.push(`q.readIo(${JSON.stringify(ioB.role)}, true, ${JSON.stringify(ioB.name)}, ${ROW.PORT_B}, u);`);
   }
   // Flags come from the add ALU unless its op is nop, then from the mul ALU, on lanes whose condition holds [ADD, VC4C].
   const flagHalf = i.sf ? halves[0] : undefined;
@@ -171,7 +179,7 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
     params.push(v);
     return `p${params.length - 1}`;
   };
-  const parts = halves.map((h) => laneOp(h, e, carry, p));
+  const parts = halves.map((h) => laneOp(h, e, carry, p, uniformRows));
   parts.push(...halves.map((h) => laneWrite(h, e, p)));
   if (setFlags && flagHalf) {
     const r = `r${flagHalf.tag}`;
