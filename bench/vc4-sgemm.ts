@@ -26,6 +26,10 @@ const R_DIV = 6;
 const LAYOUT = { control: 0x8000, uniforms: 0x9000, c: 0x10000, a: 0x20000, b: 0x50000, size: 0x500000 };
 /** The published figure. */
 const PUBLISHED_GFLOPS = 8;
+/** Row strides in bytes of A, B and C. */
+const aStride = 4 * Q;
+const bStride = 4 * R;
+const cStride = 4 * 64 * R_DIV;
 
 /** Accumulator j of the 16 × 64 block: ra0, rb0, ra1, rb1, … (the order py-videocore uses). */
 const acc = (j: number): string => `${j & 1 ? 'rb' : 'ra'}${j >> 1}`;
@@ -69,8 +73,8 @@ function fill(view: DataView, at: number, n: number, seed: number): void {
   }
 }
 
-/** Run the kernel on 12 QPUs; returns the model's GFLOP/s and the largest relative error against a float64 product. */
-export function sgemmModel(): { gflops: number; maxRelError: number; seconds: number; instructions: number } {
+/** The kernel's memory image: code, A, B, per-QPU uniforms and the control list for 12 QPUs. */
+export function sgemmImage(): { bytes: Uint8Array; base: number; numQpus: number; controlAddress: number } {
   const bytes = new Uint8Array(LAYOUT.size);
   const view = new DataView(bytes.buffer);
   assembleVc4(kernel(), 'sgemm.qasm').words.forEach((w, i) => {
@@ -79,9 +83,6 @@ export function sgemmModel(): { gflops: number; maxRelError: number; seconds: nu
   });
   fill(view, LAYOUT.a, P * Q + 16, 1);
   fill(view, LAYOUT.b, Q * R + 64, 2);
-  const aStride = 4 * Q;
-  const bStride = 4 * R;
-  const cStride = 4 * 64 * R_DIV;
   const threads = P_DIV * R_DIV;
   for (let t = 0; t < threads; t++) {
     const i = Math.floor(t / R_DIV);
@@ -95,7 +96,14 @@ export function sgemmModel(): { gflops: number; maxRelError: number; seconds: nu
     view.setUint32(LAYOUT.control + 8 * t, BASE + u, true);
     view.setUint32(LAYOUT.control + 8 * t + 4, BASE, true);
   }
-  const r = runExecuteQpu({ bytes, base: BASE }, { numQpus: threads, controlAddress: BASE + LAYOUT.control });
+  return { bytes, base: BASE, numQpus: threads, controlAddress: BASE + LAYOUT.control };
+}
+
+/** Run the kernel on 12 QPUs; returns the model's GFLOP/s and the largest relative error against a float64 product. */
+export function sgemmModel(): { gflops: number; maxRelError: number; seconds: number; instructions: number } {
+  const { bytes, numQpus, controlAddress } = sgemmImage();
+  const view = new DataView(bytes.buffer);
+  const r = runExecuteQpu({ bytes, base: BASE }, { numQpus, controlAddress });
   if (r.hazards.length) throw new Error(`sgemm kernel has hazards: ${r.hazards.slice(0, 3).map((h) => h.message).join('; ')}`);
   let maxRelError = 0;
   for (let i = 0; i < 16 * P_DIV; i++) {
