@@ -157,7 +157,7 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   if (ioA || ioB) {
     // One uniform pop per instruction even when both ports name it (as the interpreter).
     const unif = ioA?.role === 'unif' || ioB?.role === 'unif';
-    pre.push(unif ? 'const u = q.popUniform(); H.U1[0] = u; const fu = H.F1[0];' : 'const u = 0;');
+    pre.push(unif ? 'q.popUniform(); const u = q.uniform[0]; H.U1[0] = u; const fu = H.F1[0];' : 'const u = 0;');
     if (ioA?.role === 'unif') uniformRows.push(ROW.PORT_A);
     else if (ioA) pre.push(`q.readIo(${JSON.stringify(ioA.role)}, false, ${JSON.stringify(ioA.name)}, ${ROW.PORT_A}, u);`);
     if (ioB?.role === 'unif') uniformRows.push(ROW.PORT_B);

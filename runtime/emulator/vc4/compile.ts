@@ -294,7 +294,11 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     const a = ioA;
     const b = ioB;
     steps.push((q) => {
-      const u = unif ? q.popUniform() : 0;
+      let u = 0;
+      if (unif) {
+        q.popUniform();
+        u = q.uniform[0] as number;
+      }
       if (a) q.readIo(a.role, false, a.name, ROW.PORT_A, u);
       if (b) q.readIo(b.role, true, b.name, ROW.PORT_B, u);
     });

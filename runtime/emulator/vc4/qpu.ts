@@ -96,6 +96,8 @@ export class Qpu {
   private unifLine = -1;
   private nextUnifLine = -1;
   private nextUnifReady = 0;
+  /** The word the last popUniform() read. */
+  readonly uniform = new Uint32Array(1);
   /** The two cached lines' words, and masks of those inside memory. */
   private readonly unifData = new Uint32Array(16);
   private readonly nextUnifData = new Uint32Array(16);
@@ -170,8 +172,10 @@ export class Qpu {
    * next one, prefetched; each line's words are read from memory when its
    * fetch is issued (later writes to a cached line are not seen, as with
    * any cache [ARG p.22: uniforms are read through a cache; depth a guess]).
+   * The word lands in `uniform[0]`: a 32-bit word returned from a call V8
+   * does not inline would be boxed on every read.
    */
-  popUniform(): number {
+  popUniform(): void {
     const sh = this.shared;
     const line = (this.unifPtr & 0x3fffffff) >>> 6;
     if (line !== this.unifLine) {
@@ -196,12 +200,19 @@ export class Qpu {
     if (((this.unifValid >>> w) & 1) === 0) this.fail(`uniform read from unmapped address 0x${(this.unifPtr >>> 0).toString(16)}`);
     this.unifPtr = (this.unifPtr + 4) | 0;
     sh.bytesRead += 4;
-    return this.unifData[w] as number;
+    this.uniform[0] = this.unifData[w] as number;
   }
 
   /** Copy the 16 words of physical line `line` into `out`; returns a mask of the words inside memory. */
   private readLine(line: number, out: Uint32Array): number {
     const mem = this.shared.memory;
+    const words = mem.words;
+    const first = words === null ? -1 : mem.wordIndex(line * 64);
+    if (first >= 0 && mem.wordIndex(line * 64 + 60) === first + 15) {
+      // The whole line is in memory: copy it word for word (a word through read32 would be boxed when not inlined).
+      for (let e = 0; e < 16; e++) out[e] = (words as Uint32Array)[first + e] as number;
+      return 0xffff;
+    }
     let valid = 0;
     for (let e = 0; e < 16; e++) {
       const v = mem.read32(line * 64 + 4 * e);

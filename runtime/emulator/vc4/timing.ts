@@ -75,7 +75,8 @@ export class MemoryPort {
     const start = (f[0] as number) > now ? (f[0] as number) : now;
     f[0] = start + bytes / VC4_TIMING.memoryBytesPerTick;
     this.bytes += bytes;
-    return Math.ceil(f[0] as number);
+    // `| 0`: a small integer, not a double V8 would box on return (ticks stay below 2^31).
+    return Math.ceil(f[0] as number) | 0;
   }
 }
 
