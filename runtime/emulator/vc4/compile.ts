@@ -14,6 +14,7 @@ import { generateAlu } from './codegen.ts';
 import { FLAG_OFFSET, laneCond, readPorts, type LaneCond } from './ports.ts';
 import { addCarryOp, addVectorOp, mulVectorOp } from './alu-vector.ts';
 import { FLAG, NO_STALL, ROW, STALL, type Qpu, type StallCause } from './qpu.ts';
+import { lookBackBits } from './hazards.ts';
 import { VC4_TIMING } from './timing.ts';
 
 /** Bits of CompiledInstr.facts: what the instruction does that hazard rules look at. */
@@ -65,6 +66,8 @@ export class CompiledInstr {
   sync: boolean = false;
   /** Reads a uniform: shared when the read fetches a line through the memory port (Qpu.unifFetchDue). */
   unif: boolean = false;
+  /** Look-back bits (hazards.ts LB) of `facts`: what rules on the next instructions ask about this one. */
+  lookBack: number = 0;
   /** The instruction at address + 8, once fetched (straight-line code skips the cache lookup). */
   next: CompiledInstr | undefined = undefined;
   /** The last non-sequential successor (a taken branch's target) and its pc (signed, like Qpu.pc; 0 none yet). */
@@ -525,6 +528,7 @@ export function compileVc4(address: number, instr: Vc4Instr, generate = true): C
   const c = compileAny(address, instr, generate);
   // Quiet: no rule can fire on the instruction by itself (only through look-back facts in its history).
   const f = c.facts;
+  c.lookBack = lookBackBits(f);
   c.quiet = c.problems.length === 0 && c.tmuPush < 0 && c.tmuPop < 0 && (f & (FACT.ROTATION | FACT.BRANCH | FACT.THREND | FACT.THRSW)) === 0
     && (f & (FACT.VPM_SETUP | FACT.VPM_ACCESS)) !== (FACT.VPM_SETUP | FACT.VPM_ACCESS);
   return c;

@@ -2,9 +2,9 @@
  * The VC4 hazard checker: rules the reference guide lists that the hardware
  * does not enforce (shared/docs/vc4-isa-notes.md §7), checked on the
  * instructions each QPU actually executes, in order. Incremental: it keeps
- * the facts of the last three instructions as numbers, so a check is a few
- * integer compares on the compile-time facts (compile.ts FACT bits) plus
- * what the instruction actually wrote.
+ * what rules ask about the last three instructions in one number (LB bits),
+ * so a check is a few integer compares on the compile-time facts (compile.ts
+ * FACT bits) plus what the instruction actually wrote.
  */
 import type { HazardReport } from '../../device.ts';
 import { FACT, type CompiledInstr } from './compile.ts';
@@ -31,26 +31,41 @@ export const VC4_HAZARD_RULES = {
 /** A hazard rule id. */
 export type Vc4HazardRule = keyof typeof VC4_HAZARD_RULES;
 
-/** Facts of the rules that look back 1–3 instructions; anything else needs no history. */
-const LOOK_BACK = FACT.SFU_WRITE | FACT.UNIF_ADDR_WRITE | FACT.THREND | FACT.BRANCH | FACT.NOSWAP_WRITE;
 /**
- * The look-back facts that can fire on a quiet instruction (CompiledInstr.quiet: not a branch, thrend, thrsw
- * or rotation, no TMU access, no single-instruction problem); a branch only matters to those that are not.
+ * Look-back bits (CompiledInstr.lookBack): the facts of an instruction that
+ * rules on the 1–3 instructions after it ask about. The checker keeps the
+ * last three instructions' bits in one number, five bits each.
  */
-const QUIET_LOOK_BACK = LOOK_BACK & ~FACT.BRANCH;
+export const LB = { SFU_WRITE: 1, UNIF_ADDR_WRITE: 2, THREND: 4, BRANCH: 8, NOSWAP_WRITE: 16 } as const;
+const LB_BITS = 5;
+const HISTORY = (1 << (3 * LB_BITS)) - 1;
+
+/** Look-back bits of an instruction with FACT bits `facts`. */
+export function lookBackBits(facts: number): number {
+  return (facts & FACT.SFU_WRITE ? LB.SFU_WRITE : 0) | (facts & FACT.UNIF_ADDR_WRITE ? LB.UNIF_ADDR_WRITE : 0)
+    | (facts & FACT.THREND ? LB.THREND : 0) | (facts & FACT.BRANCH ? LB.BRANCH : 0) | (facts & FACT.NOSWAP_WRITE ? LB.NOSWAP_WRITE : 0);
+}
+
+/**
+ * History bits that can fire on a quiet instruction (CompiledInstr.quiet: not a branch, thrend, thrsw or
+ * rotation, no TMU access, no single-instruction problem): the look-backs of 1 and 2 instructions back but
+ * branches, which only matter to the instructions that are not quiet.
+ */
+const QUIET_LOOK_BACK = ((LB.SFU_WRITE | LB.UNIF_ADDR_WRITE | LB.THREND | LB.NOSWAP_WRITE) * (1 + (1 << LB_BITS)));
 
 /** Per-QPU history the rules look back on. */
 export class HazardChecker {
-  // The previous instruction's writes (register numbers, −1 none; accumulator bit mask) and facts 1, 2, 3 back.
+  // The previous instruction's writes (register numbers, −1 none; accumulator bit mask).
   private prevWA = -1;
   private prevWB = -1;
   private prevAcc = 0;
-  private f1 = 0;
-  private f2 = 0;
-  private f3 = 0;
-  private a1 = 0;
-  private a2 = 0;
-  private a3 = 0;
+  /** Look-back bits: 1 back in bits 0–4, 2 back in 5–9, 3 back in 10–14. */
+  private hist = 0;
+  /** Instructions checked; the last three branches' addresses and counts (for delay-slot reports). */
+  private n = 0;
+  private readonly branchAt = [0, 0, 0];
+  private readonly branchN = [-1, -1, -1];
+  private branches = 0;
   private readonly tmuOut = [0, 0];
   readonly reports: HazardReport[] = [];
 
@@ -66,50 +81,49 @@ export class HazardChecker {
    * Check an executed instruction against the ones before it. `wA`/`wB` are
    * the physical regfile registers it actually wrote (−1: none; a write whose
    * condition failed on every lane does not count), `accW` its accumulators.
+   * Small on purpose: V8 inlines it into the executor, and the usual
+   * instruction (quiet, nothing in its history, no stale read) ends here.
    */
   check(x: CompiledInstr, wA: number, wB: number, accW: number): void {
-    const a = x.address;
-    const f = x.facts;
-    if (x.quiet && ((this.f1 | this.f2 | this.f3) & QUIET_LOOK_BACK) === 0) {
-      // Nothing but the register-file rule can fire (the usual ALU instruction): check it and move the history on.
-      if ((x.readA >= 0 && x.readA === this.prevWA) || (x.readB >= 0 && x.readB === this.prevWB)) this.readAfterWrite(x);
-      this.shift(x, wA, wB, accW);
+    if (x.quiet && (this.hist & QUIET_LOOK_BACK) === 0 && (x.readA < 0 || x.readA !== this.prevWA) && (x.readB < 0 || x.readB !== this.prevWB)) {
+      this.prevWA = wA;
+      this.prevWB = wB;
+      this.prevAcc = accW;
+      this.hist = ((this.hist << LB_BITS) | x.lookBack) & HISTORY;
+      this.n++;
       return;
     }
+    this.checkAll(x, wA, wB, accW);
+  }
+
+  /** Every rule, then the history moves on. */
+  private checkAll(x: CompiledInstr, wA: number, wB: number, accW: number): void {
+    const a = x.address;
+    const f = x.facts;
     if (x.problems.length) for (const m of x.problems) this.report('invalid-combination', a, m);
     // No forwarding: a physical register written by the previous instruction reads stale data [ARG p.37].
-    this.readAfterWrite(x);
+    if (x.readA >= 0 && x.readA === this.prevWA) this.report('regfile-read-after-write', a, `ra${x.readA} read right after the instruction that writes it`);
+    if (x.readB >= 0 && x.readB === this.prevWB) this.report('regfile-read-after-write', a, `rb${x.readB} read right after the instruction that writes it`);
     if (f & FACT.ROTATION) {
       if (x.rotatedAccs & this.prevAcc) this.report('rotate-after-write', a, 'vector rotation of an accumulator written by the previous instruction');
       if (f & FACT.ROTATE_BY_R5 && this.prevAcc & 32) this.report('rotate-after-write', a, 'rotation by r5 right after writing r5');
     }
     if (x.tmuPush >= 0) this.tmu(x.tmuPush, 1, a);
     if (x.tmuPop >= 0) this.tmu(x.tmuPop, -1, a);
-    if ((this.f1 | this.f2 | this.f3) & LOOK_BACK) this.lookBack(x, wA, wB);
+    if (this.hist !== 0) this.lookBack(x, wA, wB);
     if (f & FACT.THREND && (wA >= 0 || wB >= 0)) this.report('thrend-regfile-write', a, 'the thrend instruction writes a register file location');
     if (f & FACT.VPM_SETUP && f & FACT.VPM_ACCESS) this.report('vpm-setup-misuse', a, 'VPM read/write combined with a VPM setup write in one instruction');
     if (f & FACT.THRSW) this.report('thrsw-in-user-program', a, 'thread switch in a user program (threads are for fragment shaders)');
-    this.shift(x, wA, wB, accW);
-  }
-
-  private readAfterWrite(x: CompiledInstr): void {
-    if (x.readA >= 0 && x.readA === this.prevWA) this.report('regfile-read-after-write', x.address, `ra${x.readA} read right after the instruction that writes it`);
-    if (x.readB >= 0 && x.readB === this.prevWB) this.report('regfile-read-after-write', x.address, `rb${x.readB} read right after the instruction that writes it`);
-  }
-
-  /** Make `x` the previous instruction. */
-  private shift(x: CompiledInstr, wA: number, wB: number, accW: number): void {
-    const a = x.address;
-    const f = x.facts;
     this.prevWA = wA;
     this.prevWB = wB;
     this.prevAcc = accW;
-    this.f3 = this.f2;
-    this.f2 = this.f1;
-    this.f1 = f;
-    this.a3 = this.a2;
-    this.a2 = this.a1;
-    this.a1 = a;
+    if (x.lookBack & LB.BRANCH) {
+      const k = this.branches++ % 3;
+      this.branchAt[k] = a;
+      this.branchN[k] = this.n;
+    }
+    this.hist = ((this.hist << LB_BITS) | x.lookBack) & HISTORY;
+    this.n++;
   }
 
   /** Outstanding requests per TMU; more than 4 give shifted results on hardware [ADD]: keep ≤ 4 per TMU. */
@@ -119,38 +133,40 @@ export class HazardChecker {
     if (delta > 0 && n > 4) this.report('tmu-queue-overflow', address, `${n} requests outstanding on TMU${t} (at most 4 are reliable)`);
   }
 
+  /** Look-back bits of the instruction `back` (1–3) before. */
+  private back(back: number): number {
+    return (this.hist >>> (LB_BITS * (back - 1))) & ((1 << LB_BITS) - 1);
+  }
+
   private lookBack(x: CompiledInstr, wA: number, wB: number): void {
     const f = x.facts;
-    // Plain locals, not arrays: this runs on a third of the instructions of a typical loop.
-    this.lookBack2(x, this.f1, 1, wA, wB);
-    this.lookBack2(x, this.f2, 2, wA, wB);
-    if (f & (FACT.BRANCH | FACT.THREND | FACT.THRSW)) {
-      this.inDelaySlot(x, this.f1, this.a1);
-      this.inDelaySlot(x, this.f2, this.a2);
-      this.inDelaySlot(x, this.f3, this.a3);
-    }
-    if (f & FACT.TMU_WRITE && (this.f1 | this.f2) & FACT.NOSWAP_WRITE) {
+    this.lookBack2(x, this.back(1), 1, wA, wB);
+    this.lookBack2(x, this.back(2), 2, wA, wB);
+    if (f & (FACT.BRANCH | FACT.THREND | FACT.THRSW)) for (let k = 1; k <= 3; k++) this.inDelaySlot(x, k);
+    if (f & FACT.TMU_WRITE && (this.back(1) | this.back(2)) & LB.NOSWAP_WRITE) {
       this.report('tmu-noswap-too-late', x.address, 'TMU write within 3 instructions of a tmu_noswap write');
     }
   }
 
-  /** Rules about the instruction `back` (1 or 2) before, whose facts are `p`. */
+  /** Rules about the instruction `back` (1 or 2) before, whose look-back bits are `p`. */
   private lookBack2(x: CompiledInstr, p: number, back: number, wA: number, wB: number): void {
     const a = x.address;
     const f = x.facts;
-    if (p & FACT.SFU_WRITE && f & (FACT.READS_R4 | FACT.SFU_WRITE | FACT.R4_SIGNAL)) {
+    if (p & LB.SFU_WRITE && f & (FACT.READS_R4 | FACT.SFU_WRITE | FACT.R4_SIGNAL)) {
       this.report('sfu-r4-too-soon', a, `r4 used ${back} instruction(s) after an SFU write; the result is ready after 2`);
     }
-    if (p & FACT.UNIF_ADDR_WRITE && f & FACT.UNIF_READ) this.report('uniform-after-unif-addr', a, 'uniform read within 2 instructions of a uniforms_address write');
-    if (p & FACT.THREND) {
+    if (p & LB.UNIF_ADDR_WRITE && f & FACT.UNIF_READ) this.report('uniform-after-unif-addr', a, 'uniform read within 2 instructions of a uniforms_address write');
+    if (p & LB.THREND) {
       if (f & (FACT.UNIF_READ | FACT.VPM_ACCESS | FACT.VPM_SETUP)) this.report('after-thrend-access', a, 'uniform or VPM access in the 2 instructions after thrend');
       if (x.readA === 14 || x.readB === 14 || wA === 14 || wB === 14) this.report('after-thrend-access', a, 'register 14 of A or B accessed after thrend');
     }
   }
 
-  /** Branch, thrend or thrsw in the delay slots of the branch at `at` (facts `p`) [ARG p.34]. */
-  private inDelaySlot(x: CompiledInstr, p: number, at: number): void {
-    if (!(p & FACT.BRANCH)) return;
+  /** Branch, thrend or thrsw in the delay slots of a branch `back` (1–3) instructions before [ARG p.34]. */
+  private inDelaySlot(x: CompiledInstr, back: number): void {
+    if (!(this.back(back) & LB.BRANCH)) return;
+    const k = this.branchN.indexOf(this.n - back);
+    const at = k < 0 ? 0 : (this.branchAt[k] as number);
     if (x.facts & FACT.BRANCH) this.report('branch-in-delay-slot', x.address, `branch in the delay slots of the branch at 0x${at.toString(16)}`);
     if (x.facts & (FACT.THREND | FACT.THRSW)) this.report('thread-switch-in-delay-slot', x.address, 'thread switch or end in a branch delay slot');
   }

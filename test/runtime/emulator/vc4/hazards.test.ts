@@ -40,7 +40,13 @@ test('more than 4 outstanding TMU requests', (t) => {
 test('branch or thread end in branch delay slots', (t) => {
   // The second branch is not taken (allz on cleared flags is false), so execution stays well defined.
   const src = ['mov.setf -, 1', 'brr -, r:l', 'brr.allz -, r:l', 'nop', 'nop', ':l', EXIT].join('\n');
-  t.true(rules(src).includes('branch-in-delay-slot'));
+  const h = run(src, { uniforms: () => [DATA, DATA] }).hazards.find((x) => x.rule === 'branch-in-delay-slot');
+  t.is(h?.address, 0xc0000010);
+  t.regex(h?.message ?? '', /of the branch at 0xc0000008/);
+  // A thread end two slots after a branch: the report names that branch, not a later instruction.
+  const late = ['mov.setf -, 1', 'brr.allz -, r:l', 'nop', 'mov irq, 1', 'nop; thrend', 'nop', 'nop', ':l', EXIT].join('\n');
+  const e = run(late, { uniforms: () => [DATA, DATA] }).hazards.find((x) => x.rule === 'thread-switch-in-delay-slot');
+  t.is(e?.address, 0xc0000020);
 });
 
 test('thrend writing a register file, uniform read after thrend', (t) => {
