@@ -68,6 +68,8 @@ export class CompiledInstr {
   unif: boolean = false;
   /** Look-back bits (hazards.ts LB) of `facts`: what rules on the next instructions ask about this one. */
   lookBack: number = 0;
+  /** Writes a VPM setup register (the executor then looks for a dropped read setup). */
+  vpmSetup: boolean = false;
   /** The instruction at address + 8, once fetched (straight-line code skips the cache lookup). */
   next: CompiledInstr | undefined = undefined;
   /** The last non-sequential successor (a taken branch's target) and its pc (signed, like Qpu.pc; 0 none yet). */
@@ -529,6 +531,7 @@ export function compileVc4(address: number, instr: Vc4Instr, generate = true): C
   // Quiet: no rule can fire on the instruction by itself (only through look-back facts in its history).
   const f = c.facts;
   c.lookBack = lookBackBits(f);
+  c.vpmSetup = (f & FACT.VPM_SETUP) !== 0;
   c.quiet = c.problems.length === 0 && c.tmuPush < 0 && c.tmuPop < 0 && (f & (FACT.ROTATION | FACT.BRANCH | FACT.THREND | FACT.THRSW)) === 0
     && (f & (FACT.VPM_SETUP | FACT.VPM_ACCESS)) !== (FACT.VPM_SETUP | FACT.VPM_ACCESS);
   return c;

@@ -172,7 +172,7 @@ class Run {
   book(x: Qpu, cause: StallCause, n: number): void {
     if (x.stalls[cause] === 0) x.stallOrder.push(cause);
     x.stalls[cause] += VC4_TIMING.clocksPerInstruction * n;
-    x.busyTicks += n;
+    x.stallTicks += n;
   }
 
   /** Run until every QPU is done. */
@@ -239,14 +239,13 @@ class Run {
           continue;
         }
       }
-      q.busyTicks++;
       q.wA = -1;
       q.wB = -1;
       q.accW = 0;
       c.exec(q);
       q.finish();
       chk.check(c, q.wA, q.wB, q.accW);
-      if (q.vpmPort.droppedSetup) {
+      if (c.vpmSetup && q.vpmPort.droppedSetup) {
         q.vpmPort.droppedSetup = false;
         chk.report('vpm-setup-misuse', c.address, 'third VPM read setup while two are queued: the hardware ignores it [ARG p.56]');
       }
@@ -347,7 +346,7 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
     profile: {
       cycles, clockHz, seconds: cycles / clockHz, instructions: qpus.reduce((s, q) => s + q.instructions, 0),
       bytesRead: shared.bytesRead, bytesWritten: shared.bytesWritten, flops: shared.flops, stalls,
-      perQpuCycles: qpus.map((q) => q.busyTicks * 4),
+      perQpuCycles: qpus.map((q) => (q.instructions + q.stallTicks) * VC4_TIMING.clocksPerInstruction),
     },
     hazards: checkers.flatMap((c) => c.reports),
     hostInterrupts: qpus.map((q) => q.hostInterrupt),

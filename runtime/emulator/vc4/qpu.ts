@@ -127,7 +127,8 @@ export class Qpu {
   hostInterrupt = false;
   noswap = false;
   instructions = 0;
-  busyTicks = 0;
+  /** Ticks this QPU spent stalled (its busy time is this plus its instruction count). */
+  stallTicks = 0;
   /** Stall clocks per cause (index: StallCause). */
   readonly stalls = new Float64Array(STALL_NAMES.length);
   /** Causes in the order this QPU first stalled on them (the profile lists them so). */

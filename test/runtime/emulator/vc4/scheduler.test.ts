@@ -36,7 +36,7 @@ function lockStep(bytes: Uint8Array, numQpus: number): ExecuteQpuResult {
   const stallTick = (q: Qpu, cause: number): void => {
     if (q.stalls[cause] === 0) q.stallOrder.push(cause as 0);
     (q.stalls[cause] as number) += 4;
-    q.busyTicks++;
+    q.stallTicks++;
   };
   let end = 0;
   for (let tick = 0; qpus.some((q) => !q.done); tick++) {
@@ -54,7 +54,7 @@ function lockStep(bytes: Uint8Array, numQpus: number): ExecuteQpuResult {
         stallTick(q, cause);
         continue;
       }
-      q.busyTicks++;
+      
       q.wA = -1;
       q.wB = -1;
       q.accW = 0;
@@ -74,7 +74,7 @@ function lockStep(bytes: Uint8Array, numQpus: number): ExecuteQpuResult {
     profile: {
       cycles, clockHz: 250e6, seconds: cycles / 250e6, instructions: qpus.reduce((s, q) => s + q.instructions, 0),
       bytesRead: shared.bytesRead, bytesWritten: shared.bytesWritten, flops: shared.flops, stalls,
-      perQpuCycles: qpus.map((q) => q.busyTicks * 4),
+      perQpuCycles: qpus.map((q) => (q.instructions + q.stallTicks) * 4),
     },
     hazards: checkers.flatMap((c) => c.reports),
     hostInterrupts: qpus.map((q) => q.hostInterrupt),
