@@ -54,7 +54,6 @@ function lockStep(bytes: Uint8Array, numQpus: number): ExecuteQpuResult {
         stallTick(q, cause);
         continue;
       }
-      
       q.wA = -1;
       q.wB = -1;
       q.accW = 0;
