@@ -32,6 +32,9 @@ export type InstrFn = (q: Qpu) => void;
 type SharedFn = (P: Int32Array) => InstrFn;
 type Factory = (H: typeof LANE_HELPERS) => SharedFn;
 
+/** I/O registers a write reaches with element 0 only [ARG p.37–38; Qpu.writeIo]. */
+const LANE0_IO = new Set<RegRole>(['host_int', 'tmu_noswap', 'unif_addr', 'vpm_setup', 'dma_addr', 'mutex']);
+
 /** Signals that need nothing here or only a call after the lanes; the rest keep the interpreter. */
 const SIGNALS_OK = new Set<string>(['none', 'smi', 'ldtmu0', 'ldtmu1', 'thrend', 'thrsw', 'lthrsw', 'bkpt', 'sbwait', 'sbdone']);
 
@@ -181,8 +184,13 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
     params.push(v);
     return `p${params.length - 1}`;
   };
-  const parts = halves.map((h) => laneOp(h, e, carry, p, uniformRows));
-  parts.push(...halves.map((h) => laneWrite(h, e, p)));
+  // A half whose result only feeds an I/O register that takes element 0 (setups, addresses, host_int, …) runs
+  // for lane 0 alone, before the loop, unless its result also sets the flags of every lane.
+  const laneZero = (h: Half): boolean => h.io !== undefined && LANE0_IO.has(h.io.role) && !(setFlags && flagHalf === h);
+  const once = halves.filter(laneZero).map((h) => `{ const i = 0; ${laneOp(h, e, false, p, uniformRows)} ${laneWrite(h, e, p)} }`);
+  const looped = halves.filter((h) => !laneZero(h));
+  const parts = looped.map((h) => laneOp(h, e, carry && h === flagHalf, p, uniformRows));
+  parts.push(...looped.map((h) => laneWrite(h, e, p)));
   if (setFlags && flagHalf) {
     const r = `r${flagHalf.tag}`;
     // `(x) | 0` rather than `x ? 1 : 0`: a flag set, not a jump that mispredicts on data.
@@ -193,7 +201,7 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   const body = parts.filter((x) => x !== '').join(' ');
   // A lane loop, not 16 unrolled copies: unrolled float code runs ~20 % faster once optimized, but costs V8
   // 16 times the compile time, and a kernel of a few hundred distinct instructions then runs unoptimized for seconds.
-  const laneSrc = body === '' ? '' : `for (let i = 0; i < 16; i++) { ${body} }`;
+  const laneSrc = once.join(' ') + (body === '' ? '' : ` for (let i = 0; i < 16; i++) { ${body} }`);
   if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') post.push(`q.loadTmu(${i.sig === 'ldtmu0' ? 0 : 1});`);
   // thrend: two more instructions run [ARG p.21]; the count starts after this one.
   if (i.sig === 'thrend') post.push('q.endDelay = 3; q.pending = true;');

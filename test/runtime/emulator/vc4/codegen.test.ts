@@ -14,8 +14,8 @@ import { Qpu, ROW, Vc4Shared } from '../../../../runtime/emulator/vc4/qpu.ts';
 
 const BASE = 0xc0000000;
 const MUXES: Vc4Mux[] = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'ra', 'rb'];
-// Register file and accumulator writes mostly, plus I/O writes that work without setup (r5 quad/rep falls back).
-const WADDRS = [0, 1, 2, 5, 14, 31, 32, 33, 34, 35, 36, 37, 38, 39, 39, 48, 52, 53, 56, 60];
+// Register file and accumulator writes mostly, plus I/O writes (VPM setups, DMA addresses, the mutex; r5 quad/rep falls back).
+const WADDRS = [0, 1, 2, 5, 14, 31, 32, 33, 34, 35, 36, 37, 38, 39, 39, 48, 49, 50, 51, 52, 53, 56, 60];
 // Reads: registers, and I/O reads with and without side effects (uniform pop, element / QPU number, nop).
 const RADDRS = [0, 1, 3, 7, 14, 31, 32, 38, 39, 39, 49, 50];
 const SIGNALS: Vc4Signal[] = ['none', 'none', 'none', 'smi', 'smi', 'thrend', 'ldtmu0', 'bkpt'];
