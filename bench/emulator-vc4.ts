@@ -111,6 +111,31 @@ function measure(w: Workload, warmSeconds: number, runs: number): { first: numbe
   return { first: Math.round(first), warm: Math.round(rates[runs - 1] as number), median: Math.round(rates[runs >> 1] as number), result: last.result };
 }
 
+/**
+ * Nanoseconds per pass of a fixed plain-JavaScript loop (16 float multiply-adds through a Float32Array, the
+ * shape of an emulated ALU instruction), best of 20: printed with the throughput so a reader can tell a slow
+ * machine from a slow emulator (on this machine it has read 36 ns at quiet times and 55 ns at busy ones).
+ */
+function machineCheck(): number {
+  const F = new Float32Array(64);
+  for (let i = 0; i < 64; i++) F[i] = Math.sin(i);
+  let best = Infinity;
+  for (let r = 0; r < 20; r++) {
+    const t0 = process.cpuUsage();
+    for (let n = 0; n < 100000; n++) {
+      for (let i = 0; i < 16; i++) {
+        const a = (F[i] as number) + (F[16 + i] as number);
+        const m = (F[32 + i] as number) * (F[48 + i] as number);
+        F[i] = a * 0.5;
+        F[16 + i] = m;
+      }
+    }
+    const used = process.cpuUsage(t0);
+    best = Math.min(best, ((used.user + used.system) * 1e3) / 100000);
+  }
+  return best;
+}
+
 /** Measured figures for `npm run bench`. */
 export async function run(): Promise<{ name: string; value: number; unit: string; goal?: string }[]> {
   // VC4_BENCH_ONLY=alu|tmu|sgemm runs one workload, for profiling it with --cpu-prof.
@@ -138,7 +163,7 @@ export async function run(): Promise<{ name: string; value: number; unit: string
     );
     if (key !== 'sgemm') times.push({ name: `vc4 emulated time, ${label} (12 QPUs)`, value: m.result.profile.seconds * 1e6, unit: 'µs' });
   }
-  return [...rows, ...times];
+  return [...rows, ...times, { name: 'machine check: plain JS 16-lane float loop (lower is faster)', value: machineCheck(), unit: 'ns' }];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
