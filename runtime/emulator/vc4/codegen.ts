@@ -22,7 +22,7 @@
 import type { Vc4AluInstr, Vc4Cond } from '../../../compiler/isa/vc4/instr.ts';
 import { REG_NOP, SMI_ROTATE_BASE, VC4_ADD_OPS, VC4_MUL_OPS, VC4_REGS, type RegRole } from '../../../compiler/isa/vc4/table.ts';
 import { LANE_HELPERS, VC4_ADD_LANE_SPECS, VC4_MUL_LANE_SPECS, type Vc4LaneSpec } from './alu.ts';
-import { laneCond, readPorts } from './ports.ts';
+import { laneCond, readPorts, type IoRead } from './ports.ts';
 import { FLAG, ROW, type Qpu } from './qpu.ts';
 
 /** A generated instruction: runs the whole instruction on QPU `q` (issue, stalls and finish stay with the executor). */
@@ -31,6 +31,9 @@ export type InstrFn = (q: Qpu) => void;
 /** Makes the closure of one instruction from its numbers. */
 type SharedFn = (P: Int32Array) => InstrFn;
 type Factory = (H: typeof LANE_HELPERS) => SharedFn;
+
+/** I/O reads with no side effect (Qpu.readIo): skipped when nothing uses the value. */
+const PURE_READS = new Set<RegRole>(['nop', 'vpm_wait', 'elem_num', 'qpu_num', 'vpm_busy', 'undefined']);
 
 /** I/O registers a write reaches with element 0 only [ARG p.37–38; Qpu.writeIo]. */
 const LANE0_IO = new Set<RegRole>(['host_int', 'tmu_noswap', 'unif_addr', 'vpm_setup', 'dma_addr', 'mutex']);
@@ -152,6 +155,14 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   const mul = resolveHalf(i, 'M', rowOf);
   if (add === undefined || mul === undefined) return null;
   const halves = [add, mul].filter((h): h is Half => h !== null);
+  // Flags come from the add ALU unless its op is nop, then from the mul ALU, on lanes whose condition holds [ADD, VC4C].
+  const flagHalf = i.sf ? halves[0] : undefined;
+  const flagCond = flagHalf ? (flagHalf.tag === 'A' ? i.condAdd : i.condMul) : 'never';
+  const setFlags = flagHalf !== undefined && flagCond !== 'never';
+  const carry = setFlags && flagHalf?.tag === 'A';
+  // Halves whose result goes nowhere (write condition never, no flags) are not computed.
+  const live = halves.filter((h) => h.cond !== null || (setFlags && h === flagHalf));
+  const reads = (row: number): boolean => live.some((h) => h.a === row || h.b === row);
   const pre: string[] = [];
   const post: string[] = [];
   const { ioA, ioB } = ports;
@@ -161,17 +172,14 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
     // One uniform pop per instruction even when both ports name it (as the interpreter).
     const unif = ioA?.role === 'unif' || ioB?.role === 'unif';
     pre.push(unif ? 'q.popUniform(); const u = q.uniform[0]; H.U1[0] = u; const fu = H.F1[0];' : 'const u = 0;');
+    // Reads without side effects whose value no live half uses are skipped.
+    const needed = (io: IoRead, row: number): boolean => !PURE_READS.has(io.role) || reads(row);
     if (ioA?.role === 'unif') uniformRows.push(ROW.PORT_A);
-    else if (ioA) pre.push(`q.readIo(${JSON.stringify(ioA.role)}, false, ${JSON.stringify(ioA.name)}, ${ROW.PORT_A}, u);`);
+    else if (ioA && needed(ioA, ROW.PORT_A)) pre.push(`q.readIo(${JSON.stringify(ioA.role)}, false, ${JSON.stringify(ioA.name)}, ${ROW.PORT_A}, u);`);
     if (ioB?.role === 'unif') uniformRows.push(ROW.PORT_B);
-    else if (ioB) pre.push(`q.readIo(${JSON.stringify(ioB.role)}, true, ${JSON.stringify(ioB.name)}, ${ROW.PORT_B}, u);`);
+    else if (ioB && needed(ioB, ROW.PORT_B)) pre.push(`q.readIo(${JSON.stringify(ioB.role)}, true, ${JSON.stringify(ioB.name)}, ${ROW.PORT_B}, u);`);
   }
-  // Flags come from the add ALU unless its op is nop, then from the mul ALU, on lanes whose condition holds [ADD, VC4C].
-  const flagHalf = i.sf ? halves[0] : undefined;
-  const flagCond = flagHalf ? (flagHalf.tag === 'A' ? i.condAdd : i.condMul) : 'never';
-  const setFlags = flagHalf !== undefined && flagCond !== 'never';
-  const carry = setFlags && flagHalf?.tag === 'A';
-  for (const h of halves) {
+  for (const h of live) {
     pre.push(`let r${h.tag} = 0;`);
     if (h.cond !== null && h.cond !== '' && !h.io) pre.push(`let w${h.tag} = 0;`);
     // I/O writes fire on element 0's condition as it was before this instruction's flag update.
@@ -187,8 +195,8 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   // A half whose result only feeds an I/O register that takes element 0 (setups, addresses, host_int, …) runs
   // for lane 0 alone, before the loop, unless its result also sets the flags of every lane.
   const laneZero = (h: Half): boolean => h.io !== undefined && LANE0_IO.has(h.io.role) && !(setFlags && flagHalf === h);
-  const once = halves.filter(laneZero).map((h) => `{ const i = 0; ${laneOp(h, e, false, p, uniformRows)} ${laneWrite(h, e, p)} }`);
-  const looped = halves.filter((h) => !laneZero(h));
+  const once = live.filter(laneZero).map((h) => `{ const i = 0; ${laneOp(h, e, false, p, uniformRows)} ${laneWrite(h, e, p)} }`);
+  const looped = live.filter((h) => !laneZero(h));
   const parts = looped.map((h) => laneOp(h, e, carry && h === flagHalf, p, uniformRows));
   parts.push(...looped.map((h) => laneWrite(h, e, p)));
   if (setFlags && flagHalf) {
