@@ -225,13 +225,15 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   // One body per shape, reading its numbers from an Int32Array; each instruction gets a small closure binding its
   // own array. The closure's one call site sees one body, so V8 inlines it; measured faster than numbers captured
   // in a context (no Smi untagging) and, for kernels with many registers, than distinct specialised bodies.
-  const src = `"use strict"; function vc4Instr(q, P) {
+  // Named after its ops and signal, so profiles tell the shapes apart.
+  const name = `vc4_${i.opAdd}_${i.opMul}_${i.sig}`;
+  const src = `"use strict"; function ${name}(q, P) {
   const ${['R = q.R, F = q.F, FL = q.flags', ...params.map((_, k) => `p${k} = P[${k}]`)].join(', ')};
   ${pre.join('\n  ')}
   ${laneSrc}
   ${post.join('\n  ')}
 }
-return (P) => (q) => vc4Instr(q, P);`;
+return (P) => (q) => ${name}(q, P);`;
   let shared = cache.get(src);
   if (!shared) {
     // Bounded: a long-lived process running many different kernels starts over rather than growing.

@@ -352,12 +352,18 @@ export class Qpu {
     const R = this.R;
     const mem = sh.memory;
     const words = mem.words;
+    const at = slot * 16;
     for (let e = 0; e < 16; e++) {
       const bus = (R[o + e] as number) & ~3;
+      // Word view first: no `undefined` in the hot loop's types.
       const i = words === null ? -1 : mem.wordIndex(bus);
-      const w = i >= 0 ? (words as Uint32Array)[i] : mem.read32(bus);
+      if (i >= 0) {
+        data[at + e] = (words as Uint32Array)[i] as number;
+        continue;
+      }
+      const w = mem.read32(bus);
       if (w === undefined) this.fail(`TMU read of unmapped address 0x${(bus >>> 0).toString(16)} (element ${e})`);
-      data[slot * 16 + e] = w;
+      data[at + e] = w;
     }
     sh.bytesRead += 64;
     // QPUs 2 and 3 of a slice use the other TMU unless tmu_noswap is set [ARG p.23]: invisible except in timing.
