@@ -25,7 +25,7 @@ export interface ExecuteQpuOptions {
   numQpus: number;
   /** Bus address of the control list (alias bits allowed). */
   controlAddress: number;
-  /** Stop with an error after this many GPU clock cycles (default 4·10^9). */
+  /** Stop with an error after this many GPU clock cycles (default 4·10^9; at most 4·(2^31 − 2), about 34 s at 250 MHz). */
   maxCycles?: number;
   /** V3D clock for the time estimate, Hz (default 250 MHz). */
   clockHz?: number;
@@ -324,9 +324,9 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
     qpus.push(new Qpu(k, shared, code, unif));
     checkers.push(new HazardChecker(k, options.sourceLine));
   }
-  const maxCycles = options.maxCycles ?? 4e9;
-  // Clocks are int32 ticks: the longest run is 2^31 − 2 ticks (about 34 s of GPU time at 250 MHz).
-  const maxTicks = Math.min(Math.ceil(maxCycles / VC4_TIMING.clocksPerInstruction), NEVER - 1);
+  // Clocks are int32 ticks: a run is at most 2^31 − 2 ticks (about 34 s of GPU time at 250 MHz); a larger limit is cut to that.
+  const maxTicks = Math.min(Math.ceil((options.maxCycles ?? 4e9) / VC4_TIMING.clocksPerInstruction), NEVER - 1);
+  const maxCycles = Math.min(options.maxCycles ?? 4e9, maxTicks * VC4_TIMING.clocksPerInstruction);
   const clockHz = options.clockHz ?? VC4_TIMING.defaultClockHz;
   const fetch = new Fetcher(mem);
   let run: Run | undefined;
