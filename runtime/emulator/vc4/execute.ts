@@ -233,7 +233,7 @@ class Run {
             this.blockedCause[k] = cause;
             break;
           }
-          const w = (until === Infinity ? t + 1 : Math.max(t + 1, Math.ceil(until))) | 0;
+          const w = (until === Infinity ? t + 1 : Math.min(Math.max(t + 1, Math.ceil(until)), NEVER)) | 0;
           this.book(q, cause, w - t);
           t = w;
           continue;
