@@ -95,8 +95,9 @@ const DONE = 2;
 /**
  * One execute_qpu run. Each QPU keeps its own clock, the tick of its next
  * issue slot. Instructions that touch nothing another QPU sees or changes run
- * as far ahead as the QPU likes; shared ones (CompiledInstr.shared) run in
- * global (tick, QPU number) order, the order a lock-step machine issuing
+ * as far ahead as the QPU likes; shared ones (CompiledInstr.shared, and a
+ * uniform read that fetches a line) run in global (tick, QPU number) order,
+ * the order a lock-step machine issuing
  * QPUs 0, 1, … within each tick gives them, so shared state and timing come
  * out exactly as in lock step. The hot loop is a method (`advance`) called
  * once per turn, so V8 optimizes it once for all runs.
