@@ -23,6 +23,7 @@ import type { Vc4AluInstr, Vc4Cond } from '../../../compiler/isa/vc4/instr.ts';
 import { REG_NOP, SMI_ROTATE_BASE, VC4_ADD_OPS, VC4_MUL_OPS, VC4_REGS, type RegRole } from '../../../compiler/isa/vc4/table.ts';
 import { LANE_HELPERS, VC4_ADD_LANE_SPECS, VC4_MUL_LANE_SPECS, type Vc4LaneSpec } from './alu.ts';
 import { laneCond, readPorts, type IoRead } from './ports.ts';
+import { SIMD } from './simd.ts';
 import { FLAG, ROW, type Qpu } from './qpu.ts';
 
 /** A generated instruction: runs the whole instruction on QPU `q` (issue, stalls and finish stay with the executor). */
@@ -30,7 +31,7 @@ export type InstrFn = (q: Qpu) => void;
 
 /** Makes the closure of one instruction from its numbers. */
 type SharedFn = (P: Int32Array) => InstrFn;
-type Factory = (H: typeof LANE_HELPERS) => SharedFn;
+type Factory = (H: typeof LANE_HELPERS, S: typeof SIMD) => SharedFn;
 
 /** I/O reads with no side effect (Qpu.readIo): skipped when nothing uses the value. */
 const PURE_READS = new Set<RegRole>(['nop', 'vpm_wait', 'elem_num', 'qpu_num', 'vpm_busy', 'undefined']);
@@ -142,6 +143,46 @@ function ioWrite(role: RegRole, bSpace: boolean, name: string, row: number, lane
 /** Bodies by source: instructions of one shape, at any address and in any run, share one V8 compile. */
 const cache = new Map<string, SharedFn>();
 
+/** The simd.ts kernel of a half's op, or null. */
+function kernelOf(h: Half): 'fadd' | 'fsub' | 'fmul' | null {
+  if (h.spec === VC4_ADD_LANE_SPECS.fadd) return 'fadd';
+  if (h.spec === VC4_ADD_LANE_SPECS.fsub) return 'fsub';
+  return h.spec === VC4_MUL_LANE_SPECS.fmul ? 'fmul' : null;
+}
+
+/**
+ * The SIMD form of the lanes (simd.ts), or null: every live half a float op
+ * SIMD covers, written on all lanes to a register, no flags. It runs when the
+ * QPU's registers are in the kernels' memory and every operand lane is
+ * finite, else the JavaScript lanes do. Both halves read their operands
+ * before either writes: when one half's destination is the other's operand,
+ * the reader goes first.
+ */
+function simdSource(live: readonly Half[], uniformRows: readonly number[], setFlags: boolean, p: Param, jsLanes: string): string | null {
+  if (!SIMD || live.length === 0 || setFlags) return null;
+  if (!live.every((h) => kernelOf(h) !== null && h.cond === '' && !h.io)) return null;
+  let order = [...live];
+  if (order.length === 2) {
+    const [x, y] = order as [Half, Half];
+    const reads = (h: Half, row: number): boolean => h.a === row || h.b === row;
+    // Same destination: the mul's write lands last, as in the JavaScript lanes.
+    if (x.row === y.row && reads(y, x.row)) return null;
+    if (reads(y, x.row)) {
+      if (reads(x, y.row) || x.row === y.row) return null;
+      order = [y, x];
+    }
+  }
+  const at = (row: number): string => `q.simdBase + ${p(row * 64)}`;
+  const rows = order.flatMap((h) => [h.a, h.b]);
+  const [a0, b0, a1, b1] = (rows.length === 4 ? rows : [...rows, ...rows]) as [number, number, number, number];
+  // A uniform operand is one word: the kernels read rows, so it is spread over its port row first.
+  const fills = uniformRows.filter((row) => rows.includes(row)).map((row) => `for (let i = 0; i < 16; i++) R[${row * 16} + i] = u;`);
+  const calls = order.map((h) => `S.${kernelOf(h) as string}(${at(h.row)}, ${at(h.a)}, ${at(h.b)});`);
+  return `let simd = false;
+  if (q.simdBase >= 0) { ${fills.join(' ')} simd = S.chk(${at(a0)}, ${at(b0)}, ${at(a1)}, ${at(b1)}) === 0; }
+  if (simd) { ${calls.join(' ')} } else { ${jsLanes} }`;
+}
+
 /**
  * The generated function of ALU instruction `i`, or null when it needs the
  * interpreter. Running it does what the interpreter's steps for `i` do.
@@ -209,7 +250,8 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   const body = parts.filter((x) => x !== '').join(' ');
   // A lane loop, not 16 unrolled copies: unrolled float code runs ~20 % faster once optimized, but costs V8
   // 16 times the compile time, and a kernel of a few hundred distinct instructions then runs unoptimized for seconds.
-  const laneSrc = once.join(' ') + (body === '' ? '' : ` for (let i = 0; i < 16; i++) { ${body} }`);
+  const jsLanes = once.join(' ') + (body === '' ? '' : ` for (let i = 0; i < 16; i++) { ${body} }`);
+  const laneSrc = simdSource(live, uniformRows, setFlags, p, jsLanes) ?? jsLanes;
   if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') post.push(`q.loadTmu(${i.sig === 'ldtmu0' ? 0 : 1});`);
   // thrend: two more instructions run [ARG p.21]; the count starts after this one.
   if (i.sig === 'thrend') post.push('q.endDelay = 3; q.pending = true;');
@@ -238,7 +280,7 @@ return (P) => (q) => ${name}(q, P);`;
   if (!shared) {
     // Bounded: a long-lived process running many different kernels starts over rather than growing.
     if (cache.size >= 1 << 14) cache.clear();
-    shared = (new Function('H', src) as Factory)(LANE_HELPERS);
+    shared = (new Function('H', 'S', src) as Factory)(LANE_HELPERS, SIMD);
     cache.set(src, shared);
   }
   return shared(Int32Array.from(params));

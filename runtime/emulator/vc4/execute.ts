@@ -338,6 +338,9 @@ export function runExecuteQpu(memory: { bytes: Uint8Array; base: number }, optio
     const q = run?.q ?? (qpus[0] as Qpu);
     if (e instanceof VpmError) throw new Vc4EmulatorError(e.message, q.id, q.pc >>> 0);
     throw e;
+  } finally {
+    // The QPUs end with the run: their register files go back to the SIMD pool for the next one.
+    for (const q of qpus) q.release();
   }
   shared.tick = run.lastTick;
   const stalls: Record<string, number> = {};

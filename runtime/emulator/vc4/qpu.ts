@@ -8,6 +8,7 @@
 import { VC4_SMALL_IMMS, type RegRole } from '../../../compiler/isa/vc4/table.ts';
 import { bitsToFloat, floatToBits } from './alu.ts';
 import { Vc4EmulatorError, type GpuMemory } from './memory.ts';
+import { allocateRegisters, releaseRegisters } from './simd.ts';
 import { MemoryPort, TmuTiming, VC4_TIMING } from './timing.ts';
 import { Vpm, VpmPort } from './vpm.ts';
 
@@ -82,8 +83,11 @@ export class Vc4Shared {
 
 /** One QPU. */
 export class Qpu {
-  readonly R = new Uint32Array(ROW.COUNT * 16);
-  readonly F = new Float32Array(this.R.buffer);
+  /** The register array (simd.ts: in the shared WebAssembly memory when a slot is free), and its float view. */
+  readonly R: Uint32Array;
+  readonly F: Float32Array;
+  /** Byte offset of R in the SIMD kernels' memory, −1 when R is an ordinary array (kernels unusable). */
+  readonly simdBase: number;
   /** Per-lane Z, N, C flags (0/1) at FLAG.Z, FLAG.N, FLAG.C. */
   readonly flags = new Uint8Array(48);
   /** Carry of the current add op, computed only when it sets flags. */
@@ -144,6 +148,10 @@ export class Qpu {
   readonly slice: number;
 
   constructor(readonly id: number, readonly shared: Vc4Shared, code: number, uniforms: number) {
+    const file = allocateRegisters(this, ROW.COUNT * 16);
+    this.R = file?.R ?? new Uint32Array(ROW.COUNT * 16);
+    this.simdBase = file?.base ?? -1;
+    this.F = new Float32Array(this.R.buffer, this.R.byteOffset, this.R.length);
     this.pc = code | 0;
     this.unifPtr = uniforms | 0;
     this.slice = (id >> 2) % 3;
@@ -153,6 +161,11 @@ export class Qpu {
       const bits = imm ? (imm.kind === 'float' ? floatToBits(imm.value) : imm.value >>> 0) : (code - 64) >>> 0;
       this.R.fill(bits, (ROW.SMALL_IMM + code) * 16, (ROW.SMALL_IMM + code) * 16 + 16);
     }
+  }
+
+  /** Give the register file back to the SIMD pool: this QPU must not run again. */
+  release(): void {
+    releaseRegisters(this, this.simdBase);
   }
 
   /** Abort the run with a fault at the current instruction. */
