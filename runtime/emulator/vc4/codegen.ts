@@ -6,6 +6,8 @@
  * dispatch, no scratch rows and no closure calls. Operand and destination rows
  * and register numbers are parameters of the generated factory: instructions
  * of one shape share one source, which V8 compiles once for the whole kernel.
+ * Float pairs call the WebAssembly SIMD kernels of simd.ts when their
+ * operands are finite (simdSource).
  *
  * The op semantics are not restated here: each op's body is its lane spec in
  * alu.ts, the text the interpreter's kernels are built from. Instructions
