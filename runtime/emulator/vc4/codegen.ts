@@ -154,16 +154,22 @@ function kernelOf(h: Half): 'fadd' | 'fsub' | 'fmul' | null {
 
 /**
  * The SIMD form of the lanes (simd.ts), or null: every live half a float op
- * SIMD covers, written on all lanes to a register, no flags. It runs when the
- * QPU's registers are in the kernels' memory and every operand lane is
- * finite, else the JavaScript lanes do. Both halves read their operands
- * before either writes: when one half's destination is the other's operand,
- * the reader goes first.
+ * SIMD covers, written on all lanes to a register, no flags, except halves
+ * that feed an element-0 I/O register (`once`: they read their operands and
+ * write only their scratch row, so they go first). It runs when the QPU's
+ * registers are in the kernels' memory and every operand lane is finite,
+ * else the JavaScript lanes do. Both halves read their operands before
+ * either writes: when one half's destination is the other's operand, the
+ * reader goes first.
  */
-function simdSource(live: readonly Half[], uniformRows: readonly number[], setFlags: boolean, p: Param, jsLanes: string): string | null {
-  if (!SIMD || live.length === 0 || setFlags) return null;
-  if (!live.every((h) => kernelOf(h) !== null && h.cond === '' && !h.io)) return null;
-  let order = [...live];
+function simdSource(
+  live: readonly Half[], once: readonly string[], onceHalf: (h: Half) => boolean, uniformRows: readonly number[],
+  setFlags: boolean, p: Param, jsLanes: string,
+): string | null {
+  if (!SIMD || setFlags) return null;
+  const vector = live.filter((h) => !onceHalf(h));
+  if (vector.length === 0 || !vector.every((h) => kernelOf(h) !== null && h.cond === '' && !h.io)) return null;
+  let order = [...vector];
   if (order.length === 2) {
     const [x, y] = order as [Half, Half];
     const reads = (h: Half, row: number): boolean => h.a === row || h.b === row;
@@ -182,7 +188,7 @@ function simdSource(live: readonly Half[], uniformRows: readonly number[], setFl
   const calls = order.map((h) => `S.${kernelOf(h) as string}(${at(h.row)}, ${at(h.a)}, ${at(h.b)});`);
   return `let simd = false;
   if (q.simdBase >= 0) { ${fills.join(' ')} simd = S.chk(${at(a0)}, ${at(b0)}, ${at(a1)}, ${at(b1)}) === 0; }
-  if (simd) { ${calls.join(' ')} } else { ${jsLanes} }`;
+  if (simd) { ${once.join(' ')} ${calls.join(' ')} } else { ${jsLanes} }`;
 }
 
 /**
@@ -253,7 +259,7 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   // A lane loop, not 16 unrolled copies: unrolled float code runs ~20 % faster once optimized, but costs V8
   // 16 times the compile time, and a kernel of a few hundred distinct instructions then runs unoptimized for seconds.
   const jsLanes = once.join(' ') + (body === '' ? '' : ` for (let i = 0; i < 16; i++) { ${body} }`);
-  const laneSrc = simdSource(live, uniformRows, setFlags, p, jsLanes) ?? jsLanes;
+  const laneSrc = simdSource(live, once, laneZero, uniformRows, setFlags, p, jsLanes) ?? jsLanes;
   if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') post.push(`q.loadTmu(${i.sig === 'ldtmu0' ? 0 : 1});`);
   // thrend: two more instructions run [ARG p.21]; the count starts after this one.
   if (i.sig === 'thrend') post.push('q.endDelay = 3; q.pending = true;');

@@ -134,7 +134,7 @@ test('generated code = interpreter on 3000 random ALU instructions', (t) => {
 });
 
 test('float multiply-adds in the WebAssembly SIMD kernels = interpreter, operand order, uniforms and specials included', (t) => {
-  // fadd/fsub/fmul pairs written on every lane to registers, the shape simd.ts takes; random operand rows hold
+  // fadd/fsub/fmul pairs written on every lane to registers (or one half to host_int), the shape simd.ts takes; random operand rows hold
   // specials too, so the finite check and the JavaScript fallback run as well.
   const next = rng(0xadd);
   const floatAdd = ['fadd', 'fsub', 'fadd', 'nop'] as const;
@@ -144,7 +144,7 @@ test('float multiply-adds in the WebAssembly SIMD kernels = interpreter, operand
     const instr: Vc4AluInstr = {
       ...randomInstr(next), sig: next() % 4 === 0 ? 'ldtmu0' : 'none', sf: false, condAdd: 'always', condMul: 'always',
       opAdd: pick(next, floatAdd), opMul: pick(next, floatMul),
-      waddrAdd: pick(next, [0, 1, 5, 31, 32, 33, 34, 35]), waddrMul: pick(next, [0, 2, 5, 31, 32, 33, 34, 35]),
+      waddrAdd: pick(next, [0, 1, 5, 31, 32, 33, 34, 35, 38]), waddrMul: pick(next, [0, 2, 5, 31, 32, 33, 34, 35, 38]),
       raddrA: pick(next, [0, 1, 5, 32]), raddrB: pick(next, [0, 2, 5, 32]),
     };
     const [a, b] = twins(next);
