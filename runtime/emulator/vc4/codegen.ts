@@ -181,13 +181,29 @@ function simdSource(
     }
   }
   const at = (row: number): string => `q.simdBase + ${p(row * 64)}`;
-  const rows = order.flatMap((h) => [h.a, h.b]);
-  const [a0, b0, a1, b1] = (rows.length === 4 ? rows : [...rows, ...rows]) as [number, number, number, number];
-  // A uniform operand is one word: the kernels read rows, so it is spread over its port row first.
+  const isUniform = (row: number): boolean => uniformRows.includes(row);
+  // A uniform operand is one word: the kernels' uniform forms take it as b (fadd and fmul commute for finite
+  // operands); else it is spread over its port row.
+  const calls: string[] = [];
+  const rows: number[] = [];
+  let uniformUsed = false;
+  for (const h of order) {
+    const k = kernelOf(h) as string;
+    const [a, b] = isUniform(h.a) && !isUniform(h.b) && k !== 'fsub' ? [h.b, h.a] : [h.a, h.b];
+    if (isUniform(b) && !isUniform(a)) {
+      calls.push(`S.${k}u(${at(h.row)}, ${at(a)}, u);`);
+      rows.push(a);
+      uniformUsed = true;
+    } else {
+      calls.push(`S.${k}(${at(h.row)}, ${at(a)}, ${at(b)});`);
+      rows.push(a, b);
+    }
+  }
   const fills = uniformRows.filter((row) => rows.includes(row)).map((row) => `for (let i = 0; i < 16; i++) R[${row * 16} + i] = u;`);
-  const calls = order.map((h) => `S.${kernelOf(h) as string}(${at(h.row)}, ${at(h.a)}, ${at(h.b)});`);
+  const [a0, b0, a1, b1] = [...rows, ...rows, ...rows, ...rows] as [number, number, number, number];
+  const finiteU = uniformUsed ? '(u & 0x7f800000) !== 0x7f800000 && ' : '';
   return `let simd = false;
-  if (q.simdBase >= 0) { ${fills.join(' ')} simd = S.chk(${at(a0)}, ${at(b0)}, ${at(a1)}, ${at(b1)}) === 0; }
+  if (q.simdBase >= 0) { ${fills.join(' ')} simd = ${finiteU}S.chk(${at(a0)}, ${at(b0)}, ${at(a1)}, ${at(b1)}) === 0; }
   if (simd) { ${once.join(' ')} ${calls.join(' ')} } else { ${jsLanes} }`;
 }
 

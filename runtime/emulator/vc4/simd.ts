@@ -26,6 +26,10 @@ export interface SimdKernels {
   fadd(d: number, a: number, b: number): void;
   fsub(d: number, a: number, b: number): void;
   fmul(d: number, a: number, b: number): void;
+  /** The same with operand b one word `u` for every lane (a uniform). */
+  faddu(d: number, a: number, u: number): void;
+  fsubu(d: number, a: number, u: number): void;
+  fmulu(d: number, a: number, u: number): void;
 }
 
 const PAGES = 64;
@@ -46,7 +50,7 @@ function uleb(n: number): number[] {
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 const OP = {
   load: 0x00, store: 0x0b, const: 0x0c, i32x4Eq: 0x37, f32x4Ne: 0x42, f32x4Ge: 0x46, and: 0x4e, andnot: 0x4f, or: 0x50,
-  xor: 0x51, bitselect: 0x52, anyTrue: 0x53, i32x4ShrS: 0xac, i32x4Add: 0xae, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
+  xor: 0x51, bitselect: 0x52, anyTrue: 0x53, i32x4Splat: 0x11, i32x4ShrS: 0xac, i32x4Add: 0xae, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
 } as const;
 const I32_CONST = 0x41;
 const LOCAL_GET = 0x20;
@@ -82,13 +86,16 @@ function flushResult(tmp: number): number[] {
   return [...tee(tmp), ...get(tmp), ...EXP, ...simd(OP.and), ...ZERO, ...simd(OP.i32x4Eq), ...simd(OP.andnot)];
 }
 
+/** Operand b of vector `off`: the row at param 2, or (`scalar`) the word in param 2 on every lane. */
+const operandB = (scalar: boolean, off: number): number[] => (scalar ? [...get(2), ...simd(OP.i32x4Splat)] : load(2, off));
+
 // Kernel locals: params d=0, a=1, b=2; v128 locals va=3, vb=4, s=5, hi=6, tmp=7, lo=8.
-function addBody(negate: boolean): number[] {
+function addBody(negate: boolean, scalar: boolean): number[] {
   const code: number[] = [];
   for (let off = 0; off < 64; off += 16) {
     code.push(...get(0)); // store address, first on the stack
     code.push(...load(1, off), ...flush(7), ...set(3));
-    code.push(...load(2, off), ...(negate ? [...SIGN, ...simd(OP.xor)] : []), ...flush(7), ...set(4));
+    code.push(...operandB(scalar, off), ...(negate ? [...SIGN, ...simd(OP.xor)] : []), ...flush(7), ...set(4));
     code.push(...get(3), ...get(4), ...simd(OP.f32x4Add), ...set(5)); // s
     // Fast2Sum on the operands ordered by magnitude: err = lo − (s − hi), exact and free of overflow
     // (TwoSum's s − a can overflow when both operands are near the largest single).
@@ -106,10 +113,10 @@ function addBody(negate: boolean): number[] {
   return code;
 }
 
-function mulBody(): number[] {
+function mulBody(scalar: boolean): number[] {
   const code: number[] = [];
   for (let off = 0; off < 64; off += 16) {
-    code.push(...get(0), ...load(1, off), ...flush(7), ...load(2, off), ...flush(7), ...simd(OP.f32x4Mul), ...flushResult(7));
+    code.push(...get(0), ...load(1, off), ...flush(7), ...operandB(scalar, off), ...flush(7), ...simd(OP.f32x4Mul), ...flushResult(7));
     code.push(...simd(OP.store), 4, ...uleb(off));
   }
   return code;
@@ -142,10 +149,14 @@ export function simdModuleBytes(): Uint8Array {
     [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])], // (a0, b0, a1, b1) → i32
   ]);
   const imports = vec([[...name('e'), ...name('m'), 0x02, 0x00, ...uleb(PAGES)]]);
-  const funcs = vec([[0], [0], [0], [1]]);
-  const exports = vec([[...name('fadd'), 0x00, 0], [...name('fsub'), 0x00, 1], [...name('fmul'), 0x00, 2], [...name('chk'), 0x00, 3]]);
+  const funcs = vec([[0], [0], [0], [1], [0], [0], [0]]);
+  const names = ['fadd', 'fsub', 'fmul', 'chk', 'faddu', 'fsubu', 'fmulu'];
+  const exports = vec(names.map((n, k) => [...name(n), 0x00, k]));
   const kernelLocals = [[6, V128]];
-  const code = vec([fn(kernelLocals, addBody(false)), fn(kernelLocals, addBody(true)), fn(kernelLocals, mulBody()), fn([[1, V128]], chkBody())]);
+  const code = vec([
+    fn(kernelLocals, addBody(false, false)), fn(kernelLocals, addBody(true, false)), fn(kernelLocals, mulBody(false)), fn([[1, V128]], chkBody()),
+    fn(kernelLocals, addBody(false, true)), fn(kernelLocals, addBody(true, true)), fn(kernelLocals, mulBody(true)),
+  ]);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, types), ...section(2, imports), ...section(3, funcs), ...section(7, exports), ...section(10, code),

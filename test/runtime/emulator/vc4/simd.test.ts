@@ -32,7 +32,7 @@ function finiteWord(next: () => number): number {
   }
 }
 
-test('fadd, fsub and fmul kernels = the lane functions on finite operands', (t) => {
+test('fadd, fsub and fmul kernels, row and uniform forms, = the lane functions on finite operands', (t) => {
   if (!SIMD) return t.pass('no WebAssembly SIMD in this Node: the emulator runs its JavaScript lanes');
   const owner = {};
   const file = allocateRegisters(owner, 4 * 16);
@@ -41,6 +41,10 @@ test('fadd, fsub and fmul kernels = the lane functions on finite operands', (t) 
   const next = rng(0xf00d);
   const kernels: [string, (d: number, a: number, b: number) => void, (a: number, b: number) => number][] = [
     ['fadd', SIMD.fadd, ADD_LANE.fadd!], ['fsub', SIMD.fsub, ADD_LANE.fsub!], ['fmul', SIMD.fmul, MUL_LANE.fmul!],
+  ];
+  // The uniform forms: operand b is one word for all lanes.
+  const uniform: [string, (d: number, a: number, u: number) => void, (a: number, b: number) => number][] = [
+    ['faddu', SIMD.faddu, ADD_LANE.fadd!], ['fsubu', SIMD.fsubu, ADD_LANE.fsub!], ['fmulu', SIMD.fmulu, MUL_LANE.fmul!],
   ];
   let checked = 0;
   for (let round = 0; round < 4000; round++) {
@@ -60,6 +64,15 @@ test('fadd, fsub and fmul kernels = the lane functions on finite operands', (t) 
         checked++;
       }
     }
+    const u = R[16] as number;
+    for (const [name, kernel, lane] of uniform) {
+      kernel(base + 128, base, u);
+      for (let e = 0; e < 16; e++) {
+        const want = lane(R[e] as number, u);
+        if (R[32 + e] !== want) return t.fail(`${name}(0x${(R[e] as number).toString(16)}, 0x${u.toString(16)}) = 0x${(R[32 + e] as number).toString(16)}, lanes say 0x${want.toString(16)}`);
+        checked++;
+      }
+    }
   }
   // The destination may be an operand row (fadd ra5, ra5, r0): each vector is read before it is written.
   for (let e = 0; e < 16; e++) R[e] = finiteWord(next);
@@ -67,7 +80,7 @@ test('fadd, fsub and fmul kernels = the lane functions on finite operands', (t) 
   SIMD.fadd(base, base, base + 64);
   for (let e = 0; e < 16; e++) t.is(R[e], ADD_LANE.fadd!(before[e] as number, before[16 + e] as number));
   releaseRegisters(owner, base);
-  t.true(checked > 150000, `${checked} lanes`);
+  t.true(checked > 300000, `${checked} lanes`);
 });
 
 test('chk finds a NaN or an infinity in any lane of any of its four rows', (t) => {
