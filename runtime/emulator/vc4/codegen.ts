@@ -25,7 +25,7 @@ import type { Vc4AluInstr, Vc4Cond } from '../../../compiler/isa/vc4/instr.ts';
 import { REG_NOP, SMI_ROTATE_BASE, VC4_ADD_OPS, VC4_MUL_OPS, VC4_REGS, type RegRole } from '../../../compiler/isa/vc4/table.ts';
 import { LANE_HELPERS, VC4_ADD_LANE_SPECS, VC4_MUL_LANE_SPECS, type Vc4LaneSpec } from './alu.ts';
 import { laneCond, readPorts, type IoRead } from './ports.ts';
-import { SIMD } from './simd.ts';
+import { SIMD, checkedName, type KernelName } from './simd.ts';
 import { FLAG, ROW, type Qpu } from './qpu.ts';
 
 /** A generated instruction: runs the whole instruction on QPU `q` (issue, stalls and finish stay with the executor). */
@@ -184,27 +184,32 @@ function simdSource(
   const isUniform = (row: number): boolean => uniformRows.includes(row);
   // A uniform operand is one word: the kernels' uniform forms take it as b (fadd and fmul commute for finite
   // operands); else it is spread over its port row.
-  const calls: string[] = [];
+  const kernels: KernelName[] = [];
+  const args: string[] = [];
   const rows: number[] = [];
   let uniformUsed = false;
   for (const h of order) {
-    const k = kernelOf(h) as string;
+    const k = kernelOf(h) as 'fadd' | 'fsub' | 'fmul';
     const [a, b] = isUniform(h.a) && !isUniform(h.b) && k !== 'fsub' ? [h.b, h.a] : [h.a, h.b];
     if (isUniform(b) && !isUniform(a)) {
-      calls.push(`S.${k}u(${at(h.row)}, ${at(a)}, u);`);
+      kernels.push(`${k}u`);
+      args.push(at(h.row), at(a), 'u');
       rows.push(a);
       uniformUsed = true;
     } else {
-      calls.push(`S.${k}(${at(h.row)}, ${at(a)}, ${at(b)});`);
+      kernels.push(k);
+      args.push(at(h.row), at(a), at(b));
       rows.push(a, b);
     }
   }
   const fills = uniformRows.filter((row) => rows.includes(row)).map((row) => `for (let i = 0; i < 16; i++) R[${row * 16} + i] = u;`);
-  const [a0, b0, a1, b1] = [...rows, ...rows, ...rows, ...rows] as [number, number, number, number];
   const finiteU = uniformUsed ? '(u & 0x7f800000) !== 0x7f800000 && ' : '';
-  return `let simd = false;
-  if (q.simdBase >= 0) { ${fills.join(' ')} simd = ${finiteU}S.chk(${at(a0)}, ${at(b0)}, ${at(a1)}, ${at(b1)}) === 0; }
-  if (simd) { ${once.join(' ')} ${calls.join(' ')} } else { ${jsLanes} }`;
+  // One call: the kernels' finite check, then the kernels; 1 (nothing written) sends the lanes to JavaScript.
+  // Lane-0 halves run first either way: they only read their operands and write their scratch row.
+  return `${once.join(' ')}
+  let simd = false;
+  if (q.simdBase >= 0) { ${fills.join(' ')} simd = ${finiteU}S.${checkedName(kernels)}(${args.join(', ')}) === 0; }
+  if (!simd) { ${jsLanes.replace(once.join(' '), '')} }`;
 }
 
 /**

@@ -30,6 +30,12 @@ export interface SimdKernels {
   faddu(d: number, a: number, u: number): void;
   fsubu(d: number, a: number, u: number): void;
   fmulu(d: number, a: number, u: number): void;
+  /**
+   * Checked forms, `run_<kernel>` and `run_<kernel>_<kernel>` (checkedName):
+   * the finite check of every operand row, then the kernels in order; 0 when
+   * they ran, 1 when a lane was special and nothing was written.
+   */
+  readonly [checked: `run_${string}`]: (...args: number[]) => number;
 }
 
 const PAGES = 64;
@@ -142,21 +148,58 @@ const fn = (locals: number[][], code: number[]): number[] => {
   return [...uleb(body.length), ...body];
 };
 
+/** The six kernels, in function-index order: row forms, then uniform forms. */
+export const KERNELS = ['fadd', 'fsub', 'fmul', 'faddu', 'fsubu', 'fmulu'] as const;
+/** A kernel's name. */
+export type KernelName = (typeof KERNELS)[number];
+const CHK = KERNELS.length;
+
+/** `chk` over `rows` (param indices; a uniform form's b is no row), and return 1 when it finds a special. */
+function checked(rows: number[]): number[] {
+  const four = [...rows, ...rows, ...rows, ...rows].slice(0, 4);
+  return [...four.flatMap((r) => get(r)), 0x10, CHK, 0x04, 0x40, I32_CONST, 1, 0x0f, END];
+}
+
+/** Body of the checked form of kernels `ks`: params d, a, b per kernel, in order; 0 when they ran, 1 (nothing written) else. */
+function checkedBody(ks: number[]): number[] {
+  const rows = ks.flatMap((k, i) => (k >= 3 ? [3 * i + 1] : [3 * i + 1, 3 * i + 2]));
+  const calls = ks.flatMap((k, i) => [...get(3 * i), ...get(3 * i + 1), ...get(3 * i + 2), 0x10, k]);
+  return [...checked(rows), ...calls, I32_CONST, 0];
+}
+
+/** Name of the checked form of kernels `ks` (one or two), as exported. */
+export const checkedName = (ks: readonly KernelName[]): `run_${string}` => `run_${ks.join('_')}`;
+
 /** The module's bytes. */
 export function simdModuleBytes(): Uint8Array {
+  const i32s = (n: number): number[][] => Array.from({ length: n }, () => [I32]);
   const types = vec([
-    [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])], // (d, a, b) → ()
-    [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])], // (a0, b0, a1, b1) → i32
+    [0x60, ...vec(i32s(3)), ...vec([])], // kernel (d, a, b) → ()
+    [0x60, ...vec(i32s(4)), ...vec([[I32]])], // chk (a0, b0, a1, b1) → i32
+    [0x60, ...vec(i32s(3)), ...vec([[I32]])], // checked single → i32
+    [0x60, ...vec(i32s(6)), ...vec([[I32]])], // checked pair → i32
   ]);
   const imports = vec([[...name('e'), ...name('m'), 0x02, 0x00, ...uleb(PAGES)]]);
-  const funcs = vec([[0], [0], [0], [1], [0], [0], [0]]);
-  const names = ['fadd', 'fsub', 'fmul', 'chk', 'faddu', 'fsubu', 'fmulu'];
-  const exports = vec(names.map((n, k) => [...name(n), 0x00, k]));
   const kernelLocals = [[6, V128]];
-  const code = vec([
-    fn(kernelLocals, addBody(false, false)), fn(kernelLocals, addBody(true, false)), fn(kernelLocals, mulBody(false)), fn([[1, V128]], chkBody()),
-    fn(kernelLocals, addBody(false, true)), fn(kernelLocals, addBody(true, true)), fn(kernelLocals, mulBody(true)),
-  ]);
+  const bodies: { type: number; name: string; body: number[] }[] = [
+    { type: 0, name: 'fadd', body: fn(kernelLocals, addBody(false, false)) },
+    { type: 0, name: 'fsub', body: fn(kernelLocals, addBody(true, false)) },
+    { type: 0, name: 'fmul', body: fn(kernelLocals, mulBody(false)) },
+    { type: 0, name: 'faddu', body: fn(kernelLocals, addBody(false, true)) },
+    { type: 0, name: 'fsubu', body: fn(kernelLocals, addBody(true, true)) },
+    { type: 0, name: 'fmulu', body: fn(kernelLocals, mulBody(true)) },
+    { type: 1, name: 'chk', body: fn([[1, V128]], chkBody()) },
+  ];
+  // Checked forms: one call per instruction does the finite check and runs one or two kernels in order.
+  for (let k = 0; k < KERNELS.length; k++) bodies.push({ type: 2, name: checkedName([KERNELS[k] as KernelName]), body: fn([], checkedBody([k])) });
+  for (let k0 = 0; k0 < KERNELS.length; k0++) {
+    for (let k1 = 0; k1 < KERNELS.length; k1++) {
+      bodies.push({ type: 3, name: checkedName([KERNELS[k0] as KernelName, KERNELS[k1] as KernelName]), body: fn([], checkedBody([k0, k1])) });
+    }
+  }
+  const funcs = vec(bodies.map((b) => [b.type]));
+  const exports = vec(bodies.map((b, k) => [...name(b.name), 0x00, ...uleb(k)]));
+  const code = vec(bodies.map((b) => b.body));
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, types), ...section(2, imports), ...section(3, funcs), ...section(7, exports), ...section(10, code),

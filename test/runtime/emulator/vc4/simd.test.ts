@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { ADD_LANE, MUL_LANE } from '../../../../runtime/emulator/vc4/alu.ts';
-import { SIMD, allocateRegisters, releaseRegisters } from '../../../../runtime/emulator/vc4/simd.ts';
+import { SIMD, allocateRegisters, checkedName, releaseRegisters } from '../../../../runtime/emulator/vc4/simd.ts';
 
 /** xorshift32. */
 function rng(seed: number): () => number {
@@ -98,5 +98,44 @@ test('chk finds a NaN or an infinity in any lane of any of its four rows', (t) =
       t.is(SIMD.chk(base, base + 64, base + 128, base + 192), 1, `0x${special.toString(16)} in word ${at}`);
     }
   }
+  releaseRegisters(owner, base);
+});
+
+test('checked forms: a special lane in any operand row writes nothing and returns 1; else both kernels run in order', (t) => {
+  if (!SIMD) return t.pass('no WebAssembly SIMD');
+  const owner = {};
+  const file = allocateRegisters(owner, 6 * 16);
+  if (!file) return t.fail('no register file');
+  const { R, base } = file;
+  const row = (k: number): number => base + 64 * k;
+  const pair = SIMD[checkedName(['fadd', 'fmulu'])] as (...args: number[]) => number;
+  const reset = (): void => {
+    for (let e = 0; e < 16; e++) {
+      R[e] = 0x3f800000 + e; // a: 1.0…
+      R[16 + e] = 0x40000000; // b: 2.0
+      R[32 + e] = 0x40400000; // mul operand: 3.0
+      R[48 + e] = 0;
+      R[64 + e] = 0;
+    }
+  };
+  reset();
+  // fadd row 3 ← row 0 + row 1, then fmul row 4 ← row 2 × 0.5 (uniform word).
+  t.is(pair(row(3), row(0), row(1), row(4), row(2), 0x3f000000), 0);
+  for (let e = 0; e < 16; e++) {
+    t.is(R[48 + e], ADD_LANE.fadd!(0x3f800000 + e, 0x40000000));
+    t.is(R[64 + e], MUL_LANE.fmul!(0x40400000, 0x3f000000));
+  }
+  for (const [at, label] of [[5, 'first kernel, operand a'], [20, 'first kernel, operand b'], [41, 'second kernel, operand a']] as const) {
+    reset();
+    R[at] = 0x7fc00000;
+    t.is(pair(row(3), row(0), row(1), row(4), row(2), 0x3f000000), 1, label);
+    t.true(R.subarray(48, 80).every((w) => w === 0), `${label}: nothing written`);
+  }
+  // In the same instruction, the second kernel reads what the first wrote only if the caller orders them so: here
+  // fmul row 0 ← row 0 × 0.5 runs after fadd read row 0.
+  reset();
+  t.is(pair(row(3), row(0), row(1), row(0), row(0), 0x3f000000), 0);
+  t.is(R[48], ADD_LANE.fadd!(0x3f800000, 0x40000000));
+  t.is(R[0], MUL_LANE.fmul!(0x3f800000, 0x3f000000));
   releaseRegisters(owner, base);
 });
