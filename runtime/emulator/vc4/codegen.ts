@@ -158,9 +158,7 @@ function kernelOf(h: Half): 'fadd' | 'fsub' | 'fmul' | null {
  * that feed an element-0 I/O register (`once`: they read their operands and
  * write only their scratch row, so they go first). It runs when the QPU's
  * registers are in the kernels' memory and every operand lane is finite,
- * else the JavaScript lanes do. Both halves read their operands before
- * either writes: when one half's destination is the other's operand, the
- * reader goes first.
+ * else the JavaScript lanes do.
  */
 function simdSource(
   live: readonly Half[], once: readonly string[], onceHalf: (h: Half) => boolean, uniformRows: readonly number[],
@@ -169,33 +167,21 @@ function simdSource(
   if (!SIMD || setFlags) return null;
   const vector = live.filter((h) => !onceHalf(h));
   if (vector.length === 0 || !vector.every((h) => kernelOf(h) !== null && h.cond === '' && !h.io)) return null;
-  let order = [...vector];
-  if (order.length === 2) {
-    const [x, y] = order as [Half, Half];
-    const reads = (h: Half, row: number): boolean => h.a === row || h.b === row;
-    // Same destination: the mul's write lands last, as in the JavaScript lanes.
-    if (x.row === y.row && reads(y, x.row)) return null;
-    if (reads(y, x.row)) {
-      if (reads(x, y.row) || x.row === y.row) return null;
-      order = [y, x];
-    }
-  }
   const at = (row: number): string => `q.simdBase + ${p(row * 64)}`;
   const isUniform = (row: number): boolean => uniformRows.includes(row);
   // A uniform operand is one word: the kernels' uniform forms take it as b (fadd and fmul commute for finite
-  // operands); else it is spread over its port row.
+  // operands); else it is spread over its port row. The kernels read every operand before storing any result,
+  // add then mul (its write lands last), as the JavaScript lanes do.
   const kernels: KernelName[] = [];
   const args: string[] = [];
   const rows: number[] = [];
-  let uniformUsed = false;
-  for (const h of order) {
+  for (const h of vector) {
     const k = kernelOf(h) as 'fadd' | 'fsub' | 'fmul';
     const [a, b] = isUniform(h.a) && !isUniform(h.b) && k !== 'fsub' ? [h.b, h.a] : [h.a, h.b];
     if (isUniform(b) && !isUniform(a)) {
       kernels.push(`${k}u`);
       args.push(at(h.row), at(a), 'u');
       rows.push(a);
-      uniformUsed = true;
     } else {
       kernels.push(k);
       args.push(at(h.row), at(a), at(b));
@@ -203,12 +189,11 @@ function simdSource(
     }
   }
   const fills = uniformRows.filter((row) => rows.includes(row)).map((row) => `for (let i = 0; i < 16; i++) R[${row * 16} + i] = u;`);
-  const finiteU = uniformUsed ? '(u & 0x7f800000) !== 0x7f800000 && ' : '';
   // One call: the kernels' finite check, then the kernels; 1 (nothing written) sends the lanes to JavaScript.
   // Lane-0 halves run first either way: they only read their operands and write their scratch row.
   return `${once.join(' ')}
   let simd = false;
-  if (q.simdBase >= 0) { ${fills.join(' ')} simd = ${finiteU}S.${checkedName(kernels)}(${args.join(', ')}) === 0; }
+  if (q.simdBase >= 0) { ${fills.join(' ')} simd = S.${checkedName(kernels)}(${args.join(', ')}) === 0; }
   if (!simd) { ${jsLanes.replace(once.join(' '), '')} }`;
 }
 

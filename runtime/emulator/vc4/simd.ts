@@ -19,24 +19,14 @@
 /** Bytes reserved per register file (a QPU's register array, 144 rows of 16 words, fits). */
 const SLOT_BYTES = 16384;
 
-/** The kernels: byte offsets into the shared memory, rows of 16 words. */
-export interface SimdKernels {
-  /** 1 when a lane of any of the four rows is NaN or infinite. */
-  chk(a0: number, b0: number, a1: number, b1: number): number;
-  fadd(d: number, a: number, b: number): void;
-  fsub(d: number, a: number, b: number): void;
-  fmul(d: number, a: number, b: number): void;
-  /** The same with operand b one word `u` for every lane (a uniform). */
-  faddu(d: number, a: number, u: number): void;
-  fsubu(d: number, a: number, u: number): void;
-  fmulu(d: number, a: number, u: number): void;
-  /**
-   * Checked forms, `run_<kernel>` and `run_<kernel>_<kernel>` (checkedName):
-   * the finite check of every operand row, then the kernels in order; 0 when
-   * they ran, 1 when a lane was special and nothing was written.
-   */
-  readonly [checked: `run_${string}`]: (...args: number[]) => number;
-}
+/**
+ * The kernels' checked forms, `run_<kernel>` (d, a, b) and
+ * `run_<kernel>_<kernel>` (d0, a0, b0, d1, a1, b1), byte offsets into the
+ * shared memory of rows of 16 words (b the word itself for the uniform
+ * forms): 0 when every operand lane was finite and the results are stored, 1
+ * when one was not and nothing was written.
+ */
+export type SimdKernels = Readonly<Record<`run_${string}`, (...args: number[]) => number>>;
 
 const PAGES = 64;
 
@@ -92,51 +82,66 @@ function flushResult(tmp: number): number[] {
   return [...tee(tmp), ...get(tmp), ...EXP, ...simd(OP.and), ...ZERO, ...simd(OP.i32x4Eq), ...simd(OP.andnot)];
 }
 
-/** Operand b of vector `off`: the row at param 2, or (`scalar`) the word in param 2 on every lane. */
-const operandB = (scalar: boolean, off: number): number[] => (scalar ? [...get(2), ...simd(OP.i32x4Splat)] : load(2, off));
+/** v128 locals of a kernel function after its i32 params: scratch, the special-lane mask, then the results. */
+interface Locals { va: number; vb: number; s: number; hi: number; tmp: number; lo: number; special: number; result: (i: number) => number }
 
-// Kernel locals: params d=0, a=1, b=2; v128 locals va=3, vb=4, s=5, hi=6, tmp=7, lo=8.
-function addBody(negate: boolean, scalar: boolean): number[] {
-  const code: number[] = [];
-  for (let off = 0; off < 64; off += 16) {
-    code.push(...get(0)); // store address, first on the stack
-    code.push(...load(1, off), ...flush(7), ...set(3));
-    code.push(...operandB(scalar, off), ...(negate ? [...SIGN, ...simd(OP.xor)] : []), ...flush(7), ...set(4));
-    code.push(...get(3), ...get(4), ...simd(OP.f32x4Add), ...set(5)); // s
-    // Fast2Sum on the operands ordered by magnitude: err = lo − (s − hi), exact and free of overflow
-    // (TwoSum's s − a can overflow when both operands are near the largest single).
-    code.push(...get(3), ...ABS, ...simd(OP.and), ...get(4), ...ABS, ...simd(OP.and), ...simd(OP.f32x4Ge), ...set(7)); // |a| ≥ |b|
-    code.push(...get(3), ...get(4), ...get(7), ...simd(OP.bitselect), ...set(6)); // hi
-    code.push(...get(4), ...get(3), ...get(7), ...simd(OP.bitselect), ...set(8)); // lo
-    code.push(...get(8), ...get(5), ...get(6), ...simd(OP.f32x4Sub), ...simd(OP.f32x4Sub), ...set(7)); // err
-    // m = (err ≠ 0 & (err ^ s) < 0) | (|s| == inf); word = s + m
-    code.push(...get(7), ...ZERO, ...simd(OP.f32x4Ne));
-    code.push(...get(7), ...get(5), ...simd(OP.xor), I32_CONST, 31, ...simd(OP.i32x4ShrS), ...simd(OP.and));
-    code.push(...get(5), ...ABS, ...simd(OP.and), ...EXP, ...simd(OP.i32x4Eq), ...simd(OP.or));
-    code.push(...get(5), ...simd(OP.i32x4Add), ...flushResult(7));
-    code.push(...simd(OP.store), 4, ...uleb(off));
+function locals(params: number): Locals {
+  const p = params;
+  return { va: p, vb: p + 1, s: p + 2, hi: p + 3, tmp: p + 4, lo: p + 5, special: p + 6, result: (i) => p + 7 + i };
+}
+
+/** The operand vector on the stack, its NaN/infinite lanes ORed into `special`, denormals flushed; leaves it in `to`. */
+function operand(L: Locals, to: number): number[] {
+  return [...set(L.tmp), ...get(L.tmp), ...EXP, ...simd(OP.and), ...EXP, ...simd(OP.i32x4Eq), ...get(L.special), ...simd(OP.or), ...set(L.special),
+    ...get(L.tmp), ...flush(L.tmp), ...set(to)];
+}
+
+/**
+ * Code of vector `off` (byte offset 0–48) of kernel `k` (index into KERNELS) whose params start at `p0`
+ * (d, a, b): operands checked and flushed, the result left in local `out`, nothing stored.
+ */
+function kernelVector(k: number, p0: number, off: number, L: Locals, out: number): number[] {
+  const scalar = k >= 3;
+  const op = KERNELS[k % 3] as 'fadd' | 'fsub' | 'fmul';
+  const code: number[] = [...load(p0 + 1, off), ...operand(L, L.va)];
+  code.push(...(scalar ? [...get(p0 + 2), ...simd(OP.i32x4Splat)] : load(p0 + 2, off)), ...operand(L, L.vb));
+  if (op === 'fmul') {
+    code.push(...get(L.va), ...get(L.vb), ...simd(OP.f32x4Mul), ...flushResult(L.tmp), ...set(out));
+    return code;
   }
+  if (op === 'fsub') code.push(...get(L.vb), ...SIGN, ...simd(OP.xor), ...set(L.vb));
+  code.push(...get(L.va), ...get(L.vb), ...simd(OP.f32x4Add), ...set(L.s));
+  // Fast2Sum on the operands ordered by magnitude: err = lo − (s − hi), exact and free of overflow
+  // (TwoSum's s − a can overflow when both operands are near the largest single).
+  code.push(...get(L.va), ...ABS, ...simd(OP.and), ...get(L.vb), ...ABS, ...simd(OP.and), ...simd(OP.f32x4Ge), ...set(L.tmp)); // |a| ≥ |b|
+  code.push(...get(L.va), ...get(L.vb), ...get(L.tmp), ...simd(OP.bitselect), ...set(L.hi));
+  code.push(...get(L.vb), ...get(L.va), ...get(L.tmp), ...simd(OP.bitselect), ...set(L.lo));
+  code.push(...get(L.lo), ...get(L.s), ...get(L.hi), ...simd(OP.f32x4Sub), ...simd(OP.f32x4Sub), ...set(L.tmp)); // err
+  // m = (err ≠ 0 & (err ^ s) < 0) | (|s| == inf); word = s + m
+  code.push(...get(L.tmp), ...ZERO, ...simd(OP.f32x4Ne));
+  code.push(...get(L.tmp), ...get(L.s), ...simd(OP.xor), I32_CONST, 31, ...simd(OP.i32x4ShrS), ...simd(OP.and));
+  code.push(...get(L.s), ...ABS, ...simd(OP.and), ...EXP, ...simd(OP.i32x4Eq), ...simd(OP.or));
+  code.push(...get(L.s), ...simd(OP.i32x4Add), ...flushResult(L.tmp), ...set(out));
   return code;
 }
 
-function mulBody(scalar: boolean): number[] {
-  const code: number[] = [];
-  for (let off = 0; off < 64; off += 16) {
-    code.push(...get(0), ...load(1, off), ...flush(7), ...operandB(scalar, off), ...flush(7), ...simd(OP.f32x4Mul), ...flushResult(7));
-    code.push(...simd(OP.store), 4, ...uleb(off));
-  }
-  return code;
-}
-
-function chkBody(): number[] {
-  // any lane of rows p0..p3 with exponent 255; acc in local 4 (v128)
-  const code: number[] = [...ZERO, ...set(4)];
-  for (let p = 0; p < 4; p++) {
-    for (let off = 0; off < 64; off += 16) {
-      code.push(...get(4), ...load(p, off), ...EXP, ...simd(OP.and), ...EXP, ...simd(OP.i32x4Eq), ...simd(OP.or), ...set(4));
-    }
-  }
-  code.push(...get(4), ...simd(OP.anyTrue));
+/**
+ * Body of the checked form of kernels `ks` (params d, a, b per kernel): every result is computed into locals
+ * while the operands' special lanes are gathered; 1 and nothing stored when there is one, else all stored, 0.
+ * Stores come last, so the second kernel reads what the first read: callers order a pair so that the second
+ * never reads the first's destination.
+ */
+function checkedBody(ks: number[]): number[] {
+  const L = locals(3 * ks.length);
+  const code: number[] = [...ZERO, ...set(L.special)];
+  ks.forEach((k, i) => {
+    for (let v = 0; v < 4; v++) code.push(...kernelVector(k, 3 * i, 16 * v, L, L.result(4 * i + v)));
+  });
+  code.push(...get(L.special), ...simd(OP.anyTrue), 0x04, 0x40, I32_CONST, 1, 0x0f, END);
+  ks.forEach((_, i) => {
+    for (let v = 0; v < 4; v++) code.push(...get(3 * i), ...get(L.result(4 * i + v)), ...simd(OP.store), 4, ...uleb(16 * v));
+  });
+  code.push(I32_CONST, 0);
   return code;
 }
 
@@ -148,55 +153,28 @@ const fn = (locals: number[][], code: number[]): number[] => {
   return [...uleb(body.length), ...body];
 };
 
-/** The six kernels, in function-index order: row forms, then uniform forms. */
+/** The six kernels: row forms, then uniform forms (operand b one word for all lanes). */
 export const KERNELS = ['fadd', 'fsub', 'fmul', 'faddu', 'fsubu', 'fmulu'] as const;
 /** A kernel's name. */
 export type KernelName = (typeof KERNELS)[number];
-const CHK = KERNELS.length;
-
-/** `chk` over `rows` (param indices; a uniform form's b is no row), and return 1 when it finds a special. */
-function checked(rows: number[]): number[] {
-  const four = [...rows, ...rows, ...rows, ...rows].slice(0, 4);
-  return [...four.flatMap((r) => get(r)), 0x10, CHK, 0x04, 0x40, I32_CONST, 1, 0x0f, END];
-}
-
-/** Body of the checked form of kernels `ks`: params d, a, b per kernel, in order; 0 when they ran, 1 (nothing written) else. */
-function checkedBody(ks: number[]): number[] {
-  const rows = ks.flatMap((k, i) => (k >= 3 ? [3 * i + 1] : [3 * i + 1, 3 * i + 2]));
-  const calls = ks.flatMap((k, i) => [...get(3 * i), ...get(3 * i + 1), ...get(3 * i + 2), 0x10, k]);
-  return [...checked(rows), ...calls, I32_CONST, 0];
-}
 
 /** Name of the checked form of kernels `ks` (one or two), as exported. */
 export const checkedName = (ks: readonly KernelName[]): `run_${string}` => `run_${ks.join('_')}`;
 
-/** The module's bytes. */
+/** The module's bytes: the checked form of every kernel and of every ordered pair of kernels. */
 export function simdModuleBytes(): Uint8Array {
   const i32s = (n: number): number[][] => Array.from({ length: n }, () => [I32]);
   const types = vec([
-    [0x60, ...vec(i32s(3)), ...vec([])], // kernel (d, a, b) → ()
-    [0x60, ...vec(i32s(4)), ...vec([[I32]])], // chk (a0, b0, a1, b1) → i32
-    [0x60, ...vec(i32s(3)), ...vec([[I32]])], // checked single → i32
-    [0x60, ...vec(i32s(6)), ...vec([[I32]])], // checked pair → i32
+    [0x60, ...vec(i32s(3)), ...vec([[I32]])], // one kernel (d, a, b) → i32
+    [0x60, ...vec(i32s(6)), ...vec([[I32]])], // two kernels → i32
   ]);
   const imports = vec([[...name('e'), ...name('m'), 0x02, 0x00, ...uleb(PAGES)]]);
-  const kernelLocals = [[6, V128]];
-  const bodies: { type: number; name: string; body: number[] }[] = [
-    { type: 0, name: 'fadd', body: fn(kernelLocals, addBody(false, false)) },
-    { type: 0, name: 'fsub', body: fn(kernelLocals, addBody(true, false)) },
-    { type: 0, name: 'fmul', body: fn(kernelLocals, mulBody(false)) },
-    { type: 0, name: 'faddu', body: fn(kernelLocals, addBody(false, true)) },
-    { type: 0, name: 'fsubu', body: fn(kernelLocals, addBody(true, true)) },
-    { type: 0, name: 'fmulu', body: fn(kernelLocals, mulBody(true)) },
-    { type: 1, name: 'chk', body: fn([[1, V128]], chkBody()) },
-  ];
-  // Checked forms: one call per instruction does the finite check and runs one or two kernels in order.
-  for (let k = 0; k < KERNELS.length; k++) bodies.push({ type: 2, name: checkedName([KERNELS[k] as KernelName]), body: fn([], checkedBody([k])) });
-  for (let k0 = 0; k0 < KERNELS.length; k0++) {
-    for (let k1 = 0; k1 < KERNELS.length; k1++) {
-      bodies.push({ type: 3, name: checkedName([KERNELS[k0] as KernelName, KERNELS[k1] as KernelName]), body: fn([], checkedBody([k0, k1])) });
-    }
-  }
+  const bodies: { type: number; name: string; body: number[] }[] = [];
+  const add = (ks: number[]): void => {
+    bodies.push({ type: ks.length - 1, name: checkedName(ks.map((k) => KERNELS[k] as KernelName)), body: fn([[7 + 4 * ks.length, V128]], checkedBody(ks)) });
+  };
+  for (let k = 0; k < KERNELS.length; k++) add([k]);
+  for (let k0 = 0; k0 < KERNELS.length; k0++) for (let k1 = 0; k1 < KERNELS.length; k1++) add([k0, k1]);
   const funcs = vec(bodies.map((b) => [b.type]));
   const exports = vec(bodies.map((b, k) => [...name(b.name), 0x00, ...uleb(k)]));
   const code = vec(bodies.map((b) => b.body));

@@ -2,11 +2,12 @@
  * The WebAssembly SIMD kernels (runtime/emulator/vc4/simd.ts) against the
  * lane functions of alu.ts, the definition of VC4 float numerics, on seeded
  * random finite operands chosen to hit rounding, cancellation, overflow,
- * signed zeros and denormals; and `chk` on NaN and infinity.
+ * signed zeros and denormals; and their all-or-nothing check on NaN and
+ * infinity.
  */
 import test from 'ava';
 import { ADD_LANE, MUL_LANE } from '../../../../runtime/emulator/vc4/alu.ts';
-import { SIMD, allocateRegisters, checkedName, releaseRegisters } from '../../../../runtime/emulator/vc4/simd.ts';
+import { KERNELS, SIMD, allocateRegisters, checkedName, releaseRegisters, simdModuleBytes, type KernelName } from '../../../../runtime/emulator/vc4/simd.ts';
 
 /** xorshift32. */
 function rng(seed: number): () => number {
@@ -32,110 +33,101 @@ function finiteWord(next: () => number): number {
   }
 }
 
-test('fadd, fsub and fmul kernels, row and uniform forms, = the lane functions on finite operands', (t) => {
-  if (!SIMD) return t.pass('no WebAssembly SIMD in this Node: the emulator runs its JavaScript lanes');
+/** The lane function a kernel computes. */
+const LANE: Record<KernelName, (a: number, b: number) => number> = {
+  fadd: ADD_LANE.fadd!, fsub: ADD_LANE.fsub!, fmul: MUL_LANE.fmul!, faddu: ADD_LANE.fadd!, fsubu: ADD_LANE.fsub!, fmulu: MUL_LANE.fmul!,
+};
+
+/** A register file of `rows` rows in the kernels' memory, released after `body`. */
+function withRows(rows: number, body: (R: Uint32Array, row: (k: number) => number) => void): boolean {
   const owner = {};
-  const file = allocateRegisters(owner, 4 * 16);
-  if (!file) return t.fail('no register file');
-  const { R, base } = file;
+  const file = allocateRegisters(owner, rows * 16);
+  if (!file) return false;
+  body(file.R, (k) => file.base + 64 * k);
+  releaseRegisters(owner, file.base);
+  return true;
+}
+
+test('the module validates: Node ≥ 20 (package.json engines) has WebAssembly SIMD, so the kernels must load', (t) => {
+  const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+  t.true(wasm.validate(simdModuleBytes()));
+  t.not(SIMD, null);
+});
+
+test('every kernel, row and uniform forms, = the lane functions on finite operands', (t) => {
+  const S = SIMD;
+  if (!S) return t.fail('no kernels');
   const next = rng(0xf00d);
-  const kernels: [string, (d: number, a: number, b: number) => void, (a: number, b: number) => number][] = [
-    ['fadd', SIMD.fadd, ADD_LANE.fadd!], ['fsub', SIMD.fsub, ADD_LANE.fsub!], ['fmul', SIMD.fmul, MUL_LANE.fmul!],
-  ];
-  // The uniform forms: operand b is one word for all lanes.
-  const uniform: [string, (d: number, a: number, u: number) => void, (a: number, b: number) => number][] = [
-    ['faddu', SIMD.faddu, ADD_LANE.fadd!], ['fsubu', SIMD.fsubu, ADD_LANE.fsub!], ['fmulu', SIMD.fmulu, MUL_LANE.fmul!],
-  ];
   let checked = 0;
-  for (let round = 0; round < 4000; round++) {
-    for (let e = 0; e < 16; e++) {
-      R[e] = finiteWord(next);
-      // Operand b: often a near neighbour of a, negated or not, so sums cancel and round on the last bit.
-      R[16 + e] = next() % 3 === 0 ? ((R[e] as number) ^ (next() % 2 ? 0x80000000 : 0) ^ (next() % 4)) >>> 0 : finiteWord(next);
-    }
-    if (SIMD.chk(base, base + 64, base, base + 64) !== 0) continue; // a random word hit exponent 255
-    for (const [name, kernel, lane] of kernels) {
-      kernel(base + 128, base, base + 64);
+  const ok = withRows(3, (R, row) => {
+    for (let round = 0; round < 3000; round++) {
       for (let e = 0; e < 16; e++) {
-        const a = R[e] as number;
-        const b = R[16 + e] as number;
-        const want = lane(a, b);
-        if (R[32 + e] !== want) return t.fail(`${name}(0x${a.toString(16)}, 0x${b.toString(16)}) = 0x${(R[32 + e] as number).toString(16)}, lanes say 0x${want.toString(16)}`);
-        checked++;
+        R[e] = finiteWord(next);
+        // Operand b: often a near neighbour of a, negated or not, so sums cancel and round on the last bit.
+        R[16 + e] = next() % 3 === 0 ? ((R[e] as number) ^ (next() % 2 ? 0x80000000 : 0) ^ (next() % 4)) >>> 0 : finiteWord(next);
+      }
+      const u = R[16] as number;
+      for (const k of KERNELS) {
+        const uniform = k.endsWith('u');
+        const status = (S[checkedName([k])] as (...x: number[]) => number)(row(2), row(0), uniform ? u : row(1));
+        t.is(status, 0);
+        for (let e = 0; e < 16; e++) {
+          const a = R[e] as number;
+          const b = uniform ? u : (R[16 + e] as number);
+          const want = (LANE[k] as (a: number, b: number) => number)(a, b);
+          if (R[32 + e] !== want) {
+            t.fail(`${k}(0x${a.toString(16)}, 0x${b.toString(16)}) = 0x${(R[32 + e] as number).toString(16)}, lanes say 0x${want.toString(16)}`);
+            return;
+          }
+          checked++;
+        }
       }
     }
-    const u = R[16] as number;
-    for (const [name, kernel, lane] of uniform) {
-      kernel(base + 128, base, u);
-      for (let e = 0; e < 16; e++) {
-        const want = lane(R[e] as number, u);
-        if (R[32 + e] !== want) return t.fail(`${name}(0x${(R[e] as number).toString(16)}, 0x${u.toString(16)}) = 0x${(R[32 + e] as number).toString(16)}, lanes say 0x${want.toString(16)}`);
-        checked++;
-      }
-    }
-  }
-  // The destination may be an operand row (fadd ra5, ra5, r0): each vector is read before it is written.
-  for (let e = 0; e < 16; e++) R[e] = finiteWord(next);
-  const before = Array.from(R.subarray(0, 32));
-  SIMD.fadd(base, base, base + 64);
-  for (let e = 0; e < 16; e++) t.is(R[e], ADD_LANE.fadd!(before[e] as number, before[16 + e] as number));
-  releaseRegisters(owner, base);
-  t.true(checked > 300000, `${checked} lanes`);
+    // The destination may be an operand row (fadd ra5, ra5, r0): operands are read before results are stored.
+    for (let e = 0; e < 16; e++) R[e] = finiteWord(next);
+    const before = Array.from(R.subarray(0, 32));
+    (S[checkedName(['fadd'])] as (...x: number[]) => number)(row(0), row(0), row(1));
+    for (let e = 0; e < 16; e++) t.is(R[e], ADD_LANE.fadd!(before[e] as number, before[16 + e] as number));
+  });
+  if (!ok) return t.fail('no register file');
+  t.true(checked > 250000, `${checked} lanes`);
 });
 
-test('chk finds a NaN or an infinity in any lane of any of its four rows', (t) => {
-  if (!SIMD) return t.pass('no WebAssembly SIMD');
-  const owner = {};
-  const file = allocateRegisters(owner, 4 * 16);
-  if (!file) return t.fail('no register file');
-  const { R, base } = file;
-  R.fill(0x3f800000);
-  t.is(SIMD.chk(base, base + 64, base + 128, base + 192), 0);
-  for (const special of [0x7f800000, 0xff800000, 0x7fc00000, 0xffc00001]) {
-    for (const at of [0, 21, 47, 63]) {
-      R.fill(0x3f800000);
-      R[at] = special;
-      t.is(SIMD.chk(base, base + 64, base + 128, base + 192), 1, `0x${special.toString(16)} in word ${at}`);
-    }
-  }
-  releaseRegisters(owner, base);
-});
-
-test('checked forms: a special lane in any operand row writes nothing and returns 1; else both kernels run in order', (t) => {
-  if (!SIMD) return t.pass('no WebAssembly SIMD');
-  const owner = {};
-  const file = allocateRegisters(owner, 6 * 16);
-  if (!file) return t.fail('no register file');
-  const { R, base } = file;
-  const row = (k: number): number => base + 64 * k;
+test('a pair: a NaN or infinity in any operand lane writes nothing and returns 1; else both run, the second reading what the first read', (t) => {
+  if (!SIMD) return t.fail('no kernels');
   const pair = SIMD[checkedName(['fadd', 'fmulu'])] as (...args: number[]) => number;
-  const reset = (): void => {
-    for (let e = 0; e < 16; e++) {
-      R[e] = 0x3f800000 + e; // a: 1.0…
-      R[16 + e] = 0x40000000; // b: 2.0
-      R[32 + e] = 0x40400000; // mul operand: 3.0
-      R[48 + e] = 0;
-      R[64 + e] = 0;
-    }
-  };
-  reset();
-  // fadd row 3 ← row 0 + row 1, then fmul row 4 ← row 2 × 0.5 (uniform word).
-  t.is(pair(row(3), row(0), row(1), row(4), row(2), 0x3f000000), 0);
-  for (let e = 0; e < 16; e++) {
-    t.is(R[48 + e], ADD_LANE.fadd!(0x3f800000 + e, 0x40000000));
-    t.is(R[64 + e], MUL_LANE.fmul!(0x40400000, 0x3f000000));
-  }
-  for (const [at, label] of [[5, 'first kernel, operand a'], [20, 'first kernel, operand b'], [41, 'second kernel, operand a']] as const) {
+  const ok = withRows(6, (R, row) => {
+    const reset = (): void => {
+      for (let e = 0; e < 16; e++) {
+        R[e] = 0x3f800000 + e; // a: 1.0…
+        R[16 + e] = 0x40000000; // b: 2.0
+        R[32 + e] = 0x40400000; // mul operand: 3.0
+        R[48 + e] = 0;
+        R[64 + e] = 0;
+      }
+    };
     reset();
-    R[at] = 0x7fc00000;
-    t.is(pair(row(3), row(0), row(1), row(4), row(2), 0x3f000000), 1, label);
-    t.true(R.subarray(48, 80).every((w) => w === 0), `${label}: nothing written`);
-  }
-  // In the same instruction, the second kernel reads what the first wrote only if the caller orders them so: here
-  // fmul row 0 ← row 0 × 0.5 runs after fadd read row 0.
-  reset();
-  t.is(pair(row(3), row(0), row(1), row(0), row(0), 0x3f000000), 0);
-  t.is(R[48], ADD_LANE.fadd!(0x3f800000, 0x40000000));
-  t.is(R[0], MUL_LANE.fmul!(0x3f800000, 0x3f000000));
-  releaseRegisters(owner, base);
+    // fadd row 3 ← row 0 + row 1, then fmul row 4 ← row 2 × 0.5 (a uniform word).
+    t.is(pair(row(3), row(0), row(1), row(4), row(2), 0x3f000000), 0);
+    for (let e = 0; e < 16; e++) {
+      t.is(R[48 + e], ADD_LANE.fadd!(0x3f800000 + e, 0x40000000));
+      t.is(R[64 + e], MUL_LANE.fmul!(0x40400000, 0x3f000000));
+    }
+    for (const special of [0x7f800000, 0xff800000, 0x7fc00000, 0xffc00001]) {
+      for (const [at, label] of [[5, 'first kernel, operand a'], [20, 'first kernel, operand b'], [47, 'second kernel, operand a']] as const) {
+        reset();
+        R[at] = special;
+        t.is(pair(row(3), row(0), row(1), row(4), row(2), 0x3f000000), 1, `0x${special.toString(16)}, ${label}`);
+        t.true(R.subarray(48, 80).every((w) => w === 0), `${label}: nothing written`);
+      }
+      reset();
+      t.is(pair(row(3), row(0), row(1), row(4), row(2), special), 1, `0x${special.toString(16)} as the uniform`);
+    }
+    // fmul row 0 ← row 0 × 0.5 second: it reads row 0 as the fadd did, before either result is stored.
+    reset();
+    t.is(pair(row(3), row(0), row(1), row(0), row(0), 0x3f000000), 0);
+    t.is(R[48], ADD_LANE.fadd!(0x3f800000, 0x40000000));
+    t.is(R[0], MUL_LANE.fmul!(0x3f800000, 0x3f000000));
+  });
+  if (!ok) t.fail('no register file');
 });
