@@ -10,9 +10,10 @@
  * Two figures per workload. "first run": the very first run in this process
  * (what one `qpuc sim` of the program costs, V8 compiling as it goes; earlier
  * rows have warmed the shared code). "warm": after about a second of runs,
- * the best of the next seven: the rate of a long emulation. The best, not the
- * median, because this machine's noise only ever slows a run down, by up to
- * half for seconds at a time; the median is printed on stderr. Times are CPU
+ * the best run of the next two seconds (seven at least): the rate of a long
+ * emulation. The best, not the median, because this machine's noise only
+ * ever slows a run down, by up to half for seconds at a time; the median is
+ * printed on stderr. Times are CPU
  * seconds of the process (user + system): the cores are shared and the goal
  * is per core.
  */
@@ -96,19 +97,20 @@ function timed(w: Workload): { seconds: number; result: ExecuteQpuResult } {
 }
 
 /** First-run and warm (best) rates, instructions per CPU second, the warm median, and the last result. */
-function measure(w: Workload, warmSeconds: number, runs: number): { first: number; warm: number; median: number; result: ExecuteQpuResult } {
+function measure(w: Workload, warmSeconds: number, seconds: number, minRuns: number): { first: number; warm: number; median: number; result: ExecuteQpuResult } {
   const one = timed(w);
   const rate = (x: { seconds: number; result: ExecuteQpuResult }): number => x.result.profile.instructions / x.seconds;
   const first = rate(one);
   for (let spent = one.seconds; spent < warmSeconds;) spent += timed(w).seconds;
   const rates: number[] = [];
   let last = one;
-  for (let r = 0; r < runs; r++) {
+  for (let spent = 0; spent < seconds || rates.length < minRuns;) {
     last = timed(w);
+    spent += last.seconds;
     rates.push(rate(last));
   }
   rates.sort((x, y) => x - y);
-  return { first: Math.round(first), warm: Math.round(rates[runs - 1] as number), median: Math.round(rates[runs >> 1] as number), result: last.result };
+  return { first: Math.round(first), warm: Math.round(rates[rates.length - 1] as number), median: Math.round(rates[rates.length >> 1] as number), result: last.result };
 }
 
 /**
@@ -154,7 +156,7 @@ export async function run(): Promise<{ name: string; value: number; unit: string
   const times: { name: string; value: number; unit: string }[] = [];
   for (const [key, label, make] of workloads) {
     if (only && only !== key) continue;
-    const m = measure(make(), 1, 7);
+    const m = measure(make(), 1, 2, 7);
     process.stderr.write(`  ${label}: warm median ${m.median} instructions/s\n`);
     if (m.result.hazards.length) throw new Error(`bench program ${key} has hazards: ${m.result.hazards[0]?.message}`);
     rows.push(
