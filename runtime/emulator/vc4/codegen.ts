@@ -162,7 +162,7 @@ function kernelOf(h: Half): 'fadd' | 'fsub' | 'fmul' | null {
  */
 function simdSource(
   live: readonly Half[], once: readonly string[], onceHalf: (h: Half) => boolean, uniformRows: readonly number[],
-  setFlags: boolean, p: Param, jsLanes: string,
+  setFlags: boolean, p: Param, loop: string,
 ): string | null {
   if (!SIMD || setFlags) return null;
   const vector = live.filter((h) => !onceHalf(h));
@@ -194,7 +194,7 @@ function simdSource(
   return `${once.join(' ')}
   let simd = false;
   if (q.simdBase >= 0) { ${fills.join(' ')} simd = S.${checkedName(kernels)}(${args.join(', ')}) === 0; }
-  if (!simd) { ${jsLanes.replace(once.join(' '), '')} }`;
+  if (!simd) ${loop}`;
 }
 
 /**
@@ -226,7 +226,7 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   if (ioA || ioB) {
     // One uniform pop per instruction even when both ports name it (as the interpreter).
     const unif = ioA?.role === 'unif' || ioB?.role === 'unif';
-    pre.push(unif ? 'q.popUniform(); const u = q.uniform[0]; H.U1[0] = u; const fu = H.F1[0];' : 'const u = 0;');
+    pre.push(unif ? 'q.popUniform(); const u = q.uniform[0];' : 'const u = 0;');
     // Reads without side effects whose value no live half uses are skipped.
     const needed = (io: IoRead, row: number): boolean => !PURE_READS.has(io.role) || reads(row);
     if (ioA?.role === 'unif') uniformRows.push(ROW.PORT_A);
@@ -243,14 +243,22 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   if (carry) pre.push('let cA = 0;');
   const e = 'i';
   const params: number[] = [];
+  // Numbers the lane loop uses become locals declared where the loop starts; the others are read in place
+  // (`P[k]`), so a path that does not run them (the SIMD one, say) does not load them.
+  const loopParams: number[] = [];
   const p: Param = (v) => {
     params.push(v);
+    loopParams.push(params.length - 1);
     return `p${params.length - 1}`;
+  };
+  const inline: Param = (v) => {
+    params.push(v);
+    return `P[${params.length - 1}]`;
   };
   // A half whose result only feeds an I/O register that takes element 0 (setups, addresses, host_int, …) runs
   // for lane 0 alone, before the loop, unless its result also sets the flags of every lane.
   const laneZero = (h: Half): boolean => h.io !== undefined && LANE0_IO.has(h.io.role) && !(setFlags && flagHalf === h);
-  const once = live.filter(laneZero).map((h) => `{ const i = 0; ${laneOp(h, e, false, p, uniformRows)} ${laneWrite(h, e, p)} }`);
+  const once = live.filter(laneZero).map((h) => `{ const i = 0; ${laneOp(h, e, false, inline, uniformRows)} ${laneWrite(h, e, inline)} }`);
   const looped = live.filter((h) => !laneZero(h));
   const parts = looped.map((h) => laneOp(h, e, carry && h === flagHalf, p, uniformRows));
   parts.push(...looped.map((h) => laneWrite(h, e, p)));
@@ -264,14 +272,20 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   const body = parts.filter((x) => x !== '').join(' ');
   // A lane loop, not 16 unrolled copies: unrolled float code runs ~20 % faster once optimized, but costs V8
   // 16 times the compile time, and a kernel of a few hundred distinct instructions then runs unoptimized for seconds.
-  const jsLanes = once.join(' ') + (body === '' ? '' : ` for (let i = 0; i < 16; i++) { ${body} }`);
-  const laneSrc = simdSource(live, once, laneZero, uniformRows, setFlags, p, jsLanes) ?? jsLanes;
+  const decls = loopParams.length ? `const ${loopParams.map((k) => `p${k} = P[${k}]`).join(', ')}; ` : '';
+  // The float of the uniform word is only needed by JavaScript lanes: in the loop's block, or up front when a
+  // lane-0 half (which runs outside the loop) may read it too.
+  const fuSrc = uniformRows.length ? 'H.U1[0] = u; const fu = H.F1[0]; ' : '';
+  if (once.length) pre.push(fuSrc);
+  const loop = body === '' ? '' : `{ ${decls}${once.length ? '' : fuSrc}for (let i = 0; i < 16; i++) { ${body} } }`;
+  const jsLanes = `${once.join(' ')} ${loop}`;
+  const laneSrc = simdSource(live, once, laneZero, uniformRows, setFlags, inline, loop) ?? jsLanes;
   if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') post.push(`q.loadTmu(${i.sig === 'ldtmu0' ? 0 : 1});`);
   // thrend: two more instructions run [ARG p.21]; the count starts after this one.
   if (i.sig === 'thrend') post.push('q.endDelay = 3; q.pending = true;');
   for (const h of halves) {
     if (h.cond === null) continue;
-    const note = h.noteArg === undefined ? h.note : h.note.replace('@', p(h.noteArg));
+    const note = h.noteArg === undefined ? h.note : h.note.replace('@', inline(h.noteArg));
     if (h.io) post.push(ioWrite(h.io.role, h.io.bSpace, h.io.name, h.row, `l0${h.tag}`));
     else if (h.cond === '') post.push(note);
     else post.push(`if (w${h.tag} === 1) ${note}`);
@@ -284,7 +298,7 @@ export function generateAlu(i: Vc4AluInstr): InstrFn | null {
   // Named after its ops and signal, so profiles tell the shapes apart.
   const name = `vc4_${i.opAdd}_${i.opMul}_${i.sig}`;
   const src = `"use strict"; function ${name}(q, P) {
-  const ${['R = q.R, F = q.F, FL = q.flags', ...params.map((_, k) => `p${k} = P[${k}]`)].join(', ')};
+  const R = q.R, F = q.F, FL = q.flags;
   ${pre.join('\n  ')}
   ${laneSrc}
   ${post.join('\n  ')}
