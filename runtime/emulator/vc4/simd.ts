@@ -5,16 +5,18 @@
  * the generated JavaScript and these kernels address it. The module is
  * assembled here, byte by byte, from the WebAssembly SIMD binary encoding.
  *
- * The kernels do only the common case: finite operands. `chk` tells whether
- * any lane of the operand rows is NaN or infinite; then the caller runs its
- * JavaScript lanes instead (alu.ts, the definition). For finite operands:
- * denormal inputs read as zero of their sign, denormal results are +0
- * [VC4C-HW]; `fmul` rounds to nearest; `fadd`/`fsub` round toward zero: the
- * sum s rounded to nearest plus its TwoSum error err is the exact sum, and s
- * lies beyond it, away from zero, exactly when err ≠ 0 has the opposite sign
- * of s; then s steps one ulp toward zero (its word minus 1), as it does when s
- * overflowed to ±inf. err comes from Fast2Sum on the operands ordered by
- * magnitude, which stays exact and cannot overflow. A test checks every kernel against the lane functions.
+ * The kernels do only the common case, finite operands. Each exported form
+ * runs one or two kernels: it reads every operand and computes every result,
+ * noting NaN and infinite operand lanes, then stores all results or, when it
+ * saw one, nothing (the caller then runs its JavaScript lanes, alu.ts being
+ * the definition). For finite operands: denormal inputs read as a zero of
+ * their sign, denormal results are +0 [VC4C-HW]; `fmul` rounds to nearest;
+ * `fadd`/`fsub` round toward zero: the sum s rounded to nearest plus its
+ * error err is the exact sum, and s lies beyond it, away from zero, exactly
+ * when err ≠ 0 has the opposite sign of s; then s steps one ulp toward zero
+ * (its word minus 1), as it does when s overflowed to ±inf. err comes from
+ * Fast2Sum on the operands ordered by magnitude, which stays exact and cannot
+ * overflow. A test checks every kernel against the lane functions.
  */
 /** Bytes reserved per register file (a QPU's register array, 144 rows of 16 words, fits). */
 const SLOT_BYTES = 16384;
