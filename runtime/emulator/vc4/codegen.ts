@@ -99,9 +99,9 @@ function resolveHalf(i: Vc4AluInstr, tag: 'A' | 'M', rowOf: (m: string) => numbe
 
 /**
  * Names the numbers an instruction's source depends on beyond its shape
- * (operand and destination rows, register numbers): each becomes a variable
- * of the generated factory, so instructions of one shape share one source and
- * V8 compiles it once, however many registers a kernel uses.
+ * (operand and destination rows, register numbers): each is an element of the
+ * instruction's `Int32Array` P, so instructions of one shape share one source
+ * and V8 compiles it once, however many registers a kernel uses.
  */
 type Param = (value: number) => string;
 
@@ -167,7 +167,7 @@ function simdSource(
   if (!SIMD || setFlags) return null;
   const vector = live.filter((h) => !onceHalf(h));
   if (vector.length === 0 || !vector.every((h) => kernelOf(h) !== null && h.cond === '' && !h.io)) return null;
-  const at = (row: number): string => `q.simdBase + ${p(row * 64)}`;
+  const byteAt = (row: number): string => `q.simdBase + ${p(row * 64)}`;
   const isUniform = (row: number): boolean => uniformRows.includes(row);
   // A uniform operand is one word: the kernels' uniform forms take it as b (fadd and fmul commute for finite
   // operands); else it is spread over its port row. The kernels read every operand before storing any result,
@@ -180,11 +180,11 @@ function simdSource(
     const [a, b] = isUniform(h.a) && !isUniform(h.b) && k !== 'fsub' ? [h.b, h.a] : [h.a, h.b];
     if (isUniform(b) && !isUniform(a)) {
       kernels.push(`${k}u`);
-      args.push(at(h.row), at(a), 'u');
+      args.push(byteAt(h.row), byteAt(a), 'u');
       rows.push(a);
     } else {
       kernels.push(k);
-      args.push(at(h.row), at(a), at(b));
+      args.push(byteAt(h.row), byteAt(a), byteAt(b));
       rows.push(a, b);
     }
   }
