@@ -5,7 +5,7 @@
  * precompiled kernel without the compiler (or ts-morph) installed.
  */
 import type { CompiledKernel } from './backend/index.ts';
-import type { UniformSlot } from './backend/v3d/mir.ts';
+import type { UniformSlot } from './backend/contract.ts';
 import type { SourceLoc } from './ir/types.ts';
 
 /** A compiled kernel without its IR: enough to launch it and to name source lines in reports. */
