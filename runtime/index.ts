@@ -16,6 +16,7 @@ import { KernelCache, type KernelRef } from './kernel-cache.ts';
 import { csdConfig, uniformWords, type ResolvedArg } from './v3d-launch.ts';
 import { ReferenceMemory } from './reference-memory.ts';
 import { probeHardware } from './drivers/probe.ts';
+import { systemConfig } from './drivers/system.ts';
 import { V3dEmulatorDevice } from './emulator/v3d/device.ts';
 
 export type { Target, JobProfile, HazardReport } from './device.ts';
@@ -64,6 +65,8 @@ export interface LaunchResult {
   profile?: JobProfile;
   /** Hazard-checker findings (emulator only). */
   hazards: HazardReport[];
+  /** Things worth knowing that did not fail the launch (e.g. a GPU reset that could not be ruled out on hardware). */
+  warnings?: string[];
   /** Machine instructions in the kernel (absent on the reference backend). */
   instructionCount?: number;
 }
@@ -107,7 +110,7 @@ export class Runtime {
       return new Runtime(target, 'reference', 'CPU reference interpreter', undefined, new ReferenceMemory());
     }
     if (backend === 'hardware' || backend === 'auto') {
-      const probe = probeHardware();
+      const probe = probeHardware(systemConfig().root);
       let reason = probe.reason;
       if (probe.v3d) {
         try {
@@ -207,15 +210,16 @@ export class Runtime {
     new Uint32Array(ubuf.bytes.buffer, ubuf.bytes.byteOffset, words.length).set(words);
     try {
       const version = this.target === 'vc7' ? 71 : 42;
-      const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress, compiled.usesBarrier ? qpus : 1);
-      const buffers = scratch ? [...this.buffers.all(), ubuf, scratch] : [...this.buffers.all(), ubuf];
-      const result = await device.run({ kind: 'csd', cfg, buffers }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress, compiled.usesBarrier ? qpus : 1, device.ident?.revision);
+      const buffers = scratch ? [ubuf, ...this.buffers.all(), scratch] : [ubuf, ...this.buffers.all()];
+      const result = await device.run({ kind: 'csd', cfg, buffers }, runOptions(ref.name, options));
       return {
         kernel: ref.name,
         backend: this.backend,
         target: this.target,
         profile: result.profile,
         hazards: result.hazards,
+        ...(result.warnings ? { warnings: result.warnings } : {}),
         instructionCount: compiled.instructionCount,
       };
     } finally {
@@ -262,13 +266,19 @@ export class Runtime {
           control[2 * q + 1] = code.gpuAddress;
         }
         const list = put(words(control));
-        result = await device.run({ kind: 'execute_qpu', numQpus: qpus, controlAddress: list.gpuAddress, noflush: false, timeoutMs: options.timeoutMs ?? 10_000 });
+        result = await device.run(
+          { kind: 'execute_qpu', numQpus: qpus, controlAddress: list.gpuAddress, noflush: false, timeoutMs: options.timeoutMs ?? 10_000 },
+          runOptions('(raw program)', options),
+        );
       } else {
         const u = put(words(streamOf(0)));
-        const cfg = csdConfig(this.target === 'vc7' ? 71 : 42, qpus, code.gpuAddress, u.gpuAddress);
-        result = await device.run({ kind: 'csd', cfg, buffers: [...this.buffers.all(), ...temp] }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+        const cfg = csdConfig(this.target === 'vc7' ? 71 : 42, qpus, code.gpuAddress, u.gpuAddress, 1, device.ident?.revision);
+        result = await device.run({ kind: 'csd', cfg, buffers: [...temp, ...this.buffers.all()] }, runOptions('(raw program)', options));
       }
-      return { kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards, instructionCount: program.code.length / 8 };
+      return {
+        kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards,
+        ...(result.warnings ? { warnings: result.warnings } : {}), instructionCount: program.code.length / 8,
+      };
     } finally {
       for (const b of temp) device.free(b);
     }
@@ -344,6 +354,13 @@ export class Runtime {
       return { kind: 'scalar', type: p.type, value: a };
     });
   }
+}
+
+function runOptions(kernel: string, options: LaunchOptions): { kernel: string; timeoutMs?: number } {
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
+    throw new RuntimeError(`launch ${kernel}: options.timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
+  }
+  return options.timeoutMs !== undefined ? { kernel, timeoutMs: options.timeoutMs } : { kernel };
 }
 
 function typeName(t: unknown): string {

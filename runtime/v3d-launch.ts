@@ -5,6 +5,7 @@
  */
 import type { UniformSlot } from '../compiler/backend/v3d/mir.ts';
 import { f32Bits } from '../compiler/ir/f32.ts';
+import { cfg4SubtractsOne } from './drivers/v3d-uapi.ts';
 
 /** Values a kernel argument can have once resolved: a GPU address for pointers, a number otherwise. */
 export type ResolvedArg = { kind: 'pointer'; address: number } | { kind: 'scalar'; type: string; value: number };
@@ -49,7 +50,9 @@ export function uniformWords(slots: readonly UniformSlot[], args: readonly Resol
  * The CSD config words for `batches` 16-lane batches, one 16-invocation
  * workgroup each, `wgsPerSg` workgroups per supergroup (a TSY barrier waits
  * for its supergroup only, semantics notes 2.6: kernels with `qpu.barrier()`
- * put every batch in one supergroup).
+ * put every batch in one supergroup). `revision` is the V3D IP revision
+ * (HUB_IDENT3 bits 15:8); it decides whether cfg4 holds the batch count or
+ * the count minus one on 7.1 (default 6: every Pi 5 so far, and the emulator).
  */
 export function csdConfig(
   version: 42 | 71,
@@ -57,6 +60,7 @@ export function csdConfig(
   codeAddress: number,
   uniformsAddress: number,
   wgsPerSg = 1,
+  revision = 6,
 ): [number, number, number, number, number, number, number] {
   if (!Number.isInteger(batches) || batches < 1 || batches > 0xffff) {
     throw new RangeError(`qpus must be an integer from 1 to 65535, got ${batches}`);
@@ -70,7 +74,7 @@ export function csdConfig(
     (1 << 16) >>> 0,
     (1 << 16) >>> 0,
     ((batchesPerSgM1 << 12) | ((wgsPerSg & 15) << 8) | wgSize) >>> 0, // WGS_PER_SG: 0 means 16
-    version >= 71 ? batches : batches - 1, // minus one before V3D 7.1.6
+    cfg4SubtractsOne(version, revision) ? batches - 1 : batches, // minus one before V3D 7.1.6
     // PROPAGATE_NANS as Mesa sets it before 7.1; THREADING = 0 (two threads, 64 registers each); not SINGLE_SEG.
     (codeAddress | (version < 71 ? 4 : 0)) >>> 0,
     uniformsAddress >>> 0,
