@@ -10,14 +10,14 @@
  */
 import { kernelInfo } from '../lang/index.ts';
 import type { CompiledKernel } from '../compiler/backend/index.ts';
-import type { Device, DeviceBuffer, HazardReport, JobProfile, JobResult, Target } from './device.ts';
+import type { Device, HazardReport, JobProfile, JobResult, Target } from './device.ts';
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelRef } from './kernel-cache.ts';
-import { csdConfig, uniformWords, type ResolvedArg } from './v3d-launch.ts';
+import { launcherFor, LaunchError, uniformWords, type LaunchJob, type ResolvedArg } from './launchers/index.ts';
+import { isTarget, isV3dTarget, targetList, TARGETS, type IsaFamily } from '../compiler/target/targets.ts';
 import { ReferenceMemory } from './reference-memory.ts';
 import { probeHardware } from './drivers/probe.ts';
 import { systemConfig } from './drivers/system.ts';
-import { V3dEmulatorDevice } from './emulator/v3d/device.ts';
 
 export type { Target, JobProfile, HazardReport } from './device.ts';
 export type { GpuArray, TypedArrayConstructor } from './buffers.ts';
@@ -43,6 +43,24 @@ export interface OpenOptions {
     numQpus?: number;
   };
 }
+
+/** The emulated device of each ISA family (loaded on first use). */
+const EMULATORS: Record<IsaFamily, (target: Target, options: NonNullable<OpenOptions['emulator']>) => Promise<Device>> = {
+  v3d: async (target, options) => {
+    if (!isV3dTarget(target)) throw new RuntimeError(`${target} is not a V3D target`);
+    const { V3dEmulatorDevice } = await import('./emulator/v3d/device.ts');
+    return new V3dEmulatorDevice({
+      target,
+      ...(options.numQpus !== undefined ? { numQpus: options.numQpus } : {}),
+      ...(options.hazards !== undefined ? { hazards: options.hazards } : {}),
+      ...(options.exactSfu !== undefined ? { exactSfu: options.exactSfu } : {}),
+    });
+  },
+  vc4: async () => {
+    const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
+    return new Vc4EmulatorDevice();
+  },
+};
 
 /** Batches a kernel with `qpu.barrier()` may use: one supergroup (WGS_PER_SG ≤ 16), all resident (16 threads on a Pi 4). */
 export const MAX_BARRIER_BATCHES = 16;
@@ -101,8 +119,8 @@ export class Runtime {
     if (!['auto', 'hardware', 'emulator', 'reference'].includes(backend)) {
       throw new RuntimeError(`unknown backend '${String(backend)}' (expected auto, hardware, emulator or reference)`);
     }
-    if (options.target !== undefined && !['vc4', 'vc6', 'vc7'].includes(options.target)) {
-      throw new RuntimeError(`unknown target '${String(options.target)}' (expected vc4, vc6 or vc7)`);
+    if (options.target !== undefined && !isTarget(options.target)) {
+      throw new RuntimeError(`unknown target '${String(options.target)}' (expected ${targetList()})`);
     }
     if (backend === 'reference') {
       const target = options.target ?? 'vc6';
@@ -131,17 +149,7 @@ export class Runtime {
       log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
     }
     const target = options.target ?? 'vc6';
-    if (target === 'vc4') {
-      const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
-      const device = new Vc4EmulatorDevice();
-      return new Runtime(target, 'emulator', device.description, device, undefined);
-    }
-    const device = new V3dEmulatorDevice({
-      target,
-      ...(options.emulator?.numQpus !== undefined ? { numQpus: options.emulator.numQpus } : {}),
-      ...(options.emulator?.hazards !== undefined ? { hazards: options.emulator.hazards } : {}),
-      ...(options.emulator?.exactSfu !== undefined ? { exactSfu: options.emulator.exactSfu } : {}),
-    });
+    const device = await EMULATORS[TARGETS[target].family](target, options.emulator ?? {});
     return new Runtime(target, 'emulator', device.description, device, undefined);
   }
 
@@ -205,14 +213,13 @@ export class Runtime {
     const codeAddress = this.codeAddress(compiled, device);
     // Spilled values live in a per-launch scratch area: scratchBytesPerThread bytes per batch.
     const scratch = compiled.scratchBytesPerThread > 0 ? device.allocate(compiled.scratchBytesPerThread * qpus) : undefined;
-    const words = uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress);
-    const ubuf = device.allocate(words.byteLength);
-    new Uint32Array(ubuf.bytes.buffer, ubuf.bytes.byteOffset, words.length).set(words);
     try {
-      const version = this.target === 'vc7' ? 71 : 42;
-      const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress, compiled.usesBarrier ? qpus : 1, device.ident?.revision);
-      const buffers = scratch ? [ubuf, ...this.buffers.all(), scratch] : [ubuf, ...this.buffers.all()];
-      const result = await device.run({ kind: 'csd', cfg, buffers }, runOptions(ref.name, options));
+      const words = uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress);
+      const result = await this.runJob(`launch ${ref.name}`, {
+        codeAddress, qpus, uniforms: () => words, barrier: compiled.usesBarrier,
+        buffers: scratch ? [...this.buffers.all(), scratch] : this.buffers.all(),
+        ...runOptions(ref.name, options),
+      });
       return {
         kernel: ref.name,
         backend: this.backend,
@@ -223,8 +230,17 @@ export class Runtime {
         instructionCount: compiled.instructionCount,
       };
     } finally {
-      device.free(ubuf);
       if (scratch) device.free(scratch);
+    }
+  }
+
+  /** Run a job through the launcher of this runtime's ISA family; launch-request problems become RuntimeErrors naming `what`. */
+  private async runJob(what: string, job: LaunchJob): Promise<JobResult> {
+    try {
+      return await launcherFor(this.target).run(this.device as Device, job);
+    } catch (e) {
+      if (e instanceof LaunchError) throw new RuntimeError(`${what}: ${e.message}`);
+      throw e;
     }
   }
 
@@ -246,41 +262,20 @@ export class Runtime {
     if (program.code.length === 0 || program.code.length % 8 !== 0) {
       throw new RuntimeError(`launchRaw: code must be whole 64-bit instructions, got ${program.code.length} bytes`);
     }
-    const temp: DeviceBuffer[] = [];
-    const put = (bytes: Uint8Array): DeviceBuffer => {
-      const b = device.allocate(Math.max(8, bytes.length));
-      b.bytes.set(bytes);
-      temp.push(b);
-      return b;
-    };
-    const words = (u: Uint32Array) => new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
     const streamOf = (q: number) => (typeof program.uniforms === 'function' ? program.uniforms(q) : program.uniforms);
+    const code = device.allocate(program.code.length);
     try {
-      const code = put(program.code);
-      let result: JobResult;
-      if (this.target === 'vc4') {
-        if (qpus > device.numQpus) throw new RuntimeError(`launchRaw: VideoCore IV has ${device.numQpus} QPUs, asked for ${qpus}`);
-        const control = new Uint32Array(2 * qpus);
-        for (let q = 0; q < qpus; q++) {
-          control[2 * q] = put(words(streamOf(q))).gpuAddress;
-          control[2 * q + 1] = code.gpuAddress;
-        }
-        const list = put(words(control));
-        result = await device.run(
-          { kind: 'execute_qpu', numQpus: qpus, controlAddress: list.gpuAddress, noflush: false, timeoutMs: options.timeoutMs ?? 10_000 },
-          runOptions('(raw program)', options),
-        );
-      } else {
-        const u = put(words(streamOf(0)));
-        const cfg = csdConfig(this.target === 'vc7' ? 71 : 42, qpus, code.gpuAddress, u.gpuAddress, 1, device.ident?.revision);
-        result = await device.run({ kind: 'csd', cfg, buffers: [...temp, ...this.buffers.all()] }, runOptions('(raw program)', options));
-      }
+      code.bytes.set(program.code);
+      const result = await this.runJob('launchRaw', {
+        codeAddress: code.gpuAddress, qpus, uniforms: streamOf, barrier: false, buffers: [code, ...this.buffers.all()],
+        ...runOptions('(raw program)', options),
+      });
       return {
         kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards,
         ...(result.warnings ? { warnings: result.warnings } : {}), instructionCount: program.code.length / 8,
       };
     } finally {
-      for (const b of temp) device.free(b);
+      device.free(code);
     }
   }
 

@@ -22,6 +22,7 @@
  */
 import koffi from 'koffi';
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, RunOptions, Target, V3dIdent } from '../device.ts';
+import { TARGETS, v3dTargetOf } from '../../compiler/target/targets.ts';
 import {
   V3D42_PERFCNT, V3D_IOCTL, V3D_PARAM, packCreateBo, packGemClose, packGetParam, packMmapBo, packPerfmonCreate, packPerfmonDestroy,
   packPerfmonGetValues, packSubmitCsd, packWaitBo, qpusFromCoreIdent1, revisionFromIdent3, unpackCreateBo, unpackGetParam,
@@ -44,9 +45,6 @@ const O_CLOEXEC = 0o2000000;
 
 /** The kernel scheduler's per-job hang timeout (v3d_sched.c: 500 ms). */
 export const HANG_CHECK_MS = 500;
-
-/** Nominal V3D clocks, for the profile's clockHz (Pi 4: 500 MHz; Pi 5: 960 MHz). */
-const CLOCK_HZ = { vc6: 500e6, vc7: 960e6 } as const;
 
 interface Mapped {
   buffer: DeviceBuffer;
@@ -95,7 +93,7 @@ export class V3dDrmDevice implements Device {
       c.close(fd);
       throw e;
     }
-    this.target = this.ident.version >= 71 ? 'vc7' : 'vc6';
+    this.target = v3dTargetOf(this.ident.version);
     const { version, revision } = this.ident;
     this.description = `V3D ${Math.floor(version / 10)}.${version % 10}.${revision} with ${this.numQpus} QPUs at ${node}`;
   }
@@ -201,7 +199,7 @@ export class V3dDrmDevice implements Device {
         const addr = koffi.address(c.memset(values, 0, 0));
         if ((c.ioctl(this.fd, V3D_IOCTL.PERFMON_GET_VALUES, packPerfmonGetValues(perfmonId, addr)) as number) === 0) cycles = Number(values[0]);
       }
-      const clockHz = CLOCK_HZ[this.target === 'vc7' ? 'vc7' : 'vc6'];
+      const clockHz = TARGETS[this.target].clockHz;
       return {
         profile: {
           source: perfmonId !== 0 ? 'perfmon' : 'wall-clock',
