@@ -407,11 +407,22 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
       const d = ROW.ROTATED * 16;
       facts |= FACT.ROTATION | (fixed === 0 ? FACT.ROTATE_BY_R5 : 0);
       for (const m of [i.mulA, i.mulB]) if (m[0] === 'r') rotatedAccs |= m === 'ra' || m === 'rb' ? 0 : 1 << Number(m.slice(1));
-      steps.push((q) => {
-        const R = q.R;
-        const n = fixed === 0 ? (R[r5] as number) & 15 : fixed;
-        for (let e = 0; e < 16; e++) R[d + e] = R[o + ((e - n + 16) & 15)] as number;
-      });
+      // With an r4 or regfile-A mul input the hardware rotates within each quad by n mod 4 (notes 1.13;
+      // py-videocore test_rotate_r4 / test_rotate_ra); only r0-r3 inputs rotate across all 16 elements.
+      const quad = [i.mulA, i.mulB].some((m) => m === 'r4' || m === 'ra');
+      if (quad) {
+        steps.push((q) => {
+          const R = q.R;
+          const n = (fixed === 0 ? (R[r5] as number) & 15 : fixed) & 3;
+          for (let e = 0; e < 16; e++) R[d + e] = R[o + (e & 12) + ((e - n) & 3)] as number;
+        });
+      } else {
+        steps.push((q) => {
+          const R = q.R;
+          const n = fixed === 0 ? (R[r5] as number) & 15 : fixed;
+          for (let e = 0; e < 16; e++) R[d + e] = R[o + ((e - n + 16) & 15)] as number;
+        });
+      }
       mulOut = ROW.ROTATED;
     }
   }

@@ -275,9 +275,11 @@ export class Vpm {
         const bus = (addr + r * pitch + bytes * k) >>> 0;
         const v = bytes === 4 ? mem.read32(bus) : mem.readSub(bus, bytes);
         if (v === undefined) throw new VpmError(`DMA load from unmapped address 0x${bus.toString(16)}`);
-        // Horizontal: memory row r → VPM row Y + r·VPITCH; vertical: → column X + r·VPITCH, rows Y + k [ARG Table 36].
-        const row = d.vert ? d.y + k : d.y + r * d.vpitch;
-        const col = d.vert ? d.x + r * d.vpitch : d.x + k;
+        // VPITCH is added to Y per memory row in both orientations [ARG Table 36: "added to Y"]. Horizontal: memory row
+        // r -> VPM row Y + r*VPITCH, columns X + k; vertical: column X, rows Y + r*VPITCH + k. py-videocore's
+        // test_vertical_32bit_load (4 rows of 16 words per load, VPITCH 0 = 16) fills one whole column, rows 0..63.
+        const row = d.vert ? d.y + r * d.vpitch + k : d.y + r * d.vpitch;
+        const col = d.vert ? d.x : d.x + k;
         const w = ((row + Math.floor(col / 16)) % ROWS) * 16 + (col % 16);
         if (bytes === 4) this.words[w] = v;
         else {
