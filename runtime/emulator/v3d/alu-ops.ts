@@ -122,9 +122,29 @@ function toSnorm(x: number, max: number): number {
   return roundHalfEven(Math.fround(x * max)) | 0;
 }
 
+/**
+ * f16 bits -> unsigned small float with the f16 exponent and `mant` mantissa bits (11-bit: 6, 10-bit: 5), rounding
+ * the dropped mantissa bits to nearest even (Mesa nir_opcodes.py pack_32_to_r11g11b10_v3d: "rounding to nearest
+ * even"). These formats have no sign: negative values and -inf give 0 (CHOICE, as the GL packed-float formats
+ * clamp); NaN stays NaN, +inf stays inf.
+ */
+function f16ToSmallFloat(h: number, mant: number): number {
+  const drop = 10 - mant;
+  const e = (h >>> 10) & 31;
+  const m = h & 0x3ff;
+  if (e === 31) return m !== 0 ? (31 << mant) | 1 : h & 0x8000 ? 0 : 31 << mant;
+  if (h & 0x8000) return 0;
+  const v = (e << 10) | m;
+  let r = v >>> drop;
+  const rem = v & ((1 << drop) - 1);
+  const half = 1 << (drop - 1);
+  if (rem > half || (rem === half && (r & 1) === 1)) r++;
+  return r;
+}
+
 /** What lane bodies may call as `H.name`. */
 export const LANE_HELPERS = {
-  M, M2, fmin2, fmax2, halves, toUnorm, toSnorm, f16ToF32, f32ToF16, roundHalfEven, sfuTruncate, toInt32Saturating, toUint32Saturating, SFU: SFU_FUNCTIONS,
+  M, M2, fmin2, fmax2, halves, toUnorm, toSnorm, f16ToSmallFloat, f16ToF32, f32ToF16, roundHalfEven, sfuTruncate, toInt32Saturating, toUint32Saturating, SFU: SFU_FUNCTIONS,
   fadd: (p: number, q: number): number => p + q,
   fsub: (p: number, q: number): number => p - q,
   fmul: (p: number, q: number): number => p * q,
@@ -271,6 +291,13 @@ const OPS: AluOpDef[] = [
   // sign-extended int, which would spill into the high half): a negative snorm8 value is sign-extended within its half.
   lop('vftounorm8', 1, 'u u u', 'r = H.toUnorm(H.f16ToF32(a & 0xffff), 255) | (H.toUnorm(H.f16ToF32(a >>> 16), 255) << 16);'),
   lop('vftosnorm8', 1, 'u u u', 'r = (H.toSnorm(H.f16ToF32(a & 0xffff), 127) & 0xffff) | (H.toSnorm(H.f16ToF32(a >>> 16), 127) << 16);'),
+  // v11fpack (pack_32_to_r11g11b10_v3d): bits 10:0 / 21:11 = a's low / high f16 as f11, bits 31:22 = b's low f16
+  // as f10. vftounorm10lo / hi (pack_2x16_to_unorm_2x10_v3d / _unorm_10_2_v3d, the inputs of v10pack): each f16 half
+  // to a 10-bit unorm in the low bits of that half; hi makes the high half a 2-bit unorm (v10pack takes its bits 17:16
+  // as alpha). Mesa nir_opcodes.py / nir_to_vir.c; the 2x10 / 10_2 layout is read off v10pack's operand bits.
+  lop('v11fpack', 2, 'u u u', 'r = H.f16ToSmallFloat(a & 0xffff, 6) | (H.f16ToSmallFloat(a >>> 16, 6) << 11) | (H.f16ToSmallFloat(b & 0xffff, 5) << 22);'),
+  lop('vftounorm10lo', 1, 'u u u', 'r = H.toUnorm(H.f16ToF32(a & 0xffff), 1023) | (H.toUnorm(H.f16ToF32(a >>> 16), 1023) << 16);'),
+  lop('vftounorm10hi', 1, 'u u u', 'r = H.toUnorm(H.f16ToF32(a & 0xffff), 1023) | (H.toUnorm(H.f16ToF32(a >>> 16), 3) << 16);'),
   // SFU (op form on both versions; 4.2's write-address form reuses these functions).
   sfu('recip'), sfu('rsqrt'), sfu('rsqrt2'), sfu('exp'), sfu('log'), sfu('sin'),
   // 7.1 lane exchange (pv7 test_alu) [T]; SFU class (M:instr). Inactive lanes: all lanes run here.

@@ -142,7 +142,7 @@ export class UnsupportedInstrError extends Error {
  * never emits them (or only names them), and no py-videocore7 test runs them.
  */
 const UNDOCUMENTED = new Set([
-  'vfcmp', 'vfmov', 'vfabs', 'vfneg', 'vfnab', 'v11fpack', 'v8dot', 'vftounorm10lo', 'vftounorm10hi',
+  'vfcmp', 'vfmov', 'vfabs', 'vfneg', 'vfnab', 'v8dot',
   'funpackunormlo', 'funpackunormhi', 'funpacksnormlo', 'funpacksnormhi', 'flafirst', 'flnafirst', 'ftoc',
 ]);
 

@@ -37,7 +37,7 @@ function run71(op: string, a: number, b?: number): number {
 }
 
 /** Ops that only the 7.1 mul ALU has. */
-const MUL_ONLY = new Set(['ftounorm16', 'ftosnorm16', 'vftounorm8', 'vftosnorm8']);
+const MUL_ONLY = new Set(['ftounorm16', 'ftosnorm16', 'vftounorm8', 'vftosnorm8', 'vftounorm10lo', 'vftounorm10hi', 'vfmul']);
 
 const f32 = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0] as number;
 
@@ -67,8 +67,97 @@ test('vftounorm8 / vftosnorm8: each f16 half to an 8-bit unorm / snorm in that h
 });
 
 test('7.1 ops without documented behaviour stop with a clear error naming the address', (t) => {
-  for (const op of ['flafirst rf1 ; nop', 'vfcmp rf1, rf2, rf3 ; nop', 'nop ; v8dot rf1, rf2, rf3', 'v11fpack rf1, rf2, rf3 ; nop']) {
+  for (const op of ['flafirst rf1 ; nop', 'vfcmp rf1, rf2, rf3 ; nop', 'nop ; v8dot rf1, rf2, rf3', 'vfmov rf1, rf2 ; nop', 'nop ; funpackunormlo rf1, rf2', 'ftoc rf1, rf2 ; nop']) {
     const name = op.replace(/^nop ; /, '').split(' ')[0] as string;
     t.throws(() => runAsm(71, `nop ; nop\n${op}\n${END}`), { message: new RegExp(`'${name}' is not supported: its behaviour is undocumented.*0x${(CODE + 8).toString(16).padStart(8, '0')}`) }, op);
   }
+});
+
+// ---- Independent oracles: IEEE half-float arithmetic written out in plain JS, not the emulator's helpers. ----
+
+/** Value of an f16 bit pattern (IEEE 754 binary16: 1 sign, 5 exponent (bias 15), 10 mantissa bits). */
+function halfValue(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 31;
+  const m = h & 1023;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 31) return m ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** Nearest f16 (ties to even) of a finite number, by searching the binade (no bit tricks shared with the emulator). */
+function toHalf(x: number): number {
+  if (Number.isNaN(x)) return 0x7e00;
+  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  const a = Math.abs(x);
+  if (a >= 65520) return sign | 0x7c00;
+  let e = a < 2 ** -14 ? 0 : Math.floor(Math.log2(a)) + 15;
+  if (e > 0 && (1 + 0) * 2 ** (e - 15) > a) e--;
+  const ulp = e === 0 ? 2 ** -24 : 2 ** (e - 25);
+  const q = a / ulp;
+  let n = Math.floor(q);
+  const frac = q - n;
+  if (frac > 0.5 || (frac === 0.5 && n % 2 === 1)) n++;
+  // n counts ulps from 0 (subnormal) or from 2^(e-15) scaled: rebuild the bits.
+  if (e === 0) return sign | n;
+  const m = n - 1024;
+  return m === 1024 ? sign | ((e + 1) << 10) : sign | (e << 10) | m;
+}
+
+/** Unsigned float with 5 exponent bits and `mant` mantissa bits, from a non-negative number (ties to even). */
+function toSmallFloat(x: number, mant: number): number {
+  if (Number.isNaN(x)) return (31 << mant) | 1;
+  if (x <= 0) return 0;
+  if (x === Infinity) return 31 << mant;
+  let e = x < 2 ** -14 ? 0 : Math.floor(Math.log2(x)) + 15;
+  if (e > 0 && 2 ** (e - 15) > x) e--;
+  const ulp = e === 0 ? 2 ** (-14 - mant) : 2 ** (e - 15 - mant);
+  let n = Math.floor(x / ulp);
+  const frac = x / ulp - n;
+  if (frac > 0.5 || (frac === 0.5 && n % 2 === 1)) n++;
+  if (e === 0) return n;
+  return (e << mant) + (n - (1 << mant));
+}
+
+const H = (lo: number, hi: number): number => ((toHalf(hi) << 16) | toHalf(lo)) >>> 0;
+
+test('vfadd / vfsub / vfmul / vfmin / vfmax work per f16 half with round-to-nearest-even (IEEE binary16, computed in the test)', (t) => {
+  const pairs: [number, number, number, number][] = [[1.5, -2.25, 0.333, 1000], [65504, 1, -0.0001, 3.14159], [2048, 1, 0.1, 0.2]];
+  const ops: [string, (x: number, y: number) => number][] = [
+    ['vfadd', (x, y) => x + y], ['vfsub', (x, y) => x - y], ['vfmul', (x, y) => x * y],
+    ['vfmin', (x, y) => Math.min(x, y)], ['vfmax', (x, y) => Math.max(x, y)],
+  ];
+  for (const [a0, a1, b0, b1] of pairs) {
+    const a = H(a0, a1), b = H(b0, b1);
+    for (const [op, f] of ops) {
+      const lo = toHalf(f(halfValue(a & 0xffff), halfValue(b & 0xffff)));
+      const hi = toHalf(f(halfValue(a >>> 16), halfValue(b >>> 16)));
+      t.is(run71(op, a, b), ((hi << 16) | lo) >>> 0, `${op}(${a0}|${a1}, ${b0}|${b1})`);
+    }
+  }
+  // 2048 + 1 is a tie in f16 (ulp 2 at 2048): rounds to even, 2048.
+  t.is(run71('vfadd', H(2048, 0), H(1, 0)) & 0xffff, 0x6800);
+});
+
+test('v11fpack packs f16 halves into r11g11b10 unsigned floats, rounding to nearest even (Mesa pack_32_to_r11g11b10_v3d)', (t) => {
+  const cases: [number, number, number][] = [[1, 0.5, 2], [0.1, 1000, 3.3], [-1, 65504, 0.0001], [1.0009765625, 1.03125, 1.015625]];
+  for (const [r, g, b] of cases) {
+    const a = H(r, g), c = H(b, 0);
+    const want = (toSmallFloat(halfValue(a & 0xffff), 6) | (toSmallFloat(halfValue(a >>> 16), 6) << 11) | (toSmallFloat(halfValue(c & 0xffff), 5) << 22)) >>> 0;
+    t.is(run71('v11fpack', a, c), want, `(${r}, ${g}, ${b})`);
+  }
+  // 1.0 is exponent 15, mantissa 0 in both formats: f11 0x3c0, f10 0x1e0.
+  t.is(run71('v11fpack', H(1, 1), H(1, 0)), (0x3c0 | (0x3c0 << 11) | (0x1e0 << 22)) >>> 0);
+});
+
+test('vftounorm10lo / hi: f16 halves to 10-bit unorms (hi: the high half to a 2-bit unorm), clamped, x * max rounded half to even', (t) => {
+  const unorm = (x: number, max: number) => { if (!(x > 0)) return 0; if (x >= 1) return max; const v = x * max; const n = Math.floor(v); return v - n > 0.5 || (v - n === 0.5 && n % 2 === 1) ? n + 1 : n; };
+  for (const [lo, hi] of [[0.5, 0.25], [1.5, -3], [0.1, 0.9], [0, 1]] as const) {
+    const a = H(lo, hi);
+    const l = unorm(halfValue(a & 0xffff), 1023), h = halfValue(a >>> 16);
+    t.is(run71('vftounorm10lo', a), (l | (unorm(h, 1023) << 16)) >>> 0, `lo(${lo}, ${hi})`);
+    t.is(run71('vftounorm10hi', a), (l | (unorm(h, 3) << 16)) >>> 0, `hi(${lo}, ${hi})`);
+  }
+  // 0.5 * 1023 = 511.5 is a tie: even 512.
+  t.is(run71('vftounorm10lo', H(0.5, 0)) & 0x3ff, 512);
 });
