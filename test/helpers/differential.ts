@@ -6,6 +6,7 @@
  * the interpreter, never from the backend under test.
  */
 import type { CompiledKernel } from '../../compiler/backend/index.ts';
+import type { IrFunction } from '../../compiler/ir/types.ts';
 import { Runtime, type Target } from '../../runtime/index.ts';
 import type { GpuArray, TypedArrayConstructor } from '../../runtime/buffers.ts';
 import { rng } from '../../compiler/testing/rng.ts';
@@ -96,9 +97,11 @@ export interface DiffResult {
 
 /**
  * Run `kernel` (compiled for `target`) on the emulator and on the reference
- * interpreter with the same generated inputs; compare every array.
+ * interpreter with the same generated inputs; compare every array. With
+ * `referenceIr` the reference interprets that IR instead of the kernel's
+ * optimised one.
  */
-export async function differential(kernel: CompiledKernel, target: Target, spec: KernelSpec, seed: number): Promise<DiffResult> {
+export async function differential(kernel: CompiledKernel, target: Target, spec: KernelSpec, seed: number, referenceIr?: IrFunction): Promise<DiffResult> {
   const qpus = spec.qpus ?? 3;
   const n = spec.n ?? 150;
   const base = Math.max(n, qpus * 16);
@@ -125,7 +128,9 @@ export async function differential(kernel: CompiledKernel, target: Target, spec:
       let si = 0;
       let ai = 0;
       const args = kernel.params.map((p) => (p.type.startsWith('ptr<') ? arrays[ai++] : scalars[si++]));
-      const res = await rt.launch(kernel, { qpus }, ...args);
+      // The reference may interpret another IR of the kernel (the unoptimised one), so that a wrong pass shows.
+      const launched = backend === 'reference' && referenceIr ? { ...kernel, ir: referenceIr } : kernel;
+      const res = await rt.launch(launched, { qpus }, ...args);
       return { arrays: arrays.map((a) => a.slice()), hazards: res.hazards.length };
     } finally {
       rt.close();
