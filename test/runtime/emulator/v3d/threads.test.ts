@@ -94,3 +94,26 @@ test('timing: an SFU-op result read by the next instruction stalls (rule 11), on
   t.is(runAsm(42, k(false)).result.profile.stalls['sfu'], 4);
   t.is(runAsm(42, k(true)).result.profile.stalls['sfu'], 0);
 });
+
+test('a thread switch clears rtop: multop, thrsw, umul24 gives the plain 24-bit product (Mesa; hazard r20 reported)', (t) => {
+  const src = `.uniform ${DATA}, ${0x01000003}, 5
+    nop ; nop ; ldunif
+    nop ; mov rf1, r5 ; ldunif
+    nop ; mov rf2, r5 ; ldunif
+    nop ; mov rf3, r5
+    nop ; multop -, rf2, rf3
+    nop ; nop ; thrsw
+    nop ; nop
+    nop ; nop
+    nop ; umul24 r1, rf2, rf3
+    eidx r0 ; nop
+    shl r0, r0, 2 ; nop
+    add r0, r0, rf1 ; mov tmud, r1
+    nop ; mov tmua, r0
+    tmuwt - ; nop
+    ${END}`;
+  const r = runAsm(42, src, { run: { hazards: 'warn' } });
+  // (0x01000003 mod 2^24) * 5 = 15; with rtop kept it would be the full low 32 bits, 0x0500000f.
+  t.deepEqual(Array.from({ length: 16 }, (_, i) => r.data.getUint32(4 * i, true)), new Array(16).fill(15));
+  t.true(r.result.hazards.some((h) => h.rule === 'r20-multop-across-switch'));
+});
