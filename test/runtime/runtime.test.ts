@@ -55,3 +55,10 @@ test('the reference backend faults on an access outside every buffer, as the emu
     rt.close();
   }
 });
+
+test('alloc rejects a length that is not a positive integer, naming it', async (t) => {
+  const rt = await Runtime.open({ backend: 'emulator' });
+  for (const n of [0, -1, 2.5, NaN]) t.throws(() => rt.alloc(Float32Array, n), { instanceOf: RuntimeError, message: new RegExp(`alloc length must be a positive integer, got ${n}`) });
+  t.is(rt.alloc(Float32Array, 1).length, 1);
+  rt.close();
+});
