@@ -43,6 +43,14 @@ export interface OpenOptions {
   };
 }
 
+/** A launch's timeoutMs, when given, must be a positive number of milliseconds (at most about 24 days, setTimeout's limit). */
+function checkTimeout(ms: unknown, what: string): void {
+  if (ms === undefined) return;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > 0x7fff_ffff) {
+    throw new RuntimeError(`${what}: options.timeoutMs must be a positive number of milliseconds up to ${0x7fff_ffff}, got ${String(ms)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+  }
+}
+
 /** Batches a kernel with `qpu.barrier()` may use: one supergroup (WGS_PER_SG ≤ 16), all resident (16 threads on a Pi 4). */
 export const MAX_BARRIER_BATCHES = 16;
 
@@ -68,8 +76,8 @@ export interface LaunchResult {
   instructionCount?: number;
 }
 
-/** A problem launching a kernel: bad arguments, no device, a failed job. */
-export class RuntimeError extends Error {}
+export { RuntimeError, InstructionDecodeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './errors.ts';
+import { RuntimeError, RUNTIME_ERROR_CODES, asRuntimeError } from './errors.ts';
 
 /** An open GPU (or stand-in) with its memory and compiled-kernel cache. */
 export class Runtime {
@@ -127,6 +135,10 @@ export class Runtime {
       if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${reason}`);
       log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
     }
+    const nq = options.emulator?.numQpus;
+    if (nq !== undefined && !(Number.isInteger(nq) && nq >= 1 && nq <= 16)) {
+      throw new RuntimeError(`emulator.numQpus must be a whole number from 1 to 16, got ${String(nq)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
     const target = options.target ?? 'vc6';
     if (target === 'vc4') {
       const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
@@ -143,7 +155,7 @@ export class Runtime {
   }
 
   private check(): void {
-    if (this.closed) throw new RuntimeError('this runtime is closed');
+    if (this.closed) throw new RuntimeError('this runtime is closed', RUNTIME_ERROR_CODES.CLOSED);
   }
 
   /** Allocate a zeroed typed array of `length` elements in GPU-visible memory. */
@@ -151,7 +163,15 @@ export class Runtime {
     this.check();
     if (!Number.isInteger(length) || length <= 0) throw new RuntimeError(`alloc length must be a positive integer, got ${length}`);
     const bytesPer = ctor.BYTES_PER_ELEMENT;
-    const buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
+    if (!Number.isSafeInteger(length * bytesPer) || length * bytesPer > 0xffff_ffff) {
+      throw new RuntimeError(`alloc of ${length} elements (${length * bytesPer} bytes) is larger than the 4 GiB GPU address space`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
+    }
+    let buf: DeviceBuffer;
+    try {
+      buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
+    } catch (e) {
+      throw asRuntimeError(e, `alloc of ${length * bytesPer} bytes`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
+    }
     buf.bytes.fill(0);
     this.buffers.add(buf);
     return new ctor(buf.bytes.buffer as ArrayBuffer, buf.bytes.byteOffset, length) as InstanceType<C>;
@@ -180,6 +200,7 @@ export class Runtime {
    */
   async launch(kernel: unknown, options: LaunchOptions, ...args: unknown[]): Promise<LaunchResult> {
     this.check();
+    checkTimeout(options?.timeoutMs, 'launch');
     const ref = this.kernelRef(kernel);
     const qpus = options?.qpus;
     if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) {
@@ -189,7 +210,11 @@ export class Runtime {
       const ir = await this.cache.ir(ref);
       const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
       const { interpretKernel } = await import('../compiler/ir/interpret.ts');
-      interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
+      try {
+        interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
+      } catch (e) {
+        throw asRuntimeError(e, `launch ${ref.name}`);
+      }
       return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
     }
     const compiled = await this.cache.compiled(ref);
@@ -209,7 +234,12 @@ export class Runtime {
       const version = this.target === 'vc7' ? 71 : 42;
       const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress, compiled.usesBarrier ? qpus : 1);
       const buffers = scratch ? [...this.buffers.all(), ubuf, scratch] : [...this.buffers.all(), ubuf];
-      const result = await device.run({ kind: 'csd', cfg, buffers }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      let result: JobResult;
+      try {
+        result = await device.run({ kind: 'csd', cfg, buffers }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      } catch (e) {
+        throw asRuntimeError(e, `launch ${ref.name}`);
+      }
       return {
         kernel: ref.name,
         backend: this.backend,
@@ -235,10 +265,11 @@ export class Runtime {
     options: LaunchOptions,
   ): Promise<LaunchResult> {
     this.check();
+    checkTimeout(options?.timeoutMs, 'launchRaw');
     if (!this.device) throw new RuntimeError('launchRaw needs a GPU or the emulator, not the reference backend');
     const device = this.device;
     const qpus = options?.qpus;
-    if (!Number.isInteger(qpus) || qpus < 1) throw new RuntimeError(`launchRaw: options.qpus must be a positive integer, got ${String(qpus)}`);
+    if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) throw new RuntimeError(`launchRaw: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`);
     if (program.code.length === 0 || program.code.length % 8 !== 0) {
       throw new RuntimeError(`launchRaw: code must be whole 64-bit instructions, got ${program.code.length} bytes`);
     }
@@ -269,6 +300,8 @@ export class Runtime {
         result = await device.run({ kind: 'csd', cfg, buffers: [...this.buffers.all(), ...temp] }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
       }
       return { kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards, instructionCount: program.code.length / 8 };
+    } catch (e) {
+      throw asRuntimeError(e, 'launchRaw');
     } finally {
       for (const b of temp) device.free(b);
     }

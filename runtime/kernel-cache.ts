@@ -8,12 +8,17 @@ import type { Diagnostic } from '../compiler/diagnostics.ts';
 import type { IrFunction } from '../compiler/ir/types.ts';
 import type { Target } from './device.ts';
 import { readFileSync } from 'node:fs';
+import { RuntimeError, RUNTIME_ERROR_CODES } from './errors.ts';
 
 /** A kernel to run: by source file and name, or already compiled. */
 export type KernelRef = { name: string; file: string; compiled?: undefined } | { name: string; compiled: CompiledKernel; file?: undefined };
 
 /** A kernel that does not compile: the message holds every diagnostic, formatted like tsc. */
-export class KernelCompileError extends Error {}
+export class KernelCompileError extends RuntimeError {
+  constructor(message: string) {
+    super(message, RUNTIME_ERROR_CODES.COMPILE);
+  }
+}
 
 /** Compiled kernels and lowered IR per file, refreshed when the file changes. */
 export class KernelCache {

@@ -1,8 +1,8 @@
 /** `qpuc asm`: assembly text → raw QPU machine code. */
-import { readFile, writeFile } from 'node:fs/promises';
 import { CliError, UsageError, optionValue, parseArgs, parseTarget, type Command } from '../command.ts';
 import { getIsaTools } from '../../compiler/isa/targets.ts';
 import { AsmError } from '../../compiler/isa/isa.ts';
+import { readInput, writeOutput } from '../fs.ts';
 
 const usage = `usage: qpuc asm --target vc4|vc6|vc7 FILE.s -o FILE.bin
 
@@ -26,27 +26,18 @@ export const asmCommand: Command = {
     if (out === undefined) throw new UsageError('missing -o FILE.bin');
     const tools = await getIsaTools(parseTarget(optionValue(p, 'target')));
     const file = files[0] as string;
-    let source: string;
-    try {
-      source = await readFile(file, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new CliError(`qpuc asm: cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 2);
-    }
+    const source = readInput('asm', file, 'utf8');
     let words: bigint[];
     try {
       words = tools.assemble(source, file).words;
     } catch (e) {
-      if (e instanceof AsmError) throw new CliError(e.message, 2);
+      // An error in the assembly source is an error in the input program: exit 1 (README exit codes).
+      if (e instanceof AsmError) throw new CliError(e.message, 1);
       throw e;
     }
     const buf = Buffer.alloc(words.length * 8);
     words.forEach((w, i) => buf.writeBigUInt64LE(w, i * 8));
-    try {
-      await writeFile(out, buf);
-    } catch (e) {
-      throw new CliError(`qpuc asm: cannot write '${out}': ${(e as Error).message}`, 1);
-    }
+    writeOutput('asm', out, buf, false);
     return 0;
   },
 };

@@ -1,8 +1,8 @@
 /** `qpuc disasm`: QPU machine words → assembly text, one line per instruction. */
-import { readFile } from 'node:fs/promises';
 import { CliError, UsageError, optionValue, parseArgs, parseTarget, type Command } from '../command.ts';
 import { getIsaTools } from '../../compiler/isa/targets.ts';
 import { DecodeError } from '../../compiler/isa/isa.ts';
+import { readInput } from '../fs.ts';
 
 const usage = `usage: qpuc disasm --target vc4|vc6|vc7 [--addr] (--hex "W1 W2 ..." | FILE)
 
@@ -33,13 +33,7 @@ function parseHexWords(text: string): bigint[] {
 }
 
 async function readWords(file: string): Promise<bigint[]> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`qpuc disasm: cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 2);
-  }
+  const buf = readInput('disasm', file);
   if (buf.length % 8 !== 0) {
     throw new CliError(`qpuc disasm: '${file}' is ${buf.length} bytes, not a whole number of 64-bit instructions (multiple of 8)`, 2);
   }

@@ -4,6 +4,7 @@
  * (shared/docs/hardware-interface.md section 1 and 3). Nothing here runs
  * without a Pi; the struct layouts it uses are tested in v3d-uapi.ts.
  */
+import { RuntimeError, RUNTIME_ERROR_CODES } from '../errors.ts';
 import koffi from 'koffi';
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, Target } from '../device.ts';
 import {
@@ -12,7 +13,11 @@ import {
 } from './v3d-uapi.ts';
 
 /** A failed driver call, with what to do about it. */
-export class DriverError extends Error {}
+export class DriverError extends RuntimeError {
+  constructor(message: string) {
+    super(message, RUNTIME_ERROR_CODES.DEVICE);
+  }
+}
 
 type Fn = (...args: unknown[]) => unknown;
 interface Libc {

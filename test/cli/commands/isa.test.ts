@@ -65,15 +65,15 @@ test('asm writes the words; disasm of the result gives the source back', async (
   t.is(d.out.split('\n')[1], 'b.anya  -40');
 });
 
-test('asm errors: unknown mnemonic and out-of-range immediate give file:line:col and exit 2', async (t) => {
+test('asm errors: unknown mnemonic and out-of-range immediate give file:line:col and exit 1', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'qpuc-'));
   await writeFile(join(dir, 'bad.s'), 'nop\n  fadd rf1, rf2, rf3 ; fmull rf1, rf2, rf3\n');
   const c = capture();
-  t.is(await main(['asm', '--target', 'vc6', join(dir, 'bad.s'), '-o', join(dir, 'x.bin')], c.io), 2);
+  t.is(await main(['asm', '--target', 'vc6', join(dir, 'bad.s'), '-o', join(dir, 'x.bin')], c.io), 1);
   t.is(c.err, `${join(dir, 'bad.s')}:2:24 - error: unknown mul op 'fmull' on V3D 4.2\n`);
   await writeFile(join(dir, 'imm.s'), 'add rf1, rf2, 17\n');
   const e = capture();
-  t.is(await main(['asm', '--target', 'vc7', join(dir, 'imm.s'), '-o', join(dir, 'x.bin')], e.io), 2);
+  t.is(await main(['asm', '--target', 'vc7', join(dir, 'imm.s'), '-o', join(dir, 'x.bin')], e.io), 1);
   t.regex(e.err, /imm\.s:1:15 - error: 17 is not a small immediate/);
 });
 
