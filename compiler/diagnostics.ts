@@ -4,6 +4,8 @@
  *
  * Ranges: QPU1xxx unsupported construct, QPU2xxx types, QPU3xxx kernel
  * discovery and calls, QPU4xxx literals and constants, QPU5xxx backend limits, QPU9xxx internal errors.
+ * Retired codes are never reused: QPU1013 (switch fall-through is allowed, as
+ * in TypeScript) and QPU2012 (pointer values may live in `let` variables).
  */
 
 /** A diagnostic definition: message template (`{0}`, `{1}`… are filled in) and a hint. */
@@ -27,7 +29,6 @@ export const DIAGNOSTICS = {
   invalidAssignTarget: { code: 1010, message: 'invalid assignment target', hint: 'Assign to a local variable or to a pointer element p[i].' },
   breakOutsideLoop: { code: 1011, message: "'{0}' outside of a loop", hint: "'break' needs an enclosing loop or switch; 'continue' an enclosing loop." },
   unknownLabel: { code: 1012, message: "unknown label '{0}'", hint: 'Labels must name an enclosing loop.' },
-  switchFallthrough: { code: 1013, message: 'switch case falls through to the next case', hint: "End every non-empty case with 'break', 'continue' or 'return'." },
   duplicateCase: { code: 1014, message: 'duplicate case value {0}', hint: 'Each case label of a switch must be a distinct constant.' },
   caseNotConstant: { code: 1015, message: 'case label must be an integer constant', hint: 'Use an integer literal or a constant expression.' },
   returnValueInKernel: { code: 1016, message: 'a kernel cannot return a value', hint: 'Kernels return void; write results through a Ptr<T> parameter.' },
@@ -49,7 +50,6 @@ export const DIAGNOSTICS = {
   argumentType: { code: 2009, message: "argument of type '{0}' is not assignable to parameter of type '{1}'", hint: 'Convert explicitly with f32(x), i32(x) or u32(x).' },
   pointerArithmetic: { code: 2010, message: 'pointer values can only be indexed or passed to device functions', hint: 'Index the pointer: p[i].' },
   returnType: { code: 2011, message: "kernel return type must be void, got '{0}'", hint: 'Kernels return void; write results through a Ptr<T> parameter.' },
-  pointerLocal: { code: 2012, message: 'pointer values cannot be stored in mutable variables', hint: "Use 'const' or index the parameter directly." },
   voidValue: { code: 2013, message: 'a void call has no value', hint: 'Call it as a statement.' },
   kernelCall: { code: 3001, message: "'{0}' is not a @device function", hint: 'Kernels can call @device static methods, qpu.*, Math.* and f32/i32/u32; mark helpers with @device.' },
   recursion: { code: 3002, message: "recursive call to '{0}'", hint: 'Device functions are inlined, so recursion is impossible; write a loop.' },

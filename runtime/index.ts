@@ -40,6 +40,8 @@ export interface OpenOptions {
     exactSfu?: boolean;
     /** QPUs of the emulated GPU (default 8 on vc6, 12 on vc7). */
     numQpus?: number;
+    /** Stop a job after this many GPU cycles with a RuntimeError (code 'cycle-limit'); default 1e9 (about 2 s of a Pi 4). */
+    maxCycles?: number;
   };
 }
 
@@ -139,6 +141,10 @@ export class Runtime {
     if (nq !== undefined && !(Number.isInteger(nq) && nq >= 1 && nq <= 16)) {
       throw new RuntimeError(`emulator.numQpus must be a whole number from 1 to 16, got ${String(nq)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
     }
+    const mc = options.emulator?.maxCycles;
+    if (mc !== undefined && !(Number.isSafeInteger(mc) && mc >= 1)) {
+      throw new RuntimeError(`emulator.maxCycles must be a whole number from 1 to 2^53, got ${String(mc)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
     const target = options.target ?? 'vc6';
     if (target === 'vc4') {
       const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
@@ -150,6 +156,7 @@ export class Runtime {
       ...(options.emulator?.numQpus !== undefined ? { numQpus: options.emulator.numQpus } : {}),
       ...(options.emulator?.hazards !== undefined ? { hazards: options.emulator.hazards } : {}),
       ...(options.emulator?.exactSfu !== undefined ? { exactSfu: options.emulator.exactSfu } : {}),
+      ...(mc !== undefined ? { maxCycles: mc } : {}),
     });
     return new Runtime(target, 'emulator', device.description, device, undefined);
   }
