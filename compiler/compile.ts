@@ -2,13 +2,12 @@
  * The compiler driver: a kernel source file in, machine code per kernel out,
  * for one target. Used by `qpuc compile` and by the runtime's compile cache.
  */
-import type { Target } from '../runtime/device.ts';
+import type { Target } from './target/targets.ts';
 import type { IrFunction } from './ir/types.ts';
 import { loadKernels } from './frontend/index.ts';
 import { prepareForBackend } from './passes/pipeline.ts';
 import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
-import { BackendError } from './backend/v3d/isel.ts';
-import { compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
+import { BackendError, compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
 import { RegisterPressureError } from './backend/common/regalloc.ts';
 
 export type { CompiledKernel } from './backend/index.ts';
@@ -17,6 +16,8 @@ export type { CompiledKernel } from './backend/index.ts';
 export interface CompileResult {
   kernels: CompiledKernel[];
   diagnostics: Diagnostic[];
+  /** Every source file the compile read (the file and the files it imports): what a cache of the result depends on. */
+  files?: string[];
 }
 
 /** Options of {@link compileFile}. */
@@ -27,7 +28,7 @@ export interface CompileOptions {
 }
 
 /** Load the kernels IR of a file, prepared for a backend (no machine code). */
-export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[] } {
+export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
   const mod = loadKernels(file);
   const kernels = new Map<string, IrFunction>();
   const diagnostics = [...mod.diagnostics];
@@ -39,7 +40,7 @@ export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunc
       diagnostics.push(internalDiagnostic(e, at));
     }
   }
-  return { kernels, diagnostics };
+  return { kernels, diagnostics, files: [...mod.sources.keys()] };
 }
 
 function firstLoc(fn: IrFunction): { file: string; line: number; col: number } | undefined {
@@ -55,9 +56,9 @@ function internalDiagnostic(e: unknown, at: { file: string; line: number; col: n
 
 /** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
 export function compileFile(file: string, options: CompileOptions): CompileResult {
-  const { kernels: prepared, diagnostics } = loadPreparedKernels(file);
+  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file);
   const out: CompiledKernel[] = [];
-  if (diagnostics.length > 0) return { kernels: out, diagnostics };
+  if (diagnostics.length > 0) return { kernels: out, diagnostics, files };
   for (const [name, ir] of prepared) {
     if (options.only && !options.only.includes(name)) continue;
     if (!hasBackend(options.target)) {
@@ -76,6 +77,6 @@ export function compileFile(file: string, options: CompileOptions): CompileResul
       } else diagnostics.push(internalDiagnostic(e, firstLoc(ir) ?? { file, line: 1, col: 1 }));
     }
   }
-  return { kernels: out, diagnostics };
+  return { kernels: out, diagnostics, files };
 }
 

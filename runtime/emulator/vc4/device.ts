@@ -5,6 +5,7 @@
  */
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../device.ts';
 import { runExecuteQpu, VC4_NUM_QPUS } from './execute.ts';
+import { TARGETS } from '../../../compiler/target/targets.ts';
 
 const PAGE = 4096;
 
@@ -35,7 +36,7 @@ export class Vc4EmulatorDevice implements Device {
 
   constructor(private readonly options: Vc4EmulatorOptions = {}) {
     this.arena = new Uint8Array(options.memoryBytes ?? 64 * 1024 * 1024);
-    this.description = `VideoCore IV emulator (12 QPUs, ${((options.clockHz ?? 250e6) / 1e6).toFixed(0)} MHz timing model)`;
+    this.description = `VideoCore IV emulator (${VC4_NUM_QPUS} QPUs, ${((options.clockHz ?? TARGETS.vc4.clockHz) / 1e6).toFixed(0)} MHz timing model)`;
   }
 
   private check(): void {
@@ -76,7 +77,7 @@ export class Vc4EmulatorDevice implements Device {
   async run(job: CsdJob | QpuJob, options?: { timeoutMs?: number }): Promise<JobResult> {
     this.check();
     if (job.kind !== 'execute_qpu') throw new Error('the VC4 emulator runs execute_qpu jobs; CSD jobs are for vc6/vc7');
-    const clockHz = this.options.clockHz ?? 250e6;
+    const clockHz = this.options.clockHz ?? TARGETS.vc4.clockHz;
     // The firmware's timeout is wall time on the GPU: convert it to emulated cycles.
     const timeoutMs = options?.timeoutMs ?? job.timeoutMs;
     const r = runExecuteQpu({ bytes: this.arena, base: this.base }, {
