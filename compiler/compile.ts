@@ -23,13 +23,15 @@ export interface CompileResult {
 /** Options of {@link compileFile}. */
 export interface CompileOptions {
   target: Target;
+  /** The text of `file` (then it is not read from disk; its imports still are). */
+  source?: string;
   /** Only these kernels ('Class.method'); default all. */
   only?: string[];
 }
 
 /** Load the kernels IR of a file, prepared for a backend (no machine code). */
-export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
-  const mod = loadKernels(file);
+export function loadPreparedKernels(file: string, source?: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
+  const mod = loadKernels(file, source !== undefined ? { source } : {});
   const kernels = new Map<string, IrFunction>();
   const diagnostics = [...mod.diagnostics];
   for (const [name, fn] of mod.kernels) {
@@ -56,7 +58,7 @@ function internalDiagnostic(e: unknown, at: { file: string; line: number; col: n
 
 /** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
 export function compileFile(file: string, options: CompileOptions): CompileResult {
-  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file);
+  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.source);
   const out: CompiledKernel[] = [];
   if (diagnostics.length > 0) return { kernels: out, diagnostics, files };
   for (const [name, ir] of prepared) {
