@@ -114,7 +114,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   if (!Number.isSafeInteger(maxCycles) || maxCycles < 1) throw new RuntimeError(`maxCycles must be a whole number from 1 to 2^53, got ${maxCycles}`);
   if (!(Number.isFinite(clockHz) && clockHz > 0)) throw new RuntimeError(`clockHz must be a positive number, got ${clockHz}`);
   const decode = options.decode ?? decodeInstr;
-  const timing = new SharedTiming();
+  const timing = new SharedTiming(ver, clockHz);
   const exec = new QpuExecutor(memory, ver, timing);
   const hazards = new HazardChecker(ver, options.hazards ?? 'error', options.sourceMap, p.singleSeg, p.threading ? 4 : 2);
   const cache = new Map<number, CompiledInstr>();
