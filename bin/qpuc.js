@@ -1,6 +1,18 @@
 #!/usr/bin/env node
-// The qpuc command. The CLI is written in TypeScript; the load hook transpiles it on the fly.
+// The qpuc command. In a checkout of qpuc it runs the TypeScript sources through
+// the load hook (no build step); an installed package runs the JavaScript in dist/.
+// `qpuc run` always registers the hook: host programs are TypeScript.
+import { existsSync, readFileSync } from 'node:fs';
 import { register } from 'node:module';
-register('./ts-hooks.js', import.meta.url);
-const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+
+const argv = process.argv.slice(2);
+// Answered before loading anything else: a version check should cost no more than starting Node.
+if (argv[0] === '--version' || argv[0] === '-v') {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`qpuc ${version}\n`);
+  process.exit(0);
+}
+const fromSource = existsSync(new URL('../cli/main.ts', import.meta.url));
+if (fromSource || argv[0] === 'run') register('./ts-hooks.js', import.meta.url);
+const { main } = await import(fromSource ? '../cli/main.ts' : '../dist/cli/main.js');
+process.exitCode = await main(argv);

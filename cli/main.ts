@@ -1,6 +1,7 @@
 /** Entry point of the `qpuc` command line. */
 import { CliError, UsageError, type CliIo } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
+import { QPUC_VERSION } from '../compiler/version.ts';
 
 const stdio: CliIo = {
   out: (t) => void process.stdout.write(t),
@@ -22,7 +23,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    io.out('qpuc 0.1.0\n');
+    io.out(`qpuc ${QPUC_VERSION}\n`);
     return 0;
   }
   const entry = COMMANDS[name];
