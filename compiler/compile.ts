@@ -5,6 +5,8 @@
 import type { Target } from './target/targets.ts';
 import type { IrFunction } from './ir/types.ts';
 import { loadKernels } from './frontend/index.ts';
+import type { CompilerHost } from './host.ts';
+export { type CompilerHost, memoryHost } from './host.ts';
 import { prepareForBackend } from './passes/pipeline.ts';
 import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
 import { BackendError, compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
@@ -25,11 +27,13 @@ export interface CompileOptions {
   target: Target;
   /** Only these kernels ('Class.method'); default all. */
   only?: string[];
+  /** Where source files are read from (default: Node's file system; pass one elsewhere, e.g. memoryHost). */
+  host?: CompilerHost;
 }
 
 /** Load the kernels IR of a file, prepared for a backend (no machine code). */
-export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
-  const mod = loadKernels(file);
+export function loadPreparedKernels(file: string, host?: CompilerHost): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
+  const mod = loadKernels(file, host ? { host } : {});
   const kernels = new Map<string, IrFunction>();
   for (const [name, fn] of mod.kernels) kernels.set(name, prepareForBackend(fn));
   return { kernels, diagnostics: mod.diagnostics, files: [...mod.sources.keys()] };
@@ -37,7 +41,7 @@ export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunc
 
 /** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
 export function compileFile(file: string, options: CompileOptions): CompileResult {
-  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file);
+  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.host);
   const out: CompiledKernel[] = [];
   if (diagnostics.length > 0) return { kernels: out, diagnostics, files };
   for (const [name, ir] of prepared) {

@@ -297,7 +297,7 @@ export class Runtime {
       const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
       const { interpretKernel } = await import('../compiler/ir/interpret.ts');
       interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
-      return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
+      return report({ kernel: ref.name, backend: 'reference', target: this.target, hazards: [] }, qpus);
     }
     const compiled = await this.imageOf(ref);
     ref.name = compiled.name;
@@ -317,14 +317,17 @@ export class Runtime {
         buffers: scratch ? [...this.buffers.all(), scratch] : this.buffers.all(),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       });
-      return {
-        kernel: ref.name,
-        backend: this.backend,
-        target: this.target,
-        profile: result.profile,
-        hazards: result.hazards,
-        instructionCount: compiled.instructionCount,
-      };
+      return report(
+        {
+          kernel: ref.name,
+          backend: this.backend,
+          target: this.target,
+          profile: result.profile,
+          hazards: result.hazards,
+          instructionCount: compiled.instructionCount,
+        },
+        qpus,
+      );
     } finally {
       if (scratch) device.free(scratch);
     }
@@ -463,6 +466,13 @@ export class Runtime {
 
 function typeName(t: unknown): string {
   return typeof t === 'object' && t !== null && 'ptr' in t ? `ptr<${String((t as { ptr: string }).ptr)}>` : String(t);
+}
+
+/** Tells `qpuc run --json` (through a global, so any copy of the runtime reaches it) about a launch. */
+function report(result: LaunchResult, qpus: number): LaunchResult {
+  const observer = (globalThis as Record<symbol, unknown>)[Symbol.for('qpuc.launchObserver')];
+  if (typeof observer === 'function') observer({ ...result, qpus });
+  return result;
 }
 
 /** A kernel that `qpuc compile` wrote: the `.json` description and the machine code it names. */

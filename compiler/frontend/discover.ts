@@ -3,9 +3,8 @@
  * only, no type-check program: that keeps a warm compile in milliseconds) and
  * finds the `@kernel` and `@device` static methods of their classes.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { ts } from 'ts-morph';
+import { type CompilerHost, hostOrDefault } from '../host.ts';
 import type { Diagnostic, DiagnosticName } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
 
@@ -67,10 +66,10 @@ function nearDecorator(name: string): (typeof DECORATORS)[number] | undefined {
   return DECORATORS.find((d) => lower === d || editDistance(lower, d) <= 2);
 }
 
-function resolveImport(from: string, spec: string): string | undefined {
+function resolveImport(host: CompilerHost, from: string, spec: string): string | undefined {
   if (!spec.startsWith('.')) return undefined;
-  const base = resolve(dirname(from), spec);
-  for (const c of [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, resolve(base, 'index.ts')]) if (existsSync(c) && c.endsWith('.ts')) return c;
+  const base = host.resolve(host.dirname(from), spec);
+  for (const c of [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, host.resolve(base, 'index.ts')]) if (c.endsWith('.ts') && host.fileExists(c)) return c;
   return undefined;
 }
 
@@ -78,18 +77,16 @@ function resolveImport(from: string, spec: string): string | undefined {
  * Parses `file` (from `sourceText` when given) and its relative imports,
  * collecting decorated methods. Problems become diagnostics, never throws.
  */
-export function discover(file: string, sourceText?: string): Program {
+export function discover(file: string, sourceText?: string, compilerHost?: CompilerHost): Program {
+  const host = hostOrDefault(compilerHost);
   const prog: Program = { files: new Map(), methods: new Map(), classAliases: new Map(), diagnostics: [] };
   const load = (path: string, text: string | undefined) => {
     if (prog.files.has(path)) return;
     let src = text;
+    if (src === undefined) src = host.readFile(path);
     if (src === undefined) {
-      try {
-        src = readFileSync(path, 'utf8');
-      } catch {
-        prog.diagnostics.push(makeDiagnostic('fileNotFound', [path], { file: path, line: 1, col: 1 }));
-        return;
-      }
+      prog.diagnostics.push(makeDiagnostic('fileNotFound', [path], { file: path, line: 1, col: 1 }));
+      return;
     }
     // Parsing dominates a warm compile; an unchanged file's tree is reused.
     const cached = parseCache.get(path);
@@ -120,7 +117,7 @@ export function discover(file: string, sourceText?: string): Program {
     }
     for (const st of sf.statements) {
       if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
-        const target = resolveImport(path, st.moduleSpecifier.text);
+        const target = resolveImport(host, path, st.moduleSpecifier.text);
         if (!target) continue;
         imports.push(target);
         const named = st.importClause?.namedBindings;
@@ -158,6 +155,6 @@ export function discover(file: string, sourceText?: string): Program {
     }
     for (const i of imports) load(i, undefined);
   };
-  load(resolve(file), sourceText);
+  load(host.resolve(file), sourceText);
   return prog;
 }
