@@ -4,13 +4,13 @@
  * from listing lines to kernel source positions.
  */
 import { SourceMapGenerator } from 'source-map';
-import type { CompiledKernel } from './compile.ts';
+import type { KernelImage } from './kernel-image.ts';
 import { type CompilerHost, hostOrDefault } from './host.ts';
 
 const HEADER_LINES = 3;
 
 /** The `.asm` listing: one instruction per line with its byte address, then `// file:line  source`. */
-export function formatListing(k: CompiledKernel, compilerHost?: CompilerHost): string {
+export function formatListing(k: KernelImage, compilerHost?: CompilerHost): string {
   const host = hostOrDefault(compilerHost);
   const sources = new Map<string, string[]>();
   const sourceLine = (file: string, line: number): string => {
@@ -36,7 +36,7 @@ export function formatListing(k: CompiledKernel, compilerHost?: CompilerHost): s
 }
 
 /** Source map (v3) from listing lines to kernel source; `listingFile` is the .asm path it describes. */
-export function listingSourceMap(k: CompiledKernel, listingFile: string, compilerHost?: CompilerHost): string {
+export function listingSourceMap(k: KernelImage, listingFile: string, compilerHost?: CompilerHost): string {
   const host = hostOrDefault(compilerHost);
   const gen = new SourceMapGenerator({ file: listingFile.split('/').pop() ?? listingFile });
   k.listing.forEach((l, i) => {

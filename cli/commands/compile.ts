@@ -8,6 +8,9 @@ import { kernelImageToJson } from '../../compiler/kernel-image.ts';
 import { QPUC_VERSION } from '../../compiler/version.ts';
 import { TARGET_NAMES } from '../../compiler/target/targets.ts';
 import { hasBackend } from '../../compiler/backend/index.ts';
+import type { Target } from '../../compiler/target/targets.ts';
+import type { KernelImage } from '../../compiler/kernel-image.ts';
+import type { Diagnostic } from '../../compiler/diagnostics.ts';
 
 /** Targets qpuc generates code for: from the backend registry, so help never lists one that does not work. */
 const COMPILABLE = TARGET_NAMES.filter(hasBackend);
@@ -30,6 +33,23 @@ diagnostics ({ file, line, col, code, message, hint }).
 Exit codes: 0 compiled, 1 the kernel has errors, 2 bad command line or unreadable file.
 `;
 
+/**
+ * Compile, or take the kernels from the runtime's on-disk cache (the same
+ * entries: an unchanged kernel compiles once, whether run or compiled).
+ */
+async function compileCached(file: string, target: Target, only: string[] | undefined): Promise<{ kernels: KernelImage[]; diagnostics: Diagnostic[] }> {
+  const { DiskCache } = await import('../../runtime/disk-cache.ts');
+  const cache = DiskCache.open();
+  const options = { target };
+  const hit = cache?.get(file, options);
+  if (hit) return { kernels: only ? hit.kernels.filter((k) => only.includes(k.name)) : hit.kernels, diagnostics: [] };
+  const { compileFile } = await import('../../compiler/compile.ts');
+  const result = compileFile(file, { target, ...(only ? { only } : {}) });
+  // Only a whole file's kernels make an entry (the runtime looks them up by file).
+  if (!only && result.diagnostics.length === 0) cache?.put(file, options, result.files ?? [file], result.kernels);
+  return result;
+}
+
 /** Write a file so that a reader never sees it half-written. */
 function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
@@ -48,10 +68,9 @@ export const command: Command = {
     const target = parseTarget(optionValue(p, 'target'));
     if (!existsSync(file)) throw new CliError(`qpuc compile: cannot read '${p.positionals[0]}': no such file`, 2);
     const outDir = resolve(optionValue(p, 'out') ?? 'build');
-    const { compileFile } = await import('../../compiler/compile.ts');
-    const { formatDiagnostic, codeText } = await import('../../compiler/diagnostics.ts');
     const only = p.options.get('kernel');
-    const result = compileFile(file, { target, ...(only ? { only } : {}) });
+    const result = await compileCached(file, target, only);
+    const { formatDiagnostic, codeText } = await import('../../compiler/diagnostics.ts');
     if (result.diagnostics.length > 0) {
       if (json) {
         const diagnostics = result.diagnostics.map((d) => ({ file: d.file, line: d.line, col: d.col, code: codeText(d.code), message: d.message, hint: d.hint }));

@@ -138,3 +138,27 @@ test.serial('cache: dir prints the directory, clear empties it, QPUC_CACHE=off s
     else process.env.QPUC_CACHE_DIR = saved;
   }
 });
+
+test.serial('compile shares the runtime disk cache: a second compile writes identical files from the cached entry', async (t) => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const cache = mkdtempSync(join(tmpdir(), 'qpuc-compile-cache-'));
+  const saved = process.env.QPUC_CACHE_DIR;
+  process.env.QPUC_CACHE_DIR = cache;
+  try {
+    const a = mkdtempSync(join(tmpdir(), 'qpuc-compile-a-'));
+    const b = mkdtempSync(join(tmpdir(), 'qpuc-compile-b-'));
+    const c = capture();
+    t.is(await main(['compile', scale, '-o', a], c.io), 0, c.err);
+    t.is(readdirSync(cache).length, 1);
+    t.is(await main(['compile', scale, '-o', b], c.io), 0, c.err);
+    for (const f of readdirSync(a)) t.deepEqual(readFileSync(join(b, f)), readFileSync(join(a, f)), f);
+    // Only the asked-for kernel is written when --kernel filters a cached entry.
+    const only = mkdtempSync(join(tmpdir(), 'qpuc-compile-only-'));
+    t.is(await main(['compile', scale, '--kernel', 'Shift.run', '-o', only], c.io), 0, c.err);
+    t.deepEqual(readdirSync(only).sort(), ['run.vc6.asm', 'run.vc6.asm.map', 'run.vc6.json', 'run.vc6.qpu']);
+    t.regex(readFileSync(join(only, 'run.vc6.json'), 'utf8'), /"kernel": "Shift\.run"/);
+  } finally {
+    if (saved === undefined) delete process.env.QPUC_CACHE_DIR;
+    else process.env.QPUC_CACHE_DIR = saved;
+  }
+});
