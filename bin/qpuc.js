@@ -13,6 +13,17 @@ if (argv[0] === '--version' || argv[0] === '-v') {
   process.exit(0);
 }
 const fromSource = existsSync(new URL('../cli/main.ts', import.meta.url));
-if (fromSource || argv[0] === 'run') register('./ts-hooks.js', import.meta.url);
+if (fromSource || argv[0] === 'run') {
+  try {
+    import.meta.resolve('esbuild');
+  } catch {
+    process.stderr.write(
+      "qpuc: running TypeScript needs esbuild, one of qpuc's optional dependencies, which is not installed (was qpuc installed with --omit=optional?): " +
+        "install it with 'npm install esbuild', or run a JavaScript host with node\n",
+    );
+    process.exit(1);
+  }
+  register('./ts-hooks.js', import.meta.url);
+}
 const { main } = await import(fromSource ? '../cli/main.ts' : '../dist/cli/main.js');
 process.exitCode = await main(argv);

@@ -112,15 +112,22 @@ test('pack, install into a fresh project, run hosts every way, type-check', asyn
     const emitted = await run('node', [tsc, '--outDir', 'out', '--sourceMap', '--target', 'es2022', '--module', 'nodenext', '--strict', '--skipLibCheck', 'false', 'host.ts'], project);
     t.is(emitted.code, 0, emitted.out);
     expectCorrect(await run('node', ['out/host.js'], project), 'ts');
-    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-    if (major > 22 || (major === 22 && minor >= 6)) {
+    // Node's type stripping (22.6+): this Node, and QPUC_TEST_NODE (another Node binary) when given.
+    const nodes = [process.execPath, ...(process.env.QPUC_TEST_NODE ? [process.env.QPUC_TEST_NODE] : [])];
+    let stripped = 0;
+    for (const node of nodes) {
+      const version = (await run(node, ['--version'], project)).out.trim().replace(/^v/, '');
+      const [major = 0, minor = 0] = version.split('.').map(Number);
+      if (major < 22 || (major === 22 && minor < 6)) {
+        t.log(`node ${version} has no type stripping (22.6+); 'node host-strip.ts' not run with it`);
+        continue;
+      }
       const flags = major === 22 && minor < 18 ? ['--experimental-strip-types'] : [];
-      expectCorrect(await run('node', [...flags, 'host-strip.ts'], project), 'strip');
-    } else {
-      // This Node predates type stripping (22.6): the host-strip.ts step runs on newer Nodes only.
-      t.log(`node ${process.versions.node} has no type stripping; 'node host-strip.ts' not run`);
-      t.true(major < 22 || (major === 22 && minor < 6));
+      expectCorrect(await run(node, [...flags, 'host-strip.ts'], project), 'strip');
+      t.log(`node ${version}: node host-strip.ts ran`);
+      stripped++;
     }
+    t.is(stripped, nodes.filter((n) => n !== process.execPath).length + (Number(process.versions.node.split('.')[0]) >= 23 || /^22\.(\d\d|[6-9])/.test(process.versions.node) ? 1 : 0));
 
     // 4. tsc --init defaults (strict, nodenext, noUncheckedIndexedAccess, exactOptionalPropertyTypes), with qpuc's declarations checked too.
     const init = await run('node', [tsc, '--init'], project);
@@ -138,6 +145,10 @@ test('pack, install into a fresh project, run hosts every way, type-check', asyn
     const noCompiler = await run('node', ['host.mjs'], project, { QPUC_CACHE: 'off' });
     t.is(noCompiler.code, 1);
     t.regex(noCompiler.err, /compiling kernels needs the compiler's dependency ts-morph, which is not installed/);
+    renameSync(join(project, 'node_modules', 'esbuild'), join(project, 'node_modules', 'esbuild.hidden'));
+    const noEsbuild = await run(qpuc, ['run', 'host.ts'], project);
+    t.is(noEsbuild.code, 1);
+    t.regex(noEsbuild.err, /running TypeScript needs esbuild, one of qpuc's optional dependencies/);
     t.log(`project: ${readdirSync(join(project, 'node_modules')).length} top-level packages`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
