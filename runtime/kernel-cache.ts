@@ -144,7 +144,7 @@ async function loadCompiler(): Promise<typeof import('../compiler/compile.ts')> 
     return await import('../compiler/compile.ts');
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && /ts-morph/.test(String(err.message))) {
+    if ((err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && /ts-morph/.test(String(err.message))) {
       throw new KernelCompileError(
         "compiling kernels needs the compiler's dependency ts-morph, which is not installed (was qpuc installed with --omit=optional?): " +
           "install it with 'npm install ts-morph', or launch precompiled kernels: rt.load('build/NAME.TARGET.json') from 'qpuc compile'",
