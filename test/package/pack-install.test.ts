@@ -108,6 +108,7 @@ test('pack, install into a fresh project, run hosts every way, type-check', asyn
     expectCorrect(await run('node', ['host.mjs'], project), 'mjs');
     expectCorrect(await run('node', [tsx, 'host.ts'], project), 'ts');
     expectCorrect(await run(qpuc, ['run', 'host.ts'], project), 'ts');
+    expectCorrect(await run('node', ['--import', 'qpuc/register', 'host.ts'], project), 'ts');
     // tsc's output (decorators lowered: no JavaScript engine runs them natively yet), source maps lead back to kernels/scale.ts.
     const emitted = await run('node', [tsc, '--outDir', 'out', '--sourceMap', '--target', 'es2022', '--module', 'nodenext', '--strict', '--skipLibCheck', 'false', 'host.ts'], project);
     t.is(emitted.code, 0, emitted.out);
