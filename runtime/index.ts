@@ -11,7 +11,7 @@
  * await rt.launch(k, { qpus: 8 }, x.length, 2, x, y);
  * ```
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelInfo } from '../lang/index.ts';
@@ -262,13 +262,7 @@ export class Runtime {
       }
       return new LoadedKernel(image.name, file, image.params, { image });
     }
-    let exists = true;
-    try {
-      readFileSync(file);
-    } catch {
-      exists = false;
-    }
-    if (!exists) throw new RuntimeError(`load: cannot read kernel file ${file}`);
+    if (!existsSync(file)) throw new RuntimeError(`load: cannot read kernel file ${file}`);
     const wanted: KernelWanted = name === undefined ? {} : { name };
     if (this.backend === 'reference') {
       const [full, ir] = pickKernel(await this.cache.irFile(file), file, wanted);
