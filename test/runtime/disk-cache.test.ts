@@ -92,3 +92,17 @@ test('the key holds a fingerprint of the compiler files: an edited compiler does
   t.not(compilerFingerprint(dir), before);
   t.regex(compilerFingerprint(), /^[0-9a-f]{64}$/);
 });
+
+test('a slow compile says so on the log while it runs and when it is done; a fast one says nothing', async (t) => {
+  const { reportSlowWork } = await import('../../runtime/kernel-cache.ts');
+  const lines: string[] = [];
+  const log = (l: string) => void lines.push(l);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  t.is(await reportSlowWork(log, 'compiling k.ts for vc6', 'compiled k.ts for vc6', ' (cached in D)', 30, async () => (await sleep(120), 7)), 7);
+  t.is(lines.length, 2);
+  t.is(lines[0], 'qpuc: compiling k.ts for vc6…');
+  t.regex(lines[1] as string, /^qpuc: compiled k\.ts for vc6 in \d+\.\d s \(cached in D\)$/);
+  lines.length = 0;
+  await reportSlowWork(log, 'compiling', 'compiled', '', 5_000, async () => 1);
+  t.deepEqual(lines, []);
+});
