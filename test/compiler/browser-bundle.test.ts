@@ -71,3 +71,34 @@ test('the compiler reads kernel sources through a host: in-memory files that do 
   const missing = compileFile('/virtual/kernels/none.ts', { target: 'vc6', host: memoryHost(files) });
   t.deepEqual(missing.diagnostics.map((d) => d.code), [3006]);
 });
+
+test('the whole compiler, ts-morph included, bundled for a browser, compiles a kernel with no Node globals', async (t) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'qpuc-browser-'));
+  const entry = join(dir, 'entry.ts');
+  writeFileSync(entry, `export { compileFile, memoryHost } from ${JSON.stringify(join(root, 'compiler/compile.ts'))};\n`);
+  const out = await build({ entryPoints: [entry], bundle: true, write: false, platform: 'browser', format: 'esm', target: 'es2022', logLevel: 'silent' });
+  t.deepEqual(out.errors, []);
+  const bundle = join(dir, 'core.mjs');
+  writeFileSync(bundle, out.outputFiles[0]?.text ?? '');
+  // A fresh Node process with `process` hidden while the bundle loads: TypeScript and qpuc see no Node.
+  const runner = join(dir, 'run.mjs');
+  writeFileSync(
+    runner,
+    `const saved = globalThis.process;
+globalThis.process = undefined;
+const m = await import(${JSON.stringify(bundle)});
+globalThis.process = saved;
+const source = "import { kernel, device, qpu, type f32, type u32, type Ptr } from 'qpuc';\\nexport class S {\\n  @device static twice(v: f32): f32 { return v * 2; }\\n  @kernel static run(n: u32, x: Ptr<f32>): void { for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) x[i] = S.twice(x[i]!); }\\n}\\n";
+const r = m.compileFile('/k/s.ts', { target: 'vc6', host: m.memoryHost(new Map([['/k/s.ts', source]])) });
+console.log(JSON.stringify({ diagnostics: r.diagnostics.length, kernels: r.kernels.map((k) => k.name), words: r.kernels[0]?.code.length / 8 }));
+`,
+  );
+  const r = spawnSync(process.execPath, [runner], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout) as { diagnostics: number; kernels: string[]; words: number };
+  t.deepEqual([res.diagnostics, res.kernels], [0, ['S.run']]);
+  t.true(res.words > 10);
+});
