@@ -6,7 +6,7 @@
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../device.ts';
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { GpuMemory } from '../memory.ts';
-import { detachView } from '../../drivers/system.ts';
+import { detachView } from '../../detach-view.ts';
 import type { HazardMode, SourceMap } from './hazards.ts';
 import { runCsd } from './run.ts';
 import { DEFAULT_CLOCK_HZ } from './timing.ts';
