@@ -1,5 +1,4 @@
 /** `qpuc compile FILE --target vc6 [-o DIR]`: machine code, listing and source map per kernel. */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { CliError, UsageError, optionValue, parseArgs, parseTarget } from '../command.ts';
@@ -11,6 +10,7 @@ import { hasBackend } from '../../compiler/backend/index.ts';
 import type { Target } from '../../compiler/target/targets.ts';
 import type { KernelImage } from '../../compiler/kernel-image.ts';
 import type { Diagnostic } from '../../compiler/diagnostics.ts';
+import { ensureDir, readInput, writeOutput } from '../fs.ts';
 
 /** Targets qpuc generates code for: from the backend registry, so help never lists one that does not work. */
 const COMPILABLE = TARGET_NAMES.filter(hasBackend);
@@ -50,12 +50,8 @@ async function compileCached(file: string, target: Target, only: string[] | unde
   return result;
 }
 
-/** Write a file so that a reader never sees it half-written. */
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
+/** Write a file so that a reader never sees it half-written; a failure is one line and exit 2. */
+const writeAtomic = (path: string, data: string | Uint8Array): void => writeOutput('compile', path, data);
 
 export const command: Command = {
   name: 'compile',
@@ -66,7 +62,8 @@ export const command: Command = {
     if (p.positionals.length !== 1) throw new UsageError(p.positionals.length === 0 ? 'missing input file' : 'exactly one input file, please');
     const file = resolve(p.positionals[0] as string);
     const target = parseTarget(optionValue(p, 'target'));
-    if (!existsSync(file)) throw new CliError(`qpuc compile: cannot read '${p.positionals[0]}': no such file`, 2);
+    // Read once up front: a missing, unreadable or directory input is one line and exit 2.
+    const source = readInput('compile', file, 'utf8');
     const outDir = resolve(optionValue(p, 'out') ?? 'build');
     const only = p.options.get('kernel');
     const result = await compileCached(file, target, only);
@@ -77,7 +74,6 @@ export const command: Command = {
         io.out(`${JSON.stringify({ kernels: [], diagnostics }, null, 2)}\n`);
         return 1;
       }
-      const source = readFileSync(file, 'utf8');
       for (const d of result.diagnostics) io.err(`${formatDiagnostic(d, d.file === file ? source : undefined, { color: io.color === true })}\n`);
       io.err(`Found ${result.diagnostics.length} error${result.diagnostics.length === 1 ? '' : 's'}.\n`);
       return 1;
@@ -86,7 +82,8 @@ export const command: Command = {
       const missing = only.filter((n) => !result.kernels.some((k) => k.name === n));
       if (missing.length > 0) throw new CliError(`qpuc compile: no @kernel named ${missing.join(', ')} in ${p.positionals[0]}`, 1);
     }
-    mkdirSync(outDir, { recursive: true });
+    // Not mkdirSync({ recursive: true }): it never returns for some paths (/proc/x).
+    ensureDir('compile', outDir);
     const methodCount = new Map<string, number>();
     for (const k of result.kernels) {
       const m = k.name.split('.').pop() as string;
