@@ -11,7 +11,7 @@
  * await rt.launch(k, { qpus: 8 }, x.length, 2, x, y);
  * ```
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelInfo } from '../lang/index.ts';
@@ -292,13 +292,7 @@ export class Runtime {
       }
       return new LoadedKernel(image.name, file, image.params, { image });
     }
-    let exists = true;
-    try {
-      readFileSync(file);
-    } catch {
-      exists = false;
-    }
-    if (!exists) throw new RuntimeError(`load: cannot read kernel file ${file}`);
+    if (!existsSync(file)) throw new RuntimeError(`load: cannot read kernel file ${file}`);
     const wanted: KernelWanted = name === undefined ? {} : { name };
     if (this.backend === 'reference') {
       const [full, ir] = pickKernel(await this.cache.irFile(file), file, wanted);
@@ -332,7 +326,7 @@ export class Runtime {
       } catch (e) {
         throw asRuntimeError(e, `launch ${ref.name}`);
       }
-      return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
+      return report({ kernel: ref.name, backend: 'reference', target: this.target, hazards: [] }, qpus);
     }
     const compiled = await this.imageOf(ref);
     ref.name = compiled.name;
@@ -352,15 +346,18 @@ export class Runtime {
         buffers: scratch ? [...this.buffers.all(), scratch] : this.buffers.all(),
         ...runOptions(ref.name, options),
       });
-      return {
-        kernel: ref.name,
-        backend: this.backend,
-        target: this.target,
-        profile: result.profile,
-        hazards: result.hazards,
-        ...(result.warnings ? { warnings: result.warnings } : {}),
-        instructionCount: compiled.instructionCount,
-      };
+      return report(
+        {
+          kernel: ref.name,
+          backend: this.backend,
+          target: this.target,
+          profile: result.profile,
+          hazards: result.hazards,
+          ...(result.warnings ? { warnings: result.warnings } : {}),
+          instructionCount: compiled.instructionCount,
+        },
+        qpus,
+      );
     } finally {
       if (scratch) device.free(scratch);
     }
@@ -513,6 +510,13 @@ function runOptions(kernel: string, options: LaunchOptions): { kernel: string; t
 
 function typeName(t: unknown): string {
   return typeof t === 'object' && t !== null && 'ptr' in t ? `ptr<${String((t as { ptr: string }).ptr)}>` : String(t);
+}
+
+/** Tells `qpuc run --json` (through a global, so any copy of the runtime reaches it) about a launch. */
+function report(result: LaunchResult, qpus: number): LaunchResult {
+  const observer = (globalThis as Record<symbol, unknown>)[Symbol.for('qpuc.launchObserver')];
+  if (typeof observer === 'function') observer({ ...result, qpus });
+  return result;
 }
 
 /** A kernel that `qpuc compile` wrote: the `.json` description and the machine code it names. */

@@ -8,7 +8,7 @@ import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { GpuMemory } from '../memory.ts';
 import { AddressSpace } from '../../address-space.ts';
 import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
-import { detachView } from '../../drivers/system.ts';
+import { detachView } from '../../detach-view.ts';
 import type { HazardMode, SourceMap } from './hazards.ts';
 import { runCsd } from './run.ts';
 import { DEFAULT_CLOCK_HZ } from './timing.ts';
