@@ -3,6 +3,7 @@
  */
 import type { IrFunction } from '../ir/types.ts';
 import { lowerSpmd } from './spmd.ts';
+import { shapeLoops } from './loopshape.ts';
 import { analyzeUniformity } from './uniformity.ts';
 import { propagateCopies } from './copyprop.ts';
 import { foldConstants } from './fold.ts';
@@ -28,6 +29,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'licm', run: hoistInvariants },
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
+  { name: 'loopshape', run: shapeLoops },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },

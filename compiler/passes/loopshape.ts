@@ -1,0 +1,297 @@
+/**
+ * Loop shaping (after SPMD lowering and strength reduction): a counted loop
+ *
+ *     for (i = init; i < n; i += s) body        (also `<=`, `n > i`, `n >= i`)
+ *
+ * with `n` and `s` uniform and loop-invariant gets a **uniform main loop**
+ * in front of it that runs `U` copies of the body per pass while every lane's
+ * next `U` values of `i` are known to pass the test, and then enters the
+ * original loop, which runs what is left (for a grid-stride loop: at most one
+ * masked pass). In the copies the test `i < n` is the constant true and so
+ * is the loop's lane mask (a header parameter that starts as true and stays
+ * `mask and test`): folding removes every mask, `any` and exit edge from
+ * them, and the `U` copies become one straight-line block in which the
+ * backend's scheduler issues all TMU lookups before it collects the first.
+ *
+ * The test. The main loop carries `lo`/`hi`, the least and greatest value of
+ * `i` over all 16 lanes (`reduce_min`/`reduce_max` of the initial value; `i`
+ * itself when uniform), both advanced by `U s` per pass. It runs a pass when
+ * `lo <= hi` (no lane has wrapped past the type's range while another has
+ * not), `hi <= hi + (U-1) s` (the pass's last values do not wrap) and
+ * `hi + (U-1) s < n` (`<=` for `le`), in the compare's own signedness; the
+ * main loop is entered only when `(U-1) s` fits in 32 bits (`s <= limit`).
+ * Then every lane's values `i + j s`, j < U, lie in `[lo + j s, hi + (U-1) s]`
+ * without wrapping, so each passes the original test: the copies are the
+ * iterations the original loop would have run, in order.
+ *
+ * Which loops: the test is a `cmp` in the header on a header parameter whose
+ * every back-edge value is `i + s`; values defined in the loop are not used
+ * after it except through exit-block parameters (SPMD lowering routes them
+ * so), unless the only exit is the header's branch on the test. Varying `i`:
+ * always (U = 1 when the loop holds other loops or a long body). Uniform
+ * `i`: only when unrolling (U > 1). `U` is the largest power of two up to
+ * {@link MAX_UNROLL} with `loads x U <= LOAD_BUDGET` and
+ * `instructions x U <= BODY_BUDGET`.
+ */
+import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
+import { addParam, newBlock, newValue } from '../ir/builder.ts';
+import { ensurePreheader, findLoops, targets, type Loop } from '../ir/cfg.ts';
+import { definitions } from '../ir/values.ts';
+import { TARGETS } from '../target/targets.ts';
+import { analyzeUniformity } from './uniformity.ts';
+
+/** Most copies of a body per main-loop pass. */
+export const MAX_UNROLL = 4;
+/**
+ * TMU lookups the copies of one pass may have in flight: the smallest
+ * per-thread TMU FIFO depth of any target (the IR is prepared once for all
+ * targets), so unrolling never asks for more than every TMU holds.
+ */
+export const LOAD_BUDGET = Math.min(...Object.values(TARGETS).map((t) => t.tmuFifoDepth));
+/** IR instructions the copies of one pass may have together. */
+export const BODY_BUDGET = 96;
+
+interface Candidate {
+  loop: Loop;
+  /** Index of the induction variable among the header's parameters. */
+  ivIndex: number;
+  /** The test `iv < bound` (or `<=`): true in every copy. */
+  test: Value;
+  bound: Value;
+  step: Value;
+  pred: 'lt' | 'le';
+  /** Index of the lane-mask parameter (true in every copy), or -1. */
+  maskIndex: number;
+  unroll: number;
+}
+
+/** The counted loop's shape, or undefined when the loop is not one (see the file comment). */
+function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; instr?: Instr }>): Candidate | undefined {
+  const h = loop.header;
+  const inLoop = (b: Block) => loop.blocks.has(b);
+  const outside = (v: Value) => {
+    const d = defs.get(v);
+    return d === undefined || !inLoop(d.block);
+  };
+  const backs = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => r.block === h));
+  const entries = fn.blocks.filter((b) => !inLoop(b)).flatMap((b) => targets(b.term).filter((r) => r.block === h));
+  for (const c of h.instrs) {
+    if (c.op !== 'cmp' || !c.result) continue;
+    const pred0 = c.attrs?.['pred'];
+    let [iv, bound] = c.args as [Value, Value];
+    let pred: 'lt' | 'le';
+    if (pred0 === 'lt' || pred0 === 'le') pred = pred0;
+    else if (pred0 === 'gt' || pred0 === 'ge') {
+      [iv, bound] = [bound, iv];
+      pred = pred0 === 'gt' ? 'lt' : 'le';
+    } else continue;
+    const ivIndex = h.params.indexOf(iv);
+    if (ivIndex < 0 || (iv.type !== 'u32' && iv.type !== 'i32') || !bound.uniform || !outside(bound)) continue;
+    // Every back edge passes iv + s, one invariant uniform s.
+    let step: Value | undefined;
+    let ok = backs.length > 0;
+    for (const r of backs) {
+      const d = defs.get(r.args[ivIndex]!)?.instr;
+      const s = d?.op !== 'add' ? undefined : d.args[0] === iv ? d.args[1] : d.args[1] === iv ? d.args[0] : undefined;
+      if (!s || !s.uniform || !outside(s) || (step && step !== s)) ok = false;
+      step = s;
+    }
+    if (!ok || !step) continue;
+    const test = c.result;
+    // Exits: either only the header's branch on the test, or no loop value used outside but through exit parameters.
+    const t = h.term;
+    const exits = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => !inLoop(r.block)));
+    const headerTestOnly = t.kind === 'condbr' && t.cond === test && inLoop(t.then.block) && exits.length === 1 && exits[0] === t.else;
+    if (!headerTestOnly && !closeLoop(fn, loop, outside)) continue;
+    // The lane mask: starts true, each back edge passes itself or itself and the test.
+    const isTrue = (v: Value) => {
+      const d = defs.get(v)?.instr;
+      return d?.op === 'const' && Number(d.attrs?.['value']) === 1;
+    };
+    const maskIndex = h.params.findIndex((p, k) => p.type === 'bool' && entries.length > 0 && entries.every((r) => isTrue(r.args[k]!)) && backs.every((r) => {
+      const a = r.args[k]!;
+      if (a === p) return true;
+      const d = defs.get(a)?.instr;
+      return d?.op === 'and' && ((d.args[0] === p && d.args[1] === test) || (d.args[1] === p && d.args[0] === test));
+    }));
+    const size = [...loop.blocks].reduce((n, b) => n + b.instrs.length, 0);
+    const loads = [...loop.blocks].reduce((n, b) => n + b.instrs.filter((i) => i.op === 'load').length, 0);
+    let unroll = 1;
+    if (loop.children.length === 0) {
+      while (unroll * 2 <= MAX_UNROLL && Math.max(1, loads) * unroll * 2 <= LOAD_BUDGET && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;
+    }
+    if (iv.uniform && unroll === 1) continue;
+    return { loop, ivIndex, test, bound, step, pred, maskIndex, unroll };
+  }
+  return undefined;
+}
+
+/**
+ * Routes every loop value used after the loop through parameters of the
+ * loop's exit block (when the loop has one exit block, entered only from the
+ * loop, it dominates every such use), so that copies of the loop may exit
+ * too. False when the loop's exits do not allow it.
+ */
+function closeLoop(fn: IrFunction, loop: Loop, outside: (v: Value) => boolean): boolean {
+  const inLoop = (b: Block) => loop.blocks.has(b);
+  const exits = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => !inLoop(r.block)));
+  const x = exits[0]?.block;
+  if (!x || exits.some((r) => r.block !== x)) return false;
+  const leaked: Value[] = [];
+  let shared = false;
+  for (const b of fn.blocks) {
+    if (inLoop(b)) continue;
+    const refs = targets(b.term);
+    if (refs.some((r) => r.block === x)) shared = true;
+    const uses = [...b.instrs.flatMap((i) => i.args), ...refs.flatMap((r) => r.args), ...(b.term.kind === 'condbr' ? [b.term.cond] : [])];
+    for (const v of uses) if (!outside(v) && !leaked.includes(v)) leaked.push(v);
+  }
+  if (leaked.length === 0) return true;
+  if (shared) return false; // entered from outside the loop too: it need not dominate the uses
+  const params = leaked.map((v) => addParam(fn, x, v.type, v.uniform, v.name));
+  for (const r of exits) r.args = [...r.args, ...leaked];
+  const by = new Map(leaked.map((v, k) => [v, params[k]!]));
+  const sub = (v: Value) => by.get(v) ?? v;
+  for (const b of fn.blocks) {
+    if (inLoop(b)) continue;
+    for (const i of b.instrs) i.args = i.args.map(sub);
+    const t = b.term;
+    if (t.kind === 'condbr') t.cond = sub(t.cond);
+    for (const r of targets(t)) if (!(inLoop(b) && r.block === x)) r.args = r.args.map(sub);
+  }
+  return true;
+}
+
+/** A constant of type `ty`. */
+function constant(fn: IrFunction, at: Block, ty: 'u32' | 'i32' | 'bool', value: number): Value {
+  const v = newValue(fn, ty, true);
+  at.instrs.push({ op: 'const', args: [], result: v, attrs: { value } });
+  return v;
+}
+
+function emit(fn: IrFunction, at: Block, op: string, args: Value[], ty: Value['type'], attrs?: Instr['attrs']): Value {
+  const v = newValue(fn, ty, args.every((a) => a.uniform));
+  at.instrs.push({ op, args, result: v, ...(attrs ? { attrs } : {}) });
+  return v;
+}
+
+/** Builds the main loop in front of `c.loop` (see the file comment). */
+function shape(fn: IrFunction, c: Candidate): void {
+  const { loop, ivIndex, test, bound, step, pred, maskIndex, unroll } = c;
+  const h = loop.header;
+  const ty = h.params[ivIndex]!.type as 'u32' | 'i32';
+  const pre = ensurePreheader(fn, loop);
+  if (pre.term.kind !== 'br') return;
+  const init = pre.term.target.args;
+  const iv0 = init[ivIndex]!;
+  // Preheader: lo/hi of all lanes' initial values, (U-1) s, U s, and whether (U-1) s fits in 32 bits.
+  const lo0 = iv0.uniform ? iv0 : emit(fn, pre, 'reduce_min', [iv0], ty);
+  const hi0 = iv0.uniform ? iv0 : emit(fn, pre, 'reduce_max', [iv0], ty);
+  lo0.uniform = hi0.uniform = true;
+  let span: Value = constant(fn, pre, ty, 0);
+  for (let j = 1; j < unroll; j++) span = emit(fn, pre, 'add', [span, step], ty);
+  const advance = emit(fn, pre, 'add', [span, step], ty);
+  const mh = newBlock(fn, false);
+  const mainParams = h.params.map((p) => addParam(fn, mh, p.type, p.uniform, p.name));
+  const lo = addParam(fn, mh, ty, true);
+  const hi = addParam(fn, mh, ty, true);
+  const entry = { block: mh, args: [...init, lo0, hi0] };
+  if (unroll > 1) {
+    // (U-1) s < 2^32 as an unsigned amount (a signed step must also be positive; its limit is 2^31 / (U-1)).
+    const limit = constant(fn, pre, ty, Math.floor((ty === 'u32' ? 0xffffffff : 0x7fffffff) / (unroll - 1)));
+    let ok = emit(fn, pre, 'cmp', [step, limit], 'bool', { pred: 'le' });
+    if (ty === 'i32') ok = emit(fn, pre, 'and', [ok, emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 0)], 'bool', { pred: 'gt' })], 'bool');
+    pre.term = { kind: 'condbr', cond: ok, then: entry, else: { block: h, args: init } };
+  } else {
+    pre.term = { kind: 'br', target: entry };
+  }
+  // Main header: run a pass when lo <= hi, hi <= hi + (U-1) s, and hi + (U-1) s passes the test.
+  const last = emit(fn, mh, 'add', [hi, span], ty);
+  const c1 = emit(fn, mh, 'cmp', [lo, hi], 'bool', { pred: 'le' });
+  const c2 = emit(fn, mh, 'cmp', [hi, last], 'bool', { pred: 'le' });
+  const c3 = emit(fn, mh, 'cmp', [last, bound], 'bool', { pred });
+  const go = emit(fn, mh, 'and', [emit(fn, mh, 'and', [c1, c2], 'bool'), c3], 'bool');
+  const yes = constant(fn, mh, 'bool', 1);
+  // The copies. Copy j's header gets the values through parameters (a loop may have several back edges).
+  const order = fn.blocks.filter((b) => loop.blocks.has(b));
+  const copies: Block[][] = [];
+  const headers: Block[] = [];
+  for (let j = 0; j < unroll; j++) {
+    const map = new Map<Value, Value>();
+    const blocks = new Map<Block, Block>();
+    for (const b of order) {
+      const nb = newBlock(fn, false);
+      blocks.set(b, nb);
+      nb.params = b.params.map((p) => {
+        const np = newValue(fn, p.type, p.uniform, p.name);
+        map.set(p, np);
+        return np;
+      });
+    }
+    if (maskIndex >= 0) map.set(h.params[maskIndex]!, yes);
+    const sub = (v: Value) => map.get(v) ?? v;
+    for (const b of order) {
+      const nb = blocks.get(b)!;
+      for (const i of b.instrs) {
+        const ni: Instr = { op: i.op, args: [], ...(i.attrs ? { attrs: { ...i.attrs } } : {}), ...(i.loc ? { loc: i.loc } : {}) };
+        if (i.result) {
+          ni.result = newValue(fn, i.result.type, i.result.uniform, i.result.name);
+          map.set(i.result, i.result === test ? yes : ni.result);
+        }
+        nb.instrs.push(ni);
+      }
+    }
+    for (const b of order) {
+      const nb = blocks.get(b)!;
+      b.instrs.forEach((i, k) => (nb.instrs[k]!.args = i.args.map(sub)));
+      const t = b.term;
+      const ref = (r: { block: Block; args: Value[] }) => ({ block: blocks.get(r.block) ?? r.block, args: r.args.map(sub) });
+      const loc = t.loc ? { loc: t.loc } : {};
+      if (b === h && t.kind === 'condbr' && t.cond === test && loop.blocks.has(t.then.block)) nb.term = { kind: 'br', target: ref(t.then), ...loc };
+      else if (t.kind === 'br') nb.term = { kind: 'br', target: ref(t.target), ...loc };
+      else if (t.kind === 'condbr') nb.term = { kind: 'condbr', cond: sub(t.cond), then: ref(t.then), else: ref(t.else), ...loc };
+      else nb.term = { kind: 'ret', ...loc };
+    }
+    copies.push(order.map((b) => blocks.get(b)!));
+    headers.push(blocks.get(h)!);
+  }
+  // Back edges: copy j -> copy j+1's header; the last copy -> the main header with lo/hi advanced.
+  for (let j = 0; j < unroll; j++) {
+    for (const nb of copies[j]!) {
+      for (const r of targets(nb.term)) {
+        if (r.block !== headers[j]) continue;
+        if (j + 1 < unroll) r.block = headers[j + 1]!;
+        else {
+          r.block = mh;
+          r.args = [...r.args, emit(fn, nb, 'add', [lo, advance], ty), emit(fn, nb, 'add', [hi, advance], ty)];
+        }
+      }
+    }
+  }
+  mh.term = { kind: 'condbr', cond: go, then: { block: headers[0]!, args: mainParams }, else: { block: h, args: mainParams } };
+  fn.blocks.splice(fn.blocks.indexOf(h), 0, mh, ...copies.flat());
+}
+
+/** Gives every matching counted loop a uniform main loop (see the file comment); returns the function. */
+export function shapeLoops(fn: IrFunction): IrFunction {
+  const done = new Set<Block>();
+  // Shape one loop at a time and find loops again: copies of an outer loop hold new inner loops, shaped in turn.
+  for (;;) {
+    const { loops } = findLoops(fn);
+    const defs = definitions(fn);
+    let c: Candidate | undefined;
+    for (const l of loops) {
+      if (done.has(l.header)) continue;
+      done.add(l.header);
+      c = match(fn, l, defs);
+      if (c) break;
+    }
+    if (!c) {
+      if (loops.every((l) => done.has(l.header))) break;
+      continue;
+    }
+    shape(fn, c);
+    analyzeUniformity(fn);
+  }
+  return fn;
+}
