@@ -26,11 +26,11 @@ const p = result.profile;
 if (p) {
   const mb = (p.bytesRead + p.bytesWritten) / 1e6;
   console.log(
-    `profile: ${p.cycles} cycles at ${p.clockHz / 1e6} MHz = ${(p.seconds * 1e3).toFixed(3)} ms${result.backend === 'emulator' ? ' (modelled)' : ''}, ` +
+    `profile: ${Math.round(p.cycles)} cycles at ${p.clockHz / 1e6} MHz = ${(p.seconds * 1e3).toFixed(3)} ms${result.backend === 'emulator' ? ' (modelled)' : ''}, ` +
       `${p.instructions} instructions, ${mb.toFixed(2)} MB moved (${(mb / p.seconds).toFixed(0)} MB/s), ${p.flops} flops`,
   );
   const stalls = Object.entries(p.stalls).filter(([, v]) => v > 0);
-  if (stalls.length > 0) console.log(`stalls: ${stalls.map(([k, v]) => `${k} ${v}`).join(', ')} cycles`);
+  if (stalls.length > 0) console.log(`stalls: ${stalls.map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')} cycles`);
 }
 rt.close();
 if (wrong > 0) process.exitCode = 1;
