@@ -186,38 +186,55 @@ function shape(fn: IrFunction, c: Candidate): void {
   if (pre.term.kind !== 'br') return;
   const init = pre.term.target.args;
   const iv0 = init[ivIndex]!;
-  // Preheader: (U-1) s, U s, and whether (U-1) s fits in 32 bits; below, lo/hi of a varying i.
+  // Preheader: (U-1) s and U s; below, the guards of the main loop and the lanes' lo (and hi).
   let span: Value = constant(fn, pre, ty, 0);
   for (let j = 1; j < unroll; j++) span = emit(fn, pre, 'add', [span, step], ty);
   const advance = emit(fn, pre, 'add', [span, step], ty);
   const mh = newBlock(fn, false);
   const mainParams = h.params.map((p) => addParam(fn, mh, p.type, p.uniform, p.name));
-  // A uniform i is its own lo and hi (the back edges pass it already).
-  const uniformIv = iv0.uniform && h.params[ivIndex]!.uniform;
-  const lo = uniformIv ? mainParams[ivIndex]! : addParam(fn, mh, ty, true);
-  const hi = uniformIv ? lo : addParam(fn, mh, ty, true);
+  // Which form of the test (see the file comment): a uniform i is its own lo and hi (the back edges pass it already);
+  // a varying u32 i carries lo only (one range check); a varying i32 i carries lo and hi (three compares).
+  const form = iv0.uniform && h.params[ivIndex]!.uniform ? 'uniform' : ty === 'u32' ? 'lo' : 'lohi';
+  const lo = form === 'uniform' ? mainParams[ivIndex]! : addParam(fn, mh, ty, true);
+  const hi = form === 'lohi' ? addParam(fn, mh, ty, true) : lo;
   const entry = { block: mh, args: [...init] };
-  if (!uniformIv) {
-    // lo/hi of all lanes' initial values.
+  const guards: Value[] = [];
+  if (unroll > 1) {
+    // (U-1) s < 2^32 as an unsigned amount (a signed step must also be positive; its limit is 2^31 / (U-1)).
+    const limit = constant(fn, pre, ty, Math.floor((ty === 'u32' ? 0xffffffff : 0x7fffffff) / (unroll - 1)));
+    guards.push(emit(fn, pre, 'cmp', [step, limit], 'bool', { pred: 'le' }));
+    if (ty === 'i32') guards.push(emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 0)], 'bool', { pred: 'gt' }));
+  }
+  let go: Value;
+  if (form === 'lohi') {
     const lo0 = emit(fn, pre, 'reduce_min', [iv0], ty);
     const hi0 = emit(fn, pre, 'reduce_max', [iv0], ty);
     lo0.uniform = hi0.uniform = true;
     entry.args.push(lo0, hi0);
-  }
-  if (unroll > 1) {
-    // (U-1) s < 2^32 as an unsigned amount (a signed step must also be positive; its limit is 2^31 / (U-1)).
-    const limit = constant(fn, pre, ty, Math.floor((ty === 'u32' ? 0xffffffff : 0x7fffffff) / (unroll - 1)));
-    let ok = emit(fn, pre, 'cmp', [step, limit], 'bool', { pred: 'le' });
-    if (ty === 'i32') ok = emit(fn, pre, 'and', [ok, emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 0)], 'bool', { pred: 'gt' })], 'bool');
-    pre.term = { kind: 'condbr', cond: ok, then: entry, else: { block: h, args: init } };
+    // Run a pass when lo <= hi, hi <= hi + (U-1) s, and hi + (U-1) s passes the test.
+    const last = emit(fn, mh, 'add', [hi, span], ty);
+    const c1 = emit(fn, mh, 'cmp', [lo, hi], 'bool', { pred: 'le' });
+    const c2 = emit(fn, mh, 'cmp', [hi, last], 'bool', { pred: 'le' });
+    const c3 = emit(fn, mh, 'cmp', [last, bound], 'bool', { pred });
+    go = emit(fn, mh, 'and', [emit(fn, mh, 'and', [c1, c2], 'bool'), c3], 'bool');
   } else {
-    pre.term = { kind: 'br', target: entry };
+    // limit = n - (U-1) s, which must not wrap: then hi + (U-1) s < n (or <=) is hi < limit (<=) without overflow.
+    let limit = emit(fn, pre, 'sub', [bound, span], ty);
+    guards.push(emit(fn, pre, 'cmp', [limit, bound], 'bool', { pred: 'le' }));
+    if (form === 'lo') {
+      // D <= hi < limit (every lane i = hi - d, 0 <= d <= D, unwrapped) is one unsigned range check: lo = hi - D < limit - D.
+      const lo0 = emit(fn, pre, 'reduce_min', [iv0], ty);
+      const hi0 = emit(fn, pre, 'reduce_max', [iv0], ty);
+      lo0.uniform = hi0.uniform = true;
+      const d = emit(fn, pre, 'sub', [hi0, lo0], ty);
+      guards.push(emit(fn, pre, 'cmp', [d, limit], 'bool', { pred: 'le' }));
+      limit = emit(fn, pre, 'sub', [limit, d], ty);
+      entry.args.push(lo0);
+    }
+    go = emit(fn, mh, 'cmp', [lo, limit], 'bool', { pred });
   }
-  // Main header: run a pass when lo <= hi, hi <= hi + (U-1) s, and hi + (U-1) s passes the test.
-  const last = emit(fn, mh, 'add', [hi, span], ty);
-  const c2 = emit(fn, mh, 'cmp', [hi, last], 'bool', { pred: 'le' });
-  const c3 = emit(fn, mh, 'cmp', [last, bound], 'bool', { pred });
-  const go = uniformIv ? emit(fn, mh, 'and', [c2, c3], 'bool') : emit(fn, mh, 'and', [emit(fn, mh, 'and', [emit(fn, mh, 'cmp', [lo, hi], 'bool', { pred: 'le' }), c2], 'bool'), c3], 'bool');
+  const ok = guards.reduce<Value | undefined>((x, g) => (x ? emit(fn, pre, 'and', [x, g], 'bool') : g), undefined);
+  pre.term = ok ? { kind: 'condbr', cond: ok, then: entry, else: { block: h, args: init } } : { kind: 'br', target: entry };
   const yes = constant(fn, mh, 'bool', 1);
   // The copies. Copy j's header gets the values through parameters (a loop may have several back edges).
   const order = fn.blocks.filter((b) => loop.blocks.has(b));
@@ -270,7 +287,8 @@ function shape(fn: IrFunction, c: Candidate): void {
         if (j + 1 < unroll) r.block = headers[j + 1]!;
         else {
           r.block = mh;
-          if (!uniformIv) r.args = [...r.args, emit(fn, nb, 'add', [lo, advance], ty), emit(fn, nb, 'add', [hi, advance], ty)];
+          if (form !== 'uniform') r.args.push(emit(fn, nb, 'add', [lo, advance], ty));
+          if (form === 'lohi') r.args.push(emit(fn, nb, 'add', [hi, advance], ty));
         }
       }
     }
