@@ -83,7 +83,7 @@ function simplify(i: Instr, cs: (number | undefined)[]): Value | undefined {
     case 'add': case 'or': case 'xor':
       if (t !== 'bool' && cb === 0) return a;
       if (t !== 'bool' && ca === 0) return b;
-      if (i.op === 'or' && t === 'bool') return cb === 0 ? a : ca === 0 ? b : a === b ? a : undefined;
+      if (i.op === 'or' && t === 'bool') return cb === 0 || ca === 1 ? a : ca === 0 || cb === 1 ? b : a === b ? a : undefined;
       return undefined;
     case 'sub': case 'shl': case 'shr': case 'sar':
       return int && cb === 0 ? a : undefined;
@@ -94,7 +94,7 @@ function simplify(i: Instr, cs: (number | undefined)[]): Value | undefined {
     case 'fmul':
       return cb === 1 ? a : ca === 1 ? b : undefined;
     case 'and':
-      if (t === 'bool') return cb === 1 ? a : ca === 1 ? b : a === b ? a : undefined;
+      if (t === 'bool') return cb === 1 || ca === 0 ? a : ca === 1 || cb === 0 ? b : a === b ? a : undefined;
       return a === b ? a : undefined;
     case 'select':
       if (ca !== undefined) return ca ? b : c;

@@ -35,10 +35,12 @@
  */
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
 import { addParam, newBlock, newValue } from '../ir/builder.ts';
-import { ensurePreheader, findLoops, targets, type Loop } from '../ir/cfg.ts';
+import { dominates, dominators, ensurePreheader, findLoops, predecessors, targets, type Loop } from '../ir/cfg.ts';
 import { definitions } from '../ir/values.ts';
 import { TARGETS } from '../target/targets.ts';
 import { analyzeUniformity } from './uniformity.ts';
+import { foldConstants } from './fold.ts';
+import { propagateCopies } from './copyprop.ts';
 
 /** Most copies of a body per main-loop pass. */
 export const MAX_UNROLL = 4;
@@ -184,33 +186,55 @@ function shape(fn: IrFunction, c: Candidate): void {
   if (pre.term.kind !== 'br') return;
   const init = pre.term.target.args;
   const iv0 = init[ivIndex]!;
-  // Preheader: lo/hi of all lanes' initial values, (U-1) s, U s, and whether (U-1) s fits in 32 bits.
-  const lo0 = iv0.uniform ? iv0 : emit(fn, pre, 'reduce_min', [iv0], ty);
-  const hi0 = iv0.uniform ? iv0 : emit(fn, pre, 'reduce_max', [iv0], ty);
-  lo0.uniform = hi0.uniform = true;
+  // Preheader: (U-1) s and U s; below, the guards of the main loop and the lanes' lo (and hi).
   let span: Value = constant(fn, pre, ty, 0);
   for (let j = 1; j < unroll; j++) span = emit(fn, pre, 'add', [span, step], ty);
   const advance = emit(fn, pre, 'add', [span, step], ty);
   const mh = newBlock(fn, false);
   const mainParams = h.params.map((p) => addParam(fn, mh, p.type, p.uniform, p.name));
-  const lo = addParam(fn, mh, ty, true);
-  const hi = addParam(fn, mh, ty, true);
-  const entry = { block: mh, args: [...init, lo0, hi0] };
+  // Which form of the test (see the file comment): a uniform i is its own lo and hi (the back edges pass it already);
+  // a varying u32 i carries lo only (one range check); a varying i32 i carries lo and hi (three compares).
+  const form = iv0.uniform && h.params[ivIndex]!.uniform ? 'uniform' : ty === 'u32' ? 'lo' : 'lohi';
+  const lo = form === 'uniform' ? mainParams[ivIndex]! : addParam(fn, mh, ty, true);
+  const hi = form === 'lohi' ? addParam(fn, mh, ty, true) : lo;
+  const entry = { block: mh, args: [...init] };
+  const guards: Value[] = [];
   if (unroll > 1) {
     // (U-1) s < 2^32 as an unsigned amount (a signed step must also be positive; its limit is 2^31 / (U-1)).
     const limit = constant(fn, pre, ty, Math.floor((ty === 'u32' ? 0xffffffff : 0x7fffffff) / (unroll - 1)));
-    let ok = emit(fn, pre, 'cmp', [step, limit], 'bool', { pred: 'le' });
-    if (ty === 'i32') ok = emit(fn, pre, 'and', [ok, emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 0)], 'bool', { pred: 'gt' })], 'bool');
-    pre.term = { kind: 'condbr', cond: ok, then: entry, else: { block: h, args: init } };
-  } else {
-    pre.term = { kind: 'br', target: entry };
+    guards.push(emit(fn, pre, 'cmp', [step, limit], 'bool', { pred: 'le' }));
+    if (ty === 'i32') guards.push(emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 0)], 'bool', { pred: 'gt' }));
   }
-  // Main header: run a pass when lo <= hi, hi <= hi + (U-1) s, and hi + (U-1) s passes the test.
-  const last = emit(fn, mh, 'add', [hi, span], ty);
-  const c1 = emit(fn, mh, 'cmp', [lo, hi], 'bool', { pred: 'le' });
-  const c2 = emit(fn, mh, 'cmp', [hi, last], 'bool', { pred: 'le' });
-  const c3 = emit(fn, mh, 'cmp', [last, bound], 'bool', { pred });
-  const go = emit(fn, mh, 'and', [emit(fn, mh, 'and', [c1, c2], 'bool'), c3], 'bool');
+  let go: Value;
+  if (form === 'lohi') {
+    const lo0 = emit(fn, pre, 'reduce_min', [iv0], ty);
+    const hi0 = emit(fn, pre, 'reduce_max', [iv0], ty);
+    lo0.uniform = hi0.uniform = true;
+    entry.args.push(lo0, hi0);
+    // Run a pass when lo <= hi, hi <= hi + (U-1) s, and hi + (U-1) s passes the test.
+    const last = emit(fn, mh, 'add', [hi, span], ty);
+    const c1 = emit(fn, mh, 'cmp', [lo, hi], 'bool', { pred: 'le' });
+    const c2 = emit(fn, mh, 'cmp', [hi, last], 'bool', { pred: 'le' });
+    const c3 = emit(fn, mh, 'cmp', [last, bound], 'bool', { pred });
+    go = emit(fn, mh, 'and', [emit(fn, mh, 'and', [c1, c2], 'bool'), c3], 'bool');
+  } else {
+    // limit = n - (U-1) s, which must not wrap: then hi + (U-1) s < n (or <=) is hi < limit (<=) without overflow.
+    let limit = emit(fn, pre, 'sub', [bound, span], ty);
+    guards.push(emit(fn, pre, 'cmp', [limit, bound], 'bool', { pred: 'le' }));
+    if (form === 'lo') {
+      // D <= hi < limit (every lane i = hi - d, 0 <= d <= D, unwrapped) is one unsigned range check: lo = hi - D < limit - D.
+      const lo0 = emit(fn, pre, 'reduce_min', [iv0], ty);
+      const hi0 = emit(fn, pre, 'reduce_max', [iv0], ty);
+      lo0.uniform = hi0.uniform = true;
+      const d = emit(fn, pre, 'sub', [hi0, lo0], ty);
+      guards.push(emit(fn, pre, 'cmp', [d, limit], 'bool', { pred: 'le' }));
+      limit = emit(fn, pre, 'sub', [limit, d], ty);
+      entry.args.push(lo0);
+    }
+    go = emit(fn, mh, 'cmp', [lo, limit], 'bool', { pred });
+  }
+  const ok = guards.reduce<Value | undefined>((x, g) => (x ? emit(fn, pre, 'and', [x, g], 'bool') : g), undefined);
+  pre.term = ok ? { kind: 'condbr', cond: ok, then: entry, else: { block: h, args: init } } : { kind: 'br', target: entry };
   const yes = constant(fn, mh, 'bool', 1);
   // The copies. Copy j's header gets the values through parameters (a loop may have several back edges).
   const order = fn.blocks.filter((b) => loop.blocks.has(b));
@@ -263,7 +287,8 @@ function shape(fn: IrFunction, c: Candidate): void {
         if (j + 1 < unroll) r.block = headers[j + 1]!;
         else {
           r.block = mh;
-          r.args = [...r.args, emit(fn, nb, 'add', [lo, advance], ty), emit(fn, nb, 'add', [hi, advance], ty)];
+          if (form !== 'uniform') r.args.push(emit(fn, nb, 'add', [lo, advance], ty));
+          if (form === 'lohi') r.args.push(emit(fn, nb, 'add', [hi, advance], ty));
         }
       }
     }
@@ -272,8 +297,97 @@ function shape(fn: IrFunction, c: Candidate): void {
   fn.blocks.splice(fn.blocks.indexOf(h), 0, mh, ...copies.flat());
 }
 
+/**
+ * In a loop whose lane mask (a header parameter) is passed back as itself or
+ * as `mask and t`, `t` uniform, on back edges taken only when `any` of that
+ * value holds, the mask never changes: `t` is true whenever the edge is
+ * taken. Such a mask is its entry value throughout (SPMD lowering gives
+ * uniform loops these masks). Returns whether anything changed.
+ */
+function fixUniformLoopMasks(fn: IrFunction): boolean {
+  let changed = false;
+  const { loops } = findLoops(fn);
+  const defs = definitions(fn);
+  for (const loop of loops) {
+    const h = loop.header;
+    const entries = fn.blocks.filter((b) => !loop.blocks.has(b)).flatMap((b) => targets(b.term).filter((r) => r.block === h));
+    if (entries.length !== 1) continue;
+    const backs = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => r.block === h).map((r) => ({ b, r })));
+    h.params.forEach((p, k) => {
+      if (p.type !== 'bool' || backs.length === 0) return;
+      const same = backs.every(({ b, r }) => {
+        const a = r.args[k]!;
+        if (a === p) return true;
+        const d = defs.get(a)?.instr;
+        const other = d?.op !== 'and' ? undefined : d.args[0] === p ? d.args[1] : d.args[1] === p ? d.args[0] : undefined;
+        const t = b.term;
+        const guard = t.kind === 'condbr' && t.then === r ? defs.get(t.cond)?.instr : undefined;
+        return other !== undefined && other.uniform && guard?.op === 'any' && guard.args.length === 1 && guard.args[0] === a;
+      });
+      if (!same) return;
+      const m0 = entries[0]!.args[k]!;
+      const sub = (v: Value) => (v === p ? m0 : v);
+      for (const b of loop.blocks) {
+        for (const i of b.instrs) i.args = i.args.map(sub);
+        const t = b.term;
+        if (t.kind === 'condbr') t.cond = sub(t.cond);
+        for (const r of targets(t)) r.args = r.args.map(sub);
+      }
+      changed = true;
+    });
+  }
+  return changed;
+}
+
+/**
+ * Below the true side of `condbr any(x)` (or `condbr x`) with `x` a uniform
+ * bool, `x` is true: uses of `x` in blocks the true side dominates (entered
+ * only from that branch) become the constant true. Uniform loops' masks are
+ * such values after SPMD lowering. Returns whether anything changed.
+ */
+function propagateUniformGuards(fn: IrFunction): boolean {
+  const idom = dominators(fn);
+  const defs = definitions(fn);
+  const preds = predecessors(fn);
+  const facts: { x: Value; at: Block }[] = [];
+  for (const b of fn.blocks) {
+    const t = b.term;
+    if (t.kind !== 'condbr' || t.then.block === t.else.block || (preds.get(t.then.block) ?? []).length !== 1) continue;
+    const d = defs.get(t.cond)?.instr;
+    const x = d?.op === 'any' && d.args.length === 1 ? d.args[0]! : t.cond;
+    if (x.type === 'bool' && x.uniform && defs.get(x)?.instr?.op !== 'const') facts.push({ x, at: t.then.block });
+  }
+  if (facts.length === 0) return false;
+  let yes: Value | undefined;
+  let changed = false;
+  for (const b of fn.blocks) {
+    const known = facts.filter((f) => dominates(idom, f.at, b)).map((f) => f.x);
+    if (known.length === 0) continue;
+    const sub = (v: Value) => {
+      if (!known.includes(v)) return v;
+      if (!yes) yes = constant(fn, fn.blocks[0]!, 'bool', 1);
+      changed = true;
+      return yes;
+    };
+    for (const i of b.instrs) i.args = i.args.map(sub);
+    const t = b.term;
+    if (t.kind === 'condbr') t.cond = sub(t.cond);
+    for (const r of targets(t)) r.args = r.args.map(sub);
+  }
+  return changed;
+}
+
 /** Gives every matching counted loop a uniform main loop (see the file comment); returns the function. */
 export function shapeLoops(fn: IrFunction): IrFunction {
+  // Each round's folding can expose the next fact (a mask that is `true and t` is `t`, known true below its guard).
+  for (let round = 0; round < 4; round++) {
+    const masks = fixUniformLoopMasks(fn);
+    if (masks) foldConstants(fn);
+    if (!propagateUniformGuards(fn) && !masks) break;
+    foldConstants(fn);
+    propagateCopies(fn);
+    analyzeUniformity(fn);
+  }
   const done = new Set<Block>();
   // Shape one loop at a time and find loops again: copies of an outer loop hold new inner loops, shaped in turn.
   for (;;) {
