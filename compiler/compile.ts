@@ -2,7 +2,7 @@
  * The compiler driver: a kernel source file in, machine code per kernel out,
  * for one target. Used by `qpuc compile` and by the runtime's compile cache.
  */
-import type { Target } from './target/targets.ts';
+import { TARGETS, type Target } from './target/targets.ts';
 import type { IrFunction } from './ir/types.ts';
 import { loadKernels } from './frontend/index.ts';
 import { prepareForBackend } from './passes/pipeline.ts';
@@ -27,17 +27,18 @@ export interface CompileOptions {
   only?: string[];
 }
 
-/** Load the kernels IR of a file, prepared for a backend (no machine code). */
-export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
+/** Load the kernels IR of a file, prepared for a backend (no machine code); for `target` when given (loop unrolling follows its TMU depth). */
+export function loadPreparedKernels(file: string, target?: Target): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
   const mod = loadKernels(file);
   const kernels = new Map<string, IrFunction>();
-  for (const [name, fn] of mod.kernels) kernels.set(name, prepareForBackend(fn));
+  const options = target ? { loadBudget: TARGETS[target].tmuFifoDepth } : {};
+  for (const [name, fn] of mod.kernels) kernels.set(name, prepareForBackend(fn, options));
   return { kernels, diagnostics: mod.diagnostics, files: [...mod.sources.keys()] };
 }
 
 /** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
 export function compileFile(file: string, options: CompileOptions): CompileResult {
-  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file);
+  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.target);
   const out: CompiledKernel[] = [];
   if (diagnostics.length > 0) return { kernels: out, diagnostics, files };
   for (const [name, ir] of prepared) {

@@ -30,7 +30,7 @@
  * so), unless the only exit is the header's branch on the test. Varying `i`:
  * always (U = 1 when the loop holds other loops or a long body). Uniform
  * `i`: only when unrolling (U > 1). `U` is the largest power of two up to
- * {@link MAX_UNROLL} with `loads x U <= LOAD_BUDGET` and
+ * {@link MAX_UNROLL} with `loads x U <= loadBudget` (the target's TMU FIFO depth) and
  * `instructions x U <= BODY_BUDGET`.
  */
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
@@ -43,11 +43,12 @@ import { foldConstants } from './fold.ts';
 import { propagateCopies } from './copyprop.ts';
 
 /** Most copies of a body per main-loop pass. */
-export const MAX_UNROLL = 4;
+export const MAX_UNROLL = 8;
 /**
- * TMU lookups the copies of one pass may have in flight: the smallest
- * per-thread TMU FIFO depth of any target (the IR is prepared once for all
- * targets), so unrolling never asks for more than every TMU holds.
+ * Default TMU lookups the copies of one pass may have in flight when the
+ * target is not known: the smallest per-thread TMU FIFO depth of any target,
+ * so unrolling never asks for more than every TMU holds. The compiler passes
+ * the target's own depth (compiler/compile.ts).
  */
 export const LOAD_BUDGET = Math.min(...Object.values(TARGETS).map((t) => t.tmuFifoDepth));
 /** IR instructions the copies of one pass may have together. */
@@ -68,7 +69,7 @@ interface Candidate {
 }
 
 /** The counted loop's shape, or undefined when the loop is not one (see the file comment). */
-function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; instr?: Instr }>): Candidate | undefined {
+function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; instr?: Instr }>, loadBudget: number): Candidate | undefined {
   const h = loop.header;
   const inLoop = (b: Block) => loop.blocks.has(b);
   const outside = (v: Value) => {
@@ -120,7 +121,7 @@ function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; inst
     const loads = [...loop.blocks].reduce((n, b) => n + b.instrs.filter((i) => i.op === 'load').length, 0);
     let unroll = 1;
     if (loop.children.length === 0) {
-      while (unroll * 2 <= MAX_UNROLL && Math.max(1, loads) * unroll * 2 <= LOAD_BUDGET && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;
+      while (unroll * 2 <= MAX_UNROLL && Math.max(1, loads) * unroll * 2 <= loadBudget && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;
     }
     if (iv.uniform && unroll === 1) continue;
     return { loop, ivIndex, test, bound, step, pred, maskIndex, unroll };
@@ -377,8 +378,11 @@ function propagateUniformGuards(fn: IrFunction): boolean {
   return changed;
 }
 
-/** Gives every matching counted loop a uniform main loop (see the file comment); returns the function. */
-export function shapeLoops(fn: IrFunction): IrFunction {
+/**
+ * Gives every matching counted loop a uniform main loop (see the file
+ * comment), with at most `loadBudget` TMU lookups per pass; returns the function.
+ */
+export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET): IrFunction {
   // Each round's folding can expose the next fact (a mask that is `true and t` is `t`, known true below its guard).
   for (let round = 0; round < 4; round++) {
     const masks = fixUniformLoopMasks(fn);
@@ -397,7 +401,7 @@ export function shapeLoops(fn: IrFunction): IrFunction {
     for (const l of loops) {
       if (done.has(l.header)) continue;
       done.add(l.header);
-      c = match(fn, l, defs);
+      c = match(fn, l, defs, loadBudget);
       if (c) break;
     }
     if (!c) {

@@ -14,10 +14,16 @@ import { eliminateDeadCode } from './dce.ts';
 import { classifyMemoryAccesses } from './memaccess.ts';
 import { simplifyCfg } from './simplifycfg.ts';
 
+/** What the passes may know of the target (the IR is otherwise target-neutral). */
+export interface PrepareOptions {
+  /** TMU lookups one pass of a loop may keep in flight: the target's TMU FIFO depth (default: the smallest of all targets). */
+  loadBudget?: number;
+}
+
 /** A named IR-to-IR pass. */
 export interface Pass {
   name: string;
-  run: (fn: IrFunction) => IrFunction;
+  run: (fn: IrFunction, options?: PrepareOptions) => IrFunction;
 }
 
 /** The passes {@link prepareForBackend} runs, in order (tests verify the IR after each). */
@@ -29,7 +35,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'licm', run: hoistInvariants },
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
-  { name: 'loopshape', run: shapeLoops },
+  { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget) },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },
@@ -43,7 +49,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
  * and returns `fn`. Afterwards every `condbr` condition is uniform (the
  * backend contract in docs/language.md).
  */
-export function prepareForBackend(fn: IrFunction): IrFunction {
-  for (const p of BACKEND_PASSES) fn = p.run(fn);
+export function prepareForBackend(fn: IrFunction, options: PrepareOptions = {}): IrFunction {
+  for (const p of BACKEND_PASSES) fn = p.run(fn, options);
   return fn;
 }
