@@ -52,7 +52,7 @@ export const MAX_UNROLL = 8;
  */
 export const LOAD_BUDGET = Math.min(...Object.values(TARGETS).map((t) => t.tmuFifoDepth));
 /** IR instructions the copies of one pass may have together. */
-export const BODY_BUDGET = 96;
+export const BODY_BUDGET = 160;
 
 interface Candidate {
   loop: Loop;
@@ -118,7 +118,9 @@ function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; inst
       return d?.op === 'and' && ((d.args[0] === p && d.args[1] === test) || (d.args[1] === p && d.args[0] === test));
     }));
     const size = [...loop.blocks].reduce((n, b) => n + b.instrs.length, 0);
-    const loads = [...loop.blocks].reduce((n, b) => n + b.instrs.filter((i) => i.op === 'load').length, 0);
+    // TMU lookups per copy: uniform loads do not count (compiler/passes/lanegather.ts merges consecutive ones into one lookup).
+    const all = [...loop.blocks].flatMap((b) => b.instrs.filter((i) => i.op === 'load'));
+    const loads = all.filter((i) => !i.args[0]!.uniform).length;
     let unroll = 1;
     if (loop.children.length === 0) {
       while (unroll * 2 <= MAX_UNROLL && Math.max(1, loads) * unroll * 2 <= loadBudget && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;

@@ -4,6 +4,7 @@
 import type { IrFunction } from '../ir/types.ts';
 import { lowerSpmd } from './spmd.ts';
 import { shapeLoops } from './loopshape.ts';
+import { gatherUniformLoads } from './lanegather.ts';
 import { analyzeUniformity } from './uniformity.ts';
 import { propagateCopies } from './copyprop.ts';
 import { foldConstants } from './fold.ts';
@@ -40,6 +41,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },
   { name: 'simplifycfg', run: simplifyCfg },
+  { name: 'lanegather', run: gatherUniformLoads },
   { name: 'uniformity', run: analyzeUniformity },
   { name: 'memaccess', run: classifyMemoryAccesses },
 ];
