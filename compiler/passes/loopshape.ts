@@ -125,7 +125,8 @@ function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; inst
     if (loop.children.length === 0) {
       while (unroll * 2 <= MAX_UNROLL && Math.max(1, loads) * unroll * 2 <= loadBudget && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;
     }
-    if (iv.uniform && unroll === 1) continue;
+    // One copy is worth it for a varying test (no masks in the copy), not for a uniform one; a big body is not copied.
+    if ((iv.uniform && unroll === 1) || size * unroll > BODY_BUDGET) continue;
     return { loop, ivIndex, test, bound, step, pred, maskIndex, unroll };
   }
   return undefined;
@@ -400,7 +401,13 @@ export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET): IrFunction
     const { loops } = findLoops(fn);
     const defs = definitions(fn);
     let c: Candidate | undefined;
-    for (const l of loops) {
+    // Outermost first: a loop's size limit is judged before its inner loops are unrolled.
+    const depth = (l: Loop) => {
+      let d = 0;
+      for (let p = l.parent; p; p = p.parent) d++;
+      return d;
+    };
+    for (const l of [...loops].sort((a, b) => depth(a) - depth(b))) {
       if (done.has(l.header)) continue;
       done.add(l.header);
       c = match(fn, l, defs, loadBudget);
