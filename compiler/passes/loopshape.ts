@@ -386,6 +386,7 @@ function propagateUniformGuards(fn: IrFunction): boolean {
  * comment), with at most `loadBudget` TMU lookups per pass; returns the function.
  */
 export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET): IrFunction {
+  analyzeUniformity(fn);
   // Each round's folding can expose the next fact (a mask that is `true and t` is `t`, known true below its guard).
   for (let round = 0; round < 4; round++) {
     const masks = fixUniformLoopMasks(fn);
