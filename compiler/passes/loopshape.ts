@@ -53,6 +53,8 @@ export const MAX_UNROLL = 8;
 export const LOAD_BUDGET = Math.min(...Object.values(TARGETS).map((t) => t.tmuFifoDepth));
 /** IR instructions the copies of one pass may have together. */
 export const BODY_BUDGET = 160;
+/** IR instructions of a loop holding other loops that loop shaping still copies. */
+export const NEST_BUDGET = 48;
 
 interface Candidate {
   loop: Loop;
@@ -105,7 +107,6 @@ function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; inst
     const t = h.term;
     const exits = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => !inLoop(r.block)));
     const headerTestOnly = t.kind === 'condbr' && t.cond === test && inLoop(t.then.block) && exits.length === 1 && exits[0] === t.else;
-    if (!headerTestOnly && !closeLoop(fn, loop, outside)) continue;
     // The lane mask: starts true, each back edge passes itself or itself and the test.
     const isTrue = (v: Value) => {
       const d = defs.get(v)?.instr;
@@ -125,8 +126,10 @@ function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; inst
     if (loop.children.length === 0) {
       while (unroll * 2 <= MAX_UNROLL && Math.max(1, loads) * unroll * 2 <= loadBudget && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;
     }
-    // One copy is worth it for a varying test (no masks in the copy), not for a uniform one; a big body is not copied.
-    if ((iv.uniform && unroll === 1) || size * unroll > BODY_BUDGET) continue;
+    // One copy is worth it for a varying test (no masks in the copy), not for a uniform one; a big body is not copied,
+    // and a loop holding loops only while small (their copies are shaped in turn: the code grows fast).
+    if ((iv.uniform && unroll === 1) || size * unroll > (loop.children.length > 0 ? NEST_BUDGET : BODY_BUDGET)) continue;
+    if (!headerTestOnly && !closeLoop(fn, loop, outside)) continue;
     return { loop, ivIndex, test, bound, step, pred, maskIndex, unroll };
   }
   return undefined;
@@ -418,8 +421,8 @@ export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET): IrFunction
       if (loops.every((l) => done.has(l.header))) break;
       continue;
     }
+    // New values carry their uniformity (copies keep the originals', compares and reductions set theirs).
     shape(fn, c);
-    analyzeUniformity(fn);
   }
-  return fn;
+  return analyzeUniformity(fn);
 }
