@@ -1,7 +1,9 @@
 /**
  * The on-disk compile cache: compiled kernels of a file, keyed by the
- * compiler options, the qpuc version and the file's path and text, and valid
- * while every file the compile read still has the same content.
+ * compiler options, the qpuc version, a fingerprint of the compiler's own
+ * source (so a changed compiler never serves code it would no longer
+ * generate) and the file's path and text, and valid while every file the
+ * compile read still has the same content.
  *
  * Where: `$QPUC_CACHE_DIR` if set; else `node_modules/.cache/qpuc` of the
  * nearest project (the directory convention of babel, eslint and others);
@@ -9,9 +11,10 @@
  * turns it off. Clearing it is deleting the directory (`qpuc cache clear`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { QPUC_VERSION } from '../compiler/version.ts';
 import { type KernelImage, type KernelImageJson, kernelImageFromJson, kernelImageToJson } from '../compiler/kernel-image.ts';
 
@@ -86,9 +89,31 @@ export class DiskCache {
   }
 
   private entryPath(file: string, options: object): string {
-    const key = createHash('sha256').update(JSON.stringify({ qpuc: QPUC_VERSION, options, file, text: hashFile(file) })).digest('hex');
+    const key = createHash('sha256').update(JSON.stringify({ qpuc: QPUC_VERSION, compiler: compilerFingerprint(), options, file, text: hashFile(file) })).digest('hex');
     return join(this.dir, `${key.slice(0, 32)}.json`);
   }
+}
+
+let fingerprint: string | undefined;
+
+/** Hash of every source file of the compiler (computed once per process; empty where the sources are not files). */
+function compilerFingerprint(): string {
+  if (fingerprint !== undefined) return fingerprint;
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|js)$/.test(e.name)) h.update(e.name).update(readFileSync(p));
+    }
+  };
+  try {
+    walk(fileURLToPath(new URL('../compiler/', import.meta.url)));
+    fingerprint = h.digest('hex');
+  } catch {
+    fingerprint = '';
+  }
+  return fingerprint;
 }
 
 function hashFile(path: string): string {

@@ -163,7 +163,7 @@ export function loadFakeKernel(root: string = fakeRoot()): FakeKernel {
     try {
       const r = runCsd(memory, cfg, { version: version >= 71 ? 71 : 42, hazards: 'error', maxCycles: fake.maxCycles });
       fake.lastJobError = undefined;
-      return BigInt(r.profile.cycles);
+      return BigInt(Math.round(r.profile.cycles)); // the timing model's clock is fractional
     } catch (e) {
       fake.lastJobError = e as Error;
       // A job stuck past the cycle limit is what the kernel's hang check resets; anything else the GPU survives.
