@@ -1,7 +1,9 @@
 /**
  * A generator of random well-typed kernels for differential testing
  * (arithmetic, conversions, divergent if/switch/loops with break, continue
- * and early return, loads and stores), and their printer to TypeScript.
+ * and early return, counted loops from a per-lane start to a uniform bound,
+ * loads and stores, expressions with many 32-bit constants, deep expressions
+ * with many live values), and their printer to TypeScript.
  * Deterministic for a seed.
  */
 import type { GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
@@ -183,6 +185,16 @@ class Generator {
       this.vars.push({ name: `v${i}`, t });
     }
     const body = this.stmts(3 + this.int(5), 3);
+    if (this.int(3) === 0) {
+      // Many distinct 32-bit constants in one expression (the backend must not need a register for each at once).
+      const v = vars[1]!; // u32
+      let e: GenExpr = { k: 'var', t: 'u32', name: v.name };
+      const count = 8 + this.int(25);
+      for (let i = 0; i < count; i++) e = { k: 'bin', t: 'u32', op: this.pick(['^', '+', '|']), a: e, b: { k: 'lit', t: 'u32', value: Math.floor(this.r() * 2 ** 32) >>> 0 } };
+      body.push({ k: 'assign', name: v.name, value: e });
+    }
+    // A deep expression: many values live at once.
+    if (this.int(3) === 0) body.push({ k: 'store', array: 'out', slot: 2, value: this.expr('i32', 6) });
     for (const v of vars.slice(0, 3)) {
       if (v.t === 'f32') body.push({ k: 'store', array: 'outf', slot: 3, value: { k: 'var', t: 'f32', name: v.name } });
       else if (v.t === 'i32') body.push({ k: 'store', array: 'out', slot: 3, value: { k: 'var', t: 'i32', name: v.name } });
