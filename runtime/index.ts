@@ -14,6 +14,8 @@ import type { Device, DeviceBuffer, HazardReport, JobProfile, JobResult, Target 
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelRef } from './kernel-cache.ts';
 import { csdConfig, uniformWords, type ResolvedArg } from './v3d-launch.ts';
+import { vc4Rounds, vc4UniformWords } from './vc4-launch.ts';
+import type { UniformSlot } from '../compiler/backend/v3d/mir.ts';
 import { ReferenceMemory } from './reference-memory.ts';
 import { probeHardware } from './drivers/probe.ts';
 import { V3dEmulatorDevice } from './emulator/v3d/device.ts';
@@ -131,7 +133,9 @@ export class Runtime {
     if (target === 'vc4') {
       const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
       const device = new Vc4EmulatorDevice();
-      return new Runtime(target, 'emulator', device.description, device, undefined);
+      const rt = new Runtime(target, 'emulator', device.description, device, undefined);
+      rt.vc4Hazards = options.emulator?.hazards ?? 'error';
+      return rt;
     }
     const device = new V3dEmulatorDevice({
       target,
@@ -199,10 +203,11 @@ export class Runtime {
       throw new RuntimeError(`launch ${ref.name}: a kernel with qpu.barrier() runs on at most ${MAX_BARRIER_BATCHES} QPU batches, got qpus = ${qpus}`);
     }
     const device = this.device as Device;
+    if (this.target === 'vc4') return this.launchVc4(ref.name, compiled, resolved, qpus, device, options);
     const codeAddress = this.codeAddress(compiled, device);
     // Spilled values live in a per-launch scratch area: scratchBytesPerThread bytes per batch.
     const scratch = compiled.scratchBytesPerThread > 0 ? device.allocate(compiled.scratchBytesPerThread * qpus) : undefined;
-    const words = uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress);
+    const words = uniformWords(compiled.uniforms as UniformSlot[], resolved, qpus, scratch?.gpuAddress);
     const ubuf = device.allocate(words.byteLength);
     new Uint32Array(ubuf.bytes.buffer, ubuf.bytes.byteOffset, words.length).set(words);
     try {
@@ -220,6 +225,56 @@ export class Runtime {
       };
     } finally {
       device.free(ubuf);
+      if (scratch) device.free(scratch);
+    }
+  }
+
+  /** How the vc4 emulator's hazard reports are treated (V3D emulators take it as a device option). */
+  private vc4Hazards: 'error' | 'warn' | 'off' = 'error';
+
+  /**
+   * A VC4 launch: per-QPU uniform streams and the code address in an
+   * execute_qpu control list; more batches than QPUs run as consecutive jobs
+   * (a kernel with a barrier must fit in one).
+   */
+  private async launchVc4(name: string, compiled: CompiledKernel, resolved: ResolvedArg[], qpus: number, device: Device, options: LaunchOptions): Promise<LaunchResult> {
+    if (compiled.usesBarrier && qpus > device.numQpus) {
+      throw new RuntimeError(`launch ${name}: a kernel with qpu.barrier() needs all its QPUs at once; VideoCore IV has ${device.numQpus}, got qpus = ${qpus}`);
+    }
+    const codeAddress = this.codeAddress(compiled, device);
+    const scratch = compiled.scratchBytesPerThread > 0 ? device.allocate(compiled.scratchBytesPerThread * qpus) : undefined;
+    const temp: DeviceBuffer[] = [];
+    const put = (u: Uint32Array): DeviceBuffer => {
+      const b = device.allocate(Math.max(8, u.byteLength));
+      b.bytes.set(new Uint8Array(u.buffer, u.byteOffset, u.byteLength));
+      temp.push(b);
+      return b;
+    };
+    try {
+      let profile: JobProfile | undefined;
+      const hazards: HazardReport[] = [];
+      for (const round of vc4Rounds(qpus, device.numQpus)) {
+        const control = new Uint32Array(2 * round.count);
+        for (let k = 0; k < round.count; k++) {
+          control[2 * k] = put(vc4UniformWords(compiled.uniforms, resolved, round.first + k, qpus, scratch?.gpuAddress)).gpuAddress;
+          control[2 * k + 1] = codeAddress;
+        }
+        const list = put(control);
+        const r = await device.run({ kind: 'execute_qpu', numQpus: round.count, controlAddress: list.gpuAddress, noflush: false, timeoutMs: options.timeoutMs ?? 10_000 });
+        hazards.push(...r.hazards);
+        profile = profile ? addProfiles(profile, r.profile) : r.profile;
+      }
+      const errors = hazards.filter((h) => h.severity === 'error');
+      if (this.vc4Hazards === 'error' && errors.length > 0) {
+        const h = errors[0] as HazardReport;
+        throw new RuntimeError(`launch ${name}: the code breaks a VideoCore IV rule (${h.rule} at 0x${h.address.toString(16)}: ${h.message}); ${errors.length} report(s) in all`);
+      }
+      return {
+        kernel: name, backend: this.backend, target: this.target, ...(profile ? { profile } : {}),
+        hazards: this.vc4Hazards === 'off' ? [] : hazards, instructionCount: compiled.instructionCount,
+      };
+    } finally {
+      for (const b of temp) device.free(b);
       if (scratch) device.free(scratch);
     }
   }
@@ -348,4 +403,15 @@ export class Runtime {
 
 function typeName(t: unknown): string {
   return typeof t === 'object' && t !== null && 'ptr' in t ? `ptr<${String((t as { ptr: string }).ptr)}>` : String(t);
+}
+
+/** Two consecutive jobs' profiles as one: times and counts add. */
+function addProfiles(a: JobProfile, b: JobProfile): JobProfile {
+  const stalls: Record<string, number> = { ...a.stalls };
+  for (const [k, v] of Object.entries(b.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
+  return {
+    cycles: a.cycles + b.cycles, clockHz: a.clockHz, seconds: a.seconds + b.seconds, instructions: a.instructions + b.instructions,
+    bytesRead: a.bytesRead + b.bytesRead, bytesWritten: a.bytesWritten + b.bytesWritten, flops: a.flops + b.flops, stalls,
+    perQpuCycles: [...a.perQpuCycles, ...b.perQpuCycles],
+  };
 }

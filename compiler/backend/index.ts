@@ -10,6 +10,8 @@ import { emitV3d } from './v3d/emit.ts';
 import type { UniformSlot } from './v3d/mir.ts';
 import { encodeInstr } from '../isa/v3d/encode.ts';
 import { disassembleInstr } from '../isa/v3d/disasm.ts';
+import { compileVc4, type Vc4UniformSlot } from './vc4/index.ts';
+import { BackendError as Vc4BackendError } from './vc4/isel-ctx.ts';
 
 /** One kernel compiled for one target. */
 export interface CompiledKernel {
@@ -23,7 +25,7 @@ export interface CompiledKernel {
   /** Kernel parameters in order, with their IR types ('u32', 'ptr<f32>'…). */
   params: { name: string; type: string }[];
   /** What each uniform word holds, in stream order. */
-  uniforms: UniformSlot[];
+  uniforms: (UniformSlot | Vc4UniformSlot)[];
   /** Per instruction: disassembly and source position. */
   listing: { text: string; loc?: SourceLoc }[];
   /** Register-file entries used. */
@@ -46,9 +48,9 @@ export interface CompiledKernel {
 
 const VERSION: Partial<Record<Target, 42 | 71>> = { vc6: 42, vc7: 71 };
 
-/** Whether qpuc can generate code for `target` (vc4 has an ISA layer and emulator, no code generator yet). */
+/** Whether qpuc can generate code for `target`. */
 export function hasBackend(target: Target): boolean {
-  return VERSION[target] !== undefined;
+  return VERSION[target] !== undefined || target === 'vc4';
 }
 
 function firstLoc(ir: IrFunction): SourceLoc | undefined {
@@ -58,6 +60,17 @@ function firstLoc(ir: IrFunction): SourceLoc | undefined {
 
 /** Compile one prepared IR function. Throws BackendError for constructs the backend lacks. */
 export function compileFunction(name: string, ir: IrFunction, target: Target): CompiledKernel {
+  if (target === 'vc4') {
+    let out: ReturnType<typeof compileVc4>;
+    try {
+      out = compileVc4(ir);
+    } catch (e) {
+      if (e instanceof Vc4BackendError) throw new BackendError(e.message, e.loc ?? firstLoc(ir));
+      throw e;
+    }
+    const params = ir.params.map((p) => ({ name: p.name, type: typeText(p.value.type as IrType) }));
+    return { name, target, ...out, params, usesBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier')), ir };
+  }
   const ver = VERSION[target];
   if (!ver) throw new BackendError(`the ${target} backend is not implemented yet (vc6 and vc7 are)`);
   let code: ReturnType<typeof emitV3d>;
