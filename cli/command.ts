@@ -1,4 +1,5 @@
 /** The shape of a `qpuc` subcommand, and the argument parsing they share. */
+import { isTarget, targetList, type Target } from '../compiler/target/targets.ts';
 
 /** A subcommand: `qpuc NAME ...`. */
 export interface Command {
@@ -85,10 +86,10 @@ export function optionValue(p: ParsedArgs, name: string): string | undefined {
 }
 
 /** Parse a target name or throw a UsageError. */
-export function parseTarget(value: string | undefined, fallback: 'vc4' | 'vc6' | 'vc7' = 'vc6'): 'vc4' | 'vc6' | 'vc7' {
+export function parseTarget(value: string | undefined, fallback: Target = 'vc6'): Target {
   if (value === undefined) return fallback;
-  if (value === 'vc4' || value === 'vc6' || value === 'vc7') return value;
-  throw new UsageError(`unknown target '${value}' (expected vc4, vc6 or vc7)`);
+  if (isTarget(value)) return value;
+  throw new UsageError(`unknown target '${value}' (expected ${targetList()})`);
 }
 
 /** Parse an integer given in decimal or 0x-hex, or throw a UsageError naming the option. */

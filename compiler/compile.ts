@@ -2,13 +2,12 @@
  * The compiler driver: a kernel source file in, machine code per kernel out,
  * for one target. Used by `qpuc compile` and by the runtime's compile cache.
  */
-import type { Target } from '../runtime/device.ts';
+import type { Target } from './target/targets.ts';
 import type { IrFunction } from './ir/types.ts';
 import { loadKernels } from './frontend/index.ts';
 import { prepareForBackend } from './passes/pipeline.ts';
 import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
-import { BackendError } from './backend/v3d/isel.ts';
-import { compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
+import { BackendError, compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
 import { RegisterPressureError } from './backend/common/regalloc.ts';
 
 export type { CompiledKernel } from './backend/index.ts';

@@ -5,8 +5,9 @@
  * simulator.
  */
 
-/** Compilation targets: VideoCore IV (Pi 0–3), VI (V3D 4.2, Pi 4), VII (V3D 7.1, Pi 5). */
-export type Target = 'vc4' | 'vc6' | 'vc7';
+import type { Target } from '../compiler/target/targets.ts';
+
+export type { Target } from '../compiler/target/targets.ts';
 
 /** A buffer object: GPU-visible memory with a GPU (bus) address and a host view. */
 export interface DeviceBuffer {

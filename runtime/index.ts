@@ -10,15 +10,13 @@
  */
 import { kernelInfo } from '../lang/index.ts';
 import type { CompiledKernel } from '../compiler/backend/index.ts';
-import type { Device, DeviceBuffer, HazardReport, JobProfile, JobResult, Target } from './device.ts';
+import type { Device, HazardReport, JobProfile, JobResult, Target } from './device.ts';
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelRef } from './kernel-cache.ts';
-import { csdConfig, uniformWords, type ResolvedArg } from './v3d-launch.ts';
-import { vc4Rounds, vc4UniformWords } from './vc4-launch.ts';
-import type { UniformSlot } from '../compiler/backend/v3d/mir.ts';
+import { launcherFor, LaunchError, uniformWords, type LaunchJob, type ResolvedArg } from './launchers/index.ts';
+import { isTarget, isV3dTarget, targetList, TARGETS, type IsaFamily } from '../compiler/target/targets.ts';
 import { ReferenceMemory } from './reference-memory.ts';
 import { probeHardware } from './drivers/probe.ts';
-import { V3dEmulatorDevice } from './emulator/v3d/device.ts';
 
 export type { Target, JobProfile, HazardReport } from './device.ts';
 export type { GpuArray, TypedArrayConstructor } from './buffers.ts';
@@ -44,6 +42,24 @@ export interface OpenOptions {
     numQpus?: number;
   };
 }
+
+/** The emulated device of each ISA family (loaded on first use). */
+const EMULATORS: Record<IsaFamily, (target: Target, options: NonNullable<OpenOptions['emulator']>) => Promise<Device>> = {
+  v3d: async (target, options) => {
+    if (!isV3dTarget(target)) throw new RuntimeError(`${target} is not a V3D target`);
+    const { V3dEmulatorDevice } = await import('./emulator/v3d/device.ts');
+    return new V3dEmulatorDevice({
+      target,
+      ...(options.numQpus !== undefined ? { numQpus: options.numQpus } : {}),
+      ...(options.hazards !== undefined ? { hazards: options.hazards } : {}),
+      ...(options.exactSfu !== undefined ? { exactSfu: options.exactSfu } : {}),
+    });
+  },
+  vc4: async (_target, options) => {
+    const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
+    return new Vc4EmulatorDevice({ hazards: options.hazards ?? 'error' });
+  },
+};
 
 /** Batches a kernel with `qpu.barrier()` may use: one supergroup (WGS_PER_SG ≤ 16), all resident (16 threads on a Pi 4). */
 export const MAX_BARRIER_BATCHES = 16;
@@ -100,8 +116,8 @@ export class Runtime {
     if (!['auto', 'hardware', 'emulator', 'reference'].includes(backend)) {
       throw new RuntimeError(`unknown backend '${String(backend)}' (expected auto, hardware, emulator or reference)`);
     }
-    if (options.target !== undefined && !['vc4', 'vc6', 'vc7'].includes(options.target)) {
-      throw new RuntimeError(`unknown target '${String(options.target)}' (expected vc4, vc6 or vc7)`);
+    if (options.target !== undefined && !isTarget(options.target)) {
+      throw new RuntimeError(`unknown target '${String(options.target)}' (expected ${targetList()})`);
     }
     if (backend === 'reference') {
       const target = options.target ?? 'vc6';
@@ -130,19 +146,7 @@ export class Runtime {
       log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
     }
     const target = options.target ?? 'vc6';
-    if (target === 'vc4') {
-      const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
-      const device = new Vc4EmulatorDevice();
-      const rt = new Runtime(target, 'emulator', device.description, device, undefined);
-      rt.vc4Hazards = options.emulator?.hazards ?? 'error';
-      return rt;
-    }
-    const device = new V3dEmulatorDevice({
-      target,
-      ...(options.emulator?.numQpus !== undefined ? { numQpus: options.emulator.numQpus } : {}),
-      ...(options.emulator?.hazards !== undefined ? { hazards: options.emulator.hazards } : {}),
-      ...(options.emulator?.exactSfu !== undefined ? { exactSfu: options.emulator.exactSfu } : {}),
-    });
+    const device = await EMULATORS[TARGETS[target].family](target, options.emulator ?? {});
     return new Runtime(target, 'emulator', device.description, device, undefined);
   }
 
@@ -203,18 +207,17 @@ export class Runtime {
       throw new RuntimeError(`launch ${ref.name}: a kernel with qpu.barrier() runs on at most ${MAX_BARRIER_BATCHES} QPU batches, got qpus = ${qpus}`);
     }
     const device = this.device as Device;
-    if (this.target === 'vc4') return this.launchVc4(ref.name, compiled, resolved, qpus, device, options);
     const codeAddress = this.codeAddress(compiled, device);
     // Spilled values live in a per-launch scratch area: scratchBytesPerThread bytes per batch.
     const scratch = compiled.scratchBytesPerThread > 0 ? device.allocate(compiled.scratchBytesPerThread * qpus) : undefined;
-    const words = uniformWords(compiled.uniforms as UniformSlot[], resolved, qpus, scratch?.gpuAddress);
-    const ubuf = device.allocate(words.byteLength);
-    new Uint32Array(ubuf.bytes.buffer, ubuf.bytes.byteOffset, words.length).set(words);
     try {
-      const version = this.target === 'vc7' ? 71 : 42;
-      const cfg = csdConfig(version, qpus, codeAddress, ubuf.gpuAddress, compiled.usesBarrier ? qpus : 1);
-      const buffers = scratch ? [...this.buffers.all(), ubuf, scratch] : [...this.buffers.all(), ubuf];
-      const result = await device.run({ kind: 'csd', cfg, buffers }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+      const words = uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress);
+      const perQpu = compiled.uniforms.some((s) => s.kind === 'qpuId');
+      const result = await this.runJob(`launch ${ref.name}`, {
+        codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress, q) : words), barrier: compiled.usesBarrier,
+        buffers: scratch ? [...this.buffers.all(), scratch] : this.buffers.all(),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      });
       return {
         kernel: ref.name,
         backend: this.backend,
@@ -224,58 +227,17 @@ export class Runtime {
         instructionCount: compiled.instructionCount,
       };
     } finally {
-      device.free(ubuf);
       if (scratch) device.free(scratch);
     }
   }
 
-  /** How the vc4 emulator's hazard reports are treated (V3D emulators take it as a device option). */
-  private vc4Hazards: 'error' | 'warn' | 'off' = 'error';
-
-  /**
-   * A VC4 launch: per-QPU uniform streams and the code address in an
-   * execute_qpu control list; more batches than QPUs run as consecutive jobs
-   * (a kernel with a barrier must fit in one).
-   */
-  private async launchVc4(name: string, compiled: CompiledKernel, resolved: ResolvedArg[], qpus: number, device: Device, options: LaunchOptions): Promise<LaunchResult> {
-    if (compiled.usesBarrier && qpus > device.numQpus) {
-      throw new RuntimeError(`launch ${name}: a kernel with qpu.barrier() needs all its QPUs at once; VideoCore IV has ${device.numQpus}, got qpus = ${qpus}`);
-    }
-    const codeAddress = this.codeAddress(compiled, device);
-    const scratch = compiled.scratchBytesPerThread > 0 ? device.allocate(compiled.scratchBytesPerThread * qpus) : undefined;
-    const temp: DeviceBuffer[] = [];
-    const put = (u: Uint32Array): DeviceBuffer => {
-      const b = device.allocate(Math.max(8, u.byteLength));
-      b.bytes.set(new Uint8Array(u.buffer, u.byteOffset, u.byteLength));
-      temp.push(b);
-      return b;
-    };
+  /** Run a job through the launcher of this runtime's ISA family; launch-request problems become RuntimeErrors naming `what`. */
+  private async runJob(what: string, job: LaunchJob): Promise<JobResult> {
     try {
-      let profile: JobProfile | undefined;
-      const hazards: HazardReport[] = [];
-      for (const round of vc4Rounds(qpus, device.numQpus)) {
-        const control = new Uint32Array(2 * round.count);
-        for (let k = 0; k < round.count; k++) {
-          control[2 * k] = put(vc4UniformWords(compiled.uniforms, resolved, round.first + k, qpus, scratch?.gpuAddress)).gpuAddress;
-          control[2 * k + 1] = codeAddress;
-        }
-        const list = put(control);
-        const r = await device.run({ kind: 'execute_qpu', numQpus: round.count, controlAddress: list.gpuAddress, noflush: false, timeoutMs: options.timeoutMs ?? 10_000 });
-        hazards.push(...r.hazards);
-        profile = profile ? addProfiles(profile, r.profile) : r.profile;
-      }
-      const errors = hazards.filter((h) => h.severity === 'error');
-      if (this.vc4Hazards === 'error' && errors.length > 0) {
-        const h = errors[0] as HazardReport;
-        throw new RuntimeError(`launch ${name}: the code breaks a VideoCore IV rule (${h.rule} at 0x${h.address.toString(16)}: ${h.message}); ${errors.length} report(s) in all`);
-      }
-      return {
-        kernel: name, backend: this.backend, target: this.target, ...(profile ? { profile } : {}),
-        hazards: this.vc4Hazards === 'off' ? [] : hazards, instructionCount: compiled.instructionCount,
-      };
-    } finally {
-      for (const b of temp) device.free(b);
-      if (scratch) device.free(scratch);
+      return await launcherFor(this.target).run(this.device as Device, job);
+    } catch (e) {
+      if (e instanceof LaunchError) throw new RuntimeError(`${what}: ${e.message}`);
+      throw e;
     }
   }
 
@@ -297,35 +259,17 @@ export class Runtime {
     if (program.code.length === 0 || program.code.length % 8 !== 0) {
       throw new RuntimeError(`launchRaw: code must be whole 64-bit instructions, got ${program.code.length} bytes`);
     }
-    const temp: DeviceBuffer[] = [];
-    const put = (bytes: Uint8Array): DeviceBuffer => {
-      const b = device.allocate(Math.max(8, bytes.length));
-      b.bytes.set(bytes);
-      temp.push(b);
-      return b;
-    };
-    const words = (u: Uint32Array) => new Uint8Array(u.buffer, u.byteOffset, u.byteLength);
     const streamOf = (q: number) => (typeof program.uniforms === 'function' ? program.uniforms(q) : program.uniforms);
+    const code = device.allocate(program.code.length);
     try {
-      const code = put(program.code);
-      let result: JobResult;
-      if (this.target === 'vc4') {
-        if (qpus > device.numQpus) throw new RuntimeError(`launchRaw: VideoCore IV has ${device.numQpus} QPUs, asked for ${qpus}`);
-        const control = new Uint32Array(2 * qpus);
-        for (let q = 0; q < qpus; q++) {
-          control[2 * q] = put(words(streamOf(q))).gpuAddress;
-          control[2 * q + 1] = code.gpuAddress;
-        }
-        const list = put(words(control));
-        result = await device.run({ kind: 'execute_qpu', numQpus: qpus, controlAddress: list.gpuAddress, noflush: false, timeoutMs: options.timeoutMs ?? 10_000 });
-      } else {
-        const u = put(words(streamOf(0)));
-        const cfg = csdConfig(this.target === 'vc7' ? 71 : 42, qpus, code.gpuAddress, u.gpuAddress);
-        result = await device.run({ kind: 'csd', cfg, buffers: [...this.buffers.all(), ...temp] }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
-      }
+      code.bytes.set(program.code);
+      const result = await this.runJob('launchRaw', {
+        codeAddress: code.gpuAddress, qpus, uniforms: streamOf, barrier: false, buffers: [...this.buffers.all(), code],
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      });
       return { kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards, instructionCount: program.code.length / 8 };
     } finally {
-      for (const b of temp) device.free(b);
+      device.free(code);
     }
   }
 
@@ -403,15 +347,4 @@ export class Runtime {
 
 function typeName(t: unknown): string {
   return typeof t === 'object' && t !== null && 'ptr' in t ? `ptr<${String((t as { ptr: string }).ptr)}>` : String(t);
-}
-
-/** Two consecutive jobs' profiles as one: times and counts add. */
-function addProfiles(a: JobProfile, b: JobProfile): JobProfile {
-  const stalls: Record<string, number> = { ...a.stalls };
-  for (const [k, v] of Object.entries(b.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
-  return {
-    cycles: a.cycles + b.cycles, clockHz: a.clockHz, seconds: a.seconds + b.seconds, instructions: a.instructions + b.instructions,
-    bytesRead: a.bytesRead + b.bytesRead, bytesWritten: a.bytesWritten + b.bytesWritten, flops: a.flops + b.flops, stalls,
-    perQpuCycles: [...a.perQpuCycles, ...b.perQpuCycles],
-  };
 }

@@ -10,6 +10,7 @@ import { GpuMemory, MemoryFaultError } from '../../runtime/emulator/memory.ts';
 import { runCsd, CycleLimitError, type EmulatorResult } from '../../runtime/emulator/v3d/run.ts';
 import { HazardError } from '../../runtime/emulator/v3d/hazards.ts';
 import { ExecutionError } from '../../runtime/emulator/v3d/qpu.ts';
+import { isV3dTarget, v3dVersion } from '../../compiler/target/targets.ts';
 import { UnsupportedInstrError } from '../../runtime/emulator/v3d/compile.ts';
 import type { CsdConfig } from '../../runtime/emulator/v3d/dispatch.ts';
 
@@ -75,6 +76,7 @@ export const simCommand: Command = {
     });
     if (p.positionals.length > 0) throw new UsageError(`unexpected argument '${p.positionals[0]}'`);
     const target = parseTarget(optionValue(p, 'target'));
+    if (!isV3dTarget(target)) throw new UsageError(`qpuc sim runs V3D images here; '${target}' images run with --target vc4`);
     const need = (name: string): string => {
       const v = optionValue(p, name);
       if (v === undefined) throw new UsageError(`--${name} is required`);
@@ -105,7 +107,7 @@ export const simCommand: Command = {
     let result: EmulatorResult;
     try {
       result = runCsd(mem, cfg, {
-        version: target === 'vc6' ? 42 : 71, hazards, exactSfu: p.flags.has('exact-sfu'),
+        version: v3dVersion(target), hazards, exactSfu: p.flags.has('exact-sfu'),
         ...(maxCycles !== undefined ? { maxCycles } : {}), ...(numQpus !== undefined ? { numQpus } : {}),
       });
     } catch (e) {

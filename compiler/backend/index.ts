@@ -1,17 +1,22 @@
 /**
  * The backends' entry point: one lowered IR function in, machine code for a
- * target out.
+ * target out. Backends are registered per ISA family (the target table's
+ * `family` column); adding a family is one folder and one row in BACKENDS.
  */
-import type { Target } from '../../runtime/device.ts';
 import type { IrFunction, IrType, SourceLoc } from '../ir/types.ts';
 import { typeText } from '../ir/types.ts';
-import { selectInstructions, BackendError } from './v3d/isel.ts';
-import { emitV3d } from './v3d/emit.ts';
-import type { UniformSlot } from './v3d/mir.ts';
-import { encodeInstr } from '../isa/v3d/encode.ts';
-import { disassembleInstr } from '../isa/v3d/disasm.ts';
-import { compileVc4, type Vc4UniformSlot } from './vc4/index.ts';
-import { BackendError as Vc4BackendError } from './vc4/isel-ctx.ts';
+import { TARGETS, type IsaFamily, type Target } from '../target/targets.ts';
+import { BackendError, type Backend, type ListingLine, type UniformSlot } from './contract.ts';
+import { v3dBackend } from './v3d/index.ts';
+import { vc4Backend } from './vc4/index.ts';
+
+export { BackendError, type Backend, type BackendOutput, type ListingLine, type UniformSlot } from './contract.ts';
+
+/** The code generator of each ISA family that has one. */
+const BACKENDS: Partial<Record<IsaFamily, Backend>> = {
+  v3d: v3dBackend,
+  vc4: vc4Backend,
+};
 
 /** One kernel compiled for one target. */
 export interface CompiledKernel {
@@ -25,9 +30,9 @@ export interface CompiledKernel {
   /** Kernel parameters in order, with their IR types ('u32', 'ptr<f32>'…). */
   params: { name: string; type: string }[];
   /** What each uniform word holds, in stream order. */
-  uniforms: (UniformSlot | Vc4UniformSlot)[];
+  uniforms: UniformSlot[];
   /** Per instruction: disassembly and source position. */
-  listing: { text: string; loc?: SourceLoc }[];
+  listing: ListingLine[];
   /** Register-file entries used. */
   registersUsed: number;
   /**
@@ -46,11 +51,14 @@ export interface CompiledKernel {
   ir: IrFunction;
 }
 
-const VERSION: Partial<Record<Target, 42 | 71>> = { vc6: 42, vc7: 71 };
+/** The backend of `target`'s ISA family, if qpuc has one. */
+export function backendFor(target: Target): Backend | undefined {
+  return BACKENDS[TARGETS[target].family];
+}
 
 /** Whether qpuc can generate code for `target`. */
 export function hasBackend(target: Target): boolean {
-  return VERSION[target] !== undefined || target === 'vc4';
+  return backendFor(target) !== undefined;
 }
 
 function firstLoc(ir: IrFunction): SourceLoc | undefined {
@@ -60,43 +68,29 @@ function firstLoc(ir: IrFunction): SourceLoc | undefined {
 
 /** Compile one prepared IR function. Throws BackendError for constructs the backend lacks. */
 export function compileFunction(name: string, ir: IrFunction, target: Target): CompiledKernel {
-  if (target === 'vc4') {
-    let out: ReturnType<typeof compileVc4>;
-    try {
-      out = compileVc4(ir);
-    } catch (e) {
-      if (e instanceof Vc4BackendError) throw new BackendError(e.message, e.loc ?? firstLoc(ir));
-      throw e;
-    }
-    const params = ir.params.map((p) => ({ name: p.name, type: typeText(p.value.type as IrType) }));
-    return { name, target, ...out, params, usesBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier')), ir };
+  const backend = backendFor(target);
+  if (!backend) {
+    const have = (Object.keys(TARGETS) as Target[]).filter(hasBackend).join(', ');
+    throw new BackendError(`the ${target} backend is not implemented yet (${have} have one)`);
   }
-  const ver = VERSION[target];
-  if (!ver) throw new BackendError(`the ${target} backend is not implemented yet (vc6 and vc7 are)`);
-  let code: ReturnType<typeof emitV3d>;
+  let out: ReturnType<Backend['compile']>;
   try {
-    code = emitV3d(selectInstructions(ir, ver), ver);
+    out = backend.compile(ir, TARGETS[target]);
   } catch (e) {
     // Whole-kernel limits (registers, encodings) have no op of their own: point at the kernel's first statement.
     if (e instanceof BackendError && !e.loc) throw new BackendError(e.message, firstLoc(ir));
     throw e;
   }
-  const bytes = new Uint8Array(code.instrs.length * 8);
-  const dv = new DataView(bytes.buffer);
-  code.instrs.forEach((ins, k) => dv.setBigUint64(k * 8, encodeInstr(ins, ver), true));
   return {
     name,
     target,
-    code: bytes,
-    instructionCount: code.instrs.length,
+    code: out.code,
+    instructionCount: out.instructionCount,
     params: ir.params.map((p) => ({ name: p.name, type: typeText(p.value.type as IrType) })),
-    uniforms: code.uniforms,
-    listing: code.instrs.map((ins, k) => {
-      const loc = code.locs[k];
-      return loc ? { text: disassembleInstr(ins, ver), loc } : { text: disassembleInstr(ins, ver) };
-    }),
-    registersUsed: code.registersUsed,
-    scratchBytesPerThread: code.scratchBytesPerThread,
+    uniforms: out.uniforms,
+    listing: out.listing,
+    registersUsed: out.registersUsed,
+    scratchBytesPerThread: out.scratchBytesPerThread,
     usesBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier')),
     ir,
   };

@@ -1,3 +1,5 @@
+import type { Target } from '../target/targets.ts';
+
 /**
  * What every instruction set (vc4, vc6, vc7) offers the CLI and the tools
  * that work on words without knowing the target: decode to text, assemble
@@ -35,8 +37,8 @@ export interface AssembledProgram {
 
 /** The text tools of one instruction set. */
 export interface IsaTextTools {
-  /** 'vc4', 'vc6' or 'vc7'. */
-  readonly target: 'vc4' | 'vc6' | 'vc7';
+  /** The target these tools are for. */
+  readonly target: Target;
   /** Disassemble one 64-bit word; throws DecodeError for an invalid word. `address` is the word's byte address, for branch targets. */
   disassemble(word: bigint, address?: number): string;
   /** Assemble source text; throws AsmError with file, line and column. */

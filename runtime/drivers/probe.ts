@@ -5,11 +5,12 @@
  */
 import { existsSync, readdirSync, readlinkSync, accessSync, constants, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { V3dTarget } from '../../compiler/target/targets.ts';
 
 /** What the probe found. */
 export interface HardwareProbe {
   /** A usable V3D node, with the target its compatible string says. */
-  v3d?: { node: string; target: 'vc6' | 'vc7' };
+  v3d?: { node: string; target: V3dTarget };
   /** Why no hardware is usable (for the "using the emulator because…" line). */
   reason: string;
 }
@@ -22,7 +23,7 @@ function driverOf(node: string, sysfs: string): string | undefined {
   }
 }
 
-function compatibleTarget(node: string, sysfs: string): 'vc6' | 'vc7' | undefined {
+function compatibleTarget(node: string, sysfs: string): V3dTarget | undefined {
   try {
     const compat = readFileSync(join(sysfs, 'class/drm', basename(node), 'device/of_node/compatible'), 'latin1');
     if (compat.includes('brcm,2712-v3d')) return 'vc7';

@@ -6,6 +6,7 @@
  */
 import koffi from 'koffi';
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, Target } from '../device.ts';
+import { TARGETS, v3dTargetOf } from '../../compiler/target/targets.ts';
 import {
   V3D_IOCTL, V3D_PARAM, packCreateBo, packGemClose, packGetParam, packMmapBo, packSubmitCsd, packWaitBo,
   qpusFromCoreIdent1, unpackCreateBo, unpackGetParam, unpackMmapBo, versionFromIdent1,
@@ -85,7 +86,7 @@ export class V3dDrmDevice implements Device {
       c.close(fd);
       throw e;
     }
-    this.target = this.version >= 71 ? 'vc7' : 'vc6';
+    this.target = v3dTargetOf(this.version);
     this.description = `V3D ${Math.floor(this.version / 10)}.${this.version % 10} with ${this.numQpus} QPUs at ${node}`;
   }
 
@@ -146,7 +147,7 @@ export class V3dDrmDevice implements Device {
       const timeoutNs = BigInt(Math.round((options.timeoutMs ?? 10_000) * 1e6));
       for (const b of job.buffers) await this.waitBo(b.handle, timeoutNs);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const clockHz = this.target === 'vc7' ? 960e6 : 500e6;
+      const clockHz = TARGETS[this.target].clockHz;
       return {
         profile: {
           cycles: Math.round(seconds * clockHz), clockHz, seconds, instructions: 0, bytesRead: 0, bytesWritten: 0, flops: 0,

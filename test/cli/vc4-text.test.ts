@@ -1,13 +1,13 @@
 // qpuc disasm/asm with --target vc4, checked against vc4asm's own text for hello_fft words (shared vectors).
 import test from 'ava';
-import { existsSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { haveSharedVectors, readSharedVectors } from '../helpers/shared-vectors.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main.ts';
 
-const vectorsPath = new URL('../../../shared/vectors/vc4-disasm.json', import.meta.url);
-const have = existsSync(vectorsPath);
-const vectors = have ? (JSON.parse(readFileSync(vectorsPath, 'utf8')) as { vectors: { hex: string; asm: string }[] }).vectors.slice(0, 40) : [];
+const have = haveSharedVectors('vc4-disasm.json');
+const vectors = have ? readSharedVectors<{ vectors: { hex: string; asm: string }[] }>('vc4-disasm.json').vectors.slice(0, 40) : [];
 
 function capture() {
   const c = { out: '', err: '', io: { out: (s: string) => void (c.out += s), err: (s: string) => void (c.err += s) } };
@@ -15,7 +15,7 @@ function capture() {
 }
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-(have ? test : test.skip)('disasm --target vc4 prints vc4asm text; asm turns it back into the same words', async (t) => {
+if (have) test('disasm --target vc4 prints vc4asm text; asm turns it back into the same words', async (t) => {
   const c = capture();
   t.is(await main(['disasm', '--target', 'vc4', '--hex', vectors.map((v) => v.hex).join(' ')], c.io), 0, c.err);
   const lines = c.out.trimEnd().split('\n');

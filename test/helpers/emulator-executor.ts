@@ -9,9 +9,10 @@ import { printFunction } from '../../compiler/ir/print.ts';
 import { parseFunction } from '../../compiler/ir/parse.ts';
 import { compileFunction } from '../../compiler/backend/index.ts';
 import { Runtime } from '../../runtime/index.ts';
+import type { Target } from '../../compiler/target/targets.ts';
 
-/** An executor running on the V3D emulator for `target`. */
-export async function emulatorExecutor(target: 'vc6' | 'vc7'): Promise<DiffExecutor & { close(): void }> {
+/** An executor running on the emulator of `target`. */
+export async function emulatorExecutor(target: Target): Promise<DiffExecutor & { close(): void }> {
   const rt = await Runtime.open({ backend: 'emulator', target, log: () => undefined });
   return {
     name: `${target} backend on the emulator`,

@@ -9,13 +9,9 @@ import type { Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
 import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, vreg } from './mir.ts';
 import { f32Bits } from '../../ir/f32.ts';
+import { BackendError } from '../contract.ts';
 
-/** A construct this backend cannot translate yet; becomes diagnostic QPU5001. */
-export class BackendError extends Error {
-  constructor(message: string, readonly loc?: SourceLoc) {
-    super(message);
-  }
-}
+export { BackendError };
 
 /** Instruction-selection state for one function. */
 export interface Ctx {

@@ -6,6 +6,7 @@
  */
 import type { BranchCond, Cond, PushFlag, UpdateFlag } from '../../isa/v3d/instr.ts';
 import type { SourceLoc } from '../../ir/types.ts';
+import type { UniformSlot } from '../contract.ts';
 
 /** A virtual register (allocated to an rf entry later). */
 export interface VReg {
@@ -72,14 +73,7 @@ export interface MBlock {
   instrs: MInstr[];
 }
 
-/** How one uniform-stream word is filled at launch. */
-export type UniformSlot =
-  | { kind: 'param'; index: number }
-  | { kind: 'const'; value: number }
-  | { kind: 'numQpus' }
-  | { kind: 'globalCount' }
-  /** GPU address of the spill area: `CompiledKernel.scratchBytesPerThread` bytes per batch, batch k at k times that. */
-  | { kind: 'scratch' };
+export type { UniformSlot } from '../contract.ts';
 
 /** A machine function: blocks in layout order, and the uniform words it reads at entry. */
 export interface MFunction {

@@ -7,25 +7,14 @@ import type { Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
 import type { Vc4AddOp, Vc4BranchCond, Vc4Cond, Vc4MulOp } from '../../isa/vc4/instr.ts';
 import { VC4_MUL_OPS } from '../../isa/vc4/table.ts';
 import { f32Bits } from '../../ir/f32.ts';
+import { BackendError, type UniformSlot } from '../contract.ts';
 import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
 import { smallImmCode, vreg } from './mir.ts';
 
-/** A construct this backend cannot translate; becomes diagnostic QPU5001. */
-export class BackendError extends Error {
-  constructor(message: string, readonly loc?: SourceLoc) {
-    super(message);
-  }
-}
+export { BackendError };
 
-/** How one uniform-stream word is filled at launch (VC4: every QPU reads its own stream). */
-export type Vc4UniformSlot =
-  | { kind: 'param'; index: number }
-  | { kind: 'const'; value: number }
-  | { kind: 'numQpus' }
-  | { kind: 'globalCount' }
-  | { kind: 'scratch' }
-  /** The QPU's logical number 0…qpus−1 (a program cannot choose its physical QPU, notes §8). */
-  | { kind: 'qpuId' };
+/** How one uniform-stream word is filled at launch (VC4: every QPU reads its own stream, with its logical number). */
+export type Vc4UniformSlot = UniformSlot;
 
 /** I/O register addresses (notes §2). */
 export const IO = {

@@ -1,6 +1,6 @@
 /** The V3D 4.2 (vc6) and 7.1 (vc7) instruction set layer: table, encoder, decoder, text tools. */
 import type { IsaTextTools } from '../isa.ts';
-import type { V3dVersion } from './instr.ts';
+import { isV3dTarget, v3dVersion, type Target } from '../../target/targets.ts';
 import { assembleV3d } from './asm.ts';
 import { disassembleWord } from './disasm.ts';
 
@@ -16,10 +16,12 @@ export { assembleV3d, assembleInstr } from './asm.ts';
 export { validateInstr } from './validate.ts';
 export * from './build.ts';
 
-/** The text tools of V3D 4.2 ('vc6') or 7.1 ('vc7'). */
-export function v3dTools(ver: V3dVersion): IsaTextTools {
+/** The text tools of a V3D target: 4.2 ('vc6') or 7.1 ('vc7'). */
+export function v3dTools(target: Target): IsaTextTools {
+  if (!isV3dTarget(target)) throw new Error(`${target} is not a V3D target`);
+  const ver = v3dVersion(target);
   return {
-    target: ver === 42 ? 'vc6' : 'vc7',
+    target,
     disassemble: (word) => disassembleWord(word, ver),
     assemble: (source, file) => assembleV3d(source, file, ver),
   };

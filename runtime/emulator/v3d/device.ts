@@ -9,10 +9,11 @@ import { GpuMemory } from '../memory.ts';
 import type { HazardMode, SourceMap } from './hazards.ts';
 import { runCsd } from './run.ts';
 import { DEFAULT_CLOCK_HZ } from './timing.ts';
+import { TARGETS, v3dVersion, type V3dTarget } from '../../../compiler/target/targets.ts';
 
 /** Options of {@link V3dEmulatorDevice}. */
 export interface V3dEmulatorOptions {
-  target: 'vc6' | 'vc7';
+  target: V3dTarget;
   /** Default 8 (Pi 4: 2 slices x 4) for vc6 and 12 (Pi 5: 3 x 4, pv7 test_parallel_full) for vc7. */
   numQpus?: number;
   /** Default 500 MHz for vc6 (pv6 measured 500.53) and 960 MHz for vc7 (RPi v3d_freq; pv7's README assumes 800). */
@@ -34,7 +35,7 @@ const FIRST_ADDRESS = 0x0010_0000;
 
 /** An emulated Pi 4 (vc6) or Pi 5 (vc7) GPU. */
 export class V3dEmulatorDevice implements Device {
-  readonly target: 'vc6' | 'vc7';
+  readonly target: V3dTarget;
   readonly backend = 'emulator' as const;
   readonly numQpus: number;
   readonly clockHz: number;
@@ -50,13 +51,13 @@ export class V3dEmulatorDevice implements Device {
   constructor(options: V3dEmulatorOptions) {
     this.opts = options;
     this.target = options.target;
-    this.numQpus = options.numQpus ?? (options.target === 'vc6' ? 8 : 12);
+    this.numQpus = options.numQpus ?? TARGETS[options.target].qpus;
     this.clockHz = options.clockHz ?? DEFAULT_CLOCK_HZ[this.version];
   }
 
   /** V3D version the target runs. */
   get version(): V3dVersion {
-    return this.target === 'vc6' ? 42 : 71;
+    return v3dVersion(this.target);
   }
 
   /** What this device is, for users. */

@@ -6,6 +6,7 @@
  * Facts and their strength: shared/docs/v3d-semantics-notes.md 7. The numbers
  * the notes mark unknown are the constants below, each with its reason.
  */
+import { TARGETS } from '../../../compiler/target/targets.ts';
 
 /** One instruction issues per QPU every 4 clocks (4 lanes per clock, notes 7). */
 export const ISSUE_CYCLES = 4;
@@ -46,8 +47,8 @@ export const SFU_LATENCY = 8;
 /** CHOICE (switch cost unknown): a thread switch costs no clocks beyond its delay slots. */
 export const THREAD_SWITCH_CYCLES = 0;
 
-/** Default clocks: Pi 4 V3D runs at 500 MHz (pv6 pctr_gpu_clock 500.53); Pi 5 v3d_freq is 960 MHz (raspberrypi/documentation#4189). */
-export const DEFAULT_CLOCK_HZ = { 42: 500e6, 71: 960e6 } as const;
+/** Default clocks by V3D version, from the target table (Pi 4: 500 MHz, Pi 5: 960 MHz). */
+export const DEFAULT_CLOCK_HZ = { 42: TARGETS.vc6.clockHz, 71: TARGETS.vc7.clockHz } as const;
 
 /** Clock of one QPU. */
 export class QpuClock {

@@ -5,6 +5,7 @@
  */
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../device.ts';
 import { runExecuteQpu, VC4_NUM_QPUS } from './execute.ts';
+import { TARGETS } from '../../../compiler/target/targets.ts';
 
 const PAGE = 4096;
 
@@ -16,6 +17,12 @@ export interface Vc4EmulatorOptions {
   clockHz?: number;
   /** Maps a code address to a source location for hazard messages. */
   sourceLine?: (address: number) => string | undefined;
+  /**
+   * What a hazard report does: 'error' (default for runtimes) fails the job
+   * with the first error-level report, 'warn' returns them with the result,
+   * 'off' drops them. Without this option the reports are returned.
+   */
+  hazards?: 'error' | 'warn' | 'off';
 }
 
 /** A VideoCore IV (Pi 0–3) GPU emulated in-process. */
@@ -35,7 +42,7 @@ export class Vc4EmulatorDevice implements Device {
 
   constructor(private readonly options: Vc4EmulatorOptions = {}) {
     this.arena = new Uint8Array(options.memoryBytes ?? 64 * 1024 * 1024);
-    this.description = `VideoCore IV emulator (12 QPUs, ${((options.clockHz ?? 250e6) / 1e6).toFixed(0)} MHz timing model)`;
+    this.description = `VideoCore IV emulator (${VC4_NUM_QPUS} QPUs, ${((options.clockHz ?? TARGETS.vc4.clockHz) / 1e6).toFixed(0)} MHz timing model)`;
   }
 
   private check(): void {
@@ -76,7 +83,7 @@ export class Vc4EmulatorDevice implements Device {
   async run(job: CsdJob | QpuJob, options?: { timeoutMs?: number }): Promise<JobResult> {
     this.check();
     if (job.kind !== 'execute_qpu') throw new Error('the VC4 emulator runs execute_qpu jobs; CSD jobs are for vc6/vc7');
-    const clockHz = this.options.clockHz ?? 250e6;
+    const clockHz = this.options.clockHz ?? TARGETS.vc4.clockHz;
     // The firmware's timeout is wall time on the GPU: convert it to emulated cycles.
     const timeoutMs = options?.timeoutMs ?? job.timeoutMs;
     const r = runExecuteQpu({ bytes: this.arena, base: this.base }, {
@@ -84,7 +91,13 @@ export class Vc4EmulatorDevice implements Device {
       maxCycles: timeoutMs > 0 ? Math.ceil((timeoutMs / 1000) * clockHz) : undefined,
       sourceLine: this.options.sourceLine,
     });
-    return { profile: r.profile, hazards: r.hazards };
+    const mode = this.options.hazards ?? 'warn';
+    const first = r.hazards.find((h) => h.severity === 'error');
+    if (mode === 'error' && first) {
+      const n = r.hazards.filter((h) => h.severity === 'error').length;
+      throw new Error(`hazard ${first.rule} on QPU ${first.qpu} at 0x${first.address.toString(16)}: ${first.message} (${n} error-level report(s); code that breaks this rule runs wrongly on hardware)`);
+    }
+    return { profile: r.profile, hazards: mode === 'off' ? [] : r.hazards };
   }
 
   close(): void {

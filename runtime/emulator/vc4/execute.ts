@@ -19,6 +19,7 @@ import { GpuMemory, Vc4EmulatorError } from './memory.ts';
 import { NO_STALL, Qpu, STALL, STALL_NAMES, Vc4Shared, type StallCause } from './qpu.ts';
 import { VC4_TIMING } from './timing.ts';
 import { VpmError } from './vpm.ts';
+import { TARGETS } from '../../../compiler/target/targets.ts';
 
 /** Options of one execute_qpu run. */
 export interface ExecuteQpuOptions {
@@ -41,8 +42,8 @@ export interface ExecuteQpuResult {
   hostInterrupts: boolean[];
 }
 
-/** Physical QPUs of the Pi's V3D: 3 slices × 4 [ARG IDENT1 defaults]. */
-export const VC4_NUM_QPUS = 12;
+/** Physical QPUs of the Pi's V3D: 3 slices × 4 [ARG IDENT1 defaults] (the target table's row). */
+export const VC4_NUM_QPUS = TARGETS.vc4.qpus;
 
 /** Compiled-instruction cache of one run, keyed by image offset (code may differ between runs). */
 class Fetcher {

@@ -6,13 +6,14 @@
  * the VPM DMA engines. Time is counted in ticks: one instruction slot of a
  * QPU = 4 GPU clocks [ARG p.16].
  */
+import { TARGETS } from '../../../compiler/target/targets.ts';
 
 /** Timing constants; `…Ticks` are instruction slots of 4 clocks. */
 export const VC4_TIMING = {
   /** A QPU issues one instruction every 4 clocks (4 quads through a 4-stage ALU) [ARG p.16]. */
   clocksPerInstruction: 4,
-  /** Default V3D clock: 250 MHz on Pi 1–3 [notes §9; VC4CL wiki, V3DLib FAQ give 300–400 MHz on later boards]. */
-  defaultClockHz: 250e6,
+  /** Default V3D clock: 250 MHz on Pi 1–3 (the target table's; VC4CL wiki, V3DLib FAQ give 300–400 MHz on later boards). */
+  defaultClockHz: TARGETS.vc4.clockHz,
   /** SFU: result in r4 for the third instruction after the write [ARG p.23, 37]. */
   sfuLatencyTicks: 2,
   /**

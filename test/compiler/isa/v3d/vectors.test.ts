@@ -6,14 +6,15 @@
  * assemble the expected text and require the original word.
  */
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { haveSharedVectors, sharedVectorPath } from '../../../helpers/shared-vectors.ts';
 import { decodeInstr } from '../../../../compiler/isa/v3d/decode.ts';
 import { encodeInstr } from '../../../../compiler/isa/v3d/encode.ts';
 import { disassembleWord } from '../../../../compiler/isa/v3d/disasm.ts';
 import { assembleInstr } from '../../../../compiler/isa/v3d/asm.ts';
 import { validateInstr } from '../../../../compiler/isa/v3d/validate.ts';
 
-const FILE = '../shared/vectors/v3d-disasm.json';
+const FILE = sharedVectorPath('v3d-disasm.json');
 
 interface Vector {
   ver: number;
@@ -21,9 +22,7 @@ interface Vector {
   asm: string;
 }
 
-if (!existsSync(FILE)) {
-  test.skip(`Mesa V3D vectors: ${FILE} not found (run from the repository root next to ../shared)`, () => {});
-} else {
+if (haveSharedVectors('v3d-disasm.json')) {
   const data = JSON.parse(readFileSync(FILE, 'utf8')) as { vectors: Vector[]; historical_vectors: { vectors: Vector[] } };
   const current = data.vectors.filter((v) => v.ver === 42 || v.ver === 71);
 

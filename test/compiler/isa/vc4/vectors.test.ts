@@ -1,22 +1,21 @@
 /**
  * The independent vectors: hello_fft's 1k FFT shader as printed by vc4asm's
  * vc4dis (text + field dump), and Broadcom GLES compiler output
- * (shared/vectors/vc4-disasm.json, read from ../shared when present).
+ * (shared/vectors/vc4-disasm.json, read from ../shared; a missing file fails the run).
  */
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { haveSharedVectors, sharedVectorPath } from '../../../helpers/shared-vectors.ts';
 import { assembleVc4, decodeVc4, disassembleVc4, encodeVc4, validateVc4, type Vc4Instr } from '../../../../compiler/isa/vc4/index.ts';
 
-const PATH = '../shared/vectors/vc4-disasm.json';
+const PATH = sharedVectorPath('vc4-disasm.json');
 
 interface Vector { hex: string; asm: string; fields?: string }
 interface VectorFile { vectors: Vector[]; extra_sets: { vectors: Vector[] }[] }
 
 const norm = (s: string): string => s.replace(/\s+/g, ' ').replace(/\s*([,;])\s*/g, '$1').trim();
 
-if (!existsSync(PATH)) {
-  test.skip(`vc4 vectors: ${PATH} not found (run from the repository root next to ../shared)`, () => {});
-} else {
+if (haveSharedVectors('vc4-disasm.json')) {
   const file = JSON.parse(readFileSync(PATH, 'utf8')) as VectorFile;
   const main = file.vectors;
   const extra = (file.extra_sets[0] as { vectors: Vector[] }).vectors;

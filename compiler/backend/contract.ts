@@ -1,0 +1,67 @@
+/**
+ * What every backend (one per ISA family) promises the compiler driver and
+ * the runtime: the neutral shape of its result, the uniform layout the
+ * launchers fill, and the one error type for constructs it cannot translate.
+ * Nothing here knows an instruction set.
+ */
+import type { IrFunction, SourceLoc } from '../ir/types.ts';
+import type { IsaFamily, TargetInfo } from '../target/targets.ts';
+
+/** A construct a backend cannot translate (yet); becomes diagnostic QPU5001 at `loc`. */
+export class BackendError extends Error {
+  constructor(message: string, readonly loc?: SourceLoc) {
+    super(message);
+  }
+}
+
+/**
+ * How one word of a uniform stream is filled at launch. The runtime's
+ * launchers turn a list of these into the words each QPU (or batch) reads.
+ */
+export type UniformSlot =
+  /** Kernel parameter `index`: its bits, or a pointer's GPU address. */
+  | { kind: 'param'; index: number }
+  /** A fixed 32-bit word. */
+  | { kind: 'const'; value: number }
+  /** The number of QPU batches launched. */
+  | { kind: 'numQpus' }
+  /** Lanes launched in total: batches × 16. */
+  | { kind: 'globalCount' }
+  /** GPU address of the spill area: `scratchBytesPerThread` bytes per batch, batch k at k times that. */
+  | { kind: 'scratch' }
+  /** The batch's own number 0…qpus−1, for ISAs that give each QPU its own stream (VC4: a program cannot learn it otherwise). */
+  | { kind: 'qpuId' };
+
+/** One line of a compiled kernel's listing: the instruction's disassembly and the kernel source position it came from. */
+export interface ListingLine {
+  text: string;
+  loc?: SourceLoc;
+}
+
+/** What a backend gives for one kernel: machine code and what the runtime and tools need to know about it. */
+export interface BackendOutput {
+  /** Instruction words, little-endian, as the GPU fetches them. */
+  code: Uint8Array;
+  /** Number of 64-bit instructions. */
+  instructionCount: number;
+  /** What each uniform word holds, in stream order. */
+  uniforms: UniformSlot[];
+  /** Per instruction: disassembly (in the ISA's assembler syntax) and source position. */
+  listing: ListingLine[];
+  /** Register-file entries used. */
+  registersUsed: number;
+  /** Bytes of scratch memory each batch needs for spilled values (0: none). */
+  scratchBytesPerThread: number;
+}
+
+/**
+ * A code generator for one ISA family. `compile` takes one IR function that
+ * went through the target-independent pipeline (passes/pipeline.ts) and the
+ * target table's row, runs its own stages (instruction selection, scheduling,
+ * register allocation, bundling, encoding), and throws BackendError (or
+ * RegisterPressureError) for what it cannot translate.
+ */
+export interface Backend {
+  readonly family: IsaFamily;
+  compile(ir: IrFunction, target: TargetInfo): BackendOutput;
+}

@@ -1,0 +1,158 @@
+/**
+ * The target table: every fact about a GPU generation that the compiler,
+ * runtime and tools need, in one row per target. The `Target` type is this
+ * table's key; everything else (which backend, which ISA layer, which
+ * launcher, how many QPUs by default, which SFU ops an expansion may use)
+ * is looked up here.
+ *
+ * Sources: shared/docs/v3d-semantics-notes.md §1 (QPUs, threads, rf per
+ * thread, TMU output FIFO), shared/docs/vc4-isa-notes.md §3–5 (register files,
+ * TMU depth, SFU), shared/docs/hardware-interface.md (kernel interfaces).
+ */
+
+/** Instruction-set family: one backend folder and one ISA folder per family. */
+export type IsaFamily = 'v3d' | 'vc4';
+
+/** A raw special-function-unit operation (base-2 exp/log, sin of pi x on V3D). */
+export type SfuOp = 'recip' | 'rsqrt' | 'exp2' | 'log2' | 'sin';
+
+/** How the runtime starts a job on this generation (one launcher per kind). */
+export type LaunchKind = 'csd' | 'execute_qpu';
+
+/** One row of the target table. */
+export interface TargetInfo {
+  /** The name users pass (`--target vc6`). */
+  readonly name: string;
+  /** Marketing name of the GPU. */
+  readonly gpu: string;
+  /** Boards that carry it. */
+  readonly boards: string;
+  /** Instruction-set family: selects the backend, ISA layer and emulator. */
+  readonly family: IsaFamily;
+  /** Version within the family (V3D: 42 or 71, the encoding revision; VC4: 4, VideoCore IV). */
+  readonly version: number;
+  /**
+   * Default V3D clock in Hz, for the timing model and hardware time-to-cycles. Pi 4: pv6 pctr_gpu_clock
+   * measured 500.53 MHz; Pi 5: v3d_freq 960 MHz (raspberrypi/documentation#4189); Pi 0–3: 250 MHz.
+   */
+  readonly clockHz: number;
+  /** QPUs on the chip (a launch of more batches queues them). */
+  readonly qpus: number;
+  /** SIMD lanes per QPU instruction. */
+  readonly lanes: 16;
+  /** Threads per QPU in the launch mode qpuc uses (V3D cfg5 THREADING = 0: two; VC4: one program per QPU). */
+  readonly threads: number;
+  /** Register-file entries a thread may use, per file, in that mode (V3D: rf0..rf63; VC4: files A and B). */
+  readonly registerFiles: Readonly<Record<string, number>>;
+  /** Accumulators usable as operands (V3D 4.2: r0–r5; V3D 7.1 has none; VC4: r0–r3 general, r4/r5 special). */
+  readonly accumulators: number;
+  /** TMU lookups a thread may have outstanding before collecting results. */
+  readonly tmuFifoDepth: number;
+  /** Raw SFU operations the hardware has. */
+  readonly sfu: readonly SfuOp[];
+  /** Whether the ALU multiplies full 32-bit integers (both families only have a 24-bit multiply: `umul24` / `mul24`). */
+  readonly mul32: boolean;
+  /** How jobs are submitted. */
+  readonly launch: LaunchKind;
+}
+
+/** Every target qpuc knows. */
+export const TARGETS = {
+  vc4: {
+    name: 'vc4',
+    gpu: 'VideoCore IV',
+    boards: 'Pi Zero, 1, 2, 3',
+    family: 'vc4',
+    version: 4,
+    clockHz: 250e6,
+    qpus: 12,
+    lanes: 16,
+    threads: 1,
+    registerFiles: { a: 32, b: 32 },
+    accumulators: 4,
+    // TFREQ has 8 slots, but more than 4 outstanding direct lookups is unreliable (vc4-isa-notes §4).
+    tmuFifoDepth: 4,
+    sfu: ['recip', 'rsqrt', 'exp2', 'log2'],
+    mul32: false,
+    launch: 'execute_qpu',
+  },
+  vc6: {
+    name: 'vc6',
+    gpu: 'VideoCore VI (V3D 4.2)',
+    boards: 'Pi 4, 400, CM4',
+    family: 'v3d',
+    version: 42,
+    clockHz: 500e6,
+    qpus: 8,
+    lanes: 16,
+    threads: 2,
+    registerFiles: { rf: 64 },
+    accumulators: 6,
+    // The 16-word output FIFO split between two threads (semantics notes 5.3).
+    tmuFifoDepth: 8,
+    sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
+    mul32: false,
+    launch: 'csd',
+  },
+  vc7: {
+    name: 'vc7',
+    gpu: 'VideoCore VII (V3D 7.1)',
+    boards: 'Pi 5',
+    family: 'v3d',
+    version: 71,
+    clockHz: 960e6,
+    qpus: 12,
+    lanes: 16,
+    threads: 2,
+    registerFiles: { rf: 64 },
+    accumulators: 0,
+    tmuFifoDepth: 8,
+    sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
+    mul32: false,
+    launch: 'csd',
+  },
+} as const satisfies Record<string, TargetInfo>;
+
+/** Compilation targets: VideoCore IV (Pi 0–3), VI (V3D 4.2, Pi 4), VII (V3D 7.1, Pi 5). */
+export type Target = keyof typeof TARGETS;
+
+/** The targets of one ISA family (`TargetOf<'v3d'>` is `'vc6' | 'vc7'`). */
+export type TargetOf<F extends IsaFamily> = { [T in Target]: (typeof TARGETS)[T]['family'] extends F ? T : never }[Target];
+
+/** V3D targets. */
+export type V3dTarget = TargetOf<'v3d'>;
+
+/** Every target name, in table order. */
+export const TARGET_NAMES = Object.keys(TARGETS) as Target[];
+
+/** Whether `name` is a target qpuc knows. */
+export function isTarget(name: unknown): name is Target {
+  return typeof name === 'string' && Object.hasOwn(TARGETS, name);
+}
+
+/** The table row of `target`. */
+export function targetInfo(target: Target): TargetInfo {
+  return TARGETS[target];
+}
+
+/** The V3D version (42 or 71) of a V3D target. */
+export function v3dVersion(target: V3dTarget): 42 | 71 {
+  return TARGETS[target].version;
+}
+
+/** The V3D target with encoding version `version` (42: vc6, 71: vc7). */
+export function v3dTargetOf(version: number): V3dTarget {
+  // The newest V3D row not newer than `version` (a 7.1.x part runs the 71 encoding).
+  const rows = TARGET_NAMES.filter(isV3dTarget).sort((a, b) => TARGETS[a].version - TARGETS[b].version);
+  return rows.filter((t) => TARGETS[t].version <= version).pop() ?? (rows[0] as V3dTarget);
+}
+
+/** Whether `target` belongs to the V3D family. */
+export function isV3dTarget(target: Target): target is V3dTarget {
+  return TARGETS[target].family === 'v3d';
+}
+
+/** 'vc4, vc6 or vc7': the target list for messages. */
+export function targetList(): string {
+  return `${TARGET_NAMES.slice(0, -1).join(', ')} or ${TARGET_NAMES[TARGET_NAMES.length - 1]}`;
+}

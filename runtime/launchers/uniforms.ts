@@ -1,0 +1,53 @@
+/**
+ * Filling a compiled kernel's uniform layout (compiler/backend/contract.ts
+ * `UniformSlot`) with one launch's arguments: the words every launcher puts
+ * in a uniform stream, whatever the ISA.
+ */
+import type { UniformSlot } from '../../compiler/backend/contract.ts';
+import { f32Bits } from '../../compiler/ir/f32.ts';
+
+/** Values a kernel argument can have once resolved: a GPU address for pointers, a number otherwise. */
+export type ResolvedArg = { kind: 'pointer'; address: number } | { kind: 'scalar'; type: string; value: number };
+
+/** 32-bit pattern of a scalar argument of IR type `type`. */
+export function scalarBits(type: string, value: number): number {
+  if (type === 'f32') return f32Bits(value);
+  if (type === 'bool') return value ? 1 : 0;
+  return value >>> 0;
+}
+
+/**
+ * The uniform words of batch `qpu` of one launch (`scratchAddress`: the spill
+ * area, for kernels that have a 'scratch' slot). Only 'qpuId' differs between
+ * batches.
+ */
+export function uniformWords(slots: readonly UniformSlot[], args: readonly ResolvedArg[], qpus: number, scratchAddress?: number, qpu = 0): Uint32Array {
+  const words = new Uint32Array(Math.max(1, slots.length));
+  slots.forEach((s, k) => {
+    switch (s.kind) {
+      case 'const':
+        words[k] = s.value >>> 0;
+        break;
+      case 'numQpus':
+        words[k] = qpus;
+        break;
+      case 'qpuId':
+        words[k] = qpu;
+        break;
+      case 'globalCount':
+        words[k] = qpus * 16;
+        break;
+      case 'scratch':
+        if (scratchAddress === undefined) throw new Error(`uniform slot ${k} needs a scratch area, and none was allocated`);
+        words[k] = scratchAddress >>> 0;
+        break;
+      case 'param': {
+        const a = args[s.index];
+        if (!a) throw new Error(`uniform slot ${k} names parameter ${s.index}, which was not passed`);
+        words[k] = a.kind === 'pointer' ? a.address >>> 0 : scalarBits(a.type, a.value);
+        break;
+      }
+    }
+  });
+  return words;
+}

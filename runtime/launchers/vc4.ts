@@ -1,0 +1,53 @@
+/**
+ * The VC4 launcher (Pi 0–3): a job becomes what the mailbox execute_qpu call
+ * takes, a control list of (uniforms address, code address) per QPU, each
+ * QPU with its own uniform stream (shared/docs/hardware-interface.md 2).
+ */
+import type { Device, DeviceBuffer, JobProfile, JobResult } from '../device.ts';
+import { LaunchError, putWords, type LaunchJob, type Launcher } from './launcher.ts';
+
+/** Default execute_qpu timeout, as the firmware takes it. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Launches on VC4 devices: one program start per QPU, no batch queueing. */
+export const vc4Launcher: Launcher = {
+  perQpuUniforms: true,
+  async run(device: Device, job: LaunchJob): Promise<JobResult> {
+    // execute_qpu starts each QPU once: more batches than QPUs run as consecutive jobs of at most numQpus,
+    // which a kernel waiting at a barrier cannot (every batch must be running at once).
+    if (job.qpus > device.numQpus && job.barrier) {
+      throw new LaunchError(`a kernel with qpu.barrier() needs all its batches running at once; VideoCore IV has ${device.numQpus} QPUs, asked for ${job.qpus}`);
+    }
+    let total: JobResult | undefined;
+    for (let first = 0; first < job.qpus; first += device.numQpus) {
+      const count = Math.min(device.numQpus, job.qpus - first);
+      const temp: DeviceBuffer[] = [];
+      try {
+        const control = new Uint32Array(2 * count);
+        for (let k = 0; k < count; k++) {
+          control[2 * k] = putWords(device, job.uniforms(first + k), temp).gpuAddress;
+          control[2 * k + 1] = job.codeAddress;
+        }
+        const list = putWords(device, control, temp);
+        const r = await device.run({
+          kind: 'execute_qpu', numQpus: count, controlAddress: list.gpuAddress, noflush: false, timeoutMs: job.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        });
+        total = total ? { profile: addProfiles(total.profile, r.profile), hazards: [...total.hazards, ...r.hazards] } : r;
+      } finally {
+        for (const b of temp) device.free(b);
+      }
+    }
+    return total as JobResult;
+  },
+};
+
+/** Two consecutive jobs' profiles as one: times and counts add. */
+function addProfiles(a: JobProfile, b: JobProfile): JobProfile {
+  const stalls: Record<string, number> = { ...a.stalls };
+  for (const [k, v] of Object.entries(b.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
+  return {
+    cycles: a.cycles + b.cycles, clockHz: a.clockHz, seconds: a.seconds + b.seconds, instructions: a.instructions + b.instructions,
+    bytesRead: a.bytesRead + b.bytesRead, bytesWritten: a.bytesWritten + b.bytesWritten, flops: a.flops + b.flops, stalls,
+    perQpuCycles: [...a.perQpuCycles, ...b.perQpuCycles],
+  };
+}
