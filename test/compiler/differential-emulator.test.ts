@@ -1,6 +1,6 @@
 /**
  * Opt-in: the differential test with the V3D backend on the emulator as the
- * executor. QPUC_DIFF_EMULATOR=vc6 (or vc7) enables it; QPUC_DIFF_COUNT and
+ * executor. QPUC_DIFF_EMULATOR=vc4, vc6 or vc7 enables it; QPUC_DIFF_COUNT and
  * QPUC_DIFF_SEED choose the seeds. Kernels using an op the backend cannot
  * translate yet are counted as skipped, not failed.
  */
@@ -12,9 +12,9 @@ const target = process.env['QPUC_DIFF_EMULATOR'];
 const count = Number(process.env['QPUC_DIFF_COUNT'] ?? 50);
 const start = Number(process.env['QPUC_DIFF_SEED'] ?? 1);
 
-(target === 'vc6' || target === 'vc7' ? test : test.skip)(`emulator (${target ?? 'off'}) agrees with direct evaluation on generated kernels`, async (t) => {
+(target === 'vc4' || target === 'vc6' || target === 'vc7' ? test : test.skip)(`emulator (${target ?? 'off'}) agrees with direct evaluation on generated kernels`, async (t) => {
   t.timeout(Math.max(60_000, count * 2000));
-  const ex = await emulatorExecutor(target === 'vc7' ? 'vc7' : 'vc6');
+  const ex = await emulatorExecutor(target === 'vc7' || target === 'vc4' ? target : 'vc6');
   const failures: string[] = [];
   let skipped = 0;
   try {

@@ -131,9 +131,23 @@ function floorSmall(c: Ctx, x: Src): VReg {
   return where(c, t, 'cs', op(c, 'fsub', t, ONE)); // exact for these integers
 }
 
-function rounding(c: Ctx, kind: 'trunc' | 'floor' | 'ceil' | 'round', x: Src): VReg {
+function rounding(c: Ctx, kind: 'trunc' | 'floor' | 'ceil' | 'round' | 'rint', x: Src): VReg {
   let r: VReg;
   if (kind === 'trunc') r = truncSmall(c, x);
+  else if (kind === 'rint') {
+    // Half to even: floor(x), +1 where x − floor(x) > 1/2, or = 1/2 and floor(x) is odd.
+    const f = floorSmall(c, x);
+    const frac = op(c, 'fsub', x, f);
+    const up = newVReg(c);
+    mov(c, up, simm(0));
+    flags(c, 'fmax', frac, HALF); // C: frac > 1/2
+    mov(c, up, simm(1), 'cs');
+    const odd = op(c, 'and', op(c, 'ftoi', f), simm(1));
+    flags(c, 'xor', frac, HALF); // Z: frac = 1/2
+    mov(c, up, odd, 'zs');
+    zeroTest(c, up);
+    r = op(c, 'or', where(c, f, 'zc', op(c, 'fadd', f, ONE)), op(c, 'and', x, k32(c, SIGN)));
+  }
   else if (kind === 'floor') r = floorSmall(c, x);
   else if (kind === 'ceil') {
     const t = truncSmall(c, x);
@@ -290,6 +304,8 @@ export const FLOAT_OPS: Record<string, OpHandler> = {
   ffloor: un((c, x) => rounding(c, 'floor', x)),
   fceil: un((c, x) => rounding(c, 'ceil', x)),
   fround: un((c, x) => rounding(c, 'round', x)),
+  frint: un((c, x) => rounding(c, 'rint', x)),
+  bitcast: un((_c, x) => x),
   frecip: un((c, x) => sfu(c, IO.SFU_RECIP, x)),
   frsqrt: un((c, x) => sfu(c, IO.SFU_RSQRT, x)),
   fexp2: needFast((c, x) => sfu(c, IO.SFU_EXP, x)),

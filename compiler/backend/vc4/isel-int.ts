@@ -93,4 +93,5 @@ export const INT_OPS: Record<string, OpHandler> = {
   neg: (c, ins, d) => alu(c, 'sub', d, simm(0), src(c, arg(c, ins, 0))),
   clz: (c, ins, d) => alu(c, 'clz', d, src(c, arg(c, ins, 0))),
   mulhi,
+  umul24: (c, ins, d) => alu(c, 'mul24', d, src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1))),
 };
