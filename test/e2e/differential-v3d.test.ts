@@ -1,7 +1,7 @@
-// Differential tests of the V3D backend: every kernel of the corpus under test/fixtures/e2e/ is compiled for
-// vc6 and vc7, run on the emulator (hazard checker in 'error' mode) and on the reference interpreter with the
-// same inputs, and all memory the kernel can reach is compared. Tolerances for f32 are those of
-// docs/backend-v3d.md ("Accuracy"); everything else is bit-exact.
+// Differential tests of the backends: every kernel of the corpus under test/fixtures/e2e/ is compiled for
+// vc4, vc6 and vc7, run on the emulator (hazard checker in 'error' mode) and on the reference interpreter with
+// the same inputs, and all memory the kernel can reach is compared. Tolerances for f32 are those of
+// docs/backend-v3d.md and docs/backend-vc4.md ("Accuracy"); everything else is bit-exact.
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
@@ -49,16 +49,28 @@ const SPECS: Record<string, KernelSpec> = {
 const only = process.env.QPUC_DIFF_ONLY;
 const files = readdirSync(DIR).filter((f) => f.endsWith('.ts') && (!only || f.startsWith(only))).sort();
 
-for (const target of ['vc6', 'vc7'] as const) {
+/**
+ * What the vc4 backend does not compile yet (docs/backend-vc4.md, "Not yet"): the transcendental functions wait
+ * for the IR lowering of math functions, and it does not spill. Anything else failing to compile is an error.
+ */
+const VC4_NOT_YET = /cannot translate '(fexp|fexp2|flog|flog2|fpow|fsin|fcos)' yet|values are live at once/;
+/** Per-kernel tolerances on vc4 where they differ: its SFU keeps about 12 bits (emulator model), not 14. */
+const VC4_SPECS: Record<string, KernelSpec> = {
+  'MathOps.fast': { rel: 2 ** -10, gen: { a: magnitudes(-20, 20, true) } },
+  'MathOps.fastExp2': { rel: 2 ** -10, gen: { a: uniformF32(-20, 20) } },
+};
+
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
   for (const f of files) {
     const compiled = compileFile(DIR + f, { target });
     test(`${f} compiles for ${target} without diagnostics`, (t) => {
-      t.deepEqual(compiled.diagnostics.map((d) => `${d.code} ${d.message}`), []);
-      t.true(compiled.kernels.length > 0);
+      const diags = compiled.diagnostics.map((d) => `${d.code} ${d.message}`);
+      t.deepEqual(target === 'vc4' ? diags.filter((d) => !VC4_NOT_YET.test(d)) : diags, []);
+      t.true(compiled.kernels.length > 0 || (target === 'vc4' && diags.length > 0));
     });
     for (const k of compiled.kernels) {
       test(`${k.name} on ${target}: emulator agrees with the reference`, async (t) => {
-        const spec = SPECS[k.name] ?? {};
+        const spec = (target === 'vc4' ? VC4_SPECS[k.name] : undefined) ?? SPECS[k.name] ?? {};
         const res = await differential(k, target, spec, SEED);
         t.deepEqual(res.mismatches, []);
         t.is(res.hazards, 0);
@@ -71,7 +83,7 @@ for (const target of ['vc6', 'vc7'] as const) {
 // evaluation. A fixed range of seeds runs by default; QPUC_V3D_GEN_COUNT / QPUC_V3D_GEN_SEED choose others.
 const genCount = Number(process.env.QPUC_V3D_GEN_COUNT ?? 20);
 const genStart = Number(process.env.QPUC_V3D_GEN_SEED ?? 1);
-for (const target of ['vc6', 'vc7'] as const) {
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
   test(`generated kernels (seeds ${genStart}..${genStart + genCount - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
     t.timeout(Math.max(60_000, genCount * 3000));
     const ex = await emulatorExecutor(target);

@@ -71,6 +71,7 @@ export function startBlock(c: Ctx, id: number): void {
   c.out.push(b);
   c.cur = b;
   c.flagsFrom = undefined;
+  c.constRegs = new Map();
 }
 
 /** A branch to block `target` on `cond`. */
@@ -80,6 +81,8 @@ export function branch(c: Ctx, cond: Vc4BranchCond, target: number): void {
 
 /** Machine operand of an IR value. */
 export function src(c: Ctx, v: Value): Src {
+  const def = c.defs.get(v.id);
+  if (def?.op === 'const') return k32(c, constBits(def));
   const s = c.vals.get(v.id);
   if (!s) throw new BackendError(`value %${v.id} used before it is defined`, c.loc);
   return s;
@@ -135,7 +138,12 @@ export function uniformReg(c: Ctx, slot: Vc4UniformSlot): VReg {
   return r;
 }
 
-/** A 32-bit constant: a small immediate when it is one, else a register loaded once in the prologue (ldi). */
+/**
+ * A 32-bit constant: a small immediate when it is one, else a register
+ * loaded with `ldi` where first needed in the current block (one word, so
+ * constants are rematerialised per block instead of living through the
+ * kernel).
+ */
 export function k32(c: Ctx, bits: number): Src {
   const b = bits >>> 0;
   const code = smallImmCode(b);
@@ -144,6 +152,7 @@ export function k32(c: Ctx, bits: number): Src {
   if (!r) {
     r = newVReg(c);
     c.constRegs.set(b, r);
+    emit(c, { k: 'ldi', dst: r, value: b });
   }
   return r;
 }

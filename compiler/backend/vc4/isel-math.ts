@@ -59,7 +59,8 @@ function umax(c: Ctx, a: Src, b: Src): VReg {
 
 /** The refined reciprocal of b (NaN from the Newton step for b = 0 or ±inf falls back to the SFU value). */
 function recipRefined(c: Ctx, b: Src): VReg {
-  const r0 = sfu(c, IO.SFU_RECIP, b);
+  // recip(±0) is +inf on VC4 (notes §5): give it b's sign.
+  const r0 = op(c, 'or', sfu(c, IO.SFU_RECIP, b), op(c, 'and', b, k32(c, SIGN)));
   const r1 = fmul(c, r0, fsub(c, TWO, fmul(c, b, r0)));
   return passNaNTo(c, r1, r0);
 }

@@ -93,10 +93,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
-      if (ins.op === 'const') {
-        c.vals.set((ins.result as Value).id, k32(c, constBits(ins)));
-        continue;
-      }
+      if (ins.op === 'const') continue; // materialised where used (src)
       if ((ins.op === 'any' || ins.op === 'all') && ins.result && onlyBranchConditions(fn, ins.result)) continue;
       if (ins.op === 'store') {
         selectStore(c, ins);
@@ -150,6 +147,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   const body = c.out;
   const entryOps: MOp[] = [];
   c.cur = { id: -2, ops: entryOps };
+  c.constRegs = new Map();
   c.loc = undefined;
   for (const e of c.entryRegs.values()) e.ops(c, e.reg);
   const pro: MOp[] = [];
@@ -157,7 +155,6 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
     const r = c.unifRegs.get(JSON.stringify(slot)) as VReg;
     pro.push({ k: 'alu', unit: 'add', op: 'or', dst: r, a: { k: 'io', file: 'A', addr: 32 }, b: { k: 'io', file: 'A', addr: 32 } });
   });
-  for (const [bits, r] of c.constRegs) pro.push({ k: 'ldi', dst: r, value: bits });
   first.ops = [...pro, ...entryOps];
   return {
     name: fn.name,
@@ -193,7 +190,7 @@ function branchCondition(c: Ctx, cond: Value): 'anynz' | 'allnz' {
     zeroTest(c, s, tested);
     return def.op === 'any' ? 'anynz' : 'allnz';
   }
-  if (c.vals.get(cond.id) === undefined) throw new BackendError('branch on an any()/all() value that is not available', c.loc);
+  if (c.vals.get(cond.id) === undefined && c.defs.get(cond.id)?.op !== 'const') throw new BackendError('branch on an any()/all() value that is not available', c.loc);
   zeroTest(c, src(c, cond), cond);
   return 'anynz';
 }
