@@ -314,7 +314,7 @@ export class Runtime {
       const words = uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress);
       const perQpu = compiled.uniforms.some((s) => s.kind === 'qpuId');
       const result = await this.runJob(`launch ${ref.name}`, {
-        codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress, q) : words), barrier: compiled.usesBarrier,
+        codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress, q) : words), barrier: compiled.usesBarrier, consecutive: !compiled.usesBarrier,
         buffers: scratch ? [...this.buffers.all(), scratch] : this.buffers.all(),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       });

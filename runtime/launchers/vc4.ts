@@ -15,8 +15,8 @@ export const vc4Launcher: Launcher = {
   async run(device: Device, job: LaunchJob): Promise<JobResult> {
     // execute_qpu starts each QPU once: more batches than QPUs run as consecutive jobs of at most numQpus,
     // which a kernel waiting at a barrier cannot (every batch must be running at once).
-    if (job.qpus > device.numQpus && job.barrier) {
-      throw new LaunchError(`a kernel with qpu.barrier() needs all its batches running at once; VideoCore IV has ${device.numQpus} QPUs, asked for ${job.qpus}`);
+    if (job.qpus > device.numQpus && !job.consecutive) {
+      throw new LaunchError(`VideoCore IV has ${device.numQpus} QPUs, asked for ${job.qpus}${job.barrier ? ' (a kernel with qpu.barrier() needs all its batches running at once)' : ''}`);
     }
     let total: JobResult | undefined;
     for (let first = 0; first < job.qpus; first += device.numQpus) {
