@@ -4,7 +4,7 @@
  * QPU with its own uniform stream (shared/docs/hardware-interface.md 2).
  */
 import type { Device, DeviceBuffer, JobProfile, JobResult } from '../device.ts';
-import { LaunchError, putWords, type LaunchJob, type Launcher } from './launcher.ts';
+import { LaunchError, putWords, runOptionsOf, type LaunchJob, type Launcher } from './launcher.ts';
 
 /** Default execute_qpu timeout, as the firmware takes it. */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -31,7 +31,7 @@ export const vc4Launcher: Launcher = {
         const list = putWords(device, control, temp);
         const r = await device.run({
           kind: 'execute_qpu', numQpus: count, controlAddress: list.gpuAddress, noflush: false, timeoutMs: job.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        });
+        }, runOptionsOf(job));
         total = total ? { profile: addProfiles(total.profile, r.profile), hazards: [...total.hazards, ...r.hazards] } : r;
       } finally {
         for (const b of temp) device.free(b);
