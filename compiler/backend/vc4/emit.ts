@@ -25,14 +25,17 @@ import { allocateRegisters, RegisterPressureError, type RegisterFile } from '../
 import type { FlowBlock, RegisterView } from '../common/liveness.ts';
 import { BackendError, IO } from './isel-ctx.ts';
 import type { Vc4MFunction } from './isel.ts';
-import type { Dst, MBlock, MOp, Src } from './mir.ts';
-import { defOf, usesOf } from './mir.ts';
+import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
+import { acc, defOf, usesOf, vreg } from './mir.ts';
+import type { UniformSlot } from '../contract.ts';
 
 /** Encoded program: one instruction per word, with its source position. */
 export interface Vc4Code {
   instrs: Vc4Instr[];
   locs: (SourceLoc | undefined)[];
   registersUsed: number;
+  /** Values spilled to the scratch area (0: none; then `SPILL_STRIDE` bytes per QPU). */
+  spillSlots: number;
 }
 
 /** Blocks split after every branch, so that each branch ends its block (liveness needs it). */
@@ -162,14 +165,24 @@ type Operand = { mux: Vc4Mux } | { port: 'A'; addr: number } | { port: 'B'; addr
 /** Lays out and encodes one function. */
 export function emitVc4(mf: Vc4MFunction): Vc4Code {
   const blocks = splitAtBranches(mf);
-  let colour: Map<string, number>;
-  try {
-    colour = allocateRegisters(flow(blocks), VIEW, FILE);
-  } catch (e) {
-    if (e instanceof RegisterPressureError) {
-      throw new BackendError(`${e.message}: the vc4 backend has 64 registers (ra0–31, rb0–31) and does not spill yet; split the kernel or keep fewer values live`);
+  let colour: Map<string, number> | undefined;
+  let spill: SpillState | undefined;
+  while (!colour) {
+    try {
+      colour = allocateRegisters(flow(blocks), VIEW, FILE);
+    } catch (e) {
+      if (!(e instanceof RegisterPressureError)) throw e;
+      spill ??= setupSpill(mf, blocks);
+      // Several values per round (allocation is the slow part): the most-interfering candidates first.
+      const victims = e.candidates
+        .filter((c) => /^v\d+$/.test(c.key) && !spill?.noSpill.has(Number(c.key.slice(1))))
+        .sort((x, y) => y.degree - x.degree)
+        .slice(0, 1 + (spill.next >> 2));
+      if (victims.length === 0 || spill.next + victims.length > SPILL_SLOTS) {
+        throw new BackendError(`${e.message} even after spilling ${spill.next} values: the vc4 backend has 64 registers (ra0–31, rb0–31) and ${SPILL_SLOTS} spill slots; split the kernel or keep fewer values live`);
+      }
+      for (const v of victims) spillVReg(mf, blocks, Number(v.key.slice(1)), spill.next++, spill);
     }
-    throw e;
   }
   const regOf = (id: number): number => {
     const c = colour.get(`v${id}`);
@@ -304,5 +317,125 @@ export function emitVc4(mf: Vc4MFunction): Vc4Code {
     const br = st.instrs[f.at];
     if (br?.kind === 'branch') br.imm = ((to - (f.at + 4)) * 8) | 0;
   }
-  return { instrs: st.instrs, locs: st.locs, registersUsed: new Set(colour.values()).size };
+  return { instrs: st.instrs, locs: st.locs, registersUsed: new Set(colour.values()).size, spillSlots: spill?.next ?? 0 };
+}
+
+/** Spill slots per QPU. */
+export const SPILL_SLOTS = 64;
+/** Scratch bytes per QPU when spilling: the sink row (64 bytes, shared), then one 16-lane slot of 64 bytes each. */
+export const SPILL_STRIDE = 64 * (SPILL_SLOTS + 1);
+/** VPM row of QPU n's spill stores: 12 + n (rows 0–11 hold the kernel's own stores). */
+const SPILL_ROW0 = 12;
+
+/** Registers the spill code uses, computed once at entry. */
+interface SpillState {
+  /** Per lane: scratch + qpuId · SPILL_STRIDE + 64 + 4 · lane (slot 0 of this QPU). */
+  base: VReg;
+  /** vw_setup for QPU writes to the spill row, and the DMA setup storing it. */
+  vpmw: VReg;
+  dma: VReg;
+  next: number;
+  /** Registers never to spill (the spill code's own). */
+  noSpill: Set<number>;
+  /** Ops at the start of block 0 (uniform reads and this setup): stores of values they define wait until after them. */
+  prefix: number;
+}
+
+const io = (addr: number, file?: 'A' | 'B'): Dst => (file ? { k: 'io', addr, file } : { k: 'io', addr });
+const rd = (addr: number, file: 'A' | 'B'): Src => ({ k: 'io', addr, file });
+const mov = (dst: Dst, a: Src): MOp => ({ k: 'alu', unit: 'add', op: 'or', dst, a, b: a });
+
+/** Compute the spill registers after the prologue's uniform reads (adding the scratch and qpuId uniforms if missing). */
+function setupSpill(mf: Vc4MFunction, blocks: MBlock[]): SpillState {
+  const pro = (blocks[0] as MBlock).ops;
+  const fresh = (): VReg => vreg(mf.nextVReg++);
+  const noSpill = new Set<number>();
+  const reg = (): VReg => {
+    const r = fresh();
+    noSpill.add(r.id);
+    return r;
+  };
+  // The prologue starts with one read per uniform slot, in order.
+  const unif = (slot: UniformSlot): VReg => {
+    const key = JSON.stringify(slot);
+    const k = mf.uniforms.findIndex((u) => JSON.stringify(u) === key);
+    if (k >= 0) {
+      const o = pro[k];
+      if (o?.k === 'alu' && o.dst?.k === 'v') return o.dst;
+      throw new BackendError('internal: the vc4 prologue does not start with the uniform reads');
+    }
+    const r = reg();
+    pro.splice(mf.uniforms.length, 0, mov(r, rd(32, 'A')));
+    mf.uniforms.push(slot);
+    return r;
+  };
+  const scratch = unif({ kind: 'scratch' });
+  const qpuId = unif({ kind: 'qpuId' });
+  noSpill.add(scratch.id);
+  noSpill.add(qpuId.id);
+  mf.usesScratch = true;
+  const [k1, t1, t2, t3, t4, k2, base, k3, vpmw, t5, k4, dma] = Array.from({ length: 12 }, reg);
+  const alu = (op: 'add' | 'shl' | 'mul24', dst: VReg, a: Src, b: Src): MOp => ({ k: 'alu', unit: op === 'mul24' ? 'mul' : 'add', op, dst, a, b });
+  const qpuNum = rd(38, 'B');
+  const ops: MOp[] = [
+    { k: 'ldi', dst: k1 as VReg, value: SPILL_STRIDE },
+    alu('mul24', t1 as VReg, qpuId, k1 as VReg),
+    alu('add', t2 as VReg, t1 as VReg, scratch),
+    alu('shl', t3 as VReg, rd(38, 'A'), { k: 'imm', code: 2 }),
+    alu('add', t4 as VReg, t2 as VReg, t3 as VReg),
+    { k: 'ldi', dst: k2 as VReg, value: 64 },
+    alu('add', base as VReg, t4 as VReg, k2 as VReg),
+    { k: 'ldi', dst: k3 as VReg, value: 0x1a00 + SPILL_ROW0 },
+    alu('add', vpmw as VReg, qpuNum, k3 as VReg),
+    alu('shl', t5 as VReg, qpuNum, { k: 'imm', code: 7 }),
+    { k: 'ldi', dst: k4 as VReg, value: (0x80904000 + (SPILL_ROW0 << 7)) >>> 0 },
+    alu('add', dma as VReg, t5 as VReg, k4 as VReg),
+  ];
+  pro.splice(mf.uniforms.length, 0, ...ops);
+  return { base: base as VReg, vpmw: vpmw as VReg, dma: dma as VReg, next: 0, noSpill, prefix: mf.uniforms.length + ops.length };
+}
+
+/**
+ * Keep vreg `id` in spill slot `slot`: a TMU load into a fresh register before
+ * each use, a VPM write and 16-word DMA store after each definition (the
+ * QPU's own VPM row 12 + qpu_num, so no kernel store's row is touched). None
+ * of it sets flags or uses r0–r3.
+ */
+function spillVReg(mf: Vc4MFunction, blocks: MBlock[], id: number, slot: number, st: SpillState): void {
+  const reg = (): VReg => {
+    const r = vreg(mf.nextVReg++);
+    st.noSpill.add(r.id);
+    return r;
+  };
+  const addr = (): { ops: MOp[]; a: VReg } => {
+    const k = reg();
+    const a = reg();
+    return { ops: [{ k: 'ldi', dst: k, value: 64 * slot }, { k: 'alu', unit: 'add', op: 'add', dst: a, a: st.base, b: k }], a };
+  };
+  const reload = (t: VReg): MOp[] => {
+    const { ops, a } = addr();
+    return [...ops, mov(io(56), a), { k: 'nop', sig: 'ldtmu0' }, mov(t, acc(4))];
+  };
+  const store = (t: VReg): MOp[] => {
+    const { ops, a } = addr();
+    return [mov(io(49, 'B'), st.vpmw), mov(io(48), t), mov(io(49, 'B'), st.dma), ...ops, mov(io(50, 'B'), a), mov(io(39), rd(50, 'B'))];
+  };
+  blocks.forEach((b, bi) => {
+    const out: MOp[] = [];
+    const pending: MOp[] = [];
+    b.ops.forEach((o, k) => {
+      if (bi === 0 && k === st.prefix) out.push(...pending.splice(0));
+      const uses = usesOf(o).some((v) => v.id === id);
+      const defs = defOf(o)?.id === id;
+      if (!uses && !defs) return void out.push(o);
+      const t = reg();
+      const swap = <T extends Src | Dst | undefined>(x: T): T => (x && x.k === 'v' && x.id === id ? (t as T) : x);
+      if (uses) out.push(...reload(t));
+      const o2: MOp = o.k === 'alu' ? { ...o, ...(o.dst ? { dst: swap(o.dst) } : {}), ...(o.a ? { a: swap(o.a) } : {}), ...(o.b ? { b: swap(o.b) } : {}) } : o.k === 'ldi' ? { ...o, dst: swap(o.dst) } : o;
+      out.push(o2);
+      if (defs) (bi === 0 && k < st.prefix ? pending : out).push(...store(t));
+    });
+    out.push(...pending);
+    b.ops = out;
+  });
 }

@@ -9,7 +9,7 @@ import { BackendError } from '../contract.ts';
 import { encodeVc4 } from '../../isa/vc4/encode.ts';
 import { disassembleVc4 } from '../../isa/vc4/disasm.ts';
 import { selectVc4 } from './isel.ts';
-import { emitVc4 } from './emit.ts';
+import { emitVc4, SPILL_STRIDE } from './emit.ts';
 import { SCRATCH_SINK_BYTES } from './isel-memory.ts';
 
 /** Code generation for the VC4 family. */
@@ -31,7 +31,7 @@ export const vc4Backend: Backend = {
         return loc ? { text: disassembleVc4(ins), loc } : { text: disassembleVc4(ins) };
       }),
       registersUsed: code.registersUsed,
-      scratchBytesPerThread: mf.usesScratch ? SCRATCH_SINK_BYTES : 0,
+      scratchBytesPerThread: code.spillSlots > 0 ? SPILL_STRIDE : mf.usesScratch ? SCRATCH_SINK_BYTES : 0,
     };
   },
 };
