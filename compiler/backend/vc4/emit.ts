@@ -22,7 +22,7 @@ import { vc4Nop } from '../../isa/vc4/instr.ts';
 import { validateVc4 } from '../../isa/vc4/validate.ts';
 import { SMI_ROTATE_BASE } from '../../isa/vc4/table.ts';
 import { allocateRegisters, RegisterPressureError, type RegisterFile } from '../common/regalloc.ts';
-import type { FlowBlock, RegisterView } from '../common/liveness.ts';
+import { computeLiveness, type FlowBlock, type RegisterView } from '../common/liveness.ts';
 import { BackendError, IO } from './isel-ctx.ts';
 import type { Vc4MFunction } from './isel.ts';
 import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
@@ -169,19 +169,23 @@ export function emitVc4(mf: Vc4MFunction): Vc4Code {
   let spill: SpillState | undefined;
   while (!colour) {
     try {
-      colour = allocateRegisters(flow(blocks), VIEW, FILE);
+      // Colour in order of first definition (program order): near-optimal on this mostly-SSA code.
+      const first = new Map<string, number>();
+      let pos = 0;
+      for (const b of blocks) for (const o of b.ops) {
+        const d = defOf(o);
+        if (d && !first.has(`v${d.id}`)) first.set(`v${d.id}`, pos);
+        pos++;
+      }
+      colour = allocateRegisters(flow(blocks), VIEW, { ...FILE, rank: (k) => first.get(k) ?? -1 });
     } catch (e) {
       if (!(e instanceof RegisterPressureError)) throw e;
       spill ??= setupSpill(mf, blocks);
-      // Several values per round (allocation is the slow part): the most-interfering candidates first.
-      const victims = e.candidates
-        .filter((c) => /^v\d+$/.test(c.key) && !spill?.noSpill.has(Number(c.key.slice(1))))
-        .sort((x, y) => y.degree - x.degree)
-        .slice(0, 1 + (spill.next >> 2));
+      const victims = spillChoice(blocks, spill.noSpill);
       if (victims.length === 0 || spill.next + victims.length > SPILL_SLOTS) {
         throw new BackendError(`${e.message} even after spilling ${spill.next} values: the vc4 backend has 64 registers (ra0–31, rb0–31) and ${SPILL_SLOTS} spill slots; split the kernel or keep fewer values live`);
       }
-      for (const v of victims) spillVReg(mf, blocks, Number(v.key.slice(1)), spill.next++, spill);
+      for (const v of victims) spillVReg(mf, blocks, v, spill.next++, spill);
     }
   }
   const regOf = (id: number): number => {
@@ -320,8 +324,34 @@ export function emitVc4(mf: Vc4MFunction): Vc4Code {
   return { instrs: st.instrs, locs: st.locs, registersUsed: new Set(colour.values()).size, spillSlots: spill?.next ?? 0 };
 }
 
+/**
+ * Values to spill: at the point where the most values are live, those live
+ * over the most instructions (as the V3D backend chooses), as many as the
+ * excess over the register count (several per round: allocation is the slow
+ * part), skipping the spill code's own registers.
+ */
+function spillChoice(blocks: MBlock[], noSpill: Set<number>): number[] {
+  const { liveOut } = computeLiveness(flow(blocks), VIEW);
+  const span = new Map<string, number>();
+  let peak: Set<string> = new Set();
+  for (const b of blocks) {
+    const live = new Set(liveOut.get(b.id));
+    for (let k = b.ops.length - 1; k >= 0; k--) {
+      const o = b.ops[k] as MOp;
+      const d = VIEW.def(o);
+      if (d) live.delete(d);
+      for (const u of VIEW.uses(o)) live.add(u);
+      for (const l of live) span.set(l, (span.get(l) ?? 0) + 1);
+      if (live.size > peak.size) peak = new Set(live);
+    }
+  }
+  const ids = [...peak].map((k) => Number(k.slice(1))).filter((id) => !noSpill.has(id));
+  ids.sort((x, y) => (span.get(`v${y}`) ?? 0) - (span.get(`v${x}`) ?? 0));
+  return ids.slice(0, Math.max(1, peak.size - 60));
+}
+
 /** Spill slots per QPU. */
-export const SPILL_SLOTS = 64;
+export const SPILL_SLOTS = 128;
 /** Scratch bytes per QPU when spilling: the sink row (64 bytes, shared), then one 16-lane slot of 64 bytes each. */
 export const SPILL_STRIDE = 64 * (SPILL_SLOTS + 1);
 /** VPM row of QPU n's spill stores: 12 + n (rows 0–11 hold the kernel's own stores). */
