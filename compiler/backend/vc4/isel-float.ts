@@ -131,7 +131,7 @@ function floorSmall(c: Ctx, x: Src): VReg {
   return where(c, t, 'cs', op(c, 'fsub', t, ONE)); // exact for these integers
 }
 
-function rounding(c: Ctx, kind: 'trunc' | 'floor' | 'ceil' | 'round' | 'rint', x: Src): VReg {
+export function rounding(c: Ctx, kind: 'trunc' | 'floor' | 'ceil' | 'round' | 'rint', x: Src): VReg {
   let r: VReg;
   if (kind === 'trunc') r = truncSmall(c, x);
   else if (kind === 'rint') {
@@ -163,7 +163,7 @@ function rounding(c: Ctx, kind: 'trunc' | 'floor' | 'ceil' | 'round' | 'rint', x
 }
 
 /** Float compare into a 0/1 register. */
-function fcmp(c: Ctx, pred: string, a: Src, b: Src, d: VReg): void {
+export function fcmp(c: Ctx, pred: string, a: Src, b: Src, d: VReg): void {
   const gtInto = (x: Src, y: Src, cond: Vc4Cond, v: number) => {
     flags(c, 'fmax', x, y); // C: x > y
     mov(c, d, simm(v), cond);
@@ -275,14 +275,6 @@ function cvt(c: Ctx, ins: Instr, d: VReg): void {
 const bin = (f: (c: Ctx, a: Src, b: Src) => Src): OpHandler => (c, ins, d) => mov(c, d, f(c, src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1))));
 const un = (f: (c: Ctx, x: Src) => Src): OpHandler => (c, ins, d) => mov(c, d, f(c, src(c, arg(c, ins, 0))));
 
-/** An SFU op that exists only as `qpu.fast.*` (attrs.fast); the accurate form needs the IR lowering of math functions. */
-function needFast(f: (c: Ctx, x: Src) => Src): OpHandler {
-  return (cc, i, d) => {
-    if (!i.attrs?.fast) throw new BackendError(`the vc4 backend cannot translate '${i.op}' yet (it needs the IR lowering of math functions)`, cc.loc);
-    mov(cc, d, f(cc, src(cc, arg(cc, i, 0))));
-  };
-}
-
 /** Compare handler (ints, bools and floats). */
 export function compare(c: Ctx, ins: Instr, d: VReg): void {
   const a: Value = arg(c, ins, 0);
@@ -308,8 +300,6 @@ export const FLOAT_OPS: Record<string, OpHandler> = {
   bitcast: un((_c, x) => x),
   frecip: un((c, x) => sfu(c, IO.SFU_RECIP, x)),
   frsqrt: un((c, x) => sfu(c, IO.SFU_RSQRT, x)),
-  fexp2: needFast((c, x) => sfu(c, IO.SFU_EXP, x)),
-  flog2: needFast((c, x) => sfu(c, IO.SFU_LOG, x)),
   cmp: compare,
   cvt,
 };

@@ -104,7 +104,7 @@ function fdivApprox(c: Ctx, a0: Src, b0: Src): VReg {
 }
 
 /** IEEE a / b, correctly rounded. */
-function fdiv(c: Ctx, a: Src, b: Src): VReg {
+export function fdiv(c: Ctx, a: Src, b: Src): VReg {
   const expOf = (x: Src) => op(c, 'shr', op(c, 'shl', x, simm(1)), simm(-8)); // bits 30:23
   const mantOf = (x: Src) => op(c, 'or', op(c, 'shr', op(c, 'shl', x, simm(9)), simm(9)), k32(c, ONE));
   const ea = expOf(a);

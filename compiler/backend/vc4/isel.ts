@@ -24,6 +24,7 @@ import { FLOAT_OPS } from './isel-float.ts';
 import { MEMORY_OPS, selectStore } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
 import { MATH_OPS } from './isel-math.ts';
+import { TRANSC_OPS } from './isel-transc.ts';
 
 export { BackendError } from './isel-ctx.ts';
 
@@ -37,7 +38,7 @@ const GENERAL_OPS: Record<string, OpHandler> = {
 };
 
 /** Every IR op with a result that the VC4 backend selects, by name. */
-const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MATH_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
+const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MATH_OPS, ...TRANSC_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
 
 /** The selected machine function. */
 export interface Vc4MFunction {
