@@ -51,6 +51,12 @@ export interface OpenOptions {
     exactSfu?: boolean;
     /** QPUs of the emulated GPU (default 8 on vc6, 12 on vc7). */
     numQpus?: number;
+    /**
+     * Bounds-checked launches (default true on the V3D emulator): every buffer
+     * is mapped at exactly its allocated size, and the first access outside
+     * all of them fails the launch naming the buffer and the kernel source line.
+     */
+    checked?: boolean;
   };
 }
 
@@ -64,6 +70,7 @@ const EMULATORS: Record<IsaFamily, (target: Target, options: NonNullable<OpenOpt
       ...(options.numQpus !== undefined ? { numQpus: options.numQpus } : {}),
       ...(options.hazards !== undefined ? { hazards: options.hazards } : {}),
       ...(options.exactSfu !== undefined ? { exactSfu: options.exactSfu } : {}),
+      ...(options.checked !== undefined ? { checked: options.checked } : {}),
     });
   },
   vc4: async () => {
@@ -178,8 +185,10 @@ export class Runtime {
       log(`qpuc: running kernels on the CPU reference interpreter (${target} semantics)`);
       return new Runtime(target, 'reference', 'CPU reference interpreter', undefined, new ReferenceMemory(), log);
     }
+    let boardTarget: Target | undefined;
     if (backend === 'hardware' || backend === 'auto') {
       const probe = probeHardware(systemConfig().root);
+      boardTarget = probe.boardTarget;
       let reason = probe.reason;
       if (probe.v3d) {
         try {
@@ -195,11 +204,22 @@ export class Runtime {
           if (backend === 'hardware' || e instanceof RuntimeError) throw e instanceof RuntimeError ? e : new RuntimeError((e as Error).message);
           reason = (e as Error).message;
         }
+      } else if (probe.vc4 && (wantedTarget === undefined || wantedTarget === 'vc4')) {
+        try {
+          const { Vc4MailboxDevice } = await import('./drivers/vc4-mailbox.ts');
+          const device = new Vc4MailboxDevice();
+          log(`qpuc: running kernels on ${device.description}`);
+          return new Runtime('vc4', 'hardware', device.description, device, undefined, log);
+        } catch (e) {
+          if (backend === 'hardware') throw new RuntimeError((e as Error).message);
+          reason = (e as Error).message;
+        }
       }
       if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${reason}`);
-      log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
+      log(`qpuc: no usable Raspberry Pi GPU (${reason}); using the emulator`);
     }
-    const target = wantedTarget ?? 'vc6';
+    // On a Pi whose GPU cannot be used, emulate that Pi's GPU.
+    const target = wantedTarget ?? boardTarget ?? 'vc6';
     const device = await EMULATORS[TARGETS[target].family](target, options.emulator ?? {});
     return new Runtime(target, 'emulator', device.description, device, undefined, log);
   }
