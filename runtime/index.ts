@@ -43,6 +43,15 @@ export interface OpenOptions {
   backend?: Backend;
   /** Where to say which backend was chosen and why (default: standard error; pass `() => {}` for silence). */
   log?: (line: string) => void;
+  /**
+   * Bounds-checked launches on hardware: each job first runs on the emulator
+   * over copies of its buffers and reaches the GPU only if every access stayed
+   * inside them (runtime/drivers/checked.ts). Default: on for VideoCore IV
+   * (no MMU: a stray write corrupts Linux's memory), off for V3D (slow; the
+   * MMU keeps stray accesses in GPU buffers). The emulator's own check is
+   * `emulator.checked`.
+   */
+  checked?: boolean;
   /** Emulator settings. */
   emulator?: {
     /** 'error' (default) rejects a launch whose code breaks a hardware rule; 'warn' reports it. */
@@ -193,7 +202,8 @@ export class Runtime {
       if (probe.v3d) {
         try {
           const { V3dDrmDevice } = await import('./drivers/v3d-drm.ts');
-          const device = new V3dDrmDevice(probe.v3d.node);
+          const raw = new V3dDrmDevice(probe.v3d.node);
+          const device = options.checked === true ? new (await import('./drivers/checked.ts')).CheckedHardwareDevice(raw) : raw;
           if (wantedTarget && wantedTarget !== device.target) {
             device.close();
             throw new RuntimeError(`this GPU is ${device.target}, but target '${wantedTarget}' was asked for`);
@@ -207,7 +217,9 @@ export class Runtime {
       } else if (probe.vc4 && (wantedTarget === undefined || wantedTarget === 'vc4')) {
         try {
           const { Vc4MailboxDevice } = await import('./drivers/vc4-mailbox.ts');
-          const device = new Vc4MailboxDevice();
+          const { CheckedHardwareDevice } = await import('./drivers/checked.ts');
+          const raw = new Vc4MailboxDevice();
+          const device = options.checked === false ? raw : new CheckedHardwareDevice(raw);
           log(`qpuc: running kernels on ${device.description}`);
           return new Runtime('vc4', 'hardware', device.description, device, undefined, log);
         } catch (e) {

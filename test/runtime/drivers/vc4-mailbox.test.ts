@@ -103,8 +103,28 @@ serial('a full gpu_mem heap is reported with the config.txt setting to raise', a
   rt.close();
 });
 
-serial('an execute_qpu timeout keeps the memory and refuses further launches (VideoCore IV has no MMU)', async (t) => {
+serial('checked by default: a write past a buffer is caught on the emulator and the QPUs never start', async (t) => {
   const rt = await Runtime.open({ backend: 'hardware', log: () => {} });
+  t.regex(rt.description, /launches checked on the emulator first/);
+  const out = rt.alloc(Uint32Array, 16); // 64 bytes
+  const keep = rt.alloc(Uint32Array, 16);
+  keep.fill(0x1234);
+  // Writes 16 words starting right after `out`.
+  await t.throwsAsync(rt.launchRaw({ code: WRITER, uniforms: () => Uint32Array.of(rt.addressOf(out) + 64, 0) }, { qpus: 1 }), {
+    message: /^\(raw program\): out-of-bounds write at bus address 0x[0-9a-f]{8} \(physical\), just past the end of the 64-byte buffer at 0x[0-9a-f]{8}, found by the checked run on the emulator; the QPUs were not started/,
+  });
+  t.is(fake.count('execute_qpu'), 0);
+  // An endless loop is stopped on the emulator too, instead of hanging the QPUs until a reboot.
+  await t.throwsAsync(rt.launchRaw({ code: program(['brr -, -32', 'nop', 'nop', 'nop']), uniforms: new Uint32Array(1) }, { qpus: 1, timeoutMs: 5 }), {
+    message: /the checked run on the emulator failed, so the QPUs were not started: .*exceeded/,
+  });
+  t.is(fake.count('execute_qpu'), 0);
+  t.deepEqual(Array.from(keep), new Array(16).fill(0x1234));
+  rt.close();
+});
+
+serial('an execute_qpu timeout keeps the memory and refuses further launches (VideoCore IV has no MMU)', async (t) => {
+  const rt = await Runtime.open({ backend: 'hardware', log: () => {}, checked: false });
   const out = rt.alloc(Uint32Array, 16);
   const loop = program(['brr -, -32', 'nop', 'nop', 'nop']);
   fake.maxCycles = 200_000;
