@@ -14,6 +14,18 @@ export interface Command {
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Whether `err` may carry ANSI colours (a terminal, no NO_COLOR); default no. */
+  color?: boolean;
+}
+
+/**
+ * Colours only on a terminal: never when NO_COLOR is set (no-color.org) or
+ * TERM is 'dumb'; FORCE_COLOR (not '0') asks for them anyway.
+ */
+export function useColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined> = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
 /** Misuse of the command line: printed with the usage text, exit code 2. */
@@ -96,5 +108,17 @@ export function parseTarget(value: string | undefined, fallback: Target = 'vc6')
 export function parseInteger(value: string, what: string): number {
   const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^-?\d+$/.test(value) ? parseInt(value, 10) : NaN;
   if (!Number.isSafeInteger(n)) throw new UsageError(`${what}: '${value}' is not an integer`);
+  return n;
+}
+
+/**
+ * Parse a whole number for a count or limit option (`--qpus`, `--max-cycles`):
+ * decimal, 0x-hex or an integral exponent form (`1e9`), from `min` to `max`.
+ * Zero, negatives, fractions and out-of-range values are a {@link UsageError}.
+ */
+export function parseCount(value: string, what: string, min: number, max: number): number {
+  const text = value.trim();
+  const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+(\.\d+)?(e\+?\d+)?$/i.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${what}: '${value}' is not a whole number from ${min} to ${max}`);
   return n;
 }

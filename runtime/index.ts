@@ -11,7 +11,7 @@
  * await rt.launch(k, { qpus: 8 }, x.length, 2, x, y);
  * ```
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelInfo } from '../lang/index.ts';
@@ -66,7 +66,17 @@ export interface OpenOptions {
      * all of them fails the launch naming the buffer and the kernel source line.
      */
     checked?: boolean;
+    /** Stop a job after this many GPU cycles with a RuntimeError (code 'cycle-limit'); default 1e9 (about 2 s of a Pi 4). */
+    maxCycles?: number;
   };
+}
+
+/** A launch's timeoutMs, when given, must be a positive number of milliseconds (at most about 24 days, setTimeout's limit). */
+function checkTimeout(ms: unknown, what: string): void {
+  if (ms === undefined) return;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > 0x7fff_ffff) {
+    throw new RuntimeError(`${what}: options.timeoutMs must be a positive number of milliseconds up to ${0x7fff_ffff}, got ${String(ms)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+  }
 }
 
 /** The emulated device of each ISA family (loaded on first use). */
@@ -80,6 +90,7 @@ const EMULATORS: Record<IsaFamily, (target: Target, options: NonNullable<OpenOpt
       ...(options.hazards !== undefined ? { hazards: options.hazards } : {}),
       ...(options.exactSfu !== undefined ? { exactSfu: options.exactSfu } : {}),
       ...(options.checked !== undefined ? { checked: options.checked } : {}),
+      ...(options.maxCycles !== undefined ? { maxCycles: options.maxCycles } : {}),
     });
   },
   vc4: async () => {
@@ -115,8 +126,8 @@ export interface LaunchResult {
   instructionCount?: number;
 }
 
-/** A problem launching a kernel: bad arguments, no device, a failed job. */
-export class RuntimeError extends Error {}
+export { RuntimeError, InstructionDecodeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './errors.ts';
+import { RuntimeError, RUNTIME_ERROR_CODES, asRuntimeError } from './errors.ts';
 
 /** Where a loaded kernel comes from (module-private, so declarations show only the public fields). */
 type KernelOrigin = { file: string; wanted: KernelWanted; image?: undefined } | { image: KernelImage; file?: undefined };
@@ -230,6 +241,14 @@ export class Runtime {
       if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${reason}`);
       log(`qpuc: no usable Raspberry Pi GPU (${reason}); using the emulator`);
     }
+    const nq = options.emulator?.numQpus;
+    if (nq !== undefined && !(Number.isInteger(nq) && nq >= 1 && nq <= 16)) {
+      throw new RuntimeError(`emulator.numQpus must be a whole number from 1 to 16, got ${String(nq)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
+    const mc = options.emulator?.maxCycles;
+    if (mc !== undefined && !(Number.isSafeInteger(mc) && mc >= 1)) {
+      throw new RuntimeError(`emulator.maxCycles must be a whole number from 1 to 2^53, got ${String(mc)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
     // On a Pi whose GPU cannot be used, emulate that Pi's GPU.
     const target = wantedTarget ?? boardTarget ?? 'vc6';
     const device = await EMULATORS[TARGETS[target].family](target, options.emulator ?? {});
@@ -237,7 +256,7 @@ export class Runtime {
   }
 
   private check(): void {
-    if (this.closed) throw new RuntimeError('this runtime is closed');
+    if (this.closed) throw new RuntimeError('this runtime is closed', RUNTIME_ERROR_CODES.CLOSED);
   }
 
   /** Allocate a zeroed typed array of `length` elements in GPU-visible memory. */
@@ -245,7 +264,15 @@ export class Runtime {
     this.check();
     if (!Number.isInteger(length) || length <= 0) throw new RuntimeError(`alloc length must be a positive integer, got ${length}`);
     const bytesPer = ctor.BYTES_PER_ELEMENT;
-    const buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
+    if (!Number.isSafeInteger(length * bytesPer) || length * bytesPer > 0xffff_ffff) {
+      throw new RuntimeError(`alloc of ${length} elements (${length * bytesPer} bytes) is larger than the 4 GiB GPU address space`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
+    }
+    let buf: ReturnType<Device['allocate']>;
+    try {
+      buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
+    } catch (e) {
+      throw asRuntimeError(e, `alloc of ${length * bytesPer} bytes`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
+    }
     buf.bytes.fill(0);
     this.buffers.add(buf);
     return new ctor(buf.bytes.buffer as ArrayBuffer, buf.bytes.byteOffset, length) as InstanceType<C>;
@@ -297,13 +324,7 @@ export class Runtime {
       }
       return new LoadedKernel(image.name, file, image.params, { image });
     }
-    let exists = true;
-    try {
-      readFileSync(file);
-    } catch {
-      exists = false;
-    }
-    if (!exists) throw new RuntimeError(`load: cannot read kernel file ${file}`);
+    if (!existsSync(file)) throw new RuntimeError(`load: cannot read kernel file ${file}`);
     const wanted: KernelWanted = name === undefined ? {} : { name };
     if (this.backend === 'reference') {
       const [full, ir] = pickKernel(await this.cache.irFile(file), file, wanted);
@@ -321,6 +342,7 @@ export class Runtime {
    */
   async launch(kernel: unknown, options: LaunchOptions, ...args: unknown[]): Promise<LaunchResult> {
     this.check();
+    checkTimeout(options?.timeoutMs, 'launch');
     const ref = this.kernelRef(kernel);
     const qpus = options?.qpus;
     if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) {
@@ -331,8 +353,12 @@ export class Runtime {
       ref.name = name;
       const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
       const { interpretKernel } = await import('../compiler/ir/interpret.ts');
-      interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
-      return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
+      try {
+        interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
+      } catch (e) {
+        throw asRuntimeError(e, `launch ${ref.name}`);
+      }
+      return report({ kernel: ref.name, backend: 'reference', target: this.target, hazards: [] }, qpus);
     }
     const compiled = await this.imageOf(ref);
     ref.name = compiled.name;
@@ -352,15 +378,18 @@ export class Runtime {
         buffers: scratch ? [...this.buffers.all(), scratch] : this.buffers.all(),
         ...runOptions(ref.name, options),
       });
-      return {
-        kernel: ref.name,
-        backend: this.backend,
-        target: this.target,
-        profile: result.profile,
-        hazards: result.hazards,
-        ...(result.warnings ? { warnings: result.warnings } : {}),
-        instructionCount: compiled.instructionCount,
-      };
+      return report(
+        {
+          kernel: ref.name,
+          backend: this.backend,
+          target: this.target,
+          profile: result.profile,
+          hazards: result.hazards,
+          ...(result.warnings ? { warnings: result.warnings } : {}),
+          instructionCount: compiled.instructionCount,
+        },
+        qpus,
+      );
     } finally {
       if (scratch) device.free(scratch);
     }
@@ -372,7 +401,8 @@ export class Runtime {
       return await launcherFor(this.target).run(this.device as Device, job);
     } catch (e) {
       if (e instanceof LaunchError) throw new RuntimeError(`${what}: ${e.message}`);
-      throw e;
+      // Emulator and driver failures are RuntimeError subclasses already; anything else is wrapped (never a bare Error).
+      throw asRuntimeError(e, what);
     }
   }
 
@@ -387,10 +417,11 @@ export class Runtime {
     options: LaunchOptions,
   ): Promise<LaunchResult> {
     this.check();
+    checkTimeout(options?.timeoutMs, 'launchRaw');
     if (!this.device) throw new RuntimeError('launchRaw needs a GPU or the emulator, not the reference backend');
     const device = this.device;
     const qpus = options?.qpus;
-    if (!Number.isInteger(qpus) || qpus < 1) throw new RuntimeError(`launchRaw: options.qpus must be a positive integer, got ${String(qpus)}`);
+    if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) throw new RuntimeError(`launchRaw: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`);
     if (program.code.length === 0 || program.code.length % 8 !== 0) {
       throw new RuntimeError(`launchRaw: code must be whole 64-bit instructions, got ${program.code.length} bytes`);
     }
@@ -406,6 +437,8 @@ export class Runtime {
         kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards,
         ...(result.warnings ? { warnings: result.warnings } : {}), instructionCount: program.code.length / 8,
       };
+    } catch (e) {
+      throw asRuntimeError(e, 'launchRaw');
     } finally {
       device.free(code);
     }
@@ -509,6 +542,13 @@ function runOptions(kernel: string, options: LaunchOptions): { kernel: string; t
 
 function typeName(t: unknown): string {
   return typeof t === 'object' && t !== null && 'ptr' in t ? `ptr<${String((t as { ptr: string }).ptr)}>` : String(t);
+}
+
+/** Tells `qpuc run --json` (through a global, so any copy of the runtime reaches it) about a launch. */
+function report(result: LaunchResult, qpus: number): LaunchResult {
+  const observer = (globalThis as Record<symbol, unknown>)[Symbol.for('qpuc.launchObserver')];
+  if (typeof observer === 'function') observer({ ...result, qpus });
+  return result;
 }
 
 /** A kernel that `qpuc compile` wrote: the `.json` description and the machine code it names. */
