@@ -9,9 +9,14 @@
  * not instrumented — the same machine code runs checked and unchecked).
  */
 import type { MemoryFaultError } from './emulator/memory.ts';
+import { RuntimeError, RUNTIME_ERROR_CODES } from './errors.ts';
 
-/** An access outside every buffer of a checked launch. */
-export class OutOfBoundsError extends Error {}
+/** An access outside every buffer of a checked launch (code 'memory-fault'). */
+export class OutOfBoundsError extends RuntimeError {
+  constructor(message: string) {
+    super(message, RUNTIME_ERROR_CODES.MEMORY_FAULT);
+  }
+}
 
 /** A buffer's exact range. */
 export interface BufferRange {
