@@ -123,6 +123,8 @@ export async function compare(): Promise<Comparison[]> {
 /** Bench rows: per job and target, compiled and hand-written rates and the ratio (goal: streaming >= 0.9, sgemm >= 0.5). */
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  // vc4 rows (bench/vs-handwritten-vc4.ts).
+  rows.push(...(await (await import('./vs-handwritten-vc4.ts')).run()));
   for (const c of await compare()) {
     const what = `${c.target} ${c.job}, ${c.qpus} QPU${c.qpus > 1 ? 's' : ''}`;
     const digits = c.unit === 'MB/s' ? 0 : 3;

@@ -5,6 +5,8 @@
 import { TARGETS, type Target } from './target/targets.ts';
 import type { IrFunction } from './ir/types.ts';
 import { loadKernels } from './frontend/index.ts';
+import type { CompilerHost } from './host.ts';
+export { type CompilerHost, memoryHost } from './host.ts';
 import { prepareForBackend } from './passes/pipeline.ts';
 import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
 import { BackendError, compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
@@ -27,11 +29,13 @@ export interface CompileOptions {
   source?: string;
   /** Only these kernels ('Class.method'); default all. */
   only?: string[];
+  /** Where source files are read from (default: Node's file system; pass one elsewhere, e.g. memoryHost). */
+  host?: CompilerHost;
 }
 
 /** Load the kernels IR of a file, prepared for a backend (no machine code); for `target` when given (loop unrolling follows its TMU depth). */
-export function loadPreparedKernels(file: string, source?: string, target?: Target): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
-  const mod = loadKernels(file, source !== undefined ? { source } : {});
+export function loadPreparedKernels(file: string, source?: string, host?: CompilerHost, target?: Target): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
+  const mod = loadKernels(file, { ...(source !== undefined ? { source } : {}), ...(host ? { host } : {}) });
   const kernels = new Map<string, IrFunction>();
   const diagnostics = [...mod.diagnostics];
   const options = target ? { loadBudget: TARGETS[target].tmuFifoDepth } : {};
@@ -59,7 +63,7 @@ function internalDiagnostic(e: unknown, at: { file: string; line: number; col: n
 
 /** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
 export function compileFile(file: string, options: CompileOptions): CompileResult {
-  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.source, options.target);
+  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.source, options.host, options.target);
   const out: CompiledKernel[] = [];
   if (diagnostics.length > 0) return { kernels: out, diagnostics, files };
   for (const [name, ir] of prepared) {

@@ -1,13 +1,16 @@
 // y = a·x + y on the Raspberry Pi GPU (or the emulator when there is none).
-// Run: npx qpuc run examples/saxpy.ts [-- N QPUS]
-import { Runtime } from 'qpuc/runtime';
+// Run: npx qpuc run examples/saxpy.ts [-- [--target vc4|vc6|vc7] N QPUS]
+import { Runtime, type Target } from 'qpuc/runtime';
 import { Blas } from '../kernels/saxpy.js';
 
-const n = Number(process.argv[2] ?? 100_000);
-const qpus = Number(process.argv[3] ?? 8);
+const args = process.argv.slice(2);
+const t = args.indexOf('--target');
+const target = t >= 0 ? (args.splice(t, 2)[1] as Target | undefined) : undefined;
+const n = Number(args[0] ?? 100_000);
+const qpus = Number(args[1] ?? 8);
 const a = 2.5;
 
-const rt = await Runtime.open({ log: (line) => console.log(line) });
+const rt = await Runtime.open({ log: (line) => console.log(line), ...(target ? { target } : {}) });
 const x = rt.alloc(Float32Array, n);
 const y = rt.alloc(Float32Array, n);
 for (let i = 0; i < n; i++) {

@@ -1,9 +1,10 @@
 /**
  * The on-disk compile cache: compiled kernels of a file, keyed by the
- * compiler options, the qpuc version, a fingerprint of the compiler's own
- * source (so a changed compiler never serves code it would no longer
- * generate) and the file's path and text, and valid while every file the
- * compile read still has the same content.
+ * compiler options, the qpuc version and the file's path and text, and valid
+ * while every file the compile read still has the same content.
+ *
+ * The key also holds a fingerprint of the compiler's files, so a changed
+ * compiler (a qpuc checkout) never reuses what an older one compiled.
  *
  * Where: `$QPUC_CACHE_DIR` if set; else `node_modules/.cache/qpuc` of the
  * nearest project (the directory convention of babel, eslint and others);
@@ -11,10 +12,10 @@
  * turns it off. Clearing it is deleting the directory (`qpuc cache clear`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { QPUC_VERSION } from '../compiler/version.ts';
 import { type KernelImage, type KernelImageJson, kernelImageFromJson, kernelImageToJson } from '../compiler/kernel-image.ts';
 
@@ -96,24 +97,32 @@ export class DiskCache {
 
 let fingerprint: string | undefined;
 
-/** Hash of every source file of the compiler (computed once per process; empty where the sources are not files). */
-function compilerFingerprint(): string {
-  if (fingerprint !== undefined) return fingerprint;
-  const h = createHash('sha256');
+/**
+ * The compiler's own files (names, sizes, modification times): part of the
+ * key besides the version, so a compiler changed without a version bump (a
+ * checkout of qpuc, `npm link`) never gets machine code of its older self.
+ */
+export function compilerFingerprint(dir?: string): string {
+  if (dir === undefined && fingerprint !== undefined) return fingerprint;
+  const hash = createHash('sha256');
   const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ts|js)$/.test(e.name)) h.update(e.name).update(readFileSync(p));
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      const st = statSync(path);
+      if (st.isDirectory()) walk(path);
+      else hash.update(`${path}\0${st.size}\0${st.mtimeMs}\n`);
     }
   };
-  try {
-    walk(fileURLToPath(new URL('../compiler/', import.meta.url)));
-    fingerprint = h.digest('hex');
-  } catch {
-    fingerprint = '';
-  }
-  return fingerprint;
+  walk(dir ?? fileURLToPath(new URL('../compiler/', import.meta.url)));
+  const digest = hash.digest('hex');
+  if (dir === undefined) fingerprint = digest;
+  return digest;
 }
 
 function hashFile(path: string): string {

@@ -25,8 +25,7 @@ export type GenStmt =
   | { k: 'assign'; name: string; value: GenExpr }
   | { k: 'store'; array: 'out' | 'outf'; slot: number; value: GenExpr }
   | { k: 'if'; c: GenExpr; then: GenStmt[]; else: GenStmt[] }
-  /** `for (counter = start ?? 0; counter < bound; counter += step ?? 1)`: with a start and step, a counted loop for loop shaping (varying start, uniform bound). */
-  | { k: 'for'; counter: string; bound: GenExpr; body: GenStmt[]; start?: GenExpr; step?: number }
+  | { k: 'for'; counter: string; bound: GenExpr; body: GenStmt[] }
   | { k: 'do'; counter: string; bound: number; c: GenExpr; body: GenStmt[] }
   | { k: 'switch'; on: GenExpr; cases: { value: number; body: GenStmt[]; brk: boolean }[]; dflt: GenStmt[] }
   | { k: 'break' }

@@ -172,7 +172,7 @@ function stmt(s: GenStmt, env: Map<string, number>, ctx: Ctx): Signal {
       return 'return';
     case 'break': case 'continue': return s.k;
     case 'for':
-      for (env.set(s.counter, s.start ? ev(s.start) : 0); env.get(s.counter)! < ev(s.bound); env.set(s.counter, (env.get(s.counter)! + (s.step ?? 1)) >>> 0)) {
+      for (env.set(s.counter, 0); env.get(s.counter)! < ev(s.bound); env.set(s.counter, (env.get(s.counter)! + 1) >>> 0)) {
         const r = stmts(s.body, env, ctx);
         if (r === 'break') break;
         if (r === 'return') return r;

@@ -1,9 +1,7 @@
 /**
  * A generator of random well-typed kernels for differential testing
  * (arithmetic, conversions, divergent if/switch/loops with break, continue
- * and early return, counted loops from a per-lane start to a uniform bound,
- * loads and stores, expressions with many 32-bit constants, deep expressions
- * with many live values), and their printer to TypeScript.
+ * and early return, loads and stores), and their printer to TypeScript.
  * Deterministic for a seed.
  */
 import type { GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
@@ -146,14 +144,10 @@ class Generator {
       return { k: 'switch', on: { k: 'bin', t: 'u32', op: '&', a: this.expr('u32', 1), b: { k: 'lit', t: 'u32', value: 3 } }, cases, dflt: this.stmts(this.int(2), depth - 1) };
     }
     const counter = `k${this.nextCounter++}`;
-    // c === 8: a counted loop from a per-lane start to a uniform bound (a uniform main loop plus the masked rest after loop shaping).
-    const start: GenExpr | undefined = c === 8 ? { k: 'bin', t: 'u32', op: '&', a: this.expr('u32', 1), b: { k: 'lit', t: 'u32', value: 7 } } : undefined;
     this.loopDepth++;
     this.counters.push(counter);
     let s: GenStmt;
-    if (start) {
-      s = { k: 'for', counter, start, bound: { k: 'lit', t: 'u32', value: 4 + this.int(17) }, step: 1 + this.int(3), body: this.stmts(1 + this.int(3), depth - 1) };
-    } else if (c <= 8) s = { k: 'for', counter, bound: { k: 'bin', t: 'u32', op: '&', a: this.expr('u32', 1), b: { k: 'lit', t: 'u32', value: 7 } }, body: this.stmts(1 + this.int(3), depth - 1) };
+    if (c <= 8) s = { k: 'for', counter, bound: { k: 'bin', t: 'u32', op: '&', a: this.expr('u32', 1), b: { k: 'lit', t: 'u32', value: 7 } }, body: this.stmts(1 + this.int(3), depth - 1) };
     else s = { k: 'do', counter, bound: 1 + this.int(5), c: this.expr('bool', 1), body: this.stmts(1 + this.int(3), depth - 1) };
     this.counters.pop();
     this.loopDepth--;
@@ -185,16 +179,6 @@ class Generator {
       this.vars.push({ name: `v${i}`, t });
     }
     const body = this.stmts(3 + this.int(5), 3);
-    if (this.int(3) === 0) {
-      // Many distinct 32-bit constants in one expression (the backend must not need a register for each at once).
-      const v = vars[1]!; // u32
-      let e: GenExpr = { k: 'var', t: 'u32', name: v.name };
-      const count = 8 + this.int(25);
-      for (let i = 0; i < count; i++) e = { k: 'bin', t: 'u32', op: this.pick(['^', '+', '|']), a: e, b: { k: 'lit', t: 'u32', value: Math.floor(this.r() * 2 ** 32) >>> 0 } };
-      body.push({ k: 'assign', name: v.name, value: e });
-    }
-    // A deep expression: many values live at once.
-    if (this.int(3) === 0) body.push({ k: 'store', array: 'out', slot: 2, value: this.expr('i32', 6) });
     for (const v of vars.slice(0, 3)) {
       if (v.t === 'f32') body.push({ k: 'store', array: 'outf', slot: 3, value: { k: 'var', t: 'f32', name: v.name } });
       else if (v.t === 'i32') body.push({ k: 'store', array: 'out', slot: 3, value: { k: 'var', t: 'i32', name: v.name } });
@@ -240,7 +224,7 @@ function printStmt(s: GenStmt, ind: string): string {
     case 'assign': return `${ind}${s.name} = ${printExpr(s.value)};\n`;
     case 'store': return `${ind}${s.array}[g * ${OUT_SLOTS} + ${s.slot}] = ${printExpr(s.value)};\n`;
     case 'if': return `${ind}if (${printExpr(s.c)}) {\n${printStmts(s.then, i2)}${ind}}${s.else.length ? ` else {\n${printStmts(s.else, i2)}${ind}}` : ''}\n`;
-    case 'for': return `${ind}for (let ${s.counter}: u32 = ${s.start ? printExpr(s.start) : '0'}; ${s.counter} < ${printExpr(s.bound)}; ${s.counter}${s.step ? ` += ${s.step}` : '++'}) {\n${printStmts(s.body, i2)}${ind}}\n`;
+    case 'for': return `${ind}for (let ${s.counter}: u32 = 0; ${s.counter} < ${printExpr(s.bound)}; ${s.counter}++) {\n${printStmts(s.body, i2)}${ind}}\n`;
     case 'do': return `${ind}let ${s.counter}: u32 = 0;\n${ind}do {\n${i2}${s.counter}++;\n${printStmts(s.body, i2)}${ind}} while (${s.counter} < ${s.bound} && ${printExpr(s.c)});\n`;
     case 'switch': {
       const cases = s.cases.map((c) => `${i2}case ${c.value}: {\n${printStmts(c.body, `${i2}  `)}${c.brk ? `${i2}  break;\n` : ''}${i2}}\n`).join('');
