@@ -2,7 +2,7 @@
  * The compiler driver: a kernel source file in, machine code per kernel out,
  * for one target. Used by `qpuc compile` and by the runtime's compile cache.
  */
-import type { Target } from './target/targets.ts';
+import { TARGETS, type Target } from './target/targets.ts';
 import type { IrFunction } from './ir/types.ts';
 import { loadKernels } from './frontend/index.ts';
 import type { CompilerHost } from './host.ts';
@@ -33,15 +33,16 @@ export interface CompileOptions {
   host?: CompilerHost;
 }
 
-/** Load the kernels IR of a file, prepared for a backend (no machine code). */
-export function loadPreparedKernels(file: string, source?: string, host?: CompilerHost): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
+/** Load the kernels IR of a file, prepared for a backend (no machine code); for `target` when given (loop unrolling follows its TMU depth). */
+export function loadPreparedKernels(file: string, source?: string, host?: CompilerHost, target?: Target): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
   const mod = loadKernels(file, { ...(source !== undefined ? { source } : {}), ...(host ? { host } : {}) });
   const kernels = new Map<string, IrFunction>();
   const diagnostics = [...mod.diagnostics];
+  const options = target ? { loadBudget: TARGETS[target].tmuFifoDepth } : {};
   for (const [name, fn] of mod.kernels) {
     const at = firstLoc(fn) ?? { file, line: 1, col: 1 };
     try {
-      kernels.set(name, prepareForBackend(fn));
+      kernels.set(name, prepareForBackend(fn, options));
     } catch (e) {
       diagnostics.push(internalDiagnostic(e, at));
     }
@@ -62,7 +63,7 @@ function internalDiagnostic(e: unknown, at: { file: string; line: number; col: n
 
 /** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
 export function compileFile(file: string, options: CompileOptions): CompileResult {
-  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.source, options.host);
+  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.source, options.host, options.target);
   const out: CompiledKernel[] = [];
   if (diagnostics.length > 0) return { kernels: out, diagnostics, files };
   for (const [name, ir] of prepared) {

@@ -28,7 +28,9 @@ export type UniformSlot =
   /** Lanes launched in total: batches × 16. */
   | { kind: 'globalCount' }
   /** GPU address of the spill area: `scratchBytesPerThread` bytes per batch, batch k at k times that. */
-  | { kind: 'scratch' };
+  | { kind: 'scratch' }
+  /** The batch's own number 0…qpus−1, for ISAs that give each QPU its own stream (VC4: a program cannot learn it otherwise). */
+  | { kind: 'qpuId' };
 
 /** One line of a compiled kernel's listing: the instruction's disassembly and the kernel source position it came from. */
 export interface ListingLine {

@@ -8,12 +8,14 @@ import { typeText } from '../ir/types.ts';
 import { TARGETS, type IsaFamily, type Target } from '../target/targets.ts';
 import { BackendError, type Backend, type ListingLine, type UniformSlot } from './contract.ts';
 import { v3dBackend } from './v3d/index.ts';
+import { vc4Backend } from './vc4/index.ts';
 
 export { BackendError, type Backend, type BackendOutput, type ListingLine, type UniformSlot } from './contract.ts';
 
 /** The code generator of each ISA family that has one. */
 const BACKENDS: Partial<Record<IsaFamily, Backend>> = {
   v3d: v3dBackend,
+  vc4: vc4Backend,
 };
 
 /** One kernel compiled for one target. */

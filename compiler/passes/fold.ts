@@ -7,6 +7,7 @@
 import type { Instr, IrFunction, Value } from '../ir/types.ts';
 import { isPtr } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
+import { MASKED_OPS } from '../ir/typing.ts';
 import { evalOp } from '../ir/eval.ts';
 import { removeUnreachable } from '../ir/cfg.ts';
 import { replaceUses } from '../ir/values.ts';
@@ -35,10 +36,19 @@ export function foldConstants(fn: IrFunction): IrFunction {
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       i.args = i.args.map(resolve);
+      // A mask that is the constant true masks nothing.
+      const at = MASKED_OPS[i.op];
+      if (at !== undefined && i.args.length > at && consts.get(i.args[at]!) === 1) i.args = i.args.slice(0, at);
       const r = i.result;
       if (!r) continue;
       if (i.op === 'const') {
         consts.set(r, Number(i.attrs?.['value'] ?? 0));
+        continue;
+      }
+      if (i.op === 'any' || i.op === 'all') {
+        // Over constant lanes: any(0) = 0 and all(1) = 1 whatever the mask; unmasked, any(c) = all(c) = c.
+        const [c, m] = i.args.map((a) => constOf(a, consts));
+        if (c === (i.op === 'any' ? 0 : 1) || (c !== undefined && (i.args.length === 1 || m === 1))) makeConst(i, c);
         continue;
       }
       if (NOT_FOLDABLE.has(i.op) || !opInfo(i.op)) continue;
@@ -73,7 +83,7 @@ function simplify(i: Instr, cs: (number | undefined)[]): Value | undefined {
     case 'add': case 'or': case 'xor':
       if (t !== 'bool' && cb === 0) return a;
       if (t !== 'bool' && ca === 0) return b;
-      if (i.op === 'or' && t === 'bool') return cb === 0 ? a : ca === 0 ? b : a === b ? a : undefined;
+      if (i.op === 'or' && t === 'bool') return cb === 0 || ca === 1 ? a : ca === 0 || cb === 1 ? b : a === b ? a : undefined;
       return undefined;
     case 'sub': case 'shl': case 'shr': case 'sar':
       return int && cb === 0 ? a : undefined;
@@ -84,7 +94,7 @@ function simplify(i: Instr, cs: (number | undefined)[]): Value | undefined {
     case 'fmul':
       return cb === 1 ? a : ca === 1 ? b : undefined;
     case 'and':
-      if (t === 'bool') return cb === 1 ? a : ca === 1 ? b : a === b ? a : undefined;
+      if (t === 'bool') return cb === 1 || ca === 0 ? a : ca === 1 || cb === 0 ? b : a === b ? a : undefined;
       return a === b ? a : undefined;
     case 'select':
       if (ca !== undefined) return ca ? b : c;

@@ -3,6 +3,8 @@
  */
 import type { IrFunction } from '../ir/types.ts';
 import { lowerSpmd } from './spmd.ts';
+import { shapeLoops } from './loopshape.ts';
+import { gatherUniformLoads } from './lanegather.ts';
 import { analyzeUniformity } from './uniformity.ts';
 import { propagateCopies } from './copyprop.ts';
 import { foldConstants } from './fold.ts';
@@ -13,10 +15,16 @@ import { eliminateDeadCode } from './dce.ts';
 import { classifyMemoryAccesses } from './memaccess.ts';
 import { simplifyCfg } from './simplifycfg.ts';
 
+/** What the passes may know of the target (the IR is otherwise target-neutral). */
+export interface PrepareOptions {
+  /** TMU lookups one pass of a loop may keep in flight: the target's TMU FIFO depth (default: the smallest of all targets). */
+  loadBudget?: number;
+}
+
 /** A named IR-to-IR pass. */
 export interface Pass {
   name: string;
-  run: (fn: IrFunction) => IrFunction;
+  run: (fn: IrFunction, options?: PrepareOptions) => IrFunction;
 }
 
 /** The passes {@link prepareForBackend} runs, in order (tests verify the IR after each). */
@@ -28,10 +36,12 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'licm', run: hoistInvariants },
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
+  { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget) },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },
   { name: 'simplifycfg', run: simplifyCfg },
+  { name: 'lanegather', run: gatherUniformLoads },
   { name: 'uniformity', run: analyzeUniformity },
   { name: 'memaccess', run: classifyMemoryAccesses },
 ];
@@ -41,7 +51,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
  * and returns `fn`. Afterwards every `condbr` condition is uniform (the
  * backend contract in docs/language.md).
  */
-export function prepareForBackend(fn: IrFunction): IrFunction {
-  for (const p of BACKEND_PASSES) fn = p.run(fn);
+export function prepareForBackend(fn: IrFunction, options: PrepareOptions = {}): IrFunction {
+  for (const p of BACKEND_PASSES) fn = p.run(fn, options);
   return fn;
 }

@@ -307,7 +307,9 @@ class SpmdLowering {
     };
     this.cur = lx;
     // For the enclosing region the loop is one node: its exit edges carry the accumulated masks and arguments.
-    exits.forEach((e, k) => this.edges.set(e.key, { from: e.from, mask: xsOut[k], args: asOut[k]!, target: e.target }));
+    // A loop with one exit edge: every lane that entered leaves through it, so after the loop the mask is the entry mask
+    // (the same lanes, and a value folding can see through; the accumulated one is not).
+    exits.forEach((e, k) => this.edges.set(e.key, { from: e.from, mask: exits.length === 1 ? mIn : xsOut[k], args: asOut[k]!, target: e.target }));
     liveOut.forEach((v, k) => {
       const inner = this.aliasAfter.get(v);
       if (inner && inner.loop.parent === loop) this.replaceOutside(inner.value, accsOut[k]!, loop);

@@ -126,6 +126,36 @@ export function reduceStrength(fn: IrFunction): IrFunction {
   return addressInductionVariables(fn);
 }
 
+/** An index `iv * scale + sum(offsets)`: scale one, a power of two (`shl` amount), or an invariant value; offsets invariant. */
+interface Affine {
+  scale: 'one' | { shift: number } | Value;
+  offsets: Value[];
+}
+
+/** `v` as an affine function of the induction variable `iv` (only forms strength reduction can step), or undefined. */
+function affine(v: Value, iv: Value, invariant: (v: Value) => boolean, defs: Map<Value, { block: Block; instr?: Instr }>, depth: number): Affine | undefined {
+  if (v === iv) return { scale: 'one', offsets: [] };
+  const d = defs.get(v)?.instr;
+  if (!d || depth <= 0 || d.result?.type !== iv.type) return undefined;
+  const [x, y] = d.args as [Value, Value];
+  if (d.op === 'add') {
+    for (const [a, b] of [[x, y], [y, x]] as const) {
+      if (!invariant(b)) continue;
+      const inner = affine(a, iv, invariant, defs, depth - 1);
+      if (inner) return { scale: inner.scale, offsets: [...inner.offsets, b] };
+    }
+    return undefined;
+  }
+  if (d.op === 'mul' && x === iv && invariant(y)) return { scale: y, offsets: [] };
+  if (d.op === 'mul' && y === iv && invariant(x)) return { scale: x, offsets: [] };
+  if (d.op === 'shl' && x === iv) {
+    const c = defs.get(y)?.instr;
+    const k = c?.op === 'const' ? Number(c.attrs?.['value']) : NaN;
+    if (Number.isInteger(k) && k > 0 && k < 32) return { scale: { shift: k }, offsets: [] };
+  }
+  return undefined;
+}
+
 function addressInductionVariables(fn: IrFunction): IrFunction {
   const { loops } = findLoops(fn);
   for (const loop of loops) {
@@ -148,18 +178,42 @@ function addressInductionVariables(fn: IrFunction): IrFunction {
       const next = defs.get(backRef.args[k]!)?.instr;
       if (!next || next.op !== 'add' || next.args[0] !== iv || !invariant(next.args[1]!)) return;
       const step = next.args[1]!;
+      const it = iv.type;
+      if (it !== 'u32' && it !== 'i32') return;
+      // Preheader arithmetic in the index type.
+      const emit = (op: string, args: Value[], attrs?: Record<string, number>): Value => {
+        const v = newValue(fn, it, args.every((a) => a.uniform));
+        pre.instrs.push({ op, args, result: v, ...(attrs ? { attrs } : {}) });
+        return v;
+      };
+      const scaled = (x: Value, a: Affine['scale']): Value => (a === 'one' ? x : 'shift' in a ? emit('shl', [x, emit('const', [], { value: a.shift })]) : emit('mul', [x, a]));
+      // One pointer per (base, index) pair: accesses with the same base and index share it.
+      const shared = new Map<string, Value>();
       for (const b of fn.blocks) {
         if (!loop.blocks.has(b)) continue;
         for (const g of b.instrs) {
-          if (g.op !== 'gep' || g.args[1] !== iv || !invariant(g.args[0]!) || !g.result || !isPtr(g.result.type) || subst.has(g.result)) continue;
+          if (g.op !== 'gep' || !invariant(g.args[0]!) || !g.result || !isPtr(g.result.type) || subst.has(g.result)) continue;
+          const aff = affine(g.args[1]!, iv, invariant, defs, 3);
+          if (!aff) continue;
+          const key = `${g.args[0]!.id}:${g.args[1]!.id}`;
+          const have = shared.get(key);
+          if (have) {
+            subst.set(g.result, have);
+            continue;
+          }
           const p = addParam(fn, h, g.result.type, g.result.uniform);
-          const start = newValue(fn, g.result.type, g.args[0]!.uniform && entryRef.args[k]!.uniform);
-          pre.instrs.push({ op: 'gep', args: [g.args[0]!, entryRef.args[k]!], result: start });
+          // start = base + (init * scale + offsets), step = s * scale (elements).
+          let idx = scaled(entryRef.args[k]!, aff.scale);
+          for (const o of aff.offsets) idx = emit('add', [idx, o]);
+          const start = newValue(fn, g.result.type, g.args[0]!.uniform && idx.uniform);
+          pre.instrs.push({ op: 'gep', args: [g.args[0]!, idx], result: start });
           entryRef.args.push(start);
-          const stepped = newValue(fn, g.result.type, p.uniform && step.uniform);
-          latch.instrs.push({ op: 'gep', args: [p, step], result: stepped });
+          const by = scaled(step, aff.scale);
+          const stepped = newValue(fn, g.result.type, p.uniform && by.uniform);
+          latch.instrs.push({ op: 'gep', args: [p, by], result: stepped });
           backRef.args.push(stepped);
           subst.set(g.result, p);
+          shared.set(key, p);
         }
       }
     });

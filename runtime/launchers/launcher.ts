@@ -19,6 +19,12 @@ export interface LaunchJob {
   uniforms: (q: number) => Uint32Array;
   /** The kernel waits at a barrier: every batch must be resident at once. */
   barrier: boolean;
+  /**
+   * No batch waits for another (a compiled kernel without a barrier), so a
+   * launcher may run more batches than the GPU has QPUs as consecutive jobs
+   * (VC4). Hand-written programs leave it unset: they may synchronise.
+   */
+  consecutive?: boolean;
   /** Buffers the job reads or writes (the launcher adds the ones it allocates). */
   buffers: readonly DeviceBuffer[];
   /** Give up waiting after this long (default: the device's). */

@@ -16,8 +16,12 @@ export function scalarBits(type: string, value: number): number {
   return value >>> 0;
 }
 
-/** The uniform words for one launch (`scratchAddress`: the spill area, for kernels that have a 'scratch' slot). */
-export function uniformWords(slots: readonly UniformSlot[], args: readonly ResolvedArg[], qpus: number, scratchAddress?: number): Uint32Array {
+/**
+ * The uniform words of batch `qpu` of one launch (`scratchAddress`: the spill
+ * area, for kernels that have a 'scratch' slot). Only 'qpuId' differs between
+ * batches.
+ */
+export function uniformWords(slots: readonly UniformSlot[], args: readonly ResolvedArg[], qpus: number, scratchAddress?: number, qpu = 0): Uint32Array {
   const words = new Uint32Array(Math.max(1, slots.length));
   slots.forEach((s, k) => {
     switch (s.kind) {
@@ -26,6 +30,9 @@ export function uniformWords(slots: readonly UniformSlot[], args: readonly Resol
         break;
       case 'numQpus':
         words[k] = qpus;
+        break;
+      case 'qpuId':
+        words[k] = qpu;
         break;
       case 'globalCount':
         words[k] = qpus * 16;

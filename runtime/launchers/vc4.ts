@@ -3,7 +3,7 @@
  * takes, a control list of (uniforms address, code address) per QPU, each
  * QPU with its own uniform stream (shared/docs/hardware-interface.md 2).
  */
-import type { Device, DeviceBuffer, JobResult } from '../device.ts';
+import type { Device, DeviceBuffer, JobProfile, JobResult } from '../device.ts';
 import { LaunchError, putWords, runOptionsOf, type LaunchJob, type Launcher } from './launcher.ts';
 
 /** Default execute_qpu timeout, as the firmware takes it. */
@@ -13,21 +13,41 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export const vc4Launcher: Launcher = {
   perQpuUniforms: true,
   async run(device: Device, job: LaunchJob): Promise<JobResult> {
-    // execute_qpu starts each QPU once; there is no queue for more programs than QPUs.
-    if (job.qpus > device.numQpus) throw new LaunchError(`VideoCore IV has ${device.numQpus} QPUs, asked for ${job.qpus}`);
-    const temp: DeviceBuffer[] = [];
-    try {
-      const control = new Uint32Array(2 * job.qpus);
-      for (let q = 0; q < job.qpus; q++) {
-        control[2 * q] = putWords(device, job.uniforms(q), temp).gpuAddress;
-        control[2 * q + 1] = job.codeAddress;
-      }
-      const list = putWords(device, control, temp);
-      return await device.run({
-        kind: 'execute_qpu', numQpus: job.qpus, controlAddress: list.gpuAddress, noflush: false, timeoutMs: job.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      }, runOptionsOf(job));
-    } finally {
-      for (const b of temp) device.free(b);
+    // execute_qpu starts each QPU once: more batches than QPUs run as consecutive jobs of at most numQpus,
+    // which a kernel waiting at a barrier cannot (every batch must be running at once).
+    if (job.qpus > device.numQpus && !job.consecutive) {
+      throw new LaunchError(`VideoCore IV has ${device.numQpus} QPUs, asked for ${job.qpus}${job.barrier ? ' (a kernel with qpu.barrier() needs all its batches running at once)' : ''}`);
     }
+    let total: JobResult | undefined;
+    for (let first = 0; first < job.qpus; first += device.numQpus) {
+      const count = Math.min(device.numQpus, job.qpus - first);
+      const temp: DeviceBuffer[] = [];
+      try {
+        const control = new Uint32Array(2 * count);
+        for (let k = 0; k < count; k++) {
+          control[2 * k] = putWords(device, job.uniforms(first + k), temp).gpuAddress;
+          control[2 * k + 1] = job.codeAddress;
+        }
+        const list = putWords(device, control, temp);
+        const r = await device.run({
+          kind: 'execute_qpu', numQpus: count, controlAddress: list.gpuAddress, noflush: false, timeoutMs: job.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        }, runOptionsOf(job));
+        total = total ? { profile: addProfiles(total.profile, r.profile), hazards: [...total.hazards, ...r.hazards] } : r;
+      } finally {
+        for (const b of temp) device.free(b);
+      }
+    }
+    return total as JobResult;
   },
 };
+
+/** Two consecutive jobs' profiles as one: times and counts add. */
+function addProfiles(a: JobProfile, b: JobProfile): JobProfile {
+  const stalls: Record<string, number> = { ...a.stalls };
+  for (const [k, v] of Object.entries(b.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
+  return {
+    cycles: a.cycles + b.cycles, clockHz: a.clockHz, seconds: a.seconds + b.seconds, instructions: a.instructions + b.instructions,
+    bytesRead: a.bytesRead + b.bytesRead, bytesWritten: a.bytesWritten + b.bytesWritten, flops: a.flops + b.flops, stalls,
+    perQpuCycles: [...a.perQpuCycles, ...b.perQpuCycles],
+  };
+}

@@ -1,8 +1,9 @@
-// Differential tests of the V3D backend: every kernel of the corpus under test/fixtures/e2e/ is compiled for
-// vc6 and vc7, run on the emulator (hazard checker in 'error' mode) and on the reference interpreter with the
-// same inputs, and all memory the kernel can reach is compared. The reference interprets the kernel's
-// UNOPTIMISED IR (the frontend's output plus SPMD lowering only), so a wrong optimisation pass shows here too. Tolerances for f32 are those of
-// docs/backend-v3d.md ("Accuracy"); everything else is bit-exact.
+// Differential tests of the backends: every kernel of the corpus under test/fixtures/e2e/ is compiled for
+// vc4, vc6 and vc7, run on the emulator (hazard checker in 'error' mode) and on the reference interpreter with
+// the same inputs, and all memory the kernel can reach is compared. The reference interprets the kernel's
+// UNOPTIMISED IR (the frontend's output plus SPMD lowering only), so a wrong optimisation pass shows here too.
+// Tolerances for f32 are those of docs/backend-v3d.md and docs/backend-vc4.md ("Accuracy"); everything else is
+// bit-exact.
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
@@ -52,7 +53,13 @@ const SPECS: Record<string, KernelSpec> = {
 const only = process.env.QPUC_DIFF_ONLY;
 const files = readdirSync(DIR).filter((f) => f.endsWith('.ts') && (!only || f.startsWith(only))).sort();
 
-for (const target of ['vc6', 'vc7'] as const) {
+/** Per-kernel tolerances on vc4 where they differ: its SFU keeps about 12 bits (emulator model), not 14. */
+const VC4_SPECS: Record<string, KernelSpec> = {
+  'MathOps.fast': { rel: 2 ** -10, gen: { a: magnitudes(-20, 20, true) } },
+  'MathOps.fastExp2': { rel: 2 ** -10, gen: { a: uniformF32(-20, 20) } },
+};
+
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
   for (const f of files) {
     const compiled = compileFile(DIR + f, { target });
     // SPMD lowering is a lowering, not an optimisation: the interpreter runs kernels in its lowered form.
@@ -64,7 +71,7 @@ for (const target of ['vc6', 'vc7'] as const) {
     });
     for (const k of compiled.kernels) {
       test(`${k.name} on ${target}: emulator agrees with the reference`, async (t) => {
-        const spec = SPECS[k.name] ?? {};
+        const spec = (target === 'vc4' ? VC4_SPECS[k.name] : undefined) ?? SPECS[k.name] ?? {};
         const res = await differential(k, target, spec, SEED, raw.get(k.name));
         t.deepEqual(res.mismatches, []);
         t.is(res.hazards, 0);
@@ -77,19 +84,26 @@ for (const target of ['vc6', 'vc7'] as const) {
 // evaluation. A fixed range of seeds runs by default; QPUC_V3D_GEN_COUNT / QPUC_V3D_GEN_SEED choose others.
 const genCount = Number(process.env.QPUC_V3D_GEN_COUNT ?? 20);
 const genStart = Number(process.env.QPUC_V3D_GEN_SEED ?? 1);
-for (const target of ['vc6', 'vc7'] as const) {
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
   test(`generated kernels (seeds ${genStart}..${genStart + genCount - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
-    t.timeout(Math.max(60_000, genCount * 3000));
+    t.timeout(Math.max(600_000, genCount * 30_000)); // generous: it shares the machine with the rest of the suite
     const ex = await emulatorExecutor(target);
     const failures: string[] = [];
+    // vc4 does not spill yet (docs/backend-vc4.md, "Not yet"): a seed it rejects for register pressure is counted
+    // and reported, never compared; every seed it compiles must agree.
+    let tooManyLive = 0;
     try {
       for (let s = genStart; s < genStart + genCount; s++) {
         const r = await checkSeed(s, [ex]);
-        if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+        if (r.ok) continue;
+        if (target === 'vc4' && /threw: more than 64 values are live at once/.test(r.message ?? '')) tooManyLive++;
+        else failures.push(r.message ?? `seed ${s}`);
       }
     } finally {
       ex.close();
     }
+    if (tooManyLive > 0) t.log(`${tooManyLive} of ${genCount} seeds need spilling, which the vc4 backend does not do yet`);
+    t.true(tooManyLive < genCount / 2, 'most seeds compile');
     t.deepEqual(failures, []);
   });
 }

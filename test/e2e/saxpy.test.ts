@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Runtime, type Target } from '../../runtime/index.ts';
 import { compileFile } from '../../compiler/compile.ts';
 import { decodeInstr } from '../../compiler/isa/v3d/decode.ts';
+import { decodeVc4 } from '../../compiler/isa/vc4/encode.ts';
 
 const SAXPY = fileURLToPath(new URL('../../kernels/saxpy.ts', import.meta.url));
 
@@ -30,7 +31,7 @@ async function saxpy(target: Target, backend: 'emulator' | 'reference', n: numbe
   }
 }
 
-for (const target of ['vc6', 'vc7'] as const) {
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
   for (const qpus of [1, 8]) {
     for (const n of [16 * qpus * 3, 16 * qpus * 3 + 5, 7]) {
       test(`saxpy on the ${target} emulator: n=${n}, ${qpus} QPUs`, async (t) => {
@@ -38,7 +39,8 @@ for (const target of ['vc6', 'vc7'] as const) {
         t.deepEqual(y, expected);
         t.is(r.backend, 'emulator');
         t.truthy(r.profile && r.profile.cycles > 0);
-        t.true((r.profile?.bytesWritten ?? 0) >= n * 4, 'every element written through the TMU');
+        t.true((r.profile?.bytesWritten ?? 0) >= n * 4, 'every element written (TMU on V3D, VPM/DMA on VC4)');
+        t.deepEqual(r.hazards, []);
       });
     }
   }
@@ -57,4 +59,18 @@ test('the saxpy machine code decodes back to the same instructions', (t) => {
     for (let i = 0; i < k.instructionCount; i++) t.notThrows(() => decodeInstr(dv.getBigUint64(i * 8, true), ver));
     t.true(k.listing.some((l) => l.loc?.line !== undefined && l.text.includes('fmul')), 'fmul maps to a source line');
   }
+});
+
+test('saxpy on the vc4 emulator with more batches than QPUs (consecutive execute_qpu jobs)', async (t) => {
+  const { y, expected, r } = await saxpy('vc4', 'emulator', 20 * 16 * 2 + 3, 20);
+  t.deepEqual(y, expected);
+  t.deepEqual(r.hazards, []);
+});
+
+test('the vc4 saxpy machine code decodes back and its listing maps fmul to a source line', (t) => {
+  const k = compileFile(SAXPY, { target: 'vc4' }).kernels[0];
+  if (!k) return t.fail('no kernel');
+  const dv = new DataView(k.code.buffer, k.code.byteOffset, k.code.byteLength);
+  for (let i = 0; i < k.instructionCount; i++) t.notThrows(() => decodeVc4(dv.getBigUint64(i * 8, true)));
+  t.true(k.listing.some((l) => l.loc?.line !== undefined && l.text.includes('fmul')), 'fmul maps to a source line');
 });

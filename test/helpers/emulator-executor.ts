@@ -9,7 +9,7 @@ import { printFunction } from '../../compiler/ir/print.ts';
 import { parseFunction } from '../../compiler/ir/parse.ts';
 import { compileFunction } from '../../compiler/backend/index.ts';
 import { Runtime } from '../../runtime/index.ts';
-import type { Target } from '../../compiler/target/targets.ts';
+import { TARGETS, type Target } from '../../compiler/target/targets.ts';
 
 /** An executor running on the emulator of `target`. */
 export async function emulatorExecutor(target: Target): Promise<DiffExecutor & { close(): void }> {
@@ -19,7 +19,7 @@ export async function emulatorExecutor(target: Target): Promise<DiffExecutor & {
     flushesDenormals: true,
     close: () => rt.close(),
     async run(k, arrays: DiffArrays, qpus) {
-      const compiled = compileFunction('Gen.k', prepareForBackend(parseFunction(printFunction(k.ir))), target);
+      const compiled = compileFunction('Gen.k', prepareForBackend(parseFunction(printFunction(k.ir)), { loadBudget: TARGETS[target].tmuFifoDepth }), target);
       const gpu = [rt.alloc(Int32Array, arrays[0].length), rt.alloc(Uint32Array, arrays[1].length), rt.alloc(Float32Array, arrays[2].length), rt.alloc(Int32Array, arrays[3].length), rt.alloc(Float32Array, arrays[4].length)] as const;
       try {
         gpu.forEach((g, i) => g.set(arrays[i]!));

@@ -13,6 +13,12 @@ export interface RegisterFile {
   precoloured(key: string): number | undefined;
   /** For a copy instruction, the (dst, src) keys: the allocator tries to give them one colour. */
   copyOf?(i: unknown): [string, string] | undefined;
+  /**
+   * Colouring order: keys with a smaller rank first (e.g. the position of
+   * their first definition, which colours an SSA-like program's interval
+   * graph without wasting colours). Without it, most-constrained first.
+   */
+  rank?(key: string): number;
 }
 
 /** Allocation failure: more values live at once than the register file holds. */
@@ -71,7 +77,10 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
     if (c !== undefined) colour.set(k, c);
   }
   // Most-constrained first keeps the greedy choice from painting itself into a corner.
-  const order = [...adj.keys()].filter((k) => !colour.has(k)).sort((a, b) => (adj.get(b)?.size ?? 0) - (adj.get(a)?.size ?? 0));
+  const rank = file.rank;
+  const order = [...adj.keys()]
+    .filter((k) => !colour.has(k))
+    .sort(rank ? (a, b) => rank(a) - rank(b) : (a, b) => (adj.get(b)?.size ?? 0) - (adj.get(a)?.size ?? 0));
   for (const k of order) {
     const taken = new Set<number>();
     for (const n of adj.get(k) ?? []) {

@@ -31,6 +31,8 @@ export interface Ctx {
   storesPending: boolean;
   /** Whether the kernel stores at all. */
   kernelStores: boolean;
+  /** In the current block: scaled `gep` indices already computed (IR value id and shift → register), reused by later geps. */
+  scaledIndex: Map<string, VReg>;
 }
 
 /** Handler that selects one IR op into machine ops writing `d`. */

@@ -52,8 +52,20 @@ function broadcastLane(c: Ctx, v: MSrc, lane: number | MSrc): VReg {
     alu(c, 'add', 'shuffle', d, [inReg(c, v), typeof lane === 'number' ? imm(lane & 15) : lane]);
     return d;
   }
+  if (typeof lane === 'number') {
+    // One mul-ALU mov: the rotate signal brings lane `lane` to lane 0 as r5rep copies lane 0 to every lane of r5.
+    const k = (16 - (lane & 15)) & 15;
+    if (k === 0) mov(c, acc(5, MAGIC.R5REP), v);
+    else {
+      mov(c, acc(0), v);
+      emit(c, { unit: 'mul', op: 'mov', dst: acc(5, MAGIC.R5REP), srcs: [acc(0)], rotate: imm(k) });
+    }
+    const d = newVReg(c);
+    mov(c, d, acc(5));
+    return d;
+  }
   // Bring lane `lane` to lane 0, then r5rep copies lane 0 to every lane of r5.
-  const at0 = typeof lane === 'number' ? rotateBy(c, v, (16 - (lane & 15)) & 15) : rotateBy(c, v, op(c, 'neg', lane));
+  const at0 = rotateBy(c, v, op(c, 'neg', lane));
   mov(c, acc(5, MAGIC.R5REP), at0);
   const d = newVReg(c);
   mov(c, d, acc(5));

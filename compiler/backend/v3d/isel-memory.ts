@@ -13,10 +13,10 @@
  */
 import type { Instr } from '../../ir/types.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
-import { MAGIC } from '../../isa/v3d/instr.ts';
+import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { VReg } from './mir.ts';
 import { imm, magic } from './mir.ts';
-import { alu, arg, BackendError, emit, k32, mov, newVReg, pushZeroTest, reg, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { alu, arg, BackendError, constValue, emit, k32, mov, newVReg, pushZeroTest, reg, src, type Ctx, type OpHandler } from './isel-ctx.ts';
 
 /**
  * Whether a load issued after a store by the same thread sees the stored
@@ -74,12 +74,24 @@ function gep(c: Ctx, ins: Instr, d: VReg): void {
   const p = arg(c, ins, 0);
   if (!isPtr(p.type)) throw new BackendError('gep on a non-pointer', c.loc);
   const size = elemSize(p.type.ptr);
-  const idx = src(c, arg(c, ins, 1));
+  const i = arg(c, ins, 1);
+  const idx = src(c, i);
+  const k = constValue(c, i);
+  const bytes = k === undefined ? undefined : Math.imul(k, size) >>> 0;
   if (size === 1) {
     alu(c, 'add', 'add', d, [src(c, p), idx]);
+  } else if (bytes !== undefined && smallImmIndex(bytes) !== undefined) {
+    // A constant index whose byte offset is a small immediate: one add.
+    alu(c, 'add', 'add', d, [src(c, p), imm(bytes)]);
   } else {
-    const t = newVReg(c);
-    alu(c, 'add', 'shl', t, [idx, imm(Math.log2(size))]);
+    // Common subexpression: pointer steps of unrolled loops scale the same index in one block.
+    const key = `${i.id}:${size}`;
+    let t = c.scaledIndex.get(key);
+    if (!t) {
+      t = newVReg(c);
+      alu(c, 'add', 'shl', t, [idx, imm(Math.log2(size))]);
+      c.scaledIndex.set(key, t);
+    }
     alu(c, 'add', 'add', d, [src(c, p), t]);
   }
 }

@@ -126,7 +126,7 @@ function copyArgs(c: Ctx, target: Block, args: Value[]): void {
   });
 }
 
-const INVERT = { anyna: 'alla', allna: 'anya' } as const;
+const INVERT = { anyna: 'alla', allna: 'anya', anya: 'allna', alla: 'anyna' } as const;
 
 /** Branch arguments copied before a conditional branch at most (more would lengthen too many live ranges). */
 const MAX_HOISTED_ARGS = 8;
@@ -150,7 +150,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const entry: EntryRegs = { uniforms: new Map() };
   entryRegs.set(mf, entry);
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store'));
-  const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores };
+  const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores, scaledIndex: new Map() };
   const liveIn = irLiveIn(fn);
 
   // Parameters: one uniform each, in order.
@@ -178,6 +178,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     const mb = c.blockOf.get(b.id) as MBlock;
     c.cur = mb.instrs;
     c.storesPending = kernelStores;
+    c.scaledIndex = new Map();
     const ps = preds.get(b.id) ?? [];
     c.flagsFrom = ps.length === 1 && bi > 0 ? flagsAtEnd.get(ps[0] as number) : undefined;
     for (const ins of b.instrs) {
@@ -188,6 +189,10 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
         const bits = constBits(ins);
         if (smallImmIndex(bits) !== undefined) c.vals.set(r.id, imm(bits));
         else c.vals.set(r.id, uniformReg(c, { kind: 'const', value: bits }));
+        continue;
+      }
+      if (ins.op === 'cmp' && ins.result?.uniform && b.term.kind === 'condbr' && b.term.cond === ins.result && onlyBranchConditions(fn, ins.result)) {
+        // Compare and branch: a uniform compare used only by this block's branch sets the flags at the branch (no 0/1 value).
         continue;
       }
       if ((ins.op === 'any' || ins.op === 'all') && ins.result && onlyBranchConditions(fn, ins.result)) {
@@ -323,8 +328,14 @@ function irLiveIn(fn: IrFunction): Map<number, Set<number>> {
 }
 
 /** Branch condition for a uniform bool: fuses any()/all() of a mask; else tests the 0/1 value. */
-function branchCondition(c: Ctx, cond: Value): 'anyna' | 'allna' {
+function branchCondition(c: Ctx, cond: Value): 'anyna' | 'allna' | 'anya' | 'alla' {
   const def = c.defs.get(cond.id);
+  if (def && def.op === 'cmp' && c.vals.get(cond.id) === undefined) {
+    // Fused compare (its selection was deferred to here): every lane computes the same uniform result.
+    const [a, b2] = def.args;
+    if (!a || !b2) throw new BackendError('cmp: missing operand', c.loc);
+    return compare(c, String(def.attrs?.['pred'] ?? ''), a, b2) === 'ifa' ? 'anya' : 'anyna';
+  }
   if (def && (def.op === 'any' || def.op === 'all')) {
     const [v, mask] = def.args;
     if (!v) throw new BackendError(`${def.op}: missing operand`, c.loc);

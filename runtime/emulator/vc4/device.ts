@@ -17,6 +17,12 @@ export interface Vc4EmulatorOptions {
   clockHz?: number;
   /** Maps a code address to a source location for hazard messages. */
   sourceLine?: (address: number) => string | undefined;
+  /**
+   * What a hazard report does: 'error' (default for runtimes) fails the job
+   * with the first error-level report, 'warn' returns them with the result,
+   * 'off' drops them. Without this option the reports are returned.
+   */
+  hazards?: 'error' | 'warn' | 'off';
 }
 
 /** A VideoCore IV (Pi 0–3) GPU emulated in-process. */
@@ -85,7 +91,13 @@ export class Vc4EmulatorDevice implements Device {
       maxCycles: timeoutMs > 0 ? Math.ceil((timeoutMs / 1000) * clockHz) : undefined,
       sourceLine: this.options.sourceLine,
     });
-    return { profile: r.profile, hazards: r.hazards };
+    const mode = this.options.hazards ?? 'warn';
+    const first = r.hazards.find((h) => h.severity === 'error');
+    if (mode === 'error' && first) {
+      const n = r.hazards.filter((h) => h.severity === 'error').length;
+      throw new Error(`hazard ${first.rule} on QPU ${first.qpu} at 0x${first.address.toString(16)}: ${first.message} (${n} error-level report(s); code that breaks this rule runs wrongly on hardware)`);
+    }
+    return { profile: r.profile, hazards: mode === 'off' ? [] : r.hazards };
   }
 
   close(): void {

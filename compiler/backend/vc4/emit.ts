@@ -1,0 +1,471 @@
+/**
+ * From selected VC4 machine IR to instruction words: register allocation,
+ * operand legalisation, hazard spacing, branches and the program end.
+ *
+ * - Registers: graph colouring (common/regalloc.ts) over ra0–31 and rb0–31,
+ *   colours alternating between the files so that the two operands of an op
+ *   tend to sit in different files. Accumulators are not allocated: r0, r1
+ *   and r5 carry fixed sequences (rotation, broadcast, per-lane DMA), r3 is
+ *   the legaliser's, r4 receives SFU and TMU results.
+ * - Ports: one regfile-A and one regfile-B read per instruction; a small
+ *   immediate takes the B port. An op whose two operands need one port with
+ *   different addresses first copies one of them to r3.
+ * - Hazards (notes §7): a regfile location is not read by the instruction
+ *   right after the one writing it, and no rotation reads an accumulator (or
+ *   r5 as amount) written by the instruction before; a nop goes between.
+ * - Branches: relative, three delay slots filled with nops. The program ends
+ *   with a host interrupt, `thrend` and two nops (py-videocore's ending).
+ */
+import type { SourceLoc } from '../../ir/types.ts';
+import type { Vc4AluInstr, Vc4Instr, Vc4Mux } from '../../isa/vc4/instr.ts';
+import { vc4Nop } from '../../isa/vc4/instr.ts';
+import { validateVc4 } from '../../isa/vc4/validate.ts';
+import { SMI_ROTATE_BASE } from '../../isa/vc4/table.ts';
+import { allocateRegisters, RegisterPressureError, type RegisterFile } from '../common/regalloc.ts';
+import { computeLiveness, type FlowBlock, type RegisterView } from '../common/liveness.ts';
+import { BackendError, IO } from './isel-ctx.ts';
+import type { Vc4MFunction } from './isel.ts';
+import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
+import { acc, defOf, usesOf, vreg } from './mir.ts';
+import type { UniformSlot } from '../contract.ts';
+
+/** Encoded program: one instruction per word, with its source position. */
+export interface Vc4Code {
+  instrs: Vc4Instr[];
+  locs: (SourceLoc | undefined)[];
+  registersUsed: number;
+  /** Values spilled to the scratch area (0: none; then `SPILL_STRIDE` bytes per QPU). */
+  spillSlots: number;
+}
+
+/** Blocks split after every branch, so that each branch ends its block (liveness needs it). */
+function splitAtBranches(mf: Vc4MFunction): MBlock[] {
+  let next = Math.max(...mf.blocks.map((b) => b.id)) + 1;
+  const out: MBlock[] = [];
+  for (const b of mf.blocks) {
+    let cur: MBlock = { id: b.id, ops: [] };
+    out.push(cur);
+    b.ops.forEach((o, k) => {
+      cur.ops.push(o);
+      if (o.k === 'br' && k < b.ops.length - 1) {
+        cur = { id: next++, ops: [] };
+        out.push(cur);
+      }
+    });
+  }
+  return out;
+}
+
+const VIEW: RegisterView<MOp> = {
+  uses: (o) => usesOf(o).map((v) => `v${v.id}`),
+  def: (o) => {
+    const d = defOf(o);
+    return d ? `v${d.id}` : undefined;
+  },
+};
+
+/** ra0, rb0, ra1, rb1, …: colour c < 32 is ra c, else rb c − 32. */
+const COLOURS = Array.from({ length: 64 }, (_, i) => (i % 2 === 0 ? i / 2 : 32 + (i - 1) / 2));
+
+const FILE: RegisterFile = {
+  colours: COLOURS,
+  precoloured: () => undefined,
+  copyOf: (i) => {
+    const o = i as MOp;
+    if (o.k === 'alu' && o.op === 'or' && !o.cond && !o.sf && o.dst?.k === 'v' && o.a?.k === 'v' && o.b?.k === 'v' && o.a.id === o.b.id) {
+      return [`v${o.dst.id}`, `v${o.a.id}`];
+    }
+    return undefined;
+  },
+};
+
+function flow(blocks: MBlock[]): FlowBlock<MOp>[] {
+  return blocks.map((b, i) => {
+    const last = b.ops[b.ops.length - 1];
+    const next = blocks[i + 1]?.id;
+    const succs: number[] = [];
+    if (last?.k === 'br') {
+      if (last.target >= 0) succs.push(last.target);
+      if (last.cond !== 'always' && next !== undefined) succs.push(next);
+    } else if (next !== undefined) succs.push(next);
+    return { id: b.id, instrs: b.ops, succs };
+  });
+}
+
+/** Registers read and written by one encoded word (physical regfile 0–31, accumulator mask). */
+interface Access {
+  readA: number;
+  readB: number;
+  writeA: number;
+  writeB: number;
+  accWrites: number;
+  rotAccs: number;
+  rotByR5: boolean;
+}
+
+const MUX_ACC: Record<string, number> = { r0: 0, r1: 1, r2: 2, r3: 3, r4: 4, r5: 5 };
+
+function access(i: Vc4Instr): Access {
+  const a: Access = { readA: -1, readB: -1, writeA: -1, writeB: -1, accWrites: 0, rotAccs: 0, rotByR5: false };
+  if (i.kind === 'branch') return a;
+  const w = (addr: number, bSpace: boolean) => {
+    if (addr < 32) {
+      if (bSpace) a.writeB = addr;
+      else a.writeA = addr;
+    } else if (addr <= 35) a.accWrites |= 1 << (addr - 32);
+    else if (addr === IO.R5) a.accWrites |= 1 << 5;
+  };
+  if (i.kind === 'alu') {
+    if (i.opAdd !== 'nop' && i.condAdd !== 'never') w(i.waddrAdd, i.ws);
+    if (i.opMul !== 'nop' && i.condMul !== 'never') w(i.waddrMul, !i.ws);
+    const muxes: Vc4Mux[] = [...(i.opAdd !== 'nop' ? [i.addA, i.addB] : []), ...(i.opMul !== 'nop' ? [i.mulA, i.mulB] : [])];
+    if (muxes.includes('ra') && i.raddrA < 32) a.readA = i.raddrA;
+    if (i.sig !== 'smi' && muxes.includes('rb') && i.raddrB < 32) a.readB = i.raddrB;
+    if (i.sig === 'smi' && i.raddrB >= SMI_ROTATE_BASE && i.opMul !== 'nop') {
+      for (const m of [i.mulA, i.mulB]) if (MUX_ACC[m] !== undefined) a.rotAccs |= 1 << (MUX_ACC[m] as number);
+      a.rotByR5 = i.raddrB === SMI_ROTATE_BASE;
+    }
+  } else {
+    if (i.condAdd !== 'never') w(i.waddrAdd, i.ws);
+    if (i.condMul !== 'never') w(i.waddrMul, !i.ws);
+  }
+  return a;
+}
+
+/** The word stream under construction, inserting nops where a hazard needs one. */
+class Stream {
+  readonly instrs: Vc4Instr[] = [];
+  readonly locs: (SourceLoc | undefined)[] = [];
+  private prev: Access | undefined;
+
+  push(i: Vc4Instr, loc: SourceLoc | undefined): void {
+    const a = access(i);
+    const p = this.prev;
+    if (p) {
+      const raw = (a.readA >= 0 && a.readA === p.writeA) || (a.readB >= 0 && a.readB === p.writeB);
+      const rot = (a.rotAccs & p.accWrites) !== 0 || (a.rotByR5 && (p.accWrites & (1 << 5)) !== 0);
+      if (raw || rot) this.raw(vc4Nop(), loc);
+    }
+    this.raw(i, loc);
+  }
+
+  /** Append without checks (delay slots, the end sequence). */
+  raw(i: Vc4Instr, loc: SourceLoc | undefined): void {
+    const problems = validateVc4(i);
+    if (problems.length > 0) throw new BackendError(`internal: the vc4 backend built an invalid instruction (${problems.join('; ')})`, loc);
+    this.instrs.push(i);
+    this.locs.push(loc);
+    this.prev = access(i);
+  }
+}
+
+/** Where an operand is read from, once registers are known. */
+type Operand = { mux: Vc4Mux } | { port: 'A'; addr: number } | { port: 'B'; addr: number } | { port: 'smi'; code: number };
+
+/** Lays out and encodes one function. */
+export function emitVc4(mf: Vc4MFunction): Vc4Code {
+  const blocks = splitAtBranches(mf);
+  let colour: Map<string, number> | undefined;
+  let spill: SpillState | undefined;
+  while (!colour) {
+    try {
+      // Colour in order of first definition (program order): near-optimal on this mostly-SSA code.
+      const first = new Map<string, number>();
+      let pos = 0;
+      for (const b of blocks) for (const o of b.ops) {
+        const d = defOf(o);
+        if (d && !first.has(`v${d.id}`)) first.set(`v${d.id}`, pos);
+        pos++;
+      }
+      colour = allocateRegisters(flow(blocks), VIEW, { ...FILE, rank: (k) => first.get(k) ?? -1 });
+    } catch (e) {
+      if (!(e instanceof RegisterPressureError)) throw e;
+      spill ??= setupSpill(mf, blocks);
+      const victims = spillChoice(blocks, spill.noSpill);
+      if (victims.length === 0 || spill.next + victims.length > SPILL_SLOTS) {
+        throw new BackendError(`${e.message} even after spilling ${spill.next} values: the vc4 backend has 64 registers (ra0–31, rb0–31) and ${SPILL_SLOTS} spill slots; split the kernel or keep fewer values live`);
+      }
+      for (const v of victims) spillVReg(mf, blocks, v, spill.next++, spill);
+    }
+  }
+  const regOf = (id: number): number => {
+    const c = colour.get(`v${id}`);
+    if (c === undefined) throw new BackendError(`internal: v${id} has no register`);
+    return c;
+  };
+  const operand = (s: Src): Operand => {
+    switch (s.k) {
+      case 'acc': return { mux: `r${s.n}` as Vc4Mux };
+      case 'imm': return { port: 'smi', code: s.code };
+      case 'io': return { port: s.file, addr: s.addr };
+      case 'v': {
+        const r = regOf(s.id);
+        return r < 32 ? { port: 'A', addr: r } : { port: 'B', addr: r - 32 };
+      }
+    }
+  };
+
+  const st = new Stream();
+  const fixups: { at: number; target: number }[] = [];
+  const starts = new Map<number, number>();
+
+  /** Write address and space of a destination for a unit; ws says whether the write is swapped. */
+  const dest = (d: Dst | undefined, unit: 'add' | 'mul'): { waddr: number; ws: boolean } => {
+    const natural = unit === 'add' ? 'A' : 'B';
+    if (!d) return { waddr: IO.NOP, ws: false };
+    let waddr: number;
+    let space: 'A' | 'B' | undefined;
+    if (d.k === 'v') {
+      const r = regOf(d.id);
+      waddr = r < 32 ? r : r - 32;
+      space = r < 32 ? 'A' : 'B';
+    } else if (d.k === 'acc') {
+      waddr = IO.ACC0 + d.n;
+    } else {
+      waddr = d.addr;
+      space = d.file;
+    }
+    return { waddr, ws: space !== undefined && space !== natural };
+  };
+
+  const encodeAlu = (o: Extract<MOp, { k: 'alu' }>): void => {
+    const srcs: Src[] = o.a ? [o.a, o.b ?? o.a] : [];
+    let raddrA: number | undefined;
+    let raddrB: number | undefined;
+    let smi: number | undefined = o.rot !== undefined ? SMI_ROTATE_BASE + o.rot : undefined;
+    const muxes: Vc4Mux[] = [];
+    for (let k = 0; k < srcs.length; k++) {
+      const s = srcs[k] as Src;
+      const op = operand(s);
+      let mux: Vc4Mux | undefined;
+      if ('mux' in op) mux = op.mux;
+      else if (op.port === 'A') {
+        if (raddrA === undefined || raddrA === op.addr) (raddrA = op.addr), (mux = 'ra');
+      } else if (op.port === 'B') {
+        if (smi === undefined && (raddrB === undefined || raddrB === op.addr)) (raddrB = op.addr), (mux = 'rb');
+      } else if (raddrB === undefined && (smi === undefined || smi === op.code)) (smi = op.code), (mux = 'rb');
+      if (!mux) {
+        // Port conflict: copy this operand to r3 first.
+        encodeAlu({ k: 'alu', unit: 'add', op: 'or', dst: { k: 'acc', n: 3 }, a: s, b: s, ...(o.loc ? { loc: o.loc } : {}) });
+        mux = 'r3';
+      }
+      muxes.push(mux);
+    }
+    const { waddr, ws } = dest(o.dst, o.unit);
+    const i: Vc4AluInstr = {
+      ...vc4Nop(),
+      sig: smi !== undefined ? 'smi' : 'none',
+      raddrA: raddrA ?? IO.NOP,
+      raddrB: smi ?? raddrB ?? IO.NOP,
+      sf: o.sf ?? false,
+      ws,
+    };
+    const [ma, mb] = [muxes[0] ?? 'r0', muxes[1] ?? muxes[0] ?? 'r0'];
+    if (o.unit === 'add') {
+      i.opAdd = o.op as Vc4AluInstr['opAdd'];
+      i.addA = ma;
+      i.addB = mb;
+      i.waddrAdd = waddr;
+      i.condAdd = o.cond ?? 'always';
+    } else {
+      i.opMul = o.op as Vc4AluInstr['opMul'];
+      i.mulA = ma;
+      i.mulB = mb;
+      i.waddrMul = waddr;
+      i.condMul = o.cond ?? 'always';
+    }
+    st.push(i, o.loc);
+  };
+
+  const base = { pm: false, pack: 0, sf: false, condMul: 'never', waddrMul: IO.NOP } as const;
+  blocks.forEach((b, bi) => {
+    starts.set(b.id, st.instrs.length);
+    b.ops.forEach((o, k) => {
+      switch (o.k) {
+        case 'alu':
+          encodeAlu(o);
+          break;
+        case 'ldi': {
+          const { waddr, ws } = dest(o.dst, 'add');
+          st.push({ kind: 'ldi', mode: 'u32', imm: o.value >>> 0, ...base, condAdd: o.cond ?? 'always', ws, waddrAdd: waddr }, o.loc);
+          break;
+        }
+        case 'sem':
+          st.push({ kind: 'sem', acquire: o.acquire, semaphore: o.n, high: 0, ...base, condAdd: 'never', ws: false, waddrAdd: IO.NOP }, o.loc);
+          break;
+        case 'nop':
+          st.push({ ...vc4Nop(), ...(o.sig ? { sig: o.sig } : {}) }, o.loc);
+          break;
+        case 'br': {
+          const last = k === b.ops.length - 1;
+          const next = blocks[bi + 1];
+          // An unconditional branch to the block that follows anyway (or to the end from the last block) is dropped.
+          if (o.cond === 'always' && last && ((next && o.target === next.id) || (!next && o.target === -1))) break;
+          fixups.push({ at: st.instrs.length, target: o.target });
+          st.push({ kind: 'branch', cond: o.cond, rel: true, reg: false, raddrA: 0, ws: false, waddrAdd: IO.NOP, waddrMul: IO.NOP, imm: 0, unused: 0 }, o.loc);
+          for (let s = 0; s < 3; s++) st.raw(vc4Nop(), o.loc);
+          break;
+        }
+      }
+    });
+  });
+  // Program end: host interrupt, thrend, two nops.
+  starts.set(-1, st.instrs.length);
+  st.push({ ...vc4Nop(), opAdd: 'or', sig: 'smi', raddrB: 1, addA: 'rb', addB: 'rb', waddrAdd: IO.HOST_INT, condAdd: 'always' }, undefined);
+  st.raw({ ...vc4Nop(), sig: 'thrend' }, undefined);
+  st.raw(vc4Nop(), undefined);
+  st.raw(vc4Nop(), undefined);
+  for (const f of fixups) {
+    const to = starts.get(f.target);
+    if (to === undefined) throw new BackendError(`internal: branch to unknown block ${f.target}`);
+    const br = st.instrs[f.at];
+    if (br?.kind === 'branch') br.imm = ((to - (f.at + 4)) * 8) | 0;
+  }
+  return { instrs: st.instrs, locs: st.locs, registersUsed: new Set(colour.values()).size, spillSlots: spill?.next ?? 0 };
+}
+
+/**
+ * Values to spill: at the point where the most values are live, those live
+ * over the most instructions (as the V3D backend chooses), as many as the
+ * excess over the register count (several per round: allocation is the slow
+ * part), skipping the spill code's own registers.
+ */
+function spillChoice(blocks: MBlock[], noSpill: Set<number>): number[] {
+  const { liveOut } = computeLiveness(flow(blocks), VIEW);
+  const span = new Map<string, number>();
+  let peak: Set<string> = new Set();
+  for (const b of blocks) {
+    const live = new Set(liveOut.get(b.id));
+    for (let k = b.ops.length - 1; k >= 0; k--) {
+      const o = b.ops[k] as MOp;
+      const d = VIEW.def(o);
+      if (d) live.delete(d);
+      for (const u of VIEW.uses(o)) live.add(u);
+      for (const l of live) span.set(l, (span.get(l) ?? 0) + 1);
+      if (live.size > peak.size) peak = new Set(live);
+    }
+  }
+  const ids = [...peak].map((k) => Number(k.slice(1))).filter((id) => !noSpill.has(id));
+  ids.sort((x, y) => (span.get(`v${y}`) ?? 0) - (span.get(`v${x}`) ?? 0));
+  return ids.slice(0, Math.max(1, peak.size - 60));
+}
+
+/** Spill slots per QPU. */
+export const SPILL_SLOTS = 128;
+/** Scratch bytes per QPU when spilling: the sink row (64 bytes, shared), then one 16-lane slot of 64 bytes each. */
+export const SPILL_STRIDE = 64 * (SPILL_SLOTS + 1);
+/** VPM row of QPU n's spill stores: 12 + n (rows 0–11 hold the kernel's own stores). */
+const SPILL_ROW0 = 12;
+
+/** Registers the spill code uses, computed once at entry. */
+interface SpillState {
+  /** Per lane: scratch + qpuId · SPILL_STRIDE + 64 + 4 · lane (slot 0 of this QPU). */
+  base: VReg;
+  /** vw_setup for QPU writes to the spill row, and the DMA setup storing it. */
+  vpmw: VReg;
+  dma: VReg;
+  next: number;
+  /** Registers never to spill (the spill code's own). */
+  noSpill: Set<number>;
+  /** Ops at the start of block 0 (uniform reads and this setup): stores of values they define wait until after them. */
+  prefix: number;
+}
+
+const io = (addr: number, file?: 'A' | 'B'): Dst => (file ? { k: 'io', addr, file } : { k: 'io', addr });
+const rd = (addr: number, file: 'A' | 'B'): Src => ({ k: 'io', addr, file });
+const mov = (dst: Dst, a: Src): MOp => ({ k: 'alu', unit: 'add', op: 'or', dst, a, b: a });
+
+/** Compute the spill registers after the prologue's uniform reads (adding the scratch and qpuId uniforms if missing). */
+function setupSpill(mf: Vc4MFunction, blocks: MBlock[]): SpillState {
+  const pro = (blocks[0] as MBlock).ops;
+  const fresh = (): VReg => vreg(mf.nextVReg++);
+  const noSpill = new Set<number>();
+  const reg = (): VReg => {
+    const r = fresh();
+    noSpill.add(r.id);
+    return r;
+  };
+  // The prologue starts with one read per uniform slot, in order.
+  const unif = (slot: UniformSlot): VReg => {
+    const key = JSON.stringify(slot);
+    const k = mf.uniforms.findIndex((u) => JSON.stringify(u) === key);
+    if (k >= 0) {
+      const o = pro[k];
+      if (o?.k === 'alu' && o.dst?.k === 'v') return o.dst;
+      throw new BackendError('internal: the vc4 prologue does not start with the uniform reads');
+    }
+    const r = reg();
+    pro.splice(mf.uniforms.length, 0, mov(r, rd(32, 'A')));
+    mf.uniforms.push(slot);
+    return r;
+  };
+  const scratch = unif({ kind: 'scratch' });
+  const qpuId = unif({ kind: 'qpuId' });
+  noSpill.add(scratch.id);
+  noSpill.add(qpuId.id);
+  mf.usesScratch = true;
+  const [k1, t1, t2, t3, t4, k2, base, k3, vpmw, t5, k4, dma] = Array.from({ length: 12 }, reg);
+  const alu = (op: 'add' | 'shl' | 'mul24', dst: VReg, a: Src, b: Src): MOp => ({ k: 'alu', unit: op === 'mul24' ? 'mul' : 'add', op, dst, a, b });
+  const qpuNum = rd(38, 'B');
+  const ops: MOp[] = [
+    { k: 'ldi', dst: k1 as VReg, value: SPILL_STRIDE },
+    alu('mul24', t1 as VReg, qpuId, k1 as VReg),
+    alu('add', t2 as VReg, t1 as VReg, scratch),
+    alu('shl', t3 as VReg, rd(38, 'A'), { k: 'imm', code: 2 }),
+    alu('add', t4 as VReg, t2 as VReg, t3 as VReg),
+    { k: 'ldi', dst: k2 as VReg, value: 64 },
+    alu('add', base as VReg, t4 as VReg, k2 as VReg),
+    { k: 'ldi', dst: k3 as VReg, value: 0x1a00 + SPILL_ROW0 },
+    alu('add', vpmw as VReg, qpuNum, k3 as VReg),
+    alu('shl', t5 as VReg, qpuNum, { k: 'imm', code: 7 }),
+    { k: 'ldi', dst: k4 as VReg, value: (0x80904000 + (SPILL_ROW0 << 7)) >>> 0 },
+    alu('add', dma as VReg, t5 as VReg, k4 as VReg),
+  ];
+  pro.splice(mf.uniforms.length, 0, ...ops);
+  return { base: base as VReg, vpmw: vpmw as VReg, dma: dma as VReg, next: 0, noSpill, prefix: mf.uniforms.length + ops.length };
+}
+
+/**
+ * Keep vreg `id` in spill slot `slot`: a TMU load into a fresh register before
+ * each use, a VPM write and 16-word DMA store after each definition (the
+ * QPU's own VPM row 12 + qpu_num, so no kernel store's row is touched). None
+ * of it sets flags or uses r0–r3.
+ */
+function spillVReg(mf: Vc4MFunction, blocks: MBlock[], id: number, slot: number, st: SpillState): void {
+  const reg = (): VReg => {
+    const r = vreg(mf.nextVReg++);
+    st.noSpill.add(r.id);
+    return r;
+  };
+  const addr = (): { ops: MOp[]; a: VReg } => {
+    const k = reg();
+    const a = reg();
+    return { ops: [{ k: 'ldi', dst: k, value: 64 * slot }, { k: 'alu', unit: 'add', op: 'add', dst: a, a: st.base, b: k }], a };
+  };
+  const reload = (t: VReg): MOp[] => {
+    const { ops, a } = addr();
+    return [...ops, mov(io(56), a), { k: 'nop', sig: 'ldtmu0' }, mov(t, acc(4))];
+  };
+  const store = (t: VReg): MOp[] => {
+    const { ops, a } = addr();
+    return [mov(io(49, 'B'), st.vpmw), mov(io(48), t), mov(io(49, 'B'), st.dma), ...ops, mov(io(50, 'B'), a), mov(io(39), rd(50, 'B'))];
+  };
+  blocks.forEach((b, bi) => {
+    const out: MOp[] = [];
+    const pending: MOp[] = [];
+    b.ops.forEach((o, k) => {
+      if (bi === 0 && k === st.prefix) out.push(...pending.splice(0));
+      const uses = usesOf(o).some((v) => v.id === id);
+      const defs = defOf(o)?.id === id;
+      if (!uses && !defs) return void out.push(o);
+      const t = reg();
+      const swap = <T extends Src | Dst | undefined>(x: T): T => (x && x.k === 'v' && x.id === id ? (t as T) : x);
+      if (uses) out.push(...reload(t));
+      const o2: MOp = o.k === 'alu' ? { ...o, ...(o.dst ? { dst: swap(o.dst) } : {}), ...(o.a ? { a: swap(o.a) } : {}), ...(o.b ? { b: swap(o.b) } : {}) } : o.k === 'ldi' ? { ...o, dst: swap(o.dst) } : o;
+      out.push(o2);
+      if (defs) (bi === 0 && k < st.prefix ? pending : out).push(...store(t));
+    });
+    out.push(...pending);
+    b.ops = out;
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * Memory ops for VC4: loads through TMU0, stores through the VPM and the
+ * DMA store engine (VDW) — VC4 has no TMU store (notes §3, §4).
+ *
+ * - Loads: per-lane byte addresses to `t0s` (a direct lookup), `ldtmu0`,
+ *   the word arrives in r4. A conditional TMU write still issues a request
+ *   for every lane (notes §4, [ADD]), so masked-off lanes read a harmless
+ *   address instead: the launch's scratch area. 8/16-bit elements are
+ *   shifted out of the word the TMU returns (it ignores address bits 1:0).
+ * - Stores: each QPU owns VPM row `qpu_num` (one 16-word row of the 64 a
+ *   user program can address; qpu_num is unique, so no mutex is needed).
+ *   The value vector is written to that row, then:
+ *   * a lane-contiguous 32-bit store with every lane active (the common
+ *     grid-stride `y[i] = …`) is one DMA of the 16-word row to lane 0's
+ *     address (vw_addr takes element 0);
+ *   * anything else — masked lanes, scattered addresses, u8/u16 — is 16
+ *     one-element DMAs (DEPTH 1, VPM column = lane, MODEW 32/16/8-bit), each
+ *     to its lane's address, rotated into element 0 with the mul ALU.
+ *     Inactive lanes write to the scratch area, so memory outside the
+ *     active lanes' elements is never touched, and a byte or half store
+ *     writes exactly its own bytes (no read-modify-write race between
+ *     lanes or QPUs).
+ *   A contiguous store under a mask branches between the two at run time
+ *   (`allnz`: every lane active). Each store waits for its DMA (`vw_wait`)
+ *   before the row is reused, so a later load sees it and the kernel ends
+ *   with memory written.
+ */
+import type { Instr } from '../../ir/types.ts';
+import { elemSize, isPtr } from '../../ir/types.ts';
+import type { Src, VReg } from './mir.ts';
+import { acc } from './mir.ts';
+import {
+  alu, arg, BackendError, branch, emit, entryReg, IO, k32, mov, newBlockId, newVReg, op, override, src, startBlock,
+  uniformReg, zeroTest, type Ctx, type OpHandler,
+} from './isel-ctx.ts';
+import { simm } from './isel-int.ts';
+
+const QPU_NUM = { k: 'io', file: 'B', addr: IO.QPU_NUM } as const;
+const VW_SETUP = { k: 'io', file: 'B', addr: IO.VPM_SETUP } as const;
+const VW_ADDR = { k: 'io', file: 'B', addr: IO.DMA_ADDR } as const;
+const VW_WAIT = { k: 'io', file: 'B', addr: IO.VPM_WAIT } as const;
+const VPM = { k: 'io', addr: IO.VPM } as const;
+
+/** Bytes of scratch each QPU's kernel may need: the sink for inactive lanes' loads and stores. */
+export const SCRATCH_SINK_BYTES = 64;
+
+/** Address inactive lanes use (the launch's scratch area). */
+function sink(c: Ctx): VReg {
+  return uniformReg(c, { kind: 'scratch' });
+}
+
+/** `vw_setup` for QPU writes to this QPU's VPM row: horizontal, 32-bit, stride 1, ADDR = row [ARG Table 32]. */
+function vpmWriteSetup(c: Ctx): VReg {
+  return entryReg(c, 'vpmw', (cc, d) => alu(cc, 'or', d, QPU_NUM, k32(cc, 0x1a00)));
+}
+
+/** VDW setup [ARG Table 34]: UNITS 1, DEPTH `depth`, horizontal, VPMBASE {Y = row, X = 0}, MODEW. */
+function dmaSetup(c: Ctx, depth: number, modew: number): VReg {
+  const base = ((2 << 30) | (1 << 23) | (depth << 16) | (1 << 14) | modew) >>> 0;
+  return entryReg(c, `dma${depth}.${modew}`, (cc, d) => alu(cc, 'or', d, op(cc, 'shl', QPU_NUM, simm(7)), k32(cc, base)));
+}
+
+function elemOf(c: Ctx, ins: Instr): string {
+  const p = arg(c, ins, 0);
+  if (!isPtr(p.type)) throw new BackendError(`${ins.op} through a non-pointer`, c.loc);
+  return p.type.ptr;
+}
+
+/** The address where the mask holds, the sink elsewhere. */
+function maskedAddr(c: Ctx, ins: Instr, p: Src, maskAt: number): Src {
+  const m = ins.args[maskAt];
+  if (!m) return p;
+  zeroTest(c, src(c, m), m);
+  return override(c, p, 'zs', sink(c));
+}
+
+function load(c: Ctx, ins: Instr, d: VReg): void {
+  const p = src(c, arg(c, ins, 0));
+  const elem = elemOf(c, ins);
+  const addr = maskedAddr(c, ins, p, 1);
+  mov(c, { k: 'io', addr: IO.TMU0_S }, addr);
+  emit(c, { k: 'nop', sig: 'ldtmu0' });
+  const size = elemSize(elem as Parameters<typeof elemSize>[0]);
+  if (size === 4) {
+    mov(c, d, acc(4));
+    return;
+  }
+  const w = newVReg(c);
+  mov(c, w, acc(4));
+  // Bit offset of the element in its word: (addr & 3) * 8, or (addr & 2) * 8.
+  const off = op(c, 'shl', op(c, 'and', p, simm(size === 1 ? 3 : 2)), simm(3));
+  const bits = size * 8;
+  const signed = elem === 'i8' || elem === 'i16';
+  // Move the element to the top of the word, then shift it down (arithmetic for signed types).
+  const top = op(c, 'shl', w, op(c, 'sub', simm(-bits), off)); // (32 - bits - off) mod 32
+  alu(c, signed ? 'asr' : 'shr', d, top, simm(32 - bits >= 16 ? -bits : 32 - bits)); // by 32 - bits
+}
+
+/** Store the whole row (every lane active, addresses lane-contiguous): one DMA from lane 0's address. */
+function storeRow(c: Ctx, p: Src, v: Src): void {
+  mov(c, VW_SETUP, vpmWriteSetup(c));
+  mov(c, VPM, v);
+  mov(c, VW_SETUP, dmaSetup(c, 16, 0));
+  mov(c, VW_ADDR, p);
+  mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
+}
+
+/** Store lane by lane: 16 one-element DMAs, inactive lanes into the sink. */
+function storeLanes(c: Ctx, ins: Instr, p: Src, v: Src, modew: number): void {
+  const addr = maskedAddr(c, ins, p, 2);
+  mov(c, VW_SETUP, vpmWriteSetup(c));
+  mov(c, VPM, v);
+  const t = newVReg(c);
+  mov(c, t, dmaSetup(c, 1, modew));
+  mov(c, acc(0), addr);
+  for (let l = 0; l < 16; l++) {
+    mov(c, VW_SETUP, t);
+    mov(c, VW_ADDR, acc(0)); // element 0: lane l's address
+    if (l === 15) break;
+    alu(c, 'add', t, t, simm(8)); // VPMBASE X + 1
+    // Rotate by 15: element 0 receives lane l + 1.
+    emit(c, { k: 'alu', unit: 'mul', op: 'v8min', dst: acc(0), a: acc(0), b: acc(0), rot: 15 });
+  }
+  mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
+}
+
+/** A store: see the file comment. */
+export function selectStore(c: Ctx, ins: Instr): void {
+  const [pv, vv, mv] = ins.args;
+  if (!pv || !vv) throw new BackendError('store: missing operands', c.loc);
+  const elem = elemOf(c, ins);
+  const size = elemSize(elem as Parameters<typeof elemSize>[0]);
+  const p = src(c, pv);
+  const v = src(c, vv);
+  const modew = size === 4 ? 0 : size === 2 ? 2 : 4;
+  if (ins.attrs?.access === 'contiguous' && size === 4) {
+    if (!mv) return storeRow(c, p, v);
+    const rowId = newBlockId(c);
+    const joinId = newBlockId(c);
+    zeroTest(c, src(c, mv), mv);
+    branch(c, 'allnz', rowId);
+    storeLanes(c, ins, p, v, modew);
+    branch(c, 'always', joinId);
+    startBlock(c, rowId);
+    storeRow(c, p, v);
+    startBlock(c, joinId);
+    return;
+  }
+  storeLanes(c, ins, p, v, modew);
+}
+
+function gep(c: Ctx, ins: Instr, d: VReg): void {
+  const p = arg(c, ins, 0);
+  if (!isPtr(p.type)) throw new BackendError('gep on a non-pointer', c.loc);
+  const size = elemSize(p.type.ptr);
+  const idx = src(c, arg(c, ins, 1));
+  if (size === 1) alu(c, 'add', d, src(c, p), idx);
+  else alu(c, 'add', d, src(c, p), op(c, 'shl', idx, simm(Math.log2(size))));
+}
+
+/** Memory op handlers (stores have no result: {@link selectStore}). */
+export const MEMORY_OPS: Record<string, OpHandler> = { load, gep };

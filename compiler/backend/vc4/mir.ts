@@ -1,0 +1,123 @@
+/**
+ * Machine IR for the VideoCore IV backend (vc4): one machine operation per
+ * MOp over virtual registers, in blocks, before register allocation. An ALU
+ * op runs on the add or the mul ALU; register-file ports, the small
+ * immediate field and the hazards between neighbouring words are decided
+ * later, by emit.ts, once registers are known. Flags are implicit state: an
+ * op that sets flags and the ops that read them stay in order.
+ */
+import type { SourceLoc } from '../../ir/types.ts';
+import type { Vc4AddOp, Vc4BranchCond, Vc4Cond, Vc4MulOp } from '../../isa/vc4/instr.ts';
+import { VC4_SMALL_IMMS } from '../../isa/vc4/table.ts';
+
+/** A virtual register (allocated to ra0–31 / rb0–31 later). */
+export interface VReg {
+  k: 'v';
+  id: number;
+}
+/** An accumulator r0–r5 (fixed sequences only: the allocator never sees them). */
+export interface Acc {
+  k: 'acc';
+  n: number;
+}
+/** A small immediate (sig 13), by its code 0–47 (notes §1.12). */
+export interface SmallImm {
+  k: 'imm';
+  code: number;
+}
+/** A read of an I/O address through one register-file port (unif, elem_num, qpu_num, vw_wait…). */
+export interface IoRead {
+  k: 'io';
+  file: 'A' | 'B';
+  addr: number;
+}
+/** A write to an I/O address (tmu, sfu, vpm, setups, host_int…); `file` when only one space has it. */
+export interface IoWrite {
+  k: 'io';
+  addr: number;
+  file?: 'A' | 'B';
+}
+/** An operand. */
+export type Src = VReg | Acc | SmallImm | IoRead;
+/** A destination. */
+export type Dst = VReg | Acc | IoWrite;
+
+/** Signals qpuc emits (notes §1.6). */
+export type MSignal = 'ldtmu0' | 'thrend';
+
+/** One machine operation. */
+export type MOp =
+  | {
+      k: 'alu';
+      unit: 'add' | 'mul';
+      op: Vc4AddOp | Vc4MulOp;
+      dst?: Dst;
+      a?: Src;
+      b?: Src;
+      /** Per-lane write condition: the old value of dst stays where it does not hold. */
+      cond?: Vc4Cond;
+      sf?: boolean;
+      /** Mul-ALU vector rotation (sig 13): 1–15 lanes, or 0 = by r5. Sources must be accumulators. */
+      rot?: number;
+      loc?: SourceLoc;
+    }
+  /** Load a 32-bit immediate (sig 14). */
+  | { k: 'ldi'; dst: Dst; value: number; cond?: Vc4Cond; loc?: SourceLoc }
+  /** A branch to a block id (-1: the program end); emit.ts adds the 3 delay slots. */
+  | { k: 'br'; cond: Vc4BranchCond; target: number; loc?: SourceLoc }
+  /** Semaphore increment (acquire false) or decrement. */
+  | { k: 'sem'; acquire: boolean; n: number; loc?: SourceLoc }
+  /** An instruction with no ALU work, optionally carrying a signal. */
+  | { k: 'nop'; sig?: MSignal; loc?: SourceLoc };
+
+/** A machine block; control falls through to the next block in order unless it ends with an unconditional branch. */
+export interface MBlock {
+  id: number;
+  ops: MOp[];
+}
+
+/** Shorthands. */
+export const vreg = (id: number): VReg => ({ k: 'v', id });
+export const acc = (n: number): Acc => ({ k: 'acc', n });
+
+/** Small-immediate code of a 32-bit pattern, if it has one (integers −16…15, floats 2^−8…2^7). */
+export function smallImmCode(bits: number): number | undefined {
+  const b = bits | 0;
+  if (b >= -16 && b <= 15) return b >= 0 ? b : b + 32;
+  const u = bits >>> 0;
+  for (const s of VC4_SMALL_IMMS) {
+    if (s.kind === 'float' && f32BitsOf(s.value) === u) return s.code;
+  }
+  return undefined;
+}
+
+/** The 32-bit pattern a small immediate code reads as. */
+export function smallImmBits(code: number): number {
+  const s = VC4_SMALL_IMMS.find((x) => x.code === code);
+  if (!s) throw new Error(`small immediate code ${code}`);
+  return s.kind === 'int' ? s.value >>> 0 : f32BitsOf(s.value);
+}
+
+const F1 = new Float32Array(1);
+const U1 = new Uint32Array(F1.buffer);
+function f32BitsOf(x: number): number {
+  F1[0] = x;
+  return U1[0] as number;
+}
+
+/** Virtual registers an op reads (a conditional write also reads its destination). */
+export function usesOf(o: MOp): VReg[] {
+  const out: VReg[] = [];
+  if (o.k === 'alu') {
+    if (o.a?.k === 'v') out.push(o.a);
+    if (o.b?.k === 'v') out.push(o.b);
+    if (o.cond && o.cond !== 'always' && o.dst?.k === 'v') out.push(o.dst);
+  } else if (o.k === 'ldi' && o.cond && o.cond !== 'always' && o.dst.k === 'v') out.push(o.dst);
+  return out;
+}
+
+/** The virtual register an op writes, if any. */
+export function defOf(o: MOp): VReg | undefined {
+  if ((o.k === 'alu' || o.k === 'ldi') && o.dst?.k === 'v') return o.dst;
+  return undefined;
+}

@@ -1,0 +1,428 @@
+/**
+ * Loop shaping (after SPMD lowering and strength reduction): a counted loop
+ *
+ *     for (i = init; i < n; i += s) body        (also `<=`, `n > i`, `n >= i`)
+ *
+ * with `n` and `s` uniform and loop-invariant gets a **uniform main loop**
+ * in front of it that runs `U` copies of the body per pass while every lane's
+ * next `U` values of `i` are known to pass the test, and then enters the
+ * original loop, which runs what is left (for a grid-stride loop: at most one
+ * masked pass). In the copies the test `i < n` is the constant true and so
+ * is the loop's lane mask (a header parameter that starts as true and stays
+ * `mask and test`): folding removes every mask, `any` and exit edge from
+ * them, and the `U` copies become one straight-line block in which the
+ * backend's scheduler issues all TMU lookups before it collects the first.
+ *
+ * The test. The main loop carries `lo`/`hi`, the least and greatest value of
+ * `i` over all 16 lanes (`reduce_min`/`reduce_max` of the initial value; `i`
+ * itself when uniform), both advanced by `U s` per pass. It runs a pass when
+ * `lo <= hi` (no lane has wrapped past the type's range while another has
+ * not), `hi <= hi + (U-1) s` (the pass's last values do not wrap) and
+ * `hi + (U-1) s < n` (`<=` for `le`), in the compare's own signedness; the
+ * main loop is entered only when `(U-1) s` fits in 32 bits (`s <= limit`).
+ * Then every lane's values `i + j s`, j < U, lie in `[lo + j s, hi + (U-1) s]`
+ * without wrapping, so each passes the original test: the copies are the
+ * iterations the original loop would have run, in order.
+ *
+ * Which loops: the test is a `cmp` in the header on a header parameter whose
+ * every back-edge value is `i + s`; values defined in the loop are not used
+ * after it except through exit-block parameters (SPMD lowering routes them
+ * so), unless the only exit is the header's branch on the test. Varying `i`:
+ * always (U = 1 when the loop holds other loops or a long body). Uniform
+ * `i`: only when unrolling (U > 1). `U` is the largest power of two up to
+ * {@link MAX_UNROLL} with `loads x U <= loadBudget` (the target's TMU FIFO depth) and
+ * `instructions x U <= BODY_BUDGET`.
+ */
+import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
+import { addParam, newBlock, newValue } from '../ir/builder.ts';
+import { dominates, dominators, ensurePreheader, findLoops, predecessors, targets, type Loop } from '../ir/cfg.ts';
+import { definitions } from '../ir/values.ts';
+import { TARGETS } from '../target/targets.ts';
+import { analyzeUniformity } from './uniformity.ts';
+import { foldConstants } from './fold.ts';
+import { propagateCopies } from './copyprop.ts';
+
+/** Most copies of a body per main-loop pass. */
+export const MAX_UNROLL = 8;
+/**
+ * Default TMU lookups the copies of one pass may have in flight when the
+ * target is not known: the smallest per-thread TMU FIFO depth of any target,
+ * so unrolling never asks for more than every TMU holds. The compiler passes
+ * the target's own depth (compiler/compile.ts).
+ */
+export const LOAD_BUDGET = Math.min(...Object.values(TARGETS).map((t) => t.tmuFifoDepth));
+/** IR instructions the copies of one pass may have together. */
+export const BODY_BUDGET = 160;
+/** IR instructions of a loop holding other loops that loop shaping still copies. */
+export const NEST_BUDGET = 48;
+
+interface Candidate {
+  loop: Loop;
+  /** Index of the induction variable among the header's parameters. */
+  ivIndex: number;
+  /** The test `iv < bound` (or `<=`): true in every copy. */
+  test: Value;
+  bound: Value;
+  step: Value;
+  pred: 'lt' | 'le';
+  /** Index of the lane-mask parameter (true in every copy), or -1. */
+  maskIndex: number;
+  unroll: number;
+}
+
+/** The counted loop's shape, or undefined when the loop is not one (see the file comment). */
+function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; instr?: Instr }>, loadBudget: number): Candidate | undefined {
+  const h = loop.header;
+  const inLoop = (b: Block) => loop.blocks.has(b);
+  const outside = (v: Value) => {
+    const d = defs.get(v);
+    return d === undefined || !inLoop(d.block);
+  };
+  const backs = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => r.block === h));
+  const entries = fn.blocks.filter((b) => !inLoop(b)).flatMap((b) => targets(b.term).filter((r) => r.block === h));
+  for (const c of h.instrs) {
+    if (c.op !== 'cmp' || !c.result) continue;
+    const pred0 = c.attrs?.['pred'];
+    let [iv, bound] = c.args as [Value, Value];
+    let pred: 'lt' | 'le';
+    if (pred0 === 'lt' || pred0 === 'le') pred = pred0;
+    else if (pred0 === 'gt' || pred0 === 'ge') {
+      [iv, bound] = [bound, iv];
+      pred = pred0 === 'gt' ? 'lt' : 'le';
+    } else continue;
+    const ivIndex = h.params.indexOf(iv);
+    if (ivIndex < 0 || (iv.type !== 'u32' && iv.type !== 'i32') || !bound.uniform || !outside(bound)) continue;
+    // Every back edge passes iv + s, one invariant uniform s.
+    let step: Value | undefined;
+    let ok = backs.length > 0;
+    for (const r of backs) {
+      const d = defs.get(r.args[ivIndex]!)?.instr;
+      const s = d?.op !== 'add' ? undefined : d.args[0] === iv ? d.args[1] : d.args[1] === iv ? d.args[0] : undefined;
+      if (!s || !s.uniform || !outside(s) || (step && step !== s)) ok = false;
+      step = s;
+    }
+    if (!ok || !step) continue;
+    const test = c.result;
+    // Exits: either only the header's branch on the test, or no loop value used outside but through exit parameters.
+    const t = h.term;
+    const exits = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => !inLoop(r.block)));
+    const headerTestOnly = t.kind === 'condbr' && t.cond === test && inLoop(t.then.block) && exits.length === 1 && exits[0] === t.else;
+    // The lane mask: starts true, each back edge passes itself or itself and the test.
+    const isTrue = (v: Value) => {
+      const d = defs.get(v)?.instr;
+      return d?.op === 'const' && Number(d.attrs?.['value']) === 1;
+    };
+    const maskIndex = h.params.findIndex((p, k) => p.type === 'bool' && entries.length > 0 && entries.every((r) => isTrue(r.args[k]!)) && backs.every((r) => {
+      const a = r.args[k]!;
+      if (a === p) return true;
+      const d = defs.get(a)?.instr;
+      return d?.op === 'and' && ((d.args[0] === p && d.args[1] === test) || (d.args[1] === p && d.args[0] === test));
+    }));
+    const size = [...loop.blocks].reduce((n, b) => n + b.instrs.length, 0);
+    // TMU lookups per copy: uniform loads do not count (compiler/passes/lanegather.ts merges consecutive ones into one lookup).
+    const all = [...loop.blocks].flatMap((b) => b.instrs.filter((i) => i.op === 'load'));
+    const loads = all.filter((i) => !i.args[0]!.uniform).length;
+    let unroll = 1;
+    if (loop.children.length === 0) {
+      while (unroll * 2 <= MAX_UNROLL && Math.max(1, loads) * unroll * 2 <= loadBudget && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;
+    }
+    // One copy is worth it for a varying test (no masks in the copy), not for a uniform one; a big body is not copied,
+    // and a loop holding loops only while small (their copies are shaped in turn: the code grows fast).
+    if ((iv.uniform && unroll === 1) || size * unroll > (loop.children.length > 0 ? NEST_BUDGET : BODY_BUDGET)) continue;
+    if (!headerTestOnly && !closeLoop(fn, loop, outside)) continue;
+    return { loop, ivIndex, test, bound, step, pred, maskIndex, unroll };
+  }
+  return undefined;
+}
+
+/**
+ * Routes every loop value used after the loop through parameters of the
+ * loop's exit block (when the loop has one exit block, entered only from the
+ * loop, it dominates every such use), so that copies of the loop may exit
+ * too. False when the loop's exits do not allow it.
+ */
+function closeLoop(fn: IrFunction, loop: Loop, outside: (v: Value) => boolean): boolean {
+  const inLoop = (b: Block) => loop.blocks.has(b);
+  const exits = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => !inLoop(r.block)));
+  const x = exits[0]?.block;
+  if (!x || exits.some((r) => r.block !== x)) return false;
+  const leaked: Value[] = [];
+  let shared = false;
+  for (const b of fn.blocks) {
+    if (inLoop(b)) continue;
+    const refs = targets(b.term);
+    if (refs.some((r) => r.block === x)) shared = true;
+    const uses = [...b.instrs.flatMap((i) => i.args), ...refs.flatMap((r) => r.args), ...(b.term.kind === 'condbr' ? [b.term.cond] : [])];
+    for (const v of uses) if (!outside(v) && !leaked.includes(v)) leaked.push(v);
+  }
+  if (leaked.length === 0) return true;
+  if (shared) return false; // entered from outside the loop too: it need not dominate the uses
+  const params = leaked.map((v) => addParam(fn, x, v.type, v.uniform, v.name));
+  for (const r of exits) r.args = [...r.args, ...leaked];
+  const by = new Map(leaked.map((v, k) => [v, params[k]!]));
+  const sub = (v: Value) => by.get(v) ?? v;
+  for (const b of fn.blocks) {
+    if (inLoop(b)) continue;
+    for (const i of b.instrs) i.args = i.args.map(sub);
+    const t = b.term;
+    if (t.kind === 'condbr') t.cond = sub(t.cond);
+    for (const r of targets(t)) if (!(inLoop(b) && r.block === x)) r.args = r.args.map(sub);
+  }
+  return true;
+}
+
+/** A constant of type `ty`. */
+function constant(fn: IrFunction, at: Block, ty: 'u32' | 'i32' | 'bool', value: number): Value {
+  const v = newValue(fn, ty, true);
+  at.instrs.push({ op: 'const', args: [], result: v, attrs: { value } });
+  return v;
+}
+
+function emit(fn: IrFunction, at: Block, op: string, args: Value[], ty: Value['type'], attrs?: Instr['attrs']): Value {
+  const v = newValue(fn, ty, args.every((a) => a.uniform));
+  at.instrs.push({ op, args, result: v, ...(attrs ? { attrs } : {}) });
+  return v;
+}
+
+/** Builds the main loop in front of `c.loop` (see the file comment). */
+function shape(fn: IrFunction, c: Candidate): void {
+  const { loop, ivIndex, test, bound, step, pred, maskIndex, unroll } = c;
+  const h = loop.header;
+  const ty = h.params[ivIndex]!.type as 'u32' | 'i32';
+  const pre = ensurePreheader(fn, loop);
+  if (pre.term.kind !== 'br') return;
+  const init = pre.term.target.args;
+  const iv0 = init[ivIndex]!;
+  // Preheader: (U-1) s and U s; below, the guards of the main loop and the lanes' lo (and hi).
+  let span: Value = constant(fn, pre, ty, 0);
+  for (let j = 1; j < unroll; j++) span = emit(fn, pre, 'add', [span, step], ty);
+  const advance = emit(fn, pre, 'add', [span, step], ty);
+  const mh = newBlock(fn, false);
+  const mainParams = h.params.map((p) => addParam(fn, mh, p.type, p.uniform, p.name));
+  // Which form of the test (see the file comment): a uniform i is its own lo and hi (the back edges pass it already);
+  // a varying u32 i carries lo only (one range check); a varying i32 i carries lo and hi (three compares).
+  const form = iv0.uniform && h.params[ivIndex]!.uniform ? 'uniform' : ty === 'u32' ? 'lo' : 'lohi';
+  const lo = form === 'uniform' ? mainParams[ivIndex]! : addParam(fn, mh, ty, true);
+  const hi = form === 'lohi' ? addParam(fn, mh, ty, true) : lo;
+  const entry = { block: mh, args: [...init] };
+  const guards: Value[] = [];
+  if (unroll > 1) {
+    // (U-1) s < 2^32 as an unsigned amount (a signed step must also be positive; its limit is 2^31 / (U-1)).
+    const limit = constant(fn, pre, ty, Math.floor((ty === 'u32' ? 0xffffffff : 0x7fffffff) / (unroll - 1)));
+    guards.push(emit(fn, pre, 'cmp', [step, limit], 'bool', { pred: 'le' }));
+    if (ty === 'i32') guards.push(emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 0)], 'bool', { pred: 'gt' }));
+  }
+  let go: Value;
+  if (form === 'lohi') {
+    const lo0 = emit(fn, pre, 'reduce_min', [iv0], ty);
+    const hi0 = emit(fn, pre, 'reduce_max', [iv0], ty);
+    lo0.uniform = hi0.uniform = true;
+    entry.args.push(lo0, hi0);
+    // Run a pass when lo <= hi, hi <= hi + (U-1) s, and hi + (U-1) s passes the test.
+    const last = emit(fn, mh, 'add', [hi, span], ty);
+    const c1 = emit(fn, mh, 'cmp', [lo, hi], 'bool', { pred: 'le' });
+    const c2 = emit(fn, mh, 'cmp', [hi, last], 'bool', { pred: 'le' });
+    const c3 = emit(fn, mh, 'cmp', [last, bound], 'bool', { pred });
+    go = emit(fn, mh, 'and', [emit(fn, mh, 'and', [c1, c2], 'bool'), c3], 'bool');
+  } else {
+    // limit = n - (U-1) s, which must not wrap: then hi + (U-1) s < n (or <=) is hi < limit (<=) without overflow.
+    let limit = emit(fn, pre, 'sub', [bound, span], ty);
+    guards.push(emit(fn, pre, 'cmp', [limit, bound], 'bool', { pred: 'le' }));
+    if (form === 'lo') {
+      // D <= hi < limit (every lane i = hi - d, 0 <= d <= D, unwrapped) is one unsigned range check: lo = hi - D < limit - D.
+      const lo0 = emit(fn, pre, 'reduce_min', [iv0], ty);
+      const hi0 = emit(fn, pre, 'reduce_max', [iv0], ty);
+      lo0.uniform = hi0.uniform = true;
+      const d = emit(fn, pre, 'sub', [hi0, lo0], ty);
+      guards.push(emit(fn, pre, 'cmp', [d, limit], 'bool', { pred: 'le' }));
+      limit = emit(fn, pre, 'sub', [limit, d], ty);
+      entry.args.push(lo0);
+    }
+    go = emit(fn, mh, 'cmp', [lo, limit], 'bool', { pred });
+  }
+  const ok = guards.reduce<Value | undefined>((x, g) => (x ? emit(fn, pre, 'and', [x, g], 'bool') : g), undefined);
+  pre.term = ok ? { kind: 'condbr', cond: ok, then: entry, else: { block: h, args: init } } : { kind: 'br', target: entry };
+  const yes = constant(fn, mh, 'bool', 1);
+  // The copies. Copy j's header gets the values through parameters (a loop may have several back edges).
+  const order = fn.blocks.filter((b) => loop.blocks.has(b));
+  const copies: Block[][] = [];
+  const headers: Block[] = [];
+  for (let j = 0; j < unroll; j++) {
+    const map = new Map<Value, Value>();
+    const blocks = new Map<Block, Block>();
+    for (const b of order) {
+      const nb = newBlock(fn, false);
+      blocks.set(b, nb);
+      nb.params = b.params.map((p) => {
+        const np = newValue(fn, p.type, p.uniform, p.name);
+        map.set(p, np);
+        return np;
+      });
+    }
+    if (maskIndex >= 0) map.set(h.params[maskIndex]!, yes);
+    const sub = (v: Value) => map.get(v) ?? v;
+    for (const b of order) {
+      const nb = blocks.get(b)!;
+      for (const i of b.instrs) {
+        const ni: Instr = { op: i.op, args: [], ...(i.attrs ? { attrs: { ...i.attrs } } : {}), ...(i.loc ? { loc: i.loc } : {}) };
+        if (i.result) {
+          ni.result = newValue(fn, i.result.type, i.result.uniform, i.result.name);
+          map.set(i.result, i.result === test ? yes : ni.result);
+        }
+        nb.instrs.push(ni);
+      }
+    }
+    for (const b of order) {
+      const nb = blocks.get(b)!;
+      b.instrs.forEach((i, k) => (nb.instrs[k]!.args = i.args.map(sub)));
+      const t = b.term;
+      const ref = (r: { block: Block; args: Value[] }) => ({ block: blocks.get(r.block) ?? r.block, args: r.args.map(sub) });
+      const loc = t.loc ? { loc: t.loc } : {};
+      if (b === h && t.kind === 'condbr' && t.cond === test && loop.blocks.has(t.then.block)) nb.term = { kind: 'br', target: ref(t.then), ...loc };
+      else if (t.kind === 'br') nb.term = { kind: 'br', target: ref(t.target), ...loc };
+      else if (t.kind === 'condbr') nb.term = { kind: 'condbr', cond: sub(t.cond), then: ref(t.then), else: ref(t.else), ...loc };
+      else nb.term = { kind: 'ret', ...loc };
+    }
+    copies.push(order.map((b) => blocks.get(b)!));
+    headers.push(blocks.get(h)!);
+  }
+  // Back edges: copy j -> copy j+1's header; the last copy -> the main header with lo/hi advanced.
+  for (let j = 0; j < unroll; j++) {
+    for (const nb of copies[j]!) {
+      for (const r of targets(nb.term)) {
+        if (r.block !== headers[j]) continue;
+        if (j + 1 < unroll) r.block = headers[j + 1]!;
+        else {
+          r.block = mh;
+          if (form !== 'uniform') r.args.push(emit(fn, nb, 'add', [lo, advance], ty));
+          if (form === 'lohi') r.args.push(emit(fn, nb, 'add', [hi, advance], ty));
+        }
+      }
+    }
+  }
+  mh.term = { kind: 'condbr', cond: go, then: { block: headers[0]!, args: mainParams }, else: { block: h, args: mainParams } };
+  fn.blocks.splice(fn.blocks.indexOf(h), 0, mh, ...copies.flat());
+}
+
+/**
+ * In a loop whose lane mask (a header parameter) is passed back as itself or
+ * as `mask and t`, `t` uniform, on back edges taken only when `any` of that
+ * value holds, the mask never changes: `t` is true whenever the edge is
+ * taken. Such a mask is its entry value throughout (SPMD lowering gives
+ * uniform loops these masks). Returns whether anything changed.
+ */
+function fixUniformLoopMasks(fn: IrFunction): boolean {
+  let changed = false;
+  const { loops } = findLoops(fn);
+  const defs = definitions(fn);
+  for (const loop of loops) {
+    const h = loop.header;
+    const entries = fn.blocks.filter((b) => !loop.blocks.has(b)).flatMap((b) => targets(b.term).filter((r) => r.block === h));
+    if (entries.length !== 1) continue;
+    const backs = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => r.block === h).map((r) => ({ b, r })));
+    h.params.forEach((p, k) => {
+      if (p.type !== 'bool' || backs.length === 0) return;
+      const same = backs.every(({ b, r }) => {
+        const a = r.args[k]!;
+        if (a === p) return true;
+        const d = defs.get(a)?.instr;
+        const other = d?.op !== 'and' ? undefined : d.args[0] === p ? d.args[1] : d.args[1] === p ? d.args[0] : undefined;
+        const t = b.term;
+        const guard = t.kind === 'condbr' && t.then === r ? defs.get(t.cond)?.instr : undefined;
+        return other !== undefined && other.uniform && guard?.op === 'any' && guard.args.length === 1 && guard.args[0] === a;
+      });
+      if (!same) return;
+      const m0 = entries[0]!.args[k]!;
+      const sub = (v: Value) => (v === p ? m0 : v);
+      for (const b of loop.blocks) {
+        for (const i of b.instrs) i.args = i.args.map(sub);
+        const t = b.term;
+        if (t.kind === 'condbr') t.cond = sub(t.cond);
+        for (const r of targets(t)) r.args = r.args.map(sub);
+      }
+      changed = true;
+    });
+  }
+  return changed;
+}
+
+/**
+ * Below the true side of `condbr any(x)` (or `condbr x`) with `x` a uniform
+ * bool, `x` is true: uses of `x` in blocks the true side dominates (entered
+ * only from that branch) become the constant true. Uniform loops' masks are
+ * such values after SPMD lowering. Returns whether anything changed.
+ */
+function propagateUniformGuards(fn: IrFunction): boolean {
+  const idom = dominators(fn);
+  const defs = definitions(fn);
+  const preds = predecessors(fn);
+  const facts: { x: Value; at: Block }[] = [];
+  for (const b of fn.blocks) {
+    const t = b.term;
+    if (t.kind !== 'condbr' || t.then.block === t.else.block || (preds.get(t.then.block) ?? []).length !== 1) continue;
+    const d = defs.get(t.cond)?.instr;
+    const x = d?.op === 'any' && d.args.length === 1 ? d.args[0]! : t.cond;
+    if (x.type === 'bool' && x.uniform && defs.get(x)?.instr?.op !== 'const') facts.push({ x, at: t.then.block });
+  }
+  if (facts.length === 0) return false;
+  let yes: Value | undefined;
+  let changed = false;
+  for (const b of fn.blocks) {
+    const known = facts.filter((f) => dominates(idom, f.at, b)).map((f) => f.x);
+    if (known.length === 0) continue;
+    const sub = (v: Value) => {
+      if (!known.includes(v)) return v;
+      if (!yes) yes = constant(fn, fn.blocks[0]!, 'bool', 1);
+      changed = true;
+      return yes;
+    };
+    for (const i of b.instrs) i.args = i.args.map(sub);
+    const t = b.term;
+    if (t.kind === 'condbr') t.cond = sub(t.cond);
+    for (const r of targets(t)) r.args = r.args.map(sub);
+  }
+  return changed;
+}
+
+/**
+ * Gives every matching counted loop a uniform main loop (see the file
+ * comment), with at most `loadBudget` TMU lookups per pass; returns the function.
+ */
+export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET): IrFunction {
+  analyzeUniformity(fn);
+  // Each round's folding can expose the next fact (a mask that is `true and t` is `t`, known true below its guard).
+  for (let round = 0; round < 4; round++) {
+    const masks = fixUniformLoopMasks(fn);
+    if (masks) foldConstants(fn);
+    if (!propagateUniformGuards(fn) && !masks) break;
+    foldConstants(fn);
+    propagateCopies(fn);
+    analyzeUniformity(fn);
+  }
+  const done = new Set<Block>();
+  // Shape one loop at a time and find loops again: copies of an outer loop hold new inner loops, shaped in turn.
+  for (;;) {
+    const { loops } = findLoops(fn);
+    const defs = definitions(fn);
+    let c: Candidate | undefined;
+    // Outermost first: a loop's size limit is judged before its inner loops are unrolled.
+    const depth = (l: Loop) => {
+      let d = 0;
+      for (let p = l.parent; p; p = p.parent) d++;
+      return d;
+    };
+    for (const l of [...loops].sort((a, b) => depth(a) - depth(b))) {
+      if (done.has(l.header)) continue;
+      done.add(l.header);
+      c = match(fn, l, defs, loadBudget);
+      if (c) break;
+    }
+    if (!c) {
+      if (loops.every((l) => done.has(l.header))) break;
+      continue;
+    }
+    // New values carry their uniformity (copies keep the originals', compares and reductions set theirs).
+    shape(fn, c);
+  }
+  return analyzeUniformity(fn);
+}
