@@ -8,6 +8,7 @@ import { typeText } from '../ir/types.ts';
 import { TARGETS, type IsaFamily, type Target } from '../target/targets.ts';
 import { BackendError, type Backend, type ListingLine, type UniformSlot } from './contract.ts';
 import { v3dBackend } from './v3d/index.ts';
+import { lowerForTarget } from '../passes/pipeline.ts';
 
 export { BackendError, type Backend, type BackendOutput, type ListingLine, type UniformSlot } from './contract.ts';
 
@@ -73,7 +74,7 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
   }
   let out: ReturnType<Backend['compile']>;
   try {
-    out = backend.compile(ir, TARGETS[target]);
+    out = backend.compile(lowerForTarget(ir, TARGETS[target]), TARGETS[target]);
   } catch (e) {
     // Whole-kernel limits (registers, encodings) have no op of their own: point at the kernel's first statement.
     if (e instanceof BackendError && !e.loc) throw new BackendError(e.message, firstLoc(ir));

@@ -69,3 +69,44 @@ export class BlockWriter {
     this.block.term = term;
   }
 }
+
+/** A deep copy of `fn` with the same value and block ids (passes that must not change their input work on one). */
+export function cloneFunction(fn: IrFunction): IrFunction {
+  const vals = new Map<Value, Value>();
+  const v = (x: Value): Value => {
+    let c = vals.get(x);
+    if (!c) {
+      c = { ...x };
+      vals.set(x, c);
+    }
+    return c;
+  };
+  const blocks = new Map<Block, Block>();
+  for (const b of fn.blocks) blocks.set(b, { id: b.id, params: b.params.map(v), instrs: [], term: { kind: 'ret' } });
+  const ref = (r: { block: Block; args: Value[] }) => ({ block: blocks.get(r.block) as Block, args: r.args.map(v) });
+  for (const b of fn.blocks) {
+    const c = blocks.get(b) as Block;
+    c.instrs = b.instrs.map((i) => {
+      const n: Instr = { op: i.op, args: i.args.map(v) };
+      if (i.result) n.result = v(i.result);
+      if (i.attrs) n.attrs = { ...i.attrs };
+      if (i.loc) n.loc = i.loc;
+      return n;
+    });
+    const t = b.term;
+    const loc = t.loc ? { loc: t.loc } : {};
+    c.term =
+      t.kind === 'ret' ? { kind: 'ret', ...loc }
+      : t.kind === 'br' ? { kind: 'br', target: ref(t.target), ...loc }
+      : { kind: 'condbr', cond: v(t.cond), then: ref(t.then), else: ref(t.else), ...loc };
+  }
+  const out: IrFunction = {
+    name: fn.name,
+    params: fn.params.map((p) => ({ name: p.name, value: v(p.value) })),
+    blocks: fn.blocks.map((b) => blocks.get(b) as Block),
+    nextValueId: fn.nextValueId,
+    nextBlockId: fn.nextBlockId,
+  };
+  if (fn.file !== undefined) out.file = fn.file;
+  return out;
+}

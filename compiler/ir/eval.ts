@@ -6,6 +6,7 @@
  */
 import type { ElemType, IrType, ScalarType } from './types.ts';
 import { isPtr } from './types.ts';
+import { bitsToF32, f32Bits } from './f32.ts';
 
 const I32_MIN = -2147483648;
 
@@ -107,6 +108,7 @@ export function scalarOp(op: string, t: IrType, attrs: Record<string, number | s
     case 'max': return (a, b, c) => Math.max(a, b);
     case 'clz': return (a, b, c) => normalize(t, Math.clz32(a));
     case 'mulhi': return (a, b, c) => mulhi(t, a, b);
+    case 'umul24': return (a, b, c) => normalize(t, Math.imul(a & 0xffffff, b & 0xffffff));
     case 'fadd': return (a, b, c) => f(a + b);
     case 'fsub': return (a, b, c) => f(a - b);
     case 'fmul': return (a, b, c) => f(a * b);
@@ -129,12 +131,25 @@ export function scalarOp(op: string, t: IrType, attrs: Record<string, number | s
     case 'fcos': return (a, b, c) => f(Math.cos(a));
     case 'frecip': return (a, b, c) => f(1 / a);
     case 'frsqrt': return (a, b, c) => f(1 / Math.sqrt(a));
+    case 'frint': return (a, b, c) => roundHalfEven(a);
+    // The SFU's sin(pi x) is specified for |x| <= 1/2 only; the reference gives the exact value everywhere.
+    case 'fsinpi': return (a, b, c) => f(Math.sin(Math.PI * a));
     case 'cmp': return (a, b, c) => compare(String(attrs?.['pred']), a, b);
     case 'select': return (a, b, c) => (a ? b : c);
     case 'cvt': return (a, b, c) => convert(t, to, a);
+    case 'bitcast':
+      if (t === to) return (a) => a;
+      return (a, b, c) => (to === 'f32' ? bitsToF32(a >>> 0) : t === 'f32' ? normalize(to, f32Bits(a)) : normalize(to, a));
     case 'gep': return (a, b, c) => (a + Math.imul(b, isPtr(t) ? elemBytes(t.ptr) : 1)) >>> 0;
   }
   throw new Error(`op '${op}' is not lane-local`);
+}
+
+/** Nearest integer, ties to even (the QPU's `fround`), keeping the sign of zero. */
+function roundHalfEven(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r; // Math.round breaks ties upward
 }
 
 function elemBytes(e: ElemType): number {

@@ -250,7 +250,7 @@ function compileInstr(ins: Instr, ctx: { memory: InterpreterMemory; qpus: number
   }
   if (!res) throw new Error(`${ins.op} has no result`);
   // cmp, cvt and gep compute in their first operand's type; everything else in its result type.
-  const t = ins.op === 'cmp' || ins.op === 'cvt' || ins.op === 'gep' ? a0!.type : res.type;
+  const t = ins.op === 'cmp' || ins.op === 'cvt' || ins.op === 'bitcast' || ins.op === 'gep' ? a0!.type : res.type;
   const f = scalarOp(ins.op, t, ins.attrs, res.type);
   const x = a0 ? a0.id : -1;
   const y = a1 ? a1.id : -1;

@@ -10,7 +10,8 @@
  * - `load`/`store` take a pointer (a byte address); an optional last operand
  *   is the lane mask (bool, varying): lanes where it is false do nothing.
  *   A load of u8/u16/i8/i16 gives the value widened to u32/i32.
- * - `cvt` converts between scalar types (attrs none; from/to are the operand and result types).
+ * - `cvt` converts between scalar types (attrs none; from/to are the operand and result types);
+ *   `bitcast` keeps the 32 bits and changes the type (f32 <-> i32/u32).
  */
 
 /** What an op is, for the passes: how many operands, whether it has a result, and whether it may be moved or removed. */
@@ -43,14 +44,20 @@ export const OPS = {
   and: comm, or: comm, xor: comm, not: un, neg: un,
   shl: bin, shr: bin, sar: bin, rotr: bin,
   min: comm, max: comm, clz: un, mulhi: comm,
+  // low 32 bits of the product of the operands' low 24 bits (the multiplier both ISAs have; math expansions use it)
+  umul24: comm,
   // floats
   fadd: comm, fsub: bin, fmul: comm, fdiv: bin, fmin: comm, fmax: comm, fpow: bin,
   fneg: un, fabs: un, fsqrt: un, ffloor: un, fceil: un, fround: un, ftrunc: un,
   fexp: un, fexp2: un, flog: un, flog2: un, fsin: un, fcos: un, frecip: un, frsqrt: un,
+  // primitives of the math expansions (compiler/passes/expand-*.ts): round half to even, the SFU's sin(pi x)
+  frint: un, fsinpi: un,
   // comparison (attrs.pred: eq ne lt le gt ge), selection, conversion
   cmp: bin,
   select: op(3, 3),
   cvt: un,
+  // the same 32 bits read as another scalar type (f32 <-> i32/u32)
+  bitcast: un,
   // pointers and memory
   gep: op(2, 2), // ptr + index * elemSize(ptr)
   load: op(1, 2, { readsMemory: true }),

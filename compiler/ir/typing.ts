@@ -7,10 +7,10 @@ import { isPtr, typeText } from './types.ts';
 import { CMP_PREDICATES } from './ops.ts';
 import { widenedType } from './eval.ts';
 
-const INT_OPS = new Set(['add', 'sub', 'mul', 'div', 'rem', 'shl', 'shr', 'sar', 'rotr', 'min', 'max', 'mulhi']);
+const INT_OPS = new Set(['add', 'sub', 'mul', 'div', 'rem', 'shl', 'shr', 'sar', 'rotr', 'min', 'max', 'mulhi', 'umul24']);
 const BITWISE_OPS = new Set(['and', 'or', 'xor']);
 const FLOAT_BIN = new Set(['fadd', 'fsub', 'fmul', 'fdiv', 'fmin', 'fmax', 'fpow']);
-const FLOAT_UN = new Set(['fneg', 'fabs', 'fsqrt', 'ffloor', 'fceil', 'fround', 'ftrunc', 'fexp', 'fexp2', 'flog', 'flog2', 'fsin', 'fcos', 'frecip', 'frsqrt']);
+const FLOAT_UN = new Set(['fneg', 'fabs', 'fsqrt', 'ffloor', 'fceil', 'fround', 'ftrunc', 'fexp', 'fexp2', 'flog', 'flog2', 'fsin', 'fcos', 'frecip', 'frsqrt', 'frint', 'fsinpi']);
 const ID_OPS = new Set(['lane_id', 'qpu_id', 'num_qpus', 'global_id', 'global_count']);
 /** Ops whose optional last operand is the active-lane mask. */
 export const MASKED_OPS: Readonly<Record<string, number>> = { load: 1, store: 2, any: 1, all: 1, reduce_add: 1, reduce_min: 1, reduce_max: 1 };
@@ -45,6 +45,8 @@ export function checkInstrTypes(i: Instr): string | undefined {
       return want(t[0] === 'bool' && same(t[1], t[2]) && same(r, t[1]), 'expects (bool, T, T) -> T');
     case 'cvt':
       return want(t[0] !== undefined && !isPtr(t[0]) && r !== undefined && !isPtr(r), 'converts scalars');
+    case 'bitcast':
+      return want((isInt(t[0]) || t[0] === 'f32') && (isInt(r) || r === 'f32'), 'reinterprets the bits of an f32, i32 or u32');
     case 'gep':
       return want(t[0] !== undefined && isPtr(t[0]) && isInt(t[1]) && same(r, t[0]), 'expects (ptr<T>, int) -> ptr<T>');
     case 'load': {

@@ -44,7 +44,7 @@ export function foldConstants(fn: IrFunction): IrFunction {
       if (NOT_FOLDABLE.has(i.op) || !opInfo(i.op)) continue;
       const cs = i.args.map((a) => constOf(a, consts));
       if (cs.every((c) => c !== undefined) && !isPtr(r.type)) {
-        const t = i.op === 'cmp' || i.op === 'cvt' ? i.args[0]!.type : r.type;
+        const t = i.op === 'cmp' || i.op === 'cvt' || i.op === 'bitcast' ? i.args[0]!.type : r.type;
         makeConst(i, evalOp(i.op, t, cs as number[], i.attrs, r.type));
         continue;
       }
