@@ -1,8 +1,7 @@
 // Node module hooks that let qpuc's own TypeScript sources and users' host
 // programs run without a build step: `.ts` files are transpiled by esbuild on
 // load, and a relative `./x.js` import finds `./x.ts` when only that exists
-// (the convention tsc users write). Kernel files are also marked so that
-// `@kernel` methods know the file they came from (bin/transform.js).
+// (the convention tsc users write).
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

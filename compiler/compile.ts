@@ -16,6 +16,8 @@ export type { CompiledKernel } from './backend/index.ts';
 export interface CompileResult {
   kernels: CompiledKernel[];
   diagnostics: Diagnostic[];
+  /** Every source file the compile read (the file and the files it imports): what a cache of the result depends on. */
+  files?: string[];
 }
 
 /** Options of {@link compileFile}. */
@@ -26,18 +28,18 @@ export interface CompileOptions {
 }
 
 /** Load the kernels IR of a file, prepared for a backend (no machine code). */
-export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[] } {
+export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
   const mod = loadKernels(file);
   const kernels = new Map<string, IrFunction>();
   for (const [name, fn] of mod.kernels) kernels.set(name, prepareForBackend(fn));
-  return { kernels, diagnostics: mod.diagnostics };
+  return { kernels, diagnostics: mod.diagnostics, files: [...mod.sources.keys()] };
 }
 
 /** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
 export function compileFile(file: string, options: CompileOptions): CompileResult {
-  const { kernels: prepared, diagnostics } = loadPreparedKernels(file);
+  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file);
   const out: CompiledKernel[] = [];
-  if (diagnostics.length > 0) return { kernels: out, diagnostics };
+  if (diagnostics.length > 0) return { kernels: out, diagnostics, files };
   for (const [name, ir] of prepared) {
     if (options.only && !options.only.includes(name)) continue;
     if (!hasBackend(options.target)) {
@@ -56,6 +58,6 @@ export function compileFile(file: string, options: CompileOptions): CompileResul
       } else throw e;
     }
   }
-  return { kernels: out, diagnostics };
+  return { kernels: out, diagnostics, files };
 }
 

@@ -60,6 +60,7 @@ export const DIAGNOSTICS = {
   syntaxError: { code: 3008, message: '{0}', hint: 'Fix the TypeScript syntax error first.' },
   laneConstant: { code: 3009, message: '{0} argument must be a constant', hint: 'Pass an integer literal.' },
   spreadArgs: { code: 3010, message: 'spread arguments are not supported', hint: 'Pass each argument explicitly.' },
+  unknownDecorator: { code: 3011, message: "unknown decorator '@{0}' on static method '{1}'", hint: "Did you mean '@{2}'? qpuc's decorators are @kernel and @device, imported from 'qpuc'; without one the method is neither launched nor callable from kernels." },
   literalRange: { code: 4001, message: "literal {0} does not fit in type '{1}'", hint: 'Use a value in range or convert explicitly.' },
   literalNotInteger: { code: 4002, message: "literal {0} is not an integer but type '{1}' is", hint: 'Use an integer literal or f32(…).' },
   backendUnsupported: { code: 5001, message: 'the {0} backend cannot compile this yet: {1}', hint: 'Rewrite the construct, or run the kernel with backend: \'reference\' meanwhile; see docs/language.md for what each backend supports.' },

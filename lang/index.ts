@@ -33,11 +33,25 @@ export interface Ptr<T extends number> {
 export interface KernelInfo {
   /** `'kernel'` for launchable entry points, `'device'` for helpers kernels call. */
   readonly kind: 'kernel' | 'device';
-  /** Absolute path of the TypeScript file that declares the method (undefined if unknown). */
+  /**
+   * The module that applied the decorator, as the JavaScript engine names it
+   * (a `file:` URL or a path; for compiled or bundled code, the `.js` file):
+   * read from the call stack when the class is defined, so it does not depend
+   * on how the host program was transpiled. Undefined when the engine gives no
+   * stack positions.
+   */
   readonly file: string | undefined;
-  /** Name of the class that declares the method. */
+  /** Line (1-based) in {@link file} of the code that applied the decorator, for source maps of bundles. */
+  readonly line: number | undefined;
+  /** Column (1-based) in {@link file}, with {@link line}. */
+  readonly column: number | undefined;
+  /**
+   * Name of the class as the engine sees it once the class is defined. A
+   * bundler may have renamed it (`_Scale`), so the runtime uses it only to
+   * choose between same-named kernels of different classes in one file.
+   */
   className: string;
-  /** Name of the method. */
+  /** Name of the method (from the decorator context: never renamed). */
   readonly methodName: string;
 }
 
@@ -47,13 +61,68 @@ export const KERNEL_INFO: unique symbol = Symbol.for('qpuc.kernelInfo');
 /** A function carrying qpuc kernel metadata. */
 export type KernelFunction = ((...args: never[]) => unknown) & { [KERNEL_INFO]?: KernelInfo };
 
+/** A V8 call site (`Error.prepareStackTrace`'s structured frames). */
+interface CallSite {
+  getFileName(): string | null | undefined;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
+}
+
+/** Where the code that applies a decorator is: the first stack frame outside this module and outside helper libraries. */
+function decorationSite(): { file: string; line: number | undefined; column: number | undefined } | undefined {
+  const E = Error as unknown as { prepareStackTrace?: (e: Error, s: CallSite[]) => unknown; stackTraceLimit: number };
+  const savedPrepare = E.prepareStackTrace;
+  const savedLimit = E.stackTraceLimit;
+  let frames: { file: string; line: number | undefined; column: number | undefined }[] = [];
+  try {
+    E.stackTraceLimit = 30;
+    E.prepareStackTrace = (_e, sites) => sites;
+    const sites = new Error().stack as unknown;
+    if (Array.isArray(sites)) {
+      frames = (sites as CallSite[]).flatMap((c) => {
+        const file = c.getFileName();
+        return file ? [{ file, line: c.getLineNumber() ?? undefined, column: c.getColumnNumber() ?? undefined }] : [];
+      });
+    } else if (typeof sites === 'string') {
+      // Engines without structured call sites: parse "…(file:line:col)" or "…@file:line:col".
+      for (const m of sites.matchAll(/(?:\(|@|at )((?:file|https?):\/\/[^\s()]+?|\/[^\s():]+?):(\d+):(\d+)\)?$/gm)) {
+        frames.push({ file: m[1] as string, line: Number(m[2]), column: Number(m[3]) });
+      }
+    }
+  } finally {
+    E.prepareStackTrace = savedPrepare;
+    E.stackTraceLimit = savedLimit;
+  }
+  // frames[0] is this function, frames[1] the decorator; then come decorator helpers (in the same
+  // module as the class, or tslib's) and the module code defining the class. A bundle holds qpuc's
+  // own code too, so frames are told apart by position, not by file.
+  const outer = frames.slice(2).filter((f) => !f.file.startsWith('node:') && !/[\\/]node_modules[\\/]tslib[\\/]/.test(f.file));
+  const first = outer[0];
+  if (!first) return undefined;
+  // The outermost consecutive frame of that file is the code defining the class (helpers sit at the top of a bundle).
+  let site = first;
+  for (const f of outer.slice(1)) {
+    if (f.file !== first.file) break;
+    site = f;
+  }
+  return { file: first.file, line: site.line, column: site.column };
+}
+
+const LEGACY_DECORATOR_MESSAGE =
+  'is a standard (TC39) decorator, but this code was compiled with TypeScript\'s experimentalDecorators: ' +
+  "remove \"experimentalDecorators\" from tsconfig.json (or set it to false) so that TypeScript and esbuild emit standard decorators";
+
 function tag(kind: KernelInfo['kind']) {
   return function <F extends (...args: never[]) => unknown>(fn: F, context: ClassMethodDecoratorContext): F {
+    // Legacy decorators are called (prototype or class, key, descriptor): the second argument is a string, not a context.
+    if (typeof context !== 'object' || context === null || typeof (context as { kind?: unknown }).kind !== 'string') {
+      throw new TypeError(`@${kind} ${LEGACY_DECORATOR_MESSAGE}${typeof context === 'string' ? ` (on ${context})` : ''}`);
+    }
     if (context.kind !== 'method' || !context.static) {
       throw new TypeError(`@${kind} applies to static methods only (on ${String(context.name)})`);
     }
-    const g = globalThis as { __qpucKernelFile?: string };
-    const info: KernelInfo = { kind, file: g.__qpucKernelFile, className: '', methodName: String(context.name) };
+    const site = decorationSite();
+    const info: KernelInfo = { kind, file: site?.file, line: site?.line, column: site?.column, className: '', methodName: String(context.name) };
     context.addInitializer(function (this: unknown) {
       info.className = (this as { name?: string }).name ?? '';
     });
@@ -62,9 +131,9 @@ function tag(kind: KernelInfo['kind']) {
   };
 }
 
-/** Marks a static method as a GPU kernel that `Runtime.launch` can run. */
+/** Marks a static method as a GPU kernel that `Runtime.launch` can run. Needs standard decorators (not `experimentalDecorators`). */
 export const kernel = tag('kernel');
-/** Marks a static method as a device helper that kernels may call (it is inlined). */
+/** Marks a static method as a device helper that kernels may call (it is inlined). Needs standard decorators. */
 export const device = tag('device');
 
 /** Reads the {@link KernelInfo} of a decorated method, or undefined. */

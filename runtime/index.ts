@@ -6,13 +6,21 @@
  * const rt = await Runtime.open();
  * const x = rt.alloc(Float32Array, 1024);
  * await rt.launch(Blas.saxpy, { qpus: 8 }, x.length, 2, x, y);
+ * // or, from plain JavaScript: a kernel file by path, or what `qpuc compile` wrote
+ * const k = await rt.load('kernels/saxpy.ts', 'Blas.saxpy');
+ * await rt.launch(k, { qpus: 8 }, x.length, 2, x, y);
  * ```
  */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { kernelInfo } from '../lang/index.ts';
-import type { CompiledKernel } from '../compiler/backend/index.ts';
+import type { IrFunction } from '../compiler/ir/types.ts';
+import { type KernelImage, KernelImageError, kernelImageFromJson } from '../compiler/kernel-image.ts';
 import type { Device, HazardReport, JobProfile, JobResult, Target } from './device.ts';
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
-import { KernelCache, type KernelRef } from './kernel-cache.ts';
+import { KernelCache, type KernelWanted, pickKernel } from './kernel-cache.ts';
+import { kernelSourceOf } from './kernel-source.ts';
 import { launcherFor, LaunchError, uniformWords, type LaunchJob, type ResolvedArg } from './launchers/index.ts';
 import { isTarget, isV3dTarget, targetList, TARGETS, type IsaFamily } from '../compiler/target/targets.ts';
 import { ReferenceMemory } from './reference-memory.ts';
@@ -20,15 +28,17 @@ import { probeHardware } from './drivers/probe.ts';
 
 export type { Target, JobProfile, HazardReport } from './device.ts';
 export type { GpuArray, TypedArrayConstructor } from './buffers.ts';
+export type { KernelImage } from '../compiler/kernel-image.ts';
+export { KernelCompileError } from './kernel-cache.ts';
 
 /** Where kernels run: a real GPU, the emulator, the CPU reference interpreter, or the best available. */
 export type Backend = 'auto' | 'hardware' | 'emulator' | 'reference';
 
 /** Options of {@link Runtime.open}. */
 export interface OpenOptions {
-  /** GPU generation; default: the hardware's, or 'vc6' for the emulator and reference. */
+  /** GPU generation; default: `$QPUC_TARGET`, else the hardware's, or 'vc6' for the emulator and reference. */
   target?: Target;
-  /** Default 'auto': real hardware when its device node is usable, else the emulator. */
+  /** Default `$QPUC_BACKEND`, else 'auto': real hardware when its device node is usable, else the emulator. */
   backend?: Backend;
   /** Where to say which backend was chosen and why (default: standard error; pass `() => {}` for silence). */
   log?: (line: string) => void;
@@ -89,11 +99,44 @@ export interface LaunchResult {
 /** A problem launching a kernel: bad arguments, no device, a failed job. */
 export class RuntimeError extends Error {}
 
+/** Where a loaded kernel comes from (module-private, so declarations show only the public fields). */
+type KernelOrigin = { file: string; wanted: KernelWanted; image?: undefined } | { image: KernelImage; file?: undefined };
+const origins = new WeakMap<LoadedKernel, KernelOrigin>();
+
+/**
+ * A kernel from {@link Runtime.load}, ready for {@link Runtime.launch}: a
+ * kernel of a TypeScript file (recompiled when the file changes) or a
+ * precompiled one from `qpuc compile`'s `.json`.
+ */
+export class LoadedKernel {
+  /** @internal */
+  constructor(
+    /** 'Class.method'. */
+    readonly name: string,
+    /** The file it was loaded from (kernel source or `.json`). */
+    readonly file: string,
+    /** Parameters in order, with their types ('u32', 'ptr<f32>'…). */
+    readonly params: readonly { readonly name: string; readonly type: string }[],
+    origin: KernelOrigin,
+  ) {
+    origins.set(this, origin);
+  }
+}
+
+/** A kernel to launch, once the runtime has worked out what was passed. */
+type KernelRef = { name: string; file: string; wanted: KernelWanted } | { name: string; image: KernelImage };
+
+/** The generation and backend from the environment (`QPUC_TARGET`, `QPUC_BACKEND`), which `qpuc run --target/--backend` set. */
+function fromEnv(name: 'QPUC_TARGET' | 'QPUC_BACKEND'): string | undefined {
+  const v = typeof process === 'object' ? process.env[name] : undefined;
+  return v === undefined || v === '' ? undefined : v;
+}
+
 /** An open GPU (or stand-in) with its memory and compiled-kernel cache. */
 export class Runtime {
   private readonly buffers = new BufferTable();
   private readonly cache: KernelCache;
-  private readonly codeBuffers = new Map<CompiledKernel, number>();
+  private readonly codeBuffers = new Map<KernelImage, number>();
   private closed = false;
 
   private constructor(
@@ -105,24 +148,32 @@ export class Runtime {
     readonly description: string,
     private readonly device: Device | undefined,
     private readonly refMemory: ReferenceMemory | undefined,
+    log: (line: string) => void,
   ) {
-    this.cache = new KernelCache(target);
+    this.cache = new KernelCache(target, log);
   }
 
   /** Open a runtime. `auto` picks real hardware when usable and the emulator otherwise, and says which through `log`. */
   static async open(options: OpenOptions = {}): Promise<Runtime> {
-    const backend = options.backend ?? 'auto';
+    const envBackend = options.backend === undefined ? fromEnv('QPUC_BACKEND') : undefined;
+    const envTarget = options.target === undefined ? fromEnv('QPUC_TARGET') : undefined;
+    const backend = (options.backend ?? envBackend ?? 'auto') as Backend;
     const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
     if (!['auto', 'hardware', 'emulator', 'reference'].includes(backend)) {
-      throw new RuntimeError(`unknown backend '${String(backend)}' (expected auto, hardware, emulator or reference)`);
+      throw new RuntimeError(`unknown backend '${String(backend)}'${envBackend ? ' (from QPUC_BACKEND)' : ''} (expected auto, hardware, emulator or reference)`);
     }
-    if (options.target !== undefined && !isTarget(options.target)) {
-      throw new RuntimeError(`unknown target '${String(options.target)}' (expected ${targetList()})`);
+    const wanted = options.target ?? envTarget;
+    if (wanted !== undefined && !isTarget(wanted)) {
+      throw new RuntimeError(`unknown target '${String(wanted)}'${envTarget ? ' (from QPUC_TARGET)' : ''} (expected ${targetList()})`);
     }
+    return Runtime.openWith(backend, wanted, log, options);
+  }
+
+  private static async openWith(backend: Backend, wantedTarget: Target | undefined, log: (line: string) => void, options: OpenOptions): Promise<Runtime> {
     if (backend === 'reference') {
-      const target = options.target ?? 'vc6';
+      const target = wantedTarget ?? 'vc6';
       log(`qpuc: running kernels on the CPU reference interpreter (${target} semantics)`);
-      return new Runtime(target, 'reference', 'CPU reference interpreter', undefined, new ReferenceMemory());
+      return new Runtime(target, 'reference', 'CPU reference interpreter', undefined, new ReferenceMemory(), log);
     }
     if (backend === 'hardware' || backend === 'auto') {
       const probe = probeHardware();
@@ -131,12 +182,12 @@ export class Runtime {
         try {
           const { V3dDrmDevice } = await import('./drivers/v3d-drm.ts');
           const device = new V3dDrmDevice(probe.v3d.node);
-          if (options.target && options.target !== device.target) {
+          if (wantedTarget && wantedTarget !== device.target) {
             device.close();
-            throw new RuntimeError(`this GPU is ${device.target}, but target '${options.target}' was asked for`);
+            throw new RuntimeError(`this GPU is ${device.target}, but target '${wantedTarget}' was asked for`);
           }
           log(`qpuc: running kernels on ${device.description}`);
-          return new Runtime(device.target, 'hardware', device.description, device, undefined);
+          return new Runtime(device.target, 'hardware', device.description, device, undefined, log);
         } catch (e) {
           if (backend === 'hardware' || e instanceof RuntimeError) throw e instanceof RuntimeError ? e : new RuntimeError((e as Error).message);
           reason = (e as Error).message;
@@ -145,9 +196,9 @@ export class Runtime {
       if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${reason}`);
       log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
     }
-    const target = options.target ?? 'vc6';
+    const target = wantedTarget ?? 'vc6';
     const device = await EMULATORS[TARGETS[target].family](target, options.emulator ?? {});
-    return new Runtime(target, 'emulator', device.description, device, undefined);
+    return new Runtime(target, 'emulator', device.description, device, undefined, log);
   }
 
   private check(): void {
@@ -182,9 +233,56 @@ export class Runtime {
   }
 
   /**
-   * Run a kernel: `kernel` is a `@kernel` static method (or a kernel compiled
-   * with `compileFile`), `args` its arguments — numbers for scalars, arrays
-   * from {@link alloc} for `Ptr<T>` parameters. Compiles on first use and caches.
+   * Load a kernel without importing its module (plain JavaScript hosts,
+   * Node's type stripping, which cannot run decorators):
+   *
+   * - `rt.load('kernels/saxpy.ts', 'Blas.saxpy')` compiles a kernel file
+   *   (cached in memory and on disk; recompiled when the file changes). The
+   *   name is 'Class.method' or 'method', and may be left out when the file
+   *   has one kernel.
+   * - `rt.load('build/saxpy.vc6.json')` loads what `qpuc compile` wrote: no
+   *   compiler needed, so a Pi can run kernels compiled elsewhere.
+   *
+   * A relative path is resolved against the current directory; pass
+   * `new URL('./kernels/saxpy.ts', import.meta.url)` for one relative to the host module.
+   */
+  async load(source: string | URL, name?: string): Promise<LoadedKernel> {
+    this.check();
+    const file = typeof source === 'string' && !source.startsWith('file:') ? resolve(source) : fileURLToPath(source);
+    if (file.endsWith('.json')) {
+      const image = loadImage(file);
+      if (name !== undefined && name !== image.name && !image.name.endsWith(`.${name}`)) {
+        throw new RuntimeError(`load: ${file} holds kernel ${image.name}, not ${name}`);
+      }
+      if (image.target !== this.target) {
+        throw new RuntimeError(`load: ${file} was compiled for ${image.target}, but this runtime runs ${this.target} kernels; compile it with 'qpuc compile --target ${this.target}'`);
+      }
+      if (this.backend === 'reference') {
+        throw new RuntimeError(`load: the reference backend interprets a kernel's IR, which ${file} does not hold; load the kernel's .ts source instead`);
+      }
+      return new LoadedKernel(image.name, file, image.params, { image });
+    }
+    let exists = true;
+    try {
+      readFileSync(file);
+    } catch {
+      exists = false;
+    }
+    if (!exists) throw new RuntimeError(`load: cannot read kernel file ${file}`);
+    const wanted: KernelWanted = name === undefined ? {} : { name };
+    if (this.backend === 'reference') {
+      const [full, ir] = pickKernel(await this.cache.irFile(file), file, wanted);
+      return new LoadedKernel(full, file, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), { file, wanted: { name: full } });
+    }
+    const [full, image] = pickKernel(await this.cache.compiledFile(file), file, wanted);
+    return new LoadedKernel(full, file, image.params, { file, wanted: { name: full } });
+  }
+
+  /**
+   * Run a kernel: `kernel` is a `@kernel` static method, a kernel from
+   * {@link load} (or a compiled kernel object), `args` its arguments — numbers
+   * for scalars, arrays from {@link alloc} for `Ptr<T>` parameters. Kernels
+   * compile on first use and are cached (in memory and on disk).
    */
   async launch(kernel: unknown, options: LaunchOptions, ...args: unknown[]): Promise<LaunchResult> {
     this.check();
@@ -194,13 +292,15 @@ export class Runtime {
       throw new RuntimeError(`launch ${ref.name}: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`);
     }
     if (this.backend === 'reference') {
-      const ir = await this.cache.ir(ref);
+      const [name, ir] = await this.irOf(ref);
+      ref.name = name;
       const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
       const { interpretKernel } = await import('../compiler/ir/interpret.ts');
       interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
       return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
     }
-    const compiled = await this.cache.compiled(ref);
+    const compiled = await this.imageOf(ref);
+    ref.name = compiled.name;
     const resolved = this.resolveArgs(ref.name, compiled.params, args);
     // A barrier waits for its supergroup only: put every batch in one (WGS_PER_SG is 1..16, and all of them must be resident).
     if (compiled.usesBarrier && qpus > MAX_BARRIER_BATCHES) {
@@ -273,9 +373,9 @@ export class Runtime {
   }
 
   /** Compile (or fetch from the cache) a kernel without running it. */
-  async compile(kernel: unknown): Promise<CompiledKernel> {
+  async compile(kernel: unknown): Promise<KernelImage> {
     this.check();
-    return this.cache.compiled(this.kernelRef(kernel));
+    return this.imageOf(this.kernelRef(kernel));
   }
 
   /** Release all memory and the device. */
@@ -286,22 +386,39 @@ export class Runtime {
   }
 
   private kernelRef(kernel: unknown): KernelRef {
+    if (kernel instanceof LoadedKernel) {
+      const origin = origins.get(kernel) as KernelOrigin;
+      return origin.image ? { name: kernel.name, image: origin.image } : { name: kernel.name, file: origin.file, wanted: origin.wanted };
+    }
     if (typeof kernel === 'object' && kernel !== null && 'code' in kernel && 'listing' in kernel) {
-      const k = kernel as CompiledKernel;
-      return { name: k.name, compiled: k };
+      const k = kernel as KernelImage;
+      return { name: k.name, image: k };
     }
     const info = kernelInfo(kernel);
-    if (!info) throw new RuntimeError('launch: the first argument must be a @kernel static method (or a compiled kernel)');
-    if (info.kind !== 'kernel') throw new RuntimeError(`launch: ${info.className}.${info.methodName} is a @device helper, not a @kernel`);
-    if (!info.file) {
-      throw new RuntimeError(
-        `launch: qpuc does not know which file declares ${info.className}.${info.methodName}; run the host program with 'qpuc run', or with 'node --import qpuc/register'`,
-      );
-    }
-    return { name: `${info.className}.${info.methodName}`, file: info.file };
+    if (!info) throw new RuntimeError('launch: the first argument must be a @kernel static method or a kernel from rt.load');
+    const name = `${info.className}.${info.methodName}`;
+    if (info.kind !== 'kernel') throw new RuntimeError(`launch: ${name} is a @device helper, not a @kernel`);
+    const source = kernelSourceOf(info);
+    if (source.error !== undefined) throw new RuntimeError(`launch: ${source.error}`);
+    return { name, file: source.file, wanted: { name: info.methodName, classHint: info.className } };
   }
 
-  private codeAddress(compiled: CompiledKernel, device: Device): number {
+  /** Machine code of a kernel (compiled now, or from the caches). */
+  private async imageOf(ref: KernelRef): Promise<KernelImage> {
+    if ('image' in ref) return ref.image;
+    return pickKernel(await this.cache.compiledFile(ref.file), ref.file, ref.wanted)[1];
+  }
+
+  /** IR of a kernel, for the reference backend. */
+  private async irOf(ref: KernelRef): Promise<[string, IrFunction]> {
+    if ('image' in ref) {
+      if (ref.image.ir) return [ref.name, ref.image.ir];
+      throw new RuntimeError(`launch ${ref.name}: the reference backend interprets a kernel's IR, which a precompiled kernel does not hold; load the kernel's .ts source`);
+    }
+    return pickKernel(await this.cache.irFile(ref.file), ref.file, ref.wanted);
+  }
+
+  private codeAddress(compiled: KernelImage, device: Device): number {
     let addr = this.codeBuffers.get(compiled);
     if (addr === undefined) {
       const buf = device.allocate(compiled.code.length);
@@ -346,4 +463,30 @@ export class Runtime {
 
 function typeName(t: unknown): string {
   return typeof t === 'object' && t !== null && 'ptr' in t ? `ptr<${String((t as { ptr: string }).ptr)}>` : String(t);
+}
+
+/** A kernel that `qpuc compile` wrote: the `.json` description and the machine code it names. */
+function loadImage(file: string): KernelImage {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RuntimeError(`load: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const codeFile = (json as { codeFile?: unknown }).codeFile;
+  let code: Uint8Array | undefined;
+  if (typeof codeFile === 'string') {
+    const path = resolve(dirname(file), codeFile);
+    try {
+      code = new Uint8Array(readFileSync(path));
+    } catch {
+      throw new RuntimeError(`load: cannot read ${path}, the machine code ${file} names; copy it along with the .json`);
+    }
+  }
+  try {
+    return kernelImageFromJson(json, code);
+  } catch (e) {
+    if (e instanceof KernelImageError) throw new RuntimeError(`load: ${file}: ${e.message}`);
+    throw e;
+  }
 }

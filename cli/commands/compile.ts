@@ -1,9 +1,11 @@
 /** `qpuc compile FILE --target vc6 [-o DIR]`: machine code, listing and source map per kernel. */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { CliError, UsageError, optionValue, parseArgs, parseTarget } from '../command.ts';
 import { formatListing, listingSourceMap } from '../../compiler/listing.ts';
+import { kernelImageToJson } from '../../compiler/kernel-image.ts';
+import { QPUC_VERSION } from '../../compiler/version.ts';
 
 const usage = `usage: qpuc compile FILE.ts [--target vc6|vc7] [-o DIR] [--kernel Class.method]
 
@@ -12,7 +14,8 @@ into DIR (default ./build):
   NAME.TARGET.qpu       machine code (little-endian 64-bit words; 'qpuc disasm' reads it)
   NAME.TARGET.asm       listing: address, instruction, kernel source line
   NAME.TARGET.asm.map   source map from listing lines to the kernel source
-  NAME.TARGET.json      parameters and uniform-stream layout
+  NAME.TARGET.json      parameters, uniform-stream layout and listing: what
+                        rt.load('DIR/NAME.TARGET.json') launches (no compiler needed)
 
 Exit codes: 0 compiled, 1 the kernel has errors, 2 bad command line or unreadable file.
 `;
@@ -60,10 +63,7 @@ export const command: Command = {
       writeAtomic(`${base}.qpu`, k.code);
       writeAtomic(`${base}.asm`, formatListing(k));
       writeAtomic(`${base}.asm.map`, listingSourceMap(k, `${base}.asm`));
-      writeAtomic(
-        `${base}.json`,
-        `${JSON.stringify({ kernel: k.name, target: k.target, instructions: k.instructionCount, registers: k.registersUsed, params: k.params, uniforms: k.uniforms }, null, 2)}\n`,
-      );
+      writeAtomic(`${base}.json`, `${JSON.stringify(kernelImageToJson(k, QPUC_VERSION, basename(`${base}.qpu`)), null, 2)}\n`);
       io.out(`${k.name}: ${base}.qpu (${k.instructionCount} instructions, ${k.registersUsed} registers)\n`);
     }
     return 0;

@@ -46,6 +46,27 @@ function decoratorName(d: ts.Decorator): string | undefined {
   return undefined;
 }
 
+const DECORATORS = ['kernel', 'device'] as const;
+
+/** Levenshtein distance, for telling a misspelt decorator (`@kernal`) from an unrelated one. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+/** The qpuc decorator a misspelt name probably meant, if any. */
+function nearDecorator(name: string): (typeof DECORATORS)[number] | undefined {
+  const lower = name.toLowerCase();
+  return DECORATORS.find((d) => lower === d || editDistance(lower, d) <= 2);
+}
+
 function resolveImport(from: string, spec: string): string | undefined {
   if (!spec.startsWith('.')) return undefined;
   const base = resolve(dirname(from), spec);
@@ -84,6 +105,19 @@ export function discover(file: string, sourceText?: string): Program {
     const aliases = new Map<string, string>();
     prog.classAliases.set(path, aliases);
     const imports: string[] = [];
+    // Local names of qpuc's decorators (`import { kernel as gpu } from 'qpuc'` makes '@gpu' a kernel).
+    const qpucDecorators = new Map<string, 'kernel' | 'device'>(DECORATORS.map((d) => [d, d]));
+    for (const st of sf.statements) {
+      if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text === 'qpuc') {
+        const named = st.importClause?.namedBindings;
+        if (named && ts.isNamedImports(named)) {
+          for (const el of named.elements) {
+            const imported = (el.propertyName ?? el.name).text;
+            if (imported === 'kernel' || imported === 'device') qpucDecorators.set(el.name.text, imported);
+          }
+        }
+      }
+    }
     for (const st of sf.statements) {
       if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
         const target = resolveImport(path, st.moduleSpecifier.text);
@@ -100,8 +134,18 @@ export function discover(file: string, sourceText?: string): Program {
         for (const m of st.members) {
           if (!ts.isMethodDeclaration(m) || !ts.isIdentifier(m.name)) continue;
           const decos = ts.getDecorators(m) ?? [];
-          const kind = decos.map(decoratorName).find((n) => n === 'kernel' || n === 'device');
-          if (!kind) continue;
+          const names = decos.map(decoratorName);
+          const kind = names.map((n) => (n === undefined ? undefined : qpucDecorators.get(n))).find((k) => k !== undefined);
+          if (!kind) {
+            // A misspelt decorator would otherwise make a kernel silently disappear.
+            const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
+            decos.forEach((d, k) => {
+              const n = names[k];
+              const meant = n === undefined ? undefined : nearDecorator(n);
+              if (isStatic && n !== undefined && meant) prog.diagnostics.push(diagAt(sf, path, d, 'unknownDecorator', [n, m.name.getText(sf), meant]));
+            });
+            continue;
+          }
           const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
           if (!isStatic) prog.diagnostics.push(diagAt(sf, path, m.name, 'notStatic', [kind, m.name.text]));
           if (kind === 'kernel' && !exported && !reportedExport) {

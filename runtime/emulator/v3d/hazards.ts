@@ -342,8 +342,10 @@ export class HazardChecker {
         if (v42 && inEndSlot && h.thrswSlots === 1 && f.tmuwt) E('r7-tmuwt-last', 'tmuwt in the final instruction (GFXH-1625)');
         if (inEndSlot && ins.uniforms > 0) E('r8-uniform-in-end-slot', 'uniform read in the delay slots of the end thrsw');
       }
-      // Rule 9: SFU in thrsw slots (the result would land in the other thread).
-      if (inThrswSlot && f.sfuStart) E('r9-sfu-in-thrsw-slot', 'SFU started in the delay slots of a thrsw');
+      // Rule 9: an SFU started by a magic-address write (4.2 r4 form) in thrsw slots: its result would land in the
+      // other thread's r4. Mesa's validator counts only those writes (v3d_qpu_magic_waddr_is_sfu), not SFU-class
+      // ops writing the register file: py-videocore7's sgemm has `rot` in a thrsw's second slot and runs on a Pi 5.
+      if (inThrswSlot && f.legacySfu) E('r9-sfu-in-thrsw-slot', 'SFU started in the delay slots of a thrsw');
       // Rule 10: legacy SFU r4 distance.
       if (f.r4Sensitive && h.prevLegacySfu) {
         E('r10-r4-too-soon', 'r4 accessed (or SFU written) in the instruction right after an SFU write; r4 is valid 2 instructions later');

@@ -191,14 +191,13 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     q.current = si;
     timing.stall(q.clock, t.wake, t.waitCause);
     if (q.lastRan !== undefined && q.lastRan !== t && t.switches > 0) {
-      // Accumulators, flags and rtop belong to the QPU, not the thread: another thread ran, so they are garbage.
+      // Accumulators and flags belong to the QPU, not the thread: another thread ran, so they are garbage.
       if (ver === 42) {
         t.regs.fill(POISON, ROW_ACC * LANES);
         t.dirty.fill(1, ROW_ACC);
       }
       t.flagA.fill(1);
       t.flagB.fill(0);
-      t.rtop.fill(POISON);
     }
     q.lastRan = t;
     const limit = Math.min(second, maxCycles) + QUANTUM;
@@ -216,6 +215,9 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
       continue;
     }
     t.switches++;
+    // A switch clears rtop (semantics notes 4, multop row, from Mesa). Poisoning it instead
+    // made py-videocore7's sgemm, whose first umul24 after a thrsw has no multop, compute a garbage C address.
+    t.rtop.fill(0);
     q.clock.time += THREAD_SWITCH_CYCLES;
     // Resume once the oldest outstanding read has data (Mesa: the first ldtmu after a switch cannot stall).
     t.wake = Math.max(q.clock.time, t.tmu.oldestReady() ?? 0);

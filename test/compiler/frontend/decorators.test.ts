@@ -1,0 +1,48 @@
+// Decorators in kernel files: a misspelt @kernel/@device is a diagnostic (not
+// a kernel that silently disappears), renamed imports of qpuc's decorators
+// count, unrelated decorators are left alone, and `x[i]!` is accepted.
+import test from 'ava';
+import { loadKernels } from '../../../compiler/frontend/index.ts';
+
+const file = '/virtual/decorators.ts';
+
+test('a misspelt decorator on a static method is QPU3011 with the name it probably meant', (t) => {
+  const m = loadKernels(file, {
+    source: [
+      "import { kernel, type u32, type Ptr } from 'qpuc';",
+      'export class K {',
+      '  @kernal',
+      '  static a(n: u32, y: Ptr<u32>): void { y[0] = n; }',
+      '  @Device',
+      '  static h(v: u32): u32 { return v; }',
+      '  @kernel',
+      '  static ok(n: u32, y: Ptr<u32>): void { y[0] = n; }',
+      '}',
+    ].join('\n'),
+  });
+  t.deepEqual(
+    m.diagnostics.map((d) => `${d.line}:${d.col} QPU${d.code} ${d.message} / ${d.hint.split('?')[0]}`),
+    ["3:3 QPU3011 unknown decorator '@kernal' on static method 'a' / Did you mean '@kernel'", "5:3 QPU3011 unknown decorator '@Device' on static method 'h' / Did you mean '@device'"],
+  );
+});
+
+test("renamed imports of qpuc's decorators count; unrelated decorators are not reported; x[i]! compiles", (t) => {
+  const m = loadKernels(file, {
+    source: [
+      "import { kernel as gpu, device as helper, qpu, type f32, type u32, type Ptr } from 'qpuc';",
+      'function logged<T>(f: T, _c: unknown): T { return f; }',
+      'export class K {',
+      '  @helper',
+      '  static twice(v: f32): f32 { return v * 2; }',
+      '  @gpu',
+      '  static run(n: u32, x: Ptr<f32>, y: Ptr<f32>): void {',
+      '    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) y[i] = K.twice(x[i]!);',
+      '  }',
+      '  @logged',
+      '  static other(): void {}',
+      '}',
+    ].join('\n'),
+  });
+  t.deepEqual(m.diagnostics, []);
+  t.deepEqual([...m.kernels.keys()], ['K.run']);
+});
