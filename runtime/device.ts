@@ -42,7 +42,16 @@ export interface QpuJob {
 
 /** Where time went, for a job the emulator ran (hardware fills what it can measure). */
 export interface JobProfile {
-  /** GPU clock cycles from dispatch to the last QPU ending. */
+  /**
+   * Where the figures come from: 'model' (the emulator's timing model),
+   * 'perfmon' (hardware: cycles from the GPU's performance counters, seconds
+   * from the wall clock), 'wall-clock' (hardware without performance
+   * counters: only `seconds` is measured — submit to completion, including
+   * the kernel's overhead — and the cycle and instruction counts are 0).
+   * Absent means 'model'.
+   */
+  source?: 'model' | 'perfmon' | 'wall-clock';
+  /** GPU clock cycles from dispatch to the last QPU ending (0 when not measured). */
   cycles: number;
   /** Clock the cycles were counted at, in Hz. */
   clockHz: number;
@@ -76,6 +85,24 @@ export interface HazardReport {
 export interface JobResult {
   profile: JobProfile;
   hazards: HazardReport[];
+  /** Things the user should know that did not make the job fail (e.g. a reset that could not be ruled out). */
+  warnings?: string[];
+}
+
+/** Options of {@link Device.run}. */
+export interface RunOptions {
+  /** Give up waiting after this long (default 10 s). */
+  timeoutMs?: number;
+  /** Kernel name for error messages ('Class.method'). */
+  kernel?: string;
+}
+
+/** A V3D's identity as its registers give it. */
+export interface V3dIdent {
+  /** 42 (Pi 4) or 71 (Pi 5): TVER * 10 + REV from HUB_IDENT1. */
+  version: number;
+  /** IP revision from HUB_IDENT3 bits 15:8 (decides cfg4's meaning on 7.1). */
+  revision: number;
 }
 
 /** Allocate, map, submit and wait: all the runtime needs from a GPU. */
@@ -93,8 +120,10 @@ export interface Device {
   allocate(size: number): DeviceBuffer;
   /** Release a buffer; its host view must not be used afterwards. */
   free(buffer: DeviceBuffer): void;
+  /** The V3D's version and revision (hardware V3D devices; emulators run 4.2 or 7.1.6+). */
+  readonly ident?: V3dIdent;
   /** Run a job to completion (SUBMIT_CSD + WAIT_BO, or execute_qpu). */
-  run(job: CsdJob | QpuJob, options?: { timeoutMs?: number }): Promise<JobResult>;
+  run(job: CsdJob | QpuJob, options?: RunOptions): Promise<JobResult>;
   /** Release every buffer and the device itself. */
   close(): void;
 }

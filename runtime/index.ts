@@ -25,6 +25,7 @@ import { launcherFor, LaunchError, uniformWords, type LaunchJob, type ResolvedAr
 import { isTarget, isV3dTarget, targetList, TARGETS, type IsaFamily } from '../compiler/target/targets.ts';
 import { ReferenceMemory } from './reference-memory.ts';
 import { probeHardware } from './drivers/probe.ts';
+import { systemConfig } from './drivers/system.ts';
 
 export type { Target, JobProfile, HazardReport } from './device.ts';
 export type { GpuArray, TypedArrayConstructor } from './buffers.ts';
@@ -92,6 +93,8 @@ export interface LaunchResult {
   profile?: JobProfile;
   /** Hazard-checker findings (emulator only). */
   hazards: HazardReport[];
+  /** Things worth knowing that did not fail the launch (e.g. a GPU reset that could not be ruled out on hardware). */
+  warnings?: string[];
   /** Machine instructions in the kernel (absent on the reference backend). */
   instructionCount?: number;
 }
@@ -176,7 +179,7 @@ export class Runtime {
       return new Runtime(target, 'reference', 'CPU reference interpreter', undefined, new ReferenceMemory(), log);
     }
     if (backend === 'hardware' || backend === 'auto') {
-      const probe = probeHardware();
+      const probe = probeHardware(systemConfig().root);
       let reason = probe.reason;
       if (probe.v3d) {
         try {
@@ -315,7 +318,7 @@ export class Runtime {
       const result = await this.runJob(`launch ${ref.name}`, {
         codeAddress, qpus, uniforms: () => words, barrier: compiled.usesBarrier,
         buffers: scratch ? [...this.buffers.all(), scratch] : this.buffers.all(),
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...runOptions(ref.name, options),
       });
       return {
         kernel: ref.name,
@@ -323,6 +326,7 @@ export class Runtime {
         target: this.target,
         profile: result.profile,
         hazards: result.hazards,
+        ...(result.warnings ? { warnings: result.warnings } : {}),
         instructionCount: compiled.instructionCount,
       };
     } finally {
@@ -363,10 +367,13 @@ export class Runtime {
     try {
       code.bytes.set(program.code);
       const result = await this.runJob('launchRaw', {
-        codeAddress: code.gpuAddress, qpus, uniforms: streamOf, barrier: false, buffers: [...this.buffers.all(), code],
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        codeAddress: code.gpuAddress, qpus, uniforms: streamOf, barrier: false, buffers: [code, ...this.buffers.all()],
+        ...runOptions('(raw program)', options),
       });
-      return { kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards, instructionCount: program.code.length / 8 };
+      return {
+        kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards,
+        ...(result.warnings ? { warnings: result.warnings } : {}), instructionCount: program.code.length / 8,
+      };
     } finally {
       device.free(code);
     }
@@ -459,6 +466,13 @@ export class Runtime {
       return { kind: 'scalar', type: p.type, value: a };
     });
   }
+}
+
+function runOptions(kernel: string, options: LaunchOptions): { kernel: string; timeoutMs?: number } {
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
+    throw new RuntimeError(`launch ${kernel}: options.timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
+  }
+  return options.timeoutMs !== undefined ? { kernel, timeoutMs: options.timeoutMs } : { kernel };
 }
 
 function typeName(t: unknown): string {

@@ -1,58 +1,54 @@
 /**
  * The real Pi 4 / Pi 5 GPU through the Linux V3D DRM driver, called with
  * koffi: CREATE_BO + MMAP_BO for memory, SUBMIT_CSD + WAIT_BO to run
- * (shared/docs/hardware-interface.md section 1 and 3). Nothing here runs
- * without a Pi; the struct layouts it uses are tested in v3d-uapi.ts.
+ * (shared/docs/hardware-interface.md sections 1 and 3). Every C call goes
+ * through runtime/drivers/system.ts, so the tests run this file unchanged
+ * against a fake kernel (test/runtime/drivers/fake/).
+ *
+ * What a launch does:
+ * - SUBMIT_CSD with every live buffer in the BO list (the kernel fences them
+ *   all with the job's completion), then ONE WAIT_BO on the first of them —
+ *   the fence is shared, so one wait covers the job — on a koffi worker
+ *   thread, so the event loop keeps running. `timeoutMs` bounds it.
+ * - Hang detection: the kernel's scheduler resets the GPU when a CSD job
+ *   makes no batch progress for ~0.5 s, and WAIT_BO still returns 0. Where
+ *   the kernel has reset counters (GET_PARAM CONTEXT_RESET_COUNTER, else
+ *   GLOBAL_RESET_COUNTER) a counter that moved during the job is reported as
+ *   an error naming the kernel. Without counters a job that ran past the
+ *   hang-check window gets a warning saying a reset cannot be ruled out.
+ * - Profile: seconds are wall time from submit to completion; cycles come
+ *   from the perfmon uapi's CYCLE_COUNT counter where the kernel supports
+ *   performance monitors on V3D 4.2, and are 0 otherwise (`source` says which).
  */
 import koffi from 'koffi';
-import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, Target } from '../device.ts';
+import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, RunOptions, Target, V3dIdent } from '../device.ts';
 import { TARGETS, v3dTargetOf } from '../../compiler/target/targets.ts';
 import {
-  V3D_IOCTL, V3D_PARAM, packCreateBo, packGemClose, packGetParam, packMmapBo, packSubmitCsd, packWaitBo,
-  qpusFromCoreIdent1, unpackCreateBo, unpackGetParam, unpackMmapBo, versionFromIdent1,
+  V3D42_PERFCNT, V3D_IOCTL, V3D_PARAM, packCreateBo, packGemClose, packGetParam, packMmapBo, packPerfmonCreate, packPerfmonDestroy,
+  packPerfmonGetValues, packSubmitCsd, packWaitBo, qpusFromCoreIdent1, revisionFromIdent3, unpackCreateBo, unpackGetParam,
+  unpackMmapBo, unpackPerfmonCreate, versionFromIdent1,
 } from './v3d-uapi.ts';
+import { errnoName, libc } from './system.ts';
+import { type HostMapping, MappingError, mapDeviceMemory, unmapDeviceMemory } from './mapping.ts';
 
 /** A failed driver call, with what to do about it. */
 export class DriverError extends Error {}
 
-type Fn = (...args: unknown[]) => unknown;
-interface Libc {
-  open: Fn;
-  close: Fn;
-  ioctl: Fn & { async: (...args: unknown[]) => void };
-  mmap64: Fn;
-  munmap: Fn;
-}
+/** The GPU was reset while a job ran (hang check): its output is incomplete. */
+export class GpuResetError extends DriverError {}
 
-let libc: Libc | undefined;
-function loadLibc(): Libc {
-  if (libc) return libc;
-  const lib = koffi.load('libc.so.6');
-  libc = {
-    open: lib.func('int open(const char *path, int flags)') as Fn,
-    close: lib.func('int close(int fd)') as Fn,
-    ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)') as Libc['ioctl'],
-    // 64-bit offsets: MMAP_BO offsets are above 4 GiB on 64-bit kernels, even under 32-bit userland.
-    mmap64: lib.func('void *mmap64(void *addr, size_t len, int prot, int flags, int fd, int64_t off)') as Fn,
-    munmap: lib.func('int munmap(void *addr, size_t len)') as Fn,
-  };
-  return libc;
-}
+/** WAIT_BO gave up: the job did not finish within the timeout. */
+export class GpuTimeoutError extends DriverError {}
 
 const O_RDWR = 2;
 const O_CLOEXEC = 0o2000000;
-const PROT_RW = 3;
-const MAP_SHARED = 1;
 
-function errnoName(): string {
-  const e = koffi.errno();
-  const name = Object.entries(koffi.os.errno).find(([, v]) => v === e)?.[0];
-  return name ?? `errno ${e}`;
-}
+/** The kernel scheduler's per-job hang timeout (v3d_sched.c: 500 ms). */
+export const HANG_CHECK_MS = 500;
 
 interface Mapped {
   buffer: DeviceBuffer;
-  ptr: unknown;
+  mapping: HostMapping;
 }
 
 /** A V3D GPU opened through its DRM node. */
@@ -61,41 +57,53 @@ export class V3dDrmDevice implements Device {
   readonly target: Target;
   readonly numQpus: number;
   readonly description: string;
+  readonly ident: V3dIdent;
+  /** Which reset counter the kernel offers (GET_PARAM id), or undefined on kernels without one. */
+  readonly resetCounter: number | undefined;
+  /** Whether jobs are measured with a perfmon (V3D 4.2 with perfmon support). */
+  readonly perfmon: boolean;
   private readonly fd: number;
-  private readonly version: number;
   private readonly mapped = new Map<number, Mapped>();
+  private closed = false;
 
   /** Open `node` (prefer a renderD* node: no DRM master/auth needed). */
   constructor(readonly node: string) {
-    const c = loadLibc();
+    const c = libc();
     const fd = c.open(node, O_RDWR | O_CLOEXEC) as number;
     if (fd < 0) {
       const why = errnoName();
       throw new DriverError(
-        why === 'EACCES'
-          ? `cannot open ${node}: permission denied; add your user to the 'render' and 'video' groups, or run as root`
+        why === 'EACCES' || why === 'EPERM'
+          ? `cannot open ${node}: permission denied; add your user to the 'render' and 'video' groups (sudo usermod -aG render,video $USER, then log in again), or run as root`
           : `cannot open ${node}: ${why}`,
       );
     }
     this.fd = fd;
     try {
-      if (this.param(V3D_PARAM.SUPPORTS_CSD) === 0n) throw new DriverError(`${node}: this kernel's V3D driver has no compute (CSD) support`);
-      this.version = versionFromIdent1(Number(this.param(V3D_PARAM.HUB_IDENT1)));
+      if (this.param(V3D_PARAM.SUPPORTS_CSD) === 0n) {
+        throw new DriverError(`${node}: this kernel's V3D driver has no compute (CSD) support; update the kernel (Raspberry Pi OS: sudo apt full-upgrade)`);
+      }
+      const version = versionFromIdent1(Number(this.param(V3D_PARAM.HUB_IDENT1)));
+      const revision = revisionFromIdent3(Number(this.param(V3D_PARAM.HUB_IDENT3)));
+      this.ident = { version, revision };
       this.numQpus = qpusFromCoreIdent1(Number(this.param(V3D_PARAM.CORE0_IDENT1)));
+      this.resetCounter = [V3D_PARAM.CONTEXT_RESET_COUNTER, V3D_PARAM.GLOBAL_RESET_COUNTER].find((id) => this.tryParam(id) !== undefined);
+      this.perfmon = version === 42 && this.tryParam(V3D_PARAM.SUPPORTS_PERFMON) === 1n;
     } catch (e) {
       c.close(fd);
       throw e;
     }
-    this.target = v3dTargetOf(this.version);
-    this.description = `V3D ${Math.floor(this.version / 10)}.${this.version % 10} with ${this.numQpus} QPUs at ${node}`;
+    this.target = v3dTargetOf(this.ident.version);
+    const { version, revision } = this.ident;
+    this.description = `V3D ${Math.floor(version / 10)}.${version % 10}.${revision} with ${this.numQpus} QPUs at ${node}`;
   }
 
   private ioctl(request: number, arg: Uint8Array, what: string): void {
-    const r = loadLibc().ioctl(this.fd, request, 'void *', arg) as number;
+    const r = libc().ioctl(this.fd, request, arg) as number;
     if (r !== 0) {
       const why = errnoName();
       const hint =
-        why === 'ENOMEM' || why === 'ENOSPC' ? ': out of GPU memory; free buffers or allocate less'
+        why === 'ENOMEM' || why === 'ENOSPC' ? ': out of GPU memory; free arrays you no longer need, or allocate less'
         : why === 'EACCES' ? ': not allowed on this node (another process is DRM master); use a renderD* node'
         : '';
       throw new DriverError(`${what} failed: ${why}${hint}`);
@@ -108,80 +116,133 @@ export class V3dDrmDevice implements Device {
     return unpackGetParam(b);
   }
 
+  /** A parameter this kernel may not know (EINVAL → undefined). */
+  private tryParam(id: number): bigint | undefined {
+    const b = packGetParam(id);
+    return (libc().ioctl(this.fd, V3D_IOCTL.GET_PARAM, b) as number) === 0 ? unpackGetParam(b) : undefined;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DriverError(`${this.node} is closed`);
+  }
+
   /** CREATE_BO, MMAP_BO and mmap: GPU memory with a host view. */
   allocate(size: number): DeviceBuffer {
+    this.assertOpen();
+    if (!Number.isInteger(size) || size <= 0 || size > 0xffffffff) throw new RangeError(`buffer size must be an integer from 1 to 2^32 - 1, got ${size}`);
     const create = packCreateBo(size);
     this.ioctl(V3D_IOCTL.CREATE_BO, create, `allocating ${size} bytes of GPU memory`);
     const { handle, offset } = unpackCreateBo(create);
-    const mm = packMmapBo(handle);
-    this.ioctl(V3D_IOCTL.MMAP_BO, mm, 'MMAP_BO');
-    const ptr = loadLibc().mmap64(null, size, PROT_RW, MAP_SHARED, this.fd, unpackMmapBo(mm));
-    if (koffi.address(ptr) === 0xffffffffffffffffn || koffi.address(ptr) === 0xffffffffn) {
+    let mapping: HostMapping;
+    try {
+      const mm = packMmapBo(handle);
+      this.ioctl(V3D_IOCTL.MMAP_BO, mm, 'MMAP_BO');
+      mapping = mapDeviceMemory(this.fd, size, unpackMmapBo(mm));
+    } catch (e) {
       this.ioctl(V3D_IOCTL.GEM_CLOSE, packGemClose(handle), 'GEM_CLOSE');
-      throw new DriverError(`mapping GPU memory failed: ${errnoName()}`);
+      throw e instanceof MappingError ? new DriverError(`mapping GPU memory failed: ${e.message}`) : e;
     }
-    const bytes = new Uint8Array(koffi.view(ptr, size));
-    const buffer: DeviceBuffer = { handle, gpuAddress: offset, size, bytes };
-    this.mapped.set(handle, { buffer, ptr });
+    const buffer: DeviceBuffer = { handle, gpuAddress: offset, size, bytes: mapping.bytes };
+    this.mapped.set(handle, { buffer, mapping });
     return buffer;
   }
 
-  /** munmap and GEM_CLOSE. */
+  /** Unmap (detaching the host view) and GEM_CLOSE. */
   free(buffer: DeviceBuffer): void {
     const m = this.mapped.get(buffer.handle);
     if (!m) return;
-    loadLibc().munmap(m.ptr, buffer.size);
-    this.ioctl(V3D_IOCTL.GEM_CLOSE, packGemClose(buffer.handle), 'GEM_CLOSE');
     this.mapped.delete(buffer.handle);
+    unmapDeviceMemory(m.mapping);
+    // A job still running keeps its own reference: the kernel frees the pages when it ends.
+    this.ioctl(V3D_IOCTL.GEM_CLOSE, packGemClose(buffer.handle), 'GEM_CLOSE');
   }
 
-  /** SUBMIT_CSD, then WAIT_BO on every listed buffer (on a worker thread, so the event loop keeps running). */
-  async run(job: CsdJob | QpuJob, options: { timeoutMs?: number } = {}): Promise<JobResult> {
+  /** SUBMIT_CSD, then one WAIT_BO (on a worker thread, so the event loop keeps running). */
+  async run(job: CsdJob | QpuJob, options: RunOptions = {}): Promise<JobResult> {
+    this.assertOpen();
     if (job.kind !== 'csd') throw new DriverError('V3D runs compute-shader (CSD) jobs, not execute_qpu');
-    const handles = koffi.alloc('uint32_t', Math.max(1, job.buffers.length));
+    if (job.buffers.length === 0) throw new DriverError('SUBMIT_CSD needs at least one buffer to fence');
+    const kernel = options.kernel ?? 'the kernel';
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const c = libc();
+    const handles = Uint32Array.from(job.buffers, (b) => b.handle);
+    const handlesAddress = koffi.address(c.memset(handles, 0, 0)); // the array stays referenced through the call
+    let perfmonId = 0;
+    if (this.perfmon) {
+      const create = packPerfmonCreate([V3D42_PERFCNT.CYCLE_COUNT]);
+      if ((c.ioctl(this.fd, V3D_IOCTL.PERFMON_CREATE, create) as number) === 0) perfmonId = unpackPerfmonCreate(create);
+    }
     try {
-      const view = new Uint32Array(koffi.view(handles, 4 * Math.max(1, job.buffers.length)));
-      job.buffers.forEach((b, k) => (view[k] = b.handle));
+      const resetsBefore = this.resetCounter !== undefined ? this.param(this.resetCounter) : undefined;
       const start = process.hrtime.bigint();
-      this.ioctl(V3D_IOCTL.SUBMIT_CSD, packSubmitCsd(job.cfg, koffi.address(handles), job.buffers.length), 'SUBMIT_CSD');
-      const timeoutNs = BigInt(Math.round((options.timeoutMs ?? 10_000) * 1e6));
-      for (const b of job.buffers) await this.waitBo(b.handle, timeoutNs);
+      this.ioctl(V3D_IOCTL.SUBMIT_CSD, packSubmitCsd(job.cfg, handlesAddress, handles.length, perfmonId), `SUBMIT_CSD (${kernel})`);
+      await this.waitBo(handles[0] as number, timeoutMs, kernel);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const warnings: string[] = [];
+      if (resetsBefore !== undefined && this.resetCounter !== undefined) {
+        const resetsAfter = this.param(this.resetCounter);
+        if (resetsAfter !== resetsBefore) {
+          const whose = this.resetCounter === V3D_PARAM.CONTEXT_RESET_COUNTER ? 'while it ran' : 'while it ran (the counter is system-wide: another process may have hung it)';
+          throw new GpuResetError(
+            `${kernel}: the GPU was reset ${whose}; its results are incomplete. The kernel's hang check resets V3D when a job makes no progress for ~${HANG_CHECK_MS} ms: ` +
+            `look for an endless loop, or launch with more QPU batches so that each one finishes sooner (see dmesg for "Resetting GPU")`,
+          );
+        }
+      } else if (seconds * 1000 > HANG_CHECK_MS) {
+        warnings.push(
+          `${kernel} ran ${(seconds * 1000).toFixed(0)} ms; this kernel cannot report GPU resets (no reset counter), and V3D is reset when a job makes no progress for ~${HANG_CHECK_MS} ms: check dmesg for "Resetting GPU" before trusting the results`,
+        );
+      }
+      let cycles = 0;
+      if (perfmonId !== 0) {
+        const values = new BigUint64Array(1);
+        const addr = koffi.address(c.memset(values, 0, 0));
+        if ((c.ioctl(this.fd, V3D_IOCTL.PERFMON_GET_VALUES, packPerfmonGetValues(perfmonId, addr)) as number) === 0) cycles = Number(values[0]);
+      }
       const clockHz = TARGETS[this.target].clockHz;
       return {
         profile: {
-          cycles: Math.round(seconds * clockHz), clockHz, seconds, instructions: 0, bytesRead: 0, bytesWritten: 0, flops: 0,
-          stalls: {}, perQpuCycles: [],
+          source: perfmonId !== 0 ? 'perfmon' : 'wall-clock',
+          cycles, clockHz, seconds, instructions: 0, bytesRead: 0, bytesWritten: 0, flops: 0, stalls: {}, perQpuCycles: [],
         },
         hazards: [],
+        ...(warnings.length > 0 ? { warnings } : {}),
       };
     } finally {
-      koffi.free(handles);
+      if (perfmonId !== 0) c.ioctl(this.fd, V3D_IOCTL.PERFMON_DESTROY, packPerfmonDestroy(perfmonId));
     }
   }
 
-  private waitBo(handle: number, timeoutNs: bigint): Promise<void> {
-    const arg = packWaitBo(handle, timeoutNs);
-    return new Promise((resolve, reject) => {
-      loadLibc().ioctl.async(this.fd, V3D_IOCTL.WAIT_BO, 'void *', arg, (err: unknown, r: number) => {
-        if (err) reject(new DriverError(`WAIT_BO failed: ${String(err)}`));
-        else if (r !== 0) {
-          const why = errnoName();
-          reject(
-            new DriverError(
-              why === 'ETIME' || why === 'EAGAIN'
-                ? `the GPU job did not finish within ${Number(timeoutNs) / 1e6} ms; its memory stays allocated until it is confirmed dead (an endless loop in the kernel?)`
-                : `WAIT_BO failed: ${why}`,
-            ),
-          );
-        } else resolve();
+  /** One WAIT_BO for the job's fence; EINTR and an early EAGAIN retry with the time that is left. */
+  private async waitBo(handle: number, timeoutMs: number, kernel: string): Promise<void> {
+    const deadline = process.hrtime.bigint() + BigInt(Math.round(timeoutMs * 1e6));
+    for (;;) {
+      const left = deadline - process.hrtime.bigint();
+      const arg = packWaitBo(handle, left > 0n ? left : 0n);
+      const { r, errno } = await new Promise<{ r: number; errno: number }>((resolve, reject) => {
+        libc().ioctl.async(this.fd, V3D_IOCTL.WAIT_BO, arg, (err: unknown, r: number) => {
+          if (err) reject(new DriverError(`WAIT_BO failed: ${String(err)}`));
+          else resolve({ r, errno: koffi.errno() });
+        });
       });
-    });
+      if (r === 0) return;
+      const why = errnoName(errno);
+      if (why === 'EINTR' || (why === 'EAGAIN' && process.hrtime.bigint() < deadline)) continue;
+      if (why === 'ETIME' || why === 'EAGAIN' || why === 'ETIMEDOUT') {
+        throw new GpuTimeoutError(
+          `${kernel}: the GPU job did not finish within ${timeoutMs} ms (LaunchOptions.timeoutMs). It may still be running — the Linux driver keeps the memory it uses alive until it ends, ` +
+          `and resets the GPU if it stops making progress — so the results in its arrays are incomplete. Raise timeoutMs for a long launch, or look for an endless loop`,
+        );
+      }
+      throw new DriverError(`WAIT_BO failed: ${why}`);
+    }
   }
 
-  /** Unmap and close everything. */
+  /** Unmap and close everything (closing the DRM fd frees every buffer). */
   close(): void {
+    if (this.closed) return;
     for (const m of [...this.mapped.values()]) this.free(m.buffer);
-    loadLibc().close(this.fd);
+    libc().close(this.fd);
+    this.closed = true;
   }
 }

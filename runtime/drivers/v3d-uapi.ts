@@ -23,6 +23,9 @@ export const V3D_IOCTL = {
   MMAP_BO: ioc(IOC_READ | IOC_WRITE, DRM_TYPE, DRM_COMMAND_BASE + 0x03, 16),
   GET_PARAM: ioc(IOC_READ | IOC_WRITE, DRM_TYPE, DRM_COMMAND_BASE + 0x04, 16),
   SUBMIT_CSD: ioc(IOC_WRITE, DRM_TYPE, DRM_COMMAND_BASE + 0x07, 88),
+  PERFMON_CREATE: ioc(IOC_READ | IOC_WRITE, DRM_TYPE, DRM_COMMAND_BASE + 0x08, 40),
+  PERFMON_DESTROY: ioc(IOC_READ | IOC_WRITE, DRM_TYPE, DRM_COMMAND_BASE + 0x09, 4),
+  PERFMON_GET_VALUES: ioc(IOC_READ | IOC_WRITE, DRM_TYPE, DRM_COMMAND_BASE + 0x0a, 16),
 } as const;
 
 /** GET_PARAM ids. */
@@ -31,8 +34,57 @@ export const V3D_PARAM = {
   HUB_IDENT3: 3,
   CORE0_IDENT1: 5,
   SUPPORTS_CSD: 8,
+  SUPPORTS_PERFMON: 10,
+  GLOBAL_RESET_COUNTER: 15,
   CONTEXT_RESET_COUNTER: 16,
 } as const;
+
+/** V3D 4.2 performance counter ids (the uapi enum; 7.1 numbers its counters differently). */
+export const V3D42_PERFCNT = {
+  QPU_CYCLES_VALID_INSTR: 16,
+  CYCLE_COUNT: 32,
+} as const;
+
+/** struct drm_v3d_perfmon_create { u32 id (out), ncounters; u8 counters[32] }. */
+export function packPerfmonCreate(counters: readonly number[]): Uint8Array {
+  if (counters.length < 1 || counters.length > 32) throw new RangeError(`a perfmon takes 1..32 counters, got ${counters.length}`);
+  const b = new Uint8Array(40);
+  new DataView(b.buffer).setUint32(4, counters.length, true);
+  b.set(counters, 8);
+  return b;
+}
+/** The perfmon id PERFMON_CREATE returned. */
+export function unpackPerfmonCreate(b: Uint8Array): number {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);
+}
+/** struct drm_v3d_perfmon_destroy { u32 id }. */
+export function packPerfmonDestroy(id: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, id, true);
+  return b;
+}
+/** struct drm_v3d_perfmon_get_values { u32 id, pad; u64 values_ptr (→ u64[ncounters]) }. */
+export function packPerfmonGetValues(id: number, valuesAddress: bigint): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, id, true);
+  v.setBigUint64(8, valuesAddress, true);
+  return b;
+}
+
+/** IP revision from HUB_IDENT3 (bits 15:8, IPREV). */
+export function revisionFromIdent3(ident3: number): number {
+  return (ident3 >>> 8) & 0xff;
+}
+
+/**
+ * Whether CSD cfg4 holds the batch count minus one: yes before V3D 7.1.6,
+ * no from 7.1.6 on (the kernel's indirect-CSD path in v3d_sched.c:
+ * `ver < 71 || (ver == 71 && rev < 6)`; Mesa v3dx_draw.c agrees).
+ */
+export function cfg4SubtractsOne(version: number, revision: number): boolean {
+  return version < 71 || (version === 71 && revision < 6);
+}
 
 /** struct drm_v3d_create_bo { u32 size, flags; u32 handle (out), offset (out) }. */
 export function packCreateBo(size: number): Uint8Array {
@@ -89,13 +141,14 @@ export function packGemClose(handle: number): Uint8Array {
  * (user pointer) @48, bo_handle_count @56, in_sync @60, out_sync @64,
  * perfmon_id @68, extensions @72, flags @80, pad @84.
  */
-export function packSubmitCsd(cfg: readonly number[], boHandlesAddress: bigint, boHandleCount: number): Uint8Array {
+export function packSubmitCsd(cfg: readonly number[], boHandlesAddress: bigint, boHandleCount: number, perfmonId = 0): Uint8Array {
   if (cfg.length !== 7) throw new RangeError(`SUBMIT_CSD takes 7 config words, got ${cfg.length}`);
   const b = new Uint8Array(88);
   const v = new DataView(b.buffer);
   cfg.forEach((w, k) => v.setUint32(4 * k, w >>> 0, true));
   v.setBigUint64(48, boHandlesAddress, true);
   v.setUint32(56, boHandleCount, true);
+  v.setUint32(68, perfmonId, true);
   return b;
 }
 

@@ -23,6 +23,13 @@ export interface LaunchJob {
   buffers: readonly DeviceBuffer[];
   /** Give up waiting after this long (default: the device's). */
   timeoutMs?: number;
+  /** Kernel name for the device's error messages ('Class.method'). */
+  kernel?: string;
+}
+
+/** The device run options of a job. */
+export function runOptionsOf(job: LaunchJob): { timeoutMs?: number; kernel?: string } {
+  return { ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}), ...(job.kernel !== undefined ? { kernel: job.kernel } : {}) };
 }
 
 /** A problem with a launch request the hardware cannot take (too many QPUs, …). */

@@ -5,13 +5,16 @@
  */
 import type { Device, DeviceBuffer, JobResult } from '../device.ts';
 import { isV3dTarget, v3dVersion } from '../../compiler/target/targets.ts';
-import { LaunchError, putWords, type LaunchJob, type Launcher } from './launcher.ts';
+import { LaunchError, putWords, runOptionsOf, type LaunchJob, type Launcher } from './launcher.ts';
+import { cfg4SubtractsOne } from '../drivers/v3d-uapi.ts';
 
 /**
  * The CSD config words for `batches` 16-lane batches, one 16-invocation
  * workgroup each, `wgsPerSg` workgroups per supergroup (a TSY barrier waits
  * for its supergroup only, semantics notes 2.6: kernels with `qpu.barrier()`
- * put every batch in one supergroup).
+ * put every batch in one supergroup). `revision` is the V3D IP revision
+ * (HUB_IDENT3 bits 15:8): on 7.1 it decides whether cfg4 holds the batch
+ * count or the count minus one (default 6: every Pi 5 so far, and the emulator).
  */
 export function csdConfig(
   version: 42 | 71,
@@ -19,6 +22,7 @@ export function csdConfig(
   codeAddress: number,
   uniformsAddress: number,
   wgsPerSg = 1,
+  revision = 6,
 ): [number, number, number, number, number, number, number] {
   if (!Number.isInteger(batches) || batches < 1 || batches > 0xffff) {
     throw new RangeError(`qpus must be an integer from 1 to 65535, got ${batches}`);
@@ -32,7 +36,7 @@ export function csdConfig(
     (1 << 16) >>> 0,
     (1 << 16) >>> 0,
     ((batchesPerSgM1 << 12) | ((wgsPerSg & 15) << 8) | wgSize) >>> 0, // WGS_PER_SG: 0 means 16
-    version >= 71 ? batches : batches - 1, // minus one before V3D 7.1.6
+    cfg4SubtractsOne(version, revision) ? batches - 1 : batches, // minus one before V3D 7.1.6
     // PROPAGATE_NANS as Mesa sets it before 7.1; THREADING = 0 (two threads, 64 registers each); not SINGLE_SEG.
     (codeAddress | (version < 71 ? 4 : 0)) >>> 0,
     uniformsAddress >>> 0,
@@ -47,8 +51,8 @@ export const v3dLauncher: Launcher = {
     const temp: DeviceBuffer[] = [];
     try {
       const uniforms = putWords(device, job.uniforms(0), temp);
-      const cfg = csdConfig(v3dVersion(device.target), job.qpus, job.codeAddress, uniforms.gpuAddress, job.barrier ? job.qpus : 1);
-      return await device.run({ kind: 'csd', cfg, buffers: [...job.buffers, ...temp] }, job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {});
+      const cfg = csdConfig(v3dVersion(device.target), job.qpus, job.codeAddress, uniforms.gpuAddress, job.barrier ? job.qpus : 1, device.ident?.revision);
+      return await device.run({ kind: 'csd', cfg, buffers: [...job.buffers, ...temp] }, runOptionsOf(job));
     } finally {
       for (const b of temp) device.free(b);
     }

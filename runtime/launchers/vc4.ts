@@ -4,7 +4,7 @@
  * QPU with its own uniform stream (shared/docs/hardware-interface.md 2).
  */
 import type { Device, DeviceBuffer, JobResult } from '../device.ts';
-import { LaunchError, putWords, type LaunchJob, type Launcher } from './launcher.ts';
+import { LaunchError, putWords, runOptionsOf, type LaunchJob, type Launcher } from './launcher.ts';
 
 /** Default execute_qpu timeout, as the firmware takes it. */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -25,7 +25,7 @@ export const vc4Launcher: Launcher = {
       const list = putWords(device, control, temp);
       return await device.run({
         kind: 'execute_qpu', numQpus: job.qpus, controlAddress: list.gpuAddress, noflush: false, timeoutMs: job.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      });
+      }, runOptionsOf(job));
     } finally {
       for (const b of temp) device.free(b);
     }

@@ -6,6 +6,7 @@
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../device.ts';
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { GpuMemory } from '../memory.ts';
+import { detachView } from '../../drivers/system.ts';
 import type { HazardMode, SourceMap } from './hazards.ts';
 import { runCsd } from './run.ts';
 import { DEFAULT_CLOCK_HZ } from './timing.ts';
@@ -86,6 +87,8 @@ export class V3dEmulatorDevice implements Device {
     this.assertOpen();
     if (!this.buffers.delete(buffer.handle)) throw new Error(`buffer ${buffer.handle} is not allocated on this device`);
     this.memory.unmap(buffer.gpuAddress);
+    // As on hardware: arrays over freed memory become empty (their methods throw) instead of reaching stale memory.
+    detachView(buffer.bytes);
   }
 
   /** Run a CSD job; a hazard in 'error' mode, a fault or the cycle limit rejects the promise. */

@@ -14,6 +14,7 @@ import { flushLanes } from './alu-ops.ts';
 import { BCOND, BDEST, DEST, ROW_ACC, type CompiledAlu, type CompiledBranch, type CompiledPart, type Dest, type Operand } from './compile.ts';
 import { f16ToF32, f32ToF16, FLUSH_DENORMALS, flushBits, sfuTruncate, SFU_FUNCTIONS } from './numerics.ts';
 import { issueLookup } from './tmu.ts';
+import { UniformPath } from './uniform-path.ts';
 import type { ThreadState } from './thread.ts';
 import { ISSUE_CYCLES, SFU_LATENCY, type QpuClock, type SharedTiming } from './timing.ts';
 
@@ -48,11 +49,16 @@ export class QpuExecutor {
   private readonly tmp = new Uint32Array(LANES);
   readonly counters: ExecCounters = { instructions: 0, bytesRead: 0, bytesWritten: 0, flops: 0 };
 
+  /** What the uniform streams read: memory without this job's TMU writes. */
+  private readonly uniformPath: UniformPath;
+
   constructor(
     private readonly mem: GpuMemory,
     readonly ver: V3dVersion,
     private readonly timing: SharedTiming,
-  ) {}
+  ) {
+    this.uniformPath = new UniformPath(mem);
+  }
 
   /**
    * Run `instr` (at `t.pc`) on thread `t` of the QPU whose clock is `q`; returns a {@link STEP} code.
@@ -82,14 +88,14 @@ export class QpuExecutor {
 
   /** Next word of the main uniform stream (ldunif, tmuau, wrtmuc ...). */
   readUniform(t: ThreadState): number {
-    const v = this.mem.read32(t.unif);
+    const v = this.uniformPath.read32(t.unif);
     t.unif = (t.unif + 4) >>> 0;
     return v;
   }
 
   /** Next word of the unifa side stream (ldunifa). */
   readUnifa(t: ThreadState): number {
-    const v = this.mem.read32(t.unifa);
+    const v = this.uniformPath.read32(t.unifa);
     t.unifa = (t.unifa + 4) >>> 0;
     return v;
   }
@@ -270,7 +276,7 @@ export class QpuExecutor {
   }
 
   private lookup(t: ThreadState, addrs: Uint32Array, mask: number, q: QpuClock): void {
-    const stats = issueLookup(this.mem, t.tmu, addrs, mask, this.ver);
+    const stats = issueLookup(this.mem, t.tmu, addrs, mask, this.ver, this.uniformPath);
     this.counters.bytesRead += stats.bytesRead;
     this.counters.bytesWritten += stats.bytesWritten;
     const ready = this.timing.lookup(q, stats.bytesRead, stats.bytesWritten);

@@ -8,6 +8,7 @@
  * stores [T], and cross-thread visibility needs store + tmuwt + barrier [T],
  * which this order also satisfies.
  */
+import type { UniformPath } from './uniform-path.ts';
 import type { GpuMemory } from '../memory.ts';
 import { LANES } from './lanes.ts';
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
@@ -236,7 +237,7 @@ function combine(opc: number, old: number, d0: number, d1: number): number {
  * per-lane `addrs`. Consumes the pending data words and one config byte;
  * returned words go to the FIFO (ready time filled in by the caller).
  */
-export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, mask: number, ver: V3dVersion): LookupStats {
+export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, mask: number, ver: V3dVersion, uniformPath?: UniformPath): LookupStats {
   const cfgByte = tmu.config & 0xff;
   // Kept as a signed int32: an unsigned value above 2^31 would be a boxed double in V8.
   tmu.config = (tmu.config >>> 8) | 0xff000000;
@@ -249,6 +250,14 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
   const n = components(type);
   const size = type === 0 || type === 5 ? 1 : type === 1 || type === 6 ? 2 : 4;
   const stats = tmu.stats;
+  // Writes (stores, atomics, increment/decrement/not) are not seen by the uniform streams (uniform-path.ts).
+  if (uniformPath !== undefined && (dataCount > 0 || (opc >= 8 && opc <= 10))) {
+    const writes = opc === 15 ? Math.min(n, dataCount) : 1;
+    for (let l = 0; l < LANES; l++) {
+      if (!(mask & (1 << l))) continue;
+      for (let k = 0; k < writes; k++) uniformPath.beforeWrite(componentAddress(addrs[l] as number, k, ver));
+    }
+  }
   stats.bytesRead = 0;
   stats.bytesWritten = 0;
   stats.returnWords = 0;

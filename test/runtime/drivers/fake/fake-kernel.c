@@ -1,0 +1,556 @@
+/*
+ * A fake kernel for qpuc's driver tests. Built by the test run (gcc -shared)
+ * and loaded through runtime/drivers/system.ts in place of the C library, so
+ * the real drivers (runtime/drivers/v3d-drm.ts, vc4-mailbox.ts) run unchanged,
+ * through koffi, against it.
+ *
+ * It exports the functions the drivers call — open, close, ioctl, mmap64,
+ * munmap, getpagesize — and plays:
+ *   - the Linux V3D DRM driver behind /dev/dri/renderD128: GET_PARAM,
+ *     CREATE_BO, MMAP_BO + mmap, SUBMIT_CSD, WAIT_BO, GEM_CLOSE and the
+ *     PERFMON ioctls, with the kernel's argument checks;
+ *   - the VideoCore firmware mailbox behind /dev/vcio (property tags for
+ *     QPU enable, GPU memory and execute_qpu) and physical memory behind
+ *     /dev/mem.
+ * Jobs run on qpuc's emulators through callbacks the test registers
+ * (koffi.register): the fake hands the callback the job, the callback runs
+ * the emulator over the buffers' memory (which the fake exposes by address).
+ *
+ * Struct layouts and request numbers are written here from the kernel's own
+ * header, field by field, independently of runtime/drivers/v3d-uapi.ts:
+ *   Linux include/uapi/drm/v3d_drm.h (torvalds/linux at cb9f145f638d),
+ *   include/uapi/drm/drm.h (struct drm_gem_close, DRM_IOCTL_BASE 'd',
+ *   DRM_COMMAND_BASE 0x40), and for the mailbox
+ *   raspberrypi/linux drivers/char/broadcom/vcio.c
+ *   (IOCTL_MBOX_PROPERTY = _IOWR(100, 0, char *)) with the property-tag
+ *   buffer format of the firmware mailbox (hello_fft mailbox.c).
+ * Failure modes are switched on by the test with qfk_fail().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/ioctl.h>
+
+/* ---- include/uapi/drm/v3d_drm.h and drm.h ---- */
+struct drm_gem_close { uint32_t handle; uint32_t pad; };
+struct drm_v3d_wait_bo { uint32_t handle; uint32_t pad; uint64_t timeout_ns; };
+struct drm_v3d_create_bo { uint32_t size; uint32_t flags; uint32_t handle; uint32_t offset; };
+struct drm_v3d_mmap_bo { uint32_t handle; uint32_t flags; uint64_t offset; };
+struct drm_v3d_get_param { uint32_t param; uint32_t pad; uint64_t value; };
+struct drm_v3d_submit_csd {
+  uint32_t cfg[7];
+  uint32_t coef[4];
+  uint64_t bo_handles;
+  uint32_t bo_handle_count;
+  uint32_t in_sync;
+  uint32_t out_sync;
+  uint32_t perfmon_id;
+  uint64_t extensions;
+  uint32_t flags;
+  uint32_t pad;
+};
+struct drm_v3d_perfmon_create { uint32_t id; uint32_t ncounters; uint8_t counters[32]; };
+struct drm_v3d_perfmon_destroy { uint32_t id; };
+struct drm_v3d_perfmon_get_values { uint32_t id; uint32_t pad; uint64_t values_ptr; };
+
+_Static_assert(sizeof(struct drm_v3d_submit_csd) == 88, "drm_v3d_submit_csd is 88 bytes");
+_Static_assert(offsetof(struct drm_v3d_submit_csd, bo_handles) == 48, "bo_handles at 48");
+_Static_assert(sizeof(struct drm_v3d_perfmon_create) == 40, "drm_v3d_perfmon_create is 40 bytes");
+
+#define DRM_IOCTL_BASE 'd'
+#define DRM_COMMAND_BASE 0x40
+#define DRM_IOCTL_GEM_CLOSE _IOW(DRM_IOCTL_BASE, 0x09, struct drm_gem_close)
+#define DRM_IOCTL_V3D_WAIT_BO _IOWR(DRM_IOCTL_BASE, DRM_COMMAND_BASE + 0x01, struct drm_v3d_wait_bo)
+#define DRM_IOCTL_V3D_CREATE_BO _IOWR(DRM_IOCTL_BASE, DRM_COMMAND_BASE + 0x02, struct drm_v3d_create_bo)
+#define DRM_IOCTL_V3D_MMAP_BO _IOWR(DRM_IOCTL_BASE, DRM_COMMAND_BASE + 0x03, struct drm_v3d_mmap_bo)
+#define DRM_IOCTL_V3D_GET_PARAM _IOWR(DRM_IOCTL_BASE, DRM_COMMAND_BASE + 0x04, struct drm_v3d_get_param)
+#define DRM_IOCTL_V3D_SUBMIT_CSD _IOW(DRM_IOCTL_BASE, DRM_COMMAND_BASE + 0x07, struct drm_v3d_submit_csd)
+#define DRM_IOCTL_V3D_PERFMON_CREATE _IOWR(DRM_IOCTL_BASE, DRM_COMMAND_BASE + 0x08, struct drm_v3d_perfmon_create)
+#define DRM_IOCTL_V3D_PERFMON_DESTROY _IOWR(DRM_IOCTL_BASE, DRM_COMMAND_BASE + 0x09, struct drm_v3d_perfmon_destroy)
+#define DRM_IOCTL_V3D_PERFMON_GET_VALUES _IOWR(DRM_IOCTL_BASE, DRM_COMMAND_BASE + 0x0a, struct drm_v3d_perfmon_get_values)
+#define DRM_V3D_SUBMIT_EXTENSION 0x02
+
+/* enum drm_v3d_param */
+enum {
+  P_UIFCFG, P_HUB_IDENT1, P_HUB_IDENT2, P_HUB_IDENT3, P_CORE0_IDENT0, P_CORE0_IDENT1, P_CORE0_IDENT2,
+  P_SUPPORTS_TFU, P_SUPPORTS_CSD, P_SUPPORTS_CACHE_FLUSH, P_SUPPORTS_PERFMON, P_SUPPORTS_MULTISYNC_EXT,
+  P_SUPPORTS_CPU_QUEUE, P_MAX_PERF_COUNTERS, P_SUPPORTS_SUPER_PAGES, P_GLOBAL_RESET_COUNTER,
+  P_CONTEXT_RESET_COUNTER,
+};
+
+/* ---- vcio.c ---- */
+#define IOCTL_MBOX_PROPERTY _IOWR(100, 0, char *)
+
+/* ---- state ---- */
+#define FD_V3D 900
+#define FD_VCIO 901
+#define FD_MEM 902
+#define MAX_BOS 256
+#define MMAP_OFFSET_BASE 0x100000000ull /* fake mmap offsets above 4 GiB, as 64-bit kernels hand out */
+
+struct bo {
+  int live;
+  uint32_t size;
+  uint32_t gpu;     /* GPU virtual address (CREATE_BO offset) */
+  int memfd;        /* the pages, shared by the fake's own mapping and the user's */
+  void *host;       /* the fake's mapping (the emulator reads and writes here) */
+};
+
+typedef int64_t (*run_csd_fn)(uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t);
+typedef int32_t (*run_qpu_fn)(uint32_t num_qpus, uint32_t control, uint32_t noflush, uint32_t timeout_ms);
+
+static struct bo bos[MAX_BOS];
+static uint32_t next_gpu = 0x00100000;
+static int v3d_open;
+static uint32_t hub_ident1 = 0x24, hub_ident3 = 0x0000, core_ident1 = 0x420; /* V3D 4.2, 2 slices x 4 QPUs */
+static int has_csd = 1, has_perfmon = 1, has_reset_counters = 1;
+static uint64_t global_resets, context_resets;
+static run_csd_fn run_csd;
+static run_qpu_fn run_qpu;
+static int job_failed_state; /* last job: 0 done, 1 killed by a reset */
+
+/* counters the tests read */
+static uint32_t n_wait_bo, n_submit, n_gem_close, n_mmap, n_munmap;
+static uint64_t last_wait_timeout;
+static uint32_t last_cfg[7];
+
+/* perfmons: one at a time is enough for the runtime */
+static uint32_t perfmon_id_live, perfmon_ncounters;
+static uint8_t perfmon_counters[32];
+static uint64_t perfmon_values[32];
+static uint64_t last_job_cycles;
+
+/* failure switches: errno to return from an operation, 0 = succeed */
+static int fail_open_v3d, fail_open_vcio, fail_open_mem, fail_create_bo, fail_wait_bo, fail_submit, fail_mmap;
+static int mbox_kms; /* firmware refuses enable_qpu/execute_qpu (vc4-kms-v3d owns V3D) */
+static uint32_t wait_delay_ms; /* WAIT_BO takes this long (a slow job) */
+
+/* VC4: one arena of "physical" memory (the firmware's gpu_mem heap) */
+#define ARENA_PHYS 0x1e000000u
+#define ARENA_SIZE (16u << 20)
+static int arena_fd = -1;
+static void *arena_host;
+static uint32_t arena_next;
+struct mbox_alloc { int live; uint32_t phys; uint32_t size; uint32_t flags; int locked; };
+static struct mbox_alloc allocs[64];
+static int qpus_enabled;
+static uint32_t n_execute;
+
+static int fail(int e) { errno = e; return -1; }
+
+static int make_memfd(size_t size) {
+  int fd = (int)syscall(SYS_memfd_create, "qpuc-fake-kernel", 0);
+  if (fd < 0) return -1;
+  if (ftruncate(fd, (off_t)size) != 0) { syscall(SYS_close, fd); return -1; }
+  return fd;
+}
+
+/* ---- test controls ---- */
+void qfk_reset(void) {
+  for (int i = 0; i < MAX_BOS; i++) {
+    if (bos[i].live) {
+      syscall(SYS_munmap, bos[i].host, (size_t)bos[i].size);
+      syscall(SYS_close, bos[i].memfd);
+    }
+    bos[i].live = 0;
+  }
+  next_gpu = 0x00100000;
+  v3d_open = 0;
+  hub_ident1 = 0x24; hub_ident3 = 0; core_ident1 = 0x420;
+  has_csd = 1; has_perfmon = 1; has_reset_counters = 1;
+  global_resets = context_resets = 0;
+  job_failed_state = 0;
+  n_wait_bo = n_submit = n_gem_close = n_mmap = n_munmap = 0;
+  last_wait_timeout = 0;
+  memset(last_cfg, 0, sizeof last_cfg);
+  perfmon_id_live = 0;
+  fail_open_v3d = fail_open_vcio = fail_open_mem = fail_create_bo = fail_wait_bo = fail_submit = fail_mmap = 0;
+  mbox_kms = 0;
+  wait_delay_ms = 0;
+  memset(allocs, 0, sizeof allocs);
+  arena_next = 0;
+  qpus_enabled = 0;
+  n_execute = 0;
+  if (arena_host) memset(arena_host, 0, ARENA_SIZE);
+}
+
+void qfk_set_ident(uint32_t ident1, uint32_t ident3, uint32_t core1) { hub_ident1 = ident1; hub_ident3 = ident3; core_ident1 = core1; }
+void qfk_set_features(int csd, int perfmon, int reset_counters) { has_csd = csd; has_perfmon = perfmon; has_reset_counters = reset_counters; }
+void qfk_set_runner(run_csd_fn f) { run_csd = f; }
+void qfk_set_qpu_runner(run_qpu_fn f) { run_qpu = f; }
+void qfk_set_mbox_kms(int on) { mbox_kms = on; }
+void qfk_set_wait_delay(uint32_t ms) { wait_delay_ms = ms; }
+
+/* Make `op` fail with errno `e` (0 = succeed again). */
+int qfk_fail(const char *op, int e) {
+  if (!strcmp(op, "open_v3d")) fail_open_v3d = e;
+  else if (!strcmp(op, "open_vcio")) fail_open_vcio = e;
+  else if (!strcmp(op, "open_mem")) fail_open_mem = e;
+  else if (!strcmp(op, "create_bo")) fail_create_bo = e;
+  else if (!strcmp(op, "wait_bo")) fail_wait_bo = e;
+  else if (!strcmp(op, "submit_csd")) fail_submit = e;
+  else if (!strcmp(op, "mmap")) fail_mmap = e;
+  else return -1;
+  return 0;
+}
+
+/* Counters: "wait_bo", "submit_csd", "gem_close", "mmap", "munmap", "live_bos", "execute_qpu", "live_allocs", "resets". */
+uint32_t qfk_count(const char *what) {
+  if (!strcmp(what, "wait_bo")) return n_wait_bo;
+  if (!strcmp(what, "submit_csd")) return n_submit;
+  if (!strcmp(what, "gem_close")) return n_gem_close;
+  if (!strcmp(what, "mmap")) return n_mmap;
+  if (!strcmp(what, "munmap")) return n_munmap;
+  if (!strcmp(what, "execute_qpu")) return n_execute;
+  if (!strcmp(what, "resets")) return (uint32_t)global_resets;
+  if (!strcmp(what, "live_bos")) {
+    uint32_t n = 0;
+    for (int i = 0; i < MAX_BOS; i++) n += bos[i].live;
+    return n;
+  }
+  if (!strcmp(what, "live_allocs")) {
+    uint32_t n = 0;
+    for (int i = 0; i < 64; i++) n += allocs[i].live;
+    return n;
+  }
+  return 0xffffffffu;
+}
+uint64_t qfk_last_wait_timeout(void) { return last_wait_timeout; }
+uint32_t qfk_last_cfg(int k) { return k >= 0 && k < 7 ? last_cfg[k] : 0; }
+
+/* Buffer objects, for the callback that runs a job: iterate handles, read their GPU address, size, memory. */
+uint32_t qfk_bo_next(uint32_t after) {
+  for (uint32_t h = after + 1; h <= MAX_BOS; h++) if (bos[h - 1].live) return h;
+  return 0;
+}
+uint32_t qfk_bo_gpu(uint32_t h) { return h >= 1 && h <= MAX_BOS && bos[h - 1].live ? bos[h - 1].gpu : 0; }
+uint32_t qfk_bo_size(uint32_t h) { return h >= 1 && h <= MAX_BOS && bos[h - 1].live ? bos[h - 1].size : 0; }
+void *qfk_bo_host(uint32_t h) { return h >= 1 && h <= MAX_BOS && bos[h - 1].live ? bos[h - 1].host : NULL; }
+
+/* VC4 arena, for the execute_qpu callback. */
+void *qfk_arena_host(void) { return arena_host; }
+uint32_t qfk_arena_phys(void) { return ARENA_PHYS; }
+uint32_t qfk_arena_size(void) { return ARENA_SIZE; }
+
+static int ensure_arena(void) {
+  if (arena_host) return 0;
+  arena_fd = make_memfd(ARENA_SIZE);
+  if (arena_fd < 0) return -1;
+  arena_host = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, arena_fd, 0);
+  if (arena_host == MAP_FAILED) { arena_host = NULL; return -1; }
+  return 0;
+}
+
+/* ---- the exported "libc" ---- */
+static int ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && !strcmp(s + a - b, suffix);
+}
+
+int open(const char *path, int flags) {
+  (void)flags;
+  if (ends_with(path, "/dev/dri/renderD128") || ends_with(path, "/dev/dri/card0")) {
+    if (fail_open_v3d) return fail(fail_open_v3d);
+    v3d_open = 1;
+    return FD_V3D;
+  }
+  if (ends_with(path, "/dev/vcio")) {
+    if (fail_open_vcio) return fail(fail_open_vcio);
+    return ensure_arena() ? fail(ENOMEM) : FD_VCIO;
+  }
+  if (ends_with(path, "/dev/mem")) {
+    if (fail_open_mem) return fail(fail_open_mem);
+    return ensure_arena() ? fail(ENOMEM) : FD_MEM;
+  }
+  return fail(ENOENT);
+}
+
+int close(int fd) {
+  if (fd == FD_V3D) {
+    /* closing the DRM fd frees every BO of the file */
+    for (int i = 0; i < MAX_BOS; i++) {
+      if (!bos[i].live) continue;
+      syscall(SYS_munmap, bos[i].host, (size_t)bos[i].size);
+      syscall(SYS_close, bos[i].memfd);
+      bos[i].live = 0;
+    }
+    v3d_open = 0;
+    return 0;
+  }
+  if (fd == FD_VCIO || fd == FD_MEM) return 0;
+  return fail(EBADF);
+}
+
+int getpagesize(void) { return 4096; }
+
+static struct bo *lookup(uint32_t h) { return h >= 1 && h <= MAX_BOS && bos[h - 1].live ? &bos[h - 1] : NULL; }
+
+static int v3d_get_param(struct drm_v3d_get_param *a) {
+  if (a->pad) return fail(EINVAL);
+  if (a->param <= P_CORE0_IDENT2 && a->value) return fail(EINVAL); /* register params need value 0 on input */
+  switch (a->param) {
+  case P_HUB_IDENT1: a->value = hub_ident1; return 0;
+  case P_HUB_IDENT3: a->value = hub_ident3; return 0;
+  case P_CORE0_IDENT1: a->value = core_ident1; return 0;
+  case P_UIFCFG: case P_HUB_IDENT2: case P_CORE0_IDENT0: case P_CORE0_IDENT2: a->value = 0; return 0;
+  case P_SUPPORTS_TFU: a->value = 1; return 0;
+  case P_SUPPORTS_CSD: a->value = (uint64_t)has_csd; return 0;
+  case P_SUPPORTS_CACHE_FLUSH: a->value = 1; return 0;
+  case P_SUPPORTS_PERFMON: a->value = (uint64_t)has_perfmon; return 0;
+  case P_SUPPORTS_MULTISYNC_EXT: case P_SUPPORTS_CPU_QUEUE: case P_SUPPORTS_SUPER_PAGES: a->value = 0; return 0;
+  case P_MAX_PERF_COUNTERS: if (!has_perfmon) return fail(EINVAL); a->value = 32; return 0;
+  case P_GLOBAL_RESET_COUNTER: if (!has_reset_counters) return fail(EINVAL); a->value = global_resets; return 0;
+  case P_CONTEXT_RESET_COUNTER: if (!has_reset_counters) return fail(EINVAL); a->value = context_resets; return 0;
+  default: return fail(EINVAL);
+  }
+}
+
+static int v3d_create_bo(struct drm_v3d_create_bo *a) {
+  if (a->flags || a->size == 0) return fail(EINVAL);
+  if (fail_create_bo) return fail(fail_create_bo);
+  int slot = -1;
+  for (int i = 0; i < MAX_BOS; i++) if (!bos[i].live) { slot = i; break; }
+  if (slot < 0) return fail(ENOMEM);
+  uint32_t size = (a->size + 4095u) & ~4095u;
+  int fd = make_memfd(size);
+  if (fd < 0) return fail(ENOMEM);
+  void *host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (host == MAP_FAILED) { syscall(SYS_close, fd); return fail(ENOMEM); }
+  bos[slot] = (struct bo){ .live = 1, .size = size, .gpu = next_gpu, .memfd = fd, .host = host };
+  next_gpu += size + 4096; /* a hole between BOs, like a guard page */
+  a->handle = (uint32_t)slot + 1;
+  a->offset = bos[slot].gpu;
+  return 0;
+}
+
+static int v3d_submit_csd(struct drm_v3d_submit_csd *a) {
+  if (a->pad) return fail(EINVAL);
+  if (!has_csd) return fail(EINVAL);
+  if (a->flags & ~(uint32_t)DRM_V3D_SUBMIT_EXTENSION) return fail(EINVAL);
+  if (a->bo_handle_count == 0) return fail(EINVAL); /* "Rendering requires BOs" */
+  const uint32_t *handles = (const uint32_t *)(uintptr_t)a->bo_handles;
+  for (uint32_t i = 0; i < a->bo_handle_count; i++) if (!lookup(handles[i])) return fail(ENOENT);
+  if (a->perfmon_id && a->perfmon_id != perfmon_id_live) return fail(ENOENT);
+  if (fail_submit) return fail(fail_submit);
+  n_submit++;
+  memcpy(last_cfg, a->cfg, sizeof last_cfg);
+  if (!run_csd) return fail(ENODEV);
+  int64_t r = run_csd(a->cfg[0], a->cfg[1], a->cfg[2], a->cfg[3], a->cfg[4], a->cfg[5], a->cfg[6]);
+  if (r < 0) {
+    /* The scheduler's hang check fired: the GPU is reset, the job is dropped, its fence still signals. */
+    global_resets++;
+    context_resets++;
+    job_failed_state = 1;
+    last_job_cycles = 0;
+  } else {
+    job_failed_state = 0;
+    last_job_cycles = (uint64_t)r;
+  }
+  if (a->perfmon_id) {
+    for (uint32_t k = 0; k < perfmon_ncounters; k++) {
+      /* V3D 4.2 counter 32 = V3D_PERFCNT_CYCLE_COUNT */
+      if (perfmon_counters[k] == 32) perfmon_values[k] += last_job_cycles;
+    }
+  }
+  return 0;
+}
+
+static int v3d_wait_bo(struct drm_v3d_wait_bo *a) {
+  n_wait_bo++;
+  last_wait_timeout = a->timeout_ns;
+  if (a->pad) return fail(EINVAL);
+  if (!lookup(a->handle)) return fail(EINVAL);
+  if (wait_delay_ms) usleep(wait_delay_ms * 1000u);
+  if (fail_wait_bo) {
+    if (fail_wait_bo == ETIME) a->timeout_ns = 0;
+    return fail(fail_wait_bo);
+  }
+  return 0;
+}
+
+static int v3d_ioctl(unsigned long request, void *arg) {
+  switch (request) {
+  case DRM_IOCTL_V3D_GET_PARAM: return v3d_get_param(arg);
+  case DRM_IOCTL_V3D_CREATE_BO: return v3d_create_bo(arg);
+  case DRM_IOCTL_V3D_MMAP_BO: {
+    struct drm_v3d_mmap_bo *a = arg;
+    if (a->flags) return fail(EINVAL);
+    if (!lookup(a->handle)) return fail(ENOENT);
+    a->offset = MMAP_OFFSET_BASE + (uint64_t)a->handle * 0x1000000u;
+    return 0;
+  }
+  case DRM_IOCTL_GEM_CLOSE: {
+    struct drm_gem_close *a = arg;
+    struct bo *b = lookup(a->handle);
+    if (!b) return fail(EINVAL);
+    n_gem_close++;
+    syscall(SYS_munmap, b->host, (size_t)b->size);
+    syscall(SYS_close, b->memfd);
+    b->live = 0;
+    return 0;
+  }
+  case DRM_IOCTL_V3D_SUBMIT_CSD: return v3d_submit_csd(arg);
+  case DRM_IOCTL_V3D_WAIT_BO: return v3d_wait_bo(arg);
+  case DRM_IOCTL_V3D_PERFMON_CREATE: {
+    struct drm_v3d_perfmon_create *a = arg;
+    if (!has_perfmon) return fail(EINVAL);
+    if (a->ncounters == 0 || a->ncounters > 32) return fail(EINVAL);
+    for (uint32_t k = 0; k < a->ncounters; k++) if (a->counters[k] >= 87) return fail(EINVAL); /* V3D_PERFCNT_NUM on 4.2 */
+    perfmon_ncounters = a->ncounters;
+    memcpy(perfmon_counters, a->counters, sizeof perfmon_counters);
+    memset(perfmon_values, 0, sizeof perfmon_values);
+    perfmon_id_live = 1;
+    a->id = perfmon_id_live;
+    return 0;
+  }
+  case DRM_IOCTL_V3D_PERFMON_GET_VALUES: {
+    struct drm_v3d_perfmon_get_values *a = arg;
+    if (a->pad) return fail(EINVAL);
+    if (!a->id || a->id != perfmon_id_live) return fail(EINVAL);
+    memcpy((void *)(uintptr_t)a->values_ptr, perfmon_values, perfmon_ncounters * sizeof(uint64_t));
+    return 0;
+  }
+  case DRM_IOCTL_V3D_PERFMON_DESTROY: {
+    struct drm_v3d_perfmon_destroy *a = arg;
+    if (!a->id || a->id != perfmon_id_live) return fail(EINVAL);
+    perfmon_id_live = 0;
+    return 0;
+  }
+  default: return fail(EINVAL); /* an unknown request or a size the kernel does not know */
+  }
+}
+
+/* ---- mailbox property interface ---- */
+static struct mbox_alloc *alloc_of(uint32_t handle) {
+  return handle >= 1 && handle <= 64 && allocs[handle - 1].live ? &allocs[handle - 1] : NULL;
+}
+
+/* Bus alias per allocation flags: DIRECT (1<<2) -> 0xC, COHERENT (2<<2) -> 0x8, L1_NONALLOCATING (3<<2) -> 0x4, NORMAL -> 0x0. */
+static uint32_t alias_of(uint32_t flags) {
+  switch ((flags >> 2) & 3) {
+  case 1: return 0xC0000000u;
+  case 2: return 0x80000000u;
+  case 3: return 0x40000000u;
+  default: return 0;
+  }
+}
+
+static int mbox_tag(uint32_t tag, uint32_t *v, uint32_t *resp_len) {
+  *resp_len = 4;
+  switch (tag) {
+  case 0x00030012: /* enable_qpu */
+    if (mbox_kms) return -1;
+    qpus_enabled = v[0] != 0;
+    v[0] = 0;
+    return 0;
+  case 0x0003000C: { /* allocate: size, alignment, flags -> handle */
+    uint32_t size = (v[0] + 4095u) & ~4095u, align = v[1] ? v[1] : 4096, flags = v[2];
+    uint32_t start = (arena_next + align - 1) / align * align;
+    v[0] = 0;
+    if (start + size > ARENA_SIZE) return 0;
+    for (int i = 0; i < 64; i++) {
+      if (allocs[i].live) continue;
+      allocs[i] = (struct mbox_alloc){ .live = 1, .phys = ARENA_PHYS + start, .size = size, .flags = flags };
+      arena_next = start + size;
+      if (flags & (1u << 4)) memset((char *)arena_host + start, 0, size); /* MEM_FLAG_ZERO */
+      v[0] = (uint32_t)i + 1;
+      return 0;
+    }
+    return 0;
+  }
+  case 0x0003000D: { /* lock -> bus address */
+    struct mbox_alloc *a = alloc_of(v[0]);
+    if (!a) { v[0] = 0; return 0; }
+    a->locked = 1;
+    v[0] = a->phys | alias_of(a->flags);
+    return 0;
+  }
+  case 0x0003000E: { /* unlock */
+    struct mbox_alloc *a = alloc_of(v[0]);
+    if (a) a->locked = 0;
+    v[0] = a ? 0 : 1;
+    return 0;
+  }
+  case 0x0003000F: { /* release */
+    struct mbox_alloc *a = alloc_of(v[0]);
+    if (a) a->live = 0;
+    v[0] = a ? 0 : 1;
+    return 0;
+  }
+  case 0x00030011: { /* execute_qpu: num_qpus, control, noflush, timeout_ms -> 0 ok */
+    if (mbox_kms) return -1;
+    n_execute++;
+    if (!qpus_enabled || !run_qpu) { v[0] = 1; return 0; }
+    v[0] = (uint32_t)run_qpu(v[0], v[1], v[2], v[3]);
+    return 0;
+  }
+  case 0x00010005: /* ARM memory: base, size */
+    v[0] = 0; v[1] = ARENA_PHYS; *resp_len = 8;
+    return 0;
+  case 0x00010006: /* VC memory: base, size */
+    v[0] = ARENA_PHYS; v[1] = ARENA_SIZE; *resp_len = 8;
+    return 0;
+  default:
+    return -1;
+  }
+}
+
+static int mbox_ioctl(unsigned long request, void *arg) {
+  if (request != IOCTL_MBOX_PROPERTY) return fail(ENOTTY);
+  uint32_t *p = arg;
+  uint32_t size = p[0];
+  if (size < 12 || size % 4) return fail(EINVAL);
+  uint32_t words = size / 4, i = 2;
+  while (i < words && p[i] != 0) {
+    uint32_t tag = p[i], buf = p[i + 1];
+    if (i + 3 + buf / 4 > words) return fail(EINVAL);
+    uint32_t resp_len;
+    if (mbox_tag(tag, &p[i + 3], &resp_len) != 0) {
+      /* the firmware reports a failed property request; the kernel turns a bad status into EINVAL */
+      p[1] = 0x80000001u;
+      return fail(EINVAL);
+    }
+    p[i + 2] = 0x80000000u | resp_len;
+    i += 3 + buf / 4;
+  }
+  p[1] = 0x80000000u;
+  return 0;
+}
+
+int ioctl(int fd, unsigned long request, void *arg) {
+  if (fd == FD_V3D && v3d_open) return v3d_ioctl(request, arg);
+  if (fd == FD_VCIO) return mbox_ioctl(request, arg);
+  return fail(fd == FD_MEM ? ENOTTY : EBADF);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t offset) {
+  if (flags & MAP_ANONYMOUS) return mmap(addr, len, prot, flags, -1, 0); /* ordinary memory: the real thing */
+  if (fail_mmap) { errno = fail_mmap; return MAP_FAILED; }
+  if (fd == FD_V3D) {
+    uint64_t off = (uint64_t)offset;
+    if (off < MMAP_OFFSET_BASE) { errno = EINVAL; return MAP_FAILED; }
+    uint32_t h = (uint32_t)((off - MMAP_OFFSET_BASE) / 0x1000000u);
+    struct bo *b = lookup(h);
+    if (!b || len > b->size) { errno = EINVAL; return MAP_FAILED; }
+    n_mmap++;
+    return mmap(addr, len, prot, flags, b->memfd, 0);
+  }
+  if (fd == FD_MEM) {
+    uint64_t phys = (uint64_t)offset;
+    if (phys < ARENA_PHYS || phys + len > (uint64_t)ARENA_PHYS + ARENA_SIZE || phys % 4096) { errno = EINVAL; return MAP_FAILED; }
+    n_mmap++;
+    return mmap(addr, len, prot, flags, arena_fd, (off_t)(phys - ARENA_PHYS));
+  }
+  errno = ENODEV;
+  return MAP_FAILED;
+}
+
+int munmap(void *addr, size_t len) {
+  n_munmap++;
+  return (int)syscall(SYS_munmap, addr, len);
+}

@@ -1,0 +1,156 @@
+// The V3D DRM driver end to end against a fake kernel (test/runtime/drivers/fake/fake-kernel.c, built here with gcc):
+// real koffi calls, real ioctl struct packing and real mmap, jobs run on the V3D emulator. Expected values are plain-JS
+// computations and the fake kernel's own view of the ioctls it received (its structs follow Linux's v3d_drm.h).
+import test from 'ava';
+import { Runtime } from '../../../runtime/index.ts';
+import { Blas } from '../../../kernels/saxpy.ts';
+import { assembleV3d } from '../../../compiler/isa/v3d/index.ts';
+import { fakeRoot, loadFakeKernel, type FakeKernel } from './fake/fake-kernel.ts';
+
+let fake: FakeKernel;
+test.before(() => {
+  fake = loadFakeKernel(fakeRoot('pi4'));
+});
+test.beforeEach(() => {
+  fake.reset();
+  fake.install();
+});
+test.afterEach.always(() => fake.uninstall());
+
+// All tests share one fake kernel (C globals): run them one after another.
+const serial = test.serial;
+
+function saxpyExpected(n: number, a: number, x: Float32Array, y: Float32Array): number[] {
+  return Array.from(y, (v, i) => (i < n ? Math.fround(Math.fround(a * (x[i] as number)) + v) : v));
+}
+
+async function openHardware(): Promise<Runtime> {
+  return Runtime.open({ backend: 'hardware', log: () => {} });
+}
+
+serial('a compiled kernel runs through open → alloc → launch → result on the fake V3D 4.2', async (t) => {
+  const rt = await openHardware();
+  t.is(rt.backend, 'hardware');
+  t.is(rt.target, 'vc6');
+  t.regex(rt.description, /V3D 4\.2\.0 with 8 QPUs at .*renderD128/);
+  const n = 200;
+  const x = rt.alloc(Float32Array, n);
+  const y = rt.alloc(Float32Array, n);
+  x.forEach((_, i) => (x[i] = i * 0.5 - 7));
+  y.forEach((_, i) => (y[i] = 3 - i * 0.25));
+  const want = saxpyExpected(n, 1.5, x, y);
+  const r = await rt.launch(Blas.saxpy, { qpus: 4 }, n, 1.5, x, y);
+  t.deepEqual(Array.from(y), want);
+  t.is(r.backend, 'hardware');
+  // One SUBMIT_CSD, one WAIT_BO for the whole job, with the default 10 s timeout; cfg4 = batches - 1 on 4.2.
+  t.is(fake.count('submit_csd'), 1);
+  t.is(fake.count('wait_bo'), 1);
+  const waited = fake.lastWaitTimeoutNs();
+  t.true(waited > 9_000_000_000n && waited <= 10_000_000_000n, `timeout ${waited}`);
+  t.is(fake.lastCfg(4), 3);
+  // The profile is measured, not modelled: perfmon cycles (the fake counts the emulator's) and wall time.
+  t.is(r.profile?.source, 'perfmon');
+  t.true((r.profile?.cycles ?? 0) > 0);
+  t.true((r.profile?.seconds ?? 0) > 0);
+  rt.close();
+  t.is(fake.count('live_bos'), 0);
+});
+
+serial('timeoutMs reaches WAIT_BO, and an expired wait is reported with what it means', async (t) => {
+  const rt = await openHardware();
+  const x = rt.alloc(Float32Array, 16);
+  await rt.launch(Blas.saxpy, { qpus: 1, timeoutMs: 2500 }, 16, 2, x, x);
+  const waited = fake.lastWaitTimeoutNs();
+  t.true(waited > 2_000_000_000n && waited <= 2_500_000_000n, `timeout ${waited}`);
+  fake.fail('wait_bo', 'ETIME');
+  await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 1, timeoutMs: 50 }, 16, 2, x, x), {
+    message: /^Blas\.saxpy: the GPU job did not finish within 50 ms \(LaunchOptions\.timeoutMs\)\. It may still be running/,
+  });
+  await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 1, timeoutMs: -1 }, 16, 2, x, x), { message: /timeoutMs must be a positive number/ });
+  rt.close();
+});
+
+serial('Pi 5: cfg4 is the batch count from V3D 7.1.6 on, minus one before (HUB_IDENT3 revision)', async (t) => {
+  for (const [revision, cfg4] of [[6, 5], [2, 4]] as const) {
+    fake.reset();
+    fake.setIdent(0x17, revision << 8, 0x430);
+    const rt = await openHardware();
+    t.is(rt.target, 'vc7');
+    t.regex(rt.description, new RegExp(`V3D 7\\.1\\.${revision} with 12 QPUs`));
+    const x = rt.alloc(Float32Array, 80);
+    const y = rt.alloc(Float32Array, 80);
+    x.fill(2);
+    y.fill(1);
+    await rt.launch(Blas.saxpy, { qpus: 5 }, 80, 3, x, y);
+    t.is(fake.lastCfg(4), cfg4, `revision ${revision}`);
+    // A wrong cfg4 runs one batch too few or too many: every element must be 3*2+1.
+    t.deepEqual(Array.from(y), new Array(80).fill(7), `revision ${revision}`);
+    rt.close();
+  }
+});
+
+serial('no permission on the render node: the open error says which groups to join', async (t) => {
+  fake.fail('open_v3d', 'EACCES');
+  await t.throwsAsync(openHardware(), { message: /^cannot open .*renderD128: permission denied; add your user to the 'render' and 'video' groups/ });
+});
+
+serial('a kernel without compute support is named as such', async (t) => {
+  fake.setFeatures(false, true, true);
+  await t.throwsAsync(openHardware(), { message: /no compute \(CSD\) support; update the kernel/ });
+});
+
+serial('out of GPU memory: CREATE_BO ENOMEM is reported with what to do', async (t) => {
+  const rt = await openHardware();
+  fake.fail('create_bo', 'ENOMEM');
+  t.throws(() => rt.alloc(Float32Array, 1024), { message: /allocating 4096 bytes of GPU memory failed: ENOMEM: out of GPU memory; free arrays/ });
+  rt.close();
+});
+
+// An endless loop: `b` back to itself (with its three delay slots), never reaching thrend.
+function endlessLoop(): Uint8Array {
+  const words = assembleV3d(['loop: b loop', 'nop ; nop', 'nop ; nop', 'nop ; nop'].join('\n'), 'loop.s', 42).words;
+  const b = new Uint8Array(words.length * 8);
+  words.forEach((w, i) => new DataView(b.buffer).setBigUint64(8 * i, w, true));
+  return b;
+}
+
+serial('a GPU reset during a job is an error naming the kernel (reset counter)', async (t) => {
+  const rt = await openHardware();
+  fake.maxCycles = 100_000;
+  await t.throwsAsync(rt.launchRaw({ code: endlessLoop(), uniforms: new Uint32Array(1) }, { qpus: 1 }), {
+    message: /^\(raw program\): the GPU was reset while it ran; its results are incomplete/,
+  });
+  t.is(fake.count('resets'), 1);
+  fake.maxCycles = 2_000_000;
+  rt.close();
+});
+
+serial('without reset counters a job past the hang-check window carries a warning', async (t) => {
+  fake.setFeatures(true, false, false);
+  const rt = await openHardware();
+  const x = rt.alloc(Float32Array, 16);
+  fake.setWaitDelay(600);
+  const r = await rt.launch(Blas.saxpy, { qpus: 1 }, 16, 2, x, x);
+  t.regex(r.warnings?.join('\n') ?? '', /Blas\.saxpy ran \d+ ms; this kernel cannot report GPU resets/);
+  // No perfmon: the profile says it only has wall time.
+  t.is(r.profile?.source, 'wall-clock');
+  t.is(r.profile?.cycles, 0);
+  t.true((r.profile?.seconds ?? 0) >= 0.6);
+  rt.close();
+});
+
+serial('freed and closed arrays are detached: a late read throws instead of touching unmapped memory', async (t) => {
+  for (const backend of ['hardware', 'emulator'] as const) {
+    const rt = await Runtime.open({ backend, log: () => {} });
+    const x = rt.alloc(Float32Array, 64);
+    const y = rt.alloc(Float32Array, 64);
+    x.fill(5);
+    rt.free(x);
+    t.is(x.length, 0, backend);
+    t.throws(() => x.slice(), { instanceOf: TypeError }, backend);
+    rt.close();
+    t.is(y.length, 0, backend);
+    t.throws(() => y.slice(), { instanceOf: TypeError }, backend);
+  }
+  t.is(fake.count('live_bos'), 0);
+});
