@@ -3,6 +3,7 @@
  * keeping value and block ids dense and unique.
  */
 import type { Block, Instr, IrFunction, IrType, SourceLoc, Terminator, Value } from './types.ts';
+import type { OpName } from './ops.ts';
 
 /** A fresh, empty function (no blocks yet). */
 export function createFunction(name: string, file?: string): IrFunction {
@@ -41,14 +42,14 @@ export class BlockWriter {
   ) {}
 
   /** Appends `op args` with a result of `type`; uniform when every operand is. */
-  emit(op: string, args: Value[], type: IrType, attrs?: Instr['attrs'], uniform?: boolean): Value {
+  emit(op: OpName, args: Value[], type: IrType, attrs?: Instr['attrs'], uniform?: boolean): Value {
     const result = newValue(this.fn, type, uniform ?? args.every((a) => a.uniform));
     this.push({ op, args, result, ...(attrs ? { attrs } : {}) });
     return result;
   }
 
   /** Appends an instruction without a result (store, barrier). */
-  effect(op: string, args: Value[], attrs?: Instr['attrs']): void {
+  effect(op: OpName, args: Value[], attrs?: Instr['attrs']): void {
     this.push({ op, args, ...(attrs ? { attrs } : {}) });
   }
 

@@ -7,6 +7,7 @@
  */
 import type { Instr, IrFunction, IrType, Value } from './types.ts';
 import { newValue } from './builder.ts';
+import type { OpName } from './ops.ts';
 
 /** Builds the instructions that replace `orig`. */
 export class Expander {
@@ -18,7 +19,7 @@ export class Expander {
   ) {}
 
   /** Appends `op args` with a result of `type` (uniform when every operand is). */
-  op(op: string, args: Value[], type: IrType, attrs?: Instr['attrs']): Value {
+  op(op: OpName, args: Value[], type: IrType, attrs?: Instr['attrs']): Value {
     const result = newValue(this.fn, type, args.every((a) => a.uniform));
     this.out.push({ op, args, result, ...(attrs ? { attrs } : {}), ...(this.orig.loc ? { loc: this.orig.loc } : {}) });
     return result;
@@ -45,11 +46,11 @@ export class Expander {
   }
 
   /** Binary op whose result has the first operand's type. */
-  bin(op: string, a: Value, b: Value): Value {
+  bin(op: OpName, a: Value, b: Value): Value {
     return this.op(op, [a, b], a.type);
   }
   /** Unary op keeping the operand's type. */
-  un(op: string, a: Value): Value {
+  un(op: OpName, a: Value): Value {
     return this.op(op, [a], a.type);
   }
   /** `cmp.pred a, b`. */
@@ -70,7 +71,7 @@ export class Expander {
   }
 
   /** Ends the sequence: the original instruction now computes `op args` (its result, location and identity kept). */
-  finish(op: string, args: Value[], attrs?: Instr['attrs']): Instr[] {
+  finish(op: OpName, args: Value[], attrs?: Instr['attrs']): Instr[] {
     const last: Instr = { ...this.orig, op, args };
     if (attrs) last.attrs = attrs;
     else delete last.attrs;

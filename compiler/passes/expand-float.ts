@@ -20,6 +20,7 @@
 import type { Instr, IrFunction, Value } from '../ir/types.ts';
 import type { TargetInfo } from '../target/targets.ts';
 import { Expander, expandInstrs } from '../ir/expander.ts';
+import type { OpName } from '../ir/ops.ts';
 
 const INF = 0x7f800000;
 const NEG_INF = 0xff800000;
@@ -48,7 +49,7 @@ class F {
     return this.e.bin('fmul', a, b);
   }
   /** Integer op on bit views (u32), result as u32. */
-  ib(op: string, a: Value, b: Value): Value {
+  ib(op: OpName, a: Value, b: Value): Value {
     return this.e.bin(op, this.bits(a), this.bits(b));
   }
   bits(x: Value): Value {

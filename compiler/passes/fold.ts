@@ -11,8 +11,6 @@ import { evalOp } from '../ir/eval.ts';
 import { removeUnreachable } from '../ir/cfg.ts';
 import { replaceUses } from '../ir/values.ts';
 
-const NOT_FOLDABLE = new Set(['load', 'store', 'barrier', 'lane_id', 'qpu_id', 'num_qpus', 'global_id', 'global_count', 'rotate', 'broadcast', 'any', 'all', 'reduce_add', 'reduce_min', 'reduce_max']);
-
 function constOf(v: Value, consts: Map<Value, number>): number | undefined {
   return consts.get(v);
 }
@@ -41,10 +39,11 @@ export function foldConstants(fn: IrFunction): IrFunction {
         consts.set(r, Number(i.attrs?.['value'] ?? 0));
         continue;
       }
-      if (NOT_FOLDABLE.has(i.op) || !opInfo(i.op)) continue;
+      const info = opInfo(i.op);
+      if (!info?.foldable) continue;
       const cs = i.args.map((a) => constOf(a, consts));
       if (cs.every((c) => c !== undefined) && !isPtr(r.type)) {
-        const t = i.op === 'cmp' || i.op === 'cvt' || i.op === 'bitcast' ? i.args[0]!.type : r.type;
+        const t = info.evalInOperandType ? i.args[0]!.type : r.type;
         makeConst(i, evalOp(i.op, t, cs as number[], i.attrs, r.type));
         continue;
       }

@@ -10,6 +10,7 @@ import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot, VReg } from '.
 import { imm, magic, vreg } from './mir.ts';
 import { f32Bits } from '../../ir/f32.ts';
 import { BackendError } from '../contract.ts';
+import type { OpName } from '../../ir/ops.ts';
 
 export { BackendError };
 
@@ -35,6 +36,9 @@ export interface Ctx {
 
 /** Handler that selects one IR op into machine ops writing `d`. */
 export type OpHandler = (c: Ctx, ins: Instr, d: VReg) => void;
+
+/** Handlers of some IR ops (each isel-*.ts file has one such table; isel.ts checks that together they cover every op). */
+export type OpHandlers = { readonly [K in OpName]?: OpHandler };
 
 /** Ops of the mul ALU; every other ALU op goes to the add ALU. */
 const MUL_OPS = new Set(['fmul', 'umul24', 'smul24', 'multop', 'vfmul']);

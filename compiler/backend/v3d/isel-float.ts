@@ -11,7 +11,7 @@
 import type { Instr } from '../../ir/types.ts';
 import type { MSrc, VReg } from './mir.ts';
 import { imm } from './mir.ts';
-import { BackendError, alu, arg, flagOp, k32, mov, op, override, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { BackendError, alu, arg, flagOp, k32, mov, op, override, src, type Ctx, type OpHandler, type OpHandlers } from './isel-ctx.ts';
 
 const ONE = imm(0x3f800000);
 const HALF = imm(0x3f000000);
@@ -51,7 +51,7 @@ const direct = (name: string, unit: 'add' | 'mul'): OpHandler => (c, ins: Instr,
   alu(c, unit, name, d, ins.args.map((a) => src(c, a)));
 
 /** Float op handlers. */
-export const FLOAT_OPS: Record<string, OpHandler> = {
+export const FLOAT_OPS = {
   fadd: direct('fadd', 'add'),
   fsub: direct('fsub', 'add'),
   fmul: direct('fmul', 'mul'),
@@ -75,4 +75,4 @@ export const FLOAT_OPS: Record<string, OpHandler> = {
     if (!ins.attrs?.fast) throw new BackendError('flog2 arrives expanded (compiler/passes/expand-float.ts)', c.loc);
     mov(c, d, op(c, 'log', src(c, arg(c, ins, 0))));
   },
-};
+} as const satisfies OpHandlers;

@@ -6,12 +6,11 @@
 import type { Instr } from '../../ir/types.ts';
 import type { MSrc } from './mir.ts';
 import { imm } from './mir.ts';
-import { alu, arg, constValue, mul32, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { alu, arg, constValue, mul32, src, type Ctx, type OpHandler, type OpHandlers } from './isel-ctx.ts';
 
-const DIRECT: Record<string, string> = {
-  add: 'add', sub: 'sub', and: 'and', or: 'or', xor: 'xor', shl: 'shl', shr: 'shr', sar: 'asr', rotr: 'ror',
-};
-const SHIFTS = new Set(['shl', 'shr', 'sar', 'rotr']);
+/** One add-ALU op of the same name's operands (shift amounts may be small immediates). */
+const direct = (hw: string, shift = false): OpHandler => (c, ins, d) =>
+  alu(c, 'add', hw, d, [src(c, arg(c, ins, 0)), shift ? shiftAmount(c, ins) : src(c, arg(c, ins, 1))]);
 
 /** Shift amounts are taken mod 32, so 16..31 can be the small immediates -16..-1 (py-videocore6 summation.py). */
 function shiftAmount(c: Ctx, ins: Instr): MSrc {
@@ -24,13 +23,9 @@ function shiftAmount(c: Ctx, ins: Instr): MSrc {
 }
 
 /** Integer op handlers. */
-export const INT_OPS: Record<string, OpHandler> = {
-  ...Object.fromEntries(
-    Object.entries(DIRECT).map(([name, hw]): [string, OpHandler] => [
-      name,
-      (c, ins, d) => alu(c, 'add', hw, d, [src(c, arg(c, ins, 0)), SHIFTS.has(name) ? shiftAmount(c, ins) : src(c, arg(c, ins, 1))]),
-    ]),
-  ),
+export const INT_OPS = {
+  add: direct('add'), sub: direct('sub'), and: direct('and'), or: direct('or'), xor: direct('xor'),
+  shl: direct('shl', true), shr: direct('shr', true), sar: direct('asr', true), rotr: direct('ror', true),
   mul: (c, ins, d) => void mul32(c, src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1)), d),
   min: (c, ins, d) => alu(c, 'add', arg(c, ins, 0).type === 'i32' ? 'min' : 'umin', d, [src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1))]),
   max: (c, ins, d) => alu(c, 'add', arg(c, ins, 0).type === 'i32' ? 'max' : 'umax', d, [src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1))]),
@@ -41,4 +36,4 @@ export const INT_OPS: Record<string, OpHandler> = {
   neg: (c, ins, d) => alu(c, 'add', 'neg', d, [src(c, arg(c, ins, 0))]),
   clz: (c, ins, d) => alu(c, 'add', 'clz', d, [src(c, arg(c, ins, 0))]),
   umul24: (c, ins, d) => alu(c, 'mul', 'umul24', d, [src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1))]),
-};
+} as const satisfies OpHandlers;

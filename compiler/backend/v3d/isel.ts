@@ -23,11 +23,12 @@ import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
 import { useCounts } from '../../ir/values.ts';
+import type { OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, VReg } from './mir.ts';
 import { imm, magic, rf, vreg } from './mir.ts';
 import {
   alu, arg, BackendError, boolFromFlags, constBits, entryRegs, mov, newVReg, pushZeroTest, src, uniformReg, emit,
-  type Ctx, type EntryRegs, type OpHandler,
+  type Ctx, type EntryRegs, type OpHandler, type OpHandlers,
 } from './isel-ctx.ts';
 import { INT_OPS } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
@@ -120,7 +121,7 @@ function selectCondition(c: Ctx, v: Value): Cond {
   return fresh;
 }
 
-const GENERAL_OPS: Record<string, OpHandler> = {
+const GENERAL_OPS = {
   cmp: (c, ins, d) => boolFromFlags(c, d, compare(c, String(ins.attrs?.pred ?? ''), arg(c, ins, 0), arg(c, ins, 1))),
   select: (c, ins, d) => {
     const cond = selectCondition(c, arg(c, ins, 0));
@@ -145,14 +146,24 @@ const GENERAL_OPS: Record<string, OpHandler> = {
       boolFromFlags(c, d, 'ifna');
     } else mov(c, d, s);
   },
-};
+} as const satisfies OpHandlers;
 
-/** Every IR op with a result that the V3D backend selects, by name. */
-const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
+/**
+ * How the V3D backend selects every IR op: a handler, 'inline' (selectInstructions
+ * itself: no result register, or no instruction), or 'expanded' (the target passes
+ * rewrite it before any backend sees it). A Record over all op names, so a new op
+ * in the op table is a type error here until the backend says what it does with it.
+ */
+const HANDLERS: Record<OpName, OpHandler | 'inline' | 'expanded'> = {
+  ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS,
+  const: 'inline', store: 'inline', barrier: 'inline', bitcast: 'inline',
+  div: 'expanded', rem: 'expanded', mulhi: 'expanded',
+  fdiv: 'expanded', fsqrt: 'expanded', fexp: 'expanded', flog: 'expanded', fpow: 'expanded', fsin: 'expanded', fcos: 'expanded',
+};
 
 function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
   const h = HANDLERS[ins.op];
-  if (!h) throw new BackendError(`the V3D backend cannot translate '${ins.op}' yet`, c.loc);
+  if (typeof h !== 'function') throw new BackendError(`the V3D backend expects '${ins.op}' ${h === 'expanded' ? 'expanded by the target passes' : 'handled inline'}`, c.loc);
   h(c, ins, d);
 }
 
