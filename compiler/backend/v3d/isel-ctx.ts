@@ -5,6 +5,7 @@
  */
 import type { V3dVersion, Cond, PushFlag } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
+import { MUL_ONLY_OPS } from '../../isa/v3d/table.ts';
 import type { Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
 import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, vreg } from './mir.ts';
@@ -40,8 +41,8 @@ export type OpHandler = (c: Ctx, ins: Instr, d: VReg) => void;
 /** Handlers of some IR ops (each isel-*.ts file has one such table; isel.ts checks that together they cover every op). */
 export type OpHandlers = { readonly [K in OpName]?: OpHandler };
 
-/** Ops of the mul ALU; every other ALU op goes to the add ALU. */
-const MUL_OPS = new Set(['fmul', 'umul24', 'smul24', 'multop', 'vfmul']);
+/** Ops of the mul ALU (the ISA table's mul-only ops); every other ALU op goes to the add ALU. */
+const MUL_OPS = MUL_ONLY_OPS;
 
 /** A fresh virtual register. */
 export function newVReg(c: Ctx): VReg {
