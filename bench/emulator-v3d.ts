@@ -3,8 +3,8 @@
  * ALU code and on TMU-heavy code (issue 5 goal: >= 10 M instr/s on one core),
  * with the default options users get (hazard mode 'error', timing model on),
  * in steady state (after warm-up runs), as the median of 5 runs, in wall time
- * and in this process's CPU time. Next to them, the timing model's figures for
- * kernels shaped like py-videocore6's against the published Pi 4 numbers.
+ * and in this process's CPU time. The timing model's figures against published
+ * measurements are in bench/timing.ts (`npm run bench -- timing`).
  * `node bin/run-ts.js bench/emulator-v3d.ts` prints the table (`... alu` or
  * `... tmu` runs one kernel, for profiling); bench/index.ts imports run().
  */
@@ -12,7 +12,6 @@ import { pathToFileURL } from 'node:url';
 import { assembleV3d } from '../compiler/isa/v3d/asm.ts';
 import { GpuMemory } from '../runtime/emulator/memory.ts';
 import { runCsd } from '../runtime/emulator/v3d/run.ts';
-import { modelSgemm } from './sgemm-v3d.ts';
 
 const CODE = 0x10000, UNIF = 0x20000, DATA = 0x100000;
 const END = 'nop ; nop ; thrsw\nnop ; nop ; thrsw\nnop ; nop\nnop ; nop\nnop ; nop ; thrsw\nnop ; nop\nnop ; nop\nnop ; nop\n';
@@ -63,67 +62,6 @@ function tmuKernel(iterations: number): string {
     ${END}`;
 }
 
-/** Per-QPU setup shared by the bandwidth kernels: rf10 = passes, rf11 = source, rf12 = destination, rf13 = vec4 config, rf14 = 256. */
-const BW_PROLOGUE = `
-    nop ; nop ; ldunif
-    nop ; mov rf10, r5 ; ldunif
-    tidx r0 ; nop
-    shr r0, r0, 2 ; nop
-    nop ; umul24 r1, r0, rf10
-    shl r1, r1, 8 ; nop
-    eidx r2 ; nop
-    shl r2, r2, 4 ; nop
-    add r1, r1, r2 ; nop
-    add rf11, r1, r5 ; nop ; ldunif
-    add rf12, r1, r5 ; nop ; ldunif
-    nop ; mov rf13, r5
-    shl rf14, 4, 4 ; nop
-    shl rf14, rf14, 2 ; nop
-    nop ; mov rf15, 7`;
-
-/**
- * Bandwidth kernels shaped like py-videocore6's summation / memset / scopy:
- * one thread per QPU, vec4 (256-byte) lookups, two loads in flight.
- */
-function bwKernel(kind: 'summation' | 'memset' | 'scopy', passes: number, src: number, dst: number): string {
-  const load = `nop ; mov tmua, rf11\n    add rf11, rf11, rf14 ; nop`;
-  const pre = kind === 'memset' ? '' : `nop ; mov tmuc, rf13\n    ${load}\n    ${load}`;
-  const body = {
-    summation: `nop ; nop ; ldtmu.r0\n    add r3, r3, r0 ; nop ; ldtmu.r0\n    add r3, r3, r0 ; nop ; ldtmu.r0\n    add r3, r3, r0 ; nop ; ldtmu.r0\n    add r3, r3, r0 ; nop\n    ${load}`,
-    memset: `nop ; mov tmud, rf15\n    nop ; mov tmud, rf15\n    nop ; mov tmud, rf15\n    nop ; mov tmud, rf15\n    nop ; mov tmua, rf12`,
-    scopy: `nop ; nop ; ldtmu.rf16\n    nop ; nop ; ldtmu.rf17\n    nop ; nop ; ldtmu.rf18\n    nop ; nop ; ldtmu.rf19\n    nop ; mov tmud, rf16\n    nop ; mov tmud, rf17\n    nop ; mov tmud, rf18\n    nop ; mov tmud, rf19\n    nop ; mov tmua, rf12\n    ${load}`,
-  }[kind];
-  return `.uniform ${passes}, ${src}, ${dst}, 0xfcfcfcfc
-    ${BW_PROLOGUE}
-    ${pre}
-    loop:
-    nop ; mov tmuc, rf13
-    ${body}
-    sub.pushz rf10, rf10, 1 ; nop
-    b.anyna loop
-    add rf12, rf12, rf14 ; nop
-    nop ; nop
-    nop ; nop
-    ${END}`;
-}
-
-/** Model throughput of a bandwidth kernel on 8 QPUs at 500 MHz, in MB/s of `bytesPerPass` per pass. */
-function modelMBps(kind: 'summation' | 'memset' | 'scopy'): number {
-  const passes = 256;
-  const src = DATA, dst = DATA + 0x100000;
-  const prog = assembleV3d(bwKernel(kind, passes, src, dst), 'bw.s', 42);
-  const mem = new GpuMemory();
-  const code = new Uint8Array(prog.words.length * 8);
-  prog.words.forEach((w, i) => new DataView(code.buffer).setBigUint64(i * 8, w, true));
-  mem.map(CODE, code);
-  const unif = new Uint8Array(64);
-  prog.data.flatMap((d) => d.values).forEach((u, i) => new DataView(unif.buffer).setUint32(i * 4, u >>> 0, true));
-  mem.map(UNIF, unif);
-  mem.map(DATA, new Uint8Array(0x200000 + 0x1000));
-  const r = runCsd(mem, [8 << 16, 1 << 16, 1 << 16, (16 << 8) | 16 | (15 << 12), 7, CODE, UNIF], { version: 42, hazards: 'off' });
-  return (8 * passes * 256) / r.profile.seconds / 1e6;
-}
-
 function measure(source: string, qpus: number, runs = 5): { instrPerSec: number; instrPerCpuSec: number; instructions: number } {
   const prog = assembleV3d(source, 'bench.s', 42);
   const uniforms = prog.data.flatMap((d) => d.values);
@@ -160,29 +98,11 @@ function measure(source: string, qpus: number, runs = 5): { instrPerSec: number;
   return { instrPerSec: median(wall), instrPerCpuSec: median(cpu), instructions };
 }
 
-/** Signed difference from the published figure, in percent. */
-function pct(model: number, published: number): string {
-  const d = ((model - published) / published) * 100;
-  return `${d >= 0 ? '+' : ''}${d.toFixed(1)}%`;
-}
-
 /** Benchmark rows for `npm run bench`. */
 export async function run(): Promise<{ name: string; value: number; unit: string; goal?: string }[]> {
   const alu = measure(aluKernel(2000), 8);
   const tmu = measure(tmuKernel(20000), 8);
-  // Honesty about the constants: READ/WRITE_BYTES_PER_CYCLE were fitted to summation and memset; scopy is predicted
-  // from those two; sgemm is predicted (its inner loop is bound by TMU latency and issue, not by those constants).
-  const model = (kind: 'summation' | 'memset' | 'scopy', published: number, how: string) => {
-    const v = modelMBps(kind);
-    return { name: `timing model: ${kind}, 8 QPUs (Pi 4 published ${published} MB/s)`, value: Math.round(v), unit: `MB/s (${how}, ${pct(v, published)})`, goal: `within 20% of ${published}` };
-  };
-  const sgemm = modelSgemm();
-  if (sgemm.maxRelError !== 0) throw new Error(`sgemm kernel computed a wrong result (max relative error ${sgemm.maxRelError})`);
   return [
-    model('summation', 7241, 'fitted'),
-    model('memset', 3751, 'fitted'),
-    model('scopy', 2424, 'predicted'),
-    { name: 'timing model: sgemm inner loop, 8 QPUs (Pi 4 published 3.878 GFLOP/s)', value: Math.round(sgemm.gflops * 1000) / 1000, unit: `GFLOP/s (predicted, ${pct(sgemm.gflops, 3.878)})`, goal: 'within 20% of 3.878' },
     { name: 'emulator v3d: straight-line ALU code (wall)', value: Math.round(alu.instrPerSec / 1e5) / 10, unit: 'M instr/s (median of 5)', goal: '>= 10' },
     { name: 'emulator v3d: straight-line ALU code (CPU time)', value: Math.round(alu.instrPerCpuSec / 1e5) / 10, unit: 'M instr/CPU-s (median of 5)', goal: '>= 10' },
     { name: 'emulator v3d: TMU-heavy code, load/add/store (wall)', value: Math.round(tmu.instrPerSec / 1e5) / 10, unit: 'M instr/s (median of 5)', goal: '>= 10' },

@@ -16,7 +16,7 @@ import { f16ToF32, f32ToF16, FLUSH_DENORMALS, flushBits, sfuTruncate, SFU_FUNCTI
 import { issueLookup } from './tmu.ts';
 import { UniformPath } from './uniform-path.ts';
 import type { ThreadState } from './thread.ts';
-import { ISSUE_CYCLES, SFU_LATENCY, type QpuClock, type SharedTiming } from './timing.ts';
+import { ISSUE_CYCLES, SFU_LATENCY, SFU_OCCUPANCY, type QpuClock, type SharedTiming } from './timing.ts';
 
 /** What happened after an instruction, for the scheduler. */
 export const STEP = { CONTINUE: 0, SWITCH: 1, END: 2 } as const;
@@ -71,6 +71,12 @@ export class QpuExecutor {
     if (instr.kind === 'alu') {
       // SFU results read by the next instruction stall until ready (M:sched read_stalls).
       if (t.sfuRow >= 0 && t.sfuReady > q.time - ISSUE_CYCLES && instr.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
+      // An SFU-class op (recip..., 7.1 rot/shuffle/...) waits for the QPU's SFU to take another one.
+      const add = instr.add;
+      if (add !== null && add.op.sfu) {
+        if (q.sfuFree > q.time - ISSUE_CYCLES) this.timing.stall(q, q.sfuFree + ISSUE_CYCLES, 'sfu');
+        q.sfuFree = q.time - ISSUE_CYCLES + SFU_OCCUPANCY;
+      }
       const run = instr.run;
       if (run !== null) run(t, this, q);
       else this.alu(t, instr, q);
@@ -279,7 +285,7 @@ export class QpuExecutor {
     const stats = issueLookup(this.mem, t.tmu, addrs, mask, this.ver, this.uniformPath);
     this.counters.bytesRead += stats.bytesRead;
     this.counters.bytesWritten += stats.bytesWritten;
-    const ready = this.timing.lookup(q, stats.bytesRead, stats.bytesWritten);
+    const ready = this.timing.lookup(q, stats.bytesRead, stats.bytesWritten, stats.lines);
     if (stats.returnWords > 0) (t.tmu.newest() as { ready: number }).ready = ready;
     if (ready > t.tmu.lastDone) t.tmu.lastDone = ready;
   }

@@ -104,7 +104,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   const clockHz = options.clockHz ?? DEFAULT_CLOCK_HZ[ver];
   const maxCycles = options.maxCycles ?? DEFAULT_MAX_CYCLES;
   const decode = options.decode ?? decodeInstr;
-  const timing = new SharedTiming();
+  const timing = new SharedTiming(ver, clockHz);
   const exec = new QpuExecutor(memory, ver, timing);
   const hazards = new HazardChecker(ver, options.hazards ?? 'error', options.sourceMap, p.singleSeg, p.threading ? 4 : 2);
   const cache = new Map<number, CompiledInstr>();

@@ -12,23 +12,53 @@ import { TARGETS } from '../../../compiler/target/targets.ts';
 export const ISSUE_CYCLES = 4;
 
 /**
- * CHOICE (TMU latency unpublished): 200 clocks (50 instructions) from request to
- * data. pv6 `test_tmu_performance` sweeps 0..64 nops between request and ldtmu
- * for contiguous loads, so the knee lies below 64 instructions; Mesa schedules
- * for 100 instruction slots as an upper bound.
+ * The memory path as seen from the TMU, per V3D version, in time units of
+ * the memory system (ns, GB/s) so that a different V3D clock changes how many
+ * clocks they take. Which numbers are choices and which were fitted, and to
+ * what (docs/timing-model.md has the table of predicted vs published):
+ *
+ * - latencyNs, CHOICE: 200 ns (100 clocks at 500 MHz) from request to data
+ *   for a lookup touching one 64-byte line. Unpublished; pv6
+ *   `test_tmu_performance` sweeps 0..64 instructions (0..256 clocks) between
+ *   request and ldtmu, so the knee lies below that. Also used for 7.1 (same
+ *   kind of DRAM behind it: CHOICE).
+ * - lineNs, FITTED to py-videocore6 sgemm (3.878 GFLOP/s): each further line a
+ *   lookup's lanes touch adds 20 ns (10 clocks at 500 MHz). pv6's sgemm gathers
+ *   a column of A (16 lines per lookup) behind every k step, with one thread
+ *   per QPU, so its rate is set by this per-request cost.
+ * - readGBps / writeGBps (4.2), FITTED to pv6 summation (7241 MB/s reads) and
+ *   memset (3751 MB/s writes): 7.25 and 3.75 GB/s (14.5 and 7.5 bytes per clock
+ *   at 500 MHz). scopy is predicted from them.
+ * - readGBps / writeGBps (7.1), FITTED to pv7 scopy on 12 QPUs (4142 MB/s as
+ *   pv7 counts it): the 4.2 pair scaled by one factor (the Pi 5's LPDDR4X
+ *   path is faster; the read/write ratio is kept). 1-QPU scopy is predicted.
+ *
+ * Bytes are charged as used (16 lanes x 4 bytes for a contiguous load), not
+ * as whole lines: sgemm's gathers re-read the same lines k step after k step,
+ * which the L2 cache serves (CHOICE: perfect reuse, no L2 model).
  */
-export const TMU_LATENCY = 200;
+export interface MemoryPath {
+  readonly latencyNs: number;
+  readonly lineNs: number;
+  readonly readGBps: number;
+  readonly writeGBps: number;
+}
 
-/**
- * Shared memory path, bytes per clock. Calibrated so that the bandwidth-bound
- * py-videocore6 kernels land on their published Pi 4 figures at 500 MHz:
- * summation 7241 MB/s reads → 14.5 B/clk; memset 3751 MB/s writes → 7.5 B/clk;
- * together they predict scopy at 1/(1/14.5 + 1/7.5) = 4.94 B/clk = 2.47 GB/s
- * (published 2424 MB/s).
- */
-export const READ_BYTES_PER_CYCLE = 14.5;
-/** See {@link READ_BYTES_PER_CYCLE}. */
-export const WRITE_BYTES_PER_CYCLE = 7.5;
+/** 7.1 bandwidth relative to 4.2's (fitted, see {@link MemoryPath}). */
+const V71_BANDWIDTH_SCALE = 2.6;
+
+/** Memory path constants by V3D version (see {@link MemoryPath} for their sources). */
+export const MEMORY_PATH: Readonly<Record<42 | 71, MemoryPath>> = {
+  42: { latencyNs: 200, lineNs: 20, readGBps: 7.25, writeGBps: 3.75 },
+  71: { latencyNs: 200, lineNs: 20, readGBps: 7.25 * V71_BANDWIDTH_SCALE, writeGBps: 3.75 * V71_BANDWIDTH_SCALE },
+};
+
+/** 4.2 TMU latency in clocks at 500 MHz (from {@link MEMORY_PATH}). */
+export const TMU_LATENCY = (MEMORY_PATH[42].latencyNs * 500) / 1000;
+/** 4.2 shared read bandwidth in bytes per clock at 500 MHz (from {@link MEMORY_PATH}). */
+export const READ_BYTES_PER_CYCLE = MEMORY_PATH[42].readGBps / 0.5;
+/** 4.2 shared write bandwidth in bytes per clock at 500 MHz (from {@link MEMORY_PATH}). */
+export const WRITE_BYTES_PER_CYCLE = MEMORY_PATH[42].writeGBps / 0.5;
 
 /**
  * TMU request queue per QPU: lookups in flight beyond this stall the issuing
@@ -44,6 +74,17 @@ export const TMU_QUEUE_DEPTH = 8;
  */
 export const SFU_LATENCY = 8;
 
+/**
+ * FITTED to py-videocore7's sgemm (21.38 GFLOP/s): the QPU's SFU takes a new
+ * SFU-class op (recip, rsqrt, exp, log, sin, rsqrt2; on 7.1 also rot, rotq,
+ * shuffle, ballot, bcastf, alleq, allfeq: M:instr v3d_qpu_instr_is_sfu) at most
+ * every 16 clocks (4 instructions); an earlier one stalls. Unpublished; 16 clocks
+ * would be one lane per clock. pv7's sgemm issues a `rot` every second
+ * instruction, so this sets its rate; no published pv6 kernel uses the SFU in
+ * its loop.
+ */
+export const SFU_OCCUPANCY = 16;
+
 /** CHOICE (switch cost unknown): a thread switch costs no clocks beyond its delay slots. */
 export const THREAD_SWITCH_CYCLES = 0;
 
@@ -53,23 +94,84 @@ export const DEFAULT_CLOCK_HZ = { 42: TARGETS.vc6.clockHz, 71: TARGETS.vc7.clock
 /** Clock of one QPU. */
 export class QpuClock {
   time = 0;
+  /** Clock from which the QPU's SFU takes another op ({@link SFU_OCCUPANCY}). */
+  sfuFree = 0;
   /** Completion times of this QPU's lookups in flight (for the queue depth). */
   readonly inflight: number[] = [];
 }
 
-/** The memory path shared by all QPUs and the job's stall accounting. */
+/** Width of one accounting window of the shared memory path, in clocks. */
+const WINDOW = 32;
+
+/**
+ * The memory path shared by all QPUs and the job's stall accounting.
+ *
+ * The path is modelled as capacity per time window (WINDOW clocks of
+ * transfer time each): a lookup issued at time t takes transfer time from
+ * the window holding t onwards, spilling into later windows when they are
+ * full, and its data are back when its last byte has moved or after the TMU
+ * latency, whichever is later. QPUs are simulated a slice at a time, not in
+ * strict time order; booking by window (instead of one "bus free at" clock)
+ * keeps a QPU that is simulated ahead from delaying lookups issued earlier in
+ * time by the others.
+ */
 export class SharedTiming {
-  /** Clock at which the shared memory path is next free. */
-  private busFree = 0;
+  private readonly latency: number;
+  private readonly lineCycles: number;
+  private readonly readBytesPerCycle: number;
+  private readonly writeBytesPerCycle: number;
+
+  /** Timing of one job on V3D `ver` clocked at `clockHz`. */
+  constructor(ver: 42 | 71 = 42, clockHz: number = DEFAULT_CLOCK_HZ[ver]) {
+    const m = MEMORY_PATH[ver];
+    const ghz = clockHz / 1e9;
+    this.latency = m.latencyNs * ghz;
+    this.lineCycles = m.lineNs * ghz;
+    this.readBytesPerCycle = m.readGBps / ghz;
+    this.writeBytesPerCycle = m.writeGBps / ghz;
+  }
+
+  /** Transfer clocks used in each window, from window `base` on. */
+  private used = new Float64Array(4096);
+  private base = 0;
   readonly stalls: Record<string, number> = { tmu: 0, 'tmu-queue': 0, sfu: 0, barrier: 0, idle: 0 };
   /** Latest completion of any lookup (stores finish by job end). */
   lastCompletion = 0;
+
+  private window(i: number): number {
+    const k = i - this.base;
+    if (k >= this.used.length) {
+      const grown = new Float64Array(Math.max(this.used.length * 2, k + 1));
+      grown.set(this.used);
+      this.used = grown;
+    }
+    return k;
+  }
+
+  /** Occupy the path for `cycles` of transfer from time `t`; returns when the transfer ends. */
+  private transfer(t: number, cycles: number): number {
+    let i = Math.max(Math.floor(t / WINDOW), this.base);
+    let left = cycles;
+    for (;;) {
+      const k = this.window(i);
+      const free = WINDOW - (this.used[k] as number);
+      if (left <= free) {
+        this.used[k] = (this.used[k] as number) + left;
+        return Math.max(t, i * WINDOW + (this.used[k] as number));
+      }
+      if (free > 0) {
+        this.used[k] = WINDOW;
+        left -= free;
+      }
+      i++;
+    }
+  }
 
   /**
    * A lookup issued by a QPU at its current time: wait for a queue slot,
    * occupy the memory path for its bytes, and return when its data are back.
    */
-  lookup(q: QpuClock, bytesRead: number, bytesWritten: number): number {
+  lookup(q: QpuClock, bytesRead: number, bytesWritten: number, lines = 1): number {
     const inflight = q.inflight;
     // Drop completed lookups; then wait for the oldest if the queue is full.
     while (inflight.length > 0 && (inflight[0] as number) <= q.time) inflight.shift();
@@ -78,10 +180,9 @@ export class SharedTiming {
       this.stalls['tmu-queue'] = (this.stalls['tmu-queue'] ?? 0) + (free - q.time);
       q.time = free;
     }
-    const transfer = bytesRead / READ_BYTES_PER_CYCLE + bytesWritten / WRITE_BYTES_PER_CYCLE;
-    const start = Math.max(q.time, this.busFree);
-    this.busFree = start + transfer;
-    const ready = Math.max(q.time + TMU_LATENCY, this.busFree);
+    const cycles = bytesRead / this.readBytesPerCycle + bytesWritten / this.writeBytesPerCycle;
+    const done = this.transfer(q.time, cycles);
+    const ready = Math.max(q.time + this.latency + this.lineCycles * Math.max(lines - 1, 0), done);
     if (ready > this.lastCompletion) this.lastCompletion = ready;
     // Keep the in-flight list sorted by completion (it nearly always is).
     // (Insertion by hand: splice allocates its result array on every call.)

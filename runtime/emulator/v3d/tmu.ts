@@ -33,6 +33,8 @@ export interface LookupStats {
   bytesWritten: number;
   /** Words this lookup queues for `ldtmu` (0 for stores and prefetches). */
   returnWords: number;
+  /** 64-byte memory lines the lookup's lanes touch (counted as changes of line from lane to lane). */
+  lines: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export class TmuState {
   /** What `pop` returns (reused). */
   private readonly popped: { word: Uint32Array; ready: number } = { word: new Uint32Array(0), ready: 0 };
   /** The latest lookup's figures (reused: no allocation per lookup). */
-  readonly stats: LookupStats = { bytesRead: 0, bytesWritten: 0, returnWords: 0 };
+  readonly stats: LookupStats = { bytesRead: 0, bytesWritten: 0, returnWords: 0, lines: 0 };
 
   /** Push one data word (tmud): a copy of the 16 lanes. */
   pushData(lanes: Uint32Array): void {
@@ -261,6 +263,15 @@ export function issueLookup(mem: GpuMemory, tmu: TmuState, addrs: Uint32Array, m
   stats.bytesRead = 0;
   stats.bytesWritten = 0;
   stats.returnWords = 0;
+  let lines = 0;
+  let prevLine = -1;
+  for (let l = 0; l < LANES; l++) {
+    if (!(mask & (1 << l))) continue;
+    const line = (addrs[l] as number) >>> 6;
+    if (line !== prevLine) lines++;
+    prevLine = line;
+  }
+  stats.lines = lines;
   if (opc === 15 && dataCount > 0) {
     // Store: one data word per component; stores return nothing (M:h).
     const comps = Math.min(n, dataCount);
