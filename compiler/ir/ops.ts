@@ -110,7 +110,7 @@ export const OPS = {
   // the same 32 bits read as another scalar type (f32 <-> i32/u32)
   bitcast: op('bitcast', 1, 1, { evalInOperandType: true }),
   // pointers and memory
-  gep: op('gep', 2, 2, { evalInOperandType: true, foldable: false }), // ptr + index * elemSize(ptr)
+  gep: op('gep', 2, 2, { evalInOperandType: true }), // ptr + index * elemSize(ptr); fold simplifies gep p, 0 (a pointer result is never a constant)
   load: op('load', 1, 2, { readsMemory: true, foldable: false, hoistable: false, mask: 1 }),
   store: op('store', 2, 3, { result: false, effect: true, foldable: false, hoistable: false, mask: 2 }),
   // SPMD intrinsics
