@@ -3,7 +3,11 @@
  * compiler is warm (frontend + backend-independent passes), for saxpy and
  * for a 50-line kernel. The CLI's cold start is measured elsewhere.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadKernels } from '../compiler/frontend/index.ts';
+import { compileFile } from '../compiler/compile.ts';
 import { prepareForBackend } from '../compiler/passes/pipeline.ts';
 
 /** One benchmark result row. */
@@ -35,6 +39,59 @@ function time(file: string, runs: number): { frontend: number; total: number } {
   return { frontend: median(fe), total: median(all) };
 }
 
+/**
+ * A kernel of `lines` statements: 'straight' is one dependent chain of integer
+ * arithmetic, 'branchy' alternates a varying if/else with a uniform if. Only
+ * small constants (the V3D small immediates): every other constant is a
+ * uniform read once at entry and live to the end, so thousands of distinct
+ * constants hit the register limit (QPU5001, the backend's own issue) before
+ * compile time says anything.
+ */
+export function sizedKernel(kind: 'straight' | 'branchy', lines: number): string {
+  const ops = ['s = (s ^ v) * 3 + (s >> 5);', 's = s + (v & 7) - (s >> 2);', 's = (s << 1) ^ (v - s);'];
+  const body =
+    kind === 'straight'
+      ? Array.from({ length: lines }, (_, i) => `    ${ops[i % 3]}`)
+      : Array.from({ length: Math.ceil(lines / 2) }, (_, i) => `    if (s > v) { s = s - v; } else { s = s + ${i % 15}; }\n    if (n > ${i % 15}) { s = s ^ 3; }`);
+  return `import { kernel, qpu, type i32, type u32, type Ptr } from 'qpuc';
+export class K {
+  @kernel
+  static k(n: u32, y: Ptr<i32>): void {
+    const i = qpu.globalId();
+    let s: i32 = y[i];
+    const v: i32 = y[i + 1];
+${body.join('\n')}
+    y[i] = s;
+  }
+}
+`;
+}
+
+/** Compile time (frontend, passes, vc6 backend) and peak memory by kernel size. */
+function scaling(): BenchResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'qpuc-bench-'));
+  const rows: BenchResult[] = [];
+  try {
+    for (const kind of ['straight', 'branchy'] as const) {
+      for (const lines of [100, 1000, 5000]) {
+        const file = join(dir, `${kind}${lines}.ts`);
+        writeFileSync(file, sizedKernel(kind, lines));
+        const t0 = performance.now();
+        const r = compileFile(file, { target: 'vc6' });
+        const ms = performance.now() - t0;
+        if (r.diagnostics.length > 0) throw new Error(`${kind} ${lines}: ${r.diagnostics[0]!.message}`);
+        const goal = lines === 5000 ? { goal: '≤ 2000 ms' } : {};
+        rows.push({ name: `compile ${lines}-line ${kind} kernel for vc6 (all stages)`, value: +ms.toFixed(0), unit: 'ms', ...goal });
+      }
+    }
+    // Peak resident memory of the process so far (includes the ~150 MB of the loaded compiler).
+    rows.push({ name: 'peak memory after the size rows', value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MB', goal: '≤ 500 MB' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
 /** Runs the benchmark: warm-up, then the median of 20 compiles per kernel file. */
 export async function run(): Promise<BenchResult[]> {
   const saxpy = new URL('../kernels/saxpy.ts', import.meta.url).pathname;
@@ -44,6 +101,7 @@ export async function run(): Promise<BenchResult[]> {
   const s = time(saxpy, 20);
   const f = time(fifty, 20);
   return [
+    ...scaling(),
     { name: 'compile saxpy, warm (frontend + passes)', value: +s.total.toFixed(2), unit: 'ms' },
     { name: 'compile 50-line kernel, warm (frontend + passes)', value: +f.total.toFixed(2), unit: 'ms', goal: '< 30 ms' },
     { name: 'compile 50-line kernel, warm (frontend only)', value: +f.frontend.toFixed(2), unit: 'ms' },

@@ -98,3 +98,15 @@ export function parseInteger(value: string, what: string): number {
   if (!Number.isSafeInteger(n)) throw new UsageError(`${what}: '${value}' is not an integer`);
   return n;
 }
+
+/**
+ * Parse a whole number for a count or limit option (`--qpus`, `--max-cycles`):
+ * decimal, 0x-hex or an integral exponent form (`1e9`), from `min` to `max`.
+ * Zero, negatives, fractions and out-of-range values are a {@link UsageError}.
+ */
+export function parseCount(value: string, what: string, min: number, max: number): number {
+  const text = value.trim();
+  const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+(\.\d+)?(e\+?\d+)?$/i.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${what}: '${value}' is not a whole number from ${min} to ${max}`);
+  return n;
+}

@@ -1,6 +1,8 @@
 /** Entry point of the `qpuc` command line. */
 import { CliError, UsageError, type CliIo } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
+import { EXIT_FILE, isSystemError, reasonOf } from './fs.ts';
+import { RuntimeError } from '../runtime/errors.ts';
 
 const stdio: CliIo = {
   out: (t) => void process.stdout.write(t),
@@ -45,6 +47,16 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     if (e instanceof CliError) {
       io.err(e.message.endsWith('\n') ? e.message : `${e.message}\n`);
       return e.exitCode;
+    }
+    // A file-system failure no command foresaw is still one line and the README's exit code.
+    if (isSystemError(e) && typeof e.path === 'string') {
+      io.err(`qpuc ${name}: cannot access '${e.path}': ${reasonOf(e)}\n`);
+      return EXIT_FILE;
+    }
+    // The runtime's errors carry a stable code and a message meant for users.
+    if (e instanceof RuntimeError) {
+      io.err(`qpuc ${name}: ${e.message}\n`);
+      return 1;
     }
     const err = e as Error;
     io.err(`qpuc ${name}: internal error: ${err.message}\n${err.stack ?? ''}\nThis is a bug in qpuc; please report it with the input that caused it.\n`);

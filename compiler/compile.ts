@@ -23,21 +23,42 @@ export interface CompileResult {
 /** Options of {@link compileFile}. */
 export interface CompileOptions {
   target: Target;
+  /** The text of `file` (then it is not read from disk; its imports still are). */
+  source?: string;
   /** Only these kernels ('Class.method'); default all. */
   only?: string[];
 }
 
 /** Load the kernels IR of a file, prepared for a backend (no machine code). */
-export function loadPreparedKernels(file: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
-  const mod = loadKernels(file);
+export function loadPreparedKernels(file: string, source?: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
+  const mod = loadKernels(file, source !== undefined ? { source } : {});
   const kernels = new Map<string, IrFunction>();
-  for (const [name, fn] of mod.kernels) kernels.set(name, prepareForBackend(fn));
-  return { kernels, diagnostics: mod.diagnostics, files: [...mod.sources.keys()] };
+  const diagnostics = [...mod.diagnostics];
+  for (const [name, fn] of mod.kernels) {
+    const at = firstLoc(fn) ?? { file, line: 1, col: 1 };
+    try {
+      kernels.set(name, prepareForBackend(fn));
+    } catch (e) {
+      diagnostics.push(internalDiagnostic(e, at));
+    }
+  }
+  return { kernels, diagnostics, files: [...mod.sources.keys()] };
+}
+
+function firstLoc(fn: IrFunction): { file: string; line: number; col: number } | undefined {
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.loc) return i.loc;
+  return undefined;
+}
+
+/** A compiler bug (or an unforeseen limit) as a QPU9001 diagnostic at the kernel, never an escaping exception. */
+function internalDiagnostic(e: unknown, at: { file: string; line: number; col: number }): Diagnostic {
+  const text = e instanceof RangeError && /call stack/i.test(e.message) ? 'the kernel is too large or too deeply nested (stack overflow)' : e instanceof Error ? e.message : String(e);
+  return makeDiagnostic('internal', [text], at);
 }
 
 /** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
 export function compileFile(file: string, options: CompileOptions): CompileResult {
-  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file);
+  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.source);
   const out: CompiledKernel[] = [];
   if (diagnostics.length > 0) return { kernels: out, diagnostics, files };
   for (const [name, ir] of prepared) {
@@ -55,7 +76,7 @@ export function compileFile(file: string, options: CompileOptions): CompileResul
         diagnostics.push(
           makeDiagnostic('backendUnsupported', [options.target, e.message], loc ?? { file, line: 1, col: 1 }),
         );
-      } else throw e;
+      } else diagnostics.push(internalDiagnostic(e, firstLoc(ir) ?? { file, line: 1, col: 1 }));
     }
   }
   return { kernels: out, diagnostics, files };

@@ -4,6 +4,8 @@
  *
  * Ranges: QPU1xxx unsupported construct, QPU2xxx types, QPU3xxx kernel
  * discovery and calls, QPU4xxx literals and constants, QPU5xxx backend limits, QPU9xxx internal errors.
+ * Retired codes are never reused: QPU1013 (switch fall-through is allowed, as
+ * in TypeScript) and QPU2012 (pointer values may live in `let` variables).
  */
 
 /** A diagnostic definition: message template (`{0}`, `{1}`… are filled in) and a hint. */
@@ -27,7 +29,6 @@ export const DIAGNOSTICS = {
   invalidAssignTarget: { code: 1010, message: 'invalid assignment target', hint: 'Assign to a local variable or to a pointer element p[i].' },
   breakOutsideLoop: { code: 1011, message: "'{0}' outside of a loop", hint: "'break' needs an enclosing loop or switch; 'continue' an enclosing loop." },
   unknownLabel: { code: 1012, message: "unknown label '{0}'", hint: 'Labels must name an enclosing loop.' },
-  switchFallthrough: { code: 1013, message: 'switch case falls through to the next case', hint: "End every non-empty case with 'break', 'continue' or 'return'." },
   duplicateCase: { code: 1014, message: 'duplicate case value {0}', hint: 'Each case label of a switch must be a distinct constant.' },
   caseNotConstant: { code: 1015, message: 'case label must be an integer constant', hint: 'Use an integer literal or a constant expression.' },
   returnValueInKernel: { code: 1016, message: 'a kernel cannot return a value', hint: 'Kernels return void; write results through a Ptr<T> parameter.' },
@@ -36,6 +37,7 @@ export const DIAGNOSTICS = {
   optionalChaining: { code: 1019, message: 'optional chaining is not supported', hint: 'Kernel values are never null or undefined.' },
   nestedFunction: { code: 1020, message: 'functions and closures are not supported inside kernels', hint: 'Move the helper to a @device static method and call it.' },
   labeledNonLoop: { code: 1021, message: 'labels are only allowed on loops', hint: 'Remove the label.' },
+  nestingTooDeep: { code: 1023, message: 'code nested more than {0} levels deep', hint: 'Split the expression or statement into several, with intermediate variables (qpuc lowers nested code recursively).' },
   switchNotInt: { code: 1022, message: "switch discriminant must be i32 or u32, got '{0}'", hint: 'Convert it with i32(x) or u32(x).' },
   typeMismatch: { code: 2001, message: "type '{0}' is not assignable to type '{1}'", hint: 'Convert explicitly with f32(x), i32(x) or u32(x).' },
   operandMismatch: { code: 2002, message: "operator '{0}' cannot be applied to types '{1}' and '{2}'", hint: 'Both operands must have the same type: convert one with f32(x), i32(x) or u32(x), or declare the variable with the type it needs (let i: u32 = 0).' },
@@ -48,7 +50,6 @@ export const DIAGNOSTICS = {
   argumentType: { code: 2009, message: "argument of type '{0}' is not assignable to parameter of type '{1}'", hint: 'Convert explicitly with f32(x), i32(x) or u32(x).' },
   pointerArithmetic: { code: 2010, message: 'pointer values can only be indexed or passed to device functions', hint: 'Index the pointer: p[i].' },
   returnType: { code: 2011, message: "kernel return type must be void, got '{0}'", hint: 'Kernels return void; write results through a Ptr<T> parameter.' },
-  pointerLocal: { code: 2012, message: 'pointer values cannot be stored in mutable variables', hint: "Use 'const' or index the parameter directly." },
   voidValue: { code: 2013, message: 'a void call has no value', hint: 'Call it as a statement.' },
   kernelCall: { code: 3001, message: "'{0}' is not a @device function", hint: 'Kernels can call @device static methods, qpu.*, Math.* and f32/i32/u32; mark helpers with @device.' },
   recursion: { code: 3002, message: "recursive call to '{0}'", hint: 'Device functions are inlined, so recursion is impossible; write a loop.' },
@@ -61,6 +62,7 @@ export const DIAGNOSTICS = {
   laneConstant: { code: 3009, message: '{0} argument must be a constant', hint: 'Pass an integer literal.' },
   spreadArgs: { code: 3010, message: 'spread arguments are not supported', hint: 'Pass each argument explicitly.' },
   unknownDecorator: { code: 3011, message: "unknown decorator '@{0}' on static method '{1}'", hint: "Did you mean '@{2}'? qpuc's decorators are @kernel and @device, imported from 'qpuc'; without one the method is neither launched nor callable from kernels." },
+  inlineTooLarge: { code: 3012, message: "inlining '{0}' here would make the kernel larger than {1} characters of inlined source", hint: 'Device functions are inlined at every call: call large ones fewer times, for example once inside a loop instead of many times in a row.' },
   literalRange: { code: 4001, message: "literal {0} does not fit in type '{1}'", hint: 'Use a value in range or convert explicitly.' },
   literalNotInteger: { code: 4002, message: "literal {0} is not an integer but type '{1}' is", hint: 'Use an integer literal or f32(…).' },
   backendUnsupported: { code: 5001, message: 'the {0} backend cannot compile this yet: {1}', hint: 'Rewrite the construct, or run the kernel with backend: \'reference\' meanwhile; see docs/language.md for what each backend supports.' },

@@ -31,20 +31,30 @@ export function elemTypeOf(a: GpuArray): string {
 /** Remembers which device buffer backs each allocated array's memory. */
 export class BufferTable {
   private readonly buffers = new Set<DeviceBuffer>();
+  /** Buffers by the ArrayBuffer behind their bytes (usually one each): lookups do not scan every buffer. */
+  private readonly byStore = new Map<ArrayBufferLike, DeviceBuffer[]>();
 
   /** Record a buffer; arrays viewing its memory resolve to it. */
   add(buffer: DeviceBuffer): void {
     this.buffers.add(buffer);
+    const list = this.byStore.get(buffer.bytes.buffer);
+    if (list) list.push(buffer);
+    else this.byStore.set(buffer.bytes.buffer, [buffer]);
   }
 
   /** Forget a buffer. */
   remove(buffer: DeviceBuffer): void {
     this.buffers.delete(buffer);
+    const list = this.byStore.get(buffer.bytes.buffer);
+    if (!list) return;
+    const rest = list.filter((b) => b !== buffer);
+    if (rest.length > 0) this.byStore.set(buffer.bytes.buffer, rest);
+    else this.byStore.delete(buffer.bytes.buffer);
   }
 
   /** The buffer behind an array (or a subarray of one), or undefined if it is not GPU memory of this runtime. */
   find(array: ArrayBufferView): DeviceBuffer | undefined {
-    for (const b of this.buffers) {
+    for (const b of this.byStore.get(array.buffer) ?? []) {
       if (b.bytes.buffer !== array.buffer) continue;
       const start = array.byteOffset - b.bytes.byteOffset;
       if (start >= 0 && start + array.byteLength <= b.size) return b;

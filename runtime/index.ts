@@ -51,7 +51,17 @@ export interface OpenOptions {
     exactSfu?: boolean;
     /** QPUs of the emulated GPU (default 8 on vc6, 12 on vc7). */
     numQpus?: number;
+    /** Stop a job after this many GPU cycles with a RuntimeError (code 'cycle-limit'); default 1e9 (about 2 s of a Pi 4). */
+    maxCycles?: number;
   };
+}
+
+/** A launch's timeoutMs, when given, must be a positive number of milliseconds (at most about 24 days, setTimeout's limit). */
+function checkTimeout(ms: unknown, what: string): void {
+  if (ms === undefined) return;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > 0x7fff_ffff) {
+    throw new RuntimeError(`${what}: options.timeoutMs must be a positive number of milliseconds up to ${0x7fff_ffff}, got ${String(ms)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+  }
 }
 
 /** The emulated device of each ISA family (loaded on first use). */
@@ -64,6 +74,7 @@ const EMULATORS: Record<IsaFamily, (target: Target, options: NonNullable<OpenOpt
       ...(options.numQpus !== undefined ? { numQpus: options.numQpus } : {}),
       ...(options.hazards !== undefined ? { hazards: options.hazards } : {}),
       ...(options.exactSfu !== undefined ? { exactSfu: options.exactSfu } : {}),
+      ...(options.maxCycles !== undefined ? { maxCycles: options.maxCycles } : {}),
     });
   },
   vc4: async () => {
@@ -99,8 +110,8 @@ export interface LaunchResult {
   instructionCount?: number;
 }
 
-/** A problem launching a kernel: bad arguments, no device, a failed job. */
-export class RuntimeError extends Error {}
+export { RuntimeError, InstructionDecodeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './errors.ts';
+import { RuntimeError, RUNTIME_ERROR_CODES, asRuntimeError } from './errors.ts';
 
 /** Where a loaded kernel comes from (module-private, so declarations show only the public fields). */
 type KernelOrigin = { file: string; wanted: KernelWanted; image?: undefined } | { image: KernelImage; file?: undefined };
@@ -199,13 +210,21 @@ export class Runtime {
       if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${reason}`);
       log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
     }
+    const nq = options.emulator?.numQpus;
+    if (nq !== undefined && !(Number.isInteger(nq) && nq >= 1 && nq <= 16)) {
+      throw new RuntimeError(`emulator.numQpus must be a whole number from 1 to 16, got ${String(nq)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
+    const mc = options.emulator?.maxCycles;
+    if (mc !== undefined && !(Number.isSafeInteger(mc) && mc >= 1)) {
+      throw new RuntimeError(`emulator.maxCycles must be a whole number from 1 to 2^53, got ${String(mc)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
     const target = wantedTarget ?? 'vc6';
     const device = await EMULATORS[TARGETS[target].family](target, options.emulator ?? {});
     return new Runtime(target, 'emulator', device.description, device, undefined, log);
   }
 
   private check(): void {
-    if (this.closed) throw new RuntimeError('this runtime is closed');
+    if (this.closed) throw new RuntimeError('this runtime is closed', RUNTIME_ERROR_CODES.CLOSED);
   }
 
   /** Allocate a zeroed typed array of `length` elements in GPU-visible memory. */
@@ -213,7 +232,15 @@ export class Runtime {
     this.check();
     if (!Number.isInteger(length) || length <= 0) throw new RuntimeError(`alloc length must be a positive integer, got ${length}`);
     const bytesPer = ctor.BYTES_PER_ELEMENT;
-    const buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
+    if (!Number.isSafeInteger(length * bytesPer) || length * bytesPer > 0xffff_ffff) {
+      throw new RuntimeError(`alloc of ${length} elements (${length * bytesPer} bytes) is larger than the 4 GiB GPU address space`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
+    }
+    let buf: ReturnType<Device['allocate']>;
+    try {
+      buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
+    } catch (e) {
+      throw asRuntimeError(e, `alloc of ${length * bytesPer} bytes`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
+    }
     buf.bytes.fill(0);
     this.buffers.add(buf);
     return new ctor(buf.bytes.buffer as ArrayBuffer, buf.bytes.byteOffset, length) as InstanceType<C>;
@@ -289,6 +316,7 @@ export class Runtime {
    */
   async launch(kernel: unknown, options: LaunchOptions, ...args: unknown[]): Promise<LaunchResult> {
     this.check();
+    checkTimeout(options?.timeoutMs, 'launch');
     const ref = this.kernelRef(kernel);
     const qpus = options?.qpus;
     if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) {
@@ -299,7 +327,11 @@ export class Runtime {
       ref.name = name;
       const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
       const { interpretKernel } = await import('../compiler/ir/interpret.ts');
-      interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
+      try {
+        interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
+      } catch (e) {
+        throw asRuntimeError(e, `launch ${ref.name}`);
+      }
       return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
     }
     const compiled = await this.imageOf(ref);
@@ -340,7 +372,8 @@ export class Runtime {
       return await launcherFor(this.target).run(this.device as Device, job);
     } catch (e) {
       if (e instanceof LaunchError) throw new RuntimeError(`${what}: ${e.message}`);
-      throw e;
+      // Emulator and driver failures are RuntimeError subclasses already; anything else is wrapped (never a bare Error).
+      throw asRuntimeError(e, what);
     }
   }
 
@@ -355,10 +388,11 @@ export class Runtime {
     options: LaunchOptions,
   ): Promise<LaunchResult> {
     this.check();
+    checkTimeout(options?.timeoutMs, 'launchRaw');
     if (!this.device) throw new RuntimeError('launchRaw needs a GPU or the emulator, not the reference backend');
     const device = this.device;
     const qpus = options?.qpus;
-    if (!Number.isInteger(qpus) || qpus < 1) throw new RuntimeError(`launchRaw: options.qpus must be a positive integer, got ${String(qpus)}`);
+    if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) throw new RuntimeError(`launchRaw: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`);
     if (program.code.length === 0 || program.code.length % 8 !== 0) {
       throw new RuntimeError(`launchRaw: code must be whole 64-bit instructions, got ${program.code.length} bytes`);
     }
@@ -374,6 +408,8 @@ export class Runtime {
         kernel: '(raw program)', backend: this.backend, target: this.target, profile: result.profile, hazards: result.hazards,
         ...(result.warnings ? { warnings: result.warnings } : {}), instructionCount: program.code.length / 8,
       };
+    } catch (e) {
+      throw asRuntimeError(e, 'launchRaw');
     } finally {
       device.free(code);
     }

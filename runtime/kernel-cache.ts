@@ -13,9 +13,14 @@ import type { IrFunction } from '../compiler/ir/types.ts';
 import type { KernelImage } from '../compiler/kernel-image.ts';
 import type { Target } from './device.ts';
 import { DiskCache } from './disk-cache.ts';
+import { RuntimeError, RUNTIME_ERROR_CODES } from './errors.ts';
 
 /** A kernel that does not compile: the message holds every diagnostic, formatted like tsc. */
-export class KernelCompileError extends Error {}
+export class KernelCompileError extends RuntimeError {
+  constructor(message: string) {
+    super(message, RUNTIME_ERROR_CODES.COMPILE);
+  }
+}
 
 /** Which kernel of a file: by full name ('Class.method'), or by method name with the class name as seen at run time (maybe renamed by a bundler). */
 export interface KernelWanted {

@@ -6,6 +6,8 @@
  */
 import type { DeviceBuffer } from './device.ts';
 import { GpuMemory } from './emulator/memory.ts';
+import { AddressSpace } from './address-space.ts';
+import { RuntimeError, RUNTIME_ERROR_CODES } from './errors.ts';
 import { bitsToF32, f32Bits } from '../compiler/ir/f32.ts';
 
 const PAGE = 4096;
@@ -14,16 +16,18 @@ const PAGE = 4096;
 export class ReferenceMemory {
   private readonly memory = new GpuMemory();
   private readonly buffers = new Set<DeviceBuffer>();
-  private nextAddress = 0x1000_0000;
+  /** Bus-address ranges; freed buffers' addresses are reused. */
+  private readonly space = new AddressSpace(0x1000_0000, 0xffff_f000, PAGE);
   private nextHandle = 1;
 
   /** Allocate `size` bytes, zeroed, page-aligned. */
   allocate(size: number): DeviceBuffer {
-    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`buffer size must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size <= 0) throw new RuntimeError(`buffer size must be a positive integer, got ${size}`);
     const rounded = Math.ceil(size / PAGE) * PAGE;
+    const gpuAddress = this.space.allocate(rounded, PAGE); // a guard page after each buffer catches overruns
+    if (gpuAddress === undefined) throw new RuntimeError(`reference address space exhausted: no free range of ${rounded} bytes; free arrays you no longer need`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
     const bytes = new Uint8Array(rounded);
-    const buffer: DeviceBuffer = { handle: this.nextHandle++, gpuAddress: this.nextAddress, size: rounded, bytes };
-    this.nextAddress += rounded + PAGE; // a guard page between buffers catches overruns
+    const buffer: DeviceBuffer = { handle: this.nextHandle++, gpuAddress, size: rounded, bytes };
     this.memory.map(buffer.gpuAddress, bytes);
     this.buffers.add(buffer);
     return buffer;
@@ -33,6 +37,7 @@ export class ReferenceMemory {
   free(buffer: DeviceBuffer): void {
     if (!this.buffers.delete(buffer)) return;
     this.memory.unmap(buffer.gpuAddress);
+    this.space.free(buffer.gpuAddress);
   }
 
   /** Read one element; narrow integer types are widened (u8/u16 zero-, i8/i16 sign-extended). */

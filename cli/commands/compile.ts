@@ -1,11 +1,11 @@
 /** `qpuc compile FILE --target vc6 [-o DIR]`: machine code, listing and source map per kernel. */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { CliError, UsageError, optionValue, parseArgs, parseTarget } from '../command.ts';
 import { formatListing, listingSourceMap } from '../../compiler/listing.ts';
 import { kernelImageToJson } from '../../compiler/kernel-image.ts';
 import { QPUC_VERSION } from '../../compiler/version.ts';
+import { ensureDir, readInput, writeOutput } from '../fs.ts';
 
 const usage = `usage: qpuc compile FILE.ts [--target vc6|vc7] [-o DIR] [--kernel Class.method]
 
@@ -20,12 +20,8 @@ into DIR (default ./build):
 Exit codes: 0 compiled, 1 the kernel has errors, 2 bad command line or unreadable file.
 `;
 
-/** Write a file so that a reader never sees it half-written. */
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
+/** Write a file so that a reader never sees it half-written; a failure is one line and exit 2. */
+const writeAtomic = (path: string, data: string | Uint8Array): void => writeOutput('compile', path, data);
 
 export const command: Command = {
   name: 'compile',
@@ -35,14 +31,14 @@ export const command: Command = {
     if (p.positionals.length !== 1) throw new UsageError(p.positionals.length === 0 ? 'missing input file' : 'exactly one input file, please');
     const file = resolve(p.positionals[0] as string);
     const target = parseTarget(optionValue(p, 'target'));
-    if (!existsSync(file)) throw new CliError(`qpuc compile: cannot read '${p.positionals[0]}': no such file`, 2);
+    // Read once up front: a missing, unreadable or directory input is one line and exit 2.
+    const source = readInput('compile', file, 'utf8');
     const outDir = resolve(optionValue(p, 'out') ?? 'build');
     const { compileFile } = await import('../../compiler/compile.ts');
     const { formatDiagnostic } = await import('../../compiler/diagnostics.ts');
     const only = p.options.get('kernel');
     const result = compileFile(file, { target, ...(only ? { only } : {}) });
     if (result.diagnostics.length > 0) {
-      const source = readFileSync(file, 'utf8');
       for (const d of result.diagnostics) io.err(`${formatDiagnostic(d, d.file === file ? source : undefined)}\n`);
       io.err(`Found ${result.diagnostics.length} error${result.diagnostics.length === 1 ? '' : 's'}.\n`);
       return 1;
@@ -51,7 +47,8 @@ export const command: Command = {
       const missing = only.filter((n) => !result.kernels.some((k) => k.name === n));
       if (missing.length > 0) throw new CliError(`qpuc compile: no @kernel named ${missing.join(', ')} in ${p.positionals[0]}`, 1);
     }
-    mkdirSync(outDir, { recursive: true });
+    // Not mkdirSync({ recursive: true }): it never returns for some paths (/proc/x).
+    ensureDir('compile', outDir);
     const methodCount = new Map<string, number>();
     for (const k of result.kernels) {
       const m = k.name.split('.').pop() as string;

@@ -1,8 +1,8 @@
 /** `qpuc disasm`: QPU machine words → assembly text, one line per instruction. */
-import { readFile } from 'node:fs/promises';
 import { CliError, UsageError, optionValue, parseArgs, parseTarget, type Command } from '../command.ts';
 import { getIsaTools } from '../../compiler/isa/targets.ts';
-import { DecodeError } from '../../compiler/isa/isa.ts';
+import { disassemblyLine } from '../../compiler/isa/isa.ts';
+import { readInput } from '../fs.ts';
 
 const usage = `usage: qpuc disasm --target vc4|vc6|vc7 [--addr] (--hex "W1 W2 ..." | FILE)
 
@@ -14,7 +14,9 @@ Disassemble QPU instructions in Mesa's syntax (what V3D_DEBUG=qpu prints).
   FILE         raw instructions: little-endian 64-bit words
 
 A word that is not a valid instruction prints as '.word 0x...  # invalid: reason',
-which assembles back to the same word.
+and one whose text would not assemble back to it (non-zero unused fields) as
+'.word 0x...  # text (bits the text does not show)': every line 'qpuc asm'
+reads back gives the same word.
 `;
 
 /** Parse the --hex list; a bad word is a usage error naming its position. */
@@ -33,13 +35,7 @@ function parseHexWords(text: string): bigint[] {
 }
 
 async function readWords(file: string): Promise<bigint[]> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`qpuc disasm: cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 2);
-  }
+  const buf = readInput('disasm', file);
   if (buf.length % 8 !== 0) {
     throw new CliError(`qpuc disasm: '${file}' is ${buf.length} bytes, not a whole number of 64-bit instructions (multiple of 8)`, 2);
   }
@@ -61,13 +57,7 @@ export const disasmCommand: Command = {
     const tools = await getIsaTools(parseTarget(optionValue(p, 'target')));
     const words = hex !== undefined ? parseHexWords(hex) : await readWords(files[0] as string);
     const lines = words.map((w, i) => {
-      let text: string;
-      try {
-        text = tools.disassemble(w, i * 8);
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
-        text = `.word 0x${w.toString(16).padStart(16, '0')}  # invalid: ${e.message}`;
-      }
+      const text = disassemblyLine(tools, w, i * 8);
       return p.flags.has('addr') ? `0x${(i * 8).toString(16).padStart(8, '0')}: ${text}` : text;
     });
     io.out(lines.join('\n') + '\n');

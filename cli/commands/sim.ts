@@ -4,8 +4,9 @@
  * assembler. VC4 images run through the VC4 emulator's `--execute-qpu`
  * (runtime/emulator/vc4/sim-cli.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { CliError, UsageError, optionValue, parseArgs, parseInteger, parseTarget, type CliIo, type Command } from '../command.ts';
+import { CliError, UsageError, optionValue, parseArgs, parseCount, parseInteger, parseTarget, type CliIo, type Command } from '../command.ts';
+import { readInput, writeOutput } from '../fs.ts';
+import { DecodeError } from '../../compiler/isa/isa.ts';
 import { GpuMemory, MemoryFaultError } from '../../runtime/emulator/memory.ts';
 import { runCsd, CycleLimitError, type EmulatorResult } from '../../runtime/emulator/v3d/run.ts';
 import { HazardError } from '../../runtime/emulator/v3d/hazards.ts';
@@ -16,6 +17,11 @@ import type { CsdConfig } from '../../runtime/emulator/v3d/dispatch.ts';
 
 /** Exit codes besides 0 (normal end) and 2 (usage). */
 export const SIM_EXIT = { ERROR: 1, HAZARD: 3, FAULT: 4, CYCLE_LIMIT: 5 } as const;
+
+/** Largest --qpus accepted: the V3D QPU-count field is 4 bits per slice, 16 QPUs per core at most. */
+const MAX_QPUS = 16;
+/** Largest --max-cycles accepted (about an hour of emulated time at 500 MHz; more would never finish anyway). */
+const MAX_CYCLES_LIMIT = 2e12;
 
 const USAGE = `usage: qpuc sim --target vc6|vc7 --memory IMAGE --base ADDR --csd C0,C1,C2,C3,C4,C5,C6 [options]
        qpuc sim --target vc4 --memory IMAGE --base ADDR --execute-qpu N@CONTROL_ADDR [options]
@@ -32,8 +38,9 @@ options:
   --qpus N             QPUs of the emulated core (default 8 on vc6, 12 on vc7)
   --exact-sfu          exact SFU results instead of the hardware-like approximation
 
-exit codes: 0 normal end, 1 unsupported instruction or other failure, 2 usage,
-3 hazard, 4 access outside the image, 5 cycle limit.
+exit codes: 0 normal end, 1 invalid or unsupported instruction or other failure,
+2 usage or unreadable/unwritable file, 3 hazard, 4 access outside the image,
+5 cycle limit (the README's exit-code table).
 `;
 
 function parseCsd(text: string): CsdConfig {
@@ -91,16 +98,14 @@ export const simCommand: Command = {
     const hazards = optionValue(p, 'hazards') ?? 'error';
     if (hazards !== 'error' && hazards !== 'warn') throw new UsageError(`--hazards takes error or warn, got '${hazards}'`);
     const mc = optionValue(p, 'max-cycles');
-    const maxCycles = mc === undefined ? undefined : Number(mc);
-    if (maxCycles !== undefined && !(Number.isFinite(maxCycles) && maxCycles > 0)) throw new UsageError(`--max-cycles: '${mc}' is not a positive number`);
+    const maxCycles = mc === undefined ? undefined : parseCount(mc, '--max-cycles', 1, MAX_CYCLES_LIMIT);
     const q = optionValue(p, 'qpus');
-    const numQpus = q === undefined ? undefined : parseInteger(q, '--qpus');
+    const numQpus = q === undefined ? undefined : parseCount(q, '--qpus', 1, MAX_QPUS);
 
-    let image: Uint8Array;
-    try {
-      image = new Uint8Array(readFileSync(imagePath));
-    } catch (e) {
-      throw new CliError(`qpuc sim: cannot read ${imagePath}: ${(e as Error).message}`);
+    const image = new Uint8Array(readInput('sim', imagePath));
+    if (image.length === 0) throw new CliError(`qpuc sim: '${imagePath}' is empty: there is no program to run`, SIM_EXIT.ERROR);
+    if (base + image.length > 0x1_0000_0000) {
+      throw new UsageError(`--base 0x${base.toString(16)}: the ${image.length}-byte image would end past the 4 GiB bus address space (0x${(base + image.length).toString(16)})`);
     }
     const mem = new GpuMemory();
     mem.map(base, image);
@@ -117,10 +122,11 @@ export const simCommand: Command = {
       if (e instanceof CycleLimitError) throw new CliError(`qpuc sim: ${m}`, SIM_EXIT.CYCLE_LIMIT);
       if (e instanceof ExecutionError && /r26-/.test(m)) throw new CliError(`qpuc sim: ${m}`, SIM_EXIT.HAZARD);
       if (e instanceof ExecutionError || e instanceof UnsupportedInstrError) throw new CliError(`qpuc sim: ${m}`, SIM_EXIT.ERROR);
+      if (e instanceof DecodeError) throw new CliError(`qpuc sim: ${m}`, SIM_EXIT.ERROR);
       throw e;
     }
     const out = optionValue(p, 'out');
-    if (out !== undefined) writeFileSync(out, image);
+    if (out !== undefined) writeOutput('sim', out, image);
     io.out(report === 'json' ? JSON.stringify({ profile: result.profile, hazards: result.hazards }, null, 2) + '\n' : textReport(result));
     return 0;
   },

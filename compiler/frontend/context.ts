@@ -66,6 +66,10 @@ export class LowerContext {
   readonly callStack: string[] = [];
   /** Every device function inlined so far. */
   readonly inlined = new Set<string>();
+  /** Source characters inlined from device functions so far (bounded by MAX_INLINED_CHARS). */
+  inlinedChars = 0;
+  /** Whether the inlining limit was reported (once per kernel). */
+  inlineLimitReported = false;
 
   constructor(
     readonly fn: IrFunction,

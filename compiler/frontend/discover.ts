@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { ts } from 'ts-morph';
 import type { Diagnostic, DiagnosticName } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
+import { MAX_NESTING, deepestBracket, tooDeep } from './limits.ts';
 
 /** A decorated static method found in a source file. */
 export interface MethodInfo {
@@ -93,7 +94,17 @@ export function discover(file: string, sourceText?: string): Program {
     }
     // Parsing dominates a warm compile; an unchanged file's tree is reused.
     const cached = parseCache.get(path);
-    const sf = cached && cached.text === src ? cached.sf : ts.createSourceFile(path, src, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    let sf: ts.SourceFile;
+    try {
+      sf = cached && cached.text === src ? cached.sf : ts.createSourceFile(path, src, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    } catch (e) {
+      // TypeScript's parser is recursive: thousands of nested parentheses or ternaries overflow its stack.
+      if (!(e instanceof RangeError)) throw e;
+      const at = deepestBracket(src);
+      const before = src.slice(0, at).split('\n');
+      prog.diagnostics.push(makeDiagnostic('nestingTooDeep', [MAX_NESTING], { file: path, line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 }));
+      return;
+    }
     if (!cached || cached.sf !== sf) parseCache.set(path, { text: src, sf });
     prog.files.set(path, sf);
     // Syntax errors first: lowering a broken tree would only produce noise.
@@ -153,6 +164,8 @@ export function discover(file: string, sourceText?: string): Program {
             reportedExport = true;
           }
           prog.methods.set(`${className}.${m.name.text}`, { kind, className, name: m.name.text, decl: m, source: sf, file: path });
+          const deep = m.body && tooDeep(m.body);
+          if (deep) prog.diagnostics.push(diagAt(sf, path, deep, 'nestingTooDeep', [MAX_NESTING]));
         }
       }
     }

@@ -132,8 +132,22 @@ export abstract class ExprLowerer extends LowerContext {
 
 
 
+  /**
+   * peekType results by node, for the statement being lowered: a binary operator peeks down its left
+   * operand, so without this a long chain `a + b + c + …` would be peeked in quadratic time.
+   * Cleared at every statement (types of names cannot change within one).
+   */
+  protected readonly peeked = new Map<ts.Node, LangType | undefined>();
+
   /** The type an expression will have, when it can be told without lowering it (for contextual typing of literals). */
   protected peekType(e: ts.Expression): LangType | undefined {
+    if (this.peeked.has(e)) return this.peeked.get(e);
+    const t = this.peekTypeOnce(e);
+    this.peeked.set(e, t);
+    return t;
+  }
+
+  private peekTypeOnce(e: ts.Expression): LangType | undefined {
     e = skipParens(e);
     if (this.flex(e) !== undefined) return undefined;
     if (ts.isIdentifier(e)) return this.scope.lookup(e.text)?.type;

@@ -40,7 +40,7 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
     const prog = discover(file, options.source);
     for (const [path, sf] of prog.files) sources.set(path, sf.text);
     diagnostics.push(...prog.diagnostics);
-    if (prog.diagnostics.some((d) => d.name === 'syntaxError' || d.name === 'fileNotFound')) return { kernels, diagnostics, sources };
+    if (prog.diagnostics.some((d) => d.name === 'syntaxError' || d.name === 'fileNotFound' || d.name === 'nestingTooDeep')) return { kernels, diagnostics, sources };
     let found = 0;
     const called = new Set<string>();
     for (const [key, m] of prog.methods) {

@@ -10,6 +10,7 @@ import type { MethodInfo, Program } from './discover.ts';
 import { Scope } from './context.ts';
 import type { Binding, JumpTarget } from './context.ts';
 import { CallLowerer } from './calls.ts';
+import { MAX_INLINED_CHARS } from './limits.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
 import { langTypeText, sameType, typeFromNode, isIntType } from './types.ts';
@@ -79,6 +80,14 @@ export class Lowerer extends CallLowerer {
 
   protected inlineBody(m: MethodInfo, call: ts.CallExpression): Typed {
     const key = `${m.className}.${m.name}`;
+    // Each call inlines the whole callee: bound the total, or a chain of functions calling the next twice explodes.
+    this.inlinedChars += m.decl.getEnd() - m.decl.getStart(m.source);
+    if (this.inlinedChars > MAX_INLINED_CHARS) {
+      if (!this.inlineLimitReported) this.error(call, 'inlineTooLarge', [key, MAX_INLINED_CHARS]);
+      this.inlineLimitReported = true;
+      for (const a of call.arguments) this.expr(a);
+      return this.bad();
+    }
     this.inlined.add(key);
     // Parameter types come from the callee's file; arguments are lowered in the caller's.
     const callerFile = this.file;
@@ -124,6 +133,7 @@ export class Lowerer extends CallLowerer {
   }
 
   private stmt(s: ts.Statement): void {
+    this.peeked.clear();
     this.w.loc = this.locOf(s);
     if (ts.isBlock(s)) return this.block(s.statements);
     if (ts.isEmptyStatement(s)) return;

@@ -44,3 +44,30 @@ export interface IsaTextTools {
   /** Assemble source text; throws AsmError with file, line and column. */
   assemble(source: string, file: string): AssembledProgram;
 }
+
+/**
+ * One line of disassembly as `qpuc disasm` prints it: the instruction when
+ * its text assembles back to the same word; otherwise `.word 0x` + 16 hex
+ * digits with, as a comment, the decoder's reason (an invalid word) or the
+ * lossy text (a word with bits the syntax cannot express, such as unused
+ * fields that are not zero). So every line assembles back to its word.
+ */
+export function disassemblyLine(tools: IsaTextTools, word: bigint, address = 0): string {
+  const raw = `.word 0x${word.toString(16).padStart(16, '0')}`;
+  let text: string;
+  try {
+    text = tools.disassemble(word, address);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return `${raw}  # invalid: ${e.message}`;
+  }
+  // Branch offsets are printed relative to the address: reassemble at the same place.
+  const pad = address > 0 && address % 8 === 0 ? '.word 0x0\n'.repeat(Math.min(address / 8, 1 << 20)) : '';
+  let back: bigint | undefined;
+  try {
+    back = tools.assemble(`${pad}${text}`, '<disasm>').words.at(-1);
+  } catch {
+    back = undefined;
+  }
+  return back === word ? text : `${raw}  # ${text.replace(/\s+/g, ' ')} (bits the text does not show)`;
+}

@@ -23,15 +23,21 @@ function key(i: Instr, resolve: (v: Value) => Value): string {
 export function numberValues(fn: IrFunction): IrFunction {
   const idom = dominators(fn);
   const children = new Map<Block, Block[]>();
-  for (const [b, d] of idom) if (b !== d) children.set(d, [...(children.get(d) ?? []), b]);
+  for (const [b, d] of idom) {
+    if (b === d) continue;
+    const cs = children.get(d);
+    if (cs) cs.push(b);
+    else children.set(d, [b]);
+  }
   const subst = new Map<Value, Value>();
   const resolve = (v: Value): Value => {
     while (subst.has(v)) v = subst.get(v)!;
     return v;
   };
   // One table with an undo log per dominator-tree node: entering a block adds, leaving it removes.
+  // The walk keeps its own stack: a kernel of thousands of ifs has a dominator tree thousands deep.
   const table = new Map<string, Value>();
-  const visit = (b: Block) => {
+  const visit = (b: Block): string[] => {
     const added: string[] = [];
     let loads = new Map<string, Value>();
     for (const i of b.instrs) {
@@ -51,11 +57,22 @@ export function numberValues(fn: IrFunction): IrFunction {
         if (t === table) added.push(k);
       }
     }
-    for (const c of children.get(b) ?? []) visit(c);
-    for (const k of added) table.delete(k);
+    return added;
   };
   const entry = fn.blocks[0];
-  if (entry) visit(entry);
+  // Each frame: a block's undo log and its children still to visit (reversed, popped from the end).
+  const stack: { added: string[]; todo: Block[] }[] = [];
+  const enter = (b: Block) => stack.push({ added: visit(b), todo: [...(children.get(b) ?? [])].reverse() });
+  if (entry) enter(entry);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const next = top.todo.pop();
+    if (next) enter(next);
+    else {
+      for (const k of top.added) table.delete(k);
+      stack.pop();
+    }
+  }
   replaceUses(fn, subst);
   for (const b of fn.blocks) b.instrs = b.instrs.filter((i) => !i.result || !subst.has(i.result));
   return fn;

@@ -19,12 +19,89 @@ function reach(from: Block): Set<Block> {
   return seen;
 }
 
+/** Above this many blocks the reachability bitsets (blocks² bits) are not built; joins are found by search. */
+const MAX_BITSET_BLOCKS = 16384;
+
+/**
+ * The blocks reachable from both `a` and `b` (each reaches itself). With
+ * many varying branches, one search per branch made the analysis quadratic;
+ * instead every block's reachable set is computed once as a bitset (a
+ * fixed point over the CFG) and a join is an intersection.
+ */
+class Joins {
+  private sets: Uint32Array[] | undefined;
+  private index: Map<Block, number> | undefined;
+  constructor(private readonly fn: IrFunction) {}
+
+  of(a: Block, b: Block): Block[] {
+    const blocks = this.fn.blocks;
+    if (blocks.length > MAX_BITSET_BLOCKS) {
+      const ra = reach(a);
+      return [...reach(b)].filter((x) => ra.has(x));
+    }
+    if (!this.sets || !this.index) this.build();
+    const index = this.index as Map<Block, number>;
+    const sets = this.sets as Uint32Array[];
+    const ia = index.get(a);
+    const ib = index.get(b);
+    // A target outside fn.blocks (never the case after removeUnreachable) falls back to the search.
+    if (ia === undefined || ib === undefined) {
+      const ra = reach(a);
+      return [...reach(b)].filter((x) => ra.has(x));
+    }
+    const sa = sets[ia] as Uint32Array;
+    const sb = sets[ib] as Uint32Array;
+    const out: Block[] = [];
+    for (let w = 0; w < sa.length; w++) {
+      let bits = (sa[w] as number) & (sb[w] as number);
+      while (bits !== 0) {
+        const low = bits & -bits;
+        out.push(blocks[w * 32 + (31 - Math.clz32(low))] as Block);
+        bits ^= low;
+      }
+    }
+    return out;
+  }
+
+  private build(): void {
+    const blocks = this.fn.blocks;
+    const index = new Map(blocks.map((b, i) => [b, i]));
+    const words = (blocks.length + 31) >>> 5;
+    const sets = blocks.map((_, i) => {
+      const s = new Uint32Array(words);
+      s[i >>> 5] = (1 << (i & 31)) >>> 0;
+      return s;
+    });
+    const succs = blocks.map((b) => successors(b).map((x) => index.get(x)).filter((x): x is number => x !== undefined));
+    // Reverse block order is close to reverse topological order: a few passes reach the fixed point.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let i = blocks.length - 1; i >= 0; i--) {
+        const s = sets[i] as Uint32Array;
+        for (const j of succs[i] as number[]) {
+          const t = sets[j] as Uint32Array;
+          for (let w = 0; w < words; w++) {
+            const v = ((s[w] as number) | (t[w] as number)) >>> 0;
+            if (v !== s[w]) {
+              s[w] = v;
+              changed = true;
+            }
+          }
+        }
+      }
+    }
+    this.sets = sets;
+    this.index = index;
+  }
+}
+
 /** Recomputes `uniform` on every value of the function (parameters stay uniform). */
 export function analyzeUniformity(fn: IrFunction): IrFunction {
   const varying = new Set<Value>();
   const { loops } = findLoops(fn);
   const defs = definitions(fn);
   const joinsDone = new Set<Block>();
+  const joins = new Joins(fn);
   const loopsDone = new Set<object>();
   for (let changed = true; changed; ) {
     changed = false;
@@ -43,8 +120,7 @@ export function analyzeUniformity(fn: IrFunction): IrFunction {
       const t = b.term;
       if (t.kind === 'condbr' && varying.has(t.cond) && !joinsDone.has(b)) {
         joinsDone.add(b);
-        const a = reach(t.then.block);
-        for (const x of reach(t.else.block)) if (a.has(x)) x.params.forEach(mark);
+        for (const x of joins.of(t.then.block, t.else.block)) x.params.forEach(mark);
         for (const loop of loops) {
           if (!loop.blocks.has(b) || loopsDone.has(loop)) continue;
           loopsDone.add(loop);

@@ -17,7 +17,17 @@ export interface GenMemory {
 }
 
 const MIN = -2147483648;
-const f = Math.fround;
+/** Smallest normal f32: values below it (and not 0) are denormal, which the V3D float ALU flushes to zero. */
+const MIN_NORMAL = 2 ** -126;
+/** Set when an f32 value in the denormal range appears during {@link evaluateKernel}. */
+let denormalSeen = false;
+
+/** f32 rounding, noting denormal results. */
+const f = (x: number): number => {
+  const r = Math.fround(x);
+  if (r !== 0 && Math.abs(r) < MIN_NORMAL) denormalSeen = true;
+  return r;
+};
 
 function wrap(t: GenType, x: number): number {
   return t === 'i32' ? x | 0 : t === 'u32' ? x >>> 0 : t === 'f32' ? f(x) : x ? 1 : 0;
@@ -82,7 +92,7 @@ function expr(e: GenExpr, env: Map<string, number>, ctx: Ctx): number {
     case 'id': return e.which === 'laneId' ? g % 16 : e.which === 'globalId' ? g : Math.floor(g / 16);
     case 'load': {
       const i = ev(e.index) % INPUT_LEN;
-      return e.array === 'a' ? mem.a[i]! : e.array === 'b' ? mem.b[i]! : mem.f[i]!;
+      return e.array === 'a' ? mem.a[i]! : e.array === 'b' ? mem.b[i]! : f(mem.f[i]!);
     }
     case 'cvt': return convert(e.t, e.a.t, ev(e.a));
     case 'sel': return ev(e.c) ? ev(e.a) : ev(e.b);
@@ -95,9 +105,9 @@ function expr(e: GenExpr, env: Map<string, number>, ctx: Ctx): number {
     case 'math': {
       const [x, y] = e.args.map(ev) as [number, number];
       switch (e.fn) {
-        case 'min': return Math.min(x, y);
-        case 'max': return Math.max(x, y);
-        case 'abs': return e.t === 'f32' ? Math.abs(x) : e.t === 'i32' ? Math.abs(x) | 0 : x;
+        case 'min': return e.t === 'f32' ? f(Math.min(x, y)) : Math.min(x, y);
+        case 'max': return e.t === 'f32' ? f(Math.max(x, y)) : Math.max(x, y);
+        case 'abs': return e.t === 'f32' ? f(Math.abs(x)) : e.t === 'i32' ? Math.abs(x) | 0 : x;
         case 'imul': return wrap(e.t, Math.imul(x, y));
         case 'clz32': return Math.clz32(x);
         case 'sqrt': return f(Math.sqrt(x));
@@ -194,8 +204,14 @@ function stmt(s: GenStmt, env: Map<string, number>, ctx: Ctx): Signal {
   }
 }
 
-/** Runs the kernel for every work item of `qpus` QPUs × 16 lanes (lanes are independent: no cross-lane ops are generated). */
-export function evaluateKernel(k: GenKernel, mem: GenMemory, qpus: number): void {
+/**
+ * Runs the kernel for every work item of `qpus` QPUs × 16 lanes (lanes are
+ * independent: no cross-lane ops are generated). Returns whether any f32
+ * value fell in the denormal range (0 < |x| < 2^-126): hardware that flushes
+ * denormals to zero (the V3D float ALU, the emulator) may then differ.
+ */
+export function evaluateKernel(k: GenKernel, mem: GenMemory, qpus: number): { denormal: boolean } {
+  denormalSeen = false;
   const helpers = new Map(k.helpers.map((h) => [h.name, h]));
   for (let g = 0; g < qpus * 16; g++) {
     const ctx: Ctx = { mem, g, helpers, returned: 0 };
@@ -204,4 +220,5 @@ export function evaluateKernel(k: GenKernel, mem: GenMemory, qpus: number): void
     for (const v of k.vars) env.set(v.name, expr(v.init, env, ctx));
     stmts(k.body, env, ctx);
   }
+  return { denormal: denormalSeen };
 }

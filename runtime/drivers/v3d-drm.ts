@@ -20,6 +20,7 @@
  *   from the perfmon uapi's CYCLE_COUNT counter where the kernel supports
  *   performance monitors on V3D 4.2, and are 0 otherwise (`source` says which).
  */
+import { RuntimeError, RUNTIME_ERROR_CODES } from '../errors.ts';
 import koffi from 'koffi';
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, RunOptions, Target, V3dIdent } from '../device.ts';
 import { TARGETS, v3dTargetOf } from '../../compiler/target/targets.ts';
@@ -32,7 +33,11 @@ import { errnoName, libc } from './system.ts';
 import { type HostMapping, MappingError, mapDeviceMemory, unmapDeviceMemory } from './mapping.ts';
 
 /** A failed driver call, with what to do about it. */
-export class DriverError extends Error {}
+export class DriverError extends RuntimeError {
+  constructor(message: string) {
+    super(message, RUNTIME_ERROR_CODES.DEVICE);
+  }
+}
 
 /** The GPU was reset while a job ran (hang check): its output is incomplete. */
 export class GpuResetError extends DriverError {}

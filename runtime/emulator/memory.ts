@@ -5,6 +5,7 @@
  * (shared/docs/v3d-semantics-notes.md 5.3), so the emulator stops with a clear
  * error instead of inventing a value.
  */
+import { RuntimeError, RUNTIME_ERROR_CODES } from '../errors.ts';
 
 /** One mapped range of GPU memory. */
 export interface MemoryRegion {
@@ -14,9 +15,9 @@ export interface MemoryRegion {
 }
 
 /** An access that hit no region (or straddled a region's end). */
-export class MemoryFaultError extends Error {
+export class MemoryFaultError extends RuntimeError {
   constructor(readonly address: number, readonly size: number, readonly write: boolean) {
-    super(`GPU memory fault: ${write ? 'write' : 'read'} of ${size} bytes at 0x${(address >>> 0).toString(16).padStart(8, '0')} is outside every mapped buffer`);
+    super(`GPU memory fault: ${write ? 'write' : 'read'} of ${size} bytes at 0x${(address >>> 0).toString(16).padStart(8, '0')} is outside every mapped buffer`, RUNTIME_ERROR_CODES.MEMORY_FAULT);
   }
 }
 
@@ -35,6 +36,7 @@ interface Region {
 
 /** GPU-visible memory made of regions; 32-bit accesses are little-endian. */
 export class GpuMemory {
+  /** Regions sorted by base address (binary search: mapping, unmapping and lookup stay fast with 100 000 buffers). */
   private regions: Region[] = [];
   /** Last region hit: kernels stream through one buffer, so this skips the search. */
   private last: Region | undefined;
@@ -44,24 +46,41 @@ export class GpuMemory {
     const b = base >>> 0;
     const end = b + bytes.length;
     if (end > 0x1_0000_0000) throw new RangeError(`region at 0x${b.toString(16)} of ${bytes.length} bytes passes 4 GiB`);
-    for (const r of this.regions) {
-      if (b < r.end && r.base < end) throw new RangeError(`region at 0x${b.toString(16)} overlaps the one at 0x${r.base.toString(16)}`);
+    // Insertion point: the first region starting at or after b. Only its neighbours can overlap.
+    const i = this.lowerBound(b);
+    const prev = this.regions[i - 1];
+    const next = this.regions[i];
+    for (const r of [prev, next]) {
+      if (r && b < r.end && r.base < end) throw new RangeError(`region at 0x${b.toString(16)} overlaps the one at 0x${r.base.toString(16)}`);
     }
     const words = HOST_LE && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : undefined;
     const region: Region = { base: b, end, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), words };
-    this.regions.push(region);
+    this.regions.splice(i, 0, region);
     return { base: b, bytes };
   }
 
   /** Remove the region starting at `base`. */
   unmap(base: number): void {
-    const i = this.regions.findIndex((r) => r.base === base >>> 0);
-    if (i < 0) throw new RangeError(`no region at 0x${(base >>> 0).toString(16)}`);
+    const b = base >>> 0;
+    const i = this.lowerBound(b);
+    if (this.regions[i]?.base !== b) throw new RangeError(`no region at 0x${b.toString(16)}`);
     if (this.last === this.regions[i]) this.last = undefined;
     this.regions.splice(i, 1);
   }
 
-  /** The mapped regions, in mapping order. */
+  /** Index of the first region whose base is >= `a`. */
+  private lowerBound(a: number): number {
+    let lo = 0;
+    let hi = this.regions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.regions[mid] as Region).base < a) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The mapped regions, in address order. */
   list(): MemoryRegion[] {
     return this.regions.map((r) => ({ base: r.base, bytes: r.bytes }));
   }
@@ -71,11 +90,12 @@ export class GpuMemory {
     const a = address >>> 0;
     const l = this.last;
     if (l !== undefined && a >= l.base && a + size <= l.end) return l;
-    for (const r of this.regions) {
-      if (a >= r.base && a + size <= r.end) {
-        this.last = r;
-        return r;
-      }
+    // The candidate is the last region starting at or before a.
+    const i = this.lowerBound(a + 1) - 1;
+    const r = this.regions[i];
+    if (r !== undefined && a >= r.base && a + size <= r.end) {
+      this.last = r;
+      return r;
     }
     return undefined;
   }

@@ -32,11 +32,11 @@ if (have) test('disasm --target vc4 prints vc4asm text; asm turns it back into t
   }
 });
 
-test('asm --target vc4 reports an unknown mnemonic with its position and exit 2', async (t) => {
+test('asm --target vc4 reports an unknown mnemonic with its position and exit 1', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'qpuc-vc4-'));
   const src = join(dir, 'bad.s');
   writeFileSync(src, 'nop\nfrobnicate ra1, rb2\n');
   const c = capture();
-  t.is(await main(['asm', '--target', 'vc4', src, '-o', join(dir, 'bad.bin')], c.io), 2);
+  t.is(await main(['asm', '--target', 'vc4', src, '-o', join(dir, 'bad.bin')], c.io), 1);
   t.regex(c.err, /bad\.s:2:\d+/);
 });

@@ -16,6 +16,7 @@ export async function emulatorExecutor(target: Target): Promise<DiffExecutor & {
   const rt = await Runtime.open({ backend: 'emulator', target, log: () => undefined });
   return {
     name: `${target} backend on the emulator`,
+    flushesDenormals: true,
     close: () => rt.close(),
     async run(k, arrays: DiffArrays, qpus) {
       const compiled = compileFunction('Gen.k', prepareForBackend(parseFunction(printFunction(k.ir))), target);

@@ -128,9 +128,48 @@ function buildGraph(ops: MInstr[]): Node[] {
   }
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k] as Node;
-    n.height = Math.max(0, ...n.succs.map((s) => s.node.height + Math.max(1, s.weight)));
+    let h = 0;
+    for (const s of n.succs) h = Math.max(h, s.node.height + Math.max(1, s.weight));
+    n.height = h;
   }
   return nodes;
+}
+
+/**
+ * The unscheduled nodes whose predecessors are all scheduled, with the first
+ * cycle each may issue at: kept up to date as nodes are scheduled, so that
+ * finding the ready ones does not scan the whole segment at every cycle
+ * (which made scheduling quadratic in the segment length).
+ */
+class ReadySet {
+  private readonly waiting: number[];
+  private readonly earliest: number[];
+  private readonly candidates = new Set<Node>();
+
+  /** `latencies`: false to order ops only by dependence (before allocation), true to respect issue distances. */
+  constructor(nodes: Node[], private readonly latencies: boolean) {
+    this.waiting = nodes.map((n) => n.preds.length);
+    this.earliest = nodes.map(() => 0);
+    for (const n of nodes) if (n.preds.length === 0) this.candidates.add(n);
+  }
+
+  /** Nodes that may issue at `cycle`, best first (height, then source order). */
+  at(cycle: number): Node[] {
+    const out: Node[] = [];
+    for (const n of this.candidates) if (!this.latencies || (this.earliest[n.index] as number) <= cycle) out.push(n);
+    return out.sort((a, b) => b.height - a.height || a.index - b.index);
+  }
+
+  /** Record that `n` issues at `cycle`. */
+  schedule(n: Node, cycle: number): void {
+    n.cycle = cycle;
+    this.candidates.delete(n);
+    for (const s of n.succs) {
+      const k = s.node.index;
+      this.earliest[k] = Math.max(this.earliest[k] as number, cycle + s.latency);
+      if (--(this.waiting[k] as number) === 0) this.candidates.add(s.node);
+    }
+  }
 }
 
 /**
@@ -140,14 +179,17 @@ function buildGraph(ops: MInstr[]): Node[] {
  */
 export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr): ScheduledWord[] {
   const nodes = buildGraph(ops);
-  const boost = (n: Node, by: number, seen: Set<Node>) => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    n.height += by;
-    for (const p of n.preds) boost(p.node, by, seen);
-  };
+  // The urgent op and everything it depends on go first (an explicit stack: dependence chains can be thousands long).
   const u = nodes.find((n) => n.m === urgent);
-  if (u) boost(u, 1000, new Set());
+  if (u) {
+    const seen = new Set<Node>([u]);
+    for (const stack = [u]; stack.length > 0; ) {
+      const n = stack.pop() as Node;
+      n.height += 1000;
+      for (const p of n.preds) if (!seen.has(p.node)) stack.push((seen.add(p.node), p.node));
+    }
+  }
+  const ready = new ReadySet(nodes, true);
   const out: ScheduledWord[] = [];
   let remaining = nodes.length;
   let pendingLoads = 0;
@@ -159,10 +201,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
     let added = true;
     while (added) {
       added = false;
-      const ready = nodes
-        .filter((n) => n.cycle === undefined && n.preds.every((p) => p.node.cycle !== undefined && (p.node.cycle as number) + p.latency <= cycle))
-        .sort((a, b) => b.height - a.height || a.index - b.index);
-      for (const n of ready) {
+      for (const n of ready.at(cycle)) {
         if (isLoadIssue(n.m) && pendingLoads >= MAX_PENDING_LOADS) continue;
         const slots: ('add' | 'mul' | 'sig')[] = n.m.unit === 'sig' ? ['sig'] : canUseUnit(n.m, 'add') && canUseUnit(n.m, 'mul') ? [n.m.unit as 'add' | 'mul', n.m.unit === 'add' ? 'mul' : 'add'] : [n.m.unit as 'add' | 'mul'];
         for (const slot of slots) {
@@ -171,7 +210,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
           if (!buildBundle(trial, ver)) continue;
           bundle[slot] = n.m;
           inBundle.push(n);
-          n.cycle = cycle;
+          ready.schedule(n, cycle);
           remaining--;
           if (isLoadIssue(n.m)) pendingLoads++;
           if (n.m.op === 'ldtmu') pendingLoads--;
@@ -206,16 +245,13 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
  */
 export function orderSegment(ops: MInstr[]): MInstr[] {
   const nodes = buildGraph(ops);
+  const ready = new ReadySet(nodes, false);
   const out: MInstr[] = [];
   let pendingLoads = 0;
   for (let step = 0; step < nodes.length; step++) {
-    const ready = nodes
-      .filter((n) => n.cycle === undefined && n.preds.every((p) => p.node.cycle !== undefined))
-      .filter((n) => !(isLoadIssue(n.m) && pendingLoads >= MAX_PENDING_LOADS))
-      .sort((a, b) => b.height - a.height || a.index - b.index);
-    const n = ready[0];
+    const n = ready.at(step).find((x) => !(isLoadIssue(x.m) && pendingLoads >= MAX_PENDING_LOADS));
     if (!n) throw new Error('scheduler: dependency cycle');
-    n.cycle = step;
+    ready.schedule(n, step);
     if (isLoadIssue(n.m)) pendingLoads++;
     if (n.m.op === 'ldtmu') pendingLoads--;
     out.push(n.m);

@@ -321,8 +321,13 @@ export function assembleV3d(source: string, file: string, ver: V3dVersion): Asse
   const all = lines(source);
   const labels = new Map<string, number>();
   let pc = 0;
+  const registerNames = new Set<string>(['lri', ...isaTable(ver).magic.filter((n): n is string => n !== null && n !== '-')]);
   for (const l of all) {
     if (l.label) {
+      // A label spelled like a register would turn 'b name' into a register branch: refuse it.
+      if (parseRf(l.label.text) !== undefined || registerNames.has(l.label.text)) {
+        new Ctx(file, l.no, ver).fail(`'${l.label.text}' is a register name, not usable as a label`, l.label.col);
+      }
       if (labels.has(l.label.text)) new Ctx(file, l.no, ver).fail(`label '${l.label.text}' defined twice`, l.label.col);
       labels.set(l.label.text, pc);
     }

@@ -4,7 +4,9 @@
  * directives real programs (hello_fft, py-videocore ports) rely on:
  * `.set`/`.const`/`.equ` (numbers or register aliases), `.unset`,
  * `.if`/`.elseif`/`.else`/`.endif`, `.macro`/`.endm`, `.rep`/`.endr`,
- * `.align`, and data directives `.long`/`.int`/`.word`/`.float`.
+ * `.align`, and data directives `.long`/`.int`/`.word`/`.float` (32-bit
+ * values); `.word 0x` with 9 to 16 hex digits is a raw 64-bit instruction
+ * word, which is how `qpuc disasm` prints a word it cannot decode.
  */
 import { AsmError, type AssembledProgram } from '../isa.ts';
 import { LineError, TokenStream, tokenize, valueBits, type Token, type Value } from './asm-lexer.ts';
@@ -197,6 +199,13 @@ class Pass {
         return;
       }
       case 'long': case 'int': case 'word': case 'float': {
+        // `.word 0x` + 16 hex digits is a raw 64-bit instruction word (what 'qpuc disasm' prints for a word it cannot
+        // decode): it goes into the code, so that every disassembled word assembles back. Shorter values are 32-bit data.
+        const raw = name === 'word' ? /^\s*0x([0-9a-f]{9,16})\s*$/i.exec(rest) : null;
+        if (raw) {
+          this.words.push(BigInt(`0x${raw[1] as string}`));
+          return;
+        }
         const values: number[] = [];
         let col = argCol;
         for (const part of splitTop(rest)) {
@@ -223,10 +232,14 @@ class Pass {
     const colon = /^:([A-Za-z_]\w*)\s*/.exec(text) ?? /^([A-Za-z_]\w*):(?!:)\s*/.exec(text);
     if (colon && !(text.startsWith('r:'))) {
       const label = colon[1] as string;
+      if (isVc4RegisterName(label)) this.err(`'${label}' is a register name, not usable as a label`, src.line, col);
       if (!this.known && this.labels.has(label)) this.err(`label '${label}' defined twice`, src.line, col);
       this.labels.set(label, this.words.length * 8);
-      const rest = text.slice(colon[0].length);
-      if (rest.trim()) this.statement(rest.trim(), src, col + colon[0].length);
+      const rest = text.slice(colon[0].length).trim();
+      // A data directive may follow a label on its line (`tbl: .word 0x…`).
+      const dir = /^\.([A-Za-z]+)\b/.exec(rest)?.[1]?.toLowerCase();
+      if (dir && ['long', 'int', 'word', 'float', 'align'].includes(dir)) this.directive(dir, rest.slice(dir.length + 1), src, col + colon[0].length);
+      else if (rest) this.statement(rest, src, col + colon[0].length);
       return;
     }
     const first = /^([A-Za-z_]\w*)/.exec(text)?.[1];

@@ -3,6 +3,7 @@
  * executor reads without string compares (operand rows, destination kinds,
  * condition codes). Done once per code address and cached.
  */
+import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { Cond, PushFlag, UpdateFlag, Unpack, V3dAluInstr, V3dAluPart, V3dBranchInstr, V3dInput, V3dInstr, V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { smallImmValue } from '../../../compiler/isa/v3d/instr.ts';
 import { ALU_OPS, type AluOpDef } from './alu-ops.ts';
@@ -131,9 +132,9 @@ export interface CompiledBranch {
 export type CompiledInstr = CompiledAlu | CompiledBranch;
 
 /** An instruction the emulator cannot run (unknown op, VPM/TLB, varyings). */
-export class UnsupportedInstrError extends Error {
+export class UnsupportedInstrError extends RuntimeError {
   constructor(message: string, readonly address: number) {
-    super(`${message} at 0x${address.toString(16).padStart(8, '0')}`);
+    super(`${message} at 0x${address.toString(16).padStart(8, '0')}`, RUNTIME_ERROR_CODES.EXECUTION);
   }
 }
 

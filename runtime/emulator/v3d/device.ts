@@ -6,6 +6,8 @@
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../device.ts';
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { GpuMemory } from '../memory.ts';
+import { AddressSpace } from '../../address-space.ts';
+import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import { detachView } from '../../drivers/system.ts';
 import type { HazardMode, SourceMap } from './hazards.ts';
 import { runCsd } from './run.ts';
@@ -46,7 +48,8 @@ export class V3dEmulatorDevice implements Device {
   private readonly opts: V3dEmulatorOptions;
   private readonly buffers = new Map<number, DeviceBuffer>();
   private nextHandle = 1;
-  private nextAddress = FIRST_ADDRESS;
+  /** Free and used bus-address ranges: freed buffers' addresses are reused. */
+  private readonly space = new AddressSpace(FIRST_ADDRESS, 0xffff_f000, PAGE);
   private closed = false;
 
   constructor(options: V3dEmulatorOptions) {
@@ -54,6 +57,10 @@ export class V3dEmulatorDevice implements Device {
     this.target = options.target;
     this.numQpus = options.numQpus ?? TARGETS[options.target].qpus;
     this.clockHz = options.clockHz ?? DEFAULT_CLOCK_HZ[this.version];
+    if (!Number.isInteger(this.numQpus) || this.numQpus < 1 || this.numQpus > 16) throw new RuntimeError(`numQpus must be a whole number from 1 to 16, got ${this.numQpus}`);
+    if (!(Number.isFinite(this.clockHz) && this.clockHz > 0)) throw new RuntimeError(`clockHz must be a positive number, got ${this.clockHz}`);
+    const mc = options.maxCycles;
+    if (mc !== undefined && !(Number.isSafeInteger(mc) && mc >= 1)) throw new RuntimeError(`maxCycles must be a whole number from 1 to 2^53, got ${mc}`);
   }
 
   /** V3D version the target runs. */
@@ -69,13 +76,20 @@ export class V3dEmulatorDevice implements Device {
   /** Allocate zeroed, page-rounded memory at a fresh page-aligned GPU address. */
   allocate(size: number): DeviceBuffer {
     this.assertOpen();
-    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`buffer size must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size <= 0) throw new RuntimeError(`buffer size must be a positive integer, got ${size}`);
     const rounded = Math.ceil(size / PAGE) * PAGE;
-    if (this.nextAddress + rounded > 0xffff_f000) throw new RangeError('emulated GPU address space exhausted');
-    const bytes = new Uint8Array(rounded);
-    const gpuAddress = this.nextAddress;
-    // One guard page between buffers so that running off a buffer's end faults instead of reading its neighbour.
-    this.nextAddress += rounded + PAGE;
+    // One guard page after each buffer so that running off its end faults instead of reading a neighbour.
+    const gpuAddress = this.space.allocate(rounded, PAGE);
+    if (gpuAddress === undefined) {
+      throw new RuntimeError(`emulated GPU address space exhausted: no free range of ${rounded} bytes (${this.buffers.size} buffers live); free arrays you no longer need`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(rounded);
+    } catch {
+      this.space.free(gpuAddress);
+      throw new RuntimeError(`cannot allocate ${rounded} bytes of host memory for an emulated buffer`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
+    }
     this.memory.map(gpuAddress, bytes);
     const buf: DeviceBuffer = { handle: this.nextHandle++, gpuAddress, size: rounded, bytes };
     this.buffers.set(buf.handle, buf);
@@ -85,8 +99,9 @@ export class V3dEmulatorDevice implements Device {
   /** Unmap a buffer; later accesses to its addresses fault. */
   free(buffer: DeviceBuffer): void {
     this.assertOpen();
-    if (!this.buffers.delete(buffer.handle)) throw new Error(`buffer ${buffer.handle} is not allocated on this device`);
+    if (!this.buffers.delete(buffer.handle)) throw new RuntimeError(`buffer ${buffer.handle} is not allocated on this device`);
     this.memory.unmap(buffer.gpuAddress);
+    this.space.free(buffer.gpuAddress);
     // As on hardware: arrays over freed memory become empty (their methods throw) instead of reaching stale memory.
     detachView(buffer.bytes);
   }
@@ -115,6 +130,6 @@ export class V3dEmulatorDevice implements Device {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error('device is closed');
+    if (this.closed) throw new RuntimeError('device is closed', RUNTIME_ERROR_CODES.CLOSED);
   }
 }

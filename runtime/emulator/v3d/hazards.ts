@@ -5,6 +5,7 @@
  * Rule ids carry the table's number: `r1-branch-in-branch-slot` is rule 1.
  * Severity follows the table: E rules are errors, W rules warnings.
  */
+import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import type { V3dHazardRule } from '../../../compiler/isa/v3d/rules.ts';
 import type { HazardReport } from '../../device.ts';
@@ -18,9 +19,9 @@ export type HazardMode = 'error' | 'warn' | 'off';
 export type SourceMap = ReadonlyMap<number, { file: string; line: number; col: number }>;
 
 /** Thrown in 'error' mode; its message names rule, address and QPU. */
-export class HazardError extends Error {
+export class HazardError extends RuntimeError {
   constructor(readonly report: HazardReport) {
-    super(report.message);
+    super(report.message, RUNTIME_ERROR_CODES.HAZARD);
   }
 }
 

@@ -7,6 +7,7 @@
  * lands at its end (pv6 `test_unifa`) [T]; TMU address writes go last so that
  * data written in the same instruction belong to that lookup.
  */
+import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import type { GpuMemory } from '../memory.ts';
 import { AluScratch, LANES, type LaneVec } from './lanes.ts';
@@ -22,9 +23,9 @@ import { ISSUE_CYCLES, SFU_LATENCY, SFU_OCCUPANCY, type QpuClock, type SharedTim
 export const STEP = { CONTINUE: 0, SWITCH: 1, END: 2 } as const;
 
 /** A thread did something the hardware would hang on or that cannot be emulated. */
-export class ExecutionError extends Error {
+export class ExecutionError extends RuntimeError {
   constructor(message: string, readonly address: number, readonly qpu: number) {
-    super(`${message} (instruction 0x${address.toString(16).padStart(8, '0')}, QPU ${qpu})`);
+    super(`${message} (instruction 0x${address.toString(16).padStart(8, '0')}, QPU ${qpu})`, RUNTIME_ERROR_CODES.EXECUTION);
   }
 }
 

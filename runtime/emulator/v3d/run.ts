@@ -6,6 +6,8 @@
  */
 import type { V3dInstr, V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { decodeInstr } from '../../../compiler/isa/v3d/decode.ts';
+import { DecodeError } from '../../../compiler/isa/isa.ts';
+import { InstructionDecodeError, RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { HazardReport, JobProfile } from '../../device.ts';
 import type { GpuMemory } from '../memory.ts';
 import { generatedCode } from './codegen.ts';
@@ -43,7 +45,11 @@ export interface EmulatorResult {
 }
 
 /** The job ran past `maxCycles`. */
-export class CycleLimitError extends Error {}
+export class CycleLimitError extends RuntimeError {
+  constructor(message: string) {
+    super(`${message}: the kernel probably loops forever (raise the limit if it really needs longer)`, RUNTIME_ERROR_CODES.CYCLE_LIMIT);
+  }
+}
 
 /** Default cycle limit: ~2 s of a Pi 4, far beyond the kernel's hang check (0.5-1 s). */
 export const DEFAULT_MAX_CYCLES = 1e9;
@@ -103,6 +109,10 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   const numQpus = options.numQpus ?? (ver === 42 ? 8 : 12);
   const clockHz = options.clockHz ?? DEFAULT_CLOCK_HZ[ver];
   const maxCycles = options.maxCycles ?? DEFAULT_MAX_CYCLES;
+  // A core with no QPUs would run nothing and report success; a fractional or huge limit is a mistake too.
+  if (!Number.isInteger(numQpus) || numQpus < 1 || numQpus > 16) throw new RuntimeError(`numQpus must be a whole number from 1 to 16, got ${numQpus}`);
+  if (!Number.isSafeInteger(maxCycles) || maxCycles < 1) throw new RuntimeError(`maxCycles must be a whole number from 1 to 2^53, got ${maxCycles}`);
+  if (!(Number.isFinite(clockHz) && clockHz > 0)) throw new RuntimeError(`clockHz must be a positive number, got ${clockHz}`);
   const decode = options.decode ?? decodeInstr;
   const timing = new SharedTiming(ver, clockHz);
   const exec = new QpuExecutor(memory, ver, timing);
@@ -112,7 +122,14 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     let c = cache.get(address);
     if (c === undefined) {
       const word = memory.read64(address);
-      c = compileInstr(decode(word, ver), address, ver);
+      let decoded: ReturnType<typeof decode>;
+      try {
+        decoded = decode(word, ver);
+      } catch (e) {
+        if (e instanceof DecodeError) throw new InstructionDecodeError(address, word, e.message);
+        throw e;
+      }
+      c = compileInstr(decoded, address, ver);
       if (c.kind === 'alu') c.run = generatedCode(c, word, ver, decode !== decodeInstr);
       cache.set(address, c);
     }

@@ -3,11 +3,12 @@
  * VC4 bus addresses carry cache-alias bits 31:30 (0x0/0x4/0x8/0xC views of
  * the same SDRAM, shared/docs/hardware-interface.md §2.4); all are accepted.
  */
+import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 
 /** A fault the emulated program caused (bad address, unsupported unit, …). */
-export class Vc4EmulatorError extends Error {
+export class Vc4EmulatorError extends RuntimeError {
   constructor(message: string, readonly qpu: number, readonly address: number) {
-    super(`QPU ${qpu} at 0x${address.toString(16).padStart(8, '0')}: ${message}`);
+    super(`QPU ${qpu} at 0x${address.toString(16).padStart(8, '0')}: ${message}`, RUNTIME_ERROR_CODES.EXECUTION);
   }
 }
 

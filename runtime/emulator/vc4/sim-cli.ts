@@ -7,8 +7,8 @@
  * Exit 0 when the run finished (and, with --hazards error, no error-level
  * hazard), 1 on a fault, timeout or hazard error, 2 on misuse.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { CliError, UsageError, optionValue, parseArgs, parseInteger, type CliIo } from '../../../cli/command.ts';
+import { CliError, UsageError, optionValue, parseArgs, parseCount, parseInteger, type CliIo } from '../../../cli/command.ts';
+import { readInput, writeOutput } from '../../../cli/fs.ts';
 import { runExecuteQpu } from './execute.ts';
 import { Vc4EmulatorError } from './memory.ts';
 
@@ -58,20 +58,17 @@ async function simulate(args: string[], io: CliIo): Promise<number> {
   const eq = optionValue(p, 'execute-qpu');
   const m = eq ? /^(\d+)@(0x[0-9a-f]+|\d+)$/i.exec(eq) : null;
   if (!m) throw new UsageError('--execute-qpu N@CONTROL_ADDR is required (e.g. 12@0xc0008000)');
-  const numQpus = parseInteger(m[1] as string, '--execute-qpu N');
+  // VideoCore IV has 12 QPUs (3 slices of 4).
+  const numQpus = parseCount(m[1] as string, '--execute-qpu N', 1, 12);
   const control = parseInteger(m[2] as string, '--execute-qpu CONTROL_ADDR');
   const report = optionValue(p, 'report');
   if (report !== undefined && report !== 'json') throw new UsageError(`--report takes 'json', not '${report}'`);
   const hazardMode = optionValue(p, 'hazards') ?? 'warn';
   if (hazardMode !== 'error' && hazardMode !== 'warn') throw new UsageError(`--hazards takes error or warn, not '${hazardMode}'`);
   const maxText = optionValue(p, 'max-cycles');
-  const maxCycles = maxText === undefined ? undefined : parseInteger(maxText, '--max-cycles');
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(image));
-  } catch (e) {
-    throw new CliError(`cannot read memory image '${image}': ${(e as Error).message}`);
-  }
+  const maxCycles = maxText === undefined ? undefined : parseCount(maxText, '--max-cycles', 1, 2e12);
+  const bytes = new Uint8Array(readInput('sim', image));
+  if (base + bytes.length > 0x1_0000_0000) throw new UsageError(`--base 0x${base.toString(16)}: the ${bytes.length}-byte image would end past the 4 GiB bus address space`);
   let result;
   try {
     result = runExecuteQpu({ bytes, base }, { numQpus, controlAddress: control, maxCycles });
@@ -81,11 +78,7 @@ async function simulate(args: string[], io: CliIo): Promise<number> {
   }
   const out = optionValue(p, 'out');
   if (out) {
-    try {
-      await writeFile(out, bytes);
-    } catch (e) {
-      throw new CliError(`cannot write '${out}': ${(e as Error).message}`);
-    }
+    writeOutput('sim', out, bytes);
   }
   const hazards = result.hazards.map((h) => ({ ...h, severity: hazardMode === 'error' ? h.severity : 'warning' as const }));
   if (report === 'json') {

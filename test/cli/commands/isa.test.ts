@@ -52,7 +52,13 @@ test('asm writes the words; disasm of the result gives the source back', async (
   const src = `# a loop\nstart:\n  ${BARRIER_TEXT}\n  b.anya start   // back to start\n  nop\n  nop\n  nop\n.uniform 1, 0x10, 2.0\n`;
   await writeFile(join(dir, 'p.s'), src);
   const c = capture();
-  t.is(await main(['asm', '--target', 'vc6', join(dir, 'p.s'), '-o', join(dir, 'p.bin')], c.io), 0, c.err);
+  // Without --uniforms the .uniform line is an error naming it (it is not machine code).
+  const u = capture();
+  t.is(await main(['asm', '--target', 'vc6', join(dir, 'p.s'), '-o', join(dir, 'p.bin')], u.io), 1);
+  t.is(u.err, `${join(dir, 'p.s')}:8:1 - error: '.uniform' values are data, not machine code: give --uniforms FILE to write them\n`);
+  t.is(await main(['asm', '--target', 'vc6', join(dir, 'p.s'), '-o', join(dir, 'p.bin'), '--uniforms', join(dir, 'p.unif')], c.io), 0, c.err);
+  // 1, 0x10 and 2.0 as f32 (sign 0, exponent 128, mantissa 0 = 0x40000000), little-endian.
+  t.deepEqual([...new Uint32Array(new Uint8Array(await readFile(join(dir, 'p.unif'))).buffer)], [1, 0x10, 0x40000000]);
   const bin = await readFile(join(dir, 'p.bin'));
   t.is(bin.length, 5 * 8);
   t.is(bin.readBigUInt64LE(0), BARRIER);
@@ -65,15 +71,15 @@ test('asm writes the words; disasm of the result gives the source back', async (
   t.is(d.out.split('\n')[1], 'b.anya  -40');
 });
 
-test('asm errors: unknown mnemonic and out-of-range immediate give file:line:col and exit 2', async (t) => {
+test('asm errors: unknown mnemonic and out-of-range immediate give file:line:col and exit 1', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'qpuc-'));
   await writeFile(join(dir, 'bad.s'), 'nop\n  fadd rf1, rf2, rf3 ; fmull rf1, rf2, rf3\n');
   const c = capture();
-  t.is(await main(['asm', '--target', 'vc6', join(dir, 'bad.s'), '-o', join(dir, 'x.bin')], c.io), 2);
+  t.is(await main(['asm', '--target', 'vc6', join(dir, 'bad.s'), '-o', join(dir, 'x.bin')], c.io), 1);
   t.is(c.err, `${join(dir, 'bad.s')}:2:24 - error: unknown mul op 'fmull' on V3D 4.2\n`);
   await writeFile(join(dir, 'imm.s'), 'add rf1, rf2, 17\n');
   const e = capture();
-  t.is(await main(['asm', '--target', 'vc7', join(dir, 'imm.s'), '-o', join(dir, 'x.bin')], e.io), 2);
+  t.is(await main(['asm', '--target', 'vc7', join(dir, 'imm.s'), '-o', join(dir, 'x.bin')], e.io), 1);
   t.regex(e.err, /imm\.s:1:15 - error: 17 is not a small immediate/);
 });
 

@@ -1,0 +1,108 @@
+// `npm run fuzz -- MODE...`: long fuzz runs (the fixed-seed short versions run in `npm test`).
+//
+//   frontend   mutated kernels through the whole compiler (vc6 and vc7): only machine code or diagnostics,
+//              never an exception or QPU9001, none slower than 60 s
+//   asm        random programs and mutated programs per target (vc4, vc6, vc7): every program assembles to
+//              its words, every mutant assembles or gives an AsmError
+//   diff       the differential harness with the V3D backend on the emulator (vc6, vc7) against direct
+//              evaluation; seeds in the f32 denormal range are counted apart (the hardware flushes them)
+//
+// Environment: QPUC_FUZZ_COUNT (seeds per mode and target, default 1000), QPUC_FUZZ_SEED (first seed,
+// default 1), QPUC_FUZZ_TARGETS (default all of the mode's), QPUC_FUZZ_OUT (directory for the crashing
+// inputs, default fuzz/out). Prints counts, seeds/hour and every failure; exit 1 if any failed.
+// Run it niced on a shared machine: `nice -n 19 npm run fuzz -- diff`.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkMutantKernel } from '../compiler/testing/frontend-fuzz.ts';
+import { checkMutant, checkProgram } from '../compiler/testing/asm-fuzz.ts';
+import { checkSeed } from '../compiler/testing/differential.ts';
+import { getIsaTools } from '../compiler/isa/targets.ts';
+import { emulatorExecutor } from '../test/helpers/emulator-executor.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const count = Number(process.env['QPUC_FUZZ_COUNT'] ?? 1000);
+const first = Number(process.env['QPUC_FUZZ_SEED'] ?? 1);
+const outDir = process.env['QPUC_FUZZ_OUT'] ?? join(root, 'fuzz', 'out');
+const targetsEnv = process.env['QPUC_FUZZ_TARGETS']?.split(',').filter(Boolean);
+const modes = process.argv.slice(2);
+if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || !Number.isSafeInteger(count) || count < 1) {
+  console.error('usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS, QPUC_FUZZ_OUT)');
+  process.exit(2);
+}
+
+let failed = 0;
+function report(mode: string, target: string, counts: Record<string, number>, seconds: number, failures: string[]): void {
+  const n = Object.values(counts).reduce((a, b) => a + b, 0);
+  const rate = seconds > 0 ? Math.round((n / seconds) * 3600) : 0;
+  console.log(`${mode} ${target}: ${n} seeds (${first}..${first + n - 1}) in ${seconds.toFixed(1)} s = ${rate} seeds/hour; ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (failures.length > 0) {
+    mkdirSync(outDir, { recursive: true });
+    failures.forEach((f, i) => writeFileSync(join(outDir, `${mode}-${target}-${i}.txt`), f));
+    console.log(`  ${failures.length} failure(s) written to ${outDir}; first:\n${failures[0]}`);
+    failed += failures.length;
+  }
+}
+
+/** Valid kernels to mutate besides generated ones: the examples and the e2e fixtures. */
+function corpus(): string[] {
+  const dirs = [join(root, 'kernels'), join(root, 'test', 'fixtures', 'e2e')];
+  return dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(d, f), 'utf8')));
+}
+
+for (const mode of modes) {
+  if (mode === 'frontend') {
+    const kernels = corpus();
+    const counts = { compiled: 0, diagnostics: 0, crash: 0, slow: 0 };
+    const failures: string[] = [];
+    const t0 = performance.now();
+    let slowest = 0;
+    for (let s = first; s < first + count; s++) {
+      const r = checkMutantKernel(s, kernels);
+      counts[r.outcome]++;
+      slowest = Math.max(slowest, r.ms);
+      if (r.outcome === 'crash') failures.push(r.message ?? `seed ${s}`);
+      if (r.ms > 60_000) (counts.slow++, failures.push(`seed ${s}: ${(r.ms / 1000).toFixed(0)} s (> 60 s)\n--- source ---\n${r.source}`));
+      if ((s - first + 1) % 1000 === 0) console.log(`  frontend: ${s - first + 1} done, ${counts.crash} crashes`);
+    }
+    report('frontend', 'vc6+vc7', counts, (performance.now() - t0) / 1000, failures);
+    console.log(`  slowest compile ${(slowest / 1000).toFixed(2)} s`);
+  }
+  if (mode === 'asm') {
+    for (const target of (targetsEnv ?? ['vc4', 'vc6', 'vc7']) as ('vc4' | 'vc6' | 'vc7')[]) {
+      const tools = await getIsaTools(target);
+      const counts = { programs: 0, mutants: 0, failed: 0 };
+      const failures: string[] = [];
+      const t0 = performance.now();
+      for (let s = first; s < first + count; s++) {
+        for (const f of [checkProgram(tools, s), checkMutant(tools, s)]) if (f) (counts.failed++, failures.push(f));
+        counts.programs++;
+        counts.mutants++;
+      }
+      report('asm', target, { seeds: count }, (performance.now() - t0) / 1000, failures);
+      console.log(`  ${counts.programs} random programs, ${counts.mutants} mutated programs, ${counts.failed} failures`);
+    }
+  }
+  if (mode === 'diff') {
+    for (const target of (targetsEnv ?? ['vc6', 'vc7']) as ('vc6' | 'vc7')[]) {
+      const ex = await emulatorExecutor(target);
+      const counts = { agreed: 0, denormal: 0, unsupported: 0, mismatch: 0 };
+      const failures: string[] = [];
+      const t0 = performance.now();
+      try {
+        for (let s = first; s < first + count; s++) {
+          const r = await checkSeed(s, [ex]);
+          if (r.ok && r.skipped) counts.denormal++;
+          else if (r.ok) counts.agreed++;
+          else if (/cannot translate|cannot compile this yet/.test(r.message ?? '')) counts.unsupported++;
+          else (counts.mismatch++, failures.push(r.message ?? `seed ${s}`));
+          if ((s - first + 1) % 500 === 0) console.log(`  diff ${target}: ${s - first + 1} done, ${counts.mismatch} mismatches`);
+        }
+      } finally {
+        ex.close();
+      }
+      report('diff', target, counts, (performance.now() - t0) / 1000, failures);
+    }
+  }
+}
+process.exit(failed > 0 ? 1 : 0);
