@@ -9,6 +9,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { arch, release, userInfo } from 'node:os';
 import type { Command, CliIo } from '../command.ts';
 import { UsageError, optionValue, parseArgs } from '../command.ts';
+import { isV3dTarget, v3dVersion } from '../../compiler/target/targets.ts';
 
 const usage = `usage: qpuc doctor [--no-smoke] [--root DIR]
 
@@ -207,7 +208,7 @@ async function smokeTest(rt: import('../../runtime/index.ts').Runtime): Promise<
         'add rf1, rf1, rf3 ; nop', 'or tmud, rf4, rf4 ; nop', 'or tmua, rf1, rf1 ; nop',
         'nop ; nop ; thrsw', 'nop ; nop ; thrsw', 'nop ; nop', 'nop ; nop', 'nop ; nop ; thrsw', 'nop ; nop', 'nop ; nop', 'nop ; nop',
       ];
-      code = bytesOf(assembleV3d(src.join('\n'), 'smoke.s', rt.target === 'vc7' ? 71 : 42).words);
+      code = bytesOf(assembleV3d(src.join('\n'), 'smoke.s', isV3dTarget(rt.target) ? v3dVersion(rt.target) : 42).words);
       uniforms = () => Uint32Array.of(addr, VALUE);
     }
     const start = process.hrtime.bigint();

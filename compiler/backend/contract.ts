@@ -63,5 +63,11 @@ export interface BackendOutput {
  */
 export interface Backend {
   readonly family: IsaFamily;
+  /**
+   * Whether the shared IR math expansions (`lowerForTarget`: div/rem, fdiv, fsqrt, exp/log/pow/sin/cos)
+   * run before this backend. False for a backend that still expands those ops itself (VC4, until it
+   * selects the expansions' primitive ops).
+   */
+  readonly usesIrExpansions: boolean;
   compile(ir: IrFunction, target: TargetInfo): BackendOutput;
 }

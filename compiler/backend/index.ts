@@ -9,6 +9,7 @@ import { TARGETS, type IsaFamily, type Target } from '../target/targets.ts';
 import { BackendError, type Backend, type ListingLine, type UniformSlot } from './contract.ts';
 import { v3dBackend } from './v3d/index.ts';
 import { vc4Backend } from './vc4/index.ts';
+import { lowerForTarget } from '../passes/pipeline.ts';
 
 export { BackendError, type Backend, type BackendOutput, type ListingLine, type UniformSlot } from './contract.ts';
 
@@ -75,7 +76,7 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
   }
   let out: ReturnType<Backend['compile']>;
   try {
-    out = backend.compile(ir, TARGETS[target]);
+    out = backend.compile(backend.usesIrExpansions ? lowerForTarget(ir, TARGETS[target]) : ir, TARGETS[target]);
   } catch (e) {
     // Whole-kernel limits (registers, encodings) have no op of their own: point at the kernel's first statement.
     if (e instanceof BackendError && !e.loc) throw new BackendError(e.message, firstLoc(ir));

@@ -14,6 +14,7 @@ import type { LangType } from './types.ts';
 import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
 import { BINARY_OPS, MATH_CONSTANTS, QPU_INTRINSICS } from './intrinsics.ts';
 import type { MethodInfo } from './discover.ts';
+import type { OpName } from '../ir/ops.ts';
 
 /** A lowered expression: its value and type; `bad` after an error. */
 export interface Typed {
@@ -87,7 +88,7 @@ export abstract class ExprLowerer extends LowerContext {
   }
 
   /** Emits an instruction at `node`'s location. */
-  protected emitAt(node: ts.Node, op: string, args: Value[], type: LangType, attrs?: Record<string, number | string | boolean>): Value {
+  protected emitAt(node: ts.Node, op: OpName, args: Value[], type: LangType, attrs?: Record<string, number | string | boolean>): Value {
     this.w.loc = this.locOf(node);
     return this.w.emit(op, args, type === 'void' ? 'i32' : type, attrs);
   }

@@ -2,6 +2,7 @@
  * The intrinsic functions kernels may call, as data: `qpu.*`, `qpu.fast.*`,
  * `Math.*` and constants. Expression lowering reads these tables.
  */
+import type { OpName } from '../ir/ops.ts';
 
 /** How an intrinsic's operands and result are typed. */
 export type IntrinsicShape =
@@ -21,8 +22,8 @@ export type IntrinsicShape =
 /** An intrinsic: its shape and IR op (for `num2`, int op / float op). */
 export interface Intrinsic {
   shape: IntrinsicShape;
-  op: string;
-  fop?: string;
+  op: OpName;
+  fop?: OpName;
   /** `qpu.fast.*`: the op carries `attrs.fast`, so backends may give the raw special-function-unit result. */
   fast?: boolean;
 }
@@ -68,7 +69,7 @@ export const MATH_INTRINSICS: Readonly<Record<string, Intrinsic>> = {
   pow: { shape: 'f32x2', op: 'fpow' },
   min: { shape: 'num2', op: 'min', fop: 'fmin' },
   max: { shape: 'num2', op: 'max', fop: 'fmax' },
-  abs: { shape: 'abs', op: 'abs' },
+  abs: { shape: 'abs', op: 'fabs' },
   imul: { shape: 'int2', op: 'mul' },
   clz32: { shape: 'int1', op: 'clz' },
   fround: { shape: 'fround', op: 'fround' },
@@ -80,7 +81,7 @@ export const MATH_CONSTANTS: Readonly<Record<string, number>> = {
 };
 
 /** Binary operators: IR op for ints and for f32 (`undefined` = not allowed), or a compare predicate. */
-export const BINARY_OPS: Readonly<Record<string, { int?: string; f32?: string; bool?: string; pred?: string }>> = {
+export const BINARY_OPS: Readonly<Record<string, { int?: OpName; f32?: OpName; bool?: OpName; pred?: string }>> = {
   '+': { int: 'add', f32: 'fadd' },
   '-': { int: 'sub', f32: 'fsub' },
   '*': { int: 'mul', f32: 'fmul' },

@@ -3,6 +3,7 @@
  * keeping value and block ids dense and unique.
  */
 import type { Block, Instr, IrFunction, IrType, SourceLoc, Terminator, Value } from './types.ts';
+import type { OpName } from './ops.ts';
 
 /** A fresh, empty function (no blocks yet). */
 export function createFunction(name: string, file?: string): IrFunction {
@@ -41,14 +42,14 @@ export class BlockWriter {
   ) {}
 
   /** Appends `op args` with a result of `type`; uniform when every operand is. */
-  emit(op: string, args: Value[], type: IrType, attrs?: Instr['attrs'], uniform?: boolean): Value {
+  emit(op: OpName, args: Value[], type: IrType, attrs?: Instr['attrs'], uniform?: boolean): Value {
     const result = newValue(this.fn, type, uniform ?? args.every((a) => a.uniform));
     this.push({ op, args, result, ...(attrs ? { attrs } : {}) });
     return result;
   }
 
   /** Appends an instruction without a result (store, barrier). */
-  effect(op: string, args: Value[], attrs?: Instr['attrs']): void {
+  effect(op: OpName, args: Value[], attrs?: Instr['attrs']): void {
     this.push({ op, args, ...(attrs ? { attrs } : {}) });
   }
 
@@ -68,4 +69,45 @@ export class BlockWriter {
     if (this.loc && !term.loc) term.loc = this.loc;
     this.block.term = term;
   }
+}
+
+/** A deep copy of `fn` with the same value and block ids (passes that must not change their input work on one). */
+export function cloneFunction(fn: IrFunction): IrFunction {
+  const vals = new Map<Value, Value>();
+  const v = (x: Value): Value => {
+    let c = vals.get(x);
+    if (!c) {
+      c = { ...x };
+      vals.set(x, c);
+    }
+    return c;
+  };
+  const blocks = new Map<Block, Block>();
+  for (const b of fn.blocks) blocks.set(b, { id: b.id, params: b.params.map(v), instrs: [], term: { kind: 'ret' } });
+  const ref = (r: { block: Block; args: Value[] }) => ({ block: blocks.get(r.block) as Block, args: r.args.map(v) });
+  for (const b of fn.blocks) {
+    const c = blocks.get(b) as Block;
+    c.instrs = b.instrs.map((i) => {
+      const n: Instr = { op: i.op, args: i.args.map(v) };
+      if (i.result) n.result = v(i.result);
+      if (i.attrs) n.attrs = { ...i.attrs };
+      if (i.loc) n.loc = i.loc;
+      return n;
+    });
+    const t = b.term;
+    const loc = t.loc ? { loc: t.loc } : {};
+    c.term =
+      t.kind === 'ret' ? { kind: 'ret', ...loc }
+      : t.kind === 'br' ? { kind: 'br', target: ref(t.target), ...loc }
+      : { kind: 'condbr', cond: v(t.cond), then: ref(t.then), else: ref(t.else), ...loc };
+  }
+  const out: IrFunction = {
+    name: fn.name,
+    params: fn.params.map((p) => ({ name: p.name, value: v(p.value) })),
+    blocks: fn.blocks.map((b) => blocks.get(b) as Block),
+    nextValueId: fn.nextValueId,
+    nextBlockId: fn.nextBlockId,
+  };
+  if (fn.file !== undefined) out.file = fn.file;
+  return out;
 }

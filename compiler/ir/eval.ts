@@ -6,6 +6,8 @@
  */
 import type { ElemType, IrType, ScalarType } from './types.ts';
 import { isPtr } from './types.ts';
+import { bitsToF32, f32Bits } from './f32.ts';
+import { isOpName, type OpName } from './ops.ts';
 
 const I32_MIN = -2147483648;
 
@@ -86,55 +88,86 @@ export function evalOp(op: string, t: IrType, args: readonly number[], attrs: Re
  * as {@link evalOp}); the interpreter builds one per instruction, once.
  */
 export function scalarOp(op: string, t: IrType, attrs: Record<string, number | string | boolean> | undefined, to: IrType = t): (a: number, b: number, c: number) => number {
-  const f = Math.fround;
-  switch (op) {
-    case 'const': return (a, b, c) => normalize(t, Number(attrs?.['value'] ?? 0));
-    case 'add': return (a, b, c) => normalize(t, a + b);
-    case 'sub': return (a, b, c) => normalize(t, a - b);
-    case 'mul': return (a, b, c) => normalize(t, Math.imul(a, b));
-    case 'div': return (a, b, c) => intDiv(t, a, b);
-    case 'rem': return (a, b, c) => intRem(t, a, b);
-    case 'and': return (a, b, c) => normalize(t, a & b);
-    case 'or': return (a, b, c) => normalize(t, a | b);
-    case 'xor': return (a, b, c) => normalize(t, a ^ b);
-    case 'not': return (a, b, c) => t === 'bool' ? (a ? 0 : 1) : normalize(t, ~a);
-    case 'neg': return (a, b, c) => normalize(t, -a);
-    case 'shl': return (a, b, c) => normalize(t, a << (b & 31));
-    case 'shr': return (a, b, c) => normalize(t, a >>> (b & 31));
-    case 'sar': return (a, b, c) => normalize(t, a >> (b & 31));
-    case 'rotr': return (a, b) => { const s = b & 31; return normalize(t, (a >>> s) | (a << ((32 - s) & 31))); };
-    case 'min': return (a, b, c) => Math.min(a, b);
-    case 'max': return (a, b, c) => Math.max(a, b);
-    case 'clz': return (a, b, c) => normalize(t, Math.clz32(a));
-    case 'mulhi': return (a, b, c) => mulhi(t, a, b);
-    case 'fadd': return (a, b, c) => f(a + b);
-    case 'fsub': return (a, b, c) => f(a - b);
-    case 'fmul': return (a, b, c) => f(a * b);
-    case 'fdiv': return (a, b, c) => f(a / b);
-    case 'fmin': return (a, b, c) => f(Math.min(a, b));
-    case 'fmax': return (a, b, c) => f(Math.max(a, b));
-    case 'fpow': return (a, b, c) => f(Math.pow(a, b));
-    case 'fneg': return (a, b, c) => f(-a);
-    case 'fabs': return (a, b, c) => f(Math.abs(a));
-    case 'fsqrt': return (a, b, c) => f(Math.sqrt(a));
-    case 'ffloor': return (a, b, c) => f(Math.floor(a));
-    case 'fceil': return (a, b, c) => f(Math.ceil(a));
-    case 'fround': return (a, b, c) => f(Math.round(a));
-    case 'ftrunc': return (a, b, c) => f(Math.trunc(a));
-    case 'fexp': return (a, b, c) => f(Math.exp(a));
-    case 'fexp2': return (a, b, c) => f(Math.pow(2, a));
-    case 'flog': return (a, b, c) => f(Math.log(a));
-    case 'flog2': return (a, b, c) => f(Math.log2(a));
-    case 'fsin': return (a, b, c) => f(Math.sin(a));
-    case 'fcos': return (a, b, c) => f(Math.cos(a));
-    case 'frecip': return (a, b, c) => f(1 / a);
-    case 'frsqrt': return (a, b, c) => f(1 / Math.sqrt(a));
-    case 'cmp': return (a, b, c) => compare(String(attrs?.['pred']), a, b);
-    case 'select': return (a, b, c) => (a ? b : c);
-    case 'cvt': return (a, b, c) => convert(t, to, a);
-    case 'gep': return (a, b, c) => (a + Math.imul(b, isPtr(t) ? elemBytes(t.ptr) : 1)) >>> 0;
-  }
-  throw new Error(`op '${op}' is not lane-local`);
+  const make = isOpName(op) ? SCALAR[op] : undefined;
+  if (!make) throw new Error(`op '${op}' is not lane-local`);
+  return make(t, attrs, to);
+}
+
+/** Builds the function of one lane-local op for the given operand/result types (see {@link scalarOp}). */
+type ScalarFactory = (t: IrType, attrs: Record<string, number | string | boolean> | undefined, to: IrType) => (a: number, b: number, c: number) => number;
+const f = Math.fround;
+
+/**
+ * Every op's scalar meaning; `undefined` for ops that are not lane-local
+ * (memory, launch values, cross-lane ops), which the interpreter runs itself.
+ * A Record over every op name: adding an op to the op table without saying
+ * what it means here is a type error.
+ */
+const SCALAR: Record<OpName, ScalarFactory | undefined> = {
+  const: (t, attrs, to) => (a, b, c) => normalize(t, Number(attrs?.['value'] ?? 0)),
+  add: (t, attrs, to) => (a, b, c) => normalize(t, a + b),
+  sub: (t, attrs, to) => (a, b, c) => normalize(t, a - b),
+  mul: (t, attrs, to) => (a, b, c) => normalize(t, Math.imul(a, b)),
+  div: (t, attrs, to) => (a, b, c) => intDiv(t, a, b),
+  rem: (t, attrs, to) => (a, b, c) => intRem(t, a, b),
+  and: (t, attrs, to) => (a, b, c) => normalize(t, a & b),
+  or: (t, attrs, to) => (a, b, c) => normalize(t, a | b),
+  xor: (t, attrs, to) => (a, b, c) => normalize(t, a ^ b),
+  not: (t, attrs, to) => (a, b, c) => t === 'bool' ? (a ? 0 : 1) : normalize(t, ~a),
+  neg: (t, attrs, to) => (a, b, c) => normalize(t, -a),
+  shl: (t, attrs, to) => (a, b, c) => normalize(t, a << (b & 31)),
+  shr: (t, attrs, to) => (a, b, c) => normalize(t, a >>> (b & 31)),
+  sar: (t, attrs, to) => (a, b, c) => normalize(t, a >> (b & 31)),
+  rotr: (t, attrs, to) => (a, b) => { const s = b & 31; return normalize(t, (a >>> s) | (a << ((32 - s) & 31))); },
+  min: (t, attrs, to) => (a, b, c) => Math.min(a, b),
+  max: (t, attrs, to) => (a, b, c) => Math.max(a, b),
+  clz: (t, attrs, to) => (a, b, c) => normalize(t, Math.clz32(a)),
+  mulhi: (t, attrs, to) => (a, b, c) => mulhi(t, a, b),
+  umul24: (t, attrs, to) => (a, b, c) => normalize(t, Math.imul(a & 0xffffff, b & 0xffffff)),
+  fadd: (t, attrs, to) => (a, b, c) => f(a + b),
+  fsub: (t, attrs, to) => (a, b, c) => f(a - b),
+  fmul: (t, attrs, to) => (a, b, c) => f(a * b),
+  fdiv: (t, attrs, to) => (a, b, c) => f(a / b),
+  fmin: (t, attrs, to) => (a, b, c) => f(Math.min(a, b)),
+  fmax: (t, attrs, to) => (a, b, c) => f(Math.max(a, b)),
+  fpow: (t, attrs, to) => (a, b, c) => f(Math.pow(a, b)),
+  fneg: (t, attrs, to) => (a, b, c) => f(-a),
+  fabs: (t, attrs, to) => (a, b, c) => f(Math.abs(a)),
+  fsqrt: (t, attrs, to) => (a, b, c) => f(Math.sqrt(a)),
+  ffloor: (t, attrs, to) => (a, b, c) => f(Math.floor(a)),
+  fceil: (t, attrs, to) => (a, b, c) => f(Math.ceil(a)),
+  fround: (t, attrs, to) => (a, b, c) => f(Math.round(a)),
+  ftrunc: (t, attrs, to) => (a, b, c) => f(Math.trunc(a)),
+  fexp: (t, attrs, to) => (a, b, c) => f(Math.exp(a)),
+  fexp2: (t, attrs, to) => (a, b, c) => f(Math.pow(2, a)),
+  flog: (t, attrs, to) => (a, b, c) => f(Math.log(a)),
+  flog2: (t, attrs, to) => (a, b, c) => f(Math.log2(a)),
+  fsin: (t, attrs, to) => (a, b, c) => f(Math.sin(a)),
+  fcos: (t, attrs, to) => (a, b, c) => f(Math.cos(a)),
+  frecip: (t, attrs, to) => (a, b, c) => f(1 / a),
+  frsqrt: (t, attrs, to) => (a, b, c) => f(1 / Math.sqrt(a)),
+  frint: (t, attrs, to) => (a, b, c) => roundHalfEven(a),
+  // The SFU's sin(pi x) is specified for |x| <= 1/2 only; the reference gives the exact value everywhere.
+  fsinpi: (t, attrs, to) => (a, b, c) => f(Math.sin(Math.PI * a)),
+  cmp: (t, attrs, to) => (a, b, c) => compare(String(attrs?.['pred']), a, b),
+  select: (t, attrs, to) => (a, b, c) => (a ? b : c),
+  cvt: (t, attrs, to) => (a, b, c) => convert(t, to, a),
+  bitcast: (t, attrs, to) => {
+    if (t === to) return (a) => a;
+    return (a, b, c) => (to === 'f32' ? bitsToF32(a >>> 0) : t === 'f32' ? normalize(to, f32Bits(a)) : normalize(to, a));
+  },
+  gep: (t, attrs, to) => (a, b, c) => (a + Math.imul(b, isPtr(t) ? elemBytes(t.ptr) : 1)) >>> 0,
+  load: undefined, store: undefined, barrier: undefined,
+  lane_id: undefined, qpu_id: undefined, num_qpus: undefined, global_id: undefined, global_count: undefined,
+  rotate: undefined, broadcast: undefined, any: undefined, all: undefined, reduce_add: undefined, reduce_min: undefined, reduce_max: undefined,
+};
+
+
+/** Nearest integer, ties to even (the QPU's `fround`), keeping the sign of zero. */
+function roundHalfEven(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r; // Math.round breaks ties upward
 }
 
 function elemBytes(e: ElemType): number {

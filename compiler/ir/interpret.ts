@@ -14,7 +14,7 @@ import type { Block, ElemType, Instr, IrFunction } from './types.ts';
 import { isPtr } from './types.ts';
 import { normalize, scalarOp, widenedType } from './eval.ts';
 import { reversePostorder } from './cfg.ts';
-import { MASKED_OPS } from './typing.ts';
+import { opInfo } from './ops.ts';
 
 /** Byte-addressed little-endian memory the interpreter loads from and stores to. */
 export interface InterpreterMemory {
@@ -35,7 +35,6 @@ export interface InterpretOptions {
 /** Lanes per QPU. */
 export const LANES = 16;
 
-const CROSS_LANE = new Set(['rotate', 'broadcast', 'any', 'all', 'reduce_add', 'reduce_min', 'reduce_max', 'barrier']);
 
 interface Lane {
   qpu: number;
@@ -149,7 +148,7 @@ function crossLane(ins: Instr, group: Lane[], qpuLanes: Lane[]): void {
   const [v, n] = ins.args;
   const res = ins.result;
   if (!v || !res) throw new Error(`${ins.op} needs an operand and a result`);
-  const maskAt = MASKED_OPS[ins.op];
+  const maskAt = opInfo(ins.op)?.mask;
   const mask = maskAt !== undefined ? ins.args[maskAt] : undefined;
   const active = group.filter((l) => !mask || l.regs[mask.id] !== 0);
   const vals = active.map((l) => l.regs[v.id]!);
@@ -193,7 +192,7 @@ function runLane(ctx: { fn: IrFunction; memory: InterpreterMemory; qpus: number;
   for (;;) {
     const b = lane.block;
     let steps = ctx.steps.get(b);
-    if (!steps) ctx.steps.set(b, (steps = b.instrs.map((ins) => (CROSS_LANE.has(ins.op) ? undefined : compileInstr(ins, ctx)))));
+    if (!steps) ctx.steps.set(b, (steps = b.instrs.map((ins) => (opInfo(ins.op)?.crossLane ? undefined : compileInstr(ins, ctx)))));
     while (lane.ip < steps.length) {
       const step = steps[lane.ip];
       if (!step) return; // a cross-lane op: wait for the other lanes
@@ -249,8 +248,8 @@ function compileInstr(ins: Instr, ctx: { memory: InterpreterMemory; qpus: number
     }
   }
   if (!res) throw new Error(`${ins.op} has no result`);
-  // cmp, cvt and gep compute in their first operand's type; everything else in its result type.
-  const t = ins.op === 'cmp' || ins.op === 'cvt' || ins.op === 'gep' ? a0!.type : res.type;
+  // cmp, cvt, bitcast and gep compute in their first operand's type; everything else in its result type.
+  const t = opInfo(ins.op)?.evalInOperandType ? a0!.type : res.type;
   const f = scalarOp(ins.op, t, ins.attrs, res.type);
   const x = a0 ? a0.id : -1;
   const y = a1 ? a1.id : -1;

@@ -10,69 +10,132 @@
  * - `load`/`store` take a pointer (a byte address); an optional last operand
  *   is the lane mask (bool, varying): lanes where it is false do nothing.
  *   A load of u8/u16/i8/i16 gives the value widened to u32/i32.
- * - `cvt` converts between scalar types (attrs none; from/to are the operand and result types).
+ * - `cvt` converts between scalar types (attrs none; from/to are the operand and result types);
+ *   `bitcast` keeps the 32 bits and changes the type (f32 <-> i32/u32).
  */
 
-/** What an op is, for the passes: how many operands, whether it has a result, and whether it may be moved or removed. */
+/**
+ * How an op's operand and result types are checked (compiler/ir/typing.ts
+ * has one rule per signature; the type system makes it cover all of them).
+ */
+export type OpSignature =
+  | 'const' // no operands; attrs.value
+  | 'int2' // (int T, int T) -> T
+  | 'bits2' // (int or bool T, same T) -> T
+  | 'not' // int or bool T -> T
+  | 'int1' // int T -> T
+  | 'float2' // (f32, f32) -> f32
+  | 'float1' // f32 -> f32
+  | 'cmp' // (T, T) -> bool, attrs.pred
+  | 'select' // (bool, T, T) -> T
+  | 'cvt' // scalar -> scalar
+  | 'bitcast' // 32-bit scalar -> 32-bit scalar
+  | 'gep' // (ptr<T>, int) -> ptr<T>
+  | 'load' // ptr<T> [, mask] -> T widened
+  | 'store' // ptr<T>, T widened [, mask]
+  | 'id' // no operands -> u32
+  | 'lanes' // (T, int) -> T: rotate, broadcast
+  | 'vote' // bool [, mask] -> bool: any, all
+  | 'reduce' // number [, mask] -> number
+  | 'barrier';
+
+/** Every fact about one op that the passes, verifier, interpreter and backends need. */
 export interface OpInfo {
   readonly minArgs: number;
   readonly maxArgs: number;
   readonly result: boolean;
+  /** Operand and result typing rule. */
+  readonly sig: OpSignature;
   /** Has an effect beyond its result (memory write, barrier): never removed or reordered across other effects. */
   readonly effect: boolean;
   /** Reads memory: may not move across stores. */
   readonly readsMemory: boolean;
   /** The result varies per lane even when every operand is uniform. */
   readonly varying: boolean;
+  /** The result is the same in every lane whatever the operands (a cross-lane reduction or broadcast). */
+  readonly uniformResult: boolean;
+  /** Reads or waits for other lanes: the interpreter runs it at a lane rendezvous; never hoisted. */
+  readonly crossLane: boolean;
   /** Operands a, b may be swapped. */
   readonly commutative: boolean;
+  /** compiler/ir/eval.ts computes it from constant operands, so constant folding may. */
+  readonly foldable: boolean;
+  /** Loop-invariant code motion may move it (pure, lane-local, no memory). */
+  readonly hoistable: boolean;
+  /** Evaluated in its first operand's type rather than its result type (cmp, cvt, bitcast, gep). */
+  readonly evalInOperandType: boolean;
+  /** Index of the optional last operand that masks lanes off, if the op has one. */
+  readonly mask?: number;
 }
 
-function op(minArgs: number, maxArgs: number, extra: Partial<OpInfo> = {}): OpInfo {
-  return { minArgs, maxArgs, result: true, effect: false, readsMemory: false, varying: false, commutative: false, ...extra };
+/** A pure lane-local op with `n..m` operands: foldable and hoistable unless said otherwise. */
+function op(sig: OpSignature, minArgs: number, maxArgs: number, extra: Partial<OpInfo> = {}): OpInfo {
+  return {
+    minArgs, maxArgs, sig, result: true, effect: false, readsMemory: false, varying: false, uniformResult: false, crossLane: false,
+    commutative: false, foldable: true, hoistable: true, evalInOperandType: false, ...extra,
+  };
 }
-const bin = op(2, 2);
-const comm = op(2, 2, { commutative: true });
-const un = op(1, 1);
+/** Ops that read other lanes: never folded or hoisted. */
+const crossLane = (sig: OpSignature, minArgs: number, maxArgs: number, extra: Partial<OpInfo> = {}): OpInfo =>
+  op(sig, minArgs, maxArgs, { crossLane: true, foldable: false, hoistable: false, ...extra });
+/** Ops whose value comes from the launch (ids): not foldable, hoistable. */
+const launchValue = (extra: Partial<OpInfo> = {}): OpInfo => op('id', 0, 0, { foldable: false, ...extra });
+const int2 = op('int2', 2, 2);
+const int2c = op('int2', 2, 2, { commutative: true });
+const bits2 = op('bits2', 2, 2, { commutative: true });
+const float2 = op('float2', 2, 2);
+const float2c = op('float2', 2, 2, { commutative: true });
+const float1 = op('float1', 1, 1);
 
 /** Every IR op. */
 export const OPS = {
-  const: op(0, 0),
+  const: op('const', 0, 0),
   // integers (i32/u32) and bools (and/or/xor/not)
-  add: comm, sub: bin, mul: comm, div: bin, rem: bin,
-  and: comm, or: comm, xor: comm, not: un, neg: un,
-  shl: bin, shr: bin, sar: bin, rotr: bin,
-  min: comm, max: comm, clz: un, mulhi: comm,
+  add: int2c, sub: int2, mul: int2c, div: int2, rem: int2,
+  and: bits2, or: bits2, xor: bits2, not: op('not', 1, 1), neg: op('int1', 1, 1),
+  shl: int2, shr: int2, sar: int2, rotr: int2,
+  min: int2c, max: int2c, clz: op('int1', 1, 1), mulhi: int2c,
+  // low 32 bits of the product of the operands' low 24 bits (the multiplier both ISAs have; math expansions use it)
+  umul24: int2c,
   // floats
-  fadd: comm, fsub: bin, fmul: comm, fdiv: bin, fmin: comm, fmax: comm, fpow: bin,
-  fneg: un, fabs: un, fsqrt: un, ffloor: un, fceil: un, fround: un, ftrunc: un,
-  fexp: un, fexp2: un, flog: un, flog2: un, fsin: un, fcos: un, frecip: un, frsqrt: un,
+  fadd: float2c, fsub: float2, fmul: float2c, fdiv: float2, fmin: float2c, fmax: float2c, fpow: float2,
+  fneg: float1, fabs: float1, fsqrt: float1, ffloor: float1, fceil: float1, fround: float1, ftrunc: float1,
+  fexp: float1, fexp2: float1, flog: float1, flog2: float1, fsin: float1, fcos: float1, frecip: float1, frsqrt: float1,
+  // primitives of the math expansions (compiler/passes/expand-*.ts): round half to even, the SFU's sin(pi x)
+  frint: float1, fsinpi: float1,
   // comparison (attrs.pred: eq ne lt le gt ge), selection, conversion
-  cmp: bin,
-  select: op(3, 3),
-  cvt: un,
+  cmp: op('cmp', 2, 2, { evalInOperandType: true }),
+  select: op('select', 3, 3),
+  cvt: op('cvt', 1, 1, { evalInOperandType: true }),
+  // the same 32 bits read as another scalar type (f32 <-> i32/u32)
+  bitcast: op('bitcast', 1, 1, { evalInOperandType: true }),
   // pointers and memory
-  gep: op(2, 2), // ptr + index * elemSize(ptr)
-  load: op(1, 2, { readsMemory: true }),
-  store: op(2, 3, { result: false, effect: true }),
+  gep: op('gep', 2, 2, { evalInOperandType: true }), // ptr + index * elemSize(ptr); fold simplifies gep p, 0 (a pointer result is never a constant)
+  load: op('load', 1, 2, { readsMemory: true, foldable: false, hoistable: false, mask: 1 }),
+  store: op('store', 2, 3, { result: false, effect: true, foldable: false, hoistable: false, mask: 2 }),
   // SPMD intrinsics
-  lane_id: op(0, 0, { varying: true }),
-  qpu_id: op(0, 0),
-  num_qpus: op(0, 0),
-  global_id: op(0, 0, { varying: true }),
-  global_count: op(0, 0),
-  rotate: op(2, 2, { varying: true }),
-  broadcast: op(2, 2),
-  any: op(1, 2),
-  all: op(1, 2),
-  reduce_add: op(1, 2),
-  reduce_min: op(1, 2),
-  reduce_max: op(1, 2),
-  barrier: op(0, 0, { result: false, effect: true }),
+  lane_id: launchValue({ varying: true }),
+  qpu_id: launchValue(),
+  num_qpus: launchValue(),
+  global_id: launchValue({ varying: true }),
+  global_count: launchValue(),
+  rotate: crossLane('lanes', 2, 2, { varying: true }),
+  broadcast: crossLane('lanes', 2, 2, { uniformResult: true }),
+  any: crossLane('vote', 1, 2, { uniformResult: true, mask: 1 }),
+  all: crossLane('vote', 1, 2, { uniformResult: true, mask: 1 }),
+  reduce_add: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
+  reduce_min: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
+  reduce_max: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
+  barrier: crossLane('barrier', 0, 0, { result: false, effect: true }),
 } as const satisfies Record<string, OpInfo>;
 
 /** Name of an IR op. */
 export type OpName = keyof typeof OPS;
+
+/** Whether `name` is an IR op. */
+export function isOpName(name: string): name is OpName {
+  return Object.hasOwn(OPS, name);
+}
 
 /** Compare predicates of `cmp`. */
 export const CMP_PREDICATES = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
@@ -81,5 +144,10 @@ export type CmpPredicate = (typeof CMP_PREDICATES)[number];
 
 /** Op info by name, or undefined for an unknown op. */
 export function opInfo(name: string): OpInfo | undefined {
-  return (OPS as Record<string, OpInfo>)[name];
+  return isOpName(name) ? OPS[name] : undefined;
+}
+
+/** The operand index of `op`'s lane mask, if it has one. */
+export function maskOperand(op: string): number | undefined {
+  return opInfo(op)?.mask;
 }

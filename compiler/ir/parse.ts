@@ -5,6 +5,7 @@
  */
 import type { Block, BlockRef, ElemType, Instr, IrFunction, IrType, Value } from './types.ts';
 import { createFunction } from './builder.ts';
+import { isOpName } from './ops.ts';
 
 const ELEM_TYPES: readonly string[] = ['f32', 'i32', 'u32', 'u8', 'u16', 'i8', 'i16'];
 
@@ -109,7 +110,9 @@ export function parseFunction(text: string): IrFunction {
       use(m[1]!, line, (v) => (t.cond = v));
       b.term = t;
     } else if ((m = /^(?:(%\d+:\s*\S+(?:\s+varying)?)\s*=\s*)?([a-z_0-9]+)(.*?)(?:\[(.*)\])?$/.exec(raw))) {
-      const instr: Instr = { op: m[2]!, args: [] };
+      const name = m[2]!;
+      if (!isOpName(name)) throw new Error(`line ${line}: unknown op '${name}'`);
+      const instr: Instr = { op: name, args: [] };
       if (m[1]) instr.result = parseDecl(m[1], line);
       let rest = m[3]!.trim();
       const attrs: Record<string, number | string | boolean> = {};

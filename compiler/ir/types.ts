@@ -10,6 +10,7 @@
  * The op table (compiler/ir/ops.ts) is the one list of ops; printer, parser,
  * verifier, interpreter and backends read it.
  */
+import type { OpName } from './ops.ts';
 
 /** Scalar value types. */
 export type ScalarType = 'i32' | 'u32' | 'f32' | 'bool';
@@ -41,7 +42,7 @@ export interface SourceLoc {
 
 /** A non-terminator instruction. `result` is absent for ops without one (store, barrier). */
 export interface Instr {
-  op: string;
+  op: OpName;
   args: Value[];
   result?: Value;
   /** Op-specific immediates: `const` value, compare predicate, intrinsic lane count… */

@@ -8,10 +8,7 @@ import type { Block, IrFunction, Value } from './types.ts';
 import { typeText } from './types.ts';
 import { opInfo } from './ops.ts';
 import { dominates, dominators, targets } from './cfg.ts';
-import { checkInstrTypes, MASKED_OPS } from './typing.ts';
-
-/** Ops whose result is the same in every lane whatever their operands. */
-const UNIFORM_RESULT = new Set(['any', 'all', 'reduce_add', 'reduce_min', 'reduce_max', 'broadcast']);
+import { checkInstrTypes } from './typing.ts';
 
 /** Options of {@link verifyFunction}. */
 export interface VerifyOptions {
@@ -74,9 +71,9 @@ export function verifyFunction(fn: IrFunction, opts: VerifyOptions = {}): string
       const te = ins.args.every((a) => a) ? checkInstrTypes(ins) : undefined;
       if (te) errors.push(`${w}: ${te}`);
       if (ins.result && info.varying && ins.result.uniform) errors.push(`${w}: ${ins.op} result must be varying`);
-      if (ins.result?.uniform && !UNIFORM_RESULT.has(ins.op)) {
+      if (ins.result?.uniform && !info.uniformResult) {
         // A uniform result needs uniform data operands (mask operands do not count).
-        const maskAt = MASKED_OPS[ins.op];
+        const maskAt = info.mask;
         const data = maskAt === undefined ? ins.args : ins.args.slice(0, maskAt);
         const bad = data.find((a) => a && !a.uniform);
         if (bad) errors.push(`${w}: result marked uniform but operand %${bad.id} is varying`);

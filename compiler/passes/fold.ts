@@ -7,12 +7,9 @@
 import type { Instr, IrFunction, Value } from '../ir/types.ts';
 import { isPtr } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
-import { MASKED_OPS } from '../ir/typing.ts';
 import { evalOp } from '../ir/eval.ts';
 import { removeUnreachable } from '../ir/cfg.ts';
 import { replaceUses } from '../ir/values.ts';
-
-const NOT_FOLDABLE = new Set(['load', 'store', 'barrier', 'lane_id', 'qpu_id', 'num_qpus', 'global_id', 'global_count', 'rotate', 'broadcast', 'any', 'all', 'reduce_add', 'reduce_min', 'reduce_max']);
 
 function constOf(v: Value, consts: Map<Value, number>): number | undefined {
   return consts.get(v);
@@ -37,7 +34,7 @@ export function foldConstants(fn: IrFunction): IrFunction {
     for (const i of b.instrs) {
       i.args = i.args.map(resolve);
       // A mask that is the constant true masks nothing.
-      const at = MASKED_OPS[i.op];
+      const at = opInfo(i.op)?.mask;
       if (at !== undefined && i.args.length > at && consts.get(i.args[at]!) === 1) i.args = i.args.slice(0, at);
       const r = i.result;
       if (!r) continue;
@@ -51,10 +48,11 @@ export function foldConstants(fn: IrFunction): IrFunction {
         if (c === (i.op === 'any' ? 0 : 1) || (c !== undefined && (i.args.length === 1 || m === 1))) makeConst(i, c);
         continue;
       }
-      if (NOT_FOLDABLE.has(i.op) || !opInfo(i.op)) continue;
+      const info = opInfo(i.op);
+      if (!info?.foldable) continue;
       const cs = i.args.map((a) => constOf(a, consts));
       if (cs.every((c) => c !== undefined) && !isPtr(r.type)) {
-        const t = i.op === 'cmp' || i.op === 'cvt' ? i.args[0]!.type : r.type;
+        const t = info.evalInOperandType ? i.args[0]!.type : r.type;
         makeConst(i, evalOp(i.op, t, cs as number[], i.attrs, r.type));
         continue;
       }

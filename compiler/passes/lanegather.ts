@@ -9,6 +9,7 @@
  * of load j. Every lane of a uniform load reads the same word, so this moves
  * n x 16 TMU words for n words as one 16-lane lookup.
  */
+import type { OpName } from '../ir/ops.ts';
 import type { Instr, IrFunction, Value } from '../ir/types.ts';
 import { isPtr } from '../ir/types.ts';
 import { newValue } from '../ir/builder.ts';
@@ -67,7 +68,7 @@ export function gatherUniformLoads(fn: IrFunction): IrFunction {
       run.forEach((s) => used.add(s.instr));
       // At the first load: lane = lane_id; v = load (root + offset + lane) where lane < n.
       const ptrType = first.instr.args[0]!.type;
-      const mk = (op: string, args: Value[], type: Value['type'], uniform: boolean, attrs?: Instr['attrs']): Instr => ({
+      const mk = (op: OpName, args: Value[], type: Value['type'], uniform: boolean, attrs?: Instr['attrs']): Instr => ({
         op,
         args,
         result: newValue(fn, type, uniform),

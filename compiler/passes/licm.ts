@@ -10,8 +10,6 @@ import { opInfo } from '../ir/ops.ts';
 import { ensurePreheader, findLoops } from '../ir/cfg.ts';
 import { definitions } from '../ir/values.ts';
 
-const STAY = new Set(['rotate', 'broadcast', 'any', 'all', 'reduce_add', 'reduce_min', 'reduce_max']);
-
 /** Hoists loop-invariant instructions in place; returns the function. */
 export function hoistInvariants(fn: IrFunction): IrFunction {
   const { loops } = findLoops(fn);
@@ -27,7 +25,7 @@ export function hoistInvariants(fn: IrFunction): IrFunction {
     for (const b of [...fn.blocks].filter((x) => loop.blocks.has(x))) {
       for (const i of b.instrs) {
         const info = opInfo(i.op);
-        if (!i.result || !info || info.effect || info.readsMemory || STAY.has(i.op)) continue;
+        if (!i.result || !info?.hoistable) continue;
         if (i.args.every((a) => !inside(a) || hoisted.has(a))) {
           hoisted.add(i.result);
           moved.push({ block: b, instr: i });

@@ -33,6 +33,7 @@
  * {@link MAX_UNROLL} with `loads x U <= loadBudget` (the target's TMU FIFO depth) and
  * `instructions x U <= BODY_BUDGET`.
  */
+import type { OpName } from '../ir/ops.ts';
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
 import { addParam, newBlock, newValue } from '../ir/builder.ts';
 import { dominates, dominators, ensurePreheader, findLoops, predecessors, targets, type Loop } from '../ir/cfg.ts';
@@ -178,7 +179,7 @@ function constant(fn: IrFunction, at: Block, ty: 'u32' | 'i32' | 'bool', value: 
   return v;
 }
 
-function emit(fn: IrFunction, at: Block, op: string, args: Value[], ty: Value['type'], attrs?: Instr['attrs']): Value {
+function emit(fn: IrFunction, at: Block, op: OpName, args: Value[], ty: Value['type'], attrs?: Instr['attrs']): Value {
   const v = newValue(fn, ty, args.every((a) => a.uniform));
   at.instrs.push({ op, args, result: v, ...(attrs ? { attrs } : {}) });
   return v;

@@ -14,6 +14,10 @@ import { reduceStrength } from './strength.ts';
 import { eliminateDeadCode } from './dce.ts';
 import { classifyMemoryAccesses } from './memaccess.ts';
 import { simplifyCfg } from './simplifycfg.ts';
+import { expandIntegerOps } from './expand-int.ts';
+import { expandFloatOps } from './expand-float.ts';
+import type { TargetInfo } from '../target/targets.ts';
+import { cloneFunction } from '../ir/builder.ts';
 
 /** What the passes may know of the target (the IR is otherwise target-neutral). */
 export interface PrepareOptions {
@@ -54,4 +58,29 @@ export const BACKEND_PASSES: readonly Pass[] = [
 export function prepareForBackend(fn: IrFunction, options: PrepareOptions = {}): IrFunction {
   for (const p of BACKEND_PASSES) fn = p.run(fn, options);
   return fn;
+}
+
+/** A pass that lowers for one target's capabilities. */
+export interface TargetPass {
+  name: string;
+  run: (fn: IrFunction, target: TargetInfo) => IrFunction;
+}
+
+/** The passes {@link lowerForTarget} runs, in order: expansions of ops no QPU has into primitive ops. */
+export const TARGET_PASSES: readonly TargetPass[] = [
+  { name: 'expand-int', run: expandIntegerOps },
+  { name: 'expand-float', run: expandFloatOps },
+  // The expansions compute values some uses do not need (a division's remainder): drop them.
+  { name: 'dce', run: (fn) => eliminateDeadCode(fn) },
+];
+
+/**
+ * The IR a backend selects from: a copy of the prepared IR (which stays the
+ * reference's input) with the math expansions for `target` applied, so only
+ * primitive ops remain (docs/language.md, "Backend contract").
+ */
+export function lowerForTarget(fn: IrFunction, target: TargetInfo): IrFunction {
+  let out = cloneFunction(fn);
+  for (const p of TARGET_PASSES) out = p.run(out, target);
+  return out;
 }

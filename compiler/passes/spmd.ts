@@ -18,9 +18,10 @@ import type { Block, Instr, IrFunction, IrType, Value } from '../ir/types.ts';
 import { addParam, newBlock, newValue } from '../ir/builder.ts';
 import { findLoops, reversePostorder, targets } from '../ir/cfg.ts';
 import type { Loop } from '../ir/cfg.ts';
-import { MASKED_OPS } from '../ir/typing.ts';
+import { maskOperand } from '../ir/ops.ts';
 import { definitions } from '../ir/values.ts';
 import { analyzeUniformity } from './uniformity.ts';
+import type { OpName } from '../ir/ops.ts';
 
 /** An edge's lanes (undefined = every lane) and arguments, this iteration. */
 interface EdgeState {
@@ -75,7 +76,7 @@ class SpmdLowering {
     return b;
   }
 
-  private emit(op: string, args: Value[], type: IrType, attrs?: Instr['attrs']): Value {
+  private emit(op: OpName, args: Value[], type: IrType, attrs?: Instr['attrs']): Value {
     const result = newValue(this.fn, type, args.every((a) => a.uniform));
     this.cur.instrs.push({ op, args, result, ...(attrs ? { attrs } : {}) });
     return result;
@@ -195,7 +196,7 @@ class SpmdLowering {
    */
   private guardable(b: Block, mask: Value | undefined, regionMask: Value | undefined): boolean {
     if (!mask || mask === regionMask) return false;
-    return b.instrs.length >= 3 || b.instrs.some((i) => MASKED_OPS[i.op] !== undefined || i.op === 'store');
+    return b.instrs.length >= 3 || b.instrs.some((i) => maskOperand(i.op) !== undefined || i.op === 'store');
   }
 
   private body(b: Block, mask: Value | undefined, regionMask: Value | undefined): void {
@@ -212,7 +213,7 @@ class SpmdLowering {
       this.cur = exec;
     }
     for (const i of b.instrs) {
-      const at = MASKED_OPS[i.op];
+      const at = maskOperand(i.op);
       if (mask && at !== undefined) {
         if (i.args.length > at) i.args = [...i.args.slice(0, at), this.and(i.args[at]!, mask)];
         else i.args = [...i.args, mask];

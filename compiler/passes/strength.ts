@@ -14,6 +14,7 @@ import { isPtr } from '../ir/types.ts';
 import { ensurePreheader, findLoops, predecessors, targets } from '../ir/cfg.ts';
 import { addParam, newValue } from '../ir/builder.ts';
 import { definitions, replaceUses } from '../ir/values.ts';
+import type { OpName } from '../ir/ops.ts';
 
 function log2Exact(x: number | undefined): number | undefined {
   if (x === undefined || x <= 0 || x > 0x80000000 || (x & (x - 1)) !== 0) return undefined;
@@ -22,9 +23,9 @@ function log2Exact(x: number | undefined): number | undefined {
 
 /** Emits replacement instructions for one op; `finish` writes the original result so its uses stay valid. */
 interface Emitter {
-  op(op: string, args: Value[]): Value;
+  op(op: OpName, args: Value[]): Value;
   c(x: number): Value;
-  finish(op: string, args: Value[]): void;
+  finish(op: OpName, args: Value[]): void;
 }
 
 function popcount(x: number): number {
@@ -181,7 +182,7 @@ function addressInductionVariables(fn: IrFunction): IrFunction {
       const it = iv.type;
       if (it !== 'u32' && it !== 'i32') return;
       // Preheader arithmetic in the index type.
-      const emit = (op: string, args: Value[], attrs?: Record<string, number>): Value => {
+      const emit = (op: OpName, args: Value[], attrs?: Record<string, number>): Value => {
         const v = newValue(fn, it, args.every((a) => a.uniform));
         pre.instrs.push({ op, args, result: v, ...(attrs ? { attrs } : {}) });
         return v;

@@ -9,11 +9,8 @@
 import type { Block, IrFunction, Value } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
 import { findLoops, successors, targets } from '../ir/cfg.ts';
-import { MASKED_OPS } from '../ir/typing.ts';
 import { definitions, mapUses } from '../ir/values.ts';
 
-/** Ops whose result is the same in every lane whatever their operands. */
-const UNIFORM_RESULT = new Set(['any', 'all', 'reduce_add', 'reduce_min', 'reduce_max', 'broadcast']);
 
 function reach(from: Block): Set<Block> {
   const seen = new Set<Block>([from]);
@@ -115,9 +112,9 @@ export function analyzeUniformity(fn: IrFunction): IrFunction {
       for (const i of b.instrs) {
         if (!i.result) continue;
         const info = opInfo(i.op);
-        const maskAt = MASKED_OPS[i.op];
+        const maskAt = info?.mask;
         const data = maskAt === undefined ? i.args : i.args.slice(0, maskAt);
-        if (info?.varying || (!UNIFORM_RESULT.has(i.op) && data.some((a) => varying.has(a)))) mark(i.result);
+        if (info?.varying || (!info?.uniformResult && data.some((a) => varying.has(a)))) mark(i.result);
       }
       for (const r of targets(b.term)) r.args.forEach((a, k) => varying.has(a) && mark(r.block.params[k]!));
       const t = b.term;

@@ -50,7 +50,7 @@ export interface TargetInfo {
   readonly tmuFifoDepth: number;
   /** Raw SFU operations the hardware has. */
   readonly sfu: readonly SfuOp[];
-  /** Whether the ALU multiplies full 32-bit integers (both families only have a 24-bit multiply: `umul24` / `mul24`). */
+  /** Whether 32-bit integer multiply is one operation (V3D: `multop` + `umul24`; VC4 has only the 24-bit `mul24`). */
   readonly mul32: boolean;
   /** How jobs are submitted. */
   readonly launch: LaunchKind;
@@ -91,7 +91,7 @@ export const TARGETS = {
     // The 16-word output FIFO split between two threads (semantics notes 5.3).
     tmuFifoDepth: 8,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
-    mul32: false,
+    mul32: true,
     launch: 'csd',
   },
   vc7: {
@@ -108,7 +108,7 @@ export const TARGETS = {
     accumulators: 0,
     tmuFifoDepth: 8,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
-    mul32: false,
+    mul32: true,
     launch: 'csd',
   },
 } as const satisfies Record<string, TargetInfo>;

@@ -32,6 +32,7 @@ import { GpuMemory, MemoryFaultError } from '../emulator/memory.ts';
 import { runCsd } from '../emulator/v3d/run.ts';
 import { outOfBounds } from '../bounds.ts';
 import { cfg4SubtractsOne } from './v3d-uapi.ts';
+import { isV3dTarget, v3dTargetOf, v3dVersion } from '../../compiler/target/targets.ts';
 
 const GUARD = 0xa5;
 const physical = (bus: number) => (bus & 0x3fffffff) >>> 0;
@@ -78,12 +79,12 @@ export class CheckedHardwareDevice implements Device {
       memory.map(r.buffer.gpuAddress, r.buffer.bytes.slice(0, r.length));
       ranges.push({ gpuAddress: r.buffer.gpuAddress, length: r.length });
     }
-    const version = this.ident?.version ?? (this.target === 'vc7' ? 71 : 42);
+    const version = this.ident?.version ?? (isV3dTarget(this.target) ? v3dVersion(this.target) : 42);
     const cfg = [...job.cfg] as [number, number, number, number, number, number, number];
     // The emulator reads cfg4 as 4.2 (minus one) or 7.1.6+ (not) does; a 7.1 before revision 6 is translated.
     if (version >= 71 && cfg4SubtractsOne(version, this.ident?.revision ?? 6)) cfg[4] = (cfg[4] + 1) >>> 0;
     try {
-      runCsd(memory, cfg, { version: version >= 71 ? 71 : 42, numQpus: this.numQpus, hazards: 'off', ...(this.sourceMap ? { sourceMap: this.sourceMap } : {}) });
+      runCsd(memory, cfg, { version: v3dVersion(v3dTargetOf(version)), numQpus: this.numQpus, hazards: 'off', ...(this.sourceMap ? { sourceMap: this.sourceMap } : {}) });
     } catch (e) {
       if (e instanceof MemoryFaultError) throw outOfBounds(e, ranges, kernel, this.sourceMap);
       throw new OutOfBoundsError(`${kernel}: the checked run on the emulator failed, so the GPU was not started: ${(e as Error).message}`);

@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readlinkSync, accessSync, constants, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Target, V3dTarget } from '../../compiler/target/targets.ts';
 
 /** A DRM device node and the kernel driver behind it. */
 export interface DrmNode {
@@ -18,13 +19,13 @@ export interface DrmNode {
 /** What the probe found. */
 export interface HardwareProbe {
   /** A usable V3D node, with the target its compatible string says. */
-  v3d?: { node: string; target: 'vc6' | 'vc7' };
+  v3d?: { node: string; target: V3dTarget };
   /** The VideoCore IV mailbox is there and no KMS driver owns the GPU (the mailbox driver still needs /dev/mem). */
   vc4?: { mailbox: string };
   /** Device-tree model string ("Raspberry Pi 4 Model B Rev 1.4"), if any. */
   board: string | undefined;
   /** The GPU generation the board has, from the model string (undefined: not a Pi, or unknown). */
-  boardTarget: 'vc4' | 'vc6' | 'vc7' | undefined;
+  boardTarget: Target | undefined;
   /** Every DRM node with its driver. */
   drm: DrmNode[];
   /** Why no hardware is usable (for the "using the emulator because…" line); '' when some is. */
@@ -39,7 +40,7 @@ function driverOf(node: string, sysfs: string): string | undefined {
   }
 }
 
-function compatibleTarget(node: string, sysfs: string): 'vc6' | 'vc7' | undefined {
+function compatibleTarget(node: string, sysfs: string): V3dTarget | undefined {
   try {
     const compat = readFileSync(join(sysfs, 'class/drm', basename(node), 'device/of_node/compatible'), 'latin1');
     if (compat.includes('brcm,2712-v3d')) return 'vc7';
@@ -63,7 +64,7 @@ export function boardModel(root = '/'): string | undefined {
 }
 
 /** The GPU generation of a Raspberry Pi model string: Pi 5 → vc7, Pi 4 / 400 / CM4 → vc6, Zero/1/2/3 → vc4. */
-export function targetOfModel(model: string | undefined): 'vc4' | 'vc6' | 'vc7' | undefined {
+export function targetOfModel(model: string | undefined): Target | undefined {
   if (!model || !/Raspberry Pi/i.test(model)) return undefined;
   if (/Raspberry Pi (5|500)\b|Compute Module 5/i.test(model)) return 'vc7';
   if (/Raspberry Pi (4|400)\b|Compute Module 4/i.test(model)) return 'vc6';

@@ -9,10 +9,11 @@ import type { Cond, PushFlag, UpdateFlag, V3dAluInstr, V3dAluPart, V3dInput, V3d
 import { MAGIC, MUX, nopInstr, smallImmIndex } from '../../isa/v3d/instr.ts';
 import { validateInstr } from '../../isa/v3d/validate.ts';
 import { encodeInstr } from '../../isa/v3d/encode.ts';
+import { BOTH_ALU_OPS } from '../../isa/v3d/table.ts';
 import type { MInstr, MSrc } from './mir.ts';
 
-/** Ops either ALU can run; the bundler picks whichever half is free. */
-const EITHER_UNIT = new Set(['mov', 'add', 'sub']);
+/** Ops either ALU can run (the ISA table's ops of both ALUs, and mov: 4.2's add ALU moves with `or`); the bundler picks whichever half is free. */
+const EITHER_UNIT = new Set([...BOTH_ALU_OPS, 'mov']);
 
 /** Whether `m` can run on `unit`. */
 export function canUseUnit(m: MInstr, unit: 'add' | 'mul'): boolean {

@@ -5,11 +5,13 @@
  */
 import type { V3dVersion, Cond, PushFlag } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
+import { MUL_ONLY_OPS } from '../../isa/v3d/table.ts';
 import type { Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
 import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, vreg } from './mir.ts';
 import { f32Bits } from '../../ir/f32.ts';
 import { BackendError } from '../contract.ts';
+import type { OpName } from '../../ir/ops.ts';
 
 export { BackendError };
 
@@ -38,8 +40,11 @@ export interface Ctx {
 /** Handler that selects one IR op into machine ops writing `d`. */
 export type OpHandler = (c: Ctx, ins: Instr, d: VReg) => void;
 
-/** Ops of the mul ALU; every other ALU op goes to the add ALU. */
-const MUL_OPS = new Set(['fmul', 'umul24', 'smul24', 'multop', 'vfmul']);
+/** Handlers of some IR ops (each isel-*.ts file has one such table; isel.ts checks that together they cover every op). */
+export type OpHandlers = { readonly [K in OpName]?: OpHandler };
+
+/** Ops of the mul ALU (the ISA table's mul-only ops); every other ALU op goes to the add ALU. */
+const MUL_OPS = MUL_ONLY_OPS;
 
 /** A fresh virtual register. */
 export function newVReg(c: Ctx): VReg {

@@ -18,7 +18,7 @@ import { MAGIC } from '../../isa/v3d/instr.ts';
 import type { MSrc, VReg } from './mir.ts';
 import { acc, imm, magic } from './mir.ts';
 import { minMax } from './isel-float.ts';
-import { alu, arg, constValue, emit, inReg, k32, mov, newVReg, op, override, pushZeroTest, qpuIdReg, src, uniformReg, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { alu, arg, constValue, emit, inReg, k32, mov, newVReg, op, override, pushZeroTest, qpuIdReg, src, uniformReg, type Ctx, type OpHandler, type OpHandlers } from './isel-ctx.ts';
 
 /** Lane l of the result holds lane (l - n) mod 16 of v; n is a constant or a uniform register. */
 export function rotateBy(c: Ctx, v: MSrc, n: number | MSrc): VReg {
@@ -148,7 +148,7 @@ export function selectBarrier(c: Ctx): void {
 }
 
 /** SPMD intrinsic handlers. */
-export const LANE_OPS: Record<string, OpHandler> = {
+export const LANE_OPS = {
   lane_id: (c, _ins, d) => emit(c, { unit: 'add', op: 'eidx', dst: d, srcs: [] }),
   qpu_id: (c, _ins, d) => mov(c, d, qpuIdReg(c)),
   global_id: (c, _ins, d) => {
@@ -165,4 +165,4 @@ export const LANE_OPS: Record<string, OpHandler> = {
   reduce_add: reduce,
   reduce_min: reduce,
   reduce_max: reduce,
-};
+} as const satisfies OpHandlers;

@@ -16,7 +16,7 @@ import { elemSize, isPtr } from '../../ir/types.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { VReg } from './mir.ts';
 import { imm, magic } from './mir.ts';
-import { alu, arg, BackendError, constValue, emit, k32, mov, newVReg, pushZeroTest, reg, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { alu, arg, BackendError, constValue, emit, k32, mov, newVReg, pushZeroTest, reg, src, type Ctx, type OpHandler, type OpHandlers } from './isel-ctx.ts';
 
 /**
  * Whether a load issued after a store by the same thread sees the stored
@@ -97,4 +97,4 @@ function gep(c: Ctx, ins: Instr, d: VReg): void {
 }
 
 /** Memory op handlers (stores have no result: {@link selectStore}). */
-export const MEMORY_OPS: Record<string, OpHandler> = { load, gep };
+export const MEMORY_OPS = { load, gep } as const satisfies OpHandlers;

@@ -22,11 +22,13 @@
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
+import { useCounts } from '../../ir/values.ts';
+import type { OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, VReg } from './mir.ts';
 import { imm, magic, rf, vreg } from './mir.ts';
 import {
   alu, arg, BackendError, boolFromFlags, constBits, entryRegs, mov, newVReg, pushZeroTest, src, uniformReg, emit,
-  type Ctx, type EntryRegs, type OpHandler,
+  type Ctx, type EntryRegs, type OpHandler, type OpHandlers,
 } from './isel-ctx.ts';
 import { INT_OPS } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
@@ -68,13 +70,65 @@ function compare(c: Ctx, pred: string, a: Value, b: Value): Cond {
   throw new BackendError(`compare predicate '${pred}' on ${String(t)}`, c.loc);
 }
 
-const GENERAL_OPS: Record<string, OpHandler> = {
+/**
+ * Compares whose every use is a `select` condition are not materialised as
+ * 0/1: each select tests the compare's own flags, redoing the compare only
+ * when something wrote the flags since (the math expansions are mostly
+ * compare + select pairs, as the hand-written flag sequences were).
+ */
+interface LazyCompares {
+  /** Compare result id → the compare. */
+  ins: Map<number, Instr>;
+  /** Compare result id → the condition its flag op yields (the same each time it is redone). */
+  cond: Map<number, Cond>;
+}
+const lazyCompares = new WeakMap<Ctx, LazyCompares>();
+
+function findLazyCompares(fn: IrFunction): Map<number, Instr> {
+  const uses = useCounts(fn);
+  // Uses as a select's condition only (a select that also takes the bool as data does not count).
+  const selectUses = new Map<Value, number>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      const [cond, x, y] = i.args;
+      if (i.op === 'select' && cond && x !== cond && y !== cond) selectUses.set(cond, (selectUses.get(cond) ?? 0) + 1);
+    }
+  }
+  const lazy = new Map<number, Instr>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (i.op !== 'cmp' || !i.result) continue;
+      const n = uses.get(i.result) ?? 0;
+      if (n > 0 && selectUses.get(i.result) === n) lazy.set(i.result.id, i);
+    }
+  }
+  return lazy;
+}
+
+/** The condition under which select condition `v` is true, with the flags set for it. */
+function selectCondition(c: Ctx, v: Value): Cond {
+  const lazy = lazyCompares.get(c);
+  const cmpIns = lazy?.ins.get(v.id);
+  if (!lazy || !cmpIns) {
+    pushZeroTest(c, src(c, v), v);
+    return 'ifna';
+  }
+  const cond = lazy.cond.get(v.id);
+  if (c.flagsFrom === v.id && cond) return cond;
+  const fresh = compare(c, String(cmpIns.attrs?.pred ?? ''), arg(c, cmpIns, 0), arg(c, cmpIns, 1));
+  lazy.cond.set(v.id, fresh);
+  c.flagsFrom = v.id;
+  return fresh;
+}
+
+const GENERAL_OPS = {
   cmp: (c, ins, d) => boolFromFlags(c, d, compare(c, String(ins.attrs?.pred ?? ''), arg(c, ins, 0), arg(c, ins, 1))),
   select: (c, ins, d) => {
-    pushZeroTest(c, src(c, arg(c, ins, 0)), arg(c, ins, 0));
+    const cond = selectCondition(c, arg(c, ins, 0));
     mov(c, d, src(c, arg(c, ins, 2)));
-    mov(c, d, src(c, arg(c, ins, 1)), 'ifna');
+    mov(c, d, src(c, arg(c, ins, 1)), cond);
   },
+  frint: (c, ins, d) => alu(c, 'add', 'fround', d, [src(c, arg(c, ins, 0))]),
   cvt: (c, ins, d) => {
     const from = arg(c, ins, 0).type;
     const to = ins.result?.type;
@@ -92,14 +146,24 @@ const GENERAL_OPS: Record<string, OpHandler> = {
       boolFromFlags(c, d, 'ifna');
     } else mov(c, d, s);
   },
-};
+} as const satisfies OpHandlers;
 
-/** Every IR op with a result that the V3D backend selects, by name. */
-const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
+/**
+ * How the V3D backend selects every IR op: a handler, 'inline' (selectInstructions
+ * itself: no result register, or no instruction), or 'expanded' (the target passes
+ * rewrite it before any backend sees it). A Record over all op names, so a new op
+ * in the op table is a type error here until the backend says what it does with it.
+ */
+const HANDLERS: Record<OpName, OpHandler | 'inline' | 'expanded'> = {
+  ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS,
+  const: 'inline', store: 'inline', barrier: 'inline', bitcast: 'inline',
+  div: 'expanded', rem: 'expanded', mulhi: 'expanded',
+  fdiv: 'expanded', fsqrt: 'expanded', fexp: 'expanded', flog: 'expanded', fpow: 'expanded', fsin: 'expanded', fcos: 'expanded',
+};
 
 function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
   const h = HANDLERS[ins.op];
-  if (!h) throw new BackendError(`the V3D backend cannot translate '${ins.op}' yet`, c.loc);
+  if (typeof h !== 'function') throw new BackendError(`the V3D backend expects '${ins.op}' ${h === 'expanded' ? 'expanded by the target passes' : 'handled inline'}`, c.loc);
   h(c, ins, d);
 }
 
@@ -152,6 +216,8 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store'));
   const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores, scaledIndex: new Map() };
   const liveIn = irLiveIn(fn);
+  const lazy = findLazyCompares(fn);
+  lazyCompares.set(c, { ins: lazy, cond: new Map() });
 
   // Parameters: one uniform each, in order.
   fn.params.forEach((p, k) => c.vals.set(p.value.id, uniformReg(c, { kind: 'param', index: k })));
@@ -207,6 +273,12 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
         selectBarrier(c);
         continue;
       }
+      if (ins.op === 'bitcast' && ins.result) {
+        // The same 32 bits under another type: no instruction.
+        c.vals.set(ins.result.id, src(c, arg(c, ins, 0)));
+        continue;
+      }
+      if (ins.op === 'cmp' && ins.result && lazy.has(ins.result.id)) continue; // each select compares (selectCondition)
       const r = ins.result;
       if (!r) throw new BackendError(`'${ins.op}' without a result`, c.loc);
       const d = newVReg(c);

@@ -15,13 +15,13 @@ import { MAGIC } from '../../isa/v3d/instr.ts';
 import { buildBundle, canUseUnit, type Bundle } from './bundle.ts';
 import type { MInstr } from './mir.ts';
 import { BackendError } from './isel-ctx.ts';
+import { isTmuWaddr, magicRole, OP_CLASS, SFU_RESULT_LATENCY } from '../../isa/v3d/table.ts';
+import { TARGETS } from '../../target/targets.ts';
 
-/** Words a thread may have waiting in the TMU output FIFO with two threads per QPU (16 / 2). */
-export const MAX_PENDING_LOADS = 8;
+/** Words a thread may have waiting in the TMU output FIFO with two threads per QPU (16 / 2): the target table's. */
+export const MAX_PENDING_LOADS = Math.min(TARGETS.vc6.tmuFifoDepth, TARGETS.vc7.tmuFifoDepth);
 /** Cycles a TMU lookup takes, for priorities only (Mesa's scheduler uses 100 instructions). */
 const TMU_LATENCY = 20;
-const SFU_OPS = new Set(['recip', 'rsqrt', 'exp', 'log', 'sin', 'rsqrt2', 'rot', 'rotq', 'shuffle', 'bcastf', 'ballot', 'alleq', 'allfeq']);
-const TMU_MAGIC = new Set<number>([MAGIC.TMUD, MAGIC.TMUA, MAGIC.TMUAU, MAGIC.TMUL, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46]);
 
 /** A scheduled instruction word and the ops in it (for source maps). */
 export interface ScheduledWord {
@@ -30,7 +30,8 @@ export interface ScheduledWord {
 }
 
 function isTmuWrite(m: MInstr): boolean {
-  return m.dst?.kind === 'magic' && TMU_MAGIC.has(m.dst.addr);
+  // tmul too: ordering it with the lookups costs nothing, and the backend never writes it.
+  return m.dst?.kind === 'magic' && (isTmuWaddr(m.dst.addr) || magicRole(m.dst.addr) === 'tmul');
 }
 function isLoadIssue(m: MInstr): boolean {
   return m.dst?.kind === 'magic' && m.dst.addr === MAGIC.TMUA && m.tmu === 'load';
@@ -90,7 +91,7 @@ function buildGraph(ops: MInstr[]): Node[] {
     for (const r of reads) {
       const w = lastWrite.get(r);
       // Rule 21 (4.2): a rotate's source and r5 amount must not be written by the previous instruction.
-      if (w) edge(w, n, SFU_OPS.has(w.m.op) || n.m.rotate ? 2 : 1);
+      if (w) edge(w, n, OP_CLASS[w.m.op] === 'sfu' || n.m.rotate ? SFU_RESULT_LATENCY : 1);
     }
     for (const r of writes) {
       const w = lastWrite.get(r);

@@ -465,3 +465,58 @@ export function addOpInfo(name: string, ver: V3dVersion): V3dOpInfo | undefined 
 export function mulOpInfo(name: string, ver: V3dVersion): V3dOpInfo | undefined {
   return opInfo(isaTable(ver).mul, name, `m${ver}${name}`);
 }
+
+/**
+ * What a magic write address reaches, by waddr (the same addresses on 4.2
+ * and 7.1; 7.1 reserves the accumulator and legacy SFU ones, see
+ * `reservedMagic`). Rule 12 of the semantics notes counts these classes as
+ * peripherals: one per instruction.
+ */
+export type MagicRole = 'accumulator' | 'nop' | 'tlb' | 'unifa' | 'tmul' | 'tmu' | 'tmuc' | 'vpm' | 'sync' | 'sfu' | 'rep';
+
+const ROLE_OF_NAME: Readonly<Record<string, MagicRole>> = {
+  r0: 'accumulator', r1: 'accumulator', r2: 'accumulator', r3: 'accumulator', r4: 'accumulator', r5: 'accumulator',
+  '-': 'nop', tlb: 'tlb', tlbu: 'tlb', unifa: 'unifa', tmul: 'tmul', tmud: 'tmu', tmua: 'tmu', tmuau: 'tmu',
+  vpm: 'vpm', vpmu: 'vpm', sync: 'sync', syncu: 'sync', syncb: 'sync',
+  recip: 'sfu', rsqrt: 'sfu', exp: 'sfu', log: 'sfu', sin: 'sfu', rsqrt2: 'sfu',
+  tmuc: 'tmuc', tmus: 'tmu', tmut: 'tmu', tmur: 'tmu', tmui: 'tmu', tmub: 'tmu', tmudref: 'tmu', tmuoff: 'tmu', tmuscm: 'tmu',
+  tmusf: 'tmu', tmuslod: 'tmu', tmuhs: 'tmu', tmuhscm: 'tmu', tmuhsf: 'tmu', tmuhslod: 'tmu', r5rep: 'rep',
+};
+
+/** The role of magic write address `waddr` (undefined: no such address). */
+export function magicRole(waddr: number): MagicRole | undefined {
+  const name = MAGIC42[waddr];
+  return name === undefined || name === null ? undefined : ROLE_OF_NAME[name];
+}
+
+/** Whether a magic write to `waddr` starts or feeds a TMU lookup (tmuc config included, tmul not: Mesa's v3d_qpu_magic_waddr_is_tmu). */
+export function isTmuWaddr(waddr: number): boolean {
+  const r = magicRole(waddr);
+  return r === 'tmu' || r === 'tmuc';
+}
+
+/**
+ * Op classes beyond plain ALU ops: 'sfu' ops use the special-function unit
+ * (the op forms of recip … sin, and the 7.1 lane ops that run through it),
+ * 'vpm' ops access the VPM. Both count as a peripheral access (rule 12).
+ */
+export const OP_CLASS: Readonly<Record<string, 'sfu' | 'vpm'>> = {
+  recip: 'sfu', rsqrt: 'sfu', exp: 'sfu', log: 'sfu', sin: 'sfu', rsqrt2: 'sfu',
+  ballot: 'sfu', bcastf: 'sfu', alleq: 'sfu', allfeq: 'sfu', rotq: 'sfu', rot: 'sfu', shuffle: 'sfu',
+  vpmsetup: 'vpm', ldvpmv_in: 'vpm', ldvpmv_out: 'vpm', ldvpmd_in: 'vpm', ldvpmd_out: 'vpm', ldvpmp: 'vpm',
+  ldvpmg_in: 'vpm', ldvpmg_out: 'vpm', stvpmv: 'vpm', stvpmd: 'vpm', stvpmp: 'vpm',
+};
+
+/** Instructions from an SFU-class op (or a magic SFU write) to the first that may read its result (Mesa's scheduler: 2). */
+export const SFU_RESULT_LATENCY = 2;
+
+const namesOf = (rows: readonly OpRow[]) => new Set(rows.map((r) => r.op));
+const ADD_ANY = new Set([...namesOf(ADD42), ...namesOf(ADD71)]);
+
+/** Ops only the mul ALU has, on both versions (derived from the op rows). */
+export const MUL_ONLY_OPS: ReadonlySet<string> = new Set([...namesOf(MUL42)].filter((o) => namesOf(MUL71).has(o) && !ADD_ANY.has(o)));
+
+/** Ops both ALUs have on both versions (derived from the op rows). */
+export const BOTH_ALU_OPS: ReadonlySet<string> = new Set(
+  [...namesOf(MUL42)].filter((o) => namesOf(MUL71).has(o) && namesOf(ADD42).has(o) && namesOf(ADD71).has(o)),
+);

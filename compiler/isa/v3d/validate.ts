@@ -6,32 +6,23 @@
  * unifa latency...) belong to a program-level checker, not here.
  */
 import type { V3dAluInstr, V3dAluPart, V3dInstr, V3dVersion } from './instr.ts';
-import { ADDRESS_SIGNALS, addOpInfo, isaTable, mulOpInfo, type V3dOpInfo } from './table.ts';
+import { ADDRESS_SIGNALS, addOpInfo, isaTable, magicRole, mulOpInfo, OP_CLASS, type MagicRole, type V3dOpInfo } from './table.ts';
 import { EncodeError, encodeInstr } from './encode.ts';
 
-const TMU_WRITES = new Set([11, 12, 13, ...Array.from({ length: 15 }, (_, i) => 32 + i)]);
-const TMUC = 32;
-const LEGACY_SFU = new Set([19, 20, 21, 22, 23, 24]);
-const SYNC = new Set([16, 17, 18]);
-const TLB = new Set([7, 8]);
-const VPM = new Set([14, 15]);
-const SFU_OPS = new Set(['recip', 'rsqrt', 'exp', 'log', 'sin', 'rsqrt2', 'ballot', 'bcastf', 'alleq', 'allfeq', 'rotq', 'rot', 'shuffle']);
-const VPM_OPS = new Set(['vpmsetup', 'ldvpmv_in', 'ldvpmv_out', 'ldvpmd_in', 'ldvpmd_out', 'ldvpmp', 'ldvpmg_in', 'ldvpmg_out', 'stvpmv', 'stvpmd', 'stvpmp']);
+/** The peripheral class (rule 12) a magic write of each role counts as; roles absent here are not peripherals. */
+const PERIPHERAL_OF_ROLE: Partial<Record<MagicRole, string>> = { tmu: 'tmu', tmuc: 'tmuc', sfu: 'sfu', sync: 'tsy', tlb: 'tlb', vpm: 'vpm' };
 
 /** Peripheral accesses of one instruction, by class (semantics notes rule 12/12b). */
 function peripheralAccesses(instr: V3dAluInstr, ver: V3dVersion): string[] {
   const out: string[] = [];
   for (const [part, info] of [[instr.add, addOpInfo(instr.add.op, ver)], [instr.mul, mulOpInfo(instr.mul.op, ver)]] as const) {
     if (!info) continue;
-    if (SFU_OPS.has(part.op)) out.push('sfu');
-    if (VPM_OPS.has(part.op)) out.push('vpm');
+    const cls = OP_CLASS[part.op];
+    if (cls) out.push(cls);
     if (!info.hasDestination || !part.magic) continue;
-    const w = part.waddr;
-    if (TMU_WRITES.has(w)) out.push(w === TMUC ? 'tmuc' : 'tmu');
-    else if (LEGACY_SFU.has(w)) out.push('sfu');
-    else if (SYNC.has(w)) out.push('tsy');
-    else if (TLB.has(w)) out.push('tlb');
-    else if (VPM.has(w)) out.push('vpm');
+    const role = magicRole(part.waddr);
+    const peripheral = role && PERIPHERAL_OF_ROLE[role];
+    if (peripheral) out.push(peripheral);
   }
   if (instr.sig.ldtlb || instr.sig.ldtlbu) out.push('tlb');
   if (instr.sig.ldtmu) out.push('ldtmu');

@@ -7,6 +7,7 @@
  */
 import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
+import type { V3dHazardRule } from '../../../compiler/isa/v3d/rules.ts';
 import type { HazardReport } from '../../device.ts';
 import { DEST, ROW_ACC, type CompiledAlu, type CompiledInstr, type Dest } from './compile.ts';
 import type { ThreadState } from './thread.ts';
@@ -55,7 +56,7 @@ export interface HazardHistory {
 }
 
 /** A rule an instruction breaks whatever runs around it: [rule, severity, message]. */
-type StaticIssue = readonly [string, 'error' | 'warning', string];
+type StaticIssue = readonly [V3dHazardRule, 'error' | 'warning', string];
 
 /**
  * What the rules need to know about one ALU instruction, worked out once per
@@ -260,7 +261,7 @@ export class HazardChecker {
   }
 
   /** Record a hazard; throws in 'error' mode for error-level rules. */
-  report(rule: string, severity: 'error' | 'warning', what: string, address: number, qpu: number): void {
+  report(rule: V3dHazardRule, severity: 'error' | 'warning', what: string, address: number, qpu: number): void {
     const key = `${rule}@${address}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -321,8 +322,8 @@ export class HazardChecker {
       h.branchAt = h.count;
     } else {
       const f = ins.facts ??= aluHazardFacts(ins, this.ver);
-      const E = (rule: string, what: string): void => this.report(rule, 'error', what, address, t.qpu);
-      const W = (rule: string, what: string): void => this.report(rule, 'warning', what, address, t.qpu);
+      const E = (rule: V3dHazardRule, what: string): void => this.report(rule, 'error', what, address, t.qpu);
+      const W = (rule: V3dHazardRule, what: string): void => this.report(rule, 'warning', what, address, t.qpu);
       // Rule 2 and 4/5: thread switches.
       if (ins.thrsw) {
         if (inBranchSlot) E('r2-thrsw-in-branch-slot', 'thrsw in the delay slots of a branch');

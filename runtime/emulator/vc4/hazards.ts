@@ -8,28 +8,9 @@
  */
 import type { HazardReport } from '../../device.ts';
 import { FACT, type CompiledInstr } from './compile.ts';
+import { VC4_HAZARD_RULES, type Vc4HazardRule } from '../../../compiler/isa/vc4/rules.ts';
 
-/** Every rule the checker knows, with its severity. */
-export const VC4_HAZARD_RULES = {
-  'regfile-read-after-write': 'error',
-  'sfu-r4-too-soon': 'error',
-  'rotate-after-write': 'error',
-  'tmu-queue-overflow': 'error',
-  'branch-in-delay-slot': 'error',
-  'thread-switch-in-delay-slot': 'error',
-  'thrend-regfile-write': 'error',
-  'after-thrend-access': 'error',
-  'uniform-after-unif-addr': 'error',
-  'tmu-noswap-too-late': 'error',
-  'vpm-setup-misuse': 'error',
-  'vpm-reads-unconsumed': 'warning',
-  'invalid-combination': 'error',
-  'thrsw-in-user-program': 'warning',
-  'no-host-interrupt': 'warning',
-} as const;
-
-/** A hazard rule id. */
-export type Vc4HazardRule = keyof typeof VC4_HAZARD_RULES;
+export { VC4_HAZARD_RULES, type Vc4HazardRule } from '../../../compiler/isa/vc4/rules.ts';
 
 /**
  * Look-back bits (CompiledInstr.lookBack): the facts of an instruction that

@@ -4,13 +4,18 @@
  * `<kernel>.<pass>.ir` (the expected files were reviewed by hand; regenerate
  * with QPUC_UPDATE_GOLDEN=1 and review the diff). The verifier runs after
  * every pass, and the interpreter checks that every pass preserves the
- * kernel's effect on memory.
+ * kernel's effect on memory. The target passes (math expansions) run after
+ * them for vc4 and vc6, with a `<kernel>.<target>.<pass>.ir` file where the
+ * pass changed the IR; their effect may differ from the reference by the
+ * expansions' accuracy (a few ulp, docs/backend-v3d.md).
  */
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKernels } from '../../../compiler/frontend/index.ts';
-import { BACKEND_PASSES } from '../../../compiler/passes/pipeline.ts';
+import { BACKEND_PASSES, TARGET_PASSES } from '../../../compiler/passes/pipeline.ts';
+import { cloneFunction } from '../../../compiler/ir/builder.ts';
+import { TARGETS } from '../../../compiler/target/targets.ts';
 import { printFunction } from '../../../compiler/ir/print.ts';
 import { parseFunction } from '../../../compiler/ir/parse.ts';
 import { verifyFunction } from '../../../compiler/ir/verify.ts';
@@ -36,6 +41,21 @@ function effect(fn: IrFunction): unknown[] {
   return args.map((a) => (typeof a === 'number' ? a : [...a]));
 }
 
+/**
+ * Equal memory, f32 elements within 2^-18 of max(|reference|, 1): the accurate expansions are within a few ulp,
+ * and qpu.fast.sin's reduction through x/π loses up to |x| * 2^-24 absolutely.
+ */
+function close(a: unknown[], b: unknown[]): boolean {
+  return a.every((x, k) => {
+    const y = b[k];
+    if (!Array.isArray(x) || !Array.isArray(y)) return x === y;
+    return x.every((v: number, i: number) => {
+      const w = y[i] as number;
+      return Object.is(v, w) || Math.abs(v - w) <= Math.max(Math.abs(w), 1) * 2 ** -18;
+    });
+  });
+}
+
 for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts')).sort()) {
   test(`golden: ${f}`, (t) => {
     const m = loadKernels(join(dir, f));
@@ -50,6 +70,17 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts')).sort()) {
         t.deepEqual(verifyFunction(fn, { lowered: true }), [], `${name} after ${p.name}`);
         t.deepEqual(effect(parseFunction(printFunction(fn))), reference, `${name}: ${p.name} changed the result`);
         stages.push([p.name, printFunction(fn)]);
+      }
+      for (const target of ['vc4', 'vc6'] as const) {
+        let lowered = cloneFunction(fn);
+        for (const p of TARGET_PASSES) {
+          const before = printFunction(lowered);
+          lowered = p.run(lowered, TARGETS[target]);
+          t.deepEqual(verifyFunction(lowered, { lowered: true }), [], `${name} after ${target} ${p.name}`);
+          const text = printFunction(lowered);
+          if (text !== before) stages.push([`${target}.${p.name}`, text]);
+        }
+        t.true(close(effect(parseFunction(printFunction(lowered))), reference), `${name}: the ${target} expansions changed the result`);
       }
       for (const [stage, text] of stages) {
         const path = join(dir, `${f.replace(/\.ts$/, '')}.${name}.${stage}.ir`);

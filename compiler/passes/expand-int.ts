@@ -1,0 +1,122 @@
+/**
+ * Integer expansions for targets without the instruction: `div` and `rem`
+ * (no QPU has an integer divider), `mulhi` (none has a high multiply), and
+ * `mul` where the target lacks a 32-bit multiply (`TargetInfo.mul32`: VC4 has
+ * only `mul24`), all written with `umul24`, shifts, adds, the SFU reciprocal
+ * and conversions. Runs after the optimisation pipeline (strength reduction
+ * has already turned division by constants into `mulhi` and shifts).
+ *
+ * Division (u32 core, then signs): the reciprocal of f32(d), refined by one
+ * Newton step and lowered by 8 ulp so that it is below 1/d (the SFU estimate
+ * has about 2^-13 relative error, the refinement about 2 ulp); two rounds of
+ * quotient estimate `q += trunc(f32(r) * rcp)`, `r -= q*d` each leave r ≥ 0
+ * and, after the second, r < 2d; one conditional `r -= d, q += 1` ends it.
+ * The idea is the one Mesa's legacy nir_lower_idiv used (float estimate,
+ * integer fix-up); docs/backend-v3d.md states the bound arithmetic.
+ */
+import type { Instr, IrFunction, Value } from '../ir/types.ts';
+import type { TargetInfo } from '../target/targets.ts';
+import { Expander, expandInstrs } from '../ir/expander.ts';
+
+/** x * y mod 2^32 from 16-bit halves: lo*lo + ((hi_x*lo_y + lo_x*hi_y) << 16); umul24 is exact on 16-bit operands. */
+function mul32(e: Expander, x: Value, y: Value): Value {
+  const [xl, xh, yl, yh] = [lo16(e, x), e.bin('shr', x, e.const(x.type, 16)), lo16(e, y), e.bin('shr', y, e.const(y.type, 16))];
+  const cross = e.bin('add', e.bin('umul24', xh, yl), e.bin('umul24', xl, yh));
+  return e.bin('add', e.bin('umul24', xl, yl), e.bin('shl', cross, e.const(x.type, 16)));
+}
+
+function lo16(e: Expander, x: Value): Value {
+  return e.bin('and', x, e.const(x.type, 0xffff));
+}
+
+/** x * y for the expansions' own use: the target's multiply when it has one. */
+function mulFor(e: Expander, target: TargetInfo, x: Value, y: Value): Value {
+  return target.mul32 ? e.bin('mul', x, y) : mul32(e, x, y);
+}
+
+/** Unsigned quotient and remainder of x / d for d != 0 (d = 0 gives garbage, fixed by the caller). u32 operands. */
+export function udivmod(e: Expander, target: TargetInfo, x: Value, d: Value): { q: Value; r: Value } {
+  const df = e.cvt(d, 'f32');
+  const r0 = e.un('frecip', df);
+  // One Newton step: r1 = r0 * (2 - d*r0), then 8 ulp lower so the estimate never exceeds 1/d.
+  const r1 = e.bin('fmul', r0, e.bin('fsub', e.f(2), e.bin('fmul', df, r0)));
+  const rcp = e.cast(e.bin('sub', e.cast(r1, 'u32'), e.u(8)), 'f32');
+  const q0 = e.cvt(e.bin('fmul', e.cvt(x, 'f32'), rcp), 'u32');
+  const rem0 = e.bin('sub', x, mulFor(e, target, q0, d));
+  const q1 = e.cvt(e.bin('fmul', e.cvt(rem0, 'f32'), rcp), 'u32');
+  const q01 = e.bin('add', q0, q1);
+  const rem1 = e.bin('sub', rem0, mulFor(e, target, q1, d));
+  // rem1 < 2d: one correction.
+  const over = e.cmp('ge', rem1, d);
+  return { q: e.select(over, e.bin('add', q01, e.u(1)), q01), r: e.select(over, e.bin('sub', rem1, d), rem1) };
+}
+
+function divRem(e: Expander, target: TargetInfo, ins: Instr): Instr[] {
+  const [a, b] = ins.args as [Value, Value];
+  let res: Value;
+  if (a.type === 'u32') {
+    const { q, r } = udivmod(e, target, a, b);
+    res = ins.op === 'div' ? q : r;
+  } else {
+    // Truncating division: divide magnitudes; the quotient's sign is sign(a) xor sign(b), the remainder's sign(a).
+    // MIN / -1 = MIN and MIN % -1 = 0 fall out of the wrapping negation.
+    const absSign = (v: Value) => {
+      const sign = e.bin('sar', v, e.i(31));
+      return { abs: e.cast(e.bin('sub', e.bin('xor', v, sign), sign), 'u32'), sign };
+    };
+    const sa = absSign(a);
+    const sb = absSign(b);
+    const { q, r } = udivmod(e, target, sa.abs, sb.abs);
+    const applySign = (v: Value, s: Value) => e.bin('sub', e.bin('xor', e.cast(v, 'i32'), s), s);
+    res = ins.op === 'div' ? applySign(q, e.bin('xor', sa.sign, sb.sign)) : applySign(r, sa.sign);
+  }
+  // The language defines a / 0 = a and a % 0 = 0.
+  const zero = e.cmp('eq', b, e.const(b.type, 0));
+  return e.finish('select', [zero, ins.op === 'div' ? a : e.const(a.type, 0), res]);
+}
+
+/** High 32 bits of the 64-bit product, from 16-bit halves (umul24 is exact on them). */
+function mulhi(e: Expander, ins: Instr): Instr[] {
+  const [a0, b0] = ins.args as [Value, Value];
+  const signed = a0.type === 'i32';
+  const a = e.cast(a0, 'u32');
+  const b = e.cast(b0, 'u32');
+  const k16 = e.u(16);
+  const lo = (x: Value) => lo16(e, x);
+  const hi = (x: Value) => e.bin('shr', x, k16);
+  const al = lo(a), ah = hi(a), bl = lo(b), bh = hi(b);
+  const ll = e.bin('umul24', al, bl);
+  const lh = e.bin('umul24', al, bh);
+  const hl = e.bin('umul24', ah, bl);
+  const hh = e.bin('umul24', ah, bh);
+  const mid = e.bin('add', e.bin('add', hi(ll), lo(lh)), lo(hl));
+  let r = e.bin('add', e.bin('add', hh, hi(lh)), e.bin('add', hi(hl), hi(mid)));
+  if (signed) {
+    // Signed high word = unsigned high word - (a < 0 ? b : 0) - (b < 0 ? a : 0).
+    const k31 = e.i(31);
+    r = e.bin('sub', r, e.cast(e.bin('and', e.bin('sar', a0, k31), b0), 'u32'));
+    r = e.bin('sub', r, e.cast(e.bin('and', e.bin('sar', b0, k31), a0), 'u32'));
+  }
+  return signed ? e.finish('bitcast', [r]) : e.finishWith(r);
+}
+
+/** Expands `div`, `rem`, `mulhi` (and `mul` without a 32-bit multiplier) for `target`. Mutates and returns `fn`. */
+export function expandIntegerOps(fn: IrFunction, target: TargetInfo): IrFunction {
+  return expandInstrs(fn, (ins) => {
+    const t = ins.result?.type;
+    if (t !== 'i32' && t !== 'u32') return undefined;
+    switch (ins.op) {
+      case 'div':
+      case 'rem':
+        return divRem(new Expander(fn, ins), target, ins);
+      case 'mulhi':
+        return mulhi(new Expander(fn, ins), ins);
+      case 'mul': {
+        if (target.mul32) return undefined;
+        const e = new Expander(fn, ins);
+        return e.finishWith(mul32(e, ins.args[0] as Value, ins.args[1] as Value));
+      }
+    }
+    return undefined;
+  });
+}
