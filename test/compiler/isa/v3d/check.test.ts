@@ -74,7 +74,9 @@ for (const [target, ver] of [['vc6', 42], ['vc7', 71]] as const) {
       const x = rt.alloc(Float32Array, 16);
       // saxpy(n, a, x, y): one batch over 16 elements; the uniforms in the kernel's own layout.
       const args = [16, 2, rt.addressOf(x), rt.addressOf(x)];
-      const words = Uint32Array.from(saxpy.uniforms.map((s) => (s.kind === 'param' ? args[s.index]! : s.kind === 'numQpus' ? 1 : s.kind === 'globalCount' ? 16 : s.kind === 'const' ? s.value : 0)));
+      // One spare word at the end: the injected ldunif reads a uniform past the kernel's own stream, and the
+      // emulator checks the stream buffer at its exact size.
+      const words = Uint32Array.from([...saxpy.uniforms.map((s) => (s.kind === 'param' ? args[s.index]! : s.kind === 'numQpus' ? 1 : s.kind === 'globalCount' ? 16 : s.kind === 'const' ? s.value : 0)), 0]);
       const r = await rt.launchRaw({ code: bytes(broken, ver), uniforms: words }, { qpus: 1 });
       t.true(r.hazards.some((h) => h.rule === rule), JSON.stringify(r.hazards.map((h) => h.rule)));
     } finally {
