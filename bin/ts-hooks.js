@@ -9,9 +9,13 @@ import { transformTypeScript } from './transform.js';
 
 // This qpuc's own package.json: 'qpuc' imports that find no installed copy resolve here (self-reference).
 const QPUC_PACKAGE = new URL('../package.json', import.meta.url).href;
+// In a checkout of qpuc (sources present, no build), package.json's 'qpuc-source' export condition
+// points 'qpuc' and 'qpuc/runtime' at the TypeScript sources; an installed package uses dist/.
+const FROM_SOURCE = existsSync(fileURLToPath(new URL('../lang/index.ts', import.meta.url)));
 
 /** @type {import('node:module').ResolveHook} */
 export async function resolve(specifier, context, nextResolve) {
+  if (FROM_SOURCE && /^qpuc(\/|$)/.test(specifier)) context = { ...context, conditions: [...context.conditions, 'qpuc-source'] };
   try {
     return await nextResolve(specifier, context);
   } catch (e) {

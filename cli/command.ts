@@ -14,6 +14,18 @@ export interface Command {
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Whether `err` may carry ANSI colours (a terminal, no NO_COLOR); default no. */
+  color?: boolean;
+}
+
+/**
+ * Colours only on a terminal: never when NO_COLOR is set (no-color.org) or
+ * TERM is 'dumb'; FORCE_COLOR (not '0') asks for them anyway.
+ */
+export function useColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined> = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
 /** Misuse of the command line: printed with the usage text, exit code 2. */

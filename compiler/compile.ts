@@ -5,6 +5,8 @@
 import type { Target } from './target/targets.ts';
 import type { IrFunction } from './ir/types.ts';
 import { loadKernels } from './frontend/index.ts';
+import type { CompilerHost } from './host.ts';
+export { type CompilerHost, memoryHost } from './host.ts';
 import { prepareForBackend } from './passes/pipeline.ts';
 import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
 import { BackendError, compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
@@ -27,11 +29,13 @@ export interface CompileOptions {
   source?: string;
   /** Only these kernels ('Class.method'); default all. */
   only?: string[];
+  /** Where source files are read from (default: Node's file system; pass one elsewhere, e.g. memoryHost). */
+  host?: CompilerHost;
 }
 
 /** Load the kernels IR of a file, prepared for a backend (no machine code). */
-export function loadPreparedKernels(file: string, source?: string): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
-  const mod = loadKernels(file, source !== undefined ? { source } : {});
+export function loadPreparedKernels(file: string, source?: string, host?: CompilerHost): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
+  const mod = loadKernels(file, { ...(source !== undefined ? { source } : {}), ...(host ? { host } : {}) });
   const kernels = new Map<string, IrFunction>();
   const diagnostics = [...mod.diagnostics];
   for (const [name, fn] of mod.kernels) {
@@ -58,7 +62,7 @@ function internalDiagnostic(e: unknown, at: { file: string; line: number; col: n
 
 /** Compile every `@kernel` of `file` for `options.target`. Never throws for bad input: see `diagnostics`. */
 export function compileFile(file: string, options: CompileOptions): CompileResult {
-  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.source);
+  const { kernels: prepared, diagnostics, files } = loadPreparedKernels(file, options.source, options.host);
   const out: CompiledKernel[] = [];
   if (diagnostics.length > 0) return { kernels: out, diagnostics, files };
   for (const [name, ir] of prepared) {

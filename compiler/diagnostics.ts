@@ -18,8 +18,8 @@ interface DiagnosticDef {
 /** The one table of diagnostics, keyed by a short stable name. */
 export const DIAGNOSTICS = {
   unsupportedStatement: { code: 1001, message: "'{0}' statements are not supported in kernels", hint: 'Kernels support const/let, assignments, if/else, for, while, do-while, switch, break, continue and return.' },
-  unsupportedExpression: { code: 1002, message: "{0} is not supported in kernels", hint: 'Kernels compute on f32/i32/u32/bool scalars and Ptr<T> memory; see docs/language.md.' },
-  unsupportedOperator: { code: 1003, message: "operator '{0}' is not supported in kernels", hint: 'Use the arithmetic, bitwise, comparison and logical operators listed in docs/language.md.' },
+  unsupportedExpression: { code: 1002, message: "{0} is not supported in kernels", hint: "Kernels compute on f32/i32/u32/bool scalars and Ptr<T> memory; 'qpuc help language' lists what they may use." },
+  unsupportedOperator: { code: 1003, message: "operator '{0}' is not supported in kernels", hint: "Use the arithmetic, bitwise, comparison and logical operators that 'qpuc help language' lists." },
   varDeclaration: { code: 1004, message: "'var' declarations are not supported", hint: "Use 'let' or 'const'." },
   destructuring: { code: 1005, message: 'destructuring is not supported in kernels', hint: 'Declare one scalar variable per declaration.' },
   missingInitializer: { code: 1006, message: "variable '{0}' must be initialised where it is declared", hint: "Write 'let {0}: i32 = 0;' — kernels have no undefined values." },
@@ -41,7 +41,7 @@ export const DIAGNOSTICS = {
   switchNotInt: { code: 1022, message: "switch discriminant must be i32 or u32, got '{0}'", hint: 'Convert it with i32(x) or u32(x).' },
   typeMismatch: { code: 2001, message: "type '{0}' is not assignable to type '{1}'", hint: 'Convert explicitly with f32(x), i32(x) or u32(x).' },
   operandMismatch: { code: 2002, message: "operator '{0}' cannot be applied to types '{1}' and '{2}'", hint: 'Both operands must have the same type: convert one with f32(x), i32(x) or u32(x), or declare the variable with the type it needs (let i: u32 = 0).' },
-  operandType: { code: 2003, message: "operator '{0}' cannot be applied to type '{1}'", hint: 'See docs/language.md for which types each operator accepts.' },
+  operandType: { code: 2003, message: "operator '{0}' cannot be applied to type '{1}'", hint: "'qpuc help language' lists which types each operator accepts." },
   unknownType: { code: 2004, message: "unsupported type '{0}'", hint: 'Kernel types are f32, i32, u32, bool and Ptr<T> with T one of f32 i32 u32 u8 u16 i8 i16.' },
   missingType: { code: 2005, message: "parameter '{0}' needs a type annotation", hint: 'Annotate it: (n: u32, x: Ptr<f32>).' },
   conditionType: { code: 2006, message: "condition must be bool, got '{0}'", hint: 'Compare explicitly, for example x != 0.' },
@@ -65,7 +65,7 @@ export const DIAGNOSTICS = {
   inlineTooLarge: { code: 3012, message: "inlining '{0}' here would make the kernel larger than {1} characters of inlined source", hint: 'Device functions are inlined at every call: call large ones fewer times, for example once inside a loop instead of many times in a row.' },
   literalRange: { code: 4001, message: "literal {0} does not fit in type '{1}'", hint: 'Use a value in range or convert explicitly.' },
   literalNotInteger: { code: 4002, message: "literal {0} is not an integer but type '{1}' is", hint: 'Use an integer literal or f32(…).' },
-  backendUnsupported: { code: 5001, message: 'the {0} backend cannot compile this yet: {1}', hint: 'Rewrite the construct, or run the kernel with backend: \'reference\' meanwhile; see docs/language.md for what each backend supports.' },
+  backendUnsupported: { code: 5001, message: 'the {0} backend cannot compile this yet: {1}', hint: 'Rewrite the construct, or run the kernel with backend: \'reference\' meanwhile.' },
   noBackend: { code: 5002, message: "kernel '{0}' cannot be compiled for {1}: qpuc has no {1} code generator yet", hint: "Compile for vc6 or vc7, run it with backend: 'reference', or hand-write the code and run it with Runtime.launchRaw." },
   internal: { code: 9001, message: 'internal compiler error: {0}', hint: 'This is a bug in qpuc; please report it with the kernel that triggers it.' },
 } as const satisfies Record<string, DiagnosticDef>;
@@ -106,14 +106,16 @@ export function codeText(code: number): string {
  * then the source line with the span underlined, then the hint.
  * `source` is the file's text (omit it to print the first line only).
  */
-export function formatDiagnostic(d: Diagnostic, source?: string): string {
-  let out = `${d.file}:${d.line}:${d.col} - error ${codeText(d.code)}: ${d.message}\n`;
+export function formatDiagnostic(d: Diagnostic, source?: string, style: { color?: boolean } = {}): string {
+  // tsc's colours: cyan file, yellow position, red 'error', grey code; the underline red.
+  const paint = (code: string, text: string) => (style.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  let out = `${paint('96', d.file)}:${paint('93', String(d.line))}:${paint('93', String(d.col))} - ${paint('91', 'error')} ${paint('90', `${codeText(d.code)}:`)} ${d.message}\n`;
   const lines = source?.split(/\r?\n/);
   const text = lines?.[d.line - 1];
   if (text !== undefined) {
     const gutter = String(d.line);
     const width = Math.max(1, Math.min(d.length, text.length - d.col + 1));
-    out += `\n${gutter} ${text}\n${' '.repeat(gutter.length)} ${' '.repeat(d.col - 1)}${'~'.repeat(width)}\n`;
+    out += `\n${paint('7', gutter)} ${text}\n${paint('7', ' '.repeat(gutter.length))} ${' '.repeat(d.col - 1)}${paint('91', '~'.repeat(width))}\n`;
   }
   out += `  hint: ${d.hint}\n`;
   return out;

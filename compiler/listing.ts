@@ -3,24 +3,20 @@
  * TypeScript line each instruction came from, and a standard (v3) source map
  * from listing lines to kernel source positions.
  */
-import { readFileSync } from 'node:fs';
-import { relative, dirname } from 'node:path';
 import { SourceMapGenerator } from 'source-map';
-import type { CompiledKernel } from './compile.ts';
+import type { KernelImage } from './kernel-image.ts';
+import { type CompilerHost, hostOrDefault } from './host.ts';
 
 const HEADER_LINES = 3;
 
 /** The `.asm` listing: one instruction per line with its byte address, then `// file:line  source`. */
-export function formatListing(k: CompiledKernel): string {
+export function formatListing(k: KernelImage, compilerHost?: CompilerHost): string {
+  const host = hostOrDefault(compilerHost);
   const sources = new Map<string, string[]>();
   const sourceLine = (file: string, line: number): string => {
     let lines = sources.get(file);
     if (!lines) {
-      try {
-        lines = readFileSync(file, 'utf8').split(/\r?\n/);
-      } catch {
-        lines = [];
-      }
+      lines = host.readFile(file)?.split(/\r?\n/) ?? [];
       sources.set(file, lines);
     }
     return (lines[line - 1] ?? '').trim();
@@ -40,13 +36,14 @@ export function formatListing(k: CompiledKernel): string {
 }
 
 /** Source map (v3) from listing lines to kernel source; `listingFile` is the .asm path it describes. */
-export function listingSourceMap(k: CompiledKernel, listingFile: string): string {
+export function listingSourceMap(k: KernelImage, listingFile: string, compilerHost?: CompilerHost): string {
+  const host = hostOrDefault(compilerHost);
   const gen = new SourceMapGenerator({ file: listingFile.split('/').pop() ?? listingFile });
   k.listing.forEach((l, i) => {
     if (!l.loc) return;
     gen.addMapping({
       generated: { line: HEADER_LINES + i + 1, column: 0 },
-      source: relative(dirname(listingFile), l.loc.file),
+      source: host.relative(host.dirname(listingFile), l.loc.file),
       original: { line: l.loc.line, column: l.loc.col - 1 },
     });
   });

@@ -112,7 +112,19 @@ const LEGACY_DECORATOR_MESSAGE =
   'is a standard (TC39) decorator, but this code was compiled with TypeScript\'s experimentalDecorators: ' +
   "remove \"experimentalDecorators\" from tsconfig.json (or set it to false) so that TypeScript and esbuild emit standard decorators";
 
-function tag(kind: KernelInfo['kind']) {
+/** The message tsc shows (as a parameter type) when `experimentalDecorators` makes it check a legacy call. */
+type StandardDecoratorsOnly = 'qpuc: @kernel and @device are standard decorators: remove "experimentalDecorators" from tsconfig.json';
+
+/**
+ * A qpuc method decorator. The second signature only exists so that, under
+ * `experimentalDecorators`, tsc's error names the fix instead of a mismatch.
+ */
+export interface QpucDecorator {
+  <F extends (...args: never[]) => unknown>(fn: F, context: ClassMethodDecoratorContext): F;
+  (target: object, key: string | symbol, descriptor: StandardDecoratorsOnly): never;
+}
+
+function tag(kind: KernelInfo['kind']): QpucDecorator {
   return function <F extends (...args: never[]) => unknown>(fn: F, context: ClassMethodDecoratorContext): F {
     // Legacy decorators are called (prototype or class, key, descriptor): the second argument is a string, not a context.
     if (typeof context !== 'object' || context === null || typeof (context as { kind?: unknown }).kind !== 'string') {
@@ -128,7 +140,7 @@ function tag(kind: KernelInfo['kind']) {
     });
     Object.defineProperty(fn, KERNEL_INFO, { value: info, enumerable: false });
     return fn;
-  };
+  } as QpucDecorator;
 }
 
 /** Marks a static method as a GPU kernel that `Runtime.launch` can run. Needs standard decorators (not `experimentalDecorators`). */

@@ -3,13 +3,17 @@
  * compiler options, the qpuc version and the file's path and text, and valid
  * while every file the compile read still has the same content.
  *
+ * The key also holds a fingerprint of the compiler's files, so a changed
+ * compiler (a qpuc checkout) never reuses what an older one compiled.
+ *
  * Where: `$QPUC_CACHE_DIR` if set; else `node_modules/.cache/qpuc` of the
  * nearest project (the directory convention of babel, eslint and others);
  * else `$XDG_CACHE_HOME/qpuc` (default `~/.cache/qpuc`). `QPUC_CACHE=off`
  * turns it off. Clearing it is deleting the directory (`qpuc cache clear`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { QPUC_VERSION } from '../compiler/version.ts';
@@ -86,9 +90,39 @@ export class DiskCache {
   }
 
   private entryPath(file: string, options: object): string {
-    const key = createHash('sha256').update(JSON.stringify({ qpuc: QPUC_VERSION, options, file, text: hashFile(file) })).digest('hex');
+    const key = createHash('sha256').update(JSON.stringify({ qpuc: QPUC_VERSION, compiler: compilerFingerprint(), options, file, text: hashFile(file) })).digest('hex');
     return join(this.dir, `${key.slice(0, 32)}.json`);
   }
+}
+
+let fingerprint: string | undefined;
+
+/**
+ * The compiler's own files (names, sizes, modification times): part of the
+ * key besides the version, so a compiler changed without a version bump (a
+ * checkout of qpuc, `npm link`) never gets machine code of its older self.
+ */
+export function compilerFingerprint(dir?: string): string {
+  if (dir === undefined && fingerprint !== undefined) return fingerprint;
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      const st = statSync(path);
+      if (st.isDirectory()) walk(path);
+      else hash.update(`${path}\0${st.size}\0${st.mtimeMs}\n`);
+    }
+  };
+  walk(dir ?? fileURLToPath(new URL('../compiler/', import.meta.url)));
+  const digest = hash.digest('hex');
+  if (dir === undefined) fingerprint = digest;
+  return digest;
 }
 
 function hashFile(path: string): string {

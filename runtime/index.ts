@@ -11,7 +11,7 @@
  * await rt.launch(k, { qpus: 8 }, x.length, 2, x, y);
  * ```
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelInfo } from '../lang/index.ts';
@@ -43,6 +43,15 @@ export interface OpenOptions {
   backend?: Backend;
   /** Where to say which backend was chosen and why (default: standard error; pass `() => {}` for silence). */
   log?: (line: string) => void;
+  /**
+   * Bounds-checked launches on hardware: each job first runs on the emulator
+   * over copies of its buffers and reaches the GPU only if every access stayed
+   * inside them (runtime/drivers/checked.ts). Default: on for VideoCore IV
+   * (no MMU: a stray write corrupts Linux's memory), off for V3D (slow; the
+   * MMU keeps stray accesses in GPU buffers). The emulator's own check is
+   * `emulator.checked`.
+   */
+  checked?: boolean;
   /** Emulator settings. */
   emulator?: {
     /** 'error' (default) rejects a launch whose code breaks a hardware rule; 'warn' reports it. */
@@ -51,6 +60,12 @@ export interface OpenOptions {
     exactSfu?: boolean;
     /** QPUs of the emulated GPU (default 8 on vc6, 12 on vc7). */
     numQpus?: number;
+    /**
+     * Bounds-checked launches (default true on the V3D emulator): every buffer
+     * is mapped at exactly its allocated size, and the first access outside
+     * all of them fails the launch naming the buffer and the kernel source line.
+     */
+    checked?: boolean;
     /** Stop a job after this many GPU cycles with a RuntimeError (code 'cycle-limit'); default 1e9 (about 2 s of a Pi 4). */
     maxCycles?: number;
   };
@@ -74,6 +89,7 @@ const EMULATORS: Record<IsaFamily, (target: Target, options: NonNullable<OpenOpt
       ...(options.numQpus !== undefined ? { numQpus: options.numQpus } : {}),
       ...(options.hazards !== undefined ? { hazards: options.hazards } : {}),
       ...(options.exactSfu !== undefined ? { exactSfu: options.exactSfu } : {}),
+      ...(options.checked !== undefined ? { checked: options.checked } : {}),
       ...(options.maxCycles !== undefined ? { maxCycles: options.maxCycles } : {}),
     });
   },
@@ -189,13 +205,16 @@ export class Runtime {
       log(`qpuc: running kernels on the CPU reference interpreter (${target} semantics)`);
       return new Runtime(target, 'reference', 'CPU reference interpreter', undefined, new ReferenceMemory(), log);
     }
+    let boardTarget: Target | undefined;
     if (backend === 'hardware' || backend === 'auto') {
       const probe = probeHardware(systemConfig().root);
+      boardTarget = probe.boardTarget;
       let reason = probe.reason;
       if (probe.v3d) {
         try {
           const { V3dDrmDevice } = await import('./drivers/v3d-drm.ts');
-          const device = new V3dDrmDevice(probe.v3d.node);
+          const raw = new V3dDrmDevice(probe.v3d.node);
+          const device = options.checked === true ? new (await import('./drivers/checked.ts')).CheckedHardwareDevice(raw) : raw;
           if (wantedTarget && wantedTarget !== device.target) {
             device.close();
             throw new RuntimeError(`this GPU is ${device.target}, but target '${wantedTarget}' was asked for`);
@@ -206,9 +225,21 @@ export class Runtime {
           if (backend === 'hardware' || e instanceof RuntimeError) throw e instanceof RuntimeError ? e : new RuntimeError((e as Error).message);
           reason = (e as Error).message;
         }
+      } else if (probe.vc4 && (wantedTarget === undefined || wantedTarget === 'vc4')) {
+        try {
+          const { Vc4MailboxDevice } = await import('./drivers/vc4-mailbox.ts');
+          const { CheckedHardwareDevice } = await import('./drivers/checked.ts');
+          const raw = new Vc4MailboxDevice();
+          const device = options.checked === false ? raw : new CheckedHardwareDevice(raw);
+          log(`qpuc: running kernels on ${device.description}`);
+          return new Runtime('vc4', 'hardware', device.description, device, undefined, log);
+        } catch (e) {
+          if (backend === 'hardware') throw new RuntimeError((e as Error).message);
+          reason = (e as Error).message;
+        }
       }
       if (backend === 'hardware') throw new RuntimeError(`no usable Raspberry Pi GPU: ${reason}`);
-      log(`qpuc: no Raspberry Pi GPU (${reason}); using the emulator`);
+      log(`qpuc: no usable Raspberry Pi GPU (${reason}); using the emulator`);
     }
     const nq = options.emulator?.numQpus;
     if (nq !== undefined && !(Number.isInteger(nq) && nq >= 1 && nq <= 16)) {
@@ -218,7 +249,8 @@ export class Runtime {
     if (mc !== undefined && !(Number.isSafeInteger(mc) && mc >= 1)) {
       throw new RuntimeError(`emulator.maxCycles must be a whole number from 1 to 2^53, got ${String(mc)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
     }
-    const target = wantedTarget ?? 'vc6';
+    // On a Pi whose GPU cannot be used, emulate that Pi's GPU.
+    const target = wantedTarget ?? boardTarget ?? 'vc6';
     const device = await EMULATORS[TARGETS[target].family](target, options.emulator ?? {});
     return new Runtime(target, 'emulator', device.description, device, undefined, log);
   }
@@ -292,13 +324,7 @@ export class Runtime {
       }
       return new LoadedKernel(image.name, file, image.params, { image });
     }
-    let exists = true;
-    try {
-      readFileSync(file);
-    } catch {
-      exists = false;
-    }
-    if (!exists) throw new RuntimeError(`load: cannot read kernel file ${file}`);
+    if (!existsSync(file)) throw new RuntimeError(`load: cannot read kernel file ${file}`);
     const wanted: KernelWanted = name === undefined ? {} : { name };
     if (this.backend === 'reference') {
       const [full, ir] = pickKernel(await this.cache.irFile(file), file, wanted);
@@ -332,7 +358,7 @@ export class Runtime {
       } catch (e) {
         throw asRuntimeError(e, `launch ${ref.name}`);
       }
-      return { kernel: ref.name, backend: 'reference', target: this.target, hazards: [] };
+      return report({ kernel: ref.name, backend: 'reference', target: this.target, hazards: [] }, qpus);
     }
     const compiled = await this.imageOf(ref);
     ref.name = compiled.name;
@@ -352,15 +378,18 @@ export class Runtime {
         buffers: scratch ? [...this.buffers.all(), scratch] : this.buffers.all(),
         ...runOptions(ref.name, options),
       });
-      return {
-        kernel: ref.name,
-        backend: this.backend,
-        target: this.target,
-        profile: result.profile,
-        hazards: result.hazards,
-        ...(result.warnings ? { warnings: result.warnings } : {}),
-        instructionCount: compiled.instructionCount,
-      };
+      return report(
+        {
+          kernel: ref.name,
+          backend: this.backend,
+          target: this.target,
+          profile: result.profile,
+          hazards: result.hazards,
+          ...(result.warnings ? { warnings: result.warnings } : {}),
+          instructionCount: compiled.instructionCount,
+        },
+        qpus,
+      );
     } finally {
       if (scratch) device.free(scratch);
     }
@@ -513,6 +542,13 @@ function runOptions(kernel: string, options: LaunchOptions): { kernel: string; t
 
 function typeName(t: unknown): string {
   return typeof t === 'object' && t !== null && 'ptr' in t ? `ptr<${String((t as { ptr: string }).ptr)}>` : String(t);
+}
+
+/** Tells `qpuc run --json` (through a global, so any copy of the runtime reaches it) about a launch. */
+function report(result: LaunchResult, qpus: number): LaunchResult {
+  const observer = (globalThis as Record<symbol, unknown>)[Symbol.for('qpuc.launchObserver')];
+  if (typeof observer === 'function') observer({ ...result, qpus });
+  return result;
 }
 
 /** A kernel that `qpuc compile` wrote: the `.json` description and the machine code it names. */

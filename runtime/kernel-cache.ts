@@ -92,24 +92,31 @@ export class KernelCache {
   }
 
   /** Runs a compile; when it takes longer than {@link PROGRESS_AFTER_MS}, says so on the log. */
-  private async withProgress<T>(file: string, toDisk: boolean, work: () => Promise<T>): Promise<T> {
+  private withProgress<T>(file: string, toDisk: boolean, work: () => Promise<T>): Promise<T> {
     const shown = relative(process.cwd(), file);
     const name = shown.startsWith('..') || isAbsolute(shown) ? file : shown;
-    const start = performance.now();
-    let announced = false;
-    const timer = setTimeout(() => {
-      announced = true;
-      this.log(`qpuc: compiling ${name} for ${this.target}…`);
-    }, PROGRESS_AFTER_MS);
-    try {
-      return await work();
-    } finally {
-      clearTimeout(timer);
-      const seconds = (performance.now() - start) / 1000;
-      if (announced || seconds * 1000 > PROGRESS_AFTER_MS) {
-        this.log(`qpuc: compiled ${name} for ${this.target} in ${seconds.toFixed(1)} s${toDisk && this.disk ? ` (cached in ${this.disk.dir})` : ''}`);
-      }
-    }
+    const where = toDisk && this.disk ? ` (cached in ${this.disk.dir})` : '';
+    return reportSlowWork(this.log, `compiling ${name} for ${this.target}`, `compiled ${name} for ${this.target}`, where, PROGRESS_AFTER_MS, work);
+  }
+}
+
+/**
+ * Runs `work`; if it is still running after `afterMs` (at its next await), logs
+ * `qpuc: <doing>…`, and when it took longer than that, `qpuc: <done> in N s<where>`.
+ */
+export async function reportSlowWork<T>(log: (line: string) => void, doing: string, done: string, where: string, afterMs: number, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  let announced = false;
+  const timer = setTimeout(() => {
+    announced = true;
+    log(`qpuc: ${doing}…`);
+  }, afterMs);
+  try {
+    return await work();
+  } finally {
+    clearTimeout(timer);
+    const ms = performance.now() - start;
+    if (announced || ms > afterMs) log(`qpuc: ${done} in ${(ms / 1000).toFixed(1)} s${where}`);
   }
 }
 
@@ -149,7 +156,7 @@ async function loadCompiler(): Promise<typeof import('../compiler/compile.ts')> 
     return await import('../compiler/compile.ts');
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && /ts-morph/.test(String(err.message))) {
+    if ((err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && /ts-morph/.test(String(err.message))) {
       throw new KernelCompileError(
         "compiling kernels needs the compiler's dependency ts-morph, which is not installed (was qpuc installed with --omit=optional?): " +
           "install it with 'npm install ts-morph', or launch precompiled kernels: rt.load('build/NAME.TARGET.json') from 'qpuc compile'",

@@ -1,5 +1,9 @@
 /** Every qpuc subcommand, in the order `qpuc --help` lists them. */
 import type { Command } from '../command.ts';
+import { TARGET_NAMES } from '../../compiler/target/targets.ts';
+
+/** Every target: the instruction-set tools and the emulators cover them all. */
+const ALL = TARGET_NAMES.join(', ');
 
 /**
  * Loaded lazily so that `qpuc disasm` does not pay for loading the compiler;
@@ -8,7 +12,9 @@ import type { Command } from '../command.ts';
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   compile: { summary: 'compile the @kernel methods of a TypeScript file to QPU machine code', load: async () => (await import('./compile.ts')).command },
   run: { summary: 'run a TypeScript host program that launches kernels (GPU or emulator)', load: async () => (await import('./run.ts')).command },
-  asm: { summary: 'assemble QPU assembly text to machine code (vc4, vc6, vc7)', load: async () => (await import('./asm.ts')).asmCommand },
-  disasm: { summary: 'disassemble QPU machine code (vc4, vc6, vc7)', load: async () => (await import('./disasm.ts')).disasmCommand },
-  sim: { summary: 'run a raw memory image on the emulator (vc4, vc6, vc7)', load: async () => (await import('./sim.ts')).simCommand },
+  asm: { summary: `assemble QPU assembly text to machine code (${ALL})`, load: async () => (await import('./asm.ts')).asmCommand },
+  disasm: { summary: `disassemble QPU machine code (${ALL})`, load: async () => (await import('./disasm.ts')).disasmCommand },
+  cache: { summary: 'show or clear the on-disk cache of compiled kernels', load: async () => (await import('./cache.ts')).command },
+  doctor: { summary: 'report what this machine has for running kernels (Pi GPU, drivers, permissions) and which backend runs', load: async () => (await import('./doctor.ts')).command },
+  sim: { summary: `run a raw memory image on the emulator (${ALL})`, load: async () => (await import('./sim.ts')).simCommand },
 };

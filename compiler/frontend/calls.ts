@@ -3,7 +3,8 @@
  * `qpu.fast.*` and `Math.*` intrinsics (from the tables in intrinsics.ts),
  * and `@device` functions, inlined at each call.
  */
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
+import { typescript } from './typescript.ts';
 import { isPtr } from '../ir/types.ts';
 import { ExprLowerer, skipParens } from './expr.ts';
 import type { Typed } from './expr.ts';
@@ -17,18 +18,18 @@ import type { MethodInfo } from './discover.ts';
 export abstract class CallLowerer extends ExprLowerer {
   protected call(e: ts.CallExpression, expected?: LangType): Typed {
     const callee = skipParens(e.expression);
-    if (e.arguments.some((a) => ts.isSpreadElement(a))) {
+    if (e.arguments.some((a) => typescript.isSpreadElement(a))) {
       this.error(e, 'spreadArgs');
       return this.bad();
     }
-    if (ts.isIdentifier(callee) && (callee.text === 'f32' || callee.text === 'i32' || callee.text === 'u32')) return this.conversion(e, callee.text);
-    if (ts.isPropertyAccessExpression(callee)) {
+    if (typescript.isIdentifier(callee) && (callee.text === 'f32' || callee.text === 'i32' || callee.text === 'u32')) return this.conversion(e, callee.text);
+    if (typescript.isPropertyAccessExpression(callee)) {
       const obj = skipParens(callee.expression);
       const name = callee.name.text;
-      if (ts.isIdentifier(obj) && obj.text === 'qpu' && QPU_INTRINSICS[name]) return this.intrinsic(e, QPU_INTRINSICS[name], `qpu.${name}`, expected);
-      if (ts.isIdentifier(obj) && obj.text === 'Math' && MATH_INTRINSICS[name]) return this.intrinsic(e, MATH_INTRINSICS[name], `Math.${name}`, expected);
-      if (ts.isPropertyAccessExpression(obj) && obj.name.text === 'fast' && ts.isIdentifier(obj.expression) && obj.expression.text === 'qpu' && FAST_INTRINSICS[name]) return this.intrinsic(e, FAST_INTRINSICS[name], `qpu.fast.${name}`, expected);
-      if (ts.isIdentifier(obj)) {
+      if (typescript.isIdentifier(obj) && obj.text === 'qpu' && QPU_INTRINSICS[name]) return this.intrinsic(e, QPU_INTRINSICS[name], `qpu.${name}`, expected);
+      if (typescript.isIdentifier(obj) && obj.text === 'Math' && MATH_INTRINSICS[name]) return this.intrinsic(e, MATH_INTRINSICS[name], `Math.${name}`, expected);
+      if (typescript.isPropertyAccessExpression(obj) && obj.name.text === 'fast' && typescript.isIdentifier(obj.expression) && obj.expression.text === 'qpu' && FAST_INTRINSICS[name]) return this.intrinsic(e, FAST_INTRINSICS[name], `qpu.fast.${name}`, expected);
+      if (typescript.isIdentifier(obj)) {
         const cls = this.prog.classAliases.get(this.file.file)?.get(obj.text) ?? obj.text;
         const m = this.prog.methods.get(`${cls}.${name}`);
         if (m && m.kind === 'device') return this.deviceCall(e, m);

@@ -3,9 +3,9 @@
  * only, no type-check program: that keeps a warm compile in milliseconds) and
  * finds the `@kernel` and `@device` static methods of their classes.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
+import { typescript } from './typescript.ts';
+import { type CompilerHost, hostOrDefault } from '../host.ts';
 import type { Diagnostic, DiagnosticName } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
 import { MAX_NESTING, deepestBracket, tooDeep } from './limits.ts';
@@ -42,8 +42,8 @@ const parseCache = new Map<string, { text: string; sf: ts.SourceFile }>();
 
 function decoratorName(d: ts.Decorator): string | undefined {
   const e = d.expression;
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) return e.expression.text;
+  if (typescript.isIdentifier(e)) return e.text;
+  if (typescript.isCallExpression(e) && typescript.isIdentifier(e.expression)) return e.expression.text;
   return undefined;
 }
 
@@ -68,10 +68,10 @@ function nearDecorator(name: string): (typeof DECORATORS)[number] | undefined {
   return DECORATORS.find((d) => lower === d || editDistance(lower, d) <= 2);
 }
 
-function resolveImport(from: string, spec: string): string | undefined {
+function resolveImport(host: CompilerHost, from: string, spec: string): string | undefined {
   if (!spec.startsWith('.')) return undefined;
-  const base = resolve(dirname(from), spec);
-  for (const c of [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, resolve(base, 'index.ts')]) if (existsSync(c) && c.endsWith('.ts')) return c;
+  const base = host.resolve(host.dirname(from), spec);
+  for (const c of [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, host.resolve(base, 'index.ts')]) if (c.endsWith('.ts') && host.fileExists(c)) return c;
   return undefined;
 }
 
@@ -79,24 +79,22 @@ function resolveImport(from: string, spec: string): string | undefined {
  * Parses `file` (from `sourceText` when given) and its relative imports,
  * collecting decorated methods. Problems become diagnostics, never throws.
  */
-export function discover(file: string, sourceText?: string): Program {
+export function discover(file: string, sourceText?: string, compilerHost?: CompilerHost): Program {
+  const host = hostOrDefault(compilerHost);
   const prog: Program = { files: new Map(), methods: new Map(), classAliases: new Map(), diagnostics: [] };
   const load = (path: string, text: string | undefined) => {
     if (prog.files.has(path)) return;
     let src = text;
+    if (src === undefined) src = host.readFile(path);
     if (src === undefined) {
-      try {
-        src = readFileSync(path, 'utf8');
-      } catch {
-        prog.diagnostics.push(makeDiagnostic('fileNotFound', [path], { file: path, line: 1, col: 1 }));
-        return;
-      }
+      prog.diagnostics.push(makeDiagnostic('fileNotFound', [path], { file: path, line: 1, col: 1 }));
+      return;
     }
     // Parsing dominates a warm compile; an unchanged file's tree is reused.
     const cached = parseCache.get(path);
     let sf: ts.SourceFile;
     try {
-      sf = cached && cached.text === src ? cached.sf : ts.createSourceFile(path, src, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+      sf = cached && cached.text === src ? cached.sf : typescript.createSourceFile(path, src, typescript.ScriptTarget.ES2022, true, typescript.ScriptKind.TS);
     } catch (e) {
       // TypeScript's parser is recursive: thousands of nested parentheses or ternaries overflow its stack.
       if (!(e instanceof RangeError)) throw e;
@@ -111,7 +109,7 @@ export function discover(file: string, sourceText?: string): Program {
     const parseDiags = (sf as unknown as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
     for (const d of parseDiags) {
       const { line, character } = sf.getLineAndCharacterOfPosition(d.start);
-      prog.diagnostics.push(makeDiagnostic('syntaxError', [ts.flattenDiagnosticMessageText(d.messageText, '\n')], { file: path, line: line + 1, col: character + 1, length: d.length }));
+      prog.diagnostics.push(makeDiagnostic('syntaxError', [typescript.flattenDiagnosticMessageText(d.messageText, '\n')], { file: path, line: line + 1, col: character + 1, length: d.length }));
     }
     const aliases = new Map<string, string>();
     prog.classAliases.set(path, aliases);
@@ -119,9 +117,9 @@ export function discover(file: string, sourceText?: string): Program {
     // Local names of qpuc's decorators (`import { kernel as gpu } from 'qpuc'` makes '@gpu' a kernel).
     const qpucDecorators = new Map<string, 'kernel' | 'device'>(DECORATORS.map((d) => [d, d]));
     for (const st of sf.statements) {
-      if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text === 'qpuc') {
+      if (typescript.isImportDeclaration(st) && typescript.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text === 'qpuc') {
         const named = st.importClause?.namedBindings;
-        if (named && ts.isNamedImports(named)) {
+        if (named && typescript.isNamedImports(named)) {
           for (const el of named.elements) {
             const imported = (el.propertyName ?? el.name).text;
             if (imported === 'kernel' || imported === 'device') qpucDecorators.set(el.name.text, imported);
@@ -130,26 +128,26 @@ export function discover(file: string, sourceText?: string): Program {
       }
     }
     for (const st of sf.statements) {
-      if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
-        const target = resolveImport(path, st.moduleSpecifier.text);
+      if (typescript.isImportDeclaration(st) && typescript.isStringLiteral(st.moduleSpecifier)) {
+        const target = resolveImport(host, path, st.moduleSpecifier.text);
         if (!target) continue;
         imports.push(target);
         const named = st.importClause?.namedBindings;
-        if (named && ts.isNamedImports(named)) for (const el of named.elements) aliases.set(el.name.text, (el.propertyName ?? el.name).text);
+        if (named && typescript.isNamedImports(named)) for (const el of named.elements) aliases.set(el.name.text, (el.propertyName ?? el.name).text);
       }
-      if (ts.isClassDeclaration(st) && st.name) {
+      if (typescript.isClassDeclaration(st) && st.name) {
         const className = st.name.text;
         aliases.set(className, className);
-        const exported = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false;
+        const exported = st.modifiers?.some((m) => m.kind === typescript.SyntaxKind.ExportKeyword) ?? false;
         let reportedExport = false;
         for (const m of st.members) {
-          if (!ts.isMethodDeclaration(m) || !ts.isIdentifier(m.name)) continue;
-          const decos = ts.getDecorators(m) ?? [];
+          if (!typescript.isMethodDeclaration(m) || !typescript.isIdentifier(m.name)) continue;
+          const decos = typescript.getDecorators(m) ?? [];
           const names = decos.map(decoratorName);
           const kind = names.map((n) => (n === undefined ? undefined : qpucDecorators.get(n))).find((k) => k !== undefined);
           if (!kind) {
             // A misspelt decorator would otherwise make a kernel silently disappear.
-            const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
+            const isStatic = m.modifiers?.some((x) => x.kind === typescript.SyntaxKind.StaticKeyword) ?? false;
             decos.forEach((d, k) => {
               const n = names[k];
               const meant = n === undefined ? undefined : nearDecorator(n);
@@ -157,7 +155,7 @@ export function discover(file: string, sourceText?: string): Program {
             });
             continue;
           }
-          const isStatic = m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ?? false;
+          const isStatic = m.modifiers?.some((x) => x.kind === typescript.SyntaxKind.StaticKeyword) ?? false;
           if (!isStatic) prog.diagnostics.push(diagAt(sf, path, m.name, 'notStatic', [kind, m.name.text]));
           if (kind === 'kernel' && !exported && !reportedExport) {
             prog.diagnostics.push(diagAt(sf, path, st.name, 'notExported', [className]));
@@ -171,6 +169,6 @@ export function discover(file: string, sourceText?: string): Program {
     }
     for (const i of imports) load(i, undefined);
   };
-  load(resolve(file), sourceText);
+  load(host.resolve(file), sourceText);
   return prog;
 }

@@ -3,7 +3,8 @@
  * rules of docs/language.md) and emits IR for it. Errors are reported and a
  * placeholder value flagged `bad` is returned, so one mistake does not cascade.
  */
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
+import { typescript } from './typescript.ts';
 import type { Value } from '../ir/types.ts';
 import { isPtr } from '../ir/types.ts';
 import { widenedType } from '../ir/eval.ts';
@@ -22,28 +23,28 @@ export interface Typed {
 }
 
 const COMPOUND: Readonly<Record<number, string>> = {
-  [ts.SyntaxKind.PlusEqualsToken]: '+', [ts.SyntaxKind.MinusEqualsToken]: '-', [ts.SyntaxKind.AsteriskEqualsToken]: '*',
-  [ts.SyntaxKind.SlashEqualsToken]: '/', [ts.SyntaxKind.PercentEqualsToken]: '%', [ts.SyntaxKind.AmpersandEqualsToken]: '&',
-  [ts.SyntaxKind.BarEqualsToken]: '|', [ts.SyntaxKind.CaretEqualsToken]: '^', [ts.SyntaxKind.LessThanLessThanEqualsToken]: '<<',
-  [ts.SyntaxKind.GreaterThanGreaterThanEqualsToken]: '>>', [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken]: '>>>',
-  [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: '**',
+  [typescript.SyntaxKind.PlusEqualsToken]: '+', [typescript.SyntaxKind.MinusEqualsToken]: '-', [typescript.SyntaxKind.AsteriskEqualsToken]: '*',
+  [typescript.SyntaxKind.SlashEqualsToken]: '/', [typescript.SyntaxKind.PercentEqualsToken]: '%', [typescript.SyntaxKind.AmpersandEqualsToken]: '&',
+  [typescript.SyntaxKind.BarEqualsToken]: '|', [typescript.SyntaxKind.CaretEqualsToken]: '^', [typescript.SyntaxKind.LessThanLessThanEqualsToken]: '<<',
+  [typescript.SyntaxKind.GreaterThanGreaterThanEqualsToken]: '>>', [typescript.SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken]: '>>>',
+  [typescript.SyntaxKind.AsteriskAsteriskEqualsToken]: '**',
 };
 
 /** Strips parentheses and non-null assertions, which mean nothing in kernels. */
 export function skipParens(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  while (typescript.isParenthesizedExpression(e) || typescript.isNonNullExpression(e)) e = e.expression;
   return e;
 }
 
 /** Numeric value of a literal-like expression (literal, ±literal, Math constant), or undefined. */
 export function literalValue(e: ts.Expression): number | undefined {
   e = skipParens(e);
-  if (ts.isNumericLiteral(e)) return Number(e.text.replace(/_/g, ''));
-  if (ts.isPrefixUnaryExpression(e) && (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken)) {
+  if (typescript.isNumericLiteral(e)) return Number(e.text.replace(/_/g, ''));
+  if (typescript.isPrefixUnaryExpression(e) && (e.operator === typescript.SyntaxKind.MinusToken || e.operator === typescript.SyntaxKind.PlusToken)) {
     const x = literalValue(e.operand);
-    return x === undefined ? undefined : e.operator === ts.SyntaxKind.MinusToken ? -x : x;
+    return x === undefined ? undefined : e.operator === typescript.SyntaxKind.MinusToken ? -x : x;
   }
-  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Math') return MATH_CONSTANTS[e.name.text];
+  if (typescript.isPropertyAccessExpression(e) && typescript.isIdentifier(e.expression) && e.expression.text === 'Math') return MATH_CONSTANTS[e.name.text];
   return undefined;
 }
 
@@ -51,26 +52,26 @@ export function literalValue(e: ts.Expression): number | undefined {
 export function looksFloat(e: ts.Expression): boolean {
   e = skipParens(e);
   // The source text, not `e.text`: TypeScript normalises `7.0` to "7".
-  if (ts.isNumericLiteral(e)) {
+  if (typescript.isNumericLiteral(e)) {
     const src = e.getText();
     return /^[0-9._]*[.eE]/.test(src) && !/^0[xXbBoO]/.test(src);
   }
-  if (ts.isPrefixUnaryExpression(e)) return looksFloat(e.operand);
-  return ts.isPropertyAccessExpression(e);
+  if (typescript.isPrefixUnaryExpression(e)) return looksFloat(e.operand);
+  return typescript.isPropertyAccessExpression(e);
 }
 
 /** No side effects and no memory reads: safe to evaluate unconditionally (for `&&`, `||`, `?:`). */
 export function isSimple(e: ts.Expression): boolean {
   e = skipParens(e);
-  if (ts.isIdentifier(e) || ts.isNumericLiteral(e) || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return true;
-  if (ts.isPropertyAccessExpression(e)) return true;
-  if (ts.isPrefixUnaryExpression(e)) return e.operator !== ts.SyntaxKind.PlusPlusToken && e.operator !== ts.SyntaxKind.MinusMinusToken && isSimple(e.operand);
-  if (ts.isBinaryExpression(e)) {
+  if (typescript.isIdentifier(e) || typescript.isNumericLiteral(e) || e.kind === typescript.SyntaxKind.TrueKeyword || e.kind === typescript.SyntaxKind.FalseKeyword) return true;
+  if (typescript.isPropertyAccessExpression(e)) return true;
+  if (typescript.isPrefixUnaryExpression(e)) return e.operator !== typescript.SyntaxKind.PlusPlusToken && e.operator !== typescript.SyntaxKind.MinusMinusToken && isSimple(e.operand);
+  if (typescript.isBinaryExpression(e)) {
     const k = e.operatorToken.kind;
-    if (k === ts.SyntaxKind.EqualsToken || COMPOUND[k] !== undefined) return false;
+    if (k === typescript.SyntaxKind.EqualsToken || COMPOUND[k] !== undefined) return false;
     return isSimple(e.left) && isSimple(e.right);
   }
-  if (ts.isConditionalExpression(e)) return isSimple(e.condition) && isSimple(e.whenTrue) && isSimple(e.whenFalse);
+  if (typescript.isConditionalExpression(e)) return isSimple(e.condition) && isSimple(e.whenTrue) && isSimple(e.whenFalse);
   return false;
 }
 
@@ -121,10 +122,10 @@ export abstract class ExprLowerer extends LowerContext {
     const x = literalValue(e);
     if (x !== undefined) return { value: x, float: looksFloat(e) };
     const inner = skipParens(e);
-    if (ts.isIdentifier(inner)) return this.scope.lookup(inner.text)?.literal;
-    if (ts.isPrefixUnaryExpression(inner) && (inner.operator === ts.SyntaxKind.MinusToken || inner.operator === ts.SyntaxKind.PlusToken)) {
+    if (typescript.isIdentifier(inner)) return this.scope.lookup(inner.text)?.literal;
+    if (typescript.isPrefixUnaryExpression(inner) && (inner.operator === typescript.SyntaxKind.MinusToken || inner.operator === typescript.SyntaxKind.PlusToken)) {
       const f = this.flex(inner.operand);
-      if (f) return { value: inner.operator === ts.SyntaxKind.MinusToken ? -f.value : f.value, float: f.float };
+      if (f) return { value: inner.operator === typescript.SyntaxKind.MinusToken ? -f.value : f.value, float: f.float };
     }
     return undefined;
   }
@@ -149,20 +150,20 @@ export abstract class ExprLowerer extends LowerContext {
   private peekTypeOnce(e: ts.Expression): LangType | undefined {
     e = skipParens(e);
     if (this.flex(e) !== undefined) return undefined;
-    if (ts.isIdentifier(e)) return this.scope.lookup(e.text)?.type;
-    if (ts.isElementAccessExpression(e)) {
+    if (typescript.isIdentifier(e)) return this.scope.lookup(e.text)?.type;
+    if (typescript.isElementAccessExpression(e)) {
       const p = this.peekType(e.expression);
       return p && p !== 'void' && isPtr(p) ? widenedType(p.ptr) : undefined;
     }
-    if (ts.isCallExpression(e)) {
+    if (typescript.isCallExpression(e)) {
       const c = skipParens(e.expression);
-      if (ts.isIdentifier(c) && (c.text === 'f32' || c.text === 'i32' || c.text === 'u32')) return c.text;
-      if (ts.isPropertyAccessExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === 'qpu' && QPU_INTRINSICS[c.name.text]?.shape === 'id') return 'u32';
+      if (typescript.isIdentifier(c) && (c.text === 'f32' || c.text === 'i32' || c.text === 'u32')) return c.text;
+      if (typescript.isPropertyAccessExpression(c) && typescript.isIdentifier(c.expression) && c.expression.text === 'qpu' && QPU_INTRINSICS[c.name.text]?.shape === 'id') return 'u32';
       return undefined;
     }
-    if (ts.isConditionalExpression(e)) return this.peekType(e.whenTrue) ?? this.peekType(e.whenFalse);
-    if (ts.isPrefixUnaryExpression(e)) return e.operator === ts.SyntaxKind.ExclamationToken ? 'bool' : this.peekType(e.operand);
-    if (ts.isBinaryExpression(e)) {
+    if (typescript.isConditionalExpression(e)) return this.peekType(e.whenTrue) ?? this.peekType(e.whenFalse);
+    if (typescript.isPrefixUnaryExpression(e)) return e.operator === typescript.SyntaxKind.ExclamationToken ? 'bool' : this.peekType(e.operand);
+    if (typescript.isBinaryExpression(e)) {
       const op = e.operatorToken.getText(this.file.sf);
       if (BINARY_OPS[op]?.pred || op === '&&' || op === '||') return 'bool';
       if (op === '<<' || op === '>>' || op === '>>>') return this.peekType(e.left);
@@ -194,25 +195,25 @@ export abstract class ExprLowerer extends LowerContext {
     if (lit !== undefined) return this.literal(e, lit.value, expected && isNumericType(expected) ? expected : lit.float ? 'f32' : 'i32');
     e = skipParens(e);
     this.w.loc = this.locOf(e);
-    if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return { v: this.w.const('bool', e.kind === ts.SyntaxKind.TrueKeyword ? 1 : 0), t: 'bool' };
-    if (ts.isIdentifier(e)) return this.identifier(e);
-    if (ts.isBinaryExpression(e)) return this.binary(e, expected);
-    if (ts.isPrefixUnaryExpression(e)) return this.prefix(e, expected);
-    if (ts.isPostfixUnaryExpression(e)) return this.increment(e, e.operand, e.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', true);
-    if (ts.isElementAccessExpression(e)) {
+    if (e.kind === typescript.SyntaxKind.TrueKeyword || e.kind === typescript.SyntaxKind.FalseKeyword) return { v: this.w.const('bool', e.kind === typescript.SyntaxKind.TrueKeyword ? 1 : 0), t: 'bool' };
+    if (typescript.isIdentifier(e)) return this.identifier(e);
+    if (typescript.isBinaryExpression(e)) return this.binary(e, expected);
+    if (typescript.isPrefixUnaryExpression(e)) return this.prefix(e, expected);
+    if (typescript.isPostfixUnaryExpression(e)) return this.increment(e, e.operand, e.operator === typescript.SyntaxKind.PlusPlusToken ? '+' : '-', true);
+    if (typescript.isElementAccessExpression(e)) {
       if (e.questionDotToken) return this.unsupported(e, 'optionalChaining');
       const { addr, elem } = this.address(e);
       if (!elem) return this.bad();
       return { v: this.emitAt(e, 'load', [addr], widenedType(elem)), t: widenedType(elem) };
     }
-    if (ts.isCallExpression(e)) return this.call(e, expected);
-    if (ts.isConditionalExpression(e)) return this.conditional(e, expected);
-    if (ts.isPropertyAccessExpression(e)) {
+    if (typescript.isCallExpression(e)) return this.call(e, expected);
+    if (typescript.isConditionalExpression(e)) return this.conditional(e, expected);
+    if (typescript.isPropertyAccessExpression(e)) {
       if (e.questionDotToken) return this.unsupported(e, 'optionalChaining');
       this.error(e, 'unsupportedExpression', [`property access '${e.getText(this.file.sf)}'`]);
       return this.bad();
     }
-    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return this.unsupported(e, 'nestedFunction');
+    if (typescript.isArrowFunction(e) || typescript.isFunctionExpression(e)) return this.unsupported(e, 'nestedFunction');
     this.error(e, 'unsupportedExpression', [describe(e)]);
     return this.bad(expected);
   }
@@ -288,11 +289,11 @@ export abstract class ExprLowerer extends LowerContext {
   private binary(e: ts.BinaryExpression, expected?: LangType): Typed {
     const k = e.operatorToken.kind;
     const op = e.operatorToken.getText(this.file.sf);
-    if (k === ts.SyntaxKind.EqualsToken) return this.assign(e.left, e.right);
+    if (k === typescript.SyntaxKind.EqualsToken) return this.assign(e.left, e.right);
     const compound = COMPOUND[k];
     if (compound !== undefined) return this.compoundAssign(e, compound);
-    if (k === ts.SyntaxKind.AmpersandAmpersandToken || k === ts.SyntaxKind.BarBarToken) return this.logical(e, k === ts.SyntaxKind.AmpersandAmpersandToken);
-    if (k === ts.SyntaxKind.CommaToken || k === ts.SyntaxKind.InKeyword || k === ts.SyntaxKind.InstanceOfKeyword || k === ts.SyntaxKind.QuestionQuestionToken) {
+    if (k === typescript.SyntaxKind.AmpersandAmpersandToken || k === typescript.SyntaxKind.BarBarToken) return this.logical(e, k === typescript.SyntaxKind.AmpersandAmpersandToken);
+    if (k === typescript.SyntaxKind.CommaToken || k === typescript.SyntaxKind.InKeyword || k === typescript.SyntaxKind.InstanceOfKeyword || k === typescript.SyntaxKind.QuestionQuestionToken) {
       this.error(e.operatorToken, 'unsupportedOperator', [op]);
       return this.bad();
     }
@@ -397,20 +398,20 @@ export abstract class ExprLowerer extends LowerContext {
 
   private prefix(e: ts.PrefixUnaryExpression, expected?: LangType): Typed {
     switch (e.operator) {
-      case ts.SyntaxKind.PlusPlusToken:
+      case typescript.SyntaxKind.PlusPlusToken:
         return this.increment(e, e.operand, '+', false);
-      case ts.SyntaxKind.MinusMinusToken:
+      case typescript.SyntaxKind.MinusMinusToken:
         return this.increment(e, e.operand, '-', false);
-      case ts.SyntaxKind.ExclamationToken: {
+      case typescript.SyntaxKind.ExclamationToken: {
         const c = this.cond(e.operand);
         return { v: this.emitAt(e, 'not', [c], 'bool'), t: 'bool' };
       }
-      case ts.SyntaxKind.PlusToken: {
+      case typescript.SyntaxKind.PlusToken: {
         const x = this.expr(e.operand, expected);
         if (!x.bad && !isNumericType(x.t)) this.error(e, 'operandType', ['+', langTypeText(x.t)]);
         return x;
       }
-      case ts.SyntaxKind.MinusToken: {
+      case typescript.SyntaxKind.MinusToken: {
         const x = this.expr(e.operand, expected);
         if (x.bad) return x;
         if (!isNumericType(x.t)) {
@@ -419,7 +420,7 @@ export abstract class ExprLowerer extends LowerContext {
         }
         return { v: this.emitAt(e, x.t === 'f32' ? 'fneg' : 'neg', [x.v], x.t), t: x.t };
       }
-      case ts.SyntaxKind.TildeToken: {
+      case typescript.SyntaxKind.TildeToken: {
         const x = this.expr(e.operand, expected);
         if (x.bad) return x;
         if (!isIntType(x.t)) {
@@ -436,7 +437,7 @@ export abstract class ExprLowerer extends LowerContext {
   /** The binding an assignment writes, or undefined after reporting why it cannot be written. */
   private target(e: ts.Expression): Binding | undefined {
     e = skipParens(e);
-    if (!ts.isIdentifier(e)) {
+    if (!typescript.isIdentifier(e)) {
       this.error(e, 'invalidAssignTarget');
       return undefined;
     }
@@ -450,7 +451,7 @@ export abstract class ExprLowerer extends LowerContext {
 
   private assign(left: ts.Expression, right: ts.Expression): Typed {
     const l = skipParens(left);
-    if (ts.isElementAccessExpression(l)) {
+    if (typescript.isElementAccessExpression(l)) {
       const { addr, elem } = this.address(l);
       if (!elem) {
         this.expr(right);
@@ -473,7 +474,7 @@ export abstract class ExprLowerer extends LowerContext {
 
   private compoundAssign(e: ts.BinaryExpression, op: string): Typed {
     const l = skipParens(e.left);
-    if (ts.isElementAccessExpression(l)) {
+    if (typescript.isElementAccessExpression(l)) {
       const { addr, elem } = this.address(l);
       if (!elem) return this.bad();
       const t = widenedType(elem);
@@ -498,7 +499,7 @@ export abstract class ExprLowerer extends LowerContext {
       }
       return this.applyBinary(e, op, old, { v: this.w.const(old.t, 1), t: old.t });
     };
-    if (ts.isElementAccessExpression(o)) {
+    if (typescript.isElementAccessExpression(o)) {
       const { addr, elem } = this.address(o);
       if (!elem) return this.bad();
       const t = widenedType(elem);
@@ -520,12 +521,12 @@ export abstract class ExprLowerer extends LowerContext {
 }
 function describe(e: ts.Node): string {
   const names: Partial<Record<ts.SyntaxKind, string>> = {
-    [ts.SyntaxKind.StringLiteral]: 'a string', [ts.SyntaxKind.NoSubstitutionTemplateLiteral]: 'a template string', [ts.SyntaxKind.TemplateExpression]: 'a template string',
-    [ts.SyntaxKind.ObjectLiteralExpression]: 'an object literal', [ts.SyntaxKind.ArrayLiteralExpression]: 'an array literal', [ts.SyntaxKind.NewExpression]: "'new'",
-    [ts.SyntaxKind.ThisKeyword]: "'this'", [ts.SyntaxKind.NullKeyword]: "'null'", [ts.SyntaxKind.TypeOfExpression]: "'typeof'", [ts.SyntaxKind.DeleteExpression]: "'delete'",
-    [ts.SyntaxKind.AwaitExpression]: "'await'", [ts.SyntaxKind.AsExpression]: "a type assertion ('as')", [ts.SyntaxKind.BigIntLiteral]: 'a bigint literal',
-    [ts.SyntaxKind.VoidExpression]: "'void'", [ts.SyntaxKind.RegularExpressionLiteral]: 'a regular expression', [ts.SyntaxKind.TaggedTemplateExpression]: 'a tagged template',
-    [ts.SyntaxKind.ClassExpression]: 'a class expression', [ts.SyntaxKind.YieldExpression]: "'yield'", [ts.SyntaxKind.SpreadElement]: 'spread', [ts.SyntaxKind.SatisfiesExpression]: "'satisfies'",
+    [typescript.SyntaxKind.StringLiteral]: 'a string', [typescript.SyntaxKind.NoSubstitutionTemplateLiteral]: 'a template string', [typescript.SyntaxKind.TemplateExpression]: 'a template string',
+    [typescript.SyntaxKind.ObjectLiteralExpression]: 'an object literal', [typescript.SyntaxKind.ArrayLiteralExpression]: 'an array literal', [typescript.SyntaxKind.NewExpression]: "'new'",
+    [typescript.SyntaxKind.ThisKeyword]: "'this'", [typescript.SyntaxKind.NullKeyword]: "'null'", [typescript.SyntaxKind.TypeOfExpression]: "'typeof'", [typescript.SyntaxKind.DeleteExpression]: "'delete'",
+    [typescript.SyntaxKind.AwaitExpression]: "'await'", [typescript.SyntaxKind.AsExpression]: "a type assertion ('as')", [typescript.SyntaxKind.BigIntLiteral]: 'a bigint literal',
+    [typescript.SyntaxKind.VoidExpression]: "'void'", [typescript.SyntaxKind.RegularExpressionLiteral]: 'a regular expression', [typescript.SyntaxKind.TaggedTemplateExpression]: 'a tagged template',
+    [typescript.SyntaxKind.ClassExpression]: 'a class expression', [typescript.SyntaxKind.YieldExpression]: "'yield'", [typescript.SyntaxKind.SpreadElement]: 'spread', [typescript.SyntaxKind.SatisfiesExpression]: "'satisfies'",
   };
-  return names[e.kind] ?? `'${ts.SyntaxKind[e.kind]}'`;
+  return names[e.kind] ?? `'${typescript.SyntaxKind[e.kind]}'`;
 }

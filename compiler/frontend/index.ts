@@ -3,13 +3,13 @@
  * `@kernel` method (device helpers inlined), with diagnostics for anything
  * outside the kernel language. Never throws on bad input.
  */
-import { resolve } from 'node:path';
 import type { IrFunction } from '../ir/types.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
 import { createFunction } from '../ir/builder.ts';
 import { removeUnreachable } from '../ir/cfg.ts';
 import { discover } from './discover.ts';
+import { type CompilerHost, hostOrDefault } from '../host.ts';
 import { checkDevice, lowerKernel } from './stmt.ts';
 import { removeTrivialParams } from '../passes/params.ts';
 import { analyzeUniformity } from '../passes/uniformity.ts';
@@ -29,6 +29,8 @@ export interface LoadOptions {
   source?: string;
   /** Report QPU3007 when the file has no kernels (default true). */
   requireKernels?: boolean;
+  /** Where files are read from (default: Node's file system). */
+  host?: CompilerHost;
 }
 
 /** Parses `file` and the files it imports, and lowers every `@kernel` method to IR. */
@@ -37,7 +39,8 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   try {
-    const prog = discover(file, options.source);
+    const host = hostOrDefault(options.host);
+    const prog = discover(file, options.source, host);
     for (const [path, sf] of prog.files) sources.set(path, sf.text);
     diagnostics.push(...prog.diagnostics);
     if (prog.diagnostics.some((d) => d.name === 'syntaxError' || d.name === 'fileNotFound' || d.name === 'nestingTooDeep')) return { kernels, diagnostics, sources };
@@ -61,7 +64,7 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
     }
     // Device functions of the compiled file that no kernel calls are still checked.
     for (const [key, m] of prog.methods) {
-      if (m.kind !== 'device' || called.has(key) || m.file !== resolve(file)) continue;
+      if (m.kind !== 'device' || called.has(key) || m.file !== host.resolve(file)) continue;
       try {
         checkDevice(prog, m, createFunction(key, m.file), diagnostics);
       } catch (e) {

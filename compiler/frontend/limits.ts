@@ -5,7 +5,7 @@
  * twice at each of 20 levels) would otherwise overflow the stack or take
  * minutes. Each limit is reported as a diagnostic at the construct.
  */
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
 
 /** Deepest syntax-tree nesting accepted inside a kernel or device function (expressions, statements, parentheses). */
 export const MAX_NESTING = 400;

@@ -2,7 +2,8 @@
  * Statement lowering and the entry points that lower one kernel (with its
  * `@device` callees inlined at every call) to IR.
  */
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
+import { typescript } from './typescript.ts';
 import type { Block, IrFunction } from '../ir/types.ts';
 import { newBlock } from '../ir/builder.ts';
 import type { Diagnostic } from '../diagnostics.ts';
@@ -16,10 +17,10 @@ import type { LangType } from './types.ts';
 import { langTypeText, sameType, typeFromNode, isIntType } from './types.ts';
 
 const UNSUPPORTED_STATEMENTS: Partial<Record<ts.SyntaxKind, string>> = {
-  [ts.SyntaxKind.ThrowStatement]: 'throw', [ts.SyntaxKind.TryStatement]: 'try', [ts.SyntaxKind.ForOfStatement]: 'for...of',
-  [ts.SyntaxKind.ForInStatement]: 'for...in', [ts.SyntaxKind.WithStatement]: 'with', [ts.SyntaxKind.DebuggerStatement]: 'debugger',
-  [ts.SyntaxKind.ClassDeclaration]: 'class', [ts.SyntaxKind.ImportDeclaration]: 'import', [ts.SyntaxKind.EnumDeclaration]: 'enum',
-  [ts.SyntaxKind.InterfaceDeclaration]: 'interface', [ts.SyntaxKind.TypeAliasDeclaration]: 'type',
+  [typescript.SyntaxKind.ThrowStatement]: 'throw', [typescript.SyntaxKind.TryStatement]: 'try', [typescript.SyntaxKind.ForOfStatement]: 'for...of',
+  [typescript.SyntaxKind.ForInStatement]: 'for...in', [typescript.SyntaxKind.WithStatement]: 'with', [typescript.SyntaxKind.DebuggerStatement]: 'debugger',
+  [typescript.SyntaxKind.ClassDeclaration]: 'class', [typescript.SyntaxKind.ImportDeclaration]: 'import', [typescript.SyntaxKind.EnumDeclaration]: 'enum',
+  [typescript.SyntaxKind.InterfaceDeclaration]: 'interface', [typescript.SyntaxKind.TypeAliasDeclaration]: 'type',
 };
 
 /** Lowers statements; together with ExprLowerer, a whole kernel. */
@@ -29,7 +30,7 @@ export class Lowerer extends CallLowerer {
     this.file = { sf: m.source, file: m.file };
     const exit = newBlock(this.fn);
     this.ret = { block: exit, type: 'void', vars: [] };
-    const rt = m.decl.type ? typeFromNode(ts, m.decl.type) : 'void';
+    const rt = m.decl.type ? typeFromNode(typescript, m.decl.type) : 'void';
     if (m.decl.type && rt !== 'void') this.error(m.decl.type, 'returnType', [m.decl.type.getText(m.source)]);
     for (const p of m.decl.parameters) {
       const t = this.paramType(p);
@@ -46,13 +47,13 @@ export class Lowerer extends CallLowerer {
 
   private paramType(p: ts.ParameterDeclaration): LangType {
     const name = p.name.getText(this.file.sf);
-    if (!ts.isIdentifier(p.name)) this.error(p.name, 'destructuring');
+    if (!typescript.isIdentifier(p.name)) this.error(p.name, 'destructuring');
     if (p.initializer || p.questionToken || p.dotDotDotToken) this.error(p, 'unsupportedExpression', ['an optional, default or rest parameter']);
     if (!p.type) {
       this.error(p, 'missingType', [name]);
       return 'i32';
     }
-    const t = typeFromNode(ts, p.type);
+    const t = typeFromNode(typescript, p.type);
     if (!t || t === 'void') {
       this.error(p.type, 'unknownType', [p.type.getText(this.file.sf)]);
       return 'i32';
@@ -63,7 +64,7 @@ export class Lowerer extends CallLowerer {
   /** Checks a device function nobody calls, as if called with fresh arguments, so its errors are reported too. */
   checkDevice(m: MethodInfo): void {
     this.file = { sf: m.source, file: m.file };
-    const rt = m.decl.type ? typeFromNode(ts, m.decl.type) : 'void';
+    const rt = m.decl.type ? typeFromNode(typescript, m.decl.type) : 'void';
     if (!rt) this.error(m.decl.type!, 'unknownType', [m.decl.type!.getText(m.source)]);
     const ret = rt ?? 'i32';
     this.ret = { block: this.join([], ret === 'void' ? [] : [ret]), type: ret, vars: [] };
@@ -93,7 +94,7 @@ export class Lowerer extends CallLowerer {
     const callerFile = this.file;
     this.file = { sf: m.source, file: m.file };
     const types = m.decl.parameters.map((p) => this.paramType(p));
-    const rt = m.decl.type ? typeFromNode(ts, m.decl.type) : 'void';
+    const rt = m.decl.type ? typeFromNode(typescript, m.decl.type) : 'void';
     if (!rt) this.error(m.decl.type!, 'unknownType', [m.decl.type!.getText(m.source)]);
     this.file = callerFile;
     const args = call.arguments.map((a, i) => this.exprOf(a, types[i]!));
@@ -135,45 +136,45 @@ export class Lowerer extends CallLowerer {
   private stmt(s: ts.Statement): void {
     this.peeked.clear();
     this.w.loc = this.locOf(s);
-    if (ts.isBlock(s)) return this.block(s.statements);
-    if (ts.isEmptyStatement(s)) return;
-    if (ts.isVariableStatement(s)) return this.varDecl(s.declarationList);
-    if (ts.isExpressionStatement(s)) {
+    if (typescript.isBlock(s)) return this.block(s.statements);
+    if (typescript.isEmptyStatement(s)) return;
+    if (typescript.isVariableStatement(s)) return this.varDecl(s.declarationList);
+    if (typescript.isExpressionStatement(s)) {
       this.expr(s.expression);
       return;
     }
-    if (ts.isIfStatement(s)) return this.ifStmt(s);
-    if (ts.isWhileStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, false);
-    if (ts.isDoStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, true);
-    if (ts.isForStatement(s)) {
+    if (typescript.isIfStatement(s)) return this.ifStmt(s);
+    if (typescript.isWhileStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, false);
+    if (typescript.isDoStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, true);
+    if (typescript.isForStatement(s)) {
       this.inScope(() => this.loop(s.initializer, s.condition, s.incrementor, s.statement, false));
       return;
     }
-    if (ts.isLabeledStatement(s)) {
+    if (typescript.isLabeledStatement(s)) {
       const inner = s.statement;
-      if (!(ts.isForStatement(inner) || ts.isWhileStatement(inner) || ts.isDoStatement(inner))) {
+      if (!(typescript.isForStatement(inner) || typescript.isWhileStatement(inner) || typescript.isDoStatement(inner))) {
         this.error(s.label, 'labeledNonLoop');
         return this.stmt(inner);
       }
       this.pendingLabel = s.label.text;
       return this.stmt(inner);
     }
-    if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) return this.breakContinue(s);
-    if (ts.isReturnStatement(s)) return this.returnStmt(s);
-    if (ts.isSwitchStatement(s)) return this.switchStmt(s);
-    if (ts.isFunctionDeclaration(s)) return this.error(s, 'nestedFunction');
-    const what = UNSUPPORTED_STATEMENTS[s.kind] ?? ts.SyntaxKind[s.kind];
+    if (typescript.isBreakStatement(s) || typescript.isContinueStatement(s)) return this.breakContinue(s);
+    if (typescript.isReturnStatement(s)) return this.returnStmt(s);
+    if (typescript.isSwitchStatement(s)) return this.switchStmt(s);
+    if (typescript.isFunctionDeclaration(s)) return this.error(s, 'nestedFunction');
+    const what = UNSUPPORTED_STATEMENTS[s.kind] ?? typescript.SyntaxKind[s.kind];
     this.error(s, 'unsupportedStatement', [what]);
   }
 
   private pendingLabel: string | undefined;
 
   private varDecl(list: ts.VariableDeclarationList): void {
-    const isConst = (list.flags & ts.NodeFlags.Const) !== 0;
-    const isLet = (list.flags & ts.NodeFlags.Let) !== 0;
+    const isConst = (list.flags & typescript.NodeFlags.Const) !== 0;
+    const isLet = (list.flags & typescript.NodeFlags.Let) !== 0;
     if (!isConst && !isLet) this.error(list, 'varDeclaration');
     for (const d of list.declarations) {
-      if (!ts.isIdentifier(d.name)) {
+      if (!typescript.isIdentifier(d.name)) {
         this.error(d.name, 'destructuring');
         continue;
       }
@@ -181,7 +182,7 @@ export class Lowerer extends CallLowerer {
       if (this.scope.vars.has(name)) this.error(d.name, 'shadowing', [name]);
       let declared: LangType | undefined;
       if (d.type) {
-        declared = typeFromNode(ts, d.type);
+        declared = typeFromNode(typescript, d.type);
         if (!declared || declared === 'void') {
           this.error(d.type, 'unknownType', [d.type.getText(this.file.sf)]);
           declared = undefined;
@@ -225,7 +226,7 @@ export class Lowerer extends CallLowerer {
     const label = this.pendingLabel;
     this.pendingLabel = undefined;
     if (init) {
-      if (ts.isVariableDeclarationList(init)) this.varDecl(init);
+      if (typescript.isVariableDeclarationList(init)) this.varDecl(init);
       else this.expr(init);
     }
     const vars = this.mutables();
@@ -259,7 +260,7 @@ export class Lowerer extends CallLowerer {
   }
 
   private breakContinue(s: ts.BreakStatement | ts.ContinueStatement): void {
-    const isBreak = ts.isBreakStatement(s);
+    const isBreak = typescript.isBreakStatement(s);
     const label = s.label?.text;
     let t: JumpTarget | undefined;
     for (let i = this.jumps.length - 1; i >= 0; i--) {
@@ -312,7 +313,7 @@ export class Lowerer extends CallLowerer {
     const seen = new Set<number>();
     let defaultBody: Block | undefined;
     clauses.forEach((c, i) => {
-      if (ts.isDefaultClause(c)) {
+      if (typescript.isDefaultClause(c)) {
         defaultBody = bodies[i];
         return;
       }

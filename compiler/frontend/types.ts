@@ -36,10 +36,10 @@ export function isNumericType(t: LangType): t is 'i32' | 'u32' | 'f32' {
 }
 
 /** Maps a type annotation to a LangType, or undefined when it is not a kernel type. */
-export function typeFromNode(ts: typeof TS, node: TS.TypeNode): LangType | undefined {
-  if (node.kind === ts.SyntaxKind.VoidKeyword) return 'void';
-  if (node.kind === ts.SyntaxKind.BooleanKeyword) return 'bool';
-  if (!ts.isTypeReferenceNode(node)) return undefined;
+export function typeFromNode(typescript: typeof TS, node: TS.TypeNode): LangType | undefined {
+  if (node.kind === typescript.SyntaxKind.VoidKeyword) return 'void';
+  if (node.kind === typescript.SyntaxKind.BooleanKeyword) return 'bool';
+  if (!typescript.isTypeReferenceNode(node)) return undefined;
   const name = node.typeName.getText();
   const args = node.typeArguments ?? [];
   if (args.length === 0 && (SCALAR_NAMES as readonly string[]).includes(name)) return name as ScalarType;

@@ -16,6 +16,9 @@ export interface MemoryRegion {
 
 /** An access that hit no region (or straddled a region's end). */
 export class MemoryFaultError extends RuntimeError {
+  /** Byte address of the instruction whose access faulted, and its QPU, when the executor knows them. */
+  pc: number | undefined;
+  qpu: number | undefined;
   constructor(readonly address: number, readonly size: number, readonly write: boolean) {
     super(`GPU memory fault: ${write ? 'write' : 'read'} of ${size} bytes at 0x${(address >>> 0).toString(16).padStart(8, '0')} is outside every mapped buffer`, RUNTIME_ERROR_CODES.MEMORY_FAULT);
   }

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../../runtime/index.ts';
-import { cacheDirectory } from '../../runtime/disk-cache.ts';
+import { cacheDirectory, compilerFingerprint } from '../../runtime/disk-cache.ts';
 
 test('cache directory: QPUC_CACHE=off, QPUC_CACHE_DIR, the project node_modules, else XDG_CACHE_HOME', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'qpuc-cachedir-'));
@@ -80,4 +80,29 @@ test('a new runtime takes kernels from the disk cache; changing the file or an i
   writeFileSync(file, `${kernels}// edited\n`);
   t.deepEqual(await run(), Array.from(x, (v) => v * 3));
   t.is(readdirSync(cache).length, 2);
+});
+
+test('the key holds a fingerprint of the compiler files: an edited compiler does not reuse old machine code', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'qpuc-fingerprint-'));
+  mkdirSync(join(dir, 'backend'));
+  writeFileSync(join(dir, 'backend', 'emit.js'), 'export const a = 1;\n');
+  const before = compilerFingerprint(dir);
+  t.is(compilerFingerprint(dir), before);
+  writeFileSync(join(dir, 'backend', 'emit.js'), 'export const a = 12;\n');
+  t.not(compilerFingerprint(dir), before);
+  t.regex(compilerFingerprint(), /^[0-9a-f]{64}$/);
+});
+
+test('a slow compile says so on the log while it runs and when it is done; a fast one says nothing', async (t) => {
+  const { reportSlowWork } = await import('../../runtime/kernel-cache.ts');
+  const lines: string[] = [];
+  const log = (l: string) => void lines.push(l);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  t.is(await reportSlowWork(log, 'compiling k.ts for vc6', 'compiled k.ts for vc6', ' (cached in D)', 30, async () => (await sleep(120), 7)), 7);
+  t.is(lines.length, 2);
+  t.is(lines[0], 'qpuc: compiling k.ts for vc6…');
+  t.regex(lines[1] as string, /^qpuc: compiled k\.ts for vc6 in \d+\.\d s \(cached in D\)$/);
+  lines.length = 0;
+  await reportSlowWork(log, 'compiling', 'compiled', '', 5_000, async () => 1);
+  t.deepEqual(lines, []);
 });

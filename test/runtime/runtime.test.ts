@@ -47,11 +47,27 @@ test('a subarray of GPU memory is passed at its own address', async (t) => {
 });
 
 test('the reference backend faults on an access outside every buffer, as the emulator does', async (t) => {
-  for (const backend of ['reference', 'emulator'] as const) {
-    const rt = await Runtime.open({ backend, log: () => {} });
-    const x = rt.alloc(Float32Array, 16); // one 4 KiB page, then a guard page
-    const y = rt.alloc(Float32Array, 16);
-    await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 1 }, 2048, 1, x, y), { message: /outside every mapped buffer/ }, backend);
-    rt.close();
-  }
+  const rt = await Runtime.open({ backend: 'reference', log: () => {} });
+  const x = rt.alloc(Float32Array, 16); // one 4 KiB page, then a guard page
+  const y = rt.alloc(Float32Array, 16);
+  await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 1 }, 2048, 1, x, y), { message: /outside every mapped buffer/ });
+  rt.close();
+});
+
+test('the emulator checks launches at exact buffer size and names the buffer and the kernel line', async (t) => {
+  const rt = await Runtime.open({ backend: 'emulator', log: () => {} });
+  const x = rt.alloc(Float32Array, 16); // 64 bytes: element 16 is still inside the buffer's 4 KiB page
+  const y = rt.alloc(Float32Array, 16);
+  // n = 17: one element too many. The page-granular MMU would not notice; the checked launch does.
+  await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 2 }, 17, 1, x, y), {
+    message: /^Blas\.saxpy: out-of-bounds read of 4 bytes at 0x[0-9a-f]{8}, just past the end of the 64-byte buffer at 0x[0-9a-f]{8} at .*saxpy\.ts:\d+:\d+ \(QPU \d+\)/,
+  });
+  await t.notThrowsAsync(rt.launch(Blas.saxpy, { qpus: 2 }, 16, 1, x, y));
+  rt.close();
+  // Unchecked, the same launch reads the rest of the page (zeros) as the hardware would.
+  const unchecked = await Runtime.open({ backend: 'emulator', log: () => {}, emulator: { checked: false } });
+  const a = unchecked.alloc(Float32Array, 16);
+  const b = unchecked.alloc(Float32Array, 16);
+  await t.notThrowsAsync(unchecked.launch(Blas.saxpy, { qpus: 2 }, 17, 1, a, b));
+  unchecked.close();
 });

@@ -8,7 +8,10 @@ import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { GpuMemory } from '../memory.ts';
 import { AddressSpace } from '../../address-space.ts';
 import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
-import { detachView } from '../../drivers/system.ts';
+import { detachView } from '../../detach-view.ts';
+import { MemoryFaultError } from '../memory.ts';
+import { outOfBounds } from '../../bounds.ts';
+import type { RunOptions } from '../../device.ts';
 import type { HazardMode, SourceMap } from './hazards.ts';
 import { runCsd } from './run.ts';
 import { DEFAULT_CLOCK_HZ } from './timing.ts';
@@ -26,6 +29,14 @@ export interface V3dEmulatorOptions {
   exactSfu?: boolean;
   /** Stop a job after this many cycles (default runCsd's). */
   maxCycles?: number;
+  /**
+   * Bounds-checked jobs (default true): each buffer is mapped at exactly the
+   * size it was allocated with, and an access outside all of them is an
+   * OutOfBoundsError naming the buffer and the kernel source line. Off: the
+   * page-rounded buffers (with a guard page between them) are mapped, as the
+   * hardware's MMU sees them.
+   */
+  checked?: boolean;
 }
 
 /** Page size of buffer allocations (Pi 4 kernels use 4 KiB pages). */
@@ -47,6 +58,7 @@ export class V3dEmulatorDevice implements Device {
   sourceMap: SourceMap | undefined;
   private readonly opts: V3dEmulatorOptions;
   private readonly buffers = new Map<number, DeviceBuffer>();
+  private readonly requested = new Map<number, number>();
   private nextHandle = 1;
   /** Free and used bus-address ranges: freed buffers' addresses are reused. */
   private readonly space = new AddressSpace(FIRST_ADDRESS, 0xffff_f000, PAGE);
@@ -90,9 +102,10 @@ export class V3dEmulatorDevice implements Device {
       this.space.free(gpuAddress);
       throw new RuntimeError(`cannot allocate ${rounded} bytes of host memory for an emulated buffer`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
     }
-    this.memory.map(gpuAddress, bytes);
+    this.memory.map(gpuAddress, this.opts.checked === false ? bytes : bytes.subarray(0, size));
     const buf: DeviceBuffer = { handle: this.nextHandle++, gpuAddress, size: rounded, bytes };
     this.buffers.set(buf.handle, buf);
+    this.requested.set(buf.handle, size);
     return buf;
   }
 
@@ -100,6 +113,7 @@ export class V3dEmulatorDevice implements Device {
   free(buffer: DeviceBuffer): void {
     this.assertOpen();
     if (!this.buffers.delete(buffer.handle)) throw new RuntimeError(`buffer ${buffer.handle} is not allocated on this device`);
+    this.requested.delete(buffer.handle);
     this.memory.unmap(buffer.gpuAddress);
     this.space.free(buffer.gpuAddress);
     // As on hardware: arrays over freed memory become empty (their methods throw) instead of reaching stale memory.
@@ -107,9 +121,21 @@ export class V3dEmulatorDevice implements Device {
   }
 
   /** Run a CSD job; a hazard in 'error' mode, a fault or the cycle limit rejects the promise. */
-  async run(job: CsdJob | QpuJob): Promise<JobResult> {
+  async run(job: CsdJob | QpuJob, options: RunOptions = {}): Promise<JobResult> {
     this.assertOpen();
     if (job.kind !== 'csd') throw new Error(`${this.target} emulator runs SUBMIT_CSD jobs, not ${job.kind}`);
+    try {
+      return this.runChecked(job);
+    } catch (e) {
+      if (e instanceof MemoryFaultError && this.opts.checked !== false) {
+        const ranges = [...this.buffers.values()].map((b) => ({ gpuAddress: b.gpuAddress, length: this.requested.get(b.handle) ?? b.size }));
+        throw outOfBounds(e, ranges, options.kernel ?? 'the kernel', this.sourceMap);
+      }
+      throw e;
+    }
+  }
+
+  private runChecked(job: CsdJob): JobResult {
     const opts = this.opts;
     const result = runCsd(this.memory, job.cfg, {
       version: this.version,

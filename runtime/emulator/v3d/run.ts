@@ -9,7 +9,7 @@ import { decodeInstr } from '../../../compiler/isa/v3d/decode.ts';
 import { DecodeError } from '../../../compiler/isa/isa.ts';
 import { InstructionDecodeError, RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { HazardReport, JobProfile } from '../../device.ts';
-import type { GpuMemory } from '../memory.ts';
+import { MemoryFaultError, type GpuMemory } from '../memory.ts';
 import { generatedCode } from './codegen.ts';
 import { compileInstr, ROW_ACC, type CompiledInstr } from './compile.ts';
 import { batchPayload, decodeCsd, payloadXYRegister, type CsdConfig, type CsdParams } from './dispatch.ts';
@@ -218,7 +218,14 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     }
     q.lastRan = t;
     const limit = Math.min(second, maxCycles) + QUANTUM;
-    const ev = runSlice(t, q.clock, limit, exec, checker, fetch);
+    let ev: number;
+    try {
+      ev = runSlice(t, q.clock, limit, exec, checker, fetch);
+    } catch (e) {
+      // Name the instruction whose access faulted (bounds-checked launches report its source line).
+      if (e instanceof MemoryFaultError && e.pc === undefined) [e.pc, e.qpu] = [t.pc, q.index];
+      throw e;
+    }
     if (q.clock.time > maxCycles) throw new CycleLimitError(`cycle limit ${maxCycles} reached (QPU ${q.index} at 0x${t.pc.toString(16)})`);
     if (ev === STEP.CONTINUE) continue;
     hazards.onSwitch(t, ev === STEP.END);

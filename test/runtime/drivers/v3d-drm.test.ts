@@ -154,3 +154,18 @@ serial('freed and closed arrays are detached: a late read throws instead of touc
   }
   t.is(fake.count('live_bos'), 0);
 });
+
+serial('opt-in checked launches on V3D: an out-of-bounds access is found on the emulator and never submitted', async (t) => {
+  const rt = await Runtime.open({ backend: 'hardware', log: () => {}, checked: true });
+  const x = rt.alloc(Float32Array, 16);
+  const y = rt.alloc(Float32Array, 16);
+  await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 2 }, 17, 1, x, y), {
+    message: /^Blas\.saxpy: out-of-bounds read of 4 bytes at 0x[0-9a-f]{8}, just past the end of the 64-byte buffer at 0x[0-9a-f]{8} at .*saxpy\.ts:\d+:\d+/,
+  });
+  t.is(fake.count('submit_csd'), 0);
+  x.fill(1);
+  await rt.launch(Blas.saxpy, { qpus: 2 }, 16, 2, x, y);
+  t.deepEqual(Array.from(y), new Array(16).fill(2));
+  t.is(fake.count('submit_csd'), 1);
+  rt.close();
+});

@@ -44,3 +44,28 @@ test('identification registers decode to the boards’ known values', (t) => {
   t.is(qpusFromCoreIdent1(0x420), 8);
   t.is(qpusFromCoreIdent1(0x430), 12);
 });
+
+// Expected numbers: Linux include/uapi/drm/v3d_drm.h (_IOWR('d', 0x40 + nr, struct) with the struct sizes 40, 4, 16).
+test('perfmon request numbers and the perfmon_id field of submit_csd', async (t) => {
+  const { packPerfmonCreate, packPerfmonGetValues } = await import('../../../runtime/drivers/v3d-uapi.ts');
+  t.is(V3D_IOCTL.PERFMON_CREATE, 0xc0286448);
+  t.is(V3D_IOCTL.PERFMON_DESTROY, 0xc0046449);
+  t.is(V3D_IOCTL.PERFMON_GET_VALUES, 0xc010644a);
+  const c = packPerfmonCreate([32]);
+  t.is(c.length, 40);
+  t.is(new DataView(c.buffer).getUint32(4, true), 1);
+  t.is(c[8], 32);
+  const g = packPerfmonGetValues(3, 0x1234n);
+  t.is(new DataView(g.buffer).getBigUint64(8, true), 0x1234n);
+  t.is(new DataView(packSubmitCsd([0, 0, 0, 0, 0, 0, 0], 0n, 1, 7).buffer).getUint32(68, true), 7);
+});
+
+// The kernel's rule (v3d_sched.c): cfg4 = batches - 1 when ver < 71 || (ver == 71 && rev < 6).
+test('cfg4 holds batches minus one before V3D 7.1.6 only; the revision is HUB_IDENT3 bits 15:8', async (t) => {
+  const { cfg4SubtractsOne, revisionFromIdent3 } = await import('../../../runtime/drivers/v3d-uapi.ts');
+  t.true(cfg4SubtractsOne(42, 0));
+  t.true(cfg4SubtractsOne(71, 5));
+  t.false(cfg4SubtractsOne(71, 6));
+  t.false(cfg4SubtractsOne(71, 7));
+  t.is(revisionFromIdent3(0x0000_0642), 6);
+});

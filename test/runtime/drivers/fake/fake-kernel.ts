@@ -25,7 +25,7 @@ type F = (...args: unknown[]) => unknown;
 export interface FakeKernel {
   /** Path of the built shared library. */
   library: string;
-  /** Fake file-system root (dev, sys, proc). */
+  /** Fake file-system root (dev, sys, proc) that install() points the drivers at. */
   root: string;
   reset(): void;
   setIdent(hubIdent1: number, hubIdent3: number, coreIdent1: number): void;
@@ -143,7 +143,7 @@ export function loadFakeKernel(root: string = fakeRoot()): FakeKernel {
     count: (what) => qfk.count(what) as number,
     lastWaitTimeoutNs: () => BigInt(qfk.lastWait() as number | bigint),
     lastCfg: (k) => qfk.lastCfg(k) as number,
-    install: () => void configureSystem({ libc: library, root }),
+    install: () => void configureSystem({ libc: library, root: fake.root }),
     uninstall: () => void configureSystem({}),
   };
 

@@ -1,0 +1,250 @@
+/**
+ * The VideoCore IV GPU of a Pi Zero/1/2/3 through the firmware mailbox
+ * (/dev/vcio) and /dev/mem (shared/docs/hardware-interface.md section 2):
+ * enable_qpu once, GPU memory from the firmware's gpu_mem heap
+ * (allocate + lock → bus address, mapped through /dev/mem at
+ * bus & ~0xC0000000), jobs with execute_qpu. Every C call goes through
+ * runtime/drivers/system.ts, so tests run this file unchanged against the
+ * fake kernel (test/runtime/drivers/fake/).
+ *
+ * This only works while the firmware owns the GPU (legacy or fkms graphics):
+ * under the vc4-kms-v3d driver the firmware refuses enable_qpu/execute_qpu,
+ * and probe.ts says what to change before this file is ever reached.
+ *
+ * VideoCore IV has no MMU: a stray write lands in Linux's memory. The
+ * runtime therefore checks VC4 launches by default (Runtime.open's
+ * `checked` option): each job first runs on the emulator over copies of the
+ * buffers, and only a job whose every access stays inside its buffers goes
+ * to the real QPUs.
+ */
+import koffi from 'koffi';
+import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, RunOptions } from '../device.ts';
+import { errnoName, libc, systemPath } from './system.ts';
+import { type HostMapping, MappingError, mapDeviceMemory, unmapDeviceMemory, pageSize } from './mapping.ts';
+import { DriverError } from './v3d-drm.ts';
+import { readFileSync } from 'node:fs';
+
+/** The mailbox property ioctl: _IOWR(100, 0, char *), so its size field is the userland pointer size [vcio.c]. */
+export function mailboxIoctl(pointerBytes: number): number {
+  return (0xc0000000 | (pointerBytes << 16) | (100 << 8) | 0) >>> 0;
+}
+
+/** Firmware property tags the driver uses (shared/docs/hardware-interface.md 2.3). */
+export const MBOX_TAG = {
+  ALLOCATE: 0x0003000c,
+  LOCK: 0x0003000d,
+  UNLOCK: 0x0003000e,
+  RELEASE: 0x0003000f,
+  EXECUTE_QPU: 0x00030011,
+  ENABLE_QPU: 0x00030012,
+} as const;
+
+/** Memory allocation flags (2.4): DIRECT = uncached 0xC alias, L1_NONALLOCATING = L2-cached 0x4 alias. */
+export const MEM_FLAG = { DIRECT: 1 << 2, COHERENT: 2 << 2, L1_NONALLOCATING: 3 << 2, ZERO: 1 << 4 } as const;
+
+/**
+ * The allocation flags per board: Pi 0/1 (peripheral base 0x20000000) see the
+ * GPU's L2 from the ARM, so the L2-cached alias is coherent (flags 0xC);
+ * Pi 2/3 do not, so memory must be uncached (0x4) — the hello_fft rule.
+ */
+export function cacheFlagsFor(peripheralBase: number): number {
+  return (peripheralBase === 0x20000000 ? MEM_FLAG.L1_NONALLOCATING : MEM_FLAG.DIRECT) | MEM_FLAG.ZERO;
+}
+
+/**
+ * Peripheral base from the device tree (`/proc/device-tree/soc/ranges`:
+ * big-endian word at byte 4, or at byte 8 when that is 0), or undefined.
+ */
+export function peripheralBase(): number | undefined {
+  try {
+    const r = readFileSync(systemPath('proc/device-tree/soc/ranges'));
+    if (r.length < 8) return undefined;
+    const at4 = r.readUInt32BE(4);
+    return at4 !== 0 ? at4 : r.length >= 12 ? r.readUInt32BE(8) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const O_RDONLY = 0;
+const O_RDWR = 2;
+const O_SYNC = 0o4010000;
+const O_CLOEXEC = 0o2000000;
+
+/** The message for a firmware that refuses QPU jobs (vc4-kms-v3d owns V3D). */
+export const KMS_OWNS_V3D =
+  "the firmware refused to run QPU programs: the vc4-kms-v3d display driver owns the GPU. To run kernels on this Pi's QPUs, edit /boot/firmware/config.txt " +
+  '(/boot/config.txt before Bookworm): replace dtoverlay=vc4-kms-v3d with dtoverlay=vc4-fkms-v3d (Bullseye and older) or remove it (legacy firmware graphics), then reboot';
+
+interface Allocation {
+  buffer: DeviceBuffer;
+  mapping: HostMapping;
+  mboxHandle: number;
+}
+
+/** Options of {@link Vc4MailboxDevice}. */
+export interface Vc4MailboxOptions {
+  /** Allocation flags (default from the board: {@link cacheFlagsFor}). */
+  memFlags?: number;
+}
+
+/** A VideoCore IV driven through the firmware mailbox. */
+export class Vc4MailboxDevice implements Device {
+  readonly target = 'vc4' as const;
+  readonly backend = 'hardware' as const;
+  readonly numQpus = 12;
+  readonly description: string;
+  readonly memFlags: number;
+  private readonly vcio: number;
+  private readonly mem: number;
+  private readonly request: number;
+  private readonly live = new Map<number, Allocation>();
+  /** After an execute_qpu timeout the QPUs may still write anywhere: memory is never handed back. */
+  private poisoned = false;
+  private closed = false;
+
+  constructor(options: Vc4MailboxOptions = {}) {
+    const c = libc();
+    this.request = mailboxIoctl(koffi.sizeof('void *'));
+    const vcio = c.open(systemPath('dev/vcio'), O_RDONLY | O_CLOEXEC) as number;
+    if (vcio < 0) {
+      const why = errnoName();
+      throw new DriverError(
+        why === 'ENOENT' ? 'no /dev/vcio: this is not a Raspberry Pi with the VideoCore mailbox driver'
+        : why === 'EACCES' || why === 'EPERM' ? 'cannot open /dev/vcio: permission denied; add your user to the video group, or run as root'
+        : `cannot open /dev/vcio: ${why}`,
+      );
+    }
+    this.vcio = vcio;
+    try {
+      const r = this.property(MBOX_TAG.ENABLE_QPU, [1]);
+      if (r === undefined || (r !== 0 && r !== 0x80000000)) throw new DriverError(KMS_OWNS_V3D);
+      const mem = c.open(systemPath('dev/mem'), O_RDWR | O_SYNC | O_CLOEXEC) as number;
+      if (mem < 0) {
+        const why = errnoName();
+        this.property(MBOX_TAG.ENABLE_QPU, [0]);
+        throw new DriverError(
+          why === 'EACCES' || why === 'EPERM'
+            ? 'cannot open /dev/mem: VideoCore IV GPU memory is mapped through /dev/mem, which needs root: run with sudo'
+            : `cannot open /dev/mem: ${why}`,
+        );
+      }
+      this.mem = mem;
+    } catch (e) {
+      c.close(vcio);
+      throw e;
+    }
+    this.memFlags = options.memFlags ?? cacheFlagsFor(peripheralBase() ?? 0x3f000000);
+    this.description = `VideoCore IV (12 QPUs) through the firmware mailbox, memory flags 0x${this.memFlags.toString(16)}`;
+  }
+
+  /**
+   * One property request with one tag; the first response word, or undefined
+   * when the firmware (or the kernel) rejected the request.
+   */
+  private property(tag: number, values: readonly number[]): number | undefined {
+    const words = new Uint32Array(6 + values.length);
+    words[0] = words.length * 4; // total size in bytes, end tag included
+    words[1] = 0; // process request
+    words[2] = tag;
+    words[3] = values.length * 4; // value buffer size
+    words[4] = values.length * 4; // request size (bit 31 clear: a request)
+    words.set(values, 5);
+    words[5 + values.length] = 0; // end tag
+    const r = libc().ioctl(this.vcio, this.request, words) as number;
+    if (r !== 0 || words[1] !== 0x80000000) return undefined;
+    return words[5];
+  }
+
+  private async propertyAsync(tag: number, values: readonly number[]): Promise<number | undefined> {
+    const words = new Uint32Array(6 + values.length);
+    words[0] = words.length * 4;
+    words[2] = tag;
+    words[3] = values.length * 4;
+    words[4] = values.length * 4;
+    words.set(values, 5);
+    const r = await new Promise<number>((resolve, reject) => {
+      libc().ioctl.async(this.vcio, this.request, words, (err: unknown, res: number) => (err ? reject(new DriverError(String(err))) : resolve(res)));
+    });
+    if (r !== 0 || words[1] !== 0x80000000) return undefined;
+    return words[5];
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DriverError('the VC4 mailbox device is closed');
+  }
+
+  /** allocate + lock (bus address) + map through /dev/mem. */
+  allocate(size: number): DeviceBuffer {
+    this.assertOpen();
+    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`buffer size must be a positive integer, got ${size}`);
+    const page = pageSize();
+    const rounded = Math.ceil(size / page) * page;
+    const handle = this.property(MBOX_TAG.ALLOCATE, [rounded, page, this.memFlags]) ?? 0;
+    if (handle === 0) {
+      throw new DriverError(`allocating ${size} bytes of GPU memory failed: the firmware's gpu_mem heap is full; free arrays, or raise gpu_mem in config.txt (e.g. gpu_mem=128)`);
+    }
+    const bus = this.property(MBOX_TAG.LOCK, [handle]) ?? 0;
+    if (bus === 0) {
+      this.property(MBOX_TAG.RELEASE, [handle]);
+      throw new DriverError('locking GPU memory failed (the firmware returned no bus address)');
+    }
+    let mapping: HostMapping;
+    try {
+      mapping = mapDeviceMemory(this.mem, size, (bus & ~0xc0000000) >>> 0);
+    } catch (e) {
+      this.property(MBOX_TAG.UNLOCK, [handle]);
+      this.property(MBOX_TAG.RELEASE, [handle]);
+      throw e instanceof MappingError ? new DriverError(`mapping GPU memory through /dev/mem failed: ${e.message}`) : e;
+    }
+    const buffer: DeviceBuffer = { handle, gpuAddress: bus >>> 0, size: rounded, bytes: mapping.bytes };
+    this.live.set(handle, { buffer, mapping, mboxHandle: handle });
+    return buffer;
+  }
+
+  /** Unmap (detaching the view), unlock and release — unless a timed-out job may still be using the memory. */
+  free(buffer: DeviceBuffer): void {
+    const a = this.live.get(buffer.handle);
+    if (!a) return;
+    this.live.delete(buffer.handle);
+    unmapDeviceMemory(a.mapping);
+    if (this.poisoned) return; // never hand memory back to the firmware while QPUs may still write to it
+    this.property(MBOX_TAG.UNLOCK, [a.mboxHandle]);
+    this.property(MBOX_TAG.RELEASE, [a.mboxHandle]);
+  }
+
+  /** execute_qpu on a worker thread; a non-zero result is a timeout. */
+  async run(job: CsdJob | QpuJob, options: RunOptions = {}): Promise<JobResult> {
+    this.assertOpen();
+    if (job.kind !== 'execute_qpu') throw new DriverError('VideoCore IV runs execute_qpu jobs, not SUBMIT_CSD');
+    if (this.poisoned) throw new DriverError('an earlier job on this VideoCore IV timed out and may still be running: reboot before launching again');
+    const kernel = options.kernel ?? 'the kernel';
+    const timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? job.timeoutMs));
+    const start = process.hrtime.bigint();
+    const r = await this.propertyAsync(MBOX_TAG.EXECUTE_QPU, [job.numQpus, job.controlAddress, job.noflush ? 1 : 0, timeoutMs]);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (r === undefined) throw new DriverError(`${kernel}: ${KMS_OWNS_V3D}`);
+    if (r !== 0) {
+      this.poisoned = true;
+      throw new DriverError(
+        `${kernel}: the QPUs did not finish within ${timeoutMs} ms (execute_qpu returned ${r}). They may still be running, and VideoCore IV has no MMU: ` +
+        'qpuc keeps all of this runtime\'s GPU memory allocated from now on and refuses further launches; reboot if the system misbehaves',
+      );
+    }
+    return {
+      profile: { source: 'wall-clock', cycles: 0, clockHz: 250e6, seconds, instructions: 0, bytesRead: 0, bytesWritten: 0, flops: 0, stalls: {}, perQpuCycles: [] },
+      hazards: [],
+    };
+  }
+
+  /** Free everything, disable the QPUs, close the files. */
+  close(): void {
+    if (this.closed) return;
+    for (const a of [...this.live.values()]) this.free(a.buffer);
+    if (!this.poisoned) this.property(MBOX_TAG.ENABLE_QPU, [0]);
+    const c = libc();
+    c.close(this.mem);
+    c.close(this.vcio);
+    this.closed = true;
+  }
+}

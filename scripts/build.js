@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The package build (npm's prepack): qpuc's TypeScript sources to JavaScript
+// and declarations in dist/, one output file per source file so the module
+// structure (and lazy loading of the compiler) stays as it is. Development
+// needs no build: bin/ts-hooks.js runs the sources directly.
+//
+//   node scripts/build.js          build dist/
+//   node scripts/build.js --clean  remove dist/ (npm's postpack)
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { build } from 'esbuild';
+import { esbuildTsOptions } from '../bin/transform.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+/** Source folders that make up the package; compiler/testing is for the tests only. */
+const SOURCES = ['lang', 'compiler', 'runtime', 'cli'];
+const EXCLUDED = [join('compiler', 'testing')];
+
+rmSync(dist, { recursive: true, force: true });
+if (process.argv.includes('--clean')) process.exit(0);
+
+/** @param {string} dir @returns {string[]} */
+function tsFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (EXCLUDED.includes(relative(root, path))) return [];
+    if (statSync(path).isDirectory()) return tsFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+const entryPoints = SOURCES.flatMap((s) => tsFiles(join(root, s)));
+const start = performance.now();
+
+// Transpile per file: every import stays an import, with `.ts` specifiers renamed to `.js`.
+await build({
+  ...esbuildTsOptions,
+  entryPoints,
+  outdir: dist,
+  outbase: root,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'keep-modules',
+      setup(b) {
+        b.onResolve({ filter: /.*/ }, (args) => {
+          if (args.kind === 'entry-point') return undefined;
+          const path = /^\.\.?\//.test(args.path) ? args.path.replace(/\.ts$/, '.js') : args.path;
+          return { path, external: true };
+        });
+      },
+    },
+  ],
+});
+
+// Declarations by tsc; relative `.ts` specifiers become `.js` as in the JavaScript.
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+let declarations = 0;
+/** @param {string} dir */
+function fixDeclarations(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) fixDeclarations(path);
+    else if (name.endsWith('.d.ts')) {
+      const text = readFileSync(path, 'utf8');
+      writeFileSync(path, text.replace(/((?:from|import)\s*\(?\s*)(['"])(\.\.?\/[^'"]*?)\.ts\2/g, '$1$2$3.js$2'));
+      declarations++;
+    }
+  }
+}
+fixDeclarations(dist);
+console.error(`qpuc build: ${entryPoints.length} modules and ${declarations} declaration files in dist/ (${((performance.now() - start) / 1000).toFixed(1)} s)`);
