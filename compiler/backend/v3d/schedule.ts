@@ -160,6 +160,17 @@ class ReadySet {
     return out.sort((a, b) => b.height - a.height || a.index - b.index);
   }
 
+  /** The best node (height, then source order) that may issue at `cycle` and that `accept` takes, in one scan. */
+  best(cycle: number, accept: (n: Node) => boolean): Node | undefined {
+    let top: Node | undefined;
+    for (const n of this.candidates) {
+      if (this.latencies && (this.earliest[n.index] as number) > cycle) continue;
+      if (top && (n.height < top.height || (n.height === top.height && n.index > top.index))) continue;
+      if (accept(n)) top = n;
+    }
+    return top;
+  }
+
   /** Record that `n` issues at `cycle`. */
   schedule(n: Node, cycle: number): void {
     n.cycle = cycle;
@@ -249,7 +260,7 @@ export function orderSegment(ops: MInstr[]): MInstr[] {
   const out: MInstr[] = [];
   let pendingLoads = 0;
   for (let step = 0; step < nodes.length; step++) {
-    const n = ready.at(step).find((x) => !(isLoadIssue(x.m) && pendingLoads >= MAX_PENDING_LOADS));
+    const n = ready.best(step, (x) => !(isLoadIssue(x.m) && pendingLoads >= MAX_PENDING_LOADS));
     if (!n) throw new Error('scheduler: dependency cycle');
     ready.schedule(n, step);
     if (isLoadIssue(n.m)) pendingLoads++;
