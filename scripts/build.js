@@ -6,7 +6,7 @@
 //
 //   node scripts/build.js          build dist/
 //   node scripts/build.js --clean  remove dist/ (npm's postpack)
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -77,4 +77,17 @@ function fixDeclarations(dir) {
   }
 }
 fixDeclarations(dist);
-console.error(`qpuc build: ${entryPoints.length} modules and ${declarations} declaration files in dist/ (${((performance.now() - start) / 1000).toFixed(1)} s)`);
+
+// The playground page, built once here: an installed qpuc serves it without esbuild or CodeMirror (development dependencies).
+const { buildPlayground } = await import('../playground/build.js');
+const site = await buildPlayground();
+mkdirSync(join(dist, 'playground'), { recursive: true });
+let siteBytes = 0;
+for (const [name, data] of site) {
+  writeFileSync(join(dist, 'playground', name), data);
+  siteBytes += data.length;
+}
+console.error(
+  `qpuc build: ${entryPoints.length} modules and ${declarations} declaration files in dist/, the playground (${site.size} files, ${(siteBytes / 1024).toFixed(0)} KiB) in dist/playground/ ` +
+    `(${((performance.now() - start) / 1000).toFixed(1)} s)`,
+);

@@ -16,5 +16,6 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   disasm: { summary: `disassemble QPU machine code (${ALL})`, load: async () => (await import('./disasm.ts')).disasmCommand },
   cache: { summary: 'show or clear the on-disk cache of compiled kernels', load: async () => (await import('./cache.ts')).command },
   doctor: { summary: 'report what this machine has for running kernels (Pi GPU, drivers, permissions) and which backend runs', load: async () => (await import('./doctor.ts')).command },
+  playground: { summary: 'serve the playground page (edit a kernel, see its QPU code, run it on the emulator), or --build it as a static site', load: async () => (await import('./playground.ts')).command },
   sim: { summary: `run a raw memory image on the emulator (${ALL})`, load: async () => (await import('./sim.ts')).simCommand },
 };

@@ -88,6 +88,8 @@ test('pack, install into a fresh project, run hosts every way, type-check', asyn
     t.deepEqual(files.filter((f) => /(^|\/)(test|tests|fixtures|bench)\/|\.test\./.test(f)), [], 'no tests in the tarball');
     t.deepEqual(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), [], 'JavaScript and declarations, no TypeScript sources');
     for (const f of ['dist/lang/index.js', 'dist/lang/index.d.ts', 'dist/runtime/index.js', 'dist/runtime/index.d.ts', 'bin/qpuc.js']) t.true(files.includes(f), f);
+    // The playground's page is built at prepack: an installed qpuc serves it without esbuild or CodeMirror.
+    for (const f of ['index.html', 'style.css', 'sw.js', 'app.js', 'worker.js']) t.true(files.includes(`dist/playground/${f}`), `dist/playground/${f}`);
     t.false(existsSync(join(root, 'dist')), 'postpack removed dist/');
 
     // 2. Install the tarball into a fresh project (dependencies from npm's cache when it has them).
@@ -102,6 +104,9 @@ test('pack, install into a fresh project, run hosts every way, type-check', asyn
     writeFileSync(join(project, 'host-strip.ts'), hostStrip);
     writeFileSync(join(project, 'host-pi.mjs'), hostPrecompiled);
     const qpuc = join(project, 'node_modules', '.bin', 'qpuc');
+    const site = await run(qpuc, ['playground', '--build', 'site'], project);
+    t.is(site.code, 0, site.err);
+    t.deepEqual(readdirSync(join(project, 'site')).sort(), ['app.js', 'index.html', 'style.css', 'sw.js', 'worker.js']);
 
     // 3. Every way to run a host.
     const expectCorrect = (r: Run, what: string) => t.is(`${r.code} ${r.out.trim()}`, `0 ${what}: correct`, `${what}\n${r.err}`);
