@@ -413,6 +413,8 @@ function runKernel(): void {
   runInFlight = nextId++;
   ($('run') as HTMLButtonElement).disabled = true;
   $('run-error').hidden = true;
+  // The last run's results go: what stays on screen is always this run's.
+  for (const id of ['output', 'qpu-cycles', 'stalls', 'dual-issue', 'hazards', 'profile-summary', 'output-info', 'profile-info']) $(id).replaceChildren();
   setStatus(`running ${state.kernel} on the ${state.target} emulator…`);
   const inputs: Record<string, InputSpec> = {};
   for (const p of currentKernel()?.params ?? []) if (state.inputs[p.name]) inputs[p.name] = state.inputs[p.name] as InputSpec;

@@ -123,7 +123,7 @@ async function runAndCheck(t: ExecutionContext, page: Page, target: string, qpus
   await shot(`run-${target}`);
 }
 
-async function scenario(t: ExecutionContext, url: string, name: string): Promise<void> {
+async function scenario(t: ExecutionContext, url: string, name: string, offline: boolean): Promise<void> {
   t.timeout(240_000);
   const page = await (context as BrowserContext).newPage();
   const errors: string[] = [];
@@ -187,6 +187,17 @@ async function scenario(t: ExecutionContext, url: string, name: string): Promise
   await page.fill('#in-y-c', '100');
   await runAndCheck(t, page, 'vc6', 8, shot);
 
+  // A run that fails says why, with a link to the line: x shorter than n is read past its end.
+  await page.fill('#in-x-size', '100');
+  await page.click('#run');
+  const failure = page.locator('#run-error');
+  await failure.waitFor(WAIT);
+  t.regex((await failure.textContent()) ?? '', new RegExp(`out-of-bounds read .* past the end of the 400-byte buffer .* kernel\\.ts:${bodyLine}:\\d+ .*→ line ${bodyLine}`));
+  await failure.locator('a').click();
+  t.regex((await page.locator('.cm-line.src-hl').textContent()) ?? '', /y\[i\] = a \* x\[i\] \+ y\[i\];/);
+  await shot('run-error');
+  await page.fill('#in-x-size', '300');
+
   await page.selectOption('#target', 'vc4');
   await page.locator('#status', { hasText: /^compiled for vc4/ }).waitFor(WAIT);
   t.is(await page.inputValue('#qpus'), '12');
@@ -202,15 +213,32 @@ async function scenario(t: ExecutionContext, url: string, name: string): Promise
   t.is(await again.inputValue('#in-y-fill'), 'sin');
   await again.close();
 
+  // Offline once loaded: with the network gone, the page opens again from the service worker's cache, compiles and runs.
+  if (offline) {
+    t.true(await page.evaluate('navigator.serviceWorker.ready.then(() => true)'));
+    await (context as BrowserContext).setOffline(true);
+    try {
+      const off = await (context as BrowserContext).newPage();
+      await off.goto(page.url());
+      await off.waitForSelector('#listing .lst-row', WAIT);
+      await off.click('#run');
+      await off.locator('#status', { hasText: 'vc4 emulator in' }).waitFor(WAIT);
+      await off.screenshot({ path: join(shots, name, `${String(++step).padStart(2, '0')}-offline.png`) });
+      await off.close();
+    } finally {
+      await (context as BrowserContext).setOffline(false);
+    }
+  }
+
   t.deepEqual(errors, [], 'no uncaught errors in the page');
   t.log(`${name}: ${((Date.now() - start) / 1000).toFixed(1)} s in the browser`);
   await page.close();
 }
 
 test.serial('the page from `qpuc playground`: diagnostics, listing, source mapping, runs on vc6 and vc4', async (t) => {
-  await scenario(t, (served as { url: string }).url, 'served');
+  await scenario(t, (served as { url: string }).url, 'served', false);
 });
 
-test.serial('the static site from `qpuc playground --build` on a plain file server passes the same steps', async (t) => {
-  await scenario(t, (staticServer as { url: string }).url, 'static');
+test.serial('the static site from `qpuc playground --build` on a plain file server passes the same steps, and works offline once loaded', async (t) => {
+  await scenario(t, (staticServer as { url: string }).url, 'static', true);
 });
