@@ -11,7 +11,7 @@ import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import type { GpuMemory } from '../memory.ts';
 import { AluScratch, LANES, type LaneVec } from './lanes.ts';
-import { flushLanes } from './alu-ops.ts';
+import { flushLanes, VFCMP_FLAG_HALF } from './alu-ops.ts';
 import { BCOND, BDEST, DEST, ROW_ACC, type CompiledAlu, type CompiledBranch, type CompiledPart, type Dest, type Operand } from './compile.ts';
 import { f16ToF32, f32ToF16, FLUSH_DENORMALS, flushBits, sfuTruncate, SFU_FUNCTIONS } from './numerics.ts';
 import { issueLookup } from './tmu.ts';
@@ -185,6 +185,13 @@ export class QpuExecutor {
       const a = s.a.f, b = s.b.f;
       for (let i = 0; i < LANES; i++) {
         const x = a[i] as number, y = b[i] as number;
+        out[i] = (which === 0 ? x === y : which === 1 ? x < y : x <= y) ? 1 : 0;
+      }
+    } else if (p.op.flags === 'vfcmp') {
+      // CHOICE (alu-ops.ts VFCMP_FLAG_HALF): one f16 half of a and b decides, compared as fcmp compares.
+      const a = s.a.u, b = s.b.u, sh = VFCMP_FLAG_HALF === 'lo' ? 0 : 16;
+      for (let i = 0; i < LANES; i++) {
+        const x = f16ToF32(((a[i] as number) >>> sh) & 0xffff), y = f16ToF32(((b[i] as number) >>> sh) & 0xffff);
         out[i] = (which === 0 ? x === y : which === 1 ? x < y : x <= y) ? 1 : 0;
       }
     } else if (which === 2) {
