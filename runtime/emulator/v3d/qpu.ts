@@ -38,6 +38,22 @@ export interface ExecCounters {
 }
 
 const SFU_BY_WADDR = ['recip', 'rsqrt', 'exp', 'log', 'sin', 'rsqrt2'] as const;
+/**
+ * CHOICE (notes 2.7 give lane 1; docs/emulator-v3d.md "Register-form uniform branch"): the address a register-form
+ * uniform branch (`ub`, bdu = reg) starts the main stream at. Three board-checked programs constrain it:
+ * pv6/pv7 `test_uniform_branch_reg` (only lane 1 holds an address: lane 1), `test_unifa` case 3 (lanes hold
+ * base + 12, base, base + 4, ...: the base, lane 1) and `test_unifa` case 2 (lane k holds base + 4k, the stream
+ * starts at the base: lane 0, or lane 1 rounded down to 8 bytes). 'lane1-align8' (lane 1 with bits 2:0 cleared) is
+ * the one fixed rule all three pass; 'lane1' and 'lane0' each fail one of them.
+ */
+export const UNIFORM_BRANCH_REG_ADDRESS: 'lane1-align8' | 'lane1' | 'lane0' = 'lane1-align8';
+
+/** The main-stream address a register-form uniform branch sets, from lanes 0 and 1 of its register. */
+export function uniformBranchRegAddress(lane0: number, lane1: number): number {
+  if (UNIFORM_BRANCH_REG_ADDRESS === 'lane0') return lane0 >>> 0;
+  return UNIFORM_BRANCH_REG_ADDRESS === 'lane1' ? lane1 >>> 0 : (lane1 & ~7) >>> 0;
+}
+
 /** Which predicate each UF-list entry tests: 0 z, 1 n, 2 c. */
 const UF_PRED = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
 
@@ -393,8 +409,7 @@ export class QpuExecutor {
     if (b.ub) {
       if (b.bdu === BDEST.abs) t.unif = unifVal >>> 0;
       else if (b.bdu === BDEST.rel) t.unif = (t.unif + unifVal) >>> 0;
-      // Register form takes lane 1 (pv6 test_uniform_branch_reg, test_unifa) [T].
-      else if (b.bdu === BDEST.reg) t.unif = t.get(b.raddrA, 1);
+      else if (b.bdu === BDEST.reg) t.unif = uniformBranchRegAddress(t.get(b.raddrA, 0), t.get(b.raddrA, 1));
       else t.unif = t.link;
     }
     let target: number;
