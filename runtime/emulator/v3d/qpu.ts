@@ -17,7 +17,7 @@ import { f16ToF32, f32ToF16, FLUSH_DENORMALS, flushBits, sfuTruncate, SFU_FUNCTI
 import { issueLookup } from './tmu.ts';
 import { UniformPath } from './uniform-path.ts';
 import type { ThreadState } from './thread.ts';
-import { ISSUE_CYCLES, SFU_LATENCY, SFU_OCCUPANCY, type QpuClock, type SharedTiming } from './timing.ts';
+import { ISSUE_CYCLES, SFU_LATENCY, type QpuClock, type SharedTiming } from './timing.ts';
 
 /** What happened after an instruction, for the scheduler. */
 export const STEP = { CONTINUE: 0, SWITCH: 1, END: 2 } as const;
@@ -88,11 +88,12 @@ export class QpuExecutor {
     if (instr.kind === 'alu') {
       // SFU results read by the next instruction stall until ready (M:sched read_stalls).
       if (t.sfuRow >= 0 && t.sfuReady > q.time - ISSUE_CYCLES && instr.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
-      // An SFU-class op (recip..., 7.1 rot/shuffle/...) waits for the QPU's SFU to take another one.
+      // An SFU-class op (recip..., 7.1 rot/shuffle/...) waits until its slice's shared SFU takes it.
       const add = instr.add;
       if (add !== null && add.op.sfu) {
-        if (q.sfuFree > q.time - ISSUE_CYCLES) this.timing.stall(q, q.sfuFree + ISSUE_CYCLES, 'sfu');
-        q.sfuFree = q.time - ISSUE_CYCLES + SFU_OCCUPANCY;
+        const issued = q.time - ISSUE_CYCLES;
+        const taken = this.timing.sfu(t.qpu, issued);
+        if (taken > issued) this.timing.stall(q, taken + ISSUE_CYCLES, 'sfu');
       }
       const run = instr.run;
       if (run !== null) run(t, this, q);
