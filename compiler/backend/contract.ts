@@ -56,18 +56,13 @@ export interface BackendOutput {
 
 /**
  * A code generator for one ISA family. `compile` takes one IR function that
- * went through the target-independent pipeline (passes/pipeline.ts) and the
+ * went through the target-independent pipeline and the target lowering
+ * (passes/pipeline.ts: `lowerForTarget`, so only primitive ops remain) and the
  * target table's row, runs its own stages (instruction selection, scheduling,
  * register allocation, bundling, encoding), and throws BackendError (or
  * RegisterPressureError) for what it cannot translate.
  */
 export interface Backend {
   readonly family: IsaFamily;
-  /**
-   * Whether the shared IR math expansions (`lowerForTarget`: div/rem, fdiv, fsqrt, exp/log/pow/sin/cos)
-   * run before this backend. False for a backend that still expands those ops itself (VC4, until it
-   * selects the expansions' primitive ops).
-   */
-  readonly usesIrExpansions: boolean;
   compile(ir: IrFunction, target: TargetInfo): BackendOutput;
 }

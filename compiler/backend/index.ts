@@ -76,7 +76,7 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
   }
   let out: ReturnType<Backend['compile']>;
   try {
-    out = backend.compile(backend.usesIrExpansions ? lowerForTarget(ir, TARGETS[target]) : ir, TARGETS[target]);
+    out = backend.compile(lowerForTarget(ir, TARGETS[target]), TARGETS[target]);
   } catch (e) {
     // Whole-kernel limits (registers, encodings) have no op of their own: point at the kernel's first statement.
     if (e instanceof BackendError && !e.loc) throw new BackendError(e.message, firstLoc(ir));

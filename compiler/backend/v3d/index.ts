@@ -25,7 +25,6 @@ function versionOf(target: TargetInfo): V3dVersion {
 /** Code generation for the V3D family. */
 export const v3dBackend: Backend = {
   family: 'v3d',
-  usesIrExpansions: true,
   compile(ir, target) {
     const ver = versionOf(target);
     const code = emitV3d(selectInstructions(ir, ver), ver);

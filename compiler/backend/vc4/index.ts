@@ -15,7 +15,6 @@ import { SCRATCH_SINK_BYTES } from './isel-memory.ts';
 /** Code generation for the VC4 family. */
 export const vc4Backend: Backend = {
   family: 'vc4',
-  usesIrExpansions: false,
   compile(ir, target) {
     if (target.family !== 'vc4') throw new BackendError(`the VC4 backend has no encoding for ${target.name}`);
     const mf = selectVc4(ir);

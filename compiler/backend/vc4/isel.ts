@@ -23,8 +23,6 @@ import { INT_OPS, simm } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
 import { MEMORY_OPS, selectStore } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
-import { MATH_OPS } from './isel-math.ts';
-import { TRANSC_OPS } from './isel-transc.ts';
 
 export { BackendError } from './isel-ctx.ts';
 
@@ -38,7 +36,7 @@ const GENERAL_OPS: Record<string, OpHandler> = {
 };
 
 /** Every IR op with a result that the VC4 backend selects, by name. */
-const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MATH_OPS, ...TRANSC_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
+const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
 
 /** The selected machine function. */
 export interface Vc4MFunction {
