@@ -7,7 +7,7 @@
 import type { Instr } from '../../ir/types.ts';
 import type { Vc4AddOp } from '../../isa/vc4/instr.ts';
 import type { Src, VReg } from './mir.ts';
-import { alu, arg, constValue, flags, mov, newVReg, op, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { alu, arg, constValue, flags, mov, src, type Ctx, type OpHandler } from './isel-ctx.ts';
 
 const DIRECT: Record<string, Vc4AddOp> = {
   add: 'add', sub: 'sub', and: 'and', or: 'or', xor: 'xor', shl: 'shl', shr: 'shr', sar: 'asr', rotr: 'ror',
