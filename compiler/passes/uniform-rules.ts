@@ -12,9 +12,10 @@
  *   (a branch on a varying value, or a loop that lanes leave at different
  *   iterations): every lane of every QPU must reach it together.
  */
-import type { Block, IrFunction, SourceLoc } from '../ir/types.ts';
-import { successors } from '../ir/cfg.ts';
-import { analyzeUniformity } from './uniformity.ts';
+import type { Block, IrFunction, SourceLoc, Value } from '../ir/types.ts';
+import { successors, targets } from '../ir/cfg.ts';
+import { opInfo } from '../ir/ops.ts';
+import { mapUses } from '../ir/values.ts';
 
 /** One broken rule: which, where, and the intrinsic involved. */
 export interface UniformityViolation {
@@ -71,36 +72,84 @@ function postDominators(fn: IrFunction): Map<Block, Uint32Array> {
   return sets;
 }
 
-/** The blocks that only some lanes of a QPU may reach: after a varying branch and before the points where its paths meet again (its post-dominators). */
-function divergentBlocks(fn: IrFunction): Set<Block> {
-  const varying = fn.blocks.filter((b) => b.term.kind === 'condbr' && !b.term.cond.uniform);
-  const out = new Set<Block>();
-  if (varying.length === 0) return out;
-  const pdom = postDominators(fn);
+/**
+ * The values that may differ between the lanes of a QPU, found more
+ * precisely than the lowering's own analysis (uniformity.ts, which may
+ * over-approximate: marking a value varying is always safe there, but here
+ * it would reject correct kernels). To a fixed point:
+ * - a lane-dependent op (`lane_id`, `global_id`, `rotate`) or an op with a
+ *   lane-dependent operand (a load through a lane-dependent address) gives a
+ *   lane-dependent value; so does a block parameter with one as an incoming
+ *   argument;
+ * - at a branch on a lane-dependent condition, lanes take different paths
+ *   until the paths meet again at the branch's post-dominators: the
+ *   parameters of the blocks where they meet differ per lane, and so does a
+ *   value computed inside a loop of that region and read after it (lanes
+ *   leave the loop at different iterations).
+ * Also returns, per lane-dependent branch, its region (the blocks only some
+ * lanes reach).
+ */
+function laneDependence(fn: IrFunction): { varying: Set<Value>; divergent: Set<Block> } {
+  const varying = new Set<Value>();
+  const divergent = new Set<Block>();
+  const done = new Set<Block>();
+  let pdom: Map<Block, Uint32Array> | undefined;
   const index = new Map(fn.blocks.map((b, k) => [b, k] as const));
-  for (const c of varying) {
-    // The paths from c meet again at the blocks that post-dominate it: all lanes that reached c reach those.
-    // c itself stays in the region (a loop back to c is re-entered by some lanes only).
-    const p = pdom.get(c) as Uint32Array;
-    const meets = (b: Block): boolean => {
-      const k = index.get(b) as number;
-      return b !== c && ((p[k >>> 5] as number) & (1 << (k & 31))) !== 0;
-    };
-    for (const b of reachableBefore(c, meets)) out.add(b);
+  const defBlock = new Map<Value, Block>();
+  for (const b of fn.blocks) {
+    for (const v of b.params) defBlock.set(v, b);
+    for (const i of b.instrs) if (i.result) defBlock.set(i.result, b);
   }
-  return out;
+  for (let changed = true; changed; ) {
+    changed = false;
+    const mark = (v: Value) => {
+      if (!varying.has(v)) (varying.add(v), (changed = true));
+    };
+    for (const b of fn.blocks) {
+      for (const i of b.instrs) {
+        if (!i.result) continue;
+        const info = opInfo(i.op);
+        const maskAt = info?.mask;
+        const data = maskAt === undefined ? i.args : i.args.slice(0, maskAt);
+        if (info?.varying || (!info?.uniformResult && data.some((a) => varying.has(a)))) mark(i.result);
+      }
+      for (const r of targets(b.term)) r.args.forEach((a, k) => varying.has(a) && mark(r.block.params[k] as Value));
+      const t = b.term;
+      if (t.kind !== 'condbr' || !varying.has(t.cond) || done.has(b)) continue;
+      done.add(b);
+      pdom ??= postDominators(fn);
+      const p = pdom.get(b) as Uint32Array;
+      const meets = (x: Block): boolean => {
+        const k = index.get(x) as number;
+        return x !== b && ((p[k >>> 5] as number) & (1 << (k & 31))) !== 0;
+      };
+      const region = reachableBefore(b, meets);
+      for (const x of region) divergent.add(x);
+      // Where the paths meet: targets of the branch or of a region block that lie outside the region.
+      for (const x of [b, ...region]) for (const r of targets(x.term)) if (!region.has(r.block)) r.block.params.forEach(mark);
+      // A loop inside the region (b reached again): its values read outside the region differ per lane.
+      if (region.has(b)) {
+        mapUses(fn, (v, where) => {
+          const d = defBlock.get(v);
+          if (d && region.has(d) && !region.has(where)) mark(v);
+          return v;
+        });
+      }
+    }
+  }
+  return { varying, divergent };
 }
 
-/** Every use of a cross-lane intrinsic that breaks the uniformity rules, in block order. Marks `fn`'s values uniform or varying. */
+/** Every use of a cross-lane intrinsic that breaks the uniformity rules, in block order. */
 export function uniformityViolations(fn: IrFunction): UniformityViolation[] {
-  analyzeUniformity(fn);
   const out: UniformityViolation[] = [];
-  const hasBarrier = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier'));
-  const divergent = hasBarrier ? divergentBlocks(fn) : new Set<Block>();
+  const uses = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier' || i.op === 'rotate' || i.op === 'broadcast'));
+  if (!uses) return out;
+  const { varying, divergent } = laneDependence(fn);
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       const at = i.loc ? { loc: i.loc } : {};
-      if ((i.op === 'rotate' || i.op === 'broadcast') && i.args[1] && !i.args[1].uniform) out.push({ rule: 'varyingLaneArgument', op: i.op, ...at });
+      if ((i.op === 'rotate' || i.op === 'broadcast') && i.args[1] && varying.has(i.args[1])) out.push({ rule: 'varyingLaneArgument', op: i.op, ...at });
       if (i.op === 'barrier' && divergent.has(b)) out.push({ rule: 'divergentBarrier', op: 'barrier', ...at });
     }
   }

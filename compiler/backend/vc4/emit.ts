@@ -302,6 +302,8 @@ export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
     b.ops.forEach((o, k) => {
       switch (o.k) {
         case 'alu':
+          // A copy whose source and destination were coalesced into one register does nothing.
+          if (o.op === 'or' && !o.cond && !o.sf && o.dst?.k === 'v' && o.a?.k === 'v' && o.b?.k === 'v' && o.a.id === o.b.id && regOf(o.dst.id) === regOf(o.a.id)) break;
           encodeAlu(o);
           break;
         case 'ldi': {

@@ -23,6 +23,8 @@ const INVALID: { name: string; code: string; body: string }[] = [
   { name: 'rotate by a lane-dependent amount', code: 'QPU3013', body: '    const g = qpu.globalId();\n    y[g] = /*@*/qpu.rotate(x[g], qpu.laneId());' },
   { name: 'rotate by an amount loaded through a varying address', code: 'QPU3013', body: '    const g = qpu.globalId();\n    y[g] = /*@*/qpu.rotate(x[g], x[g] & 15);' },
   { name: 'broadcast from a lane-dependent lane', code: 'QPU3013', body: '    const g = qpu.globalId();\n    y[g] = /*@*/qpu.broadcast(x[g], 15 - qpu.laneId());' },
+  { name: 'rotate by an amount chosen by a varying if', code: 'QPU3013', body: '    const g = qpu.globalId();\n    let a: u32 = 0;\n    if (x[g] > 3) a = 1;\n    y[g] = /*@*/qpu.rotate(x[g], a);' },
+  { name: 'broadcast from a counter of a loop lanes leave at different iterations', code: 'QPU3013', body: '    const g = qpu.globalId();\n    let i: u32 = 0;\n    while (i < x[g]) i++;\n    y[g] = /*@*/qpu.broadcast(x[g], i);' },
   { name: 'barrier inside a varying if', code: 'QPU3014', body: '    const g = qpu.globalId();\n    if (x[g] > 3) {\n      y[g] = 1;\n      /*@*/qpu.barrier();\n    }' },
   { name: 'barrier in a loop lanes leave at different iterations', code: 'QPU3014', body: '    const g = qpu.globalId();\n    for (let i: u32 = 0; i < x[g]; i++) {\n      /*@*/qpu.barrier();\n    }\n    y[g] = 1;' },
   { name: 'barrier at the top of a loop some lanes break out of', code: 'QPU3014', body: '    const g = qpu.globalId();\n    let i: u32 = 0;\n    while (true) {\n      /*@*/qpu.barrier();\n      if (x[g] < i) break;\n      i++;\n    }\n    y[g] = i;' },
@@ -32,6 +34,7 @@ const INVALID: { name: string; code: string; body: string }[] = [
 const VALID: { name: string; body: string }[] = [
   { name: 'rotate by a parameter and by a constant', body: '    const g = qpu.globalId();\n    y[g] = qpu.rotate(x[g], n) + qpu.rotate(x[g], 3);' },
   { name: 'broadcast from a uniform loop counter', body: '    const g = qpu.globalId();\n    let s: u32 = 0;\n    for (let l: u32 = 0; l < 16; l++) s += qpu.broadcast(x[g], l);\n    y[g] = s;' },
+  { name: 'rotate by loop counters inside varying ifs with a varying continue', body: '    const g = qpu.globalId();\n    let r: u32 = 0;\n    for (let k: u32 = 0; k < 4; k++) {\n      if ((x[g] & (1 << k)) != 0) {\n        r += qpu.broadcast(x[g], k * 3);\n        for (let j: u32 = 0; j < k; j++) {\n          if (((x[g] + j) & 1) == 0) continue;\n          r ^= qpu.rotate(x[g], j);\n        }\n      }\n    }\n    y[g] = r;' },
   { name: 'barrier in uniform control flow and after a varying if has joined', body: '    const g = qpu.globalId();\n    if (x[g] > 3) y[g] = 1;\n    qpu.barrier();\n    if (n > 2) {\n      qpu.barrier();\n    }\n    y[g] = y[g] + 1;' },
 ];
 
