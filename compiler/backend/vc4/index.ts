@@ -12,6 +12,7 @@ import { encodeVc4 } from '../../isa/vc4/encode.ts';
 import { disassembleVc4 } from '../../isa/vc4/disasm.ts';
 import { checkVc4Program } from '../../isa/vc4/check.ts';
 import { selectVc4, type Vc4MFunction } from './isel.ts';
+import { hoistTmuRequests } from './tmu.ts';
 import { allocateVc4, scheduleVc4, SPILL_STRIDE, type Vc4Allocated, type Vc4Code } from './emit.ts';
 import type { TargetInfo } from '../../target/targets.ts';
 import { SCRATCH_SINK_BYTES } from './isel-memory.ts';
@@ -29,7 +30,8 @@ export const vc4Backend: Backend<Vc4MFunction, Vc4Allocated, Vc4Code & { mf: Vc4
     return selectVc4(ir);
   },
   allocate: (mf) => allocateVc4(mf),
-  schedule(allocated) {
+  schedule(allocated, target) {
+    hoistTmuRequests(allocated.blocks, target.tmuFifoDepth);
     const code = scheduleVc4(allocated);
     // Every compiled program goes through the static hazard checker: an error there is a backend bug, reported at the op.
     const broken = checkVc4Program(code.instrs).find((i) => i.severity === 'error');
