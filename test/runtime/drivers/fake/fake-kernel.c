@@ -118,6 +118,8 @@ static int job_failed_state; /* last job: 0 done, 1 killed by a reset */
 static uint32_t n_wait_bo, n_submit, n_gem_close, n_mmap, n_munmap;
 static uint64_t last_wait_timeout;
 static uint32_t last_cfg[7];
+#define CFG0_LOG 64
+static uint32_t cfg0_log[CFG0_LOG]; /* cfg[0] (workgroup count X << 16 | offset X) of the first SUBMIT_CSDs since the reset */
 
 /* perfmons: one at a time is enough for the runtime */
 static uint32_t perfmon_id_live, perfmon_ncounters;
@@ -168,6 +170,7 @@ void qfk_reset(void) {
   n_wait_bo = n_submit = n_gem_close = n_mmap = n_munmap = 0;
   last_wait_timeout = 0;
   memset(last_cfg, 0, sizeof last_cfg);
+  memset(cfg0_log, 0, sizeof cfg0_log);
   perfmon_id_live = 0;
   fail_open_v3d = fail_open_vcio = fail_open_mem = fail_create_bo = fail_wait_bo = fail_submit = fail_mmap = 0;
   mbox_kms = 0;
@@ -222,6 +225,7 @@ uint32_t qfk_count(const char *what) {
 }
 uint64_t qfk_last_wait_timeout(void) { return last_wait_timeout; }
 uint32_t qfk_last_cfg(int k) { return k >= 0 && k < 7 ? last_cfg[k] : 0; }
+uint32_t qfk_cfg0_of_submit(int k) { return k >= 0 && k < CFG0_LOG ? cfg0_log[k] : 0; }
 
 /* Buffer objects, for the callback that runs a job: iterate handles, read their GPU address, size, memory. */
 uint32_t qfk_bo_next(uint32_t after) {
@@ -337,6 +341,7 @@ static int v3d_submit_csd(struct drm_v3d_submit_csd *a) {
   for (uint32_t i = 0; i < a->bo_handle_count; i++) if (!lookup(handles[i])) return fail(ENOENT);
   if (a->perfmon_id && a->perfmon_id != perfmon_id_live) return fail(ENOENT);
   if (fail_submit) return fail(fail_submit);
+  if (n_submit < CFG0_LOG) cfg0_log[n_submit] = a->cfg[0];
   n_submit++;
   memcpy(last_cfg, a->cfg, sizeof last_cfg);
   if (!run_csd) return fail(ENODEV);

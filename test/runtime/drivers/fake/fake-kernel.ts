@@ -37,6 +37,8 @@ export interface FakeKernel {
   count(what: string): number;
   lastWaitTimeoutNs(): bigint;
   lastCfg(k: number): number;
+  /** cfg[0] of the k-th SUBMIT_CSD since the last reset (workgroup count X << 16 | workgroup offset X). */
+  cfg0OfSubmit(k: number): number;
   /** Cycle limit for the emulated jobs (past it the fake kernel's hang check resets the GPU). */
   maxCycles: number;
   /** The last error a job raised inside the emulator (a memory fault), if any. */
@@ -107,6 +109,7 @@ export function loadFakeKernel(root: string = fakeRoot()): FakeKernel {
     count: fn('uint32_t qfk_count(const char *)'),
     lastWait: fn('uint64_t qfk_last_wait_timeout()'),
     lastCfg: fn('uint32_t qfk_last_cfg(int)'),
+    cfg0OfSubmit: fn('uint32_t qfk_cfg0_of_submit(int)'),
     boNext: fn('uint32_t qfk_bo_next(uint32_t)'),
     boGpu: fn('uint32_t qfk_bo_gpu(uint32_t)'),
     boSize: fn('uint32_t qfk_bo_size(uint32_t)'),
@@ -143,6 +146,7 @@ export function loadFakeKernel(root: string = fakeRoot()): FakeKernel {
     count: (what) => qfk.count(what) as number,
     lastWaitTimeoutNs: () => BigInt(qfk.lastWait() as number | bigint),
     lastCfg: (k) => qfk.lastCfg(k) as number,
+    cfg0OfSubmit: (k) => qfk.cfg0OfSubmit(k) as number,
     install: () => void configureSystem({ libc: library, root: fake.root }),
     uninstall: () => void configureSystem({}),
   };
