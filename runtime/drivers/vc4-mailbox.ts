@@ -3,7 +3,10 @@
  * (/dev/vcio) and /dev/mem (shared/docs/hardware-interface.md section 2):
  * enable_qpu once, GPU memory from the firmware's gpu_mem heap
  * (allocate + lock → bus address, mapped through /dev/mem at
- * bus & ~0xC0000000), jobs with execute_qpu. Every C call goes through
+ * bus & ~0xC0000000), jobs with execute_qpu. Without root, GPU memory comes
+ * from /dev/vcsm-cma instead (hardware-interface 2.7): MEM_ALLOC hands out a
+ * dma-buf fd (mapped at offset 0) and the VideoCore bus address, and
+ * DMA_BUF_IOCTL_SYNC brackets each job. Every C call goes through
  * runtime/drivers/system.ts, so tests run this file unchanged against the
  * fake kernel (test/runtime/drivers/fake/).
  *
@@ -22,6 +25,7 @@ import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, RunOptions } from
 import { errnoName, libc, systemPath } from './system.ts';
 import { type HostMapping, MappingError, mapDeviceMemory, unmapDeviceMemory, pageSize } from './mapping.ts';
 import { DriverError } from './v3d-drm.ts';
+import { ioc } from './v3d-uapi.ts';
 import { readFileSync } from 'node:fs';
 
 /** The mailbox property ioctl: _IOWR(100, 0, char *), so its size field is the userland pointer size [vcio.c]. */
@@ -38,6 +42,19 @@ export const MBOX_TAG = {
   EXECUTE_QPU: 0x00030011,
   ENABLE_QPU: 0x00030012,
 } as const;
+
+/**
+ * vc-sm-cma MEM_ALLOC: `_IOR('J', 0x5A, struct vc_sm_cma_ioctl_alloc)`, 64
+ * bytes: size @0, num @4, cached @8 (0 = VC_SM_CMA_CACHE_NONE), pad @12,
+ * name[32] @16, handle @48 (out: a dma-buf fd), vc_handle @52 (out),
+ * dma_addr u64 @56 (out: the VideoCore bus address) — Raspberry Pi's
+ * include/uapi/linux/vc_sm_cma_ioctl.h; the same on 32- and 64-bit userland.
+ */
+export const VCSM_CMA_IOCTL_MEM_ALLOC = ioc(2, 0x4a, 0x5a, 64);
+/** `DMA_BUF_IOCTL_SYNC = _IOW('b', 0, struct dma_buf_sync { u64 flags })` (Linux include/uapi/linux/dma-buf.h). */
+export const DMA_BUF_IOCTL_SYNC = ioc(1, 0x62, 0, 8);
+/** dma_buf_sync flags: READ 1, WRITE 2 (RW 3); START 0 (the CPU is about to access), END 4 (it is done). */
+export const DMA_BUF_SYNC = { READ: 1, WRITE: 2, RW: 3, START: 0, END: 4 } as const;
 
 /** Memory allocation flags (2.4): DIRECT = uncached 0xC alias, L1_NONALLOCATING = L2-cached 0x4 alias. */
 export const MEM_FLAG = { DIRECT: 1 << 2, COHERENT: 2 << 2, L1_NONALLOCATING: 3 << 2, ZERO: 1 << 4 } as const;
@@ -76,16 +93,53 @@ export const KMS_OWNS_V3D =
   "the firmware refused to run QPU programs: the vc4-kms-v3d display driver owns the GPU. To run kernels on this Pi's QPUs, edit /boot/firmware/config.txt " +
   '(/boot/config.txt before Bookworm): replace dtoverlay=vc4-kms-v3d with dtoverlay=vc4-fkms-v3d (Bullseye and older) or remove it (legacy firmware graphics), then reboot';
 
+/**
+ * Open the memory device: /dev/mem (O_SYNC, root) or /dev/vcsm-cma; `auto`
+ * (undefined) tries /dev/mem first. A string is the error to report.
+ */
+function openMemory(wanted: Vc4Memory | undefined): { fd: number; memory: Vc4Memory } | string {
+  const c = libc();
+  let memWhy = '';
+  if (wanted !== 'vcsm-cma') {
+    const fd = c.open(systemPath('dev/mem'), O_RDWR | O_SYNC | O_CLOEXEC) as number;
+    if (fd >= 0) return { fd, memory: 'dev-mem' };
+    memWhy = errnoName();
+    if (wanted === 'dev-mem') {
+      return memWhy === 'EACCES' || memWhy === 'EPERM'
+        ? 'cannot open /dev/mem: VideoCore IV GPU memory is mapped through /dev/mem, which needs root: run with sudo (or leave memory to qpuc, which then uses /dev/vcsm-cma)'
+        : `cannot open /dev/mem: ${memWhy}`;
+    }
+  }
+  const fd = c.open(systemPath('dev/vcsm-cma'), O_RDWR | O_CLOEXEC) as number;
+  if (fd >= 0) return { fd, memory: 'vcsm-cma' };
+  const cmaWhy = errnoName();
+  const cma =
+    cmaWhy === 'ENOENT' ? 'there is no /dev/vcsm-cma (the vc-sm-cma driver of Raspberry Pi OS kernels 5.x and later)'
+    : cmaWhy === 'EACCES' || cmaWhy === 'EPERM' ? 'cannot open /dev/vcsm-cma: permission denied (add your user to the video group)'
+    : `cannot open /dev/vcsm-cma: ${cmaWhy}`;
+  if (wanted === 'vcsm-cma') return cma;
+  const mem = memWhy === 'EACCES' || memWhy === 'EPERM' ? '/dev/mem needs root' : `cannot open /dev/mem: ${memWhy}`;
+  return `no way to map VideoCore IV GPU memory: ${mem}, and ${cma}. Run as root (sudo), or use a kernel with vc-sm-cma and join the video group`;
+}
+
 interface Allocation {
   buffer: DeviceBuffer;
   mapping: HostMapping;
-  mboxHandle: number;
+  /** Mailbox handle (firmware memory through /dev/mem), or undefined for a vcsm-cma dma-buf. */
+  mboxHandle?: number;
+  /** The dma-buf fd of a vcsm-cma allocation. */
+  dmabuf?: number;
 }
+
+/** Where GPU memory comes from: the firmware's gpu_mem heap through /dev/mem (root), or /dev/vcsm-cma (no root). */
+export type Vc4Memory = 'dev-mem' | 'vcsm-cma';
 
 /** Options of {@link Vc4MailboxDevice}. */
 export interface Vc4MailboxOptions {
   /** Allocation flags (default from the board: {@link cacheFlagsFor}). */
   memFlags?: number;
+  /** Where GPU memory comes from; default: /dev/mem when it opens (root), else /dev/vcsm-cma. */
+  memory?: Vc4Memory;
 }
 
 /** A VideoCore IV driven through the firmware mailbox. */
@@ -95,7 +149,10 @@ export class Vc4MailboxDevice implements Device {
   readonly numQpus = 12;
   readonly description: string;
   readonly memFlags: number;
+  /** Where GPU memory comes from. */
+  readonly memory: Vc4Memory;
   private readonly vcio: number;
+  /** /dev/mem or /dev/vcsm-cma. */
   private readonly mem: number;
   private readonly request: number;
   private readonly live = new Map<number, Allocation>();
@@ -119,23 +176,21 @@ export class Vc4MailboxDevice implements Device {
     try {
       const r = this.property(MBOX_TAG.ENABLE_QPU, [1]);
       if (r === undefined || (r !== 0 && r !== 0x80000000)) throw new DriverError(KMS_OWNS_V3D);
-      const mem = c.open(systemPath('dev/mem'), O_RDWR | O_SYNC | O_CLOEXEC) as number;
-      if (mem < 0) {
-        const why = errnoName();
+      const opened = openMemory(options.memory);
+      if (typeof opened === 'string') {
         this.property(MBOX_TAG.ENABLE_QPU, [0]);
-        throw new DriverError(
-          why === 'EACCES' || why === 'EPERM'
-            ? 'cannot open /dev/mem: VideoCore IV GPU memory is mapped through /dev/mem, which needs root: run with sudo'
-            : `cannot open /dev/mem: ${why}`,
-        );
+        throw new DriverError(opened);
       }
-      this.mem = mem;
+      this.mem = opened.fd;
+      this.memory = opened.memory;
     } catch (e) {
       c.close(vcio);
       throw e;
     }
     this.memFlags = options.memFlags ?? cacheFlagsFor(peripheralBase() ?? 0x3f000000);
-    this.description = `VideoCore IV (12 QPUs) through the firmware mailbox, memory flags 0x${this.memFlags.toString(16)}`;
+    this.description = this.memory === 'dev-mem'
+      ? `VideoCore IV (12 QPUs) through the firmware mailbox, memory flags 0x${this.memFlags.toString(16)}`
+      : 'VideoCore IV (12 QPUs) through the firmware mailbox, memory from /dev/vcsm-cma';
   }
 
   /**
@@ -174,12 +229,13 @@ export class Vc4MailboxDevice implements Device {
     if (this.closed) throw new DriverError('the VC4 mailbox device is closed');
   }
 
-  /** allocate + lock (bus address) + map through /dev/mem. */
+  /** allocate + lock (bus address) + map through /dev/mem; or MEM_ALLOC + mmap of the dma-buf through /dev/vcsm-cma. */
   allocate(size: number): DeviceBuffer {
     this.assertOpen();
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`buffer size must be a positive integer, got ${size}`);
     const page = pageSize();
     const rounded = Math.ceil(size / page) * page;
+    if (this.memory === 'vcsm-cma') return this.allocateCma(size, rounded);
     const handle = this.property(MBOX_TAG.ALLOCATE, [rounded, page, this.memFlags]) ?? 0;
     if (handle === 0) {
       throw new DriverError(`allocating ${size} bytes of GPU memory failed: the firmware's gpu_mem heap is full; free arrays, or raise gpu_mem in config.txt (e.g. gpu_mem=128)`);
@@ -202,13 +258,60 @@ export class Vc4MailboxDevice implements Device {
     return buffer;
   }
 
+  /** vcsm-cma: MEM_ALLOC (a dma-buf fd and its bus address), mmap of the fd, DMA_BUF sync START. */
+  private allocateCma(size: number, rounded: number): DeviceBuffer {
+    const c = libc();
+    const arg = new Uint8Array(64);
+    const v = new DataView(arg.buffer);
+    v.setUint32(0, rounded, true);
+    v.setUint32(4, 1, true); // num
+    v.setUint32(8, 0, true); // VC_SM_CMA_CACHE_NONE
+    arg.set(new TextEncoder().encode('qpuc'), 16);
+    if ((c.ioctl(this.mem, VCSM_CMA_IOCTL_MEM_ALLOC, arg) as number) !== 0) {
+      const why = errnoName();
+      throw new DriverError(
+        `allocating ${size} bytes of GPU memory through /dev/vcsm-cma failed: ${why}` +
+          (why === 'ENOMEM' ? '; the CMA pool is full: free arrays, or enlarge it (e.g. dtoverlay=vc4-fkms-v3d,cma-256 in config.txt, or cma=256M on the kernel command line)' : ''),
+      );
+    }
+    const fd = v.getInt32(48, true);
+    const dma = v.getBigUint64(56, true);
+    if (fd < 0 || dma === 0n || dma > 0xffffffffn) {
+      if (fd >= 0) c.close(fd);
+      throw new DriverError(`/dev/vcsm-cma returned an unusable allocation (fd ${fd}, bus address 0x${dma.toString(16)})`);
+    }
+    let mapping: HostMapping;
+    try {
+      mapping = mapDeviceMemory(fd, size, 0);
+    } catch (e) {
+      c.close(fd);
+      throw e instanceof MappingError ? new DriverError(`mapping GPU memory from /dev/vcsm-cma failed: ${e.message}`) : e;
+    }
+    this.sync(fd, DMA_BUF_SYNC.START);
+    const buffer: DeviceBuffer = { handle: fd, gpuAddress: Number(dma), size: rounded, bytes: mapping.bytes };
+    this.live.set(fd, { buffer, mapping, dmabuf: fd });
+    return buffer;
+  }
+
+  /** DMA_BUF_IOCTL_SYNC with `when` (START before the CPU touches the memory, END after) for reads and writes. */
+  private sync(fd: number, when: number): void {
+    const arg = new BigUint64Array([BigInt(DMA_BUF_SYNC.RW | when)]);
+    if ((libc().ioctl(fd, DMA_BUF_IOCTL_SYNC, arg) as number) !== 0) throw new DriverError(`DMA_BUF_IOCTL_SYNC failed: ${errnoName()}`);
+  }
+
   /** Unmap (detaching the view), unlock and release — unless a timed-out job may still be using the memory. */
   free(buffer: DeviceBuffer): void {
     const a = this.live.get(buffer.handle);
     if (!a) return;
     this.live.delete(buffer.handle);
     unmapDeviceMemory(a.mapping);
-    if (this.poisoned) return; // never hand memory back to the firmware while QPUs may still write to it
+    if (this.poisoned) return; // never hand memory back while QPUs may still write to it
+    if (a.dmabuf !== undefined) {
+      this.sync(a.dmabuf, DMA_BUF_SYNC.END);
+      libc().close(a.dmabuf); // the last reference: vc-sm-cma frees the memory
+      return;
+    }
+    if (a.mboxHandle === undefined) return;
     this.property(MBOX_TAG.UNLOCK, [a.mboxHandle]);
     this.property(MBOX_TAG.RELEASE, [a.mboxHandle]);
   }
@@ -220,9 +323,13 @@ export class Vc4MailboxDevice implements Device {
     if (this.poisoned) throw new DriverError('an earlier job on this VideoCore IV timed out and may still be running: reboot before launching again');
     const kernel = options.kernel ?? 'the kernel';
     const timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? job.timeoutMs));
+    // vcsm-cma memory: the CPU's writes are done (END), and it will read the GPU's results afterwards (START).
+    const dmabufs = [...this.live.values()].flatMap((a) => (a.dmabuf !== undefined ? [a.dmabuf] : []));
+    for (const fd of dmabufs) this.sync(fd, DMA_BUF_SYNC.END);
     const start = process.hrtime.bigint();
     const r = await this.propertyAsync(MBOX_TAG.EXECUTE_QPU, [job.numQpus, job.controlAddress, job.noflush ? 1 : 0, timeoutMs]);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    for (const fd of dmabufs) this.sync(fd, DMA_BUF_SYNC.START);
     if (r === undefined) throw new DriverError(`${kernel}: ${KMS_OWNS_V3D}`);
     if (r !== 0) {
       this.poisoned = true;

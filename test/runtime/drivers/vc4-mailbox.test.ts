@@ -94,9 +94,34 @@ serial('under vc4-kms-v3d the firmware refuses QPU jobs: the error says what to 
   rt.close();
 });
 
-serial('/dev/mem needs root: the error says so', async (t) => {
+serial('without root: GPU memory comes from /dev/vcsm-cma (dma-buf fds, synced around each job)', async (t) => {
   fake.fail('open_mem', 'EACCES');
-  await t.throwsAsync(Runtime.open({ backend: 'hardware', log: () => {} }), { message: /cannot open \/dev\/mem: .*needs root: run with sudo/ });
+  const rt = await Runtime.open({ backend: 'hardware', log: () => {} });
+  t.regex(rt.description, /memory from \/dev\/vcsm-cma/);
+  const out = rt.alloc(Uint32Array, 48);
+  const addr = rt.addressOf(out);
+  t.is(addr >>> 30, 3, 'the bus address vc-sm-cma returned (dma_addr, the uncached alias on a Pi 3)');
+  t.is(fake.count('dmabuf_sync_start'), 1, 'SYNC_START after mapping');
+  const r = await rt.launchRaw({ code: WRITER, uniforms: (q) => Uint32Array.of(addr + 64 * q, 10 * q) }, { qpus: 3 });
+  t.deepEqual(Array.from(out), Array.from({ length: 48 }, (_, i) => 10 * Math.floor(i / 16) + (i % 16)));
+  t.is(r.backend, 'hardware');
+  // START after each of the 6 mappings (out, code, 3 uniform streams, the control list); around execute_qpu END on all 6
+  // before and START on all 6 after; END before each of the 5 temporary buffers is closed.
+  t.is(fake.count('dmabuf_sync_start'), 6 + 6);
+  t.is(fake.count('dmabuf_sync_end'), 6 + 5);
+  t.is(fake.count('execute_qpu'), 1);
+  t.is(fake.count('live_dmabufs'), 1, 'the job\'s code, uniforms and control list were closed (freed) after it');
+  rt.close();
+  t.is(fake.count('live_dmabufs'), 0, 'closing the runtime closes every dma-buf fd');
+  t.is(out.length, 0);
+});
+
+serial('neither /dev/mem (root) nor /dev/vcsm-cma: the error names both and what to do', async (t) => {
+  fake.fail('open_mem', 'EACCES');
+  fake.fail('open_vcsm', 'ENOENT');
+  await t.throwsAsync(Runtime.open({ backend: 'hardware', log: () => {} }), {
+    message: /no way to map VideoCore IV GPU memory: \/dev\/mem needs root, and there is no \/dev\/vcsm-cma .*Run as root \(sudo\)/,
+  });
 });
 
 serial('a full gpu_mem heap is reported with the config.txt setting to raise', async (t) => {

@@ -11,7 +11,9 @@
  *     PERFMON ioctls, with the kernel's argument checks;
  *   - the VideoCore firmware mailbox behind /dev/vcio (property tags for
  *     QPU enable, GPU memory and execute_qpu) and physical memory behind
- *     /dev/mem.
+ *     /dev/mem;
+ *   - the vc-sm-cma driver behind /dev/vcsm-cma (MEM_ALLOC hands out a
+ *     dma-buf fd, mmap'able at offset 0, with DMA_BUF_IOCTL_SYNC on it).
  * Jobs run on qpuc's emulators through callbacks the test registers
  * (koffi.register): the fake hands the callback the job, the callback runs
  * the emulator over the buffers' memory (which the fake exposes by address).
@@ -23,7 +25,10 @@
  *   DRM_COMMAND_BASE 0x40), and for the mailbox
  *   raspberrypi/linux drivers/char/broadcom/vcio.c
  *   (IOCTL_MBOX_PROPERTY = _IOWR(100, 0, char *)) with the property-tag
- *   buffer format of the firmware mailbox (hello_fft mailbox.c).
+ *   buffer format of the firmware mailbox (hello_fft mailbox.c); for vc-sm-cma
+ *   Raspberry Pi's include/uapi/linux/vc_sm_cma_ioctl.h (struct
+ *   vc_sm_cma_ioctl_alloc, magic 'J', VC_SM_CMA_CMD_ALLOC 0x5A) and Linux's
+ *   include/uapi/linux/dma-buf.h (struct dma_buf_sync, DMA_BUF_IOCTL_SYNC).
  * Failure modes are switched on by the test with qfk_fail().
  */
 #define _GNU_SOURCE
@@ -86,10 +91,37 @@ enum {
 /* ---- vcio.c ---- */
 #define IOCTL_MBOX_PROPERTY _IOWR(100, 0, char *)
 
+/* ---- vc_sm_cma_ioctl.h ---- */
+struct vc_sm_cma_ioctl_alloc {
+  uint32_t size;
+  uint32_t num;
+  uint32_t cached; /* enum vc_sm_cma_cache_e: NONE 0, HOST 1, VC 2, BOTH 3 */
+  uint32_t pad;
+  uint8_t name[32];
+  int32_t handle; /* out: a dma-buf fd */
+  uint32_t vc_handle; /* out */
+  uint64_t dma_addr; /* out: the VideoCore bus address */
+};
+_Static_assert(sizeof(struct vc_sm_cma_ioctl_alloc) == 64, "vc_sm_cma_ioctl_alloc is 64 bytes");
+_Static_assert(offsetof(struct vc_sm_cma_ioctl_alloc, handle) == 48, "handle at 48");
+_Static_assert(offsetof(struct vc_sm_cma_ioctl_alloc, dma_addr) == 56, "dma_addr at 56");
+#define VC_SM_CMA_IOCTL_MEM_ALLOC _IOR('J', 0x5A, struct vc_sm_cma_ioctl_alloc)
+
+/* ---- dma-buf.h ---- */
+struct dma_buf_sync { uint64_t flags; };
+#define DMA_BUF_SYNC_READ (1 << 0)
+#define DMA_BUF_SYNC_WRITE (2 << 0)
+#define DMA_BUF_SYNC_RW (DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE)
+#define DMA_BUF_SYNC_START (0 << 2)
+#define DMA_BUF_SYNC_END (1 << 2)
+#define DMA_BUF_IOCTL_SYNC _IOW('b', 0, struct dma_buf_sync)
+
 /* ---- state ---- */
 #define FD_V3D 900
 #define FD_VCIO 901
 #define FD_MEM 902
+#define FD_VCSM 903
+#define FD_DMABUF 1000 /* dma-buf fds from vcsm-cma: FD_DMABUF + allocation slot */
 #define MAX_BOS 256
 #define MMAP_OFFSET_BASE 0x100000000ull /* fake mmap offsets above 4 GiB, as 64-bit kernels hand out */
 
@@ -138,10 +170,12 @@ static uint32_t wait_delay_ms; /* WAIT_BO takes this long (a slow job) */
 static int arena_fd = -1;
 static void *arena_host;
 static uint32_t arena_next;
-struct mbox_alloc { int live; uint32_t phys; uint32_t size; uint32_t flags; int locked; };
+struct mbox_alloc { int live; uint32_t phys; uint32_t size; uint32_t flags; int locked; int dmabuf; };
 static struct mbox_alloc allocs[64];
 static int qpus_enabled;
 static uint32_t n_execute;
+static int fail_open_vcsm;
+static uint32_t n_sync, n_sync_end, n_sync_start;
 
 static int fail(int e) { errno = e; return -1; }
 
@@ -179,6 +213,8 @@ void qfk_reset(void) {
   arena_next = 0;
   qpus_enabled = 0;
   n_execute = 0;
+  fail_open_vcsm = 0;
+  n_sync = n_sync_end = n_sync_start = 0;
   if (arena_host) memset(arena_host, 0, ARENA_SIZE);
 }
 
@@ -198,6 +234,7 @@ int qfk_fail(const char *op, int e) {
   else if (!strcmp(op, "wait_bo")) fail_wait_bo = e;
   else if (!strcmp(op, "submit_csd")) fail_submit = e;
   else if (!strcmp(op, "mmap")) fail_mmap = e;
+  else if (!strcmp(op, "open_vcsm")) fail_open_vcsm = e;
   else return -1;
   return 0;
 }
@@ -210,6 +247,14 @@ uint32_t qfk_count(const char *what) {
   if (!strcmp(what, "mmap")) return n_mmap;
   if (!strcmp(what, "munmap")) return n_munmap;
   if (!strcmp(what, "execute_qpu")) return n_execute;
+  if (!strcmp(what, "dmabuf_sync")) return n_sync;
+  if (!strcmp(what, "dmabuf_sync_end")) return n_sync_end;
+  if (!strcmp(what, "dmabuf_sync_start")) return n_sync_start;
+  if (!strcmp(what, "live_dmabufs")) {
+    uint32_t n = 0;
+    for (int i = 0; i < 64; i++) n += allocs[i].live && allocs[i].dmabuf;
+    return n;
+  }
   if (!strcmp(what, "resets")) return (uint32_t)global_resets;
   if (!strcmp(what, "live_bos")) {
     uint32_t n = 0;
@@ -267,6 +312,10 @@ int open(const char *path, int flags) {
     if (fail_open_vcio) return fail(fail_open_vcio);
     return ensure_arena() ? fail(ENOMEM) : FD_VCIO;
   }
+  if (ends_with(path, "/dev/vcsm-cma")) {
+    if (fail_open_vcsm) return fail(fail_open_vcsm);
+    return ensure_arena() ? fail(ENOMEM) : FD_VCSM;
+  }
   if (ends_with(path, "/dev/mem")) {
     if (fail_open_mem) return fail(fail_open_mem);
     return ensure_arena() ? fail(ENOMEM) : FD_MEM;
@@ -286,7 +335,11 @@ int close(int fd) {
     v3d_open = 0;
     return 0;
   }
-  if (fd == FD_VCIO || fd == FD_MEM) return 0;
+  if (fd == FD_VCIO || fd == FD_MEM || fd == FD_VCSM) return 0;
+  if (fd >= FD_DMABUF && fd < FD_DMABUF + 64 && allocs[fd - FD_DMABUF].live && allocs[fd - FD_DMABUF].dmabuf) {
+    allocs[fd - FD_DMABUF].live = 0; /* the last reference to the dma-buf: vcsm-cma frees the memory */
+    return 0;
+  }
   return fail(EBADF);
 }
 
@@ -445,6 +498,47 @@ static uint32_t alias_of(uint32_t flags) {
   }
 }
 
+/* A slot in the arena (page-aligned), or -1 when it is full. */
+static int arena_alloc(uint32_t req, uint32_t align, uint32_t flags, int dmabuf) {
+  uint32_t size = (req + 4095u) & ~4095u;
+  if (!align) align = 4096;
+  uint32_t start = (arena_next + align - 1) / align * align;
+  if (size == 0 || start + size > ARENA_SIZE) return -1;
+  for (int i = 0; i < 64; i++) {
+    if (allocs[i].live) continue;
+    allocs[i] = (struct mbox_alloc){ .live = 1, .phys = ARENA_PHYS + start, .size = size, .flags = flags, .dmabuf = dmabuf };
+    arena_next = start + size;
+    return i;
+  }
+  return -1;
+}
+
+static int vcsm_ioctl(unsigned long request, void *arg) {
+  if (request != VC_SM_CMA_IOCTL_MEM_ALLOC) return fail(ENOTTY);
+  struct vc_sm_cma_ioctl_alloc *a = arg;
+  if (a->size == 0 || a->num == 0 || a->cached > 3) return fail(EINVAL);
+  if (a->size % 4096) return fail(EINVAL); /* the caller rounds to pages */
+  int slot = arena_alloc(a->size * a->num, 4096, 0, 1);
+  if (slot < 0) return fail(ENOMEM);
+  memset((char *)arena_host + (allocs[slot].phys - ARENA_PHYS), 0, allocs[slot].size);
+  a->handle = FD_DMABUF + slot;
+  a->vc_handle = (uint32_t)slot + 1;
+  a->dma_addr = 0xC0000000u | allocs[slot].phys; /* the VPU's uncached alias on a Pi 2/3 (dma-ranges) */
+  return 0;
+}
+
+static int dmabuf_ioctl(int fd, unsigned long request, void *arg) {
+  if (!(fd >= FD_DMABUF && fd < FD_DMABUF + 64 && allocs[fd - FD_DMABUF].live && allocs[fd - FD_DMABUF].dmabuf)) return fail(EBADF);
+  if (request != DMA_BUF_IOCTL_SYNC) return fail(ENOTTY);
+  uint64_t flags = ((struct dma_buf_sync *)arg)->flags;
+  /* dma-buf.c: only the RW and END bits, and at least one of READ/WRITE */
+  if ((flags & ~(uint64_t)(DMA_BUF_SYNC_RW | DMA_BUF_SYNC_END)) || !(flags & DMA_BUF_SYNC_RW)) return fail(EINVAL);
+  n_sync++;
+  if (flags & DMA_BUF_SYNC_END) n_sync_end++;
+  else n_sync_start++;
+  return 0;
+}
+
 static int mbox_tag(uint32_t tag, uint32_t *v, uint32_t *resp_len) {
   *resp_len = 4;
   switch (tag) {
@@ -454,18 +548,11 @@ static int mbox_tag(uint32_t tag, uint32_t *v, uint32_t *resp_len) {
     v[0] = 0;
     return 0;
   case 0x0003000C: { /* allocate: size, alignment, flags -> handle */
-    uint32_t size = (v[0] + 4095u) & ~4095u, align = v[1] ? v[1] : 4096, flags = v[2];
-    uint32_t start = (arena_next + align - 1) / align * align;
+    int slot = arena_alloc(v[0], v[1], v[2], 0);
     v[0] = 0;
-    if (start + size > ARENA_SIZE) return 0;
-    for (int i = 0; i < 64; i++) {
-      if (allocs[i].live) continue;
-      allocs[i] = (struct mbox_alloc){ .live = 1, .phys = ARENA_PHYS + start, .size = size, .flags = flags };
-      arena_next = start + size;
-      if (flags & (1u << 4)) memset((char *)arena_host + start, 0, size); /* MEM_FLAG_ZERO */
-      v[0] = (uint32_t)i + 1;
-      return 0;
-    }
+    if (slot < 0) return 0;
+    if (allocs[slot].flags & (1u << 4)) memset((char *)arena_host + (allocs[slot].phys - ARENA_PHYS), 0, allocs[slot].size); /* MEM_FLAG_ZERO */
+    v[0] = (uint32_t)slot + 1;
     return 0;
   }
   case 0x0003000D: { /* lock -> bus address */
@@ -530,6 +617,8 @@ static int mbox_ioctl(unsigned long request, void *arg) {
 int ioctl(int fd, unsigned long request, void *arg) {
   if (fd == FD_V3D && v3d_open) return v3d_ioctl(request, arg);
   if (fd == FD_VCIO) return mbox_ioctl(request, arg);
+  if (fd == FD_VCSM) return vcsm_ioctl(request, arg);
+  if (fd >= FD_DMABUF && fd < FD_DMABUF + 64) return dmabuf_ioctl(fd, request, arg);
   return fail(fd == FD_MEM ? ENOTTY : EBADF);
 }
 
@@ -550,6 +639,13 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t offset
     if (phys < ARENA_PHYS || phys + len > (uint64_t)ARENA_PHYS + ARENA_SIZE || phys % 4096) { errno = EINVAL; return MAP_FAILED; }
     n_mmap++;
     return mmap(addr, len, prot, flags, arena_fd, (off_t)(phys - ARENA_PHYS));
+  }
+  if (fd >= FD_DMABUF && fd < FD_DMABUF + 64) {
+    struct mbox_alloc *a = &allocs[fd - FD_DMABUF];
+    if (!a->live || !a->dmabuf) { errno = EBADF; return MAP_FAILED; }
+    if (offset != 0 || len > a->size) { errno = EINVAL; return MAP_FAILED; }
+    n_mmap++;
+    return mmap(addr, len, prot, flags, arena_fd, (off_t)(a->phys - ARENA_PHYS));
   }
   errno = ENODEV;
   return MAP_FAILED;

@@ -31,7 +31,7 @@ export interface FakeKernel {
   setIdent(hubIdent1: number, hubIdent3: number, coreIdent1: number): void;
   setFeatures(csd: boolean, perfmon: boolean, resetCounters: boolean): void;
   /** Make an operation fail with an errno name ('EACCES', …) or succeed again (undefined). */
-  fail(op: 'open_v3d' | 'open_vcio' | 'open_mem' | 'create_bo' | 'wait_bo' | 'submit_csd' | 'mmap', errno?: string): void;
+  fail(op: 'open_v3d' | 'open_vcio' | 'open_mem' | 'open_vcsm' | 'create_bo' | 'wait_bo' | 'submit_csd' | 'mmap', errno?: string): void;
   setMboxKms(on: boolean): void;
   setWaitDelay(ms: number): void;
   count(what: string): number;
@@ -80,6 +80,7 @@ export function fakeRoot(board: 'pi4' | 'pi5' | 'pi3' = 'pi4'): string {
     writeFileSync(join(root, 'proc/device-tree/soc/ranges'), Buffer.from([0x7e, 0, 0, 0, 0x3f, 0, 0, 0, 0x01, 0, 0, 0]));
     writeFileSync(join(root, 'dev/vcio'), '');
     writeFileSync(join(root, 'dev/mem'), '');
+    writeFileSync(join(root, 'dev/vcsm-cma'), '');
     return root;
   }
   const dev = join(root, 'sys/devices/platform', board === 'pi4' ? 'fec00000.v3d' : '1002000000.v3d');
