@@ -52,6 +52,19 @@ export interface OpenOptions {
    * `emulator.checked`.
    */
   checked?: boolean;
+  /** VideoCore IV (Pi 0–3) hardware settings. */
+  vc4?: {
+    /** Where GPU memory comes from: 'dev-mem' (the firmware's gpu_mem heap through /dev/mem, root) or 'vcsm-cma' (no root); default: /dev/mem when it opens, else /dev/vcsm-cma. */
+    memory?: 'dev-mem' | 'vcsm-cma';
+    /**
+     * `'unsafe'`: under the vc4-kms-v3d display driver, where the firmware
+     * refuses QPU jobs, start programs through the V3D user-program request
+     * registers via /dev/mem (root). Racy: the display driver powers V3D down
+     * when idle and resets it on its own hangs (docs/hardware.md, "VC4 under
+     * KMS"). Also set by `QPUC_VC4_KMS_REGISTERS=unsafe`. Default: off.
+     */
+    kmsRegisterLaunch?: 'unsafe';
+  };
   /** Emulator settings. */
   emulator?: {
     /** 'error' (default) rejects a launch whose code breaks a hardware rule; 'warn' reports it. */
@@ -69,6 +82,12 @@ export interface OpenOptions {
     /** Stop a job after this many GPU cycles with a RuntimeError (code 'cycle-limit'); default 1e9 (about 2 s of a Pi 4). */
     maxCycles?: number;
   };
+}
+
+/** Whether the unsafe VC4 register launch under KMS was asked for (option, or QPUC_VC4_KMS_REGISTERS=unsafe). */
+function vc4RegisterOptIn(options: OpenOptions): boolean {
+  const env = typeof process === 'object' ? process.env['QPUC_VC4_KMS_REGISTERS'] : undefined;
+  return options.vc4?.kmsRegisterLaunch === 'unsafe' || env === 'unsafe';
 }
 
 /** A launch's timeoutMs, when given, must be a positive number of milliseconds (at most about 24 days, setTimeout's limit). */
@@ -236,6 +255,13 @@ export class Runtime {
     if (!['auto', 'hardware', 'emulator', 'reference'].includes(backend)) {
       throw new RuntimeError(`unknown backend '${String(backend)}'${envBackend ? ' (from QPUC_BACKEND)' : ''} (expected auto, hardware, emulator or reference)`);
     }
+    const vc4 = options.vc4;
+    if (vc4?.kmsRegisterLaunch !== undefined && vc4.kmsRegisterLaunch !== 'unsafe') {
+      throw new RuntimeError(`vc4.kmsRegisterLaunch must be 'unsafe' (the register launch under KMS is racy: say so to turn it on), got ${String(vc4.kmsRegisterLaunch)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
+    if (vc4?.memory !== undefined && vc4.memory !== 'dev-mem' && vc4.memory !== 'vcsm-cma') {
+      throw new RuntimeError(`vc4.memory must be 'dev-mem' or 'vcsm-cma', got ${String(vc4.memory)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
     const wanted = options.target ?? envTarget;
     if (wanted !== undefined && !isTarget(wanted)) {
       throw new RuntimeError(`unknown target '${String(wanted)}'${envTarget ? ' (from QPUC_TARGET)' : ''} (expected ${targetList()})`);
@@ -269,11 +295,14 @@ export class Runtime {
           if (backend === 'hardware' || e instanceof RuntimeError) throw e instanceof RuntimeError ? e : new RuntimeError((e as Error).message);
           reason = (e as Error).message;
         }
-      } else if (probe.vc4 && (wantedTarget === undefined || wantedTarget === 'vc4')) {
+      } else if ((probe.vc4 || (probe.vc4Kms && vc4RegisterOptIn(options))) && (wantedTarget === undefined || wantedTarget === 'vc4')) {
         try {
           const { Vc4MailboxDevice } = await import('./drivers/vc4-mailbox.ts');
           const { CheckedHardwareDevice } = await import('./drivers/checked.ts');
-          const raw = new Vc4MailboxDevice();
+          const raw = new Vc4MailboxDevice({
+            ...(probe.vc4 ? {} : { launch: 'registers' as const }),
+            ...(options.vc4?.memory !== undefined ? { memory: options.vc4.memory } : {}),
+          });
           const device = options.checked === false ? raw : new CheckedHardwareDevice(raw);
           log(`qpuc: running kernels on ${device.description}`);
           return new Runtime('vc4', 'hardware', device.description, device, undefined, log);

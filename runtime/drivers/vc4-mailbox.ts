@@ -122,6 +122,27 @@ function openMemory(wanted: Vc4Memory | undefined): { fd: number; memory: Vc4Mem
   return `no way to map VideoCore IV GPU memory: ${mem}, and ${cma}. Run as root (sudo), or use a kernel with vc-sm-cma and join the video group`;
 }
 
+/** Map the V3D register page through /dev/mem (root). */
+function mapRegisters(peripheral: number): { fd: number; mapping: HostMapping; words: Uint32Array } {
+  const c = libc();
+  const fd = c.open(systemPath('dev/mem'), O_RDWR | O_SYNC | O_CLOEXEC) as number;
+  if (fd < 0) {
+    const why = errnoName();
+    throw new DriverError(
+      why === 'EACCES' || why === 'EPERM'
+        ? 'the register launch under KMS maps the V3D registers through /dev/mem, which needs root: run with sudo'
+        : `cannot open /dev/mem for the V3D registers: ${why}`,
+    );
+  }
+  try {
+    const mapping = mapDeviceMemory(fd, 4096, peripheral + VC4_V3D.BASE_OFFSET);
+    return { fd, mapping, words: new Uint32Array(mapping.bytes.buffer, mapping.bytes.byteOffset, 1024) };
+  } catch (e) {
+    c.close(fd);
+    throw e instanceof MappingError ? new DriverError(`mapping the V3D registers through /dev/mem failed: ${e.message} (a kernel with CONFIG_STRICT_DEVMEM refuses it; boot with iomem=relaxed)`) : e;
+  }
+}
+
 interface Allocation {
   buffer: DeviceBuffer;
   mapping: HostMapping;
@@ -134,8 +155,53 @@ interface Allocation {
 /** Where GPU memory comes from: the firmware's gpu_mem heap through /dev/mem (root), or /dev/vcsm-cma (no root). */
 export type Vc4Memory = 'dev-mem' | 'vcsm-cma';
 
+/**
+ * The VideoCore IV V3D registers the register launch uses (offsets from the
+ * V3D base, peripheral base + 0xC00000): shared/docs/hardware-interface.md
+ * 2.6, vc4-isa-notes.md 8; IDENT0's value from Linux
+ * drivers/gpu/drm/vc4/vc4_regs.h (V3D_EXPECTED_IDENT0: tech version 2, "V3D").
+ */
+export const VC4_V3D = {
+  /** Offset of the V3D block from the peripheral base. */
+  BASE_OFFSET: 0xc00000,
+  IDENT0: 0x000,
+  /** Reads 0x02443356 while V3D is powered. */
+  EXPECTED_IDENT0: 0x02443356,
+  /** L2 cache control: bit 2 clears it. */
+  L2CACTL: 0x020,
+  /** Slice cache control: ones clear the slices' caches. */
+  SLCACTL: 0x024,
+  /** User program request: code address (the write queues the request). */
+  SRQPC: 0x430,
+  /** User program request: uniforms address. */
+  SRQUA: 0x434,
+  /** User program request: uniforms length (above 1023: unlimited). */
+  SRQUL: 0x438,
+  /** Control and status: 5:0 queued, 7 error (write 1 clears), 15:8 requests (bit 8 clears), 23:16 completed (bit 16 clears). */
+  SRQCS: 0x43c,
+} as const;
+
+/**
+ * The message for a Pi 0–3 under vc4-kms-v3d, with both ways out: firmware
+ * graphics (safe), or the register launch (opt-in, unsafe).
+ */
+export const KMS_OPT_IN =
+  'or, at your own risk and as root, let qpuc start QPU programs through the V3D registers behind the display driver\'s back: ' +
+  "Runtime.open({ vc4: { kmsRegisterLaunch: 'unsafe' } }) or QPUC_VC4_KMS_REGISTERS=unsafe (racy: docs/hardware.md, 'VC4 under KMS')";
+
+/** How jobs reach the QPUs: the firmware's execute_qpu, or the user-program request registers (the opt-in under KMS). */
+export type Vc4Launch = 'mailbox' | 'registers';
+
 /** Options of {@link Vc4MailboxDevice}. */
 export interface Vc4MailboxOptions {
+  /**
+   * 'registers': queue each QPU's program through V3D_SRQUA/SRQPC and poll
+   * V3D_SRQCS, through /dev/mem (root), without the firmware — the only way
+   * while vc4-kms-v3d owns the GPU. Racy and unsafe: the display driver
+   * powers V3D down when idle, resets it on its own hangs, and shares its
+   * caches. Default 'mailbox'.
+   */
+  launch?: Vc4Launch;
   /** Allocation flags (default from the board: {@link cacheFlagsFor}). */
   memFlags?: number;
   /** Where GPU memory comes from; default: /dev/mem when it opens (root), else /dev/vcsm-cma. */
@@ -151,6 +217,10 @@ export class Vc4MailboxDevice implements Device {
   readonly memFlags: number;
   /** Where GPU memory comes from. */
   readonly memory: Vc4Memory;
+  /** How jobs reach the QPUs. */
+  readonly launch: Vc4Launch;
+  /** The V3D register page (register launch only). */
+  private readonly regs: { fd: number; mapping: HostMapping; words: Uint32Array } | undefined;
   private readonly vcio: number;
   /** /dev/mem or /dev/vcsm-cma. */
   private readonly mem: number;
@@ -173,24 +243,37 @@ export class Vc4MailboxDevice implements Device {
       );
     }
     this.vcio = vcio;
+    this.launch = options.launch ?? 'mailbox';
+    const base = peripheralBase() ?? 0x3f000000;
+    let regs: typeof this.regs;
     try {
-      const r = this.property(MBOX_TAG.ENABLE_QPU, [1]);
-      if (r === undefined || (r !== 0 && r !== 0x80000000)) throw new DriverError(KMS_OWNS_V3D);
+      if (this.launch === 'mailbox') {
+        const r = this.property(MBOX_TAG.ENABLE_QPU, [1]);
+        if (r === undefined || (r !== 0 && r !== 0x80000000)) throw new DriverError(`${KMS_OWNS_V3D}; ${KMS_OPT_IN}`);
+      } else {
+        regs = mapRegisters(base);
+      }
       const opened = openMemory(options.memory);
       if (typeof opened === 'string') {
-        this.property(MBOX_TAG.ENABLE_QPU, [0]);
+        if (this.launch === 'mailbox') this.property(MBOX_TAG.ENABLE_QPU, [0]);
         throw new DriverError(opened);
       }
       this.mem = opened.fd;
       this.memory = opened.memory;
     } catch (e) {
+      if (regs) {
+        unmapDeviceMemory(regs.mapping);
+        c.close(regs.fd);
+      }
       c.close(vcio);
       throw e;
     }
-    this.memFlags = options.memFlags ?? cacheFlagsFor(peripheralBase() ?? 0x3f000000);
+    this.regs = regs;
+    this.memFlags = options.memFlags ?? cacheFlagsFor(base);
+    const how = this.launch === 'mailbox' ? 'through the firmware mailbox' : 'through the V3D registers under KMS (unsafe opt-in)';
     this.description = this.memory === 'dev-mem'
-      ? `VideoCore IV (12 QPUs) through the firmware mailbox, memory flags 0x${this.memFlags.toString(16)}`
-      : 'VideoCore IV (12 QPUs) through the firmware mailbox, memory from /dev/vcsm-cma';
+      ? `VideoCore IV (12 QPUs) ${how}, memory flags 0x${this.memFlags.toString(16)}`
+      : `VideoCore IV (12 QPUs) ${how}, memory from /dev/vcsm-cma`;
   }
 
   /**
@@ -327,14 +410,17 @@ export class Vc4MailboxDevice implements Device {
     const dmabufs = [...this.live.values()].flatMap((a) => (a.dmabuf !== undefined ? [a.dmabuf] : []));
     for (const fd of dmabufs) this.sync(fd, DMA_BUF_SYNC.END);
     const start = process.hrtime.bigint();
-    const r = await this.propertyAsync(MBOX_TAG.EXECUTE_QPU, [job.numQpus, job.controlAddress, job.noflush ? 1 : 0, timeoutMs]);
+    const r = this.regs
+      ? await this.runThroughRegisters(this.regs.words, job, timeoutMs, kernel)
+      : await this.propertyAsync(MBOX_TAG.EXECUTE_QPU, [job.numQpus, job.controlAddress, job.noflush ? 1 : 0, timeoutMs]);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     for (const fd of dmabufs) this.sync(fd, DMA_BUF_SYNC.START);
     if (r === undefined) throw new DriverError(`${kernel}: ${KMS_OWNS_V3D}`);
     if (r !== 0) {
       this.poisoned = true;
+      const how = this.regs ? 'V3D_SRQCS counted fewer completed programs than were queued' : `execute_qpu returned ${r}`;
       throw new DriverError(
-        `${kernel}: the QPUs did not finish within ${timeoutMs} ms (execute_qpu returned ${r}). They may still be running, and VideoCore IV has no MMU: ` +
+        `${kernel}: the QPUs did not finish within ${timeoutMs} ms (${how}). They may still be running, and VideoCore IV has no MMU: ` +
         'qpuc keeps all of this runtime\'s GPU memory allocated from now on and refuses further launches; reboot if the system misbehaves',
       );
     }
@@ -344,11 +430,75 @@ export class Vc4MailboxDevice implements Device {
     };
   }
 
+  /**
+   * The register launch (hardware-interface 2.6, hello_fft's sequence): clear
+   * the L2 and slice caches, reset SRQCS's counts and error flag, queue each
+   * QPU's (uniforms, code) pair from the control list — waiting until SRQCS
+   * counts each request, so a full queue never drops one — then poll SRQCS
+   * until every program completed or `timeoutMs` passed. 0 on success, 1 on
+   * a timeout (as execute_qpu answers).
+   */
+  private async runThroughRegisters(regs: Uint32Array, job: QpuJob, timeoutMs: number, kernel: string): Promise<number> {
+    const reg = (offset: number) => offset >>> 2;
+    const ident = regs[reg(VC4_V3D.IDENT0)] as number;
+    if (ident !== VC4_V3D.EXPECTED_IDENT0) {
+      throw new DriverError(
+        `${kernel}: V3D_IDENT0 reads 0x${ident.toString(16).padStart(8, '0')} instead of 0x02443356: the vc4 display driver has powered V3D down (it does so whenever the GPU is idle), ` +
+          'so its registers cannot take QPU programs; keep the GPU busy (e.g. a running desktop or GL program) while launching, or switch to firmware graphics (dtoverlay=vc4-fkms-v3d or none) for the safe mailbox path',
+      );
+    }
+    const list = this.words(job.controlAddress, 2 * job.numQpus);
+    const deadline = performance.now() + timeoutMs;
+    const pause = () =>
+      new Promise<void>((resolve, reject) => {
+        libc().usleep.async(100, (err: unknown) => (err ? reject(new DriverError(String(err))) : resolve()));
+      });
+    regs[reg(VC4_V3D.L2CACTL)] = 1 << 2;
+    regs[reg(VC4_V3D.SLCACTL)] = 0xffffffff;
+    regs[reg(VC4_V3D.SRQCS)] = (1 << 7) | (1 << 8) | (1 << 16);
+    while (((regs[reg(VC4_V3D.SRQCS)] as number) & 0xffff00) !== 0) {
+      if (performance.now() > deadline) return 1;
+      await pause();
+    }
+    for (let k = 0; k < job.numQpus; k++) {
+      regs[reg(VC4_V3D.SRQUA)] = list[2 * k] as number;
+      regs[reg(VC4_V3D.SRQUL)] = 1024;
+      regs[reg(VC4_V3D.SRQPC)] = list[2 * k + 1] as number;
+      while ((((regs[reg(VC4_V3D.SRQCS)] as number) >>> 8) & 0xff) < k + 1) {
+        if (((regs[reg(VC4_V3D.SRQCS)] as number) & (1 << 7)) !== 0) throw new DriverError(`${kernel}: the V3D user-program queue overflowed (SRQCS error bit)`);
+        if (performance.now() > deadline) return 1;
+        await pause();
+      }
+    }
+    while ((((regs[reg(VC4_V3D.SRQCS)] as number) >>> 16) & 0xff) < job.numQpus) {
+      if (performance.now() > deadline) return 1;
+      await pause();
+    }
+    return 0;
+  }
+
+  /** `count` words of device memory at bus address `bus` (inside one live allocation). */
+  private words(bus: number, count: number): Uint32Array {
+    const phys = (bus & 0x3fffffff) >>> 0;
+    for (const a of this.live.values()) {
+      const start = (a.buffer.gpuAddress & 0x3fffffff) >>> 0;
+      if (phys >= start && phys + 4 * count <= start + a.buffer.bytes.byteLength) {
+        const b = a.buffer.bytes;
+        return new Uint32Array(b.buffer, b.byteOffset + (phys - start), count);
+      }
+    }
+    throw new DriverError(`the control list at 0x${bus.toString(16)} is not in GPU memory this device allocated`);
+  }
+
   /** Free everything, disable the QPUs, close the files. */
   close(): void {
     if (this.closed) return;
     for (const a of [...this.live.values()]) this.free(a.buffer);
-    if (!this.poisoned) this.property(MBOX_TAG.ENABLE_QPU, [0]);
+    if (!this.poisoned && this.launch === 'mailbox') this.property(MBOX_TAG.ENABLE_QPU, [0]);
+    if (this.regs) {
+      unmapDeviceMemory(this.regs.mapping);
+      libc().close(this.regs.fd);
+    }
     const c = libc();
     c.close(this.mem);
     c.close(this.vcio);

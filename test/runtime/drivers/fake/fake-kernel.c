@@ -13,7 +13,17 @@
  *     QPU enable, GPU memory and execute_qpu) and physical memory behind
  *     /dev/mem;
  *   - the vc-sm-cma driver behind /dev/vcsm-cma (MEM_ALLOC hands out a
- *     dma-buf fd, mmap'able at offset 0, with DMA_BUF_IOCTL_SYNC on it).
+ *     dma-buf fd, mmap'able at offset 0, with DMA_BUF_IOCTL_SYNC on it);
+ *   - the VideoCore IV V3D registers behind /dev/mem at the peripheral base
+ *     + 0xC00000 (V3D_IDENT0, L2CACTL, SLCACTL, SRQPC/SRQUA/SRQUL/SRQCS):
+ *     the page is plain shared memory, so the fake acts on the user-program
+ *     request registers when the driver pauses between polls (usleep, also
+ *     exported here): a non-zero SRQPC is one queued request (taken, SRQPC
+ *     cleared, SRQCS requests + 1); a pause with requests queued and no new
+ *     one runs them on the VC4 emulator and adds them to SRQCS completed.
+ *     Register offsets and fields: shared/docs/hardware-interface.md 2.6 and
+ *     vc4-isa-notes.md 8; V3D_IDENT0 0x02443356 from Linux
+ *     drivers/gpu/drm/vc4/vc4_regs.h (V3D_EXPECTED_IDENT0).
  * Jobs run on qpuc's emulators through callbacks the test registers
  * (koffi.register): the fake hands the callback the job, the callback runs
  * the emulator over the buffers' memory (which the fake exposes by address).
@@ -36,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -175,6 +186,25 @@ static struct mbox_alloc allocs[64];
 static int qpus_enabled;
 static uint32_t n_execute;
 static int fail_open_vcsm;
+
+/* V3D registers (VideoCore IV), offsets from the V3D base */
+#define V3D_IDENT0 0x000
+#define V3D_L2CACTL 0x020
+#define V3D_SLCACTL 0x024
+#define V3D_SRQPC 0x430
+#define V3D_SRQUA 0x434
+#define V3D_SRQUL 0x438
+#define V3D_SRQCS 0x43c
+#define V3D_EXPECTED_IDENT0 0x02443356u
+static int regs_fd = -1;
+static volatile uint32_t *regs; /* the fake's view of the register page */
+static int v3d_powered = 1;
+static uint32_t queued_unif[16], queued_pc[16], n_queued;
+static uint32_t n_reg_jobs; /* register-launched programs run */
+static uint32_t l2_clears;
+static uint32_t control_page_bus; /* where the fake writes the control list it hands the emulator */
+static uint32_t srq_requests, srq_completed, srq_error, srqcs_shown; /* SRQCS as the fake V3D keeps it, and the value it last showed */
+
 static uint32_t n_sync, n_sync_end, n_sync_start;
 
 static int fail(int e) { errno = e; return -1; }
@@ -215,6 +245,10 @@ void qfk_reset(void) {
   n_execute = 0;
   fail_open_vcsm = 0;
   n_sync = n_sync_end = n_sync_start = 0;
+  v3d_powered = 1;
+  n_queued = n_reg_jobs = l2_clears = 0;
+  srq_requests = srq_completed = srq_error = srqcs_shown = 0;
+  if (regs) memset((void *)regs, 0, 4096);
   if (arena_host) memset(arena_host, 0, ARENA_SIZE);
 }
 
@@ -224,6 +258,7 @@ void qfk_set_runner(run_csd_fn f) { run_csd = f; }
 void qfk_set_qpu_runner(run_qpu_fn f) { run_qpu = f; }
 void qfk_set_mbox_kms(int on) { mbox_kms = on; }
 void qfk_set_wait_delay(uint32_t ms) { wait_delay_ms = ms; }
+void qfk_set_v3d_powered(int on) { v3d_powered = on; if (regs) regs[V3D_IDENT0 / 4] = on ? V3D_EXPECTED_IDENT0 : 0; }
 
 /* Make `op` fail with errno `e` (0 = succeed again). */
 int qfk_fail(const char *op, int e) {
@@ -248,6 +283,8 @@ uint32_t qfk_count(const char *what) {
   if (!strcmp(what, "munmap")) return n_munmap;
   if (!strcmp(what, "execute_qpu")) return n_execute;
   if (!strcmp(what, "dmabuf_sync")) return n_sync;
+  if (!strcmp(what, "register_jobs")) return n_reg_jobs;
+  if (!strcmp(what, "l2_clears")) return l2_clears;
   if (!strcmp(what, "dmabuf_sync_end")) return n_sync_end;
   if (!strcmp(what, "dmabuf_sync_start")) return n_sync_start;
   if (!strcmp(what, "live_dmabufs")) {
@@ -423,7 +460,10 @@ static int v3d_wait_bo(struct drm_v3d_wait_bo *a) {
   last_wait_timeout = a->timeout_ns;
   if (a->pad) return fail(EINVAL);
   if (!lookup(a->handle)) return fail(EINVAL);
-  if (wait_delay_ms) usleep(wait_delay_ms * 1000u);
+  if (wait_delay_ms) {
+    struct timespec ts = { .tv_sec = wait_delay_ms / 1000u, .tv_nsec = (long)(wait_delay_ms % 1000u) * 1000000L };
+    nanosleep(&ts, NULL);
+  }
   if (fail_wait_bo) {
     if (fail_wait_bo == ETIME) a->timeout_ns = 0;
     return fail(fail_wait_bo);
@@ -503,7 +543,7 @@ static int arena_alloc(uint32_t req, uint32_t align, uint32_t flags, int dmabuf)
   uint32_t size = (req + 4095u) & ~4095u;
   if (!align) align = 4096;
   uint32_t start = (arena_next + align - 1) / align * align;
-  if (size == 0 || start + size > ARENA_SIZE) return -1;
+  if (size == 0 || start + size > ARENA_SIZE - 4096u) return -1; /* the last page holds the fake's own control lists */
   for (int i = 0; i < 64; i++) {
     if (allocs[i].live) continue;
     allocs[i] = (struct mbox_alloc){ .live = 1, .phys = ARENA_PHYS + start, .size = size, .flags = flags, .dmabuf = dmabuf };
@@ -634,6 +674,20 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t offset
     n_mmap++;
     return mmap(addr, len, prot, flags, b->memfd, 0);
   }
+  if (fd == FD_MEM && ((uint64_t)offset == 0x3FC00000u || (uint64_t)offset == 0x20C00000u)) {
+    /* the V3D register block at peripheral base + 0xC00000 (Pi 2/3: 0x3F000000, Pi 0/1: 0x20000000) */
+    if (len > 4096) { errno = EINVAL; return MAP_FAILED; }
+    if (!regs) {
+      regs_fd = make_memfd(4096);
+      if (regs_fd < 0) { errno = ENOMEM; return MAP_FAILED; }
+      void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, regs_fd, 0);
+      if (p == MAP_FAILED) { errno = ENOMEM; return MAP_FAILED; }
+      regs = p;
+    }
+    regs[V3D_IDENT0 / 4] = v3d_powered ? V3D_EXPECTED_IDENT0 : 0;
+    n_mmap++;
+    return mmap(addr, len, prot, flags, regs_fd, 0);
+  }
   if (fd == FD_MEM) {
     uint64_t phys = (uint64_t)offset;
     if (phys < ARENA_PHYS || phys + len > (uint64_t)ARENA_PHYS + ARENA_SIZE || phys % 4096) { errno = EINVAL; return MAP_FAILED; }
@@ -654,4 +708,48 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t offset
 int munmap(void *addr, size_t len) {
   n_munmap++;
   return (int)syscall(SYS_munmap, addr, len);
+}
+
+/*
+ * The driver's pause between two polls of SRQCS. The register page is plain
+ * memory, so this is where the fake V3D acts: take a newly written request,
+ * or — when there is none — run the queued ones.
+ */
+int usleep(unsigned int usec) {
+  (void)usec;
+  if (!regs || !v3d_powered) return 0;
+  if (regs[V3D_L2CACTL / 4] & (1u << 2)) { l2_clears++; regs[V3D_L2CACTL / 4] = 0; }
+  uint32_t cs = regs[V3D_SRQCS / 4];
+  if (cs != srqcs_shown) {
+    /* The driver wrote SRQCS (plain memory cannot tell a write from a read, so the fake compares with what it showed):
+       a 1 in bit 7 clears the error flag, in bit 8 the request count, in bit 16 the completed count. */
+    if (cs & (1u << 7)) srq_error = 0;
+    if (cs & (1u << 8)) srq_requests = 0;
+    if (cs & (1u << 16)) srq_completed = 0;
+  } else if (regs[V3D_SRQPC / 4] != 0) {
+    /* a request: SRQUA and SRQPC (the write of SRQPC queues it) */
+    if (n_queued >= 16) srq_error = 1; /* the queue is 16 deep: overflow sets the error bit */
+    else {
+      queued_unif[n_queued] = regs[V3D_SRQUA / 4];
+      queued_pc[n_queued] = regs[V3D_SRQPC / 4];
+      n_queued++;
+      srq_requests = (srq_requests + 1) & 0xff;
+    }
+    regs[V3D_SRQPC / 4] = 0;
+  } else if (n_queued > 0 && run_qpu) {
+    /* no new request: run the queued ones as one control list in the arena's last page */
+    uint32_t off = ARENA_SIZE - 4096u;
+    uint32_t *list = (uint32_t *)((char *)arena_host + off);
+    for (uint32_t k = 0; k < n_queued; k++) { list[2 * k] = queued_unif[k]; list[2 * k + 1] = queued_pc[k]; }
+    control_page_bus = 0xC0000000u | (ARENA_PHYS + off);
+    if (run_qpu(n_queued, control_page_bus, 0, 1000) == 0) {
+      srq_completed = (srq_completed + n_queued) & 0xff;
+      n_reg_jobs += n_queued;
+    }
+    /* a program that never ends is never counted complete: the driver's poll times out */
+    n_queued = 0;
+  }
+  srqcs_shown = (srq_completed << 16) | (srq_requests << 8) | (srq_error << 7) | n_queued;
+  regs[V3D_SRQCS / 4] = srqcs_shown;
+  return 0;
 }
