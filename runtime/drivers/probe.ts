@@ -90,8 +90,22 @@ export const VC4_KMS_REASON =
   "(Bullseye and older) or remove it for legacy firmware graphics, reboot, and run as root; or, at your own risk and as root, let qpuc start QPU programs " +
   "through the V3D registers behind the display driver's back: Runtime.open({ vc4: { kmsRegisterLaunch: 'unsafe' } }) or QPUC_VC4_KMS_REGISTERS=unsafe (racy: docs/hardware.md, 'VC4 under KMS')";
 
-/** Look for a usable GPU; `root` lets tests point at a fake /dev, /sys and /proc. */
-export function probeHardware(root = '/'): HardwareProbe {
+/** Whether this process may open `path` for reading and writing. */
+function readWritable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Look for a usable GPU; `root` lets tests point at a fake /dev, /sys and
+ * /proc, and `canOpen` at a permission check other than this process's own
+ * (root may open every node).
+ */
+export function probeHardware(root = '/', canOpen: (path: string) => boolean = readWritable): HardwareProbe {
   const dri = join(root, 'dev/dri');
   const sysfs = join(root, 'sys');
   const board = boardModel(root);
@@ -108,9 +122,7 @@ export function probeHardware(root = '/'): HardwareProbe {
   const base = { board, boardTarget, drm };
   for (const n of drm) {
     if (n.driver !== 'v3d') continue;
-    try {
-      accessSync(n.path, constants.R_OK | constants.W_OK);
-    } catch {
+    if (!canOpen(n.path)) {
       return { ...base, reason: `${n.path} (V3D) is not accessible: add your user to the 'render' and 'video' groups (sudo usermod -aG render,video $USER, then log in again), or run as root` };
     }
     return { ...base, v3d: { node: n.path, target: compatibleTarget(n.path, sysfs) ?? (boardTarget === 'vc7' ? 'vc7' : 'vc6') }, reason: '' };
