@@ -34,8 +34,11 @@ const isReg = (r: { kind: string }): r is { kind: 'vreg'; id: number } | { kind:
 /** Branches and barriers end a straight-line segment. */
 const isBoundary = (m: MInstr): boolean => m.unit === 'branch' || m.unit === 'sync';
 
+/** Register keys by number, made once: the allocator's sets then hash the same strings again and again. */
+const VREG_KEYS: string[] = [];
+const RF_KEYS: string[] = [];
 const keyOf = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): string =>
-  r.kind === 'vreg' ? `v${r.id}` : `rf${r.index}`;
+  r.kind === 'vreg' ? (VREG_KEYS[r.id] ??= `v${r.id}`) : (RF_KEYS[r.index] ??= `rf${r.index}`);
 
 const view: RegisterView<MInstr> = {
   uses: (i) => usesOf(i).map(keyOf),
@@ -86,19 +89,48 @@ function flowOf(blocks: MBlock[]): FlowBlock<MInstr>[] {
 function spillCandidates(blocks: MBlock[], allowed: (key: string) => boolean): string[] {
   const flow = flowOf(blocks);
   const { liveOut } = computeLiveness(flow, view);
+  // span: at how many instructions each register is live (counted by when it enters and leaves the live set,
+  // not by visiting every live register at every instruction); the peak: where the live set is first largest.
   const span = new Map<string, number>();
-  let peak: Set<string> = new Set();
-  for (const b of flow) {
+  const since = new Map<string, number>();
+  let t = 0;
+  let peakSize = 0;
+  let peakAt: { block: number; index: number } | undefined;
+  const walkBlock = (bi: number, stop: number): Set<string> => {
+    const b = flow[bi] as FlowBlock<MInstr>;
     const live = new Set(liveOut.get(b.id));
-    for (let i = b.instrs.length - 1; i >= 0; i--) {
+    for (let i = b.instrs.length - 1; i >= stop; i--) {
       const m = b.instrs[i] as MInstr;
       const d = view.def(m);
       if (d) live.delete(d);
       for (const u of view.uses(m)) live.add(u);
-      for (const k of live) span.set(k, (span.get(k) ?? 0) + 1);
-      if (live.size > peak.size) peak = new Set(live);
     }
+    return live;
+  };
+  for (let bi = 0; bi < flow.length; bi++) {
+    const b = flow[bi] as FlowBlock<MInstr>;
+    for (const k of liveOut.get(b.id) ?? []) since.set(k, t);
+    const live = new Set(liveOut.get(b.id));
+    for (let i = b.instrs.length - 1; i >= 0; i--) {
+      const m = b.instrs[i] as MInstr;
+      const d = view.def(m);
+      if (d && live.delete(d)) span.set(d, (span.get(d) ?? 0) + t - (since.get(d) as number));
+      for (const u of view.uses(m)) {
+        if (!live.has(u)) {
+          live.add(u);
+          since.set(u, t);
+        }
+      }
+      t++;
+      if (live.size > peakSize) {
+        peakSize = live.size;
+        peakAt = { block: bi, index: i };
+      }
+    }
+    for (const k of live) span.set(k, (span.get(k) ?? 0) + t - (since.get(k) as number));
   }
+  // The live set at the peak, rebuilt by walking its block again (its order breaks ties below).
+  const peak = peakAt ? walkBlock(peakAt.block, peakAt.index) : new Set<string>();
   // A quarter of the excess over the register file (at least one), longest ranges first: spilling the whole
   // excess at once overshoots, since reload temporaries and the next peak differ.
   const want = Math.max(1, Math.floor((peak.size - REGISTER_COUNT) / 4));
