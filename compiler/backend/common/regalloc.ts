@@ -92,6 +92,43 @@ class Interference {
     this.degree[b]++;
   }
 
+  /**
+   * Record that `d` interferes with every member of `live` but `d` and `skip`, calling `seen` for each
+   * member in order first: {@link add} per member, in one loop over `d`'s bit row when it has one (the
+   * innermost loop of allocation: a kernel with thousands of long-lived values spends its time here).
+   */
+  addAll(d: number, live: Set<number>, skip: number, seen: (l: number) => void): void {
+    if (!this.rows[d] && live.size >= this.dense) {
+      // d will meet at least this many: give it its bit row now.
+      const r = new Uint32Array(this.words);
+      for (const x of this.sets[d] ?? []) r[x >>> 5] = (r[x >>> 5] as number) | (1 << (x & 31));
+      this.rows[d] = r;
+      this.sets[d] = undefined;
+    }
+    const row = this.rows[d];
+    if (!row) {
+      for (const l of live) {
+        if (l === skip || l === d) continue;
+        seen(l);
+        this.add(d, l);
+      }
+      return;
+    }
+    const degree = this.degree;
+    for (const l of live) {
+      if (l === skip || l === d) continue;
+      seen(l);
+      const wi = l >>> 5;
+      const bit = 1 << (l & 31);
+      const w = row[wi] as number;
+      if ((w & bit) !== 0) continue;
+      row[wi] = w | bit;
+      this.put(l, d);
+      degree[d]++;
+      degree[l]++;
+    }
+  }
+
   /** Call `f` for every neighbour of `a` (in no particular order). */
   forEach(a: number, f: (b: number) => void): void {
     const row = this.rows[a];
@@ -157,7 +194,7 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
    * Walk every block backwards from its live-out set: `onEdge(d, l)` for each value `l` live where `d` is
    * written (a copy's source excepted: the two may share a register); `onNode` when a key is seen.
    */
-  const walk = (onEdge: (d: number, l: number) => void, onNode: (k: number) => void, onCopy?: (x: number, y: number) => void): void => {
+  const walk = (onEdge: (d: number, l: number) => void, onNode: (k: number) => void): void => {
     for (const c of code) {
       const live = new Set(c.liveOut);
       for (let k = c.defs.length - 1; k >= 0; k--) {
@@ -177,20 +214,33 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
           onNode(u);
           live.add(u);
         }
-        if (copy && onCopy) onCopy(copy[0] as number, copy[1] as number);
       }
     }
   };
-  walk(
-    (d, l) => graph.add(d, l),
-    node,
-    (x, y) => {
-      if (!prefs.has(x)) prefs.set(x, new Set());
-      if (!prefs.has(y)) prefs.set(y, new Set());
-      pref(x, y);
-      pref(y, x);
-    },
-  );
+  // The same walk as `walk` with graph.add as onEdge, in the form the inner loop runs fastest in.
+  for (const c of code) {
+    const live = new Set(c.liveOut);
+    for (let k = c.defs.length - 1; k >= 0; k--) {
+      const d = c.defs[k] as number;
+      const copy = c.copies[k];
+      if (d !== NONE) {
+        node(d);
+        graph.addAll(d, live, copy && d === copy[0] ? (copy[1] as number) : NONE, node);
+        live.delete(d);
+      }
+      for (const u of c.uses[k] as number[]) {
+        node(u);
+        live.add(u);
+      }
+      if (copy) {
+        const [x, y] = copy as [number, number];
+        if (!prefs.has(x)) prefs.set(x, new Set());
+        if (!prefs.has(y)) prefs.set(y, new Set());
+        pref(x, y);
+        pref(y, x);
+      }
+    }
+  }
   const colourOf = new Int32Array(n).fill(NONE);
   const colour = new Map<string, number>();
   for (const k of nodes) {
