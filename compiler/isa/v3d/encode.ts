@@ -79,8 +79,31 @@ function encodeMods(row: OpRow, pack: Pack, ua: Unpack, ub: Unpack, ver: V3dVers
   }
 }
 
+/** Per table: the first row of each op name, and the first signal-table index of each signal set (its sorted names). */
+const LOOKUP = new WeakMap<V3dIsaTable, { add: Map<string, OpRow>; mul: Map<string, OpRow>; signals: Map<string, number> }>();
+
+function lookup(t: V3dIsaTable): { add: Map<string, OpRow>; mul: Map<string, OpRow>; signals: Map<string, number> } {
+  let l = LOOKUP.get(t);
+  if (!l) {
+    const rows = (list: readonly OpRow[]) => {
+      const m = new Map<string, OpRow>();
+      for (const r of list) if (!m.has(r.op)) m.set(r.op, r);
+      return m;
+    };
+    const signals = new Map<string, number>();
+    t.signals.forEach((set, i) => {
+      // A set that repeats a name would not match the linear search's length test: leave it to the search.
+      if (set === null || new Set(set).size !== set.length) return;
+      const key = [...set].sort().join(',');
+      if (!signals.has(key)) signals.set(key, i);
+    });
+    LOOKUP.set(t, (l = { add: rows(t.add), mul: rows(t.mul), signals }));
+  }
+  return l;
+}
+
 function findRow(t: V3dIsaTable, isAdd: boolean, op: string): OpRow {
-  const row = (isAdd ? t.add : t.mul).find((r) => r.op === op);
+  const row = (isAdd ? lookup(t).add : lookup(t).mul).get(op);
   if (!row) throw new EncodeError(`V3D ${t.ver / 10} has no ${isAdd ? 'add' : 'mul'} op '${op}'`);
   return row;
 }
@@ -139,7 +162,7 @@ function encodePart(w: WordBuilder, t: V3dIsaTable, part: V3dAluPart, isAdd: boo
 /** The sig field value of a signal set on a version. */
 export function encodeSignals(t: V3dIsaTable, sig: V3dSignals): number {
   const on = (Object.keys(sig) as SignalName[]).filter((k) => sig[k]);
-  const i = t.signals.findIndex((s) => s !== null && s.length === on.length && on.every((n) => s.includes(n)));
+  const i = lookup(t).signals.get([...on].sort().join(',')) ?? t.signals.findIndex((s) => s !== null && s.length === on.length && on.every((n) => s.includes(n)));
   if (i < 0) throw new EncodeError(`signals {${on.join(', ')}} cannot be combined in one V3D ${t.ver / 10} instruction`);
   return i;
 }
