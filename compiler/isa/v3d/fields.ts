@@ -58,15 +58,19 @@ export class WordBuilder {
     if (!Number.isInteger(value) || value < 0 || value >= 2 ** f.width) {
       throw new RangeError(`${what}: ${value} does not fit in ${f.width} bits`);
     }
-    // Exact in a double: at most f.width significant bits, below 2^64.
-    const v = value * 2 ** f.shift;
-    this.lo = (this.lo | v % 4294967296) >>> 0;
-    this.hi = (this.hi | Math.floor(v / 4294967296)) >>> 0;
+    // 32-bit integer arithmetic only (the halves are kept as int32 bit patterns): `<<` keeps the bits that land
+    // in the low half, `>>>` brings down those of a field that reaches into the high half.
+    const shift = f.shift;
+    if (shift >= 32) this.hi |= value << (shift - 32);
+    else {
+      this.lo |= value << shift;
+      if (shift + f.width > 32) this.hi |= value >>> (32 - shift);
+    }
   }
 
   /** The word. */
   word(): bigint {
-    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+    return (BigInt(this.hi >>> 0) << 32n) | BigInt(this.lo >>> 0);
   }
 }
 
