@@ -1,7 +1,7 @@
 // A kernel that never ends, on every emulator: the launch's timeoutMs (modelled GPU time) stops it with a
 // TimeoutError, the emulator's cycle limit with a cycle-limit RuntimeError; both name the kernel, the source line
 // of the loop (found in the fixture's text here, independently of the compiler) and the QPU. A kernel that ends
-// well within its timeout runs normally.
+// well within its timeout runs normally. A barrier only one QPU reaches is an execution error with the same facts.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,26 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
       t.is((err as RuntimeError).code, 'cycle-limit');
       t.regex(err?.message ?? '', /^Limits\.spin reached the emulator's cycle limit of 2000000 cycles/);
       t.regex(err?.message ?? '', IN_LOOP);
+    } finally {
+      rt.close();
+    }
+  });
+}
+
+const IF_LINE = LINES.findIndex((l) => l.includes('if (qpu.qpuId() == 0)')) + 1;
+/** Where a QPU waits for the others: the branch around the barrier, the barrier, or the store right after it (V3D reports the word the waiting thread resumes at). */
+const STORE_LINE = LINES.findIndex((l, k) => k >= IF_LINE && l.includes('out[qpu.globalId()] = 1')) + 1;
+const AT_BARRIER = new RegExp(`spin\\.ts:(${IF_LINE}|${IF_LINE + 1}|${STORE_LINE}):`);
+
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
+  test(`${target}: a barrier only some QPUs reach is an execution error naming the kernel and the barrier's line`, async (t) => {
+    const rt = await Runtime.open({ target, backend: 'emulator', log: () => {} });
+    try {
+      const out = rt.alloc(Uint32Array, 64);
+      const err = await t.throwsAsync(rt.launch(await rt.load(FILE, 'Barriers.partial'), { qpus: 4, timeoutMs: 1000 }, out));
+      t.is((err as RuntimeError).code, 'execution', String(err));
+      t.regex(err?.message ?? '', /^Barriers\.partial: (barrier )?deadlock/);
+      t.regex(err?.message ?? '', AT_BARRIER);
     } finally {
       rt.close();
     }

@@ -15,6 +15,7 @@ import { outOfBounds } from '../../bounds.ts';
 import type { RunOptions } from '../../device.ts';
 import type { HazardMode, SourceMap } from './hazards.ts';
 import { CycleLimitError, DEFAULT_MAX_CYCLES, runCsd } from './run.ts';
+import { ExecutionError } from './qpu.ts';
 import { DEFAULT_CLOCK_HZ } from './timing.ts';
 import { TARGETS, v3dVersion, type V3dTarget } from '../../../compiler/target/targets.ts';
 
@@ -131,12 +132,18 @@ export class V3dEmulatorDevice implements Device {
     try {
       return this.runChecked(job, timeoutCycles);
     } catch (e) {
+      const map = this.sourceMap;
+      const lineAt = (a: number) => {
+        const l = map?.get(a);
+        return l ? `${l.file}:${l.line}:${l.col}` : undefined;
+      };
+      if (e instanceof ExecutionError && options.kernel !== undefined) {
+        // What the program did that the hardware would hang on (a barrier only some batches reach…), with the kernel and its line.
+        const err = new RuntimeError(`${options.kernel}: ${e.message.replace(/ \(instruction 0x[0-9a-f]+, QPU \d+\)$/, '')} at ${nearestLine(e.address, lineAt)} (QPU ${e.qpu})`, RUNTIME_ERROR_CODES.EXECUTION);
+        err.cause = e;
+        throw err;
+      }
       if (e instanceof CycleLimitError) {
-        const map = this.sourceMap;
-        const lineAt = (a: number) => {
-          const l = map?.get(a);
-          return l ? `${l.file}:${l.line}:${l.col}` : undefined;
-        };
         const err = stoppedError({
           ...(options.kernel !== undefined ? { kernel: options.kernel } : {}),
           ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),

@@ -203,7 +203,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     if (!q) {
       if (barrierArrived.size > 0) {
         const [sg, ts] = barrierArrived.entries().next().value as [number, ThreadState[]];
-        throw new ExecutionError(`barrier deadlock: supergroup ${sg} has ${sgSize(sg)} batches but only ${ts.length} threads could reach the barrier (all must be resident; hazard barrier-not-resident)`, ts[0]?.pc ?? 0, ts[0]?.qpu ?? 0);
+        throw new ExecutionError(`barrier deadlock: supergroup ${sg} has ${sgSize(sg)} batches but only ${ts.length} reached the barrier; the others ended or wait elsewhere (every batch must reach each barrier: not under a condition that differs between QPUs; and all must be resident at once, hazard barrier-not-resident)`, ts[0]?.pc ?? 0, ts[0]?.qpu ?? 0);
       }
       break;
     }

@@ -14,7 +14,7 @@ import { detachView } from '../../detach-view.ts';
 import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import { runExecuteQpu, VC4_NUM_QPUS } from './execute.ts';
 import { TARGETS } from '../../../compiler/target/targets.ts';
-import { Vc4CycleLimitError } from './memory.ts';
+import { Vc4CycleLimitError, Vc4EmulatorError } from './memory.ts';
 import { nearestLine, stoppedError } from '../../limits.ts';
 
 const PAGE = 4096;
@@ -113,12 +113,19 @@ export class Vc4EmulatorDevice implements Device {
         sourceLine: this.options.sourceLine,
       });
     } catch (e) {
-      if (!(e instanceof Vc4CycleLimitError)) throw e;
+      if (!(e instanceof Vc4EmulatorError)) throw e;
       const map = this.sourceMap;
       const lineAt = (a: number): string | undefined => {
         const l = map?.get(a) ?? map?.get(a & 0x3fffffff);
         return l ? `${l.file}:${l.line}:${l.col}` : this.options.sourceLine?.(a);
       };
+      if (!(e instanceof Vc4CycleLimitError)) {
+        if (options?.kernel === undefined) throw e;
+        // What the program did that the hardware would hang on (a deadlock on a semaphore…), with the kernel and its line.
+        const err = new RuntimeError(`${options.kernel}: ${e.message.replace(/^QPU \d+ at 0x[0-9a-f]+: /, '')} at ${nearestLine(e.address, lineAt)} (QPU ${e.qpu})`, RUNTIME_ERROR_CODES.EXECUTION);
+        err.cause = e;
+        throw err;
+      }
       const err = stoppedError({
         ...(options?.kernel !== undefined ? { kernel: options.kernel } : {}),
         ...(timeoutCycles !== undefined ? { timeoutMs, timeoutCycles } : {}),
