@@ -111,7 +111,7 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
 // Generator version 2 (grid-stride loops with remainders over a written array, many constants, many live values:
 // what loop shaping and memory reordering transform) on the V3D targets; `npm run fuzz -- diff` with
 // QPUC_FUZZ_GEN=2 runs more.
-const gen2Count = Number(process.env.QPUC_V3D_GEN2_COUNT ?? 6);
+const gen2Count = Number(process.env.QPUC_V3D_GEN2_COUNT ?? 4);
 for (const target of ['vc6', 'vc7'] as const) {
   test(`generated version-2 kernels (seeds ${genStart}..${genStart + gen2Count - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
     t.timeout(Math.max(600_000, gen2Count * 60_000));
