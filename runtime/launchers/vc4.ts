@@ -46,6 +46,7 @@ function addProfiles(a: JobProfile, b: JobProfile): JobProfile {
   const stalls: Record<string, number> = { ...a.stalls };
   for (const [k, v] of Object.entries(b.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
   return {
+    ...(a.source !== undefined ? { source: a.source } : {}),
     cycles: a.cycles + b.cycles, clockHz: a.clockHz, seconds: a.seconds + b.seconds, instructions: a.instructions + b.instructions,
     bytesRead: a.bytesRead + b.bytesRead, bytesWritten: a.bytesWritten + b.bytesWritten, flops: a.flops + b.flops, stalls,
     perQpuCycles: [...a.perQpuCycles, ...b.perQpuCycles],

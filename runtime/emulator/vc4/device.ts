@@ -2,8 +2,16 @@
  * The VC4 emulator behind the Device interface: GPU memory is one arena of
  * bus addresses in the uncached 0xC0000000 alias (what QPULib/V3DLib
  * allocate with mailbox flag 0xC), jobs are execute_qpu control lists.
+ *
+ * Each buffer's host view is its own ArrayBuffer, copied into the arena
+ * before a job and back after it, so that freeing a buffer (or closing the
+ * device) can detach its view as the hardware drivers do: arrays over freed
+ * memory then have length 0 and their methods throw, instead of silently
+ * reaching arena bytes that another allocation may own by now.
  */
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../device.ts';
+import { detachView } from '../../detach-view.ts';
+import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import { runExecuteQpu, VC4_NUM_QPUS } from './execute.ts';
 import { TARGETS } from '../../../compiler/target/targets.ts';
 
@@ -67,8 +75,7 @@ export class Vc4EmulatorDevice implements Device {
       offset = this.next;
       this.next += rounded;
     }
-    const bytes = this.arena.subarray(offset, offset + rounded);
-    bytes.fill(0);
+    const bytes = new Uint8Array(rounded);
     const buf: DeviceBuffer = { handle: this.nextHandle++, gpuAddress: (this.base + offset) >>> 0, size: rounded, bytes };
     this.live.set(buf.handle, buf);
     return buf;
@@ -76,8 +83,10 @@ export class Vc4EmulatorDevice implements Device {
 
   free(buffer: DeviceBuffer): void {
     this.check();
-    if (!this.live.delete(buffer.handle)) throw new Error(`free: unknown buffer handle ${buffer.handle}`);
+    if (!this.live.delete(buffer.handle)) throw new RuntimeError(`free: unknown buffer handle ${buffer.handle}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
     this.freeList.push({ offset: buffer.gpuAddress - this.base, size: buffer.size });
+    this.arena.fill(0, buffer.gpuAddress - this.base, buffer.gpuAddress - this.base + buffer.size);
+    detachView(buffer.bytes);
   }
 
   async run(job: CsdJob | QpuJob, options?: { timeoutMs?: number }): Promise<JobResult> {
@@ -86,11 +95,18 @@ export class Vc4EmulatorDevice implements Device {
     const clockHz = this.options.clockHz ?? TARGETS.vc4.clockHz;
     // The firmware's timeout is wall time on the GPU: convert it to emulated cycles.
     const timeoutMs = options?.timeoutMs ?? job.timeoutMs;
-    const r = runExecuteQpu({ bytes: this.arena, base: this.base }, {
-      numQpus: job.numQpus, controlAddress: job.controlAddress, clockHz,
-      maxCycles: timeoutMs > 0 ? Math.ceil((timeoutMs / 1000) * clockHz) : undefined,
-      sourceLine: this.options.sourceLine,
-    });
+    // The host views are the buffers' memory between jobs: the arena takes them for the job and gives them back after it.
+    for (const b of this.live.values()) this.arena.set(b.bytes, b.gpuAddress - this.base);
+    let r: ReturnType<typeof runExecuteQpu>;
+    try {
+      r = runExecuteQpu({ bytes: this.arena, base: this.base }, {
+        numQpus: job.numQpus, controlAddress: job.controlAddress, clockHz,
+        maxCycles: timeoutMs > 0 ? Math.ceil((timeoutMs / 1000) * clockHz) : undefined,
+        sourceLine: this.options.sourceLine,
+      });
+    } finally {
+      for (const b of this.live.values()) b.bytes.set(this.arena.subarray(b.gpuAddress - this.base, b.gpuAddress - this.base + b.size));
+    }
     const mode = this.options.hazards ?? 'warn';
     const first = r.hazards.find((h) => h.severity === 'error');
     if (mode === 'error' && first) {
@@ -100,8 +116,12 @@ export class Vc4EmulatorDevice implements Device {
     return { profile: r.profile, hazards: mode === 'off' ? [] : r.hazards };
   }
 
+  /** Release every buffer (their views are detached) and the arena. */
   close(): void {
+    if (this.closed) return;
+    for (const b of this.live.values()) detachView(b.bytes);
     this.live.clear();
+    this.arena = new Uint8Array(0);
     this.closed = true;
   }
 }

@@ -6,6 +6,8 @@ import test from 'ava';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runtime } from '../../../runtime/index.ts';
+import { Blas } from '../../../kernels/saxpy.ts';
+import { Scale } from '../../fixtures/identity/scale.ts';
 import { assembleVc4 } from '../../../compiler/isa/vc4/index.ts';
 import { MBOX_TAG, MEM_FLAG, cacheFlagsFor, mailboxIoctl } from '../../../runtime/drivers/vc4-mailbox.ts';
 import { fakeRoot, loadFakeKernel, type FakeKernel } from './fake/fake-kernel.ts';
@@ -135,4 +137,29 @@ serial('an execute_qpu timeout keeps the memory and refuses further launches (Vi
   rt.close();
   t.true(fake.count('live_allocs') > 0, 'memory is not handed back to the firmware');
   fake.maxCycles = 2_000_000;
+});
+
+serial('compiled kernels run on the Pi 3 through the mailbox and /dev/mem, results checked against plain JS', async (t) => {
+  const rt = await Runtime.open({ backend: 'hardware', target: 'vc4', log: () => {} });
+  t.is(rt.backend, 'hardware');
+  t.is(rt.target, 'vc4');
+  const n = 333;
+  const x = rt.alloc(Float32Array, n);
+  const y = rt.alloc(Float32Array, n);
+  x.forEach((_, i) => (x[i] = Math.fround(Math.sin(i) * 50)));
+  y.forEach((_, i) => (y[i] = Math.fround((i % 17) - 8.5)));
+  const want = Array.from(y, (v, i) => Math.fround(Math.fround(2.5 * (x[i] as number)) + v));
+  // 16 batches on 12 QPUs: two execute_qpu calls (12 + 4), each batch with its own uniform stream.
+  const r = await rt.launch(Blas.saxpy, { qpus: 16 }, n, 2.5, x, y);
+  t.deepEqual(Array.from(y), want);
+  t.is(r.backend, 'hardware');
+  t.is(r.profile?.source, 'wall-clock');
+  t.is(fake.count('execute_qpu'), 2);
+  // A kernel that calls its own @device helper: y = 2x + 1.
+  const before = fake.count('execute_qpu');
+  await rt.launch(Scale.run, { qpus: 3 }, n, x, y);
+  t.deepEqual(Array.from(y), Array.from(x, (v) => Math.fround(Math.fround(v * 2) + 1)));
+  t.is(fake.count('execute_qpu'), before + 1);
+  rt.close();
+  t.is(fake.count('live_allocs'), 0);
 });
