@@ -78,6 +78,18 @@ function tree(c: Ctx, x: MSrc, combine: (a: MSrc, b: MSrc) => MSrc): MSrc {
   return x;
 }
 
+/**
+ * A uniform value loaded under a mask holds it in the active lanes only
+ * (docs/language.md: "uniform" means the same in every active lane). Every
+ * lane gets it here: zero in the inactive lanes, then the or of all 16 lanes.
+ * Branches on uniform values (a fused compare tests any lane) and lane reads
+ * then see the active lanes' value wherever they look.
+ */
+export function spreadActive(c: Ctx, v: MSrc, mask: Value): MSrc {
+  pushZeroTest(c, src(c, mask), mask);
+  return tree(c, override(c, imm(0), 'ifna', v), (a, b) => op(c, 'or', a, b));
+}
+
 /** 0/1: whether any lane of the 0/1 value x is 1. */
 function anyOf(c: Ctx, x: MSrc): MSrc {
   return tree(c, x, (a, b) => op(c, 'or', a, b));
