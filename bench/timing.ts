@@ -10,7 +10,7 @@
  * runtime/emulator/vc4/timing.ts, docs/timing-model.md.
  */
 import { pathToFileURL } from 'node:url';
-import { runMemset, runScopy, runSummation } from './programs/bandwidth.ts';
+import { runMemset, runMemsetScalar, runScopy, runScopyScalar, runSummation, runSummationScalar } from './programs/bandwidth.ts';
 import { runPv7Sgemm } from './programs/sgemm-pv7.ts';
 import { modelSgemm } from './sgemm-v3d.ts';
 import { sgemmModel as vc4Sgemm } from './vc4-sgemm.ts';
@@ -38,6 +38,10 @@ export function timingRows(): TimingRow[] {
   rows.push({ target: 'vc6', kernel: 'memset (vec4 stores, 8 QPUs)', published: 3751, unit: 'MB/s', predicted: ms.mbps, kind: 'fitted', note: 'MEMORY_PATH[42].writeGBps', source: 'pv6 README' });
   const sc6 = runScopy(42, 8, 1 << 20);
   rows.push({ target: 'vc6', kernel: 'scopy (vec4 + prefetch, 8 QPUs)', published: 2424, unit: 'MB/s', predicted: sc6.mbps, kind: 'predicted', note: 'read + write bandwidth', source: 'pv6 README' });
+  // The same examples before pv6 PR #53 (scalar lookups): figures no constant was fitted to.
+  rows.push({ target: 'vc6', kernel: 'summation, scalar loads (pre-#53)', published: 7010, unit: 'MB/s', predicted: runSummationScalar(1 << 21).mbps, kind: 'predicted', note: 'readGBps, latencyNs', source: 'pv6 PR #53' });
+  rows.push({ target: 'vc6', kernel: 'memset, scalar stores (pre-#53)', published: 3739, unit: 'MB/s', predicted: runMemsetScalar(1 << 21).mbps, kind: 'predicted', note: 'writeGBps', source: 'pv6 PR #53' });
+  rows.push({ target: 'vc6', kernel: 'scopy, scalar, no prefetch (pre-#53)', published: 2386, unit: 'MB/s', predicted: runScopyScalar(1 << 20).mbps, kind: 'predicted', note: 'read + write bandwidth, latencyNs', source: 'pv6 PR #53' });
   const sg6 = modelSgemm();
   if (sg6.maxRelError !== 0) throw new Error(`vc6 sgemm kernel computed a wrong result (max relative error ${sg6.maxRelError})`);
   rows.push({ target: 'vc6', kernel: 'sgemm (gathered A column, 8 QPUs)', published: 3.878, unit: 'GFLOP/s', predicted: sg6.gflops, kind: 'fitted', note: 'MEMORY_PATH.lineNs', source: 'pv6 README' });
@@ -47,7 +51,7 @@ export function timingRows(): TimingRow[] {
   rows.push({ target: 'vc7', kernel: 'scopy, 12 QPUs (pv7 counts length * 4)', published: 4142, unit: 'MB/s', predicted: sc7.mbps, kind: 'fitted', note: 'V71_BANDWIDTH_SCALE', source: 'pv7 README' });
   const sg7 = runPv7Sgemm(96, 1024, 256, { hazards: 'off' });
   if (sg7.maxAbsError > 1e-3) throw new Error(`vc7 sgemm kernel computed a wrong result (max abs error ${sg7.maxAbsError})`);
-  rows.push({ target: 'vc7', kernel: 'sgemm (rot broadcast, 2 threads/QPU)', published: 21.38, unit: 'GFLOP/s', predicted: sg7.flops / sg7.result.profile.seconds / 1e9, kind: 'fitted', note: 'SFU_OCCUPANCY', source: 'pv7 README' });
+  rows.push({ target: 'vc7', kernel: 'sgemm (rot broadcast, 2 threads/QPU)', published: 21.38, unit: 'GFLOP/s', predicted: sg7.flops / sg7.result.profile.seconds / 1e9, kind: 'predicted', note: 'SFU shared per slice, SFU_OP_CYCLES derived', source: 'pv7 README' });
   const sg4 = vc4Sgemm();
   rows.push({ target: 'vc4', kernel: 'sgemm (py-videocore structure, 12 QPUs)', published: 8, unit: 'GFLOP/s', predicted: sg4.gflops, kind: 'fitted', note: 'VC4_TIMING.memoryBytesPerTick', source: 'py-videocore README' });
   return rows;

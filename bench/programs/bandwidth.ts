@@ -94,6 +94,47 @@ export function scopySource(ver: V3dVersion, many: boolean): string {
   return L.join('\n');
 }
 
+// ---- The same examples before py-videocore6 PR #53 (examples/*.py at e50d53a, 2020): scalar TMU lookups, no
+// prefetch, no uniform-rewinding branch. PR #53 published their Pi 4 figures (7010 / 3739 / 2386 MB/s) next to the
+// vec4 versions', so the model's constants, fitted on the vec4 programs, predict these.
+
+const QPU8 = ['tidx r0 ; nop', 'shr r0, r0, 2 ; nop', 'and rf3, r0, 15 ; nop', 'shl r0, rf3, 4 ; nop', 'eidx r1 ; nop', 'add r0, r0, r1 ; nop', 'shl r0, r0, 2 ; nop'];
+
+/** pv6 summation before PR #53 (8 QPUs, unroll_shift 5): 8 scalar lookups in flight. Uniforms: length, src, dst. */
+export function summationScalarSource(): string {
+  const L = ['nop ; nop ; ldunifrf.rf0', 'nop ; nop ; ldunifrf.rf1', 'nop ; nop ; ldunifrf.rf2', ...QPU8,
+    'add rf1, rf1, r0 ; add rf2, rf2, r0', 'nop ; mov rf4, 1', 'shl rf4, rf4, 9 ; nop', 'shr rf0, rf0, 15 ; nop',
+    'nop ; nop ; thrsw', 'nop ; nop', 'xor rf5, 1, 1 ; mov r1, 1', 'loop:'];
+  for (let i = 0; i < 7; i++) L.push('or tmua, rf1, rf1 ; add rf1, rf1, rf4');
+  L.push('or tmua, rf1, rf1 ; sub.pushz rf0, rf0, r1', 'add rf1, rf1, rf4 ; nop ; ldtmu.r0');
+  for (let j = 0; j < 31 * 8; j++) L.push('or tmua, rf1, rf1 ; add rf1, rf1, rf4', 'add rf5, rf5, r0 ; nop ; ldtmu.r0');
+  for (let i = 0; i < 5; i++) L.push('add rf5, rf5, r0 ; nop ; ldtmu.r0');
+  L.push('b.na0 loop', 'add rf5, rf5, r0 ; nop ; ldtmu.r0', 'add rf5, rf5, r0 ; nop ; ldtmu.r0', 'add rf5, rf5, r0 ; nop',
+    'nop ; mov tmud, rf5', 'nop ; mov tmua, rf2', 'barrierid syncb ; nop ; thrsw', 'nop ; nop', 'nop ; nop', ...END);
+  return L.join('\n');
+}
+
+/** pv6 memset before PR #53 (8 QPUs, unroll_shift 1): scalar stores. Uniforms: dst, fill, length. */
+export function memsetScalarSource(): string {
+  return ['nop ; nop ; ldunifrf.rf0', 'nop ; nop ; ldunifrf.rf1', 'nop ; nop ; ldunifrf.rf2', ...QPU8,
+    'add rf0, rf0, r0 ; nop', 'nop ; mov r0, 1', 'shl rf4, r0, 9 ; nop', 'shr rf2, rf2, 8 ; nop', 'loop:',
+    'or tmud, rf1, rf1 ; sub.pushz rf2, rf2, r0', 'b.na0 loop', 'or tmua, rf0, rf0 ; add rf0, rf0, rf4', 'nop ; mov tmud, rf1',
+    'or tmua, rf0, rf0 ; add rf0, rf0, rf4', ...END].join('\n');
+}
+
+/** pv6 scopy before PR #53 (8 QPUs, unroll_shift 0): 8 scalar loads, then 8 scalar stores. Uniforms: length, src, dst. */
+export function scopyScalarSource(): string {
+  const L = ['nop ; nop ; ldunifrf.rf0', 'nop ; nop ; ldunifrf.rf1', 'nop ; nop ; ldunifrf.rf2', ...QPU8,
+    'add rf1, rf1, r0 ; add rf2, rf2, r0', 'nop ; mov rf4, 1', 'shl rf4, rf4, 9 ; nop', 'shr rf0, rf0, 10 ; nop',
+    'nop ; nop ; thrsw', 'nop ; nop', 'nop ; nop', 'loop:'];
+  for (let i = 0; i < 8; i++) L.push('or tmua, rf1, rf1 ; add rf1, rf1, rf4');
+  for (let i = 0; i < 6; i++) L.push('nop ; nop ; ldtmu.r0', 'nop ; mov tmud, r0', 'or tmua, rf2, rf2 ; add rf2, rf2, rf4');
+  L.push('nop ; nop ; ldtmu.r0', 'or tmud, r0, r0 ; sub.pushz rf0, rf0, 1', 'or tmua, rf2, rf2 ; add rf2, rf2, rf4', 'b.na0 loop',
+    'nop ; nop ; ldtmu.r0', 'nop ; mov tmud, r0', 'or tmua, rf2, rf2 ; add rf2, rf2, rf4',
+    'barrierid syncb ; nop ; thrsw', 'nop ; nop', 'nop ; nop', ...END);
+  return L.join('\n');
+}
+
 /** A bandwidth run: modelled MB/s as the published figure counts it (length * 4 / time), and the job result. */
 export interface BandwidthRun {
   mbps: number;
@@ -151,5 +192,47 @@ export function runScopy(ver: V3dVersion, qpus: number, length: number): Bandwid
   mem.map(Y, new Uint8Array(y.buffer));
   const r = run(ver, scopySource(ver, qpus > 1), qpus, [length, SRC, Y, 0xfc80fcfc, (4 * (-5 + 3)) >>> 0], mem, length * 4);
   for (let i = 0; i < length; i++) if (y[i] !== i) throw new Error(`scopy model run: y[${i}] = ${y[i]}`);
+  return r;
+}
+
+/** pv6 summation before PR #53 (scalar loads) of `length` u32 on 8 QPUs; throws if the sum is wrong. */
+export function runSummationScalar(length: number): BandwidthRun {
+  const mem = new GpuMemory();
+  const x = new Uint32Array(length + 1024);
+  for (let i = 0; i < length; i++) x[i] = i;
+  mem.map(SRC, new Uint8Array(x.buffer));
+  const Y = SRC + ((x.byteLength + 0xfff) & ~0xfff);
+  const y = new Uint32Array(16 * 8);
+  mem.map(Y, new Uint8Array(y.buffer));
+  const r = run(42, summationScalarSource(), 8, [length, SRC, Y], mem, length * 4);
+  let s = 0;
+  for (const v of y) s = (s + v) >>> 0;
+  const want = Number((BigInt(length - 1) * BigInt(length) / 2n) % 2n ** 32n);
+  if (s !== want) throw new Error(`scalar summation model run computed ${s}, expected ${want}`);
+  return r;
+}
+
+/** pv6 memset before PR #53 (scalar stores) of `length` u32 on 8 QPUs; throws if memory is not filled. */
+export function runMemsetScalar(length: number): BandwidthRun {
+  const mem = new GpuMemory();
+  const x = new Uint32Array(length);
+  mem.map(SRC, new Uint8Array(x.buffer));
+  const fill = 0x5a5a5a5a;
+  const r = run(42, memsetScalarSource(), 8, [SRC, fill, length], mem, length * 4);
+  if (!x.every((v) => v === fill)) throw new Error('scalar memset model run left words unfilled');
+  return r;
+}
+
+/** pv6 scopy before PR #53 (scalar loads and stores) of `length` u32 on 8 QPUs; throws if the copy is wrong. */
+export function runScopyScalar(length: number): BandwidthRun {
+  const mem = new GpuMemory();
+  const x = new Uint32Array(length);
+  for (let i = 0; i < length; i++) x[i] = i;
+  mem.map(SRC, new Uint8Array(x.buffer));
+  const Y = SRC + ((x.byteLength + 0xfff) & ~0xfff);
+  const y = new Uint32Array(length);
+  mem.map(Y, new Uint8Array(y.buffer));
+  const r = run(42, scopyScalarSource(), 8, [length, SRC, Y], mem, length * 4);
+  for (let i = 0; i < length; i++) if (y[i] !== i) throw new Error(`scalar scopy model run: y[${i}] = ${y[i]}`);
   return r;
 }

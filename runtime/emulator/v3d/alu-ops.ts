@@ -12,7 +12,7 @@ import { f16ToF32, f32ToF16, FLUSH_DENORMALS, roundHalfEven, sfuTruncate, SFU_FU
 export type OpEffect = 'none' | 'barrier' | 'tmuwt' | 'vpmwt';
 
 /** How the flag predicates Z/N/C of a result are formed. */
-export type FlagKind = 'int' | 'float' | 'fcmp';
+export type FlagKind = 'int' | 'float' | 'fcmp' | 'vfcmp';
 
 /** Typed view a lane value is read or written through (same 32 bits: unsigned, signed, f32). */
 export type LaneView = 'u' | 'i' | 'f';
@@ -142,9 +142,75 @@ function f16ToSmallFloat(h: number, mant: number): number {
   return r;
 }
 
+// ---- 7.1 ops no board test runs and Mesa never lowers to. Each behaviour that no source pins down is one named
+// constant here (docs/emulator-v3d.md, "7.1 ops"); the ops below read them.
+
+/**
+ * CHOICE `vfcmp` flags: the op writes the per-half difference a - b like `vfsub` (as `fcmp` writes a - b), and a
+ * flag push/update compares this f16 half of a and b (Z a == b, N a < b, C a <= b, as `fcmp`). No source says
+ * how one lane flag summarises two halves.
+ */
+export const VFCMP_FLAG_HALF: 'lo' | 'hi' = 'lo';
+
+/**
+ * CHOICE `v8dot` / `setnnmode_*`: v8dot is the sum of the four byte products of a and b (a 4 x 8-bit dot
+ * product, 32-bit wrapping result); the `setnnmode_XY` add ops (X for operand a, Y for b, s = signed) set the bytes'
+ * signedness for later v8dots of the same thread; a thread starts in this mode (0 = `uu`).
+ */
+export const V8DOT_INITIAL_MODE = 0;
+
+/**
+ * CHOICE `funpack{unorm,snorm}{lo,hi}`: the inverse of `ftounorm16` / `ftosnorm16` (the sub-ops next to them in mul
+ * op 14): the low or high 16 bits of a read as a unorm16 (c / 65535) or snorm16 (max(c / 32767, -1), GL's
+ * normalized-integer rule) and give that f32. The other reading of the name, one byte of the half, is this
+ * constant set to 8.
+ */
+export const FUNPACK_BITS: 8 | 16 = 16;
+
+/**
+ * CHOICE `ftoc` (Mesa: alpha to coverage; `setmsf(msf & ftoc(alpha))`): a sample mask of
+ * round-half-even(clamp(alpha, 0, 1) x samples) low bits set, for this many samples (V3D's 4x MSAA); NaN gives 0.
+ */
+export const FTOC_SAMPLES = 4;
+
+/** Per lane: 1 in the lowest lane whose flag `f` is `want`, 0 elsewhere (all 0 if none; CHOICE). */
+function firstLane(f: Uint8Array, want: number, d: Uint32Array): void {
+  let first = -1;
+  for (let i = 0; i < LANES; i++) if (f[i] === want) { first = i; break; }
+  for (let i = 0; i < LANES; i++) d[i] = i === first ? 1 : 0;
+}
+
+/** f32 from a normalized integer field of `x` (FUNPACK_BITS wide, low or high half of the word). */
+function unpackNorm(x: number, hi: boolean, signed: boolean): number {
+  const bits = FUNPACK_BITS;
+  const field = (hi ? x >>> 16 : x) & ((1 << bits) - 1);
+  if (!signed) return field / ((1 << bits) - 1);
+  const v = field >= 1 << (bits - 1) ? field - (1 << bits) : field;
+  return Math.max(v / ((1 << (bits - 1)) - 1), -1);
+}
+
+/** Four-byte dot product of a and b, signedness by `mode` (bit 1: a signed, bit 0: b signed). */
+function dot8(a: number, b: number, mode: number): number {
+  let sum = 0;
+  for (let k = 0; k < 32; k += 8) {
+    let x = (a >>> k) & 0xff, y = (b >>> k) & 0xff;
+    if (mode & 2 && x > 127) x -= 256;
+    if (mode & 1 && y > 127) y -= 256;
+    sum += x * y;
+  }
+  return sum >>> 0;
+}
+
+/** ftoc: the coverage mask of an alpha value. */
+function coverage(alpha: number): number {
+  if (alpha !== alpha) return 0;
+  const n = roundHalfEven(Math.min(Math.max(alpha, 0), 1) * FTOC_SAMPLES);
+  return (1 << n) - 1;
+}
+
 /** What lane bodies may call as `H.name`. */
 export const LANE_HELPERS = {
-  M, M2, fmin2, fmax2, halves, toUnorm, toSnorm, f16ToSmallFloat, f16ToF32, f32ToF16, roundHalfEven, sfuTruncate, toInt32Saturating, toUint32Saturating, SFU: SFU_FUNCTIONS,
+  M, M2, fmin2, fmax2, halves, unpackNorm, dot8, coverage, toUnorm, toSnorm, f16ToSmallFloat, f16ToF32, f32ToF16, roundHalfEven, sfuTruncate, toInt32Saturating, toUint32Saturating, SFU: SFU_FUNCTIONS,
   fadd: (p: number, q: number): number => p + q,
   fsub: (p: number, q: number): number => p - q,
   fmul: (p: number, q: number): number => p * q,
@@ -298,6 +364,28 @@ const OPS: AluOpDef[] = [
   lop('v11fpack', 2, 'u u u', 'r = H.f16ToSmallFloat(a & 0xffff, 6) | (H.f16ToSmallFloat(a >>> 16, 6) << 11) | (H.f16ToSmallFloat(b & 0xffff, 5) << 22);'),
   lop('vftounorm10lo', 1, 'u u u', 'r = H.toUnorm(H.f16ToF32(a & 0xffff), 1023) | (H.toUnorm(H.f16ToF32(a >>> 16), 1023) << 16);'),
   lop('vftounorm10hi', 1, 'u u u', 'r = H.toUnorm(H.f16ToF32(a & 0xffff), 1023) | (H.toUnorm(H.f16ToF32(a >>> 16), 3) << 16);'),
+  // The ops the constants above choose for. flafirst / flnafirst (4.2 and 7.1): Mesa's `elect` pushes flag A and
+  // then XORs the op's result with 1 under pushz to mark the elected lane, so the result is 1 in the first lane
+  // whose A is set (flafirst) / clear (flnafirst) and 0 elsewhere (nir_to_vir.c, nir_intrinsic_elect).
+  op('flafirst', 0, (s, c) => firstLane(c.flagA, 1, s.d.u)),
+  op('flnafirst', 0, (s, c) => firstLane(c.flagA, 0, s.d.u)),
+  // vfmov / vfabs / vfneg / vfnab: add op 191 with raddr_b 0 / 5 / 10 / 15, whose bits are per f16 half a sign
+  // override (clear) and a sign xor (v3d-encoding-notes 9): move, |x|, -x, -|x| of each half, as bit operations.
+  lop('vfmov', 1, 'u u u', 'r = a;'),
+  lop('vfabs', 1, 'u u u', 'r = a & 0x7fff7fff;'),
+  lop('vfneg', 1, 'u u u', 'r = a ^ 0x80008000;'),
+  lop('vfnab', 1, 'u u u', 'r = a | 0x80008000;'),
+  lop('vfcmp', 2, 'u u u', 'r = H.halves(a, b, H.fsub);', { flags: 'vfcmp', flops: 2 }),
+  lop('v8dot', 2, 'u u u', 'r = H.dot8(a, b, c.nnMode);', { flops: 0 }),
+  op('setnnmode_uu', 0, (_s, c) => { c.nnMode = 0; }),
+  op('setnnmode_us', 0, (_s, c) => { c.nnMode = 1; }),
+  op('setnnmode_su', 0, (_s, c) => { c.nnMode = 2; }),
+  op('setnnmode_ss', 0, (_s, c) => { c.nnMode = 3; }),
+  lop('funpackunormlo', 1, 'u u f', 'r = H.unpackNorm(a, false, false);', { floatOut: true, flags: 'float' }),
+  lop('funpackunormhi', 1, 'u u f', 'r = H.unpackNorm(a, true, false);', { floatOut: true, flags: 'float' }),
+  lop('funpacksnormlo', 1, 'u u f', 'r = H.unpackNorm(a, false, true);', { floatOut: true, flags: 'float' }),
+  lop('funpacksnormhi', 1, 'u u f', 'r = H.unpackNorm(a, true, true);', { floatOut: true, flags: 'float' }),
+  lop('ftoc', 1, 'f u u', 'r = H.coverage(a);', { floatIn: true, floatOut: false, flags: 'int' }),
   // SFU (op form on both versions; 4.2's write-address form reuses these functions).
   sfu('recip'), sfu('rsqrt'), sfu('rsqrt2'), sfu('exp'), sfu('log'), sfu('sin'),
   // 7.1 lane exchange (pv7 test_alu) [T]; SFU class (M:instr). Inactive lanes: all lanes run here.

@@ -17,7 +17,7 @@
  * ALU ops here only touch their own lane), signal reads come first, register
  * writes and flag updates next, magic writes after, TMU address writes last.
  */
-import { LANE_HELPERS, type AluOpDef, type LaneSpec, type LaneView } from './alu-ops.ts';
+import { LANE_HELPERS, VFCMP_FLAG_HALF, type AluOpDef, type LaneSpec, type LaneView } from './alu-ops.ts';
 import { DEST, type CompiledAlu, type CompiledPart, type Dest, type Operand } from './compile.ts';
 import { bitsFloat, FLUSH_DENORMALS } from './numerics.ts';
 import type { QpuExecutor } from './qpu.ts';
@@ -99,6 +99,10 @@ function operandCode(w: Writer, name: string, o: Operand, v: LaneView, op: AluOp
 function predicateCode(p: CompiledPart, which: number, bits: string): string {
   const l = laneOf(p) as LaneSpec;
   if (p.op.flags === 'fcmp') return which === 1 ? '(a === b ? 1 : 0)' : which === 2 ? '(a < b ? 1 : 0)' : '(a <= b ? 1 : 0)';
+  if (p.op.flags === 'vfcmp') {
+    const h = (v: string): string => `H.f16ToF32(${VFCMP_FLAG_HALF === 'lo' ? `${v} & 0xffff` : `${v} >>> 16`})`;
+    return `(${h('a')} ${which === 1 ? '===' : which === 2 ? '<' : '<='} ${h('b')} ? 1 : 0)`;
+  }
   if (which === 3) return l.carry ? `((${l.carry}) ? 1 : 0)` : '0';
   // CHOICE for float results (as the interpreter): Z = +-0 (sign ignored), N = sign bit.
   if (which === 1) return p.op.flags === 'float' ? `((${bits} & 0x7fffffff) === 0 ? 1 : 0)` : `(${bits} === 0 ? 1 : 0)`;

@@ -6,6 +6,7 @@
 import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { Cond, PushFlag, UpdateFlag, Unpack, V3dAluInstr, V3dAluPart, V3dBranchInstr, V3dInput, V3dInstr, V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { smallImmValue } from '../../../compiler/isa/v3d/instr.ts';
+import { addOpInfo, mulOpInfo } from '../../../compiler/isa/v3d/table.ts';
 import { ALU_OPS, type AluOpDef } from './alu-ops.ts';
 import type { InstrFn } from './codegen.ts';
 import type { AluHazardFacts } from './hazards.ts';
@@ -138,14 +139,6 @@ export class UnsupportedInstrError extends RuntimeError {
   }
 }
 
-/**
- * 7.1 ops the ISA tables decode but whose results no source pins down: Mesa
- * never emits them (or only names them), and no py-videocore7 test runs them.
- */
-const UNDOCUMENTED = new Set([
-  'vfcmp', 'vfmov', 'vfabs', 'vfneg', 'vfnab', 'v8dot',
-  'funpackunormlo', 'funpackunormhi', 'funpacksnormlo', 'funpacksnormhi', 'flafirst', 'flnafirst', 'ftoc',
-]);
 
 const CONDS: Record<Cond, number> = { ifa: 1, ifb: 2, ifna: 3, ifnb: 4 };
 const PUSHES: Record<PushFlag, number> = { pushz: 1, pushn: 2, pushc: 3 };
@@ -198,10 +191,7 @@ function part(p: V3dAluPart, which: 'add' | 'mul', instr: V3dAluInstr, ver: V3dV
   if (p.op === 'nop') return null;
   const op = ALU_OPS.get(p.op);
   if (!op) {
-    const why = UNDOCUMENTED.has(p.op)
-      ? 'its behaviour is undocumented (no board test, no Mesa lowering or folding to take it from)'
-      : 'it is not a compute op';
-    throw new UnsupportedInstrError(`ALU op '${p.op}' is not supported: ${why}`, address);
+    throw new UnsupportedInstrError(`ALU op '${p.op}' is not supported: it is not a compute op`, address);
   }
   const s = instr.sig;
   const a = ver === 42 ? operand42(p.a, instr) : operand71(p.a, which === 'add' ? s.smallImmA : s.smallImmC);
@@ -210,9 +200,12 @@ function part(p: V3dAluPart, which: 'add' | 'mul', instr: V3dAluInstr, ver: V3dV
   const cond = which === 'add' ? f.ac : f.mc;
   const push = which === 'add' ? f.apf : f.mpf;
   const update = which === 'add' ? f.auf : f.muf;
+  // Ops without a destination in the ISA table (7.1 setnnmode_*) write nothing, whatever the waddr field holds.
+  const info = which === 'add' ? addOpInfo(p.op, ver) : mulOpInfo(p.op, ver);
+  const dest = info && !info.hasDestination ? { kind: DEST.NONE, row: 0, magic: -1, pack: 0, isRf: false } : destOf(p.waddr, p.magic, packCode(p.pack), ver, address);
   return {
     op, a, b,
-    dest: destOf(p.waddr, p.magic, packCode(p.pack), ver, address),
+    dest,
     cond: cond ? CONDS[cond] : 0,
     push: push ? PUSHES[push] : 0,
     update: update ? UPDATES.indexOf(update) + 1 : 0,

@@ -47,4 +47,9 @@ export interface OpContext {
   readonly link: number;
   /** SFU results exact (debug) rather than approximated. */
   readonly exactSfu: boolean;
+  /**
+   * 7.1 `v8dot` operand signedness set by `setnnmode_*`: bit 1 = operand a
+   * signed, bit 0 = operand b signed (alu-ops.ts, CHOICE).
+   */
+  nnMode: number;
 }

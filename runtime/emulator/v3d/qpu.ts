@@ -11,13 +11,13 @@ import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import type { GpuMemory } from '../memory.ts';
 import { AluScratch, LANES, type LaneVec } from './lanes.ts';
-import { flushLanes } from './alu-ops.ts';
+import { flushLanes, VFCMP_FLAG_HALF } from './alu-ops.ts';
 import { BCOND, BDEST, DEST, ROW_ACC, type CompiledAlu, type CompiledBranch, type CompiledPart, type Dest, type Operand } from './compile.ts';
 import { f16ToF32, f32ToF16, FLUSH_DENORMALS, flushBits, sfuTruncate, SFU_FUNCTIONS } from './numerics.ts';
 import { issueLookup } from './tmu.ts';
 import { UniformPath } from './uniform-path.ts';
 import type { ThreadState } from './thread.ts';
-import { ISSUE_CYCLES, SFU_LATENCY, SFU_OCCUPANCY, type QpuClock, type SharedTiming } from './timing.ts';
+import { ISSUE_CYCLES, SFU_LATENCY, type QpuClock, type SharedTiming } from './timing.ts';
 
 /** What happened after an instruction, for the scheduler. */
 export const STEP = { CONTINUE: 0, SWITCH: 1, END: 2 } as const;
@@ -38,6 +38,22 @@ export interface ExecCounters {
 }
 
 const SFU_BY_WADDR = ['recip', 'rsqrt', 'exp', 'log', 'sin', 'rsqrt2'] as const;
+/**
+ * CHOICE (notes 2.7 give lane 1; docs/emulator-v3d.md "Register-form uniform branch"): the address a register-form
+ * uniform branch (`ub`, bdu = reg) starts the main stream at. Three board-checked programs constrain it:
+ * pv6/pv7 `test_uniform_branch_reg` (only lane 1 holds an address: lane 1), `test_unifa` case 3 (lanes hold
+ * base + 12, base, base + 4, ...: the base, lane 1) and `test_unifa` case 2 (lane k holds base + 4k, the stream
+ * starts at the base: lane 0, or lane 1 rounded down to 8 bytes). 'lane1-align8' (lane 1 with bits 2:0 cleared) is
+ * the one fixed rule all three pass; 'lane1' and 'lane0' each fail one of them.
+ */
+export const UNIFORM_BRANCH_REG_ADDRESS: 'lane1-align8' | 'lane1' | 'lane0' = 'lane1-align8';
+
+/** The main-stream address a register-form uniform branch sets, from lanes 0 and 1 of its register. */
+export function uniformBranchRegAddress(lane0: number, lane1: number): number {
+  if (UNIFORM_BRANCH_REG_ADDRESS === 'lane0') return lane0 >>> 0;
+  return UNIFORM_BRANCH_REG_ADDRESS === 'lane1' ? lane1 >>> 0 : (lane1 & ~7) >>> 0;
+}
+
 /** Which predicate each UF-list entry tests: 0 z, 1 n, 2 c. */
 const UF_PRED = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
 
@@ -72,11 +88,12 @@ export class QpuExecutor {
     if (instr.kind === 'alu') {
       // SFU results read by the next instruction stall until ready (M:sched read_stalls).
       if (t.sfuRow >= 0 && t.sfuReady > q.time - ISSUE_CYCLES && instr.reads.includes(t.sfuRow)) this.timing.stall(q, t.sfuReady + ISSUE_CYCLES, 'sfu');
-      // An SFU-class op (recip..., 7.1 rot/shuffle/...) waits for the QPU's SFU to take another one.
+      // An SFU-class op (recip..., 7.1 rot/shuffle/...) waits until its slice's shared SFU takes it.
       const add = instr.add;
       if (add !== null && add.op.sfu) {
-        if (q.sfuFree > q.time - ISSUE_CYCLES) this.timing.stall(q, q.sfuFree + ISSUE_CYCLES, 'sfu');
-        q.sfuFree = q.time - ISSUE_CYCLES + SFU_OCCUPANCY;
+        const issued = q.time - ISSUE_CYCLES;
+        const taken = this.timing.sfu(t.qpu, issued);
+        if (taken > issued) this.timing.stall(q, taken + ISSUE_CYCLES, 'sfu');
       }
       const run = instr.run;
       if (run !== null) run(t, this, q);
@@ -185,6 +202,13 @@ export class QpuExecutor {
       const a = s.a.f, b = s.b.f;
       for (let i = 0; i < LANES; i++) {
         const x = a[i] as number, y = b[i] as number;
+        out[i] = (which === 0 ? x === y : which === 1 ? x < y : x <= y) ? 1 : 0;
+      }
+    } else if (p.op.flags === 'vfcmp') {
+      // CHOICE (alu-ops.ts VFCMP_FLAG_HALF): one f16 half of a and b decides, compared as fcmp compares.
+      const a = s.a.u, b = s.b.u, sh = VFCMP_FLAG_HALF === 'lo' ? 0 : 16;
+      for (let i = 0; i < LANES; i++) {
+        const x = f16ToF32(((a[i] as number) >>> sh) & 0xffff), y = f16ToF32(((b[i] as number) >>> sh) & 0xffff);
         out[i] = (which === 0 ? x === y : which === 1 ? x < y : x <= y) ? 1 : 0;
       }
     } else if (which === 2) {
@@ -386,8 +410,7 @@ export class QpuExecutor {
     if (b.ub) {
       if (b.bdu === BDEST.abs) t.unif = unifVal >>> 0;
       else if (b.bdu === BDEST.rel) t.unif = (t.unif + unifVal) >>> 0;
-      // Register form takes lane 1 (pv6 test_uniform_branch_reg, test_unifa) [T].
-      else if (b.bdu === BDEST.reg) t.unif = t.get(b.raddrA, 1);
+      else if (b.bdu === BDEST.reg) t.unif = uniformBranchRegAddress(t.get(b.raddrA, 0), t.get(b.raddrA, 1));
       else t.unif = t.link;
     }
     let target: number;

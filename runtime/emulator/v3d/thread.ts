@@ -6,6 +6,7 @@
 import { LaneVec, LANES, type OpContext } from './lanes.ts';
 import { ROWS } from './compile.ts';
 import { TmuState } from './tmu.ts';
+import { V8DOT_INITIAL_MODE } from './alu-ops.ts';
 import type { HazardHistory } from './hazards.ts';
 import type { CompiledInstr } from './compile.ts';
 
@@ -33,6 +34,8 @@ export class ThreadState implements OpContext {
   /** Side uniform stream (`unifa` / `ldunifa`). */
   unifa = 0;
   link = 0;
+  /** `setnnmode_*` state for `v8dot` (OpContext.nnMode); CHOICE: a thread starts unsigned x unsigned. */
+  nnMode = V8DOT_INITIAL_MODE;
   /** Branch target once the delay slots have run; slots left (0 = none pending). */
   branchTarget = 0;
   branchSlots = 0;

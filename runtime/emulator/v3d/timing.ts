@@ -17,18 +17,19 @@ export const ISSUE_CYCLES = 4;
  * clocks they take. Which numbers are choices and which were fitted, and to
  * what (docs/timing-model.md has the table of predicted vs published):
  *
- * - latencyNs, CHOICE: 200 ns (100 clocks at 500 MHz) from request to data
- *   for a lookup touching one 64-byte line. Unpublished; pv6
- *   `test_tmu_performance` sweeps 0..64 instructions (0..256 clocks) between
- *   request and ldtmu, so the knee lies below that. Also used for 7.1 (same
- *   kind of DRAM behind it: CHOICE).
+ * - latencyNs, DOCUMENTED: 200 ns from request to data for a lookup touching
+ *   one 64-byte line: the 100 clocks (at 500 MHz) Mesa's scheduler assumes
+ *   from a TMU write to its ldtmu (notes 7, `instruction_latency`); no board
+ *   measurement is published. Also used for 7.1 (CHOICE: the same kind of DRAM
+ *   behind it, so the same time in ns).
  * - lineNs, FITTED to py-videocore6 sgemm (3.878 GFLOP/s): each further line a
  *   lookup's lanes touch adds 20 ns (10 clocks at 500 MHz). pv6's sgemm gathers
  *   a column of A (16 lines per lookup) behind every k step, with one thread
  *   per QPU, so its rate is set by this per-request cost.
  * - readGBps / writeGBps (4.2), FITTED to pv6 summation (7241 MB/s reads) and
  *   memset (3751 MB/s writes): 7.25 and 3.75 GB/s (14.5 and 7.5 bytes per clock
- *   at 500 MHz). scopy is predicted from them.
+ *   at 500 MHz). scopy and the three pre-PR #53 (scalar) examples are
+ *   predicted from them.
  * - readGBps / writeGBps (7.1), FITTED to pv7 scopy on 12 QPUs (4142 MB/s as
  *   pv7 counts it): the 4.2 pair scaled by one factor (the Pi 5's LPDDR4X
  *   path is faster; the read/write ratio is kept). 1-QPU scopy is predicted.
@@ -75,15 +76,20 @@ export const TMU_QUEUE_DEPTH = 8;
 export const SFU_LATENCY = 8;
 
 /**
- * FITTED to py-videocore7's sgemm (21.38 GFLOP/s): the QPU's SFU takes a new
- * SFU-class op (recip, rsqrt, exp, log, sin, rsqrt2; on 7.1 also rot, rotq,
- * shuffle, ballot, bcastf, alleq, allfeq: M:instr v3d_qpu_instr_is_sfu) at most
- * every 16 clocks (4 instructions); an earlier one stalls. Unpublished; 16 clocks
- * would be one lane per clock. pv7's sgemm issues a `rot` every second
- * instruction, so this sets its rate; no published pv6 kernel uses the SFU in
- * its loop.
+ * QPUs per slice: 4 on both boards (Pi 4: 2 slices x 4, Pi 5: 3 x 4; CORE0_IDENT1, notes 1 / hardware-interface).
+ * The QPUs of a slice share its special-function unit: one SFU per slice on VideoCore IV (ARG p.37, vc4 notes 3),
+ * the same slice structure on V3D 4.2 / 7.1 (CHOICE: assumed, no V3D document says otherwise).
  */
-export const SFU_OCCUPANCY = 16;
+export const QPUS_PER_SLICE = 4;
+
+/**
+ * DERIVED (no figure fitted): clocks a slice's SFU is busy with one SFU-class op (recip, rsqrt, exp, log, sin,
+ * rsqrt2; on 7.1 also rot, rotq, shuffle, ballot, bcastf, alleq, allfeq: M:instr v3d_qpu_instr_is_sfu). The SFU is
+ * taken to work at the QPU's own width, 4 lanes per clock (CHOICE; notes 7: a QPU does 4 lanes per clock), so a
+ * 16-lane op holds it 4 clocks; four QPUs sharing it get one op per 16 clocks each when all of them use it.
+ * (An earlier version fitted a per-QPU 16-clock occupancy to the pv7 sgemm; see docs/timing-model.md.)
+ */
+export const SFU_OP_CYCLES = 16 / 4;
 
 /** CHOICE (switch cost unknown): a thread switch costs no clocks beyond its delay slots. */
 export const THREAD_SWITCH_CYCLES = 0;
@@ -94,8 +100,6 @@ export const DEFAULT_CLOCK_HZ = { 42: TARGETS.vc6.clockHz, 71: TARGETS.vc7.clock
 /** Clock of one QPU. */
 export class QpuClock {
   time = 0;
-  /** Clock from which the QPU's SFU takes another op ({@link SFU_OCCUPANCY}). */
-  sfuFree = 0;
   /** Completion times of this QPU's lookups in flight (for the queue depth). */
   readonly inflight: number[] = [];
 }
@@ -194,6 +198,35 @@ export class SharedTiming {
     }
     inflight[i] = ready;
     return ready;
+  }
+
+  /** Per slice: SFU clocks used in each window (windows from 0; grown on demand). */
+  private sfuUsed: Float64Array[] = [];
+
+  /**
+   * An SFU-class op issued by QPU `qpu` at `t`: book {@link SFU_OP_CYCLES} of its slice's SFU in the first window
+   * from `t` with room (windows, not one "free at" clock, for the same reason as the memory path); returns the
+   * clock at which the SFU takes the op (`t` if it has room at once).
+   */
+  sfu(qpu: number, t: number): number {
+    const slice = Math.floor(qpu / QPUS_PER_SLICE);
+    let used = this.sfuUsed[slice];
+    if (!used) this.sfuUsed[slice] = used = new Float64Array(1024);
+    let i = Math.floor(t / WINDOW);
+    for (;;) {
+      if (i >= used.length) {
+        const grown = new Float64Array(Math.max(used.length * 2, i + 1));
+        grown.set(used);
+        this.sfuUsed[slice] = used = grown;
+      }
+      const u = used[i] as number;
+      if (u + SFU_OP_CYCLES <= WINDOW) {
+        used[i] = u + SFU_OP_CYCLES;
+        // Within a window ops queue behind the ones booked before them.
+        return Math.max(t, i * WINDOW + u);
+      }
+      i++;
+    }
   }
 
   /** Advance `q` to `until` (if later), booking the wait under `cause`. */

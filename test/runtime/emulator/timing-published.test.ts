@@ -7,7 +7,7 @@
  * runs the full sizes and says which rows were fitted.
  */
 import test from 'ava';
-import { runMemset, runScopy, runSummation } from '../../../bench/programs/bandwidth.ts';
+import { runMemset, runMemsetScalar, runScopy, runScopyScalar, runSummation, runSummationScalar } from '../../../bench/programs/bandwidth.ts';
 import { runPv7Sgemm } from '../../../bench/programs/sgemm-pv7.ts';
 import { modelSgemm } from '../../../bench/sgemm-v3d.ts';
 import { sgemmModel } from '../../../bench/vc4-sgemm.ts';
@@ -21,6 +21,12 @@ test('vc6: pv6 summation 7241, memset 3751, scopy 2424 MB/s (Pi 4)', (t) => {
   near(t, runSummation(1 << 18).mbps, 7241, 'summation');
   near(t, runMemset(1 << 18).mbps, 3751, 'memset');
   near(t, runScopy(42, 8, 1 << 17).mbps, 2424, 'scopy');
+});
+
+test('vc6: pv6 before PR #53 (scalar lookups): summation 7010, memset 3739, scopy 2386 MB/s (Pi 4)', (t) => {
+  near(t, runSummationScalar(1 << 18).mbps, 7010, 'scalar summation');
+  near(t, runMemsetScalar(1 << 18).mbps, 3739, 'scalar memset');
+  near(t, runScopyScalar(1 << 17).mbps, 2386, 'scalar scopy');
 });
 
 test('vc6: pv6-shaped sgemm 3.878 GFLOP/s (Pi 4)', (t) => {

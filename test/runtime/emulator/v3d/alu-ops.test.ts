@@ -3,7 +3,7 @@ import { ALU_OPS } from '../../../../runtime/emulator/v3d/alu-ops.ts';
 import { AluScratch, type OpContext } from '../../../../runtime/emulator/v3d/lanes.ts';
 
 function ctx(over: Partial<OpContext> = {}): OpContext {
-  return { flagA: new Uint8Array(16), flagB: new Uint8Array(16), rtop: new Uint32Array(16), tidx: 0, link: 0, exactSfu: false, ...over };
+  return { flagA: new Uint8Array(16), flagB: new Uint8Array(16), rtop: new Uint32Array(16), tidx: 0, link: 0, exactSfu: false, nnMode: 0, ...over };
 }
 
 /** Run op `name` on lanes a/b (numbers are u32 bit patterns unless `float`); returns result lanes. */

@@ -190,11 +190,8 @@ ${END}`;
   });
 }
 
-test('sideband uniform stream: pv6 test_unifa (3-instruction setup, simultaneous and interleaved reads with stream-resetting branches)', (t) => {
-  const n = 12;
-  const SRC0 = DATA, SRC1 = DATA + 0x100, DST = DATA + 0x200;
-  const src = `.uniform ${n}, ${SRC0}, ${SRC1}, ${DST}
-nop ; nop ; ldunifrf.rf0
+/** pv6 `test_unifa` (4.2) restated: n = rf0, src0 = rf1, src1 = rf2, dst = rf3, inc = rf4. */
+const UNIFA42 = `nop ; nop ; ldunifrf.rf0
 nop ; nop ; ldunifrf.rf1
 nop ; nop ; ldunifrf.rf2
 nop ; nop ; ldunifrf.rf3
@@ -248,23 +245,88 @@ add rf3, rf3, rf4 ; mov tmua, rf3
 nop ; mov tmud, r5
 add rf3, rf3, rf4 ; mov tmua, rf3
 ${END}`;
-  const data = new Uint8Array(0x200 + 5 * n * 64);
-  const dv = new DataView(data.buffer);
-  const s0 = Array.from({ length: n }, (_, i) => (0x1000 + i * 7919) >>> 0);
-  const s1 = Array.from({ length: n }, (_, i) => (0x9000 + i * 104729) >>> 0);
-  s0.forEach((v, i) => dv.setUint32(0 + 4 * i, v, true));
-  s1.forEach((v, i) => dv.setUint32(0x100 + 4 * i, v, true));
-  const prog = assemble42(src);
-  const r = runProgram(42, prog, { uniforms: [n, SRC0, SRC1, DST], data });
-  const row = (k: number) => Array.from({ length: 16 }, (_, l) => r.data.getUint32(0x200 + k * 64 + 4 * l, true));
-  for (let i = 0; i < n; i++) {
-    t.deepEqual(row(i), new Array(16).fill(s0[i]), `dst[${i}] == src0[${i}]`);
-    // Case 2's ordinary-stream rows are not checked: pv6 asserts dst[n + 2i] == src0[i], i.e. that the register-form
-    // uniform branch `bu l1, rf1` starts the stream at lane 0's address (src0), while test_uniform_branch_reg and this
-    // test's own case 3 ("Branch takes the second element") show lane 1. The emulator follows lane 1 (it then reads
-    // src0[i + 1]); which is right is open. The side stream read in the same instructions is checked.
-    t.deepEqual(row(n + 2 * i + 1), new Array(16).fill(s1[i]), `dst[n + 2i + 1] == src1[${i}]`);
-    t.deepEqual(row(3 * n + 2 * i + (i % 2)), new Array(16).fill(s1[i]), `dst[3n + 2i + i%2] == src1[${i}]`);
-    t.deepEqual(row(3 * n + 2 * i + (1 - (i % 2))), new Array(16).fill(s0[i]), `dst[3n + 2i + 1 - i%2] == src0[${i}]`);
-  }
-});
+
+/** pv7 `test_unifa` (7.1) restated: n = rf1, src0 = rf2, src1 = rf3, dst = rf4, inc = rf5; `rotq -1` for 4.2's rotate 1. */
+const UNIFA71 = `nop ; nop ; ldunifrf.rf1
+nop ; nop ; ldunifrf.rf2
+nop ; nop ; ldunifrf.rf3
+nop ; nop ; ldunifrf.rf4
+eidx rf10 ; nop
+shl rf10, rf10, 2 ; nop
+add rf2, rf2, rf10 ; nop
+add rf3, rf3, rf10 ; nop
+add rf4, rf4, rf10 ; nop
+mov rf5, 4 ; nop
+shl rf5, rf5, 4 ; nop
+mov unifa, rf2 ; nop
+nop ; nop
+nop ; nop
+sub.pushz rf10, rf1, 1 ; nop
+l0:
+nop ; nop ; ldunifa
+b.na0 l0
+mov tmud, rf0 ; nop
+mov tmua, rf4 ; add rf4, rf4, rf5
+sub.pushz rf10, rf10, 1 ; nop
+bu l1, rf2
+mov unifa, rf3 ; nop
+sub.pushz rf10, rf1, 1 ; nop
+nop ; nop
+l1:
+nop ; nop ; ldunif
+mov tmud, rf0 ; nop ; ldunifa
+mov tmua, rf4 ; add rf4, rf4, rf5
+b.na0 l1
+mov tmud, rf0 ; nop
+mov tmua, rf4 ; add rf4, rf4, rf5
+sub.pushz rf10, rf10, 1 ; nop
+rotq rf3, rf3, -1 ; nop
+shr rf10, rf1, 1 ; nop
+mov unifa, rf2 ; add rf2, rf2, 4
+l2:
+bu l3, rf3
+add rf3, rf3, 8 ; nop
+sub.pushz rf10, rf10, 1 ; nop
+nop ; nop
+l3:
+nop ; nop ; ldunif
+mov tmud, rf0 ; nop
+mov tmua, rf4 ; mov unifa, rf2 ; ldunifa
+mov tmud, rf0 ; nop
+add rf4, rf4, rf5 ; nop
+add rf2, rf2, 8 ; nop
+mov tmua, rf4 ; add rf4, rf4, rf5 ; ldunifa
+mov tmud, rf0 ; nop ; ldunif
+b.na0 l2
+mov tmua, rf4 ; add rf4, rf4, rf5
+mov tmud, rf0 ; nop
+mov tmua, rf4 ; add rf4, rf4, rf5
+${END}`;
+
+for (const ver of [42, 71] as const) {
+  test(`sideband uniform stream and register-form uniform branch: ${ver === 42 ? 'pv6' : 'pv7'} test_unifa, all three cases`, (t) => {
+    const n = 12;
+    // As in pv6/pv7 (Driver.alloc packs buffers after a 16-byte uniform block), src0 and src1 start 8-byte aligned.
+    const SRC0 = DATA, SRC1 = DATA + 0x100, DST = DATA + 0x200;
+    const data = new Uint8Array(0x200 + 5 * n * 64);
+    const dv = new DataView(data.buffer);
+    const s0 = Array.from({ length: n }, (_, i) => (0x1000 + i * 7919) >>> 0);
+    const s1 = Array.from({ length: n }, (_, i) => (0x9000 + i * 104729) >>> 0);
+    s0.forEach((v, i) => dv.setUint32(0 + 4 * i, v, true));
+    s1.forEach((v, i) => dv.setUint32(0x100 + 4 * i, v, true));
+    const src = `.uniform ${n}, ${SRC0}, ${SRC1}, ${DST}\n${ver === 42 ? UNIFA42 : UNIFA71}`;
+    const prog = ver === 42 ? assemble42(src) : assembleV3d(src, 'unifa.s', 71).words.map((w) => decodeInstr(w, 71));
+    const r = runProgram(ver, prog, { uniforms: [n, SRC0, SRC1, DST], data });
+    const row = (k: number) => Array.from({ length: 16 }, (_, l) => r.data.getUint32(0x200 + k * 64 + 4 * l, true));
+    for (let i = 0; i < n; i++) {
+      // Case 1: unifa takes lane 0.
+      t.deepEqual(row(i), new Array(16).fill(s0[i]), `dst[${i}] == src0[${i}]`);
+      // Case 2: `bu l1, src0` (lane k = src0 + 4k) starts the main stream at src0; unifa (src1, lane 0) runs beside it.
+      t.deepEqual(row(n + 2 * i), new Array(16).fill(s0[i]), `dst[n + 2i] == src0[${i}]`);
+      t.deepEqual(row(n + 2 * i + 1), new Array(16).fill(s1[i]), `dst[n + 2i + 1] == src1[${i}]`);
+      // Case 3: after a quad rotation lane 1 holds src1 ("Branch takes the second element").
+      t.deepEqual(row(3 * n + 2 * i + (i % 2)), new Array(16).fill(s1[i]), `dst[3n + 2i + i%2] == src1[${i}]`);
+      t.deepEqual(row(3 * n + 2 * i + (1 - (i % 2))), new Array(16).fill(s0[i]), `dst[3n + 2i + 1 - i%2] == src0[${i}]`);
+    }
+  });
+}

@@ -95,6 +95,21 @@ test('timing: an SFU-op result read by the next instruction stalls (rule 11), on
   t.is(runAsm(42, k(true)).result.profile.stalls['sfu'], 0);
 });
 
+test('timing: the QPUs of a slice share one SFU (ARG: one per slice; 4 QPUs per slice), which takes 4 lanes per clock', (t) => {
+  // 32 back-to-back recips per thread, nothing reading them: 40 instructions in all.
+  const src = `eidx rf2 ; nop\n${Array.from({ length: 32 }, () => 'recip rf1, rf2 ; nop').join('\n')}\n${END}`;
+  const cycles = (batches: number) => runAsm(42, src, { batches }).result.profile.cycles;
+  // One QPU: an op every 4 clocks is what one SFU at 4 lanes per clock takes: no stall, 40 x 4 clocks.
+  t.is(cycles(1), 40 * 4);
+  // Four QPUs of one slice: 4 x 32 ops x 4 clocks of SFU time = 512 clocks, plus the 8 other instructions at most.
+  const four = cycles(4);
+  t.true(four >= 4 * 32 * 4 && four <= 4 * 32 * 4 + 8 * 4, `4 QPUs in one slice: ${four} clocks`);
+  // Eight QPUs are two slices with an SFU each: no slower than four.
+  t.is(cycles(8), four);
+  // Two QPUs of one slice: 2 x 32 x 4 = 256 clocks of SFU time at least.
+  t.true(cycles(2) >= 2 * 32 * 4);
+});
+
 test('a thread switch clears rtop: multop, thrsw, umul24 gives the plain 24-bit product (Mesa; hazard r20 reported)', (t) => {
   const src = `.uniform ${DATA}, ${0x01000003}, 5
     nop ; nop ; ldunif
