@@ -8,6 +8,7 @@ import { loadKernels } from './frontend/index.ts';
 import type { CompilerHost } from './host.ts';
 export { type CompilerHost, memoryHost } from './host.ts';
 import { prepareForBackend } from './passes/pipeline.ts';
+import { uniformityViolations } from './passes/uniform-rules.ts';
 import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
 import { BackendError, compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
 import { RegisterPressureError } from './backend/common/regalloc.ts';
@@ -42,6 +43,14 @@ export function loadPreparedKernels(file: string, source?: string, host?: Compil
   for (const [name, fn] of mod.kernels) {
     const at = firstLoc(fn) ?? { file, line: 1, col: 1 };
     try {
+      const broken = uniformityViolations(fn);
+      if (broken.length > 0) {
+        for (const v of broken) {
+          const args = v.rule === 'varyingLaneArgument' ? [v.op === 'rotate' ? 'amount' : 'lane', v.op] : [];
+          diagnostics.push(makeDiagnostic(v.rule, args, v.loc ?? at));
+        }
+        continue;
+      }
       kernels.set(name, prepareForBackend(fn, options));
     } catch (e) {
       diagnostics.push(internalDiagnostic(e, at));

@@ -87,6 +87,8 @@ export interface JobResult {
   hazards: HazardReport[];
   /** Things the user should know that did not make the job fail (e.g. a reset that could not be ruled out). */
   warnings?: string[];
+  /** GPU jobs the launch was cut into (absent: one). */
+  dispatches?: number;
 }
 
 /** Options of {@link Device.run}. */
@@ -95,6 +97,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Kernel name for error messages ('Class.method'). */
   kernel?: string;
+  /** The job carries a completion word the runtime checks afterwards (so a driver without reset counters need not warn). */
+  completionChecked?: boolean;
 }
 
 /** A V3D's identity as its registers give it. */
@@ -122,6 +126,12 @@ export interface Device {
   free(buffer: DeviceBuffer): void;
   /** The V3D's version and revision (hardware V3D devices; emulators run 4.2 or 7.1.6+). */
   readonly ident?: V3dIdent;
+  /**
+   * The kernel driver cannot tell that the GPU was reset during a job (V3D
+   * kernels without reset counters): compiled kernels should be launched with
+   * a completion word (compiler/passes/completion.ts) that the runtime checks.
+   */
+  readonly needsCompletionWord?: boolean;
   /** Run a job to completion (SUBMIT_CSD + WAIT_BO, or execute_qpu). */
   run(job: CsdJob | QpuJob, options?: RunOptions): Promise<JobResult>;
   /** Release every buffer and the device itself. */

@@ -52,6 +52,19 @@ export interface OpenOptions {
    * `emulator.checked`.
    */
   checked?: boolean;
+  /** VideoCore IV (Pi 0–3) hardware settings. */
+  vc4?: {
+    /** Where GPU memory comes from: 'dev-mem' (the firmware's gpu_mem heap through /dev/mem, root) or 'vcsm-cma' (no root); default: /dev/mem when it opens, else /dev/vcsm-cma. */
+    memory?: 'dev-mem' | 'vcsm-cma';
+    /**
+     * `'unsafe'`: under the vc4-kms-v3d display driver, where the firmware
+     * refuses QPU jobs, start programs through the V3D user-program request
+     * registers via /dev/mem (root). Racy: the display driver powers V3D down
+     * when idle and resets it on its own hangs (docs/hardware.md, "VC4 under
+     * KMS"). Also set by `QPUC_VC4_KMS_REGISTERS=unsafe`. Default: off.
+     */
+    kmsRegisterLaunch?: 'unsafe';
+  };
   /** Emulator settings. */
   emulator?: {
     /** 'error' (default) rejects a launch whose code breaks a hardware rule; 'warn' reports it. */
@@ -69,6 +82,12 @@ export interface OpenOptions {
     /** Stop a job after this many GPU cycles with a RuntimeError (code 'cycle-limit'); default 1e9 (about 2 s of a Pi 4). */
     maxCycles?: number;
   };
+}
+
+/** Whether the unsafe VC4 register launch under KMS was asked for (option, or QPUC_VC4_KMS_REGISTERS=unsafe). */
+function vc4RegisterOptIn(options: OpenOptions): boolean {
+  const env = typeof process === 'object' ? process.env['QPUC_VC4_KMS_REGISTERS'] : undefined;
+  return options.vc4?.kmsRegisterLaunch === 'unsafe' || env === 'unsafe';
 }
 
 /** A launch's timeoutMs, when given, must be a positive number of milliseconds (at most about 24 days, setTimeout's limit). */
@@ -102,12 +121,52 @@ const EMULATORS: Record<IsaFamily, (target: Target, options: NonNullable<OpenOpt
 /** Batches a kernel with `qpu.barrier()` may use: one supergroup (WGS_PER_SG ≤ 16), all resident (16 threads on a Pi 4). */
 export const MAX_BARRIER_BATCHES = 16;
 
+/**
+ * Default time budget of one GPU job on V3D hardware: half of the Linux
+ * scheduler's 500 ms hang check, which resets a job whose batches stop
+ * showing progress (and the Pi 5 one whose batches are all resident for
+ * over ~1 s, raspberrypi/linux#6660).
+ */
+export const DEFAULT_DISPATCH_BUDGET_MS = 250;
+
 /** Options of {@link Runtime.launch}. */
 export interface LaunchOptions {
   /** Number of QPU batches (16 lanes each) to run the kernel on. */
   qpus: number;
   /** Give up waiting after this long (hardware; default 10 s). */
   timeoutMs?: number;
+  /**
+   * Cut the launch into several GPU jobs (SUBMIT_CSD on V3D; kernels without
+   * `qpu.barrier()`, whose batches never wait for each other). Each job runs
+   * a consecutive range of batches with their own workgroup ids, so the
+   * result is the same as one job's.
+   * - `{ budgetMs }`: the first job is one wave of resident batches (QPUs × 2
+   *   threads); each later one as many waves as fit in `budgetMs` at the time
+   *   per wave the previous job measured. Default on V3D hardware:
+   *   `{ budgetMs: 250 }` ({@link DEFAULT_DISPATCH_BUDGET_MS}).
+   * - `{ maxBatches }`: at most this many batches per job (any V3D device, the emulator too).
+   * - `false`: one job (the default on the emulators).
+   * A job whose single wave runs longer than the hang check is still reset:
+   * only more batches with less work each shorten a wave.
+   */
+  split?: false | { maxBatches?: number; budgetMs?: number };
+}
+
+/** The split policy of a launch (validated), or undefined for one job. */
+function splitPolicy(what: string, split: LaunchOptions['split'], device: Device | undefined): { maxBatches?: number; budgetMs?: number } | undefined {
+  if (split === false) return undefined;
+  if (split === undefined) return device?.backend === 'hardware' && isV3dTarget(device.target) ? { budgetMs: DEFAULT_DISPATCH_BUDGET_MS } : undefined;
+  if (typeof split !== 'object' || split === null) {
+    throw new RuntimeError(`${what}: options.split must be false or { maxBatches?, budgetMs? }, got ${String(split)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+  }
+  const { maxBatches, budgetMs } = split;
+  if (maxBatches !== undefined && !(Number.isInteger(maxBatches) && maxBatches >= 1 && maxBatches <= 0xffff)) {
+    throw new RuntimeError(`${what}: options.split.maxBatches must be an integer from 1 to 65535, got ${String(maxBatches)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+  }
+  if (budgetMs !== undefined && !(typeof budgetMs === 'number' && Number.isFinite(budgetMs) && budgetMs > 0)) {
+    throw new RuntimeError(`${what}: options.split.budgetMs must be a positive number of milliseconds, got ${String(budgetMs)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+  }
+  return { ...(maxBatches !== undefined ? { maxBatches } : {}), ...(budgetMs !== undefined ? { budgetMs } : {}) };
 }
 
 /** What a launch reports. */
@@ -122,6 +181,8 @@ export interface LaunchResult {
   hazards: HazardReport[];
   /** Things worth knowing that did not fail the launch (e.g. a GPU reset that could not be ruled out on hardware). */
   warnings?: string[];
+  /** GPU jobs the launch ran as (more than 1 when it was split: {@link LaunchOptions.split}). */
+  dispatches?: number;
   /** Machine instructions in the kernel (absent on the reference backend). */
   instructionCount?: number;
 }
@@ -167,6 +228,8 @@ export class Runtime {
   private readonly buffers = new BufferTable();
   private readonly cache: KernelCache;
   private readonly codeBuffers = new Map<KernelImage, number>();
+  /** Completion-word variants of compiled kernels (for drivers that cannot report GPU resets), with the word they write. */
+  private readonly completionVariants = new Map<KernelImage, { image: KernelImage; word: number } | undefined>();
   private closed = false;
 
   private constructor(
@@ -191,6 +254,13 @@ export class Runtime {
     const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
     if (!['auto', 'hardware', 'emulator', 'reference'].includes(backend)) {
       throw new RuntimeError(`unknown backend '${String(backend)}'${envBackend ? ' (from QPUC_BACKEND)' : ''} (expected auto, hardware, emulator or reference)`);
+    }
+    const vc4 = options.vc4;
+    if (vc4?.kmsRegisterLaunch !== undefined && vc4.kmsRegisterLaunch !== 'unsafe') {
+      throw new RuntimeError(`vc4.kmsRegisterLaunch must be 'unsafe' (the register launch under KMS is racy: say so to turn it on), got ${String(vc4.kmsRegisterLaunch)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
+    if (vc4?.memory !== undefined && vc4.memory !== 'dev-mem' && vc4.memory !== 'vcsm-cma') {
+      throw new RuntimeError(`vc4.memory must be 'dev-mem' or 'vcsm-cma', got ${String(vc4.memory)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
     }
     const wanted = options.target ?? envTarget;
     if (wanted !== undefined && !isTarget(wanted)) {
@@ -225,11 +295,14 @@ export class Runtime {
           if (backend === 'hardware' || e instanceof RuntimeError) throw e instanceof RuntimeError ? e : new RuntimeError((e as Error).message);
           reason = (e as Error).message;
         }
-      } else if (probe.vc4 && (wantedTarget === undefined || wantedTarget === 'vc4')) {
+      } else if ((probe.vc4 || (probe.vc4Kms && vc4RegisterOptIn(options))) && (wantedTarget === undefined || wantedTarget === 'vc4')) {
         try {
           const { Vc4MailboxDevice } = await import('./drivers/vc4-mailbox.ts');
           const { CheckedHardwareDevice } = await import('./drivers/checked.ts');
-          const raw = new Vc4MailboxDevice();
+          const raw = new Vc4MailboxDevice({
+            ...(probe.vc4 ? {} : { launch: 'registers' as const }),
+            ...(options.vc4?.memory !== undefined ? { memory: options.vc4.memory } : {}),
+          });
           const device = options.checked === false ? raw : new CheckedHardwareDevice(raw);
           log(`qpuc: running kernels on ${device.description}`);
           return new Runtime('vc4', 'hardware', device.description, device, undefined, log);
@@ -368,15 +441,28 @@ export class Runtime {
       throw new RuntimeError(`launch ${ref.name}: a kernel with qpu.barrier() runs on at most ${MAX_BARRIER_BATCHES} QPU batches, got qpus = ${qpus}`);
     }
     const device = this.device as Device;
-    const codeAddress = this.codeAddress(compiled, device);
+    const split = splitPolicy(`launch ${ref.name}`, options.split, device);
+    // A driver that cannot report GPU resets: launch the variant that writes a completion word per lane, and check it.
+    const variant = device.needsCompletionWord ? await this.completionVariant(ref, compiled) : undefined;
+    const image = variant?.image ?? compiled;
+    const codeAddress = this.codeAddress(image, device);
     // Spilled values live in a per-launch scratch area: scratchBytesPerThread bytes per batch.
-    const scratch = compiled.scratchBytesPerThread > 0 ? device.allocate(compiled.scratchBytesPerThread * qpus) : undefined;
+    const scratch = image.scratchBytesPerThread > 0 ? device.allocate(image.scratchBytesPerThread * qpus) : undefined;
+    let done: ReturnType<Device['allocate']> | undefined;
     try {
-      const words = uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress);
-      const perQpu = compiled.uniforms.some((s) => s.kind === 'qpuId');
+      if (variant) {
+        done = device.allocate(qpus * 16 * 4);
+        done.bytes.fill(0);
+      }
+      const args: ResolvedArg[] = done ? [...resolved, { kind: 'pointer', address: done.gpuAddress }] : resolved;
+      const words = uniformWords(image.uniforms, args, qpus, scratch?.gpuAddress);
+      const perQpu = image.uniforms.some((s) => s.kind === 'qpuId');
+      const completion = done && variant ? { buffer: done, word: variant.word } : undefined;
       const result = await this.runJob(`launch ${ref.name}`, {
-        codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(compiled.uniforms, resolved, qpus, scratch?.gpuAddress, q) : words), barrier: compiled.usesBarrier, consecutive: !compiled.usesBarrier,
-        buffers: scratch ? [...this.buffers.all(), scratch] : this.buffers.all(),
+        codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(image.uniforms, args, qpus, scratch?.gpuAddress, q) : words), barrier: image.usesBarrier, consecutive: !image.usesBarrier,
+        buffers: [...this.buffers.all(), ...(scratch ? [scratch] : []), ...(done ? [done] : [])],
+        ...(split ? { split } : {}),
+        ...(completion ? { afterDispatch: (first: number, count: number) => checkCompletion(ref.name, completion.buffer.bytes, completion.word, first, count) } : {}),
         ...runOptions(ref.name, options),
       });
       return report(
@@ -387,13 +473,42 @@ export class Runtime {
           profile: result.profile,
           hazards: result.hazards,
           ...(result.warnings ? { warnings: result.warnings } : {}),
+          ...(result.dispatches !== undefined ? { dispatches: result.dispatches } : {}),
           instructionCount: compiled.instructionCount,
         },
         qpus,
       );
     } finally {
       if (scratch) device.free(scratch);
+      if (done) device.free(done);
     }
+  }
+
+  /**
+   * The completion-word variant of a compiled kernel (compiler/passes/completion.ts),
+   * compiled from its IR — the image's own, or the kernel file's — or undefined
+   * for a precompiled kernel without IR (its launches then carry the driver's warning).
+   */
+  private async completionVariant(ref: KernelRef, compiled: KernelImage): Promise<{ image: KernelImage; word: number } | undefined> {
+    if (this.completionVariants.has(compiled)) return this.completionVariants.get(compiled);
+    let ir = compiled.ir;
+    if (!ir && 'file' in ref) {
+      const { loadPreparedKernels } = await import('../compiler/compile.ts');
+      ir = loadPreparedKernels(ref.file, undefined, undefined, this.target).kernels.get(compiled.name);
+    }
+    let variant: { image: KernelImage; word: number } | undefined;
+    if (ir) {
+      const { withCompletionWord, COMPLETION_WORD } = await import('../compiler/passes/completion.ts');
+      const { compileFunction } = await import('../compiler/backend/index.ts');
+      try {
+        variant = { image: compileFunction(compiled.name, withCompletionWord(ir), this.target), word: COMPLETION_WORD };
+      } catch {
+        // The variant needs one more register and a store; if that does not compile, launch the kernel as it is (with the driver's warning).
+        variant = undefined;
+      }
+    }
+    this.completionVariants.set(compiled, variant);
+    return variant;
   }
 
   /** Run a job through the launcher of this runtime's ISA family; launch-request problems become RuntimeErrors naming `what`. */
@@ -532,6 +647,32 @@ export class Runtime {
       return { kind: 'scalar', type: p.type, value: a };
     });
   }
+}
+
+/**
+ * After a GPU job of a completion-word launch: every lane of batches
+ * `first`…`first + count − 1` must have written `word`; a batch that did not
+ * never reached its end — the driver reset the GPU while it ran.
+ */
+function checkCompletion(kernel: string, bytes: Uint8Array, word: number, first: number, count: number): void {
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + first * 64, count * 16);
+  const missing: number[] = [];
+  for (let b = 0; b < count; b++) {
+    for (let lane = 0; lane < 16; lane++) {
+      if (words[b * 16 + lane] !== word) {
+        missing.push(first + b);
+        break;
+      }
+    }
+  }
+  if (missing.length === 0) return;
+  const which = missing.length === 1 ? `batch ${missing[0]}` : `batches ${missing[0]}…${missing[missing.length - 1]}`;
+  throw new RuntimeError(
+    `${kernel}: ${missing.length} of the ${count} batches of its GPU job (${which}) never wrote their completion word, so they did not finish: ` +
+      'the GPU was most likely reset by the kernel driver\'s hang check (this Linux kernel has no reset counter to say so), and the results are incomplete. ' +
+      'Look for an endless loop, or launch with more QPU batches so that each one finishes sooner; dmesg shows "Resetting GPU"',
+    RUNTIME_ERROR_CODES.DEVICE,
+  );
 }
 
 function runOptions(kernel: string, options: LaunchOptions): { kernel: string; timeoutMs?: number } {

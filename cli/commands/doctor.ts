@@ -5,7 +5,7 @@
  * groups, which backend `auto` picks and why — and, on a Pi whose GPU is
  * usable, a one-word smoke test with its timing.
  */
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { arch, release, userInfo } from 'node:os';
 import type { Command, CliIo } from '../command.ts';
 import { UsageError, optionValue, parseArgs } from '../command.ts';
@@ -123,14 +123,16 @@ async function diagnose(io: CliIo, smoke: boolean): Promise<number> {
       const { V3dDrmDevice } = await import('../../runtime/drivers/v3d-drm.ts');
       const d = new V3dDrmDevice(probe.v3d.node);
       add('V3D', `${Math.floor(d.ident.version / 10)}.${d.ident.version % 10} revision ${d.ident.revision}, ${d.numQpus} QPUs (${d.target}); ` +
-        `reset counter: ${d.resetCounter === undefined ? 'none (hangs are reported as warnings)' : 'yes'}; perfmon cycles: ${d.perfmon ? 'yes' : 'no'}`);
+        `reset counter: ${d.resetCounter === undefined ? 'none (compiled kernels carry a completion word instead)' : 'yes'}; perfmon cycles: ${d.perfmon ? 'yes' : 'no'}`);
       d.close();
     } catch (e) {
       add('V3D', `cannot be opened: ${(e as Error).message}`);
     }
   }
   if (probe.boardTarget === 'vc4' || probe.vc4) {
-    add('VC4 mailbox', probe.vc4 ? `${probe.vc4.mailbox} present (firmware graphics); GPU memory is mapped through /dev/mem, which needs root` : probe.reason);
+    const cma = existsSync(systemPath('dev/vcsm-cma'));
+    const memory = `GPU memory through /dev/mem (root)${cma ? ', or /dev/vcsm-cma without root' : '; no /dev/vcsm-cma, so root is needed'}`;
+    add('VC4 mailbox', probe.vc4 ? `${probe.vc4.mailbox} present (firmware graphics); ${memory}` : probe.reason);
   }
 
   const u = userInfo();

@@ -55,19 +55,32 @@ export interface BackendOutput {
 }
 
 /**
- * A code generator for one ISA family. `compile` takes one IR function that
- * went through the target-independent pipeline (passes/pipeline.ts) and the
- * target table's row, runs its own stages (instruction selection, scheduling,
- * register allocation, bundling, encoding), and throws BackendError (or
- * RegisterPressureError) for what it cannot translate.
+ * A code generator for one ISA family, as four stages the driver
+ * (compiler/backend/index.ts) runs in order on one IR function that went
+ * through the target-independent pipeline and the target lowering
+ * (passes/pipeline.ts: `lowerForTarget`, so only primitive ops remain):
+ *
+ * 1. `select`: instruction selection into the backend's machine IR over
+ *    virtual registers (`Selected`);
+ * 2. `allocate`: register allocation with spilling, and any scheduling that
+ *    must come before it (`Allocated`);
+ * 3. `schedule`: scheduling, bundling and layout into the ISA's instruction
+ *    words, then the ISA's static program checker (`Program`);
+ * 4. `emit`: encoding and the listing.
+ *
+ * Each stage throws BackendError (or RegisterPressureError) for what it
+ * cannot translate. The type parameters are the backend's own; the driver
+ * only passes each stage's result to the next.
  */
-export interface Backend {
+export interface Backend<Selected = unknown, Allocated = unknown, Program = unknown> {
   readonly family: IsaFamily;
-  /**
-   * Whether the shared IR math expansions (`lowerForTarget`: div/rem, fdiv, fsqrt, exp/log/pow/sin/cos)
-   * run before this backend. False for a backend that still expands those ops itself (VC4, until it
-   * selects the expansions' primitive ops).
-   */
-  readonly usesIrExpansions: boolean;
-  compile(ir: IrFunction, target: TargetInfo): BackendOutput;
+  select(ir: IrFunction, target: TargetInfo): Selected;
+  allocate(selected: Selected, target: TargetInfo): Allocated;
+  schedule(allocated: Allocated, target: TargetInfo): Program;
+  emit(program: Program, target: TargetInfo): BackendOutput;
+}
+
+/** Runs a backend's four stages on one lowered IR function. */
+export function runBackend<S, A, P>(backend: Backend<S, A, P>, ir: IrFunction, target: TargetInfo): BackendOutput {
+  return backend.emit(backend.schedule(backend.allocate(backend.select(ir, target), target), target), target);
 }

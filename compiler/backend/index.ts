@@ -6,7 +6,7 @@
 import type { IrFunction, IrType, SourceLoc } from '../ir/types.ts';
 import { typeText } from '../ir/types.ts';
 import { TARGETS, type IsaFamily, type Target } from '../target/targets.ts';
-import { BackendError, type Backend, type ListingLine, type UniformSlot } from './contract.ts';
+import { BackendError, runBackend, type Backend, type BackendOutput, type ListingLine, type UniformSlot } from './contract.ts';
 import { v3dBackend } from './v3d/index.ts';
 import { vc4Backend } from './vc4/index.ts';
 import { lowerForTarget } from '../passes/pipeline.ts';
@@ -74,9 +74,9 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
     const have = (Object.keys(TARGETS) as Target[]).filter(hasBackend).join(', ');
     throw new BackendError(`the ${target} backend is not implemented yet (${have} have one)`);
   }
-  let out: ReturnType<Backend['compile']>;
+  let out: BackendOutput;
   try {
-    out = backend.compile(backend.usesIrExpansions ? lowerForTarget(ir, TARGETS[target]) : ir, TARGETS[target]);
+    out = runBackend(backend, lowerForTarget(ir, TARGETS[target]), TARGETS[target]);
   } catch (e) {
     // Whole-kernel limits (registers, encodings) have no op of their own: point at the kernel's first statement.
     if (e instanceof BackendError && !e.loc) throw new BackendError(e.message, firstLoc(ir));

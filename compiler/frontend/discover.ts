@@ -27,6 +27,10 @@ export interface Program {
   methods: Map<string, MethodInfo>;
   /** Per file: local identifier → class name it refers to (imports may rename). */
   classAliases: Map<string, Map<string, string>>;
+  /** Per file: local name of each named import of a parsed file → that file and the name it exports. */
+  importedNames: Map<string, Map<string, { file: string; name: string }>>;
+  /** Every class declared in a parsed file, by name (for `static readonly` constants). */
+  classes: Map<string, { decl: ts.ClassDeclaration; file: string }>;
   diagnostics: Diagnostic[];
 }
 
@@ -81,7 +85,7 @@ function resolveImport(host: CompilerHost, from: string, spec: string): string |
  */
 export function discover(file: string, sourceText?: string, compilerHost?: CompilerHost): Program {
   const host = hostOrDefault(compilerHost);
-  const prog: Program = { files: new Map(), methods: new Map(), classAliases: new Map(), diagnostics: [] };
+  const prog: Program = { files: new Map(), methods: new Map(), classAliases: new Map(), importedNames: new Map(), classes: new Map(), diagnostics: [] };
   const load = (path: string, text: string | undefined) => {
     if (prog.files.has(path)) return;
     let src = text;
@@ -113,6 +117,8 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
     }
     const aliases = new Map<string, string>();
     prog.classAliases.set(path, aliases);
+    const importedNames = new Map<string, { file: string; name: string }>();
+    prog.importedNames.set(path, importedNames);
     const imports: string[] = [];
     // Local names of qpuc's decorators (`import { kernel as gpu } from 'qpuc'` makes '@gpu' a kernel).
     const qpucDecorators = new Map<string, 'kernel' | 'device'>(DECORATORS.map((d) => [d, d]));
@@ -133,11 +139,17 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
         if (!target) continue;
         imports.push(target);
         const named = st.importClause?.namedBindings;
-        if (named && typescript.isNamedImports(named)) for (const el of named.elements) aliases.set(el.name.text, (el.propertyName ?? el.name).text);
+        if (named && typescript.isNamedImports(named)) {
+          for (const el of named.elements) {
+            aliases.set(el.name.text, (el.propertyName ?? el.name).text);
+            importedNames.set(el.name.text, { file: target, name: (el.propertyName ?? el.name).text });
+          }
+        }
       }
       if (typescript.isClassDeclaration(st) && st.name) {
         const className = st.name.text;
         aliases.set(className, className);
+        prog.classes.set(className, { decl: st, file: path });
         const exported = st.modifiers?.some((m) => m.kind === typescript.SyntaxKind.ExportKeyword) ?? false;
         let reportedExport = false;
         for (const m of st.members) {

@@ -15,6 +15,7 @@ import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
 import { BINARY_OPS, MATH_CONSTANTS, QPU_INTRINSICS } from './intrinsics.ts';
 import type { MethodInfo } from './discover.ts';
 import type { OpName } from '../ir/ops.ts';
+import { moduleConstant, staticConstant, type ConstantLookup, type NamedConstant } from './constants.ts';
 
 /** A lowered expression: its value and type; `bad` after an error. */
 export interface Typed {
@@ -123,7 +124,12 @@ export abstract class ExprLowerer extends LowerContext {
     const x = literalValue(e);
     if (x !== undefined) return { value: x, float: looksFloat(e) };
     const inner = skipParens(e);
-    if (typescript.isIdentifier(inner)) return this.scope.lookup(inner.text)?.literal;
+    if (typescript.isIdentifier(inner)) {
+      const b = this.scope.lookup(inner.text);
+      if (b) return b.literal;
+    }
+    const named = this.namedConstant(inner);
+    if (named && !('problem' in named) && !named.declared) return { value: named.value, float: named.float };
     if (typescript.isPrefixUnaryExpression(inner) && (inner.operator === typescript.SyntaxKind.MinusToken || inner.operator === typescript.SyntaxKind.PlusToken)) {
       const f = this.flex(inner.operand);
       if (f) return { value: inner.operator === typescript.SyntaxKind.MinusToken ? -f.value : f.value, float: f.float };
@@ -132,6 +138,30 @@ export abstract class ExprLowerer extends LowerContext {
   }
 
 
+
+  /**
+   * A module-level constant (`NAME`, when no local or parameter has that
+   * name) or a class's `static readonly` one (`Class.NAME`): see constants.ts.
+   */
+  protected namedConstant(e: ts.Expression): ConstantLookup {
+    if (typescript.isIdentifier(e)) return this.scope.lookup(e.text) ? undefined : moduleConstant(this.prog, this.file.file, e.text);
+    if (typescript.isPropertyAccessExpression(e) && typescript.isIdentifier(e.expression) && e.expression.text !== 'Math' && e.expression.text !== 'qpu' && !this.scope.lookup(e.expression.text)) {
+      return staticConstant(this.prog, this.file.file, e.expression.text, e.name.text);
+    }
+    return undefined;
+  }
+
+  /** Lowers a named constant found by namedConstant: a literal of its declared type (or as a bare literal would be). */
+  private constantValue(e: ts.Expression, c: NamedConstant, expected?: LangType): Typed {
+    const t = c.declared ?? (expected && isNumericType(expected) ? expected : c.float ? 'f32' : 'i32');
+    return this.literal(e, c.value, t);
+  }
+
+  /** The diagnostic for a name that refers to a module-level declaration kernels cannot read. */
+  private constantProblem(e: ts.Expression, p: { problem: 'notConst' | 'notNumber'; name: string }): Typed {
+    this.error(e, p.problem === 'notConst' ? 'moduleVariable' : 'constantNotNumber', [p.name]);
+    return this.bad();
+  }
 
   /**
    * peekType results by node, for the statement being lowered: a binary operator peeks down its left
@@ -151,7 +181,13 @@ export abstract class ExprLowerer extends LowerContext {
   private peekTypeOnce(e: ts.Expression): LangType | undefined {
     e = skipParens(e);
     if (this.flex(e) !== undefined) return undefined;
-    if (typescript.isIdentifier(e)) return this.scope.lookup(e.text)?.type;
+    if (typescript.isIdentifier(e) || typescript.isPropertyAccessExpression(e)) {
+      const b = typescript.isIdentifier(e) ? this.scope.lookup(e.text) : undefined;
+      if (b) return b.type;
+      const c = this.namedConstant(e);
+      if (c && !('problem' in c)) return c.declared;
+      if (typescript.isIdentifier(e)) return undefined;
+    }
     if (typescript.isElementAccessExpression(e)) {
       const p = this.peekType(e.expression);
       return p && p !== 'void' && isPtr(p) ? widenedType(p.ptr) : undefined;
@@ -211,6 +247,8 @@ export abstract class ExprLowerer extends LowerContext {
     if (typescript.isConditionalExpression(e)) return this.conditional(e, expected);
     if (typescript.isPropertyAccessExpression(e)) {
       if (e.questionDotToken) return this.unsupported(e, 'optionalChaining');
+      const c = this.namedConstant(e);
+      if (c) return 'problem' in c ? this.constantProblem(e, c) : this.constantValue(e, c, expected);
       this.error(e, 'unsupportedExpression', [`property access '${e.getText(this.file.sf)}'`]);
       return this.bad();
     }
@@ -228,6 +266,8 @@ export abstract class ExprLowerer extends LowerContext {
     if (e.text === 'NaN' || e.text === 'Infinity') return { v: this.w.const('f32', e.text === 'NaN' ? NaN : Infinity), t: 'f32' };
     const b = this.scope.lookup(e.text);
     if (!b) {
+      const c = this.namedConstant(e);
+      if (c) return 'problem' in c ? this.constantProblem(e, c) : this.constantValue(e, c);
       this.error(e, 'unknownIdentifier', [e.text]);
       return this.bad();
     }

@@ -7,7 +7,7 @@
  */
 import type { Instr, IrFunction, IrType, Value } from './types.ts';
 import { newValue } from './builder.ts';
-import type { OpName } from './ops.ts';
+import { opInfo, type OpName } from './ops.ts';
 
 /** Builds the instructions that replace `orig`. */
 export class Expander {
@@ -18,9 +18,11 @@ export class Expander {
     readonly orig: Instr,
   ) {}
 
-  /** Appends `op args` with a result of `type` (uniform when every operand is). */
+  /** Appends `op args` with a result of `type`: uniform as the op table says (a broadcast always; a lane-local op when every operand is). */
   op(op: OpName, args: Value[], type: IrType, attrs?: Instr['attrs']): Value {
-    const result = newValue(this.fn, type, args.every((a) => a.uniform));
+    const info = opInfo(op);
+    const uniform = info?.uniformResult === true || (info?.varying !== true && args.every((a) => a.uniform));
+    const result = newValue(this.fn, type, uniform);
     this.out.push({ op, args, result, ...(attrs ? { attrs } : {}), ...(this.orig.loc ? { loc: this.orig.loc } : {}) });
     return result;
   }

@@ -101,6 +101,9 @@ export const OPS = {
   fadd: float2c, fsub: float2, fmul: float2c, fdiv: float2, fmin: float2c, fmax: float2c, fpow: float2,
   fneg: float1, fabs: float1, fsqrt: float1, ffloor: float1, fceil: float1, fround: float1, ftrunc: float1,
   fexp: float1, fexp2: float1, flog: float1, flog2: float1, fsin: float1, fcos: float1, frecip: float1, frsqrt: float1,
+  // more Math functions (expanded for every target in compiler/passes/expand-float.ts)
+  ftan: float1, fatan: float1, fasin: float1, facos: float1, fsinh: float1, fcosh: float1, ftanh: float1,
+  fsign: float1, fcbrt: float1, fexpm1: float1, flog1p: float1, flog10: float1, fatan2: float2, fhypot: float2,
   // primitives of the math expansions (compiler/passes/expand-*.ts): round half to even, the SFU's sin(pi x)
   frint: float1, fsinpi: float1,
   // comparison (attrs.pred: eq ne lt le gt ge), selection, conversion

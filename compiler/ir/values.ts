@@ -46,3 +46,12 @@ export function useCounts(fn: IrFunction): Map<Value, number> {
   });
   return n;
 }
+
+/** Whether every use of `v` is as a `condbr` condition (no instruction or branch argument reads it). */
+export function onlyBranchConditions(fn: IrFunction, v: Value): boolean {
+  for (const b of fn.blocks) {
+    if (b.instrs.some((i) => i.args.some((a) => a.id === v.id))) return false;
+    for (const r of targets(b.term)) if (r.args.some((a) => a.id === v.id)) return false;
+  }
+  return true;
+}

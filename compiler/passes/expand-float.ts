@@ -390,6 +390,149 @@ function fastSin(m: F, x: Value): Value {
   return m.where(e.cmp('ne', e.bin('and', e.cvt(n, 'i32'), e.i(1)), e.i(0)), m.fneg(s), s);
 }
 
+/** x with the sign of s (both f32). */
+function copySign(m: F, x: Value, s: Value): Value {
+  const e = m.e;
+  return m.float(e.bin('or', e.bin('and', m.bits(x), m.u(0x7fffffff)), e.bin('and', m.bits(s), m.u(NEG_ZERO))));
+}
+
+/** Whether x is +inf or -inf. */
+function isInf(m: F, x: Value): Value {
+  return m.cmp('eq', m.fabs(x), m.kb(INF));
+}
+
+/** Math.sign: ±1, or x itself for ±0 and NaN. */
+function sign(m: F, x: Value): Value {
+  return m.where(m.cmp('gt', x, m.k(0)), m.k(1), m.where(m.cmp('lt', x, m.k(0)), m.k(-1), x));
+}
+
+/** Math.log10: ln x · log10 e (ln's special values carry over: the factor is positive and finite). */
+function log10(m: F, x: Value): Value {
+  return m.mul(ln(m, x), m.k(Math.LOG10E));
+}
+
+/** e^x − 1: Taylor series to degree 9 for |x| < 1/2 (no cancellation), e^x − 1 beyond (no large cancellation there). */
+function expm1(m: F, x: Value): Value {
+  const small = m.mul(x, m.horner(x, Array.from({ length: 9 }, (_, k) => 1 / factorial(k + 1))));
+  const big = m.sub(exp(m, x), m.k(1));
+  // ±0 keeps its sign (x·p(x) does); NaN propagates through both.
+  return m.where(m.cmp('lt', m.fabs(x), m.k(0.5)), small, big);
+}
+
+/** ln(1 + x): u = 1 + x rounded, then ln(u) · x / (u − 1), which cancels u's rounding error (Goldberg); x itself where u = 1. */
+function log1p(m: F, x: Value): Value {
+  const u = m.add(m.k(1), x);
+  const d = m.sub(u, m.k(1));
+  const r = m.mul(ln(m, u), fdivApprox(m, x, d));
+  const tiny = m.where(m.cmp('eq', d, m.k(0)), x, r);
+  // x = +inf: inf/inf in the correction; x = -1: ln 0 = -inf times 1.
+  return m.where(m.cmp('eq', x, m.kb(INF)), x, m.where(m.cmp('eq', x, m.k(-1)), m.kb(NEG_INF), tiny));
+}
+
+/**
+ * sinh and cosh: for |x| < 1 sinh by its Taylor series to x^9 (no
+ * cancellation); up to 9, (e^|x| ∓ e^-|x|)/2; beyond, h·(h/2) with
+ * h = e^(|x|/2) (e^-|x| is below an ulp; halving the argument is exact and
+ * keeps e^|x|/2 finite up to where sinh itself overflows).
+ */
+function sinhCosh(m: F, x: Value, cosh: boolean): Value {
+  const a = m.fabs(x);
+  const ea = exp(m, a);
+  const inv = fdivApprox(m, m.k(1), ea);
+  const mid = m.mul(cosh ? m.add(ea, inv) : m.sub(ea, inv), m.k(0.5));
+  const h = exp(m, m.mul(a, m.k(0.5)));
+  const big = m.mul(h, m.mul(h, m.k(0.5)));
+  let r = m.where(m.cmp('gt', a, m.k(9)), big, mid);
+  if (cosh) return m.passNaN(r, x);
+  const z = m.mul(a, a);
+  const series = m.add(a, m.mul(m.mul(a, z), m.horner(z, [1 / 6, 1 / 120, 1 / 5040, 1 / 362880])));
+  r = m.where(m.cmp('lt', a, m.k(1)), series, r);
+  return m.passNaN(copySign(m, r, x), x);
+}
+
+/** tanh |x| = t / (t + 2) with t = e^(2|x|) − 1 (accurate for small |x| through expm1); 1 from |x| ≥ 10; sign restored. */
+function tanh(m: F, x: Value): Value {
+  const a = m.fabs(x);
+  const t = expm1(m, m.mul(a, m.k(2)));
+  const r = m.where(m.cmp('ge', a, m.k(10)), m.k(1), fdivApprox(m, t, m.add(t, m.k(2))));
+  return m.passNaN(copySign(m, r, x), x);
+}
+
+/** tan x = sin x / cos x (each reduced and evaluated as above). */
+function tan(m: F, x: Value): Value {
+  const r = fdivApprox(m, sinCos(m, x, false), sinCos(m, x, true));
+  return m.whereEq(r, x, m.k(0), x);
+}
+
+/**
+ * atan x (Cephes' atanf): |x| > tan 3π/8 → π/2 + atan(−1/|x|);
+ * |x| > tan π/8 → π/4 + atan((|x|−1)/(|x|+1)); then a degree-9 odd
+ * polynomial on |a| ≤ tan π/8; sign restored.
+ */
+function atan(m: F, x: Value): Value {
+  const a0 = m.fabs(x);
+  const far = m.cmp('gt', a0, m.k(2.414213562373095));
+  const near = m.cmp('gt', a0, m.k(0.4142135623730950));
+  const a = m.where(far, m.fneg(fdivApprox(m, m.k(1), a0)), m.where(near, fdivApprox(m, m.sub(a0, m.k(1)), m.add(a0, m.k(1))), a0));
+  const y0 = m.where(far, m.k(Math.PI / 2), m.where(near, m.k(Math.PI / 4), m.k(0)));
+  const z = m.mul(a, a);
+  const p = m.mul(m.mul(m.horner(z, [-3.33329491539e-1, 1.99777106478e-1, -1.38776856032e-1, 8.05374449538e-2]), z), a);
+  const r = m.add(y0, m.add(p, a));
+  return m.passNaN(copySign(m, r, x), x);
+}
+
+/**
+ * atan2(y, x): atan(y/x) (the quotient correctly rounded), plus ±π on the
+ * left half-plane (x < 0 or x = −0) with the sign of y; Math.atan2's values
+ * where y/x is 0/0 or inf/inf.
+ */
+function atan2(m: F, y: Value, x: Value): Value {
+  const e = m.e;
+  const left = e.cmp('ne', e.bin('and', m.bits(x), m.u(NEG_ZERO)), m.u(0));
+  const piY = copySign(m, m.k(Math.PI), y);
+  const base = atan(m, fdiv(m, y, x));
+  const r = m.where(left, m.add(base, piY), base);
+  // y and x both zero: ±0 on the right, ±π on the left (sign of y).
+  const zeros = e.op('and', [m.cmp('eq', y, m.k(0)), m.cmp('eq', x, m.k(0))], 'bool');
+  const r1 = m.where(zeros, m.where(left, piY, y), r);
+  // Both infinite: ±π/4 on the right, ±3π/4 on the left.
+  const infs = e.op('and', [isInf(m, y), isInf(m, x)], 'bool');
+  return m.where(infs, copySign(m, m.where(left, m.k((3 * Math.PI) / 4), m.k(Math.PI / 4)), y), r1);
+}
+
+/** asin x = atan2(x, √((1−x)(1+x))) (1 − x is exact near 1); NaN beyond ±1. */
+function asin(m: F, x: Value): Value {
+  return atan2(m, x, fsqrt(m, m.mul(m.sub(m.k(1), x), m.add(m.k(1), x))));
+}
+
+/** acos x = atan2(√((1−x)(1+x)), x). */
+function acos(m: F, x: Value): Value {
+  return atan2(m, fsqrt(m, m.mul(m.sub(m.k(1), x), m.add(m.k(1), x))), x);
+}
+
+/** hypot(a, b) = M·√(1 + (m/M)²) with M, m the larger and smaller magnitude; inf if either is infinite (even with NaN), 0 for two zeros. */
+function hypot(m: F, a: Value, b: Value): Value {
+  const A = m.fabs(a);
+  const B = m.fabs(b);
+  const hi = m.where(m.cmp('lt', A, B), B, A);
+  const lo = m.where(m.cmp('lt', A, B), A, B);
+  const q = fdivApprox(m, lo, hi);
+  const r = m.mul(hi, fsqrt(m, m.add(m.k(1), m.mul(q, q))));
+  const nan = m.add(a, b); // NaN where either is NaN
+  const r1 = m.where(m.cmp('ne', nan, nan), nan, m.where(m.cmp('eq', hi, m.k(0)), m.k(0), r));
+  return m.where(m.e.op('or', [isInf(m, a), isInf(m, b)], 'bool'), m.kb(INF), r1);
+}
+
+/** ∛x: the SFU estimate 2^(log2|x| / 3), then two Newton steps y ← y − (y − |x|/y²)/3; sign restored; ±0, ±inf and NaN as they are. */
+function cbrt(m: F, x: Value): Value {
+  const e = m.e;
+  const a = m.fabs(x);
+  let y = e.op('fexp2', [m.mul(e.op('flog2', [a], 'f32', { fast: true }), m.k(1 / 3))], 'f32', { fast: true });
+  for (let k = 0; k < 2; k++) y = m.sub(y, m.mul(m.sub(y, fdivApprox(m, a, m.mul(y, y))), m.k(1 / 3)));
+  const special = e.op('or', [m.cmp('eq', a, m.k(0)), m.cmp('eq', a, m.kb(INF))], 'bool');
+  return m.where(special, x, m.passNaN(copySign(m, y, x), x));
+}
+
 /** Expands the accurate f32 operations into primitive ops for `target`. Mutates and returns `fn`. */
 export function expandFloatOps(fn: IrFunction, target: TargetInfo): IrFunction {
   const hasSin = (target.sfu as readonly string[]).includes('sin');
@@ -422,6 +565,20 @@ export function expandFloatOps(fn: IrFunction, target: TargetInfo): IrFunction {
       }
       case 'fsin': return un((m, x) => (fast && hasSin ? fastSin(m, x) : sinCos(m, x, false)));
       case 'fcos': return un((m, x) => sinCos(m, x, true));
+      case 'ftan': return un(tan);
+      case 'fatan': return un(atan);
+      case 'fasin': return un(asin);
+      case 'facos': return un(acos);
+      case 'fsinh': return un((m, x) => sinhCosh(m, x, false));
+      case 'fcosh': return un((m, x) => sinhCosh(m, x, true));
+      case 'ftanh': return un(tanh);
+      case 'fsign': return un(sign);
+      case 'fcbrt': return un(cbrt);
+      case 'fexpm1': return un(expm1);
+      case 'flog1p': return un(log1p);
+      case 'flog10': return un(log10);
+      case 'fatan2': return bin(atan2);
+      case 'fhypot': return bin(hypot);
     }
     return undefined;
   });

@@ -18,11 +18,16 @@ import type { Instr, IrFunction, Value } from '../ir/types.ts';
 import type { TargetInfo } from '../target/targets.ts';
 import { Expander, expandInstrs } from '../ir/expander.ts';
 
-/** x * y mod 2^32 from 16-bit halves: lo*lo + ((hi_x*lo_y + lo_x*hi_y) << 16); umul24 is exact on 16-bit operands. */
+/**
+ * x * y mod 2^32 from 24-bit pieces: x = xl + xh·2^24 (likewise y), so
+ * x·y ≡ xl·yl + (xh·yl + xl·yh)·2^24; `umul24` multiplies the low 24 bits of
+ * its operands, so umul24(x, y) = xl·yl, umul24(x >> 24, y) = xh·yl and
+ * umul24(x, y >> 24) = xl·yh, each taken mod 2^32.
+ */
 function mul32(e: Expander, x: Value, y: Value): Value {
-  const [xl, xh, yl, yh] = [lo16(e, x), e.bin('shr', x, e.const(x.type, 16)), lo16(e, y), e.bin('shr', y, e.const(y.type, 16))];
-  const cross = e.bin('add', e.bin('umul24', xh, yl), e.bin('umul24', xl, yh));
-  return e.bin('add', e.bin('umul24', xl, yl), e.bin('shl', cross, e.const(x.type, 16)));
+  const k24 = e.const(x.type, 24);
+  const cross = e.bin('add', e.bin('umul24', e.bin('shr', x, k24), y), e.bin('umul24', x, e.bin('shr', y, k24)));
+  return e.bin('add', e.bin('umul24', x, y), e.bin('shl', cross, k24));
 }
 
 function lo16(e: Expander, x: Value): Value {

@@ -15,6 +15,7 @@ import { eliminateDeadCode } from './dce.ts';
 import { classifyMemoryAccesses } from './memaccess.ts';
 import { simplifyCfg } from './simplifycfg.ts';
 import { expandIntegerOps } from './expand-int.ts';
+import { expandLaneOps } from './expand-lanes.ts';
 import { expandFloatOps } from './expand-float.ts';
 import type { TargetInfo } from '../target/targets.ts';
 import { cloneFunction } from '../ir/builder.ts';
@@ -70,6 +71,7 @@ export interface TargetPass {
 export const TARGET_PASSES: readonly TargetPass[] = [
   { name: 'expand-int', run: expandIntegerOps },
   { name: 'expand-float', run: expandFloatOps },
+  { name: 'expand-lanes', run: (fn) => expandLaneOps(fn) },
   // The expansions compute values some uses do not need (a division's remainder): drop them.
   { name: 'dce', run: (fn) => eliminateDeadCode(fn) },
 ];

@@ -44,6 +44,7 @@ export class CheckedHardwareDevice implements Device {
   readonly ident: Device['ident'];
   readonly numQpus: number;
   readonly description: string;
+  readonly needsCompletionWord: boolean;
   sourceMap?: ReadonlyMap<number, { file: string; line: number; col: number }> | undefined;
   private readonly requested = new Map<number, { buffer: DeviceBuffer; length: number }>();
 
@@ -51,6 +52,7 @@ export class CheckedHardwareDevice implements Device {
     this.target = inner.target;
     this.ident = inner.ident;
     this.numQpus = inner.numQpus;
+    this.needsCompletionWord = inner.needsCompletionWord === true;
     this.description = `${inner.description}, launches checked on the emulator first`;
   }
 

@@ -22,6 +22,8 @@ export interface HardwareProbe {
   v3d?: { node: string; target: V3dTarget };
   /** The VideoCore IV mailbox is there and no KMS driver owns the GPU (the mailbox driver still needs /dev/mem). */
   vc4?: { mailbox: string };
+  /** A VideoCore IV owned by vc4-kms-v3d, with its mailbox: usable only through the opt-in register launch. */
+  vc4Kms?: { mailbox: string };
   /** Device-tree model string ("Raspberry Pi 4 Model B Rev 1.4"), if any. */
   board: string | undefined;
   /** The GPU generation the board has, from the model string (undefined: not a Pi, or unknown). */
@@ -85,10 +87,25 @@ function vc4KmsActive(drm: readonly DrmNode[], sysfs: string): boolean {
 export const VC4_KMS_REASON =
   'this Raspberry Pi (VideoCore IV) runs the vc4-kms-v3d display driver, which has no compute interface and makes the firmware refuse QPU jobs; ' +
   'to use the QPUs, edit /boot/firmware/config.txt (/boot/config.txt before Bookworm): replace dtoverlay=vc4-kms-v3d with dtoverlay=vc4-fkms-v3d ' +
-  '(Bullseye and older) or remove it for legacy firmware graphics, reboot, and run as root';
+  "(Bullseye and older) or remove it for legacy firmware graphics, reboot, and run as root; or, at your own risk and as root, let qpuc start QPU programs " +
+  "through the V3D registers behind the display driver's back: Runtime.open({ vc4: { kmsRegisterLaunch: 'unsafe' } }) or QPUC_VC4_KMS_REGISTERS=unsafe (racy: docs/hardware.md, 'VC4 under KMS')";
 
-/** Look for a usable GPU; `root` lets tests point at a fake /dev, /sys and /proc. */
-export function probeHardware(root = '/'): HardwareProbe {
+/** Whether this process may open `path` for reading and writing. */
+function readWritable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Look for a usable GPU; `root` lets tests point at a fake /dev, /sys and
+ * /proc, and `canOpen` at a permission check other than this process's own
+ * (root may open every node).
+ */
+export function probeHardware(root = '/', canOpen: (path: string) => boolean = readWritable): HardwareProbe {
   const dri = join(root, 'dev/dri');
   const sysfs = join(root, 'sys');
   const board = boardModel(root);
@@ -105,16 +122,14 @@ export function probeHardware(root = '/'): HardwareProbe {
   const base = { board, boardTarget, drm };
   for (const n of drm) {
     if (n.driver !== 'v3d') continue;
-    try {
-      accessSync(n.path, constants.R_OK | constants.W_OK);
-    } catch {
+    if (!canOpen(n.path)) {
       return { ...base, reason: `${n.path} (V3D) is not accessible: add your user to the 'render' and 'video' groups (sudo usermod -aG render,video $USER, then log in again), or run as root` };
     }
     return { ...base, v3d: { node: n.path, target: compatibleTarget(n.path, sysfs) ?? (boardTarget === 'vc7' ? 'vc7' : 'vc6') }, reason: '' };
   }
   const mailbox = join(root, 'dev/vcio');
   if (boardTarget === 'vc4' || (boardTarget === undefined && existsSync(mailbox))) {
-    if (vc4KmsActive(drm, sysfs)) return { ...base, reason: VC4_KMS_REASON };
+    if (vc4KmsActive(drm, sysfs)) return { ...base, ...(existsSync(mailbox) ? { vc4Kms: { mailbox } } : {}), reason: VC4_KMS_REASON };
     if (existsSync(mailbox)) return { ...base, vc4: { mailbox }, reason: '' };
     return { ...base, reason: 'this Raspberry Pi (VideoCore IV) has no /dev/vcio mailbox device (is this Raspberry Pi OS with the firmware drivers?)' };
   }

@@ -1,6 +1,7 @@
 /**
  * The one seam between qpuc's drivers and the operating system: the C
- * functions they call (open, close, ioctl, mmap64, munmap, getpagesize) and
+ * functions they call (open, close, ioctl, mmap64, munmap, getpagesize,
+ * memset, usleep) and
  * the file-system root they look for device nodes under.
  *
  * By default the functions come from the system C library and the root is
@@ -40,6 +41,12 @@ export interface Libc {
    * memory (koffi passes typed arrays by pointer, without a copy).
    */
   memset: CFunction;
+  /**
+   * `int usleep(unsigned int usec)`: the pause between two reads of a
+   * polled device register (VC4 register launches; called with `.async`, so
+   * the event loop keeps running).
+   */
+  usleep: CFunction;
 }
 
 /** Where the drivers find the operating system. */
@@ -89,6 +96,7 @@ export function libc(): Libc {
     munmap: f('int munmap(void *addr, size_t len)'),
     getpagesize: f('int getpagesize()'),
     memset: f('void *memset(void *s, int c, size_t n)'),
+    usleep: f('int usleep(unsigned int usec)'),
   };
   loaded = { path: config.libc, libc: fns };
   return fns;

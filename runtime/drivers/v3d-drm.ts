@@ -14,8 +14,10 @@
  *   makes no batch progress for ~0.5 s, and WAIT_BO still returns 0. Where
  *   the kernel has reset counters (GET_PARAM CONTEXT_RESET_COUNTER, else
  *   GLOBAL_RESET_COUNTER) a counter that moved during the job is reported as
- *   an error naming the kernel. Without counters a job that ran past the
- *   hang-check window gets a warning saying a reset cannot be ruled out.
+ *   an error naming the kernel. Without counters the runtime launches
+ *   compiled kernels with a completion word (compiler/passes/completion.ts)
+ *   and checks it after each job; other jobs (raw programs) that ran past
+ *   the hang-check window get a warning saying a reset cannot be ruled out.
  * - Profile: seconds are wall time from submit to completion; cycles come
  *   from the perfmon uapi's CYCLE_COUNT counter where the kernel supports
  *   performance monitors on V3D 4.2, and are 0 otherwise (`source` says which).
@@ -65,6 +67,8 @@ export class V3dDrmDevice implements Device {
   readonly ident: V3dIdent;
   /** Which reset counter the kernel offers (GET_PARAM id), or undefined on kernels without one. */
   readonly resetCounter: number | undefined;
+  /** No reset counter: the runtime launches compiled kernels with a completion word instead. */
+  readonly needsCompletionWord: boolean;
   /** Whether jobs are measured with a perfmon (V3D 4.2 with perfmon support). */
   readonly perfmon: boolean;
   private readonly fd: number;
@@ -93,6 +97,7 @@ export class V3dDrmDevice implements Device {
       this.ident = { version, revision };
       this.numQpus = qpusFromCoreIdent1(Number(this.param(V3D_PARAM.CORE0_IDENT1)));
       this.resetCounter = [V3D_PARAM.CONTEXT_RESET_COUNTER, V3D_PARAM.GLOBAL_RESET_COUNTER].find((id) => this.tryParam(id) !== undefined);
+      this.needsCompletionWord = this.resetCounter === undefined;
       this.perfmon = version === 42 && this.tryParam(V3D_PARAM.SUPPORTS_PERFMON) === 1n;
     } catch (e) {
       c.close(fd);
@@ -193,7 +198,7 @@ export class V3dDrmDevice implements Device {
             `look for an endless loop, or launch with more QPU batches so that each one finishes sooner (see dmesg for "Resetting GPU")`,
           );
         }
-      } else if (seconds * 1000 > HANG_CHECK_MS) {
+      } else if (seconds * 1000 > HANG_CHECK_MS && options.completionChecked !== true) {
         warnings.push(
           `${kernel} ran ${(seconds * 1000).toFixed(0)} ms; this kernel cannot report GPU resets (no reset counter), and V3D is reset when a job makes no progress for ~${HANG_CHECK_MS} ms: check dmesg for "Resetting GPU" before trusting the results`,
         );

@@ -41,7 +41,6 @@ export const V3D_PARAM = {
 
 /** V3D 4.2 performance counter ids (the uapi enum; 7.1 numbers its counters differently). */
 export const V3D42_PERFCNT = {
-  QPU_CYCLES_VALID_INSTR: 16,
   CYCLE_COUNT: 32,
 } as const;
 

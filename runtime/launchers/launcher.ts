@@ -4,7 +4,23 @@
  * execute_qpu control list on VC4). The runtime picks the launcher through
  * runtime/launchers/index.ts by the target table's ISA family.
  */
-import type { Device, DeviceBuffer, JobResult } from '../device.ts';
+import type { Device, DeviceBuffer, JobProfile, JobResult } from '../device.ts';
+
+/**
+ * How a launch may be cut into several GPU jobs (V3D: SUBMIT_CSD jobs over
+ * consecutive workgroup ranges). Only for kernels whose batches never wait
+ * for each other ({@link LaunchJob.consecutive}).
+ */
+export interface SplitPolicy {
+  /** At most this many batches per job. */
+  maxBatches?: number;
+  /**
+   * Aim for jobs of at most this many milliseconds: the first job is one
+   * wave of resident batches, each later one as many waves as the previous
+   * job's measured time per wave says fit in the budget.
+   */
+  budgetMs?: number;
+}
 
 /** One job, in target-neutral terms. */
 export interface LaunchJob {
@@ -27,6 +43,13 @@ export interface LaunchJob {
   consecutive?: boolean;
   /** Buffers the job reads or writes (the launcher adds the ones it allocates). */
   buffers: readonly DeviceBuffer[];
+  /** Cut the launch into several jobs (launchers that can: V3D); absent: one job. */
+  split?: SplitPolicy;
+  /**
+   * Called after each job with the range of batches it ran; may throw (the
+   * runtime's completion-word check), which stops the launch there.
+   */
+  afterDispatch?: (first: number, count: number) => void;
   /** Give up waiting after this long (default: the device's). */
   timeoutMs?: number;
   /** Kernel name for the device's error messages ('Class.method'). */
@@ -34,8 +57,36 @@ export interface LaunchJob {
 }
 
 /** The device run options of a job. */
-export function runOptionsOf(job: LaunchJob): { timeoutMs?: number; kernel?: string } {
-  return { ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}), ...(job.kernel !== undefined ? { kernel: job.kernel } : {}) };
+export function runOptionsOf(job: LaunchJob): { timeoutMs?: number; kernel?: string; completionChecked?: boolean } {
+  return {
+    ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+    ...(job.kernel !== undefined ? { kernel: job.kernel } : {}),
+    ...(job.afterDispatch !== undefined ? { completionChecked: true } : {}),
+  };
+}
+
+/** Two consecutive jobs' results as one: times and counts add, reports and warnings are kept in order. */
+export function addResults(a: JobResult | undefined, b: JobResult): JobResult {
+  if (!a) return { ...b, dispatches: b.dispatches ?? 1 };
+  const warnings = [...(a.warnings ?? []), ...(b.warnings ?? [])];
+  return {
+    profile: addProfiles(a.profile, b.profile),
+    hazards: [...a.hazards, ...b.hazards],
+    ...(warnings.length > 0 ? { warnings } : {}),
+    dispatches: (a.dispatches ?? 1) + (b.dispatches ?? 1),
+  };
+}
+
+/** Two consecutive jobs' profiles as one: times and counts add. */
+function addProfiles(a: JobProfile, b: JobProfile): JobProfile {
+  const stalls: Record<string, number> = { ...a.stalls };
+  for (const [k, v] of Object.entries(b.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
+  return {
+    ...(a.source !== undefined ? { source: a.source } : {}),
+    cycles: a.cycles + b.cycles, clockHz: a.clockHz, seconds: a.seconds + b.seconds, instructions: a.instructions + b.instructions,
+    bytesRead: a.bytesRead + b.bytesRead, bytesWritten: a.bytesWritten + b.bytesWritten, flops: a.flops + b.flops, stalls,
+    perQpuCycles: [...a.perQpuCycles, ...b.perQpuCycles],
+  };
 }
 
 /** A problem with a launch request the hardware cannot take (too many QPUs, …). */

@@ -3,8 +3,8 @@
  * takes, a control list of (uniforms address, code address) per QPU, each
  * QPU with its own uniform stream (shared/docs/hardware-interface.md 2).
  */
-import type { Device, DeviceBuffer, JobProfile, JobResult } from '../device.ts';
-import { LaunchError, putWords, runOptionsOf, type LaunchJob, type Launcher } from './launcher.ts';
+import type { Device, DeviceBuffer, JobResult } from '../device.ts';
+import { addResults, LaunchError, putWords, runOptionsOf, type LaunchJob, type Launcher } from './launcher.ts';
 
 /** Default execute_qpu timeout, as the firmware takes it. */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -32,7 +32,8 @@ export const vc4Launcher: Launcher = {
         const r = await device.run({
           kind: 'execute_qpu', numQpus: count, controlAddress: list.gpuAddress, noflush: false, timeoutMs: job.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         }, runOptionsOf(job));
-        total = total ? { profile: addProfiles(total.profile, r.profile), hazards: [...total.hazards, ...r.hazards] } : r;
+        total = addResults(total, r);
+        job.afterDispatch?.(first, count);
       } finally {
         for (const b of temp) device.free(b);
       }
@@ -40,15 +41,3 @@ export const vc4Launcher: Launcher = {
     return total as JobResult;
   },
 };
-
-/** Two consecutive jobs' profiles as one: times and counts add. */
-function addProfiles(a: JobProfile, b: JobProfile): JobProfile {
-  const stalls: Record<string, number> = { ...a.stalls };
-  for (const [k, v] of Object.entries(b.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
-  return {
-    ...(a.source !== undefined ? { source: a.source } : {}),
-    cycles: a.cycles + b.cycles, clockHz: a.clockHz, seconds: a.seconds + b.seconds, instructions: a.instructions + b.instructions,
-    bytesRead: a.bytesRead + b.bytesRead, bytesWritten: a.bytesWritten + b.bytesWritten, flops: a.flops + b.flops, stalls,
-    perQpuCycles: [...a.perQpuCycles, ...b.perQpuCycles],
-  };
-}

@@ -21,7 +21,9 @@ test('VC4 emulator: a freed array is detached, its memory is reused without leak
   t.deepEqual(Array.from(z), new Array(64).fill(0));
   z.fill(2);
   t.is(x.length, 0);
-  // Passing the freed array to a launch is a RuntimeError, not a read of someone else's memory.
+  // Every runtime call with the freed array is a RuntimeError, not a read of someone else's memory.
+  t.throws(() => rt.free(x), { instanceOf: RuntimeError, message: /not allocated by this runtime/ });
+  t.throws(() => rt.addressOf(x), { instanceOf: RuntimeError, message: /not allocated by this runtime/ });
   await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 2 }, 64, 3, x, y), { instanceOf: RuntimeError, message: /argument 3 \(x: ptr<f32>\) is not GPU memory/ });
   // Live arrays still work across launches: y = 3*z + y.
   await rt.launch(Blas.saxpy, { qpus: 2 }, 64, 3, z, y);

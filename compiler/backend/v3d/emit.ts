@@ -121,9 +121,21 @@ function allocate(blocks: MBlock[]): Map<string, number> {
   });
 }
 
-/** Allocate registers and lay out the code. */
-export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
-  const END = -1;
+/** A machine function after register allocation: `mf.blocks` rewritten for spills, every virtual register assigned an rf entry. */
+export interface V3dAllocated {
+  mf: MFunction;
+  /** rf entry of each register key ('v12', 'rf3'). */
+  assignment: Map<string, number>;
+  /** Virtual registers spilled to scratch memory. */
+  spilled: string[];
+}
+
+/**
+ * Register allocation: colour the virtual registers onto rf0..rf63 after the
+ * pre-allocation order (loads hoisted); under pressure keep selection order,
+ * then spill one more value at a time (rewriting the code) until it colours.
+ */
+export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
   // Allocate; on failure spill one more register (rewriting the selection-order code again) and retry.
   const selected = mf.blocks.map((b) => ({ id: b.id, instrs: [...b.instrs] }));
   const spilled: string[] = [];
@@ -154,8 +166,15 @@ export function emitV3d(mf: MFunction, ver: V3dVersion): V3dCode {
       spilled.push(...picks.slice(0, MAX_SPILL_SLOTS - spilled.length));
     }
   }
+  return { mf, assignment: assignment as Map<string, number>, spilled };
+}
+
+/** Scheduling and bundling of allocated code into instruction words (add/mul pairing, delay slots, the thread end). */
+export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
+  const END = -1;
+  const { mf, assignment, spilled } = allocated;
   const phys = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): number => {
-    const c = (assignment as Map<string, number>).get(keyOf(r));
+    const c = assignment.get(keyOf(r));
     if (c === undefined) throw new BackendError(`register ${keyOf(r)} has no allocation`);
     return c;
   };

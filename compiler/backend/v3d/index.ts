@@ -1,8 +1,10 @@
 /**
  * The V3D backend (vc6: V3D 4.2, vc7: V3D 7.1) behind the neutral Backend
- * interface: instruction selection (isel*.ts) → scheduling, register
- * allocation and bundling (emit.ts) → the static hazard checker
- * (compiler/isa/v3d/check.ts) → encoding and listing (compiler/isa/v3d).
+ * interface's four stages: instruction selection (isel*.ts) → register
+ * allocation with the pre-allocation order and spilling (emit.ts
+ * `allocateV3d`) → scheduling and bundling (`scheduleV3d`) and the static
+ * hazard checker (compiler/isa/v3d/check.ts) → encoding and listing
+ * (compiler/isa/v3d).
  */
 import type { Backend } from '../contract.ts';
 import { BackendError } from '../contract.ts';
@@ -11,7 +13,8 @@ import type { V3dVersion } from '../../isa/v3d/instr.ts';
 import { encodeInstr } from '../../isa/v3d/encode.ts';
 import { disassembleInstr } from '../../isa/v3d/disasm.ts';
 import { selectInstructions } from './isel.ts';
-import { emitV3d } from './emit.ts';
+import { allocateV3d, scheduleV3d, type V3dAllocated, type V3dCode } from './emit.ts';
+import type { MFunction } from './mir.ts';
 import { checkV3dProgram } from '../../isa/v3d/check.ts';
 
 /** The V3D encoding version of a target row of the v3d family. */
@@ -23,17 +26,22 @@ function versionOf(target: TargetInfo): V3dVersion {
 }
 
 /** Code generation for the V3D family. */
-export const v3dBackend: Backend = {
+export const v3dBackend: Backend<MFunction, V3dAllocated, V3dCode> = {
   family: 'v3d',
-  usesIrExpansions: true,
-  compile(ir, target) {
+  select: (ir, target) => selectInstructions(ir, versionOf(target)),
+  allocate: (mf, target) => allocateV3d(mf, versionOf(target)),
+  schedule(allocated, target) {
     const ver = versionOf(target);
-    const code = emitV3d(selectInstructions(ir, ver), ver);
+    const code = scheduleV3d(allocated, ver);
     // Every compiled program goes through the static hazard checker: an error there is a backend bug, reported at the op.
     const broken = checkV3dProgram(code.instrs, ver).find((i) => i.severity === 'error');
     if (broken) {
       throw new BackendError(`internal error: the generated code breaks hazard rule ${broken.rule} at instruction ${broken.index} (${broken.message}); please report it`, code.locs[broken.index]);
     }
+    return code;
+  },
+  emit(code, target) {
+    const ver = versionOf(target);
     const bytes = new Uint8Array(code.instrs.length * 8);
     const dv = new DataView(bytes.buffer);
     code.instrs.forEach((ins, k) => dv.setBigUint64(k * 8, encodeInstr(ins, ver), true));

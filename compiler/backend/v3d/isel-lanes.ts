@@ -9,16 +9,13 @@
  *   may be written by the previous instruction (rule 21, kept by the
  *   scheduler). A write to r5rep (waddr 55) broadcasts lane 0.
  * - 7.1: `rot` (opposite direction to 4.2), `shuffle` (per-lane source lane).
- * Reductions are log-step trees of rotates (every lane ends with the
- * result), except f32 `reduceAdd`, which the language defines as the sum in
- * lane order: a chain of 16 additions into lane 0, then a broadcast.
+ * Votes and reductions arrive as rotate trees (compiler/passes/expand-lanes.ts).
  */
-import type { Instr, Value } from '../../ir/types.ts';
+import type { Value } from '../../ir/types.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import type { MSrc, VReg } from './mir.ts';
 import { acc, imm, magic } from './mir.ts';
-import { minMax } from './isel-float.ts';
-import { alu, arg, constValue, emit, inReg, k32, mov, newVReg, op, override, pushZeroTest, qpuIdReg, src, uniformReg, type Ctx, type OpHandler, type OpHandlers } from './isel-ctx.ts';
+import { alu, arg, constValue, emit, inReg, mov, newVReg, op, qpuIdReg, src, uniformReg, type Ctx, type OpHandlers } from './isel-ctx.ts';
 
 /** Lane l of the result holds lane (l - n) mod 16 of v; n is a constant or a uniform register. */
 export function rotateBy(c: Ctx, v: MSrc, n: number | MSrc): VReg {
@@ -72,68 +69,6 @@ function broadcastLane(c: Ctx, v: MSrc, lane: number | MSrc): VReg {
   return d;
 }
 
-/** Combine all 16 lanes with an associative, commutative op; every lane gets the result. */
-function tree(c: Ctx, x: MSrc, combine: (a: MSrc, b: MSrc) => MSrc): MSrc {
-  for (const s of [8, 4, 2, 1]) x = combine(x, rotateBy(c, x, s));
-  return x;
-}
-
-/** 0/1: whether any lane of the 0/1 value x is 1. */
-function anyOf(c: Ctx, x: MSrc): MSrc {
-  return tree(c, x, (a, b) => op(c, 'or', a, b));
-}
-
-/** v where the mask holds, `identity` elsewhere. */
-function masked(c: Ctx, ins: Instr, v: MSrc, identity: MSrc): MSrc {
-  const m = ins.args[1];
-  if (!m) return v;
-  pushZeroTest(c, src(c, m), m);
-  return override(c, identity, 'ifna', v);
-}
-
-function anyAll(c: Ctx, ins: Instr, d: VReg): void {
-  const v = src(c, arg(c, ins, 0));
-  const m = ins.args[1];
-  if (ins.op === 'any') {
-    mov(c, d, anyOf(c, m ? op(c, 'and', v, src(c, m)) : v));
-  } else {
-    // all(v over m) = all lanes of (v or not m)
-    const x = m ? op(c, 'or', v, op(c, 'xor', src(c, m), imm(1))) : v;
-    mov(c, d, tree(c, x, (a, b) => op(c, 'and', a, b)));
-  }
-}
-
-const F32_INF = 0x7f800000;
-const F32_NEG_INF = 0xff800000;
-
-function reduce(c: Ctx, ins: Instr, d: VReg): void {
-  const v = src(c, arg(c, ins, 0));
-  const t = arg(c, ins, 0).type;
-  let res: MSrc;
-  if (ins.op === 'reduce_add' && t === 'f32') {
-    // Lane order: lane 0 accumulates +0 + w0 + w1 + … (inactive lanes add -0, which changes nothing).
-    const w = masked(c, ins, v, k32(c, 0x80000000));
-    let s: MSrc = op(c, 'fadd', imm(0), w);
-    for (let k = 1; k < 16; k++) s = op(c, 'fadd', s, rotateBy(c, w, 16 - k));
-    res = broadcastLane(c, s, 0);
-  } else if (ins.op === 'reduce_add') {
-    res = tree(c, masked(c, ins, v, imm(0)), (a, b) => op(c, 'add', a, b));
-  } else {
-    const isMin = ins.op === 'reduce_min';
-    const identity = t === 'f32' ? (isMin ? F32_INF : F32_NEG_INF) : t === 'i32' ? (isMin ? 0x7fffffff : 0x80000000) : isMin ? 0xffffffff : 0;
-    const hw = t === 'f32' ? '' : t === 'i32' ? (isMin ? 'min' : 'max') : isMin ? 'umin' : 'umax';
-    const combine = (a: MSrc, b: MSrc): MSrc => (t === 'f32' ? minMax(c, isMin ? 'fmin' : 'fmax', a, b) : op(c, hw, a, b));
-    res = tree(c, masked(c, ins, v, k32(c, identity)), combine);
-    const m = ins.args[1];
-    if (m) {
-      // Min/Max of no lanes is 0.
-      pushZeroTest(c, anyOf(c, src(c, m)));
-      res = override(c, res, 'ifa', imm(0));
-    }
-  }
-  mov(c, d, res);
-}
-
 function laneArg(c: Ctx, n: Value): number | MSrc {
   const k = constValue(c, n);
   return k !== undefined ? k : inReg(c, src(c, n));
@@ -160,9 +95,4 @@ export const LANE_OPS = {
   global_count: (c, _ins, d) => mov(c, d, uniformReg(c, { kind: 'globalCount' })),
   rotate: (c, ins, d) => mov(c, d, rotateBy(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
   broadcast: (c, ins, d) => mov(c, d, broadcastLane(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
-  any: anyAll,
-  all: anyAll,
-  reduce_add: reduce,
-  reduce_min: reduce,
-  reduce_max: reduce,
 } as const satisfies OpHandlers;

@@ -22,7 +22,7 @@
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
-import { useCounts } from '../../ir/values.ts';
+import { onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import type { OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, VReg } from './mir.ts';
 import { imm, magic, rf, vreg } from './mir.ts';
@@ -157,8 +157,12 @@ const GENERAL_OPS = {
 const HANDLERS: Record<OpName, OpHandler | 'inline' | 'expanded'> = {
   ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS,
   const: 'inline', store: 'inline', barrier: 'inline', bitcast: 'inline',
+  any: 'inline', all: 'inline', // only as branch conditions (fused into the branch); expand-lanes rewrote the rest
+  reduce_add: 'expanded', reduce_min: 'expanded', reduce_max: 'expanded',
   div: 'expanded', rem: 'expanded', mulhi: 'expanded',
   fdiv: 'expanded', fsqrt: 'expanded', fexp: 'expanded', flog: 'expanded', fpow: 'expanded', fsin: 'expanded', fcos: 'expanded',
+  ftan: 'expanded', fatan: 'expanded', fasin: 'expanded', facos: 'expanded', fsinh: 'expanded', fcosh: 'expanded', ftanh: 'expanded',
+  fsign: 'expanded', fcbrt: 'expanded', fexpm1: 'expanded', flog1p: 'expanded', flog10: 'expanded', fatan2: 'expanded', fhypot: 'expanded',
 };
 
 function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
@@ -345,16 +349,6 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
 }
 
 /** Whether every use of v is as a `condbr` condition. */
-function onlyBranchConditions(fn: IrFunction, v: Value): boolean {
-  for (const b of fn.blocks) {
-    if (b.instrs.some((i) => i.args.some((a) => a.id === v.id))) return false;
-    const t = b.term;
-    const args = t.kind === 'br' ? t.target.args : t.kind === 'condbr' ? [...t.then.args, ...t.else.args] : [];
-    if (args.some((a) => a.id === v.id)) return false;
-  }
-  return true;
-}
-
 /** Values live on entry to each block (IR level), by block id. */
 function irLiveIn(fn: IrFunction): Map<number, Set<number>> {
   const gen = new Map<number, Set<number>>();

@@ -162,8 +162,21 @@ class Stream {
 /** Where an operand is read from, once registers are known. */
 type Operand = { mux: Vc4Mux } | { port: 'A'; addr: number } | { port: 'B'; addr: number } | { port: 'smi'; code: number };
 
-/** Lays out and encodes one function. */
-export function emitVc4(mf: Vc4MFunction): Vc4Code {
+/** A selected function after register allocation: its blocks (with spill code), each virtual register's register (0–31 ra, 32–63 rb). */
+export interface Vc4Allocated {
+  mf: Vc4MFunction;
+  blocks: MBlock[];
+  colour: Map<string, number>;
+  /** Spill slots used. */
+  spillSlots: number;
+}
+
+/**
+ * Register allocation: colour in order of first definition over ra0–31 and
+ * rb0–31; when colouring fails, spill the values live longest at the peak
+ * (through the VPM and DMA, reloaded by TMU) and colour again.
+ */
+export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
   const blocks = splitAtBranches(mf);
   let colour: Map<string, number> | undefined;
   let spill: SpillState | undefined;
@@ -188,6 +201,12 @@ export function emitVc4(mf: Vc4MFunction): Vc4Code {
       for (const v of victims) spillVReg(mf, blocks, v, spill.next++, spill);
     }
   }
+  return { mf, blocks, colour, spillSlots: spill?.next ?? 0 };
+}
+
+/** Legalisation (read ports, r3 copies), hazard spacing and layout of allocated code into instruction words. */
+export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
+  const { mf, blocks, colour, spillSlots } = allocated;
   const regOf = (id: number): number => {
     const c = colour.get(`v${id}`);
     if (c === undefined) throw new BackendError(`internal: v${id} has no register`);
@@ -283,6 +302,8 @@ export function emitVc4(mf: Vc4MFunction): Vc4Code {
     b.ops.forEach((o, k) => {
       switch (o.k) {
         case 'alu':
+          // A copy whose source and destination were coalesced into one register does nothing.
+          if (o.op === 'or' && !o.cond && !o.sf && o.dst?.k === 'v' && o.a?.k === 'v' && o.b?.k === 'v' && o.a.id === o.b.id && regOf(o.dst.id) === regOf(o.a.id)) break;
           encodeAlu(o);
           break;
         case 'ldi': {
@@ -321,7 +342,7 @@ export function emitVc4(mf: Vc4MFunction): Vc4Code {
     const br = st.instrs[f.at];
     if (br?.kind === 'branch') br.imm = ((to - (f.at + 4)) * 8) | 0;
   }
-  return { instrs: st.instrs, locs: st.locs, registersUsed: new Set(colour.values()).size, spillSlots: spill?.next ?? 0 };
+  return { instrs: st.instrs, locs: st.locs, registersUsed: new Set(colour.values()).size, spillSlots };
 }
 
 /**

@@ -1,38 +1,59 @@
 /**
  * The VideoCore IV backend (vc4) behind the neutral Backend interface:
- * instruction selection (isel*.ts) → register allocation, legalisation and
- * hazard spacing (emit.ts) → encoding and listing (compiler/isa/vc4). See
+ * instruction selection (isel*.ts) → register allocation with spilling
+ * (emit.ts `allocateVc4`) → legalisation, hazard spacing and layout
+ * (`scheduleVc4`) and the static hazard checker
+ * (compiler/isa/vc4/check.ts) → encoding and listing (compiler/isa/vc4). See
  * docs/backend-vc4.md.
  */
 import type { Backend } from '../contract.ts';
 import { BackendError } from '../contract.ts';
 import { encodeVc4 } from '../../isa/vc4/encode.ts';
 import { disassembleVc4 } from '../../isa/vc4/disasm.ts';
-import { selectVc4 } from './isel.ts';
-import { emitVc4, SPILL_STRIDE } from './emit.ts';
+import { checkVc4Program } from '../../isa/vc4/check.ts';
+import { selectVc4, type Vc4MFunction } from './isel.ts';
+import { hoistTmuRequests } from './tmu.ts';
+import { allocateVc4, scheduleVc4, SPILL_STRIDE, type Vc4Allocated, type Vc4Code } from './emit.ts';
+import type { TargetInfo } from '../../target/targets.ts';
 import { SCRATCH_SINK_BYTES } from './isel-memory.ts';
 
+/** The VC4 backend refuses target rows of another family. */
+function vc4Only(target: TargetInfo): void {
+  if (target.family !== 'vc4') throw new BackendError(`the VC4 backend has no encoding for ${target.name}`);
+}
+
 /** Code generation for the VC4 family. */
-export const vc4Backend: Backend = {
+export const vc4Backend: Backend<Vc4MFunction, Vc4Allocated, Vc4Code & { mf: Vc4MFunction }> = {
   family: 'vc4',
-  usesIrExpansions: false,
-  compile(ir, target) {
-    if (target.family !== 'vc4') throw new BackendError(`the VC4 backend has no encoding for ${target.name}`);
-    const mf = selectVc4(ir);
-    const code = emitVc4(mf);
+  select(ir, target) {
+    vc4Only(target);
+    return selectVc4(ir);
+  },
+  allocate: (mf) => allocateVc4(mf),
+  schedule(allocated, target) {
+    hoistTmuRequests(allocated.blocks, target.tmuFifoDepth);
+    const code = scheduleVc4(allocated);
+    // Every compiled program goes through the static hazard checker: an error there is a backend bug, reported at the op.
+    const broken = checkVc4Program(code.instrs).find((i) => i.severity === 'error');
+    if (broken) {
+      throw new BackendError(`internal error: the generated code breaks hazard rule ${broken.rule} at instruction ${broken.index} (${broken.message}); please report it`, code.locs[broken.index]);
+    }
+    return { ...code, mf: allocated.mf };
+  },
+  emit(code) {
     const bytes = new Uint8Array(code.instrs.length * 8);
     const dv = new DataView(bytes.buffer);
     code.instrs.forEach((ins, k) => dv.setBigUint64(k * 8, encodeVc4(ins), true));
     return {
       code: bytes,
       instructionCount: code.instrs.length,
-      uniforms: mf.uniforms,
+      uniforms: code.mf.uniforms,
       listing: code.instrs.map((ins, k) => {
         const loc = code.locs[k];
         return loc ? { text: disassembleVc4(ins), loc } : { text: disassembleVc4(ins) };
       }),
       registersUsed: code.registersUsed,
-      scratchBytesPerThread: code.spillSlots > 0 ? SPILL_STRIDE : mf.usesScratch ? SCRATCH_SINK_BYTES : 0,
+      scratchBytesPerThread: code.spillSlots > 0 ? SPILL_STRIDE : code.mf.usesScratch ? SCRATCH_SINK_BYTES : 0,
     };
   },
 };

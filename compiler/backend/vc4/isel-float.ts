@@ -50,6 +50,37 @@ export function sfu(c: Ctx, addr: number, x: Src): VReg {
   return d;
 }
 
+/**
+ * The primitive `frecip` with the IR's special values (docs/language.md,
+ * backend contract): the VC4 SFU gives recip(±0) = +inf (notes §5), the
+ * language 1/−0 = −inf, which the f32 expansions rely on for signed zeros.
+ */
+function recip(c: Ctx, x: Src): VReg {
+  const r = sfu(c, IO.SFU_RECIP, x);
+  flags(c, 'xor', x, k32(c, SIGN)); // Z: x is −0
+  return where(c, r, 'zs', k32(c, SIGN | INF));
+}
+
+/**
+ * The primitive `frsqrt` with the IR's special values: the VC4 SFU computes
+ * 1/√|x| (notes §5); the language has NaN for x < 0 and −inf for −0.
+ */
+function rsqrt(c: Ctx, x: Src): VReg {
+  return negativeIsNaN(c, sfu(c, IO.SFU_RSQRT, x), x);
+}
+
+/**
+ * `r` = f(|x|) from the SFU (rsqrt, log2 take the magnitude, notes §5), with
+ * the language's values for negative x: NaN, and −inf for −0 (1/√−0 and
+ * log2(−0) are both −inf).
+ */
+function negativeIsNaN(c: Ctx, r: Src, x: Src): VReg {
+  // x − 0x80000000 as integers: zero for −0, negative for +0 and positive x, positive for negative x (and −NaN).
+  flags(c, 'sub', x, k32(c, SIGN));
+  const nan = where(c, r, 'nc', k32(c, QNAN));
+  return where(c, nan, 'zs', k32(c, SIGN | INF));
+}
+
 /** r where the flags say `cond`, else keep; returns the new register. */
 function where(c: Ctx, base: Src, cond: Vc4Cond, value: Src): VReg {
   return override(c, base, cond, value);
@@ -298,8 +329,11 @@ export const FLOAT_OPS: Record<string, OpHandler> = {
   fround: un((c, x) => rounding(c, 'round', x)),
   frint: un((c, x) => rounding(c, 'rint', x)),
   bitcast: un((_c, x) => x),
-  frecip: un((c, x) => sfu(c, IO.SFU_RECIP, x)),
-  frsqrt: un((c, x) => sfu(c, IO.SFU_RSQRT, x)),
+  frecip: un(recip),
+  frsqrt: un(rsqrt),
+  // Only the fast forms reach selection (the accurate ones are IR expansions).
+  fexp2: un((c, x) => sfu(c, IO.SFU_EXP, x)),
+  flog2: un((c, x) => negativeIsNaN(c, sfu(c, IO.SFU_LOG, x), x)),
   cmp: compare,
   cvt,
 };

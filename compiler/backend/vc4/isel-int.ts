@@ -7,7 +7,7 @@
 import type { Instr } from '../../ir/types.ts';
 import type { Vc4AddOp } from '../../isa/vc4/instr.ts';
 import type { Src, VReg } from './mir.ts';
-import { alu, arg, constValue, flags, mov, newVReg, op, src, type Ctx, type OpHandler } from './isel-ctx.ts';
+import { alu, arg, constValue, flags, mov, src, type Ctx, type OpHandler } from './isel-ctx.ts';
 
 const DIRECT: Record<string, Vc4AddOp> = {
   add: 'add', sub: 'sub', and: 'and', or: 'or', xor: 'xor', shl: 'shl', shr: 'shr', sar: 'asr', rotr: 'ror',
@@ -29,42 +29,11 @@ function shiftAmount(c: Ctx, ins: Instr): Src {
   return src(c, arg(c, ins, 1));
 }
 
-/** Low 32 bits of x·y from three mul24 products. */
-export function mul32(c: Ctx, x: Src, y: Src, d: VReg = newVReg(c)): VReg {
-  const lo = op(c, 'mul24', x, y);
-  const xh = op(c, 'shr', x, simm(-8)); // >> 24
-  const yh = op(c, 'shr', y, simm(-8));
-  const m = op(c, 'add', op(c, 'mul24', xh, y), op(c, 'mul24', x, yh));
-  alu(c, 'add', d, lo, op(c, 'shl', m, simm(-8)));
-  return d;
-}
-
 /** Unsigned min/max: `sub` sets C where a < b (unsigned). */
 function umm(c: Ctx, a: Src, b: Src, d: VReg, max: boolean): void {
   flags(c, 'sub', a, b);
   mov(c, d, max ? a : b);
   mov(c, d, max ? b : a, 'cs');
-}
-
-/** High 32 bits of the 64-bit product, from 16-bit halves (mul24 is exact on them). */
-function mulhi(c: Ctx, ins: Instr, d: VReg): void {
-  const a = src(c, arg(c, ins, 0));
-  const b = src(c, arg(c, ins, 1));
-  const lo = (x: Src) => op(c, 'shr', op(c, 'shl', x, simm(-16)), simm(-16));
-  const hi = (x: Src) => op(c, 'shr', x, simm(-16));
-  const al = lo(a), ah = hi(a), bl = lo(b), bh = hi(b);
-  const ll = op(c, 'mul24', al, bl);
-  const lh = op(c, 'mul24', al, bh);
-  const hl = op(c, 'mul24', ah, bl);
-  const hh = op(c, 'mul24', ah, bh);
-  const mid = op(c, 'add', op(c, 'add', hi(ll), lo(lh)), lo(hl));
-  let r = op(c, 'add', op(c, 'add', hh, hi(lh)), op(c, 'add', hi(hl), hi(mid)));
-  if (arg(c, ins, 0).type === 'i32') {
-    // Signed high word = unsigned high word − (a < 0 ? b : 0) − (b < 0 ? a : 0).
-    r = op(c, 'sub', r, op(c, 'and', op(c, 'asr', a, simm(-1)), b));
-    r = op(c, 'sub', r, op(c, 'and', op(c, 'asr', b, simm(-1)), a));
-  }
-  mov(c, d, r);
 }
 
 /** Integer op handlers. */
@@ -75,7 +44,6 @@ export const INT_OPS: Record<string, OpHandler> = {
       (c, ins, d) => alu(c, hw, d, src(c, arg(c, ins, 0)), SHIFTS.has(name) ? shiftAmount(c, ins) : src(c, arg(c, ins, 1))),
     ]),
   ),
-  mul: (c, ins, d) => void mul32(c, src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1)), d),
   min: (c, ins, d) => {
     const [a, b] = [src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1))];
     if (arg(c, ins, 0).type === 'i32') alu(c, 'min', d, a, b);
@@ -92,6 +60,5 @@ export const INT_OPS: Record<string, OpHandler> = {
   },
   neg: (c, ins, d) => alu(c, 'sub', d, simm(0), src(c, arg(c, ins, 0))),
   clz: (c, ins, d) => alu(c, 'clz', d, src(c, arg(c, ins, 0))),
-  mulhi,
   umul24: (c, ins, d) => alu(c, 'mul24', d, src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1))),
 };

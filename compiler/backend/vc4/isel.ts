@@ -13,18 +13,17 @@
  *   `zc` selects true lanes; branches use `anynz`/`allnz`/`allz`.
  */
 import type { Block, IrFunction, Value } from '../../ir/types.ts';
+import { onlyBranchConditions } from '../../ir/values.ts';
 import type { Vc4BranchCond } from '../../isa/vc4/instr.ts';
 import type { MBlock, MOp, Src, VReg } from './mir.ts';
 import {
-  BackendError, branch, constBits, emit, k32, mov, newBlockId, newVReg, op, src, startBlock, zeroTest,
+  BackendError, branch, emit, mov, newBlockId, newVReg, op, src, startBlock, zeroTest,
   type Ctx, type OpHandler, type Vc4UniformSlot,
 } from './isel-ctx.ts';
 import { INT_OPS, simm } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
 import { MEMORY_OPS, selectStore } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
-import { MATH_OPS } from './isel-math.ts';
-import { TRANSC_OPS } from './isel-transc.ts';
 
 export { BackendError } from './isel-ctx.ts';
 
@@ -38,7 +37,7 @@ const GENERAL_OPS: Record<string, OpHandler> = {
 };
 
 /** Every IR op with a result that the VC4 backend selects, by name. */
-const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MATH_OPS, ...TRANSC_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
+const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
 
 /** The selected machine function. */
 export interface Vc4MFunction {
@@ -164,17 +163,6 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
     nextVReg: c.nextVReg,
     usesScratch: c.unifRegs.has(JSON.stringify({ kind: 'scratch' })),
   };
-}
-
-/** Whether every use of v is as a `condbr` condition. */
-function onlyBranchConditions(fn: IrFunction, v: Value): boolean {
-  for (const b of fn.blocks) {
-    if (b.instrs.some((i) => i.args.some((a) => a.id === v.id))) return false;
-    const t = b.term;
-    const args = t.kind === 'br' ? t.target.args : t.kind === 'condbr' ? [...t.then.args, ...t.else.args] : [];
-    if (args.some((a) => a.id === v.id)) return false;
-  }
-  return true;
 }
 
 /** Branch condition for a uniform bool: fuses any()/all() of a mask; else tests the 0/1 value. */

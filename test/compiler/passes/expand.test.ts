@@ -105,6 +105,21 @@ const F32_CASES: { op: string; unary?: boolean; ulps: number; a: () => number; b
   { op: 'fpow', ulps: 4, a: () => 0.1 + rnd() * 10, b: () => rnd() * 3 - 1.5 },
   { op: 'fsin', unary: true, ulps: 4, a: () => rnd() * 200 - 100, domain: (a) => !(Math.abs(a) > TRIG_RANGE) },
   { op: 'fcos', unary: true, ulps: 4, a: () => rnd() * 200 - 100, domain: (a) => !(Math.abs(a) > TRIG_RANGE) },
+  // The Math functions added for issue 15 (bounds measured here; docs/backend-v3d.md, "Accuracy").
+  { op: 'ftan', unary: true, ulps: 4, a: () => rnd() * 200 - 100, domain: (a) => !(Math.abs(a) > TRIG_RANGE) },
+  { op: 'fatan', unary: true, ulps: 2, a: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 60 - 30) },
+  { op: 'fasin', unary: true, ulps: 3, a: () => rnd() * 2 - 1 },
+  { op: 'facos', unary: true, ulps: 3, a: () => rnd() * 2 - 1 },
+  { op: 'fsinh', unary: true, ulps: 3, a: () => rnd() * 180 - 90 },
+  { op: 'fcosh', unary: true, ulps: 3, a: () => rnd() * 180 - 90 },
+  { op: 'ftanh', unary: true, ulps: 3, a: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 30 - 25) },
+  { op: 'fsign', unary: true, ulps: 0, a: () => rnd() * 4 - 2 },
+  { op: 'fcbrt', unary: true, ulps: 2, a: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 200 - 100) },
+  { op: 'fexpm1', unary: true, ulps: 2, a: () => rnd() * 100 - 50 },
+  { op: 'flog1p', unary: true, ulps: 3, a: () => (rnd() < 0.3 ? rnd() * 2 - 0.999 : 2 ** (rnd() * 60 - 30)) },
+  { op: 'flog10', unary: true, ulps: 2, a: () => 2 ** (rnd() * 200 - 100) },
+  { op: 'fatan2', ulps: 2, a: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 40 - 20), b: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 40 - 20) },
+  { op: 'fhypot', ulps: 2, a: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 200 - 100), b: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 200 - 100) },
 ];
 
 for (const c of F32_CASES) {

@@ -11,7 +11,8 @@
  */
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadKernels } from '../../../compiler/frontend/index.ts';
 import { BACKEND_PASSES, TARGET_PASSES } from '../../../compiler/passes/pipeline.ts';
 import { cloneFunction } from '../../../compiler/ir/builder.ts';
@@ -84,7 +85,12 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts')).sort()) {
       }
       for (const [stage, text] of stages) {
         const path = join(dir, `${f.replace(/\.ts$/, '')}.${name}.${stage}.ir`);
-        if (update || !existsSync(path)) writeFileSync(path, text);
+        if (update) writeFileSync(path, text);
+        // A stage without its golden file fails (a new pass's output is reviewed and committed, not written silently).
+        if (!existsSync(path)) {
+          t.fail(`${path} is missing: run QPUC_UPDATE_GOLDEN=1 npx ava ${relative(process.cwd(), fileURLToPath(import.meta.url))}, review the file and commit it`);
+          continue;
+        }
         t.is(text, readFileSync(path, 'utf8'), `${path}`);
       }
     }

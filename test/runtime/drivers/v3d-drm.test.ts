@@ -6,6 +6,7 @@ import { Runtime } from '../../../runtime/index.ts';
 import { Blas } from '../../../kernels/saxpy.ts';
 import { assembleV3d } from '../../../compiler/isa/v3d/index.ts';
 import { fakeRoot, loadFakeKernel, type FakeKernel } from './fake/fake-kernel.ts';
+import { Spin } from '../../fixtures/hw/spin.ts';
 
 let fake: FakeKernel;
 test.before(() => {
@@ -125,13 +126,16 @@ serial('a GPU reset during a job is an error naming the kernel (reset counter)',
   rt.close();
 });
 
-serial('without reset counters a job past the hang-check window carries a warning', async (t) => {
+serial('without reset counters a raw program (no completion word) past the hang-check window carries a warning', async (t) => {
   fake.setFeatures(true, false, false);
   const rt = await openHardware();
-  const x = rt.alloc(Float32Array, 16);
   fake.setWaitDelay(600);
-  const r = await rt.launch(Blas.saxpy, { qpus: 1 }, 16, 2, x, x);
-  t.regex(r.warnings?.join('\n') ?? '', /Blas\.saxpy ran \d+ ms; this kernel cannot report GPU resets/);
+  // A program that only ends its thread.
+  const words = assembleV3d(['nop ; nop ; thrsw', 'nop ; nop', 'nop ; nop'].join('\n'), 'end.s', 42).words;
+  const code = new Uint8Array(words.length * 8);
+  words.forEach((w, i) => new DataView(code.buffer).setBigUint64(8 * i, w, true));
+  const r = await rt.launchRaw({ code, uniforms: new Uint32Array(1) }, { qpus: 1 });
+  t.regex(r.warnings?.join('\n') ?? '', /\(raw program\) ran \d+ ms; this kernel cannot report GPU resets/);
   // No perfmon: the profile says it only has wall time.
   t.is(r.profile?.source, 'wall-clock');
   t.is(r.profile?.cycles, 0);
@@ -168,4 +172,96 @@ serial('opt-in checked launches on V3D: an out-of-bounds access is found on the 
   t.deepEqual(Array.from(y), new Array(16).fill(2));
   t.is(fake.count('submit_csd'), 1);
   rt.close();
+});
+
+// cfg[0] of one SUBMIT_CSD: [workgroup count X, workgroup offset X].
+const countAndOffset = (cfg0: number): [number, number] => [cfg0 >>> 16, cfg0 & 0xffff];
+
+serial('a large launch is split into several SUBMIT_CSD jobs over consecutive workgroup ranges, with the same result', async (t) => {
+  const rt = await openHardware();
+  const n = 40 * 16 + 5; // every batch of 40 has work
+  const x = rt.alloc(Float32Array, n);
+  const y = rt.alloc(Float32Array, n);
+  x.forEach((_, i) => (x[i] = i % 13));
+  y.forEach((_, i) => (y[i] = 1 - (i % 7)));
+  const want = saxpyExpected(n, 0.5, x, y);
+  // A batch cap: 16 + 16 + 8.
+  const r = await rt.launch(Blas.saxpy, { qpus: 40, split: { maxBatches: 16 } }, n, 0.5, x, y);
+  t.deepEqual(Array.from(y), want);
+  t.is(r.dispatches, 3);
+  t.is(fake.count('submit_csd'), 3);
+  t.deepEqual([0, 1, 2].map((k) => countAndOffset(fake.cfg0OfSubmit(k))), [[16, 0], [16, 16], [8, 32]]);
+  t.is(fake.lastCfg(4), 7, 'cfg4 is the job\'s own batch count minus one on 4.2');
+  t.is(fake.count('wait_bo'), 3, 'one WAIT_BO per job');
+  rt.close();
+});
+
+serial('the time budget: the first job is one wave of resident batches, later ones as many waves as the measured time allows', async (t) => {
+  const rt = await openHardware();
+  const n = 40 * 16;
+  const x = rt.alloc(Float32Array, n);
+  const y = rt.alloc(Float32Array, n);
+  x.fill(2);
+  y.fill(1);
+  // Each job takes at least 120 ms (the fake's WAIT_BO sleeps): one 16-batch wave (8 QPUs × 2 threads) is already over a
+  // 100 ms budget, so every job is one wave.
+  fake.setWaitDelay(120);
+  const r = await rt.launch(Blas.saxpy, { qpus: 40, split: { budgetMs: 100 } }, n, 3, x, y);
+  t.deepEqual(Array.from(y), new Array(n).fill(7));
+  t.deepEqual([0, 1, 2].map((k) => countAndOffset(fake.cfg0OfSubmit(k))), [[16, 0], [16, 16], [8, 32]]);
+  t.is(r.dispatches, 3);
+  t.true((r.profile?.seconds ?? 0) >= 0.36, 'the profile adds the jobs\' times');
+  rt.close();
+  // Default on hardware ({ budgetMs: 250 }): a fast first wave lets the rest go in one job.
+  fake.reset();
+  fake.install();
+  const rt2 = await openHardware();
+  const a = rt2.alloc(Float32Array, n);
+  const b = rt2.alloc(Float32Array, n);
+  a.fill(1);
+  const r2 = await rt2.launch(Blas.saxpy, { qpus: 40 }, n, 4, a, b);
+  t.deepEqual(Array.from(b), new Array(n).fill(4));
+  t.deepEqual(countAndOffset(fake.cfg0OfSubmit(0)), [16, 0]);
+  t.true((r2.dispatches ?? 0) >= 2);
+  rt2.close();
+  // split: false is one job of all 40 batches; a barrier kernel is never split.
+  fake.reset();
+  fake.install();
+  const rt3 = await openHardware();
+  const c = rt3.alloc(Float32Array, n);
+  await rt3.launch(Blas.saxpy, { qpus: 40, split: false }, n, 4, c, c);
+  t.deepEqual(countAndOffset(fake.cfg0OfSubmit(0)), [40, 0]);
+  t.is(fake.count('submit_csd'), 1);
+  await t.throwsAsync(rt3.launch(Blas.saxpy, { qpus: 4, split: { maxBatches: 0 } }, n, 4, c, c), { message: /options\.split\.maxBatches must be an integer from 1 to 65535, got 0/ });
+  await t.throwsAsync(rt3.launch(Blas.saxpy, { qpus: 4, split: { budgetMs: -5 } }, n, 4, c, c), { message: /options\.split\.budgetMs must be a positive number/ });
+  rt3.close();
+});
+
+serial('no reset counter: compiled kernels write a completion word, and a reset that leaves it unwritten is an error naming the kernel', async (t) => {
+  fake.setFeatures(true, false, false); // GET_PARAM GLOBAL/CONTEXT_RESET_COUNTER → EINVAL, no perfmon
+  const rt = await openHardware();
+  const out = rt.alloc(Uint32Array, 3 * 16);
+  // A short run finishes: every batch wrote its word, no error and no "cannot report resets" warning even past 500 ms.
+  fake.setWaitDelay(550);
+  const ok = await rt.launch(Spin.sum, { qpus: 3 }, 10, out);
+  t.deepEqual(Array.from(out), new Array(48).fill(45));
+  t.is(ok.warnings, undefined);
+  fake.setWaitDelay(0);
+  // A run past the fake kernel's hang check: the GPU is reset, WAIT_BO returns 0, no counter moves — the word is missing.
+  fake.maxCycles = 50_000;
+  await t.throwsAsync(rt.launch(Spin.sum, { qpus: 3 }, 1_000_000, out), {
+    message: /^Spin\.sum: 3 of the 3 batches of its GPU job \(batches 0…2\) never wrote their completion word, so they did not finish: the GPU was most likely reset/,
+  });
+  t.is(fake.count('resets'), 1);
+  fake.maxCycles = 2_000_000;
+  // With reset counters the kernel runs as compiled (no completion word) and the counter reports the reset.
+  rt.close();
+  fake.reset();
+  fake.install();
+  const rt2 = await openHardware();
+  const out2 = rt2.alloc(Uint32Array, 16);
+  fake.maxCycles = 50_000;
+  await t.throwsAsync(rt2.launch(Spin.sum, { qpus: 1 }, 1_000_000, out2), { message: /^Spin\.sum: the GPU was reset while it ran/ });
+  fake.maxCycles = 2_000_000;
+  rt2.close();
 });

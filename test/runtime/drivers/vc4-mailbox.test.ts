@@ -94,9 +94,34 @@ serial('under vc4-kms-v3d the firmware refuses QPU jobs: the error says what to 
   rt.close();
 });
 
-serial('/dev/mem needs root: the error says so', async (t) => {
+serial('without root: GPU memory comes from /dev/vcsm-cma (dma-buf fds, synced around each job)', async (t) => {
   fake.fail('open_mem', 'EACCES');
-  await t.throwsAsync(Runtime.open({ backend: 'hardware', log: () => {} }), { message: /cannot open \/dev\/mem: .*needs root: run with sudo/ });
+  const rt = await Runtime.open({ backend: 'hardware', log: () => {} });
+  t.regex(rt.description, /memory from \/dev\/vcsm-cma/);
+  const out = rt.alloc(Uint32Array, 48);
+  const addr = rt.addressOf(out);
+  t.is(addr >>> 30, 3, 'the bus address vc-sm-cma returned (dma_addr, the uncached alias on a Pi 3)');
+  t.is(fake.count('dmabuf_sync_start'), 1, 'SYNC_START after mapping');
+  const r = await rt.launchRaw({ code: WRITER, uniforms: (q) => Uint32Array.of(addr + 64 * q, 10 * q) }, { qpus: 3 });
+  t.deepEqual(Array.from(out), Array.from({ length: 48 }, (_, i) => 10 * Math.floor(i / 16) + (i % 16)));
+  t.is(r.backend, 'hardware');
+  // START after each of the 6 mappings (out, code, 3 uniform streams, the control list); around execute_qpu END on all 6
+  // before and START on all 6 after; END before each of the 5 temporary buffers is closed.
+  t.is(fake.count('dmabuf_sync_start'), 6 + 6);
+  t.is(fake.count('dmabuf_sync_end'), 6 + 5);
+  t.is(fake.count('execute_qpu'), 1);
+  t.is(fake.count('live_dmabufs'), 1, 'the job\'s code, uniforms and control list were closed (freed) after it');
+  rt.close();
+  t.is(fake.count('live_dmabufs'), 0, 'closing the runtime closes every dma-buf fd');
+  t.is(out.length, 0);
+});
+
+serial('neither /dev/mem (root) nor /dev/vcsm-cma: the error names both and what to do', async (t) => {
+  fake.fail('open_mem', 'EACCES');
+  fake.fail('open_vcsm', 'ENOENT');
+  await t.throwsAsync(Runtime.open({ backend: 'hardware', log: () => {} }), {
+    message: /no way to map VideoCore IV GPU memory: \/dev\/mem needs root, and there is no \/dev\/vcsm-cma .*Run as root \(sudo\)/,
+  });
 });
 
 serial('a full gpu_mem heap is reported with the config.txt setting to raise', async (t) => {
@@ -162,4 +187,48 @@ serial('compiled kernels run on the Pi 3 through the mailbox and /dev/mem, resul
   t.is(fake.count('execute_qpu'), before + 1);
   rt.close();
   t.is(fake.count('live_allocs'), 0);
+});
+
+serial('VC4 under KMS: refused with both ways out; the unsafe register opt-in runs compiled kernels through SRQUA/SRQPC/SRQCS', async (t) => {
+  fake.root = fakeRoot('pi3-kms');
+  fake.install();
+  fake.setMboxKms(true);
+  // No opt-in: the message says what to change in config.txt, and how to opt in.
+  await t.throwsAsync(Runtime.open({ backend: 'hardware', log: () => {} }), {
+    message: /vc4-kms-v3d display driver.*replace dtoverlay=vc4-kms-v3d with dtoverlay=vc4-fkms-v3d.*kmsRegisterLaunch: 'unsafe' \} \}\) or QPUC_VC4_KMS_REGISTERS=unsafe/,
+  });
+  await t.throwsAsync(Runtime.open({ backend: 'hardware', log: () => {}, vc4: { kmsRegisterLaunch: true as unknown as 'unsafe' } }), { message: /vc4\.kmsRegisterLaunch must be 'unsafe'/ });
+  const rt = await Runtime.open({ backend: 'hardware', log: () => {}, vc4: { kmsRegisterLaunch: 'unsafe' } });
+  t.is(rt.backend, 'hardware');
+  t.regex(rt.description, /through the V3D registers under KMS \(unsafe opt-in\)/);
+  const n = 300;
+  const x = rt.alloc(Float32Array, n);
+  const y = rt.alloc(Float32Array, n);
+  x.forEach((_, i) => (x[i] = (i % 11) - 5));
+  y.forEach((_, i) => (y[i] = i * 0.125));
+  const want = Array.from(y, (v, i) => Math.fround(Math.fround(1.5 * (x[i] as number)) + v));
+  await rt.launch(Blas.saxpy, { qpus: 16 }, n, 1.5, x, y);
+  t.deepEqual(Array.from(y), want);
+  t.is(fake.count('execute_qpu'), 0, 'the firmware was not asked');
+  t.is(fake.count('register_jobs'), 16, 'every batch was queued through SRQPC and counted complete in SRQCS');
+  t.is(fake.count('l2_clears'), 2, 'the L2 cache is cleared before each of the two jobs (12 + 4 batches)');
+  // V3D powered down by the display driver: the IDENT0 check says so instead of writing to dead registers.
+  fake.setV3dPowered(false);
+  await t.throwsAsync(rt.launch(Blas.saxpy, { qpus: 1 }, n, 1.5, x, y), {
+    message: /^Blas\.saxpy: V3D_IDENT0 reads 0x00000000 instead of 0x02443356: the vc4 display driver has powered V3D down/,
+  });
+  fake.setV3dPowered(true);
+  rt.close();
+  // A program that never ends (unchecked, so it reaches the QPUs): SRQCS never counts it complete, and the launch times out.
+  const raw = await Runtime.open({ backend: 'hardware', log: () => {}, checked: false, vc4: { kmsRegisterLaunch: 'unsafe' } });
+  fake.maxCycles = 100_000;
+  await t.throwsAsync(raw.launchRaw({ code: program(['brr -, -32', 'nop', 'nop', 'nop']), uniforms: new Uint32Array(1) }, { qpus: 1, timeoutMs: 200 }), {
+    message: /^\(raw program\): the QPUs did not finish within 200 ms \(V3D_SRQCS counted fewer completed programs than were queued\)/,
+  });
+  fake.maxCycles = 2_000_000;
+  raw.close();
+  // The registers need /dev/mem: without root the opt-in says so.
+  fake.fail('open_mem', 'EACCES');
+  await t.throwsAsync(Runtime.open({ backend: 'hardware', log: () => {}, vc4: { kmsRegisterLaunch: 'unsafe' } }), { message: /maps the V3D registers through \/dev\/mem, which needs root: run with sudo/ });
+  fake.root = fakeRoot('pi3');
 });

@@ -11,7 +11,19 @@
  *     PERFMON ioctls, with the kernel's argument checks;
  *   - the VideoCore firmware mailbox behind /dev/vcio (property tags for
  *     QPU enable, GPU memory and execute_qpu) and physical memory behind
- *     /dev/mem.
+ *     /dev/mem;
+ *   - the vc-sm-cma driver behind /dev/vcsm-cma (MEM_ALLOC hands out a
+ *     dma-buf fd, mmap'able at offset 0, with DMA_BUF_IOCTL_SYNC on it);
+ *   - the VideoCore IV V3D registers behind /dev/mem at the peripheral base
+ *     + 0xC00000 (V3D_IDENT0, L2CACTL, SLCACTL, SRQPC/SRQUA/SRQUL/SRQCS):
+ *     the page is plain shared memory, so the fake acts on the user-program
+ *     request registers when the driver pauses between polls (usleep, also
+ *     exported here): a non-zero SRQPC is one queued request (taken, SRQPC
+ *     cleared, SRQCS requests + 1); a pause with requests queued and no new
+ *     one runs them on the VC4 emulator and adds them to SRQCS completed.
+ *     Register offsets and fields: shared/docs/hardware-interface.md 2.6 and
+ *     vc4-isa-notes.md 8; V3D_IDENT0 0x02443356 from Linux
+ *     drivers/gpu/drm/vc4/vc4_regs.h (V3D_EXPECTED_IDENT0).
  * Jobs run on qpuc's emulators through callbacks the test registers
  * (koffi.register): the fake hands the callback the job, the callback runs
  * the emulator over the buffers' memory (which the fake exposes by address).
@@ -23,7 +35,10 @@
  *   DRM_COMMAND_BASE 0x40), and for the mailbox
  *   raspberrypi/linux drivers/char/broadcom/vcio.c
  *   (IOCTL_MBOX_PROPERTY = _IOWR(100, 0, char *)) with the property-tag
- *   buffer format of the firmware mailbox (hello_fft mailbox.c).
+ *   buffer format of the firmware mailbox (hello_fft mailbox.c); for vc-sm-cma
+ *   Raspberry Pi's include/uapi/linux/vc_sm_cma_ioctl.h (struct
+ *   vc_sm_cma_ioctl_alloc, magic 'J', VC_SM_CMA_CMD_ALLOC 0x5A) and Linux's
+ *   include/uapi/linux/dma-buf.h (struct dma_buf_sync, DMA_BUF_IOCTL_SYNC).
  * Failure modes are switched on by the test with qfk_fail().
  */
 #define _GNU_SOURCE
@@ -31,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -86,10 +102,37 @@ enum {
 /* ---- vcio.c ---- */
 #define IOCTL_MBOX_PROPERTY _IOWR(100, 0, char *)
 
+/* ---- vc_sm_cma_ioctl.h ---- */
+struct vc_sm_cma_ioctl_alloc {
+  uint32_t size;
+  uint32_t num;
+  uint32_t cached; /* enum vc_sm_cma_cache_e: NONE 0, HOST 1, VC 2, BOTH 3 */
+  uint32_t pad;
+  uint8_t name[32];
+  int32_t handle; /* out: a dma-buf fd */
+  uint32_t vc_handle; /* out */
+  uint64_t dma_addr; /* out: the VideoCore bus address */
+};
+_Static_assert(sizeof(struct vc_sm_cma_ioctl_alloc) == 64, "vc_sm_cma_ioctl_alloc is 64 bytes");
+_Static_assert(offsetof(struct vc_sm_cma_ioctl_alloc, handle) == 48, "handle at 48");
+_Static_assert(offsetof(struct vc_sm_cma_ioctl_alloc, dma_addr) == 56, "dma_addr at 56");
+#define VC_SM_CMA_IOCTL_MEM_ALLOC _IOR('J', 0x5A, struct vc_sm_cma_ioctl_alloc)
+
+/* ---- dma-buf.h ---- */
+struct dma_buf_sync { uint64_t flags; };
+#define DMA_BUF_SYNC_READ (1 << 0)
+#define DMA_BUF_SYNC_WRITE (2 << 0)
+#define DMA_BUF_SYNC_RW (DMA_BUF_SYNC_READ | DMA_BUF_SYNC_WRITE)
+#define DMA_BUF_SYNC_START (0 << 2)
+#define DMA_BUF_SYNC_END (1 << 2)
+#define DMA_BUF_IOCTL_SYNC _IOW('b', 0, struct dma_buf_sync)
+
 /* ---- state ---- */
 #define FD_V3D 900
 #define FD_VCIO 901
 #define FD_MEM 902
+#define FD_VCSM 903
+#define FD_DMABUF 1000 /* dma-buf fds from vcsm-cma: FD_DMABUF + allocation slot */
 #define MAX_BOS 256
 #define MMAP_OFFSET_BASE 0x100000000ull /* fake mmap offsets above 4 GiB, as 64-bit kernels hand out */
 
@@ -118,6 +161,8 @@ static int job_failed_state; /* last job: 0 done, 1 killed by a reset */
 static uint32_t n_wait_bo, n_submit, n_gem_close, n_mmap, n_munmap;
 static uint64_t last_wait_timeout;
 static uint32_t last_cfg[7];
+#define CFG0_LOG 64
+static uint32_t cfg0_log[CFG0_LOG]; /* cfg[0] (workgroup count X << 16 | offset X) of the first SUBMIT_CSDs since the reset */
 
 /* perfmons: one at a time is enough for the runtime */
 static uint32_t perfmon_id_live, perfmon_ncounters;
@@ -136,10 +181,31 @@ static uint32_t wait_delay_ms; /* WAIT_BO takes this long (a slow job) */
 static int arena_fd = -1;
 static void *arena_host;
 static uint32_t arena_next;
-struct mbox_alloc { int live; uint32_t phys; uint32_t size; uint32_t flags; int locked; };
+struct mbox_alloc { int live; uint32_t phys; uint32_t size; uint32_t flags; int locked; int dmabuf; };
 static struct mbox_alloc allocs[64];
 static int qpus_enabled;
 static uint32_t n_execute;
+static int fail_open_vcsm;
+
+/* V3D registers (VideoCore IV), offsets from the V3D base */
+#define V3D_IDENT0 0x000
+#define V3D_L2CACTL 0x020
+#define V3D_SLCACTL 0x024
+#define V3D_SRQPC 0x430
+#define V3D_SRQUA 0x434
+#define V3D_SRQUL 0x438
+#define V3D_SRQCS 0x43c
+#define V3D_EXPECTED_IDENT0 0x02443356u
+static int regs_fd = -1;
+static volatile uint32_t *regs; /* the fake's view of the register page */
+static int v3d_powered = 1;
+static uint32_t queued_unif[16], queued_pc[16], n_queued;
+static uint32_t n_reg_jobs; /* register-launched programs run */
+static uint32_t l2_clears;
+static uint32_t control_page_bus; /* where the fake writes the control list it hands the emulator */
+static uint32_t srq_requests, srq_completed, srq_error, srqcs_shown; /* SRQCS as the fake V3D keeps it, and the value it last showed */
+
+static uint32_t n_sync, n_sync_end, n_sync_start;
 
 static int fail(int e) { errno = e; return -1; }
 
@@ -168,6 +234,7 @@ void qfk_reset(void) {
   n_wait_bo = n_submit = n_gem_close = n_mmap = n_munmap = 0;
   last_wait_timeout = 0;
   memset(last_cfg, 0, sizeof last_cfg);
+  memset(cfg0_log, 0, sizeof cfg0_log);
   perfmon_id_live = 0;
   fail_open_v3d = fail_open_vcio = fail_open_mem = fail_create_bo = fail_wait_bo = fail_submit = fail_mmap = 0;
   mbox_kms = 0;
@@ -176,6 +243,12 @@ void qfk_reset(void) {
   arena_next = 0;
   qpus_enabled = 0;
   n_execute = 0;
+  fail_open_vcsm = 0;
+  n_sync = n_sync_end = n_sync_start = 0;
+  v3d_powered = 1;
+  n_queued = n_reg_jobs = l2_clears = 0;
+  srq_requests = srq_completed = srq_error = srqcs_shown = 0;
+  if (regs) memset((void *)regs, 0, 4096);
   if (arena_host) memset(arena_host, 0, ARENA_SIZE);
 }
 
@@ -185,6 +258,7 @@ void qfk_set_runner(run_csd_fn f) { run_csd = f; }
 void qfk_set_qpu_runner(run_qpu_fn f) { run_qpu = f; }
 void qfk_set_mbox_kms(int on) { mbox_kms = on; }
 void qfk_set_wait_delay(uint32_t ms) { wait_delay_ms = ms; }
+void qfk_set_v3d_powered(int on) { v3d_powered = on; if (regs) regs[V3D_IDENT0 / 4] = on ? V3D_EXPECTED_IDENT0 : 0; }
 
 /* Make `op` fail with errno `e` (0 = succeed again). */
 int qfk_fail(const char *op, int e) {
@@ -195,6 +269,7 @@ int qfk_fail(const char *op, int e) {
   else if (!strcmp(op, "wait_bo")) fail_wait_bo = e;
   else if (!strcmp(op, "submit_csd")) fail_submit = e;
   else if (!strcmp(op, "mmap")) fail_mmap = e;
+  else if (!strcmp(op, "open_vcsm")) fail_open_vcsm = e;
   else return -1;
   return 0;
 }
@@ -207,6 +282,16 @@ uint32_t qfk_count(const char *what) {
   if (!strcmp(what, "mmap")) return n_mmap;
   if (!strcmp(what, "munmap")) return n_munmap;
   if (!strcmp(what, "execute_qpu")) return n_execute;
+  if (!strcmp(what, "dmabuf_sync")) return n_sync;
+  if (!strcmp(what, "register_jobs")) return n_reg_jobs;
+  if (!strcmp(what, "l2_clears")) return l2_clears;
+  if (!strcmp(what, "dmabuf_sync_end")) return n_sync_end;
+  if (!strcmp(what, "dmabuf_sync_start")) return n_sync_start;
+  if (!strcmp(what, "live_dmabufs")) {
+    uint32_t n = 0;
+    for (int i = 0; i < 64; i++) n += allocs[i].live && allocs[i].dmabuf;
+    return n;
+  }
   if (!strcmp(what, "resets")) return (uint32_t)global_resets;
   if (!strcmp(what, "live_bos")) {
     uint32_t n = 0;
@@ -222,6 +307,7 @@ uint32_t qfk_count(const char *what) {
 }
 uint64_t qfk_last_wait_timeout(void) { return last_wait_timeout; }
 uint32_t qfk_last_cfg(int k) { return k >= 0 && k < 7 ? last_cfg[k] : 0; }
+uint32_t qfk_cfg0_of_submit(int k) { return k >= 0 && k < CFG0_LOG ? cfg0_log[k] : 0; }
 
 /* Buffer objects, for the callback that runs a job: iterate handles, read their GPU address, size, memory. */
 uint32_t qfk_bo_next(uint32_t after) {
@@ -263,6 +349,10 @@ int open(const char *path, int flags) {
     if (fail_open_vcio) return fail(fail_open_vcio);
     return ensure_arena() ? fail(ENOMEM) : FD_VCIO;
   }
+  if (ends_with(path, "/dev/vcsm-cma")) {
+    if (fail_open_vcsm) return fail(fail_open_vcsm);
+    return ensure_arena() ? fail(ENOMEM) : FD_VCSM;
+  }
   if (ends_with(path, "/dev/mem")) {
     if (fail_open_mem) return fail(fail_open_mem);
     return ensure_arena() ? fail(ENOMEM) : FD_MEM;
@@ -282,7 +372,11 @@ int close(int fd) {
     v3d_open = 0;
     return 0;
   }
-  if (fd == FD_VCIO || fd == FD_MEM) return 0;
+  if (fd == FD_VCIO || fd == FD_MEM || fd == FD_VCSM) return 0;
+  if (fd >= FD_DMABUF && fd < FD_DMABUF + 64 && allocs[fd - FD_DMABUF].live && allocs[fd - FD_DMABUF].dmabuf) {
+    allocs[fd - FD_DMABUF].live = 0; /* the last reference to the dma-buf: vcsm-cma frees the memory */
+    return 0;
+  }
   return fail(EBADF);
 }
 
@@ -337,6 +431,7 @@ static int v3d_submit_csd(struct drm_v3d_submit_csd *a) {
   for (uint32_t i = 0; i < a->bo_handle_count; i++) if (!lookup(handles[i])) return fail(ENOENT);
   if (a->perfmon_id && a->perfmon_id != perfmon_id_live) return fail(ENOENT);
   if (fail_submit) return fail(fail_submit);
+  if (n_submit < CFG0_LOG) cfg0_log[n_submit] = a->cfg[0];
   n_submit++;
   memcpy(last_cfg, a->cfg, sizeof last_cfg);
   if (!run_csd) return fail(ENODEV);
@@ -365,7 +460,10 @@ static int v3d_wait_bo(struct drm_v3d_wait_bo *a) {
   last_wait_timeout = a->timeout_ns;
   if (a->pad) return fail(EINVAL);
   if (!lookup(a->handle)) return fail(EINVAL);
-  if (wait_delay_ms) usleep(wait_delay_ms * 1000u);
+  if (wait_delay_ms) {
+    struct timespec ts = { .tv_sec = wait_delay_ms / 1000u, .tv_nsec = (long)(wait_delay_ms % 1000u) * 1000000L };
+    nanosleep(&ts, NULL);
+  }
   if (fail_wait_bo) {
     if (fail_wait_bo == ETIME) a->timeout_ns = 0;
     return fail(fail_wait_bo);
@@ -440,6 +538,47 @@ static uint32_t alias_of(uint32_t flags) {
   }
 }
 
+/* A slot in the arena (page-aligned), or -1 when it is full. */
+static int arena_alloc(uint32_t req, uint32_t align, uint32_t flags, int dmabuf) {
+  uint32_t size = (req + 4095u) & ~4095u;
+  if (!align) align = 4096;
+  uint32_t start = (arena_next + align - 1) / align * align;
+  if (size == 0 || start + size > ARENA_SIZE - 4096u) return -1; /* the last page holds the fake's own control lists */
+  for (int i = 0; i < 64; i++) {
+    if (allocs[i].live) continue;
+    allocs[i] = (struct mbox_alloc){ .live = 1, .phys = ARENA_PHYS + start, .size = size, .flags = flags, .dmabuf = dmabuf };
+    arena_next = start + size;
+    return i;
+  }
+  return -1;
+}
+
+static int vcsm_ioctl(unsigned long request, void *arg) {
+  if (request != VC_SM_CMA_IOCTL_MEM_ALLOC) return fail(ENOTTY);
+  struct vc_sm_cma_ioctl_alloc *a = arg;
+  if (a->size == 0 || a->num == 0 || a->cached > 3) return fail(EINVAL);
+  if (a->size % 4096) return fail(EINVAL); /* the caller rounds to pages */
+  int slot = arena_alloc(a->size * a->num, 4096, 0, 1);
+  if (slot < 0) return fail(ENOMEM);
+  memset((char *)arena_host + (allocs[slot].phys - ARENA_PHYS), 0, allocs[slot].size);
+  a->handle = FD_DMABUF + slot;
+  a->vc_handle = (uint32_t)slot + 1;
+  a->dma_addr = 0xC0000000u | allocs[slot].phys; /* the VPU's uncached alias on a Pi 2/3 (dma-ranges) */
+  return 0;
+}
+
+static int dmabuf_ioctl(int fd, unsigned long request, void *arg) {
+  if (!(fd >= FD_DMABUF && fd < FD_DMABUF + 64 && allocs[fd - FD_DMABUF].live && allocs[fd - FD_DMABUF].dmabuf)) return fail(EBADF);
+  if (request != DMA_BUF_IOCTL_SYNC) return fail(ENOTTY);
+  uint64_t flags = ((struct dma_buf_sync *)arg)->flags;
+  /* dma-buf.c: only the RW and END bits, and at least one of READ/WRITE */
+  if ((flags & ~(uint64_t)(DMA_BUF_SYNC_RW | DMA_BUF_SYNC_END)) || !(flags & DMA_BUF_SYNC_RW)) return fail(EINVAL);
+  n_sync++;
+  if (flags & DMA_BUF_SYNC_END) n_sync_end++;
+  else n_sync_start++;
+  return 0;
+}
+
 static int mbox_tag(uint32_t tag, uint32_t *v, uint32_t *resp_len) {
   *resp_len = 4;
   switch (tag) {
@@ -449,18 +588,11 @@ static int mbox_tag(uint32_t tag, uint32_t *v, uint32_t *resp_len) {
     v[0] = 0;
     return 0;
   case 0x0003000C: { /* allocate: size, alignment, flags -> handle */
-    uint32_t size = (v[0] + 4095u) & ~4095u, align = v[1] ? v[1] : 4096, flags = v[2];
-    uint32_t start = (arena_next + align - 1) / align * align;
+    int slot = arena_alloc(v[0], v[1], v[2], 0);
     v[0] = 0;
-    if (start + size > ARENA_SIZE) return 0;
-    for (int i = 0; i < 64; i++) {
-      if (allocs[i].live) continue;
-      allocs[i] = (struct mbox_alloc){ .live = 1, .phys = ARENA_PHYS + start, .size = size, .flags = flags };
-      arena_next = start + size;
-      if (flags & (1u << 4)) memset((char *)arena_host + start, 0, size); /* MEM_FLAG_ZERO */
-      v[0] = (uint32_t)i + 1;
-      return 0;
-    }
+    if (slot < 0) return 0;
+    if (allocs[slot].flags & (1u << 4)) memset((char *)arena_host + (allocs[slot].phys - ARENA_PHYS), 0, allocs[slot].size); /* MEM_FLAG_ZERO */
+    v[0] = (uint32_t)slot + 1;
     return 0;
   }
   case 0x0003000D: { /* lock -> bus address */
@@ -525,6 +657,8 @@ static int mbox_ioctl(unsigned long request, void *arg) {
 int ioctl(int fd, unsigned long request, void *arg) {
   if (fd == FD_V3D && v3d_open) return v3d_ioctl(request, arg);
   if (fd == FD_VCIO) return mbox_ioctl(request, arg);
+  if (fd == FD_VCSM) return vcsm_ioctl(request, arg);
+  if (fd >= FD_DMABUF && fd < FD_DMABUF + 64) return dmabuf_ioctl(fd, request, arg);
   return fail(fd == FD_MEM ? ENOTTY : EBADF);
 }
 
@@ -540,11 +674,32 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t offset
     n_mmap++;
     return mmap(addr, len, prot, flags, b->memfd, 0);
   }
+  if (fd == FD_MEM && ((uint64_t)offset == 0x3FC00000u || (uint64_t)offset == 0x20C00000u)) {
+    /* the V3D register block at peripheral base + 0xC00000 (Pi 2/3: 0x3F000000, Pi 0/1: 0x20000000) */
+    if (len > 4096) { errno = EINVAL; return MAP_FAILED; }
+    if (!regs) {
+      regs_fd = make_memfd(4096);
+      if (regs_fd < 0) { errno = ENOMEM; return MAP_FAILED; }
+      void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, regs_fd, 0);
+      if (p == MAP_FAILED) { errno = ENOMEM; return MAP_FAILED; }
+      regs = p;
+    }
+    regs[V3D_IDENT0 / 4] = v3d_powered ? V3D_EXPECTED_IDENT0 : 0;
+    n_mmap++;
+    return mmap(addr, len, prot, flags, regs_fd, 0);
+  }
   if (fd == FD_MEM) {
     uint64_t phys = (uint64_t)offset;
     if (phys < ARENA_PHYS || phys + len > (uint64_t)ARENA_PHYS + ARENA_SIZE || phys % 4096) { errno = EINVAL; return MAP_FAILED; }
     n_mmap++;
     return mmap(addr, len, prot, flags, arena_fd, (off_t)(phys - ARENA_PHYS));
+  }
+  if (fd >= FD_DMABUF && fd < FD_DMABUF + 64) {
+    struct mbox_alloc *a = &allocs[fd - FD_DMABUF];
+    if (!a->live || !a->dmabuf) { errno = EBADF; return MAP_FAILED; }
+    if (offset != 0 || len > a->size) { errno = EINVAL; return MAP_FAILED; }
+    n_mmap++;
+    return mmap(addr, len, prot, flags, arena_fd, (off_t)(a->phys - ARENA_PHYS));
   }
   errno = ENODEV;
   return MAP_FAILED;
@@ -553,4 +708,48 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t offset
 int munmap(void *addr, size_t len) {
   n_munmap++;
   return (int)syscall(SYS_munmap, addr, len);
+}
+
+/*
+ * The driver's pause between two polls of SRQCS. The register page is plain
+ * memory, so this is where the fake V3D acts: take a newly written request,
+ * or — when there is none — run the queued ones.
+ */
+int usleep(unsigned int usec) {
+  (void)usec;
+  if (!regs || !v3d_powered) return 0;
+  if (regs[V3D_L2CACTL / 4] & (1u << 2)) { l2_clears++; regs[V3D_L2CACTL / 4] = 0; }
+  uint32_t cs = regs[V3D_SRQCS / 4];
+  if (cs != srqcs_shown) {
+    /* The driver wrote SRQCS (plain memory cannot tell a write from a read, so the fake compares with what it showed):
+       a 1 in bit 7 clears the error flag, in bit 8 the request count, in bit 16 the completed count. */
+    if (cs & (1u << 7)) srq_error = 0;
+    if (cs & (1u << 8)) srq_requests = 0;
+    if (cs & (1u << 16)) srq_completed = 0;
+  } else if (regs[V3D_SRQPC / 4] != 0) {
+    /* a request: SRQUA and SRQPC (the write of SRQPC queues it) */
+    if (n_queued >= 16) srq_error = 1; /* the queue is 16 deep: overflow sets the error bit */
+    else {
+      queued_unif[n_queued] = regs[V3D_SRQUA / 4];
+      queued_pc[n_queued] = regs[V3D_SRQPC / 4];
+      n_queued++;
+      srq_requests = (srq_requests + 1) & 0xff;
+    }
+    regs[V3D_SRQPC / 4] = 0;
+  } else if (n_queued > 0 && run_qpu) {
+    /* no new request: run the queued ones as one control list in the arena's last page */
+    uint32_t off = ARENA_SIZE - 4096u;
+    uint32_t *list = (uint32_t *)((char *)arena_host + off);
+    for (uint32_t k = 0; k < n_queued; k++) { list[2 * k] = queued_unif[k]; list[2 * k + 1] = queued_pc[k]; }
+    control_page_bus = 0xC0000000u | (ARENA_PHYS + off);
+    if (run_qpu(n_queued, control_page_bus, 0, 1000) == 0) {
+      srq_completed = (srq_completed + n_queued) & 0xff;
+      n_reg_jobs += n_queued;
+    }
+    /* a program that never ends is never counted complete: the driver's poll times out */
+    n_queued = 0;
+  }
+  srqcs_shown = (srq_completed << 16) | (srq_requests << 8) | (srq_error << 7) | n_queued;
+  regs[V3D_SRQCS / 4] = srqcs_shown;
+  return 0;
 }

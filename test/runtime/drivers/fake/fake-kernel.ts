@@ -31,12 +31,16 @@ export interface FakeKernel {
   setIdent(hubIdent1: number, hubIdent3: number, coreIdent1: number): void;
   setFeatures(csd: boolean, perfmon: boolean, resetCounters: boolean): void;
   /** Make an operation fail with an errno name ('EACCES', …) or succeed again (undefined). */
-  fail(op: 'open_v3d' | 'open_vcio' | 'open_mem' | 'create_bo' | 'wait_bo' | 'submit_csd' | 'mmap', errno?: string): void;
+  fail(op: 'open_v3d' | 'open_vcio' | 'open_mem' | 'open_vcsm' | 'create_bo' | 'wait_bo' | 'submit_csd' | 'mmap', errno?: string): void;
   setMboxKms(on: boolean): void;
   setWaitDelay(ms: number): void;
+  /** Whether the VideoCore IV V3D block reads as powered (V3D_IDENT0 = 0x02443356) or runtime-suspended (0). */
+  setV3dPowered(on: boolean): void;
   count(what: string): number;
   lastWaitTimeoutNs(): bigint;
   lastCfg(k: number): number;
+  /** cfg[0] of the k-th SUBMIT_CSD since the last reset (workgroup count X << 16 | workgroup offset X). */
+  cfg0OfSubmit(k: number): number;
   /** Cycle limit for the emulated jobs (past it the fake kernel's hang check resets the GPU). */
   maxCycles: number;
   /** The last error a job raised inside the emulator (a memory fault), if any. */
@@ -65,7 +69,7 @@ export function buildFakeKernel(): string {
 }
 
 /** A fake tree: a Pi 4 (or Pi 5) V3D render node with its sysfs links, and the device-tree model. */
-export function fakeRoot(board: 'pi4' | 'pi5' | 'pi3' = 'pi4'): string {
+export function fakeRoot(board: 'pi4' | 'pi5' | 'pi3' | 'pi3-kms' = 'pi4'): string {
   const root = mkdtempSync(join(tmpdir(), 'qpuc-fake-root-'));
   const model = board === 'pi4' ? 'Raspberry Pi 4 Model B Rev 1.4' : board === 'pi5' ? 'Raspberry Pi 5 Model B Rev 1.0' : 'Raspberry Pi 3 Model B Plus Rev 1.3';
   mkdirSync(join(root, 'proc/device-tree/soc'), { recursive: true });
@@ -73,11 +77,23 @@ export function fakeRoot(board: 'pi4' | 'pi5' | 'pi3' = 'pi4'): string {
   mkdirSync(join(root, 'proc/sys/kernel'), { recursive: true });
   writeFileSync(join(root, 'proc/sys/kernel/osrelease'), '6.12.25+rpt-rpi-v8\n');
   mkdirSync(join(root, 'dev'), { recursive: true });
-  if (board === 'pi3') {
+  if (board === 'pi3' || board === 'pi3-kms') {
     // Peripheral base 0x3F000000 (soc/ranges: child 0x7E000000, parent 0x3F000000, size, big-endian).
     writeFileSync(join(root, 'proc/device-tree/soc/ranges'), Buffer.from([0x7e, 0, 0, 0, 0x3f, 0, 0, 0, 0x01, 0, 0, 0]));
     writeFileSync(join(root, 'dev/vcio'), '');
     writeFileSync(join(root, 'dev/mem'), '');
+    writeFileSync(join(root, 'dev/vcsm-cma'), '');
+    if (board === 'pi3-kms') {
+      // vc4-kms-v3d: card0 is bound to the vc4-drm driver.
+      const dev = join(root, 'sys/devices/platform/gpu');
+      mkdirSync(dev, { recursive: true });
+      mkdirSync(join(root, 'sys/bus/platform/drivers/vc4-drm'), { recursive: true });
+      symlinkSync(join(root, 'sys/bus/platform/drivers/vc4-drm'), join(dev, 'driver'));
+      mkdirSync(join(root, 'dev/dri'), { recursive: true });
+      writeFileSync(join(root, 'dev/dri/card0'), '');
+      mkdirSync(join(root, 'sys/class/drm/card0'), { recursive: true });
+      symlinkSync(dev, join(root, 'sys/class/drm/card0/device'));
+    }
     return root;
   }
   const dev = join(root, 'sys/devices/platform', board === 'pi4' ? 'fec00000.v3d' : '1002000000.v3d');
@@ -104,9 +120,11 @@ export function loadFakeKernel(root: string = fakeRoot()): FakeKernel {
     fail: fn('int qfk_fail(const char *, int)'),
     setMboxKms: fn('void qfk_set_mbox_kms(int)'),
     setWaitDelay: fn('void qfk_set_wait_delay(uint32_t)'),
+    setV3dPowered: fn('void qfk_set_v3d_powered(int)'),
     count: fn('uint32_t qfk_count(const char *)'),
     lastWait: fn('uint64_t qfk_last_wait_timeout()'),
     lastCfg: fn('uint32_t qfk_last_cfg(int)'),
+    cfg0OfSubmit: fn('uint32_t qfk_cfg0_of_submit(int)'),
     boNext: fn('uint32_t qfk_bo_next(uint32_t)'),
     boGpu: fn('uint32_t qfk_bo_gpu(uint32_t)'),
     boSize: fn('uint32_t qfk_bo_size(uint32_t)'),
@@ -140,9 +158,11 @@ export function loadFakeKernel(root: string = fakeRoot()): FakeKernel {
     },
     setMboxKms: (on) => void qfk.setMboxKms(on ? 1 : 0),
     setWaitDelay: (ms) => void qfk.setWaitDelay(ms),
+    setV3dPowered: (on) => void qfk.setV3dPowered(on ? 1 : 0),
     count: (what) => qfk.count(what) as number,
     lastWaitTimeoutNs: () => BigInt(qfk.lastWait() as number | bigint),
     lastCfg: (k) => qfk.lastCfg(k) as number,
+    cfg0OfSubmit: (k) => qfk.cfg0OfSubmit(k) as number,
     install: () => void configureSystem({ libc: library, root: fake.root }),
     uninstall: () => void configureSystem({}),
   };

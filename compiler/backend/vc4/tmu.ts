@@ -1,0 +1,80 @@
+/**
+ * TMU latency hiding for VC4: selection writes each load's address to `t0s`
+ * right before the `ldtmu0` that collects it, so every load waits out the
+ * whole TMU latency alone. This pass moves each request (`mov t0s, addr`)
+ * up its block, as early as its address is computed, so that the lookups of
+ * an unrolled loop body are in flight together (the TMU answers in request
+ * order; notes §4).
+ *
+ * A request moves past an instruction unless that instruction
+ * - defines the address register, or is another TMU request (the FIFO
+ *   order must stay the order of the `ldtmu0`s);
+ * - touches the VPM, DMA, mutex, semaphores or other I/O with side effects
+ *   (a load must not move above a store's DMA, or into a critical section);
+ * - is a branch or ends the thread;
+ * and never so far that more than `TMU_FIFO_DEPTH` requests would be
+ * outstanding (rule tmu-queue-overflow; the target table's TMU FIFO depth).
+ *
+ * It runs after register allocation, on the allocated blocks, so spill code
+ * (which reloads through the TMU too) is in place and keeps its order; moving
+ * a read of an allocated register earlier but after its definition is safe,
+ * since no other value can live in that register in between.
+ */
+import type { MBlock, MOp, Src } from './mir.ts';
+import { IO } from './isel-ctx.ts';
+
+/** I/O writes a request may move past: the SFU (its result arrives in r4 only at the reader) and the nop address. */
+const HARMLESS_IO_WRITES: ReadonlySet<number> = new Set([IO.NOP, IO.SFU_RECIP, IO.SFU_RSQRT, IO.SFU_EXP, IO.SFU_LOG]);
+/** I/O reads a request must not move past: the VPM, the DMA wait, the mutex. */
+const ORDERED_IO_READS: ReadonlySet<number> = new Set([IO.VPM, IO.VPM_WAIT, IO.MUTEX]);
+
+const isRequest = (o: MOp): boolean => o.k === 'alu' && o.dst?.k === 'io' && o.dst.addr === IO.TMU0_S;
+const isPop = (o: MOp): boolean => o.k === 'nop' && o.sig === 'ldtmu0';
+
+function writesVReg(o: MOp, id: number): boolean {
+  return (o.k === 'alu' || o.k === 'ldi') && o.dst?.k === 'v' && o.dst.id === id;
+}
+
+/** Whether a request may not move above `o` (other than by its address or the FIFO depth). */
+function barrier(o: MOp): boolean {
+  if (o.k === 'br' || o.k === 'sem') return true;
+  if (o.k === 'nop') return o.sig !== undefined && o.sig !== 'ldtmu0';
+  if (o.dst?.k === 'io' && !HARMLESS_IO_WRITES.has(o.dst.addr)) return true;
+  if (o.k === 'alu') for (const s of [o.a, o.b]) if (s?.k === 'io' && ORDERED_IO_READS.has(s.addr)) return true;
+  return false;
+}
+
+/** Moves the TMU requests of every block up (see the file comment). Mutates the blocks. */
+export function hoistTmuRequests(blocks: MBlock[], fifoDepth: number): void {
+  for (const b of blocks) {
+    const ops = b.ops;
+    for (let i = 0; i < ops.length; i++) {
+      const r = ops[i] as MOp;
+      if (!isRequest(r) || r.k !== 'alu') continue;
+      const addr: Src | undefined = r.a;
+      if (!addr || (addr.k !== 'v' && addr.k !== 'imm')) continue;
+      // Outstanding requests after each op before i, counted from the block start (blocks start with none: every
+      // load's ldtmu0 is in the block of its request).
+      let outstanding = 0;
+      const after: number[] = [];
+      for (let k = 0; k < i; k++) {
+        const o = ops[k] as MOp;
+        if (isRequest(o)) outstanding++;
+        else if (isPop(o)) outstanding--;
+        after.push(outstanding);
+      }
+      let p = i;
+      while (p > 0) {
+        const o = ops[p - 1] as MOp;
+        if (isRequest(o) || barrier(o) || (addr.k === 'v' && writesVReg(o, addr.id))) break;
+        // Moving above o adds this request to those outstanding just before o: at most fifoDepth.
+        if ((p - 2 >= 0 ? (after[p - 2] as number) : 0) + 1 > fifoDepth) break;
+        p--;
+      }
+      if (p < i) {
+        ops.splice(i, 1);
+        ops.splice(p, 0, r);
+      }
+    }
+  }
+}
