@@ -20,6 +20,8 @@ export const RUNTIME_ERROR_CODES = {
   MEMORY_FAULT: 'memory-fault',
   /** A job ran past its cycle limit (probably an endless loop). */
   CYCLE_LIMIT: 'cycle-limit',
+  /** A job would run longer than the launch's timeoutMs. */
+  TIMEOUT: 'timeout',
   /** A word in the program is not a valid instruction. */
   DECODE: 'decode',
   /** A program did something the hardware would hang on, or that the emulator cannot model. */
@@ -66,5 +68,12 @@ export class InstructionDecodeError extends RuntimeError {
     reason: string,
   ) {
     super(`invalid instruction 0x${word.toString(16).padStart(16, '0')} at 0x${(address >>> 0).toString(16).padStart(8, '0')}: ${reason}`, RUNTIME_ERROR_CODES.DECODE);
+  }
+}
+
+/** A job that would run longer than the launch's `timeoutMs` (on the emulators: in modelled GPU time). */
+export class TimeoutError extends RuntimeError {
+  constructor(message: string) {
+    super(message, RUNTIME_ERROR_CODES.TIMEOUT);
   }
 }

@@ -114,7 +114,7 @@ const EMULATORS: Record<IsaFamily, (target: Target, options: NonNullable<OpenOpt
   },
   vc4: async (_target, options) => {
     const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
-    return new Vc4EmulatorDevice({ hazards: options.hazards ?? 'error' });
+    return new Vc4EmulatorDevice({ hazards: options.hazards ?? 'error', ...(options.maxCycles !== undefined ? { maxCycles: options.maxCycles } : {}) });
   },
 };
 

@@ -100,7 +100,7 @@ export const BINARY_OPS: Readonly<Record<string, { int?: OpName; f32?: OpName; b
   '-': { int: 'sub', f32: 'fsub' },
   '*': { int: 'mul', f32: 'fmul' },
   '/': { int: 'div', f32: 'fdiv' },
-  '%': { int: 'rem' },
+  '%': { int: 'rem', f32: 'frem' },
   '**': { f32: 'fpow' },
   '&': { int: 'and' },
   '|': { int: 'or' },

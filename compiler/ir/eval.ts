@@ -158,6 +158,7 @@ const SCALAR: Record<OpName, ScalarFactory | undefined> = {
   flog10: (t, attrs, to) => (a, b, c) => f(Math.log10(a)),
   fatan2: (t, attrs, to) => (a, b, c) => f(Math.atan2(a, b)),
   fhypot: (t, attrs, to) => (a, b, c) => f(Math.hypot(a, b)),
+  frem: (t, attrs, to) => (a, b, c) => f(a % b),
   frecip: (t, attrs, to) => (a, b, c) => f(1 / a),
   frsqrt: (t, attrs, to) => (a, b, c) => f(1 / Math.sqrt(a)),
   frint: (t, attrs, to) => (a, b, c) => roundHalfEven(a),

@@ -104,6 +104,8 @@ export const OPS = {
   // more Math functions (expanded for every target in compiler/passes/expand-float.ts)
   ftan: float1, fatan: float1, fasin: float1, facos: float1, fsinh: float1, fcosh: float1, ftanh: float1,
   fsign: float1, fcbrt: float1, fexpm1: float1, flog1p: float1, flog10: float1, fatan2: float2, fhypot: float2,
+  // f32 remainder as JavaScript's % (fmod: exact, the sign of the dividend)
+  frem: float2,
   // primitives of the math expansions (compiler/passes/expand-*.ts): round half to even, the SFU's sin(pi x)
   frint: float1, fsinpi: float1,
   // comparison (attrs.pred: eq ne lt le gt ge), selection, conversion

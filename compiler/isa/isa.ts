@@ -25,6 +25,14 @@ export class DecodeError extends Error {
   }
 }
 
+/** One hazard rule a whole program breaks, found by an ISA's static checker (`check.ts`), at instruction `index` (0-based). */
+export interface ProgramIssue<Rule extends string> {
+  rule: Rule;
+  severity: 'error' | 'warning';
+  index: number;
+  message: string;
+}
+
 /** Result of assembling a source file. */
 export interface AssembledProgram {
   /** Instruction words in order (each 64 bits on every supported ISA). */

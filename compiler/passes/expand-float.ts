@@ -533,6 +533,43 @@ function cbrt(m: F, x: Value): Value {
   return m.where(special, x, m.passNaN(copySign(m, y, x), x));
 }
 
+/** Reduction steps of {@link frem} per phase: each step removes at least 22 bits of the quotient, a phase 127. */
+const FREM_STEPS = 6;
+
+/**
+ * x % y as JavaScript computes it (fmod: the exact remainder of the quotient
+ * truncated toward zero, with the sign of x). Each step takes q, the
+ * quotient estimate r/d (within an ulp) truncated to an integer, and
+ * subtracts q·d exactly (Dekker's product; r and q·d are within a factor of
+ * two of each other, so r − q·d is exact), leaving |r| ≤ |d| · 2^max(0, e−22)
+ * for a quotient of 2^e. A quotient can exceed the f32 range (2^128 / 2^-126),
+ * so a first phase reduces modulo d = |y|·2^127 (a multiple of y, exact and
+ * finite where |y| < 1; |y| itself otherwise), the second modulo |y|. An
+ * estimate one too large leaves r just past zero on the other side: the end
+ * adds |y| back. x infinite, y zero or NaN operands give NaN; y infinite
+ * keeps x; results below 2^-126 are flushed to 0 as the QPU float ALU does.
+ */
+function frem(m: F, x: Value, y: Value): Value {
+  const ay = m.fabs(y);
+  const big = m.where(m.cmp('lt', ay, m.k(1)), m.mul(ay, m.k(2 ** 127)), ay);
+  let r = x;
+  for (const d of [big, ay]) {
+    for (let k = 0; k < FREM_STEPS; k++) {
+      const q = m.e.un('ftrunc', fdivApprox(m, r, d));
+      // q = 0 (|r| < d) leaves r as it is.
+      r = m.where(m.cmp('eq', q, m.k(0)), r, exactResidual(m, r, q, d));
+    }
+  }
+  // Sign of x: a remainder that came out on the other side of zero gets |y| back toward x.
+  const wrong = m.e.op('and', [m.cmp('ne', r, m.k(0)), m.e.cmp('ne', m.e.bin('shr', m.ib('xor', r, x), m.u(31)), m.u(0))], 'bool');
+  const fixed = m.where(wrong, m.where(m.cmp('lt', x, m.k(0)), m.sub(r, ay), m.add(r, ay)), r);
+  // A zero remainder has the sign of x.
+  const signed = m.where(m.cmp('eq', fixed, m.k(0)), copySign(m, m.k(0), x), fixed);
+  const nan = m.e.op('or', [isInf(m, x), m.cmp('eq', y, m.k(0))], 'bool');
+  const r1 = m.where(nan, m.k(NaN), m.where(isInf(m, y), x, signed));
+  return m.passNaN(m.passNaN(r1, y), x);
+}
+
 /** Expands the accurate f32 operations into primitive ops for `target`. Mutates and returns `fn`. */
 export function expandFloatOps(fn: IrFunction, target: TargetInfo): IrFunction {
   const hasSin = (target.sfu as readonly string[]).includes('sin');
@@ -579,6 +616,7 @@ export function expandFloatOps(fn: IrFunction, target: TargetInfo): IrFunction {
       case 'flog10': return un(log10);
       case 'fatan2': return bin(atan2);
       case 'fhypot': return bin(hypot);
+      case 'frem': return bin(frem);
     }
     return undefined;
   });

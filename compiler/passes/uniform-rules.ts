@@ -14,7 +14,7 @@
  */
 import type { Block, IrFunction, SourceLoc, Value } from '../ir/types.ts';
 import { successors, targets } from '../ir/cfg.ts';
-import { opInfo } from '../ir/ops.ts';
+import { spreadThroughBlock } from './uniformity.ts';
 import { mapUses } from '../ir/values.ts';
 
 /** One broken rule: which, where, and the intrinsic involved. */
@@ -106,14 +106,7 @@ function laneDependence(fn: IrFunction): { varying: Set<Value>; divergent: Set<B
       if (!varying.has(v)) (varying.add(v), (changed = true));
     };
     for (const b of fn.blocks) {
-      for (const i of b.instrs) {
-        if (!i.result) continue;
-        const info = opInfo(i.op);
-        const maskAt = info?.mask;
-        const data = maskAt === undefined ? i.args : i.args.slice(0, maskAt);
-        if (info?.varying || (!info?.uniformResult && data.some((a) => varying.has(a)))) mark(i.result);
-      }
-      for (const r of targets(b.term)) r.args.forEach((a, k) => varying.has(a) && mark(r.block.params[k] as Value));
+      spreadThroughBlock(b, varying, mark);
       const t = b.term;
       if (t.kind !== 'condbr' || !varying.has(t.cond) || done.has(b)) continue;
       done.add(b);

@@ -95,6 +95,24 @@ class Joins {
   }
 }
 
+/**
+ * Data dependence within one block, for the uniformity analyses: a
+ * lane-dependent op (the op table's `varying`) or an op with a varying data
+ * operand (not its mask; not for ops whose result is uniform whatever the
+ * operands) gives a varying result, and a varying branch argument makes the
+ * parameter it feeds varying. Calls `mark` for each.
+ */
+export function spreadThroughBlock(b: Block, varying: ReadonlySet<Value>, mark: (v: Value) => void): void {
+  for (const i of b.instrs) {
+    if (!i.result) continue;
+    const info = opInfo(i.op);
+    const maskAt = info?.mask;
+    const data = maskAt === undefined ? i.args : i.args.slice(0, maskAt);
+    if (info?.varying || (!info?.uniformResult && data.some((a) => varying.has(a)))) mark(i.result);
+  }
+  for (const r of targets(b.term)) r.args.forEach((a, k) => varying.has(a) && mark(r.block.params[k] as Value));
+}
+
 /** Recomputes `uniform` on every value of the function (parameters stay uniform). */
 export function analyzeUniformity(fn: IrFunction): IrFunction {
   const varying = new Set<Value>();
@@ -109,14 +127,7 @@ export function analyzeUniformity(fn: IrFunction): IrFunction {
       if (!varying.has(v)) (varying.add(v), (changed = true));
     };
     for (const b of fn.blocks) {
-      for (const i of b.instrs) {
-        if (!i.result) continue;
-        const info = opInfo(i.op);
-        const maskAt = info?.mask;
-        const data = maskAt === undefined ? i.args : i.args.slice(0, maskAt);
-        if (info?.varying || (!info?.uniformResult && data.some((a) => varying.has(a)))) mark(i.result);
-      }
-      for (const r of targets(b.term)) r.args.forEach((a, k) => varying.has(a) && mark(r.block.params[k]!));
+      spreadThroughBlock(b, varying, mark);
       const t = b.term;
       if (t.kind === 'condbr' && varying.has(t.cond) && !joinsDone.has(b)) {
         joinsDone.add(b);

@@ -44,6 +44,7 @@ const SPECS: Record<string, KernelSpec> = {
   'MathOps.sin': { ulps: 4, gen: { a: withSpecials([...IEEE, 1e-5, 3.1415927], uniformF32(-100, 100)) } },
   'MathOps.cos': { ulps: 4, gen: { a: withSpecials([...IEEE, 1e-5, 3.1415927], uniformF32(-100, 100)) } },
   'MathOps.atan2': { ulps: 4, gen: { a: withSpecials([...IEEE, 1, -1], magnitudes(-20, 20)), b: withSpecials([...IEEE, -1, 1e-30], magnitudes(-20, 20)) } },
+  'MathOps.rem': { gen: { a: withSpecials([...IEEE, 1e38, -3e38, 7.5], magnitudes(-60, 60)), b: withSpecials([...IEEE, 1e-30, -0.75, 1e38], magnitudes(-60, 60)) } },
   'MathOps.cbrt': { ulps: 4, gen: { a: withSpecials([...IEEE, 8, -27, 1e-30], magnitudes(-100, 100)) } },
   'MathOps.fast': { rel: 2 ** -11, gen: { a: magnitudes(-20, 20, true) } },
   'MathOps.fastExp2': { rel: 2 ** -11, gen: { a: uniformF32(-20, 20) } },

@@ -162,7 +162,7 @@ const HANDLERS: Record<OpName, OpHandler | 'inline' | 'expanded'> = {
   div: 'expanded', rem: 'expanded', mulhi: 'expanded',
   fdiv: 'expanded', fsqrt: 'expanded', fexp: 'expanded', flog: 'expanded', fpow: 'expanded', fsin: 'expanded', fcos: 'expanded',
   ftan: 'expanded', fatan: 'expanded', fasin: 'expanded', facos: 'expanded', fsinh: 'expanded', fcosh: 'expanded', ftanh: 'expanded',
-  fsign: 'expanded', fcbrt: 'expanded', fexpm1: 'expanded', flog1p: 'expanded', flog10: 'expanded', fatan2: 'expanded', fhypot: 'expanded',
+  fsign: 'expanded', fcbrt: 'expanded', fexpm1: 'expanded', flog1p: 'expanded', flog10: 'expanded', fatan2: 'expanded', fhypot: 'expanded', frem: 'expanded',
 };
 
 function selectInstr(c: Ctx, ins: Instr, d: VReg): void {

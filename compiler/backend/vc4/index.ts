@@ -13,6 +13,7 @@ import { disassembleVc4 } from '../../isa/vc4/disasm.ts';
 import { checkVc4Program } from '../../isa/vc4/check.ts';
 import { selectVc4, type Vc4MFunction } from './isel.ts';
 import { hoistTmuRequests } from './tmu.ts';
+import { hoistLoopConstants } from './licm.ts';
 import { allocateVc4, scheduleVc4, SPILL_STRIDE, type Vc4Allocated, type Vc4Code } from './emit.ts';
 import type { TargetInfo } from '../../target/targets.ts';
 import { SCRATCH_SINK_BYTES } from './isel-memory.ts';
@@ -27,7 +28,9 @@ export const vc4Backend: Backend<Vc4MFunction, Vc4Allocated, Vc4Code & { mf: Vc4
   family: 'vc4',
   select(ir, target) {
     vc4Only(target);
-    return selectVc4(ir);
+    const mf = selectVc4(ir);
+    hoistLoopConstants(mf);
+    return mf;
   },
   allocate: (mf) => allocateVc4(mf),
   schedule(allocated, target) {

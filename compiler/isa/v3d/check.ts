@@ -12,15 +12,11 @@
 import type { V3dAluInstr, V3dAluPart, V3dInstr, V3dVersion } from './instr.ts';
 import { MAGIC, MUX } from './instr.ts';
 import { addOpInfo, magicRole, mulOpInfo } from './table.ts';
+import type { ProgramIssue as Issue } from '../isa.ts';
 import { V3D_HAZARD_RULES, type V3dHazardRule } from './rules.ts';
 
 /** One rule a program breaks, at instruction `index` (0-based). */
-export interface ProgramIssue {
-  rule: V3dHazardRule;
-  severity: 'error' | 'warning';
-  index: number;
-  message: string;
-}
+export type V3dProgramIssue = Issue<V3dHazardRule>;
 
 /** Delay slots of a branch and of a thread switch (semantics notes 2.3, 2.1). */
 const BRANCH_SLOTS = 3;
@@ -65,8 +61,8 @@ function touchesR4(i: V3dAluInstr, ver: V3dVersion): boolean {
 }
 
 /** Every position-dependent hazard of `program` (empty when it breaks none). */
-export function checkV3dProgram(program: readonly V3dInstr[], ver: V3dVersion): ProgramIssue[] {
-  const issues: ProgramIssue[] = [];
+export function checkV3dProgram(program: readonly V3dInstr[], ver: V3dVersion): V3dProgramIssue[] {
+  const issues: V3dProgramIssue[] = [];
   const report = (rule: V3dHazardRule, index: number, message: string) => issues.push({ rule, severity: V3D_HAZARD_RULES[rule], index, message });
   // The last thrsw in layout order ends the thread (the compiled end sequence puts it last).
   let endThrsw = -1;

@@ -15,15 +15,11 @@
 import type { Vc4Instr, Vc4Mux } from './instr.ts';
 import { REG_NOP, SMI_ROTATE_BASE, VC4_REGS, VC4_SIGNALS, type RegRole } from './table.ts';
 import { validateVc4 } from './validate.ts';
+import type { ProgramIssue } from '../isa.ts';
 import { VC4_HAZARD_RULES, type Vc4HazardRule } from './rules.ts';
 
 /** One rule a program breaks, at instruction `index` (0-based). */
-export interface Vc4ProgramIssue {
-  rule: Vc4HazardRule;
-  severity: 'error' | 'warning';
-  index: number;
-  message: string;
-}
+export type Vc4ProgramIssue = ProgramIssue<Vc4HazardRule>;
 
 /** Branch delay slots, and instructions that still run after `thrend` (notes §1.5, §7). */
 const BRANCH_SLOTS = 3;

@@ -8,12 +8,14 @@ import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { GpuMemory } from '../memory.ts';
 import { AddressSpace } from '../../address-space.ts';
 import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
+import { nearestLine, stoppedError } from '../../limits.ts';
 import { detachView } from '../../detach-view.ts';
 import { MemoryFaultError } from '../memory.ts';
 import { outOfBounds } from '../../bounds.ts';
 import type { RunOptions } from '../../device.ts';
 import type { HazardMode, SourceMap } from './hazards.ts';
-import { runCsd } from './run.ts';
+import { CycleLimitError, DEFAULT_MAX_CYCLES, runCsd } from './run.ts';
+import { ExecutionError } from './qpu.ts';
 import { DEFAULT_CLOCK_HZ } from './timing.ts';
 import { TARGETS, v3dVersion, type V3dTarget } from '../../../compiler/target/targets.ts';
 
@@ -124,9 +126,36 @@ export class V3dEmulatorDevice implements Device {
   async run(job: CsdJob | QpuJob, options: RunOptions = {}): Promise<JobResult> {
     this.assertOpen();
     if (job.kind !== 'csd') throw new Error(`${this.target} emulator runs SUBMIT_CSD jobs, not ${job.kind}`);
+    // timeoutMs is GPU time: the emulator stops the job where the modelled clock passes it (as the hardware's
+    // wait would), so a launch that fits the timeout on the emulator fits it on the GPU the model describes.
+    const timeoutCycles = options.timeoutMs !== undefined ? Math.max(1, Math.ceil((options.timeoutMs / 1000) * this.clockHz)) : undefined;
     try {
-      return this.runChecked(job);
+      return this.runChecked(job, timeoutCycles);
     } catch (e) {
+      const map = this.sourceMap;
+      const lineAt = (a: number) => {
+        const l = map?.get(a);
+        return l ? `${l.file}:${l.line}:${l.col}` : undefined;
+      };
+      if (e instanceof ExecutionError && options.kernel !== undefined) {
+        // What the program did that the hardware would hang on (a barrier only some batches reach…), with the kernel and its line.
+        const err = new RuntimeError(`${options.kernel}: ${e.message.replace(/ \(instruction 0x[0-9a-f]+, QPU \d+\)$/, '')} at ${nearestLine(e.address, lineAt)} (QPU ${e.qpu})`, RUNTIME_ERROR_CODES.EXECUTION);
+        err.cause = e;
+        throw err;
+      }
+      if (e instanceof CycleLimitError) {
+        const err = stoppedError({
+          ...(options.kernel !== undefined ? { kernel: options.kernel } : {}),
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+          ...(timeoutCycles !== undefined ? { timeoutCycles } : {}),
+          maxCycles: this.opts.maxCycles ?? DEFAULT_MAX_CYCLES,
+          clockHz: this.clockHz,
+          where: e.pc !== undefined ? nearestLine(e.pc, lineAt) : 'an unknown address',
+          ...(e.qpu !== undefined ? { qpu: e.qpu } : {}),
+        });
+        err.cause = e;
+        throw err;
+      }
       if (e instanceof MemoryFaultError && this.opts.checked !== false) {
         const ranges = [...this.buffers.values()].map((b) => ({ gpuAddress: b.gpuAddress, length: this.requested.get(b.handle) ?? b.size }));
         throw outOfBounds(e, ranges, options.kernel ?? 'the kernel', this.sourceMap);
@@ -135,15 +164,16 @@ export class V3dEmulatorDevice implements Device {
     }
   }
 
-  private runChecked(job: CsdJob): JobResult {
+  private runChecked(job: CsdJob, timeoutCycles?: number): JobResult {
     const opts = this.opts;
+    const limit = Math.min(opts.maxCycles ?? DEFAULT_MAX_CYCLES, timeoutCycles ?? Infinity);
     const result = runCsd(this.memory, job.cfg, {
       version: this.version,
       numQpus: this.numQpus,
       clockHz: this.clockHz,
       hazards: opts.hazards ?? 'error',
       ...(opts.exactSfu !== undefined ? { exactSfu: opts.exactSfu } : {}),
-      ...(opts.maxCycles !== undefined ? { maxCycles: opts.maxCycles } : {}),
+      maxCycles: limit,
       ...(this.sourceMap ? { sourceMap: this.sourceMap } : {}),
     });
     return { profile: result.profile, hazards: result.hazards };
@@ -159,3 +189,4 @@ export class V3dEmulatorDevice implements Device {
     if (this.closed) throw new RuntimeError('device is closed', RUNTIME_ERROR_CODES.CLOSED);
   }
 }
+

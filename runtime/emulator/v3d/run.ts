@@ -44,9 +44,14 @@ export interface EmulatorResult {
   hazards: HazardReport[];
 }
 
-/** The job ran past `maxCycles`. */
+/** The job ran past `maxCycles`; `pc` and `qpu` say where the QPU that crossed it was. */
 export class CycleLimitError extends RuntimeError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly pc?: number,
+    readonly qpu?: number,
+    readonly cycles?: number,
+  ) {
     super(`${message}: the kernel probably loops forever (raise the limit if it really needs longer)`, RUNTIME_ERROR_CODES.CYCLE_LIMIT);
   }
 }
@@ -198,7 +203,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     if (!q) {
       if (barrierArrived.size > 0) {
         const [sg, ts] = barrierArrived.entries().next().value as [number, ThreadState[]];
-        throw new ExecutionError(`barrier deadlock: supergroup ${sg} has ${sgSize(sg)} batches but only ${ts.length} threads could reach the barrier (all must be resident; hazard barrier-not-resident)`, ts[0]?.pc ?? 0, ts[0]?.qpu ?? 0);
+        throw new ExecutionError(`barrier deadlock: supergroup ${sg} has ${sgSize(sg)} batches but only ${ts.length} reached the barrier; the others ended or wait elsewhere (every batch must reach each barrier: not under a condition that differs between QPUs; and all must be resident at once, hazard barrier-not-resident)`, ts[0]?.pc ?? 0, ts[0]?.qpu ?? 0);
       }
       break;
     }
@@ -226,7 +231,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
       if (e instanceof MemoryFaultError && e.pc === undefined) [e.pc, e.qpu] = [t.pc, q.index];
       throw e;
     }
-    if (q.clock.time > maxCycles) throw new CycleLimitError(`cycle limit ${maxCycles} reached (QPU ${q.index} at 0x${t.pc.toString(16)})`);
+    if (q.clock.time > maxCycles) throw new CycleLimitError(`cycle limit ${maxCycles} reached (QPU ${q.index} at 0x${t.pc.toString(16)})`, t.pc, q.index, maxCycles);
     if (ev === STEP.CONTINUE) continue;
     hazards.onSwitch(t, ev === STEP.END);
     if (ev === STEP.END) {

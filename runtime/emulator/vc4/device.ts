@@ -9,11 +9,13 @@
  * memory then have length 0 and their methods throw, instead of silently
  * reaching arena bytes that another allocation may own by now.
  */
-import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../device.ts';
+import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, RunOptions } from '../../device.ts';
 import { detachView } from '../../detach-view.ts';
 import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import { runExecuteQpu, VC4_NUM_QPUS } from './execute.ts';
 import { TARGETS } from '../../../compiler/target/targets.ts';
+import { Vc4CycleLimitError, Vc4EmulatorError } from './memory.ts';
+import { nearestLine, stoppedError } from '../../limits.ts';
 
 const PAGE = 4096;
 
@@ -31,10 +33,14 @@ export interface Vc4EmulatorOptions {
    * 'off' drops them. Without this option the reports are returned.
    */
   hazards?: 'error' | 'warn' | 'off';
+  /** Stop a job after this many cycles (default: the launch's timeout in modelled cycles, else execute.ts's limit). */
+  maxCycles?: number;
 }
 
 /** A VideoCore IV (Pi 0–3) GPU emulated in-process. */
 export class Vc4EmulatorDevice implements Device {
+  /** Kernel source positions by code address (set by the runtime when it uploads compiled code). */
+  sourceMap?: ReadonlyMap<number, { file: string; line: number; col: number }> | undefined;
   readonly target = 'vc4' as const;
   readonly backend = 'emulator' as const;
   readonly numQpus = VC4_NUM_QPUS;
@@ -89,7 +95,7 @@ export class Vc4EmulatorDevice implements Device {
     detachView(buffer.bytes);
   }
 
-  async run(job: CsdJob | QpuJob, options?: { timeoutMs?: number }): Promise<JobResult> {
+  async run(job: CsdJob | QpuJob, options?: RunOptions): Promise<JobResult> {
     this.check();
     if (job.kind !== 'execute_qpu') throw new Error('the VC4 emulator runs execute_qpu jobs; CSD jobs are for vc6/vc7');
     const clockHz = this.options.clockHz ?? TARGETS.vc4.clockHz;
@@ -98,12 +104,38 @@ export class Vc4EmulatorDevice implements Device {
     // The host views are the buffers' memory between jobs: the arena takes them for the job and gives them back after it.
     for (const b of this.live.values()) this.arena.set(b.bytes, b.gpuAddress - this.base);
     let r: ReturnType<typeof runExecuteQpu>;
+    const timeoutCycles = timeoutMs > 0 ? Math.ceil((timeoutMs / 1000) * clockHz) : undefined;
+    const limit = Math.min(timeoutCycles ?? Infinity, this.options.maxCycles ?? Infinity);
     try {
       r = runExecuteQpu({ bytes: this.arena, base: this.base }, {
         numQpus: job.numQpus, controlAddress: job.controlAddress, clockHz,
-        maxCycles: timeoutMs > 0 ? Math.ceil((timeoutMs / 1000) * clockHz) : undefined,
+        maxCycles: Number.isFinite(limit) ? limit : undefined,
         sourceLine: this.options.sourceLine,
       });
+    } catch (e) {
+      if (!(e instanceof Vc4EmulatorError)) throw e;
+      const map = this.sourceMap;
+      const lineAt = (a: number): string | undefined => {
+        const l = map?.get(a) ?? map?.get(a & 0x3fffffff);
+        return l ? `${l.file}:${l.line}:${l.col}` : this.options.sourceLine?.(a);
+      };
+      if (!(e instanceof Vc4CycleLimitError)) {
+        if (options?.kernel === undefined) throw e;
+        // What the program did that the hardware would hang on (a deadlock on a semaphore…), with the kernel and its line.
+        const err = new RuntimeError(`${options.kernel}: ${e.message.replace(/^QPU \d+ at 0x[0-9a-f]+: /, '')} at ${nearestLine(e.address, lineAt)} (QPU ${e.qpu})`, RUNTIME_ERROR_CODES.EXECUTION);
+        err.cause = e;
+        throw err;
+      }
+      const err = stoppedError({
+        ...(options?.kernel !== undefined ? { kernel: options.kernel } : {}),
+        ...(timeoutCycles !== undefined ? { timeoutMs, timeoutCycles } : {}),
+        maxCycles: this.options.maxCycles ?? Infinity,
+        clockHz,
+        where: nearestLine(e.address, lineAt),
+        qpu: e.qpu,
+      });
+      err.cause = e;
+      throw err;
     } finally {
       for (const b of this.live.values()) b.bytes.set(this.arena.subarray(b.gpuAddress - this.base, b.gpuAddress - this.base + b.size));
     }

@@ -15,7 +15,7 @@ import type { Vc4Instr } from '../../../compiler/isa/vc4/instr.ts';
 import { DecodeError } from '../../../compiler/isa/isa.ts';
 import { compileVc4, type CompiledInstr } from './compile.ts';
 import { HazardChecker } from './hazards.ts';
-import { GpuMemory, Vc4EmulatorError } from './memory.ts';
+import { GpuMemory, Vc4CycleLimitError, Vc4EmulatorError } from './memory.ts';
 import { NO_STALL, Qpu, STALL, STALL_NAMES, Vc4Shared, type StallCause } from './qpu.ts';
 import { VC4_TIMING } from './timing.ts';
 import { VpmError } from './vpm.ts';
@@ -215,7 +215,7 @@ class Run {
     for (;;) {
       if (t >= maxTicks) {
         const stuck = this.qpus.find((x) => !x.done) as Qpu;
-        throw new Vc4EmulatorError(`exceeded ${this.maxCycles} cycles (deadlock or endless loop?)`, stuck.id, stuck.pc >>> 0);
+        throw new Vc4CycleLimitError(this.maxCycles, stuck.id, stuck.pc >>> 0);
       }
       // Shared work waits until every QPU with a smaller key has done its own.
       if ((c.shared || (c.unif && q.unifFetchDue())) && (t > lt || (t === lt && k > lk))) break;

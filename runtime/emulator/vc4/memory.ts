@@ -12,6 +12,13 @@ export class Vc4EmulatorError extends RuntimeError {
   }
 }
 
+/** The job ran past its cycle limit (a Vc4EmulatorError, so callers that handle those keep working). */
+export class Vc4CycleLimitError extends Vc4EmulatorError {
+  constructor(readonly maxCycles: number, qpu: number, address: number) {
+    super(`exceeded ${maxCycles} cycles (deadlock or endless loop?)`, qpu, address);
+  }
+}
+
 /** Strip the alias bits of a bus address. */
 export const physical = (bus: number): number => (bus & 0x3fffffff) >>> 0;
 

@@ -119,6 +119,8 @@ const F32_CASES: { op: string; unary?: boolean; ulps: number; a: () => number; b
   { op: 'flog1p', unary: true, ulps: 3, a: () => (rnd() < 0.3 ? rnd() * 2 - 0.999 : 2 ** (rnd() * 60 - 30)) },
   { op: 'flog10', unary: true, ulps: 2, a: () => 2 ** (rnd() * 200 - 100) },
   { op: 'fatan2', ulps: 2, a: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 40 - 20), b: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 40 - 20) },
+  // f32 % is exact (fmod): wide magnitudes (quotients up to 2^250) and small ones (quotients near integers).
+  { op: 'frem', ulps: 0, a: () => (rnd() < 0.5 ? (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 250 - 125) : Math.floor(rnd() * 2000 - 1000) * 0.75 + (rnd() < 0.5 ? 0 : rnd() * 1e-3)), b: () => (rnd() < 0.5 ? (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 250 - 125) : rnd() < 0.5 ? 0.75 : -(rnd() * 20)) },
   { op: 'fhypot', ulps: 2, a: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 200 - 100), b: () => (rnd() < 0.5 ? -1 : 1) * 2 ** (rnd() * 200 - 100) },
 ];
 

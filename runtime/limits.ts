@@ -1,0 +1,49 @@
+/**
+ * Errors for a job the emulator stopped at its limit, as a user can act on
+ * them: the kernel, where the QPU was (source line through the kernel's
+ * source map), which QPU, and which limit struck — the launch's timeoutMs
+ * (modelled GPU time: the emulator stops the job where the modelled clock
+ * passes it, as the hardware's wait would) or the emulator's cycle limit.
+ */
+import { RuntimeError, RUNTIME_ERROR_CODES, TimeoutError } from './errors.ts';
+
+/** What is known about the stop. */
+export interface Stop {
+  /** 'Class.method', or undefined for raw programs. */
+  kernel?: string;
+  /** The launch's timeout, when it had one, and the cycles it allowed at the modelled clock. */
+  timeoutMs?: number;
+  timeoutCycles?: number;
+  /** The emulator's cycle limit. */
+  maxCycles: number;
+  clockHz: number;
+  /** Where the QPU that crossed the limit was: a source position when known, else the address. */
+  where: string;
+  qpu?: number;
+}
+
+/** The job ran past the emulator's cycle limit (a RuntimeError with code 'cycle-limit'). */
+export class EmulatorCycleLimitError extends RuntimeError {
+  constructor(message: string) {
+    super(message, RUNTIME_ERROR_CODES.CYCLE_LIMIT);
+  }
+}
+
+/** The error for a job stopped at `s`: a TimeoutError when the launch's timeout was the limit that struck. */
+export function stoppedError(s: Stop): RuntimeError {
+  const kernel = s.kernel ?? 'the program';
+  const at = `at ${s.where}${s.qpu !== undefined ? ` (QPU ${s.qpu})` : ''}`;
+  if (s.timeoutCycles !== undefined && s.timeoutCycles <= s.maxCycles) {
+    return new TimeoutError(`${kernel} would run longer than its timeout of ${s.timeoutMs} ms on the GPU: the emulator stopped it after ${s.timeoutCycles} cycles at ${s.clockHz / 1e6} MHz, ${at}; look for a loop that never ends there, or raise timeoutMs`);
+  }
+  return new EmulatorCycleLimitError(`${kernel} reached the emulator's cycle limit of ${s.maxCycles} cycles ${at}: the kernel probably loops forever (raise emulator.maxCycles if it really needs longer)`);
+}
+
+/** The nearest position at or before `pc` that `lineAt` knows (the QPU may have stopped on a delay-slot nop or a branch). */
+export function nearestLine(pc: number, lineAt: (address: number) => string | undefined): string {
+  for (let k = 0; k < 64; k++) {
+    const l = lineAt(pc - 8 * k);
+    if (l) return l;
+  }
+  return `0x${pc.toString(16)}`;
+}
