@@ -14,7 +14,10 @@ if (argv[0] === '--version' || argv[0] === '-v') {
 }
 // Node ≥ 22.1 keeps V8's compiled code of loaded modules on disk: loading the TypeScript parser the
 // compiler needs (most of a cold 'qpuc compile') then costs a fraction after the first run. Older Nodes lack it.
-/** @type {{ enableCompileCache?: () => unknown }} */ (nodeModule).enableCompileCache?.();
+// Older Nodes get the same for the big CommonJS dependencies (the TypeScript parser) from bin/code-cache.js.
+const { enableCompileCache } = /** @type {{ enableCompileCache?: () => unknown }} */ (nodeModule);
+if (enableCompileCache) enableCompileCache();
+else (await import('./code-cache.js')).enableCodeCache();
 const fromSource = existsSync(new URL('../cli/main.ts', import.meta.url));
 if (fromSource || argv[0] === 'run') {
   try {

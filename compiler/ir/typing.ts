@@ -30,7 +30,8 @@ const RULES: Record<OpSignature, (i: Instr, t: (IrType | undefined)[], r: IrType
   },
   select: (i, t, r, want) => want(t[0] === 'bool' && same(t[1], t[2]) && same(r, t[1]), 'expects (bool, T, T) -> T'),
   cvt: (i, t, r, want) => want(t[0] !== undefined && !isPtr(t[0]) && r !== undefined && !isPtr(r), 'converts scalars'),
-  bitcast: (i, t, r, want) => want((isInt(t[0]) || t[0] === 'f32') && (isInt(r) || r === 'f32'), 'reinterprets the bits of an f32, i32 or u32'),
+  // A pointer may be read as its byte address (loop shaping's no-alias guard), never made from one.
+  bitcast: (i, t, r, want) => want((isInt(t[0]) || t[0] === 'f32' || (t[0] !== undefined && isPtr(t[0]) && isInt(r))) && (isInt(r) || r === 'f32'), 'reinterprets the bits of an f32, i32 or u32, or a pointer as an int'),
   gep: (i, t, r, want) => want(t[0] !== undefined && isPtr(t[0]) && isInt(t[1]) && same(r, t[0]), 'expects (ptr<T>, int) -> ptr<T>'),
   load: (i, t, r, want) => {
     const p = t[0];

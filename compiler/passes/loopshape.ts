@@ -35,6 +35,7 @@
  */
 import type { OpName } from '../ir/ops.ts';
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
+import { elemSize, isPtr } from '../ir/types.ts';
 import { addParam, newBlock, newValue } from '../ir/builder.ts';
 import { dominates, dominators, ensurePreheader, findLoops, predecessors, targets, type Loop } from '../ir/cfg.ts';
 import { definitions } from '../ir/values.ts';
@@ -185,6 +186,138 @@ function emit(fn: IrFunction, at: Block, op: OpName, args: Value[], ty: Value['t
   return v;
 }
 
+/** Where a pointer points in one lane: `root + size * x + k` at the loop's first iteration, `size * step` bytes further per iteration. */
+interface AddressForm {
+  /** A uniform pointer defined outside the loop. */
+  root: Value;
+  /** The lane's element offset at the first iteration (the induction variable's entry value), or none. */
+  x: Value | undefined;
+  /** Element size: the per-iteration step is `size * step` bytes. */
+  size: number;
+  /** Constant byte offset. */
+  k: number;
+}
+
+/** Constant byte offsets beyond this are not analysed (keeps every distance far from wrapping). */
+const MAX_OFFSET = 1 << 20;
+
+/**
+ * Which loads of the loop's copies may be issued before the stores of earlier
+ * copies (and of their own copy), and the run-time conditions that make it
+ * safe: the no-alias guard of the main loop.
+ *
+ * Every access's address is `root + size * x + k + j * size * step` in copy
+ * j, in one lane (x and step shared by the accesses compared). A load
+ * and a store with the same root are disjoint in every later copy when the
+ * load is ahead (`kL - kS >= size`) or at the same address and before the
+ * store in its copy. With different roots the distance `D = (rootL + kL) -
+ * (rootS + kS)` (uniform) is checked once at loop entry: `|D| >= (U-1) size
+ * step + size` keeps every pair of copies apart. Guards also bound `step`
+ * (1 ≤ step ≤ 2^30 / ((U-1) size)) so that no distance wraps. Only lanes'
+ * own accesses are compared: the order of memory effects between lanes is
+ * unspecified (docs/language.md), so the copies' loads may pass other lanes'
+ * stores.
+ *
+ * Returns the loads found free (tagged `disjoint = group` in the copies, as
+ * are all stores; compiler/passes/memorder.ts moves such loads up) and the
+ * guards, or undefined when no load can move.
+ */
+function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[], span: Value): { guards: Value[]; free: Set<Instr>; group: number } | undefined {
+  const { loop, step, unroll } = c;
+  const h = loop.header;
+  const defs = definitions(fn);
+  const inLoop = (b: Block) => loop.blocks.has(b);
+  const outside = (v: Value) => {
+    const d = defs.get(v);
+    return d === undefined || !inLoop(d.block);
+  };
+  const constOf = (v: Value): number | undefined => {
+    const d = defs.get(v)?.instr;
+    const x = d?.op === 'const' ? Number(d.attrs?.['value']) : NaN;
+    return Number.isInteger(x) && Math.abs(x) <= MAX_OFFSET ? x : undefined;
+  };
+  const backs = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => r.block === h));
+  const iv = h.params[c.ivIndex]!;
+  const form = (v: Value, depth = 0): AddressForm | undefined => {
+    if (!isPtr(v.type) || depth > 16) return undefined;
+    const size = elemSize(v.type.ptr);
+    const p = h.params.indexOf(v);
+    if (p >= 0) {
+      // A pointer induction variable: `gep v, step` on every back edge.
+      if (!backs.every((r) => {
+        const d = defs.get(r.args[p]!)?.instr;
+        return d?.op === 'gep' && d.args[0] === v && d.args[1] === step;
+      })) return undefined;
+      const e = init[p]!;
+      const de = defs.get(e)?.instr;
+      const base = de?.op === 'gep' ? de.args[0]! : undefined;
+      if (base && base.uniform && outside(base) && isPtr(base.type) && elemSize(base.type.ptr) === size) return { root: base, x: de!.args[1]!, size, k: 0 };
+      return e.uniform && outside(e) ? { root: e, x: undefined, size, k: 0 } : undefined;
+    }
+    const d = defs.get(v)?.instr;
+    if (d?.op !== 'gep') return undefined;
+    const [b, i] = d.args as [Value, Value];
+    const kc = constOf(i);
+    if (kc !== undefined) {
+      const f = form(b, depth + 1);
+      return f && Math.abs(f.k + kc * size) <= MAX_OFFSET ? { ...f, k: f.k + kc * size } : undefined;
+    }
+    if (!b.uniform || !outside(b)) return undefined;
+    // gep root, iv (+ c): the induction variable's entry value plus c.
+    if (i === iv) return { root: b, x: init[c.ivIndex]!, size, k: 0 };
+    const di = defs.get(i)?.instr;
+    if (di?.op === 'add' && (di.args[0] === iv || di.args[1] === iv)) {
+      const k = constOf(di.args[0] === iv ? di.args[1]! : di.args[0]!);
+      if (k !== undefined) return { root: b, x: init[c.ivIndex]!, size, k: k * size };
+    }
+    return undefined;
+  };
+  const order = fn.blocks.filter(inLoop);
+  const accesses = order.flatMap((b) => b.instrs.map((i, index) => ({ i, b, index })).filter((a) => a.i.op === 'load' || a.i.op === 'store'))
+    .map((a) => ({ ...a, f: form(a.i.args[0]!) }));
+  const stores = accesses.filter((a) => a.i.op === 'store');
+  if (stores.length === 0 || stores.some((s) => !s.f)) return undefined;
+  const free = new Set<Instr>();
+  const pairs = new Map<string, [AddressForm, AddressForm]>();
+  let size = 1;
+  for (const l of accesses) {
+    const fl = l.f;
+    if (l.i.op !== 'load' || !fl) continue;
+    const need: [AddressForm, AddressForm][] = [];
+    const ok = stores.every((s) => {
+      const fs = s.f!;
+      if (fs.x !== fl.x || fs.size !== fl.size) return false;
+      if (fs.root !== fl.root) return need.push([fl, fs]), true;
+      const d = fl.k - fs.k;
+      return d >= fl.size || (d === 0 && l.b === s.b && l.index < s.index);
+    });
+    if (!ok) continue;
+    free.add(l.i);
+    size = Math.max(size, fl.size);
+    for (const [a, b] of need) pairs.set(`${a.root.id}:${a.k}:${b.root.id}:${b.k}`, [a, b]);
+  }
+  if (free.size === 0) return undefined;
+  const ty = step.type as 'u32' | 'i32';
+  const guards = [
+    emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 1)], 'bool', { pred: 'ge' }),
+    emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, Math.floor(2 ** 30 / ((unroll - 1) * size)))], 'bool', { pred: 'le' }),
+  ];
+  if (pairs.size > 0) {
+    // |D| >= K = (U-1) step size + size, as one unsigned compare: D + (K-1) > 2 (K-1).
+    const u = (v: Value) => (v.type === 'u32' ? v : emit(fn, pre, 'bitcast', [v], 'u32'));
+    const km1 = emit(fn, pre, 'add', [emit(fn, pre, 'shl', [u(span), constant(fn, pre, 'u32', Math.log2(size))], 'u32'), constant(fn, pre, 'u32', size - 1)], 'u32');
+    const lim = emit(fn, pre, 'shl', [km1, constant(fn, pre, 'u32', 1)], 'u32');
+    const at = (f: AddressForm) => (f.k === 0 ? u(f.root) : emit(fn, pre, 'add', [u(f.root), constant(fn, pre, 'u32', f.k >>> 0)], 'u32'));
+    for (const [l, s] of pairs.values()) {
+      const dist = emit(fn, pre, 'sub', [at(l), at(s)], 'u32');
+      guards.push(emit(fn, pre, 'cmp', [emit(fn, pre, 'add', [dist, km1], 'u32'), lim], 'bool', { pred: 'gt' }));
+    }
+  }
+  let group = 0;
+  for (const b of fn.blocks) for (const i of b.instrs) group = Math.max(group, Number(i.attrs?.['disjoint'] ?? 0));
+  return { guards, free, group: group + 1 };
+}
+
 /** Builds the main loop in front of `c.loop` (see the file comment). */
 function shape(fn: IrFunction, c: Candidate): void {
   const { loop, ivIndex, test, bound, step, pred, maskIndex, unroll } = c;
@@ -213,6 +346,9 @@ function shape(fn: IrFunction, c: Candidate): void {
     guards.push(emit(fn, pre, 'cmp', [step, limit], 'bool', { pred: 'le' }));
     if (ty === 'i32') guards.push(emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 0)], 'bool', { pred: 'gt' }));
   }
+  // Loads of later copies may go before stores of earlier ones when no lane's accesses overlap (see disjointAccesses).
+  const disjoint = unroll > 1 ? disjointAccesses(fn, c, pre, init, span) : undefined;
+  if (disjoint) guards.push(...disjoint.guards);
   let go: Value;
   if (form === 'lohi') {
     const lo0 = emit(fn, pre, 'reduce_min', [iv0], ty);
@@ -266,6 +402,7 @@ function shape(fn: IrFunction, c: Candidate): void {
       const nb = blocks.get(b)!;
       for (const i of b.instrs) {
         const ni: Instr = { op: i.op, args: [], ...(i.attrs ? { attrs: { ...i.attrs } } : {}), ...(i.loc ? { loc: i.loc } : {}) };
+        if (disjoint && (i.op === 'store' || disjoint.free.has(i))) ni.attrs = { ...ni.attrs, disjoint: disjoint.group };
         if (i.result) {
           ni.result = newValue(fn, i.result.type, i.result.uniform, i.result.name);
           map.set(i.result, i.result === test ? yes : ni.result);

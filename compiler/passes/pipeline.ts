@@ -14,6 +14,7 @@ import { reduceStrength } from './strength.ts';
 import { eliminateDeadCode } from './dce.ts';
 import { classifyMemoryAccesses } from './memaccess.ts';
 import { simplifyCfg } from './simplifycfg.ts';
+import { reorderMemory } from './memorder.ts';
 import { expandIntegerOps } from './expand-int.ts';
 import { expandLaneOps } from './expand-lanes.ts';
 import { expandFloatOps } from './expand-float.ts';
@@ -46,6 +47,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },
   { name: 'simplifycfg', run: simplifyCfg },
+  { name: 'memorder', run: reorderMemory },
   { name: 'lanegather', run: gatherUniformLoads },
   { name: 'uniformity', run: analyzeUniformity },
   { name: 'memaccess', run: classifyMemoryAccesses },

@@ -31,10 +31,55 @@ interface EdgeState {
   target: Block;
 }
 
+/**
+ * The pending edges by key ('blockId:k'), in insertion order, also indexed by
+ * target: looking up a block's incoming edges by scanning all of them made
+ * the lowering quadratic in the number of blocks.
+ */
+class EdgeMap {
+  private readonly all = new Map<string, { e: EdgeState; seq: number }>();
+  private readonly byTarget = new Map<Block, Set<string>>();
+  private seq = 0;
+
+  get(key: string): EdgeState | undefined {
+    return this.all.get(key)?.e;
+  }
+
+  set(key: string, e: EdgeState): void {
+    const old = this.all.get(key);
+    if (old && old.e.target !== e.target) this.byTarget.get(old.e.target)?.delete(key);
+    // A key set again keeps its place in the order, as in a Map.
+    this.all.set(key, { e, seq: old ? old.seq : this.seq++ });
+    let keys = this.byTarget.get(e.target);
+    if (!keys) this.byTarget.set(e.target, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** The edges into `b`, in insertion order. */
+  to(b: Block): EdgeState[] {
+    const found: { e: EdgeState; seq: number }[] = [];
+    for (const k of this.byTarget.get(b) ?? []) {
+      const x = this.all.get(k);
+      if (x && x.e.target === b) found.push(x);
+    }
+    return found.sort((x, y) => x.seq - y.seq).map((x) => x.e);
+  }
+
+  /** Forget every edge into `b`. */
+  deleteTo(b: Block): void {
+    for (const k of this.byTarget.get(b) ?? []) if (this.all.get(k)?.e.target === b) this.all.delete(k);
+    this.byTarget.delete(b);
+  }
+
+  values(): IterableIterator<EdgeState> {
+    return [...this.all.values()].map((x) => x.e).values();
+  }
+}
+
 class SpmdLowering {
   private cur: Block;
   private readonly out: Block[] = [];
-  private readonly edges = new Map<string, EdgeState>();
+  private readonly edges = new EdgeMap();
   private readonly blockMask = new Map<Block, Value | undefined>();
   private readonly subst = new Map<Value, Value>();
   /** Values of guarded blocks: the join parameter that stands for each after its block. */
@@ -95,9 +140,7 @@ class SpmdLowering {
   }
 
   private edgesTo(b: Block): EdgeState[] {
-    const out: EdgeState[] = [];
-    for (const e of this.edges.values()) if (e.target === b) out.push(e);
-    return out;
+    return this.edges.to(b);
   }
 
   private usedOutside(v: Value, b: Block): boolean {
@@ -147,9 +190,10 @@ class SpmdLowering {
   /** Emits the blocks of a region (the function, or a loop's body) under `entryMask`. */
   private region(blocks: Block[], region: Loop | undefined, entryMask: Value | undefined): void {
     const nodes: (Block | Loop)[] = [];
+    const seen = new Set<Block | Loop>();
     for (const b of blocks) {
       const n = this.nodeOf(b, region);
-      if (!nodes.includes(n)) nodes.push(n);
+      if (!seen.has(n)) nodes.push((seen.add(n), n));
     }
     nodes.sort((a, b) => this.rpo.get(this.headerOf(a))! - this.rpo.get(this.headerOf(b))!);
     nodes.forEach((n, k) => {
@@ -317,7 +361,7 @@ class SpmdLowering {
       this.aliasAfter.set(v, { value: accsOut[k]!, mask: mIn, loop });
       this.replaceOutside(v, accsOut[k]!, loop);
     });
-    for (const [k, e] of this.edges) if (e.target === h) this.edges.delete(k);
+    this.edges.deleteTo(h);
   }
 
   /** Replaces uses of `v` outside `loop` (in blocks not yet emitted or being built) by `by`. */

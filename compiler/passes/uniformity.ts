@@ -31,29 +31,32 @@ const MAX_BITSET_BLOCKS = 16384;
 class Joins {
   private sets: Uint32Array[] | undefined;
   private index: Map<Block, number> | undefined;
+  /** Blocks already returned by {@link fresh}, as bits over fn.blocks (and as a set for blocks outside it). */
+  private given: Uint32Array | undefined;
+  private readonly givenOutside = new Set<Block>();
   constructor(private readonly fn: IrFunction) {}
 
-  of(a: Block, b: Block): Block[] {
+  /**
+   * The blocks reachable from both `a` and `b` that no earlier call returned: a chain of varying branches
+   * has joins that reach most of the function, and marking their parameters once is enough.
+   */
+  fresh(a: Block, b: Block): Block[] {
     const blocks = this.fn.blocks;
-    if (blocks.length > MAX_BITSET_BLOCKS) {
-      const ra = reach(a);
-      return [...reach(b)].filter((x) => ra.has(x));
-    }
-    if (!this.sets || !this.index) this.build();
-    const index = this.index as Map<Block, number>;
-    const sets = this.sets as Uint32Array[];
-    const ia = index.get(a);
-    const ib = index.get(b);
+    if (blocks.length <= MAX_BITSET_BLOCKS && (!this.sets || !this.index)) this.build();
+    const ia = this.index?.get(a);
+    const ib = this.index?.get(b);
     // A target outside fn.blocks (never the case after removeUnreachable) falls back to the search.
-    if (ia === undefined || ib === undefined) {
+    if (!this.sets || !this.given || ia === undefined || ib === undefined) {
       const ra = reach(a);
-      return [...reach(b)].filter((x) => ra.has(x));
+      return [...reach(b)].filter((x) => ra.has(x) && !this.isGiven(x) && (this.give(x), true));
     }
-    const sa = sets[ia] as Uint32Array;
-    const sb = sets[ib] as Uint32Array;
+    const sa = this.sets[ia] as Uint32Array;
+    const sb = this.sets[ib] as Uint32Array;
+    const given = this.given;
     const out: Block[] = [];
     for (let w = 0; w < sa.length; w++) {
-      let bits = (sa[w] as number) & (sb[w] as number);
+      let bits = (sa[w] as number) & (sb[w] as number) & ~(given[w] as number);
+      given[w] = (given[w] as number) | bits;
       while (bits !== 0) {
         const low = bits & -bits;
         out.push(blocks[w * 32 + (31 - Math.clz32(low))] as Block);
@@ -61,6 +64,17 @@ class Joins {
       }
     }
     return out;
+  }
+
+  private isGiven(x: Block): boolean {
+    const i = this.index?.get(x);
+    return i !== undefined && this.given ? ((this.given[i >>> 5] as number) & (1 << (i & 31))) !== 0 : this.givenOutside.has(x);
+  }
+
+  private give(x: Block): void {
+    const i = this.index?.get(x);
+    if (i !== undefined && this.given) this.given[i >>> 5] = (this.given[i >>> 5] as number) | (1 << (i & 31));
+    else this.givenOutside.add(x);
   }
 
   private build(): void {
@@ -92,6 +106,7 @@ class Joins {
     }
     this.sets = sets;
     this.index = index;
+    this.given = new Uint32Array(words);
   }
 }
 
@@ -131,7 +146,7 @@ export function analyzeUniformity(fn: IrFunction): IrFunction {
       const t = b.term;
       if (t.kind === 'condbr' && varying.has(t.cond) && !joinsDone.has(b)) {
         joinsDone.add(b);
-        for (const x of joins.of(t.then.block, t.else.block)) x.params.forEach(mark);
+        for (const x of joins.fresh(t.then.block, t.else.block)) x.params.forEach(mark);
         for (const loop of loops) {
           if (!loop.blocks.has(b) || loopsDone.has(loop)) continue;
           loopsDone.add(loop);

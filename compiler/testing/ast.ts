@@ -18,7 +18,9 @@ export type GenExpr =
   | { k: 'sel'; t: GenType; c: GenExpr; a: GenExpr; b: GenExpr }
   | { k: 'math'; t: GenType; fn: string; args: GenExpr[] }
   | { k: 'id'; t: 'u32'; which: 'laneId' | 'globalId' | 'qpuId' }
-  | { k: 'call'; t: GenType; helper: string; args: GenExpr[] };
+  | { k: 'call'; t: GenType; helper: string; args: GenExpr[] }
+  /** Version 2: `array[counter + offset]` inside a grid-stride loop (in bounds: the loop's bound leaves room). */
+  | { k: 'elem'; t: GenType; array: 'a' | 'b' | 'f' | 'w'; counter: string; offset: number };
 
 /** A generated statement. */
 export type GenStmt =
@@ -30,7 +32,11 @@ export type GenStmt =
   | { k: 'switch'; on: GenExpr; cases: { value: number; body: GenStmt[]; brk: boolean }[]; dflt: GenStmt[] }
   | { k: 'break' }
   | { k: 'continue' }
-  | { k: 'return'; value?: GenExpr };
+  | { k: 'return'; value?: GenExpr }
+  /** Version 2: `for (let counter = globalId(); counter < n; counter += globalCount()) body` (a loop with a remainder). */
+  | { k: 'stride'; counter: string; n: number; body: GenStmt[] }
+  /** Version 2: `w[counter] = value` (each lane writes only its own grid-stride elements). */
+  | { k: 'wstore'; counter: string; value: GenExpr };
 
 /** A `@device` helper: parameters copied into locals, a body that may return early, and a final return. */
 export interface GenHelper {
@@ -45,6 +51,8 @@ export interface GenHelper {
 
 /** A generated kernel: typed local variables (initialised from the inputs) and a body. */
 export interface GenKernel {
+  /** Generator version (1 when absent): version 2 kernels take a sixth array `w` and use the version 2 constructs. */
+  version?: 2;
   helpers: GenHelper[];
   vars: { name: string; t: GenType; init: GenExpr }[];
   body: GenStmt[];
@@ -54,3 +62,5 @@ export interface GenKernel {
 export const OUT_SLOTS = 4;
 /** Length of each input array a (i32), b (u32), f (f32); loads index them with `& (INPUT_LEN - 1)`. */
 export const INPUT_LEN = 64;
+/** Version 2: length of a, b, f and w (grid-stride loops index them without a mask, up to STREAM_LEN - 4). */
+export const STREAM_LEN = 512;

@@ -15,10 +15,11 @@ import { ArrayMemory, interpretKernel } from '../ir/interpret.ts';
 import { generateKernel, printKernel, rng } from './generate.ts';
 import { evaluateKernel } from './evaluate.ts';
 import type { GenMemory } from './evaluate.ts';
-import { INPUT_LEN, OUT_SLOTS } from './ast.ts';
+import { INPUT_LEN, OUT_SLOTS, STREAM_LEN } from './ast.ts';
+import type { GenOptions } from './generate.ts';
 
-/** The kernel's pointer arguments in parameter order: a (i32), b (u32), f (f32), out (i32), outf (f32). */
-export type DiffArrays = [Int32Array, Uint32Array, Float32Array, Int32Array, Float32Array];
+/** The kernel's pointer arguments in parameter order: a (i32), b (u32), f (f32), out (i32), outf (f32), and w (i32) for generator version 2. */
+export type DiffArrays = [Int32Array, Uint32Array, Float32Array, Int32Array, Float32Array] | [Int32Array, Uint32Array, Float32Array, Int32Array, Float32Array, Int32Array];
 
 /**
  * Something that runs a compiled kernel: the interpreter on some form of the
@@ -81,17 +82,26 @@ export interface DiffResult {
 }
 
 /** The input arrays (and zeroed outputs) the harness uses for a seed. */
-export function inputs(seed: number, qpus: number): GenMemory {
+export function inputs(seed: number, qpus: number, options: GenOptions = {}): GenMemory {
   const r = rng(seed ^ 0x5bd1e995);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const n = qpus * 16 * OUT_SLOTS;
+  // Version 2 kernels index a, b, f and w up to STREAM_LEN in grid-stride loops.
+  const length = options.version === 2 ? STREAM_LEN : INPUT_LEN;
+  const ints = () => Int32Array.from({ length }, () => pick([0, 1, -1, 2, 7, -100, 2147483647, -2147483648, Math.floor(r() * 2000) - 1000]));
   return {
-    a: Int32Array.from({ length: INPUT_LEN }, () => pick([0, 1, -1, 2, 7, -100, 2147483647, -2147483648, Math.floor(r() * 2000) - 1000])),
-    b: Uint32Array.from({ length: INPUT_LEN }, () => pick([0, 1, 3, 16, 0xffffffff, 0x80000000, Math.floor(r() * 100000)])),
-    f: Float32Array.from({ length: INPUT_LEN }, () => pick([0, -0, 1, -1.5, 0.1, 1e20, -3e9, NaN, Infinity, (r() - 0.5) * 1000])),
+    a: ints(),
+    b: Uint32Array.from({ length }, () => pick([0, 1, 3, 16, 0xffffffff, 0x80000000, Math.floor(r() * 100000)])),
+    f: Float32Array.from({ length }, () => pick([0, -0, 1, -1.5, 0.1, 1e20, -3e9, NaN, Infinity, (r() - 0.5) * 1000])),
     out: new Int32Array(n),
     outf: new Float32Array(n),
+    ...(options.version === 2 ? { w: ints() } : {}),
   };
+}
+
+/** The arrays of `m` in parameter order. */
+function arraysOf(m: GenMemory): DiffArrays {
+  return m.w ? [m.a, m.b, m.f, m.out, m.outf, m.w] : [m.a, m.b, m.f, m.out, m.outf];
 }
 
 function sameF32(x: number, y: number): boolean {
@@ -99,8 +109,8 @@ function sameF32(x: number, y: number): boolean {
 }
 
 /** Runs one seed on every executor. Never throws: failures are reported in the result. */
-export async function checkSeed(seed: number, executors: readonly DiffExecutor[] = [perLaneInterpreter, loweredInterpreter]): Promise<DiffResult> {
-  const gen = generateKernel(seed);
+export async function checkSeed(seed: number, executors: readonly DiffExecutor[] = [perLaneInterpreter, loweredInterpreter], options: GenOptions = {}): Promise<DiffResult> {
+  const gen = generateKernel(seed, options);
   const source = printKernel(gen);
   const fail = (message: string): DiffResult => ({ seed, ok: false, source, message: `seed ${seed}: ${message}\n--- kernel ---\n${source}` });
   const qpus = 1 + (seed % 3);
@@ -108,7 +118,7 @@ export async function checkSeed(seed: number, executors: readonly DiffExecutor[]
   if (m.diagnostics.length > 0) return fail(`compile errors:\n${m.diagnostics.map((d) => formatDiagnostic(d, source)).join('\n')}`);
   const ir = m.kernels.get('Gen.k');
   if (!ir) return fail('kernel Gen.k missing');
-  const want = inputs(seed, qpus);
+  const want = inputs(seed, qpus, options);
   const { denormal } = evaluateKernel(gen, want, qpus);
   const skipped: string[] = [];
   for (const ex of executors) {
@@ -116,9 +126,9 @@ export async function checkSeed(seed: number, executors: readonly DiffExecutor[]
       skipped.push(ex.name);
       continue;
     }
-    const got = inputs(seed, qpus);
+    const got = inputs(seed, qpus, options);
     try {
-      await ex.run({ source, ir }, [got.a, got.b, got.f, got.out, got.outf], qpus);
+      await ex.run({ source, ir }, arraysOf(got), qpus);
     } catch (e) {
       return fail(`${ex.name} threw: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -126,6 +136,8 @@ export async function checkSeed(seed: number, executors: readonly DiffExecutor[]
       if (got.out[i] !== want.out[i]) return fail(`${ex.name}: out[${i}] (lane ${Math.floor(i / OUT_SLOTS)}) = ${got.out[i]}, expected ${want.out[i]}`);
       if (!sameF32(got.outf[i]!, want.outf[i]!)) return fail(`${ex.name}: outf[${i}] (lane ${Math.floor(i / OUT_SLOTS)}) = ${got.outf[i]}, expected ${want.outf[i]}`);
     }
+    const w = want.w ?? [];
+    for (let i = 0; i < w.length; i++) if (got.w![i] !== w[i]) return fail(`${ex.name}: w[${i}] = ${got.w![i]}, expected ${w[i]}`);
   }
   return { seed, ok: true, source, ...(denormal ? { denormal } : {}), ...(skipped.length > 0 ? { skipped } : {}) };
 }

@@ -14,6 +14,8 @@ export interface GenMemory {
   f: Float32Array;
   out: Int32Array;
   outf: Float32Array;
+  /** Version 2 kernels: the sixth array, read and written at grid-stride counters. */
+  w?: Int32Array;
 }
 
 const MIN = -2147483648;
@@ -78,6 +80,8 @@ function convert(to: GenType, from: GenType, x: number): number {
 interface Ctx {
   mem: GenMemory;
   g: number;
+  /** Work items in the launch (qpu.globalCount()). */
+  count: number;
   helpers: Map<string, GenHelper>;
   returned: number;
 }
@@ -93,6 +97,12 @@ function expr(e: GenExpr, env: Map<string, number>, ctx: Ctx): number {
     case 'load': {
       const i = ev(e.index) % INPUT_LEN;
       return e.array === 'a' ? mem.a[i]! : e.array === 'b' ? mem.b[i]! : f(mem.f[i]!);
+    }
+    case 'elem': {
+      const i = env.get(e.counter)! + e.offset;
+      const arr = e.array === 'a' ? mem.a : e.array === 'b' ? mem.b : e.array === 'f' ? mem.f : mem.w!;
+      if (i >= arr.length) throw new Error(`generated kernel reads ${e.array}[${i}] out of bounds`);
+      return e.array === 'f' ? f(arr[i]!) : arr[i]!;
     }
     case 'cvt': return convert(e.t, e.a.t, ev(e.a));
     case 'sel': return ev(e.c) ? ev(e.a) : ev(e.b);
@@ -171,6 +181,14 @@ function stmt(s: GenStmt, env: Map<string, number>, ctx: Ctx): Signal {
       if (s.value) ctx.returned = ev(s.value);
       return 'return';
     case 'break': case 'continue': return s.k;
+    case 'wstore': mem.w![env.get(s.counter)!] = ev(s.value); return 'normal';
+    case 'stride':
+      for (env.set(s.counter, g); env.get(s.counter)! < s.n; env.set(s.counter, env.get(s.counter)! + ctx.count)) {
+        const r = stmts(s.body, env, ctx);
+        if (r === 'break') break;
+        if (r === 'return') return r;
+      }
+      return 'normal';
     case 'for':
       for (env.set(s.counter, 0); env.get(s.counter)! < ev(s.bound); env.set(s.counter, (env.get(s.counter)! + 1) >>> 0)) {
         const r = stmts(s.body, env, ctx);
@@ -214,7 +232,7 @@ export function evaluateKernel(k: GenKernel, mem: GenMemory, qpus: number): { de
   denormalSeen = false;
   const helpers = new Map(k.helpers.map((h) => [h.name, h]));
   for (let g = 0; g < qpus * 16; g++) {
-    const ctx: Ctx = { mem, g, helpers, returned: 0 };
+    const ctx: Ctx = { mem, g, count: qpus * 16, helpers, returned: 0 };
     const env = new Map<string, number>();
     env.set('g', g);
     for (const v of k.vars) env.set(v.name, expr(v.init, env, ctx));

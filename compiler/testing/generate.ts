@@ -5,7 +5,7 @@
  * Deterministic for a seed.
  */
 import type { GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
-import { INPUT_LEN, OUT_SLOTS } from './ast.ts';
+import { INPUT_LEN, OUT_SLOTS, STREAM_LEN } from './ast.ts';
 import { rng } from './rng.ts';
 
 export { rng } from './rng.ts';
@@ -24,8 +24,10 @@ class Generator {
   private helpers: GenHelper[] = [];
   /** Inside a helper: its return type (stores and kernel-only ids are not generated there). */
   private inHelper: GenType | undefined;
+  /** Version 2: the counter of the enclosing grid-stride loop, if any. */
+  private stride: string | undefined;
 
-  constructor(seed: number) {
+  constructor(seed: number, private readonly version: 1 | 2 = 1) {
     this.r = rng(seed);
   }
   private int(n: number): number {
@@ -38,13 +40,21 @@ class Generator {
   private lit(t: GenType): GenExpr {
     if (t === 'bool') return { k: 'lit', t, value: this.int(2) };
     if (t === 'f32') return { k: 'lit', t, value: this.pick([0.5, 1.5, -2.25, 3, 100.125, 0.1, -7]) };
+    // Version 2: one literal in three is any 32-bit value (many distinct constants).
+    if (this.version === 2 && this.int(3) === 0) return this.anyConst(t);
     const v = this.pick([0, 1, 2, 3, 5, 7, 13, 31, 32, 255, 1000, 65536, 2147483647]);
     return { k: 'lit', t, value: t === 'i32' && this.int(3) === 0 ? -v | 0 : v };
   }
 
+  /** Any 32-bit constant of int type t. */
+  private anyConst(t: 'i32' | 'u32'): GenExpr {
+    const v = (this.int(0x10000) * 0x10000 + this.int(0x10000)) >>> 0;
+    return { k: 'lit', t, value: t === 'i32' ? v | 0 : v };
+  }
+
   /** An in-bounds index into an input array; depth 0 gives a leaf that cannot recurse. */
   private index(depth = 1): GenExpr {
-    const a: GenExpr = depth <= 0 ? { k: 'id', t: 'u32', which: 'globalId' } : this.expr('u32', depth - 1);
+    const a: GenExpr = depth <= 0 ? { k: 'id', t: 'u32', which: 'globalId' } : this.operand('u32', depth - 1);
     return { k: 'bin', t: 'u32', op: '&', a, b: { k: 'lit', t: 'u32', value: INPUT_LEN - 1 } };
   }
 
@@ -52,6 +62,11 @@ class Generator {
   expr(t: GenType, depth: number): GenExpr {
     const leaf = depth <= 0 || this.r() < 0.25;
     if (leaf) {
+      // Version 2, in a grid-stride loop: an element at the counter (w: only the lane's own element).
+      if (this.stride && t !== 'bool' && this.int(3) === 0) {
+        const array = t === 'f32' ? 'f' : t === 'u32' ? 'b' : this.pick(['a', 'w'] as const);
+        return { k: 'elem', t, array, counter: this.stride, offset: array === 'w' ? 0 : this.int(4) };
+      }
       const vs = this.vars.filter((v) => v.t === t);
       const c = this.int(4);
       if (c === 0 && t !== 'bool') return this.lit(t);
@@ -91,6 +106,14 @@ class Generator {
     return { k: 'bin', t, op, a: this.nonLit(t, d), b: this.expr(t, d) };
   }
 
+  /**
+   * The left operand of `x & mask`: any expression in version 1 (whose seeds keep their kernels), never a literal
+   * in version 2 (two literals under one operator are typed i32, and version 2's u32 literals may not fit).
+   */
+  private operand(t: GenType, depth: number): GenExpr {
+    return this.version === 2 ? this.nonLit(t, depth) : this.expr(t, depth);
+  }
+
   private nonLit(t: GenType, depth: number): GenExpr {
     for (let i = 0; i < 4; i++) {
       const e = this.expr(t, depth);
@@ -119,6 +142,21 @@ class Generator {
   }
 
   private stmt(depth: number): GenStmt {
+    if (this.version === 2 && !this.inHelper) {
+      if (this.stride && this.int(4) === 0) return { k: 'wstore', counter: this.stride, value: this.expr('i32', 3) };
+      if (!this.stride && this.int(6) === 0) {
+        // A grid-stride loop to a bound with room for offsets up to 3 (main loop plus remainder when long enough).
+        const counter = `k${this.nextCounter++}`;
+        this.loopDepth++;
+        this.counters.push(counter);
+        this.stride = counter;
+        const body = this.stmts(1 + this.int(4), Math.max(depth - 1, 0));
+        this.stride = undefined;
+        this.counters.pop();
+        this.loopDepth--;
+        return { k: 'stride', counter, n: 1 + this.int(STREAM_LEN - 4), body };
+      }
+    }
     const c = this.int(depth <= 0 ? 4 : 10);
     if (c <= 1) {
       const v = this.pick(this.vars);
@@ -141,13 +179,13 @@ class Generator {
     if (c <= 5) return { k: 'if', c: this.expr('bool', 2), then: this.stmts(1 + this.int(3), depth - 1), else: this.int(2) ? this.stmts(this.int(3), depth - 1) : [] };
     if (c === 6) {
       const cases = [0, 1, 2].filter(() => this.r() < 0.7).map((value) => ({ value, body: this.stmts(1 + this.int(2), depth - 1), brk: this.r() < 0.7 }));
-      return { k: 'switch', on: { k: 'bin', t: 'u32', op: '&', a: this.expr('u32', 1), b: { k: 'lit', t: 'u32', value: 3 } }, cases, dflt: this.stmts(this.int(2), depth - 1) };
+      return { k: 'switch', on: { k: 'bin', t: 'u32', op: '&', a: this.operand('u32', 1), b: { k: 'lit', t: 'u32', value: 3 } }, cases, dflt: this.stmts(this.int(2), depth - 1) };
     }
     const counter = `k${this.nextCounter++}`;
     this.loopDepth++;
     this.counters.push(counter);
     let s: GenStmt;
-    if (c <= 8) s = { k: 'for', counter, bound: { k: 'bin', t: 'u32', op: '&', a: this.expr('u32', 1), b: { k: 'lit', t: 'u32', value: 7 } }, body: this.stmts(1 + this.int(3), depth - 1) };
+    if (c <= 8) s = { k: 'for', counter, bound: { k: 'bin', t: 'u32', op: '&', a: this.operand('u32', 1), b: { k: 'lit', t: 'u32', value: 7 } }, body: this.stmts(1 + this.int(3), depth - 1) };
     else s = { k: 'do', counter, bound: 1 + this.int(5), c: this.expr('bool', 1), body: this.stmts(1 + this.int(3), depth - 1) };
     this.counters.pop();
     this.loopDepth--;
@@ -171,7 +209,8 @@ class Generator {
     for (let i = 0; i < helperCount; i++) this.helpers.push(this.helper(i));
     this.vars = [];
     const vars: GenKernel['vars'] = [];
-    const n = 3 + this.int(4);
+    // Version 2: many variables, all live to the end (many live values).
+    const n = this.version === 2 ? 8 + this.int(12) : 3 + this.int(4);
     for (let i = 0; i < n; i++) {
       const t = (['i32', 'u32', 'f32', 'bool'] as const)[i % 4]!;
       const init = this.expr(t, 2);
@@ -179,17 +218,44 @@ class Generator {
       this.vars.push({ name: `v${i}`, t });
     }
     const body = this.stmts(3 + this.int(5), 3);
+    if (this.version === 2) {
+      // A hash-like chain of 8..23 arbitrary constants.
+      const v = this.pick(vars.filter((x) => x.t === 'u32'));
+      let e: GenExpr = { k: 'var', t: 'u32', name: v.name };
+      for (let i = 8 + this.int(16); i > 0; i--) e = { k: 'bin', t: 'u32', op: this.pick(['+', '^', '*', '-', '|', '&']), a: e, b: this.anyConst('u32') };
+      body.splice(this.int(body.length + 1), 0, { k: 'assign', name: v.name, value: e });
+    }
     for (const v of vars.slice(0, 3)) {
       if (v.t === 'f32') body.push({ k: 'store', array: 'outf', slot: 3, value: { k: 'var', t: 'f32', name: v.name } });
       else if (v.t === 'i32') body.push({ k: 'store', array: 'out', slot: 3, value: { k: 'var', t: 'i32', name: v.name } });
+    }
+    if (this.version === 2) {
+      // Every number variable stays live to here: their xor (ints) and sum (floats) go to slot 2.
+      const ints = vars.filter((v) => v.t === 'i32' || v.t === 'u32').map((v): GenExpr => (v.t === 'i32' ? { k: 'var', t: 'i32', name: v.name } : { k: 'cvt', t: 'i32', a: { k: 'var', t: 'u32', name: v.name } }));
+      const floats = vars.filter((v) => v.t === 'f32').map((v): GenExpr => ({ k: 'var', t: 'f32', name: v.name }));
+      body.push({ k: 'store', array: 'out', slot: 2, value: ints.reduce((a, b) => ({ k: 'bin', t: 'i32', op: '^', a, b })) });
+      body.push({ k: 'store', array: 'outf', slot: 2, value: floats.reduce((a, b) => ({ k: 'bin', t: 'f32', op: '+', a, b })) });
+      return { version: 2, helpers: this.helpers, vars, body };
     }
     return { helpers: this.helpers, vars, body };
   }
 }
 
+/** Generator options. */
+export interface GenOptions {
+  /**
+   * 1 (default): the kernels seeds have always mapped to. 2: also grid-stride
+   * loops with remainders over a sixth array `w` (loads at the counter plus
+   * 0..3, in-place stores), arbitrary 32-bit constants and a chain of them,
+   * and 8..19 variables live to the end. A seed's kernel differs between
+   * versions.
+   */
+  version?: 1 | 2;
+}
+
 /** A random well-typed kernel for `seed`. */
-export function generateKernel(seed: number): GenKernel {
-  return new Generator(seed).kernel();
+export function generateKernel(seed: number, options: GenOptions = {}): GenKernel {
+  return new Generator(seed, options.version ?? 1).kernel();
 }
 
 function num(e: Extract<GenExpr, { k: 'lit' }>): string {
@@ -211,6 +277,7 @@ export function printExpr(e: GenExpr): string {
     case 'math': return `Math.${e.fn}(${e.args.map(printExpr).join(', ')})`;
     case 'id': return `qpu.${e.which}()`;
     case 'call': return `Gen.${e.helper}(${e.args.map(printExpr).join(', ')})`;
+    case 'elem': return `${e.array}[${e.offset ? `${e.counter} + ${e.offset}` : e.counter}]`;
   }
 }
 
@@ -233,6 +300,8 @@ function printStmt(s: GenStmt, ind: string): string {
     case 'break': return `${ind}break;\n`;
     case 'continue': return `${ind}continue;\n`;
     case 'return': return `${ind}return${s.value ? ` ${printExpr(s.value)}` : ''};\n`;
+    case 'stride': return `${ind}for (let ${s.counter}: u32 = qpu.globalId(); ${s.counter} < ${s.n}; ${s.counter} += qpu.globalCount()) {\n${printStmts(s.body, i2)}${ind}}\n`;
+    case 'wstore': return `${ind}w[${s.counter}] = ${printExpr(s.value)};\n`;
   }
 }
 
@@ -247,7 +316,7 @@ export function printKernel(k: GenKernel): string {
 
 export class Gen {
 ${helpers}  @kernel
-  static k(a: Ptr<i32>, b: Ptr<u32>, f: Ptr<f32>, out: Ptr<i32>, outf: Ptr<f32>): void {
+  static k(a: Ptr<i32>, b: Ptr<u32>, f: Ptr<f32>, out: Ptr<i32>, outf: Ptr<f32>${k.version === 2 ? ', w: Ptr<i32>' : ''}): void {
     const g = qpu.globalId();
 ${decls}${printStmts(k.body, '    ')}  }
 }

@@ -22,6 +22,30 @@ test(`interpreter agrees with direct evaluation on ${count} generated kernels (s
   t.deepEqual(failures, []);
 });
 
+test('interpreter agrees with direct evaluation on 25 version-2 kernels (grid-stride loops, many constants and live values)', async (t) => {
+  t.timeout(120_000);
+  const failures: string[] = [];
+  for (let s = start; s < start + 25; s++) {
+    const r = await checkSeed(s, undefined, { version: 2 });
+    if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+    if (failures.length >= 3) break;
+  }
+  t.deepEqual(failures, []);
+});
+
+test('generator version 2 keeps version 1 seeds, and adds grid-stride loops over w, arbitrary constants and more variables', (t) => {
+  const v1 = Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i)));
+  t.deepEqual(v1, Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i, { version: 1 }))));
+  t.false(v1.some((s) => /\bw: Ptr<i32>|qpu\.globalCount\(\)/.test(s)));
+  const v2 = Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i, { version: 2 })));
+  t.true(v2.every((s) => /w: Ptr<i32>\): void/.test(s)));
+  t.true(v2.filter((s) => /k\d+ \+= qpu\.globalCount\(\)/.test(s)).length >= 10, 'grid-stride loops');
+  t.true(v2.some((s) => /\bw\[k\d+\] = /.test(s)) && v2.some((s) => /\ba\[k\d+ \+ [1-3]\]/.test(s)), 'stores at and loads beside the counter');
+  // A chain of 8 or more arbitrary 32-bit constants, and 8 or more variables, in every kernel.
+  t.true(v2.every((s) => (s.match(/\b\d{7,}\b/g) ?? []).length >= 8));
+  t.true(v2.every((s) => /let v7: bool/.test(s)));
+});
+
 test('the generator is deterministic and produces divergent control flow', (t) => {
   t.is(printKernel(generateKernel(42)), printKernel(generateKernel(42)));
   const sources = Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i)));

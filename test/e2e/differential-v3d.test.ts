@@ -110,3 +110,39 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
     t.deepEqual(failures, []);
   });
 }
+
+// Seed 1434 (found by `npm run fuzz -- diff`): a uniform load under a lane mask (b[k0] in a loop whose lanes
+// diverge) held its value in the active lanes only; a fused compare-and-branch on a bound computed from it tested
+// every lane, and the inactive lanes' value kept an inner main loop running forever.
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`generated kernel seed 1434 (uniform load under a mask feeding a loop bound) on ${target} agrees with direct evaluation`, async (t) => {
+    const ex = await emulatorExecutor(target);
+    try {
+      const r = await checkSeed(1434, [ex]);
+      t.true(r.ok, r.message);
+    } finally {
+      ex.close();
+    }
+  });
+}
+
+// Generator version 2 (grid-stride loops with remainders over a written array, many constants, many live values:
+// what loop shaping and memory reordering transform) on the V3D targets; `npm run fuzz -- diff` with
+// QPUC_FUZZ_GEN=2 runs more.
+const gen2Count = Number(process.env.QPUC_V3D_GEN2_COUNT ?? 4);
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`generated version-2 kernels (seeds ${genStart}..${genStart + gen2Count - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
+    t.timeout(Math.max(600_000, gen2Count * 60_000));
+    const ex = await emulatorExecutor(target);
+    const failures: string[] = [];
+    try {
+      for (let s = genStart; s < genStart + gen2Count; s++) {
+        const r = await checkSeed(s, [ex], { version: 2 });
+        if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+      }
+    } finally {
+      ex.close();
+    }
+    t.deepEqual(failures, []);
+  });
+}

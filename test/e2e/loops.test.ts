@@ -71,8 +71,32 @@ for (const target of ['vc6', 'vc7'] as const) {
     }
   });
 
-  test(`${target}: the grid-stride sum issues a TMU FIFO's depth of lookups before it collects the first`, (t) => {
-    const words = kernel(MEMORY, 'Mem.sum', target).code;
+  test(`${target}: a grid-stride copy between overlapping ranges agrees with each lane's program order`, async (t) => {
+    // dst = src + d elements. Lane g stores element g + t G + d and later loads g + (t + 1) G: with d = G each
+    // lane's load of one iteration reads what it stored the iteration before (the main loop's no-alias guard must
+    // fail and the original loop run); with d = -G, 0 or 1 the loads run ahead of or at the stores. Lanes never
+    // touch another lane's elements, so the per-lane order defines the result.
+    const rt = await Runtime.open({ backend: 'emulator', target, log: () => undefined });
+    try {
+      const copy = kernel(MEMORY, 'Mem.copy', target);
+      const qpus = 2, lanes = qpus * 16, n = 700;
+      for (const d of [lanes, -lanes, 0, 2 * lanes, 7 * lanes, 8 * lanes]) {
+        const buf = rt.alloc(Float32Array, n + 17 * lanes);
+        for (let i = 0; i < buf.length; i++) buf[i] = i;
+        const at = 8 * lanes; // room on both sides
+        const want = Array.from(buf);
+        for (let g = 0; g < lanes; g++) for (let i = g; i < n; i += lanes) want[at + d + i] = want[at + i] as number;
+        await rt.launch(copy, { qpus }, n, buf.subarray(at), buf.subarray(at + d));
+        t.deepEqual(Array.from(buf), want, `dst = src + ${d}`);
+      }
+    } finally {
+      rt.close();
+    }
+  });
+
+  for (const name of ['Mem.sum', 'Mem.copy']) {
+  test(`${target}: ${name} issues a TMU FIFO's depth of lookups before it collects the first`, (t) => {
+    const words = kernel(MEMORY, name, target).code;
     const dv = new DataView(words.buffer, words.byteOffset, words.byteLength);
     let run = 0;
     let longest = 0;
@@ -88,4 +112,5 @@ for (const target of ['vc6', 'vc7'] as const) {
     }
     t.is(longest, TARGETS[target].tmuFifoDepth);
   });
+  }
 }

@@ -11,6 +11,8 @@ import { compileFunction } from '../../compiler/backend/index.ts';
 import { Runtime } from '../../runtime/index.ts';
 import { TARGETS, type Target } from '../../compiler/target/targets.ts';
 
+const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
 /** An executor running on the emulator of `target`. */
 export async function emulatorExecutor(target: Target): Promise<DiffExecutor & { close(): void }> {
   const rt = await Runtime.open({ backend: 'emulator', target, log: () => undefined });
@@ -20,11 +22,12 @@ export async function emulatorExecutor(target: Target): Promise<DiffExecutor & {
     close: () => rt.close(),
     async run(k, arrays: DiffArrays, qpus) {
       const compiled = compileFunction('Gen.k', prepareForBackend(parseFunction(printFunction(k.ir)), { loadBudget: TARGETS[target].tmuFifoDepth }), target);
-      const gpu = [rt.alloc(Int32Array, arrays[0].length), rt.alloc(Uint32Array, arrays[1].length), rt.alloc(Float32Array, arrays[2].length), rt.alloc(Int32Array, arrays[3].length), rt.alloc(Float32Array, arrays[4].length)] as const;
+      const gpu = [rt.alloc(Int32Array, arrays[0].length), rt.alloc(Uint32Array, arrays[1].length), rt.alloc(Float32Array, arrays[2].length), rt.alloc(Int32Array, arrays[3].length), rt.alloc(Float32Array, arrays[4].length),
+        ...(arrays[5] ? [rt.alloc(Int32Array, arrays[5].length)] : [])];
       try {
-        gpu.forEach((g, i) => g.set(arrays[i]!));
+        gpu.forEach((g, i) => bytes(g).set(bytes(arrays[i]!)));
         await rt.launch(compiled, { qpus }, ...gpu);
-        arrays.forEach((a, i) => a.set(gpu[i]!));
+        arrays.forEach((a, i) => bytes(a).set(bytes(gpu[i]!)));
       } finally {
         for (const g of gpu) rt.free(g);
       }

@@ -12,7 +12,7 @@ import type { FlowBlock, RegisterView } from '../common/liveness.ts';
 import { computeLiveness } from '../common/liveness.ts';
 import { allocateRegisters, RegisterPressureError } from '../common/regalloc.ts';
 import type { MBlock, MFunction, MInstr, UniformSlot } from './mir.ts';
-import { MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
+import { constantOf, MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
 import { defOf, rf, usesOf } from './mir.ts';
 import { orderSegment, scheduleSegment } from './schedule.ts';
 import { BackendError } from './isel.ts';
@@ -34,8 +34,11 @@ const isReg = (r: { kind: string }): r is { kind: 'vreg'; id: number } | { kind:
 /** Branches and barriers end a straight-line segment. */
 const isBoundary = (m: MInstr): boolean => m.unit === 'branch' || m.unit === 'sync';
 
+/** Register keys by number, made once: the allocator's sets then hash the same strings again and again. */
+const VREG_KEYS: string[] = [];
+const RF_KEYS: string[] = [];
 const keyOf = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): string =>
-  r.kind === 'vreg' ? `v${r.id}` : `rf${r.index}`;
+  r.kind === 'vreg' ? (VREG_KEYS[r.id] ??= `v${r.id}`) : (RF_KEYS[r.index] ??= `rf${r.index}`);
 
 const view: RegisterView<MInstr> = {
   uses: (i) => usesOf(i).map(keyOf),
@@ -83,26 +86,57 @@ function flowOf(blocks: MBlock[]): FlowBlock<MInstr>[] {
  * the allowed ones that are live at the most instructions (spilling the
  * longest ranges at the peak relieves it for the least reload traffic).
  */
-function spillCandidates(blocks: MBlock[], allowed: (key: string) => boolean): string[] {
+function spillCandidates(blocks: MBlock[], allowed: (key: string) => boolean, cheap: (key: string) => boolean): string[] {
   const flow = flowOf(blocks);
   const { liveOut } = computeLiveness(flow, view);
+  // span: at how many instructions each register is live (counted by when it enters and leaves the live set,
+  // not by visiting every live register at every instruction); the peak: where the live set is first largest.
   const span = new Map<string, number>();
-  let peak: Set<string> = new Set();
-  for (const b of flow) {
+  const since = new Map<string, number>();
+  let t = 0;
+  let peakSize = 0;
+  let peakAt: { block: number; index: number } | undefined;
+  const walkBlock = (bi: number, stop: number): Set<string> => {
+    const b = flow[bi] as FlowBlock<MInstr>;
     const live = new Set(liveOut.get(b.id));
-    for (let i = b.instrs.length - 1; i >= 0; i--) {
+    for (let i = b.instrs.length - 1; i >= stop; i--) {
       const m = b.instrs[i] as MInstr;
       const d = view.def(m);
       if (d) live.delete(d);
       for (const u of view.uses(m)) live.add(u);
-      for (const k of live) span.set(k, (span.get(k) ?? 0) + 1);
-      if (live.size > peak.size) peak = new Set(live);
     }
+    return live;
+  };
+  for (let bi = 0; bi < flow.length; bi++) {
+    const b = flow[bi] as FlowBlock<MInstr>;
+    for (const k of liveOut.get(b.id) ?? []) since.set(k, t);
+    const live = new Set(liveOut.get(b.id));
+    for (let i = b.instrs.length - 1; i >= 0; i--) {
+      const m = b.instrs[i] as MInstr;
+      const d = view.def(m);
+      if (d && live.delete(d)) span.set(d, (span.get(d) ?? 0) + t - (since.get(d) as number));
+      for (const u of view.uses(m)) {
+        if (!live.has(u)) {
+          live.add(u);
+          since.set(u, t);
+        }
+      }
+      t++;
+      if (live.size > peakSize) {
+        peakSize = live.size;
+        peakAt = { block: bi, index: i };
+      }
+    }
+    for (const k of live) span.set(k, (span.get(k) ?? 0) + t - (since.get(k) as number));
   }
+  // The live set at the peak, rebuilt by walking its block again (its order breaks ties below).
+  const peak = peakAt ? walkBlock(peakAt.block, peakAt.index) : new Set<string>();
   // A quarter of the excess over the register file (at least one), longest ranges first: spilling the whole
   // excess at once overshoots, since reload temporaries and the next peak differ.
   const want = Math.max(1, Math.floor((peak.size - REGISTER_COUNT) / 4));
-  return [...peak].filter(allowed).sort((a, b) => (span.get(b) ?? 0) - (span.get(a) ?? 0)).slice(0, want);
+  // Cheap ones (constants, rebuilt where used) before the rest.
+  const rank = (k: string) => (cheap(k) ? 1 << 30 : 0) + (span.get(k) ?? 0);
+  return [...peak].filter(allowed).sort((a, b) => rank(b) - rank(a)).slice(0, want);
 }
 
 /** Colour the registers of `blocks` onto rf0..rf63 (throws RegisterPressureError). */
@@ -156,14 +190,22 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
         continue;
       }
       const allowed = (k: string) => k.startsWith('v') && !temps.has(k) && !spilled.includes(k);
-      let picks = spillCandidates(blocks, allowed);
-      if (picks.length === 0) picks = e.candidates.filter((c) => allowed(c.key)).sort((a, b) => b.degree - a.degree).slice(0, 1).map((c) => c.key);
+      // Constants first: they are rebuilt where used and take no spill slot.
+      const isConstant = (k: string) => constantOf(mf, k) !== undefined;
+      const constantsFirst = (ks: string[]) => [...ks.filter(isConstant), ...ks.filter((k) => !isConstant(k))];
+      let picks = spillCandidates(blocks, allowed, isConstant);
+      // While constants are left at the peak, rebuild only them this round.
+      if (picks.some(isConstant)) picks = picks.filter(isConstant);
+      if (picks.length === 0) picks = constantsFirst(e.candidates.filter((c) => allowed(c.key)).sort((a, b) => b.degree - a.degree).map((c) => c.key)).slice(0, 1);
+      const inMemory = spilled.filter((k) => !isConstant(k)).length;
       const pick = picks[0];
-      if (!pick || spilled.length >= MAX_SPILL_SLOTS) {
-        throw new BackendError(`${e.message} even after spilling ${spilled.length} values to memory`);
+      if (!pick || (!isConstant(pick) && inMemory >= MAX_SPILL_SLOTS)) {
+        throw new BackendError(`${e.message} even after spilling ${inMemory} values to memory`);
       }
-      if (spilled.length === 0) mf.uniforms.unshift({ kind: 'scratch' });
-      spilled.push(...picks.slice(0, MAX_SPILL_SLOTS - spilled.length));
+      let room = MAX_SPILL_SLOTS - inMemory;
+      const take = picks.filter((k) => isConstant(k) || room-- > 0);
+      if (inMemory === 0 && take.some((k) => !isConstant(k))) mf.uniforms.unshift({ kind: 'scratch' });
+      spilled.push(...take);
     }
   }
   return { mf, assignment: assignment as Map<string, number>, spilled };
@@ -282,6 +324,6 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
     (instrs[f.at] as V3dBranchInstr).offset = (target - (f.at + 4)) * 8;
   }
   const used = new Set(assignment.values());
-  return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size, scratchBytesPerThread: spilled.length > 0 ? SPILL_BYTES_PER_BATCH : 0 };
+  return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size, scratchBytesPerThread: spilled.some((k) => constantOf(mf, k) === undefined) ? SPILL_BYTES_PER_BATCH : 0 };
 }
 

@@ -24,7 +24,7 @@ import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
 import { onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import type { OpName } from '../../ir/ops.ts';
-import type { MBlock, MFunction, MInstr, MSrc, VReg } from './mir.ts';
+import type { MBlock, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, rf, vreg } from './mir.ts';
 import {
   alu, arg, BackendError, boolFromFlags, constBits, entryRegs, mov, newVReg, pushZeroTest, src, uniformReg, emit,
@@ -339,8 +339,10 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     pro.push({ unit: 'add', op: 'shl', dst: t, srcs: [payload, imm(-16)] });
     pro.push({ unit: 'add', op: 'shr', dst: entry.qpuId, srcs: [t, imm(-16)] });
   }
+  mf.constants = new Map();
   for (const [key, r] of entry.uniforms) {
-    void key;
+    const slot = JSON.parse(key) as UniformSlot;
+    if (slot.kind === 'const') mf.constants.set(r.id, slot.value >>> 0);
     pro.push({ unit: 'sig', op: 'ldunifrf', dst: r, srcs: [] });
   }
   // Uniform slots were pushed in first-use order, which is the Map's insertion order: the prologue reads them in that order.

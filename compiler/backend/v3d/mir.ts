@@ -81,6 +81,12 @@ export interface MFunction {
   blocks: MBlock[];
   uniforms: UniformSlot[];
   nextVReg: number;
+  /**
+   * Registers that hold a constant uniform word (vreg id to its 32 bits): when
+   * one must leave the register file, it is rebuilt where used instead of
+   * taking a spill slot (compiler/backend/v3d/spill.ts).
+   */
+  constants?: Map<number, number>;
 }
 
 /** Shorthands. */

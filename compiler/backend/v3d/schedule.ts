@@ -160,17 +160,6 @@ class ReadySet {
     return out.sort((a, b) => b.height - a.height || a.index - b.index);
   }
 
-  /** The best node (height, then source order) that may issue at `cycle` and that `accept` takes, in one scan. */
-  best(cycle: number, accept: (n: Node) => boolean): Node | undefined {
-    let top: Node | undefined;
-    for (const n of this.candidates) {
-      if (this.latencies && (this.earliest[n.index] as number) > cycle) continue;
-      if (top && (n.height < top.height || (n.height === top.height && n.index > top.index))) continue;
-      if (accept(n)) top = n;
-    }
-    return top;
-  }
-
   /** Record that `n` issues at `cycle`. */
   schedule(n: Node, cycle: number): void {
     n.cycle = cycle;
@@ -256,16 +245,72 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
  */
 export function orderSegment(ops: MInstr[]): MInstr[] {
   const nodes = buildGraph(ops);
-  const ready = new ReadySet(nodes, false);
+  // The ready nodes in two heaps, best first: load issues (which wait while MAX_PENDING_LOADS are in flight)
+  // and the rest. Each step takes the better of the two tops: the same choice as scanning every ready
+  // node for the best, which made long segments with many ready ops quadratic.
+  const waiting = nodes.map((n) => n.preds.length);
+  const loads = new NodeHeap();
+  const others = new NodeHeap();
+  const ready = (n: Node) => (isLoadIssue(n.m) ? loads : others).push(n);
+  for (const n of nodes) if (n.preds.length === 0) ready(n);
   const out: MInstr[] = [];
   let pendingLoads = 0;
   for (let step = 0; step < nodes.length; step++) {
-    const n = ready.best(step, (x) => !(isLoadIssue(x.m) && pendingLoads >= MAX_PENDING_LOADS));
+    const load = pendingLoads < MAX_PENDING_LOADS ? loads.top() : undefined;
+    const other = others.top();
+    const n = load && (!other || better(load, other)) ? loads.pop() : others.pop();
     if (!n) throw new Error('scheduler: dependency cycle');
-    ready.schedule(n, step);
+    n.cycle = step;
+    for (const s of n.succs) if (--(waiting[s.node.index] as number) === 0) ready(s.node);
     if (isLoadIssue(n.m)) pendingLoads++;
     if (n.m.op === 'ldtmu') pendingLoads--;
     out.push(n.m);
   }
   return out;
+}
+
+/** Scheduling priority: the longer path to the segment's end first, then source order. */
+function better(a: Node, b: Node): boolean {
+  return a.height > b.height || (a.height === b.height && a.index < b.index);
+}
+
+/** A binary heap of nodes, best ({@link better}) on top. */
+class NodeHeap {
+  private readonly items: Node[] = [];
+
+  top(): Node | undefined {
+    return this.items[0];
+  }
+
+  push(n: Node): void {
+    const items = this.items;
+    let k = items.length;
+    items.push(n);
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      if (!better(n, items[parent] as Node)) break;
+      items[k] = items[parent] as Node;
+      k = parent;
+    }
+    items[k] = n;
+  }
+
+  pop(): Node | undefined {
+    const items = this.items;
+    const first = items[0];
+    const last = items.pop();
+    if (first === undefined || last === undefined || items.length === 0) return first;
+    let k = 0;
+    for (;;) {
+      const l = 2 * k + 1;
+      if (l >= items.length) break;
+      const r = l + 1;
+      const c = r < items.length && better(items[r] as Node, items[l] as Node) ? r : l;
+      if (!better(items[c] as Node, last)) break;
+      items[k] = items[c] as Node;
+      k = c;
+    }
+    items[k] = last;
+    return first;
+  }
 }

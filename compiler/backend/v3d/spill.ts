@@ -39,13 +39,19 @@ export interface SpillRewrite {
 export function rewriteSpills(mf: MFunction, blocks: MBlock[], spilled: string[], ver: 42 | 71): SpillRewrite {
   const temps = new Set<string>();
   if (spilled.length === 0) return { blocks: blocks.map((b) => ({ id: b.id, instrs: [...b.instrs] })), temps };
-  if (spilled.length > MAX_SPILL_SLOTS) throw new RangeError(`more than ${MAX_SPILL_SLOTS} spill slots needed`);
   const fresh = (): VReg => {
     const r = vreg(mf.nextVReg++);
     temps.add(`v${r.id}`);
     return r;
   };
-  const slotOf = new Map(spilled.map((k, s) => [k, s]));
+  // Constants are rebuilt where used (no slot); the rest live in memory.
+  const rebuilt = new Map(spilled.flatMap((k): [string, number][] => {
+    const value = constantOf(mf, k);
+    return value === undefined ? [] : [[k, value]];
+  }));
+  const inMemory = spilled.filter((k) => !rebuilt.has(k));
+  if (inMemory.length > MAX_SPILL_SLOTS) throw new RangeError(`more than ${MAX_SPILL_SLOTS} spill slots needed`);
+  const slotOf = new Map(inMemory.map((k, s) => [k, s]));
   const base = fresh();
 
   // Prologue: this lane's spill base from the payload's workgroup X (rf0 on 4.2, rf3 on 7.1), eidx and the scratch uniform.
@@ -106,19 +112,26 @@ export function rewriteSpills(mf: MFunction, blocks: MBlock[], spilled: string[]
       const readKeys = new Set<string>();
       m.srcs.forEach((s) => {
         const k = keyOf(s);
-        if (k && slotOf.has(k)) readKeys.add(k);
+        if (k && (slotOf.has(k) || rebuilt.has(k))) readKeys.add(k);
       });
       const dk = keyOf(m.dst);
-      if (m.cond && dk && slotOf.has(dk)) readKeys.add(dk);
+      if (m.cond && dk && (slotOf.has(dk) || rebuilt.has(dk))) readKeys.add(dk);
       const tempFor = new Map<string, VReg>();
       for (const k of readKeys) {
         const r = fresh();
         tempFor.set(k, r);
+        const value = rebuilt.get(k);
+        if (value !== undefined) {
+          reload.push(...buildConstant(value, r, fresh));
+          continue;
+        }
         const addr = slotAddress(slotOf.get(k) as number, reload);
         reload.push({ unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'load' });
         reload.push({ unit: 'sig', op: 'ldtmu', dst: r, srcs: [] });
       }
       m.srcs = m.srcs.map((s) => tempFor.get(keyOf(s) ?? '') ?? s);
+      // The constant's uniform word is still read (the stream is in order), into a register nothing reads.
+      if (dk && rebuilt.has(dk)) m.dst = fresh();
       if (dk && slotOf.has(dk)) {
         const r = tempFor.get(dk) ?? fresh();
         m.dst = r;
@@ -139,7 +152,53 @@ export function rewriteSpills(mf: MFunction, blocks: MBlock[], spilled: string[]
     }
     return res;
   };
-  out.push({ id: pro.id, instrs: [...head, ...rewrite(pro.instrs)] });
+  out.push({ id: pro.id, instrs: [...(inMemory.length > 0 ? head : []), ...rewrite(pro.instrs)] });
   for (const b of blocks.slice(1)) out.push({ id: b.id, instrs: rewrite(b.instrs) });
   return { blocks: out, temps };
+}
+
+/** The 32 bits of a register holding a constant uniform word (`v12` keys), if it is one. */
+export function constantOf(mf: MFunction, key: string): number | undefined {
+  return key.startsWith('v') ? mf.constants?.get(Number(key.slice(1))) : undefined;
+}
+
+/**
+ * Ops that leave the 32-bit constant `value` in `dst` from small immediates:
+ * the first non-zero 4-bit group, then for each later non-zero group a shift
+ * and an or (shift amounts 16..28 as their 5-bit two's complement: `shl`
+ * reads the low 5 bits), a final shift for trailing zero groups; built as
+ * the complement and inverted when that has fewer groups.
+ */
+export function buildConstant(value: number, dst: VReg, fresh: () => VReg): MInstr[] {
+  const v = value >>> 0;
+  if ((v | 0) >= -16 && (v | 0) <= 15) return [{ unit: 'add', op: 'mov', dst, srcs: [imm(v)] }];
+  const groups = (x: number) => Array.from({ length: 8 }, (_, k) => (x >>> (28 - 4 * k)) & 15);
+  const count = (x: number) => groups(x).filter((g) => g !== 0).length;
+  const invert = count(~v >>> 0) < count(v);
+  const target = invert ? ~v >>> 0 : v;
+  const out: MInstr[] = [];
+  let cur: VReg | undefined;
+  let pending = 0;
+  const shiftBy = (n: number) => imm(n >= 16 ? n - 32 : n);
+  for (const g of groups(target)) {
+    if (cur) pending += 4;
+    if (g === 0) continue;
+    const next = fresh();
+    if (!cur) out.push({ unit: 'add', op: 'mov', dst: next, srcs: [imm(g)] });
+    else {
+      const shifted = fresh();
+      out.push({ unit: 'add', op: 'shl', dst: shifted, srcs: [cur, shiftBy(pending)] });
+      out.push({ unit: 'add', op: 'or', dst: next, srcs: [shifted, imm(g)] });
+      pending = 0;
+    }
+    cur = next;
+  }
+  if (!cur) throw new Error(`buildConstant: ${v} is a small immediate`);
+  if (pending > 0) {
+    const shifted = fresh();
+    out.push({ unit: 'add', op: 'shl', dst: shifted, srcs: [cur, shiftBy(pending)] });
+    cur = shifted;
+  }
+  out.push(invert ? { unit: 'add', op: 'not', dst, srcs: [cur] } : { unit: 'add', op: 'mov', dst, srcs: [cur] });
+  return out;
 }

@@ -13,7 +13,7 @@ import {
   BRANCH_CONDS, BRANCH_DESTS, CONDS, F16_UNPACK, F32_UNPACK, I32_UNPACK, MSFIGNS, PACKS, PUSH_FLAGS, UPDATE_FLAGS,
   isaTable, type OpRow, type SignalName, type V3dIsaTable,
 } from './table.ts';
-import { F, put } from './fields.ts';
+import { F, WordBuilder } from './fields.ts';
 import { orderKey, writesAddress } from './decode.ts';
 
 /** An instruction object that has no encoding on the requested version. */
@@ -79,8 +79,31 @@ function encodeMods(row: OpRow, pack: Pack, ua: Unpack, ub: Unpack, ver: V3dVers
   }
 }
 
+/** Per table: the first row of each op name, and the first signal-table index of each signal set (its sorted names). */
+const LOOKUP = new WeakMap<V3dIsaTable, { add: Map<string, OpRow>; mul: Map<string, OpRow>; signals: Map<string, number> }>();
+
+function lookup(t: V3dIsaTable): { add: Map<string, OpRow>; mul: Map<string, OpRow>; signals: Map<string, number> } {
+  let l = LOOKUP.get(t);
+  if (!l) {
+    const rows = (list: readonly OpRow[]) => {
+      const m = new Map<string, OpRow>();
+      for (const r of list) if (!m.has(r.op)) m.set(r.op, r);
+      return m;
+    };
+    const signals = new Map<string, number>();
+    t.signals.forEach((set, i) => {
+      // A set that repeats a name would not match the linear search's length test: leave it to the search.
+      if (set === null || new Set(set).size !== set.length) return;
+      const key = [...set].sort().join(',');
+      if (!signals.has(key)) signals.set(key, i);
+    });
+    LOOKUP.set(t, (l = { add: rows(t.add), mul: rows(t.mul), signals }));
+  }
+  return l;
+}
+
 function findRow(t: V3dIsaTable, isAdd: boolean, op: string): OpRow {
-  const row = (isAdd ? t.add : t.mul).find((r) => r.op === op);
+  const row = (isAdd ? lookup(t).add : lookup(t).mul).get(op);
   if (!row) throw new EncodeError(`V3D ${t.ver / 10} has no ${isAdd ? 'add' : 'mul'} op '${op}'`);
   return row;
 }
@@ -90,8 +113,8 @@ function checkRange(v: number, max: number, what: string): number {
   return v;
 }
 
-/** Encode one ALU half; may flip sig.smallImmA/B when it swaps 7.1 fadd/fmin operands. */
-function encodePart(t: V3dIsaTable, part: V3dAluPart, isAdd: boolean, sig: V3dSignals): bigint {
+/** Encode one ALU half into `w`; may flip sig.smallImmA/B when it swaps 7.1 fadd/fmin operands. */
+function encodePart(w: WordBuilder, t: V3dIsaTable, part: V3dAluPart, isAdd: boolean, sig: V3dSignals): void {
   const v71 = t.ver === 71;
   const which = isAdd ? 'add' : 'mul';
   const row = findRow(t, isAdd, part.op);
@@ -129,18 +152,17 @@ function encodePart(t: V3dIsaTable, part: V3dAluPart, isAdd: boolean, sig: V3dSi
   if (row.ma !== undefined && part.magic) throw new EncodeError(`${part.op} writes the register file; magic destination not allowed`);
   const waddr = row.waddr ?? checkRange(part.waddr, 63, `${which} waddr`);
   const magic = row.waddr !== undefined ? false : row.ma ?? part.magic;
-  let w = put(m.opcode, isAdd ? F.opAdd : F.opMul, `${which} opcode`);
-  w |= put(bField, v71 ? (isAdd ? F.raddrB : F.raddrD) : isAdd ? F.addB : F.mulB, `${which} b`);
-  w |= put(aField, v71 ? (isAdd ? F.raddrA : F.raddrC) : isAdd ? F.addA : F.mulA, `${which} a`);
-  w |= put(waddr, isAdd ? F.waddrA : F.waddrM, `${which} waddr`);
-  w |= put(magic ? 1 : 0, isAdd ? F.ma : F.mm, `${which} magic`);
-  return w;
+  w.put(m.opcode, isAdd ? F.opAdd : F.opMul, `${which} opcode`);
+  w.put(bField, v71 ? (isAdd ? F.raddrB : F.raddrD) : isAdd ? F.addB : F.mulB, `${which} b`);
+  w.put(aField, v71 ? (isAdd ? F.raddrA : F.raddrC) : isAdd ? F.addA : F.mulA, `${which} a`);
+  w.put(waddr, isAdd ? F.waddrA : F.waddrM, `${which} waddr`);
+  w.put(magic ? 1 : 0, isAdd ? F.ma : F.mm, `${which} magic`);
 }
 
 /** The sig field value of a signal set on a version. */
 export function encodeSignals(t: V3dIsaTable, sig: V3dSignals): number {
   const on = (Object.keys(sig) as SignalName[]).filter((k) => sig[k]);
-  const i = t.signals.findIndex((s) => s !== null && s.length === on.length && on.every((n) => s.includes(n)));
+  const i = lookup(t).signals.get([...on].sort().join(',')) ?? t.signals.findIndex((s) => s !== null && s.length === on.length && on.every((n) => s.includes(n)));
   if (i < 0) throw new EncodeError(`signals {${on.join(', ')}} cannot be combined in one V3D ${t.ver / 10} instruction`);
   return i;
 }
@@ -168,14 +190,14 @@ export function encodeFlags(f: V3dFlags): number {
 
 function encodeAlu(t: V3dIsaTable, instr: V3dAluInstr): bigint {
   const sig = { ...instr.sig };
-  let w = 0n;
+  const w = new WordBuilder();
   if (t.ver === 42) {
-    w |= put(checkRange(instr.raddrA, 63, 'raddr_a'), F.raddrA, 'raddr_a');
-    w |= put(checkRange(instr.raddrB, 63, 'raddr_b'), F.raddrB, 'raddr_b');
+    w.put(checkRange(instr.raddrA, 63, 'raddr_a'), F.raddrA, 'raddr_a');
+    w.put(checkRange(instr.raddrB, 63, 'raddr_b'), F.raddrB, 'raddr_b');
   }
-  w |= encodePart(t, instr.add, true, sig);
-  w |= encodePart(t, instr.mul, false, sig);
-  w |= put(encodeSignals(t, sig), F.sig, 'sig');
+  encodePart(w, t, instr.add, true, sig);
+  encodePart(w, t, instr.mul, false, sig);
+  w.put(encodeSignals(t, sig), F.sig, 'sig');
   let cond: number;
   if (writesAddress(instr.sig)) {
     if (Object.values(instr.flags).some((v) => v !== undefined)) {
@@ -185,7 +207,8 @@ function encodeAlu(t: V3dIsaTable, instr: V3dAluInstr): bigint {
   } else {
     cond = encodeFlags(instr.flags);
   }
-  return w | put(cond, F.cond, 'cond');
+  w.put(cond, F.cond, 'cond');
+  return w.word();
 }
 
 function encodeBranch(b: V3dBranchInstr): bigint {
@@ -194,17 +217,18 @@ function encodeBranch(b: V3dBranchInstr): bigint {
     throw new EncodeError(`branch offset ${off} must be a 32-bit multiple of 8`);
   }
   const u = off >>> 0;
-  let w = put(16, F.sig, 'sig');
-  w |= put(code(BRANCH_CONDS, b.cond, 'branch condition'), F.brCond, 'cond');
-  w |= put(code(MSFIGNS, b.msfign, 'msfign'), F.brMsfign, 'msfign');
-  w |= put(code(BRANCH_DESTS, b.bdi, 'branch destination'), F.brBdi, 'bdi');
-  w |= put(b.ub ? 1 : 0, F.brUb, 'ub');
-  w |= put(code(BRANCH_DESTS, b.bdu, 'uniform destination'), F.brBdu, 'bdu');
-  w |= put(checkRange(b.raddrA, 63, 'branch raddr_a'), F.raddrA, 'raddr_a');
-  w |= put((u & 0x00ffffff) >>> 3, F.brAddrLow, 'offset');
-  w |= put(u >>> 24, F.brAddrHigh, 'offset');
-  w |= put(b.link ? 1 : 0, F.brLink, 'link');
-  return w;
+  const w = new WordBuilder();
+  w.put(16, F.sig, 'sig');
+  w.put(code(BRANCH_CONDS, b.cond, 'branch condition'), F.brCond, 'cond');
+  w.put(code(MSFIGNS, b.msfign, 'msfign'), F.brMsfign, 'msfign');
+  w.put(code(BRANCH_DESTS, b.bdi, 'branch destination'), F.brBdi, 'bdi');
+  w.put(b.ub ? 1 : 0, F.brUb, 'ub');
+  w.put(code(BRANCH_DESTS, b.bdu, 'uniform destination'), F.brBdu, 'bdu');
+  w.put(checkRange(b.raddrA, 63, 'branch raddr_a'), F.raddrA, 'raddr_a');
+  w.put((u & 0x00ffffff) >>> 3, F.brAddrLow, 'offset');
+  w.put(u >>> 24, F.brAddrHigh, 'offset');
+  w.put(b.link ? 1 : 0, F.brLink, 'link');
+  return w.word();
 }
 
 /** Encode one instruction for `ver`; throws EncodeError if it has no encoding there. */

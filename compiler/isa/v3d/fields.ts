@@ -44,12 +44,34 @@ export function get(word: bigint, f: Field): number {
   return Number((word >> BigInt(f.shift)) & ((1n << BigInt(f.width)) - 1n));
 }
 
-/** A field value placed in a word; throws if it does not fit (an encoder bug or an unchecked input). */
-export function put(value: number, f: Field, what: string): bigint {
-  if (!Number.isInteger(value) || value < 0 || value >= 2 ** f.width) {
-    throw new RangeError(`${what}: ${value} does not fit in ${f.width} bits`);
+/**
+ * A word assembled field by field in two 32-bit halves: number arithmetic and
+ * one BigInt at the end (a BigInt per field was most of the encoder's time,
+ * and the backend's bundler encodes every pairing it tries).
+ */
+export class WordBuilder {
+  private lo = 0;
+  private hi = 0;
+
+  /** Place a field value; throws if it does not fit (an encoder bug or an unchecked input). */
+  put(value: number, f: Field, what: string): void {
+    if (!Number.isInteger(value) || value < 0 || value >= 2 ** f.width) {
+      throw new RangeError(`${what}: ${value} does not fit in ${f.width} bits`);
+    }
+    // 32-bit integer arithmetic only (the halves are kept as int32 bit patterns): `<<` keeps the bits that land
+    // in the low half, `>>>` brings down those of a field that reaches into the high half.
+    const shift = f.shift;
+    if (shift >= 32) this.hi |= value << (shift - 32);
+    else {
+      this.lo |= value << shift;
+      if (shift + f.width > 32) this.hi |= value >>> (32 - shift);
+    }
   }
-  return BigInt(value) << BigInt(f.shift);
+
+  /** The word. */
+  word(): bigint {
+    return (BigInt(this.hi >>> 0) << 32n) | BigInt(this.lo >>> 0);
+  }
 }
 
 /** Whether `v` lies in one of the inclusive ranges given as flat pairs [lo, hi, lo, hi, ...]. */

@@ -109,7 +109,7 @@ export interface AluHazardFacts {
   sfuDestIssues: readonly StaticIssue[];
 }
 
-const FLAG_READERS = new Set(['vfla', 'vflna', 'vflb', 'vflnb', 'flapush', 'flbpush']);
+const FLAG_READERS = new Set(['vfla', 'vflna', 'vflb', 'vflnb', 'flapush', 'flbpush', 'flafirst', 'flnafirst']);
 
 /** Work out the facts of `ins` for version `ver`. */
 export function aluHazardFacts(ins: CompiledAlu, ver: V3dVersion): AluHazardFacts {

@@ -14,6 +14,7 @@ import { propagateCopies } from '../../../compiler/passes/copyprop.ts';
 import { reduceStrength } from '../../../compiler/passes/strength.ts';
 import { classifyMemoryAccesses } from '../../../compiler/passes/memaccess.ts';
 import { simplifyCfg } from '../../../compiler/passes/simplifycfg.ts';
+import { reorderMemory } from '../../../compiler/passes/memorder.ts';
 import { analyzeUniformity } from '../../../compiler/passes/uniformity.ts';
 import { ArrayMemory, interpretKernel } from '../../../compiler/ir/interpret.ts';
 
@@ -325,4 +326,42 @@ b0:
   for (const d of [3, 24, 96, 2147483647, -2147483648]) {
     t.deepEqual(run('i32', 'mul', d, xsI), xsI.map((x) => Math.imul(x, d)), `i32 * ${d}`);
   }
+});
+
+test('memorder: a tagged load moves above the stores of its group (with its address), not above other stores or a barrier', (t) => {
+  check(t, reorderMemory, `func K.f(p %0: ptr<i32>, q %1: ptr<i32>, r %2: ptr<i32>) {
+b0:
+  %3: i32 = load %0 [disjoint=1]
+  store %1, %3 [disjoint=1]
+  %4: u32 = const 1
+  %5: ptr<i32> = gep %0, %4
+  %6: i32 = load %5 [disjoint=1]
+  store %2, %6
+  %7: ptr<i32> = gep %5, %4
+  %8: i32 = load %7 [disjoint=1]
+  %9: i32 = load %1 [disjoint=2]
+  barrier
+  %10: i32 = load %5 [disjoint=1]
+  store %1, %10 [disjoint=1]
+  %11: i32 = load %7 [disjoint=1]
+  ret
+}
+`, `func K.f(p %0: ptr<i32>, q %1: ptr<i32>, r %2: ptr<i32>) {
+b0:
+  %3: i32 = load %0 [disjoint=1]
+  %4: u32 = const 1
+  %5: ptr<i32> = gep %0, %4
+  %6: i32 = load %5 [disjoint=1]
+  %7: ptr<i32> = gep %5, %4
+  store %1, %3 [disjoint=1]
+  store %2, %6
+  %8: i32 = load %7 [disjoint=1]
+  %9: i32 = load %1 [disjoint=2]
+  barrier
+  %10: i32 = load %5 [disjoint=1]
+  %11: i32 = load %7 [disjoint=1]
+  store %1, %10 [disjoint=1]
+  ret
+}
+`);
 });

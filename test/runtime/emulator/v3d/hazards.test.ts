@@ -162,6 +162,14 @@ test('r27: accumulator write in the delay slots of a (non-final) thrsw (warning)
   caught(t, 42, `nop ; nop ; thrsw\neidx r0 ; nop\nnop ; nop\n${END}`, 'r27-thrsw-slot-use', 1, 'warning');
 });
 
+test('flags read after a switch before any flag write are warned: vfla and flafirst / flnafirst (flags do not survive a switch)', (t) => {
+  for (const ver of [42, 71] as const) {
+    for (const op of ['vfla', 'flafirst', 'flnafirst']) {
+      caught(t, ver, `nop ; nop ; thrsw\nnop ; nop\nnop ; nop\n${op} rf1 ; nop\n${END}`, 'acc-after-switch', 3, 'warning');
+    }
+  }
+});
+
 test('accumulators do not survive a switch when another thread ran: warned and poisoned', (t) => {
   const src = `.uniform ${DATA}
     eidx r0 ; nop

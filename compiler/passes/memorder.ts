@@ -1,0 +1,83 @@
+/**
+ * Memory reordering within a block: a load tagged `disjoint = g` moves above
+ * the stores tagged with the same `g` before it, as far as its operands
+ * allow (loop shaping tags the copies of a main-loop pass whose guard proved
+ * that no lane's load meets one of its own stores there:
+ * compiler/passes/loopshape.ts, `disjointAccesses`). The backends issue TMU
+ * lookups in IR order, so the copies' lookups are all in flight before the
+ * first store waits for its data.
+ *
+ * Everything else keeps its order: stores among themselves, a load and any
+ * later store, untagged loads and stores, and every other op with an effect
+ * (a barrier) against all memory ops. The loads, and the pure ops computing
+ * their addresses, come first; the rest follows in its original order.
+ */
+import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
+import { opInfo } from '../ir/ops.ts';
+
+const tag = (i: Instr): number | undefined => {
+  const g = i.attrs?.['disjoint'];
+  return typeof g === 'number' ? g : undefined;
+};
+
+/** Whether some tagged load follows a store of its group in `b`. */
+function movable(b: Block): boolean {
+  const seen = new Set<number>();
+  for (const i of b.instrs) {
+    const g = tag(i);
+    if (g === undefined) continue;
+    if (i.op === 'store') seen.add(g);
+    else if (i.op === 'load' && seen.has(g)) return true;
+  }
+  return false;
+}
+
+function reorderBlock(b: Block): void {
+  const n = b.instrs.length;
+  const preds: Set<number>[] = b.instrs.map(() => new Set());
+  const defAt = new Map<Value, number>();
+  const memory: number[] = [];
+  b.instrs.forEach((i, j) => {
+    for (const a of i.args) {
+      const d = defAt.get(a);
+      if (d !== undefined) preds[j]!.add(d);
+    }
+    if (i.result) defAt.set(i.result, j);
+    const info = opInfo(i.op);
+    const isMem = i.op === 'load' || i.op === 'store' || info?.effect === true;
+    if (!isMem) return;
+    for (const k of memory) {
+      const p = b.instrs[k]!;
+      if (p.op === 'load' && i.op === 'load') continue;
+      if (p.op === 'store' && i.op === 'load' && tag(p) !== undefined && tag(p) === tag(i)) continue;
+      preds[j]!.add(k);
+    }
+    memory.push(j);
+  });
+  // Loads and what their addresses need come first.
+  const early = new Set<number>();
+  for (let j = n - 1; j >= 0; j--) {
+    if (b.instrs[j]!.op === 'load') early.add(j);
+    if (!early.has(j)) continue;
+    for (const p of preds[j]!) if (b.instrs[p]!.op !== 'store' && !opInfo(b.instrs[p]!.op)?.effect) early.add(p);
+  }
+  const placed = new Array<boolean>(n).fill(false);
+  const out: Instr[] = [];
+  while (out.length < n) {
+    let pick = -1;
+    for (let j = 0; j < n; j++) {
+      if (placed[j] || [...preds[j]!].some((p) => !placed[p])) continue;
+      if (pick < 0 || (early.has(j) && !early.has(pick))) pick = j;
+      if (early.has(pick)) break;
+    }
+    placed[pick] = true;
+    out.push(b.instrs[pick]!);
+  }
+  b.instrs = out;
+}
+
+/** Moves tagged loads above the stores they were proven apart from (see the file comment); returns the function. */
+export function reorderMemory(fn: IrFunction): IrFunction {
+  for (const b of fn.blocks) if (movable(b)) reorderBlock(b);
+  return fn;
+}
