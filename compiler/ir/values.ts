@@ -5,6 +5,7 @@
  */
 import type { Block, Instr, IrFunction, Value } from './types.ts';
 import { targets } from './cfg.ts';
+import { f32Bits } from './f32.ts';
 
 /** Calls `f` for every operand slot of the function (instruction args, branch args, conditions), letting it replace the value. */
 export function mapUses(fn: IrFunction, f: (v: Value, where: Block) => Value): void {
@@ -54,4 +55,13 @@ export function onlyBranchConditions(fn: IrFunction, v: Value): boolean {
     for (const r of targets(b.term)) if (r.args.some((a) => a.id === v.id)) return false;
   }
   return true;
+}
+
+/** The 32-bit pattern a `const` instruction puts in a register (f32 bits, bool 0/1, ints mod 2^32). */
+export function constBits(ins: Instr): number {
+  const v = Number(ins.attrs?.value ?? 0);
+  const t = ins.result?.type;
+  if (t === 'f32') return f32Bits(v);
+  if (t === 'bool') return v ? 1 : 0;
+  return v >>> 0;
 }

@@ -10,6 +10,7 @@ import type { Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
 import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, vreg } from './mir.ts';
 import { f32Bits } from '../../ir/f32.ts';
+import { constBits } from '../../ir/values.ts';
 import { BackendError } from '../contract.ts';
 import type { OpName } from '../../ir/ops.ts';
 
@@ -136,16 +137,6 @@ export function boolFromFlags(c: Ctx, dst: VReg, cond: Cond): void {
   mov(c, dst, imm(0));
   mov(c, dst, imm(1), cond);
 }
-
-/** The 32-bit pattern of a `const` instruction. */
-export function constBits(ins: Instr): number {
-  const v = Number(ins.attrs?.value ?? 0);
-  const t = ins.result?.type;
-  if (t === 'f32') return f32Bits(v);
-  if (t === 'bool') return v ? 1 : 0;
-  return v >>> 0;
-}
-
 
 /** The 32-bit value of a constant IR value, or undefined. */
 export function constValue(c: Ctx, v: Value): number | undefined {

@@ -22,12 +22,12 @@
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
-import { onlyBranchConditions, useCounts } from '../../ir/values.ts';
+import { constBits, onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import type { OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, rf, vreg } from './mir.ts';
 import {
-  alu, arg, BackendError, boolFromFlags, constBits, entryRegs, mov, newVReg, pushZeroTest, src, uniformReg, emit,
+  alu, arg, BackendError, boolFromFlags, entryRegs, mov, newVReg, pushZeroTest, src, uniformReg, emit,
   type Ctx, type EntryRegs, type OpHandler, type OpHandlers,
 } from './isel-ctx.ts';
 import { INT_OPS } from './isel-int.ts';

@@ -6,7 +6,7 @@
 import type { Instr, IrFunction, SourceLoc, Value } from '../../ir/types.ts';
 import type { Vc4AddOp, Vc4BranchCond, Vc4Cond, Vc4MulOp } from '../../isa/vc4/instr.ts';
 import { VC4_MUL_OPS } from '../../isa/vc4/table.ts';
-import { f32Bits } from '../../ir/f32.ts';
+import { constBits } from '../../ir/values.ts';
 import { BackendError, type UniformSlot } from '../contract.ts';
 import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
 import { smallImmCode, vreg } from './mir.ts';
@@ -180,15 +180,6 @@ export function entryReg(c: Ctx, name: string, ops: (c: Ctx, d: VReg) => void): 
     c.entryRegs.set(name, e);
   }
   return e.reg;
-}
-
-/** The 32-bit pattern of a `const` instruction. */
-export function constBits(ins: Instr): number {
-  const v = Number(ins.attrs?.value ?? 0);
-  const t = ins.result?.type;
-  if (t === 'f32') return f32Bits(v);
-  if (t === 'bool') return v ? 1 : 0;
-  return v >>> 0;
 }
 
 /** The 32-bit value of a constant IR value, or undefined. */
