@@ -55,6 +55,7 @@ for (const op of VC4_MUL_OPS) {
 }
 
 test('add carry kernels = per-element carry', (t) => {
+  let compared = 0;
   for (const op of VC4_ADD_OPS) {
     const R = new Uint32Array(32);
     const C = new Uint8Array(16);
@@ -64,10 +65,11 @@ test('add carry kernels = per-element carry', (t) => {
       for (let e = 0; e < 16; e++) {
         (ADD_LANE[op.name] as (a: number, b: number) => number)(R[e] as number, R[16 + e] as number);
         if (C[e] !== carryOut.c) { t.fail(`${op.name} carry of 0x${R[e]!.toString(16)}, 0x${R[16 + e]!.toString(16)}`); return; }
+        compared++;
       }
     }
   }
-  t.pass();
+  t.is(compared, VC4_ADD_OPS.length * Math.ceil(xs.length / 16) * 16, 'every element of every op was compared');
 });
 
 test('documented fadd rows hold in the kernel too [VC4C-HW]', (t) => {
@@ -99,6 +101,7 @@ test('lane-spec fast paths = the full-precision reference functions they fall ba
     ['v8subs', MUL_LANE.v8subs!, (x, y) => bytes(x, y, (p, q) => Math.max(p - q, 0))],
     ['v8min', MUL_LANE.v8min!, (x, y) => bytes(x, y, Math.min)],
   ];
+  let compared = 0;
   for (const [name, fast, ref] of cases) {
     for (let k = 0; k < xs.length; k++) {
       const x = xs[k] as number;
@@ -106,7 +109,8 @@ test('lane-spec fast paths = the full-precision reference functions they fall ba
       const got = fast(x, y);
       if (got !== ref(x, y)) return t.fail(`${name}(0x${x.toString(16)}, 0x${y.toString(16)}) = 0x${got.toString(16)}, reference 0x${ref(x, y).toString(16)}`);
       if ((name === 'fadd' || name === 'fsub') && carryOut.c !== fpos(got)) return t.fail(`${name} carry`);
+      compared++;
     }
   }
-  t.pass();
+  t.is(compared, cases.length * xs.length, 'every case of every op was compared');
 });
