@@ -48,27 +48,26 @@ function barrier(o: MOp): boolean {
 export function hoistTmuRequests(blocks: MBlock[], fifoDepth: number): void {
   for (const b of blocks) {
     const ops = b.ops;
+    // Requests outstanding after ops[0..i], counted from the block start (blocks start with none: every load's
+    // ldtmu0 is in the block of its request). Moving a request up inside [p, i] leaves the counts after i as they are.
+    let outstanding = 0;
     for (let i = 0; i < ops.length; i++) {
       const r = ops[i] as MOp;
-      if (!isRequest(r) || r.k !== 'alu') continue;
-      const addr: Src | undefined = r.a;
+      if (isPop(r)) outstanding--;
+      if (!isRequest(r)) continue;
+      outstanding++;
+      const addr: Src | undefined = r.k === 'alu' ? r.a : undefined;
       if (!addr || (addr.k !== 'v' && addr.k !== 'imm')) continue;
-      // Outstanding requests after each op before i, counted from the block start (blocks start with none: every
-      // load's ldtmu0 is in the block of its request).
-      let outstanding = 0;
-      const after: number[] = [];
-      for (let k = 0; k < i; k++) {
-        const o = ops[k] as MOp;
-        if (isRequest(o)) outstanding++;
-        else if (isPop(o)) outstanding--;
-        after.push(outstanding);
-      }
+      // Scanning up: `before` is the count just before ops[p] without this request.
+      let before = outstanding - 1;
       let p = i;
       while (p > 0) {
         const o = ops[p - 1] as MOp;
         if (isRequest(o) || barrier(o) || (addr.k === 'v' && writesVReg(o, addr.id))) break;
         // Moving above o adds this request to those outstanding just before o: at most fifoDepth.
-        if ((p - 2 >= 0 ? (after[p - 2] as number) : 0) + 1 > fifoDepth) break;
+        const beforeO = before + (isPop(o) ? 1 : 0);
+        if (beforeO + 1 > fifoDepth) break;
+        before = beforeO;
         p--;
       }
       if (p < i) {
