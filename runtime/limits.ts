@@ -47,3 +47,21 @@ export function nearestLine(pc: number, lineAt: (address: number) => string | un
   }
   return `0x${pc.toString(16)}`;
 }
+
+/** Kernel source positions by code address, as the runtime gives them to a device. */
+export type SourcePositions = ReadonlyMap<number, { file: string; line: number; col: number }> | undefined;
+
+/** `address → "file:line:col"` from a kernel's source map (a VC4 bus address also by its physical part), else `fallback`'s answer. */
+export function sourceLines(map: SourcePositions, fallback?: (address: number) => string | undefined): (address: number) => string | undefined {
+  return (a) => {
+    const l = map?.get(a) ?? map?.get(a & 0x3fffffff);
+    return l ? `${l.file}:${l.line}:${l.col}` : fallback?.(a);
+  };
+}
+
+/** What a program did that the hardware would hang on (a deadlock…), as an execution error naming the kernel, the line and the QPU. */
+export function programFault(kernel: string, what: string, where: string, qpu: number, cause: Error): RuntimeError {
+  const err = new RuntimeError(`${kernel}: ${what} at ${where} (QPU ${qpu})`, RUNTIME_ERROR_CODES.EXECUTION);
+  err.cause = cause;
+  return err;
+}

@@ -8,7 +8,7 @@ import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { GpuMemory } from '../memory.ts';
 import { AddressSpace } from '../../address-space.ts';
 import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
-import { nearestLine, stoppedError } from '../../limits.ts';
+import { nearestLine, programFault, sourceLines, stoppedError } from '../../limits.ts';
 import { detachView } from '../../detach-view.ts';
 import { MemoryFaultError } from '../memory.ts';
 import { outOfBounds } from '../../bounds.ts';
@@ -132,16 +132,10 @@ export class V3dEmulatorDevice implements Device {
     try {
       return this.runChecked(job, timeoutCycles);
     } catch (e) {
-      const map = this.sourceMap;
-      const lineAt = (a: number) => {
-        const l = map?.get(a);
-        return l ? `${l.file}:${l.line}:${l.col}` : undefined;
-      };
+      const lineAt = sourceLines(this.sourceMap);
       if (e instanceof ExecutionError && options.kernel !== undefined) {
         // What the program did that the hardware would hang on (a barrier only some batches reach…), with the kernel and its line.
-        const err = new RuntimeError(`${options.kernel}: ${e.message.replace(/ \(instruction 0x[0-9a-f]+, QPU \d+\)$/, '')} at ${nearestLine(e.address, lineAt)} (QPU ${e.qpu})`, RUNTIME_ERROR_CODES.EXECUTION);
-        err.cause = e;
-        throw err;
+        throw programFault(options.kernel, e.message.replace(/ \(instruction 0x[0-9a-f]+, QPU \d+\)$/, ''), nearestLine(e.address, lineAt), e.qpu, e);
       }
       if (e instanceof CycleLimitError) {
         const err = stoppedError({

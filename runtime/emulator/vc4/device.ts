@@ -15,7 +15,7 @@ import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import { runExecuteQpu, VC4_NUM_QPUS } from './execute.ts';
 import { TARGETS } from '../../../compiler/target/targets.ts';
 import { Vc4CycleLimitError, Vc4EmulatorError } from './memory.ts';
-import { nearestLine, stoppedError } from '../../limits.ts';
+import { nearestLine, programFault, sourceLines, stoppedError } from '../../limits.ts';
 
 const PAGE = 4096;
 
@@ -114,17 +114,11 @@ export class Vc4EmulatorDevice implements Device {
       });
     } catch (e) {
       if (!(e instanceof Vc4EmulatorError)) throw e;
-      const map = this.sourceMap;
-      const lineAt = (a: number): string | undefined => {
-        const l = map?.get(a) ?? map?.get(a & 0x3fffffff);
-        return l ? `${l.file}:${l.line}:${l.col}` : this.options.sourceLine?.(a);
-      };
+      const lineAt = sourceLines(this.sourceMap, this.options.sourceLine);
       if (!(e instanceof Vc4CycleLimitError)) {
         if (options?.kernel === undefined) throw e;
         // What the program did that the hardware would hang on (a deadlock on a semaphore…), with the kernel and its line.
-        const err = new RuntimeError(`${options.kernel}: ${e.message.replace(/^QPU \d+ at 0x[0-9a-f]+: /, '')} at ${nearestLine(e.address, lineAt)} (QPU ${e.qpu})`, RUNTIME_ERROR_CODES.EXECUTION);
-        err.cause = e;
-        throw err;
+        throw programFault(options.kernel, e.message.replace(/^QPU \d+ at 0x[0-9a-f]+: /, ''), nearestLine(e.address, lineAt), e.qpu, e);
       }
       const err = stoppedError({
         ...(options?.kernel !== undefined ? { kernel: options.kernel } : {}),
