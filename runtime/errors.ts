@@ -77,3 +77,25 @@ export class TimeoutError extends RuntimeError {
     super(message, RUNTIME_ERROR_CODES.TIMEOUT);
   }
 }
+
+/**
+ * A job that ran past its cycle limit, probably an endless loop (code
+ * 'cycle-limit'). One class wherever the limit strikes: the V3D emulator
+ * throws it from `runCsd` (what `qpuc sim` and the fake kernel catch), and the
+ * runtime throws it for every emulator with the kernel and its source line
+ * (runtime/limits.ts), with the emulator's own stop as its `cause`.
+ */
+export class CycleLimitError extends RuntimeError {
+  /** Byte address the QPU that crossed the limit was at, when known. */
+  readonly pc: number | undefined;
+  /** Which QPU crossed it, when known. */
+  readonly qpu: number | undefined;
+  /** The limit in cycles, when known. */
+  readonly cycles: number | undefined;
+  constructor(message: string, where: { pc?: number; qpu?: number; cycles?: number } = {}) {
+    super(message, RUNTIME_ERROR_CODES.CYCLE_LIMIT);
+    this.pc = where.pc;
+    this.qpu = where.qpu;
+    this.cycles = where.cycles;
+  }
+}

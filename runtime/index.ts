@@ -187,7 +187,7 @@ export interface LaunchResult {
   instructionCount?: number;
 }
 
-export { RuntimeError, InstructionDecodeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './errors.ts';
+export { RuntimeError, InstructionDecodeError, CycleLimitError, TimeoutError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './errors.ts';
 import { RuntimeError, RUNTIME_ERROR_CODES, asRuntimeError } from './errors.ts';
 
 /** Where a loaded kernel comes from (module-private, so declarations show only the public fields). */

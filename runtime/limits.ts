@@ -5,7 +5,7 @@
  * (modelled GPU time: the emulator stops the job where the modelled clock
  * passes it, as the hardware's wait would) or the emulator's cycle limit.
  */
-import { RuntimeError, RUNTIME_ERROR_CODES, TimeoutError } from './errors.ts';
+import { CycleLimitError, RuntimeError, RUNTIME_ERROR_CODES, TimeoutError } from './errors.ts';
 
 /** What is known about the stop. */
 export interface Stop {
@@ -19,24 +19,23 @@ export interface Stop {
   clockHz: number;
   /** Where the QPU that crossed the limit was: a source position when known, else the address. */
   where: string;
+  /** The address the QPU was at, when known. */
+  pc?: number;
   qpu?: number;
 }
 
-/** The job ran past the emulator's cycle limit (a RuntimeError with code 'cycle-limit'). */
-export class EmulatorCycleLimitError extends RuntimeError {
-  constructor(message: string) {
-    super(message, RUNTIME_ERROR_CODES.CYCLE_LIMIT);
-  }
-}
-
-/** The error for a job stopped at `s`: a TimeoutError when the launch's timeout was the limit that struck. */
+/** The error for a job stopped at `s`: a TimeoutError when the launch's timeout was the limit that struck, else a CycleLimitError. */
 export function stoppedError(s: Stop): RuntimeError {
   const kernel = s.kernel ?? 'the program';
   const at = `at ${s.where}${s.qpu !== undefined ? ` (QPU ${s.qpu})` : ''}`;
   if (s.timeoutCycles !== undefined && s.timeoutCycles <= s.maxCycles) {
     return new TimeoutError(`${kernel} would run longer than its timeout of ${s.timeoutMs} ms on the GPU: the emulator stopped it after ${s.timeoutCycles} cycles at ${s.clockHz / 1e6} MHz, ${at}; look for a loop that never ends there, or raise timeoutMs`);
   }
-  return new EmulatorCycleLimitError(`${kernel} reached the emulator's cycle limit of ${s.maxCycles} cycles ${at}: the kernel probably loops forever (raise emulator.maxCycles if it really needs longer)`);
+  return new CycleLimitError(`${kernel} reached the emulator's cycle limit of ${s.maxCycles} cycles ${at}: the kernel probably loops forever (raise emulator.maxCycles if it really needs longer)`, {
+    ...(s.pc !== undefined ? { pc: s.pc } : {}),
+    ...(s.qpu !== undefined ? { qpu: s.qpu } : {}),
+    cycles: s.maxCycles,
+  });
 }
 
 /** The nearest position at or before `pc` that `lineAt` knows (the QPU may have stopped on a delay-slot nop or a branch). */

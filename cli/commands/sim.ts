@@ -8,7 +8,8 @@ import { CliError, UsageError, optionValue, parseArgs, parseCount, parseInteger,
 import { readInput, writeOutput } from '../fs.ts';
 import { DecodeError } from '../../compiler/isa/isa.ts';
 import { GpuMemory, MemoryFaultError } from '../../runtime/emulator/memory.ts';
-import { runCsd, CycleLimitError, type EmulatorResult } from '../../runtime/emulator/v3d/run.ts';
+import { runCsd, type EmulatorResult } from '../../runtime/emulator/v3d/run.ts';
+import { CycleLimitError } from '../../runtime/errors.ts';
 import { HazardError } from '../../runtime/emulator/v3d/hazards.ts';
 import { ExecutionError } from '../../runtime/emulator/v3d/qpu.ts';
 import { isV3dTarget, v3dVersion } from '../../compiler/target/targets.ts';

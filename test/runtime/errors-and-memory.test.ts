@@ -4,7 +4,9 @@
  * ranges; scalar arguments are range-checked.
  */
 import test from 'ava';
-import { Runtime, RuntimeError, RUNTIME_ERROR_CODES } from '../../runtime/index.ts';
+import { CycleLimitError, Runtime, RuntimeError, RUNTIME_ERROR_CODES } from '../../runtime/index.ts';
+import { runCsd } from '../../runtime/emulator/v3d/run.ts';
+import { GpuMemory } from '../../runtime/emulator/memory.ts';
 import { AddressSpace } from '../../runtime/address-space.ts';
 import { assembleV3d } from '../../compiler/isa/v3d/index.ts';
 import { Blas } from '../../kernels/saxpy.ts';
@@ -130,8 +132,17 @@ test('launchRaw failures are RuntimeError subclasses with stable codes: decode, 
   // b -8 loops forever (the 3 delay slots then the branch again).
   const loop = assembleV3d(['l: nop ; nop', 'b l', 'nop ; nop', 'nop ; nop', 'nop ; nop'].join('\n'), 'l.s', 42).words;
   const rt2 = await Runtime.open({ backend: 'emulator', target: 'vc6', emulator: { maxCycles: 20_000 }, ...quiet });
-  const e3 = await t.throwsAsync(rt2.launchRaw({ code: wordsToBytes(loop), uniforms: new Uint32Array(1) }, { qpus: 1 }), { instanceOf: RuntimeError });
+  const e3 = await t.throwsAsync(rt2.launchRaw({ code: wordsToBytes(loop), uniforms: new Uint32Array(1) }, { qpus: 1 }), { instanceOf: CycleLimitError });
   t.is(e3?.code, 'cycle-limit');
+  t.is(e3?.cycles, 20_000);
+  // The emulator itself (what `qpuc sim` and the fake kernel run) stops with the same class, saying where.
+  const mem = new GpuMemory();
+  const at = 0x10000;
+  mem.map(at, wordsToBytes(loop));
+  const raw = t.throws(() => runCsd(mem, [1 << 16, 1 << 16, 1 << 16, (16 << 8) | 16, 0, at, at], { version: 42, maxCycles: 5000 }), { instanceOf: CycleLimitError });
+  t.is(raw?.code, 'cycle-limit');
+  t.is(raw?.qpu, 0);
+  t.true(raw !== undefined && raw.pc !== undefined && raw.pc >= at && raw.pc < at + 40, String(raw?.pc));
   rt.close();
   rt2.close();
 });

@@ -1,12 +1,12 @@
 // A kernel that never ends, on every emulator: the launch's timeoutMs (modelled GPU time) stops it with a
-// TimeoutError, the emulator's cycle limit with a cycle-limit RuntimeError; both name the kernel, the source line
+// TimeoutError, the emulator's cycle limit with a CycleLimitError (code cycle-limit, the class `qpuc sim` catches); both name the kernel, the source line
 // of the loop (found in the fixture's text here, independently of the compiler) and the QPU. A kernel that ends
 // well within its timeout runs normally. A barrier only one QPU reaches is an execution error with the same facts.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Runtime } from '../../runtime/index.ts';
-import { RuntimeError, TimeoutError } from '../../runtime/errors.ts';
+import { CycleLimitError, RuntimeError, TimeoutError } from '../../runtime/errors.ts';
 
 const FILE = fileURLToPath(new URL('../fixtures/runtime/spin.ts', import.meta.url));
 const LINES = readFileSync(FILE, 'utf8').split('\n');
@@ -34,13 +34,15 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
     }
   });
 
-  test(`${target}: the emulator's cycle limit is a cycle-limit RuntimeError naming the kernel and the loop's line`, async (t) => {
+  test(`${target}: the emulator's cycle limit is a CycleLimitError (code cycle-limit) naming the kernel and the loop's line`, async (t) => {
     const rt = await Runtime.open({ target, backend: 'emulator', log: () => {}, emulator: { maxCycles: 2_000_000 } });
     try {
       const out = rt.alloc(Uint32Array, 16);
       const err = await t.throwsAsync(rt.launch(await rt.load(FILE, 'Limits.spin'), { qpus: 1, timeoutMs: 60_000 }, 3, out));
-      t.true(err instanceof RuntimeError && !(err instanceof TimeoutError), String(err));
+      t.true(err instanceof CycleLimitError && !(err instanceof TimeoutError), String(err));
       t.is((err as RuntimeError).code, 'cycle-limit');
+      t.is((err as CycleLimitError).cycles, 2_000_000);
+      t.true(typeof (err as CycleLimitError).qpu === 'number');
       t.regex(err?.message ?? '', /^Limits\.spin reached the emulator's cycle limit of 2000000 cycles/);
       t.regex(err?.message ?? '', IN_LOOP);
     } finally {

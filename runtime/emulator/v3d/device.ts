@@ -7,14 +7,14 @@ import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob } from '../../devi
 import type { V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { GpuMemory } from '../memory.ts';
 import { AddressSpace } from '../../address-space.ts';
-import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
+import { CycleLimitError, RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import { nearestLine, programFault, sourceLines, stoppedError } from '../../limits.ts';
 import { detachView } from '../../detach-view.ts';
 import { MemoryFaultError } from '../memory.ts';
 import { outOfBounds } from '../../bounds.ts';
 import type { RunOptions } from '../../device.ts';
 import type { HazardMode, SourceMap } from './hazards.ts';
-import { CycleLimitError, DEFAULT_MAX_CYCLES, runCsd } from './run.ts';
+import { DEFAULT_MAX_CYCLES, runCsd } from './run.ts';
 import { ExecutionError } from './qpu.ts';
 import { DEFAULT_CLOCK_HZ } from './timing.ts';
 import { TARGETS, v3dVersion, type V3dTarget } from '../../../compiler/target/targets.ts';
@@ -145,6 +145,7 @@ export class V3dEmulatorDevice implements Device {
           maxCycles: this.opts.maxCycles ?? DEFAULT_MAX_CYCLES,
           clockHz: this.clockHz,
           where: e.pc !== undefined ? nearestLine(e.pc, lineAt) : 'an unknown address',
+          ...(e.pc !== undefined ? { pc: e.pc } : {}),
           ...(e.qpu !== undefined ? { qpu: e.qpu } : {}),
         });
         err.cause = e;

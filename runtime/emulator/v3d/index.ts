@@ -5,7 +5,8 @@
  * - {@link runCsd}: one job from the seven cfg words (the `qpuc sim` engine).
  * - {@link V3dEmulatorDevice}: the runtime `Device` backed by it.
  */
-export { runCsd, CycleLimitError, DEFAULT_MAX_CYCLES, type EmulatorResult, type RunCsdOptions } from './run.ts';
+export { runCsd, DEFAULT_MAX_CYCLES, type EmulatorResult, type RunCsdOptions } from './run.ts';
+export { CycleLimitError } from '../../errors.ts';
 export { V3dEmulatorDevice, type V3dEmulatorOptions } from './device.ts';
 export { HazardChecker, HazardError, type HazardMode, type SourceMap } from './hazards.ts';
 export { ExecutionError } from './qpu.ts';

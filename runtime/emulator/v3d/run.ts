@@ -7,7 +7,7 @@
 import type { V3dInstr, V3dVersion } from '../../../compiler/isa/v3d/instr.ts';
 import { decodeInstr } from '../../../compiler/isa/v3d/decode.ts';
 import { DecodeError } from '../../../compiler/isa/isa.ts';
-import { InstructionDecodeError, RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
+import { CycleLimitError, InstructionDecodeError, RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { HazardReport, JobProfile } from '../../device.ts';
 import { MemoryFaultError, type GpuMemory } from '../memory.ts';
 import { generatedCode } from './codegen.ts';
@@ -42,18 +42,6 @@ export interface RunCsdOptions {
 export interface EmulatorResult {
   profile: JobProfile;
   hazards: HazardReport[];
-}
-
-/** The job ran past `maxCycles`; `pc` and `qpu` say where the QPU that crossed it was. */
-export class CycleLimitError extends RuntimeError {
-  constructor(
-    message: string,
-    readonly pc?: number,
-    readonly qpu?: number,
-    readonly cycles?: number,
-  ) {
-    super(`${message}: the kernel probably loops forever (raise the limit if it really needs longer)`, RUNTIME_ERROR_CODES.CYCLE_LIMIT);
-  }
 }
 
 /** Default cycle limit: ~2 s of a Pi 4, far beyond the kernel's hang check (0.5-1 s). */
@@ -231,7 +219,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
       if (e instanceof MemoryFaultError && e.pc === undefined) [e.pc, e.qpu] = [t.pc, q.index];
       throw e;
     }
-    if (q.clock.time > maxCycles) throw new CycleLimitError(`cycle limit ${maxCycles} reached (QPU ${q.index} at 0x${t.pc.toString(16)})`, t.pc, q.index, maxCycles);
+    if (q.clock.time > maxCycles) throw new CycleLimitError(`cycle limit ${maxCycles} reached (QPU ${q.index} at 0x${t.pc.toString(16)}): the kernel probably loops forever (raise the limit if it really needs longer)`, { pc: t.pc, qpu: q.index, cycles: maxCycles });
     if (ev === STEP.CONTINUE) continue;
     hazards.onSwitch(t, ev === STEP.END);
     if (ev === STEP.END) {

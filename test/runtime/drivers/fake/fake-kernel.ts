@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 import { configureSystem } from '../../../../runtime/drivers/system.ts';
 import { GpuMemory } from '../../../../runtime/emulator/memory.ts';
-import { CycleLimitError, runCsd } from '../../../../runtime/emulator/v3d/run.ts';
+import { runCsd } from '../../../../runtime/emulator/v3d/run.ts';
+import { CycleLimitError } from '../../../../runtime/errors.ts';
 import { runExecuteQpu } from '../../../../runtime/emulator/vc4/execute.ts';
 
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'fake-kernel.c');
