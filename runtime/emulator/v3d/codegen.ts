@@ -261,6 +261,17 @@ function fill(w: Writer, d: Dest, value: string): string {
 const byWord = new Map<string, InstrFn | null>();
 
 /**
+ * Interpreted runs of an instruction word before its code is generated (run.ts): generating and compiling one
+ * function costs about as much as interpreting the word this many times (`npm run bench -- emulator-v3d`).
+ */
+export const HOT_AFTER = 64;
+
+/** The function already generated for `word` (and not given up on), if any. */
+export function codeFor(word: bigint, ver: number): InstrFn | undefined {
+  return byWord.get(`${ver}:${word}`) ?? undefined;
+}
+
+/**
  * The generated function for `ins` (decoded from `word`), shared by every
  * address and job holding that word so V8 optimises it once. `customDecoder`:
  * the word was decoded by a caller-supplied decoder, so it is not shared.

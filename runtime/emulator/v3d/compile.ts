@@ -104,6 +104,14 @@ export interface CompiledAlu {
   plain: boolean;
   /** Generated code for this instruction (codegen.ts), or null to interpret it. */
   run: InstrFn | null;
+  /**
+   * Interpreted runs left before code is generated for this instruction (then `generate` is called and
+   * `run` set): generating and compiling a function costs as much as interpreting it some dozens of times,
+   * so code that runs only a few times (a short kernel, a fuzz seed) is never compiled. 0: nothing pending.
+   */
+  heat: number;
+  /** Generates `run` once `heat` reaches 0 (set by whoever fetched the instruction). */
+  generate: (() => InstrFn | null) | undefined;
   /** The hazard checker's facts about this instruction, once it has seen it. */
   facts: AluHazardFacts | undefined;
 }
@@ -245,7 +253,7 @@ export function compileInstr(instr: V3dInstr, address: number, ver: V3dVersion):
     p === null || (p.cond === 0 && p.push === 0 && p.update === 0 && !p.op.sfu && p.op.effect === 'none' && p.dest.pack === 0 && (p.dest.kind === DEST.ROW || p.dest.kind === DEST.NONE));
   const plain = !sigs && plainPart(add) && plainPart(mul);
   return {
-    plain, run: null, facts: undefined,
+    plain, run: null, heat: 0, generate: undefined, facts: undefined,
     kind: 'alu', address, next: undefined, jump: undefined, source: instr, add, mul, thrsw: s.thrsw, ldunif: s.ldunif, ldunifa: s.ldunifa, ldtmu: s.ldtmu,
     wrtmuc: s.wrtmuc, implicitDest, sigDest, ldunifrf: s.ldunifrf, ldunifarf: s.ldunifarf, rotateAmount, uniforms, reads,
   };

@@ -97,7 +97,10 @@ export class QpuExecutor {
       }
       const run = instr.run;
       if (run !== null) run(t, this, q);
-      else this.alu(t, instr, q);
+      else {
+        this.alu(t, instr, q);
+        if (instr.heat > 0 && --instr.heat === 0 && instr.generate !== undefined) instr.run = instr.generate();
+      }
     } else takenTarget = this.branch(t, instr);
     // Delay slots: a branch takes effect after three more instructions, a switch after two.
     if (t.branchSlots > 0 && --t.branchSlots === 0) next = t.branchTarget;

@@ -10,7 +10,7 @@ import { DecodeError } from '../../../compiler/isa/isa.ts';
 import { CycleLimitError, InstructionDecodeError, RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import type { HazardReport, JobProfile } from '../../device.ts';
 import { MemoryFaultError, type GpuMemory } from '../memory.ts';
-import { generatedCode } from './codegen.ts';
+import { codeFor, generatedCode, HOT_AFTER } from './codegen.ts';
 import { compileInstr, ROW_ACC, type CompiledInstr } from './compile.ts';
 import { batchPayload, decodeCsd, payloadXYRegister, type CsdConfig, type CsdParams } from './dispatch.ts';
 import { HazardChecker, HazardError, type HazardMode, type SourceMap } from './hazards.ts';
@@ -123,7 +123,16 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
         throw e;
       }
       c = compileInstr(decoded, address, ver);
-      if (c.kind === 'alu') c.run = generatedCode(c, word, ver, decode !== decodeInstr);
+      if (c.kind === 'alu') {
+        // Code already generated for this word runs at once; other words are interpreted until they prove hot.
+        const alu = c;
+        const custom = decode !== decodeInstr;
+        alu.run = custom ? null : codeFor(word, ver) ?? null;
+        if (alu.run === null) {
+          alu.heat = HOT_AFTER;
+          alu.generate = () => generatedCode(alu, word, ver, custom);
+        }
+      }
       cache.set(address, c);
     }
     return c;

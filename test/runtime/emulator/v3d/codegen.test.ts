@@ -149,3 +149,24 @@ test('f32 results at the denormal boundary: flushed exactly when they round belo
     }
   }
 });
+
+test('an instruction is interpreted until it ran HOT_AFTER times, then runs its generated code, with the same results across the switch', (t) => {
+  for (const ver of [42, 71] as const) {
+    // add rf1 = rf1 + rf2 (a counter), mul rf3 = rf1 (the value from before the instruction): each step's values are checked.
+    const c = compileInstr(alu(ver, { add: ['add', 'rf1', 'rf1', 'rf2'], mul: ['mov', 'rf3', 'rf1'] }), 0, ver) as CompiledAlu;
+    t.is(c.run, null);
+    let generated = 0;
+    c.heat = 3;
+    c.generate = () => (generated++, generateAlu(c));
+    const th = new ThreadState(0, 0, 0, 0, 0, 0, false);
+    th.regs.fill(5, 32, 48);
+    const ex = new QpuExecutor(new GpuMemory(), ver, new SharedTiming());
+    for (let step = 1; step <= 6; step++) {
+      ex.step(th, c, new QpuClock());
+      t.is(generated, step >= 3 ? 1 : 0, `step ${step}: generated ${generated} times`);
+      t.is(c.run === null, step < 3, `step ${step}`);
+      t.deepEqual(Array.from(th.regs.subarray(16, 32)), Array(16).fill(5 * step), `step ${step}: rf1`);
+      t.deepEqual(Array.from(th.regs.subarray(48, 64)), Array(16).fill(5 * (step - 1)), `step ${step}: rf3`);
+    }
+  }
+});
