@@ -145,9 +145,11 @@ class Interference {
   }
 }
 
-/** Colour every register key; physical keys keep their own colour. */
-export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<I>, file: RegisterFile): Map<string, number> {
-  const { liveOut } = computeLiveness(blocks, view);
+/**
+ * Colour every register key; physical keys keep their own colour. `liveOut`:
+ * the blocks' live-out sets when the caller has computed them already.
+ */
+export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<I>, file: RegisterFile, liveOut: Map<number, Set<string>> = computeLiveness(blocks, view).liveOut): Map<string, number> {
   // Keys become numbers (in any order) and each instruction's def and uses are read once.
   const ids = new Map<string, number>();
   const keys: string[] = [];

@@ -81,16 +81,23 @@ function flowOf(blocks: MBlock[]): FlowBlock<MInstr>[] {
   });
 }
 
+/** Where the register file is most oversubscribed, and how long each register is live. */
+interface Pressure {
+  /** The live set where it is first largest (in the order the walk built it: it breaks ties between candidates). */
+  peak: Set<string>;
+  /** The block index (in `flow`) of that point, or -1 when nothing is live anywhere. */
+  peakBlock: number;
+  /** At how many instructions each register is live. */
+  span: Map<string, number>;
+}
+
 /**
- * The registers to spill next: at the point where the most values are live,
- * the allowed ones that are live at the most instructions (spilling the
- * longest ranges at the peak relieves it for the least reload traffic).
+ * Register pressure of a function: at how many instructions each register is
+ * live (counted by when it enters and leaves the live set, not by visiting
+ * every live register at every instruction), and the live set where it is
+ * first largest.
  */
-function spillCandidates(blocks: MBlock[], allowed: (key: string) => boolean, cheap: (key: string) => boolean): string[] {
-  const flow = flowOf(blocks);
-  const { liveOut } = computeLiveness(flow, view);
-  // span: at how many instructions each register is live (counted by when it enters and leaves the live set,
-  // not by visiting every live register at every instruction); the peak: where the live set is first largest.
+function measurePressure(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<string>>): Pressure {
   const span = new Map<string, number>();
   const since = new Map<string, number>();
   let t = 0;
@@ -129,8 +136,16 @@ function spillCandidates(blocks: MBlock[], allowed: (key: string) => boolean, ch
     }
     for (const k of live) span.set(k, (span.get(k) ?? 0) + t - (since.get(k) as number));
   }
-  // The live set at the peak, rebuilt by walking its block again (its order breaks ties below).
-  const peak = peakAt ? walkBlock(peakAt.block, peakAt.index) : new Set<string>();
+  // The live set at the peak, rebuilt by walking its block again.
+  return peakAt ? { peak: walkBlock(peakAt.block, peakAt.index), peakBlock: peakAt.block, span } : { peak: new Set(), peakBlock: -1, span };
+}
+
+/**
+ * The registers to spill next: at the point where the most values are live,
+ * the allowed ones that are live at the most instructions (spilling the
+ * longest ranges at the peak relieves it for the least reload traffic).
+ */
+function spillCandidates({ peak, span }: Pressure, allowed: (key: string) => boolean, cheap: (key: string) => boolean): string[] {
   // A quarter of the excess over the register file (at least one), longest ranges first: spilling the whole
   // excess at once overshoots, since reload temporaries and the next peak differ.
   const want = Math.max(1, Math.floor((peak.size - REGISTER_COUNT) / 4));
@@ -139,20 +154,58 @@ function spillCandidates(blocks: MBlock[], allowed: (key: string) => boolean, ch
   return [...peak].filter(allowed).sort((a, b) => rank(b) - rank(a)).slice(0, want);
 }
 
-/** Colour the registers of `blocks` onto rf0..rf63 (throws RegisterPressureError). */
-function allocate(blocks: MBlock[]): Map<string, number> {
-  const flow = flowOf(blocks);
+/** The (dst, src) register keys of a copy the allocator may give one register, or undefined. */
+function copyOf(m: MInstr): [string, string] | undefined {
+  const s = m.srcs[0];
+  if (m.op !== 'mov' || m.cond || m.rotate || !m.dst || !isReg(m.dst) || !s || !isReg(s)) return undefined;
+  return [keyOf(m.dst), keyOf(s)];
+}
+
+/**
+ * Whether colouring must fail, so that a spill round need not build the
+ * interference graph to learn it. Values live at one point interfere
+ * pairwise: on a path from the entry to that point, the later of two values'
+ * last definitions sees the other live. Two exceptions: a value live into
+ * the entry (defined on no path: a payload register) meets the others only
+ * where they are defined, and a copy's destination does not meet its source.
+ * So the peak's values less those live into the entry, less one per copy
+ * pair among them, need that many distinct registers; if that is more than
+ * the register file, no colouring exists. (When this says no, the allocator
+ * decides.)
+ */
+function mustSpill(flow: FlowBlock<MInstr>[], liveIn: Map<number, Set<string>>, pressure: Pressure): boolean {
+  if (pressure.peak.size <= REGISTER_COUNT || pressure.peakBlock < 0 || flow.length === 0) return false;
+  // The argument needs a path from the entry to the peak.
+  const index = new Map(flow.map((b, k) => [b.id, k]));
+  const reached = new Uint8Array(flow.length);
+  reached[0] = 1;
+  for (const stack = [0]; stack.length > 0; ) {
+    for (const s of (flow[stack.pop() as number] as FlowBlock<MInstr>).succs) {
+      const k = index.get(s);
+      if (k !== undefined && reached[k] === 0) stack.push((reached[k] = 1, k));
+    }
+  }
+  if (reached[pressure.peakBlock] === 0) return false;
+  const entryIn = liveIn.get((flow[0] as FlowBlock<MInstr>).id) ?? new Set<string>();
+  const members = new Set([...pressure.peak].filter((k) => !entryIn.has(k)));
+  let shared = 0;
+  for (const b of flow) {
+    for (const m of b.instrs) {
+      const c = copyOf(m);
+      if (c && members.has(c[0]) && members.has(c[1]) && c[0] !== c[1]) shared++;
+    }
+  }
+  return members.size - shared > REGISTER_COUNT;
+}
+
+/** Colour the registers of `flow` onto rf0..rf63 (throws RegisterPressureError). */
+function allocate(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<string>>): Map<string, number> {
   const colours = Array.from({ length: REGISTER_COUNT }, (_, k) => k);
   return allocateRegisters(flow, view, {
     colours,
     precoloured: (k) => (k.startsWith('rf') ? Number(k.slice(2)) : undefined),
-    copyOf: (i) => {
-      const m = i as MInstr;
-      const s = m.srcs[0];
-      if (m.op !== 'mov' || m.cond || m.rotate || !m.dst || !isReg(m.dst) || !s || !isReg(s)) return undefined;
-      return [keyOf(m.dst), keyOf(s)];
-    },
-  });
+    copyOf: (i) => copyOf(i as MInstr),
+  }, liveOut);
 }
 
 /** A machine function after register allocation: `mf.blocks` rewritten for spills, every virtual register assigned an rf entry. */
@@ -179,34 +232,49 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
   for (;;) {
     const { blocks, temps } = rewriteSpills(mf, selected, spilled, ver);
     if (reorder) orderBlocks(blocks);
-    try {
-      assignment = allocate(blocks);
-      mf.blocks = blocks;
-      break;
-    } catch (e) {
-      if (!(e instanceof RegisterPressureError)) throw e;
-      if (reorder) {
-        reorder = false;
-        continue;
+    const flow = flowOf(blocks);
+    const { liveIn, liveOut } = computeLiveness(flow, view);
+    const pressure = measurePressure(flow, liveOut);
+    // Colouring is tried unless it certainly fails; its error, when it was tried (or is needed below).
+    let failure: RegisterPressureError | undefined;
+    const tryColouring = (): boolean => {
+      try {
+        assignment = allocate(flow, liveOut);
+        mf.blocks = blocks;
+        return true;
+      } catch (e) {
+        if (!(e instanceof RegisterPressureError)) throw e;
+        failure = e;
+        return false;
       }
-      const allowed = (k: string) => k.startsWith('v') && !temps.has(k) && !spilled.includes(k);
-      // Constants first: they are rebuilt where used and take no spill slot.
-      const isConstant = (k: string) => constantOf(mf, k) !== undefined;
-      const constantsFirst = (ks: string[]) => [...ks.filter(isConstant), ...ks.filter((k) => !isConstant(k))];
-      let picks = spillCandidates(blocks, allowed, isConstant);
-      // While constants are left at the peak, rebuild only them this round.
-      if (picks.some(isConstant)) picks = picks.filter(isConstant);
-      if (picks.length === 0) picks = constantsFirst(e.candidates.filter((c) => allowed(c.key)).sort((a, b) => b.degree - a.degree).map((c) => c.key)).slice(0, 1);
-      const inMemory = spilled.filter((k) => !isConstant(k)).length;
-      const pick = picks[0];
-      if (!pick || (!isConstant(pick) && inMemory >= MAX_SPILL_SLOTS)) {
-        throw new BackendError(`${e.message} even after spilling ${inMemory} values to memory`);
-      }
-      let room = MAX_SPILL_SLOTS - inMemory;
-      const take = picks.filter((k) => isConstant(k) || room-- > 0);
-      if (inMemory === 0 && take.some((k) => !isConstant(k))) mf.uniforms.unshift({ kind: 'scratch' });
-      spilled.push(...take);
+    };
+    if (!mustSpill(flow, liveIn, pressure) && tryColouring()) break;
+    if (reorder) {
+      reorder = false;
+      continue;
     }
+    const allowed = (k: string) => k.startsWith('v') && !temps.has(k) && !spilled.includes(k);
+    // Constants first: they are rebuilt where used and take no spill slot.
+    const isConstant = (k: string) => constantOf(mf, k) !== undefined;
+    const constantsFirst = (ks: string[]) => [...ks.filter(isConstant), ...ks.filter((k) => !isConstant(k))];
+    let picks = spillCandidates(pressure, allowed, isConstant);
+    // While constants are left at the peak, rebuild only them this round.
+    if (picks.some(isConstant)) picks = picks.filter(isConstant);
+    if (picks.length === 0) {
+      // No allowed value at the peak: the neighbours of the register colouring failed on (colouring is needed for them).
+      if (!failure && tryColouring()) break;
+      const e = failure as RegisterPressureError;
+      picks = constantsFirst(e.candidates.filter((c) => allowed(c.key)).sort((a, b) => b.degree - a.degree).map((c) => c.key)).slice(0, 1);
+    }
+    const inMemory = spilled.filter((k) => !isConstant(k)).length;
+    const pick = picks[0];
+    if (!pick || (!isConstant(pick) && inMemory >= MAX_SPILL_SLOTS)) {
+      throw new BackendError(`more than ${REGISTER_COUNT} values are live at once even after spilling ${inMemory} values to memory`);
+    }
+    let room = MAX_SPILL_SLOTS - inMemory;
+    const take = picks.filter((k) => isConstant(k) || room-- > 0);
+    if (inMemory === 0 && take.some((k) => !isConstant(k))) mf.uniforms.unshift({ kind: 'scratch' });
+    spilled.push(...take);
   }
   return { mf, assignment: assignment as Map<string, number>, spilled };
 }
