@@ -198,6 +198,8 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
   while (remaining > 0) {
     const bundle: Bundle = {};
     const inBundle: Node[] = [];
+    /** The word of the last trial that fitted: the bundle as it now stands (later trials that failed left it as it was). */
+    let word: V3dAluInstr | undefined;
     let added = true;
     while (added) {
       added = false;
@@ -207,7 +209,9 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
         for (const slot of slots) {
           if (bundle[slot]) continue;
           const trial: Bundle = { ...bundle, [slot]: n.m };
-          if (!buildBundle(trial, ver)) continue;
+          const fitted = buildBundle(trial, ver);
+          if (!fitted) continue;
+          word = fitted;
           bundle[slot] = n.m;
           inBundle.push(n);
           ready.schedule(n, cycle);
@@ -227,7 +231,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
       throw new BackendError(`cannot encode '${stuck?.m.op ?? '?'}' (${JSON.stringify(stuck?.m.srcs ?? [])}) on V3D ${ver === 42 ? '4.2' : '7.1'}`, stuck?.m.loc);
     }
     if (inBundle.length > 0) {
-      out.push({ word: buildBundle(bundle, ver) as V3dAluInstr, ops: inBundle.map((n) => n.m) });
+      out.push({ word: word as V3dAluInstr, ops: inBundle.map((n) => n.m) });
     } else if (remaining > 0) {
       // Nothing can issue yet (an SFU result is on its way): a nop keeps the distance.
       out.push({ word: buildBundle({}, ver) as V3dAluInstr, ops: [] });
