@@ -10,7 +10,8 @@
 // Environment: QPUC_FUZZ_COUNT (seeds per mode and target, default 1000), QPUC_FUZZ_SEED (first seed,
 // default 1), QPUC_FUZZ_TARGETS (default all of the mode's), QPUC_FUZZ_OUT (directory for the crashing
 // inputs, default fuzz/out), QPUC_FUZZ_GEN (diff: generator version, 1 (default) or 2: grid-stride loops with
-// remainders, many constants, many live values; compiler/testing/generate.ts). Prints counts, seeds/hour and every failure; exit 1 if any failed.
+// remainders, many constants, many live values; compiler/testing/generate.ts). Prints counts, seeds/hour (wall and
+// per CPU-hour) and every failure; exit 1 if any failed.
 // Run it niced on a shared machine: `nice -n 19 npm run fuzz -- diff`.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,10 +35,17 @@ if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].include
 }
 
 let failed = 0;
-function report(mode: string, target: string, counts: Record<string, number>, seconds: number, failures: string[]): void {
+/** CPU seconds this process has used (user + system): on a shared, niced machine wall time says more about the load than the harness. */
+const cpuSeconds = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
+function report(mode: string, target: string, counts: Record<string, number>, seconds: number, failures: string[], cpu: number): void {
   const n = Object.values(counts).reduce((a, b) => a + b, 0);
   const rate = seconds > 0 ? Math.round((n / seconds) * 3600) : 0;
-  console.log(`${mode} ${target}: ${n} seeds (${first}..${first + n - 1}) in ${seconds.toFixed(1)} s = ${rate} seeds/hour; ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const cpuRate = cpu > 0 ? Math.round((n / cpu) * 3600) : 0;
+  console.log(`${mode} ${target}: ${n} seeds (${first}..${first + n - 1}) in ${seconds.toFixed(1)} s = ${rate} seeds/hour (${cpu.toFixed(1)} s CPU = ${cpuRate} seeds per CPU-hour); ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (failures.length > 0) {
     mkdirSync(outDir, { recursive: true });
     failures.forEach((f, i) => writeFileSync(join(outDir, `${mode}-${target}-${i}.txt`), f));
@@ -58,6 +66,7 @@ for (const mode of modes) {
     const counts = { compiled: 0, diagnostics: 0, crash: 0, slow: 0 };
     const failures: string[] = [];
     const t0 = performance.now();
+    const c0 = cpuSeconds();
     let slowest = 0;
     for (let s = first; s < first + count; s++) {
       const r = checkMutantKernel(s, kernels);
@@ -67,7 +76,7 @@ for (const mode of modes) {
       if (r.ms > 60_000) (counts.slow++, failures.push(`seed ${s}: ${(r.ms / 1000).toFixed(0)} s (> 60 s)\n--- source ---\n${r.source}`));
       if ((s - first + 1) % 1000 === 0) console.log(`  frontend: ${s - first + 1} done, ${counts.crash} crashes`);
     }
-    report('frontend', 'vc6+vc7', counts, (performance.now() - t0) / 1000, failures);
+    report('frontend', 'vc6+vc7', counts, (performance.now() - t0) / 1000, failures, cpuSeconds() - c0);
     console.log(`  slowest compile ${(slowest / 1000).toFixed(2)} s`);
   }
   if (mode === 'asm') {
@@ -76,12 +85,13 @@ for (const mode of modes) {
       const counts = { programs: 0, mutants: 0, failed: 0 };
       const failures: string[] = [];
       const t0 = performance.now();
+      const c0 = cpuSeconds();
       for (let s = first; s < first + count; s++) {
         for (const f of [checkProgram(tools, s), checkMutant(tools, s)]) if (f) (counts.failed++, failures.push(f));
         counts.programs++;
         counts.mutants++;
       }
-      report('asm', target, { seeds: count }, (performance.now() - t0) / 1000, failures);
+      report('asm', target, { seeds: count }, (performance.now() - t0) / 1000, failures, cpuSeconds() - c0);
       console.log(`  ${counts.programs} random programs, ${counts.mutants} mutated programs, ${counts.failed} failures`);
     }
   }
@@ -91,6 +101,7 @@ for (const mode of modes) {
       const counts = { agreed: 0, denormal: 0, unsupported: 0, mismatch: 0 };
       const failures: string[] = [];
       const t0 = performance.now();
+      const c0 = cpuSeconds();
       try {
         for (let s = first; s < first + count; s++) {
           const r = await checkSeed(s, [ex], { version: genVersion as 1 | 2 });
@@ -104,7 +115,7 @@ for (const mode of modes) {
       } finally {
         ex.close();
       }
-      report(`diff (generator v${genVersion})`, target, counts, (performance.now() - t0) / 1000, failures);
+      report(`diff (generator v${genVersion})`, target, counts, (performance.now() - t0) / 1000, failures, cpuSeconds() - c0);
     }
   }
 }
