@@ -477,10 +477,32 @@ function laneShape(fn: IrFunction, c: Candidate, init: Value[], vectorWords: num
     for (const i of b.instrs) if (i.args.some((a) => [...increments].some((x) => x.result === a))) return undefined;
     if (b.term.kind === 'condbr' && [...increments].some((x) => x.result === (b.term as { cond: Value }).cond)) return undefined;
   }
+  // Values equal in every lane of every QPU: parameters, constants, launch counts, and pure ops of them.
+  const everywhere = new Map<Value, boolean>();
+  const sameEverywhere = (v: Value, depth = 0): boolean => {
+    const known = everywhere.get(v);
+    if (known !== undefined) return known;
+    const d = defs.get(v);
+    let same: boolean;
+    if (!d) same = fn.params.some((p) => p.value === v);
+    else if (!d.instr || depth > 32) same = false;
+    else {
+      const i = d.instr;
+      const info = opInfo(i.op);
+      same = i.op === 'global_count' || i.op === 'num_qpus' || (!!info && info.hoistable && !info.crossLane && !info.varying && info.sig !== 'id' && i.args.every((a) => sameEverywhere(a, depth + 1)));
+    }
+    everywhere.set(v, same);
+    return same;
+  };
   // The body: pure lane-local ops, loads and stores of p[i].
   const stores: AddressForm[] = [];
   const loads: Instr[] = [];
   for (const b of loop.blocks) {
+    // A value from outside the loop that differs between lanes or QPUs (a hoisted lane or QPU id) belongs to the lane,
+    // not to i: the iteration would see another lane's.
+    const t = b.term;
+    const operands = [...b.instrs.flatMap((i) => i.args), ...(t.kind === 'condbr' ? [t.cond] : []), ...targets(t).flatMap((r) => r.args)];
+    if (operands.some((v) => outside(v) && !sameEverywhere(v))) return undefined;
     for (const i of b.instrs) {
       if (i.op === 'load' || i.op === 'store') {
         const f = form(i.args[0]!);
@@ -502,6 +524,8 @@ function laneShape(fn: IrFunction, c: Candidate, init: Value[], vectorWords: num
   const roots = new Set<Value>();
   for (const k of pointers) roots.add(form(h.params[k]!)!.root);
   for (const b of loop.blocks) for (const i of b.instrs) if (i.op === 'load' || i.op === 'store') roots.add(form(i.args[0]!)!.root);
+  // An array that starts elsewhere on each QPU (p + qpu_id) would put another QPU's iterations at other addresses.
+  if ([...roots, b0 ?? gid].some((r) => r !== gid && !sameEverywhere(r))) return undefined;
   return { gid, b0, pointers, increments, loads, stores: [...new Set(stores.map((f) => f.root))], roots: [...roots] };
 }
 
