@@ -31,7 +31,9 @@
  * always (U = 1 when the loop holds other loops or a long body). Uniform
  * `i`: only when unrolling (U > 1). `U` is the largest power of two up to
  * {@link MAX_UNROLL} with `loads x U <= loadBudget` (the target's TMU FIFO depth) and
- * `instructions x U <= BODY_BUDGET`.
+ * `instructions x U <= BODY_BUDGET`; twice those limits when the loop's lanes
+ * are regrouped for vector lookups (see {@link LanePlan}: four copies are one
+ * lookup).
  */
 import { opInfo, type OpName } from '../ir/ops.ts';
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
