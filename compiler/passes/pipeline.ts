@@ -27,11 +27,13 @@ export interface PrepareOptions {
   loadBudget?: number;
   /** Words one TMU lookup can move per lane (the target's `tmuVectorWords`; default 1: no regrouping for vector lookups). */
   vectorWords?: number;
+  /** Whether tagged loads move above the main loop's stores (the target's `tmuStores`; default true). */
+  reorderLoads?: boolean;
 }
 
 /** The options {@link prepareForBackend} takes for `target`. */
 export function prepareOptionsFor(target: TargetInfo): PrepareOptions {
-  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords };
+  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores };
 }
 
 /** A named IR-to-IR pass. */
@@ -54,7 +56,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },
   { name: 'simplifycfg', run: simplifyCfg },
-  { name: 'memorder', run: reorderMemory },
+  { name: 'memorder', run: (fn, o) => (o?.reorderLoads === false ? fn : reorderMemory(fn)) },
   { name: 'lanegather', run: gatherUniformLoads },
   { name: 'uniformity', run: analyzeUniformity },
   { name: 'memaccess', run: classifyMemoryAccesses },
