@@ -12,101 +12,35 @@ import { findLoops, successors, targets } from '../ir/cfg.ts';
 import { definitions, mapUses } from '../ir/values.ts';
 
 
-function reach(from: Block): Set<Block> {
-  const seen = new Set<Block>([from]);
-  const work = [from];
-  while (work.length > 0) for (const s of successors(work.pop()!)) if (!seen.has(s)) (seen.add(s), work.push(s));
-  return seen;
-}
-
-/** Above this many blocks the reachability bitsets (blocks² bits) are not built; joins are found by search. */
-const MAX_BITSET_BLOCKS = 16384;
-
 /**
- * The blocks reachable from both `a` and `b` (each reaches itself). With
- * many varying branches, one search per branch made the analysis quadratic;
- * instead every block's reachable set is computed once as a bitset (a
- * fixed point over the CFG) and a join is an intersection.
+ * The blocks reachable from both ends of a varying branch, each returned
+ * once. Every set returned is closed under successors (what a block of it
+ * reaches, both ends reach), so the union of those already returned is too:
+ * a block reachable from `a` is new exactly when some path to it avoids the
+ * blocks already returned. Each call therefore searches only from `a` and
+ * from `b` through blocks not yet returned, and a chain of varying branches
+ * (whose joins reach the rest of the function) costs the function's size
+ * once, not once per branch.
  */
 class Joins {
-  private sets: Uint32Array[] | undefined;
-  private index: Map<Block, number> | undefined;
-  /** Blocks already returned by {@link fresh}, as bits over fn.blocks (and as a set for blocks outside it). */
-  private given: Uint32Array | undefined;
-  private readonly givenOutside = new Set<Block>();
-  constructor(private readonly fn: IrFunction) {}
+  private readonly given = new Set<Block>();
 
-  /**
-   * The blocks reachable from both `a` and `b` that no earlier call returned: a chain of varying branches
-   * has joins that reach most of the function, and marking their parameters once is enough.
-   */
+  /** The blocks reachable from both `a` and `b` (each reaches itself) that no earlier call returned. */
   fresh(a: Block, b: Block): Block[] {
-    const blocks = this.fn.blocks;
-    if (blocks.length <= MAX_BITSET_BLOCKS && (!this.sets || !this.index)) this.build();
-    const ia = this.index?.get(a);
-    const ib = this.index?.get(b);
-    // A target outside fn.blocks (never the case after removeUnreachable) falls back to the search.
-    if (!this.sets || !this.given || ia === undefined || ib === undefined) {
-      const ra = reach(a);
-      return [...reach(b)].filter((x) => ra.has(x) && !this.isGiven(x) && (this.give(x), true));
-    }
-    const sa = this.sets[ia] as Uint32Array;
-    const sb = this.sets[ib] as Uint32Array;
-    const given = this.given;
-    const out: Block[] = [];
-    for (let w = 0; w < sa.length; w++) {
-      let bits = (sa[w] as number) & (sb[w] as number) & ~(given[w] as number);
-      given[w] = (given[w] as number) | bits;
-      while (bits !== 0) {
-        const low = bits & -bits;
-        out.push(blocks[w * 32 + (31 - Math.clz32(low))] as Block);
-        bits ^= low;
-      }
-    }
+    const fromA = this.reach(a);
+    const out = [...this.reach(b)].filter((x) => fromA.has(x));
+    for (const x of out) this.given.add(x);
     return out;
   }
 
-  private isGiven(x: Block): boolean {
-    const i = this.index?.get(x);
-    return i !== undefined && this.given ? ((this.given[i >>> 5] as number) & (1 << (i & 31))) !== 0 : this.givenOutside.has(x);
-  }
-
-  private give(x: Block): void {
-    const i = this.index?.get(x);
-    if (i !== undefined && this.given) this.given[i >>> 5] = (this.given[i >>> 5] as number) | (1 << (i & 31));
-    else this.givenOutside.add(x);
-  }
-
-  private build(): void {
-    const blocks = this.fn.blocks;
-    const index = new Map(blocks.map((b, i) => [b, i]));
-    const words = (blocks.length + 31) >>> 5;
-    const sets = blocks.map((_, i) => {
-      const s = new Uint32Array(words);
-      s[i >>> 5] = (1 << (i & 31)) >>> 0;
-      return s;
-    });
-    const succs = blocks.map((b) => successors(b).map((x) => index.get(x)).filter((x): x is number => x !== undefined));
-    // Reverse block order is close to reverse topological order: a few passes reach the fixed point.
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (let i = blocks.length - 1; i >= 0; i--) {
-        const s = sets[i] as Uint32Array;
-        for (const j of succs[i] as number[]) {
-          const t = sets[j] as Uint32Array;
-          for (let w = 0; w < words; w++) {
-            const v = ((s[w] as number) | (t[w] as number)) >>> 0;
-            if (v !== s[w]) {
-              s[w] = v;
-              changed = true;
-            }
-          }
-        }
-      }
-    }
-    this.sets = sets;
-    this.index = index;
-    this.given = new Uint32Array(words);
+  /** Blocks reachable from `from` through blocks not yet returned (the blocks it reaches that are new). */
+  private reach(from: Block): Set<Block> {
+    const seen = new Set<Block>();
+    if (this.given.has(from)) return seen;
+    seen.add(from);
+    const work = [from];
+    while (work.length > 0) for (const s of successors(work.pop() as Block)) if (!seen.has(s) && !this.given.has(s)) (seen.add(s), work.push(s));
+    return seen;
   }
 }
 
@@ -134,7 +68,7 @@ export function analyzeUniformity(fn: IrFunction): IrFunction {
   const { loops } = findLoops(fn);
   const defs = definitions(fn);
   const joinsDone = new Set<Block>();
-  const joins = new Joins(fn);
+  const joins = new Joins();
   const loopsDone = new Set<object>();
   for (let changed = true; changed; ) {
     changed = false;
