@@ -69,7 +69,7 @@ interface CallSite {
 }
 
 /** Where the code that applies a decorator is: the first stack frame outside this module and outside helper libraries. */
-function decorationSite(): { file: string; line: number | undefined; column: number | undefined } | undefined {
+function decorationSite(depth = 0): { file: string; line: number | undefined; column: number | undefined } | undefined {
   const E = Error as unknown as { prepareStackTrace?: (e: Error, s: CallSite[]) => unknown; stackTraceLimit: number };
   const savedPrepare = E.prepareStackTrace;
   const savedLimit = E.stackTraceLimit;
@@ -96,7 +96,7 @@ function decorationSite(): { file: string; line: number | undefined; column: num
   // frames[0] is this function, frames[1] the decorator; then come decorator helpers (in the same
   // module as the class, or tslib's) and the module code defining the class. A bundle holds qpuc's
   // own code too, so frames are told apart by position, not by file.
-  const outer = frames.slice(2).filter((f) => !f.file.startsWith('node:') && !/[\\/]node_modules[\\/]tslib[\\/]/.test(f.file));
+  const outer = frames.slice(2 + depth).filter((f) => !f.file.startsWith('node:') && !/[\\/]node_modules[\\/]tslib[\\/]/.test(f.file));
   const first = outer[0];
   if (!first) return undefined;
   // The outermost consecutive frame of that file is the code defining the class (helpers sit at the top of a bundle).
@@ -124,7 +124,25 @@ export interface QpucDecorator {
   (target: object, key: string | symbol, descriptor: StandardDecoratorsOnly): never;
 }
 
-function tag(kind: KernelInfo['kind']): QpucDecorator {
+/**
+ * Options of `@kernel({ ... })`. The compiler reads them from the source
+ * (compiler/frontend/options.ts), so each value must be a literal or a named
+ * constant; the decorator itself only checks their shape.
+ */
+export interface KernelOptions {
+  /**
+   * Work items per workgroup: a multiple of 16 (one QPU batch each 16), at
+   * most what the target keeps resident at once (256 on vc6/vc7, 192 on vc4;
+   * docs/language.md "Workgroups"). Default 16: one batch per workgroup.
+   */
+  readonly workgroupSize?: number;
+}
+
+/** The option names {@link KernelOptions} has (the frontend reports any other). */
+export const KERNEL_OPTION_NAMES: readonly (keyof KernelOptions)[] = ['workgroupSize'];
+
+/** The decorator of `kind`; `depth`: frames between the engine's decorator call and this function (a wrapper's). */
+function tag(kind: KernelInfo['kind'], depth = 0): QpucDecorator {
   return function <F extends (...args: never[]) => unknown>(fn: F, context: ClassMethodDecoratorContext): F {
     // Legacy decorators are called (prototype or class, key, descriptor): the second argument is a string, not a context.
     if (typeof context !== 'object' || context === null || typeof (context as { kind?: unknown }).kind !== 'string') {
@@ -133,7 +151,7 @@ function tag(kind: KernelInfo['kind']): QpucDecorator {
     if (context.kind !== 'method' || !context.static) {
       throw new TypeError(`@${kind} applies to static methods only (on ${String(context.name)})`);
     }
-    const site = decorationSite();
+    const site = decorationSite(depth);
     const info: KernelInfo = { kind, file: site?.file, line: site?.line, column: site?.column, className: '', methodName: String(context.name) };
     context.addInitializer(function (this: unknown) {
       info.className = (this as { name?: string }).name ?? '';
@@ -143,8 +161,29 @@ function tag(kind: KernelInfo['kind']): QpucDecorator {
   } as QpucDecorator;
 }
 
-/** Marks a static method as a GPU kernel that `Runtime.launch` can run. Needs standard decorators (not `experimentalDecorators`). */
-export const kernel = tag('kernel');
+/** `@kernel` used bare, or called with {@link KernelOptions} (`@kernel({ workgroupSize: 64 })`). */
+export interface KernelDecorator extends QpucDecorator {
+  (options: KernelOptions): QpucDecorator;
+}
+
+const kernelTag = tag('kernel');
+/** The same, applied through the `kernel` function below (one more stack frame to skip). */
+const kernelTagWrapped = tag('kernel', 1);
+
+/**
+ * Marks a static method as a GPU kernel that `Runtime.launch` can run, bare
+ * (`@kernel`) or with options (`@kernel({ workgroupSize: 64 })`). Needs
+ * standard decorators (not `experimentalDecorators`).
+ */
+export const kernel: KernelDecorator = function (this: unknown, ...args: unknown[]): unknown {
+  // Called with one argument: the options form, which returns the decorator itself.
+  if (args.length === 1) {
+    const o = args[0];
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new TypeError('@kernel(options): options must be an object such as { workgroupSize: 64 }');
+    return kernelTag;
+  }
+  return (kernelTagWrapped as (...a: unknown[]) => unknown)(...args);
+} as KernelDecorator;
 /** Marks a static method as a device helper that kernels may call (it is inlined). Needs standard decorators. */
 export const device = tag('device');
 
@@ -187,10 +226,38 @@ export const qpu = {
   qpuId(): u32 { return gpuOnly('qpuId'); },
   /** Number of QPUs the kernel was launched on. */
   numQpus(): u32 { return gpuOnly('numQpus'); },
-  /** qpuId() * 16 + laneId(): a unique index per work item. */
-  globalId(): u32 { return gpuOnly('globalId'); },
-  /** numQpus() * 16: the number of work items. */
-  globalCount(): u32 { return gpuOnly('globalCount'); },
+  /**
+   * Without `dim`: qpuId() * 16 + laneId(), a unique index per work item (the
+   * linear index over the whole grid). With `dim` (0, 1 or 2, a constant):
+   * the work item's position along that grid dimension, groupId(0) *
+   * groupSize() + localId() for 0, groupId(dim) for 1 and 2 (workgroups are
+   * one-dimensional).
+   */
+  globalId(_dim?: 0 | 1 | 2): u32 { return gpuOnly('globalId'); },
+  /** Without `dim`: numQpus() * 16, the number of work items; with `dim`: numGroups(0) * groupSize() for 0, numGroups(dim) otherwise. */
+  globalCount(_dim?: 0 | 1 | 2): u32 { return gpuOnly('globalCount'); },
+  /** This work item's index within its workgroup, 0..groupSize()-1. */
+  localId(): u32 { return gpuOnly('localId'); },
+  /** The workgroup's index along grid dimension `dim` (0, 1 or 2, a constant; default 0). */
+  groupId(_dim?: 0 | 1 | 2): u32 { return gpuOnly('groupId'); },
+  /** Workgroups of the launch along grid dimension `dim` (0, 1 or 2, a constant; default 0). */
+  numGroups(_dim?: 0 | 1 | 2): u32 { return gpuOnly('numGroups'); },
+  /** Work items per workgroup: the kernel's `workgroupSize` option (16 when not given), a constant. */
+  groupSize(): u32 { return gpuOnly('groupSize'); },
+  /**
+   * Workgroup-shared memory: `length` elements of `T` (a constant), one array
+   * per workgroup, shared by its work items and alive for the launch. Write it
+   * as `const tile = qpu.shared<f32>(256)` in a kernel body; it starts with
+   * unspecified contents. Accesses from different work items are ordered only
+   * by {@link workgroupBarrier}.
+   */
+  shared<T extends number>(_length: number): Ptr<T> { return gpuOnly('shared'); },
+  /**
+   * Wait until every work item of this workgroup reaches this barrier; memory
+   * writes before it (global and shared) are visible to the workgroup's loads
+   * after it. Only in uniform control flow (QPU3014 otherwise).
+   */
+  workgroupBarrier(): void { gpuOnly('workgroupBarrier'); },
   /** Lane l receives lane (l - n) mod 16's value of `v`. */
   rotate<T extends number>(_v: T, _n: number): T { return gpuOnly('rotate'); },
   /** Every lane receives lane `lane`'s value of `v`. */

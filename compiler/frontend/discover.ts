@@ -16,6 +16,8 @@ export interface MethodInfo {
   className: string;
   name: string;
   decl: ts.MethodDeclaration;
+  /** The qpuc decorator applied (`@kernel` or `@kernel({ ... })`), read by options.ts. */
+  decorator?: ts.Decorator;
   source: ts.SourceFile;
   file: string;
 }
@@ -173,7 +175,8 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
             prog.diagnostics.push(diagAt(sf, path, st.name, 'notExported', [className]));
             reportedExport = true;
           }
-          prog.methods.set(`${className}.${m.name.text}`, { kind, className, name: m.name.text, decl: m, source: sf, file: path });
+          const decorator = decos[names.findIndex((n) => n !== undefined && qpucDecorators.get(n) === kind)];
+          prog.methods.set(`${className}.${m.name.text}`, { kind, className, name: m.name.text, decl: m, ...(decorator ? { decorator } : {}), source: sf, file: path });
           const deep = m.body && tooDeep(m.body);
           if (deep) prog.diagnostics.push(diagAt(sf, path, deep, 'nestingTooDeep', [MAX_NESTING]));
         }

@@ -13,6 +13,7 @@ import type { Binding } from './context.ts';
 import type { LangType } from './types.ts';
 import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
 import { BINARY_OPS, MATH_CONSTANTS, QPU_INTRINSICS } from './intrinsics.ts';
+import { WORKGROUP_INTRINSICS } from './workgroups.ts';
 import type { MethodInfo } from './discover.ts';
 import type { OpName } from '../ir/ops.ts';
 import { moduleConstant, staticConstant, type ConstantLookup, type NamedConstant } from './constants.ts';
@@ -195,7 +196,7 @@ export abstract class ExprLowerer extends LowerContext {
     if (typescript.isCallExpression(e)) {
       const c = skipParens(e.expression);
       if (typescript.isIdentifier(c) && (c.text === 'f32' || c.text === 'i32' || c.text === 'u32')) return c.text;
-      if (typescript.isPropertyAccessExpression(c) && typescript.isIdentifier(c.expression) && c.expression.text === 'qpu' && QPU_INTRINSICS[c.name.text]?.shape === 'id') return 'u32';
+      if (typescript.isPropertyAccessExpression(c) && typescript.isIdentifier(c.expression) && c.expression.text === 'qpu' && (QPU_INTRINSICS[c.name.text]?.shape === 'id' || (WORKGROUP_INTRINSICS.has(c.name.text) && c.name.text !== 'shared' && c.name.text !== 'workgroupBarrier'))) return 'u32';
       return undefined;
     }
     if (typescript.isConditionalExpression(e)) return this.peekType(e.whenTrue) ?? this.peekType(e.whenFalse);

@@ -13,6 +13,8 @@ import { type CompilerHost, hostOrDefault } from '../host.ts';
 import { checkDevice, lowerKernel } from './stmt.ts';
 import { removeTrivialParams } from '../passes/params.ts';
 import { analyzeUniformity } from '../passes/uniformity.ts';
+import { DEFAULT_KERNEL_OPTIONS, readKernelOptions } from './options.ts';
+import type { Target } from '../target/targets.ts';
 
 /** Kernels of a file and the problems found. Kernels with errors are left out of `kernels`. */
 export interface KernelModule {
@@ -31,6 +33,8 @@ export interface LoadOptions {
   requireKernels?: boolean;
   /** Where files are read from (default: Node's file system). */
   host?: CompilerHost;
+  /** The target the kernels are for: `@kernel` options are checked against its limits (all targets' when absent). */
+  target?: Target;
 }
 
 /** Parses `file` and the files it imports, and lowers every `@kernel` method to IR. */
@@ -52,7 +56,14 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
       const fn = createFunction(key, m.file);
       const before = diagnostics.length;
       try {
+        const opts = readKernelOptions(prog, m, options.target, diagnostics);
+        if (opts.workgroupSize !== DEFAULT_KERNEL_OPTIONS.workgroupSize) fn.workgroupSize = opts.workgroupSize;
         for (const d of lowerKernel(prog, m, fn, diagnostics)) called.add(d);
+        const barriers = fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'barrier'));
+        const global = barriers.find((i) => i.attrs?.['scope'] === undefined);
+        if (global && barriers.some((i) => i.attrs?.['scope'] === 'workgroup')) {
+          diagnostics.push(makeDiagnostic('mixedBarriers', [], global.loc ?? { file: m.file, line: 1, col: 1 }));
+        }
         removeUnreachable(fn);
         removeTrivialParams(fn);
         analyzeUniformity(fn);

@@ -20,7 +20,7 @@ import { mapUses } from '../ir/values.ts';
 /** One broken rule: which, where, and the intrinsic involved. */
 export interface UniformityViolation {
   rule: 'varyingLaneArgument' | 'divergentBarrier';
-  /** 'rotate' or 'broadcast' for varyingLaneArgument, 'barrier' otherwise. */
+  /** 'rotate' or 'broadcast' for varyingLaneArgument, 'barrier' or 'workgroupBarrier' otherwise. */
   op: string;
   loc?: SourceLoc;
 }
@@ -143,7 +143,7 @@ export function uniformityViolations(fn: IrFunction): UniformityViolation[] {
     for (const i of b.instrs) {
       const at = i.loc ? { loc: i.loc } : {};
       if ((i.op === 'rotate' || i.op === 'broadcast') && i.args[1] && varying.has(i.args[1])) out.push({ rule: 'varyingLaneArgument', op: i.op, ...at });
-      if (i.op === 'barrier' && divergent.has(b)) out.push({ rule: 'divergentBarrier', op: 'barrier', ...at });
+      if (i.op === 'barrier' && divergent.has(b)) out.push({ rule: 'divergentBarrier', op: i.attrs?.['scope'] === 'workgroup' ? 'workgroupBarrier' : 'barrier', ...at });
     }
   }
   return out;
