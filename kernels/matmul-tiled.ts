@@ -4,8 +4,9 @@ import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 const TILE = 16;
 
 /**
- * C = A B for n x n row-major matrices (n a multiple of 16) with 16 x 16 tiles in workgroup-shared memory.
- * 256-item workgroups fit vc6 and vc7 (vc4 keeps at most 192 resident: Matmul.tiled8 in workgroups.ts).
+ * C = A B for n x n row-major matrices (n a multiple of 16) with 16 x 16 tiles in workgroup-shared memory, one
+ * element of C per work item (the textbook tiled product). 256-item workgroups fit vc6 and vc7 (vc4 keeps at
+ * most 192 resident). Matmul.tiled in workgroups.ts computes four elements per work item.
  */
 export class MatmulTiled {
   /** TILE x TILE blocks of A and B staged in shared memory: grid [n / TILE, n / TILE]. */

@@ -12,6 +12,7 @@ import { literalValue } from './expr.ts';
 import { moduleConstant, staticConstant } from './constants.ts';
 import { maxWorkgroupSize, TARGET_NAMES, type Target } from '../target/targets.ts';
 import { KERNEL_OPTION_NAMES } from '../../lang/index.ts';
+import { constantExpression } from './workgroups.ts';
 
 /** The options of one kernel, with their defaults filled in. */
 export interface ResolvedKernelOptions {
@@ -65,7 +66,7 @@ export function readKernelOptions(prog: Program, m: MethodInfo, target: Target |
     // key === 'workgroupSize'
     const limit = target ? maxWorkgroupSize(target) : Math.max(...TARGET_NAMES.map(maxWorkgroupSize));
     const where = target ?? TARGET_NAMES.map((t) => `${t}: ${maxWorkgroupSize(t)}`).join(', ');
-    const v = constantOf(prog, m.file, p.initializer);
+    const v = constantExpression(p.initializer, (x) => constantOf(prog, m.file, x));
     if (v === undefined || !Number.isInteger(v) || v < 16 || v % 16 !== 0 || v > limit) {
       err(p.initializer, 'workgroupSize', [v === undefined ? `'${p.initializer.getText(m.source)}'` : v, limit, where]);
       continue;

@@ -29,6 +29,32 @@ export const MAX_SHARED_BYTES = 16384;
 /** Alignment of each `qpu.shared` array: one 64-byte line, so a 16-lane contiguous access touches whole lines. */
 export const SHARED_ALIGN = 64;
 
+/**
+ * The value of a constant integer expression: leaves are what `leaf` knows
+ * (literals, named constants), combined with `+ - * / % << >>` and
+ * parentheses (`/` truncates, as the sizes are integers). Undefined when
+ * any part is not constant or a division is by zero.
+ */
+export function constantExpression(e: ts.Expression, leaf: (e: ts.Expression) => number | undefined): number | undefined {
+  if (typescript.isParenthesizedExpression(e)) return constantExpression(e.expression, leaf);
+  if (typescript.isBinaryExpression(e)) {
+    const a = constantExpression(e.left, leaf);
+    const b = constantExpression(e.right, leaf);
+    if (a === undefined || b === undefined) return undefined;
+    switch (e.operatorToken.kind) {
+      case typescript.SyntaxKind.PlusToken: return a + b;
+      case typescript.SyntaxKind.MinusToken: return a - b;
+      case typescript.SyntaxKind.AsteriskToken: return a * b;
+      case typescript.SyntaxKind.SlashToken: return b === 0 ? undefined : Math.trunc(a / b);
+      case typescript.SyntaxKind.PercentToken: return b === 0 ? undefined : a % b;
+      case typescript.SyntaxKind.LessThanLessThanToken: return a * 2 ** b;
+      case typescript.SyntaxKind.GreaterThanGreaterThanToken: return Math.floor(a / 2 ** b);
+      default: return undefined;
+    }
+  }
+  return leaf(e);
+}
+
 /** What the lowering classes give this file. */
 export interface WorkgroupLowering {
   readonly ctx: LowerContext;
@@ -60,7 +86,7 @@ export function lowerWorkgroupCall(l: WorkgroupLowering, e: ts.CallExpression, n
   const dim = (): number | undefined => {
     const a = args[0];
     if (!a) return undefined;
-    const d = l.constant(a);
+    const d = constantExpression(a, (x) => l.constant(x));
     if (d === 0 || d === 1 || d === 2) return d;
     c.error(a, 'dimensionArgument', [name, a.getText(c.file.sf)]);
     return -1;
@@ -124,7 +150,7 @@ function shared(l: WorkgroupLowering, e: ts.CallExpression): WorkgroupResult {
     c.error(e, 'argumentCount', [1, e.arguments.length]);
     return { bad: true };
   }
-  const length = l.constant(a);
+  const length = constantExpression(a, (x) => l.constant(x));
   if (length === undefined || !Number.isInteger(length) || length <= 0) {
     c.error(a, 'sharedLength', [a.getText(c.file.sf)]);
     return { bad: true };

@@ -2,7 +2,7 @@
 // interpreter and the vc6, vc7 and vc4 emulators. Expected values are computed here in plain JS from the definitions.
 import test from 'ava';
 import { Runtime, RuntimeError, type Backend, type Target } from '../../runtime/index.ts';
-import { Matmul, Reduce, Workgroups } from '../../kernels/workgroups.ts';
+import { Matmul, Reduce, SegmentSums, Workgroups } from '../../kernels/workgroups.ts';
 import { MatmulTiled } from '../../kernels/matmul-tiled.ts';
 
 const RUNS: [Exclude<Backend, 'auto' | 'hardware'>, Target][] = [['reference', 'vc6'], ['emulator', 'vc6'], ['emulator', 'vc7'], ['emulator', 'vc4']];
@@ -42,18 +42,18 @@ for (const [backend, target] of RUNS) {
   test(`${name}: shared-memory and global-memory tree reductions give the tree's sums`, async (t) => {
     const rt = await Runtime.open({ backend, target, log: () => {} });
     const groups = 5;
-    const x = rt.alloc(Float32Array, groups * 128);
+    const x = rt.alloc(Float32Array, groups * 1024);
     x.forEach((_, i) => (x[i] = ((i * 37) % 101) / 8 - 3));
-    // The tree adds element l + s into l for s = 64, 32, …, 1, each sum rounded to f32.
+    // The tree adds element l + s into l for s = 512, 256, …, 1, each sum rounded to f32.
     const want = Array.from({ length: groups }, (_, g) => {
-      const v = Array.from(x.slice(g * 128, g * 128 + 128));
-      for (let s = 64; s > 0; s >>= 1) for (let l = 0; l < s; l++) v[l] = Math.fround((v[l] as number) + (v[l + s] as number));
+      const v = Array.from(x.slice(g * 1024, g * 1024 + 1024));
+      for (let s = 512; s > 0; s >>= 1) for (let l = 0; l < s; l++) v[l] = Math.fround((v[l] as number) + (v[l + s] as number));
       return v[0] as number;
     });
     const sums = rt.alloc(Float32Array, groups);
     await rt.launch(Reduce.shared, { grid: [groups] }, x, sums);
     t.deepEqual(Array.from(sums), want);
-    const tmp = rt.alloc(Float32Array, groups * 128);
+    const tmp = rt.alloc(Float32Array, groups * 1024);
     const sums2 = rt.alloc(Float32Array, groups);
     await rt.launch(Reduce.global, { grid: [groups] }, x, tmp, sums2);
     t.deepEqual(Array.from(sums2), want);
@@ -62,7 +62,7 @@ for (const [backend, target] of RUNS) {
 
   test(`${name}: naive and tiled matrix products agree with the definition`, async (t) => {
     const rt = await Runtime.open({ backend, target, log: () => {} });
-    const n = 32;
+    const n = 64;
     const a = rt.alloc(Float32Array, n * n);
     const b = rt.alloc(Float32Array, n * n);
     // Small integers: every partial sum is exact in f32, so every summation order gives the same result.
@@ -78,12 +78,12 @@ for (const [backend, target] of RUNS) {
     await rt.launch(Matmul.naive, { grid: [n / 16, n] }, n, a, b, c1);
     t.deepEqual(Array.from(c1), want, 'naive');
     const c2 = rt.alloc(Float32Array, n * n);
-    await rt.launch(Matmul.tiled8, { grid: [n / 8, n / 8] }, n, a, b, c2);
-    t.deepEqual(Array.from(c2), want, 'tiled8');
+    await rt.launch(Matmul.tiled, { grid: [n / 64, n / 16] }, n, a, b, c2);
+    t.deepEqual(Array.from(c2), want, 'tiled, a column of 16 per work item');
     if (target !== 'vc4') {
       const c3 = rt.alloc(Float32Array, n * n);
       await rt.launch(MatmulTiled.tiled16, { grid: [n / 16, n / 16] }, n, a, b, c3);
-      t.deepEqual(Array.from(c3), want, 'tiled 16 x 16');
+      t.deepEqual(Array.from(c3), want, 'tiled 16 x 16, one per work item');
     }
     rt.close();
   });
@@ -117,3 +117,26 @@ test('a 256-item workgroup is one CSD workgroup per supergroup on V3D; vc4 refus
   await t.throwsAsync(rt.launch(MatmulTiled.tiled16, { grid: [1, 1] }, n, ...m), { message: /QPU3032.*workgroupSize must be a constant multiple of 16 from 16 to 192, got 256/s });
   rt.close();
 });
+
+for (const [backend, target] of RUNS) {
+  test(`${backend === 'reference' ? 'reference' : target}: segment sums by pairwise launches and by one launch with shared memory`, async (t) => {
+    const rt = await Runtime.open({ backend, target, log: () => {} });
+    const seg = 4096;
+    const segs = 3;
+    const x = rt.alloc(Float32Array, seg * segs);
+    // Integers: every partial sum is exact, so both summation orders give the plain sum.
+    x.forEach((_, i) => (x[i] = ((i * 37) % 101) - 50));
+    const want = Array.from({ length: segs }, (_, g) => x.slice(g * seg, (g + 1) * seg).reduce((a, b) => a + b, 0));
+    const sums = rt.alloc(Float32Array, segs);
+    await rt.launch(SegmentSums.segments, { grid: [segs] }, x, sums);
+    t.deepEqual(Array.from(sums), want, 'segments');
+    let from = x;
+    for (let n = (seg * segs) / 2; n >= segs; n /= 2) {
+      const to = rt.alloc(Float32Array, n);
+      await rt.launch(SegmentSums.pairs, { qpus: Math.min(8, Math.ceil(n / 16)) }, n, from, to);
+      from = to;
+    }
+    t.deepEqual(Array.from(from), want, 'pairs');
+    rt.close();
+  });
+}
