@@ -68,7 +68,7 @@ export function constBits(ins: Instr): number {
 
 /**
  * Values the same in every lane of a batch although computed from
- * `local_id`: `local_id / c` with c a multiple of 16 and `local_id >> k`
+ * `local_id`: `local_id / c` with c a power of two >= 16 and `local_id >> k`
  * with 4 <= k < 32. A batch is 16 consecutive local ids starting at a
  * multiple of 16, so these drop the lane (`localId() / 16` in a 16-wide tile
  * is the row: uniform, so its loads are uniform loads).
@@ -90,7 +90,10 @@ export function sameInBatchValues(fn: IrFunction): Set<Value> {
       if (!i.result || !x || !y || !local.has(x)) continue;
       const k = consts.get(y);
       if (k === undefined) continue;
-      if ((i.op === 'div' && k > 0 && k % 16 === 0) || ((i.op === 'shr' || i.op === 'sar') && k >= 4 && k < 32)) out.add(i.result);
+      // Powers of two only: strength reduction turns such a division into a shift of local_id itself, which stays
+      // recognisable; another multiple of 16 would become a multiply-high sequence this rule cannot see (and a
+      // branch SPMD lowering left as uniform would then look varying).
+      if ((i.op === 'div' && k >= 16 && (k & (k - 1)) === 0) || ((i.op === 'shr' || i.op === 'sar') && k >= 4 && k < 32)) out.add(i.result);
     }
   }
   return out;
