@@ -53,6 +53,33 @@ export interface KernelInfo {
   className: string;
   /** Name of the method (from the decorator context: never renamed). */
   readonly methodName: string;
+  /** The options of `@kernel({ … })` (empty for a bare `@kernel` and for `@device`). */
+  readonly options: KernelOptions;
+}
+
+/**
+ * Options of `@kernel({ … })`. The compiler reads them from the source text
+ * (an object literal of literal values), so they are part of the compile
+ * cache key like the rest of the file.
+ */
+export interface KernelOptions {
+  /**
+   * Let `+`, `-`, `*` and int→float conversions written in the kernel (and
+   * the device functions it calls) use the target's native float arithmetic
+   * instead of exact IEEE round-to-nearest. On vc4 that is the hardware's
+   * round-toward-zero `fadd`/`fsub`/`itof` and plain `fmul`, without the
+   * fix-ups for NaN operands and signed zeros: each such op is within 1 ulp
+   * of the IEEE result (docs/language.md, "fastMath"). On vc6/vc7 the
+   * hardware is IEEE already and nothing changes. Default false.
+   */
+  readonly fastMath?: boolean;
+  /**
+   * Work items per workgroup: a constant multiple of 16 (one QPU batch per
+   * 16), at most what the target keeps resident at once (256 on vc6/vc7, 192
+   * on vc4; docs/language.md "Workgroups"). Default 16: one batch per
+   * workgroup.
+   */
+  readonly workgroupSize?: number;
 }
 
 /** The property under which decorated methods carry their {@link KernelInfo}. */
@@ -69,7 +96,7 @@ interface CallSite {
 }
 
 /** Where the code that applies a decorator is: the first stack frame outside this module and outside helper libraries. */
-function decorationSite(depth = 0): { file: string; line: number | undefined; column: number | undefined } | undefined {
+function decorationSite(wrappers = 0): { file: string; line: number | undefined; column: number | undefined } | undefined {
   const E = Error as unknown as { prepareStackTrace?: (e: Error, s: CallSite[]) => unknown; stackTraceLimit: number };
   const savedPrepare = E.prepareStackTrace;
   const savedLimit = E.stackTraceLimit;
@@ -93,10 +120,11 @@ function decorationSite(depth = 0): { file: string; line: number | undefined; co
     E.prepareStackTrace = savedPrepare;
     E.stackTraceLimit = savedLimit;
   }
-  // frames[0] is this function, frames[1] the decorator; then come decorator helpers (in the same
+  // frames[0] is this function, frames[1] the decorator (after `wrappers` frames of qpuc's own that called it,
+  // the bare `@kernel` entry point); then come decorator helpers (in the same
   // module as the class, or tslib's) and the module code defining the class. A bundle holds qpuc's
   // own code too, so frames are told apart by position, not by file.
-  const outer = frames.slice(2 + depth).filter((f) => !f.file.startsWith('node:') && !/[\\/]node_modules[\\/]tslib[\\/]/.test(f.file));
+  const outer = frames.slice(2 + wrappers).filter((f) => !f.file.startsWith('node:') && !/[\\/]node_modules[\\/]tslib[\\/]/.test(f.file));
   const first = outer[0];
   if (!first) return undefined;
   // The outermost consecutive frame of that file is the code defining the class (helpers sit at the top of a bundle).
@@ -124,25 +152,8 @@ export interface QpucDecorator {
   (target: object, key: string | symbol, descriptor: StandardDecoratorsOnly): never;
 }
 
-/**
- * Options of `@kernel({ ... })`. The compiler reads them from the source
- * (compiler/frontend/options.ts), so each value must be a literal or a named
- * constant; the decorator itself only checks their shape.
- */
-export interface KernelOptions {
-  /**
-   * Work items per workgroup: a multiple of 16 (one QPU batch each 16), at
-   * most what the target keeps resident at once (256 on vc6/vc7, 192 on vc4;
-   * docs/language.md "Workgroups"). Default 16: one batch per workgroup.
-   */
-  readonly workgroupSize?: number;
-}
-
-/** The option names {@link KernelOptions} has (the frontend reports any other). */
-export const KERNEL_OPTION_NAMES: readonly (keyof KernelOptions)[] = ['workgroupSize'];
-
-/** The decorator of `kind`; `depth`: frames between the engine's decorator call and this function (a wrapper's). */
-function tag(kind: KernelInfo['kind'], depth = 0): QpucDecorator {
+/** A decorator applying `kind` and `options`; `wrappers`: frames of qpuc's own between the engine's call and it. */
+function tag(kind: KernelInfo['kind'], options: KernelOptions = {}, wrappers = 0): QpucDecorator {
   return function <F extends (...args: never[]) => unknown>(fn: F, context: ClassMethodDecoratorContext): F {
     // Legacy decorators are called (prototype or class, key, descriptor): the second argument is a string, not a context.
     if (typeof context !== 'object' || context === null || typeof (context as { kind?: unknown }).kind !== 'string') {
@@ -151,8 +162,8 @@ function tag(kind: KernelInfo['kind'], depth = 0): QpucDecorator {
     if (context.kind !== 'method' || !context.static) {
       throw new TypeError(`@${kind} applies to static methods only (on ${String(context.name)})`);
     }
-    const site = decorationSite(depth);
-    const info: KernelInfo = { kind, file: site?.file, line: site?.line, column: site?.column, className: '', methodName: String(context.name) };
+    const site = decorationSite(wrappers);
+    const info: KernelInfo = { kind, file: site?.file, line: site?.line, column: site?.column, className: '', methodName: String(context.name), options };
     context.addInitializer(function (this: unknown) {
       info.className = (this as { name?: string }).name ?? '';
     });
@@ -161,28 +172,28 @@ function tag(kind: KernelInfo['kind'], depth = 0): QpucDecorator {
   } as QpucDecorator;
 }
 
-/** `@kernel` used bare, or called with {@link KernelOptions} (`@kernel({ workgroupSize: 64 })`). */
+/** `@kernel` used bare or with options. */
 export interface KernelDecorator extends QpucDecorator {
+  /** `@kernel({ fastMath: true })`: a kernel decorator with {@link KernelOptions}. */
   (options: KernelOptions): QpucDecorator;
 }
 
-const kernelTag = tag('kernel');
-/** The same, applied through the `kernel` function below (one more stack frame to skip). */
-const kernelTagWrapped = tag('kernel', 1);
+/** Bare `@kernel`, called through {@link kernel} (one frame more between the engine and the decorator). */
+const bareKernel = tag('kernel', {}, 1);
 
 /**
- * Marks a static method as a GPU kernel that `Runtime.launch` can run, bare
- * (`@kernel`) or with options (`@kernel({ workgroupSize: 64 })`). Needs
- * standard decorators (not `experimentalDecorators`).
+ * Marks a static method as a GPU kernel that `Runtime.launch` can run:
+ * `@kernel`, or `@kernel({ … })` with {@link KernelOptions}. Needs standard
+ * decorators (not `experimentalDecorators`).
  */
 export const kernel: KernelDecorator = function (this: unknown, ...args: unknown[]): unknown {
-  // Called with one argument: the options form, which returns the decorator itself.
-  if (args.length === 1) {
-    const o = args[0];
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new TypeError('@kernel(options): options must be an object such as { workgroupSize: 64 }');
-    return kernelTag;
+  // Two or more arguments: applied as a decorator (bare `@kernel`, or a legacy call it reports).
+  if (args.length !== 1) return (bareKernel as (...a: unknown[]) => unknown).apply(this, args);
+  const [first] = args;
+  if (typeof first !== 'object' || first === null) {
+    throw new TypeError('@kernel takes an options object, @kernel({ fastMath: true }), or nothing: @kernel');
   }
-  return (kernelTagWrapped as (...a: unknown[]) => unknown)(...args);
+  return tag('kernel', { ...(first as KernelOptions) });
 } as KernelDecorator;
 /** Marks a static method as a device helper that kernels may call (it is inlined). Needs standard decorators. */
 export const device = tag('device');

@@ -9,14 +9,21 @@ import { type CompilerHost, hostOrDefault } from '../host.ts';
 import type { Diagnostic, DiagnosticName } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
 import { MAX_NESTING, deepestBracket, tooDeep } from './limits.ts';
+import type { KernelOptions } from '../../lang/index.ts';
+import { literalValue } from './literals.ts';
+import { moduleConstant, staticConstant } from './constants.ts';
+import { constantExpression } from './workgroups.ts';
+import { maxWorkgroupSize, TARGET_NAMES } from '../target/targets.ts';
 
 /** A decorated static method found in a source file. */
 export interface MethodInfo {
   kind: 'kernel' | 'device';
+  /** `@kernel({ … })` options ({} for a bare decorator and for device functions). */
+  options: KernelOptions;
   className: string;
   name: string;
   decl: ts.MethodDeclaration;
-  /** The qpuc decorator applied (`@kernel` or `@kernel({ ... })`), read by options.ts. */
+  /** The qpuc decorator applied (`@kernel` or `@kernel({ ... })`), read by readKernelOptions. */
   decorator?: ts.Decorator;
   source: ts.SourceFile;
   file: string;
@@ -54,6 +61,76 @@ function decoratorName(d: ts.Decorator): string | undefined {
 }
 
 const DECORATORS = ['kernel', 'device'] as const;
+
+/** The largest workgroup of any target (compiler/target/targets.ts maxWorkgroupSize). */
+const MAX_WORKGROUP_SIZE = Math.max(...TARGET_NAMES.map(maxWorkgroupSize));
+
+/** Mutable form of {@link KernelOptions} while reading them. */
+type OptionValues = { -readonly [K in keyof KernelOptions]: KernelOptions[K] };
+
+/**
+ * How each `@kernel` option is read from its initializer: the value, or what
+ * was expected (a diagnostic). One row per field of {@link KernelOptions}.
+ */
+const KERNEL_OPTION_READERS: {
+  [K in keyof KernelOptions]-?: { expected: string; read: (e: ts.Expression, constant: (e: ts.Expression) => number | undefined) => KernelOptions[K] | undefined };
+} = {
+  fastMath: {
+    expected: 'true or false',
+    read: (e) => (e.kind === typescript.SyntaxKind.TrueKeyword ? true : e.kind === typescript.SyntaxKind.FalseKeyword ? false : undefined),
+  },
+  // The largest any target allows; a target's own limit is checked when compiling for it (QPU3032, frontend/index.ts).
+  workgroupSize: {
+    expected: `a constant multiple of 16 from 16 to ${MAX_WORKGROUP_SIZE}`,
+    read: (e, constant) => {
+      const v = constantExpression(e, constant);
+      return v !== undefined && Number.isInteger(v) && v >= 16 && v <= MAX_WORKGROUP_SIZE && v % 16 === 0 ? v : undefined;
+    },
+  },
+};
+
+
+/**
+ * The options of one qpuc decorator, read from the source (the one place the
+ * compiler reads `@kernel({ … })`): {} for `@kernel` and `@device`; a
+ * diagnostic for anything but an object literal of known options with
+ * literal values.
+ */
+export function readKernelOptions(sf: ts.SourceFile, file: string, d: ts.Decorator, kind: 'kernel' | 'device', diagnostics: Diagnostic[], constant: (e: ts.Expression) => number | undefined = literalValue): KernelOptions {
+  const e = d.expression;
+  if (!typescript.isCallExpression(e)) return {};
+  const known = Object.keys(KERNEL_OPTION_READERS).map((k) => `${k} (${KERNEL_OPTION_READERS[k as keyof KernelOptions].expected})`).join(', ');
+  const bad = (node: ts.Node, what: string): KernelOptions => (diagnostics.push(diagAt(sf, file, node, 'kernelOptions', [what, known])), {});
+  if (kind === 'device') return bad(e, '@device takes no options');
+  const [arg] = e.arguments;
+  if (e.arguments.length !== 1 || !arg || !typescript.isObjectLiteralExpression(arg)) return bad(e, 'expected one object literal');
+  const out: OptionValues = {};
+  for (const p of arg.properties) {
+    if (!typescript.isPropertyAssignment(p) || !(typescript.isIdentifier(p.name) || typescript.isStringLiteral(p.name))) return bad(p, `'${p.getText(sf)}' is not a 'name: value' entry`);
+    const name = p.name.text;
+    if (!Object.hasOwn(KERNEL_OPTION_READERS, name)) return bad(p.name, `unknown option '${name}'`);
+    const key = name as keyof KernelOptions;
+    const reader = KERNEL_OPTION_READERS[key];
+    const v = reader.read(p.initializer, constant);
+    if (v === undefined) return bad(p.initializer, `'${name}' must be ${reader.expected}, not '${p.initializer.getText(sf)}'`);
+    (out as Record<string, unknown>)[key] = v;
+  }
+  return out;
+}
+
+/** A literal or named number constant (module-level `const`, `static readonly`) as an option value. */
+function optionConstant(prog: Program, file: string, e: ts.Expression): number | undefined {
+  const lit = literalValue(e);
+  if (lit !== undefined) return lit;
+  let inner = e;
+  while (typescript.isParenthesizedExpression(inner)) inner = inner.expression;
+  const c = typescript.isIdentifier(inner)
+    ? moduleConstant(prog, file, inner.text)
+    : typescript.isPropertyAccessExpression(inner) && typescript.isIdentifier(inner.expression)
+      ? staticConstant(prog, file, inner.expression.text, inner.name.text)
+      : undefined;
+  return c && !('problem' in c) ? c.value : undefined;
+}
 
 /** Levenshtein distance, for telling a misspelt decorator (`@kernal`) from an unrelated one. */
 function editDistance(a: string, b: string): number {
@@ -158,7 +235,8 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
           if (!typescript.isMethodDeclaration(m) || !typescript.isIdentifier(m.name)) continue;
           const decos = typescript.getDecorators(m) ?? [];
           const names = decos.map(decoratorName);
-          const kind = names.map((n) => (n === undefined ? undefined : qpucDecorators.get(n))).find((k) => k !== undefined);
+          const at = names.findIndex((n) => n !== undefined && qpucDecorators.has(n));
+          const kind = at < 0 ? undefined : qpucDecorators.get(names[at] as string);
           if (!kind) {
             // A misspelt decorator would otherwise make a kernel silently disappear.
             const isStatic = m.modifiers?.some((x) => x.kind === typescript.SyntaxKind.StaticKeyword) ?? false;
@@ -175,8 +253,7 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
             prog.diagnostics.push(diagAt(sf, path, st.name, 'notExported', [className]));
             reportedExport = true;
           }
-          const decorator = decos[names.findIndex((n) => n !== undefined && qpucDecorators.get(n) === kind)];
-          prog.methods.set(`${className}.${m.name.text}`, { kind, className, name: m.name.text, decl: m, ...(decorator ? { decorator } : {}), source: sf, file: path });
+          prog.methods.set(`${className}.${m.name.text}`, { kind, options: {}, className, name: m.name.text, decl: m, decorator: decos[at] as ts.Decorator, source: sf, file: path });
           const deep = m.body && tooDeep(m.body);
           if (deep) prog.diagnostics.push(diagAt(sf, path, deep, 'nestingTooDeep', [MAX_NESTING]));
         }
@@ -185,5 +262,9 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
     for (const i of imports) load(i, undefined);
   };
   load(host.resolve(file), sourceText);
+  // Options are read once every file is parsed, so that a value may name a constant of an imported file.
+  for (const m of prog.methods.values()) {
+    if (m.decorator) m.options = readKernelOptions(m.source, m.file, m.decorator, m.kind, prog.diagnostics, (e) => optionConstant(prog, m.file, e));
+  }
   return prog;
 }

@@ -12,7 +12,7 @@ import { LowerContext } from './context.ts';
 import type { Binding } from './context.ts';
 import type { LangType } from './types.ts';
 import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
-import { BINARY_OPS, MATH_CONSTANTS, QPU_INTRINSICS } from './intrinsics.ts';
+import { BINARY_OPS, QPU_INTRINSICS } from './intrinsics.ts';
 import { WORKGROUP_INTRINSICS } from './workgroups.ts';
 import type { MethodInfo } from './discover.ts';
 import type { OpName } from '../ir/ops.ts';
@@ -33,35 +33,8 @@ const COMPOUND: Readonly<Record<number, string>> = {
   [typescript.SyntaxKind.AsteriskAsteriskEqualsToken]: '**',
 };
 
-/** Strips parentheses and non-null assertions, which mean nothing in kernels. */
-export function skipParens(e: ts.Expression): ts.Expression {
-  while (typescript.isParenthesizedExpression(e) || typescript.isNonNullExpression(e)) e = e.expression;
-  return e;
-}
-
-/** Numeric value of a literal-like expression (literal, ±literal, Math constant), or undefined. */
-export function literalValue(e: ts.Expression): number | undefined {
-  e = skipParens(e);
-  if (typescript.isNumericLiteral(e)) return Number(e.text.replace(/_/g, ''));
-  if (typescript.isPrefixUnaryExpression(e) && (e.operator === typescript.SyntaxKind.MinusToken || e.operator === typescript.SyntaxKind.PlusToken)) {
-    const x = literalValue(e.operand);
-    return x === undefined ? undefined : e.operator === typescript.SyntaxKind.MinusToken ? -x : x;
-  }
-  if (typescript.isPropertyAccessExpression(e) && typescript.isIdentifier(e.expression) && e.expression.text === 'Math') return MATH_CONSTANTS[e.name.text];
-  return undefined;
-}
-
-/** True when a literal-like expression is written as a float (decimal point, exponent, Math constant). */
-export function looksFloat(e: ts.Expression): boolean {
-  e = skipParens(e);
-  // The source text, not `e.text`: TypeScript normalises `7.0` to "7".
-  if (typescript.isNumericLiteral(e)) {
-    const src = e.getText();
-    return /^[0-9._]*[.eE]/.test(src) && !/^0[xXbBoO]/.test(src);
-  }
-  if (typescript.isPrefixUnaryExpression(e)) return looksFloat(e.operand);
-  return typescript.isPropertyAccessExpression(e);
-}
+export { skipParens, literalValue, looksFloat } from './literals.ts';
+import { skipParens, literalValue, looksFloat } from './literals.ts';
 
 /** No side effects and no memory reads: safe to evaluate unconditionally (for `&&`, `||`, `?:`). */
 export function isSimple(e: ts.Expression): boolean {
@@ -78,6 +51,9 @@ export function isSimple(e: ts.Expression): boolean {
   return false;
 }
 
+/** Ops that `fastMath` lets a backend do natively (with `cvt` from an integer to f32). */
+const FAST_MATH_OPS: ReadonlySet<OpName> = new Set(['fadd', 'fsub', 'fmul']);
+
 /** Lowers expressions; statement lowering (needed to inline device bodies) comes from the subclass. */
 export abstract class ExprLowerer extends LowerContext {
   /** Lowers an inlined device function's body (statement lowering). */
@@ -92,6 +68,8 @@ export abstract class ExprLowerer extends LowerContext {
   /** Emits an instruction at `node`'s location. */
   protected emitAt(node: ts.Node, op: OpName, args: Value[], type: LangType, attrs?: Record<string, number | string | boolean>): Value {
     this.w.loc = this.locOf(node);
+    // fastMath: the backend may use the target's native rounding for this op (docs/language.md).
+    if (this.fastMath && type === 'f32' && (FAST_MATH_OPS.has(op) || (op === 'cvt' && args[0]?.type !== 'f32' && args[0]?.type !== 'bool'))) attrs = { ...attrs, fast: true };
     return this.w.emit(op, args, type === 'void' ? 'i32' : type, attrs);
   }
 

@@ -8,13 +8,14 @@ import type { Diagnostic } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
 import { createFunction } from '../ir/builder.ts';
 import { removeUnreachable } from '../ir/cfg.ts';
-import { discover } from './discover.ts';
 import { type CompilerHost, hostOrDefault } from '../host.ts';
 import { checkDevice, lowerKernel } from './stmt.ts';
 import { removeTrivialParams } from '../passes/params.ts';
 import { analyzeUniformity } from '../passes/uniformity.ts';
-import { DEFAULT_KERNEL_OPTIONS, readKernelOptions } from './options.ts';
-import type { Target } from '../target/targets.ts';
+import { diagAt, discover, type MethodInfo } from './discover.ts';
+import { typescript } from './typescript.ts';
+import type { ts } from 'ts-morph';
+import { maxWorkgroupSize, type Target } from '../target/targets.ts';
 
 /** Kernels of a file and the problems found. Kernels with errors are left out of `kernels`. */
 export interface KernelModule {
@@ -56,8 +57,13 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
       const fn = createFunction(key, m.file);
       const before = diagnostics.length;
       try {
-        const opts = readKernelOptions(prog, m, options.target, diagnostics);
-        if (opts.workgroupSize !== DEFAULT_KERNEL_OPTIONS.workgroupSize) fn.workgroupSize = opts.workgroupSize;
+        const size = m.options.workgroupSize;
+        if (size !== undefined && size !== 16) fn.workgroupSize = size;
+        // discover.ts checked the value against every target's limit; the target compiled for may hold fewer.
+        if (size !== undefined && options.target && size > maxWorkgroupSize(options.target)) {
+          const at = workgroupSizeNode(m) ?? m.decl;
+          diagnostics.push(diagAt(m.source, m.file, at, 'workgroupSizeTooLarge', [size, maxWorkgroupSize(options.target), options.target]));
+        }
         for (const d of lowerKernel(prog, m, fn, diagnostics)) called.add(d);
         const barriers = fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'barrier'));
         const global = barriers.find((i) => i.attrs?.['scope'] === undefined);
@@ -88,6 +94,17 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
     diagnostics.push(makeDiagnostic('internal', [e instanceof Error ? e.message : String(e)], { file, line: 1, col: 1 }));
   }
   return { kernels, diagnostics: dedupe(diagnostics), sources };
+}
+
+/** The value of `workgroupSize` in a kernel's `@kernel({ … })`, for diagnostics. */
+function workgroupSizeNode(m: MethodInfo): ts.Node | undefined {
+  const call = m.decorator?.expression;
+  const arg = call && typescript.isCallExpression(call) ? call.arguments[0] : undefined;
+  if (!arg || !typescript.isObjectLiteralExpression(arg)) return undefined;
+  for (const p of arg.properties) {
+    if (typescript.isPropertyAssignment(p) && (typescript.isIdentifier(p.name) || typescript.isStringLiteral(p.name)) && p.name.text === 'workgroupSize') return p.initializer;
+  }
+  return undefined;
 }
 
 /** A device function inlined into several kernels reports each problem once. */
