@@ -170,6 +170,7 @@ export class V3dEmulatorDevice implements Device {
       ...(opts.exactSfu !== undefined ? { exactSfu: opts.exactSfu } : {}),
       maxCycles: limit,
       ...(this.sourceMap ? { sourceMap: this.sourceMap } : {}),
+      ...(job.cacheResident ? { cacheResident: job.cacheResident } : {}),
     });
     return { profile: result.profile, hazards: result.hazards };
   }
