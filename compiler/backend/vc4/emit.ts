@@ -28,6 +28,7 @@ import type { Vc4MFunction } from './isel.ts';
 import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
 import { acc, defOf, usesOf, vreg } from './mir.ts';
 import type { UniformSlot } from '../contract.ts';
+import { bundleBlock, type Word } from './bundle.ts';
 
 /** Encoded program: one instruction per word, with its source position. */
 export interface Vc4Code {
@@ -190,7 +191,7 @@ export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
         if (d && !first.has(`v${d.id}`)) first.set(`v${d.id}`, pos);
         pos++;
       }
-      colour = allocateRegisters(flow(blocks), VIEW, { ...FILE, rank: (k) => first.get(k) ?? -1 });
+      colour = allocateRegisters(flow(blocks), VIEW, { ...FILE, rank: (k) => first.get(k) ?? -1, order: portOrder(blocks) });
     } catch (e) {
       if (!(e instanceof RegisterPressureError)) throw e;
       spill ??= setupSpill(mf, blocks);
@@ -204,8 +205,50 @@ export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
   return { mf, blocks, colour, spillSlots: spill?.next ?? 0 };
 }
 
+/** ra0–31 first, then rb0–31; and the reverse. */
+const A_FIRST = [...Array.from({ length: 32 }, (_, i) => i), ...Array.from({ length: 32 }, (_, i) => 32 + i)];
+const B_FIRST = [...A_FIRST.slice(32), ...A_FIRST.slice(0, 32)];
+
+/**
+ * Register-file preference per value, so that the two operands of an op can
+ * be read in one instruction (one regfile-A and one regfile-B read; a small
+ * immediate takes the B port): each operand read beside this value votes for
+ * the file it leaves free — the other file of a coloured register, A beside
+ * a small immediate or a regfile-B I/O read, B beside a regfile-A I/O read.
+ * Without votes, or a tie, the alternating default order.
+ */
+function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => number | undefined) => readonly number[] {
+  const partners = new Map<string, Src[]>();
+  const meet = (v: Src, other: Src): void => {
+    if (v.k !== 'v') return;
+    const key = `v${v.id}`;
+    const list = partners.get(key);
+    if (list) list.push(other);
+    else partners.set(key, [other]);
+  };
+  for (const b of blocks) {
+    for (const o of b.ops) {
+      if (o.k !== 'alu' || !o.a || !o.b || (o.a.k === 'v' && o.b.k === 'v' && o.a.id === o.b.id)) continue;
+      meet(o.a, o.b);
+      meet(o.b, o.a);
+    }
+  }
+  return (key, colourOf) => {
+    let votes = 0; // > 0: file A is free more often
+    for (const p of partners.get(key) ?? []) {
+      if (p.k === 'imm') votes++;
+      else if (p.k === 'io') votes += p.file === 'B' ? 1 : -1;
+      else if (p.k === 'v') {
+        const c = colourOf(`v${p.id}`);
+        if (c !== undefined) votes += c >= 32 ? 1 : -1;
+      }
+    }
+    return votes > 0 ? A_FIRST : votes < 0 ? B_FIRST : COLOURS;
+  };
+}
+
 /** Legalisation (read ports, r3 copies), hazard spacing and layout of allocated code into instruction words. */
-export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
+export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
   const { mf, blocks, colour, spillSlots } = allocated;
   const regOf = (id: number): number => {
     const c = colour.get(`v${id}`);
@@ -293,11 +336,18 @@ export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
       i.waddrMul = waddr;
       i.condMul = o.cond ?? 'always';
     }
-    st.push(i, o.loc);
+    body.push({ instr: i, loc: o.loc });
+  };
+  /** The words of the current block before its branch, scheduled and paired when the block ends. */
+  let body: Word[] = [];
+  const flush = (): void => {
+    for (const w of bundle ? bundleBlock(body) : body) st.push(w.instr, w.loc);
+    body = [];
   };
 
   const base = { pm: false, pack: 0, sf: false, condMul: 'never', waddrMul: IO.NOP } as const;
   blocks.forEach((b, bi) => {
+    flush();
     starts.set(b.id, st.instrs.length);
     b.ops.forEach((o, k) => {
       switch (o.k) {
@@ -308,16 +358,18 @@ export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
           break;
         case 'ldi': {
           const { waddr, ws } = dest(o.dst, 'add');
-          st.push({ kind: 'ldi', mode: 'u32', imm: o.value >>> 0, ...base, condAdd: o.cond ?? 'always', ws, waddrAdd: waddr }, o.loc);
+          body.push({ instr: { kind: 'ldi', mode: 'u32', imm: o.value >>> 0, ...base, condAdd: o.cond ?? 'always', ws, waddrAdd: waddr }, loc: o.loc });
           break;
         }
         case 'sem':
-          st.push({ kind: 'sem', acquire: o.acquire, semaphore: o.n, high: 0, ...base, condAdd: 'never', ws: false, waddrAdd: IO.NOP }, o.loc);
+          body.push({ instr: { kind: 'sem', acquire: o.acquire, semaphore: o.n, high: 0, ...base, condAdd: 'never', ws: false, waddrAdd: IO.NOP }, loc: o.loc });
           break;
         case 'nop':
-          st.push({ ...vc4Nop(), ...(o.sig ? { sig: o.sig } : {}) }, o.loc);
+          // A plain nop only spaces an SFU write from its r4 read: the scheduler keeps that latency itself.
+          if (o.sig || !bundle) body.push({ instr: { ...vc4Nop(), ...(o.sig ? { sig: o.sig } : {}) }, loc: o.loc });
           break;
         case 'br': {
+          flush();
           const last = k === b.ops.length - 1;
           const next = blocks[bi + 1];
           // An unconditional branch to the block that follows anyway (or to the end from the last block) is dropped.
@@ -331,6 +383,7 @@ export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
     });
   });
   // Program end: host interrupt, thrend, two nops.
+  flush();
   starts.set(-1, st.instrs.length);
   st.push({ ...vc4Nop(), opAdd: 'or', sig: 'smi', raddrB: 1, addA: 'rb', addB: 'rb', waddrAdd: IO.HOST_INT, condAdd: 'always' }, undefined);
   st.raw({ ...vc4Nop(), sig: 'thrend' }, undefined);
