@@ -207,8 +207,10 @@ function wsNeed(i: Vc4AluInstr, unit: 'add' | 'mul'): boolean | undefined {
   return a && b && a.name === b.name ? undefined : i.ws;
 }
 
-/** Schedules the words of one straight-line block (no branches); returns the new words, nops where nothing is ready. */
-export function bundleBlock(words: readonly Word[]): Word[] {
+/** Schedules the words of one straight-line block (no branches; plain nops are dropped); returns the new words, nops where nothing is ready. */
+export function bundleBlock(block: readonly Word[]): Word[] {
+  // Plain nops only space words out: the latencies stand for them.
+  const words = block.filter((w) => !(w.instr.kind === 'alu' && w.instr.opAdd === 'nop' && w.instr.opMul === 'nop' && w.instr.sig === 'none'));
   const n = words.length;
   if (n <= 1) return [...words];
   const facts = words.map((w) => factsOf(w.instr));

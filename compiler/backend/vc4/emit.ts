@@ -3,16 +3,18 @@
  * operand legalisation, hazard spacing, branches and the program end.
  *
  * - Registers: graph colouring (common/regalloc.ts) over ra0–31 and rb0–31,
- *   colours alternating between the files so that the two operands of an op
- *   tend to sit in different files. Accumulators are not allocated: r0, r1
+ *   each value preferring the file its ops' other operands leave free
+ *   (`portOrder`), so that the two operands of an op sit in different files. Accumulators are not allocated: r0, r1
  *   and r5 carry fixed sequences (rotation, broadcast, per-lane DMA), r3 is
  *   the legaliser's, r4 receives SFU and TMU results.
  * - Ports: one regfile-A and one regfile-B read per instruction; a small
  *   immediate takes the B port. An op whose two operands need one port with
  *   different addresses first copies one of them to r3.
+ * - Scheduling: each block's words are reordered and paired by bundle.ts.
  * - Hazards (notes §7): a regfile location is not read by the instruction
  *   right after the one writing it, and no rotation reads an accumulator (or
- *   r5 as amount) written by the instruction before; a nop goes between.
+ *   r5 as amount) written by the instruction before; where blocks meet a nop
+ *   goes between.
  * - Branches: relative, three delay slots filled with nops. The program ends
  *   with a host interrupt, `thrend` and two nops (py-videocore's ending).
  */
@@ -365,8 +367,8 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
           body.push({ instr: { kind: 'sem', acquire: o.acquire, semaphore: o.n, high: 0, ...base, condAdd: 'never', ws: false, waddrAdd: IO.NOP }, loc: o.loc });
           break;
         case 'nop':
-          // A plain nop only spaces an SFU write from its r4 read: the scheduler keeps that latency itself.
-          if (o.sig || !bundle) body.push({ instr: { ...vc4Nop(), ...(o.sig ? { sig: o.sig } : {}) }, loc: o.loc });
+          // A plain nop spaces an SFU write from its r4 read: the scheduler drops it and keeps that latency itself.
+          body.push({ instr: { ...vc4Nop(), ...(o.sig ? { sig: o.sig } : {}) }, loc: o.loc });
           break;
         case 'br': {
           flush();
