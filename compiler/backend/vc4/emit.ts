@@ -22,6 +22,7 @@ import type { SourceLoc } from '../../ir/types.ts';
 import type { Vc4AluInstr, Vc4Instr, Vc4Mux } from '../../isa/vc4/instr.ts';
 import { vc4Nop } from '../../isa/vc4/instr.ts';
 import { validateVc4 } from '../../isa/vc4/validate.ts';
+import { checkVc4Program } from '../../isa/vc4/check.ts';
 import { SMI_ROTATE_BASE } from '../../isa/vc4/table.ts';
 import { allocateRegisters, RegisterPressureError, type RegisterFile } from '../common/regalloc.ts';
 import { computeLiveness, type FlowBlock, type RegisterView } from '../common/liveness.ts';
@@ -397,7 +398,45 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
     const br = st.instrs[f.at];
     if (br?.kind === 'branch') br.imm = ((to - (f.at + 4)) * 8) | 0;
   }
-  return { instrs: st.instrs, locs: st.locs, registersUsed: new Set(colour.values()).size, spillSlots };
+  const filled = fillDelaySlots(st.instrs, st.locs, fixups.map((f) => f.at));
+  return { ...(filled ?? { instrs: st.instrs, locs: st.locs }), registersUsed: new Set(colour.values()).size, spillSlots };
+}
+
+const DELAY_SLOTS = 3;
+
+/** A canonical nop (what emission puts in delay slots). */
+function isNop(i: Vc4Instr | undefined): boolean {
+  return i?.kind === 'alu' && i.opAdd === 'nop' && i.opMul === 'nop' && i.sig === 'none' && i.condAdd === 'never' && i.condMul === 'never';
+}
+
+/**
+ * The delay slots of unconditional branches filled with the first three
+ * words of their target, which the branch then skips (`brr` to target + 3):
+ * the same words run in the same order, three fewer issue a nop. Only where
+ * those words are no branch or thread end; the result must pass the static
+ * checker, else the program stays unfilled (undefined).
+ */
+function fillDelaySlots(instrs: Vc4Instr[], locs: (SourceLoc | undefined)[], branches: number[]): { instrs: Vc4Instr[]; locs: (SourceLoc | undefined)[] } | undefined {
+  const out = [...instrs];
+  const outLocs = [...locs];
+  let changed = false;
+  for (const k of branches) {
+    const br = out[k];
+    if (br?.kind !== 'branch' || br.cond !== 'always' || br.reg || !br.rel) continue;
+    if (![1, 2, 3].every((s) => isNop(instrs[k + s]))) continue;
+    const t = k + DELAY_SLOTS + 1 + br.imm / 8;
+    if (!Number.isInteger(t) || t < 0 || t + DELAY_SLOTS >= instrs.length) continue;
+    const words = instrs.slice(t, t + DELAY_SLOTS);
+    if (words.some((w) => w.kind === 'branch' || (w.kind === 'alu' && (w.sig === 'thrend' || w.sig === 'thrsw' || w.sig === 'lthrsw')))) continue;
+    words.forEach((w, s) => {
+      out[k + 1 + s] = { ...w };
+      outLocs[k + 1 + s] = locs[t + s];
+    });
+    out[k] = { ...br, imm: br.imm + DELAY_SLOTS * 8 };
+    changed = true;
+  }
+  if (!changed || checkVc4Program(out).some((i) => i.severity === 'error')) return undefined;
+  return { instrs: out, locs: outLocs };
 }
 
 /**

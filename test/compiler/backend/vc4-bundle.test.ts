@@ -61,3 +61,23 @@ test('flags: a conditional write reads the flags of the setf before it, never of
   t.true(idx('ifzs ra2') <= idx('setf -, rb4'));
   t.true(idx('setf -, rb4') < idx('ifns ra5'));
 });
+
+test('an unconditional branch back to a loop head carries the head\'s first words in its delay slots (compiled sgemm loop)', async (t) => {
+  const { compileFile } = await import('../../../compiler/compile.ts');
+  const file = new URL('../../../bench/fixtures/sgemm-fast.ts', import.meta.url).pathname;
+  const k = compileFile(file, { target: 'vc4' }).kernels[0]!;
+  const dv = new DataView(k.code.buffer, k.code.byteOffset, k.code.byteLength);
+  const instrs = Array.from({ length: k.code.byteLength / 8 }, (_, i) => decodeVc4(dv.getBigUint64(8 * i, true)));
+  let filled = 0;
+  instrs.forEach((br, at) => {
+    if (br.kind !== 'branch' || br.cond !== 'always') return;
+    const target = at + 4 + br.imm / 8;
+    const slots = instrs.slice(at + 1, at + 4).map(disassembleVc4);
+    if (slots.every((s) => s === 'nop')) return;
+    // The slots are the three words before the target: the branch skips exactly what its slots ran.
+    t.deepEqual(slots, instrs.slice(target - 3, target).map(disassembleVc4));
+    filled++;
+  });
+  t.true(filled > 0);
+  t.deepEqual(checkVc4Program(instrs).filter((i) => i.severity === 'error'), []);
+});
