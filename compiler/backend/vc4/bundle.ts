@@ -49,6 +49,8 @@ export interface Word {
 const PURE_READS: ReadonlySet<RegRole> = new Set(['nop', 'elem_num', 'qpu_num']);
 /** Signals that load r4 (the ISA table's `r4` column). */
 const R4_SIGNALS: ReadonlySet<string> = new Set(VC4_SIGNALS.filter((s) => s.r4).map((s) => s.name));
+/** Ready words tried as a partner for each word issued (bounds the work per cycle). */
+const PARTNER_TRIES = 24;
 /** Writes after which the next I/O access must wait longer (notes §7: uniforms_address, tmu_noswap). */
 const GAP_ROLES: ReadonlySet<RegRole> = new Set(['unif_addr', 'tmu_noswap']);
 
@@ -248,36 +250,57 @@ export function bundleBlock(block: readonly Word[]): Word[] {
       lastEffect = q;
     }
   }
-  // Priority: the longest latency path to the end of the block.
+  // Priority: the longest latency path to the end of the block, then program order.
   const height: number[] = new Array<number>(n).fill(0);
   for (let p = n - 1; p >= 0; p--) for (const [q, l] of succs[p] as Map<number, number>) height[p] = Math.max(height[p] as number, (height[q] as number) + Math.max(l, 1));
   const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => (height[y] as number) - (height[x] as number) || x - y);
-  const time: number[] = new Array<number>(n).fill(-1);
+  const rank: number[] = new Array<number>(n);
+  order.forEach((q, r) => (rank[q] = r));
+  // Words whose predecessors are all scheduled, with the first cycle they may issue in.
+  const waiting = preds.map((m) => m.size);
+  const earliest: number[] = new Array<number>(n).fill(0);
+  // Kept sorted by rank (binary insertion), so the best ready words come first in a walk.
+  const avail: number[] = [];
+  const at = (q: number): number => {
+    let lo = 0;
+    let hi = avail.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((rank[avail[mid] as number] as number) < (rank[q] as number)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (let q = 0; q < n; q++) if (waiting[q] === 0) avail.splice(at(q), 0, q);
+  const take = (q: number, cycle: number): void => {
+    avail.splice(at(q), 1);
+    for (const [s, l] of succs[q] as Map<number, number>) {
+      earliest[s] = Math.max(earliest[s] as number, cycle + l);
+      waiting[s] = (waiting[s] as number) - 1;
+      if (waiting[s] === 0) avail.splice(at(s), 0, s);
+    }
+  };
   const out: Word[] = [];
-  let left = n;
-  for (let cycle = 0; left > 0; cycle++) {
-    const ready = (q: number, with_?: number): boolean => {
-      if ((time[q] as number) >= 0) return false;
-      for (const [p, l] of preds[q] as Map<number, number>) {
-        const t = p === with_ ? cycle : (time[p] as number);
-        if (t < 0 || t + l > cycle) return false;
-      }
-      return true;
-    };
-    const first = order.find((q) => ready(q));
-    if (first === undefined) {
+  for (let cycle = 0, left = n; left > 0; cycle++) {
+    const first = avail.find((q) => (earliest[q] as number) <= cycle) ?? -1;
+    if (first < 0) {
       out.push({ instr: vc4Nop(), loc: undefined });
       continue;
     }
-    time[first] = cycle;
+    take(first, cycle);
     left--;
     let word: Vc4Instr = (words[first] as Word).instr;
-    for (const q of order) {
-      if (!ready(q, first)) continue;
+    // A partner: the best few ready words (including those `first` just released with latency 0).
+    const partners: number[] = [];
+    for (const q of avail) {
+      if ((earliest[q] as number) <= cycle) partners.push(q);
+      if (partners.length === PARTNER_TRIES) break;
+    }
+    for (const q of partners) {
       const both = pair(word, (words[q] as Word).instr, facts[first] as Facts, facts[q] as Facts);
       if (!both) continue;
       word = both;
-      time[q] = cycle;
+      take(q, cycle);
       left--;
       break;
     }

@@ -413,8 +413,8 @@ function isNop(i: Vc4Instr | undefined): boolean {
  * The delay slots of unconditional branches filled with the first three
  * words of their target, which the branch then skips (`brr` to target + 3):
  * the same words run in the same order, three fewer issue a nop. Only where
- * those words are no branch or thread end; the result must pass the static
- * checker, else the program stays unfilled (undefined).
+ * those words are no branch or thread end and the words around the branch
+ * still pass the static checker (else that branch keeps its nops).
  */
 function fillDelaySlots(instrs: Vc4Instr[], locs: (SourceLoc | undefined)[], branches: number[]): { instrs: Vc4Instr[]; locs: (SourceLoc | undefined)[] } | undefined {
   const out = [...instrs];
@@ -428,14 +428,21 @@ function fillDelaySlots(instrs: Vc4Instr[], locs: (SourceLoc | undefined)[], bra
     if (!Number.isInteger(t) || t < 0 || t + DELAY_SLOTS >= instrs.length) continue;
     const words = instrs.slice(t, t + DELAY_SLOTS);
     if (words.some((w) => w.kind === 'branch' || (w.kind === 'alu' && (w.sig === 'thrend' || w.sig === 'thrsw' || w.sig === 'lthrsw')))) continue;
+    const before = out.slice(k, k + DELAY_SLOTS + 1);
     words.forEach((w, s) => {
       out[k + 1 + s] = { ...w };
       outLocs[k + 1 + s] = locs[t + s];
     });
     out[k] = { ...br, imm: br.imm + DELAY_SLOTS * 8 };
+    // The rules that span words reach at most 3 back (an SFU write before the branch and r4 in a slot): check around it.
+    const from = Math.max(0, k - DELAY_SLOTS);
+    if (checkVc4Program(out.slice(from, k + DELAY_SLOTS + 2)).some((i) => i.severity === 'error')) {
+      before.forEach((w, s) => ((out[k + s] = w), (outLocs[k + s] = locs[k + s])));
+      continue;
+    }
     changed = true;
   }
-  if (!changed || checkVc4Program(out).some((i) => i.severity === 'error')) return undefined;
+  if (!changed) return undefined;
   return { instrs: out, locs: outLocs };
 }
 
