@@ -7,7 +7,7 @@ import type { IrFunction } from './ir/types.ts';
 import { loadKernels } from './frontend/index.ts';
 import type { CompilerHost } from './host.ts';
 export { type CompilerHost, memoryHost } from './host.ts';
-import { prepareForBackend } from './passes/pipeline.ts';
+import { prepareForBackend, prepareOptionsFor } from './passes/pipeline.ts';
 import { uniformityViolations } from './passes/uniform-rules.ts';
 import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
 import { BackendError, compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
@@ -39,7 +39,7 @@ export function loadPreparedKernels(file: string, source?: string, host?: Compil
   const mod = loadKernels(file, { ...(source !== undefined ? { source } : {}), ...(host ? { host } : {}) });
   const kernels = new Map<string, IrFunction>();
   const diagnostics = [...mod.diagnostics];
-  const options = target ? { loadBudget: TARGETS[target].tmuFifoDepth } : {};
+  const options = target ? prepareOptionsFor(TARGETS[target]) : {};
   for (const [name, fn] of mod.kernels) {
     const at = firstLoc(fn) ?? { file, line: 1, col: 1 };
     try {

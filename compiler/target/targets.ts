@@ -48,6 +48,17 @@ export interface TargetInfo {
   readonly accumulators: number;
   /** TMU lookups a thread may have outstanding before collecting results. */
   readonly tmuFifoDepth: number;
+  /**
+   * Consecutive 32-bit words one TMU lookup can fetch or store per lane (V3D: vec2–vec4, semantics notes 5.1;
+   * VC4: one). Loop shaping regroups grid-stride loops for it (compiler/passes/loopshape.ts, lanePlan).
+   */
+  readonly tmuVectorWords: number;
+  /**
+   * Whether stores go through the TMU, queued with the loads (V3D), rather than through the VPM and DMA (VC4).
+   * Only then do the main loop's loads move above its stores (compiler/passes/memorder.ts): on VC4 that
+   * left the DMA stores waiting behind every load (vs-handwritten vc4 saxpy 0.89 → 0.73).
+   */
+  readonly tmuStores: boolean;
   /** Raw SFU operations the hardware has. */
   readonly sfu: readonly SfuOp[];
   /** Whether 32-bit integer multiply is one operation (V3D: `multop` + `umul24`; VC4 has only the 24-bit `mul24`). */
@@ -72,6 +83,8 @@ export const TARGETS = {
     accumulators: 4,
     // TFREQ has 8 slots, but more than 4 outstanding direct lookups is unreliable (vc4-isa-notes §4).
     tmuFifoDepth: 4,
+    tmuVectorWords: 1,
+    tmuStores: false,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2'],
     mul32: false,
     launch: 'execute_qpu',
@@ -90,6 +103,8 @@ export const TARGETS = {
     accumulators: 6,
     // The 16-word output FIFO split between two threads (semantics notes 5.3).
     tmuFifoDepth: 8,
+    tmuVectorWords: 4,
+    tmuStores: true,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
     launch: 'csd',
@@ -107,6 +122,8 @@ export const TARGETS = {
     registerFiles: { rf: 64 },
     accumulators: 0,
     tmuFifoDepth: 8,
+    tmuVectorWords: 4,
+    tmuStores: true,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
     launch: 'csd',

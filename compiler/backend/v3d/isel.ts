@@ -22,7 +22,7 @@
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
-import { constBits, onlyBranchConditions, useCounts } from '../../ir/values.ts';
+import { constBits, definitions, onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import type { OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, rf, vreg } from './mir.ts';
@@ -32,7 +32,7 @@ import {
 } from './isel-ctx.ts';
 import { INT_OPS } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
-import { MEMORY_OPS, selectStore } from './isel-memory.ts';
+import { MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
 
 export { BackendError } from './isel-ctx.ts';
@@ -221,6 +221,8 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores, scaledIndex: new Map() };
   const liveIn = irLiveIn(fn);
   const lazy = findLazyCompares(fn);
+  const uses = useCounts(fn);
+  const irDefs = definitions(fn);
   lazyCompares.set(c, { ins: lazy, cond: new Map() });
 
   // Parameters: one uniform each, in order.
@@ -251,9 +253,17 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     c.scaledIndex = new Map();
     const ps = preds.get(b.id) ?? [];
     c.flagsFrom = ps.length === 1 && bi > 0 ? flagsAtEnd.get(ps[0] as number) : undefined;
+    const vectors = vectorGroups(b, uses, irDefs);
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
+      if (vectors.skip.has(ins)) continue;
+      const group = vectors.at.get(ins);
+      if (group) {
+        if (group.kind === 'load') selectVectorLoad(c, group);
+        else selectVectorStore(c, group);
+        continue;
+      }
       if (ins.op === 'const') {
         const r = ins.result as Value;
         const bits = constBits(ins);
