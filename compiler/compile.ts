@@ -36,7 +36,7 @@ export interface CompileOptions {
 
 /** Load the kernels IR of a file, prepared for a backend (no machine code); for `target` when given (loop unrolling follows its TMU depth). */
 export function loadPreparedKernels(file: string, source?: string, host?: CompilerHost, target?: Target): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
-  const mod = loadKernels(file, { ...(source !== undefined ? { source } : {}), ...(host ? { host } : {}) });
+  const mod = loadKernels(file, { ...(source !== undefined ? { source } : {}), ...(host ? { host } : {}), ...(target ? { target } : {}) });
   const kernels = new Map<string, IrFunction>();
   const diagnostics = [...mod.diagnostics];
   const options = target ? prepareOptionsFor(TARGETS[target]) : {};
@@ -46,7 +46,7 @@ export function loadPreparedKernels(file: string, source?: string, host?: Compil
       const broken = uniformityViolations(fn);
       if (broken.length > 0) {
         for (const v of broken) {
-          const args = v.rule === 'varyingLaneArgument' ? [v.op === 'rotate' ? 'amount' : 'lane', v.op] : [];
+          const args = v.rule === 'varyingLaneArgument' ? [v.op === 'rotate' ? 'amount' : 'lane', v.op] : v.op === 'workgroupBarrier' ? ['workgroupBarrier', 'of the workgroup'] : ['barrier', 'of every QPU'];
           diagnostics.push(makeDiagnostic(v.rule, args, v.loc ?? at));
         }
         continue;

@@ -25,6 +25,10 @@ export interface KernelImageJson {
   registers: number;
   scratchBytesPerThread: number;
   usesBarrier: boolean;
+  /** Absent in files of qpuc versions before workgroups: false, 16 and 0. */
+  usesWorkgroupBarrier?: boolean;
+  workgroupSize?: number;
+  sharedBytes?: number;
   params: { name: string; type: string }[];
   uniforms: UniformSlot[];
   /** Machine code, base64; absent when it is in the file named by {@link codeFile}. */
@@ -55,6 +59,9 @@ export function kernelImageToJson(k: KernelImage, compilerVersion: string, codeF
     registers: k.registersUsed,
     scratchBytesPerThread: k.scratchBytesPerThread,
     usesBarrier: k.usesBarrier,
+    usesWorkgroupBarrier: k.usesWorkgroupBarrier,
+    workgroupSize: k.workgroupSize,
+    sharedBytes: k.sharedBytes,
     params: k.params,
     uniforms: k.uniforms,
     ...(codeFile === undefined ? { code: toBase64(k.code) } : { codeFile }),
@@ -101,6 +108,9 @@ export function kernelImageFromJson(json: unknown, code?: Uint8Array): KernelIma
     registersUsed: j.registers ?? 0,
     scratchBytesPerThread: j.scratchBytesPerThread ?? 0,
     usesBarrier: j.usesBarrier ?? false,
+    usesWorkgroupBarrier: j.usesWorkgroupBarrier ?? false,
+    workgroupSize: j.workgroupSize ?? 16,
+    sharedBytes: j.sharedBytes ?? 0,
   };
 }
 

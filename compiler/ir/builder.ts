@@ -109,5 +109,7 @@ export function cloneFunction(fn: IrFunction): IrFunction {
     nextBlockId: fn.nextBlockId,
   };
   if (fn.file !== undefined) out.file = fn.file;
+  if (fn.workgroupSize !== undefined) out.workgroupSize = fn.workgroupSize;
+  if (fn.sharedBytes !== undefined) out.sharedBytes = fn.sharedBytes;
   return out;
 }

@@ -37,7 +37,8 @@ export type OpSignature =
   | 'lanes' // (T, int) -> T: rotate, broadcast
   | 'vote' // bool [, mask] -> bool: any, all
   | 'reduce' // number [, mask] -> number
-  | 'barrier';
+  | 'barrier'
+  | 'shared'; // no operands -> ptr<T>: attrs.offset bytes into the workgroup's shared memory
 
 /** Every fact about one op that the passes, verifier, interpreter and backends need. */
 export interface OpInfo {
@@ -131,7 +132,15 @@ export const OPS = {
   reduce_add: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
   reduce_min: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
   reduce_max: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
+  // attrs.scope: absent = every batch of the launch (`qpu.barrier()`), 'workgroup' = the batches of one workgroup
   barrier: crossLane('barrier', 0, 0, { result: false, effect: true }),
+  // workgroups (docs/language.md "Workgroups"): index within the workgroup (varying), the linear workgroup index
+  // (uniform), the grid's workgroup count along attrs.dim (0, 1, 2), a pointer attrs.offset bytes into this
+  // workgroup's shared memory (the function's sharedBytes per workgroup)
+  local_id: launchValue({ varying: true }),
+  group_id: launchValue(),
+  num_groups: launchValue(),
+  shared_ptr: op('shared', 0, 0, { foldable: false }),
 } as const satisfies Record<string, OpInfo>;
 
 /** Name of an IR op. */

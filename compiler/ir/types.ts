@@ -88,6 +88,15 @@ export interface IrFunction {
   nextValueId: number;
   /** Next unused block id. */
   nextBlockId: number;
+  /** Work items per workgroup (the `@kernel` option `workgroupSize`); absent means 16, one batch. */
+  workgroupSize?: number;
+  /** Bytes of workgroup-shared memory each workgroup needs (`qpu.shared` arrays); absent means 0. */
+  sharedBytes?: number;
+}
+
+/** Work items per workgroup of `fn` (16 when not set). */
+export function workgroupSizeOf(fn: IrFunction): number {
+  return fn.workgroupSize ?? 16;
 }
 
 /** True for pointer types. */

@@ -65,6 +65,13 @@ export interface TargetInfo {
   readonly mul32: boolean;
   /** How jobs are submitted. */
   readonly launch: LaunchKind;
+  /**
+   * Largest workgroup the dispatcher can describe, in work items: V3D's CSD
+   * takes the size in cfg3 bits 7:0 (0 meaning 256, as Mesa caps it;
+   * hardware-interface 1.7); VC4 has no dispatcher (the launcher starts one
+   * program per QPU), so only residency limits it. See {@link maxWorkgroupSize}.
+   */
+  readonly dispatchWorkgroupLimit: number | undefined;
 }
 
 /** Every target qpuc knows. */
@@ -88,6 +95,7 @@ export const TARGETS = {
     sfu: ['recip', 'rsqrt', 'exp2', 'log2'],
     mul32: false,
     launch: 'execute_qpu',
+    dispatchWorkgroupLimit: undefined,
   },
   vc6: {
     name: 'vc6',
@@ -108,6 +116,7 @@ export const TARGETS = {
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
     launch: 'csd',
+    dispatchWorkgroupLimit: 256,
   },
   vc7: {
     name: 'vc7',
@@ -127,6 +136,7 @@ export const TARGETS = {
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
     launch: 'csd',
+    dispatchWorkgroupLimit: 256,
   },
 } as const satisfies Record<string, TargetInfo>;
 
@@ -150,6 +160,19 @@ export function isTarget(name: unknown): name is Target {
 /** The table row of `target`. */
 export function targetInfo(target: Target): TargetInfo {
   return TARGETS[target];
+}
+
+/**
+ * Most work items a workgroup of `target` may have: every batch of a
+ * workgroup must be resident at once (its barrier waits for all of them:
+ * semantics notes 2.6), so QPUs x threads x lanes, capped by what the
+ * dispatcher can describe. vc6: 8 x 2 x 16 = 256; vc7: min(12 x 2 x 16, 256)
+ * = 256; vc4: 12 x 1 x 16 = 192.
+ */
+export function maxWorkgroupSize(target: Target): number {
+  const t: TargetInfo = TARGETS[target];
+  const resident = t.qpus * t.threads * t.lanes;
+  return t.dispatchWorkgroupLimit === undefined ? resident : Math.min(resident, t.dispatchWorkgroupLimit);
 }
 
 /** The V3D version (42 or 71) of a V3D target. */

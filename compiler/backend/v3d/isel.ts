@@ -22,6 +22,7 @@
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
+import { workgroupSizeOf } from '../../ir/types.ts';
 import { constBits, definitions, onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import type { OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
@@ -34,6 +35,7 @@ import { INT_OPS } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
 import { MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
+import { payloadIds } from './payload.ts';
 
 export { BackendError } from './isel-ctx.ts';
 export { TMU_LOADS_SEE_EARLIER_STORES } from './isel-memory.ts';
@@ -214,7 +216,7 @@ function argsBlock(c: Ctx, target: Block, args: Value[], body: MBlock[], newId: 
 
 /** Translate one lowered IR function to machine IR for V3D version `ver`. */
 export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
-  const mf: MFunction = { name: fn.name, blocks: [], uniforms: [], nextVReg: 0 };
+  const mf: MFunction = { name: fn.name, blocks: [], uniforms: [], nextVReg: 0, workgroupSize: workgroupSizeOf(fn) };
   const entry: EntryRegs = { uniforms: new Map() };
   entryRegs.set(mf, entry);
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store'));
@@ -342,13 +344,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   });
 
   // Entry prologue: payload first (before anything can overwrite rf0..rf3), then the uniform stream in slot order.
-  const pro: MInstr[] = [];
-  if (entry.qpuId) {
-    const payload = rf(ver === 42 ? 0 : 3);
-    const t = vreg(mf.nextVReg++);
-    pro.push({ unit: 'add', op: 'shl', dst: t, srcs: [payload, imm(-16)] });
-    pro.push({ unit: 'add', op: 'shr', dst: entry.qpuId, srcs: [t, imm(-16)] });
-  }
+  const pro: MInstr[] = [...payloadIds(ver, workgroupSizeOf(fn), entry, () => vreg(mf.nextVReg++))];
   mf.constants = new Map();
   for (const [key, r] of entry.uniforms) {
     const slot = JSON.parse(key) as UniformSlot;

@@ -89,6 +89,8 @@ export interface MFunction {
    * taking a spill slot (compiler/backend/v3d/spill.ts).
    */
   constants?: Map<number, number>;
+  /** Work items per workgroup (16 when absent): how the payload gives the batch index (payload.ts). */
+  workgroupSize?: number;
 }
 
 /** Shorthands. */
