@@ -53,6 +53,7 @@ export const DIAGNOSTICS = {
   pointerArithmetic: { code: 2010, message: 'pointer values can only be indexed or passed to device functions', hint: 'Index the pointer: p[i].' },
   returnType: { code: 2011, message: "kernel return type must be void, got '{0}'", hint: 'Kernels return void; write results through a Ptr<T> parameter.' },
   voidValue: { code: 2013, message: 'a void call has no value', hint: 'Call it as a statement.' },
+  atomicPointer: { code: 2030, message: "{0} needs a Ptr<i32> or Ptr<u32>, got '{1}'", hint: 'Atomics read and write one 32-bit integer word; keep counters and bins in a Ptr<i32> or Ptr<u32> buffer.' },
   kernelCall: { code: 3001, message: "'{0}' is not a @device function", hint: 'Kernels can call @device static methods, qpu.*, Math.* and f32/i32/u32; mark helpers with @device.' },
   recursion: { code: 3002, message: "recursive call to '{0}'", hint: 'Device functions are inlined, so recursion is impossible; write a loop.' },
   argumentCount: { code: 3003, message: "expected {0} arguments, got {1}", hint: 'Check the signature of the function.' },
