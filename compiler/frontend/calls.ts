@@ -6,7 +6,8 @@
 import type { ts } from 'ts-morph';
 import { typescript } from './typescript.ts';
 import { isPtr } from '../ir/types.ts';
-import { ExprLowerer, skipParens } from './expr.ts';
+import { skipParens } from './expr.ts';
+import { ArrayLowerer } from './arrays.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
 import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
@@ -15,7 +16,7 @@ import type { Intrinsic } from './intrinsics.ts';
 import type { MethodInfo } from './discover.ts';
 
 /** Expression lowering plus calls. */
-export abstract class CallLowerer extends ExprLowerer {
+export abstract class CallLowerer extends ArrayLowerer {
   protected call(e: ts.CallExpression, expected?: LangType): Typed {
     const callee = skipParens(e.expression);
     if (e.arguments.some((a) => typescript.isSpreadElement(a))) {

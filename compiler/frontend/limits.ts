@@ -17,6 +17,16 @@ export const MAX_NESTING = 400;
 export const MAX_INLINED_CHARS = 600_000;
 
 /**
+ * Most elements of one private array (compiler/frontend/arrays.ts): each is
+ * a register-allocated local, and a run-time index costs a compare and a
+ * select per element.
+ */
+export const MAX_PRIVATE_ARRAY = 64;
+
+/** Most iterations of a `for` loop over a private array that the frontend unrolls (so its indices become constants). */
+export const MAX_UNROLL = 64;
+
+/**
  * The first node of `root`'s subtree lying deeper than {@link MAX_NESTING}
  * levels below it, or undefined. Iterative, so it cannot overflow itself.
  */

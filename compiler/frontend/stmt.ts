@@ -11,7 +11,8 @@ import type { MethodInfo, Program } from './discover.ts';
 import { Scope } from './context.ts';
 import type { Binding, JumpTarget } from './context.ts';
 import { CallLowerer } from './calls.ts';
-import { MAX_INLINED_CHARS } from './limits.ts';
+import { MAX_INLINED_CHARS, MAX_UNROLL } from './limits.ts';
+import { skipParens } from './expr.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
 import { langTypeText, sameType, typeFromNode, isIntType } from './types.ts';
@@ -147,7 +148,11 @@ export class Lowerer extends CallLowerer {
     if (typescript.isWhileStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, false);
     if (typescript.isDoStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, true);
     if (typescript.isForStatement(s)) {
-      this.inScope(() => this.loop(s.initializer, s.condition, s.incrementor, s.statement, false));
+      this.inScope(() => {
+        const counts = this.unrollable(s);
+        if (counts) this.unrolled(s, counts);
+        else this.loop(s.initializer, s.condition, s.incrementor, s.statement, false);
+      });
       return;
     }
     if (typescript.isLabeledStatement(s)) {
@@ -180,6 +185,7 @@ export class Lowerer extends CallLowerer {
       }
       const name = d.name.text;
       if (this.scope.vars.has(name)) this.error(d.name, 'shadowing', [name]);
+      if (this.arrayDecl(d, name)) continue;
       let declared: LangType | undefined;
       if (d.type) {
         declared = typeFromNode(typescript, d.type);
@@ -256,6 +262,87 @@ export class Lowerer extends CallLowerer {
         this.branch(this.cond(cond), header, vars, exit, vars);
       } else this.jump(header, vars);
     }
+    this.enter(exit, vars);
+  }
+
+  /**
+   * The counter values of a `for` loop to unroll, or undefined: `for (let k = a; k < b; k += s)` (also `<=`, `>`,
+   * `>=`, `!=`, `++`, `--`, `-=`) with constant a, b, s, at most MAX_UNROLL iterations, a body that never assigns
+   * `k` and that indexes a private array (its indices then become constants: compiler/frontend/arrays.ts).
+   */
+  private unrollable(s: ts.ForStatement): number[] | undefined {
+    const init = s.initializer;
+    if (!init || !typescript.isVariableDeclarationList(init) || init.declarations.length !== 1 || !(init.flags & typescript.NodeFlags.Let)) return undefined;
+    const d = init.declarations[0]!;
+    if (!typescript.isIdentifier(d.name) || !d.initializer || !s.condition || !s.incrementor) return undefined;
+    const name = d.name.text;
+    const isName = (e: ts.Expression) => typescript.isIdentifier(skipParens(e)) && (skipParens(e) as ts.Identifier).text === name;
+    const start = this.flex(d.initializer);
+    const cond = skipParens(s.condition);
+    if (!start || !Number.isInteger(start.value) || !typescript.isBinaryExpression(cond) || !isName(cond.left)) return undefined;
+    const bound = this.flex(cond.right);
+    if (!bound || !Number.isInteger(bound.value)) return undefined;
+    const inc = skipParens(s.incrementor);
+    let step: number | undefined;
+    if ((typescript.isPostfixUnaryExpression(inc) || typescript.isPrefixUnaryExpression(inc)) && isName(inc.operand)) {
+      step = inc.operator === typescript.SyntaxKind.PlusPlusToken ? 1 : inc.operator === typescript.SyntaxKind.MinusMinusToken ? -1 : undefined;
+    } else if (typescript.isBinaryExpression(inc) && isName(inc.left)) {
+      const k = this.flex(inc.right)?.value;
+      const op = inc.operatorToken.kind;
+      if (k !== undefined && Number.isInteger(k)) step = op === typescript.SyntaxKind.PlusEqualsToken ? k : op === typescript.SyntaxKind.MinusEqualsToken ? -k : undefined;
+    }
+    if (!step) return undefined;
+    const test: Partial<Record<ts.SyntaxKind, (k: number) => boolean>> = {
+      [typescript.SyntaxKind.LessThanToken]: (k) => k < bound.value, [typescript.SyntaxKind.LessThanEqualsToken]: (k) => k <= bound.value,
+      [typescript.SyntaxKind.GreaterThanToken]: (k) => k > bound.value, [typescript.SyntaxKind.GreaterThanEqualsToken]: (k) => k >= bound.value,
+      [typescript.SyntaxKind.ExclamationEqualsToken]: (k) => k !== bound.value, [typescript.SyntaxKind.ExclamationEqualsEqualsToken]: (k) => k !== bound.value,
+    };
+    const holds = test[cond.operatorToken.kind];
+    if (!holds) return undefined;
+    const counts: number[] = [];
+    for (let k = start.value; holds(k); k += step) {
+      if (counts.length >= MAX_UNROLL) return undefined;
+      counts.push(k);
+    }
+    let writesCounter = false;
+    let indexesArray = false;
+    const visit = (n: ts.Node): void => {
+      if (typescript.isBinaryExpression(n) && n.operatorToken.kind >= typescript.SyntaxKind.FirstAssignment && n.operatorToken.kind <= typescript.SyntaxKind.LastAssignment && isName(n.left)) writesCounter = true;
+      if ((typescript.isPostfixUnaryExpression(n) || typescript.isPrefixUnaryExpression(n)) && (n.operator === typescript.SyntaxKind.PlusPlusToken || n.operator === typescript.SyntaxKind.MinusMinusToken) && isName(n.operand)) writesCounter = true;
+      if (typescript.isElementAccessExpression(n) && this.arrayNamed(n.expression)) indexesArray = true;
+      n.forEachChild(visit);
+    };
+    visit(s.statement);
+    return !writesCounter && indexesArray ? counts : undefined;
+  }
+
+  /** A `for` loop lowered once per counter value (see unrollable); `break` leaves, `continue` goes to the next copy. */
+  private unrolled(s: ts.ForStatement, counts: number[]): void {
+    const label = this.pendingLabel;
+    this.pendingLabel = undefined;
+    this.varDecl(s.initializer as ts.VariableDeclarationList);
+    const d = (s.initializer as ts.VariableDeclarationList).declarations[0]!;
+    const counter = this.scope.vars.get((d.name as ts.Identifier).text);
+    if (!counter || !isIntType(counter.type)) {
+      // An f32 or ill-typed counter: lower the loop as written.
+      this.loop(undefined, s.condition, s.incrementor, s.statement, false);
+      return;
+    }
+    // Constant in each copy (the body never assigns it): not carried through joins, so indices stay constants.
+    counter.kind = 'const';
+    const vars = this.mutables();
+    const exit = this.join(vars);
+    for (const k of counts) {
+      this.w.loc = this.locOf(s);
+      counter.value = this.w.const(counter.type, counter.type === 'u32' ? k >>> 0 : k | 0);
+      const next = this.join(vars);
+      this.jumps.push({ isSwitch: false, breakTo: exit, continueTo: next, vars, ...(label ? { label } : {}) });
+      this.inScope(() => this.stmt(s.statement));
+      this.jumps.pop();
+      if (!this.dead) this.jump(next, vars);
+      this.enter(next, vars);
+    }
+    this.jump(exit, vars);
     this.enter(exit, vars);
   }
 

@@ -50,6 +50,13 @@ const SPECS: Record<string, KernelSpec> = {
   'MathOps.fastExp2': { rel: 2 ** -11, gen: { a: uniformF32(-20, 20) } },
   // Away from sin's zeros, where a relative bound on the raw SFU result means something.
   'MathOps.fastSin': { rel: 2 ** -11, gen: { a: uniformF32(0.2, 2.9) } },
+  // Atomics: old values depend on the order between QPUs, which is unspecified; one QPU's lanes apply in lane order.
+  'Atomics.tickets': { qpus: 1 },
+  'Atomics.opsI32': { qpus: 1, scalars: { which: 8 }, gen: { slot: intIn(0, 2) } },
+  'Atomics.opsU32': { qpus: 1, scalars: { which: 2 }, gen: { slot: intIn(0, 2) } },
+  'Atomics.masked': { qpus: 1 },
+  'Atomics.twice': { qpus: 1 },
+  'Arrays.histogram': { n: 8 },
 };
 
 /** QPUC_DIFF_ONLY=math runs one corpus file (debugging). */

@@ -1,0 +1,251 @@
+/**
+ * Private arrays (docs/language.md, "Private arrays"): a local array of
+ * f32, i32 or u32 with a length known at compile time, declared as
+ * `const a: f32[] = [0, 0, 0]`, `new Array<f32>(n).fill(x)` or
+ * `new Float32Array(n)` (also `Int32Array`, `Uint32Array`).
+ *
+ * Each element is a mutable local of its own (a `let` binding carried
+ * through control flow like any other), so an array whose indices are all
+ * constants lives in registers. An index the frontend cannot fold to a
+ * constant becomes a chain of compares and selects over the elements (a
+ * read picks the element whose number equals the index, 0 when none does;
+ * a write replaces exactly that element): after loop unrolling (`for` loops
+ * with constant bounds that index an array are unrolled here) and constant
+ * folding, the chains disappear. A constant index out of range is QPU2032.
+ */
+import type { ts } from 'ts-morph';
+import { typescript } from './typescript.ts';
+import type { Instr, IrFunction, Value } from '../ir/types.ts';
+import { evalOp } from '../ir/eval.ts';
+import { opInfo } from '../ir/ops.ts';
+import type { Binding } from './context.ts';
+import { ExprLowerer, skipParens, type ElementRef, type Typed } from './expr.ts';
+import type { LangType } from './types.ts';
+import { isIntType, langTypeText, typeFromNode } from './types.ts';
+import { MAX_PRIVATE_ARRAY } from './limits.ts';
+
+/** Element types of private arrays. */
+export type ArrayElem = 'f32' | 'i32' | 'u32';
+
+/** A private array: one mutable binding per element. */
+export interface PrivateArray {
+  name: string;
+  elem: ArrayElem;
+  elems: Binding[];
+  /** Its declaration had an error (reported): element reads are placeholders that report nothing more. */
+  bad?: boolean;
+}
+
+const TYPED_ARRAYS: Readonly<Record<string, ArrayElem>> = { Float32Array: 'f32', Int32Array: 'i32', Uint32Array: 'u32' };
+
+/** The element type of an array type annotation (`f32[]`, `Array<f32>`, `Float32Array`), 'bad' for another array type, undefined when it is no array type. */
+export function arrayTypeFromNode(node: ts.TypeNode): ArrayElem | 'bad' | undefined {
+  let inner: ts.TypeNode | undefined;
+  if (typescript.isArrayTypeNode(node)) inner = node.elementType;
+  else if (typescript.isTypeReferenceNode(node)) {
+    const name = node.typeName.getText();
+    if (TYPED_ARRAYS[name] && !node.typeArguments) return TYPED_ARRAYS[name];
+    if ((name === 'Array' || name === 'ReadonlyArray') && node.typeArguments?.length === 1) inner = node.typeArguments[0];
+  } else if (typescript.isTypeOperatorNode(node) && node.operator === typescript.SyntaxKind.ReadonlyKeyword) return arrayTypeFromNode(node.type);
+  if (!inner) return undefined;
+  const t = typeFromNode(typescript, inner);
+  return t === 'f32' || t === 'i32' || t === 'u32' ? t : 'bad';
+}
+
+/**
+ * The constant an IR value is known to hold: a `const`, or a foldable op
+ * over such values (loop counters of unrolled loops, `k + 1`, …).
+ */
+export function constantOf(fn: IrFunction, v: Value): number | undefined {
+  const defs = new Map<Value, Instr>();
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.result) defs.set(i.result, i);
+  const seen = new Map<Value, number | undefined>();
+  const walk = (x: Value, depth: number): number | undefined => {
+    if (seen.has(x)) return seen.get(x);
+    const d = defs.get(x);
+    let r: number | undefined;
+    if (d && depth < 16) {
+      if (d.op === 'const') r = Number(d.attrs?.['value']);
+      else if (opInfo(d.op)?.foldable) {
+        const args = d.args.map((a) => walk(a, depth + 1));
+        if (args.every((a) => a !== undefined)) {
+          const t = opInfo(d.op)?.evalInOperandType ? d.args[0]!.type : d.result!.type;
+          r = evalOp(d.op, t, args as number[], d.attrs, d.result!.type);
+        }
+      }
+    }
+    seen.set(x, r);
+    return r;
+  };
+  return walk(v, 0);
+}
+
+/** Expression lowering plus private arrays: declarations, element reads and writes. */
+export abstract class ArrayLowerer extends ExprLowerer {
+  /** The private array a name refers to in scope. */
+  protected arrayNamed(e: ts.Expression): PrivateArray | undefined {
+    const inner = skipParens(e);
+    return typescript.isIdentifier(inner) ? this.scope.lookup(inner.text)?.array : undefined;
+  }
+
+  protected override arrayLength(e: ts.Expression): number | undefined {
+    return this.arrayNamed(e)?.elems.length;
+  }
+
+  protected override elementRef(e: ts.ElementAccessExpression): ElementRef | undefined {
+    const arr = this.arrayNamed(e.expression);
+    if (!arr) return undefined;
+    const idx = this.expr(e.argumentExpression, 'i32');
+    if (idx.bad) return { arr, node: e, bad: true };
+    if (!isIntType(idx.t)) {
+      this.error(e.argumentExpression, 'indexType', [langTypeText(idx.t)]);
+      return { arr, node: e, bad: true };
+    }
+    const k = constantOf(this.fn, idx.v);
+    if (k !== undefined) {
+      const n = idx.t === 'i32' ? k | 0 : k >>> 0;
+      if (n < 0 || n >= arr.elems.length) {
+        this.error(e.argumentExpression, 'arrayIndexRange', [n, arr.name, arr.elems.length]);
+        return { arr, node: e, bad: true };
+      }
+      return { arr, node: e, k: n };
+    }
+    return { arr, node: e, index: { v: idx.v, t: idx.t } };
+  }
+
+  protected override readElement(r: ElementRef): Typed {
+    const t = r.arr.elem;
+    if (r.bad || r.arr.bad) return this.bad(t);
+    if (r.k !== undefined) return { v: r.arr.elems[r.k]!.value, t };
+    const idx = r.index!;
+    this.w.loc = this.locOf(r.node);
+    // Element j where the index equals j; 0 where it matches none.
+    let v = this.w.const(t, 0);
+    r.arr.elems.forEach((b, j) => {
+      const eq = this.w.emit('cmp', [idx.v, this.w.const(idx.t as 'i32' | 'u32', j)], 'bool', { pred: 'eq' });
+      v = this.w.emit('select', [eq, b.value, v], t);
+    });
+    return { v, t };
+  }
+
+  protected override writeElement(r: ElementRef, v: Value): void {
+    if (r.bad) return;
+    if (r.k !== undefined) {
+      r.arr.elems[r.k]!.value = v;
+      return;
+    }
+    const idx = r.index!;
+    this.w.loc = this.locOf(r.node);
+    r.arr.elems.forEach((b, j) => {
+      const eq = this.w.emit('cmp', [idx.v, this.w.const(idx.t as 'i32' | 'u32', j)], 'bool', { pred: 'eq' });
+      b.value = this.w.emit('select', [eq, v, b.value], r.arr.elem);
+    });
+  }
+
+  /**
+   * A variable declaration that makes a private array: an array type
+   * annotation, an array literal, `new Array<T>(n).fill(x)` or a typed-array
+   * constructor. Returns false when `d` declares no array (a scalar).
+   */
+  protected arrayDecl(d: ts.VariableDeclaration, name: string): boolean {
+    const init = d.initializer ? skipParens(d.initializer) : undefined;
+    const annotated = d.type ? arrayTypeFromNode(d.type) : undefined;
+    if (annotated === undefined && !(init && this.looksLikeArray(init))) return false;
+    let values: { elem: ArrayElem; items: Value[]; bad?: boolean };
+    if (annotated === 'bad') {
+      // Reported once; the elements become placeholders so that uses do not report again.
+      this.error(d.type!, 'arrayElementType', [d.type!.getText(this.file.sf)]);
+      const n = init && typescript.isArrayLiteralExpression(init) ? Math.max(1, init.elements.length) : 1;
+      values = { elem: 'f32', items: Array.from({ length: n }, () => this.bad('f32').v), bad: true };
+    } else values = this.arrayInit(d, name, init, annotated);
+    const elem = values.elem;
+    const arr: PrivateArray = { name, elem, elems: [], ...(values.bad ? { bad: true } : {}) };
+    values.items.forEach((v, k) => {
+      const b: Binding = { name: `${name}[${k}]`, type: elem, kind: 'let', value: v };
+      arr.elems.push(b);
+      // Element bindings live in the scope under names no identifier can have, so joins carry them like `let`s.
+      this.scope.vars.set(b.name, b);
+    });
+    this.scope.vars.set(name, { name, type: elem, kind: 'const', value: this.w.const(elem, 0), array: arr });
+    return true;
+  }
+
+  /** The element values of an array's initialiser (reported problems give an empty array). */
+  private arrayInit(d: ts.VariableDeclaration, name: string, init: ts.Expression | undefined, declared: ArrayElem | undefined): { elem: ArrayElem; items: Value[] } {
+    const fail = (elem: ArrayElem) => ({ elem, items: [] as Value[] });
+    if (!init) {
+      this.error(d.name, 'missingInitializer', [name]);
+      return fail(declared ?? 'f32');
+    }
+    if (typescript.isArrayLiteralExpression(init)) {
+      const els = init.elements;
+      const elem = declared ?? this.literalElemType(els);
+      if (els.length === 0 || els.length > MAX_PRIVATE_ARRAY) {
+        this.error(init, 'arrayLength', [name, els.length, MAX_PRIVATE_ARRAY]);
+        return fail(elem);
+      }
+      const items: Value[] = [];
+      for (const el of els) {
+        if (typescript.isSpreadElement(el) || typescript.isOmittedExpression(el)) {
+          this.error(el, 'unsupportedExpression', [typescript.isSpreadElement(el) ? 'spread' : 'an array hole']);
+          items.push(this.bad(elem).v);
+          continue;
+        }
+        items.push(this.exprOf(el, elem).v);
+      }
+      return { elem, items };
+    }
+    const made = this.newArray(init);
+    if (!made) {
+      this.error(init, 'arrayInit', [name]);
+      return fail(declared ?? 'f32');
+    }
+    const elem = made.elem ?? declared ?? (made.fill ? this.literalElemType([made.fill]) : undefined);
+    if (!elem) {
+      this.error(init, 'arrayInit', [name]);
+      return fail('f32');
+    }
+    if (declared && made.elem && declared !== made.elem) this.error(init, 'typeMismatch', [`${made.elem}[]`, `${declared}[]`]);
+    const n = this.flex(made.length);
+    if (!n || !Number.isInteger(n.value) || n.value < 1 || n.value > MAX_PRIVATE_ARRAY) {
+      this.error(made.length, 'arrayLength', [name, made.length.getText(this.file.sf), MAX_PRIVATE_ARRAY]);
+      return fail(elem);
+    }
+    const fill = made.fill ? this.exprOf(made.fill, elem).v : this.w.const(elem, 0);
+    return { elem, items: Array.from({ length: n.value }, () => fill) };
+  }
+
+  /** An array literal, or `new` of Array or a typed array (with or without `.fill(x)`): an attempt at a private array. */
+  private looksLikeArray(e: ts.Expression): boolean {
+    if (typescript.isArrayLiteralExpression(e)) return true;
+    if (typescript.isCallExpression(e) && typescript.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'fill') e = skipParens(e.expression.expression);
+    return typescript.isNewExpression(e) && typescript.isIdentifier(e.expression) && (e.expression.text === 'Array' || TYPED_ARRAYS[e.expression.text] !== undefined);
+  }
+
+  /** The element type an unannotated array literal gets: the first element's own type, else f32 if any literal is written as a float, else i32. */
+  private literalElemType(els: readonly ts.Expression[]): ArrayElem {
+    for (const el of els) {
+      const t: LangType | undefined = this.peekType(el);
+      if (t === 'f32' || t === 'i32' || t === 'u32') return t;
+    }
+    return els.some((el) => this.flex(el)?.float) ? 'f32' : 'i32';
+  }
+
+  /** `new Array<T>(n).fill(x)`, `new Array(n).fill(x)` or `new Float32Array(n)` (and Int32Array, Uint32Array). */
+  private newArray(e: ts.Expression): { elem?: ArrayElem; length: ts.Expression; fill?: ts.Expression } | undefined {
+    let fill: ts.Expression | undefined;
+    let ne = e;
+    if (typescript.isCallExpression(e) && typescript.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'fill' && e.arguments.length === 1) {
+      fill = e.arguments[0];
+      ne = skipParens(e.expression.expression);
+    }
+    if (!typescript.isNewExpression(ne) || !typescript.isIdentifier(ne.expression) || ne.arguments?.length !== 1) return undefined;
+    const length = ne.arguments[0]!;
+    const cls = ne.expression.text;
+    if (TYPED_ARRAYS[cls] && !fill) return { elem: TYPED_ARRAYS[cls], length };
+    if (cls !== 'Array' || !fill) return undefined;
+    const targ = ne.typeArguments?.[0];
+    const t = targ ? typeFromNode(typescript, targ) : undefined;
+    return { ...(t === 'f32' || t === 'i32' || t === 'u32' ? { elem: t } : {}), length, fill };
+  }
+}
