@@ -6,7 +6,7 @@
  */
 import type { CompiledKernel } from './backend/index.ts';
 import type { UniformSlot } from './backend/contract.ts';
-import type { SourceLoc } from './ir/types.ts';
+import type { ConstTable, SourceLoc } from './ir/types.ts';
 
 /** A compiled kernel without its IR: enough to launch it and to name source lines in reports. */
 export type KernelImage = Omit<CompiledKernel, 'ir'> & { ir?: CompiledKernel['ir'] };
@@ -27,6 +27,8 @@ export interface KernelImageJson {
   usesBarrier: boolean;
   params: { name: string; type: string }[];
   uniforms: UniformSlot[];
+  /** Constant tables the runtime uploads and passes after the caller's arguments (the last parameters). */
+  tables?: ConstTable[];
   /** Machine code, base64; absent when it is in the file named by {@link codeFile}. */
   code?: string;
   /** Machine-code file name, relative to the JSON file. */
@@ -57,6 +59,7 @@ export function kernelImageToJson(k: KernelImage, compilerVersion: string, codeF
     usesBarrier: k.usesBarrier,
     params: k.params,
     uniforms: k.uniforms,
+    ...(k.tables?.length ? { tables: k.tables } : {}),
     ...(codeFile === undefined ? { code: toBase64(k.code) } : { codeFile }),
     listing,
     sources,
@@ -85,6 +88,11 @@ export function kernelImageFromJson(json: unknown, code?: Uint8Array): KernelIma
   if (bytes.length === 0 || bytes.length % 8 !== 0 || bytes.length / 8 !== j.instructions) {
     throw new KernelImageError(`the machine code is ${bytes.length} bytes, but the description says ${String(j.instructions)} instructions of 8 bytes`);
   }
+  const tables = j.tables ?? [];
+  if (!Array.isArray(tables) || tables.some((t) => typeof t !== 'object' || t === null || !['f32', 'i32', 'u32'].includes(t.elem) || !Array.isArray(t.values) || t.values.some((x) => typeof x !== 'number'))) {
+    throw new KernelImageError('the constant tables are malformed');
+  }
+  if (tables.length > j.params.length) throw new KernelImageError(`${tables.length} constant tables but only ${j.params.length} parameters`);
   const sources = j.sources ?? [];
   const listing = (j.listing ?? []).map((l) => {
     const f = l.loc ? sources[l.loc[0]] : undefined;
@@ -101,6 +109,7 @@ export function kernelImageFromJson(json: unknown, code?: Uint8Array): KernelIma
     registersUsed: j.registers ?? 0,
     scratchBytesPerThread: j.scratchBytesPerThread ?? 0,
     usesBarrier: j.usesBarrier ?? false,
+    ...(tables.length > 0 ? { tables } : {}),
   };
 }
 

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelInfo } from '../lang/index.ts';
-import type { IrFunction } from '../compiler/ir/types.ts';
+import type { ConstTable, IrFunction } from '../compiler/ir/types.ts';
 import { type KernelImage, KernelImageError, kernelImageFromJson } from '../compiler/kernel-image.ts';
 import type { Device, HazardReport, JobProfile, JobResult, Target } from './device.ts';
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
@@ -424,7 +424,7 @@ export class Runtime {
     if (this.backend === 'reference') {
       const [name, ir] = await this.irOf(ref);
       ref.name = name;
-      const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
+      const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), this.withTables(ref.name, ir.params.length, ir.tables, args));
       const { interpretKernel } = await import('../compiler/ir/interpret.ts');
       try {
         interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
@@ -435,7 +435,7 @@ export class Runtime {
     }
     const compiled = await this.imageOf(ref);
     ref.name = compiled.name;
-    const resolved = this.resolveArgs(ref.name, compiled.params, args);
+    const resolved = this.resolveArgs(ref.name, compiled.params, this.withTables(ref.name, compiled.params.length, compiled.tables, args));
     // A barrier waits for its supergroup only: put every batch in one (WGS_PER_SG is 1..16, and all of them must be resident).
     if (compiled.usesBarrier && qpus > MAX_BARRIER_BATCHES) {
       throw new RuntimeError(`launch ${ref.name}: a kernel with qpu.barrier() runs on at most ${MAX_BARRIER_BATCHES} QPU batches, got qpus = ${qpus}`);
@@ -621,6 +621,29 @@ export class Runtime {
       device.sourceMap = map;
     }
     return addr;
+  }
+
+  /** Uploaded constant tables, by element type and values (one GPU array each, for the life of the runtime). */
+  private readonly tableArrays = new Map<string, GpuArray>();
+
+  /**
+   * The caller's arguments followed by the kernel's constant tables (its
+   * last parameters; compiler/frontend/arrays.ts), each uploaded once.
+   */
+  private withTables(name: string, paramCount: number, tables: readonly ConstTable[] | undefined, args: unknown[]): unknown[] {
+    if (!tables || tables.length === 0) return args;
+    const userCount = paramCount - tables.length;
+    if (args.length !== userCount) throw new RuntimeError(`launch ${name}: expected ${userCount} arguments, got ${args.length}`);
+    return [...args, ...tables.map((t) => {
+      const key = `${t.elem}:${t.values.join(',')}`;
+      let a = this.tableArrays.get(key);
+      if (!a) {
+        a = this.alloc(t.elem === 'f32' ? Float32Array : t.elem === 'i32' ? Int32Array : Uint32Array, t.values.length);
+        a.set(t.values);
+        this.tableArrays.set(key, a);
+      }
+      return a;
+    })];
   }
 
   private resolveArgs(name: string, params: { name: string; type: string }[], args: unknown[]): ResolvedArg[] {

@@ -3,7 +3,7 @@
  * target out. Backends are registered per ISA family (the target table's
  * `family` column); adding a family is one folder and one row in BACKENDS.
  */
-import type { IrFunction, IrType, SourceLoc } from '../ir/types.ts';
+import type { ConstTable, IrFunction, IrType, SourceLoc } from '../ir/types.ts';
 import { typeText } from '../ir/types.ts';
 import { TARGETS, type IsaFamily, type Target } from '../target/targets.ts';
 import { BackendError, runBackend, type Backend, type BackendOutput, type ListingLine, type UniformSlot } from './contract.ts';
@@ -48,6 +48,12 @@ export interface CompiledKernel {
    * barrier only waits for the supergroup.
    */
   usesBarrier: boolean;
+  /**
+   * Constant tables the kernel indexes at run time: its last `tables.length`
+   * parameters point at them; the runtime uploads the values and passes them
+   * after the caller's arguments (absent: none).
+   */
+  tables?: ConstTable[];
   /** The IR after lowering and optimisation (for the reference backend and debugging). */
   ir: IrFunction;
 }
@@ -93,6 +99,7 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
     registersUsed: out.registersUsed,
     scratchBytesPerThread: out.scratchBytesPerThread,
     usesBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier')),
+    ...(ir.tables?.length ? { tables: ir.tables } : {}),
     ir,
   };
 }

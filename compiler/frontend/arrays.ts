@@ -12,6 +12,11 @@
  * a write replaces exactly that element): after loop unrolling (`for` loops
  * with constant bounds that index an array are unrolled here) and constant
  * folding, the chains disappear. A constant index out of range is QPU2032.
+ *
+ * Constant tables (module-level or `static readonly` arrays of numbers,
+ * compiler/frontend/constants.ts) are read through the same element
+ * references: a constant index gives the constant, a run-time index a load
+ * through a hidden pointer parameter whose values the runtime uploads.
  */
 import type { ts } from 'ts-morph';
 import { typescript } from './typescript.ts';
@@ -19,10 +24,16 @@ import type { Instr, IrFunction, Value } from '../ir/types.ts';
 import { evalOp } from '../ir/eval.ts';
 import { opInfo } from '../ir/ops.ts';
 import type { Binding } from './context.ts';
-import { ExprLowerer, skipParens, type ElementRef, type Typed } from './expr.ts';
+import { ExprLowerer, literalValue, skipParens, type ElementRef, type Typed } from './expr.ts';
+import { moduleTable, staticTable, type ConstantProblem, type NamedTable } from './constants.ts';
 import type { LangType } from './types.ts';
 import { isIntType, langTypeText, typeFromNode } from './types.ts';
 import { MAX_PRIVATE_ARRAY } from './limits.ts';
+
+/** An integer table value as its type's 32 bits (u32 wraps negatives, i32 large values). */
+function normalizeInt(t: 'i32' | 'u32', x: number): number {
+  return t === 'u32' ? x >>> 0 : x | 0;
+}
 
 /** Element types of private arrays. */
 export type ArrayElem = 'f32' | 'i32' | 'u32';
@@ -88,40 +99,72 @@ export abstract class ArrayLowerer extends ExprLowerer {
     return typescript.isIdentifier(inner) ? this.scope.lookup(inner.text)?.array : undefined;
   }
 
+  /** The constant table (module-level or `static readonly` array of numbers) `e` names, a problem, or undefined. */
+  protected tableNamed(e: ts.Expression): NamedTable | ConstantProblem | undefined {
+    const inner = skipParens(e);
+    if (typescript.isIdentifier(inner)) return this.scope.lookup(inner.text) ? undefined : moduleTable(this.prog, this.file.file, inner.text);
+    if (typescript.isPropertyAccessExpression(inner) && typescript.isIdentifier(inner.expression) && inner.expression.text !== 'Math' && inner.expression.text !== 'qpu' && !this.scope.lookup(inner.expression.text)) {
+      return staticTable(this.prog, this.file.file, inner.expression.text, inner.name.text);
+    }
+    return undefined;
+  }
+
   protected override arrayLength(e: ts.Expression): number | undefined {
-    return this.arrayNamed(e)?.elems.length;
+    const arr = this.arrayNamed(e);
+    if (arr) return arr.elems.length;
+    const t = this.tableNamed(e);
+    return t && !('problem' in t) ? t.values.length : undefined;
+  }
+
+  protected override tableLiteral(e: ts.ElementAccessExpression): number | undefined {
+    const t = this.tableNamed(e.expression);
+    if (!t || 'problem' in t || !t.flexible) return undefined;
+    const k = literalValue(e.argumentExpression);
+    return k !== undefined && Number.isInteger(k) && k >= 0 && k < t.values.length ? t.values[k] : undefined;
   }
 
   protected override elementRef(e: ts.ElementAccessExpression): ElementRef | undefined {
     const arr = this.arrayNamed(e.expression);
-    if (!arr) return undefined;
+    const found = arr ? undefined : this.tableNamed(e.expression);
+    if (!arr && !found) return undefined;
+    if (found && 'problem' in found) {
+      this.error(e.expression, found.problem === 'notConst' ? 'moduleVariable' : 'constantNotNumber', [found.name]);
+      this.expr(e.argumentExpression, 'i32');
+      return { elem: 'f32', node: e, bad: true };
+    }
+    const table = found;
+    const elem = arr ? arr.elem : table!.elem;
+    const length = arr ? arr.elems.length : table!.values.length;
+    const base = { ...(arr ? { arr } : { table: table! }), elem, node: e };
     const idx = this.expr(e.argumentExpression, 'i32');
-    if (idx.bad) return { arr, node: e, bad: true };
+    if (idx.bad) return { ...base, bad: true };
     if (!isIntType(idx.t)) {
       this.error(e.argumentExpression, 'indexType', [langTypeText(idx.t)]);
-      return { arr, node: e, bad: true };
+      return { ...base, bad: true };
     }
     const k = constantOf(this.fn, idx.v);
     if (k !== undefined) {
       const n = idx.t === 'i32' ? k | 0 : k >>> 0;
-      if (n < 0 || n >= arr.elems.length) {
-        this.error(e.argumentExpression, 'arrayIndexRange', [n, arr.name, arr.elems.length]);
-        return { arr, node: e, bad: true };
+      if (n < 0 || n >= length) {
+        this.error(e.argumentExpression, 'arrayIndexRange', [n, arr ? arr.name : table!.name, length]);
+        return { ...base, bad: true };
       }
-      return { arr, node: e, k: n };
+      return { ...base, k: n };
     }
-    return { arr, node: e, index: { v: idx.v, t: idx.t } };
+    return { ...base, index: { v: idx.v, t: idx.t } };
   }
 
   protected override readElement(r: ElementRef): Typed {
-    const t = r.arr.elem;
-    if (r.bad || r.arr.bad) return this.bad(t);
-    if (r.k !== undefined) return { v: r.arr.elems[r.k]!.value, t };
+    const t = r.elem;
+    if (r.bad || r.arr?.bad) return this.bad(t);
+    if (r.table) return this.readTable(r, r.table);
+    const arr = r.arr!;
+    if (r.k !== undefined) return { v: arr.elems[r.k]!.value, t };
     const idx = r.index!;
     this.w.loc = this.locOf(r.node);
     // Element j where the index equals j; 0 where it matches none.
     let v = this.w.const(t, 0);
-    r.arr.elems.forEach((b, j) => {
+    arr.elems.forEach((b, j) => {
       const eq = this.w.emit('cmp', [idx.v, this.w.const(idx.t as 'i32' | 'u32', j)], 'bool', { pred: 'eq' });
       v = this.w.emit('select', [eq, b.value, v], t);
     });
@@ -130,16 +173,47 @@ export abstract class ArrayLowerer extends ExprLowerer {
 
   protected override writeElement(r: ElementRef, v: Value): void {
     if (r.bad) return;
+    if (r.table) {
+      this.error(r.node, 'assignToConst', [r.table.name]);
+      return;
+    }
+    const arr = r.arr!;
     if (r.k !== undefined) {
-      r.arr.elems[r.k]!.value = v;
+      arr.elems[r.k]!.value = v;
       return;
     }
     const idx = r.index!;
     this.w.loc = this.locOf(r.node);
-    r.arr.elems.forEach((b, j) => {
+    arr.elems.forEach((b, j) => {
       const eq = this.w.emit('cmp', [idx.v, this.w.const(idx.t as 'i32' | 'u32', j)], 'bool', { pred: 'eq' });
-      b.value = this.w.emit('select', [eq, v, b.value], r.arr.elem);
+      b.value = this.w.emit('select', [eq, v, b.value], arr.elem);
     });
+  }
+
+  /** Parameters of the tables this function reads at run time, by table key (shared by inlined device functions). */
+  private readonly tableParams = new Map<string, Value>();
+
+  /**
+   * A table element: a constant index gives the constant; a run-time one a load through the table's hidden
+   * parameter (the runtime uploads the values), at index 0 when out of range, giving 0 there (as private arrays).
+   */
+  private readTable(r: ElementRef, table: NamedTable): Typed {
+    const t = table.elem;
+    this.w.loc = this.locOf(r.node);
+    if (r.k !== undefined) return { v: this.w.const(t, t === 'f32' ? Math.fround(table.values[r.k]!) : normalizeInt(t, table.values[r.k]!)), t };
+    let p = this.tableParams.get(table.key);
+    if (!p) {
+      p = { id: this.fn.nextValueId++, type: { ptr: t }, uniform: true, name: table.name };
+      this.fn.params.push({ name: table.name, value: p });
+      (this.fn.tables ??= []).push({ name: table.name, elem: t, values: table.values.map((x) => (t === 'f32' ? Math.fround(x) : normalizeInt(t, x))) });
+      this.tableParams.set(table.key, p);
+    }
+    const idx = r.index!;
+    const u = idx.t === 'u32' ? idx.v : this.w.emit('bitcast', [idx.v], 'u32');
+    const inRange = this.w.emit('cmp', [u, this.w.const('u32', table.values.length)], 'bool', { pred: 'lt' });
+    const at = this.w.emit('select', [inRange, u, this.w.const('u32', 0)], 'u32');
+    const loaded = this.w.emit('load', [this.w.emit('gep', [p, at], { ptr: t })], t);
+    return { v: this.w.emit('select', [inRange, loaded, this.w.const(t, 0)], t), t };
   }
 
   /**

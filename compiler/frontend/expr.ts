@@ -15,12 +15,17 @@ import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
 import { BINARY_OPS, MATH_CONSTANTS, QPU_INTRINSICS } from './intrinsics.ts';
 import type { MethodInfo } from './discover.ts';
 import type { OpName } from '../ir/ops.ts';
-import { moduleConstant, staticConstant, type ConstantLookup, type NamedConstant } from './constants.ts';
+import { moduleConstant, staticConstant, type ConstantLookup, type NamedConstant, type NamedTable } from './constants.ts';
 import type { PrivateArray } from './arrays.ts';
 
-/** An element of a private array being read or written: a constant element number `k`, or a run-time `index`. */
+/**
+ * An element of a private array or a constant table being read or written: a constant element number `k`, or a
+ * run-time `index`.
+ */
 export interface ElementRef {
-  arr: PrivateArray;
+  arr?: PrivateArray;
+  table?: NamedTable;
+  elem: 'f32' | 'i32' | 'u32';
   node: ts.Node;
   k?: number;
   index?: Typed;
@@ -98,8 +103,10 @@ export abstract class ExprLowerer extends LowerContext {
   protected abstract readElement(r: ElementRef): Typed;
   /** Writes a private array's element. */
   protected abstract writeElement(r: ElementRef, v: Value): void;
-  /** The length of the private array `e` names, else undefined. */
+  /** The length of the private array or constant table `e` names, else undefined. */
   protected abstract arrayLength(e: ts.Expression): number | undefined;
+  /** `TABLE[k]` with a literal-like k on a table of integer literals without annotation: the element, which reads like a literal. */
+  protected abstract tableLiteral(e: ts.ElementAccessExpression): number | undefined;
 
   /** A placeholder after an error. */
   protected bad(t: LangType = 'i32'): Typed {
@@ -150,6 +157,10 @@ export abstract class ExprLowerer extends LowerContext {
     if (typescript.isPropertyAccessExpression(inner) && inner.name.text === 'length') {
       const n = this.arrayLength(inner.expression);
       if (n !== undefined) return { value: n, float: false };
+    }
+    if (typescript.isElementAccessExpression(inner)) {
+      const x = this.tableLiteral(inner);
+      if (x !== undefined) return { value: x, float: false };
     }
     const named = this.namedConstant(inner);
     if (named && !('problem' in named) && !named.declared) return { value: named.value, float: named.float };
@@ -526,7 +537,7 @@ export abstract class ExprLowerer extends LowerContext {
     const l = skipParens(left);
     const r = typescript.isElementAccessExpression(l) ? this.elementRef(l) : undefined;
     if (r) {
-      const v = this.exprOf(right, r.arr.elem);
+      const v = this.exprOf(right, r.elem);
       if (!v.bad) this.writeElement(r, v.v);
       return v;
     }
@@ -555,8 +566,8 @@ export abstract class ExprLowerer extends LowerContext {
     const l = skipParens(e.left);
     const r = typescript.isElementAccessExpression(l) ? this.elementRef(l) : undefined;
     if (r) {
-      const res = this.applyBinary(e.operatorToken, op, this.readElement(r), this.expr(e.right, r.arr.elem));
-      if (!res.bad && sameType(res.t, r.arr.elem)) this.writeElement(r, res.v);
+      const res = this.applyBinary(e.operatorToken, op, this.readElement(r), this.expr(e.right, r.elem));
+      if (!res.bad && sameType(res.t, r.elem)) this.writeElement(r, res.v);
       return res;
     }
     if (typescript.isElementAccessExpression(l)) {

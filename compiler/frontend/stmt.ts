@@ -268,7 +268,7 @@ export class Lowerer extends CallLowerer {
   /**
    * The counter values of a `for` loop to unroll, or undefined: `for (let k = a; k < b; k += s)` (also `<=`, `>`,
    * `>=`, `!=`, `++`, `--`, `-=`) with constant a, b, s, at most MAX_UNROLL iterations, a body that never assigns
-   * `k` and that indexes a private array (its indices then become constants: compiler/frontend/arrays.ts).
+   * `k` and that indexes a private array or a constant table (its indices then become constants: arrays.ts).
    */
   private unrollable(s: ts.ForStatement): number[] | undefined {
     const init = s.initializer;
@@ -309,7 +309,7 @@ export class Lowerer extends CallLowerer {
     const visit = (n: ts.Node): void => {
       if (typescript.isBinaryExpression(n) && n.operatorToken.kind >= typescript.SyntaxKind.FirstAssignment && n.operatorToken.kind <= typescript.SyntaxKind.LastAssignment && isName(n.left)) writesCounter = true;
       if ((typescript.isPostfixUnaryExpression(n) || typescript.isPrefixUnaryExpression(n)) && (n.operator === typescript.SyntaxKind.PlusPlusToken || n.operator === typescript.SyntaxKind.MinusMinusToken) && isName(n.operand)) writesCounter = true;
-      if (typescript.isElementAccessExpression(n) && this.arrayNamed(n.expression)) indexesArray = true;
+      if (typescript.isElementAccessExpression(n) && (this.arrayNamed(n.expression) || this.tableNamed(n.expression))) indexesArray = true;
       n.forEachChild(visit);
     };
     visit(s.statement);

@@ -109,5 +109,6 @@ export function cloneFunction(fn: IrFunction): IrFunction {
     nextBlockId: fn.nextBlockId,
   };
   if (fn.file !== undefined) out.file = fn.file;
+  if (fn.tables) out.tables = fn.tables.map((t) => ({ ...t, values: [...t.values] }));
   return out;
 }

@@ -88,6 +88,19 @@ export interface IrFunction {
   nextValueId: number;
   /** Next unused block id. */
   nextBlockId: number;
+  /**
+   * Constant tables the kernel indexes at run time (module-level or `static readonly` arrays of numbers):
+   * the last `tables.length` parameters point at them, and the runtime uploads `values` and passes them.
+   */
+  tables?: ConstTable[];
+}
+
+/** A read-only table of numbers a kernel indexes (compiler/frontend/tables.ts). */
+export interface ConstTable {
+  /** The name in the source (`TABLE` or `Class.TABLE`). */
+  name: string;
+  elem: 'f32' | 'i32' | 'u32';
+  values: number[];
 }
 
 /** True for pointer types. */
