@@ -52,7 +52,8 @@ export function dualIssued(k: CompiledKernel): number {
 function pageKernel(k: CompiledKernel): PageKernel {
   return {
     name: k.name,
-    params: k.params,
+    // Constant tables (the last parameters) are uploaded here, not described by the user.
+    params: k.params.slice(0, k.params.length - (k.tables?.length ?? 0)),
     instructionCount: k.instructionCount,
     registersUsed: k.registersUsed,
     listing: k.listing.map((l) => ({ text: l.text, line: l.loc && l.loc.file === KERNEL_FILE ? l.loc.line : 0 })),
@@ -104,7 +105,17 @@ async function run(req: Extract<Request, { kind: 'run' }>): Promise<Reply> {
   try {
     const buffers: DeviceBuffer[] = [];
     const views = new Map<string, { type: string; array: ArrayLike<number> }>();
+    const userParams = compiled.params.length - (compiled.tables?.length ?? 0);
     const args: ResolvedArg[] = compiled.params.map((p, k) => {
+      const table = compiled.tables?.[k - userParams];
+      if (k >= userParams && table) {
+        const Ctor = ARRAYS[table.elem]!;
+        const buf = device.allocate(table.values.length * Ctor.BYTES_PER_ELEMENT);
+        buffers.push(buf);
+        const array = new Ctor(buf.bytes.buffer as ArrayBuffer, buf.bytes.byteOffset, table.values.length);
+        table.values.forEach((x, i) => (array[i] = x));
+        return { kind: 'pointer', address: buf.gpuAddress };
+      }
       const spec = req.inputs[p.name];
       if (p.type.startsWith('ptr<')) {
         const elem = p.type.slice(4, -1);

@@ -108,7 +108,9 @@ export async function differential(kernel: CompiledKernel, target: Target, spec:
   const r = rng(seed);
   const inputs: { name: string; elem: string; data: number[] }[] = [];
   const scalars: number[] = [];
-  for (const p of kernel.params) {
+  // Constant tables are the last parameters; the runtime passes them.
+  const params = kernel.params.slice(0, kernel.params.length - (kernel.tables?.length ?? 0));
+  for (const p of params) {
     const m = /^ptr<(\w+)>$/.exec(p.type);
     if (m) {
       const elem = m[1] as string;
@@ -127,7 +129,7 @@ export async function differential(kernel: CompiledKernel, target: Target, spec:
       });
       let si = 0;
       let ai = 0;
-      const args = kernel.params.map((p) => (p.type.startsWith('ptr<') ? arrays[ai++] : scalars[si++]));
+      const args = params.map((p) => (p.type.startsWith('ptr<') ? arrays[ai++] : scalars[si++]));
       // The reference may interpret another IR of the kernel (the unoptimised one), so that a wrong pass shows.
       const launched = backend === 'reference' && referenceIr ? { ...kernel, ir: referenceIr } : kernel;
       const res = await rt.launch(launched, { qpus }, ...args);
