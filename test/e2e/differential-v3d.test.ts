@@ -118,6 +118,26 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
   });
 }
 
+// Generator version 3 (atomics on each lane's own output words, old values in variables, a private array at constant
+// and run-time indices) on every target; QPUC_FUZZ_GEN=3 with `npm run fuzz -- diff` runs more.
+const gen3Count = Number(process.env.QPUC_V3D_GEN3_COUNT ?? 4);
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
+  test(`generated version-3 kernels (seeds ${genStart}..${genStart + gen3Count - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
+    t.timeout(Math.max(600_000, gen3Count * 60_000));
+    const ex = await emulatorExecutor(target);
+    const failures: string[] = [];
+    try {
+      for (let s = genStart; s < genStart + gen3Count; s++) {
+        const r = await checkSeed(s, [ex], { version: 3 });
+        if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+      }
+    } finally {
+      ex.close();
+    }
+    t.deepEqual(failures, []);
+  });
+}
+
 // Seed 1434 (found by `npm run fuzz -- diff`): a uniform load under a lane mask (b[k0] in a loop whose lanes
 // diverge) held its value in the active lanes only; a fused compare-and-branch on a bound computed from it tested
 // every lane, and the inactive lanes' value kept an inner main loop running forever.
