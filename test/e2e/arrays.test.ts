@@ -93,6 +93,31 @@ for (const b of BACKENDS) {
         });
         t.deepEqual(Array.from(out), want, 'masked');
       }
+      {
+        const x = rt.alloc(Int32Array, G);
+        x.set(words(G, 5).map((w) => (w % 40) - 5));
+        const out = rt.alloc(Int32Array, G);
+        await rt.launch(Arrays.control, { qpus: QPUS }, x, out);
+        const windowOf = (v: number, k: number) => {
+          const w = [v & 1, v & 2, v & 4];
+          let s = 0;
+          for (let j = 0; j < 3; j++) s += w[j]! * (j + k);
+          const idx = (v >> 3) & 3;
+          return s + (idx < 3 ? w[idx]! : 0);
+        };
+        const want = Array.from(x, (v) => {
+          const a = [0, 0, 0, 0, 0, 0];
+          for (let k = 0; k < 6; k++) {
+            if (k === 1) continue;
+            if (v < k * 3) break;
+            a[k] = v - k + windowOf(v, k);
+            if (a[k]! > 40) continue;
+            a[k]! *= 2;
+          }
+          return a[0]! + a[1]! * 3 + a[2]! * 5 + a[3]! * 7 + a[4]! * 11 + a[5]! * 13;
+        });
+        t.deepEqual(Array.from(out), want, 'control');
+      }
     } finally {
       rt.close();
     }
