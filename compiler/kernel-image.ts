@@ -11,6 +11,11 @@ import type { ConstTable, SourceLoc } from './ir/types.ts';
 /** A compiled kernel without its IR: enough to launch it and to name source lines in reports. */
 export type KernelImage = Omit<CompiledKernel, 'ir'> & { ir?: CompiledKernel['ir'] };
 
+/** Parameters the caller passes: all but the hidden ones at the end (constant tables, the private buffer) that the runtime supplies. */
+export function userParamCount(k: { params: readonly unknown[]; tables?: readonly unknown[]; privateWords?: number }): number {
+  return k.params.length - (k.tables?.length ?? 0) - (k.privateWords ? 1 : 0);
+}
+
 /** Version of the JSON layout below; a reader refuses other versions with a clear message. */
 export const KERNEL_IMAGE_FORMAT = 1;
 
@@ -29,6 +34,8 @@ export interface KernelImageJson {
   uniforms: UniformSlot[];
   /** Constant tables the runtime uploads and passes after the caller's arguments (the last parameters). */
   tables?: ConstTable[];
+  /** u32 words per work item of the private buffer the runtime allocates and passes last. */
+  privateWords?: number;
   /** Machine code, base64; absent when it is in the file named by {@link codeFile}. */
   code?: string;
   /** Machine-code file name, relative to the JSON file. */
@@ -60,6 +67,7 @@ export function kernelImageToJson(k: KernelImage, compilerVersion: string, codeF
     params: k.params,
     uniforms: k.uniforms,
     ...(k.tables?.length ? { tables: k.tables } : {}),
+    ...(k.privateWords ? { privateWords: k.privateWords } : {}),
     ...(codeFile === undefined ? { code: toBase64(k.code) } : { codeFile }),
     listing,
     sources,
@@ -92,7 +100,9 @@ export function kernelImageFromJson(json: unknown, code?: Uint8Array): KernelIma
   if (!Array.isArray(tables) || tables.some((t) => typeof t !== 'object' || t === null || !['f32', 'i32', 'u32'].includes(t.elem) || !Array.isArray(t.values) || t.values.some((x) => typeof x !== 'number'))) {
     throw new KernelImageError('the constant tables are malformed');
   }
-  if (tables.length > j.params.length) throw new KernelImageError(`${tables.length} constant tables but only ${j.params.length} parameters`);
+  const privateWords = j.privateWords ?? 0;
+  if (!Number.isSafeInteger(privateWords) || privateWords < 0) throw new KernelImageError(`privateWords must be a non-negative integer, got ${String(j.privateWords)}`);
+  if (tables.length + (privateWords ? 1 : 0) > j.params.length) throw new KernelImageError(`${tables.length} constant tables${privateWords ? ' and a private buffer' : ''} but only ${j.params.length} parameters`);
   const sources = j.sources ?? [];
   const listing = (j.listing ?? []).map((l) => {
     const f = l.loc ? sources[l.loc[0]] : undefined;
@@ -110,6 +120,7 @@ export function kernelImageFromJson(json: unknown, code?: Uint8Array): KernelIma
     scratchBytesPerThread: j.scratchBytesPerThread ?? 0,
     usesBarrier: j.usesBarrier ?? false,
     ...(tables.length > 0 ? { tables } : {}),
+    ...(privateWords ? { privateWords } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelInfo } from '../lang/index.ts';
 import type { ConstTable, IrFunction } from '../compiler/ir/types.ts';
-import { type KernelImage, KernelImageError, kernelImageFromJson } from '../compiler/kernel-image.ts';
+import { type KernelImage, KernelImageError, kernelImageFromJson, userParamCount } from '../compiler/kernel-image.ts';
 import type { Device, HazardReport, JobProfile, JobResult, Target } from './device.ts';
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelWanted, pickKernel } from './kernel-cache.ts';
@@ -424,7 +424,7 @@ export class Runtime {
     if (this.backend === 'reference') {
       const [name, ir] = await this.irOf(ref);
       ref.name = name;
-      const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), this.withTables(ref.name, ir.params.length, ir.tables, args));
+      const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), this.withHidden(ref.name, ir, qpus, args));
       const { interpretKernel } = await import('../compiler/ir/interpret.ts');
       try {
         interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
@@ -435,7 +435,7 @@ export class Runtime {
     }
     const compiled = await this.imageOf(ref);
     ref.name = compiled.name;
-    const resolved = this.resolveArgs(ref.name, compiled.params, this.withTables(ref.name, compiled.params.length, compiled.tables, args));
+    const resolved = this.resolveArgs(ref.name, compiled.params, this.withHidden(ref.name, compiled, qpus, args));
     // A barrier waits for its supergroup only: put every batch in one (WGS_PER_SG is 1..16, and all of them must be resident).
     if (compiled.usesBarrier && qpus > MAX_BARRIER_BATCHES) {
       throw new RuntimeError(`launch ${ref.name}: a kernel with qpu.barrier() runs on at most ${MAX_BARRIER_BATCHES} QPU batches, got qpus = ${qpus}`);
@@ -625,16 +625,20 @@ export class Runtime {
 
   /** Uploaded constant tables, by element type and values (one GPU array each, for the life of the runtime). */
   private readonly tableArrays = new Map<string, GpuArray>();
+  /** The private buffer of the last launch that needed one (reused while large enough: kernels initialise their arrays). */
+  private privateArray: Uint32Array | undefined;
 
   /**
-   * The caller's arguments followed by the kernel's constant tables (its
-   * last parameters; compiler/frontend/arrays.ts), each uploaded once.
+   * The caller's arguments followed by the kernel's hidden ones: its
+   * constant tables, each uploaded once, and its private buffer
+   * (`privateWords` per work item; compiler/frontend/arrays.ts).
    */
-  private withTables(name: string, paramCount: number, tables: readonly ConstTable[] | undefined, args: unknown[]): unknown[] {
-    if (!tables || tables.length === 0) return args;
-    const userCount = paramCount - tables.length;
+  private withHidden(name: string, k: { params: readonly unknown[]; tables?: readonly ConstTable[]; privateWords?: number }, qpus: number, args: unknown[]): unknown[] {
+    const tables = k.tables ?? [];
+    if (tables.length === 0 && !k.privateWords) return args;
+    const userCount = userParamCount(k);
     if (args.length !== userCount) throw new RuntimeError(`launch ${name}: expected ${userCount} arguments, got ${args.length}`);
-    return [...args, ...tables.map((t) => {
+    const hidden: unknown[] = tables.map((t) => {
       const key = `${t.elem}:${t.values.join(',')}`;
       let a = this.tableArrays.get(key);
       if (!a) {
@@ -643,7 +647,13 @@ export class Runtime {
         this.tableArrays.set(key, a);
       }
       return a;
-    })];
+    });
+    if (k.privateWords) {
+      const words = k.privateWords * 16 * qpus;
+      if (!this.privateArray || this.privateArray.length < words) this.privateArray = this.alloc(Uint32Array, words);
+      hidden.push(this.privateArray);
+    }
+    return [...args, ...hidden];
   }
 
   private resolveArgs(name: string, params: { name: string; type: string }[], args: unknown[]): ResolvedArg[] {

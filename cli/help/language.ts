@@ -34,10 +34,11 @@ Statements
   if / else, for, while, do-while, labelled loops, break / continue, return,
   switch on i32 / u32 with constant cases. Not: var, destructuring, closures,
   try, classes or objects, strings.
-  Private arrays of f32 / i32 / u32 with a constant length (at most 64):
+  Private arrays of f32 / i32 / u32 with a constant length (at most 4096):
   const a: f32[] = [0, 0, 0]; new Array<f32>(n).fill(x); new Float32Array(n)
-  (Int32Array, Uint32Array); a[i], a.length. Constant indices (also after
-  for loops over them, which are unrolled) live in registers.
+  (Int32Array, Uint32Array); a[i], a.length. Small arrays and constant
+  indices (also in for loops over them, which are unrolled) use registers;
+  run-time indices into longer arrays use per-work-item memory.
 
 Expressions
   + - * / % ** (ints: a / 0 = a, a % 0 = 0), & | ^ ~ << >> >>>,

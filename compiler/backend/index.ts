@@ -54,6 +54,12 @@ export interface CompiledKernel {
    * after the caller's arguments (absent: none).
    */
   tables?: ConstTable[];
+  /**
+   * u32 words per work item of the private buffer (private arrays kept in
+   * memory): when set, the kernel's last parameter points at a buffer of
+   * `privateWords × 16 × qpus` words that the runtime allocates.
+   */
+  privateWords?: number;
   /** The IR after lowering and optimisation (for the reference backend and debugging). */
   ir: IrFunction;
 }
@@ -100,6 +106,7 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
     scratchBytesPerThread: out.scratchBytesPerThread,
     usesBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier')),
     ...(ir.tables?.length ? { tables: ir.tables } : {}),
+    ...(ir.privateWords ? { privateWords: ir.privateWords } : {}),
     ir,
   };
 }

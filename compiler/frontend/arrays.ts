@@ -28,7 +28,12 @@ import { ExprLowerer, literalValue, skipParens, type ElementRef, type Typed } fr
 import { moduleTable, staticTable, type ConstantProblem, type NamedTable } from './constants.ts';
 import type { LangType } from './types.ts';
 import { isIntType, langTypeText, typeFromNode } from './types.ts';
-import { MAX_PRIVATE_ARRAY } from './limits.ts';
+import { MAX_PRIVATE_ARRAY, MAX_REGISTER_ARRAY, MAX_UNROLL, SMALL_ARRAY } from './limits.ts';
+
+/** Number of elements of a private array. */
+function lengthOf(arr: PrivateArray): number {
+  return arr.memory ? arr.memory.length : arr.elems.length;
+}
 
 /** An integer table value as its type's 32 bits (u32 wraps negatives, i32 large values). */
 function normalizeInt(t: 'i32' | 'u32', x: number): number {
@@ -45,6 +50,8 @@ export interface PrivateArray {
   elems: Binding[];
   /** Its declaration had an error (reported): element reads are placeholders that report nothing more. */
   bad?: boolean;
+  /** Kept in per-work-item memory (see {@link ArrayLowerer.arrayDecl}): element i at words (offset + i)·count + g of the private buffer. */
+  memory?: { offset: number; length: number };
 }
 
 const TYPED_ARRAYS: Readonly<Record<string, ArrayElem>> = { Float32Array: 'f32', Int32Array: 'i32', Uint32Array: 'u32' };
@@ -111,7 +118,7 @@ export abstract class ArrayLowerer extends ExprLowerer {
 
   protected override arrayLength(e: ts.Expression): number | undefined {
     const arr = this.arrayNamed(e);
-    if (arr) return arr.elems.length;
+    if (arr) return lengthOf(arr);
     const t = this.tableNamed(e);
     return t && !('problem' in t) ? t.values.length : undefined;
   }
@@ -134,7 +141,7 @@ export abstract class ArrayLowerer extends ExprLowerer {
     }
     const table = found;
     const elem = arr ? arr.elem : table!.elem;
-    const length = arr ? arr.elems.length : table!.values.length;
+    const length = arr ? lengthOf(arr) : table!.values.length;
     const base = { ...(arr ? { arr } : { table: table! }), elem, node: e };
     const idx = this.expr(e.argumentExpression, 'i32');
     if (idx.bad) return { ...base, bad: true };
@@ -159,6 +166,7 @@ export abstract class ArrayLowerer extends ExprLowerer {
     if (r.bad || r.arr?.bad) return this.bad(t);
     if (r.table) return this.readTable(r, r.table);
     const arr = r.arr!;
+    if (arr.memory) return this.readMemory(r, arr, arr.memory);
     if (r.k !== undefined) return { v: arr.elems[r.k]!.value, t };
     const idx = r.index!;
     this.w.loc = this.locOf(r.node);
@@ -178,6 +186,7 @@ export abstract class ArrayLowerer extends ExprLowerer {
       return;
     }
     const arr = r.arr!;
+    if (arr.memory) return this.writeMemory(r, arr, arr.memory, v);
     if (r.k !== undefined) {
       arr.elems[r.k]!.value = v;
       return;
@@ -233,6 +242,17 @@ export abstract class ArrayLowerer extends ExprLowerer {
       values = { elem: 'f32', items: Array.from({ length: n }, () => this.bad('f32').v), bad: true };
     } else values = this.arrayInit(d, name, init, annotated);
     const elem = values.elem;
+    const n = values.items.length;
+    // Storage: registers up to SMALL_ARRAY elements, and up to MAX_REGISTER_ARRAY when every index is static; else memory.
+    const inMemory = !values.bad && n > SMALL_ARRAY && (n > MAX_REGISTER_ARRAY || this.indexedAtRunTime(d, name));
+    if (inMemory) {
+      const arr: PrivateArray = { name, elem, elems: [], memory: { offset: this.privateWords, length: n } };
+      this.privateWords += n;
+      this.scope.vars.set(name, { name, type: elem, kind: 'const', value: this.w.const(elem, 0), array: arr });
+      if (values.items.every((v) => v === values.items[0])) this.fillMemory(d, arr, values.items[0]!);
+      else values.items.forEach((v, k) => this.writeMemory({ arr, elem, node: d, k }, arr, arr.memory!, v));
+      return true;
+    }
     const arr: PrivateArray = { name, elem, elems: [], ...(values.bad ? { bad: true } : {}) };
     values.items.forEach((v, k) => {
       const b: Binding = { name: `${name}[${k}]`, type: elem, kind: 'let', value: v };
@@ -242,6 +262,176 @@ export abstract class ArrayLowerer extends ExprLowerer {
     });
     this.scope.vars.set(name, { name, type: elem, kind: 'const', value: this.w.const(elem, 0), array: arr });
     return true;
+  }
+
+  /** u32 words per work item of the private buffer (memory arrays of this kernel, each declaration its own region). */
+  private privateWords = 0;
+  /** The hidden parameter pointing at the private buffer, once a memory array needs it. */
+  private privateParam: Value | undefined;
+
+  /** The private buffer's word address of element `index` (u32) of `mem`: (offset + index)·globalCount + globalId, lanes side by side. */
+  private privateAddress(mem: { offset: number }, index: Value): Value {
+    if (!this.privateParam) {
+      this.privateParam = { id: this.fn.nextValueId++, type: { ptr: 'u32' }, uniform: true, name: 'private' };
+      this.fn.params.push({ name: 'private', value: this.privateParam });
+    }
+    const count = this.w.emit('global_count', [], 'u32');
+    const word = this.w.emit('add', [this.w.emit('mul', [this.w.emit('add', [index, this.w.const('u32', mem.offset)], 'u32'), count], 'u32'), this.w.emit('global_id', [], 'u32')], 'u32');
+    return this.w.emit('gep', [this.privateParam, word], { ptr: 'u32' });
+  }
+
+  /** The element index as u32 (0 where out of range) and whether it is in range (undefined: a constant in range). */
+  private memoryIndex(r: ElementRef, length: number): { index: Value; inRange?: Value } {
+    if (r.k !== undefined) return { index: this.w.const('u32', r.k) };
+    const idx = r.index!;
+    const u = idx.t === 'u32' ? idx.v : this.w.emit('bitcast', [idx.v], 'u32');
+    const inRange = this.w.emit('cmp', [u, this.w.const('u32', length)], 'bool', { pred: 'lt' });
+    return { index: this.w.emit('select', [inRange, u, this.w.const('u32', 0)], 'u32'), inRange };
+  }
+
+  private readMemory(r: ElementRef, arr: PrivateArray, mem: { offset: number; length: number }): Typed {
+    this.w.loc = this.locOf(r.node);
+    const { index, inRange } = this.memoryIndex(r, mem.length);
+    const word = this.w.emit('load', [this.privateAddress(mem, index)], 'u32');
+    const v = arr.elem === 'u32' ? word : this.w.emit('bitcast', [word], arr.elem);
+    return { v: inRange ? this.w.emit('select', [inRange, v, this.w.const(arr.elem, 0)], arr.elem) : v, t: arr.elem };
+  }
+
+  private writeMemory(r: ElementRef, arr: PrivateArray, mem: { offset: number; length: number }, v: Value): void {
+    this.w.loc = this.locOf(r.node);
+    const { index, inRange } = this.memoryIndex(r, mem.length);
+    const word = arr.elem === 'u32' ? v : this.w.emit('bitcast', [v], 'u32');
+    // Out of range: the store is masked off (writes nothing).
+    this.w.effect('store', inRange ? [this.privateAddress(mem, index), word, inRange] : [this.privateAddress(mem, index), word]);
+  }
+
+  /** Every element of a memory array set to `v` by a loop (one store per iteration instead of one per element). */
+  private fillMemory(node: ts.Node, arr: PrivateArray, v: Value): void {
+    const mem = arr.memory!;
+    this.w.loc = this.locOf(node);
+    const vars = this.mutables();
+    const header = this.join(vars, ['u32']);
+    const body = this.join([]);
+    const exit = this.join(vars);
+    this.jump(header, vars, [this.w.const('u32', 0)]);
+    this.enter(header, vars);
+    const i = header.params[vars.length]!;
+    this.branch(this.w.emit('cmp', [i, this.w.const('u32', mem.length)], 'bool', { pred: 'lt' }), body, [], exit, vars);
+    this.enter(body);
+    const word = arr.elem === 'u32' ? v : this.w.emit('bitcast', [v], 'u32');
+    this.w.effect('store', [this.privateAddress(mem, i), word]);
+    this.jump(header, vars, [this.w.emit('add', [i, this.w.const('u32', 1)], 'u32')]);
+    this.enter(exit, vars);
+  }
+
+  /** Moves the private buffer's parameter (if any) after every other: the runtime passes it last. Records its size. */
+  protected finishHiddenParams(): void {
+    const p = this.privateParam;
+    if (!p) return;
+    this.fn.params = [...this.fn.params.filter((x) => x.value !== p), { name: 'private', value: p }];
+    this.fn.privateWords = this.privateWords;
+  }
+
+  /**
+   * Whether some `name[i]` after declaration `d` (in its block) has an index that is not static: not a literal or
+   * named constant, not the counter of a loop the frontend unrolls, nor arithmetic on those. Syntactic and
+   * conservative (a shadowing name counts too): it only chooses memory over registers.
+   */
+  private indexedAtRunTime(d: ts.VariableDeclaration, name: string): boolean {
+    const stmt = d.parent.parent;
+    const block = stmt.parent;
+    const stmts: readonly ts.Node[] = typescript.isBlock(block) || typescript.isSourceFile(block) ? block.statements : typescript.isCaseClause(block) || typescript.isDefaultClause(block) ? block.statements : [stmt];
+    const rest = stmts.slice(stmts.indexOf(stmt as ts.Statement));
+    const counters = new Set<string>();
+    const isStatic = (e: ts.Expression): boolean => {
+      const x = skipParens(e);
+      if (this.flex(x) !== undefined) return true;
+      if (typescript.isIdentifier(x)) return counters.has(x.text);
+      if (typescript.isBinaryExpression(x)) return ['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>', '>>>'].includes(x.operatorToken.getText()) && isStatic(x.left) && isStatic(x.right);
+      if (typescript.isPrefixUnaryExpression(x)) return isStatic(x.operand);
+      if (typescript.isCallExpression(x) && typescript.isIdentifier(x.expression) && ['i32', 'u32', 'f32'].includes(x.expression.text)) return x.arguments.length === 1 && isStatic(x.arguments[0]!);
+      return false;
+    };
+    let dynamic = false;
+    const visit = (n: ts.Node): void => {
+      if (dynamic) return;
+      if (typescript.isForStatement(n) && this.countedLoop(n)) {
+        const c = ((n.initializer as ts.VariableDeclarationList).declarations[0]!.name as ts.Identifier).text;
+        const had = counters.has(c);
+        counters.add(c);
+        n.forEachChild(visit);
+        if (!had) counters.delete(c);
+        return;
+      }
+      if (typescript.isElementAccessExpression(n) && typescript.isIdentifier(skipParens(n.expression)) && (skipParens(n.expression) as ts.Identifier).text === name && !isStatic(n.argumentExpression)) dynamic = true;
+      n.forEachChild(visit);
+    };
+    for (const st of rest) visit(st);
+    return dynamic;
+  }
+
+  /**
+   * The counter values of `for (let k = a; k < b; k += s)` (also `<=`, `>`, `>=`, `!=`, `++`, `--`, `-=`) with
+   * constant a, b, s, at most MAX_UNROLL iterations and a body that never assigns `k`; else undefined. Such a loop
+   * whose body indexes a private array or a constant table is unrolled (stmt.ts), so its indices become constants.
+   */
+  protected countedLoop(s: ts.ForStatement): number[] | undefined {
+    const init = s.initializer;
+    if (!init || !typescript.isVariableDeclarationList(init) || init.declarations.length !== 1 || !(init.flags & typescript.NodeFlags.Let)) return undefined;
+    const d = init.declarations[0]!;
+    if (!typescript.isIdentifier(d.name) || !d.initializer || !s.condition || !s.incrementor) return undefined;
+    const name = d.name.text;
+    const isName = (e: ts.Expression) => typescript.isIdentifier(skipParens(e)) && (skipParens(e) as ts.Identifier).text === name;
+    const start = this.flex(d.initializer);
+    const cond = skipParens(s.condition);
+    if (!start || !Number.isInteger(start.value) || !typescript.isBinaryExpression(cond) || !isName(cond.left)) return undefined;
+    const bound = this.flex(cond.right);
+    if (!bound || !Number.isInteger(bound.value)) return undefined;
+    const inc = skipParens(s.incrementor);
+    let step: number | undefined;
+    if ((typescript.isPostfixUnaryExpression(inc) || typescript.isPrefixUnaryExpression(inc)) && isName(inc.operand)) {
+      step = inc.operator === typescript.SyntaxKind.PlusPlusToken ? 1 : inc.operator === typescript.SyntaxKind.MinusMinusToken ? -1 : undefined;
+    } else if (typescript.isBinaryExpression(inc) && isName(inc.left)) {
+      const k = this.flex(inc.right)?.value;
+      const op = inc.operatorToken.kind;
+      if (k !== undefined && Number.isInteger(k)) step = op === typescript.SyntaxKind.PlusEqualsToken ? k : op === typescript.SyntaxKind.MinusEqualsToken ? -k : undefined;
+    }
+    if (!step) return undefined;
+    const test: Partial<Record<ts.SyntaxKind, (k: number) => boolean>> = {
+      [typescript.SyntaxKind.LessThanToken]: (k) => k < bound.value, [typescript.SyntaxKind.LessThanEqualsToken]: (k) => k <= bound.value,
+      [typescript.SyntaxKind.GreaterThanToken]: (k) => k > bound.value, [typescript.SyntaxKind.GreaterThanEqualsToken]: (k) => k >= bound.value,
+      [typescript.SyntaxKind.ExclamationEqualsToken]: (k) => k !== bound.value, [typescript.SyntaxKind.ExclamationEqualsEqualsToken]: (k) => k !== bound.value,
+    };
+    const holds = test[cond.operatorToken.kind];
+    if (!holds) return undefined;
+    const counts: number[] = [];
+    for (let k = start.value; holds(k); k += step) {
+      if (counts.length >= MAX_UNROLL) return undefined;
+      counts.push(k);
+    }
+    let writesCounter = false;
+    const visit = (n: ts.Node): void => {
+      if (typescript.isBinaryExpression(n) && n.operatorToken.kind >= typescript.SyntaxKind.FirstAssignment && n.operatorToken.kind <= typescript.SyntaxKind.LastAssignment && isName(n.left)) writesCounter = true;
+      if ((typescript.isPostfixUnaryExpression(n) || typescript.isPrefixUnaryExpression(n)) && (n.operator === typescript.SyntaxKind.PlusPlusToken || n.operator === typescript.SyntaxKind.MinusMinusToken) && isName(n.operand)) writesCounter = true;
+      n.forEachChild(visit);
+    };
+    visit(s.statement);
+    return writesCounter ? undefined : counts;
+  }
+
+  /** Whether `body` indexes a private array in registers or a constant table (a counted loop over it is unrolled). */
+  protected indexesArray(body: ts.Node): boolean {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (typescript.isElementAccessExpression(n)) {
+        const arr = this.arrayNamed(n.expression);
+        if ((arr && !arr.memory) || (!arr && this.tableNamed(n.expression))) found = true;
+      }
+      n.forEachChild(visit);
+    };
+    visit(body);
+    return found;
   }
 
   /** The element values of an array's initialiser (reported problems give an empty array). */

@@ -11,8 +11,7 @@ import type { MethodInfo, Program } from './discover.ts';
 import { Scope } from './context.ts';
 import type { Binding, JumpTarget } from './context.ts';
 import { CallLowerer } from './calls.ts';
-import { MAX_INLINED_CHARS, MAX_UNROLL } from './limits.ts';
-import { skipParens } from './expr.ts';
+import { MAX_INLINED_CHARS } from './limits.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
 import { langTypeText, sameType, typeFromNode, isIntType } from './types.ts';
@@ -42,6 +41,7 @@ export class Lowerer extends CallLowerer {
     }
     if (m.decl.body) this.block(m.decl.body.statements);
     if (!this.dead) this.jump(exit, []);
+    this.finishHiddenParams();
     // Keep the exit block last: it reads best and backends fall through into it.
     this.fn.blocks = [...this.fn.blocks.filter((b) => b !== exit), exit];
   }
@@ -149,8 +149,9 @@ export class Lowerer extends CallLowerer {
     if (typescript.isDoStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, true);
     if (typescript.isForStatement(s)) {
       this.inScope(() => {
-        const counts = this.unrollable(s);
-        if (counts) this.unrolled(s, counts);
+        const counts = this.countedLoop(s);
+        const unroll = counts && this.indexesArray(s.statement) ? counts : undefined;
+        if (unroll) this.unrolled(s, unroll);
         else this.loop(s.initializer, s.condition, s.incrementor, s.statement, false);
       });
       return;
@@ -265,58 +266,7 @@ export class Lowerer extends CallLowerer {
     this.enter(exit, vars);
   }
 
-  /**
-   * The counter values of a `for` loop to unroll, or undefined: `for (let k = a; k < b; k += s)` (also `<=`, `>`,
-   * `>=`, `!=`, `++`, `--`, `-=`) with constant a, b, s, at most MAX_UNROLL iterations, a body that never assigns
-   * `k` and that indexes a private array or a constant table (its indices then become constants: arrays.ts).
-   */
-  private unrollable(s: ts.ForStatement): number[] | undefined {
-    const init = s.initializer;
-    if (!init || !typescript.isVariableDeclarationList(init) || init.declarations.length !== 1 || !(init.flags & typescript.NodeFlags.Let)) return undefined;
-    const d = init.declarations[0]!;
-    if (!typescript.isIdentifier(d.name) || !d.initializer || !s.condition || !s.incrementor) return undefined;
-    const name = d.name.text;
-    const isName = (e: ts.Expression) => typescript.isIdentifier(skipParens(e)) && (skipParens(e) as ts.Identifier).text === name;
-    const start = this.flex(d.initializer);
-    const cond = skipParens(s.condition);
-    if (!start || !Number.isInteger(start.value) || !typescript.isBinaryExpression(cond) || !isName(cond.left)) return undefined;
-    const bound = this.flex(cond.right);
-    if (!bound || !Number.isInteger(bound.value)) return undefined;
-    const inc = skipParens(s.incrementor);
-    let step: number | undefined;
-    if ((typescript.isPostfixUnaryExpression(inc) || typescript.isPrefixUnaryExpression(inc)) && isName(inc.operand)) {
-      step = inc.operator === typescript.SyntaxKind.PlusPlusToken ? 1 : inc.operator === typescript.SyntaxKind.MinusMinusToken ? -1 : undefined;
-    } else if (typescript.isBinaryExpression(inc) && isName(inc.left)) {
-      const k = this.flex(inc.right)?.value;
-      const op = inc.operatorToken.kind;
-      if (k !== undefined && Number.isInteger(k)) step = op === typescript.SyntaxKind.PlusEqualsToken ? k : op === typescript.SyntaxKind.MinusEqualsToken ? -k : undefined;
-    }
-    if (!step) return undefined;
-    const test: Partial<Record<ts.SyntaxKind, (k: number) => boolean>> = {
-      [typescript.SyntaxKind.LessThanToken]: (k) => k < bound.value, [typescript.SyntaxKind.LessThanEqualsToken]: (k) => k <= bound.value,
-      [typescript.SyntaxKind.GreaterThanToken]: (k) => k > bound.value, [typescript.SyntaxKind.GreaterThanEqualsToken]: (k) => k >= bound.value,
-      [typescript.SyntaxKind.ExclamationEqualsToken]: (k) => k !== bound.value, [typescript.SyntaxKind.ExclamationEqualsEqualsToken]: (k) => k !== bound.value,
-    };
-    const holds = test[cond.operatorToken.kind];
-    if (!holds) return undefined;
-    const counts: number[] = [];
-    for (let k = start.value; holds(k); k += step) {
-      if (counts.length >= MAX_UNROLL) return undefined;
-      counts.push(k);
-    }
-    let writesCounter = false;
-    let indexesArray = false;
-    const visit = (n: ts.Node): void => {
-      if (typescript.isBinaryExpression(n) && n.operatorToken.kind >= typescript.SyntaxKind.FirstAssignment && n.operatorToken.kind <= typescript.SyntaxKind.LastAssignment && isName(n.left)) writesCounter = true;
-      if ((typescript.isPostfixUnaryExpression(n) || typescript.isPrefixUnaryExpression(n)) && (n.operator === typescript.SyntaxKind.PlusPlusToken || n.operator === typescript.SyntaxKind.MinusMinusToken) && isName(n.operand)) writesCounter = true;
-      if (typescript.isElementAccessExpression(n) && (this.arrayNamed(n.expression) || this.tableNamed(n.expression))) indexesArray = true;
-      n.forEachChild(visit);
-    };
-    visit(s.statement);
-    return !writesCounter && indexesArray ? counts : undefined;
-  }
-
-  /** A `for` loop lowered once per counter value (see unrollable); `break` leaves, `continue` goes to the next copy. */
+  /** A `for` loop lowered once per counter value (see countedLoop, arrays.ts); `break` leaves, `continue` goes to the next copy. */
   private unrolled(s: ts.ForStatement, counts: number[]): void {
     const label = this.pendingLabel;
     this.pendingLabel = undefined;

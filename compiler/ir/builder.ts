@@ -110,5 +110,6 @@ export function cloneFunction(fn: IrFunction): IrFunction {
   };
   if (fn.file !== undefined) out.file = fn.file;
   if (fn.tables) out.tables = fn.tables.map((t) => ({ ...t, values: [...t.values] }));
+  if (fn.privateWords) out.privateWords = fn.privateWords;
   return out;
 }

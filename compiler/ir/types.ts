@@ -93,6 +93,11 @@ export interface IrFunction {
    * the last `tables.length` parameters point at them, and the runtime uploads `values` and passes them.
    */
   tables?: ConstTable[];
+  /**
+   * u32 words per work item of the private buffer that private arrays in memory use (compiler/frontend/arrays.ts):
+   * the last parameter points at it (after the tables'), and the runtime allocates words × 16 × QPUs.
+   */
+  privateWords?: number;
 }
 
 /** A read-only table of numbers a kernel indexes (compiler/frontend/tables.ts). */

@@ -3,6 +3,8 @@
 // interpreter and every target's emulator, against plain JS.
 import test from 'ava';
 import { Runtime } from '../../runtime/index.ts';
+import { fileURLToPath } from 'node:url';
+import { compileFile } from '../../compiler/compile.ts';
 import { Arrays } from '../fixtures/e2e/arrays.ts';
 
 const BACKENDS = [
@@ -118,8 +120,53 @@ for (const b of BACKENDS) {
         });
         t.deepEqual(Array.from(out), want, 'control');
       }
+      {
+        const n = 40;
+        const keys = rt.alloc(Uint32Array, G * n);
+        keys.set(words(G * n, 6).map((w) => w % 1000));
+        const out = rt.alloc(Uint32Array, G * 8);
+        await rt.launch(Arrays.bigHistogram, { qpus: QPUS }, n, keys, out);
+        const want: number[] = [];
+        for (let g = 0; g < G; g++) {
+          const h = new Array<number>(100).fill(0);
+          for (let i = 0; i < n; i++) h[keys[g * n + i]! % 100]!++;
+          for (let j = 0; j < 100; j += 13) want.push(h[j]! + (j + 95 < 100 ? h[j + 95]! : 0));
+        }
+        t.deepEqual(Array.from(out), want, 'bigHistogram');
+      }
+      {
+        const x = rt.alloc(Float32Array, G);
+        x.set(words(G, 7).map((w) => (w % 100) / 8));
+        const k = rt.alloc(Uint32Array, G);
+        k.set(words(G, 8).map((w) => w % 28));
+        const y = rt.alloc(Float32Array, G * 2);
+        await rt.launch(Arrays.medium, { qpus: QPUS }, x, k, y);
+        const f = Math.fround;
+        const want: number[] = [];
+        for (let g = 0; g < G; g++) {
+          const a = Array.from({ length: 20 }, (_, i) => f(x[g]! * i));
+          const b = Array.from({ length: 20 }, (_, i) => f(x[g]! + i));
+          let s = 0;
+          for (let i = 0; i < 20; i++) s = f(s + a[i]!);
+          const j = k[g]!;
+          if (j < 20) b[j] = -1;
+          const at = (i: number) => (i < 20 ? b[i]! : 0);
+          want.push(s, f(f(at(j & 15) + at((j + 1) & 31)) + at(j ^ 40)));
+        }
+        t.deepEqual(Array.from(y), want, 'medium');
+      }
     } finally {
       rt.close();
     }
   });
 }
+
+test('storage: small arrays and static indices in registers, run-time indices into longer arrays in memory', (t) => {
+  const r = compileFile(fileURLToPath(new URL('../fixtures/e2e/arrays.ts', import.meta.url)), { target: 'vc6' });
+  t.deepEqual(r.diagnostics.map((d) => d.message), []);
+  const words = Object.fromEntries(r.kernels.map((k) => [k.name, k.privateWords ?? 0]));
+  // histogram (8 bins, run-time indices) and sort8 stay in registers; medium keeps a (static) in registers and b in memory.
+  t.like(words, { 'Arrays.histogram': 0, 'Arrays.sort8': 0, 'Arrays.unrolled': 0, 'Arrays.bigHistogram': 100, 'Arrays.medium': 20 });
+  const medium = r.kernels.find((k) => k.name === 'Arrays.medium')!;
+  t.deepEqual(medium.params.map((p) => p.name), ['x', 'k', 'y', 'private']);
+});

@@ -57,6 +57,7 @@ const SPECS: Record<string, KernelSpec> = {
   'Atomics.masked': { qpus: 1 },
   'Atomics.twice': { qpus: 1 },
   'Arrays.histogram': { n: 8 },
+  'Arrays.bigHistogram': { n: 8 },
 };
 
 /** QPUC_DIFF_ONLY=math runs one corpus file (debugging). */

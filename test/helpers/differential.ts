@@ -10,6 +10,7 @@ import type { IrFunction } from '../../compiler/ir/types.ts';
 import { Runtime, type Target } from '../../runtime/index.ts';
 import type { GpuArray, TypedArrayConstructor } from '../../runtime/buffers.ts';
 import { rng } from '../../compiler/testing/rng.ts';
+import { userParamCount } from '../../compiler/kernel-image.ts';
 
 export { rng } from '../../compiler/testing/rng.ts';
 
@@ -108,8 +109,8 @@ export async function differential(kernel: CompiledKernel, target: Target, spec:
   const r = rng(seed);
   const inputs: { name: string; elem: string; data: number[] }[] = [];
   const scalars: number[] = [];
-  // Constant tables are the last parameters; the runtime passes them.
-  const params = kernel.params.slice(0, kernel.params.length - (kernel.tables?.length ?? 0));
+  // Constant tables and the private buffer are the last parameters; the runtime passes them.
+  const params = kernel.params.slice(0, userParamCount(kernel));
   for (const p of params) {
     const m = /^ptr<(\w+)>$/.exec(p.type);
     if (m) {
