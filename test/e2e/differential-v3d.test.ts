@@ -58,6 +58,8 @@ const SPECS: Record<string, KernelSpec> = {
   'Atomics.twice': { qpus: 1 },
   'Arrays.histogram': { n: 8 },
   'Arrays.bigHistogram': { n: 8 },
+  // The whole f32 range (Payne–Hanek reduction from |x| = 1024): the documented 4 ulp.
+  'Trig.all': { ulps: 4, gen: { x: withSpecials([...IEEE, 1024, -1024, 1e30, 3.4028235e38], magnitudes(-10, 127)) } },
 };
 
 /** QPUC_DIFF_ONLY=math runs one corpus file (debugging). */
