@@ -73,6 +73,7 @@ export const DIAGNOSTICS = {
   inlineTooLarge: { code: 3012, message: "inlining '{0}' here would make the kernel larger than {1} characters of inlined source", hint: 'Device functions are inlined at every call: call large ones fewer times, for example once inside a loop instead of many times in a row.' },
   varyingLaneArgument: { code: 3013, message: "the {0} of qpu.{1} must be the same in every lane, but this one depends on the lane", hint: 'The hardware takes one {0} per instruction. Compute it from uniform values (parameters, constants, qpu.qpuId(), counters of loops every lane runs alike), or pick one lane\'s value with qpu.broadcast(x, 0).' },
   divergentBarrier: { code: 3014, message: 'qpu.barrier() is reached under a condition that differs between lanes', hint: 'Every lane of every QPU must reach the barrier together: move it out of the if, loop or early return whose condition depends on the lane.' },
+  kernelOptions: { code: 3015, message: 'bad @kernel options: {0}', hint: 'Write @kernel, or @kernel({ … }) with an object literal of literal values; the options are {1}.' },
   literalRange: { code: 4001, message: "literal {0} does not fit in type '{1}'", hint: 'Use a value in range or convert explicitly.' },
   literalNotInteger: { code: 4002, message: "literal {0} is not an integer but type '{1}' is", hint: 'Use an integer literal or f32(…).' },
   backendUnsupported: { code: 5001, message: 'the {0} backend cannot compile this yet: {1}', hint: 'Rewrite the construct, or run the kernel with backend: \'reference\' meanwhile.' },

@@ -53,6 +53,26 @@ export interface KernelInfo {
   className: string;
   /** Name of the method (from the decorator context: never renamed). */
   readonly methodName: string;
+  /** The options of `@kernel({ … })` (empty for a bare `@kernel` and for `@device`). */
+  readonly options: KernelOptions;
+}
+
+/**
+ * Options of `@kernel({ … })`. The compiler reads them from the source text
+ * (an object literal of literal values), so they are part of the compile
+ * cache key like the rest of the file.
+ */
+export interface KernelOptions {
+  /**
+   * Let `+`, `-`, `*` and int→float conversions written in the kernel (and
+   * the device functions it calls) use the target's native float arithmetic
+   * instead of exact IEEE round-to-nearest. On vc4 that is the hardware's
+   * round-toward-zero `fadd`/`fsub`/`itof` and plain `fmul`, without the
+   * fix-ups for NaN operands and signed zeros: each such op is within 1 ulp
+   * of the IEEE result (docs/language.md, "fastMath"). On vc6/vc7 the
+   * hardware is IEEE already and nothing changes. Default false.
+   */
+  readonly fastMath?: boolean;
 }
 
 /** The property under which decorated methods carry their {@link KernelInfo}. */
@@ -69,7 +89,7 @@ interface CallSite {
 }
 
 /** Where the code that applies a decorator is: the first stack frame outside this module and outside helper libraries. */
-function decorationSite(): { file: string; line: number | undefined; column: number | undefined } | undefined {
+function decorationSite(wrappers = 0): { file: string; line: number | undefined; column: number | undefined } | undefined {
   const E = Error as unknown as { prepareStackTrace?: (e: Error, s: CallSite[]) => unknown; stackTraceLimit: number };
   const savedPrepare = E.prepareStackTrace;
   const savedLimit = E.stackTraceLimit;
@@ -93,10 +113,11 @@ function decorationSite(): { file: string; line: number | undefined; column: num
     E.prepareStackTrace = savedPrepare;
     E.stackTraceLimit = savedLimit;
   }
-  // frames[0] is this function, frames[1] the decorator; then come decorator helpers (in the same
+  // frames[0] is this function, frames[1] the decorator (after `wrappers` frames of qpuc's own that called it,
+  // the bare `@kernel` entry point); then come decorator helpers (in the same
   // module as the class, or tslib's) and the module code defining the class. A bundle holds qpuc's
   // own code too, so frames are told apart by position, not by file.
-  const outer = frames.slice(2).filter((f) => !f.file.startsWith('node:') && !/[\\/]node_modules[\\/]tslib[\\/]/.test(f.file));
+  const outer = frames.slice(2 + wrappers).filter((f) => !f.file.startsWith('node:') && !/[\\/]node_modules[\\/]tslib[\\/]/.test(f.file));
   const first = outer[0];
   if (!first) return undefined;
   // The outermost consecutive frame of that file is the code defining the class (helpers sit at the top of a bundle).
@@ -124,7 +145,8 @@ export interface QpucDecorator {
   (target: object, key: string | symbol, descriptor: StandardDecoratorsOnly): never;
 }
 
-function tag(kind: KernelInfo['kind']): QpucDecorator {
+/** A decorator applying `kind` and `options`; `wrappers`: frames of qpuc's own between the engine's call and it. */
+function tag(kind: KernelInfo['kind'], options: KernelOptions = {}, wrappers = 0): QpucDecorator {
   return function <F extends (...args: never[]) => unknown>(fn: F, context: ClassMethodDecoratorContext): F {
     // Legacy decorators are called (prototype or class, key, descriptor): the second argument is a string, not a context.
     if (typeof context !== 'object' || context === null || typeof (context as { kind?: unknown }).kind !== 'string') {
@@ -133,8 +155,8 @@ function tag(kind: KernelInfo['kind']): QpucDecorator {
     if (context.kind !== 'method' || !context.static) {
       throw new TypeError(`@${kind} applies to static methods only (on ${String(context.name)})`);
     }
-    const site = decorationSite();
-    const info: KernelInfo = { kind, file: site?.file, line: site?.line, column: site?.column, className: '', methodName: String(context.name) };
+    const site = decorationSite(wrappers);
+    const info: KernelInfo = { kind, file: site?.file, line: site?.line, column: site?.column, className: '', methodName: String(context.name), options };
     context.addInitializer(function (this: unknown) {
       info.className = (this as { name?: string }).name ?? '';
     });
@@ -143,8 +165,29 @@ function tag(kind: KernelInfo['kind']): QpucDecorator {
   } as QpucDecorator;
 }
 
-/** Marks a static method as a GPU kernel that `Runtime.launch` can run. Needs standard decorators (not `experimentalDecorators`). */
-export const kernel = tag('kernel');
+/** `@kernel` used bare or with options. */
+export interface KernelDecorator extends QpucDecorator {
+  /** `@kernel({ fastMath: true })`: a kernel decorator with {@link KernelOptions}. */
+  (options: KernelOptions): QpucDecorator;
+}
+
+/** Bare `@kernel`, called through {@link kernel} (one frame more between the engine and the decorator). */
+const bareKernel = tag('kernel', {}, 1);
+
+/**
+ * Marks a static method as a GPU kernel that `Runtime.launch` can run:
+ * `@kernel`, or `@kernel({ … })` with {@link KernelOptions}. Needs standard
+ * decorators (not `experimentalDecorators`).
+ */
+export const kernel: KernelDecorator = function (this: unknown, ...args: unknown[]): unknown {
+  // Two or more arguments: applied as a decorator (bare `@kernel`, or a legacy call it reports).
+  if (args.length !== 1) return (bareKernel as (...a: unknown[]) => unknown).apply(this, args);
+  const [first] = args;
+  if (typeof first !== 'object' || first === null) {
+    throw new TypeError('@kernel takes an options object, @kernel({ fastMath: true }), or nothing: @kernel');
+  }
+  return tag('kernel', { ...(first as KernelOptions) });
+} as KernelDecorator;
 /** Marks a static method as a device helper that kernels may call (it is inlined). Needs standard decorators. */
 export const device = tag('device');
 

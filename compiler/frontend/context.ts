@@ -73,6 +73,8 @@ export class LowerContext {
   inlinedChars = 0;
   /** Whether the inlining limit was reported (once per kernel). */
   inlineLimitReported = false;
+  /** `@kernel({ fastMath: true })`: f32 `+ - *` and int→f32 conversions carry `attrs.fast` (docs/language.md). */
+  fastMath = false;
 
   constructor(
     readonly fn: IrFunction,

@@ -9,10 +9,13 @@ import { type CompilerHost, hostOrDefault } from '../host.ts';
 import type { Diagnostic, DiagnosticName } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
 import { MAX_NESTING, deepestBracket, tooDeep } from './limits.ts';
+import type { KernelOptions } from '../../lang/index.ts';
 
 /** A decorated static method found in a source file. */
 export interface MethodInfo {
   kind: 'kernel' | 'device';
+  /** `@kernel({ … })` options ({} for a bare decorator and for device functions). */
+  options: KernelOptions;
   className: string;
   name: string;
   decl: ts.MethodDeclaration;
@@ -52,6 +55,48 @@ function decoratorName(d: ts.Decorator): string | undefined {
 }
 
 const DECORATORS = ['kernel', 'device'] as const;
+
+/** Mutable form of {@link KernelOptions} while reading them. */
+type OptionValues = { -readonly [K in keyof KernelOptions]: KernelOptions[K] };
+
+/**
+ * How each `@kernel` option is read from its initializer: the value, or what
+ * was expected (a diagnostic). One row per field of {@link KernelOptions}.
+ */
+const KERNEL_OPTION_READERS: { [K in keyof KernelOptions]-?: { expected: string; read: (e: ts.Expression) => KernelOptions[K] | undefined } } = {
+  fastMath: {
+    expected: 'true or false',
+    read: (e) => (e.kind === typescript.SyntaxKind.TrueKeyword ? true : e.kind === typescript.SyntaxKind.FalseKeyword ? false : undefined),
+  },
+};
+
+/**
+ * The options of one qpuc decorator, read from the source (the one place the
+ * compiler reads `@kernel({ … })`): {} for `@kernel` and `@device`; a
+ * diagnostic for anything but an object literal of known options with
+ * literal values.
+ */
+export function readKernelOptions(sf: ts.SourceFile, file: string, d: ts.Decorator, kind: 'kernel' | 'device', diagnostics: Diagnostic[]): KernelOptions {
+  const e = d.expression;
+  if (!typescript.isCallExpression(e)) return {};
+  const known = Object.keys(KERNEL_OPTION_READERS).map((k) => `${k} (${KERNEL_OPTION_READERS[k as keyof KernelOptions].expected})`).join(', ');
+  const bad = (node: ts.Node, what: string): KernelOptions => (diagnostics.push(diagAt(sf, file, node, 'kernelOptions', [what, known])), {});
+  if (kind === 'device') return bad(e, '@device takes no options');
+  const [arg] = e.arguments;
+  if (e.arguments.length !== 1 || !arg || !typescript.isObjectLiteralExpression(arg)) return bad(e, 'expected one object literal');
+  const out: OptionValues = {};
+  for (const p of arg.properties) {
+    if (!typescript.isPropertyAssignment(p) || !(typescript.isIdentifier(p.name) || typescript.isStringLiteral(p.name))) return bad(p, `'${p.getText(sf)}' is not a 'name: value' entry`);
+    const name = p.name.text;
+    if (!Object.hasOwn(KERNEL_OPTION_READERS, name)) return bad(p.name, `unknown option '${name}'`);
+    const key = name as keyof KernelOptions;
+    const reader = KERNEL_OPTION_READERS[key];
+    const v = reader.read(p.initializer);
+    if (v === undefined) return bad(p.initializer, `'${name}' must be ${reader.expected}, not '${p.initializer.getText(sf)}'`);
+    out[key] = v;
+  }
+  return out;
+}
 
 /** Levenshtein distance, for telling a misspelt decorator (`@kernal`) from an unrelated one. */
 function editDistance(a: string, b: string): number {
@@ -156,7 +201,8 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
           if (!typescript.isMethodDeclaration(m) || !typescript.isIdentifier(m.name)) continue;
           const decos = typescript.getDecorators(m) ?? [];
           const names = decos.map(decoratorName);
-          const kind = names.map((n) => (n === undefined ? undefined : qpucDecorators.get(n))).find((k) => k !== undefined);
+          const at = names.findIndex((n) => n !== undefined && qpucDecorators.has(n));
+          const kind = at < 0 ? undefined : qpucDecorators.get(names[at] as string);
           if (!kind) {
             // A misspelt decorator would otherwise make a kernel silently disappear.
             const isStatic = m.modifiers?.some((x) => x.kind === typescript.SyntaxKind.StaticKeyword) ?? false;
@@ -173,7 +219,8 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
             prog.diagnostics.push(diagAt(sf, path, st.name, 'notExported', [className]));
             reportedExport = true;
           }
-          prog.methods.set(`${className}.${m.name.text}`, { kind, className, name: m.name.text, decl: m, source: sf, file: path });
+          const options = readKernelOptions(sf, path, decos[at] as ts.Decorator, kind, prog.diagnostics);
+          prog.methods.set(`${className}.${m.name.text}`, { kind, options, className, name: m.name.text, decl: m, source: sf, file: path });
           const deep = m.body && tooDeep(m.body);
           if (deep) prog.diagnostics.push(diagAt(sf, path, deep, 'nestingTooDeep', [MAX_NESTING]));
         }

@@ -93,6 +93,9 @@ export function isSimple(e: ts.Expression): boolean {
   return false;
 }
 
+/** Ops that `fastMath` lets a backend do natively (with `cvt` from an integer to f32). */
+const FAST_MATH_OPS: ReadonlySet<OpName> = new Set(['fadd', 'fsub', 'fmul']);
+
 /** Lowers expressions; statement lowering (needed to inline device bodies) comes from the subclass. */
 export abstract class ExprLowerer extends LowerContext {
   /** Lowers an inlined device function's body (statement lowering). */
@@ -117,6 +120,8 @@ export abstract class ExprLowerer extends LowerContext {
   /** Emits an instruction at `node`'s location. */
   protected emitAt(node: ts.Node, op: OpName, args: Value[], type: LangType, attrs?: Record<string, number | string | boolean>): Value {
     this.w.loc = this.locOf(node);
+    // fastMath: the backend may use the target's native rounding for this op (docs/language.md).
+    if (this.fastMath && type === 'f32' && (FAST_MATH_OPS.has(op) || (op === 'cvt' && args[0]?.type !== 'f32' && args[0]?.type !== 'bool'))) attrs = { ...attrs, fast: true };
     return this.w.emit(op, args, type === 'void' ? 'i32' : type, attrs);
   }
 

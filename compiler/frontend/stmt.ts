@@ -386,6 +386,7 @@ export class Lowerer extends CallLowerer {
 /** Lowers one kernel to IR, appending problems to `diagnostics`; returns the device functions it inlined. */
 export function lowerKernel(prog: Program, m: MethodInfo, fn: IrFunction, diagnostics: Diagnostic[]): Set<string> {
   const l = new Lowerer(fn, prog, diagnostics);
+  l.fastMath = m.options.fastMath === true;
   l.lowerKernel(m);
   return l.inlined;
 }

@@ -16,12 +16,21 @@
  *   Inactive lanes add +0, which changes nothing: the running sum starts at
  *   +0 and a round-to-nearest sum is −0 only when both addends are.
  *
+ * - A uniform result of a masked op (`load p, m` with a uniform address):
+ *   the op runs with a varying result, which holds the value in the active
+ *   lanes only; `m ? r : 0` then goes through the or tree, so every lane
+ *   holds the active lanes' value (or 0 when none is active). "Uniform"
+ *   means the same in every active lane (docs/language.md), but a backend
+ *   may test any lane (a fused compare-and-branch on a bound computed from
+ *   the value): with the inactive lanes' don't-care value a loop never
+ *   ended (fuzz seed 1434 on every target).
+ *
  * Rotation by k: lane l of the result holds lane (l − k) mod 16, so
  * `rotate(w, 16 − k)` brings lane k to lane 0.
  */
 import type { Instr, IrFunction, Value } from '../ir/types.ts';
 import { Expander, expandInstrs } from '../ir/expander.ts';
-import type { OpName } from '../ir/ops.ts';
+import { opInfo, type OpName } from '../ir/ops.ts';
 import { onlyBranchConditions } from '../ir/values.ts';
 
 const F32_INF = Infinity;
@@ -71,7 +80,25 @@ function reduce(fn: IrFunction, ins: Instr): Instr[] {
   return e.finishWith(e.select(anyActive, res, e.const(x.type, 0)));
 }
 
-/** Expands `any`, `all` (unless only branch conditions use them) and the reductions into rotate trees. Mutates and returns `fn`. */
+/** A masked op with a uniform result, done with a varying result and spread to every lane (see the file comment). */
+function spreadMasked(fn: IrFunction, ins: Instr): Instr[] | undefined {
+  const maskAt = opInfo(ins.op)?.mask;
+  const r = ins.result;
+  const m = maskAt === undefined ? undefined : ins.args[maskAt];
+  if (!m || !r?.uniform || opInfo(ins.op)?.uniformResult) return undefined;
+  const e = new Expander(fn, ins);
+  const v = e.op(ins.op, ins.args, r.type, ins.attrs);
+  // The or tree works on integer bits: an f32 goes through as u32.
+  const bits = r.type === 'f32' ? e.cast(v, 'u32') : v;
+  const spread = tree(e, e.select(m, bits, e.const(bits.type, 0)), (a, b) => e.bin('or', a, b));
+  return e.finishWith(e.cast(spread, r.type));
+}
+
+/**
+ * Expands `any`, `all` (unless only branch conditions use them) and the
+ * reductions into rotate trees, and spreads uniform results of masked ops
+ * to every lane. Mutates and returns `fn`.
+ */
 export function expandLaneOps(fn: IrFunction): IrFunction {
   return expandInstrs(fn, (ins) => {
     switch (ins.op) {
@@ -83,6 +110,6 @@ export function expandLaneOps(fn: IrFunction): IrFunction {
       case 'reduce_max':
         return reduce(fn, ins);
     }
-    return undefined;
+    return spreadMasked(fn, ins);
   });
 }

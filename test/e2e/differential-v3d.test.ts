@@ -143,17 +143,20 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
 
 // Seed 1434 (found by `npm run fuzz -- diff`): a uniform load under a lane mask (b[k0] in a loop whose lanes
 // diverge) held its value in the active lanes only; a fused compare-and-branch on a bound computed from it tested
-// every lane, and the inactive lanes' value kept an inner main loop running forever.
-for (const target of ['vc6', 'vc7'] as const) {
-  test(`generated kernel seed 1434 (uniform load under a mask feeding a loop bound) on ${target} agrees with direct evaluation`, async (t) => {
-    const ex = await emulatorExecutor(target);
-    try {
-      const r = await checkSeed(1434, [ex]);
-      t.true(r.ok, r.message);
-    } finally {
-      ex.close();
-    }
-  });
+// every lane, and the inactive lanes' value kept an inner main loop running forever. Seed 1549 did the same on vc4.
+// The fix is one IR lowering for every target (compiler/passes/expand-lanes.ts spreads the value to every lane).
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
+  for (const seed of target === 'vc4' ? [1434, 1549] : [1434]) {
+    test(`generated kernel seed ${seed} (uniform load under a mask feeding a loop bound) on ${target} agrees with direct evaluation`, async (t) => {
+      const ex = await emulatorExecutor(target);
+      try {
+        const r = await checkSeed(seed, [ex]);
+        t.true(r.ok, r.message);
+      } finally {
+        ex.close();
+      }
+    });
+  }
 }
 
 // Generator version 2 (grid-stride loops with remainders over a written array, many constants, many live values:

@@ -15,7 +15,7 @@ import type { Value } from '../../ir/types.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import type { MSrc, VReg } from './mir.ts';
 import { acc, imm, magic } from './mir.ts';
-import { alu, arg, constValue, emit, inReg, mov, newVReg, op, override, pushZeroTest, qpuIdReg, src, uniformReg, type Ctx, type OpHandlers } from './isel-ctx.ts';
+import { alu, arg, constValue, emit, inReg, mov, newVReg, op, qpuIdReg, src, uniformReg, type Ctx, type OpHandlers } from './isel-ctx.ts';
 
 /** Lane l of the result holds lane (l - n) mod 16 of v; n is a constant or a uniform register. */
 export function rotateBy(c: Ctx, v: MSrc, n: number | MSrc): VReg {
@@ -67,21 +67,6 @@ function broadcastLane(c: Ctx, v: MSrc, lane: number | MSrc): VReg {
   const d = newVReg(c);
   mov(c, d, acc(5));
   return d;
-}
-
-/**
- * A uniform value loaded under a mask holds it in the active lanes only
- * (docs/language.md: "uniform" means the same in every active lane). Every
- * lane gets it here: zero in the inactive lanes, then the or of all 16 lanes
- * (rotations by 8, 4, 2, 1). Branches on uniform values (a fused compare
- * tests any lane) and lane reads then see the active lanes' value wherever
- * they look.
- */
-export function spreadActive(c: Ctx, v: MSrc, mask: Value): MSrc {
-  pushZeroTest(c, src(c, mask), mask);
-  let x: MSrc = override(c, imm(0), 'ifna', v);
-  for (const s of [8, 4, 2, 1]) x = op(c, 'or', x, rotateBy(c, x, s));
-  return x;
 }
 
 function laneArg(c: Ctx, n: Value): number | MSrc {

@@ -18,7 +18,6 @@ import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { VReg } from './mir.ts';
 import { imm, magic } from './mir.ts';
 import { alu, arg, BackendError, constValue, emit, k32, mov, newVReg, pushZeroTest, reg, src, type Ctx, type OpHandler, type OpHandlers } from './isel-ctx.ts';
-import { spreadActive } from './isel-lanes.ts';
 
 /**
  * Whether a load issued after a store by the same thread sees the stored
@@ -57,14 +56,8 @@ function load(c: Ctx, ins: Instr, d: VReg): void {
   if (mask) pushZeroTest(c, src(c, mask), mask);
   subWordConfig(c, elemOf(c, ins));
   emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'load', ...(mask ? { cond: 'ifna' as const } : {}) });
-  if (!mask || !ins.result?.uniform) {
-    emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
-    return;
-  }
-  // A uniform value under a mask: the masked-off lanes take the active lanes' value (a branch on it may test any lane).
-  const t = newVReg(c);
-  emit(c, { unit: 'sig', op: 'ldtmu', dst: t, srcs: [] });
-  mov(c, d, spreadActive(c, t, mask));
+  // A masked load's result is varying here: expand-lanes spread uniform ones to every lane in IR.
+  emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
 }
 
 /** A store: data word(s), then the (masked) address write. */

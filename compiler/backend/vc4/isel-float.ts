@@ -15,6 +15,8 @@
  *   normal); below that within 1 ulp.
  * - `fmul` (to nearest in the model, notes §6 [?]): the sign of a zero
  *   result, and NaN where an operand is NaN.
+ * - under `fastMath` (`attrs.fast`), `fadd`/`fsub`/`fmul`/`itof` are the
+ *   hardware ops alone (round toward zero, no fix-ups).
  * - compares: `fmax` sets C = a > b over sign-magnitude bit patterns (−0 =
  *   +0), exact for every non-NaN pair; `fmaxabs` of the operands above
  *   0x7f800000 marks unordered lanes.
@@ -258,6 +260,18 @@ function utofRne(c: Ctx, x: Src): VReg {
   return where(c, lo, 'ns', hi);
 }
 
+/**
+ * u32 → f32 toward zero (fastMath): `itof` where bit 31 is clear; else
+ * twice the conversion of x >> 1 (RTZ of x/2 doubled is RTZ of x: the bit
+ * shifted out is below the 24 bits kept).
+ */
+function utofRtz(c: Ctx, x: Src): VReg {
+  const lo = op(c, 'itof', x);
+  const hi = op(c, 'fmul', op(c, 'itof', op(c, 'shr', x, simm(1))), TWO);
+  flags(c, 'or', x); // N: bit 31
+  return where(c, lo, 'ns', hi);
+}
+
 /** f32 → i32: truncate, saturate, NaN → 0. */
 function ftoiSat(c: Ctx, x: Src): VReg {
   const ax = op(c, 'and', x, k32(c, ABS));
@@ -286,8 +300,9 @@ function cvt(c: Ctx, ins: Instr, d: VReg): void {
   const to = ins.result?.type;
   const s = src(c, arg(c, ins, 0));
   let r: Src;
-  if (to === 'f32' && from === 'i32') r = itofRne(c, s);
-  else if (to === 'f32' && from === 'u32') r = utofRne(c, s);
+  const fast = ins.attrs?.['fast'] === true;
+  if (to === 'f32' && from === 'i32') r = fast ? op(c, 'itof', s) : itofRne(c, s);
+  else if (to === 'f32' && from === 'u32') r = fast ? utofRtz(c, s) : utofRne(c, s);
   else if (to === 'f32' && from === 'bool') r = op(c, 'itof', s);
   else if (to === 'i32' && from === 'f32') r = ftoiSat(c, s);
   else if (to === 'u32' && from === 'f32') r = ftouSat(c, s);
@@ -303,6 +318,17 @@ function cvt(c: Ctx, ins: Instr, d: VReg): void {
   mov(c, d, r);
 }
 
+/**
+ * `fastMath` (`attrs.fast`, docs/language.md): the hardware op alone —
+ * `fadd`/`fsub` round toward zero, `fmul` as the ALU rounds, no NaN or
+ * signed-zero fix-up; otherwise the exact form.
+ */
+const native = (hw: 'fadd' | 'fsub' | 'fmul', exact: (c: Ctx, a: Src, b: Src) => Src): OpHandler => (c, ins, d) => {
+  const a = src(c, arg(c, ins, 0));
+  const b = src(c, arg(c, ins, 1));
+  mov(c, d, ins.attrs?.['fast'] === true ? op(c, hw, a, b) : exact(c, a, b));
+};
+
 const bin = (f: (c: Ctx, a: Src, b: Src) => Src): OpHandler => (c, ins, d) => mov(c, d, f(c, src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1))));
 const un = (f: (c: Ctx, x: Src) => Src): OpHandler => (c, ins, d) => mov(c, d, f(c, src(c, arg(c, ins, 0))));
 
@@ -316,9 +342,9 @@ export function compare(c: Ctx, ins: Instr, d: VReg): void {
 
 /** f32 op handlers. */
 export const FLOAT_OPS: Record<string, OpHandler> = {
-  fadd: bin(faddRne),
-  fsub: bin((c, a, b) => faddRne(c, a, fneg(c, b))),
-  fmul: bin(fmulIeee),
+  fadd: native('fadd', faddRne),
+  fsub: native('fsub', (c, a, b) => faddRne(c, a, fneg(c, b))),
+  fmul: native('fmul', fmulIeee),
   fmin: bin((c, a, b) => minMax(c, false, a, b)),
   fmax: bin((c, a, b) => minMax(c, true, a, b)),
   fneg: un(fneg),

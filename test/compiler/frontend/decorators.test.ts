@@ -46,3 +46,42 @@ test("renamed imports of qpuc's decorators count; unrelated decorators are not r
   t.deepEqual(m.diagnostics, []);
   t.deepEqual([...m.kernels.keys()], ['K.run']);
 });
+
+test('@kernel({ fastMath: true }) marks the f32 + - * and int→f32 conversions of the kernel and its device functions fast; bare @kernel does not', (t) => {
+  const m = loadKernels(file, {
+    source: [
+      "import { kernel, device, qpu, f32, type i32, type u32, type Ptr } from 'qpuc';",
+      'export class K {',
+      '  @device',
+      '  static sq(v: f32): f32 { return v * v; }',
+      '  @kernel({ fastMath: true })',
+      '  static fast(k: i32, x: Ptr<f32>): void { const i = qpu.globalId(); x[i] = K.sq(x[i]! + 1) - f32(k) / 3; }',
+      '  @kernel({ fastMath: false })',
+      '  static off(k: i32, x: Ptr<f32>): void { const i = qpu.globalId(); x[i] = K.sq(x[i]! + 1) - f32(k) / 3; }',
+      '  @kernel',
+      '  static bare(k: i32, x: Ptr<f32>): void { const i = qpu.globalId(); x[i] = K.sq(x[i]! + 1) - f32(k) / 3; }',
+      '}',
+    ].join('\n'),
+  });
+  t.deepEqual(m.diagnostics, []);
+  const ops = (name: string) => m.kernels.get(name)!.blocks.flatMap((b) => b.instrs).filter((i) => ['fadd', 'fsub', 'fmul', 'fdiv', 'cvt'].includes(i.op));
+  const fast = ops('K.fast');
+  t.deepEqual(fast.map((i) => `${i.op}${i.attrs?.['fast'] === true ? ' fast' : ''}`).sort(), ['cvt fast', 'fadd fast', 'fdiv', 'fmul fast', 'fsub fast']);
+  for (const name of ['K.off', 'K.bare']) t.true(ops(name).length === 5 && ops(name).every((i) => i.attrs?.['fast'] === undefined), name);
+});
+
+test('bad @kernel options are QPU3015 naming the problem and the known options', (t) => {
+  const cases: [string, string][] = [
+    ['@kernel({ fastMath: 1 })', "'fastMath' must be true or false, not '1'"],
+    ['@kernel({ fast: true })', "unknown option 'fast'"],
+    ['@kernel(opts)', 'expected one object literal'],
+    ['@kernel({ ...opts })', "'...opts' is not a 'name: value' entry"],
+  ];
+  for (const [deco, what] of cases) {
+    const m = loadKernels(file, {
+      source: ["import { kernel, type u32, type Ptr } from 'qpuc';", 'const opts = {};', 'export class K {', `  ${deco}`, '  static a(n: u32, y: Ptr<u32>): void { y[0] = n; }', '}'].join('\n'),
+    });
+    t.deepEqual(m.diagnostics.map((d) => `${d.line} QPU${d.code} ${d.message}`), [`4 QPU3015 bad @kernel options: ${what}`], deco);
+    t.regex(m.diagnostics[0]?.hint ?? '', /fastMath \(true or false\)/);
+  }
+});
