@@ -9,7 +9,7 @@
 //
 // Environment: QPUC_FUZZ_COUNT (seeds per mode and target, default 1000), QPUC_FUZZ_SEED (first seed,
 // default 1), QPUC_FUZZ_TARGETS (default all of the mode's), QPUC_FUZZ_OUT (directory for the crashing
-// inputs, default fuzz/out), QPUC_FUZZ_GEN (diff: generator version, 1 (default), 3 (atomics, private arrays) or 2: grid-stride loops with
+// inputs, default fuzz/out), QPUC_FUZZ_GEN (diff: generator version, 1 (default) or 2: grid-stride loops with
 // remainders, many constants, many live values; compiler/testing/generate.ts). Prints counts, seeds/hour and every failure; exit 1 if any failed.
 // Run it niced on a shared machine: `nice -n 19 npm run fuzz -- diff`.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
