@@ -7,7 +7,7 @@ import type { IrFunction } from './ir/types.ts';
 import { loadKernels } from './frontend/index.ts';
 import type { CompilerHost } from './host.ts';
 export { type CompilerHost, memoryHost } from './host.ts';
-import { prepareForBackend } from './passes/pipeline.ts';
+import { prepareForBackend, prepareOptionsFor } from './passes/pipeline.ts';
 import { uniformityViolations } from './passes/uniform-rules.ts';
 import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
 import { BackendError, compileFunction, hasBackend, type CompiledKernel } from './backend/index.ts';
@@ -36,17 +36,17 @@ export interface CompileOptions {
 
 /** Load the kernels IR of a file, prepared for a backend (no machine code); for `target` when given (loop unrolling follows its TMU depth). */
 export function loadPreparedKernels(file: string, source?: string, host?: CompilerHost, target?: Target): { kernels: Map<string, IrFunction>; diagnostics: Diagnostic[]; files: string[] } {
-  const mod = loadKernels(file, { ...(source !== undefined ? { source } : {}), ...(host ? { host } : {}) });
+  const mod = loadKernels(file, { ...(source !== undefined ? { source } : {}), ...(host ? { host } : {}), ...(target ? { target } : {}) });
   const kernels = new Map<string, IrFunction>();
   const diagnostics = [...mod.diagnostics];
-  const options = target ? { loadBudget: TARGETS[target].tmuFifoDepth } : {};
+  const options = target ? prepareOptionsFor(TARGETS[target]) : {};
   for (const [name, fn] of mod.kernels) {
     const at = firstLoc(fn) ?? { file, line: 1, col: 1 };
     try {
       const broken = uniformityViolations(fn);
       if (broken.length > 0) {
         for (const v of broken) {
-          const args = v.rule === 'varyingLaneArgument' ? [v.op === 'rotate' ? 'amount' : 'lane', v.op] : [];
+          const args = v.rule === 'varyingLaneArgument' ? [v.op === 'rotate' ? 'amount' : 'lane', v.op] : v.op === 'workgroupBarrier' ? ['workgroupBarrier', 'of the workgroup'] : ['barrier', 'of every QPU'];
           diagnostics.push(makeDiagnostic(v.rule, args, v.loc ?? at));
         }
         continue;

@@ -30,6 +30,10 @@ export interface KernelImageJson {
   registers: number;
   scratchBytesPerThread: number;
   usesBarrier: boolean;
+  /** Absent in files of qpuc versions before workgroups: false, 16 and 0. */
+  usesWorkgroupBarrier?: boolean;
+  workgroupSize?: number;
+  sharedBytes?: number;
   params: { name: string; type: string }[];
   uniforms: UniformSlot[];
   /** Constant tables the runtime uploads and passes after the caller's arguments (the last parameters). */
@@ -64,6 +68,9 @@ export function kernelImageToJson(k: KernelImage, compilerVersion: string, codeF
     registers: k.registersUsed,
     scratchBytesPerThread: k.scratchBytesPerThread,
     usesBarrier: k.usesBarrier,
+    usesWorkgroupBarrier: k.usesWorkgroupBarrier,
+    workgroupSize: k.workgroupSize,
+    sharedBytes: k.sharedBytes,
     params: k.params,
     uniforms: k.uniforms,
     ...(k.tables?.length ? { tables: k.tables } : {}),
@@ -119,6 +126,9 @@ export function kernelImageFromJson(json: unknown, code?: Uint8Array): KernelIma
     registersUsed: j.registers ?? 0,
     scratchBytesPerThread: j.scratchBytesPerThread ?? 0,
     usesBarrier: j.usesBarrier ?? false,
+    usesWorkgroupBarrier: j.usesWorkgroupBarrier ?? false,
+    workgroupSize: j.workgroupSize ?? 16,
+    sharedBytes: j.sharedBytes ?? 0,
     ...(tables.length > 0 ? { tables } : {}),
     ...(privateWords ? { privateWords } : {}),
   };

@@ -73,6 +73,13 @@ export interface KernelOptions {
    * hardware is IEEE already and nothing changes. Default false.
    */
   readonly fastMath?: boolean;
+  /**
+   * Work items per workgroup: a constant multiple of 16 (one QPU batch per
+   * 16), at most what the target keeps resident at once (256 on vc6/vc7, 192
+   * on vc4; docs/language.md "Workgroups"). Default 16: one batch per
+   * workgroup.
+   */
+  readonly workgroupSize?: number;
 }
 
 /** The property under which decorated methods carry their {@link KernelInfo}. */
@@ -230,10 +237,38 @@ export const qpu = {
   qpuId(): u32 { return gpuOnly('qpuId'); },
   /** Number of QPUs the kernel was launched on. */
   numQpus(): u32 { return gpuOnly('numQpus'); },
-  /** qpuId() * 16 + laneId(): a unique index per work item. */
-  globalId(): u32 { return gpuOnly('globalId'); },
-  /** numQpus() * 16: the number of work items. */
-  globalCount(): u32 { return gpuOnly('globalCount'); },
+  /**
+   * Without `dim`: qpuId() * 16 + laneId(), a unique index per work item (the
+   * linear index over the whole grid). With `dim` (0, 1 or 2, a constant):
+   * the work item's position along that grid dimension, groupId(0) *
+   * groupSize() + localId() for 0, groupId(dim) for 1 and 2 (workgroups are
+   * one-dimensional).
+   */
+  globalId(_dim?: 0 | 1 | 2): u32 { return gpuOnly('globalId'); },
+  /** Without `dim`: numQpus() * 16, the number of work items; with `dim`: numGroups(0) * groupSize() for 0, numGroups(dim) otherwise. */
+  globalCount(_dim?: 0 | 1 | 2): u32 { return gpuOnly('globalCount'); },
+  /** This work item's index within its workgroup, 0..groupSize()-1. */
+  localId(): u32 { return gpuOnly('localId'); },
+  /** The workgroup's index along grid dimension `dim` (0, 1 or 2, a constant; default 0). */
+  groupId(_dim?: 0 | 1 | 2): u32 { return gpuOnly('groupId'); },
+  /** Workgroups of the launch along grid dimension `dim` (0, 1 or 2, a constant; default 0). */
+  numGroups(_dim?: 0 | 1 | 2): u32 { return gpuOnly('numGroups'); },
+  /** Work items per workgroup: the kernel's `workgroupSize` option (16 when not given), a constant. */
+  groupSize(): u32 { return gpuOnly('groupSize'); },
+  /**
+   * Workgroup-shared memory: `length` elements of `T` (a constant), one array
+   * per workgroup, shared by its work items and alive for the launch. Write it
+   * as `const tile = qpu.shared<f32>(256)` in a kernel body; it starts with
+   * unspecified contents. Accesses from different work items are ordered only
+   * by {@link workgroupBarrier}.
+   */
+  shared<T extends number>(_length: number): Ptr<T> { return gpuOnly('shared'); },
+  /**
+   * Wait until every work item of this workgroup reaches this barrier; memory
+   * writes before it (global and shared) are visible to the workgroup's loads
+   * after it. Only in uniform control flow (QPU3014 otherwise).
+   */
+  workgroupBarrier(): void { gpuOnly('workgroupBarrier'); },
   /** Lane l receives lane (l - n) mod 16's value of `v`. */
   rotate<T extends number>(_v: T, _n: number): T { return gpuOnly('rotate'); },
   /** Every lane receives lane `lane`'s value of `v`. */

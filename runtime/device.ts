@@ -28,6 +28,13 @@ export interface CsdJob {
   cfg: readonly [number, number, number, number, number, number, number];
   /** Buffers the job uses (DRM fences them; the emulator may ignore it). */
   buffers: readonly DeviceBuffer[];
+  /**
+   * Not part of SUBMIT_CSD (drivers ignore it): address ranges the emulator's
+   * timing model treats as resident in the L2 cache — the launch's
+   * workgroup-shared memory, small and rewritten by every workgroup
+   * (docs/timing-model.md, "Workgroup-shared memory").
+   */
+  cacheResident?: readonly { gpuAddress: number; size: number }[];
 }
 
 /** A VC4 job exactly as the mailbox execute_qpu call takes it. */

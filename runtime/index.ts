@@ -21,7 +21,7 @@ import type { Device, HazardReport, JobProfile, JobResult, Target } from './devi
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelWanted, pickKernel } from './kernel-cache.ts';
 import { kernelSourceOf } from './kernel-source.ts';
-import { launcherFor, LaunchError, uniformWords, type LaunchJob, type ResolvedArg } from './launchers/index.ts';
+import { launcherFor, LaunchError, PER_BATCH_SLOTS, uniformWords, type LaunchJob, type ResolvedArg } from './launchers/index.ts';
 import { isTarget, isV3dTarget, targetList, TARGETS, type IsaFamily } from '../compiler/target/targets.ts';
 import { ReferenceMemory } from './reference-memory.ts';
 import { probeHardware } from './drivers/probe.ts';
@@ -131,8 +131,18 @@ export const DEFAULT_DISPATCH_BUDGET_MS = 250;
 
 /** Options of {@link Runtime.launch}. */
 export interface LaunchOptions {
-  /** Number of QPU batches (16 lanes each) to run the kernel on. */
-  qpus: number;
+  /**
+   * Number of QPU batches (16 lanes each) to run the kernel on: a one-row
+   * grid of `qpus × 16 / workgroupSize` workgroups. Give either this or {@link grid}.
+   */
+  qpus?: number;
+  /**
+   * Workgroups along X, Y and Z (`[x]`, `[x, y]` or `[x, y, z]`; missing ones
+   * are 1): `qpu.groupId(dim)` runs over them, X fastest. Each workgroup is
+   * the kernel's `workgroupSize` work items (`@kernel({ workgroupSize })`,
+   * default 16). At most 65535 workgroups and 65535 batches in all.
+   */
+  grid?: readonly number[];
   /** Give up waiting after this long (hardware; default 10 s). */
   timeoutMs?: number;
   /**
@@ -150,6 +160,36 @@ export interface LaunchOptions {
    * only more batches with less work each shorten a wave.
    */
   split?: false | { maxBatches?: number; budgetMs?: number };
+}
+
+/** The grid of a launch and its batch count, from `qpus` or `grid` (validated: a RuntimeError names what is wrong). */
+function launchShape(what: string, options: LaunchOptions, workgroupSize: number): { grid: [number, number, number]; qpus: number; perGroup: number } {
+  const perGroup = workgroupSize / 16;
+  const { qpus, grid } = options ?? {};
+  if ((qpus === undefined) === (grid === undefined)) {
+    throw new RuntimeError(`${what}: give options.qpus (batches of 16 lanes) or options.grid (workgroups along X, Y, Z), ${qpus === undefined ? 'got neither' : 'not both'}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+  }
+  let g: [number, number, number];
+  if (grid !== undefined) {
+    if (!Array.isArray(grid) || grid.length < 1 || grid.length > 3 || !grid.every((x) => Number.isInteger(x) && x >= 1 && x <= 0xffff)) {
+      throw new RuntimeError(`${what}: options.grid must be 1 to 3 whole numbers of workgroups from 1 to 65535, got ${JSON.stringify(grid)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
+    g = [grid[0] as number, grid[1] ?? 1, grid[2] ?? 1];
+  } else {
+    if (!Number.isInteger(qpus) || (qpus as number) < 1 || (qpus as number) > 0xffff) {
+      throw new RuntimeError(`${what}: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
+    if ((qpus as number) % perGroup !== 0) {
+      throw new RuntimeError(`${what}: the kernel's workgroups are ${workgroupSize} work items (${perGroup} batches), so options.qpus must be a multiple of ${perGroup}, got ${String(qpus)}; or pass options.grid`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
+    g = [(qpus as number) / perGroup, 1, 1];
+  }
+  const groups = g[0] * g[1] * g[2];
+  const batches = groups * perGroup;
+  if (groups > 0xffff || batches > 0xffff) {
+    throw new RuntimeError(`${what}: a launch runs at most 65535 workgroups and 65535 batches of 16 lanes; grid [${g.join(', ')}] of ${workgroupSize}-item workgroups is ${groups} workgroups, ${batches} batches`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+  }
+  return { grid: g, qpus: batches, perGroup };
 }
 
 /** The split policy of a launch (validated), or undefined for one job. */
@@ -417,24 +457,27 @@ export class Runtime {
     this.check();
     checkTimeout(options?.timeoutMs, 'launch');
     const ref = this.kernelRef(kernel);
-    const qpus = options?.qpus;
-    if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) {
-      throw new RuntimeError(`launch ${ref.name}: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`);
-    }
     if (this.backend === 'reference') {
       const [name, ir] = await this.irOf(ref);
       ref.name = name;
+      const { grid, qpus } = launchShape(`launch ${ref.name}`, options, ir.workgroupSize ?? 16);
       const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), this.withHidden(ref.name, ir, qpus, args));
       const { interpretKernel } = await import('../compiler/ir/interpret.ts');
+      const memory = this.refMemory as ReferenceMemory;
+      const sharedBytes = ir.sharedBytes ?? 0;
+      const shared = sharedBytes > 0 ? memory.allocate(sharedBytes * grid[0] * grid[1] * grid[2]) : undefined;
       try {
-        interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), this.refMemory as ReferenceMemory, { qpus });
+        interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), memory, { qpus, grid, ...(shared ? { sharedBase: shared.gpuAddress } : {}) });
       } catch (e) {
         throw asRuntimeError(e, `launch ${ref.name}`);
+      } finally {
+        if (shared) memory.free(shared);
       }
       return report({ kernel: ref.name, backend: 'reference', target: this.target, hazards: [] }, qpus);
     }
     const compiled = await this.imageOf(ref);
     ref.name = compiled.name;
+    const { grid, qpus, perGroup } = launchShape(`launch ${ref.name}`, options, compiled.workgroupSize);
     const resolved = this.resolveArgs(ref.name, compiled.params, this.withHidden(ref.name, compiled, qpus, args));
     // A barrier waits for its supergroup only: put every batch in one (WGS_PER_SG is 1..16, and all of them must be resident).
     if (compiled.usesBarrier && qpus > MAX_BARRIER_BATCHES) {
@@ -448,6 +491,9 @@ export class Runtime {
     const codeAddress = this.codeAddress(image, device);
     // Spilled values live in a per-launch scratch area: scratchBytesPerThread bytes per batch.
     const scratch = image.scratchBytesPerThread > 0 ? device.allocate(image.scratchBytesPerThread * qpus) : undefined;
+    // Workgroup-shared memory: sharedBytes per workgroup, workgroup g (linear, X fastest) at g times that.
+    const shared = image.sharedBytes > 0 ? device.allocate(image.sharedBytes * grid[0] * grid[1] * grid[2]) : undefined;
+    const shape = { grid, perGroup, ...(shared ? { sharedAddress: shared.gpuAddress } : {}) };
     let done: ReturnType<Device['allocate']> | undefined;
     try {
       if (variant) {
@@ -455,12 +501,14 @@ export class Runtime {
         done.bytes.fill(0);
       }
       const args: ResolvedArg[] = done ? [...resolved, { kind: 'pointer', address: done.gpuAddress }] : resolved;
-      const words = uniformWords(image.uniforms, args, qpus, scratch?.gpuAddress);
-      const perQpu = image.uniforms.some((s) => s.kind === 'qpuId');
+      const words = uniformWords(image.uniforms, args, qpus, scratch?.gpuAddress, 0, shape);
+      const perQpu = image.uniforms.some((s) => PER_BATCH_SLOTS.has(s.kind));
       const completion = done && variant ? { buffer: done, word: variant.word } : undefined;
       const result = await this.runJob(`launch ${ref.name}`, {
-        codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(image.uniforms, args, qpus, scratch?.gpuAddress, q) : words), barrier: image.usesBarrier, consecutive: !image.usesBarrier,
-        buffers: [...this.buffers.all(), ...(scratch ? [scratch] : []), ...(done ? [done] : [])],
+        codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(image.uniforms, args, qpus, scratch?.gpuAddress, q, shape) : words), barrier: image.usesBarrier, consecutive: !image.usesBarrier,
+        perGroup, workgroupBarrier: image.usesWorkgroupBarrier,
+        ...(shared ? { cacheResident: [{ gpuAddress: shared.gpuAddress, size: shared.size }] } : {}),
+        buffers: [...this.buffers.all(), ...(scratch ? [scratch] : []), ...(shared ? [shared] : []), ...(done ? [done] : [])],
         ...(split ? { split } : {}),
         ...(completion ? { afterDispatch: (first: number, count: number) => checkCompletion(ref.name, completion.buffer.bytes, completion.word, first, count) } : {}),
         ...runOptions(ref.name, options),
@@ -480,6 +528,7 @@ export class Runtime {
       );
     } finally {
       if (scratch) device.free(scratch);
+      if (shared) device.free(shared);
       if (done) device.free(done);
     }
   }
@@ -530,13 +579,13 @@ export class Runtime {
    */
   async launchRaw(
     program: { code: Uint8Array; uniforms: Uint32Array | ((qpu: number) => Uint32Array) },
-    options: LaunchOptions,
+    options: LaunchOptions & { qpus: number },
   ): Promise<LaunchResult> {
     this.check();
     checkTimeout(options?.timeoutMs, 'launchRaw');
     if (!this.device) throw new RuntimeError('launchRaw needs a GPU or the emulator, not the reference backend');
     const device = this.device;
-    const qpus = options?.qpus;
+    const qpus: number = options?.qpus;
     if (!Number.isInteger(qpus) || qpus < 1 || qpus > 0xffff) throw new RuntimeError(`launchRaw: options.qpus must be an integer from 1 to 65535, got ${String(qpus)}`);
     if (program.code.length === 0 || program.code.length % 8 !== 0) {
       throw new RuntimeError(`launchRaw: code must be whole 64-bit instructions, got ${program.code.length} bytes`);

@@ -54,6 +54,14 @@ Intrinsics (qpu.*)
   p, i, expected, desired) on Ptr<i32 | u32>: return the old p[i]
   fast.recip/rsqrt/exp2/log2/sin: raw special-function results (~12 bits)
 
+Workgroups
+  @kernel({ workgroupSize: 64 }): work items per workgroup, a multiple of 16
+  up to 256 (vc6, vc7) / 192 (vc4); launch a grid of workgroups with
+  rt.launch(k, { grid: [x, y, z] }, ...) (or { qpus: batches } as before).
+  localId() groupId(dim) numGroups(dim) groupSize() globalId(dim) globalCount(dim)
+  const tile = qpu.shared<f32>(256): memory shared by one workgroup
+  workgroupBarrier(): wait for the workgroup (uniform control flow only)
+
 Lanes may diverge on per-lane (varying) conditions; each lane then follows
 its own path and they rejoin after the construct.
 `;

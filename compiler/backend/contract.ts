@@ -30,7 +30,15 @@ export type UniformSlot =
   /** GPU address of the spill area: `scratchBytesPerThread` bytes per batch, batch k at k times that. */
   | { kind: 'scratch' }
   /** The batch's own number 0…qpus−1, for ISAs that give each QPU its own stream (VC4: a program cannot learn it otherwise). */
-  | { kind: 'qpuId' };
+  | { kind: 'qpuId' }
+  /** Workgroups of the launch's grid along dimension `dim` (0, 1, 2). */
+  | { kind: 'numGroups'; dim: number }
+  /** GPU address of the launch's workgroup-shared memory: `sharedBytes` per workgroup, workgroup g at g times that. */
+  | { kind: 'sharedBase' }
+  /** The batch's workgroup index (linear, X fastest), for ISAs with a stream per QPU (VC4). */
+  | { kind: 'groupId' }
+  /** The batch's first local index: 16 × its place in the workgroup, for ISAs with a stream per QPU (VC4). */
+  | { kind: 'localBase' };
 
 /** One line of a compiled kernel's listing: the instruction's disassembly and the kernel source position it came from. */
 export interface ListingLine {

@@ -4,7 +4,7 @@
  * `family` column); adding a family is one folder and one row in BACKENDS.
  */
 import type { ConstTable, IrFunction, IrType, SourceLoc } from '../ir/types.ts';
-import { typeText } from '../ir/types.ts';
+import { typeText, workgroupSizeOf } from '../ir/types.ts';
 import { TARGETS, type IsaFamily, type Target } from '../target/targets.ts';
 import { BackendError, runBackend, type Backend, type BackendOutput, type ListingLine, type UniformSlot } from './contract.ts';
 import { v3dBackend } from './v3d/index.ts';
@@ -60,6 +60,16 @@ export interface CompiledKernel {
    * `privateWords × 16 × qpus` words that the runtime allocates.
    */
   privateWords?: number;
+  /**
+   * Whether the kernel has a `qpu.workgroupBarrier()`: each workgroup's batches
+   * wait for each other (V3D: one workgroup per supergroup; VC4: the launcher
+   * starts one workgroup at a time).
+   */
+  usesWorkgroupBarrier: boolean;
+  /** Work items per workgroup (the `@kernel` option; 16 by default). */
+  workgroupSize: number;
+  /** Bytes of `qpu.shared` memory per workgroup; the runtime allocates that times the workgroups of a launch. */
+  sharedBytes: number;
   /** The IR after lowering and optimisation (for the reference backend and debugging). */
   ir: IrFunction;
 }
@@ -104,7 +114,10 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
     listing: out.listing,
     registersUsed: out.registersUsed,
     scratchBytesPerThread: out.scratchBytesPerThread,
-    usesBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier')),
+    usesBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier' && i.attrs?.['scope'] === undefined)),
+    usesWorkgroupBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier' && i.attrs?.['scope'] === 'workgroup')),
+    workgroupSize: workgroupSizeOf(ir),
+    sharedBytes: ir.sharedBytes ?? 0,
     ...(ir.tables?.length ? { tables: ir.tables } : {}),
     ...(ir.privateWords ? { privateWords: ir.privateWords } : {}),
     ir,

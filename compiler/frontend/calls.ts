@@ -14,6 +14,7 @@ import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
 import { FAST_INTRINSICS, MATH_INTRINSICS, QPU_INTRINSICS } from './intrinsics.ts';
 import type { Intrinsic } from './intrinsics.ts';
 import type { MethodInfo } from './discover.ts';
+import { lowerWorkgroupCall, WORKGROUP_INTRINSICS } from './workgroups.ts';
 
 /** Expression lowering plus calls. */
 export abstract class CallLowerer extends ArrayLowerer {
@@ -27,6 +28,7 @@ export abstract class CallLowerer extends ArrayLowerer {
     if (typescript.isPropertyAccessExpression(callee)) {
       const obj = skipParens(callee.expression);
       const name = callee.name.text;
+      if (typescript.isIdentifier(obj) && obj.text === 'qpu' && WORKGROUP_INTRINSICS.has(name)) return this.workgroupCall(e, name);
       if (typescript.isIdentifier(obj) && obj.text === 'qpu' && QPU_INTRINSICS[name]) return this.intrinsic(e, QPU_INTRINSICS[name], `qpu.${name}`, expected);
       if (typescript.isIdentifier(obj) && obj.text === 'Math' && MATH_INTRINSICS[name]) return this.intrinsic(e, MATH_INTRINSICS[name], `Math.${name}`, expected);
       if (typescript.isPropertyAccessExpression(obj) && obj.name.text === 'fast' && typescript.isIdentifier(obj.expression) && obj.expression.text === 'qpu' && FAST_INTRINSICS[name]) return this.intrinsic(e, FAST_INTRINSICS[name], `qpu.fast.${name}`, expected);
@@ -39,6 +41,22 @@ export abstract class CallLowerer extends ArrayLowerer {
     this.error(e.expression, 'kernelCall', [callee.getText(this.file.sf)]);
     for (const a of e.arguments) this.expr(a);
     return this.bad(expected);
+  }
+
+  /** `qpu.localId()`, `qpu.shared<T>(n)` and the rest of compiler/frontend/workgroups.ts. */
+  private workgroupCall(e: ts.CallExpression, name: string): Typed {
+    const r = lowerWorkgroupCall({
+      ctx: this,
+      emitAt: (node, op, args, type, attrs) => this.emitAt(node, op, args, type, attrs),
+      constant: (x) => this.flex(x)?.value,
+      inKernelBody: () => this.callStack.length === 0,
+    }, e, name);
+    if ('bad' in r) {
+      for (const a of e.arguments) if (this.flex(a) === undefined) this.expr(a);
+      // A value of the type the call would have had, so later uses report nothing more.
+      return this.bad(name === 'shared' ? { ptr: 'f32' } : name === 'workgroupBarrier' ? 'void' : 'u32');
+    }
+    return { v: r.v, t: r.t };
   }
 
   private argCount(e: ts.CallExpression, n: number): boolean {

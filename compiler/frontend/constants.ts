@@ -12,7 +12,7 @@
 import type { ts } from 'ts-morph';
 import { typescript } from './typescript.ts';
 import type { Program } from './discover.ts';
-import { literalValue, looksFloat } from './expr.ts';
+import { literalValue, looksFloat } from './literals.ts';
 import { typeFromNode } from './types.ts';
 
 /** A constant's value, whether it is written as a float, and its declared type when annotated. */

@@ -10,6 +10,10 @@ import type { Diagnostic, DiagnosticName } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
 import { MAX_NESTING, deepestBracket, tooDeep } from './limits.ts';
 import type { KernelOptions } from '../../lang/index.ts';
+import { literalValue } from './literals.ts';
+import { moduleConstant, staticConstant } from './constants.ts';
+import { constantExpression } from './workgroups.ts';
+import { maxWorkgroupSize, TARGET_NAMES } from '../target/targets.ts';
 
 /** A decorated static method found in a source file. */
 export interface MethodInfo {
@@ -19,6 +23,8 @@ export interface MethodInfo {
   className: string;
   name: string;
   decl: ts.MethodDeclaration;
+  /** The qpuc decorator applied (`@kernel` or `@kernel({ ... })`), read by readKernelOptions. */
+  decorator?: ts.Decorator;
   source: ts.SourceFile;
   file: string;
 }
@@ -56,6 +62,9 @@ function decoratorName(d: ts.Decorator): string | undefined {
 
 const DECORATORS = ['kernel', 'device'] as const;
 
+/** The largest workgroup of any target (compiler/target/targets.ts maxWorkgroupSize). */
+const MAX_WORKGROUP_SIZE = Math.max(...TARGET_NAMES.map(maxWorkgroupSize));
+
 /** Mutable form of {@link KernelOptions} while reading them. */
 type OptionValues = { -readonly [K in keyof KernelOptions]: KernelOptions[K] };
 
@@ -63,12 +72,23 @@ type OptionValues = { -readonly [K in keyof KernelOptions]: KernelOptions[K] };
  * How each `@kernel` option is read from its initializer: the value, or what
  * was expected (a diagnostic). One row per field of {@link KernelOptions}.
  */
-const KERNEL_OPTION_READERS: { [K in keyof KernelOptions]-?: { expected: string; read: (e: ts.Expression) => KernelOptions[K] | undefined } } = {
+const KERNEL_OPTION_READERS: {
+  [K in keyof KernelOptions]-?: { expected: string; read: (e: ts.Expression, constant: (e: ts.Expression) => number | undefined) => KernelOptions[K] | undefined };
+} = {
   fastMath: {
     expected: 'true or false',
     read: (e) => (e.kind === typescript.SyntaxKind.TrueKeyword ? true : e.kind === typescript.SyntaxKind.FalseKeyword ? false : undefined),
   },
+  // The largest any target allows; a target's own limit is checked when compiling for it (QPU3032, frontend/index.ts).
+  workgroupSize: {
+    expected: `a constant multiple of 16 from 16 to ${MAX_WORKGROUP_SIZE}`,
+    read: (e, constant) => {
+      const v = constantExpression(e, constant);
+      return v !== undefined && Number.isInteger(v) && v >= 16 && v <= MAX_WORKGROUP_SIZE && v % 16 === 0 ? v : undefined;
+    },
+  },
 };
+
 
 /**
  * The options of one qpuc decorator, read from the source (the one place the
@@ -76,7 +96,7 @@ const KERNEL_OPTION_READERS: { [K in keyof KernelOptions]-?: { expected: string;
  * diagnostic for anything but an object literal of known options with
  * literal values.
  */
-export function readKernelOptions(sf: ts.SourceFile, file: string, d: ts.Decorator, kind: 'kernel' | 'device', diagnostics: Diagnostic[]): KernelOptions {
+export function readKernelOptions(sf: ts.SourceFile, file: string, d: ts.Decorator, kind: 'kernel' | 'device', diagnostics: Diagnostic[], constant: (e: ts.Expression) => number | undefined = literalValue): KernelOptions {
   const e = d.expression;
   if (!typescript.isCallExpression(e)) return {};
   const known = Object.keys(KERNEL_OPTION_READERS).map((k) => `${k} (${KERNEL_OPTION_READERS[k as keyof KernelOptions].expected})`).join(', ');
@@ -91,11 +111,25 @@ export function readKernelOptions(sf: ts.SourceFile, file: string, d: ts.Decorat
     if (!Object.hasOwn(KERNEL_OPTION_READERS, name)) return bad(p.name, `unknown option '${name}'`);
     const key = name as keyof KernelOptions;
     const reader = KERNEL_OPTION_READERS[key];
-    const v = reader.read(p.initializer);
+    const v = reader.read(p.initializer, constant);
     if (v === undefined) return bad(p.initializer, `'${name}' must be ${reader.expected}, not '${p.initializer.getText(sf)}'`);
-    out[key] = v;
+    (out as Record<string, unknown>)[key] = v;
   }
   return out;
+}
+
+/** A literal or named number constant (module-level `const`, `static readonly`) as an option value. */
+function optionConstant(prog: Program, file: string, e: ts.Expression): number | undefined {
+  const lit = literalValue(e);
+  if (lit !== undefined) return lit;
+  let inner = e;
+  while (typescript.isParenthesizedExpression(inner)) inner = inner.expression;
+  const c = typescript.isIdentifier(inner)
+    ? moduleConstant(prog, file, inner.text)
+    : typescript.isPropertyAccessExpression(inner) && typescript.isIdentifier(inner.expression)
+      ? staticConstant(prog, file, inner.expression.text, inner.name.text)
+      : undefined;
+  return c && !('problem' in c) ? c.value : undefined;
 }
 
 /** Levenshtein distance, for telling a misspelt decorator (`@kernal`) from an unrelated one. */
@@ -219,8 +253,7 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
             prog.diagnostics.push(diagAt(sf, path, st.name, 'notExported', [className]));
             reportedExport = true;
           }
-          const options = readKernelOptions(sf, path, decos[at] as ts.Decorator, kind, prog.diagnostics);
-          prog.methods.set(`${className}.${m.name.text}`, { kind, options, className, name: m.name.text, decl: m, source: sf, file: path });
+          prog.methods.set(`${className}.${m.name.text}`, { kind, options: {}, className, name: m.name.text, decl: m, decorator: decos[at] as ts.Decorator, source: sf, file: path });
           const deep = m.body && tooDeep(m.body);
           if (deep) prog.diagnostics.push(diagAt(sf, path, deep, 'nestingTooDeep', [MAX_NESTING]));
         }
@@ -229,5 +262,9 @@ export function discover(file: string, sourceText?: string, compilerHost?: Compi
     for (const i of imports) load(i, undefined);
   };
   load(host.resolve(file), sourceText);
+  // Options are read once every file is parsed, so that a value may name a constant of an imported file.
+  for (const m of prog.methods.values()) {
+    if (m.decorator) m.options = readKernelOptions(m.source, m.file, m.decorator, m.kind, prog.diagnostics, (e) => optionConstant(prog, m.file, e));
+  }
   return prog;
 }

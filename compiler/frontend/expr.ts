@@ -12,7 +12,8 @@ import { LowerContext } from './context.ts';
 import type { Binding } from './context.ts';
 import type { LangType } from './types.ts';
 import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
-import { BINARY_OPS, MATH_CONSTANTS, QPU_INTRINSICS } from './intrinsics.ts';
+import { BINARY_OPS, QPU_INTRINSICS } from './intrinsics.ts';
+import { WORKGROUP_INTRINSICS } from './workgroups.ts';
 import type { MethodInfo } from './discover.ts';
 import type { OpName } from '../ir/ops.ts';
 import { moduleConstant, staticConstant, type ConstantLookup, type NamedConstant, type NamedTable } from './constants.ts';
@@ -48,35 +49,8 @@ const COMPOUND: Readonly<Record<number, string>> = {
   [typescript.SyntaxKind.AsteriskAsteriskEqualsToken]: '**',
 };
 
-/** Strips parentheses and non-null assertions, which mean nothing in kernels. */
-export function skipParens(e: ts.Expression): ts.Expression {
-  while (typescript.isParenthesizedExpression(e) || typescript.isNonNullExpression(e)) e = e.expression;
-  return e;
-}
-
-/** Numeric value of a literal-like expression (literal, ±literal, Math constant), or undefined. */
-export function literalValue(e: ts.Expression): number | undefined {
-  e = skipParens(e);
-  if (typescript.isNumericLiteral(e)) return Number(e.text.replace(/_/g, ''));
-  if (typescript.isPrefixUnaryExpression(e) && (e.operator === typescript.SyntaxKind.MinusToken || e.operator === typescript.SyntaxKind.PlusToken)) {
-    const x = literalValue(e.operand);
-    return x === undefined ? undefined : e.operator === typescript.SyntaxKind.MinusToken ? -x : x;
-  }
-  if (typescript.isPropertyAccessExpression(e) && typescript.isIdentifier(e.expression) && e.expression.text === 'Math') return MATH_CONSTANTS[e.name.text];
-  return undefined;
-}
-
-/** True when a literal-like expression is written as a float (decimal point, exponent, Math constant). */
-export function looksFloat(e: ts.Expression): boolean {
-  e = skipParens(e);
-  // The source text, not `e.text`: TypeScript normalises `7.0` to "7".
-  if (typescript.isNumericLiteral(e)) {
-    const src = e.getText();
-    return /^[0-9._]*[.eE]/.test(src) && !/^0[xXbBoO]/.test(src);
-  }
-  if (typescript.isPrefixUnaryExpression(e)) return looksFloat(e.operand);
-  return typescript.isPropertyAccessExpression(e);
-}
+export { skipParens, literalValue, looksFloat } from './literals.ts';
+import { skipParens, literalValue, looksFloat } from './literals.ts';
 
 /** No side effects and no memory reads: safe to evaluate unconditionally (for `&&`, `||`, `?:`). */
 export function isSimple(e: ts.Expression): boolean {
@@ -236,7 +210,7 @@ export abstract class ExprLowerer extends LowerContext {
     if (typescript.isCallExpression(e)) {
       const c = skipParens(e.expression);
       if (typescript.isIdentifier(c) && (c.text === 'f32' || c.text === 'i32' || c.text === 'u32')) return c.text;
-      if (typescript.isPropertyAccessExpression(c) && typescript.isIdentifier(c.expression) && c.expression.text === 'qpu' && QPU_INTRINSICS[c.name.text]?.shape === 'id') return 'u32';
+      if (typescript.isPropertyAccessExpression(c) && typescript.isIdentifier(c.expression) && c.expression.text === 'qpu' && (QPU_INTRINSICS[c.name.text]?.shape === 'id' || (WORKGROUP_INTRINSICS.has(c.name.text) && c.name.text !== 'shared' && c.name.text !== 'workgroupBarrier'))) return 'u32';
       return undefined;
     }
     if (typescript.isConditionalExpression(e)) return this.peekType(e.whenTrue) ?? this.peekType(e.whenFalse);

@@ -8,11 +8,14 @@ import type { Diagnostic } from '../diagnostics.ts';
 import { makeDiagnostic } from '../diagnostics.ts';
 import { createFunction } from '../ir/builder.ts';
 import { removeUnreachable } from '../ir/cfg.ts';
-import { discover } from './discover.ts';
 import { type CompilerHost, hostOrDefault } from '../host.ts';
 import { checkDevice, lowerKernel } from './stmt.ts';
 import { removeTrivialParams } from '../passes/params.ts';
 import { analyzeUniformity } from '../passes/uniformity.ts';
+import { diagAt, discover, type MethodInfo } from './discover.ts';
+import { typescript } from './typescript.ts';
+import type { ts } from 'ts-morph';
+import { maxWorkgroupSize, type Target } from '../target/targets.ts';
 
 /** Kernels of a file and the problems found. Kernels with errors are left out of `kernels`. */
 export interface KernelModule {
@@ -31,6 +34,8 @@ export interface LoadOptions {
   requireKernels?: boolean;
   /** Where files are read from (default: Node's file system). */
   host?: CompilerHost;
+  /** The target the kernels are for: `@kernel` options are checked against its limits (all targets' when absent). */
+  target?: Target;
 }
 
 /** Parses `file` and the files it imports, and lowers every `@kernel` method to IR. */
@@ -52,7 +57,19 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
       const fn = createFunction(key, m.file);
       const before = diagnostics.length;
       try {
+        const size = m.options.workgroupSize;
+        if (size !== undefined && size !== 16) fn.workgroupSize = size;
+        // discover.ts checked the value against every target's limit; the target compiled for may hold fewer.
+        if (size !== undefined && options.target && size > maxWorkgroupSize(options.target)) {
+          const at = workgroupSizeNode(m) ?? m.decl;
+          diagnostics.push(diagAt(m.source, m.file, at, 'workgroupSizeTooLarge', [size, maxWorkgroupSize(options.target), options.target]));
+        }
         for (const d of lowerKernel(prog, m, fn, diagnostics)) called.add(d);
+        const barriers = fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'barrier'));
+        const global = barriers.find((i) => i.attrs?.['scope'] === undefined);
+        if (global && barriers.some((i) => i.attrs?.['scope'] === 'workgroup')) {
+          diagnostics.push(makeDiagnostic('mixedBarriers', [], global.loc ?? { file: m.file, line: 1, col: 1 }));
+        }
         removeUnreachable(fn);
         removeTrivialParams(fn);
         analyzeUniformity(fn);
@@ -77,6 +94,17 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
     diagnostics.push(makeDiagnostic('internal', [e instanceof Error ? e.message : String(e)], { file, line: 1, col: 1 }));
   }
   return { kernels, diagnostics: dedupe(diagnostics), sources };
+}
+
+/** The value of `workgroupSize` in a kernel's `@kernel({ … })`, for diagnostics. */
+function workgroupSizeNode(m: MethodInfo): ts.Node | undefined {
+  const call = m.decorator?.expression;
+  const arg = call && typescript.isCallExpression(call) ? call.arguments[0] : undefined;
+  if (!arg || !typescript.isObjectLiteralExpression(arg)) return undefined;
+  for (const p of arg.properties) {
+    if (typescript.isPropertyAssignment(p) && (typescript.isIdentifier(p.name) || typescript.isStringLiteral(p.name)) && p.name.text === 'workgroupSize') return p.initializer;
+  }
+  return undefined;
 }
 
 /** A device function inlined into several kernels reports each problem once. */

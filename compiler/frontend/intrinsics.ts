@@ -37,8 +37,6 @@ export const QPU_INTRINSICS: Readonly<Record<string, Intrinsic>> = {
   laneId: { shape: 'id', op: 'lane_id' },
   qpuId: { shape: 'id', op: 'qpu_id' },
   numQpus: { shape: 'id', op: 'num_qpus' },
-  globalId: { shape: 'id', op: 'global_id' },
-  globalCount: { shape: 'id', op: 'global_count' },
   rotate: { shape: 'lanes', op: 'rotate' },
   broadcast: { shape: 'lanes', op: 'broadcast' },
   any: { shape: 'bool1', op: 'any' },

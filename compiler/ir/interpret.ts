@@ -11,7 +11,7 @@
  * the active lanes. `barrier` waits for every lane of every QPU.
  */
 import type { Block, ElemType, Instr, IrFunction } from './types.ts';
-import { isPtr } from './types.ts';
+import { isPtr, workgroupSizeOf } from './types.ts';
 import { normalize, scalarOp, widenedType } from './eval.ts';
 import { reversePostorder } from './cfg.ts';
 import { opInfo } from './ops.ts';
@@ -26,8 +26,12 @@ export interface InterpreterMemory {
 
 /** Options of {@link interpretKernel}. */
 export interface InterpretOptions {
-  /** Number of QPUs; each runs 16 lanes. */
+  /** Number of QPU batches; each runs 16 lanes (a workgroup is `workgroupSize / 16` consecutive batches). */
   qpus: number;
+  /** Workgroups along each grid dimension (default: `[qpus / batches per workgroup, 1, 1]`); their product times the batches per workgroup must be `qpus`. */
+  grid?: readonly [number, number, number];
+  /** Address of the launch's shared memory: `sharedBytes` per workgroup, workgroup g (linear, X fastest) at g times that. Needed when the function has `qpu.shared` arrays. */
+  sharedBase?: number;
   /** Abort after this many executed instructions per lane (default 50 million), to catch endless loops. */
   maxSteps?: number;
 }
@@ -109,7 +113,14 @@ export function interpretKernel(fn: IrFunction, args: (number | { address: numbe
       lanes.push({ qpu: q, lane: l, regs, block: entry, ip: 0, done: false, steps: 0 });
     }
   }
-  const ctx = { fn, memory, qpus: options.qpus, maxSteps, steps: new Map<Block, (Step | undefined)[]>() };
+  const perGroup = workgroupSizeOf(fn) / LANES;
+  if (!Number.isInteger(perGroup) || perGroup < 1) throw new Error(`${fn.name}: workgroup size ${workgroupSizeOf(fn)} is not a multiple of ${LANES}`);
+  const grid: readonly [number, number, number] = options.grid ?? [options.qpus / perGroup, 1, 1];
+  if (grid.some((g) => !Number.isInteger(g) || g < 1) || grid[0] * grid[1] * grid[2] * perGroup !== options.qpus) {
+    throw new Error(`${fn.name}: ${options.qpus} batches are not a grid of [${grid.join(', ')}] workgroups of ${perGroup} batches`);
+  }
+  if ((fn.sharedBytes ?? 0) > 0 && options.sharedBase === undefined) throw new Error(`${fn.name} declares workgroup-shared memory, and no sharedBase was given`);
+  const ctx = { fn, memory, qpus: options.qpus, perGroup, grid, sharedBase: options.sharedBase ?? 0, maxSteps, steps: new Map<Block, (Step | undefined)[]>() };
   const byQpu = Array.from({ length: options.qpus }, (_, q) => lanes.slice(q * LANES, (q + 1) * LANES));
   for (;;) {
     let running = false;
@@ -131,7 +142,8 @@ export function interpretKernel(fn: IrFunction, args: (number | { address: numbe
       progressed = true;
     }
     if (!progressed && atBarrier > 0) {
-      // Every unfinished lane waits at a barrier: release them all.
+      // Every unfinished lane waits at a barrier: release them all. (A workgroup barrier needs only its
+      // workgroup's lanes, but nothing else can run now, so every workgroup's lanes are all there.)
       for (const l of lanes) if (!l.done && l.block.instrs[l.ip]?.op === 'barrier') l.ip++;
     }
   }
@@ -232,7 +244,17 @@ function crossLane(ins: Instr, group: Lane[], qpuLanes: Lane[]): void {
   group.forEach((l, i) => (l.regs[res.id] = results[i]!));
 }
 
-function runLane(ctx: { fn: IrFunction; memory: InterpreterMemory; qpus: number; maxSteps: number; steps: Map<Block, (Step | undefined)[]> }, lane: Lane): void {
+/** What one launch's instructions need to know about it. */
+interface LaunchContext {
+  fn: IrFunction;
+  memory: InterpreterMemory;
+  qpus: number;
+  perGroup: number;
+  grid: readonly [number, number, number];
+  sharedBase: number;
+}
+
+function runLane(ctx: LaunchContext & { maxSteps: number; steps: Map<Block, (Step | undefined)[]> }, lane: Lane): void {
   const r = lane.regs;
   for (;;) {
     const b = lane.block;
@@ -262,7 +284,7 @@ function runLane(ctx: { fn: IrFunction; memory: InterpreterMemory; qpus: number;
 /** One instruction compiled to a closure over its operand slots (built once per launch: the hot loop does no dispatch on op names). */
 type Step = (lane: Lane) => void;
 
-function compileInstr(ins: Instr, ctx: { memory: InterpreterMemory; qpus: number }): Step {
+function compileInstr(ins: Instr, ctx: LaunchContext): Step {
   const res = ins.result;
   const out = res ? res.id : -1;
   const [a0, a1, a2] = ins.args;
@@ -272,6 +294,17 @@ function compileInstr(ins: Instr, ctx: { memory: InterpreterMemory; qpus: number
     case 'num_qpus': return (l) => void (l.regs[out] = ctx.qpus);
     case 'global_id': return (l) => void (l.regs[out] = l.qpu * LANES + l.lane);
     case 'global_count': return (l) => void (l.regs[out] = ctx.qpus * LANES);
+    case 'local_id': return (l) => void (l.regs[out] = (l.qpu % ctx.perGroup) * LANES + l.lane);
+    case 'group_id': return (l) => void (l.regs[out] = Math.floor(l.qpu / ctx.perGroup));
+    case 'num_groups': {
+      const n = ctx.grid[Number(ins.attrs?.['dim'] ?? 0)] ?? 1;
+      return (l) => void (l.regs[out] = n);
+    }
+    case 'shared_ptr': {
+      const bytes = ctx.fn.sharedBytes ?? 0;
+      const offset = Number(ins.attrs?.['offset'] ?? 0);
+      return (l) => void (l.regs[out] = (ctx.sharedBase + Math.floor(l.qpu / ctx.perGroup) * bytes + offset) >>> 0);
+    }
     case 'load': {
       if (!a0 || !isPtr(a0.type) || !res) throw new Error('load needs a pointer and a result');
       const elem = a0.type.ptr;

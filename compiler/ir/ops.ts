@@ -39,7 +39,8 @@ export type OpSignature =
   | 'reduce' // number [, mask] -> number
   | 'barrier'
   | 'atomic' // ptr<i32|u32>, T [, mask] -> T (the old value); attrs.rmw
-  | 'atomic_cas'; // ptr<i32|u32>, T expected, T desired [, mask] -> T (the old value)
+  | 'atomic_cas' // ptr<i32|u32>, T expected, T desired [, mask] -> T (the old value)
+  | 'shared'; // no operands -> ptr<T>: attrs.offset bytes into the workgroup's shared memory
 
 /** Every fact about one op that the passes, verifier, interpreter and backends need. */
 export interface OpInfo {
@@ -133,12 +134,20 @@ export const OPS = {
   reduce_add: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
   reduce_min: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
   reduce_max: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
+  // attrs.scope: absent = every batch of the launch (`qpu.barrier()`), 'workgroup' = the batches of one workgroup
   barrier: crossLane('barrier', 0, 0, { result: false, effect: true }),
   // Atomic read-modify-write of one 32-bit word per lane (attrs.rmw: one of ATOMIC_RMW), giving the old value. A
   // rendezvous in the interpreter: the active lanes of one instruction apply in lane order (docs/language.md).
   atomic: crossLane('atomic', 2, 3, { effect: true, readsMemory: true, varying: true, mask: 2 }),
   // Compare-exchange: memory becomes `desired` where it held `expected`; gives the old value.
   atomic_cas: crossLane('atomic_cas', 3, 4, { effect: true, readsMemory: true, varying: true, mask: 3 }),
+  // workgroups (docs/language.md "Workgroups"): index within the workgroup (varying), the linear workgroup index
+  // (uniform), the grid's workgroup count along attrs.dim (0, 1, 2), a pointer attrs.offset bytes into this
+  // workgroup's shared memory (the function's sharedBytes per workgroup)
+  local_id: launchValue({ varying: true }),
+  group_id: launchValue(),
+  num_groups: launchValue(),
+  shared_ptr: op('shared', 0, 0, { foldable: false }),
 } as const satisfies Record<string, OpInfo>;
 
 /** Name of an IR op. */

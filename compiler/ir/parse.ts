@@ -82,8 +82,13 @@ export function parseFunction(text: string): IrFunction {
     const raw = lines[n]!.replace(/;.*$/, '').trim();
     if (raw === '' || raw === '}') continue;
     let m: RegExpExecArray | null;
-    if ((m = /^func\s+([\w.$]+)\((.*)\)\s*\{$/.exec(raw))) {
+    if ((m = /^func\s+([\w.$]+)\((.*)\)\s*(?:\[([^\]]*)\]\s*)?\{$/.exec(raw))) {
       fn = createFunction(m[1]!);
+      for (const kv of (m[3] ?? '').split(/\s+/).filter((x) => x !== '')) {
+        const km = /^(workgroupSize|sharedBytes)=(\d+)$/.exec(kv);
+        if (!km) throw new Error(`line ${line}: unknown function attribute '${kv}' (expected workgroupSize=N or sharedBytes=N)`);
+        fn[km[1] as 'workgroupSize' | 'sharedBytes'] = Number(km[2]);
+      }
       for (const p of splitArgs(m[2]!)) {
         const pm = /^([\w$]+)\s+(.*)$/.exec(p);
         if (!pm) throw new Error(`line ${line}: bad parameter '${p}'`);

@@ -98,6 +98,15 @@ export interface IrFunction {
    * the last parameter points at it (after the tables'), and the runtime allocates words × 16 × QPUs.
    */
   privateWords?: number;
+  /** Work items per workgroup (the `@kernel` option `workgroupSize`); absent means 16, one batch. */
+  workgroupSize?: number;
+  /** Bytes of workgroup-shared memory each workgroup needs (`qpu.shared` arrays); absent means 0. */
+  sharedBytes?: number;
+}
+
+/** Work items per workgroup of `fn` (16 when not set). */
+export function workgroupSizeOf(fn: IrFunction): number {
+  return fn.workgroupSize ?? 16;
 }
 
 /** A read-only table of numbers a kernel indexes (compiler/frontend/tables.ts). */

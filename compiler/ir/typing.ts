@@ -45,7 +45,8 @@ const RULES: Record<OpSignature, (i: Instr, t: (IrType | undefined)[], r: IrType
   lanes: (i, t, r, want) => want(t[0] !== undefined && !isPtr(t[0]) && t[0] !== 'bool' && isInt(t[1]) && same(r, t[0]), 'expects (T, int) -> T'),
   vote: (i, t, r, want) => want(t[0] === 'bool' && r === 'bool', 'expects a bool'),
   reduce: (i, t, r, want) => want((isInt(t[0]) || t[0] === 'f32') && same(r, t[0]), 'expects a number'),
-  barrier: () => undefined,
+  barrier: (i) => (i.attrs?.['scope'] === undefined || i.attrs['scope'] === 'workgroup' ? undefined : `barrier: unknown scope '${String(i.attrs['scope'])}'`),
+  shared: (i, t, r, want) => want(r !== undefined && isPtr(r) && Number.isInteger(i.attrs?.['offset']), 'gives ptr<T> and needs attrs.offset'),
   atomic: (i, t, r, want) => {
     const rmw = String(i.attrs?.['rmw']);
     if (!(ATOMIC_RMW as readonly string[]).includes(rmw)) return `atomic: unknown operation '${rmw}'`;

@@ -65,3 +65,36 @@ export function constBits(ins: Instr): number {
   if (t === 'bool') return v ? 1 : 0;
   return v >>> 0;
 }
+
+/**
+ * Values the same in every lane of a batch although computed from
+ * `local_id`: `local_id / c` with c a power of two >= 16 and `local_id >> k`
+ * with 4 <= k < 32. A batch is 16 consecutive local ids starting at a
+ * multiple of 16, so these drop the lane (`localId() / 16` in a 16-wide tile
+ * is the row: uniform, so its loads are uniform loads).
+ */
+export function sameInBatchValues(fn: IrFunction): Set<Value> {
+  const local = new Set<Value>();
+  const consts = new Map<Value, number>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (i.op === 'local_id' && i.result) local.add(i.result);
+      if (i.op === 'const' && i.result) consts.set(i.result, Number(i.attrs?.['value']));
+    }
+  }
+  const out = new Set<Value>();
+  if (local.size === 0) return out;
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      const [x, y] = i.args;
+      if (!i.result || !x || !y || !local.has(x)) continue;
+      const k = consts.get(y);
+      if (k === undefined) continue;
+      // Powers of two only: strength reduction turns such a division into a shift of local_id itself, which stays
+      // recognisable; another multiple of 16 would become a multiply-high sequence this rule cannot see (and a
+      // branch SPMD lowering left as uniform would then look varying).
+      if ((i.op === 'div' && k >= 16 && (k & (k - 1)) === 0) || ((i.op === 'shr' || i.op === 'sar') && k >= 4 && k < 32)) out.add(i.result);
+    }
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ import { typeText } from './types.ts';
 import { opInfo } from './ops.ts';
 import { dominates, dominators, targets } from './cfg.ts';
 import { checkInstrTypes } from './typing.ts';
+import { sameInBatchValues } from './values.ts';
 
 /** Options of {@link verifyFunction}. */
 export interface VerifyOptions {
@@ -60,6 +61,7 @@ export function verifyFunction(fn: IrFunction, opts: VerifyOptions = {}): string
     return undefined;
   };
 
+  const sameInBatch = sameInBatchValues(fn);
   for (const b of fn.blocks) {
     b.instrs.forEach((ins, i) => {
       const w = where(b, i);
@@ -76,7 +78,8 @@ export function verifyFunction(fn: IrFunction, opts: VerifyOptions = {}): string
         const maskAt = info.mask;
         const data = maskAt === undefined ? ins.args : ins.args.slice(0, maskAt);
         const bad = data.find((a) => a && !a.uniform);
-        if (bad) errors.push(`${w}: result marked uniform but operand %${bad.id} is varying`);
+        // local_id / 16k and local_id >> k (k >= 4) are the same in a batch (passes/uniformity.ts sameInBatchValues).
+        if (bad && !sameInBatch.has(ins.result)) errors.push(`${w}: result marked uniform but operand %${bad.id} is varying`);
       }
       return undefined;
     });

@@ -30,6 +30,7 @@ export function foldConstants(fn: IrFunction): IrFunction {
     i.result!.uniform = true;
     consts.set(i.result!, x);
   };
+  const localIds = new Set(fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'local_id' && i.result).map((i) => i.result as Value)));
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       i.args = i.args.map(resolve);
@@ -58,6 +59,11 @@ export function foldConstants(fn: IrFunction): IrFunction {
       }
       const simpler = simplify(i, cs);
       if (simpler) subst.set(r, simpler);
+      else if (((i.op === 'rem' && cs[1] === 16) || (i.op === 'and' && cs[1] === 15)) && localIds.has(i.args[0]!)) {
+        // localId() % 16 is the lane: a batch is 16 consecutive local ids from a multiple of 16.
+        i.op = 'lane_id';
+        i.args = [];
+      }
     }
     const t = b.term;
     if (t.kind === 'condbr') {

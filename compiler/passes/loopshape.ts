@@ -31,9 +31,11 @@
  * always (U = 1 when the loop holds other loops or a long body). Uniform
  * `i`: only when unrolling (U > 1). `U` is the largest power of two up to
  * {@link MAX_UNROLL} with `loads x U <= loadBudget` (the target's TMU FIFO depth) and
- * `instructions x U <= BODY_BUDGET`.
+ * `instructions x U <= BODY_BUDGET`; twice those limits when the loop's lanes
+ * are regrouped for vector lookups (see {@link LanePlan}: four copies are one
+ * lookup).
  */
-import type { OpName } from '../ir/ops.ts';
+import { opInfo, type OpName } from '../ir/ops.ts';
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
 import { elemSize, isPtr } from '../ir/types.ts';
 import { addParam, newBlock, newValue } from '../ir/builder.ts';
@@ -70,6 +72,10 @@ interface Candidate {
   /** Index of the lane-mask parameter (true in every copy), or -1. */
   maskIndex: number;
   unroll: number;
+  /** Copies per pass when the lanes are regrouped for vector lookups ({@link laneShape}). */
+  vectorUnroll: number;
+  /** The loop's only exit is the header's branch on the test (no `break` or `return` in the body). */
+  headerTestOnly: boolean;
 }
 
 /** The counted loop's shape, or undefined when the loop is not one (see the file comment). */
@@ -125,14 +131,17 @@ function match(fn: IrFunction, loop: Loop, defs: Map<Value, { block: Block; inst
     const all = [...loop.blocks].flatMap((b) => b.instrs.filter((i) => i.op === 'load'));
     const loads = all.filter((i) => !i.args[0]!.uniform).length;
     let unroll = 1;
+    let vectorUnroll = 1;
     if (loop.children.length === 0) {
       while (unroll * 2 <= MAX_UNROLL && Math.max(1, loads) * unroll * 2 <= loadBudget && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;
+      // Regrouped for vector lookups (lanePlan), four copies make one lookup: twice the copies in the same budgets.
+      while (vectorUnroll * 2 <= 2 * MAX_UNROLL && Math.max(1, loads) * vectorUnroll * 2 <= 2 * loadBudget && size * vectorUnroll * 2 <= 2 * BODY_BUDGET) vectorUnroll *= 2;
     }
     // One copy is worth it for a varying test (no masks in the copy), not for a uniform one; a big body is not copied,
     // and a loop holding loops only while small (their copies are shaped in turn: the code grows fast).
     if ((iv.uniform && unroll === 1) || size * unroll > (loop.children.length > 0 ? NEST_BUDGET : BODY_BUDGET)) continue;
     if (!headerTestOnly && !closeLoop(fn, loop, outside)) continue;
-    return { loop, ivIndex, test, bound, step, pred, maskIndex, unroll };
+    return { loop, ivIndex, test, bound, step, pred, maskIndex, unroll, vectorUnroll, headerTestOnly };
   }
   return undefined;
 }
@@ -201,29 +210,9 @@ interface AddressForm {
 /** Constant byte offsets beyond this are not analysed (keeps every distance far from wrapping). */
 const MAX_OFFSET = 1 << 20;
 
-/**
- * Which loads of the loop's copies may be issued before the stores of earlier
- * copies (and of their own copy), and the run-time conditions that make it
- * safe: the no-alias guard of the main loop.
- *
- * Every access's address is `root + size * x + k + j * size * step` in copy
- * j, in one lane (x and step shared by the accesses compared). A load
- * and a store with the same root are disjoint in every later copy when the
- * load is ahead (`kL - kS >= size`) or at the same address and before the
- * store in its copy. With different roots the distance `D = (rootL + kL) -
- * (rootS + kS)` (uniform) is checked once at loop entry: `|D| >= (U-1) size
- * step + size` keeps every pair of copies apart. Guards also bound `step`
- * (1 ≤ step ≤ 2^30 / ((U-1) size)) so that no distance wraps. Only lanes'
- * own accesses are compared: the order of memory effects between lanes is
- * unspecified (docs/language.md), so the copies' loads may pass other lanes'
- * stores.
- *
- * Returns the loads found free (tagged `disjoint = group` in the copies, as
- * are all stores; compiler/passes/memorder.ts moves such loads up) and the
- * guards, or undefined when no load can move.
- */
-function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[], span: Value): { guards: Value[]; free: Set<Instr>; group: number } | undefined {
-  const { loop, step, unroll } = c;
+/** The address form of each pointer in the loop (see {@link AddressForm}), or undefined where it has none. */
+function addressForms(fn: IrFunction, c: Candidate, init: Value[]): (v: Value) => AddressForm | undefined {
+  const { loop, step } = c;
   const h = loop.header;
   const defs = definitions(fn);
   const inLoop = (b: Block) => loop.blocks.has(b);
@@ -272,6 +261,34 @@ function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[
     }
     return undefined;
   };
+  return form;
+}
+
+/**
+ * Which loads of the loop's copies may be issued before the stores of earlier
+ * copies (and of their own copy), and the run-time conditions that make it
+ * safe: the no-alias guard of the main loop.
+ *
+ * Every access's address is `root + size * x + k + j * size * step` in copy
+ * j, in one lane (x and step shared by the accesses compared). A load
+ * and a store with the same root are disjoint in every later copy when the
+ * load is ahead (`kL - kS >= size`) or at the same address and before the
+ * store in its copy. With different roots the distance `D = (rootL + kL) -
+ * (rootS + kS)` (uniform) is checked once at loop entry: `|D| >= (U-1) size
+ * step + size` keeps every pair of copies apart. Guards also bound `step`
+ * (1 ≤ step ≤ 2^30 / ((U-1) size)) so that no distance wraps. Only lanes'
+ * own accesses are compared: the order of memory effects between lanes is
+ * unspecified (docs/language.md), so the copies' loads may pass other lanes'
+ * stores.
+ *
+ * Returns the loads found free (tagged `disjoint = group` in the copies, as
+ * are all stores; compiler/passes/memorder.ts moves such loads up) and the
+ * guards, or undefined when no load can move.
+ */
+function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[], span: Value): { guards: Value[]; free: Set<Instr>; group: number } | undefined {
+  const { loop, step, unroll } = c;
+  const inLoop = (b: Block) => loop.blocks.has(b);
+  const form = addressForms(fn, c, init);
   const order = fn.blocks.filter(inLoop);
   const accesses = order.flatMap((b) => b.instrs.map((i, index) => ({ i, b, index })).filter((a) => a.i.op === 'load' || a.i.op === 'store'))
     .map((a) => ({ ...a, f: form(a.i.args[0]!) }));
@@ -318,14 +335,247 @@ function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[
   return { guards, free, group: group + 1 };
 }
 
+/**
+ * Lane regrouping for vector TMU lookups (targets whose TMU returns up to 4
+ * consecutive words per lane in one lookup). In a grid-stride loop
+ *
+ *     for (i = global_id (+ c); i < n; i += global_count) body(i)
+ *
+ * whose iterations are independent (no loop-carried value but `i`, its
+ * pointers and the lane mask; no lane- or QPU-dependent op, no cross-lane op,
+ * no effect but loads and stores; every access `p[i]` of a 32-bit element;
+ * loads proven apart from stores, see {@link disjointAccesses}), a main-loop
+ * pass of U = 4 M copies covers the window `[B, B + U G)` (G = global_count:
+ * every lane of every QPU). Copy `4 m + t` of a lane with global id `g`
+ * normally runs `i = B + g + (4 m + t) G`; regrouped it runs
+ * `i = B + 4 m G + 4 g + t` instead: the same iterations of the window, each
+ * once, but a lane's copies `4 m .. 4 m + 3` now touch 4 consecutive words of
+ * each array, which the backend fetches (or stores) with one vec4 lookup
+ * (attrs `vec = 4`, `part = t`, `vgroup`: one id per access and `m`).
+ * Regrouped copy `4 m + t` computes its `i` as the normal copy's `i` plus
+ * `3 g + 4 m G + t - (4 m + t) G = 3 g + t (1 - G)`: the copies' chain and the
+ * values passed to the remainder loop stay as they are.
+ *
+ * Because a lane now runs iterations other QPUs' lanes would have run, every
+ * QPU must run the same passes: the main loop's test is on the window, `B + U
+ * G - 1 < n` (uniform and equal on every QPU), instead of on the QPU's own
+ * lanes. The V3D 4.2 TMU wraps a vector inside its aligned 16 bytes, so the
+ * main loop is also guarded by 16-byte-aligned arrays and `B` a multiple of 4.
+ */
+interface LanePlan {
+  /** The window's first index B at loop entry (uniform). */
+  b0: Value;
+  /** 3 g: the regrouping offset of copy 4m (varying, loop-invariant). */
+  e0: Value;
+  /** Header parameters that are pointer induction variables. */
+  pointers: number[];
+  /** The increments of `i` and of the pointers: they keep the normal copy's values. */
+  increments: Set<Instr>;
+  /** Main-loop guards (alignment, no wrapping, stores apart). */
+  guards: Value[];
+  /** The main loop runs a pass while B < limit. */
+  limit: Value;
+}
+
+/** What {@link laneShape} found in a loop that qualifies for regrouping. */
+interface LaneShape {
+  /** The `global_id` value i starts from. */
+  gid: Value;
+  /** The uniform c of `i = global_id + c`, or undefined for 0. */
+  b0: Value | undefined;
+  pointers: number[];
+  increments: Set<Instr>;
+  /** The loop's loads (each must be proven apart from the stores). */
+  loads: Instr[];
+  /** Arrays stored to. */
+  stores: Value[];
+  /** Every array accessed. */
+  roots: Value[];
+}
+
+/** Whether the loop qualifies for lanes regrouped for vector lookups (see {@link LanePlan}); nothing is emitted. */
+function laneShape(fn: IrFunction, c: Candidate, init: Value[], vectorWords: number): LaneShape | undefined {
+  const { loop, ivIndex, step, unroll, maskIndex, bound } = c;
+  if (vectorWords < 4 || unroll % 4 !== 0 || c.pred !== 'lt') return undefined;
+  const h = loop.header;
+  const iv = h.params[ivIndex]!;
+  if (iv.type !== 'u32') return undefined;
+  const defs = definitions(fn);
+  const inLoop = (b: Block) => loop.blocks.has(b);
+  // No exit but the test's (no `break` or `return`): every exit is taken only where the test or the mask is false,
+  // both true in the copies.
+  const mask = maskIndex >= 0 ? h.params[maskIndex] : undefined;
+  const trueInCopies = (v: Value, depth = 0): boolean => {
+    if (v === c.test || v === mask) return true;
+    const d = defs.get(v)?.instr;
+    if (!d || depth > 8) return false;
+    if (d.op === 'and') return d.args.every((a) => trueInCopies(a, depth + 1));
+    if (d.op === 'any' || d.op === 'all') return d.args.length === 1 && trueInCopies(d.args[0]!, depth + 1);
+    return false;
+  };
+  for (const b of loop.blocks) {
+    const t = b.term;
+    if (t.kind === 'ret') return undefined;
+    if (t.kind === 'br' && !inLoop(t.target.block)) return undefined;
+    if (t.kind === 'condbr' && (!inLoop(t.then.block) || (!inLoop(t.else.block) && !trueInCopies(t.cond)))) return undefined;
+  }
+  const outside = (v: Value) => {
+    const d = defs.get(v);
+    return d === undefined || !inLoop(d.block);
+  };
+  // i starts at global_id (+ c) and steps by global_count.
+  const iv0 = init[ivIndex]!;
+  const d0 = defs.get(iv0)?.instr;
+  let gid: Value | undefined;
+  let b0: Value | undefined;
+  let b0zero = false;
+  if (d0?.op === 'global_id') [gid, b0zero] = [iv0, true];
+  else if (d0?.op === 'add') {
+    for (const [x, y] of [[d0.args[0]!, d0.args[1]!], [d0.args[1]!, d0.args[0]!]] as const) {
+      if (defs.get(x)?.instr?.op === 'global_id' && y.uniform && y.type === 'u32') [gid, b0] = [x, y];
+    }
+  }
+  if (!gid || (!b0 && !b0zero) || defs.get(step)?.instr?.op !== 'global_count') return undefined;
+  // Header parameters: i, the mask, and pointers p[i] of 32-bit elements; nothing else is carried.
+  const form = addressForms(fn, c, init);
+  const backs = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => r.block === h));
+  const increments = new Set<Instr>();
+  const pointers: number[] = [];
+  // Values computed from a parameter and used by nothing but the loop's own back edges (SPMD lowering's exited-lanes
+  // mask): carried, but never observed.
+  const unobserved = (p: Value): boolean => {
+    const seen = new Set<Value>([p]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const b of loop.blocks) for (const i of b.instrs) if (i.result && !seen.has(i.result) && i.args.some((a) => seen.has(a))) (seen.add(i.result), (grew = true));
+    }
+    for (const b of loop.blocks) {
+      for (const i of b.instrs) if (!i.result && i.args.some((a) => seen.has(a))) return false;
+      for (const i of b.instrs) if ((i.op === 'load' || i.op === 'store') && i.args.some((a) => seen.has(a))) return false;
+      const t = b.term;
+      if (t.kind === 'condbr' && seen.has(t.cond)) return false;
+      if (targets(t).some((r) => r.block !== h && r.args.some((a) => seen.has(a)))) return false;
+    }
+    return true;
+  };
+  for (const [k, p] of h.params.entries()) {
+    if (k === maskIndex) continue;
+    if (k !== ivIndex) {
+      const f = form(p);
+      if (!f || f.x !== iv0 || f.size !== 4 || f.k !== 0) {
+        if (unobserved(p)) continue;
+        return undefined;
+      }
+      pointers.push(k);
+    }
+    for (const r of backs) {
+      const d = defs.get(r.args[k]!)?.instr;
+      if (!d) return undefined;
+      increments.add(d);
+    }
+  }
+  // The increments feed only the back edges.
+  for (const b of loop.blocks) {
+    for (const i of b.instrs) if (i.args.some((a) => [...increments].some((x) => x.result === a))) return undefined;
+    if (b.term.kind === 'condbr' && [...increments].some((x) => x.result === (b.term as { cond: Value }).cond)) return undefined;
+  }
+  // Values equal in every lane of every QPU: parameters, constants, launch counts, and pure ops of them.
+  const everywhere = new Map<Value, boolean>();
+  const sameEverywhere = (v: Value, depth = 0): boolean => {
+    const known = everywhere.get(v);
+    if (known !== undefined) return known;
+    const d = defs.get(v);
+    let same: boolean;
+    if (!d) same = fn.params.some((p) => p.value === v);
+    else if (!d.instr || depth > 32) same = false;
+    else {
+      const i = d.instr;
+      const info = opInfo(i.op);
+      same = i.op === 'global_count' || i.op === 'num_qpus' || (!!info && info.hoistable && !info.crossLane && !info.varying && info.sig !== 'id' && i.args.every((a) => sameEverywhere(a, depth + 1)));
+    }
+    everywhere.set(v, same);
+    return same;
+  };
+  // The body: pure lane-local ops, loads and stores of p[i].
+  const stores: AddressForm[] = [];
+  const loads: Instr[] = [];
+  for (const b of loop.blocks) {
+    // A value from outside the loop that differs between lanes or QPUs (a hoisted lane or QPU id) belongs to the lane,
+    // not to i: the iteration would see another lane's.
+    const t = b.term;
+    const operands = [...b.instrs.flatMap((i) => i.args), ...(t.kind === 'condbr' ? [t.cond] : []), ...targets(t).flatMap((r) => r.args)];
+    if (operands.some((v) => outside(v) && !sameEverywhere(v))) return undefined;
+    for (const i of b.instrs) {
+      if (i.op === 'load' || i.op === 'store') {
+        const f = form(i.args[0]!);
+        if (!f || f.x !== iv0 || f.size !== 4 || f.k !== 0) return undefined;
+        if (i.op === 'store') stores.push(f);
+        else if (!outside(i.args[0]!)) loads.push(i);
+        else return undefined;
+        continue;
+      }
+      // The exit test's `any` (true in every copy, folded away there).
+      if (i.result && trueInCopies(i.result)) continue;
+      const info = opInfo(i.op);
+      if (!info) return undefined;
+      const pure = info.hoistable && !info.crossLane && !info.effect && !info.varying && info.sig !== 'id';
+      if (!pure && i.op !== 'global_count' && i.op !== 'num_qpus') return undefined;
+    }
+  }
+  if (loads.length + stores.length === 0) return undefined;
+  const roots = new Set<Value>();
+  for (const k of pointers) roots.add(form(h.params[k]!)!.root);
+  for (const b of loop.blocks) for (const i of b.instrs) if (i.op === 'load' || i.op === 'store') roots.add(form(i.args[0]!)!.root);
+  // An array that starts elsewhere on each QPU (p + qpu_id) would put another QPU's iterations at other addresses.
+  if ([...roots, b0 ?? gid].some((r) => r !== gid && !sameEverywhere(r))) return undefined;
+  return { gid, b0, pointers, increments, loads, stores: [...new Set(stores.map((f) => f.root))], roots: [...roots] };
+}
+
+/** The plan for a loop {@link laneShape} accepted, its guards emitted into `pre`; undefined when a load is not proven apart from the stores. */
+function lanePlan(fn: IrFunction, c: Candidate, pre: Block, shape: LaneShape, disjoint: { free: Set<Instr> } | undefined): LanePlan | undefined {
+  const { step, unroll, bound } = c;
+  const { gid, pointers, increments } = shape;
+  if (shape.stores.length > 0 && shape.loads.some((i) => !disjoint?.free.has(i))) return undefined;
+  const b0 = shape.b0 ?? constant(fn, pre, 'u32', 0);
+  // Guards: U G fits, the window's end does not wrap, aligned arrays and window, stores to different arrays apart.
+  const guards: Value[] = [];
+  guards.push(emit(fn, pre, 'cmp', [step, constant(fn, pre, 'u32', Math.floor(0xffffffff / unroll))], 'bool', { pred: 'le' }));
+  let w1: Value = step;
+  for (let j = 1; j < unroll; j++) w1 = emit(fn, pre, 'add', [w1, step], 'u32');
+  w1 = emit(fn, pre, 'sub', [w1, constant(fn, pre, 'u32', 1)], 'u32');
+  const limit = emit(fn, pre, 'sub', [bound, w1], 'u32');
+  guards.push(emit(fn, pre, 'cmp', [limit, bound], 'bool', { pred: 'le' }));
+  const low = (v: Value, mask: number) => emit(fn, pre, 'cmp', [emit(fn, pre, 'and', [v.type === 'u32' ? v : emit(fn, pre, 'bitcast', [v], 'u32'), constant(fn, pre, 'u32', mask)], 'u32'), constant(fn, pre, 'u32', 0)], 'bool', { pred: 'eq' });
+  for (const r of shape.roots) guards.push(low(r, 15));
+  guards.push(low(b0, 3));
+  const storeRoots = shape.stores;
+  if (storeRoots.length > 1) {
+    // |D| >= K = U G 4 bytes for every two store arrays, as one unsigned compare: D + (K-1) > 2 (K-1).
+    const km1 = emit(fn, pre, 'add', [emit(fn, pre, 'shl', [w1, constant(fn, pre, 'u32', 2)], 'u32'), constant(fn, pre, 'u32', 3)], 'u32');
+    const lim = emit(fn, pre, 'shl', [km1, constant(fn, pre, 'u32', 1)], 'u32');
+    const u = (v: Value) => emit(fn, pre, 'bitcast', [v], 'u32');
+    for (let a = 0; a < storeRoots.length; a++) {
+      for (let b = a + 1; b < storeRoots.length; b++) {
+        const dist = emit(fn, pre, 'sub', [u(storeRoots[a]!), u(storeRoots[b]!)], 'u32');
+        guards.push(emit(fn, pre, 'cmp', [emit(fn, pre, 'add', [dist, km1], 'u32'), lim], 'bool', { pred: 'gt' }));
+      }
+    }
+  }
+  const e0 = emit(fn, pre, 'add', [emit(fn, pre, 'add', [gid, gid], 'u32'), gid], 'u32');
+  e0.uniform = false;
+  return { b0, e0, pointers, increments, guards, limit };
+}
+
 /** Builds the main loop in front of `c.loop` (see the file comment). */
-function shape(fn: IrFunction, c: Candidate): void {
+function shape(fn: IrFunction, c0: Candidate, vectorWords: number): void {
+  const pre = ensurePreheader(fn, c0.loop);
+  if (pre.term.kind !== 'br') return;
+  const init = pre.term.target.args;
+  const regroup = laneShape(fn, { ...c0, unroll: c0.vectorUnroll }, init, vectorWords);
+  const c = regroup ? { ...c0, unroll: c0.vectorUnroll } : c0;
   const { loop, ivIndex, test, bound, step, pred, maskIndex, unroll } = c;
   const h = loop.header;
   const ty = h.params[ivIndex]!.type as 'u32' | 'i32';
-  const pre = ensurePreheader(fn, loop);
-  if (pre.term.kind !== 'br') return;
-  const init = pre.term.target.args;
   const iv0 = init[ivIndex]!;
   // Preheader: (U-1) s and U s; below, the guards of the main loop and the lanes' lo (and hi).
   let span: Value = constant(fn, pre, ty, 0);
@@ -336,6 +586,7 @@ function shape(fn: IrFunction, c: Candidate): void {
   // Which form of the test (see the file comment): a uniform i is its own lo and hi (the back edges pass it already);
   // a varying u32 i carries lo only (one range check); a varying i32 i carries lo and hi (three compares).
   const form = iv0.uniform && h.params[ivIndex]!.uniform ? 'uniform' : ty === 'u32' ? 'lo' : 'lohi';
+  // The vector-lookup regrouping (lanePlan) decides after the guards below; a uniform i never qualifies.
   const lo = form === 'uniform' ? mainParams[ivIndex]! : addParam(fn, mh, ty, true);
   const hi = form === 'lohi' ? addParam(fn, mh, ty, true) : lo;
   const entry = { block: mh, args: [...init] };
@@ -349,8 +600,14 @@ function shape(fn: IrFunction, c: Candidate): void {
   // Loads of later copies may go before stores of earlier ones when no lane's accesses overlap (see disjointAccesses).
   const disjoint = unroll > 1 ? disjointAccesses(fn, c, pre, init, span) : undefined;
   if (disjoint) guards.push(...disjoint.guards);
+  const lanes = regroup ? lanePlan(fn, c, pre, regroup, disjoint) : undefined;
   let go: Value;
-  if (form === 'lohi') {
+  if (lanes) {
+    // Every QPU runs the same passes: the test is on the window [B, B + U G), not on this QPU's lanes.
+    guards.push(...lanes.guards);
+    entry.args.push(lanes.b0);
+    go = emit(fn, mh, 'cmp', [lo, lanes.limit], 'bool', { pred: 'lt' });
+  } else if (form === 'lohi') {
     const lo0 = emit(fn, pre, 'reduce_min', [iv0], ty);
     const hi0 = emit(fn, pre, 'reduce_max', [iv0], ty);
     lo0.uniform = hi0.uniform = true;
@@ -384,6 +641,11 @@ function shape(fn: IrFunction, c: Candidate): void {
   const order = fn.blocks.filter((b) => loop.blocks.has(b));
   const copies: Block[][] = [];
   const headers: Block[] = [];
+  // Regrouped lanes (lanePlan): copy 4m's i and pointers, which copies 4m+1..4m+3 offset by 1..3 elements.
+  let groupBase: { iv: Value; ptrs: Value[] } | undefined;
+  const accesses = order.flatMap((b) => b.instrs.filter((i) => i.op === 'load' || i.op === 'store'));
+  let vgroup = 0;
+  for (const b of fn.blocks) for (const i of b.instrs) vgroup = Math.max(vgroup, Number(i.attrs?.['vgroup'] ?? 0));
   for (let j = 0; j < unroll; j++) {
     const map = new Map<Value, Value>();
     const blocks = new Map<Block, Block>();
@@ -398,11 +660,43 @@ function shape(fn: IrFunction, c: Candidate): void {
     }
     if (maskIndex >= 0) map.set(h.params[maskIndex]!, yes);
     const sub = (v: Value) => map.get(v) ?? v;
+    // With regrouped lanes the body sees copy j's i and pointers moved (lanePlan); the increments keep the chain's.
+    const remap = new Map<Value, Value>();
+    const head: Instr[] = [];
+    if (lanes) {
+      const t = j & 3;
+      const made = (op: OpName, args: Value[], ty: Value['type'], attrs?: Instr['attrs']) => {
+        const v = newValue(fn, ty, false);
+        head.push({ op, args, result: v, ...(attrs ? { attrs } : {}) });
+        return v;
+      };
+      const iv = map.get(h.params[ivIndex]!)!;
+      if (t === 0) {
+        groupBase = { iv: made('add', [iv, lanes.e0], ty), ptrs: lanes.pointers.map((k) => made('gep', [map.get(h.params[k]!)!, lanes.e0], h.params[k]!.type)) };
+      } else {
+        const kt = newValue(fn, 'u32', true);
+        head.push({ op: 'const', args: [], result: kt, attrs: { value: t } });
+        const g = groupBase!;
+        remap.set(iv, made('add', [g.iv, kt], ty));
+        lanes.pointers.forEach((k, n) => remap.set(map.get(h.params[k]!)!, made('gep', [g.ptrs[n]!, kt], h.params[k]!.type)));
+      }
+      if (t === 0) {
+        remap.set(iv, groupBase!.iv);
+        lanes.pointers.forEach((k, n) => remap.set(map.get(h.params[k]!)!, groupBase!.ptrs[n]!));
+      }
+    }
+    const subR = (v: Value) => {
+      const x = sub(v);
+      return remap.get(x) ?? x;
+    };
     for (const b of order) {
       const nb = blocks.get(b)!;
       for (const i of b.instrs) {
         const ni: Instr = { op: i.op, args: [], ...(i.attrs ? { attrs: { ...i.attrs } } : {}), ...(i.loc ? { loc: i.loc } : {}) };
         if (disjoint && (i.op === 'store' || disjoint.free.has(i))) ni.attrs = { ...ni.attrs, disjoint: disjoint.group };
+        if (lanes && (i.op === 'load' || i.op === 'store')) {
+          ni.attrs = { ...ni.attrs, vec: 4, part: j & 3, vgroup: vgroup + 1 + (j >> 2) * accesses.length + accesses.indexOf(i) };
+        }
         if (i.result) {
           ni.result = newValue(fn, i.result.type, i.result.uniform, i.result.name);
           map.set(i.result, i.result === test ? yes : ni.result);
@@ -412,15 +706,16 @@ function shape(fn: IrFunction, c: Candidate): void {
     }
     for (const b of order) {
       const nb = blocks.get(b)!;
-      b.instrs.forEach((i, k) => (nb.instrs[k]!.args = i.args.map(sub)));
+      b.instrs.forEach((i, k) => (nb.instrs[k]!.args = i.args.map(lanes?.increments.has(i) ? sub : subR)));
       const t = b.term;
-      const ref = (r: { block: Block; args: Value[] }) => ({ block: blocks.get(r.block) ?? r.block, args: r.args.map(sub) });
+      const ref = (r: { block: Block; args: Value[] }) => ({ block: blocks.get(r.block) ?? r.block, args: r.args.map(subR) });
       const loc = t.loc ? { loc: t.loc } : {};
       if (b === h && t.kind === 'condbr' && t.cond === test && loop.blocks.has(t.then.block)) nb.term = { kind: 'br', target: ref(t.then), ...loc };
       else if (t.kind === 'br') nb.term = { kind: 'br', target: ref(t.target), ...loc };
-      else if (t.kind === 'condbr') nb.term = { kind: 'condbr', cond: sub(t.cond), then: ref(t.then), else: ref(t.else), ...loc };
+      else if (t.kind === 'condbr') nb.term = { kind: 'condbr', cond: subR(t.cond), then: ref(t.then), else: ref(t.else), ...loc };
       else nb.term = { kind: 'ret', ...loc };
     }
+    if (head.length > 0) blocks.get(h)!.instrs.unshift(...head);
     copies.push(order.map((b) => blocks.get(b)!));
     headers.push(blocks.get(h)!);
   }
@@ -526,7 +821,7 @@ function propagateUniformGuards(fn: IrFunction): boolean {
  * Gives every matching counted loop a uniform main loop (see the file
  * comment), with at most `loadBudget` TMU lookups per pass; returns the function.
  */
-export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET): IrFunction {
+export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET, vectorWords = 1): IrFunction {
   analyzeUniformity(fn);
   // Each round's folding can expose the next fact (a mask that is `true and t` is `t`, known true below its guard).
   for (let round = 0; round < 4; round++) {
@@ -560,7 +855,7 @@ export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET): IrFunction
       continue;
     }
     // New values carry their uniformity (copies keep the originals', compares and reductions set theirs).
-    shape(fn, c);
+    shape(fn, c, vectorWords);
   }
   return analyzeUniformity(fn);
 }

@@ -44,7 +44,7 @@ export function classifyMemoryAccesses(fn: IrFunction): IrFunction {
         else
           switch (i.op) {
             case 'const': s = 0; consts.set(r, Number(i.attrs?.['value'])); break;
-            case 'lane_id': case 'global_id': s = 1; break;
+            case 'lane_id': case 'global_id': case 'local_id': s = 1; break;
             case 'add': s = a === undefined || c === undefined ? undefined : a === null || c === null ? null : a + c; break;
             case 'sub': s = a === undefined || c === undefined ? undefined : a === null || c === null ? null : a - c; break;
             case 'mul': {

@@ -26,6 +26,15 @@ import { expandTrig } from './trig-reduce.ts';
 export interface PrepareOptions {
   /** TMU lookups one pass of a loop may keep in flight: the target's TMU FIFO depth (default: the smallest of all targets). */
   loadBudget?: number;
+  /** Words one TMU lookup can move per lane (the target's `tmuVectorWords`; default 1: no regrouping for vector lookups). */
+  vectorWords?: number;
+  /** Whether tagged loads move above the main loop's stores (the target's `tmuStores`; default true). */
+  reorderLoads?: boolean;
+}
+
+/** The options {@link prepareForBackend} takes for `target`. */
+export function prepareOptionsFor(target: TargetInfo): PrepareOptions {
+  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores };
 }
 
 /** A named IR-to-IR pass. */
@@ -43,12 +52,12 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'licm', run: hoistInvariants },
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
-  { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget) },
+  { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget, o?.vectorWords) },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },
   { name: 'simplifycfg', run: simplifyCfg },
-  { name: 'memorder', run: reorderMemory },
+  { name: 'memorder', run: (fn, o) => (o?.reorderLoads === false ? fn : reorderMemory(fn)) },
   { name: 'lanegather', run: gatherUniformLoads },
   { name: 'uniformity', run: analyzeUniformity },
   { name: 'memaccess', run: classifyMemoryAccesses },

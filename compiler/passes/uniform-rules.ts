@@ -15,12 +15,13 @@
 import type { Block, IrFunction, SourceLoc, Value } from '../ir/types.ts';
 import { successors, targets } from '../ir/cfg.ts';
 import { spreadThroughBlock } from './uniformity.ts';
+import { sameInBatchValues } from '../ir/values.ts';
 import { mapUses } from '../ir/values.ts';
 
 /** One broken rule: which, where, and the intrinsic involved. */
 export interface UniformityViolation {
   rule: 'varyingLaneArgument' | 'divergentBarrier';
-  /** 'rotate' or 'broadcast' for varyingLaneArgument, 'barrier' otherwise. */
+  /** 'rotate' or 'broadcast' for varyingLaneArgument, 'barrier' or 'workgroupBarrier' otherwise. */
   op: string;
   loc?: SourceLoc;
 }
@@ -96,6 +97,7 @@ function laneDependence(fn: IrFunction): { varying: Set<Value>; divergent: Set<B
   let pdom: Map<Block, Uint32Array> | undefined;
   const index = new Map(fn.blocks.map((b, k) => [b, k] as const));
   const defBlock = new Map<Value, Block>();
+  const sameInBatch = sameInBatchValues(fn);
   for (const b of fn.blocks) {
     for (const v of b.params) defBlock.set(v, b);
     for (const i of b.instrs) if (i.result) defBlock.set(i.result, b);
@@ -106,7 +108,7 @@ function laneDependence(fn: IrFunction): { varying: Set<Value>; divergent: Set<B
       if (!varying.has(v)) (varying.add(v), (changed = true));
     };
     for (const b of fn.blocks) {
-      spreadThroughBlock(b, varying, mark);
+      spreadThroughBlock(b, varying, mark, sameInBatch);
       const t = b.term;
       if (t.kind !== 'condbr' || !varying.has(t.cond) || done.has(b)) continue;
       done.add(b);
@@ -143,7 +145,7 @@ export function uniformityViolations(fn: IrFunction): UniformityViolation[] {
     for (const i of b.instrs) {
       const at = i.loc ? { loc: i.loc } : {};
       if ((i.op === 'rotate' || i.op === 'broadcast') && i.args[1] && varying.has(i.args[1])) out.push({ rule: 'varyingLaneArgument', op: i.op, ...at });
-      if (i.op === 'barrier' && divergent.has(b)) out.push({ rule: 'divergentBarrier', op: 'barrier', ...at });
+      if (i.op === 'barrier' && divergent.has(b)) out.push({ rule: 'divergentBarrier', op: i.attrs?.['scope'] === 'workgroup' ? 'workgroupBarrier' : 'barrier', ...at });
     }
   }
   return out;

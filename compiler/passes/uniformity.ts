@@ -9,7 +9,7 @@
 import type { Block, IrFunction, Value } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
 import { findLoops, successors, targets } from '../ir/cfg.ts';
-import { definitions, mapUses } from '../ir/values.ts';
+import { definitions, sameInBatchValues, mapUses } from '../ir/values.ts';
 
 
 function reach(from: Block): Set<Block> {
@@ -117,9 +117,9 @@ class Joins {
  * operands) gives a varying result, and a varying branch argument makes the
  * parameter it feeds varying. Calls `mark` for each.
  */
-export function spreadThroughBlock(b: Block, varying: ReadonlySet<Value>, mark: (v: Value) => void): void {
+export function spreadThroughBlock(b: Block, varying: ReadonlySet<Value>, mark: (v: Value) => void, sameInBatch?: ReadonlySet<Value>): void {
   for (const i of b.instrs) {
-    if (!i.result) continue;
+    if (!i.result || sameInBatch?.has(i.result)) continue;
     const info = opInfo(i.op);
     const maskAt = info?.mask;
     const data = maskAt === undefined ? i.args : i.args.slice(0, maskAt);
@@ -133,6 +133,7 @@ export function analyzeUniformity(fn: IrFunction): IrFunction {
   const varying = new Set<Value>();
   const { loops } = findLoops(fn);
   const defs = definitions(fn);
+  const sameInBatch = sameInBatchValues(fn);
   const joinsDone = new Set<Block>();
   const joins = new Joins(fn);
   const loopsDone = new Set<object>();
@@ -142,7 +143,7 @@ export function analyzeUniformity(fn: IrFunction): IrFunction {
       if (!varying.has(v)) (varying.add(v), (changed = true));
     };
     for (const b of fn.blocks) {
-      spreadThroughBlock(b, varying, mark);
+      spreadThroughBlock(b, varying, mark, sameInBatch);
       const t = b.term;
       if (t.kind === 'condbr' && varying.has(t.cond) && !joinsDone.has(b)) {
         joinsDone.add(b);

@@ -48,12 +48,30 @@ export interface TargetInfo {
   readonly accumulators: number;
   /** TMU lookups a thread may have outstanding before collecting results. */
   readonly tmuFifoDepth: number;
+  /**
+   * Consecutive 32-bit words one TMU lookup can fetch or store per lane (V3D: vec2–vec4, semantics notes 5.1;
+   * VC4: one). Loop shaping regroups grid-stride loops for it (compiler/passes/loopshape.ts, lanePlan).
+   */
+  readonly tmuVectorWords: number;
+  /**
+   * Whether stores go through the TMU, queued with the loads (V3D), rather than through the VPM and DMA (VC4).
+   * Only then do the main loop's loads move above its stores (compiler/passes/memorder.ts): on VC4 that
+   * left the DMA stores waiting behind every load (vs-handwritten vc4 saxpy 0.89 → 0.73).
+   */
+  readonly tmuStores: boolean;
   /** Raw SFU operations the hardware has. */
   readonly sfu: readonly SfuOp[];
   /** Whether 32-bit integer multiply is one operation (V3D: `multop` + `umul24`; VC4 has only the 24-bit `mul24`). */
   readonly mul32: boolean;
   /** How jobs are submitted. */
   readonly launch: LaunchKind;
+  /**
+   * Largest workgroup the dispatcher can describe, in work items: V3D's CSD
+   * takes the size in cfg3 bits 7:0 (0 meaning 256, as Mesa caps it;
+   * hardware-interface 1.7); VC4 has no dispatcher (the launcher starts one
+   * program per QPU), so only residency limits it. See {@link maxWorkgroupSize}.
+   */
+  readonly dispatchWorkgroupLimit: number | undefined;
 }
 
 /** Every target qpuc knows. */
@@ -72,9 +90,12 @@ export const TARGETS = {
     accumulators: 4,
     // TFREQ has 8 slots, but more than 4 outstanding direct lookups is unreliable (vc4-isa-notes §4).
     tmuFifoDepth: 4,
+    tmuVectorWords: 1,
+    tmuStores: false,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2'],
     mul32: false,
     launch: 'execute_qpu',
+    dispatchWorkgroupLimit: undefined,
   },
   vc6: {
     name: 'vc6',
@@ -90,9 +111,12 @@ export const TARGETS = {
     accumulators: 6,
     // The 16-word output FIFO split between two threads (semantics notes 5.3).
     tmuFifoDepth: 8,
+    tmuVectorWords: 4,
+    tmuStores: true,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
     launch: 'csd',
+    dispatchWorkgroupLimit: 256,
   },
   vc7: {
     name: 'vc7',
@@ -107,9 +131,12 @@ export const TARGETS = {
     registerFiles: { rf: 64 },
     accumulators: 0,
     tmuFifoDepth: 8,
+    tmuVectorWords: 4,
+    tmuStores: true,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
     launch: 'csd',
+    dispatchWorkgroupLimit: 256,
   },
 } as const satisfies Record<string, TargetInfo>;
 
@@ -133,6 +160,19 @@ export function isTarget(name: unknown): name is Target {
 /** The table row of `target`. */
 export function targetInfo(target: Target): TargetInfo {
   return TARGETS[target];
+}
+
+/**
+ * Most work items a workgroup of `target` may have: every batch of a
+ * workgroup must be resident at once (its barrier waits for all of them:
+ * semantics notes 2.6), so QPUs x threads x lanes, capped by what the
+ * dispatcher can describe. vc6: 8 x 2 x 16 = 256; vc7: min(12 x 2 x 16, 256)
+ * = 256; vc4: 12 x 1 x 16 = 192.
+ */
+export function maxWorkgroupSize(target: Target): number {
+  const t: TargetInfo = TARGETS[target];
+  const resident = t.qpus * t.threads * t.lanes;
+  return t.dispatchWorkgroupLimit === undefined ? resident : Math.min(resident, t.dispatchWorkgroupLimit);
 }
 
 /** The V3D version (42 or 71) of a V3D target. */

@@ -36,11 +36,25 @@ export interface LaunchJob {
   /** The kernel waits at a barrier: every batch must be resident at once. */
   barrier: boolean;
   /**
+   * Batches per workgroup (default 1): consecutive batches form a workgroup,
+   * which V3D dispatches as one CSD workgroup of 16 × this many invocations.
+   * `qpus` is a multiple of it.
+   */
+  perGroup?: number;
+  /**
+   * The kernel waits at workgroup barriers: each workgroup's batches must be
+   * resident at once, and (VC4, whose barrier is one set of semaphores) a job
+   * holds one workgroup.
+   */
+  workgroupBarrier?: boolean;
+  /**
    * No batch waits for another (a compiled kernel without a barrier), so a
    * launcher may run more batches than the GPU has QPUs as consecutive jobs
    * (VC4). Hand-written programs leave it unset: they may synchronise.
    */
   consecutive?: boolean;
+  /** Timing-model hint for the emulators (workgroup-shared memory): see {@link CsdJob.cacheResident}. */
+  cacheResident?: readonly { gpuAddress: number; size: number }[];
   /** Buffers the job reads or writes (the launcher adds the ones it allocates). */
   buffers: readonly DeviceBuffer[];
   /** Cut the launch into several jobs (launchers that can: V3D); absent: one job. */

@@ -18,9 +18,16 @@ export const vc4Launcher: Launcher = {
     if (job.qpus > device.numQpus && !job.consecutive) {
       throw new LaunchError(`VideoCore IV has ${device.numQpus} QPUs, asked for ${job.qpus}${job.barrier ? ' (a kernel with qpu.barrier() needs all its batches running at once)' : ''}`);
     }
+    const perGroup = job.perGroup ?? 1;
+    if (perGroup > device.numQpus) {
+      throw new LaunchError(`a workgroup of ${perGroup * 16} work items needs ${perGroup} QPUs running at once, and VideoCore IV has ${device.numQpus}`);
+    }
+    // A kernel with workgroup barriers runs one workgroup per job: its barrier is one set of semaphores
+    // counting the QPUs of the job (compiler/backend/vc4/isel-lanes.ts). Otherwise whole workgroups per job.
+    const chunk = job.workgroupBarrier ? perGroup : Math.floor(device.numQpus / perGroup) * perGroup;
     let total: JobResult | undefined;
-    for (let first = 0; first < job.qpus; first += device.numQpus) {
-      const count = Math.min(device.numQpus, job.qpus - first);
+    for (let first = 0; first < job.qpus; first += chunk) {
+      const count = Math.min(chunk, job.qpus - first);
       const temp: DeviceBuffer[] = [];
       try {
         const control = new Uint32Array(2 * count);

@@ -28,6 +28,11 @@ const SPECS: Record<string, KernelSpec> = {
   'Lanes.barrier': { qpus: 8 },
   'Lanes.barrierSkew': { qpus: 6 },
   'Lanes.reductions': { qpus: 1 },
+  // Workgroups (test/fixtures/e2e/workgroups.ts): qpus counts batches, a multiple of the batches per workgroup.
+  'Groups.ids': { grid: [2, 3], qpus: 18 },
+  'Groups.neighbours': { qpus: 9, n: 5 },
+  'Groups.tree': { grid: [3], qpus: 12, gen: { x: intIn(0, 20) } },
+  'Groups.manyLive': { qpus: 8 },
   'Blocks.nestedLanes': { qpus: 1 },
   'Control.loops': { qpus: 8 },
   'Int.divRem': { qpus: 8, n: 1000 },

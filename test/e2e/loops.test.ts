@@ -95,20 +95,31 @@ for (const target of ['vc6', 'vc7'] as const) {
   });
 
   for (const name of ['Mem.sum', 'Mem.copy']) {
-  test(`${target}: ${name} issues a TMU FIFO's depth of lookups before it collects the first`, (t) => {
+  test(`${target}: ${name} has a TMU FIFO's depth of words in flight before it collects the first`, (t) => {
     const words = kernel(MEMORY, name, target).code;
     const dv = new DataView(words.buffer, words.byteOffset, words.byteLength);
-    let run = 0;
+    // Walk the code in layout order: a load is a tmua write with no tmud data before it; it returns 4 words per lane
+    // after a tmuc write (a vec4 config: the kernels' elements are 32-bit), else 1; each ldtmu collects one.
+    let inflight = 0;
     let longest = 0;
+    let data = 0;
+    let config = false;
     for (let o = 0; o < words.byteLength; o += 8) {
       const ins = decodeInstr(dv.getBigUint64(o, true), target === 'vc6' ? 42 : 71);
       if (ins.kind !== 'alu') continue;
-      const writesTmua = [ins.add, ins.mul].some((p) => p.op !== 'nop' && p.magic && p.waddr === 12);
-      if (writesTmua) run++;
-      if (ins.sig.ldtmu) {
-        longest = Math.max(longest, run);
-        run = 0;
+      // An ldtmu takes its word before the same instruction's lookup is issued.
+      if (ins.sig.ldtmu) inflight = Math.max(0, inflight - 1);
+      for (const p of [ins.add, ins.mul]) {
+        if (p.op === 'nop' || !p.magic) continue;
+        if (p.waddr === 32) config = true;
+        if (p.waddr === 11) data++;
+        if (p.waddr === 12) {
+          if (data === 0) inflight += config ? 4 : 1;
+          data = 0;
+          config = false;
+        }
       }
+      longest = Math.max(longest, inflight);
     }
     t.is(longest, TARGETS[target].tmuFifoDepth);
   });

@@ -53,6 +53,8 @@ export const withSpecials = (specials: number[], gen: Gen): Gen => (r, i) =>
 export interface KernelSpec {
   /** Batches to launch (default 3). */
   qpus?: number;
+  /** Or a grid of workgroups (`rt.launch`'s `grid`); `qpus` is then the batches it makes, for sizing the arrays. */
+  grid?: number[];
   /** Value of a scalar parameter named `n` (default 150: not a multiple of 16). */
   n?: number;
   /** Other scalar parameters. */
@@ -133,7 +135,7 @@ export async function differential(kernel: CompiledKernel, target: Target, spec:
       const args = params.map((p) => (p.type.startsWith('ptr<') ? arrays[ai++] : scalars[si++]));
       // The reference may interpret another IR of the kernel (the unoptimised one), so that a wrong pass shows.
       const launched = backend === 'reference' && referenceIr ? { ...kernel, ir: referenceIr } : kernel;
-      const res = await rt.launch(launched, { qpus }, ...args);
+      const res = await rt.launch(launched, spec.grid ? { grid: spec.grid } : { qpus }, ...args);
       return { arrays: arrays.map((a) => a.slice()), hazards: res.hazards.length };
     } finally {
       rt.close();

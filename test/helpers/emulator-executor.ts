@@ -4,7 +4,7 @@
  * backend, which has its own issue).
  */
 import type { DiffArrays, DiffExecutor } from '../../compiler/testing/differential.ts';
-import { prepareForBackend } from '../../compiler/passes/pipeline.ts';
+import { prepareForBackend, prepareOptionsFor } from '../../compiler/passes/pipeline.ts';
 import { printFunction } from '../../compiler/ir/print.ts';
 import { parseFunction } from '../../compiler/ir/parse.ts';
 import { compileFunction } from '../../compiler/backend/index.ts';
@@ -21,7 +21,7 @@ export async function emulatorExecutor(target: Target): Promise<DiffExecutor & {
     flushesDenormals: true,
     close: () => rt.close(),
     async run(k, arrays: DiffArrays, qpus) {
-      const compiled = compileFunction('Gen.k', prepareForBackend(parseFunction(printFunction(k.ir)), { loadBudget: TARGETS[target].tmuFifoDepth }), target);
+      const compiled = compileFunction('Gen.k', prepareForBackend(parseFunction(printFunction(k.ir)), prepareOptionsFor(TARGETS[target])), target);
       const gpu = [rt.alloc(Int32Array, arrays[0].length), rt.alloc(Uint32Array, arrays[1].length), rt.alloc(Float32Array, arrays[2].length), rt.alloc(Int32Array, arrays[3].length), rt.alloc(Float32Array, arrays[4].length),
         ...(arrays[5] ? [rt.alloc(Int32Array, arrays[5].length)] : [])];
       try {

@@ -144,9 +144,14 @@ export function constValue(c: Ctx, v: Value): number | undefined {
   return def?.op === 'const' ? constBits(def) : undefined;
 }
 
-/** Registers read at entry: uniforms in stream order, then the payload-derived qpu id. */
+/** Registers read at entry: uniforms in stream order, then the payload-derived ids. */
 export interface EntryRegs {
+  /** The batch's index in the launch: workgroup X × batches per workgroup + the batch within its workgroup. */
   qpuId?: VReg;
+  /** The workgroup's index (workgroup X: the runtime dispatches workgroups as one row). */
+  groupId?: VReg;
+  /** The lane's local invocation index within its workgroup. */
+  localId?: VReg;
   uniforms: Map<string, VReg>;
 }
 /** Entry state per machine function. */
@@ -177,12 +182,16 @@ export function kf(c: Ctx, x: number): MSrc {
   return k32(c, f32Bits(x));
 }
 
-/** The register with this batch's QPU id (workgroup X). */
+/** The register with this batch's QPU id (its index in the launch). */
 export function qpuIdReg(c: Ctx): VReg {
+  return entryReg(c, 'qpuId');
+}
+
+/** A payload-derived id register (computed in the entry prologue: isel.ts). */
+export function entryReg(c: Ctx, which: 'qpuId' | 'groupId' | 'localId'): VReg {
   const e = entryRegs.get(c.mf);
   if (!e) throw new BackendError('entry state missing', c.loc);
-  if (!e.qpuId) e.qpuId = newVReg(c);
-  return e.qpuId;
+  return (e[which] ??= newVReg(c));
 }
 
 /** Operand `k` of an instruction, or a BackendError. */

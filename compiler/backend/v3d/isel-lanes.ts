@@ -15,7 +15,7 @@ import type { Value } from '../../ir/types.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import type { MSrc, VReg } from './mir.ts';
 import { acc, imm, magic } from './mir.ts';
-import { alu, arg, constValue, emit, inReg, mov, newVReg, op, qpuIdReg, src, uniformReg, type Ctx, type OpHandlers } from './isel-ctx.ts';
+import { alu, arg, constValue, emit, entryReg, inReg, k32, mov, newVReg, op, qpuIdReg, src, uniformReg, type Ctx, type OpHandlers } from './isel-ctx.ts';
 
 /** Lane l of the result holds lane (l - n) mod 16 of v; n is a constant or a uniform register. */
 export function rotateBy(c: Ctx, v: MSrc, n: number | MSrc): VReg {
@@ -93,6 +93,18 @@ export const LANE_OPS = {
   },
   num_qpus: (c, _ins, d) => mov(c, d, uniformReg(c, { kind: 'numQpus' })),
   global_count: (c, _ins, d) => mov(c, d, uniformReg(c, { kind: 'globalCount' })),
+  local_id: (c, _ins, d) => mov(c, d, entryReg(c, 'localId')),
+  group_id: (c, _ins, d) => mov(c, d, entryReg(c, 'groupId')),
+  num_groups: (c, ins, d) => mov(c, d, uniformReg(c, { kind: 'numGroups', dim: Number(ins.attrs?.['dim'] ?? 0) })),
+  // This workgroup's region of the launch's shared memory (runtime: sharedBytes per workgroup, by workgroup index):
+  // base + workgroup × sharedBytes + offset. The product fits umul24: workgroups < 2^16, sharedBytes <= 16 KiB.
+  shared_ptr: (c, ins, d) => {
+    const bytes = c.fn.sharedBytes ?? 0;
+    const offset = Number(ins.attrs?.['offset'] ?? 0);
+    const region = op(c, 'add', uniformReg(c, { kind: 'sharedBase' }), op(c, 'umul24', entryReg(c, 'groupId'), k32(c, bytes)));
+    if (offset === 0) mov(c, d, region);
+    else alu(c, 'add', 'add', d, [region, k32(c, offset)]);
+  },
   rotate: (c, ins, d) => mov(c, d, rotateBy(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
   broadcast: (c, ins, d) => mov(c, d, broadcastLane(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
 } as const satisfies OpHandlers;

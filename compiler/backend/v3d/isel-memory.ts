@@ -11,9 +11,10 @@
  * writing bytes of one word would race. Hardware evidence for 8/16-bit
  * lookups is missing (notes 5.1: "unknown"); the emulator models them.
  */
-import type { Instr } from '../../ir/types.ts';
+import type { Block, Instr, Value } from '../../ir/types.ts';
 import type { AtomicRmw } from '../../ir/ops.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
+import { opInfo } from '../../ir/ops.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { VReg } from './mir.ts';
 import { imm, magic } from './mir.ts';
@@ -127,6 +128,103 @@ function gep(c: Ctx, ins: Instr, d: VReg): void {
     }
     alu(c, 'add', 'add', d, [src(c, p), t]);
   }
+}
+
+/** TMU config word for the next lookup only: per-pixel, op 15 (load/store), type 4 = vec4 (notes 5.1). */
+const VEC4_CONFIG = 0xfffffffc;
+
+/**
+ * One vec4 lookup in place of 4 loads (or stores) of consecutive words per
+ * lane: what loop shaping tags `vec = 4`, `part = t`, `vgroup` (compiler/passes/
+ * loopshape.ts, lanePlan), checked again here.
+ */
+export interface VectorGroup {
+  kind: 'load' | 'store';
+  /** The parts in word order. */
+  parts: Instr[];
+}
+
+/** What {@link vectorGroups} found in a block. */
+export interface BlockVectors {
+  /** The group to emit at this instruction (a load group's first part, a store group's last). */
+  at: Map<Instr, VectorGroup>;
+  /** Parts emitted with their group elsewhere, and address values no other instruction reads. */
+  skip: Set<Instr>;
+}
+
+/**
+ * The tagged groups of `b` that can be one vec4 lookup: four unmasked 32-bit
+ * parts, part t's address `gep a0, t` of part 0's `a0`, loads in part order
+ * with no store or effect between them but stores proven apart (the same
+ * `disjoint` tag), stores in part order with no load between them but such
+ * proven-apart loads. Anything else stays four scalar lookups (correct, slower).
+ */
+export function vectorGroups(b: Block, uses: Map<Value, number>, defs: Map<Value, { instr?: Instr }>): BlockVectors {
+  const at = new Map<Instr, VectorGroup>();
+  const skip = new Set<Instr>();
+  const byGroup = new Map<number, Instr[]>();
+  for (const i of b.instrs) {
+    const g = i.attrs?.['vgroup'];
+    if ((i.op === 'load' || i.op === 'store') && typeof g === 'number' && i.attrs?.['vec'] === 4) byGroup.set(g, [...(byGroup.get(g) ?? []), i]);
+  }
+  const index = new Map(b.instrs.map((i, k) => [i, k]));
+  const defOf = { get: (v: Value) => defs.get(v)?.instr };
+  for (const parts of byGroup.values()) {
+    if (parts.length !== 4 || parts.some((p, t) => p.attrs?.['part'] !== t || p.op !== parts[0]!.op)) continue;
+    const kind = parts[0]!.op as 'load' | 'store';
+    const masked = kind === 'load' ? 1 : 2;
+    if (parts.some((p) => p.args.length > masked || !isPtr(p.args[0]!.type) || elemSize(p.args[0]!.type.ptr) !== 4)) continue;
+    if (kind === 'load' && parts.some((p) => p.result?.uniform)) continue;
+    const a0 = parts[0]!.args[0]!;
+    const offsetOk = parts.every((p, t) => {
+      if (t === 0) return true;
+      const d = defOf.get(p.args[0]!);
+      if (d?.op !== 'gep' || d.args[0] !== a0) return false;
+      const k = defOf.get(d.args[1]!);
+      return k?.op === 'const' && Number(k.attrs?.['value']) === t;
+    });
+    if (!offsetOk) continue;
+    const first = index.get(parts[0]!)!;
+    const last = index.get(parts[3]!)!;
+    const tag = parts[0]!.attrs?.['disjoint'];
+    const between = b.instrs.slice(first + 1, last);
+    const other = kind === 'load' ? 'store' : 'load';
+    if (between.some((i) => (i.op === other && (tag === undefined || i.attrs?.['disjoint'] !== tag)) || (i.op !== 'load' && i.op !== 'store' && opEffect(i)))) continue;
+    const group: VectorGroup = { kind, parts };
+    at.set(kind === 'load' ? parts[0]! : parts[3]!, group);
+    for (const p of parts) if (p !== (kind === 'load' ? parts[0] : parts[3])) skip.add(p);
+    // Part t's address (gep a0, t) is dead once the group is one lookup, unless something else reads it.
+    for (const p of parts.slice(1)) {
+      const d = defOf.get(p.args[0]!);
+      if (d && index.has(d) && uses.get(p.args[0]!) === 1) skip.add(d);
+    }
+  }
+  return { at, skip };
+}
+
+function opEffect(i: Instr): boolean {
+  return opInfo(i.op)?.effect === true;
+}
+
+/** Four loads as one vec4 lookup: the results in part order. */
+export function selectVectorLoad(c: Ctx, g: VectorGroup): void {
+  const addr = reg(c, arg(c, g.parts[0]!, 0));
+  mov(c, magic(MAGIC.TMUC), k32(c, VEC4_CONFIG));
+  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'load', tmuWords: 4 });
+  for (const p of g.parts) {
+    const d = newVReg(c);
+    c.vals.set(p.result!.id, d);
+    emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
+  }
+}
+
+/** Four stores as one vec4 lookup: four data words, then the address. */
+export function selectVectorStore(c: Ctx, g: VectorGroup): void {
+  const addr = reg(c, arg(c, g.parts[0]!, 0));
+  mov(c, magic(MAGIC.TMUC), k32(c, VEC4_CONFIG));
+  for (const p of g.parts) mov(c, magic(MAGIC.TMUD), src(c, p.args[1]!));
+  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'store' });
+  c.storesPending = true;
 }
 
 /** Memory op handlers (stores have no result: {@link selectStore}). */

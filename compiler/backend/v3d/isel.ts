@@ -22,7 +22,8 @@
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
-import { constBits, onlyBranchConditions, useCounts } from '../../ir/values.ts';
+import { workgroupSizeOf } from '../../ir/types.ts';
+import { constBits, definitions, onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import type { OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, rf, vreg } from './mir.ts';
@@ -32,8 +33,9 @@ import {
 } from './isel-ctx.ts';
 import { INT_OPS } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
-import { MEMORY_OPS, selectStore } from './isel-memory.ts';
+import { MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
+import { payloadIds } from './payload.ts';
 
 export { BackendError } from './isel-ctx.ts';
 export { TMU_LOADS_SEE_EARLIER_STORES } from './isel-memory.ts';
@@ -214,13 +216,15 @@ function argsBlock(c: Ctx, target: Block, args: Value[], body: MBlock[], newId: 
 
 /** Translate one lowered IR function to machine IR for V3D version `ver`. */
 export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
-  const mf: MFunction = { name: fn.name, blocks: [], uniforms: [], nextVReg: 0 };
+  const mf: MFunction = { name: fn.name, blocks: [], uniforms: [], nextVReg: 0, workgroupSize: workgroupSizeOf(fn) };
   const entry: EntryRegs = { uniforms: new Map() };
   entryRegs.set(mf, entry);
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store' || i.op === 'atomic' || i.op === 'atomic_cas'));
   const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores, scaledIndex: new Map() };
   const liveIn = irLiveIn(fn);
   const lazy = findLazyCompares(fn);
+  const uses = useCounts(fn);
+  const irDefs = definitions(fn);
   lazyCompares.set(c, { ins: lazy, cond: new Map() });
 
   // Parameters: one uniform each, in order.
@@ -251,9 +255,17 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     c.scaledIndex = new Map();
     const ps = preds.get(b.id) ?? [];
     c.flagsFrom = ps.length === 1 && bi > 0 ? flagsAtEnd.get(ps[0] as number) : undefined;
+    const vectors = vectorGroups(b, uses, irDefs);
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
+      if (vectors.skip.has(ins)) continue;
+      const group = vectors.at.get(ins);
+      if (group) {
+        if (group.kind === 'load') selectVectorLoad(c, group);
+        else selectVectorStore(c, group);
+        continue;
+      }
       if (ins.op === 'const') {
         const r = ins.result as Value;
         const bits = constBits(ins);
@@ -332,13 +344,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   });
 
   // Entry prologue: payload first (before anything can overwrite rf0..rf3), then the uniform stream in slot order.
-  const pro: MInstr[] = [];
-  if (entry.qpuId) {
-    const payload = rf(ver === 42 ? 0 : 3);
-    const t = vreg(mf.nextVReg++);
-    pro.push({ unit: 'add', op: 'shl', dst: t, srcs: [payload, imm(-16)] });
-    pro.push({ unit: 'add', op: 'shr', dst: entry.qpuId, srcs: [t, imm(-16)] });
-  }
+  const pro: MInstr[] = [...payloadIds(ver, workgroupSizeOf(fn), entry, () => vreg(mf.nextVReg++))];
   mf.constants = new Map();
   for (const [key, r] of entry.uniforms) {
     const slot = JSON.parse(key) as UniformSlot;

@@ -62,6 +62,8 @@ export interface MInstr {
   branch?: { cond: BranchCond; target: number };
   /** For writes to tmua: whether the lookup returns data (a load) or not (a store). */
   tmu?: 'load' | 'store';
+  /** For a load's tmua: the words per lane it returns (a vec2–vec4 lookup; default 1), each collected by one `ldtmu`. */
+  tmuWords?: number;
   /** 4.2 rotate signal on this mul op: the amount (a small immediate 1..15, or r5). */
   rotate?: SmallImm | Acc;
   loc?: SourceLoc;
@@ -87,6 +89,8 @@ export interface MFunction {
    * taking a spill slot (compiler/backend/v3d/spill.ts).
    */
   constants?: Map<number, number>;
+  /** Work items per workgroup (16 when absent): how the payload gives the batch index (payload.ts). */
+  workgroupSize?: number;
 }
 
 /** Shorthands. */

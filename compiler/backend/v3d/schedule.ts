@@ -202,7 +202,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
     while (added) {
       added = false;
       for (const n of ready.at(cycle)) {
-        if (isLoadIssue(n.m) && pendingLoads >= MAX_PENDING_LOADS) continue;
+        if (isLoadIssue(n.m) && pendingLoads + (n.m.tmuWords ?? 1) > MAX_PENDING_LOADS) continue;
         const slots: ('add' | 'mul' | 'sig')[] = n.m.unit === 'sig' ? ['sig'] : canUseUnit(n.m, 'add') && canUseUnit(n.m, 'mul') ? [n.m.unit as 'add' | 'mul', n.m.unit === 'add' ? 'mul' : 'add'] : [n.m.unit as 'add' | 'mul'];
         for (const slot of slots) {
           if (bundle[slot]) continue;
@@ -212,7 +212,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
           inBundle.push(n);
           ready.schedule(n, cycle);
           remaining--;
-          if (isLoadIssue(n.m)) pendingLoads++;
+          if (isLoadIssue(n.m)) pendingLoads += n.m.tmuWords ?? 1;
           if (n.m.op === 'ldtmu') pendingLoads--;
           added = true;
           break;
@@ -256,13 +256,14 @@ export function orderSegment(ops: MInstr[]): MInstr[] {
   const out: MInstr[] = [];
   let pendingLoads = 0;
   for (let step = 0; step < nodes.length; step++) {
-    const load = pendingLoads < MAX_PENDING_LOADS ? loads.top() : undefined;
+    const top = loads.top();
+    const load = top && pendingLoads + (top.m.tmuWords ?? 1) <= MAX_PENDING_LOADS ? top : undefined;
     const other = others.top();
     const n = load && (!other || better(load, other)) ? loads.pop() : others.pop();
     if (!n) throw new Error('scheduler: dependency cycle');
     n.cycle = step;
     for (const s of n.succs) if (--(waiting[s.node.index] as number) === 0) ready(s.node);
-    if (isLoadIssue(n.m)) pendingLoads++;
+    if (isLoadIssue(n.m)) pendingLoads += n.m.tmuWords ?? 1;
     if (n.m.op === 'ldtmu') pendingLoads--;
     out.push(n.m);
   }

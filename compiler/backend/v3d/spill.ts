@@ -15,7 +15,8 @@
  */
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import type { MBlock, MDst, MFunction, MInstr, MSrc, VReg } from './mir.ts';
-import { imm, magic, rf, vreg } from './mir.ts';
+import { imm, magic, vreg } from './mir.ts';
+import { payloadIds } from './payload.ts';
 
 /** Bytes of scratch per batch when a kernel spills: 64 slots of 16 lanes x 4 bytes. */
 export const SPILL_BYTES_PER_BATCH = 4096;
@@ -54,10 +55,8 @@ export function rewriteSpills(mf: MFunction, blocks: MBlock[], spilled: string[]
   const slotOf = new Map(inMemory.map((k, s) => [k, s]));
   const base = fresh();
 
-  // Prologue: this lane's spill base from the payload's workgroup X (rf0 on 4.2, rf3 on 7.1), eidx and the scratch uniform.
+  // Prologue: this lane's spill base from the batch index (payload.ts), eidx and the scratch uniform.
   const pro = blocks[0] as MBlock;
-  const payload = rf(ver === 42 ? 0 : 3);
-  const t = fresh();
   const q = fresh();
   const scratch = fresh();
   const qOff = fresh();
@@ -66,8 +65,7 @@ export function rewriteSpills(mf: MFunction, blocks: MBlock[], spilled: string[]
   const sum = fresh();
   // The scratch address is the first uniform word (the caller puts its slot first), so it is read before any other.
   const head: MInstr[] = [
-    { unit: 'add', op: 'shl', dst: t, srcs: [payload, imm(-16)] },
-    { unit: 'add', op: 'shr', dst: q, srcs: [t, imm(-16)] },
+    ...payloadIds(ver, mf.workgroupSize ?? 16, { qpuId: q }, fresh),
     { unit: 'sig', op: 'ldunifrf', dst: scratch, srcs: [] },
     { unit: 'add', op: 'shl', dst: qOff, srcs: [q, imm(12)] }, // q * SPILL_BYTES_PER_BATCH
     { unit: 'add', op: 'eidx', dst: lane, srcs: [] },

@@ -21,10 +21,11 @@ import type { Value } from '../../ir/types.ts';
 import type { Src, VReg } from './mir.ts';
 import { acc } from './mir.ts';
 import {
-  alu, arg, branch, constValue, elemReg, emit, IO, mov, newBlockId, newVReg, op, qpuIdReg, src,
+  alu, arg, branch, constValue, elemReg, emit, IO, k32, mov, newBlockId, newVReg, op, qpuIdReg, src,
   startBlock, uniformReg, zeroTest, type Ctx, type OpHandler,
 } from './isel-ctx.ts';
 import { simm } from './isel-int.ts';
+import { workgroupSizeOf } from '../../ir/types.ts';
 
 const R5REP = { k: 'io', file: 'B', addr: IO.R5 } as const;
 
@@ -61,8 +62,17 @@ function laneArg(c: Ctx, n: Value): number | Src {
   return k !== undefined ? k : src(c, n);
 }
 
-/** Barrier across the launched QPUs (see the file comment). */
-export function selectBarrier(c: Ctx): void {
+/**
+ * Barrier across the launched QPUs (see the file comment), or with
+ * `workgroup` across the QPUs of one workgroup: the launcher then starts one
+ * workgroup per job (runtime/launchers/vc4.ts), its first batch is the master
+ * and the others are workgroupSize / 16 − 1.
+ */
+export function selectBarrier(c: Ctx, workgroup = false): void {
+  if (workgroup) {
+    selectWorkgroupBarrier(c);
+    return;
+  }
   const others = op(c, 'sub', uniformReg(c, { kind: 'numQpus' }), simm(1));
   const master = newBlockId(c);
   const join = newBlockId(c);
@@ -88,6 +98,41 @@ export function selectBarrier(c: Ctx): void {
   startBlock(c, join);
 }
 
+/**
+ * Workgroup barrier: the workgroup's batches are one job (the launcher starts
+ * one workgroup per job), batch 0 the master. Arrivals count up semaphore 0
+ * as in `barrier()`, but the master then releases each other batch i on its
+ * own semaphore i (1…batches − 1, at most 11 of the 16): a barrier in a loop
+ * runs again and again, and with one shared release semaphore a batch that
+ * left early could take a release meant for a slower one at the next
+ * barrier. The batch count is the constant workgroupSize / 16.
+ */
+function selectWorkgroupBarrier(c: Ctx): void {
+  const others = workgroupSizeOf(c.fn) / 16 - 1;
+  if (others === 0) return;
+  const local = uniformReg(c, { kind: 'localBase' });
+  const master = newBlockId(c);
+  const join = newBlockId(c);
+  const mine = Array.from({ length: others }, () => newBlockId(c));
+  zeroTest(c, local);
+  branch(c, 'allz', master);
+  emit(c, { k: 'sem', acquire: false, n: 0 });
+  mine.forEach((b, i) => {
+    zeroTest(c, op(c, 'sub', local, k32(c, 16 * (i + 1))));
+    branch(c, 'allz', b);
+  });
+  branch(c, 'always', join);
+  mine.forEach((b, i) => {
+    startBlock(c, b);
+    emit(c, { k: 'sem', acquire: true, n: i + 1 });
+    branch(c, 'always', join);
+  });
+  startBlock(c, master);
+  for (let i = 0; i < others; i++) emit(c, { k: 'sem', acquire: true, n: 0 });
+  for (let i = 0; i < others; i++) emit(c, { k: 'sem', acquire: false, n: i + 1 });
+  startBlock(c, join);
+}
+
 /** SPMD intrinsic handlers. */
 export const LANE_OPS: Record<string, OpHandler> = {
   lane_id: (c, _ins, d) => mov(c, d, elemReg(c)),
@@ -95,6 +140,17 @@ export const LANE_OPS: Record<string, OpHandler> = {
   global_id: (c, _ins, d) => alu(c, 'add', d, op(c, 'shl', qpuIdReg(c), simm(4)), elemReg(c)),
   num_qpus: (c, _ins, d) => mov(c, d, uniformReg(c, { kind: 'numQpus' })),
   global_count: (c, _ins, d) => mov(c, d, uniformReg(c, { kind: 'globalCount' })),
+  // Workgroup ids come in each QPU's own uniform stream (runtime/launchers/uniforms.ts).
+  local_id: (c, _ins, d) => alu(c, 'add', d, uniformReg(c, { kind: 'localBase' }), elemReg(c)),
+  group_id: (c, _ins, d) => mov(c, d, uniformReg(c, { kind: 'groupId' })),
+  num_groups: (c, ins, d) => mov(c, d, uniformReg(c, { kind: 'numGroups', dim: Number(ins.attrs?.['dim'] ?? 0) })),
+  // This workgroup's shared region: base + workgroup × sharedBytes + offset (mul24: workgroups < 2^16, bytes <= 16 KiB).
+  shared_ptr: (c, ins, d) => {
+    const offset = Number(ins.attrs?.['offset'] ?? 0);
+    const region = op(c, 'add', uniformReg(c, { kind: 'sharedBase' }), op(c, 'mul24', uniformReg(c, { kind: 'groupId' }), k32(c, c.fn.sharedBytes ?? 0)));
+    if (offset === 0) mov(c, d, region);
+    else alu(c, 'add', d, region, k32(c, offset));
+  },
   rotate: (c, ins, d) => mov(c, d, rotateBy(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
   broadcast: (c, ins, d) => mov(c, d, broadcastLane(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
 };

@@ -101,7 +101,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
         continue;
       }
       if (ins.op === 'barrier') {
-        selectBarrier(c);
+        selectBarrier(c, ins.attrs?.['scope'] === 'workgroup');
         continue;
       }
       const r = ins.result;

@@ -169,6 +169,7 @@ export class V3dEmulatorDevice implements Device {
       ...(opts.exactSfu !== undefined ? { exactSfu: opts.exactSfu } : {}),
       maxCycles: limit,
       ...(this.sourceMap ? { sourceMap: this.sourceMap } : {}),
+      ...(job.cacheResident ? { cacheResident: job.cacheResident } : {}),
     });
     return { profile: result.profile, hazards: result.hazards };
   }

@@ -306,11 +306,28 @@ export class QpuExecutor {
     }
   }
 
+  /** Address ranges the timing model treats as L2-resident (the job's workgroup-shared memory: CsdJob.cacheResident). */
+  cacheResident: readonly { gpuAddress: number; size: number }[] = [];
+
+  /** Whether every active lane's address lies in one of {@link cacheResident}'s ranges. */
+  private resident(addrs: Uint32Array, mask: number): boolean {
+    const ranges = this.cacheResident;
+    if (ranges.length === 0) return false;
+    for (let l = 0; l < 16; l++) {
+      if ((mask & (1 << l)) === 0) continue;
+      const a = addrs[l] as number;
+      if (!ranges.some((r) => a >= r.gpuAddress && a < r.gpuAddress + r.size)) return false;
+    }
+    return true;
+  }
+
   private lookup(t: ThreadState, addrs: Uint32Array, mask: number, q: QpuClock): void {
     const stats = issueLookup(this.mem, t.tmu, addrs, mask, this.ver, this.uniformPath);
     this.counters.bytesRead += stats.bytesRead;
     this.counters.bytesWritten += stats.bytesWritten;
-    const ready = this.timing.lookup(q, stats.bytesRead, stats.bytesWritten, stats.lines);
+    // An L2-resident lookup pays the TMU latency and per-line cost but none of the shared DRAM bandwidth (timing.ts).
+    const dram = !this.resident(addrs, mask);
+    const ready = this.timing.lookup(q, dram ? stats.bytesRead : 0, dram ? stats.bytesWritten : 0, stats.lines);
     if (stats.returnWords > 0) (t.tmu.newest() as { ready: number }).ready = ready;
     if (ready > t.tmu.lastDone) t.tmu.lastDone = ready;
   }

@@ -34,6 +34,8 @@ export interface RunCsdOptions {
   clockHz?: number;
   /** Instruction byte address → TS source position, named in hazard reports. */
   sourceMap?: SourceMap;
+  /** Address ranges the timing model treats as L2-resident (CsdJob.cacheResident: workgroup-shared memory). */
+  cacheResident?: readonly { gpuAddress: number; size: number }[];
   /** Decoder of instruction words (default: the ISA layer's decodeInstr). */
   decode?: (word: bigint, ver: V3dVersion) => V3dInstr;
 }
@@ -121,6 +123,7 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   const decode = options.decode ?? decodeInstr;
   const timing = new SharedTiming(ver, clockHz);
   const exec = new QpuExecutor(memory, ver, timing);
+  if (options.cacheResident) exec.cacheResident = options.cacheResident;
   const hazards = new HazardChecker(ver, options.hazards ?? 'error', options.sourceMap, p.singleSeg, p.threading ? 4 : 2);
   const cache = new Map<number, CompiledInstr>();
   const fetch = (address: number): CompiledInstr => {

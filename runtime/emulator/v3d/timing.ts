@@ -37,6 +37,13 @@ export const ISSUE_CYCLES = 4;
  * Bytes are charged as used (16 lanes x 4 bytes for a contiguous load), not
  * as whole lines: sgemm's gathers re-read the same lines k step after k step,
  * which the L2 cache serves (CHOICE: perfect reuse, no L2 model).
+ *
+ * Workgroup-shared memory (`qpu.shared`, the job's CsdJob.cacheResident
+ * ranges): CHOICE, its lookups pay latencyNs and lineNs but take no DRAM
+ * bandwidth. Mesa keeps shared memory in ordinary memory behind the TMU and
+ * L2T (semantics notes 5.3); a workgroup's few KiB are written and re-read
+ * while it runs, so they stay in the L2 cache and seldom reach DRAM. No board
+ * figure pins the L2 hit latency; using the DRAM one is the conservative side.
  */
 export interface MemoryPath {
   readonly latencyNs: number;

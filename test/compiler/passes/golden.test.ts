@@ -7,14 +7,16 @@
  * kernel's effect on memory. The target passes (math expansions) run after
  * them for vc4 and vc6, with a `<kernel>.<target>.<pass>.ir` file where the
  * pass changed the IR; their effect may differ from the reference by the
- * expansions' accuracy (a few ulp, docs/backend-v3d.md).
+ * expansions' accuracy (a few ulp, docs/backend-v3d.md). A fixture named
+ * `NAME.vc6.ts` runs the passes with vc6's options (lanes regrouped for vec4
+ * lookups, compiler/passes/loopshape.ts).
  */
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKernels } from '../../../compiler/frontend/index.ts';
-import { BACKEND_PASSES, TARGET_PASSES } from '../../../compiler/passes/pipeline.ts';
+import { BACKEND_PASSES, prepareOptionsFor, TARGET_PASSES } from '../../../compiler/passes/pipeline.ts';
 import { cloneFunction } from '../../../compiler/ir/builder.ts';
 import { TARGETS } from '../../../compiler/target/targets.ts';
 import { printFunction } from '../../../compiler/ir/print.ts';
@@ -61,13 +63,16 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts')).sort()) {
   test(`golden: ${f}`, (t) => {
     const m = loadKernels(join(dir, f));
     t.deepEqual(m.diagnostics, []);
+    // A fixture named NAME.vc6.ts runs the passes with vc6's options (unrolling for its TMU depth, lanes regrouped
+    // for its vec4 lookups); the others with the defaults every target can take.
+    const options = f.endsWith('.vc6.ts') ? prepareOptionsFor(TARGETS.vc6) : {};
     for (const [name, fn0] of m.kernels) {
       const reference = effect(parseFunction(printFunction(fn0)));
       let fn = fn0;
       const stages: [string, string][] = [['frontend', printFunction(fn)]];
       t.deepEqual(verifyFunction(fn), [], `${name} after frontend`);
       for (const p of BACKEND_PASSES) {
-        fn = p.run(fn);
+        fn = p.run(fn, options);
         t.deepEqual(verifyFunction(fn, { lowered: true }), [], `${name} after ${p.name}`);
         t.deepEqual(effect(parseFunction(printFunction(fn))), reference, `${name}: ${p.name} changed the result`);
         stages.push([p.name, printFunction(fn)]);

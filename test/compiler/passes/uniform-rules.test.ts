@@ -28,6 +28,8 @@ const INVALID: { name: string; code: string; body: string }[] = [
   { name: 'barrier inside a varying if', code: 'QPU3014', body: '    const g = qpu.globalId();\n    if (x[g] > 3) {\n      y[g] = 1;\n      /*@*/qpu.barrier();\n    }' },
   { name: 'barrier in a loop lanes leave at different iterations', code: 'QPU3014', body: '    const g = qpu.globalId();\n    for (let i: u32 = 0; i < x[g]; i++) {\n      /*@*/qpu.barrier();\n    }\n    y[g] = 1;' },
   { name: 'barrier at the top of a loop some lanes break out of', code: 'QPU3014', body: '    const g = qpu.globalId();\n    let i: u32 = 0;\n    while (true) {\n      /*@*/qpu.barrier();\n      if (x[g] < i) break;\n      i++;\n    }\n    y[g] = i;' },
+  { name: 'workgroup barrier under an if on the local id', code: 'QPU3014', body: '    const l = qpu.localId();\n    if (l < 8) {\n      /*@*/qpu.workgroupBarrier();\n    }\n    y[qpu.globalId()] = l;' },
+  { name: 'workgroup barrier in a loop lanes leave at different iterations', code: 'QPU3014', body: '    const g = qpu.globalId();\n    for (let i: u32 = 0; i < x[g]; i++) {\n      /*@*/qpu.workgroupBarrier();\n    }\n    y[g] = 1;' },
   { name: 'barrier after a varying early return', code: 'QPU3014', body: '    const g = qpu.globalId();\n    if (g >= n) return;\n    y[g] = x[g];\n    /*@*/qpu.barrier();\n    y[g] = y[g] + 1;' },
 ];
 
@@ -35,6 +37,7 @@ const VALID: { name: string; body: string }[] = [
   { name: 'rotate by a parameter and by a constant', body: '    const g = qpu.globalId();\n    y[g] = qpu.rotate(x[g], n) + qpu.rotate(x[g], 3);' },
   { name: 'broadcast from a uniform loop counter', body: '    const g = qpu.globalId();\n    let s: u32 = 0;\n    for (let l: u32 = 0; l < 16; l++) s += qpu.broadcast(x[g], l);\n    y[g] = s;' },
   { name: 'rotate by loop counters inside varying ifs with a varying continue', body: '    const g = qpu.globalId();\n    let r: u32 = 0;\n    for (let k: u32 = 0; k < 4; k++) {\n      if ((x[g] & (1 << k)) != 0) {\n        r += qpu.broadcast(x[g], k * 3);\n        for (let j: u32 = 0; j < k; j++) {\n          if (((x[g] + j) & 1) == 0) continue;\n          r ^= qpu.rotate(x[g], j);\n        }\n      }\n    }\n    y[g] = r;' },
+  { name: 'workgroup barriers in a uniform loop around a varying if', body: '    const t = qpu.shared<u32>(16);\n    const l = qpu.localId();\n    t[l] = x[qpu.globalId()];\n    qpu.workgroupBarrier();\n    for (let s: u32 = 8; s > 0; s >>= 1) {\n      if (l < s) t[l] = t[l] + t[l + s];\n      qpu.workgroupBarrier();\n    }\n    y[qpu.globalId()] = t[0];' },
   { name: 'barrier in uniform control flow and after a varying if has joined', body: '    const g = qpu.globalId();\n    if (x[g] > 3) y[g] = 1;\n    qpu.barrier();\n    if (n > 2) {\n      qpu.barrier();\n    }\n    y[g] = y[g] + 1;' },
 ];
 
@@ -52,6 +55,7 @@ for (const c of INVALID) {
     t.deepEqual(r.diagnostics.map((d) => codeText(d.code)), [c.code]);
     t.is(r.kernels.size, 0);
     t.regex(r.diagnostics[0]?.hint ?? '', c.code === 'QPU3013' ? /qpu\.broadcast\(x, 0\)/ : /move it out/);
+    if (c.code === 'QPU3014') t.regex(r.diagnostics[0]?.message ?? '', c.body.includes('workgroupBarrier') ? /^qpu\.workgroupBarrier\(\) is reached/ : /^qpu\.barrier\(\) is reached/);
   });
 }
 
