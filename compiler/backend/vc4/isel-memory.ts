@@ -45,7 +45,7 @@ const VPM = { k: 'io', addr: IO.VPM } as const;
 export const SCRATCH_SINK_BYTES = 64;
 
 /** Address inactive lanes use (the launch's scratch area). */
-function sink(c: Ctx): VReg {
+export function sink(c: Ctx): VReg {
   return uniformReg(c, { kind: 'scratch' });
 }
 
@@ -67,7 +67,7 @@ function elemOf(c: Ctx, ins: Instr): string {
 }
 
 /** The address where the mask holds, the sink elsewhere. */
-function maskedAddr(c: Ctx, ins: Instr, p: Src, maskAt: number): Src {
+export function maskedAddr(c: Ctx, ins: Instr, p: Src, maskAt: number): Src {
   const m = ins.args[maskAt];
   if (!m) return p;
   zeroTest(c, src(c, m), m);
@@ -107,7 +107,11 @@ function storeRow(c: Ctx, p: Src, v: Src): void {
 
 /** Store lane by lane: 16 one-element DMAs, inactive lanes into the sink. */
 function storeLanes(c: Ctx, ins: Instr, p: Src, v: Src, modew: number): void {
-  const addr = maskedAddr(c, ins, p, 2);
+  storeLanesAt(c, maskedAddr(c, ins, p, 2), v, modew);
+}
+
+/** 16 one-element DMAs of v's lanes, each to its lane's `addr` (MODEW 0: 32-bit), then the wait. */
+export function storeLanesAt(c: Ctx, addr: Src, v: Src, modew: number): void {
   mov(c, VW_SETUP, vpmWriteSetup(c));
   mov(c, VPM, v);
   const t = newVReg(c);
