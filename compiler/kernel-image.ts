@@ -6,10 +6,15 @@
  */
 import type { CompiledKernel } from './backend/index.ts';
 import type { UniformSlot } from './backend/contract.ts';
-import type { SourceLoc } from './ir/types.ts';
+import type { ConstTable, SourceLoc } from './ir/types.ts';
 
 /** A compiled kernel without its IR: enough to launch it and to name source lines in reports. */
 export type KernelImage = Omit<CompiledKernel, 'ir'> & { ir?: CompiledKernel['ir'] };
+
+/** Parameters the caller passes: all but the hidden ones at the end (constant tables, the private buffer) that the runtime supplies. */
+export function userParamCount(k: { params: readonly unknown[]; tables?: readonly unknown[]; privateWords?: number }): number {
+  return k.params.length - (k.tables?.length ?? 0) - (k.privateWords ? 1 : 0);
+}
 
 /** Version of the JSON layout below; a reader refuses other versions with a clear message. */
 export const KERNEL_IMAGE_FORMAT = 1;
@@ -31,6 +36,10 @@ export interface KernelImageJson {
   sharedBytes?: number;
   params: { name: string; type: string }[];
   uniforms: UniformSlot[];
+  /** Constant tables the runtime uploads and passes after the caller's arguments (the last parameters). */
+  tables?: ConstTable[];
+  /** u32 words per work item of the private buffer the runtime allocates and passes last. */
+  privateWords?: number;
   /** Machine code, base64; absent when it is in the file named by {@link codeFile}. */
   code?: string;
   /** Machine-code file name, relative to the JSON file. */
@@ -64,6 +73,8 @@ export function kernelImageToJson(k: KernelImage, compilerVersion: string, codeF
     sharedBytes: k.sharedBytes,
     params: k.params,
     uniforms: k.uniforms,
+    ...(k.tables?.length ? { tables: k.tables } : {}),
+    ...(k.privateWords ? { privateWords: k.privateWords } : {}),
     ...(codeFile === undefined ? { code: toBase64(k.code) } : { codeFile }),
     listing,
     sources,
@@ -92,6 +103,13 @@ export function kernelImageFromJson(json: unknown, code?: Uint8Array): KernelIma
   if (bytes.length === 0 || bytes.length % 8 !== 0 || bytes.length / 8 !== j.instructions) {
     throw new KernelImageError(`the machine code is ${bytes.length} bytes, but the description says ${String(j.instructions)} instructions of 8 bytes`);
   }
+  const tables = j.tables ?? [];
+  if (!Array.isArray(tables) || tables.some((t) => typeof t !== 'object' || t === null || !['f32', 'i32', 'u32'].includes(t.elem) || !Array.isArray(t.values) || t.values.some((x) => typeof x !== 'number'))) {
+    throw new KernelImageError('the constant tables are malformed');
+  }
+  const privateWords = j.privateWords ?? 0;
+  if (!Number.isSafeInteger(privateWords) || privateWords < 0) throw new KernelImageError(`privateWords must be a non-negative integer, got ${String(j.privateWords)}`);
+  if (tables.length + (privateWords ? 1 : 0) > j.params.length) throw new KernelImageError(`${tables.length} constant tables${privateWords ? ' and a private buffer' : ''} but only ${j.params.length} parameters`);
   const sources = j.sources ?? [];
   const listing = (j.listing ?? []).map((l) => {
     const f = l.loc ? sources[l.loc[0]] : undefined;
@@ -111,6 +129,8 @@ export function kernelImageFromJson(json: unknown, code?: Uint8Array): KernelIma
     usesWorkgroupBarrier: j.usesWorkgroupBarrier ?? false,
     workgroupSize: j.workgroupSize ?? 16,
     sharedBytes: j.sharedBytes ?? 0,
+    ...(tables.length > 0 ? { tables } : {}),
+    ...(privateWords ? { privateWords } : {}),
   };
 }
 

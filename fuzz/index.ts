@@ -30,8 +30,8 @@ const outDir = process.env['QPUC_FUZZ_OUT'] ?? join(root, 'fuzz', 'out');
 const targetsEnv = process.env['QPUC_FUZZ_TARGETS']?.split(',').filter(Boolean);
 const genVersion = Number(process.env['QPUC_FUZZ_GEN'] ?? 1);
 const modes = process.argv.slice(2);
-if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || !Number.isSafeInteger(count) || count < 1 || (genVersion !== 1 && genVersion !== 2)) {
-  console.error('usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=1|2)');
+if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || !Number.isSafeInteger(count) || count < 1 || (genVersion !== 1 && genVersion !== 2 && genVersion !== 3)) {
+  console.error('usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=1|2|3)');
   process.exit(2);
 }
 
@@ -110,7 +110,7 @@ for (const mode of modes) {
       const c0 = cpuSeconds();
       try {
         for (let s = first; s < first + count; s++) {
-          const r = await checkSeed(s, [ex], { version: genVersion as 1 | 2 });
+          const r = await checkSeed(s, [ex], { version: genVersion as 1 | 2 | 3 });
           if (r.ok && r.skipped) counts.denormal++;
           else if (r.ok) counts.agreed++;
           // Unsupported: ops a backend lacks, and register pressure beyond what spilling handles (issue 12: constants pin registers).

@@ -285,6 +285,24 @@ export const qpu = {
   reduceMax<T extends number>(_v: T): T { return gpuOnly('reduceMax'); },
   /** Wait until every QPU of the launch reaches this barrier. */
   barrier(): void { gpuOnly('barrier'); },
+  /** Atomically `p[i] += v` (wrapping); returns the value `p[i]` held before. */
+  atomicAdd<T extends i32 | u32>(_p: Ptr<T>, _i: number, _v: T): T { return gpuOnly('atomicAdd'); },
+  /** Atomically `p[i] -= v` (wrapping); returns the old value. */
+  atomicSub<T extends i32 | u32>(_p: Ptr<T>, _i: number, _v: T): T { return gpuOnly('atomicSub'); },
+  /** Atomically `p[i] = min(p[i], v)` (signed for Ptr<i32>, unsigned for Ptr<u32>); returns the old value. */
+  atomicMin<T extends i32 | u32>(_p: Ptr<T>, _i: number, _v: T): T { return gpuOnly('atomicMin'); },
+  /** Atomically `p[i] = max(p[i], v)` (signed for Ptr<i32>, unsigned for Ptr<u32>); returns the old value. */
+  atomicMax<T extends i32 | u32>(_p: Ptr<T>, _i: number, _v: T): T { return gpuOnly('atomicMax'); },
+  /** Atomically `p[i] &= v`; returns the old value. */
+  atomicAnd<T extends i32 | u32>(_p: Ptr<T>, _i: number, _v: T): T { return gpuOnly('atomicAnd'); },
+  /** Atomically `p[i] |= v`; returns the old value. */
+  atomicOr<T extends i32 | u32>(_p: Ptr<T>, _i: number, _v: T): T { return gpuOnly('atomicOr'); },
+  /** Atomically `p[i] ^= v`; returns the old value. */
+  atomicXor<T extends i32 | u32>(_p: Ptr<T>, _i: number, _v: T): T { return gpuOnly('atomicXor'); },
+  /** Atomically `p[i] = v`; returns the old value. */
+  atomicExchange<T extends i32 | u32>(_p: Ptr<T>, _i: number, _v: T): T { return gpuOnly('atomicExchange'); },
+  /** Atomically: if `p[i] === expected` then `p[i] = desired`; returns the old value (equal to `expected` when it swapped). */
+  atomicCompareExchange<T extends i32 | u32>(_p: Ptr<T>, _i: number, _expected: T, _desired: T): T { return gpuOnly('atomicCompareExchange'); },
   /** Raw special-function-unit results: fast, about 12 correct bits. */
   fast: {
     /** Approximate 1/x. */

@@ -7,6 +7,7 @@
  */
 import { compileFile, memoryHost, type CompiledKernel } from '../compiler/compile.ts';
 import { codeText } from '../compiler/diagnostics.ts';
+import { userParamCount } from '../compiler/kernel-image.ts';
 import { TARGETS, isV3dTarget, type Target } from '../compiler/target/targets.ts';
 import { decodeInstr } from '../compiler/isa/v3d/decode.ts';
 import { decodeVc4 } from '../compiler/isa/vc4/index.ts';
@@ -52,7 +53,8 @@ export function dualIssued(k: CompiledKernel): number {
 function pageKernel(k: CompiledKernel): PageKernel {
   return {
     name: k.name,
-    params: k.params,
+    // Constant tables and the private buffer (the last parameters) are made here, not described by the user.
+    params: k.params.slice(0, userParamCount(k)),
     instructionCount: k.instructionCount,
     registersUsed: k.registersUsed,
     listing: k.listing.map((l) => ({ text: l.text, line: l.loc && l.loc.file === KERNEL_FILE ? l.loc.line : 0 })),
@@ -104,7 +106,23 @@ async function run(req: Extract<Request, { kind: 'run' }>): Promise<Reply> {
   try {
     const buffers: DeviceBuffer[] = [];
     const views = new Map<string, { type: string; array: ArrayLike<number> }>();
+    const userParams = userParamCount(compiled);
     const args: ResolvedArg[] = compiled.params.map((p, k) => {
+      const table = compiled.tables?.[k - userParams];
+      if (k >= userParams && !table) {
+        // The private buffer of private arrays kept in memory.
+        const buf = device.allocate((compiled.privateWords ?? 0) * 16 * req.qpus * 4);
+        buffers.push(buf);
+        return { kind: 'pointer', address: buf.gpuAddress };
+      }
+      if (k >= userParams && table) {
+        const Ctor = ARRAYS[table.elem]!;
+        const buf = device.allocate(table.values.length * Ctor.BYTES_PER_ELEMENT);
+        buffers.push(buf);
+        const array = new Ctor(buf.bytes.buffer as ArrayBuffer, buf.bytes.byteOffset, table.values.length);
+        table.values.forEach((x, i) => (array[i] = x));
+        return { kind: 'pointer', address: buf.gpuAddress };
+      }
       const spec = req.inputs[p.name];
       if (p.type.startsWith('ptr<')) {
         const elem = p.type.slice(4, -1);

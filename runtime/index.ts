@@ -15,8 +15,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelInfo } from '../lang/index.ts';
-import type { IrFunction } from '../compiler/ir/types.ts';
-import { type KernelImage, KernelImageError, kernelImageFromJson } from '../compiler/kernel-image.ts';
+import type { ConstTable, IrFunction } from '../compiler/ir/types.ts';
+import { type KernelImage, KernelImageError, kernelImageFromJson, userParamCount } from '../compiler/kernel-image.ts';
 import type { Device, HazardReport, JobProfile, JobResult, Target } from './device.ts';
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelWanted, pickKernel } from './kernel-cache.ts';
@@ -461,7 +461,7 @@ export class Runtime {
       const [name, ir] = await this.irOf(ref);
       ref.name = name;
       const { grid, qpus } = launchShape(`launch ${ref.name}`, options, ir.workgroupSize ?? 16);
-      const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), args);
+      const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), this.withHidden(ref.name, ir, qpus, args));
       const { interpretKernel } = await import('../compiler/ir/interpret.ts');
       const memory = this.refMemory as ReferenceMemory;
       const sharedBytes = ir.sharedBytes ?? 0;
@@ -478,7 +478,7 @@ export class Runtime {
     const compiled = await this.imageOf(ref);
     ref.name = compiled.name;
     const { grid, qpus, perGroup } = launchShape(`launch ${ref.name}`, options, compiled.workgroupSize);
-    const resolved = this.resolveArgs(ref.name, compiled.params, args);
+    const resolved = this.resolveArgs(ref.name, compiled.params, this.withHidden(ref.name, compiled, qpus, args));
     // A barrier waits for its supergroup only: put every batch in one (WGS_PER_SG is 1..16, and all of them must be resident).
     if (compiled.usesBarrier && qpus > MAX_BARRIER_BATCHES) {
       throw new RuntimeError(`launch ${ref.name}: a kernel with qpu.barrier() runs on at most ${MAX_BARRIER_BATCHES} QPU batches, got qpus = ${qpus}`);
@@ -670,6 +670,39 @@ export class Runtime {
       device.sourceMap = map;
     }
     return addr;
+  }
+
+  /** Uploaded constant tables, by element type and values (one GPU array each, for the life of the runtime). */
+  private readonly tableArrays = new Map<string, GpuArray>();
+  /** The private buffer of the last launch that needed one (reused while large enough: kernels initialise their arrays). */
+  private privateArray: Uint32Array | undefined;
+
+  /**
+   * The caller's arguments followed by the kernel's hidden ones: its
+   * constant tables, each uploaded once, and its private buffer
+   * (`privateWords` per work item; compiler/frontend/arrays.ts).
+   */
+  private withHidden(name: string, k: { params: readonly unknown[]; tables?: readonly ConstTable[]; privateWords?: number }, qpus: number, args: unknown[]): unknown[] {
+    const tables = k.tables ?? [];
+    if (tables.length === 0 && !k.privateWords) return args;
+    const userCount = userParamCount(k);
+    if (args.length !== userCount) throw new RuntimeError(`launch ${name}: expected ${userCount} arguments, got ${args.length}`);
+    const hidden: unknown[] = tables.map((t) => {
+      const key = `${t.elem}:${t.values.join(',')}`;
+      let a = this.tableArrays.get(key);
+      if (!a) {
+        a = this.alloc(t.elem === 'f32' ? Float32Array : t.elem === 'i32' ? Int32Array : Uint32Array, t.values.length);
+        a.set(t.values);
+        this.tableArrays.set(key, a);
+      }
+      return a;
+    });
+    if (k.privateWords) {
+      const words = k.privateWords * 16 * qpus;
+      if (!this.privateArray || this.privateArray.length < words) this.privateArray = this.alloc(Uint32Array, words);
+      hidden.push(this.privateArray);
+    }
+    return [...args, ...hidden];
   }
 
   private resolveArgs(name: string, params: { name: string; type: string }[], args: unknown[]): ResolvedArg[] {

@@ -33,7 +33,12 @@ Statements
   const / let (initialised), assignment and compound assignment, ++ / --,
   if / else, for, while, do-while, labelled loops, break / continue, return,
   switch on i32 / u32 with constant cases. Not: var, destructuring, closures,
-  try, classes or objects, strings, arrays other than Ptr<T>.
+  try, classes or objects, strings.
+  Private arrays of f32 / i32 / u32 with a constant length (at most 4096):
+  const a: f32[] = [0, 0, 0]; new Array<f32>(n).fill(x); new Float32Array(n)
+  (Int32Array, Uint32Array); a[i], a.length. Small arrays and constant
+  indices (also in for loops over them, which are unrolled) use registers;
+  run-time indices into longer arrays use per-work-item memory.
 
 Expressions
   + - * / % ** (ints: a / 0 = a, a % 0 = 0), & | ^ ~ << >> >>>,
@@ -45,6 +50,8 @@ Intrinsics (qpu.*)
   laneId() qpuId() numQpus() globalId() globalCount()
   rotate(v, n) broadcast(v, lane) any(c) all(c) reduceAdd/Min/Max(v)
   barrier() (uniform control flow only)
+  atomicAdd/Sub/Min/Max/And/Or/Xor/Exchange(p, i, v), atomicCompareExchange(
+  p, i, expected, desired) on Ptr<i32 | u32>: return the old p[i]
   fast.recip/rsqrt/exp2/log2/sin: raw special-function results (~12 bits)
 
 Workgroups

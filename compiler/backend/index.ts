@@ -3,7 +3,7 @@
  * target out. Backends are registered per ISA family (the target table's
  * `family` column); adding a family is one folder and one row in BACKENDS.
  */
-import type { IrFunction, IrType, SourceLoc } from '../ir/types.ts';
+import type { ConstTable, IrFunction, IrType, SourceLoc } from '../ir/types.ts';
 import { typeText, workgroupSizeOf } from '../ir/types.ts';
 import { TARGETS, type IsaFamily, type Target } from '../target/targets.ts';
 import { BackendError, runBackend, type Backend, type BackendOutput, type ListingLine, type UniformSlot } from './contract.ts';
@@ -48,6 +48,18 @@ export interface CompiledKernel {
    * barrier only waits for the supergroup.
    */
   usesBarrier: boolean;
+  /**
+   * Constant tables the kernel indexes at run time: its last `tables.length`
+   * parameters point at them; the runtime uploads the values and passes them
+   * after the caller's arguments (absent: none).
+   */
+  tables?: ConstTable[];
+  /**
+   * u32 words per work item of the private buffer (private arrays kept in
+   * memory): when set, the kernel's last parameter points at a buffer of
+   * `privateWords × 16 × qpus` words that the runtime allocates.
+   */
+  privateWords?: number;
   /**
    * Whether the kernel has a `qpu.workgroupBarrier()`: each workgroup's batches
    * wait for each other (V3D: one workgroup per supergroup; VC4: the launcher
@@ -106,6 +118,8 @@ export function compileFunction(name: string, ir: IrFunction, target: Target): C
     usesWorkgroupBarrier: ir.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier' && i.attrs?.['scope'] === 'workgroup')),
     workgroupSize: workgroupSizeOf(ir),
     sharedBytes: ir.sharedBytes ?? 0,
+    ...(ir.tables?.length ? { tables: ir.tables } : {}),
+    ...(ir.privateWords ? { privateWords: ir.privateWords } : {}),
     ir,
   };
 }

@@ -6,7 +6,8 @@
 import type { ts } from 'ts-morph';
 import { typescript } from './typescript.ts';
 import { isPtr } from '../ir/types.ts';
-import { ExprLowerer, skipParens } from './expr.ts';
+import { skipParens } from './expr.ts';
+import { ArrayLowerer } from './arrays.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
 import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
@@ -16,7 +17,7 @@ import type { MethodInfo } from './discover.ts';
 import { lowerWorkgroupCall, WORKGROUP_INTRINSICS } from './workgroups.ts';
 
 /** Expression lowering plus calls. */
-export abstract class CallLowerer extends ExprLowerer {
+export abstract class CallLowerer extends ArrayLowerer {
   protected call(e: ts.CallExpression, expected?: LangType): Typed {
     const callee = skipParens(e.expression);
     if (e.arguments.some((a) => typescript.isSpreadElement(a))) {
@@ -95,7 +96,7 @@ export abstract class CallLowerer extends ExprLowerer {
   }
 
   private intrinsic(e: ts.CallExpression, k: Intrinsic, name: string, expected?: LangType): Typed {
-    const arity = { id: 0, void0: 0, f32: 1, abs: 1, int1: 1, bool1: 1, reduce: 1, fround: 1, f32x2: 2, num2: 2, int2: 2, lanes: 2 }[k.shape];
+    const arity = { id: 0, void0: 0, f32: 1, abs: 1, int1: 1, bool1: 1, reduce: 1, fround: 1, f32x2: 2, num2: 2, int2: 2, lanes: 2, atomic: 3, atomicCas: 4 }[k.shape];
     if (!this.argCount(e, arity)) return this.bad();
     const a = e.arguments;
     const numeric = (x: Typed, node: ts.Node, ok: (t: LangType) => boolean, what: string): boolean => {
@@ -162,6 +163,9 @@ export abstract class CallLowerer extends ExprLowerer {
         if (!numeric(x, a[0]!, isNumericType, 'f32 | i32 | u32')) return this.bad(x.t);
         return { v: this.emitAt(e, k.op, [x.v], x.t), t: x.t };
       }
+      case 'atomic':
+      case 'atomicCas':
+        return this.atomic(e, k, name);
       case 'lanes': {
         const x = this.expr(a[0]!, expected && isNumericType(expected) ? expected : undefined);
         const n = this.expr(a[1]!, 'u32');
@@ -169,6 +173,37 @@ export abstract class CallLowerer extends ExprLowerer {
         return { v: this.emitAt(e, k.op, [x.v, n.v], x.t), t: x.t };
       }
     }
+  }
+
+  /** `qpu.atomicOp(p, i, v)` / `qpu.atomicCompareExchange(p, i, expected, desired)` on a Ptr<i32|u32>: the old value. */
+  private atomic(e: ts.CallExpression, k: Intrinsic, name: string): Typed {
+    const [pa, ia, ...va] = e.arguments as unknown as ts.Expression[];
+    const p = this.expr(pa!);
+    const idx = this.expr(ia!, 'i32');
+    if (p.bad) {
+      for (const v of va) this.expr(v);
+      return this.bad();
+    }
+    const elem = p.t !== 'void' && isPtr(p.t) ? p.t.ptr : undefined;
+    if (elem !== 'i32' && elem !== 'u32') {
+      this.error(pa!, 'atomicPointer', [name, langTypeText(p.t)]);
+      for (const v of va) this.expr(v);
+      return this.bad();
+    }
+    if (!idx.bad && !isIntType(idx.t)) this.error(ia!, 'indexType', [langTypeText(idx.t)]);
+    const vals = va.map((v) => this.expr(v, elem));
+    let ok = !idx.bad && isIntType(idx.t);
+    vals.forEach((v, j) => {
+      if (v.bad) ok = false;
+      else if (!sameType(v.t, elem)) {
+        this.error(va[j]!, 'argumentType', [langTypeText(v.t), elem]);
+        ok = false;
+      }
+    });
+    if (!ok) return this.bad(elem);
+    const addr = this.emitAt(e, 'gep', [p.v, idx.v], p.t);
+    const args = [addr, ...vals.map((v) => v.v)];
+    return { v: this.emitAt(e, k.op, args, elem, k.rmw ? { rmw: k.rmw } : undefined), t: elem };
   }
 
   private deviceCall(e: ts.CallExpression, m: MethodInfo): Typed {

@@ -6,7 +6,8 @@
  * initializer must be literal-like: a number literal, `±` one, a Math
  * constant, or another such constant. Without a type annotation a constant
  * behaves as its literal (it takes its context's type); with `: f32`, `: i32`
- * or `: u32` it has that type.
+ * or `: u32` it has that type. An array literal of such constants is a
+ * read-only table (moduleTable, staticTable; indexed in compiler/frontend/arrays.ts).
  */
 import type { ts } from 'ts-morph';
 import { typescript } from './typescript.ts';
@@ -27,6 +28,16 @@ export interface ConstantProblem {
   name: string;
 }
 
+/** A constant array of numbers (a read-only table): its elements, their type, and a key unique per declaration. */
+export interface NamedTable {
+  key: string;
+  name: string;
+  elem: 'f32' | 'i32' | 'u32';
+  values: number[];
+  /** Every element written as an integer literal and no type annotation: a literal index reads like a literal. */
+  flexible: boolean;
+}
+
 /** A constant, a problem, or undefined when the name is no module-level declaration at all. */
 export type ConstantLookup = NamedConstant | ConstantProblem | undefined;
 
@@ -34,6 +45,78 @@ export type ConstantLookup = NamedConstant | ConstantProblem | undefined;
 const MAX_DEPTH = 32;
 
 const skipParens = (e: ts.Expression): ts.Expression => (typescript.isParenthesizedExpression(e) ? skipParens(e.expression) : e);
+
+/** Most elements of a constant table (uploaded once per runtime; larger data belongs in a buffer). */
+export const MAX_TABLE = 65536;
+
+/** `[…]`, `[…] as const`, `Object.freeze([…])`: the array literal of a table declaration, or undefined. */
+function tableLiteral(init: ts.Expression | undefined): ts.ArrayLiteralExpression | undefined {
+  if (!init) return undefined;
+  let e = skipParens(init);
+  if (typescript.isAsExpression(e) && e.type.getText() === 'const') e = skipParens(e.expression);
+  if (typescript.isCallExpression(e) && e.expression.getText() === 'Object.freeze' && e.arguments.length === 1) e = skipParens(e.arguments[0]!);
+  return typescript.isArrayLiteralExpression(e) ? e : undefined;
+}
+
+/** The element type an array annotation declares (`f32[]`, `readonly f32[]`, `Array<f32>`, `ReadonlyArray<f32>`). */
+function tableElemType(node: ts.TypeNode | undefined): 'f32' | 'i32' | 'u32' | undefined {
+  if (!node) return undefined;
+  let inner: ts.TypeNode | undefined;
+  if (typescript.isTypeOperatorNode(node)) return tableElemType(node.type);
+  if (typescript.isArrayTypeNode(node)) inner = node.elementType;
+  else if (typescript.isTypeReferenceNode(node) && node.typeArguments?.length === 1) inner = node.typeArguments[0];
+  const t = inner ? typeFromNode(typescript, inner) : undefined;
+  return t === 'f32' || t === 'i32' || t === 'u32' ? t : undefined;
+}
+
+/** A table from its declaration, or a problem (an element that is no number constant). */
+function table(prog: Program, file: string, key: string, name: string, lit: ts.ArrayLiteralExpression, type: ts.TypeNode | undefined, depth: number): NamedTable | ConstantProblem {
+  const declared = tableElemType(type);
+  if (lit.elements.length === 0 || lit.elements.length > MAX_TABLE) return { problem: 'notNumber', name };
+  const values: number[] = [];
+  let floats = false;
+  for (const el of lit.elements) {
+    const v = evaluate(prog, file, el, name, depth + 1);
+    if ('problem' in v) return { problem: 'notNumber', name };
+    values.push(v.value);
+    floats ||= v.float || !Number.isInteger(v.value) || v.declared === 'f32';
+  }
+  const elem = declared ?? (floats ? 'f32' : values.every((x) => x >= -2147483648 && x <= 2147483647) ? 'i32' : 'u32');
+  return { key, name, elem, values, flexible: declared === undefined && !floats };
+}
+
+/** The module-level `const NAME = [numbers]` of `file` (or the one it imports under that name), as a table. */
+export function moduleTable(prog: Program, file: string, name: string, depth = 0): NamedTable | ConstantProblem | undefined {
+  const sf = prog.files.get(file);
+  if (!sf || depth > MAX_DEPTH) return undefined;
+  for (const st of sf.statements) {
+    if (!typescript.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      if (!typescript.isIdentifier(d.name) || d.name.text !== name) continue;
+      const lit = tableLiteral(d.initializer);
+      if (!lit) return undefined;
+      if ((st.declarationList.flags & typescript.NodeFlags.Const) === 0) return { problem: 'notConst', name };
+      return table(prog, file, `${file}#${name}`, name, lit, d.type, depth);
+    }
+  }
+  const imported = prog.importedNames.get(file)?.get(name);
+  return imported ? moduleTable(prog, imported.file, imported.name, depth + 1) : undefined;
+}
+
+/** `Class.NAME` where the class has `static readonly NAME = [numbers]`, as a table. */
+export function staticTable(prog: Program, file: string, classLocal: string, name: string): NamedTable | ConstantProblem | undefined {
+  const cls = prog.classes.get(prog.classAliases.get(file)?.get(classLocal) ?? classLocal);
+  if (!cls) return undefined;
+  for (const m of cls.decl.members) {
+    if (!typescript.isPropertyDeclaration(m) || !typescript.isIdentifier(m.name) || m.name.text !== name) continue;
+    const lit = tableLiteral(m.initializer);
+    const mods = m.modifiers ?? [];
+    if (!lit || !mods.some((x) => x.kind === typescript.SyntaxKind.StaticKeyword)) return undefined;
+    if (!mods.some((x) => x.kind === typescript.SyntaxKind.ReadonlyKeyword)) return { problem: 'notConst', name: `${classLocal}.${name}` };
+    return table(prog, cls.file, `${cls.file}#${cls.decl.name?.text ?? classLocal}.${name}`, `${classLocal}.${name}`, lit, m.type, 0);
+  }
+  return undefined;
+}
 
 function declaredType(node: ts.TypeNode | undefined): NamedConstant['declared'] {
   if (!node) return undefined;

@@ -11,6 +11,7 @@ import { BlockWriter, addParam, newBlock } from '../ir/builder.ts';
 import type { LangType } from './types.ts';
 import type { Program } from './discover.ts';
 import { diagAt } from './discover.ts';
+import type { PrivateArray } from './arrays.ts';
 
 /** A named variable or parameter in scope. */
 export interface Binding {
@@ -20,6 +21,8 @@ export interface Binding {
   value: Value;
   /** An unannotated `const` initialised by a literal: like a literal, it takes its context's type. */
   literal?: { value: number; float: boolean };
+  /** A private array (compiler/frontend/arrays.ts): the name stands for its elements, which are bindings of their own. */
+  array?: PrivateArray;
 }
 
 /** A lexical scope. */

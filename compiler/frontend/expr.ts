@@ -16,7 +16,23 @@ import { BINARY_OPS, QPU_INTRINSICS } from './intrinsics.ts';
 import { WORKGROUP_INTRINSICS } from './workgroups.ts';
 import type { MethodInfo } from './discover.ts';
 import type { OpName } from '../ir/ops.ts';
-import { moduleConstant, staticConstant, type ConstantLookup, type NamedConstant } from './constants.ts';
+import { moduleConstant, staticConstant, type ConstantLookup, type NamedConstant, type NamedTable } from './constants.ts';
+import type { PrivateArray } from './arrays.ts';
+
+/**
+ * An element of a private array or a constant table being read or written: a constant element number `k`, or a
+ * run-time `index`.
+ */
+export interface ElementRef {
+  arr?: PrivateArray;
+  table?: NamedTable;
+  elem: 'f32' | 'i32' | 'u32';
+  node: ts.Node;
+  k?: number;
+  index?: Typed;
+  /** An error was reported: reads give a placeholder, writes do nothing. */
+  bad?: boolean;
+}
 
 /** A lowered expression: its value and type; `bad` after an error. */
 export interface Typed {
@@ -58,6 +74,16 @@ const FAST_MATH_OPS: ReadonlySet<OpName> = new Set(['fadd', 'fsub', 'fmul']);
 export abstract class ExprLowerer extends LowerContext {
   /** Lowers an inlined device function's body (statement lowering). */
   protected abstract inlineBody(m: MethodInfo, call: ts.CallExpression): Typed;
+  /** The element `e` names when `e` indexes a private array (compiler/frontend/arrays.ts), else undefined. */
+  protected abstract elementRef(e: ts.ElementAccessExpression): ElementRef | undefined;
+  /** Reads a private array's element. */
+  protected abstract readElement(r: ElementRef): Typed;
+  /** Writes a private array's element. */
+  protected abstract writeElement(r: ElementRef, v: Value): void;
+  /** The length of the private array or constant table `e` names, else undefined. */
+  protected abstract arrayLength(e: ts.Expression): number | undefined;
+  /** `TABLE[k]` with a literal-like k on a table of integer literals without annotation: the element, which reads like a literal. */
+  protected abstract tableLiteral(e: ts.ElementAccessExpression): number | undefined;
 
   /** A placeholder after an error. */
   protected bad(t: LangType = 'i32'): Typed {
@@ -106,6 +132,14 @@ export abstract class ExprLowerer extends LowerContext {
     if (typescript.isIdentifier(inner)) {
       const b = this.scope.lookup(inner.text);
       if (b) return b.literal;
+    }
+    if (typescript.isPropertyAccessExpression(inner) && inner.name.text === 'length') {
+      const n = this.arrayLength(inner.expression);
+      if (n !== undefined) return { value: n, float: false };
+    }
+    if (typescript.isElementAccessExpression(inner)) {
+      const x = this.tableLiteral(inner);
+      if (x !== undefined) return { value: x, float: false };
     }
     const named = this.namedConstant(inner);
     if (named && !('problem' in named) && !named.declared) return { value: named.value, float: named.float };
@@ -168,6 +202,8 @@ export abstract class ExprLowerer extends LowerContext {
       if (typescript.isIdentifier(e)) return undefined;
     }
     if (typescript.isElementAccessExpression(e)) {
+      const arr = typescript.isIdentifier(skipParens(e.expression)) ? this.scope.lookup((skipParens(e.expression) as ts.Identifier).text)?.array : undefined;
+      if (arr) return arr.elem;
       const p = this.peekType(e.expression);
       return p && p !== 'void' && isPtr(p) ? widenedType(p.ptr) : undefined;
     }
@@ -218,6 +254,8 @@ export abstract class ExprLowerer extends LowerContext {
     if (typescript.isPostfixUnaryExpression(e)) return this.increment(e, e.operand, e.operator === typescript.SyntaxKind.PlusPlusToken ? '+' : '-', true);
     if (typescript.isElementAccessExpression(e)) {
       if (e.questionDotToken) return this.unsupported(e, 'optionalChaining');
+      const r = this.elementRef(e);
+      if (r) return this.readElement(r);
       const { addr, elem } = this.address(e);
       if (!elem) return this.bad();
       return { v: this.emitAt(e, 'load', [addr], widenedType(elem)), t: widenedType(elem) };
@@ -249,6 +287,10 @@ export abstract class ExprLowerer extends LowerContext {
       if (c) return 'problem' in c ? this.constantProblem(e, c) : this.constantValue(e, c);
       this.error(e, 'unknownIdentifier', [e.text]);
       return this.bad();
+    }
+    if (b.array) {
+      this.error(e, 'arrayValue', [e.text]);
+      return this.bad(b.type);
     }
     return { v: b.value, t: b.type };
   }
@@ -463,6 +505,7 @@ export abstract class ExprLowerer extends LowerContext {
     }
     const b = this.scope.lookup(e.text);
     if (!b) this.error(e, 'unknownIdentifier', [e.text]);
+    else if (b.array) this.error(e, 'arrayValue', [e.text]);
     else if (b.kind === 'const') this.error(e, 'assignToConst', [e.text]);
     else if (b.kind === 'param') this.error(e, 'assignToParam', [e.text]);
     else return b;
@@ -471,6 +514,12 @@ export abstract class ExprLowerer extends LowerContext {
 
   private assign(left: ts.Expression, right: ts.Expression): Typed {
     const l = skipParens(left);
+    const r = typescript.isElementAccessExpression(l) ? this.elementRef(l) : undefined;
+    if (r) {
+      const v = this.exprOf(right, r.elem);
+      if (!v.bad) this.writeElement(r, v.v);
+      return v;
+    }
     if (typescript.isElementAccessExpression(l)) {
       const { addr, elem } = this.address(l);
       if (!elem) {
@@ -494,6 +543,12 @@ export abstract class ExprLowerer extends LowerContext {
 
   private compoundAssign(e: ts.BinaryExpression, op: string): Typed {
     const l = skipParens(e.left);
+    const r = typescript.isElementAccessExpression(l) ? this.elementRef(l) : undefined;
+    if (r) {
+      const res = this.applyBinary(e.operatorToken, op, this.readElement(r), this.expr(e.right, r.elem));
+      if (!res.bad && sameType(res.t, r.elem)) this.writeElement(r, res.v);
+      return res;
+    }
     if (typescript.isElementAccessExpression(l)) {
       const { addr, elem } = this.address(l);
       if (!elem) return this.bad();
@@ -519,6 +574,13 @@ export abstract class ExprLowerer extends LowerContext {
       }
       return this.applyBinary(e, op, old, { v: this.w.const(old.t, 1), t: old.t });
     };
+    const r = typescript.isElementAccessExpression(o) ? this.elementRef(o) : undefined;
+    if (r) {
+      const old = this.readElement(r);
+      const res = step(old);
+      if (!res.bad) this.writeElement(r, res.v);
+      return postfix ? old : res;
+    }
     if (typescript.isElementAccessExpression(o)) {
       const { addr, elem } = this.address(o);
       if (!elem) return this.bad();

@@ -2,7 +2,7 @@
  * The intrinsic functions kernels may call, as data: `qpu.*`, `qpu.fast.*`,
  * `Math.*` and constants. Expression lowering reads these tables.
  */
-import type { OpName } from '../ir/ops.ts';
+import type { AtomicRmw, OpName } from '../ir/ops.ts';
 
 /** How an intrinsic's operands and result are typed. */
 export type IntrinsicShape =
@@ -17,6 +17,8 @@ export type IntrinsicShape =
   | 'bool1' // (bool) -> bool
   | 'reduce' // (T) -> T, T numeric
   | 'void0' // () -> void
+  | 'atomic' // (Ptr<T>, int index, T) -> T, T i32 or u32
+  | 'atomicCas' // (Ptr<T>, int index, T expected, T desired) -> T
   | 'fround'; // (f32) -> f32, identity
 
 /** An intrinsic: its shape and IR op (for `num2`, int op / float op). */
@@ -24,6 +26,8 @@ export interface Intrinsic {
   shape: IntrinsicShape;
   op: OpName;
   fop?: OpName;
+  /** `qpu.atomic*`: the read-modify-write operation (`attrs.rmw` of the `atomic` op). */
+  rmw?: AtomicRmw;
   /** `qpu.fast.*`: the op carries `attrs.fast`, so backends may give the raw special-function-unit result. */
   fast?: boolean;
 }
@@ -41,6 +45,15 @@ export const QPU_INTRINSICS: Readonly<Record<string, Intrinsic>> = {
   reduceMin: { shape: 'reduce', op: 'reduce_min' },
   reduceMax: { shape: 'reduce', op: 'reduce_max' },
   barrier: { shape: 'void0', op: 'barrier' },
+  atomicAdd: { shape: 'atomic', op: 'atomic', rmw: 'add' },
+  atomicSub: { shape: 'atomic', op: 'atomic', rmw: 'sub' },
+  atomicMin: { shape: 'atomic', op: 'atomic', rmw: 'min' },
+  atomicMax: { shape: 'atomic', op: 'atomic', rmw: 'max' },
+  atomicAnd: { shape: 'atomic', op: 'atomic', rmw: 'and' },
+  atomicOr: { shape: 'atomic', op: 'atomic', rmw: 'or' },
+  atomicXor: { shape: 'atomic', op: 'atomic', rmw: 'xor' },
+  atomicExchange: { shape: 'atomic', op: 'atomic', rmw: 'xchg' },
+  atomicCompareExchange: { shape: 'atomicCas', op: 'atomic_cas' },
 };
 
 /** `qpu.fast.name(x)`: raw special-function-unit results. */

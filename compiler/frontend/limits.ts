@@ -17,6 +17,21 @@ export const MAX_NESTING = 400;
 export const MAX_INLINED_CHARS = 600_000;
 
 /**
+ * Private arrays (compiler/frontend/arrays.ts): up to SMALL_ARRAY elements
+ * always live in registers (a run-time index costs a compare and a select
+ * per element); up to MAX_REGISTER_ARRAY when every index is static; any
+ * other lives in per-work-item memory, up to MAX_PRIVATE_ARRAY elements.
+ */
+export const SMALL_ARRAY = 16;
+/** See {@link SMALL_ARRAY}. */
+export const MAX_REGISTER_ARRAY = 64;
+/** See {@link SMALL_ARRAY}: 16 KiB per work item. */
+export const MAX_PRIVATE_ARRAY = 4096;
+
+/** Most iterations of a `for` loop over a private array that the frontend unrolls (so its indices become constants). */
+export const MAX_UNROLL = 64;
+
+/**
  * The first node of `root`'s subtree lying deeper than {@link MAX_NESTING}
  * levels below it, or undefined. Iterative, so it cannot overflow itself.
  */

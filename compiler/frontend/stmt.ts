@@ -41,6 +41,7 @@ export class Lowerer extends CallLowerer {
     }
     if (m.decl.body) this.block(m.decl.body.statements);
     if (!this.dead) this.jump(exit, []);
+    this.finishHiddenParams();
     // Keep the exit block last: it reads best and backends fall through into it.
     this.fn.blocks = [...this.fn.blocks.filter((b) => b !== exit), exit];
   }
@@ -147,7 +148,12 @@ export class Lowerer extends CallLowerer {
     if (typescript.isWhileStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, false);
     if (typescript.isDoStatement(s)) return this.loop(undefined, s.expression, undefined, s.statement, true);
     if (typescript.isForStatement(s)) {
-      this.inScope(() => this.loop(s.initializer, s.condition, s.incrementor, s.statement, false));
+      this.inScope(() => {
+        const counts = this.countedLoop(s);
+        const unroll = counts && this.indexesArray(s.statement) ? counts : undefined;
+        if (unroll) this.unrolled(s, unroll);
+        else this.loop(s.initializer, s.condition, s.incrementor, s.statement, false);
+      });
       return;
     }
     if (typescript.isLabeledStatement(s)) {
@@ -180,6 +186,7 @@ export class Lowerer extends CallLowerer {
       }
       const name = d.name.text;
       if (this.scope.vars.has(name)) this.error(d.name, 'shadowing', [name]);
+      if (this.arrayDecl(d, name)) continue;
       let declared: LangType | undefined;
       if (d.type) {
         declared = typeFromNode(typescript, d.type);
@@ -256,6 +263,36 @@ export class Lowerer extends CallLowerer {
         this.branch(this.cond(cond), header, vars, exit, vars);
       } else this.jump(header, vars);
     }
+    this.enter(exit, vars);
+  }
+
+  /** A `for` loop lowered once per counter value (see countedLoop, arrays.ts); `break` leaves, `continue` goes to the next copy. */
+  private unrolled(s: ts.ForStatement, counts: number[]): void {
+    const label = this.pendingLabel;
+    this.pendingLabel = undefined;
+    this.varDecl(s.initializer as ts.VariableDeclarationList);
+    const d = (s.initializer as ts.VariableDeclarationList).declarations[0]!;
+    const counter = this.scope.vars.get((d.name as ts.Identifier).text);
+    if (!counter || !isIntType(counter.type)) {
+      // An f32 or ill-typed counter: lower the loop as written.
+      this.loop(undefined, s.condition, s.incrementor, s.statement, false);
+      return;
+    }
+    // Constant in each copy (the body never assigns it): not carried through joins, so indices stay constants.
+    counter.kind = 'const';
+    const vars = this.mutables();
+    const exit = this.join(vars);
+    for (const k of counts) {
+      this.w.loc = this.locOf(s);
+      counter.value = this.w.const(counter.type, counter.type === 'u32' ? k >>> 0 : k | 0);
+      const next = this.join(vars);
+      this.jumps.push({ isSwitch: false, breakTo: exit, continueTo: next, vars, ...(label ? { label } : {}) });
+      this.inScope(() => this.stmt(s.statement));
+      this.jumps.pop();
+      if (!this.dead) this.jump(next, vars);
+      this.enter(next, vars);
+    }
+    this.jump(exit, vars);
     this.enter(exit, vars);
   }
 

@@ -109,6 +109,8 @@ export function cloneFunction(fn: IrFunction): IrFunction {
     nextBlockId: fn.nextBlockId,
   };
   if (fn.file !== undefined) out.file = fn.file;
+  if (fn.tables) out.tables = fn.tables.map((t) => ({ ...t, values: [...t.values] }));
+  if (fn.privateWords) out.privateWords = fn.privateWords;
   if (fn.workgroupSize !== undefined) out.workgroupSize = fn.workgroupSize;
   if (fn.sharedBytes !== undefined) out.sharedBytes = fn.sharedBytes;
   return out;

@@ -172,7 +172,7 @@ const SCALAR: Record<OpName, ScalarFactory | undefined> = {
     return (a, b, c) => (to === 'f32' ? bitsToF32(a >>> 0) : t === 'f32' ? normalize(to, f32Bits(a)) : normalize(to, a));
   },
   gep: (t, attrs, to) => (a, b, c) => (a + Math.imul(b, isPtr(t) ? elemBytes(t.ptr) : 1)) >>> 0,
-  load: undefined, store: undefined, barrier: undefined,
+  load: undefined, store: undefined, barrier: undefined, atomic: undefined, atomic_cas: undefined,
   lane_id: undefined, qpu_id: undefined, num_qpus: undefined, global_id: undefined, global_count: undefined,
   local_id: undefined, group_id: undefined, num_groups: undefined, shared_ptr: undefined,
   rotate: undefined, broadcast: undefined, any: undefined, all: undefined, reduce_add: undefined, reduce_min: undefined, reduce_max: undefined,

@@ -136,7 +136,8 @@ export function interpretKernel(fn: IrFunction, args: (number | { address: numbe
         atBarrier++;
         continue;
       }
-      crossLane(ins, group, byQpu[q]!);
+      if (ins.op === 'atomic' || ins.op === 'atomic_cas') atomic(ins, group, memory);
+      else crossLane(ins, group, byQpu[q]!);
       for (const l of group) l.ip++;
       progressed = true;
     }
@@ -154,6 +155,50 @@ function pickGroup(qpuLanes: Lane[], order: Map<Block, number>): Lane[] | undefi
   for (const l of qpuLanes) if (!l.done && (!best || key(l) < key(best))) best = l;
   if (!best) return undefined;
   return qpuLanes.filter((l) => !l.done && l.block === best.block && l.ip === best.ip);
+}
+
+/**
+ * An atomic read-modify-write by the lanes stopped at it, in lane order: each
+ * active lane reads its word, writes the combined value and receives the old
+ * one before the next lane reads (so colliding lanes see each other's
+ * updates). Masked-off lanes touch nothing and receive 0.
+ */
+function atomic(ins: Instr, group: Lane[], memory: InterpreterMemory): void {
+  const [p, a, b] = ins.args;
+  const res = ins.result;
+  if (!p || !a || !res || !isPtr(p.type)) throw new Error(`${ins.op} needs a pointer, a value and a result`);
+  const elem = p.type.ptr;
+  const cas = ins.op === 'atomic_cas';
+  if (cas && !b) throw new Error('atomic_cas needs an expected and a desired value');
+  const mask = ins.args[opInfo(ins.op)!.mask!];
+  const rmw = String(ins.attrs?.['rmw']);
+  const t = res.type;
+  for (const l of group) {
+    if (mask && l.regs[mask.id] === 0) {
+      l.regs[res.id] = 0;
+      continue;
+    }
+    const addr = l.regs[p.id]!;
+    const old = normalize(t, memory.read(addr, elem));
+    const x = l.regs[a.id]!;
+    let v: number;
+    if (cas) v = old === x ? l.regs[b!.id]! : old;
+    else {
+      switch (rmw) {
+        case 'add': v = old + x; break;
+        case 'sub': v = old - x; break;
+        case 'min': v = Math.min(old, x); break; // both normalized to the element type: signed for i32, unsigned for u32
+        case 'max': v = Math.max(old, x); break;
+        case 'and': v = old & x; break;
+        case 'or': v = old | x; break;
+        case 'xor': v = old ^ x; break;
+        case 'xchg': v = x; break;
+        default: throw new Error(`atomic: unknown operation '${rmw}'`);
+      }
+    }
+    memory.write(addr, elem, normalize(t, v));
+    l.regs[res.id] = old;
+  }
 }
 
 function crossLane(ins: Instr, group: Lane[], qpuLanes: Lane[]): void {

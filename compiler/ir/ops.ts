@@ -38,6 +38,8 @@ export type OpSignature =
   | 'vote' // bool [, mask] -> bool: any, all
   | 'reduce' // number [, mask] -> number
   | 'barrier'
+  | 'atomic' // ptr<i32|u32>, T [, mask] -> T (the old value); attrs.rmw
+  | 'atomic_cas' // ptr<i32|u32>, T expected, T desired [, mask] -> T (the old value)
   | 'shared'; // no operands -> ptr<T>: attrs.offset bytes into the workgroup's shared memory
 
 /** Every fact about one op that the passes, verifier, interpreter and backends need. */
@@ -134,6 +136,11 @@ export const OPS = {
   reduce_max: crossLane('reduce', 1, 2, { uniformResult: true, mask: 1 }),
   // attrs.scope: absent = every batch of the launch (`qpu.barrier()`), 'workgroup' = the batches of one workgroup
   barrier: crossLane('barrier', 0, 0, { result: false, effect: true }),
+  // Atomic read-modify-write of one 32-bit word per lane (attrs.rmw: one of ATOMIC_RMW), giving the old value. A
+  // rendezvous in the interpreter: the active lanes of one instruction apply in lane order (docs/language.md).
+  atomic: crossLane('atomic', 2, 3, { effect: true, readsMemory: true, varying: true, mask: 2 }),
+  // Compare-exchange: memory becomes `desired` where it held `expected`; gives the old value.
+  atomic_cas: crossLane('atomic_cas', 3, 4, { effect: true, readsMemory: true, varying: true, mask: 3 }),
   // workgroups (docs/language.md "Workgroups"): index within the workgroup (varying), the linear workgroup index
   // (uniform), the grid's workgroup count along attrs.dim (0, 1, 2), a pointer attrs.offset bytes into this
   // workgroup's shared memory (the function's sharedBytes per workgroup)
@@ -150,6 +157,11 @@ export type OpName = keyof typeof OPS;
 export function isOpName(name: string): name is OpName {
   return Object.hasOwn(OPS, name);
 }
+
+/** The read-modify-write operations of `atomic` (`attrs.rmw`); min/max compare as the element type (i32 signed, u32 unsigned). */
+export const ATOMIC_RMW = ['add', 'sub', 'min', 'max', 'and', 'or', 'xor', 'xchg'] as const;
+/** An `atomic` operation. */
+export type AtomicRmw = (typeof ATOMIC_RMW)[number];
 
 /** Compare predicates of `cmp`. */
 export const CMP_PREDICATES = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;

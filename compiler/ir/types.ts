@@ -88,6 +88,16 @@ export interface IrFunction {
   nextValueId: number;
   /** Next unused block id. */
   nextBlockId: number;
+  /**
+   * Constant tables the kernel indexes at run time (module-level or `static readonly` arrays of numbers):
+   * the last `tables.length` parameters point at them, and the runtime uploads `values` and passes them.
+   */
+  tables?: ConstTable[];
+  /**
+   * u32 words per work item of the private buffer that private arrays in memory use (compiler/frontend/arrays.ts):
+   * the last parameter points at it (after the tables'), and the runtime allocates words × 16 × QPUs.
+   */
+  privateWords?: number;
   /** Work items per workgroup (the `@kernel` option `workgroupSize`); absent means 16, one batch. */
   workgroupSize?: number;
   /** Bytes of workgroup-shared memory each workgroup needs (`qpu.shared` arrays); absent means 0. */
@@ -97,6 +107,14 @@ export interface IrFunction {
 /** Work items per workgroup of `fn` (16 when not set). */
 export function workgroupSizeOf(fn: IrFunction): number {
   return fn.workgroupSize ?? 16;
+}
+
+/** A read-only table of numbers a kernel indexes (compiler/frontend/tables.ts). */
+export interface ConstTable {
+  /** The name in the source (`TABLE` or `Class.TABLE`). */
+  name: string;
+  elem: 'f32' | 'i32' | 'u32';
+  values: number[];
 }
 
 /** True for pointer types. */

@@ -5,7 +5,7 @@
  */
 import type { Instr, IrType } from './types.ts';
 import { isPtr, typeText } from './types.ts';
-import { CMP_PREDICATES, opInfo, type OpSignature } from './ops.ts';
+import { ATOMIC_RMW, CMP_PREDICATES, opInfo, type OpSignature } from './ops.ts';
 import { widenedType } from './eval.ts';
 
 const isInt = (t: IrType | undefined) => t === 'i32' || t === 'u32';
@@ -47,7 +47,18 @@ const RULES: Record<OpSignature, (i: Instr, t: (IrType | undefined)[], r: IrType
   reduce: (i, t, r, want) => want((isInt(t[0]) || t[0] === 'f32') && same(r, t[0]), 'expects a number'),
   barrier: (i) => (i.attrs?.['scope'] === undefined || i.attrs['scope'] === 'workgroup' ? undefined : `barrier: unknown scope '${String(i.attrs['scope'])}'`),
   shared: (i, t, r, want) => want(r !== undefined && isPtr(r) && Number.isInteger(i.attrs?.['offset']), 'gives ptr<T> and needs attrs.offset'),
+  atomic: (i, t, r, want) => {
+    const rmw = String(i.attrs?.['rmw']);
+    if (!(ATOMIC_RMW as readonly string[]).includes(rmw)) return `atomic: unknown operation '${rmw}'`;
+    return want(atomicWord(t[0], r) && same(t[1], r), 'expects ptr<i32|u32> and a value of that type, and gives it');
+  },
+  atomic_cas: (i, t, r, want) => want(atomicWord(t[0], r) && same(t[1], r) && same(t[2], r), 'expects ptr<i32|u32> and two values of that type, and gives it'),
 };
+
+/** A pointer to a 32-bit integer word (what atomics work on); the result type is the element type. */
+function atomicWord(p: IrType | undefined, r: IrType | undefined): boolean {
+  return p !== undefined && isPtr(p) && (p.ptr === 'i32' || p.ptr === 'u32') && r === p.ptr;
+}
 
 /** Checks the types of one instruction's operands and result. */
 export function checkInstrTypes(i: Instr): string | undefined {

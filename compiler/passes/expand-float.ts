@@ -6,9 +6,9 @@
  * - `fdiv`, `fsqrt`: correctly rounded (a faithful estimate from the
  *   reciprocal (square root) estimate and Newton steps, then the exact
  *   remainder picks the neighbour).
- * - `fexp2`, `fexp`, `flog2`, `flog`, `fpow`, `fsin`, `fcos`: range reduction
- *   and polynomials evaluated in f32 (no SFU), ≤ 4 ulp on the ranges
- *   docs/backend-v3d.md lists.
+ * - `fexp2`, `fexp`, `flog2`, `flog`, `fpow`: range reduction and
+ *   polynomials evaluated in f32 (no SFU), ≤ 4 ulp on the ranges
+ *   docs/backend-v3d.md lists (`fsin`, `fcos`, `ftan`: trig-reduce.ts).
  * - `fsin [fast]` (qpu.fast.sin): x/π reduced to [-1/2, 1/2] and the SFU's
  *   sin(π t) where the target has it (`TargetInfo.sfu`), the polynomial
  *   otherwise; `fexp2`/`flog2` [fast], `frecip`, `frsqrt` stay (raw SFU).
@@ -362,7 +362,11 @@ const P1 = 1.5703125;
 const P2 = 4.837512969970703125e-4;
 const P3 = 7.54978995489188216e-8;
 
-/** sin (quadrant 0) or cos (quadrant offset 1) of x: r = x - kπ/2, Taylor polynomials on |r| ≤ π/4. */
+/**
+ * sin (quadrant 0) or cos (quadrant offset 1) of x: r = x - kπ/2, Taylor polynomials on |r| ≤ π/4 — for
+ * qpu.fast.sin on a target without the SFU's sine only (accurate for |x| ≤ 2^12 π/2; Math.sin/cos/tan:
+ * compiler/passes/trig-reduce.ts).
+ */
 function sinCos(m: F, x: Value, cos: boolean): Value {
   const e = m.e;
   const k = e.un('frint', m.mul(x, m.k(2 / Math.PI)));
@@ -458,11 +462,6 @@ function tanh(m: F, x: Value): Value {
   return m.passNaN(copySign(m, r, x), x);
 }
 
-/** tan x = sin x / cos x (each reduced and evaluated as above). */
-function tan(m: F, x: Value): Value {
-  const r = fdivApprox(m, sinCos(m, x, false), sinCos(m, x, true));
-  return m.whereEq(r, x, m.k(0), x);
-}
 
 /**
  * atan x (Cephes' atanf): |x| > tan 3π/8 → π/2 + atan(−1/|x|);
@@ -587,7 +586,8 @@ export function expandFloatOps(fn: IrFunction, target: TargetInfo): IrFunction {
       return e.finishWith(f(new F(e), ins.args[0] as Value, ins.args[1] as Value));
     };
     switch (ins.op) {
-      case 'fdiv': return bin(fdiv);
+      // `attrs.approx` (tan = sin / cos, compiler/passes/trig-reduce.ts): within 1 ulp is enough there.
+      case 'fdiv': return bin(ins.attrs?.['approx'] === true ? fdivApprox : fdiv);
       case 'fsqrt': return un(fsqrt);
       case 'fexp2': return fast ? undefined : un((m, x) => exp2(m, x));
       case 'fexp': return un(exp);
@@ -600,9 +600,8 @@ export function expandFloatOps(fn: IrFunction, target: TargetInfo): IrFunction {
         if (k === 1) return new Expander(fn, ins).finishWith(ins.args[0] as Value);
         return bin(pow);
       }
-      case 'fsin': return un((m, x) => (fast && hasSin ? fastSin(m, x) : sinCos(m, x, false)));
-      case 'fcos': return un((m, x) => sinCos(m, x, true));
-      case 'ftan': return un(tan);
+      // Accurate sin, cos and tan were expanded by expand-trig (compiler/passes/trig-reduce.ts); qpu.fast.sin stays here.
+      case 'fsin': return fast ? un((m, x) => (hasSin ? fastSin(m, x) : sinCos(m, x, false))) : undefined;
       case 'fatan': return un(atan);
       case 'fasin': return un(asin);
       case 'facos': return un(acos);

@@ -9,7 +9,7 @@
  * of load j. Every lane of a uniform load reads the same word, so this moves
  * n x 16 TMU words for n words as one 16-lane lookup.
  */
-import type { OpName } from '../ir/ops.ts';
+import { opInfo, type OpName } from '../ir/ops.ts';
 import type { Instr, IrFunction, Value } from '../ir/types.ts';
 import { isPtr } from '../ir/types.ts';
 import { newValue } from '../ir/builder.ts';
@@ -64,7 +64,8 @@ export function gatherUniformLoads(fn: IrFunction): IrFunction {
       }
       if (run.length < 2) continue;
       const last = Math.max(...run.map((s) => s.index));
-      if (b.instrs.slice(first.index, last).some((i) => i.op === 'store' || i.op === 'barrier')) continue;
+      // Any effect between them (a store, an atomic, a barrier) may change what the later loads read.
+      if (b.instrs.slice(first.index, last).some((i) => opInfo(i.op)?.effect)) continue;
       run.forEach((s) => used.add(s.instr));
       // At the first load: lane = lane_id; v = load (root + offset + lane) where lane < n.
       const ptrType = first.instr.args[0]!.type;

@@ -20,6 +20,7 @@ import { expandLaneOps } from './expand-lanes.ts';
 import { expandFloatOps } from './expand-float.ts';
 import type { TargetInfo } from '../target/targets.ts';
 import { cloneFunction } from '../ir/builder.ts';
+import { expandTrig } from './trig-reduce.ts';
 
 /** What the passes may know of the target (the IR is otherwise target-neutral). */
 export interface PrepareOptions {
@@ -81,6 +82,7 @@ export interface TargetPass {
 /** The passes {@link lowerForTarget} runs, in order: expansions of ops no QPU has into primitive ops. */
 export const TARGET_PASSES: readonly TargetPass[] = [
   { name: 'expand-int', run: expandIntegerOps },
+  { name: 'expand-trig', run: (fn) => expandTrig(fn) },
   { name: 'expand-float', run: expandFloatOps },
   { name: 'expand-lanes', run: (fn) => expandLaneOps(fn) },
   // The expansions compute values some uses do not need (a division's remainder): drop them.

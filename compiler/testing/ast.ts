@@ -20,7 +20,9 @@ export type GenExpr =
   | { k: 'id'; t: 'u32'; which: 'laneId' | 'globalId' | 'qpuId' }
   | { k: 'call'; t: GenType; helper: string; args: GenExpr[] }
   /** Version 2: `array[counter + offset]` inside a grid-stride loop (in bounds: the loop's bound leaves room). */
-  | { k: 'elem'; t: GenType; array: 'a' | 'b' | 'f' | 'w'; counter: string; offset: number };
+  | { k: 'elem'; t: GenType; array: 'a' | 'b' | 'f' | 'w'; counter: string; offset: number }
+  /** Version 3: `pa[index]`, the kernel's private i32 array of PRIVATE_LEN (an index past it reads 0). */
+  | { k: 'pelem'; t: 'i32'; index: GenExpr };
 
 /** A generated statement. */
 export type GenStmt =
@@ -36,7 +38,14 @@ export type GenStmt =
   /** Version 2: `for (let counter = globalId(); counter < n; counter += globalCount()) body` (a loop with a remainder). */
   | { k: 'stride'; counter: string; n: number; body: GenStmt[] }
   /** Version 2: `w[counter] = value` (each lane writes only its own grid-stride elements). */
-  | { k: 'wstore'; counter: string; value: GenExpr };
+  | { k: 'wstore'; counter: string; value: GenExpr }
+  /** Version 3: `pa[index] = value` (an index past the array changes nothing). */
+  | { k: 'pstore'; index: GenExpr; value: GenExpr }
+  /**
+   * Version 3: `[assign =] qpu.atomicOp(out, g * OUT_SLOTS + slot, value [, desired])` on the lane's own output
+   * slot (op: add sub min max and or xor xchg cas; for cas `value` is the expected value).
+   */
+  | { k: 'atomic'; op: string; slot: number; value: GenExpr; desired?: GenExpr; assign?: string };
 
 /** A `@device` helper: parameters copied into locals, a body that may return early, and a final return. */
 export interface GenHelper {
@@ -51,8 +60,8 @@ export interface GenHelper {
 
 /** A generated kernel: typed local variables (initialised from the inputs) and a body. */
 export interface GenKernel {
-  /** Generator version (1 when absent): version 2 kernels take a sixth array `w` and use the version 2 constructs. */
-  version?: 2;
+  /** Generator version (1 when absent): version 2 kernels take a sixth array `w` and use the version 2 constructs; version 3 ones use atomics and a private array. */
+  version?: 2 | 3;
   helpers: GenHelper[];
   vars: { name: string; t: GenType; init: GenExpr }[];
   body: GenStmt[];
@@ -62,5 +71,7 @@ export interface GenKernel {
 export const OUT_SLOTS = 4;
 /** Length of each input array a (i32), b (u32), f (f32); loads index them with `& (INPUT_LEN - 1)`. */
 export const INPUT_LEN = 64;
+/** Version 3: length of the private array `pa` (initialised to 0, 1, 2, …). */
+export const PRIVATE_LEN = 4;
 /** Version 2: length of a, b, f and w (grid-stride loops index them without a mask, up to STREAM_LEN - 4). */
 export const STREAM_LEN = 512;

@@ -5,7 +5,7 @@
  * the whole compiler against the documented meaning.
  */
 import type { GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
-import { INPUT_LEN, OUT_SLOTS } from './ast.ts';
+import { INPUT_LEN, OUT_SLOTS, PRIVATE_LEN } from './ast.ts';
 
 /** Inputs and outputs of a generated kernel. */
 export interface GenMemory {
@@ -104,6 +104,10 @@ function expr(e: GenExpr, env: Map<string, number>, ctx: Ctx): number {
       if (i >= arr.length) throw new Error(`generated kernel reads ${e.array}[${i}] out of bounds`);
       return e.array === 'f' ? f(arr[i]!) : arr[i]!;
     }
+    case 'pelem': {
+      const i = ev(e.index);
+      return i < PRIVATE_LEN ? env.get(`pa${i}`)! : 0; // documented: a run-time index past the end reads 0
+    }
     case 'cvt': return convert(e.t, e.a.t, ev(e.a));
     case 'sel': return ev(e.c) ? ev(e.a) : ev(e.b);
     case 'un': {
@@ -155,6 +159,22 @@ function expr(e: GenExpr, env: Map<string, number>, ctx: Ctx): number {
   }
 }
 
+/** The word an atomic leaves (docs/language.md, "Atomics"), on i32 words. */
+function atomicResult(op: string, old: number, v: number, desired: number): number {
+  switch (op) {
+    case 'add': return (old + v) | 0;
+    case 'sub': return (old - v) | 0;
+    case 'min': return Math.min(old, v);
+    case 'max': return Math.max(old, v);
+    case 'and': return old & v;
+    case 'or': return old | v;
+    case 'xor': return old ^ v;
+    case 'xchg': return v;
+    case 'cas': return old === v ? desired : old;
+  }
+  throw new Error(`no atomic ${op}`);
+}
+
 type Signal = 'normal' | 'break' | 'continue' | 'return';
 
 function stmts(ss: GenStmt[], env: Map<string, number>, ctx: Ctx): Signal {
@@ -182,6 +202,21 @@ function stmt(s: GenStmt, env: Map<string, number>, ctx: Ctx): Signal {
       return 'return';
     case 'break': case 'continue': return s.k;
     case 'wstore': mem.w![env.get(s.counter)!] = ev(s.value); return 'normal';
+    case 'pstore': {
+      const i = ev(s.index);
+      const v = ev(s.value);
+      if (i < PRIVATE_LEN) env.set(`pa${i}`, v); // past the end: nothing
+      return 'normal';
+    }
+    case 'atomic': {
+      const v = ev(s.value);
+      const d = s.desired ? ev(s.desired) : 0;
+      const at = g * OUT_SLOTS + s.slot;
+      const old = mem.out[at]!;
+      mem.out[at] = atomicResult(s.op, old, v, d);
+      if (s.assign) env.set(s.assign, old);
+      return 'normal';
+    }
     case 'stride':
       for (env.set(s.counter, g); env.get(s.counter)! < s.n; env.set(s.counter, env.get(s.counter)! + ctx.count)) {
         const r = stmts(s.body, env, ctx);
@@ -235,6 +270,7 @@ export function evaluateKernel(k: GenKernel, mem: GenMemory, qpus: number): { de
     const ctx: Ctx = { mem, g, count: qpus * 16, helpers, returned: 0 };
     const env = new Map<string, number>();
     env.set('g', g);
+    if (k.version === 3) for (let i = 0; i < PRIVATE_LEN; i++) env.set(`pa${i}`, i);
     for (const v of k.vars) env.set(v.name, expr(v.init, env, ctx));
     stmts(k.body, env, ctx);
   }

@@ -5,7 +5,7 @@
  * Deterministic for a seed.
  */
 import type { GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
-import { INPUT_LEN, OUT_SLOTS, STREAM_LEN } from './ast.ts';
+import { INPUT_LEN, OUT_SLOTS, PRIVATE_LEN, STREAM_LEN } from './ast.ts';
 import { rng } from './rng.ts';
 
 export { rng } from './rng.ts';
@@ -14,6 +14,11 @@ const INT_OPS = ['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>', '>>>'];
 const F_OPS = ['+', '-', '*', '/'];
 const CMP = ['<', '<=', '>', '>=', '==', '!='];
 const F_MATH = ['sqrt', 'abs', 'floor', 'ceil', 'trunc', 'min', 'max', 'round'];
+/** Version 3: the atomic operations (`cas`: compare-exchange). */
+const ATOMIC_OPS = ['add', 'sub', 'min', 'max', 'and', 'or', 'xor', 'xchg', 'cas'];
+const ATOMIC_NAMES: Record<string, string> = {
+  add: 'atomicAdd', sub: 'atomicSub', min: 'atomicMin', max: 'atomicMax', and: 'atomicAnd', or: 'atomicOr', xor: 'atomicXor', xchg: 'atomicExchange', cas: 'atomicCompareExchange',
+};
 
 class Generator {
   private readonly r: () => number;
@@ -27,7 +32,7 @@ class Generator {
   /** Version 2: the counter of the enclosing grid-stride loop, if any. */
   private stride: string | undefined;
 
-  constructor(seed: number, private readonly version: 1 | 2 = 1) {
+  constructor(seed: number, private readonly version: 1 | 2 | 3 = 1) {
     this.r = rng(seed);
   }
   private int(n: number): number {
@@ -67,6 +72,8 @@ class Generator {
         const array = t === 'f32' ? 'f' : t === 'u32' ? 'b' : this.pick(['a', 'w'] as const);
         return { k: 'elem', t, array, counter: this.stride, offset: array === 'w' ? 0 : this.int(4) };
       }
+      // Version 3: an element of the private array, at a constant or a run-time index.
+      if (this.version === 3 && !this.inHelper && t === 'i32' && this.int(4) === 0) return { k: 'pelem', t, index: this.privateIndex() };
       const vs = this.vars.filter((v) => v.t === t);
       const c = this.int(4);
       if (c === 0 && t !== 'bool') return this.lit(t);
@@ -141,7 +148,25 @@ class Generator {
     return out;
   }
 
+  /** Version 3: an index into `pa`: a constant in range, or a run-time value that may be past its end. */
+  private privateIndex(): GenExpr {
+    if (this.int(2) === 0) return { k: 'lit', t: 'u32', value: this.int(PRIVATE_LEN) };
+    // Mixed with the lane id, so it never folds to a constant (a constant past the end is a compile error).
+    const a: GenExpr = { k: 'bin', t: 'u32', op: '^', a: { k: 'id', t: 'u32', which: 'laneId' }, b: this.nonLit('u32', 1) };
+    return { k: 'bin', t: 'u32', op: '&', a, b: { k: 'lit', t: 'u32', value: 2 * PRIVATE_LEN - 1 } };
+  }
+
   private stmt(depth: number): GenStmt {
+    if (this.version === 3 && !this.inHelper) {
+      const c3 = this.int(6);
+      if (c3 === 0) return { k: 'pstore', index: this.privateIndex(), value: this.expr('i32', 2) };
+      if (c3 === 1) {
+        const op = this.pick(ATOMIC_OPS);
+        const targets = this.vars.filter((v) => v.t === 'i32');
+        const assign = targets.length > 0 && this.int(2) === 0 ? this.pick(targets).name : undefined;
+        return { k: 'atomic', op, slot: this.int(OUT_SLOTS), value: this.expr('i32', 2), ...(op === 'cas' ? { desired: this.expr('i32', 2) } : {}), ...(assign ? { assign } : {}) };
+      }
+    }
     if (this.version === 2 && !this.inHelper) {
       if (this.stride && this.int(4) === 0) return { k: 'wstore', counter: this.stride, value: this.expr('i32', 3) };
       if (!this.stride && this.int(6) === 0) {
@@ -237,6 +262,12 @@ class Generator {
       body.push({ k: 'store', array: 'outf', slot: 2, value: floats.reduce((a, b) => ({ k: 'bin', t: 'f32', op: '+', a, b })) });
       return { version: 2, helpers: this.helpers, vars, body };
     }
+    if (this.version === 3) {
+      // The private array's elements end in slot 1 (their sum), so every write to it shows.
+      const sum = Array.from({ length: PRIVATE_LEN }, (_, i): GenExpr => ({ k: 'pelem', t: 'i32', index: { k: 'lit', t: 'u32', value: i } }));
+      body.push({ k: 'store', array: 'out', slot: 1, value: sum.reduce((a, b) => ({ k: 'bin', t: 'i32', op: '+', a, b })) });
+      return { version: 3, helpers: this.helpers, vars, body };
+    }
     return { helpers: this.helpers, vars, body };
   }
 }
@@ -247,10 +278,12 @@ export interface GenOptions {
    * 1 (default): the kernels seeds have always mapped to. 2: also grid-stride
    * loops with remainders over a sixth array `w` (loads at the counter plus
    * 0..3, in-place stores), arbitrary 32-bit constants and a chain of them,
-   * and 8..19 variables live to the end. A seed's kernel differs between
-   * versions.
+   * and 8..19 variables live to the end. 3: version 1 plus atomics on the
+   * lane's own output words (old values assigned to variables) and a private
+   * array indexed at constant and run-time (possibly out-of-range) indices.
+   * A seed's kernel differs between versions.
    */
-  version?: 1 | 2;
+  version?: 1 | 2 | 3;
 }
 
 /** A random well-typed kernel for `seed`. */
@@ -278,6 +311,7 @@ export function printExpr(e: GenExpr): string {
     case 'id': return `qpu.${e.which}()`;
     case 'call': return `Gen.${e.helper}(${e.args.map(printExpr).join(', ')})`;
     case 'elem': return `${e.array}[${e.offset ? `${e.counter} + ${e.offset}` : e.counter}]`;
+    case 'pelem': return `pa[${printExpr(e.index)}]`;
   }
 }
 
@@ -302,6 +336,11 @@ function printStmt(s: GenStmt, ind: string): string {
     case 'return': return `${ind}return${s.value ? ` ${printExpr(s.value)}` : ''};\n`;
     case 'stride': return `${ind}for (let ${s.counter}: u32 = qpu.globalId(); ${s.counter} < ${s.n}; ${s.counter} += qpu.globalCount()) {\n${printStmts(s.body, i2)}${ind}}\n`;
     case 'wstore': return `${ind}w[${s.counter}] = ${printExpr(s.value)};\n`;
+    case 'pstore': return `${ind}pa[${printExpr(s.index)}] = ${printExpr(s.value)};\n`;
+    case 'atomic': {
+      const args = [`out`, `g * ${OUT_SLOTS} + ${s.slot}`, printExpr(s.value), ...(s.desired ? [printExpr(s.desired)] : [])];
+      return `${ind}${s.assign ? `${s.assign} = ` : ''}qpu.${ATOMIC_NAMES[s.op]}(${args.join(', ')});\n`;
+    }
   }
 }
 
@@ -318,7 +357,7 @@ export class Gen {
 ${helpers}  @kernel
   static k(a: Ptr<i32>, b: Ptr<u32>, f: Ptr<f32>, out: Ptr<i32>, outf: Ptr<f32>${k.version === 2 ? ', w: Ptr<i32>' : ''}): void {
     const g = qpu.globalId();
-${decls}${printStmts(k.body, '    ')}  }
+${k.version === 3 ? `    const pa: i32[] = [${Array.from({ length: PRIVATE_LEN }, (_, i) => i).join(', ')}];\n` : ''}${decls}${printStmts(k.body, '    ')}  }
 }
 `;
 }

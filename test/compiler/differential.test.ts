@@ -33,6 +33,25 @@ test('interpreter agrees with direct evaluation on 25 version-2 kernels (grid-st
   t.deepEqual(failures, []);
 });
 
+test('interpreter agrees with direct evaluation on 25 version-3 kernels (atomics on lane-private words, a private array)', async (t) => {
+  t.timeout(120_000);
+  const failures: string[] = [];
+  for (let s = start; s < start + 25; s++) {
+    const r = await checkSeed(s, undefined, { version: 3 });
+    if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+    if (failures.length >= 3) break;
+  }
+  t.deepEqual(failures, []);
+});
+
+test('generator version 3 uses every atomic, old values, and the private array at constant and run-time indices', (t) => {
+  const v3 = Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i, { version: 3 })));
+  t.true(v3.every((s) => /const pa: i32\[\] = \[0, 1, 2, 3\];/.test(s)));
+  for (const name of ['Add', 'Sub', 'Min', 'Max', 'And', 'Or', 'Xor', 'Exchange', 'CompareExchange']) t.true(v3.some((s) => s.includes(`qpu.atomic${name}(out, g * 4 + `)), name);
+  t.true(v3.some((s) => /v\d+ = qpu\.atomic/.test(s)), 'old values assigned');
+  t.true(v3.some((s) => /pa\[\(\(qpu\.laneId\(\) \^ .*& 7\)\] = /.test(s)) && v3.some((s) => /pa\[[0-3]\] = /.test(s)), 'stores at run-time and constant indices');
+});
+
 test('generator version 2 keeps version 1 seeds, and adds grid-stride loops over w, arbitrary constants and more variables', (t) => {
   const v1 = Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i)));
   t.deepEqual(v1, Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i, { version: 1 }))));

@@ -55,6 +55,16 @@ const SPECS: Record<string, KernelSpec> = {
   'MathOps.fastExp2': { rel: 2 ** -11, gen: { a: uniformF32(-20, 20) } },
   // Away from sin's zeros, where a relative bound on the raw SFU result means something.
   'MathOps.fastSin': { rel: 2 ** -11, gen: { a: uniformF32(0.2, 2.9) } },
+  // Atomics: old values depend on the order between QPUs, which is unspecified; one QPU's lanes apply in lane order.
+  'Atomics.tickets': { qpus: 1 },
+  'Atomics.opsI32': { qpus: 1, scalars: { which: 8 }, gen: { slot: intIn(0, 2) } },
+  'Atomics.opsU32': { qpus: 1, scalars: { which: 2 }, gen: { slot: intIn(0, 2) } },
+  'Atomics.masked': { qpus: 1 },
+  'Atomics.twice': { qpus: 1 },
+  'Arrays.histogram': { n: 8 },
+  'Arrays.bigHistogram': { n: 8 },
+  // The whole f32 range (Payne–Hanek reduction from |x| = 1024): the documented 4 ulp.
+  'Trig.all': { ulps: 4, gen: { x: withSpecials([...IEEE, 1024, -1024, 1e30, 3.4028235e38], magnitudes(-10, 127)) } },
 };
 
 /** QPUC_DIFF_ONLY=math runs one corpus file (debugging). */
@@ -112,6 +122,26 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
     }
     if (tooManyLive > 0) t.log(`${tooManyLive} of ${genCount} seeds need spilling, which the vc4 backend does not do yet`);
     t.true(tooManyLive < genCount / 2, 'most seeds compile');
+    t.deepEqual(failures, []);
+  });
+}
+
+// Generator version 3 (atomics on each lane's own output words, old values in variables, a private array at constant
+// and run-time indices) on every target; QPUC_FUZZ_GEN=3 with `npm run fuzz -- diff` runs more.
+const gen3Count = Number(process.env.QPUC_V3D_GEN3_COUNT ?? 4);
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
+  test(`generated version-3 kernels (seeds ${genStart}..${genStart + gen3Count - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
+    t.timeout(Math.max(600_000, gen3Count * 60_000));
+    const ex = await emulatorExecutor(target);
+    const failures: string[] = [];
+    try {
+      for (let s = genStart; s < genStart + gen3Count; s++) {
+        const r = await checkSeed(s, [ex], { version: 3 });
+        if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+      }
+    } finally {
+      ex.close();
+    }
     t.deepEqual(failures, []);
   });
 }

@@ -10,6 +10,7 @@ import type { IrFunction } from '../../compiler/ir/types.ts';
 import { Runtime, type Target } from '../../runtime/index.ts';
 import type { GpuArray, TypedArrayConstructor } from '../../runtime/buffers.ts';
 import { rng } from '../../compiler/testing/rng.ts';
+import { userParamCount } from '../../compiler/kernel-image.ts';
 
 export { rng } from '../../compiler/testing/rng.ts';
 
@@ -110,7 +111,9 @@ export async function differential(kernel: CompiledKernel, target: Target, spec:
   const r = rng(seed);
   const inputs: { name: string; elem: string; data: number[] }[] = [];
   const scalars: number[] = [];
-  for (const p of kernel.params) {
+  // Constant tables and the private buffer are the last parameters; the runtime passes them.
+  const params = kernel.params.slice(0, userParamCount(kernel));
+  for (const p of params) {
     const m = /^ptr<(\w+)>$/.exec(p.type);
     if (m) {
       const elem = m[1] as string;
@@ -129,7 +132,7 @@ export async function differential(kernel: CompiledKernel, target: Target, spec:
       });
       let si = 0;
       let ai = 0;
-      const args = kernel.params.map((p) => (p.type.startsWith('ptr<') ? arrays[ai++] : scalars[si++]));
+      const args = params.map((p) => (p.type.startsWith('ptr<') ? arrays[ai++] : scalars[si++]));
       // The reference may interpret another IR of the kernel (the unoptimised one), so that a wrong pass shows.
       const launched = backend === 'reference' && referenceIr ? { ...kernel, ir: referenceIr } : kernel;
       const res = await rt.launch(launched, spec.grid ? { grid: spec.grid } : { qpus }, ...args);

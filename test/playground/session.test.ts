@@ -92,3 +92,11 @@ test('random fills are in [0, c) and the same on every run (a link reproduces a 
   t.deepEqual(a.outputs[1]?.values, src, 'the kernel copied them');
   t.deepEqual(b.outputs, a.outputs);
 });
+
+test('a kernel indexing a constant table at run time: the table is no input, the page uploads it', async (t) => {
+  const src = "import { kernel, qpu, type u32, type Ptr } from 'qpuc';\nconst SQ = [0, 1, 4, 9];\nexport class C {\n  @kernel\n  static run(k: Ptr<u32>, out: Ptr<u32>): void {\n    const g = qpu.globalId();\n    out[g] = u32(SQ[k[g] & 3]);\n  }\n}\n";
+  const c = (await handle({ kind: 'compile', id: 8, source: src, target: 'vc6' })) as Extract<Reply, { kind: 'compiled' }>;
+  t.deepEqual(c.kernels[0]?.params.map((p) => p.name), ['k', 'out']);
+  const r = (await handle({ kind: 'run', id: 9, source: src, target: 'vc6', kernel: 'C.run', qpus: 1, inputs: { k: { kind: 'buffer', size: 16, fill: 'index', c: 1 }, out: { kind: 'buffer', size: 16, fill: 'zero', c: 0 } } })) as Extract<Reply, { kind: 'ran' }>;
+  t.deepEqual(r.outputs[1]?.values, Array.from({ length: 16 }, (_, i) => [0, 1, 4, 9][i & 3]));
+});

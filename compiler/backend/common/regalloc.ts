@@ -19,6 +19,12 @@ export interface RegisterFile {
    * graph without wasting colours). Without it, most-constrained first.
    */
   rank?(key: string): number;
+  /**
+   * Colours to try for `key`, in order, given the colours chosen so far
+   * (e.g. to put an op's two operands on different read ports); default
+   * {@link colours}. Preferences from copies still come first.
+   */
+  order?(key: string, colourOf: (key: string) => number | undefined): readonly number[];
 }
 
 /** Allocation failure: more values live at once than the register file holds. */
@@ -259,6 +265,7 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
     .filter((k) => colourOf[k] === NONE)
     .sort(rank ? (a, b) => rank(keys[a] as string) - rank(keys[b] as string) : (a, b) => (degree[b] as number) - (degree[a] as number));
   const allowed = new Set(file.colours);
+  const colourByKey = (key: string): number | undefined => colour.get(key);
   const taken = new Set<number>();
   const take = (m: number): void => {
     const c = colourOf[m] as number;
@@ -275,7 +282,7 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
         break;
       }
     }
-    if (chosen === undefined) chosen = file.colours.find((c) => !taken.has(c));
+    if (chosen === undefined) chosen = (file.order?.(keys[k] as string, colourByKey) ?? file.colours).find((c) => !taken.has(c) && allowed.has(c));
     if (chosen === undefined) {
       // The neighbours in the order they met `k` (spill choices between equal degrees follow it): another walk, so only when asked for.
       const candidates = (): { key: string; degree: number }[] => {

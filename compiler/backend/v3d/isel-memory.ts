@@ -12,6 +12,7 @@
  * lookups is missing (notes 5.1: "unknown"); the emulator models them.
  */
 import type { Block, Instr, Value } from '../../ir/types.ts';
+import type { AtomicRmw } from '../../ir/ops.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
 import { opInfo } from '../../ir/ops.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
@@ -70,6 +71,37 @@ export function selectStore(c: Ctx, ins: Instr): void {
   mov(c, magic(MAGIC.TMUD), src(c, v));
   emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'store', ...(mask ? { cond: 'ifna' as const } : {}) });
   c.storesPending = true;
+}
+
+/** TMU op field (config bits 6:3) of each atomic, by element signedness for min/max (semantics notes 5.2). */
+const TMU_ATOMIC_OP: Record<AtomicRmw | 'cmpxchg', number | { i32: number; u32: number }> = {
+  add: 0, sub: 1, xchg: 2, cmpxchg: 3, min: { u32: 4, i32: 6 }, max: { u32: 5, i32: 7 }, and: 8, or: 9, xor: 10,
+};
+
+/**
+ * An atomic: the TMU's read-modify-write ops (notes 5.2: memory gets the
+ * combined value, `ldtmu` returns the old one; 7.1 verified by py-videocore7,
+ * 4.2 as Mesa's v3d 4.x compiler emits them). The config byte (per-pixel, op,
+ * type 32-bit; vec2 for compare-exchange, whose two data words are the
+ * expected and the desired value, as Mesa writes them) goes through `tmuc`;
+ * the old value is always collected (pv7: atomics must be).
+ */
+function atomic(c: Ctx, ins: Instr, d: VReg): void {
+  const cas = ins.op === 'atomic_cas';
+  const p = arg(c, ins, 0);
+  if (!isPtr(p.type) || (p.type.ptr !== 'i32' && p.type.ptr !== 'u32')) throw new BackendError(`${ins.op} needs a pointer to i32 or u32`, c.loc);
+  const spec = TMU_ATOMIC_OP[cas ? 'cmpxchg' : (String(ins.attrs?.['rmw']) as AtomicRmw)];
+  if (spec === undefined) throw new BackendError(`atomic: unknown operation '${String(ins.attrs?.['rmw'])}'`, c.loc);
+  const opc = typeof spec === 'number' ? spec : spec[p.type.ptr];
+  const byte = 0x80 | (opc << 3) | (cas ? 2 : 7);
+  const data = cas ? [arg(c, ins, 1), arg(c, ins, 2)] : [arg(c, ins, 1)];
+  const mask = ins.args[cas ? 3 : 2];
+  const addr = reg(c, p);
+  if (mask) pushZeroTest(c, src(c, mask), mask);
+  mov(c, magic(MAGIC.TMUC), k32(c, (0xffffff00 | byte) >>> 0));
+  for (const v of data) mov(c, magic(MAGIC.TMUD), src(c, v));
+  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'load', ...(mask ? { cond: 'ifna' as const } : {}) });
+  emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
 }
 
 function gep(c: Ctx, ins: Instr, d: VReg): void {
@@ -196,4 +228,4 @@ export function selectVectorStore(c: Ctx, g: VectorGroup): void {
 }
 
 /** Memory op handlers (stores have no result: {@link selectStore}). */
-export const MEMORY_OPS = { load, gep } as const satisfies OpHandlers;
+export const MEMORY_OPS = { load, gep, atomic, atomic_cas: atomic } as const satisfies OpHandlers;

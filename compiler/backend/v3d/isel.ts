@@ -219,7 +219,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const mf: MFunction = { name: fn.name, blocks: [], uniforms: [], nextVReg: 0, workgroupSize: workgroupSizeOf(fn) };
   const entry: EntryRegs = { uniforms: new Map() };
   entryRegs.set(mf, entry);
-  const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store'));
+  const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store' || i.op === 'atomic' || i.op === 'atomic_cas'));
   const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores, scaledIndex: new Map() };
   const liveIn = irLiveIn(fn);
   const lazy = findLazyCompares(fn);

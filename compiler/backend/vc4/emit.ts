@@ -3,16 +3,18 @@
  * operand legalisation, hazard spacing, branches and the program end.
  *
  * - Registers: graph colouring (common/regalloc.ts) over ra0–31 and rb0–31,
- *   colours alternating between the files so that the two operands of an op
- *   tend to sit in different files. Accumulators are not allocated: r0, r1
+ *   each value preferring the file its ops' other operands leave free
+ *   (`portOrder`), so that the two operands of an op sit in different files. Accumulators are not allocated: r0, r1
  *   and r5 carry fixed sequences (rotation, broadcast, per-lane DMA), r3 is
  *   the legaliser's, r4 receives SFU and TMU results.
  * - Ports: one regfile-A and one regfile-B read per instruction; a small
  *   immediate takes the B port. An op whose two operands need one port with
  *   different addresses first copies one of them to r3.
+ * - Scheduling: each block's words are reordered and paired by bundle.ts.
  * - Hazards (notes §7): a regfile location is not read by the instruction
  *   right after the one writing it, and no rotation reads an accumulator (or
- *   r5 as amount) written by the instruction before; a nop goes between.
+ *   r5 as amount) written by the instruction before; where blocks meet a nop
+ *   goes between.
  * - Branches: relative, three delay slots filled with nops. The program ends
  *   with a host interrupt, `thrend` and two nops (py-videocore's ending).
  */
@@ -20,6 +22,7 @@ import type { SourceLoc } from '../../ir/types.ts';
 import type { Vc4AluInstr, Vc4Instr, Vc4Mux } from '../../isa/vc4/instr.ts';
 import { vc4Nop } from '../../isa/vc4/instr.ts';
 import { validateVc4 } from '../../isa/vc4/validate.ts';
+import { checkVc4Program } from '../../isa/vc4/check.ts';
 import { SMI_ROTATE_BASE } from '../../isa/vc4/table.ts';
 import { allocateRegisters, RegisterPressureError, type RegisterFile } from '../common/regalloc.ts';
 import { computeLiveness, type FlowBlock, type RegisterView } from '../common/liveness.ts';
@@ -28,6 +31,7 @@ import type { Vc4MFunction } from './isel.ts';
 import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
 import { acc, defOf, usesOf, vreg } from './mir.ts';
 import type { UniformSlot } from '../contract.ts';
+import { bundleBlock, type Word } from './bundle.ts';
 
 /** Encoded program: one instruction per word, with its source position. */
 export interface Vc4Code {
@@ -190,7 +194,7 @@ export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
         if (d && !first.has(`v${d.id}`)) first.set(`v${d.id}`, pos);
         pos++;
       }
-      colour = allocateRegisters(flow(blocks), VIEW, { ...FILE, rank: (k) => first.get(k) ?? -1 });
+      colour = allocateRegisters(flow(blocks), VIEW, { ...FILE, rank: (k) => first.get(k) ?? -1, order: portOrder(blocks) });
     } catch (e) {
       if (!(e instanceof RegisterPressureError)) throw e;
       spill ??= setupSpill(mf, blocks);
@@ -204,8 +208,50 @@ export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
   return { mf, blocks, colour, spillSlots: spill?.next ?? 0 };
 }
 
+/** ra0–31 first, then rb0–31; and the reverse. */
+const A_FIRST = [...Array.from({ length: 32 }, (_, i) => i), ...Array.from({ length: 32 }, (_, i) => 32 + i)];
+const B_FIRST = [...A_FIRST.slice(32), ...A_FIRST.slice(0, 32)];
+
+/**
+ * Register-file preference per value, so that the two operands of an op can
+ * be read in one instruction (one regfile-A and one regfile-B read; a small
+ * immediate takes the B port): each operand read beside this value votes for
+ * the file it leaves free — the other file of a coloured register, A beside
+ * a small immediate or a regfile-B I/O read, B beside a regfile-A I/O read.
+ * Without votes, or a tie, the alternating default order.
+ */
+function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => number | undefined) => readonly number[] {
+  const partners = new Map<string, Src[]>();
+  const meet = (v: Src, other: Src): void => {
+    if (v.k !== 'v') return;
+    const key = `v${v.id}`;
+    const list = partners.get(key);
+    if (list) list.push(other);
+    else partners.set(key, [other]);
+  };
+  for (const b of blocks) {
+    for (const o of b.ops) {
+      if (o.k !== 'alu' || !o.a || !o.b || (o.a.k === 'v' && o.b.k === 'v' && o.a.id === o.b.id)) continue;
+      meet(o.a, o.b);
+      meet(o.b, o.a);
+    }
+  }
+  return (key, colourOf) => {
+    let votes = 0; // > 0: file A is free more often
+    for (const p of partners.get(key) ?? []) {
+      if (p.k === 'imm') votes++;
+      else if (p.k === 'io') votes += p.file === 'B' ? 1 : -1;
+      else if (p.k === 'v') {
+        const c = colourOf(`v${p.id}`);
+        if (c !== undefined) votes += c >= 32 ? 1 : -1;
+      }
+    }
+    return votes > 0 ? A_FIRST : votes < 0 ? B_FIRST : COLOURS;
+  };
+}
+
 /** Legalisation (read ports, r3 copies), hazard spacing and layout of allocated code into instruction words. */
-export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
+export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
   const { mf, blocks, colour, spillSlots } = allocated;
   const regOf = (id: number): number => {
     const c = colour.get(`v${id}`);
@@ -293,11 +339,18 @@ export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
       i.waddrMul = waddr;
       i.condMul = o.cond ?? 'always';
     }
-    st.push(i, o.loc);
+    body.push({ instr: i, loc: o.loc });
+  };
+  /** The words of the current block before its branch, scheduled and paired when the block ends. */
+  let body: Word[] = [];
+  const flush = (): void => {
+    for (const w of bundle ? bundleBlock(body) : body) st.push(w.instr, w.loc);
+    body = [];
   };
 
   const base = { pm: false, pack: 0, sf: false, condMul: 'never', waddrMul: IO.NOP } as const;
   blocks.forEach((b, bi) => {
+    flush();
     starts.set(b.id, st.instrs.length);
     b.ops.forEach((o, k) => {
       switch (o.k) {
@@ -308,16 +361,18 @@ export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
           break;
         case 'ldi': {
           const { waddr, ws } = dest(o.dst, 'add');
-          st.push({ kind: 'ldi', mode: 'u32', imm: o.value >>> 0, ...base, condAdd: o.cond ?? 'always', ws, waddrAdd: waddr }, o.loc);
+          body.push({ instr: { kind: 'ldi', mode: 'u32', imm: o.value >>> 0, ...base, condAdd: o.cond ?? 'always', ws, waddrAdd: waddr }, loc: o.loc });
           break;
         }
         case 'sem':
-          st.push({ kind: 'sem', acquire: o.acquire, semaphore: o.n, high: 0, ...base, condAdd: 'never', ws: false, waddrAdd: IO.NOP }, o.loc);
+          body.push({ instr: { kind: 'sem', acquire: o.acquire, semaphore: o.n, high: 0, ...base, condAdd: 'never', ws: false, waddrAdd: IO.NOP }, loc: o.loc });
           break;
         case 'nop':
-          st.push({ ...vc4Nop(), ...(o.sig ? { sig: o.sig } : {}) }, o.loc);
+          // A plain nop spaces an SFU write from its r4 read: the scheduler drops it and keeps that latency itself.
+          body.push({ instr: { ...vc4Nop(), ...(o.sig ? { sig: o.sig } : {}) }, loc: o.loc });
           break;
         case 'br': {
+          flush();
           const last = k === b.ops.length - 1;
           const next = blocks[bi + 1];
           // An unconditional branch to the block that follows anyway (or to the end from the last block) is dropped.
@@ -331,6 +386,7 @@ export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
     });
   });
   // Program end: host interrupt, thrend, two nops.
+  flush();
   starts.set(-1, st.instrs.length);
   st.push({ ...vc4Nop(), opAdd: 'or', sig: 'smi', raddrB: 1, addA: 'rb', addB: 'rb', waddrAdd: IO.HOST_INT, condAdd: 'always' }, undefined);
   st.raw({ ...vc4Nop(), sig: 'thrend' }, undefined);
@@ -342,7 +398,52 @@ export function scheduleVc4(allocated: Vc4Allocated): Vc4Code {
     const br = st.instrs[f.at];
     if (br?.kind === 'branch') br.imm = ((to - (f.at + 4)) * 8) | 0;
   }
-  return { instrs: st.instrs, locs: st.locs, registersUsed: new Set(colour.values()).size, spillSlots };
+  const filled = fillDelaySlots(st.instrs, st.locs, fixups.map((f) => f.at));
+  return { ...(filled ?? { instrs: st.instrs, locs: st.locs }), registersUsed: new Set(colour.values()).size, spillSlots };
+}
+
+const DELAY_SLOTS = 3;
+
+/** A canonical nop (what emission puts in delay slots). */
+function isNop(i: Vc4Instr | undefined): boolean {
+  return i?.kind === 'alu' && i.opAdd === 'nop' && i.opMul === 'nop' && i.sig === 'none' && i.condAdd === 'never' && i.condMul === 'never';
+}
+
+/**
+ * The delay slots of unconditional branches filled with the first three
+ * words of their target, which the branch then skips (`brr` to target + 3):
+ * the same words run in the same order, three fewer issue a nop. Only where
+ * those words are no branch or thread end and the words around the branch
+ * still pass the static checker (else that branch keeps its nops).
+ */
+function fillDelaySlots(instrs: Vc4Instr[], locs: (SourceLoc | undefined)[], branches: number[]): { instrs: Vc4Instr[]; locs: (SourceLoc | undefined)[] } | undefined {
+  const out = [...instrs];
+  const outLocs = [...locs];
+  let changed = false;
+  for (const k of branches) {
+    const br = out[k];
+    if (br?.kind !== 'branch' || br.cond !== 'always' || br.reg || !br.rel) continue;
+    if (![1, 2, 3].every((s) => isNop(instrs[k + s]))) continue;
+    const t = k + DELAY_SLOTS + 1 + br.imm / 8;
+    if (!Number.isInteger(t) || t < 0 || t + DELAY_SLOTS >= instrs.length) continue;
+    const words = instrs.slice(t, t + DELAY_SLOTS);
+    if (words.some((w) => w.kind === 'branch' || (w.kind === 'alu' && (w.sig === 'thrend' || w.sig === 'thrsw' || w.sig === 'lthrsw')))) continue;
+    const before = out.slice(k, k + DELAY_SLOTS + 1);
+    words.forEach((w, s) => {
+      out[k + 1 + s] = { ...w };
+      outLocs[k + 1 + s] = locs[t + s];
+    });
+    out[k] = { ...br, imm: br.imm + DELAY_SLOTS * 8 };
+    // The rules that span words reach at most 3 back (an SFU write before the branch and r4 in a slot): check around it.
+    const from = Math.max(0, k - DELAY_SLOTS);
+    if (checkVc4Program(out.slice(from, k + DELAY_SLOTS + 2)).some((i) => i.severity === 'error')) {
+      before.forEach((w, s) => ((out[k + s] = w), (outLocs[k + s] = locs[k + s])));
+      continue;
+    }
+    changed = true;
+  }
+  if (!changed) return undefined;
+  return { instrs: out, locs: outLocs };
 }
 
 /**

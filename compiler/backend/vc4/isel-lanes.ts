@@ -49,7 +49,7 @@ export function rotateBy(c: Ctx, v: Src, n: number | Src): VReg {
 }
 
 /** Every lane receives lane `lane mod 16` of v. */
-function broadcastLane(c: Ctx, v: Src, lane: number | Src): VReg {
+export function broadcastLane(c: Ctx, v: Src, lane: number | Src): VReg {
   const at0 = typeof lane === 'number' ? rotateBy(c, v, (16 - (lane & 15)) & 15) : rotateBy(c, v, op(c, 'sub', simm(0), lane));
   mov(c, R5REP, at0);
   const d = newVReg(c);

@@ -30,7 +30,7 @@ import { elemSize, isPtr } from '../../ir/types.ts';
 import type { Src, VReg } from './mir.ts';
 import { acc } from './mir.ts';
 import {
-  alu, arg, BackendError, branch, emit, entryReg, IO, k32, mov, newBlockId, newVReg, op, override, src, startBlock,
+  alu, arg, BackendError, branch, constValue, emit, entryReg, IO, k32, mov, newBlockId, newVReg, op, override, src, startBlock,
   uniformReg, zeroTest, type Ctx, type OpHandler,
 } from './isel-ctx.ts';
 import { simm } from './isel-int.ts';
@@ -45,7 +45,7 @@ const VPM = { k: 'io', addr: IO.VPM } as const;
 export const SCRATCH_SINK_BYTES = 64;
 
 /** Address inactive lanes use (the launch's scratch area). */
-function sink(c: Ctx): VReg {
+export function sink(c: Ctx): VReg {
   return uniformReg(c, { kind: 'scratch' });
 }
 
@@ -67,7 +67,7 @@ function elemOf(c: Ctx, ins: Instr): string {
 }
 
 /** The address where the mask holds, the sink elsewhere. */
-function maskedAddr(c: Ctx, ins: Instr, p: Src, maskAt: number): Src {
+export function maskedAddr(c: Ctx, ins: Instr, p: Src, maskAt: number): Src {
   const m = ins.args[maskAt];
   if (!m) return p;
   zeroTest(c, src(c, m), m);
@@ -107,7 +107,11 @@ function storeRow(c: Ctx, p: Src, v: Src): void {
 
 /** Store lane by lane: 16 one-element DMAs, inactive lanes into the sink. */
 function storeLanes(c: Ctx, ins: Instr, p: Src, v: Src, modew: number): void {
-  const addr = maskedAddr(c, ins, p, 2);
+  storeLanesAt(c, maskedAddr(c, ins, p, 2), v, modew);
+}
+
+/** 16 one-element DMAs of v's lanes, each to its lane's `addr` (MODEW 0: 32-bit), then the wait. */
+export function storeLanesAt(c: Ctx, addr: Src, v: Src, modew: number): void {
   mov(c, VW_SETUP, vpmWriteSetup(c));
   mov(c, VPM, v);
   const t = newVReg(c);
@@ -153,9 +157,16 @@ function gep(c: Ctx, ins: Instr, d: VReg): void {
   const p = arg(c, ins, 0);
   if (!isPtr(p.type)) throw new BackendError('gep on a non-pointer', c.loc);
   const size = elemSize(p.type.ptr);
-  const idx = src(c, arg(c, ins, 1));
+  const i = arg(c, ins, 1);
+  const idx = src(c, i);
+  const k = constValue(c, i);
+  const shift = Math.log2(size);
   if (size === 1) alu(c, 'add', d, src(c, p), idx);
-  else alu(c, 'add', d, src(c, p), op(c, 'shl', idx, simm(Math.log2(size))));
+  // A constant index: its byte offset is a constant (a small immediate when it fits).
+  else if (k !== undefined) alu(c, 'add', d, src(c, p), k32(c, Math.imul(k, size) >>> 0));
+  // A kernel parameter (a pointer step `p += n`): scaled once, in the prologue.
+  else if (c.fn.params.some((q) => q.value.id === i.id)) alu(c, 'add', d, src(c, p), entryReg(c, `scaled:${i.id}:${shift}`, (cc, t) => alu(cc, 'shl', t, src(cc, i), simm(shift))));
+  else alu(c, 'add', d, src(c, p), op(c, 'shl', idx, simm(shift)));
 }
 
 /** Memory op handlers (stores have no result: {@link selectStore}). */

@@ -24,6 +24,7 @@ import { INT_OPS, simm } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
 import { MEMORY_OPS, selectStore } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
+import { selectAtomic } from './isel-atomic.ts';
 
 export { BackendError } from './isel-ctx.ts';
 
@@ -37,7 +38,7 @@ const GENERAL_OPS: Record<string, OpHandler> = {
 };
 
 /** Every IR op with a result that the VC4 backend selects, by name. */
-const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS };
+const HANDLERS: Record<string, OpHandler> = { ...INT_OPS, ...FLOAT_OPS, ...MEMORY_OPS, ...LANE_OPS, ...GENERAL_OPS, atomic: selectAtomic, atomic_cas: selectAtomic };
 
 /** The selected machine function. */
 export interface Vc4MFunction {

@@ -1,0 +1,310 @@
+/**
+ * Post-allocation list scheduling for VC4, with add/mul dual issue: the
+ * single-op instructions of one straight-line block (each an encoded word
+ * with physical registers, as emit.ts legalised it) are reordered under
+ * their dependences and packed two to a word where the encoding allows.
+ *
+ * Dependences, on physical locations (regfile A/B registers, accumulators
+ * r0–r5, the flags) and on the order of I/O (notes §7):
+ * - read after write: 2 instructions for a regfile register (a read right
+ *   after the write sees the old value), 3 for r4 after an SFU write (the
+ *   result arrives after two instructions in which r4 is not touched), 2 for
+ *   an accumulator (or r5 as amount) a rotation reads, else 1;
+ * - write after read: 0 (reads happen before writes in one word), 1 for r4
+ *   (no read of an old r4 in the word whose signal loads it);
+ * - write after write: 1; 3 after an SFU write for anything loading r4;
+ * - every instruction with I/O side effects (uniform, VPM, DMA, TMU, SFU,
+ *   mutex, semaphore, signals, host interrupt) stays in program order, one
+ *   per word, so the TMU FIFO order, the VPM/DMA sequences and the uniform
+ *   stream are as emitted.
+ * Explicit nops are not scheduled: the latencies above stand for them.
+ *
+ * Pairing (notes §1, vc4asm's restrictions): an add-ALU op and a mul-ALU op
+ * share a word when their regfile-A reads and their regfile-B reads are at
+ * one address each, a small immediate (which takes the B read port and the
+ * signal field) is the same for both or used by one that leaves the B port
+ * alone, their write-swap needs agree (destinations that mean the same in
+ * both spaces, like r0–r3, take either), at most one sets flags (and a
+ * mul-ALU op that does so only alone: flags come from the add result when
+ * there is one), neither packs or unpacks and neither rotates. A signal
+ * without ALU work (`ldtmu0`) rides on a word whose ALU ops leave r4 and the
+ * signal field alone. Every word formed passes the ISA validator.
+ *
+ * Which instruction goes first: the longest latency path to the block end,
+ * then program order.
+ */
+import type { SourceLoc } from '../../ir/types.ts';
+import type { Vc4AluInstr, Vc4Instr, Vc4Mux } from '../../isa/vc4/instr.ts';
+import { vc4Nop } from '../../isa/vc4/instr.ts';
+import { MOV_ADD_OP, MOV_MUL_OP, REG_NOP, SMI_ROTATE_BASE, VC4_REGS, VC4_SIGNALS, type RegRole } from '../../isa/vc4/table.ts';
+import { validateVc4 } from '../../isa/vc4/validate.ts';
+
+/** One instruction word to schedule, with its source position. */
+export interface Word {
+  instr: Vc4Instr;
+  loc: SourceLoc | undefined;
+}
+
+/** I/O reads without side effects (any other I/O read is ordered). */
+const PURE_READS: ReadonlySet<RegRole> = new Set(['nop', 'elem_num', 'qpu_num']);
+/** Signals that load r4 (the ISA table's `r4` column). */
+const R4_SIGNALS: ReadonlySet<string> = new Set(VC4_SIGNALS.filter((s) => s.r4).map((s) => s.name));
+/** Ready words tried as a partner for each word issued (bounds the work per cycle). */
+const PARTNER_TRIES = 24;
+/** Writes after which the next I/O access must wait longer (notes §7: uniforms_address, tmu_noswap). */
+const GAP_ROLES: ReadonlySet<RegRole> = new Set(['unif_addr', 'tmu_noswap']);
+
+/** What one word reads and writes, as the scheduler needs it. */
+interface Facts {
+  reads: Set<string>;
+  writes: Set<string>;
+  /** Has I/O side effects: ordered with every other such word. */
+  effect: boolean;
+  /** Instructions the next I/O word waits after this one. */
+  gap: number;
+  /** Writes an SFU register: r4 is loaded two instructions later. */
+  sfu: boolean;
+  /** Accumulators a mul-ALU rotation reads (`r0`…), and r5 as the amount. */
+  rotated: Set<string>;
+}
+
+const MUXES: readonly Vc4Mux[] = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'];
+
+function factsOf(i: Vc4Instr): Facts {
+  const f: Facts = { reads: new Set(), writes: new Set(), effect: false, gap: 1, sfu: false, rotated: new Set() };
+  if (i.kind === 'branch' || i.kind === 'sem') {
+    f.effect = true;
+    f.reads.add('flags');
+    return f;
+  }
+  const alu = i.kind === 'alu' ? i : undefined;
+  const write = (waddr: number, bSpace: boolean, cond: string): void => {
+    const reg = (bSpace ? VC4_REGS.writeB : VC4_REGS.writeA)[waddr];
+    if (!reg || reg.role === 'nop' || cond === 'never') return;
+    let key: string | undefined;
+    if (reg.role === 'regfile') key = `${bSpace ? 'B' : 'A'}${waddr}`;
+    else if (reg.role === 'acc') key = `r${waddr - 32}`;
+    else if (reg.role === 'r5quad' || reg.role === 'r5rep') key = 'r5';
+    else {
+      f.effect = true;
+      if (reg.role === 'sfu') (f.sfu = true), (key = 'r4');
+      if (GAP_ROLES.has(reg.role)) f.gap = 3;
+    }
+    if (!key) return;
+    f.writes.add(key);
+    // A conditional write keeps the old value in the other elements: it reads its destination, and the flags.
+    if (cond !== 'always') f.reads.add(key).add('flags');
+  };
+  const addOn = !alu || alu.opAdd !== 'nop';
+  const mulOn = !alu || alu.opMul !== 'nop';
+  if (addOn) write(i.waddrAdd, i.ws, i.condAdd);
+  if (mulOn) write(i.waddrMul, !i.ws, i.condMul);
+  if (i.sf) f.writes.add('flags');
+  if (!alu) return f;
+  const used = (m: Vc4Mux): boolean => (addOn && (alu.addA === m || alu.addB === m)) || (mulOn && (alu.mulA === m || alu.mulB === m));
+  for (const m of MUXES) if (used(m)) f.reads.add(m);
+  // A read address other than nop is read (and an I/O read takes effect) even when no mux selects it.
+  const read = (raddr: number, file: 'A' | 'B'): void => {
+    if (raddr === REG_NOP) return;
+    if (raddr < 32) return void f.reads.add(`${file}${raddr}`);
+    const role = (file === 'A' ? VC4_REGS.readA : VC4_REGS.readB)[raddr]?.role ?? 'undefined';
+    if (!PURE_READS.has(role)) f.effect = true;
+  };
+  read(alu.raddrA, 'A');
+  if (alu.sig !== 'smi') read(alu.raddrB, 'B');
+  else if (mulOn && alu.raddrB >= SMI_ROTATE_BASE) {
+    for (const m of [alu.mulA, alu.mulB]) if (m !== 'ra' && m !== 'rb') f.rotated.add(m);
+    if (alu.raddrB === SMI_ROTATE_BASE) (f.rotated.add('r5'), f.reads.add('r5')); // the amount: r5
+  }
+  if (R4_SIGNALS.has(alu.sig)) (f.effect = true), f.writes.add('r4');
+  else if (alu.sig !== 'none' && alu.sig !== 'smi') f.effect = true;
+  return f;
+}
+
+/** Cycles from `p` to a later `q` that depends on it through location `r`. */
+function latency(kind: 'raw' | 'war' | 'waw', r: string, p: Facts, q: Facts): number {
+  if (kind === 'war') return r === 'r4' ? 1 : 0;
+  if (kind === 'waw') return r === 'r4' && p.sfu ? 3 : 1;
+  if (r[0] === 'A' || r[0] === 'B') return 2;
+  if (r === 'r4') return p.sfu ? 3 : 1;
+  return q.rotated.has(r) ? 2 : 1;
+}
+
+/**
+ * A register copy on the add ALU (`or d, a, a` without flags) as the same
+ * copy on the mul ALU (`v8min d, a, a`: the bytewise minimum of a value with
+ * itself is the value), writing the same register (the write swap flips).
+ */
+function copyOnMul(i: Vc4Instr): Vc4AluInstr | undefined {
+  if (i.kind !== 'alu' || i.opAdd !== MOV_ADD_OP || i.opMul !== 'nop' || i.addA !== i.addB || i.sf || i.pm || i.pack !== 0) return undefined;
+  return {
+    ...vc4Nop(), sig: i.sig, unpack: i.unpack, raddrA: i.raddrA, raddrB: i.raddrB, ws: !i.ws,
+    opMul: MOV_MUL_OP, mulA: i.addA, mulB: i.addB, waddrMul: i.waddrAdd, condMul: i.condAdd,
+  };
+}
+
+/** Both ALU ops of one word, if `x` and `y` can share it, moving a copy to the mul ALU where that helps. */
+function pair(x: Vc4Instr, y: Vc4Instr, fx: Facts, fy: Facts): Vc4AluInstr | undefined {
+  const direct = pairAs(x, y, fx, fy);
+  if (direct || x.kind !== 'alu' || y.kind !== 'alu' || x.opMul !== 'nop' || y.opMul !== 'nop') return direct;
+  for (const [keep, copy] of [[x, y], [y, x]] as const) {
+    const m = copyOnMul(copy);
+    const w = m && pairAs(keep, m, fx, fy);
+    if (w) return w;
+  }
+  return undefined;
+}
+
+/** Both ALU ops of one word as they are, if `x` and `y` can share it (see the file comment). */
+function pairAs(x: Vc4Instr, y: Vc4Instr, fx: Facts, fy: Facts): Vc4AluInstr | undefined {
+  if (x.kind !== 'alu' || y.kind !== 'alu') return undefined;
+  if (x.pm || y.pm || x.pack !== 0 || y.pack !== 0 || x.unpack !== 0 || y.unpack !== 0) return undefined;
+  if (fx.rotated.size > 0 || fy.rotated.size > 0) return undefined;
+  const busy = (i: Vc4AluInstr) => ({ add: i.opAdd !== 'nop', mul: i.opMul !== 'nop' });
+  const bx = busy(x);
+  const by = busy(y);
+  const signalOnly = (i: Vc4AluInstr, b: { add: boolean; mul: boolean }) => !b.add && !b.mul && R4_SIGNALS.has(i.sig);
+  let out: Vc4AluInstr;
+  if (signalOnly(x, bx) || signalOnly(y, by)) {
+    const [sig, work] = signalOnly(x, bx) ? [x, y] : [y, x];
+    if (work.sig !== 'none' || signalOnly(work, busy(work))) return undefined;
+    out = { ...work, sig: sig.sig };
+  } else {
+    if ((bx.add && by.add) || (bx.mul && by.mul) || (!bx.add && !bx.mul) || (!by.add && !by.mul)) return undefined;
+    const [a, m] = bx.add ? [x, y] : [y, x];
+    if (a.sig !== 'none' && a.sig !== 'smi') return undefined;
+    if (m.sig !== 'none' && m.sig !== 'smi') return undefined;
+    if (m.sf) return undefined; // flags would come from the add result
+    if (a.raddrA !== REG_NOP && m.raddrA !== REG_NOP && a.raddrA !== m.raddrA) return undefined;
+    const smi = a.sig === 'smi' || m.sig === 'smi';
+    if (smi) {
+      // The small immediate is the B read: the other op may read it too, but no regfile-B register.
+      for (const [i, o] of [[a, m], [m, a]] as const) if (i.sig === 'smi' && o.raddrB !== REG_NOP && (o.sig !== 'smi' || o.raddrB !== i.raddrB)) return undefined;
+    } else if (a.raddrB !== REG_NOP && m.raddrB !== REG_NOP && a.raddrB !== m.raddrB) return undefined;
+    const wa = wsNeed(a, 'add');
+    const wm = wsNeed(m, 'mul');
+    if (wa !== undefined && wm !== undefined && wa !== wm) return undefined;
+    out = {
+      ...vc4Nop(),
+      sig: smi ? 'smi' : 'none',
+      raddrA: a.raddrA !== REG_NOP ? a.raddrA : m.raddrA,
+      raddrB: a.raddrB !== REG_NOP ? a.raddrB : m.raddrB,
+      ws: wa ?? wm ?? false,
+      sf: a.sf,
+      opAdd: a.opAdd, addA: a.addA, addB: a.addB, waddrAdd: a.waddrAdd, condAdd: a.condAdd,
+      opMul: m.opMul, mulA: m.mulA, mulB: m.mulB, waddrMul: m.waddrMul, condMul: m.condMul,
+    };
+  }
+  return validateVc4(out).length === 0 ? out : undefined;
+}
+
+/** The write swap a unit's destination needs, or undefined when its address means the same in both spaces. */
+function wsNeed(i: Vc4AluInstr, unit: 'add' | 'mul'): boolean | undefined {
+  const waddr = unit === 'add' ? i.waddrAdd : i.waddrMul;
+  const cond = unit === 'add' ? i.condAdd : i.condMul;
+  if (cond === 'never' || waddr === REG_NOP) return undefined;
+  // The same register in both spaces (r0–r3, the TMU and SFU addresses…): either space will do.
+  const a = VC4_REGS.writeA[waddr];
+  const b = VC4_REGS.writeB[waddr];
+  return a && b && a.name === b.name ? undefined : i.ws;
+}
+
+/** Schedules the words of one straight-line block (no branches; plain nops are dropped); returns the new words, nops where nothing is ready. */
+export function bundleBlock(block: readonly Word[]): Word[] {
+  // Plain nops only space words out: the latencies stand for them.
+  const words = block.filter((w) => !(w.instr.kind === 'alu' && w.instr.opAdd === 'nop' && w.instr.opMul === 'nop' && w.instr.sig === 'none'));
+  const n = words.length;
+  if (n <= 1) return [...words];
+  const facts = words.map((w) => factsOf(w.instr));
+  // preds[q]: (p, latency) pairs.
+  const preds: Map<number, number>[] = words.map(() => new Map());
+  const succs: Map<number, number>[] = words.map(() => new Map());
+  const edge = (p: number, q: number, lat: number): void => {
+    if (p === q) return;
+    const l = Math.max(lat, preds[q]?.get(p) ?? -1);
+    preds[q]?.set(p, l);
+    succs[p]?.set(q, l);
+  };
+  const lastWrite = new Map<string, number>();
+  const readers = new Map<string, number[]>();
+  let lastEffect = -1;
+  for (let q = 0; q < n; q++) {
+    const f = facts[q] as Facts;
+    for (const r of f.reads) {
+      const w = lastWrite.get(r);
+      if (w !== undefined) edge(w, q, latency('raw', r, facts[w] as Facts, f));
+    }
+    for (const r of f.writes) {
+      const w = lastWrite.get(r);
+      if (w !== undefined) edge(w, q, latency('waw', r, facts[w] as Facts, f));
+      for (const p of readers.get(r) ?? []) edge(p, q, latency('war', r, facts[p] as Facts, f));
+    }
+    for (const r of f.reads) {
+      const list = readers.get(r);
+      if (list) list.push(q);
+      else readers.set(r, [q]);
+    }
+    for (const r of f.writes) (lastWrite.set(r, q), readers.set(r, []));
+    if (f.effect) {
+      if (lastEffect >= 0) edge(lastEffect, q, (facts[lastEffect] as Facts).gap);
+      lastEffect = q;
+    }
+  }
+  // Priority: the longest latency path to the end of the block, then program order.
+  const height: number[] = new Array<number>(n).fill(0);
+  for (let p = n - 1; p >= 0; p--) for (const [q, l] of succs[p] as Map<number, number>) height[p] = Math.max(height[p] as number, (height[q] as number) + Math.max(l, 1));
+  const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => (height[y] as number) - (height[x] as number) || x - y);
+  const rank: number[] = new Array<number>(n);
+  order.forEach((q, r) => (rank[q] = r));
+  // Words whose predecessors are all scheduled, with the first cycle they may issue in.
+  const waiting = preds.map((m) => m.size);
+  const earliest: number[] = new Array<number>(n).fill(0);
+  // Kept sorted by rank (binary insertion), so the best ready words come first in a walk.
+  const avail: number[] = [];
+  const at = (q: number): number => {
+    let lo = 0;
+    let hi = avail.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((rank[avail[mid] as number] as number) < (rank[q] as number)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (let q = 0; q < n; q++) if (waiting[q] === 0) avail.splice(at(q), 0, q);
+  const take = (q: number, cycle: number): void => {
+    avail.splice(at(q), 1);
+    for (const [s, l] of succs[q] as Map<number, number>) {
+      earliest[s] = Math.max(earliest[s] as number, cycle + l);
+      waiting[s] = (waiting[s] as number) - 1;
+      if (waiting[s] === 0) avail.splice(at(s), 0, s);
+    }
+  };
+  const out: Word[] = [];
+  for (let cycle = 0, left = n; left > 0; cycle++) {
+    const first = avail.find((q) => (earliest[q] as number) <= cycle) ?? -1;
+    if (first < 0) {
+      out.push({ instr: vc4Nop(), loc: undefined });
+      continue;
+    }
+    take(first, cycle);
+    left--;
+    let word: Vc4Instr = (words[first] as Word).instr;
+    // A partner: the best few ready words (including those `first` just released with latency 0).
+    const partners: number[] = [];
+    for (const q of avail) {
+      if ((earliest[q] as number) <= cycle) partners.push(q);
+      if (partners.length === PARTNER_TRIES) break;
+    }
+    for (const q of partners) {
+      const both = pair(word, (words[q] as Word).instr, facts[first] as Facts, facts[q] as Facts);
+      if (!both) continue;
+      word = both;
+      take(q, cycle);
+      left--;
+      break;
+    }
+    out.push({ instr: word, loc: (words[first] as Word).loc });
+  }
+  return out;
+}

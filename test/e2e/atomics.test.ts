@@ -1,0 +1,155 @@
+// Atomics end to end (docs/language.md, "Atomics"): a histogram with many collisions, tickets from one counter,
+// and every operation's returned old values, on the reference interpreter and on every target's emulator,
+// against plain-JS models of the documented semantics (lanes of one instruction in lane order).
+import test from 'ava';
+import { Runtime } from '../../runtime/index.ts';
+import { Atomics } from '../fixtures/e2e/atomics.ts';
+
+const BACKENDS = [
+  { name: 'reference', open: () => Runtime.open({ backend: 'reference', log: () => undefined }) },
+  ...(['vc4', 'vc6', 'vc7'] as const).map((target) => ({ name: target, open: () => Runtime.open({ backend: 'emulator', target, log: () => undefined }) })),
+];
+
+/** Deterministic pseudo-random words. */
+function words(n: number, seed: number): number[] {
+  let x = seed >>> 0 || 1;
+  return Array.from({ length: n }, () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x;
+  });
+}
+
+/** The documented meaning of operation `which` on one word, as i32 (signed) or u32 words. */
+function combine(which: number, old: number, v: number, w: number, signed: boolean): number {
+  const norm = (x: number) => (signed ? x | 0 : x >>> 0);
+  switch (which) {
+    case 0: return norm(old + v);
+    case 1: return norm(old - v);
+    case 2: return norm(Math.min(old, v));
+    case 3: return norm(Math.max(old, v));
+    case 4: return norm(old & v);
+    case 5: return norm(old | v);
+    case 6: return norm(old ^ v);
+    case 7: return norm(v);
+    default: return old === v ? norm(w) : old;
+  }
+}
+const OP_NAMES = ['add', 'sub', 'min', 'max', 'and', 'or', 'xor', 'exchange', 'compare-exchange'];
+
+for (const b of BACKENDS) {
+  test(`${b.name}: a histogram with many collisions equals plain JS counts`, async (t) => {
+    const rt = await b.open();
+    try {
+      for (const [n, nbins, qpus] of [[1000, 7, 3], [333, 1, 2], [4096, 64, 4]] as const) {
+        const data = rt.alloc(Uint32Array, n);
+        data.set(words(n, n + nbins).map((x) => x % 1000));
+        const bins = rt.alloc(Uint32Array, nbins);
+        await rt.launch(Atomics.histogram, { qpus }, n, nbins, data, bins);
+        const want = new Array<number>(nbins).fill(0);
+        for (const x of data) want[x % nbins]!++;
+        t.deepEqual(Array.from(bins), want, `n=${n} nbins=${nbins}`);
+      }
+    } finally {
+      rt.close();
+    }
+  });
+
+  test(`${b.name}: tickets from one counter are 0..count-1, each exactly once`, async (t) => {
+    const rt = await b.open();
+    try {
+      const qpus = 5;
+      const counter = rt.alloc(Uint32Array, 1);
+      const out = rt.alloc(Uint32Array, qpus * 16);
+      await rt.launch(Atomics.tickets, { qpus }, counter, out);
+      t.is(counter[0], qpus * 16);
+      t.deepEqual(Array.from(out).sort((x, y) => x - y), Array.from({ length: qpus * 16 }, (_, i) => i));
+    } finally {
+      rt.close();
+    }
+  });
+
+  for (const signed of [true, false]) {
+    test(`${b.name}: every ${signed ? 'i32' : 'u32'} operation returns the old values of one QPU's lanes in lane order`, async (t) => {
+      const rt = await b.open();
+      try {
+        const T = signed ? Int32Array : Uint32Array;
+        const kernelFn = signed ? Atomics.opsI32 : Atomics.opsU32;
+        for (let which = 0; which < 9; which++) {
+          // Three slots: lanes collide on each; values mix signs (as i32) and large unsigned words.
+          const init = [5, -3, 0x40000000].map((x) => (signed ? x | 0 : x >>> 0));
+          const p = rt.alloc(T, 3);
+          p.set(init);
+          const slot = rt.alloc(Uint32Array, 16);
+          slot.set(Array.from({ length: 16 }, (_, l) => (l * 7) % 3));
+          const v = rt.alloc(T, 16);
+          const w = rt.alloc(T, 16);
+          const r = words(32, 11 + which);
+          for (let l = 0; l < 16; l++) {
+            // Compare-exchange: some lanes expect what the word will hold when their turn comes.
+            v[l] = which === 8 ? (l % 2 === 0 ? init[slot[l]!]! : r[l]!) : which === 7 || which >= 4 ? r[l]! : (r[l]! % 2001) - 1000;
+            w[l] = r[16 + l]!;
+          }
+          if (which === 8) {
+            // Make lanes 0, 3, 6 chain on slot 0: each expects the previous one's desired value.
+            let cur = init[0]!;
+            for (let l = 0; l < 16; l++) if (slot[l] === 0) {
+              if (l % 3 === 0) v[l] = cur;
+              cur = v[l] === cur ? w[l]! : cur;
+            }
+          }
+          const out = rt.alloc(T, 16);
+          await rt.launch(kernelFn, { qpus: 1 }, which, p, slot, v, w, out);
+          const mem = [...init];
+          const want: number[] = [];
+          for (let l = 0; l < 16; l++) {
+            const s = slot[l]!;
+            want.push(mem[s]!);
+            mem[s] = combine(which, mem[s]!, v[l]!, w[l]!, signed);
+          }
+          t.deepEqual(Array.from(out), want, `${OP_NAMES[which]}: old values`);
+          t.deepEqual(Array.from(p), mem, `${OP_NAMES[which]}: memory`);
+        }
+      } finally {
+        rt.close();
+      }
+    });
+  }
+
+  test(`${b.name}: an atomic under a per-lane condition touches only the active lanes' words`, async (t) => {
+    const rt = await b.open();
+    try {
+      const qpus = 1;
+      const keys = rt.alloc(Uint32Array, 16);
+      keys.set(words(16, 99).map((x) => x % 50));
+      const sums = rt.alloc(Uint32Array, 4);
+      const out = rt.alloc(Uint32Array, 16);
+      await rt.launch(Atomics.masked, { qpus }, keys, sums, out);
+      const mem = [0, 0, 0, 0];
+      const want = Array.from(keys, (k) => {
+        if ((k & 1) !== 1) return 7;
+        const old = mem[k & 3]!;
+        mem[k & 3] = old + k;
+        return old;
+      });
+      t.deepEqual(Array.from(out), want);
+      t.deepEqual(Array.from(sums), mem);
+    } finally {
+      rt.close();
+    }
+  });
+
+  test(`${b.name}: two atomics in a row on one word: every lane finishes the first before any starts the second`, async (t) => {
+    const rt = await b.open();
+    try {
+      const p = rt.alloc(Int32Array, 1);
+      const out = rt.alloc(Int32Array, 16);
+      await rt.launch(Atomics.twice, { qpus: 1 }, p, out);
+      t.is(p[0], 16 * 101);
+      t.deepEqual(Array.from(out), Array.from({ length: 16 }, (_, l) => l * 10000 + 16 + 100 * l));
+    } finally {
+      rt.close();
+    }
+  });
+}
