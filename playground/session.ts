@@ -5,6 +5,7 @@
  * touches Node (no file system, no koffi, no `node:` modules), so it runs in
  * a browser's worker (playground/worker.ts) and in Node's tests alike.
  */
+import { rng } from '../compiler/testing/rng.ts';
 import { compileFile, memoryHost, type CompiledKernel } from '../compiler/compile.ts';
 import { codeText } from '../compiler/diagnostics.ts';
 import { userParamCount } from '../compiler/kernel-image.ts';
@@ -75,15 +76,8 @@ function filler(spec: Extract<InputSpec, { kind: 'buffer' }>, seed: number): (i:
     case 'sin':
       return (i) => c * Math.sin(i);
     case 'random': {
-      let s = seed >>> 0;
-      return () => {
-        // mulberry32
-        s = (s + 0x6d2b79f5) >>> 0;
-        let t = s;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * c;
-      };
+      const next = rng(seed);
+      return () => next() * c;
     }
   }
 }
