@@ -90,13 +90,8 @@ export interface SortOptions {
   n?: number;
 }
 
-/** QPUs of the sorting network: the barrier holds at most 16 batches. */
+/** QPUs of the sorting network: the barrier holds at most 16 batches (on vc4 the launcher allows its 12 QPUs). */
 const MAX_SORT_QPUS = 16;
-/**
- * On vc4 at most 4: with 8 QPUs the network's barriers deadlock in the vc4 emulator (1024 keys: QPU 0 and QPUs
- * 4–7 wait on different semaphores; 4 and 5 QPUs sort correctly). Not investigated further yet.
- */
-const MAX_SORT_QPUS_VC4 = 4;
 
 function describe(v: unknown): string {
   if (v === null || typeof v !== 'object') return String(v);
@@ -136,7 +131,7 @@ export async function sort(rt: Runtime, options: SortOptions): Promise<LaunchRes
   }
   let logP = 1;
   while (2 ** logP < n) logP++;
-  const qpus = Math.max(1, Math.min(rt.numQpus, rt.target === 'vc4' ? MAX_SORT_QPUS_VC4 : MAX_SORT_QPUS, Math.ceil(2 ** (logP - 1) / 64)));
+  const qpus = Math.max(1, Math.min(rt.numQpus, MAX_SORT_QPUS, Math.ceil(2 ** (logP - 1) / 64)));
   const [a, c] = keys instanceof Float32Array ? [0x7fffffff, 0x80000000] : keys instanceof Int32Array ? [0, 0x80000000] : [0, 0];
   if (!values) {
     const r = await rt.launch(Sort.bitonic, { qpus }, n, logP, a, c, 0, words(keys), words(keys));

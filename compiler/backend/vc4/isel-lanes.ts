@@ -12,20 +12,23 @@
  *   emit.ts keeps r0/r5 unwritten by the instruction before the rotation.
  * - Broadcast: rotate the lane to element 0, write `r5rep` (element 0 to all).
  * - Votes and reductions arrive as rotate trees (compiler/passes/expand-lanes.ts).
- * - `barrier()`: semaphores (16 global 4-bit counters, notes §7). QPU 0
- *   acquires semaphore 0 once per other QPU, then releases semaphore 1 as
- *   often; every other QPU releases 0 and acquires 1. All counts return to
- *   0. Stores have already waited for their DMA, so memory is written.
+ * - `barrier()`: semaphores (16 global 4-bit counters, notes §7). Every
+ *   QPU q > 0 releases semaphore 0 and acquires its own semaphore q; QPU 0
+ *   acquires semaphore 0 once per other QPU, then releases semaphores
+ *   1 … numQpus − 1 once each (a barrier kernel runs all its QPUs in one
+ *   job, at most the 12 of VC4, so 12 semaphores suffice). All counts return
+ *   to 0. Stores have already waited for their DMA, so memory is written.
  */
 import type { Value } from '../../ir/types.ts';
 import type { Src, VReg } from './mir.ts';
 import { acc } from './mir.ts';
 import {
-  alu, arg, branch, constValue, elemReg, emit, IO, k32, mov, newBlockId, newVReg, op, qpuIdReg, src,
+  alu, arg, branch, constValue, elemReg, emit, flags, IO, k32, mov, newBlockId, newVReg, op, qpuIdReg, src,
   startBlock, uniformReg, zeroTest, type Ctx, type OpHandler,
 } from './isel-ctx.ts';
 import { simm } from './isel-int.ts';
 import { workgroupSizeOf } from '../../ir/types.ts';
+import { TARGETS } from '../../target/targets.ts';
 
 const R5REP = { k: 'io', file: 'B', addr: IO.R5 } as const;
 
@@ -67,33 +70,65 @@ function laneArg(c: Ctx, n: Value): number | Src {
  * `workgroup` across the QPUs of one workgroup: the launcher then starts one
  * workgroup per job (runtime/launchers/vc4.ts), its first batch is the master
  * and the others are workgroupSize / 16 − 1.
+ *
+ * Each QPU has its own release semaphore because a barrier in a loop runs
+ * again and again: with one shared release semaphore, a QPU released early
+ * could reach the next barrier and take a release meant for a QPU still
+ * waiting at this one, which then waits forever (a deadlock once the others
+ * finish) while the thief passes a barrier the others have not reached.
  */
 export function selectBarrier(c: Ctx, workgroup = false): void {
   if (workgroup) {
     selectWorkgroupBarrier(c);
     return;
   }
+  const maxOthers = TARGETS.vc4.qpus - 1;
+  const id = qpuIdReg(c);
   const others = op(c, 'sub', uniformReg(c, { kind: 'numQpus' }), simm(1));
   const master = newBlockId(c);
   const join = newBlockId(c);
-  zeroTest(c, qpuIdReg(c));
+  const mine = Array.from({ length: maxOthers }, () => newBlockId(c));
+  zeroTest(c, id);
   branch(c, 'allz', master);
   emit(c, { k: 'sem', acquire: false, n: 0 });
-  emit(c, { k: 'sem', acquire: true, n: 1 });
-  branch(c, 'always', join);
+  // QPU q waits on semaphore q: a chain of tests of q against 1 … 11 (the semaphore is an immediate).
+  mine.forEach((b, i) => {
+    if (i < maxOthers - 1) {
+      flags(c, 'sub', id, simm(i + 1));
+      branch(c, 'allz', b);
+    } else {
+      branch(c, 'always', b);
+    }
+  });
+  mine.forEach((b, i) => {
+    startBlock(c, b);
+    emit(c, { k: 'sem', acquire: true, n: i + 1 });
+    branch(c, 'always', join);
+  });
   startBlock(c, master);
-  for (const [sem, acquire] of [[0, true], [1, false]] as const) {
-    const cnt = newVReg(c);
-    mov(c, cnt, others);
-    const loop = newBlockId(c);
-    const done = newBlockId(c);
-    startBlock(c, loop);
-    zeroTest(c, cnt);
-    branch(c, 'allz', done);
-    emit(c, { k: 'sem', acquire, n: sem });
-    alu(c, 'sub', cnt, cnt, simm(1));
-    branch(c, 'always', loop);
-    startBlock(c, done);
+  // Arrivals: one release of semaphore 0 per other QPU.
+  const cnt = newVReg(c);
+  mov(c, cnt, others);
+  const loop = newBlockId(c);
+  const arrived = newBlockId(c);
+  startBlock(c, loop);
+  zeroTest(c, cnt);
+  branch(c, 'allz', arrived);
+  emit(c, { k: 'sem', acquire: true, n: 0 });
+  alu(c, 'sub', cnt, cnt, simm(1));
+  branch(c, 'always', loop);
+  startBlock(c, arrived);
+  // Releases: semaphores 1 … others, stopping after semaphore `others`.
+  zeroTest(c, others);
+  branch(c, 'allz', join);
+  for (let i = 1; i <= maxOthers; i++) {
+    const next = newBlockId(c);
+    startBlock(c, next);
+    emit(c, { k: 'sem', acquire: false, n: i });
+    if (i < maxOthers) {
+      flags(c, 'sub', others, simm(i));
+      branch(c, 'allz', join);
+    }
   }
   startBlock(c, join);
 }
