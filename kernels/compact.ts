@@ -9,7 +9,7 @@
  */
 import { device, kernel, qpu, type bool, type f32, type i32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineLaunches } from './reduce.js';
+import { combineLaunches } from './combine.js';
 import { Scan } from './scan.js';
 
 /**

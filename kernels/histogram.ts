@@ -12,7 +12,7 @@
  */
 import { kernel, qpu, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineLaunches } from './reduce.js';
+import { combineLaunches } from './combine.js';
 
 /** Bins one pass of {@link Histogram.window} counts (the counters live in registers). */
 const WINDOW = 16;

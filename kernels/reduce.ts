@@ -8,6 +8,7 @@
  */
 import { kernel, qpu, i32, u32, type f32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
+import { combineLaunches } from './combine.js';
 
 /** Index meaning "no element" in the arg kernels (larger than any index of an array the GPU can address). */
 const NONE = 0xffffffff;
@@ -208,40 +209,6 @@ function describe(v: unknown): string {
 /** The same memory as 32-bit unsigned words. */
 function words(x: ReduceArray): Uint32Array {
   return x instanceof Uint32Array ? x : new Uint32Array(x.buffer, x.byteOffset, x.length);
-}
-
-/**
- * Several launches as one result: the last launch's fields, with profiles summed (cycles, seconds, instructions,
- * bytes, flops, stalls; per-QPU cycles element-wise) and hazards concatenated.
- */
-export function combineLaunches(results: readonly LaunchResult[]): LaunchResult {
-  const last = results[results.length - 1];
-  if (!last) throw new RangeError('combineLaunches: no launches');
-  const profiles = results.map((r) => r.profile).filter((p) => p !== undefined);
-  const out: LaunchResult = { ...last, hazards: results.flatMap((r) => r.hazards) };
-  if (profiles.length === results.length && profiles.length > 0) {
-    const first = profiles[0] as NonNullable<LaunchResult['profile']>;
-    const stalls: Record<string, number> = {};
-    const perQpu: number[] = [];
-    for (const p of profiles) {
-      for (const [k, v] of Object.entries(p.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
-      p.perQpuCycles.forEach((c, i) => (perQpu[i] = (perQpu[i] ?? 0) + c));
-    }
-    out.profile = {
-      ...first,
-      cycles: profiles.reduce((s, p) => s + p.cycles, 0),
-      seconds: profiles.reduce((s, p) => s + p.seconds, 0),
-      instructions: profiles.reduce((s, p) => s + p.instructions, 0),
-      bytesRead: profiles.reduce((s, p) => s + p.bytesRead, 0),
-      bytesWritten: profiles.reduce((s, p) => s + p.bytesWritten, 0),
-      flops: profiles.reduce((s, p) => s + p.flops, 0),
-      stalls,
-      perQpuCycles: perQpu,
-    };
-  }
-  const dispatches = results.reduce((s, r) => s + (r.dispatches ?? 1), 0);
-  out.dispatches = dispatches;
-  return out;
 }
 
 /**

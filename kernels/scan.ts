@@ -9,7 +9,7 @@
  */
 import { device, kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineLaunches } from './reduce.js';
+import { combineLaunches } from './combine.js';
 
 /** Scan kernels: `sums*` is the first launch, `scan*` the second (see the file comment). */
 export class Scan {

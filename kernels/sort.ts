@@ -14,7 +14,7 @@
  */
 import { kernel, qpu, i32, u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineLaunches } from './reduce.js';
+import { combineLaunches } from './combine.js';
 
 /** Sorting kernels. */
 export class Sort {

@@ -1,11 +1,18 @@
 // kernels/scan.ts against plain JavaScript: exact integer prefix sums (wrapping), f32 prefix sums against f64
 // within the documented bound, inclusive and exclusive, in place, on the reference interpreter and the vc4, vc6 and
-// vc7 emulators (hazard checker in error mode, the emulator's default).
+// vc7 emulators (hazard checker in error mode, the emulator's default). One test per target (one compile of the
+// kernel file each); sizes differ per target: every odd size somewhere, several QPUs' chunks on each emulator.
 import test from 'ava';
 import { Runtime, type Backend, type Target } from '../../runtime/index.ts';
 import { exclusiveScan, inclusiveScan, scanErrorBound } from '../../kernels/scan.ts';
 
-const RUNS: [Exclude<Backend, 'auto' | 'hardware'>, Target][] = [['reference', 'vc6'], ['emulator', 'vc4'], ['emulator', 'vc6'], ['emulator', 'vc7']];
+/** Backend, target and sizes: above 1024 elements the scan runs on more than one QPU, each owning a chunk. */
+const RUNS: [Exclude<Backend, 'auto' | 'hardware'>, Target, number[]][] = [
+  ['reference', 'vc6', [1, 15, 17, 1001]],
+  ['emulator', 'vc4', [1, 17, 3001]],
+  ['emulator', 'vc6', [15, 1001, 8003]],
+  ['emulator', 'vc7', [17, 12_001]],
+];
 
 /** Deterministic pseudo-random words (xorshift32). */
 function words(n: number, seed: number): Uint32Array {
@@ -20,12 +27,12 @@ function words(n: number, seed: number): Uint32Array {
   return out;
 }
 
-for (const [backend, target] of RUNS) {
+for (const [backend, target, sizes] of RUNS) {
   const name = backend === 'reference' ? 'reference' : target;
-  test(`${name}: inclusive and exclusive scans of u32, i32 and f32, 1, 15, 17 and 1001 elements`, async (t) => {
+  test(`${name}: inclusive and exclusive scans of u32, i32 and f32, ${sizes.join(', ')} elements; n below the length`, async (t) => {
     const rt = await Runtime.open({ backend, target, log: () => {} });
     try {
-      for (const n of [1, 15, 17, 1001]) {
+      for (const n of sizes) {
         const u = rt.alloc(Uint32Array, n);
         u.set(words(n, n));
         const yu = rt.alloc(Uint32Array, n);
@@ -51,29 +58,28 @@ for (const [backend, target] of RUNS) {
         const ye = rt.alloc(Float32Array, n);
         await exclusiveScan(rt, { x: f, y: ye });
         t.is(ye[0], 0, 'the exclusive scan starts at 0');
+        e = 0; abs = 0; worst = 0;
+        for (let k = 0; k < n; k++) {
+          worst = Math.max(worst, Math.abs((ye[k] as number) - e) / (scanErrorBound(n) * abs || 1));
+          e += f[k] as number; abs += Math.abs(f[k] as number);
+        }
+        t.true(worst <= 1, `f32 exclusive n=${n}: error ${worst} of the bound`);
       }
+      // n below the length: the largest size, nothing written past n.
+      const n = sizes[sizes.length - 1] as number;
+      const u = rt.alloc(Uint32Array, n + 5);
+      u.set(words(n + 5, 77));
+      const y = rt.alloc(Uint32Array, n + 5).fill(12345);
+      await exclusiveScan(rt, { x: u, y, n });
+      let s = 0, bad = 0;
+      for (let i = 0; i < n; i++) { if (y[i] !== s) bad++; s = (s + (u[i] as number)) >>> 0; }
+      t.is(bad, 0, `u32 exclusive n=${n} of ${n + 5}`);
+      t.deepEqual(Array.from(y.subarray(n)), [12345, 12345, 12345, 12345, 12345], 'nothing written past n');
     } finally {
       rt.close();
     }
   });
 }
-
-test('vc7: a 100 001-element u32 scan on every QPU, and n below the length', async (t) => {
-  const rt = await Runtime.open({ backend: 'emulator', target: 'vc7', log: () => {} });
-  try {
-    const n = 100_001;
-    const u = rt.alloc(Uint32Array, n + 5);
-    u.set(words(n + 5, 77));
-    const y = rt.alloc(Uint32Array, n + 5).fill(12345);
-    await exclusiveScan(rt, { x: u, y, n });
-    let s = 0, bad = 0;
-    for (let i = 0; i < n; i++) { if (y[i] !== s) bad++; s = (s + (u[i] as number)) >>> 0; }
-    t.is(bad, 0);
-    t.deepEqual(Array.from(y.subarray(n)), [12345, 12345, 12345, 12345, 12345], 'nothing written past n');
-  } finally {
-    rt.close();
-  }
-});
 
 test('bad arguments are TypeError / RangeError naming the argument', async (t) => {
   const rt = await Runtime.open({ backend: 'reference', log: () => {} });

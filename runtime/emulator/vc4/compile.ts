@@ -87,6 +87,21 @@ export class CompiledInstr {
     this.stall = stall;
     this.problems = validateVc4(instr);
   }
+
+  /**
+   * The same compiled instruction for another run: code, stall test and facts
+   * shared, the successor links (`next`, `jump`) cleared, since they name the
+   * instructions that one run's memory held at those addresses.
+   */
+  copy(): CompiledInstr {
+    const c: CompiledInstr = Object.create(CompiledInstr.prototype) as CompiledInstr;
+    // Own fields in the constructor's order (the same hidden class), then the links reset.
+    Object.assign(c, this);
+    c.next = undefined;
+    c.jump = undefined;
+    c.jumpPc = 0;
+    return c;
+  }
 }
 
 const ADD_FLOAT_IN = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o.floatIn]));

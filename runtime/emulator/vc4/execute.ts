@@ -45,6 +45,16 @@ export interface ExecuteQpuResult {
 /** Physical QPUs of the Pi's V3D: 3 slices × 4 [ARG IDENT1 defaults] (the target table's row). */
 export const VC4_NUM_QPUS = TARGETS.vc4.qpus;
 
+/**
+ * Compiled instructions by (bus address, instruction word), kept across runs:
+ * decoding and code generation cost far more than a short run itself (a
+ * launch of a few hundred instructions), and launches repeat the same code at
+ * the same address. Each run takes copies ({@link CompiledInstr.copy}).
+ */
+const COMPILED = new Map<bigint, CompiledInstr>();
+/** Entries kept before COMPILED starts over (bounds its memory in long processes). */
+const COMPILED_MAX = 1 << 16;
+
 /** Compiled-instruction cache of one run, keyed by image offset (code may differ between runs). */
 class Fetcher {
   private readonly cache = new Map<number, CompiledInstr>();
@@ -58,14 +68,21 @@ class Fetcher {
     let c = this.cache.get(key);
     if (!c) {
       const word = (BigInt(memory.view.getUint32(key + 4, true)) << 32n) | BigInt(memory.view.getUint32(key, true));
-      let instr: Vc4Instr;
-      try {
-        instr = decodeVc4(word);
-      } catch (e) {
-        if (e instanceof DecodeError) q.fail(`invalid instruction 0x${word.toString(16).padStart(16, '0')}: ${e.message}`);
-        throw e;
+      const id = (BigInt(q.pc >>> 0) << 64n) | word;
+      let shared = COMPILED.get(id);
+      if (!shared) {
+        let instr: Vc4Instr;
+        try {
+          instr = decodeVc4(word);
+        } catch (e) {
+          if (e instanceof DecodeError) q.fail(`invalid instruction 0x${word.toString(16).padStart(16, '0')}: ${e.message}`);
+          throw e;
+        }
+        shared = compileVc4(q.pc >>> 0, instr);
+        if (COMPILED.size >= COMPILED_MAX) COMPILED.clear();
+        COMPILED.set(id, shared);
       }
-      c = compileVc4(q.pc >>> 0, instr);
+      c = shared.copy();
       this.cache.set(key, c);
     }
     return c;
