@@ -128,6 +128,222 @@ export class Scan {
       if (i < end) y[i] = carry + (exclusive != 0 ? before : t);
     }
   }
+
+  /**
+   * As {@link Scan.scanF32}, the chunk's whole 256-element blocks transposed: lane l owns elements
+   * 16l … 16l + 15 of a block, adds them in order (one addition per element, no rotations), and one 16-lane
+   * scan of the lane totals places the lanes; the rest of the chunk (under 256 elements) goes a vector at a time.
+   * Loads and stores are 16 per block per lane at stride 64 bytes (used on V3D, whose TMU takes any addresses).
+   */
+  @kernel
+  static blocksF32(n: u32, chunk: u32, exclusive: u32, x: Ptr<f32>, sums: Ptr<f32>, y: Ptr<f32>): void {
+    const b = qpu.qpuId();
+    const lane = qpu.laneId();
+    let o: f32 = 0;
+    for (let j = lane; j < b; j += 16) o += sums[j];
+    let carry = qpu.reduceAdd(o);
+    const start = b * chunk;
+    const end = Math.min(n, start + chunk);
+    const blocks = end > start ? start + ((end - start) & 0xffffff00) : start;
+    for (let base = start; base < blocks; base += 256) {
+      const at = base + lane * 16;
+      const v0 = x[at];
+      const v1 = x[at + 1];
+      const v2 = x[at + 2];
+      const v3 = x[at + 3];
+      const v4 = x[at + 4];
+      const v5 = x[at + 5];
+      const v6 = x[at + 6];
+      const v7 = x[at + 7];
+      const v8 = x[at + 8];
+      const v9 = x[at + 9];
+      const v10 = x[at + 10];
+      const v11 = x[at + 11];
+      const v12 = x[at + 12];
+      const v13 = x[at + 13];
+      const v14 = x[at + 14];
+      const v15 = x[at + 15];
+      const p0 = v0;
+      const p1 = p0 + v1;
+      const p2 = p1 + v2;
+      const p3 = p2 + v3;
+      const p4 = p3 + v4;
+      const p5 = p4 + v5;
+      const p6 = p5 + v6;
+      const p7 = p6 + v7;
+      const p8 = p7 + v8;
+      const p9 = p8 + v9;
+      const p10 = p9 + v10;
+      const p11 = p10 + v11;
+      const p12 = p11 + v12;
+      const p13 = p12 + v13;
+      const p14 = p13 + v14;
+      const p15 = p14 + v15;
+      const incl = Scan.vectorF32(p15);
+      const shifted = qpu.rotate(incl, 1);
+      const off = carry + (lane == 0 ? 0 : shifted);
+      if (exclusive != 0) {
+        y[at] = off;
+        y[at + 1] = off + p0;
+        y[at + 2] = off + p1;
+        y[at + 3] = off + p2;
+        y[at + 4] = off + p3;
+        y[at + 5] = off + p4;
+        y[at + 6] = off + p5;
+        y[at + 7] = off + p6;
+        y[at + 8] = off + p7;
+        y[at + 9] = off + p8;
+        y[at + 10] = off + p9;
+        y[at + 11] = off + p10;
+        y[at + 12] = off + p11;
+        y[at + 13] = off + p12;
+        y[at + 14] = off + p13;
+        y[at + 15] = off + p14;
+      } else {
+        y[at] = off + p0;
+        y[at + 1] = off + p1;
+        y[at + 2] = off + p2;
+        y[at + 3] = off + p3;
+        y[at + 4] = off + p4;
+        y[at + 5] = off + p5;
+        y[at + 6] = off + p6;
+        y[at + 7] = off + p7;
+        y[at + 8] = off + p8;
+        y[at + 9] = off + p9;
+        y[at + 10] = off + p10;
+        y[at + 11] = off + p11;
+        y[at + 12] = off + p12;
+        y[at + 13] = off + p13;
+        y[at + 14] = off + p14;
+        y[at + 15] = off + p15;
+      }
+      carry = carry + qpu.broadcast(incl, 15);
+    }
+    const full = end > blocks ? blocks + ((end - blocks) & 0xfffffff0) : blocks;
+    for (let base = blocks; base < full; base += 16) {
+      const t = Scan.vectorF32(x[base + lane]);
+      const shifted = qpu.rotate(t, 1);
+      const before = lane == 0 ? 0 : shifted;
+      y[base + lane] = carry + (exclusive != 0 ? before : t);
+      carry = carry + qpu.broadcast(t, 15);
+    }
+    if (full < end) {
+      const i = full + lane;
+      const v: f32 = i < end ? x[i] : 0;
+      const t = Scan.vectorF32(v);
+      const shifted = qpu.rotate(t, 1);
+      const before = lane == 0 ? 0 : shifted;
+      if (i < end) y[i] = carry + (exclusive != 0 ? before : t);
+    }
+  }
+
+  /**
+   * As {@link Scan.scanU32}, the chunk's whole 256-element blocks transposed: lane l owns elements
+   * 16l … 16l + 15 of a block, adds them in order (one addition per element, no rotations), and one 16-lane
+   * scan of the lane totals places the lanes; the rest of the chunk (under 256 elements) goes a vector at a time.
+   * Loads and stores are 16 per block per lane at stride 64 bytes (used on V3D, whose TMU takes any addresses).
+   */
+  @kernel
+  static blocksU32(n: u32, chunk: u32, exclusive: u32, x: Ptr<u32>, sums: Ptr<u32>, y: Ptr<u32>): void {
+    const b = qpu.qpuId();
+    const lane = qpu.laneId();
+    let o: u32 = 0;
+    for (let j = lane; j < b; j += 16) o += sums[j];
+    let carry = qpu.reduceAdd(o);
+    const start = b * chunk;
+    const end = Math.min(n, start + chunk);
+    const blocks = end > start ? start + ((end - start) & 0xffffff00) : start;
+    for (let base = start; base < blocks; base += 256) {
+      const at = base + lane * 16;
+      const v0 = x[at];
+      const v1 = x[at + 1];
+      const v2 = x[at + 2];
+      const v3 = x[at + 3];
+      const v4 = x[at + 4];
+      const v5 = x[at + 5];
+      const v6 = x[at + 6];
+      const v7 = x[at + 7];
+      const v8 = x[at + 8];
+      const v9 = x[at + 9];
+      const v10 = x[at + 10];
+      const v11 = x[at + 11];
+      const v12 = x[at + 12];
+      const v13 = x[at + 13];
+      const v14 = x[at + 14];
+      const v15 = x[at + 15];
+      const p0 = v0;
+      const p1 = p0 + v1;
+      const p2 = p1 + v2;
+      const p3 = p2 + v3;
+      const p4 = p3 + v4;
+      const p5 = p4 + v5;
+      const p6 = p5 + v6;
+      const p7 = p6 + v7;
+      const p8 = p7 + v8;
+      const p9 = p8 + v9;
+      const p10 = p9 + v10;
+      const p11 = p10 + v11;
+      const p12 = p11 + v12;
+      const p13 = p12 + v13;
+      const p14 = p13 + v14;
+      const p15 = p14 + v15;
+      const incl = Scan.vectorU32(p15);
+      const shifted = qpu.rotate(incl, 1);
+      const off = carry + (lane == 0 ? 0 : shifted);
+      if (exclusive != 0) {
+        y[at] = off;
+        y[at + 1] = off + p0;
+        y[at + 2] = off + p1;
+        y[at + 3] = off + p2;
+        y[at + 4] = off + p3;
+        y[at + 5] = off + p4;
+        y[at + 6] = off + p5;
+        y[at + 7] = off + p6;
+        y[at + 8] = off + p7;
+        y[at + 9] = off + p8;
+        y[at + 10] = off + p9;
+        y[at + 11] = off + p10;
+        y[at + 12] = off + p11;
+        y[at + 13] = off + p12;
+        y[at + 14] = off + p13;
+        y[at + 15] = off + p14;
+      } else {
+        y[at] = off + p0;
+        y[at + 1] = off + p1;
+        y[at + 2] = off + p2;
+        y[at + 3] = off + p3;
+        y[at + 4] = off + p4;
+        y[at + 5] = off + p5;
+        y[at + 6] = off + p6;
+        y[at + 7] = off + p7;
+        y[at + 8] = off + p8;
+        y[at + 9] = off + p9;
+        y[at + 10] = off + p10;
+        y[at + 11] = off + p11;
+        y[at + 12] = off + p12;
+        y[at + 13] = off + p13;
+        y[at + 14] = off + p14;
+        y[at + 15] = off + p15;
+      }
+      carry = carry + qpu.broadcast(incl, 15);
+    }
+    const full = end > blocks ? blocks + ((end - blocks) & 0xfffffff0) : blocks;
+    for (let base = blocks; base < full; base += 16) {
+      const t = Scan.vectorU32(x[base + lane]);
+      const shifted = qpu.rotate(t, 1);
+      const before = lane == 0 ? 0 : shifted;
+      y[base + lane] = carry + (exclusive != 0 ? before : t);
+      carry = carry + qpu.broadcast(t, 15);
+    }
+    if (full < end) {
+      const i = full + lane;
+      const v: u32 = i < end ? x[i] : 0;
+      const t = Scan.vectorU32(v);
+      const shifted = qpu.rotate(t, 1);
+      const before = lane == 0 ? 0 : shifted;
+      if (i < end) y[i] = carry + (exclusive != 0 ? before : t);
+    }
+  }
 }
 
 // ---- Host functions -------------------------------------------------------------------------------------------
@@ -191,7 +407,9 @@ async function scan(rt: Runtime, what: string, options: ScanOptions, exclusive: 
   try {
     const u32 = (a: ScanArray): ScanArray => (a instanceof Int32Array ? new Uint32Array(a.buffer, a.byteOffset, a.length) : a);
     const r1 = await rt.launch(float ? Scan.sumsF32 : Scan.sumsU32, { qpus }, n, chunk, u32(x), sums);
-    const r2 = await rt.launch(float ? Scan.scanF32 : Scan.scanU32, { qpus }, n, chunk, exclusive ? 1 : 0, u32(x), sums, u32(y));
+    // V3D: the transposed blocks (strided lane addresses suit its TMU); VC4: a vector at a time.
+    const k2 = rt.target === 'vc4' ? (float ? Scan.scanF32 : Scan.scanU32) : float ? Scan.blocksF32 : Scan.blocksU32;
+    const r2 = await rt.launch(k2, { qpus }, n, chunk, exclusive ? 1 : 0, u32(x), sums, u32(y));
     return combineLaunches([r1, r2]);
   } finally {
     rt.free(sums);
