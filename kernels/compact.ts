@@ -7,40 +7,44 @@
  * {@link Scan.vectorU32}) gives each kept element its place, y[offset + kept elements before it], and the
  * vector's count moves the offset on. The kept elements stay in their order (the compaction is stable).
  */
-import { device, kernel, qpu, type bool, type f32, type i32, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, i32, u32, type bool, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineLaunches } from './combine.js';
 import { Scan } from './scan.js';
 
 /**
- * Compaction kernels, a pair per element type. The predicate, by `op`: 0 keeps x[i] where flags[i] ≠ 0; 1 to 6
- * keep x[i] where x[i] <, <=, >, >=, ==, != value (as the type compares: f32 with NaN never equal or ordered,
- * −0 == +0; i32 signed; u32 unsigned).
+ * Compaction kernels over 32-bit words, for every element type. The predicate keeps x[i] where flags[i] ≠ 0
+ * (`useFlags` ≠ 0), or where the word's order key `v ^ ((i32(v) >> 31) & a) ^ c` (as in kernels/sort.ts: a = c = 0
+ * for u32, c = 0x80000000 for i32, a = 0x7fffffff and c = 0x80000000 for f32) lies in [lo, lo + span], that
+ * test inverted when `invert` = 1: the host turns each comparison into such a range of keys (see compact()).
  */
 export class Compact {
-  /** The predicate of element v with flag word `flag` (read only for op 0). */
+  /** Whether word v's key lies in [lo, lo + span] (unsigned), xor invert. */
   @device
-  static keepF32(v: f32, flag: u32, op: u32, value: f32): bool {
-    return op == 0 ? flag != 0 : op == 1 ? v < value : op == 2 ? v <= value : op == 3 ? v > value : op == 4 ? v >= value : op == 5 ? v == value : v != value;
+  static inRange(v: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32): bool {
+    const key = v ^ ((u32(i32(v) >> 31) & a) ^ c);
+    const hit: u32 = key - lo <= span ? 1 : 0;
+    return (hit ^ invert) != 0;
   }
 
   /** counts[b] = the elements of QPU b's chunk the predicate keeps. */
   @kernel
-  static countF32(n: u32, chunk: u32, op: u32, value: f32, x: Ptr<f32>, flags: Ptr<u32>, counts: Ptr<u32>): void {
+  static count(n: u32, chunk: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>): void {
     const start = qpu.qpuId() * chunk;
     const end = Math.min(n, start + chunk);
-    let c: u32 = 0;
-    for (let i = start + qpu.laneId(); i < end; i += 16) {
-      const f: u32 = op == 0 ? flags[i] : 0;
-      c += Compact.keepF32(x[i], f, op, value) ? 1 : 0;
+    let k: u32 = 0;
+    if (useFlags != 0) {
+      for (let i = start + qpu.laneId(); i < end; i += 16) k += flags[i] != 0 ? 1 : 0;
+    } else {
+      for (let i = start + qpu.laneId(); i < end; i += 16) k += Compact.inRange(x[i], a, c, lo, span, invert) ? 1 : 0;
     }
-    const t = qpu.reduceAdd(c);
+    const t = qpu.reduceAdd(k);
     if (qpu.laneId() == 0) counts[qpu.qpuId()] = t;
   }
 
   /** y[counts[0] + … + counts[b − 1] + kept elements of the chunk before x[i]] = x[i] for each kept x[i] of QPU b's chunk. */
   @kernel
-  static placeF32(n: u32, chunk: u32, op: u32, value: f32, x: Ptr<f32>, flags: Ptr<u32>, counts: Ptr<u32>, y: Ptr<f32>): void {
+  static place(n: u32, chunk: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>, y: Ptr<u32>): void {
     const b = qpu.qpuId();
     const lane = qpu.laneId();
     let o: u32 = 0;
@@ -48,105 +52,30 @@ export class Compact {
     let carry = qpu.reduceAdd(o);
     const start = b * chunk;
     const end = Math.min(n, start + chunk);
+    if (useFlags != 0) {
     for (let base = start; base < end; base += 16) {
       const i = base + lane;
       const inside = i < end;
-      const f: u32 = op == 0 && inside ? flags[i] : 0;
-      const v: f32 = inside ? x[i] : 0;
-      const keep = inside && Compact.keepF32(v, f, op, value);
-      const k: u32 = keep ? 1 : 0;
-      const t = Scan.vectorU32(k);
-      if (keep) y[carry + t - 1] = v;
-      carry = carry + qpu.broadcast(t, 15);
-    }
-  }
-
-  /** The predicate of element v with flag word `flag` (read only for op 0). */
-  @device
-  static keepI32(v: i32, flag: u32, op: u32, value: i32): bool {
-    return op == 0 ? flag != 0 : op == 1 ? v < value : op == 2 ? v <= value : op == 3 ? v > value : op == 4 ? v >= value : op == 5 ? v == value : v != value;
-  }
-
-  /** counts[b] = the elements of QPU b's chunk the predicate keeps. */
-  @kernel
-  static countI32(n: u32, chunk: u32, op: u32, value: i32, x: Ptr<i32>, flags: Ptr<u32>, counts: Ptr<u32>): void {
-    const start = qpu.qpuId() * chunk;
-    const end = Math.min(n, start + chunk);
-    let c: u32 = 0;
-    for (let i = start + qpu.laneId(); i < end; i += 16) {
-      const f: u32 = op == 0 ? flags[i] : 0;
-      c += Compact.keepI32(x[i], f, op, value) ? 1 : 0;
-    }
-    const t = qpu.reduceAdd(c);
-    if (qpu.laneId() == 0) counts[qpu.qpuId()] = t;
-  }
-
-  /** y[counts[0] + … + counts[b − 1] + kept elements of the chunk before x[i]] = x[i] for each kept x[i] of QPU b's chunk. */
-  @kernel
-  static placeI32(n: u32, chunk: u32, op: u32, value: i32, x: Ptr<i32>, flags: Ptr<u32>, counts: Ptr<u32>, y: Ptr<i32>): void {
-    const b = qpu.qpuId();
-    const lane = qpu.laneId();
-    let o: u32 = 0;
-    for (let j = lane; j < b; j += 16) o += counts[j];
-    let carry = qpu.reduceAdd(o);
-    const start = b * chunk;
-    const end = Math.min(n, start + chunk);
-    for (let base = start; base < end; base += 16) {
-      const i = base + lane;
-      const inside = i < end;
-      const f: u32 = op == 0 && inside ? flags[i] : 0;
-      const v: i32 = inside ? x[i] : 0;
-      const keep = inside && Compact.keepI32(v, f, op, value);
-      const k: u32 = keep ? 1 : 0;
-      const t = Scan.vectorU32(k);
-      if (keep) y[carry + t - 1] = v;
-      carry = carry + qpu.broadcast(t, 15);
-    }
-  }
-
-  /** The predicate of element v with flag word `flag` (read only for op 0). */
-  @device
-  static keepU32(v: u32, flag: u32, op: u32, value: u32): bool {
-    return op == 0 ? flag != 0 : op == 1 ? v < value : op == 2 ? v <= value : op == 3 ? v > value : op == 4 ? v >= value : op == 5 ? v == value : v != value;
-  }
-
-  /** counts[b] = the elements of QPU b's chunk the predicate keeps. */
-  @kernel
-  static countU32(n: u32, chunk: u32, op: u32, value: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>): void {
-    const start = qpu.qpuId() * chunk;
-    const end = Math.min(n, start + chunk);
-    let c: u32 = 0;
-    for (let i = start + qpu.laneId(); i < end; i += 16) {
-      const f: u32 = op == 0 ? flags[i] : 0;
-      c += Compact.keepU32(x[i], f, op, value) ? 1 : 0;
-    }
-    const t = qpu.reduceAdd(c);
-    if (qpu.laneId() == 0) counts[qpu.qpuId()] = t;
-  }
-
-  /** y[counts[0] + … + counts[b − 1] + kept elements of the chunk before x[i]] = x[i] for each kept x[i] of QPU b's chunk. */
-  @kernel
-  static placeU32(n: u32, chunk: u32, op: u32, value: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>, y: Ptr<u32>): void {
-    const b = qpu.qpuId();
-    const lane = qpu.laneId();
-    let o: u32 = 0;
-    for (let j = lane; j < b; j += 16) o += counts[j];
-    let carry = qpu.reduceAdd(o);
-    const start = b * chunk;
-    const end = Math.min(n, start + chunk);
-    for (let base = start; base < end; base += 16) {
-      const i = base + lane;
-      const inside = i < end;
-      const f: u32 = op == 0 && inside ? flags[i] : 0;
       const v: u32 = inside ? x[i] : 0;
-      const keep = inside && Compact.keepU32(v, f, op, value);
+      const keep = inside && flags[i] != 0;
       const k: u32 = keep ? 1 : 0;
       const t = Scan.vectorU32(k);
       if (keep) y[carry + t - 1] = v;
       carry = carry + qpu.broadcast(t, 15);
     }
+    } else {
+    for (let base = start; base < end; base += 16) {
+      const i = base + lane;
+      const inside = i < end;
+      const v: u32 = inside ? x[i] : 0;
+      const keep = inside && Compact.inRange(v, a, c, lo, span, invert);
+      const k: u32 = keep ? 1 : 0;
+      const t = Scan.vectorU32(k);
+      if (keep) y[carry + t - 1] = v;
+      carry = carry + qpu.broadcast(t, 15);
+    }
+    }
   }
-
 }
 
 // ---- Host functions -------------------------------------------------------------------------------------------
@@ -157,7 +86,59 @@ export type CompactArray = Float32Array | Int32Array | Uint32Array;
 /** Comparison operators of {@link CompactOptions.where}. */
 export type CompactOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
-const OPS: Record<CompactOp, number> = { '<': 1, '<=': 2, '>': 3, '>=': 4, '==': 5, '!=': 6 };
+const OPS: readonly CompactOp[] = ['<', '<=', '>', '>=', '==', '!='];
+
+/** The kernels' key of f32 bits (IEEE totalOrder as u32: −NaN < −∞ < … < −0 < +0 < … < +∞ < +NaN). */
+function f32Key(value: number): number {
+  const b = new Uint32Array(new Float32Array([value]).buffer)[0] as number;
+  return (b ^ ((b >> 31) & 0x7fffffff) ^ 0x80000000) >>> 0;
+}
+
+/**
+ * The kernels' predicate for `x op value` on x's type: keys in [lo, lo + span], inverted when `invert` is 1
+ * (a, c: the key transform). f32 compares with Math.fround(value), NaN never ordered or equal, −0 == +0; i32
+ * and u32 compare the integer with the value as a number (so x < 2.5 keeps x ≤ 2).
+ */
+function rangeOf(x: CompactArray, op: CompactOp, value: number): { a: number; c: number; lo: number; span: number; invert: number } {
+  const [a, c] = x instanceof Float32Array ? [0x7fffffff, 0x80000000] : x instanceof Int32Array ? [0, 0x80000000] : [0, 0];
+  const EMPTY = { a, c, lo: 0, span: 0xffffffff, invert: 1 };
+  let min: number, max: number, vl: number, vh: number;
+  if (x instanceof Float32Array) {
+    const v = Math.fround(value);
+    if (Number.isNaN(v)) return op === '!=' ? { ...EMPTY, invert: 0 } : EMPTY;
+    [min, max] = [f32Key(-Infinity), f32Key(Infinity)];
+    [vl, vh] = v === 0 ? [f32Key(-0), f32Key(0)] : [f32Key(v), f32Key(v)];
+  } else {
+    const off = x instanceof Int32Array ? 2 ** 31 : 0;
+    [min, max] = [0, 2 ** 32 - 1];
+    const lowest = x instanceof Int32Array ? -(2 ** 31) : 0;
+    if (Number.isNaN(value)) return op === '!=' ? { ...EMPTY, invert: 0 } : EMPTY;
+    // The integers just below/above the value, clamped to the type, as keys; an integer value is both.
+    const floor = Math.floor(value), ceil = Math.ceil(value);
+    const key = (i: number) => Math.min(max, Math.max(min, i + off));
+    if (floor < lowest || ceil > lowest + 2 ** 32 - 1) {
+      // Outside the type: every element is on one side.
+      const below = value < lowest;
+      const all = op === '!=' || (below ? op === '>' || op === '>=' : op === '<' || op === '<=');
+      return all ? { ...EMPTY, invert: 0 } : EMPTY;
+    }
+    if (floor !== ceil && op === '==') return EMPTY;
+    if (floor !== ceil && op === '!=') return { ...EMPTY, invert: 0 };
+    vl = op === '<' ? key(ceil) : op === '>' ? key(floor) : op === '<=' ? key(floor) : key(ceil);
+    vh = vl;
+  }
+  let lo: number, hi: number, invert = 0;
+  switch (op) {
+    case '<': lo = min; hi = vl - 1; break;
+    case '<=': lo = min; hi = vh; break;
+    case '>': lo = vh + 1; hi = max; break;
+    case '>=': lo = vl; hi = max; break;
+    case '==': lo = vl; hi = vh; break;
+    case '!=': lo = vl; hi = vh; invert = 1; break;
+  }
+  if (lo > hi) return invert ? { ...EMPTY, invert: 0 } : EMPTY;
+  return { a, c, lo: lo >>> 0, span: (hi - lo) >>> 0, invert };
+}
 
 /** Arguments of {@link compact}: give exactly one of `flags` and `where`. */
 export interface CompactOptions<A extends CompactArray = CompactArray> {
@@ -207,8 +188,7 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
   }
   if ((flags === undefined) === (where === undefined)) throw new TypeError(`compact: give exactly one of flags and where, got ${flags === undefined ? 'neither' : 'both'}`);
   if (flags !== undefined && !(flags instanceof Uint32Array)) throw new TypeError(`compact: flags must be a Uint32Array from rt.alloc, got ${describe(flags)}`);
-  const op = where === undefined ? 0 : OPS[where.op];
-  if (op === undefined) throw new TypeError(`compact: where.op must be one of ${Object.keys(OPS).join(' ')}, got ${String(where?.op)}`);
+  if (where !== undefined && !OPS.includes(where.op)) throw new TypeError(`compact: where.op must be one of ${OPS.join(' ')}, got ${String(where?.op)}`);
   if (where !== undefined && typeof where.value !== 'number') throw new TypeError(`compact: where.value must be a number, got ${describe(where.value)}`);
   const n = options.n ?? x.length;
   const most = Math.min(x.length, y.length, flags?.length ?? Infinity);
@@ -220,11 +200,13 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
   const qpus = Math.max(1, Math.ceil(n / chunk));
   const counts = rt.alloc(Uint32Array, qpus);
   try {
-    const value = where?.value ?? 0;
-    const fl = flags ?? counts; // not read when op ≠ 0
-    const [count, place] = x instanceof Float32Array ? [Compact.countF32, Compact.placeF32] : x instanceof Int32Array ? [Compact.countI32, Compact.placeI32] : [Compact.countU32, Compact.placeU32];
-    const r1 = await rt.launch(count, { qpus }, n, chunk, op, value, x, fl, counts);
-    const r2 = await rt.launch(place, { qpus }, n, chunk, op, value, x, fl, counts, y);
+    const fl = flags ?? counts; // not read without flags
+    const { a, c, lo, span, invert } = where ? rangeOf(x, where.op, where.value) : { a: 0, c: 0, lo: 0, span: 0, invert: 0 };
+    const words = x instanceof Uint32Array ? x : new Uint32Array(x.buffer, x.byteOffset, x.length);
+    const out = y instanceof Uint32Array ? y : new Uint32Array(y.buffer, y.byteOffset, y.length);
+    const use = flags ? 1 : 0;
+    const r1 = await rt.launch(Compact.count, { qpus }, n, chunk, use, a, c, lo, span, invert, words, fl, counts);
+    const r2 = await rt.launch(Compact.place, { qpus }, n, chunk, use, a, c, lo, span, invert, words, fl, counts, out);
     let total = 0;
     for (const c of counts) total += c;
     return { ...combineLaunches([r1, r2]), count: total };

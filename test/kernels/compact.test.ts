@@ -46,10 +46,28 @@ for (const [backend, target, sizes] of RUNS) {
         const yi = rt.alloc(Int32Array, n);
         const ri = await compact(rt, { x: i32, y: yi, where: { op: '<', value: -5 } });
         t.deepEqual(Array.from(yi.subarray(0, ri.count)), Array.from(i32).filter((v) => v < -5), `i32 < -5 n=${n}`);
+        if (n < 1000) {
+          // Integers against non-integer, out-of-range and extreme values, compared as numbers; f32 against ±∞ and NaN.
+          const ints: [CompactOp, number][] = [['<=', -0.5], ['>', 1e6 + 0.5], ['==', 2.5], ['!=', 2.5], ['>=', -(2 ** 31)], ['<', -(2 ** 40)], ['>', 2 ** 31]];
+          for (const [op, value] of ints) {
+            const yo = rt.alloc(Int32Array, n);
+            const ro = await compact(rt, { x: i32, y: yo, where: { op, value } });
+            t.deepEqual(Array.from(yo.subarray(0, ro.count)), Array.from(i32).filter((v) => JS[op](v, value)), `i32 ${op} ${value} n=${n}`);
+          }
+          const floats: [CompactOp, number][] = [['<', Infinity], ['>=', -Infinity], ['>', Infinity], ['==', NaN], ['!=', NaN], ['<=', -0]];
+          for (const [op, value] of floats) {
+            const yo = rt.alloc(Float32Array, n);
+            const ro = await compact(rt, { x, y: yo, where: { op, value } });
+            t.deepEqual(Array.from(yo.subarray(0, ro.count)), Array.from(x).filter((v) => JS[op](v, value)), `f32 ${op} ${value} n=${n}`);
+          }
+        }
         const u32 = new Uint32Array(i32.buffer, i32.byteOffset, n);
         const yu = rt.alloc(Uint32Array, n);
         const ru = await compact(rt, { x: u32, y: yu, where: { op: '>=', value: 0x80000000 } });
         t.deepEqual(Array.from(yu.subarray(0, ru.count)), Array.from(u32).filter((v) => v >= 0x80000000), `u32 >= 2^31 n=${n}`);
+        const yu2 = rt.alloc(Uint32Array, n);
+        const ru2 = await compact(rt, { x: u32, y: yu2, where: { op: '<', value: 0.5 } });
+        t.deepEqual(Array.from(yu2.subarray(0, ru2.count)), Array.from(u32).filter((v) => v < 0.5), `u32 < 0.5 n=${n}`);
       }
     } finally {
       rt.close();
