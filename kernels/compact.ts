@@ -76,6 +76,156 @@ export class Compact {
     }
     }
   }
+
+  /**
+   * {@link Compact.place} with the chunk's whole 256-element blocks transposed (as Scan.blocksU32): lane l
+   * owns elements 16l … 16l + 15 of a block and counts its kept ones in order; one 16-lane scan of the lane
+   * counts places the lanes. The rest of the chunk goes a vector at a time. Used on V3D (lane-strided loads).
+   */
+  @kernel
+  static placeBlocks(n: u32, chunk: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>, y: Ptr<u32>): void {
+    const b = qpu.qpuId();
+    const lane = qpu.laneId();
+    let o: u32 = 0;
+    for (let j = lane; j < b; j += 16) o += counts[j];
+    let carry = qpu.reduceAdd(o);
+    const start = b * chunk;
+    const end = Math.min(n, start + chunk);
+    const blocks = end > start ? start + ((end - start) & 0xffffff00) : start;
+    if (useFlags != 0) {
+      for (let base = start; base < blocks; base += 256) {
+        const at = base + lane * 16;
+        const v0 = x[at];
+        const v1 = x[at + 1];
+        const v2 = x[at + 2];
+        const v3 = x[at + 3];
+        const v4 = x[at + 4];
+        const v5 = x[at + 5];
+        const v6 = x[at + 6];
+        const v7 = x[at + 7];
+        const v8 = x[at + 8];
+        const v9 = x[at + 9];
+        const v10 = x[at + 10];
+        const v11 = x[at + 11];
+        const v12 = x[at + 12];
+        const v13 = x[at + 13];
+        const v14 = x[at + 14];
+        const v15 = x[at + 15];
+        const p0: u32 = (flags[at] != 0 ? 1 : 0);
+        const p1: u32 = p0 + (flags[at + 1] != 0 ? 1 : 0);
+        const p2: u32 = p1 + (flags[at + 2] != 0 ? 1 : 0);
+        const p3: u32 = p2 + (flags[at + 3] != 0 ? 1 : 0);
+        const p4: u32 = p3 + (flags[at + 4] != 0 ? 1 : 0);
+        const p5: u32 = p4 + (flags[at + 5] != 0 ? 1 : 0);
+        const p6: u32 = p5 + (flags[at + 6] != 0 ? 1 : 0);
+        const p7: u32 = p6 + (flags[at + 7] != 0 ? 1 : 0);
+        const p8: u32 = p7 + (flags[at + 8] != 0 ? 1 : 0);
+        const p9: u32 = p8 + (flags[at + 9] != 0 ? 1 : 0);
+        const p10: u32 = p9 + (flags[at + 10] != 0 ? 1 : 0);
+        const p11: u32 = p10 + (flags[at + 11] != 0 ? 1 : 0);
+        const p12: u32 = p11 + (flags[at + 12] != 0 ? 1 : 0);
+        const p13: u32 = p12 + (flags[at + 13] != 0 ? 1 : 0);
+        const p14: u32 = p13 + (flags[at + 14] != 0 ? 1 : 0);
+        const p15: u32 = p14 + (flags[at + 15] != 0 ? 1 : 0);
+        const incl = Scan.vectorU32(p15);
+        const shifted = qpu.rotate(incl, 1);
+        const off = carry + (lane == 0 ? 0 : shifted);
+        if (p0 != 0) y[off] = v0;
+        if (p1 != p0) y[off + p0] = v1;
+        if (p2 != p1) y[off + p1] = v2;
+        if (p3 != p2) y[off + p2] = v3;
+        if (p4 != p3) y[off + p3] = v4;
+        if (p5 != p4) y[off + p4] = v5;
+        if (p6 != p5) y[off + p5] = v6;
+        if (p7 != p6) y[off + p6] = v7;
+        if (p8 != p7) y[off + p7] = v8;
+        if (p9 != p8) y[off + p8] = v9;
+        if (p10 != p9) y[off + p9] = v10;
+        if (p11 != p10) y[off + p10] = v11;
+        if (p12 != p11) y[off + p11] = v12;
+        if (p13 != p12) y[off + p12] = v13;
+        if (p14 != p13) y[off + p13] = v14;
+        if (p15 != p14) y[off + p14] = v15;
+        carry = carry + qpu.broadcast(incl, 15);
+      }
+      for (let base = blocks; base < end; base += 16) {
+        const i = base + lane;
+        const inside = i < end;
+        const v: u32 = inside ? x[i] : 0;
+        const keep = inside && flags[i] != 0;
+        const k: u32 = keep ? 1 : 0;
+        const t = Scan.vectorU32(k);
+        if (keep) y[carry + t - 1] = v;
+        carry = carry + qpu.broadcast(t, 15);
+      }
+    } else {
+      for (let base = start; base < blocks; base += 256) {
+        const at = base + lane * 16;
+        const v0 = x[at];
+        const v1 = x[at + 1];
+        const v2 = x[at + 2];
+        const v3 = x[at + 3];
+        const v4 = x[at + 4];
+        const v5 = x[at + 5];
+        const v6 = x[at + 6];
+        const v7 = x[at + 7];
+        const v8 = x[at + 8];
+        const v9 = x[at + 9];
+        const v10 = x[at + 10];
+        const v11 = x[at + 11];
+        const v12 = x[at + 12];
+        const v13 = x[at + 13];
+        const v14 = x[at + 14];
+        const v15 = x[at + 15];
+        const p0: u32 = (Compact.inRange(v0, a, c, lo, span, invert) ? 1 : 0);
+        const p1: u32 = p0 + (Compact.inRange(v1, a, c, lo, span, invert) ? 1 : 0);
+        const p2: u32 = p1 + (Compact.inRange(v2, a, c, lo, span, invert) ? 1 : 0);
+        const p3: u32 = p2 + (Compact.inRange(v3, a, c, lo, span, invert) ? 1 : 0);
+        const p4: u32 = p3 + (Compact.inRange(v4, a, c, lo, span, invert) ? 1 : 0);
+        const p5: u32 = p4 + (Compact.inRange(v5, a, c, lo, span, invert) ? 1 : 0);
+        const p6: u32 = p5 + (Compact.inRange(v6, a, c, lo, span, invert) ? 1 : 0);
+        const p7: u32 = p6 + (Compact.inRange(v7, a, c, lo, span, invert) ? 1 : 0);
+        const p8: u32 = p7 + (Compact.inRange(v8, a, c, lo, span, invert) ? 1 : 0);
+        const p9: u32 = p8 + (Compact.inRange(v9, a, c, lo, span, invert) ? 1 : 0);
+        const p10: u32 = p9 + (Compact.inRange(v10, a, c, lo, span, invert) ? 1 : 0);
+        const p11: u32 = p10 + (Compact.inRange(v11, a, c, lo, span, invert) ? 1 : 0);
+        const p12: u32 = p11 + (Compact.inRange(v12, a, c, lo, span, invert) ? 1 : 0);
+        const p13: u32 = p12 + (Compact.inRange(v13, a, c, lo, span, invert) ? 1 : 0);
+        const p14: u32 = p13 + (Compact.inRange(v14, a, c, lo, span, invert) ? 1 : 0);
+        const p15: u32 = p14 + (Compact.inRange(v15, a, c, lo, span, invert) ? 1 : 0);
+        const incl = Scan.vectorU32(p15);
+        const shifted = qpu.rotate(incl, 1);
+        const off = carry + (lane == 0 ? 0 : shifted);
+        if (p0 != 0) y[off] = v0;
+        if (p1 != p0) y[off + p0] = v1;
+        if (p2 != p1) y[off + p1] = v2;
+        if (p3 != p2) y[off + p2] = v3;
+        if (p4 != p3) y[off + p3] = v4;
+        if (p5 != p4) y[off + p4] = v5;
+        if (p6 != p5) y[off + p5] = v6;
+        if (p7 != p6) y[off + p6] = v7;
+        if (p8 != p7) y[off + p7] = v8;
+        if (p9 != p8) y[off + p8] = v9;
+        if (p10 != p9) y[off + p9] = v10;
+        if (p11 != p10) y[off + p10] = v11;
+        if (p12 != p11) y[off + p11] = v12;
+        if (p13 != p12) y[off + p12] = v13;
+        if (p14 != p13) y[off + p13] = v14;
+        if (p15 != p14) y[off + p14] = v15;
+        carry = carry + qpu.broadcast(incl, 15);
+      }
+      for (let base = blocks; base < end; base += 16) {
+        const i = base + lane;
+        const inside = i < end;
+        const v: u32 = inside ? x[i] : 0;
+        const keep = inside && Compact.inRange(v, a, c, lo, span, invert);
+        const k: u32 = keep ? 1 : 0;
+        const t = Scan.vectorU32(k);
+        if (keep) y[carry + t - 1] = v;
+        carry = carry + qpu.broadcast(t, 15);
+      }
+    }
+  }
 }
 
 // ---- Host functions -------------------------------------------------------------------------------------------
@@ -206,7 +356,9 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
     const out = y instanceof Uint32Array ? y : new Uint32Array(y.buffer, y.byteOffset, y.length);
     const use = flags ? 1 : 0;
     const r1 = await rt.launch(Compact.count, { qpus }, n, chunk, use, a, c, lo, span, invert, words, fl, counts);
-    const r2 = await rt.launch(Compact.place, { qpus }, n, chunk, use, a, c, lo, span, invert, words, fl, counts, out);
+    // V3D: transposed blocks (lane-strided loads suit its TMU); VC4: a vector at a time.
+    const place = rt.target === 'vc4' ? Compact.place : Compact.placeBlocks;
+    const r2 = await rt.launch(place, { qpus }, n, chunk, use, a, c, lo, span, invert, words, fl, counts, out);
     let total = 0;
     for (const c of counts) total += c;
     return { ...combineLaunches([r1, r2]), count: total };
