@@ -45,8 +45,8 @@ export class RegisterPressureError extends Error {
 
 /**
  * Interference edges between register numbers 0..n-1, gathered as a list of
- * pairs (repeats allowed) and then packed once into sorted, repeat-free
- * neighbour lists (compressed rows): a set per register, or a bit row per
+ * pairs (repeats allowed) and then packed once into repeat-free neighbour
+ * lists (compressed rows): a set per register, or a bit row per
  * register that meets many, cost a hash operation per pair and most of
  * allocation's time and garbage on big kernels. Neighbour counts are the
  * distinct neighbours.
@@ -56,7 +56,7 @@ class Interference {
   private count = 0;
   /** Distinct neighbours of each register (after {@link pack}). */
   readonly degree: Int32Array;
-  /** Register k's neighbours are adj[start[k]] .. adj[start[k] + degree[k] - 1], ascending. */
+  /** Register k's neighbours are adj[start[k]] .. adj[start[k] + degree[k] - 1]. */
   private readonly start: Int32Array;
   private adj = new Int32Array(0);
 
@@ -79,7 +79,7 @@ class Interference {
   /** Build the neighbour lists from the pairs added (once, after the last {@link add}). */
   pack(): void {
     const { n, pairs, count, start, degree } = this;
-    // Bucket both directions of every pair by register, then sort each bucket and drop repeats.
+    // Bucket both directions of every pair by register; repeats are dropped below.
     const fill = new Int32Array(n + 1);
     for (let i = 0; i < count; i++) fill[(pairs[i] as number) + 1]++;
     for (let k = 0; k < n; k++) fill[k + 1] = (fill[k + 1] as number) + (fill[k] as number);
@@ -92,17 +92,17 @@ class Interference {
       all[from[b]++] = a;
     }
     this.pairs = new Int32Array(0);
+    // Repeats dropped in place: a neighbour is kept the first time it appears in k's bucket (marked k + 1).
+    const mark = new Int32Array(n);
     let out = 0;
     for (let k = 0; k < n; k++) {
-      const lo = fill[k] as number;
       const hi = fill[k + 1] as number;
       start[k] = out;
-      if (hi > lo) {
-        const row = all.subarray(lo, hi).sort();
-        let last = -1;
-        for (let i = 0; i < row.length; i++) {
-          const x = row[i] as number;
-          if (x !== last) all[out++] = last = x;
+      for (let i = fill[k] as number; i < hi; i++) {
+        const x = all[i] as number;
+        if (mark[x] !== k + 1) {
+          mark[x] = k + 1;
+          all[out++] = x;
         }
       }
       degree[k] = out - (start[k] as number);
