@@ -62,73 +62,39 @@ export function spreadThroughBlock(b: Block, varying: ReadonlySet<Value>, mark: 
   for (const r of targets(b.term)) r.args.forEach((a, k) => varying.has(a) && mark(r.block.params[k] as Value));
 }
 
-/**
- * Recomputes `uniform` on every value of the function (parameters stay
- * uniform). The varying values are the least set closed under the rules
- * above (those of {@link spreadThroughBlock}, joins of varying branches,
- * values leaving loops with a varying branch), found by a worklist over each
- * value's users: every rule fires once per value made varying, instead of
- * whole-function rounds until one changes nothing.
- */
+/** Recomputes `uniform` on every value of the function (parameters stay uniform). */
 export function analyzeUniformity(fn: IrFunction): IrFunction {
   const varying = new Set<Value>();
   const { loops } = findLoops(fn);
   const defs = definitions(fn);
   const sameInBatch = sameInBatchValues(fn);
-  /** What becomes varying when a value does: results it is a data operand of, parameters it is passed to. */
-  const users = new Map<Value, Value[]>();
-  const use = (v: Value, user: Value | undefined) => {
-    if (!user) return;
-    const list = users.get(v);
-    if (list) list.push(user);
-    else users.set(v, [user]);
-  };
-  /** The blocks whose branch condition each value is. */
-  const branches = new Map<Value, Block[]>();
-  const work: Value[] = [];
-  const mark = (v: Value) => {
-    if (!varying.has(v)) (varying.add(v), work.push(v));
-  };
-  for (const b of fn.blocks) {
-    for (const i of b.instrs) {
-      if (!i.result || sameInBatch.has(i.result)) continue;
-      const info = opInfo(i.op);
-      if (info?.varying) mark(i.result);
-      else if (!info?.uniformResult) {
-        const n = info?.mask === undefined ? i.args.length : Math.min(info.mask, i.args.length);
-        for (let k = 0; k < n; k++) use(i.args[k] as Value, i.result);
-      }
-    }
-    for (const r of targets(b.term)) r.args.forEach((a, k) => use(a, r.block.params[k]));
-    const t = b.term;
-    if (t.kind === 'condbr') {
-      const list = branches.get(t.cond);
-      if (list) list.push(b);
-      else branches.set(t.cond, [b]);
-    }
-  }
+  const joinsDone = new Set<Block>();
   const joins = new Joins();
   const loopsDone = new Set<object>();
-  const varyingBranch = (b: Block) => {
-    const t = b.term;
-    if (t.kind !== 'condbr') return;
-    for (const x of joins.fresh(t.then.block, t.else.block)) x.params.forEach(mark);
-    for (const loop of loops) {
-      if (!loop.blocks.has(b) || loopsDone.has(loop)) continue;
-      loopsDone.add(loop);
-      // Values defined in the loop and used after it differ per lane.
-      mapUses(fn, (v, where) => {
-        const d = defs.get(v);
-        if (d && loop.blocks.has(d.block) && !loop.blocks.has(where)) mark(v);
-        return v;
-      });
-      for (const x of loop.blocks) for (const r of targets(x.term)) if (!loop.blocks.has(r.block)) r.block.params.forEach(mark);
+  for (let changed = true; changed; ) {
+    changed = false;
+    const mark = (v: Value) => {
+      if (!varying.has(v)) (varying.add(v), (changed = true));
+    };
+    for (const b of fn.blocks) {
+      spreadThroughBlock(b, varying, mark, sameInBatch);
+      const t = b.term;
+      if (t.kind === 'condbr' && varying.has(t.cond) && !joinsDone.has(b)) {
+        joinsDone.add(b);
+        for (const x of joins.fresh(t.then.block, t.else.block)) x.params.forEach(mark);
+        for (const loop of loops) {
+          if (!loop.blocks.has(b) || loopsDone.has(loop)) continue;
+          loopsDone.add(loop);
+          // Values defined in the loop and used after it differ per lane.
+          mapUses(fn, (v, where) => {
+            const d = defs.get(v);
+            if (d && loop.blocks.has(d.block) && !loop.blocks.has(where)) mark(v);
+            return v;
+          });
+          for (const x of loop.blocks) for (const r of targets(x.term)) if (!loop.blocks.has(r.block)) r.block.params.forEach(mark);
+        }
+      }
     }
-  };
-  while (work.length > 0) {
-    const v = work.pop() as Value;
-    for (const u of users.get(v) ?? []) mark(u);
-    for (const b of branches.get(v) ?? []) varyingBranch(b);
   }
   const params = new Set(fn.params.map((p) => p.value));
   for (const [v] of defs) v.uniform = !varying.has(v);
