@@ -16,7 +16,6 @@
  */
 import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { JobProfile, LaunchResult, Runtime, Target } from 'qpuc/runtime';
-import { TARGETS } from '../compiler/target/targets.ts';
 
 /** Smallest and largest transform sizes {@link fft} accepts (powers of two). */
 export const FFT_MIN_SIZE = 16;
@@ -152,10 +151,9 @@ function twiddles(rt: Runtime, n: number): { re: Float32Array; im: Float32Array 
   return t;
 }
 
-/** Batches for a grid-stride pass over `items` butterflies: one per QPU thread the target keeps resident. */
+/** Batches for a grid-stride pass over `items` butterflies: two per QPU (V3D keeps two threads per QPU resident). */
 function passBatches(rt: Runtime, items: number): number {
-  const t = TARGETS[rt.target];
-  return Math.max(1, Math.min(Math.ceil(items / 16), t.qpus * t.threads));
+  return Math.max(1, Math.min(Math.ceil(items / 16), 2 * rt.numQpus));
 }
 
 function describe(v: unknown): string {

@@ -15,7 +15,6 @@
  */
 import { kernel, device, qpu, f32, u32, i32, type Ptr, type u8 } from 'qpuc';
 import type { JobProfile, LaunchResult, Runtime } from 'qpuc/runtime';
-import { TARGETS } from '../compiler/target/targets.ts';
 
 /** Largest convolution kernel edge `conv2d` accepts (odd edges 1, 3, 5, 7). */
 export const MAX_CONV_EDGE = 7;
@@ -154,16 +153,14 @@ export class Image {
 // ---------------------------------------------------------------------------------------------------------------
 // Host functions
 
-/** Batches for a row-parallel launch: one per QPU thread the target keeps resident, at most one per row. */
+/** Batches for a row-parallel launch: two per QPU (V3D keeps two threads per QPU resident), at most one per row. */
 function rowBatches(rt: Runtime, rows: number): number {
-  const t = TARGETS[rt.target];
-  return Math.max(1, Math.min(rows, t.qpus * t.threads));
+  return Math.max(1, Math.min(rows, 2 * rt.numQpus));
 }
 
-/** Batches for a grid-stride launch of `items` work items: one per QPU thread the target keeps resident. */
+/** Batches for a grid-stride launch of `items` work items: two per QPU (V3D keeps two threads per QPU resident). */
 function streamBatches(rt: Runtime, items: number): number {
-  const t = TARGETS[rt.target];
-  return Math.max(1, Math.min(Math.ceil(items / 16), t.qpus * t.threads));
+  return Math.max(1, Math.min(Math.ceil(items / 16), 2 * rt.numQpus));
 }
 
 function describe(v: unknown): string {
