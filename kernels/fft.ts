@@ -78,26 +78,104 @@ export class Fft {
     }
   }
 
-  /** One radix-2 pass (r = 2, n = 2 · 2^logQ). */
+  /**
+   * One radix-4 pass where whole 16-lane blocks share a butterfly column: n/4 ≥ 16. Block `blk` (uniform) holds
+   * items 16 blk … 16 blk + 15, lane l item 16 blk + l; with S ≥ 16 (`wide`) its lanes share k, so the twiddles are
+   * uniform loads; every store is lane-contiguous (uniform + laneId).
+   */
   @kernel({ fastMath: true })
-  static radix2(items: u32, logQ: u32, logS: u32, xr: Ptr<f32>, xi: Ptr<f32>, yr: Ptr<f32>, yi: Ptr<f32>, twr: Ptr<f32>, twi: Ptr<f32>, scale: f32): void {
-    const half: u32 = 1 << logQ;
+  static radix4Blocks(blocks: u32, logQ: u32, logS: u32, xr: Ptr<f32>, xi: Ptr<f32>, yr: Ptr<f32>, yi: Ptr<f32>, twr: Ptr<f32>, twi: Ptr<f32>, tw2: Ptr<f32>, scale: f32): void {
+    const quarter: u32 = 1 << logQ;
     const s: u32 = 1 << logS;
-    for (let g = qpu.globalId(); g < items; g += qpu.globalCount()) {
-      const local = g & (half - 1);
-      const base = (g >> logQ) << (logQ + 1);
-      const k = local >> logS;
-      const i0 = base + (local & (s - 1)) + (k << (logS + 1));
-      const t1 = k << logS;
+    const lane = qpu.laneId();
+    const wide = logS >= 4;
+    for (let blk = qpu.qpuId(); blk < blocks; blk += qpu.numQpus()) {
+      const g0 = blk << 4;
+      const local0 = g0 & (quarter - 1);
+      const base = (g0 >> logQ) << (logQ + 2);
+      let i0: u32 = 0;
+      let t1: u32 = 0;
+      let w1r: f32 = 0;
+      let w1i: f32 = 0;
+      let w2r: f32 = 0;
+      let w2i: f32 = 0;
+      let w3r: f32 = 0;
+      let w3i: f32 = 0;
+      if (wide) {
+        const k = local0 >> logS;
+        const tu = k << logS;
+        i0 = base + (local0 & (s - 1)) + (k << (logS + 2)) + lane;
+        // The block's three twiddles in one lookup of six lanes (tw2 interleaves re, im), then broadcast.
+        let w: f32 = 0;
+        if (lane < 6) w = tw2[2 * tu * ((lane >> 1) + 1) + (lane & 1)];
+        w1r = qpu.broadcast(w, 0);
+        w1i = qpu.broadcast(w, 1);
+        w2r = qpu.broadcast(w, 2);
+        w2i = qpu.broadcast(w, 3);
+        w3r = qpu.broadcast(w, 4);
+        w3i = qpu.broadcast(w, 5);
+      } else {
+        const local = local0 + lane;
+        const k = local >> logS;
+        t1 = k << logS;
+        i0 = base + (local & (s - 1)) + (k << (logS + 2));
+        w1r = twr[t1];
+        w1i = twi[t1];
+        w2r = twr[2 * t1];
+        w2i = twi[2 * t1];
+        w3r = twr[3 * t1];
+        w3i = twi[3 * t1];
+      }
       const ar = xr[i0];
       const ai = xi[i0];
       const br0 = xr[i0 + s];
       const bi0 = xi[i0 + s];
-      const w1r = twr[t1];
-      const w1i = twi[t1];
+      const cr0 = xr[i0 + 2 * s];
+      const ci0 = xi[i0 + 2 * s];
+      const dr0 = xr[i0 + 3 * s];
+      const di0 = xi[i0 + 3 * s];
       const br = br0 * w1r - bi0 * w1i;
       const bi = br0 * w1i + bi0 * w1r;
-      const o = base + local;
+      const cr = cr0 * w2r - ci0 * w2i;
+      const ci = cr0 * w2i + ci0 * w2r;
+      const dr = dr0 * w3r - di0 * w3i;
+      const di = dr0 * w3i + di0 * w3r;
+      const t0r = ar + cr;
+      const t0i = ai + ci;
+      const t1r = ar - cr;
+      const t1i = ai - ci;
+      const t2r = br + dr;
+      const t2i = bi + di;
+      const t3r = br - dr;
+      const t3i = bi - di;
+      const o = base + local0 + lane;
+      yr[o] = (t0r + t2r) * scale;
+      yi[o] = (t0i + t2i) * scale;
+      yr[o + quarter] = (t1r + t3i) * scale;
+      yi[o + quarter] = (t1i - t3r) * scale;
+      yr[o + 2 * quarter] = (t0r - t2r) * scale;
+      yi[o + 2 * quarter] = (t0i - t2i) * scale;
+      yr[o + 3 * quarter] = (t1r - t3i) * scale;
+      yi[o + 3 * quarter] = (t1i + t3r) * scale;
+    }
+  }
+
+  /**
+   * The first pass when log2 n is odd: radix 2 over sub-transforms of length 1, so no twiddles, in 16-lane blocks
+   * (n/2 ≥ 16): y[o] = x[o] + x[o + n/2], y[o + n/2] = x[o] − x[o + n/2] for o < n/2 of each transform, times
+   * `scale`. Each butterfly reads and writes the same two elements, so it may run in place.
+   */
+  @kernel({ fastMath: true })
+  static radix2First(blocks: u32, logH: u32, xr: Ptr<f32>, xi: Ptr<f32>, yr: Ptr<f32>, yi: Ptr<f32>, scale: f32): void {
+    const half: u32 = 1 << logH;
+    const lane = qpu.laneId();
+    for (let blk = qpu.qpuId(); blk < blocks; blk += qpu.numQpus()) {
+      const g0 = blk << 4;
+      const o = ((g0 >> logH) << (logH + 1)) + (g0 & (half - 1)) + lane;
+      const ar = xr[o];
+      const ai = xi[o];
+      const br = xr[o + half];
+      const bi = xi[o + half];
       yr[o] = (ar + br) * scale;
       yi[o] = (ai + bi) * scale;
       yr[o + half] = (ar - br) * scale;
@@ -132,19 +210,28 @@ export function fftErrorBound(target: Target, n: number): number {
 }
 
 /** Twiddle tables by runtime and size. */
-const twiddleTables = new WeakMap<Runtime, Map<number, { re: Float32Array; im: Float32Array }>>();
+const twiddleTables = new WeakMap<Runtime, Map<number, Twiddles>>();
+
+/** A size's twiddles, split (re, im) and interleaved (both: re at 2m, im at 2m + 1, for the one-lookup loads of wide passes). */
+interface Twiddles {
+  re: Float32Array;
+  im: Float32Array;
+  both: Float32Array;
+}
 
 /** The twiddle table of size n: e^(−2πi m / n) for m < 3n/4, in f64 rounded once to f32. */
-function twiddles(rt: Runtime, n: number): { re: Float32Array; im: Float32Array } {
+function twiddles(rt: Runtime, n: number): Twiddles {
   let byRt = twiddleTables.get(rt);
   if (!byRt) twiddleTables.set(rt, (byRt = new Map()));
   let t = byRt.get(n);
   if (!t) {
     const m = (3 * n) / 4;
-    t = { re: rt.alloc(Float32Array, m), im: rt.alloc(Float32Array, m) };
+    t = { re: rt.alloc(Float32Array, m), im: rt.alloc(Float32Array, m), both: rt.alloc(Float32Array, 2 * m) };
     for (let i = 0; i < m; i++) {
       t.re[i] = Math.cos((2 * Math.PI * i) / n);
       t.im[i] = -Math.sin((2 * Math.PI * i) / n);
+      t.both[2 * i] = t.re[i] as number;
+      t.both[2 * i + 1] = t.im[i] as number;
     }
     byRt.set(n, t);
   }
@@ -247,8 +334,14 @@ export async function fft(rt: Runtime, options: FftOptions): Promise<LaunchResul
       const logQ = logN - Math.log2(r);
       const logS = logN - Math.log2(r * len);
       const scale = inverse && p === radices.length - 1 ? 1 / n : 1;
-      const k = r === 4 ? Fft.radix4 : Fft.radix2;
-      results.push(await rt.launch(k, { qpus: passBatches(rt, items) }, items, logQ, logS, from.r, from.i, to.r, to.i, tw.re, tw.im, scale));
+      const qpus = passBatches(rt, items);
+      if (r === 2) {
+        results.push(await rt.launch(Fft.radix2First, { qpus }, items / 16, logQ, from.r, from.i, to.r, to.i, scale));
+      } else if (logQ >= 4) {
+        results.push(await rt.launch(Fft.radix4Blocks, { qpus }, items / 16, logQ, logS, from.r, from.i, to.r, to.i, tw.re, tw.im, tw.both, scale));
+      } else {
+        results.push(await rt.launch(Fft.radix4, { qpus }, items, logQ, logS, from.r, from.i, to.r, to.i, tw.re, tw.im, scale));
+      }
       len *= r;
       if (to === data && from === data) {
         to = tmp;
