@@ -238,9 +238,9 @@ function twiddles(rt: Runtime, n: number): Twiddles {
   return t;
 }
 
-/** Batches for a grid-stride pass over `items` butterflies: two per QPU (V3D keeps two threads per QPU resident). */
+/** Batches for a grid-stride pass over `items` butterflies: one per QPU (more measured slower: bench/kernels/fft.ts, 2^16 on vc6 1.97 ms with 8 batches, 2.57 ms with 24). */
 function passBatches(rt: Runtime, items: number): number {
-  return Math.max(1, Math.min(Math.ceil(items / 16), 2 * rt.numQpus));
+  return Math.max(1, Math.min(Math.ceil(items / 16), rt.numQpus));
 }
 
 function describe(v: unknown): string {

@@ -18,6 +18,9 @@ import type { JobProfile, LaunchResult, Runtime } from 'qpuc/runtime';
 
 /** Largest convolution kernel edge `conv2d` accepts (odd edges 1, 3, 5, 7). */
 export const MAX_CONV_EDGE = 7;
+/** 16-pixel blocks (or rows) a work item of the stencil kernels sums at once, in registers. */
+const BLOCKS = 8;
+
 /** Most taps `separableBlur` accepts (an odd count; 31 covers a Gaussian of sigma 5 at three sigma). */
 export const MAX_BLUR_TAPS = 31;
 
@@ -76,7 +79,9 @@ export class Image {
 
   /**
    * dst = src correlated with the kw × kh kernel k (row-major, centred: k[i * kw + j] weighs src[y + i - kh/2][x +
-   * j - kw/2]), borders clamped. Batch b does rows b, b + batches, …; its lanes go along the row.
+   * j - kw/2]), borders clamped. Batch b does rows b, b + batches, …; its lanes go along the row, BLOCKS blocks of
+   * 16 pixels at a time with their sums in registers, so that each weight is read once per row segment and the
+   * BLOCKS loads of one tap are independent (in flight together).
    */
   @kernel({ fastMath: true })
   static conv2d(width: u32, height: u32, src: Ptr<f32>, kw: u32, kh: u32, k: Ptr<f32>, dst: Ptr<f32>): void {
@@ -84,50 +89,116 @@ export class Image {
     const ry = i32(kh >> 1);
     const maxX = i32(width) - 1;
     const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
     for (let y = qpu.qpuId(); y < height; y += qpu.numQpus()) {
-      for (let x = qpu.laneId(); x < width; x += 16) {
-        let acc: f32 = 0;
+      for (let x0: u32 = 0; x0 < width; x0 += 16 * BLOCKS) {
+        // Lanes past the row's end compute and store the last pixel (the same value as its own lane): no lane
+        // masks, so the compiler keeps the whole loop body one block and the BLOCKS loads of a tap in flight together.
+        const xs = new Array<i32>(BLOCKS).fill(0);
+        for (let b = 0; b < BLOCKS; b++) xs[b] = Math.min(i32(x0 + lane) + 16 * b, maxX);
+        const acc = new Array<f32>(BLOCKS).fill(0);
         for (let i: u32 = 0; i < kh; i++) {
           const row = u32(Math.min(Math.max(i32(y + i) - ry, 0), maxY)) * width;
           for (let j: u32 = 0; j < kw; j++) {
-            const col = u32(Math.min(Math.max(i32(x + j) - rx, 0), maxX));
-            acc += k[i * kw + j] * src[row + col];
+            const w = k[i * kw + j];
+            const dx = i32(j) - rx;
+            for (let b = 0; b < BLOCKS; b++) acc[b] += w * src[row + u32(Math.min(Math.max(xs[b] + dx, 0), maxX))];
           }
         }
-        dst[y * width + x] = acc;
+        for (let b = 0; b < BLOCKS; b++) dst[y * width + u32(xs[b])] = acc[b];
       }
     }
   }
 
-  /** One row pass of a separable filter: dst[y][x] = Σ_j taps[j] src[y][clamp(x + j - r)], r = (t - 1) / 2. */
+  /** {@link conv2d} with its stores at lane-contiguous addresses where a block is whole (one DMA per store on vc4; slower on V3D). */
+  @kernel({ fastMath: true })
+  static conv2dDma(width: u32, height: u32, src: Ptr<f32>, kw: u32, kh: u32, k: Ptr<f32>, dst: Ptr<f32>): void {
+    const rx = i32(kw >> 1);
+    const ry = i32(kh >> 1);
+    const maxX = i32(width) - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    for (let y = qpu.qpuId(); y < height; y += qpu.numQpus()) {
+      for (let x0: u32 = 0; x0 < width; x0 += 16 * BLOCKS) {
+        // Lanes past the row's end compute and store the last pixel (the same value as its own lane): no lane
+        // masks, so the compiler keeps the whole loop body one block and the BLOCKS loads of a tap in flight together.
+        const xs = new Array<i32>(BLOCKS).fill(0);
+        for (let b = 0; b < BLOCKS; b++) xs[b] = Math.min(i32(x0 + lane) + 16 * b, maxX);
+        const acc = new Array<f32>(BLOCKS).fill(0);
+        for (let i: u32 = 0; i < kh; i++) {
+          const row = u32(Math.min(Math.max(i32(y + i) - ry, 0), maxY)) * width;
+          for (let j: u32 = 0; j < kw; j++) {
+            const w = k[i * kw + j];
+            const dx = i32(j) - rx;
+            for (let b = 0; b < BLOCKS; b++) acc[b] += w * src[row + u32(Math.min(Math.max(xs[b] + dx, 0), maxX))];
+          }
+        }
+        // Whole blocks at lane-contiguous addresses (one DMA per store on vc4); in the block reaching the row's end,
+        // lanes past it store the last pixel, whose value they hold.
+        for (let b: u32 = 0; b < BLOCKS; b++) {
+          if (x0 + 16 * b + 16 <= width) dst[y * width + x0 + 16 * b + lane] = acc[b];
+          else dst[y * width + Math.min(x0 + 16 * b + lane, width - 1)] = acc[b];
+        }
+      }
+    }
+  }
+
+  /** One row pass of a separable filter: dst[y][x] = Σ_j taps[j] src[y][clamp(x + j - r)], r = (t - 1) / 2 (blocks as {@link conv2d}). */
   @kernel({ fastMath: true })
   static blurRows(width: u32, height: u32, src: Ptr<f32>, t: u32, taps: Ptr<f32>, dst: Ptr<f32>): void {
     const r = i32(t >> 1);
     const maxX = i32(width) - 1;
+    const lane = qpu.laneId();
     for (let y = qpu.qpuId(); y < height; y += qpu.numQpus()) {
       const row = y * width;
-      for (let x = qpu.laneId(); x < width; x += 16) {
-        let acc: f32 = 0;
+      for (let x0: u32 = 0; x0 < width; x0 += 16 * BLOCKS) {
+        // As conv2d: lanes past the end redo the last pixel, so nothing is masked.
+        const xs = new Array<i32>(BLOCKS).fill(0);
+        for (let b = 0; b < BLOCKS; b++) xs[b] = Math.min(i32(x0 + lane) + 16 * b, maxX);
+        const acc = new Array<f32>(BLOCKS).fill(0);
         for (let j: u32 = 0; j < t; j++) {
-          acc += taps[j] * src[row + u32(Math.min(Math.max(i32(x + j) - r, 0), maxX))];
+          const w = taps[j];
+          const dx = i32(j) - r;
+          for (let b = 0; b < BLOCKS; b++) acc[b] += w * src[row + u32(Math.min(Math.max(xs[b] + dx, 0), maxX))];
         }
-        dst[row + x] = acc;
+        // Whole blocks at lane-contiguous addresses (one DMA per store on vc4); in the block reaching the row's end,
+        // lanes past it store the last pixel, whose value they hold.
+        for (let b: u32 = 0; b < BLOCKS; b++) {
+          if (x0 + 16 * b + 16 <= width) dst[row + x0 + 16 * b + lane] = acc[b];
+          else dst[row + Math.min(x0 + 16 * b + lane, width - 1)] = acc[b];
+        }
       }
     }
   }
 
-  /** One column pass of a separable filter: dst[y][x] = Σ_i taps[i] src[clamp(y + i - r)][x], r = (t - 1) / 2. */
+  /**
+   * One column pass of a separable filter: dst[y][x] = Σ_i taps[i] src[clamp(y + i - r)][x], r = (t - 1) / 2. Batch
+   * b does bands of BLOCKS rows (b, b + batches, …), 16 columns at a time, the band's sums in registers.
+   */
   @kernel({ fastMath: true })
   static blurCols(width: u32, height: u32, src: Ptr<f32>, t: u32, taps: Ptr<f32>, dst: Ptr<f32>): void {
     const r = i32(t >> 1);
     const maxY = i32(height) - 1;
-    for (let y = qpu.qpuId(); y < height; y += qpu.numQpus()) {
-      for (let x = qpu.laneId(); x < width; x += 16) {
-        let acc: f32 = 0;
+    const lane = qpu.laneId();
+    for (let y0 = qpu.qpuId() * BLOCKS; y0 < height; y0 += qpu.numQpus() * BLOCKS) {
+      for (let x0: u32 = 0; x0 < width; x0 += 16) {
+        // Columns past the end and rows past the bottom redo the last one (the same value as its owner): no masks.
+        const x = Math.min(x0 + lane, width - 1);
+        const acc = new Array<f32>(BLOCKS).fill(0);
         for (let i: u32 = 0; i < t; i++) {
-          acc += taps[i] * src[u32(Math.min(Math.max(i32(y + i) - r, 0), maxY)) * width + x];
+          const w = taps[i];
+          const dy = i32(i) - r;
+          for (let b = 0; b < BLOCKS; b++) {
+            const yb = Math.min(i32(y0) + b, maxY);
+            acc[b] += w * src[u32(Math.min(Math.max(yb + dy, 0), maxY)) * width + x];
+          }
         }
-        dst[y * width + x] = acc;
+        for (let b = 0; b < BLOCKS; b++) {
+          const o = u32(Math.min(i32(y0) + b, maxY)) * width;
+          // A whole block: a lane-contiguous address (one DMA per store on vc4); the last one: the clamped column.
+          if (x0 + 16 <= width) dst[o + x0 + lane] = acc[b];
+          else dst[o + x] = acc[b];
+        }
       }
     }
   }
@@ -158,7 +229,9 @@ export class Image {
       const wy = fy - f32(y0);
       const r0 = y0 * sw;
       const r1 = Math.min(y0 + 1, sh - 1) * sw;
-      for (let x = qpu.laneId(); x < dw; x += 16) {
+      for (let xb: u32 = 0; xb < dw; xb += 16) {
+        // Lanes past the row's end redo its last pixel (the same value): no lane masks.
+        const x = Math.min(xb + qpu.laneId(), dw - 1);
         const fx = Math.min(Math.max((f32(x) + 0.5) * sx - 0.5, 0), maxX);
         const x0 = u32(fx);
         const wx = fx - f32(x0);
@@ -167,11 +240,13 @@ export class Image {
         const p01 = src[r0 + x1];
         const p10 = src[r1 + x0];
         const p11 = src[r1 + x1];
-        dst[y * dw + x] =
+        const v =
           Image.lerp4(p00, p01, p10, p11, 0, wx, wy) |
           Image.lerp4(p00, p01, p10, p11, 8, wx, wy) |
           Image.lerp4(p00, p01, p10, p11, 16, wx, wy) |
           Image.lerp4(p00, p01, p10, p11, 24, wx, wy);
+        if (xb + 16 <= dw) dst[y * dw + xb + qpu.laneId()] = v;
+        else dst[y * dw + x] = v;
       }
     }
   }
@@ -180,14 +255,14 @@ export class Image {
 // ---------------------------------------------------------------------------------------------------------------
 // Host functions
 
-/** Batches for a row-parallel launch: two per QPU (V3D keeps two threads per QPU resident), at most one per row. */
+/** Batches for a row-parallel launch: one per QPU (two measured no faster), at most one per row. */
 function rowBatches(rt: Runtime, rows: number): number {
-  return Math.max(1, Math.min(rows, 2 * rt.numQpus));
+  return Math.max(1, Math.min(rows, rt.numQpus));
 }
 
-/** Batches for a grid-stride launch of `items` work items: two per QPU (V3D keeps two threads per QPU resident). */
+/** Batches for a grid-stride launch of `items` work items: one per QPU (two measured no faster). */
 function streamBatches(rt: Runtime, items: number): number {
-  return Math.max(1, Math.min(Math.ceil(items / 16), 2 * rt.numQpus));
+  return Math.max(1, Math.min(Math.ceil(items / 16), rt.numQpus));
 }
 
 function describe(v: unknown): string {
@@ -324,7 +399,7 @@ export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<Launc
   if (src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + dst.byteLength && dst.byteOffset < src.byteOffset + src.byteLength) {
     throw new RangeError(`${fn}: dst must not overlap src (every output reads its neighbours' inputs)`);
   }
-  return rt.launch(Image.conv2d, { qpus: rowBatches(rt, height) }, width, height, src, kw, kh, k, dst);
+  return rt.launch(rt.target === 'vc4' ? Image.conv2dDma : Image.conv2d, { qpus: rowBatches(rt, height) }, width, height, src, kw, kh, k, dst);
 }
 
 /**
@@ -382,9 +457,8 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
   }
   const tmp = rt.alloc(Float32Array, width * height);
   try {
-    const qpus = rowBatches(rt, height);
-    const a = await rt.launch(Image.blurRows, { qpus }, width, height, src, taps.length, taps, tmp);
-    const b = await rt.launch(Image.blurCols, { qpus }, width, height, tmp, taps.length, taps, dst);
+    const a = await rt.launch(Image.blurRows, { qpus: rowBatches(rt, height) }, width, height, src, taps.length, taps, tmp);
+    const b = await rt.launch(Image.blurCols, { qpus: rowBatches(rt, Math.ceil(height / BLOCKS)) }, width, height, tmp, taps.length, taps, dst);
     return combine([a, b]);
   } finally {
     rt.free(tmp);
