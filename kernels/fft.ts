@@ -6,13 +6,20 @@
  * (imaginary parts): one array per component keeps the 16 lanes of every access on consecutive words, which
  * VideoCore IV's DMA stores need (an interleaved store would be 16 one-word DMAs there).
  *
- * Algorithm: Stockham autosort, decimation in time: log2 n radix-2/radix-4 passes between the data and a
- * temporary (a pass reads element q + S(4k + j) and writes q + S k + (n/4) t, so every store of a pass is
- * lane-contiguous). The first pass needs no twiddles and may run in place, which makes the pass count even
- * so that the result lands back in `re`/`im`.
+ * Algorithm: Stockham autosort, decimation in time: radix-4 passes (one radix-2 pass first when log2 n is odd), one
+ * launch per pass over every butterfly of the batch. A pass reads element q + S(4k + j) and writes k S + q + t n/4,
+ * so its stores are lane-contiguous. From n = 64 on the passes run in 16-lane blocks (`radix4Blocks`): a block's
+ * output address is uniform + laneId (one DMA per store on vc4 instead of 16), and in the "wide" passes (S ≥ 16)
+ * the block's 16 butterflies share their three twiddles, read by one 6-lane lookup and broadcast. The first pass
+ * needs no twiddles and may run in place, which makes the pass count even so that the result lands back in
+ * `re`/`im`.
+ *
+ * Measured and not taken (docs/kernels.md): radix-8 passes (spills on V3D: slower per stage than radix-4), and a
+ * workgroup-shared-memory FFT doing all stages of a ≤ 1024-point transform in one launch (each shared-memory
+ * lookup pays the TMU latency in the timing model: about 7× slower).
  *
  * Twiddles: computed on the host in f64, e^(−2πi m / n) for m < 3n/4, and rounded once to f32; one table per size,
- * kept in GPU memory for the runtime's lifetime (6 n bytes).
+ * kept in GPU memory for the runtime's lifetime (split and interleaved copies: 12 n bytes).
  */
 import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { JobProfile, LaunchResult, Runtime, Target } from 'qpuc/runtime';
@@ -284,11 +291,11 @@ function combine(results: readonly LaunchResult[]): LaunchResult {
  * Accuracy (f32 data, twiddles rounded once from f64): the relative RMS error against an exact DFT,
  * ‖X − X_exact‖₂ / ‖X_exact‖₂, is at most {@link fftErrorBound}(target, n): 0.25 ulp × log2 n on vc6, vc7 and the
  * reference backend (IEEE arithmetic; measured up to 0.14 ulp × log2 n for random data) and 0.6 ulp × log2 n on
- * vc4 (its ALU rounds toward zero under fastMath; measured up to 0.33), ulp = 2^-23. A twiddle with a wrong
+ * vc4 (its ALU rounds toward zero under fastMath; measured up to 0.34, 2^20 included), ulp = 2^-23. A twiddle with a wrong
  * index or sign makes the error O(1/√n) or more, far above it.
  *
  * Runs log2 n passes minus the radix-4 ones' savings (⌈log2 n / 2⌉ launches), with a temporary of 2 · batch · n
- * f32 allocated and freed per call, and a 3n/4-entry twiddle table per size kept for the runtime's lifetime.
+ * f32 allocated and freed per call, and a 3n/4-entry twiddle table per size (split and interleaved copies, 12 n bytes) kept for the runtime's lifetime.
  * Returns one result whose profile sums the passes. Throws RangeError/TypeError naming the argument for a size
  * that is not a power of two in range, short or overlapping arrays, or options of the wrong type.
  */
