@@ -109,6 +109,8 @@ for (const [name, target, backend] of [['reference', 'vc6', 'reference'], ['vc4'
   test(`fft on ${name}: n = 16 and 32, batched, forward and inverse, within the error bound`, async (t) => {
     await check(t, target, backend, 16, 3);
     await check(t, target, backend, 32, 2);
+    // 16-lane block passes: a twiddle-free radix-2 pass, then wide (S >= 16) and narrow radix-4 passes.
+    if (backend === 'reference') await check(t, target, backend, 128, 2);
   });
 }
 
