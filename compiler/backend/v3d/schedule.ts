@@ -192,6 +192,19 @@ class ReadySet {
   }
 }
 
+const SIG_SLOT = ['sig'] as const;
+const ADD_SLOT = ['add'] as const;
+const MUL_SLOT = ['mul'] as const;
+const ADD_MUL = ['add', 'mul'] as const;
+const MUL_ADD = ['mul', 'add'] as const;
+
+/** The parts of a word `m` may go in, its own unit first (constant lists: this is asked per candidate per trial). */
+function slotsOf(m: MInstr): readonly ('add' | 'mul' | 'sig')[] {
+  if (m.unit === 'sig') return SIG_SLOT;
+  if (canUseUnit(m, 'add') && canUseUnit(m, 'mul')) return m.unit === 'add' ? ADD_MUL : MUL_ADD;
+  return m.unit === 'add' ? ADD_SLOT : MUL_SLOT;
+}
+
 /**
  * Schedule `ops` (no branches) into instruction words. `urgent` ops (the flag
  * write a following branch reads) go as early as their operands allow, so that
@@ -225,10 +238,11 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
       added = false;
       for (const n of ready.at(cycle)) {
         if (isLoadIssue(n.m) && pendingLoads + (n.m.tmuWords ?? 1) > MAX_PENDING_LOADS) continue;
-        const slots: ('add' | 'mul' | 'sig')[] = n.m.unit === 'sig' ? ['sig'] : canUseUnit(n.m, 'add') && canUseUnit(n.m, 'mul') ? [n.m.unit as 'add' | 'mul', n.m.unit === 'add' ? 'mul' : 'add'] : [n.m.unit as 'add' | 'mul'];
+        const slots = slotsOf(n.m);
         for (const slot of slots) {
           if (bundle[slot]) continue;
-          const trial: Bundle = { ...bundle, [slot]: n.m };
+          const trial: Bundle = { ...bundle };
+          trial[slot] = n.m;
           const fitted = buildBundle(trial, ver);
           if (!fitted) continue;
           word = fitted;
