@@ -368,6 +368,15 @@ export class Runtime {
     return new Runtime(target, 'emulator', device.description, device, undefined, log);
   }
 
+  /**
+   * QPUs of the device kernels run on: the GPU's own count on hardware, the
+   * emulator's (`emulator.numQpus`, default the target table's), the target
+   * table's on the reference backend. Library functions size their launches by it.
+   */
+  get numQpus(): number {
+    return this.device?.numQpus ?? TARGETS[this.target].qpus;
+  }
+
   private check(): void {
     if (this.closed) throw new RuntimeError('this runtime is closed', RUNTIME_ERROR_CODES.CLOSED);
   }

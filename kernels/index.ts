@@ -1,0 +1,4 @@
+// `qpuc/kernels`: the kernel library. One line per family (docs/kernels.md); each family file holds its
+// @kernel classes and the host functions that launch them.
+export * from './launch.js';
+export * from './blas1.js';
