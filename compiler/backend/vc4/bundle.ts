@@ -34,9 +34,10 @@
  * then program order.
  */
 import type { SourceLoc } from '../../ir/types.ts';
-import type { Vc4AluInstr, Vc4Instr, Vc4Mux } from '../../isa/vc4/instr.ts';
+import type { Vc4AluInstr, Vc4Instr } from '../../isa/vc4/instr.ts';
 import { vc4Nop } from '../../isa/vc4/instr.ts';
-import { MOV_ADD_OP, MOV_MUL_OP, REG_NOP, SMI_ROTATE_BASE, VC4_REGS, VC4_SIGNALS, type RegRole } from '../../isa/vc4/table.ts';
+import { MOV_ADD_OP, MOV_MUL_OP, REG_NOP, VC4_PIPELINE, VC4_REGS, type RegRole } from '../../isa/vc4/table.ts';
+import { VC4_R4_SIGNALS, vc4Access } from '../../isa/vc4/facts.ts';
 import { validateVc4 } from '../../isa/vc4/validate.ts';
 
 /** One instruction word to schedule, with its source position. */
@@ -47,12 +48,15 @@ export interface Word {
 
 /** I/O reads without side effects (any other I/O read is ordered). */
 const PURE_READS: ReadonlySet<RegRole> = new Set(['nop', 'elem_num', 'qpu_num']);
-/** Signals that load r4 (the ISA table's `r4` column). */
-const R4_SIGNALS: ReadonlySet<string> = new Set(VC4_SIGNALS.filter((s) => s.r4).map((s) => s.name));
 /** Ready words tried as a partner for each word issued (bounds the work per cycle). */
 const PARTNER_TRIES = 24;
-/** Writes after which the next I/O access must wait longer (notes §7: uniforms_address, tmu_noswap). */
-const GAP_ROLES: ReadonlySet<RegRole> = new Set(['unif_addr', 'tmu_noswap']);
+/** Instructions the next I/O access waits after a write of these roles (the table's distances, notes §7). */
+const IO_GAP: ReadonlyMap<RegRole, number> = new Map([
+  ['unif_addr', VC4_PIPELINE.unifAddrGap + 1],
+  ['tmu_noswap', VC4_PIPELINE.tmuNoswapGap + 1],
+]);
+/** Read after write of r4 behind an SFU write: the result is there for the instruction after the gap. */
+const SFU_LATENCY = VC4_PIPELINE.sfuResultGap + 1;
 
 /** What one word reads and writes, as the scheduler needs it. */
 interface Facts {
@@ -68,8 +72,7 @@ interface Facts {
   rotated: Set<string>;
 }
 
-const MUXES: readonly Vc4Mux[] = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'];
-
+/** The scheduler's view of the instruction's access facts (compiler/isa/vc4/facts.ts). */
 function factsOf(i: Vc4Instr): Facts {
   const f: Facts = { reads: new Set(), writes: new Set(), effect: false, gap: 1, sfu: false, rotated: new Set() };
   if (i.kind === 'branch' || i.kind === 'sem') {
@@ -77,56 +80,45 @@ function factsOf(i: Vc4Instr): Facts {
     f.reads.add('flags');
     return f;
   }
-  const alu = i.kind === 'alu' ? i : undefined;
-  const write = (waddr: number, bSpace: boolean, cond: string): void => {
-    const reg = (bSpace ? VC4_REGS.writeB : VC4_REGS.writeA)[waddr];
-    if (!reg || reg.role === 'nop' || cond === 'never') return;
+  const a = vc4Access(i);
+  for (const d of a.dests) {
     let key: string | undefined;
-    if (reg.role === 'regfile') key = `${bSpace ? 'B' : 'A'}${waddr}`;
-    else if (reg.role === 'acc') key = `r${waddr - 32}`;
-    else if (reg.role === 'r5quad' || reg.role === 'r5rep') key = 'r5';
+    if (d.role === 'regfile') key = `${d.bSpace ? 'B' : 'A'}${d.addr}`;
+    else if (d.role === 'acc') key = `r${d.addr - 32}`;
+    else if (d.role === 'r5quad' || d.role === 'r5rep') key = 'r5';
     else {
       f.effect = true;
-      if (reg.role === 'sfu') (f.sfu = true), (key = 'r4');
-      if (GAP_ROLES.has(reg.role)) f.gap = 3;
+      if (d.role === 'sfu') (f.sfu = true), (key = 'r4');
+      f.gap = Math.max(f.gap, IO_GAP.get(d.role) ?? 1);
     }
-    if (!key) return;
+    if (!key) continue;
     f.writes.add(key);
     // A conditional write keeps the old value in the other elements: it reads its destination, and the flags.
-    if (cond !== 'always') f.reads.add(key).add('flags');
-  };
-  const addOn = !alu || alu.opAdd !== 'nop';
-  const mulOn = !alu || alu.opMul !== 'nop';
-  if (addOn) write(i.waddrAdd, i.ws, i.condAdd);
-  if (mulOn) write(i.waddrMul, !i.ws, i.condMul);
-  if (i.sf) f.writes.add('flags');
-  if (!alu) return f;
-  const used = (m: Vc4Mux): boolean => (addOn && (alu.addA === m || alu.addB === m)) || (mulOn && (alu.mulA === m || alu.mulB === m));
-  for (const m of MUXES) if (used(m)) f.reads.add(m);
-  // A read address other than nop is read (and an I/O read takes effect) even when no mux selects it.
-  const read = (raddr: number, file: 'A' | 'B'): void => {
-    if (raddr === REG_NOP) return;
-    if (raddr < 32) return void f.reads.add(`${file}${raddr}`);
-    const role = (file === 'A' ? VC4_REGS.readA : VC4_REGS.readB)[raddr]?.role ?? 'undefined';
-    if (!PURE_READS.has(role)) f.effect = true;
-  };
-  read(alu.raddrA, 'A');
-  if (alu.sig !== 'smi') read(alu.raddrB, 'B');
-  else if (mulOn && alu.raddrB >= SMI_ROTATE_BASE) {
-    for (const m of [alu.mulA, alu.mulB]) if (m !== 'ra' && m !== 'rb') f.rotated.add(m);
-    if (alu.raddrB === SMI_ROTATE_BASE) (f.rotated.add('r5'), f.reads.add('r5')); // the amount: r5
+    if (d.cond !== 'always') f.reads.add(key).add('flags');
   }
-  if (R4_SIGNALS.has(alu.sig)) (f.effect = true), f.writes.add('r4');
-  else if (alu.sig !== 'none' && alu.sig !== 'smi') f.effect = true;
+  if (a.setsFlags) f.writes.add('flags');
+  if (i.kind !== 'alu') return f;
+  for (const m of a.accReads) f.reads.add(m);
+  // An I/O read takes effect even when no mux selects the port.
+  for (const p of a.ports) {
+    if (p.role === 'regfile') f.reads.add(`${p.port}${p.addr}`);
+    else if (!PURE_READS.has(p.role)) f.effect = true;
+  }
+  if (a.rotation) {
+    for (let n = 0; n < 6; n++) if (a.rotation.accs & (1 << n)) f.rotated.add(`r${n}`);
+    if (a.rotation.byR5) (f.rotated.add('r5'), f.reads.add('r5')); // the amount: r5
+  }
+  if (a.r4Signal) (f.effect = true), f.writes.add('r4');
+  else if (i.sig !== 'none' && i.sig !== 'smi') f.effect = true;
   return f;
 }
 
 /** Cycles from `p` to a later `q` that depends on it through location `r`. */
 function latency(kind: 'raw' | 'war' | 'waw', r: string, p: Facts, q: Facts): number {
   if (kind === 'war') return r === 'r4' ? 1 : 0;
-  if (kind === 'waw') return r === 'r4' && p.sfu ? 3 : 1;
+  if (kind === 'waw') return r === 'r4' && p.sfu ? SFU_LATENCY : 1;
   if (r[0] === 'A' || r[0] === 'B') return 2;
-  if (r === 'r4') return p.sfu ? 3 : 1;
+  if (r === 'r4') return p.sfu ? SFU_LATENCY : 1;
   return q.rotated.has(r) ? 2 : 1;
 }
 
@@ -163,7 +155,7 @@ function pairAs(x: Vc4Instr, y: Vc4Instr, fx: Facts, fy: Facts): Vc4AluInstr | u
   const busy = (i: Vc4AluInstr) => ({ add: i.opAdd !== 'nop', mul: i.opMul !== 'nop' });
   const bx = busy(x);
   const by = busy(y);
-  const signalOnly = (i: Vc4AluInstr, b: { add: boolean; mul: boolean }) => !b.add && !b.mul && R4_SIGNALS.has(i.sig);
+  const signalOnly = (i: Vc4AluInstr, b: { add: boolean; mul: boolean }) => !b.add && !b.mul && VC4_R4_SIGNALS.has(i.sig);
   let out: Vc4AluInstr;
   if (signalOnly(x, bx) || signalOnly(y, by)) {
     const [sig, work] = signalOnly(x, bx) ? [x, y] : [y, x];

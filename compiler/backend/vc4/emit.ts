@@ -23,7 +23,7 @@ import type { Vc4AluInstr, Vc4Instr, Vc4Mux } from '../../isa/vc4/instr.ts';
 import { vc4Nop } from '../../isa/vc4/instr.ts';
 import { validateVc4 } from '../../isa/vc4/validate.ts';
 import { checkVc4Program } from '../../isa/vc4/check.ts';
-import { SMI_ROTATE_BASE } from '../../isa/vc4/table.ts';
+import { SMI_ROTATE_BASE, VC4_PIPELINE } from '../../isa/vc4/table.ts';
 import { allocateRegisters, RegisterPressureError, type RegisterFile } from '../common/regalloc.ts';
 import { computeLiveness, type FlowBlock, type RegisterView } from '../common/liveness.ts';
 import { BackendError, IO } from './isel-ctx.ts';
@@ -402,7 +402,7 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
   return { ...(filled ?? { instrs: st.instrs, locs: st.locs }), registersUsed: new Set(colour.values()).size, spillSlots };
 }
 
-const DELAY_SLOTS = 3;
+const DELAY_SLOTS = VC4_PIPELINE.branchDelaySlots;
 
 /** A canonical nop (what emission puts in delay slots). */
 function isNop(i: Vc4Instr | undefined): boolean {

@@ -270,3 +270,24 @@ export const VC4_REG_ALIASES: Readonly<Record<string, string>> = {
   sfu_exp: 'exp', sfu_log: 'log', tmu0_s: 't0s', tmu0_t: 't0t', tmu0_r: 't0r', tmu0_b: 't0b',
   tmu1_s: 't1s', tmu1_t: 't1t', tmu1_r: 't1r', tmu1_b: 't1b', vpm_read: 'vpm', vpm_write: 'vpm',
 };
+
+/**
+ * Distances, in instructions, that the pipeline does not interlock
+ * (shared/docs/vc4-isa-notes.md §1.5, §5, §7). The static program checker,
+ * the backend's scheduler and delay-slot filler, and the emulator (its
+ * execution and its hazard checker) all read these.
+ */
+export const VC4_PIPELINE = {
+  /** Instructions after a branch that still run [ARG p.34]. */
+  branchDelaySlots: 3,
+  /** Instructions after `thrend` that still run [ARG p.21]. */
+  threndSlots: 2,
+  /** Instructions after an SFU write that must not touch r4; the result is there for the next one [ARG p.23, 37]. */
+  sfuResultGap: 2,
+  /** Instructions after a `uniforms_address` write that must not read a uniform [ARG p.22]. */
+  unifAddrGap: 2,
+  /** Instructions after a `tmu_noswap` write that must not write a TMU [ARG p.37]. */
+  tmuNoswapGap: 2,
+  /** Register address of A and B that `thrend` and its slots must not touch [ARG p.37]. */
+  threndForbiddenReg: 14,
+} as const;

@@ -7,8 +7,9 @@
  * no allocation: operands and destinations are resolved to row offsets here.
  */
 import type { Vc4AluInstr, Vc4BranchInstr, Vc4Cond, Vc4Instr, Vc4LoadImmInstr, Vc4Mux, Vc4SemaphoreInstr, Vc4WriteFields } from '../../../compiler/isa/vc4/instr.ts';
-import { VC4_ADD_OPS, VC4_BRANCH_CONDS, VC4_MUL_OPS, VC4_REGS, VC4_SIGNALS, REG_NOP, SMI_ROTATE_BASE, type RegRole } from '../../../compiler/isa/vc4/table.ts';
+import { VC4_ADD_OPS, VC4_BRANCH_CONDS, VC4_MUL_OPS, VC4_PIPELINE, VC4_REGS, REG_NOP, SMI_ROTATE_BASE, type RegRole } from '../../../compiler/isa/vc4/table.ts';
 import { validateVc4 } from '../../../compiler/isa/vc4/validate.ts';
+import { VC4_R4_SIGNALS, vc4Access } from '../../../compiler/isa/vc4/facts.ts';
 import { packA, packMul, unpack } from './alu.ts';
 import { generateAlu } from './codegen.ts';
 import { FLAG_OFFSET, laneCond, readPorts, type LaneCond } from './ports.ts';
@@ -92,7 +93,6 @@ const ADD_FLOAT_IN = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o.
 const ADD_FLOAT_OUT = new Map<string, boolean>(VC4_ADD_OPS.map((o) => [o.name, o.floatOut]));
 const MUL_FLOAT_IN = new Map<string, boolean>(VC4_MUL_OPS.map((o) => [o.name, o.floatIn]));
 const MUL_FLOAT_OUT = new Map<string, boolean>(VC4_MUL_OPS.map((o) => [o.name, o.floatOut]));
-const R4_SIGNALS = new Set<string>(VC4_SIGNALS.filter((s) => s.r4).map((s) => s.name));
 
 /** How a result is packed on its way to a destination [ARG Tables 6, 9]. */
 interface PackInfo {
@@ -106,8 +106,6 @@ interface PackInfo {
 
 /** Static facts a destination contributes. */
 interface WriteFacts {
-  facts: number;
-  tmuPush: number;
   /** Writes a unit other QPUs share / changes the mutex (CompiledInstr.shared, .sync). */
   shared: boolean;
   sync: boolean;
@@ -192,15 +190,6 @@ function compileWrite(bSpace: boolean, addr: number, src: number, cond: LaneCond
   }
   if (SHARED_WRITES.has(role)) wf.shared = true;
   if (role === 'mutex') wf.sync = true;
-  switch (role) {
-    case 'sfu': wf.facts |= FACT.SFU_WRITE; break;
-    case 'tmu': wf.facts |= FACT.TMU_WRITE; wf.tmuPush = name.startsWith('t1') ? 1 : 0; break;
-    case 'unif_addr': wf.facts |= FACT.UNIF_ADDR_WRITE; break;
-    case 'tmu_noswap': wf.facts |= FACT.NOSWAP_WRITE; break;
-    case 'vpm': wf.facts |= FACT.VPM_ACCESS; break;
-    case 'vpm_setup': wf.facts |= FACT.VPM_SETUP; break;
-    default: break;
-  }
   return (q) => q.writeIo(role, bSpace, name, src, lane0(q));
 }
 
@@ -282,14 +271,11 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
   const addOn = i.opAdd !== 'nop';
   const mulOn = i.opMul !== 'nop';
   const used = (m: Vc4Mux): boolean => (addOn && (i.addA === m || i.addB === m)) || (mulOn && (i.mulA === m || i.mulB === m));
-  let facts = used('r4') ? FACT.READS_R4 : 0;
-  const { rowA, rowB, ioA, ioB, readA, readB } = readPorts(i);
+  const { rowA, rowB, ioA, ioB } = readPorts(i);
   let sharedRead = false;
   for (const [io, store] of [[ioA, false], [ioB, true]] as const) {
     if (!io) continue;
     if (SHARED_READS.has(io.role)) sharedRead = true;
-    if (io.role === 'unif') facts |= FACT.UNIF_READ;
-    if (io.role === 'vpm') facts |= FACT.VPM_ACCESS;
     if (io.role === 'mutex') stalls.push((q) => (q.shared.mutexOwner !== -1 && q.shared.mutexOwner !== q.id ? STALL.MUTEX : NO_STALL));
     if (io.role === 'vpm_wait') stalls.push((q) => ((store ? q.vpmPort.storeDoneAt : q.vpmPort.loadDoneAt) > q.shared.tick ? STALL.DMA : NO_STALL));
   }
@@ -372,7 +358,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
         if (mulOn) km(R, F, om, xm, ym);
         note(q);
       };
-    return finish(address, i, [exec], null, { facts, readA, readB });
+    return finish(address, i, [exec], null, {});
   }
   const mutexRead = ioA?.role === 'mutex' || ioB?.role === 'mutex';
   if (addOn) {
@@ -391,7 +377,6 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     else steps.push(flops ? (q) => { k(q.R, q.F, o, x, y); q.shared.flops += 16; } : (q) => k(q.R, q.F, o, x, y));
   }
   let mulOut: number = mulDirect?.row ?? ROW.MUL_RES;
-  let rotatedAccs = 0;
   if (mulOn) {
     const k = mulVectorOp(i.opMul);
     const o = mulOut * 16;
@@ -405,8 +390,6 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
       const fixed = i.raddrB - SMI_ROTATE_BASE;
       const r5 = (ROW.ACC + 5) * 16;
       const d = ROW.ROTATED * 16;
-      facts |= FACT.ROTATION | (fixed === 0 ? FACT.ROTATE_BY_R5 : 0);
-      for (const m of [i.mulA, i.mulB]) if (m[0] === 'r') rotatedAccs |= m === 'ra' || m === 'rb' ? 0 : 1 << Number(m.slice(1));
       // With an r4 or regfile-A mul input the hardware rotates within each quad by n mod 4 (notes 1.13;
       // py-videocore test_rotate_r4 / test_rotate_ra); only r0-r3 inputs rotate across all 16 elements.
       const quad = [i.mulA, i.mulB].some((m) => m === 'r4' || m === 'ra');
@@ -427,24 +410,18 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     }
   }
   // Signals act before this instruction's writes take effect.
-  let tmuPop = -1;
   if (i.sig === 'ldtmu0' || i.sig === 'ldtmu1') {
     const t = i.sig === 'ldtmu0' ? 0 : 1;
-    tmuPop = t;
     stalls.push((q) => (q.tmuPending(t) ? STALL.TMU : NO_STALL));
     steps.push((q) => q.loadTmu(t));
   } else if (i.sig === 'thrend') {
-    facts |= FACT.THREND;
-    // thrend: two more instructions run [ARG p.21]; the count starts after this one.
-    steps.push((q) => { q.endDelay = 3; q.pending = true; });
-  } else if (i.sig === 'thrsw' || i.sig === 'lthrsw') {
-    facts |= FACT.THRSW;
-  } else if (R4_SIGNALS.has(i.sig)) {
+    // thrend: threndSlots more instructions run [ARG p.21]; the count starts after this one.
+    steps.push((q) => { q.endDelay = VC4_PIPELINE.threndSlots + 1; q.pending = true; });
+  } else if (VC4_R4_SIGNALS.has(i.sig)) {
     const sig = i.sig;
     steps.push((q) => q.fail(`signal ${sig} needs the tile buffer (fragment shaders only)`));
   }
-  if (R4_SIGNALS.has(i.sig)) facts |= FACT.R4_SIGNAL;
-  const wf: WriteFacts = { facts: 0, tmuPush: -1, shared: false, sync: false };
+  const wf: WriteFacts = { shared: false, sync: false };
   const wideOf = addOn && (i.opAdd === 'add' || i.opAdd === 'sub') ? ([addA, addB, i.opAdd] as const) : undefined;
   steps.push(...writePair(
     i, ROW.ADD_RES, mulOut,
@@ -459,7 +436,7 @@ function compileAlu(address: number, i: Vc4AluInstr): CompiledInstr {
     if (f) steps.push(f);
   }
   return finish(address, i, steps, mergeStalls(stalls), {
-    facts: facts | wf.facts, readA, readB, rotatedAccs, tmuPush: wf.tmuPush, tmuPop, shared: sharedRead || wf.shared, sync: mutexRead || wf.sync,
+    shared: sharedRead || wf.shared, sync: mutexRead || wf.sync,
     unif: ioA?.role === 'unif' || ioB?.role === 'unif',
   });
 }
@@ -490,13 +467,13 @@ function compileImm(address: number, i: Vc4LoadImmInstr | Vc4SemaphoreInstr): Co
     steps.push((q) => { (q.shared.semaphores[semaphore] as number) += acquire ? -1 : 1; });
   }
   steps.push((q) => q.R.set(lanes, ROW.IMM * 16));
-  const wf: WriteFacts = { facts: 0, tmuPush: -1, shared: false, sync: false };
+  const wf: WriteFacts = { shared: false, sync: false };
   steps.push(...writePair(i, ROW.IMM, ROW.IMM, { pm: i.pm, pack: i.pack, float: false, isMul: false }, { pm: i.pm, pack: i.pack, float: false, isMul: true }, true, true, wf));
   // Load-immediate flags: N = bit 31, Z = zero, C = 0 [VC4C-E].
   const f = i.sf ? compileFlags(ROW.IMM, laneCond(i.condAdd), false) : null;
   if (f) steps.push(f);
   const sem = i.kind === 'sem';
-  return finish(address, i, steps, stall, { facts: wf.facts, tmuPush: wf.tmuPush, shared: sem || wf.shared, sync: sem || wf.sync });
+  return finish(address, i, steps, stall, { shared: sem || wf.shared, sync: sem || wf.sync });
 }
 
 const BRANCH_CONDS = new Map<string, (typeof VC4_BRANCH_CONDS)[number]>(VC4_BRANCH_CONDS.map((c) => [c.name, c]));
@@ -507,7 +484,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
   const flag = FLAG_OFFSET[(c?.flag ?? 'z') as 'z' | 'n' | 'c'];
   const want = c?.set ? 1 : 0;
   const all = c?.all ?? false;
-  const wf: WriteFacts = { facts: 0, tmuPush: -1, shared: false, sync: false };
+  const wf: WriteFacts = { shared: false, sync: false };
   const noPack = { pm: false, pack: 0, float: false, isMul: false };
   const links = writePair({ ...i, pm: false, pack: 0, condAdd: 'always', condMul: 'always', sf: false }, ROW.IMM, ROW.IMM, noPack, noPack, true, true, wf);
   const reg = (ROW.RA + i.raddrA) * 16 + 15;
@@ -530,7 +507,25 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
       for (const l of links) l(q);
     }
   };
-  return finish(address, i, [exec], null, { facts: FACT.BRANCH, readA: i.reg ? i.raddrA : -1, shared: wf.shared, sync: wf.sync });
+  return finish(address, i, [exec], null, { shared: wf.shared, sync: wf.sync });
+}
+
+/**
+ * FACT bits, physical registers read, rotated accumulators and TMU queue
+ * moves of `i`: the ISA layer's access facts (compiler/isa/vc4/facts.ts),
+ * the ones the static checker and the backend's scheduler use too.
+ */
+function accessFacts(i: Vc4Instr): Pick<CompiledInstr, 'facts' | 'readA' | 'readB' | 'rotatedAccs' | 'tmuPush' | 'tmuPop'> {
+  const a = vc4Access(i);
+  const w = a.ioWrites;
+  const r = a.ioReads;
+  const bit = (on: boolean, b: number): number => (on ? b : 0);
+  const facts = bit(a.accReads.has('r4'), FACT.READS_R4) | bit(w.has('sfu'), FACT.SFU_WRITE) | bit(a.r4Signal, FACT.R4_SIGNAL)
+    | bit(w.has('tmu'), FACT.TMU_WRITE) | bit(r.has('unif'), FACT.UNIF_READ) | bit(w.has('unif_addr'), FACT.UNIF_ADDR_WRITE)
+    | bit(w.has('tmu_noswap'), FACT.NOSWAP_WRITE) | bit(r.has('vpm') || w.has('vpm'), FACT.VPM_ACCESS) | bit(w.has('vpm_setup'), FACT.VPM_SETUP)
+    | bit(a.rotation !== undefined, FACT.ROTATION) | bit(a.rotation?.byR5 ?? false, FACT.ROTATE_BY_R5) | bit(a.branch, FACT.BRANCH)
+    | bit(a.thrend, FACT.THREND) | bit(a.thrsw, FACT.THRSW);
+  return { facts, readA: a.readA, readB: a.readB, rotatedAccs: a.rotation?.accs ?? 0, tmuPush: a.tmuPush, tmuPop: a.tmuPop };
 }
 
 /**
@@ -538,7 +533,7 @@ function compileBranch(address: number, i: Vc4BranchInstr): CompiledInstr {
  * the interpreter's closures for ALU instructions (the differential test).
  */
 export function compileVc4(address: number, instr: Vc4Instr, generate = true): CompiledInstr {
-  const c = compileAny(address, instr, generate);
+  const c = Object.assign(compileAny(address, instr, generate), accessFacts(instr));
   // Quiet: no rule can fire on the instruction by itself (only through look-back facts in its history).
   const f = c.facts;
   c.lookBack = lookBackBits(f);

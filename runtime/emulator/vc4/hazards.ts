@@ -9,6 +9,8 @@
 import type { HazardReport } from '../../device.ts';
 import { FACT, type CompiledInstr } from './compile.ts';
 import { VC4_HAZARD_RULES, type Vc4HazardRule } from '../../../compiler/isa/vc4/rules.ts';
+import { VC4_PIPELINE } from '../../../compiler/isa/vc4/table.ts';
+import { TARGETS } from '../../../compiler/target/targets.ts';
 
 export { VC4_HAZARD_RULES, type Vc4HazardRule } from '../../../compiler/isa/vc4/rules.ts';
 
@@ -19,7 +21,12 @@ export { VC4_HAZARD_RULES, type Vc4HazardRule } from '../../../compiler/isa/vc4/
  */
 export const LB = { SFU_WRITE: 1, UNIF_ADDR_WRITE: 2, THREND: 4, BRANCH: 8, NOSWAP_WRITE: 16 } as const;
 const LB_BITS = 5;
-const HISTORY = (1 << (3 * LB_BITS)) - 1;
+const { branchDelaySlots: BRANCH_SLOTS, threndSlots: END_SLOTS, sfuResultGap: SFU_GAP, unifAddrGap: UNIF_ADDR_GAP, tmuNoswapGap: NOSWAP_GAP, threndForbiddenReg: END_FORBIDDEN_REG } = VC4_PIPELINE;
+/** Instructions the rules look back on (the ISA table's distances); their look-back bits fit one 32-bit number. */
+const DEPTH = Math.max(BRANCH_SLOTS, END_SLOTS, SFU_GAP, UNIF_ADDR_GAP, NOSWAP_GAP);
+const HISTORY = DEPTH * LB_BITS < 31 ? (1 << (DEPTH * LB_BITS)) - 1 : (() => { throw new Error('VC4 hazard history does not fit 31 bits'); })();
+/** Requests a TMU holds reliably (the target table's FIFO depth). */
+const TMU_DEPTH = TARGETS.vc4.tmuFifoDepth;
 
 /** Look-back bits of an instruction with FACT bits `facts`. */
 export function lookBackBits(facts: number): number {
@@ -29,10 +36,15 @@ export function lookBackBits(facts: number): number {
 
 /**
  * History bits that can fire on a quiet instruction (CompiledInstr.quiet: not a branch, thrend, thrsw or
- * rotation, no TMU access, no single-instruction problem): the look-backs of 1 and 2 instructions back but
+ * rotation, no TMU access, no single-instruction problem): each look-back within its rule's distance, but
  * branches, which only matter to the instructions that are not quiet.
  */
-const QUIET_LOOK_BACK = ((LB.SFU_WRITE | LB.UNIF_ADDR_WRITE | LB.THREND | LB.NOSWAP_WRITE) * (1 + (1 << LB_BITS)));
+const within = (bit: number, gap: number): number => {
+  let m = 0;
+  for (let back = 1; back <= gap; back++) m |= bit << (LB_BITS * (back - 1));
+  return m;
+};
+const QUIET_LOOK_BACK = within(LB.SFU_WRITE, SFU_GAP) | within(LB.UNIF_ADDR_WRITE, UNIF_ADDR_GAP) | within(LB.THREND, END_SLOTS) | within(LB.NOSWAP_WRITE, NOSWAP_GAP);
 
 /** Per-QPU history the rules look back on. */
 export class HazardChecker {
@@ -40,12 +52,12 @@ export class HazardChecker {
   private prevWA = -1;
   private prevWB = -1;
   private prevAcc = 0;
-  /** Look-back bits: 1 back in bits 0–4, 2 back in 5–9, 3 back in 10–14. */
+  /** Look-back bits: 1 back in bits 0–4, 2 back in 5–9, … (DEPTH instructions). */
   private hist = 0;
   /** Instructions checked; the last three branches' addresses and counts (for delay-slot reports). */
   private n = 0;
-  private readonly branchAt = [0, 0, 0];
-  private readonly branchN = [-1, -1, -1];
+  private readonly branchAt: number[] = new Array<number>(BRANCH_SLOTS).fill(0);
+  private readonly branchN: number[] = new Array<number>(BRANCH_SLOTS).fill(-1);
   private branches = 0;
   private readonly tmuOut = [0, 0];
   readonly reports: HazardReport[] = [];
@@ -99,7 +111,7 @@ export class HazardChecker {
     this.prevWB = wB;
     this.prevAcc = accW;
     if (x.lookBack & LB.BRANCH) {
-      const k = this.branches++ % 3;
+      const k = this.branches++ % BRANCH_SLOTS;
       this.branchAt[k] = a;
       this.branchN[k] = this.n;
     }
@@ -107,43 +119,45 @@ export class HazardChecker {
     this.n++;
   }
 
-  /** Outstanding requests per TMU; more than 4 give shifted results on hardware [ADD]: keep ≤ 4 per TMU. */
+  /** Outstanding requests per TMU; more than the FIFO depth give shifted results on hardware [ADD]. */
   private tmu(t: number, delta: number, address: number): void {
     const n = (this.tmuOut[t] as number) + delta;
     this.tmuOut[t] = n;
-    if (delta > 0 && n > 4) this.report('tmu-queue-overflow', address, `${n} requests outstanding on TMU${t} (at most 4 are reliable)`);
+    if (delta > 0 && n > TMU_DEPTH) this.report('tmu-queue-overflow', address, `${n} requests outstanding on TMU${t} (at most ${TMU_DEPTH} are reliable)`);
   }
 
-  /** Look-back bits of the instruction `back` (1–3) before. */
+  /** Look-back bits of the instruction `back` (1–DEPTH) before. */
   private back(back: number): number {
     return (this.hist >>> (LB_BITS * (back - 1))) & ((1 << LB_BITS) - 1);
   }
 
   private lookBack(x: CompiledInstr, wA: number, wB: number): void {
     const f = x.facts;
-    this.lookBack2(x, this.back(1), 1, wA, wB);
-    this.lookBack2(x, this.back(2), 2, wA, wB);
-    if (f & (FACT.BRANCH | FACT.THREND | FACT.THRSW)) for (let k = 1; k <= 3; k++) this.inDelaySlot(x, k);
-    if (f & FACT.TMU_WRITE && (this.back(1) | this.back(2)) & LB.NOSWAP_WRITE) {
-      this.report('tmu-noswap-too-late', x.address, 'TMU write within 3 instructions of a tmu_noswap write');
-    }
+    for (let back = 1; back <= DEPTH; back++) this.lookBackAt(x, this.back(back), back, wA, wB);
+    if (f & (FACT.BRANCH | FACT.THREND | FACT.THRSW)) for (let k = 1; k <= BRANCH_SLOTS; k++) this.inDelaySlot(x, k);
   }
 
-  /** Rules about the instruction `back` (1 or 2) before, whose look-back bits are `p`. */
-  private lookBack2(x: CompiledInstr, p: number, back: number, wA: number, wB: number): void {
+  /** Rules about the instruction `back` before, whose look-back bits are `p`, each within its distance. */
+  private lookBackAt(x: CompiledInstr, p: number, back: number, wA: number, wB: number): void {
     const a = x.address;
     const f = x.facts;
-    if (p & LB.SFU_WRITE && f & (FACT.READS_R4 | FACT.SFU_WRITE | FACT.R4_SIGNAL)) {
-      this.report('sfu-r4-too-soon', a, `r4 used ${back} instruction(s) after an SFU write; the result is ready after 2`);
+    if (p & LB.SFU_WRITE && back <= SFU_GAP && f & (FACT.READS_R4 | FACT.SFU_WRITE | FACT.R4_SIGNAL)) {
+      this.report('sfu-r4-too-soon', a, `r4 used ${back} instruction(s) after an SFU write; the result is ready after ${SFU_GAP}`);
     }
-    if (p & LB.UNIF_ADDR_WRITE && f & FACT.UNIF_READ) this.report('uniform-after-unif-addr', a, 'uniform read within 2 instructions of a uniforms_address write');
-    if (p & LB.THREND) {
-      if (f & (FACT.UNIF_READ | FACT.VPM_ACCESS | FACT.VPM_SETUP)) this.report('after-thrend-access', a, 'uniform or VPM access in the 2 instructions after thrend');
-      if (x.readA === 14 || x.readB === 14 || wA === 14 || wB === 14) this.report('after-thrend-access', a, 'register 14 of A or B accessed after thrend');
+    if (p & LB.UNIF_ADDR_WRITE && back <= UNIF_ADDR_GAP && f & FACT.UNIF_READ) {
+      this.report('uniform-after-unif-addr', a, `uniform read within ${UNIF_ADDR_GAP} instructions of a uniforms_address write`);
+    }
+    if (p & LB.NOSWAP_WRITE && back <= NOSWAP_GAP && f & FACT.TMU_WRITE) {
+      this.report('tmu-noswap-too-late', a, `TMU write ${back} instruction(s) after a tmu_noswap write (at least ${NOSWAP_GAP + 1} apart)`);
+    }
+    if (p & LB.THREND && back <= END_SLOTS) {
+      if (f & (FACT.UNIF_READ | FACT.VPM_ACCESS | FACT.VPM_SETUP)) this.report('after-thrend-access', a, `uniform or VPM access in the ${END_SLOTS} instructions after thrend`);
+      const r = END_FORBIDDEN_REG;
+      if (x.readA === r || x.readB === r || wA === r || wB === r) this.report('after-thrend-access', a, `register ${r} of A or B accessed after thrend`);
     }
   }
 
-  /** Branch, thrend or thrsw in the delay slots of a branch `back` (1–3) instructions before [ARG p.34]. */
+  /** Branch, thrend or thrsw in the delay slots of a branch `back` (1–BRANCH_SLOTS) instructions before [ARG p.34]. */
   private inDelaySlot(x: CompiledInstr, back: number): void {
     if (!(this.back(back) & LB.BRANCH)) return;
     const k = this.branchN.indexOf(this.n - back);

@@ -7,6 +7,7 @@
  * QPU = 4 GPU clocks [ARG p.16].
  */
 import { TARGETS } from '../../../compiler/target/targets.ts';
+import { VC4_PIPELINE } from '../../../compiler/isa/vc4/table.ts';
 
 /** Timing constants; `…Ticks` are instruction slots of 4 clocks. */
 export const VC4_TIMING = {
@@ -15,7 +16,7 @@ export const VC4_TIMING = {
   /** Default V3D clock: 250 MHz on Pi 1–3 (the target table's; VC4CL wiki, V3DLib FAQ give 300–400 MHz on later boards). */
   defaultClockHz: TARGETS.vc4.clockHz,
   /** SFU: result in r4 for the third instruction after the write [ARG p.23, 37]. */
-  sfuLatencyTicks: 2,
+  sfuLatencyTicks: VC4_PIPELINE.sfuResultGap,
   /**
    * TMU L1 hit: request to result. Guess: VC4C's emulator uses 9 instruction
    * cycles from "line present" to data [VC4C-E]; no board measurement exists (notes §9).
@@ -56,7 +57,7 @@ export const VC4_TIMING = {
    */
   dmaVpmBytesPerTick: 64,
   /** Branch: 3 delay slots and no other cost [ARG p.34]. */
-  branchDelaySlots: 3,
+  branchDelaySlots: VC4_PIPELINE.branchDelaySlots,
 } as const;
 
 /**
