@@ -2,3 +2,5 @@
 // @kernel classes and the host functions that launch them.
 export * from './launch.js';
 export * from './blas1.js';
+export * from './blas2.js';
+export * from './blas3.js';

@@ -8,8 +8,10 @@
  */
 import { Runtime, type Target } from '../../runtime/index.ts';
 import { TARGETS } from '../../compiler/target/targets.ts';
-import { isamax, saxpy, sasum, scopy, sdot, snrm2, sscal, sswap } from '../../kernels/index.ts';
-import { runStream } from '../fixtures/handwritten.ts';
+import { isamax, saxpy, sasum, scopy, sdot, sgemm, sgemv, snrm2, sscal, sswap } from '../../kernels/index.ts';
+import { runSgemm, runStream } from '../fixtures/handwritten.ts';
+import { runPv7Sgemm } from '../programs/sgemm-pv7.ts';
+import { sgemmModel } from '../vc4-sgemm.ts';
 import type { KernelRowWithWrites } from '../kernels.ts';
 
 /** Deterministic values in [-4, 4), exactly representable (multiples of 1/64). */
@@ -94,7 +96,84 @@ async function blas1(target: Target): Promise<KernelRowWithWrites[]> {
   return rows;
 }
 
+/** sgemv rows (both transposes) on `target`: memory-bound, A read once. */
+async function blas2(target: Target): Promise<KernelRowWithWrites[]> {
+  const m = target === 'vc4' ? 256 : 1024, n = m;
+  const rt = await Runtime.open({ target, backend: 'emulator', log: () => {} });
+  const rows: KernelRowWithWrites[] = [];
+  try {
+    const a = rt.alloc(Float32Array, m * n), x = rt.alloc(Float32Array, n), y = rt.alloc(Float32Array, m);
+    fill(a, 3);
+    fill(x, 4);
+    for (const trans of [false, true]) {
+      const r = await sgemv(rt, { m, n, alpha: 1, a, lda: n, x, y, trans });
+      for (const i of [0, 1, m >> 1, m - 1]) {
+        let s = 0, abs = 0;
+        for (let j = 0; j < n; j++) {
+          const p = (trans ? a[j * n + i] : a[i * n + j]) as number;
+          s += p * (x[j] as number);
+          abs += Math.abs(p * (x[j] as number));
+        }
+        need(Math.abs((y[i] as number) - s) <= 1e-4 * abs, `sgemv trans=${trans} y[${i}] = ${y[i]}, want ${s}`);
+      }
+      const seconds = r.profile?.seconds;
+      need(seconds !== undefined && seconds > 0, `sgemv on ${target} has no profile`);
+      rows.push({ name: `sgemv${trans ? ' T' : ''} ${m}×${n}`, target, seconds: seconds as number, bound: 'memory', flops: 2 * m * n, bytes: 4 * (m * n + n + m), bytesWritten: 4 * m });
+    }
+  } finally {
+    rt.close();
+  }
+  return rows;
+}
+
+/**
+ * sgemm rows on `target`, C ← α A B + β C (both non-zero, as the hand-written
+ * programs with α/β compute it), against the hand-written sgemm in the same
+ * timing model: vc6 the py-videocore6-shaped kernel (bench/fixtures/handwritten.ts,
+ * 8 QPUs, 256 k steps), vc7 py-videocore7's sgemm (bench/programs/sgemm-pv7.ts,
+ * the same m × n × k), vc4 the py-videocore-shaped kernel (bench/vc4-sgemm.ts,
+ * 96×363·363×3072). Where the shapes differ, the hand-written time is scaled
+ * to this job's flops (its GFLOP/s rate applied to 2mnk).
+ */
+async function blas3(target: Target): Promise<KernelRowWithWrites[]> {
+  const [m, n, k] = target === 'vc4' ? [64, 64, 128] : [128, 128, 256];
+  const flops = 2 * m * n * k;
+  const rt = await Runtime.open({ target, backend: 'emulator', log: () => {} });
+  try {
+    const a = rt.alloc(Float32Array, m * k), b = rt.alloc(Float32Array, k * n), c = rt.alloc(Float32Array, m * n);
+    fill(a, 5);
+    fill(b, 6);
+    fill(c, 7);
+    const c0 = Float32Array.from(c);
+    const alpha = 0.75, beta = -1.25;
+    const r = await sgemm(rt, { m, n, k, alpha, a, lda: k, b, ldb: n, beta, c, ldc: n });
+    for (const [i, j] of [[0, 0], [m - 1, n - 1], [m >> 1, 3], [5, n - 2]] as const) {
+      let s = 0, abs = 0;
+      for (let q = 0; q < k; q++) (s += (a[i * k + q] as number) * (b[q * n + j] as number)), (abs += Math.abs((a[i * k + q] as number) * (b[q * n + j] as number)));
+      const want = alpha * s + beta * (c0[i * n + j] as number);
+      need(Math.abs((c[i * n + j] as number) - want) <= 1e-4 * (abs + 4), `sgemm C[${i}][${j}] = ${c[i * n + j]}, want ${want}`);
+    }
+    const seconds = r.profile?.seconds;
+    need(seconds !== undefined && seconds > 0, `sgemm on ${target} has no profile`);
+    let handwritten: { name: string; seconds: number };
+    if (target === 'vc7') {
+      const pv7 = runPv7Sgemm(m, k, n);
+      need(pv7.maxAbsError < 1e-3, 'hand-written pv7 sgemm is wrong');
+      handwritten = { name: 'py-videocore7 sgemm (same m×n×k)', seconds: pv7.result.profile.seconds };
+    } else if (target === 'vc6') {
+      const hw = runSgemm(42, TARGETS.vc6.qpus, 256);
+      handwritten = { name: 'pv6-shaped sgemm (rate)', seconds: (hw.seconds * flops) / hw.work };
+    } else {
+      const hw = sgemmModel();
+      handwritten = { name: 'py-videocore-shaped sgemm (rate)', seconds: flops / (hw.gflops * 1e9) };
+    }
+    return [{ name: `sgemm ${m}×${n}×${k}`, target, seconds: seconds as number, bound: 'compute', flops, bytes: 4 * (m * k + k * n + 2 * m * n), bytesWritten: 4 * m * n, handwritten }];
+  } finally {
+    rt.close();
+  }
+}
+
 /** Rows of the BLAS family on `target`. */
 export async function rows(target: Target): Promise<KernelRowWithWrites[]> {
-  return [...(await blas1(target))];
+  return [...(await blas1(target)), ...(await blas2(target)), ...(await blas3(target))];
 }
