@@ -4,3 +4,8 @@ export * from './launch.js';
 export * from './blas1.js';
 export * from './blas2.js';
 export * from './blas3.js';
+export * from './reduce.js';
+export * from './scan.js';
+export * from './histogram.js';
+export * from './sort.js';
+export * from './compact.js';

@@ -7,7 +7,13 @@
  * - Address induction variables: in a loop whose header parameter `i` steps
  *   by a loop-invariant amount (`i' = i + s`), each `gep base, i` with an
  *   invariant base becomes its own header parameter that steps by `gep p, s`,
- *   so the loop body adds instead of multiplying per access.
+ *   so the loop body adds instead of multiplying per access. Accesses whose
+ *   indices differ only by constants (`b[k * r + j]` for j = 0 … 31 in an
+ *   unrolled loop) share one pointer when there are at least
+ *   {@link SHARED_POINTER_MIN} of them: each is the previous one of its block
+ *   plus the constant difference (or the shared pointer plus its constant), so
+ *   the loop carries one pointer instead of one per access — the same adds per
+ *   iteration, far fewer registers live around the loop.
  */
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
 import { isPtr } from '../ir/types.ts';
@@ -127,6 +133,13 @@ export function reduceStrength(fn: IrFunction): IrFunction {
   return addressInductionVariables(fn);
 }
 
+/**
+ * Accesses of one base and step that differ only by constants, from this many
+ * on, share one pointer (fewer would each keep their own: their code is what
+ * it was before sharing existed, and a few extra registers cost nothing).
+ */
+export const SHARED_POINTER_MIN = 4;
+
 /** An index `iv * scale + sum(offsets)`: scale one, a power of two (`shl` amount), or an invariant value; offsets invariant. */
 interface Affine {
   scale: 'one' | { shift: number } | Value;
@@ -188,33 +201,89 @@ function addressInductionVariables(fn: IrFunction): IrFunction {
         return v;
       };
       const scaled = (x: Value, a: Affine['scale']): Value => (a === 'one' ? x : 'shift' in a ? emit('shl', [x, emit('const', [], { value: a.shift })]) : emit('mul', [x, a]));
-      // One pointer per (base, index) pair: accesses with the same base and index share it.
-      const shared = new Map<string, Value>();
+      const constOf = (v: Value): number | undefined => {
+        const d = defs.get(v)?.instr;
+        return d?.op === 'const' && (v.type === 'u32' || v.type === 'i32') ? Number(d.attrs?.['value']) : undefined;
+      };
+      /** The group of an access: base, scale and the offsets that are not constants; and the sum of those that are. */
+      const groupOf = (g: Instr, aff: Affine): { key: string; c: number; rest: Value[] } => {
+        let c = 0;
+        const rest: Value[] = [];
+        for (const o of aff.offsets) {
+          const k = constOf(o);
+          if (k === undefined) rest.push(o);
+          else c = (c + k) | 0;
+        }
+        const sc = aff.scale === 'one' ? '1' : 'shift' in aff.scale ? `<<${aff.scale.shift}` : `*${aff.scale.id}`;
+        return { key: `${g.args[0]!.id}:${sc}:${rest.map((o) => o.id).sort((x, y) => x - y).join(',')}`, c, rest };
+      };
+      const candidates: { g: Instr; b: Block; aff: Affine; key: string; c: number; rest: Value[] }[] = [];
       for (const b of fn.blocks) {
         if (!loop.blocks.has(b)) continue;
         for (const g of b.instrs) {
           if (g.op !== 'gep' || !invariant(g.args[0]!) || !g.result || !isPtr(g.result.type) || subst.has(g.result)) continue;
           const aff = affine(g.args[1]!, iv, invariant, defs, 3);
-          if (!aff) continue;
-          const key = `${g.args[0]!.id}:${g.args[1]!.id}`;
-          const have = shared.get(key);
-          if (have) {
-            subst.set(g.result, have);
+          if (aff) candidates.push({ g, b, aff, ...groupOf(g, aff) });
+        }
+      }
+      const members = new Map<string, Set<number>>();
+      for (const m of candidates) members.set(m.key, (members.get(m.key) ?? new Set()).add(m.c));
+      // Shared pointers of the groups with enough distinct constants; the last access of each block per group.
+      const groupPointer = new Map<string, Value>();
+      const lastInBlock = new Map<string, { block: Block; at: Value; c: number }>();
+      const constant = (type: Value['type'], value: number): Value => {
+        const v = newValue(fn, type, true);
+        pre.instrs.push({ op: 'const', args: [], result: v, attrs: { value } });
+        return v;
+      };
+      // One pointer per (base, index) pair: accesses with the same base and index share it.
+      const shared = new Map<string, Value>();
+      for (const { g, b, aff, key, c, rest } of candidates) {
+        {
+          const res = g.result as Value;
+          if (subst.has(res)) continue;
+          if ((members.get(key)?.size ?? 0) >= SHARED_POINTER_MIN) {
+            let p = groupPointer.get(key);
+            if (!p) {
+              p = addParam(fn, h, res.type, res.uniform);
+              let idx = scaled(entryRef.args[k]!, aff.scale);
+              for (const o of rest) idx = emit('add', [idx, o]);
+              const start = newValue(fn, res.type, g.args[0]!.uniform && idx.uniform);
+              pre.instrs.push({ op: 'gep', args: [g.args[0]!, idx], result: start });
+              entryRef.args.push(start);
+              const by = scaled(step, aff.scale);
+              const stepped = newValue(fn, res.type, p.uniform && by.uniform);
+              latch.instrs.push({ op: 'gep', args: [p, by], result: stepped });
+              backRef.args.push(stepped);
+              groupPointer.set(key, p);
+            }
+            // This access: the previous one of the group in this block plus the difference, else the pointer plus c.
+            const last = lastInBlock.get(key);
+            const from = last && last.block === b ? last.at : p;
+            const by = last && last.block === b ? (c - last.c) | 0 : c;
+            g.args = [from, constant(it, it === 'u32' ? by >>> 0 : by | 0)];
+            lastInBlock.set(key, { block: b, at: res, c });
             continue;
           }
-          const p = addParam(fn, h, g.result.type, g.result.uniform);
+          const pairKey = `${g.args[0]!.id}:${g.args[1]!.id}`;
+          const have = shared.get(pairKey);
+          if (have) {
+            subst.set(res, have);
+            continue;
+          }
+          const p = addParam(fn, h, res.type, res.uniform);
           // start = base + (init * scale + offsets), step = s * scale (elements).
           let idx = scaled(entryRef.args[k]!, aff.scale);
           for (const o of aff.offsets) idx = emit('add', [idx, o]);
-          const start = newValue(fn, g.result.type, g.args[0]!.uniform && idx.uniform);
+          const start = newValue(fn, res.type, g.args[0]!.uniform && idx.uniform);
           pre.instrs.push({ op: 'gep', args: [g.args[0]!, idx], result: start });
           entryRef.args.push(start);
           const by = scaled(step, aff.scale);
-          const stepped = newValue(fn, g.result.type, p.uniform && by.uniform);
+          const stepped = newValue(fn, res.type, p.uniform && by.uniform);
           latch.instrs.push({ op: 'gep', args: [p, by], result: stepped });
           backRef.args.push(stepped);
-          subst.set(g.result, p);
-          shared.set(key, p);
+          subst.set(res, p);
+          shared.set(pairKey, p);
         }
       }
     });

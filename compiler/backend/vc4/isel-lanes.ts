@@ -50,8 +50,15 @@ export function rotateBy(c: Ctx, v: Src, n: number | Src): VReg {
 
 /** Every lane receives lane `lane mod 16` of v. */
 export function broadcastLane(c: Ctx, v: Src, lane: number | Src): VReg {
-  const at0 = typeof lane === 'number' ? rotateBy(c, v, (16 - (lane & 15)) & 15) : rotateBy(c, v, op(c, 'sub', simm(0), lane));
-  mov(c, R5REP, at0);
+  const k = typeof lane === 'number' ? (16 - (lane & 15)) & 15 : undefined;
+  if (k !== undefined && k !== 0) {
+    // A constant lane: the rotation writes r5rep itself (its element 0 goes to every element of r5).
+    mov(c, acc(0), v);
+    emit(c, { k: 'alu', unit: 'mul', op: 'v8min', dst: R5REP, a: acc(0), b: acc(0), rot: k });
+  } else {
+    const at0 = k === 0 ? v : rotateBy(c, v, op(c, 'sub', simm(0), lane as Src));
+    mov(c, R5REP, at0);
+  }
   const d = newVReg(c);
   mov(c, d, acc(5));
   return d;

@@ -6,12 +6,13 @@ import { parseFunction } from '../../../compiler/ir/parse.ts';
 import { printFunction } from '../../../compiler/ir/print.ts';
 import { verifyFunction } from '../../../compiler/ir/verify.ts';
 import type { IrFunction } from '../../../compiler/ir/types.ts';
+import { isPtr } from '../../../compiler/ir/types.ts';
 import { foldConstants } from '../../../compiler/passes/fold.ts';
 import { eliminateDeadCode } from '../../../compiler/passes/dce.ts';
 import { numberValues } from '../../../compiler/passes/gvn.ts';
 import { hoistInvariants } from '../../../compiler/passes/licm.ts';
 import { propagateCopies } from '../../../compiler/passes/copyprop.ts';
-import { reduceStrength } from '../../../compiler/passes/strength.ts';
+import { reduceStrength, SHARED_POINTER_MIN } from '../../../compiler/passes/strength.ts';
 import { classifyMemoryAccesses } from '../../../compiler/passes/memaccess.ts';
 import { simplifyCfg } from '../../../compiler/passes/simplifycfg.ts';
 import { reorderMemory } from '../../../compiler/passes/memorder.ts';
@@ -364,4 +365,68 @@ b0:
   ret
 }
 `);
+});
+
+/**
+ * A loop over k reading x[k·r + c] for the constants `cs` (in this order; constants defined before the loop, as LICM leaves them) and storing their weighted sum to out[k]:
+ * the shape of an unrolled inner loop of a blocked matrix product.
+ */
+function rowLoop(cs: readonly number[]): string {
+  const lines: string[] = [];
+  const consts: string[] = [];
+  let id = 10;
+  let sum = '%9';
+  cs.forEach((c, m) => {
+    const [kc, idx, p, v, w, prod, s] = [id++, id++, id++, id++, id++, id++, id++];
+    consts.push(`  %${kc}: u32 = const ${c}`, `  %${w}: u32 = const ${m + 1}`);
+    lines.push(`  %${idx}: u32 = add %7, %${kc}`, `  %${p}: ptr<u32> = gep %0, %${idx}`, `  %${v}: u32 = load %${p}`);
+    lines.push(`  %${prod}: u32 = mul %${v}, %${w}`, `  %${s}: u32 = add ${sum}, %${prod}`);
+    sum = `%${s}`;
+  });
+  return `func K.f(x %0: ptr<u32>, out %1: ptr<u32>, n %2: u32, r %3: u32) {
+b0:
+  %4: u32 = const 0
+  %5: u32 = const 1
+  %9: u32 = const 0
+${consts.join('\n')}
+  br b1(%4)
+b1(%6: u32):
+  %8: bool = cmp %6, %2 [pred=lt]
+  condbr %8, b2, b3
+b2:
+  %7: u32 = mul %6, %3
+${lines.join('\n')}
+  %${id}: ptr<u32> = gep %1, %6
+  store %${id}, ${sum}
+  %${id + 1}: u32 = add %6, %5
+  br b1(%${id + 1})
+b3:
+  ret
+}
+`;
+}
+
+test('strength: accesses of one base that differ by constants share one pointer from SHARED_POINTER_MIN on; results unchanged', (t) => {
+  const n = 5;
+  const r = 11;
+  const run = (fn: IrFunction): number[] => {
+    const mem = new ArrayMemory(new ArrayBuffer(4 * (n * r + 16) + 4 * n));
+    for (let i = 0; i < n * r + 16; i++) mem.view.setUint32(4 * i, (i * 2654435761) >>> 8, true);
+    interpretKernel(fn, [{ address: 0 }, { address: 4 * (n * r + 16) }, n, r], mem, { qpus: 1 });
+    return Array.from({ length: n }, (_, k) => mem.view.getUint32(4 * (n * r + 16) + 4 * k, true));
+  };
+  const pointersCarried = (fn: IrFunction): number => fn.blocks[1]!.params.filter((p) => isPtr(p.type)).length;
+  for (const cs of [[0, 1, 2, 3, 4, 5, 6, 7], [5, 0, 3, 9, 1, 3], [2, 7, 15, 1], [0, 1, 2], [4, 9]]) {
+    const before = parseFunction(rowLoop(cs));
+    const after = reduceStrength(parseFunction(rowLoop(cs)));
+    t.deepEqual(verifyFunction(after), []);
+    const distinct = new Set(cs).size;
+    // x: one pointer for the group, or one per distinct index below the threshold; out: one more.
+    t.is(pointersCarried(after), (distinct >= SHARED_POINTER_MIN ? 1 : distinct) + 1, `constants ${cs.join(',')}`);
+    // Plain-JS expectation, independent of both IR versions.
+    const x = (i: number) => ((i * 2654435761) >>> 8) >>> 0;
+    const want = Array.from({ length: n }, (_, k) => cs.reduce((s, c, m) => (s + Math.imul(x(k * r + c), m + 1)) >>> 0, 0));
+    t.deepEqual(run(before), want);
+    t.deepEqual(run(after), want, `constants ${cs.join(',')}`);
+  }
 });

@@ -1,0 +1,125 @@
+/**
+ * Histograms of u32 values: counts[b] = the number of i < n with values[i] == b, for b < bins (values ≥ bins are
+ * counted nowhere).
+ *
+ * Two methods, chosen per target by measurement in the emulators' timing models (docs/kernels.md):
+ * - atomics (vc6, vc7): every lane adds 1 to its value's bin with `qpu.atomicAdd`, one TMU round trip per 16
+ *   elements, straight into counts;
+ * - private counters (vc4, where an atomic instruction costs ~3 200 cycles): each lane keeps WINDOW counters
+ *   in registers for bins [base, base + WINDOW), adding `v − base == b` for each, the lanes' counters are summed
+ *   per QPU (`qpu.reduceAdd`) into a per-QPU row of a partial table, and a second launch adds the rows; one
+ *   pass over the values per WINDOW bins.
+ */
+import { kernel, qpu, type u32, type Ptr } from 'qpuc';
+import type { LaunchResult, Runtime } from 'qpuc/runtime';
+import { combineLaunches } from './reduce.js';
+
+/** Bins one pass of {@link Histogram.window} counts (the counters live in registers). */
+const WINDOW = 16;
+
+/** Histogram kernels. */
+export class Histogram {
+  /** counts[values[i]] += 1 for i < n with values[i] < bins, by atomics (counts zeroed by the caller). */
+  @kernel
+  static atomic(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = values[i];
+      if (v < bins) qpu.atomicAdd(counts, v, 1);
+    }
+  }
+
+  /**
+   * partial[qpuId() · stride + base + b] = the number of this QPU's elements (grid-stride) equal to base + b, for
+   * b < WINDOW and base + b < bins.
+   */
+  @kernel
+  static window(n: u32, bins: u32, base: u32, stride: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
+    const c = new Uint32Array(WINDOW);
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const d = values[i] - base;
+      for (let b: u32 = 0; b < WINDOW; b++) c[b] += d == b ? 1 : 0;
+    }
+    // Lane b of the QPU gathers bin base + b's total.
+    let mine: u32 = 0;
+    for (let b: u32 = 0; b < WINDOW; b++) {
+      const t = qpu.reduceAdd(c[b]);
+      mine = qpu.laneId() == b ? t : mine;
+    }
+    const bin = base + qpu.laneId();
+    if (bin < bins) partial[qpu.qpuId() * stride + bin] = mine;
+  }
+
+  /** counts[b] = partial[b] + partial[stride + b] + … (rows rows) for b < bins. */
+  @kernel
+  static merge(bins: u32, rows: u32, stride: u32, partial: Ptr<u32>, counts: Ptr<u32>): void {
+    for (let b = qpu.globalId(); b < bins; b += qpu.globalCount()) {
+      let s: u32 = 0;
+      for (let r: u32 = 0; r < rows; r++) s += partial[r * stride + b];
+      counts[b] = s;
+    }
+  }
+
+  /** counts[i] = 0 for i < n. */
+  @kernel
+  static zero(n: u32, counts: Ptr<u32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) counts[i] = 0;
+  }
+}
+
+// ---- Host functions -------------------------------------------------------------------------------------------
+
+/** Arguments of {@link histogram}. */
+export interface HistogramOptions {
+  /** The values, a Uint32Array from `rt.alloc`. */
+  values: Uint32Array;
+  /** The counts, a Uint32Array from `rt.alloc`: counts[b] for b < bins (bins = counts.length unless given). Overwritten. */
+  counts: Uint32Array;
+  /** Values to count, values[0..n); default values.length. */
+  n?: number;
+  /** Bins, counts[0..bins); default counts.length. */
+  bins?: number;
+  /** Force a method (default: atomics on vc6/vc7, private counters on vc4; see the file comment). */
+  method?: 'atomic' | 'private';
+}
+
+/** Elements per QPU below which fewer QPUs are used. */
+const MIN_PER_QPU = 1024;
+
+function describe(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  return (v as object).constructor?.name ?? 'an object';
+}
+
+/**
+ * counts[b] = the number of i < n with values[i] === b, for every b < bins; values ≥ bins are not counted.
+ * Counts are exact (u32, wrapping only past 2^32 − 1 equal values). Throws TypeError for arrays that are not
+ * Uint32Arrays or an unknown method, RangeError for n outside 0..values.length or bins outside 1..counts.length.
+ */
+export async function histogram(rt: Runtime, options: HistogramOptions): Promise<LaunchResult> {
+  const { values, counts } = options ?? ({} as HistogramOptions);
+  if (!(values instanceof Uint32Array)) throw new TypeError(`histogram: values must be a Uint32Array from rt.alloc, got ${describe(values)}`);
+  if (!(counts instanceof Uint32Array)) throw new TypeError(`histogram: counts must be a Uint32Array from rt.alloc, got ${describe(counts)}`);
+  const n = options.n ?? values.length;
+  if (!Number.isInteger(n) || n < 0 || n > values.length) throw new RangeError(`histogram: n must be a whole number from 0 to values.length (${values.length}), got ${String(options.n)}`);
+  const bins = options.bins ?? counts.length;
+  if (!Number.isInteger(bins) || bins < 1 || bins > counts.length) throw new RangeError(`histogram: bins must be a whole number from 1 to counts.length (${counts.length}), got ${String(options.bins)}`);
+  const method = options.method ?? (rt.target === 'vc4' ? 'private' : 'atomic');
+  if (method !== 'atomic' && method !== 'private') throw new TypeError(`histogram: method must be 'atomic' or 'private', got ${String(method)}`);
+  const qpus = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
+  const zq = Math.max(1, Math.min(rt.numQpus, Math.ceil(bins / 1024)));
+  if (method === 'atomic') {
+    const r0 = await rt.launch(Histogram.zero, { qpus: zq }, bins, counts);
+    const r1 = await rt.launch(Histogram.atomic, { qpus }, n, bins, values, counts);
+    return combineLaunches([r0, r1]);
+  }
+  const stride = Math.ceil(bins / WINDOW) * WINDOW;
+  const partial = rt.alloc(Uint32Array, qpus * stride);
+  try {
+    const runs: LaunchResult[] = [];
+    for (let base = 0; base < bins; base += WINDOW) runs.push(await rt.launch(Histogram.window, { qpus }, n, bins, base, stride, values, partial));
+    runs.push(await rt.launch(Histogram.merge, { qpus: zq }, bins, qpus, stride, partial, counts));
+    return combineLaunches(runs);
+  } finally {
+    rt.free(partial);
+  }
+}

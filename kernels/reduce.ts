@@ -1,0 +1,341 @@
+/**
+ * Reductions over f32, i32 and u32 arrays: sum, min, max, argmin, argmax.
+ *
+ * Two launches each. The first runs on up to every QPU: each lane folds its grid-stride slice
+ * (elements g, g + G, g + 2G, … for work item g of G = 16 × QPUs), in index order, into a register, and each
+ * QPU folds its 16 lanes and writes one partial. The second runs on one QPU over those partials and writes the
+ * result. Each element is read once: the first launch streams the array at the memory path's rate.
+ */
+import { kernel, qpu, i32, u32, type f32, type Ptr } from 'qpuc';
+import type { LaunchResult, Runtime } from 'qpuc/runtime';
+
+/** Index meaning "no element" in the arg kernels (larger than any index of an array the GPU can address). */
+const NONE = 0xffffffff;
+
+/**
+ * Reduction kernels. Each writes one partial per QPU (`out[qpuId()]`), so running it again on one QPU over
+ * those partials gives the whole array's result; the host functions below do exactly that.
+ */
+export class Reduce {
+  /**
+   * out[qpuId()] = this QPU's share of x[0..n): each lane adds its grid-stride elements in index order, then
+   * the 16 lane sums are added in lane order. Every addition rounds to f32.
+   */
+  @kernel
+  static sumF32(n: u32, x: Ptr<f32>, out: Ptr<f32>): void {
+    let s: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += x[i];
+    const t = qpu.reduceAdd(s);
+    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+  }
+
+  /** As {@link Reduce.sumF32} for 32-bit integers, wrapping modulo 2^32 (the same bits for i32 and u32). */
+  @kernel
+  static sumU32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
+    let s: u32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += x[i];
+    const t = qpu.reduceAdd(s);
+    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+  }
+
+  /** out[qpuId()] = the smallest of this QPU's elements by `Math.min` (NaN if any is NaN; −0 below +0). */
+  @kernel
+  static minF32(n: u32, x: Ptr<f32>, out: Ptr<f32>): void {
+    let s: f32 = Infinity;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.min(s, x[i]);
+    const t = qpu.reduceMin(s);
+    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+  }
+
+  /** out[qpuId()] = the smallest of this QPU's elements as i32. */
+  @kernel
+  static minI32(n: u32, x: Ptr<i32>, out: Ptr<i32>): void {
+    let s: i32 = 2147483647;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.min(s, x[i]);
+    const t = qpu.reduceMin(s);
+    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+  }
+
+  /** out[qpuId()] = the smallest of this QPU's elements as u32. */
+  @kernel
+  static minU32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
+    let s: u32 = 0xffffffff;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.min(s, x[i]);
+    const t = qpu.reduceMin(s);
+    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+  }
+
+  /** out[qpuId()] = the largest of this QPU's elements by `Math.max` (NaN if any is NaN; +0 above −0). */
+  @kernel
+  static maxF32(n: u32, x: Ptr<f32>, out: Ptr<f32>): void {
+    let s: f32 = -Infinity;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
+    const t = qpu.reduceMax(s);
+    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+  }
+
+  /** out[qpuId()] = the largest of this QPU's elements as i32. */
+  @kernel
+  static maxI32(n: u32, x: Ptr<i32>, out: Ptr<i32>): void {
+    let s: i32 = -2147483648;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
+    const t = qpu.reduceMax(s);
+    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+  }
+
+  /** out[qpuId()] = the largest of this QPU's elements as u32. */
+  @kernel
+  static maxU32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
+    let s: u32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
+    const t = qpu.reduceMax(s);
+    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+  }
+
+  /**
+   * The first index of the smallest key among x[0..n), per QPU: keys[qpuId()] and index[qpuId()].
+   * x holds 32-bit words; the key of word v is `v ^ ((i32(v) >> 31) & a) ^ c`, then 0 when
+   * `(v & nanMask) > 0x7f800000` (a NaN of an f32 array). With a = 0, c = 0 the key orders u32 words; c =
+   * 0x80000000 orders i32; a = 0x7fffffff, c = 0x80000000 orders f32 bit patterns as numbers (-0 before +0).
+   * c ^ 0xffffffff turns the smallest key into the largest value (argmax), keeping the first index on ties.
+   */
+  @kernel
+  static argKey(n: u32, x: Ptr<u32>, a: u32, c: u32, nanMask: u32, keys: Ptr<u32>, index: Ptr<u32>): void {
+    let best: u32 = NONE;
+    let at: u32 = NONE;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = x[i];
+      const key = v ^ ((u32(i32(v) >> 31) & a) ^ c);
+      const k = (v & nanMask) > 0x7f800000 ? 0 : key;
+      // Selects, not branches: the loop stays one straight block that loop shaping can unroll. A lane meets its
+      // elements in index order, so strictly smaller keeps the first; a lane whose keys are all NONE keeps
+      // index NONE, which the host reads as "every key is NONE": index 0.
+      const smaller = k < best;
+      at = smaller ? i : at;
+      best = smaller ? k : best;
+    }
+    const m = qpu.reduceMin(best);
+    const first = qpu.reduceMin(best == m ? at : NONE);
+    if (qpu.laneId() == 0) {
+      keys[qpu.qpuId()] = m;
+      index[qpu.qpuId()] = first;
+    }
+  }
+
+  /** The smallest (key, index) pair of keys/index[0..m) (smallest key, then smallest index), per QPU, as {@link Reduce.argKey} writes them. */
+  @kernel
+  static argPairs(m: u32, keys: Ptr<u32>, index: Ptr<u32>, keysOut: Ptr<u32>, indexOut: Ptr<u32>): void {
+    let best: u32 = NONE;
+    let at: u32 = NONE;
+    for (let i = qpu.globalId(); i < m; i += qpu.globalCount()) {
+      const k = keys[i];
+      const j = index[i];
+      const better = k < best || (k == best && j < at);
+      at = better ? j : at;
+      best = better ? k : best;
+    }
+    const lo = qpu.reduceMin(best);
+    const first = qpu.reduceMin(best == lo ? at : NONE);
+    if (qpu.laneId() == 0) {
+      keysOut[qpu.qpuId()] = lo;
+      indexOut[qpu.qpuId()] = first;
+    }
+  }
+}
+
+// ---- Host functions -------------------------------------------------------------------------------------------
+
+/** The arrays the reductions take: allocated with `rt.alloc` (or subarrays of such arrays). */
+export type ReduceArray = Float32Array | Int32Array | Uint32Array;
+
+/** Arguments of the reductions. */
+export interface ReduceOptions {
+  /** The data, from `rt.alloc`. */
+  x: ReduceArray;
+  /** Elements to reduce, x[0..n); default x.length. */
+  n?: number;
+}
+
+/** A launch result with the reduction's value (several launches: their profiles summed). */
+export interface ReduceResult extends LaunchResult {
+  /** The sum, minimum or maximum, as a JavaScript number (f32 results are exactly the f32 value). */
+  value: number;
+}
+
+/** A launch result with the position of the minimum or maximum. */
+export interface ArgReduceResult extends ReduceResult {
+  /** The first index i < n with x[i] equal to {@link ReduceResult.value} (by the ordering stated at argmin). */
+  index: number;
+}
+
+/** Elements per lane below which fewer QPUs are used (a launch on every QPU costs more than it saves for tiny arrays). */
+const MIN_PER_LANE = 64;
+
+/** The QPUs (batches) of a first-stage launch over n elements: all of the device's, fewer for small n. */
+export function reduceQpus(rt: Runtime, n: number): number {
+  return Math.max(1, Math.min(rt.numQpus, Math.ceil(n / (16 * MIN_PER_LANE))));
+}
+
+/**
+ * The error bound of {@link sum} on f32 data: |sum(x) − exact| ≤ γ_h · Σ|x_i| with γ_h = h·u / (1 − h·u),
+ * u = 2^-24 and h = ⌈n / 16⌉ + 30 (the longest chain of roundings any element goes through: its lane's
+ * ⌈n / (16 q)⌉ additions on q QPUs, 15 lane additions per QPU, 15 more in the final launch). Returned for
+ * Σ|x_i| = 1; multiply by it. Overflow to ±Infinity is not covered.
+ */
+export function sumErrorBound(n: number): number {
+  const u = 2 ** -24;
+  const h = Math.ceil(n / 16) + 30;
+  return (h * u) / (1 - h * u);
+}
+
+function checkArgs(what: string, o: ReduceOptions, minN: number): { x: ReduceArray; n: number } {
+  const x = o?.x;
+  if (!(x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint32Array)) {
+    throw new TypeError(`${what}: x must be a Float32Array, Int32Array or Uint32Array from rt.alloc, got ${describe(x)}`);
+  }
+  const n = o.n ?? x.length;
+  if (!Number.isInteger(n) || n < minN || n > x.length) {
+    throw new RangeError(`${what}: n must be a whole number from ${minN} to x.length (${x.length}), got ${String(o.n)}`);
+  }
+  return { x, n };
+}
+
+function describe(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  return (v as object).constructor?.name ?? 'an object';
+}
+
+/** The same memory as 32-bit unsigned words. */
+function words(x: ReduceArray): Uint32Array {
+  return x instanceof Uint32Array ? x : new Uint32Array(x.buffer, x.byteOffset, x.length);
+}
+
+/**
+ * Several launches as one result: the last launch's fields, with profiles summed (cycles, seconds, instructions,
+ * bytes, flops, stalls; per-QPU cycles element-wise) and hazards concatenated.
+ */
+export function combineLaunches(results: readonly LaunchResult[]): LaunchResult {
+  const last = results[results.length - 1];
+  if (!last) throw new RangeError('combineLaunches: no launches');
+  const profiles = results.map((r) => r.profile).filter((p) => p !== undefined);
+  const out: LaunchResult = { ...last, hazards: results.flatMap((r) => r.hazards) };
+  if (profiles.length === results.length && profiles.length > 0) {
+    const first = profiles[0] as NonNullable<LaunchResult['profile']>;
+    const stalls: Record<string, number> = {};
+    const perQpu: number[] = [];
+    for (const p of profiles) {
+      for (const [k, v] of Object.entries(p.stalls)) stalls[k] = (stalls[k] ?? 0) + v;
+      p.perQpuCycles.forEach((c, i) => (perQpu[i] = (perQpu[i] ?? 0) + c));
+    }
+    out.profile = {
+      ...first,
+      cycles: profiles.reduce((s, p) => s + p.cycles, 0),
+      seconds: profiles.reduce((s, p) => s + p.seconds, 0),
+      instructions: profiles.reduce((s, p) => s + p.instructions, 0),
+      bytesRead: profiles.reduce((s, p) => s + p.bytesRead, 0),
+      bytesWritten: profiles.reduce((s, p) => s + p.bytesWritten, 0),
+      flops: profiles.reduce((s, p) => s + p.flops, 0),
+      stalls,
+      perQpuCycles: perQpu,
+    };
+  }
+  const dispatches = results.reduce((s, r) => s + (r.dispatches ?? 1), 0);
+  out.dispatches = dispatches;
+  return out;
+}
+
+/**
+ * The sum of x[0..n).
+ *
+ * - u32 and i32: exact modulo 2^32 (wraps as the type does; the value is read back as u32 or i32).
+ * - f32: lane g of the q QPUs used adds x[g], x[g + 16q], … in index order; each QPU adds its 16 lane sums in
+ *   lane order, and one more launch adds the q QPU sums (each addition rounded to f32, so the result depends on q,
+ *   which {@link reduceQpus} picks from n and the device). Accuracy: |result − exact| ≤ {@link sumErrorBound}(n) · Σ|x_i|.
+ *   A NaN element, or +Inf and −Inf, give NaN.
+ *
+ * n = 0 gives 0. Throws TypeError for an x that is not a Float32Array, Int32Array or Uint32Array, RangeError
+ * for an n outside 0..x.length.
+ */
+export async function sum(rt: Runtime, options: ReduceOptions): Promise<ReduceResult> {
+  const { x, n } = checkArgs('sum', options, 0);
+  // i32 sums are u32 sums of the same bits.
+  return x instanceof Float32Array ? twoStage(rt, Reduce.sumF32, x, n) : twoStage(rt, Reduce.sumU32, words(x), n, x instanceof Int32Array);
+}
+
+/**
+ * The smallest element of x[0..n) (n ≥ 1): u32 and i32 as numbers of their type; f32 by `Math.min`, so NaN if
+ * any element is NaN, and −0 when the smallest is a zero and some zero is −0. {@link argmin} also gives its position.
+ */
+export async function min(rt: Runtime, options: ReduceOptions): Promise<ReduceResult> {
+  const { x, n } = checkArgs('min', options, 1);
+  if (x instanceof Float32Array) return twoStage(rt, Reduce.minF32, x, n);
+  return x instanceof Int32Array ? twoStage(rt, Reduce.minI32, x, n) : twoStage(rt, Reduce.minU32, x, n);
+}
+
+/** The largest element of x[0..n) (n ≥ 1): as {@link min} with `Math.max` (NaN if any element is NaN; +0 above −0). */
+export async function max(rt: Runtime, options: ReduceOptions): Promise<ReduceResult> {
+  const { x, n } = checkArgs('max', options, 1);
+  if (x instanceof Float32Array) return twoStage(rt, Reduce.maxF32, x, n);
+  return x instanceof Int32Array ? twoStage(rt, Reduce.maxI32, x, n) : twoStage(rt, Reduce.maxU32, x, n);
+}
+
+/** Runs a per-QPU reduction kernel on the device's QPUs, then on one QPU over their partials; the value as `signed` i32 when asked. */
+async function twoStage(rt: Runtime, k: unknown, x: ReduceArray, n: number, signed = false): Promise<ReduceResult> {
+  const q = reduceQpus(rt, n);
+  const ctor = x.constructor as Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
+  const partial = rt.alloc(ctor, q);
+  const total = rt.alloc(ctor, 1);
+  try {
+    const r1 = await rt.launch(k, { qpus: q }, n, x, partial);
+    const r2 = await rt.launch(k, { qpus: 1 }, q, partial, total);
+    const v = total[0] as number;
+    return { ...combineLaunches([r1, r2]), value: signed ? v | 0 : v };
+  } finally {
+    rt.free(partial);
+    rt.free(total);
+  }
+}
+
+/** argKey's a, c and nanMask for an element type, smallest or largest first (see {@link Reduce.argKey}). */
+function keyOf(x: ReduceArray, largest: boolean): [number, number, number] {
+  const inv = largest ? 0xffffffff : 0;
+  if (x instanceof Float32Array) return [0x7fffffff, (0x80000000 ^ inv) >>> 0, 0x7fffffff];
+  if (x instanceof Int32Array) return [0, (0x80000000 ^ inv) >>> 0, 0];
+  return [0, inv, 0];
+}
+
+async function argReduce(rt: Runtime, what: string, options: ReduceOptions, largest: boolean): Promise<ArgReduceResult> {
+  const { x, n } = checkArgs(what, options, 1);
+  const q = reduceQpus(rt, n);
+  const keys = rt.alloc(Uint32Array, q);
+  const index = rt.alloc(Uint32Array, q);
+  const key1 = rt.alloc(Uint32Array, 1);
+  const index1 = rt.alloc(Uint32Array, 1);
+  try {
+    const [a, c, nanMask] = keyOf(x, largest);
+    const r1 = await rt.launch(Reduce.argKey, { qpus: q }, n, words(x), a, c, nanMask, keys, index);
+    const r2 = await rt.launch(Reduce.argPairs, { qpus: 1 }, q, keys, index, key1, index1);
+    // NONE: no key was below NONE, so all n keys are NONE and the first index is 0.
+    const at = index1[0] === NONE ? 0 : (index1[0] as number);
+    if (!(at < n)) throw new Error(`${what}: internal error: the kernels returned index ${at} for ${n} elements`);
+    return { ...combineLaunches([r1, r2]), index: at, value: x[at] as number };
+  } finally {
+    for (const a of [keys, index, key1, index1]) rt.free(a);
+  }
+}
+
+/**
+ * The first index of the smallest element of x[0..n), and that element.
+ *
+ * Ordering: u32 and i32 as numbers of their type. f32 as numbers with −0 before +0 (so [0, −0] gives index 1);
+ * a NaN is smaller than everything (as `Math.min` propagates it): if x holds NaNs the result is the first NaN's
+ * index, its value NaN. Ties give the first index. n must be at least 1 (RangeError otherwise).
+ */
+export async function argmin(rt: Runtime, options: ReduceOptions): Promise<ArgReduceResult> {
+  return argReduce(rt, 'argmin', options, false);
+}
+
+/** The first index of the largest element of x[0..n), and that element: {@link argmin}'s ordering reversed (+0 above −0; a NaN above everything, so the first NaN wins). */
+export async function argmax(rt: Runtime, options: ReduceOptions): Promise<ArgReduceResult> {
+  return argReduce(rt, 'argmax', options, true);
+}

@@ -1,0 +1,214 @@
+/**
+ * Prefix sums (inclusive and exclusive scans) of f32, i32 and u32 arrays, any length.
+ *
+ * Two launches over q QPUs, QPU b owning the contiguous chunk [bC, min(n, (b+1)C)) (C a multiple of 16):
+ * the first sums each chunk (lanes read consecutive 16-element vectors, as a streaming load wants), the
+ * second has every QPU add the sums of the chunks before its own and then scan its chunk a vector at a time:
+ * a 16-lane scan by rotations (lane l adds lane l − d for d = 1, 2, 4, 8), plus the running total of the
+ * chunk's earlier vectors. The input is read twice and the output written once.
+ */
+import { device, kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
+import type { LaunchResult, Runtime } from 'qpuc/runtime';
+import { combineLaunches } from './reduce.js';
+
+/** Scan kernels: `sums*` is the first launch, `scan*` the second (see the file comment). */
+export class Scan {
+  /** The inclusive scan of one 16-lane vector: lane l gets v(0) + … + v(l), as a tree of 4 levels (each addition rounded for f32). */
+  @device
+  static vectorF32(v: f32): f32 {
+    const lane = qpu.laneId();
+    // Rotations outside the conditional expressions: a call is not a simple arm, and `?:` with simple arms is a select, not a branch.
+    let t = v;
+    const r1 = qpu.rotate(t, 1);
+    t = lane >= 1 ? t + r1 : t;
+    const r2 = qpu.rotate(t, 2);
+    t = lane >= 2 ? t + r2 : t;
+    const r4 = qpu.rotate(t, 4);
+    t = lane >= 4 ? t + r4 : t;
+    const r8 = qpu.rotate(t, 8);
+    t = lane >= 8 ? t + r8 : t;
+    return t;
+  }
+
+  /** {@link Scan.vectorF32} for 32-bit integers (wrapping). */
+  @device
+  static vectorU32(v: u32): u32 {
+    const lane = qpu.laneId();
+    // Rotations outside the conditional expressions: a call is not a simple arm, and `?:` with simple arms is a select, not a branch.
+    let t = v;
+    const r1 = qpu.rotate(t, 1);
+    t = lane >= 1 ? t + r1 : t;
+    const r2 = qpu.rotate(t, 2);
+    t = lane >= 2 ? t + r2 : t;
+    const r4 = qpu.rotate(t, 4);
+    t = lane >= 4 ? t + r4 : t;
+    const r8 = qpu.rotate(t, 8);
+    t = lane >= 8 ? t + r8 : t;
+    return t;
+  }
+
+  /** sums[b] = x[bC] + … + x[min(n, (b+1)C) − 1] for QPU b: lane l adds elements bC + l, bC + l + 16, … in order, then the lanes in lane order. */
+  @kernel
+  static sumsF32(n: u32, chunk: u32, x: Ptr<f32>, sums: Ptr<f32>): void {
+    const start = qpu.qpuId() * chunk;
+    const end = Math.min(n, start + chunk);
+    let s: f32 = 0;
+    for (let i = start + qpu.laneId(); i < end; i += 16) s += x[i];
+    const t = qpu.reduceAdd(s);
+    if (qpu.laneId() == 0) sums[qpu.qpuId()] = t;
+  }
+
+  /** {@link Scan.sumsF32} for 32-bit integers (wrapping). */
+  @kernel
+  static sumsU32(n: u32, chunk: u32, x: Ptr<u32>, sums: Ptr<u32>): void {
+    const start = qpu.qpuId() * chunk;
+    const end = Math.min(n, start + chunk);
+    let s: u32 = 0;
+    for (let i = start + qpu.laneId(); i < end; i += 16) s += x[i];
+    const t = qpu.reduceAdd(s);
+    if (qpu.laneId() == 0) sums[qpu.qpuId()] = t;
+  }
+
+  /**
+   * y[i] = offset + x[bC] + … + x[i] (inclusive, exclusive = 0) or offset + x[bC] + … + x[i − 1] (exclusive = 1)
+   * for i in QPU b's chunk, offset = sums[0] + … + sums[b − 1] (lane l adds sums[l], sums[l + 16], …, then the lanes
+   * in lane order). Per vector: carry + the vector's scan, carry += the vector's total.
+   */
+  @kernel
+  static scanF32(n: u32, chunk: u32, exclusive: u32, x: Ptr<f32>, sums: Ptr<f32>, y: Ptr<f32>): void {
+    const b = qpu.qpuId();
+    const lane = qpu.laneId();
+    let o: f32 = 0;
+    for (let j = lane; j < b; j += 16) o += sums[j];
+    let carry = qpu.reduceAdd(o);
+    const start = b * chunk;
+    const end = Math.min(n, start + chunk);
+    const full = end > start ? start + ((end - start) & 0xfffffff0) : start;
+    for (let base = start; base < full; base += 16) {
+      const t = Scan.vectorF32(x[base + lane]);
+      const shifted = qpu.rotate(t, 1);
+      const before = lane == 0 ? 0 : shifted;
+      y[base + lane] = carry + (exclusive != 0 ? before : t);
+      carry = carry + qpu.broadcast(t, 15);
+    }
+    if (full < end) {
+      const i = full + lane;
+      const v: f32 = i < end ? x[i] : 0;
+      const t = Scan.vectorF32(v);
+      const shifted = qpu.rotate(t, 1);
+      const before = lane == 0 ? 0 : shifted;
+      if (i < end) y[i] = carry + (exclusive != 0 ? before : t);
+    }
+  }
+
+  /** {@link Scan.scanF32} for 32-bit integers (wrapping). */
+  @kernel
+  static scanU32(n: u32, chunk: u32, exclusive: u32, x: Ptr<u32>, sums: Ptr<u32>, y: Ptr<u32>): void {
+    const b = qpu.qpuId();
+    const lane = qpu.laneId();
+    let o: u32 = 0;
+    for (let j = lane; j < b; j += 16) o += sums[j];
+    let carry = qpu.reduceAdd(o);
+    const start = b * chunk;
+    const end = Math.min(n, start + chunk);
+    const full = end > start ? start + ((end - start) & 0xfffffff0) : start;
+    for (let base = start; base < full; base += 16) {
+      const t = Scan.vectorU32(x[base + lane]);
+      const shifted = qpu.rotate(t, 1);
+      const before = lane == 0 ? 0 : shifted;
+      y[base + lane] = carry + (exclusive != 0 ? before : t);
+      carry = carry + qpu.broadcast(t, 15);
+    }
+    if (full < end) {
+      const i = full + lane;
+      const v: u32 = i < end ? x[i] : 0;
+      const t = Scan.vectorU32(v);
+      const shifted = qpu.rotate(t, 1);
+      const before = lane == 0 ? 0 : shifted;
+      if (i < end) y[i] = carry + (exclusive != 0 ? before : t);
+    }
+  }
+}
+
+// ---- Host functions -------------------------------------------------------------------------------------------
+
+/** The arrays the scans take: allocated with `rt.alloc` (or subarrays of such arrays). */
+export type ScanArray = Float32Array | Int32Array | Uint32Array;
+
+/** Arguments of {@link inclusiveScan} and {@link exclusiveScan}. */
+export interface ScanOptions<A extends ScanArray = ScanArray> {
+  /** The input, from `rt.alloc`. */
+  x: A;
+  /** The output, from `rt.alloc`, of the same element type, at least n long; may be x itself (in place). */
+  y: A;
+  /** Elements, x[0..n) → y[0..n); default x.length. */
+  n?: number;
+}
+
+/** Elements per QPU below which fewer QPUs are used. */
+const MIN_PER_QPU = 1024;
+
+/**
+ * The error bound of an f32 scan: |y[i] − exact| ≤ γ_h · (|x[0]| + … + |x[i]|), γ_h = h·u / (1 − h·u), u = 2^-24,
+ * h = 2⌈n / 16⌉ + 50 (the longest chain of roundings: a chunk sum's lane and lane-order additions, the offset's
+ * additions, the running carry of the chunk's vectors and the 4 tree levels; loose, valid for any QPU count).
+ * Returned for Σ|x| = 1.
+ */
+export function scanErrorBound(n: number): number {
+  const u = 2 ** -24;
+  const h = 2 * Math.ceil(n / 16) + 50;
+  return (h * u) / (1 - h * u);
+}
+
+function describe(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  return (v as object).constructor?.name ?? 'an object';
+}
+
+/** The QPU count and chunk length (a multiple of 16) of a scan over n elements. */
+export function scanShape(rt: Runtime, n: number): { qpus: number; chunk: number } {
+  const qpus = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
+  const chunk = Math.max(16, Math.ceil(n / qpus / 16) * 16);
+  return { qpus: Math.max(1, Math.ceil(n / chunk)), chunk };
+}
+
+async function scan(rt: Runtime, what: string, options: ScanOptions, exclusive: boolean): Promise<LaunchResult> {
+  const x = options?.x;
+  const y = options?.y;
+  if (!(x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint32Array)) {
+    throw new TypeError(`${what}: x must be a Float32Array, Int32Array or Uint32Array from rt.alloc, got ${describe(x)}`);
+  }
+  if (!(y instanceof Float32Array || y instanceof Int32Array || y instanceof Uint32Array) || y.constructor !== x.constructor) {
+    throw new TypeError(`${what}: y must be a ${x.constructor.name} like x, got ${describe(y)}`);
+  }
+  const n = options.n ?? x.length;
+  if (!Number.isInteger(n) || n < 0 || n > x.length || n > y.length) {
+    throw new RangeError(`${what}: n must be a whole number from 0 to the shorter of x.length (${x.length}) and y.length (${y.length}), got ${String(options.n)}`);
+  }
+  const { qpus, chunk } = scanShape(rt, n);
+  const float = x instanceof Float32Array;
+  const sums = float ? rt.alloc(Float32Array, qpus) : rt.alloc(Uint32Array, qpus);
+  try {
+    const u32 = (a: ScanArray): ScanArray => (a instanceof Int32Array ? new Uint32Array(a.buffer, a.byteOffset, a.length) : a);
+    const r1 = await rt.launch(float ? Scan.sumsF32 : Scan.sumsU32, { qpus }, n, chunk, u32(x), sums);
+    const r2 = await rt.launch(float ? Scan.scanF32 : Scan.scanU32, { qpus }, n, chunk, exclusive ? 1 : 0, u32(x), sums, u32(y));
+    return combineLaunches([r1, r2]);
+  } finally {
+    rt.free(sums);
+  }
+}
+
+/**
+ * y[i] = x[0] + x[1] + … + x[i] for i < n (inclusive prefix sums). u32 and i32 wrap modulo 2^32; f32 sums are
+ * rounded as the file comment describes, within {@link scanErrorBound}(n) · Σ_{j ≤ i} |x[j]| of the exact value.
+ * y may be x (in place). Throws TypeError for arrays of other types or of different types, RangeError for n
+ * outside 0..min(x.length, y.length). Returns the two launches' combined result.
+ */
+export async function inclusiveScan(rt: Runtime, options: ScanOptions): Promise<LaunchResult> {
+  return scan(rt, 'inclusiveScan', options, false);
+}
+
+/** y[i] = x[0] + … + x[i − 1] (y[0] = 0): as {@link inclusiveScan}, exclusive (the bound with Σ_{j < i} |x[j]|). */
+export async function exclusiveScan(rt: Runtime, options: ScanOptions): Promise<LaunchResult> {
+  return scan(rt, 'exclusiveScan', options, true);
+}

@@ -1,0 +1,63 @@
+// kernels/compact.ts against Array.prototype.filter: by flags and by each comparison, f32/i32/u32, on the reference
+// interpreter and the vc4, vc6 and vc7 emulators (hazard checker in error mode, the emulator's default).
+import test from 'ava';
+import { Runtime, type Backend, type Target } from '../../runtime/index.ts';
+import { compact, type CompactOp } from '../../kernels/compact.ts';
+
+const RUNS: [Exclude<Backend, 'auto' | 'hardware'>, Target][] = [['reference', 'vc6'], ['emulator', 'vc4'], ['emulator', 'vc6'], ['emulator', 'vc7']];
+const JS: Record<CompactOp, (a: number, b: number) => boolean> = {
+  '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b, '==': (a, b) => a === b, '!=': (a, b) => a !== b,
+};
+
+for (const [backend, target] of RUNS) {
+  const name = backend === 'reference' ? 'reference' : target;
+  test(`${name}: compaction by flags and by comparisons keeps filter's elements in order`, async (t) => {
+    const rt = await Runtime.open({ backend, target, log: () => {} });
+    try {
+      for (const n of [1, 15, 17, 1001]) {
+        const x = rt.alloc(Float32Array, n);
+        for (let i = 0; i < n; i++) x[i] = ((i * 37) % 23) - 11.5;
+        if (n > 3) { x[1] = NaN; x[2] = -0; x[3] = 0; }
+        const flags = rt.alloc(Uint32Array, n);
+        for (let i = 0; i < n; i++) flags[i] = (i * 7) % 3 === 0 ? (i % 2 ? 1 : 0x80000000) : 0;
+        const y = rt.alloc(Float32Array, n);
+        const r = await compact(rt, { x, y, flags });
+        const want = Array.from(x).filter((_, i) => flags[i] !== 0);
+        t.is(r.count, want.length);
+        t.deepEqual(Array.from(y.subarray(0, r.count)), want, `flags n=${n}`);
+        for (const op of Object.keys(JS) as CompactOp[]) {
+          const value = op === '==' || op === '!=' ? 0 : 2.5;
+          const yo = rt.alloc(Float32Array, n);
+          const ro = await compact(rt, { x, y: yo, where: { op, value } });
+          const w = Array.from(x).filter((v) => JS[op](v, value));
+          t.deepEqual(Array.from(yo.subarray(0, ro.count)), w, `f32 ${op} ${value} n=${n}`);
+        }
+        const i32 = rt.alloc(Int32Array, n);
+        for (let i = 0; i < n; i++) i32[i] = (i * 2654435761) | 0;
+        const yi = rt.alloc(Int32Array, n);
+        const ri = await compact(rt, { x: i32, y: yi, where: { op: '<', value: -5 } });
+        t.deepEqual(Array.from(yi.subarray(0, ri.count)), Array.from(i32).filter((v) => v < -5), `i32 < -5 n=${n}`);
+        const u32 = new Uint32Array(i32.buffer, i32.byteOffset, n);
+        const yu = rt.alloc(Uint32Array, n);
+        const ru = await compact(rt, { x: u32, y: yu, where: { op: '>=', value: 0x80000000 } });
+        t.deepEqual(Array.from(yu.subarray(0, ru.count)), Array.from(u32).filter((v) => v >= 0x80000000), `u32 >= 2^31 n=${n}`);
+      }
+    } finally {
+      rt.close();
+    }
+  });
+}
+
+test('bad arguments are TypeErrors / RangeErrors naming the argument', async (t) => {
+  const rt = await Runtime.open({ backend: 'reference', log: () => {} });
+  try {
+    const x = rt.alloc(Uint32Array, 8);
+    const y = rt.alloc(Uint32Array, 8);
+    await t.throwsAsync(compact(rt, { x, y }), { instanceOf: TypeError, message: /give exactly one of flags and where, got neither/ });
+    await t.throwsAsync(compact(rt, { x, y: x, flags: y }), { instanceOf: TypeError, message: /y must not overlap x/ });
+    await t.throwsAsync(compact(rt, { x, y, where: { op: '<>' as CompactOp, value: 1 } }), { instanceOf: TypeError, message: /where.op must be one of/ });
+    await t.throwsAsync(compact(rt, { x, y, flags: rt.alloc(Uint32Array, 4) }), { instanceOf: RangeError, message: /n must be a whole number from 0 to 4/ });
+  } finally {
+    rt.close();
+  }
+});
