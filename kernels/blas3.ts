@@ -14,8 +14,6 @@ const TILE_LANE_COLS = 2;
 const TILE_ACC = 8;
 /** Columns of C per tile. */
 const TILE_COLS = 32;
-/** k steps per main-loop pass: one 16-lane load of each A row feeds 16 broadcasts. */
-const KB = 16;
 
 /**
  * The sgemm kernel. `gemm` computes C ← α op(A) op(B) + β C with op(A)(i, k)
@@ -24,14 +22,17 @@ const KB = 16;
  * (m × n, rows ldc apart), in tiles of TILE_ROWS × TILE_COLS; batch q takes
  * tiles q, q + batches, … (row-major over the tile grid).
  *
- * Per pass of 16 k steps a tile loads one 16-wide segment of each of its
- * op(A) rows (lane l: k0 + l) and, per k, TILE_LANE_COLS 16-wide segments of
- * op(B)'s row k (row k + 1 is requested while row k is used);
- * `qpu.broadcast` hands op(A)(i, k) to every lane, which multiplies it into
- * its TILE_LANE_COLS columns. Rows and columns past the edges load clamped
- * indices (in bounds); the k steps past the last multiple of 16 run one at
- * a time. Each output is one chain of k fused steps in k order, then
- * α s + β c.
+ * Per k step a tile loads TILE_LANE_COLS 16-wide segments of op(B)'s row k
+ * (lane l: columns j0 + l + 16 c) and the TILE_ROWS elements op(A)(i, k) as
+ * uniform loads (every lane the same word), and each lane does
+ * TILE_ROWS × TILE_LANE_COLS multiply-adds. (A broadcast of a 16-wide
+ * segment of A is one lookup per 16 k steps instead of 16, but costs an
+ * instruction or three per element, on 4.2 all in series through r0 and r5;
+ * it measured slower at 128×128×256: vc6 4.55 against 4.75, vc7 5.55
+ * against 6.42 GFLOP/s.) Loop shaping runs several k steps per pass with
+ * their lookups in flight together. Rows and columns past the edges load
+ * clamped indices (in bounds); lanes past column n store into `sink`. Each
+ * output is one chain of k multiply-adds in k order, then α s + β c.
  */
 export class Blas3 {
   /** See the class comment. `tilesN` = ⌈n / TILE_COLS⌉, `tiles` = ⌈m / TILE_ROWS⌉ tilesN; `sink` takes the stores of lanes past column n (TILE_COLS words). */
@@ -41,41 +42,18 @@ export class Blas3 {
     beta: f32, c: Ptr<f32>, ldc: u32, tilesN: u32, tiles: u32, sink: Ptr<f32>,
   ): void {
     const lane = qpu.laneId();
-    const aLane = lane * aCol;
     for (let t = qpu.qpuId(); t < tiles; t += qpu.numQpus()) {
       const i0 = (t / tilesN) * TILE_ROWS;
       const j0 = (t % tilesN) * TILE_COLS;
       const acc = new Array<f32>(TILE_ACC).fill(0);
-      // Index of op(A)(row r, k) without the lane part, and of op(B)(0, this lane's column q) (clamped).
+      // Index of op(A)(row r, 0) and of op(B)(0, this lane's column q), rows and columns clamped to the matrix.
       const abase = new Uint32Array(TILE_ROWS);
       const bcol = new Uint32Array(TILE_LANE_COLS);
       for (let r: u32 = 0; r < TILE_ROWS; r++) abase[r] = Math.min(i0 + r, m - 1) * aRow;
       for (let q: u32 = 0; q < TILE_LANE_COLS; q++) bcol[q] = Math.min(j0 + lane + 16 * q, n - 1) * bCol;
-      const av = new Array<f32>(TILE_ROWS).fill(0);
       const bv = new Array<f32>(TILE_LANE_COLS).fill(0);
-      const bn = new Array<f32>(TILE_LANE_COLS).fill(0);
       let bk: u32 = 0;
-      let k0: u32 = 0;
-      for (; k0 + KB <= k; k0 += KB) {
-        for (let r: u32 = 0; r < TILE_ROWS; r++) {
-          av[r] = a[abase[r] + aLane];
-          abase[r] += KB * aCol;
-        }
-        for (let q: u32 = 0; q < TILE_LANE_COLS; q++) bv[q] = b[bk + bcol[q]];
-        bk += bRow;
-        for (let kk: u32 = 0; kk < KB; kk++) {
-          if (kk + 1 < KB) {
-            for (let q: u32 = 0; q < TILE_LANE_COLS; q++) bn[q] = b[bk + bcol[q]];
-            bk += bRow;
-          }
-          for (let r: u32 = 0; r < TILE_ROWS; r++) {
-            const x = qpu.broadcast(av[r], kk);
-            for (let q: u32 = 0; q < TILE_LANE_COLS; q++) acc[r * TILE_LANE_COLS + q] += x * bv[q];
-          }
-          for (let q: u32 = 0; q < TILE_LANE_COLS; q++) bv[q] = bn[q];
-        }
-      }
-      for (; k0 < k; k0++) {
+      for (let k0: u32 = 0; k0 < k; k0++) {
         for (let q: u32 = 0; q < TILE_LANE_COLS; q++) bv[q] = b[bk + bcol[q]];
         bk += bRow;
         for (let r: u32 = 0; r < TILE_ROWS; r++) {
@@ -84,17 +62,26 @@ export class Blas3 {
           for (let q: u32 = 0; q < TILE_LANE_COLS; q++) acc[r * TILE_LANE_COLS + q] += x * bv[q];
         }
       }
-      // Lanes past the last column store into `sink` instead (a select of the pointer: no lane mask, no branch).
       for (let r: u32 = 0; r < TILE_ROWS; r++) {
         const i = i0 + r;
         if (i < m) {
-          for (let q: u32 = 0; q < TILE_LANE_COLS; q++) {
-            const j = j0 + lane + 16 * q;
-            const inside = j < n;
-            const dst = inside ? c : sink;
-            const at = inside ? i * ldc + j : lane + 16 * q;
-            const v = alpha * acc[r * TILE_LANE_COLS + q];
-            dst[at] = beta == 0 ? v : v + beta * dst[at];
+          if (j0 + TILE_COLS <= n) {
+            // A whole tile: lane-contiguous stores (one DMA per 16 words on vc4).
+            for (let q: u32 = 0; q < TILE_LANE_COLS; q++) {
+              const at = i * ldc + j0 + 16 * q + lane;
+              const v = alpha * acc[r * TILE_LANE_COLS + q];
+              c[at] = beta == 0 ? v : v + beta * c[at];
+            }
+          } else {
+            // The last tile of a row: lanes past column n store into `sink` (a select of the pointer: no lane mask).
+            for (let q: u32 = 0; q < TILE_LANE_COLS; q++) {
+              const j = j0 + lane + 16 * q;
+              const inside = j < n;
+              const dst = inside ? c : sink;
+              const at = inside ? i * ldc + j : lane + 16 * q;
+              const v = alpha * acc[r * TILE_LANE_COLS + q];
+              dst[at] = beta == 0 ? v : v + beta * dst[at];
+            }
           }
         }
       }
