@@ -5,7 +5,7 @@
 //              the run niced says more about the load: it is printed too)
 //   asm        random programs and mutated programs per target (vc4, vc6, vc7): every program assembles to
 //              its words, every mutant assembles or gives an AsmError
-//   diff       the differential harness with the V3D backend on the emulator (vc6, vc7) against direct
+//   diff       the differential harness: compiled kernels on the emulators (vc4, vc6, vc7) against direct
 //              evaluation; seeds in the f32 denormal range are counted apart (the hardware flushes them)
 //
 // Environment: QPUC_FUZZ_COUNT (seeds per mode and target, default 1000), QPUC_FUZZ_SEED (first seed,
@@ -30,8 +30,8 @@ const outDir = process.env['QPUC_FUZZ_OUT'] ?? join(root, 'fuzz', 'out');
 const targetsEnv = process.env['QPUC_FUZZ_TARGETS']?.split(',').filter(Boolean);
 const genVersion = Number(process.env['QPUC_FUZZ_GEN'] ?? 1);
 const modes = process.argv.slice(2);
-if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || !Number.isSafeInteger(count) || count < 1 || (genVersion !== 1 && genVersion !== 2 && genVersion !== 3)) {
-  console.error('usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=1|2|3)');
+if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || targetsEnv?.some((t) => !['vc4', 'vc6', 'vc7'].includes(t)) || !Number.isSafeInteger(count) || count < 1 || (genVersion !== 1 && genVersion !== 2 && genVersion !== 3)) {
+  console.error('usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS=vc4,vc6,vc7, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=1|2|3)');
   process.exit(2);
 }
 
@@ -102,7 +102,7 @@ for (const mode of modes) {
     }
   }
   if (mode === 'diff') {
-    for (const target of (targetsEnv ?? ['vc6', 'vc7']) as ('vc6' | 'vc7')[]) {
+    for (const target of (targetsEnv ?? ['vc4', 'vc6', 'vc7']) as ('vc4' | 'vc6' | 'vc7')[]) {
       const ex = await emulatorExecutor(target);
       const counts = { agreed: 0, denormal: 0, unsupported: 0, mismatch: 0 };
       const failures: string[] = [];

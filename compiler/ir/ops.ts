@@ -153,9 +153,12 @@ export const OPS = {
 /** Name of an IR op. */
 export type OpName = keyof typeof OPS;
 
+/** OPS as a map: looked up for every instruction by every pass (a keyed lookup on the object literal was slower). */
+const OP_INFO: ReadonlyMap<string, OpInfo> = new Map(Object.entries(OPS));
+
 /** Whether `name` is an IR op. */
 export function isOpName(name: string): name is OpName {
-  return Object.hasOwn(OPS, name);
+  return OP_INFO.has(name);
 }
 
 /** The read-modify-write operations of `atomic` (`attrs.rmw`); min/max compare as the element type (i32 signed, u32 unsigned). */
@@ -170,7 +173,7 @@ export type CmpPredicate = (typeof CMP_PREDICATES)[number];
 
 /** Op info by name, or undefined for an unknown op. */
 export function opInfo(name: string): OpInfo | undefined {
-  return isOpName(name) ? OPS[name] : undefined;
+  return OP_INFO.get(name);
 }
 
 /** The operand index of `op`'s lane mask, if it has one. */

@@ -12,11 +12,22 @@ import { numberText } from '../ir/print.ts';
 import { replaceUses } from '../ir/values.ts';
 
 function key(i: Instr, resolve: (v: Value) => Value): string {
-  let ids = i.args.map((a) => resolve(a).id);
-  if (opInfo(i.op)?.commutative && ids.length === 2) ids = [...ids].sort((x, y) => x - y);
+  // The operands' ids, in ascending order for a commutative op of two (built without intermediate arrays: this runs per instruction).
+  const args = i.args;
+  let ids = '';
+  if (args.length === 2 && opInfo(i.op)?.commutative) {
+    const x = resolve(args[0] as Value).id;
+    const y = resolve(args[1] as Value).id;
+    ids = x <= y ? `${x},${y}` : `${y},${x}`;
+  } else for (let k = 0; k < args.length; k++) ids += k === 0 ? `${resolve(args[k] as Value).id}` : `,${resolve(args[k] as Value).id}`;
   // numberText keeps -0 apart from 0 (String(-0) is "0").
-  const attrs = i.attrs ? Object.keys(i.attrs).sort().map((k) => { const v = i.attrs![k]; return `${k}=${typeof v === 'number' ? numberText(v) : String(v)}`; }).join(',') : '';
-  return `${i.op}|${ids.join(',')}|${attrs}|${typeText(i.result!.type)}`;
+  let attrs = '';
+  if (i.attrs) {
+    const names = Object.keys(i.attrs);
+    if (names.length > 1) names.sort();
+    attrs = names.map((k) => { const v = i.attrs![k]; return `${k}=${typeof v === 'number' ? numberText(v) : String(v)}`; }).join(',');
+  }
+  return `${i.op}|${ids}|${attrs}|${typeText(i.result!.type)}`;
 }
 
 /** Eliminates common subexpressions in place; returns the function. */
@@ -41,7 +52,8 @@ export function numberValues(fn: IrFunction): IrFunction {
     const added: string[] = [];
     let loads = new Map<string, Value>();
     for (const i of b.instrs) {
-      i.args = i.args.map(resolve);
+      // A new operand array only when an operand changes (the arrays may be shared).
+      if (subst.size > 0 && i.args.some((a) => subst.has(a))) i.args = i.args.map(resolve);
       const info = opInfo(i.op);
       if (!i.result || !info) {
         if (info?.effect) loads = new Map();

@@ -67,7 +67,7 @@ export function gatherUniformLoads(fn: IrFunction): IrFunction {
       // Any effect between them (a store, an atomic, a barrier) may change what the later loads read.
       if (b.instrs.slice(first.index, last).some((i) => opInfo(i.op)?.effect)) continue;
       run.forEach((s) => used.add(s.instr));
-      // At the first load: lane = lane_id; v = load (root + offset + lane) where lane < n.
+      // At the first load: lane = lane_id; v = load (root + offset + lane) where lane < n (every lane when n = 16).
       const ptrType = first.instr.args[0]!.type;
       const mk = (op: OpName, args: Value[], type: Value['type'], uniform: boolean, attrs?: Instr['attrs']): Instr => ({
         op,
@@ -81,9 +81,10 @@ export function gatherUniformLoads(fn: IrFunction): IrFunction {
       const n = mk('const', [], 'u32', true, { value: run.length });
       const idx = mk('add', [lane.result!, off.result!], 'u32', false);
       const addr = mk('gep', [first.root, idx.result!], ptrType, false);
-      const mask = mk('cmp', [lane.result!, n.result!], 'bool', false, { pred: 'lt' });
-      const v = mk('load', [addr.result!, mask.result!], first.instr.result!.type, false);
-      inserts.push({ at: first.index, instrs: [lane, off, n, idx, addr, mask, v] });
+      // A run of 16 takes every lane: no mask.
+      const mask = run.length < LANES ? mk('cmp', [lane.result!, n.result!], 'bool', false, { pred: 'lt' }) : undefined;
+      const v = mk('load', mask ? [addr.result!, mask.result!] : [addr.result!], first.instr.result!.type, false);
+      inserts.push({ at: first.index, instrs: mask ? [lane, off, n, idx, addr, mask, v] : [lane, off, idx, addr, v] });
       run.forEach((s, j) => {
         const lj = mk('const', [], 'u32', true, { value: j });
         const bc = mk('broadcast', [v.result!, lj.result!], s.instr.result!.type, true);

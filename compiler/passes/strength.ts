@@ -236,55 +236,45 @@ function addressInductionVariables(fn: IrFunction): IrFunction {
         pre.instrs.push({ op: 'const', args: [], result: v, attrs: { value } });
         return v;
       };
+      /** A pointer carried around the loop: start = base + (init * scale + offsets), step = s * scale (elements). */
+      const pointerIv = (g: Instr, res: Value, scale: Affine['scale'], offsets: readonly Value[]): Value => {
+        const p = addParam(fn, h, res.type, res.uniform);
+        let idx = scaled(entryRef.args[k]!, scale);
+        for (const o of offsets) idx = emit('add', [idx, o]);
+        const start = newValue(fn, res.type, g.args[0]!.uniform && idx.uniform);
+        pre.instrs.push({ op: 'gep', args: [g.args[0]!, idx], result: start });
+        entryRef.args.push(start);
+        const by = scaled(step, scale);
+        const stepped = newValue(fn, res.type, p.uniform && by.uniform);
+        latch.instrs.push({ op: 'gep', args: [p, by], result: stepped });
+        backRef.args.push(stepped);
+        return p;
+      };
       // One pointer per (base, index) pair: accesses with the same base and index share it.
       const shared = new Map<string, Value>();
       for (const { g, b, aff, key, c, rest } of candidates) {
-        {
-          const res = g.result as Value;
-          if (subst.has(res)) continue;
-          if ((members.get(key)?.size ?? 0) >= SHARED_POINTER_MIN) {
-            let p = groupPointer.get(key);
-            if (!p) {
-              p = addParam(fn, h, res.type, res.uniform);
-              let idx = scaled(entryRef.args[k]!, aff.scale);
-              for (const o of rest) idx = emit('add', [idx, o]);
-              const start = newValue(fn, res.type, g.args[0]!.uniform && idx.uniform);
-              pre.instrs.push({ op: 'gep', args: [g.args[0]!, idx], result: start });
-              entryRef.args.push(start);
-              const by = scaled(step, aff.scale);
-              const stepped = newValue(fn, res.type, p.uniform && by.uniform);
-              latch.instrs.push({ op: 'gep', args: [p, by], result: stepped });
-              backRef.args.push(stepped);
-              groupPointer.set(key, p);
-            }
-            // This access: the previous one of the group in this block plus the difference, else the pointer plus c.
-            const last = lastInBlock.get(key);
-            const from = last && last.block === b ? last.at : p;
-            const by = last && last.block === b ? (c - last.c) | 0 : c;
-            g.args = [from, constant(it, it === 'u32' ? by >>> 0 : by | 0)];
-            lastInBlock.set(key, { block: b, at: res, c });
-            continue;
-          }
-          const pairKey = `${g.args[0]!.id}:${g.args[1]!.id}`;
-          const have = shared.get(pairKey);
-          if (have) {
-            subst.set(res, have);
-            continue;
-          }
-          const p = addParam(fn, h, res.type, res.uniform);
-          // start = base + (init * scale + offsets), step = s * scale (elements).
-          let idx = scaled(entryRef.args[k]!, aff.scale);
-          for (const o of aff.offsets) idx = emit('add', [idx, o]);
-          const start = newValue(fn, res.type, g.args[0]!.uniform && idx.uniform);
-          pre.instrs.push({ op: 'gep', args: [g.args[0]!, idx], result: start });
-          entryRef.args.push(start);
-          const by = scaled(step, aff.scale);
-          const stepped = newValue(fn, res.type, p.uniform && by.uniform);
-          latch.instrs.push({ op: 'gep', args: [p, by], result: stepped });
-          backRef.args.push(stepped);
-          subst.set(res, p);
-          shared.set(pairKey, p);
+        const res = g.result as Value;
+        if (subst.has(res)) continue;
+        if ((members.get(key)?.size ?? 0) >= SHARED_POINTER_MIN) {
+          let p = groupPointer.get(key);
+          if (!p) groupPointer.set(key, (p = pointerIv(g, res, aff.scale, rest)));
+          // This access: the previous one of the group in this block plus the difference, else the pointer plus c.
+          const last = lastInBlock.get(key);
+          const from = last && last.block === b ? last.at : p;
+          const by = last && last.block === b ? (c - last.c) | 0 : c;
+          g.args = [from, constant(it, it === 'u32' ? by >>> 0 : by | 0)];
+          lastInBlock.set(key, { block: b, at: res, c });
+          continue;
         }
+        const pairKey = `${g.args[0]!.id}:${g.args[1]!.id}`;
+        const have = shared.get(pairKey);
+        if (have) {
+          subst.set(res, have);
+          continue;
+        }
+        const p = pointerIv(g, res, aff.scale, aff.offsets);
+        subst.set(res, p);
+        shared.set(pairKey, p);
       }
     });
     replaceUses(fn, subst);

@@ -7,9 +7,9 @@ import { computeLiveness, type FlowBlock, type RegisterView } from './liveness.t
 
 /** What the allocator needs to know about the target's register file. */
 export interface RegisterFile {
-  /** Allocatable colours (e.g. rf0..rf63), in preference order. */
+  /** Allocatable colours (non-negative integers, e.g. rf0..rf63), in preference order. */
   colours: number[];
-  /** Colour of a physical register key ('rf3' → 3), or undefined for a virtual one. */
+  /** Colour (a non-negative integer) of a physical register key ('rf3' → 3), or undefined for a virtual one. */
   precoloured(key: string): number | undefined;
   /** For a copy instruction, the (dst, src) keys: the allocator tries to give them one colour. */
   copyOf?(i: unknown): [string, string] | undefined;
@@ -44,110 +44,78 @@ export class RegisterPressureError extends Error {
 }
 
 /**
- * Interference edges between register numbers 0..n-1: a set of neighbours per
- * register while it has few, a bit row once it has many (a value live across a
- * whole kernel meets most others: thousands of sets of thousands would cost
- * gigabytes). Neighbour counts are kept as edges are added.
+ * Interference edges between register numbers 0..n-1, gathered as a list of
+ * pairs (repeats allowed) and then packed once into repeat-free neighbour
+ * lists (compressed rows): a set per register, or a bit row per
+ * register that meets many, cost a hash operation per pair and most of
+ * allocation's time and garbage on big kernels. Neighbour counts are the
+ * distinct neighbours.
  */
 class Interference {
-  private readonly sets: (Set<number> | undefined)[];
-  private readonly rows: (Uint32Array | undefined)[];
-  /** Distinct neighbours of each register. */
+  private pairs = new Int32Array(1 << 12);
+  private count = 0;
+  /** Distinct neighbours of each register (after {@link pack}). */
   readonly degree: Int32Array;
-  private readonly words: number;
-  private readonly dense: number;
+  /** Register k's neighbours are adj[start[k]] .. adj[start[k] + degree[k] - 1]. */
+  private readonly start: Int32Array;
+  private adj = new Int32Array(0);
 
   constructor(readonly n: number) {
-    this.sets = new Array<Set<number> | undefined>(n);
-    this.rows = new Array<Uint32Array | undefined>(n);
     this.degree = new Int32Array(n);
-    this.words = (n + 31) >>> 5;
-    // A bit row costs n/8 bytes, a set entry some 20: switch when the set would be the larger.
-    this.dense = Math.max(32, n >>> 7);
+    this.start = new Int32Array(n + 1);
   }
 
-  private has(a: number, b: number): boolean {
-    const row = this.rows[a];
-    if (row) return ((row[b >>> 5] as number) & (1 << (b & 31))) !== 0;
-    return this.sets[a]?.has(b) ?? false;
-  }
-
-  private put(a: number, b: number): void {
-    const row = this.rows[a];
-    if (row) {
-      row[b >>> 5] = (row[b >>> 5] as number) | (1 << (b & 31));
-      return;
-    }
-    let set = this.sets[a];
-    if (!set) this.sets[a] = set = new Set();
-    set.add(b);
-    if (set.size >= this.dense) {
-      const r = new Uint32Array(this.words);
-      for (const x of set) r[x >>> 5] = (r[x >>> 5] as number) | (1 << (x & 31));
-      this.rows[a] = r;
-      this.sets[a] = undefined;
-    }
-  }
-
-  /** Record that `a` and `b` interfere. */
+  /** Record that `a` and `b` (different registers) interfere. */
   add(a: number, b: number): void {
-    if (a === b || this.has(a, b)) return;
-    this.put(a, b);
-    this.put(b, a);
-    this.degree[a]++;
-    this.degree[b]++;
+    if (this.count + 2 > this.pairs.length) {
+      const grown = new Int32Array(this.pairs.length * 2);
+      grown.set(this.pairs);
+      this.pairs = grown;
+    }
+    this.pairs[this.count++] = a;
+    this.pairs[this.count++] = b;
   }
 
-  /**
-   * Record that `d` interferes with every member of `live` but `d` and `skip`, calling `seen` for each
-   * member in order first: {@link add} per member, in one loop over `d`'s bit row when it has one (the
-   * innermost loop of allocation: a kernel with thousands of long-lived values spends its time here).
-   */
-  addAll(d: number, live: Set<number>, skip: number, seen: (l: number) => void): void {
-    if (!this.rows[d] && live.size >= this.dense) {
-      // d will meet at least this many: give it its bit row now.
-      const r = new Uint32Array(this.words);
-      for (const x of this.sets[d] ?? []) r[x >>> 5] = (r[x >>> 5] as number) | (1 << (x & 31));
-      this.rows[d] = r;
-      this.sets[d] = undefined;
+  /** Build the neighbour lists from the pairs added (once, after the last {@link add}). */
+  pack(): void {
+    const { n, pairs, count, start, degree } = this;
+    // Bucket both directions of every pair by register; repeats are dropped below.
+    const fill = new Int32Array(n + 1);
+    for (let i = 0; i < count; i++) fill[(pairs[i] as number) + 1]++;
+    for (let k = 0; k < n; k++) fill[k + 1] = (fill[k + 1] as number) + (fill[k] as number);
+    const from = fill.slice();
+    const all = new Int32Array(count);
+    for (let i = 0; i < count; i += 2) {
+      const a = pairs[i] as number;
+      const b = pairs[i + 1] as number;
+      all[from[a]++] = b;
+      all[from[b]++] = a;
     }
-    const row = this.rows[d];
-    if (!row) {
-      for (const l of live) {
-        if (l === skip || l === d) continue;
-        seen(l);
-        this.add(d, l);
-      }
-      return;
-    }
-    const degree = this.degree;
-    for (const l of live) {
-      if (l === skip || l === d) continue;
-      seen(l);
-      const wi = l >>> 5;
-      const bit = 1 << (l & 31);
-      const w = row[wi] as number;
-      if ((w & bit) !== 0) continue;
-      row[wi] = w | bit;
-      this.put(l, d);
-      degree[d]++;
-      degree[l]++;
-    }
-  }
-
-  /** Call `f` for every neighbour of `a` (in no particular order). */
-  forEach(a: number, f: (b: number) => void): void {
-    const row = this.rows[a];
-    if (row) {
-      for (let w = 0; w < row.length; w++) {
-        let bits = row[w] as number;
-        while (bits !== 0) {
-          const low = bits & -bits;
-          f((w << 5) + 31 - Math.clz32(low));
-          bits ^= low;
+    this.pairs = new Int32Array(0);
+    // Repeats dropped in place: a neighbour is kept the first time it appears in k's bucket (marked k + 1).
+    const mark = new Int32Array(n);
+    let out = 0;
+    for (let k = 0; k < n; k++) {
+      const hi = fill[k + 1] as number;
+      start[k] = out;
+      for (let i = fill[k] as number; i < hi; i++) {
+        const x = all[i] as number;
+        if (mark[x] !== k + 1) {
+          mark[x] = k + 1;
+          all[out++] = x;
         }
       }
-    } else this.sets[a]?.forEach((b) => f(b));
+      degree[k] = out - (start[k] as number);
+    }
+    start[n] = out;
+    this.adj = all;
+  }
+
+  /** Call `f` for every neighbour of `a` (after {@link pack}). */
+  forEach(a: number, f: (b: number) => void): void {
+    const adj = this.adj;
+    const end = (this.start[a] as number) + (this.degree[a] as number);
+    for (let i = this.start[a] as number; i < end; i++) f(adj[i] as number);
   }
 }
 
@@ -225,7 +193,7 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
       }
     }
   };
-  // The same walk as `walk` with graph.add as onEdge, in the form the inner loop runs fastest in.
+  // The same walk as `walk` with graph.add as onEdge, inlined.
   for (const c of code) {
     const live = new Set(c.liveOut);
     for (let k = c.defs.length - 1; k >= 0; k--) {
@@ -233,7 +201,12 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
       const copy = c.copies[k];
       if (d !== NONE) {
         node(d);
-        graph.addAll(d, live, copy && d === copy[0] ? (copy[1] as number) : NONE, node);
+        const skip = copy && d === copy[0] ? (copy[1] as number) : NONE;
+        for (const l of live) {
+          if (l === skip || l === d) continue;
+          node(l);
+          graph.add(d, l);
+        }
         live.delete(d);
       }
       for (const u of c.uses[k] as number[]) {
@@ -249,6 +222,7 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
       }
     }
   }
+  graph.pack();
   const colourOf = new Int32Array(n).fill(NONE);
   const colour = new Map<string, number>();
   for (const k of nodes) {
@@ -266,13 +240,22 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
     .sort(rank ? (a, b) => rank(keys[a] as string) - rank(keys[b] as string) : (a, b) => (degree[b] as number) - (degree[a] as number));
   const allowed = new Set(file.colours);
   const colourByKey = (key: string): number | undefined => colour.get(key);
-  const taken = new Set<number>();
+  // The colours of k's neighbours: those whose mark is k's turn (no set to clear and refill per register).
+  let turn = 0;
+  let marks = new Int32Array(64);
+  const taken = { has: (c: number): boolean => c >= 0 && c < marks.length && marks[c] === turn };
   const take = (m: number): void => {
     const c = colourOf[m] as number;
-    if (c !== NONE) taken.add(c);
+    if (c === NONE) return;
+    if (c >= marks.length) {
+      const grown = new Int32Array(Math.max(c + 1, 2 * marks.length));
+      grown.set(marks);
+      marks = grown;
+    }
+    marks[c] = turn;
   };
   for (const k of order) {
-    taken.clear();
+    turn++;
     graph.forEach(k, take);
     let chosen: number | undefined;
     for (const p of prefs.get(k) ?? []) {

@@ -28,8 +28,44 @@ export interface Bundle {
 
 const rfIndex = (s: MSrc | undefined): number | undefined => (s && s.kind === 'rf' ? s.index : undefined);
 
+/** What {@link encodeBundle} reads of an op, as text: equal texts give equal words. */
+function opKey(m: MInstr | undefined): string {
+  if (!m) return '';
+  const r = (x: MSrc | MInstr['dst']): string =>
+    x === undefined ? '' : x.kind === 'imm' ? `i${x.value}` : x.kind === 'magic' ? `m${x.addr}` : x.kind === 'acc' ? `a${x.index}/${x.waddr ?? ''}` : x.kind === 'rf' ? `r${x.index}` : `v${x.id}`;
+  let k = `${m.op} ${r(m.dst)}`;
+  for (const x of m.srcs) k += ` ${r(x)}`;
+  return `${k} ${m.cond ?? ''} ${m.pf ?? ''} ${m.uf ?? ''} ${m.rotate ? r(m.rotate) : ''}`;
+}
+
+/**
+ * Bundles already encoded, by version and ops: the scheduler tries tens of
+ * thousands of pairings on a big kernel, almost all of them seen before
+ * (the same ops on the same registers), and validating one is most of its
+ * cost. Cleared when it grows large.
+ */
+const BUNDLES = new Map<string, V3dAluInstr | null>();
+const MAX_BUNDLES = 1 << 15;
+
+/** A copy of an instruction word that shares no object with `w`. */
+function copyWord(w: V3dAluInstr): V3dAluInstr {
+  const part = (p: V3dAluPart): V3dAluPart => ({ ...p, a: { ...p.a }, b: { ...p.b } });
+  return { ...w, sig: { ...w.sig }, flags: { ...w.flags }, add: part(w.add), mul: part(w.mul) };
+}
+
 /** Encode a bundle, or return undefined if the hardware cannot issue these ops together. */
 export function buildBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined {
+  const key = `${ver}|${opKey(b.add)}|${opKey(b.mul)}|${opKey(b.sig)}`;
+  let w = BUNDLES.get(key);
+  if (w === undefined) {
+    if (BUNDLES.size >= MAX_BUNDLES) BUNDLES.clear();
+    w = encodeBundle(b, ver) ?? null;
+    BUNDLES.set(key, w);
+  }
+  return w ? copyWord(w) : undefined;
+}
+
+function encodeBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined {
   const ins = nopInstr();
   // 4.2 read ports: raddr_a, raddr_b (raddr_b doubles as the small-immediate index).
   const ports: (number | undefined)[] = [undefined, undefined];

@@ -14,7 +14,7 @@
 import type { V3dAluInstr, V3dVersion } from '../../isa/v3d/instr.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import { buildBundle, canUseUnit, type Bundle } from './bundle.ts';
-import type { MInstr } from './mir.ts';
+import type { MDst, MInstr, MSrc, VReg } from './mir.ts';
 import { BackendError } from './isel-ctx.ts';
 import { isTmuWaddr, magicRole, OP_CLASS, SFU_RESULT_LATENCY } from '../../isa/v3d/table.ts';
 import { TARGETS } from '../../target/targets.ts';
@@ -38,31 +38,35 @@ function isLoadIssue(m: MInstr): boolean {
   return m.dst?.kind === 'magic' && m.dst.addr === MAGIC.TMUA && m.tmu === 'load';
 }
 
-/** Registers (and flags, rtop) an op reads and writes. */
-function effects(m: MInstr): { reads: string[]; writes: string[] } {
-  const reads: string[] = [];
-  const writes: string[] = [];
-  const key = (r: { kind: string; index?: number; id?: number }) => (r.kind === 'rf' ? `rf${r.index}` : r.kind === 'acc' ? `acc${r.index}` : `v${r.id}`);
+/**
+ * Registers (and flags, rtop) an op reads and writes, as numbers (strings built
+ * per op and hashed per lookup were most of the dependence graph's cost): a
+ * virtual register 4·id, rf entry 4·index + 1, accumulator 4·index + 2, the
+ * flags 3, rtop 7. Appended to `reads` and `writes`.
+ */
+const FLAGS = 3;
+const RTOP = 7;
+function effects(m: MInstr, reads: number[], writes: number[]): void {
+  const key = (r: MSrc | MDst) => (r.kind === 'rf' ? 4 * r.index + 1 : r.kind === 'acc' ? 4 * r.index + 2 : 4 * (r as VReg).id);
   const isReg = (r: { kind: string }) => r.kind !== 'imm' && r.kind !== 'magic';
   for (const s of m.srcs) if (isReg(s)) reads.push(key(s));
   if (m.rotate && m.rotate.kind === 'acc') reads.push(key(m.rotate));
   if (m.dst && isReg(m.dst)) writes.push(key(m.dst));
   if (m.cond) {
-    reads.push('flags');
+    reads.push(FLAGS);
     if (m.dst && isReg(m.dst)) reads.push(key(m.dst));
   }
-  if (m.pf) writes.push('flags');
+  if (m.pf) writes.push(FLAGS);
   if (m.uf) {
-    reads.push('flags');
-    writes.push('flags');
+    reads.push(FLAGS);
+    writes.push(FLAGS);
   }
-  if (m.op === 'multop') writes.push('rtop');
+  if (m.op === 'multop') writes.push(RTOP);
   if (m.op === 'umul24') {
     // umul24 consumes and clears rtop: it both reads and writes it, so no other umul24 slips between a multop and its partner.
-    reads.push('rtop');
-    writes.push('rtop');
+    reads.push(RTOP);
+    writes.push(RTOP);
   }
-  return { reads, writes };
 }
 
 interface Node {
@@ -81,14 +85,18 @@ function buildGraph(ops: MInstr[]): Node[] {
     from.succs.push({ node: to, latency, weight, ...(order ? { order } : {}) });
     to.preds.push({ node: from, latency });
   };
-  const lastWrite = new Map<string, Node>();
-  const readsSince = new Map<string, Node[]>();
+  const lastWrite = new Map<number, Node>();
+  const readsSince = new Map<number, Node[]>();
   let lastTmuWrite: Node | undefined;
   const tmuWritesBefore: Node[] = [];
   let lastLdtmu: Node | undefined;
   let lastUniform: Node | undefined;
+  const reads: number[] = [];
+  const writes: number[] = [];
   for (const n of nodes) {
-    const { reads, writes } = effects(n.m);
+    reads.length = 0;
+    writes.length = 0;
+    effects(n.m, reads, writes);
     for (const r of reads) {
       const w = lastWrite.get(r);
       // Rule 21 (4.2): a rotate's source and r5 amount must not be written by the previous instruction.
@@ -101,16 +109,18 @@ function buildGraph(ops: MInstr[]): Node[] {
       // and arithmetic it does not feed (a register-blocked sgemm issued all its loads, then all its math).
       const w = lastWrite.get(r);
       if (w) edge(w, n, 1, 1, true);
-      for (const rd of readsSince.get(r) ?? []) if (rd !== n) edge(rd, n, 0, 0, true);
+      const since = readsSince.get(r);
+      if (since) for (const rd of since) if (rd !== n) edge(rd, n, 0, 0, true);
     }
     for (const r of reads) {
-      const list = readsSince.get(r) ?? [];
-      list.push(n);
-      readsSince.set(r, list);
+      const list = readsSince.get(r);
+      if (list) list.push(n);
+      else readsSince.set(r, [n]);
     }
     for (const r of writes) {
       lastWrite.set(r, n);
-      readsSince.set(r, []);
+      const list = readsSince.get(r);
+      if (list) list.length = 0;
     }
     if (isTmuWrite(n.m)) {
       if (lastTmuWrite) edge(lastTmuWrite, n, 1);
@@ -161,8 +171,18 @@ class ReadySet {
   /** Nodes that may issue at `cycle`, best first (height, then source order). */
   at(cycle: number): Node[] {
     const out: Node[] = [];
-    for (const n of this.candidates) if (!this.latencies || (this.earliest[n.index] as number) <= cycle) out.push(n);
-    return out.sort((a, b) => b.height - a.height || a.index - b.index);
+    for (const n of this.candidates) {
+      if (this.latencies && (this.earliest[n.index] as number) > cycle) continue;
+      // Insertion into place: the list is short, and Array.prototype.sort allocates on every call.
+      let k = out.length;
+      out.push(n);
+      while (k > 0 && better(n, out[k - 1] as Node)) {
+        out[k] = out[k - 1] as Node;
+        k--;
+      }
+      out[k] = n;
+    }
+    return out;
   }
 
   /** Record that `n` issues at `cycle`. */

@@ -13,7 +13,7 @@
  * alone (only r0–r3 rotate across all 16 elements, notes §1.13). r4 is not
  * forwarded: spill reloads inserted after this pass load r4.
  */
-import type { MOp, Src } from './mir.ts';
+import type { Dst, MOp, Src } from './mir.ts';
 import { defOf, usesOf } from './mir.ts';
 import type { Vc4MFunction } from './isel.ts';
 import { IO } from './isel-ctx.ts';
@@ -52,5 +52,113 @@ export function forwardR5Copies(mf: Vc4MFunction): void {
       }
     });
     if (drop.size > 0) b.ops = b.ops.filter((o) => !drop.has(o));
+  }
+}
+
+const isAcc = (s: Src | Dst | undefined, n: number): boolean => s?.k === 'acc' && s.n === n;
+const sameSrc = (a: Src | undefined, b: Src | undefined): boolean =>
+  a !== undefined && b !== undefined && a.k === b.k && JSON.stringify(a) === JSON.stringify(b);
+
+/** Writes accumulator `n` (as a destination; r5 also through r5quad/r5rep), or is not plain ALU/ldi/signal work. */
+function writesAcc(o: MOp, n: number): boolean {
+  if (n === 5) return writesR5(o);
+  if (o.k !== 'alu' && o.k !== 'ldi') return o.k !== 'nop' || (n === 4 && o.sig === 'ldtmu0');
+  return o.dst?.k === 'acc' && o.dst.n === n;
+}
+
+/**
+ * A copy into r0 of what r0 already holds (the source of the last copy into r0, not written since, and r0 not
+ * written since): dropped. Broadcasts of one vector copy it into r0 before each rotation (isel-lanes.ts). Mutates `mf`.
+ */
+export function dropRepeatedR0Copies(mf: Vc4MFunction): void {
+  for (const b of mf.blocks) {
+    let holds: Src | undefined;
+    const drop = new Set<MOp>();
+    for (const o of b.ops) {
+      const copy = o.k === 'alu' && o.op === 'or' && o.unit === 'add' && !o.sf && (!o.cond || o.cond === 'always') && isAcc(o.dst, 0) && sameSrc(o.a, o.b);
+      if (copy && o.k === 'alu') {
+        if (holds && sameSrc(holds, o.a)) {
+          drop.add(o);
+          continue;
+        }
+        holds = o.a?.k === 'v' || o.a?.k === 'acc' ? o.a : undefined;
+        continue;
+      }
+      if (writesAcc(o, 0)) holds = undefined;
+      // The held value changes: a write of its register or accumulator.
+      else if (holds?.k === 'v' && defOf(o)?.id === holds.id) holds = undefined;
+      else if (holds?.k === 'acc' && writesAcc(o, holds.n)) holds = undefined;
+    }
+    if (drop.size > 0) b.ops = b.ops.filter((o) => !drop.has(o));
+  }
+}
+
+/** Accumulators no selection sequence uses (r0: rotations, r3: port copies, r4: TMU/SFU results, r5: broadcasts). */
+const FREE_ACCS = [1, 2] as const;
+
+/**
+ * Short-lived values in r1 and r2: a register written once, unconditionally, by an ALU op and read by exactly
+ * one later op of the same block moves to a free accumulator for that interval (two intervals may not overlap
+ * on one accumulator). Accumulators are read the instruction after their write and have no read-port limits,
+ * so `fmul t, x, y; fadd s, s, t` needs neither the register-file latency nor an r3 port copy, and the
+ * allocator has fewer values to place. Mutates `mf`.
+ */
+export function accumulateTemporaries(mf: Vc4MFunction): void {
+  const defs = new Map<number, number>();
+  const readers = new Map<number, number>();
+  for (const b of mf.blocks) {
+    for (const o of b.ops) {
+      const d = defOf(o);
+      if (d) defs.set(d.id, (defs.get(d.id) ?? 0) + 1);
+      for (const id of new Set(usesOf(o).map((u) => u.id))) readers.set(id, (readers.get(id) ?? 0) + 1);
+    }
+  }
+  // A value computed only to be copied once (`fmul t, …; or u, t, t`, selection's result copies) is computed
+  // straight into the copy's register, when that register has no other definition.
+  for (const b of mf.blocks) {
+    const defAt = new Map<number, MOp>();
+    const drop = new Set<MOp>();
+    for (const o of b.ops) {
+      if (o.k === 'alu' && o.op === 'or' && o.unit === 'add' && !o.sf && (!o.cond || o.cond === 'always') && o.dst?.k === 'v' && o.a?.k === 'v' && sameSrc(o.a, o.b)) {
+        const t = o.a.id;
+        const u = o.dst.id;
+        const d = defAt.get(t);
+        if (d && d.k === 'alu' && d.dst?.k === 'v' && (!d.cond || d.cond === 'always') && defs.get(t) === 1 && readers.get(t) === 1 && defs.get(u) === 1) {
+          d.dst = o.dst;
+          drop.add(o);
+          defs.set(t, 0);
+          defAt.set(u, d);
+          continue;
+        }
+      }
+      const d = defOf(o);
+      if (d) defAt.set(d.id, o);
+    }
+    if (drop.size > 0) b.ops = b.ops.filter((o) => !drop.has(o));
+  }
+  for (const b of mf.blocks) {
+    const busyUntil = [0, -1, -1];
+    let next = 0;
+    b.ops.forEach((o, k) => {
+      if (o.k !== 'alu' || o.dst?.k !== 'v' || (o.cond && o.cond !== 'always') || o.rot !== undefined) return;
+      const id = o.dst.id;
+      if (defs.get(id) !== 1 || readers.get(id) !== 1) return;
+      const j = b.ops.findIndex((u, x) => x > k && usesOf(u).some((r) => r.id === id));
+      if (j < 0) return;
+      const user = b.ops[j] as MOp;
+      if (user.k !== 'alu' || user.rot !== undefined || (user.dst?.k === 'v' && user.dst.id === id)) return;
+      // A value only copied on (a loop-carried update) stays: the allocator gives it the copy's register.
+      if ((user.op === 'or' || user.op === 'v8min') && sameSrc(user.a, user.b)) return;
+      // Alternate between the two so that neighbouring intervals do not wait for each other.
+      const order = next === 0 ? FREE_ACCS : ([FREE_ACCS[1], FREE_ACCS[0]] as const);
+      const n = order.find((a) => (busyUntil[a] as number) <= k && !b.ops.slice(k + 1, j).some((u) => writesAcc(u, a)));
+      if (n === undefined) return;
+      next = 1 - next;
+      busyUntil[n] = j;
+      const r = { k: 'acc', n } as const;
+      o.dst = r;
+      if (user.a?.k === 'v' && user.a.id === id) user.a = r;
+      if (user.b?.k === 'v' && user.b.id === id) user.b = r;
+    });
   }
 }

@@ -26,7 +26,8 @@
  * alone, their write-swap needs agree (destinations that mean the same in
  * both spaces, like r0–r3, take either), at most one sets flags (and a
  * mul-ALU op that does so only alone: flags come from the add result when
- * there is one), neither packs or unpacks and neither rotates. A signal
+ * there is one), neither packs or unpacks, and beside a rotation (whose
+ * amount fills the small-immediate field) the add op reads no B port. A signal
  * without ALU work (`ldtmu0`) rides on a word whose ALU ops leave r4 and the
  * signal field alone. Every word formed passes the ISA validator.
  *
@@ -151,7 +152,7 @@ function pair(x: Vc4Instr, y: Vc4Instr, fx: Facts, fy: Facts): Vc4AluInstr | und
 function pairAs(x: Vc4Instr, y: Vc4Instr, fx: Facts, fy: Facts): Vc4AluInstr | undefined {
   if (x.kind !== 'alu' || y.kind !== 'alu') return undefined;
   if (x.pm || y.pm || x.pack !== 0 || y.pack !== 0 || x.unpack !== 0 || y.unpack !== 0) return undefined;
-  if (fx.rotated.size > 0 || fy.rotated.size > 0) return undefined;
+  const rotating = fx.rotated.size > 0 || fy.rotated.size > 0;
   const busy = (i: Vc4AluInstr) => ({ add: i.opAdd !== 'nop', mul: i.opMul !== 'nop' });
   const bx = busy(x);
   const by = busy(y);
@@ -164,6 +165,8 @@ function pairAs(x: Vc4Instr, y: Vc4Instr, fx: Facts, fy: Facts): Vc4AluInstr | u
   } else {
     if ((bx.add && by.add) || (bx.mul && by.mul) || (!bx.add && !bx.mul) || (!by.add && !by.mul)) return undefined;
     const [a, m] = bx.add ? [x, y] : [y, x];
+    // A rotation (mul ALU only) keeps its amount in the small-immediate field: the add op may not read the B port.
+    if (rotating && (a.sig === 'smi' || a.raddrB !== REG_NOP)) return undefined;
     if (a.sig !== 'none' && a.sig !== 'smi') return undefined;
     if (m.sig !== 'none' && m.sig !== 'smi') return undefined;
     if (m.sf) return undefined; // flags would come from the add result

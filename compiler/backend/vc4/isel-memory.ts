@@ -13,6 +13,13 @@
  *   * a lane-contiguous 32-bit store with every lane active (the common
  *     grid-stride `y[i] = …`) is one DMA of the 16-word row to lane 0's
  *     address (vw_addr takes element 0);
+ *   * a 32-bit store with every lane active whose addresses the analysis
+ *     cannot prove contiguous (`c[lane * r + j]`: a run-time stride)
+ *     first tests at run time whether lane l's address is lane 0's plus
+ *     l · S for one S from 4 to 65 539 bytes; if so it is one DMA that
+ *     takes the row vertically (HORIZ 0: memory row l is VPM column l,
+ *     DEPTH 1, VDW stride S − 4 [ARG Tables 34–35]), else the lane-by-lane
+ *     path below;
  *   * anything else — masked lanes, scattered addresses, u8/u16 — is 16
  *     one-element DMAs (DEPTH 1, VPM column = lane, MODEW 32/16/8-bit), each
  *     to its lane's address, rotated into element 0 with the mul ALU.
@@ -30,9 +37,10 @@ import { elemSize, isPtr } from '../../ir/types.ts';
 import type { Src, VReg } from './mir.ts';
 import { acc } from './mir.ts';
 import {
-  alu, arg, BackendError, branch, constValue, emit, entryReg, IO, k32, mov, newBlockId, newVReg, op, override, src, startBlock,
+  alu, arg, BackendError, branch, constValue, elemReg, emit, entryReg, flags, IO, k32, mov, newBlockId, newVReg, op, override, src, startBlock,
   uniformReg, zeroTest, type Ctx, type OpHandler,
 } from './isel-ctx.ts';
+import { broadcastLane, rotateBy } from './isel-lanes.ts';
 import { simm } from './isel-int.ts';
 
 const QPU_NUM = { k: 'io', file: 'B', addr: IO.QPU_NUM } as const;
@@ -128,6 +136,43 @@ export function storeLanesAt(c: Ctx, addr: Src, v: Src, modew: number): void {
   mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
 }
 
+/** VDW setup for a strided row: UNITS 16 memory rows of DEPTH 1, vertical (memory row l = VPM column l of this QPU's row), 32-bit. */
+function dmaColumnsSetup(c: Ctx): VReg {
+  const base = ((2 << 30) | (16 << 23) | (1 << 16)) >>> 0;
+  return entryReg(c, 'dmacols', (cc, d) => alu(cc, 'or', d, op(cc, 'shl', QPU_NUM, simm(7)), k32(cc, base)));
+}
+
+/**
+ * A 32-bit store of every lane to addresses that may be equally spaced: tested at run time (lane l − lane l−1 =
+ * lane 1 − lane 0 = S for every l ≥ 1, and S − 4 within the VDW stride field), then one vertical DMA, else 16
+ * one-element DMAs (see the file comment).
+ */
+function storeStrided(c: Ctx, ins: Instr, p: Src, v: Src): void {
+  const prev = rotateBy(c, p, 1); // lane l: lane l − 1's address
+  const diff = op(c, 'sub', p, prev);
+  const step = broadcastLane(c, diff, 1);
+  const gap = op(c, 'sub', step, simm(4)); // the VDW stride: bytes from one row's end to the next row's start
+  // Lane 0's difference wraps around (lane 0 − lane 15): leave it out; S − 4 must fit the 16-bit VDW stride field
+  // (notes §3.2) as an unsigned number, so (S − 4) >> 16 is 0.
+  flags(c, 'or', elemReg(c));
+  const off = override(c, op(c, 'xor', diff, step), 'zs', simm(0));
+  const bad = op(c, 'or', off, op(c, 'shr', gap, simm(16)));
+  const colsId = newBlockId(c);
+  const joinId = newBlockId(c);
+  zeroTest(c, bad);
+  branch(c, 'allz', colsId);
+  storeLanes(c, ins, p, v, 0);
+  branch(c, 'always', joinId);
+  startBlock(c, colsId);
+  mov(c, VW_SETUP, vpmWriteSetup(c));
+  mov(c, VPM, v);
+  mov(c, VW_SETUP, dmaColumnsSetup(c));
+  mov(c, VW_SETUP, op(c, 'or', gap, k32(c, (3 << 30) >>> 0)));
+  mov(c, VW_ADDR, p);
+  mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
+  startBlock(c, joinId);
+}
+
 /** A store: see the file comment. */
 export function selectStore(c: Ctx, ins: Instr): void {
   const [pv, vv, mv] = ins.args;
@@ -150,6 +195,7 @@ export function selectStore(c: Ctx, ins: Instr): void {
     startBlock(c, joinId);
     return;
   }
+  if (size === 4 && !mv && ins.attrs?.access === 'gather') return storeStrided(c, ins, p, v);
   storeLanes(c, ins, p, v, modew);
 }
 

@@ -81,3 +81,10 @@ test('an unconditional branch back to a loop head carries the head\'s first word
   t.true(filled > 0);
   t.deepEqual(checkVc4Program(instrs).filter((i) => i.severity === 'error'), []);
 });
+
+test('a rotation pairs with an add op that leaves the B port alone (its amount is in the small-immediate field)', (t) => {
+  t.deepEqual(schedule(['fadd ra1, ra1, r1', 'nop; mov.rot 3, r5rep, r0']), ['fadd ra1, ra1, r1; mov.rot 3, r5rep, r0']);
+  // An add reading a regfile-B register, or a small immediate, would read the rotation code instead.
+  t.is(schedule(['fadd ra1, rb1, r1', 'nop; mov.rot 3, r5rep, r0']).length, 2);
+  t.is(schedule(['add ra1, ra1, 2', 'nop; mov.rot 3, r5rep, r0']).length, 2);
+});
