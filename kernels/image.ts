@@ -1,0 +1,576 @@
+/**
+ * Image and signal kernels: RGBA → luma and RGBA ↔ YCbCr on u8 pixels, 2-D convolution with a small kernel,
+ * separable blur, and bilinear resize of u8 RGBA images, with the host functions that launch them (`rgbaToLuma`,
+ * `rgbaToYuv`, `yuvToRgba`, `conv2d`, `separableBlur`, `gaussianTaps`, `resizeBilinear`).
+ *
+ * Conventions shared by every function here:
+ * - Images are row-major without padding: pixel (x, y) of a `width`-wide image is element `y * width + x`.
+ * - u8 RGBA images are 4 bytes per pixel in the order R, G, B, A, in a `Uint8Array` that starts at a 4-byte
+ *   boundary (the kernels read a pixel as one 32-bit word, R in its low byte: every Pi is little-endian).
+ * - Borders clamp: a tap outside the image reads the nearest edge pixel.
+ * - f32 kernels use `fastMath`: on vc6, vc7 and the reference backend every `+`/`*` is IEEE round-to-nearest,
+ *   so results equal a plain-JS computation that rounds each operation to f32 in the same order; on vc4 each
+ *   operation is within 1 ulp of that (the VideoCore IV ALU rounds toward zero; docs/language.md "Kernel
+ *   options").
+ */
+import { kernel, device, qpu, f32, u32, i32, type Ptr, type u8 } from 'qpuc';
+import type { JobProfile, LaunchResult, Runtime } from 'qpuc/runtime';
+
+/** Largest convolution kernel edge `conv2d` accepts (odd edges 1, 3, 5, 7). */
+export const MAX_CONV_EDGE = 7;
+/** 16-pixel blocks (or rows) a work item of the stencil kernels sums at once, in registers. */
+const BLOCKS = 8;
+
+/** Most taps `separableBlur` accepts (an odd count; 31 covers a Gaussian of sigma 5 at three sigma). */
+export const MAX_BLUR_TAPS = 31;
+
+/** The image kernels (launched by the host functions below; their contracts are the host functions'). */
+export class Image {
+  /**
+   * BT.601 luma of one RGBA word in 8-bit fixed point, (77 R + 150 G + 29 B + 128) >> 8, in the top byte of the
+   * result: (R + B·2^16)(29 + 77·2^16) holds 77 R + 29 B in its high half (29 R < 2^16 stays below it), G·2^8 ·
+   * 150·2^8 adds 150 G there, and 2^23 is the rounding 128·2^16. The sum stays below 2^32 (65 408·2^16 + 2^16).
+   */
+  @device
+  static luma24(w: u32): u32 {
+    return (w & 0xff00ff) * 0x4d001d + (w & 0xff00) * 0x9600 + 0x800000;
+  }
+
+  /** Four pixels' luma bytes in one word, the first pixel's in the low byte. */
+  @device
+  static luma4(a: u32, b: u32, c: u32, d: u32): u32 {
+    return (Image.luma24(a) >>> 24) | ((Image.luma24(b) >>> 16) & 0xff00) | ((Image.luma24(c) >>> 8) & 0xff0000) | (Image.luma24(d) & 0xff000000);
+  }
+
+  /**
+   * grey[i] = luma(rgba[i]) for i < n. Output words go four pixels at a time into `grey4` (the same bytes as
+   * `grey`): word k and word k + half in one iteration (words < 2 half), their eight loads issued before either
+   * store; pixels from `first` on one byte each.
+   */
+  @kernel
+  static lumaHalves(n: u32, rgba: Ptr<u32>, half: u32, grey4: Ptr<u32>, first: u32, grey: Ptr<u8>): void {
+    for (let k = qpu.globalId(); k < half; k += qpu.globalCount()) {
+      const p = 4 * k;
+      const q = 4 * (k + half);
+      const a0 = rgba[p];
+      const a1 = rgba[p + 1];
+      const a2 = rgba[p + 2];
+      const a3 = rgba[p + 3];
+      const b0 = rgba[q];
+      const b1 = rgba[q + 1];
+      const b2 = rgba[q + 2];
+      const b3 = rgba[q + 3];
+      grey4[k] = Image.luma4(a0, a1, a2, a3);
+      grey4[k + half] = Image.luma4(b0, b1, b2, b3);
+    }
+    for (let i = first + qpu.globalId(); i < n; i += qpu.globalCount()) grey[i] = Image.luma24(rgba[i]) >>> 24;
+  }
+
+  /** As {@link lumaHalves} with one output word per iteration (words < `first` / 4): faster on vc4. */
+  @kernel
+  static luma(n: u32, rgba: Ptr<u32>, first: u32, grey4: Ptr<u32>, grey: Ptr<u8>): void {
+    const words = first >> 2;
+    for (let i = qpu.globalId(); i < words; i += qpu.globalCount()) {
+      const p = i * 4;
+      grey4[i] = Image.luma4(rgba[p], rgba[p + 1], rgba[p + 2], rgba[p + 3]);
+    }
+    for (let i = first + qpu.globalId(); i < n; i += qpu.globalCount()) grey[i] = Image.luma24(rgba[i]) >>> 24;
+  }
+
+  /**
+   * dst[i] = the BT.601 full-range (JFIF) YCbCr of RGBA pixel src[i], bytes Y, Cb, Cr, A (see {@link rgbaToYuv}).
+   * One word in, one out: a plain grid-stride loop, which the compiler regroups into vec4 lookups on V3D.
+   */
+  @kernel
+  static yuv(n: u32, src: Ptr<u32>, dst: Ptr<u32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const w = src[i];
+      const r = i32(w & 255);
+      const g = i32((w >> 8) & 255);
+      const b = i32((w >> 16) & 255);
+      const y = (77 * r + 150 * g + 29 * b + 128) >> 8;
+      const cb = Math.min(((128 * b - 43 * r - 85 * g + 128) >> 8) + 128, 255);
+      const cr = Math.min(((128 * r - 107 * g - 21 * b + 128) >> 8) + 128, 255);
+      dst[i] = u32(y) | (u32(cb) << 8) | (u32(cr) << 16) | (w & 0xff000000);
+    }
+  }
+
+  /** dst[i] = the RGBA of YCbCrA pixel src[i] (the inverse of {@link yuv}; see {@link yuvToRgba}). */
+  @kernel
+  static rgb(n: u32, src: Ptr<u32>, dst: Ptr<u32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const w = src[i];
+      const y = i32(w & 255);
+      const cb = i32((w >> 8) & 255) - 128;
+      const cr = i32((w >> 16) & 255) - 128;
+      const r = Math.min(Math.max(y + ((91881 * cr + 32768) >> 16), 0), 255);
+      const g = Math.min(Math.max(y + ((32768 - 22554 * cb - 46802 * cr) >> 16), 0), 255);
+      const b = Math.min(Math.max(y + ((116130 * cb + 32768) >> 16), 0), 255);
+      dst[i] = u32(r) | (u32(g) << 8) | (u32(b) << 16) | (w & 0xff000000);
+    }
+  }
+
+  /**
+   * dst = src correlated with the kw × kh kernel k (row-major, centred: k[i * kw + j] weighs src[y + i - kh/2][x +
+   * j - kw/2]), borders clamped. Batch b does rows b, b + batches, …; its lanes go along the row, BLOCKS blocks of
+   * 16 pixels at a time with their sums in registers, so that each weight is read once per row segment and the
+   * BLOCKS loads of one tap are independent (in flight together).
+   */
+  @kernel({ fastMath: true })
+  static conv2d(width: u32, height: u32, src: Ptr<f32>, kw: u32, kh: u32, k: Ptr<f32>, dst: Ptr<f32>): void {
+    const rx = i32(kw >> 1);
+    const ry = i32(kh >> 1);
+    const maxX = i32(width) - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    for (let y = qpu.qpuId(); y < height; y += qpu.numQpus()) {
+      for (let x0: u32 = 0; x0 < width; x0 += 16 * BLOCKS) {
+        // Lanes past the row's end compute and store the last pixel (the same value as its own lane): no lane
+        // masks, so the compiler keeps the whole loop body one block and the BLOCKS loads of a tap in flight together.
+        const xs = new Array<i32>(BLOCKS).fill(0);
+        for (let b = 0; b < BLOCKS; b++) xs[b] = Math.min(i32(x0 + lane) + 16 * b, maxX);
+        const acc = new Array<f32>(BLOCKS).fill(0);
+        for (let i: u32 = 0; i < kh; i++) {
+          const row = u32(Math.min(Math.max(i32(y + i) - ry, 0), maxY)) * width;
+          for (let j: u32 = 0; j < kw; j++) {
+            const w = k[i * kw + j];
+            const dx = i32(j) - rx;
+            for (let b = 0; b < BLOCKS; b++) acc[b] += w * src[row + u32(Math.min(Math.max(xs[b] + dx, 0), maxX))];
+          }
+        }
+        for (let b = 0; b < BLOCKS; b++) dst[y * width + u32(xs[b])] = acc[b];
+      }
+    }
+  }
+
+  /** {@link conv2d} with its stores at lane-contiguous addresses where a block is whole (one DMA per store on vc4; slower on V3D). */
+  @kernel({ fastMath: true })
+  static conv2dDma(width: u32, height: u32, src: Ptr<f32>, kw: u32, kh: u32, k: Ptr<f32>, dst: Ptr<f32>): void {
+    const rx = i32(kw >> 1);
+    const ry = i32(kh >> 1);
+    const maxX = i32(width) - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    for (let y = qpu.qpuId(); y < height; y += qpu.numQpus()) {
+      for (let x0: u32 = 0; x0 < width; x0 += 16 * BLOCKS) {
+        // Lanes past the row's end compute and store the last pixel (the same value as its own lane): no lane
+        // masks, so the compiler keeps the whole loop body one block and the BLOCKS loads of a tap in flight together.
+        const xs = new Array<i32>(BLOCKS).fill(0);
+        for (let b = 0; b < BLOCKS; b++) xs[b] = Math.min(i32(x0 + lane) + 16 * b, maxX);
+        const acc = new Array<f32>(BLOCKS).fill(0);
+        for (let i: u32 = 0; i < kh; i++) {
+          const row = u32(Math.min(Math.max(i32(y + i) - ry, 0), maxY)) * width;
+          for (let j: u32 = 0; j < kw; j++) {
+            const w = k[i * kw + j];
+            const dx = i32(j) - rx;
+            for (let b = 0; b < BLOCKS; b++) acc[b] += w * src[row + u32(Math.min(Math.max(xs[b] + dx, 0), maxX))];
+          }
+        }
+        // Whole blocks at lane-contiguous addresses (one DMA per store on vc4); in the block reaching the row's end,
+        // lanes past it store the last pixel, whose value they hold.
+        for (let b: u32 = 0; b < BLOCKS; b++) {
+          if (x0 + 16 * b + 16 <= width) dst[y * width + x0 + 16 * b + lane] = acc[b];
+          else dst[y * width + Math.min(x0 + 16 * b + lane, width - 1)] = acc[b];
+        }
+      }
+    }
+  }
+
+  /** One row pass of a separable filter: dst[y][x] = Σ_j taps[j] src[y][clamp(x + j - r)], r = (t - 1) / 2 (blocks as {@link conv2d}). */
+  @kernel({ fastMath: true })
+  static blurRows(width: u32, height: u32, src: Ptr<f32>, t: u32, taps: Ptr<f32>, dst: Ptr<f32>): void {
+    const r = i32(t >> 1);
+    const maxX = i32(width) - 1;
+    const lane = qpu.laneId();
+    for (let y = qpu.qpuId(); y < height; y += qpu.numQpus()) {
+      const row = y * width;
+      for (let x0: u32 = 0; x0 < width; x0 += 16 * BLOCKS) {
+        // As conv2d: lanes past the end redo the last pixel, so nothing is masked.
+        const xs = new Array<i32>(BLOCKS).fill(0);
+        for (let b = 0; b < BLOCKS; b++) xs[b] = Math.min(i32(x0 + lane) + 16 * b, maxX);
+        const acc = new Array<f32>(BLOCKS).fill(0);
+        for (let j: u32 = 0; j < t; j++) {
+          const w = taps[j];
+          const dx = i32(j) - r;
+          for (let b = 0; b < BLOCKS; b++) acc[b] += w * src[row + u32(Math.min(Math.max(xs[b] + dx, 0), maxX))];
+        }
+        // Whole blocks at lane-contiguous addresses (one DMA per store on vc4); in the block reaching the row's end,
+        // lanes past it store the last pixel, whose value they hold.
+        for (let b: u32 = 0; b < BLOCKS; b++) {
+          if (x0 + 16 * b + 16 <= width) dst[row + x0 + 16 * b + lane] = acc[b];
+          else dst[row + Math.min(x0 + 16 * b + lane, width - 1)] = acc[b];
+        }
+      }
+    }
+  }
+
+  /**
+   * One column pass of a separable filter: dst[y][x] = Σ_i taps[i] src[clamp(y + i - r)][x], r = (t - 1) / 2. Batch
+   * b does bands of BLOCKS rows (b, b + batches, …), 16 columns at a time, the band's sums in registers.
+   */
+  @kernel({ fastMath: true })
+  static blurCols(width: u32, height: u32, src: Ptr<f32>, t: u32, taps: Ptr<f32>, dst: Ptr<f32>): void {
+    const r = i32(t >> 1);
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    for (let y0 = qpu.qpuId() * BLOCKS; y0 < height; y0 += qpu.numQpus() * BLOCKS) {
+      for (let x0: u32 = 0; x0 < width; x0 += 16) {
+        // Columns past the end and rows past the bottom redo the last one (the same value as its owner): no masks.
+        const x = Math.min(x0 + lane, width - 1);
+        const acc = new Array<f32>(BLOCKS).fill(0);
+        for (let i: u32 = 0; i < t; i++) {
+          const w = taps[i];
+          const dy = i32(i) - r;
+          for (let b = 0; b < BLOCKS; b++) {
+            const yb = Math.min(i32(y0) + b, maxY);
+            acc[b] += w * src[u32(Math.min(Math.max(yb + dy, 0), maxY)) * width + x];
+          }
+        }
+        for (let b = 0; b < BLOCKS; b++) {
+          const o = u32(Math.min(i32(y0) + b, maxY)) * width;
+          // A whole block: a lane-contiguous address (one DMA per store on vc4); the last one: the clamped column.
+          if (x0 + 16 <= width) dst[o + x0 + lane] = acc[b];
+          else dst[o + x] = acc[b];
+        }
+      }
+    }
+  }
+
+  /** One channel of a bilinear sample: the byte at `shift` of the four corner words, interpolated and rounded. */
+  @device
+  static lerp4(p00: u32, p01: u32, p10: u32, p11: u32, shift: u32, wx: f32, wy: f32): u32 {
+    const a = f32((p00 >> shift) & 255);
+    const b = f32((p01 >> shift) & 255);
+    const c = f32((p10 >> shift) & 255);
+    const d = f32((p11 >> shift) & 255);
+    const top = a + (b - a) * wx;
+    const bottom = c + (d - c) * wx;
+    return u32(top + (bottom - top) * wy + 0.5) << shift;
+  }
+
+  /**
+   * Bilinear resize of a u8 RGBA image (one word per pixel): output pixel (x, y) samples the source at
+   * ((x + 0.5) sx - 0.5, (y + 0.5) sy - 0.5), clamped to [0, sw - 1] × [0, sh - 1].
+   */
+  @kernel({ fastMath: true })
+  static resize(sw: u32, sh: u32, src: Ptr<u32>, dw: u32, dh: u32, dst: Ptr<u32>, sx: f32, sy: f32): void {
+    const maxX = f32(sw - 1);
+    const maxY = f32(sh - 1);
+    for (let y = qpu.qpuId(); y < dh; y += qpu.numQpus()) {
+      const fy = Math.min(Math.max((f32(y) + 0.5) * sy - 0.5, 0), maxY);
+      const y0 = u32(fy);
+      const wy = fy - f32(y0);
+      const r0 = y0 * sw;
+      const r1 = Math.min(y0 + 1, sh - 1) * sw;
+      for (let xb: u32 = 0; xb < dw; xb += 16) {
+        // Lanes past the row's end redo its last pixel (the same value): no lane masks.
+        const x = Math.min(xb + qpu.laneId(), dw - 1);
+        const fx = Math.min(Math.max((f32(x) + 0.5) * sx - 0.5, 0), maxX);
+        const x0 = u32(fx);
+        const wx = fx - f32(x0);
+        const x1 = Math.min(x0 + 1, sw - 1);
+        const p00 = src[r0 + x0];
+        const p01 = src[r0 + x1];
+        const p10 = src[r1 + x0];
+        const p11 = src[r1 + x1];
+        const v =
+          Image.lerp4(p00, p01, p10, p11, 0, wx, wy) |
+          Image.lerp4(p00, p01, p10, p11, 8, wx, wy) |
+          Image.lerp4(p00, p01, p10, p11, 16, wx, wy) |
+          Image.lerp4(p00, p01, p10, p11, 24, wx, wy);
+        if (xb + 16 <= dw) dst[y * dw + xb + qpu.laneId()] = v;
+        else dst[y * dw + x] = v;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Host functions
+
+/** Batches for a row-parallel launch: one per QPU (two measured no faster), at most one per row. */
+function rowBatches(rt: Runtime, rows: number): number {
+  return Math.max(1, Math.min(rows, rt.numQpus));
+}
+
+/** Batches for a grid-stride launch of `items` work items: one per QPU (two measured no faster). */
+function streamBatches(rt: Runtime, items: number): number {
+  return Math.max(1, Math.min(Math.ceil(items / 16), rt.numQpus));
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null) return String(v);
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of ${(v as unknown as { length: number }).length}`;
+  return typeof v;
+}
+
+function checkObject(fn: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null) throw new TypeError(`${fn}: the second argument must be an options object, got ${describe(value)}`);
+}
+
+function checkSize(fn: string, name: string, value: unknown, max = 0xffff): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(`${fn}: ${name} must be a whole number from 1 to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkF32(fn: string, name: string, a: unknown, need: number): Float32Array {
+  if (!(a instanceof Float32Array)) throw new TypeError(`${fn}: ${name} must be a Float32Array from rt.alloc, got ${describe(a)}`);
+  if (a.length < need) throw new RangeError(`${fn}: ${name} holds ${a.length} elements, but the image needs ${need}`);
+  return a;
+}
+
+function checkU8(fn: string, name: string, a: unknown, need: number, aligned: boolean): Uint8Array {
+  if (!(a instanceof Uint8Array)) throw new TypeError(`${fn}: ${name} must be a Uint8Array from rt.alloc, got ${describe(a)}`);
+  if (a.length < need) throw new RangeError(`${fn}: ${name} holds ${a.length} bytes, but the image needs ${need}`);
+  if (aligned && a.byteOffset % 4 !== 0) throw new RangeError(`${fn}: ${name} must start at a 4-byte boundary (RGBA pixels are read as 32-bit words), but its byteOffset is ${a.byteOffset}`);
+  return a;
+}
+
+/** The bytes of an RGBA image as 32-bit words (the same memory: the runtime resolves views of its arrays). */
+function words(a: Uint8Array, pixels: number): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, pixels);
+}
+
+/**
+ * One result for several launches: profiles summed (they run one after another), hazards and warnings of all.
+ * (A private stand-in for the library's shared combineResults.)
+ */
+function combine(results: readonly LaunchResult[]): LaunchResult {
+  if (results.length === 1) return results[0] as LaunchResult;
+  const r0 = results[0] as LaunchResult;
+  const out: LaunchResult = { kernel: [...new Set(results.map((r) => r.kernel))].join(' + '), backend: r0.backend, target: r0.target, hazards: results.flatMap((r) => r.hazards) };
+  const profiles = results.map((r) => r.profile).filter((p): p is JobProfile => p !== undefined);
+  if (profiles.length > 0) {
+    const p0 = profiles[0] as JobProfile;
+    const sum: JobProfile = { ...(p0.source !== undefined ? { source: p0.source } : {}), cycles: 0, clockHz: p0.clockHz, seconds: 0, instructions: 0, bytesRead: 0, bytesWritten: 0, flops: 0, stalls: {}, perQpuCycles: [] };
+    for (const p of profiles) {
+      sum.cycles += p.cycles;
+      sum.seconds += p.seconds;
+      sum.instructions += p.instructions;
+      sum.bytesRead += p.bytesRead;
+      sum.bytesWritten += p.bytesWritten;
+      sum.flops += p.flops;
+      for (const [k, v] of Object.entries(p.stalls)) sum.stalls[k] = (sum.stalls[k] ?? 0) + v;
+      p.perQpuCycles.forEach((c, q) => (sum.perQpuCycles[q] = (sum.perQpuCycles[q] ?? 0) + c));
+    }
+    out.profile = sum;
+  }
+  const warnings = results.flatMap((r) => r.warnings ?? []);
+  if (warnings.length > 0) out.warnings = warnings;
+  return out;
+}
+
+/** Options of {@link rgbaToLuma}. */
+export interface RgbaToLumaOptions {
+  /** Pixels (width × height of the image, or any count). */
+  pixels: number;
+  /** The RGBA image: 4 × pixels bytes, R G B A per pixel, starting at a 4-byte boundary. */
+  rgba: Uint8Array;
+  /** The luma image: pixels bytes (any alignment; 4-byte aligned is faster). */
+  grey: Uint8Array;
+}
+
+/**
+ * BT.601 luma of u8 RGBA pixels: grey[i] = (77 R + 150 G + 29 B + 128) >> 8, i.e. 0.299 R + 0.587 G + 0.114 B in
+ * 8-bit fixed point (weights summing to 256, so white stays 255), rounded half up; alpha is ignored. Exact (integer
+ * arithmetic) on every target. Up to 2^26 pixels. Throws a TypeError/RangeError naming the argument for wrong
+ * types, lengths or alignment.
+ */
+export async function rgbaToLuma(rt: Runtime, options: RgbaToLumaOptions): Promise<LaunchResult> {
+  const fn = 'rgbaToLuma';
+  checkObject(fn, options);
+  const n = checkSize(fn, 'pixels', options.pixels, 1 << 26);
+  const rgba = checkU8(fn, 'rgba', options.rgba, 4 * n, true);
+  const grey = checkU8(fn, 'grey', options.grey, n, false);
+  const aligned = grey.byteOffset % 4 === 0;
+  // grey4 is only written when grey is 4-byte aligned; otherwise any u32 view of GPU memory will do.
+  const grey4 = aligned && n >= 4 ? new Uint32Array(grey.buffer, grey.byteOffset, n >> 2) : words(rgba, 1);
+  if (rt.target === 'vc4') {
+    // One word per iteration: on vc4 (no TMU stores, DMA per store) the two-word loop measured slower (640 × 480: 0.67 → 0.58 of the memory limit).
+    const first = aligned ? n - (n % 4) : 0;
+    return rt.launch(Image.luma, { qpus: streamBatches(rt, aligned ? Math.ceil(n / 4) : n) }, n, words(rgba, n), first, grey4, grey);
+  }
+  const half = aligned ? n >> 3 : 0;
+  return rt.launch(Image.lumaHalves, { qpus: streamBatches(rt, aligned ? Math.ceil(n / 8) : n) }, n, words(rgba, n), half, grey4, 8 * half, grey);
+}
+
+/** Options of {@link rgbaToYuv} and {@link yuvToRgba}. */
+export interface YuvOptions {
+  /** Pixels to convert. */
+  pixels: number;
+  /** Source: 4 × pixels bytes (R G B A, or Y Cb Cr A), starting at a 4-byte boundary. */
+  src: Uint8Array;
+  /** Destination: 4 × pixels bytes, starting at a 4-byte boundary; may be src itself (in place). */
+  dst: Uint8Array;
+}
+
+/**
+ * RGBA → YCbCr, BT.601 full range as JPEG/JFIF uses it, in 8-bit fixed point (weights × 256, rounded half up,
+ * `>>` flooring): Y = (77 R + 150 G + 29 B + 128) >> 8, Cb = min(((128 B − 43 R − 85 G + 128) >> 8) + 128, 255),
+ * Cr = min(((128 R − 107 G − 21 B + 128) >> 8) + 128, 255); output bytes Y, Cb, Cr, A (alpha copied): packed
+ * YUV 4:4:4 with alpha. Exact (integer arithmetic) on every target; Y equals {@link rgbaToLuma}'s.
+ */
+export async function rgbaToYuv(rt: Runtime, options: YuvOptions): Promise<LaunchResult> {
+  return convert(rt, 'rgbaToYuv', options, Image.yuv);
+}
+
+/**
+ * YCbCr → RGBA, the JFIF inverse in 16-bit fixed point: with cb = Cb − 128, cr = Cr − 128 and `>>` flooring,
+ * R = Y + ((91881 cr + 32768) >> 16), G = Y + ((32768 − 22554 cb − 46802 cr) >> 16), B = Y + ((116130 cb + 32768)
+ * >> 16), each clamped to [0, 255] (1.402, 0.344136, 0.714136, 1.772 × 2^16); alpha copied. Exact on every
+ * target. A round trip through {@link rgbaToYuv} is within 2 per channel (checked in plain JS over all 2^24 colours).
+ */
+export async function yuvToRgba(rt: Runtime, options: YuvOptions): Promise<LaunchResult> {
+  return convert(rt, 'yuvToRgba', options, Image.rgb);
+}
+
+async function convert(rt: Runtime, fn: string, options: YuvOptions, k: typeof Image.yuv): Promise<LaunchResult> {
+  checkObject(fn, options);
+  const n = checkSize(fn, 'pixels', options.pixels, 1 << 26);
+  const src = checkU8(fn, 'src', options.src, 4 * n, true);
+  const dst = checkU8(fn, 'dst', options.dst, 4 * n, true);
+  return rt.launch(k, { qpus: streamBatches(rt, n) }, n, words(src, n), words(dst, n));
+}
+
+/** Options of {@link conv2d}. */
+export interface Conv2dOptions {
+  /** Image width and height in pixels (1 to 65535 each). */
+  width: number;
+  height: number;
+  /** Source image, width × height f32, row-major. */
+  src: Float32Array;
+  /** Kernel width and height: odd, 1 to {@link MAX_CONV_EDGE}. */
+  kw: number;
+  kh: number;
+  /** Kernel weights, kw × kh row-major; k[i * kw + j] weighs the source pixel (x + j - kw/2, y + i - kh/2). */
+  k: Float32Array;
+  /** Destination image, width × height f32 (must not overlap src). */
+  dst: Float32Array;
+}
+
+/**
+ * 2-D correlation with a small kernel, borders clamped: dst[y][x] = Σ_i Σ_j k[i][j] · src[clamp(y + i - ⌊kh/2⌋)][clamp(x
+ * + j - ⌊kw/2⌋)], summed i-major from 0 in f32 (a convolution in the signal-processing sense with a kernel flipped
+ * in both axes). On vc6, vc7 and the reference backend the result equals that sum with every product and addition
+ * rounded to f32 in that order; on vc4 each operation is within 1 ulp of it. Odd kernel edges up to 7.
+ */
+export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<LaunchResult> {
+  const fn = 'conv2d';
+  checkObject(fn, options);
+  const width = checkSize(fn, 'width', options.width);
+  const height = checkSize(fn, 'height', options.height);
+  const kw = checkSize(fn, 'kw', options.kw, MAX_CONV_EDGE);
+  const kh = checkSize(fn, 'kh', options.kh, MAX_CONV_EDGE);
+  if (kw % 2 === 0 || kh % 2 === 0) throw new RangeError(`${fn}: kernel edges must be odd (the kernel is centred on the pixel), got kw = ${kw}, kh = ${kh}`);
+  const src = checkF32(fn, 'src', options.src, width * height);
+  const k = checkF32(fn, 'k', options.k, kw * kh);
+  const dst = checkF32(fn, 'dst', options.dst, width * height);
+  if (src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + dst.byteLength && dst.byteOffset < src.byteOffset + src.byteLength) {
+    throw new RangeError(`${fn}: dst must not overlap src (every output reads its neighbours' inputs)`);
+  }
+  return rt.launch(rt.target === 'vc4' ? Image.conv2dDma : Image.conv2d, { qpus: rowBatches(rt, height) }, width, height, src, kw, kh, k, dst);
+}
+
+/**
+ * Normalised Gaussian taps for {@link separableBlur}: 2 ⌈3 sigma⌉ + 1 taps (at most {@link MAX_BLUR_TAPS}),
+ * exp(-d² / (2 sigma²)) divided by their sum, computed in f64 and rounded to f32.
+ */
+export function gaussianTaps(sigma: number): Float32Array {
+  if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma)) throw new RangeError(`gaussianTaps: sigma must be a positive number, got ${describe(sigma)}`);
+  const r = Math.ceil(3 * sigma);
+  if (2 * r + 1 > MAX_BLUR_TAPS) throw new RangeError(`gaussianTaps: sigma ${sigma} needs ${2 * r + 1} taps, more than ${MAX_BLUR_TAPS} (sigma at most ${(MAX_BLUR_TAPS - 1) / 6})`);
+  const w = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
+  const s = w.reduce((a, b) => a + b, 0);
+  return Float32Array.from(w, (v) => v / s);
+}
+
+/** Options of {@link separableBlur}. */
+export interface SeparableBlurOptions {
+  width: number;
+  height: number;
+  /** Source image, width × height f32. */
+  src: Float32Array;
+  /** Destination image, width × height f32 (may be src itself). */
+  dst: Float32Array;
+  /** The filter's taps (odd count up to {@link MAX_BLUR_TAPS}, centred), in a Float32Array from rt.alloc; or give sigma. */
+  taps?: Float32Array;
+  /** Gaussian sigma: the taps are {@link gaussianTaps}(sigma). */
+  sigma?: number;
+}
+
+/**
+ * Separable filter (a Gaussian blur given sigma, or any odd, centred 1-D taps) with clamped borders: a row pass
+ * tmp[y][x] = Σ_j t[j] src[y][clamp(x + j - r)], then a column pass dst[y][x] = Σ_i t[i] tmp[clamp(y + i - r)][x],
+ * r = (taps - 1) / 2, each sum from j = 0 in f32 (exact to that order on vc6, vc7 and the reference backend, each
+ * operation within 1 ulp on vc4). Uses a width × height temporary it allocates and frees. The result sums both
+ * launches.
+ */
+export async function separableBlur(rt: Runtime, options: SeparableBlurOptions): Promise<LaunchResult> {
+  const fn = 'separableBlur';
+  checkObject(fn, options);
+  const width = checkSize(fn, 'width', options.width);
+  const height = checkSize(fn, 'height', options.height);
+  const src = checkF32(fn, 'src', options.src, width * height);
+  const dst = checkF32(fn, 'dst', options.dst, width * height);
+  if ((options.taps === undefined) === (options.sigma === undefined)) throw new TypeError(`${fn}: give taps or sigma, ${options.taps === undefined ? 'got neither' : 'not both'}`);
+  let taps: Float32Array;
+  let own = false;
+  if (options.taps !== undefined) {
+    taps = checkF32(fn, 'taps', options.taps, 1);
+    if (taps.length % 2 === 0 || taps.length > MAX_BLUR_TAPS) throw new RangeError(`${fn}: taps must be an odd count up to ${MAX_BLUR_TAPS} (centred on the pixel), got ${taps.length}`);
+  } else {
+    const t = gaussianTaps(options.sigma as number);
+    taps = rt.alloc(Float32Array, t.length);
+    taps.set(t);
+    own = true;
+  }
+  const tmp = rt.alloc(Float32Array, width * height);
+  try {
+    const a = await rt.launch(Image.blurRows, { qpus: rowBatches(rt, height) }, width, height, src, taps.length, taps, tmp);
+    const b = await rt.launch(Image.blurCols, { qpus: rowBatches(rt, Math.ceil(height / BLOCKS)) }, width, height, tmp, taps.length, taps, dst);
+    return combine([a, b]);
+  } finally {
+    rt.free(tmp);
+    if (own) rt.free(taps);
+  }
+}
+
+/** Options of {@link resizeBilinear}. */
+export interface ResizeBilinearOptions {
+  /** Source size in pixels (1 to 65535 each) and the u8 RGBA source (4 bytes per pixel, 4-byte aligned). */
+  srcWidth: number;
+  srcHeight: number;
+  src: Uint8Array;
+  /** Destination size in pixels and the u8 RGBA destination (4-byte aligned; must not overlap src). */
+  dstWidth: number;
+  dstHeight: number;
+  dst: Uint8Array;
+}
+
+/**
+ * Bilinear resize of a u8 RGBA image, each channel alike (alpha too, not premultiplied). Pixel centres sit at
+ * half-integers (align_corners = false, as OpenCV's INTER_LINEAR and PIL): output pixel (x, y) samples the source
+ * at fx = (x + 0.5) · sx − 0.5, fy = (y + 0.5) · sy − 0.5 with sx = f32(srcWidth / dstWidth), sy likewise, each
+ * clamped to [0, size − 1]. With x0 = ⌊fx⌋, x1 = min(x0 + 1, srcWidth − 1), wx = fx − x0 (y alike) and the
+ * corner bytes a = (x0, y0), b = (x1, y0), c = (x0, y1), d = (x1, y1), a channel is ⌊top + (bottom − top) wy +
+ * 0.5⌋ with top = a + (b − a) wx, bottom = c + (d − c) wx, computed in f32 in that order (exact to it on vc6, vc7
+ * and the reference backend; on vc4 each operation is within 1 ulp, so a channel may differ by 1).
+ */
+export async function resizeBilinear(rt: Runtime, options: ResizeBilinearOptions): Promise<LaunchResult> {
+  const fn = 'resizeBilinear';
+  checkObject(fn, options);
+  const sw = checkSize(fn, 'srcWidth', options.srcWidth);
+  const sh = checkSize(fn, 'srcHeight', options.srcHeight);
+  const dw = checkSize(fn, 'dstWidth', options.dstWidth);
+  const dh = checkSize(fn, 'dstHeight', options.dstHeight);
+  const src = checkU8(fn, 'src', options.src, 4 * sw * sh, true);
+  const dst = checkU8(fn, 'dst', options.dst, 4 * dw * dh, true);
+  if (src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + 4 * dw * dh && dst.byteOffset < src.byteOffset + 4 * sw * sh) {
+    throw new RangeError(`${fn}: dst must not overlap src`);
+  }
+  const sx = Math.fround(sw / dw);
+  const sy = Math.fround(sh / dh);
+  return rt.launch(Image.resize, { qpus: rowBatches(rt, dh) }, sw, sh, words(src, sw * sh), dw, dh, words(dst, dw * dh), sx, sy);
+}
