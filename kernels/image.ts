@@ -85,13 +85,16 @@ export class Image {
   static yuv(n: u32, src: Ptr<u32>, dst: Ptr<u32>): void {
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
       const w = src[i];
-      const r = i32(w & 255);
-      const g = i32((w >> 8) & 255);
-      const b = i32((w >> 16) & 255);
-      const y = (77 * r + 150 * g + 29 * b + 128) >> 8;
-      const cb = Math.min(((128 * b - 43 * r - 85 * g + 128) >> 8) + 128, 255);
-      const cr = Math.min(((128 * r - 107 * g - 21 * b + 128) >> 8) + 128, 255);
-      dst[i] = u32(y) | (u32(cb) << 8) | (u32(cr) << 16) | (w & 0xff000000);
+      // Each weighted sum as luma24 does it: two byte lanes weighted by one multiply, the third by another. The
+      // negative weights act on inverted bytes (255 − c): −43 R − 85 G = 43 (255 − R) + 85 (255 − G) − 32 640, and
+      // the −32 640 folds into the bias, so every term is non-negative and the sum stays below 2^32. Equal to the
+      // formulas of rgbaToYuv for all 2^24 colours (checked in plain JS).
+      const y = Image.luma24(w) >>> 24;
+      const wb = w ^ 0xffff; // R, G inverted
+      const cb = Math.min((((((wb & 0xff00ff) * 0x2b0080) + (wb & 0xff00) * 0x5500) >>> 16) + 256) >> 8, 255);
+      const wr = w ^ 0xffff00; // G, B inverted
+      const cr = Math.min((((((wr & 0xff00ff) * 0x800015) + (wr & 0xff00) * 0x6b00) >>> 16) + 256) >> 8, 255);
+      dst[i] = y | (cb << 8) | (cr << 16) | (w & 0xff000000);
     }
   }
 
