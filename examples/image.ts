@@ -1,8 +1,8 @@
-// Image processing on the Raspberry Pi GPU (or the emulator): RGBA → grey, a Gaussian blur, a 3x3 sharpen and a
-// bilinear resize of a generated picture, each checked against plain JS.
+// Image processing on the Raspberry Pi GPU (or the emulator): RGBA → grey, RGBA → YCbCr and back, a Gaussian blur, a
+// 3x3 sharpen and a bilinear resize of a generated picture, each checked against plain JS.
 // Run: npx qpuc run examples/image.ts [-- [--target vc4|vc6|vc7] WIDTH HEIGHT]
 import { Runtime, type Target, type LaunchResult } from 'qpuc/runtime';
-import { rgbaToLuma, separableBlur, gaussianTaps, conv2d, resizeBilinear } from '../kernels/image.js';
+import { rgbaToLuma, rgbaToYuv, yuvToRgba, separableBlur, gaussianTaps, conv2d, resizeBilinear } from '../kernels/image.js';
 
 const args = process.argv.slice(2);
 const t = args.indexOf('--target');
@@ -38,6 +38,18 @@ const r1 = await rgbaToLuma(rt, { pixels: w * h, rgba, grey });
 let worst = 0;
 for (let i = 0; i < w * h; i++) worst = Math.max(worst, Math.abs((grey[i] as number) - ((77 * (rgba[4 * i] as number) + 150 * (rgba[4 * i + 1] as number) + 29 * (rgba[4 * i + 2] as number) + 128) >> 8)));
 report('rgbaToLuma', r1, worst, 0);
+
+// 1b. RGBA → YCbCr (JFIF) and back: Y equals the luma above, the round trip is within 2 per channel.
+const yuv = rt.alloc(Uint8Array, 4 * w * h);
+const r1b = await rgbaToYuv(rt, { pixels: w * h, src: rgba, dst: yuv });
+worst = 0;
+for (let i = 0; i < w * h; i++) worst = Math.max(worst, Math.abs((yuv[4 * i] as number) - (grey[i] as number)));
+report('rgbaToYuv (Y against the luma)', r1b, worst, 0);
+const back = rt.alloc(Uint8Array, 4 * w * h);
+const r1c = await yuvToRgba(rt, { pixels: w * h, src: yuv, dst: back });
+worst = 0;
+for (let i = 0; i < 4 * w * h; i++) worst = Math.max(worst, Math.abs((back[i] as number) - (rgba[i] as number)));
+report('yuvToRgba (the round trip against the original picture, allowed 2)', r1c, worst, 2);
 
 // 2. Gaussian blur (sigma 1.5) of the grey image as f32.
 const img = rt.alloc(Float32Array, w * h);

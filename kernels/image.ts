@@ -1,7 +1,7 @@
 /**
- * Image and signal kernels: RGBA → luma on u8 pixels, 2-D convolution with a small kernel, separable blur, and
- * bilinear resize of u8 RGBA images, with the host functions that launch them (`rgbaToLuma`, `conv2d`,
- * `separableBlur`, `gaussianTaps`, `resizeBilinear`).
+ * Image and signal kernels: RGBA → luma and RGBA ↔ YCbCr on u8 pixels, 2-D convolution with a small kernel,
+ * separable blur, and bilinear resize of u8 RGBA images, with the host functions that launch them (`rgbaToLuma`,
+ * `rgbaToYuv`, `yuvToRgba`, `conv2d`, `separableBlur`, `gaussianTaps`, `resizeBilinear`).
  *
  * Conventions shared by every function here:
  * - Images are row-major without padding: pixel (x, y) of a `width`-wide image is element `y * width + x`.
@@ -75,6 +75,42 @@ export class Image {
       grey4[i] = Image.luma4(rgba[p], rgba[p + 1], rgba[p + 2], rgba[p + 3]);
     }
     for (let i = first + qpu.globalId(); i < n; i += qpu.globalCount()) grey[i] = Image.luma24(rgba[i]) >>> 24;
+  }
+
+  /**
+   * dst[i] = the BT.601 full-range (JFIF) YCbCr of RGBA pixel src[i], bytes Y, Cb, Cr, A (see {@link rgbaToYuv}).
+   * One word in, one out: a plain grid-stride loop, which the compiler regroups into vec4 lookups on V3D.
+   */
+  @kernel
+  static yuv(n: u32, src: Ptr<u32>, dst: Ptr<u32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const w = src[i];
+      // Each weighted sum as luma24 does it: two byte lanes weighted by one multiply, the third by another. The
+      // negative weights act on inverted bytes (255 − c): −43 R − 85 G = 43 (255 − R) + 85 (255 − G) − 32 640, and
+      // the −32 640 folds into the bias, so every term is non-negative and the sum stays below 2^32. Equal to the
+      // formulas of rgbaToYuv for all 2^24 colours (checked in plain JS).
+      const y = Image.luma24(w) >>> 24;
+      const wb = w ^ 0xffff; // R, G inverted
+      const cb = Math.min((((((wb & 0xff00ff) * 0x2b0080) + (wb & 0xff00) * 0x5500) >>> 16) + 256) >> 8, 255);
+      const wr = w ^ 0xffff00; // G, B inverted
+      const cr = Math.min((((((wr & 0xff00ff) * 0x800015) + (wr & 0xff00) * 0x6b00) >>> 16) + 256) >> 8, 255);
+      dst[i] = y | (cb << 8) | (cr << 16) | (w & 0xff000000);
+    }
+  }
+
+  /** dst[i] = the RGBA of YCbCrA pixel src[i] (the inverse of {@link yuv}; see {@link yuvToRgba}). */
+  @kernel
+  static rgb(n: u32, src: Ptr<u32>, dst: Ptr<u32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const w = src[i];
+      const y = i32(w & 255);
+      const cb = i32((w >> 8) & 255) - 128;
+      const cr = i32((w >> 16) & 255) - 128;
+      const r = Math.min(Math.max(y + ((91881 * cr + 32768) >> 16), 0), 255);
+      const g = Math.min(Math.max(y + ((32768 - 22554 * cb - 46802 * cr) >> 16), 0), 255);
+      const b = Math.min(Math.max(y + ((116130 * cb + 32768) >> 16), 0), 255);
+      dst[i] = u32(r) | (u32(g) << 8) | (u32(b) << 16) | (w & 0xff000000);
+    }
   }
 
   /**
@@ -361,6 +397,44 @@ export async function rgbaToLuma(rt: Runtime, options: RgbaToLumaOptions): Promi
   }
   const half = aligned ? n >> 3 : 0;
   return rt.launch(Image.lumaHalves, { qpus: streamBatches(rt, aligned ? Math.ceil(n / 8) : n) }, n, words(rgba, n), half, grey4, 8 * half, grey);
+}
+
+/** Options of {@link rgbaToYuv} and {@link yuvToRgba}. */
+export interface YuvOptions {
+  /** Pixels to convert. */
+  pixels: number;
+  /** Source: 4 × pixels bytes (R G B A, or Y Cb Cr A), starting at a 4-byte boundary. */
+  src: Uint8Array;
+  /** Destination: 4 × pixels bytes, starting at a 4-byte boundary; may be src itself (in place). */
+  dst: Uint8Array;
+}
+
+/**
+ * RGBA → YCbCr, BT.601 full range as JPEG/JFIF uses it, in 8-bit fixed point (weights × 256, rounded half up,
+ * `>>` flooring): Y = (77 R + 150 G + 29 B + 128) >> 8, Cb = min(((128 B − 43 R − 85 G + 128) >> 8) + 128, 255),
+ * Cr = min(((128 R − 107 G − 21 B + 128) >> 8) + 128, 255); output bytes Y, Cb, Cr, A (alpha copied): packed
+ * YUV 4:4:4 with alpha. Exact (integer arithmetic) on every target; Y equals {@link rgbaToLuma}'s.
+ */
+export async function rgbaToYuv(rt: Runtime, options: YuvOptions): Promise<LaunchResult> {
+  return convert(rt, 'rgbaToYuv', options, Image.yuv);
+}
+
+/**
+ * YCbCr → RGBA, the JFIF inverse in 16-bit fixed point: with cb = Cb − 128, cr = Cr − 128 and `>>` flooring,
+ * R = Y + ((91881 cr + 32768) >> 16), G = Y + ((32768 − 22554 cb − 46802 cr) >> 16), B = Y + ((116130 cb + 32768)
+ * >> 16), each clamped to [0, 255] (1.402, 0.344136, 0.714136, 1.772 × 2^16); alpha copied. Exact on every
+ * target. A round trip through {@link rgbaToYuv} is within 2 per channel (checked in plain JS over all 2^24 colours).
+ */
+export async function yuvToRgba(rt: Runtime, options: YuvOptions): Promise<LaunchResult> {
+  return convert(rt, 'yuvToRgba', options, Image.rgb);
+}
+
+async function convert(rt: Runtime, fn: string, options: YuvOptions, k: typeof Image.yuv): Promise<LaunchResult> {
+  checkObject(fn, options);
+  const n = checkSize(fn, 'pixels', options.pixels, 1 << 26);
+  const src = checkU8(fn, 'src', options.src, 4 * n, true);
+  const dst = checkU8(fn, 'dst', options.dst, 4 * n, true);
+  return rt.launch(k, { qpus: streamBatches(rt, n) }, n, words(src, n), words(dst, n));
 }
 
 /** Options of {@link conv2d}. */

@@ -1,3 +1,9 @@
+// `qpuc/kernels`: the kernel library. One line per family (docs/kernels.md); each family file holds its
+// @kernel classes and the host functions that launch them.
+export * from './launch.js';
+export * from './blas1.js';
+export * from './blas2.js';
+export * from './blas3.js';
 export * from './reduce.js';
 export * from './scan.js';
 export * from './histogram.js';

@@ -32,22 +32,31 @@ function tsFiles(dir) {
   });
 }
 
+/**
+ * The kernel library (`qpuc/kernels`): its JavaScript goes to dist/kernels like the rest, and its TypeScript
+ * sources ship too (package.json "files": kernels/*.ts), since kernels compile from their source at run time.
+ * Each dist/kernels/*.js gets a linked source map naming its kernels/*.ts, which is how the runtime finds the
+ * source of a `@kernel` defined in compiled JavaScript (runtime/kernel-source.ts). The sources stay out of
+ * dist/ so that TypeScript resolves the package's imports to the declarations, not to the sources.
+ */
+const LIBRARY = 'kernels';
 const entryPoints = SOURCES.flatMap((s) => tsFiles(join(root, s)));
+const libraryEntryPoints = tsFiles(join(root, LIBRARY));
 const start = performance.now();
 
 // Transpile per file: every import stays an import, with `.ts` specifiers renamed to `.js`.
-await build({
+const common = {
   ...esbuildTsOptions,
-  entryPoints,
   outdir: dist,
   outbase: root,
   bundle: true,
-  format: 'esm',
-  platform: 'node',
-  logLevel: 'warning',
+  format: /** @type {const} */ ('esm'),
+  platform: /** @type {const} */ ('node'),
+  logLevel: /** @type {const} */ ('warning'),
   plugins: [
     {
       name: 'keep-modules',
+      /** @param {import('esbuild').PluginBuild} b */
       setup(b) {
         b.onResolve({ filter: /.*/ }, (args) => {
           if (args.kind === 'entry-point') return undefined;
@@ -57,7 +66,9 @@ await build({
       },
     },
   ],
-});
+};
+await build({ ...common, entryPoints });
+await build({ ...common, entryPoints: libraryEntryPoints, sourcemap: 'linked', sourcesContent: false });
 
 // Declarations by tsc; relative `.ts` specifiers become `.js` as in the JavaScript.
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
@@ -88,6 +99,6 @@ for (const [name, data] of site) {
   siteBytes += data.length;
 }
 console.error(
-  `qpuc build: ${entryPoints.length} modules and ${declarations} declaration files in dist/, the playground (${site.size} files, ${(siteBytes / 1024).toFixed(0)} KiB) in dist/playground/ ` +
+  `qpuc build: ${entryPoints.length + libraryEntryPoints.length} modules and ${declarations} declaration files in dist/, the playground (${site.size} files, ${(siteBytes / 1024).toFixed(0)} KiB) in dist/playground/ ` +
     `(${((performance.now() - start) / 1000).toFixed(1)} s)`,
 );

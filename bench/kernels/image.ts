@@ -5,7 +5,7 @@
  * against plain JS (a sample of pixels) before its row is reported.
  */
 import { Runtime, type Target } from '../../runtime/index.ts';
-import { rgbaToLuma, conv2d, separableBlur, resizeBilinear } from '../../kernels/image.ts';
+import { rgbaToLuma, rgbaToYuv, conv2d, separableBlur, resizeBilinear } from '../../kernels/image.ts';
 import type { KernelRow } from './row.ts';
 
 type Row = KernelRow & { bytesWritten: number };
@@ -33,6 +33,11 @@ export async function rows(target: Target): Promise<Row[]> {
     const l = await rgbaToLuma(rt, { pixels: n, rgba, grey });
     for (let i = 0; i < n; i += 101) need(grey[i] === (77 * (rgba[4 * i] as number) + 150 * (rgba[4 * i + 1] as number) + 29 * (rgba[4 * i + 2] as number) + 128) >> 8, `rgbaToLuma wrong at ${i}`);
     add(`rgbaToLuma ${W}×${H}`, l.profile?.seconds, 4 * n, n);
+
+    const yuv = rt.alloc(Uint8Array, 4 * n);
+    const yv = await rgbaToYuv(rt, { pixels: n, src: rgba, dst: yuv });
+    for (let i = 0; i < n; i += 101) need(yuv[4 * i] === grey[i] && yuv[4 * i + 3] === rgba[4 * i + 3], `rgbaToYuv wrong at ${i}`);
+    add(`rgbaToYuv ${W}×${H}`, yv.profile?.seconds, 4 * n, 4 * n);
 
     const dw = W / 2;
     const dh = H / 2;

@@ -25,6 +25,7 @@ export function classifyMemoryAccesses(fn: IrFunction): IrFunction {
   const stride = new Map<Value, Stride>();
   const consts = new Map<Value, number>();
   for (const p of fn.params) stride.set(p.value, 0);
+  const k = (x: Value | undefined) => (x ? consts.get(x) : undefined);
   for (let changed = true, rounds = 0; changed && rounds < 50; rounds++) {
     changed = false;
     const set = (v: Value, s: Stride) => {
@@ -36,8 +37,9 @@ export function classifyMemoryAccesses(fn: IrFunction): IrFunction {
       for (const i of b.instrs) {
         const r = i.result;
         if (!r) continue;
-        const [a, c] = i.args.map((x) => stride.get(x));
-        const k = (x: Value | undefined) => (x ? consts.get(x) : undefined);
+        // The first two operands' strides (read directly: this runs per instruction per round).
+        const a = i.args.length > 0 ? stride.get(i.args[0] as Value) : undefined;
+        const c = i.args.length > 1 ? stride.get(i.args[1] as Value) : undefined;
         let s: Stride;
         if (i.op === 'const') consts.set(r, Number(i.attrs?.['value']));
         if (r.uniform) s = 0;

@@ -2,7 +2,7 @@
 // and the vc4, vc6 and vc7 emulators (hazard checker in error mode), at odd sizes.
 import test from 'ava';
 import { Runtime, type Target } from '../../runtime/index.ts';
-import { rgbaToLuma, conv2d, separableBlur, gaussianTaps, resizeBilinear, MAX_BLUR_TAPS } from '../../kernels/image.ts';
+import { rgbaToLuma, rgbaToYuv, yuvToRgba, conv2d, separableBlur, gaussianTaps, resizeBilinear, MAX_BLUR_TAPS } from '../../kernels/image.ts';
 
 const f = Math.fround;
 const BACKENDS: { name: string; target: Target; backend: 'reference' | 'emulator' }[] = [
@@ -74,6 +74,43 @@ for (const b of BACKENDS) {
           t.deepEqual(res.hazards, []);
         }
         if (n === 17) t.deepEqual([want[0], want[1]], [255, 0]);
+      }
+    } finally {
+      rt.close();
+    }
+  });
+
+  test(`rgbaToYuv and yuvToRgba on ${b.name}: JFIF fixed point, exact, in place, round trip within 2`, async (t) => {
+    const rt = await Runtime.open({ target: b.target, backend: b.backend, log: () => {} });
+    try {
+      // Every (R, G, B) on a grid of step 51 (216 colours, the extremes included), plus odd-sized random runs.
+      const grid: number[] = [];
+      for (let r = 0; r <= 255; r += 51) for (let g = 0; g <= 255; g += 51) for (let bl = 0; bl <= 255; bl += 51) grid.push(r, g, bl, (r + g) & 255);
+      for (const n of [1, 17, grid.length / 4]) {
+        const src = rt.alloc(Uint8Array, 4 * n);
+        if (n === grid.length / 4) src.set(grid);
+        else for (let i = 0, s = lcg(n); i < src.length; i++) src[i] = Math.floor(s() * 256);
+        const want = new Uint8Array(4 * n);
+        for (let i = 0; i < n; i++) {
+          const [r, g, bl, a] = [src[4 * i], src[4 * i + 1], src[4 * i + 2], src[4 * i + 3]] as number[];
+          want.set([(77 * r + 150 * g + 29 * bl + 128) >> 8, Math.min(((128 * bl - 43 * r - 85 * g + 128) >> 8) + 128, 255), Math.min(((128 * r - 107 * g - 21 * bl + 128) >> 8) + 128, 255), a], 4 * i);
+        }
+        const yuv = rt.alloc(Uint8Array, 4 * n);
+        const res = await rgbaToYuv(rt, { pixels: n, src, dst: yuv });
+        t.deepEqual(Array.from(yuv), Array.from(want), `rgbaToYuv n=${n}`);
+        t.deepEqual(res.hazards, []);
+        const c = (v: number) => Math.min(Math.max(v, 0), 255);
+        const back = rt.alloc(Uint8Array, 4 * n);
+        back.set(yuv);
+        const wantRgb = new Uint8Array(4 * n);
+        for (let i = 0; i < n; i++) {
+          const [y, cb, cr, a] = [yuv[4 * i] as number, (yuv[4 * i + 1] as number) - 128, (yuv[4 * i + 2] as number) - 128, yuv[4 * i + 3] as number];
+          wantRgb.set([c(y + ((91881 * cr + 32768) >> 16)), c(y + ((32768 - 22554 * cb - 46802 * cr) >> 16)), c(y + ((116130 * cb + 32768) >> 16)), a], 4 * i);
+        }
+        await yuvToRgba(rt, { pixels: n, src: back, dst: back }); // in place
+        t.deepEqual(Array.from(back), Array.from(wantRgb), `yuvToRgba n=${n}`);
+        const worst = Math.max(...Array.from(back, (v, i) => Math.abs(v - (src[i] as number))));
+        t.true(worst <= 2, `round trip off by ${worst}`);
       }
     } finally {
       rt.close();

@@ -5,8 +5,9 @@
  * Dependencies: registers (read-after-write waits one instruction; a reader
  * and a later writer may share an instruction, since reads see the values
  * from before it), flags and `rtop` as registers, the TMU write and `ldtmu`
- * orders, and the uniform stream order. Priority is the longest path to the
- * segment's end, with TMU round trips weighted heavily so that loads are
+ * orders, and the uniform stream order. Priority is the longest path of
+ * true dependences (not register reuse) to the segment's end, with TMU round
+ * trips weighted heavily so that loads are
  * issued early and their results collected late; at most MAX_PENDING_LOADS
  * lookups are in flight (the per-thread output FIFO, semantics notes 5.3).
  */
@@ -73,15 +74,15 @@ interface Node {
   index: number;
   preds: { node: Node; latency: number }[];
   /** `weight` is the latency used for priorities (a TMU round trip), `latency` the distance the hardware needs. */
-  succs: { node: Node; latency: number; weight: number }[];
+  succs: { node: Node; latency: number; weight: number; order?: boolean }[];
   height: number;
   cycle?: number;
 }
 
 function buildGraph(ops: MInstr[]): Node[] {
   const nodes: Node[] = ops.map((m, index) => ({ m, index, preds: [], succs: [], height: 0 }));
-  const edge = (from: Node, to: Node, latency: number, weight = latency) => {
-    from.succs.push({ node: to, latency, weight });
+  const edge = (from: Node, to: Node, latency: number, weight = latency, order = false) => {
+    from.succs.push({ node: to, latency, weight, ...(order ? { order } : {}) });
     to.preds.push({ node: from, latency });
   };
   const lastWrite = new Map<number, Node>();
@@ -102,10 +103,14 @@ function buildGraph(ops: MInstr[]): Node[] {
       if (w) edge(w, n, OP_CLASS[w.m.op] === 'sfu' || n.m.rotate ? SFU_RESULT_LATENCY : 1);
     }
     for (const r of writes) {
+      // Write-after-write and write-after-read edges only order two ops (a register reused: r0 and r5 by every
+      // 4.2 broadcast, a temporary by every copy of a loop body): no work has to follow, so they do not lengthen
+      // the priority path. Counted, they made a chain of reuses look critical and pulled it ahead of the loads
+      // and arithmetic it does not feed (a register-blocked sgemm issued all its loads, then all its math).
       const w = lastWrite.get(r);
-      if (w) edge(w, n, 1);
+      if (w) edge(w, n, 1, 1, true);
       const since = readsSince.get(r);
-      if (since) for (const rd of since) if (rd !== n) edge(rd, n, 0);
+      if (since) for (const rd of since) if (rd !== n) edge(rd, n, 0, 0, true);
     }
     for (const r of reads) {
       const list = readsSince.get(r);
@@ -139,7 +144,7 @@ function buildGraph(ops: MInstr[]): Node[] {
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k] as Node;
     let h = 0;
-    for (const s of n.succs) h = Math.max(h, s.node.height + Math.max(1, s.weight));
+    for (const s of n.succs) h = Math.max(h, s.order ? s.node.height : s.node.height + Math.max(1, s.weight));
     n.height = h;
   }
   return nodes;
@@ -192,6 +197,19 @@ class ReadySet {
   }
 }
 
+const SIG_SLOT = ['sig'] as const;
+const ADD_SLOT = ['add'] as const;
+const MUL_SLOT = ['mul'] as const;
+const ADD_MUL = ['add', 'mul'] as const;
+const MUL_ADD = ['mul', 'add'] as const;
+
+/** The parts of a word `m` may go in, its own unit first (constant lists: this is asked per candidate per trial). */
+function slotsOf(m: MInstr): readonly ('add' | 'mul' | 'sig')[] {
+  if (m.unit === 'sig') return SIG_SLOT;
+  if (canUseUnit(m, 'add') && canUseUnit(m, 'mul')) return m.unit === 'add' ? ADD_MUL : MUL_ADD;
+  return m.unit === 'add' ? ADD_SLOT : MUL_SLOT;
+}
+
 /**
  * Schedule `ops` (no branches) into instruction words. `urgent` ops (the flag
  * write a following branch reads) go as early as their operands allow, so that
@@ -225,10 +243,11 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
       added = false;
       for (const n of ready.at(cycle)) {
         if (isLoadIssue(n.m) && pendingLoads + (n.m.tmuWords ?? 1) > MAX_PENDING_LOADS) continue;
-        const slots: ('add' | 'mul' | 'sig')[] = n.m.unit === 'sig' ? ['sig'] : canUseUnit(n.m, 'add') && canUseUnit(n.m, 'mul') ? [n.m.unit as 'add' | 'mul', n.m.unit === 'add' ? 'mul' : 'add'] : [n.m.unit as 'add' | 'mul'];
+        const slots = slotsOf(n.m);
         for (const slot of slots) {
           if (bundle[slot]) continue;
-          const trial: Bundle = { ...bundle, [slot]: n.m };
+          const trial: Bundle = { ...bundle };
+          trial[slot] = n.m;
           const fitted = buildBundle(trial, ver);
           if (!fitted) continue;
           word = fitted;

@@ -139,11 +139,21 @@ export function accumulateTemporaries(mf: Vc4MFunction): void {
   for (const b of mf.blocks) {
     const busyUntil = [0, -1, -1];
     let next = 0;
+    // The ops of the block reading each register, in order (looked up per candidate: scanning the block from its
+    // start for each was quadratic in the block length).
+    const readAt = new Map<number, number[]>();
+    b.ops.forEach((u, x) => {
+      for (const r of usesOf(u)) {
+        const list = readAt.get(r.id);
+        if (!list) readAt.set(r.id, [x]);
+        else if (list[list.length - 1] !== x) list.push(x);
+      }
+    });
     b.ops.forEach((o, k) => {
       if (o.k !== 'alu' || o.dst?.k !== 'v' || (o.cond && o.cond !== 'always') || o.rot !== undefined) return;
       const id = o.dst.id;
       if (defs.get(id) !== 1 || readers.get(id) !== 1) return;
-      const j = b.ops.findIndex((u, x) => x > k && usesOf(u).some((r) => r.id === id));
+      const j = readAt.get(id)?.find((x) => x > k) ?? -1;
       if (j < 0) return;
       const user = b.ops[j] as MOp;
       if (user.k !== 'alu' || user.rot !== undefined || (user.dst?.k === 'v' && user.dst.id === id)) return;

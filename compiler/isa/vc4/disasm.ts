@@ -167,6 +167,26 @@ const EMPTY_SCOPE: LineContext = {
   isRegister: () => true,
 };
 
+/** Words of texts parsed back already (a kernel repeats the same few thousand instructions); cleared when large. */
+const REASSEMBLED = new Map<string, bigint>();
+
+/** The word a plain text assembles to on its own (no labels), or -1n if it does not. */
+function reassembled(text: string): bigint {
+  let word = REASSEMBLED.get(text);
+  if (word === undefined) {
+    try {
+      const line = parseVc4Line(tokenize(text), EMPTY_SCOPE, text.length + 1);
+      const f = vc4Fields(line.instr);
+      word = packVc4Fields(f.format, f.fields);
+    } catch {
+      word = -1n;
+    }
+    if (REASSEMBLED.size >= 1 << 15) REASSEMBLED.clear();
+    REASSEMBLED.set(text, word);
+  }
+  return word;
+}
+
 /**
  * Disassemble one instruction (object or 64-bit word) to vc4asm text. Throws
  * DecodeError for a word the decoder rejects.
@@ -176,14 +196,7 @@ export function disassembleVc4(instrOrWord: Vc4Instr | bigint): string {
   const text = vc4PlainText(instr);
   const { format, fields } = vc4Fields(instr);
   const word = packVc4Fields(format, fields);
-  let reparsed: bigint;
-  try {
-    const line = parseVc4Line(tokenize(text), EMPTY_SCOPE, text.length + 1);
-    const f = vc4Fields(line.instr);
-    reparsed = packVc4Fields(f.format, f.fields);
-  } catch {
-    reparsed = -1n;
-  }
+  const reparsed = reassembled(text);
   if (reparsed === word) return text;
   // Name every field the plain text does not reproduce; if the text does not
   // even parse back (a combination only raw fields can express), start from a

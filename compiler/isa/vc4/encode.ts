@@ -88,18 +88,40 @@ export function vc4Fields(instr: Vc4Instr): { format: Vc4Format; fields: Vc4Fiel
   }
 }
 
-/** Pack field values into a word; every value must fit its field. */
+/** Each format's fields as [name, hi, lo], in table order (worked out once: packing runs per instruction). */
+const FIELD_LISTS = new Map<Vc4Format, [string, number, number][]>();
+
+function fieldList(format: Vc4Format): [string, number, number][] {
+  let list = FIELD_LISTS.get(format);
+  if (!list) {
+    list = (Object.entries(VC4_FORMATS[format]) as [string, readonly [number, number]][]).map(([name, [hi, lo]]) => [name, hi, lo]);
+    FIELD_LISTS.set(format, list);
+  }
+  return list;
+}
+
+/**
+ * Pack field values into a word; every value must fit its field. Built in two
+ * 32-bit halves with one BigInt at the end (a BigInt per field was most of the
+ * cost of encoding and of the disassembler's round-trip check).
+ */
 export function packVc4Fields(format: Vc4Format, fields: Vc4Fields): bigint {
-  let word = 0n;
-  for (const [name, [hi, lo]] of Object.entries(VC4_FORMATS[format]) as [string, readonly [number, number]][]) {
+  let low = 0;
+  let high = 0;
+  for (const [name, hi, lo] of fieldList(format)) {
     const v = fields[name] ?? 0;
     const width = hi - lo + 1;
     if (!Number.isInteger(v) || v < 0 || v >= 2 ** width) {
       throw new Vc4EncodeError(`field ${name} = ${v} does not fit in ${width} bits`);
     }
-    word |= BigInt(v) << BigInt(lo);
+    // Fields are at most 32 bits wide; `<<` keeps the bits that land in the low half, `>>>` brings down the rest.
+    if (lo >= 32) high |= v << (lo - 32);
+    else {
+      low |= v << lo;
+      if (lo + width > 32) high |= v >>> (32 - lo);
+    }
   }
-  return word;
+  return (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
 }
 
 /** Unpack a word into the field values of a format. */

@@ -1,0 +1,505 @@
+/**
+ * BLAS level 1 in single precision: saxpy, sscal, scopy, sswap, sdot, snrm2,
+ * sasum, isamax. Host functions take the Runtime and an options object of
+ * Float32Arrays from `rt.alloc`, pick the launch shape, and return the
+ * launch result (with its profile); the reductions add their value to it.
+ *
+ * Increments: `incx`/`incy` are non-zero whole numbers (default 1); a
+ * negative one walks the vector from its end, as in reference BLAS (element
+ * i is `x[(n - 1 - i) |incx|]`). Unit strides run the grid-stride kernels the
+ * compiler turns into vec4 lookups on vc6/vc7; others run strided kernels.
+ *
+ * Arithmetic: f32. On vc6 and vc7 every `+` and `*` rounds to nearest (IEEE);
+ * on vc4 the kernels use `fastMath` (the hardware's `fadd`, round toward
+ * zero: each addition within 1 ulp instead of ½ ulp), so vc4 results may
+ * differ from the others in the last bit of each operation. The reference
+ * backend computes what vc6/vc7 compute.
+ */
+import { kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
+import type { LaunchResult, Runtime } from 'qpuc/runtime';
+import { checkCount, checkIncrement, checkOptions, checkScalar, checkVector, combineResults, emptyResult, streamBatches } from './launch.js';
+
+/**
+ * The BLAS-1 kernels. Unit-stride kernels are grid-stride loops over `i`
+ * (every lane of every batch); `…Strided` ones address element i at
+ * `x0 + i * incx` (i32, so a negative increment walks backwards from `x0`).
+ * Reductions write one partial result per work item (`qpu.globalId()`), and
+ * a one-batch kernel combines the partials.
+ */
+export class Blas1 {
+  /** y[i] = a x[i] + y[i] for i < n. */
+  @kernel({ fastMath: true })
+  static axpy(n: u32, a: f32, x: Ptr<f32>, y: Ptr<f32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) y[i] = a * x[i] + y[i];
+  }
+
+  /** y[y0 + i incy] = a x[x0 + i incx] + y[y0 + i incy] for i < n. */
+  @kernel({ fastMath: true })
+  static axpyStrided(n: u32, a: f32, x: Ptr<f32>, x0: i32, incx: i32, y: Ptr<f32>, y0: i32, incy: i32): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const k = i32(i);
+      y[y0 + k * incy] = a * x[x0 + k * incx] + y[y0 + k * incy];
+    }
+  }
+
+  /** x[i] = a x[i] for i < n. */
+  @kernel({ fastMath: true })
+  static scal(n: u32, a: f32, x: Ptr<f32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) x[i] = a * x[i];
+  }
+
+  /** x[x0 + i incx] = a x[x0 + i incx] for i < n. */
+  @kernel({ fastMath: true })
+  static scalStrided(n: u32, a: f32, x: Ptr<f32>, x0: i32, incx: i32): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) x[x0 + i32(i) * incx] = a * x[x0 + i32(i) * incx];
+  }
+
+  /** y[i] = x[i] for i < n. */
+  @kernel
+  static copy(n: u32, x: Ptr<f32>, y: Ptr<f32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) y[i] = x[i];
+  }
+
+  /** y[y0 + i incy] = x[x0 + i incx] for i < n. */
+  @kernel
+  static copyStrided(n: u32, x: Ptr<f32>, x0: i32, incx: i32, y: Ptr<f32>, y0: i32, incy: i32): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) y[y0 + i32(i) * incy] = x[x0 + i32(i) * incx];
+  }
+
+  /** Exchanges x[i] and y[i] for i < n. */
+  @kernel
+  static swap(n: u32, x: Ptr<f32>, y: Ptr<f32>): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const t = x[i];
+      x[i] = y[i];
+      y[i] = t;
+    }
+  }
+
+  /** Exchanges x[x0 + i incx] and y[y0 + i incy] for i < n. */
+  @kernel
+  static swapStrided(n: u32, x: Ptr<f32>, x0: i32, incx: i32, y: Ptr<f32>, y0: i32, incy: i32): void {
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const k = i32(i);
+      const t = x[x0 + k * incx];
+      x[x0 + k * incx] = y[y0 + k * incy];
+      y[y0 + k * incy] = t;
+    }
+  }
+
+  /** partial[g] = the sum of x[i] y[i] over work item g's elements (i = g, g + G, …; G work items), in that order. */
+  @kernel({ fastMath: true })
+  static dot(n: u32, x: Ptr<f32>, y: Ptr<f32>, partial: Ptr<f32>): void {
+    let s: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += x[i] * y[i];
+    partial[qpu.globalId()] = s;
+  }
+
+  /** {@link Blas1.dot} with strides. */
+  @kernel({ fastMath: true })
+  static dotStrided(n: u32, x: Ptr<f32>, x0: i32, incx: i32, y: Ptr<f32>, y0: i32, incy: i32, partial: Ptr<f32>): void {
+    let s: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += x[x0 + i32(i) * incx] * y[y0 + i32(i) * incy];
+    partial[qpu.globalId()] = s;
+  }
+
+  /** partial[g] = the sum of |x[i]| over work item g's elements. */
+  @kernel({ fastMath: true })
+  static asum(n: u32, x: Ptr<f32>, partial: Ptr<f32>): void {
+    let s: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += Math.abs(x[i]);
+    partial[qpu.globalId()] = s;
+  }
+
+  /** {@link Blas1.asum} with a stride. */
+  @kernel({ fastMath: true })
+  static asumStrided(n: u32, x: Ptr<f32>, x0: i32, incx: i32, partial: Ptr<f32>): void {
+    let s: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += Math.abs(x[x0 + i32(i) * incx]);
+    partial[qpu.globalId()] = s;
+  }
+
+  /**
+   * partial[g] = the sum of x[i]² over work item g's elements and
+   * partial[G + g] their largest |x[i]| (NaNs skipped: they make the sum NaN).
+   */
+  @kernel({ fastMath: true })
+  static ssq(n: u32, x: Ptr<f32>, partial: Ptr<f32>): void {
+    let s: f32 = 0;
+    let m: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = x[i];
+      const a = Math.abs(v);
+      s += v * v;
+      m = a > m ? a : m;
+    }
+    partial[qpu.globalId()] = s;
+    partial[qpu.globalCount() + qpu.globalId()] = m;
+  }
+
+  /** {@link Blas1.ssq} with a stride. */
+  @kernel({ fastMath: true })
+  static ssqStrided(n: u32, x: Ptr<f32>, x0: i32, incx: i32, partial: Ptr<f32>): void {
+    let s: f32 = 0;
+    let m: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = x[x0 + i32(i) * incx];
+      const a = Math.abs(v);
+      s += v * v;
+      m = a > m ? a : m;
+    }
+    partial[qpu.globalId()] = s;
+    partial[qpu.globalCount() + qpu.globalId()] = m;
+  }
+
+  /** partial[g] = the sum of (scale x[i])² over work item g's elements (scale a power of two: exact). */
+  @kernel({ fastMath: true })
+  static ssqScaled(n: u32, scale: f32, x: Ptr<f32>, partial: Ptr<f32>): void {
+    let s: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const w = x[i] * scale;
+      s += w * w;
+    }
+    partial[qpu.globalId()] = s;
+  }
+
+  /** {@link Blas1.ssqScaled} with a stride. */
+  @kernel({ fastMath: true })
+  static ssqScaledStrided(n: u32, scale: f32, x: Ptr<f32>, x0: i32, incx: i32, partial: Ptr<f32>): void {
+    let s: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const w = x[x0 + i32(i) * incx] * scale;
+      s += w * w;
+    }
+    partial[qpu.globalId()] = s;
+  }
+
+  /**
+   * best[g] = the largest |x[i]| over work item g's elements and index[g]
+   * the first i where it occurs (-1 as u32 and -1 when the lane had none or
+   * only NaNs: a NaN never compares greater).
+   */
+  @kernel
+  static iamax(n: u32, x: Ptr<f32>, best: Ptr<f32>, index: Ptr<u32>): void {
+    let b: f32 = -1;
+    let at: u32 = 0xffffffff;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = Math.abs(x[i]);
+      const better = v > b;
+      at = better ? i : at;
+      b = better ? v : b;
+    }
+    best[qpu.globalId()] = b;
+    index[qpu.globalId()] = at;
+  }
+
+  /** {@link Blas1.iamax} with a stride; index[g] is the element number i (not the array index). */
+  @kernel
+  static iamaxStrided(n: u32, x: Ptr<f32>, x0: i32, incx: i32, best: Ptr<f32>, index: Ptr<u32>): void {
+    let b: f32 = -1;
+    let at: u32 = 0xffffffff;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = Math.abs(x[x0 + i32(i) * incx]);
+      const better = v > b;
+      at = better ? i : at;
+      b = better ? v : b;
+    }
+    best[qpu.globalId()] = b;
+    index[qpu.globalId()] = at;
+  }
+
+  /**
+   * One batch: out[0] = the sum of partial[0 … count-1] (lane l adds
+   * elements l, l + 16, … in order, then the 16 lane sums in lane order).
+   * With `maxToo`, out[1] = the largest of partial[count … 2 count - 1].
+   */
+  @kernel({ fastMath: true })
+  static finishSum(count: u32, partial: Ptr<f32>, out: Ptr<f32>, maxToo: u32): void {
+    let s: f32 = 0;
+    let m: f32 = 0;
+    for (let i = qpu.laneId(); i < count; i += 16) {
+      s += partial[i];
+      if (maxToo != 0) m = Math.max(m, partial[count + i]);
+    }
+    const total = qpu.reduceAdd(s);
+    const top = qpu.reduceMax(m);
+    if (qpu.laneId() == 0) {
+      out[0] = total;
+      if (maxToo != 0) out[1] = top;
+    }
+  }
+
+  /** One batch: index[0] = the index of the first largest of best[0 … count-1] (by its index[g]), or 0xffffffff when none. */
+  @kernel
+  static finishIamax(count: u32, best: Ptr<f32>, index: Ptr<u32>): void {
+    let b: f32 = -1;
+    let at: u32 = 0xffffffff;
+    for (let g = qpu.laneId(); g < count; g += 16) {
+      const v = best[g];
+      const k = index[g];
+      if (v > b || (v == b && k < at)) {
+        b = v;
+        at = k;
+      }
+    }
+    const top = qpu.reduceMax(b);
+    const first = qpu.reduceMin(b == top ? at : 0xffffffff);
+    if (qpu.laneId() == 0) index[0] = first;
+  }
+}
+
+/** Element 0's array index and the signed step of a vector of n elements with increment inc (BLAS: inc < 0 starts at the end). */
+function origin(n: number, inc: number): [number, number] {
+  return [inc >= 0 ? 0 : (n - 1) * -inc, inc];
+}
+
+/** Runs `body` with scratch arrays from `rt.alloc` (partial results), freed afterwards. */
+async function withScratch<T>(rt: Runtime, sizes: { f32?: number; u32?: number }, body: (f: Float32Array, u: Uint32Array) => Promise<T>): Promise<T> {
+  const f = rt.alloc(Float32Array, Math.max(1, sizes.f32 ?? 1));
+  const u = rt.alloc(Uint32Array, Math.max(1, sizes.u32 ?? 1));
+  try {
+    return await body(f, u);
+  } finally {
+    rt.free(f);
+    rt.free(u);
+  }
+}
+
+/** Options of {@link saxpy}. */
+export interface AxpyOptions {
+  /** Elements (0: nothing happens). */
+  n: number;
+  /** The scalar a (alpha). */
+  alpha: number;
+  x: Float32Array;
+  /** Default 1. */
+  incx?: number;
+  /** Updated in place. */
+  y: Float32Array;
+  /** Default 1. */
+  incy?: number;
+}
+
+/**
+ * y ← alpha x + y (BLAS saxpy). Each element is one f32 multiply and one f32
+ * add (vc6/vc7 and the reference: both rounded to nearest, so the result is
+ * exactly `fround(fround(alpha x) + y)`; vc4: the add rounds toward zero).
+ * Memory-bound: 8 bytes read and 4 written per element.
+ */
+export async function saxpy(rt: Runtime, options: AxpyOptions): Promise<LaunchResult> {
+  const fn = 'saxpy';
+  checkOptions(fn, options);
+  const n = checkCount(fn, 'n', options.n);
+  const alpha = checkScalar(fn, 'alpha', options.alpha);
+  const incx = checkIncrement(fn, 'incx', options.incx), incy = checkIncrement(fn, 'incy', options.incy);
+  const x = checkVector(fn, 'x', options.x, n, incx), y = checkVector(fn, 'y', options.y, n, incy);
+  if (n === 0) return emptyResult(rt, 'Blas1.axpy');
+  const qpus = streamBatches(rt);
+  if (incx === 1 && incy === 1) return rt.launch(Blas1.axpy, { qpus }, n, alpha, x, y);
+  return rt.launch(Blas1.axpyStrided, { qpus }, n, alpha, x, ...origin(n, incx), y, ...origin(n, incy));
+}
+
+/** Options of {@link sscal}. */
+export interface ScalOptions {
+  n: number;
+  alpha: number;
+  /** Scaled in place. */
+  x: Float32Array;
+  incx?: number;
+}
+
+/** x ← alpha x (BLAS sscal): one f32 multiply per element, rounded to nearest on every target. */
+export async function sscal(rt: Runtime, options: ScalOptions): Promise<LaunchResult> {
+  const fn = 'sscal';
+  checkOptions(fn, options);
+  const n = checkCount(fn, 'n', options.n);
+  const alpha = checkScalar(fn, 'alpha', options.alpha);
+  const incx = checkIncrement(fn, 'incx', options.incx);
+  const x = checkVector(fn, 'x', options.x, n, incx);
+  if (n === 0) return emptyResult(rt, 'Blas1.scal');
+  const qpus = streamBatches(rt);
+  if (incx === 1) return rt.launch(Blas1.scal, { qpus }, n, alpha, x);
+  return rt.launch(Blas1.scalStrided, { qpus }, n, alpha, x, ...origin(n, incx));
+}
+
+/** Options of {@link scopy} and {@link sswap}. */
+export interface CopyOptions {
+  n: number;
+  x: Float32Array;
+  incx?: number;
+  y: Float32Array;
+  incy?: number;
+}
+
+/** y ← x (BLAS scopy): bit-exact. x and y should not overlap (BLAS leaves that undefined too). */
+export async function scopy(rt: Runtime, options: CopyOptions): Promise<LaunchResult> {
+  const fn = 'scopy';
+  checkOptions(fn, options);
+  const n = checkCount(fn, 'n', options.n);
+  const incx = checkIncrement(fn, 'incx', options.incx), incy = checkIncrement(fn, 'incy', options.incy);
+  const x = checkVector(fn, 'x', options.x, n, incx), y = checkVector(fn, 'y', options.y, n, incy);
+  if (n === 0) return emptyResult(rt, 'Blas1.copy');
+  const qpus = streamBatches(rt);
+  if (incx === 1 && incy === 1) return rt.launch(Blas1.copy, { qpus }, n, x, y);
+  return rt.launch(Blas1.copyStrided, { qpus }, n, x, ...origin(n, incx), y, ...origin(n, incy));
+}
+
+/** x ↔ y (BLAS sswap): bit-exact. x and y must not overlap. */
+export async function sswap(rt: Runtime, options: CopyOptions): Promise<LaunchResult> {
+  const fn = 'sswap';
+  checkOptions(fn, options);
+  const n = checkCount(fn, 'n', options.n);
+  const incx = checkIncrement(fn, 'incx', options.incx), incy = checkIncrement(fn, 'incy', options.incy);
+  const x = checkVector(fn, 'x', options.x, n, incx), y = checkVector(fn, 'y', options.y, n, incy);
+  if (n === 0) return emptyResult(rt, 'Blas1.swap');
+  const qpus = streamBatches(rt);
+  if (incx === 1 && incy === 1) return rt.launch(Blas1.swap, { qpus }, n, x, y);
+  return rt.launch(Blas1.swapStrided, { qpus }, n, x, ...origin(n, incx), y, ...origin(n, incy));
+}
+
+/** A reduction's launch result with its value. */
+export type ValueResult = LaunchResult & {
+  /** The function's result (an f32 value as a JavaScript number; for isamax a 0-based index). */
+  value: number;
+};
+
+/** Options of {@link sdot}. */
+export interface DotOptions {
+  n: number;
+  x: Float32Array;
+  incx?: number;
+  y: Float32Array;
+  incy?: number;
+}
+
+/**
+ * The dot product Σ x[i] y[i] (BLAS sdot), as `value` (0 when n = 0).
+ *
+ * Order and accuracy: the G = 16 × batches work items each add their
+ * products i = g, g + G, … in f32, then one batch adds the G partials (lane
+ * l: partials l, l + 16, …; then the 16 lane sums). Every result is thus
+ * a sum of at most k = ⌈n/G⌉ + ⌈G/16⌉ + 16 rounded terms, so
+ * |value − Σ x y| ≤ γ(k + 1) Σ |x y| with γ(m) = m u / (1 − m u),
+ * u = 2^-24 (vc4, whose additions round toward zero: u = 2^-23), ignoring
+ * underflow. Two launches (partials, then their sum).
+ */
+export async function sdot(rt: Runtime, options: DotOptions): Promise<ValueResult> {
+  const fn = 'sdot';
+  checkOptions(fn, options);
+  const n = checkCount(fn, 'n', options.n);
+  const incx = checkIncrement(fn, 'incx', options.incx), incy = checkIncrement(fn, 'incy', options.incy);
+  const x = checkVector(fn, 'x', options.x, n, incx), y = checkVector(fn, 'y', options.y, n, incy);
+  if (n === 0) return { ...emptyResult(rt, 'Blas1.dot'), value: 0 };
+  const qpus = streamBatches(rt);
+  const g = qpus * 16;
+  return withScratch(rt, { f32: g + 2 }, async (partial) => {
+    const out = partial.subarray(g);
+    const first =
+      incx === 1 && incy === 1
+        ? await rt.launch(Blas1.dot, { qpus }, n, x, y, partial)
+        : await rt.launch(Blas1.dotStrided, { qpus }, n, x, ...origin(n, incx), y, ...origin(n, incy), partial);
+    const second = await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 0);
+    return { ...combineResults([first, second]), value: out[0] as number };
+  });
+}
+
+/** Options of {@link sasum}, {@link snrm2}, {@link isamax}. */
+export interface VectorOptions {
+  n: number;
+  x: Float32Array;
+  incx?: number;
+}
+
+/** Σ |x[i]| (BLAS sasum), as `value`; order and accuracy as {@link sdot} (bound γ(k) Σ |x|). */
+export async function sasum(rt: Runtime, options: VectorOptions): Promise<ValueResult> {
+  const fn = 'sasum';
+  checkOptions(fn, options);
+  const n = checkCount(fn, 'n', options.n);
+  const incx = checkIncrement(fn, 'incx', options.incx);
+  const x = checkVector(fn, 'x', options.x, n, incx);
+  if (n === 0) return { ...emptyResult(rt, 'Blas1.asum'), value: 0 };
+  const qpus = streamBatches(rt);
+  const g = qpus * 16;
+  return withScratch(rt, { f32: g + 2 }, async (partial) => {
+    const out = partial.subarray(g);
+    const first = incx === 1 ? await rt.launch(Blas1.asum, { qpus }, n, x, partial) : await rt.launch(Blas1.asumStrided, { qpus }, n, x, ...origin(n, incx), partial);
+    const second = await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 0);
+    return { ...combineResults([first, second]), value: out[0] as number };
+  });
+}
+
+/** Largest |x| for which the unscaled sum of squares is used: beyond it squares could overflow f32 (2^128). */
+const NRM2_BIG = 2 ** 40;
+/** Smallest largest-|x| for which the unscaled sum is used: below it squares of the smaller elements would underflow. */
+const NRM2_SMALL = 2 ** -40;
+
+/**
+ * The Euclidean norm sqrt(Σ x[i]²) (BLAS snrm2), as `value`, without
+ * overflow or harmful underflow: one pass sums the squares and finds
+ * max |x| = M; when M lies outside [2^-40, 2^40] or the sum overflowed, a
+ * second pass sums (s x)² with s = 2^-e, the power of two that brings M to
+ * [1, 2) (exact scaling), and the result is sqrt(sum) / s.
+ *
+ * Accuracy: the sum of squares has the error bound of {@link sdot} with
+ * γ(k + 1) relative to itself (all terms are positive), and elements whose
+ * scaled square falls below 2^-126 (flushed) change it by at most
+ * n 2^-126 / 2^-80 relative in the first pass; the square root and the
+ * final scaling in f64 on the host add at most one rounding to f32:
+ * relative error ≤ γ(k + 1) / 2 + 2^-24 (about, for n ≪ 2^46).
+ * Infinite elements give Infinity; NaN elements give NaN.
+ */
+export async function snrm2(rt: Runtime, options: VectorOptions): Promise<ValueResult> {
+  const fn = 'snrm2';
+  checkOptions(fn, options);
+  const n = checkCount(fn, 'n', options.n);
+  const incx = checkIncrement(fn, 'incx', options.incx);
+  const x = checkVector(fn, 'x', options.x, n, incx);
+  if (n === 0) return { ...emptyResult(rt, 'Blas1.ssq'), value: 0 };
+  const qpus = streamBatches(rt);
+  const g = qpus * 16;
+  return withScratch(rt, { f32: 2 * g + 2 }, async (partial) => {
+    const out = partial.subarray(2 * g);
+      const results = [
+      incx === 1 ? await rt.launch(Blas1.ssq, { qpus }, n, x, partial) : await rt.launch(Blas1.ssqStrided, { qpus }, n, x, ...origin(n, incx), partial),
+      await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 1),
+    ];
+    let sum = out[0] as number;
+    const max = out[1] as number;
+    let scale = 1;
+    if (Number.isNaN(sum) || Number.isNaN(max)) return { ...combineResults(results), value: NaN };
+    if (max === Infinity) return { ...combineResults(results), value: Infinity };
+    if (max === 0) return { ...combineResults(results), value: 0 };
+    if (!Number.isFinite(sum) || max > NRM2_BIG || max < NRM2_SMALL) {
+      scale = 2 ** -Math.floor(Math.log2(max));
+      results.push(
+        incx === 1 ? await rt.launch(Blas1.ssqScaled, { qpus }, n, scale, x, partial) : await rt.launch(Blas1.ssqScaledStrided, { qpus }, n, scale, x, ...origin(n, incx), partial),
+        await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 0),
+      );
+      sum = out[0] as number;
+    }
+    return { ...combineResults(results), value: Math.fround(Math.sqrt(sum) / scale) };
+  });
+}
+
+/**
+ * The 0-based index of the first element with the largest |x[i]| (BLAS
+ * isamax, whose 1-based result is this plus 1), as `value`; -1 when n = 0.
+ * NaN elements never win (a NaN compares false); when every element is NaN
+ * the result is 0. Exact (no rounding). Two launches.
+ */
+export async function isamax(rt: Runtime, options: VectorOptions): Promise<ValueResult> {
+  const fn = 'isamax';
+  checkOptions(fn, options);
+  const n = checkCount(fn, 'n', options.n);
+  const incx = checkIncrement(fn, 'incx', options.incx);
+  const x = checkVector(fn, 'x', options.x, n, incx);
+  if (n === 0) return { ...emptyResult(rt, 'Blas1.iamax'), value: -1 };
+  const qpus = streamBatches(rt);
+  const g = qpus * 16;
+  return withScratch(rt, { f32: g, u32: g }, async (best, index) => {
+    const first = incx === 1 ? await rt.launch(Blas1.iamax, { qpus }, n, x, best, index) : await rt.launch(Blas1.iamaxStrided, { qpus }, n, x, ...origin(n, incx), best, index);
+    const second = await rt.launch(Blas1.finishIamax, { qpus: 1 }, g, best, index);
+    const at = index[0] as number;
+    return { ...combineResults([first, second]), value: at === 0xffffffff ? 0 : at };
+  });
+}

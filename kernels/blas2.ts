@@ -1,0 +1,160 @@
+/**
+ * BLAS level 2 in single precision: sgemv, y ← α op(A) x + β y, with a
+ * row-major A (element (i, j) at a[i lda + j]) and vector increments as in
+ * kernels/blas1.ts. Rounding as there (fastMath: on vc4 additions round
+ * toward zero).
+ */
+import { kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
+import type { LaunchResult, Runtime } from 'qpuc/runtime';
+import { checkCount, checkFlag, checkIncrement, checkMatrix, checkOptions, checkScalar, checkVector, emptyResult, workBatches } from './launch.js';
+
+/** Rows of A one batch takes at a time in `gemvN` (its lanes walk the rows' columns together). */
+const GEMV_ROWS = 8;
+/** Columns of A one batch takes at a time in `gemvT`: lane l holds columns j0 + l + 16 c, c < GEMV_LANE_COLS. */
+const GEMV_LANE_COLS = 4;
+/** GEMV_LANE_COLS × 16. */
+const GEMV_COLS = 64;
+
+/**
+ * The sgemv kernels. Vectors are addressed as `x[x0 + i incx]` (i32: a
+ * negative increment walks back from `x0`), so one kernel serves every
+ * increment.
+ */
+export class Blas2 {
+  /**
+   * y ← α A x + β y for row-major A (m × n). Batch q takes the row blocks
+   * q, q + batches, … of GEMV_ROWS rows; its lanes take columns l, l + 16, …
+   * of those rows at once (each x element read once per block), and each row's
+   * lane sums are added in lane order at the end (`qpu.reduceAdd`). Rows past
+   * m load row m − 1 (in bounds) and are not stored.
+   */
+  @kernel({ fastMath: true })
+  static gemvN(m: u32, n: u32, alpha: f32, a: Ptr<f32>, lda: u32, x: Ptr<f32>, x0: i32, incx: i32, beta: f32, y: Ptr<f32>, y0: i32, incy: i32, sink: Ptr<f32>): void {
+    const lane = qpu.laneId();
+    const blocks = (m + GEMV_ROWS - 1) / GEMV_ROWS;
+    for (let blk = qpu.qpuId(); blk < blocks; blk += qpu.numQpus()) {
+      const i0 = blk * GEMV_ROWS;
+      const acc = new Array<f32>(GEMV_ROWS).fill(0);
+      const row = new Uint32Array(GEMV_ROWS);
+      for (let r: u32 = 0; r < GEMV_ROWS; r++) row[r] = Math.min(i0 + r, m - 1) * lda;
+      // Uniform passes over 16 columns (a lane-dependent loop would put every block under lane masks); in the
+      // last pass, lanes past column n read column n - 1 and add 0 instead of their product.
+      for (let j0: u32 = 0; j0 < n; j0 += 16) {
+        const j = j0 + lane;
+        const inside = j < n;
+        const jc = inside ? j : n - 1;
+        const xv = x[x0 + i32(jc) * incx];
+        for (let r: u32 = 0; r < GEMV_ROWS; r++) {
+          const p = a[row[r] + jc] * xv;
+          acc[r] += inside ? p : 0;
+        }
+      }
+      for (let r: u32 = 0; r < GEMV_ROWS; r++) {
+        const i = i0 + r;
+        const s = qpu.reduceAdd(acc[r]);
+        // Lane 0 stores; the others store into `sink` (a select of the pointer: no lane mask, no branch).
+        if (i < m) {
+          // (The arms of a select are plain variables: a call in an arm would make it a branch.)
+          const yi = y0 + i32(i) * incy;
+          const li = i32(lane);
+          const dst = lane == 0 ? y : sink;
+          const at = lane == 0 ? yi : li;
+          dst[at] = beta == 0 ? alpha * s : alpha * s + beta * dst[at];
+        }
+      }
+    }
+  }
+
+  /**
+   * y ← α Aᵀ x + β y for row-major A (m × n): y has n elements, x has m.
+   * Batch q takes the column strips q, q + batches, … of GEMV_COLS columns;
+   * lane l accumulates columns j0 + l + 16 c over every row i in order (one
+   * x element per row, the same in every lane). Columns past n load column
+   * n − 1 and compute its value again: they store the same bits there.
+   */
+  @kernel({ fastMath: true })
+  static gemvT(m: u32, n: u32, alpha: f32, a: Ptr<f32>, lda: u32, x: Ptr<f32>, x0: i32, incx: i32, beta: f32, y: Ptr<f32>, y0: i32, incy: i32, sink: Ptr<f32>): void {
+    const lane = qpu.laneId();
+    const strips = (n + GEMV_COLS - 1) / GEMV_COLS;
+    for (let s = qpu.qpuId(); s < strips; s += qpu.numQpus()) {
+      const j0 = s * GEMV_COLS;
+      const acc = new Array<f32>(GEMV_LANE_COLS).fill(0);
+      const col = new Uint32Array(GEMV_LANE_COLS);
+      for (let c: u32 = 0; c < GEMV_LANE_COLS; c++) col[c] = Math.min(j0 + lane + 16 * c, n - 1);
+      let at: u32 = 0;
+      for (let i: u32 = 0; i < m; i++) {
+        const xi = x[x0 + i32(i) * incx];
+        for (let c: u32 = 0; c < GEMV_LANE_COLS; c++) acc[c] += a[at + col[c]] * xi;
+        at += lda;
+      }
+      // Lanes past column n store into `sink` instead.
+      for (let c: u32 = 0; c < GEMV_LANE_COLS; c++) {
+        const j = j0 + lane + 16 * c;
+        const inside = j < n;
+        const dst = inside ? y : sink;
+        const yj = y0 + i32(j) * incy;
+        const sj = i32(lane + 16 * c);
+        const k = inside ? yj : sj;
+        dst[k] = beta == 0 ? alpha * acc[c] : alpha * acc[c] + beta * dst[k];
+      }
+    }
+  }
+}
+
+/** Options of {@link sgemv}. */
+export interface GemvOptions {
+  /** Rows of A. */
+  m: number;
+  /** Columns of A. */
+  n: number;
+  alpha: number;
+  /** Row-major m × n, rows lda apart. */
+  a: Float32Array;
+  lda: number;
+  /** n elements (m when trans). */
+  x: Float32Array;
+  incx?: number;
+  /** Default 0: y is then only written (its old contents, NaN included, do not matter). */
+  beta?: number;
+  /** m elements (n when trans); updated in place. */
+  y: Float32Array;
+  incy?: number;
+  /** y ← α Aᵀ x + β y. */
+  trans?: boolean;
+}
+
+/**
+ * y ← α op(A) x + β y (BLAS sgemv) with a row-major A (m × n; as CBLAS with
+ * CblasRowMajor). One launch.
+ *
+ * Order and accuracy: without `trans`, element i is lane sums over columns
+ * j ≡ l (mod 16), added in lane order: a chain of at most ⌈n/16⌉ + 16
+ * additions; with `trans`, element j adds the m products of its column in
+ * row order: m additions. Then α s + β y (two more roundings). So
+ * |y − exact| ≤ γ(k + 3) (|α| Σ|A x| + |β y|), k that chain length, with
+ * γ as in sdot (u = 2^-24, vc4 2^-23). α = 0 or an empty A gives β y
+ * without reading A or x (β = 0: zeros), as BLAS.
+ */
+export async function sgemv(rt: Runtime, options: GemvOptions): Promise<LaunchResult> {
+  const fn = 'sgemv';
+  checkOptions(fn, options);
+  const m = checkCount(fn, 'm', options.m), n = checkCount(fn, 'n', options.n);
+  const alpha = checkScalar(fn, 'alpha', options.alpha), beta = checkScalar(fn, 'beta', options.beta, 0);
+  const trans = checkFlag(fn, 'trans', options.trans);
+  const lda = checkCount(fn, 'lda', options.lda, 1);
+  const incx = checkIncrement(fn, 'incx', options.incx), incy = checkIncrement(fn, 'incy', options.incy);
+  const a = checkMatrix(fn, 'a', options.a, m, n, lda, 'lda');
+  const [xn, yn] = trans ? [m, n] : [n, m];
+  const x = checkVector(fn, 'x', options.x, xn, incx), y = checkVector(fn, 'y', options.y, yn, incy);
+  if (yn === 0) return emptyResult(rt, trans ? 'Blas2.gemvT' : 'Blas2.gemvN');
+  // α = 0 or nothing to sum: y ← β y, the kernel run over no columns (x and A unread).
+  const [mm, nn, aa] = alpha === 0 || xn === 0 ? (trans ? [0, n, 0] : [m, 0, 0]) : [m, n, alpha];
+  const x0 = incx > 0 ? 0 : (xn - 1) * -incx, y0 = incy > 0 ? 0 : (yn - 1) * -incy;
+  const sink = rt.alloc(Float32Array, GEMV_COLS);
+  try {
+    if (trans) return await rt.launch(Blas2.gemvT, { qpus: workBatches(rt, Math.ceil(n / GEMV_COLS)) }, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy, sink);
+    return await rt.launch(Blas2.gemvN, { qpus: workBatches(rt, Math.ceil(m / GEMV_ROWS)) }, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy, sink);
+  } finally {
+    rt.free(sink);
+  }
+}

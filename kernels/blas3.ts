@@ -1,0 +1,145 @@
+/**
+ * BLAS level 3 in single precision: sgemm, C ← α op(A) op(B) + β C with
+ * row-major matrices (element (i, j) of A is a[i lda + j]).
+ */
+import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
+import type { LaunchResult, Runtime } from 'qpuc/runtime';
+import { checkCount, checkFlag, checkMatrix, checkOptions, checkScalar, emptyResult, workBatches } from './launch.js';
+
+/** Rows of C per tile: each lane accumulates TILE_ROWS × TILE_LANE_COLS outputs. */
+const TILE_ROWS = 4;
+/** Columns of C per lane in a tile (lane l holds columns j0 + l + 16 c); a tile is 16 × this wide. */
+const TILE_LANE_COLS = 2;
+/** Accumulators per lane (TILE_ROWS × TILE_LANE_COLS). */
+const TILE_ACC = 8;
+/** Columns of C per tile. */
+const TILE_COLS = 32;
+
+/**
+ * The sgemm kernel. `gemm` computes C ← α op(A) op(B) + β C with op(A)(i, k)
+ * at a[i aRow + k aCol] and op(B)(k, j) at b[k bRow + j bCol] (so one kernel
+ * serves all four transpose combinations of row-major matrices), C row-major
+ * (m × n, rows ldc apart), in tiles of TILE_ROWS × TILE_COLS; batch q takes
+ * tiles q, q + batches, … (row-major over the tile grid).
+ *
+ * Per k step a tile loads TILE_LANE_COLS 16-wide segments of op(B)'s row k
+ * (lane l: columns j0 + l + 16 c) and the TILE_ROWS elements op(A)(i, k) as
+ * uniform loads (every lane the same word), and each lane does
+ * TILE_ROWS × TILE_LANE_COLS multiply-adds. (A broadcast of a 16-wide
+ * segment of A is one lookup per 16 k steps instead of 16, but costs an
+ * instruction or three per element, on 4.2 all in series through r0 and r5;
+ * it measured slower at 128×128×256: vc6 4.55 against 4.75, vc7 5.55
+ * against 6.42 GFLOP/s.) Loop shaping runs several k steps per pass with
+ * their lookups in flight together. Rows and columns past the edges load
+ * clamped indices (in bounds); lanes past column n store into `sink`. Each
+ * output is one chain of k multiply-adds in k order, then α s + β c.
+ */
+export class Blas3 {
+  /** See the class comment. `tilesN` = ⌈n / TILE_COLS⌉, `tiles` = ⌈m / TILE_ROWS⌉ tilesN; `sink` takes the stores of lanes past column n (TILE_COLS words). */
+  @kernel({ fastMath: true })
+  static gemm(
+    m: u32, n: u32, k: u32, alpha: f32, a: Ptr<f32>, aRow: u32, aCol: u32, b: Ptr<f32>, bRow: u32, bCol: u32,
+    beta: f32, c: Ptr<f32>, ldc: u32, tilesN: u32, tiles: u32, sink: Ptr<f32>,
+  ): void {
+    const lane = qpu.laneId();
+    for (let t = qpu.qpuId(); t < tiles; t += qpu.numQpus()) {
+      const i0 = (t / tilesN) * TILE_ROWS;
+      const j0 = (t % tilesN) * TILE_COLS;
+      const acc = new Array<f32>(TILE_ACC).fill(0);
+      // Index of op(A)(row r, 0) and of op(B)(0, this lane's column q), rows and columns clamped to the matrix.
+      const abase = new Uint32Array(TILE_ROWS);
+      const bcol = new Uint32Array(TILE_LANE_COLS);
+      for (let r: u32 = 0; r < TILE_ROWS; r++) abase[r] = Math.min(i0 + r, m - 1) * aRow;
+      for (let q: u32 = 0; q < TILE_LANE_COLS; q++) bcol[q] = Math.min(j0 + lane + 16 * q, n - 1) * bCol;
+      const bv = new Array<f32>(TILE_LANE_COLS).fill(0);
+      let bk: u32 = 0;
+      for (let k0: u32 = 0; k0 < k; k0++) {
+        for (let q: u32 = 0; q < TILE_LANE_COLS; q++) bv[q] = b[bk + bcol[q]];
+        bk += bRow;
+        for (let r: u32 = 0; r < TILE_ROWS; r++) {
+          const x = a[abase[r]];
+          abase[r] += aCol;
+          for (let q: u32 = 0; q < TILE_LANE_COLS; q++) acc[r * TILE_LANE_COLS + q] += x * bv[q];
+        }
+      }
+      for (let r: u32 = 0; r < TILE_ROWS; r++) {
+        const i = i0 + r;
+        if (i < m) {
+          if (j0 + TILE_COLS <= n) {
+            // A whole tile: lane-contiguous stores (one DMA per 16 words on vc4).
+            for (let q: u32 = 0; q < TILE_LANE_COLS; q++) {
+              const at = i * ldc + j0 + 16 * q + lane;
+              const v = alpha * acc[r * TILE_LANE_COLS + q];
+              c[at] = beta == 0 ? v : v + beta * c[at];
+            }
+          } else {
+            // The last tile of a row: lanes past column n store into `sink` (a select of the pointer: no lane mask).
+            for (let q: u32 = 0; q < TILE_LANE_COLS; q++) {
+              const j = j0 + lane + 16 * q;
+              const inside = j < n;
+              const dst = inside ? c : sink;
+              const at = inside ? i * ldc + j : lane + 16 * q;
+              const v = alpha * acc[r * TILE_LANE_COLS + q];
+              dst[at] = beta == 0 ? v : v + beta * dst[at];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Options of {@link sgemm}. */
+export interface GemmOptions {
+  /** Rows of op(A) and C. */
+  m: number;
+  /** Columns of op(B) and C. */
+  n: number;
+  /** Columns of op(A), rows of op(B). */
+  k: number;
+  alpha: number;
+  /** Row-major: m × k (k × m when transA), rows lda apart. */
+  a: Float32Array;
+  lda: number;
+  /** Row-major: k × n (n × k when transB), rows ldb apart. */
+  b: Float32Array;
+  ldb: number;
+  /** Default 0: C is then only written (its old contents, NaN included, do not matter). */
+  beta?: number;
+  /** Row-major m × n, rows ldc apart; updated in place. */
+  c: Float32Array;
+  ldc: number;
+  /** op(A) = Aᵀ. */
+  transA?: boolean;
+  /** op(B) = Bᵀ. */
+  transB?: boolean;
+}
+
+/**
+ * C ← α op(A) op(B) + β C (BLAS sgemm), row-major (as CBLAS with
+ * CblasRowMajor: element (i, j) of A is a[i lda + j]).
+ */
+export async function sgemm(rt: Runtime, options: GemmOptions): Promise<LaunchResult> {
+  const fn = 'sgemm';
+  checkOptions(fn, options);
+  const m = checkCount(fn, 'm', options.m), n = checkCount(fn, 'n', options.n), k = checkCount(fn, 'k', options.k);
+  const alpha = checkScalar(fn, 'alpha', options.alpha), beta = checkScalar(fn, 'beta', options.beta, 0);
+  const transA = checkFlag(fn, 'transA', options.transA), transB = checkFlag(fn, 'transB', options.transB);
+  const lda = checkCount(fn, 'lda', options.lda, 1), ldb = checkCount(fn, 'ldb', options.ldb, 1), ldc = checkCount(fn, 'ldc', options.ldc, 1);
+  const a = checkMatrix(fn, 'a', options.a, transA ? k : m, transA ? m : k, lda, 'lda');
+  const b = checkMatrix(fn, 'b', options.b, transB ? n : k, transB ? k : n, ldb, 'ldb');
+  const c = checkMatrix(fn, 'c', options.c, m, n, ldc, 'ldc');
+  if (m === 0 || n === 0) return emptyResult(rt, 'Blas3.gemm');
+  const tilesN = Math.ceil(n / TILE_COLS);
+  const tiles = Math.ceil(m / TILE_ROWS) * tilesN;
+  // α = 0 or k = 0: C ← β C without reading A and B (as BLAS).
+  const [kk, aa] = alpha === 0 || k === 0 ? [0, 0] : [k, alpha];
+  const [aRow, aCol] = transA ? [1, lda] : [lda, 1];
+  const [bRow, bCol] = transB ? [1, ldb] : [ldb, 1];
+  const sink = rt.alloc(Float32Array, TILE_COLS);
+  try {
+    return await rt.launch(Blas3.gemm, { qpus: workBatches(rt, tiles) }, m, n, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, tilesN, tiles, sink);
+  } finally {
+    rt.free(sink);
+  }
+}
