@@ -9,7 +9,7 @@
  */
 import { device, kernel, qpu, i32, u32, type bool, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineLaunches } from './combine.js';
+import { combineResults } from './launch.js';
 import { Scan } from './scan.js';
 
 /**
@@ -361,7 +361,7 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
     const r2 = await rt.launch(place, { qpus }, n, chunk, use, a, c, lo, span, invert, words, fl, counts, out);
     let total = 0;
     for (const c of counts) total += c;
-    return { ...combineLaunches([r1, r2]), count: total };
+    return { ...combineResults([r1, r2]), count: total };
   } finally {
     rt.free(counts);
   }

@@ -12,7 +12,7 @@
  */
 import { kernel, qpu, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineLaunches } from './combine.js';
+import { combineResults } from './launch.js';
 
 /** Bins one pass of {@link Histogram.window} counts (the counters live in registers). */
 const WINDOW = 16;
@@ -110,7 +110,7 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   if (method === 'atomic') {
     const r0 = await rt.launch(Histogram.zero, { qpus: zq }, bins, counts);
     const r1 = await rt.launch(Histogram.atomic, { qpus }, n, bins, values, counts);
-    return combineLaunches([r0, r1]);
+    return combineResults([r0, r1]);
   }
   const stride = Math.ceil(bins / WINDOW) * WINDOW;
   const partial = rt.alloc(Uint32Array, qpus * stride);
@@ -118,7 +118,7 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
     const runs: LaunchResult[] = [];
     for (let base = 0; base < bins; base += WINDOW) runs.push(await rt.launch(Histogram.window, { qpus }, n, bins, base, stride, values, partial));
     runs.push(await rt.launch(Histogram.merge, { qpus: zq }, bins, qpus, stride, partial, counts));
-    return combineLaunches(runs);
+    return combineResults(runs);
   } finally {
     rt.free(partial);
   }

@@ -8,7 +8,7 @@
  */
 import { kernel, qpu, i32, u32, type f32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineLaunches } from './combine.js';
+import { combineResults } from './launch.js';
 
 /** Index meaning "no element" in the arg kernels (larger than any index of an array the GPU can address). */
 const NONE = 0xffffffff;
@@ -256,7 +256,7 @@ async function twoStage(rt: Runtime, k: unknown, x: ReduceArray, n: number, sign
     const r1 = await rt.launch(k, { qpus: q }, n, x, partial);
     const r2 = await rt.launch(k, { qpus: 1 }, q, partial, total);
     const v = total[0] as number;
-    return { ...combineLaunches([r1, r2]), value: signed ? v | 0 : v };
+    return { ...combineResults([r1, r2]), value: signed ? v | 0 : v };
   } finally {
     rt.free(partial);
     rt.free(total);
@@ -285,7 +285,7 @@ async function argReduce(rt: Runtime, what: string, options: ReduceOptions, larg
     // NONE: no key was below NONE, so all n keys are NONE and the first index is 0.
     const at = index1[0] === NONE ? 0 : (index1[0] as number);
     if (!(at < n)) throw new Error(`${what}: internal error: the kernels returned index ${at} for ${n} elements`);
-    return { ...combineLaunches([r1, r2]), index: at, value: x[at] as number };
+    return { ...combineResults([r1, r2]), index: at, value: x[at] as number };
   } finally {
     for (const a of [keys, index, key1, index1]) rt.free(a);
   }

@@ -9,7 +9,7 @@
  */
 import { device, kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineLaunches } from './combine.js';
+import { combineResults } from './launch.js';
 
 /** Scan kernels: `sums*` is the first launch, `scan*` the second (see the file comment). */
 export class Scan {
@@ -410,7 +410,7 @@ async function scan(rt: Runtime, what: string, options: ScanOptions, exclusive: 
     // V3D: the transposed blocks (strided lane addresses suit its TMU); VC4: a vector at a time.
     const k2 = rt.target === 'vc4' ? (float ? Scan.scanF32 : Scan.scanU32) : float ? Scan.blocksF32 : Scan.blocksU32;
     const r2 = await rt.launch(k2, { qpus }, n, chunk, exclusive ? 1 : 0, u32(x), sums, u32(y));
-    return combineLaunches([r1, r2]);
+    return combineResults([r1, r2]);
   } finally {
     rt.free(sums);
   }

@@ -14,7 +14,7 @@
  */
 import { kernel, qpu, i32, u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineLaunches } from './combine.js';
+import { combineResults } from './launch.js';
 
 /** Sorting kernels. */
 export class Sort {
@@ -135,7 +135,7 @@ export async function sort(rt: Runtime, options: SortOptions): Promise<LaunchRes
   const [a, c] = keys instanceof Float32Array ? [0x7fffffff, 0x80000000] : keys instanceof Int32Array ? [0, 0x80000000] : [0, 0];
   if (!values) {
     const r = await rt.launch(Sort.bitonic, { qpus }, n, logP, a, c, 0, words(keys), words(keys));
-    return combineLaunches([r]);
+    return combineResults([r]);
   }
   const m = Math.max(1, n);
   const idx = rt.alloc(Uint32Array, m);
@@ -146,7 +146,7 @@ export async function sort(rt: Runtime, options: SortOptions): Promise<LaunchRes
     const q = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / 1024)));
     const r2 = await rt.launch(Sort.gather, { qpus: q }, n, idx, words(values), tmp);
     const r3 = await rt.launch(Sort.copy, { qpus: q }, n, tmp, words(values));
-    return combineLaunches([r1, r2, r3]);
+    return combineResults([r1, r2, r3]);
   } finally {
     rt.free(idx);
     rt.free(tmp);
