@@ -4,13 +4,13 @@
  * Two launches over q QPUs, QPU b owning the contiguous chunk [bC, min(n, (b+1)C)) (C a multiple of 16): the
  * first counts the kept elements of each chunk; the second has every QPU add the counts of the chunks before
  * its own, then walk its chunk a vector at a time: a 16-lane scan of the keep flags (rotations,
- * {@link Scan.vectorU32}) gives each kept element its place, y[offset + kept elements before it], and the
+ * {@link LaneScan.u32}) gives each kept element its place, y[offset + kept elements before it], and the
  * vector's count moves the offset on. The kept elements stay in their order (the compaction is stable).
  */
 import { device, kernel, qpu, i32, u32, type bool, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults } from './launch.js';
-import { Scan } from './scan.js';
+import { LaneScan } from './lane-scan.js';
 
 /**
  * Compaction kernels over 32-bit words, for every element type. The predicate keeps x[i] where flags[i] ≠ 0
@@ -59,7 +59,7 @@ export class Compact {
       const v: u32 = inside ? x[i] : 0;
       const keep = inside && flags[i] != 0;
       const k: u32 = keep ? 1 : 0;
-      const t = Scan.vectorU32(k);
+      const t = LaneScan.u32(k);
       if (keep) y[carry + t - 1] = v;
       carry = carry + qpu.broadcast(t, 15);
     }
@@ -70,7 +70,7 @@ export class Compact {
       const v: u32 = inside ? x[i] : 0;
       const keep = inside && Compact.inRange(v, a, c, lo, span, invert);
       const k: u32 = keep ? 1 : 0;
-      const t = Scan.vectorU32(k);
+      const t = LaneScan.u32(k);
       if (keep) y[carry + t - 1] = v;
       carry = carry + qpu.broadcast(t, 15);
     }
@@ -127,7 +127,7 @@ export class Compact {
         const p13: u32 = p12 + (flags[at + 13] != 0 ? 1 : 0);
         const p14: u32 = p13 + (flags[at + 14] != 0 ? 1 : 0);
         const p15: u32 = p14 + (flags[at + 15] != 0 ? 1 : 0);
-        const incl = Scan.vectorU32(p15);
+        const incl = LaneScan.u32(p15);
         const shifted = qpu.rotate(incl, 1);
         const off = carry + (lane == 0 ? 0 : shifted);
         if (p0 != 0) y[off] = v0;
@@ -154,7 +154,7 @@ export class Compact {
         const v: u32 = inside ? x[i] : 0;
         const keep = inside && flags[i] != 0;
         const k: u32 = keep ? 1 : 0;
-        const t = Scan.vectorU32(k);
+        const t = LaneScan.u32(k);
         if (keep) y[carry + t - 1] = v;
         carry = carry + qpu.broadcast(t, 15);
       }
@@ -193,7 +193,7 @@ export class Compact {
         const p13: u32 = p12 + (Compact.inRange(v13, a, c, lo, span, invert) ? 1 : 0);
         const p14: u32 = p13 + (Compact.inRange(v14, a, c, lo, span, invert) ? 1 : 0);
         const p15: u32 = p14 + (Compact.inRange(v15, a, c, lo, span, invert) ? 1 : 0);
-        const incl = Scan.vectorU32(p15);
+        const incl = LaneScan.u32(p15);
         const shifted = qpu.rotate(incl, 1);
         const off = carry + (lane == 0 ? 0 : shifted);
         if (p0 != 0) y[off] = v0;
@@ -220,7 +220,7 @@ export class Compact {
         const v: u32 = inside ? x[i] : 0;
         const keep = inside && Compact.inRange(v, a, c, lo, span, invert);
         const k: u32 = keep ? 1 : 0;
-        const t = Scan.vectorU32(k);
+        const t = LaneScan.u32(k);
         if (keep) y[carry + t - 1] = v;
         carry = carry + qpu.broadcast(t, 15);
       }

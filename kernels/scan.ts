@@ -7,46 +7,13 @@
  * a 16-lane scan by rotations (lane l adds lane l − d for d = 1, 2, 4, 8), plus the running total of the
  * chunk's earlier vectors. The input is read twice and the output written once.
  */
-import { device, kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
+import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults } from './launch.js';
+import { LaneScan } from './lane-scan.js';
 
 /** Scan kernels: `sums*` is the first launch, `scan*` the second (see the file comment). */
 export class Scan {
-  /** The inclusive scan of one 16-lane vector: lane l gets v(0) + … + v(l), as a tree of 4 levels (each addition rounded for f32). */
-  @device
-  static vectorF32(v: f32): f32 {
-    const lane = qpu.laneId();
-    // Rotations outside the conditional expressions: a call is not a simple arm, and `?:` with simple arms is a select, not a branch.
-    let t = v;
-    const r1 = qpu.rotate(t, 1);
-    t = lane >= 1 ? t + r1 : t;
-    const r2 = qpu.rotate(t, 2);
-    t = lane >= 2 ? t + r2 : t;
-    const r4 = qpu.rotate(t, 4);
-    t = lane >= 4 ? t + r4 : t;
-    const r8 = qpu.rotate(t, 8);
-    t = lane >= 8 ? t + r8 : t;
-    return t;
-  }
-
-  /** {@link Scan.vectorF32} for 32-bit integers (wrapping). */
-  @device
-  static vectorU32(v: u32): u32 {
-    const lane = qpu.laneId();
-    // Rotations outside the conditional expressions: a call is not a simple arm, and `?:` with simple arms is a select, not a branch.
-    let t = v;
-    const r1 = qpu.rotate(t, 1);
-    t = lane >= 1 ? t + r1 : t;
-    const r2 = qpu.rotate(t, 2);
-    t = lane >= 2 ? t + r2 : t;
-    const r4 = qpu.rotate(t, 4);
-    t = lane >= 4 ? t + r4 : t;
-    const r8 = qpu.rotate(t, 8);
-    t = lane >= 8 ? t + r8 : t;
-    return t;
-  }
-
   /** sums[b] = x[bC] + … + x[min(n, (b+1)C) − 1] for QPU b: lane l adds elements bC + l, bC + l + 16, … in order, then the lanes in lane order. */
   @kernel
   static sumsF32(n: u32, chunk: u32, x: Ptr<f32>, sums: Ptr<f32>): void {
@@ -85,7 +52,7 @@ export class Scan {
     const end = Math.min(n, start + chunk);
     const full = end > start ? start + ((end - start) & 0xfffffff0) : start;
     for (let base = start; base < full; base += 16) {
-      const t = Scan.vectorF32(x[base + lane]);
+      const t = LaneScan.f32(x[base + lane]);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
       y[base + lane] = carry + (exclusive != 0 ? before : t);
@@ -94,7 +61,7 @@ export class Scan {
     if (full < end) {
       const i = full + lane;
       const v: f32 = i < end ? x[i] : 0;
-      const t = Scan.vectorF32(v);
+      const t = LaneScan.f32(v);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
       if (i < end) y[i] = carry + (exclusive != 0 ? before : t);
@@ -113,7 +80,7 @@ export class Scan {
     const end = Math.min(n, start + chunk);
     const full = end > start ? start + ((end - start) & 0xfffffff0) : start;
     for (let base = start; base < full; base += 16) {
-      const t = Scan.vectorU32(x[base + lane]);
+      const t = LaneScan.u32(x[base + lane]);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
       y[base + lane] = carry + (exclusive != 0 ? before : t);
@@ -122,7 +89,7 @@ export class Scan {
     if (full < end) {
       const i = full + lane;
       const v: u32 = i < end ? x[i] : 0;
-      const t = Scan.vectorU32(v);
+      const t = LaneScan.u32(v);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
       if (i < end) y[i] = carry + (exclusive != 0 ? before : t);
@@ -179,7 +146,7 @@ export class Scan {
       const p13 = p12 + v13;
       const p14 = p13 + v14;
       const p15 = p14 + v15;
-      const incl = Scan.vectorF32(p15);
+      const incl = LaneScan.f32(p15);
       const shifted = qpu.rotate(incl, 1);
       const off = carry + (lane == 0 ? 0 : shifted);
       if (exclusive != 0) {
@@ -221,7 +188,7 @@ export class Scan {
     }
     const full = end > blocks ? blocks + ((end - blocks) & 0xfffffff0) : blocks;
     for (let base = blocks; base < full; base += 16) {
-      const t = Scan.vectorF32(x[base + lane]);
+      const t = LaneScan.f32(x[base + lane]);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
       y[base + lane] = carry + (exclusive != 0 ? before : t);
@@ -230,7 +197,7 @@ export class Scan {
     if (full < end) {
       const i = full + lane;
       const v: f32 = i < end ? x[i] : 0;
-      const t = Scan.vectorF32(v);
+      const t = LaneScan.f32(v);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
       if (i < end) y[i] = carry + (exclusive != 0 ? before : t);
@@ -287,7 +254,7 @@ export class Scan {
       const p13 = p12 + v13;
       const p14 = p13 + v14;
       const p15 = p14 + v15;
-      const incl = Scan.vectorU32(p15);
+      const incl = LaneScan.u32(p15);
       const shifted = qpu.rotate(incl, 1);
       const off = carry + (lane == 0 ? 0 : shifted);
       if (exclusive != 0) {
@@ -329,7 +296,7 @@ export class Scan {
     }
     const full = end > blocks ? blocks + ((end - blocks) & 0xfffffff0) : blocks;
     for (let base = blocks; base < full; base += 16) {
-      const t = Scan.vectorU32(x[base + lane]);
+      const t = LaneScan.u32(x[base + lane]);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
       y[base + lane] = carry + (exclusive != 0 ? before : t);
@@ -338,7 +305,7 @@ export class Scan {
     if (full < end) {
       const i = full + lane;
       const v: u32 = i < end ? x[i] : 0;
-      const t = Scan.vectorU32(v);
+      const t = LaneScan.u32(v);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
       if (i < end) y[i] = carry + (exclusive != 0 ? before : t);

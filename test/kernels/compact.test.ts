@@ -46,8 +46,9 @@ for (const [backend, target, sizes] of RUNS) {
         const yi = rt.alloc(Int32Array, n);
         const ri = await compact(rt, { x: i32, y: yi, where: { op: '<', value: -5 } });
         t.deepEqual(Array.from(yi.subarray(0, ri.count)), Array.from(i32).filter((v) => v < -5), `i32 < -5 n=${n}`);
-        if (n < 1000) {
-          // Integers against non-integer, out-of-range and extreme values, compared as numbers; f32 against ±∞ and NaN.
+        if (n < 1000 && n > 1 && (backend === 'reference' || target === 'vc6')) {
+          // Integers against non-integer, out-of-range and extreme values, compared as numbers; f32 against ±∞ and NaN
+          // (the host's range computation: the kernels are the ones every target runs above).
           const ints: [CompactOp, number][] = [['<=', -0.5], ['>', 1e6 + 0.5], ['==', 2.5], ['!=', 2.5], ['>=', -(2 ** 31)], ['<', -(2 ** 40)], ['>', 2 ** 31]];
           for (const [op, value] of ints) {
             const yo = rt.alloc(Int32Array, n);
