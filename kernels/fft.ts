@@ -22,7 +22,8 @@
  * kept in GPU memory for the runtime's lifetime (split and interleaved copies: 12 n bytes).
  */
 import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
-import type { JobProfile, LaunchResult, Runtime, Target } from 'qpuc/runtime';
+import type { LaunchResult, Runtime, Target } from 'qpuc/runtime';
+import { combineResults } from './launch.js';
 
 /** Smallest and largest transform sizes {@link fft} accepts (powers of two). */
 export const FFT_MIN_SIZE = 16;
@@ -256,31 +257,6 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-/** One result for several launches (a private stand-in for the library's shared combineResults). */
-function combine(results: readonly LaunchResult[]): LaunchResult {
-  if (results.length === 1) return results[0] as LaunchResult;
-  const r0 = results[0] as LaunchResult;
-  const out: LaunchResult = { kernel: [...new Set(results.map((r) => r.kernel))].join(' + '), backend: r0.backend, target: r0.target, hazards: results.flatMap((r) => r.hazards) };
-  const profiles = results.map((r) => r.profile).filter((p): p is JobProfile => p !== undefined);
-  if (profiles.length > 0) {
-    const p0 = profiles[0] as JobProfile;
-    const sum: JobProfile = { ...(p0.source !== undefined ? { source: p0.source } : {}), cycles: 0, clockHz: p0.clockHz, seconds: 0, instructions: 0, bytesRead: 0, bytesWritten: 0, flops: 0, stalls: {}, perQpuCycles: [] };
-    for (const p of profiles) {
-      sum.cycles += p.cycles;
-      sum.seconds += p.seconds;
-      sum.instructions += p.instructions;
-      sum.bytesRead += p.bytesRead;
-      sum.bytesWritten += p.bytesWritten;
-      sum.flops += p.flops;
-      for (const [k, v] of Object.entries(p.stalls)) sum.stalls[k] = (sum.stalls[k] ?? 0) + v;
-      p.perQpuCycles.forEach((c, q) => (sum.perQpuCycles[q] = (sum.perQpuCycles[q] ?? 0) + c));
-    }
-    out.profile = sum;
-  }
-  const warnings = results.flatMap((r) => r.warnings ?? []);
-  if (warnings.length > 0) out.warnings = warnings;
-  return out;
-}
 
 /**
  * In-place complex FFT of `batch` transforms of `n` points (split re/im arrays, transform b at offset b·n):
@@ -360,5 +336,5 @@ export async function fft(rt: Runtime, options: FftOptions): Promise<LaunchResul
     rt.free(tmpR);
     rt.free(tmpI);
   }
-  return combine(results);
+  return combineResults(results);
 }

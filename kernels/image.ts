@@ -14,7 +14,8 @@
  *   options").
  */
 import { kernel, device, qpu, f32, u32, i32, type Ptr, type u8 } from 'qpuc';
-import type { JobProfile, LaunchResult, Runtime } from 'qpuc/runtime';
+import type { LaunchResult, Runtime } from 'qpuc/runtime';
+import { combineResults } from './launch.js';
 
 /** Largest convolution kernel edge `conv2d` accepts (odd edges 1, 3, 5, 7). */
 export const MAX_CONV_EDGE = 7;
@@ -336,35 +337,6 @@ function words(a: Uint8Array, pixels: number): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, pixels);
 }
 
-/**
- * One result for several launches: profiles summed (they run one after another), hazards and warnings of all.
- * (A private stand-in for the library's shared combineResults.)
- */
-function combine(results: readonly LaunchResult[]): LaunchResult {
-  if (results.length === 1) return results[0] as LaunchResult;
-  const r0 = results[0] as LaunchResult;
-  const out: LaunchResult = { kernel: [...new Set(results.map((r) => r.kernel))].join(' + '), backend: r0.backend, target: r0.target, hazards: results.flatMap((r) => r.hazards) };
-  const profiles = results.map((r) => r.profile).filter((p): p is JobProfile => p !== undefined);
-  if (profiles.length > 0) {
-    const p0 = profiles[0] as JobProfile;
-    const sum: JobProfile = { ...(p0.source !== undefined ? { source: p0.source } : {}), cycles: 0, clockHz: p0.clockHz, seconds: 0, instructions: 0, bytesRead: 0, bytesWritten: 0, flops: 0, stalls: {}, perQpuCycles: [] };
-    for (const p of profiles) {
-      sum.cycles += p.cycles;
-      sum.seconds += p.seconds;
-      sum.instructions += p.instructions;
-      sum.bytesRead += p.bytesRead;
-      sum.bytesWritten += p.bytesWritten;
-      sum.flops += p.flops;
-      for (const [k, v] of Object.entries(p.stalls)) sum.stalls[k] = (sum.stalls[k] ?? 0) + v;
-      p.perQpuCycles.forEach((c, q) => (sum.perQpuCycles[q] = (sum.perQpuCycles[q] ?? 0) + c));
-    }
-    out.profile = sum;
-  }
-  const warnings = results.flatMap((r) => r.warnings ?? []);
-  if (warnings.length > 0) out.warnings = warnings;
-  return out;
-}
-
 /** Options of {@link rgbaToLuma}. */
 export interface RgbaToLumaOptions {
   /** Pixels (width × height of the image, or any count). */
@@ -533,7 +505,7 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
   try {
     const a = await rt.launch(Image.blurRows, { qpus: rowBatches(rt, height) }, width, height, src, taps.length, taps, tmp);
     const b = await rt.launch(Image.blurCols, { qpus: rowBatches(rt, Math.ceil(height / BLOCKS)) }, width, height, tmp, taps.length, taps, dst);
-    return combine([a, b]);
+    return combineResults([a, b]);
   } finally {
     rt.free(tmp);
     if (own) rt.free(taps);
