@@ -126,11 +126,18 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
         if (args.length === 0) return target.id;
         const id = newBlockId(c);
         const saved = c.cur;
+        const savedConsts = c.constRegs;
+        const savedFlags = c.flagsFrom;
         const cb: MBlock = { id, ops: [] };
+        // The copy block is a block of its own: constants it loads are not available in the block it branches
+        // from (they were reused there before: seed 2717 read a constant never loaded on its path).
         c.cur = cb;
+        c.constRegs = new Map();
         copyArgs(c, target, args);
         emit(c, { k: 'br', cond: 'always', target: target.id });
         c.cur = saved;
+        c.constRegs = savedConsts;
+        c.flagsFrom = savedFlags;
         deferred.push(cb);
         return id;
       };
