@@ -14,7 +14,7 @@
  * forwarded: spill reloads inserted after this pass load r4.
  */
 import type { Dst, MOp, Src } from './mir.ts';
-import { defOf, usesOf } from './mir.ts';
+import { copySource, defOf, readerCounts, sameSrc, usesOf } from './mir.ts';
 import type { Vc4MFunction } from './isel.ts';
 import { IO } from './isel-ctx.ts';
 
@@ -29,13 +29,11 @@ const isR5 = (s: Src | undefined): boolean => s?.k === 'acc' && s.n === 5;
 
 /** Forwards single-use copies of r5 (see the file comment). Mutates `mf`. */
 export function forwardR5Copies(mf: Vc4MFunction): void {
-  const uses = new Map<number, number>();
-  // Ops reading each register (an op naming it twice, like the copy `or d, v, v`, is one reader).
-  for (const b of mf.blocks) for (const o of b.ops) for (const id of new Set(usesOf(o).map((u) => u.id))) uses.set(id, (uses.get(id) ?? 0) + 1);
+  const uses = readerCounts(mf.blocks);
   for (const b of mf.blocks) {
     const drop = new Set<MOp>();
     b.ops.forEach((o, k) => {
-      if (o.k !== 'alu' || o.op !== 'or' || o.unit !== 'add' || o.sf || (o.cond && o.cond !== 'always') || !isR5(o.a) || !isR5(o.b)) return;
+      if (!isR5(copySource(o))) return;
       const d = defOf(o);
       if (!d || uses.get(d.id) !== 1) return;
       for (let j = k + 1; j < b.ops.length; j++) {
@@ -56,8 +54,6 @@ export function forwardR5Copies(mf: Vc4MFunction): void {
 }
 
 const isAcc = (s: Src | Dst | undefined, n: number): boolean => s?.k === 'acc' && s.n === n;
-const sameSrc = (a: Src | undefined, b: Src | undefined): boolean =>
-  a !== undefined && b !== undefined && a.k === b.k && JSON.stringify(a) === JSON.stringify(b);
 
 /** Writes accumulator `n` (as a destination; r5 also through r5quad/r5rep), or is not plain ALU/ldi/signal work. */
 function writesAcc(o: MOp, n: number): boolean {
@@ -75,13 +71,13 @@ export function dropRepeatedR0Copies(mf: Vc4MFunction): void {
     let holds: Src | undefined;
     const drop = new Set<MOp>();
     for (const o of b.ops) {
-      const copy = o.k === 'alu' && o.op === 'or' && o.unit === 'add' && !o.sf && (!o.cond || o.cond === 'always') && isAcc(o.dst, 0) && sameSrc(o.a, o.b);
-      if (copy && o.k === 'alu') {
-        if (holds && sameSrc(holds, o.a)) {
+      const from = o.k === 'alu' && isAcc(o.dst, 0) ? copySource(o) : undefined;
+      if (from) {
+        if (holds && sameSrc(holds, from)) {
           drop.add(o);
           continue;
         }
-        holds = o.a?.k === 'v' || o.a?.k === 'acc' ? o.a : undefined;
+        holds = from.k === 'v' || from.k === 'acc' ? from : undefined;
         continue;
       }
       if (writesAcc(o, 0)) holds = undefined;
@@ -105,22 +101,22 @@ const FREE_ACCS = [1, 2] as const;
  */
 export function accumulateTemporaries(mf: Vc4MFunction): void {
   const defs = new Map<number, number>();
-  const readers = new Map<number, number>();
   for (const b of mf.blocks) {
     for (const o of b.ops) {
       const d = defOf(o);
       if (d) defs.set(d.id, (defs.get(d.id) ?? 0) + 1);
-      for (const id of new Set(usesOf(o).map((u) => u.id))) readers.set(id, (readers.get(id) ?? 0) + 1);
     }
   }
+  const readers = readerCounts(mf.blocks);
   // A value computed only to be copied once (`fmul t, …; or u, t, t`, selection's result copies) is computed
   // straight into the copy's register, when that register has no other definition.
   for (const b of mf.blocks) {
     const defAt = new Map<number, MOp>();
     const drop = new Set<MOp>();
     for (const o of b.ops) {
-      if (o.k === 'alu' && o.op === 'or' && o.unit === 'add' && !o.sf && (!o.cond || o.cond === 'always') && o.dst?.k === 'v' && o.a?.k === 'v' && sameSrc(o.a, o.b)) {
-        const t = o.a.id;
+      const from = copySource(o);
+      if (o.k === 'alu' && o.dst?.k === 'v' && from?.k === 'v') {
+        const t = from.id;
         const u = o.dst.id;
         const d = defAt.get(t);
         if (d && d.k === 'alu' && d.dst?.k === 'v' && (!d.cond || d.cond === 'always') && defs.get(t) === 1 && readers.get(t) === 1 && defs.get(u) === 1) {

@@ -121,3 +121,27 @@ export function defOf(o: MOp): VReg | undefined {
   if ((o.k === 'alu' || o.k === 'ldi') && o.dst?.k === 'v') return o.dst;
   return undefined;
 }
+
+/** The source of a plain copy (`or d, x, x` on the add ALU, unconditional, no flags), else undefined. */
+export function copySource(o: MOp): Src | undefined {
+  if (o.k !== 'alu' || o.op !== 'or' || o.sf || (o.cond !== undefined && o.cond !== 'always') || !o.a || !o.b) return undefined;
+  return sameSrc(o.a, o.b) ? o.a : undefined;
+}
+
+/** Whether two operands name the same thing. */
+export function sameSrc(a: Src | undefined, b: Src | undefined): boolean {
+  if (a === undefined || b === undefined || a.k !== b.k) return false;
+  switch (a.k) {
+    case 'v': return a.id === (b as VReg).id;
+    case 'acc': return a.n === (b as Acc).n;
+    case 'imm': return a.code === (b as SmallImm).code;
+    case 'io': return a.file === (b as IoRead).file && a.addr === (b as IoRead).addr;
+  }
+}
+
+/** How many ops read each virtual register (an op naming one twice, like the copy `or d, v, v`, is one reader). */
+export function readerCounts(blocks: readonly MBlock[]): Map<number, number> {
+  const readers = new Map<number, number>();
+  for (const b of blocks) for (const o of b.ops) for (const id of new Set(usesOf(o).map((u) => u.id))) readers.set(id, (readers.get(id) ?? 0) + 1);
+  return readers;
+}
