@@ -23,6 +23,7 @@ import type { Vc4AluInstr, Vc4Instr, Vc4Mux } from '../../isa/vc4/instr.ts';
 import { vc4Nop } from '../../isa/vc4/instr.ts';
 import { validateVc4 } from '../../isa/vc4/validate.ts';
 import { checkVc4Program } from '../../isa/vc4/check.ts';
+import { vc4Access } from '../../isa/vc4/facts.ts';
 import { SMI_ROTATE_BASE, VC4_PIPELINE } from '../../isa/vc4/table.ts';
 import { allocateRegisters, RegisterPressureError, type RegisterFile } from '../common/regalloc.ts';
 import { computeLiveness, type FlowBlock, type RegisterView } from '../common/liveness.ts';
@@ -96,7 +97,7 @@ function flow(blocks: MBlock[]): FlowBlock<MOp>[] {
   });
 }
 
-/** Registers read and written by one encoded word (physical regfile 0–31, accumulator mask). */
+/** Registers read and written by one encoded word (physical regfile 0–31, accumulator mask), from the ISA layer's access facts. */
 interface Access {
   readA: number;
   readB: number;
@@ -107,33 +108,9 @@ interface Access {
   rotByR5: boolean;
 }
 
-const MUX_ACC: Record<string, number> = { r0: 0, r1: 1, r2: 2, r3: 3, r4: 4, r5: 5 };
-
 function access(i: Vc4Instr): Access {
-  const a: Access = { readA: -1, readB: -1, writeA: -1, writeB: -1, accWrites: 0, rotAccs: 0, rotByR5: false };
-  if (i.kind === 'branch') return a;
-  const w = (addr: number, bSpace: boolean) => {
-    if (addr < 32) {
-      if (bSpace) a.writeB = addr;
-      else a.writeA = addr;
-    } else if (addr <= 35) a.accWrites |= 1 << (addr - 32);
-    else if (addr === IO.R5) a.accWrites |= 1 << 5;
-  };
-  if (i.kind === 'alu') {
-    if (i.opAdd !== 'nop' && i.condAdd !== 'never') w(i.waddrAdd, i.ws);
-    if (i.opMul !== 'nop' && i.condMul !== 'never') w(i.waddrMul, !i.ws);
-    const muxes: Vc4Mux[] = [...(i.opAdd !== 'nop' ? [i.addA, i.addB] : []), ...(i.opMul !== 'nop' ? [i.mulA, i.mulB] : [])];
-    if (muxes.includes('ra') && i.raddrA < 32) a.readA = i.raddrA;
-    if (i.sig !== 'smi' && muxes.includes('rb') && i.raddrB < 32) a.readB = i.raddrB;
-    if (i.sig === 'smi' && i.raddrB >= SMI_ROTATE_BASE && i.opMul !== 'nop') {
-      for (const m of [i.mulA, i.mulB]) if (MUX_ACC[m] !== undefined) a.rotAccs |= 1 << (MUX_ACC[m] as number);
-      a.rotByR5 = i.raddrB === SMI_ROTATE_BASE;
-    }
-  } else {
-    if (i.condAdd !== 'never') w(i.waddrAdd, i.ws);
-    if (i.condMul !== 'never') w(i.waddrMul, !i.ws);
-  }
-  return a;
+  const f = vc4Access(i);
+  return { readA: f.readA, readB: f.readB, writeA: f.writeA, writeB: f.writeB, accWrites: f.accWrites, rotAccs: f.rotation?.accs ?? 0, rotByR5: f.rotation?.byR5 ?? false };
 }
 
 /** The word stream under construction, inserting nops where a hazard needs one. */
