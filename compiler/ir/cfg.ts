@@ -61,37 +61,53 @@ export function removeUnreachable(fn: IrFunction): void {
   fn.blocks = reversePostorder(fn);
 }
 
-/** Immediate dominators (Cooper, Harvey & Kennedy's iterative algorithm); the entry maps to itself. */
-export function dominators(fn: IrFunction): Map<Block, Block> {
-  const rpo = reversePostorder(fn);
-  const index = new Map(rpo.map((b, i) => [b, i]));
-  const preds = predecessors(fn);
-  const idom = new Map<Block, Block>();
-  const entry = rpo[0];
-  if (!entry) return idom;
-  idom.set(entry, entry);
-  const intersect = (a: Block, b: Block): Block => {
+/**
+ * Immediate dominators (Cooper, Harvey & Kennedy's iterative algorithm); the
+ * entry maps to itself, unreachable blocks are absent, and the map lists the
+ * blocks in reverse postorder. `order`: the function's reverse postorder, when
+ * the caller has it. Works on reverse-postorder numbers (block-keyed maps in
+ * the inner loop were most of its time on big kernels).
+ */
+export function dominators(fn: IrFunction, order?: Block[]): Map<Block, Block> {
+  const rpo = order ?? reversePostorder(fn);
+  const n = rpo.length;
+  const index = new Map<Block, number>();
+  for (let k = 0; k < n; k++) index.set(rpo[k] as Block, k);
+  // Predecessors by number (edges from unreachable blocks never count).
+  const preds: number[][] = [];
+  for (let k = 0; k < n; k++) preds.push([]);
+  for (let k = 0; k < n; k++) {
+    for (const s of successors(rpo[k] as Block)) {
+      const j = index.get(s);
+      if (j !== undefined) (preds[j] as number[]).push(k);
+    }
+  }
+  const idom = new Int32Array(n).fill(-1);
+  if (n > 0) idom[0] = 0;
+  const intersect = (a: number, b: number): number => {
     while (a !== b) {
-      while (index.get(a)! > index.get(b)!) a = idom.get(a)!;
-      while (index.get(b)! > index.get(a)!) b = idom.get(b)!;
+      while (a > b) a = idom[a] as number;
+      while (b > a) b = idom[b] as number;
     }
     return a;
   };
-  for (let changed = true; changed; ) {
+  for (let changed = n > 1; changed; ) {
     changed = false;
-    for (const b of rpo.slice(1)) {
-      let d: Block | undefined;
-      for (const p of preds.get(b) ?? []) {
-        if (!idom.has(p)) continue;
-        d = d ? intersect(p, d) : p;
+    for (let b = 1; b < n; b++) {
+      let d = -1;
+      for (const p of preds[b] as number[]) {
+        if (idom[p] === -1) continue;
+        d = d === -1 ? p : intersect(p, d);
       }
-      if (d && idom.get(b) !== d) {
-        idom.set(b, d);
+      if (d !== -1 && idom[b] !== d) {
+        idom[b] = d;
         changed = true;
       }
     }
   }
-  return idom;
+  const out = new Map<Block, Block>();
+  for (let k = 0; k < n; k++) if (idom[k] !== -1) out.set(rpo[k] as Block, rpo[idom[k] as number] as Block);
+  return out;
 }
 
 /** True when block `a` dominates block `b` (every block dominates itself). */
@@ -119,11 +135,14 @@ export interface Loop {
  * the CFG is irreducible (the frontend never produces that) and is reported.
  */
 export function findLoops(fn: IrFunction): { loops: Loop[]; innermost: Map<Block, Loop>; irreducible: boolean } {
-  const idom = dominators(fn);
-  const preds = predecessors(fn);
-  const byHeader = new Map<Block, Loop>();
   const rpo = reversePostorder(fn);
   const order = new Map(rpo.map((b, i) => [b, i]));
+  // Loops (and irreducibility) need an edge back to a block no later in reverse postorder; without one, the
+  // dominator tree is not needed.
+  if (!rpo.some((b) => successors(b).some((s) => order.get(s)! <= order.get(b)!))) return { loops: [], innermost: new Map(), irreducible: false };
+  const idom = dominators(fn, rpo);
+  const preds = predecessors(fn);
+  const byHeader = new Map<Block, Loop>();
   let irreducible = false;
   for (const b of rpo) {
     for (const s of successors(b)) {

@@ -10,7 +10,19 @@ import { f32Bits } from './f32.ts';
 /** Calls `f` for every operand slot of the function (instruction args, branch args, conditions), letting it replace the value. */
 export function mapUses(fn: IrFunction, f: (v: Value, where: Block) => Value): void {
   for (const b of fn.blocks) {
-    for (const i of b.instrs) i.args = i.args.map((a) => f(a, b));
+    for (const i of b.instrs) {
+      // An instruction's operand array is replaced (it may be shared) only when an operand changes: most calls
+      // change few or none, and a new array per instruction per call was much of the passes' garbage.
+      const args = i.args;
+      let out: Value[] | undefined;
+      for (let k = 0; k < args.length; k++) {
+        const a = args[k] as Value;
+        const v = f(a, b);
+        if (out) out.push(v);
+        else if (v !== a) (out = args.slice(0, k)).push(v);
+      }
+      if (out) i.args = out;
+    }
     const t = b.term;
     if (t.kind === 'condbr') t.cond = f(t.cond, b);
     for (const r of targets(t)) r.args = r.args.map((a) => f(a, b));

@@ -46,9 +46,11 @@ function isLoadIssue(m: MInstr): boolean {
  */
 const FLAGS = 3;
 const RTOP = 7;
+const regKey = (r: MSrc | MDst): number => (r.kind === 'rf' ? 4 * r.index + 1 : r.kind === 'acc' ? 4 * r.index + 2 : 4 * (r as VReg).id);
+const isRegOperand = (r: { kind: string }): boolean => r.kind !== 'imm' && r.kind !== 'magic';
 function effects(m: MInstr, reads: number[], writes: number[]): void {
-  const key = (r: MSrc | MDst) => (r.kind === 'rf' ? 4 * r.index + 1 : r.kind === 'acc' ? 4 * r.index + 2 : 4 * (r as VReg).id);
-  const isReg = (r: { kind: string }) => r.kind !== 'imm' && r.kind !== 'magic';
+  const key = regKey;
+  const isReg = isRegOperand;
   for (const s of m.srcs) if (isReg(s)) reads.push(key(s));
   if (m.rotate && m.rotate.kind === 'acc') reads.push(key(m.rotate));
   if (m.dst && isReg(m.dst)) writes.push(key(m.dst));
@@ -69,12 +71,20 @@ function effects(m: MInstr, reads: number[], writes: number[]): void {
   }
 }
 
+/** A dependence edge: `weight` is the latency used for priorities (a TMU round trip), `latency` the distance the hardware needs; `order` when it only orders two ops (no value flows). */
+interface Edge {
+  node: Node;
+  latency: number;
+  weight: number;
+  order: boolean;
+}
+
 interface Node {
   m: MInstr;
   index: number;
-  preds: { node: Node; latency: number }[];
-  /** `weight` is the latency used for priorities (a TMU round trip), `latency` the distance the hardware needs. */
-  succs: { node: Node; latency: number; weight: number; order?: boolean }[];
+  /** The nodes this one depends on (one entry per edge). */
+  preds: Node[];
+  succs: Edge[];
   height: number;
   cycle?: number;
 }
@@ -82,8 +92,8 @@ interface Node {
 function buildGraph(ops: MInstr[]): Node[] {
   const nodes: Node[] = ops.map((m, index) => ({ m, index, preds: [], succs: [], height: 0 }));
   const edge = (from: Node, to: Node, latency: number, weight = latency, order = false) => {
-    from.succs.push({ node: to, latency, weight, ...(order ? { order } : {}) });
-    to.preds.push({ node: from, latency });
+    from.succs.push({ node: to, latency, weight, order });
+    to.preds.push(from);
   };
   const lastWrite = new Map<number, Node>();
   const readsSince = new Map<number, Node[]>();
@@ -132,7 +142,7 @@ function buildGraph(ops: MInstr[]): Node[] {
       // ldtmu waits in hardware until its data arrive: legal one instruction later, but best much later.
       for (const w of tmuWritesBefore) edge(w, n, 1, TMU_LATENCY);
       tmuWritesBefore.length = 0;
-      if (lastTmuWrite && !n.preds.some((p) => p.node === lastTmuWrite)) edge(lastTmuWrite, n, 1, TMU_LATENCY);
+      if (lastTmuWrite && !n.preds.includes(lastTmuWrite)) edge(lastTmuWrite, n, 1, TMU_LATENCY);
       lastLdtmu = n;
       if (n.m.op === 'tmuwt') lastTmuWrite = n; // later TMU traffic stays behind the wait
     }
@@ -224,7 +234,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
     for (const stack = [u]; stack.length > 0; ) {
       const n = stack.pop() as Node;
       n.height += 1000;
-      for (const p of n.preds) if (!seen.has(p.node)) stack.push((seen.add(p.node), p.node));
+      for (const p of n.preds) if (!seen.has(p)) stack.push((seen.add(p), p));
     }
   }
   const ready = new ReadySet(nodes, true);
@@ -266,7 +276,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
     if (inBundle.length > 0) idle = 0;
     else if (++idle > 16) {
       // No latency is that long: some ready op fits no instruction word at all.
-      const stuck = nodes.find((n) => n.cycle === undefined && n.preds.every((p) => p.node.cycle !== undefined));
+      const stuck = nodes.find((n) => n.cycle === undefined && n.preds.every((p) => p.cycle !== undefined));
       throw new BackendError(`cannot encode '${stuck?.m.op ?? '?'}' (${JSON.stringify(stuck?.m.srcs ?? [])}) on V3D ${ver === 42 ? '4.2' : '7.1'}`, stuck?.m.loc);
     }
     if (inBundle.length > 0) {
