@@ -36,21 +36,29 @@ export function reversePostorder(fn: IrFunction): Block[] {
   if (!entry) return [];
   const seen = new Set<Block>([entry]);
   const post: Block[] = [];
-  // Iterative DFS: kernels can be long, recursion depth is not worth risking.
-  const stack: { b: Block; i: number }[] = [{ b: entry, i: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    // Visiting the last successor first puts a condbr's `then` side before its `else` side in reverse postorder.
-    const succ = successors(top.b);
-    if (top.i < succ.length) {
-      const s = succ[succ.length - 1 - top.i++]!;
+  // Iterative DFS: kernels can be long, recursion depth is not worth risking. Each frame: a block and how many of
+  // its successors were taken (parallel stacks: no object per frame, successors listed once per block).
+  const blocks: Block[] = [entry];
+  const taken: number[] = [0];
+  while (blocks.length > 0) {
+    const top = blocks.length - 1;
+    const b = blocks[top] as Block;
+    const t = b.term;
+    const n = t.kind === 'ret' ? 0 : t.kind === 'br' ? 1 : 2;
+    const i = taken[top] as number;
+    if (i < n) {
+      taken[top] = i + 1;
+      // Visiting the last successor first puts a condbr's `then` side before its `else` side in reverse postorder.
+      const s = t.kind === 'br' ? t.target.block : t.kind === 'condbr' ? (i === 0 ? t.else.block : t.then.block) : b;
       if (!seen.has(s)) {
         seen.add(s);
-        stack.push({ b: s, i: 0 });
+        blocks.push(s);
+        taken.push(0);
       }
     } else {
-      post.push(top.b);
-      stack.pop();
+      post.push(b);
+      blocks.pop();
+      taken.pop();
     }
   }
   return post.reverse();
@@ -139,7 +147,15 @@ export function findLoops(fn: IrFunction): { loops: Loop[]; innermost: Map<Block
   const order = new Map(rpo.map((b, i) => [b, i]));
   // Loops (and irreducibility) need an edge back to a block no later in reverse postorder; without one, the
   // dominator tree is not needed.
-  if (!rpo.some((b) => successors(b).some((s) => order.get(s)! <= order.get(b)!))) return { loops: [], innermost: new Map(), irreducible: false };
+  let back = false;
+  for (const b of rpo) {
+    const at = order.get(b) as number;
+    const t = b.term;
+    if (t.kind === 'br') back ||= (order.get(t.target.block) as number) <= at;
+    else if (t.kind === 'condbr') back ||= (order.get(t.then.block) as number) <= at || (order.get(t.else.block) as number) <= at;
+    if (back) break;
+  }
+  if (!back) return { loops: [], innermost: new Map(), irreducible: false };
   const idom = dominators(fn, rpo);
   const preds = predecessors(fn);
   const byHeader = new Map<Block, Loop>();
