@@ -30,7 +30,7 @@ import { computeLiveness, type FlowBlock, type RegisterView } from '../common/li
 import { BackendError, IO } from './isel-ctx.ts';
 import type { Vc4MFunction } from './isel.ts';
 import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
-import { acc, defOf, usesOf, vreg } from './mir.ts';
+import { acc, copySource, defOf, usesOf, vreg } from './mir.ts';
 import type { UniformSlot } from '../contract.ts';
 import { bundleBlock, type Word } from './bundle.ts';
 
@@ -61,6 +61,12 @@ function splitAtBranches(mf: Vc4MFunction): MBlock[] {
   return out;
 }
 
+/** A plain copy between two virtual registers (the allocator's coalescing candidates), else undefined. */
+function vregCopy(o: MOp): { dst: VReg; src: VReg } | undefined {
+  const src = copySource(o);
+  return src?.k === 'v' && o.k === 'alu' && o.dst?.k === 'v' ? { dst: o.dst, src } : undefined;
+}
+
 const VIEW: RegisterView<MOp> = {
   uses: (o) => usesOf(o).map((v) => `v${v.id}`),
   def: (o) => {
@@ -76,11 +82,8 @@ const FILE: RegisterFile = {
   colours: COLOURS,
   precoloured: () => undefined,
   copyOf: (i) => {
-    const o = i as MOp;
-    if (o.k === 'alu' && o.op === 'or' && !o.cond && !o.sf && o.dst?.k === 'v' && o.a?.k === 'v' && o.b?.k === 'v' && o.a.id === o.b.id) {
-      return [`v${o.dst.id}`, `v${o.a.id}`];
-    }
-    return undefined;
+    const c = vregCopy(i as MOp);
+    return c ? [`v${c.dst.id}`, `v${c.src.id}`] : undefined;
   },
 };
 
@@ -185,6 +188,10 @@ export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
   return { mf, blocks, colour, spillSlots: spill?.next ?? 0 };
 }
 
+const isR5 = (s: Src): boolean => s.k === 'acc' && s.n === 5;
+/** The vote of a multiply by r5 (see portOrder): as a regfile-B read beside the value, it asks for file A. */
+const R5_PARTNER: Src = { k: 'io', file: 'B', addr: IO.R5 };
+
 /** ra0–31 first, then rb0–31; and the reverse. */
 const A_FIRST = [...Array.from({ length: 32 }, (_, i) => i), ...Array.from({ length: 32 }, (_, i) => 32 + i)];
 const B_FIRST = [...A_FIRST.slice(32), ...A_FIRST.slice(0, 32)];
@@ -195,27 +202,53 @@ const B_FIRST = [...A_FIRST.slice(32), ...A_FIRST.slice(0, 32)];
  * immediate takes the B port): each operand read beside this value votes for
  * the file it leaves free — the other file of a coloured register, A beside
  * a small immediate or a regfile-B I/O read, B beside a regfile-A I/O read.
- * Without votes, or a tie, the alternating default order.
+ * A value a mul-ALU op reads beside accumulator r5 (a multiply by a
+ * broadcast) votes for A as well: the words around it are the rotations
+ * that write the broadcast through `r5rep`, a regfile-B write, so the adds
+ * that share a word with those rotations must write file A, and the adds
+ * into file-B registers share a word with the multiply only if it leaves
+ * the B read port free. Without votes, or a tie, the alternating default
+ * order.
  */
 function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => number | undefined) => readonly number[] {
   const partners = new Map<string, Src[]>();
   const meet = (v: Src, other: Src): void => {
     if (v.k !== 'v') return;
-    const key = `v${v.id}`;
+    const key = root(`v${v.id}`);
     const list = partners.get(key);
     if (list) list.push(other);
     else partners.set(key, [other]);
   };
+  // Copies join their source's and destination's votes (a loop-carried value and the copies into it want one file).
+  const joined = new Map<string, string>();
+  const root = (key: string): string => {
+    let r = key;
+    for (let next = joined.get(r); next !== undefined; next = joined.get(r)) r = next;
+    return r;
+  };
+  for (const b of blocks) {
+    for (const o of b.ops) {
+      const from = copySource(o);
+      const d = defOf(o);
+      if (from?.k !== 'v' || !d) continue;
+      const x = root(`v${from.id}`), y = root(`v${d.id}`);
+      if (x !== y) joined.set(x, y);
+    }
+  }
   for (const b of blocks) {
     for (const o of b.ops) {
       if (o.k !== 'alu' || !o.a || !o.b || (o.a.k === 'v' && o.b.k === 'v' && o.a.id === o.b.id)) continue;
+      if (o.unit === 'mul' && (isR5(o.a) || isR5(o.b))) {
+        meet(isR5(o.a) ? o.b : o.a, R5_PARTNER);
+        continue;
+      }
       meet(o.a, o.b);
       meet(o.b, o.a);
     }
   }
   return (key, colourOf) => {
     let votes = 0; // > 0: file A is free more often
-    for (const p of partners.get(key) ?? []) {
+    for (const p of partners.get(root(key)) ?? []) {
       if (p.k === 'imm') votes++;
       else if (p.k === 'io') votes += p.file === 'B' ? 1 : -1;
       else if (p.k === 'v') {
@@ -333,7 +366,10 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
       switch (o.k) {
         case 'alu':
           // A copy whose source and destination were coalesced into one register does nothing.
-          if (o.op === 'or' && !o.cond && !o.sf && o.dst?.k === 'v' && o.a?.k === 'v' && o.b?.k === 'v' && o.a.id === o.b.id && regOf(o.dst.id) === regOf(o.a.id)) break;
+          {
+            const c = vregCopy(o);
+            if (c && regOf(c.dst.id) === regOf(c.src.id)) break;
+          }
           encodeAlu(o);
           break;
         case 'ldi': {
