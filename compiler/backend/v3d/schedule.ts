@@ -13,7 +13,7 @@
  */
 import type { V3dAluInstr, V3dVersion } from '../../isa/v3d/instr.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
-import { buildBundle, canUseUnit, type Bundle } from './bundle.ts';
+import { buildBundle, canUseUnit, copyWord, opKey, sharedBundle, type Bundle } from './bundle.ts';
 import type { MDst, MInstr, MSrc, VReg } from './mir.ts';
 import { BackendError } from './isel-ctx.ts';
 import { isTmuWaddr, magicRole, OP_CLASS, SFU_RESULT_LATENCY } from '../../isa/v3d/table.ts';
@@ -243,8 +243,12 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
   let pendingLoads = 0;
   let cycle = 0;
   let idle = 0;
+  // Each op's bundle key (opKey), made once: the op is tried in many pairings.
+  const keys: (string | undefined)[] = [];
+  const keyOf = (n: Node): string => (keys[n.index] ??= opKey(n.m));
   while (remaining > 0) {
     const bundle: Bundle = {};
+    const slotKeys = { add: '', mul: '', sig: '' };
     const inBundle: Node[] = [];
     /** The word of the last trial that fitted: the bundle as it now stands (later trials that failed left it as it was). */
     let word: V3dAluInstr | undefined;
@@ -258,10 +262,18 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
           if (bundle[slot]) continue;
           const trial: Bundle = { ...bundle };
           trial[slot] = n.m;
-          const fitted = buildBundle(trial, ver);
+          const key = keyOf(n);
+          const fitted = sharedBundle(
+            trial,
+            ver,
+            slot === 'add' ? key : slotKeys.add,
+            slot === 'mul' ? key : slotKeys.mul,
+            slot === 'sig' ? key : slotKeys.sig,
+          );
           if (!fitted) continue;
           word = fitted;
           bundle[slot] = n.m;
+          slotKeys[slot] = key;
           inBundle.push(n);
           ready.schedule(n, cycle);
           remaining--;
@@ -280,7 +292,8 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
       throw new BackendError(`cannot encode '${stuck?.m.op ?? '?'}' (${JSON.stringify(stuck?.m.srcs ?? [])}) on V3D ${ver === 42 ? '4.2' : '7.1'}`, stuck?.m.loc);
     }
     if (inBundle.length > 0) {
-      out.push({ word: word as V3dAluInstr, ops: inBundle.map((n) => n.m) });
+      // The cache's word, copied once (the bundler's cache keeps its own).
+      out.push({ word: copyWord(word as V3dAluInstr), ops: inBundle.map((n) => n.m) });
     } else if (remaining > 0) {
       // Nothing can issue yet (an SFU result is on its way): a nop keeps the distance.
       out.push({ word: buildBundle({}, ver) as V3dAluInstr, ops: [] });
