@@ -34,7 +34,15 @@ export function predecessors(fn: IrFunction): Map<Block, Block[]> {
 export function reversePostorder(fn: IrFunction): Block[] {
   const entry = fn.blocks[0];
   if (!entry) return [];
-  const seen = new Set<Block>([entry]);
+  // Blocks seen, by id (ids are unique and below nextBlockId: ir/verify.ts), any other in a set.
+  const marks = new Uint8Array(fn.nextBlockId);
+  const others = new Set<Block>();
+  const byId = (b: Block): boolean => b.id >>> 0 === b.id && b.id < marks.length;
+  const seen = {
+    has: (b: Block): boolean => (byId(b) ? marks[b.id] === 1 : others.has(b)),
+    add: (b: Block): void => void (byId(b) ? (marks[b.id] = 1) : others.add(b)),
+  };
+  seen.add(entry);
   const post: Block[] = [];
   // Iterative DFS: kernels can be long, recursion depth is not worth risking. Each frame: a block and how many of
   // its successors were taken (parallel stacks: no object per frame, successors listed once per block).

@@ -87,15 +87,11 @@ export function constBits(ins: Instr): number {
  */
 export function sameInBatchValues(fn: IrFunction): Set<Value> {
   const local = new Set<Value>();
-  const consts = new Map<Value, number>();
-  for (const b of fn.blocks) {
-    for (const i of b.instrs) {
-      if (i.op === 'local_id' && i.result) local.add(i.result);
-      if (i.op === 'const' && i.result) consts.set(i.result, Number(i.attrs?.['value']));
-    }
-  }
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'local_id' && i.result) local.add(i.result);
   const out = new Set<Value>();
   if (local.size === 0) return out;
+  const consts = new Map<Value, number>();
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'const' && i.result) consts.set(i.result, Number(i.attrs?.['value']));
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       const [x, y] = i.args;

@@ -8,7 +8,7 @@
  */
 import type { Block, BlockRef, IrFunction, Value } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
-import { findLoops, successors, targets, type Loop } from '../ir/cfg.ts';
+import { findLoops, targets, type Loop } from '../ir/cfg.ts';
 import { definitions, sameInBatchValues, mapUses } from '../ir/values.ts';
 
 
@@ -39,7 +39,15 @@ class Joins {
     if (this.given.has(from)) return seen;
     seen.add(from);
     const work = [from];
-    while (work.length > 0) for (const s of successors(work.pop() as Block)) if (!seen.has(s) && !this.given.has(s)) (seen.add(s), work.push(s));
+    const visit = (s: Block): void => {
+      if (!seen.has(s) && !this.given.has(s)) (seen.add(s), work.push(s));
+    };
+    while (work.length > 0) {
+      // The successors in order (then before else), read off the terminator.
+      const t = (work.pop() as Block).term;
+      if (t.kind === 'br') visit(t.target.block);
+      else if (t.kind === 'condbr') (visit(t.then.block), visit(t.else.block));
+    }
     return seen;
   }
 }

@@ -56,11 +56,24 @@ export function copyWord(w: V3dAluInstr): V3dAluInstr {
   return { ...w, sig: { ...w.sig }, flags: { ...w.flags }, add: part(w.add), mul: part(w.mul) };
 }
 
+/** Freezes a cached word and its parts: it is shared by every place that word is used. */
+function freezeWord(w: V3dAluInstr): void {
+  for (const p of [w.add, w.mul]) {
+    Object.freeze(p.a);
+    Object.freeze(p.b);
+    Object.freeze(p);
+  }
+  Object.freeze(w.sig);
+  Object.freeze(w.flags);
+  Object.freeze(w);
+}
+
 /**
  * The word of a bundle whose ops have the keys given ({@link opKey}; '' for
  * an empty slot), or undefined if the hardware cannot issue these ops
- * together. The word is the cache's own: callers must not change it (copy it
- * with {@link copyWord} to keep it).
+ * together. The word is the cache's own, frozen (copy it with {@link copyWord}
+ * to change it): equal bundles give the same object, so encodings and listings
+ * can be remembered per object.
  */
 export function sharedBundle(b: Bundle, ver: V3dVersion, addKey: string, mulKey: string, sigKey: string): V3dAluInstr | undefined {
   let byAdd = BUNDLES.get(ver);
@@ -77,6 +90,7 @@ export function sharedBundle(b: Bundle, ver: V3dVersion, addKey: string, mulKey:
       return sharedBundle(b, ver, addKey, mulKey, sigKey);
     }
     w = encodeBundle(b, ver) ?? null;
+    if (w) freezeWord(w);
     bySig.set(sigKey, w);
     bundleCount++;
   }

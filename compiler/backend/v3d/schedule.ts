@@ -13,7 +13,7 @@
  */
 import type { V3dAluInstr, V3dVersion } from '../../isa/v3d/instr.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
-import { buildBundle, canUseUnit, copyWord, opKey, sharedBundle, type Bundle } from './bundle.ts';
+import { buildBundle, canUseUnit, opKey, sharedBundle, type Bundle } from './bundle.ts';
 import type { MDst, MInstr, MSrc, VReg } from './mir.ts';
 import { BackendError } from './isel-ctx.ts';
 import { isTmuWaddr, magicRole, OP_CLASS, SFU_RESULT_LATENCY } from '../../isa/v3d/table.ts';
@@ -24,7 +24,7 @@ export const MAX_PENDING_LOADS = Math.min(TARGETS.vc6.tmuFifoDepth, TARGETS.vc7.
 /** Cycles a TMU lookup takes, for priorities only (Mesa's scheduler uses 100 instructions). */
 const TMU_LATENCY = 20;
 
-/** A scheduled instruction word and the ops in it (for source maps). */
+/** A scheduled instruction word (shared and frozen when it came from the bundle cache) and the ops in it (for source maps). */
 export interface ScheduledWord {
   word: V3dAluInstr;
   ops: MInstr[];
@@ -292,8 +292,8 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
       throw new BackendError(`cannot encode '${stuck?.m.op ?? '?'}' (${JSON.stringify(stuck?.m.srcs ?? [])}) on V3D ${ver === 42 ? '4.2' : '7.1'}`, stuck?.m.loc);
     }
     if (inBundle.length > 0) {
-      // The cache's word, copied once (the bundler's cache keeps its own).
-      out.push({ word: copyWord(word as V3dAluInstr), ops: inBundle.map((n) => n.m) });
+      // The bundle cache's frozen word: equal words are one object (the emitter encodes each once).
+      out.push({ word: word as V3dAluInstr, ops: inBundle.map((n) => n.m) });
     } else if (remaining > 0) {
       // Nothing can issue yet (an SFU result is on its way): a nop keeps the distance.
       out.push({ word: buildBundle({}, ver) as V3dAluInstr, ops: [] });
