@@ -21,6 +21,12 @@ import { combineResults } from './launch.js';
 export const MAX_CONV_EDGE = 7;
 /** 16-pixel blocks (or rows) a work item of the stencil kernels sums at once, in registers. */
 const BLOCKS = 8;
+/** 16-pixel vectors across one strip of the strip kernels ({@link Image.conv3}). */
+const STRIP = 4;
+/** STRIP vectors and a halo vector on either side. */
+const STRIP_HALO = 6;
+/** Partial column sums {@link Image.blur7} carries: 6 per vector of a strip. */
+const BLUR_PARTIALS = 24;
 
 /** Most taps `separableBlur` accepts (an odd count; 31 covers a Gaussian of sigma 5 at three sigma). */
 export const MAX_BLUR_TAPS = 31;
@@ -145,6 +151,134 @@ export class Image {
         for (let b = 0; b < BLOCKS; b++) dst[y * width + u32(xs[b])] = acc[b];
       }
     }
+  }
+
+  /**
+   * {@link conv2d} for a 3 × 3 kernel on images at least 16·STRIP pixels wide, each input pixel loaded once per
+   * strip: see {@link stripShare} for how the work is cut. A strip row is STRIP lane-contiguous vectors plus one
+   * halo vector (lanes 0–7: the pixels right of the strip, 8–15: those left of it, clamped); a tap's neighbour
+   * comes from the vector beside it by one select and one lane rotation. Each input row adds its three taps to the
+   * three output rows it belongs to (partial sums carried in registers down the strip), in the contract's order:
+   * kernel row i ascending, then j, starting from 0.
+   */
+  @kernel({ fastMath: true })
+  static conv3(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    const maxX = width - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    const w = new Array<f32>(9).fill(0);
+    for (let t = 0; t < 9; t++) w[t] = k[t];
+    const total = strips * height;
+    const begin = (qpu.qpuId() * total) / qpu.numQpus();
+    const end = ((qpu.qpuId() + 1) * total) / qpu.numQpus();
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / height;
+      const y0 = pos - strip * height;
+      const rows = Math.min(end - pos, height - y0);
+      pos += rows;
+      const x0 = Math.min(strip * (16 * STRIP), width - 16 * STRIP);
+      // (Arms of `?:` that call or index are control flow: computed first, so the choice is one select.)
+      const right = Math.min(x0 + 16 * STRIP + lane, maxX);
+      const left = u32(Math.max(i32(x0 + lane) - 16, 0));
+      const hx = lane < 8 ? right : left;
+      const p0 = new Array<f32>(STRIP).fill(0);
+      const p1 = new Array<f32>(STRIP).fill(0);
+      const o = new Array<f32>(STRIP).fill(0);
+      // e[1 + b] is vector b of input row r, e[0] and e[STRIP + 1] the halo (its left and right halves); the next
+      // row's loads are issued before this row's arithmetic, so they are in flight while it runs.
+      const e = new Array<f32>(STRIP_HALO).fill(0);
+      const first = u32(Math.max(i32(y0) - 1, 0)) * width;
+      for (let b: u32 = 0; b < STRIP; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
+      e[0] = src[first + hx];
+      for (let r = i32(y0) - 1; r <= i32(y0 + rows); r++) {
+        const row = u32(Math.min(r + 1, maxY)) * width;
+        const ne = new Array<f32>(STRIP_HALO).fill(0);
+        for (let b: u32 = 0; b < STRIP; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
+        ne[0] = src[row + hx];
+        e[STRIP + 1] = e[0];
+        for (let b = 0; b < STRIP; b++) {
+          const prev = e[b];
+          const c = e[b + 1];
+          const next = e[b + 2];
+          const l = qpu.rotate(lane === 15 ? prev : c, 1);
+          const rr = qpu.rotate(lane === 0 ? next : c, 15);
+          o[b] = p0[b] + w[6] * l + w[7] * c + w[8] * rr;
+          p0[b] = p1[b] + w[3] * l + w[4] * c + w[5] * rr;
+          p1[b] = w[0] * l + w[1] * c + w[2] * rr;
+        }
+        if (r > i32(y0)) {
+          const out = u32(r - 1) * width + x0;
+          for (let b: u32 = 0; b < STRIP; b++) dst[out + 16 * b + lane] = o[b];
+        }
+        for (let b = 0; b <= STRIP; b++) e[b] = ne[b];
+      }
+    }
+  }
+
+  /**
+   * {@link separableBlur} with 7 taps in one pass over the image (no temporary), on images at least 16·STRIP
+   * pixels wide, work cut as {@link conv3}: each input row's row pass (the 7 taps from j = 0, neighbours by select
+   * and rotation) is computed once, in registers, and added to the partial column sums of the 7 output rows it
+   * belongs to (tap i ascending from 0). The same order as the two passes, so the same results.
+   */
+  @kernel({ fastMath: true })
+  static blur7(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    const maxX = width - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    const w = new Array<f32>(7).fill(0);
+    for (let t = 0; t < 7; t++) w[t] = taps[t];
+    const total = strips * height;
+    const begin = (qpu.qpuId() * total) / qpu.numQpus();
+    const end = ((qpu.qpuId() + 1) * total) / qpu.numQpus();
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / height;
+      const y0 = pos - strip * height;
+      const rows = Math.min(end - pos, height - y0);
+      pos += rows;
+      const x0 = Math.min(strip * (16 * STRIP), width - 16 * STRIP);
+      const right = Math.min(x0 + 16 * STRIP + lane, maxX);
+      const left = u32(Math.max(i32(x0 + lane) - 16, 0));
+      const hx = lane < 8 ? right : left;
+      // q[6 b + i]: vector b's partial column sum of output row r - 2 + i (taps 0 … 5 - i added). Row r + 1's
+      // loads are issued in row r's iteration (ne), which does not use them.
+      const q = new Array<f32>(BLUR_PARTIALS).fill(0);
+      const o = new Array<f32>(STRIP).fill(0);
+      const e = new Array<f32>(STRIP_HALO).fill(0);
+      const first = u32(Math.max(i32(y0) - 3, 0)) * width;
+      for (let b: u32 = 0; b < STRIP; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
+      e[0] = src[first + hx];
+      for (let r = i32(y0) - 3; r <= i32(y0 + rows) + 2; r++) {
+        const row = u32(Math.min(Math.max(r + 1, 0), maxY)) * width;
+        const ne = new Array<f32>(STRIP_HALO).fill(0);
+        for (let b: u32 = 0; b < STRIP; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
+        ne[0] = src[row + hx];
+        e[STRIP + 1] = e[0];
+        for (let b = 0; b < STRIP; b++) {
+          const h = Image.rowPass7(e[b], e[b + 1], e[b + 2], lane, w[0], w[1], w[2], w[3], w[4], w[5], w[6]);
+          o[b] = q[6 * b] + w[6] * h;
+          for (let i = 0; i < 5; i++) q[6 * b + i] = q[6 * b + i + 1] + w[5 - i] * h;
+          q[6 * b + 5] = w[0] * h;
+        }
+        if (r >= i32(y0) + 3) {
+          const out = u32(r - 3) * width + x0;
+          for (let b: u32 = 0; b < STRIP; b++) dst[out + 16 * b + lane] = o[b];
+        }
+        for (let b = 0; b <= STRIP; b++) e[b] = ne[b];
+      }
+    }
+  }
+
+  /** The 7-tap row pass of vector c (prev and next: the vectors beside it, or the halo), taps summed from t0. */
+  @device
+  static rowPass7(prev: f32, c: f32, next: f32, lane: u32, t0: f32, t1: f32, t2: f32, t3: f32, t4: f32, t5: f32, t6: f32): f32 {
+    const l3 = qpu.rotate(lane >= 13 ? prev : c, 3);
+    const l2 = qpu.rotate(lane >= 14 ? prev : c, 2);
+    const l1 = qpu.rotate(lane === 15 ? prev : c, 1);
+    const r1 = qpu.rotate(lane === 0 ? next : c, 15);
+    const r2 = qpu.rotate(lane < 2 ? next : c, 14);
+    const r3 = qpu.rotate(lane < 3 ? next : c, 13);
+    return t0 * l3 + t1 * l2 + t2 * l1 + t3 * c + t4 * r1 + t5 * r2 + t6 * r3;
   }
 
   /** {@link conv2d} with its stores at lane-contiguous addresses where a block is whole (one DMA per store on vc4; slower on V3D). */
@@ -445,6 +579,9 @@ export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<Launc
   if (src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + dst.byteLength && dst.byteOffset < src.byteOffset + src.byteLength) {
     throw new RangeError(`${fn}: dst must not overlap src (every output reads its neighbours' inputs)`);
   }
+  if (kw === 3 && kh === 3 && width >= 16 * STRIP) {
+    return rt.launch(Image.conv3, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (16 * STRIP)));
+  }
   return rt.launch(rt.target === 'vc4' ? Image.conv2dDma : Image.conv2d, { qpus: rowBatches(rt, height) }, width, height, src, kw, kh, k, dst);
 }
 
@@ -500,6 +637,14 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
     taps = rt.alloc(Float32Array, t.length);
     taps.set(t);
     own = true;
+  }
+  const overlaps = src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + dst.byteLength && dst.byteOffset < src.byteOffset + src.byteLength;
+  if (taps.length === 7 && width >= 16 * STRIP && !overlaps) {
+    try {
+      return await rt.launch(Image.blur7, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * STRIP)));
+    } finally {
+      if (own) rt.free(taps);
+    }
   }
   const tmp = rt.alloc(Float32Array, width * height);
   try {
