@@ -124,12 +124,15 @@ export class Image {
   /** The RGBA of YCbCrA word w (the inverse of {@link yuvOf}; see {@link yuvToRgba}). */
   @device
   static rgbOf(w: u32): u32 {
+    // The formulas of yuvToRgba with the −128 offsets folded into the constants (91 881 · (Cr − 128) + 32 768 =
+    // 91 881 Cr − 11 728 000, …), so every product is of two non-negative numbers below 2^24 (one 24-bit
+    // multiply on every target) and fits in 31 bits.
     const y = i32(w & 255);
-    const cb = i32((w >> 8) & 255) - 128;
-    const cr = i32((w >> 16) & 255) - 128;
-    const r = Math.min(Math.max(y + ((91881 * cr + 32768) >> 16), 0), 255);
-    const g = Math.min(Math.max(y + ((32768 - 22554 * cb - 46802 * cr) >> 16), 0), 255);
-    const b = Math.min(Math.max(y + ((116130 * cb + 32768) >> 16), 0), 255);
+    const cb = (w >> 8) & 255;
+    const cr = (w >> 16) & 255;
+    const r = Math.min(Math.max(y + ((i32(91881 * cr) - 11728000) >> 16), 0), 255);
+    const g = Math.min(Math.max(y + ((8910336 - i32(22554 * cb) - i32(46802 * cr)) >> 16), 0), 255);
+    const b = Math.min(Math.max(y + ((i32(116130 * cb) - 14831872) >> 16), 0), 255);
     return u32(r) | (u32(g) << 8) | (u32(b) << 16) | (w & 0xff000000);
   }
 
@@ -497,8 +500,9 @@ export class Image {
       const x = Math.min(col * 16 + qpu.laneId(), dw - 1);
       const fx = Math.min(Math.max((f32(x) + 0.5) * sx - 0.5, 0), maxX);
       const x0 = u32(fx);
-      const ax = u32((fx - f32(x0)) * 256 + 0.5);
-      const bx = 256 - ax;
+      // (Weights masked to 9 bits, which they are: the backends then multiply with one 24-bit multiply.)
+      const ax = u32((fx - f32(x0)) * 256 + 0.5) & 511;
+      const bx = (256 - ax) & 511;
       const x1 = Math.min(x0 + 1, sw - 1);
       // Row y + 1's corners are loaded in row y's iteration (clamped to the last row: a harmless extra load).
       let fy = Math.min(Math.max((f32(y0) + 0.5) * sy - 0.5, 0), maxY);
@@ -510,7 +514,8 @@ export class Image {
       let p10 = src[r1 + x0];
       let p11 = src[r1 + x1];
       for (let y = y0; y < y0 + rows; y++) {
-        const ay = u32((fy - f32(sy0)) * 256 + 0.5);
+        const ay = u32((fy - f32(sy0)) * 256 + 0.5) & 511;
+        const by = (256 - ay) & 511;
         fy = Math.min(Math.max((f32(y + 1) + 0.5) * sy - 0.5, 0), maxY);
         sy0 = u32(fy);
         r0 = sy0 * sw;
@@ -520,8 +525,8 @@ export class Image {
         const n10 = src[r1 + x0];
         const n11 = src[r1 + x1];
         const m = 0xff00ff;
-        const rb = Image.lerpPair(p00 & m, p01 & m, p10 & m, p11 & m, ax, bx, ay, 256 - ay);
-        const ga = Image.lerpPair((p00 >>> 8) & m, (p01 >>> 8) & m, (p10 >>> 8) & m, (p11 >>> 8) & m, ax, bx, ay, 256 - ay);
+        const rb = Image.lerpPair(p00 & m, p01 & m, p10 & m, p11 & m, ax, bx, ay, by);
+        const ga = Image.lerpPair((p00 >>> 8) & m, (p01 >>> 8) & m, (p10 >>> 8) & m, (p11 >>> 8) & m, ax, bx, ay, by);
         dst[y * dw + x] = rb | (ga << 8);
         p00 = n00;
         p01 = n01;
