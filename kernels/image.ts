@@ -298,10 +298,10 @@ export class Image {
           p0[b] = p1[b] + w[3] * l + w[4] * c + w[5] * rr;
           p1[b] = w[0] * l + w[1] * c + w[2] * rr;
         }
-        if (r > i32(y0)) {
-          const out = u32(r - 1) * width + x0;
-          for (let b: u32 = 0; b < STRIP; b++) dst[out + 16 * b + lane] = o[b];
-        }
+        // Before row y0 is due the sums are not an output yet: they go to row y0, which its own value overwrites
+        // later (no other QPU writes or reads it), so the loop body has no branch.
+        const out = u32(Math.max(r - 1, i32(y0))) * width + x0;
+        for (let b: u32 = 0; b < STRIP; b++) dst[out + 16 * b + lane] = o[b];
         for (let b = 0; b <= STRIP; b++) e[b] = ne[b];
       }
     }
