@@ -30,6 +30,10 @@ const STRIP = 4;
 const STRIP_HALO = 6;
 /** Partial column sums {@link Image.blur7} carries: 6 per vector of a strip. */
 const BLUR_PARTIALS = 24;
+/** Vectors across a strip of {@link Image.conv5}, with its halo, and its partial sums (4 per vector). */
+const STRIP5 = 2;
+const STRIP5_HALO = 4;
+const CONV5_PARTIALS = 8;
 
 /** Most taps `separableBlur` accepts (an odd count; 31 covers a Gaussian of sigma 5 at three sigma). */
 export const MAX_BLUR_TAPS = 31;
@@ -247,7 +251,9 @@ export class Image {
 
   /**
    * {@link conv2d} for a 3 × 3 kernel on images at least 16·STRIP pixels wide, each input pixel loaded once per
-   * strip: see {@link stripShare} for how the work is cut. A strip row is STRIP lane-contiguous vectors plus one
+   * strip. The image is cut into strips of 16·STRIP columns (the last one ending at the right edge, overlapping
+   * the one before) walked top to bottom; QPU q takes the (strip, row) pairs q·total/QPUs … in strip order, as
+   * runs down one strip or two. A strip row is STRIP lane-contiguous vectors plus one
    * halo vector (lanes 0–7: the pixels right of the strip, 8–15: those left of it, clamped); a tap's neighbour
    * comes from the vector beside it by one select and one lane rotation. Each input row adds its three taps to the
    * three output rows it belongs to (partial sums carried in registers down the strip), in the contract's order:
@@ -303,6 +309,65 @@ export class Image {
         const out = u32(Math.max(r - 1, i32(y0))) * width + x0;
         for (let b: u32 = 0; b < STRIP; b++) dst[out + 16 * b + lane] = o[b];
         for (let b = 0; b <= STRIP; b++) e[b] = ne[b];
+      }
+    }
+  }
+
+  /**
+   * {@link conv2d} for a 5 × 5 kernel on images at least 32 pixels wide: {@link conv3}'s scheme with strips of
+   * STRIP5 vectors (its 25 weights need the registers of wider strips), four neighbours per tap row (two each
+   * side) and four partial sums per vector carried down the strip.
+   */
+  @kernel({ fastMath: true })
+  static conv5(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    const maxX = width - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    const w = new Array<f32>(25).fill(0);
+    for (let t = 0; t < 25; t++) w[t] = k[t];
+    const total = strips * height;
+    const begin = (qpu.qpuId() * total) / qpu.numQpus();
+    const end = ((qpu.qpuId() + 1) * total) / qpu.numQpus();
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / height;
+      const y0 = pos - strip * height;
+      const rows = Math.min(end - pos, height - y0);
+      pos += rows;
+      const x0 = Math.min(strip * (16 * STRIP5), width - 16 * STRIP5);
+      const right = Math.min(x0 + 16 * STRIP5 + lane, maxX);
+      const left = u32(Math.max(i32(x0 + lane) - 16, 0));
+      const hx = lane < 8 ? right : left;
+      // p[4 b + i]: vector b's partial sum of output row r - 1 + i (kernel rows 0 … 3 - i added).
+      const p = new Array<f32>(CONV5_PARTIALS).fill(0);
+      const o = new Array<f32>(STRIP5).fill(0);
+      const e = new Array<f32>(STRIP5_HALO).fill(0);
+      const first = u32(Math.max(i32(y0) - 2, 0)) * width;
+      for (let b: u32 = 0; b < STRIP5; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
+      e[0] = src[first + hx];
+      for (let r = i32(y0) - 2; r <= i32(y0 + rows) + 1; r++) {
+        const row = u32(Math.min(Math.max(r + 1, 0), maxY)) * width;
+        const ne = new Array<f32>(STRIP5_HALO).fill(0);
+        for (let b: u32 = 0; b < STRIP5; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
+        ne[0] = src[row + hx];
+        e[STRIP5 + 1] = e[0];
+        for (let b = 0; b < STRIP5; b++) {
+          const prev = e[b];
+          const c = e[b + 1];
+          const next = e[b + 2];
+          const l2 = qpu.rotate(lane >= 14 ? prev : c, 2);
+          const l1 = qpu.rotate(lane === 15 ? prev : c, 1);
+          const r1 = qpu.rotate(lane === 0 ? next : c, 15);
+          const r2 = qpu.rotate(lane < 2 ? next : c, 14);
+          o[b] = p[4 * b] + w[20] * l2 + w[21] * l1 + w[22] * c + w[23] * r1 + w[24] * r2;
+          for (let i = 0; i < 3; i++) {
+            p[4 * b + i] = p[4 * b + i + 1] + w[15 - 5 * i] * l2 + w[16 - 5 * i] * l1 + w[17 - 5 * i] * c + w[18 - 5 * i] * r1 + w[19 - 5 * i] * r2;
+          }
+          p[4 * b + 3] = w[0] * l2 + w[1] * l1 + w[2] * c + w[3] * r1 + w[4] * r2;
+        }
+        // As conv3: sums that are no output yet go to row y0, overwritten later by its own value.
+        const out = u32(Math.max(r - 2, i32(y0))) * width + x0;
+        for (let b: u32 = 0; b < STRIP5; b++) dst[out + 16 * b + lane] = o[b];
+        for (let b = 0; b <= STRIP5; b++) e[b] = ne[b];
       }
     }
   }
@@ -702,6 +767,9 @@ export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<Launc
   const dst = checkF32(fn, 'dst', options.dst, width * height);
   if (src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + dst.byteLength && dst.byteOffset < src.byteOffset + src.byteLength) {
     throw new RangeError(`${fn}: dst must not overlap src (every output reads its neighbours' inputs)`);
+  }
+  if (kw === 5 && kh === 5 && width >= 16 * STRIP5) {
+    return rt.launch(Image.conv5, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (16 * STRIP5)));
   }
   if (kw === 3 && kh === 3 && width >= 16 * STRIP) {
     return rt.launch(Image.conv3, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (16 * STRIP)));
