@@ -264,6 +264,8 @@ export class Image {
     const maxX = width - 1;
     const maxY = i32(height) - 1;
     const lane = qpu.laneId();
+    const atLast = lane === 15;
+    const atFirst = lane === 0;
     const w = new Array<f32>(9).fill(0);
     for (let t = 0; t < 9; t++) w[t] = k[t];
     const total = strips * height;
@@ -294,12 +296,24 @@ export class Image {
         for (let b: u32 = 0; b < STRIP; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
         ne[0] = src[row + hx];
         e[STRIP + 1] = e[0];
+        // All left neighbours, then all right ones: the selects of each group test one condition, whose flags
+        // they share.
+        const ls = new Array<f32>(STRIP).fill(0);
+        const rs = new Array<f32>(STRIP).fill(0);
         for (let b = 0; b < STRIP; b++) {
           const prev = e[b];
           const c = e[b + 1];
+          ls[b] = qpu.rotate(atLast ? prev : c, 1);
+        }
+        for (let b = 0; b < STRIP; b++) {
+          const c = e[b + 1];
           const next = e[b + 2];
-          const l = qpu.rotate(lane === 15 ? prev : c, 1);
-          const rr = qpu.rotate(lane === 0 ? next : c, 15);
+          rs[b] = qpu.rotate(atFirst ? next : c, 15);
+        }
+        for (let b = 0; b < STRIP; b++) {
+          const c = e[b + 1];
+          const l = ls[b];
+          const rr = rs[b];
           o[b] = p0[b] + w[6] * l + w[7] * c + w[8] * rr;
           p0[b] = p1[b] + w[3] * l + w[4] * c + w[5] * rr;
           p1[b] = w[0] * l + w[1] * c + w[2] * rr;
