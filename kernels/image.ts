@@ -29,7 +29,10 @@ const STRIP = 4;
 /** STRIP vectors and a halo vector on either side. */
 const STRIP_HALO = 6;
 /** Partial column sums {@link Image.blur7} carries: 6 per vector of a strip. */
-const BLUR_PARTIALS = 24;
+const BLUR_PARTIALS = 12;
+/** Vectors across a strip of {@link Image.blur7} (its partial sums and neighbours need the registers), with its halo. */
+const BSTRIP = 2;
+const BSTRIP_HALO = 4;
 /** Vectors across a strip of {@link Image.conv5}, with its halo, and its partial sums (4 per vector). */
 const STRIP5 = 2;
 const STRIP5_HALO = 4;
@@ -387,16 +390,20 @@ export class Image {
   }
 
   /**
-   * {@link separableBlur} with 7 taps in one pass over the image (no temporary), on images at least 16·STRIP
-   * pixels wide, work cut as {@link conv3}: each input row's row pass (the 7 taps from j = 0, neighbours by select
-   * and rotation) is computed once, in registers, and added to the partial column sums of the 7 output rows it
-   * belongs to (tap i ascending from 0). The same order as the two passes, so the same results.
+   * {@link separableBlur} with 7 taps in one pass over the image (no temporary), on images at least 16·BSTRIP
+   * pixels wide, work cut as {@link conv3} with strips of BSTRIP vectors (its partial sums need the registers of
+   * wider strips): each input row's row pass (the 7 taps from j = 0) is computed once, in registers, and added to
+   * the partial column sums of the 7 output rows it belongs to (tap i ascending from 0). The same order as the two
+   * passes, so the same results. A pixel's neighbours at distance d + 1 are those at distance d rotated once more,
+   * so every select tests one of two lane conditions (and they share its flags).
    */
   @kernel({ fastMath: true })
   static blur7(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
     const maxX = width - 1;
     const maxY = i32(height) - 1;
     const lane = qpu.laneId();
+    const atLast = lane === 15;
+    const atFirst = lane === 0;
     const w = new Array<f32>(7).fill(0);
     for (let t = 0; t < 7; t++) w[t] = taps[t];
     const total = strips * height;
@@ -407,49 +414,75 @@ export class Image {
       const y0 = pos - strip * height;
       const rows = Math.min(end - pos, height - y0);
       pos += rows;
-      const x0 = Math.min(strip * (16 * STRIP), width - 16 * STRIP);
-      const right = Math.min(x0 + 16 * STRIP + lane, maxX);
+      const x0 = Math.min(strip * (16 * BSTRIP), width - 16 * BSTRIP);
+      const right = Math.min(x0 + 16 * BSTRIP + lane, maxX);
       const left = u32(Math.max(i32(x0 + lane) - 16, 0));
       const hx = lane < 8 ? right : left;
       // q[6 b + i]: vector b's partial column sum of output row r - 2 + i (taps 0 … 5 - i added). Row r + 1's
       // loads are issued in row r's iteration (ne), which does not use them.
       const q = new Array<f32>(BLUR_PARTIALS).fill(0);
-      const o = new Array<f32>(STRIP).fill(0);
-      const e = new Array<f32>(STRIP_HALO).fill(0);
+      const o = new Array<f32>(BSTRIP).fill(0);
+      const e = new Array<f32>(BSTRIP_HALO).fill(0);
       const first = u32(Math.max(i32(y0) - 3, 0)) * width;
-      for (let b: u32 = 0; b < STRIP; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
+      for (let b: u32 = 0; b < BSTRIP; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
       e[0] = src[first + hx];
       for (let r = i32(y0) - 3; r <= i32(y0 + rows) + 2; r++) {
         const row = u32(Math.min(Math.max(r + 1, 0), maxY)) * width;
-        const ne = new Array<f32>(STRIP_HALO).fill(0);
-        for (let b: u32 = 0; b < STRIP; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
+        const ne = new Array<f32>(BSTRIP_HALO).fill(0);
+        for (let b: u32 = 0; b < BSTRIP; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
         ne[0] = src[row + hx];
-        e[STRIP + 1] = e[0];
-        for (let b = 0; b < STRIP; b++) {
-          const h = Image.rowPass7(e[b], e[b + 1], e[b + 2], lane, w[0], w[1], w[2], w[3], w[4], w[5], w[6]);
+        e[BSTRIP + 1] = e[0];
+        // The neighbours at distance d + 1 are those at distance d rotated once more, lane 15 (left) or 0 (right)
+        // taken from the vector beside it (its own distance-d neighbours; the halo rotated for the strip's ends):
+        // every select tests one of two conditions, so they share the flags instead of each setting its own.
+        // l[d][1 + b] / rt[d][b]: vector b's pixels d + 1 to the left / right; l[d][0], rt[d][BSTRIP]: the halo's.
+        const l1 = new Array<f32>(BSTRIP_HALO).fill(0);
+        const l2 = new Array<f32>(BSTRIP_HALO).fill(0);
+        const r1 = new Array<f32>(BSTRIP_HALO).fill(0);
+        const r2 = new Array<f32>(BSTRIP_HALO).fill(0);
+        for (let b = 0; b < BSTRIP; b++) {
+          const prev = e[b];
+          const c = e[b + 1];
+          l1[b + 1] = qpu.rotate(atLast ? prev : c, 1);
+        }
+        l1[0] = qpu.rotate(e[0], 1);
+        l2[0] = qpu.rotate(e[0], 2);
+        for (let b = 0; b < BSTRIP; b++) {
+          const p1 = l1[b];
+          const c1 = l1[b + 1];
+          l2[b + 1] = qpu.rotate(atLast ? p1 : c1, 1);
+        }
+        for (let b = 0; b < BSTRIP; b++) {
+          const c = e[b + 1];
+          const next = e[b + 2];
+          r1[b] = qpu.rotate(atFirst ? next : c, 15);
+        }
+        r1[BSTRIP] = qpu.rotate(e[0], 15);
+        r2[BSTRIP] = qpu.rotate(e[0], 14);
+        for (let b = 0; b < BSTRIP; b++) {
+          const c1 = r1[b];
+          const n1 = r1[b + 1];
+          r2[b] = qpu.rotate(atFirst ? n1 : c1, 15);
+        }
+        for (let b = 0; b < BSTRIP; b++) {
+          const p2 = l2[b];
+          const c2 = l2[b + 1];
+          const l3 = qpu.rotate(atLast ? p2 : c2, 1);
+          const c3 = r2[b];
+          const n3 = r2[b + 1];
+          const r3 = qpu.rotate(atFirst ? n3 : c3, 15);
+          const h = w[0] * l3 + w[1] * l2[b + 1] + w[2] * l1[b + 1] + w[3] * e[b + 1] + w[4] * r1[b] + w[5] * r2[b] + w[6] * r3;
           o[b] = q[6 * b] + w[6] * h;
           for (let i = 0; i < 5; i++) q[6 * b + i] = q[6 * b + i + 1] + w[5 - i] * h;
           q[6 * b + 5] = w[0] * h;
         }
         if (r >= i32(y0) + 3) {
           const out = u32(r - 3) * width + x0;
-          for (let b: u32 = 0; b < STRIP; b++) dst[out + 16 * b + lane] = o[b];
+          for (let b: u32 = 0; b < BSTRIP; b++) dst[out + 16 * b + lane] = o[b];
         }
-        for (let b = 0; b <= STRIP; b++) e[b] = ne[b];
+        for (let b = 0; b <= BSTRIP; b++) e[b] = ne[b];
       }
     }
-  }
-
-  /** The 7-tap row pass of vector c (prev and next: the vectors beside it, or the halo), taps summed from t0. */
-  @device
-  static rowPass7(prev: f32, c: f32, next: f32, lane: u32, t0: f32, t1: f32, t2: f32, t3: f32, t4: f32, t5: f32, t6: f32): f32 {
-    const l3 = qpu.rotate(lane >= 13 ? prev : c, 3);
-    const l2 = qpu.rotate(lane >= 14 ? prev : c, 2);
-    const l1 = qpu.rotate(lane === 15 ? prev : c, 1);
-    const r1 = qpu.rotate(lane === 0 ? next : c, 15);
-    const r2 = qpu.rotate(lane < 2 ? next : c, 14);
-    const r3 = qpu.rotate(lane < 3 ? next : c, 13);
-    return t0 * l3 + t1 * l2 + t2 * l1 + t3 * c + t4 * r1 + t5 * r2 + t6 * r3;
   }
 
   /** {@link conv2d} with its stores at lane-contiguous addresses where a block is whole (one DMA per store on vc4; slower on V3D). */
@@ -845,9 +878,9 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
     own = true;
   }
   const overlaps = src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + dst.byteLength && dst.byteOffset < src.byteOffset + src.byteLength;
-  if (taps.length === 7 && width >= 16 * STRIP && !overlaps) {
+  if (taps.length === 7 && width >= 16 * BSTRIP && !overlaps) {
     try {
-      return await rt.launch(Image.blur7, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * STRIP)));
+      return await rt.launch(Image.blur7, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * BSTRIP)));
     } finally {
       if (own) rt.free(taps);
     }
