@@ -33,10 +33,10 @@ const BLUR_PARTIALS = 12;
 /** Vectors across a strip of {@link Image.blur7} (its partial sums and neighbours need the registers), with its halo. */
 const BSTRIP = 2;
 const BSTRIP_HALO = 4;
-/** Vectors across a strip of {@link Image.conv5}, with its halo, and its partial sums (4 per vector). */
-const STRIP5 = 2;
-const STRIP5_HALO = 4;
-const CONV5_PARTIALS = 8;
+/** Vectors across a strip of {@link Image.conv5} (one: its 25 weights need the registers), with its halo, and its partial sums (4 per vector). */
+const STRIP5 = 1;
+const STRIP5_HALO = 3;
+const CONV5_PARTIALS = 4;
 
 /** Most taps `separableBlur` accepts (an odd count; 31 covers a Gaussian of sigma 5 at three sigma). */
 export const MAX_BLUR_TAPS = 31;
@@ -332,7 +332,7 @@ export class Image {
 
   /**
    * {@link conv2d} for a 5 × 5 kernel on images at least 32 pixels wide: {@link conv3}'s scheme with strips of
-   * STRIP5 vectors (its 25 weights need the registers of wider strips), four neighbours per tap row (two each
+   * STRIP5 vectors (one: its 25 weights need the registers of wider strips), four neighbours per tap row (two each
    * side) and four partial sums per vector carried down the strip.
    */
   @kernel({ fastMath: true })
