@@ -1,10 +1,12 @@
 /**
  * BLAS level 3 in single precision: sgemm, C ← α op(A) op(B) + β C with
- * row-major matrices (element (i, j) of A is a[i lda + j]).
+ * row-major matrices (element (i, j) of A is a[i lda + j]). On V3D (vc6,
+ * vc7) {@link Blas3V3d}; on VideoCore IV {@link Blas3Vc4} for whole blocks
+ * and {@link Blas3} for the rest.
  */
-import { kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { checkCount, checkFlag, checkMatrix, checkOptions, checkScalar, emptyResult, workBatches } from './launch.js';
+import { checkCount, checkFlag, checkMatrix, checkOptions, checkScalar, combineResults, emptyResult, workBatches } from './launch.js';
 
 /** Rows of C per tile: each lane accumulates TILE_ROWS × TILE_LANE_COLS outputs. */
 const TILE_ROWS = 4;
@@ -16,7 +18,8 @@ const TILE_ACC = 8;
 const TILE_COLS = 32;
 
 /**
- * The VideoCore IV sgemm kernel (see {@link Blas3V3d} for V3D). `gemm` computes C ← α op(A) op(B) + β C with op(A)(i, k)
+ * The VideoCore IV tile kernel (the rows and columns past {@link Blas3Vc4}'s
+ * whole blocks; V3D uses {@link Blas3V3d}). `gemm` computes C ← α op(A) op(B) + β C with op(A)(i, k)
  * at a[i aRow + k aCol] and op(B)(k, j) at b[k bRow + j bCol] (so one kernel
  * serves all four transpose combinations of row-major matrices), C row-major
  * (m × n, rows ldc apart), in tiles of TILE_ROWS × TILE_COLS; batch q takes
@@ -84,6 +87,122 @@ export class Blas3 {
             }
           }
         }
+      }
+    }
+  }
+}
+
+/** Rows of C per VC4 block: their op(A) elements are one gathered lookup (lane l: row i0 + l), broadcast one by one. */
+const VC4_ROWS = 16;
+/** Columns of C per VC4 block: lane l owns columns j0 + l and j0 + 16 + l. */
+const VC4_COLS = 32;
+/** Sums per lane: VC4_ROWS rows × its 2 columns. */
+const VC4_ACC = 32;
+
+/**
+ * The VC4 sgemm kernels: C ← α op(A) op(B) + β C as {@link Blas3.gemm}
+ * computes it (op(A)(i, k) at a[i aRow + k aCol], op(B)(k, j) at
+ * b[k bRow + j bCol]), for whole blocks of VC4_ROWS × VC4_COLS only (the host
+ * function leaves the rows and columns past the last whole block to
+ * {@link Blas3.gemm}), k ≥ 1.
+ *
+ * A block is register-blocked as py-videocore's sgemm is: lane l of a QPU
+ * owns columns j0 + l and j0 + 16 + l of the block's 16 rows, 32 sums in
+ * registers. Per k step the block loads op(A)(i0 … i0 + 15, k) with one
+ * gathered lookup (lane l: row i0 + l) and op(B)(k, j0 …) as two 16-wide
+ * vectors; each of the 16 A values is broadcast (one rotation into r5) and
+ * serves both of the lane's columns: 16 rotations, 32 fmul and 32 fadd per
+ * k step, three words for two multiply-adds (the hand-written kernel reads
+ * its broadcast B values from the uniform stream instead: one word per
+ * multiply-add, and four times the memory traffic per multiply-add in the
+ * timing model). The next k step's three lookups are in flight while this
+ * one's multiply-adds run (the loop body ends with the loads its next pass
+ * uses). `blocks` reads op(B) rows lane-contiguously (bCol = 1), so its B
+ * lookups go to TMU1 and the A gathers keep TMU0's cache to themselves
+ * (compiler/backend/vc4/isel-memory.ts); `blocksBT` takes any bCol (op(B) =
+ * Bᵀ: both gathered). Each output is one chain of k multiply-adds in k
+ * order, then α s + β c; each row of a block's 32 columns is two
+ * lane-contiguous stores.
+ *
+ * Blocks are numbered row block fastest (block t: row block t mod
+ * rowBlocks, column block t div rowBlocks); a launch's batch q computes
+ * block (rb0 + q, cb0), the row block carried into the next column blocks.
+ * No lane-varying branch anywhere: lane masks would guard every statement of
+ * the k loop.
+ */
+export class Blas3Vc4 {
+  /** Whole blocks with op(B) rows contiguous (bCol = 1); `rowBlocks` = ⌊m / 16⌋, rb0 < rowBlocks. */
+  @kernel({ fastMath: true })
+  static blocks(
+    k: u32, alpha: f32, a: Ptr<f32>, aRow: u32, aCol: u32, b: Ptr<f32>, bRow: u32,
+    beta: f32, c: Ptr<f32>, ldc: u32, rowBlocks: u32, rb0: u32, cb0: u32,
+  ): void {
+    Blas3Vc4.block(k, alpha, a, aRow, aCol, b, bRow, 1, beta, c, ldc, rowBlocks, rb0, cb0);
+  }
+
+  /** Whole blocks, any op(B) layout; arguments as {@link Blas3Vc4.blocks} with bCol. */
+  @kernel({ fastMath: true })
+  static blocksBT(
+    k: u32, alpha: f32, a: Ptr<f32>, aRow: u32, aCol: u32, b: Ptr<f32>, bRow: u32, bCol: u32,
+    beta: f32, c: Ptr<f32>, ldc: u32, rowBlocks: u32, rb0: u32, cb0: u32,
+  ): void {
+    Blas3Vc4.block(k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, rowBlocks, rb0, cb0);
+  }
+
+  /** One block (see the class comment); inlined into both kernels, so `bCol` = 1 is a constant in `blocks`. */
+  @device
+  static block(
+    k: u32, alpha: f32, a: Ptr<f32>, aRow: u32, aCol: u32, b: Ptr<f32>, bRow: u32, bCol: u32,
+    beta: f32, c: Ptr<f32>, ldc: u32, rowBlocks: u32, rb0: u32, cb0: u32,
+  ): void {
+    const lane = qpu.laneId();
+    // Block (rb, cb) without a division (a u32 division costs hundreds of instructions on VC4).
+    let rb = rb0 + qpu.qpuId();
+    let cb = cb0;
+    while (rb >= rowBlocks) {
+      rb -= rowBlocks;
+      cb++;
+    }
+    const i0 = rb * VC4_ROWS;
+    const j = cb * VC4_COLS + lane;
+    const acc = new Array<f32>(VC4_ACC).fill(0);
+    // op(A)(i0 + lane, k), op(B)(k, j) and op(B)(k, j + 16).
+    let ap = (i0 + lane) * aRow;
+    let bp0 = j * bCol;
+    let bp1 = (j + 16) * bCol;
+    let x = a[ap];
+    let y0 = b[bp0];
+    let y1 = b[bp1];
+    for (let q: u32 = 1; q < k; q++) {
+      ap += aCol;
+      bp0 += bRow;
+      bp1 += bRow;
+      for (let r = 0; r < 16; r++) {
+        const xr = qpu.broadcast(x, r);
+        acc[2 * r] += xr * y0;
+        acc[2 * r + 1] += xr * y1;
+      }
+      // The next step's operands: their lookups start at the top of the pass (addresses known there).
+      x = a[ap];
+      y0 = b[bp0];
+      y1 = b[bp1];
+    }
+    for (let r = 0; r < 16; r++) {
+      const xr = qpu.broadcast(x, r);
+      acc[2 * r] += xr * y0;
+      acc[2 * r + 1] += xr * y1;
+    }
+    // Row i0 + r of the block: columns j and j + 16 of every lane, two lane-contiguous stores.
+    const at = i0 * ldc + j;
+    if (beta == 0) {
+      for (let r: u32 = 0; r < VC4_ROWS; r++) {
+        c[at + r * ldc] = alpha * acc[2 * r];
+        c[at + r * ldc + 16] = alpha * acc[2 * r + 1];
+      }
+    } else {
+      for (let r: u32 = 0; r < VC4_ROWS; r++) {
+        c[at + r * ldc] = alpha * acc[2 * r] + beta * c[at + r * ldc];
+        c[at + r * ldc + 16] = alpha * acc[2 * r + 1] + beta * c[at + r * ldc + 16];
       }
     }
   }
@@ -265,25 +384,57 @@ export async function sgemm(rt: Runtime, options: GemmOptions): Promise<LaunchRe
   const [kk, aa] = alpha === 0 || k === 0 ? [0, 0] : [k, alpha];
   const [aRow, aCol] = transA ? [1, lda] : [lda, 1];
   const [bRow, bCol] = transB ? [1, ldb] : [ldb, 1];
-  if (rt.target !== 'vc4') {
-    const tilesN = Math.ceil(n / V3D_COLS);
-    const tiles = Math.ceil(m / V3D_ROWS) * tilesN;
-    const dims = rt.alloc(Uint32Array, 16), scal = rt.alloc(Float32Array, 16), sink = rt.alloc(Float32Array, 16);
-    try {
-      dims.set([m, n, aRow, aCol, bCol, 0, tilesN]);
-      scal.set([aa, beta]);
-      return await rt.launch(Blas3V3d.gemm, { qpus: workBatches(rt, tiles) }, kk, a, b, bRow, c, ldc, tiles, dims, scal, sink);
-    } finally {
-      rt.free(dims);
-      rt.free(scal);
-      rt.free(sink);
+  if (rt.target !== 'vc4') return gemmV3d(rt, m, n, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc);
+  // VC4: whole 16 × 32 blocks by Blas3Vc4, the rows and columns past them by Blas3.gemm.
+  const rowBlocks = Math.floor(m / VC4_ROWS), colBlocks = Math.floor(n / VC4_COLS);
+  if (rt.target === 'vc4' && kk > 0 && rowBlocks > 0 && colBlocks > 0) {
+    const blocks = rowBlocks * colBlocks;
+    const mb = rowBlocks * VC4_ROWS, nb = colBlocks * VC4_COLS;
+    const results: LaunchResult[] = [];
+    for (let first = 0; first < blocks; first += rt.numQpus) {
+      const batches = Math.min(rt.numQpus, blocks - first);
+      const rb0 = first % rowBlocks, cb0 = Math.floor(first / rowBlocks);
+      results.push(await (bCol === 1
+        ? rt.launch(Blas3Vc4.blocks, { qpus: batches }, kk, aa, a, aRow, aCol, b, bRow, beta, c, ldc, rowBlocks, rb0, cb0)
+        : rt.launch(Blas3Vc4.blocksBT, { qpus: batches }, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, rowBlocks, rb0, cb0)));
     }
+    // Rows mb… of C (all columns), then columns nb… of rows 0…mb-1: views starting at their first elements.
+    if (mb < m) results.push(await gemmTiles(rt, m - mb, n, kk, aa, a.subarray(mb * aRow), aRow, aCol, b, bRow, bCol, beta, c.subarray(mb * ldc), ldc));
+    if (nb < n) results.push(await gemmTiles(rt, mb, n - nb, kk, aa, a, aRow, aCol, b.subarray(nb * bCol), bRow, bCol, beta, c.subarray(nb), ldc));
+    return combineResults(results);
   }
+  return gemmTiles(rt, m, n, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc);
+}
+
+/** C ← α op(A) op(B) + β C by {@link Blas3V3d.gemm} (m, n ≥ 1; strides as {@link Blas3.gemm}'s). */
+async function gemmV3d(
+  rt: Runtime, m: number, n: number, k: number, alpha: number, a: Float32Array, aRow: number, aCol: number,
+  b: Float32Array, bRow: number, bCol: number, beta: number, c: Float32Array, ldc: number,
+): Promise<LaunchResult> {
+  const tilesN = Math.ceil(n / V3D_COLS);
+  const tiles = Math.ceil(m / V3D_ROWS) * tilesN;
+  const dims = rt.alloc(Uint32Array, 16), scal = rt.alloc(Float32Array, 16), sink = rt.alloc(Float32Array, 16);
+  try {
+    dims.set([m, n, aRow, aCol, bCol, 0, tilesN]);
+    scal.set([alpha, beta]);
+    return await rt.launch(Blas3V3d.gemm, { qpus: workBatches(rt, tiles) }, k, a, b, bRow, c, ldc, tiles, dims, scal, sink);
+  } finally {
+    rt.free(dims);
+    rt.free(scal);
+    rt.free(sink);
+  }
+}
+
+/** C ← α op(A) op(B) + β C by {@link Blas3.gemm} (arguments as that kernel's; m, n ≥ 1). */
+async function gemmTiles(
+  rt: Runtime, m: number, n: number, k: number, alpha: number, a: Float32Array, aRow: number, aCol: number,
+  b: Float32Array, bRow: number, bCol: number, beta: number, c: Float32Array, ldc: number,
+): Promise<LaunchResult> {
   const tilesN = Math.ceil(n / TILE_COLS);
   const tiles = Math.ceil(m / TILE_ROWS) * tilesN;
   const sink = rt.alloc(Float32Array, TILE_COLS);
   try {
-    return await rt.launch(Blas3.gemm, { qpus: workBatches(rt, tiles) }, m, n, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, tilesN, tiles, sink);
+    return await rt.launch(Blas3.gemm, { qpus: workBatches(rt, tiles) }, m, n, k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, tilesN, tiles, sink);
   } finally {
     rt.free(sink);
   }
