@@ -30,7 +30,7 @@ import { computeLiveness, type FlowBlock, type RegisterView } from '../common/li
 import { BackendError, IO } from './isel-ctx.ts';
 import type { Vc4MFunction } from './isel.ts';
 import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
-import { acc, defOf, usesOf, vreg } from './mir.ts';
+import { acc, copySource, defOf, usesOf, vreg } from './mir.ts';
 import type { UniformSlot } from '../contract.ts';
 import { bundleBlock, type Word } from './bundle.ts';
 
@@ -61,6 +61,12 @@ function splitAtBranches(mf: Vc4MFunction): MBlock[] {
   return out;
 }
 
+/** A plain copy between two virtual registers (the allocator's coalescing candidates), else undefined. */
+function vregCopy(o: MOp): { dst: VReg; src: VReg } | undefined {
+  const src = copySource(o);
+  return src?.k === 'v' && o.k === 'alu' && o.dst?.k === 'v' ? { dst: o.dst, src } : undefined;
+}
+
 const VIEW: RegisterView<MOp> = {
   uses: (o) => usesOf(o).map((v) => `v${v.id}`),
   def: (o) => {
@@ -76,11 +82,8 @@ const FILE: RegisterFile = {
   colours: COLOURS,
   precoloured: () => undefined,
   copyOf: (i) => {
-    const o = i as MOp;
-    if (o.k === 'alu' && o.op === 'or' && !o.cond && !o.sf && o.dst?.k === 'v' && o.a?.k === 'v' && o.b?.k === 'v' && o.a.id === o.b.id) {
-      return [`v${o.dst.id}`, `v${o.a.id}`];
-    }
-    return undefined;
+    const c = vregCopy(i as MOp);
+    return c ? [`v${c.dst.id}`, `v${c.src.id}`] : undefined;
   },
 };
 
@@ -333,7 +336,10 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
       switch (o.k) {
         case 'alu':
           // A copy whose source and destination were coalesced into one register does nothing.
-          if (o.op === 'or' && !o.cond && !o.sf && o.dst?.k === 'v' && o.a?.k === 'v' && o.b?.k === 'v' && o.a.id === o.b.id && regOf(o.dst.id) === regOf(o.a.id)) break;
+          {
+            const c = vregCopy(o);
+            if (c && regOf(c.dst.id) === regOf(c.src.id)) break;
+          }
           encodeAlu(o);
           break;
         case 'ldi': {
