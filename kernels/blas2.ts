@@ -6,7 +6,7 @@
  */
 import { kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { checkCount, checkFlag, checkIncrement, checkMatrix, checkOptions, checkScalar, checkVector, emptyResult, workBatches } from './launch.js';
+import { checkCount, checkFlag, checkIncrement, checkMatrix, checkOptions, checkScalar, checkVector, combineResults, emptyResult, workBatches } from './launch.js';
 
 /** Rows of A one batch takes at a time in `gemvN` (its lanes walk the rows' columns together). */
 const GEMV_ROWS = 8;
@@ -14,6 +14,10 @@ const GEMV_ROWS = 8;
 const GEMV_LANE_COLS = 4;
 /** GEMV_LANE_COLS × 16. */
 const GEMV_COLS = 64;
+/** Columns of A a lane holds in `gemvTParts` (lane l: j0 + l + 16 c). */
+const GEMVT_LANE_COLS = 8;
+/** GEMVT_LANE_COLS × 16: the columns of one strip of `gemvTParts`. */
+const GEMVT_COLS = 128;
 
 /**
  * The sgemv kernels. Vectors are addressed as `x[x0 + i incx]` (i32: a
@@ -99,6 +103,57 @@ export class Blas2 {
       }
     }
   }
+
+  /**
+   * The partial sums of y ← Aᵀ x (row-major A, m × n; x[i] at x0 + i incx): unit u of `units` = strips × parts is column
+   * strip u mod strips (GEMVT_COLS columns; lane l holds columns j0 + l + 16 c, c < 8) over row part p = u div strips
+   * (rows [p m / parts, (p + 1) m / parts)); partial[p n + j] = the sum over the part's rows of A[i][j] x[i], in row
+   * order. Rows go 16 at a time: one load brings x for 16 rows (lane r holds x[i0 + r]) and `broadcast` hands row
+   * r's to every lane, so x costs one lookup per 16 rows instead of one per row; the last rows of a part go one at a
+   * time. Columns past n read column n − 1 and store the same bits there.
+   */
+  @kernel({ fastMath: true })
+  static gemvTParts(m: u32, n: u32, a: Ptr<f32>, lda: u32, x: Ptr<f32>, x0: i32, incx: i32, parts: u32, strips: u32, sixteen: u32, partial: Ptr<f32>): void {
+    const lane = qpu.laneId();
+    const units = parts * strips;
+    for (let u = qpu.qpuId(); u < units; u += qpu.numQpus()) {
+      const p = u / strips;
+      const j0 = (u % strips) * GEMVT_COLS;
+      const r0 = (p * m) / parts;
+      const r1 = ((p + 1) * m) / parts;
+      const acc = new Array<f32>(GEMVT_LANE_COLS).fill(0);
+      const col = new Uint32Array(GEMVT_LANE_COLS);
+      for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) col[c] = Math.min(j0 + lane + 16 * c, n - 1);
+      const full = r0 + ((r1 - r0) & 0xfffffff0);
+      let at = r0 * lda;
+      for (let i0 = r0; i0 < full; i0 += 16) {
+        const xv = x[x0 + i32(i0 + lane) * incx];
+        // (`sixteen` is 16, a parameter: a constant bound would make the frontend unroll this loop 16 times.)
+        for (let r: u32 = 0; r < sixteen; r++) {
+          const xr = qpu.broadcast(xv, r);
+          for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) acc[c] += a[at + col[c]] * xr;
+          at += lda;
+        }
+      }
+      for (let i = full; i < r1; i++) {
+        const xi = x[x0 + i32(i) * incx];
+        for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) acc[c] += a[at + col[c]] * xi;
+        at += lda;
+      }
+      for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) partial[p * n + col[c]] = acc[c];
+    }
+  }
+
+  /** y[j] ← α (partial[j] + partial[n + j] + … , the `parts` partial sums in order) + β y[j] (β = 0: y not read), y[j] at y0 + j incy. */
+  @kernel({ fastMath: true })
+  static gemvTFinish(n: u32, parts: u32, alpha: f32, partial: Ptr<f32>, beta: f32, y: Ptr<f32>, y0: i32, incy: i32): void {
+    for (let j = qpu.globalId(); j < n; j += qpu.globalCount()) {
+      let s: f32 = 0;
+      for (let p: u32 = 0; p < parts; p++) s += partial[p * n + j];
+      const yj = y0 + i32(j) * incy;
+      y[yj] = beta == 0 ? alpha * s : alpha * s + beta * y[yj];
+    }
+  }
 }
 
 /** Options of {@link sgemv}. */
@@ -152,9 +207,31 @@ export async function sgemv(rt: Runtime, options: GemvOptions): Promise<LaunchRe
   const x0 = incx > 0 ? 0 : (xn - 1) * -incx, y0 = incy > 0 ? 0 : (yn - 1) * -incy;
   const sink = rt.alloc(Float32Array, GEMV_COLS);
   try {
+    if (trans && rt.target !== 'vc4' && mm > 0) return await gemvTParts(rt, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy);
     if (trans) return await rt.launch(Blas2.gemvT, { qpus: workBatches(rt, Math.ceil(n / GEMV_COLS)) }, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy, sink);
     return await rt.launch(Blas2.gemvN, { qpus: workBatches(rt, Math.ceil(m / GEMV_ROWS)) }, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy, sink);
   } finally {
     rt.free(sink);
+  }
+}
+
+/**
+ * sgemv with `trans` on V3D: {@link Blas2.gemvTParts} over strips × parts units (the fewest parts that make the
+ * units a multiple of the device's QPUs, so that every QPU takes as many equal units as the others), then
+ * {@link Blas2.gemvTFinish} adds each column's partial sums.
+ */
+async function gemvTParts(rt: Runtime, m: number, n: number, alpha: number, a: Float32Array, lda: number, x: Float32Array, x0: number, incx: number, beta: number, y: Float32Array, y0: number, incy: number): Promise<LaunchResult> {
+  const strips = Math.ceil(n / GEMVT_COLS);
+  // The fewest row parts that make the units a multiple of the QPUs (each QPU then takes as many as the others),
+  // each part at least 16 rows.
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const parts = Math.max(1, Math.min(rt.numQpus / gcd(strips, rt.numQpus), Math.floor(m / 16)));
+  const partial = rt.alloc(Float32Array, parts * n);
+  try {
+    const first = await rt.launch(Blas2.gemvTParts, { qpus: workBatches(rt, strips * parts) }, m, n, a, lda, x, x0, incx, parts, strips, 16, partial);
+    const second = await rt.launch(Blas2.gemvTFinish, { qpus: workBatches(rt, Math.ceil(n / 16)) }, n, parts, alpha, partial, beta, y, y0, incy);
+    return combineResults([first, second]);
+  } finally {
+    rt.free(partial);
   }
 }
