@@ -144,6 +144,102 @@ export class Blas2 {
     }
   }
 
+  /**
+   * The partial sums of y ← A x (row-major A, m × n; x[j] at x0 + j incx): unit u of `units` = strips × parts is
+   * column strip s = u mod strips (GEMVT_COLS columns; lane l holds x[j0 + l + 16 c], c < 8, in registers for the
+   * whole unit) over row part p = u div strips; partial[s m + i] = row i's sum over the strip: lane l adds its 8
+   * products in c order, then a tree over the lanes (rotations by 8, 4, 2, 1) gives every lane the row's sum and
+   * lane r of a group of 16 rows keeps row r's. x is read once per unit, not once per row block. Every strip is
+   * whole (GEMVT_COLS columns below n); {@link Blas2.gemvNTail} takes a last partial strip.
+   */
+  @kernel({ fastMath: true })
+  static gemvNParts(m: u32, n: u32, a: Ptr<f32>, lda: u32, x: Ptr<f32>, x0: i32, incx: i32, parts: u32, strips: u32, partial: Ptr<f32>): void {
+    const lane = qpu.laneId();
+    const units = parts * strips;
+    for (let u = qpu.qpuId(); u < units; u += qpu.numQpus()) {
+      const s = u % strips;
+      const p = u / strips;
+      const j0 = s * GEMVT_COLS;
+      const r0 = (p * m) / parts;
+      const r1 = ((p + 1) * m) / parts;
+      const xs = new Array<f32>(GEMVT_LANE_COLS).fill(0);
+      const col = new Uint32Array(GEMVT_LANE_COLS);
+      for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) {
+        const j = j0 + lane + 16 * c;
+        col[c] = Math.min(j, n - 1);
+        const xj = x[x0 + i32(col[c]) * incx];
+        xs[c] = j < n ? xj : 0;
+      }
+      for (let i0 = r0; i0 < r1; i0 += 16) {
+        const rows = Math.min(16, r1 - i0);
+        let mine: f32 = 0;
+        let at = i0 * lda;
+        for (let r: u32 = 0; r < rows; r++) {
+          let t: f32 = 0;
+          for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) t += a[at + col[c]] * xs[c];
+          const t8 = qpu.rotate(t, 8);
+          const s8 = t + t8;
+          const t4 = qpu.rotate(s8, 4);
+          const s4 = s8 + t4;
+          const t2 = qpu.rotate(s4, 2);
+          const s2 = s4 + t2;
+          const t1 = qpu.rotate(s2, 1);
+          const s1 = s2 + t1;
+          mine = lane == r ? s1 : mine;
+          at += lda;
+        }
+        // Lanes past the group's rows store into the spare words after the strips' rows (no lane mask).
+        partial[lane < rows ? s * m + i0 + lane : strips * m + lane] = mine;
+      }
+    }
+  }
+
+  /**
+   * {@link Blas2.gemvNParts} for the one partial strip from column j0 (fewer than GEMVT_COLS columns left), its rows
+   * in `parts` parts (unit u: part u): lanes past column n read column n − 1 and add 0 (a select, not a product
+   * with x = 0, which an infinite A would make NaN); the sums go to partial[s m + i].
+   */
+  @kernel({ fastMath: true })
+  static gemvNTail(m: u32, n: u32, a: Ptr<f32>, lda: u32, x: Ptr<f32>, x0: i32, incx: i32, parts: u32, s: u32, partial: Ptr<f32>): void {
+    const lane = qpu.laneId();
+    const j0 = s * GEMVT_COLS;
+    for (let p = qpu.qpuId(); p < parts; p += qpu.numQpus()) {
+      const r0 = (p * m) / parts;
+      const r1 = ((p + 1) * m) / parts;
+      const xs = new Array<f32>(GEMVT_LANE_COLS).fill(0);
+      const col = new Uint32Array(GEMVT_LANE_COLS);
+      for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) {
+        const j = j0 + lane + 16 * c;
+        col[c] = Math.min(j, n - 1);
+        const xj = x[x0 + i32(col[c]) * incx];
+        xs[c] = j < n ? xj : 0;
+      }
+      for (let i0 = r0; i0 < r1; i0 += 16) {
+        const rows = Math.min(16, r1 - i0);
+        let mine: f32 = 0;
+        let at = i0 * lda;
+        for (let r: u32 = 0; r < rows; r++) {
+          let t: f32 = 0;
+          for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) {
+            const q = a[at + col[c]] * xs[c];
+            t += j0 + lane + 16 * c < n ? q : 0;
+          }
+          const t8 = qpu.rotate(t, 8);
+          const s8 = t + t8;
+          const t4 = qpu.rotate(s8, 4);
+          const s4 = s8 + t4;
+          const t2 = qpu.rotate(s4, 2);
+          const s2 = s4 + t2;
+          const t1 = qpu.rotate(s2, 1);
+          const s1 = s2 + t1;
+          mine = lane == r ? s1 : mine;
+          at += lda;
+        }
+        partial[lane < rows ? s * m + i0 + lane : (s + 1) * m + lane] = mine;
+      }
+    }
+  }
+
   /** y[j] ← α (partial[j] + partial[n + j] + … , the `parts` partial sums in order) + β y[j] (β = 0: y not read), y[j] at y0 + j incy. */
   @kernel({ fastMath: true })
   static gemvTFinish(n: u32, parts: u32, alpha: f32, partial: Ptr<f32>, beta: f32, y: Ptr<f32>, y0: i32, incy: i32): void {
@@ -209,6 +305,7 @@ export async function sgemv(rt: Runtime, options: GemvOptions): Promise<LaunchRe
   try {
     if (trans && rt.target !== 'vc4' && mm > 0) return await gemvTParts(rt, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy);
     if (trans) return await rt.launch(Blas2.gemvT, { qpus: workBatches(rt, Math.ceil(n / GEMV_COLS)) }, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy, sink);
+    if (rt.target !== 'vc4' && nn > 0) return await gemvNParts(rt, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy);
     return await rt.launch(Blas2.gemvN, { qpus: workBatches(rt, Math.ceil(m / GEMV_ROWS)) }, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy, sink);
   } finally {
     rt.free(sink);
@@ -231,6 +328,29 @@ async function gemvTParts(rt: Runtime, m: number, n: number, alpha: number, a: F
     const first = await rt.launch(Blas2.gemvTParts, { qpus: workBatches(rt, strips * parts) }, m, n, a, lda, x, x0, incx, parts, strips, 16, partial);
     const second = await rt.launch(Blas2.gemvTFinish, { qpus: workBatches(rt, Math.ceil(n / 16)) }, n, parts, alpha, partial, beta, y, y0, incy);
     return combineResults([first, second]);
+  } finally {
+    rt.free(partial);
+  }
+}
+
+/**
+ * sgemv without `trans` on V3D: {@link Blas2.gemvNParts} over the whole strips × parts units (as {@link gemvTParts}
+ * chooses them), {@link Blas2.gemvNTail} over a last partial strip (its rows split over the QPUs), then
+ * {@link Blas2.gemvTFinish} adds each row's strip sums.
+ */
+async function gemvNParts(rt: Runtime, m: number, n: number, alpha: number, a: Float32Array, lda: number, x: Float32Array, x0: number, incx: number, beta: number, y: Float32Array, y0: number, incy: number): Promise<LaunchResult> {
+  const whole = Math.floor(n / GEMVT_COLS);
+  const strips = Math.ceil(n / GEMVT_COLS);
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const parts = whole === 0 ? 1 : Math.max(1, Math.min(rt.numQpus / gcd(whole, rt.numQpus), Math.floor(m / 16)));
+  const tailParts = Math.max(1, Math.min(rt.numQpus, Math.floor(m / 16)));
+  const partial = rt.alloc(Float32Array, strips * m + 16);
+  try {
+    const results: LaunchResult[] = [];
+    if (whole > 0) results.push(await rt.launch(Blas2.gemvNParts, { qpus: workBatches(rt, whole * parts) }, m, n, a, lda, x, x0, incx, parts, whole, partial));
+    if (whole < strips) results.push(await rt.launch(Blas2.gemvNTail, { qpus: workBatches(rt, tailParts) }, m, n, a, lda, x, x0, incx, tailParts, whole, partial));
+    results.push(await rt.launch(Blas2.gemvTFinish, { qpus: workBatches(rt, Math.ceil(m / 16)) }, m, strips, alpha, partial, beta, y, y0, incy));
+    return combineResults(results);
   } finally {
     rt.free(partial);
   }
