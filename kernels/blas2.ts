@@ -276,12 +276,21 @@ export interface GemvOptions {
 
 /**
  * y ← α op(A) x + β y (BLAS sgemv) with a row-major A (m × n; as CBLAS with
- * CblasRowMajor). One launch.
+ * CblasRowMajor). vc4: one launch ({@link Blas2.gemvN}, {@link Blas2.gemvT}).
+ * vc6/vc7 and the reference backend: two or three ({@link Blas2.gemvNParts}
+ * and {@link Blas2.gemvNTail}, or {@link Blas2.gemvTParts}; then
+ * {@link Blas2.gemvTFinish}), A split into units of 128-column strips × row
+ * parts so that every QPU gets as many as the others.
  *
- * Order and accuracy: without `trans`, element i is lane sums over columns
- * j ≡ l (mod 16), added in lane order: a chain of at most ⌈n/16⌉ + 16
- * additions; with `trans`, element j adds the m products of its column in
- * row order: m additions. Then α s + β y (two more roundings). So
+ * Order and accuracy: without `trans`, vc4: element i is lane sums over
+ * columns j ≡ l (mod 16), added in lane order; V3D: per 128-column strip
+ * each lane adds its 8 products, a tree over the 16 lanes (4 levels) gives
+ * the strip's sum, and the strips' sums are added in order; either way a
+ * chain of at most ⌈n/16⌉ + 16 additions. With `trans`, vc4: element j adds
+ * the m products of its column in row order; V3D: each of P row parts (P at
+ * most the QPUs, at least 16 rows each) adds its rows' products in row order
+ * and the P part sums are added in order: at most m additions either way.
+ * Then α s + β y (two more roundings). So
  * |y − exact| ≤ γ(k + 3) (|α| Σ|A x| + |β y|), k that chain length, with
  * γ as in sdot (u = 2^-24, vc4 2^-23). α = 0 or an empty A gives β y
  * without reading A or x (β = 0: zeros), as BLAS.
