@@ -174,20 +174,32 @@ export class Blas2 {
         const rows = Math.min(16, r1 - i0);
         let mine: f32 = 0;
         let at = i0 * lda;
+        // Row r's products while the tree adds row r - 1's lanes (one block: the rotations' latency is hidden).
+        let prev: f32 = 0;
         for (let r: u32 = 0; r < rows; r++) {
           let t: f32 = 0;
           for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) t += a[at + col[c]] * xs[c];
-          const t8 = qpu.rotate(t, 8);
-          const s8 = t + t8;
+          const t8 = qpu.rotate(prev, 8);
+          const s8 = prev + t8;
           const t4 = qpu.rotate(s8, 4);
           const s4 = s8 + t4;
           const t2 = qpu.rotate(s4, 2);
           const s2 = s4 + t2;
           const t1 = qpu.rotate(s2, 1);
           const s1 = s2 + t1;
-          mine = lane == r ? s1 : mine;
+          mine = lane + 1 == r ? s1 : mine;
+          prev = t;
           at += lda;
         }
+        const t8 = qpu.rotate(prev, 8);
+        const s8 = prev + t8;
+        const t4 = qpu.rotate(s8, 4);
+        const s4 = s8 + t4;
+        const t2 = qpu.rotate(s4, 2);
+        const s2 = s4 + t2;
+        const t1 = qpu.rotate(s2, 1);
+        const s1 = s2 + t1;
+        mine = lane + 1 == rows ? s1 : mine;
         // Lanes past the group's rows store into the spare words after the strips' rows (no lane mask).
         partial[lane < rows ? s * m + i0 + lane : strips * m + lane] = mine;
       }
