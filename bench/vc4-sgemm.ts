@@ -31,6 +31,13 @@ const aStride = 4 * Q;
 const bStride = 4 * R;
 const cStride = 4 * 64 * R_DIV;
 
+/**
+ * The job the kernel runs, as sgemm arguments (row-major, element strides):
+ * C (16 P_DIV × 64 R_DIV) = A (rows Q apart) · B (rows R apart). The
+ * library's vc4 row in `npm run bench -- kernels` runs this same job.
+ */
+export const SGEMM_JOB = { m: 16 * P_DIV, n: 64 * R_DIV, k: Q, lda: Q, ldb: R, ldc: 64 * R_DIV } as const;
+
 /** Accumulator j of the 16 × 64 block: ra0, rb0, ra1, rb1, … (the order py-videocore uses). */
 const acc = (j: number): string => `${j & 1 ? 'rb' : 'ra'}${j >> 1}`;
 

@@ -4,7 +4,7 @@
  */
 import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { checkCount, checkFlag, checkMatrix, checkOptions, checkScalar, emptyResult, workBatches } from './launch.js';
+import { checkCount, checkFlag, checkMatrix, checkOptions, checkScalar, combineResults, emptyResult, workBatches } from './launch.js';
 
 /** Rows of C per tile: each lane accumulates TILE_ROWS × TILE_LANE_COLS outputs. */
 const TILE_ROWS = 4;
@@ -89,6 +89,89 @@ export class Blas3 {
   }
 }
 
+/** Rows of C per VC4 block: lane l of a QPU owns row i0 + l. */
+const VC4_ROWS = 16;
+/** Columns of C per VC4 block: each lane keeps this many accumulators. */
+const VC4_COLS = 32;
+
+/**
+ * The VC4 sgemm kernel (py-videocore's register-blocked shape written in the
+ * language). `gemm` computes C ← α op(A) op(B) + β C as {@link Blas3.gemm}
+ * does (op(A)(i, k) at a[i aRow + k aCol], op(B)(k, j) at b[k bRow + j bCol]),
+ * for whole blocks of VC4_ROWS × VC4_COLS only (the host function leaves the
+ * rows and columns past the last whole block to {@link Blas3.gemm}): lane l
+ * of a QPU owns row i0 + l of its block and accumulates its VC4_COLS columns
+ * in registers. Per k step each lane loads op(A)(i0 + l, k) (one gathered
+ * lookup), and the block loads op(B)(k, j0 … j0 + 31) as two 16-wide
+ * vectors whose lanes are broadcast one by one (a rotation into r5 each):
+ * one fmul and one fadd per output and k besides the rotation, no other
+ * lookups. The next k step's three lookups are in flight while this one's
+ * multiply-adds run (the loop body ends with the loads its next pass uses).
+ * k ≥ 1.
+ *
+ * Blocks are numbered row block fastest (block t is row block t mod
+ * rowBlocks, column block t div rowBlocks) and a launch's batch q takes
+ * block first + q: neighbouring QPUs, which share a TMU and its cache on
+ * VC4, work on the same columns of B at the same time. Each column of a
+ * block (16 rows) is one store. Each output is one chain of k multiply-adds
+ * in k order, then α s + β c.
+ *
+ * No lane-varying branch anywhere: the kernel then needs no lane masks, which
+ * would guard every statement of the k loop.
+ */
+export class Blas3Vc4 {
+  /**
+   * See the class comment. `rowBlocks` = ⌊m / 16⌋; this launch's batch q
+   * computes block first + q, given as (row block rb0 + q, column block cb0)
+   * with the row block carried into the next column blocks past rowBlocks
+   * (rb0 < rowBlocks).
+   */
+  @kernel({ fastMath: true })
+  static gemm(
+    k: u32, alpha: f32, a: Ptr<f32>, aRow: u32, aCol: u32, b: Ptr<f32>, bRow: u32, bCol: u32,
+    beta: f32, c: Ptr<f32>, ldc: u32, rowBlocks: u32, rb0: u32, cb0: u32,
+  ): void {
+    const lane = qpu.laneId();
+    // Block (rb, cb) without a division (a u32 division costs hundreds of instructions on VC4).
+    let rb = rb0 + qpu.qpuId();
+    let cb = cb0;
+    while (rb >= rowBlocks) {
+      rb -= rowBlocks;
+      cb++;
+    }
+    const i = rb * VC4_ROWS + lane;
+    const j0 = cb * VC4_COLS;
+    const acc = new Array<f32>(VC4_COLS).fill(0);
+    // op(A)(i, k) and op(B)(k, j0 + lane + 16 h).
+    let ap = i * aRow;
+    let bp0 = (j0 + lane) * bCol;
+    let bp1 = bp0 + 16 * bCol;
+    let x = a[ap];
+    let y0 = b[bp0];
+    let y1 = b[bp1];
+    for (let q: u32 = 1; q < k; q++) {
+      ap += aCol;
+      bp0 += bRow;
+      bp1 += bRow;
+      for (let j = 0; j < 16; j++) acc[j] += x * qpu.broadcast(y0, j);
+      for (let j = 0; j < 16; j++) acc[16 + j] += x * qpu.broadcast(y1, j);
+      // The next step's operands: their lookups start at the top of the pass (addresses known there).
+      x = a[ap];
+      y0 = b[bp0];
+      y1 = b[bp1];
+    }
+    for (let j = 0; j < 16; j++) acc[j] += x * qpu.broadcast(y0, j);
+    for (let j = 0; j < 16; j++) acc[16 + j] += x * qpu.broadcast(y1, j);
+    // Lane l's row of the block; each column j (16 rows, ldc apart) is one store.
+    const at = i * ldc + j0;
+    if (beta == 0) {
+      for (let j: u32 = 0; j < VC4_COLS; j++) c[at + j] = alpha * acc[j];
+    } else {
+      for (let j: u32 = 0; j < VC4_COLS; j++) c[at + j] = alpha * acc[j] + beta * c[at + j];
+    }
+  }
+}
+
 /** Options of {@link sgemm}. */
 export interface GemmOptions {
   /** Rows of op(A) and C. */
@@ -130,15 +213,39 @@ export async function sgemm(rt: Runtime, options: GemmOptions): Promise<LaunchRe
   const b = checkMatrix(fn, 'b', options.b, transB ? n : k, transB ? k : n, ldb, 'ldb');
   const c = checkMatrix(fn, 'c', options.c, m, n, ldc, 'ldc');
   if (m === 0 || n === 0) return emptyResult(rt, 'Blas3.gemm');
-  const tilesN = Math.ceil(n / TILE_COLS);
-  const tiles = Math.ceil(m / TILE_ROWS) * tilesN;
   // α = 0 or k = 0: C ← β C without reading A and B (as BLAS).
   const [kk, aa] = alpha === 0 || k === 0 ? [0, 0] : [k, alpha];
   const [aRow, aCol] = transA ? [1, lda] : [lda, 1];
   const [bRow, bCol] = transB ? [1, ldb] : [ldb, 1];
+  // VC4: whole 16 × 32 blocks by Blas3Vc4, the rows and columns past them by Blas3.gemm.
+  const rowBlocks = Math.floor(m / VC4_ROWS), colBlocks = Math.floor(n / VC4_COLS);
+  if (rt.target === 'vc4' && kk > 0 && rowBlocks > 0 && colBlocks > 0) {
+    const blocks = rowBlocks * colBlocks;
+    const mb = rowBlocks * VC4_ROWS, nb = colBlocks * VC4_COLS;
+    const results: LaunchResult[] = [];
+    for (let first = 0; first < blocks; first += rt.numQpus) {
+      const batches = Math.min(rt.numQpus, blocks - first);
+      const rb0 = first % rowBlocks, cb0 = Math.floor(first / rowBlocks);
+      results.push(await rt.launch(Blas3Vc4.gemm, { qpus: batches }, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, rowBlocks, rb0, cb0));
+    }
+    // Rows mb… of C (all columns), then columns nb… of rows 0…mb-1: views starting at their first elements.
+    if (mb < m) results.push(await gemmTiles(rt, m - mb, n, kk, aa, a.subarray(mb * aRow), aRow, aCol, b, bRow, bCol, beta, c.subarray(mb * ldc), ldc));
+    if (nb < n) results.push(await gemmTiles(rt, mb, n - nb, kk, aa, a, aRow, aCol, b.subarray(nb * bCol), bRow, bCol, beta, c.subarray(nb), ldc));
+    return combineResults(results);
+  }
+  return gemmTiles(rt, m, n, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc);
+}
+
+/** C ← α op(A) op(B) + β C by {@link Blas3.gemm} (arguments as that kernel's; m, n ≥ 1). */
+async function gemmTiles(
+  rt: Runtime, m: number, n: number, k: number, alpha: number, a: Float32Array, aRow: number, aCol: number,
+  b: Float32Array, bRow: number, bCol: number, beta: number, c: Float32Array, ldc: number,
+): Promise<LaunchResult> {
+  const tilesN = Math.ceil(n / TILE_COLS);
+  const tiles = Math.ceil(m / TILE_ROWS) * tilesN;
   const sink = rt.alloc(Float32Array, TILE_COLS);
   try {
-    return await rt.launch(Blas3.gemm, { qpus: workBatches(rt, tiles) }, m, n, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, tilesN, tiles, sink);
+    return await rt.launch(Blas3.gemm, { qpus: workBatches(rt, tiles) }, m, n, k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, tilesN, tiles, sink);
   } finally {
     rt.free(sink);
   }

@@ -38,6 +38,8 @@ for (const w of WHERE) {
         [1, 1, 1],
         [5, 17, 3],
         [7, 35, 19],
+        // vc4: 2 × 2 whole 16 × 32 blocks (Blas3Vc4) and the rows and columns past them.
+        [37, 70, 5],
       ];
       const wrong: string[] = [];
       let checked = 0;
@@ -80,7 +82,7 @@ for (const w of WHERE) {
         }
       }
       t.deepEqual(wrong.slice(0, 3), []);
-      t.is(checked, 4 * (1 + 5 * 17 + 7 * 35));
+      t.is(checked, 4 * (1 + 5 * 17 + 7 * 35 + 37 * 70));
     } finally {
       rt.close();
     }

@@ -188,6 +188,10 @@ export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
   return { mf, blocks, colour, spillSlots: spill?.next ?? 0 };
 }
 
+const isR5 = (s: Src): boolean => s.k === 'acc' && s.n === 5;
+/** The vote of a multiply by r5 (see portOrder): as a regfile-B read beside the value, it asks for file A. */
+const R5_PARTNER: Src = { k: 'io', file: 'B', addr: IO.R5 };
+
 /** ra0–31 first, then rb0–31; and the reverse. */
 const A_FIRST = [...Array.from({ length: 32 }, (_, i) => i), ...Array.from({ length: 32 }, (_, i) => 32 + i)];
 const B_FIRST = [...A_FIRST.slice(32), ...A_FIRST.slice(0, 32)];
@@ -198,27 +202,53 @@ const B_FIRST = [...A_FIRST.slice(32), ...A_FIRST.slice(0, 32)];
  * immediate takes the B port): each operand read beside this value votes for
  * the file it leaves free — the other file of a coloured register, A beside
  * a small immediate or a regfile-B I/O read, B beside a regfile-A I/O read.
- * Without votes, or a tie, the alternating default order.
+ * A value a mul-ALU op reads beside accumulator r5 (a multiply by a
+ * broadcast) votes for A as well: the words around it are the rotations
+ * that write the broadcast through `r5rep`, a regfile-B write, so the adds
+ * that share a word with those rotations must write file A, and the adds
+ * into file-B registers share a word with the multiply only if it leaves
+ * the B read port free. Without votes, or a tie, the alternating default
+ * order.
  */
 function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => number | undefined) => readonly number[] {
   const partners = new Map<string, Src[]>();
   const meet = (v: Src, other: Src): void => {
     if (v.k !== 'v') return;
-    const key = `v${v.id}`;
+    const key = root(`v${v.id}`);
     const list = partners.get(key);
     if (list) list.push(other);
     else partners.set(key, [other]);
   };
+  // Copies join their source's and destination's votes (a loop-carried value and the copies into it want one file).
+  const joined = new Map<string, string>();
+  const root = (key: string): string => {
+    let r = key;
+    for (let next = joined.get(r); next !== undefined; next = joined.get(r)) r = next;
+    return r;
+  };
+  for (const b of blocks) {
+    for (const o of b.ops) {
+      const from = copySource(o);
+      const d = defOf(o);
+      if (from?.k !== 'v' || !d) continue;
+      const x = root(`v${from.id}`), y = root(`v${d.id}`);
+      if (x !== y) joined.set(x, y);
+    }
+  }
   for (const b of blocks) {
     for (const o of b.ops) {
       if (o.k !== 'alu' || !o.a || !o.b || (o.a.k === 'v' && o.b.k === 'v' && o.a.id === o.b.id)) continue;
+      if (o.unit === 'mul' && (isR5(o.a) || isR5(o.b))) {
+        meet(isR5(o.a) ? o.b : o.a, R5_PARTNER);
+        continue;
+      }
       meet(o.a, o.b);
       meet(o.b, o.a);
     }
   }
   return (key, colourOf) => {
     let votes = 0; // > 0: file A is free more often
-    for (const p of partners.get(key) ?? []) {
+    for (const p of partners.get(root(key)) ?? []) {
       if (p.k === 'imm') votes++;
       else if (p.k === 'io') votes += p.file === 'B' ? 1 : -1;
       else if (p.k === 'v') {
