@@ -295,11 +295,11 @@ function rangeOf(x: CompactArray, op: CompactOp, value: number): { a: number; c:
 }
 
 /** Elements per tile of the single-pass compaction (V3D): TILE_GROUPS groups of 16 lanes × 4 consecutive words. */
-const TILE = 128;
+const TILE = 192;
 /** Groups of 64 elements per tile. */
-const TILE_GROUPS = 2;
+const TILE_GROUPS = 3;
 /** Words per lane per tile (4 × TILE_GROUPS). */
-const TILE_WORDS = 8;
+const TILE_WORDS = 12;
 
 /**
  * Single-pass compaction on V3D, each element (and flag) read once, as kernels/scan.ts's ScanOnce: tile t
