@@ -18,8 +18,9 @@ import { combineResults } from './launch.js';
 const NONE = 0xffffffff;
 
 /**
- * Reduction kernels. Each writes one partial per QPU (`out[qpuId()]`), so running it again on one QPU over
- * those partials gives the whole array's result; the host functions below do exactly that.
+ * Reduction kernels. Most write one partial per QPU (`out[qpuId()]`), so running them again on one QPU over those
+ * partials gives the whole array's result; the host functions below do exactly that. {@link Reduce.boundsF32},
+ * {@link Reduce.argminF32} and {@link Reduce.argmaxF32} write a few words per QPU, which the host combines.
  */
 export class Reduce {
   /**
