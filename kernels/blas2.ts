@@ -8,8 +8,6 @@ import { kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { checkCount, checkFlag, checkIncrement, checkMatrix, checkOptions, checkScalar, checkVector, combineResults, emptyResult, workBatches } from './launch.js';
 
-/** Rows of A one batch takes at a time in `gemvN` (its lanes walk the rows' columns together). */
-const GEMV_ROWS = 8;
 /** Columns of A one batch takes at a time in `gemvT`: lane l holds columns j0 + l + 16 c, c < GEMV_LANE_COLS. */
 const GEMV_LANE_COLS = 4;
 /** GEMV_LANE_COLS × 16. */
@@ -25,50 +23,6 @@ const GEMVT_COLS = 128;
  * increment.
  */
 export class Blas2 {
-  /**
-   * y ← α A x + β y for row-major A (m × n). Batch q takes the row blocks
-   * q, q + batches, … of GEMV_ROWS rows; its lanes take columns l, l + 16, …
-   * of those rows at once (each x element read once per block), and each row's
-   * lane sums are added in lane order at the end (`qpu.reduceAdd`). Rows past
-   * m load row m − 1 (in bounds) and are not stored.
-   */
-  @kernel({ fastMath: true })
-  static gemvN(m: u32, n: u32, alpha: f32, a: Ptr<f32>, lda: u32, x: Ptr<f32>, x0: i32, incx: i32, beta: f32, y: Ptr<f32>, y0: i32, incy: i32, sink: Ptr<f32>): void {
-    const lane = qpu.laneId();
-    const blocks = (m + GEMV_ROWS - 1) / GEMV_ROWS;
-    for (let blk = qpu.qpuId(); blk < blocks; blk += qpu.numQpus()) {
-      const i0 = blk * GEMV_ROWS;
-      const acc = new Array<f32>(GEMV_ROWS).fill(0);
-      const row = new Uint32Array(GEMV_ROWS);
-      for (let r: u32 = 0; r < GEMV_ROWS; r++) row[r] = Math.min(i0 + r, m - 1) * lda;
-      // Uniform passes over 16 columns (a lane-dependent loop would put every block under lane masks); in the
-      // last pass, lanes past column n read column n - 1 and add 0 instead of their product.
-      for (let j0: u32 = 0; j0 < n; j0 += 16) {
-        const j = j0 + lane;
-        const inside = j < n;
-        const jc = inside ? j : n - 1;
-        const xv = x[x0 + i32(jc) * incx];
-        for (let r: u32 = 0; r < GEMV_ROWS; r++) {
-          const p = a[row[r] + jc] * xv;
-          acc[r] += inside ? p : 0;
-        }
-      }
-      for (let r: u32 = 0; r < GEMV_ROWS; r++) {
-        const i = i0 + r;
-        const s = qpu.reduceAdd(acc[r]);
-        // Lane 0 stores; the others store into `sink` (a select of the pointer: no lane mask, no branch).
-        if (i < m) {
-          // (The arms of a select are plain variables: a call in an arm would make it a branch.)
-          const yi = y0 + i32(i) * incy;
-          const li = i32(lane);
-          const dst = lane == 0 ? y : sink;
-          const at = lane == 0 ? yi : li;
-          dst[at] = beta == 0 ? alpha * s : alpha * s + beta * dst[at];
-        }
-      }
-    }
-  }
-
   /**
    * y ← α Aᵀ x + β y for row-major A (m × n): y has n elements, x has m.
    * Batch q takes the column strips q, q + batches, … of GEMV_COLS columns;
@@ -288,17 +242,17 @@ export interface GemvOptions {
 
 /**
  * y ← α op(A) x + β y (BLAS sgemv) with a row-major A (m × n; as CBLAS with
- * CblasRowMajor). vc4: one launch ({@link Blas2.gemvN}, {@link Blas2.gemvT}).
- * vc6/vc7 and the reference backend: two or three ({@link Blas2.gemvNParts}
- * and {@link Blas2.gemvNTail}, or {@link Blas2.gemvTParts}; then
- * {@link Blas2.gemvTFinish}), A split into units of 128-column strips × row
- * parts so that every QPU gets as many as the others.
+ * CblasRowMajor). Two or three launches ({@link Blas2.gemvNParts} and
+ * {@link Blas2.gemvNTail}, or with `trans` on vc6/vc7 and the reference
+ * backend {@link Blas2.gemvTParts}; then {@link Blas2.gemvTFinish}), A split
+ * into units of 128-column strips × row parts so that every QPU gets as many
+ * as the others; with `trans` on vc4 one launch ({@link Blas2.gemvT}, faster
+ * there: 0.64 of the memory limit against 0.62).
  *
- * Order and accuracy: without `trans`, vc4: element i is lane sums over
- * columns j ≡ l (mod 16), added in lane order; V3D: per 128-column strip
- * each lane adds its 8 products, a tree over the 16 lanes (4 levels) gives
- * the strip's sum, and the strips' sums are added in order; either way a
- * chain of at most ⌈n/16⌉ + 16 additions. With `trans`, vc4: element j adds
+ * Order and accuracy: without `trans`, per 128-column strip each lane adds
+ * its 8 products, a tree over the 16 lanes (4 levels) gives the strip's sum,
+ * and the strips' sums are added in order: a chain of at most ⌈n/16⌉ + 16
+ * additions. With `trans`, vc4: element j adds
  * the m products of its column in row order; V3D: each of P row parts (P at
  * most the QPUs, at least 16 rows each) adds its rows' products in row order
  * and the P part sums are added in order: at most m additions either way.
@@ -318,16 +272,15 @@ export async function sgemv(rt: Runtime, options: GemvOptions): Promise<LaunchRe
   const a = checkMatrix(fn, 'a', options.a, m, n, lda, 'lda');
   const [xn, yn] = trans ? [m, n] : [n, m];
   const x = checkVector(fn, 'x', options.x, xn, incx), y = checkVector(fn, 'y', options.y, yn, incy);
-  if (yn === 0) return emptyResult(rt, trans ? 'Blas2.gemvT' : 'Blas2.gemvN');
-  // α = 0 or nothing to sum: y ← β y, the kernel run over no columns (x and A unread).
-  const [mm, nn, aa] = alpha === 0 || xn === 0 ? (trans ? [0, n, 0] : [m, 0, 0]) : [m, n, alpha];
+  if (yn === 0) return emptyResult(rt, trans ? 'Blas2.gemvT' : 'Blas2.gemvNParts');
   const x0 = incx > 0 ? 0 : (xn - 1) * -incx, y0 = incy > 0 ? 0 : (yn - 1) * -incy;
   const sink = rt.alloc(Float32Array, GEMV_COLS);
   try {
-    if (trans && rt.target !== 'vc4' && mm > 0) return await gemvTParts(rt, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy);
-    if (trans) return await rt.launch(Blas2.gemvT, { qpus: workBatches(rt, Math.ceil(n / GEMV_COLS)) }, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy, sink);
-    if (rt.target !== 'vc4' && nn > 0) return await gemvNParts(rt, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy);
-    return await rt.launch(Blas2.gemvN, { qpus: workBatches(rt, Math.ceil(m / GEMV_ROWS)) }, mm, nn, aa, a, lda, x, x0, incx, beta, y, y0, incy, sink);
+    // α = 0 or nothing to sum: y ← β y, the finishing kernel over no partial sums (x and A unread).
+    if (alpha === 0 || xn === 0) return await rt.launch(Blas2.gemvTFinish, { qpus: workBatches(rt, Math.ceil(yn / 16)) }, yn, 0, 0, sink, beta, y, y0, incy);
+    if (!trans) return await gemvNParts(rt, m, n, alpha, a, lda, x, x0, incx, beta, y, y0, incy);
+    if (rt.target !== 'vc4') return await gemvTParts(rt, m, n, alpha, a, lda, x, x0, incx, beta, y, y0, incy);
+    return await rt.launch(Blas2.gemvT, { qpus: workBatches(rt, Math.ceil(n / GEMV_COLS)) }, m, n, alpha, a, lda, x, x0, incx, beta, y, y0, incy, sink);
   } finally {
     rt.free(sink);
   }
