@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelInfo } from '../lang/index.ts';
 import type { ConstTable, IrFunction } from '../compiler/ir/types.ts';
 import { type KernelImage, KernelImageError, kernelImageFromJson, userParamCount } from '../compiler/kernel-image.ts';
-import type { Device, HazardReport, JobProfile, JobResult, Target } from './device.ts';
+import type { Device, DeviceBuffer, HazardReport, JobProfile, JobResult, Target } from './device.ts';
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelWanted, pickKernel } from './kernel-cache.ts';
 import { kernelSourceOf } from './kernel-source.ts';
@@ -81,6 +81,13 @@ export interface OpenOptions {
     checked?: boolean;
     /** Stop a job after this many GPU cycles with a RuntimeError (code 'cycle-limit'); default 1e9 (about 2 s of a Pi 4). */
     maxCycles?: number;
+    /**
+     * Emulated GPU memory in bytes, a multiple of 4096: VC4 default 64 MiB
+     * (at most 1023 MiB), V3D default the whole 32-bit address space. When it
+     * runs out, the runtime first frees kernels and constant tables no launch
+     * is using (they are uploaded again when needed).
+     */
+    memoryBytes?: number;
   };
 }
 
@@ -110,11 +117,16 @@ const EMULATORS: Record<IsaFamily, (target: Target, options: NonNullable<OpenOpt
       ...(options.exactSfu !== undefined ? { exactSfu: options.exactSfu } : {}),
       ...(options.checked !== undefined ? { checked: options.checked } : {}),
       ...(options.maxCycles !== undefined ? { maxCycles: options.maxCycles } : {}),
+      ...(options.memoryBytes !== undefined ? { memoryBytes: options.memoryBytes } : {}),
     });
   },
   vc4: async (_target, options) => {
     const { Vc4EmulatorDevice } = await import('./emulator/vc4/device.ts');
-    return new Vc4EmulatorDevice({ hazards: options.hazards ?? 'error', ...(options.maxCycles !== undefined ? { maxCycles: options.maxCycles } : {}) });
+    return new Vc4EmulatorDevice({
+      hazards: options.hazards ?? 'error',
+      ...(options.maxCycles !== undefined ? { maxCycles: options.maxCycles } : {}),
+      ...(options.memoryBytes !== undefined ? { memoryBytes: options.memoryBytes } : {}),
+    });
   },
 };
 
@@ -230,6 +242,17 @@ export interface LaunchResult {
 export { RuntimeError, InstructionDecodeError, CycleLimitError, TimeoutError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './errors.ts';
 import { RuntimeError, RUNTIME_ERROR_CODES, asRuntimeError } from './errors.ts';
 
+/** A buffer the runtime keeps between launches, with the number of running launches using it (it may be freed only at 0). */
+interface Resident<T> {
+  value: T;
+  pins: number;
+}
+
+/** Whether `e` says that GPU memory (or the emulated address space) ran out. */
+function isOutOfMemory(e: unknown): boolean {
+  return e instanceof RuntimeError && e.code === RUNTIME_ERROR_CODES.OUT_OF_MEMORY;
+}
+
 /** Where a loaded kernel comes from (module-private, so declarations show only the public fields). */
 type KernelOrigin = { file: string; wanted: KernelWanted; image?: undefined } | { image: KernelImage; file?: undefined };
 const origins = new WeakMap<LoadedKernel, KernelOrigin>();
@@ -267,7 +290,10 @@ function fromEnv(name: 'QPUC_TARGET' | 'QPUC_BACKEND'): string | undefined {
 export class Runtime {
   private readonly buffers = new BufferTable();
   private readonly cache: KernelCache;
-  private readonly codeBuffers = new Map<KernelImage, number>();
+  /** Uploaded machine code by image, least recently launched first (freed under memory pressure when no launch uses it). */
+  private readonly codeBuffers = new Map<KernelImage, Resident<DeviceBuffer>>();
+  /** Kernel source positions of every uploaded code word, shared with the device for its hazard and fault reports. */
+  private readonly sourceMap = new Map<number, { file: string; line: number; col: number }>();
   /** Completion-word variants of compiled kernels (for drivers that cannot report GPU resets), with the word they write. */
   private readonly completionVariants = new Map<KernelImage, { image: KernelImage; word: number } | undefined>();
   private closed = false;
@@ -391,7 +417,8 @@ export class Runtime {
     }
     let buf: ReturnType<Device['allocate']>;
     try {
-      buf = this.device ? this.device.allocate(length * bytesPer) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
+      const device = this.device;
+      buf = device ? this.whenMemoryShort(() => device.allocate(length * bytesPer)) : (this.refMemory as ReferenceMemory).allocate(length * bytesPer);
     } catch (e) {
       throw asRuntimeError(e, `alloc of ${length * bytesPer} bytes`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
     }
@@ -470,58 +497,76 @@ export class Runtime {
       const [name, ir] = await this.irOf(ref);
       ref.name = name;
       const { grid, qpus } = launchShape(`launch ${ref.name}`, options, ir.workgroupSize ?? 16);
-      const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), this.withHidden(ref.name, ir, qpus, args));
-      const { interpretKernel } = await import('../compiler/ir/interpret.ts');
+      const hidden = this.withHidden(ref.name, ir, qpus, args);
+      let shared: ReturnType<ReferenceMemory['allocate']> | undefined;
       const memory = this.refMemory as ReferenceMemory;
-      const sharedBytes = ir.sharedBytes ?? 0;
-      const shared = sharedBytes > 0 ? memory.allocate(sharedBytes * grid[0] * grid[1] * grid[2]) : undefined;
       try {
+        const resolved = this.resolveArgs(ref.name, ir.params.map((p) => ({ name: p.name, type: typeName(p.value.type) })), hidden.args);
+        const { interpretKernel } = await import('../compiler/ir/interpret.ts');
+        const sharedBytes = ir.sharedBytes ?? 0;
+        shared = sharedBytes > 0 ? memory.allocate(sharedBytes * grid[0] * grid[1] * grid[2]) : undefined;
         interpretKernel(ir, resolved.map((a) => (a.kind === 'pointer' ? { address: a.address } : a.value)), memory, { qpus, grid, ...(shared ? { sharedBase: shared.gpuAddress } : {}) });
       } catch (e) {
         throw asRuntimeError(e, `launch ${ref.name}`);
       } finally {
         if (shared) memory.free(shared);
+        hidden.release();
       }
       return report({ kernel: ref.name, backend: 'reference', target: this.target, hazards: [] }, qpus);
     }
     const compiled = await this.imageOf(ref);
     ref.name = compiled.name;
     const { grid, qpus, perGroup } = launchShape(`launch ${ref.name}`, options, compiled.workgroupSize);
-    const resolved = this.resolveArgs(ref.name, compiled.params, this.withHidden(ref.name, compiled, qpus, args));
-    // A barrier waits for its supergroup only: put every batch in one (WGS_PER_SG is 1..16, and all of them must be resident).
-    if (compiled.usesBarrier && qpus > MAX_BARRIER_BATCHES) {
-      throw new RuntimeError(`launch ${ref.name}: a kernel with qpu.barrier() runs on at most ${MAX_BARRIER_BATCHES} QPU batches, got qpus = ${qpus}`);
-    }
+    const hidden = this.withHidden(ref.name, compiled, qpus, args);
+    const pinned: Resident<unknown>[] = [];
+    let scratch: DeviceBuffer | undefined;
+    let shared: DeviceBuffer | undefined;
+    let done: DeviceBuffer | undefined;
     const device = this.device as Device;
-    const split = splitPolicy(`launch ${ref.name}`, options.split, device);
-    // A driver that cannot report GPU resets: launch the variant that writes a completion word per lane, and check it.
-    const variant = device.needsCompletionWord ? await this.completionVariant(ref, compiled) : undefined;
-    const image = variant?.image ?? compiled;
-    const codeAddress = this.codeAddress(image, device);
-    // Spilled values live in a per-launch scratch area: scratchBytesPerThread bytes per batch.
-    const scratch = image.scratchBytesPerThread > 0 ? device.allocate(image.scratchBytesPerThread * qpus) : undefined;
-    // Workgroup-shared memory: sharedBytes per workgroup, workgroup g (linear, X fastest) at g times that.
-    const shared = image.sharedBytes > 0 ? device.allocate(image.sharedBytes * grid[0] * grid[1] * grid[2]) : undefined;
-    const shape = { grid, perGroup, ...(shared ? { sharedAddress: shared.gpuAddress } : {}) };
-    let done: ReturnType<Device['allocate']> | undefined;
     try {
+      const resolved = this.resolveArgs(ref.name, compiled.params, hidden.args);
+      // A barrier waits for its supergroup only: put every batch in one (WGS_PER_SG is 1..16, and all of them must be resident).
+      if (compiled.usesBarrier && qpus > MAX_BARRIER_BATCHES) {
+        throw new RuntimeError(`launch ${ref.name}: a kernel with qpu.barrier() runs on at most ${MAX_BARRIER_BATCHES} QPU batches, got qpus = ${qpus}`);
+      }
+      const split = splitPolicy(`launch ${ref.name}`, options.split, device);
+      // A driver that cannot report GPU resets: launch the variant that writes a completion word per lane, and check it.
+      const variant = device.needsCompletionWord ? await this.completionVariant(ref, compiled) : undefined;
+      const image = variant?.image ?? compiled;
+      const codeAddress = this.codeAddress(image, device, pinned);
+      // Spilled values live in a per-launch scratch area: scratchBytesPerThread bytes per batch.
+      if (image.scratchBytesPerThread > 0) scratch = this.whenMemoryShort(() => device.allocate(image.scratchBytesPerThread * qpus));
+      // Workgroup-shared memory: sharedBytes per workgroup, workgroup g (linear, X fastest) at g times that.
+      if (image.sharedBytes > 0) shared = this.whenMemoryShort(() => device.allocate(image.sharedBytes * grid[0] * grid[1] * grid[2]));
+      const sharedBuf = shared;
+      const shape = { grid, perGroup, ...(sharedBuf ? { sharedAddress: sharedBuf.gpuAddress } : {}) };
       if (variant) {
-        done = device.allocate(qpus * 16 * 4);
+        done = this.whenMemoryShort(() => device.allocate(qpus * 16 * 4));
         done.bytes.fill(0);
       }
       const args: ResolvedArg[] = done ? [...resolved, { kind: 'pointer', address: done.gpuAddress }] : resolved;
-      const words = uniformWords(image.uniforms, args, qpus, scratch?.gpuAddress, 0, shape);
+      const scratchAddress = scratch?.gpuAddress;
+      const words = uniformWords(image.uniforms, args, qpus, scratchAddress, 0, shape);
       const perQpu = image.uniforms.some((s) => PER_BATCH_SLOTS.has(s.kind));
       const completion = done && variant ? { buffer: done, word: variant.word } : undefined;
-      const result = await this.runJob(`launch ${ref.name}`, {
-        codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(image.uniforms, args, qpus, scratch?.gpuAddress, q, shape) : words), barrier: image.usesBarrier, consecutive: !image.usesBarrier,
+      const extra = [scratch, shared, done].filter((b): b is DeviceBuffer => b !== undefined);
+      const job = (): LaunchJob => ({
+        codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(image.uniforms, args, qpus, scratchAddress, q, shape) : words), barrier: image.usesBarrier, consecutive: !image.usesBarrier,
         perGroup, workgroupBarrier: image.usesWorkgroupBarrier,
-        ...(shared ? { cacheResident: [{ gpuAddress: shared.gpuAddress, size: shared.size }] } : {}),
-        buffers: [...this.buffers.all(), ...(scratch ? [scratch] : []), ...(shared ? [shared] : []), ...(done ? [done] : [])],
+        ...(sharedBuf ? { cacheResident: [{ gpuAddress: sharedBuf.gpuAddress, size: sharedBuf.size }] } : {}),
+        buffers: [...this.buffers.all(), ...extra],
         ...(split ? { split } : {}),
         ...(completion ? { afterDispatch: (first: number, count: number) => checkCompletion(ref.name, completion.buffer.bytes, completion.word, first, count) } : {}),
         ...runOptions(ref.name, options),
       });
+      let result: JobResult;
+      try {
+        result = await this.runJob(`launch ${ref.name}`, job());
+      } catch (e) {
+        // The launcher's own buffers (uniform streams, control list) did not fit: free unused uploads and try once more.
+        if (!isOutOfMemory(e) || this.evictUnused() === 0) throw e;
+        result = await this.runJob(`launch ${ref.name}`, job());
+      }
       return report(
         {
           kernel: ref.name,
@@ -539,6 +584,8 @@ export class Runtime {
       if (scratch) device.free(scratch);
       if (shared) device.free(shared);
       if (done) device.free(done);
+      for (const r of pinned) r.pins--;
+      hidden.release();
     }
   }
 
@@ -600,7 +647,7 @@ export class Runtime {
       throw new RuntimeError(`launchRaw: code must be whole 64-bit instructions, got ${program.code.length} bytes`);
     }
     const streamOf = (q: number) => (typeof program.uniforms === 'function' ? program.uniforms(q) : program.uniforms);
-    const code = device.allocate(program.code.length);
+    const code = this.whenMemoryShort(() => device.allocate(program.code.length));
     try {
       code.bytes.set(program.code);
       const result = await this.runJob('launchRaw', {
@@ -664,54 +711,105 @@ export class Runtime {
     return pickKernel(await this.cache.irFile(ref.file), ref.file, ref.wanted);
   }
 
-  private codeAddress(compiled: KernelImage, device: Device): number {
-    let addr = this.codeBuffers.get(compiled);
-    if (addr === undefined) {
-      const buf = device.allocate(compiled.code.length);
+  /** The GPU address of a kernel's code, uploaded on first use; pinned (not evictable) until `release`. */
+  private codeAddress(compiled: KernelImage, device: Device, pinned: Resident<unknown>[]): number {
+    let r = this.codeBuffers.get(compiled);
+    if (r === undefined) {
+      const buf = this.whenMemoryShort(() => device.allocate(compiled.code.length));
       buf.bytes.set(compiled.code);
-      addr = buf.gpuAddress;
-      this.codeBuffers.set(compiled, addr);
+      r = { value: buf, pins: 0 };
       // Hazard reports name the kernel source line of the offending word.
-      const map = new Map(device.sourceMap ?? []);
       compiled.listing.forEach((l, k) => {
-        if (l.loc) map.set((addr as number) + 8 * k, l.loc);
+        if (l.loc) this.sourceMap.set(buf.gpuAddress + 8 * k, l.loc);
       });
-      device.sourceMap = map;
+      device.sourceMap = this.sourceMap;
     }
-    return addr;
+    this.codeBuffers.delete(compiled);
+    this.codeBuffers.set(compiled, r);
+    r.pins++;
+    pinned.push(r);
+    return r.value.gpuAddress;
   }
 
-  /** Uploaded constant tables, by element type and values (one GPU array each, for the life of the runtime). */
-  private readonly tableArrays = new Map<string, GpuArray>();
-  /** The private buffer of the last launch that needed one (reused while large enough: kernels initialise their arrays). */
-  private privateArray: Uint32Array | undefined;
+  /** Uploaded constant tables, by element type and values (one GPU array each), least recently used first. */
+  private readonly tableArrays = new Map<string, Resident<GpuArray>>();
+
+  /**
+   * Free every uploaded kernel and constant table that no launch is using
+   * (they are uploaded again when next launched); returns how many buffers
+   * were freed. Runs when GPU memory runs out, so that a long-lived runtime
+   * launching ever new kernels (a fuzzer, a REPL) does not fill the memory
+   * with code it will never run again.
+   */
+  private evictUnused(): number {
+    let freed = 0;
+    for (const [image, r] of this.codeBuffers) {
+      if (r.pins > 0) continue;
+      this.codeBuffers.delete(image);
+      for (let k = 0; k < image.listing.length; k++) this.sourceMap.delete(r.value.gpuAddress + 8 * k);
+      this.device?.free(r.value);
+      freed++;
+    }
+    for (const [key, r] of this.tableArrays) {
+      if (r.pins > 0) continue;
+      this.tableArrays.delete(key);
+      this.free(r.value);
+      freed++;
+    }
+    return freed;
+  }
+
+  /** Run `allocate`; if GPU memory is short, free unused uploads ({@link evictUnused}) and try once more. */
+  private whenMemoryShort<T>(allocate: () => T): T {
+    try {
+      return allocate();
+    } catch (e) {
+      if (!isOutOfMemory(e) || this.evictUnused() === 0) throw e;
+      return allocate();
+    }
+  }
 
   /**
    * The caller's arguments followed by the kernel's hidden ones: its
-   * constant tables, each uploaded once, and its private buffer
-   * (`privateWords` per work item; compiler/frontend/arrays.ts).
+   * constant tables, each uploaded once and pinned for the launch, and a
+   * private buffer for this launch (`privateWords` per work item;
+   * compiler/frontend/arrays.ts). `release` unpins and frees them.
    */
-  private withHidden(name: string, k: { params: readonly unknown[]; tables?: readonly ConstTable[]; privateWords?: number }, qpus: number, args: unknown[]): unknown[] {
+  private withHidden(name: string, k: { params: readonly unknown[]; tables?: readonly ConstTable[]; privateWords?: number }, qpus: number, args: unknown[]): { args: unknown[]; release: () => void } {
     const tables = k.tables ?? [];
-    if (tables.length === 0 && !k.privateWords) return args;
+    if (tables.length === 0 && !k.privateWords) return { args, release: () => undefined };
     const userCount = userParamCount(k);
     if (args.length !== userCount) throw new RuntimeError(`launch ${name}: expected ${userCount} arguments, got ${args.length}`);
-    const hidden: unknown[] = tables.map((t) => {
-      const key = `${t.elem}:${t.values.join(',')}`;
-      let a = this.tableArrays.get(key);
-      if (!a) {
-        a = this.alloc(t.elem === 'f32' ? Float32Array : t.elem === 'i32' ? Int32Array : Uint32Array, t.values.length);
-        a.set(t.values);
-        this.tableArrays.set(key, a);
+    const pinned: Resident<GpuArray>[] = [];
+    let privateArray: Uint32Array | undefined;
+    const release = () => {
+      for (const r of pinned) r.pins--;
+      if (privateArray) this.free(privateArray);
+    };
+    try {
+      const hidden: unknown[] = tables.map((t) => {
+        const key = `${t.elem}:${t.values.join(',')}`;
+        let r = this.tableArrays.get(key);
+        if (!r) {
+          const a = this.alloc(t.elem === 'f32' ? Float32Array : t.elem === 'i32' ? Int32Array : Uint32Array, t.values.length);
+          a.set(t.values);
+          r = { value: a, pins: 0 };
+        }
+        this.tableArrays.delete(key);
+        this.tableArrays.set(key, r);
+        r.pins++;
+        pinned.push(r);
+        return r.value;
+      });
+      if (k.privateWords) {
+        privateArray = this.alloc(Uint32Array, k.privateWords * 16 * qpus);
+        hidden.push(privateArray);
       }
-      return a;
-    });
-    if (k.privateWords) {
-      const words = k.privateWords * 16 * qpus;
-      if (!this.privateArray || this.privateArray.length < words) this.privateArray = this.alloc(Uint32Array, words);
-      hidden.push(this.privateArray);
+      return { args: [...args, ...hidden], release };
+    } catch (e) {
+      release();
+      throw e;
     }
-    return [...args, ...hidden];
   }
 
   private resolveArgs(name: string, params: { name: string; type: string }[], args: unknown[]): ResolvedArg[] {

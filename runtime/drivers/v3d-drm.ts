@@ -22,7 +22,7 @@
  *   from the perfmon uapi's CYCLE_COUNT counter where the kernel supports
  *   performance monitors on V3D 4.2, and are 0 otherwise (`source` says which).
  */
-import { RuntimeError, RUNTIME_ERROR_CODES } from '../errors.ts';
+import { RuntimeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from '../errors.ts';
 import koffi from 'koffi';
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, RunOptions, Target, V3dIdent } from '../device.ts';
 import { TARGETS, v3dTargetOf } from '../../compiler/target/targets.ts';
@@ -36,8 +36,8 @@ import { type HostMapping, MappingError, mapDeviceMemory, unmapDeviceMemory } fr
 
 /** A failed driver call, with what to do about it. */
 export class DriverError extends RuntimeError {
-  constructor(message: string) {
-    super(message, RUNTIME_ERROR_CODES.DEVICE);
+  constructor(message: string, code: RuntimeErrorCode = RUNTIME_ERROR_CODES.DEVICE) {
+    super(message, code);
   }
 }
 
@@ -116,7 +116,7 @@ export class V3dDrmDevice implements Device {
         why === 'ENOMEM' || why === 'ENOSPC' ? ': out of GPU memory; free arrays you no longer need, or allocate less'
         : why === 'EACCES' ? ': not allowed on this node (another process is DRM master); use a renderD* node'
         : '';
-      throw new DriverError(`${what} failed: ${why}${hint}`);
+      throw new DriverError(`${what} failed: ${why}${hint}`, why === 'ENOMEM' || why === 'ENOSPC' ? RUNTIME_ERROR_CODES.OUT_OF_MEMORY : RUNTIME_ERROR_CODES.DEVICE);
     }
   }
 

@@ -25,6 +25,7 @@ import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, RunOptions } from
 import { errnoName, libc, systemPath } from './system.ts';
 import { type HostMapping, MappingError, mapDeviceMemory, unmapDeviceMemory, pageSize } from './mapping.ts';
 import { DriverError } from './v3d-drm.ts';
+import { RUNTIME_ERROR_CODES } from '../errors.ts';
 import { ioc } from './v3d-uapi.ts';
 import { readFileSync } from 'node:fs';
 
@@ -321,7 +322,7 @@ export class Vc4MailboxDevice implements Device {
     if (this.memory === 'vcsm-cma') return this.allocateCma(size, rounded);
     const handle = this.property(MBOX_TAG.ALLOCATE, [rounded, page, this.memFlags]) ?? 0;
     if (handle === 0) {
-      throw new DriverError(`allocating ${size} bytes of GPU memory failed: the firmware's gpu_mem heap is full; free arrays, or raise gpu_mem in config.txt (e.g. gpu_mem=128)`);
+      throw new DriverError(`allocating ${size} bytes of GPU memory failed: the firmware's gpu_mem heap is full; free arrays, or raise gpu_mem in config.txt (e.g. gpu_mem=128)`, RUNTIME_ERROR_CODES.OUT_OF_MEMORY);
     }
     const bus = this.property(MBOX_TAG.LOCK, [handle]) ?? 0;
     if (bus === 0) {
@@ -355,6 +356,7 @@ export class Vc4MailboxDevice implements Device {
       throw new DriverError(
         `allocating ${size} bytes of GPU memory through /dev/vcsm-cma failed: ${why}` +
           (why === 'ENOMEM' ? '; the CMA pool is full: free arrays, or enlarge it (e.g. dtoverlay=vc4-fkms-v3d,cma-256 in config.txt, or cma=256M on the kernel command line)' : ''),
+        why === 'ENOMEM' ? RUNTIME_ERROR_CODES.OUT_OF_MEMORY : RUNTIME_ERROR_CODES.DEVICE,
       );
     }
     const fd = v.getInt32(48, true);

@@ -32,6 +32,11 @@ export interface V3dEmulatorOptions {
   /** Stop a job after this many cycles (default runCsd's). */
   maxCycles?: number;
   /**
+   * GPU memory in bytes, a multiple of 4096 (default: the whole 32-bit
+   * address space above 1 MiB); each buffer's guard page counts against it.
+   */
+  memoryBytes?: number;
+  /**
    * Bounds-checked jobs (default true): each buffer is mapped at exactly the
    * size it was allocated with, and an access outside all of them is an
    * OutOfBoundsError naming the buffer and the kernel source line. Off: the
@@ -48,6 +53,8 @@ const PAGE = 4096;
  * 1.3); starting above 0 also makes a null pointer in a kernel fault here.
  */
 const FIRST_ADDRESS = 0x0010_0000;
+/** End of the address range buffers are placed in (the last page stays unmapped). */
+const LAST_ADDRESS = 0xffff_f000;
 
 /** An emulated Pi 4 (vc6) or Pi 5 (vc7) GPU. */
 export class V3dEmulatorDevice implements Device {
@@ -63,7 +70,7 @@ export class V3dEmulatorDevice implements Device {
   private readonly requested = new Map<number, number>();
   private nextHandle = 1;
   /** Free and used bus-address ranges: freed buffers' addresses are reused. */
-  private readonly space = new AddressSpace(FIRST_ADDRESS, 0xffff_f000, PAGE);
+  private readonly space: AddressSpace;
   private closed = false;
 
   constructor(options: V3dEmulatorOptions) {
@@ -75,6 +82,12 @@ export class V3dEmulatorDevice implements Device {
     if (!(Number.isFinite(this.clockHz) && this.clockHz > 0)) throw new RuntimeError(`clockHz must be a positive number, got ${this.clockHz}`);
     const mc = options.maxCycles;
     if (mc !== undefined && !(Number.isSafeInteger(mc) && mc >= 1)) throw new RuntimeError(`maxCycles must be a whole number from 1 to 2^53, got ${mc}`);
+    const most = LAST_ADDRESS - FIRST_ADDRESS;
+    const mb = options.memoryBytes ?? most;
+    if (!(Number.isInteger(mb) && mb >= PAGE && mb <= most && mb % PAGE === 0)) {
+      throw new RuntimeError(`memoryBytes must be a multiple of ${PAGE} from ${PAGE} to ${most}, got ${String(options.memoryBytes)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
+    this.space = new AddressSpace(FIRST_ADDRESS, FIRST_ADDRESS + mb, PAGE);
   }
 
   /** V3D version the target runs. */

@@ -11,6 +11,7 @@
  */
 import type { CsdJob, Device, DeviceBuffer, JobResult, QpuJob, RunOptions } from '../../device.ts';
 import { detachView } from '../../detach-view.ts';
+import { AddressSpace } from '../../address-space.ts';
 import { RuntimeError, RUNTIME_ERROR_CODES } from '../../errors.ts';
 import { runExecuteQpu, VC4_NUM_QPUS } from './execute.ts';
 import { TARGETS } from '../../../compiler/target/targets.ts';
@@ -21,7 +22,7 @@ const PAGE = 4096;
 
 /** Options of the emulated device. */
 export interface Vc4EmulatorOptions {
-  /** Arena size in bytes (default 64 MiB). */
+  /** Arena size in bytes, a multiple of 4096 (default 64 MiB, a Pi's gpu_mem=64; at most 1023 MiB: the arena sits at bus address 0xC0100000). */
   memoryBytes?: number;
   /** V3D clock in Hz for time estimates (default 250 MHz). */
   clockHz?: number;
@@ -48,14 +49,20 @@ export class Vc4EmulatorDevice implements Device {
   /** Bus address of arena byte 0: physical 1 MiB in the 0xC alias, so no buffer is ever at address 0. */
   readonly base = 0xc0100000;
   private arena: Uint8Array;
-  private next = 0;
+  /** Which arena ranges are in use: freed ranges are merged with free neighbours and reused. */
+  private readonly space: AddressSpace;
   private nextHandle = 1;
   private readonly live = new Map<number, DeviceBuffer>();
-  private readonly freeList: { offset: number; size: number }[] = [];
   private closed = false;
 
   constructor(private readonly options: Vc4EmulatorOptions = {}) {
-    this.arena = new Uint8Array(options.memoryBytes ?? 64 * 1024 * 1024);
+    const most = 0x1_0000_0000 - this.base;
+    const mb = options.memoryBytes ?? 64 * 1024 * 1024;
+    if (!(Number.isInteger(mb) && mb >= PAGE && mb <= most && mb % PAGE === 0)) {
+      throw new RuntimeError(`memoryBytes must be a multiple of ${PAGE} from ${PAGE} to ${most}, got ${String(options.memoryBytes)}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
+    }
+    this.arena = new Uint8Array(mb);
+    this.space = new AddressSpace(this.base, this.base + this.arena.length, PAGE);
     this.description = `VideoCore IV emulator (${VC4_NUM_QPUS} QPUs, ${((options.clockHz ?? TARGETS.vc4.clockHz) / 1e6).toFixed(0)} MHz timing model)`;
   }
 
@@ -67,20 +74,14 @@ export class Vc4EmulatorDevice implements Device {
     this.check();
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`allocate: size must be a positive integer, got ${size}`);
     const rounded = Math.ceil(size / PAGE) * PAGE;
-    const k = this.freeList.findIndex((f) => f.size >= rounded);
-    let offset: number;
-    if (k >= 0) {
-      const f = this.freeList[k] as { offset: number; size: number };
-      offset = f.offset;
-      if (f.size > rounded) this.freeList[k] = { offset: f.offset + rounded, size: f.size - rounded };
-      else this.freeList.splice(k, 1);
-    } else {
-      if (this.next + rounded > this.arena.length) {
-        throw new RangeError(`allocate: out of emulated GPU memory (${rounded} bytes asked, ${this.arena.length - this.next} left; raise memoryBytes)`);
-      }
-      offset = this.next;
-      this.next += rounded;
+    const gpuAddress = this.space.allocate(rounded);
+    if (gpuAddress === undefined) {
+      throw new RuntimeError(
+        `out of emulated GPU memory: no free range of ${rounded} bytes in the ${this.arena.length}-byte arena (${this.live.size} buffers live); free arrays you no longer need or raise memoryBytes`,
+        RUNTIME_ERROR_CODES.OUT_OF_MEMORY,
+      );
     }
+    const offset = gpuAddress - this.base;
     const bytes = new Uint8Array(rounded);
     const buf: DeviceBuffer = { handle: this.nextHandle++, gpuAddress: (this.base + offset) >>> 0, size: rounded, bytes };
     this.live.set(buf.handle, buf);
@@ -90,7 +91,7 @@ export class Vc4EmulatorDevice implements Device {
   free(buffer: DeviceBuffer): void {
     this.check();
     if (!this.live.delete(buffer.handle)) throw new RuntimeError(`free: unknown buffer handle ${buffer.handle}`, RUNTIME_ERROR_CODES.INVALID_ARGUMENT);
-    this.freeList.push({ offset: buffer.gpuAddress - this.base, size: buffer.size });
+    this.space.free(buffer.gpuAddress);
     this.arena.fill(0, buffer.gpuAddress - this.base, buffer.gpuAddress - this.base + buffer.size);
     detachView(buffer.bytes);
   }

@@ -49,7 +49,10 @@ test('allocate gives page-aligned, non-zero 0xC-alias buffers; run executes a co
   t.is(r.profile.clockHz, 250e6);
   t.is(r.profile.seconds, r.profile.cycles / 250e6);
   dev.free(code);
+  // Fill the rest of the 64 MiB arena: the freed page is then the only free range, and it is reused.
+  dev.allocate(64 * 1024 * 1024 - 3 * 4096);
   t.is(dev.allocate(10).gpuAddress, code.gpuAddress, 'freed space is reused');
+  t.throws(() => dev.allocate(10), { message: /out of emulated GPU memory/ });
   await t.throwsAsync(dev.run({ kind: 'csd', cfg: [0, 0, 0, 0, 0, 0, 0], buffers: [] }), { message: /execute_qpu/ });
   dev.close();
 });
