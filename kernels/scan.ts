@@ -320,15 +320,16 @@ export class Scan {
 }
 
 /** Elements per tile of the look-back scan (V3D): TILE_GROUPS groups of 16 lanes × 4 consecutive words. */
-const TILE = 256;
+const TILE = 192;
 /** Groups of 64 elements per tile. */
-const TILE_GROUPS = 4;
+const TILE_GROUPS = 3;
 /** Words per lane per tile (4 × TILE_GROUPS). */
-const TILE_WORDS = 16;
+const TILE_WORDS = 12;
 
 /**
  * The single-pass scans used on V3D: each element is read once and written once. Tile t (TILE elements) goes to
- * QPU t mod Q; a lane holds 4 consecutive words of each of the tile's 8 groups of 64. Per tile: the lanes add
+ * QPU t mod Q; a lane holds 4 consecutive words of each of the tile's groups of 64, and the QPU loads its next
+ * tile while it waits for the totals of the tiles before the current one. Per tile: the lanes add
  * their 4 words in order, one 16-lane scan ({@link LaneScan}) of the lane totals per group places the lanes, a
  * running sum places the groups; the tile's total A_t is published in `status` (two words, 16 bits each with a
  * ready mark in the upper half, written with atomics so that each word is either 0 or final); then lane l waits
@@ -344,10 +345,11 @@ export class ScanOnce {
     const lane = qpu.laneId();
     const ex = exclusive != 0;
     let carry: u32 = 0;
+    const v = new Uint32Array(TILE_WORDS);
+    const t0 = Math.min(qpu.qpuId(), tiles - 1);
+    for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = x[t0 * TILE + 4 * lane + 64 * (k >> 2) + (k & 3)];
     for (let t = qpu.qpuId(); t < tiles; t += Q) {
       const base = t * TILE + 4 * lane;
-      const v = new Uint32Array(TILE_WORDS);
-      for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = x[base + 64 * (k >> 2) + (k & 3)];
       let off: u32 = 0;
       for (let g: u32 = 0; g < TILE_GROUPS; g++) {
         const p0 = v[4 * g];
@@ -364,26 +366,26 @@ export class ScanOnce {
         v[4 * g + 3] = before + (ex ? p2 : p3);
         off = off + qpu.broadcast(incl, 15);
       }
-      // One atomic for all lanes (no lane mask in the loop): lane 0 writes the low half, lane 1 the high half, the
-      // others a spare word each past the tiles' words.
       const half = lane == 0 ? off & 0xffff : off >> 16;
       qpu.atomicExchange(status, lane < 2 ? 2 * t + lane : 2 * tiles + lane, 0x10000 | half);
-      // Lane l reads tile t - 1 - l's total; lanes that need none read the own tile's (published above).
+      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while the totals come.
+      const tn = t + Q < tiles ? t + Q : t;
+      const w = new Uint32Array(TILE_WORDS);
+      for (let k: u32 = 0; k < TILE_WORDS; k++) w[k] = x[tn * TILE + 4 * lane + 64 * (k >> 2) + (k & 3)];
       const need = lane + 1 < Q && lane < t;
       const src = need ? t - 1 - lane : t;
-      let lo: u32 = 0;
-      let hi: u32 = 0;
-      do {
+      let lo = qpu.atomicOr(status, 2 * src, 0);
+      let hi = qpu.atomicOr(status, 2 * src + 1, 0);
+      while (!qpu.all(lo >= 0x10000 && hi >= 0x10000)) {
         lo = qpu.atomicOr(status, 2 * src, 0);
         hi = qpu.atomicOr(status, 2 * src + 1, 0);
-      } while (!qpu.all(lo >= 0x10000 && hi >= 0x10000));
+      }
       const total = (hi << 16) | (lo & 0xffff);
       const prefix = carry + qpu.reduceAdd(need ? total : 0);
       for (let k: u32 = 0; k < TILE_WORDS; k++) y[base + 64 * (k >> 2) + (k & 3)] = prefix + v[k];
+      for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = w[k];
       carry = prefix + off;
     }
-    // The QPU of the last tile: the prefix of all tiles, for the tail launch (every lane stores the same value; a
-    // condition on the lane here would put lane masks on the loop above).
     if (qpu.qpuId() == (tiles + Q - 1) % Q) status[2 * tiles] = carry;
   }
 
