@@ -300,6 +300,12 @@ const TILE = 192;
 const TILE_GROUPS = 3;
 /** Words per lane per tile (4 × TILE_GROUPS). */
 const TILE_WORDS = 12;
+/** Elements per tile of {@link CompactOnce.tilesWhere}, which holds two tiles' words at once (the next one loading). */
+const WHERE_TILE = 128;
+/** Groups of 64 elements per tile of {@link CompactOnce.tilesWhere}. */
+const WHERE_GROUPS = 2;
+/** Words per lane per tile of {@link CompactOnce.tilesWhere}. */
+const WHERE_WORDS = 8;
 
 /**
  * Single-pass compaction on V3D, each element (and flag) read once, as kernels/scan.ts's ScanOnce: tile t
@@ -368,6 +374,67 @@ export class CompactOnce {
     }
     if (qpu.qpuId() == (tiles + Q - 1) % Q) status[2 * tiles] = carry;
   }
+
+  /**
+   * {@link CompactOnce.tiles} for a comparison (no flags) over `tiles` tiles of WHERE_TILE elements, the QPU loading
+   * its next tile while it waits for the earlier tiles' counts (the first poll in the same block as those loads).
+   */
+  @kernel
+  static tilesWhere(tiles: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, sink: Ptr<u32>): void {
+    const Q = qpu.numQpus();
+    const lane = qpu.laneId();
+    let carry: u32 = 0;
+    const v = new Uint32Array(WHERE_WORDS);
+    const t0 = Math.min(qpu.qpuId(), tiles - 1);
+    for (let j: u32 = 0; j < WHERE_WORDS; j++) v[j] = x[t0 * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
+    for (let t = qpu.qpuId(); t < tiles; t += Q) {
+      const base = t * WHERE_TILE + 4 * lane;
+      const k = new Uint32Array(WHERE_WORDS);
+      for (let j: u32 = 0; j < WHERE_WORDS; j++) k[j] = Compact.inRange(v[j], a, c, lo, span, invert) ? 1 : 0;
+      let off: u32 = 0;
+      for (let g: u32 = 0; g < WHERE_GROUPS; g++) {
+        const p0 = k[4 * g];
+        const p1 = p0 + k[4 * g + 1];
+        const p2 = p1 + k[4 * g + 2];
+        const p3 = p2 + k[4 * g + 3];
+        const incl = LaneScan.u32(p3);
+        const r = qpu.rotate(incl, 1);
+        const before = off + (lane == 0 ? 0 : r);
+        k[4 * g] = p0 != 0 ? before : 0xffffffff;
+        k[4 * g + 1] = p1 != p0 ? before + p0 : 0xffffffff;
+        k[4 * g + 2] = p2 != p1 ? before + p1 : 0xffffffff;
+        k[4 * g + 3] = p3 != p2 ? before + p2 : 0xffffffff;
+        off = off + qpu.broadcast(incl, 15);
+      }
+      const half = lane == 0 ? off & 0xffff : off >> 16;
+      qpu.atomicExchange(status, lane < 2 ? 2 * t + lane : 2 * tiles + lane, 0x10000 | half);
+      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while the counts come.
+      const tn = t + Q < tiles ? t + Q : t;
+      const w = new Uint32Array(WHERE_WORDS);
+      for (let j: u32 = 0; j < WHERE_WORDS; j++) w[j] = x[tn * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
+      const need = lane + 1 < Q && lane < t;
+      const src = need ? t - 1 - lane : t;
+      let wlo = qpu.atomicOr(status, 2 * src, 0);
+      let whi = qpu.atomicOr(status, 2 * src + 1, 0);
+      while (!qpu.all(wlo >= 0x10000 && whi >= 0x10000)) {
+        wlo = qpu.atomicOr(status, 2 * src, 0);
+        whi = qpu.atomicOr(status, 2 * src + 1, 0);
+      }
+      const total = (whi << 16) | (wlo & 0xffff);
+      const prefix = carry + qpu.reduceAdd(need ? total : 0);
+      for (let j: u32 = 0; j < WHERE_WORDS; j++) {
+        const kept = k[j] != 0xffffffff;
+        const dst = kept ? y : sink;
+        const into = prefix + k[j];
+        const idx = kept ? into : lane;
+        dst[idx] = v[j];
+      }
+      for (let j: u32 = 0; j < WHERE_WORDS; j++) v[j] = w[j];
+      carry = prefix + off;
+    }
+    if (qpu.qpuId() == (tiles + Q - 1) % Q) status[2 * tiles] = carry;
+  }
+
 
   /** One batch: compacts x[n0 … n) a vector at a time after the `status[2 tiles]` elements {@link CompactOnce.tiles} kept (0 when tiles = 0); status[2 tiles + 1] = the total kept. */
   @kernel
@@ -472,7 +539,8 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
  * (a second launch, which also writes the total; it does everything when n < TILE).
  */
 async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: number, flags: Uint32Array | undefined, where: CompactOptions['where']): Promise<CompactResult> {
-  const tiles = Math.floor(n / TILE);
+  const size = flags ? TILE : WHERE_TILE;
+  const tiles = Math.floor(n / size);
   const status = rt.alloc(Uint32Array, 2 * tiles + 32);
   try {
     status.fill(0);
@@ -482,8 +550,11 @@ async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: num
     const use = flags ? 1 : 0;
     const fl = flags ?? status; // not read without flags
     const results: LaunchResult[] = [];
-    if (tiles > 0) results.push(await rt.launch(CompactOnce.tiles, { qpus: Math.max(1, Math.min(rt.numQpus, tiles)) }, tiles, use, a, c, lo, span, invert, words, fl, out, status, status.subarray(2 * tiles + 16)));
-    results.push(await rt.launch(CompactOnce.tail, { qpus: 1 }, tiles * TILE, n, tiles, use, a, c, lo, span, invert, words, fl, out, status));
+    const qpus = Math.max(1, Math.min(rt.numQpus, tiles));
+    const sink = status.subarray(2 * tiles + 16);
+    if (tiles > 0 && flags) results.push(await rt.launch(CompactOnce.tiles, { qpus }, tiles, use, a, c, lo, span, invert, words, fl, out, status, sink));
+    if (tiles > 0 && !flags) results.push(await rt.launch(CompactOnce.tilesWhere, { qpus }, tiles, a, c, lo, span, invert, words, out, status, sink));
+    results.push(await rt.launch(CompactOnce.tail, { qpus: 1 }, tiles * size, n, tiles, use, a, c, lo, span, invert, words, fl, out, status));
     return { ...combineResults(results), count: status[2 * tiles + 1] as number };
   } finally {
     rt.free(status);
