@@ -61,7 +61,7 @@ export class Blas2 {
   /**
    * The partial sums of y ← Aᵀ x (row-major A, m × n; x[i] at x0 + i incx): unit u of `units` = strips × parts is column
    * strip u mod strips (GEMVT_COLS columns; lane l holds columns j0 + l + 16 c, c < 8) over row part p = u div strips
-   * (rows [p m / parts, (p + 1) m / parts)); partial[p n + j] = the sum over the part's rows of A[i][j] x[i], in row
+   * (rows split as evenly as they go, in order); partial[p n + j] = the sum over the part's rows of A[i][j] x[i], in row
    * order. Rows go 16 at a time: one load brings x for 16 rows (lane r holds x[i0 + r]) and `broadcast` hands row
    * r's to every lane, so x costs one lookup per 16 rows instead of one per row; the last rows of a part go one at a
    * time. Columns past n read column n − 1 and store the same bits there.
@@ -73,8 +73,9 @@ export class Blas2 {
     for (let u = qpu.qpuId(); u < units; u += qpu.numQpus()) {
       const p = u / strips;
       const j0 = (u % strips) * GEMVT_COLS;
-      const r0 = (p * m) / parts;
-      const r1 = ((p + 1) * m) / parts;
+      // Part p's rows: m / parts each, the first m % parts parts one more (no p m product: it could wrap).
+      const r0 = p * (m / parts) + Math.min(p, m % parts);
+      const r1 = r0 + m / parts + (p < m % parts ? 1 : 0);
       const acc = new Array<f32>(GEMVT_LANE_COLS).fill(0);
       const col = new Uint32Array(GEMVT_LANE_COLS);
       for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) col[c] = Math.min(j0 + lane + 16 * c, n - 1);
@@ -114,8 +115,9 @@ export class Blas2 {
       const s = u % strips;
       const p = u / strips;
       const j0 = s * GEMVT_COLS;
-      const r0 = (p * m) / parts;
-      const r1 = ((p + 1) * m) / parts;
+      // Part p's rows: m / parts each, the first m % parts parts one more (no p m product: it could wrap).
+      const r0 = p * (m / parts) + Math.min(p, m % parts);
+      const r1 = r0 + m / parts + (p < m % parts ? 1 : 0);
       const xs = new Array<f32>(GEMVT_LANE_COLS).fill(0);
       const col = new Uint32Array(GEMVT_LANE_COLS);
       for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) {
@@ -170,8 +172,9 @@ export class Blas2 {
     const lane = qpu.laneId();
     const j0 = s * GEMVT_COLS;
     for (let p = qpu.qpuId(); p < parts; p += qpu.numQpus()) {
-      const r0 = (p * m) / parts;
-      const r1 = ((p + 1) * m) / parts;
+      // Part p's rows: m / parts each, the first m % parts parts one more (no p m product: it could wrap).
+      const r0 = p * (m / parts) + Math.min(p, m % parts);
+      const r1 = r0 + m / parts + (p < m % parts ? 1 : 0);
       const xs = new Array<f32>(GEMVT_LANE_COLS).fill(0);
       const col = new Uint32Array(GEMVT_LANE_COLS);
       for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) {
