@@ -2,7 +2,7 @@
  * BLAS level 3 in single precision: sgemm, C ← α op(A) op(B) + β C with
  * row-major matrices (element (i, j) of A is a[i lda + j]).
  */
-import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { checkCount, checkFlag, checkMatrix, checkOptions, checkScalar, combineResults, emptyResult, workBatches } from './launch.js';
 
@@ -89,45 +89,66 @@ export class Blas3 {
   }
 }
 
-/** Rows of C per VC4 block: lane l of a QPU owns row i0 + l. */
+/** Rows of C per VC4 block: their op(A) elements are one gathered lookup (lane l: row i0 + l), broadcast one by one. */
 const VC4_ROWS = 16;
-/** Columns of C per VC4 block: each lane keeps this many accumulators. */
+/** Columns of C per VC4 block: lane l owns columns j0 + l and j0 + 16 + l. */
 const VC4_COLS = 32;
+/** Sums per lane: VC4_ROWS rows × its 2 columns. */
+const VC4_ACC = 32;
 
 /**
- * The VC4 sgemm kernel (py-videocore's register-blocked shape written in the
- * language). `gemm` computes C ← α op(A) op(B) + β C as {@link Blas3.gemm}
- * does (op(A)(i, k) at a[i aRow + k aCol], op(B)(k, j) at b[k bRow + j bCol]),
- * for whole blocks of VC4_ROWS × VC4_COLS only (the host function leaves the
- * rows and columns past the last whole block to {@link Blas3.gemm}): lane l
- * of a QPU owns row i0 + l of its block and accumulates its VC4_COLS columns
- * in registers. Per k step each lane loads op(A)(i0 + l, k) (one gathered
- * lookup), and the block loads op(B)(k, j0 … j0 + 31) as two 16-wide
- * vectors whose lanes are broadcast one by one (a rotation into r5 each):
- * one fmul and one fadd per output and k besides the rotation, no other
- * lookups. The next k step's three lookups are in flight while this one's
- * multiply-adds run (the loop body ends with the loads its next pass uses).
- * k ≥ 1.
+ * The VC4 sgemm kernels: C ← α op(A) op(B) + β C as {@link Blas3.gemm}
+ * computes it (op(A)(i, k) at a[i aRow + k aCol], op(B)(k, j) at
+ * b[k bRow + j bCol]), for whole blocks of VC4_ROWS × VC4_COLS only (the host
+ * function leaves the rows and columns past the last whole block to
+ * {@link Blas3.gemm}), k ≥ 1.
  *
- * Blocks are numbered row block fastest (block t is row block t mod
- * rowBlocks, column block t div rowBlocks) and a launch's batch q takes
- * block first + q: neighbouring QPUs, which share a TMU and its cache on
- * VC4, work on the same columns of B at the same time. Each column of a
- * block (16 rows) is one store. Each output is one chain of k multiply-adds
- * in k order, then α s + β c.
+ * A block is register-blocked as py-videocore's sgemm is: lane l of a QPU
+ * owns columns j0 + l and j0 + 16 + l of the block's 16 rows, 32 sums in
+ * registers. Per k step the block loads op(A)(i0 … i0 + 15, k) with one
+ * gathered lookup (lane l: row i0 + l) and op(B)(k, j0 …) as two 16-wide
+ * vectors; each of the 16 A values is broadcast (one rotation into r5) and
+ * serves both of the lane's columns: 16 rotations, 32 fmul and 32 fadd per
+ * k step, three words for two multiply-adds (the hand-written kernel reads
+ * its broadcast B values from the uniform stream instead: one word per
+ * multiply-add, and four times the memory traffic per multiply-add in the
+ * timing model). The next k step's three lookups are in flight while this
+ * one's multiply-adds run (the loop body ends with the loads its next pass
+ * uses). `blocks` reads op(B) rows lane-contiguously (bCol = 1), so its B
+ * lookups go to TMU1 and the A gathers keep TMU0's cache to themselves
+ * (compiler/backend/vc4/isel-memory.ts); `blocksBT` takes any bCol (op(B) =
+ * Bᵀ: both gathered). Each output is one chain of k multiply-adds in k
+ * order, then α s + β c; each row of a block's 32 columns is two
+ * lane-contiguous stores.
  *
- * No lane-varying branch anywhere: the kernel then needs no lane masks, which
- * would guard every statement of the k loop.
+ * Blocks are numbered row block fastest (block t: row block t mod
+ * rowBlocks, column block t div rowBlocks); a launch's batch q computes
+ * block (rb0 + q, cb0), the row block carried into the next column blocks.
+ * No lane-varying branch anywhere: lane masks would guard every statement of
+ * the k loop.
  */
 export class Blas3Vc4 {
-  /**
-   * See the class comment. `rowBlocks` = ⌊m / 16⌋; this launch's batch q
-   * computes block first + q, given as (row block rb0 + q, column block cb0)
-   * with the row block carried into the next column blocks past rowBlocks
-   * (rb0 < rowBlocks).
-   */
+  /** Whole blocks with op(B) rows contiguous (bCol = 1); `rowBlocks` = ⌊m / 16⌋, rb0 < rowBlocks. */
   @kernel({ fastMath: true })
-  static gemm(
+  static blocks(
+    k: u32, alpha: f32, a: Ptr<f32>, aRow: u32, aCol: u32, b: Ptr<f32>, bRow: u32,
+    beta: f32, c: Ptr<f32>, ldc: u32, rowBlocks: u32, rb0: u32, cb0: u32,
+  ): void {
+    Blas3Vc4.block(k, alpha, a, aRow, aCol, b, bRow, 1, beta, c, ldc, rowBlocks, rb0, cb0);
+  }
+
+  /** Whole blocks, any op(B) layout; arguments as {@link Blas3Vc4.blocks} with bCol. */
+  @kernel({ fastMath: true })
+  static blocksBT(
+    k: u32, alpha: f32, a: Ptr<f32>, aRow: u32, aCol: u32, b: Ptr<f32>, bRow: u32, bCol: u32,
+    beta: f32, c: Ptr<f32>, ldc: u32, rowBlocks: u32, rb0: u32, cb0: u32,
+  ): void {
+    Blas3Vc4.block(k, alpha, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, rowBlocks, rb0, cb0);
+  }
+
+  /** One block (see the class comment); inlined into both kernels, so `bCol` = 1 is a constant in `blocks`. */
+  @device
+  static block(
     k: u32, alpha: f32, a: Ptr<f32>, aRow: u32, aCol: u32, b: Ptr<f32>, bRow: u32, bCol: u32,
     beta: f32, c: Ptr<f32>, ldc: u32, rowBlocks: u32, rb0: u32, cb0: u32,
   ): void {
@@ -139,13 +160,13 @@ export class Blas3Vc4 {
       rb -= rowBlocks;
       cb++;
     }
-    const i = rb * VC4_ROWS + lane;
-    const j0 = cb * VC4_COLS;
-    const acc = new Array<f32>(VC4_COLS).fill(0);
-    // op(A)(i, k) and op(B)(k, j0 + lane + 16 h).
-    let ap = i * aRow;
-    let bp0 = (j0 + lane) * bCol;
-    let bp1 = bp0 + 16 * bCol;
+    const i0 = rb * VC4_ROWS;
+    const j = cb * VC4_COLS + lane;
+    const acc = new Array<f32>(VC4_ACC).fill(0);
+    // op(A)(i0 + lane, k), op(B)(k, j) and op(B)(k, j + 16).
+    let ap = (i0 + lane) * aRow;
+    let bp0 = j * bCol;
+    let bp1 = (j + 16) * bCol;
     let x = a[ap];
     let y0 = b[bp0];
     let y1 = b[bp1];
@@ -153,21 +174,33 @@ export class Blas3Vc4 {
       ap += aCol;
       bp0 += bRow;
       bp1 += bRow;
-      for (let j = 0; j < 16; j++) acc[j] += x * qpu.broadcast(y0, j);
-      for (let j = 0; j < 16; j++) acc[16 + j] += x * qpu.broadcast(y1, j);
+      for (let r = 0; r < 16; r++) {
+        const xr = qpu.broadcast(x, r);
+        acc[2 * r] += xr * y0;
+        acc[2 * r + 1] += xr * y1;
+      }
       // The next step's operands: their lookups start at the top of the pass (addresses known there).
       x = a[ap];
       y0 = b[bp0];
       y1 = b[bp1];
     }
-    for (let j = 0; j < 16; j++) acc[j] += x * qpu.broadcast(y0, j);
-    for (let j = 0; j < 16; j++) acc[16 + j] += x * qpu.broadcast(y1, j);
-    // Lane l's row of the block; each column j (16 rows, ldc apart) is one store.
-    const at = i * ldc + j0;
+    for (let r = 0; r < 16; r++) {
+      const xr = qpu.broadcast(x, r);
+      acc[2 * r] += xr * y0;
+      acc[2 * r + 1] += xr * y1;
+    }
+    // Row i0 + r of the block: columns j and j + 16 of every lane, two lane-contiguous stores.
+    const at = i0 * ldc + j;
     if (beta == 0) {
-      for (let j: u32 = 0; j < VC4_COLS; j++) c[at + j] = alpha * acc[j];
+      for (let r: u32 = 0; r < VC4_ROWS; r++) {
+        c[at + r * ldc] = alpha * acc[2 * r];
+        c[at + r * ldc + 16] = alpha * acc[2 * r + 1];
+      }
     } else {
-      for (let j: u32 = 0; j < VC4_COLS; j++) c[at + j] = alpha * acc[j] + beta * c[at + j];
+      for (let r: u32 = 0; r < VC4_ROWS; r++) {
+        c[at + r * ldc] = alpha * acc[2 * r] + beta * c[at + r * ldc];
+        c[at + r * ldc + 16] = alpha * acc[2 * r + 1] + beta * c[at + r * ldc + 16];
+      }
     }
   }
 }
@@ -226,7 +259,9 @@ export async function sgemm(rt: Runtime, options: GemmOptions): Promise<LaunchRe
     for (let first = 0; first < blocks; first += rt.numQpus) {
       const batches = Math.min(rt.numQpus, blocks - first);
       const rb0 = first % rowBlocks, cb0 = Math.floor(first / rowBlocks);
-      results.push(await rt.launch(Blas3Vc4.gemm, { qpus: batches }, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, rowBlocks, rb0, cb0));
+      results.push(await (bCol === 1
+        ? rt.launch(Blas3Vc4.blocks, { qpus: batches }, kk, aa, a, aRow, aCol, b, bRow, beta, c, ldc, rowBlocks, rb0, cb0)
+        : rt.launch(Blas3Vc4.blocksBT, { qpus: batches }, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc, rowBlocks, rb0, cb0)));
     }
     // Rows mb… of C (all columns), then columns nb… of rows 0…mb-1: views starting at their first elements.
     if (mb < m) results.push(await gemmTiles(rt, m - mb, n, kk, aa, a.subarray(mb * aRow), aRow, aCol, b, bRow, bCol, beta, c.subarray(mb * ldc), ldc));

@@ -1,11 +1,12 @@
 /**
- * Reads of r5 forwarded to their one use, for VC4. A broadcast leaves its
+ * Reads of r5 forwarded to their uses, for VC4. A broadcast leaves its
  * value in r5 (every element, through `r5rep`, isel-lanes.ts) and selection
- * copies it to a virtual register; when that register is read once, later in
- * the same block, and nothing in between writes r5, the reader takes r5
- * directly and the copy goes: `fmul d, x, r5` instead of `mov t, r5`, the
- * register-file write latency and often a port copy into r3. A reader that is
- * itself a plain copy becomes a copy of r5 and is forwarded in turn.
+ * copies it to a virtual register; when every read of that register comes
+ * later in the same block, and nothing before the last of them writes r5,
+ * the readers take r5 directly and the copy goes: `fmul d, x, r5` instead of
+ * `mov t, r5`, the register-file write latency and often a port copy into
+ * r3 (a broadcast that feeds two multiplies reads r5 in both). A reader that
+ * is itself a plain copy becomes a copy of r5 and is forwarded in turn.
  *
  * Safe across the later stages: register allocation and its spill code never
  * write r5 (spill reloads go through r4), and the list scheduler orders every
@@ -27,7 +28,7 @@ function writesR5(o: MOp): boolean {
 
 const isR5 = (s: Src | undefined): boolean => s?.k === 'acc' && s.n === 5;
 
-/** Forwards single-use copies of r5 (see the file comment). Mutates `mf`. */
+/** Forwards copies of r5 whose readers all follow in the block (see the file comment). Mutates `mf`. */
 export function forwardR5Copies(mf: Vc4MFunction): void {
   const uses = readerCounts(mf.blocks);
   for (const b of mf.blocks) {
@@ -35,19 +36,27 @@ export function forwardR5Copies(mf: Vc4MFunction): void {
     b.ops.forEach((o, k) => {
       if (!isR5(copySource(o))) return;
       const d = defOf(o);
-      if (!d || uses.get(d.id) !== 1) return;
-      for (let j = k + 1; j < b.ops.length; j++) {
+      const want = d ? uses.get(d.id) : undefined;
+      if (!d || want === undefined) return;
+      // Every reader must come later in this block, before r5 or the register is written again.
+      const readers: MOp[] = [];
+      for (let j = k + 1; j < b.ops.length && readers.length < want; j++) {
         const u = b.ops[j] as MOp;
         const reads = u.k === 'alu' && (u.a?.k === 'v' && u.a.id === d.id || u.b?.k === 'v' && u.b.id === d.id);
         if (reads) {
           if (u.k !== 'alu' || u.rot !== undefined || (u.dst?.k === 'v' && u.dst.id === d.id)) return;
-          if (u.a?.k === 'v' && u.a.id === d.id) u.a = { k: 'acc', n: 5 };
-          if (u.b?.k === 'v' && u.b.id === d.id) u.b = { k: 'acc', n: 5 };
-          drop.add(o);
-          return;
+          readers.push(u);
+          continue;
         }
         if (writesR5(u) || defOf(u)?.id === d.id) return;
       }
+      if (readers.length !== want) return;
+      for (const u of readers) {
+        if (u.k !== 'alu') continue;
+        if (u.a?.k === 'v' && u.a.id === d.id) u.a = { k: 'acc', n: 5 };
+        if (u.b?.k === 'v' && u.b.id === d.id) u.b = { k: 'acc', n: 5 };
+      }
+      drop.add(o);
     });
     if (drop.size > 0) b.ops = b.ops.filter((o) => !drop.has(o));
   }
@@ -58,7 +67,7 @@ const isAcc = (s: Src | Dst | undefined, n: number): boolean => s?.k === 'acc' &
 /** Writes accumulator `n` (as a destination; r5 also through r5quad/r5rep), or is not plain ALU/ldi/signal work. */
 function writesAcc(o: MOp, n: number): boolean {
   if (n === 5) return writesR5(o);
-  if (o.k !== 'alu' && o.k !== 'ldi') return o.k !== 'nop' || (n === 4 && o.sig === 'ldtmu0');
+  if (o.k !== 'alu' && o.k !== 'ldi') return o.k !== 'nop' || (n === 4 && (o.sig === 'ldtmu0' || o.sig === 'ldtmu1'));
   return o.dst?.k === 'acc' && o.dst.n === n;
 }
 

@@ -71,11 +71,13 @@ interface Facts {
   sfu: boolean;
   /** Accumulators a mul-ALU rotation reads (`r0`…), and r5 as the amount. */
   rotated: Set<string>;
+  /** Collects a TMU result (`ldtmu0/1`). */
+  pop: boolean;
 }
 
 /** The scheduler's view of the instruction's access facts (compiler/isa/vc4/facts.ts). */
 function factsOf(i: Vc4Instr): Facts {
-  const f: Facts = { reads: new Set(), writes: new Set(), effect: false, gap: 1, sfu: false, rotated: new Set() };
+  const f: Facts = { reads: new Set(), writes: new Set(), effect: false, gap: 1, sfu: false, rotated: new Set(), pop: false };
   if (i.kind === 'branch' || i.kind === 'sem') {
     f.effect = true;
     f.reads.add('flags');
@@ -110,6 +112,7 @@ function factsOf(i: Vc4Instr): Facts {
     if (a.rotation.byR5) (f.rotated.add('r5'), f.reads.add('r5')); // the amount: r5
   }
   if (a.r4Signal) (f.effect = true), f.writes.add('r4');
+  if (a.tmuPop >= 0) f.pop = true;
   else if (i.sig !== 'none' && i.sig !== 'smi') f.effect = true;
   return f;
 }
@@ -287,8 +290,9 @@ export function bundleBlock(block: readonly Word[]): Word[] {
     let word: Vc4Instr = (words[first] as Word).instr;
     // A partner: the best few ready words (including those `first` just released with latency 0).
     const partners: number[] = [];
+    // A TMU pop is no partner: it waits for its lookup, so it issues as late as the block's other work allows.
     for (const q of avail) {
-      if ((earliest[q] as number) <= cycle) partners.push(q);
+      if ((earliest[q] as number) <= cycle && !(facts[q] as Facts).pop) partners.push(q);
       if (partners.length === PARTNER_TRIES) break;
     }
     for (const q of partners) {

@@ -385,14 +385,19 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
           body.push({ instr: { ...vc4Nop(), ...(o.sig ? { sig: o.sig } : {}) }, loc: o.loc });
           break;
         case 'br': {
-          flush();
+          // A conditional branch's delay slots take words of its block that may run after it (delaySlotWords).
+          const words = bundle ? bundleBlock(body) : body;
+          body = [];
+          const { keep, slots } = o.cond === 'always' ? { keep: words, slots: [] } : delaySlotWords(words);
+          for (const w of keep) st.push(w.instr, w.loc);
           const last = k === b.ops.length - 1;
           const next = blocks[bi + 1];
           // An unconditional branch to the block that follows anyway (or to the end from the last block) is dropped.
           if (o.cond === 'always' && last && ((next && o.target === next.id) || (!next && o.target === -1))) break;
           fixups.push({ at: st.instrs.length, target: o.target });
           st.push({ kind: 'branch', cond: o.cond, rel: true, reg: false, raddrA: 0, ws: false, waddrAdd: IO.NOP, waddrMul: IO.NOP, imm: 0, unused: 0 }, o.loc);
-          for (let s = 0; s < 3; s++) st.raw(vc4Nop(), o.loc);
+          for (const w of slots) st.raw(w.instr, w.loc);
+          for (let s = slots.length; s < DELAY_SLOTS; s++) st.raw(vc4Nop(), o.loc);
           break;
         }
       }
@@ -416,6 +421,73 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
 }
 
 const DELAY_SLOTS = VC4_PIPELINE.branchDelaySlots;
+/** Delay slots of a conditional branch filled from its block: the last stays a nop (see delaySlotWords). */
+const COND_SLOTS = DELAY_SLOTS - 1;
+/** Words back from a conditional branch searched for delay-slot work. */
+const SLOT_WINDOW = 8;
+
+/**
+ * Words of a block ending in a conditional branch (its scheduled words, in
+ * order) that run in the branch's delay slots instead of before it: they
+ * run on both paths either way, and the branch reads only the flags. A word
+ * moves when it is plain ALU or load-immediate work (no signal, no I/O, no
+ * flags set, no condition where a word it moves past sets flags) and
+ * neither reads nor writes what a word it moves past writes or reads; at
+ * most COND_SLOTS of them, in their order, with no read of a register the
+ * word before it in the slots writes (the one-word regfile latency). The
+ * last slot stays a nop, so no moved word is right before either successor's
+ * first word (whose reads are not known here).
+ */
+function delaySlotWords(words: readonly Word[]): { keep: Word[]; slots: Word[] } {
+  const moved = new Set<number>();
+  const from = Math.max(0, words.length - SLOT_WINDOW);
+  for (let j = words.length - 1; j >= from && moved.size < COND_SLOTS; j--) {
+    const w = (words[j] as Word).instr;
+    if (w.kind === 'branch' || w.kind === 'sem') continue;
+    const f = vc4Access(w);
+    if (f.setsFlags || f.ioWrites.size > 0 || f.ioReads.size > 0 || (f.signal !== undefined && f.signal !== 'none' && f.signal !== 'smi')) continue;
+    const conditional = w.kind === 'alu' ? (w.condAdd !== 'always' && w.condAdd !== 'never') || (w.condMul !== 'always' && w.condMul !== 'never') : w.condAdd !== 'always';
+    let free = true;
+    for (let q = j + 1; q < words.length && free; q++) {
+      if (moved.has(q)) continue;
+      const g = vc4Access((words[q] as Word).instr);
+      const reads = (x: typeof f, reg: number, file: 'A' | 'B'): boolean => (file === 'A' ? x.readA === reg : x.readB === reg);
+      if (
+        (f.writeA >= 0 && (reads(g, f.writeA, 'A') || g.writeA === f.writeA)) ||
+        (f.writeB >= 0 && (reads(g, f.writeB, 'B') || g.writeB === f.writeB)) ||
+        (g.writeA >= 0 && reads(f, g.writeA, 'A')) ||
+        (g.writeB >= 0 && reads(f, g.writeB, 'B')) ||
+        (f.accWrites & (g.accWrites | accMask(g.accReads))) !== 0 ||
+        (g.accWrites & accMask(f.accReads)) !== 0 ||
+        g.ioWrites.size > 0 || g.ioReads.size > 0 || g.r4Signal ||
+        (conditional && g.setsFlags)
+      ) free = false;
+    }
+    if (free) moved.add(j);
+  }
+  const slots = [...moved].sort((x, y) => x - y);
+  // One-word regfile latency and rotation inputs between neighbouring slot words: drop the earlier word's move.
+  for (let s = slots.length - 1; s > 0; s--) {
+    const p = access((words[slots[s - 1] as number] as Word).instr);
+    const a = access((words[slots[s] as number] as Word).instr);
+    const raw = (a.readA >= 0 && a.readA === p.writeA) || (a.readB >= 0 && a.readB === p.writeB);
+    const rot = (a.rotAccs & p.accWrites) !== 0 || (a.rotByR5 && (p.accWrites & (1 << 5)) !== 0);
+    if (raw || rot) return delayWordsNone(words);
+  }
+  return { keep: words.filter((_, q) => !moved.has(q)), slots: slots.map((q) => words[q] as Word) };
+}
+
+/** No delay-slot work. */
+function delayWordsNone(words: readonly Word[]): { keep: Word[]; slots: Word[] } {
+  return { keep: [...words], slots: [] };
+}
+
+/** Bits of the accumulators r0–r5 among `muxes`. */
+function accMask(muxes: ReadonlySet<Vc4Mux>): number {
+  let m = 0;
+  for (const x of muxes) if (x !== 'ra' && x !== 'rb') m |= 1 << Number(x.slice(1));
+  return m;
+}
 
 /** A canonical nop (what emission puts in delay slots). */
 function isNop(i: Vc4Instr | undefined): boolean {

@@ -19,7 +19,7 @@ export type Vc4UniformSlot = UniformSlot;
 /** I/O register addresses (notes §2). */
 export const IO = {
   UNIF: 32, ACC0: 32, TMU_NOSWAP: 36, R5: 37, ELEM_NUM: 38, QPU_NUM: 38, HOST_INT: 38, NOP: 39, VPM: 48,
-  VPM_SETUP: 49, VPM_WAIT: 50, DMA_ADDR: 50, MUTEX: 51, SFU_RECIP: 52, SFU_RSQRT: 53, SFU_EXP: 54, SFU_LOG: 55, TMU0_S: 56,
+  VPM_SETUP: 49, VPM_WAIT: 50, DMA_ADDR: 50, MUTEX: 51, SFU_RECIP: 52, SFU_RSQRT: 53, SFU_EXP: 54, SFU_LOG: 55, TMU0_S: 56, TMU1_S: 60,
 } as const;
 
 /** Instruction-selection state for one function. */

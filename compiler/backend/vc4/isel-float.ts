@@ -215,22 +215,26 @@ export function fcmp(c: Ctx, pred: string, a: Src, b: Src, d: VReg): void {
   mov(c, d, simm(pred === 'ne' ? 1 : 0), 'cs');
 }
 
-/** Integer/bool compare into a 0/1 register. */
-function icmp(c: Ctx, pred: string, signed: boolean, a: Src, b: Src, d: VReg): void {
+/** Integer/bool compare into the flags: returns the lane condition under which it holds. */
+export function icmpFlags(c: Ctx, pred: string, signed: boolean, a: Src, b: Src): 'zs' | 'zc' | 'cs' | 'cc' {
   if (pred === 'eq' || pred === 'ne') {
     flags(c, 'xor', a, b);
-    boolFromFlags(c, d, pred === 'eq' ? 'zs' : 'zc');
-    return;
+    return pred === 'eq' ? 'zs' : 'zc';
   }
   // min x, y sets C = x > y (signed); sub x, y sets C = x < y (unsigned).
   const gt = (x: Src, y: Src): void => (signed ? flags(c, 'min', x, y) : flags(c, 'sub', y, x));
   switch (pred) {
-    case 'lt': gt(b, a); boolFromFlags(c, d, 'cs'); return;
-    case 'gt': gt(a, b); boolFromFlags(c, d, 'cs'); return;
-    case 'le': gt(a, b); boolFromFlags(c, d, 'cc'); return;
-    case 'ge': gt(b, a); boolFromFlags(c, d, 'cc'); return;
+    case 'lt': gt(b, a); return 'cs';
+    case 'gt': gt(a, b); return 'cs';
+    case 'le': gt(a, b); return 'cc';
+    case 'ge': gt(b, a); return 'cc';
   }
   throw new BackendError(`compare predicate '${pred}'`, c.loc);
+}
+
+/** Integer/bool compare into a 0/1 register. */
+function icmp(c: Ctx, pred: string, signed: boolean, a: Src, b: Src, d: VReg): void {
+  boolFromFlags(c, d, icmpFlags(c, pred, signed, a, b));
 }
 
 /** int32 → f32 rounded to nearest even (the hardware truncates). */

@@ -82,12 +82,25 @@ export function maskedAddr(c: Ctx, ins: Instr, p: Src, maskAt: number): Src {
   return override(c, p, 'zs', sink(c));
 }
 
+/**
+ * The TMU of a load: lane-contiguous lookups (streams: each line read once,
+ * by one lookup) on TMU1, every other lookup (gathers, uniform and strided
+ * ones: lines that later lookups of the loop read again) on TMU0. Each TMU
+ * has its own L1 cache, so a stream's lines never evict a gather's; the
+ * prologue sets `tmu_noswap` when a kernel uses TMU1 (isel.ts), so the
+ * four QPUs of a slice share each cache by kind too.
+ */
+export function tmuOf(ins: Instr): 0 | 1 {
+  return ins.attrs?.access === 'contiguous' ? 1 : 0;
+}
+
 function load(c: Ctx, ins: Instr, d: VReg): void {
   const p = src(c, arg(c, ins, 0));
   const elem = elemOf(c, ins);
   const addr = maskedAddr(c, ins, p, 1);
-  mov(c, { k: 'io', addr: IO.TMU0_S }, addr);
-  emit(c, { k: 'nop', sig: 'ldtmu0' });
+  const t = tmuOf(ins);
+  mov(c, { k: 'io', addr: t === 1 ? IO.TMU1_S : IO.TMU0_S }, addr);
+  emit(c, { k: 'nop', sig: t === 1 ? 'ldtmu1' : 'ldtmu0' });
   const size = elemSize(elem as Parameters<typeof elemSize>[0]);
   if (size === 4) {
     mov(c, d, acc(4));

@@ -14,14 +14,15 @@
  */
 import type { Block, IrFunction, Value } from '../../ir/types.ts';
 import { onlyBranchConditions } from '../../ir/values.ts';
+import { targets } from '../../ir/cfg.ts';
 import type { Vc4BranchCond } from '../../isa/vc4/instr.ts';
 import type { MBlock, MOp, Src, VReg } from './mir.ts';
 import {
-  BackendError, branch, emit, mov, newBlockId, newVReg, op, src, startBlock, zeroTest,
+  BackendError, branch, emit, IO, mov, newBlockId, newVReg, op, src, startBlock, zeroTest,
   type Ctx, type OpHandler, type Vc4UniformSlot,
 } from './isel-ctx.ts';
 import { INT_OPS, simm } from './isel-int.ts';
-import { FLOAT_OPS } from './isel-float.ts';
+import { FLOAT_OPS, icmpFlags } from './isel-float.ts';
 import { MEMORY_OPS, selectStore } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
 import { selectAtomic } from './isel-atomic.ts';
@@ -69,10 +70,51 @@ function copyArgs(c: Ctx, target: Block, args: Value[]): void {
   });
 }
 
-const INVERT: Record<string, Vc4BranchCond> = { anynz: 'allz', allnz: 'anyz' };
+const INVERT: Record<string, Vc4BranchCond> = {
+  anynz: 'allz', allnz: 'anyz', anyz: 'allnz', allz: 'anynz', anyc: 'allnc', allc: 'anync', anync: 'allc', allnc: 'anyc',
+};
+/** The branch on any()/all() of lanes whose flags meet a condition. */
+const FLAG_BRANCH = {
+  any: { zs: 'anyz', zc: 'anynz', cs: 'anyc', cc: 'anync' },
+  all: { zs: 'allz', zc: 'allnz', cs: 'allc', cc: 'allnc' },
+} as const;
+
+/**
+ * Integer compares that a block branches on, directly (uniform) or through
+ * an `any`/`all` without a mask, and that nothing else reads: branchCondition
+ * sets the flags from the compare itself and branches on them
+ * (`sub.setf -, q, k; brr.anyc`) instead of a 0/1 value and a test of it.
+ */
+function fusableCompares(fn: IrFunction): Set<number> {
+  const readers = new Map<number, number>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) for (const a of i.args) readers.set(a.id, (readers.get(a.id) ?? 0) + 1);
+    for (const t of targets(b.term)) for (const a of t.args) readers.set(a.id, (readers.get(a.id) ?? 0) + 2);
+    if (b.term.kind === 'condbr') readers.set(b.term.cond.id, (readers.get(b.term.cond.id) ?? 0) + 1);
+  }
+  const out = new Set<number>();
+  for (const b of fn.blocks) {
+    if (b.term.kind !== 'condbr') continue;
+    const cond = b.term.cond;
+    const vote = b.instrs.find((i) => i.result?.id === cond.id);
+    if (!vote || readers.get(cond.id) !== 1) continue;
+    if (vote.op === 'cmp') {
+      // A uniform compare branched on directly.
+      if (vote.args[0]?.type !== 'f32') out.add(cond.id);
+      continue;
+    }
+    if ((vote.op !== 'any' && vote.op !== 'all') || vote.args.length !== 1) continue;
+    const tested = vote.args[0] as Value;
+    const cmp = b.instrs.find((i) => i.result?.id === tested.id);
+    if (!cmp || cmp.op !== 'cmp' || cmp.args[0]?.type === 'f32' || readers.get(tested.id) !== 1) continue;
+    out.add(tested.id);
+  }
+  return out;
+}
 
 /** Translate one lowered IR function to VC4 machine IR. */
 export function selectVc4(fn: IrFunction): Vc4MFunction {
+  const fusedCompares = fusableCompares(fn);
   const irMax = Math.max(0, ...fn.blocks.map((b) => b.id));
   const first: MBlock = { id: irMax + 1, ops: [] };
   const c: Ctx = {
@@ -89,6 +131,42 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   });
   for (const b of fn.blocks) for (const p of b.params) c.vals.set(p.id, newVReg(c));
 
+  /** The two-way branch of `t` at the end of the current block (`next`: the block laid out after it). */
+  const condBranch = (t: Extract<Block['term'], { kind: 'condbr' }>, next: Block | undefined): void => {
+    const cond = branchCondition(c, t.cond);
+    const viaCopies = (target: Block, args: Value[]): number => {
+      if (args.length === 0) return target.id;
+      const id = newBlockId(c);
+      const saved = c.cur;
+      const savedConsts = c.constRegs;
+      const savedFlags = c.flagsFrom;
+      const cb: MBlock = { id, ops: [] };
+      // The copy block is a block of its own: constants it loads are not available in the block it branches
+      // from (they were reused there before: seed 2717 read a constant never loaded on its path).
+      c.cur = cb;
+      c.constRegs = new Map();
+      copyArgs(c, target, args);
+      emit(c, { k: 'br', cond: 'always', target: target.id });
+      c.cur = saved;
+      c.constRegs = savedConsts;
+      c.flagsFrom = savedFlags;
+      deferred.push(cb);
+      return id;
+    };
+    if (t.then.block === next && t.then.args.length === 0) {
+      branch(c, INVERT[cond] as Vc4BranchCond, viaCopies(t.else.block, t.else.args));
+    } else {
+      branch(c, cond, viaCopies(t.then.block, t.then.args));
+      copyArgs(c, t.else.block, t.else.args);
+      if (t.else.block !== next) branch(c, 'always', t.else.block.id);
+    }
+  };
+
+  const layout = new Map(fn.blocks.map((b, i) => [b.id, i]));
+  /** A block with nothing to select but its branch: constants and a fused compare (with its any/all). */
+  const testOnly = (h: Block): boolean =>
+    h.instrs.every((i) => i.op === 'const' || (i.result !== undefined && fusedCompares.has(i.result.id)) || ((i.op === 'any' || i.op === 'all') && fusedCompares.has((i.args[0] as Value).id)));
+
   fn.blocks.forEach((b, bi) => {
     startBlock(c, b.id);
     for (const ins of b.instrs) {
@@ -96,6 +174,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
       if (ins.result) c.defs.set(ins.result.id, ins);
       if (ins.op === 'const') continue; // materialised where used (src)
       if ((ins.op === 'any' || ins.op === 'all') && ins.result && onlyBranchConditions(fn, ins.result)) continue;
+      if (ins.result && fusedCompares.has(ins.result.id)) continue; // selected at the branch (branchCondition)
       if (ins.op === 'store') {
         selectStore(c, ins);
         continue;
@@ -119,35 +198,14 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
       branch(c, 'always', -1);
     } else if (t.kind === 'br') {
       copyArgs(c, t.target.block, t.target.args);
-      if (t.target.block !== next) branch(c, 'always', t.target.block.id);
+      const h = t.target.block;
+      if (h.term.kind === 'condbr' && (layout.get(h.id) ?? Infinity) <= bi && testOnly(h)) {
+        // A back edge to a header that only tests: the test itself ends this block (the loop runs bottom-tested).
+        c.loc = h.term.loc;
+        condBranch(h.term, next);
+      } else if (t.target.block !== next) branch(c, 'always', t.target.block.id);
     } else {
-      const cond = branchCondition(c, t.cond);
-      const viaCopies = (target: Block, args: Value[]): number => {
-        if (args.length === 0) return target.id;
-        const id = newBlockId(c);
-        const saved = c.cur;
-        const savedConsts = c.constRegs;
-        const savedFlags = c.flagsFrom;
-        const cb: MBlock = { id, ops: [] };
-        // The copy block is a block of its own: constants it loads are not available in the block it branches
-        // from (they were reused there before: seed 2717 read a constant never loaded on its path).
-        c.cur = cb;
-        c.constRegs = new Map();
-        copyArgs(c, target, args);
-        emit(c, { k: 'br', cond: 'always', target: target.id });
-        c.cur = saved;
-        c.constRegs = savedConsts;
-        c.flagsFrom = savedFlags;
-        deferred.push(cb);
-        return id;
-      };
-      if (t.then.block === next && t.then.args.length === 0) {
-        branch(c, INVERT[cond] as Vc4BranchCond, viaCopies(t.else.block, t.else.args));
-      } else {
-        branch(c, cond, viaCopies(t.then.block, t.then.args));
-        copyArgs(c, t.else.block, t.else.args);
-        if (t.else.block !== next) branch(c, 'always', t.else.block.id);
-      }
+      condBranch(t, next);
     }
   });
 
@@ -163,6 +221,9 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
     const r = c.unifRegs.get(JSON.stringify(slot)) as VReg;
     pro.push({ k: 'alu', unit: 'add', op: 'or', dst: r, a: { k: 'io', file: 'A', addr: 32 }, b: { k: 'io', file: 'A', addr: 32 } });
   });
+  // A kernel with TMU1 lookups (isel-memory.ts tmuOf) keeps each QPU's TMU0 and TMU1 requests on the slice's TMU0 and TMU1.
+  const usesTmu1 = body.some((b) => b.ops.some((o) => o.k === 'alu' && o.dst?.k === 'io' && o.dst.addr === IO.TMU1_S));
+  if (usesTmu1) pro.push({ k: 'alu', unit: 'add', op: 'or', dst: { k: 'io', addr: IO.TMU_NOSWAP }, a: simm(1), b: simm(1) });
   first.ops = [...pro, ...entryOps];
   return {
     name: fn.name,
@@ -173,11 +234,23 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   };
 }
 
-/** Branch condition for a uniform bool: fuses any()/all() of a mask; else tests the 0/1 value. */
-function branchCondition(c: Ctx, cond: Value): 'anynz' | 'allnz' {
+/** Branch condition for a uniform bool: fuses compares and any()/all() of a mask; else tests the 0/1 value. */
+function branchCondition(c: Ctx, cond: Value): Vc4BranchCond {
   const def = c.defs.get(cond.id);
+  if (def?.op === 'cmp' && c.vals.get(cond.id) === undefined) {
+    // A fused uniform compare (fusableCompares): every lane's flags agree.
+    const [x, y] = def.args as [Value, Value];
+    return FLAG_BRANCH.any[icmpFlags(c, String(def.attrs?.pred ?? ''), x.type === 'i32', src(c, x), src(c, y))];
+  }
   if (def && (def.op === 'any' || def.op === 'all') && c.vals.get(cond.id) === undefined) {
     const [v, mask] = def.args as [Value, Value | undefined];
+    const cmp = c.defs.get(v.id);
+    if (!mask && cmp?.op === 'cmp' && c.vals.get(v.id) === undefined) {
+      // A fused compare (fusableCompares): the flags of the compare itself.
+      const [x, y] = cmp.args as [Value, Value];
+      const lane = icmpFlags(c, String(cmp.attrs?.pred ?? ''), x.type === 'i32', src(c, x), src(c, y));
+      return FLAG_BRANCH[def.op][lane];
+    }
     let s = src(c, v);
     let tested: Value | undefined = v;
     if (mask) {

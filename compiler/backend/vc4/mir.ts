@@ -43,7 +43,7 @@ export type Src = VReg | Acc | SmallImm | IoRead;
 export type Dst = VReg | Acc | IoWrite;
 
 /** Signals qpuc emits (notes §1.6). */
-export type MSignal = 'ldtmu0' | 'thrend';
+export type MSignal = 'ldtmu0' | 'ldtmu1' | 'thrend';
 
 /** One machine operation. */
 export type MOp =
