@@ -1,8 +1,10 @@
 /**
  * BLAS level 3 in single precision: sgemm, C ← α op(A) op(B) + β C with
- * row-major matrices (element (i, j) of A is a[i lda + j]).
+ * row-major matrices (element (i, j) of A is a[i lda + j]). On V3D (vc6,
+ * vc7) {@link Blas3V3d}; on VideoCore IV {@link Blas3Vc4} for whole blocks
+ * and {@link Blas3} for the rest.
  */
-import { device, kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { checkCount, checkFlag, checkMatrix, checkOptions, checkScalar, combineResults, emptyResult, workBatches } from './launch.js';
 
@@ -16,7 +18,8 @@ const TILE_ACC = 8;
 const TILE_COLS = 32;
 
 /**
- * The sgemm kernel. `gemm` computes C ← α op(A) op(B) + β C with op(A)(i, k)
+ * The VideoCore IV tile kernel (the rows and columns past {@link Blas3Vc4}'s
+ * whole blocks; V3D uses {@link Blas3V3d}). `gemm` computes C ← α op(A) op(B) + β C with op(A)(i, k)
  * at a[i aRow + k aCol] and op(B)(k, j) at b[k bRow + j bCol] (so one kernel
  * serves all four transpose combinations of row-major matrices), C row-major
  * (m × n, rows ldc apart), in tiles of TILE_ROWS × TILE_COLS; batch q takes
@@ -205,6 +208,137 @@ export class Blas3Vc4 {
   }
 }
 
+/** Rows of C per V3D tile. */
+const V3D_ROWS = 4;
+/** 16-lane column segments per V3D tile (a tile is 16 × this wide). */
+const V3D_SEGS = 4;
+/** Accumulators per lane of a V3D tile (V3D_ROWS × V3D_SEGS). */
+const V3D_ACC = 16;
+/** Columns of C per V3D tile. */
+const V3D_COLS = 64;
+/** k steps per A block: one gathered lookup per row brings 16 steps' worth of op(A), lane l holding step l. */
+const V3D_KB = 16;
+/** k steps whose B rows are loaded ahead of the step being computed. */
+const V3D_AHEAD = 2;
+/** B values of one A block (V3D_KB × V3D_SEGS), one register each. */
+const V3D_BLOCK_B = 64;
+
+/**
+ * The V3D sgemm kernel (vc6, vc7), register-blocked. `gemm` computes
+ * C ← α op(A) op(B) + β C as {@link Blas3.gemm} does (op(A)(i, k) at
+ * a[i aRow + k aCol], op(B)(k, j) at b[k bRow + j bCol], C row-major, rows
+ * ldc apart) in tiles of V3D_ROWS × V3D_COLS; batch q takes tiles q,
+ * q + batches, … (row-major over the tile grid, `tilesN` tiles per row).
+ *
+ * Each lane accumulates V3D_ROWS × V3D_SEGS outputs (rows i0 … i0 + 3,
+ * columns j0 + lane + 16 s). The k loop runs in blocks of V3D_KB steps: per
+ * block one lookup per row brings op(A)(i, k0 + lane) (lane l holds step l;
+ * `qpu.broadcast` hands step kk's value to every lane, one `shuffle` on 7.1),
+ * and per step one 16-wide lookup per segment brings that row of op(B), issued
+ * V3D_AHEAD steps before the step that uses it (the source order is the
+ * software pipeline: the backend collects each load's result just before its
+ * use). Per step and lane 16 multiply-adds, 4 B words and a quarter of an A
+ * word: 272 bytes per 512 flops, against 384 per 256 of {@link Blas3.gemm}'s
+ * 4 × 32 tile with uniform A loads. The last k mod 16 steps load op(A) as
+ * uniform words. Rows and columns past the edges load clamped indices (in
+ * bounds); lanes past column n store into `sink` (16 words).
+ *
+ * Few values stay live beside the 16 sums (the 64 registers hold the block's
+ * B values in flight, the sums and the pointers): the sizes and strides are
+ * read per tile from `dims` = [m, n, aRow, aCol, bCol, —, tilesN] (16 words,
+ * one gathered lookup), α and β from `scal` = [α, β] (16 words) where C is
+ * written. Each output is one chain of k multiply-adds in k order, then
+ * α s + β c.
+ */
+export class Blas3V3d {
+  /** See the class comment. */
+  @kernel({ fastMath: true })
+  static gemm(k: u32, a: Ptr<f32>, b: Ptr<f32>, bRow: u32, c: Ptr<f32>, ldc: u32, tiles: u32, dims: Ptr<u32>, scal: Ptr<f32>, sink: Ptr<f32>): void {
+    const lane = qpu.laneId();
+    const kMain = k - (k % V3D_KB);
+    for (let t = qpu.qpuId(); t < tiles; t += qpu.numQpus()) {
+      const d = dims[lane];
+      const m = qpu.broadcast(d, 0), n = qpu.broadcast(d, 1), aRow = qpu.broadcast(d, 2), aCol = qpu.broadcast(d, 3), bCol = qpu.broadcast(d, 4);
+      const tilesN = qpu.broadcast(d, 6);
+      const i0 = (t / tilesN) * V3D_ROWS;
+      const j0 = (t % tilesN) * V3D_COLS;
+      const rowsLeft = m - i0;
+      // Columns of the tile from this lane's first one to the edge (≤ 0: the lane is past column n).
+      const colsLeft = i32(n - j0) - i32(lane);
+      const acc = new Array<f32>(V3D_ACC).fill(0);
+      // Index of op(A)(row r, lane) and of op(B)(0, column of segment s), rows and columns clamped to the matrix.
+      const ap = new Uint32Array(V3D_ROWS);
+      const bp = new Uint32Array(V3D_SEGS);
+      for (let r: u32 = 0; r < V3D_ROWS; r++) ap[r] = (i0 + Math.min(r, rowsLeft - 1)) * aRow + lane * aCol;
+      let j = j0 + lane;
+      for (let s: u32 = 0; s < V3D_SEGS; s++) {
+        bp[s] = Math.min(j, n - 1) * bCol;
+        j += 16;
+      }
+      const aStep = V3D_KB * aCol;
+      const av = new Array<f32>(V3D_ROWS).fill(0);
+      const bv = new Array<f32>(V3D_BLOCK_B).fill(0);
+      for (let k0: u32 = 0; k0 < kMain; k0 += V3D_KB) {
+        for (let r: u32 = 0; r < V3D_ROWS; r++) {
+          av[r] = a[ap[r]];
+          ap[r] += aStep;
+        }
+        for (let kk: u32 = 0; kk < V3D_AHEAD; kk++) {
+          for (let s: u32 = 0; s < V3D_SEGS; s++) {
+            bv[kk * V3D_SEGS + s] = b[bp[s]];
+            bp[s] += bRow;
+          }
+        }
+        for (let kk: u32 = 0; kk < V3D_KB; kk++) {
+          if (kk + V3D_AHEAD < V3D_KB) {
+            // (The index wraps only in the copies this condition leaves out.)
+            for (let s: u32 = 0; s < V3D_SEGS; s++) {
+              bv[((kk + V3D_AHEAD) * V3D_SEGS + s) % V3D_BLOCK_B] = b[bp[s]];
+              bp[s] += bRow;
+            }
+          }
+          for (let r: u32 = 0; r < V3D_ROWS; r++) {
+            const x = qpu.broadcast(av[r], kk);
+            for (let s: u32 = 0; s < V3D_SEGS; s++) acc[r * V3D_SEGS + s] += x * bv[kk * V3D_SEGS + s];
+          }
+        }
+      }
+      if (kMain < k) {
+        // The last k mod 16 steps: op(A)(i, k) as one uniform load per row and step.
+        const aCol1 = qpu.broadcast(dims[lane], 3);
+        const bt = new Array<f32>(V3D_SEGS).fill(0);
+        for (let kk: u32 = kMain; kk < k; kk++) {
+          for (let s: u32 = 0; s < V3D_SEGS; s++) {
+            bt[s] = b[bp[s]];
+            bp[s] += bRow;
+          }
+          for (let r: u32 = 0; r < V3D_ROWS; r++) {
+            const x = a[ap[r] - lane * aCol1];
+            ap[r] += aCol1;
+            for (let s: u32 = 0; s < V3D_SEGS; s++) acc[r * V3D_SEGS + s] += x * bt[s];
+          }
+        }
+      }
+      const sv = scal[lane];
+      const alpha = qpu.broadcast(sv, 0), beta = qpu.broadcast(sv, 1);
+      let at = i0 * ldc + j0 + lane;
+      for (let r: u32 = 0; r < V3D_ROWS; r++) {
+        if (r < rowsLeft) {
+          for (let s: u32 = 0; s < V3D_SEGS; s++) {
+            // Lanes past column n store into `sink` (a select of the pointer: no lane mask).
+            const inside = i32(16 * s) < colsLeft;
+            const dst = inside ? c : sink;
+            const o = inside ? at + 16 * s : lane;
+            const v = alpha * acc[r * V3D_SEGS + s];
+            dst[o] = beta == 0 ? v : v + beta * dst[o];
+          }
+        }
+        at += ldc;
+      }
+    }
+  }
+}
+
 /** Options of {@link sgemm}. */
 export interface GemmOptions {
   /** Rows of op(A) and C. */
@@ -245,11 +379,12 @@ export async function sgemm(rt: Runtime, options: GemmOptions): Promise<LaunchRe
   const a = checkMatrix(fn, 'a', options.a, transA ? k : m, transA ? m : k, lda, 'lda');
   const b = checkMatrix(fn, 'b', options.b, transB ? n : k, transB ? k : n, ldb, 'ldb');
   const c = checkMatrix(fn, 'c', options.c, m, n, ldc, 'ldc');
-  if (m === 0 || n === 0) return emptyResult(rt, 'Blas3.gemm');
+  if (m === 0 || n === 0) return emptyResult(rt, rt.target === 'vc4' ? 'Blas3.gemm' : 'Blas3V3d.gemm');
   // α = 0 or k = 0: C ← β C without reading A and B (as BLAS).
   const [kk, aa] = alpha === 0 || k === 0 ? [0, 0] : [k, alpha];
   const [aRow, aCol] = transA ? [1, lda] : [lda, 1];
   const [bRow, bCol] = transB ? [1, ldb] : [ldb, 1];
+  if (rt.target !== 'vc4') return gemmV3d(rt, m, n, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc);
   // VC4: whole 16 × 32 blocks by Blas3Vc4, the rows and columns past them by Blas3.gemm.
   const rowBlocks = Math.floor(m / VC4_ROWS), colBlocks = Math.floor(n / VC4_COLS);
   if (rt.target === 'vc4' && kk > 0 && rowBlocks > 0 && colBlocks > 0) {
@@ -269,6 +404,25 @@ export async function sgemm(rt: Runtime, options: GemmOptions): Promise<LaunchRe
     return combineResults(results);
   }
   return gemmTiles(rt, m, n, kk, aa, a, aRow, aCol, b, bRow, bCol, beta, c, ldc);
+}
+
+/** C ← α op(A) op(B) + β C by {@link Blas3V3d.gemm} (m, n ≥ 1; strides as {@link Blas3.gemm}'s). */
+async function gemmV3d(
+  rt: Runtime, m: number, n: number, k: number, alpha: number, a: Float32Array, aRow: number, aCol: number,
+  b: Float32Array, bRow: number, bCol: number, beta: number, c: Float32Array, ldc: number,
+): Promise<LaunchResult> {
+  const tilesN = Math.ceil(n / V3D_COLS);
+  const tiles = Math.ceil(m / V3D_ROWS) * tilesN;
+  const dims = rt.alloc(Uint32Array, 16), scal = rt.alloc(Float32Array, 16), sink = rt.alloc(Float32Array, 16);
+  try {
+    dims.set([m, n, aRow, aCol, bCol, 0, tilesN]);
+    scal.set([alpha, beta]);
+    return await rt.launch(Blas3V3d.gemm, { qpus: workBatches(rt, tiles) }, k, a, b, bRow, c, ldc, tiles, dims, scal, sink);
+  } finally {
+    rt.free(dims);
+    rt.free(scal);
+    rt.free(sink);
+  }
 }
 
 /** C ← α op(A) op(B) + β C by {@link Blas3.gemm} (arguments as that kernel's; m, n ≥ 1). */

@@ -14,7 +14,7 @@ import { allocateRegisters, RegisterPressureError } from '../common/regalloc.ts'
 import type { MBlock, MFunction, MInstr, UniformSlot } from './mir.ts';
 import { constantOf, MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
 import { defOf, rf, usesOf } from './mir.ts';
-import { orderSegment, scheduleSegment } from './schedule.ts';
+import { deferLoadResults, orderSegment, scheduleSegment } from './schedule.ts';
 import { BackendError } from './isel.ts';
 
 /** Machine code for one kernel, before encoding. */
@@ -51,18 +51,18 @@ const view: RegisterView<MInstr> = {
 /** Registers per thread with two threads per QPU (cfg5 THREADING = 0): rf0..rf63. */
 const REGISTER_COUNT = 64;
 
-/** Order each straight-line run before allocation (branches and barriers stay where they are). */
-function orderBlocks(blocks: MBlock[]): void {
+/** Order each straight-line run before allocation with `order` (branches and barriers stay where they are). */
+function orderBlocks(blocks: MBlock[], order: (run: MInstr[]) => MInstr[] = orderSegment): void {
   for (const b of blocks) {
     const out: MInstr[] = [];
     let run: MInstr[] = [];
     for (const m of b.instrs) {
       if (isBoundary(m)) {
-        out.push(...orderSegment(run), m);
+        out.push(...order(run), m);
         run = [];
       } else run.push(m);
     }
-    out.push(...orderSegment(run));
+    out.push(...order(run));
     b.instrs = out;
   }
 }
@@ -231,7 +231,8 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
   let reorder = true;
   for (;;) {
     const { blocks, temps } = rewriteSpills(mf, selected, spilled, ver);
-    if (reorder) orderBlocks(blocks);
+    // Selection order under pressure, but each load's result collected only where it is needed.
+    orderBlocks(blocks, reorder ? orderSegment : deferLoadResults);
     const flow = flowOf(blocks);
     const { liveIn, liveOut } = computeLiveness(flow, view);
     const pressure = measurePressure(flow, liveOut);

@@ -1,9 +1,11 @@
 // The V3D list scheduler's priorities (compiler/backend/v3d/schedule.ts): register reuse (write after write,
 // write after read) orders ops but is not work that must follow, so a long run of reuses of one register does
-// not outrank a TMU lookup whose result is needed.
+// not outrank a TMU lookup whose result is needed. Load results: under register pressure (selection order) each
+// ldtmu moves down to its first use, in FIFO order and within the FIFO's depth; after allocation an ldtmu waits
+// while other work can fill the words, but never adds a word of its own.
 import test from 'ava';
-import { orderSegment } from '../../../compiler/backend/v3d/schedule.ts';
-import { acc, magic, vreg, type MInstr } from '../../../compiler/backend/v3d/mir.ts';
+import { deferLoadResults, MAX_PENDING_LOADS, orderSegment, scheduleSegment } from '../../../compiler/backend/v3d/schedule.ts';
+import { acc, magic, rf, vreg, type MInstr } from '../../../compiler/backend/v3d/mir.ts';
 import { MAGIC } from '../../../compiler/isa/v3d/instr.ts';
 
 test('a run of reuses of one register does not go before a load whose result is used', (t) => {
@@ -23,4 +25,67 @@ test('a run of reuses of one register does not go before a load whose result is 
   // The writes of r0 keep their order.
   const r0 = order.filter((m) => m.dst?.kind === 'acc');
   t.deepEqual(r0, ops.slice(0, 32));
+});
+
+const issueOf = (addr: number): MInstr => ({ unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [vreg(addr)], tmu: 'load' });
+const collectInto = (d: number): MInstr => ({ unit: 'sig', op: 'ldtmu', dst: vreg(d), srcs: [] });
+
+test('under selection order each ldtmu moves down to its first use, in FIFO order, within the FIFO depth', (t) => {
+  // Selection order as isel emits it: each lookup followed by its ldtmu; the results used only at the end.
+  const ops: MInstr[] = [];
+  const n = MAX_PENDING_LOADS + 2;
+  for (let i = 0; i < n; i++) ops.push(issueOf(100 + i), collectInto(200 + i));
+  const work: MInstr = { unit: 'add', op: 'add', dst: vreg(300), srcs: [vreg(301), vreg(302)] };
+  ops.push(work);
+  // The third result is used before the others.
+  const use: MInstr = { unit: 'add', op: 'fadd', dst: vreg(400), srcs: [vreg(202), vreg(202)] };
+  ops.push(use);
+  const out = deferLoadResults(ops);
+  t.is(out.length, ops.length);
+  t.true(ops.every((m) => out.includes(m)));
+  const collects = out.filter((m) => m.op === 'ldtmu');
+  t.deepEqual(collects.map((m) => (m.dst as { id: number }).id), ops.filter((m) => m.op === 'ldtmu').map((m) => (m.dst as { id: number }).id));
+  // Never more than the FIFO's words in flight: the first two ldtmus go just before the last two lookups.
+  let pending = 0;
+  for (const m of out) {
+    if (m.tmu === 'load') pending++;
+    if (m.op === 'ldtmu') pending--;
+    t.true(pending <= MAX_PENDING_LOADS);
+  }
+  t.is(out.indexOf(collects[0] as MInstr), out.indexOf(ops[2 * MAX_PENDING_LOADS] as MInstr) - 1);
+  t.is(out.indexOf(collects[1] as MInstr), out.indexOf(ops[2 * MAX_PENDING_LOADS + 2] as MInstr) - 1);
+  // The third waits below the unrelated work, just before its use; the later ones go after the use.
+  t.true(out.indexOf(collects[2] as MInstr) > out.indexOf(work));
+  t.is(out.indexOf(use), out.indexOf(collects[2] as MInstr) + 1);
+  t.true(out.indexOf(collects[3] as MInstr) > out.indexOf(use));
+  // Unused results are collected at the end of the segment.
+  t.is(out[out.length - 1], collects[n - 1]);
+});
+
+test('a wait or a write of the same register keeps a deferred ldtmu before it', (t) => {
+  const wait: MInstr = { unit: 'add', op: 'tmuwt', dst: magic(MAGIC.NOP), srcs: [] };
+  const ops: MInstr[] = [issueOf(1), collectInto(2), { unit: 'add', op: 'add', dst: vreg(5), srcs: [vreg(6), vreg(7)] }, wait];
+  const out = deferLoadResults(ops);
+  t.deepEqual(out, [ops[0], ops[2], ops[1], wait]);
+  const redefine: MInstr = { unit: 'add', op: 'mov', dst: vreg(2), srcs: [vreg(9)] };
+  const again = [issueOf(1), collectInto(2), { unit: 'add', op: 'add', dst: vreg(5), srcs: [vreg(6), vreg(7)] } as MInstr, redefine];
+  t.deepEqual(deferLoadResults(again), [again[0], again[2], again[1], redefine]);
+});
+
+test('after allocation an ldtmu waits while other work fills the words, and takes no word of its own', (t) => {
+  // A lookup, its ldtmu and use, and independent work: the ldtmu lands in a later word than the lookup.
+  const ops: MInstr[] = [
+    { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [rf(1)], tmu: 'load' },
+    { unit: 'sig', op: 'ldtmu', dst: rf(2), srcs: [] },
+  ];
+  for (let i = 0; i < 6; i++) ops.push({ unit: 'add', op: 'add', dst: rf(10 + i), srcs: [rf(20 + i), rf(30 + i)] });
+  ops.push({ unit: 'add', op: 'fadd', dst: rf(3), srcs: [rf(2), rf(2)] });
+  const words = scheduleSegment(ops, 71);
+  const wordOf = (m: MInstr) => words.findIndex((w) => w.ops.includes(m));
+  t.true(wordOf(ops[1] as MInstr) >= wordOf(ops[7] as MInstr), 'the ldtmu goes with the last independent op, not right after the lookup');
+  // No empty word was added for it: every word holds an op.
+  t.true(words.every((w) => w.ops.length > 0));
+  // With nothing else to do it is taken at once (no nops while waiting).
+  const alone = scheduleSegment([ops[0] as MInstr, ops[1] as MInstr, ops[8] as MInstr], 71);
+  t.is(alone.length, 3);
 });
