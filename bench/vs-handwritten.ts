@@ -13,6 +13,11 @@
  * elements would take minutes in the emulator): 256 vec4 passes per QPU for
  * the streaming jobs, and 16 x 16 outputs per QPU over 256 k steps for sgemm;
  * both sides use the same size, and the ratio is what the row reports.
+ * The sgemm rows' hand-written side is the simplified kernel of
+ * bench/fixtures/handwritten.ts (py-videocore6's inner loop, one tile per QPU,
+ * no alpha/beta), kept because it computes exactly the naive kernel's job;
+ * the published programs' full structure is the yardstick of the library's
+ * sgemm in `npm run bench -- kernels` (bench/programs/sgemm-pv6.ts, -pv7.ts).
  */
 import { fileURLToPath } from 'node:url';
 import { compileFile } from '../compiler/compile.ts';

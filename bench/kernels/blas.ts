@@ -9,7 +9,8 @@
 import { Runtime, type Target } from '../../runtime/index.ts';
 import { TARGETS } from '../../compiler/target/targets.ts';
 import { isamax, saxpy, sasum, scopy, sdot, sgemm, sgemv, snrm2, sscal, sswap } from '../../kernels/index.ts';
-import { runSgemm, runStream } from '../fixtures/handwritten.ts';
+import { runStream } from '../fixtures/handwritten.ts';
+import { runPv6Sgemm } from '../programs/sgemm-pv6.ts';
 import { runPv7Sgemm } from '../programs/sgemm-pv7.ts';
 import { SGEMM_JOB, sgemmModel } from '../vc4-sgemm.ts';
 import type { KernelRowWithWrites } from '../kernels.ts';
@@ -129,8 +130,9 @@ async function blas2(target: Target): Promise<KernelRowWithWrites[]> {
 /**
  * sgemm rows on `target`, C ← α A B + β C (both non-zero, as the hand-written
  * programs with α/β compute it), against the hand-written sgemm in the same
- * timing model: vc6 the py-videocore6-shaped kernel (bench/fixtures/handwritten.ts,
- * 8 QPUs, 256 k steps; its rate applied to this job's 2mnk), vc7
+ * timing model: vc6 py-videocore6's sgemm (bench/programs/sgemm-pv6.ts: its
+ * instruction sequence, 8 threads in a 2 × 4 block split, so m is a multiple
+ * of 32 and n of 64; the same m × n × k, row strides, α and β), vc7
  * py-videocore7's sgemm (bench/programs/sgemm-pv7.ts, the same m × n × k),
  * vc4 the py-videocore-shaped kernel (bench/vc4-sgemm.ts) on the very job it
  * runs (`SGEMM_JOB`: 32 × 363 · 363 × 384 with the published shapes' row
@@ -164,8 +166,9 @@ async function blas3(target: Target): Promise<KernelRowWithWrites[]> {
       need(pv7.maxAbsError < 1e-3, 'hand-written pv7 sgemm is wrong');
       handwritten = { name: 'py-videocore7 sgemm (same m×n×k)', seconds: pv7.result.profile.seconds };
     } else if (target === 'vc6') {
-      const hw = runSgemm(42, TARGETS.vc6.qpus, 256);
-      handwritten = { name: 'pv6-shaped sgemm (rate)', seconds: (hw.seconds * flops) / hw.work };
+      const pv6 = runPv6Sgemm(m, k, n, { alpha, beta, lda, ldb, ldc });
+      need(pv6.maxAbsError < 1e-3, 'hand-written pv6 sgemm is wrong');
+      handwritten = { name: 'py-videocore6 sgemm (same m×n×k)', seconds: pv6.result.profile.seconds };
     } else {
       const hw = sgemmModel();
       need(hw.maxRelError <= 1e-5, 'hand-written vc4 sgemm is wrong');

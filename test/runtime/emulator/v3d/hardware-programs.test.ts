@@ -8,6 +8,7 @@ import test from 'ava';
 import { assembleV3d } from '../../../../compiler/isa/v3d/asm.ts';
 import { decodeInstr } from '../../../../compiler/isa/v3d/decode.ts';
 import { smallImmIndex, type V3dInstr } from '../../../../compiler/isa/v3d/instr.ts';
+import { runPv6Sgemm } from '../../../../bench/programs/sgemm-pv6.ts';
 import { runPv7Sgemm } from '../../../../bench/programs/sgemm-pv7.ts';
 import { DATA, END, UNIF, runProgram } from './builder.ts';
 
@@ -150,6 +151,23 @@ test('py-videocore7 sgemm with 2 threads per QPU (24 batches on 12 QPUs) runs ha
   const r = runPv7Sgemm(48, 16, 128, { hazards: 'error' });
   t.deepEqual(r.result.hazards, []);
   t.true(r.maxAbsError < 1e-5, `max |error| ${r.maxAbsError}`);
+});
+
+test('py-videocore6 sgemm (8 threads, 2 x 4 blocks of 16 x 16 tiles, alpha/beta) matches the product, warnings only', (t) => {
+  // 64 x 16 times 16 x 128 with padded row strides: every thread walks 2 x 2 tiles and reads C (beta != 0).
+  const r = runPv6Sgemm(64, 16, 128, { hazards: 'warn', lda: 20, ldb: 132, ldc: 136 });
+  t.true(r.maxAbsError < 1e-5, `max |error| ${r.maxAbsError}`);
+  t.deepEqual(r.result.hazards.filter((h) => h.severity === 'error'), []);
+  // What the published kernel does by design with one thread per QPU: accumulators kept across its own
+  // switches, ldtmu/accumulator use in thrsw slots, and the C loads' thrsw two instructions apart.
+  t.deepEqual([...new Set(r.result.hazards.map((h) => h.rule))].sort(), ['acc-after-switch', 'r27-thrsw-slot-use', 'r4-thrsw-in-thrsw-slot']);
+  t.is(r.flops, 2 * 64 * 16 * 128 + 3 * 64 * 128);
+});
+
+test('py-videocore6 sgemm refuses sizes its 2 x 4 block split cannot tile', (t) => {
+  t.throws(() => runPv6Sgemm(48, 16, 64), { instanceOf: RangeError, message: /p must be a positive multiple of 32/ });
+  t.throws(() => runPv6Sgemm(32, 16, 96), { instanceOf: RangeError, message: /r must be a positive multiple of 64/ });
+  t.throws(() => runPv6Sgemm(32, 0, 64), { instanceOf: RangeError, message: /q must be a positive whole number/ });
 });
 
 for (const ver of [42, 71] as const) {
