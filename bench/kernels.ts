@@ -16,9 +16,20 @@
  *   fmul and one fadd) counts 2 flops, as 2mnk does.
  * - memory rows: the time the model's shared memory path needs for the bytes,
  *   reads and writes at their own bandwidths on V3D (`MEMORY_PATH`: 4.2 7.25
- *   and 3.75 GB/s, 7.1 2.6 × those), one bandwidth on VC4
- *   (`VC4_TIMING.memoryBytesPerTick` per 4 clocks: 1.5 GB/s). A row may say
- *   how many of its bytes are writes (`bytesWritten`, default 0).
+ *   and 3.75 GB/s, 7.1 2.6 × those). On VC4 every byte crosses the one SDRAM
+ *   port (`VC4_TIMING.memoryBytesPerTick` per 4 clocks: 1.5 GB/s), and every
+ *   written byte also passes the one DMA store engine (VDW), which the model
+ *   keeps busy `dmaStartupTicks` (12) per DMA before its bytes move and does
+ *   not overlap two DMAs: the limit is the larger of the port's time for all
+ *   bytes and the engine's time for the written ones, with the fewest DMAs
+ *   that could carry them (one per 4 KB, the VPM window a DMA is read from).
+ *   That start-up adds 12 ticks per 4096 bytes (7 % of a write-only job; no
+ *   row reads less than it writes, so no row's figure changes). A program
+ *   storing one 16-word row per DMA (what qpuc's VC4 backend emits) pays it
+ *   per 64 bytes: the engine then needs 12 + 64 / 24 = 14.7 ticks per row
+ *   and caps a job reading R bytes per W written at (1 + R / W) · 0.18 of
+ *   the limit (scopy 0.36, saxpy 0.55): docs/kernels.md "VC4 stores". A row
+ *   may say how many of its bytes are writes (`bytesWritten`, default 0).
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +37,7 @@ import { join } from 'node:path';
 import { TARGETS, TARGET_NAMES, type Target } from '../compiler/target/targets.ts';
 import { ISSUE_CYCLES, MEMORY_PATH } from '../runtime/emulator/v3d/timing.ts';
 import { VC4_TIMING } from '../runtime/emulator/vc4/timing.ts';
+import { VPM_ROWS } from '../runtime/emulator/vc4/vpm.ts';
 import type { BenchRow } from './index.ts';
 import type { KernelRow } from './kernels/row.ts';
 
@@ -46,7 +58,12 @@ export function memoryLimitSeconds(target: Target, read: number, written: number
     const m = MEMORY_PATH[t.version as 42 | 71];
     return read / (m.readGBps * 1e9) + written / (m.writeGBps * 1e9);
   }
-  return (read + written) / ((VC4_TIMING.memoryBytesPerTick * t.clockHz) / VC4_TIMING.clocksPerInstruction);
+  const tick = VC4_TIMING.clocksPerInstruction / t.clockHz;
+  const port = (read + written) / VC4_TIMING.memoryBytesPerTick;
+  // The VDW moves a DMA at the slower of its VPM side and the port; the biggest DMA is the whole VPM window.
+  const dmaBytesPerTick = Math.min(VC4_TIMING.memoryBytesPerTick, VC4_TIMING.dmaVpmBytesPerTick);
+  const engine = written / dmaBytesPerTick + VC4_TIMING.dmaStartupTicks * Math.ceil(written / (VPM_ROWS * 64));
+  return Math.max(port, engine) * tick;
 }
 
 /** Fraction of the target's limit a row reaches (1 = at the limit). */
@@ -114,7 +131,7 @@ export async function run(): Promise<BenchRow[]> {
   console.log(formatTable(rows).join('\n'));
   console.log(
     'ratio = hand-written seconds / library seconds (1 = as fast). Limits: ALU peak = 16 lanes x 2 ALUs x QPUs x clock / 4 clocks per instruction; ' +
-      'memory = the timing model\'s bandwidths (V3D reads and writes apart).\n',
+      'memory = the timing model\'s bandwidths (V3D reads and writes apart; VC4 the SDRAM port and, for writes, the DMA engine with its start-up per 4 KB DMA).\n',
   );
   const out: BenchRow[] = [];
   for (const r of rows) {

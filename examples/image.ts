@@ -99,12 +99,13 @@ for (let y = 0; y < dh; y++) for (let x = 0; x < dw; x++) {
   const fx = Math.min(Math.max(f(f(f(x + 0.5) * sx) - 0.5), 0), w - 1);
   const x0 = Math.floor(fx), y0 = Math.floor(fy);
   const x1 = Math.min(x0 + 1, w - 1), y1 = Math.min(y0 + 1, h - 1);
-  const wx = f(fx - x0), wy = f(fy - y0);
+  // 8-bit fixed-point weights, two rounded stages (docs/kernels.md).
+  const ax = Math.floor(f(f(f(fx - x0) * 256) + 0.5)), ay = Math.floor(f(f(f(fy - y0) * 256) + 0.5));
   for (let c = 0; c < 4; c++) {
     const at = (xx: number, yy: number) => rgba[4 * (yy * w + xx) + c] as number;
-    const top = f(at(x0, y0) + f(f(at(x1, y0) - at(x0, y0)) * wx));
-    const bottom = f(at(x0, y1) + f(f(at(x1, y1) - at(x0, y1)) * wx));
-    worst = Math.max(worst, Math.abs((small[4 * (y * dw + x) + c] as number) - Math.floor(f(f(top + f(f(bottom - top) * wy)) + 0.5))));
+    const top = (at(x0, y0) * (256 - ax) + at(x1, y0) * ax + 128) >> 8;
+    const bottom = (at(x0, y1) * (256 - ax) + at(x1, y1) * ax + 128) >> 8;
+    worst = Math.max(worst, Math.abs((small[4 * (y * dw + x) + c] as number) - ((top * (256 - ay) + bottom * ay + 128) >> 8)));
   }
 }
 report(`resizeBilinear ${w}x${h} -> ${dw}x${dh}`, r4, worst, rt.target === 'vc4' ? 1 : 0);

@@ -5,7 +5,7 @@
  * against plain JS (a sample of pixels) before its row is reported.
  */
 import { Runtime, type Target } from '../../runtime/index.ts';
-import { rgbaToLuma, rgbaToYuv, conv2d, separableBlur, resizeBilinear } from '../../kernels/image.ts';
+import { rgbaToLuma, rgbaToYuv, yuvToRgba, conv2d, separableBlur, resizeBilinear } from '../../kernels/image.ts';
 import type { KernelRow } from './row.ts';
 
 type Row = KernelRow & { bytesWritten: number };
@@ -38,6 +38,12 @@ export async function rows(target: Target): Promise<Row[]> {
     const yv = await rgbaToYuv(rt, { pixels: n, src: rgba, dst: yuv });
     for (let i = 0; i < n; i += 101) need(yuv[4 * i] === grey[i] && yuv[4 * i + 3] === rgba[4 * i + 3], `rgbaToYuv wrong at ${i}`);
     add(`rgbaToYuv ${W}×${H}`, yv.profile?.seconds, 4 * n, 4 * n);
+
+    const back = rt.alloc(Uint8Array, 4 * n);
+    const rb = await yuvToRgba(rt, { pixels: n, src: yuv, dst: back });
+    // The round trip is within 2 per channel (docs/kernels.md).
+    for (let i = 0; i < 4 * n; i += 103) need(Math.abs((back[i] as number) - (rgba[i] as number)) <= 2, `yuvToRgba wrong at ${i}`);
+    add(`yuvToRgba ${W}×${H}`, rb.profile?.seconds, 4 * n, 4 * n);
 
     const dw = W / 2;
     const dh = H / 2;

@@ -33,19 +33,16 @@ export const MAX_UNROLL = 64;
 
 /**
  * The first node of `root`'s subtree lying deeper than {@link MAX_NESTING}
- * levels below it, or undefined. Iterative, so it cannot overflow itself.
+ * levels below it, or undefined: the outermost-leftmost one (the first in
+ * preorder). The walk recurses, but never deeper than `limit` + 1 levels, so
+ * it cannot overflow the stack however deep the tree is.
  */
 export function tooDeep(root: ts.Node, limit = MAX_NESTING): ts.Node | undefined {
-  const stack: [ts.Node, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const [n, d] = stack.pop()!;
+  const visit = (n: ts.Node, d: number): ts.Node | undefined => {
     if (d > limit) return n;
-    // Children pushed last-first, so the walk goes down the first child first and reports the outermost-leftmost too-deep node.
-    const kids: ts.Node[] = [];
-    n.forEachChild((c) => void kids.push(c));
-    for (let k = kids.length - 1; k >= 0; k--) stack.push([kids[k]!, d + 1]);
-  }
-  return undefined;
+    return n.forEachChild((c) => visit(c, d + 1));
+  };
+  return visit(root, 0);
 }
 
 /**

@@ -34,23 +34,39 @@ export function predecessors(fn: IrFunction): Map<Block, Block[]> {
 export function reversePostorder(fn: IrFunction): Block[] {
   const entry = fn.blocks[0];
   if (!entry) return [];
-  const seen = new Set<Block>([entry]);
+  // Blocks seen, by id (ids are unique and below nextBlockId: ir/verify.ts), any other in a set.
+  const marks = new Uint8Array(fn.nextBlockId);
+  const others = new Set<Block>();
+  const byId = (b: Block): boolean => b.id >>> 0 === b.id && b.id < marks.length;
+  const seen = {
+    has: (b: Block): boolean => (byId(b) ? marks[b.id] === 1 : others.has(b)),
+    add: (b: Block): void => void (byId(b) ? (marks[b.id] = 1) : others.add(b)),
+  };
+  seen.add(entry);
   const post: Block[] = [];
-  // Iterative DFS: kernels can be long, recursion depth is not worth risking.
-  const stack: { b: Block; i: number }[] = [{ b: entry, i: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    // Visiting the last successor first puts a condbr's `then` side before its `else` side in reverse postorder.
-    const succ = successors(top.b);
-    if (top.i < succ.length) {
-      const s = succ[succ.length - 1 - top.i++]!;
+  // Iterative DFS: kernels can be long, recursion depth is not worth risking. Each frame: a block and how many of
+  // its successors were taken (parallel stacks: no object per frame, successors listed once per block).
+  const blocks: Block[] = [entry];
+  const taken: number[] = [0];
+  while (blocks.length > 0) {
+    const top = blocks.length - 1;
+    const b = blocks[top] as Block;
+    const t = b.term;
+    const n = t.kind === 'ret' ? 0 : t.kind === 'br' ? 1 : 2;
+    const i = taken[top] as number;
+    if (i < n) {
+      taken[top] = i + 1;
+      // Visiting the last successor first puts a condbr's `then` side before its `else` side in reverse postorder.
+      const s = t.kind === 'br' ? t.target.block : t.kind === 'condbr' ? (i === 0 ? t.else.block : t.then.block) : b;
       if (!seen.has(s)) {
         seen.add(s);
-        stack.push({ b: s, i: 0 });
+        blocks.push(s);
+        taken.push(0);
       }
     } else {
-      post.push(top.b);
-      stack.pop();
+      post.push(b);
+      blocks.pop();
+      taken.pop();
     }
   }
   return post.reverse();
@@ -61,37 +77,53 @@ export function removeUnreachable(fn: IrFunction): void {
   fn.blocks = reversePostorder(fn);
 }
 
-/** Immediate dominators (Cooper, Harvey & Kennedy's iterative algorithm); the entry maps to itself. */
-export function dominators(fn: IrFunction): Map<Block, Block> {
-  const rpo = reversePostorder(fn);
-  const index = new Map(rpo.map((b, i) => [b, i]));
-  const preds = predecessors(fn);
-  const idom = new Map<Block, Block>();
-  const entry = rpo[0];
-  if (!entry) return idom;
-  idom.set(entry, entry);
-  const intersect = (a: Block, b: Block): Block => {
+/**
+ * Immediate dominators (Cooper, Harvey & Kennedy's iterative algorithm); the
+ * entry maps to itself, unreachable blocks are absent, and the map lists the
+ * blocks in reverse postorder. `order`: the function's reverse postorder, when
+ * the caller has it. Works on reverse-postorder numbers (block-keyed maps in
+ * the inner loop were most of its time on big kernels).
+ */
+export function dominators(fn: IrFunction, order?: Block[]): Map<Block, Block> {
+  const rpo = order ?? reversePostorder(fn);
+  const n = rpo.length;
+  const index = new Map<Block, number>();
+  for (let k = 0; k < n; k++) index.set(rpo[k] as Block, k);
+  // Predecessors by number (edges from unreachable blocks never count).
+  const preds: number[][] = [];
+  for (let k = 0; k < n; k++) preds.push([]);
+  for (let k = 0; k < n; k++) {
+    for (const s of successors(rpo[k] as Block)) {
+      const j = index.get(s);
+      if (j !== undefined) (preds[j] as number[]).push(k);
+    }
+  }
+  const idom = new Int32Array(n).fill(-1);
+  if (n > 0) idom[0] = 0;
+  const intersect = (a: number, b: number): number => {
     while (a !== b) {
-      while (index.get(a)! > index.get(b)!) a = idom.get(a)!;
-      while (index.get(b)! > index.get(a)!) b = idom.get(b)!;
+      while (a > b) a = idom[a] as number;
+      while (b > a) b = idom[b] as number;
     }
     return a;
   };
-  for (let changed = true; changed; ) {
+  for (let changed = n > 1; changed; ) {
     changed = false;
-    for (const b of rpo.slice(1)) {
-      let d: Block | undefined;
-      for (const p of preds.get(b) ?? []) {
-        if (!idom.has(p)) continue;
-        d = d ? intersect(p, d) : p;
+    for (let b = 1; b < n; b++) {
+      let d = -1;
+      for (const p of preds[b] as number[]) {
+        if (idom[p] === -1) continue;
+        d = d === -1 ? p : intersect(p, d);
       }
-      if (d && idom.get(b) !== d) {
-        idom.set(b, d);
+      if (d !== -1 && idom[b] !== d) {
+        idom[b] = d;
         changed = true;
       }
     }
   }
-  return idom;
+  const out = new Map<Block, Block>();
+  for (let k = 0; k < n; k++) if (idom[k] !== -1) out.set(rpo[k] as Block, rpo[idom[k] as number] as Block);
+  return out;
 }
 
 /** True when block `a` dominates block `b` (every block dominates itself). */
@@ -119,11 +151,22 @@ export interface Loop {
  * the CFG is irreducible (the frontend never produces that) and is reported.
  */
 export function findLoops(fn: IrFunction): { loops: Loop[]; innermost: Map<Block, Loop>; irreducible: boolean } {
-  const idom = dominators(fn);
-  const preds = predecessors(fn);
-  const byHeader = new Map<Block, Loop>();
   const rpo = reversePostorder(fn);
   const order = new Map(rpo.map((b, i) => [b, i]));
+  // Loops (and irreducibility) need an edge back to a block no later in reverse postorder; without one, the
+  // dominator tree is not needed.
+  let back = false;
+  for (const b of rpo) {
+    const at = order.get(b) as number;
+    const t = b.term;
+    if (t.kind === 'br') back ||= (order.get(t.target.block) as number) <= at;
+    else if (t.kind === 'condbr') back ||= (order.get(t.then.block) as number) <= at || (order.get(t.else.block) as number) <= at;
+    if (back) break;
+  }
+  if (!back) return { loops: [], innermost: new Map(), irreducible: false };
+  const idom = dominators(fn, rpo);
+  const preds = predecessors(fn);
+  const byHeader = new Map<Block, Loop>();
   let irreducible = false;
   for (const b of rpo) {
     for (const s of successors(b)) {

@@ -10,7 +10,19 @@ import { f32Bits } from './f32.ts';
 /** Calls `f` for every operand slot of the function (instruction args, branch args, conditions), letting it replace the value. */
 export function mapUses(fn: IrFunction, f: (v: Value, where: Block) => Value): void {
   for (const b of fn.blocks) {
-    for (const i of b.instrs) i.args = i.args.map((a) => f(a, b));
+    for (const i of b.instrs) {
+      // An instruction's operand array is replaced (it may be shared) only when an operand changes: most calls
+      // change few or none, and a new array per instruction per call was much of the passes' garbage.
+      const args = i.args;
+      let out: Value[] | undefined;
+      for (let k = 0; k < args.length; k++) {
+        const a = args[k] as Value;
+        const v = f(a, b);
+        if (out) out.push(v);
+        else if (v !== a) (out = args.slice(0, k)).push(v);
+      }
+      if (out) i.args = out;
+    }
     const t = b.term;
     if (t.kind === 'condbr') t.cond = f(t.cond, b);
     for (const r of targets(t)) r.args = r.args.map((a) => f(a, b));
@@ -75,15 +87,11 @@ export function constBits(ins: Instr): number {
  */
 export function sameInBatchValues(fn: IrFunction): Set<Value> {
   const local = new Set<Value>();
-  const consts = new Map<Value, number>();
-  for (const b of fn.blocks) {
-    for (const i of b.instrs) {
-      if (i.op === 'local_id' && i.result) local.add(i.result);
-      if (i.op === 'const' && i.result) consts.set(i.result, Number(i.attrs?.['value']));
-    }
-  }
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'local_id' && i.result) local.add(i.result);
   const out = new Set<Value>();
   if (local.size === 0) return out;
+  const consts = new Map<Value, number>();
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'const' && i.result) consts.set(i.result, Number(i.attrs?.['value']));
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
       const [x, y] = i.args;

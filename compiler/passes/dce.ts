@@ -11,7 +11,15 @@ import { predecessors, removeUnreachable, targets } from '../ir/cfg.ts';
 export function eliminateDeadCode(fn: IrFunction): IrFunction {
   removeUnreachable(fn);
   // Mark live values from the roots (effects, branch conditions), following operands.
-  const live = new Set<Value>();
+  // Live values by id (ids are unique and below nextValueId: ir/verify.ts; any other id in a set).
+  const n = fn.nextValueId;
+  const inRange = (v: Value): boolean => v.id >>> 0 === v.id && v.id < n;
+  const liveIds = new Uint8Array(n);
+  const liveOthers = new Set<Value>();
+  const live = {
+    has: (v: Value): boolean => (inRange(v) ? liveIds[v.id] === 1 : liveOthers.has(v)),
+    add: (v: Value): void => void (inRange(v) ? (liveIds[v.id] = 1) : liveOthers.add(v)),
+  };
   const work: Value[] = [];
   const use = (v: Value) => {
     if (!live.has(v)) (live.add(v), work.push(v));

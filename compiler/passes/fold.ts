@@ -33,7 +33,8 @@ export function foldConstants(fn: IrFunction): IrFunction {
   const localIds = new Set(fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'local_id' && i.result).map((i) => i.result as Value)));
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
-      i.args = i.args.map(resolve);
+      // A new operand array only when an operand changes (the arrays may be shared).
+      if (subst.size > 0 && i.args.some((a) => subst.has(a))) i.args = i.args.map(resolve);
       // A mask that is the constant true masks nothing.
       const at = opInfo(i.op)?.mask;
       if (at !== undefined && i.args.length > at && consts.get(i.args[at]!) === 1) i.args = i.args.slice(0, at);

@@ -43,7 +43,8 @@ export function simplifyCfg(fn: IrFunction): IrFunction {
       const s = b.term.target.block;
       if (s === entry || s === b || merged.has(s) || (preds.get(s) ?? []).length !== 1) continue;
       s.params.forEach((p, i) => subst.set(p, (b.term as { target: BlockRef }).target.args[i]!));
-      b.instrs.push(...s.instrs);
+      // One by one: a spread would pass a long block's instructions as call arguments (too many overflow the stack).
+      for (const i of s.instrs) b.instrs.push(i);
       b.term = s.term;
       s.instrs = [];
       s.params = [];

@@ -76,6 +76,9 @@ class EdgeMap {
   }
 }
 
+/** {@link SpmdLowering}'s use site of a value used in more than one place. */
+const MANY_SITES = { id: -2 } as unknown as Block;
+
 class SpmdLowering {
   private cur: Block;
   private readonly out: Block[] = [];
@@ -84,12 +87,16 @@ class SpmdLowering {
   private readonly subst = new Map<Value, Value>();
   /** Values of guarded blocks: the join parameter that stands for each after its block. */
   private readonly guarded = new Map<Value, { param: Value; exec: Block }>();
-  /** Values used outside the block defining them (or by its terminator), in the original CFG. */
-  private readonly usedElsewhere = new Map<Value, Set<Block>>();
+  /**
+   * Where each value is used in the original CFG (a block, or a stand-in for a block's terminator, which reads
+   * its values after the guard's join): the one place, or MANY_SITES when there are several.
+   */
+  private readonly usedAt = new Map<Value, Block>();
   /** Loop-defined values replaced after their loop: the accumulator and the mask of lanes that ran the loop. */
   private readonly aliasAfter = new Map<Value, { value: Value; mask: Value | undefined; loop: Loop }>();
   private readonly rpo: Map<Block, number>;
   private readonly innermost: Map<Block, Loop>;
+  /** Where each value of the original CFG is defined (needed for loops only: empty without them). */
   private readonly defs: Map<Value, { block: Block; instr?: Instr }>;
 
   constructor(private readonly fn: IrFunction) {
@@ -98,22 +105,24 @@ class SpmdLowering {
     const { innermost, irreducible } = findLoops(fn);
     if (irreducible) throw new Error('SPMD lowering needs a reducible CFG');
     this.innermost = innermost;
-    this.defs = definitions(fn);
+    this.defs = innermost.size > 0 ? definitions(fn) : new Map();
+    const usedAt = this.usedAt;
+    const note = (v: Value, where: Block) => {
+      const at = usedAt.get(v);
+      if (at === undefined) usedAt.set(v, where);
+      else if (at !== where) usedAt.set(v, MANY_SITES);
+    };
     for (const b of fn.blocks) {
-      const note = (v: Value, where: Block) => {
-        let set = this.usedElsewhere.get(v);
-        if (!set) this.usedElsewhere.set(v, (set = new Set()));
-        set.add(where);
-      };
       for (const i of b.instrs) for (const a of i.args) note(a, b);
       const t = b.term;
-      // A block's own terminator reads its values after the guard's join.
+      // A block's own terminator reads its values after the guard's join (a site of its own, never a block).
       const termSite = { id: -1 } as unknown as Block;
       if (t.kind === 'condbr') note(t.cond, termSite);
       for (const r of targets(t)) for (const a of r.args) note(a, termSite);
     }
     this.cur = this.block();
   }
+
 
   private block(): Block {
     const b = newBlock(this.fn, false);
@@ -144,8 +153,8 @@ class SpmdLowering {
   }
 
   private usedOutside(v: Value, b: Block): boolean {
-    for (const where of this.usedElsewhere.get(v) ?? []) if (where !== b) return true;
-    return false;
+    const at = this.usedAt.get(v);
+    return at !== undefined && at !== b;
   }
 
   /** The node (block, or the outermost loop strictly inside `region`) a block belongs to. */

@@ -6,9 +6,9 @@
  * varying branch is varying, and so is a value that leaves a loop with a
  * varying branch (lanes leave it at different iterations).
  */
-import type { Block, IrFunction, Value } from '../ir/types.ts';
+import type { Block, BlockRef, IrFunction, Value } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
-import { findLoops, successors, targets } from '../ir/cfg.ts';
+import { findLoops, targets, type Loop } from '../ir/cfg.ts';
 import { definitions, sameInBatchValues, mapUses } from '../ir/values.ts';
 
 
@@ -39,7 +39,15 @@ class Joins {
     if (this.given.has(from)) return seen;
     seen.add(from);
     const work = [from];
-    while (work.length > 0) for (const s of successors(work.pop() as Block)) if (!seen.has(s) && !this.given.has(s)) (seen.add(s), work.push(s));
+    const visit = (s: Block): void => {
+      if (!seen.has(s) && !this.given.has(s)) (seen.add(s), work.push(s));
+    };
+    while (work.length > 0) {
+      // The successors in order (then before else), read off the terminator.
+      const t = (work.pop() as Block).term;
+      if (t.kind === 'br') visit(t.target.block);
+      else if (t.kind === 'condbr') (visit(t.then.block), visit(t.else.block));
+    }
     return seen;
   }
 }
@@ -55,18 +63,38 @@ export function spreadThroughBlock(b: Block, varying: ReadonlySet<Value>, mark: 
   for (const i of b.instrs) {
     if (!i.result || sameInBatch?.has(i.result)) continue;
     const info = opInfo(i.op);
-    const maskAt = info?.mask;
-    const data = maskAt === undefined ? i.args : i.args.slice(0, maskAt);
-    if (info?.varying || (!info?.uniformResult && data.some((a) => varying.has(a)))) mark(i.result);
+    if (info?.varying) {
+      mark(i.result);
+      continue;
+    }
+    if (info?.uniformResult) continue;
+    // The data operands: those before the mask, if any.
+    const args = i.args;
+    const n = info?.mask === undefined ? args.length : Math.min(info.mask, args.length);
+    for (let k = 0; k < n; k++) {
+      if (varying.has(args[k] as Value)) {
+        mark(i.result);
+        break;
+      }
+    }
   }
-  for (const r of targets(b.term)) r.args.forEach((a, k) => varying.has(a) && mark(r.block.params[k] as Value));
+  const t = b.term;
+  if (t.kind === 'ret') return;
+  spreadThroughEdge(t.kind === 'br' ? t.target : t.then, varying, mark);
+  if (t.kind === 'condbr') spreadThroughEdge(t.else, varying, mark);
+}
+
+function spreadThroughEdge(r: BlockRef, varying: ReadonlySet<Value>, mark: (v: Value) => void): void {
+  const args = r.args;
+  for (let k = 0; k < args.length; k++) if (varying.has(args[k] as Value)) mark(r.block.params[k] as Value);
 }
 
 /** Recomputes `uniform` on every value of the function (parameters stay uniform). */
 export function analyzeUniformity(fn: IrFunction): IrFunction {
   const varying = new Set<Value>();
-  const { loops } = findLoops(fn);
-  const defs = definitions(fn);
+  // Loops and definitions are needed only once a varying branch is found (and definitions only inside a loop).
+  let loops: Loop[] | undefined;
+  let defs: Map<Value, { block: Block }> | undefined;
   const sameInBatch = sameInBatchValues(fn);
   const joinsDone = new Set<Block>();
   const joins = new Joins();
@@ -82,12 +110,14 @@ export function analyzeUniformity(fn: IrFunction): IrFunction {
       if (t.kind === 'condbr' && varying.has(t.cond) && !joinsDone.has(b)) {
         joinsDone.add(b);
         for (const x of joins.fresh(t.then.block, t.else.block)) x.params.forEach(mark);
+        loops ??= findLoops(fn).loops;
         for (const loop of loops) {
           if (!loop.blocks.has(b) || loopsDone.has(loop)) continue;
           loopsDone.add(loop);
+          const defsOf = (defs ??= definitions(fn));
           // Values defined in the loop and used after it differ per lane.
           mapUses(fn, (v, where) => {
-            const d = defs.get(v);
+            const d = defsOf.get(v);
             if (d && loop.blocks.has(d.block) && !loop.blocks.has(where)) mark(v);
             return v;
           });
@@ -96,8 +126,10 @@ export function analyzeUniformity(fn: IrFunction): IrFunction {
       }
     }
   }
-  const params = new Set(fn.params.map((p) => p.value));
-  for (const [v] of defs) v.uniform = !varying.has(v);
-  for (const p of params) p.uniform = true;
+  for (const b of fn.blocks) {
+    for (const p of b.params) p.uniform = !varying.has(p);
+    for (const i of b.instrs) if (i.result) i.result.uniform = !varying.has(i.result);
+  }
+  for (const p of fn.params) p.value.uniform = true;
   return fn;
 }

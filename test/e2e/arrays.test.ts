@@ -2,27 +2,14 @@
 // run-time indices (compare/select chains), out-of-range run-time indices, a sorting network, on the reference
 // interpreter and every target's emulator, against plain JS.
 import test from 'ava';
-import { Runtime } from '../../runtime/index.ts';
+import { E2E_BACKENDS, words } from '../helpers/e2e.ts';
 import { fileURLToPath } from 'node:url';
 import { compileFile } from '../../compiler/compile.ts';
 import { Arrays } from '../fixtures/e2e/arrays.ts';
 
-const BACKENDS = [
-  { name: 'reference', open: () => Runtime.open({ backend: 'reference', log: () => undefined }) },
-  ...(['vc4', 'vc6', 'vc7'] as const).map((target) => ({ name: target, open: () => Runtime.open({ backend: 'emulator', target, log: () => undefined }) })),
-];
+const BACKENDS = E2E_BACKENDS;
 const QPUS = 2;
 const G = QPUS * 16;
-
-function words(n: number, seed: number): number[] {
-  let x = seed >>> 0 || 1;
-  return Array.from({ length: n }, () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  });
-}
 
 for (const b of BACKENDS) {
   test(`${b.name}: private arrays agree with plain JS`, async (t) => {

@@ -2,24 +2,10 @@
 // and every operation's returned old values, on the reference interpreter and on every target's emulator,
 // against plain-JS models of the documented semantics (lanes of one instruction in lane order).
 import test from 'ava';
-import { Runtime } from '../../runtime/index.ts';
+import { E2E_BACKENDS, words } from '../helpers/e2e.ts';
 import { Atomics } from '../fixtures/e2e/atomics.ts';
 
-const BACKENDS = [
-  { name: 'reference', open: () => Runtime.open({ backend: 'reference', log: () => undefined }) },
-  ...(['vc4', 'vc6', 'vc7'] as const).map((target) => ({ name: target, open: () => Runtime.open({ backend: 'emulator', target, log: () => undefined }) })),
-];
-
-/** Deterministic pseudo-random words. */
-function words(n: number, seed: number): number[] {
-  let x = seed >>> 0 || 1;
-  return Array.from({ length: n }, () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  });
-}
+const BACKENDS = E2E_BACKENDS;
 
 /** The documented meaning of operation `which` on one word, as i32 (signed) or u32 words. */
 function combine(which: number, old: number, v: number, w: number, signed: boolean): number {

@@ -7,12 +7,10 @@ import { Runtime } from '../../runtime/index.ts';
 import { compileFile } from '../../compiler/compile.ts';
 import { kernelImageFromJson, kernelImageToJson } from '../../compiler/kernel-image.ts';
 import { Tables } from '../fixtures/e2e/tables.ts';
+import { E2E_BACKENDS } from '../helpers/e2e.ts';
 
 const FILE = fileURLToPath(new URL('../fixtures/e2e/tables.ts', import.meta.url));
-const BACKENDS = [
-  { name: 'reference', open: () => Runtime.open({ backend: 'reference', log: () => undefined }) },
-  ...(['vc4', 'vc6', 'vc7'] as const).map((target) => ({ name: target, open: () => Runtime.open({ backend: 'emulator', target, log: () => undefined }) })),
-];
+const BACKENDS = E2E_BACKENDS;
 const SQUARES = [0, 1, 4, 9, 16, 25, 36, 49];
 const PRIMES = [2, 3, 5, 7, 11, 13];
 const BIG = [4000000000, 1, 0xffffffff];

@@ -3,17 +3,8 @@
 // f32, within the documented 4 ulp; and the small-argument path does not pay for the large-argument one.
 import test from 'ava';
 import { Runtime } from '../../runtime/index.ts';
-import { f32Bits } from '../../compiler/ir/f32.ts';
+import { ulps } from '../helpers/f32.ts';
 import { Trig } from '../fixtures/e2e/trig.ts';
-
-function ulps(x: number, y: number): number {
-  if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) && Number.isNaN(y) ? 0 : Infinity;
-  const key = (v: number) => {
-    const b = f32Bits(v);
-    return b & 0x80000000 ? -(b & 0x7fffffff) : b;
-  };
-  return Math.abs(key(x) - key(y));
-}
 
 const HARD = [1e4, -1e4, 1e5, 355, 103993, 3.4028235e38, -3.4028235e38, 1024, -1024, 6433, 6434, 1e22, 2 ** 120, 16367173 * 2 ** 72, 1.5707964, 0, -0, Infinity, NaN];
 

@@ -120,6 +120,63 @@ class Interference {
 }
 
 /**
+ * A set of register numbers 0..n-1 that iterates in insertion order, like a
+ * Set (an element deleted and added again goes last), kept as a doubly linked
+ * list in typed arrays: the interference walk iterates the live set at every
+ * definition, which as a Set was most of colouring's time on big kernels.
+ */
+class LiveList {
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly member: Uint8Array;
+  private head = -1;
+  private tail = -1;
+
+  constructor(n: number) {
+    this.next = new Int32Array(n);
+    this.prev = new Int32Array(n);
+    this.member = new Uint8Array(n);
+  }
+
+  /** Empties the set (cost: its size). */
+  clear(): void {
+    for (let x = this.head; x !== -1; x = this.next[x] as number) this.member[x] = 0;
+    this.head = this.tail = -1;
+  }
+
+  add(x: number): void {
+    if (this.member[x] === 1) return;
+    this.member[x] = 1;
+    this.prev[x] = this.tail;
+    this.next[x] = -1;
+    if (this.tail === -1) this.head = x;
+    else this.next[this.tail] = x;
+    this.tail = x;
+  }
+
+  delete(x: number): void {
+    if (this.member[x] === 0) return;
+    this.member[x] = 0;
+    const p = this.prev[x] as number;
+    const q = this.next[x] as number;
+    if (p === -1) this.head = q;
+    else this.next[p] = q;
+    if (q === -1) this.tail = p;
+    else this.prev[q] = p;
+  }
+
+  /** The first element (-1 when empty); {@link after} gives the next. */
+  first(): number {
+    return this.head;
+  }
+
+  /** The element after `x` (-1 at the end). */
+  after(x: number): number {
+    return this.next[x] as number;
+  }
+}
+
+/**
  * Colour every register key; physical keys keep their own colour. `liveOut`:
  * the blocks' live-out sets when the caller has computed them already.
  */
@@ -193,16 +250,18 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
       }
     }
   };
-  // The same walk as `walk` with graph.add as onEdge, inlined.
+  // The same walk as `walk` with graph.add as onEdge, inlined (and the live set a LiveList: same order).
+  const live = new LiveList(n);
   for (const c of code) {
-    const live = new Set(c.liveOut);
+    live.clear();
+    for (const x of c.liveOut) live.add(x);
     for (let k = c.defs.length - 1; k >= 0; k--) {
       const d = c.defs[k] as number;
       const copy = c.copies[k];
       if (d !== NONE) {
         node(d);
         const skip = copy && d === copy[0] ? (copy[1] as number) : NONE;
-        for (const l of live) {
+        for (let l = live.first(); l !== -1; l = live.after(l)) {
           if (l === skip || l === d) continue;
           node(l);
           graph.add(d, l);

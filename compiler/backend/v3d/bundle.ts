@@ -29,7 +29,7 @@ export interface Bundle {
 const rfIndex = (s: MSrc | undefined): number | undefined => (s && s.kind === 'rf' ? s.index : undefined);
 
 /** What {@link encodeBundle} reads of an op, as text: equal texts give equal words. */
-function opKey(m: MInstr | undefined): string {
+export function opKey(m: MInstr | undefined): string {
   if (!m) return '';
   const r = (x: MSrc | MInstr['dst']): string =>
     x === undefined ? '' : x.kind === 'imm' ? `i${x.value}` : x.kind === 'magic' ? `m${x.addr}` : x.kind === 'acc' ? `a${x.index}/${x.waddr ?? ''}` : x.kind === 'rf' ? `r${x.index}` : `v${x.id}`;
@@ -39,29 +39,67 @@ function opKey(m: MInstr | undefined): string {
 }
 
 /**
- * Bundles already encoded, by version and ops: the scheduler tries tens of
- * thousands of pairings on a big kernel, almost all of them seen before
- * (the same ops on the same registers), and validating one is most of its
- * cost. Cleared when it grows large.
+ * Bundles already encoded, by version and the ops' keys ({@link opKey}: add,
+ * then mul, then signal): the scheduler tries tens of thousands of pairings
+ * on a big kernel, almost all of them seen before (the same ops on the same
+ * registers), and validating one is most of its cost. Nested maps, so that a
+ * caller holding the ops' keys looks a pairing up without building and
+ * hashing a key for it. Cleared when it grows large.
  */
-const BUNDLES = new Map<string, V3dAluInstr | null>();
+const BUNDLES = new Map<V3dVersion, Map<string, Map<string, Map<string, V3dAluInstr | null>>>>();
 const MAX_BUNDLES = 1 << 15;
+let bundleCount = 0;
 
 /** A copy of an instruction word that shares no object with `w`. */
-function copyWord(w: V3dAluInstr): V3dAluInstr {
+export function copyWord(w: V3dAluInstr): V3dAluInstr {
   const part = (p: V3dAluPart): V3dAluPart => ({ ...p, a: { ...p.a }, b: { ...p.b } });
   return { ...w, sig: { ...w.sig }, flags: { ...w.flags }, add: part(w.add), mul: part(w.mul) };
 }
 
+/** Freezes a cached word and its parts: it is shared by every place that word is used. */
+function freezeWord(w: V3dAluInstr): void {
+  for (const p of [w.add, w.mul]) {
+    Object.freeze(p.a);
+    Object.freeze(p.b);
+    Object.freeze(p);
+  }
+  Object.freeze(w.sig);
+  Object.freeze(w.flags);
+  Object.freeze(w);
+}
+
+/**
+ * The word of a bundle whose ops have the keys given ({@link opKey}; '' for
+ * an empty slot), or undefined if the hardware cannot issue these ops
+ * together. The word is the cache's own, frozen (copy it with {@link copyWord}
+ * to change it): equal bundles give the same object, so encodings and listings
+ * can be remembered per object.
+ */
+export function sharedBundle(b: Bundle, ver: V3dVersion, addKey: string, mulKey: string, sigKey: string): V3dAluInstr | undefined {
+  let byAdd = BUNDLES.get(ver);
+  if (!byAdd) BUNDLES.set(ver, (byAdd = new Map()));
+  let byMul = byAdd.get(addKey);
+  if (!byMul) byAdd.set(addKey, (byMul = new Map()));
+  let bySig = byMul.get(mulKey);
+  if (!bySig) byMul.set(mulKey, (bySig = new Map()));
+  let w = bySig.get(sigKey);
+  if (w === undefined) {
+    if (bundleCount >= MAX_BUNDLES) {
+      BUNDLES.clear();
+      bundleCount = 0;
+      return sharedBundle(b, ver, addKey, mulKey, sigKey);
+    }
+    w = encodeBundle(b, ver) ?? null;
+    if (w) freezeWord(w);
+    bySig.set(sigKey, w);
+    bundleCount++;
+  }
+  return w ?? undefined;
+}
+
 /** Encode a bundle, or return undefined if the hardware cannot issue these ops together. */
 export function buildBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined {
-  const key = `${ver}|${opKey(b.add)}|${opKey(b.mul)}|${opKey(b.sig)}`;
-  let w = BUNDLES.get(key);
-  if (w === undefined) {
-    if (BUNDLES.size >= MAX_BUNDLES) BUNDLES.clear();
-    w = encodeBundle(b, ver) ?? null;
-    BUNDLES.set(key, w);
-  }
+  const w = sharedBundle(b, ver, opKey(b.add), opKey(b.mul), opKey(b.sig));
   return w ? copyWord(w) : undefined;
 }
 

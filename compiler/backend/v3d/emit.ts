@@ -56,13 +56,18 @@ function orderBlocks(blocks: MBlock[], order: (run: MInstr[]) => MInstr[] = orde
   for (const b of blocks) {
     const out: MInstr[] = [];
     let run: MInstr[] = [];
+    // Appended one by one: a spread passes the whole segment (tens of thousands of ops) as call arguments.
+    const append = (ops: MInstr[]): void => {
+      for (const o of ops) out.push(o);
+    };
     for (const m of b.instrs) {
       if (isBoundary(m)) {
-        out.push(...order(run), m);
+        append(order(run));
+        out.push(m);
         run = [];
       } else run.push(m);
     }
-    out.push(...order(run));
+    append(order(run));
     b.instrs = out;
   }
 }

@@ -9,7 +9,7 @@
 import type { Backend } from '../contract.ts';
 import { BackendError } from '../contract.ts';
 import type { TargetInfo } from '../../target/targets.ts';
-import type { V3dVersion } from '../../isa/v3d/instr.ts';
+import type { V3dInstr, V3dVersion } from '../../isa/v3d/instr.ts';
 import { encodeInstr } from '../../isa/v3d/encode.ts';
 import { disassembleInstr } from '../../isa/v3d/disasm.ts';
 import { selectInstructions } from './isel.ts';
@@ -44,14 +44,26 @@ export const v3dBackend: Backend<MFunction, V3dAllocated, V3dCode> = {
     const ver = versionOf(target);
     const bytes = new Uint8Array(code.instrs.length * 8);
     const dv = new DataView(bytes.buffer);
-    code.instrs.forEach((ins, k) => dv.setBigUint64(k * 8, encodeInstr(ins, ver), true));
+    // Words from the bundle cache are frozen and shared: a big kernel has tens of thousands of words but a few
+    // hundred distinct ones, so each shared word is encoded and disassembled once.
+    const seen = new Map<V3dInstr, { bits: bigint; text: string }>();
+    const encoded = (ins: V3dInstr): { bits: bigint; text: string } => {
+      let e = Object.isFrozen(ins) ? seen.get(ins) : undefined;
+      if (!e) {
+        e = { bits: encodeInstr(ins, ver), text: disassembleInstr(ins, ver) };
+        if (Object.isFrozen(ins)) seen.set(ins, e);
+      }
+      return e;
+    };
+    const words = code.instrs.map(encoded);
+    words.forEach((w, k) => dv.setBigUint64(k * 8, w.bits, true));
     return {
       code: bytes,
       instructionCount: code.instrs.length,
       uniforms: code.uniforms,
-      listing: code.instrs.map((ins, k) => {
+      listing: words.map((w, k) => {
         const loc = code.locs[k];
-        return loc ? { text: disassembleInstr(ins, ver), loc } : { text: disassembleInstr(ins, ver) };
+        return loc ? { text: w.text, loc } : { text: w.text };
       }),
       registersUsed: code.registersUsed,
       scratchBytesPerThread: code.scratchBytesPerThread,

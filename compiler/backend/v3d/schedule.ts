@@ -13,7 +13,7 @@
  */
 import type { V3dAluInstr, V3dVersion } from '../../isa/v3d/instr.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
-import { buildBundle, canUseUnit, type Bundle } from './bundle.ts';
+import { buildBundle, canUseUnit, opKey, sharedBundle, type Bundle } from './bundle.ts';
 import type { MDst, MInstr, MSrc, VReg } from './mir.ts';
 import { BackendError } from './isel-ctx.ts';
 import { isTmuWaddr, magicRole, OP_CLASS, SFU_RESULT_LATENCY } from '../../isa/v3d/table.ts';
@@ -31,7 +31,7 @@ const TMU_LATENCY = 20;
  */
 const LDTMU_DUE = 8;
 
-/** A scheduled instruction word and the ops in it (for source maps). */
+/** A scheduled instruction word (shared and frozen when it came from the bundle cache) and the ops in it (for source maps). */
 export interface ScheduledWord {
   word: V3dAluInstr;
   ops: MInstr[];
@@ -53,9 +53,11 @@ function isLoadIssue(m: MInstr): boolean {
  */
 const FLAGS = 3;
 const RTOP = 7;
+const regKey = (r: MSrc | MDst): number => (r.kind === 'rf' ? 4 * r.index + 1 : r.kind === 'acc' ? 4 * r.index + 2 : 4 * (r as VReg).id);
+const isRegOperand = (r: { kind: string }): boolean => r.kind !== 'imm' && r.kind !== 'magic';
 function effects(m: MInstr, reads: number[], writes: number[]): void {
-  const key = (r: MSrc | MDst) => (r.kind === 'rf' ? 4 * r.index + 1 : r.kind === 'acc' ? 4 * r.index + 2 : 4 * (r as VReg).id);
-  const isReg = (r: { kind: string }) => r.kind !== 'imm' && r.kind !== 'magic';
+  const key = regKey;
+  const isReg = isRegOperand;
   for (const s of m.srcs) if (isReg(s)) reads.push(key(s));
   if (m.rotate && m.rotate.kind === 'acc') reads.push(key(m.rotate));
   if (m.dst && isReg(m.dst)) writes.push(key(m.dst));
@@ -76,12 +78,20 @@ function effects(m: MInstr, reads: number[], writes: number[]): void {
   }
 }
 
+/** A dependence edge: `weight` is the latency used for priorities (a TMU round trip), `latency` the distance the hardware needs; `order` when it only orders two ops (no value flows). */
+interface Edge {
+  node: Node;
+  latency: number;
+  weight: number;
+  order: boolean;
+}
+
 interface Node {
   m: MInstr;
   index: number;
-  preds: { node: Node; latency: number }[];
-  /** `weight` is the latency used for priorities (a TMU round trip), `latency` the distance the hardware needs. */
-  succs: { node: Node; latency: number; weight: number; order?: boolean }[];
+  /** The nodes this one depends on (one entry per edge). */
+  preds: Node[];
+  succs: Edge[];
   height: number;
   cycle?: number;
 }
@@ -89,8 +99,8 @@ interface Node {
 function buildGraph(ops: MInstr[]): Node[] {
   const nodes: Node[] = ops.map((m, index) => ({ m, index, preds: [], succs: [], height: 0 }));
   const edge = (from: Node, to: Node, latency: number, weight = latency, order = false) => {
-    from.succs.push({ node: to, latency, weight, ...(order ? { order } : {}) });
-    to.preds.push({ node: from, latency });
+    from.succs.push({ node: to, latency, weight, order });
+    to.preds.push(from);
   };
   const lastWrite = new Map<number, Node>();
   const readsSince = new Map<number, Node[]>();
@@ -139,7 +149,7 @@ function buildGraph(ops: MInstr[]): Node[] {
       // ldtmu waits in hardware until its data arrive: legal one instruction later, but best much later.
       for (const w of tmuWritesBefore) edge(w, n, 1, TMU_LATENCY);
       tmuWritesBefore.length = 0;
-      if (lastTmuWrite && !n.preds.some((p) => p.node === lastTmuWrite)) edge(lastTmuWrite, n, 1, TMU_LATENCY);
+      if (lastTmuWrite && !n.preds.includes(lastTmuWrite)) edge(lastTmuWrite, n, 1, TMU_LATENCY);
       lastLdtmu = n;
       if (n.m.op === 'tmuwt') lastTmuWrite = n; // later TMU traffic stays behind the wait
     }
@@ -231,7 +241,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
     for (const stack = [u]; stack.length > 0; ) {
       const n = stack.pop() as Node;
       n.height += 1000;
-      for (const p of n.preds) if (!seen.has(p.node)) stack.push((seen.add(p.node), p.node));
+      for (const p of n.preds) if (!seen.has(p)) stack.push((seen.add(p), p));
     }
   }
   const ready = new ReadySet(nodes, true);
@@ -240,6 +250,9 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
   let pendingLoads = 0;
   let cycle = 0;
   let idle = 0;
+  // Each op's bundle key (opKey), made once: the op is tried in many pairings.
+  const keys: (string | undefined)[] = [];
+  const keyOf = (n: Node): string => (keys[n.index] ??= opKey(n.m));
   // Issue cycle of each word this segment's lookups return, oldest first (`collected` of them taken): an `ldtmu`
   // waits in hardware until its data are back, so it is taken only once due (LDTMU_DUE after its lookup; at once
   // for a lookup of an earlier segment), or when nothing else can go in the word, or when a lookup waits for the
@@ -248,6 +261,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
   let collected = 0;
   while (remaining > 0) {
     const bundle: Bundle = {};
+    const slotKeys = { add: '', mul: '', sig: '' };
     const inBundle: Node[] = [];
     /** The word of the last trial that fitted: the bundle as it now stands (later trials that failed left it as it was). */
     let word: V3dAluInstr | undefined;
@@ -266,10 +280,18 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
           if (bundle[slot]) continue;
           const trial: Bundle = { ...bundle };
           trial[slot] = n.m;
-          const fitted = buildBundle(trial, ver);
+          const key = keyOf(n);
+          const fitted = sharedBundle(
+            trial,
+            ver,
+            slot === 'add' ? key : slotKeys.add,
+            slot === 'mul' ? key : slotKeys.mul,
+            slot === 'sig' ? key : slotKeys.sig,
+          );
           if (!fitted) continue;
           word = fitted;
           bundle[slot] = n.m;
+          slotKeys[slot] = key;
           inBundle.push(n);
           ready.schedule(n, cycle);
           remaining--;
@@ -295,10 +317,11 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
     if (inBundle.length > 0) idle = 0;
     else if (++idle > 16) {
       // No latency is that long: some ready op fits no instruction word at all.
-      const stuck = nodes.find((n) => n.cycle === undefined && n.preds.every((p) => p.node.cycle !== undefined));
+      const stuck = nodes.find((n) => n.cycle === undefined && n.preds.every((p) => p.cycle !== undefined));
       throw new BackendError(`cannot encode '${stuck?.m.op ?? '?'}' (${JSON.stringify(stuck?.m.srcs ?? [])}) on V3D ${ver === 42 ? '4.2' : '7.1'}`, stuck?.m.loc);
     }
     if (inBundle.length > 0) {
+      // The bundle cache's frozen word: equal words are one object (the emitter encodes each once).
       out.push({ word: word as V3dAluInstr, ops: inBundle.map((n) => n.m) });
     } else if (remaining > 0) {
       // Nothing can issue yet (an SFU result is on its way): a nop keeps the distance.

@@ -214,14 +214,27 @@ export function bundleBlock(block: readonly Word[]): Word[] {
   const n = words.length;
   if (n <= 1) return [...words];
   const facts = words.map((w) => factsOf(w.instr));
-  // preds[q]: (p, latency) pairs.
-  const preds: Map<number, number>[] = words.map(() => new Map());
-  const succs: Map<number, number>[] = words.map(() => new Map());
+  // Edges, in plain arrays (two maps per word were much of the cost on long blocks): succs[p] lists each later
+  // word depending on p once, in order, with the largest latency asked for (succLat). Every edge into q is added
+  // while q is the word being read, so `edgeTo[p] === q` tells whether p → q exists (at succs[p][edgeAt[p]]).
+  const succs: number[][] = words.map(() => []);
+  const succLat: number[][] = words.map(() => []);
+  const predCount = new Int32Array(n);
+  const edgeTo = new Int32Array(n).fill(-1);
+  const edgeAt = new Int32Array(n);
   const edge = (p: number, q: number, lat: number): void => {
     if (p === q) return;
-    const l = Math.max(lat, preds[q]?.get(p) ?? -1);
-    preds[q]?.set(p, l);
-    succs[p]?.set(q, l);
+    const lats = succLat[p] as number[];
+    if (edgeTo[p] === q) {
+      const k = edgeAt[p] as number;
+      lats[k] = Math.max(lat, lats[k] as number);
+      return;
+    }
+    edgeTo[p] = q;
+    edgeAt[p] = lats.length;
+    (succs[p] as number[]).push(q);
+    lats.push(Math.max(lat, -1));
+    predCount[q]++;
   };
   const lastWrite = new Map<string, number>();
   const readers = new Map<string, number[]>();
@@ -250,12 +263,16 @@ export function bundleBlock(block: readonly Word[]): Word[] {
   }
   // Priority: the longest latency path to the end of the block, then program order.
   const height: number[] = new Array<number>(n).fill(0);
-  for (let p = n - 1; p >= 0; p--) for (const [q, l] of succs[p] as Map<number, number>) height[p] = Math.max(height[p] as number, (height[q] as number) + Math.max(l, 1));
+  for (let p = n - 1; p >= 0; p--) {
+    const qs = succs[p] as number[];
+    const ls = succLat[p] as number[];
+    for (let k = 0; k < qs.length; k++) height[p] = Math.max(height[p] as number, (height[qs[k] as number] as number) + Math.max(ls[k] as number, 1));
+  }
   const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => (height[y] as number) - (height[x] as number) || x - y);
   const rank: number[] = new Array<number>(n);
   order.forEach((q, r) => (rank[q] = r));
   // Words whose predecessors are all scheduled, with the first cycle they may issue in.
-  const waiting = preds.map((m) => m.size);
+  const waiting = Array.from(predCount);
   const earliest: number[] = new Array<number>(n).fill(0);
   // Kept sorted by rank (binary insertion), so the best ready words come first in a walk.
   const avail: number[] = [];
@@ -272,7 +289,11 @@ export function bundleBlock(block: readonly Word[]): Word[] {
   for (let q = 0; q < n; q++) if (waiting[q] === 0) avail.splice(at(q), 0, q);
   const take = (q: number, cycle: number): void => {
     avail.splice(at(q), 1);
-    for (const [s, l] of succs[q] as Map<number, number>) {
+    const qs = succs[q] as number[];
+    const ls = succLat[q] as number[];
+    for (let k = 0; k < qs.length; k++) {
+      const s = qs[k] as number;
+      const l = ls[k] as number;
       earliest[s] = Math.max(earliest[s] as number, cycle + l);
       waiting[s] = (waiting[s] as number) - 1;
       if (waiting[s] === 0) avail.splice(at(s), 0, s);

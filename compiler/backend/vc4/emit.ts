@@ -67,11 +67,14 @@ function vregCopy(o: MOp): { dst: VReg; src: VReg } | undefined {
   return src?.k === 'v' && o.k === 'alu' && o.dst?.k === 'v' ? { dst: o.dst, src } : undefined;
 }
 
+/** Register keys by number, made once: liveness and allocation hash the same strings again and again (a new string per use hashed each time). */
+const VREG_KEYS: string[] = [];
+const vkey = (id: number): string => (VREG_KEYS[id] ??= `v${id}`);
 const VIEW: RegisterView<MOp> = {
-  uses: (o) => usesOf(o).map((v) => `v${v.id}`),
+  uses: (o) => usesOf(o).map((v) => vkey(v.id)),
   def: (o) => {
     const d = defOf(o);
-    return d ? `v${d.id}` : undefined;
+    return d ? vkey(d.id) : undefined;
   },
 };
 
@@ -83,7 +86,7 @@ const FILE: RegisterFile = {
   precoloured: () => undefined,
   copyOf: (i) => {
     const c = vregCopy(i as MOp);
-    return c ? [`v${c.dst.id}`, `v${c.src.id}`] : undefined;
+    return c ? [vkey(c.dst.id), vkey(c.src.id)] : undefined;
   },
 };
 
@@ -171,7 +174,7 @@ export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
       let pos = 0;
       for (const b of blocks) for (const o of b.ops) {
         const d = defOf(o);
-        if (d && !first.has(`v${d.id}`)) first.set(`v${d.id}`, pos);
+        if (d && !first.has(vkey(d.id))) first.set(vkey(d.id), pos);
         pos++;
       }
       colour = allocateRegisters(flow(blocks), VIEW, { ...FILE, rank: (k) => first.get(k) ?? -1, order: portOrder(blocks) });
@@ -214,7 +217,7 @@ function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => n
   const partners = new Map<string, Src[]>();
   const meet = (v: Src, other: Src): void => {
     if (v.k !== 'v') return;
-    const key = root(`v${v.id}`);
+    const key = root(vkey(v.id));
     const list = partners.get(key);
     if (list) list.push(other);
     else partners.set(key, [other]);
@@ -231,7 +234,7 @@ function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => n
       const from = copySource(o);
       const d = defOf(o);
       if (from?.k !== 'v' || !d) continue;
-      const x = root(`v${from.id}`), y = root(`v${d.id}`);
+      const x = root(vkey(from.id)), y = root(vkey(d.id));
       if (x !== y) joined.set(x, y);
     }
   }
@@ -252,7 +255,7 @@ function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => n
       if (p.k === 'imm') votes++;
       else if (p.k === 'io') votes += p.file === 'B' ? 1 : -1;
       else if (p.k === 'v') {
-        const c = colourOf(`v${p.id}`);
+        const c = colourOf(vkey(p.id));
         if (c !== undefined) votes += c >= 32 ? 1 : -1;
       }
     }
@@ -264,7 +267,7 @@ function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => n
 export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
   const { mf, blocks, colour, spillSlots } = allocated;
   const regOf = (id: number): number => {
-    const c = colour.get(`v${id}`);
+    const c = colour.get(vkey(id));
     if (c === undefined) throw new BackendError(`internal: v${id} has no register`);
     return c;
   };

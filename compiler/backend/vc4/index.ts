@@ -10,6 +10,7 @@ import type { Backend } from '../contract.ts';
 import { BackendError } from '../contract.ts';
 import { encodeVc4 } from '../../isa/vc4/encode.ts';
 import { disassembleVc4 } from '../../isa/vc4/disasm.ts';
+import type { Vc4Instr } from '../../isa/vc4/instr.ts';
 import { checkVc4Program } from '../../isa/vc4/check.ts';
 import { selectVc4, type Vc4MFunction } from './isel.ts';
 import { hoistTmuRequests } from './tmu.ts';
@@ -50,14 +51,25 @@ export const vc4Backend: Backend<Vc4MFunction, Vc4Allocated, Vc4Code & { mf: Vc4
   emit(code) {
     const bytes = new Uint8Array(code.instrs.length * 8);
     const dv = new DataView(bytes.buffer);
-    code.instrs.forEach((ins, k) => dv.setBigUint64(k * 8, encodeVc4(ins), true));
+    const words = code.instrs.map((ins) => encodeVc4(ins));
+    words.forEach((w, k) => dv.setBigUint64(k * 8, w, true));
+    // An ALU instruction's every field is in its word, so equal words disassemble alike: a big kernel has tens of
+    // thousands of instructions but a few hundred distinct words, each disassembled once.
+    const texts = new Map<bigint, string>();
+    const textOf = (ins: Vc4Instr, w: bigint): string => {
+      if (ins.kind !== 'alu') return disassembleVc4(ins);
+      let t = texts.get(w);
+      if (t === undefined) texts.set(w, (t = disassembleVc4(ins)));
+      return t;
+    };
     return {
       code: bytes,
       instructionCount: code.instrs.length,
       uniforms: code.mf.uniforms,
       listing: code.instrs.map((ins, k) => {
         const loc = code.locs[k];
-        return loc ? { text: disassembleVc4(ins), loc } : { text: disassembleVc4(ins) };
+        const text = textOf(ins, words[k] as bigint);
+        return loc ? { text, loc } : { text };
       }),
       registersUsed: code.registersUsed,
       scratchBytesPerThread: code.spillSlots > 0 ? SPILL_STRIDE : code.mf.usesScratch ? SCRATCH_SINK_BYTES : 0,

@@ -31,8 +31,15 @@
  *   (`allnz`: every lane active). Each store waits for its DMA (`vw_wait`)
  *   before the row is reused, so a later load sees it and the kernel ends
  *   with memory written.
+ * - Store runs: the one DMA engine is busy a start-up time per DMA whatever
+ *   its size (docs/kernels.md "VC4 stores"), so 2–3 unmasked lane-contiguous
+ *   32-bit stores in one block whose addresses are provably 64 bytes apart
+ *   (the same index terms, constants 16 elements apart), with no load,
+ *   atomic or barrier between them, are one DMA of 2–3 rows: at the run's
+ *   last store the values go to the QPU's run rows 24 + 3 qpu_num … (rows
+ *   24–59, which nothing else uses), then one multi-row DMA and its wait.
  */
-import type { Instr } from '../../ir/types.ts';
+import type { Block, Instr, Value } from '../../ir/types.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
 import type { Src, VReg } from './mir.ts';
 import { acc } from './mir.ts';
@@ -186,8 +193,94 @@ function storeStrided(c: Ctx, ins: Instr, p: Src, v: Src): void {
   startBlock(c, joinId);
 }
 
-/** A store: see the file comment. */
-export function selectStore(c: Ctx, ins: Instr): void {
+/** Most stores one DMA of a store run carries (3 rows per QPU: rows 24 … 59 for 12 QPUs). */
+export const RUN_ROWS = 3;
+/** First VPM row of the store runs' rows. */
+const RUN_ROW0 = 24;
+
+/** An index as constant + Σ terms (SSA values), through `add`s and constants; undefined past a few levels. */
+function linearIndex(defs: ReadonlyMap<number, Instr>, v: Value, depth = 0): { k: number; terms: number[] } | undefined {
+  const d = defs.get(v.id);
+  if (d?.op === 'const') return { k: Number(d.attrs?.['value']) | 0, terms: [] };
+  if (d?.op === 'add' && depth < 4 && d.args.length === 2) {
+    const a = linearIndex(defs, d.args[0] as Value, depth + 1);
+    const b = linearIndex(defs, d.args[1] as Value, depth + 1);
+    if (a && b) return { k: (a.k + b.k) | 0, terms: [...a.terms, ...b.terms] };
+  }
+  return { k: 0, terms: [v.id] };
+}
+
+/** A run-eligible store: unmasked, 32-bit, lane-contiguous, its address `gep base, index`. */
+function runKey(defs: ReadonlyMap<number, Instr>, ins: Instr): { base: number; k: number; terms: string } | undefined {
+  const [pv, , mv] = ins.args;
+  if (!pv || mv || ins.attrs?.access !== 'contiguous' || !isPtr(pv.type) || elemSize(pv.type.ptr) !== 4) return undefined;
+  const g = defs.get(pv.id);
+  if (g?.op !== 'gep' || g.args.length !== 2) return undefined;
+  const lin = linearIndex(defs, g.args[1] as Value);
+  if (!lin) return undefined;
+  return { base: (g.args[0] as Value).id, k: lin.k, terms: [...lin.terms].sort((x, y) => x - y).join(',') };
+}
+
+/**
+ * The store runs of block `b` (see the file comment), with `earlier` the definitions of the blocks before it: each run's stores in order, keyed by every member. Only
+ * pure ops (no load, store outside the run, atomic, barrier or call) may sit between a run's stores.
+ */
+export function storeRuns(b: Block, earlier: ReadonlyMap<number, Instr>): Map<Instr, Instr[]> {
+  // Definitions of earlier blocks (hoisted constants among them) and of this one.
+  const defs = new Map<number, Instr>(earlier);
+  for (const i of b.instrs) if (i.result) defs.set(i.result.id, i);
+  const out = new Map<Instr, Instr[]>();
+  let run: Instr[] = [];
+  let last: { base: number; k: number; terms: string } | undefined;
+  const close = () => {
+    if (run.length >= 2) for (const i of run) out.set(i, run);
+    run = [];
+    last = undefined;
+  };
+  for (const i of b.instrs) {
+    if (i.op === 'store') {
+      const key = runKey(defs, i);
+      const follows = key && last && key.base === last.base && key.terms === last.terms && key.k === last.k + 16 && run.length < RUN_ROWS;
+      if (!follows) close();
+      if (key) {
+        run.push(i);
+        last = key;
+      }
+      continue;
+    }
+    if (i.op === 'load' || i.op === 'barrier' || i.op.startsWith('atomic')) close();
+  }
+  close();
+  return out;
+}
+
+/** Store run `run` at its last member: its values into this QPU's run rows, one DMA of run.length rows, the wait. */
+function storeRun(c: Ctx, run: Instr[]): void {
+  const rows = run.length;
+  const setup = entryReg(c, 'vpmw-run', (cc, d) => {
+    const three = op(cc, 'add', op(cc, 'shl', QPU_NUM, simm(1)), QPU_NUM);
+    alu(cc, 'add', d, three, k32(cc, 0x1a00 + RUN_ROW0));
+  });
+  mov(c, VW_SETUP, setup);
+  for (const i of run) mov(c, VPM, src(c, i.args[1] as Value));
+  const base = ((2 << 30) | (rows << 23) | (16 << 16) | (1 << 14) | (RUN_ROW0 << 7)) >>> 0;
+  const dma = entryReg(c, `dma-run${rows}`, (cc, d) => {
+    const three = op(cc, 'add', op(cc, 'shl', QPU_NUM, simm(1)), QPU_NUM);
+    alu(cc, 'add', d, op(cc, 'shl', three, simm(7)), k32(cc, base));
+  });
+  mov(c, VW_SETUP, dma);
+  mov(c, VW_SETUP, k32(c, (3 << 30) >>> 0)); // VDW stride 0: the rows are consecutive in memory
+  mov(c, VW_ADDR, src(c, run[0]?.args[0] as Value));
+  mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
+}
+
+/** A store: see the file comment. `runs` are the block's {@link storeRuns}. */
+export function selectStore(c: Ctx, ins: Instr, runs?: ReadonlyMap<Instr, Instr[]>): void {
+  const run = runs?.get(ins);
+  if (run) {
+    if (run[run.length - 1] === ins) storeRun(c, run);
+    return;
+  }
   const [pv, vv, mv] = ins.args;
   if (!pv || !vv) throw new BackendError('store: missing operands', c.loc);
   const elem = elemOf(c, ins);

@@ -88,13 +88,22 @@ export function vc4Fields(instr: Vc4Instr): { format: Vc4Format; fields: Vc4Fiel
   }
 }
 
-/** Each format's fields as [name, hi, lo], in table order (worked out once: packing runs per instruction). */
-const FIELD_LISTS = new Map<Vc4Format, [string, number, number][]>();
+/** A field of a format: name, highest and lowest bit, width and 2^width (the first value that does not fit). */
+interface FieldSpec {
+  name: string;
+  hi: number;
+  lo: number;
+  width: number;
+  limit: number;
+}
 
-function fieldList(format: Vc4Format): [string, number, number][] {
+/** Each format's fields in table order (worked out once: packing runs per instruction). */
+const FIELD_LISTS = new Map<Vc4Format, FieldSpec[]>();
+
+function fieldList(format: Vc4Format): FieldSpec[] {
   let list = FIELD_LISTS.get(format);
   if (!list) {
-    list = (Object.entries(VC4_FORMATS[format]) as [string, readonly [number, number]][]).map(([name, [hi, lo]]) => [name, hi, lo]);
+    list = (Object.entries(VC4_FORMATS[format]) as [string, readonly [number, number]][]).map(([name, [hi, lo]]) => ({ name, hi, lo, width: hi - lo + 1, limit: 2 ** (hi - lo + 1) }));
     FIELD_LISTS.set(format, list);
   }
   return list;
@@ -108,10 +117,9 @@ function fieldList(format: Vc4Format): [string, number, number][] {
 export function packVc4Fields(format: Vc4Format, fields: Vc4Fields): bigint {
   let low = 0;
   let high = 0;
-  for (const [name, hi, lo] of fieldList(format)) {
+  for (const { name, lo, width, limit } of fieldList(format)) {
     const v = fields[name] ?? 0;
-    const width = hi - lo + 1;
-    if (!Number.isInteger(v) || v < 0 || v >= 2 ** width) {
+    if (!Number.isInteger(v) || v < 0 || v >= limit) {
       throw new Vc4EncodeError(`field ${name} = ${v} does not fit in ${width} bits`);
     }
     // Fields are at most 32 bits wide; `<<` keeps the bits that land in the low half, `>>>` brings down the rest.

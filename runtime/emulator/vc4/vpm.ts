@@ -18,7 +18,9 @@ export class VpmError extends Error {
   override name = 'VpmError';
 }
 
-const ROWS = 64;
+/** Rows of 16 words a user program can address (4 KB; vc4 notes §3.1, erratum HW-2253). */
+export const VPM_ROWS = 64;
+const ROWS = VPM_ROWS;
 
 /** A generic read or write setup [ARG Tables 32–33]. */
 class Access {

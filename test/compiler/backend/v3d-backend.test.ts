@@ -45,6 +45,21 @@ for (const target of ['vc6', 'vc7'] as const) {
   }
 }
 
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`a product of two factors below 2^24 is one umul24 on ${target}, others multop + umul24; both agree with the reference`, async (t) => {
+    const fn = loadPreparedKernels(OPS).kernels.get('Ops.narrow');
+    if (!fn) throw new Error('Ops.narrow missing');
+    const k = compileFunction('Ops.narrow', fn, target);
+    const text = k.listing.map((l) => l.text).join('\n');
+    t.is((text.match(/umul24/g) ?? []).length, 2, text);
+    t.is((text.match(/multop/g) ?? []).length, 1, text);
+    for (const seed of [1, 2]) {
+      const res = await differential(k, target, { qpus: 2 }, seed);
+      t.deepEqual(res.mismatches, []);
+    }
+  });
+}
+
 test('the reference meaning of mulhi is the high word of the 64-bit product (plain JS check)', (t) => {
   const hi = (a: bigint, b: bigint, signed: boolean) => {
     const p = a * b;

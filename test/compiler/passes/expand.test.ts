@@ -12,7 +12,7 @@ import { parseFunction } from '../../../compiler/ir/parse.ts';
 import { verifyFunction } from '../../../compiler/ir/verify.ts';
 import { lowerForTarget } from '../../../compiler/passes/pipeline.ts';
 import { TARGETS, TARGET_NAMES } from '../../../compiler/target/targets.ts';
-import { f32Bits } from '../../../compiler/ir/f32.ts';
+import { ulps } from '../../helpers/f32.ts';
 import { runKernel } from '../../helpers/kernels.ts';
 
 const N = 4096;
@@ -80,16 +80,6 @@ for (const t of ['i32', 'u32'] as const) {
       }
     });
   }
-}
-
-/** ulps between two f32 values (NaN equals NaN). */
-function ulps(x: number, y: number): number {
-  if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) && Number.isNaN(y) ? 0 : Infinity;
-  const key = (v: number) => {
-    const b = f32Bits(v);
-    return b & 0x80000000 ? -(b & 0x7fffffff) : b;
-  };
-  return Math.abs(key(x) - key(y));
 }
 
 const FLOAT_SPECIALS = [0, -0, Infinity, -Infinity, NaN, 1, -1, 2, 0.5, 3, 1e-30, 1e30, 1e38, -3e38];
