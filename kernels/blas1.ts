@@ -152,6 +152,17 @@ export class Blas1 {
     partial[qpu.globalCount() + qpu.globalId()] = m;
   }
 
+  /** partial[g] = the sum of x[i]² over work item g's elements (snrm2's first pass: one multiply and one add per element). */
+  @kernel({ fastMath: true })
+  static sumSquares(n: u32, x: Ptr<f32>, partial: Ptr<f32>): void {
+    let s: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = x[i];
+      s += v * v;
+    }
+    partial[qpu.globalId()] = s;
+  }
+
   /** partial[g] = the sum of (scale x[i])² over work item g's elements (scale a power of two: exact). */
   @kernel({ fastMath: true })
   static ssqScaled(n: u32, scale: f32, x: Ptr<f32>, partial: Ptr<f32>): void {
@@ -191,6 +202,35 @@ export class Blas1 {
     }
     best[qpu.globalId()] = b;
     index[qpu.globalId()] = at;
+  }
+
+  /**
+   * isamax's unit-stride pass on the f32 patterns (x as u32): per QPU, best[q] = the largest key x + x = x << 1 (the
+   * pattern without its sign, shifted: as u32 the order of |x| for every non-NaN x; a NaN's key is above +Inf's,
+   * 0xff000000) and index[q] the first i where it occurs (0xffffffff when every key is 0). One add, one compare,
+   * one max and a select per element, where the f32 form ({@link Blas1.iamax}) also spends two instructions on
+   * `Math.abs`. The host takes it unless the largest key is a NaN's (then {@link Blas1.iamax}, where a NaN never
+   * wins, decides).
+   */
+  @kernel
+  static iamaxBits(n: u32, x: Ptr<u32>, best: Ptr<u32>, index: Ptr<u32>): void {
+    let b: u32 = 0;
+    let at: u32 = 0xffffffff;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      // v + v, not v << 1: the same bits, and an add can go to the multiply ALU (a shift cannot), which leaves
+      // the add ALU the compare and the max (vc7: 0.892 -> 0.958 of the memory limit).
+      const v = x[i];
+      const e = v + v;
+      const better = e > b;
+      at = better ? i : at;
+      b = Math.max(b, e);
+    }
+    const top = qpu.reduceMax(b);
+    const first = qpu.reduceMin(b == top ? at : 0xffffffff);
+    if (qpu.laneId() == 0) {
+      best[qpu.qpuId()] = top;
+      index[qpu.qpuId()] = first;
+    }
   }
 
   /** {@link Blas1.iamax} with a stride; index[g] is the element number i (not the array index). */
@@ -432,13 +472,17 @@ export async function sasum(rt: Runtime, options: VectorOptions): Promise<ValueR
 const NRM2_BIG = 2 ** 40;
 /** Smallest largest-|x| for which the unscaled sum is used: below it squares of the smaller elements would underflow. */
 const NRM2_SMALL = 2 ** -40;
+/** Smallest sum of squares snrm2's unit-stride first pass accepts (NRM2_SMALL²). */
+const NRM2_FLOOR = NRM2_SMALL ** 2;
 
 /**
  * The Euclidean norm sqrt(Σ x[i]²) (BLAS snrm2), as `value`, without
- * overflow or harmful underflow: one pass sums the squares and finds
- * max |x| = M; when M lies outside [2^-40, 2^40] or the sum overflowed, a
- * second pass sums (s x)² with s = 2^-e, the power of two that brings M to
- * [1, 2) (exact scaling), and the result is sqrt(sum) / s.
+ * overflow or harmful underflow. Unit stride: one pass sums the squares;
+ * a finite sum of at least 2^-80 is the answer (NaN gives NaN). Otherwise,
+ * and for other strides, a pass sums the squares and finds max |x| = M;
+ * when M lies outside [2^-40, 2^40] or the sum overflowed, a further pass
+ * sums (s x)² with s = 2^-e, the power of two that brings M to [1, 2)
+ * (exact scaling), and the result is sqrt(sum) / s.
  *
  * Accuracy: the sum of squares has the error bound of {@link sdot} with
  * γ(k + 1) relative to itself (all terms are positive), and elements whose
@@ -459,10 +503,19 @@ export async function snrm2(rt: Runtime, options: VectorOptions): Promise<ValueR
   const g = qpus * 16;
   return withScratch(rt, { f32: 2 * g + 2 }, async (partial) => {
     const out = partial.subarray(2 * g);
-      const results = [
+    const results: LaunchResult[] = [];
+    if (incx === 1) {
+      // The sum of squares alone: enough when it is finite and at least NRM2_FLOOR (no overflow; flushed squares
+      // change it by at most n 2^-126 / NRM2_FLOOR relative). NaN in, NaN out. Otherwise the pass below.
+      results.push(await rt.launch(Blas1.sumSquares, { qpus }, n, x, partial), await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 0));
+      const s = out[0] as number;
+      if (Number.isNaN(s)) return { ...combineResults(results), value: NaN };
+      if (Number.isFinite(s) && s >= NRM2_FLOOR) return { ...combineResults(results), value: Math.fround(Math.sqrt(s)) };
+    }
+    results.push(
       incx === 1 ? await rt.launch(Blas1.ssq, { qpus }, n, x, partial) : await rt.launch(Blas1.ssqStrided, { qpus }, n, x, ...origin(n, incx), partial),
       await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 1),
-    ];
+    );
     let sum = out[0] as number;
     const max = out[1] as number;
     let scale = 1;
@@ -485,7 +538,11 @@ export async function snrm2(rt: Runtime, options: VectorOptions): Promise<ValueR
  * The 0-based index of the first element with the largest |x[i]| (BLAS
  * isamax, whose 1-based result is this plus 1), as `value`; -1 when n = 0.
  * NaN elements never win (a NaN compares false); when every element is NaN
- * the result is 0. Exact (no rounding). Two launches.
+ * the result is 0. Exact (no rounding). Unit stride on vc6/vc7 (and the
+ * reference backend): one launch comparing the |x| bit patterns as integers
+ * ({@link Blas1.iamaxBits}), whose per-QPU results the host combines, then,
+ * only when the largest pattern is a NaN's, the two launches vc4 and other
+ * strides take (f32 compares, NaN never wins).
  */
 export async function isamax(rt: Runtime, options: VectorOptions): Promise<ValueResult> {
   const fn = 'isamax';
@@ -496,10 +553,26 @@ export async function isamax(rt: Runtime, options: VectorOptions): Promise<Value
   if (n === 0) return { ...emptyResult(rt, 'Blas1.iamax'), value: -1 };
   const qpus = streamBatches(rt);
   const g = qpus * 16;
+  let bits: LaunchResult | undefined;
+  // vc4 keeps the f32 passes: there the pattern pass is no faster (255K: 0.736 of the memory limit against 0.753).
+  if (incx === 1 && rt.target !== 'vc4') {
+    const r = await withScratch(rt, { u32: 2 * qpus }, async (_, u) => {
+      const result = await rt.launch(Blas1.iamaxBits, { qpus }, n, new Uint32Array(x.buffer, x.byteOffset, n), u, u.subarray(qpus));
+      let top = 0, at = 0xffffffff;
+      for (let q = 0; q < qpus; q++) {
+        const b = u[q] as number, i = u[qpus + q] as number;
+        if (b > top || (b === top && i < at)) (top = b), (at = i);
+      }
+      // Every key 0: every element is ±0, the first wins.
+      return { result, at: top > 0xff000000 ? undefined : top === 0 ? 0 : at };
+    });
+    if (r.at !== undefined) return { ...r.result, value: r.at };
+    bits = r.result;
+  }
   return withScratch(rt, { f32: g, u32: g }, async (best, index) => {
     const first = incx === 1 ? await rt.launch(Blas1.iamax, { qpus }, n, x, best, index) : await rt.launch(Blas1.iamaxStrided, { qpus }, n, x, ...origin(n, incx), best, index);
     const second = await rt.launch(Blas1.finishIamax, { qpus: 1 }, g, best, index);
     const at = index[0] as number;
-    return { ...combineResults([first, second]), value: at === 0xffffffff ? 0 : at };
+    return { ...combineResults(bits ? [bits, first, second] : [first, second]), value: at === 0xffffffff ? 0 : at };
   });
 }

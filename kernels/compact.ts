@@ -1,6 +1,10 @@
 /**
  * Stream compaction: copy the elements of x that a predicate keeps to the front of y, in order, and count them.
  *
+ * vc6/vc7 (and the reference backend): one pass, x (and flags) read once ({@link CompactOnce}: tiles in order over
+ * the QPUs, each tile's count published for the next tiles' QPUs, as kernels/scan.ts's ScanOnce), plus a one-QPU
+ * launch for the last partial tile and the total. vc4 (where an atomic costs thousands of cycles):
+ *
  * Two launches over q QPUs, QPU b owning the contiguous chunk [bC, min(n, (b+1)C)) (C a multiple of 16): the
  * first counts the kept elements of each chunk; the second has every QPU add the counts of the chunks before
  * its own, then walk its chunk a vector at a time: a 16-lane scan of the keep flags (rotations,
@@ -290,6 +294,168 @@ function rangeOf(x: CompactArray, op: CompactOp, value: number): { a: number; c:
   return { a, c, lo: lo >>> 0, span: (hi - lo) >>> 0, invert };
 }
 
+/** Elements per tile of the single-pass compaction (V3D): TILE_GROUPS groups of 16 lanes × 4 consecutive words. */
+const TILE = 192;
+/** Groups of 64 elements per tile. */
+const TILE_GROUPS = 3;
+/** Words per lane per tile (4 × TILE_GROUPS). */
+const TILE_WORDS = 12;
+/** Elements per tile of {@link CompactOnce.tilesWhere}, which holds two tiles' words at once (the next one loading). */
+const WHERE_TILE = 128;
+/** Groups of 64 elements per tile of {@link CompactOnce.tilesWhere}. */
+const WHERE_GROUPS = 2;
+/** Words per lane per tile of {@link CompactOnce.tilesWhere}. */
+const WHERE_WORDS = 8;
+
+/**
+ * Single-pass compaction on V3D, each element (and flag) read once, as kernels/scan.ts's ScanOnce: tile t
+ * (TILE elements; a lane holds 4 consecutive words of each of its 4 groups of 64) goes to QPU t mod Q, which counts
+ * its kept elements (lane counts in order, a 16-lane scan per group), publishes the count in `status` (two words of
+ * 16 bits with a ready mark, by atomics), waits for the counts of tiles t − 1 … t − Q + 1 and adds its own running
+ * total of its earlier tiles: every kept element then knows its place. The QPU of the last tile leaves the count of
+ * all tiles in status[2 tiles] for {@link CompactOnce.tail}.
+ */
+export class CompactOnce {
+  /** {@link CompactOnce} over `tiles` whole tiles; the predicate as {@link Compact.count}'s. */
+  @kernel
+  static tiles(tiles: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, sink: Ptr<u32>): void {
+    const Q = qpu.numQpus();
+    const lane = qpu.laneId();
+    let carry: u32 = 0;
+    for (let t = qpu.qpuId(); t < tiles; t += Q) {
+      const base = t * TILE + 4 * lane;
+      const v = new Uint32Array(TILE_WORDS);
+      const k = new Uint32Array(TILE_WORDS);
+      for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = x[base + 64 * (j >> 2) + (j & 3)];
+      if (useFlags != 0) {
+        for (let j: u32 = 0; j < TILE_WORDS; j++) k[j] = flags[base + 64 * (j >> 2) + (j & 3)] != 0 ? 1 : 0;
+      } else {
+        for (let j: u32 = 0; j < TILE_WORDS; j++) k[j] = Compact.inRange(v[j], a, c, lo, span, invert) ? 1 : 0;
+      }
+      // k becomes each element's place among the tile's kept elements (its count of kept elements before it).
+      let off: u32 = 0;
+      for (let g: u32 = 0; g < TILE_GROUPS; g++) {
+        const p0 = k[4 * g];
+        const p1 = p0 + k[4 * g + 1];
+        const p2 = p1 + k[4 * g + 2];
+        const p3 = p2 + k[4 * g + 3];
+        const incl = LaneScan.u32(p3);
+        const r = qpu.rotate(incl, 1);
+        const before = off + (lane == 0 ? 0 : r);
+        // Kept: its place; dropped: 0xffffffff (no store).
+        k[4 * g] = p0 != 0 ? before : 0xffffffff;
+        k[4 * g + 1] = p1 != p0 ? before + p0 : 0xffffffff;
+        k[4 * g + 2] = p2 != p1 ? before + p1 : 0xffffffff;
+        k[4 * g + 3] = p3 != p2 ? before + p2 : 0xffffffff;
+        off = off + qpu.broadcast(incl, 15);
+      }
+      const half = lane == 0 ? off & 0xffff : off >> 16;
+      qpu.atomicExchange(status, lane < 2 ? 2 * t + lane : 2 * tiles + lane, 0x10000 | half);
+      const need = lane + 1 < Q && lane < t;
+      const src = need ? t - 1 - lane : t;
+      let wlo: u32 = 0;
+      let whi: u32 = 0;
+      do {
+        wlo = qpu.atomicOr(status, 2 * src, 0);
+        whi = qpu.atomicOr(status, 2 * src + 1, 0);
+      } while (!qpu.all(wlo >= 0x10000 && whi >= 0x10000));
+      const total = (whi << 16) | (wlo & 0xffff);
+      const prefix = carry + qpu.reduceAdd(need ? total : 0);
+      // Dropped elements store into `sink` instead (a select of the pointer: a lane-dependent `if` would put lane
+      // masks on the whole loop and serialise its loads).
+      for (let j: u32 = 0; j < TILE_WORDS; j++) {
+        const kept = k[j] != 0xffffffff;
+        const dst = kept ? y : sink;
+        const into = prefix + k[j];
+        const idx = kept ? into : lane;
+        dst[idx] = v[j];
+      }
+      carry = prefix + off;
+    }
+    if (qpu.qpuId() == (tiles + Q - 1) % Q) status[2 * tiles] = carry;
+  }
+
+  /**
+   * {@link CompactOnce.tiles} for a comparison (no flags) over `tiles` tiles of WHERE_TILE elements, the QPU loading
+   * its next tile while it waits for the earlier tiles' counts (the first poll in the same block as those loads).
+   */
+  @kernel
+  static tilesWhere(tiles: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, sink: Ptr<u32>): void {
+    const Q = qpu.numQpus();
+    const lane = qpu.laneId();
+    let carry: u32 = 0;
+    const v = new Uint32Array(WHERE_WORDS);
+    const t0 = Math.min(qpu.qpuId(), tiles - 1);
+    for (let j: u32 = 0; j < WHERE_WORDS; j++) v[j] = x[t0 * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
+    for (let t = qpu.qpuId(); t < tiles; t += Q) {
+      const base = t * WHERE_TILE + 4 * lane;
+      const k = new Uint32Array(WHERE_WORDS);
+      for (let j: u32 = 0; j < WHERE_WORDS; j++) k[j] = Compact.inRange(v[j], a, c, lo, span, invert) ? 1 : 0;
+      let off: u32 = 0;
+      for (let g: u32 = 0; g < WHERE_GROUPS; g++) {
+        const p0 = k[4 * g];
+        const p1 = p0 + k[4 * g + 1];
+        const p2 = p1 + k[4 * g + 2];
+        const p3 = p2 + k[4 * g + 3];
+        const incl = LaneScan.u32(p3);
+        const r = qpu.rotate(incl, 1);
+        const before = off + (lane == 0 ? 0 : r);
+        k[4 * g] = p0 != 0 ? before : 0xffffffff;
+        k[4 * g + 1] = p1 != p0 ? before + p0 : 0xffffffff;
+        k[4 * g + 2] = p2 != p1 ? before + p1 : 0xffffffff;
+        k[4 * g + 3] = p3 != p2 ? before + p2 : 0xffffffff;
+        off = off + qpu.broadcast(incl, 15);
+      }
+      const half = lane == 0 ? off & 0xffff : off >> 16;
+      qpu.atomicExchange(status, lane < 2 ? 2 * t + lane : 2 * tiles + lane, 0x10000 | half);
+      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while the counts come.
+      const tn = t + Q < tiles ? t + Q : t;
+      const w = new Uint32Array(WHERE_WORDS);
+      for (let j: u32 = 0; j < WHERE_WORDS; j++) w[j] = x[tn * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
+      const need = lane + 1 < Q && lane < t;
+      const src = need ? t - 1 - lane : t;
+      let wlo = qpu.atomicOr(status, 2 * src, 0);
+      let whi = qpu.atomicOr(status, 2 * src + 1, 0);
+      while (!qpu.all(wlo >= 0x10000 && whi >= 0x10000)) {
+        wlo = qpu.atomicOr(status, 2 * src, 0);
+        whi = qpu.atomicOr(status, 2 * src + 1, 0);
+      }
+      const total = (whi << 16) | (wlo & 0xffff);
+      const prefix = carry + qpu.reduceAdd(need ? total : 0);
+      for (let j: u32 = 0; j < WHERE_WORDS; j++) {
+        const kept = k[j] != 0xffffffff;
+        const dst = kept ? y : sink;
+        const into = prefix + k[j];
+        const idx = kept ? into : lane;
+        dst[idx] = v[j];
+      }
+      for (let j: u32 = 0; j < WHERE_WORDS; j++) v[j] = w[j];
+      carry = prefix + off;
+    }
+    if (qpu.qpuId() == (tiles + Q - 1) % Q) status[2 * tiles] = carry;
+  }
+
+
+  /** One batch: compacts x[n0 … n) a vector at a time after the `status[2 tiles]` elements {@link CompactOnce.tiles} kept (0 when tiles = 0); status[2 tiles + 1] = the total kept. */
+  @kernel
+  static tail(n0: u32, n: u32, tiles: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const lane = qpu.laneId();
+    let carry: u32 = tiles > 0 ? status[2 * tiles] : 0;
+    for (let base = n0; base < n; base += 16) {
+      const i = base + lane;
+      const inside = i < n;
+      const v: u32 = inside ? x[i] : 0;
+      const f: u32 = inside && useFlags != 0 ? flags[i] : 0;
+      const keep = inside && (useFlags != 0 ? f != 0 : Compact.inRange(v, a, c, lo, span, invert));
+      const kk: u32 = keep ? 1 : 0;
+      const t = LaneScan.u32(kk);
+      if (keep) y[carry + t - 1] = v;
+      carry = carry + qpu.broadcast(t, 15);
+    }
+    status[2 * tiles + 1] = carry;
+  }
+}
+
 /** Arguments of {@link compact}: give exactly one of `flags` and `where`. */
 export interface CompactOptions<A extends CompactArray = CompactArray> {
   /** The input, from `rt.alloc`. */
@@ -345,6 +511,7 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
   if (!Number.isInteger(n) || n < 0 || n > most) {
     throw new RangeError(`compact: n must be a whole number from 0 to ${most} (the shortest of x, y${flags ? ' and flags' : ''}), got ${String(options.n)}`);
   }
+  if (rt.target !== 'vc4') return compactOnce(rt, x, y, n, flags, where);
   const qpus0 = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
   const chunk = Math.max(16, Math.ceil(n / qpus0 / 16) * 16);
   const qpus = Math.max(1, Math.ceil(n / chunk));
@@ -364,5 +531,32 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
     return { ...combineResults([r1, r2]), count: total };
   } finally {
     rt.free(counts);
+  }
+}
+
+/**
+ * {@link CompactOnce} on V3D: the whole tiles on every QPU (one launch), then the last partial tile on one QPU
+ * (a second launch, which also writes the total; it does everything when n < TILE).
+ */
+async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: number, flags: Uint32Array | undefined, where: CompactOptions['where']): Promise<CompactResult> {
+  const size = flags ? TILE : WHERE_TILE;
+  const tiles = Math.floor(n / size);
+  const status = rt.alloc(Uint32Array, 2 * tiles + 32);
+  try {
+    status.fill(0);
+    const { a, c, lo, span, invert } = where ? rangeOf(x, where.op, where.value) : { a: 0, c: 0, lo: 0, span: 0, invert: 0 };
+    const words = x instanceof Uint32Array ? x : new Uint32Array(x.buffer, x.byteOffset, x.length);
+    const out = y instanceof Uint32Array ? y : new Uint32Array(y.buffer, y.byteOffset, y.length);
+    const use = flags ? 1 : 0;
+    const fl = flags ?? status; // not read without flags
+    const results: LaunchResult[] = [];
+    const qpus = Math.max(1, Math.min(rt.numQpus, tiles));
+    const sink = status.subarray(2 * tiles + 16);
+    if (tiles > 0 && flags) results.push(await rt.launch(CompactOnce.tiles, { qpus }, tiles, use, a, c, lo, span, invert, words, fl, out, status, sink));
+    if (tiles > 0 && !flags) results.push(await rt.launch(CompactOnce.tilesWhere, { qpus }, tiles, a, c, lo, span, invert, words, out, status, sink));
+    results.push(await rt.launch(CompactOnce.tail, { qpus: 1 }, tiles * size, n, tiles, use, a, c, lo, span, invert, words, fl, out, status));
+    return { ...combineResults(results), count: status[2 * tiles + 1] as number };
+  } finally {
+    rt.free(status);
   }
 }

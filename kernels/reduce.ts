@@ -1,10 +1,14 @@
 /**
  * Reductions over f32, i32 and u32 arrays: sum, min, max, argmin, argmax.
  *
- * Two launches each. The first runs on up to every QPU: each lane folds its grid-stride slice
- * (elements g, g + G, g + 2G, … for work item g of G = 16 × QPUs), in index order, into a register, and each
- * QPU folds its 16 lanes and writes one partial. The second runs on one QPU over those partials and writes the
- * result. Each element is read once: the first launch streams the array at the memory path's rate.
+ * Two launches each (sums, integer min/max/argmin/argmax; f32 on vc4). The first runs on up to every QPU: each
+ * lane folds its grid-stride slice (elements g, g + G, g + 2G, … for work item g of G = 16 × QPUs), in index
+ * order, into a register, and each QPU folds its 16 lanes and writes one partial. The second runs on one QPU over
+ * those partials and writes the result. Each element is read once: the first launch streams the array at the
+ * memory path's rate. f32 min/max/argmin/argmax on vc6/vc7 (and the reference backend) take one launch of a
+ * kernel with fewer instructions per element ({@link Reduce.boundsF32}, {@link Reduce.argminF32}, {@link Reduce.argmaxF32}) whose few per-QPU
+ * partials the host combines; argmin/argmax fall back to the two exact launches when the data hold a NaN or the
+ * extreme is a zero (so x is read twice then).
  */
 import { kernel, qpu, i32, u32, type f32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
@@ -14,8 +18,9 @@ import { combineResults } from './launch.js';
 const NONE = 0xffffffff;
 
 /**
- * Reduction kernels. Each writes one partial per QPU (`out[qpuId()]`), so running it again on one QPU over
- * those partials gives the whole array's result; the host functions below do exactly that.
+ * Reduction kernels. Most write one partial per QPU (`out[qpuId()]`), so running them again on one QPU over those
+ * partials gives the whole array's result; the host functions below do exactly that. {@link Reduce.boundsF32},
+ * {@link Reduce.argminF32} and {@link Reduce.argmaxF32} write a few words per QPU, which the host combines.
  */
 export class Reduce {
   /**
@@ -91,6 +96,88 @@ export class Reduce {
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
     const t = qpu.reduceMax(s);
     if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+  }
+
+  /**
+   * The bounds of this QPU's elements as 32-bit patterns, from which the host finds an f32 `Math.min` or
+   * `Math.max` exactly (see {@link minMaxF32}): out[3q] = the smallest pattern as u32 (the smallest non-negative
+   * element, if any), out[3q + 1] = the largest as u32 (the most negative element, or a negative NaN), out[3q + 2]
+   * = the largest as i32 (the largest non-negative element, or a positive NaN). Three integer ops per element, no
+   * compare-and-select: unlike {@link Reduce.minF32} (whose NaN checks take five instructions per element) it
+   * keeps up with the V3D memory path.
+   */
+  @kernel
+  static boundsF32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
+    let lo: u32 = 0xffffffff;
+    let hi: u32 = 0;
+    let top: i32 = -2147483648;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = x[i];
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+      top = Math.max(top, i32(v));
+    }
+    const a = qpu.reduceMin(lo);
+    const b = qpu.reduceMax(hi);
+    const c = qpu.reduceMax(top);
+    if (qpu.laneId() == 0) {
+      out[3 * qpu.qpuId()] = a;
+      out[3 * qpu.qpuId() + 1] = b;
+      out[3 * qpu.qpuId() + 2] = u32(c);
+    }
+  }
+
+  /**
+   * The fast path of an f32 argmin, per QPU: vals[2q] = the smallest element by the f32 `<` (+Infinity if none is
+   * below it), index[q] = the first i where it occurs (NONE if none), vals[2q + 1] = the f32 sum of the elements
+   * (NaN when some element is NaN, or is an infinity of each sign). Exact except where the f32 `<` differs from
+   * {@link argmin}'s ordering: NaNs (the sum is then NaN), −0 against +0 (only when the minimum is a zero) and
+   * every element +Infinity (no index); the host then runs {@link Reduce.argKey} (see {@link argReduce}). One
+   * compare, two selects and one add per element.
+   */
+  @kernel
+  static argminF32(n: u32, x: Ptr<f32>, vals: Ptr<f32>, index: Ptr<u32>): void {
+    let b: f32 = Infinity;
+    let at: u32 = NONE;
+    let check: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = x[i];
+      const better = v < b;
+      at = better ? i : at;
+      b = better ? v : b;
+      check = check + v;
+    }
+    const m = qpu.reduceMin(b);
+    const first = qpu.reduceMin(b == m ? at : NONE);
+    const c = qpu.reduceAdd(check);
+    if (qpu.laneId() == 0) {
+      vals[2 * qpu.qpuId()] = m;
+      vals[2 * qpu.qpuId() + 1] = c;
+      index[qpu.qpuId()] = first;
+    }
+  }
+
+  /** {@link Reduce.argminF32} for the largest element (`>`, from −Infinity; the largest of the QPU in vals[2q]). */
+  @kernel
+  static argmaxF32(n: u32, x: Ptr<f32>, vals: Ptr<f32>, index: Ptr<u32>): void {
+    let b: f32 = -Infinity;
+    let at: u32 = NONE;
+    let check: f32 = 0;
+    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
+      const v = x[i];
+      const better = v > b;
+      at = better ? i : at;
+      b = better ? v : b;
+      check = check + v;
+    }
+    const m = qpu.reduceMax(b);
+    const first = qpu.reduceMin(b == m ? at : NONE);
+    const c = qpu.reduceAdd(check);
+    if (qpu.laneId() == 0) {
+      vals[2 * qpu.qpuId()] = m;
+      vals[2 * qpu.qpuId() + 1] = c;
+      index[qpu.qpuId()] = first;
+    }
   }
 
   /**
@@ -235,15 +322,59 @@ export async function sum(rt: Runtime, options: ReduceOptions): Promise<ReduceRe
  */
 export async function min(rt: Runtime, options: ReduceOptions): Promise<ReduceResult> {
   const { x, n } = checkArgs('min', options, 1);
-  if (x instanceof Float32Array) return twoStage(rt, Reduce.minF32, x, n);
+  if (x instanceof Float32Array) return fastF32(rt) ? minMaxF32(rt, x, n, false) : twoStage(rt, Reduce.minF32, x, n);
   return x instanceof Int32Array ? twoStage(rt, Reduce.minI32, x, n) : twoStage(rt, Reduce.minU32, x, n);
 }
 
 /** The largest element of x[0..n) (n ≥ 1): as {@link min} with `Math.max` (NaN if any element is NaN; +0 above −0). */
 export async function max(rt: Runtime, options: ReduceOptions): Promise<ReduceResult> {
   const { x, n } = checkArgs('max', options, 1);
-  if (x instanceof Float32Array) return twoStage(rt, Reduce.maxF32, x, n);
+  if (x instanceof Float32Array) return fastF32(rt) ? minMaxF32(rt, x, n, true) : twoStage(rt, Reduce.maxF32, x, n);
   return x instanceof Int32Array ? twoStage(rt, Reduce.maxI32, x, n) : twoStage(rt, Reduce.maxU32, x, n);
+}
+
+/**
+ * Whether f32 min, max, argmin and argmax take their V3D kernels ({@link Reduce.boundsF32}, {@link Reduce.argminF32}, {@link Reduce.argmaxF32}).
+ * Not on vc4, which has no unsigned min/max instruction (each is emulated) and where the compare-and-select kernels
+ * are faster in its model (min f32 0.73 against 0.66 of the memory limit, argmin 0.59 against 0.41).
+ */
+function fastF32(rt: Runtime): boolean {
+  return rt.target !== 'vc4';
+}
+
+/** The f32 value of a 32-bit pattern. */
+function f32Bits(bits: number): number {
+  return new Float32Array(new Uint32Array([bits]).buffer)[0] as number;
+}
+
+/**
+ * f32 `Math.min` (or `Math.max`, `largest`) of x[0..n) from {@link Reduce.boundsF32}'s patterns, combined on the
+ * host over the QPUs' partials (3 words per QPU). As u32 the patterns order +0 < … < +Inf < +NaN < −0 < … < −Inf <
+ * −NaN, as i32 every non-negative pattern is above every negative one, so: a NaN is there when the largest i32
+ * pattern is above +Inf's (a positive NaN) or the largest u32 one above −Inf's (a negative NaN); otherwise the
+ * minimum is the largest u32 pattern when it has the sign bit (the most negative element, −0 when only zeros are
+ * negative), else the smallest u32 pattern; the maximum is the largest i32 pattern when it is non-negative, else
+ * the smallest u32 pattern (every element negative: the one nearest zero). One launch.
+ */
+async function minMaxF32(rt: Runtime, x: Float32Array, n: number, largest: boolean): Promise<ReduceResult> {
+  const q = reduceQpus(rt, n);
+  const out = rt.alloc(Uint32Array, 3 * q);
+  try {
+    const r = await rt.launch(Reduce.boundsF32, { qpus: q }, n, words(x), out);
+    let lo = 0xffffffff, hi = 0, top = -0x80000000;
+    for (let k = 0; k < q; k++) {
+      lo = Math.min(lo, out[3 * k] as number);
+      hi = Math.max(hi, out[3 * k + 1] as number);
+      top = Math.max(top, (out[3 * k + 2] as number) | 0);
+    }
+    let value: number;
+    if (top > 0x7f800000 || hi > 0xff800000) value = NaN;
+    else if (largest) value = f32Bits(top >= 0 ? top : lo);
+    else value = f32Bits(hi >= 0x80000000 ? hi : lo);
+    return { ...r, value };
+  } finally {
+    rt.free(out);
+  }
 }
 
 /** Runs a per-QPU reduction kernel on the device's QPUs, then on one QPU over their partials; the value as `signed` i32 when asked. */
@@ -271,8 +402,42 @@ function keyOf(x: ReduceArray, largest: boolean): [number, number, number] {
   return [0, inv, 0];
 }
 
+/**
+ * The f32 fast path of {@link argReduce} ({@link Reduce.argminF32} or {@link Reduce.argmaxF32}, per-QPU partials combined on the host): the index,
+ * or undefined when the f32 compare cannot decide (a NaN or an infinity of each sign in a sum, the extreme a zero,
+ * or every element +Infinity for argmin / −Infinity for argmax), and the launch result.
+ */
+async function argF32(rt: Runtime, x: Float32Array, n: number, largest: boolean): Promise<{ at: number | undefined; result: LaunchResult }> {
+  const q = reduceQpus(rt, n);
+  const vals = rt.alloc(Float32Array, 2 * q);
+  const index = rt.alloc(Uint32Array, q);
+  try {
+    const result = await rt.launch(largest ? Reduce.argmaxF32 : Reduce.argminF32, { qpus: q }, n, x, vals, index);
+    const sign = largest ? -1 : 1;
+    let best = Infinity, at = NONE, nan = false;
+    for (let k = 0; k < q; k++) {
+      const m = sign * (vals[2 * k] as number), i = index[k] as number;
+      if (Number.isNaN(vals[2 * k + 1] as number)) nan = true;
+      if (m < best || (m === best && i < at)) (best = m), (at = i);
+    }
+    return { at: nan || best === 0 || at === NONE ? undefined : at, result };
+  } finally {
+    rt.free(vals);
+    rt.free(index);
+  }
+}
+
 async function argReduce(rt: Runtime, what: string, options: ReduceOptions, largest: boolean): Promise<ArgReduceResult> {
   const { x, n } = checkArgs(what, options, 1);
+  let fast: LaunchResult | undefined;
+  if (x instanceof Float32Array && fastF32(rt)) {
+    const { at, result } = await argF32(rt, x, n, largest);
+    if (at !== undefined) {
+      if (!(at < n)) throw new Error(`${what}: internal error: the kernel returned index ${at} for ${n} elements`);
+      return { ...result, index: at, value: x[at] as number };
+    }
+    fast = result;
+  }
   const q = reduceQpus(rt, n);
   const keys = rt.alloc(Uint32Array, q);
   const index = rt.alloc(Uint32Array, q);
@@ -285,7 +450,7 @@ async function argReduce(rt: Runtime, what: string, options: ReduceOptions, larg
     // NONE: no key was below NONE, so all n keys are NONE and the first index is 0.
     const at = index1[0] === NONE ? 0 : (index1[0] as number);
     if (!(at < n)) throw new Error(`${what}: internal error: the kernels returned index ${at} for ${n} elements`);
-    return { ...combineResults([r1, r2]), index: at, value: x[at] as number };
+    return { ...combineResults(fast ? [fast, r1, r2] : [r1, r2]), index: at, value: x[at] as number };
   } finally {
     for (const a of [keys, index, key1, index1]) rt.free(a);
   }

@@ -1,6 +1,12 @@
 /**
  * Prefix sums (inclusive and exclusive scans) of f32, i32 and u32 arrays, any length.
  *
+ * i32 and u32 on vc6/vc7 (and the reference backend): one pass, each element read once and written once
+ * ({@link ScanOnce}: tiles in order over the QPUs, each tile's total published for the next tiles' QPUs), plus a
+ * one-QPU launch for a last partial tile. f32 (whose totals the tiles could only publish as bit patterns, which the
+ * kernel language does not convert to) and everything on vc4 (where an atomic costs thousands of cycles) take the
+ * two-pass scheme:
+ *
  * Two launches over q QPUs, QPU b owning the contiguous chunk [bC, min(n, (b+1)C)) (C a multiple of 16):
  * the first sums each chunk (lanes read consecutive 16-element vectors, as a streaming load wants), the
  * second has every QPU add the sums of the chunks before its own and then scan its chunk a vector at a time:
@@ -313,6 +319,96 @@ export class Scan {
   }
 }
 
+/** Elements per tile of the look-back scan (V3D): TILE_GROUPS groups of 16 lanes × 4 consecutive words. */
+const TILE = 192;
+/** Groups of 64 elements per tile. */
+const TILE_GROUPS = 3;
+/** Words per lane per tile (4 × TILE_GROUPS). */
+const TILE_WORDS = 12;
+
+/**
+ * The single-pass scans used on V3D: each element is read once and written once. Tile t (TILE elements) goes to
+ * QPU t mod Q; a lane holds 4 consecutive words of each of the tile's groups of 64, and the QPU loads its next
+ * tile while it waits for the totals of the tiles before the current one. Per tile: the lanes add
+ * their 4 words in order, one 16-lane scan ({@link LaneScan}) of the lane totals per group places the lanes, a
+ * running sum places the groups; the tile's total A_t is published in `status` (two words, 16 bits each with a
+ * ready mark in the upper half, written with atomics so that each word is either 0 or final); then lane l waits
+ * for the total of tile t − 1 − l (l < Q − 1, l < t) and the tile's offset is the QPU's own running prefix (the
+ * inclusive prefix of its tile t − Q) plus those totals (added in lane order). The QPU of the last tile leaves the
+ * prefix of all tiles in status[2 tiles] for {@link Scan.tailU32}, which scans the last partial tile.
+ */
+export class ScanOnce {
+  /** {@link ScanOnce} over `tiles` whole tiles of 32-bit integers (wrapping). */
+  @kernel
+  static tilesU32(tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const Q = qpu.numQpus();
+    const lane = qpu.laneId();
+    const ex = exclusive != 0;
+    let carry: u32 = 0;
+    const v = new Uint32Array(TILE_WORDS);
+    const t0 = Math.min(qpu.qpuId(), tiles - 1);
+    for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = x[t0 * TILE + 4 * lane + 64 * (k >> 2) + (k & 3)];
+    for (let t = qpu.qpuId(); t < tiles; t += Q) {
+      const base = t * TILE + 4 * lane;
+      let off: u32 = 0;
+      for (let g: u32 = 0; g < TILE_GROUPS; g++) {
+        const p0 = v[4 * g];
+        const p1 = p0 + v[4 * g + 1];
+        const p2 = p1 + v[4 * g + 2];
+        const p3 = p2 + v[4 * g + 3];
+        const incl = LaneScan.u32(p3);
+        const r = qpu.rotate(incl, 1);
+        const before = off + (lane == 0 ? 0 : r);
+        const zero: u32 = 0;
+        v[4 * g] = before + (ex ? zero : p0);
+        v[4 * g + 1] = before + (ex ? p0 : p1);
+        v[4 * g + 2] = before + (ex ? p1 : p2);
+        v[4 * g + 3] = before + (ex ? p2 : p3);
+        off = off + qpu.broadcast(incl, 15);
+      }
+      const half = lane == 0 ? off & 0xffff : off >> 16;
+      qpu.atomicExchange(status, lane < 2 ? 2 * t + lane : 2 * tiles + lane, 0x10000 | half);
+      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while the totals come.
+      const tn = t + Q < tiles ? t + Q : t;
+      const w = new Uint32Array(TILE_WORDS);
+      for (let k: u32 = 0; k < TILE_WORDS; k++) w[k] = x[tn * TILE + 4 * lane + 64 * (k >> 2) + (k & 3)];
+      const need = lane + 1 < Q && lane < t;
+      const src = need ? t - 1 - lane : t;
+      let lo = qpu.atomicOr(status, 2 * src, 0);
+      let hi = qpu.atomicOr(status, 2 * src + 1, 0);
+      while (!qpu.all(lo >= 0x10000 && hi >= 0x10000)) {
+        lo = qpu.atomicOr(status, 2 * src, 0);
+        hi = qpu.atomicOr(status, 2 * src + 1, 0);
+      }
+      const total = (hi << 16) | (lo & 0xffff);
+      const prefix = carry + qpu.reduceAdd(need ? total : 0);
+      for (let k: u32 = 0; k < TILE_WORDS; k++) y[base + 64 * (k >> 2) + (k & 3)] = prefix + v[k];
+      for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = w[k];
+      carry = prefix + off;
+    }
+    if (qpu.qpuId() == (tiles + Q - 1) % Q) status[2 * tiles] = carry;
+  }
+
+  /**
+   * One batch: y[n0 … n) as the scan of x[n0 … n) a vector at a time, starting from `status[2 tiles]` (the prefix
+   * {@link ScanOnce.tilesU32} left) when `tiles` > 0, else from 0.
+   */
+  @kernel
+  static tailU32(n0: u32, n: u32, tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const lane = qpu.laneId();
+    let carry: u32 = tiles > 0 ? status[2 * tiles] : 0;
+    for (let base = n0; base < n; base += 16) {
+      const i = base + lane;
+      const v: u32 = i < n ? x[i] : 0;
+      const t = LaneScan.u32(v);
+      const shifted = qpu.rotate(t, 1);
+      const before = lane == 0 ? 0 : shifted;
+      if (i < n) y[i] = carry + (exclusive != 0 ? before : t);
+      carry = carry + qpu.broadcast(t, 15);
+    }
+  }
+}
+
 // ---- Host functions -------------------------------------------------------------------------------------------
 
 /** The arrays the scans take: allocated with `rt.alloc` (or subarrays of such arrays). */
@@ -368,8 +464,9 @@ async function scan(rt: Runtime, what: string, options: ScanOptions, exclusive: 
   if (!Number.isInteger(n) || n < 0 || n > x.length || n > y.length) {
     throw new RangeError(`${what}: n must be a whole number from 0 to the shorter of x.length (${x.length}) and y.length (${y.length}), got ${String(options.n)}`);
   }
-  const { qpus, chunk } = scanShape(rt, n);
   const float = x instanceof Float32Array;
+  if (!float && rt.target !== 'vc4') return scanOnce(rt, x, y, n, exclusive);
+  const { qpus, chunk } = scanShape(rt, n);
   const sums = float ? rt.alloc(Float32Array, qpus) : rt.alloc(Uint32Array, qpus);
   try {
     const u32 = (a: ScanArray): ScanArray => (a instanceof Int32Array ? new Uint32Array(a.buffer, a.byteOffset, a.length) : a);
@@ -380,6 +477,25 @@ async function scan(rt: Runtime, what: string, options: ScanOptions, exclusive: 
     return combineResults([r1, r2]);
   } finally {
     rt.free(sums);
+  }
+}
+
+/**
+ * The single-pass scan ({@link ScanOnce}) of 32-bit integers: the whole tiles on every QPU (one launch), then the
+ * last partial tile, if any, on one QPU (a second launch, which also does everything when n < TILE).
+ */
+async function scanOnce(rt: Runtime, x: ScanArray, y: ScanArray, n: number, exclusive: boolean): Promise<LaunchResult> {
+  const tiles = Math.floor(n / TILE);
+  const status = rt.alloc(Uint32Array, 2 * tiles + 16);
+  try {
+    status.fill(0);
+    const u32 = (a: ScanArray): Uint32Array => (a instanceof Uint32Array ? a : new Uint32Array(a.buffer, a.byteOffset, a.length));
+    const results: LaunchResult[] = [];
+    if (tiles > 0) results.push(await rt.launch(ScanOnce.tilesU32, { qpus: Math.max(1, Math.min(rt.numQpus, tiles)) }, tiles, exclusive ? 1 : 0, u32(x), u32(y), status));
+    if (tiles * TILE < n || tiles === 0) results.push(await rt.launch(ScanOnce.tailU32, { qpus: 1 }, tiles * TILE, n, tiles, exclusive ? 1 : 0, u32(x), u32(y), status));
+    return combineResults(results);
+  } finally {
+    rt.free(status);
   }
 }
 

@@ -5,7 +5,7 @@
  * in flight, one thread per QPU), run here at the same size and QPU count.
  */
 import { Runtime, type Target } from '../../runtime/index.ts';
-import { argmin, max, min, sum, type ReduceArray, type ReduceResult } from '../../kernels/reduce.ts';
+import { argmax, argmin, max, min, sum, type ReduceArray, type ReduceResult } from '../../kernels/reduce.ts';
 import { runStream } from '../fixtures/handwritten.ts';
 import type { KernelRow } from './row.ts';
 
@@ -35,9 +35,27 @@ export async function rows(target: Target): Promise<KernelRow[]> {
     const hw = target === 'vc4' ? undefined : runStream(target === 'vc6' ? 42 : 71, 'summation', q, n);
     add('sum u32', su, u, hw ? { name: `summation (${target === 'vc6' ? 'py-videocore6' : 'py-videocore7'}-shaped, vec4)`, seconds: hw.seconds } : undefined);
     add('sum f32', await sum(rt, { x: f }), f);
-    add('min f32', await min(rt, { x: f }), f);
+    const check = (name: string, got: number, want: number) => {
+      if (!Object.is(got, want)) throw new Error(`${name} on ${target} is wrong: ${got} != ${want}`);
+    };
+    let lo = 0, hi = 0;
+    for (let i = 1; i < n; i++) {
+      if ((f[i] as number) < (f[lo] as number)) lo = i;
+      if ((f[i] as number) > (f[hi] as number)) hi = i;
+    }
+    const mn = await min(rt, { x: f });
+    check('min f32', mn.value, f[lo] as number);
+    add('min f32', mn, f);
+    const mx = await max(rt, { x: f });
+    check('max f32', mx.value, f[hi] as number);
+    add('max f32', mx, f);
     add('max u32', await max(rt, { x: u }), u);
-    add('argmin f32', await argmin(rt, { x: f }), f);
+    const am = await argmin(rt, { x: f });
+    check('argmin f32', am.index, lo);
+    add('argmin f32', am, f);
+    const ax = await argmax(rt, { x: f });
+    check('argmax f32', ax.index, hi);
+    add('argmax f32', ax, f);
     return out;
   } finally {
     rt.close();

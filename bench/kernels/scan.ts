@@ -6,7 +6,7 @@
  * Each row says which of its bytes are writes (V3D writes at a lower bandwidth than it reads).
  */
 import { Runtime, type LaunchResult, type Target } from '../../runtime/index.ts';
-import { inclusiveScan } from '../../kernels/scan.ts';
+import { exclusiveScan, inclusiveScan } from '../../kernels/scan.ts';
 import { compact } from '../../kernels/compact.ts';
 import { histogram } from '../../kernels/histogram.ts';
 import { sort } from '../../kernels/sort.ts';
@@ -27,6 +27,12 @@ export async function rows(target: Target): Promise<KernelRowWithWrites[]> {
     add(`inclusiveScan u32 ${label}`, await inclusiveScan(rt, { x: u, y }), 8 * n, n, 4 * n);
     let s = 0;
     for (let i = 0; i < n; i++) if (y[i] !== (s = (s + (u[i] as number)) >>> 0)) throw new Error(`inclusiveScan on ${target} is wrong at ${i}`);
+    add(`exclusiveScan u32 ${label}`, await exclusiveScan(rt, { x: u, y }), 8 * n, n, 4 * n);
+    s = 0;
+    for (let i = 0; i < n; i++) {
+      if (y[i] !== s) throw new Error(`exclusiveScan on ${target} is wrong at ${i}`);
+      s = (s + (u[i] as number)) >>> 0;
+    }
     const c = await compact(rt, { x: u, y, where: { op: '<', value: 500 } });
     if (c.count !== Array.from(u).filter((v) => v < 500).length) throw new Error(`compact on ${target} is wrong`);
     add(`compact u32 < (half kept) ${label}`, c, 4 * n + 4 * c.count, n, 4 * c.count);

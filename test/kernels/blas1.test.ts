@@ -142,10 +142,16 @@ test('isamax: the first of equal largest magnitudes, across lanes and QPUs; NaN 
       x[700] = -5;
       x[300] = 5;
       x[999] = 5;
+      const fast = await isamax(rt, { n, x });
+      t.deepEqual([fast.value, fast.kernel], [300, 'Blas1.iamaxBits'], `${label(w)}: the bit-pattern pass decides`);
       x[10] = NaN;
-      t.is((await isamax(rt, { n, x })).value, 300, label(w));
+      const slow = await isamax(rt, { n, x });
+      t.deepEqual([slow.value, slow.kernel], [300, 'Blas1.iamaxBits + Blas1.iamax + Blas1.finishIamax'], `${label(w)}: a NaN pattern is the largest: the f32 passes decide`);
       x.fill(NaN);
       t.is((await isamax(rt, { n, x })).value, 0, `${label(w)}: all NaN`);
+      x.fill(0);
+      x[5] = -0;
+      t.is((await isamax(rt, { n, x })).value, 0, `${label(w)}: all zeros`);
     } finally {
       rt.close();
     }
@@ -167,8 +173,8 @@ test('snrm2 neither overflows nor underflows: huge and tiny elements take the sc
       const r = await snrm2(rt, { n, x });
       const want = Math.sqrt(ssq);
       t.true(Math.abs(r.value - want) <= 1e-6 * want, `scale ${scale}: ${r.value} vs ${want}`);
-      // The unscaled first pass only, or that and the scaled pass (two launches each).
-      t.is(r.kernel, scale === 1 ? 'Blas1.ssq + Blas1.finishSum' : 'Blas1.ssq + Blas1.finishSum + Blas1.ssqScaled');
+      // The sum of squares only, or that, the pass that also finds max |x| and the scaled pass (two launches each).
+      t.is(r.kernel, scale === 1 ? 'Blas1.sumSquares + Blas1.finishSum' : 'Blas1.sumSquares + Blas1.finishSum + Blas1.ssq + Blas1.ssqScaled');
     }
     x[5] = Infinity;
     t.is((await snrm2(rt, { n, x })).value, Infinity);

@@ -92,7 +92,8 @@ for (const w of WHERE) {
   test(`sgemv: both transposes, increments, alpha/beta (${label(w)})`, async (t) => {
     const rt = await open(w);
     try {
-      for (const [m, n] of [[1, 1], [13, 5], [19, 37]] as const) {
+      // 70 × 150 with trans: two 128-column strips, row parts of 16 rows and a few single rows.
+      for (const [m, n] of [[1, 1], [13, 5], [19, 37], [70, 150]] as const) {
         for (const trans of [false, true]) {
           const lda = n + 1;
           const [xn, yn] = trans ? [m, n] : [n, m];

@@ -81,6 +81,8 @@ async function extremes(t: ExecutionContext, rt: Runtime, n: number): Promise<vo
     t.is((await max(rt, { x: g })).value, g[hi], `max ${what}`);
     const a = await argmin(rt, { x: g });
     t.deepEqual([a.index, a.value], [lo, g[lo]], `argmin ${what}`);
+    // No NaN and no zero: vc6/vc7 answer from the one-launch f32 kernel (its fallback is exercised by specials).
+    if (g instanceof Float32Array && rt.target !== 'vc4') t.is(a.kernel, 'Reduce.argminF32', `argmin ${what} took the fast path`);
     const b = await argmax(rt, { x: g });
     t.deepEqual([b.index, b.value], [hi, g[hi]], `argmax ${what}`);
   }
@@ -107,6 +109,22 @@ async function specials(t: ExecutionContext, rt: Runtime): Promise<void> {
   t.deepEqual([(await argmin(rt, { x: f })).index, (await argmax(rt, { x: f })).index], [9, 10]);
   t.is((await max(rt, { x: f, n: 10 })).value, 0);
   t.is((await min(rt, { x: f })).value, -Infinity);
+  // A positive NaN among negatives and a negative NaN (pattern 0xffc00000) among positives: NaN either way.
+  const g = rt.alloc(Float32Array, 33).fill(-3);
+  g[31] = NaN;
+  t.true(Number.isNaN((await min(rt, { x: g })).value) && Number.isNaN((await max(rt, { x: g })).value), 'positive NaN among negatives');
+  t.is((await argmax(rt, { x: g })).index, 31);
+  g.fill(2);
+  new Uint32Array(g.buffer, g.byteOffset, g.length)[20] = 0xffc00000;
+  t.true(Number.isNaN((await min(rt, { x: g })).value) && Number.isNaN((await max(rt, { x: g })).value), 'negative NaN among positives');
+  t.is((await argmin(rt, { x: g })).index, 20);
+  // Every element negative (max is the one nearest zero, −0 above the others); every element +Infinity (argmin 0).
+  g.fill(-5);
+  g[7] = -0.25; g[12] = -0;
+  t.true(Object.is((await max(rt, { x: g })).value, -0));
+  t.deepEqual([(await argmax(rt, { x: g })).index, (await argmax(rt, { x: g, n: 12 })).index, (await max(rt, { x: g, n: 12 })).value], [12, 7, -0.25]);
+  g.fill(Infinity);
+  t.deepEqual([(await argmin(rt, { x: g })).index, (await argmax(rt, { x: g })).index, (await min(rt, { x: g })).value], [0, 0, Infinity]);
   const i = rt.alloc(Int32Array, 17);
   i[5] = -2147483648; i[6] = 2147483647; i[16] = -2147483648;
   t.deepEqual([(await min(rt, { x: i })).value, (await max(rt, { x: i })).value, (await argmin(rt, { x: i })).index], [-2147483648, 2147483647, 5]);
