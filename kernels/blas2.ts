@@ -4,7 +4,7 @@
  * kernels/blas1.ts. Rounding as there (fastMath: on vc4 additions round
  * toward zero).
  */
-import { kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { checkCount, checkFlag, checkIncrement, checkMatrix, checkOptions, checkScalar, checkVector, combineResults, emptyResult, workBatches } from './launch.js';
 
@@ -23,6 +23,37 @@ const GEMVT_COLS = 128;
  * increment.
  */
 export class Blas2 {
+  /**
+   * The sum of v over the 16 lanes, in every lane: a tree of 4 levels, level d adding to each lane the value d lanes
+   * before it (rotations by 8, 4, 2, 1; each addition rounded). The order {@link sgemv}'s error bound counts.
+   */
+  @device
+  static laneSum(v: f32): f32 {
+    const t8 = qpu.rotate(v, 8);
+    const s8 = v + t8;
+    const t4 = qpu.rotate(s8, 4);
+    const s4 = s8 + t4;
+    const t2 = qpu.rotate(s4, 2);
+    const s2 = s4 + t2;
+    const t1 = qpu.rotate(s2, 1);
+    return s2 + t1;
+  }
+
+  /**
+   * The first of part p's rows when m rows are cut into `parts` parts in order: m / parts rows each, the first
+   * m % parts parts one more (no p m product: it could wrap).
+   */
+  @device
+  static partStart(p: u32, m: u32, parts: u32): u32 {
+    return p * (m / parts) + Math.min(p, m % parts);
+  }
+
+  /** The row after part p's last ({@link Blas2.partStart}'s cut). */
+  @device
+  static partEnd(p: u32, m: u32, parts: u32): u32 {
+    return Blas2.partStart(p, m, parts) + m / parts + (p < m % parts ? 1 : 0);
+  }
+
   /**
    * y ← α Aᵀ x + β y for row-major A (m × n): y has n elements, x has m.
    * Batch q takes the column strips q, q + batches, … of GEMV_COLS columns;
@@ -73,9 +104,8 @@ export class Blas2 {
     for (let u = qpu.qpuId(); u < units; u += qpu.numQpus()) {
       const p = u / strips;
       const j0 = (u % strips) * GEMVT_COLS;
-      // Part p's rows: m / parts each, the first m % parts parts one more (no p m product: it could wrap).
-      const r0 = p * (m / parts) + Math.min(p, m % parts);
-      const r1 = r0 + m / parts + (p < m % parts ? 1 : 0);
+      const r0 = Blas2.partStart(p, m, parts);
+      const r1 = Blas2.partEnd(p, m, parts);
       const acc = new Array<f32>(GEMVT_LANE_COLS).fill(0);
       const col = new Uint32Array(GEMVT_LANE_COLS);
       for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) col[c] = Math.min(j0 + lane + 16 * c, n - 1);
@@ -115,9 +145,8 @@ export class Blas2 {
       const s = u % strips;
       const p = u / strips;
       const j0 = s * GEMVT_COLS;
-      // Part p's rows: m / parts each, the first m % parts parts one more (no p m product: it could wrap).
-      const r0 = p * (m / parts) + Math.min(p, m % parts);
-      const r1 = r0 + m / parts + (p < m % parts ? 1 : 0);
+      const r0 = Blas2.partStart(p, m, parts);
+      const r1 = Blas2.partEnd(p, m, parts);
       const xs = new Array<f32>(GEMVT_LANE_COLS).fill(0);
       const col = new Uint32Array(GEMVT_LANE_COLS);
       for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) {
@@ -135,27 +164,13 @@ export class Blas2 {
         for (let r: u32 = 0; r < rows; r++) {
           let t: f32 = 0;
           for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) t += a[at + col[c]] * xs[c];
-          const t8 = qpu.rotate(prev, 8);
-          const s8 = prev + t8;
-          const t4 = qpu.rotate(s8, 4);
-          const s4 = s8 + t4;
-          const t2 = qpu.rotate(s4, 2);
-          const s2 = s4 + t2;
-          const t1 = qpu.rotate(s2, 1);
-          const s1 = s2 + t1;
-          mine = lane + 1 == r ? s1 : mine;
+          const sum = Blas2.laneSum(prev);
+          mine = lane + 1 == r ? sum : mine;
           prev = t;
           at += lda;
         }
-        const t8 = qpu.rotate(prev, 8);
-        const s8 = prev + t8;
-        const t4 = qpu.rotate(s8, 4);
-        const s4 = s8 + t4;
-        const t2 = qpu.rotate(s4, 2);
-        const s2 = s4 + t2;
-        const t1 = qpu.rotate(s2, 1);
-        const s1 = s2 + t1;
-        mine = lane + 1 == rows ? s1 : mine;
+        const last = Blas2.laneSum(prev);
+        mine = lane + 1 == rows ? last : mine;
         // Lanes past the group's rows store into the spare words after the strips' rows (no lane mask).
         partial[lane < rows ? s * m + i0 + lane : strips * m + lane] = mine;
       }
@@ -172,9 +187,8 @@ export class Blas2 {
     const lane = qpu.laneId();
     const j0 = s * GEMVT_COLS;
     for (let p = qpu.qpuId(); p < parts; p += qpu.numQpus()) {
-      // Part p's rows: m / parts each, the first m % parts parts one more (no p m product: it could wrap).
-      const r0 = p * (m / parts) + Math.min(p, m % parts);
-      const r1 = r0 + m / parts + (p < m % parts ? 1 : 0);
+      const r0 = Blas2.partStart(p, m, parts);
+      const r1 = Blas2.partEnd(p, m, parts);
       const xs = new Array<f32>(GEMVT_LANE_COLS).fill(0);
       const col = new Uint32Array(GEMVT_LANE_COLS);
       for (let c: u32 = 0; c < GEMVT_LANE_COLS; c++) {
@@ -193,15 +207,8 @@ export class Blas2 {
             const q = a[at + col[c]] * xs[c];
             t += j0 + lane + 16 * c < n ? q : 0;
           }
-          const t8 = qpu.rotate(t, 8);
-          const s8 = t + t8;
-          const t4 = qpu.rotate(s8, 4);
-          const s4 = s8 + t4;
-          const t2 = qpu.rotate(s4, 2);
-          const s2 = s4 + t2;
-          const t1 = qpu.rotate(s2, 1);
-          const s1 = s2 + t1;
-          mine = lane == r ? s1 : mine;
+          const sum = Blas2.laneSum(t);
+          mine = lane == r ? sum : mine;
           at += lda;
         }
         partial[lane < rows ? s * m + i0 + lane : (s + 1) * m + lane] = mine;
@@ -290,16 +297,22 @@ export async function sgemv(rt: Runtime, options: GemvOptions): Promise<LaunchRe
 }
 
 /**
+ * The fewest row parts (of m rows, each part at least 16 rows) that make `strips` × parts units a multiple of the
+ * device's QPUs, so that every QPU takes as many units as the others.
+ */
+function rowParts(rt: Runtime, strips: number, m: number): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return Math.max(1, Math.min(rt.numQpus / gcd(strips, rt.numQpus), Math.floor(m / 16)));
+}
+
+/**
  * sgemv with `trans` on V3D: {@link Blas2.gemvTParts} over strips × parts units (the fewest parts that make the
  * units a multiple of the device's QPUs, so that every QPU takes as many equal units as the others), then
  * {@link Blas2.gemvTFinish} adds each column's partial sums.
  */
 async function gemvTParts(rt: Runtime, m: number, n: number, alpha: number, a: Float32Array, lda: number, x: Float32Array, x0: number, incx: number, beta: number, y: Float32Array, y0: number, incy: number): Promise<LaunchResult> {
   const strips = Math.ceil(n / GEMVT_COLS);
-  // The fewest row parts that make the units a multiple of the QPUs (each QPU then takes as many as the others),
-  // each part at least 16 rows.
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  const parts = Math.max(1, Math.min(rt.numQpus / gcd(strips, rt.numQpus), Math.floor(m / 16)));
+  const parts = rowParts(rt, strips, m);
   const partial = rt.alloc(Float32Array, parts * n);
   try {
     const first = await rt.launch(Blas2.gemvTParts, { qpus: workBatches(rt, strips * parts) }, m, n, a, lda, x, x0, incx, parts, strips, 16, partial);
@@ -318,8 +331,7 @@ async function gemvTParts(rt: Runtime, m: number, n: number, alpha: number, a: F
 async function gemvNParts(rt: Runtime, m: number, n: number, alpha: number, a: Float32Array, lda: number, x: Float32Array, x0: number, incx: number, beta: number, y: Float32Array, y0: number, incy: number): Promise<LaunchResult> {
   const whole = Math.floor(n / GEMVT_COLS);
   const strips = Math.ceil(n / GEMVT_COLS);
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  const parts = whole === 0 ? 1 : Math.max(1, Math.min(rt.numQpus / gcd(whole, rt.numQpus), Math.floor(m / 16)));
+  const parts = whole === 0 ? 1 : rowParts(rt, whole, m);
   const tailParts = Math.max(1, Math.min(rt.numQpus, Math.floor(m / 16)));
   const partial = rt.alloc(Float32Array, strips * m + 16);
   try {
