@@ -253,6 +253,35 @@ export class Image {
   }
 
   /**
+   * Where QPU q's share of the strip kernels' work starts: the `total` (strip, row) positions, strip-major, cut
+   * into runs of total/QPUs, QPU q taking q·total/QPUs up to (q + 1)·total/QPUs.
+   */
+  @device
+  static shareStart(q: u32, total: u32): u32 {
+    return (q * total) / qpu.numQpus();
+  }
+
+  /** The first column of strip s of `cols` columns: the last strip ends at the right edge, overlapping the one before. */
+  @device
+  static stripLeft(s: u32, cols: u32, width: u32): u32 {
+    return Math.min(s * cols, width - cols);
+  }
+
+  /**
+   * The column of this lane's pixel of the halo vector of the strip of `cols` columns from x0: lanes 0–7 the
+   * pixels right of the strip, 8–15 those left of it (lane l: 16 − l left of x0), clamped to 0 … maxX (the image's
+   * last column).
+   */
+  @device
+  static haloColumn(x0: u32, cols: u32, maxX: u32): u32 {
+    const lane = qpu.laneId();
+    // (Arms of `?:` that call or index are control flow: computed first, so the choice is one select.)
+    const right = Math.min(x0 + cols + lane, maxX);
+    const left = u32(Math.max(i32(x0 + lane) - 16, 0));
+    return lane < 8 ? right : left;
+  }
+
+  /**
    * {@link conv2d} for a 3 × 3 kernel on images at least 16·STRIP pixels wide, each input pixel loaded once per
    * strip. The image is cut into strips of 16·STRIP columns (the last one ending at the right edge, overlapping
    * the one before) walked top to bottom; QPU q takes the (strip, row) pairs q·total/QPUs … in strip order, as
@@ -272,18 +301,15 @@ export class Image {
     const w = new Array<f32>(9).fill(0);
     for (let t = 0; t < 9; t++) w[t] = k[t];
     const total = strips * height;
-    const begin = (qpu.qpuId() * total) / qpu.numQpus();
-    const end = ((qpu.qpuId() + 1) * total) / qpu.numQpus();
+    const begin = Image.shareStart(qpu.qpuId(), total);
+    const end = Image.shareStart(qpu.qpuId() + 1, total);
     for (let pos = begin; pos < end; ) {
       const strip = pos / height;
       const y0 = pos - strip * height;
       const rows = Math.min(end - pos, height - y0);
       pos += rows;
-      const x0 = Math.min(strip * (16 * STRIP), width - 16 * STRIP);
-      // (Arms of `?:` that call or index are control flow: computed first, so the choice is one select.)
-      const right = Math.min(x0 + 16 * STRIP + lane, maxX);
-      const left = u32(Math.max(i32(x0 + lane) - 16, 0));
-      const hx = lane < 8 ? right : left;
+      const x0 = Image.stripLeft(strip, 16 * STRIP, width);
+      const hx = Image.haloColumn(x0, 16 * STRIP, maxX);
       const p0 = new Array<f32>(STRIP).fill(0);
       const p1 = new Array<f32>(STRIP).fill(0);
       const o = new Array<f32>(STRIP).fill(0);
@@ -343,17 +369,15 @@ export class Image {
     const w = new Array<f32>(25).fill(0);
     for (let t = 0; t < 25; t++) w[t] = k[t];
     const total = strips * height;
-    const begin = (qpu.qpuId() * total) / qpu.numQpus();
-    const end = ((qpu.qpuId() + 1) * total) / qpu.numQpus();
+    const begin = Image.shareStart(qpu.qpuId(), total);
+    const end = Image.shareStart(qpu.qpuId() + 1, total);
     for (let pos = begin; pos < end; ) {
       const strip = pos / height;
       const y0 = pos - strip * height;
       const rows = Math.min(end - pos, height - y0);
       pos += rows;
-      const x0 = Math.min(strip * (16 * STRIP5), width - 16 * STRIP5);
-      const right = Math.min(x0 + 16 * STRIP5 + lane, maxX);
-      const left = u32(Math.max(i32(x0 + lane) - 16, 0));
-      const hx = lane < 8 ? right : left;
+      const x0 = Image.stripLeft(strip, 16 * STRIP5, width);
+      const hx = Image.haloColumn(x0, 16 * STRIP5, maxX);
       // p[4 b + i]: vector b's partial sum of output row r - 1 + i (kernel rows 0 … 3 - i added).
       const p = new Array<f32>(CONV5_PARTIALS).fill(0);
       const o = new Array<f32>(STRIP5).fill(0);
@@ -407,17 +431,15 @@ export class Image {
     const w = new Array<f32>(7).fill(0);
     for (let t = 0; t < 7; t++) w[t] = taps[t];
     const total = strips * height;
-    const begin = (qpu.qpuId() * total) / qpu.numQpus();
-    const end = ((qpu.qpuId() + 1) * total) / qpu.numQpus();
+    const begin = Image.shareStart(qpu.qpuId(), total);
+    const end = Image.shareStart(qpu.qpuId() + 1, total);
     for (let pos = begin; pos < end; ) {
       const strip = pos / height;
       const y0 = pos - strip * height;
       const rows = Math.min(end - pos, height - y0);
       pos += rows;
-      const x0 = Math.min(strip * (16 * BSTRIP), width - 16 * BSTRIP);
-      const right = Math.min(x0 + 16 * BSTRIP + lane, maxX);
-      const left = u32(Math.max(i32(x0 + lane) - 16, 0));
-      const hx = lane < 8 ? right : left;
+      const x0 = Image.stripLeft(strip, 16 * BSTRIP, width);
+      const hx = Image.haloColumn(x0, 16 * BSTRIP, maxX);
       // q[6 b + i]: vector b's partial column sum of output row r - 2 + i (taps 0 … 5 - i added). Row r + 1's
       // loads are issued in row r's iteration (ne), which does not use them.
       const q = new Array<f32>(BLUR_PARTIALS).fill(0);
