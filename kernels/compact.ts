@@ -15,6 +15,7 @@ import { device, kernel, qpu, i32, u32, type bool, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults } from './launch.js';
 import { LaneScan } from './lane-scan.js';
+import { LookBack } from './look-back.js';
 
 /**
  * Compaction kernels over 32-bit words, for every element type. The predicate keeps x[i] where flags[i] ≠ 0
@@ -349,18 +350,8 @@ export class CompactOnce {
         k[4 * g + 3] = p3 != p2 ? before + p2 : 0xffffffff;
         off = off + qpu.broadcast(incl, 15);
       }
-      const half = lane == 0 ? off & 0xffff : off >> 16;
-      qpu.atomicExchange(status, lane < 2 ? 2 * t + lane : 2 * tiles + lane, 0x10000 | half);
-      const need = lane + 1 < Q && lane < t;
-      const src = need ? t - 1 - lane : t;
-      let wlo: u32 = 0;
-      let whi: u32 = 0;
-      do {
-        wlo = qpu.atomicOr(status, 2 * src, 0);
-        whi = qpu.atomicOr(status, 2 * src + 1, 0);
-      } while (!qpu.all(wlo >= 0x10000 && whi >= 0x10000));
-      const total = (whi << 16) | (wlo & 0xffff);
-      const prefix = carry + qpu.reduceAdd(need ? total : 0);
+      LookBack.publish(status, tiles, t, off);
+      const prefix = carry + LookBack.totalBefore(status, t);
       // Dropped elements store into `sink` instead (a select of the pointer: a lane-dependent `if` would put lane
       // masks on the whole loop and serialise its loads).
       for (let j: u32 = 0; j < TILE_WORDS; j++) {
@@ -372,7 +363,7 @@ export class CompactOnce {
       }
       carry = prefix + off;
     }
-    if (qpu.qpuId() == (tiles + Q - 1) % Q) status[2 * tiles] = carry;
+    LookBack.finish(status, tiles, carry);
   }
 
   /**
@@ -406,22 +397,12 @@ export class CompactOnce {
         k[4 * g + 3] = p3 != p2 ? before + p2 : 0xffffffff;
         off = off + qpu.broadcast(incl, 15);
       }
-      const half = lane == 0 ? off & 0xffff : off >> 16;
-      qpu.atomicExchange(status, lane < 2 ? 2 * t + lane : 2 * tiles + lane, 0x10000 | half);
+      LookBack.publish(status, tiles, t, off);
       // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while the counts come.
       const tn = t + Q < tiles ? t + Q : t;
       const w = new Uint32Array(WHERE_WORDS);
       for (let j: u32 = 0; j < WHERE_WORDS; j++) w[j] = x[tn * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
-      const need = lane + 1 < Q && lane < t;
-      const src = need ? t - 1 - lane : t;
-      let wlo = qpu.atomicOr(status, 2 * src, 0);
-      let whi = qpu.atomicOr(status, 2 * src + 1, 0);
-      while (!qpu.all(wlo >= 0x10000 && whi >= 0x10000)) {
-        wlo = qpu.atomicOr(status, 2 * src, 0);
-        whi = qpu.atomicOr(status, 2 * src + 1, 0);
-      }
-      const total = (whi << 16) | (wlo & 0xffff);
-      const prefix = carry + qpu.reduceAdd(need ? total : 0);
+      const prefix = carry + LookBack.totalBefore(status, t);
       for (let j: u32 = 0; j < WHERE_WORDS; j++) {
         const kept = k[j] != 0xffffffff;
         const dst = kept ? y : sink;
@@ -432,7 +413,7 @@ export class CompactOnce {
       for (let j: u32 = 0; j < WHERE_WORDS; j++) v[j] = w[j];
       carry = prefix + off;
     }
-    if (qpu.qpuId() == (tiles + Q - 1) % Q) status[2 * tiles] = carry;
+    LookBack.finish(status, tiles, carry);
   }
 
 

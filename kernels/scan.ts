@@ -17,6 +17,7 @@ import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults } from './launch.js';
 import { LaneScan } from './lane-scan.js';
+import { LookBack } from './look-back.js';
 
 /** Scan kernels: `sums*` is the first launch, `scan*` the second (see the file comment). */
 export class Scan {
@@ -366,27 +367,17 @@ export class ScanOnce {
         v[4 * g + 3] = before + (ex ? p2 : p3);
         off = off + qpu.broadcast(incl, 15);
       }
-      const half = lane == 0 ? off & 0xffff : off >> 16;
-      qpu.atomicExchange(status, lane < 2 ? 2 * t + lane : 2 * tiles + lane, 0x10000 | half);
+      LookBack.publish(status, tiles, t, off);
       // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while the totals come.
       const tn = t + Q < tiles ? t + Q : t;
       const w = new Uint32Array(TILE_WORDS);
       for (let k: u32 = 0; k < TILE_WORDS; k++) w[k] = x[tn * TILE + 4 * lane + 64 * (k >> 2) + (k & 3)];
-      const need = lane + 1 < Q && lane < t;
-      const src = need ? t - 1 - lane : t;
-      let lo = qpu.atomicOr(status, 2 * src, 0);
-      let hi = qpu.atomicOr(status, 2 * src + 1, 0);
-      while (!qpu.all(lo >= 0x10000 && hi >= 0x10000)) {
-        lo = qpu.atomicOr(status, 2 * src, 0);
-        hi = qpu.atomicOr(status, 2 * src + 1, 0);
-      }
-      const total = (hi << 16) | (lo & 0xffff);
-      const prefix = carry + qpu.reduceAdd(need ? total : 0);
+      const prefix = carry + LookBack.totalBefore(status, t);
       for (let k: u32 = 0; k < TILE_WORDS; k++) y[base + 64 * (k >> 2) + (k & 3)] = prefix + v[k];
       for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = w[k];
       carry = prefix + off;
     }
-    if (qpu.qpuId() == (tiles + Q - 1) % Q) status[2 * tiles] = carry;
+    LookBack.finish(status, tiles, carry);
   }
 
   /**
