@@ -559,14 +559,8 @@ export class Runtime {
         ...(completion ? { afterDispatch: (first: number, count: number) => checkCompletion(ref.name, completion.buffer.bytes, completion.word, first, count) } : {}),
         ...runOptions(ref.name, options),
       });
-      let result: JobResult;
-      try {
-        result = await this.runJob(`launch ${ref.name}`, job());
-      } catch (e) {
-        // The launcher's own buffers (uniform streams, control list) did not fit: free unused uploads and try once more.
-        if (!isOutOfMemory(e) || this.evictUnused() === 0) throw e;
-        result = await this.runJob(`launch ${ref.name}`, job());
-      }
+      // The launcher allocates its own buffers (uniform streams, control list): those may find the memory short too.
+      const result = await this.whenMemoryShortAsync(() => this.runJob(`launch ${ref.name}`, job()));
       return report(
         {
           kernel: ref.name,
@@ -759,13 +753,28 @@ export class Runtime {
     return freed;
   }
 
+  /** Whether a failure `e` is worth one more try: GPU memory ran out, and {@link evictUnused} freed something. */
+  private evictedAfter(e: unknown): boolean {
+    return isOutOfMemory(e) && this.evictUnused() > 0;
+  }
+
   /** Run `allocate`; if GPU memory is short, free unused uploads ({@link evictUnused}) and try once more. */
   private whenMemoryShort<T>(allocate: () => T): T {
     try {
       return allocate();
     } catch (e) {
-      if (!isOutOfMemory(e) || this.evictUnused() === 0) throw e;
+      if (!this.evictedAfter(e)) throw e;
       return allocate();
+    }
+  }
+
+  /** {@link whenMemoryShort} for an asynchronous `run` (a launch, whose launcher allocates as it goes). */
+  private async whenMemoryShortAsync<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (!this.evictedAfter(e)) throw e;
+      return run();
     }
   }
 
