@@ -392,6 +392,9 @@ function storeGroup(c: Ctx, g: StoreGroup): void {
   const dma = entryReg(c, `dma-rows${rows}`, (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 7), k32(cc, base)));
   const values = g.stores.map((i) => src(c, i.args[1] as Value));
   const addr = src(c, g.stores[0]?.args[0] as Value);
+  // The same word as vpmw, in a register of its own: sharing vpmw moved Blas3Vc4's register allocation so that its
+  // inner loop's TMU requests lost their pairing slots and went out late (the vc4 sgemm 20 % slower in the timing
+  // model; docs/backend-vc4.md "Not yet").
   mov(c, VW_SETUP, entryReg(c, 'vpmw-group', (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 0), k32(cc, 0x1a00))));
   for (const v of values) mov(c, VPM, v);
   mov(c, VW_SETUP, dma);
