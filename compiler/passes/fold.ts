@@ -30,6 +30,8 @@ export function foldConstants(fn: IrFunction): IrFunction {
     i.result!.uniform = true;
     consts.set(i.result!, x);
   };
+  // The instruction defining each value seen so far (for identities that look through an operand's definition).
+  const defs = new Map<Value, Instr>();
   const localIds = new Set(fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'local_id' && i.result).map((i) => i.result as Value)));
   for (const b of fn.blocks) {
     for (const i of b.instrs) {
@@ -40,6 +42,7 @@ export function foldConstants(fn: IrFunction): IrFunction {
       if (at !== undefined && i.args.length > at && consts.get(i.args[at]!) === 1) i.args = i.args.slice(0, at);
       const r = i.result;
       if (!r) continue;
+      defs.set(r, i);
       if (i.op === 'const') {
         consts.set(r, Number(i.attrs?.['value'] ?? 0));
         continue;
@@ -50,6 +53,11 @@ export function foldConstants(fn: IrFunction): IrFunction {
         if (c === (i.op === 'any' ? 0 : 1) || (c !== undefined && (i.args.length === 1 || m === 1))) makeConst(i, c);
         continue;
       }
+      if (i.op === 'select') {
+        // select(¬c, x, y) = select(c, y, x): the negation goes unused (and dead code elimination takes it).
+        const dc = defs.get(i.args[0]!);
+        if (dc?.op === 'not' && dc.result!.type === 'bool') i.args = [dc.args[0]!, i.args[2]!, i.args[1]!];
+      }
       const info = opInfo(i.op);
       if (!info?.foldable) continue;
       const cs = i.args.map((a) => constOf(a, consts));
@@ -58,8 +66,10 @@ export function foldConstants(fn: IrFunction): IrFunction {
         makeConst(i, evalOp(i.op, t, cs as number[], i.attrs, r.type));
         continue;
       }
-      const simpler = simplify(i, cs);
-      if (simpler) subst.set(r, simpler);
+      const simpler = simplify(i, cs) ?? simplifyMask(i, defs);
+      if (simpler === TRUE) makeConst(i, 1);
+      else if (simpler === FALSE) makeConst(i, 0);
+      else if (simpler) subst.set(r, simpler);
       else if (((i.op === 'rem' && cs[1] === 16) || (i.op === 'and' && cs[1] === 15)) && localIds.has(i.args[0]!)) {
         // localId() % 16 is the lane: a batch is 16 consecutive local ids from a multiple of 16.
         i.op = 'lane_id';
@@ -76,6 +86,38 @@ export function foldConstants(fn: IrFunction): IrFunction {
   replaceUses(fn, subst);
   removeUnreachable(fn);
   return fn;
+}
+
+const TRUE = Symbol('true');
+const FALSE = Symbol('false');
+
+/**
+ * Identities of lane masks, which SPMD lowering builds at every join of a
+ * varying branch: the lanes that took either arm of `if (c)` under mask m are
+ * (m ∧ c) ∨ (m ∧ ¬c) = m, and the two arms of a branch on the entry mask are
+ * c ∨ ¬c = true. Left in, each if/else carried three mask ops into the
+ * machine code and every later mask was computed from them. Bool only
+ * (for integers `not` is bitwise and these do not hold as written).
+ */
+function simplifyMask(i: Instr, defs: Map<Value, Instr>): Value | typeof TRUE | typeof FALSE | undefined {
+  if (i.result!.type !== 'bool' || (i.op !== 'or' && i.op !== 'and')) return undefined;
+  const [a, b] = i.args as [Value, Value];
+  const da = defs.get(a);
+  const db = defs.get(b);
+  const negates = (x: Value, dx: Instr | undefined, y: Value): boolean => dx?.op === 'not' && dx.args[0] === y;
+  // x ∨ ¬x = true, x ∧ ¬x = false.
+  if (negates(a, da, b) || negates(b, db, a)) return i.op === 'or' ? TRUE : FALSE;
+  // (m ∧ c) ∨ (m ∧ ¬c) = m, in any operand order.
+  if (i.op === 'or' && da?.op === 'and' && db?.op === 'and') {
+    const [a0, a1] = da.args as [Value, Value];
+    const [b0, b1] = db.args as [Value, Value];
+    for (const [m, c] of [[a0, a1], [a1, a0]] as const) {
+      for (const [n, d] of [[b0, b1], [b1, b0]] as const) {
+        if (m === n && (negates(c, defs.get(c), d) || negates(d, defs.get(d), c))) return m;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** An existing value equal to the instruction's result, for identities like x+0, x*1, and(x,true). */

@@ -86,6 +86,56 @@ b0:
 `);
 });
 
+const MASKS = `func K.f(p %0: ptr<u32>, a %1: u32, b %2: u32, x %3: u32, y %4: u32) {
+b0:
+  %5: u32 = const 0
+  %6: bool = cmp %1, %5 [pred=ne]
+  %7: bool = cmp %2, %5 [pred=ne]
+  %8: bool = not %7
+  %9: bool = and %6, %7
+  %10: bool = and %8, %6
+  %11: bool = or %10, %9
+  %12: bool = or %8, %7
+  %13: bool = and %7, %8
+  %14: u32 = select %8, %3, %4
+  %15: u32 = select %11, %14, %5
+  %16: u32 = select %12, %15, %5
+  %17: u32 = select %13, %5, %16
+  store %0, %17
+  ret
+}
+`;
+
+test('fold: lane-mask identities (m ∧ c) ∨ (m ∧ ¬c) = m, c ∨ ¬c = true, c ∧ ¬c = false, select(¬c, x, y) = select(c, y, x)', (t) => {
+  check(t, foldConstants, MASKS, `func K.f(p %0: ptr<u32>, a %1: u32, b %2: u32, x %3: u32, y %4: u32) {
+b0:
+  %5: u32 = const 0
+  %6: bool = cmp %1, %5 [pred=ne]
+  %7: bool = cmp %2, %5 [pred=ne]
+  %8: bool = not %7
+  %9: bool = and %6, %7
+  %10: bool = and %8, %6
+  %11: bool = or %10, %9
+  %12: bool = const 1
+  %13: bool = const 0
+  %14: u32 = select %7, %4, %3
+  %15: u32 = select %6, %14, %5
+  %16: u32 = select %12, %15, %5
+  %17: u32 = select %13, %5, %15
+  store %0, %15
+  ret
+}
+`);
+  // The same result before and after for every combination of the conditions (plain JS: a ≠ 0 ? (b ≠ 0 ? y : x) : 0).
+  for (const [a, b] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+    for (const fn of [parseFunction(MASKS), foldConstants(parseFunction(MASKS))]) {
+      const mem = new ArrayMemory(new ArrayBuffer(4));
+      interpretKernel(fn, [{ address: 0 }, a, b, 10, 20], mem, { qpus: 1 });
+      t.is(mem.view.getUint32(0, true), a ? (b ? 20 : 10) : 0, `a=${a} b=${b}`);
+    }
+  }
+});
+
 test('dce: removes unused pure instructions and dead loop-carried parameters, keeps stores', (t) => {
   check(t, eliminateDeadCode, `func K.f(p %0: ptr<u32>, n %1: u32) {
 b0:
