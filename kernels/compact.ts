@@ -13,7 +13,7 @@
  */
 import { device, kernel, qpu, i32, u32, type bool, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineResults } from './launch.js';
+import { checkSameType, checkWordArray, combineResults, overlaps, typeName } from './launch.js';
 import { LaneScan } from './lane-scan.js';
 import { LookBack } from './look-back.js';
 
@@ -460,11 +460,6 @@ export interface CompactResult extends LaunchResult {
 /** Elements per QPU below which fewer QPUs are used. */
 const MIN_PER_QPU = 1024;
 
-function describe(v: unknown): string {
-  if (v === null || typeof v !== 'object') return String(v);
-  return (v as object).constructor?.name ?? 'an object';
-}
-
 /**
  * Copy the elements of x[0..n) that are kept — where `flags[i] ≠ 0`, or where `x[i] where.op where.value` — to
  * y[0..count), in their order (stable), and return the count; y[count..] is left as it was. Bit patterns are
@@ -474,19 +469,15 @@ function describe(v: unknown): string {
  */
 export async function compact(rt: Runtime, options: CompactOptions): Promise<CompactResult> {
   const { x, y, flags, where } = options ?? ({} as CompactOptions);
-  if (!(x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint32Array)) {
-    throw new TypeError(`compact: x must be a Float32Array, Int32Array or Uint32Array from rt.alloc, got ${describe(x)}`);
-  }
-  if (!(y instanceof Float32Array || y instanceof Int32Array || y instanceof Uint32Array) || y.constructor !== x.constructor) {
-    throw new TypeError(`compact: y must be a ${x.constructor.name} like x, got ${describe(y)}`);
-  }
-  if (y.buffer === x.buffer && y.byteOffset < x.byteOffset + x.byteLength && x.byteOffset < y.byteOffset + y.byteLength) {
+  checkWordArray('compact', 'x', x);
+  checkSameType('compact', 'y', y, x, 'x');
+  if (overlaps(y, x)) {
     throw new TypeError('compact: y must not overlap x (compaction is not in place)');
   }
   if ((flags === undefined) === (where === undefined)) throw new TypeError(`compact: give exactly one of flags and where, got ${flags === undefined ? 'neither' : 'both'}`);
-  if (flags !== undefined && !(flags instanceof Uint32Array)) throw new TypeError(`compact: flags must be a Uint32Array from rt.alloc, got ${describe(flags)}`);
+  if (flags !== undefined && !(flags instanceof Uint32Array)) throw new TypeError(`compact: flags must be a Uint32Array from rt.alloc, got ${typeName(flags)}`);
   if (where !== undefined && !OPS.includes(where.op)) throw new TypeError(`compact: where.op must be one of ${OPS.join(' ')}, got ${String(where?.op)}`);
-  if (where !== undefined && typeof where.value !== 'number') throw new TypeError(`compact: where.value must be a number, got ${describe(where.value)}`);
+  if (where !== undefined && typeof where.value !== 'number') throw new TypeError(`compact: where.value must be a number, got ${typeName(where.value)}`);
   const n = options.n ?? x.length;
   const most = Math.min(x.length, y.length, flags?.length ?? Infinity);
   if (!Number.isInteger(n) || n < 0 || n > most) {

@@ -23,7 +23,7 @@
  */
 import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime, Target } from 'qpuc/runtime';
-import { combineResults } from './launch.js';
+import { combineResults, overlaps } from './launch.js';
 
 /** Smallest and largest transform sizes {@link fft} accepts (powers of two). */
 export const FFT_MIN_SIZE = 16;
@@ -292,7 +292,7 @@ export async function fft(rt: Runtime, options: FftOptions): Promise<LaunchResul
     if (!(a instanceof Float32Array)) throw new TypeError(`${fn}: ${name} must be a Float32Array from rt.alloc, got ${describe(a)}`);
     if (a.length < batch * n) throw new RangeError(`${fn}: ${name} holds ${a.length} elements, but ${batch} transform(s) of ${n} need ${batch * n}`);
   }
-  if (re.buffer === im.buffer && re.byteOffset < im.byteOffset + 4 * batch * n && im.byteOffset < re.byteOffset + 4 * batch * n) {
+  if (overlaps(re, im, 4 * batch * n, 4 * batch * n)) {
     throw new RangeError(`${fn}: re and im must not overlap`);
   }
   const total = batch * n;

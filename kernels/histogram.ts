@@ -12,7 +12,7 @@
  */
 import { kernel, qpu, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineResults } from './launch.js';
+import { combineResults, typeName } from './launch.js';
 
 /** Bins one pass of {@link Histogram.window} counts (the counters live in registers). */
 const WINDOW = 16;
@@ -85,11 +85,6 @@ export interface HistogramOptions {
 /** Elements per QPU below which fewer QPUs are used. */
 const MIN_PER_QPU = 1024;
 
-function describe(v: unknown): string {
-  if (v === null || typeof v !== 'object') return String(v);
-  return (v as object).constructor?.name ?? 'an object';
-}
-
 /**
  * counts[b] = the number of i < n with values[i] === b, for every b < bins; values ≥ bins are not counted.
  * Counts are exact (u32, wrapping only past 2^32 − 1 equal values). Throws TypeError for arrays that are not
@@ -97,8 +92,8 @@ function describe(v: unknown): string {
  */
 export async function histogram(rt: Runtime, options: HistogramOptions): Promise<LaunchResult> {
   const { values, counts } = options ?? ({} as HistogramOptions);
-  if (!(values instanceof Uint32Array)) throw new TypeError(`histogram: values must be a Uint32Array from rt.alloc, got ${describe(values)}`);
-  if (!(counts instanceof Uint32Array)) throw new TypeError(`histogram: counts must be a Uint32Array from rt.alloc, got ${describe(counts)}`);
+  if (!(values instanceof Uint32Array)) throw new TypeError(`histogram: values must be a Uint32Array from rt.alloc, got ${typeName(values)}`);
+  if (!(counts instanceof Uint32Array)) throw new TypeError(`histogram: counts must be a Uint32Array from rt.alloc, got ${typeName(counts)}`);
   const n = options.n ?? values.length;
   if (!Number.isInteger(n) || n < 0 || n > values.length) throw new RangeError(`histogram: n must be a whole number from 0 to values.length (${values.length}), got ${String(options.n)}`);
   const bins = options.bins ?? counts.length;

@@ -15,7 +15,7 @@
  */
 import { kernel, device, qpu, f32, u32, i32, type Ptr, type u8 } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineResults } from './launch.js';
+import { combineResults, overlaps } from './launch.js';
 
 /** {@link Image.yuvOf}: the largest product sum whose high half is below 65 280 (65 279 · 2^16 + 0xffff). */
 const YUV_SAT: u32 = 0xfeffffff;
@@ -834,7 +834,7 @@ export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<Launc
   const src = checkF32(fn, 'src', options.src, width * height);
   const k = checkF32(fn, 'k', options.k, kw * kh);
   const dst = checkF32(fn, 'dst', options.dst, width * height);
-  if (src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + dst.byteLength && dst.byteOffset < src.byteOffset + src.byteLength) {
+  if (overlaps(src, dst)) {
     throw new RangeError(`${fn}: dst must not overlap src (every output reads its neighbours' inputs)`);
   }
   if (kw === 5 && kh === 5 && width >= 16 * STRIP5) {
@@ -899,8 +899,7 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
     taps.set(t);
     own = true;
   }
-  const overlaps = src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + dst.byteLength && dst.byteOffset < src.byteOffset + src.byteLength;
-  if (taps.length === 7 && width >= 16 * BSTRIP && !overlaps) {
+  if (taps.length === 7 && width >= 16 * BSTRIP && !overlaps(src, dst)) {
     try {
       return await rt.launch(Image.blur7, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * BSTRIP)));
     } finally {
@@ -949,7 +948,7 @@ export async function resizeBilinear(rt: Runtime, options: ResizeBilinearOptions
   const dh = checkSize(fn, 'dstHeight', options.dstHeight);
   const src = checkU8(fn, 'src', options.src, 4 * sw * sh, true);
   const dst = checkU8(fn, 'dst', options.dst, 4 * dw * dh, true);
-  if (src.buffer === dst.buffer && src.byteOffset < dst.byteOffset + 4 * dw * dh && dst.byteOffset < src.byteOffset + 4 * sw * sh) {
+  if (overlaps(src, dst, 4 * sw * sh, 4 * dw * dh)) {
     throw new RangeError(`${fn}: dst must not overlap src`);
   }
   const sx = Math.fround(sw / dw);

@@ -87,6 +87,40 @@ export function checkMatrix(fn: string, name: string, array: unknown, rows: numb
   return array;
 }
 
+/** The typed arrays of 32-bit words the word-oriented families (reduce, scan, compact, sort) take. */
+export type WordArray = Float32Array | Int32Array | Uint32Array;
+
+/** Whether `v` is a {@link WordArray}. */
+export function isWordArray(v: unknown): v is WordArray {
+  return v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint32Array;
+}
+
+/** `array` if it is a {@link WordArray}; else a TypeError naming `fn` and `name`. */
+export function checkWordArray(fn: string, name: string, array: unknown): WordArray {
+  if (!isWordArray(array)) throw new TypeError(`${fn}: ${name} must be a Float32Array, Int32Array or Uint32Array from rt.alloc, got ${typeName(array)}`);
+  return array;
+}
+
+/** `array` if it is a typed array of the same type as `like` (named `likeName`); else a TypeError. */
+export function checkSameType<T extends WordArray>(fn: string, name: string, array: unknown, like: T, likeName: string): T {
+  if (!isWordArray(array) || array.constructor !== like.constructor) throw new TypeError(`${fn}: ${name} must be a ${like.constructor.name} like ${likeName}, got ${typeName(array)}`);
+  return array as T;
+}
+
+/**
+ * Whether the first `aBytes` bytes of `a` and the first `bBytes` bytes of `b` share memory (by default the
+ * views' whole lengths).
+ */
+export function overlaps(a: ArrayBufferView, b: ArrayBufferView, aBytes = a.byteLength, bBytes = b.byteLength): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + bBytes && b.byteOffset < a.byteOffset + aBytes;
+}
+
+/** A wrong argument for an error message: a primitive's value, else the object's constructor name. */
+export function typeName(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  return (v as object).constructor?.name ?? 'an object';
+}
+
 /** The first element of array `a` as a number (for results the GPU wrote into a one-element buffer). */
 export function first(a: GpuArray): number {
   return Number(a[0]);

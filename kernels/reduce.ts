@@ -12,7 +12,7 @@
  */
 import { kernel, qpu, i32, u32, type f32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineResults } from './launch.js';
+import { checkWordArray, combineResults } from './launch.js';
 
 /** Index meaning "no element" in the arg kernels (larger than any index of an array the GPU can address). */
 const NONE = 0xffffffff;
@@ -277,20 +277,12 @@ export function sumErrorBound(n: number): number {
 }
 
 function checkArgs(what: string, o: ReduceOptions, minN: number): { x: ReduceArray; n: number } {
-  const x = o?.x;
-  if (!(x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint32Array)) {
-    throw new TypeError(`${what}: x must be a Float32Array, Int32Array or Uint32Array from rt.alloc, got ${describe(x)}`);
-  }
+  const x = checkWordArray(what, 'x', o?.x);
   const n = o.n ?? x.length;
   if (!Number.isInteger(n) || n < minN || n > x.length) {
     throw new RangeError(`${what}: n must be a whole number from ${minN} to x.length (${x.length}), got ${String(o.n)}`);
   }
   return { x, n };
-}
-
-function describe(v: unknown): string {
-  if (v === null || typeof v !== 'object') return String(v);
-  return (v as object).constructor?.name ?? 'an object';
 }
 
 /** The same memory as 32-bit unsigned words. */

@@ -15,7 +15,7 @@
  */
 import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineResults } from './launch.js';
+import { checkSameType, checkWordArray, combineResults } from './launch.js';
 import { LaneScan } from './lane-scan.js';
 import { LookBack } from './look-back.js';
 
@@ -430,11 +430,6 @@ export function scanErrorBound(n: number): number {
   return (h * u) / (1 - h * u);
 }
 
-function describe(v: unknown): string {
-  if (v === null || typeof v !== 'object') return String(v);
-  return (v as object).constructor?.name ?? 'an object';
-}
-
 /** The QPU count and chunk length (a multiple of 16) of a scan over n elements. */
 export function scanShape(rt: Runtime, n: number): { qpus: number; chunk: number } {
   const qpus = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
@@ -443,14 +438,8 @@ export function scanShape(rt: Runtime, n: number): { qpus: number; chunk: number
 }
 
 async function scan(rt: Runtime, what: string, options: ScanOptions, exclusive: boolean): Promise<LaunchResult> {
-  const x = options?.x;
-  const y = options?.y;
-  if (!(x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint32Array)) {
-    throw new TypeError(`${what}: x must be a Float32Array, Int32Array or Uint32Array from rt.alloc, got ${describe(x)}`);
-  }
-  if (!(y instanceof Float32Array || y instanceof Int32Array || y instanceof Uint32Array) || y.constructor !== x.constructor) {
-    throw new TypeError(`${what}: y must be a ${x.constructor.name} like x, got ${describe(y)}`);
-  }
+  const x = checkWordArray(what, 'x', options?.x);
+  const y = checkSameType(what, 'y', options?.y, x, 'x');
   const n = options.n ?? x.length;
   if (!Number.isInteger(n) || n < 0 || n > x.length || n > y.length) {
     throw new RangeError(`${what}: n must be a whole number from 0 to the shorter of x.length (${x.length}) and y.length (${y.length}), got ${String(options.n)}`);

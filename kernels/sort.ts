@@ -14,7 +14,7 @@
  */
 import { kernel, qpu, i32, u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { combineResults } from './launch.js';
+import { checkWordArray, combineResults, isWordArray, overlaps, typeName } from './launch.js';
 
 /** Sorting kernels. */
 export class Sort {
@@ -93,11 +93,6 @@ export interface SortOptions {
 /** QPUs of the sorting network: the barrier holds at most 16 batches (on vc4 the launcher allows its 12 QPUs). */
 const MAX_SORT_QPUS = 16;
 
-function describe(v: unknown): string {
-  if (v === null || typeof v !== 'object') return String(v);
-  return (v as object).constructor?.name ?? 'an object';
-}
-
 function words(a: SortKeys | Uint32Array | Int32Array | Float32Array): Uint32Array {
   return a instanceof Uint32Array ? a : new Uint32Array(a.buffer, a.byteOffset, a.length);
 }
@@ -115,13 +110,11 @@ function words(a: SortKeys | Uint32Array | Int32Array | Float32Array): Uint32Arr
  */
 export async function sort(rt: Runtime, options: SortOptions): Promise<LaunchResult> {
   const { keys, values } = options ?? ({} as SortOptions);
-  if (!(keys instanceof Float32Array || keys instanceof Int32Array || keys instanceof Uint32Array)) {
-    throw new TypeError(`sort: keys must be a Float32Array, Int32Array or Uint32Array from rt.alloc, got ${describe(keys)}`);
+  checkWordArray('sort', 'keys', keys);
+  if (values !== undefined && !isWordArray(values)) {
+    throw new TypeError(`sort: values must be a Uint32Array, Int32Array or Float32Array from rt.alloc, got ${typeName(values)}`);
   }
-  if (values !== undefined && !(values instanceof Uint32Array || values instanceof Int32Array || values instanceof Float32Array)) {
-    throw new TypeError(`sort: values must be a Uint32Array, Int32Array or Float32Array from rt.alloc, got ${describe(values)}`);
-  }
-  if (values && values.buffer === keys.buffer && values.byteOffset < keys.byteOffset + keys.byteLength && keys.byteOffset < values.byteOffset + values.byteLength) {
+  if (values && overlaps(values, keys)) {
     throw new TypeError('sort: values must not overlap keys');
   }
   const n = options.n ?? keys.length;
