@@ -222,7 +222,7 @@ export const ACCUMULATOR_ALLOCATION = true;
 export const ACC_BASE = 64;
 const ACC_COLOURS = [ACC_BASE + 1, ACC_BASE + 2, ACC_BASE + 3];
 /** Values live at no more than this many instructions (in the pre-allocation order) try an accumulator first. */
-const ACC_SPAN = 4;
+const ACC_SPAN = 16;
 
 /** The operand for a colour: an rf entry or an accumulator. */
 const physReg = (c: number): MSrc & MDst => (c >= ACC_BASE ? acc(c - ACC_BASE) : rf(c));
