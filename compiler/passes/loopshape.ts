@@ -335,6 +335,112 @@ function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[
   return { guards, free, group: group + 1 };
 }
 
+/** Multi-row DMA stores of the target (VC4): rows per DMA and the VDW stride field's width (PrepareOptions.dmaStore). */
+export interface DmaStoreInfo {
+  readonly rows: number;
+  readonly strideBits: number;
+}
+
+/** Bytes of one VPM row, the unit a DMA store writes per memory row (16 lanes of 32 bits). */
+const DMA_ROW_BYTES = 64;
+
+/**
+ * Whether the loop has a store a multi-row DMA could batch across copies: `p[i (+ c)]` of a 32-bit element, its
+ * address `size * step` bytes further in each copy (see {@link storeBatch}).
+ */
+function batchableStores(fn: IrFunction, c: Candidate, init: Value[]): boolean {
+  if (c.loop.children.length > 0) return false;
+  const form = addressForms(fn, c, init);
+  const stores = [...c.loop.blocks].flatMap((b) => b.instrs.filter((i) => i.op === 'store'));
+  return stores.some((s) => {
+    const f = form(s.args[0]!);
+    return f !== undefined && f.size === 4 && f.x === init[c.ivIndex];
+  });
+}
+
+/**
+ * Store batching for targets whose stores are DMAs (VC4, `dmaStore`): in the
+ * main loop's copies, the store of copy j to `p[i]` writes `root + size * (x +
+ * j step) + k`, one 16-lane row `size * step` bytes after copy j-1's, so the
+ * backend can write the U copies' rows with one DMA of U rows whose VDW stride
+ * is `size * step - 64` (compiler/backend/vc4/isel-memory.ts, storeGroups).
+ * That DMA goes out at the last copy's store: every copy's store moves below
+ * the loads and stores that follow it in the pass. Loads tagged `disjoint`
+ * ({@link disjointAccesses}) are apart from every earlier store of the pass;
+ * this adds what the other stores need, as main-loop guards:
+ *
+ * - `64 / size <= step <= (2^strideBits - 1 + 64) / size`: the VDW stride
+ *   (bytes from one row's end to the next row's start) is not negative and
+ *   fits its field;
+ * - stores to different roots: `|D| >= (U-1) size step + size` for their
+ *   distance D (uniform, as in disjointAccesses), so no lane's store in one
+ *   copy meets its store to the other root in another;
+ * - stores to one root at different offsets: `size * step > |kA - kB|`.
+ *
+ * Every store of the loop gets `batch = tag` in the copies: the backend may
+ * move a store tagged t below another store tagged t and below a load tagged
+ * `disjoint = t`, nothing else. Only lanes' own accesses are compared (the
+ * order of memory effects between lanes is unspecified, docs/language.md).
+ * Undefined (nothing tagged, no guard) when a store has no address form, the
+ * stores' element sizes differ, two stores write one address, or none is a
+ * 32-bit `p[i]`.
+ */
+function storeBatch(fn: IrFunction, c: Candidate, pre: Block, init: Value[], span: Value, dma: DmaStoreInfo, disjointGroup: number | undefined): { guards: Value[]; tag: number } | undefined {
+  const { loop, step } = c;
+  if (!batchableStores(fn, c, init)) return undefined;
+  const form = addressForms(fn, c, init);
+  const forms: AddressForm[] = [];
+  for (const b of loop.blocks) {
+    for (const i of b.instrs) {
+      if (i.op !== 'store') continue;
+      const f = form(i.args[0]!);
+      // Two stores to one address: which one lands last would depend on where each one's DMA goes out.
+      if (!f || forms.some((g) => g.root === f.root && g.k === f.k)) return undefined;
+      forms.push(f);
+    }
+  }
+  const size = forms[0]!.size;
+  if (forms.some((f) => f.size !== size || f.x !== forms[0]!.x)) return undefined;
+  const ty = step.type as 'u32' | 'i32';
+  const minStep = Math.ceil(DMA_ROW_BYTES / size);
+  const maxStep = Math.floor((2 ** dma.strideBits - 1 + DMA_ROW_BYTES) / size);
+  const guards = [
+    emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, minStep)], 'bool', { pred: 'ge' }),
+    emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, maxStep)], 'bool', { pred: 'le' }),
+  ];
+  const u = (v: Value) => (v.type === 'u32' ? v : emit(fn, pre, 'bitcast', [v], 'u32'));
+  // (U-1) size step + size - 1 stays below 2^20 with step <= maxStep: no wrapping below.
+  let km1: Value | undefined;
+  const seen = new Set<string>();
+  for (let a = 0; a < forms.length; a++) {
+    for (let b = a + 1; b < forms.length; b++) {
+      const fa = forms[a]!;
+      const fb = forms[b]!;
+      const key = `${fa.root.id}:${fa.k}:${fb.root.id}:${fb.k}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (fa.root === fb.root) {
+        // size step > |kA - kB|: every copy's two rows are apart, and so are any two copies' (step >= 64 / size).
+        const need = Math.floor(Math.abs(fa.k - fb.k) / size) + 1;
+        if (need > minStep) guards.push(emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, need)], 'bool', { pred: 'ge' }));
+        continue;
+      }
+      // |D| >= K = (U-1) step size + size, as one unsigned compare: D + (K-1) > 2 (K-1).
+      km1 ??= emit(fn, pre, 'add', [emit(fn, pre, 'shl', [u(span), constant(fn, pre, 'u32', Math.log2(size))], 'u32'), constant(fn, pre, 'u32', size - 1)], 'u32');
+      const lim = emit(fn, pre, 'shl', [km1, constant(fn, pre, 'u32', 1)], 'u32');
+      const at = (f: AddressForm) => (f.k === 0 ? u(f.root) : emit(fn, pre, 'add', [u(f.root), constant(fn, pre, 'u32', f.k >>> 0)], 'u32'));
+      const dist = emit(fn, pre, 'sub', [at(fa), at(fb)], 'u32');
+      guards.push(emit(fn, pre, 'cmp', [emit(fn, pre, 'add', [dist, km1], 'u32'), lim], 'bool', { pred: 'gt' }));
+    }
+  }
+  let tag = disjointGroup ?? 0;
+  if (disjointGroup === undefined) {
+    for (const b of fn.blocks) for (const i of b.instrs) tag = Math.max(tag, Number(i.attrs?.['disjoint'] ?? 0), Number(i.attrs?.['batch'] ?? 0));
+    tag++;
+  }
+  return { guards, tag };
+}
+
 /**
  * Lane regrouping for vector TMU lookups (targets whose TMU returns up to 4
  * consecutive words per lane in one lookup). In a grid-stride loop
@@ -567,10 +673,18 @@ function lanePlan(fn: IrFunction, c: Candidate, pre: Block, shape: LaneShape, di
 }
 
 /** Builds the main loop in front of `c.loop` (see the file comment). */
-function shape(fn: IrFunction, c0: Candidate, vectorWords: number): void {
-  const pre = ensurePreheader(fn, c0.loop);
+function shape(fn: IrFunction, c1: Candidate, vectorWords: number, dma: DmaStoreInfo | undefined): void {
+  const pre = ensurePreheader(fn, c1.loop);
   if (pre.term.kind !== 'br') return;
   const init = pre.term.target.args;
+  // Stores batched into multi-row DMAs (storeBatch): as many copies as one DMA takes rows, when the body allows.
+  let c0 = c1;
+  if (dma && c1.unroll < dma.rows && batchableStores(fn, c1, init)) {
+    const size = [...c1.loop.blocks].reduce((n, b) => n + b.instrs.length, 0);
+    let unroll = c1.unroll;
+    while (unroll < dma.rows && unroll * 2 <= MAX_UNROLL && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;
+    c0 = { ...c1, unroll };
+  }
   const regroup = laneShape(fn, { ...c0, unroll: c0.vectorUnroll }, init, vectorWords);
   const c = regroup ? { ...c0, unroll: c0.vectorUnroll } : c0;
   const { loop, ivIndex, test, bound, step, pred, maskIndex, unroll } = c;
@@ -600,6 +714,8 @@ function shape(fn: IrFunction, c0: Candidate, vectorWords: number): void {
   // Loads of later copies may go before stores of earlier ones when no lane's accesses overlap (see disjointAccesses).
   const disjoint = unroll > 1 ? disjointAccesses(fn, c, pre, init, span) : undefined;
   if (disjoint) guards.push(...disjoint.guards);
+  const batch = dma && unroll > 1 && !regroup ? storeBatch(fn, c, pre, init, span, dma, disjoint?.group) : undefined;
+  if (batch) guards.push(...batch.guards);
   const lanes = regroup ? lanePlan(fn, c, pre, regroup, disjoint) : undefined;
   let go: Value;
   if (lanes) {
@@ -694,6 +810,7 @@ function shape(fn: IrFunction, c0: Candidate, vectorWords: number): void {
       for (const i of b.instrs) {
         const ni: Instr = { op: i.op, args: [], ...(i.attrs ? { attrs: { ...i.attrs } } : {}), ...(i.loc ? { loc: i.loc } : {}) };
         if (disjoint && (i.op === 'store' || disjoint.free.has(i))) ni.attrs = { ...ni.attrs, disjoint: disjoint.group };
+        if (batch && i.op === 'store') ni.attrs = { ...ni.attrs, batch: batch.tag };
         if (lanes && (i.op === 'load' || i.op === 'store')) {
           ni.attrs = { ...ni.attrs, vec: 4, part: j & 3, vgroup: vgroup + 1 + (j >> 2) * accesses.length + accesses.indexOf(i) };
         }
@@ -821,7 +938,7 @@ function propagateUniformGuards(fn: IrFunction): boolean {
  * Gives every matching counted loop a uniform main loop (see the file
  * comment), with at most `loadBudget` TMU lookups per pass; returns the function.
  */
-export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET, vectorWords = 1): IrFunction {
+export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET, vectorWords = 1, dmaStore?: DmaStoreInfo): IrFunction {
   analyzeUniformity(fn);
   // Each round's folding can expose the next fact (a mask that is `true and t` is `t`, known true below its guard).
   for (let round = 0; round < 4; round++) {
@@ -855,7 +972,7 @@ export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET, vectorWords
       continue;
     }
     // New values carry their uniformity (copies keep the originals', compares and reductions set theirs).
-    shape(fn, c, vectorWords);
+    shape(fn, c, vectorWords, dmaStore);
   }
   return analyzeUniformity(fn);
 }

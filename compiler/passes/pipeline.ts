@@ -30,11 +30,16 @@ export interface PrepareOptions {
   vectorWords?: number;
   /** Whether tagged loads move above the main loop's stores (the target's `tmuStores`; default true). */
   reorderLoads?: boolean;
+  /**
+   * Stores through multi-row DMAs (the target's `dmaStore`, VC4): loop shaping unrolls grid-stride loops that store
+   * to `rows` copies and tags their stores for one DMA per pass (compiler/passes/loopshape.ts, storeBatch).
+   */
+  dmaStore?: { readonly rows: number; readonly strideBits: number };
 }
 
 /** The options {@link prepareForBackend} takes for `target`. */
 export function prepareOptionsFor(target: TargetInfo): PrepareOptions {
-  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores };
+  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores, ...(target.dmaStore ? { dmaStore: target.dmaStore } : {}) };
 }
 
 /** A named IR-to-IR pass. */
@@ -52,7 +57,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'licm', run: hoistInvariants },
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
-  { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget, o?.vectorWords) },
+  { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget, o?.vectorWords, o?.dmaStore) },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },

@@ -59,6 +59,16 @@ export interface TargetInfo {
    * left the DMA stores waiting behind every load (vs-handwritten vc4 saxpy 0.89 → 0.73).
    */
   readonly tmuStores: boolean;
+  /**
+   * VC4, whose stores go through the VPM and the one DMA store engine (VDW): each DMA costs the engine a start-up
+   * whatever its size, so stores are batched into multi-row DMAs (docs/backend-vc4.md "Stores"). `rows`: most
+   * 16-word VPM rows one DMA carries for a QPU (the VPM rows each QPU owns; loop shaping unrolls a grid-stride
+   * loop that stores at least that often, compiler/passes/loopshape.ts). `strideBits`: width of the VDW stride
+   * field (bytes from the end of one memory row to the start of the next): ARG Table 35 says 13 bits, the
+   * addendum and vc4asm 16 (vc4-isa-notes §3.2); the compiler and the emulator both read it from here.
+   * Undefined where stores go through the TMU (V3D).
+   */
+  readonly dmaStore: { readonly rows: number; readonly strideBits: number } | undefined;
   /** Raw SFU operations the hardware has. */
   readonly sfu: readonly SfuOp[];
   /** Whether 32-bit integer multiply is one operation (V3D: `multop` + `umul24`; VC4 has only the 24-bit `mul24`). */
@@ -92,6 +102,7 @@ export const TARGETS = {
     tmuFifoDepth: 4,
     tmuVectorWords: 1,
     tmuStores: false,
+    dmaStore: { rows: 4, strideBits: 16 },
     sfu: ['recip', 'rsqrt', 'exp2', 'log2'],
     mul32: false,
     launch: 'execute_qpu',
@@ -113,6 +124,7 @@ export const TARGETS = {
     tmuFifoDepth: 8,
     tmuVectorWords: 4,
     tmuStores: true,
+    dmaStore: undefined,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
     launch: 'csd',
@@ -133,6 +145,7 @@ export const TARGETS = {
     tmuFifoDepth: 8,
     tmuVectorWords: 4,
     tmuStores: true,
+    dmaStore: undefined,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
     launch: 'csd',

@@ -28,6 +28,7 @@ import { SMI_ROTATE_BASE, VC4_PIPELINE } from '../../isa/vc4/table.ts';
 import { allocateRegisters, RegisterPressureError, type RegisterFile } from '../common/regalloc.ts';
 import { computeLiveness, type FlowBlock, type RegisterView } from '../common/liveness.ts';
 import { BackendError, IO } from './isel-ctx.ts';
+import { VPM_STORE_ROW_LIMIT } from './isel-memory.ts';
 import type { Vc4MFunction } from './isel.ts';
 import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
 import { acc, copySource, defOf, usesOf, vreg } from './mir.ts';
@@ -564,8 +565,8 @@ function spillChoice(blocks: MBlock[], noSpill: Set<number>): number[] {
 export const SPILL_SLOTS = 128;
 /** Scratch bytes per QPU when spilling: the sink row (64 bytes, shared), then one 16-lane slot of 64 bytes each. */
 export const SPILL_STRIDE = 64 * (SPILL_SLOTS + 1);
-/** VPM row of QPU n's spill stores: 12 + n (rows 0–11 hold the kernel's own stores). */
-const SPILL_ROW0 = 12;
+/** VPM row of QPU n's spill stores: 48 + n (rows 0–47 are the QPUs' store rows, isel-memory.ts storeRowReg). */
+const SPILL_ROW0 = VPM_STORE_ROW_LIMIT;
 
 /** Registers the spill code uses, computed once at entry. */
 interface SpillState {
@@ -638,7 +639,7 @@ function setupSpill(mf: Vc4MFunction, blocks: MBlock[]): SpillState {
 /**
  * Keep vreg `id` in spill slot `slot`: a TMU load into a fresh register before
  * each use, a VPM write and 16-word DMA store after each definition (the
- * QPU's own VPM row 12 + qpu_num, so no kernel store's row is touched). None
+ * QPU's own VPM row 48 + qpu_num, so no kernel store's row is touched). None
  * of it sets flags or uses r0–r3.
  */
 function spillVReg(mf: Vc4MFunction, blocks: MBlock[], id: number, slot: number, st: SpillState): void {

@@ -5,7 +5,8 @@
  *
  * Inside the mutex, per atomic instruction of one QPU:
  * 1. Gather: 16 one-word DMA loads (VCD, notes §3.3), lane l's word into
- *    VPM row `qpu_num`, column l, then one wait and a VPM read of the row.
+ *    the QPU's first store row (isel-memory.ts storeRowShl), column l, then
+ *    one wait and a VPM read of the row.
  *    The TMU is not used: its per-slice L1 cache is not known to see the
  *    DMA stores of other QPUs made during the job (notes §8 lists "coherence
  *    of TMU reads after in-run VDW writes" as unconfirmed), and VCD/VDW
@@ -31,7 +32,7 @@ import { acc } from './mir.ts';
 import { alu, arg, BackendError, elemReg, emit, entryReg, flags, IO, k32, mov, newVReg, op, src, type Ctx } from './isel-ctx.ts';
 import { simm } from './isel-int.ts';
 import { broadcastLane } from './isel-lanes.ts';
-import { maskedAddr, storeLanesAt } from './isel-memory.ts';
+import { maskedAddr, storeLanesAt, storeRowShl } from './isel-memory.ts';
 
 const QPU_NUM = { k: 'io', file: 'B', addr: IO.QPU_NUM } as const;
 const VR_SETUP = { k: 'io', file: 'A', addr: IO.VPM_SETUP } as const;
@@ -42,16 +43,16 @@ const MUTEX_READ = { k: 'io', file: 'A', addr: IO.MUTEX } as const;
 const NOP = { k: 'io', addr: IO.NOP } as const;
 
 /**
- * VCD setup [ARG Table 36, notes §3.3]: MODEW 32-bit, ROWLEN 1, NROWS 1, VPITCH 1, horizontal, VPM {Y = qpu_num, X = 0};
- * adding l selects column l.
+ * VCD setup [ARG Table 36, notes §3.3]: MODEW 32-bit, ROWLEN 1, NROWS 1, VPITCH 1, horizontal, VPM {Y = the QPU's
+ * first store row, X = 0}; adding l selects column l.
  */
 function dmaLoadSetup(c: Ctx): VReg {
-  return entryReg(c, 'vcd1', (cc, d) => alu(cc, 'or', d, op(cc, 'shl', QPU_NUM, simm(4)), k32(cc, 0x80111000)));
+  return entryReg(c, 'vcd1', (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 4), k32(cc, 0x80111000)));
 }
 
-/** Generic VPM read setup [ARG Table 32]: NUM 1, STRIDE 1, horizontal, 32-bit, row qpu_num. */
+/** Generic VPM read setup [ARG Table 32]: NUM 1, STRIDE 1, horizontal, 32-bit, the QPU's first store row. */
 function vpmReadSetup(c: Ctx): VReg {
-  return entryReg(c, 'vpmr', (cc, d) => alu(cc, 'or', d, QPU_NUM, k32(cc, 0x101a00)));
+  return entryReg(c, 'vpmr', (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 0), k32(cc, 0x101a00)));
 }
 
 /** The word at each lane's address, read by DMA into this QPU's VPM row and back. */

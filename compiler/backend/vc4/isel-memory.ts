@@ -41,6 +41,8 @@
  */
 import type { Block, Instr, Value } from '../../ir/types.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
+import { opInfo } from '../../ir/ops.ts';
+import { TARGETS } from '../../target/targets.ts';
 import type { Src, VReg } from './mir.ts';
 import { acc } from './mir.ts';
 import {
@@ -56,6 +58,9 @@ const VW_ADDR = { k: 'io', file: 'B', addr: IO.DMA_ADDR } as const;
 const VW_WAIT = { k: 'io', file: 'B', addr: IO.VPM_WAIT } as const;
 const VPM = { k: 'io', addr: IO.VPM } as const;
 
+/** VPM rows below the spill rows (emit.ts: 48 + qpu_num): the store rows of every QPU must fit below them. */
+export const VPM_STORE_ROW_LIMIT = 48;
+
 /** Bytes of scratch each QPU's kernel may need: the sink for inactive lanes' loads and stores. */
 export const SCRATCH_SINK_BYTES = 64;
 
@@ -64,15 +69,26 @@ export function sink(c: Ctx): VReg {
   return uniformReg(c, { kind: 'scratch' });
 }
 
-/** `vw_setup` for QPU writes to this QPU's VPM row: horizontal, 32-bit, stride 1, ADDR = row [ARG Table 32]. */
-function vpmWriteSetup(c: Ctx): VReg {
-  return entryReg(c, 'vpmw', (cc, d) => alu(cc, 'or', d, QPU_NUM, k32(cc, 0x1a00)));
+/** The store rows: STORE_ROWS VPM rows per QPU from row STORE_ROWS · qpu_num (rows 0–47 for 12 QPUs). */
+const DMA_STORE = TARGETS.vc4.dmaStore;
+if (!Number.isInteger(Math.log2(DMA_STORE.rows)) || DMA_STORE.rows * TARGETS.vc4.qpus > VPM_STORE_ROW_LIMIT) {
+  throw new Error('vc4 target table: dmaStore.rows must be a power of two whose rows for every QPU fit below the spill rows');
 }
 
-/** VDW setup [ARG Table 34]: UNITS 1, DEPTH `depth`, horizontal, VPMBASE {Y = row, X = 0}, MODEW. */
+/** The first of this QPU's store rows, STORE_ROWS · qpu_num, shifted left by `shift` (for the setups' row fields). */
+export function storeRowShl(c: Ctx, shift: number): VReg {
+  return op(c, 'shl', QPU_NUM, simm(Math.log2(DMA_STORE.rows) + shift));
+}
+
+/** `vw_setup` for QPU writes from this QPU's first store row on: horizontal, 32-bit, stride 1, ADDR = row [ARG Table 32]. */
+function vpmWriteSetup(c: Ctx): VReg {
+  return entryReg(c, 'vpmw', (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 0), k32(cc, 0x1a00)));
+}
+
+/** VDW setup [ARG Table 34]: UNITS 1, DEPTH `depth`, horizontal, VPMBASE {Y = the first store row, X = 0}, MODEW. */
 function dmaSetup(c: Ctx, depth: number, modew: number): VReg {
   const base = ((2 << 30) | (1 << 23) | (depth << 16) | (1 << 14) | modew) >>> 0;
-  return entryReg(c, `dma${depth}.${modew}`, (cc, d) => alu(cc, 'or', d, op(cc, 'shl', QPU_NUM, simm(7)), k32(cc, base)));
+  return entryReg(c, `dma${depth}.${modew}`, (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 7), k32(cc, base)));
 }
 
 function elemOf(c: Ctx, ins: Instr): string {
@@ -156,10 +172,10 @@ export function storeLanesAt(c: Ctx, addr: Src, v: Src, modew: number): void {
   mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
 }
 
-/** VDW setup for a strided row: UNITS 16 memory rows of DEPTH 1, vertical (memory row l = VPM column l of this QPU's row), 32-bit. */
+/** VDW setup for a strided row: UNITS 16 memory rows of DEPTH 1, vertical (memory row l = VPM column l of this QPU's first store row), 32-bit. */
 function dmaColumnsSetup(c: Ctx): VReg {
   const base = ((2 << 30) | (16 << 23) | (1 << 16)) >>> 0;
-  return entryReg(c, 'dmacols', (cc, d) => alu(cc, 'or', d, op(cc, 'shl', QPU_NUM, simm(7)), k32(cc, base)));
+  return entryReg(c, 'dmacols', (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 7), k32(cc, base)));
 }
 
 /**
@@ -172,11 +188,11 @@ function storeStrided(c: Ctx, ins: Instr, p: Src, v: Src): void {
   const diff = op(c, 'sub', p, prev);
   const step = broadcastLane(c, diff, 1);
   const gap = op(c, 'sub', step, simm(4)); // the VDW stride: bytes from one row's end to the next row's start
-  // Lane 0's difference wraps around (lane 0 − lane 15): leave it out; S − 4 must fit the 16-bit VDW stride field
-  // (notes §3.2) as an unsigned number, so (S − 4) >> 16 is 0.
+  // Lane 0's difference wraps around (lane 0 − lane 15): leave it out; S − 4 must fit the VDW stride field
+  // (the target table's strideBits; notes §3.2) as an unsigned number, so (S − 4) >> strideBits is 0.
   flags(c, 'or', elemReg(c));
   const off = override(c, op(c, 'xor', diff, step), 'zs', simm(0));
-  const bad = op(c, 'or', off, op(c, 'shr', gap, simm(16)));
+  const bad = op(c, 'or', off, op(c, 'shr', gap, simm(DMA_STORE.strideBits)));
   const colsId = newBlockId(c);
   const joinId = newBlockId(c);
   zeroTest(c, bad);
@@ -193,92 +209,205 @@ function storeStrided(c: Ctx, ins: Instr, p: Src, v: Src): void {
   startBlock(c, joinId);
 }
 
-/** Most stores one DMA of a store run carries (3 rows per QPU: rows 24 … 59 for 12 QPUs). */
-export const RUN_ROWS = 3;
-/** First VPM row of the store runs' rows. */
-const RUN_ROW0 = 24;
+/** Most rows one DMA of a store group carries: the VPM rows each QPU owns (rows ROWS · qpu_num …). */
+export const STORE_ROWS = DMA_STORE.rows;
+/** Most rows of a run (untagged stores, see storeGroups). */
+export const RUN_ROWS = STORE_ROWS;
+/** Bytes of one VPM row: a 16-lane store of 32-bit elements. */
+const ROW_BYTES = 64;
+/** Largest distance in bytes between the starts of two rows of one DMA: 64 plus the VDW stride field's largest value. */
+const MAX_PITCH = ROW_BYTES + 2 ** DMA_STORE.strideBits - 1;
 
-/** An index as constant + Σ terms (SSA values), through `add`s and constants; undefined past a few levels. */
-function linearIndex(defs: ReadonlyMap<number, Instr>, v: Value, depth = 0): { k: number; terms: number[] } | undefined {
+/** A store address as root + k bytes + Σ size · terms (SSA values): through `gep`s and `add`s of their indices. */
+interface Linear {
+  root: number;
+  k: number;
+  /** Term value ids, sorted (a term added twice appears twice). */
+  terms: number[];
+}
+
+/** An index as constant + Σ terms (SSA values), through `add`s and constants, at most `depth` levels. */
+function linearIndex(defs: ReadonlyMap<number, Instr>, v: Value, depth: number): { k: number; terms: number[] } {
   const d = defs.get(v.id);
   if (d?.op === 'const') return { k: Number(d.attrs?.['value']) | 0, terms: [] };
-  if (d?.op === 'add' && depth < 4 && d.args.length === 2) {
-    const a = linearIndex(defs, d.args[0] as Value, depth + 1);
-    const b = linearIndex(defs, d.args[1] as Value, depth + 1);
-    if (a && b) return { k: (a.k + b.k) | 0, terms: [...a.terms, ...b.terms] };
+  if (d?.op === 'add' && depth > 0 && d.args.length === 2) {
+    const a = linearIndex(defs, d.args[0] as Value, depth - 1);
+    const b = linearIndex(defs, d.args[1] as Value, depth - 1);
+    return { k: (a.k + b.k) | 0, terms: [...a.terms, ...b.terms] };
   }
   return { k: 0, terms: [v.id] };
 }
 
-/** A run-eligible store: unmasked, 32-bit, lane-contiguous, its address `gep base, index`. */
-function runKey(defs: ReadonlyMap<number, Instr>, ins: Instr): { base: number; k: number; terms: string } | undefined {
-  const [pv, , mv] = ins.args;
-  if (!pv || mv || ins.attrs?.access !== 'contiguous' || !isPtr(pv.type) || elemSize(pv.type.ptr) !== 4) return undefined;
-  const g = defs.get(pv.id);
-  if (g?.op !== 'gep' || g.args.length !== 2) return undefined;
-  const lin = linearIndex(defs, g.args[1] as Value);
-  if (!lin) return undefined;
-  return { base: (g.args[0] as Value).id, k: lin.k, terms: [...lin.terms].sort((x, y) => x - y).join(',') };
+/** The address `p` of 32-bit elements as a {@link Linear} form, walking `gep`s (pointer steps and indices) up to 16 deep. */
+function linearAddress(defs: ReadonlyMap<number, Instr>, p: Value): Linear {
+  let k = 0;
+  const terms: number[] = [];
+  let at = p;
+  for (let depth = 0; depth < 16; depth++) {
+    const g = defs.get(at.id);
+    if (g?.op !== 'gep' || g.args.length !== 2) break;
+    const lin = linearIndex(defs, g.args[1] as Value, 8);
+    k = (k + 4 * lin.k) | 0;
+    terms.push(...lin.terms);
+    at = g.args[0] as Value;
+  }
+  return { root: at.id, k, terms: terms.sort((x, y) => x - y) };
 }
 
 /**
- * The store runs of block `b` (see the file comment), with `earlier` the definitions of the blocks before it: each run's stores in order, keyed by every member. Only
- * pure ops (no load, store outside the run, atomic, barrier or call) may sit between a run's stores.
+ * The distance from row `a` to row `b` when it is one a DMA can step: a constant number of bytes (the same terms), or
+ * 4 · s bytes for one more uniform term s of `b` (`b` is `a` stepped by s elements); else undefined.
  */
-export function storeRuns(b: Block, earlier: ReadonlyMap<number, Instr>): Map<Instr, Instr[]> {
-  // Definitions of earlier blocks (hoisted constants among them) and of this one.
+function pitchBetween(defs: ReadonlyMap<number, Instr>, params: ReadonlySet<number>, a: Linear, b: Linear): { bytes: number } | { term: number } | undefined {
+  if (a.root !== b.root) return undefined;
+  if (a.terms.length === b.terms.length) {
+    const d = (b.k - a.k) | 0;
+    return a.terms.every((t, n) => t === b.terms[n]) && d >= ROW_BYTES && d <= MAX_PITCH ? { bytes: d } : undefined;
+  }
+  if (b.k !== a.k || b.terms.length !== a.terms.length + 1) return undefined;
+  const extra = [...b.terms];
+  for (const t of a.terms) {
+    const n = extra.indexOf(t);
+    if (n < 0) return undefined;
+    extra.splice(n, 1);
+  }
+  const s = extra[0] as number;
+  // A uniform step: a kernel parameter or a uniform value (a constant would have been folded into k).
+  return params.has(s) || defs.get(s)?.result?.uniform ? { term: s } : undefined;
+}
+
+/** Stores that one DMA writes: rows `pitch` apart in memory, written into this QPU's store rows at the last of them. */
+export interface StoreGroup {
+  stores: Instr[];
+  /** Bytes between rows, or the id of a uniform u32 s: the rows are 4 · s bytes apart (checked by loop shaping's guards). */
+  pitch: { bytes: number } | { term: number };
+}
+
+/** The `batch` tag of a store loop shaping marked for DMA batching, when the store is one a row DMA can write. */
+function batchTag(ins: Instr): number | undefined {
+  const t = ins.attrs?.['batch'];
+  return typeof t === 'number' && rowStore(ins) ? t : undefined;
+}
+
+/** An unmasked, lane-contiguous store of 32-bit elements: one whole VPM row. */
+function rowStore(ins: Instr): boolean {
+  const [pv, , mv] = ins.args;
+  return !!pv && !mv && ins.attrs?.access === 'contiguous' && isPtr(pv.type) && elemSize(pv.type.ptr) === 4;
+}
+
+/**
+ * The store groups of block `b` (see the file comment), with `earlier` the definitions of the blocks before it: each
+ * group's stores in order, keyed by every member (groups of one store are left out). A group's stores all go out at
+ * its last one, so each earlier member moves below what follows it up to there. That is allowed
+ *
+ * - for a run (untagged stores): past pure ops only, each next store in the block joining the run, its row a
+ *   constant distance from the previous one (the first distance sets it; rows never overlap);
+ * - for stores tagged `batch = t` by loop shaping (compiler/passes/loopshape.ts, storeBatch: a grid-stride
+ *   loop's copies, rows one loop step apart): past pure ops, other stores tagged t (guarded apart) and loads
+ *   tagged `disjoint = t` (apart from every earlier store of the pass); several such groups may be open at once.
+ *
+ * Anything else (an untagged load or store, an atomic, a barrier) closes every open group in front of it.
+ */
+export function storeGroups(b: Block, earlier: ReadonlyMap<number, Instr>, params: readonly Value[]): Map<Instr, StoreGroup> {
+  const paramIds = new Set(params.map((p) => p.id));
   const defs = new Map<number, Instr>(earlier);
   for (const i of b.instrs) if (i.result) defs.set(i.result.id, i);
-  const out = new Map<Instr, Instr[]>();
-  let run: Instr[] = [];
-  let last: { base: number; k: number; terms: string } | undefined;
-  const close = () => {
-    if (run.length >= 2) for (const i of run) out.set(i, run);
-    run = [];
-    last = undefined;
+  const out = new Map<Instr, StoreGroup>();
+  interface Open { group: StoreGroup; last: Linear; tag: number | undefined; pitch: StoreGroup['pitch'] | undefined }
+  let open: Open[] = [];
+  const close = (keep: (g: Open) => boolean) => {
+    open = open.filter((g) => {
+      if (keep(g)) return true;
+      if (g.group.stores.length >= 2 && g.pitch) {
+        g.group.pitch = g.pitch;
+        for (const s of g.group.stores) out.set(s, g.group);
+      }
+      return false;
+    });
   };
+  const samePitch = (x: StoreGroup['pitch'], y: StoreGroup['pitch']) =>
+    'bytes' in x ? 'bytes' in y && x.bytes === y.bytes : 'term' in y && x.term === y.term;
   for (const i of b.instrs) {
     if (i.op === 'store') {
-      const key = runKey(defs, i);
-      const follows = key && last && key.base === last.base && key.terms === last.terms && key.k === last.k + 16 && run.length < RUN_ROWS;
-      if (!follows) close();
-      if (key) {
-        run.push(i);
-        last = key;
+      const row = rowStore(i);
+      const tag = batchTag(i);
+      const at = row ? linearAddress(defs, i.args[0] as Value) : undefined;
+      // The group it continues: a run for an untagged store, a group of its own tag for a tagged one.
+      let joins: { g: Open; p: StoreGroup['pitch'] } | undefined;
+      for (const g of open) {
+        if (!at || g.tag !== tag || g.group.stores.length >= (tag === undefined ? RUN_ROWS : STORE_ROWS)) continue;
+        const p = pitchBetween(defs, paramIds, g.last, at);
+        // A step term is a loop step only within a tagged loop (its guards bound it).
+        if (!p || ('term' in p && tag === undefined) || (g.pitch && !samePitch(g.pitch, p))) continue;
+        joins = { g, p };
+        break;
       }
+      // Groups this store may not pass: every other one when it has no tag, those of other tags when it has one.
+      close((g) => g === joins?.g || (tag !== undefined && g.tag === tag));
+      if (!at) continue;
+      if (joins) {
+        joins.g.group.stores.push(i);
+        joins.g.last = at;
+        joins.g.pitch = joins.p;
+      } else open.push({ group: { stores: [i], pitch: { bytes: ROW_BYTES } }, last: at, tag, pitch: undefined });
       continue;
     }
-    if (i.op === 'load' || i.op === 'barrier' || i.op.startsWith('atomic')) close();
+    if (i.op === 'load') {
+      const d = i.attrs?.['disjoint'];
+      close((g) => g.tag !== undefined && g.tag === d);
+      continue;
+    }
+    const info = opInfo(i.op);
+    if (!info || info.effect || info.readsMemory) close(() => false);
   }
-  close();
+  close(() => false);
   return out;
 }
 
-/** Store run `run` at its last member: its values into this QPU's run rows, one DMA of run.length rows, the wait. */
-function storeRun(c: Ctx, run: Instr[]): void {
-  const rows = run.length;
-  const setup = entryReg(c, 'vpmw-run', (cc, d) => {
-    const three = op(cc, 'add', op(cc, 'shl', QPU_NUM, simm(1)), QPU_NUM);
-    alu(cc, 'add', d, three, k32(cc, 0x1a00 + RUN_ROW0));
-  });
-  mov(c, VW_SETUP, setup);
-  for (const i of run) mov(c, VPM, src(c, i.args[1] as Value));
-  const base = ((2 << 30) | (rows << 23) | (16 << 16) | (1 << 14) | (RUN_ROW0 << 7)) >>> 0;
-  const dma = entryReg(c, `dma-run${rows}`, (cc, d) => {
-    const three = op(cc, 'add', op(cc, 'shl', QPU_NUM, simm(1)), QPU_NUM);
-    alu(cc, 'add', d, op(cc, 'shl', three, simm(7)), k32(cc, base));
-  });
+/** The VDW stride setup of a group [ARG Table 35]: ID 3, bytes from one row's end to the next row's start. */
+function groupStride(c: Ctx, pitch: StoreGroup['pitch']): Src {
+  const id = (3 << 30) >>> 0;
+  if ('bytes' in pitch) return k32(c, (id + pitch.bytes - ROW_BYTES) >>> 0);
+  // 4 s - 64 for the loop step s, which loop shaping's guard keeps within [0, 2^strideBits).
+  const def = c.defs.get(pitch.term);
+  const param = c.fn.params.findIndex((q) => q.value.id === pitch.term);
+  const step = def?.result ?? c.fn.params[param]?.value;
+  if (!step) throw new BackendError('store group: its step is not defined', c.loc);
+  const compute = (cc: Ctx, d: VReg, s: Src) => alu(cc, 'add', d, op(cc, 'shl', s, simm(2)), k32(cc, (id - ROW_BYTES) >>> 0));
+  // A launch count or a parameter is in a register from the prologue on: the stride word is computed there, once.
+  const unif = def?.op === 'global_count' ? uniformReg(c, { kind: 'globalCount' }) : param >= 0 ? uniformReg(c, { kind: 'param', index: param }) : undefined;
+  if (unif) return entryReg(c, `vdwstride:${unif.id}`, (cc, d) => compute(cc, d, unif));
+  const d = newVReg(c);
+  compute(c, d, src(c, step));
+  return d;
+}
+
+/** Store group `g` at its last member: its values into this QPU's store rows, one DMA of as many rows, the wait. */
+function storeGroup(c: Ctx, g: StoreGroup): void {
+  const rows = g.stores.length;
+  // Everything the sequence reads is computed before its first VPM or VDW write: a value defined inside it could be
+  // spilled, and a spill store between these words would change the VPM and VDW setups (emit.ts spillVReg).
+  const stride = groupStride(c, g.pitch);
+  const base = ((2 << 30) | (rows << 23) | (16 << 16) | (1 << 14)) >>> 0;
+  const dma = entryReg(c, `dma-rows${rows}`, (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 7), k32(cc, base)));
+  const values = g.stores.map((i) => src(c, i.args[1] as Value));
+  const addr = src(c, g.stores[0]?.args[0] as Value);
+  // The same word as vpmw, in a register of its own: sharing vpmw moved Blas3Vc4's register allocation so that its
+  // inner loop's TMU requests lost their pairing slots and went out late (the vc4 sgemm 20 % slower in the timing
+  // model; docs/backend-vc4.md "Not yet").
+  mov(c, VW_SETUP, entryReg(c, 'vpmw-group', (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 0), k32(cc, 0x1a00))));
+  for (const v of values) mov(c, VPM, v);
   mov(c, VW_SETUP, dma);
-  mov(c, VW_SETUP, k32(c, (3 << 30) >>> 0)); // VDW stride 0: the rows are consecutive in memory
-  mov(c, VW_ADDR, src(c, run[0]?.args[0] as Value));
+  mov(c, VW_SETUP, stride);
+  mov(c, VW_ADDR, addr);
   mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
 }
 
-/** A store: see the file comment. `runs` are the block's {@link storeRuns}. */
-export function selectStore(c: Ctx, ins: Instr, runs?: ReadonlyMap<Instr, Instr[]>): void {
-  const run = runs?.get(ins);
-  if (run) {
-    if (run[run.length - 1] === ins) storeRun(c, run);
+/** A store: see the file comment. `groups` are the block's {@link storeGroups}. */
+export function selectStore(c: Ctx, ins: Instr, groups?: ReadonlyMap<Instr, StoreGroup>): void {
+  const g = groups?.get(ins);
+  if (g) {
+    if (g.stores[g.stores.length - 1] === ins) storeGroup(c, g);
     return;
   }
   const [pv, vv, mv] = ins.args;

@@ -23,7 +23,7 @@ import {
 } from './isel-ctx.ts';
 import { INT_OPS, simm } from './isel-int.ts';
 import { FLOAT_OPS, icmpFlags } from './isel-float.ts';
-import { MEMORY_OPS, selectStore, storeRuns } from './isel-memory.ts';
+import { MEMORY_OPS, selectStore, storeGroups } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
 import { selectAtomic } from './isel-atomic.ts';
 
@@ -169,7 +169,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
 
   fn.blocks.forEach((b, bi) => {
     startBlock(c, b.id);
-    const runs = storeRuns(b, c.defs);
+    const groups = storeGroups(b, c.defs, fn.params.map((p) => p.value));
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
@@ -177,7 +177,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
       if ((ins.op === 'any' || ins.op === 'all') && ins.result && onlyBranchConditions(fn, ins.result)) continue;
       if (ins.result && fusedCompares.has(ins.result.id)) continue; // selected at the branch (branchCondition)
       if (ins.op === 'store') {
-        selectStore(c, ins, runs);
+        selectStore(c, ins, groups);
         continue;
       }
       if (ins.op === 'barrier') {

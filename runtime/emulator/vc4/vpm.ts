@@ -12,6 +12,7 @@
  * reused objects: no allocation per access.
  */
 import type { GpuMemory } from './memory.ts';
+import { TARGETS } from '../../../compiler/target/targets.ts';
 
 /** Thrown for VPM/DMA setups the model does not implement or that are invalid. */
 export class VpmError extends Error {
@@ -21,6 +22,11 @@ export class VpmError extends Error {
 /** Rows of 16 words a user program can address (4 KB; vc4 notes §3.1, erratum HW-2253). */
 export const VPM_ROWS = 64;
 const ROWS = VPM_ROWS;
+/**
+ * The VDW stride field [ARG Table 35: bits 12:0; the addendum and vc4asm: 15:0]: the width is the target table's
+ * `dmaStore.strideBits` (one switch for the compiler and the emulator; 16 as the addendum says).
+ */
+const VDW_STRIDE_MASK = 2 ** TARGETS.vc4.dmaStore.strideBits - 1;
 
 /** A generic read or write setup [ARG Tables 32–33]. */
 class Access {
@@ -130,7 +136,7 @@ export class Vpm {
       return;
     }
     if (isWrite && id === 3) {
-      port.vdw.stride = v & 0xffff; // 16 bits per [ADD, VASM-Q]
+      port.vdw.stride = v & VDW_STRIDE_MASK;
       return;
     }
     if (!isWrite && (v >>> 31) === 1) {

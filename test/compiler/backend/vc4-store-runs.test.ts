@@ -1,5 +1,5 @@
-// VC4 store runs (compiler/backend/vc4/isel-memory.ts storeRuns): lane-contiguous stores 64 bytes apart in one
-// block go out as one DMA of up to three rows from the QPU's run rows; memory ends up as plain JS says.
+// VC4 store runs (compiler/backend/vc4/isel-memory.ts storeGroups): lane-contiguous stores a constant distance apart
+// in one block go out as one DMA of up to four rows from the QPU's store rows; memory ends up as plain JS says.
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { compileFile } from '../../../compiler/compile.ts';
@@ -15,11 +15,14 @@ const get = (name: string) => {
 /** DMA starts: writes to vw_addr (B-file register 50). */
 const dmaStarts = (name: string) => get(name).listing.filter((l) => /\bvw_addr\b|\bvdw_addr\b|dma_addr/i.test(l.text)).length;
 
-test('vc4: four contiguous rows are two DMAs (a run of three, then one), a broken run four', (t) => {
-  t.is(dmaStarts('four'), 2, get('four').listing.map((l) => l.text).join('\n'));
-  t.is(dmaStarts('broken'), 4);
-  // The three-row VDW setup [ARG Table 34: ID 2, UNITS 3, DEPTH 16, HORIZ, VPMBASE row 24 (+ 3 qpu_num)].
-  t.regex(get('four').listing.map((l) => l.text).join('\n'), /0x81904c00/);
+test('vc4: four contiguous rows are one DMA; a load splits a run, a 17-word gap is a run of its own', (t) => {
+  t.is(dmaStarts('four'), 1, get('four').listing.map((l) => l.text).join('\n'));
+  // out[i]; (the load of out[i]) other[i]; out[i + 16] and out[i + 33] (68 bytes apart: VDW stride 4).
+  t.is(dmaStarts('broken'), 3);
+  // The four-row VDW setup [ARG Table 34: ID 2, UNITS 4, DEPTH 16, HORIZ, VPMBASE from the QPU's first store row].
+  t.regex(get('four').listing.map((l) => l.text).join('\n'), /0x82104000/);
+  // The 17-word gap's stride setup [ARG Table 35: ID 3, 68 − 64 bytes].
+  t.regex(get('broken').listing.map((l) => l.text).join('\n'), /0xc0000004/);
 });
 
 for (const qpus of [1, 12]) {
