@@ -25,6 +25,12 @@ export interface RegisterFile {
    * {@link colours}. Preferences from copies still come first.
    */
   order?(key: string, colourOf: (key: string) => number | undefined): readonly number[];
+  /**
+   * Whether `key` may take `colour` at all (default: every colour of
+   * {@link colours}); e.g. only some values may live in a register with
+   * restrictions. Copy preferences respect it too.
+   */
+  allows?(key: string, colour: number): boolean;
 }
 
 /** Allocation failure: more values live at once than the register file holds. */
@@ -319,12 +325,16 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
     let chosen: number | undefined;
     for (const p of prefs.get(k) ?? []) {
       const c = colourOf[p] as number;
-      if (c !== NONE && !taken.has(c) && allowed.has(c)) {
+      if (c !== NONE && !taken.has(c) && allowed.has(c) && (!file.allows || file.allows(keys[k] as string, c))) {
         chosen = c;
         break;
       }
     }
-    if (chosen === undefined) chosen = (file.order?.(keys[k] as string, colourByKey) ?? file.colours).find((c) => !taken.has(c) && allowed.has(c));
+    if (chosen === undefined) {
+      const key = keys[k] as string;
+      const allows = file.allows;
+      chosen = (file.order?.(key, colourByKey) ?? file.colours).find((c) => !taken.has(c) && allowed.has(c) && (!allows || allows(key, c)));
+    }
     if (chosen === undefined) {
       // The neighbours in the order they met `k` (spill choices between equal degrees follow it): another walk, so only when asked for.
       const candidates = (): { key: string; degree: number }[] => {

@@ -115,6 +115,11 @@ function encodeBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined {
     if (m.dst.kind === 'magic') return { waddr: m.dst.addr, magic: true };
     if (m.dst.kind === 'acc') {
       if (ver !== 42) return undefined;
+      const key = `acc${m.dst.index}`;
+      if (m.dst.waddr === undefined) {
+        if (writes.has(key)) return undefined;
+        writes.add(key);
+      }
       return { waddr: m.dst.waddr ?? m.dst.index, magic: true };
     }
     if (m.dst.kind !== 'rf') return undefined;
@@ -185,6 +190,8 @@ function encodeBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined {
   // 4.2 rule 12: ldtmu with a TMU write in one instruction is a Mesa-forbidden pair (warning level): avoid it.
   const tmuWrite = (m?: MInstr) => m?.dst?.kind === 'magic' && (m.dst.addr === MAGIC.TMUD || m.dst.addr === MAGIC.TMUA || m.dst.addr === MAGIC.TMUAU || (m.dst.addr >= 32 && m.dst.addr <= 46));
   if (ver === 42 && b.sig?.op === 'ldtmu' && (tmuWrite(b.add) || tmuWrite(b.mul))) return undefined;
+  // The 4.2 rotate signal's effect on the add ALU is unknown (semantics notes 2.8): no accumulator read there with it.
+  if (b.mul?.rotate && b.add?.srcs.some((x) => x.kind === 'acc')) return undefined;
   if (b.mul?.rotate) {
     // 4.2 rotate signal: raddr_b holds the amount (a small-immediate index, 0 = r5), so port B and the
     // small immediate are taken (rule 18).

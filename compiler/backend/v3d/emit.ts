@@ -11,9 +11,10 @@ import { buildBundle } from './bundle.ts';
 import type { FlowBlock, RegisterView } from '../common/liveness.ts';
 import { computeLiveness } from '../common/liveness.ts';
 import { allocateRegisters, RegisterPressureError } from '../common/regalloc.ts';
-import type { MBlock, MFunction, MInstr, UniformSlot } from './mir.ts';
+import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot } from './mir.ts';
 import { constantOf, MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
-import { defOf, rf, usesOf } from './mir.ts';
+import { acc, defOf, rf, usesOf } from './mir.ts';
+import { OP_CLASS } from '../../isa/v3d/table.ts';
 import { deferLoadResults, orderSegment, scheduleSegment } from './schedule.ts';
 import { BackendError } from './isel.ts';
 
@@ -31,6 +32,10 @@ export interface V3dCode {
 }
 
 const isReg = (r: { kind: string }): r is { kind: 'vreg'; id: number } | { kind: 'rf'; index: number } => r.kind === 'vreg' || r.kind === 'rf';
+/** Whether two operands are the same rf entry or the same accumulator (an accumulator's write-address override aside). */
+const sameReg = (a: MSrc | MDst, b: MSrc | MDst): boolean =>
+  (a.kind === 'rf' && b.kind === 'rf' && a.index === b.index) ||
+  (a.kind === 'acc' && b.kind === 'acc' && a.index === b.index && a.waddr === undefined && b.waddr === undefined);
 /** Branches and barriers end a straight-line segment. */
 const isBoundary = (m: MInstr): boolean => m.unit === 'branch' || m.unit === 'sync';
 
@@ -203,13 +208,79 @@ function mustSpill(flow: FlowBlock<MInstr>[], liveIn: Map<number, Set<string>>, 
   return members.size - shared > REGISTER_COUNT;
 }
 
-/** Colour the registers of `flow` onto rf0..rf63 (throws RegisterPressureError). */
-function allocate(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<string>>): Map<string, number> {
-  const colours = Array.from({ length: REGISTER_COUNT }, (_, k) => k);
+/**
+ * CHOICE, measured: on 4.2 short-lived values may live in the accumulators
+ * r1..r3 (colours ACC_BASE + 1 .. ACC_BASE + 3). An instruction reads at
+ * most two register-file entries for both ALUs together (rule 18), so an add
+ * op and a mul op on four different rf values cannot pair; accumulators are
+ * read through their own muxes. r0 and r5 stay out (the rotate and
+ * broadcast sequences use them explicitly, unseen by the allocator), r4 too
+ * (the legacy SFU result). Off: every value goes to the register file.
+ */
+export const ACCUMULATOR_ALLOCATION = true;
+/** Colour of accumulator rN in an assignment: ACC_BASE + N (rf entries are 0..63). */
+export const ACC_BASE = 64;
+const ACC_COLOURS = [ACC_BASE + 1, ACC_BASE + 2, ACC_BASE + 3];
+/** Values live at no more than this many instructions (in the pre-allocation order) try an accumulator first. */
+const ACC_SPAN = 16;
+
+/** The operand for a colour: an rf entry or an accumulator. */
+const physReg = (c: number): MSrc & MDst => (c >= ACC_BASE ? acc(c - ACC_BASE) : rf(c));
+
+/**
+ * Virtual registers that may live in an accumulator: every definition an
+ * add- or mul-ALU op (not an SFU op: rule 22; not a signal; no rotate),
+ * every read by an ALU op without rotate (the 4.2 rotate signal's effect on
+ * the add ALU is unknown), never live across a barrier's thread switch
+ * (accumulators are undefined after one), and live at few instructions.
+ */
+function accumulatorCandidates(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<string>>, span: Map<string, number>): Set<string> {
+  const bad = new Set<string>();
+  const seen = new Set<string>();
+  const alu = (m: MInstr): boolean => (m.unit === 'add' || m.unit === 'mul') && !m.rotate;
+  for (const b of flow) {
+    for (const m of b.instrs) {
+      const d = defOf(m);
+      if (d?.kind === 'vreg') {
+        const k = keyOf(d);
+        seen.add(k);
+        if (!alu(m) || OP_CLASS[m.op] === 'sfu') bad.add(k);
+      }
+      if (!alu(m)) for (const u of usesOf(m)) bad.add(keyOf(u));
+    }
+    // Values live across a barrier (walking the block backwards from its live-out set).
+    if (b.instrs.some((m) => m.unit === 'sync')) {
+      const live = new Set(liveOut.get(b.id));
+      for (let i = b.instrs.length - 1; i >= 0; i--) {
+        const m = b.instrs[i] as MInstr;
+        if (m.unit === 'sync') for (const k of live) bad.add(k);
+        const d = view.def(m);
+        if (d) live.delete(d);
+        for (const u of view.uses(m)) live.add(u);
+      }
+    }
+  }
+  const out = new Set<string>();
+  for (const k of seen) if (!bad.has(k) && (span.get(k) ?? 0) <= ACC_SPAN) out.add(k);
+  return out;
+}
+
+/** Colour the registers of `flow` onto rf0..rf63 and, on 4.2, the accumulators r1..r3 (throws RegisterPressureError). */
+function allocate(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<string>>, ver: V3dVersion, span: Map<string, number>): Map<string, number> {
+  const rfColours = Array.from({ length: REGISTER_COUNT }, (_, k) => k);
+  const useAcc = ACCUMULATOR_ALLOCATION && ver === 42;
+  const inAcc = useAcc ? accumulatorCandidates(flow, liveOut, span) : new Set<string>();
+  const accFirst = [...ACC_COLOURS, ...rfColours];
   return allocateRegisters(flow, view, {
-    colours,
+    colours: useAcc ? [...rfColours, ...ACC_COLOURS] : rfColours,
     precoloured: (k) => (k.startsWith('rf') ? Number(k.slice(2)) : undefined),
     copyOf: (i) => copyOf(i as MInstr),
+    ...(useAcc
+      ? {
+          order: (k: string) => (inAcc.has(k) ? accFirst : rfColours),
+          allows: (k: string, c: number) => c < ACC_BASE || inAcc.has(k),
+        }
+      : {}),
   }, liveOut);
 }
 
@@ -245,7 +316,7 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
     let failure: RegisterPressureError | undefined;
     const tryColouring = (): boolean => {
       try {
-        assignment = allocate(flow, liveOut);
+        assignment = allocate(flow, liveOut, ver, pressure.span);
         mf.blocks = blocks;
         return true;
       } catch (e) {
@@ -297,17 +368,17 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
 
   // Registers are allocated: rewrite every operand to its rf entry.
   const physOp = (m: MInstr): MInstr => {
-    const r = { ...m, srcs: m.srcs.map((x) => (isReg(x) ? rf(phys(x)) : x)) };
-    if (m.dst && isReg(m.dst)) r.dst = rf(phys(m.dst));
+    const r = { ...m, srcs: m.srcs.map((x) => (isReg(x) ? physReg(phys(x)) : x)) };
+    if (m.dst && isReg(m.dst)) r.dst = physReg(phys(m.dst));
     // fmin and fmax share an opcode and are told apart by operand order, so fmax of one register with itself has
     // no encoding; two values in one register are equal (coalesced copies), and fmax(x, x) = x.
     const [s0, s1] = r.srcs;
-    if (r.op === 'fmax' && s0?.kind === 'rf' && s1?.kind === 'rf' && s0.index === s1.index) return { ...r, op: 'mov', srcs: [s0] };
+    if (r.op === 'fmax' && s0 && s1 && sameReg(s0, s1)) return { ...r, op: 'mov', srcs: [s0] };
     return r;
   };
   const isSelfMove = (m: MInstr): boolean => {
     const s0 = m.srcs[0];
-    return m.op === 'mov' && !m.cond && !m.pf && !m.rotate && m.dst?.kind === 'rf' && s0?.kind === 'rf' && m.dst.index === s0.index;
+    return m.op === 'mov' && !m.cond && !m.pf && !m.rotate && m.dst !== undefined && s0 !== undefined && sameReg(m.dst, s0);
   };
 
   // Segments: straight-line runs ending in at most one branch.
@@ -397,7 +468,7 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
     if (target === undefined) throw new BackendError(`branch to unknown block ${f.target}`);
     (instrs[f.at] as V3dBranchInstr).offset = (target - (f.at + 4)) * 8;
   }
-  const used = new Set(assignment.values());
+  const used = new Set([...assignment.values()].filter((c) => c < ACC_BASE));
   return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size, scratchBytesPerThread: spilled.some((k) => constantOf(mf, k) === undefined) ? SPILL_BYTES_PER_BATCH : 0 };
 }
 
