@@ -33,7 +33,10 @@
  * {@link MAX_UNROLL} with `loads x U <= loadBudget` (the target's TMU FIFO depth) and
  * `instructions x U <= BODY_BUDGET`; twice those limits when the loop's lanes
  * are regrouped for vector lookups (see {@link LanePlan}: four copies are one
- * lookup).
+ * lookup). On a target whose stores are DMAs (VC4, `dmaStore`), a loop that
+ * stores `p[i]` gets as many copies as one DMA takes rows (body budget
+ * allowing), and its stores are tagged for one DMA per pass
+ * ({@link storeBatch}).
  */
 import { opInfo, type OpName } from '../ir/ops.ts';
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
@@ -281,12 +284,16 @@ function addressForms(fn: IrFunction, c: Candidate, init: Value[]): (v: Value) =
  * unspecified (docs/language.md), so the copies' loads may pass other lanes'
  * stores.
  *
+ * With `reach` = 2U copies and `span` = (2U-1) step (VC4's batched stores,
+ * {@link storeBatch}) the distances cover the next pass's copies too: a free
+ * load is then also apart from every store of the pass before it.
+ *
  * Returns the loads found free (tagged `disjoint = group` in the copies, as
  * are all stores; compiler/passes/memorder.ts moves such loads up) and the
  * guards, or undefined when no load can move.
  */
-function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[], span: Value): { guards: Value[]; free: Set<Instr>; group: number } | undefined {
-  const { loop, step, unroll } = c;
+function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[], span: Value, reach = c.unroll): { guards: Value[]; free: Set<Instr>; group: number } | undefined {
+  const { loop, step } = c;
   const inLoop = (b: Block) => loop.blocks.has(b);
   const form = addressForms(fn, c, init);
   const order = fn.blocks.filter(inLoop);
@@ -317,7 +324,7 @@ function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[
   const ty = step.type as 'u32' | 'i32';
   const guards = [
     emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 1)], 'bool', { pred: 'ge' }),
-    emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, Math.floor(2 ** 30 / ((unroll - 1) * size)))], 'bool', { pred: 'le' }),
+    emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, Math.floor(2 ** 30 / ((reach - 1) * size)))], 'bool', { pred: 'le' }),
   ];
   if (pairs.size > 0) {
     // |D| >= K = (U-1) step size + size, as one unsigned compare: D + (K-1) > 2 (K-1).
@@ -379,7 +386,9 @@ function batchableStores(fn: IrFunction, c: Candidate, init: Value[]): boolean {
  *
  * Every store of the loop gets `batch = tag` in the copies: the backend may
  * move a store tagged t below another store tagged t and below a load tagged
- * `disjoint = t`, nothing else. Only lanes' own accesses are compared (the
+ * `disjoint = t`, nothing else; and since shape() compares the free loads
+ * with two passes' stores, a pass's DMA may still be running while the next
+ * pass's loads tagged `disjoint = t` go out. Only lanes' own accesses are compared (the
  * order of memory effects between lanes is unspecified, docs/language.md).
  * Undefined (nothing tagged, no guard) when a store has no address form, the
  * stores' element sizes differ, two stores write one address, or none is a
@@ -712,9 +721,13 @@ function shape(fn: IrFunction, c1: Candidate, vectorWords: number, dma: DmaStore
     if (ty === 'i32') guards.push(emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 0)], 'bool', { pred: 'gt' }));
   }
   // Loads of later copies may go before stores of earlier ones when no lane's accesses overlap (see disjointAccesses).
-  const disjoint = unroll > 1 ? disjointAccesses(fn, c, pre, init, span) : undefined;
+  // With stores batched into one DMA per pass (VC4), the backend does not wait for that DMA before the next pass's
+  // tagged loads (compiler/backend/vc4/isel-memory.ts): they are compared with this pass's stores as well.
+  const batching = dma !== undefined && unroll > 1 && !regroup && batchableStores(fn, c, init);
+  const reach = batching ? emit(fn, pre, 'add', [span, advance], ty) : span;
+  const disjoint = unroll > 1 ? disjointAccesses(fn, c, pre, init, reach, batching ? 2 * unroll : unroll) : undefined;
   if (disjoint) guards.push(...disjoint.guards);
-  const batch = dma && unroll > 1 && !regroup ? storeBatch(fn, c, pre, init, span, dma, disjoint?.group) : undefined;
+  const batch = batching ? storeBatch(fn, c, pre, init, span, dma, disjoint?.group) : undefined;
   if (batch) guards.push(...batch.guards);
   const lanes = regroup ? lanePlan(fn, c, pre, regroup, disjoint) : undefined;
   let go: Value;
@@ -936,7 +949,8 @@ function propagateUniformGuards(fn: IrFunction): boolean {
 
 /**
  * Gives every matching counted loop a uniform main loop (see the file
- * comment), with at most `loadBudget` TMU lookups per pass; returns the function.
+ * comment), with at most `loadBudget` TMU lookups per pass (except where
+ * `dmaStore` batching asks for more copies); returns the function.
  */
 export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET, vectorWords = 1, dmaStore?: DmaStoreInfo): IrFunction {
   analyzeUniformity(fn);

@@ -32,7 +32,7 @@ import { acc } from './mir.ts';
 import { alu, arg, BackendError, elemReg, emit, entryReg, flags, IO, k32, mov, newVReg, op, src, type Ctx } from './isel-ctx.ts';
 import { simm } from './isel-int.ts';
 import { broadcastLane } from './isel-lanes.ts';
-import { maskedAddr, storeLanesAt, storeRowShl } from './isel-memory.ts';
+import { maskedAddr, storeLanesAt, storeRowShl, waitForPendingDma } from './isel-memory.ts';
 
 const QPU_NUM = { k: 'io', file: 'B', addr: IO.QPU_NUM } as const;
 const VR_SETUP = { k: 'io', file: 'A', addr: IO.VPM_SETUP } as const;
@@ -107,6 +107,7 @@ function combine(c: Ctx, rmw: AtomicRmw | 'cas', signed: boolean, ol: Src, vl: S
 
 /** `atomic` / `atomic_cas` (see the file comment). */
 export function selectAtomic(c: Ctx, ins: Instr, d: VReg): void {
+  waitForPendingDma(c);
   const cas = ins.op === 'atomic_cas';
   const p = arg(c, ins, 0);
   if (!isPtr(p.type) || (p.type.ptr !== 'i32' && p.type.ptr !== 'u32')) throw new BackendError(`${ins.op} needs a pointer to i32 or u32`, c.loc);

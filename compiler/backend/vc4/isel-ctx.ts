@@ -41,6 +41,12 @@ export interface Ctx {
   entryRegs: Map<string, { reg: VReg; ops: (c: Ctx, d: VReg) => void }>;
   /** IR value whose zero test the flags hold (Z set where it is 0), if any. */
   flagsFrom?: number;
+  /**
+   * Tags of the store batches whose DMA is not waited for (isel-memory.ts storeGroups): while one may still run,
+   * every VPM or DMA use, load not tagged `disjoint` with its tag, atomic, barrier and the program end waits for it
+   * first (`vw_wait`). Empty when the function has none.
+   */
+  pendingDma: ReadonlySet<number>;
 }
 
 /** Handler that selects one IR op into machine ops writing `d`. */

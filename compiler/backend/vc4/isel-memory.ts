@@ -7,9 +7,10 @@
  *   for every lane (notes §4, [ADD]), so masked-off lanes read a harmless
  *   address instead: the launch's scratch area. 8/16-bit elements are
  *   shifted out of the word the TMU returns (it ignores address bits 1:0).
- * - Stores: each QPU owns VPM row `qpu_num` (one 16-word row of the 64 a
- *   user program can address; qpu_num is unique, so no mutex is needed).
- *   The value vector is written to that row, then:
+ * - Stores: each QPU owns four VPM rows from row 4 · qpu_num (rows 0–47 of
+ *   the 64 a user program can address; qpu_num is unique, so no mutex is
+ *   needed; the spill rows are 48 + qpu_num, emit.ts). A single store's
+ *   value vector is written to the first, then:
  *   * a lane-contiguous 32-bit store with every lane active (the common
  *     grid-stride `y[i] = …`) is one DMA of the 16-word row to lane 0's
  *     address (vw_addr takes element 0);
@@ -31,13 +32,15 @@
  *   (`allnz`: every lane active). Each store waits for its DMA (`vw_wait`)
  *   before the row is reused, so a later load sees it and the kernel ends
  *   with memory written.
- * - Store runs: the one DMA engine is busy a start-up time per DMA whatever
- *   its size (docs/kernels.md "VC4 stores"), so 2–3 unmasked lane-contiguous
- *   32-bit stores in one block whose addresses are provably 64 bytes apart
- *   (the same index terms, constants 16 elements apart), with no load,
- *   atomic or barrier between them, are one DMA of 2–3 rows: at the run's
- *   last store the values go to the QPU's run rows 24 + 3 qpu_num … (rows
- *   24–59, which nothing else uses), then one multi-row DMA and its wait.
+ * - Store groups (storeGroups): the one DMA engine is busy a start-up time
+ *   per DMA whatever its size (docs/kernels.md "VC4 stores"), so unmasked
+ *   lane-contiguous 32-bit stores of one block whose rows a DMA can step
+ *   through go out as one DMA of up to four rows: a run (consecutive stores
+ *   a constant distance apart) or a batch (a grid-stride loop's copies, one
+ *   loop step apart, tagged by loop shaping). At the group's last store the
+ *   values go to the QPU's rows, then one multi-row DMA; a run's DMA is
+ *   waited for at once, a batch's runs on into the next pass (Ctx.pendingDma,
+ *   BATCH_DMA_RUNS_ON).
  */
 import type { Block, Instr, Value } from '../../ir/types.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
@@ -117,7 +120,19 @@ export function tmuOf(ins: Instr): 0 | 1 {
   return ins.attrs?.access === 'contiguous' ? 1 : 0;
 }
 
+/**
+ * Waits for a store batch's DMA that may still run (Ctx.pendingDma) before what could meet its rows: a VPM or DMA
+ * use, an atomic, a barrier, the program end, or a load (`ins`) that loop shaping did not prove apart from it.
+ */
+export function waitForPendingDma(c: Ctx, ins?: Instr): void {
+  if (c.pendingDma.size === 0) return;
+  const t = ins?.attrs?.['disjoint'];
+  if (ins?.op === 'load' && typeof t === 'number' && c.pendingDma.has(t)) return;
+  mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
+}
+
 function load(c: Ctx, ins: Instr, d: VReg): void {
+  waitForPendingDma(c, ins);
   const p = src(c, arg(c, ins, 0));
   const elem = elemOf(c, ins);
   const addr = maskedAddr(c, ins, p, 1);
@@ -211,6 +226,14 @@ function storeStrided(c: Ctx, ins: Instr, p: Src, v: Src): void {
 
 /** Most rows one DMA of a store group carries: the VPM rows each QPU owns (rows ROWS · qpu_num …). */
 export const STORE_ROWS = DMA_STORE.rows;
+/**
+ * Whether a batch's DMA (the stores of a grid-stride loop pass) runs on while the next pass starts, instead of being
+ * waited for at once: its QPU issues the next pass's loads during the DMA (loop shaping proved those loads apart
+ * from the pass's rows), and waits (`vw_wait`) only before anything that could meet the rows (Ctx.pendingDma). It
+ * relies on VDW setups and TMU lookups being accepted while a DMA runs, which py-videocore's back-to-back DMAs show
+ * for the setups [PVC-T dma]; false: every DMA is waited for at once, as before.
+ */
+export const BATCH_DMA_RUNS_ON = true;
 /** Most rows of a run (untagged stores, see storeGroups). */
 export const RUN_ROWS = STORE_ROWS;
 /** Bytes of one VPM row: a 16-lane store of 32-bit elements. */
@@ -279,6 +302,8 @@ function pitchBetween(defs: ReadonlyMap<number, Instr>, params: ReadonlySet<numb
 /** Stores that one DMA writes: rows `pitch` apart in memory, written into this QPU's store rows at the last of them. */
 export interface StoreGroup {
   stores: Instr[];
+  /** Loop shaping's `batch` tag of a batch (its DMA is not waited for: Ctx.pendingDma); undefined for a run. */
+  tag: number | undefined;
   /** Bytes between rows, or the id of a uniform u32 s: the rows are 4 · s bytes apart (checked by loop shaping's guards). */
   pitch: { bytes: number } | { term: number };
 }
@@ -349,7 +374,7 @@ export function storeGroups(b: Block, earlier: ReadonlyMap<number, Instr>, param
         joins.g.group.stores.push(i);
         joins.g.last = at;
         joins.g.pitch = joins.p;
-      } else open.push({ group: { stores: [i], pitch: { bytes: ROW_BYTES } }, last: at, tag, pitch: undefined });
+      } else open.push({ group: { stores: [i], tag, pitch: { bytes: ROW_BYTES } }, last: at, tag, pitch: undefined });
       continue;
     }
     if (i.op === 'load') {
@@ -382,7 +407,10 @@ function groupStride(c: Ctx, pitch: StoreGroup['pitch']): Src {
   return d;
 }
 
-/** Store group `g` at its last member: its values into this QPU's store rows, one DMA of as many rows, the wait. */
+/**
+ * Store group `g` at its last member: its values into this QPU's store rows, one DMA of as many rows, and for a run
+ * the wait; a batch's DMA runs on into the next pass (Ctx.pendingDma: whatever could meet its rows waits first).
+ */
 function storeGroup(c: Ctx, g: StoreGroup): void {
   const rows = g.stores.length;
   // Everything the sequence reads is computed before its first VPM or VDW write: a value defined inside it could be
@@ -400,16 +428,16 @@ function storeGroup(c: Ctx, g: StoreGroup): void {
   mov(c, VW_SETUP, dma);
   mov(c, VW_SETUP, stride);
   mov(c, VW_ADDR, addr);
-  mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
+  if (g.tag === undefined || !c.pendingDma.has(g.tag)) mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
 }
 
 /** A store: see the file comment. `groups` are the block's {@link storeGroups}. */
 export function selectStore(c: Ctx, ins: Instr, groups?: ReadonlyMap<Instr, StoreGroup>): void {
   const g = groups?.get(ins);
-  if (g) {
-    if (g.stores[g.stores.length - 1] === ins) storeGroup(c, g);
-    return;
-  }
+  if (g && g.stores[g.stores.length - 1] !== ins) return;
+  // The store rows may still be read by a batch's DMA.
+  waitForPendingDma(c);
+  if (g) return storeGroup(c, g);
   const [pv, vv, mv] = ins.args;
   if (!pv || !vv) throw new BackendError('store: missing operands', c.loc);
   const elem = elemOf(c, ins);

@@ -12,7 +12,7 @@
  * - Bools are 0 or 1. A test sets Z where a bool is false (`or` with sf), so
  *   `zc` selects true lanes; branches use `anynz`/`allnz`/`allz`.
  */
-import type { Block, IrFunction, Value } from '../../ir/types.ts';
+import type { Block, Instr, IrFunction, Value } from '../../ir/types.ts';
 import { onlyBranchConditions } from '../../ir/values.ts';
 import { targets } from '../../ir/cfg.ts';
 import type { Vc4BranchCond } from '../../isa/vc4/instr.ts';
@@ -23,7 +23,7 @@ import {
 } from './isel-ctx.ts';
 import { INT_OPS, simm } from './isel-int.ts';
 import { FLOAT_OPS, icmpFlags } from './isel-float.ts';
-import { MEMORY_OPS, selectStore, storeGroups } from './isel-memory.ts';
+import { BATCH_DMA_RUNS_ON, MEMORY_OPS, selectStore, storeGroups, waitForPendingDma, type StoreGroup } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
 import { selectAtomic } from './isel-atomic.ts';
 
@@ -119,7 +119,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   const first: MBlock = { id: irMax + 1, ops: [] };
   const c: Ctx = {
     fn, out: [], cur: first, vals: new Map(), defs: new Map(), nextVReg: 0, nextBlock: irMax + 2,
-    uniforms: [], unifRegs: new Map(), constRegs: new Map(), entryRegs: new Map(),
+    uniforms: [], unifRegs: new Map(), constRegs: new Map(), entryRegs: new Map(), pendingDma: new Set(),
   };
   const deferred: MBlock[] = [];
 
@@ -167,9 +167,16 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   const testOnly = (h: Block): boolean =>
     h.instrs.every((i) => i.op === 'const' || (i.result !== undefined && fusedCompares.has(i.result.id)) || ((i.op === 'any' || i.op === 'all') && fusedCompares.has((i.args[0] as Value).id)));
 
+  // Store groups of every block (definitions are SSA: all of the function's serve every block), and the batches whose
+  // DMA runs on while the next pass starts (isel-memory.ts storeGroup).
+  const allDefs = new Map<number, Instr>();
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.result) allDefs.set(i.result.id, i);
+  const blockGroups = fn.blocks.map((b) => storeGroups(b, allDefs, fn.params.map((p) => p.value)));
+  if (BATCH_DMA_RUNS_ON) c.pendingDma = new Set(blockGroups.flatMap((m) => [...m.values()].flatMap((g) => (g.tag === undefined ? [] : [g.tag]))));
+
   fn.blocks.forEach((b, bi) => {
     startBlock(c, b.id);
-    const groups = storeGroups(b, c.defs, fn.params.map((p) => p.value));
+    const groups = blockGroups[bi] as Map<Instr, StoreGroup>;
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
@@ -181,6 +188,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
         continue;
       }
       if (ins.op === 'barrier') {
+        waitForPendingDma(c);
         selectBarrier(c, ins.attrs?.['scope'] === 'workgroup');
         continue;
       }
@@ -196,6 +204,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
     c.loc = t.loc;
     const next = fn.blocks[bi + 1];
     if (t.kind === 'ret') {
+      waitForPendingDma(c);
       branch(c, 'always', -1);
     } else if (t.kind === 'br') {
       copyArgs(c, t.target.block, t.target.args);

@@ -19,6 +19,8 @@ export const VC4_HAZARD_RULES = {
   'tmu-noswap-too-late': 'error',
   'vpm-setup-misuse': 'error',
   'vpm-reads-unconsumed': 'warning',
+  'dma-store-conflict': 'error',
+  'dma-store-running-at-end': 'error',
   'invalid-combination': 'error',
   'thrsw-in-user-program': 'warning',
   'no-host-interrupt': 'warning',

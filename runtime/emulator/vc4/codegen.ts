@@ -134,7 +134,7 @@ function laneWrite(h: Half, e: string, p: Param): string {
 function ioWrite(role: RegRole, bSpace: boolean, name: string, row: number, lane0: string): string {
   const o = row * 16;
   switch (role) {
-    case 'vpm': return `q.shared.vpm.writeVector(q.vpmPort, R, ${o});`;
+    case 'vpm': return `q.vpmWrite(${o});`;
     case 'vpm_setup': return `q.shared.vpm.setup(q.vpmPort, R[${o}], ${bSpace});`;
     case 'dma_addr': return `q.startDma(${bSpace}, R[${o}]);`;
     case 'tmu': return `q.tmuRequest(${JSON.stringify(name)}, ${o});`;

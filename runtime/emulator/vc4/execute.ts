@@ -264,6 +264,10 @@ class Run {
       c.exec(q);
       q.finish();
       chk.check(c, q.wA, q.wB, q.accW);
+      if (c.shared && q.vpmPort.dmaConflict !== undefined) {
+        chk.report('dma-store-conflict', c.address, q.vpmPort.dmaConflict);
+        q.vpmPort.dmaConflict = undefined;
+      }
       if (c.vpmSetup && q.vpmPort.droppedSetup) {
         q.vpmPort.droppedSetup = false;
         chk.report('vpm-setup-misuse', c.address, 'third VPM read setup while two are queued: the hardware ignores it [ARG p.56]');
@@ -281,6 +285,7 @@ class Run {
         this.state[k] = DONE;
         if (t > this.lastTick) this.lastTick = t;
         if (!q.hostInterrupt) chk.report('no-host-interrupt', c.address, 'program ended without writing host_int (execute_qpu waits for one interrupt per QPU)');
+        if (q.vpmPort.storeDoneAt > t) chk.report('dma-store-running-at-end', c.address, 'program ended while its DMA store still runs (vw_wait first)');
         const left = q.vpmPort.pendingReads;
         if (left > 0) chk.report('vpm-reads-unconsumed', c.address, `${left} VPM reads set up but not consumed`);
         break;

@@ -327,7 +327,7 @@ export class Qpu {
         this.nextUnifLine = -1;
         return;
       case 'vpm':
-        sh.vpm.writeVector(this.vpmPort, R, o);
+        this.vpmWrite(o);
         return;
       case 'vpm_setup':
         sh.vpm.setup(this.vpmPort, R[o] as number, bSpace);
@@ -366,6 +366,7 @@ export class Qpu {
     const mem = sh.memory;
     const words = mem.words;
     const at = slot * 16;
+    if (this.vpmPort.storeDoneAt > sh.tick) this.checkTmuRead(o);
     for (let e = 0; e < 16; e++) {
       const bus = (R[o + e] as number) & ~3;
       // Word view first: no `undefined` in the hot loop's types.
@@ -383,6 +384,35 @@ export class Qpu {
     const physicalTmu = !this.noswap && (this.id & 3) >= 2 ? 1 - t : t;
     (this.tmuReady[t] as Float64Array)[slot] = ((sh.tmus[this.slice] as TmuTiming[])[physicalTmu] as TmuTiming).lookup(sh.tick, R, o);
     (this.tmuCount[t] as number)++;
+  }
+
+  /** A QPU write of R[o…o+15] to the VPM under the write setup. */
+  vpmWrite(o: number): void {
+    if (this.vpmPort.storeDoneAt > this.shared.tick) this.checkVpmWrite();
+    this.shared.vpm.writeVector(this.vpmPort, this.R, o);
+  }
+
+  /** A VPM write while this QPU's DMA store runs: a conflict when it writes a row the DMA reads. */
+  private checkVpmWrite(): void {
+    const acc = this.vpmPort.write;
+    const shift = acc.size === 2 ? 0 : acc.size === 1 ? 1 : 2;
+    const first = acc.horiz ? (acc.addr >>> shift) & 0x3f : (acc.addr >>> shift) & 0x30;
+    const rows = acc.horiz ? 1 : 16;
+    for (let r = 0; r < rows; r++) {
+      if (!this.vpmPort.storeReadsRow(first + r)) continue;
+      this.vpmPort.dmaConflict = `VPM row ${first + r} written while this QPU's DMA store, which reads it, still runs (vw_wait first)`;
+      return;
+    }
+  }
+
+  /** A TMU lookup while this QPU's DMA store runs: a conflict when a lane reads a word the DMA writes. */
+  private checkTmuRead(o: number): void {
+    for (let e = 0; e < 16; e++) {
+      const bus = ((this.R[o + e] as number) & ~3) >>> 0;
+      if (!this.vpmPort.storeWrites(bus)) continue;
+      this.vpmPort.dmaConflict = `TMU lookup of 0x${bus.toString(16)} (element ${e}) while this QPU's DMA store to it still runs (vw_wait first)`;
+      return;
+    }
   }
 
   /**
@@ -409,6 +439,7 @@ export class Qpu {
     if (store) {
       sh.vdwFreeAt = done | 0;
       this.vpmPort.storeDoneAt = done | 0;
+      this.vpmPort.recordStore(addr);
       sh.bytesWritten += bytes;
     } else {
       sh.vcdFreeAt = done | 0;

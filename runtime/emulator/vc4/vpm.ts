@@ -75,6 +75,39 @@ export class VpmPort {
   /** Tick at which the last DMA load / store of this QPU completes. */
   loadDoneAt = 0;
   storeDoneAt = 0;
+  /** The last DMA store's VPM rows (first, count) and memory bytes ([start, end) pairs), while it may run. */
+  readonly storeRows = { first: 0, count: 0 };
+  storeRanges: number[] = [];
+  /**
+   * Set when this QPU writes a VPM row or looks up memory that its own DMA store, still running, reads or writes:
+   * the hazard checker reports it (rule dma-store-conflict). The model moves a DMA's data at its start; hardware
+   * moves it while the DMA runs.
+   */
+  dmaConflict: string | undefined = undefined;
+
+  /** Record the VPM rows and memory bytes of the DMA store just started at bus address `addr` (its last setup). */
+  recordStore(addr: number): void {
+    const d = this.vdw;
+    const bytes = d.modew === 0 ? 4 : d.modew < 4 ? 2 : 1;
+    this.storeRows.first = d.y;
+    this.storeRows.count = d.horiz ? d.units + Math.ceil((d.x + d.depth) / 16) - 1 : d.depth;
+    const ranges: number[] = [];
+    for (let r = 0, a = addr >>> 0; r < d.units; r++, a += bytes * d.depth + d.stride) ranges.push(a, a + bytes * d.depth);
+    this.storeRanges = ranges;
+  }
+
+  /** Whether VPM row `row` is one the last DMA store reads. */
+  storeReadsRow(row: number): boolean {
+    const { first, count } = this.storeRows;
+    return ((row - first) % ROWS + ROWS) % ROWS < count;
+  }
+
+  /** Whether bus address `bus` (a word) is one the last DMA store writes. */
+  storeWrites(bus: number): boolean {
+    const r = this.storeRanges;
+    for (let k = 0; k < r.length; k += 2) if (bus + 4 > (r[k] as number) && bus < (r[k + 1] as number)) return true;
+    return false;
+  }
 
   /** Reads still expected from the active and queued read setups. */
   get pendingReads(): number {

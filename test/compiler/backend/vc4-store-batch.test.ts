@@ -81,6 +81,36 @@ test('vc4: a parameter step, inside and outside what the VDW stride field holds,
   });
 });
 
+test('vc4: a load after the loop of what its last pass stored waits for the DMA (hazard checker in error mode)', async (t) => {
+  // The listing: the load after the loop (the lookup before the multiply by 2) has a vw_wait before it since the
+  // last branch. (In the
+  // timing model the DMA has finished by then anyway, so the hazard checker alone would not see a missing wait.)
+  const lines = get('readBack').listing.map((l) => l.text);
+  const last = lines.slice(0, lines.findIndex((l) => /fmul \w+, \w+, 2\.0/.test(l))).findLastIndex((l) => /\bt[01]s\b/.test(l));
+  const from = lines.slice(0, last).findLastIndex((l) => /\bbrr?\b/.test(l));
+  t.true(lines.slice(from + 1, last).some((l) => /\bvw_wait\b/.test(l)), lines.join('\n'));
+  await withRt(async (rt) => {
+    for (const qpus of [1, 12]) {
+      const g = 16 * qpus;
+      // 4 g, 8 g, 12 g: one to three main-loop passes and no remainder, the last store in the pass whose DMA runs on;
+      // g: the remainder loop alone.
+      for (const n of [4 * g, 8 * g, 12 * g, g]) {
+        const x = rt.alloc(Float32Array, n), y = rt.alloc(Float32Array, n), out = rt.alloc(Float32Array, g).fill(-1);
+        const x0 = values(n, n);
+        x.set(x0);
+        const r = await rt.launch(get('readBack'), { qpus }, n, x, y, out);
+        t.deepEqual(r.hazards, []);
+        t.deepEqual(Array.from(y), Array.from(x0, (v) => v + 1), `y, n = ${n}`);
+        const want = Array.from({ length: g }, (_, l) => ((x0[n - g + l] as number) + 1) * 2);
+        t.deepEqual(Array.from(out), want, `out, n = ${n}, ${qpus} QPU(s)`);
+        rt.free(x);
+        rt.free(y);
+        rt.free(out);
+      }
+    }
+  });
+});
+
 test('vc4: swap of two views of one buffer, far apart and close (the guard falls back), as plain JS says', async (t) => {
   await withRt(async (rt) => {
     const n = 3001;

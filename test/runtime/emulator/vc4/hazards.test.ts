@@ -67,6 +67,20 @@ test('VPM access combined with a setup write; reads left unconsumed', (t) => {
   t.true(rules(['ldi vr_setup, 0x00201a00', 'nop', 'nop', 'nop', 'mov r0, vpm', EXIT].join('\n')).includes('vpm-reads-unconsumed'));
 });
 
+test('a VPM row or memory word used while the DMA store that reads or writes it still runs; a program ending before its DMA', (t) => {
+  const dma = ['mov r1, unif', 'ldi vw_setup, 0x1a00', 'mov vpm, r1', 'ldi vw_setup, 0x80904000', 'mov vw_addr, r1'];
+  // Row 0 again (the write setup reset to it) before the DMA reading row 0 is done.
+  t.true(rules([...dma, 'ldi vw_setup, 0x1a00', 'mov vpm, r1', 'mov -, vw_wait', EXIT].join('\n')).includes('dma-store-conflict'));
+  t.false(rules([...dma, 'mov -, vw_wait', 'ldi vw_setup, 0x1a00', 'mov vpm, r1', 'mov -, vw_wait', EXIT].join('\n')).includes('dma-store-conflict'));
+  // Row 1 is not one the DMA reads.
+  t.false(rules([...dma, 'mov vpm, r1', 'mov -, vw_wait', EXIT].join('\n')).includes('dma-store-conflict'));
+  // A lookup of the first word the DMA writes, before and after the wait.
+  t.true(rules([...dma, 'mov t0s, r1', 'nop; ldtmu0', 'mov -, vw_wait', EXIT].join('\n')).includes('dma-store-conflict'));
+  t.false(rules([...dma, 'mov -, vw_wait', 'mov t0s, r1', 'nop; ldtmu0', EXIT].join('\n')).includes('dma-store-conflict'));
+  t.true(rules([...dma, EXIT].join('\n')).includes('dma-store-running-at-end'));
+  t.false(rules([...dma, 'mov -, vw_wait', EXIT].join('\n')).includes('dma-store-running-at-end'));
+});
+
 test('missing host interrupt and invalid combinations', (t) => {
   t.true(rules(['nop; thrend', 'nop', 'nop'].join('\n')).includes('no-host-interrupt'));
   t.true(rules(['mov r1, unif', 'nop', 'mov t0s, r1; mov recip, r1', 'nop; ldtmu0', 'nop', 'nop', EXIT].join('\n')).includes('invalid-combination'));
