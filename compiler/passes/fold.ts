@@ -102,18 +102,21 @@ const FALSE = Symbol('false');
 function simplifyMask(i: Instr, defs: Map<Value, Instr>): Value | typeof TRUE | typeof FALSE | undefined {
   if (i.result!.type !== 'bool' || (i.op !== 'or' && i.op !== 'and')) return undefined;
   const [a, b] = i.args as [Value, Value];
+  const negates = (x: Value, y: Value): boolean => {
+    const d = defs.get(x);
+    return d?.op === 'not' && d.args[0] === y;
+  };
+  // x ∨ ¬x = true, x ∧ ¬x = false.
+  if (negates(a, b) || negates(b, a)) return i.op === 'or' ? TRUE : FALSE;
+  // (m ∧ c) ∨ (m ∧ ¬c) = m, in any operand order.
   const da = defs.get(a);
   const db = defs.get(b);
-  const negates = (x: Value, dx: Instr | undefined, y: Value): boolean => dx?.op === 'not' && dx.args[0] === y;
-  // x ∨ ¬x = true, x ∧ ¬x = false.
-  if (negates(a, da, b) || negates(b, db, a)) return i.op === 'or' ? TRUE : FALSE;
-  // (m ∧ c) ∨ (m ∧ ¬c) = m, in any operand order.
   if (i.op === 'or' && da?.op === 'and' && db?.op === 'and') {
     const [a0, a1] = da.args as [Value, Value];
     const [b0, b1] = db.args as [Value, Value];
     for (const [m, c] of [[a0, a1], [a1, a0]] as const) {
       for (const [n, d] of [[b0, b1], [b1, b0]] as const) {
-        if (m === n && (negates(c, defs.get(c), d) || negates(d, defs.get(d), c))) return m;
+        if (m === n && (negates(c, d) || negates(d, c))) return m;
       }
     }
   }

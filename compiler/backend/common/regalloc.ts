@@ -322,19 +322,17 @@ export function allocateRegisters<I>(blocks: FlowBlock<I>[], view: RegisterView<
   for (const k of order) {
     turn++;
     graph.forEach(k, take);
+    const key = keys[k] as string;
+    const fits = (c: number): boolean => !taken.has(c) && allowed.has(c) && (!file.allows || file.allows(key, c));
     let chosen: number | undefined;
     for (const p of prefs.get(k) ?? []) {
       const c = colourOf[p] as number;
-      if (c !== NONE && !taken.has(c) && allowed.has(c) && (!file.allows || file.allows(keys[k] as string, c))) {
+      if (c !== NONE && fits(c)) {
         chosen = c;
         break;
       }
     }
-    if (chosen === undefined) {
-      const key = keys[k] as string;
-      const allows = file.allows;
-      chosen = (file.order?.(key, colourByKey) ?? file.colours).find((c) => !taken.has(c) && allowed.has(c) && (!allows || allows(key, c)));
-    }
+    if (chosen === undefined) chosen = (file.order?.(key, colourByKey) ?? file.colours).find(fits);
     if (chosen === undefined) {
       // The neighbours in the order they met `k` (spill choices between equal degrees follow it): another walk, so only when asked for.
       const candidates = (): { key: string; degree: number }[] => {

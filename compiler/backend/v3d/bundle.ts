@@ -110,22 +110,18 @@ function encodeBundle(b: Bundle, ver: V3dVersion): V3dAluInstr | undefined {
   let imm: number | undefined;
   const writes = new Set<string>();
 
+  // Two writes to one register in one instruction: undefined on hardware.
+  const claim = (key: string): boolean => !writes.has(key) && (writes.add(key), true);
   const dstOf = (m: MInstr): { waddr: number; magic: boolean } | undefined => {
     if (!m.dst) return { waddr: MAGIC.NOP, magic: true };
     if (m.dst.kind === 'magic') return { waddr: m.dst.addr, magic: true };
     if (m.dst.kind === 'acc') {
       if (ver !== 42) return undefined;
-      const key = `acc${m.dst.index}`;
-      if (m.dst.waddr === undefined) {
-        if (writes.has(key)) return undefined;
-        writes.add(key);
-      }
+      if (m.dst.waddr === undefined && !claim(`acc${m.dst.index}`)) return undefined;
       return { waddr: m.dst.waddr ?? m.dst.index, magic: true };
     }
     if (m.dst.kind !== 'rf') return undefined;
-    const key = `rf${m.dst.index}`;
-    if (writes.has(key)) return undefined; // two writes to one register in one instruction: undefined on hardware
-    writes.add(key);
+    if (!claim(`rf${m.dst.index}`)) return undefined;
     return { waddr: m.dst.index, magic: false };
   };
 

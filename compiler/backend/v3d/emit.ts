@@ -101,6 +101,18 @@ interface Pressure {
   span: Map<string, number>;
 }
 
+/** The registers live just before instruction `stop` of block `b`: its live-out set walked back to there. */
+function liveBefore(b: FlowBlock<MInstr>, liveOut: Map<number, Set<string>>, stop: number): Set<string> {
+  const live = new Set(liveOut.get(b.id));
+  for (let i = b.instrs.length - 1; i >= stop; i--) {
+    const m = b.instrs[i] as MInstr;
+    const d = view.def(m);
+    if (d) live.delete(d);
+    for (const u of view.uses(m)) live.add(u);
+  }
+  return live;
+}
+
 /**
  * Register pressure of a function: at how many instructions each register is
  * live (counted by when it enters and leaves the live set, not by visiting
@@ -113,17 +125,6 @@ function measurePressure(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<str
   let t = 0;
   let peakSize = 0;
   let peakAt: { block: number; index: number } | undefined;
-  const walkBlock = (bi: number, stop: number): Set<string> => {
-    const b = flow[bi] as FlowBlock<MInstr>;
-    const live = new Set(liveOut.get(b.id));
-    for (let i = b.instrs.length - 1; i >= stop; i--) {
-      const m = b.instrs[i] as MInstr;
-      const d = view.def(m);
-      if (d) live.delete(d);
-      for (const u of view.uses(m)) live.add(u);
-    }
-    return live;
-  };
   for (let bi = 0; bi < flow.length; bi++) {
     const b = flow[bi] as FlowBlock<MInstr>;
     for (const k of liveOut.get(b.id) ?? []) since.set(k, t);
@@ -147,7 +148,7 @@ function measurePressure(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<str
     for (const k of live) span.set(k, (span.get(k) ?? 0) + t - (since.get(k) as number));
   }
   // The live set at the peak, rebuilt by walking its block again.
-  return peakAt ? { peak: walkBlock(peakAt.block, peakAt.index), peakBlock: peakAt.block, span } : { peak: new Set(), peakBlock: -1, span };
+  return peakAt ? { peak: liveBefore(flow[peakAt.block] as FlowBlock<MInstr>, liveOut, peakAt.index), peakBlock: peakAt.block, span } : { peak: new Set(), peakBlock: -1, span };
 }
 
 /**
@@ -248,17 +249,10 @@ function accumulatorCandidates(flow: FlowBlock<MInstr>[], liveOut: Map<number, S
       }
       if (!alu(m)) for (const u of usesOf(m)) bad.add(keyOf(u));
     }
-    // Values live across a barrier (walking the block backwards from its live-out set).
-    if (b.instrs.some((m) => m.unit === 'sync')) {
-      const live = new Set(liveOut.get(b.id));
-      for (let i = b.instrs.length - 1; i >= 0; i--) {
-        const m = b.instrs[i] as MInstr;
-        if (m.unit === 'sync') for (const k of live) bad.add(k);
-        const d = view.def(m);
-        if (d) live.delete(d);
-        for (const u of view.uses(m)) live.add(u);
-      }
-    }
+    // Values live across a barrier (one has no operands: live after it is live before it).
+    b.instrs.forEach((m, i) => {
+      if (m.unit === 'sync') for (const k of liveBefore(b, liveOut, i)) bad.add(k);
+    });
   }
   const out = new Set<string>();
   for (const k of seen) if (!bad.has(k) && (span.get(k) ?? 0) <= ACC_SPAN) out.add(k);
