@@ -326,20 +326,31 @@ function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[
     emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, 1)], 'bool', { pred: 'ge' }),
     emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, Math.floor(2 ** 30 / ((reach - 1) * size)))], 'bool', { pred: 'le' }),
   ];
-  if (pairs.size > 0) {
-    // |D| >= K = (U-1) step size + size, as one unsigned compare: D + (K-1) > 2 (K-1).
-    const u = (v: Value) => (v.type === 'u32' ? v : emit(fn, pre, 'bitcast', [v], 'u32'));
-    const km1 = emit(fn, pre, 'add', [emit(fn, pre, 'shl', [u(span), constant(fn, pre, 'u32', Math.log2(size))], 'u32'), constant(fn, pre, 'u32', size - 1)], 'u32');
-    const lim = emit(fn, pre, 'shl', [km1, constant(fn, pre, 'u32', 1)], 'u32');
-    const at = (f: AddressForm) => (f.k === 0 ? u(f.root) : emit(fn, pre, 'add', [u(f.root), constant(fn, pre, 'u32', f.k >>> 0)], 'u32'));
-    for (const [l, s] of pairs.values()) {
-      const dist = emit(fn, pre, 'sub', [at(l), at(s)], 'u32');
-      guards.push(emit(fn, pre, 'cmp', [emit(fn, pre, 'add', [dist, km1], 'u32'), lim], 'bool', { pred: 'gt' }));
-    }
-  }
+  const apart = apartGuard(fn, pre, span, size);
+  for (const [l, s] of pairs.values()) guards.push(apart(l, s));
   let group = 0;
   for (const b of fn.blocks) for (const i of b.instrs) group = Math.max(group, Number(i.attrs?.['disjoint'] ?? 0));
   return { guards, free, group: group + 1 };
+}
+
+/**
+ * The guard that two accesses with uniform addresses (`root + k`) are at least
+ * K = span · size + size bytes apart (span = (U-1) step: no lane's access in
+ * one copy meets the other's in another), emitted in `pre`: |D| >= K as one
+ * unsigned compare, D + (K-1) > 2 (K-1). K - 1 and 2 (K - 1) are emitted at
+ * the first guard and shared by the rest.
+ */
+function apartGuard(fn: IrFunction, pre: Block, span: Value, size: number): (a: AddressForm, b: AddressForm) => Value {
+  const u = (v: Value) => (v.type === 'u32' ? v : emit(fn, pre, 'bitcast', [v], 'u32'));
+  const at = (f: AddressForm) => (f.k === 0 ? u(f.root) : emit(fn, pre, 'add', [u(f.root), constant(fn, pre, 'u32', f.k >>> 0)], 'u32'));
+  let km1: Value | undefined;
+  let lim: Value | undefined;
+  return (a, b) => {
+    km1 ??= emit(fn, pre, 'add', [emit(fn, pre, 'shl', [u(span), constant(fn, pre, 'u32', Math.log2(size))], 'u32'), constant(fn, pre, 'u32', size - 1)], 'u32');
+    lim ??= emit(fn, pre, 'shl', [km1, constant(fn, pre, 'u32', 1)], 'u32');
+    const dist = emit(fn, pre, 'sub', [at(a), at(b)], 'u32');
+    return emit(fn, pre, 'cmp', [emit(fn, pre, 'add', [dist, km1], 'u32'), lim], 'bool', { pred: 'gt' });
+  };
 }
 
 /** Multi-row DMA stores of the target (VC4): rows per DMA and the VDW stride field's width (PrepareOptions.dmaStore). */
@@ -417,9 +428,8 @@ function storeBatch(fn: IrFunction, c: Candidate, pre: Block, init: Value[], spa
     emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, minStep)], 'bool', { pred: 'ge' }),
     emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, maxStep)], 'bool', { pred: 'le' }),
   ];
-  const u = (v: Value) => (v.type === 'u32' ? v : emit(fn, pre, 'bitcast', [v], 'u32'));
   // (U-1) size step + size - 1 stays below 2^20 with step <= maxStep: no wrapping below.
-  let km1: Value | undefined;
+  const apart = apartGuard(fn, pre, span, size);
   const seen = new Set<string>();
   for (let a = 0; a < forms.length; a++) {
     for (let b = a + 1; b < forms.length; b++) {
@@ -434,12 +444,7 @@ function storeBatch(fn: IrFunction, c: Candidate, pre: Block, init: Value[], spa
         if (need > minStep) guards.push(emit(fn, pre, 'cmp', [step, constant(fn, pre, ty, need)], 'bool', { pred: 'ge' }));
         continue;
       }
-      // |D| >= K = (U-1) step size + size, as one unsigned compare: D + (K-1) > 2 (K-1).
-      km1 ??= emit(fn, pre, 'add', [emit(fn, pre, 'shl', [u(span), constant(fn, pre, 'u32', Math.log2(size))], 'u32'), constant(fn, pre, 'u32', size - 1)], 'u32');
-      const lim = emit(fn, pre, 'shl', [km1, constant(fn, pre, 'u32', 1)], 'u32');
-      const at = (f: AddressForm) => (f.k === 0 ? u(f.root) : emit(fn, pre, 'add', [u(f.root), constant(fn, pre, 'u32', f.k >>> 0)], 'u32'));
-      const dist = emit(fn, pre, 'sub', [at(fa), at(fb)], 'u32');
-      guards.push(emit(fn, pre, 'cmp', [emit(fn, pre, 'add', [dist, km1], 'u32'), lim], 'bool', { pred: 'gt' }));
+      guards.push(apart(fa, fb));
     }
   }
   let tag = disjointGroup ?? 0;
