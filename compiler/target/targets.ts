@@ -60,6 +60,15 @@ export interface TargetInfo {
    */
   readonly tmuStores: boolean;
   /**
+   * Whether each main-loop pass's loads, with their address arithmetic, are put ahead of its other work in the IR
+   * (loop shaping tags them `pass`; compiler/passes/memorder.ts moves them up, never above a store). VC4's backend
+   * sends TMU requests in program order and cannot move one above its address's computation
+   * (compiler/backend/vc4/tmu.ts), so without it each copy's lookup goes out only after the previous copy's
+   * arithmetic and waits alone (sum f32: 22 000 of 66 000 ticks per QPU collecting loads); the V3D scheduler
+   * reorders by itself.
+   */
+  readonly passLoadsFirst: boolean;
+  /**
    * VC4, whose stores go through the VPM and the one DMA store engine (VDW): each DMA costs the engine a start-up
    * whatever its size, so stores are batched into multi-row DMAs (docs/backend-vc4.md "Stores"). `rows`: most
    * 16-word VPM rows one DMA carries for a QPU (the VPM rows each QPU owns; loop shaping unrolls a grid-stride
@@ -102,6 +111,7 @@ export const TARGETS = {
     tmuFifoDepth: 4,
     tmuVectorWords: 1,
     tmuStores: false,
+    passLoadsFirst: true,
     dmaStore: { rows: 4, strideBits: 16 },
     sfu: ['recip', 'rsqrt', 'exp2', 'log2'],
     mul32: false,
@@ -124,6 +134,7 @@ export const TARGETS = {
     tmuFifoDepth: 8,
     tmuVectorWords: 4,
     tmuStores: true,
+    passLoadsFirst: false,
     dmaStore: undefined,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
@@ -145,6 +156,7 @@ export const TARGETS = {
     tmuFifoDepth: 8,
     tmuVectorWords: 4,
     tmuStores: true,
+    passLoadsFirst: false,
     dmaStore: undefined,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
