@@ -21,6 +21,7 @@ import { expandFloatOps } from './expand-float.ts';
 import type { TargetInfo } from '../target/targets.ts';
 import { cloneFunction } from '../ir/builder.ts';
 import { expandTrig } from './trig-reduce.ts';
+import { rebaseAddresses } from './rebase.ts';
 
 /** What the passes may know of the target (the IR is otherwise target-neutral). */
 export interface PrepareOptions {
@@ -58,6 +59,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
   { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget, o?.vectorWords, o?.dmaStore) },
+  { name: 'rebase', run: rebaseAddresses },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },

@@ -114,12 +114,12 @@ function gep(c: Ctx, ins: Instr, d: VReg): void {
   const bytes = k === undefined ? undefined : Math.imul(k, size) >>> 0;
   if (size === 1) {
     alu(c, 'add', 'add', d, [src(c, p), idx]);
-  } else if (bytes !== undefined && smallImmIndex(bytes) !== undefined) {
-    // A constant index whose byte offset is a small immediate: one add.
-    alu(c, 'add', 'add', d, [src(c, p), imm(bytes)]);
+  } else if (bytes !== undefined) {
+    // A constant index: one add of its byte offset (a small immediate or a uniform word).
+    alu(c, 'add', 'add', d, [src(c, p), k32(c, bytes)]);
   } else {
     // Common subexpression: pointer steps of unrolled loops scale the same index in one block.
-    const key = `${i.id}:${size}`;
+    const key = `${i.id}:${Math.log2(size)}`;
     let t = c.scaledIndex.get(key);
     if (!t) {
       t = newVReg(c);

@@ -17,6 +17,7 @@ import { classifyMemoryAccesses } from '../../../compiler/passes/memaccess.ts';
 import { simplifyCfg } from '../../../compiler/passes/simplifycfg.ts';
 import { reorderMemory } from '../../../compiler/passes/memorder.ts';
 import { analyzeUniformity } from '../../../compiler/passes/uniformity.ts';
+import { rebaseAddresses } from '../../../compiler/passes/rebase.ts';
 import { ArrayMemory, interpretKernel } from '../../../compiler/ir/interpret.ts';
 
 function check(t: import('ava').ExecutionContext, pass: (fn: IrFunction) => IrFunction, input: string, expected: string): void {
@@ -478,5 +479,65 @@ test('strength: accesses of one base that differ by constants share one pointer 
     const want = Array.from({ length: n }, (_, k) => cs.reduce((s, c, m) => (s + Math.imul(x(k * r + c), m + 1)) >>> 0, 0));
     t.deepEqual(run(before), want);
     t.deepEqual(run(after), want, `constants ${cs.join(',')}`);
+  }
+});
+
+const SIBLINGS = `func K.f(x %0: ptr<u32>, y %1: ptr<u32>, out %2: ptr<u32>, i %3: u32) {
+b0:
+  %4: u32 = const 16
+  %5: u32 = add %3, %4
+  %6: ptr<u32> = gep %0, %5
+  %7: u32 = load %6
+  %8: u32 = const 3
+  %9: u32 = sub %3, %8
+  %10: ptr<u32> = gep %0, %9
+  %11: u32 = load %10
+  %12: u32 = const 5
+  %13: u32 = add %12, %3
+  %14: ptr<u32> = gep %0, %13
+  %15: u32 = load %14
+  %16: ptr<u32> = gep %0, %3
+  %17: u32 = load %16
+  %18: ptr<u32> = gep %1, %5
+  %19: u32 = load %18
+  %20: u32 = add %7, %11
+  %21: u32 = add %20, %15
+  %22: u32 = add %21, %17
+  %23: u32 = add %22, %19
+  %24: ptr<u32> = gep %2, %5
+  store %24, %23
+  %25: ptr<u32> = gep %2, %3
+  store %25, %7
+  ret
+}
+`;
+
+test('rebase: geps of one pointer at i + k share one base gep p, i; a lone gep stays; results unchanged', (t) => {
+  const after = rebaseAddresses(parseFunction(SIBLINGS));
+  t.deepEqual(verifyFunction(after), []);
+  const geps = after.blocks[0]!.instrs.filter((i) => i.op === 'gep');
+  const x = after.params[0]!.value;
+  const out = after.params[2]!.value;
+  const i = after.params[3]!.value;
+  // x: p[i] moved up to the first access and the three others step from it by constants 16, -3 and 5.
+  const xBase = geps.find((g) => g.args[0] === x)!;
+  t.is(xBase.args[1], i);
+  t.is(after.blocks[0]!.instrs.indexOf(xBase) < after.blocks[0]!.instrs.findIndex((k) => k.op === 'load'), true);
+  const offsets = geps.filter((g) => g.args[0] === xBase.result).map((g) => Number(after.blocks[0]!.instrs.find((k) => k.result === g.args[1])!.attrs?.['value']) | 0);
+  t.deepEqual(offsets, [16, -3, 5]);
+  // out: its own p[i] comes first in the block as the base (the store of p[i + 16] steps from it).
+  t.is(geps.filter((g) => g.args[0] === out).length, 1);
+  // y[i + 16] has no sibling: untouched.
+  t.is(geps.filter((g) => g.args[0] === after.params[1]!.value)[0]!.args[1]!.id, 5);
+  // Both versions compute what plain JS does.
+  const xs = Array.from({ length: 40 }, (_, k) => (k * 2654435761) >>> 8);
+  const ys = Array.from({ length: 40 }, (_, k) => (k * 40503 + 7) >>> 0);
+  for (const fn of [parseFunction(SIBLINGS), after]) {
+    const mem = new ArrayMemory(new ArrayBuffer(4 * 120));
+    xs.forEach((v, k) => mem.view.setUint32(4 * k, v, true));
+    ys.forEach((v, k) => mem.view.setUint32(160 + 4 * k, v, true));
+    interpretKernel(fn, [{ address: 0 }, { address: 160 }, { address: 320 }, 10], mem, { qpus: 1 });
+    t.is(mem.view.getUint32(320 + 4 * 26, true), (xs[26]! + xs[7]! + xs[15]! + xs[10]! + ys[26]!) >>> 0);
+    t.is(mem.view.getUint32(320 + 4 * 10, true), xs[26]);
   }
 });
