@@ -66,19 +66,25 @@ function hoistInvariantParts(fn: IrFunction): void {
       found.push({ loop, gep: g, ptr, inv, varying });
     }
   }
-  const made = new Map<string, Value>();
+  const adds = new Map<Loop, Map<Value, number>>();
+  for (const f of found) {
+    const m = adds.get(f.loop) ?? new Map<Value, number>();
+    adds.set(f.loop, m.set(f.inv, (m.get(f.inv) ?? 0) + 1));
+  }
+  const made = new Map<Loop, Map<string, Value>>();
   const preheaders = new Map<Loop, Block>();
   for (const f of found) {
-    const adds = found.filter((o) => o.loop === f.loop && o.inv === f.inv).length;
-    if ((loopUses(f.loop).get(f.inv) ?? 0) !== adds) continue;
-    const key = `${f.ptr.id}:${f.inv.id}:${[...f.loop.blocks].map((b) => b.id).join(',')}`;
-    let q = made.get(key);
+    if ((loopUses(f.loop).get(f.inv) ?? 0) !== adds.get(f.loop)?.get(f.inv)) continue;
+    const key = `${f.ptr.id}:${f.inv.id}`;
+    const inLoop = made.get(f.loop) ?? new Map<string, Value>();
+    made.set(f.loop, inLoop);
+    let q = inLoop.get(key);
     if (!q) {
       let pre = preheaders.get(f.loop);
       if (!pre) preheaders.set(f.loop, (pre = ensurePreheader(fn, f.loop)));
       q = newValue(fn, f.ptr.type, f.ptr.uniform && f.inv.uniform);
       pre.instrs.push({ op: 'gep', args: [f.ptr, f.inv], result: q, ...(f.gep.loc ? { loc: f.gep.loc } : {}) });
-      made.set(key, q);
+      inLoop.set(key, q);
     }
     f.gep.args = [q, f.varying];
   }
