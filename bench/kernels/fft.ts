@@ -3,16 +3,16 @@
  * way, 5 n log2 n flops per complex n-point transform (what FFTW's and hello_fft's users quote as "MFLOPS"; the
  * real operation count of a radix-4 FFT is lower), and rows are 'compute' rows judged against the ALU peak;
  * `bytes` is the data read once and written once (16 bytes per point). Each result is checked against a plain-JS
- * f64 FFT before its row is reported (a wrong result throws). The vc4 2^8 × 64 row has a hand-written column: the
- * program with hello_fft's shader_256 structure (bench/vc4-hello-fft.ts: 8 QPUs, two radix-16 passes, VPM writes
- * gathered by a master QPU's DMA) on the same 64 transforms of the same data, its every transform checked against
- * the f64 FFT with the library's vc4 bound. hello_fft's larger shaders (two radix-64 passes for 2^12, …) are not
- * built, so the other rows have no ratio.
+ * f64 FFT before its row is reported (a wrong result throws). The vc4 2^8 × 64 and 2^12 × 4 rows have a
+ * hand-written column: the programs with hello_fft's structure (bench/vc4-hello-fft.ts: 8 QPUs, two radix-16 or
+ * radix-64 passes, VPM writes gathered by a master QPU's DMA) on the same transforms of the same data, each
+ * transform checked against the f64 FFT with their bound (helloFftErrorBound). No hello_fft-shaped 2^16 program is
+ * built, so that row has no ratio.
  */
 import { Runtime, type Target } from '../../runtime/index.ts';
 import { fft, fftErrorBound } from '../../kernels/fft.ts';
 import type { KernelRow } from './row.ts';
-import { HELLO_FFT_N, runHelloFft } from '../vc4-hello-fft.ts';
+import { HELLO_FFT_SIZES, helloFftErrorBound, runHelloFft } from '../vc4-hello-fft.ts';
 
 /** f64 iterative radix-2 FFT, forward (the check of each row's result). */
 function fft64(re: Float64Array, im: Float64Array): void {
@@ -45,7 +45,7 @@ function fft64(re: Float64Array, im: Float64Array): void {
 
 /** The hello_fft-shaped program on the same transforms, each checked against {@link fft64} (a wrong one throws). */
 function helloFft(re: Float32Array, im: Float32Array, n: number, batch: number): { name: string; seconds: number } {
-  const hw = runHelloFft(re, im);
+  const hw = runHelloFft(n, re, im);
   for (let b = 0; b < batch; b++) {
     const wr = Float64Array.from(re.subarray(b * n, (b + 1) * n));
     const wi = Float64Array.from(im.subarray(b * n, (b + 1) * n));
@@ -56,7 +56,7 @@ function helloFft(re: Float32Array, im: Float32Array, n: number, batch: number):
       err += ((hw.re[b * n + i] as number) - (wr[i] as number)) ** 2 + ((hw.im[b * n + i] as number) - (wi[i] as number)) ** 2;
       norm += (wr[i] as number) ** 2 + (wi[i] as number) ** 2;
     }
-    if (!(Math.sqrt(err / norm) <= fftErrorBound('vc4', n))) throw new Error(`bench kernels: hello_fft-shaped 2^8 transform ${b}: error ${Math.sqrt(err / norm)} above the bound`);
+    if (!(Math.sqrt(err / norm) <= helloFftErrorBound(n))) throw new Error(`bench kernels: hello_fft-shaped ${n}-point transform ${b}: error ${Math.sqrt(err / norm)} above the bound`);
   }
   return { name: 'hello_fft-shaped (same job)', seconds: hw.seconds };
 }
@@ -85,7 +85,7 @@ export async function rows(target: Target): Promise<(KernelRow & { bytesWritten:
       }
       const wr = Float64Array.from(re.subarray(0, n));
       const wi = Float64Array.from(im.subarray(0, n));
-      const handwritten = target === 'vc4' && n === HELLO_FFT_N ? helloFft(re, im, n, batch) : undefined;
+      const handwritten = target === 'vc4' && HELLO_FFT_SIZES.includes(n) ? helloFft(re, im, n, batch) : undefined;
       const r = await fft(rt, { n, batch, re, im });
       fft64(wr, wi);
       let err = 0;
