@@ -68,6 +68,7 @@ export interface TargetInfo {
    * reorders by itself.
    */
   readonly passLoadsFirst: boolean;
+  /**
    * Whether loop-invariant parts of array indices are scaled and added to their pointer before the loop
    * (compiler/passes/rebase.ts, `p[a + v]` as `(p + a)[v]`). Measured per target: on vc6/vc7 it saves a scale
    * and an add per access (resize 0.63 → 0.68 of the memory limit on vc6); on vc4 the extra pointers live
