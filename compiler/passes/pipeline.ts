@@ -36,11 +36,13 @@ export interface PrepareOptions {
    * to `rows` copies and tags their stores for one DMA per pass (compiler/passes/loopshape.ts, storeBatch).
    */
   dmaStore?: { readonly rows: number; readonly strideBits: number };
+  /** Whether address rebasing also moves loop-invariant index parts before their loop (the target's `hoistAddressParts`; default false). */
+  hoistAddressParts?: boolean;
 }
 
 /** The options {@link prepareForBackend} takes for `target`. */
 export function prepareOptionsFor(target: TargetInfo): PrepareOptions {
-  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores, ...(target.dmaStore ? { dmaStore: target.dmaStore } : {}) };
+  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores, hoistAddressParts: target.hoistAddressParts, ...(target.dmaStore ? { dmaStore: target.dmaStore } : {}) };
 }
 
 /** A named IR-to-IR pass. */
@@ -59,7 +61,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
   { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget, o?.vectorWords, o?.dmaStore) },
-  { name: 'rebase', run: rebaseAddresses },
+  { name: 'rebase', run: (fn, o) => rebaseAddresses(fn, o?.hoistAddressParts === true) },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },

@@ -7,10 +7,11 @@
  * n + 2 ops instead of 3n, and the `i + k` adds die when nothing else reads
  * them. A gep with no sibling is left alone (the rewrite would not pay).
  */
-import type { Instr, IrFunction, Value } from '../ir/types.ts';
+import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
 import { isPtr } from '../ir/types.ts';
 import { newValue } from '../ir/builder.ts';
-import { definitions } from '../ir/values.ts';
+import { definitions, useCounts } from '../ir/values.ts';
+import { ensurePreheader, findLoops, targets, type Loop } from '../ir/cfg.ts';
 
 /** A gep's pointer, base index and constant element offset. */
 interface Site {
@@ -20,8 +21,81 @@ interface Site {
   offset: number;
 }
 
-/** Rebases sibling geps in place (see the file comment); returns the function. */
-export function rebaseAddresses(fn: IrFunction): IrFunction {
+/**
+ * In a loop, `gep p, (a + v)` with p and a defined outside it and v inside becomes `gep q, v` with `q = gep p, a`
+ * in the preheader: the scale and add of `a` leave the loop, and the loop's geps of one v share its scale. Only
+ * where the add has no other use and `a` no use in the loop but such adds (so no value is live across the loop
+ * that was not before).
+ */
+function hoistInvariantParts(fn: IrFunction): void {
+  const { innermost } = findLoops(fn);
+  if (innermost.size === 0) return;
+  const defs = definitions(fn);
+  const uses = useCounts(fn);
+  const outside = (v: Value, loop: Loop): boolean => {
+    const d = defs.get(v);
+    return d === undefined || !loop.blocks.has(d.block);
+  };
+  const isConst = (v: Value): boolean => defs.get(v)?.instr?.op === 'const';
+  const inLoopUses = new Map<Loop, Map<Value, number>>();
+  const loopUses = (loop: Loop): Map<Value, number> => {
+    let m = inLoopUses.get(loop);
+    if (!m) {
+      m = new Map();
+      for (const b of loop.blocks) {
+        const t = b.term;
+        for (const v of [...b.instrs.flatMap((i) => i.args), ...targets(t).flatMap((r) => r.args), ...(t.kind === 'condbr' ? [t.cond] : [])]) m.set(v, (m.get(v) ?? 0) + 1);
+      }
+      inLoopUses.set(loop, m);
+    }
+    return m;
+  };
+  // Candidates per loop and invariant part.
+  const found: { loop: Loop; gep: Instr; ptr: Value; inv: Value; varying: Value }[] = [];
+  for (const b of fn.blocks) {
+    const loop = innermost.get(b);
+    if (!loop) continue;
+    for (const g of b.instrs) {
+      const [ptr, x] = g.args;
+      if (g.op !== 'gep' || !ptr || !x || !outside(ptr, loop) || uses.get(x) !== 1) continue;
+      const add = defs.get(x)?.instr;
+      if (add?.op !== 'add' || add.args.length !== 2) continue;
+      const [a0, a1] = add.args as [Value, Value];
+      if (isConst(a0) || isConst(a1) || outside(a0, loop) === outside(a1, loop)) continue;
+      const [inv, varying] = outside(a0, loop) ? [a0, a1] : [a1, a0];
+      found.push({ loop, gep: g, ptr, inv, varying });
+    }
+  }
+  const adds = new Map<Loop, Map<Value, number>>();
+  for (const f of found) {
+    const m = adds.get(f.loop) ?? new Map<Value, number>();
+    adds.set(f.loop, m.set(f.inv, (m.get(f.inv) ?? 0) + 1));
+  }
+  const made = new Map<Loop, Map<string, Value>>();
+  const preheaders = new Map<Loop, Block>();
+  for (const f of found) {
+    if ((loopUses(f.loop).get(f.inv) ?? 0) !== adds.get(f.loop)?.get(f.inv)) continue;
+    const key = `${f.ptr.id}:${f.inv.id}`;
+    const inLoop = made.get(f.loop) ?? new Map<string, Value>();
+    made.set(f.loop, inLoop);
+    let q = inLoop.get(key);
+    if (!q) {
+      let pre = preheaders.get(f.loop);
+      if (!pre) preheaders.set(f.loop, (pre = ensurePreheader(fn, f.loop)));
+      q = newValue(fn, f.ptr.type, f.ptr.uniform && f.inv.uniform);
+      pre.instrs.push({ op: 'gep', args: [f.ptr, f.inv], result: q, ...(f.gep.loc ? { loc: f.gep.loc } : {}) });
+      inLoop.set(key, q);
+    }
+    f.gep.args = [q, f.varying];
+  }
+}
+
+/**
+ * Rebases sibling geps in place (see the file comment), after moving loop-invariant index parts before their loop
+ * when `hoistParts` ({@link hoistInvariantParts}); returns the function.
+ */
+export function rebaseAddresses(fn: IrFunction, hoistParts = false): IrFunction {
+  if (hoistParts) hoistInvariantParts(fn);
   const defs = definitions(fn);
   const constOf = (v: Value): number | undefined => {
     const d = defs.get(v)?.instr;

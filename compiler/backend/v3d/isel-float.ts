@@ -8,7 +8,7 @@
  * No FMA exists (Mesa sets lower_ffma); denormal inputs and results are
  * flushed to zero by the float ALU (emulator choice, hardware unconfirmed).
  */
-import type { Instr } from '../../ir/types.ts';
+import type { Instr, Value } from '../../ir/types.ts';
 import type { MSrc, VReg } from './mir.ts';
 import { imm } from './mir.ts';
 import { BackendError, alu, arg, flagOp, k32, mov, op, override, src, type Ctx, type OpHandler, type OpHandlers } from './isel-ctx.ts';
@@ -28,10 +28,25 @@ function fneg(c: Ctx, x: MSrc): VReg {
   return op(c, 'fsub', k32(c, NEG_ZERO), x);
 }
 
-/** fmin/fmax with JavaScript's NaN propagation (the ALU returns the other operand). */
-export function minMax(c: Ctx, name: 'fmin' | 'fmax', a: MSrc, b: MSrc): VReg {
-  return passNaN(c, passNaN(c, op(c, name, a, b), a), b);
+/** Whether IR value v is never NaN: a constant that is a number, or an integer converted to f32. */
+function neverNaN(c: Ctx, v: Value): boolean {
+  const d = c.defs.get(v.id);
+  if (d?.op === 'const') return !Number.isNaN(Number(d.attrs?.['value']));
+  return d?.op === 'cvt' && d.args[0] !== undefined && d.args[0].type !== 'f32';
 }
+
+/**
+ * fmin/fmax with JavaScript's NaN propagation (the ALU returns the other operand): a NaN operand is passed
+ * through, tested for each operand that could be NaN.
+ */
+const minMaxOp = (name: 'fmin' | 'fmax'): OpHandler => (c, ins, d) => {
+  const [x, y] = [arg(c, ins, 0), arg(c, ins, 1)];
+  const [a, b] = [src(c, x), src(c, y)];
+  let r: MSrc = op(c, name, a, b);
+  if (!neverNaN(c, x)) r = passNaN(c, r, a);
+  if (!neverNaN(c, y)) r = passNaN(c, r, b);
+  mov(c, d, r);
+};
 
 /** Math.round: floor(x), +1 where x - floor(x) ≥ 1/2 (exact), with x's sign (-0.3 → -0). */
 function round(c: Ctx, x: MSrc): VReg {
@@ -46,7 +61,6 @@ function round(c: Ctx, x: MSrc): VReg {
 }
 
 const un = (f: (c: Ctx, x: MSrc) => MSrc): OpHandler => (c, ins, d) => mov(c, d, f(c, src(c, arg(c, ins, 0))));
-const bin = (f: (c: Ctx, x: MSrc, y: MSrc) => MSrc): OpHandler => (c, ins, d) => mov(c, d, f(c, src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1))));
 const direct = (name: string, unit: 'add' | 'mul'): OpHandler => (c, ins: Instr, d) =>
   alu(c, unit, name, d, ins.args.map((a) => src(c, a)));
 
@@ -58,8 +72,8 @@ export const FLOAT_OPS = {
   ffloor: direct('ffloor', 'add'),
   fceil: direct('fceil', 'add'),
   ftrunc: direct('ftrunc', 'add'),
-  fmin: bin((c, a, b) => minMax(c, 'fmin', a, b)),
-  fmax: bin((c, a, b) => minMax(c, 'fmax', a, b)),
+  fmin: minMaxOp('fmin'),
+  fmax: minMaxOp('fmax'),
   fneg: un(fneg),
   fabs: un((c, x) => op(c, 'shr', op(c, 'shl', x, imm(1)), imm(1))),
   fround: un(round),

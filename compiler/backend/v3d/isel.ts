@@ -21,7 +21,7 @@
  */
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
-import type { Block, BlockRef, Instr, IrFunction, Value } from '../../ir/types.ts';
+import type { Block, BlockRef, Instr, IrFunction, IrType, Value } from '../../ir/types.ts';
 import { workgroupSizeOf } from '../../ir/types.ts';
 import { constBits, definitions, onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import type { OpName } from '../../ir/ops.ts';
@@ -289,8 +289,8 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
         selectBarrier(c);
         continue;
       }
-      if (ins.op === 'bitcast' && ins.result) {
-        // The same 32 bits under another type: no instruction.
+      if ((ins.op === 'bitcast' || (ins.op === 'cvt' && isIntWord(ins.args[0]?.type) && isIntWord(ins.result?.type))) && ins.result) {
+        // The same 32 bits under another type (an i32 ↔ u32 conversion too): no instruction.
         c.vals.set(ins.result.id, src(c, arg(c, ins, 0)));
         continue;
       }
@@ -354,6 +354,11 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   // Uniform slots were pushed in first-use order, which is the Map's insertion order: the prologue reads them in that order.
   mf.blocks = [{ id: nextBlockId++, instrs: pro }, ...body];
   return mf;
+}
+
+/** Whether t is a 32-bit integer type (i32 ↔ u32 conversions keep the bits). */
+function isIntWord(t: IrType | undefined): boolean {
+  return t === 'i32' || t === 'u32';
 }
 
 /** Whether every use of v is as a `condbr` condition. */

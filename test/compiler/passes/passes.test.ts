@@ -541,3 +541,48 @@ test('rebase: geps of one pointer at i + k share one base gep p, i; a lone gep s
     t.is(mem.view.getUint32(320 + 4 * 10, true), xs[26]);
   }
 });
+
+/** out = Σ p[r + x0] for r = 0, 4, … below n; with `extra`, the loop also adds x0 itself each pass. */
+const invariantPart = (extra: boolean): string => `func K.f(p %0: ptr<u32>, out %1: ptr<u32>, x0 %2: u32, n %3: u32) {
+b0:
+  %4: u32 = const 0
+  br b1(%4, %4)
+b1(%5: u32, %6: u32):
+  %7: u32 = add %5, %2
+  %8: ptr<u32> = gep %0, %7
+  %9: u32 = load %8
+  %10: u32 = add %6, %9
+${extra ? '  %15: u32 = add %10, %2\n' : ''}  %11: u32 = const 4
+  %12: u32 = add %5, %11
+  %13: bool = cmp %12, %3 [pred=lt]
+  condbr %13, b1(%12, ${extra ? '%15' : '%10'}), b2(${extra ? '%15' : '%10'})
+b2(%14: u32):
+  store %1, %14
+  ret
+}
+`;
+
+test('rebase: a loop-invariant index part moves before the loop as (p + x0)[r] when it has no other use in the loop; results unchanged', (t) => {
+  const xs = Array.from({ length: 64 }, (_, k) => (k * 2654435761) >>> 8);
+  const x0 = 3;
+  const n = 37;
+  for (const extra of [false, true]) {
+    let want = 0;
+    for (let r = 0; ; r += 4) {
+      want = (want + xs[r + x0]! + (extra ? x0 : 0)) >>> 0;
+      if (!(r + 4 < n)) break;
+    }
+    for (const hoist of [true, false]) {
+      const fn = rebaseAddresses(parseFunction(invariantPart(extra)), hoist);
+      t.deepEqual(verifyFunction(fn), []);
+      const loopGep = fn.blocks[1]!.instrs.find((i) => i.op === 'gep')!;
+      const moved = hoist && !extra;
+      t.is(fn.blocks[0]!.instrs.some((i) => i.op === 'gep' && i.args[1] === fn.params[2]!.value), moved, `extra ${extra}, hoist ${hoist}`);
+      t.is(loopGep.args[1] === fn.blocks[1]!.params[0], moved);
+      const mem = new ArrayMemory(new ArrayBuffer(4 * 64 + 4));
+      xs.forEach((v, k) => mem.view.setUint32(4 * k, v, true));
+      interpretKernel(fn, [{ address: 0 }, { address: 256 }, x0, n], mem, { qpus: 1 });
+      t.is(mem.view.getUint32(256, true), want);
+    }
+  }
+});
