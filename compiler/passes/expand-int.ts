@@ -71,11 +71,10 @@ function mul32(e: Expander, x: Value, y: Value, defs: Defs = new Map()): Value {
   const k24 = e.const(x.type, 24);
   const xh = !below24(defs, x);
   const yh = !below24(defs, y);
-  const lo = e.bin('umul24', x, y);
   const terms = [...(xh ? [e.bin('umul24', e.bin('shr', x, k24), y)] : []), ...(yh ? [e.bin('umul24', x, e.bin('shr', y, k24))] : [])];
-  if (terms.length === 0) return lo;
-  const cross = terms.length === 2 ? e.bin('add', terms[0]!, terms[1]!) : terms[0]!;
-  return e.bin('add', lo, e.bin('shl', cross, k24));
+  const cross = terms.length === 2 ? e.bin('add', terms[0]!, terms[1]!) : terms[0];
+  const lo = e.bin('umul24', x, y);
+  return cross ? e.bin('add', lo, e.bin('shl', cross, k24)) : lo;
 }
 
 function lo16(e: Expander, x: Value): Value {
