@@ -25,6 +25,7 @@
  */
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
+import { LOAD_BUDGET } from './loopshape.ts';
 
 const tag = (i: Instr): number | undefined => {
   const g = i.attrs?.['disjoint'];
@@ -91,16 +92,18 @@ function reorderBlock(b: Block, crossStores: boolean): void {
  * In a run of loads with only pure ops between them (`a = gep p, i; load a; b = gep a, 16; load b; …`), those ops
  * move above the run's first load when they do not use a load's result: every address is then computed before the
  * first lookup, which a backend that sends requests in program order and cannot move one above its address's
- * computation needs to have them in flight together (VC4, compiler/backend/vc4/tmu.ts).
+ * computation needs to have them in flight together (VC4, compiler/backend/vc4/tmu.ts). A run is at most `most`
+ * loads (the TMU FIFO depth: more addresses ahead than lookups in flight only keep registers busy).
  */
-function addressesFirst(b: Block): void {
+function addressesFirst(b: Block, most: number): void {
   const out: Instr[] = [];
-  let run: { at: number; loads: Set<Value> } | undefined;
+  let run: { at: number; loads: Set<Value>; count: number } | undefined;
   const uses = (i: Instr, vs: ReadonlySet<Value>) => i.args.some((a) => vs.has(a));
   for (const i of b.instrs) {
     const info = opInfo(i.op);
     if (i.op === 'load') {
-      if (!run) run = { at: out.length, loads: new Set() };
+      if (!run || run.count >= most) run = { at: out.length, loads: new Set(), count: 0 };
+      run.count++;
       out.push(i);
       if (i.result) run.loads.add(i.result);
       continue;
@@ -120,14 +123,14 @@ function addressesFirst(b: Block): void {
 
 /**
  * Moves tagged loads above the stores they were proven apart from (`crossStores`), and with `passLoadsFirst` a
- * main-loop pass's loads ahead of its other work and every block's load addresses ahead of its loads (see the file
- * comment and {@link addressesFirst}); returns the function.
+ * main-loop pass's loads ahead of its other work and every block's load addresses ahead of its loads, `runLoads`
+ * at a time (see the file comment and {@link addressesFirst}); returns the function.
  */
-export function reorderMemory(fn: IrFunction, crossStores = true, passLoadsFirst = false): IrFunction {
+export function reorderMemory(fn: IrFunction, crossStores = true, passLoadsFirst = false, runLoads = LOAD_BUDGET): IrFunction {
   for (const b of fn.blocks) {
     if (crossStores && movable(b)) reorderBlock(b, true);
     else if (passLoadsFirst && b.instrs.some((i) => i.op === 'load' && i.attrs?.['pass'] !== undefined) && !b.instrs.some((i) => i.op === 'store' || opInfo(i.op)?.effect === true)) reorderBlock(b, false);
-    if (passLoadsFirst) addressesFirst(b);
+    if (passLoadsFirst) addressesFirst(b, runLoads);
   }
   return fn;
 }
