@@ -180,10 +180,12 @@ function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
  * of many values does not double the live set.
  */
 function copyArgs(c: Ctx, target: Block, args: Value[]): void {
-  const params = new Set(target.params.map((p) => p.id));
+  // The registers the copies write: an argument read from one of them is saved first (by register, not by IR value:
+  // an i32 <-> u32 cvt or a bitcast of a parameter is the parameter's register).
+  const written = new Set(target.params.map((p) => c.vals.get(p.id)).flatMap((r) => (r?.kind === 'vreg' ? [r.id] : [])));
   const temps: MSrc[] = args.map((a) => {
     const s = src(c, a);
-    if (s.kind === 'imm' || !params.has(a.id)) return s;
+    if (s.kind !== 'vreg' || !written.has(s.id)) return s;
     const t = newVReg(c);
     mov(c, t, s);
     return t;

@@ -49,3 +49,13 @@ for (const target of ['vc6', 'vc7'] as const) {
     }
   });
 }
+
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`${target}: loop-carried values trading places through i32 <-> u32 conversions keep their values (found by the differential fuzzer)`, async (t) => {
+    const k = compiled(target, 'Addr.trade');
+    for (const n of [0, 1, 2, 5]) {
+      const res = await differential(k, target, { qpus: 1, n }, 1);
+      t.deepEqual(res.mismatches, [], `n = ${n}`);
+    }
+  });
+}
