@@ -1,6 +1,7 @@
 /**
- * The 4096-point program, hello_fft's 4k structure (bench/vc4-hello-fft.ts lists what matches): two radix-64
- * passes, 64 codelets of 64 points per pass, eight per QPU (codelet j = 8c + q) in a loop. A codelet is four
+ * The 4096-point program with the structure of the vc4asm rewrite's gpu_fft_4k (maazl/vc4asm sample/hello_fft;
+ * bench/vc4-hello-fft.ts lists what matches; release 3.0 itself makes three radix-16 passes: shader-4k-r16.ts):
+ * two radix-64 passes, 64 codelets of 64 points per pass, eight per QPU (codelet j = 8c + q) in a loop. A codelet is four
  * FFT-16s (one per 16-point vector, each loaded by two TMU gathers, the next vector's gathers issued before the
  * current one is received) and two radix-2 stages across the vectors (twiddles W_32 and W_64); its 64 points go to
  * the QPU's two columns of the whole 64 × 16 VPM, which the master stores with one DMA of 64 rows: the master

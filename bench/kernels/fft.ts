@@ -4,10 +4,10 @@
  * real operation count of a radix-4 FFT is lower), and rows are 'compute' rows judged against the ALU peak;
  * `bytes` is the data read once and written once (16 bytes per point). Each result is checked against a plain-JS
  * f64 FFT before its row is reported (a wrong result throws). The vc4 2^8 × 64 and 2^12 × 4 rows have a
- * hand-written column: the programs with hello_fft's structure (bench/vc4-hello-fft.ts: 8 QPUs, two radix-16 or
- * radix-64 passes, VPM writes gathered by a master QPU's DMA) on the same transforms of the same data, each
- * transform checked against the f64 FFT with their bound (helloFftErrorBound). No hello_fft-shaped 2^16 program is
- * built, so that row has no ratio.
+ * hand-written column: the programs with the structure of hello_fft's release 3.0 shaders (bench/vc4-hello-fft.ts:
+ * 8 QPUs, two or three radix-16 passes, VPM writes gathered by a master QPU's DMA) on the same transforms of the
+ * same data, each transform checked against the f64 FFT with their bound (helloFftErrorBound). No hello_fft-shaped
+ * 2^16 program is built, so that row has no ratio.
  */
 import { Runtime, type Target } from '../../runtime/index.ts';
 import { fft, fftErrorBound } from '../../kernels/fft.ts';

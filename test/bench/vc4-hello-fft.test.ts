@@ -3,7 +3,7 @@
  * against a direct double-precision DFT, within the programs' accuracy bound.
  */
 import test from 'ava';
-import { helloFftErrorBound, runHelloFft } from '../../bench/vc4-hello-fft.ts';
+import { helloFftErrorBound, runHelloFft, type HelloFftStructure } from '../../bench/vc4-hello-fft.ts';
 
 /** Direct DFT in f64, X[k] = Σ x[j] e^(−2πi jk/n), of transform `b` of split arrays. */
 function dft(re: Float32Array, im: Float32Array, n: number, b: number): { re: Float64Array; im: Float64Array } {
@@ -44,10 +44,16 @@ function input(n: number, batch: number, f: number): { re: Float32Array; im: Flo
   return { re, im };
 }
 
-for (const { n, batch, f } of [{ n: 256, batch: 3, f: 37 }, { n: 4096, batch: 2, f: 1234 }]) {
-  test(`hello_fft-shaped ${n}-point FFT: each transform of a batch of ${batch} matches a direct DFT`, (t) => {
+const CASES: readonly { n: number; batch: number; f: number; structure: HelloFftStructure }[] = [
+  { n: 256, batch: 3, f: 37, structure: 'release3' },
+  { n: 4096, batch: 2, f: 1234, structure: 'release3' },
+  { n: 4096, batch: 2, f: 999, structure: 'vc4asm' },
+];
+
+for (const { n, batch, f, structure } of CASES) {
+  test(`hello_fft-shaped ${n}-point FFT (${structure}): each transform of a batch of ${batch} matches a direct DFT`, (t) => {
     const { re, im } = input(n, batch, f);
-    const r = runHelloFft(n, re, im);
+    const r = runHelloFft(n, re, im, structure);
     t.true(r.seconds > 0);
     for (let b = 0; b < batch; b++) {
       const want = dft(re, im, n, b);
