@@ -322,8 +322,11 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       // Arguments for a block whose parameters are used only inside that block can be copied before the
       // branch: on the other path nothing reads them. That saves a copy block and a jump (loop back edges).
       // Not for wide merges: the hoisted copies stay live across the other path and add to its register pressure.
+      // Not either when the other side is a loop's back edge: the copies would run on every pass, for the exit.
+      const backEdge = (r: BlockRef) => (layout.get(r.block.id) ?? Infinity) <= bi;
       const hoist = (side: BlockRef, other: BlockRef) =>
         side.args.length > 0 &&
+        !backEdge(other) &&
         side.args.length <= MAX_HOISTED_ARGS &&
         side.block !== other.block &&
         side.block.params.every((p) => !liveIn.get(other.block.id)?.has(p.id) && !other.args.some((a) => a.id === p.id));
