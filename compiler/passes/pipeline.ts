@@ -63,7 +63,6 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
   { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget, o?.vectorWords, o?.dmaStore, o?.passLoadsFirst) },
-  { name: 'copyprop2', run: propagateCopies },
   { name: 'rebase', run: (fn, o) => rebaseAddresses(fn, o?.hoistAddressParts === true) },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
