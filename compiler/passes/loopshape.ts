@@ -79,6 +79,8 @@ interface Candidate {
   vectorUnroll: number;
   /** The loop's only exit is the header's branch on the test (no `break` or `return` in the body). */
   headerTestOnly: boolean;
+  /** Address forms look through SPMD lowering's merges of a masked block's pointers (see addressForms; VC4's batching). */
+  merges?: boolean;
 }
 
 /** The counted loop's shape, or undefined when the loop is not one (see the file comment). */
@@ -230,8 +232,40 @@ function addressForms(fn: IrFunction, c: Candidate, init: Value[]): (v: Value) =
   };
   const backs = [...loop.blocks].flatMap((b) => targets(b.term).filter((r) => r.block === h));
   const iv = h.params[c.ivIndex]!;
+  const mask = c.maskIndex >= 0 ? h.params[c.maskIndex] : undefined;
+  const trueInCopies = (v: Value, depth = 0): boolean => {
+    if (v === c.test || v === mask) return true;
+    const d = defs.get(v)?.instr;
+    return d?.op === 'and' && depth < 8 && d.args.every((a) => trueInCopies(a, depth + 1));
+  };
+  // SPMD lowering passes a masked block's values on through the next block's parameters: the value from the block
+  // that ran, or a constant on the edge taken when no lane is active (the else edge of `condbr any(m)`, m true in
+  // every copy). In the copies that edge is never taken, so the parameter is the value (c.merges: VC4's batching).
+  const merged = (v: Value): Value | undefined => {
+    const d = defs.get(v);
+    if (!c.merges || !d || d.instr || !inLoop(d.block) || d.block === h) return undefined;
+    const k = d.block.params.indexOf(v);
+    let x: Value | undefined;
+    for (const b of loop.blocks) {
+      const t = b.term;
+      for (const r of targets(t)) {
+        if (r.block !== d.block) continue;
+        const a = r.args[k]!;
+        if (defs.get(a)?.instr?.op !== 'const') {
+          if (x !== undefined && x !== a) return undefined;
+          x = a;
+          continue;
+        }
+        const any = t.kind === 'condbr' && t.else === r && t.then.block !== r.block ? defs.get(t.cond)?.instr : undefined;
+        if (any?.op !== 'any' || any.args.length !== 1 || !trueInCopies(any.args[0]!)) return undefined;
+      }
+    }
+    return x;
+  };
   const form = (v: Value, depth = 0): AddressForm | undefined => {
     if (!isPtr(v.type) || depth > 16) return undefined;
+    const through = merged(v);
+    if (through) return form(through, depth + 1);
     const size = elemSize(v.type.ptr);
     const p = h.params.indexOf(v);
     if (p >= 0) {
@@ -687,7 +721,8 @@ function lanePlan(fn: IrFunction, c: Candidate, pre: Block, shape: LaneShape, di
 }
 
 /** Builds the main loop in front of `c.loop` (see the file comment). */
-function shape(fn: IrFunction, c1: Candidate, vectorWords: number, dma: DmaStoreInfo | undefined, loadsFirst: boolean): void {
+function shape(fn: IrFunction, c1In: Candidate, vectorWords: number, dma: DmaStoreInfo | undefined, loadsFirst: boolean): void {
+  const c1: Candidate = dma ? { ...c1In, merges: true } : c1In;
   const pre = ensurePreheader(fn, c1.loop);
   if (pre.term.kind !== 'br') return;
   const init = pre.term.target.args;
