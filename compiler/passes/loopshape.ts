@@ -687,7 +687,7 @@ function lanePlan(fn: IrFunction, c: Candidate, pre: Block, shape: LaneShape, di
 }
 
 /** Builds the main loop in front of `c.loop` (see the file comment). */
-function shape(fn: IrFunction, c1: Candidate, vectorWords: number, dma: DmaStoreInfo | undefined): void {
+function shape(fn: IrFunction, c1: Candidate, vectorWords: number, dma: DmaStoreInfo | undefined, loadsFirst: boolean): void {
   const pre = ensurePreheader(fn, c1.loop);
   if (pre.term.kind !== 'br') return;
   const init = pre.term.target.args;
@@ -829,6 +829,8 @@ function shape(fn: IrFunction, c1: Candidate, vectorWords: number, dma: DmaStore
         const ni: Instr = { op: i.op, args: [], ...(i.attrs ? { attrs: { ...i.attrs } } : {}), ...(i.loc ? { loc: i.loc } : {}) };
         if (disjoint && (i.op === 'store' || disjoint.free.has(i))) ni.attrs = { ...ni.attrs, disjoint: disjoint.group };
         if (batch && i.op === 'store') ni.attrs = { ...ni.attrs, batch: batch.tag };
+        // The pass's loads go ahead of its other work (compiler/passes/memorder.ts, the target's passLoadsFirst).
+        if (loadsFirst && i.op === 'load') ni.attrs = { ...ni.attrs, pass: 1 };
         if (lanes && (i.op === 'load' || i.op === 'store')) {
           ni.attrs = { ...ni.attrs, vec: 4, part: j & 3, vgroup: vgroup + 1 + (j >> 2) * accesses.length + accesses.indexOf(i) };
         }
@@ -955,9 +957,10 @@ function propagateUniformGuards(fn: IrFunction): boolean {
 /**
  * Gives every matching counted loop a uniform main loop (see the file
  * comment), with at most `loadBudget` TMU lookups per pass (except where
- * `dmaStore` batching asks for more copies); returns the function.
+ * `dmaStore` batching asks for more copies); with `loadsFirst` the copies'
+ * loads are tagged `pass = 1` for compiler/passes/memorder.ts. Returns the function.
  */
-export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET, vectorWords = 1, dmaStore?: DmaStoreInfo): IrFunction {
+export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET, vectorWords = 1, dmaStore?: DmaStoreInfo, loadsFirst = false): IrFunction {
   analyzeUniformity(fn);
   // Each round's folding can expose the next fact (a mask that is `true and t` is `t`, known true below its guard).
   for (let round = 0; round < 4; round++) {
@@ -991,7 +994,7 @@ export function shapeLoops(fn: IrFunction, loadBudget = LOAD_BUDGET, vectorWords
       continue;
     }
     // New values carry their uniformity (copies keep the originals', compares and reductions set theirs).
-    shape(fn, c, vectorWords, dmaStore);
+    shape(fn, c, vectorWords, dmaStore, loadsFirst);
   }
   return analyzeUniformity(fn);
 }

@@ -31,6 +31,8 @@ export interface PrepareOptions {
   vectorWords?: number;
   /** Whether tagged loads move above the main loop's stores (the target's `tmuStores`; default true). */
   reorderLoads?: boolean;
+  /** Whether each main-loop pass's loads go ahead of its other work (the target's `passLoadsFirst`; default false). */
+  passLoadsFirst?: boolean;
   /**
    * Stores through multi-row DMAs (the target's `dmaStore`, VC4): loop shaping unrolls grid-stride loops that store
    * to `rows` copies and tags their stores for one DMA per pass (compiler/passes/loopshape.ts, storeBatch).
@@ -42,7 +44,7 @@ export interface PrepareOptions {
 
 /** The options {@link prepareForBackend} takes for `target`. */
 export function prepareOptionsFor(target: TargetInfo): PrepareOptions {
-  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores, hoistAddressParts: target.hoistAddressParts, ...(target.dmaStore ? { dmaStore: target.dmaStore } : {}) };
+  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores, passLoadsFirst: target.passLoadsFirst, hoistAddressParts: target.hoistAddressParts, ...(target.dmaStore ? { dmaStore: target.dmaStore } : {}) };
 }
 
 /** A named IR-to-IR pass. */
@@ -60,13 +62,13 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'licm', run: hoistInvariants },
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
-  { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget, o?.vectorWords, o?.dmaStore) },
+  { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget, o?.vectorWords, o?.dmaStore, o?.passLoadsFirst) },
   { name: 'rebase', run: (fn, o) => rebaseAddresses(fn, o?.hoistAddressParts === true) },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },
   { name: 'simplifycfg', run: simplifyCfg },
-  { name: 'memorder', run: (fn, o) => (o?.reorderLoads === false ? fn : reorderMemory(fn)) },
+  { name: 'memorder', run: (fn, o) => reorderMemory(fn, o?.reorderLoads !== false, o?.passLoadsFirst === true) },
   { name: 'lanegather', run: gatherUniformLoads },
   { name: 'uniformity', run: analyzeUniformity },
   { name: 'memaccess', run: classifyMemoryAccesses },

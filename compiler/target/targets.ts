@@ -60,6 +60,15 @@ export interface TargetInfo {
    */
   readonly tmuStores: boolean;
   /**
+   * Whether each main-loop pass's loads, with their address arithmetic, are put ahead of its other work in the IR
+   * (loop shaping tags them `pass`; compiler/passes/memorder.ts moves them up, never above a store). VC4's backend
+   * sends TMU requests in program order and cannot move one above its address's computation
+   * (compiler/backend/vc4/tmu.ts), so without it each copy's lookup goes out only after the previous copy's
+   * arithmetic and waits alone (sum f32: 22 000 of 66 000 ticks per QPU collecting loads); the V3D scheduler
+   * reorders by itself.
+   */
+  readonly passLoadsFirst: boolean;
+  /**
    * Whether loop-invariant parts of array indices are scaled and added to their pointer before the loop
    * (compiler/passes/rebase.ts, `p[a + v]` as `(p + a)[v]`). Measured per target: on vc6/vc7 it saves a scale
    * and an add per access (resize 0.63 → 0.68 of the memory limit on vc6); on vc4 the extra pointers live
@@ -109,6 +118,7 @@ export const TARGETS = {
     tmuFifoDepth: 4,
     tmuVectorWords: 1,
     tmuStores: false,
+    passLoadsFirst: true,
     hoistAddressParts: false,
     dmaStore: { rows: 4, strideBits: 16 },
     sfu: ['recip', 'rsqrt', 'exp2', 'log2'],
@@ -132,6 +142,7 @@ export const TARGETS = {
     tmuFifoDepth: 8,
     tmuVectorWords: 4,
     tmuStores: true,
+    passLoadsFirst: false,
     hoistAddressParts: true,
     dmaStore: undefined,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
@@ -154,6 +165,7 @@ export const TARGETS = {
     tmuFifoDepth: 8,
     tmuVectorWords: 4,
     tmuStores: true,
+    passLoadsFirst: false,
     hoistAddressParts: true,
     dmaStore: undefined,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],

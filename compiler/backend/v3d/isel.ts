@@ -21,7 +21,7 @@
  */
 import type { V3dVersion, Cond } from '../../isa/v3d/instr.ts';
 import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
-import type { Block, BlockRef, Instr, IrFunction, IrType, Value } from '../../ir/types.ts';
+import type { Block, BlockRef, Instr, IrFunction, IrType, Terminator, Value } from '../../ir/types.ts';
 import { workgroupSizeOf } from '../../ir/types.ts';
 import { constBits, definitions, onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import type { OpName } from '../../ir/ops.ts';
@@ -180,10 +180,12 @@ function selectInstr(c: Ctx, ins: Instr, d: VReg): void {
  * of many values does not double the live set.
  */
 function copyArgs(c: Ctx, target: Block, args: Value[]): void {
-  const params = new Set(target.params.map((p) => p.id));
+  // The registers the copies write: an argument read from one of them is saved first (by register, not by IR value:
+  // an i32 <-> u32 cvt or a bitcast of a parameter is the parameter's register).
+  const written = new Set(target.params.map((p) => c.vals.get(p.id)).flatMap((r) => (r?.kind === 'vreg' ? [r.id] : [])));
   const temps: MSrc[] = args.map((a) => {
     const s = src(c, a);
-    if (s.kind === 'imm' || !params.has(a.id)) return s;
+    if (s.kind !== 'vreg' || !written.has(s.id)) return s;
     const t = newVReg(c);
     mov(c, t, s);
     return t;
@@ -248,6 +250,14 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     for (const x of new Set(targets)) preds.set(x.id, [...(preds.get(x.id) ?? []), b.id]);
   }
   const flagsAtEnd = new Map<number, number | undefined>();
+  const layout = new Map(fn.blocks.map((b, i) => [b.id, i]));
+  /** A block with nothing to select but its branch: constants, and a compare or any/all fused into the branch. */
+  const testOnly = (h: Block): boolean =>
+    h.instrs.every(
+      (i) =>
+        i.op === 'const' ||
+        (i.result !== undefined && i.result === (h.term.kind === 'condbr' ? h.term.cond : undefined) && onlyBranchConditions(fn, i.result) && ((i.op === 'cmp' && i.result.uniform) || i.op === 'any' || i.op === 'all')),
+    );
   fn.blocks.forEach((b, bi) => {
     const mb = c.blockOf.get(b.id) as MBlock;
     c.cur = mb.instrs;
@@ -306,20 +316,17 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     const next = fn.blocks[bi + 1];
     const recordFlags = () => flagsAtEnd.set(b.id, c.flagsFrom);
     const jump = (target: number) => emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond: 'always', target } });
-    if (t.kind === 'ret') {
-      jump(-1); // -1 = the program end sequence
-    } else if (t.kind === 'br') {
-      recordFlags();
-      copyArgs(c, t.target.block, t.target.args);
-      if (t.target.block !== next) jump(t.target.block.id);
-    } else {
+    const condBranch = (t: CondBr): void => {
       const cond = branchCondition(c, t.cond);
       recordFlags();
       // Arguments for a block whose parameters are used only inside that block can be copied before the
       // branch: on the other path nothing reads them. That saves a copy block and a jump (loop back edges).
       // Not for wide merges: the hoisted copies stay live across the other path and add to its register pressure.
+      // Not either when the other side is a loop's back edge: the copies would run on every pass, for the exit.
+      const backEdge = (r: BlockRef) => (layout.get(r.block.id) ?? Infinity) <= bi;
       const hoist = (side: BlockRef, other: BlockRef) =>
         side.args.length > 0 &&
+        !backEdge(other) &&
         side.args.length <= MAX_HOISTED_ARGS &&
         side.block !== other.block &&
         side.block.params.every((p) => !liveIn.get(other.block.id)?.has(p.id) && !other.args.some((a) => a.id === p.id));
@@ -340,7 +347,22 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
         if (elseArgs.length > 0) copyArgs(c, t.else.block, elseArgs);
         if (t.else.block !== next) jump(t.else.block.id);
       }
-    }
+    };
+    if (t.kind === 'ret') {
+      jump(-1); // -1 = the program end sequence
+    } else if (t.kind === 'br') {
+      recordFlags();
+      copyArgs(c, t.target.block, t.target.args);
+      const h = t.target.block;
+      if (h.term.kind === 'condbr' && (layout.get(h.id) ?? Infinity) <= bi && testOnly(h)) {
+        // A back edge to a header that only tests: the test itself ends this block (the loop runs bottom-tested,
+        // with no jump back to the test and no branch delay slots left empty there). The copies just made changed
+        // what any flags were computed from.
+        c.flagsFrom = undefined;
+        c.loc = h.term.loc;
+        condBranch(h.term);
+      } else if (h !== next) jump(h.id);
+    } else condBranch(t);
   });
 
   // Entry prologue: payload first (before anything can overwrite rf0..rf3), then the uniform stream in slot order.
@@ -355,6 +377,9 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   mf.blocks = [{ id: nextBlockId++, instrs: pro }, ...body];
   return mf;
 }
+
+/** A conditional branch terminator. */
+type CondBr = Extract<Terminator, { kind: 'condbr' }>;
 
 /** Whether t is a 32-bit integer type (i32 ↔ u32 conversions keep the bits). */
 function isIntWord(t: IrType | undefined): boolean {

@@ -32,7 +32,8 @@
  * signal field alone. Every word formed passes the ISA validator.
  *
  * Which instruction goes first: the longest latency path to the block end,
- * then program order.
+ * then program order. A TMU pop counts {@link TMU_LOOKUP_LATENCY} after its
+ * request, so the words between them are other work, not nops or a stall.
  */
 import type { SourceLoc } from '../../ir/types.ts';
 import type { Vc4AluInstr, Vc4Instr } from '../../isa/vc4/instr.ts';
@@ -56,6 +57,14 @@ const IO_GAP: ReadonlyMap<RegRole, number> = new Map([
   ['unif_addr', VC4_PIPELINE.unifAddrGap + 1],
   ['tmu_noswap', VC4_PIPELINE.tmuNoswapGap + 1],
 ]);
+/**
+ * Instructions from a TMU request to the first one its result can be collected in without waiting, as far as the
+ * scheduler assumes: the lookup's cache-hit latency (the emulator's timing model, `VC4_TIMING.tmuHitLatencyTicks`
+ * in runtime/emulator/vc4/timing.ts; a test keeps the two equal). A miss takes longer, but a longer latency here
+ * pushed other work behind the lookups and cost more than it saved (`npm run bench -- kernels`, vc4: 20 made
+ * sgemv T 0.71 → 0.57, 32 most reductions 0.95 → 0.8).
+ */
+export const TMU_LOOKUP_LATENCY = 9;
 /** Read after write of r4 behind an SFU write: the result is there for the instruction after the gap. */
 const SFU_LATENCY = VC4_PIPELINE.sfuResultGap + 1;
 
@@ -73,11 +82,16 @@ interface Facts {
   rotated: Set<string>;
   /** Collects a TMU result (`ldtmu0/1`). */
   pop: boolean;
+  /** Sends a TMU request (writes `t0s`/`t1s`): to TMU `pushTmu`. */
+  push: boolean;
+  pushTmu: number;
+  /** The TMU a pop collects from (-1: none). */
+  popTmu: number;
 }
 
 /** The scheduler's view of the instruction's access facts (compiler/isa/vc4/facts.ts). */
 function factsOf(i: Vc4Instr): Facts {
-  const f: Facts = { reads: new Set(), writes: new Set(), effect: false, gap: 1, sfu: false, rotated: new Set(), pop: false };
+  const f: Facts = { reads: new Set(), writes: new Set(), effect: false, gap: 1, sfu: false, rotated: new Set(), pop: false, push: false, pushTmu: -1, popTmu: -1 };
   if (i.kind === 'branch' || i.kind === 'sem') {
     f.effect = true;
     f.reads.add('flags');
@@ -100,6 +114,7 @@ function factsOf(i: Vc4Instr): Facts {
     if (d.cond !== 'always') f.reads.add(key).add('flags');
   }
   if (a.setsFlags) f.writes.add('flags');
+  if (a.tmuPush >= 0) (f.push = true), (f.pushTmu = a.tmuPush);
   if (i.kind !== 'alu') return f;
   for (const m of a.accReads) f.reads.add(m);
   // An I/O read takes effect even when no mux selects the port.
@@ -112,7 +127,7 @@ function factsOf(i: Vc4Instr): Facts {
     if (a.rotation.byR5) (f.rotated.add('r5'), f.reads.add('r5')); // the amount: r5
   }
   if (a.r4Signal) (f.effect = true), f.writes.add('r4');
-  if (a.tmuPop >= 0) f.pop = true;
+  if (a.tmuPop >= 0) (f.pop = true), (f.popTmu = a.tmuPop);
   else if (i.sig !== 'none' && i.sig !== 'smi') f.effect = true;
   return f;
 }
@@ -259,6 +274,19 @@ export function bundleBlock(block: readonly Word[]): Word[] {
     if (f.effect) {
       if (lastEffect >= 0) edge(lastEffect, q, (facts[lastEffect] as Facts).gap);
       lastEffect = q;
+    }
+  }
+  // A lookup's result is there TMU_LOOKUP_LATENCY after its request: its pop waits that long, so other work fills
+  // the gap instead of the pop following its request at once (the k-th pop of a TMU in the block collects the
+  // block's k-th request to it: the selection puts every load's request and pop in one block, compiler/backend/vc4/tmu.ts).
+  const pushes: number[][] = [[], []];
+  const popped = [0, 0];
+  for (let q = 0; q < n; q++) {
+    const f = facts[q] as Facts;
+    if (f.push) (pushes[f.pushTmu] as number[]).push(q);
+    if (f.pop) {
+      const r = (pushes[f.popTmu] as number[])[(popped[f.popTmu] as number)++];
+      if (r !== undefined) edge(r, q, TMU_LOOKUP_LATENCY);
     }
   }
   // Priority: the longest latency path to the end of the block, then program order.

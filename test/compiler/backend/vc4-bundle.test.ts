@@ -5,7 +5,8 @@ import { assembleVc4 } from '../../../compiler/isa/vc4/index.ts';
 import { decodeVc4 } from '../../../compiler/isa/vc4/encode.ts';
 import { disassembleVc4 } from '../../../compiler/isa/vc4/disasm.ts';
 import { checkVc4Program } from '../../../compiler/isa/vc4/check.ts';
-import { bundleBlock } from '../../../compiler/backend/vc4/bundle.ts';
+import { bundleBlock, TMU_LOOKUP_LATENCY } from '../../../compiler/backend/vc4/bundle.ts';
+import { VC4_TIMING } from '../../../runtime/emulator/vc4/timing.ts';
 
 /** Schedules the assembled lines; returns the listing (one string per word). */
 function schedule(lines: string[]): string[] {
@@ -87,4 +88,23 @@ test('a rotation pairs with an add op that leaves the B port alone (its amount i
   // An add reading a regfile-B register, or a small immediate, would read the rotation code instead.
   t.is(schedule(['fadd ra1, rb1, r1', 'nop; mov.rot 3, r5rep, r0']).length, 2);
   t.is(schedule(['add ra1, ra1, 2', 'nop; mov.rot 3, r5rep, r0']).length, 2);
+});
+
+test('a TMU pop goes TMU_LOOKUP_LATENCY words after its request, independent work between (the model\'s hit latency)', (t) => {
+  t.is(TMU_LOOKUP_LATENCY, VC4_TIMING.tmuHitLatencyTicks);
+  // Program order collects the lookup at once; the independent chain of adds can fill the wait instead.
+  const work = Array.from({ length: 12 }, (_, k) => `add ra${k + 2}, ra${k + 1}, rb1`);
+  const out = schedule(['mov t1s, ra20', 'nop; ldtmu1', 'mov rb2, r4', ...work]);
+  const push = out.findIndex((l) => l.includes('t1s'));
+  const pop = out.findIndex((l) => l.includes('ldtmu1'));
+  t.true(pop - push >= TMU_LOOKUP_LATENCY, out.join(' | '));
+  t.true(out.slice(push + 1, pop).filter((l) => l.startsWith('add')).length >= 4, `the wait carries the adds: ${out.join(' | ')}`);
+});
+
+test('pops match their own TMU\'s requests: a TMU0 request does not hold back a TMU1 pop', (t) => {
+  const out = schedule(['mov t1s, ra20', 'nop', 'nop', 'nop', 'nop', 'nop', 'nop', 'nop', 'nop', 'nop', 'mov t0s, ra21', 'nop; ldtmu1', 'mov rb2, r4', 'nop; ldtmu0', 'mov rb3, r4']);
+  const idx = (s: string) => out.findIndex((l) => l.includes(s));
+  t.true(idx('ldtmu1') - idx('t1s') >= TMU_LOOKUP_LATENCY, out.join(' | '));
+  t.true(idx('ldtmu0') - idx('t0s') >= TMU_LOOKUP_LATENCY, out.join(' | '));
+  t.true(idx('ldtmu1') < idx('ldtmu0'), out.join(' | '));
 });
