@@ -17,17 +17,64 @@
 import type { Instr, IrFunction, Value } from '../ir/types.ts';
 import type { TargetInfo } from '../target/targets.ts';
 import { Expander, expandInstrs } from '../ir/expander.ts';
+import { definitions } from '../ir/values.ts';
+
+/** Where each value of the function is defined (before any expansion), for {@link below24}. */
+type Defs = ReadonlyMap<Value, { instr?: Instr }>;
+
+/** Values below 2^24 as 32-bit patterns: no recursion deeper than this. */
+const BELOW24_DEPTH = 8;
+
+/**
+ * Whether v, as a 32-bit pattern, is known to be below 2^24 (its high 8 bits zero): a constant, `x & k` with a
+ * constant k below 2^24, `x >> s` (logical) by a constant s ≥ 8, the unsigned `min` with such a value, a `select`
+ * of such values, or an i32/u32 one as the other integer type (the same bits).
+ */
+function below24(defs: Defs, v: Value, depth = 0): boolean {
+  const d = defs.get(v)?.instr;
+  if (!d || depth > BELOW24_DEPTH) return false;
+  const k = (x: Value): number | undefined => {
+    const c = defs.get(x)?.instr;
+    return c?.op === 'const' ? Number(c.attrs?.['value']) >>> 0 : undefined;
+  };
+  const small = (x: Value) => below24(defs, x, depth + 1);
+  const int = (x: Value | undefined) => x?.type === 'u32' || x?.type === 'i32';
+  if (!int(v)) return false;
+  switch (d.op) {
+    case 'const':
+      return (Number(d.attrs?.['value']) >>> 0) < 2 ** 24;
+    case 'and':
+      return d.args.some((a) => (k(a) ?? 2 ** 24) < 2 ** 24) || d.args.some(small);
+    case 'shr':
+      return (k(d.args[1]!) ?? 0) >= 8 && (k(d.args[1]!) ?? 0) < 32;
+    case 'min':
+      return d.result?.type === 'u32' && d.args.some(small);
+    case 'select':
+      return small(d.args[1]!) && small(d.args[2]!);
+    case 'bitcast':
+    case 'cvt':
+      return int(d.args[0]) && small(d.args[0]!);
+  }
+  return false;
+}
 
 /**
  * x * y mod 2^32 from 24-bit pieces: x = xl + xh·2^24 (likewise y), so
  * x·y ≡ xl·yl + (xh·yl + xl·yh)·2^24; `umul24` multiplies the low 24 bits of
  * its operands, so umul24(x, y) = xl·yl, umul24(x >> 24, y) = xh·yl and
- * umul24(x, y >> 24) = xl·yh, each taken mod 2^32.
+ * umul24(x, y >> 24) = xl·yh, each taken mod 2^32. A piece known to be zero
+ * ({@link below24}: xh = 0 or yh = 0) leaves its term out: with both, one
+ * `umul24` (a byte-masked value times a small constant, as colour conversions
+ * compute).
  */
-function mul32(e: Expander, x: Value, y: Value): Value {
+function mul32(e: Expander, x: Value, y: Value, defs: Defs = new Map()): Value {
   const k24 = e.const(x.type, 24);
-  const cross = e.bin('add', e.bin('umul24', e.bin('shr', x, k24), y), e.bin('umul24', x, e.bin('shr', y, k24)));
-  return e.bin('add', e.bin('umul24', x, y), e.bin('shl', cross, k24));
+  const xh = !below24(defs, x);
+  const yh = !below24(defs, y);
+  const terms = [...(xh ? [e.bin('umul24', e.bin('shr', x, k24), y)] : []), ...(yh ? [e.bin('umul24', x, e.bin('shr', y, k24))] : [])];
+  const cross = terms.length === 2 ? e.bin('add', terms[0]!, terms[1]!) : terms[0];
+  const lo = e.bin('umul24', x, y);
+  return cross ? e.bin('add', lo, e.bin('shl', cross, k24)) : lo;
 }
 
 function lo16(e: Expander, x: Value): Value {
@@ -107,6 +154,7 @@ function mulhi(e: Expander, ins: Instr): Instr[] {
 
 /** Expands `div`, `rem`, `mulhi` (and `mul` without a 32-bit multiplier) for `target`. Mutates and returns `fn`. */
 export function expandIntegerOps(fn: IrFunction, target: TargetInfo): IrFunction {
+  const defs = target.mul32 ? new Map() : definitions(fn);
   return expandInstrs(fn, (ins) => {
     const t = ins.result?.type;
     if (t !== 'i32' && t !== 'u32') return undefined;
@@ -119,7 +167,7 @@ export function expandIntegerOps(fn: IrFunction, target: TargetInfo): IrFunction
       case 'mul': {
         if (target.mul32) return undefined;
         const e = new Expander(fn, ins);
-        return e.finishWith(mul32(e, ins.args[0] as Value, ins.args[1] as Value));
+        return e.finishWith(mul32(e, ins.args[0] as Value, ins.args[1] as Value, defs));
       }
     }
     return undefined;

@@ -18,10 +18,14 @@
  * goes out before the first copy's arithmetic. Passes with stores keep their
  * order there: VC4's stores are DMAs, and with the loads first the batched
  * DMAs went out later (vc4 saxpy 0.98 → 0.91, scopy 0.83 → 0.73 of the
- * memory limit in `npm run bench -- kernels`).
+ * memory limit in `npm run bench -- kernels`). With the same option, in every
+ * block the pure ops between consecutive loads move above the first of them
+ * when they do not use a loaded value ({@link addressesFirst}): every address
+ * of such a run is computed before its first lookup goes out.
  */
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
 import { opInfo } from '../ir/ops.ts';
+import { LOAD_BUDGET } from './loopshape.ts';
 
 const tag = (i: Instr): number | undefined => {
   const g = i.attrs?.['disjoint'];
@@ -85,13 +89,48 @@ function reorderBlock(b: Block, crossStores: boolean): void {
 }
 
 /**
- * Moves tagged loads above the stores they were proven apart from (`crossStores`), and with `passLoadsFirst` a
- * main-loop pass's loads ahead of its other work (see the file comment); returns the function.
+ * In a run of loads with only pure ops between them (`a = gep p, i; load a; b = gep a, 16; load b; …`), those ops
+ * move above the run's first load when they do not use a load's result: every address is then computed before the
+ * first lookup, which a backend that sends requests in program order and cannot move one above its address's
+ * computation needs to have them in flight together (VC4, compiler/backend/vc4/tmu.ts). A run is at most `most`
+ * loads (the TMU FIFO depth: more addresses ahead than lookups in flight only keep registers busy).
  */
-export function reorderMemory(fn: IrFunction, crossStores = true, passLoadsFirst = false): IrFunction {
+function addressesFirst(b: Block, most: number): void {
+  const out: Instr[] = [];
+  let run: { at: number; loads: Set<Value>; count: number } | undefined;
+  const uses = (i: Instr, vs: ReadonlySet<Value>) => i.args.some((a) => vs.has(a));
+  for (const i of b.instrs) {
+    const info = opInfo(i.op);
+    if (i.op === 'load') {
+      if (!run || run.count >= most) run = { at: out.length, loads: new Set(), count: 0 };
+      run.count++;
+      out.push(i);
+      if (i.result) run.loads.add(i.result);
+      continue;
+    }
+    const pure = !!info && info.hoistable && !info.effect && !info.crossLane;
+    if (run && pure && !uses(i, run.loads)) {
+      out.splice(run.at, 0, i);
+      run.at++;
+      continue;
+    }
+    if (run && !pure) run = undefined;
+    else if (run && i.result) run.loads.add(i.result); // depends on a load: later ops using it stay below
+    out.push(i);
+  }
+  b.instrs = out;
+}
+
+/**
+ * Moves tagged loads above the stores they were proven apart from (`crossStores`), and with `passLoadsFirst` a
+ * main-loop pass's loads ahead of its other work and every block's load addresses ahead of its loads, `runLoads`
+ * at a time (see the file comment and {@link addressesFirst}); returns the function.
+ */
+export function reorderMemory(fn: IrFunction, crossStores = true, passLoadsFirst = false, runLoads = LOAD_BUDGET): IrFunction {
   for (const b of fn.blocks) {
     if (crossStores && movable(b)) reorderBlock(b, true);
     else if (passLoadsFirst && b.instrs.some((i) => i.op === 'load' && i.attrs?.['pass'] !== undefined) && !b.instrs.some((i) => i.op === 'store' || opInfo(i.op)?.effect === true)) reorderBlock(b, false);
+    if (passLoadsFirst) addressesFirst(b, runLoads);
   }
   return fn;
 }

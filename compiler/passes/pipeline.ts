@@ -68,7 +68,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },
   { name: 'simplifycfg', run: simplifyCfg },
-  { name: 'memorder', run: (fn, o) => reorderMemory(fn, o?.reorderLoads !== false, o?.passLoadsFirst === true) },
+  { name: 'memorder', run: (fn, o) => reorderMemory(fn, o?.reorderLoads !== false, o?.passLoadsFirst === true, o?.loadBudget) },
   { name: 'lanegather', run: gatherUniformLoads },
   { name: 'uniformity', run: analyzeUniformity },
   { name: 'memaccess', run: classifyMemoryAccesses },

@@ -135,3 +135,54 @@ for (const c of F32_CASES) {
     }
   });
 }
+
+/**
+ * out[i] = X(a[i]) * Y(b[i]) on u32, X and Y each given as IR lines defining %20 (from %5) and %30 (from %7): the
+ * vc4 multiply expansion leaves out the 24-bit pieces it knows to be zero (expand-int.ts below24).
+ */
+function maskedMul(x: string, y: string): string {
+  return `func K.f(out %0: ptr<u32>, a %1: ptr<u32>, b %2: ptr<u32>) {
+b0:
+  %3: u32 varying = global_id
+  %4: ptr<u32> varying = gep %1, %3
+  %5: u32 varying = load %4
+  %6: ptr<u32> varying = gep %2, %3
+  %7: u32 varying = load %6
+${x}
+${y}
+  %8: u32 varying = mul %20, %30
+  %9: ptr<u32> varying = gep %0, %3
+  store %9, %8
+  ret
+}
+`;
+}
+
+const MASKED_OPERANDS: { what: string; x: string; y: string; umul24: number }[] = [
+  { what: 'two byte-masked values', x: '  %21: u32 = const 16711935\n  %20: u32 varying = and %5, %21', y: '  %31: u32 = const 65280\n  %30: u32 varying = and %7, %31', umul24: 1 },
+  { what: 'a 24-bit mask and a constant below 2^24', x: '  %21: u32 = const 16777215\n  %20: u32 varying = and %21, %5', y: '  %30: u32 = const 5046301', umul24: 1 },
+  { what: 'a shift by 8 and a select of masked values', x: '  %21: u32 = const 8\n  %20: u32 varying = shr %5, %21', y: '  %31: u32 = const 255\n  %32: u32 varying = and %7, %31\n  %33: u32 varying = and %5, %31\n  %34: bool varying = cmp %5, %7 [pred=lt]\n  %30: u32 varying = select %34, %32, %33', umul24: 1 },
+  { what: 'an unsigned min with a small constant, and a full value', x: '  %21: u32 = const 1000\n  %20: u32 varying = min %5, %21', y: '  %30: u32 varying = add %7, %7', umul24: 2 },
+  // Not below 2^24: a 25-bit mask, a shift by 7, a constant of 2^24, a signed min.
+  { what: 'a 25-bit mask and a shift by 7 (both pieces kept)', x: '  %21: u32 = const 33554431\n  %20: u32 varying = and %5, %21', y: '  %31: u32 = const 7\n  %30: u32 varying = shr %7, %31', umul24: 3 },
+  { what: 'the constant 2^24 and a value', x: '  %20: u32 = const 16777216', y: '  %30: u32 varying = add %7, %5', umul24: 3 },
+];
+
+for (const c of MASKED_OPERANDS) {
+  test(`mul on u32 of ${c.what}: vc4 needs ${c.umul24} umul24, every target equals the op`, (t) => {
+    const text = maskedMul(c.x, c.y);
+    const [a0, b0] = intInputs('u32');
+    // Values with high bits set, where dropping a piece would show.
+    const a = Uint32Array.from(a0, (v, i) => (i % 3 === 0 ? (v | 0xff000000) >>> 0 : v));
+    const b = Uint32Array.from(b0, (v, i) => (i % 5 === 0 ? (v | 0x81000000) >>> 0 : v));
+    const make = (n: number) => new Uint32Array(n);
+    const want = run(text, undefined, a, b, make);
+    for (const target of TARGET_NAMES) {
+      const got = run(text, target, a, b, make);
+      const bad = want.findIndex((w, i) => w !== got[i]);
+      t.is(bad, -1, `${target}: element ${bad}: ${got[bad]}, want ${want[bad]}`);
+    }
+    const lowered = lowerForTarget(parseFunction(text), TARGETS.vc4);
+    t.is(lowered.blocks.flatMap((b) => b.instrs).filter((i) => i.op === 'umul24').length, c.umul24);
+  });
+}

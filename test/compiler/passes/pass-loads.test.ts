@@ -7,6 +7,7 @@ import { prepareForBackend, prepareOptionsFor } from '../../../compiler/passes/p
 import { printFunction } from '../../../compiler/ir/print.ts';
 import { parseFunction } from '../../../compiler/ir/parse.ts';
 import { TARGETS } from '../../../compiler/target/targets.ts';
+import { verifyFunction } from '../../../compiler/ir/verify.ts';
 import type { Block, IrFunction } from '../../../compiler/ir/types.ts';
 import { runKernel } from '../../helpers/kernels.ts';
 
@@ -65,4 +66,39 @@ test('vc4: the reordered kernels compute what plain JS does (f32 sums in each la
   const want = Float32Array.from(y, (v, i) => Math.fround(Math.fround(0.5 * (x[i] as number)) + v));
   runKernel(axpy, [n, 0.5, x, y], qpus);
   t.deepEqual(Array.from(y), Array.from(want));
+});
+
+const runs = loadKernels(new URL('../../fixtures/pass-loads.ts', import.meta.url).pathname);
+const preparedRun = (name: string, options: Parameters<typeof prepareForBackend>[1]): IrFunction =>
+  prepareForBackend(parseFunction(printFunction(runs.kernels.get(`RunLoads.${name}`)!)), options);
+
+test('vc4: a run of loads gets its addresses computed before its first load; vc6 keeps the order', (t) => {
+  const first = pass(preparedRun('four', prepareOptionsFor(TARGETS.vc4)));
+  const o = ops(first);
+  const loads = o.map((x, k) => (x === 'load' ? k : -1)).filter((k) => k >= 0);
+  t.is(loads.length, 4);
+  t.deepEqual(loads, [loads[0]!, loads[0]! + 1, loads[0]! + 2, loads[0]! + 3], o.join(' '));
+  const v6 = ops(pass(preparedRun('four', prepareOptionsFor(TARGETS.vc6))));
+  const l6 = v6.map((x, k) => (x === 'load' ? k : -1)).filter((k) => k >= 0);
+  t.true(l6.some((k, n) => n > 0 && k !== (l6[n - 1] as number) + 1), v6.join(' '));
+});
+
+test('vc4: an address computed from a loaded value stays below that load, and the results are plain JS\'s', (t) => {
+  const fn = preparedRun('chained', prepareOptionsFor(TARGETS.vc4));
+  t.deepEqual(verifyFunction(fn, { lowered: true }), []);
+  const n = 300;
+  const idx = Uint32Array.from({ length: n }, (_, i) => (i * 7) % (n - 1));
+  const src = Uint32Array.from({ length: n }, (_, i) => i * 1000 + 3);
+  const dst = new Uint32Array(n);
+  runKernel(fn, [n, idx, src, dst], 2);
+  t.deepEqual(Array.from(dst), Array.from(idx, (j) => ((src[j] as number) + (src[j + 1] as number)) >>> 0));
+  const four = preparedRun('four', prepareOptionsFor(TARGETS.vc4));
+  const m = 5;
+  const s = Uint32Array.from({ length: 64 * m }, (_, i) => i * 3 + 1);
+  const d = new Uint32Array(16 * m);
+  runKernel(four, [m, s, d], 2);
+  t.deepEqual(Array.from(d), Array.from({ length: 16 * m }, (_, x) => {
+    const k = x >> 4, l = x & 15, at = k * 64 + l;
+    return ((s[at] as number) + 2 * (s[at + 16] as number) + 3 * (s[at + 32] as number) + 4 * (s[at + 48] as number)) >>> 0;
+  }));
 });
