@@ -101,17 +101,16 @@ export function faddRne(c: Ctx, a: Src, b: Src): VReg {
   const hs = op(c, 'or', h, op(c, 'and', s, k32(c, SIGN)));
   const back = op(c, 'fadd', hs, z);
   const odd = op(c, 'and', s, simm(1));
-  // away = rA > h, or rA = h and (not a tie, or s odd).
-  const notTieOrOdd = op(c, 'or', op(c, 'xor', back, small), odd);
-  const w = newVReg(c);
-  mov(c, w, simm(0));
-  flags(c, 'or', notTieOrOdd);
-  mov(c, w, simm(1), 'zc');
-  flags(c, 'xor', rA, h);
-  mov(c, w, simm(0), 'zc');
-  flags(c, 'sub', h, rA); // C: h < rA
-  mov(c, w, simm(1), 'cs');
-  let r: VReg = op(c, 'add', s, w);
+  // away = rA > h, or rA = h and (not a tie, or s odd): h < rA + [not a tie, or s odd] as unsigned numbers (rA is
+  // below 2^31, so rA + 1 does not wrap; h is one too, or wrapped far above it for results below 2^-103).
+  flags(c, 'or', op(c, 'xor', back, small), odd); // Z: a tie and s even
+  const rA1 = newVReg(c);
+  mov(c, rA1, rA);
+  alu(c, 'add', rA1, rA, simm(1), { cond: 'zc' });
+  flags(c, 'sub', h, rA1); // C: h < rA1
+  let r: VReg = newVReg(c);
+  mov(c, r, s);
+  alu(c, 'add', r, s, simm(1), { cond: 'cs' });
   // −0 + −0 = −0 (the hardware gives +0); a non-zero sum of two negatives is negative anyway.
   r = op(c, 'or', r, op(c, 'and', op(c, 'and', a, b), k32(c, SIGN)));
   // Infinite or NaN operands: the hardware sum, except NaN where an operand is NaN.
