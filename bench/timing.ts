@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- timing`: the timing models' predictions for programs with
- * the published programs' structure (bench/programs/, bench/vc4-sgemm.ts) next to the published measurements, each marked
+ * the published programs' structure (bench/programs/, bench/vc4-sgemm.ts, bench/vc4-hello-fft.ts) next to the published measurements, each marked
  * "fitted" (a model constant was chosen to reproduce that figure, so the row
  * only checks consistency) or "predicted" (no constant was fitted to it).
  * Counting follows each publication: MB/s = length * 4 bytes / seconds
@@ -13,6 +13,7 @@ import { runMemset, runMemsetScalar, runScopy, runScopyScalar, runSummation, run
 import { runPv6Sgemm } from './programs/sgemm-pv6.ts';
 import { runPv7Sgemm } from './programs/sgemm-pv7.ts';
 import { sgemmModel as vc4Sgemm } from './vc4-sgemm.ts';
+import { helloFftErrorBound, runHelloFft } from './vc4-hello-fft.ts';
 
 /** One compared figure. */
 export interface TimingRow {
@@ -54,7 +55,40 @@ export function timingRows(): TimingRow[] {
   rows.push({ target: 'vc7', kernel: 'sgemm (rot broadcast, 2 threads/QPU)', published: 21.38, unit: 'GFLOP/s', predicted: sg7.flops / sg7.result.profile.seconds / 1e9, kind: 'predicted', note: 'SFU shared per slice, SFU_OP_CYCLES derived', source: 'pv7 README' });
   const sg4 = vc4Sgemm();
   rows.push({ target: 'vc4', kernel: 'sgemm (py-videocore structure, 12 QPUs)', published: 8, unit: 'GFLOP/s', predicted: sg4.gflops, kind: 'fitted', note: 'VC4_TIMING.memoryBytesPerTick', source: 'py-videocore README' });
+  // hello_fft's per-transform times for batches of 10 on a Pi 1 (250 MHz, the model's clock).
+  for (const [n, published] of [[256, 17], [4096, 270]] as const) {
+    const hf = helloFft(n, 10);
+    rows.push({ target: 'vc4', kernel: `hello_fft ${n}-point (release 3.0 structure, 8 QPUs), batch of 10`, published, unit: 'µs per transform', predicted: hf, kind: 'predicted', note: 'VC4_TIMING, no constant fitted', source: 'hello_fft gpu_fft.txt' });
+  }
   return rows;
+}
+
+/** Modelled µs per transform of the hello_fft-shaped program on `batch` transforms; the first one checked against a direct DFT. */
+function helloFft(n: number, batch: number): number {
+  const re = new Float32Array(n * batch);
+  const im = new Float32Array(n * batch);
+  let s = 3;
+  for (let i = 0; i < n * batch; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    re[i] = (s >>> 8) / 2 ** 23 - 1;
+    im[i] = Math.cos(i);
+  }
+  const r = runHelloFft(n, re, im);
+  let err = 0;
+  let norm = 0;
+  for (let k = 0; k < n; k++) {
+    let xr = 0;
+    let xi = 0;
+    for (let j = 0, m = 0; j < n; j++, m = (m + k) % n) {
+      const a = (-2 * Math.PI * m) / n;
+      xr += (re[j] as number) * Math.cos(a) - (im[j] as number) * Math.sin(a);
+      xi += (re[j] as number) * Math.sin(a) + (im[j] as number) * Math.cos(a);
+    }
+    err += ((r.re[k] as number) - xr) ** 2 + ((r.im[k] as number) - xi) ** 2;
+    norm += xr * xr + xi * xi;
+  }
+  if (!(Math.sqrt(err / norm) <= helloFftErrorBound(n))) throw new Error(`hello_fft ${n}-point program computed a wrong result (relative RMS error ${Math.sqrt(err / norm)})`);
+  return (r.seconds / batch) * 1e6;
 }
 
 /** Signed difference in percent. */

@@ -123,6 +123,11 @@ test('fft on vc4: n = 2^9, where every pass but the first reads twiddles', async
   await check(t, 'vc4', 'emulator', 1 << 9, 1);
 });
 
+test('fft on vc4: n = 2^7 and 2^8, batched: the two-block passes (radix4Rows) at n/4 = 32 and across transforms', async (t) => {
+  await check(t, 'vc4', 'emulator', 1 << 7, 3);
+  await check(t, 'vc4', 'emulator', 1 << 8, 2);
+});
+
 test('fft: known transforms (impulse, constant, one tone) come out as their textbook spectra', async (t) => {
   const rt = await Runtime.open({ target: 'vc6', backend: 'emulator', log: () => {} });
   try {
