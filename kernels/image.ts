@@ -613,14 +613,27 @@ export class Image {
     return ((t * by + u * ay + 0x800080) >>> 8) & 0xff00ff;
   }
 
+  /** The bilinear sample of four RGBA corner words with weights ax, bx (x) and ay, by (y), as {@link lerpPair}. */
+  @device
+  static bilinear(p00: u32, p01: u32, p10: u32, p11: u32, ax: u32, bx: u32, ay: u32, by: u32): u32 {
+    const m = 0xff00ff;
+    const rb = Image.lerpPair(p00 & m, p01 & m, p10 & m, p11 & m, ax, bx, ay, by);
+    const ga = Image.lerpPair((p00 >>> 8) & m, (p01 >>> 8) & m, (p10 >>> 8) & m, (p11 >>> 8) & m, ax, bx, ay, by);
+    return rb | (ga << 8);
+  }
+
   /**
    * Bilinear resize of a u8 RGBA image (one word per pixel; see {@link resizeBilinear} for the formula). The
    * destination is cut into columns of 16 pixels walked top to bottom, each QPU taking an equal share of the
    * (column, row) pairs in column order, so a lane's source columns and weights are worked out once per column
    * run; lanes past the right edge redo its last pixel (the same value), so nothing is masked.
+   *
+   * With `ahead` ≠ 0 each row's source offsets are worked out one row earlier still, so that the next row's four
+   * lookups are the first thing an iteration does and their latency hides behind the row's arithmetic (V3D: vc6
+   * 0.64 → 0.71, vc7 0.63 → 0.72 of the memory limit); vc4 runs with 0 (ahead measured 0.81 → 0.70 there).
    */
   @kernel({ fastMath: true })
-  static resize(sw: u32, sh: u32, src: Ptr<u32>, dw: u32, dh: u32, dst: Ptr<u32>, sx: f32, sy: f32): void {
+  static resize(sw: u32, sh: u32, src: Ptr<u32>, dw: u32, dh: u32, dst: Ptr<u32>, sx: f32, sy: f32, ahead: u32): void {
     const maxX = f32(sw - 1);
     const maxY = f32(sh - 1);
     const total = ((dw + 15) >> 4) * dh;
@@ -638,101 +651,72 @@ export class Image {
       const ax = u32((fx - f32(x0)) * 256 + 0.5) & 511;
       const bx = (256 - ax) & 511;
       const x1 = Math.min(x0 + 1, sw - 1);
-      // Row y + 1's corners are loaded in row y's iteration (clamped to the last row: a harmless extra load).
-      let fy = Math.min(Math.max((f32(y0) + 0.5) * sy - 0.5, 0), maxY);
-      let sy0 = u32(fy);
-      let r0 = sy0 * sw;
-      let r1 = Math.min(sy0 + 1, sh - 1) * sw;
-      let p00 = src[r0 + x0];
-      let p01 = src[r0 + x1];
-      let p10 = src[r1 + x0];
-      let p11 = src[r1 + x1];
-      for (let y = y0; y < y0 + rows; y++) {
-        const ay = u32((fy - f32(sy0)) * 256 + 0.5) & 511;
-        const by = (256 - ay) & 511;
-        fy = Math.min(Math.max((f32(y + 1) + 0.5) * sy - 0.5, 0), maxY);
-        sy0 = u32(fy);
-        r0 = sy0 * sw;
-        r1 = Math.min(sy0 + 1, sh - 1) * sw;
-        const n00 = src[r0 + x0];
-        const n01 = src[r0 + x1];
-        const n10 = src[r1 + x0];
-        const n11 = src[r1 + x1];
-        const m = 0xff00ff;
-        const rb = Image.lerpPair(p00 & m, p01 & m, p10 & m, p11 & m, ax, bx, ay, by);
-        const ga = Image.lerpPair((p00 >>> 8) & m, (p01 >>> 8) & m, (p10 >>> 8) & m, (p11 >>> 8) & m, ax, bx, ay, by);
-        dst[y * dw + x] = rb | (ga << 8);
-        p00 = n00;
-        p01 = n01;
-        p10 = n10;
-        p11 = n11;
+      if (ahead != 0) {
+        // Row y + 1's corners are loaded in row y's iteration (clamped to the last row: a harmless extra load), from
+        // row offsets worked out one iteration earlier still, so that those lookups go out first in the iteration.
+        // (Row y0's loads sit in each branch, not before the branch: there vc7 measured 0.72 -> 0.67.)
+        let fy = Math.min(Math.max((f32(y0) + 0.5) * sy - 0.5, 0), maxY);
+        let sy0 = u32(fy);
+        const r0 = sy0 * sw;
+        const r1 = Math.min(sy0 + 1, sh - 1) * sw;
+        let p00 = src[r0 + x0];
+        let p01 = src[r0 + x1];
+        let p10 = src[r1 + x0];
+        let p11 = src[r1 + x1];
+        let fyNext = Math.min(Math.max((f32(y0 + 1) + 0.5) * sy - 0.5, 0), maxY);
+        let syNext = u32(fyNext);
+        let r0Next = syNext * sw;
+        let r1Next = Math.min(syNext + 1, sh - 1) * sw;
+        for (let y = y0; y < y0 + rows; y++) {
+          const n00 = src[r0Next + x0];
+          const n01 = src[r0Next + x1];
+          const n10 = src[r1Next + x0];
+          const n11 = src[r1Next + x1];
+          const ay = u32((fy - f32(sy0)) * 256 + 0.5) & 511;
+          const by = (256 - ay) & 511;
+          fy = fyNext;
+          sy0 = syNext;
+          fyNext = Math.min(Math.max((f32(y + 2) + 0.5) * sy - 0.5, 0), maxY);
+          syNext = u32(fyNext);
+          r0Next = syNext * sw;
+          r1Next = Math.min(syNext + 1, sh - 1) * sw;
+          dst[y * dw + x] = Image.bilinear(p00, p01, p10, p11, ax, bx, ay, by);
+          p00 = n00;
+          p01 = n01;
+          p10 = n10;
+          p11 = n11;
+        }
+      } else {
+        // Row y + 1's corners are loaded in row y's iteration (clamped to the last row: a harmless extra load).
+        let fy = Math.min(Math.max((f32(y0) + 0.5) * sy - 0.5, 0), maxY);
+        let sy0 = u32(fy);
+        let r0 = sy0 * sw;
+        let r1 = Math.min(sy0 + 1, sh - 1) * sw;
+        let p00 = src[r0 + x0];
+        let p01 = src[r0 + x1];
+        let p10 = src[r1 + x0];
+        let p11 = src[r1 + x1];
+        for (let y = y0; y < y0 + rows; y++) {
+          const ay = u32((fy - f32(sy0)) * 256 + 0.5) & 511;
+          const by = (256 - ay) & 511;
+          fy = Math.min(Math.max((f32(y + 1) + 0.5) * sy - 0.5, 0), maxY);
+          sy0 = u32(fy);
+          r0 = sy0 * sw;
+          r1 = Math.min(sy0 + 1, sh - 1) * sw;
+          const n00 = src[r0 + x0];
+          const n01 = src[r0 + x1];
+          const n10 = src[r1 + x0];
+          const n11 = src[r1 + x1];
+          dst[y * dw + x] = Image.bilinear(p00, p01, p10, p11, ax, bx, ay, by);
+          p00 = n00;
+          p01 = n01;
+          p10 = n10;
+          p11 = n11;
+        }
       }
     }
   }
 
-  /**
-   * {@link Image.resize} with each row's source offsets worked out one row earlier still, so that the next row's four
-   * lookups are the first thing an iteration does and their latency hides behind the row's arithmetic (V3D: vc6
-   * 0.64 → 0.71, vc7 0.63 → 0.72 of the memory limit). Not on vc4, where it measured slower (0.81 → 0.70).
-   */
-  @kernel({ fastMath: true })
-  static resizeAhead(sw: u32, sh: u32, src: Ptr<u32>, dw: u32, dh: u32, dst: Ptr<u32>, sx: f32, sy: f32): void {
-    const maxX = f32(sw - 1);
-    const maxY = f32(sh - 1);
-    const total = ((dw + 15) >> 4) * dh;
-    const begin = (qpu.qpuId() * total) / qpu.numQpus();
-    const end = ((qpu.qpuId() + 1) * total) / qpu.numQpus();
-    for (let pos = begin; pos < end; ) {
-      const col = pos / dh;
-      const y0 = pos - col * dh;
-      const rows = Math.min(end - pos, dh - y0);
-      pos += rows;
-      const x = Math.min(col * 16 + qpu.laneId(), dw - 1);
-      const fx = Math.min(Math.max((f32(x) + 0.5) * sx - 0.5, 0), maxX);
-      const x0 = u32(fx);
-      // (Weights masked to 9 bits, which they are: the backends then multiply with one 24-bit multiply.)
-      const ax = u32((fx - f32(x0)) * 256 + 0.5) & 511;
-      const bx = (256 - ax) & 511;
-      const x1 = Math.min(x0 + 1, sw - 1);
-      // Row y + 1's corners are loaded in row y's iteration (clamped to the last row: a harmless extra load), from
-      // row offsets worked out one iteration earlier still, so that those lookups go out first in the iteration
-      // and their latency is hidden behind the row's arithmetic.
-      let fy = Math.min(Math.max((f32(y0) + 0.5) * sy - 0.5, 0), maxY);
-      let sy0 = u32(fy);
-      const r0 = sy0 * sw;
-      const r1 = Math.min(sy0 + 1, sh - 1) * sw;
-      let p00 = src[r0 + x0];
-      let p01 = src[r0 + x1];
-      let p10 = src[r1 + x0];
-      let p11 = src[r1 + x1];
-      let fyNext = Math.min(Math.max((f32(y0 + 1) + 0.5) * sy - 0.5, 0), maxY);
-      let syNext = u32(fyNext);
-      let r0Next = syNext * sw;
-      let r1Next = Math.min(syNext + 1, sh - 1) * sw;
-      for (let y = y0; y < y0 + rows; y++) {
-        const n00 = src[r0Next + x0];
-        const n01 = src[r0Next + x1];
-        const n10 = src[r1Next + x0];
-        const n11 = src[r1Next + x1];
-        const ay = u32((fy - f32(sy0)) * 256 + 0.5) & 511;
-        const by = (256 - ay) & 511;
-        fy = fyNext;
-        sy0 = syNext;
-        fyNext = Math.min(Math.max((f32(y + 2) + 0.5) * sy - 0.5, 0), maxY);
-        syNext = u32(fyNext);
-        r0Next = syNext * sw;
-        r1Next = Math.min(syNext + 1, sh - 1) * sw;
-        const m = 0xff00ff;
-        const rb = Image.lerpPair(p00 & m, p01 & m, p10 & m, p11 & m, ax, bx, ay, by);
-        const ga = Image.lerpPair((p00 >>> 8) & m, (p01 >>> 8) & m, (p10 >>> 8) & m, (p11 >>> 8) & m, ax, bx, ay, by);
-        dst[y * dw + x] = rb | (ga << 8);
-        p00 = n00;
-        p01 = n01;
-        p10 = n10;
-        p11 = n11;
-      }
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1017,5 +1001,5 @@ export async function resizeBilinear(rt: Runtime, options: ResizeBilinearOptions
   }
   const sx = Math.fround(sw / dw);
   const sy = Math.fround(sh / dh);
-  return rt.launch(rt.target === 'vc4' ? Image.resize : Image.resizeAhead, { qpus: rowBatches(rt, dh) }, sw, sh, words(src, sw * sh), dw, dh, words(dst, dw * dh), sx, sy);
+  return rt.launch(Image.resize, { qpus: rowBatches(rt, dh) }, sw, sh, words(src, sw * sh), dw, dh, words(dst, dw * dh), sx, sy, rt.target === 'vc4' ? 0 : 1);
 }
