@@ -22,7 +22,7 @@
  * Twiddles: computed on the host in f64, e^(−2πi m / n) for m < 3n/4, and rounded once to f32; one table per size,
  * kept in GPU memory for the runtime's lifetime (split and interleaved copies: 12 n bytes).
  */
-import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime, Target } from 'qpuc/runtime';
 import { combineResults, overlaps } from './launch.js';
 
@@ -36,6 +36,31 @@ export const FFT_MAX_SIZE = 1 << 20;
  * twiddle w^(j k S) of the table (S = 2^logS), outputs y[local + t 2^logQ] for t < r, times `scale`.
  */
 export class Fft {
+  /**
+   * The radix-4 butterfly after its twiddle products: a = x[0], b, c, d = the twiddled x[1], x[2], x[3] (real and
+   * imaginary parts); stores y[o + t · quarter] for t < 4, times `scale`.
+   */
+  @device
+  static radix4Out(yr: Ptr<f32>, yi: Ptr<f32>, o0: u32, o1: u32, o2: u32, quarter: u32, scale: f32, ar: f32, ai: f32, br: f32, bi: f32, cr: f32, ci: f32, dr: f32, di: f32): void {
+    const t0r = ar + cr;
+    const t0i = ai + ci;
+    const t1r = ar - cr;
+    const t1i = ai - ci;
+    const t2r = br + dr;
+    const t2i = bi + di;
+    const t3r = br - dr;
+    const t3i = bi - di;
+    const o = o0 + o1 + o2;
+    yr[o] = (t0r + t2r) * scale;
+    yi[o] = (t0i + t2i) * scale;
+    yr[o + quarter] = (t1r + t3i) * scale;
+    yi[o + quarter] = (t1i - t3r) * scale;
+    yr[o + 2 * quarter] = (t0r - t2r) * scale;
+    yi[o + 2 * quarter] = (t0i - t2i) * scale;
+    yr[o + 3 * quarter] = (t1r - t3i) * scale;
+    yi[o + 3 * quarter] = (t1i + t3r) * scale;
+  }
+
   /** One radix-4 pass (r = 4, n = 4 · 2^logQ). */
   @kernel({ fastMath: true })
   static radix4(items: u32, logQ: u32, logS: u32, xr: Ptr<f32>, xi: Ptr<f32>, yr: Ptr<f32>, yi: Ptr<f32>, twr: Ptr<f32>, twi: Ptr<f32>, scale: f32): void {
@@ -67,23 +92,7 @@ export class Fft {
       const ci = cr0 * w2i + ci0 * w2r;
       const dr = dr0 * w3r - di0 * w3i;
       const di = dr0 * w3i + di0 * w3r;
-      const t0r = ar + cr;
-      const t0i = ai + ci;
-      const t1r = ar - cr;
-      const t1i = ai - ci;
-      const t2r = br + dr;
-      const t2i = bi + di;
-      const t3r = br - dr;
-      const t3i = bi - di;
-      const o = base + local;
-      yr[o] = (t0r + t2r) * scale;
-      yi[o] = (t0i + t2i) * scale;
-      yr[o + quarter] = (t1r + t3i) * scale;
-      yi[o + quarter] = (t1i - t3r) * scale;
-      yr[o + 2 * quarter] = (t0r - t2r) * scale;
-      yi[o + 2 * quarter] = (t0i - t2i) * scale;
-      yr[o + 3 * quarter] = (t1r - t3i) * scale;
-      yi[o + 3 * quarter] = (t1i + t3r) * scale;
+      Fft.radix4Out(yr, yi, base, local, 0, quarter, scale, ar, ai, br, bi, cr, ci, dr, di);
     }
   }
 
@@ -149,23 +158,7 @@ export class Fft {
       const ci = cr0 * w2i + ci0 * w2r;
       const dr = dr0 * w3r - di0 * w3i;
       const di = dr0 * w3i + di0 * w3r;
-      const t0r = ar + cr;
-      const t0i = ai + ci;
-      const t1r = ar - cr;
-      const t1i = ai - ci;
-      const t2r = br + dr;
-      const t2i = bi + di;
-      const t3r = br - dr;
-      const t3i = bi - di;
-      const o = base + local0 + lane;
-      yr[o] = (t0r + t2r) * scale;
-      yi[o] = (t0i + t2i) * scale;
-      yr[o + quarter] = (t1r + t3i) * scale;
-      yi[o + quarter] = (t1i - t3r) * scale;
-      yr[o + 2 * quarter] = (t0r - t2r) * scale;
-      yi[o + 2 * quarter] = (t0i - t2i) * scale;
-      yr[o + 3 * quarter] = (t1r - t3i) * scale;
-      yi[o + 3 * quarter] = (t1i + t3r) * scale;
+      Fft.radix4Out(yr, yi, base, local0, lane, quarter, scale, ar, ai, br, bi, cr, ci, dr, di);
     }
   }
 

@@ -9,7 +9,10 @@
  * (16k + l), pre-rotates point o = rev4(l) by W_256^(ko) through its twiddles, and stores X[k + 16s] from lane s
  * at 16s + k.
  */
-import { CODELET_REGS, QPUS, codelet16, laneBits, packedStepTurns, packedTurns, reverseBits, rotateTwiddles, slaves, stepTable, table, unpack } from './codelet.ts';
+import {
+  CODELET_REGS, QPUS, gather, laneBits, loadAt, mainLoop, packedStepTurns, packedTurns, receive, reverseBits, rotateTwiddles, stepTable, table,
+  tableUniforms, toSync, twoBlockCodelet, twoBlockSaveSync, twoBlockSetup, unpack,
+} from './codelet.ts';
 
 const N = 256;
 /** Codelets per QPU per pass: 16 per pass over 8 QPUs. */
@@ -28,20 +31,12 @@ const R = {
   c55: 'rb4', c33: 'rb5', c64: 'rb6', c128: 'rb7', readOne: 'rb12',
 } as const;
 
-/** Vertical 32-bit VPM write from column X, rows Y…Y+15, stride 1 [ARG Tables 32–33]. */
-const vpmVertical = (y: number, x: number): number => (1 << 12) | (2 << 8) | (y & 0x30) | x;
-/** VDW store: 16 memory rows of 16 words from VPM rows Y…Y+15 [ARG Table 34]. */
-const vdwRows = (y: number): number => (0x80000000 | (16 << 23) | (16 << 16) | (1 << 14) | ((y << 4) << 3)) >>> 0;
 /** VDW stride: bytes from the end of one 64-byte row to the next (rows are 16 points, 128 bytes apart). */
 const VDW_STRIDE = (0xc0000000 | (16 * 8 - 64)) >>> 0;
 
 /** Issue the two gathers (re, im) of the next codelet at index `ld` (then advanced by 128), bit-reversed on pass 1. */
 function load(src: string, reversed: boolean): string[] {
-  return [
-    `add ${R.ld}, ${R.ld}, ${R.c128}; mov r0, ${R.ld}`,
-    ...(reversed ? reverseBits(8, R.c55, R.c33, '') : []),
-    'shl r0, r0, 3', `add r0, r0, ${src}`, 'mov t0s, r0', 'add t0s, r0, 4',
-  ];
+  return loadAt(R.ld, R.c128, src, reversed ? reverseBits(8, R.c55, R.c33, '') : []);
 }
 
 /** One pass: loads of both codelets, then per codelet: receive, FFT-16, VPM write, save; then the sync. */
@@ -54,54 +49,27 @@ function pass(p: 1 | 2): string[] {
   out.push(`mov.setf -, ${R.bit(3)}`, ...unpack());
   for (let c = 0; c < PER_QPU; c++) out.push(...load(src, p === 1));
   for (let c = 0; c < PER_QPU; c++) {
-    out.push('nop; ldtmu0', 'mov r0, r4; ldtmu0', ...codelet16('mov r1, r4'));
-    out.push(`mov vw_setup, ${R.vpm}`, 'mov vpm, r0', 'mov vpm, r1', `or vr_setup, ${R.vpm}, ${R.readOne}`);
-    out.push(`brr ${R.link}, r:save, ${R.saveOff}`,
-      `mov ${R.vpm}, ${R.vpmNext}; mov ${R.vpmNext}, ${R.vpm}`, `mov ${R.vdw}, ${R.vdwNext}; mov ${R.vdwNext}, ${R.vdw}`, 'nop');
+    out.push(...twoBlockCodelet(R));
     if (p === 2 && c + 1 < PER_QPU) out.push(...rotateTwiddles(R.curRe, R.curIm, R.alpha, R.beta, `mov.setf -, ${R.bit(3)}`), ...unpack());
   }
-  out.push(`brr ${R.link}, r:sync, ${R.syncOff}`, 'nop', 'nop', 'nop');
+  out.push(...toSync(R.link, R.syncOff));
   return out;
 }
 
 /** The program text (vc4asm syntax). Uniforms: shared twiddles, this QPU's twiddles, QPU index, then (ping, pong) pairs ending with (0, 0). */
 export function shader256(): string {
-  const semRound = slaves((i) => [`sacq -, ${8 + i}`, `srel -, ${i}`]);
   return [
     // Constants and per-QPU setup.
     `mov ${R.c55}, 0x55`, `mov ${R.c33}, 0x33`, `mov ${R.c64}, 64`, `mov ${R.c128}, 128`, `mov ${R.readOne}, 0x100000`,
     ...laneBits(),
-    'mov r2, unif', 'mov r3, unif', 'mov r0, unif',
     // Twiddles: lane e of a table at table + 8e (re), + 4 (im).
-    'shl r1, elem_num, 3', 'add r2, r2, r1', 'add r3, r3, r1',
-    'mov t0s, r2', 'add t0s, r2, 4', `add r2, r2, ${R.c128}`, 'mov t0s, r2', 'add t0s, r2, 4',
-    'nop; ldtmu0', `mov ${R.p1Re}, r4; ldtmu0`, `mov ${R.p1Im}, r4; ldtmu0`, `mov ${R.alpha}, r4; ldtmu0`, `mov ${R.beta}, r4`,
-    'mov t0s, r3', 'add t0s, r3, 4', 'nop; ldtmu0', `mov ${R.uRe}, r4; ldtmu0`, `mov ${R.uIm}, r4`,
+    ...tableUniforms(),
+    ...gather('r2'), `add r2, r2, ${R.c128}`, ...gather('r2'), ...receive(R.p1Re, R.p1Im, R.alpha, R.beta),
+    ...gather('r3'), ...receive(R.uRe, R.uIm),
     // q: load index base, VPM columns 2q and 2q + 1 of blocks 0 and 16, branch offsets of the save and sync code.
-    'shl r1, r0, 4', `add ${R.ld0}, r1, elem_num`, 'shl r1, r0, 1',
-    `mov r2, ${vpmVertical(0, 0)}`, `add ${R.vpm}, r1, r2`, `mov r2, ${vpmVertical(16, 0)}`, `add ${R.vpmNext}, r1, r2`,
-    `mov ${R.vdw}, ${vdwRows(0)}`, `mov ${R.vdwNext}, ${vdwRows(16)}`,
-    'shl r1, r0, 5', 'mov.setf -, r0', `mov ${R.saveOff}, 0`, `mov ${R.syncOff}, 0`,
-    'mov r2, :save_slaves - :save - 32', `add.ifzc ${R.saveOff}, r1, r2`,
-    'mov r2, :sync_slaves - :sync - 32', `add.ifzc ${R.syncOff}, r1, r2`,
-    ':loop',
-    `mov.setf ${R.x}, unif`, 'brr.allz -, r:end', `mov ${R.y}, unif`, 'nop', 'nop',
-    ...pass(1), ...pass(2),
-    'brr -, r:loop', 'nop', 'nop', 'nop',
-    ':end',
-    'mov irq, 1', 'nop; thrend', 'nop', 'nop',
-    // Master save: consume the read-back, wait for the previous DMA, collect and release the slaves, store the block.
-    ':save',
-    'mov -, vpm', 'mov.never -, vw_wait', ...semRound,
-    `bra -, ${R.link}`, `mov vw_setup, ${R.vdwNext}`, `mov vw_setup, ${VDW_STRIDE}`,
-    `add ${R.save}, ${R.save}, ${R.c64}; mov vw_addr, ${R.save}`,
-    ':save_slaves',
-    ...slaves((i) => [`bra -, ${R.link}`, 'mov -, vpm', `srel -, ${8 + i}`, `sacq -, ${i}`]),
-    // Master sync: the last DMA done, then a semaphore round.
-    ':sync',
-    'mov.never -, vw_wait', ...semRound.slice(0, -3), `bra -, ${R.link}`, ...semRound.slice(-3),
-    ':sync_slaves',
-    ...slaves((i) => [`bra -, ${R.link}`, `srel -, ${8 + i}`, 'nop', `sacq -, ${i}`]),
+    ...twoBlockSetup(R),
+    ...mainLoop(R.x, R.y, [...pass(1), ...pass(2)]),
+    ...twoBlockSaveSync(R, VDW_STRIDE),
   ].join('\n');
 }
 

@@ -13,7 +13,10 @@
  * pre-rotates by W_4096^c, which takes in pass 2's constant factor W_4096^(k·rev4(j')); lane K is
  * X[k + 16s + 256K] at 256K + c. The result is left in the pong buffer (an odd pass count, as release 3.0 does).
  */
-import { CODELET_REGS, QPUS, codelet16, laneBits, packedStepTurns, packedTurns, reverseBits, rotateTwiddles, slaves, stepTable, table, unpack } from './codelet.ts';
+import {
+  CODELET_REGS, QPUS, gather, laneBits, loadAt, loopEnd, mainLoop, packedStepTurns, packedTurns, receive, reverseBits, rotateTwiddles, stepTable,
+  table, tableUniforms, twoBlockCodelet, twoBlockSaveSync, twoBlockSetup, unpack,
+} from './codelet.ts';
 
 const N = 4096;
 /** Codelets per QPU per pass: 256 over 8 QPUs. */
@@ -32,20 +35,12 @@ const R = {
   c555: 'rb4', c333: 'rb5', cF0: 'rb6', c128: 'rb7', readOne: 'rb15', c64: 'rb16',
 } as const;
 
-/** Vertical 32-bit VPM write from column X, rows Y…Y+15, stride 1 [ARG Tables 32–33]. */
-const vpmVertical = (y: number, x: number): number => (1 << 12) | (2 << 8) | (y & 0x30) | x;
-/** VDW store: 16 memory rows of 16 words from VPM rows Y…Y+15 [ARG Table 34]. */
-const vdwRows = (y: number): number => (0x80000000 | (16 << 23) | (16 << 16) | (1 << 14) | ((y << 4) << 3)) >>> 0;
 /** VDW stride: bytes from the end of one 64-byte row to the next (rows are 256 points, 2048 bytes apart). */
 const VDW_STRIDE = (0xc0000000 | (256 * 8 - 64)) >>> 0;
 
 /** Issue the two gathers (re, im) of the next codelet at index `ld` (then advanced by 128), bit-reversed on pass 1. */
 function load(p: 1 | 2 | 3, src: string): string[] {
-  return [
-    `add ${R.ld}, ${R.ld}, ${R.c128}; mov r0, ${R.ld}`,
-    ...(p === 1 ? reverseBits(12, R.c555, R.c333, R.cF0) : []),
-    'shl r0, r0, 3', `add r0, r0, ${src}`, 'mov t0s, r0', 'add t0s, r0, 4',
-  ];
+  return loadAt(R.ld, R.c128, src, p === 1 ? reverseBits(12, R.c555, R.c333, R.cF0) : []);
 }
 
 /** One pass: its twiddles, the first gathers, the loop of two codelets a turn, the stray gathers dropped, the sync. */
@@ -60,58 +55,28 @@ function pass(p: 1 | 2 | 3): string[] {
   out.push(`mov ${R.curRe}, r2`, `mov.setf -, ${R.bit(3)}; mov ${R.curIm}, r3`, ...unpack());
   out.push(...load(p, src), `:turn${p}`);
   for (let h = 0; h < 2; h++) {
-    out.push(...load(p, src), 'nop; ldtmu0', 'mov r0, r4; ldtmu0', ...codelet16('mov r1, r4'));
-    out.push(`mov vw_setup, ${R.vpm}`, 'mov vpm, r0', 'mov vpm, r1', `or vr_setup, ${R.vpm}, ${R.readOne}`);
-    out.push(`brr ${R.link}, r:save, ${R.saveOff}`,
-      `mov ${R.vpm}, ${R.vpmNext}; mov ${R.vpmNext}, ${R.vpm}`, `mov ${R.vdw}, ${R.vdwNext}; mov ${R.vdwNext}, ${R.vdw}`, 'nop');
+    out.push(...load(p, src), ...twoBlockCodelet(R));
     if (p === 3) out.push(...rotateTwiddles(R.curRe, R.curIm, R.step3Re, R.step3Im, `mov.setf -, ${R.bit(3)}`), ...unpack());
   }
   // Pass 2: the next turn's two codelets are the next k, rotated one W_256 further.
   if (p === 2) out.push(...rotateTwiddles(R.curRe, R.curIm, R.step2Re, R.step2Im, `mov.setf -, ${R.bit(3)}`), ...unpack());
-  out.push(
-    `sub.setf ${R.count}, ${R.count}, 1`, `brr.anynz -, r:turn${p}`, 'nop', 'nop', 'nop',
-    'nop; ldtmu0', 'nop; ldtmu0',
-    `brr ${R.link}, r:sync, ${R.syncOff}`, 'nop', 'nop', 'nop',
-  );
+  out.push(...loopEnd(R.count, `turn${p}`, R.link, R.syncOff));
   return out;
 }
 
 /** The program text (vc4asm syntax). Uniforms: shared twiddles, this QPU's twiddles, QPU index, then (ping, pong) pairs ending with (0, 0). */
 export function shader4kRadix16(): string {
-  const semRound = slaves((i) => [`sacq -, ${8 + i}`, `srel -, ${i}`]);
   return [
     `mov ${R.c555}, 0x555`, `mov ${R.c333}, 0x333`, `mov ${R.cF0}, 0xf0`, `mov ${R.c128}, 128`, `mov ${R.readOne}, 0x100000`,
     `mov ${R.c64}, 64`, ...laneBits(),
-    'mov r2, unif', 'mov r3, unif', 'mov r0, unif',
     // Twiddles: shared [base, pass 2 step, pass 3 step], unique [pass 3 start]; lane e at table + 8e (re), + 4 (im).
-    'shl r1, elem_num, 3', 'add r2, r2, r1', 'add r3, r3, r1',
-    'mov t0s, r2', 'add t0s, r2, 4', `add r2, r2, ${R.c128}`, 'mov t0s, r2', 'add t0s, r2, 4',
-    'nop; ldtmu0', `mov ${R.p1Re}, r4; ldtmu0`, `mov ${R.p1Im}, r4; ldtmu0`, `mov ${R.step2Re}, r4; ldtmu0`, `mov ${R.step2Im}, r4`,
-    `add r2, r2, ${R.c128}`, 'mov t0s, r2', 'add t0s, r2, 4', 'mov t0s, r3', 'add t0s, r3, 4',
-    'nop; ldtmu0', `mov ${R.step3Re}, r4; ldtmu0`, `mov ${R.step3Im}, r4; ldtmu0`, `mov ${R.uRe}, r4; ldtmu0`, `mov ${R.uIm}, r4`,
+    ...tableUniforms(),
+    ...gather('r2'), `add r2, r2, ${R.c128}`, ...gather('r2'), ...receive(R.p1Re, R.p1Im, R.step2Re, R.step2Im),
+    `add r2, r2, ${R.c128}`, ...gather('r2'), ...gather('r3'), ...receive(R.step3Re, R.step3Im, R.uRe, R.uIm),
     // q: load index base 16q + lane, VPM columns 2q and 2q + 1 of blocks 0 and 16, branch offsets.
-    'shl r1, r0, 4', `add ${R.ld0}, r1, elem_num`, 'shl r1, r0, 1',
-    `mov r2, ${vpmVertical(0, 0)}`, `add ${R.vpm}, r1, r2`, `mov r2, ${vpmVertical(16, 0)}`, `add ${R.vpmNext}, r1, r2`,
-    `mov ${R.vdw}, ${vdwRows(0)}`, `mov ${R.vdwNext}, ${vdwRows(16)}`,
-    'shl r1, r0, 5', 'mov.setf -, r0', `mov ${R.saveOff}, 0`, `mov ${R.syncOff}, 0`,
-    'mov r2, :save_slaves - :save - 32', `add.ifzc ${R.saveOff}, r1, r2`,
-    'mov r2, :sync_slaves - :sync - 32', `add.ifzc ${R.syncOff}, r1, r2`,
-    ':loop',
-    `mov.setf ${R.x}, unif`, 'brr.allz -, r:end', `mov ${R.y}, unif`, 'nop', 'nop',
-    ...pass(1), ...pass(2), ...pass(3),
-    'brr -, r:loop', 'nop', 'nop', 'nop',
-    ':end',
-    'mov irq, 1', 'nop; thrend', 'nop', 'nop',
-    ':save',
-    'mov -, vpm', 'mov.never -, vw_wait', ...semRound,
-    `bra -, ${R.link}`, `mov vw_setup, ${R.vdwNext}`, `mov vw_setup, ${VDW_STRIDE}`,
-    `add ${R.save}, ${R.save}, ${R.c64}; mov vw_addr, ${R.save}`,
-    ':save_slaves',
-    ...slaves((i) => [`bra -, ${R.link}`, 'mov -, vpm', `srel -, ${8 + i}`, `sacq -, ${i}`]),
-    ':sync',
-    'mov.never -, vw_wait', ...semRound.slice(0, -3), `bra -, ${R.link}`, ...semRound.slice(-3),
-    ':sync_slaves',
-    ...slaves((i) => [`bra -, ${R.link}`, `srel -, ${8 + i}`, 'nop', `sacq -, ${i}`]),
+    ...twoBlockSetup(R),
+    ...mainLoop(R.x, R.y, [...pass(1), ...pass(2), ...pass(3)]),
+    ...twoBlockSaveSync(R, VDW_STRIDE),
   ].join('\n');
 }
 

@@ -13,7 +13,10 @@
  * multiplies its odd half by W_{2^(s+1)}^p · W_4096^(k·32/2^s), so stages 0–3 use the packed 16-lane twiddles of a
  * pre-rotation by 4k, stage 4 W_32^l · W_4096^(2k), stage 5 W_64^(p) · W_4096^k (p = l, 16 + l).
  */
-import { CODELET_REGS, QPUS, codelet16, laneBits, packedStepTurns, packedTurns, reverseBits, rotateTwiddles, slaves, stepTable, table, unpack } from './codelet.ts';
+import {
+  CODELET_REGS, QPUS, gather, laneBits, loadAt, loopEnd, mainLoop, packedStepTurns, packedTurns, receive, receiveCodelet, reverseBits,
+  rotateTwiddles, slaves, stepTable, syncCode, table, unpack, vpmVertical,
+} from './codelet.ts';
 
 const N = 4096;
 /** Codelets per QPU per pass: 64 over 8 QPUs. */
@@ -31,8 +34,6 @@ const R = {
   vpm: (v: number): string => ['rb18', 'rb21', 'rb22', 'rb23'][v] as string,
 } as const;
 
-/** Vertical 32-bit VPM write from column X, rows Y…Y+15, stride 1 [ARG Tables 32–33]. */
-const vpmVertical = (y: number, x: number): number => (1 << 12) | (2 << 8) | (y & 0x30) | x;
 /** VDW store: 64 memory rows of 16 words from VPM rows 0…63 [ARG Table 34]. */
 const VDW_64 = (0x80000000 | (64 << 23) | (16 << 16) | (1 << 14)) >>> 0;
 /** VDW stride: bytes from the end of one 64-byte row to the next (rows are 64 points, 512 bytes apart). */
@@ -40,11 +41,7 @@ const VDW_STRIDE = (0xc0000000 | (64 * 8 - 64)) >>> 0;
 
 /** Issue the two gathers (re, im) of the 16 points at index `ld`, then advance it to the next vector (`stride`). */
 function load(src: string, reversed: boolean, stride: string): string[] {
-  return [
-    `add ${R.ld}, ${R.ld}, ${stride}; mov r0, ${R.ld}`,
-    ...(reversed ? reverseBits(12, R.c555, R.c333, R.cF0) : []),
-    'shl r0, r0, 3', `add r0, r0, ${src}`, 'mov t0s, r0', 'add t0s, r0, 4',
-  ];
+  return loadAt(R.ld, stride, src, reversed ? reverseBits(12, R.c555, R.c333, R.cF0) : []);
 }
 
 /** Multiply (r0, r1) by the twiddle vector (re, im): the real part to `outRe`, the imaginary part to `outIm`. */
@@ -56,28 +53,26 @@ function twiddle(re: string, im: string, outRe: string, outIm: string): string[]
 function pass(p: 1 | 2): string[] {
   const src = p === 1 ? R.x : R.y;
   const dst = p === 1 ? R.y : R.x;
-  const gather = (v: number): string[] => load(src, p === 1, v === 3 ? R.c464 : R.c16);
+  const vector = (v: number): string[] => load(src, p === 1, v === 3 ? R.c464 : R.c16);
   const out = [
     `mov ${R.ld}, ${R.ld0}`, `mov ${R.save}, ${dst}`, `mov ${R.count}, ${PER_QPU}`,
     // The pass's twiddles: four 16-lane tables (packed, W_32, W_64 low and high half) at table + 8·lane.
     `add r2, ${p === 1 ? R.twShared : R.twUnique}, ${R.lane8}`,
-    'mov t0s, r2', 'add t0s, r2, 4', `add r2, r2, ${R.c128}`, 'mov t0s, r2', 'add t0s, r2, 4',
-    'nop; ldtmu0', `mov ${R.curRe}, r4; ldtmu0`, `mov ${R.curIm}, r4; ldtmu0`, `mov ${R.t32Re}, r4; ldtmu0`, `mov ${R.t32Im}, r4`,
-    `add r2, r2, ${R.c128}`, 'mov t0s, r2', 'add t0s, r2, 4', `add r2, r2, ${R.c128}`, 'mov t0s, r2', 'add t0s, r2, 4',
-    'nop; ldtmu0', `mov ${R.t64aRe}, r4; ldtmu0`, `mov ${R.t64aIm}, r4; ldtmu0`, `mov ${R.t64bRe}, r4; ldtmu0`, `mov ${R.t64bIm}, r4`,
+    ...gather('r2'), `add r2, r2, ${R.c128}`, ...gather('r2'), ...receive(R.curRe, R.curIm, R.t32Re, R.t32Im),
+    `add r2, r2, ${R.c128}`, ...gather('r2'), `add r2, r2, ${R.c128}`, ...gather('r2'), ...receive(R.t64aRe, R.t64aIm, R.t64bRe, R.t64bIm),
     `mov r2, ${R.curRe}`, `mov.setf -, ${R.bit(3)}; mov r3, ${R.curIm}`, ...unpack(),
-    ...gather(0),
+    ...vector(0),
     `:codelet${p}`,
   ];
-  const receive = ['nop; ldtmu0', 'mov r0, r4; ldtmu0', ...codelet16('mov r1, r4')];
+  const codelet = receiveCodelet();
   out.push(
     // V0 to (ra27, rb27); V1 · W_32 to (rb28, ra28); V2 to (ra29, rb29).
-    ...gather(1), ...receive, 'mov ra27, r0; mov rb27, r1',
-    ...gather(2), ...receive, ...twiddle(R.t32Re, R.t32Im, 'rb28', 'ra28'),
-    ...gather(3), ...receive, 'mov ra29, r0; mov rb29, r1',
+    ...vector(1), ...codelet, 'mov ra27, r0; mov rb27, r1',
+    ...vector(2), ...codelet, ...twiddle(R.t32Re, R.t32Im, 'rb28', 'ra28'),
+    ...vector(3), ...codelet, 'mov ra29, r0; mov rb29, r1',
     // Stage 4 of the first half: S0 = V0 + V1' to (ra31, rb31), S1 = V0 − V1' to (ra30, rb30).
     'fadd ra31, ra27, rb28', 'fsub ra30, ra27, rb28', 'fadd rb31, rb27, ra28', 'fsub rb30, rb27, ra28',
-    ...gather(0), ...receive,
+    ...vector(0), ...codelet,
     // V3' = V3 · W_32 in (r2, r1); S2 = V2 + V3' in (r0, r3), S3 = V2 − V3' to (rb27, ra27).
     `fmul r2, r0, ${R.t32Re}`, `fmul r3, r1, ${R.t32Im}`, `fsub r2, r2, r3; fmul r3, r0, ${R.t32Im}`, `fmul r0, r1, ${R.t32Re}`, 'fadd r1, r0, r3',
     'fadd r0, ra29, r2', 'fsub rb27, ra29, r2', 'fadd r3, rb29, r1', 'fsub ra27, rb29, r1',
@@ -102,12 +97,7 @@ function pass(p: 1 | 2): string[] {
       ...rotateTwiddles(R.curRe, R.curIm, R.stepRe, R.stepIm, `mov.setf -, ${R.bit(3)}`), ...unpack(),
     );
   }
-  out.push(
-    `sub.setf ${R.count}, ${R.count}, 1`, `brr.anynz -, r:codelet${p}`, 'nop', 'nop', 'nop',
-    // The last codelet's look-ahead gathers (inside the buffers' slack) are received and dropped.
-    'nop; ldtmu0', 'nop; ldtmu0',
-    `brr ${R.link}, r:sync, ${R.syncOff}`, 'nop', 'nop', 'nop',
-  );
+  out.push(...loopEnd(R.count, `codelet${p}`, R.link, R.syncOff));
   return out;
 }
 
@@ -120,21 +110,15 @@ export function shader4k(): string {
     `mov ${R.twShared}, unif`, `mov ${R.twUnique}, unif`, 'mov r0, unif',
     // The rotation steps: three tables after pass 1's four.
     'mov r3, 512', `add r2, ${R.twShared}, ${R.lane8}`, 'add r2, r2, r3',
-    'mov t0s, r2', 'add t0s, r2, 4', `add r2, r2, ${R.c128}`, 'mov t0s, r2', 'add t0s, r2, 4',
-    'nop; ldtmu0', `mov ${R.stepRe}, r4; ldtmu0`, `mov ${R.stepIm}, r4; ldtmu0`, `mov ${R.step32Re}, r4; ldtmu0`, `mov ${R.step32Im}, r4`,
-    `add r2, r2, ${R.c128}`, 'mov t0s, r2', 'add t0s, r2, 4', 'nop; ldtmu0', `mov ${R.step64Re}, r4; ldtmu0`, `mov ${R.step64Im}, r4`,
+    ...gather('r2'), `add r2, r2, ${R.c128}`, ...gather('r2'), ...receive(R.stepRe, R.stepIm, R.step32Re, R.step32Im),
+    `add r2, r2, ${R.c128}`, ...gather('r2'), ...receive(R.step64Re, R.step64Im),
     // q: load index base 64q + lane, VPM columns 2q and 2q + 1 in rows 0, 16, 32, 48, branch offsets.
     'shl r1, r0, 6', `add ${R.ld0}, r1, elem_num`, 'shl r1, r0, 1',
     ...[0, 1, 2, 3].flatMap((v) => [`mov r2, ${vpmVertical(16 * v, 0)}`, `add ${R.vpm(v)}, r1, r2`]),
     `mov r2, ${0x100000 | vpmVertical(0, 0)}`, `add ${R.vpmRead}, r1, r2`,
     'shl r1, r0, 5', 'mov.setf -, r0', `mov ${R.acqOff}, 0`, `mov ${R.sigOff}, 0`, `mov ${R.syncOff}, 0`,
     ...offset(R.acqOff, 'acquire'), ...offset(R.sigOff, 'signal'), ...offset(R.syncOff, 'sync'),
-    ':loop',
-    `mov.setf ${R.x}, unif`, 'brr.allz -, r:end', `mov ${R.y}, unif`, 'nop', 'nop',
-    ...pass(1), ...pass(2),
-    'brr -, r:loop', 'nop', 'nop', 'nop',
-    ':end',
-    'mov irq, 1', 'nop; thrend', 'nop', 'nop',
+    ...mainLoop(R.x, R.y, [...pass(1), ...pass(2)]),
     // Master: its previous DMA done (the VPM is free), release the slaves to write.
     ':acquire',
     'mov.never -, vw_wait', ...slaves((i) => [`srel -, ${i}`]).slice(0, 4), `bra -, ${R.link}`, ...slaves((i) => [`srel -, ${i}`]).slice(4),
@@ -146,11 +130,7 @@ export function shader4k(): string {
     `bra -, ${R.link}`, `mov vw_setup, ${VDW_64}`, `mov vw_setup, ${VDW_STRIDE}`, `add ${R.save}, ${R.save}, ${R.c64}; mov vw_addr, ${R.save}`,
     ':signal_slaves',
     ...slaves((i) => [`bra -, ${R.link}`, 'mov -, vpm', `srel -, ${8 + i}`, 'nop']),
-    ':sync',
-    'mov.never -, vw_wait', ...slaves((i) => [`sacq -, ${8 + i}`, `srel -, ${i}`]).slice(0, -3), `bra -, ${R.link}`,
-    ...slaves((i) => [`sacq -, ${8 + i}`, `srel -, ${i}`]).slice(-3),
-    ':sync_slaves',
-    ...slaves((i) => [`bra -, ${R.link}`, `srel -, ${8 + i}`, 'nop', `sacq -, ${i}`]),
+    ...syncCode(R.link),
   ].join('\n');
 }
 
