@@ -38,7 +38,9 @@ export const FFT_MAX_SIZE = 1 << 20;
 export class Fft {
   /**
    * The radix-4 butterfly after its twiddle products: a = x[0], b, c, d = the twiddled x[1], x[2], x[3] (real and
-   * imaginary parts); stores y[o + t · quarter] for t < 4, times `scale`.
+   * imaginary parts); stores y[o + t · quarter] for t < 4, times `scale`, with o = o0 + o1 + o2. The index comes in
+   * three parts, added here after the sums, because that keeps each caller's machine code what it was when the
+   * code was written out in each kernel (one precomputed index changed it: radix4 on vc4, radix4Blocks on V3D).
    */
   @device
   static radix4Out(yr: Ptr<f32>, yi: Ptr<f32>, o0: u32, o1: u32, o2: u32, quarter: u32, scale: f32, ar: f32, ai: f32, br: f32, bi: f32, cr: f32, ci: f32, dr: f32, di: f32): void {
