@@ -15,10 +15,10 @@ import type { Block, Instr, Value } from '../../ir/types.ts';
 import type { AtomicRmw } from '../../ir/ops.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
 import { opInfo } from '../../ir/ops.ts';
-import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
+import { MAGIC } from '../../isa/v3d/instr.ts';
 import type { VReg } from './mir.ts';
 import { imm, magic } from './mir.ts';
-import { alu, arg, BackendError, constValue, emit, k32, mov, newVReg, pushZeroTest, reg, src, type Ctx, type OpHandler, type OpHandlers } from './isel-ctx.ts';
+import { alu, arg, BackendError, constValue, emit, k32, mov, newVReg, pushZeroTest, reg, src, type Ctx, type OpHandlers } from './isel-ctx.ts';
 
 /**
  * Whether a load issued after a store by the same thread sees the stored

@@ -26,7 +26,7 @@ import { workgroupSizeOf } from '../../ir/types.ts';
 import { constBits, definitions, onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import type { OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
-import { imm, magic, rf, vreg } from './mir.ts';
+import { imm, magic, vreg } from './mir.ts';
 import {
   alu, arg, BackendError, boolFromFlags, entryRegs, mov, newVReg, pushZeroTest, src, uniformReg, emit,
   type Ctx, type EntryRegs, type OpHandler, type OpHandlers,
