@@ -121,24 +121,26 @@ export function rebaseAddresses(fn: IrFunction, hoistParts = false): IrFunction 
       if (constOf(index) !== undefined) continue;
       const s = split(index);
       const key = `${ptr.id}:${s.base.id}`;
-      groups.set(key, [...(groups.get(key) ?? []), { instr, ptr, ...s }]);
+      const group = groups.get(key);
+      if (group) group.push({ instr, ptr, ...s });
+      else groups.set(key, [{ instr, ptr, ...s }]);
     }
     const inserts = new Map<Instr, Instr[]>();
+    const moved = new Set<Instr>();
     for (const sites of groups.values()) {
       if (sites.length < 2 || sites.every((s) => s.offset === 0)) continue;
       const first = sites[0]!;
-      // The base: the group's own `gep p, i` when it has one, else a new one before the first site.
-      let q = sites.find((s) => s.offset === 0)?.instr.result;
+      // The base: the group's own `gep p, i` when it has one (moved up to the first site when it comes later),
+      // else a new one before the first site.
+      const own = sites.find((s) => s.offset === 0);
+      let q = own?.instr.result;
       const at: Instr[] = [];
       if (!q) {
         q = newValue(fn, first.ptr.type, first.ptr.uniform && first.base.uniform);
         at.push({ op: 'gep', args: [first.ptr, first.base], result: q, ...(first.instr.loc ? { loc: first.instr.loc } : {}) });
-      }
-      // A base gep defined later in the block than the first site moves up to the first site.
-      const own = sites.find((s) => s.offset === 0);
-      if (own && own !== first) {
+      } else if (own && own !== first) {
         at.push(own.instr);
-        b.instrs = b.instrs.filter((i) => i !== own.instr);
+        moved.add(own.instr);
       }
       if (at.length > 0) inserts.set(first.instr, at);
       for (const s of sites) {
@@ -149,7 +151,7 @@ export function rebaseAddresses(fn: IrFunction, hoistParts = false): IrFunction 
       }
     }
     if (inserts.size === 0) continue;
-    b.instrs = b.instrs.flatMap((i) => [...(inserts.get(i) ?? []), i]);
+    b.instrs = b.instrs.flatMap((i) => (moved.has(i) ? [] : [...(inserts.get(i) ?? []), i]));
   }
   return fn;
 }

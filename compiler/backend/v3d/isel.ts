@@ -316,6 +316,8 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     const next = fn.blocks[bi + 1];
     const recordFlags = () => flagsAtEnd.set(b.id, c.flagsFrom);
     const jump = (target: number) => emit(c, { unit: 'branch', op: 'b', srcs: [], branch: { cond: 'always', target } });
+    /** Whether a branch from this block to `to` goes back (to a block laid out here or before: a loop's back edge). */
+    const goesBack = (to: Block) => (layout.get(to.id) ?? Infinity) <= bi;
     const condBranch = (t: CondBr): void => {
       const cond = branchCondition(c, t.cond);
       recordFlags();
@@ -323,10 +325,9 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       // branch: on the other path nothing reads them. That saves a copy block and a jump (loop back edges).
       // Not for wide merges: the hoisted copies stay live across the other path and add to its register pressure.
       // Not either when the other side is a loop's back edge: the copies would run on every pass, for the exit.
-      const backEdge = (r: BlockRef) => (layout.get(r.block.id) ?? Infinity) <= bi;
       const hoist = (side: BlockRef, other: BlockRef) =>
         side.args.length > 0 &&
-        !backEdge(other) &&
+        !goesBack(other.block) &&
         side.args.length <= MAX_HOISTED_ARGS &&
         side.block !== other.block &&
         side.block.params.every((p) => !liveIn.get(other.block.id)?.has(p.id) && !other.args.some((a) => a.id === p.id));
@@ -354,7 +355,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       recordFlags();
       copyArgs(c, t.target.block, t.target.args);
       const h = t.target.block;
-      if (h.term.kind === 'condbr' && (layout.get(h.id) ?? Infinity) <= bi && testOnly(h)) {
+      if (h.term.kind === 'condbr' && goesBack(h) && testOnly(h)) {
         // A back edge to a header that only tests: the test itself ends this block (the loop runs bottom-tested,
         // with no jump back to the test and no branch delay slots left empty there). The copies just made changed
         // what any flags were computed from.
