@@ -297,16 +297,41 @@ function chooseAccumulators(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<
       t++;
     }
   }
-  const density = (k: string): number => (reads.get(k) ?? 0) / Math.max(1, at.get(k)?.length ?? 1);
-  const order = [...at.keys()].sort((a, b) => density(b) - density(a) || (at.get(a)?.length ?? 0) - (at.get(b)?.length ?? 0));
+  // A copy's two ends are one choice (the colouring coalesces them: apart, one would keep the accumulator and the
+  // copy would stay, as a mov, in a 4.2 broadcast's r5 -> value copies of sgemm).
+  const root = new Map<string, string>();
+  const find = (k: string): string => {
+    let r = k;
+    while (root.has(r)) r = root.get(r) as string;
+    return r;
+  };
+  for (const b of flow) {
+    for (const m of b.instrs) {
+      const c = copyOf(m);
+      if (!c || !at.has(c[0]) || !at.has(c[1])) continue;
+      const [x, y] = [find(c[0]), find(c[1])];
+      if (x !== y) root.set(y, x);
+    }
+  }
+  const groups = new Map<string, { members: string[]; at: Set<number>; reads: number }>();
+  for (const [k, ts] of at) {
+    const r = find(k);
+    let g = groups.get(r);
+    if (!g) groups.set(r, (g = { members: [], at: new Set(), reads: 0 }));
+    g.members.push(k);
+    for (const x of ts) g.at.add(x);
+    g.reads += reads.get(k) ?? 0;
+  }
+  const list = [...groups.values()];
+  const density = (g: { at: Set<number>; reads: number }): number => g.reads / Math.max(1, g.at.size);
+  list.sort((a, b) => density(b) - density(a) || a.at.size - b.at.size);
   const busy = accs.map(() => new Uint8Array(t));
   const out = new Map<string, number>();
-  for (const k of order) {
-    const ts = at.get(k) as number[];
-    const a = busy.findIndex((row) => ts.every((x) => row[x] === 0));
+  for (const g of list) {
+    const a = busy.findIndex((row) => [...g.at].every((x) => row[x] === 0));
     if (a < 0) continue;
-    for (const x of ts) (busy[a] as Uint8Array)[x] = 1;
-    out.set(k, accs[a] as number);
+    for (const x of g.at) (busy[a] as Uint8Array)[x] = 1;
+    for (const k of g.members) out.set(k, accs[a] as number);
   }
   return out;
 }

@@ -278,7 +278,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
         let slots = slotsOf(n.m);
         // An op either ALU runs takes the mul half of an empty word when a ready op that only the add ALU runs
         // (shifts, masks, min/max, conversions) could have the add half: taking the add half first left that op
-        // for a later word (vc6 resize 0.709 -> 0.750 of the memory limit, vc7 0.723 -> 0.772).
+        // for a later word (vc6 resize 0.709 -> 0.750 of the memory limit, vc7 0.723 -> 0.771).
         if (slots === ADD_MUL && !bundle.add && !bundle.mul && candidates.some((o) => o !== n && slotsOf(o.m) === ADD_SLOT && !(isLoadIssue(o.m) && pendingLoads + (o.m.tmuWords ?? 1) > MAX_PENDING_LOADS))) slots = MUL_ADD;
         for (const slot of slots) {
           if (bundle[slot]) continue;
