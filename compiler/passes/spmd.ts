@@ -85,6 +85,12 @@ class SpmdLowering {
   private readonly edges = new EdgeMap();
   private readonly blockMask = new Map<Block, Value | undefined>();
   private readonly subst = new Map<Value, Value>();
+  /**
+   * The guard still open: consecutive blocks under the same mask share one `condbr any(mask)` (the body of a
+   * uniform loop that holds a lane-dependent `if` is many blocks under the loop's one mask). Closed by a block
+   * under another mask, a loop, or the end of a region.
+   */
+  private open: { mask: Value; pre: Block; exec: Block; join: Block; anyActive: Value; blocks: Set<Block> } | undefined;
   /** Values of guarded blocks: the join parameter that stands for each after its block. */
   private readonly guarded = new Map<Value, { param: Value; exec: Block }>();
   /**
@@ -94,6 +100,11 @@ class SpmdLowering {
   private readonly usedAt = new Map<Value, Block>();
   /** Loop-defined values replaced after their loop: the accumulator and the mask of lanes that ran the loop. */
   private readonly aliasAfter = new Map<Value, { value: Value; mask: Value | undefined; loop: Loop }>();
+  /**
+   * Each edge mask a `condbr` made, as `parent ∧ cond` or `parent ∧ ¬cond` (parent undefined = every lane), so that
+   * a join of both edges (or of edges that add up to both) gets the parent mask back, not an `or` of the parts.
+   */
+  private readonly split = new Map<Value, { parent: Value | undefined; cond: Value; neg: boolean }>();
   private readonly rpo: Map<Block, number>;
   private readonly innermost: Map<Block, Loop>;
   /** Where each value of the original CFG is defined (needed for loops only: empty without them). */
@@ -152,11 +163,6 @@ class SpmdLowering {
     return this.edges.to(b);
   }
 
-  private usedOutside(v: Value, b: Block): boolean {
-    const at = this.usedAt.get(v);
-    return at !== undefined && at !== b;
-  }
-
   /** The node (block, or the outermost loop strictly inside `region`) a block belongs to. */
   private nodeOf(b: Block, region: Loop | undefined): Block | Loop {
     let l = this.innermost.get(b);
@@ -172,6 +178,7 @@ class SpmdLowering {
   run(): IrFunction {
     const blocks = this.fn.blocks.filter((b) => this.rpo.has(b));
     this.region(blocks, undefined, undefined);
+    this.closeGuard();
     this.cur.term = { kind: 'ret' };
     const fn = this.fn;
     fn.blocks = this.out;
@@ -209,19 +216,57 @@ class SpmdLowering {
       const header = this.headerOf(n);
       const incoming = this.edgesTo(header);
       const isEntry = k === 0;
-      if ('header' in n) return this.loop(n, incoming, isEntry ? entryMask : undefined, isEntry, entryMask);
+      if ('header' in n) {
+        this.closeGuard();
+        return this.loop(n, incoming, isEntry ? entryMask : undefined, isEntry, entryMask);
+      }
+      // A join's mask and merged parameters are worked out after the open guard (they may read its values).
+      if (incoming.length > 1) this.closeGuard();
       const mask = isEntry ? entryMask : this.incomingMask(incoming);
       this.blockMask.set(n, mask);
+      // A small block that closes the loop (the increment) runs after the guard, as it did alone: loop shaping
+      // reads the loop's step there.
+      const latch = region !== undefined && targets(n.term).some((r) => r.block === region.header) && !this.guardable(n, mask, entryMask);
+      if (this.open && (mask !== this.open.mask || latch)) this.closeGuard();
       if (!isEntry) this.mergeParams(n.params, incoming);
       this.body(n, mask, entryMask);
     });
+    this.closeGuard();
   }
 
   private incomingMask(incoming: EdgeState[]): Value | undefined {
     if (incoming.length === 0) return this.emit('const', [], 'bool', { value: 0 });
-    let m = incoming[0]!.mask;
-    for (const e of incoming.slice(1)) m = this.or(m, e.mask);
+    const parts = this.joinSplits(incoming.map((e) => e.mask));
+    let m = parts[0];
+    for (const p of parts.slice(1)) m = this.or(m, p);
     return m;
+  }
+
+  /**
+   * The masks of a join with every pair `P ∧ c`, `P ∧ ¬c` replaced by P, repeatedly (the two sides of an if meet
+   * again under the mask before it); undefined (every lane) absorbs the rest. Duplicates are dropped.
+   */
+  private joinSplits(masks: (Value | undefined)[]): (Value | undefined)[] {
+    if (masks.some((m) => m === undefined)) return [undefined];
+    const set = [...new Set(masks as Value[])];
+    for (let merged = true; merged; ) {
+      merged = false;
+      for (let i = 0; i < set.length && !merged; i++) {
+        const a = this.split.get(set[i]!);
+        if (!a) continue;
+        for (let j = i + 1; j < set.length; j++) {
+          const b = this.split.get(set[j]!);
+          if (!b || b.parent !== a.parent || b.cond !== a.cond || b.neg === a.neg) continue;
+          if (a.parent === undefined) return [undefined];
+          set.splice(j, 1);
+          set.splice(i, 1);
+          if (!set.includes(a.parent)) set.push(a.parent);
+          merged = true;
+          break;
+        }
+      }
+    }
+    return set;
   }
 
   /** The value each parameter takes: the argument of whichever incoming edge the lane took. */
@@ -253,18 +298,16 @@ class SpmdLowering {
   }
 
   private body(b: Block, mask: Value | undefined, regionMask: Value | undefined): void {
-    let join: Block | undefined;
-    let exec: Block | undefined;
-    let pre: Block | undefined;
-    let anyActive: Value | undefined;
-    if (this.guardable(b, mask, regionMask)) {
-      anyActive = this.emit('any', [mask!], 'bool');
+    if (!this.open && mask && this.guardable(b, mask, regionMask)) {
+      const anyActive = this.emit('any', [mask], 'bool');
       anyActive.uniform = true;
-      pre = this.cur;
-      exec = this.block();
-      join = this.block();
+      const pre = this.cur;
+      const exec = this.block();
+      const join = this.block();
+      this.open = { mask, pre, exec, join, anyActive, blocks: new Set() };
       this.cur = exec;
     }
+    this.open?.blocks.add(b);
     for (const i of b.instrs) {
       const at = maskOperand(i.op);
       if (mask && at !== undefined) {
@@ -273,23 +316,44 @@ class SpmdLowering {
       }
       this.cur.instrs.push(i);
     }
-    if (exec && join && pre && anyActive) {
-      const live = b.instrs.flatMap((i) => (i.result && this.usedOutside(i.result, b) ? [i.result] : []));
-      const params = live.map((v) => addParam(this.fn, join, v.type));
-      exec.term = { kind: 'br', target: { block: join, args: live } };
-      this.cur = pre;
-      const zeros = live.map((v) => this.zero(v.type));
-      pre.term = { kind: 'condbr', cond: anyActive, then: { block: exec, args: [] }, else: { block: join, args: zeros } };
-      live.forEach((v, k) => this.guarded.set(v, { param: params[k]!, exec }));
-      this.cur = join;
-    }
     const t = b.term;
+    // A branch's edge masks are computed after the guard: the blocks they lead to may run when this one did not.
+    if (t.kind === 'condbr') this.closeGuard();
     if (t.kind === 'br') this.edges.set(`${b.id}:0`, { from: b, mask, args: t.target.args, target: t.target.block });
     else if (t.kind === 'condbr') {
       const notC = this.emit('not', [t.cond], 'bool');
-      this.edges.set(`${b.id}:0`, { from: b, mask: this.and(mask, t.cond), args: t.then.args, target: t.then.block });
-      this.edges.set(`${b.id}:1`, { from: b, mask: this.and(mask, notC), args: t.else.args, target: t.else.block });
+      const yes = this.and(mask, t.cond);
+      const no = this.and(mask, notC);
+      if (!this.split.has(yes)) this.split.set(yes, { parent: mask, cond: t.cond, neg: false });
+      if (!this.split.has(no)) this.split.set(no, { parent: mask, cond: t.cond, neg: true });
+      this.edges.set(`${b.id}:0`, { from: b, mask: yes, args: t.then.args, target: t.then.block });
+      this.edges.set(`${b.id}:1`, { from: b, mask: no, args: t.else.args, target: t.else.block });
     }
+  }
+
+  /**
+   * Closes the open guard: its blocks' values used after them (by a block outside the run, or by a terminator's
+   * arguments, which later blocks read) pass through the join block's parameters, zero when no lane ran them.
+   */
+  private closeGuard(): void {
+    const g = this.open;
+    if (!g) return;
+    this.open = undefined;
+    const live: Value[] = [];
+    for (const b of g.blocks) {
+      for (const i of b.instrs) {
+        if (!i.result) continue;
+        const at = this.usedAt.get(i.result);
+        if (at !== undefined && !g.blocks.has(at)) live.push(i.result);
+      }
+    }
+    const params = live.map((v) => addParam(this.fn, g.join, v.type));
+    g.exec.term = { kind: 'br', target: { block: g.join, args: live } };
+    this.cur = g.pre;
+    const zeros = live.map((v) => this.zero(v.type));
+    g.pre.term = { kind: 'condbr', cond: g.anyActive, then: { block: g.exec, args: [] }, else: { block: g.join, args: zeros } };
+    live.forEach((v, k) => this.guarded.set(v, { param: params[k]!, exec: g.exec }));
+    this.cur = g.join;
   }
 
   private loop(loop: Loop, incoming: EdgeState[], entryMask: Value | undefined, isEntry: boolean, regionMask: Value | undefined): void {
