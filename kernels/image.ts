@@ -140,7 +140,7 @@ export class Image {
     const r = Math.min(Math.max(y + ((i32(91881 * cr) - 11728000) >> 16), 0), 255);
     const g = Math.min(Math.max(y + ((8910336 - i32(22554 * cb) - i32(46802 * cr)) >> 16), 0), 255);
     const b = Math.min(Math.max(y + ((i32(116130 * cb) - 14831872) >> 16), 0), 255);
-    return u32(r) | (u32(g) << 8) | (u32(b) << 16) | (w & 0xff000000);
+    return u32(r) + (u32(g) << 8) + (u32(b) << 16) + (w & 0xff000000);
   }
 
   /**
