@@ -100,23 +100,28 @@ test('4.2 sinking: a pure op moves down to just before its first reader when no 
   t.deepEqual(out, [...others, early, reader]);
 });
 
-test('4.2 sinking: an op stays when moving it would lengthen an operand made in the segment, or its reader is a TMU write', (t) => {
+test('4.2 sinking: an op stays when moving it would lengthen an operand made in the segment, its reader is a TMU write or near', (t) => {
+  const fill = (base: number): MInstr[] => Array.from({ length: 6 }, (_, i) => ({ unit: 'add', op: 'add', dst: vreg(base + i), srcs: [vreg(90), vreg(90)] }) as MInstr);
   const make: MInstr = { unit: 'add', op: 'add', dst: vreg(2), srcs: [vreg(1), vreg(1)] };
   const early: MInstr = { unit: 'add', op: 'shr', dst: vreg(10), srcs: [vreg(2), { kind: 'imm', value: 8 }] };
-  const filler: MInstr = { unit: 'add', op: 'add', dst: vreg(20), srcs: [vreg(30), vreg(30)] };
   const reader: MInstr = { unit: 'add', op: 'and', dst: vreg(11), srcs: [vreg(10), rf(5)] };
-  // vreg 2 is read only by `early`: moving `early` down would keep vreg 2 alive across `filler`.
-  const ops = [make, early, filler, reader];
+  // vreg 2 is read only by `early`: moving `early` down would keep vreg 2 alive across the fillers.
+  const ops = [make, early, ...fill(20), reader];
   t.deepEqual(sinkToUses(ops), ops);
   // An address computed for a lookup stays where the order put it.
   const addr: MInstr = { unit: 'add', op: 'add', dst: vreg(12), srcs: [vreg(1), rf(3)] };
   const issue: MInstr = { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [vreg(12)], tmu: 'load' };
-  const ops2 = [addr, filler, issue];
+  const ops2 = [addr, ...fill(30), issue];
   t.deepEqual(sinkToUses(ops2), ops2);
   // Nor does a value move past a redefinition of its source (a select's second write).
   const first: MInstr = { unit: 'add', op: 'shr', dst: vreg(13), srcs: [vreg(40), { kind: 'imm', value: 8 }] };
   const redefine: MInstr = { unit: 'add', op: 'mov', dst: vreg(40), srcs: [vreg(41)], cond: 'ifa' };
   const use40: MInstr = { unit: 'add', op: 'add', dst: vreg(14), srcs: [vreg(13), vreg(40)] };
-  const ops3 = [first, redefine, use40];
+  const ops3 = [first, ...fill(50), redefine, use40];
   t.deepEqual(sinkToUses(ops3), ops3);
+  // A reader four ops on is near enough: the op stays.
+  const near: MInstr = { unit: 'add', op: 'shr', dst: vreg(15), srcs: [vreg(1), { kind: 'imm', value: 8 }] };
+  const use15: MInstr = { unit: 'add', op: 'and', dst: vreg(16), srcs: [vreg(15), rf(5)] };
+  const ops4 = [near, ...fill(60).slice(0, 3), use15];
+  t.deepEqual(sinkToUses(ops4), ops4);
 });
