@@ -58,11 +58,13 @@ export class Scan {
     const start = b * chunk;
     const end = Math.min(n, start + chunk);
     const full = end > start ? start + ((end - start) & 0xfffffff0) : start;
-    for (let base = start; base < full; base += 16) {
-      const t = LaneScan.f32(x[base + lane]);
+    // Indexed by each lane's own element (not base + lane): loop shaping then batches the stores into multi-row
+    // DMAs and lets the pass's loads go first (VC4).
+    for (let i = start + lane; i < full; i += 16) {
+      const t = LaneScan.f32(x[i]);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
-      y[base + lane] = carry + (exclusive != 0 ? before : t);
+      y[i] = carry + (exclusive != 0 ? before : t);
       carry = carry + qpu.broadcast(t, 15);
     }
     if (full < end) {
@@ -86,11 +88,12 @@ export class Scan {
     const start = b * chunk;
     const end = Math.min(n, start + chunk);
     const full = end > start ? start + ((end - start) & 0xfffffff0) : start;
-    for (let base = start; base < full; base += 16) {
-      const t = LaneScan.u32(x[base + lane]);
+    // Each lane's own element as the index: see scanF32.
+    for (let i = start + lane; i < full; i += 16) {
+      const t = LaneScan.u32(x[i]);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
-      y[base + lane] = carry + (exclusive != 0 ? before : t);
+      y[i] = carry + (exclusive != 0 ? before : t);
       carry = carry + qpu.broadcast(t, 15);
     }
     if (full < end) {

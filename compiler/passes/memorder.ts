@@ -121,6 +121,19 @@ function addressesFirst(b: Block, most: number): void {
   b.instrs = out;
 }
 
+/** Ops per load in a block above which its pass is compute-bound (see {@link computeBound}). */
+const COMPUTE_PER_LOAD = 16;
+
+/**
+ * Whether a block's loads are few against its other work (more than {@link COMPUTE_PER_LOAD} ops each): there a
+ * VC4 pass's loads go out first even when it stores (a scan's lane rotations per vector), since the lookups' wait,
+ * not the DMA's start, is what the pass waits for.
+ */
+function computeBound(b: Block): boolean {
+  const loads = b.instrs.filter((i) => i.op === 'load').length;
+  return loads > 0 && b.instrs.length - loads > COMPUTE_PER_LOAD * loads;
+}
+
 /**
  * Moves tagged loads above the stores they were proven apart from (`crossStores`), and with `passLoadsFirst` a
  * main-loop pass's loads ahead of its other work and every block's load addresses ahead of its loads, `runLoads`
@@ -128,7 +141,7 @@ function addressesFirst(b: Block, most: number): void {
  */
 export function reorderMemory(fn: IrFunction, crossStores = true, passLoadsFirst = false, runLoads = LOAD_BUDGET): IrFunction {
   for (const b of fn.blocks) {
-    if (crossStores && movable(b)) reorderBlock(b, true);
+    if ((crossStores || (passLoadsFirst && computeBound(b))) && movable(b)) reorderBlock(b, true);
     else if (passLoadsFirst && b.instrs.some((i) => i.op === 'load' && i.attrs?.['pass'] !== undefined) && !b.instrs.some((i) => i.op === 'store' || opInfo(i.op)?.effect === true)) reorderBlock(b, false);
     if (passLoadsFirst) addressesFirst(b, runLoads);
   }
