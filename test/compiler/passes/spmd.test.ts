@@ -21,7 +21,7 @@ function lowered(name: string): IrFunction {
 
 const count = (fn: IrFunction, op: string) => fn.blocks.reduce((k, b) => k + b.instrs.filter((i) => i.op === op).length, 0);
 
-test('a uniform loop holding a lane-dependent if: the blocks of its body share one guard, the if's nested in it', (t) => {
+test("a uniform loop holding a lane-dependent if: the blocks of its body share one guard, with the if's guard nested in it", (t) => {
   const fn = lowered('Guards.tiles');
   t.deepEqual(verifyFunction(fn), []);
   // One guard around the loop body (its loads, one block per unrolled step, and the store after the if), the if's
