@@ -18,7 +18,10 @@
  * goes out before the first copy's arithmetic. Passes with stores keep their
  * order there: VC4's stores are DMAs, and with the loads first the batched
  * DMAs went out later (vc4 saxpy 0.98 → 0.91, scopy 0.83 → 0.73 of the
- * memory limit in `npm run bench -- kernels`). With the same option, in every
+ * memory limit in `npm run bench -- kernels`) — except a compute-bound block
+ * ({@link computeBound}: a scan's rotations per vector), where the lookups'
+ * wait is what the pass waits for (vc4 inclusiveScan 0.41 → 0.54; the other
+ * vc4 rows unchanged). With the same option, in every
  * block the pure ops between consecutive loads move above the first of them
  * when they do not use a loaded value ({@link addressesFirst}): every address
  * of such a run is computed before its first lookup goes out.
