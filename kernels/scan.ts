@@ -324,11 +324,11 @@ export class Scan {
 }
 
 /** Elements per tile of the look-back scan (V3D): TILE_GROUPS groups of 16 lanes × 4 consecutive words. */
-const TILE = 192;
+const TILE = 256;
 /** Groups of 64 elements per tile. */
-const TILE_GROUPS = 3;
+const TILE_GROUPS = 4;
 /** Words per lane per tile (4 × TILE_GROUPS). */
-const TILE_WORDS = 12;
+const TILE_WORDS = 16;
 
 /**
  * The single-pass scans used on V3D: each element is read once and written once. Tile t (TILE elements) goes to
