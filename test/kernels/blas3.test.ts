@@ -92,8 +92,10 @@ for (const w of WHERE) {
   test(`sgemv: both transposes, increments, alpha/beta (${label(w)})`, async (t) => {
     const rt = await open(w);
     try {
-      // 70 × 150 with trans: two 128-column strips, row parts of 16 rows and a few single rows.
-      for (const [m, n] of [[1, 1], [13, 5], [19, 37], [70, 150]] as const) {
+      // 70 × 150 with trans: two 128-column strips, row parts of 16 rows and a few single rows (vc4: gemvTSplit, 5
+      // strips of 32 columns × 12 parts); 37 × 128 and 70 × 256 without trans: vc4's one-launch gemvNSplit (whole
+      // 128-column strips, parts of 18 and 12 rows, vectors of y that span two parts), 70 × 256 with trans: vc4's gemvT.
+      for (const [m, n] of [[1, 1], [13, 5], [19, 37], [70, 150], [37, 128], [70, 256]] as const) {
         for (const trans of [false, true]) {
           const lda = n + 1;
           const [xn, yn] = trans ? [m, n] : [n, m];
@@ -130,6 +132,34 @@ for (const w of WHERE) {
     }
   });
 }
+
+test('sgemv on vc4: 256 × 256 in one launch on at least 8 QPUs, either transpose', async (t) => {
+  const rt = await open({ target: 'vc4', backend: 'emulator' });
+  try {
+    const m = 256, n = 256;
+    const a = rt.alloc(Float32Array, m * n), x = rt.alloc(Float32Array, n), y = rt.alloc(Float32Array, m);
+    fill(a, 5);
+    fill(x, 6);
+    for (const trans of [false, true]) {
+      const r = await sgemv(rt, { m, n, alpha: 1, a, lda: n, x, y, trans });
+      // One kernel (no finishing launch) and every batch busy: three launches and four QPUs were 0.70 of the memory limit.
+      t.is(r.kernel, trans ? 'Blas2.gemvT' : 'Blas2.gemvNSplit');
+      t.true((r.profile?.perQpuCycles.length ?? 0) >= 8);
+      for (const i of [0, 1, 127, 255]) {
+        let s = 0, abs = 0;
+        for (let j = 0; j < n; j++) {
+          const p = (trans ? a[j * n + i] : a[i * n + j]) as number;
+          s += p * (x[j] as number);
+          abs += Math.abs(p * (x[j] as number));
+        }
+        const chain = trans ? m : Math.ceil(n / 16) + 16;
+        t.true(Math.abs((y[i] as number) - s) <= gamma(chain + 3, { target: 'vc4', backend: 'emulator' }) * abs, `trans=${trans}: y[${i}] = ${y[i]}, want ${s}`);
+      }
+    }
+  } finally {
+    rt.close();
+  }
+});
 
 test('sgemm and sgemv: alpha = 0 or k = 0 scale C by beta without reading A and B; bad arguments are errors', async (t) => {
   const rt = await open({ target: 'vc6', backend: 'emulator' });

@@ -211,19 +211,24 @@ function mustSpill(flow: FlowBlock<MInstr>[], liveIn: Map<number, Set<string>>, 
 
 /**
  * CHOICE, measured: on 4.2 short-lived values may live in the accumulators
- * r1..r3 (colours ACC_BASE + 1 .. ACC_BASE + 3). An instruction reads at
- * most two register-file entries for both ALUs together (rule 18), so an add
- * op and a mul op on four different rf values cannot pair; accumulators are
- * read through their own muxes. r0 and r5 stay out (the rotate and
- * broadcast sequences use them explicitly, unseen by the allocator), r4 too
- * (the legacy SFU result). Off: every value goes to the register file.
+ * r1..r3 (colours ACC_BASE + 1 .. ACC_BASE + 3), and r0 in a function where
+ * no rotate or broadcast sequence names it. An instruction reads at most two
+ * register-file entries for both ALUs together (rule 18), so an add op and a
+ * mul op on four different rf values cannot pair; accumulators are read
+ * through their own muxes. r5 stays out (the broadcast sequences use it
+ * explicitly, unseen by the allocator), r4 too (the legacy SFU result; no
+ * source says an ALU may write it). Off: every value goes to the register file.
  */
 export const ACCUMULATOR_ALLOCATION = true;
 /** Colour of accumulator rN in an assignment: ACC_BASE + N (rf entries are 0..63). */
 export const ACC_BASE = 64;
 const ACC_COLOURS = [ACC_BASE + 1, ACC_BASE + 2, ACC_BASE + 3];
-/** Values live at no more than this many instructions (in the pre-allocation order) try an accumulator first. */
-const ACC_SPAN = 16;
+/**
+ * Values live at no more than this many instructions (in the pre-allocation order) may take an accumulator.
+ * CHOICE, measured with the choice by reads per instruction ({@link chooseAccumulators}): 16 / 32 / 64 gave vc6
+ * yuvToRgba 0.862 / 0.891 / 0.891 of the memory limit, resize 0.794 / 0.781 / 0.793, conv2d 5 × 5 0.366 / 0.376 / 0.373.
+ */
+const ACC_SPAN = 32;
 
 /** The operand for a colour: an rf entry or an accumulator. */
 const physReg = (c: number): MSrc & MDst => (c >= ACC_BASE ? acc(c - ACC_BASE) : rf(c));
@@ -259,22 +264,98 @@ function accumulatorCandidates(flow: FlowBlock<MInstr>[], liveOut: Map<number, S
   return out;
 }
 
-/** Colour the registers of `flow` onto rf0..rf63 and, on 4.2, the accumulators r1..r3 (throws RegisterPressureError). */
+/**
+ * Which accumulator each chosen candidate gets: the candidates that save the most register-file reads per
+ * instruction they hold an accumulator (reads by ALU ops over the instructions live) go first, each into an
+ * accumulator free at every instruction where it is live (live after its definition, and at the definition
+ * itself), in the pre-allocation order. A greedy weighted interval packing.
+ */
+function chooseAccumulators(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<string>>, candidates: Set<string>, accs: number[]): Map<string, number> {
+  const at = new Map<string, number[]>();
+  const reads = new Map<string, number>();
+  let t = 0;
+  for (const b of flow) {
+    const live = new Set(liveOut.get(b.id));
+    for (let i = b.instrs.length - 1; i >= 0; i--) {
+      const m = b.instrs[i] as MInstr;
+      const d = view.def(m);
+      const mark = (k: string): void => {
+        if (!candidates.has(k)) return;
+        let list = at.get(k);
+        if (!list) at.set(k, (list = []));
+        if (list[list.length - 1] !== t) list.push(t);
+      };
+      for (const k of live) mark(k);
+      if (d) {
+        mark(d);
+        live.delete(d);
+      }
+      for (const u of view.uses(m)) {
+        live.add(u);
+        if (candidates.has(u)) reads.set(u, (reads.get(u) ?? 0) + 1);
+      }
+      t++;
+    }
+  }
+  // A copy's two ends are one choice (the colouring coalesces them: apart, one would keep the accumulator and the
+  // copy would stay, as a mov, in a 4.2 broadcast's r5 -> value copies of sgemm).
+  const root = new Map<string, string>();
+  const find = (k: string): string => {
+    let r = k;
+    while (root.has(r)) r = root.get(r) as string;
+    return r;
+  };
+  for (const b of flow) {
+    for (const m of b.instrs) {
+      const c = copyOf(m);
+      if (!c || !at.has(c[0]) || !at.has(c[1])) continue;
+      const [x, y] = [find(c[0]), find(c[1])];
+      if (x !== y) root.set(y, x);
+    }
+  }
+  const groups = new Map<string, { members: string[]; at: Set<number>; reads: number }>();
+  for (const [k, ts] of at) {
+    const r = find(k);
+    let g = groups.get(r);
+    if (!g) groups.set(r, (g = { members: [], at: new Set(), reads: 0 }));
+    g.members.push(k);
+    for (const x of ts) g.at.add(x);
+    g.reads += reads.get(k) ?? 0;
+  }
+  const list = [...groups.values()];
+  const density = (g: { at: Set<number>; reads: number }): number => g.reads / Math.max(1, g.at.size);
+  list.sort((a, b) => density(b) - density(a) || a.at.size - b.at.size);
+  const busy = accs.map(() => new Uint8Array(t));
+  const out = new Map<string, number>();
+  for (const g of list) {
+    const a = busy.findIndex((row) => [...g.at].every((x) => row[x] === 0));
+    if (a < 0) continue;
+    for (const x of g.at) (busy[a] as Uint8Array)[x] = 1;
+    for (const k of g.members) out.set(k, accs[a] as number);
+  }
+  return out;
+}
+
+/** Colour the registers of `flow` onto rf0..rf63 and, on 4.2, the accumulators (throws RegisterPressureError). */
 function allocate(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<string>>, ver: V3dVersion, span: Map<string, number>): Map<string, number> {
   const rfColours = Array.from({ length: REGISTER_COUNT }, (_, k) => k);
   const useAcc = ACCUMULATOR_ALLOCATION && ver === 42;
-  const inAcc = useAcc ? accumulatorCandidates(flow, liveOut, span) : new Set<string>();
-  const accFirst = [...ACC_COLOURS, ...rfColours];
+  if (!useAcc) {
+    return allocateRegisters(flow, view, { colours: rfColours, precoloured: (k) => (k.startsWith('rf') ? Number(k.slice(2)) : undefined), copyOf: (i) => copyOf(i as MInstr) }, liveOut);
+  }
+  const namesR0 = flow.some((b) => b.instrs.some((m) => [...m.srcs, m.dst, m.rotate].some((x) => x?.kind === 'acc' && x.index === 0)));
+  const accs = namesR0 ? ACC_COLOURS : [ACC_BASE, ...ACC_COLOURS];
+  const chosen = chooseAccumulators(flow, liveOut, accumulatorCandidates(flow, liveOut, span), accs);
   return allocateRegisters(flow, view, {
-    colours: useAcc ? [...rfColours, ...ACC_COLOURS] : rfColours,
+    colours: [...rfColours, ...accs],
     precoloured: (k) => (k.startsWith('rf') ? Number(k.slice(2)) : undefined),
     copyOf: (i) => copyOf(i as MInstr),
-    ...(useAcc
-      ? {
-          order: (k: string) => (inAcc.has(k) ? accFirst : rfColours),
-          allows: (k: string, c: number) => c < ACC_BASE || inAcc.has(k),
-        }
-      : {}),
+    // A chosen value tries its accumulator first (a neighbour may have taken it after all: then the register file).
+    order: (k: string) => {
+      const a = chosen.get(k);
+      return a === undefined ? rfColours : [a, ...rfColours];
+    },
+    allows: (k: string, c: number) => c < ACC_BASE || chosen.get(k) === c,
   }, liveOut);
 }
 
@@ -302,7 +383,7 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
   for (;;) {
     const { blocks, temps } = rewriteSpills(mf, selected, spilled, ver);
     // Selection order under pressure, but each load's result collected only where it is needed.
-    orderBlocks(blocks, reorder ? orderSegment : deferLoadResults);
+    orderBlocks(blocks, reorder ? (run) => orderSegment(run, ver === 42) : deferLoadResults);
     const flow = flowOf(blocks);
     const { liveIn, liveOut } = computeLiveness(flow, view);
     const pressure = measurePressure(flow, liveOut);
