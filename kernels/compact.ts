@@ -58,41 +58,48 @@ export class Compact {
     const lane = qpu.laneId();
     // m = the dropped lanes before a kept element (lane + 1 − t), 0x100 where no element is (it never moves).
     // Step j: a lane takes the value j lanes up when that one moves by j, and is empty when its own moves away.
-    let m: u32 = keep != 0 ? lane + 1 - t : 0x100;
-    let w = v;
-    const m1 = qpu.rotate(m, 15);
-    const w1 = qpu.rotate(w, 15);
-    const in1 = (m1 & 1) != 0;
-    const out1 = (m & 1) != 0;
-    w = in1 ? w1 : w;
-    m = in1 ? m1 : out1 ? 0x100 : m;
-    const m2 = qpu.rotate(m, 14);
-    const w2 = qpu.rotate(w, 14);
-    const in2 = (m2 & 2) != 0;
-    const out2 = (m & 2) != 0;
-    w = in2 ? w2 : w;
-    m = in2 ? m2 : out2 ? 0x100 : m;
-    const m4 = qpu.rotate(m, 12);
-    const w4 = qpu.rotate(w, 12);
-    const in4 = (m4 & 4) != 0;
-    const out4 = (m & 4) != 0;
-    w = in4 ? w4 : w;
-    m = in4 ? m4 : out4 ? 0x100 : m;
-    const m8 = qpu.rotate(m, 8);
-    const w8 = qpu.rotate(w, 8);
-    const in8 = (m8 & 8) != 0;
-    const out8 = (m & 8) != 0;
-    w = in8 ? w8 : w;
-    m = in8 ? m8 : out8 ? 0x100 : m;
-    return w;
+    // (Arrays indexed by the step: the frontend unrolls the loop, so each rotation's amount is a constant.)
+    const m = new Uint32Array(5);
+    const w = new Uint32Array(5);
+    m[0] = keep != 0 ? lane + 1 - t : 0x100;
+    w[0] = v;
+    for (let k: u32 = 0; k < 4; k++) {
+      const j: u32 = 1 << k;
+      const mUp = qpu.rotate(m[k], 16 - j);
+      const wUp = qpu.rotate(w[k], 16 - j);
+      const comes = (mUp & j) != 0;
+      const goes = (m[k] & j) != 0;
+      w[k + 1] = comes ? wUp : w[k];
+      m[k + 1] = comes ? mUp : goes ? 0x100 : m[k];
+    }
+    return w[4];
+  }
+
+  /**
+   * Appends a vector's kept elements (keep = 1; t the inclusive count of kept lanes, kept their number) to the
+   * 16-lane buffer `buf` holding `done` mod 16 elements, of which `done` have been appended since y[out]: they are
+   * packed ({@link Compact.packed}), rotated to the buffer's fill, and when the buffer fills it goes out to
+   * y[out + done − fill …] as one contiguous 16-word store. Returns the new buffer (the caller adds kept to done).
+   */
+  @device
+  static append(y: Ptr<u32>, out: u32, done: u32, buf: u32, v: u32, keep: u32, t: u32, kept: u32): u32 {
+    const lane = qpu.laneId();
+    const fill = done & 15;
+    const r = qpu.rotate(Compact.packed(v, keep, t), fill);
+    if (fill + kept >= 16) {
+      y[out + done - fill + lane] = lane >= fill ? r : buf;
+      return r;
+    }
+    return lane >= fill && lane < fill + kept ? r : buf;
   }
 
   /**
    * y[counts[0] + … + counts[b − 1] + kept elements of the chunk before x[i]] = x[i] for each kept x[i] of QPU b's
    * chunk, with whole-vector stores (VC4's stores are DMAs: a scattered one is a DMA per lane). Per vector, the kept
-   * elements are packed to its first lanes ({@link Compact.packed}) and appended to a 16-lane buffer (rotated by its
-   * fill); each time it fills it goes out as one contiguous 16-word store. The chunk's last partial buffer goes out
-   * under a mask. Lanes past the chunk's end read its last element and keep nothing.
+   * elements are packed to its first lanes and appended to a 16-lane buffer that goes out as one contiguous 16-word
+   * store each time it fills ({@link Compact.append}); the chunk's last partial buffer goes out under a mask. Each
+   * pass loads the next vector (clamped to the chunk's last element) while it packs this one; lanes past the chunk's
+   * end keep nothing.
    */
   @kernel
   static place(n: u32, chunk: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>, y: Ptr<u32>): void {
@@ -100,58 +107,39 @@ export class Compact {
     const lane = qpu.laneId();
     let o: u32 = 0;
     for (let j = lane; j < b; j += 16) o += counts[j];
-    let out = qpu.reduceAdd(o);
+    const out = qpu.reduceAdd(o);
     const start = b * chunk;
     const end = Math.min(n, start + chunk);
     let buf: u32 = 0;
-    let fill: u32 = 0;
+    let done: u32 = 0;
     // An empty chunk (n = 0) reads nothing: the loads below read ahead of the loop.
-    if (start < end) {
-      if (useFlags != 0) {
-        // Each pass loads the next vector (clamped to the chunk's last element) while it packs this one.
-        let vn = x[Math.min(start + lane, end - 1)];
-        let fn = flags[Math.min(start + lane, end - 1)];
-        for (let base = start; base < end; base += 16) {
-          const v = vn;
-          const f = fn;
-          vn = x[Math.min(base + 16 + lane, end - 1)];
-          fn = flags[Math.min(base + 16 + lane, end - 1)];
-          const k: u32 = (base + lane < end ? 1 : 0) & (f != 0 ? 1 : 0);
-          const t = LaneScan.u32(k);
-          const kept = qpu.broadcast(t, 15);
-          const r = qpu.rotate(Compact.packed(v, k, t), fill);
-          if (fill + kept >= 16) {
-            y[out + lane] = lane >= fill ? r : buf;
-            out = out + 16;
-            buf = r;
-            fill = fill + kept - 16;
-          } else {
-            buf = lane >= fill && lane < fill + kept ? r : buf;
-            fill = fill + kept;
-          }
-        }
-      } else {
-        let vn = x[Math.min(start + lane, end - 1)];
-        for (let base = start; base < end; base += 16) {
-          const v = vn;
-          vn = x[Math.min(base + 16 + lane, end - 1)];
-          const k: u32 = (base + lane < end ? 1 : 0) & (Compact.inRange(v, a, c, lo, span, invert) ? 1 : 0);
-          const t = LaneScan.u32(k);
-          const kept = qpu.broadcast(t, 15);
-          const r = qpu.rotate(Compact.packed(v, k, t), fill);
-          if (fill + kept >= 16) {
-            y[out + lane] = lane >= fill ? r : buf;
-            out = out + 16;
-            buf = r;
-            fill = fill + kept - 16;
-          } else {
-            buf = lane >= fill && lane < fill + kept ? r : buf;
-            fill = fill + kept;
-          }
-        }
+    if (start < end && useFlags != 0) {
+      let vn = x[Math.min(start + lane, end - 1)];
+      let fn = flags[Math.min(start + lane, end - 1)];
+      for (let base = start; base < end; base += 16) {
+        const v = vn;
+        const f = fn;
+        vn = x[Math.min(base + 16 + lane, end - 1)];
+        fn = flags[Math.min(base + 16 + lane, end - 1)];
+        const k: u32 = (base + lane < end ? 1 : 0) & (f != 0 ? 1 : 0);
+        const t = LaneScan.u32(k);
+        const kept = qpu.broadcast(t, 15);
+        buf = Compact.append(y, out, done, buf, v, k, t, kept);
+        done = done + kept;
+      }
+    } else if (start < end) {
+      let vn = x[Math.min(start + lane, end - 1)];
+      for (let base = start; base < end; base += 16) {
+        const v = vn;
+        vn = x[Math.min(base + 16 + lane, end - 1)];
+        const k: u32 = (base + lane < end ? 1 : 0) & (Compact.inRange(v, a, c, lo, span, invert) ? 1 : 0);
+        const t = LaneScan.u32(k);
+        const kept = qpu.broadcast(t, 15);
+        buf = Compact.append(y, out, done, buf, v, k, t, kept);
+        done = done + kept;
       }
     }
-    if (lane < fill) y[out + lane] = buf;
+    if (lane < (done & 15)) y[out + done - (done & 15) + lane] = buf;
   }
 }
 

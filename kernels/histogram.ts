@@ -12,7 +12,7 @@
  *   per QPU (`qpu.reduceAdd`) into a per-QPU row of a partial table, and a second launch adds the rows; one
  *   pass over the values per WINDOW bins.
  */
-import { kernel, qpu, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults, typeName } from './launch.js';
 
@@ -37,16 +37,24 @@ export class Histogram {
    */
   @kernel
   static atomic(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
+    Histogram.countInto(n, bins, values, counts);
+  }
+
+  /**
+   * h[values[i]] += 1 by atomics for this work item's i < n (grid-stride), values ≥ bins adding 0 to bin (lane mod
+   * bins). AHEAD values load before their atomics go out (an atomic keeps its program order against the loads:
+   * h could be values, as far as the compiler knows), so AHEAD atomics are in flight at once.
+   */
+  @device
+  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>): void {
     const spare = qpu.laneId() % bins;
     const g = qpu.globalCount();
-    // AHEAD values load before their atomics go out (the atomics' order against the loads is program order: counts
-    // could be values, as far as the compiler knows), so AHEAD atomics are in flight at once.
     const v = new Uint32Array(AHEAD);
     for (let i = qpu.globalId(); i < n; i += AHEAD * g) {
       for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[Math.min(i + k * g, n - 1)];
       for (let k: u32 = 0; k < AHEAD; k++) {
         const inside = v[k] < bins && i + k * g < n;
-        qpu.atomicAdd(counts, inside ? v[k] : spare, inside ? 1 : 0);
+        qpu.atomicAdd(h, inside ? v[k] : spare, inside ? 1 : 0);
       }
     }
   }
@@ -63,16 +71,7 @@ export class Histogram {
     const l = qpu.localId();
     for (let b = l; b < bins; b += SHARED_WG) h[b] = 0;
     qpu.workgroupBarrier();
-    const spare = l % bins;
-    const g = qpu.globalCount();
-    const v = new Uint32Array(AHEAD);
-    for (let i = qpu.globalId(); i < n; i += AHEAD * g) {
-      for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[Math.min(i + k * g, n - 1)];
-      for (let k: u32 = 0; k < AHEAD; k++) {
-        const inside = v[k] < bins && i + k * g < n;
-        qpu.atomicAdd(h, inside ? v[k] : spare, inside ? 1 : 0);
-      }
-    }
+    Histogram.countInto(n, bins, values, h);
     qpu.workgroupBarrier();
     for (let b = l; b < bins; b += SHARED_WG) qpu.atomicAdd(counts, b, h[b]);
   }

@@ -358,16 +358,20 @@ export class ScanOnce {
   @kernel({ workgroupSize: 128 })
   static tilesU32x8(tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    for (let i = qpu.localId(); i < 2 * tiles + 16; i += 128) s[i] = 0;
-    qpu.workgroupBarrier();
-    LookBack.finish(status, tiles, ScanOnce.run(tiles, exclusive, x, y, s));
+    ScanOnce.runShared(tiles, exclusive, x, y, status, s);
   }
 
   /** {@link ScanOnce.tilesU32x8} for 12 batches (vc7's 12 QPUs). */
   @kernel({ workgroupSize: 192 })
   static tilesU32x12(tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    for (let i = qpu.localId(); i < 2 * tiles + 16; i += 192) s[i] = 0;
+    ScanOnce.runShared(tiles, exclusive, x, y, status, s);
+  }
+
+  /** The workgroup zeroes the status words in `s` (its shared memory), then runs its tiles; the prefix of all goes to status. */
+  @device
+  static runShared(tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, s: Ptr<u32>): void {
+    for (let i = qpu.localId(); i < 2 * tiles + 16; i += qpu.groupSize()) s[i] = 0;
     qpu.workgroupBarrier();
     LookBack.finish(status, tiles, ScanOnce.run(tiles, exclusive, x, y, s));
   }
