@@ -80,6 +80,16 @@ export interface KernelOptions {
    * workgroup.
    */
   readonly workgroupSize?: number;
+  /**
+   * The kernel's pointer parameters never overlap: memory it writes through
+   * one of them (or a pointer computed from it) it never reads or writes
+   * through another during the launch, as C's `restrict` on every pointer
+   * parameter. The compiler may then let a store's write still run while
+   * later loads through other parameters go out (vc4: a store run's DMA is
+   * not waited for before them). Breaking the promise gives undefined
+   * results (on vc4 such a load may see the old data). Default false.
+   */
+  readonly noalias?: boolean;
 }
 
 /** The property under which decorated methods carry their {@link KernelInfo}. */

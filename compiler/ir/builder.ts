@@ -113,5 +113,6 @@ export function cloneFunction(fn: IrFunction): IrFunction {
   if (fn.privateWords) out.privateWords = fn.privateWords;
   if (fn.workgroupSize !== undefined) out.workgroupSize = fn.workgroupSize;
   if (fn.sharedBytes !== undefined) out.sharedBytes = fn.sharedBytes;
+  if (fn.noalias) out.noalias = true;
   return out;
 }

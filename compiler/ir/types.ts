@@ -102,6 +102,8 @@ export interface IrFunction {
   workgroupSize?: number;
   /** Bytes of workgroup-shared memory each workgroup needs (`qpu.shared` arrays); absent means 0. */
   sharedBytes?: number;
+  /** The `@kernel` option `noalias`: pointer parameters never overlap (docs/language.md "Kernel options"). */
+  noalias?: boolean;
 }
 
 /** Work items per workgroup of `fn` (16 when not set). */

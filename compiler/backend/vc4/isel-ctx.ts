@@ -47,6 +47,14 @@ export interface Ctx {
    * first (`vw_wait`). Empty when the function has none.
    */
   pendingDma: ReadonlySet<number>;
+  /**
+   * In a `noalias` kernel, the pointer parameters (value ids) that store runs write through: a run's DMA is not
+   * waited for either (isel-memory.ts storeGroup), and a load waits first unless it reads through another pointer
+   * parameter (the option's promise keeps those apart). Empty when the function has none.
+   */
+  runRoots: ReadonlySet<number>;
+  /** Every instruction of the function with a result, by result id (SSA: the definitions of all blocks). */
+  allDefs: ReadonlyMap<number, Instr>;
 }
 
 /** Handler that selects one IR op into machine ops writing `d`. */

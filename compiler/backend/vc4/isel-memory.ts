@@ -45,6 +45,7 @@
 import type { Block, Instr, Value } from '../../ir/types.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
 import { opInfo } from '../../ir/ops.ts';
+import { targets } from '../../ir/cfg.ts';
 import { TARGETS } from '../../target/targets.ts';
 import type { Src, VReg } from './mir.ts';
 import { acc } from './mir.ts';
@@ -121,14 +122,72 @@ export function tmuOf(ins: Instr): 0 | 1 {
 }
 
 /**
- * Waits for a store batch's DMA that may still run (Ctx.pendingDma) before what could meet its rows: a VPM or DMA
- * use, an atomic, a barrier, the program end, or a load (`ins`) that loop shaping did not prove apart from it.
+ * Waits for a store batch's or a `noalias` kernel's store run's DMA that may still run (Ctx.pendingDma,
+ * Ctx.runRoots) before what could meet its rows: a VPM or DMA use, an atomic, a barrier, the program end, or a load
+ * (`ins`) that loop shaping did not prove apart from the batches, or that reads through a pointer parameter a run
+ * writes through (or through a pointer not computed from a parameter).
  */
 export function waitForPendingDma(c: Ctx, ins?: Instr): void {
-  if (c.pendingDma.size === 0) return;
-  const t = ins?.attrs?.['disjoint'];
-  if (ins?.op === 'load' && typeof t === 'number' && c.pendingDma.has(t)) return;
+  if (c.pendingDma.size === 0 && c.runRoots.size === 0) return;
+  if (ins?.op === 'load') {
+    const t = ins.attrs?.['disjoint'];
+    const apartFromBatches = c.pendingDma.size === 0 || (typeof t === 'number' && c.pendingDma.has(t));
+    const root = c.runRoots.size === 0 ? undefined : paramRoot(c, c.allDefs, ins.args[0] as Value);
+    const apartFromRuns = c.runRoots.size === 0 || (root !== undefined && !c.runRoots.has(root));
+    if (apartFromBatches && apartFromRuns) return;
+  }
   mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
+}
+
+/**
+ * The pointer parameter (its value id) that address `p` is computed from by `gep`s, also through block parameters
+ * (a loop-carried pointer: every incoming value computed from the same parameter, or from the block parameter
+ * itself), or undefined.
+ */
+function paramRoot(c: Ctx, defs: ReadonlyMap<number, Instr>, p: Value): number | undefined {
+  const incoming = new Map<number, Value[]>();
+  for (const b of c.fn.blocks) {
+    for (const t of targets(b.term)) {
+      t.block.params.forEach((q, k) => {
+        const a = t.args[k];
+        if (!a) return;
+        const list = incoming.get(q.id);
+        if (list) list.push(a);
+        else incoming.set(q.id, [a]);
+      });
+    }
+  }
+  const seen = new Set<number>();
+  // undefined: no parameter; null: only the block parameters being walked (a cycle), which add no root.
+  const walk = (v: Value): number | undefined | null => {
+    const root = linearAddress(defs, v).root;
+    const q = c.fn.params.find((x) => x.value.id === root);
+    if (q) return isPtr(q.value.type) ? root : undefined;
+    const ins = incoming.get(root);
+    if (!ins) return undefined;
+    if (seen.has(root)) return null;
+    seen.add(root);
+    let found: number | null = null;
+    for (const a of ins) {
+      const r = walk(a);
+      if (r === undefined || (r !== null && found !== null && r !== found)) return undefined;
+      if (r !== null) found = r;
+    }
+    return found;
+  };
+  const r = walk(p);
+  return r === null ? undefined : r;
+}
+
+/**
+ * The pointer parameter a store run (a group without a batch tag) of a `noalias` kernel writes through: its DMA is
+ * not waited for (Ctx.runRoots). Undefined for a batch, outside `noalias` kernels, or when the run's address is not
+ * computed from a parameter.
+ */
+export function runRoot(c: Ctx, g: StoreGroup, defs: ReadonlyMap<number, Instr>): number | undefined {
+  const first = g.stores[0];
+  if (!c.fn.noalias || g.tag !== undefined || !first) return undefined;
+  return paramRoot(c, defs, first.args[0] as Value);
 }
 
 function load(c: Ctx, ins: Instr, d: VReg): void {
@@ -453,7 +512,9 @@ function storeGroup(c: Ctx, g: StoreGroup): void {
   mov(c, VW_SETUP, dma);
   mov(c, VW_SETUP, stride);
   mov(c, VW_ADDR, addr);
-  if (g.tag === undefined || !c.pendingDma.has(g.tag)) mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
+  const root = runRoot(c, g, c.allDefs);
+  const runsOn = g.tag === undefined ? root !== undefined && c.runRoots.has(root) : c.pendingDma.has(g.tag);
+  if (!runsOn) mov(c, { k: 'io', addr: IO.NOP }, VW_WAIT);
 }
 
 /** A store: see the file comment. `groups` are the block's {@link storeGroups}. */

@@ -70,9 +70,30 @@ test('@kernel({ fastMath: true }) marks the f32 + - * and int→f32 conversions 
   for (const name of ['K.off', 'K.bare']) t.true(ops(name).length === 5 && ops(name).every((i) => i.attrs?.['fast'] === undefined), name);
 });
 
+test('@kernel({ noalias: true }) marks the kernel noalias (in its IR and its printed form); false or bare @kernel does not', (t) => {
+  const m = loadKernels(file, {
+    source: [
+      "import { kernel, qpu, type u32, type Ptr } from 'qpuc';",
+      'export class K {',
+      '  @kernel({ noalias: true })',
+      '  static apart(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
+      '  @kernel({ noalias: false })',
+      '  static off(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
+      '  @kernel',
+      '  static bare(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
+      '}',
+    ].join('\n'),
+  });
+  t.deepEqual(m.diagnostics, []);
+  t.is(m.kernels.get('K.apart')?.noalias, true);
+  t.is(m.kernels.get('K.off')?.noalias, undefined);
+  t.is(m.kernels.get('K.bare')?.noalias, undefined);
+});
+
 test('bad @kernel options are QPU3015 naming the problem and the known options', (t) => {
   const cases: [string, string][] = [
     ['@kernel({ fastMath: 1 })', "'fastMath' must be true or false, not '1'"],
+    ['@kernel({ noalias: 1 })', "'noalias' must be true or false, not '1'"],
     ['@kernel({ fast: true })', "unknown option 'fast'"],
     ['@kernel(opts)', 'expected one object literal'],
     ['@kernel({ ...opts })', "'...opts' is not a 'name: value' entry"],
