@@ -47,189 +47,99 @@ export class Compact {
     if (qpu.laneId() == 0) counts[qpu.qpuId()] = t;
   }
 
-  /** y[counts[0] + … + counts[b − 1] + kept elements of the chunk before x[i]] = x[i] for each kept x[i] of QPU b's chunk. */
+  /**
+   * The kept elements of a vector (keep = 1) moved to its first lanes, in order: each moves down by the number of
+   * dropped lanes before it (lane + 1 − t, t the inclusive count of kept lanes), one power of two at a time, low bit
+   * first, so that no lane receives two (what is left to move is at most the lane number, so nothing wraps). The
+   * other lanes' values are unspecified.
+   */
+  @device
+  static packed(v: u32, keep: u32, t: u32): u32 {
+    const lane = qpu.laneId();
+    // m = the dropped lanes before a kept element (lane + 1 − t), 0x100 where no element is (it never moves).
+    // Step j: a lane takes the value j lanes up when that one moves by j, and is empty when its own moves away.
+    // (Arrays indexed by the step: the frontend unrolls the loop, so each rotation's amount is a constant.)
+    const m = new Uint32Array(5);
+    const w = new Uint32Array(5);
+    m[0] = keep != 0 ? lane + 1 - t : 0x100;
+    w[0] = v;
+    for (let k: u32 = 0; k < 4; k++) {
+      const j: u32 = 1 << k;
+      const mUp = qpu.rotate(m[k], 16 - j);
+      const wUp = qpu.rotate(w[k], 16 - j);
+      const comes = (mUp & j) != 0;
+      const goes = (m[k] & j) != 0;
+      w[k + 1] = comes ? wUp : w[k];
+      m[k + 1] = comes ? mUp : goes ? 0x100 : m[k];
+    }
+    return w[4];
+  }
+
+  /**
+   * Appends a vector's kept elements (keep = 1; t the inclusive count of kept lanes, kept their number) to the
+   * 16-lane buffer `buf` holding `done` mod 16 elements, of which `done` have been appended since y[out]: they are
+   * packed ({@link Compact.packed}), rotated to the buffer's fill, and when the buffer fills it goes out to
+   * y[out + done − fill …] as one contiguous 16-word store. Returns the new buffer (the caller adds kept to done).
+   */
+  @device
+  static append(y: Ptr<u32>, out: u32, done: u32, buf: u32, v: u32, keep: u32, t: u32, kept: u32): u32 {
+    const lane = qpu.laneId();
+    const fill = done & 15;
+    const r = qpu.rotate(Compact.packed(v, keep, t), fill);
+    if (fill + kept >= 16) {
+      y[out + done - fill + lane] = lane >= fill ? r : buf;
+      return r;
+    }
+    return lane >= fill && lane < fill + kept ? r : buf;
+  }
+
+  /**
+   * y[counts[0] + … + counts[b − 1] + kept elements of the chunk before x[i]] = x[i] for each kept x[i] of QPU b's
+   * chunk, with whole-vector stores (VC4's stores are DMAs: a scattered one is a DMA per lane). Per vector, the kept
+   * elements are packed to its first lanes and appended to a 16-lane buffer that goes out as one contiguous 16-word
+   * store each time it fills ({@link Compact.append}); the chunk's last partial buffer goes out under a mask. Each
+   * pass loads the next vector (clamped to the chunk's last element) while it packs this one; lanes past the chunk's
+   * end keep nothing.
+   */
   @kernel
   static place(n: u32, chunk: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>, y: Ptr<u32>): void {
     const b = qpu.qpuId();
     const lane = qpu.laneId();
     let o: u32 = 0;
     for (let j = lane; j < b; j += 16) o += counts[j];
-    let carry = qpu.reduceAdd(o);
+    const out = qpu.reduceAdd(o);
     const start = b * chunk;
     const end = Math.min(n, start + chunk);
-    if (useFlags != 0) {
-    for (let base = start; base < end; base += 16) {
-      const i = base + lane;
-      const inside = i < end;
-      const v: u32 = inside ? x[i] : 0;
-      const keep = inside && flags[i] != 0;
-      const k: u32 = keep ? 1 : 0;
-      const t = LaneScan.u32(k);
-      if (keep) y[carry + t - 1] = v;
-      carry = carry + qpu.broadcast(t, 15);
-    }
-    } else {
-    for (let base = start; base < end; base += 16) {
-      const i = base + lane;
-      const inside = i < end;
-      const v: u32 = inside ? x[i] : 0;
-      const keep = inside && Compact.inRange(v, a, c, lo, span, invert);
-      const k: u32 = keep ? 1 : 0;
-      const t = LaneScan.u32(k);
-      if (keep) y[carry + t - 1] = v;
-      carry = carry + qpu.broadcast(t, 15);
-    }
-    }
-  }
-
-  /**
-   * {@link Compact.place} with the chunk's whole 256-element blocks transposed (as Scan.blocksU32): lane l
-   * owns elements 16l … 16l + 15 of a block and counts its kept ones in order; one 16-lane scan of the lane
-   * counts places the lanes. The rest of the chunk goes a vector at a time. Used on V3D (lane-strided loads).
-   */
-  @kernel
-  static placeBlocks(n: u32, chunk: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>, y: Ptr<u32>): void {
-    const b = qpu.qpuId();
-    const lane = qpu.laneId();
-    let o: u32 = 0;
-    for (let j = lane; j < b; j += 16) o += counts[j];
-    let carry = qpu.reduceAdd(o);
-    const start = b * chunk;
-    const end = Math.min(n, start + chunk);
-    const blocks = end > start ? start + ((end - start) & 0xffffff00) : start;
-    if (useFlags != 0) {
-      for (let base = start; base < blocks; base += 256) {
-        const at = base + lane * 16;
-        const v0 = x[at];
-        const v1 = x[at + 1];
-        const v2 = x[at + 2];
-        const v3 = x[at + 3];
-        const v4 = x[at + 4];
-        const v5 = x[at + 5];
-        const v6 = x[at + 6];
-        const v7 = x[at + 7];
-        const v8 = x[at + 8];
-        const v9 = x[at + 9];
-        const v10 = x[at + 10];
-        const v11 = x[at + 11];
-        const v12 = x[at + 12];
-        const v13 = x[at + 13];
-        const v14 = x[at + 14];
-        const v15 = x[at + 15];
-        const p0: u32 = (flags[at] != 0 ? 1 : 0);
-        const p1: u32 = p0 + (flags[at + 1] != 0 ? 1 : 0);
-        const p2: u32 = p1 + (flags[at + 2] != 0 ? 1 : 0);
-        const p3: u32 = p2 + (flags[at + 3] != 0 ? 1 : 0);
-        const p4: u32 = p3 + (flags[at + 4] != 0 ? 1 : 0);
-        const p5: u32 = p4 + (flags[at + 5] != 0 ? 1 : 0);
-        const p6: u32 = p5 + (flags[at + 6] != 0 ? 1 : 0);
-        const p7: u32 = p6 + (flags[at + 7] != 0 ? 1 : 0);
-        const p8: u32 = p7 + (flags[at + 8] != 0 ? 1 : 0);
-        const p9: u32 = p8 + (flags[at + 9] != 0 ? 1 : 0);
-        const p10: u32 = p9 + (flags[at + 10] != 0 ? 1 : 0);
-        const p11: u32 = p10 + (flags[at + 11] != 0 ? 1 : 0);
-        const p12: u32 = p11 + (flags[at + 12] != 0 ? 1 : 0);
-        const p13: u32 = p12 + (flags[at + 13] != 0 ? 1 : 0);
-        const p14: u32 = p13 + (flags[at + 14] != 0 ? 1 : 0);
-        const p15: u32 = p14 + (flags[at + 15] != 0 ? 1 : 0);
-        const incl = LaneScan.u32(p15);
-        const shifted = qpu.rotate(incl, 1);
-        const off = carry + (lane == 0 ? 0 : shifted);
-        if (p0 != 0) y[off] = v0;
-        if (p1 != p0) y[off + p0] = v1;
-        if (p2 != p1) y[off + p1] = v2;
-        if (p3 != p2) y[off + p2] = v3;
-        if (p4 != p3) y[off + p3] = v4;
-        if (p5 != p4) y[off + p4] = v5;
-        if (p6 != p5) y[off + p5] = v6;
-        if (p7 != p6) y[off + p6] = v7;
-        if (p8 != p7) y[off + p7] = v8;
-        if (p9 != p8) y[off + p8] = v9;
-        if (p10 != p9) y[off + p9] = v10;
-        if (p11 != p10) y[off + p10] = v11;
-        if (p12 != p11) y[off + p11] = v12;
-        if (p13 != p12) y[off + p12] = v13;
-        if (p14 != p13) y[off + p13] = v14;
-        if (p15 != p14) y[off + p14] = v15;
-        carry = carry + qpu.broadcast(incl, 15);
-      }
-      for (let base = blocks; base < end; base += 16) {
-        const i = base + lane;
-        const inside = i < end;
-        const v: u32 = inside ? x[i] : 0;
-        const keep = inside && flags[i] != 0;
-        const k: u32 = keep ? 1 : 0;
+    let buf: u32 = 0;
+    let done: u32 = 0;
+    // An empty chunk (n = 0) reads nothing: the loads below read ahead of the loop.
+    if (start < end && useFlags != 0) {
+      let vn = x[Math.min(start + lane, end - 1)];
+      let fn = flags[Math.min(start + lane, end - 1)];
+      for (let base = start; base < end; base += 16) {
+        const v = vn;
+        const f = fn;
+        vn = x[Math.min(base + 16 + lane, end - 1)];
+        fn = flags[Math.min(base + 16 + lane, end - 1)];
+        const k: u32 = (base + lane < end ? 1 : 0) & (f != 0 ? 1 : 0);
         const t = LaneScan.u32(k);
-        if (keep) y[carry + t - 1] = v;
-        carry = carry + qpu.broadcast(t, 15);
+        const kept = qpu.broadcast(t, 15);
+        buf = Compact.append(y, out, done, buf, v, k, t, kept);
+        done = done + kept;
       }
-    } else {
-      for (let base = start; base < blocks; base += 256) {
-        const at = base + lane * 16;
-        const v0 = x[at];
-        const v1 = x[at + 1];
-        const v2 = x[at + 2];
-        const v3 = x[at + 3];
-        const v4 = x[at + 4];
-        const v5 = x[at + 5];
-        const v6 = x[at + 6];
-        const v7 = x[at + 7];
-        const v8 = x[at + 8];
-        const v9 = x[at + 9];
-        const v10 = x[at + 10];
-        const v11 = x[at + 11];
-        const v12 = x[at + 12];
-        const v13 = x[at + 13];
-        const v14 = x[at + 14];
-        const v15 = x[at + 15];
-        const p0: u32 = (Compact.inRange(v0, a, c, lo, span, invert) ? 1 : 0);
-        const p1: u32 = p0 + (Compact.inRange(v1, a, c, lo, span, invert) ? 1 : 0);
-        const p2: u32 = p1 + (Compact.inRange(v2, a, c, lo, span, invert) ? 1 : 0);
-        const p3: u32 = p2 + (Compact.inRange(v3, a, c, lo, span, invert) ? 1 : 0);
-        const p4: u32 = p3 + (Compact.inRange(v4, a, c, lo, span, invert) ? 1 : 0);
-        const p5: u32 = p4 + (Compact.inRange(v5, a, c, lo, span, invert) ? 1 : 0);
-        const p6: u32 = p5 + (Compact.inRange(v6, a, c, lo, span, invert) ? 1 : 0);
-        const p7: u32 = p6 + (Compact.inRange(v7, a, c, lo, span, invert) ? 1 : 0);
-        const p8: u32 = p7 + (Compact.inRange(v8, a, c, lo, span, invert) ? 1 : 0);
-        const p9: u32 = p8 + (Compact.inRange(v9, a, c, lo, span, invert) ? 1 : 0);
-        const p10: u32 = p9 + (Compact.inRange(v10, a, c, lo, span, invert) ? 1 : 0);
-        const p11: u32 = p10 + (Compact.inRange(v11, a, c, lo, span, invert) ? 1 : 0);
-        const p12: u32 = p11 + (Compact.inRange(v12, a, c, lo, span, invert) ? 1 : 0);
-        const p13: u32 = p12 + (Compact.inRange(v13, a, c, lo, span, invert) ? 1 : 0);
-        const p14: u32 = p13 + (Compact.inRange(v14, a, c, lo, span, invert) ? 1 : 0);
-        const p15: u32 = p14 + (Compact.inRange(v15, a, c, lo, span, invert) ? 1 : 0);
-        const incl = LaneScan.u32(p15);
-        const shifted = qpu.rotate(incl, 1);
-        const off = carry + (lane == 0 ? 0 : shifted);
-        if (p0 != 0) y[off] = v0;
-        if (p1 != p0) y[off + p0] = v1;
-        if (p2 != p1) y[off + p1] = v2;
-        if (p3 != p2) y[off + p2] = v3;
-        if (p4 != p3) y[off + p3] = v4;
-        if (p5 != p4) y[off + p4] = v5;
-        if (p6 != p5) y[off + p5] = v6;
-        if (p7 != p6) y[off + p6] = v7;
-        if (p8 != p7) y[off + p7] = v8;
-        if (p9 != p8) y[off + p8] = v9;
-        if (p10 != p9) y[off + p9] = v10;
-        if (p11 != p10) y[off + p10] = v11;
-        if (p12 != p11) y[off + p11] = v12;
-        if (p13 != p12) y[off + p12] = v13;
-        if (p14 != p13) y[off + p13] = v14;
-        if (p15 != p14) y[off + p14] = v15;
-        carry = carry + qpu.broadcast(incl, 15);
-      }
-      for (let base = blocks; base < end; base += 16) {
-        const i = base + lane;
-        const inside = i < end;
-        const v: u32 = inside ? x[i] : 0;
-        const keep = inside && Compact.inRange(v, a, c, lo, span, invert);
-        const k: u32 = keep ? 1 : 0;
+    } else if (start < end) {
+      let vn = x[Math.min(start + lane, end - 1)];
+      for (let base = start; base < end; base += 16) {
+        const v = vn;
+        vn = x[Math.min(base + 16 + lane, end - 1)];
+        const k: u32 = (base + lane < end ? 1 : 0) & (Compact.inRange(v, a, c, lo, span, invert) ? 1 : 0);
         const t = LaneScan.u32(k);
-        if (keep) y[carry + t - 1] = v;
-        carry = carry + qpu.broadcast(t, 15);
+        const kept = qpu.broadcast(t, 15);
+        buf = Compact.append(y, out, done, buf, v, k, t, kept);
+        done = done + kept;
       }
     }
+    if (lane < (done & 15)) y[out + done - (done & 15) + lane] = buf;
   }
 }
 
@@ -495,9 +405,7 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
     const out = y instanceof Uint32Array ? y : new Uint32Array(y.buffer, y.byteOffset, y.length);
     const use = flags ? 1 : 0;
     const r1 = await rt.launch(Compact.count, { qpus }, n, chunk, use, a, c, lo, span, invert, words, fl, counts);
-    // V3D: transposed blocks (lane-strided loads suit its TMU); VC4: a vector at a time.
-    const place = rt.target === 'vc4' ? Compact.place : Compact.placeBlocks;
-    const r2 = await rt.launch(place, { qpus }, n, chunk, use, a, c, lo, span, invert, words, fl, counts, out);
+    const r2 = await rt.launch(Compact.place, { qpus }, n, chunk, use, a, c, lo, span, invert, words, fl, counts, out);
     let total = 0;
     for (const c of counts) total += c;
     return { ...combineResults([r1, r2]), count: total };

@@ -4,15 +4,25 @@
  *
  * Two methods, chosen per target by measurement in the emulators' timing models (docs/kernels.md):
  * - atomics (vc6, vc7): every lane adds 1 to its value's bin with `qpu.atomicAdd`, one TMU round trip per 16
- *   elements, straight into counts;
+ *   elements, AHEAD of them in flight at once; up to SHARED_BINS bins into a histogram in workgroup-shared memory
+ *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end, more bins straight into
+ *   counts;
  * - private counters (vc4, where an atomic instruction costs ~3 200 cycles): each lane keeps WINDOW counters
  *   in registers for bins [base, base + WINDOW), adding `v − base == b` for each, the lanes' counters are summed
  *   per QPU (`qpu.reduceAdd`) into a per-QPU row of a partial table, and a second launch adds the rows; one
  *   pass over the values per WINDOW bins.
  */
-import { kernel, qpu, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults, typeName } from './launch.js';
+
+/** Values per lane whose loads go out before their atomics in {@link Histogram.atomic}. */
+const AHEAD = 8;
+
+/** Bins a workgroup of {@link Histogram.shared} counts in its shared memory (4 KiB). */
+const SHARED_BINS = 1024;
+/** Work items per workgroup of {@link Histogram.shared}: four batches (vc6 runs two at once, vc7 three). */
+const SHARED_WG = 64;
 
 /** Bins one pass of {@link Histogram.window} counts (the counters live in registers). */
 const WINDOW = 16;
@@ -27,12 +37,43 @@ export class Histogram {
    */
   @kernel
   static atomic(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
+    Histogram.countInto(n, bins, values, counts);
+  }
+
+  /**
+   * h[values[i]] += 1 by atomics for this work item's i < n (grid-stride), values ≥ bins adding 0 to bin (lane mod
+   * bins). AHEAD values load before their atomics go out (an atomic keeps its program order against the loads:
+   * h could be values, as far as the compiler knows), so AHEAD atomics are in flight at once.
+   */
+  @device
+  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>): void {
     const spare = qpu.laneId() % bins;
-    for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) {
-      const v = values[i];
-      const inside = v < bins;
-      qpu.atomicAdd(counts, inside ? v : spare, inside ? 1 : 0);
+    const g = qpu.globalCount();
+    const v = new Uint32Array(AHEAD);
+    for (let i = qpu.globalId(); i < n; i += AHEAD * g) {
+      for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[Math.min(i + k * g, n - 1)];
+      for (let k: u32 = 0; k < AHEAD; k++) {
+        const inside = v[k] < bins && i + k * g < n;
+        qpu.atomicAdd(h, inside ? v[k] : spare, inside ? 1 : 0);
+      }
     }
+  }
+
+  /**
+   * counts[values[i]] += 1 for i < n with values[i] < bins ≤ SHARED_BINS, through a histogram in workgroup-shared
+   * memory: each workgroup zeroes its own, adds 1 per value there by atomics (grid-stride over all work items; a
+   * value past the bins adds 0, as in {@link Histogram.atomic}), then adds each nonzero bin into counts by one
+   * atomic per bin (counts zeroed by the caller).
+   */
+  @kernel({ workgroupSize: SHARED_WG })
+  static shared(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
+    const h = qpu.shared<u32>(SHARED_BINS);
+    const l = qpu.localId();
+    for (let b = l; b < bins; b += SHARED_WG) h[b] = 0;
+    qpu.workgroupBarrier();
+    Histogram.countInto(n, bins, values, h);
+    qpu.workgroupBarrier();
+    for (let b = l; b < bins; b += SHARED_WG) qpu.atomicAdd(counts, b, h[b]);
   }
 
   /**
@@ -109,6 +150,12 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   if (method !== 'atomic' && method !== 'private') throw new TypeError(`histogram: method must be 'atomic' or 'private', got ${String(method)}`);
   const qpus = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
   const zq = Math.max(1, Math.min(rt.numQpus, Math.ceil(bins / 1024)));
+  if (method === 'atomic' && bins <= SHARED_BINS && rt.target !== 'vc4') {
+    const r0 = await rt.launch(Histogram.zero, { qpus: zq }, bins, counts);
+    const groups = Math.max(1, Math.floor((16 * Math.min(rt.numQpus, qpus)) / SHARED_WG));
+    const r1 = await rt.launch(Histogram.shared, { grid: [groups] }, n, bins, values, counts);
+    return combineResults([r0, r1]);
+  }
   if (method === 'atomic') {
     const r0 = await rt.launch(Histogram.zero, { qpus: zq }, bins, counts);
     const r1 = await rt.launch(Histogram.atomic, { qpus }, n, bins, values, counts);

@@ -13,7 +13,7 @@
  * a 16-lane scan by rotations (lane l adds lane l − d for d = 1, 2, 4, 8), plus the running total of the
  * chunk's earlier vectors. The input is read twice and the output written once.
  */
-import { kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { checkSameType, checkWordArray, combineResults } from './launch.js';
 import { LaneScan } from './lane-scan.js';
@@ -58,11 +58,13 @@ export class Scan {
     const start = b * chunk;
     const end = Math.min(n, start + chunk);
     const full = end > start ? start + ((end - start) & 0xfffffff0) : start;
-    for (let base = start; base < full; base += 16) {
-      const t = LaneScan.f32(x[base + lane]);
+    // Indexed by each lane's own element (not base + lane): loop shaping then batches the stores into multi-row
+    // DMAs and lets the pass's loads go first (VC4).
+    for (let i = start + lane; i < full; i += 16) {
+      const t = LaneScan.f32(x[i]);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
-      y[base + lane] = carry + (exclusive != 0 ? before : t);
+      y[i] = carry + (exclusive != 0 ? before : t);
       carry = carry + qpu.broadcast(t, 15);
     }
     if (full < end) {
@@ -86,11 +88,12 @@ export class Scan {
     const start = b * chunk;
     const end = Math.min(n, start + chunk);
     const full = end > start ? start + ((end - start) & 0xfffffff0) : start;
-    for (let base = start; base < full; base += 16) {
-      const t = LaneScan.u32(x[base + lane]);
+    // Each lane's own element as the index: see scanF32.
+    for (let i = start + lane; i < full; i += 16) {
+      const t = LaneScan.u32(x[i]);
       const shifted = qpu.rotate(t, 1);
       const before = lane == 0 ? 0 : shifted;
-      y[base + lane] = carry + (exclusive != 0 ? before : t);
+      y[i] = carry + (exclusive != 0 ? before : t);
       carry = carry + qpu.broadcast(t, 15);
     }
     if (full < end) {
@@ -321,11 +324,13 @@ export class Scan {
 }
 
 /** Elements per tile of the look-back scan (V3D): TILE_GROUPS groups of 16 lanes × 4 consecutive words. */
-const TILE = 192;
+const TILE = 256;
 /** Groups of 64 elements per tile. */
-const TILE_GROUPS = 3;
+const TILE_GROUPS = 4;
 /** Words per lane per tile (4 × TILE_GROUPS). */
-const TILE_WORDS = 12;
+const TILE_WORDS = 16;
+/** Status words of the look-back in workgroup-shared memory (16 KiB, the most a workgroup may declare). */
+const STATUS_WORDS = 4096;
 
 /**
  * The single-pass scans used on V3D: each element is read once and written once. Tile t (TILE elements) goes to
@@ -339,9 +344,41 @@ const TILE_WORDS = 12;
  * prefix of all tiles in status[2 tiles] for {@link Scan.tailU32}, which scans the last partial tile.
  */
 export class ScanOnce {
-  /** {@link ScanOnce} over `tiles` whole tiles of 32-bit integers (wrapping). */
+  /** {@link ScanOnce} over `tiles` whole tiles of 32-bit integers (wrapping), the status words in global memory. */
   @kernel
   static tilesU32(tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    LookBack.finish(status, tiles, ScanOnce.run(tiles, exclusive, x, y, status));
+  }
+
+  /**
+   * {@link ScanOnce.tilesU32} as one workgroup of 8 batches (vc6's 8 QPUs) whose status words (2 tiles + 16 ≤
+   * STATUS_WORDS) are in its shared memory: the look-back's atomics stay in the L2 cache (docs/timing-model.md). The
+   * prefix of all tiles still goes to status[2 tiles] in global memory, for {@link ScanOnce.tailU32}.
+   */
+  @kernel({ workgroupSize: 128 })
+  static tilesU32x8(tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    ScanOnce.runShared(tiles, exclusive, x, y, status, s);
+  }
+
+  /** {@link ScanOnce.tilesU32x8} for 12 batches (vc7's 12 QPUs). */
+  @kernel({ workgroupSize: 192 })
+  static tilesU32x12(tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    ScanOnce.runShared(tiles, exclusive, x, y, status, s);
+  }
+
+  /** The workgroup zeroes the status words in `s` (its shared memory), then runs its tiles; the prefix of all goes to status. */
+  @device
+  static runShared(tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, s: Ptr<u32>): void {
+    for (let i = qpu.localId(); i < 2 * tiles + 16; i += qpu.groupSize()) s[i] = 0;
+    qpu.workgroupBarrier();
+    LookBack.finish(status, tiles, ScanOnce.run(tiles, exclusive, x, y, s));
+  }
+
+  /** The tiles of this QPU (see {@link ScanOnce}); returns its running prefix, after its last tile. */
+  @device
+  static run(tiles: u32, exclusive: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): u32 {
     const Q = qpu.numQpus();
     const lane = qpu.laneId();
     const ex = exclusive != 0;
@@ -377,7 +414,7 @@ export class ScanOnce {
       for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = w[k];
       carry = prefix + off;
     }
-    LookBack.finish(status, tiles, carry);
+    return carry;
   }
 
   /**
@@ -471,7 +508,10 @@ async function scanOnce(rt: Runtime, x: ScanArray, y: ScanArray, n: number, excl
     status.fill(0);
     const u32 = (a: ScanArray): Uint32Array => (a instanceof Uint32Array ? a : new Uint32Array(a.buffer, a.byteOffset, a.length));
     const results: LaunchResult[] = [];
-    if (tiles > 0) results.push(await rt.launch(ScanOnce.tilesU32, { qpus: Math.max(1, Math.min(rt.numQpus, tiles)) }, tiles, exclusive ? 1 : 0, u32(x), u32(y), status));
+    // One workgroup of every QPU, the status words in its shared memory, where the QPU count has such a kernel.
+    const wide = rt.numQpus === 12 ? ScanOnce.tilesU32x12 : rt.numQpus === 8 ? ScanOnce.tilesU32x8 : undefined;
+    if (tiles > 0 && wide && 2 * tiles + 16 <= STATUS_WORDS) results.push(await rt.launch(wide, { grid: [1] }, tiles, exclusive ? 1 : 0, u32(x), u32(y), status));
+    else if (tiles > 0) results.push(await rt.launch(ScanOnce.tilesU32, { qpus: Math.max(1, Math.min(rt.numQpus, tiles)) }, tiles, exclusive ? 1 : 0, u32(x), u32(y), status));
     if (tiles * TILE < n || tiles === 0) results.push(await rt.launch(ScanOnce.tailU32, { qpus: 1 }, tiles * TILE, n, tiles, exclusive ? 1 : 0, u32(x), u32(y), status));
     return combineResults(results);
   } finally {

@@ -18,7 +18,10 @@
  * goes out before the first copy's arithmetic. Passes with stores keep their
  * order there: VC4's stores are DMAs, and with the loads first the batched
  * DMAs went out later (vc4 saxpy 0.98 → 0.91, scopy 0.83 → 0.73 of the
- * memory limit in `npm run bench -- kernels`). With the same option, in every
+ * memory limit in `npm run bench -- kernels`) — except a compute-bound block
+ * ({@link computeBound}: a scan's rotations per vector), where the lookups'
+ * wait is what the pass waits for (vc4 inclusiveScan 0.41 → 0.54; the other
+ * vc4 rows unchanged). With the same option, in every
  * block the pure ops between consecutive loads move above the first of them
  * when they do not use a loaded value ({@link addressesFirst}): every address
  * of such a run is computed before its first lookup goes out. In a block with
@@ -138,6 +141,19 @@ function addressesFirst(b: Block, most: number): void {
   b.instrs = out;
 }
 
+/** Ops per load in a block above which its pass is compute-bound (see {@link computeBound}). */
+const COMPUTE_PER_LOAD = 16;
+
+/**
+ * Whether a block's loads are few against its other work (more than {@link COMPUTE_PER_LOAD} ops each): there a
+ * VC4 pass's loads go out first even when it stores (a scan's lane rotations per vector), since the lookups' wait,
+ * not the DMA's start, is what the pass waits for.
+ */
+function computeBound(b: Block): boolean {
+  const loads = b.instrs.filter((i) => i.op === 'load').length;
+  return loads > 0 && b.instrs.length - loads > COMPUTE_PER_LOAD * loads;
+}
+
 /**
  * Moves tagged loads above the stores they were proven apart from (`crossStores`), and with `passLoadsFirst` a
  * main-loop pass's loads ahead of its other work and every block's load addresses ahead of its loads, `runLoads`
@@ -145,7 +161,7 @@ function addressesFirst(b: Block, most: number): void {
  */
 export function reorderMemory(fn: IrFunction, crossStores = true, passLoadsFirst = false, runLoads = LOAD_BUDGET): IrFunction {
   for (const b of fn.blocks) {
-    if (crossStores && movable(b)) reorderBlock(b, true);
+    if ((crossStores || (passLoadsFirst && computeBound(b))) && movable(b)) reorderBlock(b, true);
     else if (passLoadsFirst && b.instrs.some((i) => i.op === 'load' && i.attrs?.['pass'] !== undefined) && !b.instrs.some((i) => i.op === 'store' || opInfo(i.op)?.effect === true)) reorderBlock(b, false);
     if (passLoadsFirst) addressesFirst(b, runLoads);
   }

@@ -76,8 +76,20 @@ class EdgeMap {
   }
 }
 
-/** {@link SpmdLowering}'s use site of a value used in more than one place. */
-const MANY_SITES = { id: -2 } as unknown as Block;
+/**
+ * A branch around blocks when none of their lanes is active (`condbr any(mask)`): pre ends with the test, exec is
+ * the first block of its span, join comes after the last. Guards nest: a block whose lanes are a subset of the open
+ * guard's (an `if` inside it, a loop inside it) stays in its span, with a guard of its own if it needs one.
+ */
+interface Guard {
+  mask: Value;
+  pre: Block;
+  exec: Block;
+  join: Block;
+  anyActive: Value;
+  /** The span's last block, which branches to join (set when the guard closes). */
+  last?: Block;
+}
 
 class SpmdLowering {
   private cur: Block;
@@ -85,19 +97,12 @@ class SpmdLowering {
   private readonly edges = new EdgeMap();
   private readonly blockMask = new Map<Block, Value | undefined>();
   private readonly subst = new Map<Value, Value>();
-  /**
-   * The guard still open: consecutive blocks under the same mask share one `condbr any(mask)` (the body of a
-   * uniform loop that holds a lane-dependent `if` is many blocks under the loop's one mask). Closed by a block
-   * under another mask, a loop, or the end of a region.
-   */
-  private open: { mask: Value; pre: Block; exec: Block; join: Block; anyActive: Value; blocks: Set<Block> } | undefined;
-  /** Values of guarded blocks: the join parameter that stands for each after its block. */
-  private readonly guarded = new Map<Value, { param: Value; exec: Block }>();
-  /**
-   * Where each value is used in the original CFG (a block, or a stand-in for a block's terminator, which reads
-   * its values after the guard's join): the one place, or MANY_SITES when there are several.
-   */
-  private readonly usedAt = new Map<Value, Block>();
+  /** The open guards, outermost first. */
+  private readonly stack: Guard[] = [];
+  /** Closed guards, in closing order (inner before outer). */
+  private readonly closed: Guard[] = [];
+  /** The guards open around each emitted block (outermost first). */
+  private readonly chain = new Map<Block, Guard[]>();
   /** Loop-defined values replaced after their loop: the accumulator and the mask of lanes that ran the loop. */
   private readonly aliasAfter = new Map<Value, { value: Value; mask: Value | undefined; loop: Loop }>();
   /**
@@ -105,6 +110,8 @@ class SpmdLowering {
    * a join of both edges (or of edges that add up to both) gets the parent mask back, not an `or` of the parts.
    */
   private readonly split = new Map<Value, { parent: Value | undefined; cond: Value; neg: boolean }>();
+  /** A mask's lanes are a subset of this one's (undefined: of every lane): edge masks, joins, loop exits. */
+  private readonly within = new Map<Value, Value | undefined>();
   private readonly rpo: Map<Block, number>;
   private readonly innermost: Map<Block, Loop>;
   /** Where each value of the original CFG is defined (needed for loops only: empty without them). */
@@ -117,27 +124,18 @@ class SpmdLowering {
     if (irreducible) throw new Error('SPMD lowering needs a reducible CFG');
     this.innermost = innermost;
     this.defs = innermost.size > 0 ? definitions(fn) : new Map();
-    const usedAt = this.usedAt;
-    const note = (v: Value, where: Block) => {
-      const at = usedAt.get(v);
-      if (at === undefined) usedAt.set(v, where);
-      else if (at !== where) usedAt.set(v, MANY_SITES);
-    };
-    for (const b of fn.blocks) {
-      for (const i of b.instrs) for (const a of i.args) note(a, b);
-      const t = b.term;
-      // A block's own terminator reads its values after the guard's join (a site of its own, never a block).
-      const termSite = { id: -1 } as unknown as Block;
-      if (t.kind === 'condbr') note(t.cond, termSite);
-      for (const r of targets(t)) for (const a of r.args) note(a, termSite);
-    }
     this.cur = this.block();
   }
 
 
   private block(): Block {
-    const b = newBlock(this.fn, false);
+    return this.place(newBlock(this.fn, false));
+  }
+
+  /** Lays out `b` next, inside the guards open now. */
+  private place(b: Block): Block {
     this.out.push(b);
+    this.chain.set(b, [...this.stack]);
     return b;
   }
 
@@ -178,29 +176,69 @@ class SpmdLowering {
   run(): IrFunction {
     const blocks = this.fn.blocks.filter((b) => this.rpo.has(b));
     this.region(blocks, undefined, undefined);
-    this.closeGuard();
+    this.closeTo(0);
     this.cur.term = { kind: 'ret' };
     const fn = this.fn;
     fn.blocks = this.out;
+    const resolve = (v: Value): Value => {
+      for (let s = this.subst.get(v); s; s = this.subst.get(v)) v = s;
+      return v;
+    };
     for (const b of fn.blocks) {
-      // Inside a guarded block its own values are themselves; after it, the join's parameters.
-      const resolve = (v: Value): Value => {
-        for (;;) {
-          const s = this.subst.get(v);
-          if (s) v = s;
-          else {
-            const g = this.guarded.get(v);
-            if (!g || g.exec === b) return v;
-            v = g.param;
-          }
-        }
-      };
       for (const i of b.instrs) i.args = i.args.map(resolve);
       const t = b.term;
       if (t.kind === 'condbr') t.cond = resolve(t.cond);
       for (const r of targets(t)) r.args = r.args.map(resolve);
     }
+    this.passGuardValues();
     return fn;
+  }
+
+  /**
+   * A value defined inside a guard's span and used after it passes through the join's parameters (zero when the
+   * guard skipped its span: no lane reads it then), through each guard it leaves, innermost first.
+   */
+  private passGuardValues(): void {
+    const fn = this.fn;
+    const defBlock = new Map<Value, Block>();
+    for (const b of fn.blocks) {
+      for (const p of b.params) defBlock.set(p, b);
+      for (const i of b.instrs) if (i.result) defBlock.set(i.result, b);
+    }
+    const params = new Map<Guard, Map<Value, Value>>();
+    const cross = (v: Value, at: Block): Value => {
+      for (;;) {
+        const d = defBlock.get(v);
+        const inside = d ? this.chain.get(d) : undefined;
+        const g = inside?.[inside.length - 1];
+        if (!g || (this.chain.get(at) ?? []).includes(g)) return v;
+        let memo = params.get(g);
+        if (!memo) params.set(g, (memo = new Map()));
+        let p = memo.get(v);
+        if (!p) {
+          p = addParam(fn, g.join, v.type);
+          memo.set(v, p);
+          defBlock.set(p, g.join);
+          const last = g.last!;
+          const lt = last.term;
+          if (lt.kind === 'br') lt.target.args.push(cross(v, last));
+          const zero = newValue(fn, v.type, true);
+          g.pre.instrs.push({ op: 'const', args: [], result: zero, attrs: { value: 0 } });
+          defBlock.set(zero, g.pre);
+          const pt = g.pre.term;
+          if (pt.kind === 'condbr') pt.else.args.push(zero);
+        }
+        v = p;
+      }
+    };
+    // A guard's own closing branch gets its arguments from cross, already passed through the guards inside.
+    const closing = new Set(this.closed.map((g) => g.last));
+    for (const b of [...fn.blocks]) {
+      for (const i of b.instrs) i.args = i.args.map((a) => cross(a, b));
+      const t = b.term;
+      if (t.kind === 'condbr') t.cond = cross(t.cond, b);
+      if (!closing.has(b)) for (const r of targets(t)) r.args = r.args.map((a) => cross(a, b));
+    }
   }
 
   /** Emits the blocks of a region (the function, or a loop's body) under `entryMask`. */
@@ -212,33 +250,64 @@ class SpmdLowering {
       if (!seen.has(n)) nodes.push((seen.add(n), n));
     }
     nodes.sort((a, b) => this.rpo.get(this.headerOf(a))! - this.rpo.get(this.headerOf(b))!);
+    // Guards opened in this region close in it; the enclosing ones stay open around it.
+    const base = this.stack.length;
     nodes.forEach((n, k) => {
       const header = this.headerOf(n);
       const incoming = this.edgesTo(header);
       const isEntry = k === 0;
-      if ('header' in n) {
-        this.closeGuard();
-        return this.loop(n, incoming, isEntry ? entryMask : undefined, isEntry, entryMask);
-      }
-      // A join's mask and merged parameters are worked out after the open guard (they may read its values).
-      if (incoming.length > 1) this.closeGuard();
-      const mask = isEntry ? entryMask : this.incomingMask(incoming);
+      // Close the guards this node's lanes are not within (before the join's or-masks and merged values).
+      if (!isEntry) this.closeOutside(this.joinSplits(incoming.map((e) => e.mask)), base);
+      if ('header' in n) return this.loop(n, incoming, isEntry ? entryMask : undefined, isEntry, entryMask);
+      const mask = isEntry ? entryMask : this.incomingMask(incoming, entryMask);
       this.blockMask.set(n, mask);
-      // A small block that closes the loop (the increment) runs after the guard, as it did alone: loop shaping
-      // reads the loop's step there.
+      // A small block that closes the loop (the increment) runs after the region's guards, as it did alone: loop
+      // shaping reads the loop's step there.
       const latch = region !== undefined && targets(n.term).some((r) => r.block === region.header) && !this.guardable(n, mask, entryMask);
-      if (this.open && (mask !== this.open.mask || latch)) this.closeGuard();
+      if (latch) this.closeTo(base);
       if (!isEntry) this.mergeParams(n.params, incoming);
-      this.body(n, mask, entryMask);
+      this.body(n, mask, entryMask, base);
     });
-    this.closeGuard();
+    this.closeTo(base);
   }
 
-  private incomingMask(incoming: EdgeState[]): Value | undefined {
+  /** Whether mask a's lanes are within b's (b undefined: every lane), by the recorded subsets. */
+  private isWithin(a: Value | undefined, b: Value | undefined): boolean {
+    if (b === undefined) return true;
+    for (let x = a; x !== undefined; x = this.within.get(x)) {
+      if (x === b) return true;
+      if (!this.within.has(x)) return false;
+    }
+    return false;
+  }
+
+  /** Closes open guards above `base` until the innermost holds every one of `parts`' lanes. */
+  private closeOutside(parts: (Value | undefined)[], base: number): void {
+    while (this.stack.length > base && !parts.every((m) => this.isWithin(m, this.stack[this.stack.length - 1]!.mask))) this.closeTop();
+  }
+
+  /** Closes open guards down to `depth`. */
+  private closeTo(depth: number): void {
+    while (this.stack.length > depth) this.closeTop();
+  }
+
+  /** Closes the innermost guard: its span's last block branches to the join, which comes next. */
+  private closeTop(): void {
+    const g = this.stack.pop()!;
+    g.last = this.cur;
+    this.cur.term = { kind: 'br', target: { block: g.join, args: [] } };
+    g.pre.term = { kind: 'condbr', cond: g.anyActive, then: { block: g.exec, args: [] }, else: { block: g.join, args: [] } };
+    this.closed.push(g);
+    this.cur = this.place(g.join);
+  }
+
+  /** The lanes that reach a block: its incoming edges' masks, joined (within the innermost open guard, else the region's). */
+  private incomingMask(incoming: EdgeState[], regionMask: Value | undefined): Value | undefined {
     if (incoming.length === 0) return this.emit('const', [], 'bool', { value: 0 });
     const parts = this.joinSplits(incoming.map((e) => e.mask));
     let m = parts[0];
     for (const p of parts.slice(1)) m = this.or(m, p);
+    if (parts.length > 1 && m && !this.within.has(m)) this.within.set(m, this.stack[this.stack.length - 1]?.mask ?? regionMask);
     return m;
   }
 
@@ -297,17 +366,17 @@ class SpmdLowering {
     return b.instrs.length >= 3 || b.instrs.some((i) => maskOperand(i.op) !== undefined || i.op === 'store');
   }
 
-  private body(b: Block, mask: Value | undefined, regionMask: Value | undefined): void {
-    if (!this.open && mask && this.guardable(b, mask, regionMask)) {
+  private body(b: Block, mask: Value | undefined, regionMask: Value | undefined, base: number): void {
+    const top = this.stack.length > base ? this.stack[this.stack.length - 1] : undefined;
+    if (mask && mask !== top?.mask && this.guardable(b, mask, regionMask)) {
       const anyActive = this.emit('any', [mask], 'bool');
       anyActive.uniform = true;
       const pre = this.cur;
-      const exec = this.block();
-      const join = this.block();
-      this.open = { mask, pre, exec, join, anyActive, blocks: new Set() };
-      this.cur = exec;
+      const g: Guard = { mask, pre, exec: pre, join: pre, anyActive };
+      this.stack.push(g);
+      g.exec = this.cur = this.block();
+      g.join = newBlock(this.fn, false);
     }
-    this.open?.blocks.add(b);
     for (const i of b.instrs) {
       const at = maskOperand(i.op);
       if (mask && at !== undefined) {
@@ -317,49 +386,24 @@ class SpmdLowering {
       this.cur.instrs.push(i);
     }
     const t = b.term;
-    // A branch's edge masks are computed after the guard: the blocks they lead to may run when this one did not.
-    if (t.kind === 'condbr') this.closeGuard();
     if (t.kind === 'br') this.edges.set(`${b.id}:0`, { from: b, mask, args: t.target.args, target: t.target.block });
     else if (t.kind === 'condbr') {
       const notC = this.emit('not', [t.cond], 'bool');
       const yes = this.and(mask, t.cond);
       const no = this.and(mask, notC);
-      if (!this.split.has(yes)) this.split.set(yes, { parent: mask, cond: t.cond, neg: false });
-      if (!this.split.has(no)) this.split.set(no, { parent: mask, cond: t.cond, neg: true });
+      for (const [m, neg] of [[yes, false], [no, true]] as const) {
+        if (!this.split.has(m)) this.split.set(m, { parent: mask, cond: t.cond, neg });
+        if (m !== mask && !this.within.has(m)) this.within.set(m, mask);
+      }
       this.edges.set(`${b.id}:0`, { from: b, mask: yes, args: t.then.args, target: t.then.block });
       this.edges.set(`${b.id}:1`, { from: b, mask: no, args: t.else.args, target: t.else.block });
     }
   }
 
-  /**
-   * Closes the open guard: its blocks' values used after them (by a block outside the run, or by a terminator's
-   * arguments, which later blocks read) pass through the join block's parameters, zero when no lane ran them.
-   */
-  private closeGuard(): void {
-    const g = this.open;
-    if (!g) return;
-    this.open = undefined;
-    const live: Value[] = [];
-    for (const b of g.blocks) {
-      for (const i of b.instrs) {
-        if (!i.result) continue;
-        const at = this.usedAt.get(i.result);
-        if (at !== undefined && !g.blocks.has(at)) live.push(i.result);
-      }
-    }
-    const params = live.map((v) => addParam(this.fn, g.join, v.type));
-    g.exec.term = { kind: 'br', target: { block: g.join, args: live } };
-    this.cur = g.pre;
-    const zeros = live.map((v) => this.zero(v.type));
-    g.pre.term = { kind: 'condbr', cond: g.anyActive, then: { block: g.exec, args: [] }, else: { block: g.join, args: zeros } };
-    live.forEach((v, k) => this.guarded.set(v, { param: params[k]!, exec: g.exec }));
-    this.cur = g.join;
-  }
-
   private loop(loop: Loop, incoming: EdgeState[], entryMask: Value | undefined, isEntry: boolean, regionMask: Value | undefined): void {
     const h = loop.header;
     const inLoop = (b: Block) => loop.blocks.has(b);
-    const mIn = isEntry ? entryMask : this.incomingMask(incoming);
+    const mIn = isEntry ? entryMask : this.incomingMask(incoming, regionMask);
     const init = isEntry ? h.params.map((p) => p) : this.mergedValues(h.params, incoming);
     // Exit edges and loop-defined values used after the loop.
     const exits: { key: string; from: Block; target: Block }[] = [];
@@ -416,7 +460,7 @@ class SpmdLowering {
     });
     const anyCont = this.emit('any', [contMask], 'bool');
     anyCont.uniform = true;
-    this.out.push(lx);
+    this.place(lx);
     this.cur.term = {
       kind: 'condbr',
       cond: anyCont,
@@ -428,6 +472,8 @@ class SpmdLowering {
     // A loop with one exit edge: every lane that entered leaves through it, so after the loop the mask is the entry mask
     // (the same lanes, and a value folding can see through; the accumulated one is not).
     exits.forEach((e, k) => this.edges.set(e.key, { from: e.from, mask: exits.length === 1 ? mIn : xsOut[k], args: asOut[k]!, target: e.target }));
+    // Lanes leave a loop only if they entered it.
+    if (exits.length > 1) for (const x of xsOut) this.within.set(x, mIn);
     liveOut.forEach((v, k) => {
       const inner = this.aliasAfter.get(v);
       if (inner && inner.loop.parent === loop) this.replaceOutside(inner.value, accsOut[k]!, loop);

@@ -29,6 +29,27 @@ for (const [backend, target] of RUNS) {
   });
 }
 
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`${target}: atomics through workgroup-shared memory up to 1024 bins, straight into counts past that (2100 values)`, async (t) => {
+    const rt = await Runtime.open({ backend: 'emulator', target, log: () => {} });
+    try {
+      const n = 2100;
+      for (const bins of [1024, 1025]) {
+        const v = rt.alloc(Uint32Array, n);
+        for (let i = 0; i < n; i++) v[i] = ((i * 2654435761) >>> 0) % (bins + 40);
+        const want = new Array<number>(bins).fill(0);
+        for (const x of v) if (x < bins) want[x]!++;
+        const counts = rt.alloc(Uint32Array, bins + 1).fill(7);
+        const r = await histogram(rt, { values: v, counts, bins, method: 'atomic' });
+        t.deepEqual(Array.from(counts), [...want, 7], `bins=${bins}`);
+        t.is(r.kernel.includes('Histogram.shared'), bins <= 1024, r.kernel);
+      }
+    } finally {
+      rt.close();
+    }
+  });
+}
+
 test('bad arguments are TypeError / RangeError naming the argument', async (t) => {
   const rt = await Runtime.open({ backend: 'reference', log: () => {} });
   try {

@@ -81,6 +81,24 @@ for (const [backend, target, sizes] of RUNS) {
   });
 }
 
+for (const [target, qpus, kernel] of [['vc6', 8, 'tilesU32x8'], ['vc7', 12, 'tilesU32x12'], ['vc6', 4, 'tilesU32']] as const) {
+  test(`${target} on ${qpus} QPUs: the single-pass u32 scan runs ${kernel} (status words in shared memory when a workgroup kernel fits the QPU count)`, async (t) => {
+    const rt = await Runtime.open({ backend: 'emulator', target, emulator: { numQpus: qpus }, log: () => {} });
+    try {
+      const n = 20_000;
+      const u = rt.alloc(Uint32Array, n);
+      u.set(words(n, 9));
+      const y = rt.alloc(Uint32Array, n);
+      const r = await inclusiveScan(rt, { x: u, y });
+      t.true(r.kernel.split(' + ').includes(`ScanOnce.${kernel}`), r.kernel);
+      let s = 0;
+      t.deepEqual(Array.from(y), Array.from(u, (v) => (s = (s + v) >>> 0)));
+    } finally {
+      rt.close();
+    }
+  });
+}
+
 test('bad arguments are TypeError / RangeError naming the argument', async (t) => {
   const rt = await Runtime.open({ backend: 'reference', log: () => {} });
   try {

@@ -1,6 +1,6 @@
 // The target's passLoadsFirst (VC4): loop shaping tags a main-loop pass's loads and memorder puts them, with their
-// address arithmetic, ahead of the pass's other work, in passes without stores only; a pass of one load and one
-// batched store per copy gets each copy's address before the previous copy's load. Results stay those of the
+// address arithmetic, ahead of the pass's other work, in passes without stores or compute-bound ones; a pass of one
+// load and one batched store per copy gets each copy's address before the previous copy's load. Results stay those of the
 // frontend's IR, checked by the IR interpreter against plain JS.
 import test from 'ava';
 import { loadKernels } from '../../../compiler/frontend/index.ts';
@@ -58,6 +58,20 @@ test('vc4: a pass with stores keeps its order (its DMAs must not go out later)',
   const plain = ops(pass(prepared('axpy', { ...prepareOptionsFor(TARGETS.vc4), passLoadsFirst: false })));
   t.true(first.includes('store'));
   t.deepEqual(first, plain);
+});
+
+test('vc4: a compute-bound pass with stores (a scan: rotations per vector) puts its loads first all the same', (t) => {
+  const fn = prepared('scan', prepareOptionsFor(TARGETS.vc4));
+  const o = ops(pass(fn));
+  t.is(o.filter((x) => x === 'load').length, 4, o.join(' '));
+  t.true(o.includes('store'));
+  t.true(o.lastIndexOf('load') < o.indexOf('rotate'), o.join(' '));
+  const n = 160;
+  const x = Uint32Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 22);
+  const y = new Uint32Array(n);
+  runKernel(fn, [n, x, y], 1);
+  let s = 0;
+  t.deepEqual([...y], [...x].map((v) => (s = (s + v) >>> 0)));
 });
 
 test('vc4: the reordered kernels compute what plain JS does (f32 sums in each lane\'s index order)', (t) => {

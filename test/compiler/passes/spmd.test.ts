@@ -21,12 +21,12 @@ function lowered(name: string): IrFunction {
 
 const count = (fn: IrFunction, op: string) => fn.blocks.reduce((k, b) => k + b.instrs.filter((i) => i.op === op).length, 0);
 
-test('a uniform loop holding a lane-dependent if: the blocks of its body under one mask share one guard', (t) => {
+test("a uniform loop holding a lane-dependent if: the blocks of its body share one guard, with the if's guard nested in it", (t) => {
   const fn = lowered('Guards.tiles');
   t.deepEqual(verifyFunction(fn), []);
-  // Guards: the loop body's run before the if (its loads, one block per unrolled step), the if's block, the
-  // run after it. Each block under the body's mask had its own guard before (eight `any`s in all).
-  t.is(count(fn, 'any'), 4); // the three guards and the loop's own continue test
+  // One guard around the loop body (its loads, one block per unrolled step, and the store after the if), the if's
+  // guard nested in it. Each block under the body's mask had its own guard before (eight \`any\`s in all).
+  t.is(count(fn, 'any'), 3); // the body's guard (the if's guard nested in it), the if's, and the loop's continue test
   const n = 5;
   const x = Uint32Array.from({ length: 16 * (n + 3) }, (_, i) => (i * 2654435761) >>> 20);
   const y = new Uint32Array(16 * n);
