@@ -385,7 +385,7 @@ export class ScanOnce {
     let carry: u32 = 0;
     const v = new Uint32Array(TILE_WORDS);
     const t0 = Math.min(qpu.qpuId(), tiles - 1);
-    for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = x[t0 * TILE + 4 * lane + 64 * (k >> 2) + (k & 3)];
+    for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = x[t0 * TILE + 4 * lane + (64 * (k >> 2) + (k & 3))];
     for (let t = qpu.qpuId(); t < tiles; t += Q) {
       const base = t * TILE + 4 * lane;
       let off: u32 = 0;
@@ -408,9 +408,9 @@ export class ScanOnce {
       // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while the totals come.
       const tn = t + Q < tiles ? t + Q : t;
       const w = new Uint32Array(TILE_WORDS);
-      for (let k: u32 = 0; k < TILE_WORDS; k++) w[k] = x[tn * TILE + 4 * lane + 64 * (k >> 2) + (k & 3)];
+      for (let k: u32 = 0; k < TILE_WORDS; k++) w[k] = x[tn * TILE + 4 * lane + (64 * (k >> 2) + (k & 3))];
       const prefix = carry + LookBack.totalBefore(status, t);
-      for (let k: u32 = 0; k < TILE_WORDS; k++) y[base + 64 * (k >> 2) + (k & 3)] = prefix + v[k];
+      for (let k: u32 = 0; k < TILE_WORDS; k++) y[base + (64 * (k >> 2) + (k & 3))] = prefix + v[k];
       for (let k: u32 = 0; k < TILE_WORDS; k++) v[k] = w[k];
       carry = prefix + off;
     }
