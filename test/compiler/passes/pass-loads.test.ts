@@ -1,5 +1,6 @@
 // The target's passLoadsFirst (VC4): loop shaping tags a main-loop pass's loads and memorder puts them, with their
-// address arithmetic, ahead of the pass's other work, in passes without stores or compute-bound ones. Results stay those of the
+// address arithmetic, ahead of the pass's other work, in passes without stores or compute-bound ones; a pass of one
+// load and one batched store per copy gets each copy's address before the previous copy's load. Results stay those of the
 // frontend's IR, checked by the IR interpreter against plain JS.
 import test from 'ava';
 import { loadKernels } from '../../../compiler/frontend/index.ts';
@@ -34,6 +35,22 @@ test('vc6 and vc7 passes are not tagged or reordered', (t) => {
     const fn = prepared('sum', prepareOptionsFor(TARGETS[target]));
     t.false(fn.blocks.some((b) => b.instrs.some((i) => i.attrs?.['pass'] !== undefined)), target);
   }
+});
+
+test('vc4: a pass whose copies each load one word and store one batched row gets copy j + 1\'s address before copy j\'s load', (t) => {
+  const b = pass(prepared('scale', prepareOptionsFor(TARGETS.vc4)));
+  const o = b.instrs;
+  const loads = o.flatMap((i, k) => (i.op === 'load' ? [k] : []));
+  t.is(loads.length, 4);
+  t.is(o.filter((i) => i.op === 'store' && i.attrs?.['batch'] !== undefined).length, 4);
+  // The address of each load after the first is computed before the load before it (one run per load, the batched
+  // stores no barrier): two lookups in flight in the backend.
+  const defAt = (v: unknown) => o.findIndex((i) => i.result === v);
+  for (let j = 1; j < 4; j++) t.true(defAt(o[loads[j] as number]!.args[0]) < (loads[j - 1] as number), ops(b).join(' '));
+  // Without the option the address of copy j + 1 comes after copy j's store.
+  const plain = pass(prepared('scale', { ...prepareOptionsFor(TARGETS.vc4), passLoadsFirst: false }));
+  const pl = plain.instrs.flatMap((i, k) => (i.op === 'load' ? [k] : []));
+  t.true(plain.instrs.findIndex((i) => i.result === plain.instrs[pl[1] as number]!.args[0]) > (pl[0] as number));
 });
 
 test('vc4: a pass with stores keeps its order (its DMAs must not go out later)', (t) => {
