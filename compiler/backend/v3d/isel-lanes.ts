@@ -13,8 +13,8 @@
  */
 import type { Value } from '../../ir/types.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
-import type { MSrc, VReg } from './mir.ts';
-import { acc, imm, magic } from './mir.ts';
+import type { MFunction, MInstr, MSrc, VReg } from './mir.ts';
+import { acc, defOf, imm, magic, usesOf } from './mir.ts';
 import { alu, arg, constValue, emit, entryReg, inReg, k32, mov, newVReg, op, qpuIdReg, src, uniformReg, type Ctx, type OpHandlers } from './isel-ctx.ts';
 
 /** Lane l of the result holds lane (l - n) mod 16 of v; n is a constant or a uniform register. */
@@ -108,3 +108,43 @@ export const LANE_OPS = {
   rotate: (c, ins, d) => mov(c, d, rotateBy(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
   broadcast: (c, ins, d) => mov(c, d, broadcastLane(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
 } as const satisfies OpHandlers;
+
+/**
+ * 4.2: a select whose only use is a rotate writes r0 itself. The select is `mov d, a; mov.cond d, b` and the
+ * rotate `mov r0, d; mov x, r0 (rotate)`: when the rotate's copy follows the select's two writes with nothing
+ * touching r0 or d in between, and nothing else reads d, the two writes go to r0 and the copy goes (blur7 rotates
+ * 14 selected values per row step, conv3 8, conv5 4 per vector).
+ */
+export function selectsIntoRotates(mf: MFunction): void {
+  const reads = new Map<number, number>();
+  const writes = new Map<number, number>();
+  for (const b of mf.blocks) {
+    for (const m of b.instrs) {
+      for (const u of usesOf(m)) if (u.kind === 'vreg') reads.set(u.id, (reads.get(u.id) ?? 0) + 1);
+      const d = defOf(m);
+      if (d?.kind === 'vreg') writes.set(d.id, (writes.get(d.id) ?? 0) + 1);
+    }
+  }
+  const isMov = (m: MInstr | undefined): m is MInstr => !!m && m.op === 'mov' && (m.unit === 'add' || m.unit === 'mul') && !m.pf && !m.uf && !m.rotate;
+  for (const b of mf.blocks) {
+    const ins = b.instrs;
+    for (let j = 2; j + 1 < ins.length; j++) {
+      const copy = ins[j];
+      const rot = ins[j + 1];
+      if (!isMov(copy) || copy.cond || copy.dst?.kind !== 'acc' || copy.dst.index !== 0 || copy.dst.waddr !== undefined) continue;
+      if (!rot || rot.unit !== 'mul' || !rot.rotate || rot.rotate.kind !== 'imm' || rot.srcs[0]?.kind !== 'acc') continue;
+      const s = copy.srcs[0];
+      if (s?.kind !== 'vreg') continue;
+      const first = ins[j - 2];
+      const second = ins[j - 1];
+      if (!isMov(first) || first.cond || first.dst?.kind !== 'vreg' || first.dst.id !== s.id) continue;
+      if (!isMov(second) || !second.cond || second.dst?.kind !== 'vreg' || second.dst.id !== s.id) continue;
+      // d: written by the two movs, read by the conditional one (its old value) and the copy only.
+      if (writes.get(s.id) !== 2 || reads.get(s.id) !== 2) continue;
+      if ([first, second].some((m) => m.srcs.some((x) => x.kind === 'acc' || (x.kind === 'vreg' && x.id === s.id)))) continue;
+      ins[j - 2] = { ...first, dst: acc(0) };
+      ins[j - 1] = { ...second, dst: acc(0) };
+      ins.splice(j, 1);
+    }
+  }
+}

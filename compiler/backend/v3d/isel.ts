@@ -34,7 +34,7 @@ import {
 import { INT_OPS } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
 import { MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
-import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
+import { LANE_OPS, selectBarrier, selectsIntoRotates } from './isel-lanes.ts';
 import { payloadIds } from './payload.ts';
 
 export { BackendError } from './isel-ctx.ts';
@@ -376,6 +376,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   }
   // Uniform slots were pushed in first-use order, which is the Map's insertion order: the prologue reads them in that order.
   mf.blocks = [{ id: nextBlockId++, instrs: pro }, ...body];
+  if (ver === 42) selectsIntoRotates(mf);
   return mf;
 }
 
