@@ -3,6 +3,7 @@
 import test from 'ava';
 import { Runtime, type Target } from '../../runtime/index.ts';
 import { rgbaToLuma, rgbaToYuv, yuvToRgba, conv2d, separableBlur, gaussianTaps, resizeBilinear, MAX_BLUR_TAPS } from '../../kernels/image.ts';
+import { memoryLimitSeconds } from '../../bench/kernels.ts';
 
 const f = Math.fround;
 const BACKENDS: { name: string; target: Target; backend: 'reference' | 'emulator' }[] = [
@@ -166,7 +167,7 @@ for (const b of BACKENDS) {
   test(`resizeBilinear on ${b.name}: half-pixel centres, clamped, u8 RGBA`, async (t) => {
     const rt = await Runtime.open({ target: b.target, backend: b.backend, log: () => {} });
     try {
-      for (const [[sw, sh], [dw, dh]] of [[[1, 1], [3, 2]], [[17, 3], [5, 7]], [[33, 31], [50, 20]], [[8, 8], [8, 8]], [[40, 9], [21, 13]]] as [[number, number], [number, number]][]) {
+      for (const [[sw, sh], [dw, dh]] of [[[1, 1], [3, 2]], [[17, 3], [5, 7]], [[33, 31], [50, 20]], [[8, 8], [8, 8]], [[40, 9], [21, 13]], [[130, 6], [97, 5]]] as [[number, number], [number, number]][]) {
         const r = lcg(sw * 7 + dw);
         const src = rt.alloc(Uint8Array, 4 * sw * sh);
         for (let i = 0; i < src.length; i++) src[i] = Math.floor(r() * 256);
@@ -236,3 +237,24 @@ test('gaussianTaps: normalised, symmetric, 2⌈3σ⌉+1 long, f64 weights rounde
   t.deepEqual(Array.from(taps), w.map((v) => f(v / s)));
   t.true(Math.abs(taps.reduce((a, b) => a + b, 0) - 1) < 1e-6);
 });
+
+// Modelled speed of the V3D resize (kernels/image.ts resizePair: two vectors per row step share the row's offsets
+// and weights), as `npm run bench -- kernels` measures it: 640 × 480 → 320 × 240 against the timing model's memory
+// limit for the bytes (bench/kernels.ts). Before resizePair: vc6 0.772, vc7 0.771.
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`resizeBilinear on ${target} runs at ≥ 0.88 of the memory limit (640 × 480 → 320 × 240)`, async (t) => {
+    const rt = await Runtime.open({ target, backend: 'emulator', log: () => {} });
+    try {
+      const [w, h, dw, dh] = [640, 480, 320, 240];
+      const src = rt.alloc(Uint8Array, 4 * w * h);
+      for (let i = 0; i < src.length; i++) src[i] = (i * 131 + (i >> 11)) & 255;
+      const dst = rt.alloc(Uint8Array, 4 * dw * dh);
+      const res = await resizeBilinear(rt, { srcWidth: w, srcHeight: h, src, dstWidth: dw, dstHeight: dh, dst });
+      const seconds = res.profile?.seconds ?? Infinity;
+      const fraction = memoryLimitSeconds(target, 4 * w * h, 4 * dw * dh) / seconds;
+      t.true(fraction >= 0.88, `${fraction.toFixed(3)} of the memory limit`);
+    } finally {
+      rt.close();
+    }
+  });
+}

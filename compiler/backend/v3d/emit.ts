@@ -15,7 +15,7 @@ import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot } from './mir.t
 import { constantOf, MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
 import { acc, defOf, rf, usesOf } from './mir.ts';
 import { OP_CLASS } from '../../isa/v3d/table.ts';
-import { deferLoadResults, orderSegment, scheduleSegment } from './schedule.ts';
+import { deferLoadResults, orderSegment, scheduleSegment, sinkToUses } from './schedule.ts';
 import { BackendError } from './isel.ts';
 
 /** Machine code for one kernel, before encoding. */
@@ -235,10 +235,11 @@ const physReg = (c: number): MSrc & MDst => (c >= ACC_BASE ? acc(c - ACC_BASE) :
 
 /**
  * Virtual registers that may live in an accumulator: every definition an
- * add- or mul-ALU op (not an SFU op: rule 22; not a signal; no rotate),
- * every read by an ALU op without rotate (the 4.2 rotate signal's effect on
- * the add ALU is unknown), never live across a barrier's thread switch
- * (accumulators are undefined after one), and live at few instructions.
+ * add- or mul-ALU op (not an SFU op: rule 22; not a signal), a rotate's
+ * result included (the signal rotates the mul ALU's operands; pv6 rotates
+ * into r1), every read by an ALU op without rotate (the 4.2 rotate signal's
+ * effect on the add ALU is unknown), never live across a barrier's thread
+ * switch (accumulators are undefined after one), and live at few instructions.
  */
 function accumulatorCandidates(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<string>>, span: Map<string, number>): Set<string> {
   const bad = new Set<string>();
@@ -250,7 +251,7 @@ function accumulatorCandidates(flow: FlowBlock<MInstr>[], liveOut: Map<number, S
       if (d?.kind === 'vreg') {
         const k = keyOf(d);
         seen.add(k);
-        if (!alu(m) || OP_CLASS[m.op] === 'sfu') bad.add(k);
+        if (!(alu(m) || (m.unit === 'mul' && m.rotate)) || OP_CLASS[m.op] === 'sfu') bad.add(k);
       }
       if (!alu(m)) for (const u of usesOf(m)) bad.add(keyOf(u));
     }
@@ -383,7 +384,7 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
   for (;;) {
     const { blocks, temps } = rewriteSpills(mf, selected, spilled, ver);
     // Selection order under pressure, but each load's result collected only where it is needed.
-    orderBlocks(blocks, reorder ? (run) => orderSegment(run, ver === 42) : deferLoadResults);
+    orderBlocks(blocks, reorder ? (run) => (ver === 42 ? sinkToUses(orderSegment(run, true)) : orderSegment(run)) : deferLoadResults);
     const flow = flowOf(blocks);
     const { liveIn, liveOut } = computeLiveness(flow, view);
     const pressure = measurePressure(flow, liveOut);

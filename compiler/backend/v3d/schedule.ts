@@ -492,3 +492,67 @@ export function deferLoadResults(ops: MInstr[]): MInstr[] {
   flush(queue.length - taken);
   return out;
 }
+
+/** How far {@link sinkToUses} looks for a value's first reader (ops). */
+const SINK_WINDOW = 48;
+/**
+ * A value whose first reader is this many ops away or nearer stays. CHOICE, measured: moving values next to
+ * readers a few ops on made dependent chains adjacent, whose values then share the few accumulators and serialise
+ * the words (vc6 test/fixtures/e2e/math.ts 30 770 -> 31 523 instructions); from 4 on, 30 777, and vc6 yuvToRgba
+ * keeps its gain (8: 0.891 again).
+ */
+const SINK_MIN_DISTANCE = 4;
+
+/**
+ * 4.2: move each pure ALU op down to just before the first op that reads its result, when that lengthens no
+ * operand's live range (each register operand defined in the segment is read again at or after the new place)
+ * and that reader is an ALU op (not a TMU write: address arithmetic stays where the order put it; moved, vc6
+ * resize lost 1.5 %). {@link orderSegment} puts an op where its priority says; a value made early and read late
+ * holds a register all the while, which on 4.2 keeps it out of the accumulators (few, and given to short lives),
+ * and then its readers cannot pair (two register-file reads per word): vc6 yuvToRgba 0.876 -> 0.891.
+ */
+export function sinkToUses(ops: MInstr[]): MInstr[] {
+  const out = [...ops];
+  const id = (r: MSrc | MDst | undefined): number | undefined => (r?.kind === 'vreg' ? r.id : undefined);
+  const defCount = new Map<number, number>();
+  for (const m of out) {
+    const d = id(m.dst);
+    if (d !== undefined) defCount.set(d, (defCount.get(d) ?? 0) + 1);
+  }
+  const reads = (m: MInstr, v: number): boolean => m.srcs.some((s) => id(s) === v) || (m.cond !== undefined && id(m.dst) === v);
+  const pure = (m: MInstr): boolean =>
+    (m.unit === 'add' || m.unit === 'mul') && !m.rotate && m.dst?.kind === 'vreg' && !m.cond && !m.pf && !m.uf && m.op !== 'multop' && m.op !== 'umul24' &&
+    OP_CLASS[m.op] !== 'sfu' && m.srcs.every((s) => s.kind === 'vreg' || s.kind === 'imm' || s.kind === 'rf');
+  for (let p = out.length - 1; p >= 0; p--) {
+    const m = out[p] as MInstr;
+    if (!pure(m)) continue;
+    const d = id(m.dst) as number;
+    if (defCount.get(d) !== 1) continue;
+    let q = -1;
+    for (let k = p + 1; k < out.length && k <= p + SINK_WINDOW; k++) {
+      if (reads(out[k] as MInstr, d)) {
+        q = k;
+        break;
+      }
+    }
+    if (q - p <= SINK_MIN_DISTANCE || (out[q] as MInstr).dst?.kind === 'magic') continue;
+    const sources = m.srcs.map(id).filter((v): v is number => v !== undefined);
+    let ok = true;
+    // No source is written in between (a vreg with several definitions: a block argument, a select).
+    for (let k = p + 1; k < q && ok; k++) {
+      const od = id((out[k] as MInstr).dst);
+      if (od !== undefined && sources.includes(od)) ok = false;
+    }
+    // A source defined in the segment must be read again at q or later, or moving lengthens its life.
+    for (const v of sources) {
+      if (!ok || !defCount.has(v)) continue;
+      let later = false;
+      for (let k = q; k < out.length && !later; k++) if (reads(out[k] as MInstr, v)) later = true;
+      if (!later) ok = false;
+    }
+    if (!ok) continue;
+    out.splice(p, 1);
+    out.splice(q - 1, 0, m);
+  }
+  return out;
+}

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { compileFile } from '../../../compiler/compile.ts';
 import type { CompiledKernel } from '../../../compiler/backend/index.ts';
 import { differential } from '../../helpers/differential.ts';
+import { ACC_BASE, allocateV3d } from '../../../compiler/backend/v3d/emit.ts';
+import { acc, imm, magic, vreg, type MFunction } from '../../../compiler/backend/v3d/mir.ts';
+import { MAGIC } from '../../../compiler/isa/v3d/instr.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/accumulators.ts', import.meta.url));
 const ACC = /^r[0-5]$/;
@@ -130,3 +133,26 @@ for (const target of ['vc6', 'vc7'] as const) {
     }
   });
 }
+
+test('vc6: a rotate may write its result into an accumulator (the value read at once by ALU ops); before, rotated values always went to the register file', (t) => {
+  // ldunifrf v1; r0 = v1; v2 = rotate(r0, 1); v3 = v2 * v2; v4 = v3 + v2; tmud = v4 (allocation only: no word is run).
+  const v = (id: number) => vreg(id);
+  const mf: MFunction = {
+    name: 'rot',
+    nextVReg: 10,
+    uniforms: [],
+    blocks: [{
+      id: 0,
+      instrs: [
+        { unit: 'sig', op: 'ldunifrf', dst: v(1), srcs: [] },
+        { unit: 'add', op: 'mov', dst: acc(0), srcs: [v(1)] },
+        { unit: 'mul', op: 'mov', dst: v(2), srcs: [acc(0)], rotate: imm(1) },
+        { unit: 'mul', op: 'fmul', dst: v(3), srcs: [v(2), v(2)] },
+        { unit: 'add', op: 'fadd', dst: v(4), srcs: [v(3), v(2)] },
+        { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUD), srcs: [v(4)] },
+      ],
+    }],
+  };
+  const { assignment } = allocateV3d(mf, 42);
+  t.true((assignment.get('v2') as number) >= ACC_BASE, `v2 in ${assignment.get('v2')}`);
+});

@@ -4,7 +4,7 @@
 // ldtmu moves down to its first use, in FIFO order and within the FIFO's depth; after allocation an ldtmu waits
 // while other work can fill the words, but never adds a word of its own.
 import test from 'ava';
-import { deferLoadResults, MAX_PENDING_LOADS, orderSegment, scheduleSegment } from '../../../compiler/backend/v3d/schedule.ts';
+import { deferLoadResults, MAX_PENDING_LOADS, orderSegment, scheduleSegment, sinkToUses } from '../../../compiler/backend/v3d/schedule.ts';
 import { acc, magic, rf, vreg, type MInstr } from '../../../compiler/backend/v3d/mir.ts';
 import { MAGIC } from '../../../compiler/isa/v3d/instr.ts';
 
@@ -88,4 +88,40 @@ test('after allocation an ldtmu waits while other work fills the words, and take
   // With nothing else to do it is taken at once (no nops while waiting).
   const alone = scheduleSegment([ops[0] as MInstr, ops[1] as MInstr, ops[8] as MInstr], 71);
   t.is(alone.length, 3);
+});
+
+test('4.2 sinking: a pure op moves down to just before its first reader when no operand lives longer for it', (t) => {
+  const p = vreg(1); // defined outside the segment (read again later): moving its reader lengthens nothing
+  const early: MInstr = { unit: 'add', op: 'shr', dst: vreg(10), srcs: [p, { kind: 'imm', value: 8 }] };
+  const others: MInstr[] = [];
+  for (let i = 0; i < 5; i++) others.push({ unit: 'add', op: 'add', dst: vreg(20 + i), srcs: [vreg(30 + i), vreg(30 + i)] });
+  const reader: MInstr = { unit: 'add', op: 'and', dst: vreg(11), srcs: [vreg(10), rf(5)] };
+  const out = sinkToUses([early, ...others, reader]);
+  t.deepEqual(out, [...others, early, reader]);
+});
+
+test('4.2 sinking: an op stays when moving it would lengthen an operand made in the segment, its reader is a TMU write or near', (t) => {
+  const fill = (base: number): MInstr[] => Array.from({ length: 6 }, (_, i) => ({ unit: 'add', op: 'add', dst: vreg(base + i), srcs: [vreg(90), vreg(90)] }) as MInstr);
+  const make: MInstr = { unit: 'add', op: 'add', dst: vreg(2), srcs: [vreg(1), vreg(1)] };
+  const early: MInstr = { unit: 'add', op: 'shr', dst: vreg(10), srcs: [vreg(2), { kind: 'imm', value: 8 }] };
+  const reader: MInstr = { unit: 'add', op: 'and', dst: vreg(11), srcs: [vreg(10), rf(5)] };
+  // vreg 2 is read only by `early`: moving `early` down would keep vreg 2 alive across the fillers.
+  const ops = [make, early, ...fill(20), reader];
+  t.deepEqual(sinkToUses(ops), ops);
+  // An address computed for a lookup stays where the order put it.
+  const addr: MInstr = { unit: 'add', op: 'add', dst: vreg(12), srcs: [vreg(1), rf(3)] };
+  const issue: MInstr = { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [vreg(12)], tmu: 'load' };
+  const ops2 = [addr, ...fill(30), issue];
+  t.deepEqual(sinkToUses(ops2), ops2);
+  // Nor does a value move past a redefinition of its source (a select's second write).
+  const first: MInstr = { unit: 'add', op: 'shr', dst: vreg(13), srcs: [vreg(40), { kind: 'imm', value: 8 }] };
+  const redefine: MInstr = { unit: 'add', op: 'mov', dst: vreg(40), srcs: [vreg(41)], cond: 'ifa' };
+  const use40: MInstr = { unit: 'add', op: 'add', dst: vreg(14), srcs: [vreg(13), vreg(40)] };
+  const ops3 = [first, ...fill(50), redefine, use40];
+  t.deepEqual(sinkToUses(ops3), ops3);
+  // A reader four ops on is near enough: the op stays.
+  const near: MInstr = { unit: 'add', op: 'shr', dst: vreg(15), srcs: [vreg(1), { kind: 'imm', value: 8 }] };
+  const use15: MInstr = { unit: 'add', op: 'and', dst: vreg(16), srcs: [vreg(15), rf(5)] };
+  const ops4 = [near, ...fill(60).slice(0, 3), use15];
+  t.deepEqual(sinkToUses(ops4), ops4);
 });
