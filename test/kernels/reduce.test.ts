@@ -5,7 +5,7 @@
 // multi-QPU size on each emulator).
 import test, { type ExecutionContext } from 'ava';
 import { Runtime, type Backend, type Target } from '../../runtime/index.ts';
-import { argmax, argmin, max, min, sum, sumErrorBound } from '../../kernels/reduce.ts';
+import { argmax, argmin, max, min, reduceQpus, sum, sumErrorBound } from '../../kernels/reduce.ts';
 
 /** Backend, target and sizes: above 1024 elements the first launch runs on more than one QPU. */
 const RUNS: [Exclude<Backend, 'auto' | 'hardware'>, Target, number[]][] = [
@@ -159,6 +159,35 @@ test('bad arguments are TypeError / RangeError naming the argument', async (t) =
     await t.throwsAsync(min(rt, { x, n: 0 }), { instanceOf: RangeError, message: /min: n must be a whole number from 1 to x.length \(4\), got 0/ });
     await t.throwsAsync(argmax(rt, { x, n: 5 }), { instanceOf: RangeError, message: /argmax: n must be/ });
     await t.throwsAsync(sum(rt, { x, n: 1.5 }), { instanceOf: RangeError });
+  } finally {
+    rt.close();
+  }
+});
+
+test('sum of f32 on vc4: each lane\'s elements in index order, the lanes in order, the QPUs in order, bit for bit (the lookups one element ahead)', async (t) => {
+  const rt = await Runtime.open({ target: 'vc4', backend: 'emulator', log: () => {} });
+  try {
+    for (const n of [5, 3001, 12 * 64 * 3 + 5]) {
+      const f = rt.alloc(Float32Array, n);
+      f.set(floats(n, n));
+      const q = reduceQpus(rt, n);
+      // Plain JS of the documented order, every addition rounded to f32.
+      const lanes = (x: ArrayLike<number>, count: number, batches: number, b: number): number => {
+        let total = 0;
+        for (let l = 0; l < 16; l++) {
+          let s = 0;
+          for (let i = 16 * b + l; i < count; i += 16 * batches) s = Math.fround(s + (x[i] as number));
+          total = l === 0 ? s : Math.fround(total + s);
+        }
+        return total;
+      };
+      const partials = Array.from({ length: q }, (_, b) => lanes(f, n, q, b));
+      const want = lanes(partials, q, 1, 0);
+      const r = await sum(rt, { x: f });
+      t.regex(r.kernel, /^Reduce\.sumF32Ahead\b/);
+      t.true(Object.is(r.value, want), `n=${n}: ${r.value} vs ${want}`);
+      rt.free(f);
+    }
   } finally {
     rt.close();
   }
