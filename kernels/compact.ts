@@ -8,8 +8,9 @@
  * Two launches over q QPUs, QPU b owning the contiguous chunk [bC, min(n, (b+1)C)) (C a multiple of 16): the
  * first counts the kept elements of each chunk; the second has every QPU add the counts of the chunks before
  * its own, then walk its chunk a vector at a time: a 16-lane scan of the keep flags (rotations,
- * {@link LaneScan.u32}) gives each kept element its place, y[offset + kept elements before it], and the
- * vector's count moves the offset on. The kept elements stay in their order (the compaction is stable).
+ * {@link LaneScan.u32}) counts the kept lanes, they are packed to the vector's first lanes and appended to a
+ * 16-lane buffer that goes out as one contiguous store whenever it fills ({@link Compact.place}). The kept
+ * elements stay in their order (the compaction is stable).
  */
 import { device, kernel, qpu, i32, u32, type bool, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';

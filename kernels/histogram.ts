@@ -62,7 +62,7 @@ export class Histogram {
   /**
    * counts[values[i]] += 1 for i < n with values[i] < bins ≤ SHARED_BINS, through a histogram in workgroup-shared
    * memory: each workgroup zeroes its own, adds 1 per value there by atomics (grid-stride over all work items; a
-   * value past the bins adds 0, as in {@link Histogram.atomic}), then adds each nonzero bin into counts by one
+   * value past the bins adds 0, as in {@link Histogram.atomic}), then adds each of its bins into counts by one
    * atomic per bin (counts zeroed by the caller).
    */
   @kernel({ workgroupSize: SHARED_WG })
@@ -150,15 +150,14 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   if (method !== 'atomic' && method !== 'private') throw new TypeError(`histogram: method must be 'atomic' or 'private', got ${String(method)}`);
   const qpus = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
   const zq = Math.max(1, Math.min(rt.numQpus, Math.ceil(bins / 1024)));
-  if (method === 'atomic' && bins <= SHARED_BINS && rt.target !== 'vc4') {
-    const r0 = await rt.launch(Histogram.zero, { qpus: zq }, bins, counts);
-    const groups = Math.max(1, Math.floor((16 * Math.min(rt.numQpus, qpus)) / SHARED_WG));
-    const r1 = await rt.launch(Histogram.shared, { grid: [groups] }, n, bins, values, counts);
-    return combineResults([r0, r1]);
-  }
   if (method === 'atomic') {
     const r0 = await rt.launch(Histogram.zero, { qpus: zq }, bins, counts);
-    const r1 = await rt.launch(Histogram.atomic, { qpus }, n, bins, values, counts);
+    // Up to SHARED_BINS bins (V3D) through each workgroup's shared histogram, more straight into counts.
+    const groups = Math.max(1, Math.floor((16 * Math.min(rt.numQpus, qpus)) / SHARED_WG));
+    const r1 =
+      bins <= SHARED_BINS && rt.target !== 'vc4'
+        ? await rt.launch(Histogram.shared, { grid: [groups] }, n, bins, values, counts)
+        : await rt.launch(Histogram.atomic, { qpus }, n, bins, values, counts);
     return combineResults([r0, r1]);
   }
   const stride = Math.ceil(bins / WINDOW) * WINDOW;

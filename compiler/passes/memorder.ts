@@ -103,14 +103,14 @@ function reorderBlock(b: Block, crossStores: boolean): void {
  * computation needs to have them in flight together (VC4, compiler/backend/vc4/tmu.ts). A run is at most `most`
  * loads (the TMU FIFO depth: more addresses ahead than lookups in flight only keep registers busy).
  */
-function addressesFirst(b: Block, most: number): void {
+function addressesFirst(b: Block, most: number, bound: boolean): void {
   // A pass whose loads are at most its batched stores (a main-loop pass of one load and one store per copy: sscal,
   // scopy, sswap) and not compute-bound (those have their loads first already): the backend writes a batch's rows at
   // its last store, so those stores are no barrier here, and runs are one load long: each copy's address is ready
   // before the copy before it looks up, and two lookups are in flight (see the file comment).
   const batched = b.instrs.filter((i) => i.op === 'store' && i.attrs?.['batch'] !== undefined).length;
   const loads = b.instrs.filter((i) => i.op === 'load').length;
-  const oneEach = batched > 0 && loads <= batched && !computeBound(b);
+  const oneEach = batched > 0 && loads <= batched && !bound;
   if (oneEach) most = 1;
   const out: Instr[] = [];
   let run: { at: number; loads: Set<Value>; count: number } | undefined;
@@ -161,9 +161,11 @@ function computeBound(b: Block): boolean {
  */
 export function reorderMemory(fn: IrFunction, crossStores = true, passLoadsFirst = false, runLoads = LOAD_BUDGET): IrFunction {
   for (const b of fn.blocks) {
-    if ((crossStores || (passLoadsFirst && computeBound(b))) && movable(b)) reorderBlock(b, true);
+    // Reordering keeps the block's ops, so whether it is compute-bound is decided once.
+    const bound = passLoadsFirst && computeBound(b);
+    if ((crossStores || bound) && movable(b)) reorderBlock(b, true);
     else if (passLoadsFirst && b.instrs.some((i) => i.op === 'load' && i.attrs?.['pass'] !== undefined) && !b.instrs.some((i) => i.op === 'store' || opInfo(i.op)?.effect === true)) reorderBlock(b, false);
-    if (passLoadsFirst) addressesFirst(b, runLoads);
+    if (passLoadsFirst) addressesFirst(b, runLoads, bound);
   }
   return fn;
 }

@@ -110,7 +110,10 @@ class SpmdLowering {
    * a join of both edges (or of edges that add up to both) gets the parent mask back, not an `or` of the parts.
    */
   private readonly split = new Map<Value, { parent: Value | undefined; cond: Value; neg: boolean }>();
-  /** A mask's lanes are a subset of this one's (undefined: of every lane): edge masks, joins, loop exits. */
+  /**
+   * A mask's lanes are a subset of this one's (undefined: of every lane), for the masks {@link split} does not hold:
+   * joins and loop exits (an edge mask's is its split parent).
+   */
   private readonly within = new Map<Value, Value | undefined>();
   private readonly rpo: Map<Block, number>;
   private readonly innermost: Map<Block, Loop>;
@@ -274,9 +277,12 @@ class SpmdLowering {
   /** Whether mask a's lanes are within b's (b undefined: every lane), by the recorded subsets. */
   private isWithin(a: Value | undefined, b: Value | undefined): boolean {
     if (b === undefined) return true;
-    for (let x = a; x !== undefined; x = this.within.get(x)) {
+    for (let x = a; x !== undefined; ) {
       if (x === b) return true;
-      if (!this.within.has(x)) return false;
+      const s = this.split.get(x);
+      if (s) x = s.parent;
+      else if (this.within.has(x)) x = this.within.get(x);
+      else return false;
     }
     return false;
   }
@@ -307,7 +313,7 @@ class SpmdLowering {
     const parts = this.joinSplits(incoming.map((e) => e.mask));
     let m = parts[0];
     for (const p of parts.slice(1)) m = this.or(m, p);
-    if (parts.length > 1 && m && !this.within.has(m)) this.within.set(m, this.stack[this.stack.length - 1]?.mask ?? regionMask);
+    if (parts.length > 1 && m && !this.within.has(m) && !this.split.has(m)) this.within.set(m, this.stack[this.stack.length - 1]?.mask ?? regionMask);
     return m;
   }
 
@@ -391,10 +397,7 @@ class SpmdLowering {
       const notC = this.emit('not', [t.cond], 'bool');
       const yes = this.and(mask, t.cond);
       const no = this.and(mask, notC);
-      for (const [m, neg] of [[yes, false], [no, true]] as const) {
-        if (!this.split.has(m)) this.split.set(m, { parent: mask, cond: t.cond, neg });
-        if (m !== mask && !this.within.has(m)) this.within.set(m, mask);
-      }
+      for (const [m, neg] of [[yes, false], [no, true]] as const) if (!this.split.has(m)) this.split.set(m, { parent: mask, cond: t.cond, neg });
       this.edges.set(`${b.id}:0`, { from: b, mask: yes, args: t.then.args, target: t.then.block });
       this.edges.set(`${b.id}:1`, { from: b, mask: no, args: t.else.args, target: t.else.block });
     }
