@@ -522,6 +522,82 @@ export class Image {
     }
   }
 
+  /**
+   * {@link blur7} with each neighbour from the loaded vectors by one select and one rotation by its distance
+   * (lanes whose neighbour lies in the vector beside it take that vector), tap by tap across the strip's
+   * vectors, so the strip's selects of one distance share their lane condition's flags: 12 rotations per row
+   * step where blur7 has 16 (on vc7 every rotation is an op of the slice's shared SFU; on vc6 blur7's chained
+   * rotations are faster). Same results as blur7.
+   */
+  @kernel({ fastMath: true })
+  static blur7Taps(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    const maxX = width - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    const w = new Array<f32>(7).fill(0);
+    for (let t = 0; t < 7; t++) w[t] = taps[t];
+    const total = strips * height;
+    const begin = Image.shareStart(qpu.qpuId(), total);
+    const end = Image.shareStart(qpu.qpuId() + 1, total);
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / height;
+      const y0 = pos - strip * height;
+      const rows = Math.min(end - pos, height - y0);
+      pos += rows;
+      const x0 = Image.stripLeft(strip, 16 * BSTRIP, width);
+      const hx = Image.haloColumn(x0, 16 * BSTRIP, maxX);
+      // q[6 b + i]: vector b's partial column sum of output row r - 2 + i (taps 0 … 5 - i added). Row r + 1's
+      // loads are issued in row r's iteration (ne), which does not use them.
+      const q = new Array<f32>(BLUR_PARTIALS).fill(0);
+      const o = new Array<f32>(BSTRIP).fill(0);
+      const e = new Array<f32>(BSTRIP_HALO).fill(0);
+      const first = u32(Math.max(i32(y0) - 3, 0)) * width;
+      for (let b: u32 = 0; b < BSTRIP; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
+      e[0] = src[first + hx];
+      for (let r = i32(y0) - 3; r <= i32(y0 + rows) + 2; r++) {
+        const row = u32(Math.min(Math.max(r + 1, 0), maxY)) * width;
+        const ne = new Array<f32>(BSTRIP_HALO).fill(0);
+        for (let b: u32 = 0; b < BSTRIP; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
+        ne[0] = src[row + hx];
+        e[BSTRIP + 1] = e[0];
+        // h[b]: vector b's row pass, tap by tap. Tap j's neighbour is d = 3 - j to the left (lanes 16 - d … 15 from
+        // the vector before: e[b], the halo for the first) or j - 3 to the right (lanes 0 … d - 1 from the vector
+        // after: e[b + 2], the halo for the last): one select, one rotation by d.
+        // (Arms of `?:` that index are control flow: the vectors are named first, so each choice is one select.)
+        const h = new Array<f32>(BSTRIP).fill(0);
+        for (let b = 0; b < BSTRIP; b++) {
+          const prev = e[b];
+          const c = e[b + 1];
+          h[b] = w[0] * qpu.rotate(lane >= 13 ? prev : c, 3);
+        }
+        for (let j: u32 = 1; j < 3; j++) {
+          for (let b = 0; b < BSTRIP; b++) {
+            const prev = e[b];
+            const c = e[b + 1];
+            h[b] = h[b] + w[j] * qpu.rotate(lane >= 13 + j ? prev : c, 3 - j);
+          }
+        }
+        for (let b = 0; b < BSTRIP; b++) h[b] = h[b] + w[3] * e[b + 1];
+        for (let d: u32 = 1; d <= 3; d++) {
+          for (let b = 0; b < BSTRIP; b++) {
+            const c = e[b + 1];
+            const next = e[b + 2];
+            h[b] = h[b] + w[3 + d] * qpu.rotate(lane < d ? next : c, 16 - d);
+          }
+        }
+        for (let b = 0; b < BSTRIP; b++) {
+          o[b] = q[6 * b] + w[6] * h[b];
+          for (let i = 0; i < 5; i++) q[6 * b + i] = q[6 * b + i + 1] + w[5 - i] * h[b];
+          q[6 * b + 5] = w[0] * h[b];
+        }
+        // As conv3: sums that are no output yet go to row y0, overwritten later by its own value.
+        const out = u32(Math.max(r - 3, i32(y0))) * width + x0;
+        for (let b: u32 = 0; b < BSTRIP; b++) dst[out + 16 * b + lane] = o[b];
+        for (let b = 0; b <= BSTRIP; b++) e[b] = ne[b];
+      }
+    }
+  }
+
   /** {@link conv2d} with its stores at lane-contiguous addresses where a block is whole (one DMA per store on vc4; slower on V3D). */
   @kernel({ fastMath: true })
   static conv2dDma(width: u32, height: u32, src: Ptr<f32>, kw: u32, kh: u32, k: Ptr<f32>, dst: Ptr<f32>): void {
@@ -1053,8 +1129,10 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
     own = true;
   }
   if (taps.length === 7 && width >= 16 * BSTRIP && !overlaps(src, dst)) {
+    // vc6: blur7's chained rotations are faster there; vc7 (its rotations share each slice's SFU) and vc4: blur7Taps.
+    const kernel = rt.target === 'vc6' ? Image.blur7 : Image.blur7Taps;
     try {
-      return await rt.launch(Image.blur7, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * BSTRIP)));
+      return await rt.launch(kernel, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * BSTRIP)));
     } finally {
       if (own) rt.free(taps);
     }
