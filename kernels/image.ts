@@ -33,10 +33,14 @@ const BLUR_PARTIALS = 12;
 /** Vectors across a strip of {@link Image.blur7} (its partial sums and neighbours need the registers), with its halo. */
 const BSTRIP = 2;
 const BSTRIP_HALO = 4;
-/** Vectors across a strip of {@link Image.conv5} (one: its 25 weights need the registers), with its halo, and its partial sums (4 per vector). */
-const STRIP5 = 1;
-const STRIP5_HALO = 3;
-const CONV5_PARTIALS = 4;
+/**
+ * Vectors across a strip of {@link Image.conv5}, with its halo, and its partial sums (4 per vector). Measured (640 × 480,
+ * fraction of the memory limit, vc6 / vc7): 1 vector 0.385 / 0.449, 2: 0.397 / 0.612, 3: 0.457 / 0.575, 4 (registers
+ * spent): 0.438 / 0.458.
+ */
+const STRIP5 = 3;
+const STRIP5_HALO = 5;
+const CONV5_PARTIALS = 12;
 
 /** Most taps `separableBlur` accepts (an odd count; 31 covers a Gaussian of sigma 5 at three sigma). */
 export const MAX_BLUR_TAPS = 31;
@@ -372,9 +376,10 @@ export class Image {
   }
 
   /**
-   * {@link conv2d} for a 5 × 5 kernel on images at least 32 pixels wide: {@link conv3}'s scheme with strips of
-   * STRIP5 vectors (one: its 25 weights need the registers of wider strips), four neighbours per tap row (two each
-   * side) and four partial sums per vector carried down the strip.
+   * {@link conv2d} for a 5 × 5 kernel on images at least 16·STRIP5 pixels wide: {@link conv3}'s scheme with strips
+   * of STRIP5 vectors (wider strips read their halo vector for more pixels; the 25 weights and the partial sums
+   * take the registers), four neighbours per tap row (two each side) and four partial sums per vector carried down
+   * the strip.
    */
   @kernel({ fastMath: true })
   static conv5(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
