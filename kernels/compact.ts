@@ -313,6 +313,10 @@ export class CompactOnce {
     const t0 = Math.min(qpu.qpuId(), tiles - 1);
     for (let j: u32 = 0; j < WHERE_WORDS; j++) v[j] = x[t0 * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
     for (let t = qpu.qpuId(); t < tiles; t += Q) {
+      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while this one is counted.
+      const tn = t + Q < tiles ? t + Q : t;
+      const w = new Uint32Array(WHERE_WORDS);
+      for (let j: u32 = 0; j < WHERE_WORDS; j++) w[j] = x[tn * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
       // keep[j]: 1 where v[j] is kept; p[j]: the kept elements among the lane's words of its group up to j.
       const keep = new Uint32Array(WHERE_WORDS);
       const p = new Uint32Array(WHERE_WORDS);
@@ -328,10 +332,6 @@ export class CompactOnce {
         off = off + qpu.broadcast(incl, 15);
       }
       LookBack.publish(status, tiles, t, off);
-      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while the counts come.
-      const tn = t + Q < tiles ? t + Q : t;
-      const w = new Uint32Array(WHERE_WORDS);
-      for (let j: u32 = 0; j < WHERE_WORDS; j++) w[j] = x[tn * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
       const prefix = carry + LookBack.totalBefore(status, t);
       for (let g: u32 = 0; g < WHERE_GROUPS; g++) {
         const at = prefix + before[g];

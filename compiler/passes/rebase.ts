@@ -100,8 +100,16 @@ function chains(sites: readonly Site[], bytes: number, isImmediate: (bytes: numb
   const costly = (offsets: readonly number[]): number => new Set(offsets.map((o) => (o * bytes) | 0).filter((b) => !isImmediate(b))).size;
   const own = sites.filter((s) => s.offset !== 0).map((s) => s.offset);
   const steps = own.map((o, n) => (o - (n === 0 ? 0 : own[n - 1]!)) | 0);
-  return costly(steps) < costly(own);
+  return costly(own) - costly(steps) >= CHAIN_SAVING;
 }
+
+/**
+ * Constants a chain must save to be made. CHOICE, measured: each costly constant takes a register (or, under
+ * pressure, two or three instructions to rebuild), but a chain makes each address wait for the one before it;
+ * vc6 yuvToRgba's three plane offsets chained (saving two) lost 1 % of its memory limit, while V3D scan's sixteen
+ * tile words (saving eleven) lost 80 instructions of 576.
+ */
+const CHAIN_SAVING = 3;
 
 /**
  * Rebases sibling geps in place (see the file comment), after moving loop-invariant index parts before their loop
