@@ -34,9 +34,11 @@
  * `instructions x U <= BODY_BUDGET`; twice those limits when the loop's lanes
  * are regrouped for vector lookups (see {@link LanePlan}: four copies are one
  * lookup). On a target whose stores are DMAs (VC4, `dmaStore`), a loop that
- * stores `p[i]` gets as many copies as one DMA takes rows (body budget
- * allowing), and its stores are tagged for one DMA per pass
- * ({@link storeBatch}).
+ * stores `p[i]` gets as many copies as one DMA takes rows (within
+ * {@link BATCH_BODY_BUDGET}), and its stores are tagged for one DMA per pass
+ * ({@link storeBatch}); there, loads of i in other shapes (`p[4 i + t]`, other
+ * element sizes) are proven apart from the stores by the arrays' whole
+ * ranges ({@link rangeOf}).
  */
 import { opInfo, type OpName } from '../ir/ops.ts';
 import type { Block, Instr, IrFunction, Value } from '../ir/types.ts';
@@ -60,6 +62,12 @@ export const MAX_UNROLL = 8;
 export const LOAD_BUDGET = Math.min(...Object.values(TARGETS).map((t) => t.tmuFifoDepth));
 /** IR instructions the copies of one pass may have together. */
 export const BODY_BUDGET = 160;
+/**
+ * IR instructions the copies of a pass whose stores are batched into one DMA ({@link storeBatch}) may have: twice
+ * {@link BODY_BUDGET}, so that a body of up to 80 instructions still gets the four copies a four-row DMA takes
+ * (on the DMA engine's start-up per DMA, vc4 rgbaToLuma 640 × 480: two rows 0.85, four 0.98 of the memory limit).
+ */
+export const BATCH_BODY_BUDGET = 2 * BODY_BUDGET;
 /** IR instructions of a loop holding other loops that loop shaping still copies. */
 export const NEST_BUDGET = 48;
 
@@ -200,17 +208,25 @@ function emit(fn: IrFunction, at: Block, op: OpName, args: Value[], ty: Value['t
   return v;
 }
 
-/** Where a pointer points in one lane: `root + size * x + k` at the loop's first iteration, `size * step` bytes further per iteration. */
+/**
+ * Where a pointer points in one lane: `root + size * scale * x + k` at the loop's first iteration, `size * scale *
+ * step` bytes further per iteration (`p[i]`: scale 1; `p[4 * i + t]`: scale 4).
+ */
 interface AddressForm {
   /** A uniform pointer defined outside the loop. */
   root: Value;
-  /** The lane's element offset at the first iteration (the induction variable's entry value), or none. */
+  /** The lane's element offset at the first iteration in units of `scale` (the induction variable's entry value), or none. */
   x: Value | undefined;
-  /** Element size: the per-iteration step is `size * step` bytes. */
+  /** Element size: the per-iteration step is `size * scale * step` bytes. */
   size: number;
+  /** Elements per unit of the induction variable (a power of two, or a constant factor); 1 unless x is the induction variable's entry value. */
+  scale: number;
   /** Constant byte offset. */
   k: number;
 }
+
+/** Largest factor of an index scaled by a constant that address forms follow (keeps `size * scale` small). */
+const MAX_SCALE = 64;
 
 /** Constant byte offsets beyond this are not analysed (keeps every distance far from wrapping). */
 const MAX_OFFSET = 1 << 20;
@@ -262,6 +278,31 @@ function addressForms(fn: IrFunction, c: Candidate, init: Value[]): (v: Value) =
     }
     return x;
   };
+  // The constant m > 1 of `v = base << c` or `v = base * m` (m = 2^c), or undefined.
+  const scaleOf = (v: Value, base: Value): number | undefined => {
+    const d = defs.get(v)?.instr;
+    if (!d || d.args.length !== 2) return undefined;
+    const [a, b] = d.args as [Value, Value];
+    let m: number | undefined;
+    if (d.op === 'shl' && a === base) {
+      const sh = constOf(b);
+      m = sh !== undefined && sh > 0 && sh < 31 ? 2 ** sh : undefined;
+    } else if (d.op === 'mul' && (a === base || b === base)) m = constOf(a === base ? b : a);
+    return m !== undefined && m > 1 && m <= MAX_SCALE ? m : undefined;
+  };
+  // `m base + k` (m from scaleOf, or 1 for base itself; k constant): { m, k }, or undefined.
+  const scaledPlus = (v: Value, base: Value): { m: number; k: number } | undefined => {
+    const m = v === base ? 1 : scaleOf(v, base);
+    if (m !== undefined) return { m, k: 0 };
+    const d = defs.get(v)?.instr;
+    if (d?.op !== 'add') return undefined;
+    for (const [t, o] of [[d.args[0]!, d.args[1]!], [d.args[1]!, d.args[0]!]] as const) {
+      const mt = t === base ? 1 : scaleOf(t, base);
+      const k = constOf(o);
+      if (mt !== undefined && k !== undefined) return { m: mt, k };
+    }
+    return undefined;
+  };
   const form = (v: Value, depth = 0): AddressForm | undefined => {
     if (!isPtr(v.type) || depth > 16) return undefined;
     const through = merged(v);
@@ -269,16 +310,27 @@ function addressForms(fn: IrFunction, c: Candidate, init: Value[]): (v: Value) =
     const size = elemSize(v.type.ptr);
     const p = h.params.indexOf(v);
     if (p >= 0) {
-      // A pointer induction variable: `gep v, step` on every back edge.
+      // A pointer induction variable: `gep v, step` on every back edge, or `gep v, m step` (m constant) from
+      // `gep root, m x` with x the induction variable's entry value: root + size m i.
+      let scale: number | undefined;
       if (!backs.every((r) => {
         const d = defs.get(r.args[p]!)?.instr;
-        return d?.op === 'gep' && d.args[0] === v && d.args[1] === step;
-      })) return undefined;
+        if (d?.op !== 'gep' || d.args[0] !== v) return false;
+        const m = d.args[1] === step ? 1 : scaleOf(d.args[1]!, step);
+        if (m === undefined || (scale !== undefined && scale !== m)) return false;
+        scale = m;
+        return true;
+      }) || scale === undefined) return undefined;
       const e = init[p]!;
       const de = defs.get(e)?.instr;
       const base = de?.op === 'gep' ? de.args[0]! : undefined;
-      if (base && base.uniform && outside(base) && isPtr(base.type) && elemSize(base.type.ptr) === size) return { root: base, x: de!.args[1]!, size, k: 0 };
-      return e.uniform && outside(e) ? { root: e, x: undefined, size, k: 0 } : undefined;
+      const baseOk = base !== undefined && base.uniform && outside(base) && isPtr(base.type) && elemSize(base.type.ptr) === size;
+      if (scale > 1) {
+        const at = baseOk ? scaledPlus(de!.args[1]!, init[c.ivIndex]!) : undefined;
+        return at?.m === scale && Math.abs(at.k * size) <= MAX_OFFSET ? { root: base!, x: init[c.ivIndex]!, size, scale, k: at.k * size } : undefined;
+      }
+      if (baseOk) return { root: base!, x: de!.args[1]!, size, scale: 1, k: 0 };
+      return e.uniform && outside(e) ? { root: e, x: undefined, size, scale: 1, k: 0 } : undefined;
     }
     const d = defs.get(v)?.instr;
     if (d?.op !== 'gep') return undefined;
@@ -289,14 +341,9 @@ function addressForms(fn: IrFunction, c: Candidate, init: Value[]): (v: Value) =
       return f && Math.abs(f.k + kc * size) <= MAX_OFFSET ? { ...f, k: f.k + kc * size } : undefined;
     }
     if (!b.uniform || !outside(b)) return undefined;
-    // gep root, iv (+ c): the induction variable's entry value plus c.
-    if (i === iv) return { root: b, x: init[c.ivIndex]!, size, k: 0 };
-    const di = defs.get(i)?.instr;
-    if (di?.op === 'add' && (di.args[0] === iv || di.args[1] === iv)) {
-      const k = constOf(di.args[0] === iv ? di.args[1]! : di.args[0]!);
-      if (k !== undefined) return { root: b, x: init[c.ivIndex]!, size, k: k * size };
-    }
-    return undefined;
+    // gep root, iv (+ c), or m iv (+ c): the induction variable's entry value, scaled, plus c.
+    const at = scaledPlus(i, iv);
+    return at && Math.abs(at.k * size) <= MAX_OFFSET ? { root: b, x: init[c.ivIndex]!, size, scale: at.m, k: at.k * size } : undefined;
   };
   return form;
 }
@@ -322,11 +369,18 @@ function addressForms(fn: IrFunction, c: Candidate, init: Value[]): (v: Value) =
  * {@link storeBatch}) the distances cover the next pass's copies too: a free
  * load is then also apart from every store of the pass before it.
  *
+ * With `byRange` (batched stores), a load and a store of different arrays
+ * both indexed by i in other shapes (`p[m i + c]` with another scale m, or
+ * another element size: rgbaToLuma's `rgba[4 i + t]` against `grey4[i]`) are
+ * apart when the bytes each array's accesses can touch over the whole loop
+ * are ({@link rangeOf}; an unsigned `i < n` loop): one guard per pair of
+ * arrays, which covers every copy and pass at once.
+ *
  * Returns the loads found free (tagged `disjoint = group` in the copies, as
  * are all stores; compiler/passes/memorder.ts moves such loads up) and the
  * guards, or undefined when no load can move.
  */
-function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[], span: Value, reach = c.unroll): { guards: Value[]; free: Set<Instr>; group: number } | undefined {
+function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[], span: Value, reach = c.unroll, byRange = false): { guards: Value[]; free: Set<Instr>; group: number } | undefined {
   const { loop, step } = c;
   const inLoop = (b: Block) => loop.blocks.has(b);
   const form = addressForms(fn, c, init);
@@ -335,24 +389,33 @@ function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[
     .map((a) => ({ ...a, f: form(a.i.args[0]!) }));
   const stores = accesses.filter((a) => a.i.op === 'store');
   if (stores.length === 0 || stores.some((s) => !s.f)) return undefined;
+  const iv0 = init[c.ivIndex]!;
+  // Accesses indexed by i in other shapes (other scales or element sizes) are compared by the arrays' ranges.
+  const ranged = byRange && c.pred === 'lt' && loop.header.params[c.ivIndex]!.type === 'u32';
   const free = new Set<Instr>();
   const pairs = new Map<string, [AddressForm, AddressForm]>();
+  const spans = new Map<string, [AddressForm, AddressForm]>();
+  const key = (a: AddressForm, b: AddressForm) => `${a.root.id}:${a.k}:${a.size}:${a.scale}:${b.root.id}:${b.k}:${b.size}:${b.scale}`;
   let size = 1;
   for (const l of accesses) {
     const fl = l.f;
     if (l.i.op !== 'load' || !fl) continue;
     const need: [AddressForm, AddressForm][] = [];
+    const far: [AddressForm, AddressForm][] = [];
     const ok = stores.every((s) => {
       const fs = s.f!;
-      if (fs.x !== fl.x || fs.size !== fl.size) return false;
-      if (fs.root !== fl.root) return need.push([fl, fs]), true;
-      const d = fl.k - fs.k;
-      return d >= fl.size || (d === 0 && l.b === s.b && l.index < s.index);
+      if (fs.x === fl.x && fs.size === fl.size && fs.scale === 1 && fl.scale === 1) {
+        if (fs.root !== fl.root) return need.push([fl, fs]), true;
+        const d = fl.k - fs.k;
+        return d >= fl.size || (d === 0 && l.b === s.b && l.index < s.index);
+      }
+      return ranged && fs.root !== fl.root && fs.x === iv0 && fl.x === iv0 && (far.push([fl, fs]), true);
     });
     if (!ok) continue;
     free.add(l.i);
     size = Math.max(size, fl.size);
-    for (const [a, b] of need) pairs.set(`${a.root.id}:${a.k}:${b.root.id}:${b.k}`, [a, b]);
+    for (const [a, b] of need) pairs.set(key(a, b), [a, b]);
+    for (const [a, b] of far) spans.set(key(a, b), [a, b]);
   }
   if (free.size === 0) return undefined;
   const ty = step.type as 'u32' | 'i32';
@@ -362,9 +425,67 @@ function disjointAccesses(fn: IrFunction, c: Candidate, pre: Block, init: Value[
   ];
   const apart = apartGuard(fn, pre, span, size);
   for (const [l, s] of pairs.values()) guards.push(apart(l, s));
+  if (spans.size > 0) {
+    // One range per array and bytes per unit of i, covering all its accesses' offsets; each pair apart.
+    const groups = new Map<string, AddressForm[]>();
+    const group = (f: AddressForm) => {
+      const g = `${f.root.id}:${f.size * f.scale}`;
+      groups.set(g, [...(groups.get(g) ?? []), f]);
+      return g;
+    };
+    const compared = new Set<string>();
+    for (const [l, s] of spans.values()) compared.add(`${group(l)}|${group(s)}`);
+    const range = rangeOf(fn, pre, c.bound);
+    const ranges = new Map<string, { start: Value; end: Value }>();
+    for (const [g, fs] of groups) {
+      const r = range(fs);
+      guards.push(...r.guards);
+      ranges.set(g, r);
+    }
+    for (const pair of compared) {
+      const [a, b] = pair.split('|').map((g) => ranges.get(g)!) as [{ start: Value; end: Value }, { start: Value; end: Value }];
+      const before = emit(fn, pre, 'cmp', [a.end, b.start], 'bool', { pred: 'le' });
+      const after = emit(fn, pre, 'cmp', [b.end, a.start], 'bool', { pred: 'le' });
+      guards.push(emit(fn, pre, 'or', [before, after], 'bool'));
+    }
+  }
   let group = 0;
   for (const b of fn.blocks) for (const i of b.instrs) group = Math.max(group, Number(i.attrs?.['disjoint'] ?? 0));
   return { guards, free, group: group + 1 };
+}
+
+/**
+ * The bytes that accesses to one array, indexed by the loop's u32 induction
+ * variable with one stride of B = size · scale bytes per unit of i, can touch
+ * while `i < bound`: from `root + kmin` (i >= 0) to `root + kmax + B (bound -
+ * 1) + size` (their least and greatest offsets k; `size` the widest element),
+ * and the guards that nothing wraps: `1 <= bound <= 2^31 / B` and the end not
+ * below `root + kmin`. Accesses whose ranges are apart never meet in any
+ * iteration of the loop, whatever their shapes.
+ */
+function rangeOf(fn: IrFunction, pre: Block, bound: Value): (fs: AddressForm[]) => { start: Value; end: Value; guards: Value[] } {
+  const u = (v: Value) => (v.type === 'u32' ? v : emit(fn, pre, 'bitcast', [v], 'u32'));
+  const plus = (v: Value, k: number) => (k === 0 ? v : emit(fn, pre, 'add', [v, constant(fn, pre, 'u32', k >>> 0)], 'u32'));
+  return (fs) => {
+    const f0 = fs[0]!;
+    const b = f0.size * f0.scale;
+    const kmin = Math.min(...fs.map((f) => f.k));
+    const kmax = Math.max(...fs.map((f) => f.k));
+    const size = Math.max(...fs.map((f) => f.size));
+    const start = plus(u(f0.root), kmin);
+    const bytes = Number.isInteger(Math.log2(b))
+      ? emit(fn, pre, 'shl', [bound, constant(fn, pre, 'u32', Math.log2(b))], 'u32')
+      : emit(fn, pre, 'mul', [bound, constant(fn, pre, 'u32', b)], 'u32');
+    // root + kmax + B (bound - 1) + size = start + B bound + (kmax - kmin + size - B): the last term is at most 2^21
+    // and B bound + it is at least size.
+    const end = plus(emit(fn, pre, 'add', [start, bytes], 'u32'), kmax - kmin + size - b);
+    const guards = [
+      emit(fn, pre, 'cmp', [bound, constant(fn, pre, 'u32', 1)], 'bool', { pred: 'ge' }),
+      emit(fn, pre, 'cmp', [bound, constant(fn, pre, 'u32', Math.floor(2 ** 31 / b))], 'bool', { pred: 'le' }),
+      emit(fn, pre, 'cmp', [end, start], 'bool', { pred: 'ge' }),
+    ];
+    return { start, end, guards };
+  };
 }
 
 /**
@@ -406,7 +527,7 @@ function batchableStores(fn: IrFunction, c: Candidate, init: Value[]): boolean {
   const stores = [...c.loop.blocks].flatMap((b) => b.instrs.filter((i) => i.op === 'store'));
   return stores.some((s) => {
     const f = form(s.args[0]!);
-    return f !== undefined && f.size === 4 && f.x === init[c.ivIndex];
+    return f !== undefined && f.size === 4 && f.scale === 1 && f.x === init[c.ivIndex];
   });
 }
 
@@ -454,7 +575,7 @@ function storeBatch(fn: IrFunction, c: Candidate, pre: Block, init: Value[], spa
     }
   }
   const size = forms[0]!.size;
-  if (forms.some((f) => f.size !== size || f.x !== forms[0]!.x)) return undefined;
+  if (forms.some((f) => f.size !== size || f.scale !== 1 || f.x !== forms[0]!.x)) return undefined;
   const ty = step.type as 'u32' | 'i32';
   const minStep = Math.ceil(DMA_ROW_BYTES / size);
   const maxStep = Math.floor((2 ** dma.strideBits - 1 + DMA_ROW_BYTES) / size);
@@ -616,7 +737,7 @@ function laneShape(fn: IrFunction, c: Candidate, init: Value[], vectorWords: num
     if (k === maskIndex) continue;
     if (k !== ivIndex) {
       const f = form(p);
-      if (!f || f.x !== iv0 || f.size !== 4 || f.k !== 0) {
+      if (!f || f.x !== iv0 || f.size !== 4 || f.scale !== 1 || f.k !== 0) {
         if (unobserved(p)) continue;
         return undefined;
       }
@@ -662,7 +783,7 @@ function laneShape(fn: IrFunction, c: Candidate, init: Value[], vectorWords: num
     for (const i of b.instrs) {
       if (i.op === 'load' || i.op === 'store') {
         const f = form(i.args[0]!);
-        if (!f || f.x !== iv0 || f.size !== 4 || f.k !== 0) return undefined;
+        if (!f || f.x !== iv0 || f.size !== 4 || f.scale !== 1 || f.k !== 0) return undefined;
         if (i.op === 'store') stores.push(f);
         else if (!outside(i.args[0]!)) loads.push(i);
         else return undefined;
@@ -731,7 +852,7 @@ function shape(fn: IrFunction, c1In: Candidate, vectorWords: number, dma: DmaSto
   if (dma && c1.unroll < dma.rows && batchableStores(fn, c1, init)) {
     const size = [...c1.loop.blocks].reduce((n, b) => n + b.instrs.length, 0);
     let unroll = c1.unroll;
-    while (unroll < dma.rows && unroll * 2 <= MAX_UNROLL && size * unroll * 2 <= BODY_BUDGET) unroll *= 2;
+    while (unroll < dma.rows && unroll * 2 <= MAX_UNROLL && size * unroll * 2 <= BATCH_BODY_BUDGET) unroll *= 2;
     c0 = { ...c1, unroll };
   }
   const regroup = laneShape(fn, { ...c0, unroll: c0.vectorUnroll }, init, vectorWords);
@@ -765,7 +886,7 @@ function shape(fn: IrFunction, c1In: Candidate, vectorWords: number, dma: DmaSto
   // tagged loads (compiler/backend/vc4/isel-memory.ts): they are compared with this pass's stores as well.
   const batching = dma !== undefined && unroll > 1 && !regroup && batchableStores(fn, c, init);
   const reach = batching ? emit(fn, pre, 'add', [span, advance], ty) : span;
-  const disjoint = unroll > 1 ? disjointAccesses(fn, c, pre, init, reach, batching ? 2 * unroll : unroll) : undefined;
+  const disjoint = unroll > 1 ? disjointAccesses(fn, c, pre, init, reach, batching ? 2 * unroll : unroll, batching) : undefined;
   if (disjoint) guards.push(...disjoint.guards);
   const batch = batching ? storeBatch(fn, c, pre, init, span, dma, disjoint?.group) : undefined;
   if (batch) guards.push(...batch.guards);
