@@ -207,128 +207,115 @@ function rangeOf(x: CompactArray, op: CompactOp, value: number): { a: number; c:
 }
 
 /** Elements per tile of the single-pass compaction (V3D): TILE_GROUPS groups of 16 lanes × 4 consecutive words. */
-const TILE = 192;
+const TILE = 128;
 /** Groups of 64 elements per tile. */
-const TILE_GROUPS = 3;
+const TILE_GROUPS = 2;
 /** Words per lane per tile (4 × TILE_GROUPS). */
-const TILE_WORDS = 12;
-/** Elements per tile of {@link CompactOnce.tilesWhere}, which holds two tiles' words at once (the next one loading). */
-const WHERE_TILE = 128;
-/** Groups of 64 elements per tile of {@link CompactOnce.tilesWhere}. */
-const WHERE_GROUPS = 2;
-/** Words per lane per tile of {@link CompactOnce.tilesWhere}. */
-const WHERE_WORDS = 8;
+const TILE_WORDS = 8;
+/** {@link CompactOnce.run}'s `kind` for a flags array (0, 1, 2: a comparison of u32, i32, f32 keys). */
+const FLAGGED = 3;
 
 /**
  * Single-pass compaction on V3D, each element (and flag) read once, as kernels/scan.ts's ScanOnce: tile t
- * (TILE elements; a lane holds 4 consecutive words of each of its 4 groups of 64) goes to QPU t mod Q, which counts
+ * (TILE elements; a lane holds 4 consecutive words of each of its groups of 64) goes to QPU t mod Q, which counts
  * its kept elements (lane counts in order, a 16-lane scan per group), publishes the count in `status` (two words of
  * 16 bits with a ready mark, by atomics), waits for the counts of tiles t − 1 … t − Q + 1 and adds its own running
  * total of its earlier tiles: every kept element then knows its place. The QPU of the last tile leaves the count of
  * all tiles in status[2 tiles] for {@link CompactOnce.tail}.
  */
 export class CompactOnce {
-  /** {@link CompactOnce} over `tiles` whole tiles; the predicate as {@link Compact.count}'s. */
+  /** {@link CompactOnce.run} keeping x[i] where flags[i] ≠ 0. */
   @kernel
-  static tiles(tiles: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, sink: Ptr<u32>): void {
-    const Q = qpu.numQpus();
-    const lane = qpu.laneId();
-    let carry: u32 = 0;
-    for (let t = qpu.qpuId(); t < tiles; t += Q) {
-      const base = t * TILE + 4 * lane;
-      const v = new Uint32Array(TILE_WORDS);
-      const k = new Uint32Array(TILE_WORDS);
-      for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = x[base + 64 * (j >> 2) + (j & 3)];
-      if (useFlags != 0) {
-        for (let j: u32 = 0; j < TILE_WORDS; j++) k[j] = flags[base + 64 * (j >> 2) + (j & 3)] != 0 ? 1 : 0;
-      } else {
-        for (let j: u32 = 0; j < TILE_WORDS; j++) k[j] = Compact.inRange(v[j], a, c, lo, span, invert) ? 1 : 0;
-      }
-      // k becomes each element's place among the tile's kept elements (its count of kept elements before it).
-      let off: u32 = 0;
-      for (let g: u32 = 0; g < TILE_GROUPS; g++) {
-        const p0 = k[4 * g];
-        const p1 = p0 + k[4 * g + 1];
-        const p2 = p1 + k[4 * g + 2];
-        const p3 = p2 + k[4 * g + 3];
-        const incl = LaneScan.u32(p3);
-        const r = qpu.rotate(incl, 1);
-        const before = off + (lane == 0 ? 0 : r);
-        // Kept: its place; dropped: 0xffffffff (no store).
-        k[4 * g] = p0 != 0 ? before : 0xffffffff;
-        k[4 * g + 1] = p1 != p0 ? before + p0 : 0xffffffff;
-        k[4 * g + 2] = p2 != p1 ? before + p1 : 0xffffffff;
-        k[4 * g + 3] = p3 != p2 ? before + p2 : 0xffffffff;
-        off = off + qpu.broadcast(incl, 15);
-      }
-      LookBack.publish(status, tiles, t, off);
-      const prefix = carry + LookBack.totalBefore(status, t);
-      // Dropped elements store into `sink` instead (a select of the pointer: a lane-dependent `if` would put lane
-      // masks on the whole loop and serialise its loads).
-      for (let j: u32 = 0; j < TILE_WORDS; j++) {
-        const kept = k[j] != 0xffffffff;
-        const dst = kept ? y : sink;
-        const into = prefix + k[j];
-        const idx = kept ? into : lane;
-        dst[idx] = v[j];
-      }
-      carry = prefix + off;
-    }
-    LookBack.finish(status, tiles, carry);
+  static flagged(tiles: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    CompactOnce.run(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status);
+  }
+
+  /** {@link CompactOnce.run} on u32 keys (the word itself). */
+  @kernel
+  static whereU32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    CompactOnce.run(0, tiles, lo, span, x, x, y, status);
+  }
+
+  /** {@link CompactOnce.run} on i32 words (key: the sign bit flipped). */
+  @kernel
+  static whereI32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    CompactOnce.run(1, tiles, lo, span, x, x, y, status);
+  }
+
+  /** {@link CompactOnce.run} on f32 bits (key: IEEE total order as u32). */
+  @kernel
+  static whereF32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    CompactOnce.run(2, tiles, lo, span, x, x, y, status);
+  }
+
+  /** 1 where word v's key (`kind` 0: u32, 1: i32, 2: f32, as {@link Compact.inRange}'s) lies in [lo, lo + span], else 0. */
+  @device
+  static hit(kind: u32, v: u32, lo: u32, span: u32): u32 {
+    const key = kind == 0 ? v : kind == 1 ? v ^ 0x80000000 : v ^ ((u32(i32(v) >> 31) & 0x7fffffff) ^ 0x80000000);
+    return key - lo <= span ? 1 : 0;
   }
 
   /**
-   * {@link CompactOnce.tiles} for a comparison (no flags) over `tiles` tiles of WHERE_TILE elements, the QPU loading
-   * its next tile while it waits for the earlier tiles' counts (the first poll in the same block as those loads).
+   * {@link CompactOnce} over `tiles` tiles. `kind` is a constant of each kernel that calls it, so that what the
+   * others need folds away: FLAGGED keeps x[i] where flags[i] ≠ 0; 0, 1, 2 keep the words whose key lies in
+   * [lo, lo + span] (the host turns `!=` into the complement range). The QPU loads its next tile (its flags, for
+   * FLAGGED, whose words load at the start of their own tile's turn) while it counts this one and waits for the
+   * earlier tiles' counts. A kept element's place is its group's offset plus the kept elements before it in its
+   * lane; each store is masked to the kept lanes (on V3D no branch: compiler/passes/spmd.ts).
    */
-  @kernel
-  static tilesWhere(tiles: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, sink: Ptr<u32>): void {
+  @device
+  static run(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const Q = qpu.numQpus();
     const lane = qpu.laneId();
+    const counted = kind == FLAGGED ? flags : x;
     let carry: u32 = 0;
-    const v = new Uint32Array(WHERE_WORDS);
+    // v: the words of the tile that decide what is kept (x, or its flags).
+    const v = new Uint32Array(TILE_WORDS);
     const t0 = Math.min(qpu.qpuId(), tiles - 1);
-    for (let j: u32 = 0; j < WHERE_WORDS; j++) v[j] = x[t0 * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
+    for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = counted[t0 * TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
     for (let t = qpu.qpuId(); t < tiles; t += Q) {
-      const base = t * WHERE_TILE + 4 * lane;
-      const k = new Uint32Array(WHERE_WORDS);
-      for (let j: u32 = 0; j < WHERE_WORDS; j++) k[j] = Compact.inRange(v[j], a, c, lo, span, invert) ? 1 : 0;
+      // u: the words the kept ones are (v itself but for FLAGGED, whose words load now, used only by the stores).
+      const u = new Uint32Array(TILE_WORDS);
+      if (kind == FLAGGED) {
+        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = x[t * TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
+      } else {
+        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = v[j];
+      }
+      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while this one is counted.
+      const tn = t + Q < tiles ? t + Q : t;
+      const w = new Uint32Array(TILE_WORDS);
+      for (let j: u32 = 0; j < TILE_WORDS; j++) w[j] = counted[tn * TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
+      // keep[j]: 1 where word j is kept; p[j]: the kept words among the lane's words of its group up to j.
+      const keep = new Uint32Array(TILE_WORDS);
+      const p = new Uint32Array(TILE_WORDS);
+      const before = new Uint32Array(TILE_GROUPS);
+      // FLAGGED: the flag as a u32 key, kept in [1, 2^32 − 1] (the caller's lo and span).
+      for (let j: u32 = 0; j < TILE_WORDS; j++) keep[j] = CompactOnce.hit(kind == FLAGGED ? 0 : kind, v[j], lo, span);
       let off: u32 = 0;
-      for (let g: u32 = 0; g < WHERE_GROUPS; g++) {
-        const p0 = k[4 * g];
-        const p1 = p0 + k[4 * g + 1];
-        const p2 = p1 + k[4 * g + 2];
-        const p3 = p2 + k[4 * g + 3];
-        const incl = LaneScan.u32(p3);
+      for (let g: u32 = 0; g < TILE_GROUPS; g++) {
+        p[4 * g] = keep[4 * g];
+        for (let j: u32 = 1; j < 4; j++) p[4 * g + j] = p[4 * g + j - 1] + keep[4 * g + j];
+        const incl = LaneScan.u32(p[4 * g + 3]);
         const r = qpu.rotate(incl, 1);
-        const before = off + (lane == 0 ? 0 : r);
-        k[4 * g] = p0 != 0 ? before : 0xffffffff;
-        k[4 * g + 1] = p1 != p0 ? before + p0 : 0xffffffff;
-        k[4 * g + 2] = p2 != p1 ? before + p1 : 0xffffffff;
-        k[4 * g + 3] = p3 != p2 ? before + p2 : 0xffffffff;
+        before[g] = off + (lane == 0 ? 0 : r);
         off = off + qpu.broadcast(incl, 15);
       }
       LookBack.publish(status, tiles, t, off);
-      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while the counts come.
-      const tn = t + Q < tiles ? t + Q : t;
-      const w = new Uint32Array(WHERE_WORDS);
-      for (let j: u32 = 0; j < WHERE_WORDS; j++) w[j] = x[tn * WHERE_TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
       const prefix = carry + LookBack.totalBefore(status, t);
-      for (let j: u32 = 0; j < WHERE_WORDS; j++) {
-        const kept = k[j] != 0xffffffff;
-        const dst = kept ? y : sink;
-        const into = prefix + k[j];
-        const idx = kept ? into : lane;
-        dst[idx] = v[j];
+      for (let g: u32 = 0; g < TILE_GROUPS; g++) {
+        const at = prefix + before[g];
+        if (keep[4 * g] != 0) y[at] = u[4 * g];
+        for (let j: u32 = 1; j < 4; j++) {
+          if (keep[4 * g + j] != 0) y[at + p[4 * g + j - 1]] = u[4 * g + j];
+        }
       }
-      for (let j: u32 = 0; j < WHERE_WORDS; j++) v[j] = w[j];
+      for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = w[j];
       carry = prefix + off;
     }
     LookBack.finish(status, tiles, carry);
   }
 
-
-  /** One batch: compacts x[n0 … n) a vector at a time after the `status[2 tiles]` elements {@link CompactOnce.tiles} kept (0 when tiles = 0); status[2 tiles + 1] = the total kept. */
+  /** One batch: compacts x[n0 … n) a vector at a time after the `status[2 tiles]` elements {@link CompactOnce.run} kept (0 when tiles = 0); status[2 tiles + 1] = the total kept. */
   @kernel
   static tail(n0: u32, n: u32, tiles: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const lane = qpu.laneId();
@@ -420,22 +407,26 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
  * (a second launch, which also writes the total; it does everything when n < TILE).
  */
 async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: number, flags: Uint32Array | undefined, where: CompactOptions['where']): Promise<CompactResult> {
-  const size = flags ? TILE : WHERE_TILE;
-  const tiles = Math.floor(n / size);
+  const { a, c, lo, span, invert } = where ? rangeOf(x, where.op, where.value) : { a: 0, c: 0, lo: 0, span: 0, invert: 0 };
+  // The comparison kernels keep a range of keys, never its complement: an inverted range [lo, lo + span] is the
+  // range from lo + span + 1 of 2^32 − span − 1 keys (wrapping), unless it holds every key (then nothing is kept,
+  // which the tail kernel does alone).
+  const nothing = !flags && invert === 1 && span === 0xffffffff;
+  const kept = invert === 1 ? { lo: (lo + span + 1) >>> 0, span: (0xfffffffe - span) >>> 0 } : { lo, span };
+  const tiles = nothing ? 0 : Math.floor(n / TILE);
   const status = rt.alloc(Uint32Array, 2 * tiles + 32);
   try {
     status.fill(0);
-    const { a, c, lo, span, invert } = where ? rangeOf(x, where.op, where.value) : { a: 0, c: 0, lo: 0, span: 0, invert: 0 };
     const words = x instanceof Uint32Array ? x : new Uint32Array(x.buffer, x.byteOffset, x.length);
     const out = y instanceof Uint32Array ? y : new Uint32Array(y.buffer, y.byteOffset, y.length);
     const use = flags ? 1 : 0;
     const fl = flags ?? status; // not read without flags
     const results: LaunchResult[] = [];
     const qpus = Math.max(1, Math.min(rt.numQpus, tiles));
-    const sink = status.subarray(2 * tiles + 16);
-    if (tiles > 0 && flags) results.push(await rt.launch(CompactOnce.tiles, { qpus }, tiles, use, a, c, lo, span, invert, words, fl, out, status, sink));
-    if (tiles > 0 && !flags) results.push(await rt.launch(CompactOnce.tilesWhere, { qpus }, tiles, a, c, lo, span, invert, words, out, status, sink));
-    results.push(await rt.launch(CompactOnce.tail, { qpus: 1 }, tiles * size, n, tiles, use, a, c, lo, span, invert, words, fl, out, status));
+    if (tiles > 0 && flags) results.push(await rt.launch(CompactOnce.flagged, { qpus }, tiles, words, flags, out, status));
+    const byKey = x instanceof Float32Array ? CompactOnce.whereF32 : x instanceof Int32Array ? CompactOnce.whereI32 : CompactOnce.whereU32;
+    if (tiles > 0 && !flags) results.push(await rt.launch(byKey, { qpus }, tiles, kept.lo, kept.span, words, out, status));
+    results.push(await rt.launch(CompactOnce.tail, { qpus: 1 }, tiles * TILE, n, tiles, use, a, c, lo, span, invert, words, fl, out, status));
     return { ...combineResults(results), count: status[2 * tiles + 1] as number };
   } finally {
     rt.free(status);

@@ -19,7 +19,7 @@ import { combineResults, typeName } from './launch.js';
 /** Values per lane whose loads go out before their atomics in {@link Histogram.atomic}. */
 const AHEAD = 8;
 
-/** Bins a workgroup of {@link Histogram.shared} counts in its shared memory (4 KiB). */
+/** Bins a workgroup of {@link Histogram.shared} counts in its shared memory (4 KiB, and 16 spare words). */
 const SHARED_BINS = 1024;
 /** Work items per workgroup of {@link Histogram.shared}: four batches (vc6 runs two at once, vc7 three). */
 const SHARED_WG = 64;
@@ -37,41 +37,61 @@ export class Histogram {
    */
   @kernel
   static atomic(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
-    Histogram.countInto(n, bins, values, counts);
+    Histogram.countInto(n, bins, values, counts, 0);
   }
 
   /**
-   * h[values[i]] += 1 by atomics for this work item's i < n (grid-stride), values ≥ bins adding 0 to bin (lane mod
-   * bins). AHEAD values load before their atomics go out (an atomic keeps its program order against the loads:
-   * h could be values, as far as the compiler knows), so AHEAD atomics are in flight at once.
+   * h[values[i]] += 1 by atomics for this work item's i < n (grid-stride). Where h has `spares` = 1 (a constant
+   * at each call), 16 words after its bins that nobody reads, a value past the bins adds 1 to h[min(v, bins +
+   * lane)], one of them: one `umin` and a constant; else it adds 0 to bin (lane mod bins). Whole steps (every
+   * lane's AHEAD values exist) load AHEAD values before their atomics go out (an atomic keeps its program order
+   * against the loads: h could be values, as far as the compiler knows), so AHEAD atomics are in flight at once,
+   * in a loop the same for every lane; the rest go one at a time.
    */
   @device
-  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>): void {
-    const spare = qpu.laneId() % bins;
-    const g = qpu.globalCount();
+  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>, spares: u32): void {
+    const lane = qpu.laneId();
+    const step = AHEAD * qpu.globalCount();
     const v = new Uint32Array(AHEAD);
-    for (let i = qpu.globalId(); i < n; i += AHEAD * g) {
-      for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[Math.min(i + k * g, n - 1)];
-      for (let k: u32 = 0; k < AHEAD; k++) {
-        const inside = v[k] < bins && i + k * g < n;
-        qpu.atomicAdd(h, inside ? v[k] : spare, inside ? 1 : 0);
-      }
+    // Each batch takes AHEAD vectors in a row per step (their loads one base plus constants), the same in every lane.
+    let b = qpu.qpuId() * 16 * AHEAD;
+    for (; b + 16 * AHEAD <= n; b += step) {
+      for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[b + (16 * k + lane)];
+      for (let k: u32 = 0; k < AHEAD; k++) Histogram.add(h, bins, v[k], spares);
     }
+    // The rest: this batch's last (partial) step, one vector at a time.
+    for (let i = b + lane; i < Math.min(n, b + 16 * AHEAD); i += 16) Histogram.add(h, bins, values[i], spares);
+  }
+
+  /**
+   * One value into h (see {@link Histogram.countInto}). Both forms are computed and `spares` (a constant) selects
+   * one, which constant folding keeps alone: an `if` on it would split the loop body into blocks.
+   */
+  @device
+  static add(h: Ptr<u32>, bins: u32, v: u32, spares: u32): void {
+    const lane = qpu.laneId();
+    const spare = Math.min(v, bins + lane);
+    const inside = v < bins;
+    const bin = lane % bins;
+    const at = spares != 0 ? spare : inside ? v : bin;
+    const one: u32 = 1;
+    const zero: u32 = 0;
+    qpu.atomicAdd(h, at, spares != 0 ? one : inside ? one : zero);
   }
 
   /**
    * counts[values[i]] += 1 for i < n with values[i] < bins ≤ SHARED_BINS, through a histogram in workgroup-shared
-   * memory: each workgroup zeroes its own, adds 1 per value there by atomics (grid-stride over all work items; a
-   * value past the bins adds 0, as in {@link Histogram.atomic}), then adds each of its bins into counts by one
-   * atomic per bin (counts zeroed by the caller).
+   * memory (its bins and 16 spare words): each workgroup zeroes its bins, adds 1 per value there by atomics
+   * (grid-stride over all work items; a value past the bins adds 1 to a spare word, {@link Histogram.countInto}),
+   * then adds each of its bins into counts by one atomic per bin (counts zeroed by the caller).
    */
   @kernel({ workgroupSize: SHARED_WG })
   static shared(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
-    const h = qpu.shared<u32>(SHARED_BINS);
+    const h = qpu.shared<u32>(SHARED_BINS + 16);
     const l = qpu.localId();
     for (let b = l; b < bins; b += SHARED_WG) h[b] = 0;
     qpu.workgroupBarrier();
-    Histogram.countInto(n, bins, values, h);
+    Histogram.countInto(n, bins, values, h, 1);
     qpu.workgroupBarrier();
     for (let b = l; b < bins; b += SHARED_WG) qpu.atomicAdd(counts, b, h[b]);
   }

@@ -22,6 +22,8 @@ import type { TargetInfo } from '../target/targets.ts';
 import { cloneFunction } from '../ir/builder.ts';
 import { expandTrig } from './trig-reduce.ts';
 import { rebaseAddresses } from './rebase.ts';
+import { smallImmIndex as v3dSmallImm } from '../isa/v3d/instr.ts';
+import { smallImmCode as vc4SmallImm } from '../backend/vc4/mir.ts';
 
 /** What the passes may know of the target (the IR is otherwise target-neutral). */
 export interface PrepareOptions {
@@ -40,11 +42,19 @@ export interface PrepareOptions {
   dmaStore?: { readonly rows: number; readonly strideBits: number };
   /** Whether address rebasing also moves loop-invariant index parts before their loop (the target's `hoistAddressParts`; default false). */
   hoistAddressParts?: boolean;
+  /**
+   * Whether a 32-bit value is an immediate operand of the target's ALU ops (its small immediates); address rebasing
+   * chains sibling addresses whose offsets are not (compiler/passes/rebase.ts). Default: no chaining.
+   */
+  isImmediate?: (value: number) => boolean;
+  /** Whether small store-only blocks under a lane mask run unguarded, their stores masked (the target's `tmuStores`; default false; compiler/passes/spmd.ts). */
+  unguardedStores?: boolean;
 }
 
 /** The options {@link prepareForBackend} takes for `target`. */
 export function prepareOptionsFor(target: TargetInfo): PrepareOptions {
-  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores, passLoadsFirst: target.passLoadsFirst, hoistAddressParts: target.hoistAddressParts, ...(target.dmaStore ? { dmaStore: target.dmaStore } : {}) };
+  const isImmediate = target.family === 'vc4' ? (v: number) => vc4SmallImm(v) !== undefined : (v: number) => v3dSmallImm(v) !== undefined;
+  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores, passLoadsFirst: target.passLoadsFirst, hoistAddressParts: target.hoistAddressParts, isImmediate, unguardedStores: target.tmuStores, ...(target.dmaStore ? { dmaStore: target.dmaStore } : {}) };
 }
 
 /** A named IR-to-IR pass. */
@@ -55,7 +65,7 @@ export interface Pass {
 
 /** The passes {@link prepareForBackend} runs, in order (tests verify the IR after each). */
 export const BACKEND_PASSES: readonly Pass[] = [
-  { name: 'spmd', run: lowerSpmd },
+  { name: 'spmd', run: (fn, o) => lowerSpmd(fn, o?.unguardedStores === true) },
   { name: 'copyprop', run: propagateCopies },
   { name: 'fold', run: foldConstants },
   { name: 'gvn', run: numberValues },
@@ -63,7 +73,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'strength', run: reduceStrength },
   { name: 'licm2', run: hoistInvariants },
   { name: 'loopshape', run: (fn, o) => shapeLoops(fn, o?.loadBudget, o?.vectorWords, o?.dmaStore, o?.passLoadsFirst) },
-  { name: 'rebase', run: (fn, o) => rebaseAddresses(fn, o?.hoistAddressParts === true) },
+  { name: 'rebase', run: (fn, o) => rebaseAddresses(fn, o?.hoistAddressParts === true, o?.isImmediate) },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
   { name: 'dce', run: eliminateDeadCode },

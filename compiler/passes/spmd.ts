@@ -18,7 +18,7 @@ import type { Block, Instr, IrFunction, IrType, Value } from '../ir/types.ts';
 import { addParam, newBlock, newValue } from '../ir/builder.ts';
 import { findLoops, reversePostorder, targets } from '../ir/cfg.ts';
 import type { Loop } from '../ir/cfg.ts';
-import { maskOperand } from '../ir/ops.ts';
+import { maskOperand, opInfo } from '../ir/ops.ts';
 import { definitions } from '../ir/values.ts';
 import { analyzeUniformity } from './uniformity.ts';
 import type { OpName } from '../ir/ops.ts';
@@ -120,7 +120,20 @@ class SpmdLowering {
   /** Where each value of the original CFG is defined (needed for loops only: empty without them). */
   private readonly defs: Map<Value, { block: Block; instr?: Instr }>;
 
-  constructor(private readonly fn: IrFunction) {
+  /** Values of constants and of ops only constants feed, anywhere in the function (see {@link storeOnly}). */
+  private readonly constants = new Set<Value>();
+
+  constructor(
+    private readonly fn: IrFunction,
+    private readonly unguardedStores: boolean,
+  ) {
+    if (unguardedStores) {
+      for (const b of reversePostorder(fn)) {
+        for (const i of b.instrs) {
+          if (i.result && !opInfo(i.op)?.effect && maskOperand(i.op) === undefined && i.args.every((a) => this.constants.has(a))) this.constants.add(i.result);
+        }
+      }
+    }
     const order = reversePostorder(fn);
     this.rpo = new Map(order.map((b, i) => [b, i]));
     const { innermost, irreducible } = findLoops(fn);
@@ -369,6 +382,7 @@ class SpmdLowering {
    */
   private guardable(b: Block, mask: Value | undefined, regionMask: Value | undefined): boolean {
     if (!mask || mask === regionMask) return false;
+    if (this.unguardedStores && storeOnly(b, this.constants)) return false;
     return b.instrs.length >= 3 || b.instrs.some((i) => maskOperand(i.op) !== undefined || i.op === 'store');
   }
 
@@ -504,10 +518,40 @@ export function hasVaryingBranch(fn: IrFunction): boolean {
   return fn.blocks.some((b) => b.term.kind === 'condbr' && !b.term.cond.uniform);
 }
 
-/** Lowers varying control flow to masks in place (see the file comment); returns the function. */
-export function lowerSpmd(fn: IrFunction): IrFunction {
+/**
+ * Most instructions of a block whose only memory ops are stores that runs without a guard where stores are masked
+ * per lane (`unguardedStores`): `if (kept) y[i] = v` costs a masked store, not a vote and a branch.
+ */
+const UNGUARDED_STORE_BLOCK = 6;
+
+/**
+ * Whether `b` is small, stores, and has no other memory or cross-lane op: at most {@link UNGUARDED_STORE_BLOCK}
+ * instructions besides constants and what only constants feed (index arithmetic of unrolled loops, which folding
+ * removes).
+ */
+function storeOnly(b: Block, constant: Set<Value>): boolean {
+  let work = 0;
+  let stores = 0;
+  for (const i of b.instrs) {
+    if (i.op === 'store') stores++;
+    else if (maskOperand(i.op) !== undefined || opInfo(i.op)?.effect) return false;
+    if (i.op === 'const' || (i.op !== 'store' && i.result && i.args.every((a) => constant.has(a)))) {
+      if (i.result) constant.add(i.result);
+    } else work++;
+  }
+  return stores > 0 && work <= UNGUARDED_STORE_BLOCK;
+}
+
+/**
+ * Lowers varying control flow to masks in place (see the file comment); returns the function. With
+ * `unguardedStores` (targets whose stores touch memory only in the lanes of their mask, and nothing when no lane
+ * is active: V3D's conditional TMU writes), a small block whose only memory ops are stores gets no
+ * `condbr any(mask)` around it: its stores carry the mask, its other ops run in every lane (nothing else reads
+ * them where the mask is off). A branch also ends a backend block, which collects every load in flight.
+ */
+export function lowerSpmd(fn: IrFunction, unguardedStores = false): IrFunction {
   analyzeUniformity(fn);
   if (!hasVaryingBranch(fn)) return fn;
-  new SpmdLowering(fn).run();
+  new SpmdLowering(fn, unguardedStores).run();
   return analyzeUniformity(fn);
 }

@@ -36,6 +36,8 @@ export interface Ctx {
   kernelStores: boolean;
   /** In the current block: scaled `gep` indices already computed (IR value id and shift → register), reused by later geps. */
   scaledIndex: Map<string, VReg>;
+  /** The condition under which bool `v` holds, with the flags set for it (isel.ts: a compare's own flags where it is not materialised). */
+  condition?: (v: Value) => Cond;
 }
 
 /** Handler that selects one IR op into machine ops writing `d`. */
@@ -130,6 +132,13 @@ export function pushZeroTest(c: Ctx, b: MSrc, value?: Value): void {
   const r = c.ver === 71 ? inReg(c, b) : b; // 7.1: one immediate operand per instruction
   emit(c, { unit: 'add', op: 'or', dst: magic(MAGIC.NOP), srcs: [r, r], pf: 'pushz' });
   if (value) c.flagsFrom = value.id;
+}
+
+/** The condition under which lane mask `v` of a memory op holds, with the flags set for it. */
+export function maskCondition(c: Ctx, v: Value): Cond {
+  if (c.condition) return c.condition(v);
+  pushZeroTest(c, src(c, v), v);
+  return 'ifna';
 }
 
 /** dst := 1 where `cond` holds, else 0. */

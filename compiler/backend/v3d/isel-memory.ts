@@ -18,7 +18,7 @@ import { opInfo } from '../../ir/ops.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import type { VReg } from './mir.ts';
 import { imm, magic } from './mir.ts';
-import { alu, arg, BackendError, constValue, emit, k32, mov, newVReg, pushZeroTest, reg, src, type Ctx, type OpHandlers } from './isel-ctx.ts';
+import { alu, arg, BackendError, constValue, emit, k32, maskCondition, mov, newVReg, reg, src, type Ctx, type OpHandlers } from './isel-ctx.ts';
 
 /**
  * Whether a load issued after a store by the same thread sees the stored
@@ -54,9 +54,9 @@ function load(c: Ctx, ins: Instr, d: VReg): void {
   }
   const mask = ins.args[1];
   const addr = reg(c, p);
-  if (mask) pushZeroTest(c, src(c, mask), mask);
+  const cond = mask ? maskCondition(c, mask) : undefined;
   subWordConfig(c, elemOf(c, ins));
-  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'load', ...(mask ? { cond: 'ifna' as const } : {}) });
+  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'load', ...(cond ? { cond } : {}) });
   // A masked load's result is varying here: expand-lanes spread uniform ones to every lane in IR.
   emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
 }
@@ -66,10 +66,10 @@ export function selectStore(c: Ctx, ins: Instr): void {
   const [p, v, mask] = ins.args;
   if (!p || !v) throw new BackendError('store: missing operands', c.loc);
   const addr = reg(c, p);
-  if (mask) pushZeroTest(c, src(c, mask), mask);
+  const cond = mask ? maskCondition(c, mask) : undefined;
   subWordConfig(c, elemOf(c, ins));
   mov(c, magic(MAGIC.TMUD), src(c, v));
-  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'store', ...(mask ? { cond: 'ifna' as const } : {}) });
+  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'store', ...(cond ? { cond } : {}) });
   c.storesPending = true;
 }
 
@@ -97,10 +97,10 @@ function atomic(c: Ctx, ins: Instr, d: VReg): void {
   const data = cas ? [arg(c, ins, 1), arg(c, ins, 2)] : [arg(c, ins, 1)];
   const mask = ins.args[cas ? 3 : 2];
   const addr = reg(c, p);
-  if (mask) pushZeroTest(c, src(c, mask), mask);
+  const cond = mask ? maskCondition(c, mask) : undefined;
   mov(c, magic(MAGIC.TMUC), k32(c, (0xffffff00 | byte) >>> 0));
   for (const v of data) mov(c, magic(MAGIC.TMUD), src(c, v));
-  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'load', ...(mask ? { cond: 'ifna' as const } : {}) });
+  emit(c, { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUA), srcs: [addr], tmu: 'load', ...(cond ? { cond } : {}) });
   emit(c, { unit: 'sig', op: 'ldtmu', dst: d, srcs: [] });
 }
 

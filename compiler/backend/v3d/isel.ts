@@ -24,7 +24,7 @@ import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, IrType, Terminator, Value } from '../../ir/types.ts';
 import { workgroupSizeOf } from '../../ir/types.ts';
 import { constBits, definitions, onlyBranchConditions, useCounts } from '../../ir/values.ts';
-import type { OpName } from '../../ir/ops.ts';
+import { maskOperand, type OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, vreg } from './mir.ts';
 import {
@@ -86,6 +86,9 @@ interface LazyCompares {
 }
 const lazyCompares = new WeakMap<Ctx, LazyCompares>();
 
+/** The memory ops whose lane mask takes its condition from {@link selectCondition} (isel-memory.ts, maskCondition). */
+const MASKED_MEMORY: ReadonlySet<string> = new Set(['load', 'store', 'atomic', 'atomic_cas']);
+
 function findLazyCompares(fn: IrFunction): Map<number, Instr> {
   const uses = useCounts(fn);
   // Uses as a select's condition only (a select that also takes the bool as data does not count).
@@ -94,6 +97,10 @@ function findLazyCompares(fn: IrFunction): Map<number, Instr> {
     for (const i of b.instrs) {
       const [cond, x, y] = i.args;
       if (i.op === 'select' && cond && x !== cond && y !== cond) selectUses.set(cond, (selectUses.get(cond) ?? 0) + 1);
+      // A memory op's lane mask is tested the same way (isel-memory.ts, maskCondition), unless it is also data.
+      const at = MASKED_MEMORY.has(i.op) ? maskOperand(i.op) : undefined;
+      const m = at === undefined ? undefined : i.args[at];
+      if (m && i.args.indexOf(m) === at) selectUses.set(m, (selectUses.get(m) ?? 0) + 1);
     }
   }
   const lazy = new Map<number, Instr>();
@@ -228,6 +235,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const uses = useCounts(fn);
   const irDefs = definitions(fn);
   lazyCompares.set(c, { ins: lazy, cond: new Map() });
+  c.condition = (v) => selectCondition(c, v);
 
   // Parameters: one uniform each, in order.
   fn.params.forEach((p, k) => c.vals.set(p.value.id, uniformReg(c, { kind: 'param', index: k })));

@@ -23,6 +23,8 @@ import { TARGETS } from '../../target/targets.ts';
 export const MAX_PENDING_LOADS = Math.min(TARGETS.vc6.tmuFifoDepth, TARGETS.vc7.tmuFifoDepth);
 /** Cycles a TMU lookup takes, for priorities only (Mesa's scheduler uses 100 instructions). */
 const TMU_LATENCY = 20;
+/** Instructions a lookup that finds the output FIFO full is taken to wait, for priorities only (see buildGraph). */
+const FIFO_WAIT = 50;
 /**
  * Instructions after a lookup's issue from which its `ldtmu` is due: before that, other ready work goes first.
  * CHOICE, measured: 8 lets a step's independent work go ahead of the collection (V3D sgemm 27.6 GFLOP/s on vc7)
@@ -106,6 +108,8 @@ function buildGraph(ops: MInstr[]): Node[] {
   const readsSince = new Map<number, Node[]>();
   let lastTmuWrite: Node | undefined;
   const tmuWritesBefore: Node[] = [];
+  /** Each word the segment's lookups return, by its lookup, in order. */
+  const lookups: Node[] = [];
   let lastLdtmu: Node | undefined;
   let lastUniform: Node | undefined;
   const reads: number[] = [];
@@ -138,6 +142,14 @@ function buildGraph(ops: MInstr[]): Node[] {
       lastWrite.set(r, n);
       const list = readsSince.get(r);
       if (list) list.length = 0;
+    }
+    if (isLoadIssue(n.m)) {
+      // A lookup that finds the output FIFO full waits for the data of the one MAX_PENDING_LOADS words before it
+      // (its ldtmu frees the room): weighted as a round trip, so that what leads up to the earlier lookup goes first.
+      const full = lookups.length + (n.m.tmuWords ?? 1) - MAX_PENDING_LOADS;
+      const oldest = full > 0 ? lookups[full - 1] : undefined;
+      if (oldest) edge(oldest, n, 1, FIFO_WAIT);
+      for (let w = 0; w < (n.m.tmuWords ?? 1); w++) lookups.push(n);
     }
     if (isTmuWrite(n.m)) {
       if (lastTmuWrite) edge(lastTmuWrite, n, 1);

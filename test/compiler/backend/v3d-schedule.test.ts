@@ -125,3 +125,34 @@ test('4.2 sinking: an op stays when moving it would lengthen an operand made in 
   const ops4 = [near, ...fill(60).slice(0, 3), use15];
   t.deepEqual(sinkToUses(ops4), ops4);
 });
+
+test('a lookup that finds the output FIFO full ranks the lookup whose data it waits for above work before it', (t) => {
+  // As a tile loop: MAX_PENDING_LOADS lookups of the next tile (results used only after the segment), then a chain
+  // of arithmetic that feeds one more lookup (the tile's published count). That lookup can issue only once the
+  // first one's data are back; issued after the chain, the first lookup would make it wait a whole round trip.
+  const ops: MInstr[] = [];
+  const ahead: MInstr[] = [];
+  for (let i = 0; i < MAX_PENDING_LOADS; i++) {
+    const issue = issueOf(100 + i);
+    ahead.push(issue);
+    ops.push(issue, collectInto(200 + i));
+  }
+  const chain: MInstr[] = [];
+  for (let i = 0; i < 30; i++) chain.push({ unit: 'add', op: 'add', dst: vreg(301 + i), srcs: [vreg(300 + i), vreg(300 + i)] });
+  ops.push(...chain);
+  const last = issueOf(330);
+  ops.push(last, collectInto(400));
+  const order = orderSegment(ops);
+  t.is(order.length, ops.length);
+  t.true(order.indexOf(ahead[0] as MInstr) < order.indexOf(chain[0] as MInstr), 'the first lookup goes before the chain');
+  t.true(order.indexOf(last) > order.indexOf(chain[29] as MInstr));
+  // Lookups keep their order, and never more than the FIFO's words are in flight.
+  const issues = order.filter((m) => m.tmu === 'load');
+  t.deepEqual(issues, [...ahead, last]);
+  let pending = 0;
+  for (const m of order) {
+    if (m.tmu === 'load') pending++;
+    if (m.op === 'ldtmu') pending--;
+    t.true(pending <= MAX_PENDING_LOADS);
+  }
+});

@@ -5,7 +5,7 @@ import test from 'ava';
 import { parseFunction } from '../../../compiler/ir/parse.ts';
 import { printFunction } from '../../../compiler/ir/print.ts';
 import { verifyFunction } from '../../../compiler/ir/verify.ts';
-import type { IrFunction } from '../../../compiler/ir/types.ts';
+import type { IrFunction, Value } from '../../../compiler/ir/types.ts';
 import { isPtr } from '../../../compiler/ir/types.ts';
 import { foldConstants } from '../../../compiler/passes/fold.ts';
 import { eliminateDeadCode } from '../../../compiler/passes/dce.ts';
@@ -539,6 +539,54 @@ test('rebase: geps of one pointer at i + k share one base gep p, i; a lone gep s
     interpretKernel(fn, [{ address: 0 }, { address: 160 }, { address: 320 }, 10], mem, { qpus: 1 });
     t.is(mem.view.getUint32(320 + 4 * 26, true), (xs[26]! + xs[7]! + xs[15]! + xs[10]! + ys[26]!) >>> 0);
     t.is(mem.view.getUint32(320 + 4 * 10, true), xs[26]);
+  }
+});
+
+/** Eight loads of a tile's words as kernels/scan.ts reads them (p[i + 64 (k >> 2) + (k & 3)]), summed into out[i]. */
+const TILE_WORDS = (() => {
+  const offsets = Array.from({ length: 8 }, (_, k) => 64 * (k >> 2) + (k & 3));
+  let v = 4;
+  const lines: string[] = [];
+  const loads: number[] = [];
+  for (const o of offsets) {
+    lines.push(`  %${v}: u32 = const ${o}`, `  %${v + 1}: u32 = add %2, %${v}`, `  %${v + 2}: ptr<u32> = gep %0, %${v + 1}`, `  %${v + 3}: u32 = load %${v + 2}`);
+    loads.push(v + 3);
+    v += 4;
+  }
+  let sum = loads[0]!;
+  for (const l of loads.slice(1)) {
+    lines.push(`  %${v}: u32 = add %${sum}, %${l}`);
+    sum = v++;
+  }
+  lines.push(`  %${v}: ptr<u32> = gep %1, %2`, `  store %${v}, %${sum}`);
+  return `func K.f(p %0: ptr<u32>, out %1: ptr<u32>, i %2: u32, n %3: u32) {\nb0:\n${lines.join('\n')}\n  ret\n}\n`;
+})();
+
+test('rebase: with the target\'s immediates, siblings whose offsets are no immediates step from the one before; results unchanged', (t) => {
+  // V3D's small immediates: the integers -16..15. Byte offsets 0, 4, 8, 12, 256, 260, 264, 268: four are no
+  // immediate from the base, one step (244) from the one before.
+  const isImmediate = (v: number) => (v | 0) >= -16 && (v | 0) <= 15;
+  const plain = rebaseAddresses(parseFunction(TILE_WORDS));
+  const chained = rebaseAddresses(parseFunction(TILE_WORDS), false, isImmediate);
+  for (const fn of [plain, chained]) t.deepEqual(verifyFunction(fn), []);
+  const constOf = (fn: typeof plain, v: Value) => Number(fn.blocks[0]!.instrs.find((k) => k.result === v)!.attrs?.['value']) | 0;
+  const steps = (fn: typeof plain) => fn.blocks[0]!.instrs.filter((g) => g.op === 'gep' && g.args[0] !== fn.params[0]!.value && g.args[0] !== fn.params[1]!.value).map((g) => constOf(fn, g.args[1]!));
+  t.deepEqual(steps(plain), [1, 2, 3, 64, 65, 66, 67]);
+  t.deepEqual(steps(chained), [1, 1, 1, 61, 1, 1, 1]);
+  // Each chained gep steps from the previous one.
+  const geps = chained.blocks[0]!.instrs.filter((g) => g.op === 'gep' && g.args[0] !== chained.params[1]!.value);
+  for (let k = 1; k < geps.length; k++) t.is(geps[k]!.args[0]!.id, geps[k - 1]!.result!.id, `gep ${k}`);
+  // Three plane offsets (16, 32, 48 words) would save two costly constants only: left as they are.
+  const planes = SIBLINGS.replace('const 3\n', 'const 32\n').replace('sub %3, %8', 'add %3, %8').replace('const 5\n', 'const 48\n');
+  t.deepEqual(rebaseAddresses(parseFunction(planes), false, isImmediate).blocks[0]!.instrs.filter((g) => g.op === 'gep').map((g) => g.args[0]!.id), rebaseAddresses(parseFunction(planes)).blocks[0]!.instrs.filter((g) => g.op === 'gep').map((g) => g.args[0]!.id));
+  const xs = Array.from({ length: 80 }, (_, k) => (k * 2654435761) >>> 8);
+  for (const fn of [parseFunction(TILE_WORDS), chained]) {
+    const mem = new ArrayMemory(new ArrayBuffer(4 * 100));
+    xs.forEach((v, k) => mem.view.setUint32(4 * k, v, true));
+    interpretKernel(fn, [{ address: 0 }, { address: 360 }, 5, 0], mem, { qpus: 1 });
+    let want = 0;
+    for (let k = 0; k < 8; k++) want = (want + xs[5 + 64 * (k >> 2) + (k & 3)]!) >>> 0;
+    t.is(mem.view.getUint32(360 + 4 * 5, true), want);
   }
 });
 

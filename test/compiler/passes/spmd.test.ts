@@ -10,13 +10,17 @@ import { maskOperand } from '../../../compiler/ir/ops.ts';
 import { verifyFunction } from '../../../compiler/ir/verify.ts';
 import type { IrFunction } from '../../../compiler/ir/types.ts';
 import { runKernel } from '../../helpers/kernels.ts';
+import { Runtime } from '../../../runtime/index.ts';
+import { compileFile } from '../../../compiler/compile.ts';
+import { Guards } from '../../fixtures/spmd-guards.ts';
 
-const m = loadKernels(new URL('../../fixtures/spmd-guards.ts', import.meta.url).pathname);
+const FIXTURE = new URL('../../fixtures/spmd-guards.ts', import.meta.url).pathname;
+const m = loadKernels(FIXTURE);
 
-function lowered(name: string): IrFunction {
+function lowered(name: string, unguardedStores = false): IrFunction {
   const fn = m.kernels.get(name);
   if (!fn) throw new Error(`no kernel ${name}: ${JSON.stringify(m.diagnostics)}`);
-  return lowerSpmd(fn);
+  return lowerSpmd(structuredClone(fn), unguardedStores);
 }
 
 const count = (fn: IrFunction, op: string) => fn.blocks.reduce((k, b) => k + b.instrs.filter((i) => i.op === op).length, 0);
@@ -54,3 +58,60 @@ test('after an if-else, the store runs under the mask before the if (every lane)
   runKernel(fn, [x, y], 1);
   t.deepEqual([...y], [...x].map((v, l) => (l < 5 ? v * 2 : v + 1)));
 });
+
+test('where stores are masked per lane (V3D), a small block that only stores runs without a guard, its store masked', (t) => {
+  // Guards.tiles's `if (lane < 3) flags[…] = s`: no \`any\` and branch around it, so the body's guard is the only one.
+  const fn = lowered('Guards.tiles', true);
+  t.deepEqual(verifyFunction(fn), []);
+  t.is(count(fn, 'any'), 2); // the body's guard and the loop's continue test (3 with the if guarded)
+  const masked = fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'store' && i.args.length > (maskOperand('store') ?? 0)));
+  t.is(masked.length, count(fn, 'store'), 'both stores carry the mask (the loop\'s lanes; the flags store also lane < 3)');
+  const n = 5;
+  const x = Uint32Array.from({ length: 16 * (n + 3) }, (_, i) => (i * 2654435761) >>> 20);
+  const y = new Uint32Array(16 * n);
+  const flags = new Uint32Array(16 * n).fill(7);
+  runKernel(fn, [n, x, y, flags], 1);
+  for (let tile = 0; tile < n; tile++) {
+    for (let l = 0; l < 16; l++) {
+      let s = 0;
+      for (let k = 0; k < 4; k++) s = (s + (x[16 * (tile + k) + l] as number)) >>> 0;
+      t.is(flags[16 * tile + l], l < 3 ? s : 7, `flags tile ${tile} lane ${l}`);
+    }
+  }
+});
+
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`${target}: a masked store tests its compare's own flags: no 0/1 made and tested again`, (t) => {
+    const r = compileFile(FIXTURE, { target });
+    const k = r.kernels.find((x) => x.name === 'Guards.sparse');
+    if (!k) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+    const text = k.listing.map((l) => l.text.replace(/\/\/.*$/, ''));
+    // Each conditional TMU write's flags come straight from the compare (`sub.pushc floor, v`); a materialised mask
+    // would be a 0/1 made by conditional moves and tested again by a zero test (`or.pushz m, m`) before the write.
+    const pushers: string[] = [];
+    text.forEach((l, i) => {
+      if (!/mov\.if\w* tmua/.test(l)) return;
+      let j = i - 1;
+      while (j >= 0 && !/\.push/.test(text[j] as string)) j--;
+      pushers.push((text[j] as string).trim());
+    });
+    t.true(pushers.length >= 1, 'the stores are conditional TMU writes');
+    t.deepEqual(pushers.filter((l) => !/sub\.pushc/.test(l)), []);
+  });
+
+  test(`${target}: an unguarded masked store writes only its lanes, and nothing in a tile where no lane stores`, async (t) => {
+    const rt = await Runtime.open({ backend: 'emulator', target, log: () => {} });
+    try {
+      const n = 6;
+      const x = rt.alloc(Uint32Array, 16 * n);
+      // Tiles 1 and 4 have no word above the floor (no lane active at the store); the others some.
+      for (let i = 0; i < x.length; i++) x[i] = Math.floor(i / 16) % 3 === 1 ? i % 50 : (i * 2654435761) >>> 24;
+      const y = rt.alloc(Uint32Array, 16 * n);
+      y.fill(0xdeadbeef);
+      await rt.launch(Guards.sparse, { qpus: 1 }, n, 100, x, y);
+      t.deepEqual([...y], [...x].map((v) => (v > 100 ? v : 0xdeadbeef)));
+    } finally {
+      rt.close();
+    }
+  });
+}
