@@ -38,6 +38,9 @@ const STRIP5 = 1;
 const STRIP5_HALO = 3;
 const CONV5_PARTIALS = 4;
 
+/** 16-pixel vectors across one strip of {@link Image.resizeStrips} (vc4: its stores one DMA of as many rows). */
+const RSTRIP = 4;
+
 /** Most taps `separableBlur` accepts (an odd count; 31 covers a Gaussian of sigma 5 at three sigma). */
 export const MAX_BLUR_TAPS = 31;
 
@@ -711,6 +714,80 @@ export class Image {
   }
 
   /**
+   * {@link resize} on strips of RSTRIP vectors (16·RSTRIP destination columns, the last strip ending at the right
+   * edge, overlapping the one before; destinations at least that wide, sources at least 2 pixels wide), walked top
+   * to bottom, each QPU taking an equal share of the (strip, row) pairs in strip order. Destination row y's source
+   * rows and y weight come from the host's table (`rowTab[3 y …]`: y0 · sw, y1 · sw, ay, see {@link rowTable}), so
+   * the loop computes none of them, and its RSTRIP stores are one run (rows 64 bytes apart: one multi-row DMA on
+   * vc4, not waited for: `noalias`, the host keeps src and dst apart). A lane's right source column is its left one
+   * plus 1: where the left one would be the last (fx clamped to it, weight 0 on the right), the pair moves one column
+   * left with weight 256 on the right, the same value.
+   */
+  @kernel({ fastMath: true, noalias: true })
+  static resizeStrips(sw: u32, src: Ptr<u32>, dw: u32, dh: u32, dst: Ptr<u32>, sx: f32, rowTab: Ptr<u32>): void {
+    const maxX = f32(sw - 1);
+    const total = ((dw + 16 * RSTRIP - 1) / (16 * RSTRIP)) * dh;
+    const begin = (qpu.qpuId() * total) / qpu.numQpus();
+    const end = ((qpu.qpuId() + 1) * total) / qpu.numQpus();
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / dh;
+      const y0 = pos - strip * dh;
+      const rows = Math.min(end - pos, dh - y0);
+      pos += rows;
+      const left = Image.stripLeft(strip, 16 * RSTRIP, dw);
+      // Per vector v: its left source column and x weight (as resize, then moved off the last column).
+      const x0s = new Array<u32>(RSTRIP).fill(0);
+      const axs = new Array<u32>(RSTRIP).fill(0);
+      for (let v: u32 = 0; v < RSTRIP; v++) {
+        const x = left + 16 * v + qpu.laneId();
+        const fx = Math.min(Math.max((f32(x) + 0.5) * sx - 0.5, 0), maxX);
+        const x0 = u32(fx);
+        const ax = u32((fx - f32(x0)) * 256 + 0.5) & 511;
+        // (On the last column fx is clamped to it, so ax is 0 there. Weights masked to 9 bits: one 24-bit multiply.)
+        const last = x0 + 1 >= sw;
+        x0s[v] = last ? x0 - 1 : x0;
+        axs[v] = (last ? 256 : ax) & 511;
+      }
+      const col = left + qpu.laneId();
+      // Row y + 1's table entry is looked up in row y's iteration (the last row's again at the end: harmless).
+      let r0 = rowTab[3 * y0];
+      let r1 = rowTab[3 * y0 + 1];
+      let ayNext = rowTab[3 * y0 + 2];
+      for (let y = y0; y < y0 + rows; y++) {
+        const ay = ayNext & 511;
+        const by = (256 - ay) & 511;
+        const next = 3 * Math.min(y + 1, dh - 1);
+        const n0 = rowTab[next];
+        const n1 = rowTab[next + 1];
+        ayNext = rowTab[next + 2];
+        const px = new Array<u32>(RSTRIP).fill(0);
+        let c00 = src[r0 + x0s[0]];
+        let c01 = src[r0 + x0s[0] + 1];
+        let c10 = src[r1 + x0s[0]];
+        let c11 = src[r1 + x0s[0] + 1];
+        for (let v = 0; v < RSTRIP; v++) {
+          // Vector v + 1's corners go out before vector v is interpolated, so their latency hides behind it (the
+          // last vector looks its own up again: lines in the cache, fewer registers than a loop without it).
+          const x = x0s[Math.min(v + 1, RSTRIP - 1)];
+          const d00 = src[r0 + x];
+          const d01 = src[r0 + x + 1];
+          const d10 = src[r1 + x];
+          const d11 = src[r1 + x + 1];
+          const ax = axs[v];
+          px[v] = Image.bilinear(c00, c01, c10, c11, ax, (256 - ax) & 511, ay, by);
+          c00 = d00;
+          c01 = d01;
+          c10 = d10;
+          c11 = d11;
+        }
+        for (let v: u32 = 0; v < RSTRIP; v++) dst[y * dw + col + 16 * v] = px[v];
+        r0 = n0;
+        r1 = n1;
+      }
+    }
+  }
+
+  /**
    * Bilinear resize of a u8 RGBA image (one word per pixel; see {@link resizeBilinear} for the formula). The
    * destination is cut into columns of 16 pixels walked top to bottom, each QPU taking an equal share of the
    * (column, row) pairs in column order, so a lane's source columns and weights are worked out once per column
@@ -719,8 +796,8 @@ export class Image {
    * With `ahead` ≠ 0 each row's source offsets are worked out one row earlier still, so that the next row's four
    * lookups are the first thing an iteration does and their latency hides behind the row's arithmetic (V3D: vc6
    * 0.64 → 0.71, vc7 0.63 → 0.72 of the memory limit); vc4 runs with 0 (ahead measured 0.81 → 0.70 there). V3D now
-   * runs {@link resizePair}, that form on two vectors; the ahead branch stays here because without it vc4's code
-   * came out slower (1.235 → 1.260 ms at 640 × 480 → 320 × 240).
+   * runs {@link resizePair}, that form on two vectors, and vc4 {@link resizeStrips} where the destination is at
+   * least 16·RSTRIP wide and the source at least 2 wide; this kernel does the rest on vc4.
    */
   @kernel({ fastMath: true })
   static resize(sw: u32, sh: u32, src: Ptr<u32>, dw: u32, dh: u32, dst: Ptr<u32>, sx: f32, sy: f32, ahead: u32): void {
@@ -1083,6 +1160,23 @@ export interface ResizeBilinearOptions {
 }
 
 /**
+ * Each destination row's source rows and y weight for {@link resizeBilinear}, as its formula computes them in f32
+ * (IEEE, rounding to nearest): `[y0 · sw, y1 · sw, ay]` for y = 0 … dh − 1.
+ */
+function rowTable(sw: number, sh: number, dh: number, sy: number): Uint32Array {
+  const f = Math.fround;
+  const out = new Uint32Array(3 * dh);
+  for (let y = 0; y < dh; y++) {
+    const fy = Math.min(Math.max(f(f(f(y + 0.5) * sy) - 0.5), 0), sh - 1);
+    const y0 = Math.trunc(fy);
+    out[3 * y] = y0 * sw;
+    out[3 * y + 1] = Math.min(y0 + 1, sh - 1) * sw;
+    out[3 * y + 2] = Math.trunc(f(f((fy - y0) * 256) + 0.5)) & 511;
+  }
+  return out;
+}
+
+/**
  * Bilinear resize of a u8 RGBA image, each channel alike (alpha too, not premultiplied), with 8-bit fixed-point
  * weights. Pixel centres sit at half-integers (align_corners = false, as OpenCV's INTER_LINEAR and PIL): output
  * pixel (x, y) samples the source at fx = (x + 0.5) · sx − 0.5, fy = (y + 0.5) · sy − 0.5 with sx = f32(srcWidth
@@ -1106,7 +1200,18 @@ export async function resizeBilinear(rt: Runtime, options: ResizeBilinearOptions
   }
   const sx = Math.fround(sw / dw);
   const sy = Math.fround(sh / dh);
-  // V3D: two vectors per row step; vc4: one (the pair form measured 1.23 -> 2.22 ms there, its TMU waits).
+  // V3D: two vectors per row step. vc4: strips of RSTRIP vectors with the rows' offsets and weights from a table the
+  // host computes (one multi-row DMA per row step; 640 × 480 → 320 × 240: 0.83 → 0.95 of the memory limit; the
+  // pair form measured 1.23 -> 2.22 ms there, its TMU waits), one vector per row step where narrower.
   if (rt.target !== 'vc4') return rt.launch(Image.resizePair, { qpus: rowBatches(rt, dh) }, sw, sh, words(src, sw * sh), dw, dh, words(dst, dw * dh), sx, sy);
+  if (dw >= 16 * RSTRIP && sw >= 2) {
+    const tab = rt.alloc(Uint32Array, 3 * dh);
+    try {
+      tab.set(rowTable(sw, sh, dh, sy));
+      return await rt.launch(Image.resizeStrips, { qpus: rowBatches(rt, dh) }, sw, words(src, sw * sh), dw, dh, words(dst, dw * dh), sx, tab);
+    } finally {
+      rt.free(tab);
+    }
+  }
   return rt.launch(Image.resize, { qpus: rowBatches(rt, dh) }, sw, sh, words(src, sw * sh), dw, dh, words(dst, dw * dh), sx, sy, 0);
 }
