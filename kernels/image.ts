@@ -531,11 +531,13 @@ export class Image {
   }
 
   /**
-   * {@link blur7} with each neighbour from the loaded vectors by one select and one rotation by its distance
-   * (lanes whose neighbour lies in the vector beside it take that vector), tap by tap across the strip's
-   * vectors, so the strip's selects of one distance share their lane condition's flags: 12 rotations per row
-   * step where blur7 has 16 (on vc7 every rotation is an op of the slice's shared SFU; on vc6 blur7's chained
-   * rotations are faster). Same results as blur7.
+   * {@link blur7} for symmetric taps (taps[6 - i] = taps[i]) with each neighbour from the loaded vectors by one
+   * select and one rotation by its distance (lanes whose neighbour lies in the vector beside it take that vector),
+   * tap by tap across the strip's vectors, so the strip's selects of one distance share their lane condition's
+   * flags: 12 rotations per row step where blur7 has 16 (on vc7 every rotation is an op of the slice's shared SFU),
+   * and each rotated value is only multiplied by its tap's weight (on vc6 one op: V3D backend `rotateIntoProducts`).
+   * The column pass multiplies a row's value by four weights, not seven (taps[6 - i] · h is taps[i] · h). Row
+   * offsets are stepped by a row and clamped, not multiplied. Same results as blur7.
    */
   @kernel({ fastMath: true })
   static blur7Taps(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
@@ -562,10 +564,17 @@ export class Image {
       const first = u32(Math.max(i32(y0) - 3, 0)) * width;
       for (let b: u32 = 0; b < BSTRIP; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
       e[0] = src[first + hx];
+      // Element offsets of row r + 1 (loaded) and of row r - 3 (stored), stepped by a row and clamped.
+      const pitch = i32(width);
+      const col = x0 + lane;
+      const last = maxY * pitch;
+      const y0Off = i32(y0) * pitch;
+      let ldOff = y0Off - 2 * pitch;
+      let stOff = y0Off - 6 * pitch;
       for (let r = i32(y0) - 3; r <= i32(y0 + rows) + 2; r++) {
-        const row = u32(Math.min(Math.max(r + 1, 0), maxY)) * width;
+        const row = u32(Math.min(Math.max(ldOff, 0), last));
         const ne = new Array<f32>(BSTRIP_HALO).fill(0);
-        for (let b: u32 = 0; b < BSTRIP; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
+        for (let b: u32 = 0; b < BSTRIP; b++) ne[1 + b] = src[row + col + 16 * b];
         ne[0] = src[row + hx];
         e[BSTRIP + 1] = e[0];
         // h[b]: vector b's row pass, tap by tap. Tap j's neighbour is d = 3 - j to the left (lanes 16 - d … 15 from
@@ -593,15 +602,26 @@ export class Image {
             h[b] = h[b] + w[3 + d] * qpu.rotate(lane < d ? next : c, 16 - d);
           }
         }
+        // The taps are symmetric (w[6 - i] = w[i]): the column pass's seven products are four.
         for (let b = 0; b < BSTRIP; b++) {
-          o[b] = q[6 * b] + w[6] * h[b];
-          for (let i = 0; i < 5; i++) q[6 * b + i] = q[6 * b + i + 1] + w[5 - i] * h[b];
-          q[6 * b + 5] = w[0] * h[b];
+          const p0 = w[0] * h[b];
+          const p1 = w[1] * h[b];
+          const p2 = w[2] * h[b];
+          const p3 = w[3] * h[b];
+          o[b] = q[6 * b] + p0;
+          q[6 * b] = q[6 * b + 1] + p1;
+          q[6 * b + 1] = q[6 * b + 2] + p2;
+          q[6 * b + 2] = q[6 * b + 3] + p3;
+          q[6 * b + 3] = q[6 * b + 4] + p2;
+          q[6 * b + 4] = q[6 * b + 5] + p1;
+          q[6 * b + 5] = p0;
         }
         // As conv3: sums that are no output yet go to row y0, overwritten later by its own value.
-        const out = u32(Math.max(r - 3, i32(y0))) * width + x0;
-        for (let b: u32 = 0; b < BSTRIP; b++) dst[out + 16 * b + lane] = o[b];
+        const out = u32(Math.max(stOff, y0Off));
+        for (let b: u32 = 0; b < BSTRIP; b++) dst[out + col + 16 * b] = o[b];
         for (let b = 0; b <= BSTRIP; b++) e[b] = ne[b];
+        ldOff += pitch;
+        stOff += pitch;
       }
     }
   }
@@ -1211,8 +1231,11 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
     own = true;
   }
   if (taps.length === 7 && width >= 16 * BSTRIP && !overlaps(src, dst)) {
-    // vc6: blur7's chained rotations are faster there; vc7 (its rotations share each slice's SFU) and vc4: blur7Taps.
-    const kernel = rt.target === 'vc6' ? Image.blur7 : Image.blur7Taps;
+    // V3D: blur7Taps, which takes the taps to be symmetric (the same bits at i and 6 - i: a Gaussian's are); vc4 and
+    // other taps: blur7 (vc4 0.527 against blur7Taps' 0.525).
+    const bits = new Uint32Array(taps.buffer, taps.byteOffset, 7);
+    const symmetric = bits[0] === bits[6] && bits[1] === bits[5] && bits[2] === bits[4];
+    const kernel = rt.target !== 'vc4' && symmetric ? Image.blur7Taps : Image.blur7;
     try {
       return await rt.launch(kernel, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * BSTRIP)));
     } finally {
