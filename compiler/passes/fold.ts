@@ -51,6 +51,9 @@ export function foldConstants(fn: IrFunction): IrFunction {
         // Over constant lanes: any(0) = 0 and all(1) = 1 whatever the mask; unmasked, any(c) = all(c) = c.
         const [c, m] = i.args.map((a) => constOf(a, consts));
         if (c === (i.op === 'any' ? 0 : 1) || (c !== undefined && (i.args.length === 1 || m === 1))) makeConst(i, c);
+        // Unmasked over a value every lane holds alike, it is that value (SPMD lowering wraps a uniform loop
+        // condition such as `!qpu.all(…)` in one more `any`, which kept the `all` from fusing into the branch).
+        else if (i.args.length === 1 && i.args[0]!.uniform && i.args[0]!.type === 'bool') subst.set(r, i.args[0]!);
         continue;
       }
       if (i.op === 'select') {
@@ -79,6 +82,12 @@ export function foldConstants(fn: IrFunction): IrFunction {
     const t = b.term;
     if (t.kind === 'condbr') {
       t.cond = resolve(t.cond);
+      // condbr ¬c, A, B = condbr c, B, A: the negation goes unused (a backend fuses an any/all only as the condition).
+      const neg = defs.get(t.cond);
+      if (neg?.op === 'not' && neg.result!.type === 'bool') {
+        t.cond = neg.args[0]!;
+        [t.then, t.else] = [t.else, t.then];
+      }
       const c = consts.get(t.cond);
       if (c !== undefined) b.term = { kind: 'br', target: c ? t.then : t.else, ...(t.loc ? { loc: t.loc } : {}) };
     }

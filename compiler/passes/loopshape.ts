@@ -1033,7 +1033,7 @@ function shape(fn: IrFunction, c1In: Candidate, vectorWords: number, dma: DmaSto
 /**
  * In a loop whose lane mask (a header parameter) is passed back as itself or
  * as `mask and t`, `t` uniform, on back edges taken only when `any` of that
- * value holds, the mask never changes: `t` is true whenever the edge is
+ * value (or the value itself) holds, the mask never changes: `t` is true whenever the edge is
  * taken. Such a mask is its entry value throughout (SPMD lowering gives
  * uniform loops these masks). Returns whether anything changed.
  */
@@ -1055,7 +1055,9 @@ function fixUniformLoopMasks(fn: IrFunction): boolean {
         const other = d?.op !== 'and' ? undefined : d.args[0] === p ? d.args[1] : d.args[1] === p ? d.args[0] : undefined;
         const t = b.term;
         const guard = t.kind === 'condbr' && t.then === r ? defs.get(t.cond)?.instr : undefined;
-        return other !== undefined && other.uniform && guard?.op === 'any' && guard.args.length === 1 && guard.args[0] === a;
+        // The back edge's condition: any(a), or a itself (folding drops an `any` of a uniform value).
+        const taken = (guard?.op === 'any' && guard.args.length === 1 && guard.args[0] === a) || (t.kind === 'condbr' && t.then === r && t.cond === a);
+        return other !== undefined && other.uniform && taken;
       });
       if (!same) return;
       const m0 = entries[0]!.args[k]!;

@@ -22,6 +22,7 @@ import type { TargetInfo } from '../target/targets.ts';
 import { cloneFunction } from '../ir/builder.ts';
 import { expandTrig } from './trig-reduce.ts';
 import { rebaseAddresses } from './rebase.ts';
+import { groupVectorLoads } from './vecgroup.ts';
 import { smallImmIndex as v3dSmallImm } from '../isa/v3d/instr.ts';
 import { smallImmCode as vc4SmallImm } from '../backend/vc4/mir.ts';
 
@@ -49,12 +50,14 @@ export interface PrepareOptions {
   isImmediate?: (value: number) => boolean;
   /** Whether small store-only blocks under a lane mask run unguarded, their stores masked (the target's `tmuStores`; default false; compiler/passes/spmd.ts). */
   unguardedStores?: boolean;
+  /** Whether four sibling 32-bit loads of consecutive words become one vector lookup (a target whose `tmuVectorWords` is 4 and `tmuVectorAlignment` 4: vc7; compiler/passes/vecgroup.ts). */
+  vectorSiblings?: boolean;
 }
 
 /** The options {@link prepareForBackend} takes for `target`. */
 export function prepareOptionsFor(target: TargetInfo): PrepareOptions {
   const isImmediate = target.family === 'vc4' ? (v: number) => vc4SmallImm(v) !== undefined : (v: number) => v3dSmallImm(v) !== undefined;
-  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores, passLoadsFirst: target.passLoadsFirst, hoistAddressParts: target.hoistAddressParts, isImmediate, unguardedStores: target.tmuStores, ...(target.dmaStore ? { dmaStore: target.dmaStore } : {}) };
+  return { loadBudget: target.tmuFifoDepth, vectorWords: target.tmuVectorWords, reorderLoads: target.tmuStores, passLoadsFirst: target.passLoadsFirst, hoistAddressParts: target.hoistAddressParts, isImmediate, unguardedStores: target.tmuStores, vectorSiblings: target.tmuVectorWords >= 4 && target.tmuVectorAlignment === 4, ...(target.dmaStore ? { dmaStore: target.dmaStore } : {}) };
 }
 
 /** A named IR-to-IR pass. */
@@ -76,6 +79,7 @@ export const BACKEND_PASSES: readonly Pass[] = [
   { name: 'rebase', run: (fn, o) => rebaseAddresses(fn, o?.hoistAddressParts === true, o?.isImmediate) },
   { name: 'fold2', run: foldConstants },
   { name: 'gvn2', run: numberValues },
+  { name: 'vecgroup', run: (fn, o) => (o?.vectorSiblings === true ? groupVectorLoads(fn) : fn) },
   { name: 'dce', run: eliminateDeadCode },
   { name: 'simplifycfg', run: simplifyCfg },
   { name: 'memorder', run: (fn, o) => reorderMemory(fn, o?.reorderLoads !== false, o?.passLoadsFirst === true, o?.loadBudget) },

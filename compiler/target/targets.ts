@@ -54,6 +54,12 @@ export interface TargetInfo {
    */
   readonly tmuVectorWords: number;
   /**
+   * Bytes a vector lookup's per-lane address must be aligned to for its words to be consecutive (semantics notes
+   * 5.1: V3D 4.2 wraps inside the aligned 16 bytes, 7.1 reads on from any word). Where it is 4, four sibling loads
+   * of consecutive words become one vector lookup with no alignment guard (compiler/passes/vecgroup.ts).
+   */
+  readonly tmuVectorAlignment: number;
+  /**
    * Whether stores go through the TMU, queued with the loads (V3D), rather than through the VPM and DMA (VC4).
    * Only then do the main loop's loads move above its stores (compiler/passes/memorder.ts): on VC4 that
    * left the DMA stores waiting behind every load (vs-handwritten vc4 saxpy 0.89 → 0.73).
@@ -117,6 +123,7 @@ export const TARGETS = {
     // TFREQ has 8 slots, but more than 4 outstanding direct lookups is unreliable (vc4-isa-notes §4).
     tmuFifoDepth: 4,
     tmuVectorWords: 1,
+    tmuVectorAlignment: 4,
     tmuStores: false,
     passLoadsFirst: true,
     hoistAddressParts: false,
@@ -141,6 +148,7 @@ export const TARGETS = {
     // The 16-word output FIFO split between two threads (semantics notes 5.3).
     tmuFifoDepth: 8,
     tmuVectorWords: 4,
+    tmuVectorAlignment: 16,
     tmuStores: true,
     passLoadsFirst: false,
     hoistAddressParts: true,
@@ -164,6 +172,7 @@ export const TARGETS = {
     accumulators: 0,
     tmuFifoDepth: 8,
     tmuVectorWords: 4,
+    tmuVectorAlignment: 4,
     tmuStores: true,
     passLoadsFirst: false,
     hoistAddressParts: true,

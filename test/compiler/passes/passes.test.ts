@@ -87,6 +87,52 @@ b0:
 `);
 });
 
+test('fold: any() of a uniform bool is that bool; condbr on a negation branches on what it negates, the arms swapped', (t) => {
+  check(t, foldConstants, `func K.f(p %0: ptr<u32>, x %1: u32) {
+b0:
+  %2: u32 = const 0
+  %3: bool = cmp %1, %2 [pred=ne]
+  %4: bool = not %3
+  %5: bool = any %4
+  condbr %5, b1, b2
+b1:
+  store %0, %1
+  ret
+b2:
+  ret
+}
+`, `func K.f(p %0: ptr<u32>, x %1: u32) {
+b0:
+  %2: u32 = const 0
+  %3: bool = cmp %1, %2 [pred=ne]
+  %4: bool = not %3
+  %5: bool = any %4
+  condbr %3, b2, b1
+b2:
+  ret
+b1:
+  store %0, %1
+  ret
+}
+`);
+  // Over a value that differs between lanes, any() stays.
+  const varying = foldConstants(parseFunction(`func K.f(p %0: ptr<u32>) {
+b0:
+  %1: u32 varying = lane_id
+  %2: u32 = const 3
+  %3: bool varying = cmp %1, %2 [pred=lt]
+  %4: bool = any %3
+  condbr %4, b1, b2
+b1:
+  store %0, %2
+  ret
+b2:
+  ret
+}
+`));
+  t.is(varying.blocks[0]!.term.kind === 'condbr' ? varying.blocks[0]!.term.cond.id : -1, 4);
+});
+
 const MASKS = `func K.f(p %0: ptr<u32>, a %1: u32, b %2: u32, x %3: u32, y %4: u32) {
 b0:
   %5: u32 = const 0

@@ -90,7 +90,7 @@ for (const target of ['vc6', 'vc7'] as const) {
     // would be a 0/1 made by conditional moves and tested again by a zero test (`or.pushz m, m`) before the write.
     const pushers: string[] = [];
     text.forEach((l, i) => {
-      if (!/mov\.if\w* tmua/.test(l)) return;
+      if (!/(mov|or)\.if\w* tmua/.test(l)) return;
       let j = i - 1;
       while (j >= 0 && !/\.push/.test(text[j] as string)) j--;
       pushers.push((text[j] as string).trim());
@@ -110,6 +110,33 @@ for (const target of ['vc6', 'vc7'] as const) {
       y.fill(0xdeadbeef);
       await rt.launch(Guards.sparse, { qpus: 1 }, n, 100, x, y);
       t.deepEqual([...y], [...x].map((v) => (v > 100 ? v : 0xdeadbeef)));
+    } finally {
+      rt.close();
+    }
+  });
+}
+
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`${target}: a uniform wait loop after a lane-dependent if tests its all() in the branch, with no lane reduction`, async (t) => {
+    // SPMD lowering gives the wait loop a mask and wraps its condition in any(); loop shaping drops the mask of a
+    // uniform loop and folding the any() of a uniform value and the negation, so the branch itself tests all lanes.
+    const r = compileFile(FIXTURE, { target });
+    const k = r.kernels.find((x) => x.name === 'Guards.wait');
+    if (!k) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+    const text = k.listing.map((l) => l.text.replace(/\/\/.*$/, ''));
+    t.deepEqual(text.filter((l) => /\brot(ate)?\b|shuffle/.test(l)), [], 'no rotation reduces the condition');
+    const rt = await Runtime.open({ backend: 'emulator', target, log: () => {} });
+    try {
+      const n = 5;
+      const x = rt.alloc(Uint32Array, 16 * 8);
+      x.fill(1);
+      x[3] = 0;
+      x[16 + 15] = 0;
+      x[32 + 7] = 0;
+      const y = rt.alloc(Uint32Array, 32);
+      y.fill(9);
+      await rt.launch(Guards.wait, { qpus: 1 }, n, x, y);
+      t.deepEqual([...y], [...Array<number>(16).fill(3), ...Array<number>(n).fill(0), ...Array<number>(16 - n).fill(9)]);
     } finally {
       rt.close();
     }
