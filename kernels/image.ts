@@ -535,7 +535,7 @@ export class Image {
    * select and one rotation by its distance (lanes whose neighbour lies in the vector beside it take that vector),
    * tap by tap across the strip's vectors, so the strip's selects of one distance share their lane condition's
    * flags: 12 rotations per row step where blur7 has 16 (on vc7 every rotation is an op of the slice's shared SFU),
-   * and each rotated value is only multiplied by its tap's weight (on vc6 one op: V3D backend `rotateIntoProducts`).
+   * and each rotated value is only multiplied by its tap's weight (on vc6 one op: V3D backend `rotateIntoProduct`).
    * The column pass multiplies a row's value by four weights, not seven (taps[6 - i] · h is taps[i] · h). Row
    * offsets are stepped by a row and clamped, not multiplied. Same results as blur7.
    */
