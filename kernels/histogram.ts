@@ -57,26 +57,43 @@ export class Histogram {
     let b = qpu.qpuId() * 16 * AHEAD;
     for (; b + 16 * AHEAD <= n; b += step) {
       for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[b + (16 * k + lane)];
-      for (let k: u32 = 0; k < AHEAD; k++) Histogram.add(h, bins, v[k], spares);
+      // Every word's place first (each in a register of its own), then the atomics: computed next to its atomic,
+      // each place shared a temporary with the next, which kept the atomics from overlapping their arithmetic.
+      const at = new Uint32Array(AHEAD);
+      for (let k: u32 = 0; k < AHEAD; k++) at[k] = Histogram.slot(bins, v[k], spares);
+      for (let k: u32 = 0; k < AHEAD; k++) qpu.atomicAdd(h, at[k], Histogram.amount(bins, v[k], spares));
     }
     // The rest: this batch's last (partial) step, one vector at a time.
     for (let i = b + lane; i < Math.min(n, b + 16 * AHEAD); i += 16) Histogram.add(h, bins, values[i], spares);
   }
 
-  /**
-   * One value into h (see {@link Histogram.countInto}). Both forms are computed and `spares` (a constant) selects
-   * one, which constant folding keeps alone: an `if` on it would split the loop body into blocks.
-   */
+  /** One value into h (see {@link Histogram.countInto}). */
   @device
   static add(h: Ptr<u32>, bins: u32, v: u32, spares: u32): void {
+    qpu.atomicAdd(h, Histogram.slot(bins, v, spares), Histogram.amount(bins, v, spares));
+  }
+
+  /**
+   * The word of h value v adds to: its bin, else a spare word (`spares` = 1) or bin lane mod bins. Both forms are
+   * computed and `spares` (a constant) selects one, which constant folding keeps alone: an `if` on it would split
+   * the loop body into blocks.
+   */
+  @device
+  static slot(bins: u32, v: u32, spares: u32): u32 {
     const lane = qpu.laneId();
     const spare = Math.min(v, bins + lane);
     const inside = v < bins;
     const bin = lane % bins;
-    const at = spares != 0 ? spare : inside ? v : bin;
+    return spares != 0 ? spare : inside ? v : bin;
+  }
+
+  /** What value v adds to its {@link Histogram.slot}: 1, or 0 past the bins without spare words. */
+  @device
+  static amount(bins: u32, v: u32, spares: u32): u32 {
+    const inside = v < bins;
     const one: u32 = 1;
     const zero: u32 = 0;
-    qpu.atomicAdd(h, at, spares != 0 ? one : inside ? one : zero);
+    return spares != 0 ? one : inside ? one : zero;
   }
 
   /**

@@ -33,10 +33,14 @@ const BLUR_PARTIALS = 12;
 /** Vectors across a strip of {@link Image.blur7} (its partial sums and neighbours need the registers), with its halo. */
 const BSTRIP = 2;
 const BSTRIP_HALO = 4;
-/** Vectors across a strip of {@link Image.conv5} (one: its 25 weights need the registers), with its halo, and its partial sums (4 per vector). */
-const STRIP5 = 1;
-const STRIP5_HALO = 3;
-const CONV5_PARTIALS = 4;
+/**
+ * Vectors across a strip of {@link Image.conv5}, with its halo, and its partial sums (4 per vector). Measured (640 × 480,
+ * fraction of the memory limit, vc6 / vc7): 1 vector 0.385 / 0.449, 2: 0.397 / 0.612, 3: 0.457 / 0.575, 4 (registers
+ * spent): 0.438 / 0.458.
+ */
+const STRIP5 = 3;
+const STRIP5_HALO = 5;
+const CONV5_PARTIALS = 12;
 
 /** 16-pixel vectors across one strip of {@link Image.resizeStrips} (vc4: its stores one DMA of as many rows). */
 const RSTRIP = 4;
@@ -375,9 +379,10 @@ export class Image {
   }
 
   /**
-   * {@link conv2d} for a 5 × 5 kernel on images at least 32 pixels wide: {@link conv3}'s scheme with strips of
-   * STRIP5 vectors (one: its 25 weights need the registers of wider strips), four neighbours per tap row (two each
-   * side) and four partial sums per vector carried down the strip.
+   * {@link conv2d} for a 5 × 5 kernel on images at least 16·STRIP5 pixels wide: {@link conv3}'s scheme with strips
+   * of STRIP5 vectors (wider strips read their halo vector for more pixels; the 25 weights and the partial sums
+   * take the registers), four neighbours per tap row (two each side) and four partial sums per vector carried down
+   * the strip.
    */
   @kernel({ fastMath: true })
   static conv5(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
@@ -521,6 +526,102 @@ export class Image {
           for (let b: u32 = 0; b < BSTRIP; b++) dst[out + 16 * b + lane] = o[b];
         }
         for (let b = 0; b <= BSTRIP; b++) e[b] = ne[b];
+      }
+    }
+  }
+
+  /**
+   * {@link blur7} for symmetric taps (taps[6 - i] = taps[i]) with each neighbour from the loaded vectors by one
+   * select and one rotation by its distance (lanes whose neighbour lies in the vector beside it take that vector),
+   * tap by tap across the strip's vectors, so the strip's selects of one distance share their lane condition's
+   * flags: 12 rotations per row step where blur7 has 16 (on vc7 every rotation is an op of the slice's shared SFU),
+   * and each rotated value is only multiplied by its tap's weight (on vc6 one op: V3D backend `rotateIntoProduct`).
+   * The column pass multiplies a row's value by four weights, not seven (taps[6 - i] · h is taps[i] · h). Row
+   * offsets are stepped by a row and clamped, not multiplied. Same results as blur7.
+   */
+  @kernel({ fastMath: true })
+  static blur7Taps(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    const maxX = width - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    const w = new Array<f32>(7).fill(0);
+    for (let t = 0; t < 7; t++) w[t] = taps[t];
+    const total = strips * height;
+    const begin = Image.shareStart(qpu.qpuId(), total);
+    const end = Image.shareStart(qpu.qpuId() + 1, total);
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / height;
+      const y0 = pos - strip * height;
+      const rows = Math.min(end - pos, height - y0);
+      pos += rows;
+      const x0 = Image.stripLeft(strip, 16 * BSTRIP, width);
+      const hx = Image.haloColumn(x0, 16 * BSTRIP, maxX);
+      // q[6 b + i]: vector b's partial column sum of output row r - 2 + i (taps 0 … 5 - i added). Row r + 1's
+      // loads are issued in row r's iteration (ne), which does not use them.
+      const q = new Array<f32>(BLUR_PARTIALS).fill(0);
+      const o = new Array<f32>(BSTRIP).fill(0);
+      const e = new Array<f32>(BSTRIP_HALO).fill(0);
+      const first = u32(Math.max(i32(y0) - 3, 0)) * width;
+      for (let b: u32 = 0; b < BSTRIP; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
+      e[0] = src[first + hx];
+      // Element offsets of row r + 1 (loaded) and of row r - 3 (stored), stepped by a row and clamped.
+      const pitch = i32(width);
+      const col = x0 + lane;
+      const last = maxY * pitch;
+      const y0Off = i32(y0) * pitch;
+      let ldOff = y0Off - 2 * pitch;
+      let stOff = y0Off - 6 * pitch;
+      for (let r = i32(y0) - 3; r <= i32(y0 + rows) + 2; r++) {
+        const row = u32(Math.min(Math.max(ldOff, 0), last));
+        const ne = new Array<f32>(BSTRIP_HALO).fill(0);
+        for (let b: u32 = 0; b < BSTRIP; b++) ne[1 + b] = src[row + col + 16 * b];
+        ne[0] = src[row + hx];
+        e[BSTRIP + 1] = e[0];
+        // h[b]: vector b's row pass, tap by tap. Tap j's neighbour is d = 3 - j to the left (lanes 16 - d … 15 from
+        // the vector before: e[b], the halo for the first) or j - 3 to the right (lanes 0 … d - 1 from the vector
+        // after: e[b + 2], the halo for the last): one select, one rotation by d.
+        // (Arms of `?:` that index are control flow: the vectors are named first, so each choice is one select.)
+        const h = new Array<f32>(BSTRIP).fill(0);
+        for (let b = 0; b < BSTRIP; b++) {
+          const prev = e[b];
+          const c = e[b + 1];
+          h[b] = w[0] * qpu.rotate(lane >= 13 ? prev : c, 3);
+        }
+        for (let j: u32 = 1; j < 3; j++) {
+          for (let b = 0; b < BSTRIP; b++) {
+            const prev = e[b];
+            const c = e[b + 1];
+            h[b] = h[b] + w[j] * qpu.rotate(lane >= 13 + j ? prev : c, 3 - j);
+          }
+        }
+        for (let b = 0; b < BSTRIP; b++) h[b] = h[b] + w[3] * e[b + 1];
+        for (let d: u32 = 1; d <= 3; d++) {
+          for (let b = 0; b < BSTRIP; b++) {
+            const c = e[b + 1];
+            const next = e[b + 2];
+            h[b] = h[b] + w[3 + d] * qpu.rotate(lane < d ? next : c, 16 - d);
+          }
+        }
+        // The taps are symmetric (w[6 - i] = w[i]): the column pass's seven products are four.
+        for (let b = 0; b < BSTRIP; b++) {
+          const p0 = w[0] * h[b];
+          const p1 = w[1] * h[b];
+          const p2 = w[2] * h[b];
+          const p3 = w[3] * h[b];
+          o[b] = q[6 * b] + p0;
+          q[6 * b] = q[6 * b + 1] + p1;
+          q[6 * b + 1] = q[6 * b + 2] + p2;
+          q[6 * b + 2] = q[6 * b + 3] + p3;
+          q[6 * b + 3] = q[6 * b + 4] + p2;
+          q[6 * b + 4] = q[6 * b + 5] + p1;
+          q[6 * b + 5] = p0;
+        }
+        // As conv3: sums that are no output yet go to row y0, overwritten later by its own value.
+        const out = u32(Math.max(stOff, y0Off));
+        for (let b: u32 = 0; b < BSTRIP; b++) dst[out + col + 16 * b] = o[b];
+        for (let b = 0; b <= BSTRIP; b++) e[b] = ne[b];
+        ldOff += pitch;
+        stOff += pitch;
       }
     }
   }
@@ -1130,8 +1231,13 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
     own = true;
   }
   if (taps.length === 7 && width >= 16 * BSTRIP && !overlaps(src, dst)) {
+    // V3D: blur7Taps, which takes the taps to be symmetric (the same bits at i and 6 - i: a Gaussian's are); vc4 and
+    // other taps: blur7 (vc4 0.527 against blur7Taps' 0.525).
+    const bits = new Uint32Array(taps.buffer, taps.byteOffset, 7);
+    const symmetric = bits[0] === bits[6] && bits[1] === bits[5] && bits[2] === bits[4];
+    const kernel = rt.target !== 'vc4' && symmetric ? Image.blur7Taps : Image.blur7;
     try {
-      return await rt.launch(Image.blur7, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * BSTRIP)));
+      return await rt.launch(kernel, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * BSTRIP)));
     } finally {
       if (own) rt.free(taps);
     }

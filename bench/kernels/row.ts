@@ -15,4 +15,10 @@ export interface KernelRow {
   bytes: number;
   /** A hand-written program for the same job in the same timing model, when one exists (bench/programs). */
   handwritten?: { name: string; seconds: number };
+  /**
+   * False for a memory-bound row that is no streaming function (a sorting network: O(n log² n) compare-exchanges
+   * over data read and written many times): its fraction of the memory limit is reported, but issue 19's goal
+   * (≥ 0.9 for streaming functions) is not set on it. Default true.
+   */
+  streaming?: boolean;
 }

@@ -24,7 +24,7 @@ import { expandTrig } from './trig-reduce.ts';
 import { rebaseAddresses } from './rebase.ts';
 import { groupVectorLoads } from './vecgroup.ts';
 import { smallImmIndex as v3dSmallImm } from '../isa/v3d/instr.ts';
-import { smallImmCode as vc4SmallImm } from '../backend/vc4/mir.ts';
+import { smallImmCode as vc4SmallImm } from '../isa/vc4/table.ts';
 
 /** What the passes may know of the target (the IR is otherwise target-neutral). */
 export interface PrepareOptions {

@@ -127,14 +127,14 @@ class SpmdLowering {
     private readonly fn: IrFunction,
     private readonly unguardedStores: boolean,
   ) {
+    const order = reversePostorder(fn);
     if (unguardedStores) {
-      for (const b of reversePostorder(fn)) {
+      for (const b of order) {
         for (const i of b.instrs) {
           if (i.result && !opInfo(i.op)?.effect && maskOperand(i.op) === undefined && i.args.every((a) => this.constants.has(a))) this.constants.add(i.result);
         }
       }
     }
-    const order = reversePostorder(fn);
     this.rpo = new Map(order.map((b, i) => [b, i]));
     const { innermost, irreducible } = findLoops(fn);
     if (irreducible) throw new Error('SPMD lowering needs a reducible CFG');
@@ -529,15 +529,13 @@ const UNGUARDED_STORE_BLOCK = 6;
  * instructions besides constants and what only constants feed (index arithmetic of unrolled loops, which folding
  * removes).
  */
-function storeOnly(b: Block, constant: Set<Value>): boolean {
+function storeOnly(b: Block, constants: ReadonlySet<Value>): boolean {
   let work = 0;
   let stores = 0;
   for (const i of b.instrs) {
     if (i.op === 'store') stores++;
     else if (maskOperand(i.op) !== undefined || opInfo(i.op)?.effect) return false;
-    if (i.op === 'const' || (i.op !== 'store' && i.result && i.args.every((a) => constant.has(a)))) {
-      if (i.result) constant.add(i.result);
-    } else work++;
+    if (!i.result || !constants.has(i.result)) work++;
   }
   return stores > 0 && work <= UNGUARDED_STORE_BLOCK;
 }

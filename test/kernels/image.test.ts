@@ -121,7 +121,7 @@ for (const b of BACKENDS) {
   test(`conv2d on ${b.name}: clamped borders, odd sizes`, async (t) => {
     const rt = await Runtime.open({ target: b.target, backend: b.backend, log: () => {} });
     try {
-      for (const [[w, h], [kw, kh]] of [[SIZES[0], [3, 3]], [SIZES[1], [5, 3]], [SIZES[2], [7, 7]], [SIZES[2], [1, 5]], [[67, 9], [3, 3]], [[64, 2], [3, 3]], [[37, 6], [5, 5]]] as [[number, number], [number, number]][]) {
+      for (const [[w, h], [kw, kh]] of [[SIZES[0], [3, 3]], [SIZES[1], [5, 3]], [SIZES[2], [7, 7]], [SIZES[2], [1, 5]], [[67, 9], [3, 3]], [[64, 2], [3, 3]], [[37, 6], [5, 5]], [[67, 9], [5, 5]]] as [[number, number], [number, number]][]) {
         const r = lcg(w * 100 + kw);
         const src = rt.alloc(Float32Array, w * h);
         for (let i = 0; i < src.length; i++) src[i] = f(r() * 8 - 4);
@@ -141,21 +141,30 @@ for (const b of BACKENDS) {
   test(`separableBlur on ${b.name}: rows then columns, clamped`, async (t) => {
     const rt = await Runtime.open({ target: b.target, backend: b.backend, log: () => {} });
     try {
-      // sigma 1.2: 9 taps (two passes); sigma 1: 7 taps, one pass on images 64 or more wide, two passes in place.
-      for (const [w, h, sigma, inPlace] of [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false]] as const) {
+      // sigma 1.2: 9 taps (two passes); sigma 1: 7 taps, one pass on images 32 or more wide, two passes in place;
+      // 'skewed': sigma 1's taps with the first one changed (not symmetric: blur7 on every target).
+      type Case = readonly [number, number, number, boolean, 'skewed'?];
+      const cases: Case[] = [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false], [67, 9, 1, false, 'skewed']];
+      for (const [w, h, sigma, inPlace, skewed] of cases) {
         const r = lcg(w + h);
         const src = rt.alloc(Float32Array, w * h);
         for (let i = 0; i < src.length; i++) src[i] = f(r() * 100);
         const orig = Float32Array.from(src);
         const dst = inPlace ? src : rt.alloc(Float32Array, w * h);
-        const taps = gaussianTaps(sigma);
-        const res = await separableBlur(rt, { width: w, height: h, src, dst, sigma });
+        const taps = rt.alloc(Float32Array, gaussianTaps(sigma).length);
+        taps.set(gaussianTaps(sigma));
+        if (skewed) taps[0] = f(1.5 * (taps[0] as number));
+        const res = skewed ? await separableBlur(rt, { width: w, height: h, src, dst, taps }) : await separableBlur(rt, { width: w, height: h, src, dst, sigma });
+        if (taps.length === 7 && !inPlace && b.backend === 'emulator') {
+          // blur7Taps (V3D) takes the taps to be symmetric; vc4 runs blur7.
+          t.is(res.kernel, b.target !== 'vc4' && !skewed ? 'Image.blur7Taps' : 'Image.blur7', `${w}x${h}${skewed ? ' skewed' : ''}: the one-pass kernel`);
+        }
         // The row pass, then the column pass, each as its own correlation with a 1-D kernel.
         const rows = conv2dJs(w, h, orig, taps.length, 1, taps);
         const cols = conv2dJs(w, h, rows.out, 1, taps.length, taps);
         // Error bound on vc4: the column pass's own, plus the row pass's spread through Σ|taps| = 1.
         const mag = cols.mag.map((m, i) => m + (rows.mag[i] as number));
-        t.is(closeEnough(b.target, dst, cols.out, mag, 4 * taps.length), undefined, `${w}x${h} sigma ${sigma}${inPlace ? ' in place' : ''}`);
+        t.is(closeEnough(b.target, dst, cols.out, mag, 4 * taps.length), undefined, `${w}x${h} sigma ${sigma}${inPlace ? ' in place' : ''}${skewed ? ' skewed' : ''}`);
         t.is(res.profile === undefined, b.backend === 'reference', 'one profile summing both passes');
         t.deepEqual(res.hazards, []);
       }

@@ -11,7 +11,7 @@
  * - 7.1: `rot` (opposite direction to 4.2), `shuffle` (per-lane source lane).
  * Votes and reductions arrive as rotate trees (compiler/passes/expand-lanes.ts).
  */
-import type { Value } from '../../ir/types.ts';
+import type { Block, Instr, Value } from '../../ir/types.ts';
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import type { MFunction, MInstr, MSrc, VReg } from './mir.ts';
 import { acc, defOf, imm, magic, usesOf } from './mir.ts';
@@ -108,6 +108,33 @@ export const LANE_OPS = {
   rotate: (c, ins, d) => mov(c, d, rotateBy(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
   broadcast: (c, ins, d) => mov(c, d, broadcastLane(c, src(c, arg(c, ins, 0)), laneArg(c, arg(c, ins, 1)))),
 } as const satisfies OpHandlers;
+
+/**
+ * 4.2: a rotate by a constant whose only use is a product with a lane-uniform factor goes into that product. The
+ * rotate signal rotates both of the mul ALU's operands (semantics notes 2.8): r0 fully, a register-file operand
+ * within quads, and a lane-uniform value is the same after either, so `fmul d, r0, w (rotate n)` is w times the
+ * rotated r0 in one op where the rotate took a copy into r0, the rotating copy and the product. Selected at the
+ * rotate, so the factor must be defined by then (`defined`) and in a register (the amount takes the small-immediate
+ * port). Returns the fused product (its own selection is skipped), or undefined when the rotate is selected as
+ * usual.
+ */
+export function rotateIntoProduct(c: Ctx, ins: Instr, block: Block, uses: Map<Value, number>, defined: (v: Value) => boolean): Instr | undefined {
+  const r = ins.result;
+  const n = constValue(c, arg(c, ins, 1));
+  if (c.ver !== 42 || ins.op !== 'rotate' || !r || n === undefined || (n & 15) === 0 || uses.get(r) !== 1) return undefined;
+  const user = block.instrs.find((i) => i.args.some((a) => a.id === r.id));
+  if (!user || user.op !== 'fmul' || !user.result || user.args.length !== 2) return undefined;
+  const [a, b] = user.args;
+  const w = a?.id === r.id ? b : a;
+  if (!w || w.id === r.id || !w.uniform || !defined(w)) return undefined;
+  const factor = c.vals.get(w.id);
+  if (!factor || (factor.kind !== 'vreg' && factor.kind !== 'rf')) return undefined;
+  mov(c, acc(0), src(c, arg(c, ins, 0)));
+  const d = newVReg(c);
+  c.vals.set(user.result.id, d);
+  emit(c, { unit: 'mul', op: 'fmul', dst: d, srcs: [acc(0), factor], rotate: imm(n & 15) });
+  return user;
+}
 
 /**
  * 4.2: a select whose only use is a rotate writes r0 itself. The select is `mov d, a; mov.cond d, b` and the

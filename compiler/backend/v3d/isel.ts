@@ -34,7 +34,7 @@ import {
 import { INT_OPS } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
 import { MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
-import { LANE_OPS, selectBarrier, selectsIntoRotates } from './isel-lanes.ts';
+import { LANE_OPS, rotateIntoProduct, selectBarrier, selectsIntoRotates } from './isel-lanes.ts';
 import { payloadIds } from './payload.ts';
 
 export { BackendError } from './isel-ctx.ts';
@@ -266,7 +266,16 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
         i.op === 'const' ||
         (i.result !== undefined && i.result === (h.term.kind === 'condbr' ? h.term.cond : undefined) && onlyBranchConditions(fn, i.result) && ((i.op === 'cmp' && i.result.uniform) || i.op === 'any' || i.op === 'all')),
     );
+  // Blocks whose parameters and instructions have machine operands by now (a fused product reads only those).
+  const visited = new Set<number>();
+  const defined = (v: Value): boolean => {
+    const at = irDefs.get(v);
+    if (!at) return fn.params.some((p) => p.value.id === v.id);
+    return at.instr ? c.defs.get(v.id) === at.instr : visited.has(at.block.id);
+  };
+  const fused = new Set<Instr>();
   fn.blocks.forEach((b, bi) => {
+    visited.add(b.id);
     const mb = c.blockOf.get(b.id) as MBlock;
     c.cur = mb.instrs;
     c.storesPending = kernelStores;
@@ -277,7 +286,14 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
-      if (vectors.skip.has(ins)) continue;
+      if (vectors.skip.has(ins) || fused.has(ins)) continue;
+      if (ins.op === 'rotate') {
+        const product = rotateIntoProduct(c, ins, b, uses, defined);
+        if (product) {
+          fused.add(product);
+          continue;
+        }
+      }
       const group = vectors.at.get(ins);
       if (group) {
         if (group.kind === 'load') selectVectorLoad(c, group);

@@ -8,7 +8,6 @@
  */
 import type { SourceLoc } from '../../ir/types.ts';
 import type { Vc4AddOp, Vc4BranchCond, Vc4Cond, Vc4MulOp } from '../../isa/vc4/instr.ts';
-import { VC4_SMALL_IMMS } from '../../isa/vc4/table.ts';
 
 /** A virtual register (allocated to ra0–31 / rb0–31 later). */
 export interface VReg {
@@ -80,30 +79,7 @@ export interface MBlock {
 export const vreg = (id: number): VReg => ({ k: 'v', id });
 export const acc = (n: number): Acc => ({ k: 'acc', n });
 
-/** Small-immediate code of a 32-bit pattern, if it has one (integers −16…15, floats 2^−8…2^7). */
-export function smallImmCode(bits: number): number | undefined {
-  const b = bits | 0;
-  if (b >= -16 && b <= 15) return b >= 0 ? b : b + 32;
-  const u = bits >>> 0;
-  for (const s of VC4_SMALL_IMMS) {
-    if (s.kind === 'float' && f32BitsOf(s.value) === u) return s.code;
-  }
-  return undefined;
-}
-
-/** The 32-bit pattern a small immediate code reads as. */
-export function smallImmBits(code: number): number {
-  const s = VC4_SMALL_IMMS.find((x) => x.code === code);
-  if (!s) throw new Error(`small immediate code ${code}`);
-  return s.kind === 'int' ? s.value >>> 0 : f32BitsOf(s.value);
-}
-
-const F1 = new Float32Array(1);
-const U1 = new Uint32Array(F1.buffer);
-function f32BitsOf(x: number): number {
-  F1[0] = x;
-  return U1[0] as number;
-}
+export { smallImmCode, smallImmBits } from '../../isa/vc4/table.ts';
 
 /** Virtual registers an op reads (a conditional write also reads its destination). */
 export function usesOf(o: MOp): VReg[] {

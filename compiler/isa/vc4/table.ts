@@ -209,6 +209,31 @@ export const VC4_SMALL_IMMS: readonly { code: number; kind: 'int' | 'float'; val
   ...Array.from({ length: 8 }, (_, i) => ({ code: 32 + i, kind: 'float' as const, value: 2 ** i, text: `${2 ** i}.0` })),
   ...Array.from({ length: 8 }, (_, i) => ({ code: 40 + i, kind: 'float' as const, value: 2 ** (i - 8), text: `1./${2 ** (8 - i)}` })),
 ];
+/** Small-immediate code of a 32-bit pattern, if it has one (integers −16…15, floats 2^−8…2^7). */
+export function smallImmCode(bits: number): number | undefined {
+  const b = bits | 0;
+  if (b >= -16 && b <= 15) return b >= 0 ? b : b + 32;
+  const u = bits >>> 0;
+  for (const s of VC4_SMALL_IMMS) {
+    if (s.kind === 'float' && f32BitsOf(s.value) === u) return s.code;
+  }
+  return undefined;
+}
+
+/** The 32-bit pattern a small immediate code reads as. */
+export function smallImmBits(code: number): number {
+  const s = VC4_SMALL_IMMS.find((x) => x.code === code);
+  if (!s) throw new Error(`small immediate code ${code}`);
+  return s.kind === 'int' ? s.value >>> 0 : f32BitsOf(s.value);
+}
+
+const F1 = new Float32Array(1);
+const U1 = new Uint32Array(F1.buffer);
+function f32BitsOf(x: number): number {
+  F1[0] = x;
+  return U1[0] as number;
+}
+
 /** First small-immediate code that means a rotation. */
 export const SMI_ROTATE_BASE = 48;
 

@@ -168,3 +168,20 @@ test('vc6: a select whose only use is a rotate writes r0 itself (no copy into r0
     t.is(res.hazards, 0);
   }
 });
+
+test('vc6: a rotate whose only use is a product with a lane-uniform weight is that product (fmul with the rotate signal); results agree with the reference', async (t) => {
+  const k = compiled('vc6', 'Pair.rotatedTaps');
+  const text = k.listing.map((l) => l.text).join('\n');
+  // The mul half of a rotating word: `fmul d, r0, w` for the two weighted taps (before: `mov d, r0` and a later
+  // fmul); a * rotate(a, 3) multiplies by a varying value, so that rotate stays a rotating mov (the weights' own
+  // broadcasts, rotating movs into r5rep, aside).
+  const rotating = k.listing.map((l) => l.text.replace(/\/\/.*$/, '').split(';')).filter((w) => /\brotate\b/.test(w[2] ?? ''));
+  const mulHalf = (w: string[]) => (w[1] ?? '').trim().split(/[\s,]+/);
+  t.is(rotating.filter((w) => mulHalf(w)[0] === 'fmul' && mulHalf(w)[2] === 'r0').length, 2, text);
+  t.is(rotating.filter((w) => mulHalf(w)[0] === 'mov' && mulHalf(w)[1] !== 'r5rep').length, 1, text);
+  for (const seed of [1, 2, 3]) {
+    const res = await differential(k, 'vc6', { qpus: 2 }, seed);
+    t.deepEqual(res.mismatches, []);
+    t.is(res.hazards, 0);
+  }
+});

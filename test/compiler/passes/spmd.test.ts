@@ -3,7 +3,7 @@
  * sides of an `if` join under the mask before it. Each kernel also runs in the reference interpreter, lowered, against
  * plain JS.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { loadKernels } from '../../../compiler/frontend/index.ts';
 import { lowerSpmd } from '../../../compiler/passes/spmd.ts';
 import { maskOperand } from '../../../compiler/ir/ops.ts';
@@ -25,12 +25,8 @@ function lowered(name: string, unguardedStores = false): IrFunction {
 
 const count = (fn: IrFunction, op: string) => fn.blocks.reduce((k, b) => k + b.instrs.filter((i) => i.op === op).length, 0);
 
-test("a uniform loop holding a lane-dependent if: the blocks of its body share one guard, with the if's guard nested in it", (t) => {
-  const fn = lowered('Guards.tiles');
-  t.deepEqual(verifyFunction(fn), []);
-  // One guard around the loop body (its loads, one block per unrolled step, and the store after the if), the if's
-  // guard nested in it. Each block under the body's mask had its own guard before (eight \`any\`s in all).
-  t.is(count(fn, 'any'), 3); // the body's guard (the if's guard nested in it), the if's, and the loop's continue test
+/** Guards.tiles, lowered, in the interpreter against plain JS: y and the flags of lanes below 3. */
+function checkTiles(t: ExecutionContext, fn: IrFunction): void {
   const n = 5;
   const x = Uint32Array.from({ length: 16 * (n + 3) }, (_, i) => (i * 2654435761) >>> 20);
   const y = new Uint32Array(16 * n);
@@ -44,6 +40,15 @@ test("a uniform loop holding a lane-dependent if: the blocks of its body share o
       t.is(flags[16 * tile + l], l < 3 ? s : 7, `flags tile ${tile} lane ${l}`);
     }
   }
+}
+
+test("a uniform loop holding a lane-dependent if: the blocks of its body share one guard, with the if's guard nested in it", (t) => {
+  const fn = lowered('Guards.tiles');
+  t.deepEqual(verifyFunction(fn), []);
+  // One guard around the loop body (its loads, one block per unrolled step, and the store after the if), the if's
+  // guard nested in it. Each block under the body's mask had its own guard before (eight \`any\`s in all).
+  t.is(count(fn, 'any'), 3); // the body's guard (the if's guard nested in it), the if's, and the loop's continue test
+  checkTiles(t, fn);
 });
 
 test('after an if-else, the store runs under the mask before the if (every lane): no mask operand, no guard', (t) => {
@@ -66,18 +71,7 @@ test('where stores are masked per lane (V3D), a small block that only stores run
   t.is(count(fn, 'any'), 2); // the body's guard and the loop's continue test (3 with the if guarded)
   const masked = fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'store' && i.args.length > (maskOperand('store') ?? 0)));
   t.is(masked.length, count(fn, 'store'), 'both stores carry the mask (the loop\'s lanes; the flags store also lane < 3)');
-  const n = 5;
-  const x = Uint32Array.from({ length: 16 * (n + 3) }, (_, i) => (i * 2654435761) >>> 20);
-  const y = new Uint32Array(16 * n);
-  const flags = new Uint32Array(16 * n).fill(7);
-  runKernel(fn, [n, x, y, flags], 1);
-  for (let tile = 0; tile < n; tile++) {
-    for (let l = 0; l < 16; l++) {
-      let s = 0;
-      for (let k = 0; k < 4; k++) s = (s + (x[16 * (tile + k) + l] as number)) >>> 0;
-      t.is(flags[16 * tile + l], l < 3 ? s : 7, `flags tile ${tile} lane ${l}`);
-    }
-  }
+  checkTiles(t, fn);
 });
 
 for (const target of ['vc6', 'vc7'] as const) {
