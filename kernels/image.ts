@@ -43,8 +43,6 @@ const STRIP5_HALO = 5;
 const CONV5_PARTIALS = 12;
 /** {@link Image.conv5Pair}'s strips: 2 vectors (vc7: 3 spend its registers, 0.575 against 0.612). */
 const PAIR5 = 2;
-const PAIR5_HALO = 4;
-const PAIR5_PARTIALS = 8;
 
 /** 16-pixel vectors across one strip of {@link Image.resizeStrips} (vc4: its stores one DMA of as many rows). */
 const RSTRIP = 4;
@@ -390,59 +388,22 @@ export class Image {
    */
   @kernel({ fastMath: true })
   static conv5(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
-    const maxX = width - 1;
-    const maxY = i32(height) - 1;
-    const lane = qpu.laneId();
-    const w = new Array<f32>(25).fill(0);
-    for (let t = 0; t < 25; t++) w[t] = k[t];
-    const total = strips * height;
-    const begin = Image.shareStart(qpu.qpuId(), total);
-    const end = Image.shareStart(qpu.qpuId() + 1, total);
-    for (let pos = begin; pos < end; ) {
-      const strip = pos / height;
-      const y0 = pos - strip * height;
-      const rows = Math.min(end - pos, height - y0);
-      pos += rows;
-      const x0 = Image.stripLeft(strip, 16 * STRIP5, width);
-      const hx = Image.haloColumn(x0, 16 * STRIP5, maxX);
-      // p[4 b + i]: vector b's partial sum of output row r - 1 + i (kernel rows 0 … 3 - i added).
-      const p = new Array<f32>(CONV5_PARTIALS).fill(0);
-      const o = new Array<f32>(STRIP5).fill(0);
-      const e = new Array<f32>(STRIP5_HALO).fill(0);
-      const first = u32(Math.max(i32(y0) - 2, 0)) * width;
-      for (let b: u32 = 0; b < STRIP5; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
-      e[0] = src[first + hx];
-      for (let r = i32(y0) - 2; r <= i32(y0 + rows) + 1; r++) {
-        const row = u32(Math.min(Math.max(r + 1, 0), maxY)) * width;
-        const ne = new Array<f32>(STRIP5_HALO).fill(0);
-        for (let b: u32 = 0; b < STRIP5; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
-        ne[0] = src[row + hx];
-        e[STRIP5 + 1] = e[0];
-        for (let b = 0; b < STRIP5; b++) {
-          const prev = e[b];
-          const c = e[b + 1];
-          const next = e[b + 2];
-          const l2 = qpu.rotate(lane >= 14 ? prev : c, 2);
-          const l1 = qpu.rotate(lane === 15 ? prev : c, 1);
-          const r1 = qpu.rotate(lane === 0 ? next : c, 15);
-          const r2 = qpu.rotate(lane < 2 ? next : c, 14);
-          o[b] = p[4 * b] + w[20] * l2 + w[21] * l1 + w[22] * c + w[23] * r1 + w[24] * r2;
-          for (let i = 0; i < 3; i++) {
-            p[4 * b + i] = p[4 * b + i + 1] + w[15 - 5 * i] * l2 + w[16 - 5 * i] * l1 + w[17 - 5 * i] * c + w[18 - 5 * i] * r1 + w[19 - 5 * i] * r2;
-          }
-          p[4 * b + 3] = w[0] * l2 + w[1] * l1 + w[2] * c + w[3] * r1 + w[4] * r2;
-        }
-        // As conv3: sums that are no output yet go to row y0, overwritten later by its own value.
-        const out = u32(Math.max(r - 2, i32(y0))) * width + x0;
-        for (let b: u32 = 0; b < STRIP5; b++) dst[out + 16 * b + lane] = o[b];
-        for (let b = 0; b <= STRIP5; b++) e[b] = ne[b];
-      }
-    }
+    Image.conv5Strips(width, height, src, k, dst, strips, STRIP5);
   }
 
   /** {@link conv5} on strips of PAIR5 vectors (vc7: its registers hold a 2-vector strip's work without serialising it). */
   @kernel({ fastMath: true })
   static conv5Pair(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    Image.conv5Strips(width, height, src, k, dst, strips, PAIR5);
+  }
+
+  /**
+   * The body of {@link conv5} and {@link conv5Pair}: strips of `n` vectors (a constant of each kernel, at most
+   * STRIP5: its loops over the strip unroll, and the register arrays, sized for STRIP5, keep what a narrower
+   * strip leaves unused constant).
+   */
+  @device
+  static conv5Strips(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
     const maxX = width - 1;
     const maxY = i32(height) - 1;
     const lane = qpu.laneId();
@@ -456,22 +417,22 @@ export class Image {
       const y0 = pos - strip * height;
       const rows = Math.min(end - pos, height - y0);
       pos += rows;
-      const x0 = Image.stripLeft(strip, 16 * PAIR5, width);
-      const hx = Image.haloColumn(x0, 16 * PAIR5, maxX);
+      const x0 = Image.stripLeft(strip, 16 * n, width);
+      const hx = Image.haloColumn(x0, 16 * n, maxX);
       // p[4 b + i]: vector b's partial sum of output row r - 1 + i (kernel rows 0 … 3 - i added).
-      const p = new Array<f32>(PAIR5_PARTIALS).fill(0);
-      const o = new Array<f32>(PAIR5).fill(0);
-      const e = new Array<f32>(PAIR5_HALO).fill(0);
+      const p = new Array<f32>(CONV5_PARTIALS).fill(0);
+      const o = new Array<f32>(STRIP5).fill(0);
+      const e = new Array<f32>(STRIP5_HALO).fill(0);
       const first = u32(Math.max(i32(y0) - 2, 0)) * width;
-      for (let b: u32 = 0; b < PAIR5; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
+      for (let b: u32 = 0; b < n; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
       e[0] = src[first + hx];
       for (let r = i32(y0) - 2; r <= i32(y0 + rows) + 1; r++) {
         const row = u32(Math.min(Math.max(r + 1, 0), maxY)) * width;
-        const ne = new Array<f32>(PAIR5_HALO).fill(0);
-        for (let b: u32 = 0; b < PAIR5; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
+        const ne = new Array<f32>(STRIP5_HALO).fill(0);
+        for (let b: u32 = 0; b < n; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
         ne[0] = src[row + hx];
-        e[PAIR5 + 1] = e[0];
-        for (let b = 0; b < PAIR5; b++) {
+        e[n + 1] = e[0];
+        for (let b: u32 = 0; b < n; b++) {
           const prev = e[b];
           const c = e[b + 1];
           const next = e[b + 2];
@@ -480,18 +441,19 @@ export class Image {
           const r1 = qpu.rotate(lane === 0 ? next : c, 15);
           const r2 = qpu.rotate(lane < 2 ? next : c, 14);
           o[b] = p[4 * b] + w[20] * l2 + w[21] * l1 + w[22] * c + w[23] * r1 + w[24] * r2;
-          for (let i = 0; i < 3; i++) {
+          for (let i: u32 = 0; i < 3; i++) {
             p[4 * b + i] = p[4 * b + i + 1] + w[15 - 5 * i] * l2 + w[16 - 5 * i] * l1 + w[17 - 5 * i] * c + w[18 - 5 * i] * r1 + w[19 - 5 * i] * r2;
           }
           p[4 * b + 3] = w[0] * l2 + w[1] * l1 + w[2] * c + w[3] * r1 + w[4] * r2;
         }
         // As conv3: sums that are no output yet go to row y0, overwritten later by its own value.
         const out = u32(Math.max(r - 2, i32(y0))) * width + x0;
-        for (let b: u32 = 0; b < PAIR5; b++) dst[out + 16 * b + lane] = o[b];
-        for (let b = 0; b <= PAIR5; b++) e[b] = ne[b];
+        for (let b: u32 = 0; b < n; b++) dst[out + 16 * b + lane] = o[b];
+        for (let b: u32 = 0; b <= n; b++) e[b] = ne[b];
       }
     }
   }
+
 
   /**
    * {@link separableBlur} with 7 taps in one pass over the image (no temporary), on images at least 16·BSTRIP

@@ -371,6 +371,20 @@ export abstract class ArrayLowerer extends ExprLowerer {
   }
 
   /**
+   * The value of a device function's parameter that its call gives a constant (`Image.conv5Strips(…, STRIP5)`):
+   * a loop bounded by it unrolls like one bounded by a literal (parameters are never assigned, so the value holds
+   * through the loop). Not a literal for typing: the parameter keeps its declared type.
+   */
+  private constantParameter(e: ts.Expression): { value: number; float: boolean } | undefined {
+    const inner = skipParens(e);
+    if (!typescript.isIdentifier(inner)) return undefined;
+    const b = this.scope.lookup(inner.text);
+    if (!b || b.kind !== 'param' || !isIntType(b.type)) return undefined;
+    const k = constantOf(this.fn, b.value);
+    return k === undefined ? undefined : { value: k, float: false };
+  }
+
+  /**
    * The counter values of `for (let k = a; k < b; k += s)` (also `<=`, `>`, `>=`, `!=`, `++`, `--`, `-=`) with
    * constant a, b, s, at most MAX_UNROLL iterations and a body that never assigns `k`; else undefined. Such a loop
    * whose body indexes a private array or a constant table is unrolled (stmt.ts), so its indices become constants.
@@ -385,7 +399,7 @@ export abstract class ArrayLowerer extends ExprLowerer {
     const start = this.flex(d.initializer);
     const cond = skipParens(s.condition);
     if (!start || !Number.isInteger(start.value) || !typescript.isBinaryExpression(cond) || !isName(cond.left)) return undefined;
-    const bound = this.flex(cond.right);
+    const bound = this.flex(cond.right) ?? this.constantParameter(cond.right);
     if (!bound || !Number.isInteger(bound.value)) return undefined;
     const inc = skipParens(s.incrementor);
     let step: number | undefined;
