@@ -271,6 +271,8 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
   // FIFO room it frees; other work fills the time meanwhile instead of the stall.
   const issued: number[] = [];
   let collected = 0;
+  /** A lookup the output FIFO has no room for yet (its words would pass MAX_PENDING_LOADS). */
+  const waitsForRoom = (n: Node): boolean => isLoadIssue(n.m) && pendingLoads + (n.m.tmuWords ?? 1) > MAX_PENDING_LOADS;
   while (remaining > 0) {
     const bundle: Bundle = {};
     const slotKeys = { add: '', mul: '', sig: '' };
@@ -282,16 +284,16 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
     while (added) {
       added = false;
       const candidates = ready.at(cycle);
-      if (lazy && !candidates.some((n) => n.m.op !== 'ldtmu' && !(isLoadIssue(n.m) && pendingLoads + (n.m.tmuWords ?? 1) > MAX_PENDING_LOADS))) lazy = false;
-      if (lazy && candidates.some((n) => isLoadIssue(n.m) && pendingLoads + (n.m.tmuWords ?? 1) > MAX_PENDING_LOADS)) lazy = false;
+      if (lazy && !candidates.some((n) => n.m.op !== 'ldtmu' && !waitsForRoom(n))) lazy = false;
+      if (lazy && candidates.some(waitsForRoom)) lazy = false;
       for (const n of candidates) {
-        if (isLoadIssue(n.m) && pendingLoads + (n.m.tmuWords ?? 1) > MAX_PENDING_LOADS) continue;
+        if (waitsForRoom(n)) continue;
         if (lazy && n.m.op === 'ldtmu') continue;
         let slots = slotsOf(n.m);
         // An op either ALU runs takes the mul half of an empty word when a ready op that only the add ALU runs
         // (shifts, masks, min/max, conversions) could have the add half: taking the add half first left that op
         // for a later word (vc6 resize 0.709 -> 0.750 of the memory limit, vc7 0.723 -> 0.771).
-        if (slots === ADD_MUL && !bundle.add && !bundle.mul && candidates.some((o) => o !== n && slotsOf(o.m) === ADD_SLOT && !(isLoadIssue(o.m) && pendingLoads + (o.m.tmuWords ?? 1) > MAX_PENDING_LOADS))) slots = MUL_ADD;
+        if (slots === ADD_MUL && !bundle.add && !bundle.mul && candidates.some((o) => o !== n && slotsOf(o.m) === ADD_SLOT && !waitsForRoom(o))) slots = MUL_ADD;
         for (const slot of slots) {
           if (bundle[slot]) continue;
           const trial: Bundle = { ...bundle };
