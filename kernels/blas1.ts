@@ -17,7 +17,7 @@
  */
 import { kernel, qpu, i32, type f32, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
-import { checkCount, checkIncrement, checkOptions, checkScalar, checkVector, combineResults, emptyResult, streamBatches } from './launch.js';
+import { checkCount, checkIncrement, checkOptions, checkScalar, checkVector, combineResults, emptyResult, streamBatches, streamBatchesOf } from './launch.js';
 
 /**
  * The BLAS-1 kernels. Unit-stride kernels are grid-stride loops over `i`
@@ -357,8 +357,8 @@ export async function sscal(rt: Runtime, options: ScalOptions): Promise<LaunchRe
   const incx = checkIncrement(fn, 'incx', options.incx);
   const x = checkVector(fn, 'x', options.x, n, incx);
   if (n === 0) return emptyResult(rt, 'Blas1.scal');
+  if (incx === 1) return rt.launch(Blas1.scal, { qpus: await streamBatchesOf(rt, Blas1.scal) }, n, alpha, x);
   const qpus = streamBatches(rt);
-  if (incx === 1) return rt.launch(Blas1.scal, { qpus }, n, alpha, x);
   return rt.launch(Blas1.scalStrided, { qpus }, n, alpha, x, ...origin(n, incx));
 }
 
@@ -379,8 +379,8 @@ export async function scopy(rt: Runtime, options: CopyOptions): Promise<LaunchRe
   const incx = checkIncrement(fn, 'incx', options.incx), incy = checkIncrement(fn, 'incy', options.incy);
   const x = checkVector(fn, 'x', options.x, n, incx), y = checkVector(fn, 'y', options.y, n, incy);
   if (n === 0) return emptyResult(rt, 'Blas1.copy');
+  if (incx === 1 && incy === 1) return rt.launch(Blas1.copy, { qpus: await streamBatchesOf(rt, Blas1.copy) }, n, x, y);
   const qpus = streamBatches(rt);
-  if (incx === 1 && incy === 1) return rt.launch(Blas1.copy, { qpus }, n, x, y);
   return rt.launch(Blas1.copyStrided, { qpus }, n, x, ...origin(n, incx), y, ...origin(n, incy));
 }
 

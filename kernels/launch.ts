@@ -17,6 +17,14 @@ export function streamBatches(rt: Runtime): number {
 }
 
 /**
+ * {@link streamBatches} for `kernel`, no more than run at once (`rt.batchesAtOnce`: on vc4 a streaming copy or
+ * scale runs on fewer QPUs, each storing bigger DMAs), so that the launch is one job rather than several.
+ */
+export async function streamBatchesOf(rt: Runtime, kernel: unknown): Promise<number> {
+  return Math.min(streamBatches(rt), await rt.batchesAtOnce(kernel));
+}
+
+/**
  * Batches for a launch of `units` independent pieces of work (tiles, rows):
  * no more than there are pieces, no more than `perQpu` per QPU (V3D keeps two
  * threads per QPU resident, so 2 hides latency there), and at least 1.

@@ -138,7 +138,8 @@ export async function sort(rt: Runtime, options: SortOptions): Promise<LaunchRes
     const r1 = await rt.launch(Sort.bitonic, { qpus }, n, logP, a, c, 1, words(keys), idx);
     const q = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / 1024)));
     const r2 = await rt.launch(Sort.gather, { qpus: q }, n, idx, words(values), tmp);
-    const r3 = await rt.launch(Sort.copy, { qpus: q }, n, tmp, words(values));
+    // (vc4: the copy's batches own more VPM rows, so fewer run at once: rt.batchesAtOnce.)
+    const r3 = await rt.launch(Sort.copy, { qpus: Math.min(q, await rt.batchesAtOnce(Sort.copy)) }, n, tmp, words(values));
     return combineResults([r1, r2, r3]);
   } finally {
     rt.free(idx);

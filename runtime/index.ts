@@ -21,7 +21,7 @@ import type { Device, DeviceBuffer, HazardReport, JobProfile, JobResult, Target 
 import { BufferTable, type GpuArray, type TypedArrayConstructor, elemTypeOf } from './buffers.ts';
 import { KernelCache, type KernelWanted, pickKernel } from './kernel-cache.ts';
 import { kernelSourceOf } from './kernel-source.ts';
-import { launcherFor, LaunchError, PER_BATCH_SLOTS, uniformWords, type LaunchJob, type ResolvedArg } from './launchers/index.ts';
+import { launcherFor, LaunchError, PER_BATCH_SLOTS, uniformWords, vpmBatchesAtOnce, vpmRowsOf, type LaunchJob, type ResolvedArg } from './launchers/index.ts';
 import { isTarget, isV3dTarget, targetList, TARGETS, type IsaFamily } from '../compiler/target/targets.ts';
 import { ReferenceMemory } from './reference-memory.ts';
 import { probeHardware } from './drivers/probe.ts';
@@ -550,9 +550,12 @@ export class Runtime {
       const perQpu = image.uniforms.some((s) => PER_BATCH_SLOTS.has(s.kind));
       const completion = done && variant ? { buffer: done, word: variant.word } : undefined;
       const extra = [scratch, shared, done].filter((b): b is DeviceBuffer => b !== undefined);
+      // VC4 kernels whose batches own more VPM store rows run fewer of them at once (compiler: DmaStore.wideRows).
+      const vpmRows = vpmRowsOf(image.uniforms);
       const job = (): LaunchJob => ({
         codeAddress, qpus, uniforms: (q) => (perQpu && q > 0 ? uniformWords(image.uniforms, args, qpus, scratchAddress, q, shape) : words), barrier: image.usesBarrier, consecutive: !image.usesBarrier,
         perGroup, workgroupBarrier: image.usesWorkgroupBarrier,
+        ...(vpmRows !== undefined ? { atOnce: vpmBatchesAtOnce(vpmRows) } : {}),
         ...(sharedBuf ? { cacheResident: [{ gpuAddress: sharedBuf.gpuAddress, size: sharedBuf.size }] } : {}),
         buffers: [...this.buffers.all(), ...extra],
         ...(split ? { split } : {}),
@@ -657,6 +660,18 @@ export class Runtime {
     } finally {
       device.free(code);
     }
+  }
+
+  /**
+   * Batches of `kernel` that run at once: {@link numQpus}, or fewer on vc4 for a kernel whose batches own more VPM
+   * store rows than the GPU has for all its QPUs (a streaming copy or scale: docs/backend-vc4.md "Conventions",
+   * stores); a launch of more batches runs them as consecutive jobs. Compiles the kernel (cached) on vc4.
+   */
+  async batchesAtOnce(kernel: unknown): Promise<number> {
+    this.check();
+    if (this.backend === 'reference' || TARGETS[this.target].family !== 'vc4') return this.numQpus;
+    const rows = vpmRowsOf((await this.compile(kernel)).uniforms);
+    return rows === undefined ? this.numQpus : Math.min(this.numQpus, vpmBatchesAtOnce(rows));
   }
 
   /** Compile (or fetch from the cache) a kernel without running it. */

@@ -38,7 +38,13 @@ export type UniformSlot =
   /** The batch's workgroup index (linear, X fastest), for ISAs with a stream per QPU (VC4). */
   | { kind: 'groupId' }
   /** The batch's first local index: 16 × its place in the workgroup, for ISAs with a stream per QPU (VC4). */
-  | { kind: 'localBase' };
+  | { kind: 'localBase' }
+  /**
+   * VC4: the first of the `rows` VPM store rows the batch owns, `rows` × its place in the job (a job runs at most
+   * `DmaStore.storeRows / rows` batches at once: runtime/launchers/vc4.ts). Only kernels whose store rows are
+   * more than the target's `DmaStore.rows` have it; the others use rows `rows` × qpu_num.
+   */
+  | { kind: 'vpmRow'; rows: number };
 
 /** One line of a compiled kernel's listing: the instruction's disassembly and the kernel source position it came from. */
 export interface ListingLine {

@@ -508,9 +508,14 @@ function apartGuard(fn: IrFunction, pre: Block, span: Value, size: number): (a: 
   };
 }
 
-/** Multi-row DMA stores of the target (VC4): rows per DMA and the VDW stride field's width (PrepareOptions.dmaStore). */
+/**
+ * Multi-row DMA stores of the target (VC4): rows per DMA, rows per DMA of a loop whose batches qualify for more
+ * ({@link wideBatch}; absent: `rows`), and the VDW stride field's width (PrepareOptions.dmaStore, the target table's
+ * `DmaStore`).
+ */
 export interface DmaStoreInfo {
   readonly rows: number;
+  readonly wideRows?: number;
   readonly strideBits: number;
 }
 
@@ -529,6 +534,36 @@ function batchableStores(fn: IrFunction, c: Candidate, init: Value[]): boolean {
     const f = form(s.args[0]!);
     return f !== undefined && f.size === 4 && f.scale === 1 && f.x === init[c.ivIndex];
   });
+}
+
+/** Ops of a {@link wideBatch} loop body: one or two instructions each on VC4 (loop control, address and integer work). */
+const WIDE_OPS: ReadonlySet<string> = new Set(['const', 'gep', 'load', 'store', 'cmp', 'not', 'and', 'or', 'xor', 'add', 'sub', 'shl', 'shr', 'sar', 'select', 'bitcast', 'any', 'all', 'min', 'max']);
+/** Float ops a wide loop body may have with `fast` (fastMath: one hardware op; the exact `+` is ~30 instructions on VC4). */
+const WIDE_FAST_OPS: ReadonlySet<string> = new Set(['fadd', 'fsub', 'fmul', 'fmin', 'fmax']);
+/** Ops other than const, gep, load and store a wide loop body may have per store (the grid-stride loop's own seven, and one more). */
+const WIDE_WORK_PER_STORE = 8;
+
+/**
+ * Whether a batchable loop's DMAs may carry `wideRows` rows (DmaStoreInfo.wideRows): a streaming body that
+ * stores one array, loads no more often than it stores and does little else ({@link WIDE_OPS}, at most
+ * {@link WIDE_WORK_PER_STORE} ops per store: sscal, scopy, fills), in a kernel without barriers or workgroups of
+ * more than one batch. Such a kernel runs fewer batches at once, each with more VPM rows (the target table's
+ * `DmaStore.wideRows`, docs/backend-vc4.md "Conventions"), so a body with more work would lose QPUs it needs.
+ * Measured on vc4 (fraction of the memory limit, 8 rows per DMA on 6 QPUs against 4 rows on 12): sscal
+ * 0.900 → 0.99, scopy 0.908 → 0.95; saxpy (two loads per store) 0.98 → 0.92 and sswap (two arrays)
+ * 0.784 → 0.77, so those keep `rows`.
+ */
+function wideBatch(fn: IrFunction, c: Candidate, init: Value[]): boolean {
+  if ((fn.workgroupSize ?? 16) > 16) return false;
+  if (fn.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier'))) return false;
+  const body = [...c.loop.blocks].flatMap((b) => b.instrs);
+  if (!body.every((i) => WIDE_OPS.has(i.op) || (WIDE_FAST_OPS.has(i.op) && i.attrs?.['fast'] === true))) return false;
+  const stores = body.filter((i) => i.op === 'store');
+  const work = body.filter((i) => i.op !== 'const' && i.op !== 'gep' && i.op !== 'load' && i.op !== 'store').length;
+  if (stores.length === 0 || work > WIDE_WORK_PER_STORE * stores.length) return false;
+  const form = addressForms(fn, c, init);
+  const roots = new Set(stores.map((st) => form(st.args[0]!)?.root));
+  return body.filter((i) => i.op === 'load').length <= stores.length && roots.size === 1 && !roots.has(undefined);
 }
 
 /**
@@ -849,10 +884,12 @@ function shape(fn: IrFunction, c1In: Candidate, vectorWords: number, dma: DmaSto
   const init = pre.term.target.args;
   // Stores batched into multi-row DMAs (storeBatch): as many copies as one DMA takes rows, when the body allows.
   let c0 = c1;
-  if (dma && c1.unroll < dma.rows && batchableStores(fn, c1, init)) {
+  const wide = dma?.wideRows !== undefined && batchableStores(fn, c1, init) && wideBatch(fn, c1, init);
+  const dmaRows = dma ? (wide ? (dma.wideRows as number) : dma.rows) : 0;
+  if (dma && c1.unroll < dmaRows && batchableStores(fn, c1, init)) {
     const size = [...c1.loop.blocks].reduce((n, b) => n + b.instrs.length, 0);
     let unroll = c1.unroll;
-    while (unroll < dma.rows && unroll * 2 <= MAX_UNROLL && size * unroll * 2 <= BATCH_BODY_BUDGET) unroll *= 2;
+    while (unroll < dmaRows && unroll * 2 <= MAX_UNROLL && size * unroll * 2 <= BATCH_BODY_BUDGET) unroll *= 2;
     c0 = { ...c1, unroll };
   }
   const regroup = laneShape(fn, { ...c0, unroll: c0.vectorUnroll }, init, vectorWords);
@@ -984,7 +1021,8 @@ function shape(fn: IrFunction, c1In: Candidate, vectorWords: number, dma: DmaSto
       for (const i of b.instrs) {
         const ni: Instr = { op: i.op, args: [], ...(i.attrs ? { attrs: { ...i.attrs } } : {}), ...(i.loc ? { loc: i.loc } : {}) };
         if (disjoint && (i.op === 'store' || disjoint.free.has(i))) ni.attrs = { ...ni.attrs, disjoint: disjoint.group };
-        if (batch && i.op === 'store') ni.attrs = { ...ni.attrs, batch: batch.tag };
+        // dmaRows (wide batches): most rows of one DMA of the batch (compiler/backend/vc4/isel-memory.ts storeGroups).
+        if (batch && i.op === 'store') ni.attrs = { ...ni.attrs, batch: batch.tag, ...(wide ? { dmaRows } : {}) };
         // The pass's loads go ahead of its other work (compiler/passes/memorder.ts, the target's passLoadsFirst).
         if (loadsFirst && i.op === 'load') ni.attrs = { ...ni.attrs, pass: 1 };
         if (lanes && (i.op === 'load' || i.op === 'store')) {

@@ -18,7 +18,7 @@ import { reorderMemory } from './memorder.ts';
 import { expandIntegerOps } from './expand-int.ts';
 import { expandLaneOps } from './expand-lanes.ts';
 import { expandFloatOps } from './expand-float.ts';
-import type { TargetInfo } from '../target/targets.ts';
+import type { DmaStore, TargetInfo } from '../target/targets.ts';
 import { cloneFunction } from '../ir/builder.ts';
 import { expandTrig } from './trig-reduce.ts';
 import { rebaseAddresses } from './rebase.ts';
@@ -38,9 +38,10 @@ export interface PrepareOptions {
   passLoadsFirst?: boolean;
   /**
    * Stores through multi-row DMAs (the target's `dmaStore`, VC4): loop shaping unrolls grid-stride loops that store
-   * to `rows` copies and tags their stores for one DMA per pass (compiler/passes/loopshape.ts, storeBatch).
+   * to `rows` copies (`wideRows` where the kernel's batches qualify) and tags their stores for one DMA per pass
+   * (compiler/passes/loopshape.ts, storeBatch).
    */
-  dmaStore?: { readonly rows: number; readonly strideBits: number };
+  dmaStore?: DmaStore;
   /** Whether address rebasing also moves loop-invariant index parts before their loop (the target's `hoistAddressParts`; default false). */
   hoistAddressParts?: boolean;
   /**

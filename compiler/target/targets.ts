@@ -83,14 +83,10 @@ export interface TargetInfo {
   readonly hoistAddressParts: boolean;
   /**
    * VC4, whose stores go through the VPM and the one DMA store engine (VDW): each DMA costs the engine a start-up
-   * whatever its size, so stores are batched into multi-row DMAs (docs/backend-vc4.md "Stores"). `rows`: most
-   * 16-word VPM rows one DMA carries for a QPU (the VPM rows each QPU owns; loop shaping unrolls a grid-stride
-   * loop that stores at least that often, compiler/passes/loopshape.ts). `strideBits`: width of the VDW stride
-   * field (bytes from the end of one memory row to the start of the next): ARG Table 35 says 13 bits, the
-   * addendum and vc4asm 16 (vc4-isa-notes §3.2); the compiler and the emulator both read it from here.
+   * whatever its size, so stores are batched into multi-row DMAs (docs/backend-vc4.md "Stores"). See {@link DmaStore}.
    * Undefined where stores go through the TMU (V3D).
    */
-  readonly dmaStore: { readonly rows: number; readonly strideBits: number } | undefined;
+  readonly dmaStore: DmaStore | undefined;
   /** Raw SFU operations the hardware has. */
   readonly sfu: readonly SfuOp[];
   /** Whether 32-bit integer multiply is one operation (V3D: `multop` + `umul24`; VC4 has only the 24-bit `mul24`). */
@@ -104,6 +100,32 @@ export interface TargetInfo {
    * program per QPU), so only residency limits it. See {@link maxWorkgroupSize}.
    */
   readonly dispatchWorkgroupLimit: number | undefined;
+}
+
+/**
+ * How a target with DMA stores (VC4) lays out its VPM store rows; the compiler, the runtime and the emulator read
+ * it from here (docs/backend-vc4.md "Conventions", stores).
+ */
+export interface DmaStore {
+  /**
+   * 16-word VPM rows each QPU owns when every QPU of the GPU runs the kernel (rows `rows` · qpu_num …; loop shaping
+   * unrolls a grid-stride loop that stores to at least that many copies, compiler/passes/loopshape.ts).
+   */
+  readonly rows: number;
+  /**
+   * Rows each running batch owns in a kernel whose store batches are one array at most as often read as stored
+   * (sscal, scopy: loop shaping gives such a loop this many copies, one DMA of as many rows per pass): such a
+   * kernel runs at most `storeRows / wideRows` batches at once (the launcher runs more as consecutive jobs), and
+   * batch k of a job owns rows `wideRows` · k … (a uniform, since a program cannot choose its QPU).
+   */
+  readonly wideRows: number;
+  /** VPM rows the store rows of all running QPUs share (rows 0 … storeRows − 1; the spill rows are above). */
+  readonly storeRows: number;
+  /**
+   * Width of the VDW stride field (bytes from the end of one memory row to the start of the next): ARG Table 35
+   * says 13 bits, the addendum and vc4asm 16 (vc4-isa-notes §3.2).
+   */
+  readonly strideBits: number;
 }
 
 /** Every target qpuc knows. */
@@ -127,7 +149,7 @@ export const TARGETS = {
     tmuStores: false,
     passLoadsFirst: true,
     hoistAddressParts: false,
-    dmaStore: { rows: 4, strideBits: 16 },
+    dmaStore: { rows: 4, wideRows: 8, storeRows: 48, strideBits: 16 },
     sfu: ['recip', 'rsqrt', 'exp2', 'log2'],
     mul32: false,
     launch: 'execute_qpu',

@@ -9,7 +9,7 @@ import { v3dLauncher } from './v3d.ts';
 import { vc4Launcher } from './vc4.ts';
 
 export { LaunchError, type LaunchJob, type Launcher } from './launcher.ts';
-export { uniformWords, scalarBits, PER_BATCH_SLOTS, type ResolvedArg, type LaunchShape } from './uniforms.ts';
+export { uniformWords, scalarBits, PER_BATCH_SLOTS, vpmBatchesAtOnce, vpmRowOf, vpmRowsOf, type ResolvedArg, type LaunchShape } from './uniforms.ts';
 
 /** One launcher per ISA family. */
 const LAUNCHERS: Record<IsaFamily, Launcher> = {

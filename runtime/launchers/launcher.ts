@@ -53,6 +53,11 @@ export interface LaunchJob {
    * (VC4). Hand-written programs leave it unset: they may synchronise.
    */
   consecutive?: boolean;
+  /**
+   * Most batches one job may run at once (VC4: a kernel whose batches own more VPM store rows than the GPU has for
+   * all its QPUs, `vpmBatchesAtOnce`); more run as consecutive jobs. Absent: the GPU's QPUs.
+   */
+  atOnce?: number;
   /** Timing-model hint for the emulators (workgroup-shared memory): see {@link CsdJob.cacheResident}. */
   cacheResident?: readonly { gpuAddress: number; size: number }[];
   /** Buffers the job reads or writes (the launcher adds the ones it allocates). */

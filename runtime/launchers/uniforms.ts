@@ -5,6 +5,7 @@
  */
 import type { UniformSlot } from '../../compiler/backend/contract.ts';
 import { f32Bits } from '../../compiler/ir/f32.ts';
+import { TARGETS } from '../../compiler/target/targets.ts';
 
 /** Values a kernel argument can have once resolved: a GPU address for pointers, a number otherwise. */
 export type ResolvedArg = { kind: 'pointer'; address: number } | { kind: 'scalar'; type: string; value: number };
@@ -27,7 +28,30 @@ export interface LaunchShape {
 }
 
 /** Slot kinds whose word differs between batches (a launcher with one stream per batch fills each). */
-export const PER_BATCH_SLOTS: ReadonlySet<UniformSlot['kind']> = new Set(['qpuId', 'groupId', 'localBase']);
+export const PER_BATCH_SLOTS: ReadonlySet<UniformSlot['kind']> = new Set(['qpuId', 'groupId', 'localBase', 'vpmRow']);
+
+/**
+ * VC4: batches of a kernel that owns `rows` VPM store rows per batch that may run at once: the store rows of all of
+ * them fit in the target's `DmaStore.storeRows` (the launcher runs more as consecutive jobs).
+ */
+export function vpmBatchesAtOnce(rows: number): number {
+  const store = TARGETS.vc4.dmaStore;
+  return Math.max(1, Math.floor(store.storeRows / rows));
+}
+
+/**
+ * The first VPM store row of batch `qpu` of a kernel with `rows` rows per batch: `rows` × (qpu mod
+ * {@link vpmBatchesAtOnce}). A job runs at most that many consecutive batches, so their rows never meet.
+ */
+export function vpmRowOf(rows: number, qpu: number): number {
+  return (qpu % vpmBatchesAtOnce(rows)) * rows;
+}
+
+/** Rows per batch of a kernel's VPM stores when its uniforms carry a 'vpmRow' slot (VC4 wide store batches), else undefined. */
+export function vpmRowsOf(slots: readonly UniformSlot[]): number | undefined {
+  for (const s of slots) if (s.kind === 'vpmRow') return s.rows;
+  return undefined;
+}
 
 /**
  * The uniform words of batch `qpu` of one launch (`scratchAddress`: the spill
@@ -65,6 +89,9 @@ export function uniformWords(slots: readonly UniformSlot[], args: readonly Resol
         break;
       case 'localBase':
         words[k] = (qpu % perGroup) * 16;
+        break;
+      case 'vpmRow':
+        words[k] = vpmRowOf(s.rows, qpu);
         break;
       case 'sharedBase':
         if (shape?.sharedAddress === undefined) throw new Error(`uniform slot ${k} needs the shared-memory area, and none was allocated`);

@@ -15,16 +15,19 @@ export const vc4Launcher: Launcher = {
   async run(device: Device, job: LaunchJob): Promise<JobResult> {
     // execute_qpu starts each QPU once: more batches than QPUs run as consecutive jobs of at most numQpus,
     // which a kernel waiting at a barrier cannot (every batch must be running at once).
-    if (job.qpus > device.numQpus && !job.consecutive) {
-      throw new LaunchError(`VideoCore IV has ${device.numQpus} QPUs, asked for ${job.qpus}${job.barrier ? ' (a kernel with qpu.barrier() needs all its batches running at once)' : ''}`);
+    // A kernel whose batches own more VPM store rows runs fewer at once (job.atOnce: each batch of a job takes its
+    // rows from a uniform by its place in the job, runtime/launchers/uniforms.ts vpmRowOf).
+    const atOnce = Math.min(device.numQpus, job.atOnce ?? device.numQpus);
+    if (job.qpus > atOnce && !job.consecutive) {
+      throw new LaunchError(`VideoCore IV runs ${atOnce} batches of this kernel at once, asked for ${job.qpus}${job.barrier ? ' (a kernel with qpu.barrier() needs all its batches running at once)' : ''}`);
     }
     const perGroup = job.perGroup ?? 1;
-    if (perGroup > device.numQpus) {
-      throw new LaunchError(`a workgroup of ${perGroup * 16} work items needs ${perGroup} QPUs running at once, and VideoCore IV has ${device.numQpus}`);
+    if (perGroup > atOnce) {
+      throw new LaunchError(`a workgroup of ${perGroup * 16} work items needs ${perGroup} QPUs running at once, and VideoCore IV runs ${atOnce} batches of this kernel at once`);
     }
     // A kernel with workgroup barriers runs one workgroup per job: its barrier is one set of semaphores
     // counting the QPUs of the job (compiler/backend/vc4/isel-lanes.ts). Otherwise whole workgroups per job.
-    const chunk = job.workgroupBarrier ? perGroup : Math.floor(device.numQpus / perGroup) * perGroup;
+    const chunk = job.workgroupBarrier ? perGroup : Math.floor(atOnce / perGroup) * perGroup;
     let total: JobResult | undefined;
     for (let first = 0; first < job.qpus; first += chunk) {
       const count = Math.min(chunk, job.qpus - first);

@@ -55,6 +55,11 @@ export interface Ctx {
   runRoots: ReadonlySet<number>;
   /** Every instruction of the function with a result, by result id (SSA: the definitions of all blocks). */
   allDefs: ReadonlyMap<number, Instr>;
+  /**
+   * VPM store rows this QPU owns (isel-memory.ts storeRowShl): the target's `DmaStore.rows` at rows × qpu_num, or
+   * `DmaStore.wideRows` from the 'vpmRow' uniform when a store group of the function needs more rows.
+   */
+  vpmRows: number;
 }
 
 /** Handler that selects one IR op into machine ops writing `d`. */

@@ -9,8 +9,11 @@
  *   shifted out of the word the TMU returns (it ignores address bits 1:0).
  * - Stores: each QPU owns four VPM rows from row 4 · qpu_num (rows 0–47 of
  *   the 64 a user program can address; qpu_num is unique, so no mutex is
- *   needed; the spill rows are 48 + qpu_num, emit.ts). A single store's
- *   value vector is written to the first, then:
+ *   needed; the spill rows are 48 + qpu_num, emit.ts); a kernel with a
+ *   store batch of more rows (loop shaping's `dmaRows`, the target's
+ *   `DmaStore.wideRows`) owns that many from the row a uniform gives
+ *   (`vpmRow`: its place in the job, which runs at most 48 / rows batches
+ *   at once). A single store's value vector is written to the first, then:
  *   * a lane-contiguous 32-bit store with every lane active (the common
  *     grid-stride `y[i] = …`) is one DMA of the 16-word row to lane 0's
  *     address (vw_addr takes element 0);
@@ -62,8 +65,11 @@ const VW_ADDR = { k: 'io', file: 'B', addr: IO.DMA_ADDR } as const;
 const VW_WAIT = { k: 'io', file: 'B', addr: IO.VPM_WAIT } as const;
 const VPM = { k: 'io', addr: IO.VPM } as const;
 
+/** The target's VPM store layout (rows per QPU, for wide batches, below the spill rows; the VDW stride field). */
+const DMA_STORE = TARGETS.vc4.dmaStore;
+
 /** VPM rows below the spill rows (emit.ts: 48 + qpu_num): the store rows of every QPU must fit below them. */
-export const VPM_STORE_ROW_LIMIT = 48;
+export const VPM_STORE_ROW_LIMIT = DMA_STORE.storeRows;
 
 /** Bytes of scratch each QPU's kernel may need: the sink for inactive lanes' loads and stores. */
 export const SCRATCH_SINK_BYTES = 64;
@@ -73,15 +79,30 @@ export function sink(c: Ctx): VReg {
   return uniformReg(c, { kind: 'scratch' });
 }
 
-/** The store rows: STORE_ROWS VPM rows per QPU from row STORE_ROWS · qpu_num (rows 0–47 for 12 QPUs). */
-const DMA_STORE = TARGETS.vc4.dmaStore;
-if (!Number.isInteger(Math.log2(DMA_STORE.rows)) || DMA_STORE.rows * TARGETS.vc4.qpus > VPM_STORE_ROW_LIMIT) {
+// The store rows: `rows` VPM rows per QPU from row rows · qpu_num (rows 0–47 for 12 QPUs), or `wideRows` from the
+// 'vpmRow' uniform; the spill rows 48 + qpu_num (12 of them) end at row 59, below the 64 a program can address.
+if (!Number.isInteger(Math.log2(DMA_STORE.rows)) || DMA_STORE.rows * TARGETS.vc4.qpus > VPM_STORE_ROW_LIMIT
+  || DMA_STORE.wideRows > VPM_STORE_ROW_LIMIT || VPM_STORE_ROW_LIMIT + TARGETS.vc4.qpus > 64) {
   throw new Error('vc4 target table: dmaStore.rows must be a power of two whose rows for every QPU fit below the spill rows');
 }
 
-/** The first of this QPU's store rows, STORE_ROWS · qpu_num, shifted left by `shift` (for the setups' row fields). */
+/**
+ * The first of this QPU's store rows, shifted left by `shift` (for the setups' row fields): rows · qpu_num, or the
+ * 'vpmRow' uniform of a kernel with more rows per QPU (Ctx.vpmRows).
+ */
 export function storeRowShl(c: Ctx, shift: number): VReg {
-  return op(c, 'shl', QPU_NUM, simm(Math.log2(DMA_STORE.rows) + shift));
+  if (c.vpmRows === DMA_STORE.rows) return op(c, 'shl', QPU_NUM, simm(Math.log2(DMA_STORE.rows) + shift));
+  const first = uniformReg(c, { kind: 'vpmRow', rows: c.vpmRows });
+  return shift === 0 ? first : op(c, 'shl', first, simm(shift));
+}
+
+/**
+ * VPM store rows per QPU of a function with these store groups (Ctx.vpmRows): the target's `DmaStore.wideRows`
+ * when a group has more stores than `DmaStore.rows` (a wide batch: loop shaping's `dmaRows`), else `rows`.
+ */
+export function vpmRowsFor(blockGroups: readonly ReadonlyMap<Instr, StoreGroup>[]): number {
+  const most = Math.max(0, ...blockGroups.flatMap((m) => [...m.values()].map((g) => g.stores.length)));
+  return most > DMA_STORE.rows ? DMA_STORE.wideRows : DMA_STORE.rows;
 }
 
 /** `vw_setup` for QPU writes from this QPU's first store row on: horizontal, 32-bit, stride 1, ADDR = row [ARG Table 32]. */
@@ -308,7 +329,7 @@ function storeStrided(c: Ctx, ins: Instr, p: Src, v: Src): void {
   startBlock(c, joinId);
 }
 
-/** Most rows one DMA of a store group carries: the VPM rows each QPU owns (rows ROWS · qpu_num …). */
+/** Most rows one DMA of a store group carries unless its batch is wide: the VPM rows each QPU owns (rows ROWS · qpu_num …). */
 export const STORE_ROWS = DMA_STORE.rows;
 /**
  * Whether a batch's DMA (the stores of a grid-stride loop pass) runs on while the next pass starts, instead of being
@@ -443,8 +464,10 @@ export function storeGroups(b: Block, earlier: ReadonlyMap<number, Instr>, param
       const at = row ? linearAddress(defs, i.args[0] as Value) : undefined;
       // The group it continues: a run for an untagged store, a group of its own tag for a tagged one.
       let joins: { g: Open; p: StoreGroup['pitch'] } | undefined;
+      // A batch's DMA takes up to the rows loop shaping gave it (`dmaRows`: a wide batch), at most `wideRows`.
+      const most = tag === undefined ? RUN_ROWS : Math.min(DMA_STORE.wideRows, Number(i.attrs?.['dmaRows'] ?? STORE_ROWS));
       for (const g of open) {
-        if (!at || g.tag !== tag || g.group.stores.length >= (tag === undefined ? RUN_ROWS : STORE_ROWS)) continue;
+        if (!at || g.tag !== tag || g.group.stores.length >= most) continue;
         const p = pitchBetween(defs, paramIds, g.last, at);
         // A step term is a loop step only within a tagged loop (its guards bound it).
         if (!p || ('term' in p && tag === undefined) || (g.pitch && !samePitch(g.pitch, p))) continue;

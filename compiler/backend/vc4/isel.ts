@@ -23,7 +23,7 @@ import {
 } from './isel-ctx.ts';
 import { INT_OPS, simm } from './isel-int.ts';
 import { FLOAT_OPS, icmpFlags } from './isel-float.ts';
-import { BATCH_DMA_RUNS_ON, MEMORY_OPS, runRoot, selectStore, storeGroups, waitForPendingDma, type StoreGroup } from './isel-memory.ts';
+import { BATCH_DMA_RUNS_ON, MEMORY_OPS, runRoot, selectStore, STORE_ROWS, storeGroups, vpmRowsFor, waitForPendingDma, type StoreGroup } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
 import { selectAtomic } from './isel-atomic.ts';
 
@@ -120,6 +120,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   const c: Ctx = {
     fn, out: [], cur: first, vals: new Map(), defs: new Map(), nextVReg: 0, nextBlock: irMax + 2,
     uniforms: [], unifRegs: new Map(), constRegs: new Map(), entryRegs: new Map(), pendingDma: new Set(), runRoots: new Set(), allDefs: new Map(),
+    vpmRows: STORE_ROWS,
   };
   const deferred: MBlock[] = [];
 
@@ -173,6 +174,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   for (const b of fn.blocks) for (const i of b.instrs) if (i.result) allDefs.set(i.result.id, i);
   c.allDefs = allDefs;
   const blockGroups = fn.blocks.map((b) => storeGroups(b, allDefs, fn.params.map((p) => p.value)));
+  c.vpmRows = vpmRowsFor(blockGroups);
   if (BATCH_DMA_RUNS_ON) c.pendingDma = new Set(blockGroups.flatMap((m) => [...m.values()].flatMap((g) => (g.tag === undefined ? [] : [g.tag]))));
   if (BATCH_DMA_RUNS_ON && fn.noalias) c.runRoots = new Set(blockGroups.flatMap((m) => [...m.values()].flatMap((g) => runRoot(c, g, allDefs) ?? [])));
 
