@@ -284,7 +284,7 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   if (!Number.isInteger(n) || n < 0 || n > values.length) throw new RangeError(`histogram: n must be a whole number from 0 to values.length (${values.length}), got ${String(options.n)}`);
   const bins = options.bins ?? counts.length;
   if (!Number.isInteger(bins) || bins < 1 || bins > counts.length) throw new RangeError(`histogram: bins must be a whole number from 1 to counts.length (${counts.length}), got ${String(options.bins)}`);
-  const method = options.method ?? (rt.target === 'vc4' ? 'private' : 'atomic');
+  const method = options.method ?? (rt.target !== 'vc4' ? 'atomic' : bins <= PACKED_BINS ? 'packed' : 'private');
   if (method !== 'atomic' && method !== 'private' && method !== 'packed') throw new TypeError(`histogram: method must be 'atomic', 'private' or 'packed', got ${String(method)}`);
   if (method === 'packed' && bins > PACKED_BINS) throw new RangeError(`histogram: method 'packed' counts up to ${PACKED_BINS} bins, got bins = ${bins}`);
   const qpus = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
