@@ -2,15 +2,18 @@
  * Histograms of u32 values: counts[b] = the number of i < n with values[i] == b, for b < bins (values ≥ bins are
  * counted nowhere).
  *
- * Two methods, chosen per target by measurement in the emulators' timing models (docs/kernels.md):
+ * Three methods, chosen per target by measurement in the emulators' timing models (docs/kernels.md):
  * - atomics (vc6, vc7): every lane adds 1 to its value's bin with `qpu.atomicAdd`, one TMU round trip per 16
  *   elements, AHEAD of them in flight at once; up to SHARED_BINS bins into a histogram in workgroup-shared memory
  *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end, more bins straight into
  *   counts;
- * - private counters (vc4, where an atomic instruction costs ~3 200 cycles): each lane keeps WINDOW counters
- *   in registers for bins [base, base + WINDOW), adding `v − base == b` for each, the lanes' counters are summed
- *   per QPU (`qpu.reduceAdd`) into a per-QPU row of a partial table, and a second launch adds the rows; one
- *   pass over the values per WINDOW bins.
+ * - packed counters (vc4 up to 64 bins, where an atomic instruction costs ~3 200 cycles): each lane keeps 16 words
+ *   of four byte-wide counters in registers and reads the values once, adding (inc << g >> b) & inc to word b (three
+ *   ALU ops per word, no compare: the vc4 selection of `g == b ? …` costs five), flushing every 255 values into
+ *   per-QPU totals that a second launch adds;
+ * - private counters (vc4 past 64 bins): each lane keeps WINDOW counters in registers for bins [base, base +
+ *   WINDOW), adding `v − base == b` for each, the lanes' counters are summed per QPU (`qpu.reduceAdd`) into a per-QPU
+ *   row of a partial table, and a second launch adds the rows; one pass over the values per WINDOW bins.
  */
 import { device, kernel, qpu, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
@@ -144,9 +147,15 @@ export class Histogram {
   /**
    * partial[qpuId() · 64 + {@link Histogram.packedSlot}(b)] = the number of this QPU's elements (grid-stride) equal
    * to b, for b < 64 (values ≥ 64 are counted nowhere). Each lane keeps PACKED_WORDS words of four byte-wide
-   * counters in registers (word b: bins 4b … 4b + 3), adding 1 << 8(v mod 4) to word v >> 2 by one compare and one
-   * conditional add per word, one pass over the values; every PACKED_CHUNK iterations (a byte holds 255) the
-   * counters are split into 16-bit fields, summed over the lanes by a butterfly and added into four u32 totals.
+   * counters in registers (word b: bins 4b … 4b + 3), one pass over the values. Value v adds inc = 1 << 8(v mod 4)
+   * to word g = min(v >> 2, 16): inc << g holds one bit, at 8(v mod 4) + g, and word b < 8 adds (inc << g >> b) &
+   * inc, which is inc exactly when g = b (a bit past 31 is gone: no other b finds it at bit 8(v mod 4)); words 8 …
+   * 15 do the same with inc << (g − 8) (shift counts mod 32: for g < 8 the bit lands at 24 + g + 8(v mod 4) or
+   * nowhere, never at a b < 8 below it). Three ALU ops per word and no compare: on vc4 `g == b ? inc : 0` costs
+   * five (the compare's bool is made and tested again), and the loop is a count-down loop, which loop shaping
+   * leaves alone (its copies kept two rounds of counters live and spilled). The next vector's load goes out
+   * before this one is counted. Every PACKED_CHUNK iterations (a byte holds 255) the counters are split into 16-bit
+   * fields, summed over the lanes by a butterfly and added into four u32 totals.
    */
   @kernel
   static packed(n: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
@@ -264,7 +273,10 @@ export interface HistogramOptions {
   n?: number;
   /** Bins, counts[0..bins); default counts.length. */
   bins?: number;
-  /** Force a method (default: atomics on vc6/vc7, private counters on vc4; see the file comment). */
+  /**
+   * Force a method (default: atomics on vc6/vc7; on vc4 packed byte counters up to 64 bins, private counters past
+   * that; see the file comment). 'packed' takes at most 64 bins.
+   */
   method?: 'atomic' | 'private' | 'packed';
 }
 
@@ -273,8 +285,10 @@ const MIN_PER_QPU = 1024;
 
 /**
  * counts[b] = the number of i < n with values[i] === b, for every b < bins; values ≥ bins are not counted.
- * Counts are exact (u32, wrapping only past 2^32 − 1 equal values). Throws TypeError for arrays that are not
- * Uint32Arrays or an unknown method, RangeError for n outside 0..values.length or bins outside 1..counts.length.
+ * Counts are exact (u32, wrapping only past 2^32 − 1 equal values). On vc4 up to 64 bins the values are read once
+ * (packed byte counters, flushed every 255 values per lane); past 64 bins once per 16 bins. Throws TypeError for
+ * arrays that are not Uint32Arrays or an unknown method, RangeError for n outside 0..values.length, bins outside
+ * 1..counts.length, or method 'packed' with more than 64 bins.
  */
 export async function histogram(rt: Runtime, options: HistogramOptions): Promise<LaunchResult> {
   const { values, counts } = options ?? ({} as HistogramOptions);
