@@ -3,7 +3,7 @@
  * conditional op. Both QPU ALUs write their result only in the lanes whose flags meet the op's condition, so
  *
  * - `x + (c ? y : 0)` (also `-`, `|`, `^`: 0 is their identity on the right) and
- * - `c ? x + y : x` (also `-`, `&`, `|`, `^`)
+ * - `c ? x + y : x` (also `-`, `&`, `|`, `^`; VC4 only, see {@link conditionalOps})
  *
  * are `mov d, x; add.c d, x, y`: the move disappears when d and x share a register (x dies there), against a 0/1
  * or 0/y value made and tested, or an op and a conditional move. Counting (`n += hit ? 1 : 0`), a lane scan's
@@ -42,8 +42,13 @@ export interface CondOp {
 
 const isWord = (v: Value | undefined): boolean => v?.type === 'u32' || v?.type === 'i32';
 
-/** Every fusable pair of `fn`, keyed by the instruction that emits the conditional op. */
-export function conditionalOps(fn: IrFunction): Map<Instr, CondOp> {
+/**
+ * Every fusable pair of `fn`, keyed by the instruction that emits the conditional op. `selectOfOp`: also the second
+ * form (`c ? x + y : x`). The V3D backends leave it out: fused there, the lane scans of kernels/compact.ts's
+ * CompactOnce ran faster and its look-back slower (its QPUs polled the tile status more often; vc6 compaction
+ * 0.61 → 0.55 of the memory limit in the model, while vc6 scan went 0.951 → 0.960).
+ */
+export function conditionalOps(fn: IrFunction, selectOfOp: boolean): Map<Instr, CondOp> {
   const uses = useCounts(fn);
   const out = new Map<Instr, CondOp>();
   const skipped = new Set<Instr>();
@@ -76,7 +81,7 @@ export function conditionalOps(fn: IrFunction): Map<Instr, CondOp> {
         if (out.has(i)) continue;
       }
       // c ? x ∘ y : x and c ? x : x ∘ y.
-      if (i.op === 'select' && isWord(i.result)) {
+      if (selectOfOp && i.op === 'select' && isWord(i.result)) {
         const [cond, a, e] = i.args as [Value, Value, Value];
         for (const [opv, other, invert] of [[a, e, false], [e, a, true]] as const) {
           const o = single(opv);

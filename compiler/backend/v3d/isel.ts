@@ -247,7 +247,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const uses = useCounts(fn);
   const irDefs = definitions(fn);
   lazyCompares.set(c, { ins: lazy, cond: new Map() });
-  const condOps = conditionalOps(fn);
+  const condOps = conditionalOps(fn, false);
   const condSkips = new Set([...condOps.values()].map((f) => f.skip));
   c.condition = (v) => selectCondition(c, v);
 

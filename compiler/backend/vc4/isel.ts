@@ -178,7 +178,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
     uniforms: [], unifRegs: new Map(), constRegs: new Map(), entryRegs: new Map(), pendingDma: new Set(), runRoots: new Set(), allDefs: new Map(),
     lazyCompares: findLazyCompares(fn),
   };
-  const condOps = conditionalOps(fn);
+  const condOps = conditionalOps(fn, true);
   const condSkips = new Set([...condOps.values()].map((f) => f.skip));
   const deferred: MBlock[] = [];
 
