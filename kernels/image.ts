@@ -1187,9 +1187,8 @@ export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<Launc
   if (overlaps(src, dst)) {
     throw new RangeError(`${fn}: dst must not overlap src (every output reads its neighbours' inputs)`);
   }
-  // vc7: 2-vector strips (conv5Pair, 0.612 of the memory limit against conv5's 0.575); vc4 too (both spill there,
-  // the 3-vector strip more: 0.212 against 0.154); vc6: 3 (conv5).
-  const pair = rt.target === 'vc7' || rt.target === 'vc4';
+  // vc7: 2-vector strips (conv5Pair, 0.612 of the memory limit against conv5's 0.575); vc6 and vc4: 3 (conv5).
+  const pair = rt.target === 'vc7';
   const strip5 = 16 * (pair ? PAIR5 : STRIP5);
   if (kw === 5 && kh === 5 && width >= strip5) {
     return rt.launch(pair ? Image.conv5Pair : Image.conv5, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / strip5));
