@@ -18,12 +18,13 @@ export const vc4Launcher: Launcher = {
     // A kernel whose batches own more VPM store rows runs fewer at once (job.atOnce: each batch of a job takes its
     // rows from a uniform by its place in the job, runtime/launchers/uniforms.ts vpmRowOf).
     const atOnce = Math.min(device.numQpus, job.atOnce ?? device.numQpus);
+    const most = atOnce < device.numQpus ? `runs ${atOnce} batches of this kernel at once` : `has ${device.numQpus} QPUs`;
     if (job.qpus > atOnce && !job.consecutive) {
-      throw new LaunchError(`VideoCore IV runs ${atOnce} batches of this kernel at once, asked for ${job.qpus}${job.barrier ? ' (a kernel with qpu.barrier() needs all its batches running at once)' : ''}`);
+      throw new LaunchError(`VideoCore IV ${most}, asked for ${job.qpus}${job.barrier ? ' (a kernel with qpu.barrier() needs all its batches running at once)' : ''}`);
     }
     const perGroup = job.perGroup ?? 1;
     if (perGroup > atOnce) {
-      throw new LaunchError(`a workgroup of ${perGroup * 16} work items needs ${perGroup} QPUs running at once, and VideoCore IV runs ${atOnce} batches of this kernel at once`);
+      throw new LaunchError(`a workgroup of ${perGroup * 16} work items needs ${perGroup} QPUs running at once, and VideoCore IV ${most}`);
     }
     // A kernel with workgroup barriers runs one workgroup per job: its barrier is one set of semaphores
     // counting the QPUs of the job (compiler/backend/vc4/isel-lanes.ts). Otherwise whole workgroups per job.
