@@ -15,7 +15,7 @@
  *   WINDOW), adding `v − base == b` for each, the lanes' counters are summed per QPU (`qpu.reduceAdd`) into a per-QPU
  *   row of a partial table, and a second launch adds the rows; one pass over the values per WINDOW bins.
  */
-import { device, kernel, qpu, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, i32, u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults, typeName } from './launch.js';
 
@@ -146,7 +146,7 @@ export class Histogram {
 
   /**
    * partial[qpuId() · 64 + {@link Histogram.packedSlot}(b)] = the number of this QPU's elements (grid-stride) equal
-   * to b, for b < 64 (values ≥ 64 are counted nowhere). Each lane keeps PACKED_WORDS words of four byte-wide
+   * to b, for b < 64 (values ≥ 64 are counted nowhere); n is a multiple of 16. Each lane keeps PACKED_WORDS words of four byte-wide
    * counters in registers (word b: bins 4b … 4b + 3), one pass over the values. Value v adds inc = 1 << 8(v mod 4)
    * to word g = min(v >> 2, 16): inc << g holds one bit, at 8(v mod 4) + g, and word b < 8 adds (inc << g >> b) &
    * inc, which is inc exactly when g = b (a bit past 31 is gone: no other b finds it at bit 8(v mod 4)); words 8 …
@@ -170,21 +170,23 @@ export class Histogram {
       // A count-down loop: loop shaping (which copies a counted `r < end` loop) would keep several rounds' counters
       // live at once, more than the registers.
       const first = base + qpu.qpuId() * 16;
-      // The next vector's load goes out before this one is counted (it reads a value in bounds past the end).
+      // The next vector's load goes out before this one is counted (the last one reads the last vector again). Every
+      // lane's element exists (n is a multiple of 16), and i < 2^31: the i32 minimum is one op on vc4.
       let i = first + lane;
-      let next = values[Math.min(i, last)];
+      let x = values[Math.min(i, last)];
       for (let rounds = first < end ? (end - first + gc - 1) / gc : 0; rounds > 0; rounds--) {
-        const x = i < n ? next : 0xffffffff;
-        next = values[Math.min(i + gc, last)];
-        const g = Math.min(x >> 2, 16);
-        const inc: u32 = 1 << ((x & 3) << 3);
+        i += gc;
+        const next = values[u32(Math.min(i32(i), i32(last)))];
+        const g = u32(Math.min(i32(x >> 2), 16));
+        // A shift count is taken mod 32: x << 3 shifts by 8 (x mod 4).
+        const inc: u32 = 1 << (x << 3);
         const lo = inc << g;
         const hi = inc << (g - 8);
         for (let b: u32 = 0; b < 8; b++) {
           c[b] += (lo >> b) & inc;
           c[b + 8] += (hi >> b) & inc;
         }
-        i += gc;
+        x = next;
       }
       // Source j = 2b + p: bins 4b + p (low 16 bits) and 4b + p + 2 (high), each ≤ 255 per lane. Each level of the
       // butterfly adds lane l and lane l ^ r of two sources, keeping source 2k + (bit r of l), so that after four
@@ -233,15 +235,20 @@ export class Histogram {
     return 16 * (2 * (j >> 4) + h) + rev;
   }
 
-  /** counts[b] = Σ_r partial[r · 64 + {@link Histogram.packedSlot}(b)] (rows rows) for b < bins ≤ 64. */
+  /**
+   * counts[b] = Σ_r partial[r · 64 + {@link Histogram.packedSlot}(b)] (rows rows) + the number of i in [from, n)
+   * with values[i] == b, for b < bins ≤ 64 (the values {@link Histogram.packed} left: fewer than 16), with a QPU
+   * per 16 bins.
+   */
   @kernel
-  static mergePacked(bins: u32, rows: u32, partial: Ptr<u32>, counts: Ptr<u32>): void {
-    for (let b = qpu.globalId(); b < bins; b += qpu.globalCount()) {
-      const at = Histogram.packedSlot(b);
-      let s: u32 = 0;
-      for (let r: u32 = 0; r < rows; r++) s += partial[r * 64 + at];
-      counts[b] = s;
-    }
+  static mergePacked(bins: u32, rows: u32, from: u32, n: u32, values: Ptr<u32>, partial: Ptr<u32>, counts: Ptr<u32>): void {
+    // Work item b counts bin b (the launch has a QPU per 16 bins); every lane loads, so the loops are uniform.
+    const b = qpu.globalId();
+    const at = Histogram.packedSlot(b & 63);
+    let s: u32 = 0;
+    for (let r: u32 = 0; r < rows; r++) s += partial[r * 64 + at];
+    for (let i = from; i < n; i++) s += values[i] == b ? 1 : 0;
+    if (b < bins) counts[b] = s;
   }
 
   /** counts[b] = partial[b] + partial[stride + b] + … (rows rows) for b < bins. */
@@ -316,9 +323,11 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   if (method === 'packed') {
     const partial = rt.alloc(Uint32Array, qpus * PACKED_BINS);
     try {
-      const r0 = await rt.launch(Histogram.packed, { qpus }, n, values, partial);
-      // A QPU per 16 bins (one vector of sums each): the 12 rows' loads are a gather, and on one QPU they took 16 µs.
-      const r1 = await rt.launch(Histogram.mergePacked, { qpus: Math.min(rt.numQpus, Math.ceil(bins / 16)) }, bins, qpus, partial, counts);
+      // Whole vectors here (every lane's element exists, no lane mask in the loop); the rest in the merge.
+      const whole = n - (n % 16);
+      const r0 = await rt.launch(Histogram.packed, { qpus }, whole, values, partial);
+      // A QPU per 16 bins (one vector of sums each): the rows' loads are gathers, and on one QPU they took 16 µs.
+      const r1 = await rt.launch(Histogram.mergePacked, { qpus: Math.ceil(bins / 16) }, bins, qpus, whole, n, values, partial, counts);
       return combineResults([r0, r1]);
     } finally {
       rt.free(partial);
