@@ -31,6 +31,8 @@ const SHARED_WG = 64;
 const PACKED_WORDS = 16;
 /** Values per lane between flushes of {@link Histogram.packed}'s counters (a byte holds 255). */
 const PACKED_CHUNK = 255;
+/** Words of eight nibble-wide counters each lane of {@link Histogram.packed} adds to (15 values at most between flushes). */
+const PACKED_NIBBLE_WORDS = 8;
 /** Bins {@link Histogram.packed} counts (4 · PACKED_WORDS). */
 const PACKED_BINS = 64;
 
@@ -174,21 +176,35 @@ export class Histogram {
       // lane's element exists (n is a multiple of 16), and i < 2^31: the i32 minimum is one op on vc4.
       let i = first + lane;
       let x = values[Math.min(i, last)];
-      for (let rounds = first < end ? (end - first + gc - 1) / gc : 0; rounds > 0; rounds--) {
-        i += gc;
-        const next = values[u32(Math.min(i32(i), i32(last)))];
-        const g = u32(Math.min(i32(x >> 2), 16));
-        // A shift count is taken mod 32: x << 3 shifts by 8 (x mod 4).
-        const inc: u32 = 1 << (x << 3);
-        const lo = inc << g;
-        const hi = inc << (g - 8);
-        for (let b: u32 = 0; b < 8; b++) {
-          c[b] += (lo >> b) & inc;
-          c[b + 8] += (hi >> b) & inc;
+      let x1 = values[u32(Math.min(i32(i + gc), i32(last)))];
+      let rounds = first < end ? (end - first + gc - 1) / gc : 0;
+      while (rounds > 0) {
+        // Nibble counters, word j: bins 8j … 8j + 7 (nibble k: bin 8j + k), for up to 15 values.
+        const w = new Uint32Array(PACKED_NIBBLE_WORDS);
+        const k0 = Math.min(rounds, 15);
+        rounds -= k0;
+        for (let k = k0; k > 0; k--) {
+          i += gc;
+          const next = values[u32(Math.min(i32(i + gc), i32(last)))];
+          const g = u32(Math.min(i32(x >> 3), 8));
+          // A shift count is taken mod 32: x << 2 shifts by 4 (x mod 8).
+          const inc: u32 = 1 << (x << 2);
+          const lo = inc << g;
+          const hi = inc << (g - 4);
+          for (let b: u32 = 0; b < 4; b++) {
+            w[b] += (lo >> b) & inc;
+            w[b + 4] += (hi >> b) & inc;
+          }
+          x = x1;
+          x1 = next;
         }
-        x = next;
+        // Byte counters: word 2j + h, byte m: bin 8j + 2m + h.
+        for (let j: u32 = 0; j < PACKED_NIBBLE_WORDS; j++) {
+          c[2 * j] += w[j] & 0x0f0f0f0f;
+          c[2 * j + 1] += (w[j] >> 4) & 0x0f0f0f0f;
+        }
       }
-      // Source j = 2b + p: bins 4b + p (low 16 bits) and 4b + p + 2 (high), each ≤ 255 per lane. Each level of the
+      // Source j = 2b + p: bytes p (low 16 bits) and p + 2 (high) of word b, each ≤ 255 per lane. Each level of the
       // butterfly adds lane l and lane l ^ r of two sources, keeping source 2k + (bit r of l), so that after four
       // levels lane l of sum u holds source 16u + rev4(l) summed over the 16 lanes (≤ 4080 per field). Depth first,
       // so that few partial sums are live next to the counters.
@@ -227,9 +243,10 @@ export class Histogram {
    * 1, at word 16(2(j >> 4) + h) + rev4(j mod 16).
    */
   @device
-  static packedSlot(b: u32): u32 {
-    const j = 2 * (b >> 2) + (b & 1);
-    const h = (b >> 1) & 1;
+  static packedSlot(bin: u32): u32 {
+    // Word b = 2(bin >> 3) + (bin & 1), byte m = (bin >> 1) & 3 = p + 2h.
+    const j = 4 * (bin >> 3) + 2 * (bin & 1) + ((bin >> 1) & 1);
+    const h = (bin >> 2) & 1;
     const q = j & 15;
     const rev = ((q & 1) << 3) | ((q & 2) << 1) | ((q & 4) >> 1) | ((q & 8) >> 3);
     return 16 * (2 * (j >> 4) + h) + rev;
