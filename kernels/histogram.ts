@@ -7,10 +7,10 @@
  *   elements, AHEAD of them in flight at once; up to SHARED_BINS bins into a histogram in workgroup-shared memory
  *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end, more bins straight into
  *   counts;
- * - packed counters (vc4 up to 64 bins, where an atomic instruction costs ~3 200 cycles): each lane keeps 16 words
- *   of four byte-wide counters in registers and reads the values once, adding (inc << g >> b) & inc to word b (three
- *   ALU ops per word, no compare: the vc4 selection of `g == b ? …` costs five), flushing every 255 values into
- *   per-QPU totals that a second launch adds;
+ * - packed counters (vc4 up to 64 bins, where an atomic instruction costs ~3 200 cycles): each lane reads the values
+ *   once and counts them in registers, 8 words of eight 4-bit counters added into 16 words of four 8-bit counters
+ *   every 15 values, adding (inc << g >> b) & inc to word b (three ALU ops per word, no compare: the vc4 selection
+ *   of `g == b ? …` costs five); every 255 values the bytes go into per-QPU totals, which a second launch adds;
  * - private counters (vc4 past 64 bins): each lane keeps WINDOW counters in registers for bins [base, base +
  *   WINDOW), adding `v − base == b` for each, the lanes' counters are summed per QPU (`qpu.reduceAdd`) into a per-QPU
  *   row of a partial table, and a second launch adds the rows; one pass over the values per WINDOW bins.
@@ -27,7 +27,7 @@ const SHARED_BINS = 1024;
 /** Work items per workgroup of {@link Histogram.shared}: four batches (vc6 runs two at once, vc7 three). */
 const SHARED_WG = 64;
 
-/** Words of four byte-wide counters each lane of {@link Histogram.packed} keeps in registers: up to 64 bins. */
+/** Words of four byte-wide counters each lane of {@link Histogram.packed} keeps in registers: 64 bins. */
 const PACKED_WORDS = 16;
 /** Values per lane between flushes of {@link Histogram.packed}'s counters (a byte holds 255). */
 const PACKED_CHUNK = 255;
@@ -148,16 +148,19 @@ export class Histogram {
 
   /**
    * partial[qpuId() · 64 + {@link Histogram.packedSlot}(b)] = the number of this QPU's elements (grid-stride) equal
-   * to b, for b < 64 (values ≥ 64 are counted nowhere); n is a multiple of 16. Each lane keeps PACKED_WORDS words of four byte-wide
-   * counters in registers (word b: bins 4b … 4b + 3), one pass over the values. Value v adds inc = 1 << 8(v mod 4)
-   * to word g = min(v >> 2, 16): inc << g holds one bit, at 8(v mod 4) + g, and word b < 8 adds (inc << g >> b) &
-   * inc, which is inc exactly when g = b (a bit past 31 is gone: no other b finds it at bit 8(v mod 4)); words 8 …
-   * 15 do the same with inc << (g − 8) (shift counts mod 32: for g < 8 the bit lands at 24 + g + 8(v mod 4) or
-   * nowhere, never at a b < 8 below it). Three ALU ops per word and no compare: on vc4 `g == b ? inc : 0` costs
-   * five (the compare's bool is made and tested again), and the loop is a count-down loop, which loop shaping
-   * leaves alone (its copies kept two rounds of counters live and spilled). The next vector's load goes out
-   * before this one is counted. Every PACKED_CHUNK iterations (a byte holds 255) the counters are split into 16-bit
-   * fields, summed over the lanes by a butterfly and added into four u32 totals.
+   * to b, for b < 64 (values ≥ 64 are counted nowhere); n is a multiple of 16. One pass over the values, counters
+   * in registers at two widths:
+   * - nibbles, for up to 15 values: 8 words of eight 4-bit counters (word j: bins 8j … 8j + 7). Value v adds inc =
+   *   1 << 4(v mod 8) to word g = min(v >> 3, 8): inc << g holds one bit, at 4(v mod 8) + g, and word b < 4 adds
+   *   (inc << g >> b) & inc, which is inc exactly when g = b (a bit past 31 is gone; no other b finds it at bit 4(v
+   *   mod 8)); words 4 … 7 do the same with inc << (g − 4) (shift counts mod 32: for g < 4 the bit lands at 28 + g
+   *   + 4(v mod 8) or nowhere, never at a b < 4 below it). Three ALU ops per word and no compare: on vc4 `g == b ?
+   *   inc : 0` costs five (the compare's bool is made and tested again);
+   * - bytes, for up to PACKED_CHUNK values: 16 words of four 8-bit counters (word 2j + h, byte m: bin 8j + 2m + h),
+   *   to which the nibbles are added (w & 0x0f0f0f0f and (w >> 4) & 0x0f0f0f0f) every 15 values.
+   * Every PACKED_CHUNK values the bytes are split into 16-bit fields, summed over the lanes by a butterfly and added
+   * into four u32 totals. The loops count down, which loop shaping leaves alone (its copies of a counted loop kept
+   * two rounds of counters live and spilled), and the next vector's load goes out before this one is counted.
    */
   @kernel
   static packed(n: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
