@@ -189,15 +189,10 @@ export class Histogram {
         for (let k = k0; k > 0; k--) {
           i += gc;
           const next = values[u32(Math.min(i32(i + gc), i32(last)))];
-          const g = u32(Math.min(i32(x >> 3), 8));
+          const g = x >> 3;
           // A shift count is taken mod 32: x << 2 shifts by 4 (x mod 8).
           const inc: u32 = 1 << (x << 2);
-          const lo = inc << g;
-          const hi = inc << (g - 4);
-          for (let b: u32 = 0; b < 4; b++) {
-            w[b] += (lo >> b) & inc;
-            w[b + 4] += (hi >> b) & inc;
-          }
+          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b++) w[b] += g == b ? inc : 0;
           x = x1;
           x1 = next;
         }
