@@ -178,23 +178,28 @@ export class Histogram {
       // The next vector's load goes out before this one is counted (the last one reads the last vector again). Every
       // lane's element exists (n is a multiple of 16), and i < 2^31: the i32 minimum is one op on vc4.
       let i = first + lane;
-      let x = values[Math.min(i, last)];
+      // This pair of values, and the next pair's loads go out before it is counted.
+      let x0 = values[Math.min(i, last)];
       let x1 = values[u32(Math.min(i32(i + gc), i32(last)))];
       let rounds = first < end ? (end - first + gc - 1) / gc : 0;
       while (rounds > 0) {
-        // Nibble counters, word j: bins 8j … 8j + 7 (nibble k: bin 8j + k), for up to 15 values.
+        // Nibble counters, word j: bins 8j … 8j + 7 (nibble k: bin 8j + k), for up to 14 values.
         const w = new Uint32Array(PACKED_NIBBLE_WORDS);
-        const k0 = Math.min(rounds, 15);
+        const k0 = Math.min(rounds, 14);
         rounds -= k0;
-        for (let k = k0; k > 0; k--) {
-          i += gc;
-          const next = values[u32(Math.min(i32(i + gc), i32(last)))];
-          const g = x >> 3;
-          // A shift count is taken mod 32: x << 2 shifts by 4 (x mod 8).
-          const inc: u32 = 1 << (x << 2);
-          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b++) w[b] += g == b ? inc : 0;
-          x = x1;
-          x1 = next;
+        // Pairs of values; an odd k0 (only the chunk's last) counts its last pair's second value nowhere.
+        for (let k = i32(k0); k > 0; k -= 2) {
+          i += 2 * gc;
+          const n0 = values[u32(Math.min(i32(i), i32(last)))];
+          const n1 = values[u32(Math.min(i32(i + gc), i32(last)))];
+          const g0 = x0 >> 3;
+          const g1 = k > 1 ? x1 >> 3 : 8;
+          const inc0: u32 = 1 << (x0 << 2);
+          const inc1: u32 = 1 << (x1 << 2);
+          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b++) w[b] += g0 == b ? inc0 : 0;
+          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b++) w[b] += g1 == b ? inc1 : 0;
+          x0 = n0;
+          x1 = n1;
         }
         // Byte counters: word 2j + h, byte m: bin 8j + 2m + h.
         for (let j: u32 = 0; j < PACKED_NIBBLE_WORDS; j++) {
