@@ -29,8 +29,8 @@ const SHARED_WG = 64;
 
 /** Words of four byte-wide counters each lane of {@link Histogram.packed} keeps in registers: 64 bins. */
 const PACKED_WORDS = 16;
-/** Values per lane between flushes of {@link Histogram.packed}'s counters (a byte holds 255). */
-const PACKED_CHUNK = 255;
+/** Values per lane between flushes of {@link Histogram.packed}'s byte counters (a byte holds 255; even: whole pairs). */
+const PACKED_CHUNK = 254;
 /** Words of eight nibble-wide counters each lane of {@link Histogram.packed} adds to (15 values at most between flushes). */
 const PACKED_NIBBLE_WORDS = 8;
 /** Bins {@link Histogram.packed} counts (4 · PACKED_WORDS). */
@@ -163,37 +163,40 @@ export class Histogram {
    * two rounds of counters live and spilled), and the next vector's load goes out before this one is counted.
    */
   @kernel
-  static packed(n: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
+  static packed(perQpu: u32, extra: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
     const gc = qpu.globalCount();
     const lane = qpu.laneId();
     // Per-QPU totals: word j of the QPU's row in t[j >> 4], lane j & 15.
     const t = new Uint32Array(4);
-    const last = n - 1;
-    for (let base: u32 = 0; base < n; base += PACKED_CHUNK * gc) {
+    // This QPU's vectors (grid-stride): no division in the kernel (a u32 one is ~150 instructions on vc4, and its
+    // float constants took six registers all through).
+    let left = perQpu + (qpu.qpuId() < extra ? 1 : 0);
+    // This pair of values; the next pair's loads go out before it is counted (past the end they read the last
+    // vector again: i < 2^31, so the i32 minimum is one op on vc4).
+    let i = qpu.globalId();
+    let x0 = values[u32(Math.min(i32(i), i32(last)))];
+    let x1 = values[u32(Math.min(i32(i + gc), i32(last)))];
+    while (left > 0) {
+      // Byte counters, word 2j + h, byte m: bin 8j + 2m + h, for up to PACKED_CHUNK values (even: every nibble
+      // round but the very last takes whole pairs).
       const c = new Uint32Array(PACKED_WORDS);
-      const end = Math.min(n, base + PACKED_CHUNK * gc);
-      // A count-down loop: loop shaping (which copies a counted `r < end` loop) would keep several rounds' counters
+      let rounds = Math.min(left, PACKED_CHUNK);
+      left -= rounds;
+      // Count-down loops: loop shaping (which copies a counted `i < end` loop) would keep several rounds' counters
       // live at once, more than the registers.
-      const first = base + qpu.qpuId() * 16;
-      // The next vector's load goes out before this one is counted (the last one reads the last vector again). Every
-      // lane's element exists (n is a multiple of 16), and i < 2^31: the i32 minimum is one op on vc4.
-      let i = first + lane;
-      // This pair of values, and the next pair's loads go out before it is counted.
-      let x0 = values[Math.min(i, last)];
-      let x1 = values[u32(Math.min(i32(i + gc), i32(last)))];
-      let rounds = first < end ? (end - first + gc - 1) / gc : 0;
       while (rounds > 0) {
         // Nibble counters, word j: bins 8j … 8j + 7 (nibble k: bin 8j + k), for up to 14 values.
         const w = new Uint32Array(PACKED_NIBBLE_WORDS);
         const k0 = Math.min(rounds, 14);
         rounds -= k0;
-        // Pairs of values; an odd k0 (only the chunk's last) counts its last pair's second value nowhere.
+        // Pairs of values; an odd k0 (only the QPU's very last round) counts its last pair's second value nowhere.
         for (let k = i32(k0); k > 0; k -= 2) {
           i += 2 * gc;
           const n0 = values[u32(Math.min(i32(i), i32(last)))];
           const n1 = values[u32(Math.min(i32(i + gc), i32(last)))];
           const g0 = x0 >> 3;
           const g1 = k > 1 ? x1 >> 3 : 8;
+          // A shift count is taken mod 32: x << 2 shifts by 4 (x mod 8).
           const inc0: u32 = 1 << (x0 << 2);
           const inc1: u32 = 1 << (x1 << 2);
           for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b++) w[b] += g0 == b ? inc0 : 0;
@@ -201,7 +204,6 @@ export class Histogram {
           x0 = n0;
           x1 = n1;
         }
-        // Byte counters: word 2j + h, byte m: bin 8j + 2m + h.
         for (let j: u32 = 0; j < PACKED_NIBBLE_WORDS; j++) {
           c[2 * j] += w[j] & 0x0f0f0f0f;
           c[2 * j + 1] += (w[j] >> 4) & 0x0f0f0f0f;
@@ -345,10 +347,14 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
     try {
       // Whole vectors here (every lane's element exists, no lane mask in the loop); the rest in the merge.
       const whole = n - (n % 16);
-      const r0 = await rt.launch(Histogram.packed, { qpus }, whole, values, partial);
+      const vectors = whole / 16;
+      // Without a whole vector there is nothing to read (and no last element to read again): no rows.
+      const rows = whole > 0 ? qpus : 0;
+      const runs: LaunchResult[] = [];
+      if (rows > 0) runs.push(await rt.launch(Histogram.packed, { qpus }, Math.floor(vectors / qpus), vectors % qpus, whole - 1, values, partial));
       // A QPU per 16 bins (one vector of sums each): the rows' loads are gathers, and on one QPU they took 16 µs.
-      const r1 = await rt.launch(Histogram.mergePacked, { qpus: Math.ceil(bins / 16) }, bins, qpus, whole, n, values, partial, counts);
-      return combineResults([r0, r1]);
+      runs.push(await rt.launch(Histogram.mergePacked, { qpus: Math.ceil(bins / 16) }, bins, rows, whole, n, values, partial, counts));
+      return combineResults(runs);
     } finally {
       rt.free(partial);
     }
