@@ -8,9 +8,9 @@
  *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end, more bins straight into
  *   counts;
  * - packed counters (vc4 up to 64 bins, where an atomic instruction costs ~3 200 cycles): each lane reads the values
- *   once and counts them in registers, 8 words of eight 4-bit counters added into 16 words of four 8-bit counters
- *   every 15 values, adding (inc << g >> b) & inc to word b (three ALU ops per word, no compare: the vc4 selection
- *   of `g == b ? …` costs five); every 255 values the bytes go into per-QPU totals, which a second launch adds;
+ *   once and counts them in registers, 8 words of eight 4-bit counters (a compare and a conditional add per word)
+ *   added into 16 words of four 8-bit counters every 14 values; every 254 values the bytes go into per-QPU totals,
+ *   which a second launch adds;
  * - private counters (vc4 past 64 bins): each lane keeps WINDOW counters in registers for bins [base, base +
  *   WINDOW), adding `v − base == b` for each, the lanes' counters are summed per QPU (`qpu.reduceAdd`) into a per-QPU
  *   row of a partial table, and a second launch adds the rows; one pass over the values per WINDOW bins.
@@ -147,20 +147,17 @@ export class Histogram {
   }
 
   /**
-   * partial[qpuId() · 64 + {@link Histogram.packedSlot}(b)] = the number of this QPU's elements (grid-stride) equal
-   * to b, for b < 64 (values ≥ 64 are counted nowhere); n is a multiple of 16. One pass over the values, counters
-   * in registers at two widths:
-   * - nibbles, for up to 15 values: 8 words of eight 4-bit counters (word j: bins 8j … 8j + 7). Value v adds inc =
-   *   1 << 4(v mod 8) to word g = min(v >> 3, 8): inc << g holds one bit, at 4(v mod 8) + g, and word b < 4 adds
-   *   (inc << g >> b) & inc, which is inc exactly when g = b (a bit past 31 is gone; no other b finds it at bit 4(v
-   *   mod 8)); words 4 … 7 do the same with inc << (g − 4) (shift counts mod 32: for g < 4 the bit lands at 28 + g
-   *   + 4(v mod 8) or nowhere, never at a b < 4 below it). Three ALU ops per word and no compare: on vc4 `g == b ?
-   *   inc : 0` costs five (the compare's bool is made and tested again);
+   * partial[qpuId() · 64 + {@link Histogram.packedSlot}(b)] = the number of this QPU's values equal to b, for b <
+   * 64 (values ≥ 64 are counted nowhere): QPU q reads vectors q, q + numQpus, … (perQpu of them, one more for q <
+   * extra) of values[0 … last]. One pass over the values, counters in registers at two widths:
+   * - nibbles, for up to 14 values: 8 words of eight 4-bit counters (word j: bins 8j … 8j + 7); value v adds inc =
+   *   1 << 4(v mod 8) to word v >> 3 by a compare and a conditional add per word (`w[b] += g == b ? inc : 0` is two
+   *   ops on vc4; a value ≥ 64 matches no word);
    * - bytes, for up to PACKED_CHUNK values: 16 words of four 8-bit counters (word 2j + h, byte m: bin 8j + 2m + h),
-   *   to which the nibbles are added (w & 0x0f0f0f0f and (w >> 4) & 0x0f0f0f0f) every 15 values.
+   *   to which the nibbles are added (w & 0x0f0f0f0f and (w >> 4) & 0x0f0f0f0f) every 14 values.
    * Every PACKED_CHUNK values the bytes are split into 16-bit fields, summed over the lanes by a butterfly and added
    * into four u32 totals. The loops count down, which loop shaping leaves alone (its copies of a counted loop kept
-   * two rounds of counters live and spilled), and the next vector's load goes out before this one is counted.
+   * two rounds of counters live and spilled); each iteration counts two values while the next two load.
    */
   @kernel
   static packed(perQpu: u32, extra: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
@@ -315,9 +312,9 @@ const MIN_PER_QPU = 1024;
 /**
  * counts[b] = the number of i < n with values[i] === b, for every b < bins; values ≥ bins are not counted.
  * Counts are exact (u32, wrapping only past 2^32 − 1 equal values). On vc4 up to 64 bins the values are read once
- * (packed byte counters, flushed every 255 values per lane); past 64 bins once per 16 bins. Throws TypeError for
- * arrays that are not Uint32Arrays or an unknown method, RangeError for n outside 0..values.length, bins outside
- * 1..counts.length, or method 'packed' with more than 64 bins.
+ * (packed nibble and byte counters, flushed every 254 values per lane); past 64 bins once per 16 bins. Throws
+ * TypeError for arrays that are not Uint32Arrays or an unknown method, RangeError for n outside 0..values.length,
+ * bins outside 1..counts.length, or method 'packed' with more than 64 bins.
  */
 export async function histogram(rt: Runtime, options: HistogramOptions): Promise<LaunchResult> {
   const { values, counts } = options ?? ({} as HistogramOptions);
