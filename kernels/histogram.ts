@@ -29,9 +29,9 @@ const SHARED_WG = 64;
 
 /** Words of four byte-wide counters each lane of {@link Histogram.packed} keeps in registers: 64 bins. */
 const PACKED_WORDS = 16;
-/** Values per lane between flushes of {@link Histogram.packed}'s byte counters (a byte holds 255; even: whole pairs). */
+/** Values per lane between flushes of {@link Histogram.packed}'s byte counters (a byte holds 255; even: pairs). */
 const PACKED_CHUNK = 254;
-/** Words of eight nibble-wide counters each lane of {@link Histogram.packed} adds to (15 values at most between flushes). */
+/** Words of eight nibble-wide counters each lane of {@link Histogram.packed} adds to (14 values between flushes). */
 const PACKED_NIBBLE_WORDS = 8;
 /** Bins {@link Histogram.packed} counts (4 · PACKED_WORDS). */
 const PACKED_BINS = 64;
