@@ -149,7 +149,9 @@ for (const b of BACKENDS) {
       // sigma 1.2: 9 taps (two passes); sigma 1: 7 taps, one pass on images 32 or more wide, two passes in place;
       // 'skewed': sigma 1's taps with the first one changed (not symmetric: blur7 on every target).
       type Case = readonly [number, number, number, boolean, 'skewed'?];
-      const cases: Case[] = [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false], [67, 9, 1, false, 'skewed']];
+      // 7 taps on V3D: runs of 4 (vc6) or 3 (vc7) columns per lane on images 56 / 42 or more wide (one strip: 56, 42;
+      // the last strip overlapping the one before: 67, 131), blur7Taps narrower (33, 40).
+      const cases: Case[] = [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false], [67, 9, 1, false, 'skewed'], [56, 5, 1, false], [42, 4, 1, false], [131, 7, 1, false], [40, 3, 1, false]];
       for (const [w, h, sigma, inPlace, skewed] of cases) {
         const r = lcg(w + h);
         const src = rt.alloc(Float32Array, w * h);
@@ -161,8 +163,10 @@ for (const b of BACKENDS) {
         if (skewed) taps[0] = f(1.5 * (taps[0] as number));
         const res = skewed ? await separableBlur(rt, { width: w, height: h, src, dst, taps }) : await separableBlur(rt, { width: w, height: h, src, dst, sigma });
         if (taps.length === 7 && !inPlace && b.backend === 'emulator') {
-          // blur7Taps (V3D) takes the taps to be symmetric; vc4 runs blur7.
-          t.is(res.kernel, b.target !== 'vc4' && !skewed ? 'Image.blur7Taps' : 'Image.blur7', `${w}x${h}${skewed ? ' skewed' : ''}: the one-pass kernel`);
+          // blur7Runs / blur7Runs3 / blur7Taps (V3D) take the taps to be symmetric; vc4 runs blur7.
+          const run = b.target === 'vc7' ? 3 : 4;
+          const v3d = w >= 14 * run ? (run === 3 ? 'Image.blur7Runs3' : 'Image.blur7Runs') : 'Image.blur7Taps';
+          t.is(res.kernel, b.target !== 'vc4' && !skewed ? v3d : 'Image.blur7', `${w}x${h}${skewed ? ' skewed' : ''}: the one-pass kernel`);
         }
         // The row pass, then the column pass, each as its own correlation with a 1-D kernel.
         const rows = conv2dJs(w, h, orig, taps.length, 1, taps);
