@@ -130,8 +130,9 @@ for (const b of BACKENDS) {
         const dst = rt.alloc(Float32Array, w * h);
         const res = await conv2d(rt, { width: w, height: h, src, kw, kh, k, dst });
         if (kw === 5 && kh === 5 && b.backend === 'emulator') {
-          // 5 × 5 on strips: 2 vectors on vc7 (conv5Pair), 3 elsewhere (conv5); narrower images the generic kernel.
-          const want = b.target === 'vc7' ? (w >= 32 ? 'Image.conv5Pair' : 'Image.conv2d') : w >= 48 ? 'Image.conv5' : b.target === 'vc4' ? 'Image.conv2dDma' : 'Image.conv2d';
+          // 5 × 5 on strips: 2 vectors on vc7 (conv5Pair), 3 elsewhere (conv5Step on vc6, conv5 on vc4); narrower images
+          // the generic kernel.
+          const want = b.target === 'vc7' ? (w >= 32 ? 'Image.conv5Pair' : 'Image.conv2d') : w >= 48 ? (b.target === 'vc6' ? 'Image.conv5Step' : 'Image.conv5') : b.target === 'vc4' ? 'Image.conv2dDma' : 'Image.conv2d';
           t.is(res.kernel, want, `${w}x${h} kernel ${kw}x${kh}`);
         }
         const { out, mag } = conv2dJs(w, h, src, kw, kh, k);
