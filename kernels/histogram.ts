@@ -2,15 +2,18 @@
  * Histograms of u32 values: counts[b] = the number of i < n with values[i] == b, for b < bins (values ≥ bins are
  * counted nowhere).
  *
- * Two methods, chosen per target by measurement in the emulators' timing models (docs/kernels.md):
+ * Three methods, chosen per target by measurement in the emulators' timing models (docs/kernels.md):
  * - atomics (vc6, vc7): every lane adds 1 to its value's bin with `qpu.atomicAdd`, one TMU round trip per 16
  *   elements, AHEAD of them in flight at once; up to SHARED_BINS bins into a histogram in workgroup-shared memory
  *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end, more bins straight into
  *   counts;
- * - private counters (vc4, where an atomic instruction costs ~3 200 cycles): each lane keeps WINDOW counters
- *   in registers for bins [base, base + WINDOW), adding `v − base == b` for each, the lanes' counters are summed
- *   per QPU (`qpu.reduceAdd`) into a per-QPU row of a partial table, and a second launch adds the rows; one
- *   pass over the values per WINDOW bins.
+ * - packed counters (vc4 up to 64 bins, where an atomic instruction costs ~3 200 cycles): each lane keeps 16 words
+ *   of four byte-wide counters in registers and reads the values once, adding (inc << g >> b) & inc to word b (three
+ *   ALU ops per word, no compare: the vc4 selection of `g == b ? …` costs five), flushing every 255 values into
+ *   per-QPU totals that a second launch adds;
+ * - private counters (vc4 past 64 bins): each lane keeps WINDOW counters in registers for bins [base, base +
+ *   WINDOW), adding `v − base == b` for each, the lanes' counters are summed per QPU (`qpu.reduceAdd`) into a per-QPU
+ *   row of a partial table, and a second launch adds the rows; one pass over the values per WINDOW bins.
  */
 import { device, kernel, qpu, type u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
@@ -23,6 +26,13 @@ const AHEAD = 8;
 const SHARED_BINS = 1024;
 /** Work items per workgroup of {@link Histogram.shared}: four batches (vc6 runs two at once, vc7 three). */
 const SHARED_WG = 64;
+
+/** Words of four byte-wide counters each lane of {@link Histogram.packed} keeps in registers: up to 64 bins. */
+const PACKED_WORDS = 16;
+/** Values per lane between flushes of {@link Histogram.packed}'s counters (a byte holds 255). */
+const PACKED_CHUNK = 255;
+/** Bins {@link Histogram.packed} counts (4 · PACKED_WORDS). */
+const PACKED_BINS = 64;
 
 /** Bins one pass of {@link Histogram.window} counts (the counters live in registers). */
 const WINDOW = 16;
@@ -134,6 +144,106 @@ export class Histogram {
     if (bin < bins) partial[qpu.qpuId() * stride + bin] = mine;
   }
 
+  /**
+   * partial[qpuId() · 64 + {@link Histogram.packedSlot}(b)] = the number of this QPU's elements (grid-stride) equal
+   * to b, for b < 64 (values ≥ 64 are counted nowhere). Each lane keeps PACKED_WORDS words of four byte-wide
+   * counters in registers (word b: bins 4b … 4b + 3), one pass over the values. Value v adds inc = 1 << 8(v mod 4)
+   * to word g = min(v >> 2, 16): inc << g holds one bit, at 8(v mod 4) + g, and word b < 8 adds (inc << g >> b) &
+   * inc, which is inc exactly when g = b (a bit past 31 is gone: no other b finds it at bit 8(v mod 4)); words 8 …
+   * 15 do the same with inc << (g − 8) (shift counts mod 32: for g < 8 the bit lands at 24 + g + 8(v mod 4) or
+   * nowhere, never at a b < 8 below it). Three ALU ops per word and no compare: on vc4 `g == b ? inc : 0` costs
+   * five (the compare's bool is made and tested again), and the loop is a count-down loop, which loop shaping
+   * leaves alone (its copies kept two rounds of counters live and spilled). The next vector's load goes out
+   * before this one is counted. Every PACKED_CHUNK iterations (a byte holds 255) the counters are split into 16-bit
+   * fields, summed over the lanes by a butterfly and added into four u32 totals.
+   */
+  @kernel
+  static packed(n: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
+    const gc = qpu.globalCount();
+    const lane = qpu.laneId();
+    // Per-QPU totals: word j of the QPU's row in t[j >> 4], lane j & 15.
+    const t = new Uint32Array(4);
+    const last = n - 1;
+    for (let base: u32 = 0; base < n; base += PACKED_CHUNK * gc) {
+      const c = new Uint32Array(PACKED_WORDS);
+      const end = Math.min(n, base + PACKED_CHUNK * gc);
+      // A count-down loop: loop shaping (which copies a counted `r < end` loop) would keep several rounds' counters
+      // live at once, more than the registers.
+      const first = base + qpu.qpuId() * 16;
+      // The next vector's load goes out before this one is counted (it reads a value in bounds past the end).
+      let i = first + lane;
+      let next = values[Math.min(i, last)];
+      for (let rounds = first < end ? (end - first + gc - 1) / gc : 0; rounds > 0; rounds--) {
+        const x = i < n ? next : 0xffffffff;
+        next = values[Math.min(i + gc, last)];
+        const g = Math.min(x >> 2, 16);
+        const inc: u32 = 1 << ((x & 3) << 3);
+        const lo = inc << g;
+        const hi = inc << (g - 8);
+        for (let b: u32 = 0; b < 8; b++) {
+          c[b] += (lo >> b) & inc;
+          c[b + 8] += (hi >> b) & inc;
+        }
+        i += gc;
+      }
+      // Source j = 2b + p: bins 4b + p (low 16 bits) and 4b + p + 2 (high), each ≤ 255 per lane. Each level of the
+      // butterfly adds lane l and lane l ^ r of two sources, keeping source 2k + (bit r of l), so that after four
+      // levels lane l of sum u holds source 16u + rev4(l) summed over the 16 lanes (≤ 4080 per field). Depth first,
+      // so that few partial sums are live next to the counters.
+      for (let u: u32 = 0; u < 2; u++) {
+        const l3 = new Uint32Array(2);
+        for (let s3: u32 = 0; s3 < 2; s3++) {
+          const l2 = new Uint32Array(2);
+          for (let s2: u32 = 0; s2 < 2; s2++) {
+            const b = 8 * u + 4 * s3 + 2 * s2;
+            const z0 = Histogram.pair(c[b] & 0x00ff00ff, (c[b] >> 8) & 0x00ff00ff, 8);
+            const z1 = Histogram.pair(c[b + 1] & 0x00ff00ff, (c[b + 1] >> 8) & 0x00ff00ff, 8);
+            l2[s2] = Histogram.pair(z0, z1, 4);
+          }
+          l3[s3] = Histogram.pair(l2[0], l2[1], 2);
+        }
+        const sum = Histogram.pair(l3[0], l3[1], 1);
+        t[2 * u] += sum & 0xffff;
+        t[2 * u + 1] += sum >> 16;
+      }
+    }
+    const row = qpu.qpuId() * 64 + lane;
+    for (let k: u32 = 0; k < 4; k++) partial[row + 16 * k] = t[k];
+  }
+
+  /** Lane l: x[l] + x[l ^ r] where bit r of l is clear, y[l] + y[l ^ r] where it is set (r = 1, 2, 4, 8). */
+  @device
+  static pair(x: u32, y: u32, r: u32): u32 {
+    // Both rotations unconditionally: a rotation under the lane-dependent condition would become a branch.
+    const down = x + qpu.rotate(x, 16 - r);
+    const up = y + qpu.rotate(y, r);
+    return (qpu.laneId() & r) != 0 ? up : down;
+  }
+
+  /**
+   * Where bin b (< 64) sits in a row of {@link Histogram.packed}: source j = 2(b >> 2) + (b & 1), half h = (b >> 1) &
+   * 1, at word 16(2(j >> 4) + h) + rev4(j mod 16).
+   */
+  @device
+  static packedSlot(b: u32): u32 {
+    const j = 2 * (b >> 2) + (b & 1);
+    const h = (b >> 1) & 1;
+    const q = j & 15;
+    const rev = ((q & 1) << 3) | ((q & 2) << 1) | ((q & 4) >> 1) | ((q & 8) >> 3);
+    return 16 * (2 * (j >> 4) + h) + rev;
+  }
+
+  /** counts[b] = Σ_r partial[r · 64 + {@link Histogram.packedSlot}(b)] (rows rows) for b < bins ≤ 64. */
+  @kernel
+  static mergePacked(bins: u32, rows: u32, partial: Ptr<u32>, counts: Ptr<u32>): void {
+    for (let b = qpu.globalId(); b < bins; b += qpu.globalCount()) {
+      const at = Histogram.packedSlot(b);
+      let s: u32 = 0;
+      for (let r: u32 = 0; r < rows; r++) s += partial[r * 64 + at];
+      counts[b] = s;
+    }
+  }
+
   /** counts[b] = partial[b] + partial[stride + b] + … (rows rows) for b < bins. */
   @kernel
   static merge(bins: u32, rows: u32, stride: u32, partial: Ptr<u32>, counts: Ptr<u32>): void {
@@ -163,8 +273,11 @@ export interface HistogramOptions {
   n?: number;
   /** Bins, counts[0..bins); default counts.length. */
   bins?: number;
-  /** Force a method (default: atomics on vc6/vc7, private counters on vc4; see the file comment). */
-  method?: 'atomic' | 'private';
+  /**
+   * Force a method (default: atomics on vc6/vc7; on vc4 packed byte counters up to 64 bins, private counters past
+   * that; see the file comment). 'packed' takes at most 64 bins.
+   */
+  method?: 'atomic' | 'private' | 'packed';
 }
 
 /** Elements per QPU below which fewer QPUs are used. */
@@ -172,8 +285,10 @@ const MIN_PER_QPU = 1024;
 
 /**
  * counts[b] = the number of i < n with values[i] === b, for every b < bins; values ≥ bins are not counted.
- * Counts are exact (u32, wrapping only past 2^32 − 1 equal values). Throws TypeError for arrays that are not
- * Uint32Arrays or an unknown method, RangeError for n outside 0..values.length or bins outside 1..counts.length.
+ * Counts are exact (u32, wrapping only past 2^32 − 1 equal values). On vc4 up to 64 bins the values are read once
+ * (packed byte counters, flushed every 255 values per lane); past 64 bins once per 16 bins. Throws TypeError for
+ * arrays that are not Uint32Arrays or an unknown method, RangeError for n outside 0..values.length, bins outside
+ * 1..counts.length, or method 'packed' with more than 64 bins.
  */
 export async function histogram(rt: Runtime, options: HistogramOptions): Promise<LaunchResult> {
   const { values, counts } = options ?? ({} as HistogramOptions);
@@ -183,8 +298,9 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   if (!Number.isInteger(n) || n < 0 || n > values.length) throw new RangeError(`histogram: n must be a whole number from 0 to values.length (${values.length}), got ${String(options.n)}`);
   const bins = options.bins ?? counts.length;
   if (!Number.isInteger(bins) || bins < 1 || bins > counts.length) throw new RangeError(`histogram: bins must be a whole number from 1 to counts.length (${counts.length}), got ${String(options.bins)}`);
-  const method = options.method ?? (rt.target === 'vc4' ? 'private' : 'atomic');
-  if (method !== 'atomic' && method !== 'private') throw new TypeError(`histogram: method must be 'atomic' or 'private', got ${String(method)}`);
+  const method = options.method ?? (rt.target !== 'vc4' ? 'atomic' : bins <= PACKED_BINS ? 'packed' : 'private');
+  if (method !== 'atomic' && method !== 'private' && method !== 'packed') throw new TypeError(`histogram: method must be 'atomic', 'private' or 'packed', got ${String(method)}`);
+  if (method === 'packed' && bins > PACKED_BINS) throw new RangeError(`histogram: method 'packed' counts up to ${PACKED_BINS} bins, got bins = ${bins}`);
   const qpus = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
   const zq = Math.max(1, Math.min(rt.numQpus, Math.ceil(bins / 1024)));
   if (method === 'atomic') {
@@ -196,6 +312,16 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
         ? await rt.launch(Histogram.shared, { grid: [groups] }, n, bins, values, counts)
         : await rt.launch(Histogram.atomic, { qpus }, n, bins, values, counts);
     return combineResults([r0, r1]);
+  }
+  if (method === 'packed') {
+    const partial = rt.alloc(Uint32Array, qpus * PACKED_BINS);
+    try {
+      const r0 = await rt.launch(Histogram.packed, { qpus }, n, values, partial);
+      const r1 = await rt.launch(Histogram.mergePacked, { qpus: 1 }, bins, qpus, partial, counts);
+      return combineResults([r0, r1]);
+    } finally {
+      rt.free(partial);
+    }
   }
   const stride = Math.ceil(bins / WINDOW) * WINDOW;
   const partial = rt.alloc(Uint32Array, qpus * stride);

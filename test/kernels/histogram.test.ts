@@ -1,4 +1,5 @@
-// kernels/histogram.ts against counts in plain JavaScript, both methods (atomics, private counters), on the
+// kernels/histogram.ts against counts in plain JavaScript, all three methods (atomics, private counters, packed byte
+// counters), on the
 // reference interpreter and the vc4, vc6 and vc7 emulators (hazard checker in error mode, the emulator's default).
 import test from 'ava';
 import { Runtime, type Backend, type Target } from '../../runtime/index.ts';
@@ -17,12 +18,69 @@ for (const [backend, target] of RUNS) {
         const want = new Array<number>(bins).fill(0);
         for (const x of v) if (x < bins) want[x]!++;
         // Atomics cost ~3 200 cycles per instruction on vc4: only the small case there.
-        for (const method of target === 'vc4' && n > 17 ? (['private'] as const) : (['atomic', 'private'] as const)) {
+        for (const method of target === 'vc4' && n > 17 ? (['private', 'packed'] as const) : (['atomic', 'private', 'packed'] as const)) {
           const counts = rt.alloc(Uint32Array, bins + 2).fill(7);
           await histogram(rt, { values: v, counts, bins, method });
           t.deepEqual(Array.from(counts), [...want, 7, 7], `${method} n=${n} bins=${bins}`);
         }
       }
+    } finally {
+      rt.close();
+    }
+  });
+}
+
+/** Counts in plain JavaScript: want[b] = #{i < n : v[i] = b}. */
+function countJs(v: ArrayLike<number>, n: number, bins: number): number[] {
+  const want = new Array<number>(bins).fill(0);
+  for (let i = 0; i < n; i++) {
+    const x = v[i] as number;
+    if (x < bins) want[x]!++;
+  }
+  return want;
+}
+
+for (const [backend, target] of RUNS) {
+  const name = backend === 'reference' ? 'reference' : target;
+  test(`${name}: packed byte counters: bins not a multiple of 4, values past the bins (64, 128, 2^32 - 1), tiny and ragged n`, async (t) => {
+    const rt = await Runtime.open({ backend, target, log: () => {} });
+    try {
+      // Values ≥ 64 whose word index wraps a shift (128 = word 32, 4·16 + 3) must count nowhere, and values in bins
+      // [bins, 64) land in bytes the merge ignores.
+      const odd = [64, 67, 128, 131, 0xffffffff, 0x80000000, 1 << 30, 255, 256];
+      for (const [n, bins] of [[1, 1], [3, 5], [17, 37], [1001, 64], [1600, 63]] as const) {
+        const v = rt.alloc(Uint32Array, n);
+        for (let i = 0; i < n; i++) v[i] = i % 7 === 6 ? (odd[i % odd.length] as number) : ((i * 2654435761) >>> 0) % 70;
+        const counts = rt.alloc(Uint32Array, bins + 2).fill(7);
+        const r = await histogram(rt, { values: v, counts, bins, method: 'packed' });
+        t.deepEqual(Array.from(counts), [...countJs(v, n, bins), 7, 7], `n=${n} bins=${bins}`);
+        t.true(r.kernel.includes('Histogram.packed'), r.kernel);
+      }
+    } finally {
+      rt.close();
+    }
+  });
+}
+
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
+  test(`${target}: packed byte counters flush before a byte overflows: > 255 values per lane, all in one bin and spread`, async (t) => {
+    const rt = await Runtime.open({ backend: 'emulator', target, log: () => {} });
+    try {
+      // 16 lanes × numQpus × 255 values fill every lane's bytes once; n is past that (and not a multiple of 16), so
+      // every lane runs more than 255 iterations and flushes mid-way.
+      const n = 16 * rt.numQpus * 255 + 16 * rt.numQpus * 9 + 5;
+      const v = rt.alloc(Uint32Array, n);
+      const counts = rt.alloc(Uint32Array, 64);
+      // The top byte of a word (bin 4k + 3) and the last bin: a carry out of either would corrupt a neighbour or vanish.
+      for (const bin of [3, 63]) {
+        v.fill(bin);
+        await histogram(rt, { values: v, counts, method: 'packed' });
+        t.deepEqual(Array.from(counts), countJs(v, n, 64), `all ${bin}`);
+      }
+      for (let i = 0; i < n; i++) v[i] = i % 5 === 0 ? 35 : ((i * 2654435761) >>> 0) % 80;
+      const r = await histogram(rt, { values: v, counts, bins: 61 });
+      t.deepEqual(Array.from(counts).slice(0, 61), countJs(v, n, 61), 'spread, 61 bins');
+      t.is(r.kernel.includes('Histogram.packed'), target === 'vc4', r.kernel);
     } finally {
       rt.close();
     }
@@ -57,6 +115,7 @@ test('bad arguments are TypeError / RangeError naming the argument', async (t) =
     await t.throwsAsync(histogram(rt, { values: v, counts: rt.alloc(Int32Array, 4) as unknown as Uint32Array }), { instanceOf: TypeError, message: /histogram: counts must be a Uint32Array/ });
     await t.throwsAsync(histogram(rt, { values: v, counts: rt.alloc(Uint32Array, 4), bins: 5 }), { instanceOf: RangeError, message: /bins must be a whole number from 1 to counts.length \(4\)/ });
     await t.throwsAsync(histogram(rt, { values: v, counts: rt.alloc(Uint32Array, 4), n: -1 }), { instanceOf: RangeError, message: /n must be a whole number/ });
+    await t.throwsAsync(histogram(rt, { values: v, counts: rt.alloc(Uint32Array, 65), method: 'packed' }), { instanceOf: RangeError, message: /method 'packed' counts up to 64 bins, got bins = 65/ });
   } finally {
     rt.close();
   }
