@@ -36,6 +36,7 @@ import { FLOAT_OPS } from './isel-float.ts';
 import { MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
 import { LANE_OPS, rotateIntoProduct, selectBarrier, selectsIntoRotates } from './isel-lanes.ts';
 import { payloadIds } from './payload.ts';
+import { conditionalOps, type CondOp } from '../common/condops.ts';
 
 export { BackendError } from './isel-ctx.ts';
 export { TMU_LOADS_SEE_EARLIER_STORES } from './isel-memory.ts';
@@ -128,6 +129,17 @@ function selectCondition(c: Ctx, v: Value): Cond {
   lazy.cond.set(v.id, fresh);
   c.flagsFrom = v.id;
   return fresh;
+}
+
+const NEGATE: Record<Cond, Cond> = { ifa: 'ifna', ifna: 'ifa', ifb: 'ifnb', ifnb: 'ifb' };
+
+/** A conditional op (compiler/backend/common/condops.ts): d := x, then d := x ∘ y where the condition holds. */
+function selectCondOp(c: Ctx, f: CondOp, d: VReg): void {
+  const x = src(c, f.x);
+  const y = src(c, f.y);
+  const cond = selectCondition(c, f.cond);
+  mov(c, d, x);
+  alu(c, 'add', f.op, d, [x, y], { cond: f.invert ? NEGATE[cond] : cond });
 }
 
 const GENERAL_OPS = {
@@ -235,6 +247,8 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const uses = useCounts(fn);
   const irDefs = definitions(fn);
   lazyCompares.set(c, { ins: lazy, cond: new Map() });
+  const condOps = conditionalOps(fn, false);
+  const condSkips = new Set([...condOps.values()].map((f) => f.skip));
   c.condition = (v) => selectCondition(c, v);
 
   // Parameters: one uniform each, in order.
@@ -286,7 +300,14 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
     for (const ins of b.instrs) {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
-      if (vectors.skip.has(ins) || fused.has(ins)) continue;
+      if (vectors.skip.has(ins) || fused.has(ins) || condSkips.has(ins)) continue;
+      const condOp = condOps.get(ins);
+      if (condOp && ins.result) {
+        const d = newVReg(c);
+        c.vals.set(ins.result.id, d);
+        selectCondOp(c, condOp, d);
+        continue;
+      }
       if (ins.op === 'rotate') {
         const product = rotateIntoProduct(c, ins, b, uses, defined);
         if (product) {

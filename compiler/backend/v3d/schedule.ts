@@ -293,7 +293,9 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
         // An op either ALU runs takes the mul half of an empty word when a ready op that only the add ALU runs
         // (shifts, masks, min/max, conversions) could have the add half: taking the add half first left that op
         // for a later word (vc6 resize 0.709 -> 0.750 of the memory limit, vc7 0.723 -> 0.771).
-        if (slots === ADD_MUL && !bundle.add && !bundle.mul && candidates.some((o) => o !== n && slotsOf(o.m) === ADD_SLOT && !waitsForRoom(o))) slots = MUL_ADD;
+        // Likewise for a conditional op that makes such a flag push ready in this very word (the push may join the
+        // op that reads the flags before it: `xor.pushz -, g, 1 ; add.ifa c0, c0, inc`, a counter per word).
+        if (slots === ADD_MUL && !bundle.add && !bundle.mul && (candidates.some((o) => o !== n && slotsOf(o.m) === ADD_SLOT && !waitsForRoom(o)) || (n.m.cond !== undefined && n.m.op !== 'mov' && n.succs.some((s) => s.latency === 0 && s.node.m.pf !== undefined && slotsOf(s.node.m) === ADD_SLOT)))) slots = MUL_ADD;
         for (const slot of slots) {
           if (bundle[slot]) continue;
           const trial: Bundle = { ...bundle };

@@ -39,8 +39,15 @@ export interface Ctx {
   constRegs: Map<number, VReg>;
   /** Registers computed once in the prologue (VPM setups, element number…), by name. */
   entryRegs: Map<string, { reg: VReg; ops: (c: Ctx, d: VReg) => void }>;
-  /** IR value whose zero test the flags hold (Z set where it is 0), if any. */
+  /**
+   * IR value whose test the flags hold, if any: Z set where it is 0, or, for a compare that is never made 0/1
+   * (`lazyCompares`), the flags of the compare itself, true where {@link Ctx.flagsCond} holds.
+   */
   flagsFrom?: number;
+  /** The condition under which {@link Ctx.flagsFrom} is true when it is a lazy compare. */
+  flagsCond?: Vc4Cond;
+  /** Integer compares read only as select conditions (by result id): each select sets the flags from the compare. */
+  lazyCompares: ReadonlyMap<number, Instr>;
   /**
    * Tags of the store batches whose DMA is not waited for (isel-memory.ts storeGroups): while one may still run,
    * every VPM or DMA use, load not tagged `disjoint` with its tag, atomic, barrier and the program end waits for it

@@ -13,12 +13,12 @@
  *   `zc` selects true lanes; branches use `anynz`/`allnz`/`allz`.
  */
 import type { Block, Instr, IrFunction, Value } from '../../ir/types.ts';
-import { onlyBranchConditions } from '../../ir/values.ts';
+import { onlyBranchConditions, useCounts } from '../../ir/values.ts';
 import { targets } from '../../ir/cfg.ts';
-import type { Vc4BranchCond } from '../../isa/vc4/instr.ts';
+import type { Vc4AddOp, Vc4BranchCond, Vc4Cond } from '../../isa/vc4/instr.ts';
 import type { MBlock, MOp, Src, VReg } from './mir.ts';
 import {
-  BackendError, branch, emit, IO, mov, newBlockId, newVReg, op, src, startBlock, zeroTest,
+  alu, BackendError, branch, emit, IO, mov, newBlockId, newVReg, op, src, startBlock, zeroTest,
   type Ctx, type OpHandler, type Vc4UniformSlot,
 } from './isel-ctx.ts';
 import { INT_OPS, simm } from './isel-int.ts';
@@ -26,15 +26,71 @@ import { FLOAT_OPS, icmpFlags } from './isel-float.ts';
 import { BATCH_DMA_RUNS_ON, MEMORY_OPS, runRoot, selectStore, storeGroups, waitForPendingDma, type StoreGroup } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
 import { selectAtomic } from './isel-atomic.ts';
+import { conditionalOps, type CondOp } from '../common/condops.ts';
 
 export { BackendError } from './isel-ctx.ts';
+
+const NEGATE: Partial<Record<Vc4Cond, Vc4Cond>> = { zs: 'zc', zc: 'zs', ns: 'nc', nc: 'ns', cs: 'cc', cc: 'cs' };
+
+/**
+ * The condition under which bool `v` is true, with the flags set for it: a lazy compare's own flags (redone only
+ * when something wrote the flags since), else a zero test of the 0/1 value.
+ */
+function condition(c: Ctx, v: Value): Vc4Cond {
+  const cmp = c.lazyCompares.get(v.id);
+  if (!cmp) {
+    zeroTest(c, src(c, v), v);
+    return 'zc';
+  }
+  if (c.flagsFrom === v.id && c.flagsCond) return c.flagsCond;
+  const [a, b] = cmp.args as [Value, Value];
+  const cond = icmpFlags(c, String(cmp.attrs?.pred ?? ''), a.type === 'i32', src(c, a), src(c, b));
+  c.flagsFrom = v.id;
+  c.flagsCond = cond;
+  return cond;
+}
+
+/**
+ * Integer compares whose every use is a select's condition (ids): not made 0/1, each select tests the compare's
+ * own flags (`xor.setf -, d, 3; add.zs c, c, 1` for `c += d == 3 ? 1 : 0`, with {@link selectCondOp}).
+ */
+function findLazyCompares(fn: IrFunction): Map<number, Instr> {
+  const uses = useCounts(fn);
+  const asCondition = new Map<Value, number>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      const [m, x, y] = i.args;
+      if (i.op === 'select' && m && m !== x && m !== y) asCondition.set(m, (asCondition.get(m) ?? 0) + 1);
+    }
+  }
+  const out = new Map<number, Instr>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (i.op !== 'cmp' || !i.result || i.args[0]?.type === 'f32') continue;
+      const n = uses.get(i.result) ?? 0;
+      if (n > 0 && asCondition.get(i.result) === n) out.set(i.result.id, i);
+    }
+  }
+  return out;
+}
+
+/** A conditional op (compiler/backend/common/condops.ts): d := x, then d := x ∘ y where the condition holds. */
+function selectCondOp(c: Ctx, f: CondOp, d: VReg): void {
+  const x = src(c, f.x);
+  const y = src(c, f.y);
+  const cond = condition(c, f.cond);
+  mov(c, d, x);
+  alu(c, f.op as Vc4AddOp, d, x, y, { cond: f.invert ? (NEGATE[cond] as Vc4Cond) : cond });
+}
 
 const GENERAL_OPS: Record<string, OpHandler> = {
   select: (c, ins, d) => {
     const [m, x, y] = ins.args as [Value, Value, Value];
-    zeroTest(c, src(c, m), m);
-    mov(c, d, src(c, x));
-    mov(c, d, src(c, y), 'zs');
+    const xs = src(c, x);
+    const ys = src(c, y);
+    const cond = condition(c, m);
+    mov(c, d, ys);
+    mov(c, d, xs, cond);
   },
 };
 
@@ -120,7 +176,10 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   const c: Ctx = {
     fn, out: [], cur: first, vals: new Map(), defs: new Map(), nextVReg: 0, nextBlock: irMax + 2,
     uniforms: [], unifRegs: new Map(), constRegs: new Map(), entryRegs: new Map(), pendingDma: new Set(), runRoots: new Set(), allDefs: new Map(),
+    lazyCompares: findLazyCompares(fn),
   };
+  const condOps = conditionalOps(fn, true);
+  const condSkips = new Set([...condOps.values()].map((f) => f.skip));
   const deferred: MBlock[] = [];
 
   fn.params.forEach((p, k) => {
@@ -185,6 +244,15 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
       if (ins.op === 'const') continue; // materialised where used (src)
       if ((ins.op === 'any' || ins.op === 'all') && ins.result && onlyBranchConditions(fn, ins.result)) continue;
       if (ins.result && fusedCompares.has(ins.result.id)) continue; // selected at the branch (branchCondition)
+      if (ins.result && c.lazyCompares.has(ins.result.id)) continue; // each select compares (condition)
+      if (condSkips.has(ins)) continue; // selected with the op it fuses into
+      const condOp = condOps.get(ins);
+      if (condOp && ins.result) {
+        const d = newVReg(c);
+        c.vals.set(ins.result.id, d);
+        selectCondOp(c, condOp, d);
+        continue;
+      }
       if (ins.op === 'store') {
         selectStore(c, ins, groups);
         continue;
