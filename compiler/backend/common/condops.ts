@@ -15,6 +15,33 @@
 import type { Instr, IrFunction, Value } from '../../ir/types.ts';
 import { constBits, useCounts } from '../../ir/values.ts';
 
+/**
+ * Compares whose every use is a select's condition, or a memory op's lane mask where `maskOf` names it (by result
+ * id): a backend tests the compare's own flags at each use and makes no 0/1 value. A value that is also a select's
+ * data does not count. `floats`: f32 compares too.
+ */
+export function flagOnlyCompares(fn: IrFunction, floats: boolean, maskOf?: (i: Instr) => Value | undefined): Map<number, Instr> {
+  const uses = useCounts(fn);
+  const asCondition = new Map<Value, number>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      const [m, x, y] = i.args;
+      if (i.op === 'select' && m && m !== x && m !== y) asCondition.set(m, (asCondition.get(m) ?? 0) + 1);
+      const mask = maskOf?.(i);
+      if (mask) asCondition.set(mask, (asCondition.get(mask) ?? 0) + 1);
+    }
+  }
+  const out = new Map<number, Instr>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (i.op !== 'cmp' || !i.result || (!floats && i.args[0]?.type === 'f32')) continue;
+      const n = uses.get(i.result) ?? 0;
+      if (n > 0 && asCondition.get(i.result) === n) out.set(i.result.id, i);
+    }
+  }
+  return out;
+}
+
 /** The integer ops that fuse (each is one ALU op on VC4 and V3D). */
 const FUSABLE = new Set(['add', 'sub', 'and', 'or', 'xor']);
 /** The ops for which 0 on the right leaves the left operand as it is. */

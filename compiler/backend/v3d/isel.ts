@@ -36,7 +36,7 @@ import { FLOAT_OPS } from './isel-float.ts';
 import { MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
 import { LANE_OPS, rotateIntoProduct, selectBarrier, selectsIntoRotates } from './isel-lanes.ts';
 import { payloadIds } from './payload.ts';
-import { conditionalOps, type CondOp } from '../common/condops.ts';
+import { conditionalOps, flagOnlyCompares, type CondOp } from '../common/condops.ts';
 
 export { BackendError } from './isel-ctx.ts';
 export { TMU_LOADS_SEE_EARLIER_STORES } from './isel-memory.ts';
@@ -89,31 +89,6 @@ const lazyCompares = new WeakMap<Ctx, LazyCompares>();
 
 /** The memory ops whose lane mask takes its condition from {@link selectCondition} (isel-memory.ts, maskCondition). */
 const MASKED_MEMORY: ReadonlySet<string> = new Set(['load', 'store', 'atomic', 'atomic_cas']);
-
-function findLazyCompares(fn: IrFunction): Map<number, Instr> {
-  const uses = useCounts(fn);
-  // Uses as a select's condition only (a select that also takes the bool as data does not count).
-  const selectUses = new Map<Value, number>();
-  for (const b of fn.blocks) {
-    for (const i of b.instrs) {
-      const [cond, x, y] = i.args;
-      if (i.op === 'select' && cond && x !== cond && y !== cond) selectUses.set(cond, (selectUses.get(cond) ?? 0) + 1);
-      // A memory op's lane mask is tested the same way (isel-memory.ts, maskCondition), unless it is also data.
-      const at = MASKED_MEMORY.has(i.op) ? maskOperand(i.op) : undefined;
-      const m = at === undefined ? undefined : i.args[at];
-      if (m && i.args.indexOf(m) === at) selectUses.set(m, (selectUses.get(m) ?? 0) + 1);
-    }
-  }
-  const lazy = new Map<number, Instr>();
-  for (const b of fn.blocks) {
-    for (const i of b.instrs) {
-      if (i.op !== 'cmp' || !i.result) continue;
-      const n = uses.get(i.result) ?? 0;
-      if (n > 0 && selectUses.get(i.result) === n) lazy.set(i.result.id, i);
-    }
-  }
-  return lazy;
-}
 
 /** The condition under which select condition `v` is true, with the flags set for it. */
 function selectCondition(c: Ctx, v: Value): Cond {
@@ -243,7 +218,12 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store' || i.op === 'atomic' || i.op === 'atomic_cas'));
   const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores, scaledIndex: new Map() };
   const liveIn = irLiveIn(fn);
-  const lazy = findLazyCompares(fn);
+  const lazy = flagOnlyCompares(fn, true, (i) => {
+    // A memory op's lane mask is tested the same way (isel-memory.ts, maskCondition), unless it is also data.
+    const at = MASKED_MEMORY.has(i.op) ? maskOperand(i.op) : undefined;
+    const m = at === undefined ? undefined : i.args[at];
+    return m && i.args.indexOf(m) === at ? m : undefined;
+  });
   const uses = useCounts(fn);
   const irDefs = definitions(fn);
   lazyCompares.set(c, { ins: lazy, cond: new Map() });
@@ -301,13 +281,6 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       c.loc = ins.loc;
       if (ins.result) c.defs.set(ins.result.id, ins);
       if (vectors.skip.has(ins) || fused.has(ins) || condSkips.has(ins)) continue;
-      const condOp = condOps.get(ins);
-      if (condOp && ins.result) {
-        const d = newVReg(c);
-        c.vals.set(ins.result.id, d);
-        selectCondOp(c, condOp, d);
-        continue;
-      }
       if (ins.op === 'rotate') {
         const product = rotateIntoProduct(c, ins, b, uses, defined);
         if (product) {
@@ -354,7 +327,9 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       if (!r) throw new BackendError(`'${ins.op}' without a result`, c.loc);
       const d = newVReg(c);
       c.vals.set(r.id, d);
-      selectInstr(c, ins, d);
+      const condOp = condOps.get(ins);
+      if (condOp) selectCondOp(c, condOp, d);
+      else selectInstr(c, ins, d);
     }
     const t = b.term;
     c.loc = t.loc;

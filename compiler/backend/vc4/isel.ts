@@ -13,7 +13,7 @@
  *   `zc` selects true lanes; branches use `anynz`/`allnz`/`allz`.
  */
 import type { Block, Instr, IrFunction, Value } from '../../ir/types.ts';
-import { onlyBranchConditions, useCounts } from '../../ir/values.ts';
+import { onlyBranchConditions } from '../../ir/values.ts';
 import { targets } from '../../ir/cfg.ts';
 import type { Vc4AddOp, Vc4BranchCond, Vc4Cond } from '../../isa/vc4/instr.ts';
 import type { MBlock, MOp, Src, VReg } from './mir.ts';
@@ -26,7 +26,7 @@ import { FLOAT_OPS, icmpFlags } from './isel-float.ts';
 import { BATCH_DMA_RUNS_ON, MEMORY_OPS, runRoot, selectStore, storeGroups, waitForPendingDma, type StoreGroup } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
 import { selectAtomic } from './isel-atomic.ts';
-import { conditionalOps, type CondOp } from '../common/condops.ts';
+import { conditionalOps, flagOnlyCompares, type CondOp } from '../common/condops.ts';
 
 export { BackendError } from './isel-ctx.ts';
 
@@ -48,30 +48,6 @@ function condition(c: Ctx, v: Value): Vc4Cond {
   c.flagsFrom = v.id;
   c.flagsCond = cond;
   return cond;
-}
-
-/**
- * Integer compares whose every use is a select's condition (ids): not made 0/1, each select tests the compare's
- * own flags (`xor.setf -, d, 3; add.zs c, c, 1` for `c += d == 3 ? 1 : 0`, with {@link selectCondOp}).
- */
-function findLazyCompares(fn: IrFunction): Map<number, Instr> {
-  const uses = useCounts(fn);
-  const asCondition = new Map<Value, number>();
-  for (const b of fn.blocks) {
-    for (const i of b.instrs) {
-      const [m, x, y] = i.args;
-      if (i.op === 'select' && m && m !== x && m !== y) asCondition.set(m, (asCondition.get(m) ?? 0) + 1);
-    }
-  }
-  const out = new Map<number, Instr>();
-  for (const b of fn.blocks) {
-    for (const i of b.instrs) {
-      if (i.op !== 'cmp' || !i.result || i.args[0]?.type === 'f32') continue;
-      const n = uses.get(i.result) ?? 0;
-      if (n > 0 && asCondition.get(i.result) === n) out.set(i.result.id, i);
-    }
-  }
-  return out;
 }
 
 /** A conditional op (compiler/backend/common/condops.ts): d := x, then d := x ∘ y where the condition holds. */
@@ -176,7 +152,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   const c: Ctx = {
     fn, out: [], cur: first, vals: new Map(), defs: new Map(), nextVReg: 0, nextBlock: irMax + 2,
     uniforms: [], unifRegs: new Map(), constRegs: new Map(), entryRegs: new Map(), pendingDma: new Set(), runRoots: new Set(), allDefs: new Map(),
-    lazyCompares: findLazyCompares(fn),
+    lazyCompares: flagOnlyCompares(fn, false),
   };
   const condOps = conditionalOps(fn, true);
   const condSkips = new Set([...condOps.values()].map((f) => f.skip));
@@ -246,13 +222,6 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
       if (ins.result && fusedCompares.has(ins.result.id)) continue; // selected at the branch (branchCondition)
       if (ins.result && c.lazyCompares.has(ins.result.id)) continue; // each select compares (condition)
       if (condSkips.has(ins)) continue; // selected with the op it fuses into
-      const condOp = condOps.get(ins);
-      if (condOp && ins.result) {
-        const d = newVReg(c);
-        c.vals.set(ins.result.id, d);
-        selectCondOp(c, condOp, d);
-        continue;
-      }
       if (ins.op === 'store') {
         selectStore(c, ins, groups);
         continue;
@@ -264,7 +233,8 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
       }
       const r = ins.result;
       if (!r) throw new BackendError(`'${ins.op}' without a result`, c.loc);
-      const h = HANDLERS[ins.op];
+      const condOp = condOps.get(ins);
+      const h: OpHandler | undefined = condOp ? (cc, _i, d) => selectCondOp(cc, condOp, d) : HANDLERS[ins.op];
       if (!h) throw new BackendError(`the vc4 backend cannot translate '${ins.op}' yet`, c.loc);
       const d = newVReg(c);
       c.vals.set(r.id, d);
