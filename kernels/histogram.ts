@@ -7,15 +7,15 @@
  *   elements, AHEAD of them in flight at once; up to SHARED_BINS bins into a histogram in workgroup-shared memory
  *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end, more bins straight into
  *   counts;
- * - packed counters (vc4 up to 64 bins, where an atomic instruction costs ~3 200 cycles): each lane keeps 16 words
- *   of four byte-wide counters in registers and reads the values once, adding (inc << g >> b) & inc to word b (three
- *   ALU ops per word, no compare: the vc4 selection of `g == b ? …` costs five), flushing every 255 values into
- *   per-QPU totals that a second launch adds;
+ * - packed counters (vc4 up to 64 bins, where an atomic instruction costs ~3 200 cycles): each lane reads the values
+ *   once and counts them in registers, 8 words of eight 4-bit counters (a compare and a conditional add per word)
+ *   added into 16 words of four 8-bit counters every 14 values; every 254 values the bytes go into per-QPU totals,
+ *   which a second launch adds;
  * - private counters (vc4 past 64 bins): each lane keeps WINDOW counters in registers for bins [base, base +
  *   WINDOW), adding `v − base == b` for each, the lanes' counters are summed per QPU (`qpu.reduceAdd`) into a per-QPU
  *   row of a partial table, and a second launch adds the rows; one pass over the values per WINDOW bins.
  */
-import { device, kernel, qpu, type u32, type Ptr } from 'qpuc';
+import { device, kernel, qpu, i32, u32, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults, typeName } from './launch.js';
 
@@ -27,10 +27,12 @@ const SHARED_BINS = 1024;
 /** Work items per workgroup of {@link Histogram.shared}: four batches (vc6 runs two at once, vc7 three). */
 const SHARED_WG = 64;
 
-/** Words of four byte-wide counters each lane of {@link Histogram.packed} keeps in registers: up to 64 bins. */
+/** Words of four byte-wide counters each lane of {@link Histogram.packed} keeps in registers: 64 bins. */
 const PACKED_WORDS = 16;
-/** Values per lane between flushes of {@link Histogram.packed}'s counters (a byte holds 255). */
-const PACKED_CHUNK = 255;
+/** Values per lane between flushes of {@link Histogram.packed}'s byte counters (a byte holds 255; even: pairs). */
+const PACKED_CHUNK = 254;
+/** Words of eight nibble-wide counters each lane of {@link Histogram.packed} adds to (14 values between flushes). */
+const PACKED_NIBBLE_WORDS = 8;
 /** Bins {@link Histogram.packed} counts (4 · PACKED_WORDS). */
 const PACKED_BINS = 64;
 
@@ -145,48 +147,66 @@ export class Histogram {
   }
 
   /**
-   * partial[qpuId() · 64 + {@link Histogram.packedSlot}(b)] = the number of this QPU's elements (grid-stride) equal
-   * to b, for b < 64 (values ≥ 64 are counted nowhere). Each lane keeps PACKED_WORDS words of four byte-wide
-   * counters in registers (word b: bins 4b … 4b + 3), one pass over the values. Value v adds inc = 1 << 8(v mod 4)
-   * to word g = min(v >> 2, 16): inc << g holds one bit, at 8(v mod 4) + g, and word b < 8 adds (inc << g >> b) &
-   * inc, which is inc exactly when g = b (a bit past 31 is gone: no other b finds it at bit 8(v mod 4)); words 8 …
-   * 15 do the same with inc << (g − 8) (shift counts mod 32: for g < 8 the bit lands at 24 + g + 8(v mod 4) or
-   * nowhere, never at a b < 8 below it). Three ALU ops per word and no compare: on vc4 `g == b ? inc : 0` costs
-   * five (the compare's bool is made and tested again), and the loop is a count-down loop, which loop shaping
-   * leaves alone (its copies kept two rounds of counters live and spilled). The next vector's load goes out
-   * before this one is counted. Every PACKED_CHUNK iterations (a byte holds 255) the counters are split into 16-bit
-   * fields, summed over the lanes by a butterfly and added into four u32 totals.
+   * partial[qpuId() · 64 + {@link Histogram.packedSlot}(b)] = the number of this QPU's values equal to b, for b <
+   * 64 (values ≥ 64 are counted nowhere): QPU q reads vectors q, q + numQpus, … (perQpu of them, one more for q <
+   * extra) of values[0 … last]. One pass over the values, counters in registers at two widths:
+   * - nibbles, for up to 14 values: 8 words of eight 4-bit counters (word j: bins 8j … 8j + 7); value v adds inc =
+   *   1 << 4(v mod 8) to word v >> 3 by a compare and a conditional add per word (`w[b] += g == b ? inc : 0` is two
+   *   ops on vc4; a value ≥ 64 matches no word);
+   * - bytes, for up to PACKED_CHUNK values: 16 words of four 8-bit counters (word 2j + h, byte m: bin 8j + 2m + h),
+   *   to which the nibbles are added (w & 0x0f0f0f0f and (w >> 4) & 0x0f0f0f0f) every 14 values.
+   * Every PACKED_CHUNK values the bytes are split into 16-bit fields, summed over the lanes by a butterfly and added
+   * into four u32 totals. The loops count down, which loop shaping leaves alone (its copies of a counted loop kept
+   * two rounds of counters live and spilled); each iteration counts two values while the next two load.
    */
   @kernel
-  static packed(n: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
+  static packed(perQpu: u32, extra: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
     const gc = qpu.globalCount();
     const lane = qpu.laneId();
     // Per-QPU totals: word j of the QPU's row in t[j >> 4], lane j & 15.
     const t = new Uint32Array(4);
-    const last = n - 1;
-    for (let base: u32 = 0; base < n; base += PACKED_CHUNK * gc) {
+    // This QPU's vectors (grid-stride): no division in the kernel (a u32 one is ~150 instructions on vc4, and its
+    // float constants took six registers all through).
+    let left = perQpu + (qpu.qpuId() < extra ? 1 : 0);
+    // This pair of values; the next pair's loads go out before it is counted (past the end they read the last
+    // vector again: i < 2^31, so the i32 minimum is one op on vc4).
+    let i = qpu.globalId();
+    let x0 = values[u32(Math.min(i32(i), i32(last)))];
+    let x1 = values[u32(Math.min(i32(i + gc), i32(last)))];
+    while (left > 0) {
+      // Byte counters, word 2j + h, byte m: bin 8j + 2m + h, for up to PACKED_CHUNK values (even: every nibble
+      // round but the very last takes whole pairs).
       const c = new Uint32Array(PACKED_WORDS);
-      const end = Math.min(n, base + PACKED_CHUNK * gc);
-      // A count-down loop: loop shaping (which copies a counted `r < end` loop) would keep several rounds' counters
+      let rounds = Math.min(left, PACKED_CHUNK);
+      left -= rounds;
+      // Count-down loops: loop shaping (which copies a counted `i < end` loop) would keep several rounds' counters
       // live at once, more than the registers.
-      const first = base + qpu.qpuId() * 16;
-      // The next vector's load goes out before this one is counted (it reads a value in bounds past the end).
-      let i = first + lane;
-      let next = values[Math.min(i, last)];
-      for (let rounds = first < end ? (end - first + gc - 1) / gc : 0; rounds > 0; rounds--) {
-        const x = i < n ? next : 0xffffffff;
-        next = values[Math.min(i + gc, last)];
-        const g = Math.min(x >> 2, 16);
-        const inc: u32 = 1 << ((x & 3) << 3);
-        const lo = inc << g;
-        const hi = inc << (g - 8);
-        for (let b: u32 = 0; b < 8; b++) {
-          c[b] += (lo >> b) & inc;
-          c[b + 8] += (hi >> b) & inc;
+      while (rounds > 0) {
+        // Nibble counters, word j: bins 8j … 8j + 7 (nibble k: bin 8j + k), for up to 14 values.
+        const w = new Uint32Array(PACKED_NIBBLE_WORDS);
+        const k0 = Math.min(rounds, 14);
+        rounds -= k0;
+        // Pairs of values; an odd k0 (only the QPU's very last round) counts its last pair's second value nowhere.
+        for (let k = i32(k0); k > 0; k -= 2) {
+          i += 2 * gc;
+          const n0 = values[u32(Math.min(i32(i), i32(last)))];
+          const n1 = values[u32(Math.min(i32(i + gc), i32(last)))];
+          const g0 = x0 >> 3;
+          const g1 = k > 1 ? x1 >> 3 : 8;
+          // A shift count is taken mod 32: x << 2 shifts by 4 (x mod 8).
+          const inc0: u32 = 1 << (x0 << 2);
+          const inc1: u32 = 1 << (x1 << 2);
+          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b++) w[b] += g0 == b ? inc0 : 0;
+          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b++) w[b] += g1 == b ? inc1 : 0;
+          x0 = n0;
+          x1 = n1;
         }
-        i += gc;
+        for (let j: u32 = 0; j < PACKED_NIBBLE_WORDS; j++) {
+          c[2 * j] += w[j] & 0x0f0f0f0f;
+          c[2 * j + 1] += (w[j] >> 4) & 0x0f0f0f0f;
+        }
       }
-      // Source j = 2b + p: bins 4b + p (low 16 bits) and 4b + p + 2 (high), each ≤ 255 per lane. Each level of the
+      // Source j = 2b + p: bytes p (low 16 bits) and p + 2 (high) of word b, each ≤ 255 per lane. Each level of the
       // butterfly adds lane l and lane l ^ r of two sources, keeping source 2k + (bit r of l), so that after four
       // levels lane l of sum u holds source 16u + rev4(l) summed over the 16 lanes (≤ 4080 per field). Depth first,
       // so that few partial sums are live next to the counters.
@@ -225,23 +245,29 @@ export class Histogram {
    * 1, at word 16(2(j >> 4) + h) + rev4(j mod 16).
    */
   @device
-  static packedSlot(b: u32): u32 {
-    const j = 2 * (b >> 2) + (b & 1);
-    const h = (b >> 1) & 1;
+  static packedSlot(bin: u32): u32 {
+    // Word b = 2(bin >> 3) + (bin & 1), byte m = (bin >> 1) & 3 = p + 2h.
+    const j = 4 * (bin >> 3) + 2 * (bin & 1) + ((bin >> 1) & 1);
+    const h = (bin >> 2) & 1;
     const q = j & 15;
     const rev = ((q & 1) << 3) | ((q & 2) << 1) | ((q & 4) >> 1) | ((q & 8) >> 3);
     return 16 * (2 * (j >> 4) + h) + rev;
   }
 
-  /** counts[b] = Σ_r partial[r · 64 + {@link Histogram.packedSlot}(b)] (rows rows) for b < bins ≤ 64. */
+  /**
+   * counts[b] = Σ_r partial[r · 64 + {@link Histogram.packedSlot}(b)] (rows rows) + the number of i in [from, n)
+   * with values[i] == b, for b < bins ≤ 64 (the values {@link Histogram.packed} left: fewer than 16), with a QPU
+   * per 16 bins.
+   */
   @kernel
-  static mergePacked(bins: u32, rows: u32, partial: Ptr<u32>, counts: Ptr<u32>): void {
-    for (let b = qpu.globalId(); b < bins; b += qpu.globalCount()) {
-      const at = Histogram.packedSlot(b);
-      let s: u32 = 0;
-      for (let r: u32 = 0; r < rows; r++) s += partial[r * 64 + at];
-      counts[b] = s;
-    }
+  static mergePacked(bins: u32, rows: u32, from: u32, n: u32, values: Ptr<u32>, partial: Ptr<u32>, counts: Ptr<u32>): void {
+    // Work item b counts bin b (the launch has a QPU per 16 bins); every lane loads, so the loops are uniform.
+    const b = qpu.globalId();
+    const at = Histogram.packedSlot(b & 63);
+    let s: u32 = 0;
+    for (let r: u32 = 0; r < rows; r++) s += partial[r * 64 + at];
+    for (let i = from; i < n; i++) s += values[i] == b ? 1 : 0;
+    if (b < bins) counts[b] = s;
   }
 
   /** counts[b] = partial[b] + partial[stride + b] + … (rows rows) for b < bins. */
@@ -286,9 +312,9 @@ const MIN_PER_QPU = 1024;
 /**
  * counts[b] = the number of i < n with values[i] === b, for every b < bins; values ≥ bins are not counted.
  * Counts are exact (u32, wrapping only past 2^32 − 1 equal values). On vc4 up to 64 bins the values are read once
- * (packed byte counters, flushed every 255 values per lane); past 64 bins once per 16 bins. Throws TypeError for
- * arrays that are not Uint32Arrays or an unknown method, RangeError for n outside 0..values.length, bins outside
- * 1..counts.length, or method 'packed' with more than 64 bins.
+ * (packed nibble and byte counters, flushed every 254 values per lane); past 64 bins once per 16 bins. Throws
+ * TypeError for arrays that are not Uint32Arrays or an unknown method, RangeError for n outside 0..values.length,
+ * bins outside 1..counts.length, or method 'packed' with more than 64 bins.
  */
 export async function histogram(rt: Runtime, options: HistogramOptions): Promise<LaunchResult> {
   const { values, counts } = options ?? ({} as HistogramOptions);
@@ -316,9 +342,16 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   if (method === 'packed') {
     const partial = rt.alloc(Uint32Array, qpus * PACKED_BINS);
     try {
-      const r0 = await rt.launch(Histogram.packed, { qpus }, n, values, partial);
-      const r1 = await rt.launch(Histogram.mergePacked, { qpus: 1 }, bins, qpus, partial, counts);
-      return combineResults([r0, r1]);
+      // Whole vectors here (every lane's element exists, no lane mask in the loop); the rest in the merge.
+      const whole = n - (n % 16);
+      const vectors = whole / 16;
+      // Without a whole vector there is nothing to read (and no last element to read again): no rows.
+      const rows = whole > 0 ? qpus : 0;
+      const runs: LaunchResult[] = [];
+      if (rows > 0) runs.push(await rt.launch(Histogram.packed, { qpus }, Math.floor(vectors / qpus), vectors % qpus, whole - 1, values, partial));
+      // A QPU per 16 bins (one vector of sums each): the rows' loads are gathers, and on one QPU they took 16 µs.
+      runs.push(await rt.launch(Histogram.mergePacked, { qpus: Math.ceil(bins / 16) }, bins, rows, whole, n, values, partial, counts));
+      return combineResults(runs);
     } finally {
       rt.free(partial);
     }
