@@ -194,14 +194,14 @@ export class Histogram {
         rounds -= k0;
         // Pairs of values; an odd k0 (only the QPU's very last round) counts its last pair's second value nowhere.
         for (let k = i32(k0); k > 0; k -= 2) {
-          i += 2 * gc;
-          const n0 = values[u32(Math.min(i32(i), i32(last)))];
-          const n1 = values[u32(Math.min(i32(i + gc), i32(last)))];
           const g0 = x0 >> 3;
           const g1 = k > 1 ? x1 >> 3 : 8;
           // A shift count is taken mod 32: x << 2 shifts by 4 (x mod 8).
           const inc0: u32 = 1 << (x0 << 2);
           const inc1: u32 = 1 << (x1 << 2);
+          i += 2 * gc;
+          const n0 = values[u32(Math.min(i32(i), i32(last)))];
+          const n1 = values[u32(Math.min(i32(i + gc), i32(last)))];
           for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b++) w[b] += g0 == b ? inc0 : 0;
           for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b++) w[b] += g1 == b ? inc1 : 0;
           x0 = n0;
