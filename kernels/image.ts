@@ -33,6 +33,13 @@ const BLUR_PARTIALS = 12;
 /** Vectors across a strip of {@link Image.blur7} (its partial sums and neighbours need the registers), with its halo. */
 const BSTRIP = 2;
 const BSTRIP_HALO = 4;
+/** Columns each lane owns in a strip of {@link Image.blur7Runs} (16·RUN columns; its partial sums take the registers of more). */
+const RUN = 4;
+/** {@link Image.blur7Runs3}'s runs. */
+const RUN3 = 3;
+/** {@link Image.blur7Runs}' partial sums (6 per vector) and a row with its three columns either side. */
+const RUN_PARTIALS = 24;
+const RUN_WIDE = 10;
 /**
  * Vectors across a strip of {@link Image.conv5}, with its halo, and its partial sums (4 per vector). Measured (640 × 480,
  * fraction of the memory limit, vc6 / vc7): 1 vector 0.385 / 0.449, 2: 0.397 / 0.612, 3: 0.457 / 0.575, 4 (registers
@@ -391,16 +398,22 @@ export class Image {
     Image.conv5Strips(width, height, src, k, dst, strips, STRIP5);
   }
 
-  /** {@link conv5} on strips of PAIR5 vectors (vc7: its registers hold a 2-vector strip's work without serialising it). */
+  /** {@link conv5} with its row offsets stepped (vc6; {@link conv5StepStrips}). */
+  @kernel({ fastMath: true })
+  static conv5Step(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    Image.conv5StepStrips(width, height, src, k, dst, strips, STRIP5);
+  }
+
+  /** {@link conv5Step} on strips of PAIR5 vectors (vc7: its registers hold a 2-vector strip's work without serialising it). */
   @kernel({ fastMath: true })
   static conv5Pair(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
-    Image.conv5Strips(width, height, src, k, dst, strips, PAIR5);
+    Image.conv5StepStrips(width, height, src, k, dst, strips, PAIR5);
   }
 
   /**
-   * The body of {@link conv5} and {@link conv5Pair}: strips of `n` vectors (a constant of each kernel, at most
-   * STRIP5: its loops over the strip unroll, and the register arrays, sized for STRIP5, keep what a narrower
-   * strip leaves unused constant).
+   * The body of {@link conv5}: strips of `n` vectors (a constant, at most STRIP5: its loops over the strip unroll, and
+   * the register arrays, sized for STRIP5, keep what a narrower strip leaves unused constant). Row offsets are
+   * multiplied, which keeps vc4's store batching ({@link conv5StepStrips} steps them).
    */
   @device
   static conv5Strips(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
@@ -454,6 +467,109 @@ export class Image {
     }
   }
 
+
+  /**
+   * The body of {@link conv5Step} and {@link conv5Pair}: {@link conv5Strips} with the row offsets stepped by a row and
+   * clamped, not multiplied, and the loop run on the load offset (vc6 0.457 → 0.475 of the memory limit; vc4's conv5
+   * keeps the multiplied form: stepped 0.207 against 0.228).
+   */
+  @device
+  static conv5StepStrips(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
+    const maxX = width - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    const w = new Array<f32>(25).fill(0);
+    for (let t = 0; t < 25; t++) w[t] = k[t];
+    const total = strips * height;
+    const begin = Image.shareStart(qpu.qpuId(), total);
+    const end = Image.shareStart(qpu.qpuId() + 1, total);
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / height;
+      const y0 = pos - strip * height;
+      const rows = Math.min(end - pos, height - y0);
+      pos += rows;
+      const x0 = Image.stripLeft(strip, 16 * n, width);
+      const hx = Image.haloColumn(x0, 16 * n, maxX);
+      // p[4 b + i]: vector b's partial sum of output row r - 1 + i (kernel rows 0 … 3 - i added).
+      const p = new Array<f32>(CONV5_PARTIALS).fill(0);
+      const o = new Array<f32>(STRIP5).fill(0);
+      const e = new Array<f32>(STRIP5_HALO).fill(0);
+      const first = u32(Math.max(i32(y0) - 2, 0)) * width;
+      const col = x0 + lane;
+      for (let b: u32 = 0; b < n; b++) e[1 + b] = src[first + col + 16 * b];
+      e[0] = src[first + hx];
+      // Element offsets of row r + 1 (loaded) and of row r - 2 (stored), stepped by a row and clamped; the loop runs on
+      // the load offset (r from y0 - 2 to y0 + rows + 1).
+      const pitch = i32(width);
+      const last = maxY * pitch;
+      const y0Off = i32(y0) * pitch;
+      const endOff = y0Off + i32(rows + 2) * pitch;
+      let stOff = y0Off - 4 * pitch;
+      for (let ldOff = y0Off - pitch; ldOff <= endOff; ldOff += pitch) {
+        const row = u32(Math.min(Math.max(ldOff, 0), last));
+        const ne = new Array<f32>(STRIP5_HALO).fill(0);
+        for (let b: u32 = 0; b < n; b++) ne[1 + b] = src[row + col + 16 * b];
+        ne[0] = src[row + hx];
+        e[n + 1] = e[0];
+        if (n <= PAIR5) {
+          // The neighbours distance by distance across a 2-vector strip: the selects of one distance share their flags
+          // (vc7 conv5Pair 0.616 → 0.637 of the memory limit; 3 vectors' neighbours at once spend vc6's registers).
+          const l2 = new Array<f32>(STRIP5).fill(0);
+          const l1 = new Array<f32>(STRIP5).fill(0);
+          const r1 = new Array<f32>(STRIP5).fill(0);
+          const r2 = new Array<f32>(STRIP5).fill(0);
+          for (let b: u32 = 0; b < n; b++) {
+            const prev = e[b];
+            const c = e[b + 1];
+            l2[b] = qpu.rotate(lane >= 14 ? prev : c, 2);
+          }
+          for (let b: u32 = 0; b < n; b++) {
+            const prev = e[b];
+            const c = e[b + 1];
+            l1[b] = qpu.rotate(lane === 15 ? prev : c, 1);
+          }
+          for (let b: u32 = 0; b < n; b++) {
+            const c = e[b + 1];
+            const next = e[b + 2];
+            r1[b] = qpu.rotate(lane === 0 ? next : c, 15);
+          }
+          for (let b: u32 = 0; b < n; b++) {
+            const c = e[b + 1];
+            const next = e[b + 2];
+            r2[b] = qpu.rotate(lane < 2 ? next : c, 14);
+          }
+          for (let b: u32 = 0; b < n; b++) {
+            const c = e[b + 1];
+            o[b] = p[4 * b] + w[20] * l2[b] + w[21] * l1[b] + w[22] * c + w[23] * r1[b] + w[24] * r2[b];
+            for (let i: u32 = 0; i < 3; i++) {
+              p[4 * b + i] = p[4 * b + i + 1] + w[15 - 5 * i] * l2[b] + w[16 - 5 * i] * l1[b] + w[17 - 5 * i] * c + w[18 - 5 * i] * r1[b] + w[19 - 5 * i] * r2[b];
+            }
+            p[4 * b + 3] = w[0] * l2[b] + w[1] * l1[b] + w[2] * c + w[3] * r1[b] + w[4] * r2[b];
+          }
+        } else {
+          for (let b: u32 = 0; b < n; b++) {
+            const prev = e[b];
+            const c = e[b + 1];
+            const next = e[b + 2];
+            const l2 = qpu.rotate(lane >= 14 ? prev : c, 2);
+            const l1 = qpu.rotate(lane === 15 ? prev : c, 1);
+            const r1 = qpu.rotate(lane === 0 ? next : c, 15);
+            const r2 = qpu.rotate(lane < 2 ? next : c, 14);
+            o[b] = p[4 * b] + w[20] * l2 + w[21] * l1 + w[22] * c + w[23] * r1 + w[24] * r2;
+            for (let i: u32 = 0; i < 3; i++) {
+              p[4 * b + i] = p[4 * b + i + 1] + w[15 - 5 * i] * l2 + w[16 - 5 * i] * l1 + w[17 - 5 * i] * c + w[18 - 5 * i] * r1 + w[19 - 5 * i] * r2;
+            }
+            p[4 * b + 3] = w[0] * l2 + w[1] * l1 + w[2] * c + w[3] * r1 + w[4] * r2;
+          }
+        }
+        // As conv3: sums that are no output yet go to row y0, overwritten later by its own value.
+        const out = u32(Math.max(stOff, y0Off));
+        for (let b: u32 = 0; b < n; b++) dst[out + col + 16 * b] = o[b];
+        for (let b: u32 = 0; b <= n; b++) e[b] = ne[b];
+        stOff += pitch;
+      }
+    }
+  }
 
   /**
    * {@link separableBlur} with 7 taps in one pass over the image (no temporary), on images at least 16·BSTRIP
@@ -640,6 +756,111 @@ export class Image {
         for (let b: u32 = 0; b < BSTRIP; b++) dst[out + col + 16 * b] = o[b];
         for (let b = 0; b <= BSTRIP; b++) e[b] = ne[b];
         ldOff += pitch;
+        stOff += pitch;
+      }
+    }
+  }
+
+  /**
+   * {@link blur7Taps} (symmetric taps) with lane l owning RUN neighbouring columns and vector k of a row holding each
+   * lane's column k (a load of lanes RUN words apart): lane l of a strip from column c0 holds columns c0 − RUN + RUN·l …
+   * c0 − 1 + RUN·l, and lanes 1–14 compute and store theirs (14·RUN columns per strip); lanes 0 and 15 only hold the
+   * three columns left and right of them (clamped at the image's edges), so there is no halo vector. A pixel's
+   * horizontal neighbours are then other vectors of the same row, or for the first and last three columns of a lane's
+   * run the previous or next lane's, one rotation each: 6 rotations and no select per row of RUN vectors where
+   * blur7Taps has 6 rotations and 6 selects per vector. Its loads read 16 lanes for 14 stored (blur7Taps 3 vectors for
+   * 2). The column pass and the order of every sum are blur7Taps', so the results are the same.
+   */
+  @kernel({ fastMath: true })
+  static blur7Runs(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    Image.blur7RunsOf(width, height, src, taps, dst, strips, RUN);
+  }
+
+  /** {@link blur7Runs} with runs of RUN3 columns (vc7: 4 spend its registers, which have no accumulators beside them). */
+  @kernel({ fastMath: true })
+  static blur7Runs3(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    Image.blur7RunsOf(width, height, src, taps, dst, strips, RUN3);
+  }
+
+  /**
+   * The body of {@link blur7Runs} and {@link blur7Runs3}: runs of `n` columns per lane (a constant of each kernel, 3
+   * or RUN: its loops over the run unroll, and the register arrays, sized for RUN, keep what a shorter run leaves
+   * unused constant).
+   */
+  @device
+  static blur7RunsOf(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
+    const maxX = i32(width) - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    const mid = lane - 1 < 14;
+    const w = new Array<f32>(4).fill(0);
+    for (let t = 0; t < 4; t++) w[t] = taps[t];
+    const total = strips * height;
+    const begin = Image.shareStart(qpu.qpuId(), total);
+    const end = Image.shareStart(qpu.qpuId() + 1, total);
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / height;
+      const y0 = pos - strip * height;
+      const rows = Math.min(end - pos, height - y0);
+      pos += rows;
+      const c0 = Image.stripLeft(strip, 14 * n, width);
+      // Column k of this lane's run, clamped (only lanes 0 and 15 can pass an edge of the image).
+      const col = new Array<u32>(RUN).fill(0);
+      for (let k: u32 = 0; k < n; k++) col[k] = u32(Math.min(Math.max(i32(c0 + n * lane + k - n), 0), maxX));
+      // q[6 k + i]: vector k's partial column sum of output row r - 2 + i (taps 0 … 5 - i added).
+      const q = new Array<f32>(RUN_PARTIALS).fill(0);
+      const o = new Array<f32>(RUN).fill(0);
+      const e = new Array<f32>(RUN).fill(0);
+      const first = u32(Math.max(i32(y0) - 3, 0)) * width;
+      for (let k = 0; k < n; k++) e[k] = src[first + col[k]];
+      // Element offsets of row r + 1 (loaded) and of row r - 3 (stored), stepped by a row and clamped (the loop runs
+      // on the load offset: r from y0 - 3 to y0 + rows + 2).
+      const pitch = i32(width);
+      const last = maxY * pitch;
+      const y0Off = i32(y0) * pitch;
+      const endOff = y0Off + i32(rows + 3) * pitch;
+      let stOff = y0Off - 6 * pitch;
+      for (let ldOff = y0Off - 2 * pitch; ldOff <= endOff; ldOff += pitch) {
+        const row = u32(Math.min(Math.max(ldOff, 0), last));
+        const ne = new Array<f32>(RUN).fill(0);
+        for (let k = 0; k < n; k++) ne[k] = src[row + col[k]];
+        // x[3 + k]: vector k; x[3 - d]: the pixels d left of each lane's run (the previous lane's column RUN - d),
+        // x[RUN + 2 + d]: d right of it (the next lane's column d - 1).
+        const x = new Array<f32>(RUN_WIDE).fill(0);
+        for (let k = 0; k < n; k++) x[3 + k] = e[k];
+        for (let d: u32 = 1; d <= 3; d++) {
+          x[3 - d] = qpu.rotate(e[n - d], 1);
+          x[n + 2 + d] = qpu.rotate(e[d - 1], 15);
+        }
+        // h: vector k's row pass, taps from j = 0 (w[6 - j] = w[j]); then the column pass, as blur7Taps.
+        for (let k = 0; k < n; k++) {
+          let h = w[0] * x[k];
+          h = h + w[1] * x[k + 1];
+          h = h + w[2] * x[k + 2];
+          h = h + w[3] * x[k + 3];
+          h = h + w[2] * x[k + 4];
+          h = h + w[1] * x[k + 5];
+          h = h + w[0] * x[k + 6];
+          const p0 = w[0] * h;
+          const p1 = w[1] * h;
+          const p2 = w[2] * h;
+          const p3 = w[3] * h;
+          o[k] = q[6 * k] + p0;
+          q[6 * k] = q[6 * k + 1] + p1;
+          q[6 * k + 1] = q[6 * k + 2] + p2;
+          q[6 * k + 2] = q[6 * k + 3] + p3;
+          q[6 * k + 3] = q[6 * k + 4] + p2;
+          q[6 * k + 4] = q[6 * k + 5] + p1;
+          q[6 * k + 5] = p0;
+        }
+        // As conv3: sums that are no output yet go to row y0, overwritten later by its own value. Lanes 0 and 15
+        // store nothing (a masked store on V3D: no branch).
+        // (Lane l's column k is col[k] in lanes 1–14.)
+        const out = u32(Math.max(stOff, y0Off)) + col[0];
+        for (let k: u32 = 0; k < n; k++) {
+          if (mid) dst[out + k] = o[k];
+        }
+        for (let k = 0; k < n; k++) e[k] = ne[k];
         stOff += pitch;
       }
     }
@@ -1187,11 +1408,13 @@ export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<Launc
   if (overlaps(src, dst)) {
     throw new RangeError(`${fn}: dst must not overlap src (every output reads its neighbours' inputs)`);
   }
-  // vc7: 2-vector strips (conv5Pair, 0.612 of the memory limit against conv5's 0.575); vc6 and vc4: 3 (conv5).
+  // vc7: 2-vector strips (conv5Pair, 0.612 of the memory limit against conv5's 0.575); vc6 and vc4: 3 (conv5Step on
+  // vc6: its row offsets stepped, which on vc4 loses more than it gains).
   const pair = rt.target === 'vc7';
   const strip5 = 16 * (pair ? PAIR5 : STRIP5);
   if (kw === 5 && kh === 5 && width >= strip5) {
-    return rt.launch(pair ? Image.conv5Pair : Image.conv5, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / strip5));
+    const conv5 = pair ? Image.conv5Pair : rt.target === 'vc6' ? Image.conv5Step : Image.conv5;
+    return rt.launch(conv5, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / strip5));
   }
   if (kw === 3 && kh === 3 && width >= 16 * STRIP) {
     return rt.launch(Image.conv3, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (16 * STRIP)));
@@ -1257,9 +1480,11 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
     // other taps: blur7 (vc4 0.527 against blur7Taps' 0.525).
     const bits = new Uint32Array(taps.buffer, taps.byteOffset, 7);
     const symmetric = bits[0] === bits[6] && bits[1] === bits[5] && bits[2] === bits[4];
-    const kernel = rt.target !== 'vc4' && symmetric ? Image.blur7Taps : Image.blur7;
+    const run = rt.target === 'vc7' ? RUN3 : RUN;
+    const runs = rt.target !== 'vc4' && symmetric && width >= 14 * run;
+    const kernel = runs ? (run === RUN3 ? Image.blur7Runs3 : Image.blur7Runs) : rt.target !== 'vc4' && symmetric ? Image.blur7Taps : Image.blur7;
     try {
-      return await rt.launch(kernel, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (16 * BSTRIP)));
+      return await rt.launch(kernel, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (runs ? 14 * run : 16 * BSTRIP)));
     } finally {
       if (own) rt.free(taps);
     }

@@ -130,8 +130,9 @@ for (const b of BACKENDS) {
         const dst = rt.alloc(Float32Array, w * h);
         const res = await conv2d(rt, { width: w, height: h, src, kw, kh, k, dst });
         if (kw === 5 && kh === 5 && b.backend === 'emulator') {
-          // 5 × 5 on strips: 2 vectors on vc7 (conv5Pair), 3 elsewhere (conv5); narrower images the generic kernel.
-          const want = b.target === 'vc7' ? (w >= 32 ? 'Image.conv5Pair' : 'Image.conv2d') : w >= 48 ? 'Image.conv5' : b.target === 'vc4' ? 'Image.conv2dDma' : 'Image.conv2d';
+          // 5 × 5 on strips: 2 vectors on vc7 (conv5Pair), 3 elsewhere (conv5Step on vc6, conv5 on vc4); narrower images
+          // the generic kernel.
+          const want = b.target === 'vc7' ? (w >= 32 ? 'Image.conv5Pair' : 'Image.conv2d') : w >= 48 ? (b.target === 'vc6' ? 'Image.conv5Step' : 'Image.conv5') : b.target === 'vc4' ? 'Image.conv2dDma' : 'Image.conv2d';
           t.is(res.kernel, want, `${w}x${h} kernel ${kw}x${kh}`);
         }
         const { out, mag } = conv2dJs(w, h, src, kw, kh, k);
@@ -149,7 +150,9 @@ for (const b of BACKENDS) {
       // sigma 1.2: 9 taps (two passes); sigma 1: 7 taps, one pass on images 32 or more wide, two passes in place;
       // 'skewed': sigma 1's taps with the first one changed (not symmetric: blur7 on every target).
       type Case = readonly [number, number, number, boolean, 'skewed'?];
-      const cases: Case[] = [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false], [67, 9, 1, false, 'skewed']];
+      // 7 taps on V3D: runs of 4 (vc6) or 3 (vc7) columns per lane on images 56 / 42 or more wide (one strip: 56, 42;
+      // the last strip overlapping the one before: 67, 131), blur7Taps narrower (33, 40).
+      const cases: Case[] = [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false], [67, 9, 1, false, 'skewed'], [56, 5, 1, false], [42, 4, 1, false], [131, 7, 1, false], [40, 3, 1, false]];
       for (const [w, h, sigma, inPlace, skewed] of cases) {
         const r = lcg(w + h);
         const src = rt.alloc(Float32Array, w * h);
@@ -161,8 +164,10 @@ for (const b of BACKENDS) {
         if (skewed) taps[0] = f(1.5 * (taps[0] as number));
         const res = skewed ? await separableBlur(rt, { width: w, height: h, src, dst, taps }) : await separableBlur(rt, { width: w, height: h, src, dst, sigma });
         if (taps.length === 7 && !inPlace && b.backend === 'emulator') {
-          // blur7Taps (V3D) takes the taps to be symmetric; vc4 runs blur7.
-          t.is(res.kernel, b.target !== 'vc4' && !skewed ? 'Image.blur7Taps' : 'Image.blur7', `${w}x${h}${skewed ? ' skewed' : ''}: the one-pass kernel`);
+          // blur7Runs / blur7Runs3 / blur7Taps (V3D) take the taps to be symmetric; vc4 runs blur7.
+          const run = b.target === 'vc7' ? 3 : 4;
+          const v3d = w >= 14 * run ? (run === 3 ? 'Image.blur7Runs3' : 'Image.blur7Runs') : 'Image.blur7Taps';
+          t.is(res.kernel, b.target !== 'vc4' && !skewed ? v3d : 'Image.blur7', `${w}x${h}${skewed ? ' skewed' : ''}: the one-pass kernel`);
         }
         // The row pass, then the column pass, each as its own correlation with a 1-D kernel.
         const rows = conv2dJs(w, h, orig, taps.length, 1, taps);

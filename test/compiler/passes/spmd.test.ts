@@ -64,15 +64,49 @@ test('after an if-else, the store runs under the mask before the if (every lane)
   t.deepEqual([...y], [...x].map((v, l) => (l < 5 ? v * 2 : v + 1)));
 });
 
-test('where stores are masked per lane (V3D), a small block that only stores runs without a guard, its store masked', (t) => {
-  // Guards.tiles's `if (lane < 3) flags[…] = s`: no \`any\` and branch around it, so the body's guard is the only one.
+test('where stores are masked per lane (V3D), an if on a lane pattern around a small store-only block is its masked store, and nothing is lowered', (t) => {
+  // Guards.tiles's \`if (lane < 3) flags[…] = s\`: folded into the loop body, its store masked by lane < 3. No other branch
+  // varies, so the loop keeps its shape: no mask, no guard, no \`any\` (lowered, the body was a guarded span whose join
+  // carried every loop-carried value, and the loop tested its condition twice per pass).
   const fn = lowered('Guards.tiles', true);
   t.deepEqual(verifyFunction(fn), []);
-  t.is(count(fn, 'any'), 2); // the body's guard and the loop's continue test (3 with the if guarded)
+  t.is(count(fn, 'any'), 0);
   const masked = fn.blocks.flatMap((b) => b.instrs.filter((i) => i.op === 'store' && i.args.length > (maskOperand('store') ?? 0)));
-  t.is(masked.length, count(fn, 'store'), 'both stores carry the mask (the loop\'s lanes; the flags store also lane < 3)');
+  t.is(count(fn, 'store'), 2);
+  t.is(masked.length, 1, 'only the flags store carries a mask (lane < 3)');
   checkTiles(t, fn);
 });
+
+test('where stores are masked per lane, an if on loaded data is lowered as before (its loop masked and guarded)', (t) => {
+  const fn = lowered('Guards.sparse', true);
+  t.deepEqual(verifyFunction(fn), []);
+  t.true(count(fn, 'any') >= 1, 'the loop runs while any lane is in it');
+  const n = 4;
+  const x = Uint32Array.from({ length: 16 * n }, (_, i) => (i * 2654435761) >>> 24);
+  const y = new Uint32Array(16 * n).fill(7);
+  runKernel(fn, [n, 100, x, y], 1);
+  t.deepEqual([...y], [...x].map((v) => (v > 100 ? v : 7)));
+});
+
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`${target}: the folded lane-pattern store writes only its lanes`, async (t) => {
+    const rt = await Runtime.open({ backend: 'emulator', target, log: () => {} });
+    try {
+      const n = 5;
+      const x = rt.alloc(Uint32Array, 16 * (n + 3));
+      for (let i = 0; i < x.length; i++) x[i] = (i * 2654435761) >>> 20;
+      const y = rt.alloc(Uint32Array, 16 * n);
+      const flags = rt.alloc(Uint32Array, 16 * n);
+      flags.fill(7);
+      await rt.launch(Guards.tiles, { qpus: 1 }, n, x, y, flags);
+      const sum = (tile: number, l: number) => [0, 1, 2, 3].reduce((s, k) => (s + (x[16 * (tile + k) + l] as number)) >>> 0, 0);
+      t.deepEqual([...y], Array.from({ length: 16 * n }, (_, i) => sum(Math.floor(i / 16), i % 16)));
+      t.deepEqual([...flags], Array.from({ length: 16 * n }, (_, i) => (i % 16 < 3 ? sum(Math.floor(i / 16), i % 16) : 7)));
+    } finally {
+      rt.close();
+    }
+  });
+}
 
 for (const target of ['vc6', 'vc7'] as const) {
   test(`${target}: a masked store tests its compare's own flags: no 0/1 made and tested again`, (t) => {
@@ -112,8 +146,8 @@ for (const target of ['vc6', 'vc7'] as const) {
 
 for (const target of ['vc6', 'vc7'] as const) {
   test(`${target}: a uniform wait loop after a lane-dependent if tests its all() in the branch, with no lane reduction`, async (t) => {
-    // SPMD lowering gives the wait loop a mask and wraps its condition in any(); loop shaping drops the mask of a
-    // uniform loop and folding the any() of a uniform value and the negation, so the branch itself tests all lanes.
+    // Its `if` on a lane pattern is a masked store (no lowering; lowered, the wait loop got a mask and its condition an
+    // any(), which loop shaping and folding took off again), so the branch itself tests all lanes.
     const r = compileFile(FIXTURE, { target });
     const k = r.kernels.find((x) => x.name === 'Guards.wait');
     if (!k) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
