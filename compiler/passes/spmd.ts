@@ -17,6 +17,7 @@
 import type { Block, Instr, IrFunction, IrType, Value } from '../ir/types.ts';
 import { addParam, newBlock, newValue } from '../ir/builder.ts';
 import { findLoops, predecessors, reversePostorder, targets } from '../ir/cfg.ts';
+import { simplifyCfg } from './simplifycfg.ts';
 import type { Loop } from '../ir/cfg.ts';
 import { maskOperand, opInfo } from '../ir/ops.ts';
 import { definitions, sameInBatchValues } from '../ir/values.ts';
@@ -622,22 +623,10 @@ function maskStoreBlocks(fn: IrFunction): boolean {
     f.from.term = { kind: 'br', target: { block: f.join, args: [] } };
   }
   const gone = new Set(folds.map((f) => f.side));
+  fn.blocks = fn.blocks.filter((b) => !gone.has(b));
   // Each fold leaves its block and the join in a straight line: one block again, as the passes that work within a
   // block (address rebasing) would have seen it without the `if`.
-  const from = new Set(folds.map((f) => f.from));
-  const after = predecessors({ ...fn, blocks: fn.blocks.filter((b) => !gone.has(b)) });
-  for (const b of fn.blocks) {
-    if (!from.has(b) || gone.has(b)) continue;
-    for (let t = b.term; t.kind === 'br'; t = b.term) {
-      const j = t.target.block;
-      if (j === b || j === fn.blocks[0] || j.params.length > 0 || (after.get(j) ?? []).length !== 1) break;
-      b.instrs.push(...j.instrs);
-      b.term = j.term;
-      gone.add(j);
-      if (from.has(j)) from.delete(j);
-    }
-  }
-  fn.blocks = fn.blocks.filter((b) => !gone.has(b));
+  simplifyCfg(fn);
   return true;
 }
 
