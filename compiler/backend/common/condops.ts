@@ -44,7 +44,7 @@ export function flagOnlyCompares(fn: IrFunction, floats: boolean, maskOf?: (i: I
 
 /** The integer ops that fuse (each is one ALU op on VC4 and V3D). */
 const FUSABLE = new Set(['add', 'sub', 'and', 'or', 'xor']);
-/** The ops for which 0 on the right leaves the left operand as it is. */
+/** The fusable ops for which 0 on the right leaves the left operand as it is. */
 const ZERO_IDENTITY = new Set(['add', 'sub', 'or', 'xor']);
 /** The ops whose operands may be swapped. */
 const COMMUTATIVE = new Set(['add', 'and', 'or', 'xor']);
@@ -81,7 +81,6 @@ export function conditionalOps(fn: IrFunction, selectOfOp: boolean): Map<Instr, 
   const skipped = new Set<Instr>();
   const zeros = new Set<Value>();
   for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'const' && i.result && constBits(i) === 0) zeros.add(i.result);
-  const isZero = (v: Value): boolean => zeros.has(v);
   for (const b of fn.blocks) {
     const defs = new Map<Value, Instr>();
     for (const i of b.instrs) if (i.result) defs.set(i.result, i);
@@ -90,7 +89,7 @@ export function conditionalOps(fn: IrFunction, selectOfOp: boolean): Map<Instr, 
     for (const i of b.instrs) {
       if (skipped.has(i) || out.has(i)) continue;
       // x ∘ (c ? y : 0) and x ∘ (c ? 0 : y).
-      if (FUSABLE.has(i.op) && ZERO_IDENTITY.has(i.op) && isWord(i.result) && i.args.length === 2) {
+      if (ZERO_IDENTITY.has(i.op) && isWord(i.result) && i.args.length === 2) {
         const sides = COMMUTATIVE.has(i.op) ? [1, 0] : [1];
         for (const k of sides) {
           const s = i.args[k] as Value;
@@ -99,8 +98,8 @@ export function conditionalOps(fn: IrFunction, selectOfOp: boolean): Map<Instr, 
           if (!sel || sel.op !== 'select' || skipped.has(sel) || out.has(sel) || x === s) continue;
           const [cond, a, e] = sel.args as [Value, Value, Value];
           if (!isWord(a) || !isWord(e)) continue;
-          const invert = isZero(a) && !isZero(e);
-          if (!invert && !isZero(e)) continue;
+          const invert = zeros.has(a) && !zeros.has(e);
+          if (!invert && !zeros.has(e)) continue;
           out.set(i, { at: i, skip: sel, op: i.op, x, y: invert ? e : a, cond, invert });
           skipped.add(sel);
           break;

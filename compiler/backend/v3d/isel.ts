@@ -24,7 +24,7 @@ import { MAGIC, smallImmIndex } from '../../isa/v3d/instr.ts';
 import type { Block, BlockRef, Instr, IrFunction, IrType, Terminator, Value } from '../../ir/types.ts';
 import { workgroupSizeOf } from '../../ir/types.ts';
 import { constBits, definitions, onlyBranchConditions, useCounts } from '../../ir/values.ts';
-import { maskOperand, type OpName } from '../../ir/ops.ts';
+import { opInfo, type OpName } from '../../ir/ops.ts';
 import type { MBlock, MFunction, MInstr, MSrc, UniformSlot, VReg } from './mir.ts';
 import { imm, magic, vreg } from './mir.ts';
 import {
@@ -87,8 +87,17 @@ interface LazyCompares {
 }
 const lazyCompares = new WeakMap<Ctx, LazyCompares>();
 
-/** The memory ops whose lane mask takes its condition from {@link selectCondition} (isel-memory.ts, maskCondition). */
-const MASKED_MEMORY: ReadonlySet<string> = new Set(['load', 'store', 'atomic', 'atomic_cas']);
+/**
+ * The lane mask of memory op `i` (a masked op that reads or writes memory: load, store, atomics), which takes its
+ * condition from {@link selectCondition} (isel-memory.ts, maskCondition), unless it is also the op's data.
+ */
+function memoryMask(i: Instr): Value | undefined {
+  const info = opInfo(i.op);
+  const at = info?.mask;
+  if (at === undefined || !(info?.readsMemory || info?.effect)) return undefined;
+  const m = i.args[at];
+  return m && i.args.indexOf(m) === at ? m : undefined;
+}
 
 /** The condition under which select condition `v` is true, with the flags set for it. */
 function selectCondition(c: Ctx, v: Value): Cond {
@@ -218,12 +227,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store' || i.op === 'atomic' || i.op === 'atomic_cas'));
   const c: Ctx = { ver, fn, mf, cur: [], vals: new Map(), defs: new Map(), blockOf: new Map(), storesPending: false, kernelStores, scaledIndex: new Map() };
   const liveIn = irLiveIn(fn);
-  const lazy = flagOnlyCompares(fn, true, (i) => {
-    // A memory op's lane mask is tested the same way (isel-memory.ts, maskCondition), unless it is also data.
-    const at = MASKED_MEMORY.has(i.op) ? maskOperand(i.op) : undefined;
-    const m = at === undefined ? undefined : i.args[at];
-    return m && i.args.indexOf(m) === at ? m : undefined;
-  });
+  const lazy = flagOnlyCompares(fn, true, memoryMask);
   const uses = useCounts(fn);
   const irDefs = definitions(fn);
   lazyCompares.set(c, { ins: lazy, cond: new Map() });

@@ -315,6 +315,8 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
    * register, any other kind of op and each block start forget it.
    */
   let r3Holds: string | undefined;
+  /** The register a regfile operand reads, as {@link r3Holds} names it. */
+  const fileKey = (op: Operand): string | undefined => ('port' in op && op.port !== 'smi' ? `${op.port}${op.addr}` : undefined);
   /** Per value (vreg id): the ALU ops of the current block that read it beside a small immediate. */
   let immPartners = new Map<number, number>();
   const encodeAlu = (o: Extract<MOp, { k: 'alu' }>): void => {
@@ -343,7 +345,7 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
       } else if (raddrB === undefined && (smi === undefined || smi === op.code)) (smi = op.code), (mux = 'rb');
       if (!mux) {
         // Port conflict: copy this operand to r3 first (a register r3 already holds is not copied again).
-        const key = s.k === 'v' && 'port' in op && op.port !== 'smi' ? `${op.port}${op.addr}` : undefined;
+        const key = s.k === 'v' ? fileKey(op) : undefined;
         if (key === undefined || key !== r3Holds) {
           encodeAlu({ k: 'alu', unit: 'add', op: 'or', dst: { k: 'acc', n: 3 }, a: s, b: s, ...(o.loc ? { loc: o.loc } : {}) });
           r3Holds = key;
@@ -354,10 +356,7 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
     }
     const { waddr, ws } = dest(o.dst, o.unit);
     if (o.dst?.k === 'acc' && o.dst.n === 3) r3Holds = undefined;
-    else if (o.dst?.k === 'v' && r3Holds !== undefined) {
-      const r = regOf(o.dst.id);
-      if (r3Holds === (r < 32 ? `A${r}` : `B${r - 32}`)) r3Holds = undefined;
-    }
+    else if (o.dst?.k === 'v' && r3Holds !== undefined && fileKey(operand(o.dst)) === r3Holds) r3Holds = undefined;
     const i: Vc4AluInstr = {
       ...vc4Nop(),
       sig: smi !== undefined ? 'smi' : 'none',
@@ -398,7 +397,7 @@ export function scheduleVc4(allocated: Vc4Allocated, bundle = true): Vc4Code {
     for (const o of b.ops) {
       if (o.k !== 'alu' || !o.a || !o.b) continue;
       const v = o.a.k === 'v' && o.b.k === 'imm' ? o.a : o.b.k === 'v' && o.a.k === 'imm' ? o.b : undefined;
-      if (v?.k === 'v') immPartners.set(v.id, (immPartners.get(v.id) ?? 0) + 1);
+      if (v) immPartners.set(v.id, (immPartners.get(v.id) ?? 0) + 1);
     }
     b.ops.forEach((o, k) => {
       if (o.k !== 'alu') r3Holds = undefined;
