@@ -884,9 +884,10 @@ function shape(fn: IrFunction, c1In: Candidate, vectorWords: number, dma: DmaSto
   const init = pre.term.target.args;
   // Stores batched into multi-row DMAs (storeBatch): as many copies as one DMA takes rows, when the body allows.
   let c0 = c1;
-  const wide = dma?.wideRows !== undefined && batchableStores(fn, c1, init) && wideBatch(fn, c1, init);
+  const batchable = dma !== undefined && batchableStores(fn, c1, init);
+  const wide = batchable && dma.wideRows !== undefined && wideBatch(fn, c1, init);
   const dmaRows = dma ? (wide ? (dma.wideRows as number) : dma.rows) : 0;
-  if (dma && c1.unroll < dmaRows && batchableStores(fn, c1, init)) {
+  if (batchable && c1.unroll < dmaRows) {
     const size = [...c1.loop.blocks].reduce((n, b) => n + b.instrs.length, 0);
     let unroll = c1.unroll;
     while (unroll < dmaRows && unroll * 2 <= MAX_UNROLL && size * unroll * 2 <= BATCH_BODY_BUDGET) unroll *= 2;
