@@ -9,6 +9,8 @@ import { uniformWords, vpmBatchesAtOnce, vpmRowsOf } from '../../../runtime/laun
 import { TARGETS } from '../../../compiler/target/targets.ts';
 import { Runtime } from '../../../runtime/index.ts';
 import { Blas1 } from '../../../kernels/blas1.ts';
+import { vpmRowsFor, type StoreGroup } from '../../../compiler/backend/vc4/isel-memory.ts';
+import type { Block, Instr } from '../../../compiler/ir/types.ts';
 
 const STORE = TARGETS.vc4.dmaStore;
 /** VPM rows a user program can address (vc4 notes §3.1). */
@@ -145,4 +147,25 @@ test('vc4: wide copies, scales and swaps on 1 to 13 batches (one job or several)
   } finally {
     rt.close();
   }
+});
+
+test('vc4: wide store groups get rows of their own up to two per block, in the order they go out; more share the first rows', (t) => {
+  // Hand-made blocks: stores that are the groups' members (only their positions in the block matter here).
+  const store = (): Instr => ({ op: 'store', args: [] });
+  const group = (n: number): StoreGroup => ({ stores: Array.from({ length: n }, store), tag: 1, pitch: { bytes: 64 }, row: 0 });
+  const layout = (sizes: number[], order: number[]) => {
+    const groups = sizes.map(group);
+    // The block holds the groups' stores in `order` of the groups (each group's stores together).
+    const block: Block = { id: 0, params: [], instrs: order.flatMap((k) => (groups[k] as StoreGroup).stores), term: { kind: 'ret' } };
+    const m = new Map<Instr, StoreGroup>();
+    for (const g of groups) for (const s of g.stores) m.set(s, g);
+    return { rows: vpmRowsFor([block], [m]), at: groups.map((g) => g.row) };
+  };
+  const wide = STORE.wideRows;
+  t.deepEqual(layout([STORE.rows], [0]), { rows: STORE.rows, at: [0] });
+  t.deepEqual(layout([wide], [0]), { rows: wide, at: [0] });
+  // The group whose stores come later in the block goes out later and takes the second rows.
+  t.deepEqual(layout([wide, wide], [1, 0]), { rows: 2 * wide, at: [wide, 0] });
+  t.deepEqual(layout([wide, wide, wide], [0, 1, 2]), { rows: wide, at: [0, 0, 0] });
+  t.true(2 * wide <= STORE.storeRows);
 });
