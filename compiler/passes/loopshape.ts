@@ -552,7 +552,7 @@ const WIDE_WORK_PER_STORE = 8;
  * QPUs it needs. Returns the store roots (in the order of their first store), or undefined.
  * Measured on vc4 (fraction of the memory limit, 8 rows per DMA on 6 QPUs against 4 rows on 12): sscal
  * 0.900 → 0.99, scopy 0.908 → 0.95; saxpy (two loads per store) 0.98 → 0.92, so it keeps `rows`. sswap (two
- * arrays, each its own 8 rows, 3 QPUs, the arrays' loads on the two TMUs: {@link WIDE_TMU}) 0.784 → see docs/kernels.md.
+ * arrays, each its own 8 rows, 3 QPUs, the arrays' loads on the two TMUs: {@link WIDE_TMU}) 0.784 → 0.928.
  */
 function wideBatch(fn: IrFunction, c: Candidate, init: Value[]): Value[] | undefined {
   if ((fn.workgroupSize ?? 16) > 16) return undefined;
