@@ -40,6 +40,8 @@ const RUN3 = 3;
 /** {@link Image.blur7Runs}' partial sums (6 per vector) and a row with its three columns either side. */
 const RUN_PARTIALS = 24;
 const RUN_WIDE = 10;
+/** Ring of partial sums: 7 per vector. */
+const RING_PARTIALS = 28;
 /**
  * Vectors across a strip of {@link Image.conv5}, with its halo, and its partial sums (4 per vector). Measured (640 × 480,
  * fraction of the memory limit, vc6 / vc7): 1 vector 0.385 / 0.449, 2: 0.397 / 0.612, 3: 0.457 / 0.575, 4 (registers
@@ -862,6 +864,95 @@ export class Image {
         }
         for (let k = 0; k < n; k++) e[k] = ne[k];
         stOff += pitch;
+      }
+    }
+  }
+
+  /** {@link blur7Runs} with the partial sums in a ring (experiment). */
+  @kernel({ fastMath: true })
+  static blur7Ring(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    Image.blur7RingOf(width, height, src, taps, dst, strips, RUN);
+  }
+
+  /** {@link blur7Runs3} with the partial sums in a ring (experiment). */
+  @kernel({ fastMath: true })
+  static blur7Ring3(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    Image.blur7RingOf(width, height, src, taps, dst, strips, RUN3);
+  }
+
+  @device
+  static blur7RingOf(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
+    const maxX = i32(width) - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    const mid = lane - 1 < 14;
+    const w = new Array<f32>(4).fill(0);
+    for (let t = 0; t < 4; t++) w[t] = taps[t];
+    const total = strips * height;
+    const begin = Image.shareStart(qpu.qpuId(), total);
+    const end = Image.shareStart(qpu.qpuId() + 1, total);
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / height;
+      const y0 = pos - strip * height;
+      const rows = Math.min(end - pos, height - y0);
+      pos += rows;
+      const c0 = Image.stripLeft(strip, 14 * n, width);
+      // Lanes first … 14 store: in the last strip, lanes whose run the strip before stored already do not.
+      const lo = (strip * 14 * n - c0 + n) / n;
+      const keep = lane - lo < 15 - lo;
+      const col = new Array<u32>(RUN).fill(0);
+      for (let k: u32 = 0; k < n; k++) col[k] = u32(Math.min(Math.max(i32(c0 + n * lane + k - n), 0), maxX));
+      const q = new Array<f32>(RING_PARTIALS).fill(0);
+      const o = new Array<f32>(RUN).fill(0);
+      const e = new Array<f32>(RUN).fill(0);
+      const pitch = i32(width);
+      const last = maxY * pitch;
+      const y0Off = i32(y0) * pitch;
+      const endOff = y0Off + i32(rows + 3) * pitch;
+      const pad = 6 - (rows + 5) % 7;
+      let ldOff = y0Off - i32(2 + pad) * pitch;
+      let stOff = ldOff - 4 * pitch;
+      const first = u32(Math.min(Math.max(ldOff - pitch, 0), last));
+      for (let k = 0; k < n; k++) e[k] = src[first + col[k]];
+      while (ldOff <= endOff) {
+        for (let s: u32 = 0; s < 7; s++) {
+          const row = u32(Math.min(Math.max(ldOff, 0), last));
+          const ne = new Array<f32>(RUN).fill(0);
+          for (let k = 0; k < n; k++) ne[k] = src[row + col[k]];
+          const x = new Array<f32>(RUN_WIDE).fill(0);
+          for (let k = 0; k < n; k++) x[3 + k] = e[k];
+          for (let d: u32 = 1; d <= 3; d++) {
+            x[3 - d] = qpu.rotate(e[n - d], 1);
+            x[n + 2 + d] = qpu.rotate(e[d - 1], 15);
+          }
+          for (let k: u32 = 0; k < n; k++) {
+            let h = w[0] * x[k];
+            h = h + w[1] * x[k + 1];
+            h = h + w[2] * x[k + 2];
+            h = h + w[3] * x[k + 3];
+            h = h + w[2] * x[k + 4];
+            h = h + w[1] * x[k + 5];
+            h = h + w[0] * x[k + 6];
+            const p0 = w[0] * h;
+            const p1 = w[1] * h;
+            const p2 = w[2] * h;
+            const p3 = w[3] * h;
+            o[k] = q[7 * k + (s + 4) % 7] + p0;
+            q[7 * k + (s + 5) % 7] = q[7 * k + (s + 5) % 7] + p1;
+            q[7 * k + (s + 6) % 7] = q[7 * k + (s + 6) % 7] + p2;
+            q[7 * k + s] = q[7 * k + s] + p3;
+            q[7 * k + (s + 1) % 7] = q[7 * k + (s + 1) % 7] + p2;
+            q[7 * k + (s + 2) % 7] = q[7 * k + (s + 2) % 7] + p1;
+            q[7 * k + (s + 3) % 7] = p0;
+          }
+          const out = u32(stOff) + col[0];
+          for (let k: u32 = 0; k < n; k++) {
+            if (keep && stOff >= y0Off) dst[out + k] = o[k];
+          }
+          for (let k = 0; k < n; k++) e[k] = ne[k];
+          ldOff += pitch;
+          stOff += pitch;
+        }
       }
     }
   }
