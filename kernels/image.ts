@@ -908,6 +908,7 @@ export class Image {
       const pitch = i32(width);
       const last = maxY * pitch;
       const y0Off = i32(y0) * pitch;
+      const gate = keep ? y0Off : 0x7fffffff;
       const endOff = y0Off + i32(rows + 3) * pitch;
       const pad = 6 - (rows + 5) % 7;
       let ldOff = y0Off - i32(2 + pad) * pitch;
@@ -947,7 +948,7 @@ export class Image {
           }
           const out = u32(stOff) + col[0];
           for (let k: u32 = 0; k < n; k++) {
-            if (keep && stOff >= y0Off) dst[out + k] = o[k];
+            if (stOff >= gate) dst[out + k] = o[k];
           }
           for (let k = 0; k < n; k++) e[k] = ne[k];
           ldOff += pitch;
