@@ -151,8 +151,10 @@ for (const b of BACKENDS) {
       // 'skewed': sigma 1's taps with the first one changed (not symmetric: blur7 on every target).
       type Case = readonly [number, number, number, boolean, 'skewed'?];
       // 7 taps on V3D: runs of 4 (vc6) or 3 (vc7) columns per lane on images 56 / 42 or more wide (one strip: 56, 42;
-      // the last strip overlapping the one before: 67, 131), blur7Taps narrower (33, 40).
-      const cases: Case[] = [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false], [67, 9, 1, false, 'skewed'], [56, 5, 1, false], [42, 4, 1, false], [131, 7, 1, false], [40, 3, 1, false]];
+      // the last strip overlapping the one before: 67, 131), blur7Taps narrower (33, 40). vc7's ring of 7 partial sums
+      // (blur7RingOf): with these sizes on 12 QPUs, the segments' steps (rows + 6) leave every remainder mod 7; the last
+      // strip's lanes up to 12 gated off (131 = 3 · 42 + 5); no overlap (126 = 3 · 42).
+      const cases: Case[] = [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false], [67, 9, 1, false, 'skewed'], [56, 5, 1, false], [42, 4, 1, false], [131, 7, 1, false], [40, 3, 1, false], [131, 37, 1, false], [97, 29, 1, false], [131, 56, 1, false], [126, 20, 1, false]];
       for (const [w, h, sigma, inPlace, skewed] of cases) {
         const r = lcg(w + h);
         const src = rt.alloc(Float32Array, w * h);
