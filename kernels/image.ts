@@ -892,6 +892,7 @@ export class Image {
     const lane = qpu.laneId();
     const w = new Array<f32>(4).fill(0);
     for (let t = 0; t < 4; t++) w[t] = taps[t];
+    const w4 = taps[4];
     const total = strips * height;
     const begin = Image.shareStart(qpu.qpuId(), total);
     const end = Image.shareStart(qpu.qpuId() + 1, total);
@@ -945,19 +946,19 @@ export class Image {
             h = h + w[1] * x[k + 1];
             h = h + w[2] * x[k + 2];
             h = h + w[3] * x[k + 3];
-            h = h + w[2] * x[k + 4];
+            h = h + w4 * x[k + 4];
             h = h + w[1] * x[k + 5];
             h = h + w[0] * x[k + 6];
-            const p0 = w[0] * h;
             const p1 = w[1] * h;
             const p2 = w[2] * h;
             const p3 = w[3] * h;
-            o[k] = q[7 * k + (s + 4) % 7] + p0;
             q[7 * k + (s + 5) % 7] = q[7 * k + (s + 5) % 7] + p1;
-            q[7 * k + (s + 6) % 7] = q[7 * k + (s + 6) % 7] + p2;
-            q[7 * k + s] = q[7 * k + s] + p3;
-            q[7 * k + (s + 1) % 7] = q[7 * k + (s + 1) % 7] + p2;
             q[7 * k + (s + 2) % 7] = q[7 * k + (s + 2) % 7] + p1;
+            q[7 * k + (s + 6) % 7] = q[7 * k + (s + 6) % 7] + p2;
+            q[7 * k + (s + 1) % 7] = q[7 * k + (s + 1) % 7] + p2;
+            q[7 * k + s] = q[7 * k + s] + p3;
+            const p0 = w[0] * h;
+            o[k] = q[7 * k + (s + 4) % 7] + p0;
             q[7 * k + (s + 3) % 7] = p0;
           }
           // Row r + 1's neighbours, before row r's stores.
