@@ -393,7 +393,7 @@ export async function sswap(rt: Runtime, options: CopyOptions): Promise<LaunchRe
   const x = checkVector(fn, 'x', options.x, n, incx), y = checkVector(fn, 'y', options.y, n, incy);
   if (n === 0) return emptyResult(rt, 'Blas1.swap');
   const qpus = streamBatches(rt);
-  if (incx === 1 && incy === 1) return rt.launch(Blas1.swap, { qpus }, n, x, y);
+  if (incx === 1 && incy === 1) return rt.launch(Blas1.swap, { qpus: await streamBatchesOf(rt, Blas1.swap) }, n, x, y);
   return rt.launch(Blas1.swapStrided, { qpus }, n, x, ...origin(n, incx), y, ...origin(n, incy));
 }
 

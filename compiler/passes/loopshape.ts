@@ -545,26 +545,39 @@ const WIDE_WORK_PER_STORE = 8;
 
 /**
  * Whether a batchable loop's DMAs may carry `wideRows` rows (DmaStoreInfo.wideRows): a streaming body that
- * stores one array, loads no more often than it stores and does little else ({@link WIDE_OPS}, at most
- * {@link WIDE_WORK_PER_STORE} ops per store: sscal, scopy, fills), in a kernel without barriers or workgroups of
- * more than one batch. Such a kernel runs fewer batches at once, each with more VPM rows (the target table's
- * `DmaStore.wideRows`, docs/backend-vc4.md "Conventions"), so a body with more work would lose QPUs it needs.
+ * stores one array or two, loads no more often than it stores and does little else ({@link WIDE_OPS}, at most
+ * {@link WIDE_WORK_PER_STORE} ops per store: sscal, scopy, sswap, fills), in a kernel without barriers or workgroups
+ * of more than one batch. Such a kernel runs fewer batches at once, each with more VPM rows (the target table's
+ * `DmaStore.wideRows` per array stored, docs/backend-vc4.md "Conventions"), so a body with more work would lose
+ * QPUs it needs. Returns the store roots (in the order of their first store), or undefined.
  * Measured on vc4 (fraction of the memory limit, 8 rows per DMA on 6 QPUs against 4 rows on 12): sscal
- * 0.900 → 0.99, scopy 0.908 → 0.95; saxpy (two loads per store) 0.98 → 0.92 and sswap (two arrays)
- * 0.784 → 0.77, so those keep `rows`.
+ * 0.900 → 0.99, scopy 0.908 → 0.95; saxpy (two loads per store) 0.98 → 0.92, so it keeps `rows`. sswap (two
+ * arrays, each its own 8 rows, 3 QPUs, the arrays' loads on the two TMUs: {@link WIDE_TMU}) 0.784 → 0.928.
  */
-function wideBatch(fn: IrFunction, c: Candidate, init: Value[]): boolean {
-  if ((fn.workgroupSize ?? 16) > 16) return false;
-  if (fn.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier'))) return false;
+function wideBatch(fn: IrFunction, c: Candidate, init: Value[]): Value[] | undefined {
+  if ((fn.workgroupSize ?? 16) > 16) return undefined;
+  if (fn.blocks.some((b) => b.instrs.some((i) => i.op === 'barrier'))) return undefined;
   const body = [...c.loop.blocks].flatMap((b) => b.instrs);
-  if (!body.every((i) => WIDE_OPS.has(i.op) || (WIDE_FAST_OPS.has(i.op) && i.attrs?.['fast'] === true))) return false;
+  if (!body.every((i) => WIDE_OPS.has(i.op) || (WIDE_FAST_OPS.has(i.op) && i.attrs?.['fast'] === true))) return undefined;
   const stores = body.filter((i) => i.op === 'store');
   const work = body.filter((i) => i.op !== 'const' && i.op !== 'gep' && i.op !== 'load' && i.op !== 'store').length;
-  if (stores.length === 0 || work > WIDE_WORK_PER_STORE * stores.length) return false;
+  if (stores.length === 0 || work > WIDE_WORK_PER_STORE * stores.length) return undefined;
   const form = addressForms(fn, c, init);
-  const roots = new Set(stores.map((st) => form(st.args[0]!)?.root));
-  return body.filter((i) => i.op === 'load').length <= stores.length && roots.size === 1 && !roots.has(undefined);
+  const roots = [...new Set(stores.map((st) => form(st.args[0]!)?.root))];
+  if (body.filter((i) => i.op === 'load').length > stores.length || roots.length > WIDE_ROOTS || roots.includes(undefined)) return undefined;
+  return roots as Value[];
 }
+
+/** Most arrays a wide batch stores (each has `wideRows` VPM rows of its own: 16 rows per QPU, 3 batches at once). */
+const WIDE_ROOTS = 2;
+
+/**
+ * The TMU (`tmu` attribute, compiler/backend/vc4/isel-memory.ts tmuOf) of a wide batch's loads through the first of
+ * two store roots: TMU0, while the other loads stay on TMU1, so that each QPU has twice the lookups in flight (a
+ * TMU's FIFO takes 4). The few batches of a two-array wide batch need them: a hand-written sswap of that shape (8-row
+ * DMAs, 3 QPUs) reached 0.913 of the memory limit with 8 lookups in flight and 0.753 with 4 in the vc4 timing model.
+ */
+const WIDE_TMU = 0;
 
 /**
  * Store batching for targets whose stores are DMAs (VC4, `dmaStore`): in the
@@ -885,7 +898,11 @@ function shape(fn: IrFunction, c1In: Candidate, vectorWords: number, dma: DmaSto
   // Stores batched into multi-row DMAs (storeBatch): as many copies as one DMA takes rows, when the body allows.
   let c0 = c1;
   const batchable = dma !== undefined && batchableStores(fn, c1, init);
-  const wide = batchable && dma.wideRows !== undefined && wideBatch(fn, c1, init);
+  const wideRoots = batchable && dma.wideRows !== undefined ? wideBatch(fn, c1, init) : undefined;
+  const wide = wideRoots !== undefined;
+  // Two arrays stored: the loads through the first one's root go to the other TMU (WIDE_TMU).
+  const form1 = wideRoots && wideRoots.length > 1 ? addressForms(fn, c1, init) : undefined;
+  const otherTmu = (i: Instr) => form1 !== undefined && i.op === 'load' && form1(i.args[0]!)?.root === wideRoots?.[0];
   const dmaRows = dma ? (wide ? (dma.wideRows as number) : dma.rows) : 0;
   if (batchable && c1.unroll < dmaRows) {
     const size = [...c1.loop.blocks].reduce((n, b) => n + b.instrs.length, 0);
@@ -1024,6 +1041,7 @@ function shape(fn: IrFunction, c1In: Candidate, vectorWords: number, dma: DmaSto
         if (disjoint && (i.op === 'store' || disjoint.free.has(i))) ni.attrs = { ...ni.attrs, disjoint: disjoint.group };
         // dmaRows (wide batches): most rows of one DMA of the batch (compiler/backend/vc4/isel-memory.ts storeGroups).
         if (batch && i.op === 'store') ni.attrs = { ...ni.attrs, batch: batch.tag, ...(wide ? { dmaRows } : {}) };
+        if (batch && otherTmu(i)) ni.attrs = { ...ni.attrs, tmu: WIDE_TMU };
         // The pass's loads go ahead of its other work (compiler/passes/memorder.ts, the target's passLoadsFirst).
         if (loadsFirst && i.op === 'load') ni.attrs = { ...ni.attrs, pass: 1 };
         if (lanes && (i.op === 'load' || i.op === 'store')) {

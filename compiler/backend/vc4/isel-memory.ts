@@ -11,9 +11,9 @@
  *   the 64 a user program can address; qpu_num is unique, so no mutex is
  *   needed; the spill rows are 48 + qpu_num, emit.ts); a kernel with a
  *   store batch of more rows (loop shaping's `dmaRows`, the target's
- *   `DmaStore.wideRows`) owns that many from the row a uniform gives
- *   (`vpmRow`: its place in the job, which runs at most 48 / rows batches
- *   at once). A single store's value vector is written to the first, then:
+ *   `DmaStore.wideRows`, for each array the batch stores: vpmRowsFor) owns
+ *   that many from the row a uniform gives (`vpmRow`: its place in the job,
+ *   which runs at most 48 / rows batches at once). A single store's value vector is written to the first, then:
  *   * a lane-contiguous 32-bit store with every lane active (the common
  *     grid-stride `y[i] = …`) is one DMA of the 16-word row to lane 0's
  *     address (vw_addr takes element 0);
@@ -96,13 +96,28 @@ export function storeRowShl(c: Ctx, shift: number): VReg {
   return shift === 0 ? first : op(c, 'shl', first, simm(shift));
 }
 
+/** Most wide groups of a block that get rows of their own (a two-array wide batch: 16 rows, 3 batches per job). */
+const WIDE_GROUPS = 2;
+
 /**
  * VPM store rows per QPU of a function with these store groups (Ctx.vpmRows): the target's `DmaStore.wideRows`
- * when a group has more stores than `DmaStore.rows` (a wide batch: loop shaping's `dmaRows`), else `rows`.
+ * for each wide group of a block (a wide batch, loop shaping's `dmaRows`: more stores than `DmaStore.rows`), else
+ * `rows`. Up to {@link WIDE_GROUPS} wide groups of a block (a two-array wide batch: sswap) each get rows of their
+ * own (StoreGroup.row), so the second group's rows are written while the first one's DMA runs.
  */
-export function vpmRowsFor(blockGroups: readonly ReadonlyMap<Instr, StoreGroup>[]): number {
-  const most = Math.max(0, ...blockGroups.flatMap((m) => [...m.values()].map((g) => g.stores.length)));
-  return most > DMA_STORE.rows ? DMA_STORE.wideRows : DMA_STORE.rows;
+export function vpmRowsFor(blocks: readonly Block[], blockGroups: readonly ReadonlyMap<Instr, StoreGroup>[]): number {
+  let most: number = DMA_STORE.rows;
+  blocks.forEach((b, n) => {
+    const m = blockGroups[n] as ReadonlyMap<Instr, StoreGroup>;
+    // In the order the groups go out (at their last store): the first one waits for the pass before.
+    const at = (g: StoreGroup) => b.instrs.indexOf(g.stores[g.stores.length - 1] as Instr);
+    const wide = [...new Set(m.values())].filter((g) => g.stores.length > DMA_STORE.rows).sort((x, y) => at(x) - at(y));
+    // Rows of their own for up to WIDE_GROUPS groups; more share the first eight (each waits for the one before).
+    const own = wide.length <= WIDE_GROUPS;
+    wide.forEach((g, k) => (g.row = own ? k * DMA_STORE.wideRows : 0));
+    if (wide.length > 0) most = Math.max(most, (own ? wide.length : 1) * DMA_STORE.wideRows);
+  });
+  return most;
 }
 
 /** `vw_setup` for QPU writes from this QPU's first store row on: horizontal, 32-bit, stride 1, ADDR = row [ARG Table 32]. */
@@ -139,6 +154,8 @@ export function maskedAddr(c: Ctx, ins: Instr, p: Src, maskAt: number): Src {
  * four QPUs of a slice share each cache by kind too.
  */
 export function tmuOf(ins: Instr): 0 | 1 {
+  // Loop shaping puts one array's loads of a two-array wide batch on TMU0 (loopshape.ts WIDE_TMU).
+  if (ins.attrs?.['tmu'] === 0) return 0;
   return ins.attrs?.access === 'contiguous' ? 1 : 0;
 }
 
@@ -411,6 +428,11 @@ export interface StoreGroup {
   tag: number | undefined;
   /** Bytes between rows, or the id of a uniform u32 s: the rows are 4 · s bytes apart (checked by loop shaping's guards). */
   pitch: { bytes: number } | { term: number };
+  /**
+   * The group's first row among the QPU's store rows (vpmRowsFor): 0, or for the second wide group of a block the
+   * rows after the first one's, which the first group's wait for the previous pass's DMAs already freed.
+   */
+  row: number;
 }
 
 /** The `batch` tag of a store loop shaping marked for DMA batching, when the store is one a row DMA can write. */
@@ -481,7 +503,7 @@ export function storeGroups(b: Block, earlier: ReadonlyMap<number, Instr>, param
         joins.g.group.stores.push(i);
         joins.g.last = at;
         joins.g.pitch = joins.p;
-      } else open.push({ group: { stores: [i], tag, pitch: { bytes: ROW_BYTES } }, last: at, tag, pitch: undefined });
+      } else open.push({ group: { stores: [i], tag, pitch: { bytes: ROW_BYTES }, row: 0 }, last: at, tag, pitch: undefined });
       continue;
     }
     if (i.op === 'load') {
@@ -523,14 +545,16 @@ function storeGroup(c: Ctx, g: StoreGroup): void {
   // Everything the sequence reads is computed before its first VPM or VDW write: a value defined inside it could be
   // spilled, and a spill store between these words would change the VPM and VDW setups (emit.ts spillVReg).
   const stride = groupStride(c, g.pitch);
-  const base = ((2 << 30) | (rows << 23) | (16 << 16) | (1 << 14)) >>> 0;
-  const dma = entryReg(c, `dma-rows${rows}`, (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 7), k32(cc, base)));
+  // VPMBASE Y (bits 13:7) and the write setup's ADDR (bits 5:0) start at the group's row; the QPU's first store row
+  // is a multiple of its rows, so adding `g.row` carries into nothing.
+  const base = ((2 << 30) | (rows << 23) | (16 << 16) | (1 << 14) | (g.row << 7)) >>> 0;
+  const dma = entryReg(c, `dma-rows${rows}@${g.row}`, (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 7), k32(cc, base)));
   const values = g.stores.map((i) => src(c, i.args[1] as Value));
   const addr = src(c, g.stores[0]?.args[0] as Value);
   // The same word as vpmw, in a register of its own: sharing vpmw moved Blas3Vc4's register allocation so that its
   // inner loop's TMU requests lost their pairing slots and went out late (the vc4 sgemm 20 % slower in the timing
   // model; docs/backend-vc4.md "Not yet").
-  mov(c, VW_SETUP, entryReg(c, 'vpmw-group', (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 0), k32(cc, 0x1a00))));
+  mov(c, VW_SETUP, entryReg(c, g.row === 0 ? 'vpmw-group' : `vpmw-group@${g.row}`, (cc, d) => alu(cc, 'or', d, storeRowShl(cc, 0), k32(cc, 0x1a00 + g.row))));
   for (const v of values) mov(c, VPM, v);
   mov(c, VW_SETUP, dma);
   mov(c, VW_SETUP, stride);
@@ -544,8 +568,9 @@ function storeGroup(c: Ctx, g: StoreGroup): void {
 export function selectStore(c: Ctx, ins: Instr, groups?: ReadonlyMap<Instr, StoreGroup>): void {
   const g = groups?.get(ins);
   if (g && g.stores[g.stores.length - 1] !== ins) return;
-  // The store rows may still be read by a batch's DMA.
-  waitForPendingDma(c);
+  // The store rows may still be read by a batch's DMA. A group of rows after the first (StoreGroup.row) follows the
+  // block's first group, whose wait outlasted every earlier DMA of these rows (the engine runs a QPU's DMAs in order).
+  if (!g || g.row === 0) waitForPendingDma(c);
   if (g) return storeGroup(c, g);
   const [pv, vv, mv] = ins.args;
   if (!pv || !vv) throw new BackendError('store: missing operands', c.loc);

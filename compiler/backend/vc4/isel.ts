@@ -209,7 +209,7 @@ export function selectVc4(fn: IrFunction): Vc4MFunction {
   for (const b of fn.blocks) for (const i of b.instrs) if (i.result) allDefs.set(i.result.id, i);
   c.allDefs = allDefs;
   const blockGroups = fn.blocks.map((b) => storeGroups(b, allDefs, fn.params.map((p) => p.value)));
-  c.vpmRows = vpmRowsFor(blockGroups);
+  c.vpmRows = vpmRowsFor(fn.blocks, blockGroups);
   if (BATCH_DMA_RUNS_ON) c.pendingDma = new Set(blockGroups.flatMap((m) => [...m.values()].flatMap((g) => (g.tag === undefined ? [] : [g.tag]))));
   if (BATCH_DMA_RUNS_ON && fn.noalias) c.runRoots = new Set(blockGroups.flatMap((m) => [...m.values()].flatMap((g) => runRoot(c, g, allDefs) ?? [])));
 

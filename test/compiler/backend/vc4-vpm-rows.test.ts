@@ -9,6 +9,8 @@ import { uniformWords, vpmBatchesAtOnce, vpmRowsOf } from '../../../runtime/laun
 import { TARGETS } from '../../../compiler/target/targets.ts';
 import { Runtime } from '../../../runtime/index.ts';
 import { Blas1 } from '../../../kernels/blas1.ts';
+import { vpmRowsFor, type StoreGroup } from '../../../compiler/backend/vc4/isel-memory.ts';
+import type { Block, Instr } from '../../../compiler/ir/types.ts';
 
 const STORE = TARGETS.vc4.dmaStore;
 /** VPM rows a user program can address (vc4 notes §3.1). */
@@ -87,11 +89,11 @@ test('vc4: the batches of one job own store rows that never meet, below the spil
   t.true([...all].every((r) => r < VPM_ROWS));
 });
 
-test('vc4: a streaming copy and scale store one DMA of wideRows rows per pass from their vpmRow uniform; saxpy and sswap keep four rows at qpu_num', async (t) => {
+test('vc4: a streaming copy and scale store one DMA of wideRows rows per pass from their vpmRow uniform; sswap one per array from rows of its own; saxpy keeps four rows at qpu_num', async (t) => {
   const rt = await Runtime.open({ target: 'vc4', backend: 'emulator', log: () => undefined });
   try {
-    // VDW basic setup [ARG Table 34]: ID 2, UNITS = rows, DEPTH 16, HORIZ; the row comes from the register it is or'ed with.
-    const vdw = (rows: number) => `0x${(((2 << 30) | (rows << 23) | (16 << 16) | (1 << 14)) >>> 0).toString(16)}`;
+    // VDW basic setup [ARG Table 34]: ID 2, UNITS = rows, DEPTH 16, HORIZ, VPMBASE Y = `row` plus the register it is or'ed with.
+    const vdw = (rows: number, row = 0) => `0x${(((2 << 30) | (rows << 23) | (16 << 16) | (1 << 14) | (row << 7)) >>> 0).toString(16)}`;
     for (const k of [Blas1.copy, Blas1.scal]) {
       const image = await rt.compile(k);
       const text = image.listing.map((l) => l.text).join('\n');
@@ -100,18 +102,25 @@ test('vc4: a streaming copy and scale store one DMA of wideRows rows per pass fr
       t.false(text.includes('qpu_num'), `${image.name}: rows from the uniform, not qpu_num`);
       t.is(await rt.batchesAtOnce(k), vpmBatchesAtOnce(STORE.wideRows));
     }
-    for (const k of [Blas1.axpy, Blas1.swap]) {
-      const image = await rt.compile(k);
-      t.is(vpmRowsOf(image.uniforms), undefined, image.name);
-      t.true(image.listing.some((l) => l.text.includes(vdw(STORE.rows))), `${image.name}: four-row DMAs`);
-      t.is(await rt.batchesAtOnce(k), rt.numQpus);
-    }
+    // sswap: x's rows first, y's after them, each array's loads on a TMU of its own.
+    const swap = await rt.compile(Blas1.swap);
+    const text = swap.listing.map((l) => l.text).join('\n');
+    t.is(vpmRowsOf(swap.uniforms), 2 * STORE.wideRows);
+    t.true(text.includes(vdw(STORE.wideRows)) && text.includes(vdw(STORE.wideRows, STORE.wideRows)), text);
+    t.false(text.includes('qpu_num'));
+    t.regex(text, /\bt0s\b/);
+    t.regex(text, /\bt1s\b/);
+    t.is(await rt.batchesAtOnce(Blas1.swap), vpmBatchesAtOnce(2 * STORE.wideRows));
+    const axpy = await rt.compile(Blas1.axpy);
+    t.is(vpmRowsOf(axpy.uniforms), undefined);
+    t.true(axpy.listing.some((l) => l.text.includes(vdw(STORE.rows))), 'saxpy: four-row DMAs');
+    t.is(await rt.batchesAtOnce(Blas1.axpy), rt.numQpus);
   } finally {
     rt.close();
   }
 });
 
-test('vc4: wide copies and scales on 1 to 13 batches (one job or several) write what plain JS says, with no hazard', async (t) => {
+test('vc4: wide copies, scales and swaps on 1 to 13 batches (one job or several) write what plain JS says, with no hazard', async (t) => {
   const rt = await Runtime.open({ target: 'vc4', backend: 'emulator', log: () => undefined, emulator: { hazards: 'error' } });
   try {
     for (const qpus of [1, 2, 5, 6, 7, 12, 13]) {
@@ -125,6 +134,12 @@ test('vc4: wide copies and scales on 1 to 13 batches (one job or several) write 
         t.deepEqual(c.hazards, []);
         await rt.launch(Blas1.scal, { qpus }, n, -0.5, x);
         t.deepEqual(Array.from(x), Array.from(x0, (v, i) => (i < n ? Math.fround(-0.5 * v) : v)), `scal n = ${n}, ${qpus} batches`);
+        // Swap back what the copy wrote (y = x0) against the scaled x.
+        const x1 = Float32Array.from(x);
+        const w = await rt.launch(Blas1.swap, { qpus }, n, x, y);
+        t.deepEqual(Array.from(x), Array.from(x1, (v, i) => (i < n ? (x0[i] as number) : v)), `swap x n = ${n}, ${qpus} batches`);
+        t.deepEqual(Array.from(y), Array.from(x1, (v, i) => (i < n ? v : -3)), `swap y n = ${n}, ${qpus} batches`);
+        t.deepEqual(w.hazards, []);
         rt.free(x);
         rt.free(y);
       }
@@ -132,4 +147,25 @@ test('vc4: wide copies and scales on 1 to 13 batches (one job or several) write 
   } finally {
     rt.close();
   }
+});
+
+test('vc4: wide store groups get rows of their own up to two per block, in the order they go out; more share the first rows', (t) => {
+  // Hand-made blocks: stores that are the groups' members (only their positions in the block matter here).
+  const store = (): Instr => ({ op: 'store', args: [] });
+  const group = (n: number): StoreGroup => ({ stores: Array.from({ length: n }, store), tag: 1, pitch: { bytes: 64 }, row: 0 });
+  const layout = (sizes: number[], order: number[]) => {
+    const groups = sizes.map(group);
+    // The block holds the groups' stores in `order` of the groups (each group's stores together).
+    const block: Block = { id: 0, params: [], instrs: order.flatMap((k) => (groups[k] as StoreGroup).stores), term: { kind: 'ret' } };
+    const m = new Map<Instr, StoreGroup>();
+    for (const g of groups) for (const s of g.stores) m.set(s, g);
+    return { rows: vpmRowsFor([block], [m]), at: groups.map((g) => g.row) };
+  };
+  const wide = STORE.wideRows;
+  t.deepEqual(layout([STORE.rows], [0]), { rows: STORE.rows, at: [0] });
+  t.deepEqual(layout([wide], [0]), { rows: wide, at: [0] });
+  // The group whose stores come later in the block goes out later and takes the second rows.
+  t.deepEqual(layout([wide, wide], [1, 0]), { rows: 2 * wide, at: [wide, 0] });
+  t.deepEqual(layout([wide, wide, wide], [0, 1, 2]), { rows: wide, at: [0, 0, 0] });
+  t.true(2 * wide <= STORE.storeRows);
 });
