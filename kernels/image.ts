@@ -33,15 +33,15 @@ const BLUR_PARTIALS = 12;
 /** Vectors across a strip of {@link Image.blur7} (its partial sums and neighbours need the registers), with its halo. */
 const BSTRIP = 2;
 const BSTRIP_HALO = 4;
-/** Columns each lane owns in a strip of {@link Image.blur7Runs} (16·RUN columns; its partial sums take the registers of more). */
-const RUN = 4;
-/** {@link Image.blur7Runs3}'s runs. */
-const RUN3 = 3;
-/** {@link Image.blur7Runs}' partial sums (6 per vector) and a row with its three columns either side. */
-const RUN_PARTIALS = 24;
-const RUN_WIDE = 10;
-/** {@link Image.blur7RingOf}'s ring of partial sums: 7 per vector of a run (7 · RUN). */
-const RING_PARTIALS = 28;
+/**
+ * Columns each lane owns in a strip of {@link Image.blur7Runs} (14·RUN stored per strip). Runs of 4 (28 partial sums)
+ * spill in its arrangement: vc6 6.9 ms, vc7 265.7 µs (with the ring alone) against 546.6 and 211.0 µs for runs of 3.
+ */
+const RUN = 3;
+/** A row of {@link Image.blur7Runs}' run with its three columns either side. */
+const RUN_WIDE = 9;
+/** {@link Image.blur7Runs}' ring of partial sums: 7 per vector of a run (7 · RUN). */
+const RING_PARTIALS = 21;
 /**
  * Vectors across a strip of {@link Image.conv5}, with its halo, and its partial sums (4 per vector). Measured (640 × 480,
  * fraction of the memory limit, vc6 / vc7): 1 vector 0.385 / 0.449, 2: 0.397 / 0.612, 3: 0.457 / 0.575, 4 (registers
@@ -771,127 +771,27 @@ export class Image {
    * horizontal neighbours are then other vectors of the same row, or for the first and last three columns of a lane's
    * run the previous or next lane's, one rotation each: 6 rotations and no select per row of RUN vectors where
    * blur7Taps has 6 rotations and 6 selects per vector. Its loads read 16 lanes for 14 stored (blur7Taps 3 vectors for
-   * 2). The column pass and the order of every sum are blur7Taps', so the results are the same.
-   */
-  @kernel({ fastMath: true })
-  static blur7Runs(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
-    Image.blur7RunsOf(width, height, src, taps, dst, strips, RUN);
-  }
-
-  /**
-   * {@link blur7Runs} with runs of RUN3 columns (vc7: 4 spend its registers, which have no accumulators beside them),
-   * in {@link blur7RingOf}'s arrangement (vc7 640×480: 247.6 → 211.4 µs; on vc6 it measured no better than blur7Runs).
-   */
-  @kernel({ fastMath: true })
-  static blur7Runs3(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
-    Image.blur7RingOf(width, height, src, taps, dst, strips, RUN3);
-  }
-
-  /**
-   * The body of {@link blur7Runs} and {@link blur7Runs3}: runs of `n` columns per lane (a constant of each kernel, 3
-   * or RUN: its loops over the run unroll, and the register arrays, sized for RUN, keep what a shorter run leaves
-   * unused constant).
-   */
-  @device
-  static blur7RunsOf(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
-    const maxX = i32(width) - 1;
-    const maxY = i32(height) - 1;
-    const lane = qpu.laneId();
-    const mid = lane - 1 < 14;
-    const w = new Array<f32>(4).fill(0);
-    for (let t = 0; t < 4; t++) w[t] = taps[t];
-    const total = strips * height;
-    const begin = Image.shareStart(qpu.qpuId(), total);
-    const end = Image.shareStart(qpu.qpuId() + 1, total);
-    for (let pos = begin; pos < end; ) {
-      const strip = pos / height;
-      const y0 = pos - strip * height;
-      const rows = Math.min(end - pos, height - y0);
-      pos += rows;
-      const c0 = Image.stripLeft(strip, 14 * n, width);
-      // Column k of this lane's run, clamped (only lanes 0 and 15 can pass an edge of the image).
-      const col = new Array<u32>(RUN).fill(0);
-      for (let k: u32 = 0; k < n; k++) col[k] = u32(Math.min(Math.max(i32(c0 + n * lane + k - n), 0), maxX));
-      // q[6 k + i]: vector k's partial column sum of output row r - 2 + i (taps 0 … 5 - i added).
-      const q = new Array<f32>(RUN_PARTIALS).fill(0);
-      const o = new Array<f32>(RUN).fill(0);
-      const e = new Array<f32>(RUN).fill(0);
-      const first = u32(Math.max(i32(y0) - 3, 0)) * width;
-      for (let k = 0; k < n; k++) e[k] = src[first + col[k]];
-      // Element offsets of row r + 1 (loaded) and of row r - 3 (stored), stepped by a row and clamped (the loop runs
-      // on the load offset: r from y0 - 3 to y0 + rows + 2).
-      const pitch = i32(width);
-      const last = maxY * pitch;
-      const y0Off = i32(y0) * pitch;
-      const endOff = y0Off + i32(rows + 3) * pitch;
-      let stOff = y0Off - 6 * pitch;
-      for (let ldOff = y0Off - 2 * pitch; ldOff <= endOff; ldOff += pitch) {
-        const row = u32(Math.min(Math.max(ldOff, 0), last));
-        const ne = new Array<f32>(RUN).fill(0);
-        for (let k = 0; k < n; k++) ne[k] = src[row + col[k]];
-        // x[3 + k]: vector k; x[3 - d]: the pixels d left of each lane's run (the previous lane's column RUN - d),
-        // x[RUN + 2 + d]: d right of it (the next lane's column d - 1).
-        const x = new Array<f32>(RUN_WIDE).fill(0);
-        for (let k = 0; k < n; k++) x[3 + k] = e[k];
-        for (let d: u32 = 1; d <= 3; d++) {
-          x[3 - d] = qpu.rotate(e[n - d], 1);
-          x[n + 2 + d] = qpu.rotate(e[d - 1], 15);
-        }
-        // h: vector k's row pass, taps from j = 0 (w[6 - j] = w[j]); then the column pass, as blur7Taps.
-        for (let k = 0; k < n; k++) {
-          let h = w[0] * x[k];
-          h = h + w[1] * x[k + 1];
-          h = h + w[2] * x[k + 2];
-          h = h + w[3] * x[k + 3];
-          h = h + w[2] * x[k + 4];
-          h = h + w[1] * x[k + 5];
-          h = h + w[0] * x[k + 6];
-          const p0 = w[0] * h;
-          const p1 = w[1] * h;
-          const p2 = w[2] * h;
-          const p3 = w[3] * h;
-          o[k] = q[6 * k] + p0;
-          q[6 * k] = q[6 * k + 1] + p1;
-          q[6 * k + 1] = q[6 * k + 2] + p2;
-          q[6 * k + 2] = q[6 * k + 3] + p3;
-          q[6 * k + 3] = q[6 * k + 4] + p2;
-          q[6 * k + 4] = q[6 * k + 5] + p1;
-          q[6 * k + 5] = p0;
-        }
-        // As conv3: sums that are no output yet go to row y0, overwritten later by its own value. Lanes 0 and 15
-        // store nothing (a masked store on V3D: no branch).
-        // (Lane l's column k is col[k] in lanes 1–14.)
-        const out = u32(Math.max(stOff, y0Off)) + col[0];
-        for (let k: u32 = 0; k < n; k++) {
-          if (mid) dst[out + k] = o[k];
-        }
-        for (let k = 0; k < n; k++) e[k] = ne[k];
-        stOff += pitch;
-      }
-    }
-  }
-
-  /**
-   * {@link blur7RunsOf} (runs of `n` columns per lane, a constant of the kernel) rearranged for a memory-bound target
-   * (vc7, {@link blur7Runs3}); same results, each sum in the same order:
+   * 2). The column pass and the order of every sum are blur7Taps', so the results are the same. Arranged so that rows
+   * overlap in the schedule:
    * - The partial column sums sit in a ring: vector k's sum of output row Y is q[7k + (Y − Y₀) mod 7] (Y₀: the first
    *   step's row − 3), and the row loop is unrolled by 7 so each index is a constant. Each row's products are added in
-   *   place; no sum moves from register to register as blur7RunsOf's shifted q[6k + i] do. A segment's steps are
-   *   padded to a multiple of 7 by starting up to 6 rows earlier (their sums are no output: the stores are gated).
+   *   place; no sum moves from register to register (shifted sums q[6k + i] did). A segment's steps are padded to a
+   *   multiple of 7 by starting up to 6 rows earlier (their sums are no output: the stores are gated).
    * - Row r + 2's loads are issued while row r is computed, and row r + 1's neighbour rotations are made after row r's
    *   sums, before its stores: a row's arithmetic then waits neither for the stores before it nor for a TMU round trip
    *   (about 48 instructions on vc7).
    * - Stores are gated per lane by one compare (stOff ≥ gate): lanes 0 and 15, the lanes of the last strip whose run
    *   the strip before stored already (the last strip overlaps it), and the rows before y0 store nothing, so every
-   *   output pixel is written once (blur7RunsOf writes the overlap twice and sends its first sums to row y0).
+   *   output pixel is written once.
    */
-  @device
-  static blur7RingOf(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
+  @kernel({ fastMath: true })
+  static blur7Runs(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
     const maxX = i32(width) - 1;
     const maxY = i32(height) - 1;
     const lane = qpu.laneId();
     const w = new Array<f32>(4).fill(0);
     for (let t = 0; t < 4; t++) w[t] = taps[t];
+    const w4 = taps[4];
     const total = strips * height;
     const begin = Image.shareStart(qpu.qpuId(), total);
     const end = Image.shareStart(qpu.qpuId() + 1, total);
@@ -900,13 +800,13 @@ export class Image {
       const y0 = pos - strip * height;
       const rows = Math.min(end - pos, height - y0);
       pos += rows;
-      const c0 = Image.stripLeft(strip, 14 * n, width);
+      const c0 = Image.stripLeft(strip, 14 * RUN, width);
       // Lanes lo … 14 store: lo is 1 except in the last strip, whose lanes up to lo − 1 only repeat runs the strip
       // before stored (lane lo may repeat some of its columns: the same values).
-      const lo = (strip * 14 * n - c0 + n) / n;
+      const lo = (strip * 14 * RUN - c0 + RUN) / RUN;
       const keep = lane - lo < 15 - lo;
       const col = new Array<u32>(RUN).fill(0);
-      for (let k: u32 = 0; k < n; k++) col[k] = u32(Math.min(Math.max(i32(c0 + n * lane + k - n), 0), maxX));
+      for (let k: u32 = 0; k < RUN; k++) col[k] = u32(Math.min(Math.max(i32(c0 + RUN * lane + k - RUN), 0), maxX));
       const q = new Array<f32>(RING_PARTIALS).fill(0);
       const o = new Array<f32>(RUN).fill(0);
       const e = new Array<f32>(RUN).fill(0);
@@ -921,54 +821,60 @@ export class Image {
       const pad = 6 - (rows + 5) % 7;
       let ldOff = y0Off - i32(2 + pad) * pitch;
       let stOff = ldOff - 4 * pitch;
-      // x: the row the step computes, its vectors and neighbours as blur7RunsOf's; p: the next row's loaded vectors.
+      // x[3 + k]: vector k of the row the step computes; x[3 - d]: the pixels d left of each lane's run (the previous
+      // lane's column RUN - d), x[RUN + 2 + d]: d right of it (the next lane's column d - 1). p: the next row's vectors.
       const first = u32(Math.min(Math.max(ldOff - pitch, 0), last));
-      for (let k = 0; k < n; k++) e[k] = src[first + col[k]];
+      for (let k = 0; k < RUN; k++) e[k] = src[first + col[k]];
       const x = new Array<f32>(RUN_WIDE).fill(0);
-      for (let k = 0; k < n; k++) x[3 + k] = e[k];
+      for (let k = 0; k < RUN; k++) x[3 + k] = e[k];
       for (let d: u32 = 1; d <= 3; d++) {
-        x[3 - d] = qpu.rotate(e[n - d], 1);
-        x[n + 2 + d] = qpu.rotate(e[d - 1], 15);
+        x[3 - d] = qpu.rotate(e[RUN - d], 1);
+        x[RUN + 2 + d] = qpu.rotate(e[d - 1], 15);
       }
       const p = new Array<f32>(RUN).fill(0);
       const second = u32(Math.min(Math.max(ldOff, 0), last));
-      for (let k = 0; k < n; k++) p[k] = src[second + col[k]];
+      for (let k = 0; k < RUN; k++) p[k] = src[second + col[k]];
       while (ldOff <= endOff) {
         for (let s: u32 = 0; s < 7; s++) {
           const row = u32(Math.min(Math.max(ldOff + pitch, 0), last));
           const ne = new Array<f32>(RUN).fill(0);
-          for (let k = 0; k < n; k++) ne[k] = src[row + col[k]];
+          for (let k = 0; k < RUN; k++) ne[k] = src[row + col[k]];
           // Row r (the step s of 7): its row pass, then its products added to the sums of rows r − 2 … r + 2, row r − 3's
           // completed (o) and row r + 3's begun in the slot row r − 4 left.
-          for (let k: u32 = 0; k < n; k++) {
+          for (let k: u32 = 0; k < RUN; k++) {
             let h = w[0] * x[k];
             h = h + w[1] * x[k + 1];
             h = h + w[2] * x[k + 2];
             h = h + w[3] * x[k + 3];
-            h = h + w[2] * x[k + 4];
+            // Tap 4 (w[2]'s bits) from its own register: for vector 0 its product would be vector 2's tap 2 product,
+            // which GVN shares; kept in a register it took the register-file read that the next product needed
+            // (vc6 561.8 -> 557.5 us).
+            h = h + w4 * x[k + 4];
             h = h + w[1] * x[k + 5];
             h = h + w[0] * x[k + 6];
-            const p0 = w[0] * h;
+            // The sums that p1, p2 and p3 feed first, then p0's (row r − 3's output and row r + 3's new sum): in the
+            // order o, p1 … first, vc6 issued 69 960 instructions per QPU, in this one 63 241 (vc7 about the same).
             const p1 = w[1] * h;
             const p2 = w[2] * h;
             const p3 = w[3] * h;
-            o[k] = q[7 * k + (s + 4) % 7] + p0;
             q[7 * k + (s + 5) % 7] = q[7 * k + (s + 5) % 7] + p1;
-            q[7 * k + (s + 6) % 7] = q[7 * k + (s + 6) % 7] + p2;
-            q[7 * k + s] = q[7 * k + s] + p3;
-            q[7 * k + (s + 1) % 7] = q[7 * k + (s + 1) % 7] + p2;
             q[7 * k + (s + 2) % 7] = q[7 * k + (s + 2) % 7] + p1;
+            q[7 * k + (s + 6) % 7] = q[7 * k + (s + 6) % 7] + p2;
+            q[7 * k + (s + 1) % 7] = q[7 * k + (s + 1) % 7] + p2;
+            q[7 * k + s] = q[7 * k + s] + p3;
+            const p0 = w[0] * h;
+            o[k] = q[7 * k + (s + 4) % 7] + p0;
             q[7 * k + (s + 3) % 7] = p0;
           }
           // Row r + 1's neighbours, before row r's stores.
-          for (let k = 0; k < n; k++) x[3 + k] = p[k];
+          for (let k = 0; k < RUN; k++) x[3 + k] = p[k];
           for (let d: u32 = 1; d <= 3; d++) {
-            x[3 - d] = qpu.rotate(p[n - d], 1);
-            x[n + 2 + d] = qpu.rotate(p[d - 1], 15);
+            x[3 - d] = qpu.rotate(p[RUN - d], 1);
+            x[RUN + 2 + d] = qpu.rotate(p[d - 1], 15);
           }
-          for (let k = 0; k < n; k++) p[k] = ne[k];
+          for (let k = 0; k < RUN; k++) p[k] = ne[k];
           const out = u32(stOff) + col[0];
-          for (let k: u32 = 0; k < n; k++) {
+          for (let k: u32 = 0; k < RUN; k++) {
             if (stOff >= gate) dst[out + k] = o[k];
           }
           ldOff += pitch;
@@ -1588,15 +1494,15 @@ export async function separableBlur(rt: Runtime, options: SeparableBlurOptions):
     own = true;
   }
   if (taps.length === 7 && width >= 16 * BSTRIP && !overlaps(src, dst)) {
-    // V3D: blur7Taps, which takes the taps to be symmetric (the same bits at i and 6 - i: a Gaussian's are); vc4 and
-    // other taps: blur7 (vc4 0.527 against blur7Taps' 0.525).
+    // V3D: blur7Runs (at least one strip wide) or blur7Taps, which take the taps to be symmetric (the same bits at i
+    // and 6 - i: a Gaussian's are; blur7Runs reads taps[4] for tap 2's right-hand product); vc4 and other taps: blur7
+    // (vc4 0.527 against blur7Taps' 0.525).
     const bits = new Uint32Array(taps.buffer, taps.byteOffset, 7);
     const symmetric = bits[0] === bits[6] && bits[1] === bits[5] && bits[2] === bits[4];
-    const run = rt.target === 'vc7' ? RUN3 : RUN;
-    const runs = rt.target !== 'vc4' && symmetric && width >= 14 * run;
-    const kernel = runs ? (run === RUN3 ? Image.blur7Runs3 : Image.blur7Runs) : rt.target !== 'vc4' && symmetric ? Image.blur7Taps : Image.blur7;
+    const runs = rt.target !== 'vc4' && symmetric && width >= 14 * RUN;
+    const kernel = runs ? Image.blur7Runs : rt.target !== 'vc4' && symmetric ? Image.blur7Taps : Image.blur7;
     try {
-      return await rt.launch(kernel, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (runs ? 14 * run : 16 * BSTRIP)));
+      return await rt.launch(kernel, { qpus: rt.numQpus }, width, height, src, taps, dst, Math.ceil(width / (runs ? 14 * RUN : 16 * BSTRIP)));
     } finally {
       if (own) rt.free(taps);
     }

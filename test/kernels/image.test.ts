@@ -150,11 +150,11 @@ for (const b of BACKENDS) {
       // sigma 1.2: 9 taps (two passes); sigma 1: 7 taps, one pass on images 32 or more wide, two passes in place;
       // 'skewed': sigma 1's taps with the first one changed (not symmetric: blur7 on every target).
       type Case = readonly [number, number, number, boolean, 'skewed'?];
-      // 7 taps on V3D: runs of 4 (vc6) or 3 (vc7) columns per lane on images 56 / 42 or more wide (one strip: 56, 42;
-      // the last strip overlapping the one before: 67, 131), blur7Taps narrower (33, 40). vc7's ring of 7 partial sums
-      // (blur7RingOf): with these sizes on 12 QPUs, the segments' steps (rows + 6) leave every remainder mod 7; the last
+      // 7 taps on V3D: runs of 3 columns per lane (blur7Runs) on images 42 or more wide (one strip: 42; the last strip
+      // overlapping the one before: 56, 67, 131), blur7Taps narrower (33, 40). blur7Runs' ring of 7 partial sums: with
+      // these sizes on 8 (vc6) or 12 QPUs (vc7) the segments' steps (rows + 6) leave every remainder mod 7; the last
       // strip's lanes up to 12 gated off (131 = 3 · 42 + 5); no overlap (126 = 3 · 42).
-      const cases: Case[] = [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false], [67, 9, 1, false, 'skewed'], [56, 5, 1, false], [42, 4, 1, false], [131, 7, 1, false], [40, 3, 1, false], [131, 37, 1, false], [97, 29, 1, false], [131, 56, 1, false], [126, 20, 1, false]];
+      const cases: Case[] = [...SIZES.map(([w, h]) => [w, h, 1.2, false] as const), [67, 9, 1, false], [67, 9, 1, true], [70, 1, 1, false], [67, 9, 1, false, 'skewed'], [56, 5, 1, false], [42, 4, 1, false], [131, 7, 1, false], [40, 3, 1, false], [131, 37, 1, false], [97, 29, 1, false], [131, 56, 1, false], [126, 20, 1, false], [97, 21, 1, false]];
       for (const [w, h, sigma, inPlace, skewed] of cases) {
         const r = lcg(w + h);
         const src = rt.alloc(Float32Array, w * h);
@@ -166,9 +166,8 @@ for (const b of BACKENDS) {
         if (skewed) taps[0] = f(1.5 * (taps[0] as number));
         const res = skewed ? await separableBlur(rt, { width: w, height: h, src, dst, taps }) : await separableBlur(rt, { width: w, height: h, src, dst, sigma });
         if (taps.length === 7 && !inPlace && b.backend === 'emulator') {
-          // blur7Runs / blur7Runs3 / blur7Taps (V3D) take the taps to be symmetric; vc4 runs blur7.
-          const run = b.target === 'vc7' ? 3 : 4;
-          const v3d = w >= 14 * run ? (run === 3 ? 'Image.blur7Runs3' : 'Image.blur7Runs') : 'Image.blur7Taps';
+          // blur7Runs / blur7Taps (V3D) take the taps to be symmetric; vc4 runs blur7.
+          const v3d = w >= 42 ? 'Image.blur7Runs' : 'Image.blur7Taps';
           t.is(res.kernel, b.target !== 'vc4' && !skewed ? v3d : 'Image.blur7', `${w}x${h}${skewed ? ' skewed' : ''}: the one-pass kernel`);
         }
         // The row pass, then the column pass, each as its own correlation with a 1-D kernel.
