@@ -52,6 +52,12 @@ const STRIP5_HALO = 5;
 const CONV5_PARTIALS = 12;
 /** {@link Image.conv5Pair}'s strips: 2 vectors (vc7: 3 spend its registers, 0.575 against 0.612). */
 const PAIR5 = 2;
+/** Columns each lane owns in a strip of {@link Image.conv5Runs} (14·RUN5 stored per strip). */
+const RUN5 = 2;
+/** A row of {@link Image.conv5Runs}' run with its two columns either side. */
+const RUN5_WIDE = 6;
+/** {@link Image.conv5Runs}' ring of partial sums: 5 per vector of a run (5 · RUN5). */
+const RING5_PARTIALS = 10;
 
 /** 16-pixel vectors across one strip of {@link Image.resizeStrips} (vc4: its stores one DMA of as many rows). */
 const RSTRIP = 4;
@@ -569,6 +575,101 @@ export class Image {
         for (let b: u32 = 0; b < n; b++) dst[out + col + 16 * b] = o[b];
         for (let b: u32 = 0; b <= n; b++) e[b] = ne[b];
         stOff += pitch;
+      }
+    }
+  }
+
+  /**
+   * {@link conv2d} 5 × 5 with lane l owning RUN5 neighbouring columns and vector k of a row holding each lane's column
+   * k (a load of lanes RUN5 words apart), as {@link blur7Runs} lays a strip out: lane l of a strip from column c0 holds
+   * columns c0 − RUN5 + RUN5·l … c0 − 1 + RUN5·l, lanes 1–14 compute and store theirs (14·RUN5 columns per strip), and
+   * lanes 0 and 15 only hold the two columns left and right of them (clamped at the image's edges). A pixel's
+   * horizontal neighbours are other vectors of the same row, or for the first and last two columns of a lane's run the
+   * previous or next lane's, one rotation each: 4 rotations and no select per row of RUN5 vectors (conv5Pair: 4
+   * rotations and 4 selects per vector, and a halo vector per strip). The partial sums of the five output rows an input
+   * row feeds sit in a ring (vector k's sum of output row Y in q[5k + (Y − Y₀) mod 5], the row loop unrolled by 5), so
+   * each row's products are added in place and no sum moves between registers; a segment's rows + 4 steps are padded
+   * to a multiple of 5 by starting up to 4 rows earlier. Each sum adds its kernel row's five products left to right
+   * onto the rows before (the first row's products start it), i-major as {@link conv5Strips}, so the results are the
+   * same. Row r + 2's loads are issued while row r is computed, row r + 1's rotations come after row r's sums and
+   * before its stores, and stores are gated per lane by one compare (stOff ≥ gate: lanes 0 and 15, the last strip's
+   * lanes whose runs the strip before stored, and the rows before y0 store nothing), as in blur7Runs.
+   */
+  @kernel({ fastMath: true })
+  static conv5Runs(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    const maxX = i32(width) - 1;
+    const maxY = i32(height) - 1;
+    const lane = qpu.laneId();
+    const w = new Array<f32>(25).fill(0);
+    for (let t = 0; t < 25; t++) w[t] = k[t];
+    const total = strips * height;
+    const begin = Image.shareStart(qpu.qpuId(), total);
+    const end = Image.shareStart(qpu.qpuId() + 1, total);
+    for (let pos = begin; pos < end; ) {
+      const strip = pos / height;
+      const y0 = pos - strip * height;
+      const rows = Math.min(end - pos, height - y0);
+      pos += rows;
+      const c0 = Image.stripLeft(strip, 14 * RUN5, width);
+      // Lanes lo … 14 store: lo is 1 except in the last strip, whose lanes up to lo − 1 only repeat runs the strip
+      // before stored (lane lo may repeat some of its columns: the same values).
+      const lo = (strip * 14 * RUN5 - c0 + RUN5) / RUN5;
+      const keep = lane - lo < 15 - lo;
+      const col = new Array<u32>(RUN5).fill(0);
+      for (let c: u32 = 0; c < RUN5; c++) col[c] = u32(Math.min(Math.max(i32(c0 + RUN5 * lane + c - RUN5), 0), maxX));
+      const q = new Array<f32>(RING5_PARTIALS).fill(0);
+      const o = new Array<f32>(RUN5).fill(0);
+      const e = new Array<f32>(RUN5).fill(0);
+      const pitch = i32(width);
+      const last = maxY * pitch;
+      const y0Off = i32(y0) * pitch;
+      // A lane stores row r − 2 when its store offset is at least gate: from row y0 on, and never in lanes that keep
+      // nothing.
+      const gate = keep ? y0Off : 0x7fffffff;
+      // rows + 4 steps (r from y0 − 2 to y0 + rows + 1), started pad rows earlier to make a multiple of 5; ldOff is row
+      // r + 1's offset, stOff row r − 2's.
+      const pad = 4 - (rows + 3) % 5;
+      let ldOff = y0Off - i32(1 + pad) * pitch;
+      let stOff = ldOff - 3 * pitch;
+      const endOff = y0Off + i32(rows) * pitch;
+      // x[2 + c]: vector c of the row the step computes; x[2 - d]: the pixels d left of each lane's run (the previous
+      // lane's column RUN5 - d), x[RUN5 + 1 + d]: d right of it (the next lane's column d - 1).
+      const first = u32(Math.min(Math.max(ldOff - pitch, 0), last));
+      for (let c = 0; c < RUN5; c++) e[c] = src[first + col[c]];
+      const x = new Array<f32>(RUN5_WIDE).fill(0);
+      for (let c = 0; c < RUN5; c++) x[2 + c] = e[c];
+      for (let d: u32 = 1; d <= 2; d++) {
+        x[2 - d] = qpu.rotate(e[RUN5 - d], 1);
+        x[RUN5 + 1 + d] = qpu.rotate(e[d - 1], 15);
+      }
+      while (ldOff <= endOff) {
+        for (let s: u32 = 0; s < 5; s++) {
+          const row = u32(Math.min(Math.max(ldOff, 0), last));
+          const ne = new Array<f32>(RUN5).fill(0);
+          for (let c = 0; c < RUN5; c++) ne[c] = src[row + col[c]];
+          // Row r (the step s of 5): kernel row 4 − i of output row r − 2 + i, whose sum is q[5c + (s + i) mod 5]; row
+          // r − 2's completed (o), row r + 2's begun in the slot row r − 3 left.
+          for (let c: u32 = 0; c < RUN5; c++) {
+            for (let i: u32 = 1; i < 4; i++) {
+              const slot = 5 * c + (s + i) % 5;
+              q[slot] = q[slot] + w[20 - 5 * i] * x[c] + w[21 - 5 * i] * x[c + 1] + w[22 - 5 * i] * x[c + 2] + w[23 - 5 * i] * x[c + 3] + w[24 - 5 * i] * x[c + 4];
+            }
+            o[c] = q[5 * c + s] + w[20] * x[c] + w[21] * x[c + 1] + w[22] * x[c + 2] + w[23] * x[c + 3] + w[24] * x[c + 4];
+            q[5 * c + (s + 4) % 5] = w[0] * x[c] + w[1] * x[c + 1] + w[2] * x[c + 2] + w[3] * x[c + 3] + w[4] * x[c + 4];
+          }
+          // Row r + 1's neighbours, before row r's stores.
+          for (let c = 0; c < RUN5; c++) x[2 + c] = ne[c];
+          for (let d: u32 = 1; d <= 2; d++) {
+            x[2 - d] = qpu.rotate(ne[RUN5 - d], 1);
+            x[RUN5 + 1 + d] = qpu.rotate(ne[d - 1], 15);
+          }
+          const out = u32(stOff) + col[0];
+          for (let c: u32 = 0; c < RUN5; c++) {
+            if (stOff >= gate) dst[out + c] = o[c];
+          }
+          ldOff += pitch;
+          stOff += pitch;
+        }
       }
     }
   }
@@ -1430,6 +1531,9 @@ export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<Launc
   // vc6: its row offsets stepped, which on vc4 loses more than it gains).
   const pair = rt.target === 'vc7';
   const strip5 = 16 * (pair ? PAIR5 : STRIP5);
+  if (kw === 5 && kh === 5 && rt.target !== 'vc4' && width >= 14 * RUN5) {
+    return rt.launch(Image.conv5Runs, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (14 * RUN5)));
+  }
   if (kw === 5 && kh === 5 && width >= strip5) {
     const conv5 = pair ? Image.conv5Pair : rt.target === 'vc6' ? Image.conv5Step : Image.conv5;
     return rt.launch(conv5, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / strip5));
