@@ -50,8 +50,6 @@ const RING_PARTIALS = 21;
 const STRIP5 = 3;
 const STRIP5_HALO = 5;
 const CONV5_PARTIALS = 12;
-/** {@link Image.conv5Pair}'s strips: 2 vectors (vc7: 3 spend its registers, 0.575 against 0.612). */
-const PAIR5 = 2;
 /** Columns each lane owns in a strip of {@link Image.conv5Runs} (14·RUN5 stored per strip). */
 const RUN5 = 2;
 /** A row of {@link Image.conv5Runs}' run with its two columns either side. */
@@ -406,22 +404,11 @@ export class Image {
     Image.conv5Strips(width, height, src, k, dst, strips, STRIP5);
   }
 
-  /** {@link conv5} with its row offsets stepped (vc6; {@link conv5StepStrips}). */
-  @kernel({ fastMath: true })
-  static conv5Step(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
-    Image.conv5StepStrips(width, height, src, k, dst, strips, STRIP5);
-  }
-
-  /** {@link conv5Step} on strips of PAIR5 vectors (vc7: its registers hold a 2-vector strip's work without serialising it). */
-  @kernel({ fastMath: true })
-  static conv5Pair(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
-    Image.conv5StepStrips(width, height, src, k, dst, strips, PAIR5);
-  }
-
   /**
    * The body of {@link conv5}: strips of `n` vectors (a constant, at most STRIP5: its loops over the strip unroll, and
    * the register arrays, sized for STRIP5, keep what a narrower strip leaves unused constant). Row offsets are
-   * multiplied, which keeps vc4's store batching ({@link conv5StepStrips} steps them).
+   * multiplied, which keeps vc4's store batching (stepped by a row, as the earlier conv5Step and conv5Pair did on
+   * vc6 and vc7, 0.207 against 0.228 of the memory limit on vc4).
    */
   @device
   static conv5Strips(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
@@ -475,125 +462,22 @@ export class Image {
     }
   }
 
-
-  /**
-   * The body of {@link conv5Step} and {@link conv5Pair}: {@link conv5Strips} with the row offsets stepped by a row and
-   * clamped, not multiplied, and the loop run on the load offset (vc6 0.457 → 0.475 of the memory limit; vc4's conv5
-   * keeps the multiplied form: stepped 0.207 against 0.228).
-   */
-  @device
-  static conv5StepStrips(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
-    const maxX = width - 1;
-    const maxY = i32(height) - 1;
-    const lane = qpu.laneId();
-    const w = new Array<f32>(25).fill(0);
-    for (let t = 0; t < 25; t++) w[t] = k[t];
-    const total = strips * height;
-    const begin = Image.shareStart(qpu.qpuId(), total);
-    const end = Image.shareStart(qpu.qpuId() + 1, total);
-    for (let pos = begin; pos < end; ) {
-      const strip = pos / height;
-      const y0 = pos - strip * height;
-      const rows = Math.min(end - pos, height - y0);
-      pos += rows;
-      const x0 = Image.stripLeft(strip, 16 * n, width);
-      const hx = Image.haloColumn(x0, 16 * n, maxX);
-      // p[4 b + i]: vector b's partial sum of output row r - 1 + i (kernel rows 0 … 3 - i added).
-      const p = new Array<f32>(CONV5_PARTIALS).fill(0);
-      const o = new Array<f32>(STRIP5).fill(0);
-      const e = new Array<f32>(STRIP5_HALO).fill(0);
-      const first = u32(Math.max(i32(y0) - 2, 0)) * width;
-      const col = x0 + lane;
-      for (let b: u32 = 0; b < n; b++) e[1 + b] = src[first + col + 16 * b];
-      e[0] = src[first + hx];
-      // Element offsets of row r + 1 (loaded) and of row r - 2 (stored), stepped by a row and clamped; the loop runs on
-      // the load offset (r from y0 - 2 to y0 + rows + 1).
-      const pitch = i32(width);
-      const last = maxY * pitch;
-      const y0Off = i32(y0) * pitch;
-      const endOff = y0Off + i32(rows + 2) * pitch;
-      let stOff = y0Off - 4 * pitch;
-      for (let ldOff = y0Off - pitch; ldOff <= endOff; ldOff += pitch) {
-        const row = u32(Math.min(Math.max(ldOff, 0), last));
-        const ne = new Array<f32>(STRIP5_HALO).fill(0);
-        for (let b: u32 = 0; b < n; b++) ne[1 + b] = src[row + col + 16 * b];
-        ne[0] = src[row + hx];
-        e[n + 1] = e[0];
-        if (n <= PAIR5) {
-          // The neighbours distance by distance across a 2-vector strip: the selects of one distance share their flags
-          // (vc7 conv5Pair 0.616 → 0.637 of the memory limit; 3 vectors' neighbours at once spend vc6's registers).
-          const l2 = new Array<f32>(STRIP5).fill(0);
-          const l1 = new Array<f32>(STRIP5).fill(0);
-          const r1 = new Array<f32>(STRIP5).fill(0);
-          const r2 = new Array<f32>(STRIP5).fill(0);
-          for (let b: u32 = 0; b < n; b++) {
-            const prev = e[b];
-            const c = e[b + 1];
-            l2[b] = qpu.rotate(lane >= 14 ? prev : c, 2);
-          }
-          for (let b: u32 = 0; b < n; b++) {
-            const prev = e[b];
-            const c = e[b + 1];
-            l1[b] = qpu.rotate(lane === 15 ? prev : c, 1);
-          }
-          for (let b: u32 = 0; b < n; b++) {
-            const c = e[b + 1];
-            const next = e[b + 2];
-            r1[b] = qpu.rotate(lane === 0 ? next : c, 15);
-          }
-          for (let b: u32 = 0; b < n; b++) {
-            const c = e[b + 1];
-            const next = e[b + 2];
-            r2[b] = qpu.rotate(lane < 2 ? next : c, 14);
-          }
-          for (let b: u32 = 0; b < n; b++) {
-            const c = e[b + 1];
-            o[b] = p[4 * b] + w[20] * l2[b] + w[21] * l1[b] + w[22] * c + w[23] * r1[b] + w[24] * r2[b];
-            for (let i: u32 = 0; i < 3; i++) {
-              p[4 * b + i] = p[4 * b + i + 1] + w[15 - 5 * i] * l2[b] + w[16 - 5 * i] * l1[b] + w[17 - 5 * i] * c + w[18 - 5 * i] * r1[b] + w[19 - 5 * i] * r2[b];
-            }
-            p[4 * b + 3] = w[0] * l2[b] + w[1] * l1[b] + w[2] * c + w[3] * r1[b] + w[4] * r2[b];
-          }
-        } else {
-          for (let b: u32 = 0; b < n; b++) {
-            const prev = e[b];
-            const c = e[b + 1];
-            const next = e[b + 2];
-            const l2 = qpu.rotate(lane >= 14 ? prev : c, 2);
-            const l1 = qpu.rotate(lane === 15 ? prev : c, 1);
-            const r1 = qpu.rotate(lane === 0 ? next : c, 15);
-            const r2 = qpu.rotate(lane < 2 ? next : c, 14);
-            o[b] = p[4 * b] + w[20] * l2 + w[21] * l1 + w[22] * c + w[23] * r1 + w[24] * r2;
-            for (let i: u32 = 0; i < 3; i++) {
-              p[4 * b + i] = p[4 * b + i + 1] + w[15 - 5 * i] * l2 + w[16 - 5 * i] * l1 + w[17 - 5 * i] * c + w[18 - 5 * i] * r1 + w[19 - 5 * i] * r2;
-            }
-            p[4 * b + 3] = w[0] * l2 + w[1] * l1 + w[2] * c + w[3] * r1 + w[4] * r2;
-          }
-        }
-        // As conv3: sums that are no output yet go to row y0, overwritten later by its own value.
-        const out = u32(Math.max(stOff, y0Off));
-        for (let b: u32 = 0; b < n; b++) dst[out + col + 16 * b] = o[b];
-        for (let b: u32 = 0; b <= n; b++) e[b] = ne[b];
-        stOff += pitch;
-      }
-    }
-  }
-
   /**
    * {@link conv2d} 5 × 5 with lane l owning RUN5 neighbouring columns and vector k of a row holding each lane's column
    * k (a load of lanes RUN5 words apart), as {@link blur7Runs} lays a strip out: lane l of a strip from column c0 holds
    * columns c0 − RUN5 + RUN5·l … c0 − 1 + RUN5·l, lanes 1–14 compute and store theirs (14·RUN5 columns per strip), and
    * lanes 0 and 15 only hold the two columns left and right of them (clamped at the image's edges). A pixel's
    * horizontal neighbours are other vectors of the same row, or for the first and last two columns of a lane's run the
-   * previous or next lane's, one rotation each: 4 rotations and no select per row of RUN5 vectors (conv5Pair: 4
-   * rotations and 4 selects per vector, and a halo vector per strip). The partial sums of the five output rows an input
-   * row feeds sit in a ring (vector k's sum of output row Y in q[5k + (Y − Y₀) mod 5], the row loop unrolled by 5), so
-   * each row's products are added in place and no sum moves between registers; a segment's rows + 4 steps are padded
-   * to a multiple of 5 by starting up to 4 rows earlier. Each sum adds its kernel row's five products left to right
-   * onto the rows before (the first row's products start it), i-major as {@link conv5Strips}, so the results are the
-   * same. Row r + 2's loads are issued while row r is computed, row r + 1's rotations come after row r's sums and
+   * previous or next lane's, one rotation each: 4 rotations and no select per row of RUN5 vectors (the strip kernels
+   * before it, conv5Pair and conv5Step: 4 rotations and 4 selects per vector, and a halo vector per strip). The
+   * partial sums of the five output rows an input row feeds sit in a ring (vector k's sum of output row Y in
+   * q[5k + (Y − Y₀) mod 5], the row loop unrolled by 5), so each row's products are added in place and no sum moves
+   * between registers; a segment's rows + 4 steps are padded to a multiple of 5 by starting up to 4 rows earlier. Each
+   * sum adds its kernel row's five products left to right onto the rows before (the first row's products start it),
+   * i-major as {@link conv5Strips}, so the results are the same. Row r + 1's rotations come after row r's sums and
    * before its stores, and stores are gated per lane by one compare (stOff ≥ gate: lanes 0 and 15, the last strip's
-   * lanes whose runs the strip before stored, and the rows before y0 store nothing), as in blur7Runs.
+   * lanes whose runs the strip before stored, and the rows before y0 store nothing), as in blur7Runs. Runs of 3 spill
+   * (vc7 420.5 µs on 640 × 480 against 259.6 for runs of 2, both with loads one row ahead). vc6: loads one row ahead.
    */
   @kernel({ fastMath: true })
   static conv5Runs(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
@@ -1561,16 +1445,14 @@ export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<Launc
   if (overlaps(src, dst)) {
     throw new RangeError(`${fn}: dst must not overlap src (every output reads its neighbours' inputs)`);
   }
-  // vc7: 2-vector strips (conv5Pair, 0.612 of the memory limit against conv5's 0.575); vc6 and vc4: 3 (conv5Step on
-  // vc6: its row offsets stepped, which on vc4 loses more than it gains).
-  const pair = rt.target === 'vc7';
-  const strip5 = 16 * (pair ? PAIR5 : STRIP5);
+  // vc6 and vc7: runs of RUN5 columns per lane (conv5Runs; vc7 conv5RunsAhead, its loads two rows ahead); vc4: 3-vector
+  // strips (conv5), whose stores stay lane-contiguous (a strided store is 16 one-word DMAs there).
   if (kw === 5 && kh === 5 && rt.target !== 'vc4' && width >= 14 * RUN5) {
-    return rt.launch(rt.target === 'vc7' ? Image.conv5RunsAhead : Image.conv5Runs, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (14 * RUN5)));
+    const runs = rt.target === 'vc7' ? Image.conv5RunsAhead : Image.conv5Runs;
+    return rt.launch(runs, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (14 * RUN5)));
   }
-  if (kw === 5 && kh === 5 && width >= strip5) {
-    const conv5 = pair ? Image.conv5Pair : rt.target === 'vc6' ? Image.conv5Step : Image.conv5;
-    return rt.launch(conv5, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / strip5));
+  if (kw === 5 && kh === 5 && rt.target === 'vc4' && width >= 16 * STRIP5) {
+    return rt.launch(Image.conv5, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (16 * STRIP5)));
   }
   if (kw === 3 && kh === 3 && width >= 16 * STRIP) {
     return rt.launch(Image.conv3, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (16 * STRIP)));
