@@ -126,6 +126,29 @@ for (const b of BACKENDS) {
     }
   });
 
+  test(`${b.name}: adding or subtracting ±1 steps each word once per lane and returns the old values in lane order`, async (t) => {
+    const rt = await b.open();
+    try {
+      const qpus = 2;
+      const p = rt.alloc(Int32Array, 4);
+      p.set([10, 20, 30, 40]);
+      const out = rt.alloc(Int32Array, 4 * 16 * qpus);
+      await rt.launch(Atomics.steps, { qpus }, p, out);
+      const n = 16 * qpus;
+      t.deepEqual(Array.from(p), [10 + n, 20 + n, 30 - n, 40 - n]);
+      // Per word, the old values over all lanes are each start value ± k for k = 0 … n − 1, once.
+      for (const [w, start, dir] of [[0, 10, 1], [1, 20, 1], [2, 30, -1], [3, 40, -1]] as const) {
+        const olds = Array.from({ length: n }, (_, g) => out[4 * g + w] as number).sort((x, y) => x - y);
+        const want = Array.from({ length: n }, (_, k) => start + dir * k).sort((x, y) => x - y);
+        t.deepEqual(olds, want, `word ${w}`);
+      }
+      // Within one QPU the lanes go in lane order.
+      for (let l = 1; l < 16; l++) t.is(out[4 * l], (out[0] as number) + l);
+    } finally {
+      rt.close();
+    }
+  });
+
   test(`${b.name}: two atomics in a row on one word: every lane finishes the first before any starts the second`, async (t) => {
     const rt = await b.open();
     try {

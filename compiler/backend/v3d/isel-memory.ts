@@ -78,13 +78,20 @@ const TMU_ATOMIC_OP: Record<AtomicRmw | 'cmpxchg', number | { i32: number; u32: 
   add: 0, sub: 1, xchg: 2, cmpxchg: 3, min: { u32: 4, i32: 6 }, max: { u32: 5, i32: 7 }, and: 8, or: 9, xor: 10,
 };
 
+/** TMU ops without a data word (notes 5.2): increment and decrement, what an add or subtract of the constant ±1 is. */
+const TMU_OP_INC = 8;
+const TMU_OP_DEC = 9;
+
 /**
  * An atomic: the TMU's read-modify-write ops (notes 5.2: memory gets the
  * combined value, `ldtmu` returns the old one; 7.1 verified by py-videocore7,
  * 4.2 as Mesa's v3d 4.x compiler emits them). The config byte (per-pixel, op,
  * type 32-bit; vec2 for compare-exchange, whose two data words are the
  * expected and the desired value, as Mesa writes them) goes through `tmuc`;
- * the old value is always collected (pv7: atomics must be).
+ * the old value is always collected (pv7: atomics must be). An add or
+ * subtract of the constant 1 or −1 is the increment or decrement op, which
+ * takes no data word (one `tmud` fewer; Mesa's nir_to_vir replaces such an
+ * atomic add the same way, `atomic_add_replaced`).
  */
 function atomic(c: Ctx, ins: Instr, d: VReg): void {
   const cas = ins.op === 'atomic_cas';
@@ -92,9 +99,12 @@ function atomic(c: Ctx, ins: Instr, d: VReg): void {
   if (!isPtr(p.type) || (p.type.ptr !== 'i32' && p.type.ptr !== 'u32')) throw new BackendError(`${ins.op} needs a pointer to i32 or u32`, c.loc);
   const spec = TMU_ATOMIC_OP[cas ? 'cmpxchg' : (String(ins.attrs?.['rmw']) as AtomicRmw)];
   if (spec === undefined) throw new BackendError(`atomic: unknown operation '${String(ins.attrs?.['rmw'])}'`, c.loc);
-  const opc = typeof spec === 'number' ? spec : spec[p.type.ptr];
+  const rmw = String(ins.attrs?.['rmw']);
+  const amount = cas ? undefined : constValue(c, arg(c, ins, 1));
+  const step = (rmw === 'add' || rmw === 'sub') && (amount === 1 || (amount !== undefined && amount >>> 0 === 0xffffffff)) ? ((rmw === 'add') === (amount === 1) ? TMU_OP_INC : TMU_OP_DEC) : undefined;
+  const opc = step ?? (typeof spec === 'number' ? spec : spec[p.type.ptr]);
   const byte = 0x80 | (opc << 3) | (cas ? 2 : 7);
-  const data = cas ? [arg(c, ins, 1), arg(c, ins, 2)] : [arg(c, ins, 1)];
+  const data = cas ? [arg(c, ins, 1), arg(c, ins, 2)] : step !== undefined ? [] : [arg(c, ins, 1)];
   const mask = ins.args[cas ? 3 : 2];
   const addr = reg(c, p);
   const cond = mask ? maskCondition(c, mask) : undefined;

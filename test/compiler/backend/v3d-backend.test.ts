@@ -148,3 +148,20 @@ test('more live values than registers plus spill slots is diagnostic QPU5001 ins
   t.regex(d?.message ?? '', /live at once/);
   t.true((d?.line ?? 0) > 5, 'located in the kernel body');
 });
+
+const ATOMICS = fileURLToPath(new URL('../../fixtures/e2e/atomics.ts', import.meta.url));
+
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`${target}: adding or subtracting the constant ±1 atomically is the TMU's increment or decrement op, with no data word`, (t) => {
+    // Atomics.steps: four atomics stepping by ±1 (their results: test/e2e/atomics.test.ts). Config byte: per-pixel
+    // (0x80), op << 3, type 7 (32-bit), semantics notes 5.1/5.2: increment is op 8 (0xc7), decrement op 9 (0xcf).
+    const k = compileFile(ATOMICS, { target, only: ['Atomics.steps'] }).kernels[0];
+    if (!k) throw new Error('Atomics.steps missing');
+    const text = k.listing.map((l) => l.text).join('\n');
+    t.is((text.match(/\btmud\b/g) ?? []).length, 4, text); // only the four stores' data
+    // Twice: one atomic of each form; its config word is a uniform (two words of 0xffffffc7 / 0xffffffcf).
+    const words = k.uniforms.filter((u) => u.kind === 'const').map((u) => (u as { value: number }).value >>> 0);
+    t.true(words.includes(0xffffffc7), words.map((w) => w.toString(16)).join(' '));
+    t.true(words.includes(0xffffffcf), words.map((w) => w.toString(16)).join(' '));
+  });
+}

@@ -384,6 +384,105 @@ b0:
 `);
 });
 
+test('simplifycfg: jump threading turns the SPMD loop shape (guarded body, join, latch on the same condition) into one test per iteration, with the same results', (t) => {
+  // What SPMD lowering makes of a loop with a uniform condition: b1 tests c, b2 is the body, b3 joins (a default
+  // for the skipped body) and tests c again. On the edge from b2, c is true (b2 is b1's true arm); on b1's false
+  // edge it is false: both bypass b3.
+  const src = `func K.f(p %0: ptr<u32>, n %1: u32) {
+b0:
+  %2: u32 = const 0
+  br b1(%2, %2)
+b1(%3: u32, %4: u32):
+  %5: bool = cmp %3, %1 [pred=lt]
+  %6: u32 = const 0
+  condbr %5, b2, b3(%6)
+b2:
+  %7: u32 = add %4, %3
+  br b3(%7)
+b3(%8: u32):
+  %9: u32 = const 1
+  %10: u32 = add %3, %9
+  condbr %5, b1(%10, %8), b4
+b4:
+  store %0, %4
+  ret
+}
+`;
+  check(t, simplifyCfg, src, `func K.f(p %0: ptr<u32>, n %1: u32) {
+b0:
+  %2: u32 = const 0
+  br b1(%2, %2)
+b1(%3: u32, %4: u32):
+  %5: bool = cmp %3, %1 [pred=lt]
+  %6: u32 = const 0
+  condbr %5, b2, b4
+b2:
+  %7: u32 = add %4, %3
+  %11: u32 = const 1
+  %12: u32 = add %3, %11
+  br b1(%12, %7)
+b4:
+  store %0, %4
+  ret
+}
+`);
+  // Same stores as the original (the sum 0 + 1 + … + n − 1) for several n, by the reference interpreter.
+  for (const n of [0, 1, 2, 7, 30]) {
+    const run = (fn: IrFunction): number => {
+      const mem = new ArrayMemory(new ArrayBuffer(4));
+      interpretKernel(fn, [{ address: 0 }, n], mem, { qpus: 1 });
+      return mem.view.getUint32(0, true);
+    };
+    t.is(run(simplifyCfg(parseFunction(src))), run(parseFunction(src)));
+    t.is(run(simplifyCfg(parseFunction(src))), (n * Math.max(n - 1, 0)) / 2);
+  }
+});
+
+test('simplifycfg: no jump threading where the joined value is used past the block or the condition is not known on the edge', (t) => {
+  // b3's parameter %8 is stored in b4 (used outside b3): bypassing b3 would leave that use without a definition.
+  const used = `func K.f(p %0: ptr<u32>, c %1: bool) {
+b0:
+  %2: u32 = const 5
+  condbr %1, b1, b2
+b1:
+  br b3(%2)
+b2:
+  br b3(%2)
+b3(%8: u32):
+  condbr %1, b4, b5
+b4:
+  store %0, %8
+  ret
+b5:
+  ret
+}
+`;
+  const fn = simplifyCfg(parseFunction(used));
+  t.deepEqual(verifyFunction(fn), []);
+  t.true(printFunction(fn).includes('condbr %1, b4, b5'));
+  // Here the edge into b2 comes from a test of another value: b2's test of %1 stays.
+  const unknown = `func K.f(p %0: ptr<u32>, c %1: bool, d %2: bool) {
+b0:
+  condbr %2, b1, b2
+b1:
+  %3: u32 = const 1
+  store %0, %3
+  br b2
+b2:
+  condbr %1, b3, b4
+b3:
+  %4: u32 = const 2
+  store %0, %4
+  ret
+b4:
+  ret
+}
+`;
+  const g = simplifyCfg(parseFunction(unknown));
+  t.deepEqual(verifyFunction(g), []);
+  t.true(printFunction(g).includes('condbr %1, b3, b4'));
+});
+
 test('strength: multiply, u32 divide/remainder by constants and i32 remainder by 2^k agree with plain JS', (t) => {
   const xsU = [0, 1, 2, 3, 6, 7, 99, 100, 101, 1000, 65535, 65536, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 123456789, 987654321, 3000000000];
   const run = (type: 'u32' | 'i32', op: string, d: number, xs: number[]): number[] => {
