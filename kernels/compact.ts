@@ -214,6 +214,8 @@ const TILE_GROUPS = 2;
 const TILE_WORDS = 8;
 /** {@link CompactOnce.run}'s `kind` for a flags array (0, 1, 2: a comparison of u32, i32, f32 keys). */
 const FLAGGED = 3;
+/** Status words of the look-back in workgroup-shared memory (16 KiB, the most a workgroup may declare). */
+const STATUS_WORDS = 4096;
 
 /**
  * Single-pass compaction on V3D, each element (and flag) read once, as kernels/scan.ts's ScanOnce: tile t
@@ -227,25 +229,97 @@ export class CompactOnce {
   /** {@link CompactOnce.run} keeping x[i] where flags[i] ≠ 0. */
   @kernel
   static flagged(tiles: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    CompactOnce.run(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status);
+    LookBack.finish(status, tiles, CompactOnce.run(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status));
   }
 
   /** {@link CompactOnce.run} on u32 keys (the word itself). */
   @kernel
   static whereU32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    CompactOnce.run(0, tiles, lo, span, x, x, y, status);
+    LookBack.finish(status, tiles, CompactOnce.run(0, tiles, lo, span, x, x, y, status));
   }
 
   /** {@link CompactOnce.run} on i32 words (key: the sign bit flipped). */
   @kernel
   static whereI32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    CompactOnce.run(1, tiles, lo, span, x, x, y, status);
+    LookBack.finish(status, tiles, CompactOnce.run(1, tiles, lo, span, x, x, y, status));
   }
 
   /** {@link CompactOnce.run} on f32 bits (key: IEEE total order as u32). */
   @kernel
   static whereF32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    CompactOnce.run(2, tiles, lo, span, x, x, y, status);
+    LookBack.finish(status, tiles, CompactOnce.run(2, tiles, lo, span, x, x, y, status));
+  }
+
+  // One workgroup of every QPU (8 on vc6, 12 on vc7) whose look-back status is in its shared memory, as
+  // kernels/scan.ts's ScanOnce.tilesU32x8 / x12: the look-back's atomics stay in the L2 cache (docs/timing-model.md).
+  // 64K u32, half kept, vc6: 126.4 µs with the status in global memory, 115.6 µs here; vc7 47.3 → 47.1 µs.
+
+  /** {@link CompactOnce.flagged} as one workgroup of 8 batches (vc6's QPUs), the status in its shared memory. */
+  @kernel({ workgroupSize: 128 })
+  static flaggedX8(tiles: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status, s);
+  }
+
+  /** {@link CompactOnce.flaggedX8} for 12 batches (vc7's QPUs). */
+  @kernel({ workgroupSize: 192 })
+  static flaggedX12(tiles: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status, s);
+  }
+
+  /** {@link CompactOnce.whereU32} as one workgroup of 8 batches, the status in its shared memory. */
+  @kernel({ workgroupSize: 128 })
+  static whereU32x8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(0, tiles, lo, span, x, x, y, status, s);
+  }
+
+  /** {@link CompactOnce.whereU32x8} for 12 batches. */
+  @kernel({ workgroupSize: 192 })
+  static whereU32x12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(0, tiles, lo, span, x, x, y, status, s);
+  }
+
+  /** {@link CompactOnce.whereI32} as one workgroup of 8 batches, the status in its shared memory. */
+  @kernel({ workgroupSize: 128 })
+  static whereI32x8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(1, tiles, lo, span, x, x, y, status, s);
+  }
+
+  /** {@link CompactOnce.whereI32x8} for 12 batches. */
+  @kernel({ workgroupSize: 192 })
+  static whereI32x12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(1, tiles, lo, span, x, x, y, status, s);
+  }
+
+  /** {@link CompactOnce.whereF32} as one workgroup of 8 batches, the status in its shared memory. */
+  @kernel({ workgroupSize: 128 })
+  static whereF32x8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(2, tiles, lo, span, x, x, y, status, s);
+  }
+
+  /** {@link CompactOnce.whereF32x8} for 12 batches. */
+  @kernel({ workgroupSize: 192 })
+  static whereF32x12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(2, tiles, lo, span, x, x, y, status, s);
+  }
+
+  /**
+   * The workgroup zeroes the status words in `s`, its shared memory (2 tiles + 16 ≤ STATUS_WORDS), runs its tiles
+   * ({@link CompactOnce.run}) with them, and the QPU of the last tile leaves the count of all tiles in the global
+   * status[2 tiles] for {@link CompactOnce.tail}.
+   */
+  @device
+  static runShared(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, s: Ptr<u32>): void {
+    for (let i = qpu.localId(); i < 2 * tiles + 16; i += qpu.groupSize()) s[i] = 0;
+    qpu.workgroupBarrier();
+    LookBack.finish(status, tiles, CompactOnce.run(kind, tiles, lo, span, x, flags, y, s));
   }
 
   /** 1 where word v's key (`kind` 0: u32, 1: i32, 2: f32, as {@link Compact.inRange}'s) lies in [lo, lo + span], else 0. */
@@ -261,10 +335,11 @@ export class CompactOnce {
    * [lo, lo + span] (the host turns `!=` into the complement range). The QPU loads its next tile (its flags, for
    * FLAGGED, whose words load at the start of their own tile's turn) while it counts this one and waits for the
    * earlier tiles' counts. A kept element's place is its group's offset plus the kept elements before it in its
-   * lane; each store is masked to the kept lanes (on V3D no branch: compiler/passes/spmd.ts).
+   * lane; each store is masked to the kept lanes (on V3D no branch: compiler/passes/spmd.ts). Returns the QPU's
+   * running total after its last tile (the count of all tiles up to it).
    */
   @device
-  static run(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+  static run(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): u32 {
     const Q = qpu.numQpus();
     const lane = qpu.laneId();
     const counted = kind == FLAGGED ? flags : x;
@@ -291,15 +366,20 @@ export class CompactOnce {
       const before = new Uint32Array(TILE_GROUPS);
       // FLAGGED: the flag as a u32 key, kept in [1, 2^32 − 1] (the caller's lo and span).
       for (let j: u32 = 0; j < TILE_WORDS; j++) keep[j] = CompactOnce.hit(kind == FLAGGED ? 0 : kind, v[j], lo, span);
-      let off: u32 = 0;
       for (let g: u32 = 0; g < TILE_GROUPS; g++) {
         p[4 * g] = keep[4 * g];
         for (let j: u32 = 1; j < 4; j++) p[4 * g + j] = p[4 * g + j - 1] + keep[4 * g + j];
-        const incl = LaneScan.u32(p[4 * g + 3]);
-        const r = qpu.rotate(incl, 1);
-        before[g] = off + (lane == 0 ? 0 : r);
-        off = off + qpu.broadcast(incl, 15);
       }
+      // One 16-lane scan for both groups: their lanes' counts (at most 64 per group) in the low and high halves of a
+      // word (two scans: vc6 121.7 against 115.6 µs with the status in shared memory, 64K u32, half kept).
+      const incl = LaneScan.u32(p[3] + (p[7] << 16));
+      const r = qpu.rotate(incl, 1);
+      const ex = lane == 0 ? 0 : r;
+      const tot = qpu.broadcast(incl, 15);
+      const t0 = tot & 0xffff;
+      before[0] = ex & 0xffff;
+      before[1] = t0 + (ex >> 16);
+      const off = t0 + (tot >> 16);
       LookBack.publish(status, tiles, t, off);
       const prefix = carry + LookBack.totalBefore(status, t);
       for (let g: u32 = 0; g < TILE_GROUPS; g++) {
@@ -312,7 +392,7 @@ export class CompactOnce {
       for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = w[j];
       carry = prefix + off;
     }
-    LookBack.finish(status, tiles, carry);
+    return carry;
   }
 
   /** One batch: compacts x[n0 … n) a vector at a time after the `status[2 tiles]` elements {@link CompactOnce.run} kept (0 when tiles = 0); status[2 tiles + 1] = the total kept. */
@@ -402,6 +482,10 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
   }
 }
 
+/** The shared-status kernels for 8 and 12 QPUs: by flags, and by u32 / i32 / f32 keys. */
+const WIDE8 = { flagged: CompactOnce.flaggedX8, where: [CompactOnce.whereU32x8, CompactOnce.whereI32x8, CompactOnce.whereF32x8] } as const;
+const WIDE12 = { flagged: CompactOnce.flaggedX12, where: [CompactOnce.whereU32x12, CompactOnce.whereI32x12, CompactOnce.whereF32x12] } as const;
+
 /**
  * {@link CompactOnce} on V3D: the whole tiles on every QPU (one launch), then the last partial tile on one QPU
  * (a second launch, which also writes the total; it does everything when n < TILE).
@@ -423,9 +507,17 @@ async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: num
     const fl = flags ?? status; // not read without flags
     const results: LaunchResult[] = [];
     const qpus = Math.max(1, Math.min(rt.numQpus, tiles));
-    if (tiles > 0 && flags) results.push(await rt.launch(CompactOnce.flagged, { qpus }, tiles, words, flags, out, status));
-    const byKey = x instanceof Float32Array ? CompactOnce.whereF32 : x instanceof Int32Array ? CompactOnce.whereI32 : CompactOnce.whereU32;
-    if (tiles > 0 && !flags) results.push(await rt.launch(byKey, { qpus }, tiles, kept.lo, kept.span, words, out, status));
+    // One workgroup of every QPU, the status in its shared memory, where the QPU count has such kernels.
+    const k = x instanceof Float32Array ? 2 : x instanceof Int32Array ? 1 : 0;
+    const wide = 2 * tiles + 16 <= STATUS_WORDS ? (rt.numQpus === 8 ? WIDE8 : rt.numQpus === 12 ? WIDE12 : undefined) : undefined;
+    if (tiles > 0 && flags) {
+      if (wide) results.push(await rt.launch(wide.flagged, { grid: [1] }, tiles, words, flags, out, status));
+      else results.push(await rt.launch(CompactOnce.flagged, { qpus }, tiles, words, flags, out, status));
+    }
+    if (tiles > 0 && !flags) {
+      if (wide) results.push(await rt.launch(wide.where[k], { grid: [1] }, tiles, kept.lo, kept.span, words, out, status));
+      else results.push(await rt.launch([CompactOnce.whereU32, CompactOnce.whereI32, CompactOnce.whereF32][k], { qpus }, tiles, kept.lo, kept.span, words, out, status));
+    }
     results.push(await rt.launch(CompactOnce.tail, { qpus: 1 }, tiles * TILE, n, tiles, use, a, c, lo, span, invert, words, fl, out, status));
     return { ...combineResults(results), count: status[2 * tiles + 1] as number };
   } finally {
