@@ -74,7 +74,11 @@ function threadKnownConditions(fn: IrFunction, entry: Block | undefined): boolea
   for (const b of [...fn.blocks]) {
     const t = b.term;
     if (b === entry || t.kind !== 'condbr' || b.instrs.length > THREAD_MAX_INSTRS) continue;
-    if (b.params.some((v) => usedElsewhere.has(v)) || b.instrs.some((i) => (i.result && usedElsewhere.has(i.result)) || opInfo(i.op)?.effect !== false || opInfo(i.op)?.readsMemory !== false || opInfo(i.op)?.crossLane !== false)) continue;
+    const copyable = (i: Instr): boolean => {
+      const info = opInfo(i.op);
+      return info !== undefined && !info.effect && !info.readsMemory && !info.crossLane && !(i.result && usedElsewhere.has(i.result));
+    };
+    if (b.params.some((v) => usedElsewhere.has(v)) || !b.instrs.every(copyable)) continue;
     for (const p of preds.get(b) ?? []) {
       if (p === b) continue;
       const k = knownOnEdge(p, b, t.cond, preds, defBlock);

@@ -97,11 +97,13 @@ function atomic(c: Ctx, ins: Instr, d: VReg): void {
   const cas = ins.op === 'atomic_cas';
   const p = arg(c, ins, 0);
   if (!isPtr(p.type) || (p.type.ptr !== 'i32' && p.type.ptr !== 'u32')) throw new BackendError(`${ins.op} needs a pointer to i32 or u32`, c.loc);
-  const spec = TMU_ATOMIC_OP[cas ? 'cmpxchg' : (String(ins.attrs?.['rmw']) as AtomicRmw)];
-  if (spec === undefined) throw new BackendError(`atomic: unknown operation '${String(ins.attrs?.['rmw'])}'`, c.loc);
   const rmw = String(ins.attrs?.['rmw']);
-  const amount = cas ? undefined : constValue(c, arg(c, ins, 1));
-  const step = (rmw === 'add' || rmw === 'sub') && (amount === 1 || (amount !== undefined && amount >>> 0 === 0xffffffff)) ? ((rmw === 'add') === (amount === 1) ? TMU_OP_INC : TMU_OP_DEC) : undefined;
+  const spec = TMU_ATOMIC_OP[cas ? 'cmpxchg' : (rmw as AtomicRmw)];
+  if (spec === undefined) throw new BackendError(`atomic: unknown operation '${rmw}'`, c.loc);
+  // +1 or −1 as added (a subtract counts the other way); constValue gives the bits, so −1 is 0xffffffff.
+  const amount = cas || (rmw !== 'add' && rmw !== 'sub') ? undefined : constValue(c, arg(c, ins, 1));
+  const up = amount === 1 ? rmw === 'add' : amount === 0xffffffff ? rmw === 'sub' : undefined;
+  const step = up === undefined ? undefined : up ? TMU_OP_INC : TMU_OP_DEC;
   const opc = step ?? (typeof spec === 'number' ? spec : spec[p.type.ptr]);
   const byte = 0x80 | (opc << 3) | (cas ? 2 : 7);
   const data = cas ? [arg(c, ins, 1), arg(c, ins, 2)] : step !== undefined ? [] : [arg(c, ins, 1)];
