@@ -13,7 +13,7 @@
  *   operation is within 1 ulp of that (the VideoCore IV ALU rounds toward zero; docs/language.md "Kernel
  *   options").
  */
-import { kernel, device, qpu, f32, u32, i32, type Ptr, type u8 } from 'qpuc';
+import { kernel, device, qpu, f32, u32, i32, type Ptr, type u8, type bool } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults, overlaps } from './launch.js';
 
@@ -305,6 +305,23 @@ export class Image {
   }
 
   /**
+   * Whether this lane stores in the runs strip `strip` (runs of n columns from c0, {@link blur7Runs},
+   * {@link conv5RunsOf}): lanes lo … 14, where lo is 1 except in the last strip, whose lanes up to lo − 1 only repeat
+   * runs the strip before stored (lane lo may repeat some of its columns: the same values).
+   */
+  @device
+  static runStores(strip: u32, c0: u32, n: u32): bool {
+    const lo = (strip * 14 * n - c0 + n) / n;
+    return qpu.laneId() - lo < 15 - lo;
+  }
+
+  /** Column k of this lane's run of n columns in the runs strip from c0, clamped to 0 … maxX (only lanes 0 and 15 pass an edge). */
+  @device
+  static runColumn(c0: u32, n: u32, k: u32, maxX: i32): u32 {
+    return u32(Math.min(Math.max(i32(c0 + n * qpu.laneId() + k - n), 0), maxX));
+  }
+
+  /**
    * The column of this lane's pixel of the halo vector of the strip of `cols` columns from x0: lanes 0–7 the
    * pixels right of the strip, 8–15 those left of it (lane l: 16 − l left of x0), clamped to 0 … maxX (the image's
    * last column).
@@ -511,12 +528,9 @@ export class Image {
       const rows = Math.min(end - pos, height - y0);
       pos += rows;
       const c0 = Image.stripLeft(strip, 14 * RUN5, width);
-      // Lanes lo … 14 store: lo is 1 except in the last strip, whose lanes up to lo − 1 only repeat runs the strip
-      // before stored (lane lo may repeat some of its columns: the same values).
-      const lo = (strip * 14 * RUN5 - c0 + RUN5) / RUN5;
-      const keep = lane - lo < 15 - lo;
+      const keep = Image.runStores(strip, c0, RUN5);
       const col = new Array<u32>(RUN5).fill(0);
-      for (let c: u32 = 0; c < RUN5; c++) col[c] = u32(Math.min(Math.max(i32(c0 + RUN5 * lane + c - RUN5), 0), maxX));
+      for (let c: u32 = 0; c < RUN5; c++) col[c] = Image.runColumn(c0, RUN5, c, maxX);
       // Lane l's first stored column (the store's own value, not col[0]: an address part used only by the stores leaves
       // the loop with the pointer, docs/language.md).
       const sc = c0 + RUN5 * lane - RUN5;
@@ -807,7 +821,6 @@ export class Image {
   static blur7Runs(width: u32, height: u32, src: Ptr<f32>, taps: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
     const maxX = i32(width) - 1;
     const maxY = i32(height) - 1;
-    const lane = qpu.laneId();
     const w = new Array<f32>(4).fill(0);
     for (let t = 0; t < 4; t++) w[t] = taps[t];
     const w4 = taps[4];
@@ -820,12 +833,9 @@ export class Image {
       const rows = Math.min(end - pos, height - y0);
       pos += rows;
       const c0 = Image.stripLeft(strip, 14 * RUN, width);
-      // Lanes lo … 14 store: lo is 1 except in the last strip, whose lanes up to lo − 1 only repeat runs the strip
-      // before stored (lane lo may repeat some of its columns: the same values).
-      const lo = (strip * 14 * RUN - c0 + RUN) / RUN;
-      const keep = lane - lo < 15 - lo;
+      const keep = Image.runStores(strip, c0, RUN);
       const col = new Array<u32>(RUN).fill(0);
-      for (let k: u32 = 0; k < RUN; k++) col[k] = u32(Math.min(Math.max(i32(c0 + RUN * lane + k - RUN), 0), maxX));
+      for (let k: u32 = 0; k < RUN; k++) col[k] = Image.runColumn(c0, RUN, k, maxX);
       const q = new Array<f32>(RING_PARTIALS).fill(0);
       const o = new Array<f32>(RUN).fill(0);
       const e = new Array<f32>(RUN).fill(0);
