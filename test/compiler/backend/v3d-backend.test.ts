@@ -159,9 +159,19 @@ for (const target of ['vc6', 'vc7'] as const) {
     if (!k) throw new Error('Atomics.steps missing');
     const text = k.listing.map((l) => l.text).join('\n');
     t.is((text.match(/\btmud\b/g) ?? []).length, 4, text); // only the four stores' data
-    // Twice: one atomic of each form; its config word is a uniform (two words of 0xffffffc7 / 0xffffffcf).
+    // One config word serves the four atomics, low byte first (notes 5.1): increment, increment, decrement,
+    // decrement; a uniform, written to tmuc once.
     const words = k.uniforms.filter((u) => u.kind === 'const').map((u) => (u as { value: number }).value >>> 0);
-    t.true(words.includes(0xffffffc7), words.map((w) => w.toString(16)).join(' '));
-    t.true(words.includes(0xffffffcf), words.map((w) => w.toString(16)).join(' '));
+    t.true(words.includes(0xcfcfc7c7), words.map((w) => w.toString(16)).join(' '));
+    t.is((text.match(/\btmuc\b/g) ?? []).length, 1, text);
+  });
+
+  test(`${target}: spilling splits atomics' shared config word: one tmuc per atomic, each built from its own byte`, (t) => {
+    // Atomics.stepsSpilled: Atomics.steps with 72 values live across its atomics (results: test/e2e/atomics.test.ts).
+    const k = compileFile(ATOMICS, { target, only: ['Atomics.stepsSpilled'] }).kernels[0];
+    if (!k) throw new Error('Atomics.stepsSpilled missing');
+    t.true(k.scratchBytesPerThread > 0, 'the kernel spills');
+    const text = k.listing.map((l) => l.text).join('\n');
+    t.is((text.match(/\btmuc\b/g) ?? []).length, 4, text);
   });
 }
