@@ -24,7 +24,7 @@ function isAddressMove(m: MInstr): boolean {
  * in the same block with no condition, flags or rotate, and read only by that move, when nothing between them
  * writes the op's sources: the op moves down to the move's place and writes `tmua` itself.
  */
-export function foldTmuAddresses(mf: MFunction): void {
+export function foldTmuAddresses(mf: MFunction, maxRegisterReads = 2): void {
   const defs = new Map<string, number>();
   const uses = new Map<string, number>();
   for (const b of mf.blocks) {
@@ -47,6 +47,7 @@ export function foldTmuAddresses(mf: MFunction): void {
       const op = ins[i] as MInstr;
       if ((op.unit !== 'add' && op.unit !== 'mul') || !FOLDABLE.has(op.op) || op.cond || op.pf || op.uf || op.rotate) continue;
       if (op.srcs.some((s) => s.kind === 'acc')) continue;
+      if (op.srcs.filter((s) => s.kind === 'vreg' || s.kind === 'rf').length > maxRegisterReads) continue;
       const read = new Set(op.srcs.flatMap((s) => (s.kind === 'vreg' || s.kind === 'rf' ? [key(s)] : [])));
       let clobbered = false;
       for (let k = i + 1; k < j && !clobbered; k++) {

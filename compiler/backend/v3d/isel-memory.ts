@@ -15,7 +15,7 @@ import type { Block, Instr, Value } from '../../ir/types.ts';
 import type { AtomicRmw } from '../../ir/ops.ts';
 import { elemSize, isPtr } from '../../ir/types.ts';
 import { opInfo } from '../../ir/ops.ts';
-import { MAGIC } from '../../isa/v3d/instr.ts';
+import { MAGIC, type V3dVersion } from '../../isa/v3d/instr.ts';
 import type { VReg } from './mir.ts';
 import { imm, magic, type MInstr } from './mir.ts';
 import { alu, arg, BackendError, constValue, emit, k32, maskCondition, mov, newVReg, reg, src, type Ctx, type OpHandlers } from './isel-ctx.ts';
@@ -113,7 +113,7 @@ function atomic(c: Ctx, ins: Instr, d: VReg): void {
   const addr = reg(c, p);
   const cond = mask ? maskCondition(c, mask) : undefined;
   const g = c.tmuGroup;
-  if (TMU_CONFIG_GROUP > 1 && g && g.block === c.cur && g.bytes.length < TMU_CONFIG_GROUP) g.bytes.push(byte);
+  if (g && g.block === c.cur && g.bytes.length < TMU_CONFIG_GROUP[c.ver]) g.bytes.push(byte);
   else {
     closeTmuGroup(c);
     const m: MInstr = { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUC), srcs: [] };
@@ -126,10 +126,14 @@ function atomic(c: Ctx, ins: Instr, d: VReg): void {
 }
 
 /**
- * Atomics one `tmuc` word configures (notes 5.1: a config word serves four lookups, low byte first, 0xFF shifted
- * in after): consecutive atomics of a block, with no other lookup between them, share one. 1 turns it off.
+ * Lookups one `tmuc` word configures, by V3D version (notes 5.1: a config word serves four lookups, low byte
+ * first, 0xFF shifted in after): consecutive atomics of a block, and plain 32-bit loads and stores between them,
+ * share one. 1 turns it off. On 4.2 the add ALU is the bottleneck of an atomic's address and config writes (vc6
+ * histogram 0.802 -> 0.810 of the memory limit); on 7.1 a `tmuc` write pairs with the address arithmetic anyway,
+ * and the group words, each a uniform register live from the prologue, pushed the histogram kernel past 64
+ * registers (471 -> 637 instructions, 0.546 -> 0.493), so it stays off there.
  */
-export const TMU_CONFIG_GROUP = 4;
+export const TMU_CONFIG_GROUP: Record<V3dVersion, number> = { 42: 4, 71: 1 };
 
 /**
  * A plain 32-bit load or store takes the next byte of an open group's word as 0xFF (the default it would use
@@ -138,7 +142,7 @@ export const TMU_CONFIG_GROUP = 4;
  */
 function joinTmuGroup(c: Ctx, elem: string): void {
   const g = c.tmuGroup;
-  if (g && g.block === c.cur && g.bytes.length < TMU_CONFIG_GROUP && TMU_TYPE[elem] === undefined) g.bytes.push(0xff);
+  if (g && g.block === c.cur && g.bytes.length < TMU_CONFIG_GROUP[c.ver] && TMU_TYPE[elem] === undefined) g.bytes.push(0xff);
   else closeTmuGroup(c);
 }
 

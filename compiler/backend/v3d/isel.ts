@@ -403,7 +403,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   // Uniform slots were pushed in first-use order, which is the Map's insertion order: the prologue reads them in that order.
   mf.blocks = [{ id: nextBlockId++, instrs: pro }, ...body];
   if (ver === 42) selectsIntoRotates(mf);
-  foldTmuAddresses(mf);
+  foldTmuAddresses(mf, ver === 42 ? 1 : 2);
   return mf;
 }
 
