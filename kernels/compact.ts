@@ -41,11 +41,26 @@ export class Compact {
   static count(n: u32, chunk: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>): void {
     const start = qpu.qpuId() * chunk;
     const end = Math.min(n, start + chunk);
+    const lane = qpu.laneId();
     let k: u32 = 0;
-    if (useFlags != 0) {
-      for (let i = start + qpu.laneId(); i < end; i += 16) k += flags[i] != 0 ? 1 : 0;
-    } else {
-      for (let i = start + qpu.laneId(); i < end; i += 16) k += Compact.inRange(x[i], a, c, lo, span, invert) ? 1 : 0;
+    // PER vectors a pass, their loads first, as in Compact.place; the last pass clamps its loads to the chunk's last
+    // element and counts only lanes before the chunk's end.
+    const whole = end > start ? start + ((end - start) / (16 * PER)) * (16 * PER) : start;
+    for (let base = start; base < end; base += 16 * PER) {
+      const v = new Uint32Array(PER);
+      const hit = new Uint32Array(PER);
+      if (useFlags != 0) {
+        for (let j: u32 = 0; j < PER; j++) v[j] = flags[Math.min(base + 16 * j + lane, end - 1)];
+        for (let j: u32 = 0; j < PER; j++) hit[j] = v[j] != 0 ? 1 : 0;
+      } else {
+        for (let j: u32 = 0; j < PER; j++) v[j] = x[Math.min(base + 16 * j + lane, end - 1)];
+        for (let j: u32 = 0; j < PER; j++) hit[j] = Compact.inRange(v[j], a, c, lo, span, invert) ? 1 : 0;
+      }
+      if (base < whole) {
+        for (let j: u32 = 0; j < PER; j++) k += hit[j];
+      } else {
+        for (let j: u32 = 0; j < PER; j++) k += base + 16 * j + lane < end ? hit[j] : 0;
+      }
     }
     const t = qpu.reduceAdd(k);
     if (qpu.laneId() == 0) counts[qpu.qpuId()] = t;
