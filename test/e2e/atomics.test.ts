@@ -149,6 +149,33 @@ for (const b of BACKENDS) {
     }
   });
 
+  test(`${b.name}: ±1 steps with more values live than registers (spill code among the atomics) still step each word once per lane`, async (t) => {
+    const rt = await b.open();
+    try {
+      const qpus = 2;
+      const n = 16 * qpus;
+      const p = rt.alloc(Int32Array, 4);
+      p.set([10, 20, 30, 40]);
+      const a = rt.alloc(Int32Array, 72 * n);
+      for (let i = 0; i < a.length; i++) a[i] = ((i * 7919) % 1001) - 500;
+      const out = rt.alloc(Int32Array, 5 * n);
+      await rt.launch(Atomics.stepsSpilled, { qpus }, p, a, out);
+      t.deepEqual(Array.from(p), [10 + n, 20 + n, 30 - n, 40 - n]);
+      for (const [w, start, dir] of [[0, 10, 1], [1, 20, 1], [2, 30, -1], [3, 40, -1]] as const) {
+        const olds = Array.from({ length: n }, (_, g) => out[5 * g + w] as number).sort((x, y) => x - y);
+        t.deepEqual(olds, Array.from({ length: n }, (_, k) => start + dir * k).sort((x, y) => x - y), `word ${w}`);
+      }
+      for (let g = 0; g < n; g++) {
+        const z = out[5 * g + 3] as number;
+        let s = (out[5 * g] as number) ^ (out[5 * g + 1] as number) ^ (out[5 * g + 2] as number);
+        for (let k = 0; k < 72; k++) s = (s + Math.imul((a[72 * g + k] as number) ^ z, k + 1)) | 0;
+        t.is(out[5 * g + 4], s, `sum of item ${g}`);
+      }
+    } finally {
+      rt.close();
+    }
+  });
+
   test(`${b.name}: two atomics in a row on one word: every lane finishes the first before any starts the second`, async (t) => {
     const rt = await b.open();
     try {

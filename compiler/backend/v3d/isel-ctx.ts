@@ -38,6 +38,18 @@ export interface Ctx {
   scaledIndex: Map<string, VReg>;
   /** The condition under which bool `v` holds, with the flags set for it (isel.ts: a compare's own flags where it is not materialised). */
   condition?: (v: Value) => Cond;
+  /** The open run of atomics that share one `tmuc` word (isel-memory.ts `atomic`), if the last lookup was one. */
+  tmuGroup?: TmuConfigGroup;
+}
+
+/** Consecutive atomics of one block whose config bytes one `tmuc` word carries (up to four, low byte first). */
+export interface TmuConfigGroup {
+  /** The `tmuc` write, its source set when the group closes. */
+  mov: MInstr;
+  /** The config byte of each atomic in the group, in order. */
+  bytes: number[];
+  /** The block's instruction list (a group never spans blocks). */
+  block: MInstr[];
 }
 
 /** Handler that selects one IR op into machine ops writing `d`. */

@@ -33,9 +33,10 @@ import {
 } from './isel-ctx.ts';
 import { INT_OPS } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
-import { MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
+import { closeTmuGroup, MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
 import { LANE_OPS, rotateIntoProduct, selectBarrier, selectsIntoRotates } from './isel-lanes.ts';
 import { payloadIds } from './payload.ts';
+import { foldTmuAddresses } from './fold-tmua.ts';
 import { conditionalOps, flagOnlyCompares, type CondOp } from '../common/condops.ts';
 
 export { BackendError } from './isel-ctx.ts';
@@ -335,6 +336,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
       if (condOp) selectCondOp(c, condOp, d);
       else selectInstr(c, ins, d);
     }
+    closeTmuGroup(c);
     const t = b.term;
     c.loc = t.loc;
     const next = fn.blocks[bi + 1];
@@ -401,6 +403,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   // Uniform slots were pushed in first-use order, which is the Map's insertion order: the prologue reads them in that order.
   mf.blocks = [{ id: nextBlockId++, instrs: pro }, ...body];
   if (ver === 42) selectsIntoRotates(mf);
+  foldTmuAddresses(mf, ver === 42 ? 1 : 2);
   return mf;
 }
 

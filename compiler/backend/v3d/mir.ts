@@ -64,6 +64,12 @@ export interface MInstr {
   tmu?: 'load' | 'store';
   /** For a load's tmua: the words per lane it returns (a vec2–vec4 lookup; default 1), each collected by one `ldtmu`. */
   tmuWords?: number;
+  /**
+   * On a `tmuc` write that configures several lookups (isel-memory.ts `TMU_CONFIG_GROUP`): the config byte of
+   * each of the next lookups it serves, in order (0xFF for a plain 32-bit load or store). Spill code, which adds
+   * lookups of its own, splits such a group back into one `tmuc` per atomic (spill.ts).
+   */
+  tmuConfig?: number[];
   /** 4.2 rotate signal on this mul op: the amount (a small immediate 1..15, or r5). */
   rotate?: SmallImm | Acc;
   loc?: SourceLoc;

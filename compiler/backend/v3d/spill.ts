@@ -96,7 +96,8 @@ export function rewriteSpills(mf: MFunction, blocks: MBlock[], spilled: string[]
   };
   const keyOf = (r: MSrc | MDst | undefined): string | undefined => (r?.kind === 'vreg' ? `v${r.id}` : undefined);
 
-  const rewrite = (instrs: MInstr[]): MInstr[] => {
+  const rewrite = (grouped: MInstr[]): MInstr[] => {
+    const instrs = splitConfigGroups(grouped, fresh);
     const res: MInstr[] = [];
     /** Index in `res` where the current run of TMU writes started (reloads go there). */
     let tmuRunStart = -1;
@@ -153,6 +154,44 @@ export function rewriteSpills(mf: MFunction, blocks: MBlock[], spilled: string[]
   out.push({ id: pro.id, instrs: [...(inMemory.length > 0 ? head : []), ...rewrite(pro.instrs)] });
   for (const b of blocks.slice(1)) out.push({ id: b.id, instrs: rewrite(b.instrs) });
   return { blocks: out, temps };
+}
+
+/**
+ * `instrs` with every `tmuc` write that serves several lookups (MInstr.tmuConfig) split: it configures its first
+ * lookup alone, and each later lookup of its group whose byte is not the default 0xFF gets a `tmuc` write of its
+ * own (its constant built from small immediates) before its data words. Spill code then may put its lookups
+ * anywhere without taking a config byte meant for an atomic.
+ */
+export function splitConfigGroups(instrs: MInstr[], fresh: () => VReg): MInstr[] {
+  if (!instrs.some((m) => m.tmuConfig)) return instrs;
+  const res: MInstr[] = [];
+
+  /** Config bytes still owed to the coming lookups of the group being split. */
+  let owed: number[] = [];
+  const single = (b: number): number => (0xffffff00 | b) >>> 0;
+  const configWrite = (b: number, loc: MInstr['loc']): MInstr[] => {
+    const r = fresh();
+    return [...buildConstant(single(b), r, fresh), { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUC), srcs: [r], ...(loc ? { loc } : {}) }];
+  };
+  for (const m of instrs) {
+    if (m.tmuConfig) {
+      res.push(...configWrite(m.tmuConfig[0] as number, m.loc));
+      // The group's first lookup takes the byte just written; the others are owed theirs.
+      owed = [0xff, ...m.tmuConfig.slice(1)];
+      continue;
+    }
+    if (m.dst?.kind === 'magic' && m.dst.addr === MAGIC.TMUA && owed.length > 0) {
+      const b = owed.shift() as number;
+      if (b !== 0xff) {
+        // Before this lookup's data words.
+        let at = res.length;
+        while (at > 0 && (res[at - 1] as MInstr).dst?.kind === 'magic' && ((res[at - 1] as MInstr).dst as { addr: number }).addr === MAGIC.TMUD) at--;
+        res.splice(at, 0, ...configWrite(b, m.loc));
+      }
+    }
+    res.push(m);
+  }
+  return res;
 }
 
 /** The 32 bits of a register holding a constant uniform word (`v12` keys), if it is one. */
