@@ -43,14 +43,14 @@ const RUN_WIDE = 9;
 /** {@link Image.blur7Runs}' ring of partial sums: 7 per vector of a run (7 · RUN). */
 const RING_PARTIALS = 21;
 /**
- * Vectors across a strip of {@link Image.conv5Strips} (vc4), with its halo. Measured with all 25 weights in one launch (640 × 480,
- * fraction of the memory limit, vc6 / vc7): 1 vector 0.385 / 0.449, 2: 0.397 / 0.612, 3: 0.457 / 0.575, 4 (registers
- * spent): 0.438 / 0.458.
+ * Vectors across a strip of {@link Image.conv5Strips} (vc4), with its halo: 4, one four-row DMA per strip row (640 × 480:
+ * 5.43 ms against 6.01 with 3). Measured earlier with all 25 weights in one launch (fraction of the memory limit, vc6 /
+ * vc7): 1 vector 0.385 / 0.449, 2: 0.397 / 0.612, 3: 0.457 / 0.575, 4 (registers spent): 0.438 / 0.458.
  */
-const STRIP5 = 3;
-const STRIP5_HALO = 5;
+const STRIP5 = 4;
+const STRIP5_HALO = 6;
 /** {@link Image.conv5Upper}'s partial sums: 2 per vector of a strip. */
-const UPPER_PARTIALS = 6;
+const UPPER_PARTIALS = 8;
 /** Columns each lane owns in a strip of {@link Image.conv5Runs} (14·RUN5 stored per strip). */
 const RUN5 = 2;
 /** A row of {@link Image.conv5Runs}' run with its two columns either side. */
@@ -414,7 +414,8 @@ export class Image {
   /**
    * {@link conv2d} 5 × 5 on vc4, in two launches: this one sums kernel rows 0 … 2 of every output pixel into t,
    * {@link conv5Lower} adds rows 3 and 4 to them into dst. One launch of all 25 weights and 4 partial sums per vector
-   * (conv5, until 2026-12) spilled on vc4, its spill stores one DMA each: 7.18 ms on 640 × 480 against 6.33 for the two.
+   * (conv5, 3-vector strips, until 2026-12) spilled on vc4, its spill stores one DMA each: 7.18 ms on 640 × 480 against
+   * 5.43 for the two.
    * The same order (i-major, j ascending; the sum goes through t as the f32 it is), so the same results.
    */
   @kernel({ fastMath: true, noalias: true })
