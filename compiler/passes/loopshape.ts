@@ -14,8 +14,9 @@
  * backend's scheduler issues all TMU lookups before it collects the first.
  *
  * The test. The main loop carries `lo`/`hi`, the least and greatest value of
- * `i` over all 16 lanes (`reduce_min`/`reduce_max` of the initial value; `i`
- * itself when uniform), both advanced by `U s` per pass. It runs a pass when
+ * `i` over all 16 lanes (`reduce_min`/`reduce_max` of the initial value,
+ * `global_id − lane_id` and that + 15 when it is `globalId()`; `i` itself
+ * when uniform), both advanced by `U s` per pass. It runs a pass when
  * `lo <= hi` (no lane has wrapped past the type's range while another has
  * not), `hi <= hi + (U-1) s` (the pass's last values do not wrap) and
  * `hi + (U-1) s < n` (`<=` for `le`), in the compare's own signedness; the
