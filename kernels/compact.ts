@@ -18,6 +18,9 @@ import { checkSameType, checkWordArray, combineResults, overlaps, typeName } fro
 import { LaneScan } from './lane-scan.js';
 import { LookBack } from './look-back.js';
 
+/** Vectors per pass of {@link Compact.place}. */
+const PER = 4;
+
 /**
  * Compaction kernels over 32-bit words, for every element type. The predicate keeps x[i] where flags[i] ≠ 0
  * (`useFlags` ≠ 0), or where the word's order key `v ^ ((i32(v) >> 31) & a) ^ c` (as in kernels/sort.ts: a = c = 0
@@ -38,11 +41,26 @@ export class Compact {
   static count(n: u32, chunk: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>): void {
     const start = qpu.qpuId() * chunk;
     const end = Math.min(n, start + chunk);
+    const lane = qpu.laneId();
     let k: u32 = 0;
-    if (useFlags != 0) {
-      for (let i = start + qpu.laneId(); i < end; i += 16) k += flags[i] != 0 ? 1 : 0;
-    } else {
-      for (let i = start + qpu.laneId(); i < end; i += 16) k += Compact.inRange(x[i], a, c, lo, span, invert) ? 1 : 0;
+    // PER vectors a pass, their loads first, as in Compact.place; the last pass clamps its loads to the chunk's last
+    // element and counts only lanes before the chunk's end.
+    const whole = end > start ? start + ((end - start) / (16 * PER)) * (16 * PER) : start;
+    for (let base = start; base < end; base += 16 * PER) {
+      const v = new Uint32Array(PER);
+      const hit = new Uint32Array(PER);
+      if (useFlags != 0) {
+        for (let j: u32 = 0; j < PER; j++) v[j] = flags[Math.min(base + 16 * j + lane, end - 1)];
+        for (let j: u32 = 0; j < PER; j++) hit[j] = v[j] != 0 ? 1 : 0;
+      } else {
+        for (let j: u32 = 0; j < PER; j++) v[j] = x[Math.min(base + 16 * j + lane, end - 1)];
+        for (let j: u32 = 0; j < PER; j++) hit[j] = Compact.inRange(v[j], a, c, lo, span, invert) ? 1 : 0;
+      }
+      if (base < whole) {
+        for (let j: u32 = 0; j < PER; j++) k += hit[j];
+      } else {
+        for (let j: u32 = 0; j < PER; j++) k += base + 16 * j + lane < end ? hit[j] : 0;
+      }
     }
     const t = qpu.reduceAdd(k);
     if (qpu.laneId() == 0) counts[qpu.qpuId()] = t;
@@ -59,7 +77,8 @@ export class Compact {
     const lane = qpu.laneId();
     // m = the dropped lanes before a kept element (lane + 1 − t), 0x100 where no element is (it never moves).
     // Step j: a lane takes the value j lanes up when that one moves by j, and is empty when its own moves away.
-    // (Arrays indexed by the step: the frontend unrolls the loop, so each rotation's amount is a constant.)
+    // (Arrays indexed by the step: the frontend unrolls the loop, so each rotation's amount is a constant. Each
+    // select tests its own `& j`: a test shared by two selects, or a nested `?:`, became 0/1 values and logic on vc4.)
     const m = new Uint32Array(5);
     const w = new Uint32Array(5);
     m[0] = keep != 0 ? lane + 1 - t : 0x100;
@@ -68,10 +87,9 @@ export class Compact {
       const j: u32 = 1 << k;
       const mUp = qpu.rotate(m[k], 16 - j);
       const wUp = qpu.rotate(w[k], 16 - j);
-      const comes = (mUp & j) != 0;
-      const goes = (m[k] & j) != 0;
-      w[k + 1] = comes ? wUp : w[k];
-      m[k + 1] = comes ? mUp : goes ? 0x100 : m[k];
+      const stay: u32 = (m[k] & j) != 0 ? 0x100 : m[k];
+      w[k + 1] = (mUp & j) != 0 ? wUp : w[k];
+      m[k + 1] = (mUp & j) != 0 ? mUp : stay;
     }
     return w[4];
   }
@@ -87,11 +105,13 @@ export class Compact {
     const lane = qpu.laneId();
     const fill = done & 15;
     const r = qpu.rotate(Compact.packed(v, keep, t), fill);
+    // Lanes from fill + kept on are past the new fill: whatever they hold is never stored.
+    const merged = lane >= fill ? r : buf;
     if (fill + kept >= 16) {
-      y[out + done - fill + lane] = lane >= fill ? r : buf;
+      y[out + done - fill + lane] = merged;
       return r;
     }
-    return lane >= fill && lane < fill + kept ? r : buf;
+    return merged;
   }
 
   /**
@@ -99,8 +119,8 @@ export class Compact {
    * chunk, with whole-vector stores (VC4's stores are DMAs: a scattered one is a DMA per lane). Per vector, the kept
    * elements are packed to its first lanes and appended to a 16-lane buffer that goes out as one contiguous 16-word
    * store each time it fills ({@link Compact.append}); the chunk's last partial buffer goes out under a mask. Each
-   * pass loads the next vector (clamped to the chunk's last element) while it packs this one; lanes past the chunk's
-   * end keep nothing.
+   * pass takes PER vectors, their loads first (clamped to the chunk's last element), so that their lookups' waits
+   * overlap (vc4's compiled code waits for a lookup where it collects it); lanes past the chunk's end keep nothing.
    */
   @kernel
   static place(n: u32, chunk: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, counts: Ptr<u32>, y: Ptr<u32>): void {
@@ -113,30 +133,20 @@ export class Compact {
     const end = Math.min(n, start + chunk);
     let buf: u32 = 0;
     let done: u32 = 0;
-    // An empty chunk (n = 0) reads nothing: the loads below read ahead of the loop.
-    if (start < end && useFlags != 0) {
-      let vn = x[Math.min(start + lane, end - 1)];
-      let fn = flags[Math.min(start + lane, end - 1)];
-      for (let base = start; base < end; base += 16) {
-        const v = vn;
-        const f = fn;
-        vn = x[Math.min(base + 16 + lane, end - 1)];
-        fn = flags[Math.min(base + 16 + lane, end - 1)];
-        const k: u32 = (base + lane < end ? 1 : 0) & (f != 0 ? 1 : 0);
-        const t = LaneScan.u32(k);
-        const kept = qpu.broadcast(t, 15);
-        buf = Compact.append(y, out, done, buf, v, k, t, kept);
-        done = done + kept;
+    for (let base = start; base < end; base += 16 * PER) {
+      const v = new Uint32Array(PER);
+      const k = new Uint32Array(PER);
+      for (let j: u32 = 0; j < PER; j++) v[j] = x[Math.min(base + 16 * j + lane, end - 1)];
+      for (let j: u32 = 0; j < PER; j++) k[j] = base + 16 * j + lane < end ? 1 : 0;
+      if (useFlags != 0) {
+        for (let j: u32 = 0; j < PER; j++) k[j] = k[j] & (flags[Math.min(base + 16 * j + lane, end - 1)] != 0 ? 1 : 0);
+      } else {
+        for (let j: u32 = 0; j < PER; j++) k[j] = k[j] & (Compact.inRange(v[j], a, c, lo, span, invert) ? 1 : 0);
       }
-    } else if (start < end) {
-      let vn = x[Math.min(start + lane, end - 1)];
-      for (let base = start; base < end; base += 16) {
-        const v = vn;
-        vn = x[Math.min(base + 16 + lane, end - 1)];
-        const k: u32 = (base + lane < end ? 1 : 0) & (Compact.inRange(v, a, c, lo, span, invert) ? 1 : 0);
-        const t = LaneScan.u32(k);
+      for (let j: u32 = 0; j < PER; j++) {
+        const t = LaneScan.u32(k[j]);
         const kept = qpu.broadcast(t, 15);
-        buf = Compact.append(y, out, done, buf, v, k, t, kept);
+        buf = Compact.append(y, out, done, buf, v[j], k[j], t, kept);
         done = done + kept;
       }
     }
