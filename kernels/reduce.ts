@@ -18,21 +18,21 @@ import { checkWordArray, combineResults } from './launch.js';
 const NONE = 0xffffffff;
 
 /**
- * Reduction kernels. Most write one partial per QPU (`out[qpuId()]`), so running them again on one QPU over those
- * partials gives the whole array's result; the host functions below do exactly that. {@link Reduce.boundsF32},
- * {@link Reduce.argminF32} and {@link Reduce.argmaxF32} write a few words per QPU, which the host combines.
+ * Reduction kernels. Most write one partial per lane (`out[globalId()]`: lane l of QPU q at 16 q + l), which the
+ * host functions below fold, each QPU's 16 in lane order, then the QPUs in order (as py-videocore6's summation
+ * leaves its per-lane totals to its host). {@link Reduce.boundsF32}, {@link Reduce.argminF32} and
+ * {@link Reduce.argmaxF32} write a few words per QPU, which the host combines.
  */
 export class Reduce {
   /**
-   * out[qpuId()] = this QPU's share of x[0..n): each lane adds its grid-stride elements in index order, then
-   * the 16 lane sums are added in lane order. Every addition rounds to f32.
+   * out[globalId()] = this lane's share of x[0..n): its grid-stride elements added in index order, every addition
+   * rounded to f32.
    */
   @kernel
   static sumF32(n: u32, x: Ptr<f32>, out: Ptr<f32>): void {
     let s: f32 = 0;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += x[i];
-    const t = qpu.reduceAdd(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
   /**
@@ -60,8 +60,7 @@ export class Reduce {
       i += g;
     }
     for (; i < n; i += g) s += x[i];
-    const t = qpu.reduceAdd(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
   /** As {@link Reduce.sumF32} for 32-bit integers, wrapping modulo 2^32 (the same bits for i32 and u32). */
@@ -69,62 +68,55 @@ export class Reduce {
   static sumU32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
     let s: u32 = 0;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += x[i];
-    const t = qpu.reduceAdd(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the smallest of this QPU's elements by `Math.min` (NaN if any is NaN; −0 below +0). */
+  /** out[globalId()] = the smallest of this lane's elements by `Math.min` (NaN if any is NaN; −0 below +0). */
   @kernel
   static minF32(n: u32, x: Ptr<f32>, out: Ptr<f32>): void {
     let s: f32 = Infinity;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.min(s, x[i]);
-    const t = qpu.reduceMin(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the smallest of this QPU's elements as i32. */
+  /** out[globalId()] = the smallest of this lane's elements as i32. */
   @kernel
   static minI32(n: u32, x: Ptr<i32>, out: Ptr<i32>): void {
     let s: i32 = 2147483647;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.min(s, x[i]);
-    const t = qpu.reduceMin(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the smallest of this QPU's elements as u32. */
+  /** out[globalId()] = the smallest of this lane's elements as u32. */
   @kernel
   static minU32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
     let s: u32 = 0xffffffff;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.min(s, x[i]);
-    const t = qpu.reduceMin(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the largest of this QPU's elements by `Math.max` (NaN if any is NaN; +0 above −0). */
+  /** out[globalId()] = the largest of this lane's elements by `Math.max` (NaN if any is NaN; +0 above −0). */
   @kernel
   static maxF32(n: u32, x: Ptr<f32>, out: Ptr<f32>): void {
     let s: f32 = -Infinity;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
-    const t = qpu.reduceMax(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the largest of this QPU's elements as i32. */
+  /** out[globalId()] = the largest of this lane's elements as i32. */
   @kernel
   static maxI32(n: u32, x: Ptr<i32>, out: Ptr<i32>): void {
     let s: i32 = -2147483648;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
-    const t = qpu.reduceMax(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the largest of this QPU's elements as u32. */
+  /** out[globalId()] = the largest of this lane's elements as u32. */
   @kernel
   static maxU32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
     let s: u32 = 0;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
-    const t = qpu.reduceMax(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
   /**
@@ -387,19 +379,25 @@ async function sumAhead(rt: Runtime, x: Float32Array, n: number): Promise<Reduce
 }
 
 /**
- * Runs a per-QPU reduction kernel on the device's QPUs and folds their q partials on the host with `fold`, in QPU
- * order (the job a hand-written program leaves to its host as well; a second launch over the q ≤ 16 words cost
- * 1.2 µs on vc6 in the timing model, 1.6 % of a 128K-element sum, and more on a board); the value as `signed` i32
- * when asked.
+ * Runs a per-lane reduction kernel on q of the device's QPUs and folds their 16 q partials on the host with `fold`,
+ * each QPU's lanes in lane order, then the QPUs in order: the job py-videocore6's summation leaves to its host as
+ * well. A second launch on one QPU over per-QPU partials cost 1.2 µs on vc6 in the timing model (1.6 % of a
+ * 128K-element sum, and more on a board), and each QPU's cross-lane reduction about 20 instructions on 4.2. The
+ * value as `signed` i32 when asked.
  */
 async function twoStage(rt: Runtime, k: unknown, x: ReduceArray, n: number, fold: (acc: number, v: number) => number, signed = false): Promise<ReduceResult> {
   const q = reduceQpus(rt, n);
   const ctor = x.constructor as Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
-  const partial = rt.alloc(ctor, q);
+  const partial = rt.alloc(ctor, 16 * q);
   try {
     const r = await rt.launch(k, { qpus: q }, n, x, partial);
-    let v = partial[0] as number;
-    for (let i = 1; i < q; i++) v = fold(v, partial[i] as number);
+    // Each QPU's 16 lanes in lane order, then the QPUs in order.
+    let v = 0;
+    for (let b = 0; b < q; b++) {
+      let w = partial[16 * b] as number;
+      for (let l = 1; l < 16; l++) w = fold(w, partial[16 * b + l] as number);
+      v = b === 0 ? w : fold(v, w);
+    }
     return { ...r, value: signed ? v | 0 : v };
   } finally {
     rt.free(partial);
