@@ -143,9 +143,14 @@ export class Compact {
       } else {
         for (let j: u32 = 0; j < PER; j++) k[j] = k[j] & (Compact.inRange(v[j], a, c, lo, span, invert) ? 1 : 0);
       }
+      // One lane scan for the pass: vector j's keep flags in byte j (a byte's count stays at most 16).
+      let flags4: u32 = 0;
+      for (let j: u32 = 0; j < PER; j++) flags4 = flags4 | (k[j] << (8 * j));
+      const t4 = LaneScan.u32(flags4);
+      const kept4 = qpu.broadcast(t4, 15);
       for (let j: u32 = 0; j < PER; j++) {
-        const t = LaneScan.u32(k[j]);
-        const kept = qpu.broadcast(t, 15);
+        const t = (t4 >> (8 * j)) & 0xff;
+        const kept = (kept4 >> (8 * j)) & 0xff;
         buf = Compact.append(y, out, done, buf, v[j], k[j], t, kept);
         done = done + kept;
       }
