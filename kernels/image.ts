@@ -43,13 +43,14 @@ const RUN_WIDE = 9;
 /** {@link Image.blur7Runs}' ring of partial sums: 7 per vector of a run (7 · RUN). */
 const RING_PARTIALS = 21;
 /**
- * Vectors across a strip of {@link Image.conv5}, with its halo, and its partial sums (4 per vector). Measured (640 × 480,
+ * Vectors across a strip of {@link Image.conv5Strips} (vc4), with its halo. Measured with all 25 weights in one launch (640 × 480,
  * fraction of the memory limit, vc6 / vc7): 1 vector 0.385 / 0.449, 2: 0.397 / 0.612, 3: 0.457 / 0.575, 4 (registers
  * spent): 0.438 / 0.458.
  */
 const STRIP5 = 3;
 const STRIP5_HALO = 5;
-const CONV5_PARTIALS = 12;
+/** {@link Image.conv5Upper}'s partial sums: 2 per vector of a strip. */
+const UPPER_PARTIALS = 6;
 /** Columns each lane owns in a strip of {@link Image.conv5Runs} (14·RUN5 stored per strip). */
 const RUN5 = 2;
 /** A row of {@link Image.conv5Runs}' run with its two columns either side. */
@@ -411,29 +412,41 @@ export class Image {
   }
 
   /**
-   * {@link conv2d} for a 5 × 5 kernel on images at least 16·STRIP5 pixels wide: {@link conv3}'s scheme with strips
-   * of STRIP5 vectors (wider strips read their halo vector for more pixels; the 25 weights and the partial sums
-   * take the registers), four neighbours per tap row (two each side) and four partial sums per vector carried down
-   * the strip.
+   * {@link conv2d} 5 × 5 on vc4, in two launches: this one sums kernel rows 0 … 2 of every output pixel into t,
+   * {@link conv5Lower} adds rows 3 and 4 to them into dst. One launch of all 25 weights and 4 partial sums per vector
+   * (conv5, until 2026-12) spilled on vc4, its spill stores one DMA each: 7.18 ms on 640 × 480 against 6.33 for the two.
+   * The same order (i-major, j ascending; the sum goes through t as the f32 it is), so the same results.
    */
-  @kernel({ fastMath: true })
-  static conv5(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
-    Image.conv5Strips(width, height, src, k, dst, strips, STRIP5);
+  @kernel({ fastMath: true, noalias: true })
+  static conv5Upper(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, t: Ptr<f32>, strips: u32): void {
+    Image.conv5Strips(width, height, src, k, t, t, strips, STRIP5, 0);
+  }
+
+  /** The second launch of {@link conv5Upper}: dst = (t + kernel row 3's products, left to right) + row 4's. */
+  @kernel({ fastMath: true, noalias: true })
+  static conv5Lower(width: u32, height: u32, src: Ptr<f32>, t: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32): void {
+    Image.conv5Strips(width, height, src, k, t, dst, strips, STRIP5, 1);
   }
 
   /**
-   * The body of {@link conv5}: strips of `n` vectors (a constant, at most STRIP5: its loops over the strip unroll, and
-   * the register arrays, sized for STRIP5, keep what a narrower strip leaves unused constant). Row offsets are
-   * multiplied, which keeps vc4's store batching (stepped by a row, as the earlier conv5Step and conv5Pair did on
-   * vc6 and vc7, 0.207 against 0.228 of the memory limit on vc4).
+   * The body of {@link conv5Upper} (lower = 0) and {@link conv5Lower} (lower = 1), {@link conv3}'s scheme: strips of
+   * `n` vectors (a constant, at most STRIP5: its loops over the strip unroll) and a halo vector walked top to bottom,
+   * four neighbours per pixel (two each side) by a select and a rotation each. The upper half's input row r ends output
+   * row r (kernel row 2), adds kernel row 1 to row r + 1 and begins row r + 2 (two partial sums per vector carried down
+   * the strip); the lower half's ends row r − 2 (kernel row 4) and begins row r − 1 from its sum in t (kernel row 3),
+   * loaded with the next input row. Row offsets are multiplied, which keeps vc4's store batching (stepped by a row,
+   * as conv5Step and conv5Pair did on vc6 and vc7, 0.207 against 0.228 of the memory limit on vc4).
    */
   @device
-  static conv5Strips(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32): void {
+  static conv5Strips(width: u32, height: u32, src: Ptr<f32>, k: Ptr<f32>, t: Ptr<f32>, dst: Ptr<f32>, strips: u32, n: u32, lower: u32): void {
     const maxX = width - 1;
     const maxY = i32(height) - 1;
     const lane = qpu.laneId();
-    const w = new Array<f32>(25).fill(0);
-    for (let t = 0; t < 25; t++) w[t] = k[t];
+    // The half's weights: kernel rows 0 … 2, or 3 and 4 (w[0 … 9]).
+    const w = new Array<f32>(15).fill(0);
+    for (let i: u32 = 0; i < 15; i++) {
+      if (lower === 0 || i < 10) w[i] = k[i + 15 * lower];
+    }
     const total = strips * height;
     const begin = Image.shareStart(qpu.qpuId(), total);
     const end = Image.shareStart(qpu.qpuId() + 1, total);
@@ -444,14 +457,28 @@ export class Image {
       pos += rows;
       const x0 = Image.stripLeft(strip, 16 * n, width);
       const hx = Image.haloColumn(x0, 16 * n, maxX);
-      // p[4 b + i]: vector b's partial sum of output row r - 1 + i (kernel rows 0 … 3 - i added).
-      const p = new Array<f32>(CONV5_PARTIALS).fill(0);
+      // Upper: p[2 b + i] is vector b's partial sum of output row r + i (kernel rows 0 … 1 − i added). Lower: p[b] is
+      // vector b's sum of output row r − 2 (kernel rows 0 … 3 added), s[b] t's row r − 1.
+      const p = new Array<f32>(UPPER_PARTIALS).fill(0);
+      const s = new Array<f32>(STRIP5).fill(0);
       const o = new Array<f32>(STRIP5).fill(0);
       const e = new Array<f32>(STRIP5_HALO).fill(0);
-      const first = u32(Math.max(i32(y0) - 2, 0)) * width;
+      // Input rows y0 − 2 … y0 + rows − 1 (upper) or y0 + 1 … y0 + rows + 1 (lower).
+      const r0 = lower === 0 ? i32(y0) - 2 : i32(y0) + 1;
+      const first = u32(Math.min(Math.max(r0, 0), maxY)) * width;
       for (let b: u32 = 0; b < n; b++) e[1 + b] = src[first + x0 + 16 * b + lane];
       e[0] = src[first + hx];
-      for (let r = i32(y0) - 2; r <= i32(y0 + rows) + 1; r++) {
+      if (lower === 1) {
+        for (let b: u32 = 0; b < n; b++) s[b] = t[y0 * width + x0 + 16 * b + lane];
+      }
+      const rEnd = lower === 0 ? i32(y0 + rows) : i32(y0 + rows) + 2;
+      for (let r = r0; r < rEnd; r++) {
+        // Lower: t's row r (clamped: past the segment's last row it is not used), then the next input row.
+        const ns = new Array<f32>(STRIP5).fill(0);
+        if (lower === 1) {
+          const tRow = u32(Math.min(r, maxY)) * width + x0;
+          for (let b: u32 = 0; b < n; b++) ns[b] = t[tRow + 16 * b + lane];
+        }
         const row = u32(Math.min(Math.max(r + 1, 0), maxY)) * width;
         const ne = new Array<f32>(STRIP5_HALO).fill(0);
         for (let b: u32 = 0; b < n; b++) ne[1 + b] = src[row + x0 + 16 * b + lane];
@@ -465,16 +492,24 @@ export class Image {
           const l1 = qpu.rotate(lane === 15 ? prev : c, 1);
           const r1 = qpu.rotate(lane === 0 ? next : c, 15);
           const r2 = qpu.rotate(lane < 2 ? next : c, 14);
-          o[b] = p[4 * b] + w[20] * l2 + w[21] * l1 + w[22] * c + w[23] * r1 + w[24] * r2;
-          for (let i: u32 = 0; i < 3; i++) {
-            p[4 * b + i] = p[4 * b + i + 1] + w[15 - 5 * i] * l2 + w[16 - 5 * i] * l1 + w[17 - 5 * i] * c + w[18 - 5 * i] * r1 + w[19 - 5 * i] * r2;
+          if (lower === 0) {
+            o[b] = p[2 * b] + w[10] * l2 + w[11] * l1 + w[12] * c + w[13] * r1 + w[14] * r2;
+            p[2 * b] = p[2 * b + 1] + w[5] * l2 + w[6] * l1 + w[7] * c + w[8] * r1 + w[9] * r2;
+            p[2 * b + 1] = w[0] * l2 + w[1] * l1 + w[2] * c + w[3] * r1 + w[4] * r2;
+          } else {
+            o[b] = p[b] + w[5] * l2 + w[6] * l1 + w[7] * c + w[8] * r1 + w[9] * r2;
+            p[b] = s[b] + w[0] * l2 + w[1] * l1 + w[2] * c + w[3] * r1 + w[4] * r2;
           }
-          p[4 * b + 3] = w[0] * l2 + w[1] * l1 + w[2] * c + w[3] * r1 + w[4] * r2;
         }
-        // As conv3: sums that are no output yet go to row y0, overwritten later by its own value.
-        const out = u32(Math.max(r - 2, i32(y0))) * width + x0;
-        for (let b: u32 = 0; b < n; b++) dst[out + 16 * b + lane] = o[b];
+        // Output row r (upper) or r − 2 (lower). As conv3: sums that are no output yet go to row y0, overwritten later by
+        // its own value (the lower half has read t's row y0 by then, and dst is not t).
+        const out = u32(Math.max(lower === 0 ? r : r - 2, i32(y0))) * width + x0;
+        for (let b: u32 = 0; b < n; b++) {
+          if (lower === 0) t[out + 16 * b + lane] = o[b];
+          else dst[out + 16 * b + lane] = o[b];
+        }
         for (let b: u32 = 0; b <= n; b++) e[b] = ne[b];
+        for (let b: u32 = 0; b < n; b++) s[b] = ns[b];
       }
     }
   }
@@ -1463,7 +1498,15 @@ export async function conv2d(rt: Runtime, options: Conv2dOptions): Promise<Launc
     return rt.launch(runs, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (14 * RUN5)));
   }
   if (kw === 5 && kh === 5 && rt.target === 'vc4' && width >= 16 * STRIP5) {
-    return rt.launch(Image.conv5, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (16 * STRIP5)));
+    const strips = Math.ceil(width / (16 * STRIP5));
+    const t = rt.alloc(Float32Array, width * height);
+    try {
+      const a = await rt.launch(Image.conv5Upper, { qpus: rt.numQpus }, width, height, src, k, t, strips);
+      const b = await rt.launch(Image.conv5Lower, { qpus: rt.numQpus }, width, height, src, t, k, dst, strips);
+      return combineResults([a, b]);
+    } finally {
+      rt.free(t);
+    }
   }
   if (kw === 3 && kh === 3 && width >= 16 * STRIP) {
     return rt.launch(Image.conv3, { qpus: rt.numQpus }, width, height, src, k, dst, Math.ceil(width / (16 * STRIP)));

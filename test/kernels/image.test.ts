@@ -131,9 +131,9 @@ for (const b of BACKENDS) {
         const res = await conv2d(rt, { width: w, height: h, src, kw, kh, k, dst });
         if (kw === 5 && kh === 5 && b.backend === 'emulator') {
           // 5 × 5: runs of 2 columns per lane on V3D (conv5Runs on vc6, conv5RunsAhead on vc7) from 28 wide, 3-vector strips
-          // on vc4 (conv5) from 48 wide; narrower images the generic kernel.
+          // on vc4 in two launches (kernel rows 0-2, then 3-4) from 48 wide; narrower images the generic kernel.
           const runs = b.target === 'vc7' ? 'Image.conv5RunsAhead' : 'Image.conv5Runs';
-          const want = b.target !== 'vc4' ? (w >= 28 ? runs : 'Image.conv2d') : w >= 48 ? 'Image.conv5' : 'Image.conv2dDma';
+          const want = b.target !== 'vc4' ? (w >= 28 ? runs : 'Image.conv2d') : w >= 48 ? 'Image.conv5Upper + Image.conv5Lower' : 'Image.conv2dDma';
           t.is(res.kernel, want, `${w}x${h} kernel ${kw}x${kh}`);
         }
         const { out, mag } = conv2dJs(w, h, src, kw, kh, k);
@@ -151,8 +151,10 @@ for (const b of BACKENDS) {
       // V3D runs 2 columns per lane, 28 stored per strip: one strip (28), a last strip overlapping the one before by 1
       // column (55), 26 (30), 27 (57) or none (56, 84), other widths that are no multiple of 28 (29, 97, 131, 200), a
       // single row and fewer rows than the kernel (1, 2, 3). The QPUs' equal shares of (strip, row) pairs cut strips
-      // into segments of many lengths, so the ring's padding (up to 4 rows) takes every value.
-      const cases: [number, number][] = [[28, 1], [28, 2], [28, 7], [29, 3], [30, 5], [55, 4], [56, 6], [57, 9], [84, 11], [97, 21], [131, 37], [200, 13]];
+      // into segments of many lengths, so the ring's padding (up to 4 rows) takes every value. vc4 from 48 wide: 3-vector
+      // strips in two launches (rows 0-2 into a temporary, then 3-4), a last strip overlapping the one before (55, 57, 84,
+      // 97, 131, 200), segments of every length in both.
+      const cases: [number, number][] = [[28, 1], [28, 2], [28, 7], [29, 3], [30, 5], [48, 3], [55, 4], [56, 6], [57, 9], [84, 11], [97, 21], [131, 37], [200, 13]];
       for (const [w, h] of cases) {
         const r = lcg(w * 31 + h);
         const src = rt.alloc(Float32Array, w * h);
@@ -163,6 +165,7 @@ for (const b of BACKENDS) {
         dst.fill(Number.NaN);
         const res = await conv2d(rt, { width: w, height: h, src, kw: 5, kh: 5, k, dst });
         if (b.backend === 'emulator' && b.target !== 'vc4') t.is(res.kernel, b.target === 'vc7' ? 'Image.conv5RunsAhead' : 'Image.conv5Runs', `${w}x${h}`);
+        if (b.target === 'vc4') t.is(res.kernel, w >= 48 ? 'Image.conv5Upper + Image.conv5Lower' : 'Image.conv2dDma', `${w}x${h}`);
         const { out, mag } = conv2dJs(w, h, src, 5, 5, k);
         t.is(closeEnough(b.target, dst, out, mag, 50), undefined, `${w}x${h}`);
         t.deepEqual(res.hazards, []);
