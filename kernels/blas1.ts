@@ -247,45 +247,43 @@ export class Blas1 {
     best[qpu.globalId()] = b;
     index[qpu.globalId()] = at;
   }
+}
 
-  /**
-   * One batch: out[0] = the sum of partial[0 … count-1] (lane l adds
-   * elements l, l + 16, … in order, then the 16 lane sums in lane order).
-   * With `maxToo`, out[1] = the largest of partial[count … 2 count - 1].
-   */
-  @kernel({ fastMath: true })
-  static finishSum(count: u32, partial: Ptr<f32>, out: Ptr<f32>, maxToo: u32): void {
-    let s: f32 = 0;
-    let m: f32 = 0;
-    for (let i = qpu.laneId(); i < count; i += 16) {
-      s += partial[i];
-      if (maxToo != 0) m = Math.max(m, partial[count + i]);
-    }
-    const total = qpu.reduceAdd(s);
-    const top = qpu.reduceMax(m);
-    if (qpu.laneId() == 0) {
-      out[0] = total;
-      if (maxToo != 0) out[1] = top;
-    }
+/**
+ * The sum of partial[0 … count-1] as one QPU would add it, on the host: lane l adds elements l, l + 16, … in
+ * order, then the 16 lane sums are added in lane order, every addition rounded to f32 (what a second launch of one
+ * QPU did until the host took it over: a launch costs more than the 16 q additions).
+ */
+function finishSum(partial: Float32Array, count: number): number {
+  let total = 0;
+  for (let l = 0; l < 16; l++) {
+    let s = 0;
+    for (let i = l; i < count; i += 16) s = Math.fround(s + (partial[i] as number));
+    total = l === 0 ? s : Math.fround(total + s);
   }
+  return total;
+}
 
-  /** One batch: index[0] = the index of the first largest of best[0 … count-1] (by its index[g]), or 0xffffffff when none. */
-  @kernel
-  static finishIamax(count: u32, best: Ptr<f32>, index: Ptr<u32>): void {
-    let b: f32 = -1;
-    let at: u32 = 0xffffffff;
-    for (let g = qpu.laneId(); g < count; g += 16) {
-      const v = best[g];
-      const k = index[g];
-      if (v > b || (v == b && k < at)) {
-        b = v;
-        at = k;
-      }
-    }
-    const top = qpu.reduceMax(b);
-    const first = qpu.reduceMin(b == top ? at : 0xffffffff);
-    if (qpu.laneId() == 0) index[0] = first;
+/** The largest of the per-lane maxima `m` (each ≥ 0, or NaN, which wins: NaN elements give NaN). */
+function finishMax(m: Float32Array): number {
+  let top = 0;
+  for (const v of m) top = Math.max(top, v);
+  return top;
+}
+
+/**
+ * The index of the first largest of best[0 … count-1] (entry g's element index is index[g]), or 0xffffffff when
+ * none: a NaN (never larger) or −1 (a lane with no elements) never wins.
+ */
+function finishIamax(best: Float32Array, index: Uint32Array, count: number): number {
+  let b = -1;
+  let at = 0xffffffff;
+  for (let g = 0; g < count; g++) {
+    const v = best[g] as number;
+    const k = index[g] as number;
+    if (v > b || (v === b && k < at)) (b = v), (at = k);
   }
+  return at;
 }
 
 /** Element 0's array index and the signed step of a vector of n elements with increment inc (BLAS: inc < 0 starts at the end). */
@@ -416,12 +414,14 @@ export interface DotOptions {
  * The dot product Σ x[i] y[i] (BLAS sdot), as `value` (0 when n = 0).
  *
  * Order and accuracy: the G = 16 × batches work items each add their
- * products i = g, g + G, … in f32, then one batch adds the G partials (lane
- * l: partials l, l + 16, …; then the 16 lane sums). Every result is thus
+ * products i = g, g + G, … in f32, then the host adds the G partials as one
+ * batch would (lane l: partials l, l + 16, …; then the 16 lane sums in lane
+ * order; rounding to nearest f32, also on vc4). Every result is thus
  * a sum of at most k = ⌈n/G⌉ + ⌈G/16⌉ + 16 rounded terms, so
  * |value − Σ x y| ≤ γ(k + 1) Σ |x y| with γ(m) = m u / (1 − m u),
  * u = 2^-24 (vc4, whose additions round toward zero: u = 2^-23), ignoring
- * underflow. Two launches (partials, then their sum).
+ * underflow. One launch (the partials; a second launch on one QPU added them
+ * until the host took that over).
  */
 export async function sdot(rt: Runtime, options: DotOptions): Promise<ValueResult> {
   const fn = 'sdot';
@@ -432,14 +432,12 @@ export async function sdot(rt: Runtime, options: DotOptions): Promise<ValueResul
   if (n === 0) return { ...emptyResult(rt, 'Blas1.dot'), value: 0 };
   const qpus = streamBatches(rt);
   const g = qpus * 16;
-  return withScratch(rt, { f32: g + 2 }, async (partial) => {
-    const out = partial.subarray(g);
+  return withScratch(rt, { f32: g }, async (partial) => {
     const first =
       incx === 1 && incy === 1
         ? await rt.launch(Blas1.dot, { qpus }, n, x, y, partial)
         : await rt.launch(Blas1.dotStrided, { qpus }, n, x, ...origin(n, incx), y, ...origin(n, incy), partial);
-    const second = await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 0);
-    return { ...combineResults([first, second]), value: out[0] as number };
+    return { ...first, value: finishSum(partial, g) };
   });
 }
 
@@ -460,11 +458,9 @@ export async function sasum(rt: Runtime, options: VectorOptions): Promise<ValueR
   if (n === 0) return { ...emptyResult(rt, 'Blas1.asum'), value: 0 };
   const qpus = streamBatches(rt);
   const g = qpus * 16;
-  return withScratch(rt, { f32: g + 2 }, async (partial) => {
-    const out = partial.subarray(g);
+  return withScratch(rt, { f32: g }, async (partial) => {
     const first = incx === 1 ? await rt.launch(Blas1.asum, { qpus }, n, x, partial) : await rt.launch(Blas1.asumStrided, { qpus }, n, x, ...origin(n, incx), partial);
-    const second = await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 0);
-    return { ...combineResults([first, second]), value: out[0] as number };
+    return { ...first, value: finishSum(partial, g) };
   });
 }
 
@@ -501,34 +497,27 @@ export async function snrm2(rt: Runtime, options: VectorOptions): Promise<ValueR
   if (n === 0) return { ...emptyResult(rt, 'Blas1.ssq'), value: 0 };
   const qpus = streamBatches(rt);
   const g = qpus * 16;
-  return withScratch(rt, { f32: 2 * g + 2 }, async (partial) => {
-    const out = partial.subarray(2 * g);
+  return withScratch(rt, { f32: 2 * g }, async (partial) => {
     const results: LaunchResult[] = [];
     if (incx === 1) {
       // The sum of squares alone: enough when it is finite and at least NRM2_FLOOR (no overflow; flushed squares
       // change it by at most n 2^-126 / NRM2_FLOOR relative). NaN in, NaN out. Otherwise the pass below.
-      results.push(await rt.launch(Blas1.sumSquares, { qpus }, n, x, partial), await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 0));
-      const s = out[0] as number;
+      results.push(await rt.launch(Blas1.sumSquares, { qpus }, n, x, partial));
+      const s = finishSum(partial, g);
       if (Number.isNaN(s)) return { ...combineResults(results), value: NaN };
       if (Number.isFinite(s) && s >= NRM2_FLOOR) return { ...combineResults(results), value: Math.fround(Math.sqrt(s)) };
     }
-    results.push(
-      incx === 1 ? await rt.launch(Blas1.ssq, { qpus }, n, x, partial) : await rt.launch(Blas1.ssqStrided, { qpus }, n, x, ...origin(n, incx), partial),
-      await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 1),
-    );
-    let sum = out[0] as number;
-    const max = out[1] as number;
+    results.push(incx === 1 ? await rt.launch(Blas1.ssq, { qpus }, n, x, partial) : await rt.launch(Blas1.ssqStrided, { qpus }, n, x, ...origin(n, incx), partial));
+    let sum = finishSum(partial, g);
+    const max = finishMax(partial.subarray(g, 2 * g));
     let scale = 1;
     if (Number.isNaN(sum) || Number.isNaN(max)) return { ...combineResults(results), value: NaN };
     if (max === Infinity) return { ...combineResults(results), value: Infinity };
     if (max === 0) return { ...combineResults(results), value: 0 };
     if (!Number.isFinite(sum) || max > NRM2_BIG || max < NRM2_SMALL) {
       scale = 2 ** -Math.floor(Math.log2(max));
-      results.push(
-        incx === 1 ? await rt.launch(Blas1.ssqScaled, { qpus }, n, scale, x, partial) : await rt.launch(Blas1.ssqScaledStrided, { qpus }, n, scale, x, ...origin(n, incx), partial),
-        await rt.launch(Blas1.finishSum, { qpus: 1 }, g, partial, out, 0),
-      );
-      sum = out[0] as number;
+      results.push(incx === 1 ? await rt.launch(Blas1.ssqScaled, { qpus }, n, scale, x, partial) : await rt.launch(Blas1.ssqScaledStrided, { qpus }, n, scale, x, ...origin(n, incx), partial));
+      sum = finishSum(partial, g);
     }
     return { ...combineResults(results), value: Math.fround(Math.sqrt(sum) / scale) };
   });
@@ -541,8 +530,9 @@ export async function snrm2(rt: Runtime, options: VectorOptions): Promise<ValueR
  * the result is 0. Exact (no rounding). Unit stride on vc6/vc7 (and the
  * reference backend): one launch comparing the |x| bit patterns as integers
  * ({@link Blas1.iamaxBits}), whose per-QPU results the host combines, then,
- * only when the largest pattern is a NaN's, the two launches vc4 and other
- * strides take (f32 compares, NaN never wins).
+ * only when the largest pattern is a NaN's, the launch vc4 and other strides
+ * take (f32 compares, NaN never wins), whose per-lane results the host
+ * combines.
  */
 export async function isamax(rt: Runtime, options: VectorOptions): Promise<ValueResult> {
   const fn = 'isamax';
@@ -571,8 +561,7 @@ export async function isamax(rt: Runtime, options: VectorOptions): Promise<Value
   }
   return withScratch(rt, { f32: g, u32: g }, async (best, index) => {
     const first = incx === 1 ? await rt.launch(Blas1.iamax, { qpus }, n, x, best, index) : await rt.launch(Blas1.iamaxStrided, { qpus }, n, x, ...origin(n, incx), best, index);
-    const second = await rt.launch(Blas1.finishIamax, { qpus: 1 }, g, best, index);
-    const at = index[0] as number;
-    return { ...combineResults(bits ? [bits, first, second] : [first, second]), value: at === 0xffffffff ? 0 : at };
+    const at = finishIamax(best, index, g);
+    return { ...combineResults(bits ? [bits, first] : [first]), value: at === 0xffffffff ? 0 : at };
   });
 }

@@ -502,8 +502,8 @@ const WIDE8 = { flagged: CompactOnce.flaggedX8, where: [CompactOnce.whereU32x8, 
 const WIDE12 = { flagged: CompactOnce.flaggedX12, where: [CompactOnce.whereU32x12, CompactOnce.whereI32x12, CompactOnce.whereF32x12] } as const;
 
 /**
- * {@link CompactOnce} on V3D: the whole tiles on every QPU (one launch), then the last partial tile on one QPU
- * (a second launch, which also writes the total; it does everything when n < TILE).
+ * {@link CompactOnce} on V3D: the whole tiles on every QPU (one launch), then the last partial tile, if any, on one
+ * QPU (a second launch, which also writes the total; it does everything when n < TILE).
  */
 async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: number, flags: Uint32Array | undefined, where: CompactOptions['where']): Promise<CompactResult> {
   const { a, c, lo, span, invert } = where ? rangeOf(x, where.op, where.value) : { a: 0, c: 0, lo: 0, span: 0, invert: 0 };
@@ -533,6 +533,8 @@ async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: num
       if (wide) results.push(await rt.launch(wide.where[k], { grid: [1] }, tiles, kept.lo, kept.span, words, out, status));
       else results.push(await rt.launch([CompactOnce.whereU32, CompactOnce.whereI32, CompactOnce.whereF32][k], { qpus }, tiles, kept.lo, kept.span, words, out, status));
     }
+    // Whole tiles only: the count is the prefix the last tile's QPU left (no launch for the tail).
+    if (tiles > 0 && tiles * TILE === n) return { ...combineResults(results), count: status[2 * tiles] as number };
     results.push(await rt.launch(CompactOnce.tail, { qpus: 1 }, tiles * TILE, n, tiles, use, a, c, lo, span, invert, words, fl, out, status));
     return { ...combineResults(results), count: status[2 * tiles + 1] as number };
   } finally {

@@ -18,21 +18,21 @@ import { checkWordArray, combineResults } from './launch.js';
 const NONE = 0xffffffff;
 
 /**
- * Reduction kernels. Most write one partial per QPU (`out[qpuId()]`), so running them again on one QPU over those
- * partials gives the whole array's result; the host functions below do exactly that. {@link Reduce.boundsF32},
- * {@link Reduce.argminF32} and {@link Reduce.argmaxF32} write a few words per QPU, which the host combines.
+ * Reduction kernels. Most write one partial per lane (`out[globalId()]`: lane l of QPU q at 16 q + l), which the
+ * host functions below fold, each QPU's 16 in lane order, then the QPUs in order (as py-videocore6's summation
+ * leaves its per-lane totals to its host). {@link Reduce.boundsF32}, {@link Reduce.argminF32} and
+ * {@link Reduce.argmaxF32} write a few words per QPU, which the host combines.
  */
 export class Reduce {
   /**
-   * out[qpuId()] = this QPU's share of x[0..n): each lane adds its grid-stride elements in index order, then
-   * the 16 lane sums are added in lane order. Every addition rounds to f32.
+   * out[globalId()] = this lane's share of x[0..n): its grid-stride elements added in index order, every addition
+   * rounded to f32.
    */
   @kernel
   static sumF32(n: u32, x: Ptr<f32>, out: Ptr<f32>): void {
     let s: f32 = 0;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += x[i];
-    const t = qpu.reduceAdd(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
   /**
@@ -60,8 +60,7 @@ export class Reduce {
       i += g;
     }
     for (; i < n; i += g) s += x[i];
-    const t = qpu.reduceAdd(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
   /** As {@link Reduce.sumF32} for 32-bit integers, wrapping modulo 2^32 (the same bits for i32 and u32). */
@@ -69,62 +68,55 @@ export class Reduce {
   static sumU32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
     let s: u32 = 0;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s += x[i];
-    const t = qpu.reduceAdd(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the smallest of this QPU's elements by `Math.min` (NaN if any is NaN; −0 below +0). */
+  /** out[globalId()] = the smallest of this lane's elements by `Math.min` (NaN if any is NaN; −0 below +0). */
   @kernel
   static minF32(n: u32, x: Ptr<f32>, out: Ptr<f32>): void {
     let s: f32 = Infinity;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.min(s, x[i]);
-    const t = qpu.reduceMin(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the smallest of this QPU's elements as i32. */
+  /** out[globalId()] = the smallest of this lane's elements as i32. */
   @kernel
   static minI32(n: u32, x: Ptr<i32>, out: Ptr<i32>): void {
     let s: i32 = 2147483647;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.min(s, x[i]);
-    const t = qpu.reduceMin(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the smallest of this QPU's elements as u32. */
+  /** out[globalId()] = the smallest of this lane's elements as u32. */
   @kernel
   static minU32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
     let s: u32 = 0xffffffff;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.min(s, x[i]);
-    const t = qpu.reduceMin(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the largest of this QPU's elements by `Math.max` (NaN if any is NaN; +0 above −0). */
+  /** out[globalId()] = the largest of this lane's elements by `Math.max` (NaN if any is NaN; +0 above −0). */
   @kernel
   static maxF32(n: u32, x: Ptr<f32>, out: Ptr<f32>): void {
     let s: f32 = -Infinity;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
-    const t = qpu.reduceMax(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the largest of this QPU's elements as i32. */
+  /** out[globalId()] = the largest of this lane's elements as i32. */
   @kernel
   static maxI32(n: u32, x: Ptr<i32>, out: Ptr<i32>): void {
     let s: i32 = -2147483648;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
-    const t = qpu.reduceMax(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
-  /** out[qpuId()] = the largest of this QPU's elements as u32. */
+  /** out[globalId()] = the largest of this lane's elements as u32. */
   @kernel
   static maxU32(n: u32, x: Ptr<u32>, out: Ptr<u32>): void {
     let s: u32 = 0;
     for (let i = qpu.globalId(); i < n; i += qpu.globalCount()) s = Math.max(s, x[i]);
-    const t = qpu.reduceMax(s);
-    if (qpu.laneId() == 0) out[qpu.qpuId()] = t;
+    out[qpu.globalId()] = s;
   }
 
   /**
@@ -238,26 +230,6 @@ export class Reduce {
       index[qpu.qpuId()] = first;
     }
   }
-
-  /** The smallest (key, index) pair of keys/index[0..m) (smallest key, then smallest index), per QPU, as {@link Reduce.argKey} writes them. */
-  @kernel
-  static argPairs(m: u32, keys: Ptr<u32>, index: Ptr<u32>, keysOut: Ptr<u32>, indexOut: Ptr<u32>): void {
-    let best: u32 = NONE;
-    let at: u32 = NONE;
-    for (let i = qpu.globalId(); i < m; i += qpu.globalCount()) {
-      const k = keys[i];
-      const j = index[i];
-      const better = k < best || (k == best && j < at);
-      at = better ? j : at;
-      best = better ? k : best;
-    }
-    const lo = qpu.reduceMin(best);
-    const first = qpu.reduceMin(best == lo ? at : NONE);
-    if (qpu.laneId() == 0) {
-      keysOut[qpu.qpuId()] = lo;
-      indexOut[qpu.qpuId()] = first;
-    }
-  }
 }
 
 // ---- Host functions -------------------------------------------------------------------------------------------
@@ -296,7 +268,7 @@ export function reduceQpus(rt: Runtime, n: number): number {
 /**
  * The error bound of {@link sum} on f32 data: |sum(x) − exact| ≤ γ_h · Σ|x_i| with γ_h = h·u / (1 − h·u),
  * u = 2^-24 and h = ⌈n / 16⌉ + 30 (the longest chain of roundings any element goes through: its lane's
- * ⌈n / (16 q)⌉ additions on q QPUs, 15 lane additions per QPU, 15 more in the final launch). Returned for
+ * ⌈n / (16 q)⌉ additions on q QPUs, 15 lane additions per QPU, at most 15 more on the host). Returned for
  * Σ|x_i| = 1; multiply by it. Overflow to ±Infinity is not covered.
  */
 export function sumErrorBound(n: number): number {
@@ -324,8 +296,8 @@ function words(x: ReduceArray): Uint32Array {
  *
  * - u32 and i32: exact modulo 2^32 (wraps as the type does; the value is read back as u32 or i32).
  * - f32: lane g of the q QPUs used adds x[g], x[g + 16q], … in index order; each QPU adds its 16 lane sums in
- *   lane order, and one more launch adds the q QPU sums (each addition rounded to f32, so the result depends on q,
- *   which {@link reduceQpus} picks from n and the device). Accuracy: |result − exact| ≤ {@link sumErrorBound}(n) · Σ|x_i|.
+ *   lane order, and the host adds the q QPU sums in QPU order (each addition rounded to f32, so the result depends
+ *   on q, which {@link reduceQpus} picks from n and the device). Accuracy: |result − exact| ≤ {@link sumErrorBound}(n) · Σ|x_i|.
  *   A NaN element, or +Inf and −Inf, give NaN.
  *
  * n = 0 gives 0. Throws TypeError for an x that is not a Float32Array, Int32Array or Uint32Array, RangeError
@@ -336,8 +308,8 @@ export async function sum(rt: Runtime, options: ReduceOptions): Promise<ReduceRe
   // i32 sums are u32 sums of the same bits.
   // vc4: the lookups one element ahead (the same bits; V3D's loop-shaped form is faster there).
   if (x instanceof Float32Array && rt.target === 'vc4') return sumAhead(rt, x, n);
-  if (x instanceof Float32Array) return twoStage(rt, Reduce.sumF32, x, n);
-  return twoStage(rt, Reduce.sumU32, words(x), n, x instanceof Int32Array);
+  if (x instanceof Float32Array) return twoStage(rt, Reduce.sumF32, x, n, addF32);
+  return twoStage(rt, Reduce.sumU32, words(x), n, addU32, x instanceof Int32Array);
 }
 
 /**
@@ -346,15 +318,15 @@ export async function sum(rt: Runtime, options: ReduceOptions): Promise<ReduceRe
  */
 export async function min(rt: Runtime, options: ReduceOptions): Promise<ReduceResult> {
   const { x, n } = checkArgs('min', options, 1);
-  if (x instanceof Float32Array) return fastF32(rt) ? minMaxF32(rt, x, n, false) : twoStage(rt, Reduce.minF32, x, n);
-  return x instanceof Int32Array ? twoStage(rt, Reduce.minI32, x, n) : twoStage(rt, Reduce.minU32, x, n);
+  if (x instanceof Float32Array) return fastF32(rt) ? minMaxF32(rt, x, n, false) : twoStage(rt, Reduce.minF32, x, n, Math.min);
+  return x instanceof Int32Array ? twoStage(rt, Reduce.minI32, x, n, Math.min) : twoStage(rt, Reduce.minU32, x, n, Math.min);
 }
 
 /** The largest element of x[0..n) (n ≥ 1): as {@link min} with `Math.max` (NaN if any element is NaN; +0 above −0). */
 export async function max(rt: Runtime, options: ReduceOptions): Promise<ReduceResult> {
   const { x, n } = checkArgs('max', options, 1);
-  if (x instanceof Float32Array) return fastF32(rt) ? minMaxF32(rt, x, n, true) : twoStage(rt, Reduce.maxF32, x, n);
-  return x instanceof Int32Array ? twoStage(rt, Reduce.maxI32, x, n) : twoStage(rt, Reduce.maxU32, x, n);
+  if (x instanceof Float32Array) return fastF32(rt) ? minMaxF32(rt, x, n, true) : twoStage(rt, Reduce.maxF32, x, n, Math.max);
+  return x instanceof Int32Array ? twoStage(rt, Reduce.maxI32, x, n, Math.max) : twoStage(rt, Reduce.maxU32, x, n, Math.max);
 }
 
 /**
@@ -401,40 +373,41 @@ async function minMaxF32(rt: Runtime, x: Float32Array, n: number, largest: boole
   }
 }
 
-/** Runs a per-QPU reduction kernel on the device's QPUs, then on one QPU over their partials; the value as `signed` i32 when asked. */
-/**
- * {@link twoStage} with {@link Reduce.sumF32Ahead} for the first launch (the q partial sums are few: the second is
- * {@link Reduce.sumF32}'s, whose set-up is shorter).
- */
+/** {@link twoStage} with {@link Reduce.sumF32Ahead} (vc4's f32 sum). */
 async function sumAhead(rt: Runtime, x: Float32Array, n: number): Promise<ReduceResult> {
+  return twoStage(rt, Reduce.sumF32Ahead, x, n, addF32);
+}
+
+/**
+ * Runs a per-lane reduction kernel on q of the device's QPUs and folds their 16 q partials on the host with `fold`,
+ * each QPU's lanes in lane order, then the QPUs in order: the job py-videocore6's summation leaves to its host as
+ * well. A second launch on one QPU over per-QPU partials cost 1.2 µs on vc6 in the timing model (1.6 % of a
+ * 128K-element sum, and more on a board), and each QPU's cross-lane reduction about 20 instructions on 4.2. The
+ * value as `signed` i32 when asked.
+ */
+async function twoStage(rt: Runtime, k: unknown, x: ReduceArray, n: number, fold: (acc: number, v: number) => number, signed = false): Promise<ReduceResult> {
   const q = reduceQpus(rt, n);
-  const partial = rt.alloc(Float32Array, q);
-  const total = rt.alloc(Float32Array, 1);
+  const ctor = x.constructor as Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
+  const partial = rt.alloc(ctor, 16 * q);
   try {
-    const r1 = await rt.launch(Reduce.sumF32Ahead, { qpus: q }, n, x, partial);
-    const r2 = await rt.launch(Reduce.sumF32, { qpus: 1 }, q, partial, total);
-    return { ...combineResults([r1, r2]), value: total[0] as number };
+    const r = await rt.launch(k, { qpus: q }, n, x, partial);
+    // Each QPU's 16 lanes in lane order, then the QPUs in order.
+    let v = 0;
+    for (let b = 0; b < q; b++) {
+      let w = partial[16 * b] as number;
+      for (let l = 1; l < 16; l++) w = fold(w, partial[16 * b + l] as number);
+      v = b === 0 ? w : fold(v, w);
+    }
+    return { ...r, value: signed ? v | 0 : v };
   } finally {
     rt.free(partial);
-    rt.free(total);
   }
 }
 
-async function twoStage(rt: Runtime, k: unknown, x: ReduceArray, n: number, signed = false): Promise<ReduceResult> {
-  const q = reduceQpus(rt, n);
-  const ctor = x.constructor as Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
-  const partial = rt.alloc(ctor, q);
-  const total = rt.alloc(ctor, 1);
-  try {
-    const r1 = await rt.launch(k, { qpus: q }, n, x, partial);
-    const r2 = await rt.launch(k, { qpus: 1 }, q, partial, total);
-    const v = total[0] as number;
-    return { ...combineResults([r1, r2]), value: signed ? v | 0 : v };
-  } finally {
-    rt.free(partial);
-    rt.free(total);
-  }
-}
+/** The host's fold of per-QPU integer sums: u32, wrapping (an i32 sum is the same bits). */
+const addU32 = (a: number, b: number): number => (a + b) >>> 0;
+/** The host's fold of per-QPU f32 sums: each addition rounded to f32, as on the QPUs. */
+const addF32 = (a: number, b: number): number => Math.fround(a + b);
 
 /** argKey's a, c and nanMask for an element type, smallest or largest first (see {@link Reduce.argKey}). */
 function keyOf(x: ReduceArray, largest: boolean): [number, number, number] {
@@ -483,18 +456,23 @@ async function argReduce(rt: Runtime, what: string, options: ReduceOptions, larg
   const q = reduceQpus(rt, n);
   const keys = rt.alloc(Uint32Array, q);
   const index = rt.alloc(Uint32Array, q);
-  const key1 = rt.alloc(Uint32Array, 1);
-  const index1 = rt.alloc(Uint32Array, 1);
   try {
     const [a, c, nanMask] = keyOf(x, largest);
     const r1 = await rt.launch(Reduce.argKey, { qpus: q }, n, words(x), a, c, nanMask, keys, index);
-    const r2 = await rt.launch(Reduce.argPairs, { qpus: 1 }, q, keys, index, key1, index1);
+    // The QPUs' (key, index) pairs on the host: the smallest key, then the smallest index.
+    let best = NONE;
+    let first = NONE;
+    for (let k = 0; k < q; k++) {
+      const key = keys[k] as number;
+      const i = index[k] as number;
+      if (key < best || (key === best && i < first)) (best = key), (first = i);
+    }
     // NONE: no key was below NONE, so all n keys are NONE and the first index is 0.
-    const at = index1[0] === NONE ? 0 : (index1[0] as number);
+    const at = first === NONE ? 0 : first;
     if (!(at < n)) throw new Error(`${what}: internal error: the kernels returned index ${at} for ${n} elements`);
-    return { ...combineResults(fast ? [fast, r1, r2] : [r1, r2]), index: at, value: x[at] as number };
+    return { ...combineResults(fast ? [fast, r1] : [r1]), index: at, value: x[at] as number };
   } finally {
-    for (const a of [keys, index, key1, index1]) rt.free(a);
+    for (const a of [keys, index]) rt.free(a);
   }
 }
 

@@ -83,12 +83,29 @@ export function constBits(ins: Instr): number {
  * `local_id`: `local_id / c` with c a power of two >= 16 and `local_id >> k`
  * with 4 <= k < 32. A batch is 16 consecutive local ids starting at a
  * multiple of 16, so these drop the lane (`localId() / 16` in a 16-wide tile
- * is the row: uniform, so its loads are uniform loads).
+ * is the row: uniform, so its loads are uniform loads). Also `global_id −
+ * lane_id`, the batch's first id (loop shaping's lane range of `globalId()`).
  */
 export function sameInBatchValues(fn: IrFunction): Set<Value> {
   const local = new Set<Value>();
-  for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'local_id' && i.result) local.add(i.result);
+  const global = new Set<Value>();
+  const lane = new Set<Value>();
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      if (!i.result) continue;
+      if (i.op === 'local_id') local.add(i.result);
+      else if (i.op === 'global_id') global.add(i.result);
+      else if (i.op === 'lane_id') lane.add(i.result);
+    }
+  }
   const out = new Set<Value>();
+  // global_id − lane_id: the batch's first id (its lanes' ids are 16 consecutive ones; loop shaping's lane range).
+  for (const b of fn.blocks) {
+    for (const i of b.instrs) {
+      const [x, y] = i.args;
+      if (i.op === 'sub' && i.result && x && y && global.has(x) && lane.has(y)) out.add(i.result);
+    }
+  }
   if (local.size === 0) return out;
   const consts = new Map<Value, number>();
   for (const b of fn.blocks) for (const i of b.instrs) if (i.op === 'const' && i.result) consts.set(i.result, Number(i.attrs?.['value']));

@@ -176,6 +176,35 @@ for (const b of BACKENDS) {
     }
   });
 
+  test(`${b.name}: atomics with loads and stores between them (V3D 4.2: one shared config word) apply in lane order`, async (t) => {
+    const rt = await b.open();
+    try {
+      const p = rt.alloc(Int32Array, 4);
+      p.set([10, 20, 30, 40]);
+      const q = rt.alloc(Int32Array, 16);
+      for (let l = 0; l < 16; l++) q[l] = ((l * 37) % 23) - 7;
+      const bytes = rt.alloc(Uint8Array, 16);
+      for (let l = 0; l < 16; l++) bytes[l] = 250 - 3 * l;
+      const out = rt.alloc(Int32Array, 64);
+      await rt.launch(Atomics.mixed, { qpus: 1 }, p, q, bytes, out);
+      // One QPU's lanes apply in lane order: lane l sees the combined effect of lanes 0 … l − 1.
+      let sum = 20;
+      let max = 30;
+      for (let l = 0; l < 16; l++) {
+        const x = q[l] as number;
+        t.is(out[4 * l], 10 + l, `increment, lane ${l}`);
+        t.is(out[4 * l + 1], sum + max, `add + max, lane ${l}`);
+        t.is(out[4 * l + 2], (bytes[l] as number) + 40 - l, `byte + decrement, lane ${l}`);
+        t.is(out[4 * l + 3], x, `loaded word, lane ${l}`);
+        sum += x;
+        max = Math.max(max, x);
+      }
+      t.deepEqual(Array.from(p), [26, sum, max, 24]);
+    } finally {
+      rt.close();
+    }
+  });
+
   test(`${b.name}: two atomics in a row on one word: every lane finishes the first before any starts the second`, async (t) => {
     const rt = await b.open();
     try {

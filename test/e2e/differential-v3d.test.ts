@@ -63,6 +63,7 @@ const SPECS: Record<string, KernelSpec> = {
   'Atomics.twice': { qpus: 1 },
   // 72 words of a per work item: one batch fits the arrays (8 × 150 words).
   'Atomics.stepsSpilled': { qpus: 1 },
+  'Atomics.mixed': { qpus: 1 },
   'Arrays.histogram': { n: 8 },
   'Arrays.bigHistogram': { n: 8 },
   // The whole f32 range (Payne–Hanek reduction from |x| = 1024): the documented 4 ulp.

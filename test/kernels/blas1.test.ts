@@ -114,7 +114,7 @@ for (const w of WHERE) {
         }
         const d = await sdot(rt, { n, x, incx, y, incy });
         t.true(Math.abs(d.value - dot) <= g * dotAbs, `sdot n=${n}: ${d.value} vs ${dot}`);
-        t.is(d.kernel, incx === 1 && incy === 1 ? 'Blas1.dot + Blas1.finishSum' : 'Blas1.dotStrided + Blas1.finishSum');
+        t.is(d.kernel, incx === 1 && incy === 1 ? 'Blas1.dot' : 'Blas1.dotStrided');
         const a = await sasum(rt, { n, x, incx });
         t.true(Math.abs(a.value - asum) <= g * asum, `sasum n=${n}: ${a.value} vs ${asum}`);
         const r = await snrm2(rt, { n, x, incx });
@@ -146,7 +146,7 @@ test('isamax: the first of equal largest magnitudes, across lanes and QPUs; NaN 
       t.deepEqual([fast.value, fast.kernel], [300, 'Blas1.iamaxBits'], `${label(w)}: the bit-pattern pass decides`);
       x[10] = NaN;
       const slow = await isamax(rt, { n, x });
-      t.deepEqual([slow.value, slow.kernel], [300, 'Blas1.iamaxBits + Blas1.iamax + Blas1.finishIamax'], `${label(w)}: a NaN pattern is the largest: the f32 passes decide`);
+      t.deepEqual([slow.value, slow.kernel], [300, 'Blas1.iamaxBits + Blas1.iamax'], `${label(w)}: a NaN pattern is the largest: the f32 passes decide`);
       x.fill(NaN);
       t.is((await isamax(rt, { n, x })).value, 0, `${label(w)}: all NaN`);
       x.fill(0);
@@ -174,7 +174,7 @@ test('snrm2 neither overflows nor underflows: huge and tiny elements take the sc
       const want = Math.sqrt(ssq);
       t.true(Math.abs(r.value - want) <= 1e-6 * want, `scale ${scale}: ${r.value} vs ${want}`);
       // The sum of squares only, or that, the pass that also finds max |x| and the scaled pass (two launches each).
-      t.is(r.kernel, scale === 1 ? 'Blas1.sumSquares + Blas1.finishSum' : 'Blas1.sumSquares + Blas1.finishSum + Blas1.ssq + Blas1.ssqScaled');
+      t.is(r.kernel, scale === 1 ? 'Blas1.sumSquares' : 'Blas1.sumSquares + Blas1.ssq + Blas1.ssqScaled');
     }
     x[5] = Infinity;
     t.is((await snrm2(rt, { n, x })).value, Infinity);
@@ -197,7 +197,7 @@ test('n = 0 does nothing; bad arguments are errors naming the argument', async (
     t.is((await sdot(rt, { n: 0, x, y })).value, 0);
     t.is((await isamax(rt, { n: 0, x })).value, -1);
     await t.throwsAsync(() => saxpy(rt, { n: 11, alpha: 2, x, y }), { instanceOf: RangeError, message: /saxpy: x holds 10 elements, but 11 elements need 11/ });
-    t.is((await sdot(rt, { n: 4, x, incx: 3, y })).kernel, 'Blas1.dotStrided + Blas1.finishSum');
+    t.is((await sdot(rt, { n: 4, x, incx: 3, y })).kernel, 'Blas1.dotStrided');
     await t.throwsAsync(() => sdot(rt, { n: 5, x, incx: 3, y }), { instanceOf: RangeError, message: /sdot: x holds 10 elements, but 5 elements 3 apart need 13/ });
     await t.throwsAsync(() => sscal(rt, { n: 2, alpha: 1, x, incx: 0 }), { instanceOf: RangeError, message: /sscal: incx must be a non-zero whole number/ });
     await t.throwsAsync(() => sasum(rt, { n: -1, x }), { instanceOf: RangeError, message: /sasum: n must be a whole number from 0/ });

@@ -5,12 +5,12 @@ import test from 'ava';
 import { Runtime, type Backend, type Target } from '../../runtime/index.ts';
 import { compact, type CompactOp } from '../../kernels/compact.ts';
 
-/** Backend, target and sizes (every odd size somewhere; above 1024 elements several QPUs' chunks). */
+/** Backend, target and sizes (every odd size somewhere; above 1024 elements several QPUs' chunks; V3D: whole tiles of 128 only, no tail launch, at 1024 and 256). */
 const RUNS: [Exclude<Backend, 'auto' | 'hardware'>, Target, number[]][] = [
   ['reference', 'vc6', [1, 15, 17, 1001]],
   ['emulator', 'vc4', [1, 17, 100, 2001]],
-  ['emulator', 'vc6', [15, 1001, 3003]],
-  ['emulator', 'vc7', [17, 300, 3003]],
+  ['emulator', 'vc6', [15, 1001, 1024, 3003]],
+  ['emulator', 'vc7', [17, 256, 300, 3003]],
 ];
 const JS: Record<CompactOp, (a: number, b: number) => boolean> = {
   '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b, '==': (a, b) => a === b, '!=': (a, b) => a !== b,
