@@ -268,7 +268,7 @@ export function reduceQpus(rt: Runtime, n: number): number {
 /**
  * The error bound of {@link sum} on f32 data: |sum(x) − exact| ≤ γ_h · Σ|x_i| with γ_h = h·u / (1 − h·u),
  * u = 2^-24 and h = ⌈n / 16⌉ + 30 (the longest chain of roundings any element goes through: its lane's
- * ⌈n / (16 q)⌉ additions on q QPUs, 15 lane additions per QPU, at most 15 more on the host). Returned for
+ * ⌈n / (16 q)⌉ additions on q QPUs, then on the host 15 lane additions and at most 15 QPU additions). Returned for
  * Σ|x_i| = 1; multiply by it. Overflow to ±Infinity is not covered.
  */
 export function sumErrorBound(n: number): number {
@@ -295,9 +295,9 @@ function words(x: ReduceArray): Uint32Array {
  * The sum of x[0..n).
  *
  * - u32 and i32: exact modulo 2^32 (wraps as the type does; the value is read back as u32 or i32).
- * - f32: lane g of the q QPUs used adds x[g], x[g + 16q], … in index order; each QPU adds its 16 lane sums in
- *   lane order, and the host adds the q QPU sums in QPU order (each addition rounded to f32, so the result depends
- *   on q, which {@link reduceQpus} picks from n and the device). Accuracy: |result − exact| ≤ {@link sumErrorBound}(n) · Σ|x_i|.
+ * - f32: lane g of the q QPUs used adds x[g], x[g + 16q], … in index order; the host adds each QPU's 16 lane sums
+ *   in lane order, then the q QPU sums in QPU order (each addition rounded to f32, so the result depends on q,
+ *   which {@link reduceQpus} picks from n and the device). Accuracy: |result − exact| ≤ {@link sumErrorBound}(n) · Σ|x_i|.
  *   A NaN element, or +Inf and −Inf, give NaN.
  *
  * n = 0 gives 0. Throws TypeError for an x that is not a Float32Array, Int32Array or Uint32Array, RangeError
