@@ -9,8 +9,12 @@
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import { defOf, usesOf, type MFunction, type MInstr } from './mir.ts';
 
-/** Integer ops with no side effects, flags or latency that may compute an address straight into `tmua`. */
-const FOLDABLE = new Set(['add', 'sub', 'shl', 'shr', 'asr', 'and', 'or', 'xor', 'umin', 'umax', 'min', 'max', 'umul24', 'smul24']);
+/**
+ * Integer ops that read nothing but their operands (no flags, no `rtop`: `umul24` consumes the `multop` before
+ * it, so moving it down could pair it with another) and have no latency: they may compute an address straight
+ * into `tmua` at the lookup's place.
+ */
+const FOLDABLE = new Set(['add', 'sub', 'shl', 'shr', 'asr', 'and', 'or', 'xor', 'umin', 'umax', 'min', 'max']);
 
 const key = (r: { kind: string; id?: number; index?: number }): string => (r.kind === 'vreg' ? `v${r.id}` : `rf${r.index}`);
 

@@ -165,7 +165,6 @@ export function rewriteSpills(mf: MFunction, blocks: MBlock[], spilled: string[]
 export function splitConfigGroups(instrs: MInstr[], fresh: () => VReg): MInstr[] {
   if (!instrs.some((m) => m.tmuConfig)) return instrs;
   const res: MInstr[] = [];
-
   /** Config bytes still owed to the coming lookups of the group being split. */
   let owed: number[] = [];
   const single = (b: number): number => (0xffffff00 | b) >>> 0;
