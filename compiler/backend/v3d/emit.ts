@@ -13,7 +13,7 @@ import { computeLiveness } from '../common/liveness.ts';
 import { allocateRegisters, RegisterPressureError } from '../common/regalloc.ts';
 import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot } from './mir.ts';
 import { constantOf, MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
-import { acc, defOf, rf, usesOf } from './mir.ts';
+import { acc, defOf, regKey, rf, usesOf } from './mir.ts';
 import { OP_CLASS } from '../../isa/v3d/table.ts';
 import { deferLoadResults, orderSegment, scheduleSegment, sinkToUses } from './schedule.ts';
 import { BackendError } from './isel.ts';
@@ -39,17 +39,12 @@ const sameReg = (a: MSrc | MDst, b: MSrc | MDst): boolean =>
 /** Branches and barriers end a straight-line segment. */
 const isBoundary = (m: MInstr): boolean => m.unit === 'branch' || m.unit === 'sync';
 
-/** Register keys by number, made once: the allocator's sets then hash the same strings again and again. */
-const VREG_KEYS: string[] = [];
-const RF_KEYS: string[] = [];
-const keyOf = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): string =>
-  r.kind === 'vreg' ? (VREG_KEYS[r.id] ??= `v${r.id}`) : (RF_KEYS[r.index] ??= `rf${r.index}`);
 
 const view: RegisterView<MInstr> = {
-  uses: (i) => usesOf(i).map(keyOf),
+  uses: (i) => usesOf(i).map(regKey),
   def: (i) => {
     const d = defOf(i);
-    return d ? keyOf(d) : undefined;
+    return d ? regKey(d) : undefined;
   },
 };
 
@@ -169,7 +164,7 @@ function spillCandidates({ peak, span }: Pressure, allowed: (key: string) => boo
 function copyOf(m: MInstr): [string, string] | undefined {
   const s = m.srcs[0];
   if (m.op !== 'mov' || m.cond || m.rotate || !m.dst || !isReg(m.dst) || !s || !isReg(s)) return undefined;
-  return [keyOf(m.dst), keyOf(s)];
+  return [regKey(m.dst), regKey(s)];
 }
 
 /**
@@ -249,11 +244,11 @@ function accumulatorCandidates(flow: FlowBlock<MInstr>[], liveOut: Map<number, S
     for (const m of b.instrs) {
       const d = defOf(m);
       if (d?.kind === 'vreg') {
-        const k = keyOf(d);
+        const k = regKey(d);
         seen.add(k);
         if (!(alu(m) || (m.unit === 'mul' && m.rotate)) || OP_CLASS[m.op] === 'sfu') bad.add(k);
       }
-      if (!alu(m)) for (const u of usesOf(m)) bad.add(keyOf(u));
+      if (!alu(m)) for (const u of usesOf(m)) bad.add(regKey(u));
     }
     // Values live across a barrier (one has no operands: live after it is live before it).
     b.instrs.forEach((m, i) => {
@@ -437,8 +432,8 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
   const END = -1;
   const { mf, assignment, spilled } = allocated;
   const phys = (r: { kind: 'vreg'; id: number } | { kind: 'rf'; index: number }): number => {
-    const c = assignment.get(keyOf(r));
-    if (c === undefined) throw new BackendError(`register ${keyOf(r)} has no allocation`);
+    const c = assignment.get(regKey(r));
+    if (c === undefined) throw new BackendError(`register ${regKey(r)} has no allocation`);
     return c;
   };
 

@@ -7,7 +7,7 @@
  * write from any ALU op is as good as a move (notes 5.1).
  */
 import { MAGIC } from '../../isa/v3d/instr.ts';
-import { defOf, usesOf, type MFunction, type MInstr } from './mir.ts';
+import { defOf, regKey, usesOf, type MFunction, type MInstr, type VReg } from './mir.ts';
 
 /**
  * Integer ops that read nothing but their operands (no flags, no `rtop`: `umul24` consumes the `multop` before
@@ -15,8 +15,6 @@ import { defOf, usesOf, type MFunction, type MInstr } from './mir.ts';
  * into `tmua` at the lookup's place.
  */
 const FOLDABLE = new Set(['add', 'sub', 'shl', 'shr', 'asr', 'and', 'or', 'xor', 'umin', 'umax', 'min', 'max']);
-
-const key = (r: { kind: string; id?: number; index?: number }): string => (r.kind === 'vreg' ? `v${r.id}` : `rf${r.index}`);
 
 /** Whether m is a plain address write (`mov tmua, vN`) whose register the fold may replace. */
 function isAddressMove(m: MInstr): boolean {
@@ -34,8 +32,8 @@ export function foldTmuAddresses(mf: MFunction, maxRegisterReads = 2): void {
   for (const b of mf.blocks) {
     for (const m of b.instrs) {
       const d = defOf(m);
-      if (d) defs.set(key(d), (defs.get(key(d)) ?? 0) + 1);
-      for (const u of usesOf(m)) uses.set(key(u), (uses.get(key(u)) ?? 0) + 1);
+      if (d) defs.set(regKey(d), (defs.get(regKey(d)) ?? 0) + 1);
+      for (const u of usesOf(m)) uses.set(regKey(u), (uses.get(regKey(u)) ?? 0) + 1);
     }
   }
   for (const b of mf.blocks) {
@@ -43,20 +41,24 @@ export function foldTmuAddresses(mf: MFunction, maxRegisterReads = 2): void {
     for (let j = 0; j < ins.length; j++) {
       const mv = ins[j] as MInstr;
       if (!isAddressMove(mv)) continue;
-      const a = key(mv.srcs[0] as { kind: 'vreg'; id: number });
+      const a = regKey(mv.srcs[0] as VReg);
       if (defs.get(a) !== 1 || uses.get(a) !== 1) continue;
+      const definesA = (m: MInstr): boolean => {
+        const d = defOf(m);
+        return d !== undefined && regKey(d) === a;
+      };
       let i = j - 1;
-      while (i >= 0 && key(defOf(ins[i] as MInstr) ?? { kind: 'none' }) !== a) i--;
+      while (i >= 0 && !definesA(ins[i] as MInstr)) i--;
       if (i < 0) continue;
       const op = ins[i] as MInstr;
       if ((op.unit !== 'add' && op.unit !== 'mul') || !FOLDABLE.has(op.op) || op.cond || op.pf || op.uf || op.rotate) continue;
       if (op.srcs.some((s) => s.kind === 'acc')) continue;
       if (op.srcs.filter((s) => s.kind === 'vreg' || s.kind === 'rf').length > maxRegisterReads) continue;
-      const read = new Set(op.srcs.flatMap((s) => (s.kind === 'vreg' || s.kind === 'rf' ? [key(s)] : [])));
+      const read = new Set(op.srcs.flatMap((s) => (s.kind === 'vreg' || s.kind === 'rf' ? [regKey(s)] : [])));
       let clobbered = false;
       for (let k = i + 1; k < j && !clobbered; k++) {
         const d = defOf(ins[k] as MInstr);
-        if (d && read.has(key(d))) clobbered = true;
+        if (d && read.has(regKey(d))) clobbered = true;
       }
       if (clobbered) continue;
       const folded: MInstr = { ...mv, unit: op.unit, op: op.op, srcs: [...op.srcs] };

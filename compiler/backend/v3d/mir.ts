@@ -114,6 +114,12 @@ export function usesOf(i: MInstr): (VReg | PhysReg)[] {
   return out;
 }
 
+/** Register keys by number, made once: the allocator's sets then hash the same strings again and again. */
+const VREG_KEYS: string[] = [];
+const RF_KEYS: string[] = [];
+/** A register's key in the allocator's sets ('v12', 'rf3'). */
+export const regKey = (r: VReg | PhysReg): string => (r.kind === 'vreg' ? (VREG_KEYS[r.id] ??= `v${r.id}`) : (RF_KEYS[r.index] ??= `rf${r.index}`));
+
 /** The register an instruction writes, if any. */
 export function defOf(i: MInstr): VReg | PhysReg | undefined {
   return i.dst && (i.dst.kind === 'vreg' || i.dst.kind === 'rf') ? i.dst : undefined;
