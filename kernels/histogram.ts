@@ -313,12 +313,7 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
       const result = rows > 0 ? await rt.launch(Histogram.packed, { qpus }, Math.floor(vectors / qpus), vectors % qpus, whole - 1, values, partial) : emptyResult(rt, 'Histogram.packed');
       // The host adds the QPUs' rows and counts the last n mod 16 values (a second launch, a QPU per 16 bins, took
       // 5.5 µs of a 16K-value histogram's 72.7 in vc4's timing model).
-      for (let b = 0; b < bins; b++) {
-        const at = packedSlot(b);
-        let c = 0;
-        for (let r = 0; r < rows; r++) c += partial[r * PACKED_BINS + at] as number;
-        counts[b] = c;
-      }
+      addRows(partial, rows, PACKED_BINS, bins, counts, packedSlot);
       for (let i = whole; i < n; i++) {
         const v = values[i] as number;
         if (v < bins) counts[v] = ((counts[v] as number) + 1) >>> 0;
@@ -333,15 +328,23 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   try {
     const runs: LaunchResult[] = [];
     for (let base = 0; base < bins; base += WINDOW) runs.push(await rt.launch(Histogram.window, { qpus }, n, bins, base, stride, values, partial));
-    // The host adds the QPUs' rows.
-    for (let b = 0; b < bins; b++) {
-      let c = 0;
-      for (let r = 0; r < qpus; r++) c += partial[r * stride + b] as number;
-      counts[b] = c >>> 0;
-    }
+    addRows(partial, qpus, stride, bins, counts);
     return combineResults(runs);
   } finally {
     rt.free(partial);
+  }
+}
+
+/**
+ * counts[b] = Σ_r partial[r · stride + at(b)] over `rows` rows, for b < bins (u32, wrapping): the host's sum of the
+ * QPUs' rows of partial counts.
+ */
+function addRows(partial: Uint32Array, rows: number, stride: number, bins: number, counts: Uint32Array, at: (b: number) => number = (b) => b): void {
+  for (let b = 0; b < bins; b++) {
+    const k = at(b);
+    let c = 0;
+    for (let r = 0; r < rows; r++) c += partial[r * stride + k] as number;
+    counts[b] = c >>> 0;
   }
 }
 
