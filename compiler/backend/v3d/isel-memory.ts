@@ -18,7 +18,7 @@ import { opInfo } from '../../ir/ops.ts';
 import { MAGIC, type V3dVersion } from '../../isa/v3d/instr.ts';
 import type { VReg } from './mir.ts';
 import { imm, magic, type MInstr } from './mir.ts';
-import { alu, arg, BackendError, constValue, emit, k32, maskCondition, mov, newVReg, reg, src, type Ctx, type OpHandlers } from './isel-ctx.ts';
+import { alu, arg, BackendError, constValue, emit, k32, maskCondition, mov, newVReg, reg, src, type Ctx, type OpHandlers, type TmuConfigGroup } from './isel-ctx.ts';
 
 /**
  * Whether a load issued after a store by the same thread sees the stored
@@ -112,8 +112,8 @@ function atomic(c: Ctx, ins: Instr, d: VReg): void {
   const mask = ins.args[cas ? 3 : 2];
   const addr = reg(c, p);
   const cond = mask ? maskCondition(c, mask) : undefined;
-  const g = c.tmuGroup;
-  if (g && g.block === c.cur && g.bytes.length < TMU_CONFIG_GROUP[c.ver]) g.bytes.push(byte);
+  const g = groupWithRoom(c);
+  if (g) g.bytes.push(byte);
   else {
     closeTmuGroup(c);
     const m: MInstr = { unit: 'add', op: 'mov', dst: magic(MAGIC.TMUC), srcs: [] };
@@ -141,9 +141,15 @@ export const TMU_CONFIG_GROUP: Record<V3dVersion, number> = { 42: 4, 71: 1 };
  * access writes its own config word, so the group closes first.
  */
 function joinTmuGroup(c: Ctx, elem: string): void {
-  const g = c.tmuGroup;
-  if (g && g.block === c.cur && g.bytes.length < TMU_CONFIG_GROUP[c.ver] && TMU_TYPE[elem] === undefined) g.bytes.push(0xff);
+  const g = groupWithRoom(c);
+  if (g && TMU_TYPE[elem] === undefined) g.bytes.push(0xff);
   else closeTmuGroup(c);
+}
+
+/** The open config group of the current block, if it has a byte left for one more lookup. */
+function groupWithRoom(c: Ctx): TmuConfigGroup | undefined {
+  const g = c.tmuGroup;
+  return g && g.block === c.cur && g.bytes.length < TMU_CONFIG_GROUP[c.ver] ? g : undefined;
 }
 
 /** Give the open group of atomics ({@link TMU_CONFIG_GROUP}) its config word; before any other lookup and at a block's end. */
