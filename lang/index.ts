@@ -313,6 +313,17 @@ export const qpu = {
   atomicExchange<T extends i32 | u32>(_p: Ptr<T>, _i: number, _v: T): T { return gpuOnly('atomicExchange'); },
   /** Atomically: if `p[i] === expected` then `p[i] = desired`; returns the old value (equal to `expected` when it swapped). */
   atomicCompareExchange<T extends i32 | u32>(_p: Ptr<T>, _i: number, _expected: T, _desired: T): T { return gpuOnly('atomicCompareExchange'); },
+  /**
+   * Per byte of two u32 words (four u8 lanes each, byte k = bits 8k..8k+7): min(a_k + b_k, 255). One mul-ALU op on
+   * VC4 (`v8adds`); about 16 word ops on V3D.
+   */
+  addBytesSat(_a: u32, _b: u32): u32 { return gpuOnly('addBytesSat'); },
+  /** Per byte: max(a_k − b_k, 0) (see {@link qpu.addBytesSat}; VC4 `v8subs`). */
+  subBytesSat(_a: u32, _b: u32): u32 { return gpuOnly('subBytesSat'); },
+  /** Per byte: min(a_k, b_k), unsigned (see {@link qpu.addBytesSat}; VC4 `v8min`). */
+  minBytes(_a: u32, _b: u32): u32 { return gpuOnly('minBytes'); },
+  /** Per byte: max(a_k, b_k), unsigned (see {@link qpu.addBytesSat}; VC4 `v8max`). */
+  maxBytes(_a: u32, _b: u32): u32 { return gpuOnly('maxBytes'); },
   /** Raw special-function-unit results: fast, about 12 correct bits. */
   fast: {
     /** Approximate 1/x. */

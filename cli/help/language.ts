@@ -52,6 +52,8 @@ Intrinsics (qpu.*)
   barrier() (uniform control flow only)
   atomicAdd/Sub/Min/Max/And/Or/Xor/Exchange(p, i, v), atomicCompareExchange(
   p, i, expected, desired) on Ptr<i32 | u32>: return the old p[i]
+  addBytesSat/subBytesSat/minBytes/maxBytes(a, b): per byte of two u32
+  (four u8 lanes), saturating at 255 / 0, unsigned min / max
   fast.recip/rsqrt/exp2/log2/sin: raw special-function results (~12 bits)
 
 Workgroups

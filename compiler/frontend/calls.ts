@@ -96,7 +96,7 @@ export abstract class CallLowerer extends ArrayLowerer {
   }
 
   private intrinsic(e: ts.CallExpression, k: Intrinsic, name: string, expected?: LangType): Typed {
-    const arity = { id: 0, void0: 0, f32: 1, abs: 1, int1: 1, bool1: 1, reduce: 1, fround: 1, f32x2: 2, num2: 2, int2: 2, lanes: 2, atomic: 3, atomicCas: 4 }[k.shape];
+    const arity = { id: 0, void0: 0, f32: 1, abs: 1, int1: 1, bool1: 1, reduce: 1, fround: 1, f32x2: 2, num2: 2, int2: 2, bytes2: 2, lanes: 2, atomic: 3, atomicCas: 4 }[k.shape];
     if (!this.argCount(e, arity)) return this.bad();
     const a = e.arguments;
     const numeric = (x: Typed, node: ts.Node, ok: (t: LangType) => boolean, what: string): boolean => {
@@ -139,6 +139,13 @@ export abstract class CallLowerer extends ArrayLowerer {
           return this.bad(x.t);
         }
         return { v: this.emitAt(e, x.t === 'f32' ? (k.fop ?? k.op) : k.op, [x.v, y.v], x.t), t: x.t };
+      }
+      case 'bytes2': {
+        const x = this.expr(a[0]!, 'u32');
+        const y = this.expr(a[1]!, 'u32');
+        const u = (t: LangType): boolean => t === 'u32';
+        if (!numeric(x, a[0]!, u, 'u32') || !numeric(y, a[1]!, u, 'u32')) return this.bad('u32');
+        return { v: this.emitAt(e, k.op, [x.v, y.v], 'u32'), t: 'u32' };
       }
       case 'abs': {
         const x = this.expr(a[0]!, expected && isNumericType(expected) ? expected : undefined);

@@ -13,6 +13,7 @@ export type IntrinsicShape =
   | 'abs' // (T) -> T
   | 'int1' // (int) -> same int
   | 'int2' // (int, int) -> same int
+  | 'bytes2' // (u32, u32) -> u32: four u8 lanes per word
   | 'lanes' // (T, int) -> T, T numeric
   | 'bool1' // (bool) -> bool
   | 'reduce' // (T) -> T, T numeric
@@ -54,6 +55,10 @@ export const QPU_INTRINSICS: Readonly<Record<string, Intrinsic>> = {
   atomicXor: { shape: 'atomic', op: 'atomic', rmw: 'xor' },
   atomicExchange: { shape: 'atomic', op: 'atomic', rmw: 'xchg' },
   atomicCompareExchange: { shape: 'atomicCas', op: 'atomic_cas' },
+  addBytesSat: { shape: 'bytes2', op: 'uaddsat8' },
+  subBytesSat: { shape: 'bytes2', op: 'usubsat8' },
+  minBytes: { shape: 'bytes2', op: 'umin8' },
+  maxBytes: { shape: 'bytes2', op: 'umax8' },
 };
 
 /** `qpu.fast.name(x)`: raw special-function-unit results. */

@@ -44,6 +44,13 @@ function intRem(t: IrType, a: number, b: number): number {
   return normalize(t, a % b);
 }
 
+/** The word whose byte k is f(byte k of a, byte k of b), for the per-byte ops (uaddsat8…): f gives 0..255. */
+function bytewise(a: number, b: number, f: (x: number, y: number) => number): number {
+  let r = 0;
+  for (let k = 0; k < 32; k += 8) r |= f((a >>> k) & 255, (b >>> k) & 255) << k;
+  return r;
+}
+
 function mulhi(t: IrType, a: number, b: number): number {
   const p = t === 'i32' ? BigInt(a) * BigInt(b) : BigInt(a >>> 0) * BigInt(b >>> 0);
   return normalize(t, Number(BigInt.asIntN(32, p >> 32n)));
@@ -124,6 +131,10 @@ const SCALAR: Record<OpName, ScalarFactory | undefined> = {
   clz: (t, attrs, to) => (a, b, c) => normalize(t, Math.clz32(a)),
   mulhi: (t, attrs, to) => (a, b, c) => mulhi(t, a, b),
   umul24: (t, attrs, to) => (a, b, c) => normalize(t, Math.imul(a & 0xffffff, b & 0xffffff)),
+  uaddsat8: (t, attrs, to) => (a, b, c) => normalize(t, bytewise(a, b, (x, y) => Math.min(x + y, 255))),
+  usubsat8: (t, attrs, to) => (a, b, c) => normalize(t, bytewise(a, b, (x, y) => Math.max(x - y, 0))),
+  umin8: (t, attrs, to) => (a, b, c) => normalize(t, bytewise(a, b, Math.min)),
+  umax8: (t, attrs, to) => (a, b, c) => normalize(t, bytewise(a, b, Math.max)),
   fadd: (t, attrs, to) => (a, b, c) => f(a + b),
   fsub: (t, attrs, to) => (a, b, c) => f(a - b),
   fmul: (t, attrs, to) => (a, b, c) => f(a * b),

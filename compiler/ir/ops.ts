@@ -100,6 +100,10 @@ export const OPS = {
   min: int2c, max: int2c, clz: op('int1', 1, 1), mulhi: int2c,
   // low 32 bits of the product of the operands' low 24 bits (the multiplier both ISAs have; math expansions use it)
   umul24: int2c,
+  // per-byte unsigned ops on a word as four u8 lanes (byte k: bits 8k..8k+7): the saturating sum (at most 255) and
+  // difference (at least 0), the minimum and maximum. VC4 has each as one ALU op; V3D gets them expanded
+  // (compiler/passes/expand-int.ts)
+  uaddsat8: int2c, usubsat8: int2, umin8: int2c, umax8: int2c,
   // floats
   fadd: float2c, fsub: float2, fmul: float2c, fdiv: float2, fmin: float2c, fmax: float2c, fpow: float2,
   fneg: float1, fabs: float1, fsqrt: float1, ffloor: float1, fceil: float1, fround: float1, ftrunc: float1,

@@ -1,8 +1,9 @@
 /**
  * Integer expansions for targets without the instruction: `div` and `rem`
- * (no QPU has an integer divider), `mulhi` (none has a high multiply), and
+ * (no QPU has an integer divider), `mulhi` (none has a high multiply),
  * `mul` where the target lacks a 32-bit multiply (`TargetInfo.mul32`: VC4 has
- * only `mul24`), all written with `umul24`, shifts, adds, the SFU reciprocal
+ * only `mul24`) and the per-byte ops where it lacks byte ops
+ * (`TargetInfo.byteOps`: V3D, see {@link byteOp}), all written with `umul24`, shifts, adds, the SFU reciprocal
  * and conversions. Runs after the optimisation pipeline (strength reduction
  * has already turned division by constants into `mulhi` and shifts).
  *
@@ -152,7 +153,38 @@ function mulhi(e: Expander, ins: Instr): Instr[] {
   return signed ? e.finish('bitcast', [r]) : e.finishWith(r);
 }
 
-/** Expands `div`, `rem`, `mulhi` (and `mul` without a 32-bit multiplier) for `target`. Mutates and returns `fn`. */
+/**
+ * The per-byte ops (`uaddsat8`, `usubsat8`, `umin8`, `umax8`) with word ops, for targets without byte ops (V3D). Each
+ * byte's carry or borrow is computed apart from the others: with H = 0x80808080 and L = 0x7f7f7f7f, the low seven
+ * bits of every byte add (or subtract) without reaching the next byte, and bit 7 is fixed up from the operands' bit 7
+ * (the classic SWAR sum and difference). A byte whose sum carried out (add) or whose difference borrowed (sub: x < y
+ * there) becomes 0xff in a mask, (c << 1) − (c >> 7) for carries c at bit 7 (the top byte's 0xff000000 comes
+ * from the wrap-around); the mask saturates the sum (or), clears the difference (and not), or picks each byte of
+ * min and max.
+ */
+function byteOp(e: Expander, ins: Instr): Instr[] {
+  const [x, y] = ins.args as [Value, Value];
+  const k = (bits: number): Value => (x.type === 'i32' ? e.i(bits) : e.u(bits));
+  const high = k(0x80808080);
+  const low = k(0x7f7f7f7f);
+  const spread = (c: Value): Value => e.bin('sub', e.bin('shl', c, k(1)), e.bin('shr', c, k(7)));
+  if (ins.op === 'uaddsat8') {
+    const sum = e.bin('xor', e.bin('add', e.bin('and', x, low), e.bin('and', y, low)), e.bin('and', e.bin('xor', x, y), high));
+    // Carry out of bit 7: both bit 7s set, or one set and the sum's bit 7 clear (the carry in was 1).
+    const carry = e.bin('and', e.bin('or', e.bin('and', x, y), e.bin('and', e.bin('or', x, y), e.un('not', sum))), high);
+    return e.finish('or', [sum, spread(carry)]);
+  }
+  const same = e.un('not', e.bin('xor', x, y));
+  const diff = e.bin('xor', e.bin('sub', e.bin('or', x, high), e.bin('and', y, low)), e.bin('and', same, high));
+  // Borrow out of bit 7 (x < y in that byte): x's bit 7 clear and y's set, or equal bit 7s and the difference's set.
+  const borrow = spread(e.bin('and', e.bin('or', e.bin('and', e.un('not', x), y), e.bin('and', same, diff)), high));
+  if (ins.op === 'usubsat8') return e.finish('and', [diff, e.un('not', borrow)]);
+  // The mask is set where x < y: min takes x's bytes there, max y's.
+  const pick = e.bin('and', e.bin('xor', x, y), borrow);
+  return e.finish('xor', [ins.op === 'umin8' ? y : x, pick]);
+}
+
+/** Expands `div`, `rem`, `mulhi` (and `mul` without a 32-bit multiplier, the per-byte ops without byte ops) for `target`. Mutates and returns `fn`. */
 export function expandIntegerOps(fn: IrFunction, target: TargetInfo): IrFunction {
   const defs = target.mul32 ? new Map() : definitions(fn);
   return expandInstrs(fn, (ins) => {
@@ -169,6 +201,11 @@ export function expandIntegerOps(fn: IrFunction, target: TargetInfo): IrFunction
         const e = new Expander(fn, ins);
         return e.finishWith(mul32(e, ins.args[0] as Value, ins.args[1] as Value, defs));
       }
+      case 'uaddsat8':
+      case 'usubsat8':
+      case 'umin8':
+      case 'umax8':
+        return target.byteOps ? undefined : byteOp(new Expander(fn, ins), ins);
     }
     return undefined;
   });

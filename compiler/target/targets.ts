@@ -91,6 +91,12 @@ export interface TargetInfo {
   readonly sfu: readonly SfuOp[];
   /** Whether 32-bit integer multiply is one operation (V3D: `multop` + `umul24`; VC4 has only the 24-bit `mul24`). */
   readonly mul32: boolean;
+  /**
+   * Whether the per-byte ops on four u8 lanes of a word (`uaddsat8`, `usubsat8`, `umin8`, `umax8`) are one ALU op:
+   * VC4's `v8adds`, `v8subs`, `v8min`, `v8max` (vc4-isa-notes §6); V3D has none, and compiler/passes/expand-int.ts
+   * writes them with word ops.
+   */
+  readonly byteOps: boolean;
   /** How jobs are submitted. */
   readonly launch: LaunchKind;
   /**
@@ -152,6 +158,7 @@ export const TARGETS = {
     dmaStore: { rows: 4, wideRows: 8, storeRows: 48, strideBits: 16 },
     sfu: ['recip', 'rsqrt', 'exp2', 'log2'],
     mul32: false,
+    byteOps: true,
     launch: 'execute_qpu',
     dispatchWorkgroupLimit: undefined,
   },
@@ -177,6 +184,7 @@ export const TARGETS = {
     dmaStore: undefined,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
+    byteOps: false,
     launch: 'csd',
     dispatchWorkgroupLimit: 256,
   },
@@ -201,6 +209,7 @@ export const TARGETS = {
     dmaStore: undefined,
     sfu: ['recip', 'rsqrt', 'exp2', 'log2', 'sin'],
     mul32: true,
+    byteOps: false,
     launch: 'csd',
     dispatchWorkgroupLimit: 256,
   },

@@ -2,8 +2,9 @@
  * Conditional integer ops: a select that chooses between an op's result and one of the op's own operands is one
  * conditional op. Both QPU ALUs write their result only in the lanes whose flags meet the op's condition, so
  *
- * - `x + (c ? y : 0)` (also `-`, `|`, `^`: 0 is their identity on the right) and
- * - `c ? x + y : x` (also `-`, `&`, `|`, `^`; VC4 only, see {@link conditionalOps})
+ * - `x + (c ? y : 0)` (also `-`, `|`, `^` and the saturating byte sum and difference: 0 is their identity on the
+ *   right) and
+ * - `c ? x + y : x` (also `-`, `&`, `|`, `^`, the per-byte ops; VC4 only, see {@link conditionalOps})
  *
  * are `mov d, x; add.c d, x, y`: the move disappears when d and x share a register (x dies there), against a 0/1
  * or 0/y value made and tested, or an op and a conditional move. Counting (`n += hit ? 1 : 0`), a lane scan's
@@ -42,12 +43,15 @@ export function flagOnlyCompares(fn: IrFunction, floats: boolean, maskOf?: (i: I
   return out;
 }
 
-/** The integer ops that fuse (each is one ALU op on VC4 and V3D). */
-const FUSABLE = new Set(['add', 'sub', 'and', 'or', 'xor']);
+/**
+ * The integer ops that fuse (each is one ALU op on VC4 and V3D; the per-byte ops are one on VC4, and V3D never sees
+ * them: compiler/passes/expand-int.ts writes them with word ops first).
+ */
+const FUSABLE = new Set(['add', 'sub', 'and', 'or', 'xor', 'uaddsat8', 'usubsat8', 'umin8', 'umax8']);
 /** The fusable ops for which 0 on the right leaves the left operand as it is. */
-const ZERO_IDENTITY = new Set(['add', 'sub', 'or', 'xor']);
+const ZERO_IDENTITY = new Set(['add', 'sub', 'or', 'xor', 'uaddsat8', 'usubsat8']);
 /** The ops whose operands may be swapped. */
-const COMMUTATIVE = new Set(['add', 'and', 'or', 'xor']);
+const COMMUTATIVE = new Set(['add', 'and', 'or', 'xor', 'uaddsat8', 'umin8', 'umax8']);
 
 /** One fused op. */
 export interface CondOp {
@@ -55,7 +59,7 @@ export interface CondOp {
   at: Instr;
   /** The instruction that is not selected on its own (its single use is {@link CondOp.at}). */
   skip: Instr;
-  /** The integer op: add, sub, and, or, xor. */
+  /** The integer op: add, sub, and, or, xor, or a per-byte op (uaddsat8, usubsat8, umin8, umax8). */
   op: string;
   /** The value the result is where the op does not apply, and the op's left operand. */
   x: Value;

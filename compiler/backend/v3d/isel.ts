@@ -165,7 +165,7 @@ const HANDLERS: Record<OpName, OpHandler | 'inline' | 'expanded'> = {
   const: 'inline', store: 'inline', barrier: 'inline', bitcast: 'inline',
   any: 'inline', all: 'inline', // only as branch conditions (fused into the branch); expand-lanes rewrote the rest
   reduce_add: 'expanded', reduce_min: 'expanded', reduce_max: 'expanded',
-  div: 'expanded', rem: 'expanded', mulhi: 'expanded',
+  div: 'expanded', rem: 'expanded', mulhi: 'expanded', uaddsat8: 'expanded', usubsat8: 'expanded', umin8: 'expanded', umax8: 'expanded',
   fdiv: 'expanded', fsqrt: 'expanded', fexp: 'expanded', flog: 'expanded', fpow: 'expanded', fsin: 'expanded', fcos: 'expanded',
   ftan: 'expanded', fatan: 'expanded', fasin: 'expanded', facos: 'expanded', fsinh: 'expanded', fcosh: 'expanded', ftanh: 'expanded',
   fsign: 'expanded', fcbrt: 'expanded', fexpm1: 'expanded', flog1p: 'expanded', flog10: 'expanded', fatan2: 'expanded', fhypot: 'expanded', frem: 'expanded',

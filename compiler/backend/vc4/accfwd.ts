@@ -14,7 +14,7 @@
  * alone (only r0–r3 rotate across all 16 elements, notes §1.13). r4 is not
  * forwarded: spill reloads inserted after this pass load r4.
  */
-import type { Dst, MOp, Src } from './mir.ts';
+import type { Dst, MBlock, MOp, Src } from './mir.ts';
 import { copySource, defOf, readerCounts, sameSrc, usesOf } from './mir.ts';
 import type { Vc4MFunction } from './isel.ts';
 import { IO } from './isel-ctx.ts';
@@ -142,8 +142,6 @@ export function accumulateTemporaries(mf: Vc4MFunction): void {
     if (drop.size > 0) b.ops = b.ops.filter((o) => !drop.has(o));
   }
   for (const b of mf.blocks) {
-    const busyUntil = [0, -1, -1];
-    let next = 0;
     // The ops of the block reading each register, in order (looked up per candidate: scanning the block from its
     // start for each was quadratic in the block length).
     const readAt = new Map<number, number[]>();
@@ -154,6 +152,11 @@ export function accumulateTemporaries(mf: Vc4MFunction): void {
         else if (list[list.length - 1] !== x) list.push(x);
       }
     });
+    // Per accumulator, the intervals given out (first definition, last reader).
+    const spans = shareAccumulators(b, defs, readers, readAt);
+    const free = (a: number, from: number, to: number): boolean =>
+      !(spans[a] as [number, number][]).some(([s, e]) => s < to && from < e) && !b.ops.slice(from + 1, to).some((u) => writesAcc(u, a));
+    let next = 0;
     b.ops.forEach((o, k) => {
       if (o.k !== 'alu' || o.dst?.k !== 'v' || (o.cond && o.cond !== 'always') || o.rot !== undefined) return;
       const id = o.dst.id;
@@ -166,14 +169,68 @@ export function accumulateTemporaries(mf: Vc4MFunction): void {
       if ((user.op === 'or' || user.op === 'v8min') && sameSrc(user.a, user.b)) return;
       // Alternate between the two so that neighbouring intervals do not wait for each other.
       const order = next === 0 ? FREE_ACCS : ([FREE_ACCS[1], FREE_ACCS[0]] as const);
-      const n = order.find((a) => (busyUntil[a] as number) <= k && !b.ops.slice(k + 1, j).some((u) => writesAcc(u, a)));
+      const n = order.find((a) => free(a, k, j));
       if (n === undefined) return;
       next = 1 - next;
-      busyUntil[n] = j;
+      (spans[n] as [number, number][]).push([k, j]);
       const r = { k: 'acc', n } as const;
       o.dst = r;
       if (user.a?.k === 'v' && user.a.id === id) user.a = r;
       if (user.b?.k === 'v' && user.b.id === id) user.b = r;
     });
   }
+}
+
+/**
+ * Values that conditional mul-ALU ops read (packed counters: `v8adds.ifzs w, w, inc` for eight words w), and the
+ * values their flags come from (the `xor.setf -, g, k` compares before them), go to r1 or r2 from their first
+ * definition to their last reader, every definition and reader in this block (the definitions before the readers,
+ * the first unconditional: a select's `mov` and conditional `mov` too), where the accumulator is free; before the
+ * single-reader temporaries, which take what is left. Each compare can then share a word with the previous word's
+ * byte add: the compare's small immediate takes the B port and w the A port, so g and inc must come from
+ * accumulators. Returns the intervals per accumulator.
+ */
+function shareAccumulators(b: MBlock, defs: ReadonlyMap<number, number>, readers: ReadonlyMap<number, number>, readAt: ReadonlyMap<number, number[]>): [number, number][][] {
+  const spans: [number, number][][] = [[], [], []];
+  const wanted = new Set<number>();
+  b.ops.forEach((o, k) => {
+    if (o.k !== 'alu' || o.unit !== 'mul' || !o.cond || o.cond === 'always' || o.dst?.k !== 'v') return;
+    const dst = o.dst.id;
+    for (const s of [o.a, o.b]) if (s?.k === 'v' && s.id !== dst) wanted.add(s.id);
+    // The compare whose flags it reads: the last flag-setting op before it.
+    for (let j = k - 1; j >= 0; j--) {
+      const f = b.ops[j] as MOp;
+      if (f.k !== 'alu' || !f.sf) continue;
+      for (const s of [f.a, f.b]) if (s?.k === 'v') wanted.add(s.id);
+      break;
+    }
+  });
+  if (wanted.size === 0) return spans;
+  const defAt = new Map<number, number[]>();
+  b.ops.forEach((o, k) => {
+    const d = defOf(o);
+    if (d && wanted.has(d.id)) defAt.set(d.id, [...(defAt.get(d.id) ?? []), k]);
+  });
+  for (const [id, ds] of defAt) {
+    const at = readAt.get(id) ?? [];
+    const first = ds[0] as number;
+    const head = b.ops[first] as MOp;
+    if (ds.length !== defs.get(id) || at.length < 2 || at.length !== readers.get(id) || (at[0] as number) <= (ds[ds.length - 1] as number)) continue;
+    if (head.k !== 'alu' || (head.cond && head.cond !== 'always')) continue;
+    const last = at[at.length - 1] as number;
+    const ops = [...ds, ...at].map((x) => b.ops[x] as MOp);
+    if (ops.some((u) => u.k !== 'alu' || u.rot !== undefined)) continue;
+    if (at.some((x) => ds.includes(x))) continue;
+    const n = FREE_ACCS.find((a) => !(spans[a] as [number, number][]).some(([s, e]) => s < last && first < e) && !b.ops.slice(first + 1, last).some((u, x) => !ds.includes(first + 1 + x) && writesAcc(u, a)));
+    if (n === undefined) continue;
+    (spans[n] as [number, number][]).push([first, last]);
+    const r = { k: 'acc', n } as const;
+    for (const u of ops) {
+      if (u.k !== 'alu') continue;
+      if (u.dst?.k === 'v' && u.dst.id === id) u.dst = r;
+      if (u.a?.k === 'v' && u.a.id === id) u.a = r;
+      if (u.b?.k === 'v' && u.b.id === id) u.b = r;
+    }
+  }
+  return spans;
 }

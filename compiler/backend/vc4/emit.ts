@@ -180,7 +180,9 @@ export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
         if (d && !first.has(vkey(d.id))) first.set(vkey(d.id), pos);
         pos++;
       }
-      colour = allocateRegisters(flow(blocks), VIEW, { ...FILE, rank: (k) => first.get(k) ?? -1, order: portOrder(blocks) });
+      // Byte-op counters first (pairedCounters), then in order of first definition.
+      const counters = pairedCounters(blocks);
+      colour = allocateRegisters(flow(blocks), VIEW, { ...FILE, rank: (k) => (first.get(k) ?? -1) - (counters.has(k) ? pos : 0), order: portOrder(blocks) });
     } catch (e) {
       if (!(e instanceof RegisterPressureError)) throw e;
       spill ??= setupSpill(mf, blocks);
@@ -195,8 +197,42 @@ export function allocateVc4(mf: Vc4MFunction): Vc4Allocated {
 }
 
 const isR5 = (s: Src): boolean => s.k === 'acc' && s.n === 5;
+/**
+ * The destinations of conditional mul-ALU ops (packed counters' byte adds, `v8adds.ifzs w, w, inc`) and the registers
+ * copies join them with (the loop's parameters): coloured before the rest, so that they find room in file A, for
+ * which they vote (portOrder): each of those ops shares a word with a compare whose small immediate takes the B
+ * port. Coloured in program order, the byte counters of kernels/histogram.ts's packed method (read beside
+ * constants in file B every 14 values) took file A first and the nibble words, updated for every value, went to B.
+ */
+function pairedCounters(blocks: MBlock[]): Set<string> {
+  const out = new Set<string>();
+  for (const b of blocks) for (const o of b.ops) if (o.k === 'alu' && o.unit === 'mul' && o.cond && o.cond !== 'always' && o.dst?.k === 'v') out.add(vkey(o.dst.id));
+  if (out.size === 0) return out;
+  const copies: [string, string][] = [];
+  for (const b of blocks) for (const o of b.ops) {
+    const c = vregCopy(o);
+    if (c) copies.push([vkey(c.dst.id), vkey(c.src.id)]);
+  }
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [x, y] of copies) {
+      if (out.has(x) === out.has(y)) continue;
+      out.add(x).add(y);
+      grew = true;
+    }
+  }
+  return out;
+}
+
 /** The vote of a multiply by r5 (see portOrder): as a regfile-B read beside the value, it asks for file A. */
 const R5_PARTNER: Src = { k: 'io', file: 'B', addr: IO.R5 };
+
+/**
+ * The vote of a conditional mul-ALU op for its destination (see portOrder): the word it shares is the next compare's
+ * (`xor.setf -, g, k` beside `v8adds.ifzs w, w, inc`, accfwd.ts shareAccumulators), whose small immediate takes the
+ * B port, so w asks for file A.
+ */
+const COMPARE_PARTNER: Src = { k: 'imm', code: 0 };
 
 /** ra0–31 first, then rb0–31; and the reverse. */
 const A_FIRST = [...Array.from({ length: 32 }, (_, i) => i), ...Array.from({ length: 32 }, (_, i) => 32 + i)];
@@ -213,8 +249,9 @@ const B_FIRST = [...A_FIRST.slice(32), ...A_FIRST.slice(0, 32)];
  * that write the broadcast through `r5rep`, a regfile-B write, so the adds
  * that share a word with those rotations must write file A, and the adds
  * into file-B registers share a word with the multiply only if it leaves
- * the B read port free. Without votes, or a tie, the alternating default
- * order.
+ * the B read port free. The destination of a conditional mul-ALU op (a
+ * packed counter's byte add) votes for A too, for the compare beside it.
+ * Without votes, or a tie, the alternating default order.
  */
 function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => number | undefined) => readonly number[] {
   const partners = new Map<string, Src[]>();
@@ -243,6 +280,7 @@ function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => n
   }
   for (const b of blocks) {
     for (const o of b.ops) {
+      if (o.k === 'alu' && o.unit === 'mul' && o.cond && o.cond !== 'always' && o.dst?.k === 'v') meet(o.dst, COMPARE_PARTNER);
       if (o.k !== 'alu' || !o.a || !o.b || (o.a.k === 'v' && o.b.k === 'v' && o.a.id === o.b.id)) continue;
       if (o.unit === 'mul' && (isR5(o.a) || isR5(o.b))) {
         meet(isR5(o.a) ? o.b : o.a, R5_PARTNER);

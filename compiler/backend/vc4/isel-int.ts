@@ -1,11 +1,11 @@
 /**
- * Integer ops for VC4: the direct add-ALU mappings, unsigned min/max from a
- * flag-setting `sub`, and the 32-bit multiply built from `mul24` (the mul
+ * Integer ops for VC4: the direct add-ALU mappings, the per-byte ops on the
+ * mul ALU, unsigned min/max from a flag-setting `sub`, and the 32-bit multiply built from `mul24` (the mul
  * ALU multiplies the low 24 bits of each operand, unsigned, notes §6):
  * a·b mod 2^32 = lo24(a)·lo24(b) + ((a>>24)·b + a·(b>>24)) << 24.
  */
 import type { Instr } from '../../ir/types.ts';
-import type { Vc4AddOp } from '../../isa/vc4/instr.ts';
+import type { Vc4AddOp, Vc4MulOp } from '../../isa/vc4/instr.ts';
 import type { Src, VReg } from './mir.ts';
 import { alu, arg, constValue, flags, mov, src, type Ctx, type OpHandler } from './isel-ctx.ts';
 
@@ -13,6 +13,12 @@ const DIRECT: Record<string, Vc4AddOp> = {
   add: 'add', sub: 'sub', and: 'and', or: 'or', xor: 'xor', shl: 'shl', shr: 'shr', sar: 'asr', rotr: 'ror',
 };
 const SHIFTS = new Set(['shl', 'shr', 'sar', 'rotr']);
+/**
+ * The per-byte IR ops: one mul-ALU op each (notes §6: byte lanes unsigned, v8adds/v8subs saturating to 0..255). The
+ * add ALU has v8adds and v8subs too; the mul ALU's leave the add ALU to the compares and address arithmetic that
+ * the byte ops' users (packed counters) pair them with.
+ */
+export const BYTE_OPS: Readonly<Record<string, Vc4MulOp>> = { uaddsat8: 'v8adds', usubsat8: 'v8subs', umin8: 'v8min', umax8: 'v8max' };
 
 /** Small immediate −16…15 (shift amounts are taken mod 32, so 16…31 are −16…−1). */
 export const simm = (n: number): Src => {
@@ -38,6 +44,9 @@ function umm(c: Ctx, a: Src, b: Src, d: VReg, max: boolean): void {
 
 /** Integer op handlers. */
 export const INT_OPS: Record<string, OpHandler> = {
+  ...Object.fromEntries(
+    Object.entries(BYTE_OPS).map(([name, hw]): [string, OpHandler] => [name, (c, ins, d) => alu(c, hw, d, src(c, arg(c, ins, 0)), src(c, arg(c, ins, 1)))]),
+  ),
   ...Object.fromEntries(
     Object.entries(DIRECT).map(([name, hw]): [string, OpHandler] => [
       name,

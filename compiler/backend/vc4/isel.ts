@@ -21,7 +21,7 @@ import {
   alu, BackendError, branch, emit, IO, mov, newBlockId, newVReg, op, src, startBlock, zeroTest,
   type Ctx, type OpHandler, type Vc4UniformSlot,
 } from './isel-ctx.ts';
-import { INT_OPS, simm } from './isel-int.ts';
+import { BYTE_OPS, INT_OPS, simm } from './isel-int.ts';
 import { FLOAT_OPS, icmpFlags } from './isel-float.ts';
 import { BATCH_DMA_RUNS_ON, MEMORY_OPS, runRoot, selectStore, STORE_ROWS, storeGroups, vpmRowsFor, waitForPendingDma, type StoreGroup } from './isel-memory.ts';
 import { LANE_OPS, selectBarrier } from './isel-lanes.ts';
@@ -43,6 +43,8 @@ function condition(c: Ctx, v: Value): Vc4Cond {
     return 'zc';
   }
   if (c.flagsFrom === v.id && c.flagsCond) return c.flagsCond;
+  const held = equalityFromFlags(c, cmp);
+  if (held) return held;
   const [a, b] = cmp.args as [Value, Value];
   const cond = icmpFlags(c, String(cmp.attrs?.pred ?? ''), a.type === 'i32', src(c, a), src(c, b));
   c.flagsFrom = v.id;
@@ -50,13 +52,39 @@ function condition(c: Ctx, v: Value): Vc4Cond {
   return cond;
 }
 
-/** A conditional op (compiler/backend/common/condops.ts): d := x, then d := x ∘ y where the condition holds. */
+/**
+ * The condition for an integer `eq`/`ne` compare that the flags already answer: the flags hold an unsigned ordered
+ * compare (or an equality) of the same two values, whose `sub` (or `xor`) set Z where they are equal. Packed counters
+ * test `g < k` and `g == k` for two words from one `sub.setf -, g, k` (kernels/histogram.ts). Records the compare
+ * as the one the flags hold.
+ */
+function equalityFromFlags(c: Ctx, cmp: Instr): Vc4Cond | undefined {
+  const pred = String(cmp.attrs?.pred ?? '');
+  const prev = c.flagsFrom === undefined ? undefined : c.lazyCompares.get(c.flagsFrom);
+  if ((pred !== 'eq' && pred !== 'ne') || !prev || !cmp.result) return undefined;
+  const [a, b] = cmp.args as [Value, Value];
+  const [x, y] = prev.args as [Value, Value];
+  const samePair = (a === x && b === y) || (a === y && b === x);
+  // An i32 ordered compare sets the flags with `min` (no Z for equality); a u32 one and an equality with `sub`/`xor`.
+  const zIsEqual = x.type === 'u32' || prev.attrs?.pred === 'eq' || prev.attrs?.pred === 'ne';
+  if (!samePair || !zIsEqual || x.type === 'f32') return undefined;
+  const cond: Vc4Cond = pred === 'eq' ? 'zs' : 'zc';
+  c.flagsFrom = cmp.result.id;
+  c.flagsCond = cond;
+  return cond;
+}
+
+/**
+ * A conditional op (compiler/backend/common/condops.ts): d := x, then d := x ∘ y where the condition holds. A per-byte
+ * op runs on the mul ALU, whose write condition reads the flags as they were before its word: the add ALU of the same
+ * word may set them for the next one (a compare beside the previous compare's conditional byte add).
+ */
 function selectCondOp(c: Ctx, f: CondOp, d: VReg): void {
   const x = src(c, f.x);
   const y = src(c, f.y);
   const cond = condition(c, f.cond);
   mov(c, d, x);
-  alu(c, f.op as Vc4AddOp, d, x, y, { cond: f.invert ? (NEGATE[cond] as Vc4Cond) : cond });
+  alu(c, BYTE_OPS[f.op] ?? (f.op as Vc4AddOp), d, x, y, { cond: f.invert ? (NEGATE[cond] as Vc4Cond) : cond });
 }
 
 const GENERAL_OPS: Record<string, OpHandler> = {
