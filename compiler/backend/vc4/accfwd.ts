@@ -195,8 +195,8 @@ function shareAccumulators(b: MBlock, defs: ReadonlyMap<number, number>, readers
   const wanted = new Set<number>();
   b.ops.forEach((o, k) => {
     if (o.k !== 'alu' || o.unit !== 'mul' || !o.cond || o.cond === 'always' || o.dst?.k !== 'v') return;
-    const dst = o.dst.id;
-    for (const s of [o.a, o.b]) if (s?.k === 'v' && s.id !== dst) wanted.add(s.id);
+    // `mov d, x; op.cond d, x, y` (isel.ts selectCondOp): y, the increment; x is the counter's old value.
+    if (o.b?.k === 'v' && o.b.id !== o.dst.id) wanted.add(o.b.id);
     // The compare whose flags it reads: the last flag-setting op before it.
     for (let j = k - 1; j >= 0; j--) {
       const f = b.ops[j] as MOp;
@@ -212,15 +212,16 @@ function shareAccumulators(b: MBlock, defs: ReadonlyMap<number, number>, readers
     if (d && wanted.has(d.id)) defAt.set(d.id, [...(defAt.get(d.id) ?? []), k]);
   });
   for (const [id, ds] of defAt) {
-    const at = readAt.get(id) ?? [];
+    // A conditional definition reads the register too (the lanes it keeps): not a reader here.
+    const all = readAt.get(id) ?? [];
+    const at = all.filter((x) => !ds.includes(x));
     const first = ds[0] as number;
     const head = b.ops[first] as MOp;
-    if (ds.length !== defs.get(id) || at.length < 2 || at.length !== readers.get(id) || (at[0] as number) <= (ds[ds.length - 1] as number)) continue;
-    if (head.k !== 'alu' || (head.cond && head.cond !== 'always')) continue;
+    if (ds.length !== defs.get(id) || at.length < 2 || all.length !== readers.get(id) || (at[0] as number) <= (ds[ds.length - 1] as number)) continue;
+    if (head.k !== 'alu' || (head.cond && head.cond !== 'always') || all.includes(first)) continue;
     const last = at[at.length - 1] as number;
     const ops = [...ds, ...at].map((x) => b.ops[x] as MOp);
     if (ops.some((u) => u.k !== 'alu' || u.rot !== undefined)) continue;
-    if (at.some((x) => ds.includes(x))) continue;
     const n = FREE_ACCS.find((a) => !(spans[a] as [number, number][]).some(([s, e]) => s < last && first < e) && !b.ops.slice(first + 1, last).some((u, x) => !ds.includes(first + 1 + x) && writesAcc(u, a)));
     if (n === undefined) continue;
     (spans[n] as [number, number][]).push([first, last]);
