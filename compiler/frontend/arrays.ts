@@ -153,7 +153,7 @@ export abstract class ArrayLowerer extends ExprLowerer {
     if (k !== undefined) {
       const n = idx.t === 'i32' ? k | 0 : k >>> 0;
       if (n < 0 || n >= length) {
-        this.error(e.argumentExpression, 'arrayIndexRange', [n, arr ? arr.name : table!.name, length]);
+        if (this.unreachableArms === 0) this.error(e.argumentExpression, 'arrayIndexRange', [n, arr ? arr.name : table!.name, length]);
         return { ...base, bad: true };
       }
       return { ...base, k: n };

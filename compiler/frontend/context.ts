@@ -75,6 +75,11 @@ export class LowerContext {
   inlineLimitReported = false;
   /** `@kernel({ fastMath: true })`: f32 `+ - *` and int→f32 conversions carry `attrs.fast` (docs/language.md). */
   fastMath = false;
+  /**
+   * Arms being lowered that a constant condition never runs (`if (k >= 2)` in an unrolled loop at k = 0): a constant
+   * index out of range there is no error (QPU2032), as the access never happens.
+   */
+  unreachableArms = 0;
 
   constructor(
     readonly fn: IrFunction,

@@ -11,6 +11,7 @@ import type { MethodInfo, Program } from './discover.ts';
 import { Scope } from './context.ts';
 import type { Binding, JumpTarget } from './context.ts';
 import { CallLowerer } from './calls.ts';
+import { constantOf } from './arrays.ts';
 import { MAX_INLINED_CHARS } from './limits.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
@@ -211,6 +212,9 @@ export class Lowerer extends CallLowerer {
 
   private ifStmt(s: ts.IfStatement): void {
     const c = this.cond(s.expression);
+    // A constant condition (after unrolling) leaves one arm unreachable: lowered as usual, but its constant indices
+    // are not checked against array lengths (it never runs).
+    const k = constantOf(this.fn, c);
     const vars = this.mutables();
     const saved = vars.map((v) => v.value);
     const thenB = this.join([]);
@@ -218,15 +222,25 @@ export class Lowerer extends CallLowerer {
     const elseB = s.elseStatement ? this.join([]) : merge;
     this.branch(c, thenB, [], elseB, s.elseStatement ? [] : vars);
     this.enter(thenB);
-    this.inScope(() => this.stmt(s.thenStatement));
+    this.unreachableIf(k === 0, () => this.inScope(() => this.stmt(s.thenStatement)));
     if (!this.dead) this.jump(merge, vars);
     if (s.elseStatement) {
       vars.forEach((v, i) => (v.value = saved[i]!));
       this.enter(elseB);
-      this.inScope(() => this.stmt(s.elseStatement!));
+      this.unreachableIf(k !== undefined && k !== 0, () => this.inScope(() => this.stmt(s.elseStatement!)));
       if (!this.dead) this.jump(merge, vars);
     }
     this.enter(merge, vars);
+  }
+
+  /** Runs `f` counted as lowering an unreachable arm when `unreachable` ({@link LowerContext.unreachableArms}). */
+  private unreachableIf(unreachable: boolean, f: () => void): void {
+    if (unreachable) this.unreachableArms++;
+    try {
+      f();
+    } finally {
+      if (unreachable) this.unreachableArms--;
+    }
   }
 
   private loop(init: ts.ForInitializer | undefined, cond: ts.Expression | undefined, incr: ts.Expression | undefined, body: ts.Statement, bodyFirst: boolean): void {

@@ -31,6 +31,23 @@ for (const b of BACKENDS) {
         t.deepEqual(Array.from(y), want, 'unrolled');
       }
       {
+        const x = rt.alloc(Int32Array, G * 4);
+        x.set(words(G * 4, 9).map((w) => (w % 2001) - 1000));
+        const out = rt.alloc(Int32Array, G * 4);
+        await rt.launch(Arrays.shifted, { qpus: QPUS }, x, out);
+        const want: number[] = [];
+        for (let g = 0; g < G; g++) {
+          const v = Array.from(x.subarray(g * 4, g * 4 + 4));
+          const w = [0, 0, 0, 0];
+          for (let k = 0; k < 6; k++) {
+            if (k >= 2) w[k - 2]! += v[k - 2]! * 3;
+            else w[k + 2]! += v[k + 2]!;
+          }
+          want.push(...w);
+        }
+        t.deepEqual(Array.from(out), want, 'unreachable arms past the arrays');
+      }
+      {
         const n = 13;
         const keys = rt.alloc(Uint32Array, G * n);
         keys.set(words(G * n, 2).map((w) => w % 1000));
