@@ -306,14 +306,18 @@ export class Histogram {
       // butterfly adds lane l and lane l ^ r of two sources, keeping source 2k + (bit r of l), so that after four
       // levels lane l of sum u holds source 16u + rev4(l) summed over the 16 lanes (≤ 4080 per field). Depth first,
       // so that few partial sums are live next to the counters.
+      // The first level (r = 8) as one rotation per word (Histogram.pairBytes): each lane's own fields are bytes 1
+      // and 3 where bit 3 of its lane is set, else 0 and 2, and the others the other two.
+      const own = lane & 8;
+      const other = 8 - own;
       for (let u: u32 = 0; u < 2; u++) {
         const l3 = new Uint32Array(2);
         for (let s3: u32 = 0; s3 < 2; s3++) {
           const l2 = new Uint32Array(2);
           for (let s2: u32 = 0; s2 < 2; s2++) {
             const b = 8 * u + 4 * s3 + 2 * s2;
-            const z0 = Histogram.pair(c[b] & 0x00ff00ff, (c[b] >> 8) & 0x00ff00ff, 8);
-            const z1 = Histogram.pair(c[b + 1] & 0x00ff00ff, (c[b + 1] >> 8) & 0x00ff00ff, 8);
+            const z0 = Histogram.pairBytes(c[b], own, other);
+            const z1 = Histogram.pairBytes(c[b + 1], own, other);
             l2[s2] = Histogram.pair(z0, z1, 4);
           }
           l3[s3] = Histogram.pair(l2[0], l2[1], 2);
@@ -331,6 +335,16 @@ export class Histogram {
   @device
   static nibble(x: u32): u32 {
     return 1 << (x << 2);
+  }
+
+  /**
+   * {@link Histogram.pair}(c & 0x00ff00ff, (c >> 8) & 0x00ff00ff, 8) with one rotation: lane l needs its own fields
+   * (shifted by `own` = l & 8) and those of lane l ^ 8 (shifted by `other` = 8 − own there, the same rotation by 8
+   * for both halves of the lanes).
+   */
+  @device
+  static pairBytes(c: u32, own: u32, other: u32): u32 {
+    return ((c >> own) & 0x00ff00ff) + qpu.rotate((c >> other) & 0x00ff00ff, 8);
   }
 
   /** Lane l: x[l] + x[l ^ r] where bit r of l is clear, y[l] + y[l ^ r] where it is set (r = 1, 2, 4, 8). */
