@@ -41,6 +41,14 @@ const PACKED_ROUND = 12;
 const PACKED_CHUNK = 252;
 /** Words of eight nibble-wide counters each lane of {@link Histogram.packed} adds to (14 values between flushes). */
 const PACKED_NIBBLE_WORDS = 8;
+/**
+ * Vectors a QPU of {@link Histogram.packed} reads at most in one launch (the host launches once per slice): a QPU's
+ * count of one bin stays below 2^16 (16 values a vector, one more vector for some QPUs: 16 · 4095 < 2^16), two to a
+ * word.
+ */
+const PACKED_SLICE = 4094;
+/** Words of one QPU's row of {@link Histogram.packed}: 64 counts, two to a word. */
+const PACKED_ROW = 32;
 /** Bins {@link Histogram.packed} counts (4 · PACKED_WORDS). */
 const PACKED_BINS = 64;
 
@@ -166,9 +174,10 @@ export class Histogram {
   }
 
   /**
-   * partial[qpuId() · 64 + {@link Histogram.packedSlot}(b)] = the number of this QPU's values equal to b, for b <
-   * 64 (values ≥ 64 are counted nowhere): QPU q reads vectors q, q + numQpus, … (perQpu of them, one more for q <
-   * extra) of values[0 … last]. One pass over the values, counters in registers at two widths:
+   * The number of this QPU's values equal to b, for b < 64 (values ≥ 64 are counted nowhere), in half (k >> 4) & 1 of
+   * partial[qpuId() · 32 + 16(k >> 5) + (k & 15)], k = {@link packedSlot}(b) (each count < 2^16: perQpu <
+   * PACKED_SLICE): QPU q reads vectors q, q + numQpus, … (perQpu of them, one more for q < extra) of values[first …
+   * last]. One pass over the values, counters in registers at two widths:
    * - nibbles, for up to PACKED_ROUND values: 8 words of eight 4-bit counters; value v, of group g = v >> 3 (8 or
    *   more: counted nowhere), adds inc = 1 << 4(v mod 8) to word 2m where g < 2m + 1 and to word 2m + 1 where g ==
    *   2m + 1 (m = 0 … 3): on vc4 one `sub.setf -, g, 2m + 1` answers both (its borrow and its zero flag, isel.ts
@@ -179,13 +188,13 @@ export class Histogram {
    *   after every round; at the chunk's end, those of the even nibble words j > 0 become the counts of group j by
    *   subtracting those of words j − 2 and j − 1 (bytes of word 2j + h, byte m: bin 8j + 2m + h).
    * Every PACKED_CHUNK values the bytes are split into 16-bit fields, summed over the lanes by a butterfly and added
-   * into four u32 totals. The loops count down, which loop shaping leaves alone (its copies of a counted loop kept
+   * into two words of 16-bit totals. The loops count down, which loop shaping leaves alone (its copies of a counted loop kept
    * two rounds of counters live and spilled); each step counts four values while the next four load (vc4's TMU
    * queue holds four), and a QPU's last one to three values are counted one at a time.
    */
   @kernel
-  static packed(perQpu: u32, extra: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
-    Histogram.countPacked(perQpu, extra, last, values, partial, 1);
+  static packed(perQpu: u32, extra: u32, first: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
+    Histogram.countPacked(perQpu, extra, first, last, values, partial, 1);
   }
 
   /**
@@ -193,8 +202,8 @@ export class Histogram {
    * is ~16 word ops there: 64K values into 64 bins took 582 µs with `packed` on vc6, 108 µs with this kernel).
    */
   @kernel
-  static packedWords(perQpu: u32, extra: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
-    Histogram.countPacked(perQpu, extra, last, values, partial, 0);
+  static packedWords(perQpu: u32, extra: u32, first: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
+    Histogram.countPacked(perQpu, extra, first, last, values, partial, 0);
   }
 
   /**
@@ -211,17 +220,18 @@ export class Histogram {
 
   /** The body of {@link Histogram.packed} (bytes = 1) and {@link Histogram.packedWords} (bytes = 0). */
   @device
-  static countPacked(perQpu: u32, extra: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>, bytes: u32): void {
+  static countPacked(perQpu: u32, extra: u32, first: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>, bytes: u32): void {
     const gc = qpu.globalCount();
     const lane = qpu.laneId();
-    // Per-QPU totals: word j of the QPU's row in t[j >> 4], lane j & 15.
-    const t = new Uint32Array(4);
+    // Per-QPU totals, two 16-bit fields a word (under 2^16: the host gives a QPU at most PACKED_SLICE vectors): word
+    // j of a wide row (packedSlot) in t[j >> 5], lane j & 15, half (j >> 4) & 1.
+    const t = new Uint32Array(2);
     // This QPU's vectors (grid-stride): no division in the kernel (a u32 one is ~150 instructions on vc4, and its
     // float constants took six registers all through).
     let left = perQpu + (qpu.qpuId() < extra ? 1 : 0);
     // These four values; the next four's loads go out before they are counted (past the end they read the last
     // vector again: i < 2^31, so the i32 minimum is one op on vc4).
-    let i = qpu.globalId();
+    let i = first + qpu.globalId();
     let x0 = values[u32(Math.min(i32(i), i32(last)))];
     let x1 = values[u32(Math.min(i32(i + gc), i32(last)))];
     let x2 = values[u32(Math.min(i32(i + 2 * gc), i32(last)))];
@@ -323,12 +333,14 @@ export class Histogram {
           l3[s3] = Histogram.pair(l2[0], l2[1], 2);
         }
         const sum = Histogram.pair(l3[0], l3[1], 1);
-        t[2 * u] += sum & 0xffff;
-        t[2 * u + 1] += sum >> 16;
+        t[u] += sum;
       }
     }
-    const row = qpu.qpuId() * 64 + lane;
-    for (let k: u32 = 0; k < 4; k++) partial[row + 16 * k] = t[k];
+    // Two rows a QPU (on vc4 the QPUs' stores queue for the one DMA engine at the end: a 16K-value histogram's
+    // twelve took 12 × 23 ticks of 3 420 with four rows).
+    const row = qpu.qpuId() * 32 + lane;
+    partial[row] = t[0];
+    partial[row + 16] = t[1];
   }
 
   /** The nibble increment of value x in its group's word: 1 << 4(x mod 8) (a shift count is taken mod 32). */
@@ -408,19 +420,26 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
       : rt.launch(Histogram.atomic, { qpus }, n, bins, values, counts);
   }
   if (method === 'packed') {
-    const partial = rt.alloc(Uint32Array, qpus * PACKED_BINS);
+    const partial = rt.alloc(Uint32Array, qpus * PACKED_ROW);
     try {
       // Whole vectors here (every lane's element exists, no lane mask in the loop); the host counts the rest.
       const whole = n - (n % 16);
       const vectors = whole / 16;
-      // Without a whole vector there is nothing to read (and no last element to read again): no rows.
-      const rows = whole > 0 ? qpus : 0;
       // Byte adds where the target has them (vc4), word adds elsewhere.
       const k = rt.target === 'vc4' ? Histogram.packed : Histogram.packedWords;
-      const result = rows > 0 ? await rt.launch(k, { qpus }, Math.floor(vectors / qpus), vectors % qpus, whole - 1, values, partial) : emptyResult(rt, rt.target === 'vc4' ? 'Histogram.packed' : 'Histogram.packedWords');
-      // The host adds the QPUs' rows and counts the last n mod 16 values (a second launch, a QPU per 16 bins, took
-      // 5.5 µs of a 16K-value histogram's 72.7 in vc4's timing model).
-      addRows(partial, rows, PACKED_BINS, bins, counts, packedSlot);
+      // Slices of at most PACKED_SLICE vectors per QPU (a QPU's counts fit 16 bits); without a whole vector there is
+      // nothing to read (and no last element to read again): no launch.
+      const runs: LaunchResult[] = [];
+      counts.fill(0, 0, bins);
+      for (let from = 0; from < vectors; from += PACKED_SLICE * qpus) {
+        const slice = Math.min(vectors - from, PACKED_SLICE * qpus);
+        runs.push(await rt.launch(k, { qpus }, Math.floor(slice / qpus), slice % qpus, 16 * from, 16 * (from + slice) - 1, values, partial));
+        // The host adds the QPUs' rows (a second launch, a QPU per 16 bins, took 5.5 µs of a 16K-value histogram's
+        // 72.7 in vc4's timing model).
+        addPackedRows(partial, qpus, bins, counts);
+      }
+      const result = runs.length > 0 ? combineResults(runs) : emptyResult(rt, rt.target === 'vc4' ? 'Histogram.packed' : 'Histogram.packedWords');
+      // The last n mod 16 values.
       for (let i = whole; i < n; i++) {
         const v = values[i] as number;
         if (v < bins) counts[v] = ((counts[v] as number) + 1) >>> 0;
@@ -451,6 +470,21 @@ function addRows(partial: Uint32Array, rows: number, stride: number, bins: numbe
     const k = at(b);
     let c = 0;
     for (let r = 0; r < rows; r++) c += partial[r * stride + k] as number;
+    counts[b] = c >>> 0;
+  }
+}
+
+/**
+ * counts[b] += the QPUs' counts of bin b in {@link Histogram.packed}'s rows (u32, wrapping): total k =
+ * {@link packedSlot}(b) is the half (k >> 4) & 1 of word 16(k >> 5) + (k & 15) of each row.
+ */
+function addPackedRows(partial: Uint32Array, rows: number, bins: number, counts: Uint32Array): void {
+  for (let b = 0; b < bins; b++) {
+    const k = packedSlot(b);
+    const word = 16 * (k >> 5) + (k & 15);
+    const shift = 16 * ((k >> 4) & 1);
+    let c = counts[b] as number;
+    for (let r = 0; r < rows; r++) c += ((partial[r * PACKED_ROW + word] as number) >>> shift) & 0xffff;
     counts[b] = c >>> 0;
   }
 }
