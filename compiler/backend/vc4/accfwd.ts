@@ -64,6 +64,42 @@ export function forwardR5Copies(mf: Vc4MFunction): void {
 
 const isAcc = (s: Src | Dst | undefined, n: number): boolean => s?.k === 'acc' && s.n === n;
 
+/**
+ * A value computed only to be copied into r0 for a rotation (`and t, x, k; mov r0, t; v8min.rot d, r0, r0`, the copy
+ * its one reader, in the same block, nothing between reading or writing r0) is computed straight into r0: the copy
+ * and the register-file write latency before it go. Mutates `mf`.
+ */
+export function computeIntoR0(mf: Vc4MFunction): void {
+  const defs = new Map<number, number>();
+  for (const b of mf.blocks) for (const o of b.ops) {
+    const d = defOf(o);
+    if (d) defs.set(d.id, (defs.get(d.id) ?? 0) + 1);
+  }
+  const readers = readerCounts(mf.blocks);
+  const readsR0 = (o: MOp): boolean => o.k === 'alu' && (isAcc(o.a, 0) || isAcc(o.b, 0));
+  for (const b of mf.blocks) {
+    const drop = new Set<MOp>();
+    const defAt = new Map<number, number>();
+    b.ops.forEach((o, k) => {
+      const from = o.k === 'alu' && isAcc(o.dst, 0) && !o.cond ? copySource(o) : undefined;
+      if (from?.k === 'v' && defs.get(from.id) === 1 && readers.get(from.id) === 1) {
+        const at = defAt.get(from.id);
+        const d = at === undefined ? undefined : (b.ops[at] as MOp);
+        if (at !== undefined && d?.k === 'alu' && (!d.cond || d.cond === 'always') && d.rot === undefined && !d.sf) {
+          const between = b.ops.slice(at + 1, k);
+          if (!between.some((u) => writesAcc(u, 0) || readsR0(u))) {
+            d.dst = { k: 'acc', n: 0 };
+            drop.add(o);
+          }
+        }
+      }
+      const d = defOf(o);
+      if (d) defAt.set(d.id, k);
+    });
+    if (drop.size > 0) b.ops = b.ops.filter((o) => !drop.has(o));
+  }
+}
+
 /** Writes accumulator `n` (as a destination; r5 also through r5quad/r5rep), or is not plain ALU/ldi/signal work. */
 function writesAcc(o: MOp, n: number): boolean {
   if (n === 5) return writesR5(o);
