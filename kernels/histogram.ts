@@ -199,7 +199,7 @@ export class Histogram {
 
   /**
    * {@link Histogram.packed} with word adds where it has byte adds, for targets without byte ops (vc6, vc7: a byte op
-   * is ~16 word ops there: 64K values into 64 bins took 582 µs with `packed` on vc6, 108 µs with this kernel).
+   * is ~16 word ops there: 64K values into 64 bins took 582 µs with `packed` on vc6, 107 µs with this kernel).
    */
   @kernel
   static packedWords(perQpu: u32, extra: u32, first: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
