@@ -10,8 +10,9 @@
 //
 // Environment: QPUC_FUZZ_COUNT (seeds per mode and target, default 1000), QPUC_FUZZ_SEED (first seed,
 // default 1), QPUC_FUZZ_TARGETS (default all of the mode's), QPUC_FUZZ_OUT (directory for the crashing
-// inputs, default fuzz/out), QPUC_FUZZ_GEN (diff: generator version, 1 (default) or 2: grid-stride loops with
-// remainders, many constants, many live values; compiler/testing/generate.ts). Prints counts, seeds/hour (wall and
+// inputs, default fuzz/out), QPUC_FUZZ_GEN (diff: generator version, 1 (default); 2: grid-stride loops with
+// remainders, many constants, many live values; 3: atomics and a private array; 4: the per-byte intrinsics;
+// compiler/testing/generate.ts). Prints counts, seeds/hour (wall and
 // per CPU-hour) and every failure; exit 1 if any failed.
 // Run it niced on a shared machine: `nice -n 19 npm run fuzz -- diff`.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -30,8 +31,8 @@ const outDir = process.env['QPUC_FUZZ_OUT'] ?? join(root, 'fuzz', 'out');
 const targetsEnv = process.env['QPUC_FUZZ_TARGETS']?.split(',').filter(Boolean);
 const genVersion = Number(process.env['QPUC_FUZZ_GEN'] ?? 1);
 const modes = process.argv.slice(2);
-if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || targetsEnv?.some((t) => !['vc4', 'vc6', 'vc7'].includes(t)) || !Number.isSafeInteger(count) || count < 1 || (genVersion !== 1 && genVersion !== 2 && genVersion !== 3)) {
-  console.error('usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS=vc4,vc6,vc7, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=1|2|3)');
+if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || targetsEnv?.some((t) => !['vc4', 'vc6', 'vc7'].includes(t)) || !Number.isSafeInteger(count) || count < 1 || ![1, 2, 3, 4].includes(genVersion)) {
+  console.error('usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS=vc4,vc6,vc7, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=1|2|3|4)');
   process.exit(2);
 }
 
@@ -110,7 +111,7 @@ for (const mode of modes) {
       const c0 = cpuSeconds();
       try {
         for (let s = first; s < first + count; s++) {
-          const r = await checkSeed(s, [ex], { version: genVersion as 1 | 2 | 3 });
+          const r = await checkSeed(s, [ex], { version: genVersion as 1 | 2 | 3 | 4 });
           if (r.ok && r.skipped) counts.denormal++;
           else if (r.ok) counts.agreed++;
           // Unsupported: ops a backend lacks, and register pressure beyond what spilling handles (issue 12: constants pin registers).

@@ -22,7 +22,12 @@ export type GenExpr =
   /** Version 2: `array[counter + offset]` inside a grid-stride loop (in bounds: the loop's bound leaves room). */
   | { k: 'elem'; t: GenType; array: 'a' | 'b' | 'f' | 'w'; counter: string; offset: number }
   /** Version 3: `pa[index]`, the kernel's private i32 array of PRIVATE_LEN (an index past it reads 0). */
-  | { k: 'pelem'; t: 'i32'; index: GenExpr };
+  | { k: 'pelem'; t: 'i32'; index: GenExpr }
+  /** Version 4: `qpu.<fn>(a, b)`, a per-byte op on the four u8 lanes of two u32 words. */
+  | { k: 'bytes'; t: 'u32'; fn: BytesFn; a: GenExpr; b: GenExpr };
+
+/** Version 4: the per-byte intrinsics (docs/language.md). */
+export type BytesFn = 'addBytesSat' | 'subBytesSat' | 'minBytes' | 'maxBytes';
 
 /** A generated statement. */
 export type GenStmt =
@@ -60,8 +65,11 @@ export interface GenHelper {
 
 /** A generated kernel: typed local variables (initialised from the inputs) and a body. */
 export interface GenKernel {
-  /** Generator version (1 when absent): version 2 kernels take a sixth array `w` and use the version 2 constructs; version 3 ones use atomics and a private array. */
-  version?: 2 | 3;
+  /**
+   * Generator version (1 when absent): version 2 kernels take a sixth array `w` and use the version 2 constructs;
+   * version 3 ones use atomics and a private array; version 4 ones the per-byte intrinsics.
+   */
+  version?: 2 | 3 | 4;
   helpers: GenHelper[];
   vars: { name: string; t: GenType; init: GenExpr }[];
   body: GenStmt[];

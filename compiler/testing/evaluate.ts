@@ -116,6 +116,19 @@ function expr(e: GenExpr, env: Map<string, number>, ctx: Ctx): number {
       if (e.op === '~') return wrap(e.t, ~x);
       return e.t === 'f32' ? f(-x) : wrap(e.t, -x);
     }
+    case 'bytes': {
+      // Each of the four bytes on its own, as unsigned 8-bit values: a sum or difference saturates to 0 … 255.
+      const x = ev(e.a) >>> 0;
+      const y = ev(e.b) >>> 0;
+      let r = 0;
+      for (let k = 0; k < 32; k += 8) {
+        const p = (x >>> k) & 0xff;
+        const q = (y >>> k) & 0xff;
+        const v = e.fn === 'addBytesSat' ? Math.min(p + q, 255) : e.fn === 'subBytesSat' ? Math.max(p - q, 0) : e.fn === 'minBytes' ? Math.min(p, q) : Math.max(p, q);
+        r = (r | (v << k)) >>> 0;
+      }
+      return r;
+    }
     case 'math': {
       const [x, y] = e.args.map(ev) as [number, number];
       switch (e.fn) {

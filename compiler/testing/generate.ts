@@ -4,7 +4,7 @@
  * and early return, loads and stores), and their printer to TypeScript.
  * Deterministic for a seed.
  */
-import type { GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
+import type { BytesFn, GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
 import { INPUT_LEN, OUT_SLOTS, PRIVATE_LEN, STREAM_LEN } from './ast.ts';
 import { rng } from './rng.ts';
 
@@ -15,6 +15,7 @@ const F_OPS = ['+', '-', '*', '/'];
 const CMP = ['<', '<=', '>', '>=', '==', '!='];
 const F_MATH = ['sqrt', 'abs', 'floor', 'ceil', 'trunc', 'min', 'max', 'round'];
 /** Version 3: the atomic operations (`cas`: compare-exchange). */
+const BYTES_FNS: readonly BytesFn[] = ['addBytesSat', 'subBytesSat', 'minBytes', 'maxBytes'];
 const ATOMIC_OPS = ['add', 'sub', 'min', 'max', 'and', 'or', 'xor', 'xchg', 'cas'];
 const ATOMIC_NAMES: Record<string, string> = {
   add: 'atomicAdd', sub: 'atomicSub', min: 'atomicMin', max: 'atomicMax', and: 'atomicAnd', or: 'atomicOr', xor: 'atomicXor', xchg: 'atomicExchange', cas: 'atomicCompareExchange',
@@ -32,7 +33,7 @@ class Generator {
   /** Version 2: the counter of the enclosing grid-stride loop, if any. */
   private stride: string | undefined;
 
-  constructor(seed: number, private readonly version: 1 | 2 | 3 = 1) {
+  constructor(seed: number, private readonly version: 1 | 2 | 3 | 4 = 1) {
     this.r = rng(seed);
   }
   private int(n: number): number {
@@ -106,6 +107,8 @@ class Generator {
       const fn = this.pick(['min', 'max', 'abs', 'imul', 'clz32']);
       return { k: 'math', t, fn, args: fn === 'abs' || fn === 'clz32' ? [this.nonLit(t, d)] : [this.nonLit(t, d), this.expr(t, d)] };
     }
+    // Version 4: one u32 operation in two is a per-byte op.
+    if (this.version === 4 && t === 'u32' && (c === 3 || c === 4) && this.int(2) === 0) return this.bytes(this.nonLit('u32', d), this.expr('u32', d));
     if (c === 4) return { k: 'un', t, op: t === 'f32' || this.int(2) === 0 ? '-' : '~', a: this.nonLit(t, d) };
     const callee = this.inHelper ? undefined : this.helpers.find((h) => h.ret === t);
     if (c === 5 && callee) return { k: 'call', t, helper: callee.name, args: callee.params.map((p) => this.expr(p.t, d)) };
@@ -137,6 +140,11 @@ class Generator {
     return t === 'u32' ? id : { k: 'cvt', t, a: id };
   }
 
+  /** Version 4: a per-byte op of a and b. */
+  private bytes(a: GenExpr, b: GenExpr): GenExpr {
+    return { k: 'bytes', t: 'u32', fn: this.pick(BYTES_FNS), a, b };
+  }
+
   private cmp(d: number): GenExpr {
     const t = this.pick(['i32', 'u32', 'f32'] as const);
     return { k: 'bin', t: 'bool', op: this.pick(CMP), a: this.nonLit(t, d), b: this.expr(t, d) };
@@ -165,6 +173,20 @@ class Generator {
         const targets = this.vars.filter((v) => v.t === 'i32');
         const assign = targets.length > 0 && this.int(2) === 0 ? this.pick(targets).name : undefined;
         return { k: 'atomic', op, slot: this.int(OUT_SLOTS), value: this.expr('i32', 2), ...(op === 'cas' ? { desired: this.expr('i32', 2) } : {}), ...(assign ? { assign } : {}) };
+      }
+    }
+    if (this.version === 4) {
+      // The conditional forms a backend may fuse into one conditional op: v = c ? op(v, e) : v, v = op(v, c ? e : 0).
+      const us = this.vars.filter((v) => v.t === 'u32');
+      if (us.length > 0 && this.int(4) === 0) {
+        const v = this.pick(us);
+        const self: GenExpr = { k: 'var', t: 'u32', name: v.name };
+        const cond = this.expr('bool', 2);
+        const e = this.expr('u32', 2);
+        const value: GenExpr = this.int(2) === 0
+          ? { k: 'sel', t: 'u32', c: cond, a: this.bytes(self, e), b: self }
+          : this.bytes(self, { k: 'sel', t: 'u32', c: cond, a: e, b: { k: 'lit', t: 'u32', value: 0 } });
+        return { k: 'assign', name: v.name, value };
       }
     }
     if (this.version === 2 && !this.inHelper) {
@@ -268,7 +290,7 @@ class Generator {
       body.push({ k: 'store', array: 'out', slot: 1, value: sum.reduce((a, b) => ({ k: 'bin', t: 'i32', op: '+', a, b })) });
       return { version: 3, helpers: this.helpers, vars, body };
     }
-    return { helpers: this.helpers, vars, body };
+    return { ...(this.version === 4 ? { version: 4 as const } : {}), helpers: this.helpers, vars, body };
   }
 }
 
@@ -281,9 +303,11 @@ export interface GenOptions {
    * and 8..19 variables live to the end. 3: version 1 plus atomics on the
    * lane's own output words (old values assigned to variables) and a private
    * array indexed at constant and run-time (possibly out-of-range) indices.
+   * 4: version 1 plus the per-byte intrinsics (`qpu.addBytesSat` …), also in
+   * their conditional forms (`v = c ? op(v, e) : v`, `v = op(v, c ? e : 0)`).
    * A seed's kernel differs between versions.
    */
-  version?: 1 | 2 | 3;
+  version?: 1 | 2 | 3 | 4;
 }
 
 /** A random well-typed kernel for `seed`. */
@@ -308,6 +332,7 @@ export function printExpr(e: GenExpr): string {
     case 'load': return `${e.array}[${printExpr(e.index)}]`;
     case 'sel': return `(${printExpr(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`;
     case 'math': return `Math.${e.fn}(${e.args.map(printExpr).join(', ')})`;
+    case 'bytes': return `qpu.${e.fn}(${printExpr(e.a)}, ${printExpr(e.b)})`;
     case 'id': return `qpu.${e.which}()`;
     case 'call': return `Gen.${e.helper}(${e.args.map(printExpr).join(', ')})`;
     case 'elem': return `${e.array}[${e.offset ? `${e.counter} + ${e.offset}` : e.counter}]`;

@@ -44,6 +44,24 @@ test('interpreter agrees with direct evaluation on 25 version-3 kernels (atomics
   t.deepEqual(failures, []);
 });
 
+test('interpreter agrees with direct evaluation on 25 version-4 kernels (the per-byte intrinsics, also in conditional forms)', async (t) => {
+  t.timeout(120_000);
+  const failures: string[] = [];
+  for (let s = start; s < start + 25; s++) {
+    const r = await checkSeed(s, undefined, { version: 4 });
+    if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+    if (failures.length >= 3) break;
+  }
+  t.deepEqual(failures, []);
+});
+
+test('generator version 4 uses every per-byte intrinsic and both conditional forms', (t) => {
+  const v4 = Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i, { version: 4 })));
+  for (const fn of ['addBytesSat', 'subBytesSat', 'minBytes', 'maxBytes']) t.true(v4.some((s) => s.includes(`qpu.${fn}(`)), fn);
+  t.true(v4.some((s) => /(v\d+) = \(.* \? qpu\.\w+Bytes\w*\(\1, .*\) : \1\);/.test(s)), 'v = c ? op(v, e) : v');
+  t.true(v4.some((s) => /(v\d+) = qpu\.\w+Bytes\w*\(\1, \(.* \? .* : 0\)\);/.test(s)), 'v = op(v, c ? e : 0)');
+});
+
 test('generator version 3 uses every atomic, old values, and the private array at constant and run-time indices', (t) => {
   const v3 = Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i, { version: 3 })));
   t.true(v3.every((s) => /const pa: i32\[\] = \[0, 1, 2, 3\];/.test(s)));
