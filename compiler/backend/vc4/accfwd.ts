@@ -64,6 +64,42 @@ export function forwardR5Copies(mf: Vc4MFunction): void {
 
 const isAcc = (s: Src | Dst | undefined, n: number): boolean => s?.k === 'acc' && s.n === n;
 
+/**
+ * A value computed only to be copied into r0 for a rotation (`and t, x, k; mov r0, t; v8min.rot d, r0, r0`, the copy
+ * its one reader, in the same block, nothing between reading or writing r0) is computed straight into r0: the copy
+ * and the register-file write latency before it go. Mutates `mf`.
+ */
+export function computeIntoR0(mf: Vc4MFunction): void {
+  const defs = new Map<number, number>();
+  for (const b of mf.blocks) for (const o of b.ops) {
+    const d = defOf(o);
+    if (d) defs.set(d.id, (defs.get(d.id) ?? 0) + 1);
+  }
+  const readers = readerCounts(mf.blocks);
+  const readsR0 = (o: MOp): boolean => o.k === 'alu' && (isAcc(o.a, 0) || isAcc(o.b, 0));
+  for (const b of mf.blocks) {
+    const drop = new Set<MOp>();
+    const defAt = new Map<number, number>();
+    b.ops.forEach((o, k) => {
+      const from = o.k === 'alu' && isAcc(o.dst, 0) && !o.cond ? copySource(o) : undefined;
+      if (from?.k === 'v' && defs.get(from.id) === 1 && readers.get(from.id) === 1) {
+        const at = defAt.get(from.id);
+        const d = at === undefined ? undefined : (b.ops[at] as MOp);
+        if (at !== undefined && d?.k === 'alu' && (!d.cond || d.cond === 'always') && d.rot === undefined && !d.sf) {
+          const between = b.ops.slice(at + 1, k);
+          if (!between.some((u) => writesAcc(u, 0) || readsR0(u))) {
+            d.dst = { k: 'acc', n: 0 };
+            drop.add(o);
+          }
+        }
+      }
+      const d = defOf(o);
+      if (d) defAt.set(d.id, k);
+    });
+    if (drop.size > 0) b.ops = b.ops.filter((o) => !drop.has(o));
+  }
+}
+
 /** Writes accumulator `n` (as a destination; r5 also through r5quad/r5rep), or is not plain ALU/ldi/signal work. */
 function writesAcc(o: MOp, n: number): boolean {
   if (n === 5) return writesR5(o);
@@ -195,8 +231,8 @@ function shareAccumulators(b: MBlock, defs: ReadonlyMap<number, number>, readers
   const wanted = new Set<number>();
   b.ops.forEach((o, k) => {
     if (o.k !== 'alu' || o.unit !== 'mul' || !o.cond || o.cond === 'always' || o.dst?.k !== 'v') return;
-    const dst = o.dst.id;
-    for (const s of [o.a, o.b]) if (s?.k === 'v' && s.id !== dst) wanted.add(s.id);
+    // `mov d, x; op.cond d, x, y` (isel.ts selectCondOp): y, the increment; x is the counter's old value.
+    if (o.b?.k === 'v' && o.b.id !== o.dst.id) wanted.add(o.b.id);
     // The compare whose flags it reads: the last flag-setting op before it.
     for (let j = k - 1; j >= 0; j--) {
       const f = b.ops[j] as MOp;
@@ -212,15 +248,16 @@ function shareAccumulators(b: MBlock, defs: ReadonlyMap<number, number>, readers
     if (d && wanted.has(d.id)) defAt.set(d.id, [...(defAt.get(d.id) ?? []), k]);
   });
   for (const [id, ds] of defAt) {
-    const at = readAt.get(id) ?? [];
+    // A conditional definition reads the register too (the lanes it keeps): not a reader here.
+    const all = readAt.get(id) ?? [];
+    const at = all.filter((x) => !ds.includes(x));
     const first = ds[0] as number;
     const head = b.ops[first] as MOp;
-    if (ds.length !== defs.get(id) || at.length < 2 || at.length !== readers.get(id) || (at[0] as number) <= (ds[ds.length - 1] as number)) continue;
-    if (head.k !== 'alu' || (head.cond && head.cond !== 'always')) continue;
+    if (ds.length !== defs.get(id) || at.length < 2 || all.length !== readers.get(id) || (at[0] as number) <= (ds[ds.length - 1] as number)) continue;
+    if (head.k !== 'alu' || (head.cond && head.cond !== 'always') || all.includes(first)) continue;
     const last = at[at.length - 1] as number;
     const ops = [...ds, ...at].map((x) => b.ops[x] as MOp);
     if (ops.some((u) => u.k !== 'alu' || u.rot !== undefined)) continue;
-    if (at.some((x) => ds.includes(x))) continue;
     const n = FREE_ACCS.find((a) => !(spans[a] as [number, number][]).some(([s, e]) => s < last && first < e) && !b.ops.slice(first + 1, last).some((u, x) => !ds.includes(first + 1 + x) && writesAcc(u, a)));
     if (n === undefined) continue;
     (spans[n] as [number, number][]).push([first, last]);

@@ -15,7 +15,7 @@ import { checkVc4Program } from '../../isa/vc4/check.ts';
 import { selectVc4, type Vc4MFunction } from './isel.ts';
 import { hoistTmuRequests } from './tmu.ts';
 import { hoistLoopConstants } from './licm.ts';
-import { accumulateTemporaries, dropRepeatedR0Copies, forwardR5Copies } from './accfwd.ts';
+import { accumulateTemporaries, computeIntoR0, dropRepeatedR0Copies, forwardR5Copies } from './accfwd.ts';
 import { allocateVc4, scheduleVc4, SPILL_STRIDE, type Vc4Allocated, type Vc4Code } from './emit.ts';
 import type { TargetInfo } from '../../target/targets.ts';
 import { SCRATCH_SINK_BYTES } from './isel-memory.ts';
@@ -34,6 +34,7 @@ export const vc4Backend: Backend<Vc4MFunction, Vc4Allocated, Vc4Code & { mf: Vc4
     hoistLoopConstants(mf);
     forwardR5Copies(mf);
     dropRepeatedR0Copies(mf);
+    computeIntoR0(mf);
     accumulateTemporaries(mf);
     return mf;
   },

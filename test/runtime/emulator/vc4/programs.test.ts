@@ -133,3 +133,17 @@ test('mul reading the add destination sees the old value when the emulator runs 
   ].join('\n');
   t.is(run(src, { uniforms: () => [DATA] }).word(DATA), (8 << 8) | 9);
 });
+
+test('a conditional mul-ALU op reads the flags from before its word (the add op beside it sets new ones); v8adds saturates each byte [notes §1.9, §6]', (t) => {
+  const src = [
+    'mov ra1, unif', 'and.setf -, elem_num, 1', // Z in the even lanes
+    'ldi r1, 0x01ff807f', 'ldi r2, 0x01018080', 'ldi r0, 0',
+    // The add op's flags (Z in lane 0 only) are for the next word; the mul's condition sees the even lanes'.
+    'xor.setf -, elem_num, 0; v8adds.ifzs r0, r1, r2', 'nop',
+    storeVector('r0', 'ra1'), EXIT,
+  ].join('\n');
+  const r = run(src, { uniforms: () => [DATA] });
+  // Per byte: 0x01 + 0x01, 0xff + 0x01 → 0xff, 0x80 + 0x80 → 0xff, 0x7f + 0x80 = 0xff.
+  t.deepEqual(words(r, DATA), Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? 0x02ffffff : 0)));
+  t.deepEqual(r.hazards, []);
+});
