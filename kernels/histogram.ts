@@ -232,10 +232,8 @@ export class Histogram {
     // These four values; the next four's loads go out before they are counted (past the end they read the last
     // vector again: i < 2^31, so the i32 minimum is one op on vc4).
     let i = first + qpu.globalId();
-    let x0 = values[u32(Math.min(i32(i), i32(last)))];
-    let x1 = values[u32(Math.min(i32(i + gc), i32(last)))];
-    let x2 = values[u32(Math.min(i32(i + 2 * gc), i32(last)))];
-    let x3 = values[u32(Math.min(i32(i + 3 * gc), i32(last)))];
+    const x = new Uint32Array(4);
+    for (let j: u32 = 0; j < 4; j++) x[j] = values[u32(Math.min(i32(i + j * gc), i32(last)))];
     while (left > 0) {
       // Byte counters, word 2j + h, byte m: bin 8j + 2m + h, for up to PACKED_CHUNK values (a multiple of
       // PACKED_ROUND: every nibble round but the QPU's very last takes whole steps of four).
@@ -253,50 +251,27 @@ export class Histogram {
         // Steps of four values, their four loads in flight while they are counted.
         for (; k >= 4; k -= 4) {
           i += 4 * gc;
-          const n0 = values[u32(Math.min(i32(i), i32(last)))];
-          const n1 = values[u32(Math.min(i32(i + gc), i32(last)))];
-          const n2 = values[u32(Math.min(i32(i + 2 * gc), i32(last)))];
-          const n3 = values[u32(Math.min(i32(i + 3 * gc), i32(last)))];
-          const g0 = x0 >> 3;
-          const inc0 = Histogram.nibble(x0);
-          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b += 2) {
-            w[b] = Histogram.addNibble(w[b], g0 < b + 1 ? inc0 : 0, bytes);
-            w[b + 1] = Histogram.addNibble(w[b + 1], g0 == b + 1 ? inc0 : 0, bytes);
+          const nx = new Uint32Array(4);
+          for (let j: u32 = 0; j < 4; j++) nx[j] = values[u32(Math.min(i32(i + j * gc), i32(last)))];
+          for (let j: u32 = 0; j < 4; j++) {
+            const g = x[j] >> 3;
+            const inc = Histogram.nibble(x[j]);
+            for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b += 2) {
+              w[b] = Histogram.addNibble(w[b], g < b + 1 ? inc : 0, bytes);
+              w[b + 1] = Histogram.addNibble(w[b + 1], g == b + 1 ? inc : 0, bytes);
+            }
           }
-          const g1 = x1 >> 3;
-          const inc1 = Histogram.nibble(x1);
-          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b += 2) {
-            w[b] = Histogram.addNibble(w[b], g1 < b + 1 ? inc1 : 0, bytes);
-            w[b + 1] = Histogram.addNibble(w[b + 1], g1 == b + 1 ? inc1 : 0, bytes);
-          }
-          const g2 = x2 >> 3;
-          const inc2 = Histogram.nibble(x2);
-          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b += 2) {
-            w[b] = Histogram.addNibble(w[b], g2 < b + 1 ? inc2 : 0, bytes);
-            w[b + 1] = Histogram.addNibble(w[b + 1], g2 == b + 1 ? inc2 : 0, bytes);
-          }
-          const g3 = x3 >> 3;
-          const inc3 = Histogram.nibble(x3);
-          for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b += 2) {
-            w[b] = Histogram.addNibble(w[b], g3 < b + 1 ? inc3 : 0, bytes);
-            w[b + 1] = Histogram.addNibble(w[b + 1], g3 == b + 1 ? inc3 : 0, bytes);
-          }
-          x0 = n0;
-          x1 = n1;
-          x2 = n2;
-          x3 = n3;
+          for (let j: u32 = 0; j < 4; j++) x[j] = nx[j];
         }
         // The QPU's last one to three values, one at a time (no loads: they are the last).
         for (; k > 0; k--) {
-          const g0 = x0 >> 3;
-          const inc0 = Histogram.nibble(x0);
+          const g = x[0] >> 3;
+          const inc = Histogram.nibble(x[0]);
           for (let b: u32 = 0; b < PACKED_NIBBLE_WORDS; b += 2) {
-            w[b] = Histogram.addNibble(w[b], g0 < b + 1 ? inc0 : 0, bytes);
-            w[b + 1] = Histogram.addNibble(w[b + 1], g0 == b + 1 ? inc0 : 0, bytes);
+            w[b] = Histogram.addNibble(w[b], g < b + 1 ? inc : 0, bytes);
+            w[b + 1] = Histogram.addNibble(w[b + 1], g == b + 1 ? inc : 0, bytes);
           }
-          x0 = x1;
-          x1 = x2;
-          x2 = x3;
+          for (let j: u32 = 0; j < 3; j++) x[j] = x[j + 1];
         }
         // Into the byte counters (a byte holds at most PACKED_CHUNK ≤ 255: no carries between bytes).
         for (let j: u32 = 0; j < PACKED_NIBBLE_WORDS; j++) {
