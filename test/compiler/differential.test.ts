@@ -13,46 +13,32 @@ const start = Number(process.env['QPUC_DIFF_SEED'] ?? 1);
 
 test(`interpreter agrees with direct evaluation on ${count} generated kernels (seeds ${start}..)`, async (t) => {
   t.timeout(Math.max(60_000, count * 500));
-  const failures: string[] = [];
-  for (let s = start; s < start + count; s++) {
-    const r = await checkSeed(s);
-    if (!r.ok) failures.push(r.message ?? `seed ${s}`);
-    if (failures.length >= 3) break;
-  }
-  t.deepEqual(failures, []);
+  t.deepEqual(await failures(1, count), []);
 });
+
+/** The first failures (up to three) of `count` seeds from `start` with generator `version`. */
+async function failures(version: 1 | 2 | 3 | 4, count: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let s = start; s < start + count && out.length < 3; s++) {
+    const r = await checkSeed(s, undefined, { version });
+    if (!r.ok) out.push(r.message ?? `seed ${s}`);
+  }
+  return out;
+}
 
 test('interpreter agrees with direct evaluation on 25 version-2 kernels (grid-stride loops, many constants and live values)', async (t) => {
   t.timeout(120_000);
-  const failures: string[] = [];
-  for (let s = start; s < start + 25; s++) {
-    const r = await checkSeed(s, undefined, { version: 2 });
-    if (!r.ok) failures.push(r.message ?? `seed ${s}`);
-    if (failures.length >= 3) break;
-  }
-  t.deepEqual(failures, []);
+  t.deepEqual(await failures(2, 25), []);
 });
 
 test('interpreter agrees with direct evaluation on 25 version-3 kernels (atomics on lane-private words, a private array)', async (t) => {
   t.timeout(120_000);
-  const failures: string[] = [];
-  for (let s = start; s < start + 25; s++) {
-    const r = await checkSeed(s, undefined, { version: 3 });
-    if (!r.ok) failures.push(r.message ?? `seed ${s}`);
-    if (failures.length >= 3) break;
-  }
-  t.deepEqual(failures, []);
+  t.deepEqual(await failures(3, 25), []);
 });
 
 test('interpreter agrees with direct evaluation on 25 version-4 kernels (the per-byte intrinsics, also in conditional forms)', async (t) => {
   t.timeout(120_000);
-  const failures: string[] = [];
-  for (let s = start; s < start + 25; s++) {
-    const r = await checkSeed(s, undefined, { version: 4 });
-    if (!r.ok) failures.push(r.message ?? `seed ${s}`);
-    if (failures.length >= 3) break;
-  }
-  t.deepEqual(failures, []);
+  t.deepEqual(await failures(4, 25), []);
 });
 
 test('generator version 4 uses every per-byte intrinsic and both conditional forms', (t) => {
