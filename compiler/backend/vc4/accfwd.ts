@@ -15,7 +15,7 @@
  * forwarded: spill reloads inserted after this pass load r4.
  */
 import type { Dst, MBlock, MOp, Src } from './mir.ts';
-import { copySource, defOf, readerCounts, sameSrc, usesOf } from './mir.ts';
+import { conditionalMulDst, copySource, defOf, definitionCounts, readerCounts, sameSrc, usesOf } from './mir.ts';
 import type { Vc4MFunction } from './isel.ts';
 import { IO } from './isel-ctx.ts';
 
@@ -70,11 +70,7 @@ const isAcc = (s: Src | Dst | undefined, n: number): boolean => s?.k === 'acc' &
  * and the register-file write latency before it go. Mutates `mf`.
  */
 export function computeIntoR0(mf: Vc4MFunction): void {
-  const defs = new Map<number, number>();
-  for (const b of mf.blocks) for (const o of b.ops) {
-    const d = defOf(o);
-    if (d) defs.set(d.id, (defs.get(d.id) ?? 0) + 1);
-  }
+  const defs = definitionCounts(mf.blocks);
   const readers = readerCounts(mf.blocks);
   const readsR0 = (o: MOp): boolean => o.k === 'alu' && (isAcc(o.a, 0) || isAcc(o.b, 0));
   for (const b of mf.blocks) {
@@ -145,13 +141,7 @@ const FREE_ACCS = [1, 2] as const;
  * allocator has fewer values to place. Mutates `mf`.
  */
 export function accumulateTemporaries(mf: Vc4MFunction): void {
-  const defs = new Map<number, number>();
-  for (const b of mf.blocks) {
-    for (const o of b.ops) {
-      const d = defOf(o);
-      if (d) defs.set(d.id, (defs.get(d.id) ?? 0) + 1);
-    }
-  }
+  const defs = definitionCounts(mf.blocks);
   const readers = readerCounts(mf.blocks);
   // A value computed only to be copied once (`fmul t, …; or u, t, t`, selection's result copies) is computed
   // straight into the copy's register, when that register has no other definition.
@@ -230,9 +220,10 @@ function shareAccumulators(b: MBlock, defs: ReadonlyMap<number, number>, readers
   const spans: [number, number][][] = [[], [], []];
   const wanted = new Set<number>();
   b.ops.forEach((o, k) => {
-    if (o.k !== 'alu' || o.unit !== 'mul' || !o.cond || o.cond === 'always' || o.dst?.k !== 'v') return;
+    const dst = conditionalMulDst(o);
+    if (!dst || o.k !== 'alu') return;
     // `mov d, x; op.cond d, x, y` (isel.ts selectCondOp): y, the increment; x is the counter's old value.
-    if (o.b?.k === 'v' && o.b.id !== o.dst.id) wanted.add(o.b.id);
+    if (o.b?.k === 'v' && o.b.id !== dst.id) wanted.add(o.b.id);
     // The compare whose flags it reads: the last flag-setting op before it.
     for (let j = k - 1; j >= 0; j--) {
       const f = b.ops[j] as MOp;

@@ -33,7 +33,7 @@ import { BackendError, IO } from './isel-ctx.ts';
 import { VPM_STORE_ROW_LIMIT } from './isel-memory.ts';
 import type { Vc4MFunction } from './isel.ts';
 import type { Dst, MBlock, MOp, Src, VReg } from './mir.ts';
-import { acc, copySource, defOf, usesOf, vreg } from './mir.ts';
+import { acc, conditionalMulDst, copySource, defOf, usesOf, vreg } from './mir.ts';
 import type { UniformSlot } from '../contract.ts';
 import { bundleBlock, type Word } from './bundle.ts';
 
@@ -209,7 +209,7 @@ const isR5 = (s: Src): boolean => s.k === 'acc' && s.n === 5;
 function countingBlockValues(blocks: MBlock[]): Set<string> {
   const out = new Set<string>();
   for (const b of blocks) {
-    if (!b.ops.some((o) => o.k === 'alu' && o.unit === 'mul' && o.cond && o.cond !== 'always' && o.dst?.k === 'v')) continue;
+    if (!b.ops.some((o) => conditionalMulDst(o))) continue;
     for (const o of b.ops) {
       for (const u of usesOf(o)) out.add(vkey(u.id));
       const d = defOf(o);
@@ -289,7 +289,8 @@ function portOrder(blocks: MBlock[]): (key: string, colourOf: (key: string) => n
   }
   for (const b of blocks) {
     for (const o of b.ops) {
-      if (o.k === 'alu' && o.unit === 'mul' && o.cond && o.cond !== 'always' && o.dst?.k === 'v') meet(o.dst, COMPARE_PARTNER);
+      const counter = conditionalMulDst(o);
+      if (counter) meet(counter, COMPARE_PARTNER);
       if (o.k !== 'alu' || !o.a || !o.b || (o.a.k === 'v' && o.b.k === 'v' && o.a.id === o.b.id)) continue;
       if (o.unit === 'mul' && (isR5(o.a) || isR5(o.b))) {
         meet(isR5(o.a) ? o.b : o.a, R5_PARTNER);

@@ -115,6 +115,24 @@ export function sameSrc(a: Src | undefined, b: Src | undefined): boolean {
   }
 }
 
+/** How many ops write each virtual register. */
+export function definitionCounts(blocks: readonly MBlock[]): Map<number, number> {
+  const defs = new Map<number, number>();
+  for (const b of blocks) for (const o of b.ops) {
+    const d = defOf(o);
+    if (d) defs.set(d.id, (defs.get(d.id) ?? 0) + 1);
+  }
+  return defs;
+}
+
+/**
+ * The register a conditional mul-ALU op writes (a packed counter's byte add, `v8adds.ifzs w, w, inc`, which shares
+ * its word with the next compare), else undefined.
+ */
+export function conditionalMulDst(o: MOp): VReg | undefined {
+  return o.k === 'alu' && o.unit === 'mul' && o.cond && o.cond !== 'always' && o.dst?.k === 'v' ? o.dst : undefined;
+}
+
 /** How many ops read each virtual register (an op naming one twice, like the copy `or d, v, v`, is one reader). */
 export function readerCounts(blocks: readonly MBlock[]): Map<number, number> {
   const readers = new Map<number, number>();
