@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { checkMutantKernel } from '../compiler/testing/frontend-fuzz.ts';
 import { checkMutant, checkProgram } from '../compiler/testing/asm-fuzz.ts';
 import { checkSeed } from '../compiler/testing/differential.ts';
+import { GEN_VERSIONS, type GenVersion } from '../compiler/testing/ast.ts';
 import { getIsaTools } from '../compiler/isa/targets.ts';
 import { emulatorExecutor } from '../test/helpers/emulator-executor.ts';
 
@@ -31,8 +32,8 @@ const outDir = process.env['QPUC_FUZZ_OUT'] ?? join(root, 'fuzz', 'out');
 const targetsEnv = process.env['QPUC_FUZZ_TARGETS']?.split(',').filter(Boolean);
 const genVersion = Number(process.env['QPUC_FUZZ_GEN'] ?? 1);
 const modes = process.argv.slice(2);
-if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || targetsEnv?.some((t) => !['vc4', 'vc6', 'vc7'].includes(t)) || !Number.isSafeInteger(count) || count < 1 || ![1, 2, 3, 4].includes(genVersion)) {
-  console.error('usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS=vc4,vc6,vc7, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=1|2|3|4)');
+if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || targetsEnv?.some((t) => !['vc4', 'vc6', 'vc7'].includes(t)) || !Number.isSafeInteger(count) || count < 1 || !(GEN_VERSIONS as readonly number[]).includes(genVersion)) {
+  console.error(`usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS=vc4,vc6,vc7, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=${GEN_VERSIONS.join('|')})`);
   process.exit(2);
 }
 
@@ -111,7 +112,7 @@ for (const mode of modes) {
       const c0 = cpuSeconds();
       try {
         for (let s = first; s < first + count; s++) {
-          const r = await checkSeed(s, [ex], { version: genVersion as 1 | 2 | 3 | 4 });
+          const r = await checkSeed(s, [ex], { version: genVersion as GenVersion });
           if (r.ok && r.skipped) counts.denormal++;
           else if (r.ok) counts.agreed++;
           // Unsupported: ops a backend lacks, and register pressure beyond what spilling handles (issue 12: constants pin registers).

@@ -63,13 +63,18 @@ export interface GenHelper {
   result: GenExpr;
 }
 
+/** The generator's versions (compiler/testing/generate.ts GenOptions): each maps a seed to its own kernel. */
+export const GEN_VERSIONS = [1, 2, 3, 4] as const;
+/** A generator version. */
+export type GenVersion = (typeof GEN_VERSIONS)[number];
+
 /** A generated kernel: typed local variables (initialised from the inputs) and a body. */
 export interface GenKernel {
   /**
    * Generator version (1 when absent): version 2 kernels take a sixth array `w` and use the version 2 constructs;
    * version 3 ones use atomics and a private array; version 4 ones the per-byte intrinsics.
    */
-  version?: 2 | 3 | 4;
+  version?: Exclude<GenVersion, 1>;
   helpers: GenHelper[];
   vars: { name: string; t: GenType; init: GenExpr }[];
   body: GenStmt[];

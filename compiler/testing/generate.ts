@@ -4,7 +4,7 @@
  * and early return, loads and stores), and their printer to TypeScript.
  * Deterministic for a seed.
  */
-import type { BytesFn, GenExpr, GenHelper, GenKernel, GenStmt, GenType } from './ast.ts';
+import type { BytesFn, GenExpr, GenHelper, GenKernel, GenStmt, GenType, GenVersion } from './ast.ts';
 import { INPUT_LEN, OUT_SLOTS, PRIVATE_LEN, STREAM_LEN } from './ast.ts';
 import { rng } from './rng.ts';
 
@@ -33,7 +33,7 @@ class Generator {
   /** Version 2: the counter of the enclosing grid-stride loop, if any. */
   private stride: string | undefined;
 
-  constructor(seed: number, private readonly version: 1 | 2 | 3 | 4 = 1) {
+  constructor(seed: number, private readonly version: GenVersion = 1) {
     this.r = rng(seed);
   }
   private int(n: number): number {
@@ -307,7 +307,7 @@ export interface GenOptions {
    * their conditional forms (`v = c ? op(v, e) : v`, `v = op(v, c ? e : 0)`).
    * A seed's kernel differs between versions.
    */
-  version?: 1 | 2 | 3 | 4;
+  version?: GenVersion;
 }
 
 /** A random well-typed kernel for `seed`. */

@@ -7,6 +7,7 @@
 import test from 'ava';
 import { checkSeed } from '../../compiler/testing/differential.ts';
 import { generateKernel, printKernel } from '../../compiler/testing/generate.ts';
+import type { GenVersion } from '../../compiler/testing/ast.ts';
 
 const count = Number(process.env['QPUC_DIFF_COUNT'] ?? 60);
 const start = Number(process.env['QPUC_DIFF_SEED'] ?? 1);
@@ -17,7 +18,7 @@ test(`interpreter agrees with direct evaluation on ${count} generated kernels (s
 });
 
 /** The first failures (up to three) of `count` seeds from `start` with generator `version`. */
-async function failures(version: 1 | 2 | 3 | 4, count: number): Promise<string[]> {
+async function failures(version: GenVersion, count: number): Promise<string[]> {
   const out: string[] = [];
   for (let s = start; s < start + count && out.length < 3; s++) {
     const r = await checkSeed(s, undefined, { version });
