@@ -245,7 +245,7 @@ export class Histogram {
       while (rounds > 0) {
         // Nibble counters (see the kernel's comment) for up to PACKED_ROUND values.
         const w = new Uint32Array(PACKED_NIBBLE_WORDS);
-        const k0 = Math.min(rounds, PACKED_ROUND);
+        const k0 = rounds <= PACKED_ROUND + 3 ? rounds : PACKED_ROUND;
         rounds -= k0;
         let k = i32(k0);
         // Steps of four values, their four loads in flight while they are counted.
@@ -279,14 +279,6 @@ export class Histogram {
           c[2 * j + 1] += (w[j] >> 4) & 0x0f0f0f0f;
         }
       }
-      // The byte counters of bins 8j … 8j + 7 (words 2j, 2j + 1): those of nibble word j for odd j and j = 0, and
-      // c(j) − c(j − 2) − c(j − 1) for even j > 0 (byte by byte, without borrows: the values with g < j + 1 are those
-      // with g < j − 1, g == j − 1 and g == j), from the last down (each reads the one before it unchanged).
-      for (let h: u32 = 0; h < 2; h++) {
-        c[12 + h] = c[12 + h] - c[8 + h] - c[10 + h];
-        c[8 + h] = c[8 + h] - c[4 + h] - c[6 + h];
-        c[4 + h] = c[4 + h] - c[0 + h] - c[2 + h];
-      }
       // Source j = 2b + p: bytes p (low 16 bits) and p + 2 (high) of word b, each ≤ 255 per lane. Each level of the
       // butterfly adds lane l and lane l ^ r of two sources, keeping source 2k + (bit r of l), so that after four
       // levels lane l of sum u holds source 16u + rev4(l) summed over the 16 lanes (≤ 4080 per field). Depth first,
@@ -295,21 +287,18 @@ export class Histogram {
       // and 3 where bit 3 of its lane is set, else 0 and 2, and the others the other two.
       const own = lane & 8;
       const other = 8 - own;
-      for (let u: u32 = 0; u < 2; u++) {
-        const l3 = new Uint32Array(2);
-        for (let s3: u32 = 0; s3 < 2; s3++) {
-          const l2 = new Uint32Array(2);
-          for (let s2: u32 = 0; s2 < 2; s2++) {
-            const b = 8 * u + 4 * s3 + 2 * s2;
-            const z0 = Histogram.pairBytes(c[b], own, other);
-            const z1 = Histogram.pairBytes(c[b + 1], own, other);
-            l2[s2] = Histogram.pair(z0, z1, 4);
-          }
-          l3[s3] = Histogram.pair(l2[0], l2[1], 2);
-        }
-        const sum = Histogram.pair(l3[0], l3[1], 1);
-        t[u] += sum;
-      }
+      // Breadth first: each level's sums in registers of their own, so that the scheduler can overlap them.
+      const z = new Uint32Array(PACKED_WORDS);
+      const lo = new Uint32Array(PACKED_WORDS);
+      for (let b: u32 = 0; b < PACKED_WORDS; b++) lo[b] = c[b] >> own;
+      for (let b: u32 = 0; b < PACKED_WORDS; b++) lo[b] = Histogram.mask(lo[b], 0x00ff00ff, bytes);
+      for (let b: u32 = 0; b < PACKED_WORDS; b++) c[b] = Histogram.mask(c[b] >> other, 0x00ff00ff, bytes);
+      for (let b: u32 = 0; b < PACKED_WORDS; b++) z[b] = lo[b] + qpu.rotate(c[b], 8);
+      const l2 = new Uint32Array(8);
+      for (let k: u32 = 0; k < 8; k++) l2[k] = Histogram.pair(z[2 * k], z[2 * k + 1], 4);
+      const l3 = new Uint32Array(4);
+      for (let k: u32 = 0; k < 4; k++) l3[k] = Histogram.pair(l2[2 * k], l2[2 * k + 1], 2);
+      for (let u: u32 = 0; u < 2; u++) t[u] += Histogram.pair(l3[2 * u], l3[2 * u + 1], 1);
     }
     // Two rows a QPU (on vc4 the QPUs' stores queue for the one DMA engine at the end: a 16K-value histogram's
     // twelve took 12 × 23 ticks of 3 420 with four rows).
@@ -330,8 +319,19 @@ export class Histogram {
    * for both halves of the lanes).
    */
   @device
-  static pairBytes(c: u32, own: u32, other: u32): u32 {
-    return ((c >> own) & 0x00ff00ff) + qpu.rotate((c >> other) & 0x00ff00ff, 8);
+  static pairBytes(c: u32, own: u32, other: u32, bytes: u32): u32 {
+    return Histogram.mask(c >> own, 0x00ff00ff, bytes) + qpu.rotate(Histogram.mask(c >> other, 0x00ff00ff, bytes), 8);
+  }
+
+  /**
+   * x & m for a mask m of whole bytes (0x00 or 0xff each): where `bytes` (a constant at each call) is not 0 the byte
+   * minimum (`v8min` on vc4's mul ALU, beside the add ALU's shifts and adds), else the word and.
+   */
+  @device
+  static mask(x: u32, m: u32, bytes: u32): u32 {
+    const low = qpu.minBytes(x, m);
+    const plain = x & m;
+    return bytes != 0 ? low : plain;
   }
 
   /** Lane l: x[l] + x[l ^ r] where bit r of l is clear, y[l] + y[l ^ r] where it is set (r = 1, 2, 4, 8). */
@@ -451,16 +451,23 @@ function addRows(partial: Uint32Array, rows: number, stride: number, bins: numbe
 
 /**
  * counts[b] += the QPUs' counts of bin b in {@link Histogram.packed}'s rows (u32, wrapping): total k =
- * {@link packedSlot}(b) is the half (k >> 4) & 1 of word 16(k >> 5) + (k & 15) of each row.
+ * {@link packedSlot}(b) is the half (k >> 4) & 1 of word 16(k >> 5) + (k & 15) of each row. The rows hold the raw
+ * counters: those of bins 8j … 8j + 7 for even j > 0 (nibble word j, which counts values of groups g < j + 1) count
+ * groups j − 2 and j − 1 too, whose counts are subtracted here (the sums over the rows are exact, so the differences
+ * are the counts).
  */
 function addPackedRows(partial: Uint32Array, rows: number, bins: number, counts: Uint32Array): void {
-  for (let b = 0; b < bins; b++) {
+  const raw = new Array<number>(PACKED_BINS).fill(0);
+  for (let b = 0; b < PACKED_BINS; b++) {
     const k = packedSlot(b);
     const word = 16 * (k >> 5) + (k & 15);
     const shift = 16 * ((k >> 4) & 1);
-    let c = counts[b] as number;
-    for (let r = 0; r < rows; r++) c += ((partial[r * PACKED_ROW + word] as number) >>> shift) & 0xffff;
-    counts[b] = c >>> 0;
+    for (let r = 0; r < rows; r++) raw[b]! += ((partial[r * PACKED_ROW + word] as number) >>> shift) & 0xffff;
+  }
+  for (let b = 0; b < bins; b++) {
+    const j = b >> 3;
+    const own = j > 0 && j % 2 === 0 ? (raw[b] as number) - (raw[b - 16] as number) - (raw[b - 8] as number) : (raw[b] as number);
+    counts[b] = ((counts[b] as number) + own) >>> 0;
   }
 }
 
