@@ -20,9 +20,8 @@
  */
 import type { ts } from 'ts-morph';
 import { typescript } from './typescript.ts';
-import type { Instr, IrFunction, Value } from '../ir/types.ts';
-import { evalOp } from '../ir/eval.ts';
-import { opInfo } from '../ir/ops.ts';
+import type { Value } from '../ir/types.ts';
+import { constantOf } from './context.ts';
 import type { Binding } from './context.ts';
 import { ExprLowerer, literalValue, skipParens, type ElementRef, type Typed } from './expr.ts';
 import { moduleTable, staticTable, type ConstantProblem, type NamedTable } from './constants.ts';
@@ -68,34 +67,6 @@ export function arrayTypeFromNode(node: ts.TypeNode): ArrayElem | 'bad' | undefi
   if (!inner) return undefined;
   const t = typeFromNode(typescript, inner);
   return t === 'f32' || t === 'i32' || t === 'u32' ? t : 'bad';
-}
-
-/**
- * The constant an IR value is known to hold: a `const`, or a foldable op
- * over such values (loop counters of unrolled loops, `k + 1`, …).
- */
-export function constantOf(fn: IrFunction, v: Value): number | undefined {
-  const defs = new Map<Value, Instr>();
-  for (const b of fn.blocks) for (const i of b.instrs) if (i.result) defs.set(i.result, i);
-  const seen = new Map<Value, number | undefined>();
-  const walk = (x: Value, depth: number): number | undefined => {
-    if (seen.has(x)) return seen.get(x);
-    const d = defs.get(x);
-    let r: number | undefined;
-    if (d && depth < 16) {
-      if (d.op === 'const') r = Number(d.attrs?.['value']);
-      else if (opInfo(d.op)?.foldable) {
-        const args = d.args.map((a) => walk(a, depth + 1));
-        if (args.every((a) => a !== undefined)) {
-          const t = opInfo(d.op)?.evalInOperandType ? d.args[0]!.type : d.result!.type;
-          r = evalOp(d.op, t, args as number[], d.attrs, d.result!.type);
-        }
-      }
-    }
-    seen.set(x, r);
-    return r;
-  };
-  return walk(v, 0);
 }
 
 /** Expression lowering plus private arrays: declarations, element reads and writes. */

@@ -5,13 +5,43 @@
  * as block parameters; a later cleanup removes the trivial ones.
  */
 import type { ts } from 'ts-morph';
-import type { Block, IrFunction, SourceLoc, Value } from '../ir/types.ts';
+import type { Block, Instr, IrFunction, SourceLoc, Value } from '../ir/types.ts';
+import { evalOp } from '../ir/eval.ts';
+import { opInfo } from '../ir/ops.ts';
 import type { Diagnostic, DiagnosticName } from '../diagnostics.ts';
 import { BlockWriter, addParam, newBlock } from '../ir/builder.ts';
 import type { LangType } from './types.ts';
 import type { Program } from './discover.ts';
 import { diagAt } from './discover.ts';
 import type { PrivateArray } from './arrays.ts';
+
+/**
+ * The constant an IR value is known to hold: a `const`, or a foldable op
+ * over such values (loop counters of unrolled loops, `k + 1`, …).
+ */
+export function constantOf(fn: IrFunction, v: Value): number | undefined {
+  const defs = new Map<Value, Instr>();
+  for (const b of fn.blocks) for (const i of b.instrs) if (i.result) defs.set(i.result, i);
+  const seen = new Map<Value, number | undefined>();
+  const walk = (x: Value, depth: number): number | undefined => {
+    if (seen.has(x)) return seen.get(x);
+    const d = defs.get(x);
+    let r: number | undefined;
+    if (d && depth < 16) {
+      if (d.op === 'const') r = Number(d.attrs?.['value']);
+      else if (opInfo(d.op)?.foldable) {
+        const args = d.args.map((a) => walk(a, depth + 1));
+        if (args.every((a) => a !== undefined)) {
+          const t = opInfo(d.op)?.evalInOperandType ? d.args[0]!.type : d.result!.type;
+          r = evalOp(d.op, t, args as number[], d.attrs, d.result!.type);
+        }
+      }
+    }
+    seen.set(x, r);
+    return r;
+  };
+  return walk(v, 0);
+}
 
 /** A named variable or parameter in scope. */
 export interface Binding {
@@ -87,6 +117,19 @@ export class LowerContext {
     readonly diagnostics: Diagnostic[],
   ) {
     this.w = new BlockWriter(fn, newBlock(fn));
+  }
+
+  /**
+   * Runs `f` counted as lowering an arm that never runs when `unreachable` ({@link unreachableArms}); returns its
+   * result.
+   */
+  unreachableIf<T>(unreachable: boolean, f: () => T): T {
+    if (unreachable) this.unreachableArms++;
+    try {
+      return f();
+    } finally {
+      if (unreachable) this.unreachableArms--;
+    }
   }
 
   /** Records a diagnostic at `node`. */

@@ -8,7 +8,7 @@ import { typescript } from './typescript.ts';
 import type { Value } from '../ir/types.ts';
 import { isPtr } from '../ir/types.ts';
 import { widenedType } from '../ir/eval.ts';
-import { LowerContext } from './context.ts';
+import { constantOf, LowerContext } from './context.ts';
 import type { Binding } from './context.ts';
 import type { LangType } from './types.ts';
 import { isIntType, isNumericType, langTypeText, sameType } from './types.ts';
@@ -411,17 +411,28 @@ export abstract class ExprLowerer extends LowerContext {
     const c = this.cond(e.condition);
     const litT = this.flex(e.whenTrue) !== undefined;
     const litF = this.flex(e.whenFalse) !== undefined;
+    // A constant condition (after unrolling) leaves one arm unreachable: lowered as usual (its diagnostics stand),
+    // but its constant indices are not checked against array lengths, as in an `if` arm (stmt.ts ifStmt).
+    const k = constantOf(this.fn, c);
+    const arm = (x: ts.Expression, t: LangType | undefined): Typed & { unchecked?: boolean } => {
+      const dead = k !== undefined && (k === 0) === (x === e.whenTrue);
+      const before = this.diagnostics.length;
+      const r = this.unreachableIf(dead, () => this.expr(x, t));
+      // An arm that never runs and is bad only because an index was left unchecked gives no value: not an error.
+      return dead && r.bad && this.diagnostics.length === before ? { v: this.w.const(r.t === 'void' ? 'i32' : r.t, 0), t: r.t, unchecked: true } : r;
+    };
     if (isSimple(e.whenTrue) && isSimple(e.whenFalse)) {
-      let a: Typed;
-      let b: Typed;
+      let a: Typed & { unchecked?: boolean };
+      let b: Typed & { unchecked?: boolean };
       if (litT && !litF) {
-        b = this.expr(e.whenFalse, expected);
-        a = this.expr(e.whenTrue, b.t);
+        b = arm(e.whenFalse, expected);
+        a = arm(e.whenTrue, b.t);
       } else {
-        a = this.expr(e.whenTrue, expected);
-        b = this.expr(e.whenFalse, a.t);
+        a = arm(e.whenTrue, expected);
+        b = arm(e.whenFalse, a.t);
       }
       if (a.bad || b.bad) return this.bad(a.t);
+      if (a.unchecked || b.unchecked) return a.unchecked ? b : a;
       if (!sameType(a.t, b.t)) {
         this.error(e, 'operandMismatch', ['?:', langTypeText(a.t), langTypeText(b.t)]);
         return this.bad(a.t);
@@ -437,14 +448,14 @@ export abstract class ExprLowerer extends LowerContext {
     const first = litT && !litF ? e.whenFalse : e.whenTrue;
     const second = first === e.whenTrue ? e.whenFalse : e.whenTrue;
     this.enter(first === e.whenTrue ? thenB : elseB);
-    const a = this.expr(first, expected);
+    const a = arm(first, expected);
     const aBlock = this.w.block;
     const aLive = !this.dead;
     const aVals = vars.map((v) => v.value);
     vars.forEach((v, i) => (v.value = saved[i]!));
     this.enter(first === e.whenTrue ? elseB : thenB);
-    const b = this.expr(second, a.t);
-    if (!a.bad && !b.bad && !sameType(a.t, b.t)) this.error(e, 'operandMismatch', ['?:', langTypeText(a.t), langTypeText(b.t)]);
+    const b = arm(second, a.t);
+    if (!a.bad && !b.bad && !a.unchecked && !b.unchecked && !sameType(a.t, b.t)) this.error(e, 'operandMismatch', ['?:', langTypeText(a.t), langTypeText(b.t)]);
     const t = a.t === 'void' ? 'i32' : a.t;
     const merge = this.join(vars, [t]);
     const bv = sameType(a.t, b.t) ? b.v : this.w.const(t, 0);

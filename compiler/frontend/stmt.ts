@@ -11,7 +11,7 @@ import type { MethodInfo, Program } from './discover.ts';
 import { Scope } from './context.ts';
 import type { Binding, JumpTarget } from './context.ts';
 import { CallLowerer } from './calls.ts';
-import { constantOf } from './arrays.ts';
+import { constantOf } from './context.ts';
 import { MAX_INLINED_CHARS } from './limits.ts';
 import type { Typed } from './expr.ts';
 import type { LangType } from './types.ts';
@@ -233,16 +233,6 @@ export class Lowerer extends CallLowerer {
     this.enter(merge, vars);
   }
 
-  /** Runs `f` counted as lowering an unreachable arm when `unreachable` ({@link LowerContext.unreachableArms}). */
-  private unreachableIf(unreachable: boolean, f: () => void): void {
-    if (unreachable) this.unreachableArms++;
-    try {
-      f();
-    } finally {
-      if (unreachable) this.unreachableArms--;
-    }
-  }
-
   private loop(init: ts.ForInitializer | undefined, cond: ts.Expression | undefined, incr: ts.Expression | undefined, body: ts.Statement, bodyFirst: boolean): void {
     const label = this.pendingLabel;
     this.pendingLabel = undefined;
@@ -363,6 +353,12 @@ export class Lowerer extends CallLowerer {
     const bodies: Block[] = clauses.map(() => this.join(vars));
     const seen = new Set<number>();
     let defaultBody: Block | undefined;
+    // A constant discriminant (after unrolling) enters one clause; the others' bodies run only when one before them
+    // that runs falls through into them. A body that never runs is lowered as usual, but its constant indices are
+    // not checked against array lengths (as in an `if` arm, ifStmt).
+    const known = d.bad ? undefined : constantOf(this.fn, d.v);
+    const discriminant = known === undefined ? undefined : t === 'i32' ? known | 0 : known >>> 0;
+    const entered: boolean[] = clauses.map(() => discriminant === undefined);
     clauses.forEach((c, i) => {
       if (typescript.isDefaultClause(c)) {
         defaultBody = bodies[i];
@@ -374,6 +370,7 @@ export class Lowerer extends CallLowerer {
         return;
       }
       if (seen.has(x)) this.error(c.expression, 'duplicateCase', [x]);
+      if (discriminant !== undefined && (t === 'i32' ? x | 0 : x >>> 0) === discriminant) entered[i] = true;
       seen.add(x);
       const k = this.literal(c.expression, x, t);
       this.w.loc = this.locOf(c);
@@ -383,14 +380,20 @@ export class Lowerer extends CallLowerer {
       this.enter(next);
     });
     this.jump(defaultBody ?? exit, vars);
+    if (!entered.some((e) => e)) clauses.forEach((c, i) => (entered[i] = typescript.isDefaultClause(c)));
     this.jumps.push({ isSwitch: true, breakTo: exit, vars });
+    let runs = false;
     clauses.forEach((c, i) => {
       this.enter(bodies[i]!, vars);
-      this.inScope(() => {
-        for (const st of c.statements) this.stmt(st);
-      });
+      runs = entered[i]! || runs;
+      this.unreachableIf(!runs, () =>
+        this.inScope(() => {
+          for (const st of c.statements) this.stmt(st);
+        }),
+      );
       // Falling through into the next clause is allowed, as in TypeScript.
       if (!this.dead) this.jump(bodies[i + 1] ?? exit, vars);
+      else runs = false;
     });
     this.jumps.pop();
     this.enter(exit, vars);

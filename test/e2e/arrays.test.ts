@@ -48,6 +48,27 @@ for (const b of BACKENDS) {
         t.deepEqual(Array.from(out), want, 'unreachable arms past the arrays');
       }
       {
+        const x = rt.alloc(Int32Array, G * 4);
+        x.set(words(G * 4, 11).map((w) => (w % 2001) - 1000));
+        const out = rt.alloc(Int32Array, G * 4);
+        await rt.launch(Arrays.shiftedArms, { qpus: QPUS }, x, out);
+        const want: number[] = [];
+        for (let g = 0; g < G; g++) {
+          const v = Array.from(x.subarray(g * 4, g * 4 + 4));
+          const w = [0, 0, 0, 0];
+          let s = 0;
+          for (let k = 0; k < 6; k++) {
+            s = (s + (k >= 2 ? v[k - 2]! * 3 : v[k + 2]!)) | 0;
+            s = (s + (k < 4 ? (w[k]! += v[k]! - 5) : (w[k - 4]! -= v[k - 4]!))) | 0;
+            if (k === 0 || k === 1) w[k + 2]! ^= v[k + 1]!;
+            else if (k === 3) w[3]! += v[0]!;
+            else w[k - 2]! += v[k - 2]! << 1;
+          }
+          want.push(...w.map((e) => (e + s) | 0));
+        }
+        t.deepEqual(Array.from(out), want, 'unreachable ?: arms and switch clauses past the arrays');
+      }
+      {
         const n = 13;
         const keys = rt.alloc(Uint32Array, G * n);
         keys.set(words(G * n, 2).map((w) => w % 1000));
