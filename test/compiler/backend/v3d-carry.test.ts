@@ -76,6 +76,24 @@ const MODELS: Record<string, (n: number, x: Uint32Array, qpus: number) => number
     }
     return y;
   },
+  'Carry.quads': (n, x, qpus) => {
+    const y: number[] = [];
+    const step = 16 * qpus;
+    const last = u32(n - 1);
+    for (let g = 0; g < step; g++) {
+      const lane = g % 16;
+      let b = 16 * Math.floor(g / 16);
+      let s = 0;
+      const at = (e: number): number[] => [0, 1, 2, 3].map((t) => x[4 * e + t] as number);
+      let [p0, p1, p2, p3] = at(Math.min(b + lane, last)) as [number, number, number, number];
+      for (; b + 16 <= n; b += step) {
+        s = u32(mul(s, 7) + u32(p0 ^ u32(p1 << 1)) + mul(p2, 3) + (p3 >>> 2));
+        [p0, p1, p2, p3] = at(Math.min(b + step + lane, last)) as [number, number, number, number];
+      }
+      y.push(u32(s + p3));
+    }
+    return y;
+  },
   'Carry.early': (n, x, qpus) => {
     const y: number[] = [];
     const step = 16 * qpus;
@@ -113,6 +131,7 @@ const MODELS: Record<string, (n: number, x: Uint32Array, qpus: number) => number
 const SIZES: Record<string, number[]> = {
   'Carry.pairs': [0, 1, 15, 16, 17, 47, 48, 49, 95, 96, 97, 1000, 4099],
   'Carry.twelve': [1, 100, 191, 192, 193, 383, 384, 577, 1152, 1153, 5000],
+  'Carry.quads': [1, 15, 16, 17, 48, 49, 1000],
   'Carry.early': [1, 17, 200, 1001],
   'Carry.chase': [1, 7, 200, 1001],
 };
@@ -124,7 +143,7 @@ async function check(t: { deepEqual: (a: unknown, b: unknown, m?: string) => voi
   try {
     for (const qpus of [1, 3]) {
       for (const n of SIZES[name] as number[]) {
-        const data = words(n + 256 * qpus + 256, n + 7 * qpus);
+        const data = words(4 * n + 256 * qpus + 256, n + 7 * qpus);
         const x = rt.alloc(Uint32Array, data.length);
         // Some zeros (Carry.early leaves at one).
         x.set(data.map((w, i) => (i % 37 === 36 ? 0 : w)));
@@ -139,7 +158,7 @@ async function check(t: { deepEqual: (a: unknown, b: unknown, m?: string) => voi
 }
 
 for (const target of ['vc6', 'vc7'] as const) {
-  for (const name of ['Carry.pairs', 'Carry.twelve']) {
+  for (const name of ['Carry.pairs', 'Carry.twelve', 'Carry.quads']) {
     test(`${target}: ${name} carries its loads across the back edge; results agree with plain JS`, async (t) => {
       t.true(carries(target, name));
       await check(t, target, name);
