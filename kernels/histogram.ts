@@ -20,15 +20,20 @@ import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults, emptyResult, typeName } from './launch.js';
 
 /**
- * Values per lane whose loads go out before their atomics in {@link Histogram.atomic}: a step's lookups are
- * collected before its loop branch, so more per step means fewer times the TMU queue drains (64K values into 64
+ * Values per lane whose loads go out before their atomics in {@link Histogram.atomic}: when a step's lookups were
+ * collected before its loop branch, more per step meant fewer times the TMU queue drained (64K values into 64
  * bins, increment atomics: vc6 53.9 µs with 8, 45.1 with 16, 63 with 24; vc7 27.4, 26.1 — 16 takes 60 / 63 of the
  * 64 registers). With the loads as siblings of one base (below): vc6 47.0 µs with 12, 41.7 with 16, 45.4 with 20 and
  * 45.3 with 24 (a bigger step leaves more values to the one-vector tail, and the QPUs wait longer at the barrier).
+ * With the last loads carried across the back edge (compiler/backend/v3d/carry.ts): vc6 39.5 µs with 8, 39.2 with
+ * 12 and 16, 43.7 with 20, 44.8 with 24, 42.7 with 32; vc7 22.0, 23.2, 22.5, 26.7, 26.5, 23.6.
  */
 const AHEAD = 16;
 
-/** Bins a workgroup of {@link Histogram.shared} counts in its shared memory (4 KiB, and 16 spare words). */
+/**
+ * Bins a workgroup of {@link Histogram.shared} counts in its shared memory (4 KiB, and SHARED_WG words after them:
+ * 16 spare words, and room for the uniform zeroing loop's last item, which writes up to bin j + 63).
+ */
 const SHARED_BINS = 1024;
 /** Work items per workgroup of {@link Histogram.shared}: four batches (vc6 runs two at once, vc7 three). */
 const SHARED_WG = 64;
@@ -78,7 +83,7 @@ export class Histogram {
    * lane's AHEAD values exist) load AHEAD values before their atomics go out (an atomic keeps its program order
    * against the loads: h could be values, as far as the compiler knows), so AHEAD atomics are in flight at once,
    * in a loop the same for every lane, whose next step's loads go out after this step's atomics; the rest go one at a
-   * time.
+   * time. Reads values[min(i, n − 1)] ahead: n ≥ 1 (the host launches nothing for n = 0).
    */
   @device
   static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>, spares: u32): void {
@@ -88,25 +93,43 @@ export class Histogram {
     // Each batch takes AHEAD vectors in a row per step (their loads one base plus constants), the same in every lane.
     let b = qpu.qpuId() * 16 * AHEAD;
     // Software-pipelined: a step's atomics go out, then the next step's loads (after them in program order, as the
-    // compiler keeps them), so that the loads are in flight while the atomics' results come back; past the last
-    // whole step the loads read it again (vc6: 59.4 -> 57.2 µs for 64K values into 64 bins). Each load's index is one
-    // base plus a constant, `(next + lane) + 16k`: address rebasing makes the sixteen one chain of adds
-    // (compiler/passes/rebase.ts), where `next + (16k + lane)` had it keep sixteen loop-invariant pointers
-    // `values + 16k + lane` in registers (vc6 63 -> 57 registers, 43.9 -> 41.7 µs; vc7 25.0 -> 24.8 µs).
+    // compiler keeps them), so that the loads are in flight while the atomics' results come back (vc6: 59.4 -> 57.2 µs
+    // for 64K values into 64 bins). Each load's index is one base plus a constant, `(next + lane) + 16k`: address
+    // rebasing makes the sixteen one chain of adds (compiler/passes/rebase.ts), where `next + (16k + lane)` had it
+    // keep sixteen loop-invariant pointers `values + 16k + lane` in registers (vc6 63 -> 57 registers, 43.9 -> 41.7
+    // µs; vc7 25.0 -> 24.8 µs). The first loads are unconditional (clamped to the last value), right before the loop:
+    // the V3D backend then keeps the last eight loads of the block before the loop and of the loop body in the TMU
+    // FIFO across the back edge (compiler/backend/v3d/carry.ts), collected at the top of the next step, between its
+    // first atomics (vc6 42.5 -> 40.2 µs, vc7 24.9 -> 22.8; under an `if`, the loads reached the loop through a
+    // join, and nothing was carried).
     const b0 = b + lane;
-    if (b + 16 * AHEAD <= n) for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[b0 + 16 * k];
+    for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[Math.min(b0 + 16 * k, n - 1)];
     for (; b + 16 * AHEAD <= n; b += step) {
       // Every word's place first (each in a register of its own), then the atomics: computed next to its atomic,
       // each place shared a temporary with the next, which kept the atomics from overlapping their arithmetic.
       const at = new Uint32Array(AHEAD);
       for (let k: u32 = 0; k < AHEAD; k++) at[k] = Histogram.slot(bins, v[k], spares);
       for (let k: u32 = 0; k < AHEAD; k++) qpu.atomicAdd(h, at[k], Histogram.amount(bins, v[k], spares));
-      const next = Math.min(b + step, n - 16 * AHEAD);
+      // Past the last whole step the loads read shared memory (`spares` = 1: h is at least 1024 + 64 words), which
+      // takes no DRAM bandwidth; straight into counts they read the last step again. Selects, not branches: the
+      // body stays one block (`&&` and a call in a `?:` arm would split it).
+      const more = b + step + 16 * AHEAD <= n;
+      const dummy = spares != 0 ? !more : false;
+      const src = dummy ? h : values;
+      const clamped = Math.min(b + step, n - 16 * AHEAD);
+      const next = dummy ? 0 : clamped;
       const n0 = next + lane;
-      for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[n0 + 16 * k];
+      for (let k: u32 = 0; k < AHEAD; k++) v[k] = src[n0 + 16 * k];
     }
-    // The rest: this batch's last (partial) step, one vector at a time.
-    for (let i = b + lane; i < Math.min(n, b + 16 * AHEAD); i += 16) Histogram.add(h, bins, values[i], spares);
+    // The rest: this batch's last (partial) step, one vector at a time, in a loop the same for every lane (from
+    // `b + lane`, lane reductions of its bounds took ~40 instructions); a lane past the end adds a value that
+    // counts nowhere.
+    const end = Math.min(n, b + 16 * AHEAD);
+    for (let j = b; j < end; j += 16) {
+      const i = j + lane;
+      const x = values[Math.min(i, n - 1)];
+      Histogram.add(h, bins, i < end ? x : 0xffffffff, spares);
+    }
   }
 
   /** One value into h (see {@link Histogram.countInto}). */
@@ -140,19 +163,24 @@ export class Histogram {
 
   /**
    * counts[values[i]] += 1 for i < n with values[i] < bins ≤ SHARED_BINS, through a histogram in workgroup-shared
-   * memory (its bins and 16 spare words): each workgroup zeroes its bins, adds 1 per value there by atomics
+   * memory (its bins and spare words): each workgroup zeroes its bins, adds 1 per value there by atomics
    * (grid-stride over all work items; a value past the bins adds 1 to a spare word, {@link Histogram.countInto}),
-   * then adds each of its bins into counts by one atomic per bin (counts zeroed by the caller).
+   * then adds each of its bins into counts by one atomic per bin (counts zeroed by the caller). The zeroing and
+   * adding loops count j = 0, 64, … the same in every lane (item l takes bin j + l): loops from the varying l
+   * reduced their bounds over the lanes (two rotate trees, ~40 instructions each; vc6 40.1 -> 39.3 µs).
    */
   @kernel({ workgroupSize: SHARED_WG })
   static shared(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
-    const h = qpu.shared<u32>(SHARED_BINS + 16);
+    const h = qpu.shared<u32>(SHARED_BINS + SHARED_WG);
     const l = qpu.localId();
-    for (let b = l; b < bins; b += SHARED_WG) h[b] = 0;
+    for (let j: u32 = 0; j < bins; j += SHARED_WG) h[j + l] = 0;
     qpu.workgroupBarrier();
     Histogram.countInto(n, bins, values, h, 1);
     qpu.workgroupBarrier();
-    for (let b = l; b < bins; b += SHARED_WG) qpu.atomicAdd(counts, b, h[b]);
+    for (let j: u32 = 0; j < bins; j += SHARED_WG) {
+      const b = j + l;
+      if (b < bins) qpu.atomicAdd(counts, b, h[b]);
+    }
   }
 
   /**
@@ -385,6 +413,9 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   if (method === 'packed' && bins > PACKED_BINS) throw new RangeError(`histogram: method 'packed' counts up to ${PACKED_BINS} bins, got bins = ${bins}`);
   const qpus = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
   if (method === 'atomic') {
+    counts.fill(0, 0, bins);
+    // Without values there is nothing to count (the kernels read values[min(i, n - 1)] ahead).
+    if (n === 0) return emptyResult(rt, bins <= SHARED_BINS && rt.target !== 'vc4' ? 'Histogram.shared' : 'Histogram.atomic');
     // The host zeroes the counts (a launch of its own cost 1 µs on vc6 in the timing model, more on a board).
     counts.fill(0, 0, bins);
     // Up to SHARED_BINS bins (V3D) through each workgroup's shared histogram, more straight into counts.

@@ -144,6 +144,29 @@ for (const target of ['vc6', 'vc7'] as const) {
   });
 }
 
+for (const target of ['vc6', 'vc7'] as const) {
+  // Whole steps of 16 vectors per batch, the pipelined loop's loads carried across its back edge (the last step's
+  // from shared memory), odd and even step counts, a partial last step, none at all (n = 0: no launch).
+  test(`${target}: atomics over whole steps and ragged tails (n from 0 to 70 001; 64, 1000 and 1100 bins)`, async (t) => {
+    const rt = await Runtime.open({ backend: 'emulator', target, log: () => {} });
+    try {
+      for (const n of [0, 255, 256, 257, 4095, 4096, 4097, 12 * 4096 + 300, 70001]) {
+        for (const bins of [64, 1000, 1100]) {
+          const v = rt.alloc(Uint32Array, Math.max(n, 1));
+          for (let i = 0; i < v.length; i++) v[i] = ((i * 2654435761) >>> 0) % (bins + 100 + (i % 7 === 0 ? 0xffff0000 : 0));
+          const want = new Array<number>(bins).fill(0);
+          for (let i = 0; i < n; i++) if ((v[i] as number) < bins) want[v[i] as number]!++;
+          const counts = rt.alloc(Uint32Array, bins + 1).fill(7);
+          await histogram(rt, { values: v, counts, bins, n });
+          t.deepEqual(Array.from(counts), [...want, 7], `n=${n} bins=${bins}`);
+        }
+      }
+    } finally {
+      rt.close();
+    }
+  });
+}
+
 test('bad arguments are TypeError / RangeError naming the argument', async (t) => {
   const rt = await Runtime.open({ backend: 'reference', log: () => {} });
   try {

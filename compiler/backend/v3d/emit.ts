@@ -17,6 +17,7 @@ import { acc, defOf, regKey, rf, usesOf } from './mir.ts';
 import { OP_CLASS } from '../../isa/v3d/table.ts';
 import { deferLoadResults, orderSegment, scheduleSegment, sinkToUses } from './schedule.ts';
 import { BackendError } from './isel.ts';
+import { carryLoadsAcrossBackEdges } from './carry.ts';
 
 /** Machine code for one kernel, before encoding. */
 export interface V3dCode {
@@ -51,23 +52,28 @@ const view: RegisterView<MInstr> = {
 /** Registers per thread with two threads per QPU (cfg5 THREADING = 0): rf0..rf63. */
 const REGISTER_COUNT = 64;
 
-/** Order each straight-line run before allocation with `order` (branches and barriers stay where they are). */
-function orderBlocks(blocks: MBlock[], order: (run: MInstr[]) => MInstr[] = orderSegment): void {
+/**
+ * Order each straight-line run before allocation with `order` (branches and barriers stay where they are); a block's
+ * first run gets its `pendingAtEntry` words.
+ */
+function orderBlocks(blocks: MBlock[], order: (run: MInstr[], pending: number) => MInstr[] = (run, pending) => orderSegment(run, false, pending)): void {
   for (const b of blocks) {
     const out: MInstr[] = [];
     let run: MInstr[] = [];
+    let pending = b.pendingAtEntry ?? 0;
     // Appended one by one: a spread passes the whole segment (tens of thousands of ops) as call arguments.
     const append = (ops: MInstr[]): void => {
       for (const o of ops) out.push(o);
     };
     for (const m of b.instrs) {
       if (isBoundary(m)) {
-        append(order(run));
+        append(order(run, pending));
+        pending = 0;
         out.push(m);
         run = [];
       } else run.push(m);
     }
-    append(order(run));
+    append(order(run, pending));
     b.instrs = out;
   }
 }
@@ -376,10 +382,13 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
   let assignment: Map<string, number> | undefined;
   // The pre-allocation order hoists loads and so lengthens live ranges; under pressure, selection order is kept.
   let reorder = true;
+  // First with loads carried across loop back edges (carry.ts), when some loop has them and that colours without
+  // spilling (spill code's lookups would collect the carried words); else the code as selected.
+  let carried = carryLoadsAcrossBackEdges(selected);
   for (;;) {
-    const { blocks, temps } = rewriteSpills(mf, selected, spilled, ver);
+    const { blocks, temps } = rewriteSpills(mf, carried ?? selected, spilled, ver);
     // Selection order under pressure, but each load's result collected only where it is needed.
-    orderBlocks(blocks, reorder ? (run) => (ver === 42 ? sinkToUses(orderSegment(run, true)) : orderSegment(run)) : deferLoadResults);
+    orderBlocks(blocks, reorder ? (run, pending) => (ver === 42 ? sinkToUses(orderSegment(run, true, pending)) : orderSegment(run, false, pending)) : deferLoadResults);
     const flow = flowOf(blocks);
     const { liveIn, liveOut } = computeLiveness(flow, view);
     const pressure = measurePressure(flow, liveOut);
@@ -397,6 +406,10 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
       }
     };
     if (!mustSpill(flow, liveIn, pressure) && tryColouring()) break;
+    if (carried) {
+      carried = undefined;
+      continue;
+    }
     if (reorder) {
       reorder = false;
       continue;
@@ -453,10 +466,10 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
   };
 
   // Segments: straight-line runs ending in at most one branch.
-  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr; barrier?: boolean }
+  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr; barrier?: boolean; pending?: number }
   const segments: Segment[] = [];
   for (const b of mf.blocks) {
-    let seg: Segment = { blockId: b.id, ops: [] };
+    let seg: Segment = { blockId: b.id, ops: [], pending: b.pendingAtEntry ?? 0 };
     for (const m of b.instrs) {
       if (m.unit === 'sync') {
         seg.barrier = true;
@@ -485,7 +498,7 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
   segments.forEach((seg, si) => {
     if (seg.blockId !== undefined) blockStart.set(seg.blockId, instrs.length);
     const flagWriter = seg.branch && seg.branch.branch?.cond !== 'always' ? [...seg.ops].reverse().find((o) => o.pf || o.uf) : undefined;
-    const words = scheduleSegment(seg.ops, ver, flagWriter);
+    const words = scheduleSegment(seg.ops, ver, flagWriter, seg.pending ?? 0);
     const br = seg.branch;
     if (seg.barrier) {
       // Barrier (notes 2.6): barrierid to syncb in the same instruction as a thrsw; the two delay slots stay
