@@ -27,6 +27,8 @@ import { combineResults, emptyResult, typeName } from './launch.js';
  * 45.3 with 24 (a bigger step leaves more values to the one-vector tail, and the QPUs wait longer at the barrier).
  */
 const AHEAD = 16;
+/** Values a step of {@link Histogram.sharedSwitch}: a thread's share of the TMU output FIFO (docs/kernels.md). */
+const SWITCH_AHEAD = 8;
 
 /** Bins a workgroup of {@link Histogram.shared} counts in its shared memory (4 KiB, and 16 spare words). */
 const SHARED_BINS = 1024;
@@ -65,7 +67,7 @@ export class Histogram {
    */
   @kernel
   static atomic(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
-    Histogram.countInto(n, bins, values, counts, 0);
+    Histogram.countInto(n, bins, values, counts, 0, AHEAD);
   }
 
   /**
@@ -78,12 +80,12 @@ export class Histogram {
    * time.
    */
   @device
-  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>, spares: u32): void {
+  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>, spares: u32, ahead: u32): void {
     const lane = qpu.laneId();
-    const step = AHEAD * qpu.globalCount();
+    const step = ahead * qpu.globalCount();
     const v = new Uint32Array(AHEAD);
     // Each batch takes AHEAD vectors in a row per step (their loads one base plus constants), the same in every lane.
-    let b = qpu.qpuId() * 16 * AHEAD;
+    let b = qpu.qpuId() * 16 * ahead;
     // Software-pipelined: a step's atomics go out, then the next step's loads (after them in program order, as the
     // compiler keeps them), so that the loads are in flight while the atomics' results come back; past the last
     // whole step the loads read it again (vc6: 59.4 -> 57.2 µs for 64K values into 64 bins). Each load's index is one
@@ -91,19 +93,19 @@ export class Histogram {
     // (compiler/passes/rebase.ts), where `next + (16k + lane)` had it keep sixteen loop-invariant pointers
     // `values + 16k + lane` in registers (vc6 63 -> 57 registers, 43.9 -> 41.7 µs; vc7 25.0 -> 24.8 µs).
     const b0 = b + lane;
-    if (b + 16 * AHEAD <= n) for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[b0 + 16 * k];
-    for (; b + 16 * AHEAD <= n; b += step) {
+    if (b + 16 * ahead <= n) for (let k: u32 = 0; k < ahead; k++) v[k] = values[b0 + 16 * k];
+    for (; b + 16 * ahead <= n; b += step) {
       // Every word's place first (each in a register of its own), then the atomics: computed next to its atomic,
       // each place shared a temporary with the next, which kept the atomics from overlapping their arithmetic.
       const at = new Uint32Array(AHEAD);
-      for (let k: u32 = 0; k < AHEAD; k++) at[k] = Histogram.slot(bins, v[k], spares);
-      for (let k: u32 = 0; k < AHEAD; k++) qpu.atomicAdd(h, at[k], Histogram.amount(bins, v[k], spares));
-      const next = Math.min(b + step, n - 16 * AHEAD);
+      for (let k: u32 = 0; k < ahead; k++) at[k] = Histogram.slot(bins, v[k], spares);
+      for (let k: u32 = 0; k < ahead; k++) qpu.atomicAdd(h, at[k], Histogram.amount(bins, v[k], spares));
+      const next = Math.min(b + step, n - 16 * ahead);
       const n0 = next + lane;
-      for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[n0 + 16 * k];
+      for (let k: u32 = 0; k < ahead; k++) v[k] = values[n0 + 16 * k];
     }
     // The rest: this batch's last (partial) step, one vector at a time.
-    for (let i = b + lane; i < Math.min(n, b + 16 * AHEAD); i += 16) Histogram.add(h, bins, values[i], spares);
+    for (let i = b + lane; i < Math.min(n, b + 16 * ahead); i += 16) Histogram.add(h, bins, values[i], spares);
   }
 
   /** One value into h (see {@link Histogram.countInto}). */
@@ -144,10 +146,28 @@ export class Histogram {
   @kernel({ workgroupSize: SHARED_WG })
   static shared(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
     const h = qpu.shared<u32>(SHARED_BINS + 16);
+    Histogram.sharedBody(n, bins, values, counts, h, AHEAD);
+  }
+
+  /**
+   * {@link Histogram.shared} switching threads before it waits for a lookup (the kernel option `threadSwitch`),
+   * launched with two batches per QPU so that each thread's lookups are in flight while the other runs: on vc7 64K
+   * values into 64 bins 24.8 -> 17.8 µs; on vc6, whose 4.2 instructions cannot hold a collection and a lookup
+   * together, 41.7 -> 43.3 µs (docs/kernels.md).
+   */
+  @kernel({ workgroupSize: SHARED_WG, threadSwitch: true })
+  static sharedSwitch(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
+    const h = qpu.shared<u32>(SHARED_BINS + 16);
+    Histogram.sharedBody(n, bins, values, counts, h, SWITCH_AHEAD);
+  }
+
+  /** The body of {@link Histogram.shared} and {@link Histogram.sharedSwitch}. */
+  @device
+  static sharedBody(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>, h: Ptr<u32>, ahead: u32): void {
     const l = qpu.localId();
     for (let b = l; b < bins; b += SHARED_WG) h[b] = 0;
     qpu.workgroupBarrier();
-    Histogram.countInto(n, bins, values, h, 1);
+    Histogram.countInto(n, bins, values, h, 1, ahead);
     qpu.workgroupBarrier();
     for (let b = l; b < bins; b += SHARED_WG) qpu.atomicAdd(counts, b, h[b]);
   }
@@ -389,9 +409,11 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
     // The host zeroes the counts (a launch of its own cost 1 µs on vc6 in the timing model, more on a board).
     counts.fill(0, 0, bins);
     // Up to SHARED_BINS bins (V3D) through each workgroup's shared histogram, more straight into counts.
-    const groups = Math.max(1, Math.floor((16 * Math.min(rt.numQpus, qpus)) / SHARED_WG));
+    // vc7: two batches per QPU, switching threads (Histogram.sharedSwitch).
+    const switching = rt.target === 'vc7';
+    const groups = (switching ? 2 : 1) * Math.max(1, Math.floor((16 * Math.min(rt.numQpus, qpus)) / SHARED_WG));
     return bins <= SHARED_BINS && rt.target !== 'vc4'
-      ? rt.launch(Histogram.shared, { grid: [groups] }, n, bins, values, counts)
+      ? rt.launch(switching ? Histogram.sharedSwitch : Histogram.shared, { grid: [groups] }, n, bins, values, counts)
       : rt.launch(Histogram.atomic, { qpus }, n, bins, values, counts);
   }
   if (method === 'packed') {

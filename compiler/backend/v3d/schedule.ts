@@ -244,7 +244,7 @@ function slotsOf(m: MInstr): readonly ('add' | 'mul' | 'sig')[] {
  * write a following branch reads) go as early as their operands allow, so that
  * the branch can issue early and the rest fills its delay slots.
  */
-export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr): ScheduledWord[] {
+export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr, pendingIn = 0): ScheduledWord[] {
   const nodes = buildGraph(ops);
   // The urgent op and everything it depends on go first (an explicit stack: dependence chains can be thousands long).
   const u = nodes.find((n) => n.m === urgent);
@@ -259,7 +259,8 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
   const ready = new ReadySet(nodes, true);
   const out: ScheduledWord[] = [];
   let remaining = nodes.length;
-  let pendingLoads = 0;
+  // Words an earlier segment left in the output FIFO (before a thread switch: thrsw.ts) count against its room.
+  let pendingLoads = pendingIn;
   let cycle = 0;
   let idle = 0;
   // Each op's bundle key (opKey), made once: the op is tried in many pairings.
@@ -269,7 +270,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr)
   // waits in hardware until its data are back, so it is taken only once due (LDTMU_DUE after its lookup; at once
   // for a lookup of an earlier segment), or when nothing else can go in the word, or when a lookup waits for the
   // FIFO room it frees; other work fills the time meanwhile instead of the stall.
-  const issued: number[] = [];
+  const issued: number[] = Array.from({ length: pendingIn }, () => -Infinity);
   let collected = 0;
   /** A lookup the output FIFO has no room for yet (its words would pass MAX_PENDING_LOADS). */
   const waitsForRoom = (n: Node): boolean => isLoadIssue(n.m) && pendingLoads + (n.m.tmuWords ?? 1) > MAX_PENDING_LOADS;
