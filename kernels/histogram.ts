@@ -20,24 +20,32 @@ import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { combineResults, emptyResult, typeName } from './launch.js';
 
 /**
- * Values per lane whose loads go out before their atomics in {@link Histogram.atomic}: a step's lookups are
- * collected before its loop branch, so more per step means fewer times the TMU queue drains (64K values into 64
+ * Values per lane whose loads go out before their atomics in {@link Histogram.atomic}: when a step's lookups were
+ * collected before its loop branch, more per step meant fewer times the TMU queue drained (64K values into 64
  * bins, increment atomics: vc6 53.9 µs with 8, 45.1 with 16, 63 with 24; vc7 27.4, 26.1 — 16 takes 60 / 63 of the
  * 64 registers). With the loads as siblings of one base (below): vc6 47.0 µs with 12, 41.7 with 16, 45.4 with 20 and
  * 45.3 with 24 (a bigger step leaves more values to the one-vector tail, and the QPUs wait longer at the barrier).
+ * With the last loads carried across the back edge (compiler/backend/v3d/carry.ts): vc6 39.5 µs with 8, 39.2 with
+ * 12 and 16, 43.7 with 20, 44.8 with 24, 42.7 with 32; vc7 22.0, 23.2, 22.5, 26.7, 26.5, 23.6.
  */
 const AHEAD = 16;
 /** Values a step of {@link Histogram.sharedSwitch}: a thread's share of the TMU output FIFO (docs/kernels.md). */
 const SWITCH_AHEAD = 8;
 
-/** Bins a workgroup of {@link Histogram.shared} counts in its shared memory (4 KiB, and 16 spare words). */
+/**
+ * Bins a workgroup of {@link Histogram.shared} counts in its shared memory (4 KiB, and SHARED_WG words after them:
+ * 16 spare words, and room for the uniform zeroing loop's last item, which writes up to bin j + 63).
+ */
 const SHARED_BINS = 1024;
 /** Work items per workgroup of {@link Histogram.shared}: four batches (vc6 runs two at once, vc7 three). */
 const SHARED_WG = 64;
 
 /** Words of four byte-wide counters each lane of {@link Histogram.packed} keeps in registers: 64 bins. */
 const PACKED_WORDS = 16;
-/** Values per lane between flushes of {@link Histogram.packed}'s nibble counters (a nibble holds 15; steps of four). */
+/**
+ * Values per lane between flushes of {@link Histogram.packed}'s nibble counters (a nibble holds 15; steps of four): a
+ * QPU's last round takes up to three more.
+ */
 const PACKED_ROUND = 12;
 /** Values per lane between flushes of {@link Histogram.packed}'s byte counters (a byte holds 255; 21 whole rounds). */
 const PACKED_CHUNK = 252;
@@ -77,7 +85,7 @@ export class Histogram {
    * lane's AHEAD values exist) load AHEAD values before their atomics go out (an atomic keeps its program order
    * against the loads: h could be values, as far as the compiler knows), so AHEAD atomics are in flight at once,
    * in a loop the same for every lane, whose next step's loads go out after this step's atomics; the rest go one at a
-   * time.
+   * time. Reads values[min(i, n − 1)] ahead: n ≥ 1 (the host launches nothing for n = 0).
    */
   @device
   static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>, spares: u32, ahead: u32): void {
@@ -87,25 +95,43 @@ export class Histogram {
     // Each batch takes AHEAD vectors in a row per step (their loads one base plus constants), the same in every lane.
     let b = qpu.qpuId() * 16 * ahead;
     // Software-pipelined: a step's atomics go out, then the next step's loads (after them in program order, as the
-    // compiler keeps them), so that the loads are in flight while the atomics' results come back; past the last
-    // whole step the loads read it again (vc6: 59.4 -> 57.2 µs for 64K values into 64 bins). Each load's index is one
-    // base plus a constant, `(next + lane) + 16k`: address rebasing makes the sixteen one chain of adds
-    // (compiler/passes/rebase.ts), where `next + (16k + lane)` had it keep sixteen loop-invariant pointers
-    // `values + 16k + lane` in registers (vc6 63 -> 57 registers, 43.9 -> 41.7 µs; vc7 25.0 -> 24.8 µs).
+    // compiler keeps them), so that the loads are in flight while the atomics' results come back (vc6: 59.4 -> 57.2 µs
+    // for 64K values into 64 bins). Each load's index is one base plus a constant, `(next + lane) + 16k`: address
+    // rebasing makes the sixteen one chain of adds (compiler/passes/rebase.ts), where `next + (16k + lane)` had it
+    // keep sixteen loop-invariant pointers `values + 16k + lane` in registers (vc6 63 -> 57 registers, 43.9 -> 41.7
+    // µs; vc7 25.0 -> 24.8 µs). The first loads are unconditional (clamped to the last value), right before the loop:
+    // the V3D backend then keeps the last eight loads of the block before the loop and of the loop body in the TMU
+    // FIFO across the back edge (compiler/backend/v3d/carry.ts), collected at the top of the next step, between its
+    // first atomics (vc6 42.5 -> 40.2 µs, vc7 24.9 -> 22.8; under an `if`, the loads reached the loop through a
+    // join, and nothing was carried).
     const b0 = b + lane;
-    if (b + 16 * ahead <= n) for (let k: u32 = 0; k < ahead; k++) v[k] = values[b0 + 16 * k];
+    for (let k: u32 = 0; k < ahead; k++) v[k] = values[Math.min(b0 + 16 * k, n - 1)];
     for (; b + 16 * ahead <= n; b += step) {
       // Every word's place first (each in a register of its own), then the atomics: computed next to its atomic,
       // each place shared a temporary with the next, which kept the atomics from overlapping their arithmetic.
       const at = new Uint32Array(AHEAD);
       for (let k: u32 = 0; k < ahead; k++) at[k] = Histogram.slot(bins, v[k], spares);
       for (let k: u32 = 0; k < ahead; k++) qpu.atomicAdd(h, at[k], Histogram.amount(bins, v[k], spares));
-      const next = Math.min(b + step, n - 16 * ahead);
+      // Past the last whole step the loads read shared memory (`spares` = 1: h is at least 1024 + 64 words), which
+      // takes no DRAM bandwidth; straight into counts they read the last step again. Selects, not branches: the
+      // body stays one block (`&&` and a call in a `?:` arm would split it).
+      const more = b + step + 16 * ahead <= n;
+      const dummy = spares != 0 ? !more : false;
+      const src = dummy ? h : values;
+      const clamped = Math.min(b + step, n - 16 * ahead);
+      const next = dummy ? 0 : clamped;
       const n0 = next + lane;
-      for (let k: u32 = 0; k < ahead; k++) v[k] = values[n0 + 16 * k];
+      for (let k: u32 = 0; k < ahead; k++) v[k] = src[n0 + 16 * k];
     }
-    // The rest: this batch's last (partial) step, one vector at a time.
-    for (let i = b + lane; i < Math.min(n, b + 16 * ahead); i += 16) Histogram.add(h, bins, values[i], spares);
+    // The rest: this batch's last (partial) step, one vector at a time, in a loop the same for every lane (from
+    // `b + lane`, lane reductions of its bounds took ~40 instructions); a lane past the end adds a value that
+    // counts nowhere.
+    const end = Math.min(n, b + 16 * ahead);
+    for (let j = b; j < end; j += 16) {
+      const i = j + lane;
+      const x = values[Math.min(i, n - 1)];
+      Histogram.add(h, bins, i < end ? x : 0xffffffff, spares);
+    }
   }
 
   /** One value into h (see {@link Histogram.countInto}). */
@@ -139,25 +165,26 @@ export class Histogram {
 
   /**
    * counts[values[i]] += 1 for i < n with values[i] < bins ≤ SHARED_BINS, through a histogram in workgroup-shared
-   * memory (its bins and 16 spare words): each workgroup zeroes its bins, adds 1 per value there by atomics
+   * memory (its bins and spare words): each workgroup zeroes its bins, adds 1 per value there by atomics
    * (grid-stride over all work items; a value past the bins adds 1 to a spare word, {@link Histogram.countInto}),
-   * then adds each of its bins into counts by one atomic per bin (counts zeroed by the caller).
+   * then adds each of its bins into counts by one atomic per bin (counts zeroed by the caller). The zeroing and
+   * adding loops count j = 0, 64, … the same in every lane (item l takes bin j + l): loops from the varying l
+   * reduced their bounds over the lanes (two rotate trees, ~40 instructions each; vc6 40.1 -> 39.3 µs).
    */
   @kernel({ workgroupSize: SHARED_WG })
   static shared(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
-    const h = qpu.shared<u32>(SHARED_BINS + 16);
+    const h = qpu.shared<u32>(SHARED_BINS + SHARED_WG);
     Histogram.sharedBody(n, bins, values, counts, h, AHEAD);
   }
 
   /**
    * {@link Histogram.shared} switching threads before it waits for a lookup (the kernel option `threadSwitch`),
    * launched with two batches per QPU so that each thread's lookups are in flight while the other runs: on vc7 64K
-   * values into 64 bins 24.8 -> 17.8 µs; on vc6, whose 4.2 instructions cannot hold a collection and a lookup
-   * together, 41.7 -> 43.3 µs (docs/kernels.md).
+   * values into 64 bins 24.8 -> 17.0 µs (docs/kernels.md).
    */
   @kernel({ workgroupSize: SHARED_WG, threadSwitch: true })
   static sharedSwitch(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
-    const h = qpu.shared<u32>(SHARED_BINS + 16);
+    const h = qpu.shared<u32>(SHARED_BINS + SHARED_WG);
     Histogram.sharedBody(n, bins, values, counts, h, SWITCH_AHEAD);
   }
 
@@ -165,11 +192,14 @@ export class Histogram {
   @device
   static sharedBody(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>, h: Ptr<u32>, ahead: u32): void {
     const l = qpu.localId();
-    for (let b = l; b < bins; b += SHARED_WG) h[b] = 0;
+    for (let j: u32 = 0; j < bins; j += SHARED_WG) h[j + l] = 0;
     qpu.workgroupBarrier();
     Histogram.countInto(n, bins, values, h, 1, ahead);
     qpu.workgroupBarrier();
-    for (let b = l; b < bins; b += SHARED_WG) qpu.atomicAdd(counts, b, h[b]);
+    for (let j: u32 = 0; j < bins; j += SHARED_WG) {
+      const b = j + l;
+      if (b < bins) qpu.atomicAdd(counts, b, h[b]);
+    }
   }
 
   /**
@@ -202,15 +232,16 @@ export class Histogram {
    *   more: counted nowhere), adds inc = 1 << 4(v mod 8) to word 2m where g < 2m + 1 and to word 2m + 1 where g ==
    *   2m + 1 (m = 0 … 3): on vc4 one `sub.setf -, g, 2m + 1` answers both (its borrow and its zero flag, isel.ts
    *   equalityFromFlags), and the adds are conditional `v8adds` on the mul ALU (`qpu.addBytesSat`: a nibble stays
-   *   ≤ 12, so no byte saturates), each beside the next compare;
+   *   ≤ 15, so no byte saturates), each beside the next compare;
    * - bytes, for up to PACKED_CHUNK values: 16 words of four 8-bit counters (nibble word j's low nibbles in word 2j,
    *   high in 2j + 1), to which the nibbles are added (w & 0x0f0f0f0f and (w >> 4) & 0x0f0f0f0f, byte adds again)
-   *   after every round; at the chunk's end, those of the even nibble words j > 0 become the counts of group j by
-   *   subtracting those of words j − 2 and j − 1 (bytes of word 2j + h, byte m: bin 8j + 2m + h).
+   *   after every round (bytes of word 2j + h, byte m: bin 8j + 2m + h, where the even nibble words j > 0 also count
+   *   groups j − 2 and j − 1: the host subtracts those, {@link addPackedRows}).
    * Every PACKED_CHUNK values the bytes are split into 16-bit fields, summed over the lanes by a butterfly and added
    * into two words of 16-bit totals. The loops count down, which loop shaping leaves alone (its copies of a counted loop kept
    * two rounds of counters live and spilled); each step counts four values while the next four load (vc4's TMU
-   * queue holds four), and a QPU's last one to three values are counted one at a time.
+   * queue holds four), and a QPU's last one to three values join its last round (up to 15 values, the most a nibble
+   * holds), counted one at a time after its steps.
    */
   @kernel
   static packed(perQpu: u32, extra: u32, first: u32, last: u32, values: Ptr<u32>, partial: Ptr<u32>): void {
@@ -256,16 +287,20 @@ export class Histogram {
     for (let j: u32 = 0; j < 4; j++) x[j] = values[u32(Math.min(i32(i + j * gc), i32(last)))];
     while (left > 0) {
       // Byte counters, word 2j + h, byte m: bin 8j + 2m + h, for up to PACKED_CHUNK values (a multiple of
-      // PACKED_ROUND: every nibble round but the QPU's very last takes whole steps of four).
+      // PACKED_ROUND: every nibble round takes whole steps of four, but the QPU's very last, which takes up to three
+      // values more).
       const c = new Uint32Array(PACKED_WORDS);
-      let rounds = Math.min(left, PACKED_CHUNK);
+      // (A chunk's last round takes up to three values more, which its bytes hold too: 255.)
+      let rounds = left <= PACKED_CHUNK + 3 ? left : PACKED_CHUNK;
       left -= rounds;
       // Count-down loops: loop shaping (which copies a counted `i < end` loop) would keep several rounds' counters
       // live at once, more than the registers.
       while (rounds > 0) {
-        // Nibble counters (see the kernel's comment) for up to PACKED_ROUND values.
+        // Nibble counters (see the kernel's comment) for up to PACKED_ROUND values, or up to three more in the QPU's
+        // last round: its last one to three values join it instead of making a round of their own, whose flush cost
+        // as much as a step (16K values into 64 bins: 52.6 -> 51.5 µs).
         const w = new Uint32Array(PACKED_NIBBLE_WORDS);
-        const k0 = Math.min(rounds, PACKED_ROUND);
+        const k0 = rounds <= PACKED_ROUND + 3 ? rounds : PACKED_ROUND;
         rounds -= k0;
         let k = i32(k0);
         // Steps of four values, their four loads in flight while they are counted.
@@ -299,37 +334,27 @@ export class Histogram {
           c[2 * j + 1] += (w[j] >> 4) & 0x0f0f0f0f;
         }
       }
-      // The byte counters of bins 8j … 8j + 7 (words 2j, 2j + 1): those of nibble word j for odd j and j = 0, and
-      // c(j) − c(j − 2) − c(j − 1) for even j > 0 (byte by byte, without borrows: the values with g < j + 1 are those
-      // with g < j − 1, g == j − 1 and g == j), from the last down (each reads the one before it unchanged).
-      for (let h: u32 = 0; h < 2; h++) {
-        c[12 + h] = c[12 + h] - c[8 + h] - c[10 + h];
-        c[8 + h] = c[8 + h] - c[4 + h] - c[6 + h];
-        c[4 + h] = c[4 + h] - c[0 + h] - c[2 + h];
-      }
       // Source j = 2b + p: bytes p (low 16 bits) and p + 2 (high) of word b, each ≤ 255 per lane. Each level of the
       // butterfly adds lane l and lane l ^ r of two sources, keeping source 2k + (bit r of l), so that after four
-      // levels lane l of sum u holds source 16u + rev4(l) summed over the 16 lanes (≤ 4080 per field). Depth first,
-      // so that few partial sums are live next to the counters.
-      // The first level (r = 8) as one rotation per word (Histogram.pairBytes): each lane's own fields are bytes 1
-      // and 3 where bit 3 of its lane is set, else 0 and 2, and the others the other two.
+      // levels lane l of sum u holds source 16u + rev4(l) summed over the 16 lanes (≤ 4080 per field).
+      // The first level (r = 8) as one rotation per word: each lane's own fields are bytes 1 and 3 where bit 3 of its
+      // lane is set, else 0 and 2 ((c >> own) & 0x00ff00ff), and the others the other two, those that lane l ^ 8
+      // needs (the same rotation by 8 for both halves of the lanes). Breadth first, each step for all sixteen words
+      // before the next, and the masks as byte minimums (mul ALU) beside the shifts (add ALU), so that the words
+      // overlap (word after word, depth first, the lane sums took 225 instructions, now 202).
       const own = lane & 8;
       const other = 8 - own;
-      for (let u: u32 = 0; u < 2; u++) {
-        const l3 = new Uint32Array(2);
-        for (let s3: u32 = 0; s3 < 2; s3++) {
-          const l2 = new Uint32Array(2);
-          for (let s2: u32 = 0; s2 < 2; s2++) {
-            const b = 8 * u + 4 * s3 + 2 * s2;
-            const z0 = Histogram.pairBytes(c[b], own, other);
-            const z1 = Histogram.pairBytes(c[b + 1], own, other);
-            l2[s2] = Histogram.pair(z0, z1, 4);
-          }
-          l3[s3] = Histogram.pair(l2[0], l2[1], 2);
-        }
-        const sum = Histogram.pair(l3[0], l3[1], 1);
-        t[u] += sum;
-      }
+      const mine = new Uint32Array(PACKED_WORDS);
+      for (let b: u32 = 0; b < PACKED_WORDS; b++) mine[b] = c[b] >> own;
+      for (let b: u32 = 0; b < PACKED_WORDS; b++) mine[b] = Histogram.mask(mine[b], 0x00ff00ff, bytes);
+      for (let b: u32 = 0; b < PACKED_WORDS; b++) c[b] = Histogram.mask(c[b] >> other, 0x00ff00ff, bytes);
+      const z = new Uint32Array(PACKED_WORDS);
+      for (let b: u32 = 0; b < PACKED_WORDS; b++) z[b] = mine[b] + qpu.rotate(c[b], 8);
+      const l2 = new Uint32Array(8);
+      for (let k: u32 = 0; k < 8; k++) l2[k] = Histogram.pair(z[2 * k], z[2 * k + 1], 4);
+      const l3 = new Uint32Array(4);
+      for (let k: u32 = 0; k < 4; k++) l3[k] = Histogram.pair(l2[2 * k], l2[2 * k + 1], 2);
+      for (let u: u32 = 0; u < 2; u++) t[u] += Histogram.pair(l3[2 * u], l3[2 * u + 1], 1);
     }
     // Two rows a QPU (on vc4 the QPUs' stores queue for the one DMA engine at the end: a 16K-value histogram's
     // twelve took 12 × 23 ticks of 3 420 with four rows).
@@ -345,13 +370,14 @@ export class Histogram {
   }
 
   /**
-   * {@link Histogram.pair}(c & 0x00ff00ff, (c >> 8) & 0x00ff00ff, 8) with one rotation: lane l needs its own fields
-   * (shifted by `own` = l & 8) and those of lane l ^ 8 (shifted by `other` = 8 − own there, the same rotation by 8
-   * for both halves of the lanes).
+   * x & m for a mask m of whole bytes (0x00 or 0xff each): where `bytes` (a constant at each call) is not 0 the byte
+   * minimum (`v8min` on vc4's mul ALU, beside the add ALU's shifts and adds), else the word and.
    */
   @device
-  static pairBytes(c: u32, own: u32, other: u32): u32 {
-    return ((c >> own) & 0x00ff00ff) + qpu.rotate((c >> other) & 0x00ff00ff, 8);
+  static mask(x: u32, m: u32, bytes: u32): u32 {
+    const low = qpu.minBytes(x, m);
+    const plain = x & m;
+    return bytes != 0 ? low : plain;
   }
 
   /** Lane l: x[l] + x[l ^ r] where bit r of l is clear, y[l] + y[l ^ r] where it is set (r = 1, 2, 4, 8). */
@@ -406,6 +432,9 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
   if (method === 'packed' && bins > PACKED_BINS) throw new RangeError(`histogram: method 'packed' counts up to ${PACKED_BINS} bins, got bins = ${bins}`);
   const qpus = Math.max(1, Math.min(rt.numQpus, Math.ceil(n / MIN_PER_QPU)));
   if (method === 'atomic') {
+    counts.fill(0, 0, bins);
+    // Without values there is nothing to count (the kernels read values[min(i, n - 1)] ahead).
+    if (n === 0) return emptyResult(rt, bins <= SHARED_BINS && rt.target !== 'vc4' ? 'Histogram.shared' : 'Histogram.atomic');
     // The host zeroes the counts (a launch of its own cost 1 µs on vc6 in the timing model, more on a board).
     counts.fill(0, 0, bins);
     // Up to SHARED_BINS bins (V3D) through each workgroup's shared histogram, more straight into counts.
@@ -473,16 +502,23 @@ function addRows(partial: Uint32Array, rows: number, stride: number, bins: numbe
 
 /**
  * counts[b] += the QPUs' counts of bin b in {@link Histogram.packed}'s rows (u32, wrapping): total k =
- * {@link packedSlot}(b) is the half (k >> 4) & 1 of word 16(k >> 5) + (k & 15) of each row.
+ * {@link packedSlot}(b) is the half (k >> 4) & 1 of word 16(k >> 5) + (k & 15) of each row. The rows hold the raw
+ * counters: those of bins 8j … 8j + 7 for even j > 0 (nibble word j, which counts values of groups g < j + 1) count
+ * groups j − 2 and j − 1 too, whose counts are subtracted here (the sums over the rows are exact, so the differences
+ * are the counts).
  */
 function addPackedRows(partial: Uint32Array, rows: number, bins: number, counts: Uint32Array): void {
-  for (let b = 0; b < bins; b++) {
+  const raw = new Array<number>(PACKED_BINS).fill(0);
+  for (let b = 0; b < PACKED_BINS; b++) {
     const k = packedSlot(b);
     const word = 16 * (k >> 5) + (k & 15);
     const shift = 16 * ((k >> 4) & 1);
-    let c = counts[b] as number;
-    for (let r = 0; r < rows; r++) c += ((partial[r * PACKED_ROW + word] as number) >>> shift) & 0xffff;
-    counts[b] = c >>> 0;
+    for (let r = 0; r < rows; r++) raw[b]! += ((partial[r * PACKED_ROW + word] as number) >>> shift) & 0xffff;
+  }
+  for (let b = 0; b < bins; b++) {
+    const j = b >> 3;
+    const own = j > 0 && j % 2 === 0 ? (raw[b] as number) - (raw[b - 16] as number) - (raw[b - 8] as number) : (raw[b] as number);
+    counts[b] = ((counts[b] as number) + own) >>> 0;
   }
 }
 

@@ -67,6 +67,33 @@ for (const [backend, target] of RUNS) {
   });
 }
 
+for (const [backend, target] of RUNS) {
+  const name = backend === 'reference' ? `reference (${target})` : target;
+  test(`${name}: packed byte counters: a QPU's last round of 13 to 15 values, the groups the host subtracts, every lane`, async (t) => {
+    const rt = await Runtime.open({ backend, target, log: () => {} });
+    try {
+      // Three QPUs (n / 1024 rounded up) with 61, 62 or 63 vectors each (five rounds of 12 and a last one of 13 to
+      // 15), one of them with a vector more, and values past the last whole vector.
+      for (const n of [16 * 3 * 61, 16 * 3 * 62 + 5, 16 * (3 * 63 + 1) + 15, 16 * (3 * 60 + 2)]) {
+        const v = rt.alloc(Uint32Array, n);
+        // Groups 2, 4 and 6 (bins 16-23, 32-39, 48-55: the nibble words that also count the two groups before them),
+        // their neighbours, a lane-dependent bin (each lane's counters) and values past the bins.
+        for (let i = 0; i < n; i++) {
+          const h = ((i * 2654435761) >>> 0) % 97;
+          v[i] = i % 4 === 0 ? 16 * (1 + (h % 3)) + (h % 8) : i % 4 === 1 ? (i % 16) * 4 + ((i >> 4) % 4) : h;
+        }
+        for (const bins of [64, 50]) {
+          const counts = rt.alloc(Uint32Array, bins + 1).fill(7);
+          await histogram(rt, { values: v, counts, bins, method: 'packed' });
+          t.deepEqual(Array.from(counts), [...countJs(v, n, bins), 7], `n=${n} bins=${bins}`);
+        }
+      }
+    } finally {
+      rt.close();
+    }
+  });
+}
+
 for (const target of ['vc4', 'vc6', 'vc7'] as const) {
   test(`${target}: packed byte counters flush before a byte overflows: > 255 values per lane, all in one bin and spread`, async (t) => {
     const rt = await Runtime.open({ backend: 'emulator', target, log: () => {} });
@@ -110,6 +137,29 @@ for (const target of ['vc6', 'vc7'] as const) {
         const r = await histogram(rt, { values: v, counts, bins, method: 'atomic' });
         t.deepEqual(Array.from(counts), [...want, 7], `bins=${bins}`);
         t.is(r.kernel.includes('Histogram.shared'), bins <= 1024, r.kernel);
+      }
+    } finally {
+      rt.close();
+    }
+  });
+}
+
+for (const target of ['vc6', 'vc7'] as const) {
+  // Whole steps of 16 vectors per batch, the pipelined loop's loads carried across its back edge (the last step's
+  // from shared memory), odd and even step counts, a partial last step, none at all (n = 0: no launch).
+  test(`${target}: atomics over whole steps and ragged tails (n from 0 to 70 001; 64, 1000 and 1100 bins)`, async (t) => {
+    const rt = await Runtime.open({ backend: 'emulator', target, log: () => {} });
+    try {
+      for (const n of [0, 255, 256, 257, 4095, 4096, 4097, 12 * 4096 + 300, 70001]) {
+        for (const bins of [64, 1000, 1100]) {
+          const v = rt.alloc(Uint32Array, Math.max(n, 1));
+          for (let i = 0; i < v.length; i++) v[i] = ((i * 2654435761) >>> 0) % (bins + 100 + (i % 7 === 0 ? 0xffff0000 : 0));
+          const want = new Array<number>(bins).fill(0);
+          for (let i = 0; i < n; i++) if ((v[i] as number) < bins) want[v[i] as number]!++;
+          const counts = rt.alloc(Uint32Array, bins + 1).fill(7);
+          await histogram(rt, { values: v, counts, bins, n });
+          t.deepEqual(Array.from(counts), [...want, 7], `n=${n} bins=${bins}`);
+        }
       }
     } finally {
       rt.close();

@@ -19,6 +19,7 @@ import { OP_CLASS } from '../../isa/v3d/table.ts';
 import { insertSwitches, isSwitch, pendingAfter } from './thrsw.ts';
 import { deferLoadResults, orderSegment, scheduleSegment, sinkToUses, type ScheduledWord } from './schedule.ts';
 import { BackendError } from './isel.ts';
+import { carryLoadsAcrossBackEdges } from './carry.ts';
 
 /** Machine code for one kernel, before encoding. */
 export interface V3dCode {
@@ -53,23 +54,28 @@ const view: RegisterView<MInstr> = {
 /** Registers per thread with two threads per QPU (cfg5 THREADING = 0): rf0..rf63. */
 const REGISTER_COUNT = 64;
 
-/** Order each straight-line run before allocation with `order` (branches and barriers stay where they are). */
-function orderBlocks(blocks: MBlock[], order: (run: MInstr[]) => MInstr[] = orderSegment): void {
+/**
+ * Order each straight-line run before allocation with `order` (branches and barriers stay where they are); a block's
+ * first run gets its `pendingAtEntry` words.
+ */
+function orderBlocks(blocks: MBlock[], order: (run: MInstr[], pending: number) => MInstr[] = (run, pending) => orderSegment(run, false, pending)): void {
   for (const b of blocks) {
     const out: MInstr[] = [];
     let run: MInstr[] = [];
+    let pending = b.pendingAtEntry ?? 0;
     // Appended one by one: a spread passes the whole segment (tens of thousands of ops) as call arguments.
     const append = (ops: MInstr[]): void => {
       for (const o of ops) out.push(o);
     };
     for (const m of b.instrs) {
       if (isBoundary(m)) {
-        append(order(run));
+        append(order(run, pending));
+        pending = 0;
         out.push(m);
         run = [];
       } else run.push(m);
     }
-    append(order(run));
+    append(order(run, pending));
     b.instrs = out;
   }
 }
@@ -378,10 +384,13 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
   let assignment: Map<string, number> | undefined;
   // The pre-allocation order hoists loads and so lengthens live ranges; under pressure, selection order is kept.
   let reorder = true;
+  // First with loads carried across loop back edges (carry.ts), when some loop has them and that colours without
+  // spilling (spill code's lookups would collect the carried words); else the code as selected.
+  let carried = carryLoadsAcrossBackEdges(selected);
   for (;;) {
-    const { blocks, temps } = rewriteSpills(mf, selected, spilled, ver);
+    const { blocks, temps } = rewriteSpills(mf, carried ?? selected, spilled, ver);
     // Selection order under pressure, but each load's result collected only where it is needed.
-    orderBlocks(blocks, reorder ? (run) => (ver === 42 ? sinkToUses(orderSegment(run, true)) : orderSegment(run)) : deferLoadResults);
+    orderBlocks(blocks, reorder ? (run, pending) => (ver === 42 ? sinkToUses(orderSegment(run, true, pending)) : orderSegment(run, false, pending)) : deferLoadResults);
     if (mf.threadSwitch) insertSwitches(blocks);
     const flow = flowOf(blocks);
     const { liveIn, liveOut } = computeLiveness(flow, view);
@@ -400,6 +409,10 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
       }
     };
     if (!mustSpill(flow, liveIn, pressure) && tryColouring()) break;
+    if (carried) {
+      carried = undefined;
+      continue;
+    }
     if (reorder) {
       reorder = false;
       continue;
@@ -456,10 +469,10 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
   };
 
   // Segments: straight-line runs ending in at most one branch.
-  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr; barrier?: boolean; switches?: boolean; pendingIn?: number }
+  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr; barrier?: boolean; switches?: boolean; pending?: number }
   const segments: Segment[] = [];
   for (const b of mf.blocks) {
-    let seg: Segment = { blockId: b.id, ops: [] };
+    let seg: Segment = { blockId: b.id, ops: [], pending: b.pendingAtEntry ?? 0 };
     for (const m of b.instrs) {
       if (m.unit === 'sync') {
         seg.barrier = true;
@@ -470,7 +483,7 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
         // counts their words against the output FIFO.
         seg.switches = true;
         segments.push(seg);
-        seg = { ops: [], pendingIn: pendingAfter(seg.ops, seg.pendingIn ?? 0) };
+        seg = { ops: [], pending: pendingAfter(seg.ops, seg.pending ?? 0) };
       } else if (m.unit === 'branch') {
         seg.branch = m;
         segments.push(seg);
@@ -493,7 +506,7 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
   };
   const scheduled = segments.map((seg) => {
     const flagWriter = seg.branch && seg.branch.branch?.cond !== 'always' ? [...seg.ops].reverse().find((o) => o.pf || o.uf) : undefined;
-    return scheduleSegment(seg.ops, ver, flagWriter, seg.pendingIn ?? 0);
+    return scheduleSegment(seg.ops, ver, flagWriter, seg.pending ?? 0);
   });
   segments.forEach((seg, si) => {
     if (seg.blockId !== undefined) blockStart.set(seg.blockId, instrs.length);

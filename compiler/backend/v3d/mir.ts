@@ -79,6 +79,11 @@ export interface MInstr {
 export interface MBlock {
   id: number;
   instrs: MInstr[];
+  /**
+   * Result words of earlier lookups still in the TMU output FIFO when the block starts (carry.ts: loads carried
+   * across a loop's back edge); its first `ldtmu`s collect them. Absent: none.
+   */
+  pendingAtEntry?: number;
 }
 
 export type { UniformSlot } from '../contract.ts';

@@ -39,11 +39,13 @@ export interface ScheduledWord {
   ops: MInstr[];
 }
 
-function isTmuWrite(m: MInstr): boolean {
+/** Whether `m` writes a TMU magic register (tmua, tmud, tmuc…). */
+export function isTmuWrite(m: MInstr): boolean {
   // tmul too: ordering it with the lookups costs nothing, and the backend never writes it.
   return m.dst?.kind === 'magic' && (isTmuWaddr(m.dst.addr) || magicRole(m.dst.addr) === 'tmul');
 }
-function isLoadIssue(m: MInstr): boolean {
+/** Whether `m` issues a lookup that returns words for `ldtmu` (a load or an atomic: its `tmua` write). */
+export function isLoadIssue(m: MInstr): boolean {
   return m.dst?.kind === 'magic' && m.dst.addr === MAGIC.TMUA && m.tmu === 'load';
 }
 
@@ -98,7 +100,11 @@ interface Node {
   cycle?: number;
 }
 
-function buildGraph(ops: MInstr[]): Node[] {
+/**
+ * The dependence graph of a segment. `pending`: result words of earlier lookups still in the output FIFO at the
+ * segment's start (carried across a back edge, carry.ts), which its first `ldtmu`s collect.
+ */
+function buildGraph(ops: MInstr[], pending = 0): Node[] {
   const nodes: Node[] = ops.map((m, index) => ({ m, index, preds: [], succs: [], height: 0 }));
   const edge = (from: Node, to: Node, latency: number, weight = latency, order = false) => {
     from.succs.push({ node: to, latency, weight, order });
@@ -110,6 +116,8 @@ function buildGraph(ops: MInstr[]): Node[] {
   const tmuWritesBefore: Node[] = [];
   /** Each word the segment's lookups return, by its lookup, in order. */
   const lookups: Node[] = [];
+  /** The segment's `ldtmu`s so far: the first `pending` of them free the room of the words pending at its start. */
+  const pops: Node[] = [];
   let lastLdtmu: Node | undefined;
   let lastUniform: Node | undefined;
   const reads: number[] = [];
@@ -146,9 +154,15 @@ function buildGraph(ops: MInstr[]): Node[] {
     if (isLoadIssue(n.m)) {
       // A lookup that finds the output FIFO full waits for the data of the one MAX_PENDING_LOADS words before it
       // (its ldtmu frees the room): weighted as a round trip, so that what leads up to the earlier lookup goes first.
-      const full = lookups.length + (n.m.tmuWords ?? 1) - MAX_PENDING_LOADS;
-      const oldest = full > 0 ? lookups[full - 1] : undefined;
-      if (oldest) edge(oldest, n, 1, FIFO_WAIT);
+      // A word pending at the segment's start leaves the FIFO at its ldtmu, which must come first.
+      const full = pending + lookups.length + (n.m.tmuWords ?? 1) - MAX_PENDING_LOADS;
+      if (full > 0 && full <= pending) {
+        const pop = pops[full - 1];
+        if (pop) edge(pop, n, 1);
+      } else {
+        const oldest = full > 0 ? lookups[full - pending - 1] : undefined;
+        if (oldest) edge(oldest, n, 1, FIFO_WAIT);
+      }
       for (let w = 0; w < (n.m.tmuWords ?? 1); w++) lookups.push(n);
     }
     if (isTmuWrite(n.m)) {
@@ -157,6 +171,7 @@ function buildGraph(ops: MInstr[]): Node[] {
       tmuWritesBefore.push(n);
     }
     if (n.m.op === 'ldtmu' || n.m.op === 'tmuwt') {
+      if (n.m.op === 'ldtmu') pops.push(n);
       if (lastLdtmu) edge(lastLdtmu, n, 1);
       // ldtmu waits in hardware until its data arrive: legal one instruction later, but best much later.
       for (const w of tmuWritesBefore) edge(w, n, 1, TMU_LATENCY);
@@ -242,10 +257,13 @@ function slotsOf(m: MInstr): readonly ('add' | 'mul' | 'sig')[] {
 /**
  * Schedule `ops` (no branches) into instruction words. `urgent` ops (the flag
  * write a following branch reads) go as early as their operands allow, so that
- * the branch can issue early and the rest fills its delay slots.
+ * the branch can issue early and the rest fills its delay slots. `pending`:
+ * result words of earlier lookups in the output FIFO at the start (a block
+ * after a back edge that carries loads, carry.ts), collected by the first
+ * `ldtmu`s; lookups wait for the room those free.
  */
-export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr, pendingIn = 0): ScheduledWord[] {
-  const nodes = buildGraph(ops);
+export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr, pending = 0): ScheduledWord[] {
+  const nodes = buildGraph(ops, pending);
   // The urgent op and everything it depends on go first (an explicit stack: dependence chains can be thousands long).
   const u = nodes.find((n) => n.m === urgent);
   if (u) {
@@ -259,8 +277,7 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr,
   const ready = new ReadySet(nodes, true);
   const out: ScheduledWord[] = [];
   let remaining = nodes.length;
-  // Words an earlier segment left in the output FIFO (before a thread switch: thrsw.ts) count against its room.
-  let pendingLoads = pendingIn;
+  let pendingLoads = pending;
   let cycle = 0;
   let idle = 0;
   // Each op's bundle key (opKey), made once: the op is tried in many pairings.
@@ -270,7 +287,8 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr,
   // waits in hardware until its data are back, so it is taken only once due (LDTMU_DUE after its lookup; at once
   // for a lookup of an earlier segment), or when nothing else can go in the word, or when a lookup waits for the
   // FIFO room it frees; other work fills the time meanwhile instead of the stall.
-  const issued: number[] = Array.from({ length: pendingIn }, () => -Infinity);
+  // Words pending at the start were issued before it: due at once.
+  const issued: number[] = new Array<number>(pending).fill(-LDTMU_DUE);
   let collected = 0;
   /** A lookup the output FIFO has no room for yet (its words would pass MAX_PENDING_LOADS). */
   const waitsForRoom = (n: Node): boolean => isLoadIssue(n.m) && pendingLoads + (n.m.tmuWords ?? 1) > MAX_PENDING_LOADS;
@@ -364,9 +382,10 @@ export function scheduleSegment(ops: MInstr[], ver: V3dVersion, urgent?: MInstr,
  * the next product (4.2 reads at most two register-file entries per word).
  * Without it, a multiply-accumulate's products all came first and waited in
  * the register file (vc6 separableBlur 0.443 -> 0.53 of the memory limit).
+ * `pending` as for {@link scheduleSegment}.
  */
-export function orderSegment(ops: MInstr[], sumsAfterProducts = false): MInstr[] {
-  const nodes = buildGraph(ops);
+export function orderSegment(ops: MInstr[], sumsAfterProducts = false, pending = 0): MInstr[] {
+  const nodes = buildGraph(ops, pending);
   // The ready nodes in two heaps, best first: load issues (which wait while MAX_PENDING_LOADS are in flight)
   // and the rest. Each step takes the better of the two tops: the same choice as scanning every ready
   // node for the best, which made long segments with many ready ops quadratic.
@@ -376,7 +395,7 @@ export function orderSegment(ops: MInstr[], sumsAfterProducts = false): MInstr[]
   const ready = (n: Node) => (isLoadIssue(n.m) ? loads : others).push(n);
   for (const n of nodes) if (n.preds.length === 0) ready(n);
   const out: MInstr[] = [];
-  let pendingLoads = 0;
+  let pendingLoads = pending;
   let preferred: Node | undefined;
   for (let step = 0; step < nodes.length; step++) {
     const top = loads.top();

@@ -39,7 +39,7 @@ export interface SpillRewrite {
  */
 export function rewriteSpills(mf: MFunction, blocks: MBlock[], spilled: string[], ver: 42 | 71): SpillRewrite {
   const temps = new Set<string>();
-  if (spilled.length === 0) return { blocks: blocks.map((b) => ({ id: b.id, instrs: [...b.instrs] })), temps };
+  if (spilled.length === 0) return { blocks: blocks.map((b) => ({ ...b, instrs: [...b.instrs] })), temps };
   const fresh = (): VReg => {
     const r = vreg(mf.nextVReg++);
     temps.add(`v${r.id}`);
