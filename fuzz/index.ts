@@ -12,7 +12,8 @@
 // default 1), QPUC_FUZZ_TARGETS (default all of the mode's), QPUC_FUZZ_OUT (directory for the crashing
 // inputs, default fuzz/out), QPUC_FUZZ_GEN (diff: generator version, 1 (default); 2: grid-stride loops with
 // remainders, many constants, many live values; 3: atomics and a private array; 4: the per-byte intrinsics;
-// compiler/testing/generate.ts). Prints counts, seeds/hour (wall and
+// compiler/testing/generate.ts), QPUC_FUZZ_SWITCH=1 (diff on vc6/vc7: every kernel compiled with the option
+// threadSwitch and run on an emulator of one QPU, its batches as two threads that switch). Prints counts, seeds/hour (wall and
 // per CPU-hour) and every failure; exit 1 if any failed.
 // Run it niced on a shared machine: `nice -n 19 npm run fuzz -- diff`.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -31,9 +32,11 @@ const first = Number(process.env['QPUC_FUZZ_SEED'] ?? 1);
 const outDir = process.env['QPUC_FUZZ_OUT'] ?? join(root, 'fuzz', 'out');
 const targetsEnv = process.env['QPUC_FUZZ_TARGETS']?.split(',').filter(Boolean);
 const genVersion = Number(process.env['QPUC_FUZZ_GEN'] ?? 1);
+/** diff on vc6/vc7: kernels compiled with the option threadSwitch, their batches as two threads of one QPU. */
+const threadSwitch = process.env['QPUC_FUZZ_SWITCH'] === '1';
 const modes = process.argv.slice(2);
 if (modes.length === 0 || modes.some((m) => !['frontend', 'asm', 'diff'].includes(m)) || targetsEnv?.some((t) => !['vc4', 'vc6', 'vc7'].includes(t)) || !Number.isSafeInteger(count) || count < 1 || !(GEN_VERSIONS as readonly number[]).includes(genVersion)) {
-  console.error(`usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS=vc4,vc6,vc7, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=${GEN_VERSIONS.join('|')})`);
+  console.error(`usage: npm run fuzz -- frontend|asm|diff ... (QPUC_FUZZ_COUNT, QPUC_FUZZ_SEED, QPUC_FUZZ_TARGETS=vc4,vc6,vc7, QPUC_FUZZ_OUT, QPUC_FUZZ_GEN=${GEN_VERSIONS.join('|')}, QPUC_FUZZ_SWITCH=1)`);
   process.exit(2);
 }
 
@@ -105,7 +108,7 @@ for (const mode of modes) {
   }
   if (mode === 'diff') {
     for (const target of (targetsEnv ?? ['vc4', 'vc6', 'vc7']) as ('vc4' | 'vc6' | 'vc7')[]) {
-      const ex = await emulatorExecutor(target);
+      const ex = await emulatorExecutor(target, { threadSwitch: threadSwitch && target !== 'vc4' });
       const counts = { agreed: 0, denormal: 0, unsupported: 0, mismatch: 0 };
       const failures: string[] = [];
       const t0 = performance.now();

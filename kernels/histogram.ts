@@ -29,6 +29,8 @@ import { combineResults, emptyResult, typeName } from './launch.js';
  * 12 and 16, 43.7 with 20, 44.8 with 24, 42.7 with 32; vc7 22.0, 23.2, 22.5, 26.7, 26.5, 23.6.
  */
 const AHEAD = 16;
+/** Values a step of {@link Histogram.sharedSwitch}: a thread's share of the TMU output FIFO (docs/kernels.md). */
+const SWITCH_AHEAD = 8;
 
 /**
  * Bins a workgroup of {@link Histogram.shared} counts in its shared memory (4 KiB, and SHARED_WG words after them:
@@ -73,7 +75,7 @@ export class Histogram {
    */
   @kernel
   static atomic(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
-    Histogram.countInto(n, bins, values, counts, 0);
+    Histogram.countInto(n, bins, values, counts, 0, AHEAD);
   }
 
   /**
@@ -86,12 +88,12 @@ export class Histogram {
    * time. Reads values[min(i, n − 1)] ahead: n ≥ 1 (the host launches nothing for n = 0).
    */
   @device
-  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>, spares: u32): void {
+  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>, spares: u32, ahead: u32): void {
     const lane = qpu.laneId();
-    const step = AHEAD * qpu.globalCount();
+    const step = ahead * qpu.globalCount();
     const v = new Uint32Array(AHEAD);
     // Each batch takes AHEAD vectors in a row per step (their loads one base plus constants), the same in every lane.
-    let b = qpu.qpuId() * 16 * AHEAD;
+    let b = qpu.qpuId() * 16 * ahead;
     // Software-pipelined: a step's atomics go out, then the next step's loads (after them in program order, as the
     // compiler keeps them), so that the loads are in flight while the atomics' results come back (vc6: 59.4 -> 57.2 µs
     // for 64K values into 64 bins). Each load's index is one base plus a constant, `(next + lane) + 16k`: address
@@ -103,28 +105,28 @@ export class Histogram {
     // first atomics (vc6 42.5 -> 40.2 µs, vc7 24.9 -> 22.8; under an `if`, the loads reached the loop through a
     // join, and nothing was carried).
     const b0 = b + lane;
-    for (let k: u32 = 0; k < AHEAD; k++) v[k] = values[Math.min(b0 + 16 * k, n - 1)];
-    for (; b + 16 * AHEAD <= n; b += step) {
+    for (let k: u32 = 0; k < ahead; k++) v[k] = values[Math.min(b0 + 16 * k, n - 1)];
+    for (; b + 16 * ahead <= n; b += step) {
       // Every word's place first (each in a register of its own), then the atomics: computed next to its atomic,
       // each place shared a temporary with the next, which kept the atomics from overlapping their arithmetic.
       const at = new Uint32Array(AHEAD);
-      for (let k: u32 = 0; k < AHEAD; k++) at[k] = Histogram.slot(bins, v[k], spares);
-      for (let k: u32 = 0; k < AHEAD; k++) qpu.atomicAdd(h, at[k], Histogram.amount(bins, v[k], spares));
+      for (let k: u32 = 0; k < ahead; k++) at[k] = Histogram.slot(bins, v[k], spares);
+      for (let k: u32 = 0; k < ahead; k++) qpu.atomicAdd(h, at[k], Histogram.amount(bins, v[k], spares));
       // Past the last whole step the loads read shared memory (`spares` = 1: h is at least 1024 + 64 words), which
       // takes no DRAM bandwidth; straight into counts they read the last step again. Selects, not branches: the
       // body stays one block (`&&` and a call in a `?:` arm would split it).
-      const more = b + step + 16 * AHEAD <= n;
+      const more = b + step + 16 * ahead <= n;
       const dummy = spares != 0 ? !more : false;
       const src = dummy ? h : values;
-      const clamped = Math.min(b + step, n - 16 * AHEAD);
+      const clamped = Math.min(b + step, n - 16 * ahead);
       const next = dummy ? 0 : clamped;
       const n0 = next + lane;
-      for (let k: u32 = 0; k < AHEAD; k++) v[k] = src[n0 + 16 * k];
+      for (let k: u32 = 0; k < ahead; k++) v[k] = src[n0 + 16 * k];
     }
     // The rest: this batch's last (partial) step, one vector at a time, in a loop the same for every lane (from
     // `b + lane`, lane reductions of its bounds took ~40 instructions); a lane past the end adds a value that
     // counts nowhere.
-    const end = Math.min(n, b + 16 * AHEAD);
+    const end = Math.min(n, b + 16 * ahead);
     for (let j = b; j < end; j += 16) {
       const i = j + lane;
       const x = values[Math.min(i, n - 1)];
@@ -172,10 +174,27 @@ export class Histogram {
   @kernel({ workgroupSize: SHARED_WG })
   static shared(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
     const h = qpu.shared<u32>(SHARED_BINS + SHARED_WG);
+    Histogram.sharedBody(n, bins, values, counts, h, AHEAD);
+  }
+
+  /**
+   * {@link Histogram.shared} switching threads before it waits for a lookup (the kernel option `threadSwitch`),
+   * launched with two batches per QPU so that each thread's lookups are in flight while the other runs: on vc7 64K
+   * values into 64 bins 24.8 -> 17.0 µs (docs/kernels.md).
+   */
+  @kernel({ workgroupSize: SHARED_WG, threadSwitch: true })
+  static sharedSwitch(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
+    const h = qpu.shared<u32>(SHARED_BINS + SHARED_WG);
+    Histogram.sharedBody(n, bins, values, counts, h, SWITCH_AHEAD);
+  }
+
+  /** The body of {@link Histogram.shared} and {@link Histogram.sharedSwitch}. */
+  @device
+  static sharedBody(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>, h: Ptr<u32>, ahead: u32): void {
     const l = qpu.localId();
     for (let j: u32 = 0; j < bins; j += SHARED_WG) h[j + l] = 0;
     qpu.workgroupBarrier();
-    Histogram.countInto(n, bins, values, h, 1);
+    Histogram.countInto(n, bins, values, h, 1, ahead);
     qpu.workgroupBarrier();
     for (let j: u32 = 0; j < bins; j += SHARED_WG) {
       const b = j + l;
@@ -419,9 +438,11 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
     // The host zeroes the counts (a launch of its own cost 1 µs on vc6 in the timing model, more on a board).
     counts.fill(0, 0, bins);
     // Up to SHARED_BINS bins (V3D) through each workgroup's shared histogram, more straight into counts.
-    const groups = Math.max(1, Math.floor((16 * Math.min(rt.numQpus, qpus)) / SHARED_WG));
+    // vc7: two batches per QPU, switching threads (Histogram.sharedSwitch).
+    const switching = rt.target === 'vc7';
+    const groups = (switching ? 2 : 1) * Math.max(1, Math.floor((16 * Math.min(rt.numQpus, qpus)) / SHARED_WG));
     return bins <= SHARED_BINS && rt.target !== 'vc4'
-      ? rt.launch(Histogram.shared, { grid: [groups] }, n, bins, values, counts)
+      ? rt.launch(switching ? Histogram.sharedSwitch : Histogram.shared, { grid: [groups] }, n, bins, values, counts)
       : rt.launch(Histogram.atomic, { qpus }, n, bins, values, counts);
   }
   if (method === 'packed') {

@@ -90,6 +90,17 @@ export interface KernelOptions {
    * results (on vc4 such a load may see the old data). Default false.
    */
   readonly noalias?: boolean;
+  /**
+   * vc6/vc7: before waiting for a memory lookup's data the kernel switches
+   * to the other thread its QPU runs (V3D runs two batches per QPU when a
+   * launch has more batches than QPUs), so that each thread's lookups are in
+   * flight while the other computes: the way Mesa's shaders hide memory
+   * latency. It pays off for kernels that wait on lookups, launched with at
+   * least two batches per QPU; a switch costs a few instruction slots, and
+   * no register value lives in an accumulator across one. vc4 and the
+   * reference interpreter: no change. Default false.
+   */
+  readonly threadSwitch?: boolean;
 }
 
 /** The property under which decorated methods carry their {@link KernelInfo}. */

@@ -83,6 +83,10 @@ const KERNEL_OPTION_READERS: {
     expected: 'true or false',
     read: (e) => (e.kind === typescript.SyntaxKind.TrueKeyword ? true : e.kind === typescript.SyntaxKind.FalseKeyword ? false : undefined),
   },
+  threadSwitch: {
+    expected: 'true or false',
+    read: (e) => (e.kind === typescript.SyntaxKind.TrueKeyword ? true : e.kind === typescript.SyntaxKind.FalseKeyword ? false : undefined),
+  },
   // The largest any target allows; a target's own limit is checked when compiling for it (QPU3032, frontend/index.ts).
   workgroupSize: {
     expected: `a constant multiple of 16 from 16 to ${MAX_WORKGROUP_SIZE}`,

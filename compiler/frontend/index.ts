@@ -60,6 +60,7 @@ export function loadKernels(file: string, options: LoadOptions = {}): KernelModu
         const size = m.options.workgroupSize;
         if (size !== undefined && size !== 16) fn.workgroupSize = size;
         if (m.options.noalias === true) fn.noalias = true;
+        if (m.options.threadSwitch === true) fn.threadSwitch = true;
         // discover.ts checked the value against every target's limit; the target compiled for may hold fewer.
         if (size !== undefined && options.target && size > maxWorkgroupSize(options.target)) {
           const at = workgroupSizeNode(m) ?? m.decl;

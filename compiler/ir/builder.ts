@@ -114,5 +114,6 @@ export function cloneFunction(fn: IrFunction): IrFunction {
   if (fn.workgroupSize !== undefined) out.workgroupSize = fn.workgroupSize;
   if (fn.sharedBytes !== undefined) out.sharedBytes = fn.sharedBytes;
   if (fn.noalias) out.noalias = true;
+  if (fn.threadSwitch) out.threadSwitch = true;
   return out;
 }

@@ -85,12 +85,12 @@ export function parseFunction(text: string): IrFunction {
     if ((m = /^func\s+([\w.$]+)\((.*)\)\s*(?:\[([^\]]*)\]\s*)?\{$/.exec(raw))) {
       fn = createFunction(m[1]!);
       for (const kv of (m[3] ?? '').split(/\s+/).filter((x) => x !== '')) {
-        if (kv === 'noalias') {
-          fn.noalias = true;
+        if (kv === 'noalias' || kv === 'threadSwitch') {
+          fn[kv] = true;
           continue;
         }
         const km = /^(workgroupSize|sharedBytes)=(\d+)$/.exec(kv);
-        if (!km) throw new Error(`line ${line}: unknown function attribute '${kv}' (expected workgroupSize=N, sharedBytes=N or noalias)`);
+        if (!km) throw new Error(`line ${line}: unknown function attribute '${kv}' (expected workgroupSize=N, sharedBytes=N, noalias or threadSwitch)`);
         fn[km[1] as 'workgroupSize' | 'sharedBytes'] = Number(km[2]);
       }
       for (const p of splitArgs(m[2]!)) {

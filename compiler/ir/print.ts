@@ -81,6 +81,6 @@ function blockText(b: Block, opts: PrintOptions): string {
 /** Prints a function in the textual IR form. */
 export function printFunction(fn: IrFunction, opts: PrintOptions = {}): string {
   const params = fn.params.map((p) => `${p.name} ${decl(p.value)}`).join(', ');
-  const launch = [fn.workgroupSize !== undefined ? `workgroupSize=${fn.workgroupSize}` : '', fn.sharedBytes ? `sharedBytes=${fn.sharedBytes}` : '', fn.noalias ? 'noalias' : ''].filter((x) => x !== '');
+  const launch = [fn.workgroupSize !== undefined ? `workgroupSize=${fn.workgroupSize}` : '', fn.sharedBytes ? `sharedBytes=${fn.sharedBytes}` : '', fn.noalias ? 'noalias' : '', fn.threadSwitch ? 'threadSwitch' : ''].filter((x) => x !== '');
   return `func ${fn.name}(${params})${launch.length > 0 ? ` [${launch.join(' ')}]` : ''} {\n${fn.blocks.map((b) => blockText(b, opts)).join('\n')}\n}\n`;
 }

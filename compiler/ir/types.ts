@@ -104,6 +104,8 @@ export interface IrFunction {
   sharedBytes?: number;
   /** The `@kernel` option `noalias`: pointer parameters never overlap (docs/language.md "Kernel options"). */
   noalias?: boolean;
+  /** The `@kernel` option `threadSwitch`: switch threads before waiting for a lookup (V3D; docs/language.md "Kernel options"). */
+  threadSwitch?: boolean;
 }
 
 /** Work items per workgroup of `fn` (16 when not set). */

@@ -5,7 +5,8 @@
  * and the thread-end sequence.
  */
 import type { SourceLoc } from '../../ir/types.ts';
-import type { V3dBranchInstr, V3dInstr, V3dVersion } from '../../isa/v3d/instr.ts';
+import type { V3dAluInstr, V3dBranchInstr, V3dInstr, V3dVersion } from '../../isa/v3d/instr.ts';
+import { encodeInstr } from '../../isa/v3d/encode.ts';
 import { MAGIC, nopInstr } from '../../isa/v3d/instr.ts';
 import { buildBundle } from './bundle.ts';
 import type { FlowBlock, RegisterView } from '../common/liveness.ts';
@@ -15,7 +16,8 @@ import type { MBlock, MDst, MFunction, MInstr, MSrc, UniformSlot } from './mir.t
 import { constantOf, MAX_SPILL_SLOTS, rewriteSpills, SPILL_BYTES_PER_BATCH } from './spill.ts';
 import { acc, defOf, regKey, rf, usesOf } from './mir.ts';
 import { OP_CLASS } from '../../isa/v3d/table.ts';
-import { deferLoadResults, orderSegment, scheduleSegment, sinkToUses } from './schedule.ts';
+import { insertSwitches, isSwitch, pendingAfter } from './thrsw.ts';
+import { deferLoadResults, orderSegment, scheduleSegment, sinkToUses, type ScheduledWord } from './schedule.ts';
 import { BackendError } from './isel.ts';
 import { carryLoadsAcrossBackEdges } from './carry.ts';
 
@@ -37,8 +39,8 @@ const isReg = (r: { kind: string }): r is { kind: 'vreg'; id: number } | { kind:
 const sameReg = (a: MSrc | MDst, b: MSrc | MDst): boolean =>
   (a.kind === 'rf' && b.kind === 'rf' && a.index === b.index) ||
   (a.kind === 'acc' && b.kind === 'acc' && a.index === b.index && a.waddr === undefined && b.waddr === undefined);
-/** Branches and barriers end a straight-line segment. */
-const isBoundary = (m: MInstr): boolean => m.unit === 'branch' || m.unit === 'sync';
+/** Branches, barriers and thread switches end a straight-line segment. */
+const isBoundary = (m: MInstr): boolean => m.unit === 'branch' || m.unit === 'sync' || isSwitch(m);
 
 
 const view: RegisterView<MInstr> = {
@@ -240,7 +242,7 @@ const physReg = (c: number): MSrc & MDst => (c >= ACC_BASE ? acc(c - ACC_BASE) :
  * result included (the signal rotates the mul ALU's operands; pv6 rotates
  * into r1), every read by an ALU op without rotate (the 4.2 rotate signal's
  * effect on the add ALU is unknown), never live across a barrier's thread
- * switch (accumulators are undefined after one), and live at few instructions.
+ * switch or a thread switch (accumulators are undefined after one), and live at few instructions.
  */
 function accumulatorCandidates(flow: FlowBlock<MInstr>[], liveOut: Map<number, Set<string>>, span: Map<string, number>): Set<string> {
   const bad = new Set<string>();
@@ -258,7 +260,7 @@ function accumulatorCandidates(flow: FlowBlock<MInstr>[], liveOut: Map<number, S
     }
     // Values live across a barrier (one has no operands: live after it is live before it).
     b.instrs.forEach((m, i) => {
-      if (m.unit === 'sync') for (const k of liveBefore(b, liveOut, i)) bad.add(k);
+      if (m.unit === 'sync' || isSwitch(m)) for (const k of liveBefore(b, liveOut, i)) bad.add(k);
     });
   }
   const out = new Set<string>();
@@ -389,6 +391,7 @@ export function allocateV3d(mf: MFunction, ver: V3dVersion): V3dAllocated {
     const { blocks, temps } = rewriteSpills(mf, carried ?? selected, spilled, ver);
     // Selection order under pressure, but each load's result collected only where it is needed.
     orderBlocks(blocks, reorder ? (run, pending) => (ver === 42 ? sinkToUses(orderSegment(run, true, pending)) : orderSegment(run, false, pending)) : deferLoadResults);
+    if (mf.threadSwitch) insertSwitches(blocks);
     const flow = flowOf(blocks);
     const { liveIn, liveOut } = computeLiveness(flow, view);
     const pressure = measurePressure(flow, liveOut);
@@ -466,7 +469,7 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
   };
 
   // Segments: straight-line runs ending in at most one branch.
-  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr; barrier?: boolean; pending?: number }
+  interface Segment { blockId?: number; ops: MInstr[]; branch?: MInstr; barrier?: boolean; switches?: boolean; pending?: number }
   const segments: Segment[] = [];
   for (const b of mf.blocks) {
     let seg: Segment = { blockId: b.id, ops: [], pending: b.pendingAtEntry ?? 0 };
@@ -475,6 +478,12 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
         seg.barrier = true;
         segments.push(seg);
         seg = { ops: [] };
+      } else if (isSwitch(m)) {
+        // The lookups the segment leaves outstanding are collected after the switch: the next segment's scheduler
+        // counts their words against the output FIFO.
+        seg.switches = true;
+        segments.push(seg);
+        seg = { ops: [], pending: pendingAfter(seg.ops, seg.pending ?? 0) };
       } else if (m.unit === 'branch') {
         seg.branch = m;
         segments.push(seg);
@@ -495,10 +504,13 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
     instrs.push(i);
     locs.push(loc);
   };
+  const scheduled = segments.map((seg) => {
+    const flagWriter = seg.branch && seg.branch.branch?.cond !== 'always' ? [...seg.ops].reverse().find((o) => o.pf || o.uf) : undefined;
+    return scheduleSegment(seg.ops, ver, flagWriter, seg.pending ?? 0);
+  });
   segments.forEach((seg, si) => {
     if (seg.blockId !== undefined) blockStart.set(seg.blockId, instrs.length);
-    const flagWriter = seg.branch && seg.branch.branch?.cond !== 'always' ? [...seg.ops].reverse().find((o) => o.pf || o.uf) : undefined;
-    const words = scheduleSegment(seg.ops, ver, flagWriter, seg.pending ?? 0);
+    const words = scheduled[si] as ScheduledWord[];
     const br = seg.branch;
     if (seg.barrier) {
       // Barrier (notes 2.6): barrierid to syncb in the same instruction as a thrsw; the two delay slots stay
@@ -512,6 +524,28 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
       push(bw);
       push(nopInstr());
       push(nopInstr());
+      return;
+    }
+    if (seg.switches) {
+      // Thread switch (thrsw.ts): the signal on the segment's last word where it encodes there, else a word of its
+      // own; its two delay slots take the next segment's first words where rule 27 allows them there (that segment
+      // continues the block: no branch lands between), else nops.
+      for (const w of words) push(w.word, w.ops.find((o) => o.loc)?.loc);
+      const last = instrs[instrs.length - 1];
+      const signalled = last?.kind === 'alu' && words.length > 0 ? withThrsw(last, ver) : undefined;
+      if (signalled) instrs[instrs.length - 1] = signalled;
+      else {
+        const t = nopInstr();
+        t.sig.thrsw = true;
+        push(t);
+      }
+      const next = scheduled[si + 1];
+      const continues = segments[si + 1] !== undefined && segments[si + 1]!.blockId === undefined;
+      for (let k = 0; k < 2; k++) {
+        const w = continues && next !== undefined && next.length > 1 && fitsSwitchSlot(next[0]!) ? next.shift() : undefined;
+        if (w) push(w.word, w.ops.find((o) => o.loc)?.loc);
+        else push(nopInstr());
+      }
       return;
     }
     // A jump to the code that follows anyway is dropped.
@@ -556,3 +590,26 @@ export function scheduleV3d(allocated: V3dAllocated, ver: V3dVersion): V3dCode {
   return { instrs, locs, uniforms: mf.uniforms, registersUsed: used.size, scratchBytesPerThread: spilled.some((k) => constantOf(mf, k) === undefined) ? SPILL_BYTES_PER_BATCH : 0 };
 }
 
+
+/** The word with the thread-switch signal added, if that still encodes (its other signals allow it); else undefined. */
+function withThrsw(w: V3dAluInstr, ver: V3dVersion): V3dAluInstr | undefined {
+  const t: V3dAluInstr = { ...w, sig: { ...w.sig, thrsw: true } };
+  try {
+    encodeInstr(t, ver);
+    return t;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a scheduled word may sit in a thread switch's delay slots (semantics notes rule 27: no TMU write, `ldtmu`,
+ * accumulator or flag write there; rule 9: no SFU op): plain ALU ops writing the register file, no signals, no
+ * conditions.
+ */
+function fitsSwitchSlot(w: ScheduledWord): boolean {
+  if (w.word.kind !== 'alu' || Object.values(w.word.sig).some((v) => v === true)) return false;
+  return w.ops.every(
+    (m) => (m.unit === 'add' || m.unit === 'mul') && m.dst?.kind === 'rf' && !m.pf && !m.uf && !m.cond && !m.rotate && m.op !== 'multop' && OP_CLASS[m.op] === undefined,
+  );
+}

@@ -222,7 +222,7 @@ function argsBlock(c: Ctx, target: Block, args: Value[], body: MBlock[], newId: 
 
 /** Translate one lowered IR function to machine IR for V3D version `ver`. */
 export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
-  const mf: MFunction = { name: fn.name, blocks: [], uniforms: [], nextVReg: 0, workgroupSize: workgroupSizeOf(fn) };
+  const mf: MFunction = { name: fn.name, blocks: [], uniforms: [], nextVReg: 0, workgroupSize: workgroupSizeOf(fn), ...(fn.threadSwitch ? { threadSwitch: true } : {}) };
   const entry: EntryRegs = { uniforms: new Map() };
   entryRegs.set(mf, entry);
   const kernelStores = fn.blocks.some((b) => b.instrs.some((i) => i.op === 'store' || i.op === 'atomic' || i.op === 'atomic_cas'));

@@ -102,6 +102,8 @@ export interface MFunction {
   constants?: Map<number, number>;
   /** Work items per workgroup (16 when absent): how the payload gives the batch index (payload.ts). */
   workgroupSize?: number;
+  /** Switch to the QPU's other thread before waiting for a lookup's data (the kernel's `threadSwitch` option; thrsw.ts). */
+  threadSwitch?: boolean;
 }
 
 /** Shorthands. */

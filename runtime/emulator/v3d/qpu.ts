@@ -330,7 +330,7 @@ export class QpuExecutor {
     this.counters.bytesWritten += stats.bytesWritten;
     // An L2-resident lookup pays the TMU latency and per-line cost but none of the shared DRAM bandwidth (timing.ts).
     const dram = !this.resident(addrs, mask);
-    const ready = this.timing.lookup(q, dram ? stats.bytesRead : 0, dram ? stats.bytesWritten : 0, stats.lines);
+    const ready = this.timing.lookup(q, t.inflight, dram ? stats.bytesRead : 0, dram ? stats.bytesWritten : 0, stats.lines);
     if (stats.returnWords > 0) (t.tmu.newest() as { ready: number }).ready = ready;
     if (ready > t.tmu.lastDone) t.tmu.lastDone = ready;
   }

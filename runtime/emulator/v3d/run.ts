@@ -16,7 +16,7 @@ import { batchPayload, decodeCsd, payloadXYRegister, type CsdConfig, type CsdPar
 import { HazardChecker, HazardError, type HazardMode, type SourceMap } from './hazards.ts';
 import { ExecutionError, QpuExecutor, STEP } from './qpu.ts';
 import { ThreadState } from './thread.ts';
-import { DEFAULT_CLOCK_HZ, QpuClock, SharedTiming, THREAD_SWITCH_CYCLES } from './timing.ts';
+import { DEFAULT_CLOCK_HZ, QpuClock, SharedTiming, THREAD_SWITCH_CYCLES, TMU_OUTPUT_FIFO } from './timing.ts';
 import { LANES } from './lanes.ts';
 
 /** Options of {@link runCsd}. */
@@ -143,6 +143,8 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
 
   // Thread slots: 2 per QPU (slots 0 and 2 in tidx) or 4 with THREADING (notes 1).
   const slotIds = p.threading ? [0, 1, 2, 3] : [0, 2];
+  // Each thread has its share of the QPU's TMU output FIFO (notes 5.3).
+  timing.queueDepth = TMU_OUTPUT_FIFO / slotIds.length;
   const qpus: Qpu[] = [];
   for (let i = 0; i < numQpus; i++) qpus.push({ index: i, clock: new QpuClock(), slots: slotIds.map(() => ({ thread: undefined })), current: 0, lastRan: undefined, active: false });
   let nextBatch = 0;

@@ -28,6 +28,8 @@ export class ThreadState implements OpContext {
   readonly flagB = new Uint8Array(LANES);
   readonly rtop = new Uint32Array(LANES);
   readonly tmu = new TmuState();
+  /** Completion times of this thread's lookups in flight (for the TMU queue depth, timing.ts). */
+  readonly inflight: number[] = [];
   pc: number;
   /** Main uniform stream address (cfg6 at start). */
   unif: number;

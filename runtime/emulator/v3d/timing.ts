@@ -69,11 +69,14 @@ export const READ_BYTES_PER_CYCLE = MEMORY_PATH[42].readGBps / 0.5;
 export const WRITE_BYTES_PER_CYCLE = MEMORY_PATH[42].writeGBps / 0.5;
 
 /**
- * TMU request queue per QPU: lookups in flight beyond this stall the issuing
- * `tmua` until the oldest completes (input FIFO 16 words per QPU, Mesa keeps
- * at most 8 lookups outstanding: notes 5.3).
+ * TMU lookups a QPU thread keeps in flight: one beyond this stalls the issuing
+ * `tmua` until the thread's oldest completes. The output FIFO has 16 words per
+ * QPU, 16 / threads per thread (Mesa: at most 8 outstanding in a 2-way threaded
+ * shader; notes 5.3), so with 2 threads 8 each and with 4 threads 4 each.
  */
-export const TMU_QUEUE_DEPTH = 8;
+export const TMU_OUTPUT_FIFO = 16;
+/** Per-thread depth at 2 threads per QPU (the CSD's default), {@link TMU_OUTPUT_FIFO} / 2. */
+export const TMU_QUEUE_DEPTH = TMU_OUTPUT_FIFO / 2;
 
 /**
  * CHOICE (SFU stall length unknown): an op-form SFU result is ready 2
@@ -107,8 +110,6 @@ export const DEFAULT_CLOCK_HZ = { 42: TARGETS.vc6.clockHz, 71: TARGETS.vc7.clock
 /** Clock of one QPU. */
 export class QpuClock {
   time = 0;
-  /** Completion times of this QPU's lookups in flight (for the queue depth). */
-  readonly inflight: number[] = [];
 }
 
 /** Width of one accounting window of the shared memory path, in clocks. */
@@ -148,6 +149,8 @@ export class SharedTiming {
   readonly stalls: Record<string, number> = { tmu: 0, 'tmu-queue': 0, sfu: 0, barrier: 0, idle: 0 };
   /** Latest completion of any lookup (stores finish by job end). */
   lastCompletion = 0;
+  /** Lookups a thread keeps in flight ({@link TMU_OUTPUT_FIFO} / threads per QPU; set by the runner). */
+  queueDepth = TMU_QUEUE_DEPTH;
 
   private window(i: number): number {
     const k = i - this.base;
@@ -179,14 +182,15 @@ export class SharedTiming {
   }
 
   /**
-   * A lookup issued by a QPU at its current time: wait for a queue slot,
-   * occupy the memory path for its bytes, and return when its data are back.
+   * A lookup issued by a QPU thread at its QPU's current time: wait for a
+   * slot among the thread's lookups in flight (`inflight`, completion times,
+   * at most {@link queueDepth}), occupy the memory path for its bytes, and
+   * return when its data are back.
    */
-  lookup(q: QpuClock, bytesRead: number, bytesWritten: number, lines = 1): number {
-    const inflight = q.inflight;
+  lookup(q: QpuClock, inflight: number[], bytesRead: number, bytesWritten: number, lines = 1): number {
     // Drop completed lookups; then wait for the oldest if the queue is full.
     while (inflight.length > 0 && (inflight[0] as number) <= q.time) inflight.shift();
-    if (inflight.length >= TMU_QUEUE_DEPTH) {
+    if (inflight.length >= this.queueDepth) {
       const free = inflight.shift() as number;
       this.stalls['tmu-queue'] = (this.stalls['tmu-queue'] ?? 0) + (free - q.time);
       q.time = free;

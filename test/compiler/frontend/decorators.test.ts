@@ -3,6 +3,8 @@
 // count, unrelated decorators are left alone, and `x[i]!` is accepted.
 import test from 'ava';
 import { loadKernels } from '../../../compiler/frontend/index.ts';
+import { printFunction } from '../../../compiler/ir/print.ts';
+import { parseFunction } from '../../../compiler/ir/parse.ts';
 
 const file = '/virtual/decorators.ts';
 
@@ -90,10 +92,37 @@ test('@kernel({ noalias: true }) marks the kernel noalias (in its IR and its pri
   t.is(m.kernels.get('K.bare')?.noalias, undefined);
 });
 
+test('@kernel({ threadSwitch: true }) marks the kernel (its IR, the IR text form both ways); false or bare @kernel does not', (t) => {
+  const m = loadKernels(file, {
+    source: [
+      "import { kernel, qpu, type u32, type Ptr } from 'qpuc';",
+      'export class K {',
+      '  @kernel({ threadSwitch: true, workgroupSize: 32 })',
+      '  static on(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
+      '  @kernel({ threadSwitch: false })',
+      '  static off(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
+      '  @kernel',
+      '  static bare(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
+      '}',
+    ].join('\n'),
+  });
+  t.deepEqual(m.diagnostics, []);
+  const on = m.kernels.get('K.on')!;
+  t.is(on.threadSwitch, true);
+  t.is(m.kernels.get('K.off')?.threadSwitch, undefined);
+  t.is(m.kernels.get('K.bare')?.threadSwitch, undefined);
+  const text = printFunction(on);
+  t.regex(text, /^func K\.on\(.*\) \[workgroupSize=32 threadSwitch\] \{/m);
+  const back = parseFunction(text);
+  t.is(back.threadSwitch, true);
+  t.is(back.workgroupSize, 32);
+});
+
 test('bad @kernel options are QPU3015 naming the problem and the known options', (t) => {
   const cases: [string, string][] = [
     ['@kernel({ fastMath: 1 })', "'fastMath' must be true or false, not '1'"],
     ['@kernel({ noalias: 1 })', "'noalias' must be true or false, not '1'"],
+    ['@kernel({ threadSwitch: 2 })', "'threadSwitch' must be true or false, not '2'"],
     ['@kernel({ fast: true })', "unknown option 'fast'"],
     ['@kernel(opts)', 'expected one object literal'],
     ['@kernel({ ...opts })', "'...opts' is not a 'name: value' entry"],

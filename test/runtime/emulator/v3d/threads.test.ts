@@ -84,6 +84,40 @@ test('timing: a second thread on the QPU hides TMU latency behind thrsw', (t) =>
   t.true(two.cycles < 1.3 * one.cycles, `two threads: ${two.cycles} vs one: ${one.cycles}`);
 });
 
+// Eight lookups in flight per pass: a thread's whole share of the output FIFO (16 entries per QPU, 16 / threads
+// per thread: Mesa's MAX_TMU_QUEUE_SIZE comment, semantics notes 5.3).
+const eightLoop = (ver: 42 | 71): string => `
+  .uniform 16, ${DATA}
+${ver === 42 ? '  nop ; nop ; ldunif\n  nop ; mov rf1, r5 ; ldunif\n  nop ; mov rf5, r5' : '  nop ; nop ; ldunifrf.rf1\n  nop ; nop ; ldunifrf.rf5'}
+  eidx rf6 ; nop
+  shl rf6, rf6, 2 ; nop
+  add rf2, rf5, rf6 ; nop
+  nop ; mov rf4, 1
+  loop:
+${Array.from({ length: 8 }, () => '  nop ; mov tmua, rf2').join('\n')}
+  nop ; nop ; thrsw
+  nop ; nop
+  nop ; nop
+${Array.from({ length: 8 }, () => '  nop ; nop ; ldtmu.rf3').join('\n')}
+  sub.pushz rf1, rf1, rf4 ; nop
+  b.anyna loop
+  nop ; nop
+  nop ; nop
+  nop ; nop
+  ${END}`;
+
+test('timing: each of a QPU\'s two threads keeps its own eight lookups in flight (16 / threads output FIFO entries each)', (t) => {
+  for (const ver of [42, 71] as const) {
+    const one = runAsm(ver, eightLoop(ver), { batches: 1 }).result;
+    const two = runAsm(ver, eightLoop(ver), { batches: 2, run: { numQpus: 1 } }).result;
+    t.deepEqual(two.hazards.filter((h) => h.severity === 'error'), [], `v${ver}: no FIFO overflow`);
+    t.is(two.profile.instructions, 2 * one.profile.instructions);
+    // The second thread's eight lookups do not wait for the first thread's: sixteen are in flight on the QPU.
+    t.is(two.profile.stalls['tmu-queue'] ?? 0, 0, `v${ver}: no thread waits for the other's FIFO entries`);
+    t.true(two.profile.cycles < 1.3 * one.profile.cycles, `v${ver}: two threads ${two.profile.cycles} clocks, one ${one.profile.cycles}`);
+  }
+});
+
 test('timing: an SFU-op result read by the next instruction stalls (rule 11), one instruction later does not', (t) => {
   const k = (gap: boolean): string => `
     eidx r0 ; nop
