@@ -98,17 +98,20 @@ const SWITCH_EVERY = MAX_PENDING_LOADS;
 export function insertSwitches(blocks: MBlock[]): void {
   const flagsOut = flagsLiveOut(blocks);
   for (const b of blocks) {
-    let issued = false;
+    // Words carried in over a back edge (carry.ts) were issued before the block.
+    let issued = (b.pendingAtEntry ?? 0) > 0;
     let collected = 0;
-    let floor = 0;
+    // The first switch may go at the block's very start (a block entered with words in flight); later ones after the last.
+    let floor = -1;
     for (let at = 0; at < b.instrs.length; at++) {
       const m = b.instrs[at] as MInstr;
       if (isIssue(m)) issued = true;
       if (m.unit !== 'sig' || m.op !== 'ldtmu') continue;
       if (issued && (collected === 0 || collected >= SWITCH_EVERY)) {
         let k = at;
-        while (k > floor && blocked(b, k, flagsOut.get(b.id) === true)) k--;
-        if (k > floor) {
+        const out = flagsOut.get(b.id) === true;
+        while (k > floor && blocked(b, k, out)) k--;
+        if (k > floor && !blocked(b, k, out)) {
           b.instrs.splice(k, 0, { unit: 'sig', op: 'thrsw', srcs: [] });
           at++;
           floor = k + 1;
