@@ -1,6 +1,7 @@
 /**
  * Thread switches that hide memory latency (the kernel option `threadSwitch`, docs/backend-v3d.md "Thread
- * switches"): a `thrsw` before a block's first collection (`ldtmu`) of a lookup it issued, and again before every
+ * switches"): a `thrsw` before a block's first collection (`ldtmu`) of a lookup it issued (or of a word carried into
+ * it over a back edge, carry.ts), and again before every
  * SWITCH_EVERY-th collection after that, lets the QPU's other thread run while this one's data are on their way
  * (Mesa puts one before the TMU results it waits for); the thread resumes once its oldest lookup's data are back
  * (semantics notes 2.1, 4), and each thread has its own 8 of the QPU's 16 output FIFO entries (notes 5.3), so two
@@ -9,8 +10,10 @@
  * do not survive when the other thread ran, notes 2.1), the scheduler moves nothing across it and counts the words
  * left in the FIFO, and emit.ts puts the signal on the segment's last word (or a word of its own) with the next
  * segment's first words in the two delay slots where rule 27 allows them. A switch moves earlier in its block where
- * the flags would be live across it (they do not survive either) or a lookup is half assembled (`tmud`/`tmuc`
- * written, its `tmua` not yet); a block with no such place keeps none.
+ * the flags would be live across it (they do not survive either; also into a later block, as isel reuses a compare's
+ * flags across blocks), a lookup is half assembled (`tmud`/`tmuc` written, its `tmua` not yet) or a `multop` waits
+ * for its `umul24` (rtop does not survive); a block with no such place keeps none. `QPUC_FUZZ_SWITCH=1 npm run fuzz
+ * -- diff` compiles every generated kernel with the option and runs its batches as two threads of one QPU.
  */
 import { MAGIC } from '../../isa/v3d/instr.ts';
 import { isTmuWaddr } from '../../isa/v3d/table.ts';
@@ -98,17 +101,20 @@ const SWITCH_EVERY = MAX_PENDING_LOADS;
 export function insertSwitches(blocks: MBlock[]): void {
   const flagsOut = flagsLiveOut(blocks);
   for (const b of blocks) {
-    let issued = false;
+    // Words carried in over a back edge (carry.ts) were issued before the block.
+    let issued = (b.pendingAtEntry ?? 0) > 0;
     let collected = 0;
-    let floor = 0;
+    // The first switch may go at the block's very start (a block entered with words in flight); later ones after the last.
+    let floor = -1;
     for (let at = 0; at < b.instrs.length; at++) {
       const m = b.instrs[at] as MInstr;
       if (isIssue(m)) issued = true;
       if (m.unit !== 'sig' || m.op !== 'ldtmu') continue;
       if (issued && (collected === 0 || collected >= SWITCH_EVERY)) {
         let k = at;
-        while (k > floor && blocked(b, k, flagsOut.get(b.id) === true)) k--;
-        if (k > floor) {
+        const out = flagsOut.get(b.id) === true;
+        while (k > floor && blocked(b, k, out)) k--;
+        if (k > floor && !blocked(b, k, out)) {
           b.instrs.splice(k, 0, { unit: 'sig', op: 'thrsw', srcs: [] });
           at++;
           floor = k + 1;

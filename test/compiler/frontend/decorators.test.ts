@@ -72,51 +72,36 @@ test('@kernel({ fastMath: true }) marks the f32 + - * and int→f32 conversions 
   for (const name of ['K.off', 'K.bare']) t.true(ops(name).length === 5 && ops(name).every((i) => i.attrs?.['fast'] === undefined), name);
 });
 
-test('@kernel({ noalias: true }) marks the kernel noalias (in its IR and its printed form); false or bare @kernel does not', (t) => {
-  const m = loadKernels(file, {
-    source: [
-      "import { kernel, qpu, type u32, type Ptr } from 'qpuc';",
-      'export class K {',
-      '  @kernel({ noalias: true })',
-      '  static apart(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
-      '  @kernel({ noalias: false })',
-      '  static off(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
-      '  @kernel',
-      '  static bare(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
-      '}',
-    ].join('\n'),
+// The two flag options the IR carries as function attributes: each marks its kernel (in its IR and both ways through
+// the IR text form, beside another attribute); false or a bare @kernel does not.
+for (const option of ['noalias', 'threadSwitch'] as const) {
+  test(`@kernel({ ${option}: true }) marks the kernel (its IR, the IR text form both ways); false or bare @kernel does not`, (t) => {
+    const body = '(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }';
+    const m = loadKernels(file, {
+      source: [
+        "import { kernel, qpu, type u32, type Ptr } from 'qpuc';",
+        'export class K {',
+        `  @kernel({ ${option}: true, workgroupSize: 32 })`,
+        `  static on${body}`,
+        `  @kernel({ ${option}: false })`,
+        `  static off${body}`,
+        '  @kernel',
+        `  static bare${body}`,
+        '}',
+      ].join('\n'),
+    });
+    t.deepEqual(m.diagnostics, []);
+    const on = m.kernels.get('K.on')!;
+    t.is(on[option], true);
+    t.is(m.kernels.get('K.off')?.[option], undefined);
+    t.is(m.kernels.get('K.bare')?.[option], undefined);
+    const text = printFunction(on);
+    t.regex(text, new RegExp(`^func K\\.on\\(.*\\) \\[workgroupSize=32 ${option}\\] \\{`, 'm'));
+    const back = parseFunction(text);
+    t.is(back[option], true);
+    t.is(back.workgroupSize, 32);
   });
-  t.deepEqual(m.diagnostics, []);
-  t.is(m.kernels.get('K.apart')?.noalias, true);
-  t.is(m.kernels.get('K.off')?.noalias, undefined);
-  t.is(m.kernels.get('K.bare')?.noalias, undefined);
-});
-
-test('@kernel({ threadSwitch: true }) marks the kernel (its IR, the IR text form both ways); false or bare @kernel does not', (t) => {
-  const m = loadKernels(file, {
-    source: [
-      "import { kernel, qpu, type u32, type Ptr } from 'qpuc';",
-      'export class K {',
-      '  @kernel({ threadSwitch: true, workgroupSize: 32 })',
-      '  static on(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
-      '  @kernel({ threadSwitch: false })',
-      '  static off(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
-      '  @kernel',
-      '  static bare(n: u32, x: Ptr<u32>, y: Ptr<u32>): void { const i = qpu.globalId(); if (i < n) y[i] = x[i]!; }',
-      '}',
-    ].join('\n'),
-  });
-  t.deepEqual(m.diagnostics, []);
-  const on = m.kernels.get('K.on')!;
-  t.is(on.threadSwitch, true);
-  t.is(m.kernels.get('K.off')?.threadSwitch, undefined);
-  t.is(m.kernels.get('K.bare')?.threadSwitch, undefined);
-  const text = printFunction(on);
-  t.regex(text, /^func K\.on\(.*\) \[workgroupSize=32 threadSwitch\] \{/m);
-  const back = parseFunction(text);
-  t.is(back.threadSwitch, true);
-  t.is(back.workgroupSize, 32);
-});
+}
 
 test('bad @kernel options are QPU3015 naming the problem and the known options', (t) => {
   const cases: [string, string][] = [

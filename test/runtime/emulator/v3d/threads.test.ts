@@ -53,25 +53,30 @@ test('barrier: syncb + thrsw holds every thread of the supergroup until all arri
   t.deepEqual(words(racy, 512), new Array(16).fill(0));
 });
 
-const loadLoop = `
+/**
+ * 16 passes of: `lookups` loads, a thread switch, their collections (the loop's flags set after it: flags do not
+ * survive a switch, notes 2.1).
+ */
+const lookupLoop = (ver: 42 | 71, lookups: number): string => `
   .uniform 16, ${DATA}
-  nop ; nop ; ldunif
-  nop ; mov rf1, r5 ; ldunif
-  eidx r1 ; nop
-  shl r1, r1, 2 ; nop
-  add rf2, r5, r1 ; mov rf4, 1
+${ver === 42 ? '  nop ; nop ; ldunif\n  nop ; mov rf1, r5 ; ldunif\n  nop ; mov rf5, r5' : '  nop ; nop ; ldunifrf.rf1\n  nop ; nop ; ldunifrf.rf5'}
+  eidx rf6 ; nop
+  shl rf6, rf6, 2 ; nop
+  add rf2, rf5, rf6 ; nop
+  nop ; mov rf4, 1
   loop:
-  nop ; mov tmua, rf2
+${Array.from({ length: lookups }, () => '  nop ; mov tmua, rf2').join('\n')}
   nop ; nop ; thrsw
   nop ; nop
   nop ; nop
-  nop ; nop ; ldtmu.rf3
+${Array.from({ length: lookups }, () => '  nop ; nop ; ldtmu.rf3').join('\n')}
   sub.pushz rf1, rf1, rf4 ; nop
   b.anyna loop
   nop ; nop
   nop ; nop
   nop ; nop
   ${END}`;
+const loadLoop = lookupLoop(42, 1);
 
 // Flags do not survive a switch (notes 2.1): the loop sets them after resuming.
 test('timing: a second thread on the QPU hides TMU latency behind thrsw', (t) => {
@@ -86,30 +91,10 @@ test('timing: a second thread on the QPU hides TMU latency behind thrsw', (t) =>
 
 // Eight lookups in flight per pass: a thread's whole share of the output FIFO (16 entries per QPU, 16 / threads
 // per thread: Mesa's MAX_TMU_QUEUE_SIZE comment, semantics notes 5.3).
-const eightLoop = (ver: 42 | 71): string => `
-  .uniform 16, ${DATA}
-${ver === 42 ? '  nop ; nop ; ldunif\n  nop ; mov rf1, r5 ; ldunif\n  nop ; mov rf5, r5' : '  nop ; nop ; ldunifrf.rf1\n  nop ; nop ; ldunifrf.rf5'}
-  eidx rf6 ; nop
-  shl rf6, rf6, 2 ; nop
-  add rf2, rf5, rf6 ; nop
-  nop ; mov rf4, 1
-  loop:
-${Array.from({ length: 8 }, () => '  nop ; mov tmua, rf2').join('\n')}
-  nop ; nop ; thrsw
-  nop ; nop
-  nop ; nop
-${Array.from({ length: 8 }, () => '  nop ; nop ; ldtmu.rf3').join('\n')}
-  sub.pushz rf1, rf1, rf4 ; nop
-  b.anyna loop
-  nop ; nop
-  nop ; nop
-  nop ; nop
-  ${END}`;
-
 test('timing: each of a QPU\'s two threads keeps its own eight lookups in flight (16 / threads output FIFO entries each)', (t) => {
   for (const ver of [42, 71] as const) {
-    const one = runAsm(ver, eightLoop(ver), { batches: 1 }).result;
-    const two = runAsm(ver, eightLoop(ver), { batches: 2, run: { numQpus: 1 } }).result;
+    const one = runAsm(ver, lookupLoop(ver, 8), { batches: 1 }).result;
+    const two = runAsm(ver, lookupLoop(ver, 8), { batches: 2, run: { numQpus: 1 } }).result;
     t.deepEqual(two.hazards.filter((h) => h.severity === 'error'), [], `v${ver}: no FIFO overflow`);
     t.is(two.profile.instructions, 2 * one.profile.instructions);
     // The second thread's eight lookups do not wait for the first thread's: sixteen are in flight on the QPU.
