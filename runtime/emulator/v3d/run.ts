@@ -16,7 +16,7 @@ import { batchPayload, decodeCsd, payloadXYRegister, type CsdConfig, type CsdPar
 import { HazardChecker, HazardError, type HazardMode, type SourceMap } from './hazards.ts';
 import { ExecutionError, QpuExecutor, STEP } from './qpu.ts';
 import { ThreadState } from './thread.ts';
-import { DEFAULT_CLOCK_HZ, QpuClock, SharedTiming, THREAD_SWITCH_CYCLES, TMU_OUTPUT_FIFO } from './timing.ts';
+import { DEFAULT_CLOCK_HZ, QpuClock, SharedTiming, THREAD_SWITCH_CYCLES } from './timing.ts';
 import { LANES } from './lanes.ts';
 
 /** Options of {@link runCsd}. */
@@ -109,10 +109,12 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
   if (!Number.isSafeInteger(maxCycles) || maxCycles < 1) throw new RuntimeError(`maxCycles must be a whole number from 1 to 2^53, got ${maxCycles}`);
   if (!(Number.isFinite(clockHz) && clockHz > 0)) throw new RuntimeError(`clockHz must be a positive number, got ${clockHz}`);
   const decode = options.decode ?? decodeInstr;
-  const timing = new SharedTiming(ver, clockHz);
+  // Thread slots: 2 per QPU (slots 0 and 2 in tidx) or 4 with THREADING (notes 1).
+  const slotIds = p.threading ? [0, 1, 2, 3] : [0, 2];
+  const timing = new SharedTiming(ver, clockHz, slotIds.length);
   const exec = new QpuExecutor(memory, ver, timing);
   if (options.cacheResident) exec.cacheResident = options.cacheResident;
-  const hazards = new HazardChecker(ver, options.hazards ?? 'error', options.sourceMap, p.singleSeg, p.threading ? 4 : 2);
+  const hazards = new HazardChecker(ver, options.hazards ?? 'error', options.sourceMap, p.singleSeg, slotIds.length);
   const cache = new Map<number, CompiledInstr>();
   const fetch = (address: number): CompiledInstr => {
     let c = cache.get(address);
@@ -141,10 +143,6 @@ export function runCsd(memory: GpuMemory, cfg: CsdConfig, options: RunCsdOptions
     return c;
   };
 
-  // Thread slots: 2 per QPU (slots 0 and 2 in tidx) or 4 with THREADING (notes 1).
-  const slotIds = p.threading ? [0, 1, 2, 3] : [0, 2];
-  // Each thread has its share of the QPU's TMU output FIFO (notes 5.3).
-  timing.queueDepth = TMU_OUTPUT_FIFO / slotIds.length;
   const qpus: Qpu[] = [];
   for (let i = 0; i < numQpus; i++) qpus.push({ index: i, clock: new QpuClock(), slots: slotIds.map(() => ({ thread: undefined })), current: 0, lastRan: undefined, active: false });
   let nextBatch = 0;

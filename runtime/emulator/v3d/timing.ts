@@ -133,8 +133,12 @@ export class SharedTiming {
   private readonly readBytesPerCycle: number;
   private readonly writeBytesPerCycle: number;
 
-  /** Timing of one job on V3D `ver` clocked at `clockHz`. */
-  constructor(ver: 42 | 71 = 42, clockHz: number = DEFAULT_CLOCK_HZ[ver]) {
+  /** Lookups a thread keeps in flight: its share of the TMU output FIFO, {@link TMU_OUTPUT_FIFO} / threads per QPU. */
+  private readonly queueDepth: number;
+
+  /** Timing of one job on V3D `ver` clocked at `clockHz`, with `threadsPerQpu` thread slots per QPU (2, or 4 with THREADING). */
+  constructor(ver: 42 | 71 = 42, clockHz: number = DEFAULT_CLOCK_HZ[ver], threadsPerQpu = 2) {
+    this.queueDepth = TMU_OUTPUT_FIFO / threadsPerQpu;
     const m = MEMORY_PATH[ver];
     const ghz = clockHz / 1e9;
     this.latency = m.latencyNs * ghz;
@@ -149,8 +153,6 @@ export class SharedTiming {
   readonly stalls: Record<string, number> = { tmu: 0, 'tmu-queue': 0, sfu: 0, barrier: 0, idle: 0 };
   /** Latest completion of any lookup (stores finish by job end). */
   lastCompletion = 0;
-  /** Lookups a thread keeps in flight ({@link TMU_OUTPUT_FIFO} / threads per QPU; set by the runner). */
-  queueDepth = TMU_QUEUE_DEPTH;
 
   private window(i: number): number {
     const k = i - this.base;
