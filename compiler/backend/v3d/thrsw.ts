@@ -16,15 +16,16 @@
  * -- diff` compiles every generated kernel with the option and runs its batches as two threads of one QPU.
  */
 import { MAGIC } from '../../isa/v3d/instr.ts';
-import { isTmuWaddr } from '../../isa/v3d/table.ts';
 import type { MBlock, MInstr } from './mir.ts';
-import { MAX_PENDING_LOADS } from './schedule.ts';
+import { isLoadIssue, isTmuWrite, MAX_PENDING_LOADS } from './schedule.ts';
 
 /** The thread switch pseudo-op (a segment boundary: emit.ts). */
 export const isSwitch = (m: MInstr): boolean => m.unit === 'sig' && m.op === 'thrsw';
 
+/** A lookup's `tmua` write (a load, an atomic or a store), which ends the lookup's assembly. */
 const isIssue = (m: MInstr): boolean => m.dst?.kind === 'magic' && (m.dst.addr === MAGIC.TMUA || m.dst.addr === MAGIC.TMUAU);
-const isFeed = (m: MInstr): boolean => m.dst?.kind === 'magic' && !isIssue(m) && isTmuWaddr(m.dst.addr);
+/** A TMU write that assembles a lookup before its `tmua` (`tmud`, `tmuc`, …). */
+const isFeed = (m: MInstr): boolean => isTmuWrite(m) && !isIssue(m);
 const readsFlags = (m: MInstr): boolean => m.cond !== undefined || m.uf !== undefined || (m.unit === 'branch' && m.branch !== undefined && m.branch.cond !== 'always');
 const writesFlags = (m: MInstr): boolean => m.pf !== undefined || m.uf !== undefined;
 
@@ -131,7 +132,7 @@ export function insertSwitches(blocks: MBlock[]): void {
 export function pendingAfter(ops: readonly MInstr[], pending: number): number {
   let p = pending;
   for (const m of ops) {
-    if (isIssue(m) && m.tmu === 'load') p += m.tmuWords ?? 1;
+    if (isLoadIssue(m)) p += m.tmuWords ?? 1;
     if (m.unit === 'sig' && m.op === 'ldtmu') p--;
   }
   return Math.max(p, 0);
