@@ -82,8 +82,9 @@ export class Histogram {
    * h[values[i]] += 1 by atomics for this work item's i < n (grid-stride). Where h has `spares` = 1 (a constant
    * at each call), 16 words after its bins that nobody reads, a value past the bins adds 1 to h[min(v, bins +
    * lane)], one of them: one `umin` and a constant; else it adds 0 to bin (lane mod bins). Whole steps (every
-   * lane's AHEAD values exist) load AHEAD values before their atomics go out (an atomic keeps its program order
-   * against the loads: h could be values, as far as the compiler knows), so AHEAD atomics are in flight at once,
+   * lane's `ahead` values exist; `ahead` a constant at each call, at most AHEAD, the private arrays' length) load
+   * `ahead` values before their atomics go out (an atomic keeps its program order against the loads: h could be
+   * values, as far as the compiler knows), so `ahead` atomics are in flight at once,
    * in a loop the same for every lane, whose next step's loads go out after this step's atomics; the rest go one at a
    * time. Reads values[min(i, n − 1)] ahead: n ≥ 1 (the host launches nothing for n = 0).
    */
@@ -92,7 +93,7 @@ export class Histogram {
     const lane = qpu.laneId();
     const step = ahead * qpu.globalCount();
     const v = new Uint32Array(AHEAD);
-    // Each batch takes AHEAD vectors in a row per step (their loads one base plus constants), the same in every lane.
+    // Each batch takes `ahead` vectors in a row per step (their loads one base plus constants), the same in every lane.
     let b = qpu.qpuId() * 16 * ahead;
     // Software-pipelined: a step's atomics go out, then the next step's loads (after them in program order, as the
     // compiler keeps them), so that the loads are in flight while the atomics' results come back (vc6: 59.4 -> 57.2 µs
