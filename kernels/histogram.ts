@@ -5,8 +5,8 @@
  * Three methods, chosen per target by measurement in the emulators' timing models (docs/kernels.md):
  * - atomics (vc6, vc7): every lane adds 1 to its value's bin with `qpu.atomicAdd`, one TMU round trip per 16
  *   elements, AHEAD of them in flight at once; up to SHARED_BINS bins into a histogram in workgroup-shared memory
- *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end, more bins straight into
- *   counts;
+ *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end (on vc7 up to BATCH_BINS
+ *   bins a histogram per batch, with no barrier), more bins straight into counts;
  * - packed counters (vc4 up to 64 bins, where an atomic instruction costs ~3 200 cycles): each lane reads the values
  *   once and counts them in registers, 8 words of eight 4-bit counters (a compare per two words, its conditional
  *   byte adds on the mul ALU) added into 16 words of four 8-bit counters every 12 values; every 252 values the
