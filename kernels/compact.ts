@@ -372,6 +372,12 @@ export class CompactOnce {
     return key - lo;
   }
 
+  /** The word whose key relative to lo ({@link CompactOnce.rel}) is r, for `kind` 0 (u32) and 1 (i32). */
+  @device
+  static unrel(kind: u32, r: u32, lo: u32): u32 {
+    return kind == 0 ? r + lo : (r + lo) ^ 0x80000000;
+  }
+
   /** Publish tile t's count (at most TILE, the same in every lane): every lane stores the one word, ready-marked. */
   @device
   static publish(status: Ptr<u32>, t: u32, count: u32): void {
@@ -407,48 +413,77 @@ export class CompactOnce {
     const lane = qpu.laneId();
     const counted = kind == FLAGGED ? flags : x;
     const mask: u32 = lane + 1 < Q ? 0xffff : 0;
-    let carry: u32 = 0;
-    // v: the words of the tile that decide what is kept (x, or its flags).
-    const v = new Uint32Array(TILE_WORDS);
+    // Tile t (this turn's, counted and published in the turn before): v, its words; r, their keys relative to lo
+    // (FLAGGED: the flag as a u32 key, kept in [1, 2^32 − 1], the caller's lo and span); ex, the kept words of the
+    // lanes before this one (group 0 in the low, group 1 in the high 16 bits); tot0, group 0's kept words; off, the
+    // tile's.
     const t0 = Math.min(qpu.qpuId(), tiles - 1);
+    const t1 = t0 + Q < tiles ? t0 + Q : t0;
+    const v = new Uint32Array(TILE_WORDS);
+    const r = new Uint32Array(TILE_WORDS);
+    // w: the words of the next tile, t + Q (or t again past the end), counted in this turn.
+    const w = new Uint32Array(TILE_WORDS);
     for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = counted[t0 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
+    for (let j: u32 = 0; j < TILE_WORDS; j++) w[j] = counted[t1 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
+    for (let j: u32 = 0; j < TILE_WORDS; j++) r[j] = CompactOnce.rel(kind == FLAGGED ? 0 : kind, v[j], lo);
+    let c0: u32 = 0;
+    let c1: u32 = 0;
+    for (let j: u32 = 0; j < 4; j++) c0 += r[j] <= span ? 1 : 0;
+    for (let j: u32 = 4; j < 8; j++) c1 += r[j] <= span ? 1 : 0;
+    const incl = CompactOnce.laneScan(c0 + (c1 << 16));
+    let ex: u32 = lane == 0 ? 0 : qpu.rotate(incl, 1);
+    const tot = qpu.broadcast(incl, 15);
+    let tot0 = tot & 0xffff;
+    let off = tot0 + (tot >> 16);
+    CompactOnce.publish(status, t0, off);
+    let carry: u32 = 0;
     for (let t = qpu.qpuId(); t < tiles; t += Q) {
-      // u: the words the kept ones are (v itself but for FLAGGED, whose words load now, used only by the stores).
+      // The first poll of the counts before this tile goes out now; the next tile is counted and published (again,
+      // when it is this one, past the end) while its answer comes back.
+      const at = READY + t - 1 - lane;
+      let polled = qpu.atomicOr(status, at, 0);
+      // u: the words the kept ones are (FLAGGED: x's words, loaded now).
       const u = new Uint32Array(TILE_WORDS);
       if (kind == FLAGGED) {
         for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = x[t * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
       } else {
-        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = v[j];
+        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = kind == 2 ? v[j] : CompactOnce.unrel(kind, r[j], lo);
       }
-      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while this one is counted.
+      // The tile after the next one (or the next again past the end) loads during the turn.
       const tn = t + Q < tiles ? t + Q : t;
-      const w = new Uint32Array(TILE_WORDS);
-      for (let j: u32 = 0; j < TILE_WORDS; j++) w[j] = counted[tn * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
-      // r[j]: word j's key relative to lo (FLAGGED: the flag as a u32 key, kept in [1, 2^32 − 1], the caller's lo
-      // and span); c[g]: the lane's kept words of group g.
-      const r = new Uint32Array(TILE_WORDS);
-      for (let j: u32 = 0; j < TILE_WORDS; j++) r[j] = CompactOnce.rel(kind == FLAGGED ? 0 : kind, v[j], lo);
-      const c = new Uint32Array(TILE_GROUPS);
-      for (let j: u32 = 0; j < TILE_WORDS; j++) c[j >> 2] += r[j] <= span ? 1 : 0;
-      // One 16-lane scan for both groups: their lanes' counts (at most 64 per group) in the low and high halves of a
-      // word (two scans: vc6 121.7 against 115.6 µs with the status in shared memory, 64K u32, half kept).
-      const incl = CompactOnce.laneScan(c[0] + (c[1] << 16));
-      const rot = qpu.rotate(incl, 1);
-      const ex = lane == 0 ? 0 : rot;
-      const tot = qpu.broadcast(incl, 15);
-      const tot0 = tot & 0xffff;
-      const off = tot0 + (tot >> 16);
-      CompactOnce.publish(status, t, off);
-      const prefix = carry + CompactOnce.countBefore(status, t, mask);
+      const tm = tn + Q < tiles ? tn + Q : tn;
+      const z = new Uint32Array(TILE_WORDS);
+      for (let j: u32 = 0; j < TILE_WORDS; j++) z[j] = counted[tm * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
+      const rn = new Uint32Array(TILE_WORDS);
+      for (let j: u32 = 0; j < TILE_WORDS; j++) rn[j] = CompactOnce.rel(kind == FLAGGED ? 0 : kind, w[j], lo);
+      let d0: u32 = 0;
+      let d1: u32 = 0;
+      for (let j: u32 = 0; j < 4; j++) d0 += rn[j] <= span ? 1 : 0;
+      for (let j: u32 = 4; j < 8; j++) d1 += rn[j] <= span ? 1 : 0;
+      const incln = CompactOnce.laneScan(d0 + (d1 << 16));
+      const exn: u32 = lane == 0 ? 0 : qpu.rotate(incln, 1);
+      const totn = qpu.broadcast(incln, 15);
+      const tot0n = totn & 0xffff;
+      const offn = tot0n + (totn >> 16);
+      CompactOnce.publish(status, tn, offn);
+      while (!qpu.all(polled >= 0x10000)) polled = qpu.atomicOr(status, at, 0);
+      const prefix = carry + qpu.reduceAdd(polled & mask);
       for (let g: u32 = 0; g < TILE_GROUPS; g++) {
-        let at = prefix + (g == 0 ? ex & 0xffff : tot0 + (ex >> 16));
+        let i = prefix + (g == 0 ? ex & 0xffff : tot0 + (ex >> 16));
         for (let k: u32 = 0; k < 4; k++) {
-          if (r[4 * g + k] <= span) y[at] = u[4 * g + k];
-          at += r[4 * g + k] > span ? 0 : 1;
+          if (r[4 * g + k] <= span) y[i] = u[4 * g + k];
+          i += r[4 * g + k] > span ? 0 : 1;
         }
       }
-      for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = w[j];
       carry = prefix + off;
+      for (let j: u32 = 0; j < TILE_WORDS; j++) {
+        v[j] = w[j];
+        r[j] = rn[j];
+        w[j] = z[j];
+      }
+      ex = exn;
+      tot0 = tot0n;
+      off = offn;
     }
     return carry;
   }
