@@ -240,10 +240,10 @@ const READY = 32;
 /**
  * Single-pass compaction on V3D, each element (and flag) read once, as kernels/scan.ts's ScanOnce: tile t
  * (TILE elements; a lane holds 4 consecutive words of each of its groups of 64) goes to QPU t mod Q, which counts
- * its kept elements (lane counts in order, a 16-lane scan per group), publishes the count in `status` (two words of
- * 16 bits with a ready mark, by atomics), waits for the counts of tiles t − 1 … t − Q + 1 and adds its own running
- * total of its earlier tiles: every kept element then knows its place. The QPU of the last tile leaves the count of
- * all tiles in status[2 tiles] for {@link CompactOnce.tail}.
+ * its kept elements (lane counts, one 16-lane scan for both groups), publishes the count in `status` (one ready-marked
+ * word, {@link READY}), waits for the counts of tiles t − 1 … t − Q + 1 and adds its own running total of its earlier
+ * tiles: every kept element then knows its place. The QPU of the last tile leaves the count of all tiles in
+ * status[READY + tiles] for {@link CompactOnce.tail}.
  */
 export class CompactOnce {
   /** {@link CompactOnce.run} keeping x[i] where flags[i] ≠ 0. */
@@ -331,9 +331,9 @@ export class CompactOnce {
   }
 
   /**
-   * The workgroup zeroes the status words in `s`, its shared memory (2 tiles + 16 ≤ STATUS_WORDS), runs its tiles
-   * ({@link CompactOnce.run}) with them, and the QPU of the last tile leaves the count of all tiles in the global
-   * status[2 tiles] for {@link CompactOnce.tail}.
+   * The workgroup sets the status words in `s`, its shared memory (READY + tiles ≤ STATUS_WORDS: the READY ready
+   * zeros, then 0 for each tile), runs its tiles ({@link CompactOnce.run}) with them, and the QPU of the last tile
+   * leaves the count of all tiles in the global status[READY + tiles] for {@link CompactOnce.tail}.
    */
   @device
   static runShared(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, s: Ptr<u32>): void {
@@ -488,7 +488,7 @@ export class CompactOnce {
     return carry;
   }
 
-  /** One batch: compacts x[n0 … n) a vector at a time after the `status[2 tiles]` elements {@link CompactOnce.run} kept (0 when tiles = 0); status[2 tiles + 1] = the total kept. */
+  /** One batch: compacts x[n0 … n) a vector at a time after the `status[READY + tiles]` elements {@link CompactOnce.run} kept (0 when tiles = 0); status[READY + tiles + 1] = the total kept. */
   @kernel
   static tail(n0: u32, n: u32, tiles: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const lane = qpu.laneId();
