@@ -16,7 +16,6 @@ import { device, kernel, qpu, i32, u32, type bool, type Ptr } from 'qpuc';
 import type { LaunchResult, Runtime } from 'qpuc/runtime';
 import { checkSameType, checkWordArray, combineResults, overlaps, typeName } from './launch.js';
 import { LaneScan } from './lane-scan.js';
-import { LookBack } from './look-back.js';
 
 /** Vectors per pass of {@link Compact.place}. */
 const PER = 4;
@@ -231,38 +230,44 @@ const TILE_WORDS = 8;
 const FLAGGED = 3;
 /** Status words of the look-back in workgroup-shared memory (16 KiB, the most a workgroup may declare). */
 const STATUS_WORDS = 4096;
+/**
+ * Status words before the tiles' ones, each 0x10000 (a ready count of 0): tile t's count is in status[READY + t],
+ * ready-marked (0x10000 | count), and polls of tiles before the first read these. status[READY + tiles] takes the
+ * count of all tiles, status[READY + tiles + 1] the total ({@link CompactOnce.tail}).
+ */
+const READY = 32;
 
 /**
  * Single-pass compaction on V3D, each element (and flag) read once, as kernels/scan.ts's ScanOnce: tile t
  * (TILE elements; a lane holds 4 consecutive words of each of its groups of 64) goes to QPU t mod Q, which counts
- * its kept elements (lane counts in order, a 16-lane scan per group), publishes the count in `status` (two words of
- * 16 bits with a ready mark, by atomics), waits for the counts of tiles t − 1 … t − Q + 1 and adds its own running
- * total of its earlier tiles: every kept element then knows its place. The QPU of the last tile leaves the count of
- * all tiles in status[2 tiles] for {@link CompactOnce.tail}.
+ * its kept elements (lane counts, one 16-lane scan for both groups), publishes the count in `status` (one ready-marked
+ * word, {@link READY}), waits for the counts of tiles t − 1 … t − Q + 1 and adds its own running total of its earlier
+ * tiles: every kept element then knows its place. The QPU of the last tile leaves the count of all tiles in
+ * status[READY + tiles] for {@link CompactOnce.tail}.
  */
 export class CompactOnce {
   /** {@link CompactOnce.run} keeping x[i] where flags[i] ≠ 0. */
   @kernel
   static flagged(tiles: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    LookBack.finish(status, tiles, CompactOnce.run(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status));
+    CompactOnce.finish(status, tiles, CompactOnce.run(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status));
   }
 
   /** {@link CompactOnce.run} on u32 keys (the word itself). */
   @kernel
   static whereU32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    LookBack.finish(status, tiles, CompactOnce.run(0, tiles, lo, span, x, x, y, status));
+    CompactOnce.finish(status, tiles, CompactOnce.run(0, tiles, lo, span, x, x, y, status));
   }
 
   /** {@link CompactOnce.run} on i32 words (key: the sign bit flipped). */
   @kernel
   static whereI32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    LookBack.finish(status, tiles, CompactOnce.run(1, tiles, lo, span, x, x, y, status));
+    CompactOnce.finish(status, tiles, CompactOnce.run(1, tiles, lo, span, x, x, y, status));
   }
 
   /** {@link CompactOnce.run} on f32 bits (key: IEEE total order as u32). */
   @kernel
   static whereF32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    LookBack.finish(status, tiles, CompactOnce.run(2, tiles, lo, span, x, x, y, status));
+    CompactOnce.finish(status, tiles, CompactOnce.run(2, tiles, lo, span, x, x, y, status));
   }
 
   // One workgroup of every QPU (8 on vc6, 12 on vc7) whose look-back status is in its shared memory, as
@@ -326,22 +331,71 @@ export class CompactOnce {
   }
 
   /**
-   * The workgroup zeroes the status words in `s`, its shared memory (2 tiles + 16 ≤ STATUS_WORDS), runs its tiles
-   * ({@link CompactOnce.run}) with them, and the QPU of the last tile leaves the count of all tiles in the global
-   * status[2 tiles] for {@link CompactOnce.tail}.
+   * The workgroup sets the status words in `s`, its shared memory (READY + tiles ≤ STATUS_WORDS: the READY ready
+   * zeros, then 0 for each tile), runs its tiles ({@link CompactOnce.run}) with them, and the QPU of the last tile
+   * leaves the count of all tiles in the global status[READY + tiles] for {@link CompactOnce.tail}.
    */
   @device
   static runShared(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, s: Ptr<u32>): void {
-    for (let i = qpu.localId(); i < 2 * tiles + 16; i += qpu.groupSize()) s[i] = 0;
+    for (let i = qpu.localId(); i < READY + tiles; i += qpu.groupSize()) s[i] = i < READY ? 0x10000 : 0;
     qpu.workgroupBarrier();
-    LookBack.finish(status, tiles, CompactOnce.run(kind, tiles, lo, span, x, flags, y, s));
+    CompactOnce.finish(status, tiles, CompactOnce.run(kind, tiles, lo, span, x, flags, y, s));
   }
 
-  /** 1 where word v's key (`kind` 0: u32, 1: i32, 2: f32, as {@link Compact.inRange}'s) lies in [lo, lo + span], else 0. */
+  /** The QPU of the last of `tiles` tiles leaves `prefix`, the count of all tiles, in status[READY + tiles]. */
   @device
-  static hit(kind: u32, v: u32, lo: u32, span: u32): u32 {
+  static finish(status: Ptr<u32>, tiles: u32, prefix: u32): void {
+    const Q = qpu.numQpus();
+    if (qpu.qpuId() == (tiles + Q - 1) % Q) status[READY + tiles] = prefix;
+  }
+
+  /** The inclusive scan of one 16-lane vector (wrapping), as {@link LaneScan.u32}, each level one conditional add. */
+  @device
+  static laneScan(v: u32): u32 {
+    const lane = qpu.laneId();
+    let t = v;
+    const r1 = qpu.rotate(t, 1);
+    t = t + (lane >= 1 ? r1 : 0);
+    const r2 = qpu.rotate(t, 2);
+    t = t + (lane >= 2 ? r2 : 0);
+    const r4 = qpu.rotate(t, 4);
+    t = t + (lane >= 4 ? r4 : 0);
+    const r8 = qpu.rotate(t, 8);
+    t = t + (lane >= 8 ? r8 : 0);
+    return t;
+  }
+
+  /** Word v's key (`kind` 0: u32, 1: i32, 2: f32, as {@link Compact.inRange}'s) minus lo: v is kept where this is at most span (unsigned). */
+  @device
+  static rel(kind: u32, v: u32, lo: u32): u32 {
     const key = kind == 0 ? v : kind == 1 ? v ^ 0x80000000 : v ^ ((u32(i32(v) >> 31) & 0x7fffffff) ^ 0x80000000);
-    return key - lo <= span ? 1 : 0;
+    return key - lo;
+  }
+
+  /** The word whose key relative to lo ({@link CompactOnce.rel}) is r, for `kind` 0 (u32) and 1 (i32). */
+  @device
+  static unrel(kind: u32, r: u32, lo: u32): u32 {
+    return kind == 0 ? r + lo : (r + lo) ^ 0x80000000;
+  }
+
+  /** Publish tile t's count (at most TILE, the same in every lane): every lane stores the one word, ready-marked. */
+  @device
+  static publish(status: Ptr<u32>, t: u32, count: u32): void {
+    status[READY + t] = 0x10000 | count;
+  }
+
+  /**
+   * The sum of the counts of tiles t − 1 … t − Q + 1 (words before the first tile read as ready zeros), in every
+   * lane, once all are published: lane l polls tile t − 1 − l until every lane sees its word ready, and lanes
+   * 0 … Q − 2 add theirs (`mask` 0xffff in those lanes, 0 in the others). The other lanes' tiles are always
+   * ready: each is this QPU's own or one an earlier tile of this QPU waited for.
+   */
+  @device
+  static countBefore(status: Ptr<u32>, t: u32, mask: u32): u32 {
+    const at = READY + t - 1 - qpu.laneId();
+    let w = qpu.atomicOr(status, at, 0);
+    while (!qpu.all(w >= 0x10000)) w = qpu.atomicOr(status, at, 0);
+    return qpu.reduceAdd(w & mask);
   }
 
   /**
@@ -349,72 +403,96 @@ export class CompactOnce {
    * others need folds away: FLAGGED keeps x[i] where flags[i] ≠ 0; 0, 1, 2 keep the words whose key lies in
    * [lo, lo + span] (the host turns `!=` into the complement range). The QPU loads its next tile (its flags, for
    * FLAGGED, whose words load at the start of their own tile's turn) while it counts this one and waits for the
-   * earlier tiles' counts. A kept element's place is its group's offset plus the kept elements before it in its
-   * lane; each store is masked to the kept lanes (on V3D no branch: compiler/passes/spmd.ts). Returns the QPU's
-   * running total after its last tile (the count of all tiles up to it).
+   * earlier tiles' counts. A lane's kept words of a group go to consecutive places from its group's offset plus the
+   * kept words of the lanes before it; each store is masked to the kept lanes (on V3D no branch:
+   * compiler/passes/spmd.ts). Returns the QPU's running total after its last tile (the count of all tiles up to it).
    */
   @device
   static run(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): u32 {
     const Q = qpu.numQpus();
     const lane = qpu.laneId();
     const counted = kind == FLAGGED ? flags : x;
-    let carry: u32 = 0;
-    // v: the words of the tile that decide what is kept (x, or its flags).
-    const v = new Uint32Array(TILE_WORDS);
+    const mask: u32 = lane + 1 < Q ? 0xffff : 0;
+    // Tile t (this turn's, counted and published in the turn before): v, its words; r, their keys relative to lo
+    // (FLAGGED: the flag as a u32 key, kept in [1, 2^32 − 1], the caller's lo and span); ex, the kept words of the
+    // lanes before this one (group 0 in the low, group 1 in the high 16 bits); tot0, group 0's kept words; off, the
+    // tile's.
     const t0 = Math.min(qpu.qpuId(), tiles - 1);
-    for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = counted[t0 * TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
+    const t1 = t0 + Q < tiles ? t0 + Q : t0;
+    const v = new Uint32Array(TILE_WORDS);
+    const r = new Uint32Array(TILE_WORDS);
+    // w: the words of the next tile, t + Q (or t again past the end), counted in this turn.
+    const w = new Uint32Array(TILE_WORDS);
+    for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = counted[t0 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
+    for (let j: u32 = 0; j < TILE_WORDS; j++) w[j] = counted[t1 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
+    for (let j: u32 = 0; j < TILE_WORDS; j++) r[j] = CompactOnce.rel(kind == FLAGGED ? 0 : kind, v[j], lo);
+    let c0: u32 = 0;
+    let c1: u32 = 0;
+    for (let j: u32 = 0; j < 4; j++) c0 += r[j] <= span ? 1 : 0;
+    for (let j: u32 = 4; j < 8; j++) c1 += r[j] <= span ? 1 : 0;
+    const incl = CompactOnce.laneScan(c0 + (c1 << 16));
+    let ex: u32 = lane == 0 ? 0 : qpu.rotate(incl, 1);
+    const tot = qpu.broadcast(incl, 15);
+    let tot0 = tot & 0xffff;
+    let off = tot0 + (tot >> 16);
+    CompactOnce.publish(status, t0, off);
+    let carry: u32 = 0;
     for (let t = qpu.qpuId(); t < tiles; t += Q) {
-      // u: the words the kept ones are (v itself but for FLAGGED, whose words load now, used only by the stores).
+      // The first poll of the counts before this tile goes out now; the next tile is counted and published (again,
+      // when it is this one, past the end) while its answer comes back.
+      const at = READY + t - 1 - lane;
+      let polled = qpu.atomicOr(status, at, 0);
+      // u: the words the kept ones are (FLAGGED: x's words, loaded now).
       const u = new Uint32Array(TILE_WORDS);
       if (kind == FLAGGED) {
-        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = x[t * TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
+        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = x[t * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
       } else {
-        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = v[j];
+        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = kind == 2 ? v[j] : CompactOnce.unrel(kind, r[j], lo);
       }
-      // The next tile's words (this QPU's tile t + Q, or tile t again past the end) load while this one is counted.
+      // The tile after the next one (or the next again past the end) loads during the turn.
       const tn = t + Q < tiles ? t + Q : t;
-      const w = new Uint32Array(TILE_WORDS);
-      for (let j: u32 = 0; j < TILE_WORDS; j++) w[j] = counted[tn * TILE + 4 * lane + 64 * (j >> 2) + (j & 3)];
-      // keep[j]: 1 where word j is kept; p[j]: the kept words among the lane's words of its group up to j.
-      const keep = new Uint32Array(TILE_WORDS);
-      const p = new Uint32Array(TILE_WORDS);
-      const before = new Uint32Array(TILE_GROUPS);
-      // FLAGGED: the flag as a u32 key, kept in [1, 2^32 − 1] (the caller's lo and span).
-      for (let j: u32 = 0; j < TILE_WORDS; j++) keep[j] = CompactOnce.hit(kind == FLAGGED ? 0 : kind, v[j], lo, span);
+      const tm = tn + Q < tiles ? tn + Q : tn;
+      const z = new Uint32Array(TILE_WORDS);
+      for (let j: u32 = 0; j < TILE_WORDS; j++) z[j] = counted[tm * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
+      const rn = new Uint32Array(TILE_WORDS);
+      for (let j: u32 = 0; j < TILE_WORDS; j++) rn[j] = CompactOnce.rel(kind == FLAGGED ? 0 : kind, w[j], lo);
+      let d0: u32 = 0;
+      let d1: u32 = 0;
+      for (let j: u32 = 0; j < 4; j++) d0 += rn[j] <= span ? 1 : 0;
+      for (let j: u32 = 4; j < 8; j++) d1 += rn[j] <= span ? 1 : 0;
+      const incln = CompactOnce.laneScan(d0 + (d1 << 16));
+      const exn: u32 = lane == 0 ? 0 : qpu.rotate(incln, 1);
+      const totn = qpu.broadcast(incln, 15);
+      const tot0n = totn & 0xffff;
+      const offn = tot0n + (totn >> 16);
+      CompactOnce.publish(status, tn, offn);
+      while (!qpu.all(polled >= 0x10000)) polled = qpu.atomicOr(status, at, 0);
+      const prefix = carry + qpu.reduceAdd(polled & mask);
       for (let g: u32 = 0; g < TILE_GROUPS; g++) {
-        p[4 * g] = keep[4 * g];
-        for (let j: u32 = 1; j < 4; j++) p[4 * g + j] = p[4 * g + j - 1] + keep[4 * g + j];
-      }
-      // One 16-lane scan for both groups: their lanes' counts (at most 64 per group) in the low and high halves of a
-      // word (two scans: vc6 121.7 against 115.6 µs with the status in shared memory, 64K u32, half kept).
-      const incl = LaneScan.u32(p[3] + (p[7] << 16));
-      const r = qpu.rotate(incl, 1);
-      const ex = lane == 0 ? 0 : r;
-      const tot = qpu.broadcast(incl, 15);
-      const t0 = tot & 0xffff;
-      before[0] = ex & 0xffff;
-      before[1] = t0 + (ex >> 16);
-      const off = t0 + (tot >> 16);
-      LookBack.publish(status, tiles, t, off);
-      const prefix = carry + LookBack.totalBefore(status, t);
-      for (let g: u32 = 0; g < TILE_GROUPS; g++) {
-        const at = prefix + before[g];
-        if (keep[4 * g] != 0) y[at] = u[4 * g];
-        for (let j: u32 = 1; j < 4; j++) {
-          if (keep[4 * g + j] != 0) y[at + p[4 * g + j - 1]] = u[4 * g + j];
+        let i = prefix + (g == 0 ? ex & 0xffff : tot0 + (ex >> 16));
+        for (let k: u32 = 0; k < 4; k++) {
+          if (r[4 * g + k] <= span) y[i] = u[4 * g + k];
+          i += r[4 * g + k] > span ? 0 : 1;
         }
       }
-      for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = w[j];
       carry = prefix + off;
+      for (let j: u32 = 0; j < TILE_WORDS; j++) {
+        v[j] = w[j];
+        r[j] = rn[j];
+        w[j] = z[j];
+      }
+      ex = exn;
+      tot0 = tot0n;
+      off = offn;
     }
     return carry;
   }
 
-  /** One batch: compacts x[n0 … n) a vector at a time after the `status[2 tiles]` elements {@link CompactOnce.run} kept (0 when tiles = 0); status[2 tiles + 1] = the total kept. */
+  /** One batch: compacts x[n0 … n) a vector at a time after the `status[READY + tiles]` elements {@link CompactOnce.run} kept (0 when tiles = 0); status[READY + tiles + 1] = the total kept. */
   @kernel
   static tail(n0: u32, n: u32, tiles: u32, useFlags: u32, a: u32, c: u32, lo: u32, span: u32, invert: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const lane = qpu.laneId();
-    let carry: u32 = tiles > 0 ? status[2 * tiles] : 0;
+    let carry: u32 = tiles > 0 ? status[READY + tiles] : 0;
     for (let base = n0; base < n; base += 16) {
       const i = base + lane;
       const inside = i < n;
@@ -426,7 +504,7 @@ export class CompactOnce {
       if (keep) y[carry + t - 1] = v;
       carry = carry + qpu.broadcast(t, 15);
     }
-    status[2 * tiles + 1] = carry;
+    status[READY + tiles + 1] = carry;
   }
 }
 
@@ -513,9 +591,10 @@ async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: num
   const nothing = !flags && invert === 1 && span === 0xffffffff;
   const kept = invert === 1 ? { lo: (lo + span + 1) >>> 0, span: (0xfffffffe - span) >>> 0 } : { lo, span };
   const tiles = nothing ? 0 : Math.floor(n / TILE);
-  const status = rt.alloc(Uint32Array, 2 * tiles + 32);
+  const status = rt.alloc(Uint32Array, READY + tiles + 2);
   try {
     status.fill(0);
+    status.fill(0x10000, 0, READY);
     const words = x instanceof Uint32Array ? x : new Uint32Array(x.buffer, x.byteOffset, x.length);
     const out = y instanceof Uint32Array ? y : new Uint32Array(y.buffer, y.byteOffset, y.length);
     const use = flags ? 1 : 0;
@@ -524,7 +603,7 @@ async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: num
     const qpus = Math.max(1, Math.min(rt.numQpus, tiles));
     // One workgroup of every QPU, the status in its shared memory, where the QPU count has such kernels.
     const k = x instanceof Float32Array ? 2 : x instanceof Int32Array ? 1 : 0;
-    const wide = 2 * tiles + 16 <= STATUS_WORDS ? (rt.numQpus === 8 ? WIDE8 : rt.numQpus === 12 ? WIDE12 : undefined) : undefined;
+    const wide = READY + tiles <= STATUS_WORDS ? (rt.numQpus === 8 ? WIDE8 : rt.numQpus === 12 ? WIDE12 : undefined) : undefined;
     if (tiles > 0 && flags) {
       if (wide) results.push(await rt.launch(wide.flagged, { grid: [1] }, tiles, words, flags, out, status));
       else results.push(await rt.launch(CompactOnce.flagged, { qpus }, tiles, words, flags, out, status));
@@ -534,9 +613,9 @@ async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: num
       else results.push(await rt.launch([CompactOnce.whereU32, CompactOnce.whereI32, CompactOnce.whereF32][k], { qpus }, tiles, kept.lo, kept.span, words, out, status));
     }
     // Whole tiles only: the count is the prefix the last tile's QPU left (no launch for the tail).
-    if (tiles > 0 && tiles * TILE === n) return { ...combineResults(results), count: status[2 * tiles] as number };
+    if (tiles > 0 && tiles * TILE === n) return { ...combineResults(results), count: status[READY + tiles] as number };
     results.push(await rt.launch(CompactOnce.tail, { qpus: 1 }, tiles * TILE, n, tiles, use, a, c, lo, span, invert, words, fl, out, status));
-    return { ...combineResults(results), count: status[2 * tiles + 1] as number };
+    return { ...combineResults(results), count: status[READY + tiles + 1] as number };
   } finally {
     rt.free(status);
   }

@@ -1,6 +1,6 @@
 /**
- * The decoupled look-back of the single-pass tile kernels (kernels/scan.ts's ScanOnce, kernels/compact.ts's
- * CompactOnce), as device functions. Tile t goes to QPU t mod Q; each tile publishes its total in a status array
+ * The decoupled look-back of kernels/scan.ts's single-pass ScanOnce, as device functions (kernels/compact.ts's
+ * CompactOnce, whose tile counts fit in one word, keeps its own: one ready-marked word per tile). Tile t goes to QPU t mod Q; each tile publishes its total in a status array
  * of u32 words (zero-filled by the host before the launch) and adds the totals of the Q − 1 tiles before it to its
  * QPU's own running prefix. A file of its own, with no kernels, so that importing it pulls no other family's
  * kernels into a family's compile.

@@ -5,21 +5,27 @@ import test from 'ava';
 import { Runtime, type Backend, type Target } from '../../runtime/index.ts';
 import { compact, type CompactOp } from '../../kernels/compact.ts';
 
-/** Backend, target and sizes (every odd size somewhere; above 1024 elements several QPUs' chunks; V3D: whole tiles of 128 only, no tail launch, at 1024 and 256). */
-const RUNS: [Exclude<Backend, 'auto' | 'hardware'>, Target, number[]][] = [
+/**
+ * Backend, target, sizes (every odd size somewhere; above 1024 elements several QPUs' chunks; V3D: whole tiles of 128
+ * only, no tail launch, at 1024 and 256) and the emulator's QPUs when not the target's (V3D: 8 and 12 QPUs run the
+ * kernels with the status in shared memory, others those with it in global memory).
+ */
+const RUNS: [Exclude<Backend, 'auto' | 'hardware'>, Target, number[], number?][] = [
   ['reference', 'vc6', [1, 15, 17, 1001]],
   ['emulator', 'vc4', [1, 17, 100, 2001]],
   ['emulator', 'vc6', [15, 1001, 1024, 3003]],
   ['emulator', 'vc7', [17, 256, 300, 3003]],
+  ['emulator', 'vc6', [640, 2177], 3],
+  ['emulator', 'vc7', [129, 1920, 4100], 5],
 ];
 const JS: Record<CompactOp, (a: number, b: number) => boolean> = {
   '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b, '==': (a, b) => a === b, '!=': (a, b) => a !== b,
 };
 
-for (const [backend, target, sizes] of RUNS) {
-  const name = backend === 'reference' ? 'reference' : target;
+for (const [backend, target, sizes, qpus] of RUNS) {
+  const name = (backend === 'reference' ? 'reference' : target) + (qpus ? ` on ${qpus} QPUs` : '');
   test(`${name}: compaction by flags and by comparisons keeps filter's elements in order, ${sizes.join(', ')} elements`, async (t) => {
-    const rt = await Runtime.open({ backend, target, log: () => {} });
+    const rt = await Runtime.open({ backend, target, log: () => {}, ...(qpus ? { emulator: { numQpus: qpus } } : {}) });
     try {
       for (const n of sizes) {
         const x = rt.alloc(Float32Array, n);
