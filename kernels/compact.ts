@@ -365,6 +365,17 @@ export class CompactOnce {
     return t;
   }
 
+  /** The sum of the 16 lanes of v (wrapping) in every lane: four rotate-and-add levels, no broadcast. */
+  @device
+  static laneSum(v: u32): u32 {
+    let t = v;
+    t = t + qpu.rotate(t, 1);
+    t = t + qpu.rotate(t, 2);
+    t = t + qpu.rotate(t, 4);
+    t = t + qpu.rotate(t, 8);
+    return t;
+  }
+
   /** Word v's key (`kind` 0: u32, 1: i32, 2: f32, as {@link Compact.inRange}'s) minus lo: v is kept where this is at most span (unsigned). */
   @device
   static rel(kind: u32, v: u32, lo: u32): u32 {
@@ -413,6 +424,8 @@ export class CompactOnce {
     const lane = qpu.laneId();
     const counted = kind == FLAGGED ? flags : x;
     const mask: u32 = lane + 1 < Q ? 0xffff : 0;
+    // Lane l polls tile t − 1 − l's status word.
+    const back = READY - 1 - lane;
     // Tile t (this turn's, counted and published in the turn before): v, its words; r, their keys relative to lo
     // (FLAGGED: the flag as a u32 key, kept in [1, 2^32 − 1], the caller's lo and span); ex, the kept words of the
     // lanes before this one (group 0 in the low, group 1 in the high 16 bits); tot0, group 0's kept words; off, the
@@ -440,7 +453,7 @@ export class CompactOnce {
     for (let t = qpu.qpuId(); t < tiles; t += Q) {
       // The first poll of the counts before this tile goes out now; the next tile is counted and published (again,
       // when it is this one, past the end) while its answer comes back.
-      const at = READY + t - 1 - lane;
+      const at = t + back;
       let polled = qpu.atomicOr(status, at, 0);
       // u: the words the kept ones are (FLAGGED: x's words, loaded now).
       const u = new Uint32Array(TILE_WORDS);
@@ -467,12 +480,12 @@ export class CompactOnce {
       const offn = tot0n + (totn >> 16);
       CompactOnce.publish(status, tn, offn);
       while (!qpu.all(polled >= 0x10000)) polled = qpu.atomicOr(status, at, 0);
-      const prefix = carry + qpu.reduceAdd(polled & mask);
+      const prefix = carry + CompactOnce.laneSum(polled & mask);
       for (let g: u32 = 0; g < TILE_GROUPS; g++) {
         let i = prefix + (g == 0 ? ex & 0xffff : tot0 + (ex >> 16));
         for (let k: u32 = 0; k < 4; k++) {
           if (r[4 * g + k] <= span) y[i] = u[4 * g + k];
-          i += r[4 * g + k] > span ? 0 : 1;
+          i += r[4 * g + k] <= span ? 1 : 0;
         }
       }
       carry = prefix + off;
