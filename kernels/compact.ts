@@ -431,10 +431,10 @@ export class CompactOnce {
     // lanes before this one (group 0 in the low, group 1 in the high 16 bits); tot0, group 0's kept words; off, the
     // tile's.
     const t0 = Math.min(qpu.qpuId(), tiles - 1);
-    const t1 = t0 + Q < tiles ? t0 + Q : t0;
+    const t1 = Math.min(t0 + Q, tiles - 1);
     const v = new Uint32Array(TILE_WORDS);
     const r = new Uint32Array(TILE_WORDS);
-    // w: the words of the next tile, t + Q (or t again past the end), counted in this turn.
+    // w: the words of the next tile, t + Q (or the last tile past the end), counted in this turn.
     const w = new Uint32Array(TILE_WORDS);
     for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = counted[t0 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
     for (let j: u32 = 0; j < TILE_WORDS; j++) w[j] = counted[t1 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
@@ -451,8 +451,14 @@ export class CompactOnce {
     CompactOnce.publish(status, t0, off);
     let carry: u32 = 0;
     for (let t = qpu.qpuId(); t < tiles; t += Q) {
-      // The first poll of the counts before this tile goes out now; the next tile is counted and published (again,
-      // when it is this one, past the end) while its answer comes back.
+      // The next tile (this QPU's tile t + Q, or the last tile past the end) is counted and published in this turn;
+      // the one after it (likewise) loads during the turn.
+      const tn = Math.min(t + Q, tiles - 1);
+      const tm = Math.min(t + 2 * Q, tiles - 1);
+      const z = new Uint32Array(TILE_WORDS);
+      for (let j: u32 = 0; j < TILE_WORDS; j++) z[j] = counted[tm * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
+      // The first poll of the counts before this tile goes out now, and is collected after the next tile's count is
+      // published.
       const at = t + back;
       let polled = qpu.atomicOr(status, at, 0);
       // u: the words the kept ones are (FLAGGED: x's words, loaded now).
@@ -462,11 +468,6 @@ export class CompactOnce {
       } else {
         for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = kind == 2 ? v[j] : CompactOnce.unrel(kind, r[j], lo);
       }
-      // The tile after the next one (or the next again past the end) loads during the turn.
-      const tn = t + Q < tiles ? t + Q : t;
-      const tm = tn + Q < tiles ? tn + Q : tn;
-      const z = new Uint32Array(TILE_WORDS);
-      for (let j: u32 = 0; j < TILE_WORDS; j++) z[j] = counted[tm * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
       const rn = new Uint32Array(TILE_WORDS);
       for (let j: u32 = 0; j < TILE_WORDS; j++) rn[j] = CompactOnce.rel(kind == FLAGGED ? 0 : kind, w[j], lo);
       let d0: u32 = 0;
