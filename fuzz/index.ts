@@ -12,7 +12,7 @@
 // default 1), QPUC_FUZZ_TARGETS (default all of the mode's), QPUC_FUZZ_OUT (directory for the crashing
 // inputs, default fuzz/out), QPUC_FUZZ_GEN (diff: generator version, 1 (default); 2: grid-stride loops with
 // remainders, many constants, many live values; 3: atomics and a private array; 4: the per-byte intrinsics;
-// compiler/testing/generate.ts), QPUC_FUZZ_SWITCH=1 (diff on vc6/vc7: every kernel compiled with the option
+// 5: software-pipelined loops, whose loads the V3D backend carries across the back edge; compiler/testing/generate.ts), QPUC_FUZZ_SWITCH=1 (diff on vc6/vc7: every kernel compiled with the option
 // threadSwitch and run on an emulator of one QPU, its batches as two threads that switch). Prints counts, seeds/hour (wall and
 // per CPU-hour) and every failure; exit 1 if any failed.
 // Run it niced on a shared machine: `nice -n 19 npm run fuzz -- diff`.

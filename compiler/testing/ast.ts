@@ -50,7 +50,24 @@ export type GenStmt =
    * Version 3: `[assign =] qpu.atomicOp(out, g * OUT_SLOTS + slot, value [, desired])` on the lane's own output
    * slot (op: add sub min max and or xor xchg cas; for cas `value` is the expected value).
    */
-  | { k: 'atomic'; op: string; slot: number; value: GenExpr; desired?: GenExpr; assign?: string };
+  | { k: 'atomic'; op: string; slot: number; value: GenExpr; desired?: GenExpr; assign?: string }
+  /**
+   * Version 5: a software-pipelined loop: `let counter: u32 = 0; let limit: u32 = bound;`, each of `loads` (`let
+   * name: t = first`), then in form 'for' `for (; counter · n + n <= limit; counter++) { body; name = next; … }`
+   * (the shape compiler/backend/v3d/carry.ts carries loads across: a header computing its test, as in
+   * kernels/histogram.ts), in form 'while' `while (limit > 0) { body; limit--; counter++; name = next; … }` (whose
+   * test the IR passes thread into a guarded, bottom-tested loop); then `after`, which reads the values past the
+   * loop. The next iteration's values load at the end of the body; the body is assignments only.
+   */
+  | { k: 'pipe'; form: 'for' | 'while'; counter: string; limit: string; bound: GenExpr; loads: PipeLoad[]; body: GenStmt[]; after: GenStmt[] };
+
+/** Version 5: one value of a software-pipelined loop, loaded before it (`first`) and at the end of each iteration (`next`). */
+export interface PipeLoad {
+  name: string;
+  t: 'i32' | 'u32' | 'f32';
+  first: Extract<GenExpr, { k: 'load' }>;
+  next: Extract<GenExpr, { k: 'load' }>;
+}
 
 /** A `@device` helper: parameters copied into locals, a body that may return early, and a final return. */
 export interface GenHelper {
@@ -64,7 +81,7 @@ export interface GenHelper {
 }
 
 /** The generator's versions (compiler/testing/generate.ts GenOptions): each maps a seed to its own kernel. */
-export const GEN_VERSIONS = [1, 2, 3, 4] as const;
+export const GEN_VERSIONS = [1, 2, 3, 4, 5] as const;
 /** A generator version. */
 export type GenVersion = (typeof GEN_VERSIONS)[number];
 
@@ -72,7 +89,8 @@ export type GenVersion = (typeof GEN_VERSIONS)[number];
 export interface GenKernel {
   /**
    * Generator version (1 when absent): version 2 kernels take a sixth array `w` and use the version 2 constructs;
-   * version 3 ones use atomics and a private array; version 4 ones the per-byte intrinsics.
+   * version 3 ones use atomics and a private array; version 4 ones the per-byte intrinsics; version 5 ones
+   * software-pipelined loops.
    */
   version?: Exclude<GenVersion, 1>;
   helpers: GenHelper[];

@@ -253,6 +253,28 @@ function stmt(s: GenStmt, env: Map<string, number>, ctx: Ctx): Signal {
         if (r === 'return') return r;
       } while (env.get(s.counter)! < s.bound && ev(s.c));
       return 'normal';
+    case 'pipe': {
+      const n = s.loads.length;
+      const k = () => env.get(s.counter)!;
+      env.set(s.counter, 0);
+      env.set(s.limit, ev(s.bound));
+      for (const l of s.loads) env.set(l.name, ev(l.first));
+      // The body is assignments only (no break, continue or return).
+      if (s.form === 'for') {
+        for (; k() * n + n <= env.get(s.limit)!; env.set(s.counter, k() + 1)) {
+          stmts(s.body, env, ctx);
+          for (const l of s.loads) env.set(l.name, ev(l.next));
+        }
+      } else {
+        while (env.get(s.limit)! > 0) {
+          stmts(s.body, env, ctx);
+          env.set(s.limit, env.get(s.limit)! - 1);
+          env.set(s.counter, k() + 1);
+          for (const l of s.loads) env.set(l.name, ev(l.next));
+        }
+      }
+      return stmts(s.after, env, ctx);
+    }
     case 'switch': {
       // Clauses in source order, default last; execution falls through until a break.
       const on = ev(s.on);

@@ -4,7 +4,7 @@
  * and early return, loads and stores), and their printer to TypeScript.
  * Deterministic for a seed.
  */
-import type { BytesFn, GenExpr, GenHelper, GenKernel, GenStmt, GenType, GenVersion } from './ast.ts';
+import type { BytesFn, GenExpr, GenHelper, GenKernel, GenStmt, GenType, GenVersion, PipeLoad } from './ast.ts';
 import { INPUT_LEN, OUT_SLOTS, PRIVATE_LEN, STREAM_LEN } from './ast.ts';
 import { rng } from './rng.ts';
 
@@ -32,6 +32,12 @@ class Generator {
   private inHelper: GenType | undefined;
   /** Version 2: the counter of the enclosing grid-stride loop, if any. */
   private stride: string | undefined;
+  /** Version 5: the values of enclosing software-pipelined loops (read, never assigned, in their bodies). */
+  private piped: { name: string; t: GenType }[] = [];
+  /** Version 5, in a pipelined loop's body: no helper calls and no `&&` / `||` (the body stays one block). */
+  private straight = false;
+  /** Version 5: pipelined loops generated so far (at most three a kernel). */
+  private pipes = 0;
 
   constructor(seed: number, private readonly version: GenVersion = 1) {
     this.r = rng(seed);
@@ -75,7 +81,7 @@ class Generator {
       }
       // Version 3: an element of the private array, at a constant or a run-time index.
       if (this.version === 3 && !this.inHelper && t === 'i32' && this.int(4) === 0) return { k: 'pelem', t, index: this.privateIndex() };
-      const vs = this.vars.filter((v) => v.t === t);
+      const vs = (this.piped.length > 0 ? [...this.vars, ...this.piped] : this.vars).filter((v) => v.t === t);
       const c = this.int(4);
       if (c === 0 && t !== 'bool') return this.lit(t);
       if (c === 1 && t === 'u32' && this.counters.length > 0) return { k: 'var', t, name: this.pick(this.counters) };
@@ -90,7 +96,9 @@ class Generator {
       const c = this.int(5);
       if (c < 2) return this.cmp(d);
       if (c === 2) return { k: 'un', t, op: '!', a: this.expr('bool', d) };
-      return { k: 'bin', t, op: this.pick(['&&', '||']), a: this.expr('bool', d), b: this.expr('bool', d) };
+      const op = this.pick(['&&', '||']);
+      if (this.straight) return { k: 'bin', t, op: op === '&&' ? '==' : '!=', a: this.expr('bool', d), b: this.expr('bool', d) };
+      return { k: 'bin', t, op, a: this.expr('bool', d), b: this.expr('bool', d) };
     }
     const c = this.int(10);
     if (c === 0 && !this.inHelper) return { k: 'load', t, array: t === 'i32' ? 'a' : t === 'u32' ? 'b' : 'f', index: this.index() };
@@ -110,7 +118,7 @@ class Generator {
     // Version 4: one u32 operation in two is a per-byte op.
     if (this.version === 4 && t === 'u32' && (c === 3 || c === 4) && this.int(2) === 0) return this.bytes(this.nonLit('u32', d), this.expr('u32', d));
     if (c === 4) return { k: 'un', t, op: t === 'f32' || this.int(2) === 0 ? '-' : '~', a: this.nonLit(t, d) };
-    const callee = this.inHelper ? undefined : this.helpers.find((h) => h.ret === t);
+    const callee = this.inHelper || this.straight ? undefined : this.helpers.find((h) => h.ret === t);
     if (c === 5 && callee) return { k: 'call', t, helper: callee.name, args: callee.params.map((p) => this.expr(p.t, d)) };
     const op = this.pick(t === 'f32' ? F_OPS : INT_OPS);
     return { k: 'bin', t, op, a: this.nonLit(t, d), b: this.expr(t, d) };
@@ -189,6 +197,7 @@ class Generator {
         return { k: 'assign', name: v.name, value };
       }
     }
+    if (this.version === 5 && !this.inHelper && this.pipes < 3 && this.int(5) === 0) return this.pipe();
     if (this.version === 2 && !this.inHelper) {
       if (this.stride && this.int(4) === 0) return { k: 'wstore', counter: this.stride, value: this.expr('i32', 3) };
       if (!this.stride && this.int(6) === 0) {
@@ -237,6 +246,61 @@ class Generator {
     this.counters.pop();
     this.loopDepth--;
     return s;
+  }
+
+  /**
+   * Version 5: a software-pipelined loop (ast.ts): 1 to 10 values (at times more than the 8 words carry.ts
+   * carries) from the input arrays, value j of iteration i at `(globalId + base + i · n + j) & 63`; a trip count from a
+   * constant or a per-lane value (a divergent loop); a body of assignments that read the values; after the loop
+   * each value folded into a kernel variable of its type.
+   */
+  private pipe(): GenStmt {
+    this.pipes++;
+    const id = this.nextCounter++;
+    const counter = `k${id}`;
+    const limit = `n${id}`;
+    const form = this.int(3) === 0 ? 'while' : 'for';
+    const n = this.pick([1, 2, 3, 4, 4, 6, 8, 10]);
+    // Away from the other loads' `globalId & 63` (equal loads before the loop would be one value, used twice).
+    const base = 5 + this.int(40);
+    const u = (value: number): GenExpr => ({ k: 'lit', t: 'u32', value });
+    const add = (a: GenExpr, b: number): GenExpr => (b === 0 ? a : { k: 'bin', t: 'u32', op: '+', a, b: u(b) });
+    // The element of iteration `counter + ahead`: `for` loads the next one before its increment, `while` after it.
+    const at = (ahead: number, j: number): GenExpr => {
+      const step: GenExpr = { k: 'bin', t: 'u32', op: '*', a: { k: 'var', t: 'u32', name: counter }, b: u(n) };
+      return { k: 'bin', t: 'u32', op: '&', a: { k: 'bin', t: 'u32', op: '+', a: { k: 'id', t: 'u32', which: 'globalId' }, b: add(step, base + ahead * n + j) }, b: u(INPUT_LEN - 1) };
+    };
+    const loads: PipeLoad[] = Array.from({ length: n }, (_, j) => {
+      const t = this.pick(['i32', 'u32', 'f32'] as const);
+      const array = t === 'i32' ? 'a' : t === 'u32' ? 'b' : 'f';
+      const first: Extract<GenExpr, { k: 'load' }> = { k: 'load', t, array, index: { k: 'bin', t: 'u32', op: '&', a: add({ k: 'id', t: 'u32', which: 'globalId' }, base + j), b: u(INPUT_LEN - 1) } };
+      return { name: `x${id}_${j}`, t, first, next: { k: 'load', t, array, index: at(form === 'for' ? 1 : 0, j) } };
+    });
+    // The trip count: a constant, the same run-time value in every lane (a uniform load), or a per-lane value.
+    const mask = u(form === 'for' ? 31 : 7);
+    const c = this.int(3);
+    const bound: GenExpr = c === 0
+      ? u(this.pick([0, 1, 2, 3, 5, 9]) * (form === 'for' ? n : 1))
+      : { k: 'bin', t: 'u32', op: '&', a: c === 1 ? { k: 'load', t: 'u32', array: 'b', index: u(this.int(INPUT_LEN)) } : this.nonLit('u32', 1), b: mask };
+    const outer = this.straight;
+    this.piped.push(...loads.map((l) => ({ name: l.name, t: l.t })));
+    this.counters.push(counter);
+    this.straight = true;
+    const body: GenStmt[] = [];
+    for (let i = 1 + this.int(4); i > 0; i--) {
+      const v = this.pick(this.vars);
+      body.push({ k: 'assign', name: v.name, value: this.expr(v.t, 3) });
+    }
+    this.straight = outer;
+    this.counters.pop();
+    this.piped.splice(this.piped.length - loads.length);
+    const after: GenStmt[] = loads.flatMap((l): GenStmt[] => {
+      const v = this.vars.find((x) => x.t === l.t);
+      if (!v) return [];
+      const self: GenExpr = { k: 'var', t: l.t, name: v.name };
+      return [{ k: 'assign', name: v.name, value: { k: 'bin', t: l.t, op: l.t === 'f32' ? '+' : '^', a: self, b: { k: 'var', t: l.t, name: l.name } } }];
+    });
+    return { k: 'pipe', form, counter, limit, bound, loads, body, after };
   }
 
   private helper(index: number): GenHelper {
@@ -290,7 +354,7 @@ class Generator {
       body.push({ k: 'store', array: 'out', slot: 1, value: sum.reduce((a, b) => ({ k: 'bin', t: 'i32', op: '+', a, b })) });
       return { version: 3, helpers: this.helpers, vars, body };
     }
-    return { ...(this.version === 4 ? { version: 4 as const } : {}), helpers: this.helpers, vars, body };
+    return { ...(this.version === 4 || this.version === 5 ? { version: this.version } : {}), helpers: this.helpers, vars, body };
   }
 }
 
@@ -305,6 +369,9 @@ export interface GenOptions {
    * array indexed at constant and run-time (possibly out-of-range) indices.
    * 4: version 1 plus the per-byte intrinsics (`qpu.addBytesSat` …), also in
    * their conditional forms (`v = c ? op(v, e) : v`, `v = op(v, c ? e : 0)`).
+   * 5: version 1 plus software-pipelined loops (values loaded before the
+   * loop and again at the end of each iteration for the next one, read after
+   * it: the loops compiler/backend/v3d/carry.ts carries loads across).
    * A seed's kernel differs between versions.
    */
   version?: GenVersion;
@@ -362,6 +429,14 @@ function printStmt(s: GenStmt, ind: string): string {
     case 'stride': return `${ind}for (let ${s.counter}: u32 = qpu.globalId(); ${s.counter} < ${s.n}; ${s.counter} += qpu.globalCount()) {\n${printStmts(s.body, i2)}${ind}}\n`;
     case 'wstore': return `${ind}w[${s.counter}] = ${printExpr(s.value)};\n`;
     case 'pstore': return `${ind}pa[${printExpr(s.index)}] = ${printExpr(s.value)};\n`;
+    case 'pipe': {
+      const n = s.loads.length;
+      const next = s.loads.map((l) => `${i2}${l.name} = ${printExpr(l.next)};\n`).join('');
+      const head = s.form === 'for'
+        ? `${ind}for (; ((${s.counter} * ${n}) + ${n}) <= ${s.limit}; ${s.counter}++) {\n${printStmts(s.body, i2)}${next}`
+        : `${ind}while (${s.limit} > 0) {\n${printStmts(s.body, i2)}${i2}${s.limit}--;\n${i2}${s.counter}++;\n${next}`;
+      return `${ind}let ${s.counter}: u32 = 0;\n${ind}let ${s.limit}: u32 = ${printExpr(s.bound)};\n${s.loads.map((l) => `${ind}let ${l.name}: ${l.t} = ${printExpr(l.first)};\n`).join('')}${head}${ind}}\n${printStmts(s.after, ind)}`;
+    }
     case 'atomic': {
       const args = [`out`, `g * ${OUT_SLOTS} + ${s.slot}`, printExpr(s.value), ...(s.desired ? [printExpr(s.desired)] : [])];
       return `${ind}${s.assign ? `${s.assign} = ` : ''}qpu.${ATOMIC_NAMES[s.op]}(${args.join(', ')});\n`;

@@ -42,6 +42,26 @@ test('interpreter agrees with direct evaluation on 25 version-4 kernels (the per
   t.deepEqual(await failures(4, 25), []);
 });
 
+test('interpreter agrees with direct evaluation on 25 version-5 kernels (software-pipelined loops)', async (t) => {
+  t.timeout(120_000);
+  t.deepEqual(await failures(5, 25), []);
+});
+
+test('generator version 5 writes software-pipelined loops of both forms, their values read after the loop', (t) => {
+  const v5 = Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i, { version: 5 })));
+  // A value loaded before the loop, again at the end of its body for the next iteration, and folded in after it.
+  const pipelined = (s: string, head: RegExp): boolean => {
+    const m = head.exec(s);
+    if (!m) return false;
+    const name = /let (x\d+_0): \w+ = /.exec(s.slice(0, m.index))?.[1];
+    return name !== undefined && new RegExp(`\\n\\s+${name} = \\w\\[`).test(s.slice(m.index)) && new RegExp(`= \\(v\\d+ [\\^+] ${name}\\);`).test(s);
+  };
+  t.true(v5.filter((s) => pipelined(s, /for \(; \(\(k\d+ \* \d+\) \+ \d+\) <= n\d+; k\d+\+\+\)/)).length >= 10, "'for' form");
+  t.true(v5.filter((s) => pipelined(s, /while \(n\d+ > 0\)/)).length >= 5, "'while' form");
+  t.true(v5.some((s) => /let n\d+: u32 = \(b\[\d+\] & 31\);/.test(s)), 'a uniform run-time trip count');
+  t.true(v5.some((s) => /let x\d+_9: /.test(s)), 'more values than the FIFO holds');
+});
+
 test('generator version 4 uses every per-byte intrinsic and both conditional forms', (t) => {
   const v4 = Array.from({ length: 40 }, (_, i) => printKernel(generateKernel(i, { version: 4 })));
   for (const fn of ['addBytesSat', 'subBytesSat', 'minBytes', 'maxBytes']) t.true(v4.some((s) => s.includes(`qpu.${fn}(`)), fn);

@@ -150,6 +150,27 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
   });
 }
 
+// Generator version 5 (software-pipelined loops: values loaded before a loop and again at the end of its body for the
+// next iteration, the loops whose loads the V3D backend carries across the back edge) on every target;
+// QPUC_FUZZ_GEN=5 with `npm run fuzz -- diff` runs more.
+const gen5Count = Number(process.env.QPUC_V3D_GEN5_COUNT ?? 4);
+for (const target of ['vc4', 'vc6', 'vc7'] as const) {
+  test(`generated version-5 kernels (seeds ${genStart}..${genStart + gen5Count - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
+    t.timeout(Math.max(600_000, gen5Count * 60_000));
+    const ex = await emulatorExecutor(target);
+    const failures: string[] = [];
+    try {
+      for (let s = genStart; s < genStart + gen5Count; s++) {
+        const r = await checkSeed(s, [ex], { version: 5 });
+        if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+      }
+    } finally {
+      ex.close();
+    }
+    t.deepEqual(failures, []);
+  });
+}
+
 // Seed 1434 (found by `npm run fuzz -- diff`): a uniform load under a lane mask (b[k0] in a loop whose lanes
 // diverge) held its value in the active lanes only; a fused compare-and-branch on a bound computed from it tested
 // every lane, and the inactive lanes' value kept an inner main loop running forever. Seed 1549 did the same on vc4.

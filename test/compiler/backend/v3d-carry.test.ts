@@ -13,6 +13,9 @@ import { selectInstructions } from '../../../compiler/backend/v3d/isel.ts';
 import { allocateV3d } from '../../../compiler/backend/v3d/emit.ts';
 import { Runtime } from '../../../runtime/index.ts';
 import { words } from '../../helpers/e2e.ts';
+import { generateKernel, printKernel } from '../../../compiler/testing/generate.ts';
+import { checkSeed } from '../../../compiler/testing/differential.ts';
+import { emulatorExecutor } from '../../helpers/emulator-executor.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/carry.ts', import.meta.url));
 type Target = 'vc6' | 'vc7';
@@ -25,8 +28,8 @@ function compiled(target: Target, name: string): CompiledKernel {
 }
 
 /** Whether the allocated code of kernel `name` has a block that starts with carried words (the transform was used). */
-function carries(target: Target, name: string): boolean {
-  const fn = loadPreparedKernels(FIXTURE, undefined, undefined, target).kernels.get(name);
+function carries(target: Target, name: string, file = FIXTURE, source?: string): boolean {
+  const fn = loadPreparedKernels(file, source, undefined, target).kernels.get(name);
   if (!fn) throw new Error(`no kernel ${name}`);
   const ver = target === 'vc6' ? 42 : 71;
   const allocated = allocateV3d(selectInstructions(lowerForTarget(fn, TARGETS[target]), ver), ver);
@@ -169,4 +172,27 @@ for (const target of ['vc6', 'vc7'] as const) {
       await check(t, target, name);
     });
   }
+}
+
+// The differential fuzzer's generator version 5 (software-pipelined loops, compiler/testing/generate.ts) exists so that
+// `QPUC_FUZZ_GEN=5 npm run fuzz -- diff` exercises this transform on random code: some of its kernels must have loads
+// carried (8 of seeds 1..40 on vc6 when it was written), and those seeds agree with the generator's direct evaluation,
+// also as two threads that switch (the switches go before the carried words' collections, thrsw.ts).
+for (const target of ['vc6', 'vc7'] as const) {
+  test(`${target}: generated version-5 kernels have loads carried, and agree with direct evaluation`, async (t) => {
+    t.timeout(600_000);
+    const seeds = Array.from({ length: 40 }, (_, i) => i + 1).filter((s) => carries(target, 'Gen.k', `/generated/seed${s}.ts`, printKernel(generateKernel(s, { version: 5 }))));
+    t.true(seeds.length >= 5, `seeds with carried loads: ${seeds.join(', ')}`);
+    for (const threadSwitch of [false, true]) {
+      const ex = await emulatorExecutor(target, { threadSwitch });
+      try {
+        for (const s of seeds.slice(0, 4)) {
+          const r = await checkSeed(s, [ex], { version: 5 });
+          t.true(r.ok, r.message);
+        }
+      } finally {
+        ex.close();
+      }
+    }
+  });
 }
