@@ -249,25 +249,25 @@ export class CompactOnce {
   /** {@link CompactOnce.run} keeping x[i] where flags[i] ≠ 0. */
   @kernel
   static flagged(tiles: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    CompactOnce.finish(status, tiles, CompactOnce.run(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status));
+    CompactOnce.finish(status, tiles, CompactOnce.run(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status, 0));
   }
 
   /** {@link CompactOnce.run} on u32 keys (the word itself). */
   @kernel
   static whereU32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    CompactOnce.finish(status, tiles, CompactOnce.run(0, tiles, lo, span, x, x, y, status));
+    CompactOnce.finish(status, tiles, CompactOnce.run(0, tiles, lo, span, x, x, y, status, 0));
   }
 
   /** {@link CompactOnce.run} on i32 words (key: the sign bit flipped). */
   @kernel
   static whereI32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    CompactOnce.finish(status, tiles, CompactOnce.run(1, tiles, lo, span, x, x, y, status));
+    CompactOnce.finish(status, tiles, CompactOnce.run(1, tiles, lo, span, x, x, y, status, 0));
   }
 
   /** {@link CompactOnce.run} on f32 bits (key: IEEE total order as u32). */
   @kernel
   static whereF32(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
-    CompactOnce.finish(status, tiles, CompactOnce.run(2, tiles, lo, span, x, x, y, status));
+    CompactOnce.finish(status, tiles, CompactOnce.run(2, tiles, lo, span, x, x, y, status, 0));
   }
 
   // One workgroup of every QPU (8 on vc6, 12 on vc7) whose look-back status is in its shared memory, as
@@ -278,56 +278,56 @@ export class CompactOnce {
   @kernel({ workgroupSize: 128 })
   static flaggedX8(tiles: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    CompactOnce.runShared(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status, s);
+    CompactOnce.runShared(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status, s, 0);
   }
 
   /** {@link CompactOnce.flaggedX8} for 12 batches (vc7's QPUs). */
   @kernel({ workgroupSize: 192 })
   static flaggedX12(tiles: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    CompactOnce.runShared(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status, s);
+    CompactOnce.runShared(FLAGGED, tiles, 1, 0xfffffffe, x, flags, y, status, s, 1);
   }
 
   /** {@link CompactOnce.whereU32} as one workgroup of 8 batches, the status in its shared memory. */
   @kernel({ workgroupSize: 128 })
   static whereU32x8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    CompactOnce.runShared(0, tiles, lo, span, x, x, y, status, s);
+    CompactOnce.runShared(0, tiles, lo, span, x, x, y, status, s, 0);
   }
 
   /** {@link CompactOnce.whereU32x8} for 12 batches. */
   @kernel({ workgroupSize: 192 })
   static whereU32x12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    CompactOnce.runShared(0, tiles, lo, span, x, x, y, status, s);
+    CompactOnce.runShared(0, tiles, lo, span, x, x, y, status, s, 1);
   }
 
   /** {@link CompactOnce.whereI32} as one workgroup of 8 batches, the status in its shared memory. */
   @kernel({ workgroupSize: 128 })
   static whereI32x8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    CompactOnce.runShared(1, tiles, lo, span, x, x, y, status, s);
+    CompactOnce.runShared(1, tiles, lo, span, x, x, y, status, s, 0);
   }
 
   /** {@link CompactOnce.whereI32x8} for 12 batches. */
   @kernel({ workgroupSize: 192 })
   static whereI32x12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    CompactOnce.runShared(1, tiles, lo, span, x, x, y, status, s);
+    CompactOnce.runShared(1, tiles, lo, span, x, x, y, status, s, 1);
   }
 
   /** {@link CompactOnce.whereF32} as one workgroup of 8 batches, the status in its shared memory. */
   @kernel({ workgroupSize: 128 })
   static whereF32x8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    CompactOnce.runShared(2, tiles, lo, span, x, x, y, status, s);
+    CompactOnce.runShared(2, tiles, lo, span, x, x, y, status, s, 0);
   }
 
   /** {@link CompactOnce.whereF32x8} for 12 batches. */
   @kernel({ workgroupSize: 192 })
   static whereF32x12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
     const s = qpu.shared<u32>(STATUS_WORDS);
-    CompactOnce.runShared(2, tiles, lo, span, x, x, y, status, s);
+    CompactOnce.runShared(2, tiles, lo, span, x, x, y, status, s, 1);
   }
 
   /**
@@ -336,10 +336,10 @@ export class CompactOnce {
    * leaves the count of all tiles in the global status[READY + tiles] for {@link CompactOnce.tail}.
    */
   @device
-  static runShared(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, s: Ptr<u32>): void {
+  static runShared(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, s: Ptr<u32>, split: u32): void {
     for (let i = qpu.localId(); i < READY + tiles; i += qpu.groupSize()) s[i] = i < READY ? 0x10000 : 0;
     qpu.workgroupBarrier();
-    CompactOnce.finish(status, tiles, CompactOnce.run(kind, tiles, lo, span, x, flags, y, s));
+    CompactOnce.finish(status, tiles, CompactOnce.run(kind, tiles, lo, span, x, flags, y, s, split));
   }
 
   /** The QPU of the last of `tiles` tiles leaves `prefix`, the count of all tiles, in status[READY + tiles]. */
@@ -362,6 +362,17 @@ export class CompactOnce {
     t = t + (lane >= 4 ? r4 : 0);
     const r8 = qpu.rotate(t, 8);
     t = t + (lane >= 8 ? r8 : 0);
+    return t;
+  }
+
+  /** The sum of the 16 lanes of v (wrapping) in every lane: four rotate-and-add levels, no broadcast. */
+  @device
+  static laneSum(v: u32): u32 {
+    let t = v;
+    t = t + qpu.rotate(t, 1);
+    t = t + qpu.rotate(t, 2);
+    t = t + qpu.rotate(t, 4);
+    t = t + qpu.rotate(t, 8);
     return t;
   }
 
@@ -408,20 +419,22 @@ export class CompactOnce {
    * compiler/passes/spmd.ts). Returns the QPU's running total after its last tile (the count of all tiles up to it).
    */
   @device
-  static run(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): u32 {
+  static run(kind: u32, tiles: u32, lo: u32, span: u32, x: Ptr<u32>, flags: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>, split: u32): u32 {
     const Q = qpu.numQpus();
     const lane = qpu.laneId();
     const counted = kind == FLAGGED ? flags : x;
     const mask: u32 = lane + 1 < Q ? 0xffff : 0;
+    // Lane l polls tile t − 1 − l's status word.
+    const back = READY - 1 - lane;
     // Tile t (this turn's, counted and published in the turn before): v, its words; r, their keys relative to lo
     // (FLAGGED: the flag as a u32 key, kept in [1, 2^32 − 1], the caller's lo and span); ex, the kept words of the
     // lanes before this one (group 0 in the low, group 1 in the high 16 bits); tot0, group 0's kept words; off, the
     // tile's.
     const t0 = Math.min(qpu.qpuId(), tiles - 1);
-    const t1 = t0 + Q < tiles ? t0 + Q : t0;
+    const t1 = Math.min(t0 + Q, tiles - 1);
     const v = new Uint32Array(TILE_WORDS);
     const r = new Uint32Array(TILE_WORDS);
-    // w: the words of the next tile, t + Q (or t again past the end), counted in this turn.
+    // w: the words of the next tile, t + Q (or the last tile past the end), counted in this turn.
     const w = new Uint32Array(TILE_WORDS);
     for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = counted[t0 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
     for (let j: u32 = 0; j < TILE_WORDS; j++) w[j] = counted[t1 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
@@ -438,9 +451,21 @@ export class CompactOnce {
     CompactOnce.publish(status, t0, off);
     let carry: u32 = 0;
     for (let t = qpu.qpuId(); t < tiles; t += Q) {
-      // The first poll of the counts before this tile goes out now; the next tile is counted and published (again,
-      // when it is this one, past the end) while its answer comes back.
-      const at = READY + t - 1 - lane;
+      // The next tile (this QPU's tile t + Q, or the last tile past the end) is counted and published in this turn;
+      // the one after it (likewise) loads during the turn.
+      const tn = Math.min(t + Q, tiles - 1);
+      const tm = Math.min(t + 2 * Q, tiles - 1);
+      // With `split` (vc7), its first group's words load now and the second's after the wait: a thread's TMU output
+      // FIFO holds 8 words, and the poll's answer and both groups would not fit, so the poll went out only when the
+      // first load was back (vc7 36.7 → 34.9 µs, vc6 84.4 → 90.4, 64K u32, half kept).
+      const z = new Uint32Array(TILE_WORDS);
+      for (let j: u32 = 0; j < 4; j++) z[j] = counted[tm * TILE + 4 * lane + j];
+      if (split == 0) {
+        for (let j: u32 = 4; j < TILE_WORDS; j++) z[j] = counted[tm * TILE + 4 * lane + (64 + (j & 3))];
+      }
+      // The first poll of the counts before this tile goes out now, and is collected after the next tile's count is
+      // published.
+      const at = t + back;
       let polled = qpu.atomicOr(status, at, 0);
       // u: the words the kept ones are (FLAGGED: x's words, loaded now).
       const u = new Uint32Array(TILE_WORDS);
@@ -449,11 +474,6 @@ export class CompactOnce {
       } else {
         for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = kind == 2 ? v[j] : CompactOnce.unrel(kind, r[j], lo);
       }
-      // The tile after the next one (or the next again past the end) loads during the turn.
-      const tn = t + Q < tiles ? t + Q : t;
-      const tm = tn + Q < tiles ? tn + Q : tn;
-      const z = new Uint32Array(TILE_WORDS);
-      for (let j: u32 = 0; j < TILE_WORDS; j++) z[j] = counted[tm * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
       const rn = new Uint32Array(TILE_WORDS);
       for (let j: u32 = 0; j < TILE_WORDS; j++) rn[j] = CompactOnce.rel(kind == FLAGGED ? 0 : kind, w[j], lo);
       let d0: u32 = 0;
@@ -467,12 +487,15 @@ export class CompactOnce {
       const offn = tot0n + (totn >> 16);
       CompactOnce.publish(status, tn, offn);
       while (!qpu.all(polled >= 0x10000)) polled = qpu.atomicOr(status, at, 0);
-      const prefix = carry + qpu.reduceAdd(polled & mask);
+      const prefix = carry + CompactOnce.laneSum(polled & mask);
+      if (split != 0) {
+        for (let j: u32 = 4; j < TILE_WORDS; j++) z[j] = counted[tm * TILE + 4 * lane + (64 + (j & 3))];
+      }
       for (let g: u32 = 0; g < TILE_GROUPS; g++) {
         let i = prefix + (g == 0 ? ex & 0xffff : tot0 + (ex >> 16));
         for (let k: u32 = 0; k < 4; k++) {
           if (r[4 * g + k] <= span) y[i] = u[4 * g + k];
-          i += r[4 * g + k] > span ? 0 : 1;
+          i += r[4 * g + k] <= span ? 1 : 0;
         }
       }
       carry = prefix + off;
