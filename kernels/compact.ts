@@ -226,8 +226,15 @@ const TILE = 128;
 const TILE_GROUPS = 2;
 /** Words per lane per tile (4 × TILE_GROUPS). */
 const TILE_WORDS = 8;
-/** {@link CompactOnce.run}'s `kind` for a flags array (0, 1, 2: a comparison of u32, i32, f32 keys). */
+/**
+ * {@link CompactOnce.run}'s `kind` for a flags array (0, 1, 2: a comparison of u32, i32, f32 keys, kept where the key
+ * lies in [lo, lo + span]; plus BELOW or ABOVE for u32 and i32: a one-sided range, one compare a word).
+ */
 const FLAGGED = 3;
+/** Added to a u32 or i32 kind: the range starts at key 0 (kept where key ≤ span). */
+const BELOW = 4;
+/** Added to a u32 or i32 kind: the range ends at key 2^32 − 1 (kept where key ≥ lo). */
+const ABOVE = 8;
 /** Status words of the look-back in workgroup-shared memory (16 KiB, the most a workgroup may declare). */
 const STATUS_WORDS = 4096;
 /**
@@ -330,6 +337,86 @@ export class CompactOnce {
     CompactOnce.runShared(2, tiles, lo, span, x, x, y, status, s, 1);
   }
 
+  /** {@link CompactOnce.whereU32} keeping the keys at most `span` (`lo` is 0): one compare a word. */
+  @kernel
+  static whereU32Below(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    CompactOnce.finish(status, tiles, CompactOnce.run(0 + BELOW, tiles, lo, span, x, x, y, status, 0));
+  }
+
+  /** {@link CompactOnce.whereU32Below} as one workgroup of 8 batches, the status in its shared memory. */
+  @kernel({ workgroupSize: 128 })
+  static whereU32BelowX8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(0 + BELOW, tiles, lo, span, x, x, y, status, s, 0);
+  }
+
+  /** {@link CompactOnce.whereU32BelowX8} for 12 batches. */
+  @kernel({ workgroupSize: 192 })
+  static whereU32BelowX12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(0 + BELOW, tiles, lo, span, x, x, y, status, s, 1);
+  }
+
+  /** {@link CompactOnce.whereU32} keeping the keys at least `lo` (`lo + span` is 2^32 − 1): one compare a word. */
+  @kernel
+  static whereU32Above(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    CompactOnce.finish(status, tiles, CompactOnce.run(0 + ABOVE, tiles, lo, span, x, x, y, status, 0));
+  }
+
+  /** {@link CompactOnce.whereU32Above} as one workgroup of 8 batches, the status in its shared memory. */
+  @kernel({ workgroupSize: 128 })
+  static whereU32AboveX8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(0 + ABOVE, tiles, lo, span, x, x, y, status, s, 0);
+  }
+
+  /** {@link CompactOnce.whereU32AboveX8} for 12 batches. */
+  @kernel({ workgroupSize: 192 })
+  static whereU32AboveX12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(0 + ABOVE, tiles, lo, span, x, x, y, status, s, 1);
+  }
+
+  /** {@link CompactOnce.whereI32} keeping the keys at most `span` (`lo` is 0): one compare a word. */
+  @kernel
+  static whereI32Below(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    CompactOnce.finish(status, tiles, CompactOnce.run(1 + BELOW, tiles, lo, span, x, x, y, status, 0));
+  }
+
+  /** {@link CompactOnce.whereI32Below} as one workgroup of 8 batches, the status in its shared memory. */
+  @kernel({ workgroupSize: 128 })
+  static whereI32BelowX8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(1 + BELOW, tiles, lo, span, x, x, y, status, s, 0);
+  }
+
+  /** {@link CompactOnce.whereI32BelowX8} for 12 batches. */
+  @kernel({ workgroupSize: 192 })
+  static whereI32BelowX12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(1 + BELOW, tiles, lo, span, x, x, y, status, s, 1);
+  }
+
+  /** {@link CompactOnce.whereI32} keeping the keys at least `lo` (`lo + span` is 2^32 − 1): one compare a word. */
+  @kernel
+  static whereI32Above(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    CompactOnce.finish(status, tiles, CompactOnce.run(1 + ABOVE, tiles, lo, span, x, x, y, status, 0));
+  }
+
+  /** {@link CompactOnce.whereI32Above} as one workgroup of 8 batches, the status in its shared memory. */
+  @kernel({ workgroupSize: 128 })
+  static whereI32AboveX8(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(1 + ABOVE, tiles, lo, span, x, x, y, status, s, 0);
+  }
+
+  /** {@link CompactOnce.whereI32AboveX8} for 12 batches. */
+  @kernel({ workgroupSize: 192 })
+  static whereI32AboveX12(tiles: u32, lo: u32, span: u32, x: Ptr<u32>, y: Ptr<u32>, status: Ptr<u32>): void {
+    const s = qpu.shared<u32>(STATUS_WORDS);
+    CompactOnce.runShared(1 + ABOVE, tiles, lo, span, x, x, y, status, s, 1);
+  }
+
   /**
    * The workgroup sets the status words in `s`, its shared memory (READY + tiles ≤ STATUS_WORDS: the READY ready
    * zeros, then 0 for each tile), runs its tiles ({@link CompactOnce.run}) with them, and the QPU of the last tile
@@ -379,14 +466,22 @@ export class CompactOnce {
   /** Word v's key (`kind` 0: u32, 1: i32, 2: f32, as {@link Compact.inRange}'s) minus lo: v is kept where this is at most span (unsigned). */
   @device
   static rel(kind: u32, v: u32, lo: u32): u32 {
-    const key = kind == 0 ? v : kind == 1 ? v ^ 0x80000000 : v ^ ((u32(i32(v) >> 31) & 0x7fffffff) ^ 0x80000000);
-    return key - lo;
+    const base = kind == FLAGGED ? 0 : kind & 3;
+    const key = base == 0 ? v : base == 1 ? v ^ 0x80000000 : v ^ ((u32(i32(v) >> 31) & 0x7fffffff) ^ 0x80000000);
+    return kind >> 2 == 0 ? key - lo : key;
   }
 
-  /** The word whose key relative to lo ({@link CompactOnce.rel}) is r, for `kind` 0 (u32) and 1 (i32). */
+  /** Whether the word whose {@link CompactOnce.rel} is r is kept: r ≤ span, or for a one-sided `kind`, key ≤ span (BELOW) or key ≥ lo (ABOVE). */
+  @device
+  static kept(kind: u32, r: u32, lo: u32, span: u32): bool {
+    return kind >> 2 == 2 ? r >= lo : r <= span;
+  }
+
+  /** The word whose {@link CompactOnce.rel} is r, for u32 and i32 kinds. */
   @device
   static unrel(kind: u32, r: u32, lo: u32): u32 {
-    return kind == 0 ? r + lo : (r + lo) ^ 0x80000000;
+    const key = kind >> 2 == 0 ? r + lo : r;
+    return (kind & 3) == 0 ? key : key ^ 0x80000000;
   }
 
   /** Publish tile t's count (at most TILE, the same in every lane): every lane stores the one word, ready-marked. */
@@ -438,11 +533,11 @@ export class CompactOnce {
     const w = new Uint32Array(TILE_WORDS);
     for (let j: u32 = 0; j < TILE_WORDS; j++) v[j] = counted[t0 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
     for (let j: u32 = 0; j < TILE_WORDS; j++) w[j] = counted[t1 * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
-    for (let j: u32 = 0; j < TILE_WORDS; j++) r[j] = CompactOnce.rel(kind == FLAGGED ? 0 : kind, v[j], lo);
+    for (let j: u32 = 0; j < TILE_WORDS; j++) r[j] = CompactOnce.rel(kind, v[j], lo);
     let c0: u32 = 0;
     let c1: u32 = 0;
-    for (let j: u32 = 0; j < 4; j++) c0 += r[j] <= span ? 1 : 0;
-    for (let j: u32 = 4; j < 8; j++) c1 += r[j] <= span ? 1 : 0;
+    for (let j: u32 = 0; j < 4; j++) c0 += CompactOnce.kept(kind, r[j], lo, span) ? 1 : 0;
+    for (let j: u32 = 4; j < 8; j++) c1 += CompactOnce.kept(kind, r[j], lo, span) ? 1 : 0;
     const incl = CompactOnce.laneScan(c0 + (c1 << 16));
     let ex: u32 = lane == 0 ? 0 : qpu.rotate(incl, 1);
     const tot = qpu.broadcast(incl, 15);
@@ -472,14 +567,14 @@ export class CompactOnce {
       if (kind == FLAGGED) {
         for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = x[t * TILE + 4 * lane + (64 * (j >> 2) + (j & 3))];
       } else {
-        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = kind == 2 ? v[j] : CompactOnce.unrel(kind, r[j], lo);
+        for (let j: u32 = 0; j < TILE_WORDS; j++) u[j] = (kind & 3) == 2 ? v[j] : CompactOnce.unrel(kind, r[j], lo);
       }
       const rn = new Uint32Array(TILE_WORDS);
-      for (let j: u32 = 0; j < TILE_WORDS; j++) rn[j] = CompactOnce.rel(kind == FLAGGED ? 0 : kind, w[j], lo);
+      for (let j: u32 = 0; j < TILE_WORDS; j++) rn[j] = CompactOnce.rel(kind, w[j], lo);
       let d0: u32 = 0;
       let d1: u32 = 0;
-      for (let j: u32 = 0; j < 4; j++) d0 += rn[j] <= span ? 1 : 0;
-      for (let j: u32 = 4; j < 8; j++) d1 += rn[j] <= span ? 1 : 0;
+      for (let j: u32 = 0; j < 4; j++) d0 += CompactOnce.kept(kind, rn[j], lo, span) ? 1 : 0;
+      for (let j: u32 = 4; j < 8; j++) d1 += CompactOnce.kept(kind, rn[j], lo, span) ? 1 : 0;
       const incln = CompactOnce.laneScan(d0 + (d1 << 16));
       const exn: u32 = lane == 0 ? 0 : qpu.rotate(incln, 1);
       const totn = qpu.broadcast(incln, 15);
@@ -494,8 +589,8 @@ export class CompactOnce {
       for (let g: u32 = 0; g < TILE_GROUPS; g++) {
         let i = prefix + (g == 0 ? ex & 0xffff : tot0 + (ex >> 16));
         for (let k: u32 = 0; k < 4; k++) {
-          if (r[4 * g + k] <= span) y[i] = u[4 * g + k];
-          i += r[4 * g + k] <= span ? 1 : 0;
+          if (CompactOnce.kept(kind, r[4 * g + k], lo, span)) y[i] = u[4 * g + k];
+          i += CompactOnce.kept(kind, r[4 * g + k], lo, span) ? 1 : 0;
         }
       }
       carry = prefix + off;
@@ -599,8 +694,25 @@ export async function compact(rt: Runtime, options: CompactOptions): Promise<Com
 }
 
 /** The shared-status kernels for 8 and 12 QPUs: by flags, and by u32 / i32 / f32 keys. */
-const WIDE8 = { flagged: CompactOnce.flaggedX8, where: [CompactOnce.whereU32x8, CompactOnce.whereI32x8, CompactOnce.whereF32x8] } as const;
-const WIDE12 = { flagged: CompactOnce.flaggedX12, where: [CompactOnce.whereU32x12, CompactOnce.whereI32x12, CompactOnce.whereF32x12] } as const;
+const WIDE8 = {
+  flagged: CompactOnce.flaggedX8,
+  where: [CompactOnce.whereU32x8, CompactOnce.whereI32x8, CompactOnce.whereF32x8],
+  below: [CompactOnce.whereU32BelowX8, CompactOnce.whereI32BelowX8],
+  above: [CompactOnce.whereU32AboveX8, CompactOnce.whereI32AboveX8],
+} as const;
+const WIDE12 = {
+  flagged: CompactOnce.flaggedX12,
+  where: [CompactOnce.whereU32x12, CompactOnce.whereI32x12, CompactOnce.whereF32x12],
+  below: [CompactOnce.whereU32BelowX12, CompactOnce.whereI32BelowX12],
+  above: [CompactOnce.whereU32AboveX12, CompactOnce.whereI32AboveX12],
+} as const;
+/** The global-status kernels, as WIDE8. */
+const NARROW = {
+  flagged: CompactOnce.flagged,
+  where: [CompactOnce.whereU32, CompactOnce.whereI32, CompactOnce.whereF32],
+  below: [CompactOnce.whereU32Below, CompactOnce.whereI32Below],
+  above: [CompactOnce.whereU32Above, CompactOnce.whereI32Above],
+} as const;
 
 /**
  * {@link CompactOnce} on V3D: the whole tiles on every QPU (one launch), then the last partial tile, if any, on one
@@ -627,13 +739,13 @@ async function compactOnce(rt: Runtime, x: CompactArray, y: CompactArray, n: num
     // One workgroup of every QPU, the status in its shared memory, where the QPU count has such kernels.
     const k = x instanceof Float32Array ? 2 : x instanceof Int32Array ? 1 : 0;
     const wide = READY + tiles <= STATUS_WORDS ? (rt.numQpus === 8 ? WIDE8 : rt.numQpus === 12 ? WIDE12 : undefined) : undefined;
-    if (tiles > 0 && flags) {
-      if (wide) results.push(await rt.launch(wide.flagged, { grid: [1] }, tiles, words, flags, out, status));
-      else results.push(await rt.launch(CompactOnce.flagged, { qpus }, tiles, words, flags, out, status));
-    }
+    const set = wide ?? NARROW;
+    const dims = wide ? { grid: [1] } : { qpus };
+    if (tiles > 0 && flags) results.push(await rt.launch(set.flagged, dims, tiles, words, flags, out, status));
     if (tiles > 0 && !flags) {
-      if (wide) results.push(await rt.launch(wide.where[k], { grid: [1] }, tiles, kept.lo, kept.span, words, out, status));
-      else results.push(await rt.launch([CompactOnce.whereU32, CompactOnce.whereI32, CompactOnce.whereF32][k], { qpus }, tiles, kept.lo, kept.span, words, out, status));
+      // u32 and i32 ranges open at one end (<, <=, >, >= with a value in range) take one compare a word.
+      const kernel = k === 2 ? set.where[k] : kept.lo === 0 ? set.below[k] : kept.lo + kept.span === 0xffffffff ? set.above[k] : set.where[k];
+      results.push(await rt.launch(kernel, dims, tiles, kept.lo, kept.span, words, out, status));
     }
     // Whole tiles only: the count is the prefix the last tile's QPU left (no launch for the tail).
     if (tiles > 0 && tiles * TILE === n) return { ...combineResults(results), count: status[READY + tiles] as number };

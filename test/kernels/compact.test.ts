@@ -76,6 +76,21 @@ for (const [backend, target, sizes, qpus] of RUNS) {
         const yu2 = rt.alloc(Uint32Array, n);
         const ru2 = await compact(rt, { x: u32, y: yu2, where: { op: '<', value: 0.5 } });
         t.deepEqual(Array.from(yu2.subarray(0, ru2.count)), Array.from(u32).filter((v) => v < 0.5), `u32 < 0.5 n=${n}`);
+        // Ranges open at one end (V3D: one compare a word) and closed ones (a subtraction and a compare), u32 and i32,
+        // against values the arrays hold.
+        const at = (k: number) => Math.min(k, n - 1);
+        const u32Cases: [CompactOp, number][] = [['<', u32[at(3)] as number], ['<=', u32[at(5)] as number], ['>', u32[at(7)] as number], ['>=', u32[at(2)] as number], ['==', u32[at(4)] as number], ['!=', u32[at(6)] as number]];
+        for (const [op, value] of u32Cases) {
+          const yo = rt.alloc(Uint32Array, n);
+          const ro = await compact(rt, { x: u32, y: yo, where: { op, value } });
+          t.deepEqual(Array.from(yo.subarray(0, ro.count)), Array.from(u32).filter((v) => JS[op](v, value)), `u32 ${op} ${value} n=${n}`);
+        }
+        const i32Cases: [CompactOp, number][] = [['<=', i32[at(3)] as number], ['>', i32[at(5)] as number], ['>=', i32[at(7)] as number], ['==', i32[at(2)] as number], ['!=', i32[at(4)] as number]];
+        for (const [op, value] of i32Cases) {
+          const yo = rt.alloc(Int32Array, n);
+          const ro = await compact(rt, { x: i32, y: yo, where: { op, value } });
+          t.deepEqual(Array.from(yo.subarray(0, ro.count)), Array.from(i32).filter((v) => JS[op](v, value)), `i32 ${op} ${value} n=${n}`);
+        }
       }
     } finally {
       rt.close();
