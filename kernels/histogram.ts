@@ -5,8 +5,8 @@
  * Three methods, chosen per target by measurement in the emulators' timing models (docs/kernels.md):
  * - atomics (vc6, vc7): every lane adds 1 to its value's bin with `qpu.atomicAdd`, one TMU round trip per 16
  *   elements, AHEAD of them in flight at once; up to SHARED_BINS bins into a histogram in workgroup-shared memory
- *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end, more bins straight into
- *   counts;
+ *   (which stays in the L2 cache, docs/timing-model.md), added into counts at the end (on vc7 up to BATCH_BINS
+ *   bins a histogram per batch, with no barrier), more bins straight into counts;
  * - packed counters (vc4 up to 64 bins, where an atomic instruction costs ~3 200 cycles): each lane reads the values
  *   once and counts them in registers, 8 words of eight 4-bit counters (a compare per two words, its conditional
  *   byte adds on the mul ALU) added into 16 words of four 8-bit counters every 12 values; every 252 values the
@@ -39,6 +39,15 @@ const SWITCH_AHEAD = 8;
 const SHARED_BINS = 1024;
 /** Work items per workgroup of {@link Histogram.shared}: four batches (vc6 runs two at once, vc7 three). */
 const SHARED_WG = 64;
+/** Vectors of bins each batch of {@link Histogram.batchSwitch} counts in a histogram of its own (its zeroing spells out four stores). */
+const BATCH_VECTORS = 4;
+/** Bins {@link Histogram.batchSwitch} counts: 16 · BATCH_VECTORS. */
+const BATCH_BINS = 64;
+/**
+ * Words of a {@link Histogram.batchSwitch} batch's shared memory: its bins, its 16 spare words and what the last step's
+ * dummy loads read (16 · SWITCH_AHEAD words).
+ */
+const BATCH_WORDS = 128;
 
 /** Words of four byte-wide counters each lane of {@link Histogram.packed} keeps in registers: 64 bins. */
 const PACKED_WORDS = 16;
@@ -75,7 +84,7 @@ export class Histogram {
    */
   @kernel
   static atomic(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
-    Histogram.countInto(n, bins, values, counts, 0, AHEAD);
+    Histogram.countInto(n, bins, values, counts, 0, AHEAD, counts, 0);
   }
 
   /**
@@ -86,10 +95,12 @@ export class Histogram {
    * `ahead` values before their atomics go out (an atomic keeps its program order against the loads: h could be
    * values, as far as the compiler knows), so `ahead` atomics are in flight at once,
    * in a loop the same for every lane, whose next step's loads go out after this step's atomics; the rest go one at a
-   * time. Reads values[min(i, n − 1)] ahead: n ≥ 1 (the host launches nothing for n = 0).
+   * time. Reads values[min(i, n − 1)] ahead: n ≥ 1 (the host launches nothing for n = 0). With `merge` = 1 (a
+   * constant at each call; {@link Histogram.batchSwitch}) h is this batch's own histogram of at most BATCH_BINS bins,
+   * which it then adds into counts.
    */
   @device
-  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>, spares: u32, ahead: u32): void {
+  static countInto(n: u32, bins: u32, values: Ptr<u32>, h: Ptr<u32>, spares: u32, ahead: u32, counts: Ptr<u32>, merge: u32): void {
     const lane = qpu.laneId();
     const step = ahead * qpu.globalCount();
     const v = new Uint32Array(AHEAD);
@@ -132,6 +143,19 @@ export class Histogram {
       const i = j + lane;
       const x = values[Math.min(i, n - 1)];
       Histogram.add(h, bins, i < end ? x : 0xffffffff, spares);
+    }
+    if (merge != 0) {
+      // This batch's bins into counts. The last step's dummy loads read h[16k + lane], its bins, after all of its
+      // atomics (one thread's lookups are served in order, as TMU_LOADS_SEE_EARLIER_STORES in the V3D backend takes
+      // them), so they are its counts unless the loop did not run or the rest added more: then load them again
+      // (loaded again every time: 15.6 µs against 15.3 on vc7). A lane past the bins adds 0 to counts[0].
+      const ran = qpu.qpuId() * 16 * ahead + 16 * ahead <= n; // the loop's first test
+      if (!ran || b < n) for (let k: u32 = 0; k < BATCH_VECTORS; k++) v[k] = h[16 * k + lane];
+      for (let k: u32 = 0; k < BATCH_VECTORS; k++) {
+        const bin = 16 * k + lane;
+        const inside = bin < bins;
+        qpu.atomicAdd(counts, inside ? bin : 0, inside ? v[k] : 0);
+      }
     }
   }
 
@@ -189,13 +213,33 @@ export class Histogram {
     Histogram.sharedBody(n, bins, values, counts, h, SWITCH_AHEAD);
   }
 
+  /**
+   * {@link Histogram.sharedSwitch} for up to BATCH_BINS bins with a histogram per batch (16-item workgroups, each with
+   * its BATCH_WORDS of shared memory) and no barrier: a batch zeroes its bins, counts into them right away (its own
+   * stores come first: one thread's lookups are served in order) and adds them into counts when its loop ends (the
+   * merge in {@link Histogram.countInto}). On vc7, 64K values into 64 bins: 16.5 -> 15.3 µs (docs/kernels.md); the
+   * first loads go out 128 clocks after the start instead of 784 (zeroing, `tmuwt` and barrier), and the end has no
+   * barrier and no second load of the bins.
+   */
+  @kernel({ workgroupSize: 16, threadSwitch: true })
+  static batchSwitch(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>): void {
+    const h = qpu.shared<u32>(BATCH_WORDS);
+    const lane = qpu.laneId();
+    // BATCH_BINS words as four stores (a loop over them stayed a loop: a branch and a masked fifth store).
+    h[lane] = 0;
+    h[16 + lane] = 0;
+    h[32 + lane] = 0;
+    h[48 + lane] = 0;
+    Histogram.countInto(n, bins, values, h, 1, SWITCH_AHEAD, counts, 1);
+  }
+
   /** The body of {@link Histogram.shared} and {@link Histogram.sharedSwitch}. */
   @device
   static sharedBody(n: u32, bins: u32, values: Ptr<u32>, counts: Ptr<u32>, h: Ptr<u32>, ahead: u32): void {
     const l = qpu.localId();
     for (let j: u32 = 0; j < bins; j += SHARED_WG) h[j + l] = 0;
     qpu.workgroupBarrier();
-    Histogram.countInto(n, bins, values, h, 1, ahead);
+    Histogram.countInto(n, bins, values, h, 1, ahead, counts, 0);
     qpu.workgroupBarrier();
     for (let j: u32 = 0; j < bins; j += SHARED_WG) {
       const b = j + l;
@@ -439,8 +483,10 @@ export async function histogram(rt: Runtime, options: HistogramOptions): Promise
     // The host zeroes the counts (a launch of its own cost 1 µs on vc6 in the timing model, more on a board).
     counts.fill(0, 0, bins);
     // Up to SHARED_BINS bins (V3D) through each workgroup's shared histogram, more straight into counts.
-    // vc7: two batches per QPU, switching threads (Histogram.sharedSwitch).
+    // vc7: two batches per QPU, switching threads (Histogram.sharedSwitch; up to BATCH_BINS bins a histogram per
+    // batch, Histogram.batchSwitch).
     const switching = rt.target === 'vc7';
+    if (switching && bins <= BATCH_BINS) return rt.launch(Histogram.batchSwitch, { grid: [2 * Math.min(rt.numQpus, qpus)] }, n, bins, values, counts);
     const groups = (switching ? 2 : 1) * Math.max(1, Math.floor((16 * Math.min(rt.numQpus, qpus)) / SHARED_WG));
     return bins <= SHARED_BINS && rt.target !== 'vc4'
       ? rt.launch(switching ? Histogram.sharedSwitch : Histogram.shared, { grid: [groups] }, n, bins, values, counts)

@@ -167,6 +167,32 @@ for (const target of ['vc6', 'vc7'] as const) {
   });
 }
 
+for (const backend of ['reference', 'emulator'] as const) {
+  // vc7 up to 64 bins: a histogram per batch, no barrier; the merge takes the last step's dummy loads as the counts
+  // when the loop ran and nothing was left for the rest, else loads the bins again. Batches whose loop never runs
+  // (n < 128 per batch), whose loop ends on a whole step (n = 3072: one step per batch of 24), with a rest of one to
+  // eight vectors, values past the bins and past 2^31, and a launch on one QPU (n = 1).
+  test(`vc7 ${backend}: a histogram per batch up to 64 bins (Histogram.batchSwitch), 65 bins through the workgroup's`, async (t) => {
+    const rt = await Runtime.open({ backend, target: 'vc7', log: () => {} });
+    try {
+      for (const n of [1, 100, 128, 129, 3072, 3088, 3202, 3 * 3072 + 5, ...(backend === 'emulator' ? [65536 + 17] : [])]) {
+        for (const bins of [1, 16, 37, 64, 65]) {
+          const v = rt.alloc(Uint32Array, n);
+          for (let i = 0; i < n; i++) v[i] = i % 11 === 0 ? 0x80000000 + i : ((i * 2654435761) >>> 0) % (bins + 20);
+          const want = new Array<number>(bins).fill(0);
+          for (const x of v) if (x < bins) want[x]!++;
+          const counts = rt.alloc(Uint32Array, bins + 2).fill(7);
+          const r = await histogram(rt, { values: v, counts, bins });
+          t.deepEqual(Array.from(counts), [...want, 7, 7], `n=${n} bins=${bins}`);
+          t.is(r.kernel, bins <= 64 ? 'Histogram.batchSwitch' : 'Histogram.sharedSwitch', `n=${n} bins=${bins}`);
+        }
+      }
+    } finally {
+      rt.close();
+    }
+  });
+}
+
 test('bad arguments are TypeError / RangeError naming the argument', async (t) => {
   const rt = await Runtime.open({ backend: 'reference', log: () => {} });
   try {
