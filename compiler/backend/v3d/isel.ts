@@ -34,7 +34,7 @@ import {
 import { INT_OPS } from './isel-int.ts';
 import { FLOAT_OPS } from './isel-float.ts';
 import { closeTmuGroup, MEMORY_OPS, selectStore, selectVectorLoad, selectVectorStore, vectorGroups } from './isel-memory.ts';
-import { LANE_OPS, rotateIntoProduct, selectBarrier, selectsIntoRotates } from './isel-lanes.ts';
+import { LANE_OPS, rotateIntoProduct, selectBarrier, selectsIntoRotates, valuesIntoRotates } from './isel-lanes.ts';
 import { payloadIds } from './payload.ts';
 import { foldTmuAddresses } from './fold-tmua.ts';
 import { conditionalOps, flagOnlyCompares, type CondOp } from '../common/condops.ts';
@@ -403,6 +403,7 @@ export function selectInstructions(fn: IrFunction, ver: V3dVersion): MFunction {
   // Uniform slots were pushed in first-use order, which is the Map's insertion order: the prologue reads them in that order.
   mf.blocks = [{ id: nextBlockId++, instrs: pro }, ...body];
   if (ver === 42) selectsIntoRotates(mf);
+  if (ver === 42) valuesIntoRotates(mf);
   foldTmuAddresses(mf, ver === 42 ? 1 : 2);
   return mf;
 }

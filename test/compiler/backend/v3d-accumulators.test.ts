@@ -169,6 +169,20 @@ test('vc6: a select whose only use is a rotate writes r0 itself (no copy into r0
   }
 });
 
+test('vc6: a rotate-and-add level writes its sum into r0, the next rotate\'s source (no copy into r0); results agree with the reference', async (t) => {
+  const k = compiled('vc6', 'Pair.rotateSums');
+  const text = k.listing.map((l) => l.text).join('\n');
+  // The first rotate's source is the loaded word, copied into r0 (by its xor); the next three read sums that an add wrote into r0.
+  const halvesOf = k.listing.flatMap((l) => halves(l.text));
+  t.is(halvesOf.filter((h) => h.dst === 'r0' && h.srcs.length === 2 && h.srcs.includes('r0')).length, 3, text);
+  t.is(halvesOf.filter((h) => h.dst === 'r0' && h.srcs.length === 2 && h.srcs[0] === h.srcs[1]).length, 0, text);
+  for (const seed of [1, 2, 3]) {
+    const res = await differential(k, 'vc6', { qpus: 2 }, seed);
+    t.deepEqual(res.mismatches, []);
+    t.is(res.hazards, 0);
+  }
+});
+
 test('vc6: a rotate whose only use is a product with a lane-uniform weight is that product (fmul with the rotate signal); results agree with the reference', async (t) => {
   const k = compiled('vc6', 'Pair.rotatedTaps');
   const text = k.listing.map((l) => l.text).join('\n');
