@@ -183,57 +183,81 @@ export function selectsIntoRotates(mf: MFunction): void {
 const INTO_R0 = new Set(['add', 'sub', 'and', 'or', 'xor', 'shl', 'shr', 'asr']);
 
 /**
- * 4.2: a value that a rotate's copy into r0 takes, and that one later op reads after the rotate, is made in r0 itself.
+ * 4.2: a value that a rotate's copy into r0 takes, and that ALU ops after the rotate read, is made in r0 itself.
  * The rotate is `mov r0, d; mov q, r0 (rotate)`, and in a chain of rotate-and-add levels (`t = t + rotate(t, k)`,
- * lane sums and scans) d is also the level's add operand: when d is written once, by a plain ALU op with no
- * condition, read only by the copy and by one ALU op after the rotate, and nothing between its write and that read
- * names r0, rotates, or switches threads, the op writes r0, the copy goes and the reader reads r0 (one instruction
- * fewer per level; the rotate still waits an instruction after r0's write, rule 21).
+ * lane sums; `t = t + (lane >= k ? rotate(t, k) : 0)`, a conditional op `mov d, x; add.ifa d, x, y`, lane scans) d
+ * is also the next level's operand. When d is written by one plain integer op (or a move and a conditional integer
+ * op), read by the copy and by ALU ops after the rotate, and nothing else between its write and its last read names
+ * r0, rotates, switches threads or branches, those ops write r0 (a move from r0 goes), the copy goes and the readers
+ * read r0: one instruction fewer per level (the rotate still waits an instruction after r0's write, rule 21).
  */
 export function valuesIntoRotates(mf: MFunction): void {
   const reads = new Map<number, number>();
   const writes = new Map<number, number>();
   for (const b of mf.blocks) {
     for (const m of b.instrs) {
-      for (const u of usesOf(m)) if (u.kind === 'vreg') reads.set(u.id, (reads.get(u.id) ?? 0) + 1);
+      for (const s of m.srcs) if (s.kind === 'vreg') reads.set(s.id, (reads.get(s.id) ?? 0) + 1);
       const d = defOf(m);
       if (d?.kind === 'vreg') writes.set(d.id, (writes.get(d.id) ?? 0) + 1);
     }
   }
   const namesR0 = (m: MInstr): boolean => [...m.srcs, m.dst, m.rotate].some((x) => x?.kind === 'acc' && x.index === 0);
+  const plainAlu = (m: MInstr): boolean => (m.unit === 'add' || m.unit === 'mul') && !m.rotate && !m.uf && !m.branch;
+  const isV = (x: MSrc | undefined, id: number): boolean => x?.kind === 'vreg' && x.id === id;
   for (const b of mf.blocks) {
     const ins = b.instrs;
     for (let j = 1; j + 2 < ins.length; j++) {
       const copy = ins[j] as MInstr;
       const rot = ins[j + 1] as MInstr;
-      if (copy.op !== 'mov' || (copy.unit !== 'add' && copy.unit !== 'mul') || copy.cond || copy.pf || copy.uf || copy.rotate) continue;
+      if (copy.op !== 'mov' || !plainAlu(copy) || copy.cond || copy.pf) continue;
       if (copy.dst?.kind !== 'acc' || copy.dst.index !== 0 || copy.dst.waddr !== undefined) continue;
       if (rot.unit !== 'mul' || !rot.rotate || rot.srcs[0]?.kind !== 'acc' || rot.srcs[0].index !== 0) continue;
       const s = copy.srcs[0];
-      if (s?.kind !== 'vreg' || writes.get(s.id) !== 1 || reads.get(s.id) !== 2) continue;
-      // Its write, earlier in the block, with nothing naming r0 between it and the copy.
-      let x = j - 1;
-      while (x >= 0 && !(defOf(ins[x] as MInstr)?.kind === 'vreg' && (defOf(ins[x] as MInstr) as VReg).id === s.id)) x--;
-      if (x < 0) continue;
-      const w = ins[x] as MInstr;
-      if ((w.unit !== 'add' && w.unit !== 'mul') || !INTO_R0.has(w.op) || w.cond || w.uf || w.rotate) continue;
-      if (w.dst?.kind !== 'vreg') continue;
+      if (s?.kind !== 'vreg') continue;
+      const id = s.id;
+      const nw = writes.get(id) ?? 0;
+      if (nw !== 1 && nw !== 2) continue;
+      // Its writes, earlier in the block: one plain integer op, or a move and a conditional integer op.
+      const ws: number[] = [];
+      for (let k = j - 1; k >= 0 && ws.length < nw; k--) if (isV(defOf(ins[k] as MInstr), id)) ws.unshift(k);
+      if (ws.length !== nw) continue;
+      const last = ins[ws[nw - 1] as number] as MInstr;
+      if (!plainAlu(last) || !INTO_R0.has(last.op) || last.srcs.some((x) => isV(x, id))) continue;
+      if (nw === 1 && last.cond) continue;
+      const first = ins[ws[0] as number] as MInstr;
+      if (nw === 2 && (!last.cond || first.op !== 'mov' || !plainAlu(first) || first.cond || first.pf)) continue;
+      // Nothing else naming r0 (or a signal, a rotate) from its first write to the copy.
       let clear = true;
-      for (let k = x + 1; k < j && clear; k++) if (namesR0(ins[k] as MInstr) || (ins[k] as MInstr).unit === 'sig' || (ins[k] as MInstr).rotate) clear = false;
-      if (!clear) continue;
-      // Its other reader, after the rotate, with nothing naming r0 (or switching threads) between.
-      let y = j + 2;
-      while (y < ins.length && !(ins[y] as MInstr).srcs.some((u) => u.kind === 'vreg' && u.id === s.id)) {
-        const m = ins[y] as MInstr;
-        if (namesR0(m) || m.unit === 'sig' || m.rotate || m.op === 'barrierid' || m.branch) break;
-        y++;
+      for (let k = (ws[0] as number) + 1; k < j && clear; k++) {
+        const m = ins[k] as MInstr;
+        if (ws.includes(k)) continue;
+        if (namesR0(m) || m.unit === 'sig' || m.rotate || m.branch) clear = false;
       }
-      const rd = ins[y];
-      if (!rd || !rd.srcs.some((u) => u.kind === 'vreg' && u.id === s.id)) continue;
-      if ((rd.unit !== 'add' && rd.unit !== 'mul') || rd.rotate || rd.dst?.kind === 'magic') continue;
-      ins[x] = { ...w, dst: acc(0) };
-      ins[y] = { ...rd, srcs: rd.srcs.map((u) => (u.kind === 'vreg' && u.id === s.id ? acc(0) : u)) };
+      if (!clear) continue;
+      // Its readers after the rotate (every read but the copy), nothing else naming r0 between.
+      const want = (reads.get(id) ?? 0) - 1;
+      const readers: number[] = [];
+      let got = 0;
+      for (let k = j + 2; k < ins.length && got < want; k++) {
+        const m = ins[k] as MInstr;
+        const n = m.srcs.filter((x) => isV(x, id)).length;
+        if (n > 0) {
+          if (!plainAlu(m) || m.dst?.kind === 'magic' || (m.dst?.kind === 'acc' && m.dst.index === 0) || namesR0(m)) break;
+          readers.push(k);
+          got += n;
+        } else if (namesR0(m) || m.unit === 'sig' || m.rotate || m.branch) break;
+      }
+      if (got !== want || readers.length === 0) continue;
+      for (const k of readers) {
+        const m = ins[k] as MInstr;
+        ins[k] = { ...m, srcs: m.srcs.map((x) => (isV(x, id) ? acc(0) : x)) };
+      }
+      for (const k of ws) ins[k] = { ...(ins[k] as MInstr), dst: acc(0) };
       ins.splice(j, 1);
+      // A move from r0 into r0 (the chain's previous level already there) goes.
+      const f = ins[ws[0] as number] as MInstr;
+      if (nw === 2 && f.srcs[0]?.kind === 'acc' && f.srcs[0].index === 0 && f.srcs[0].waddr === undefined) ins.splice(ws[0] as number, 1);
+      j = Math.max(0, (ws[0] as number) - 1);
     }
   }
 }

@@ -183,6 +183,20 @@ test('vc6: a rotate-and-add level writes its sum into r0, the next rotate\'s sou
   }
 });
 
+test('vc6: a lane scan\'s conditional adds write r0, the next rotate\'s source (no copy into r0, no move of r0 into r0); results agree with the reference', async (t) => {
+  const k = compiled('vc6', 'Pair.rotateScan');
+  const text = k.listing.map((l) => l.text).join('\n');
+  const halvesOf = k.listing.flatMap((l) => halves(l.text));
+  // Levels 1, 2 and 4 add into r0 where the lane's flag is set; the last level's sum goes to the store.
+  t.is(k.listing.filter((l) => /\badd\.ifn?a\s+r0, r0,/.test(l.text)).length, 3, text);
+  t.is(halvesOf.filter((h) => h.dst === 'r0' && h.srcs.length === 2 && h.srcs[0] === h.srcs[1]).length, 0, text);
+  for (const seed of [1, 2, 3]) {
+    const res = await differential(k, 'vc6', { qpus: 2 }, seed);
+    t.deepEqual(res.mismatches, []);
+    t.is(res.hazards, 0);
+  }
+});
+
 test('vc6: a rotate whose only use is a product with a lane-uniform weight is that product (fmul with the rotate signal); results agree with the reference', async (t) => {
   const k = compiled('vc6', 'Pair.rotatedTaps');
   const text = k.listing.map((l) => l.text).join('\n');
