@@ -130,46 +130,37 @@ for (const target of ['vc4', 'vc6', 'vc7'] as const) {
   });
 }
 
+/**
+ * Seeds genStart … genStart + count − 1 of generator `version` on each of `targets`: every seed's results on the
+ * emulator agree with the generator's direct evaluation.
+ */
+function generatedKernels(version: GenVersion, targets: readonly ('vc4' | 'vc6' | 'vc7')[], count: number): void {
+  for (const target of targets) {
+    test(`generated version-${version} kernels (seeds ${genStart}..${genStart + count - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
+      t.timeout(Math.max(600_000, count * 60_000));
+      const ex = await emulatorExecutor(target);
+      const failures: string[] = [];
+      try {
+        for (let s = genStart; s < genStart + count; s++) {
+          const r = await checkSeed(s, [ex], { version });
+          if (!r.ok) failures.push(r.message ?? `seed ${s}`);
+        }
+      } finally {
+        ex.close();
+      }
+      t.deepEqual(failures, []);
+    });
+  }
+}
+
 // Generator version 3 (atomics on each lane's own output words, old values in variables, a private array at constant
 // and run-time indices) on every target; QPUC_FUZZ_GEN=3 with `npm run fuzz -- diff` runs more.
-const gen3Count = Number(process.env.QPUC_V3D_GEN3_COUNT ?? 4);
-for (const target of ['vc4', 'vc6', 'vc7'] as const) {
-  test(`generated version-3 kernels (seeds ${genStart}..${genStart + gen3Count - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
-    t.timeout(Math.max(600_000, gen3Count * 60_000));
-    const ex = await emulatorExecutor(target);
-    const failures: string[] = [];
-    try {
-      for (let s = genStart; s < genStart + gen3Count; s++) {
-        const r = await checkSeed(s, [ex], { version: 3 });
-        if (!r.ok) failures.push(r.message ?? `seed ${s}`);
-      }
-    } finally {
-      ex.close();
-    }
-    t.deepEqual(failures, []);
-  });
-}
+generatedKernels(3, ['vc4', 'vc6', 'vc7'], Number(process.env.QPUC_V3D_GEN3_COUNT ?? 4));
 
 // Generator version 5 (software-pipelined loops: values loaded before a loop and again at the end of its body for the
 // next iteration, the loops whose loads the V3D backend carries across the back edge) on every target;
 // QPUC_FUZZ_GEN=5 with `npm run fuzz -- diff` runs more.
-const gen5Count = Number(process.env.QPUC_V3D_GEN5_COUNT ?? 4);
-for (const target of ['vc4', 'vc6', 'vc7'] as const) {
-  test(`generated version-5 kernels (seeds ${genStart}..${genStart + gen5Count - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
-    t.timeout(Math.max(600_000, gen5Count * 60_000));
-    const ex = await emulatorExecutor(target);
-    const failures: string[] = [];
-    try {
-      for (let s = genStart; s < genStart + gen5Count; s++) {
-        const r = await checkSeed(s, [ex], { version: 5 });
-        if (!r.ok) failures.push(r.message ?? `seed ${s}`);
-      }
-    } finally {
-      ex.close();
-    }
-    t.deepEqual(failures, []);
-  });
-}
+generatedKernels(5, ['vc4', 'vc6', 'vc7'], Number(process.env.QPUC_V3D_GEN5_COUNT ?? 4));
 
 // Seed 1434 (found by `npm run fuzz -- diff`): a uniform load under a lane mask (b[k0] in a loop whose lanes
 // diverge) held its value in the active lanes only; a fused compare-and-branch on a bound computed from it tested
@@ -215,20 +206,4 @@ for (const target of ['vc6', 'vc7'] as const) {
 // Generator version 2 (grid-stride loops with remainders over a written array, many constants, many live values:
 // what loop shaping and memory reordering transform) on the V3D targets; `npm run fuzz -- diff` with
 // QPUC_FUZZ_GEN=2 runs more.
-const gen2Count = Number(process.env.QPUC_V3D_GEN2_COUNT ?? 4);
-for (const target of ['vc6', 'vc7'] as const) {
-  test(`generated version-2 kernels (seeds ${genStart}..${genStart + gen2Count - 1}) on ${target}: emulator agrees with direct evaluation`, async (t) => {
-    t.timeout(Math.max(600_000, gen2Count * 60_000));
-    const ex = await emulatorExecutor(target);
-    const failures: string[] = [];
-    try {
-      for (let s = genStart; s < genStart + gen2Count; s++) {
-        const r = await checkSeed(s, [ex], { version: 2 });
-        if (!r.ok) failures.push(r.message ?? `seed ${s}`);
-      }
-    } finally {
-      ex.close();
-    }
-    t.deepEqual(failures, []);
-  });
-}
+generatedKernels(2, ['vc6', 'vc7'], Number(process.env.QPUC_V3D_GEN2_COUNT ?? 4));
