@@ -436,22 +436,6 @@ export class CompactOnce {
     if (qpu.qpuId() == (tiles + Q - 1) % Q) status[READY + tiles] = prefix;
   }
 
-  /** The inclusive scan of one 16-lane vector (wrapping), as {@link LaneScan.u32}, each level one conditional add. */
-  @device
-  static laneScan(v: u32): u32 {
-    const lane = qpu.laneId();
-    let t = v;
-    const r1 = qpu.rotate(t, 1);
-    t = t + (lane >= 1 ? r1 : 0);
-    const r2 = qpu.rotate(t, 2);
-    t = t + (lane >= 2 ? r2 : 0);
-    const r4 = qpu.rotate(t, 4);
-    t = t + (lane >= 4 ? r4 : 0);
-    const r8 = qpu.rotate(t, 8);
-    t = t + (lane >= 8 ? r8 : 0);
-    return t;
-  }
-
   /** The sum of the 16 lanes of v (wrapping) in every lane: four rotate-and-add levels, no broadcast. */
   @device
   static laneSum(v: u32): u32 {
@@ -538,7 +522,7 @@ export class CompactOnce {
     let c1: u32 = 0;
     for (let j: u32 = 0; j < 4; j++) c0 += CompactOnce.kept(kind, r[j], lo, span) ? 1 : 0;
     for (let j: u32 = 4; j < 8; j++) c1 += CompactOnce.kept(kind, r[j], lo, span) ? 1 : 0;
-    const incl = CompactOnce.laneScan(c0 + (c1 << 16));
+    const incl = LaneScan.u32(c0 + (c1 << 16));
     let ex: u32 = lane == 0 ? 0 : qpu.rotate(incl, 1);
     const tot = qpu.broadcast(incl, 15);
     let tot0 = tot & 0xffff;
@@ -575,7 +559,7 @@ export class CompactOnce {
       let d1: u32 = 0;
       for (let j: u32 = 0; j < 4; j++) d0 += CompactOnce.kept(kind, rn[j], lo, span) ? 1 : 0;
       for (let j: u32 = 4; j < 8; j++) d1 += CompactOnce.kept(kind, rn[j], lo, span) ? 1 : 0;
-      const incln = CompactOnce.laneScan(d0 + (d1 << 16));
+      const incln = LaneScan.u32(d0 + (d1 << 16));
       const exn: u32 = lane == 0 ? 0 : qpu.rotate(incln, 1);
       const totn = qpu.broadcast(incln, 15);
       const tot0n = totn & 0xffff;
