@@ -475,20 +475,6 @@ export class CompactOnce {
   }
 
   /**
-   * The sum of the counts of tiles t − 1 … t − Q + 1 (words before the first tile read as ready zeros), in every
-   * lane, once all are published: lane l polls tile t − 1 − l until every lane sees its word ready, and lanes
-   * 0 … Q − 2 add theirs (`mask` 0xffff in those lanes, 0 in the others). The other lanes' tiles are always
-   * ready: each is this QPU's own or one an earlier tile of this QPU waited for.
-   */
-  @device
-  static countBefore(status: Ptr<u32>, t: u32, mask: u32): u32 {
-    const at = READY + t - 1 - qpu.laneId();
-    let w = qpu.atomicOr(status, at, 0);
-    while (!qpu.all(w >= 0x10000)) w = qpu.atomicOr(status, at, 0);
-    return qpu.reduceAdd(w & mask);
-  }
-
-  /**
    * {@link CompactOnce} over `tiles` tiles. `kind` is a constant of each kernel that calls it, so that what the
    * others need folds away: FLAGGED keeps x[i] where flags[i] ≠ 0; 0, 1, 2 keep the words whose key lies in
    * [lo, lo + span] (the host turns `!=` into the complement range). The QPU loads its next tile (its flags, for
@@ -502,8 +488,11 @@ export class CompactOnce {
     const Q = qpu.numQpus();
     const lane = qpu.laneId();
     const counted = kind == FLAGGED ? flags : x;
+    // The counts of tiles t − 1 … t − Q + 1 (words before the first tile read as ready zeros), once all are
+    // published: lane l polls tile t − 1 − l's status word until every lane sees its word ready, and lanes 0 … Q − 2
+    // add theirs (`mask`). The other lanes' tiles are always ready: each is this QPU's own or one an earlier tile of
+    // this QPU waited for.
     const mask: u32 = lane + 1 < Q ? 0xffff : 0;
-    // Lane l polls tile t − 1 − l's status word.
     const back = READY - 1 - lane;
     // Tile t (this turn's, counted and published in the turn before): v, its words; r, their keys relative to lo
     // (FLAGGED: the flag as a u32 key, kept in [1, 2^32 − 1], the caller's lo and span); ex, the kept words of the
